@@ -1,0 +1,37 @@
+# The two set-up commands: `make demo` (main job on the bundled example) and
+# `make test` (ruff, mypy, import contracts, pytest). Both build everything
+# they need on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench sysdeps clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# WeasyPrint needs Pango; page tests need Chromium. Installed only when missing.
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+demo: sysdeps $(STAMP)
+	$(BIN)/ceasefire demo --out demo-out
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: sysdeps $(STAMP) lint
+	$(BIN)/pytest -n 2 -q
+
+bench: sysdeps $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,32 @@
+"""The ``ceasefire`` command line: thin, it only wires the stages."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from ceasefire.cli import design as design_cli
+from ceasefire.cli import ledger as ledger_cli
+from ceasefire.model.errors import CeasefireError
+
+app = typer.Typer(
+    name="ceasefire",
+    help="Ceasefire monitoring: observations -> events -> violations -> signed log -> report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(design_cli.app, name="design")
+app.add_typer(ledger_cli.app, name="ledger")
+
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning our errors into one clear line."""
+    try:
+        app()
+    except CeasefireError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,7 @@
+"""`ceasefire ledger ...` commands."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="ledger commands", no_args_is_help=True)

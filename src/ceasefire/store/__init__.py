@@ -1,0 +1,1 @@
+"""ceasefire.store"""
