@@ -1,1 +1,7 @@
-"""ceasefire.mandate"""
+"""The mandate document: schema, loading, zones as geometry, rules, response."""
+
+from ceasefire.mandate.load import load_mandate, parse_mandate
+from ceasefire.mandate.mandate import Mandate
+from ceasefire.mandate.schema import MandateDoc, Rule
+
+__all__ = ["Mandate", "MandateDoc", "Rule", "load_mandate", "parse_mandate"]

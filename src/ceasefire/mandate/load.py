@@ -1,0 +1,192 @@
+"""Loading a mandate: YAML → schema → cross-references → :class:`Mandate`.
+
+Errors name the file, the YAML line, the field path, what was found and what
+was expected (:class:`~ceasefire.model.errors.MandateError`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ceasefire.geo import GeoLine
+from ceasefire.mandate.mandate import Mandate
+from ceasefire.mandate.schema import BufferZone, LineSpec, MandateDoc, PolygonZone
+from ceasefire.model.errors import MandateError
+
+
+def _loc_str(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """1-based YAML line of the deepest node along ``loc``."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            nxt = node.value[part] if part < len(node.value) else None
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_mandate(path: str | Path) -> Mandate:
+    """Read, validate and build the mandate at ``path``."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MandateError(f"cannot read the mandate: {exc.strerror}", file=str(p)) from exc
+    return parse_mandate(text, source=str(p), base_dir=p.parent)
+
+
+def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None = None) -> Mandate:
+    """Validate mandate YAML ``text``; ``base_dir`` resolves line files."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise MandateError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=source,
+            line=mark.line + 1 if mark else None,
+        ) from exc
+    if not isinstance(data, dict):
+        raise MandateError(
+            f"expected a mapping at the top (mission, parties, ...), found {type(data).__name__}",
+            file=source,
+        )
+    try:
+        doc = MandateDoc.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("buffer", "polygon")))
+        found = err.get("input")
+        found_s = json.dumps(found, default=str)[:80] if not isinstance(found, dict) else "a mapping"
+        more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+        raise MandateError(
+            f"{err['msg']}; found {found_s}{more}",
+            file=source,
+            line=_line_of(node, loc),
+            field=_loc_str(loc),
+        ) from exc
+
+    def fail(field: str, msg: str) -> MandateError:
+        loc = tuple(int(x) if x.isdigit() else x for x in field.replace("[", ".").replace("]", "").split("."))
+        return MandateError(msg, file=source, line=_line_of(node, loc), field=field)
+
+    party_ids = [p.id for p in doc.parties]
+    if len(set(party_ids)) != len(party_ids):
+        raise fail("parties", f"party ids must be unique, found {party_ids}")
+    known = set(party_ids)
+    for side in ("left", "right"):
+        v = getattr(doc.contact_line, side)
+        if v not in known:
+            raise fail(f"contact_line.{side}", f"unknown party {v!r}; expected one of {party_ids}")
+    if doc.contact_line.left == doc.contact_line.right:
+        raise fail("contact_line.right", "left and right must be held by different parties")
+
+    lines: dict[str, GeoLine] = {}
+    contact = _build_line(doc.contact_line, "contact_line", base_dir, fail)
+    for pid, spec in doc.reference_lines.items():
+        if pid not in known:
+            raise fail(f"reference_lines.{pid}", f"unknown party {pid!r}; expected one of {party_ids}")
+        lines[pid] = _build_line(spec, f"reference_lines.{pid}", base_dir, fail)
+
+    zone_ids: dict[str, BufferZone | PolygonZone] = {}
+    for i, z in enumerate(doc.zones):
+        if z.id in zone_ids:
+            raise fail(f"zones[{i}].id", f"duplicate zone id {z.id!r}")
+        zone_ids[z.id] = z
+        if isinstance(z, BufferZone):
+            for pid in z.width_km:
+                if pid not in known:
+                    raise fail(f"zones[{i}].width_km", f"unknown party {pid!r}; expected one of {party_ids}")
+        else:
+            from shapely.geometry import Polygon
+
+            poly = Polygon([c[:2] for c in z.coordinates])
+            if not poly.is_valid:
+                raise fail(f"zones[{i}].coordinates", "the polygon ring crosses itself")
+    sector_ids = {s.id for s in doc.sectors}
+    for i, s in enumerate(doc.sectors):
+        if s.to_km > contact.length_km + 1.0:
+            raise fail(
+                f"sectors[{i}].to_km",
+                f"sector ends at {s.to_km} km but the contact line is {contact.length_km:.1f} km long",
+            )
+    rule_ids: set[str] = set()
+    for i, r in enumerate(doc.rules):
+        if r.id in rule_ids:
+            raise fail(f"rules[{i}].id", f"duplicate rule id {r.id!r}")
+        rule_ids.add(r.id)
+        for pid in r.parties:
+            if pid not in known:
+                raise fail(f"rules[{i}].parties", f"unknown party {pid!r}; expected one of {party_ids}")
+        for sid in r.sectors:
+            if sid not in sector_ids:
+                raise fail(f"rules[{i}].sectors", f"unknown sector {sid!r}; expected one of {sorted(sector_ids)}")
+        if r.zone is not None:
+            z = zone_ids.get(r.zone)
+            if z is None:
+                raise fail(f"rules[{i}].zone", f"unknown zone {r.zone!r}; expected one of {sorted(zone_ids)}")
+            if r.kind == "withdrawal" and not isinstance(z, BufferZone):
+                raise fail(f"rules[{i}].zone", f"zone {r.zone!r} is a polygon; a withdrawal rule needs a buffer zone")
+            if r.kind == "disengagement" and not isinstance(z, PolygonZone):
+                raise fail(f"rules[{i}].zone", f"zone {r.zone!r} is a buffer; a disengagement rule needs a polygon zone")
+    for i, d in enumerate(doc.response.escalation):
+        for rid in d.trigger.rules:
+            if rid not in rule_ids:
+                raise fail(
+                    f"response.escalation[{i}].trigger.rules",
+                    f"unknown rule {rid!r}; expected one of {sorted(rule_ids)}",
+                )
+    return Mandate(doc=doc, contact=contact, reference=lines, source=source)
+
+
+def _build_line(spec: LineSpec, field: str, base_dir: Path | None, fail: Any) -> GeoLine:
+    coords = spec.coordinates
+    if spec.file is not None:
+        fpath = (base_dir or Path.cwd()) / spec.file
+        try:
+            gj = json.loads(fpath.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise fail(f"{field}.file", f"cannot read GeoJSON line {fpath}: {exc}") from exc
+        coords = _linestring_coords(gj)
+        if coords is None:
+            raise fail(f"{field}.file", f"{fpath} holds no LineString; expected a GeoJSON LineString")
+    assert coords is not None
+    line = GeoLine.from_lonlat(coords)
+    if not line.is_simple:
+        raise fail(f"{field}.coordinates" if spec.file is None else f"{field}.file", "the line crosses itself; expected a simple line")
+    return line
+
+
+def _linestring_coords(gj: Any) -> list[list[float]] | None:
+    if not isinstance(gj, dict):
+        return None
+    t = gj.get("type")
+    if t == "LineString":
+        return gj.get("coordinates")  # type: ignore[no-any-return]
+    if t == "Feature":
+        return _linestring_coords(gj.get("geometry"))
+    if t == "FeatureCollection":
+        for f in gj.get("features", []):
+            c = _linestring_coords(f)
+            if c is not None:
+                return c
+    return None

@@ -1,0 +1,261 @@
+"""The mandate document (YAML) as a pydantic v2 schema.
+
+Coordinates are GeoJSON-ordered ``[lon, lat]`` in WGS84 degrees; widths in km;
+times of day are ``HH:MM`` in the reporting time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ceasefire.model.vocab import EventKind, ObjectClass, Weapon
+
+LonLat = Annotated[list[float], Field(min_length=2, max_length=3)]
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_lonlat(coords: list[list[float]]) -> list[list[float]]:
+    for i, c in enumerate(coords):
+        lon, lat = c[0], c[1]
+        if not -180.0 <= lon <= 180.0:
+            raise ValueError(f"coordinate {i}: longitude {lon} is outside -180..180 ([lon, lat])")
+        if not -90.0 <= lat <= 90.0:
+            raise ValueError(f"coordinate {i}: latitude {lat} is outside -90..90 ([lon, lat])")
+    return coords
+
+
+class Authority(_Strict):
+    body: str = Field(min_length=1, description="e.g. UN Security Council")
+    resolution: str = Field(min_length=1, description="e.g. S/RES/2202 (2015)")
+
+
+class Mission(_Strict):
+    name: str = Field(min_length=1)
+    authority: Authority
+
+
+class Party(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+    name: str = Field(min_length=1)
+
+
+class LineSpec(_Strict):
+    """A polyline given inline or as a GeoJSON file (LineString, or a Feature or
+    FeatureCollection holding one), relative to the mandate file."""
+
+    coordinates: list[LonLat] | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LineSpec:
+        if (self.coordinates is None) == (self.file is None):
+            raise ValueError("give exactly one of 'coordinates' ([[lon, lat], ...]) or 'file'")
+        if self.coordinates is not None:
+            if len(self.coordinates) < 2:
+                raise ValueError("a line needs at least 2 coordinates")
+            _check_lonlat(self.coordinates)
+        return self
+
+
+class ContactLine(LineSpec):
+    left: str = Field(description="party holding the left side of the drawing direction")
+    right: str = Field(description="party holding the right side")
+
+
+class BufferZone(_Strict):
+    """A band along each party's reference line (the contact line where a party
+    has none): ``width_km[party]`` on that party's own side."""
+
+    id: str
+    kind: Literal["buffer"]
+    name: str | None = None
+    width_km: dict[str, float]
+    objects: list[ObjectClass] = Field(
+        default_factory=list, description="weapon classes this zone is for (informative)"
+    )
+
+    @field_validator("width_km")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        for party, w in v.items():
+            if w < 0:
+                raise ValueError(f"width for party {party!r} is {w} km; expected >= 0")
+        return v
+
+
+class PolygonZone(_Strict):
+    """An area given by its exterior ring of ``[lon, lat]``."""
+
+    id: str
+    kind: Literal["polygon"]
+    name: str | None = None
+    coordinates: list[LonLat] = Field(min_length=4)
+    note: str | None = None
+
+    @field_validator("coordinates")
+    @classmethod
+    def _ring(cls, v: list[list[float]]) -> list[list[float]]:
+        _check_lonlat(v)
+        if v[0][:2] != v[-1][:2]:
+            raise ValueError("a polygon ring must end where it starts (first == last coordinate)")
+        return v
+
+
+Zone = Annotated[BufferZone | PolygonZone, Field(discriminator="kind")]
+
+
+class Sector(_Strict):
+    """A stretch of the contact line by chainage (km from its first vertex)."""
+
+    id: str
+    name: str | None = None
+    from_km: float = Field(ge=0)
+    to_km: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Sector:
+        if self.to_km <= self.from_km:
+            raise ValueError(f"to_km ({self.to_km}) must be greater than from_km ({self.from_km})")
+        return self
+
+
+class TimeWindow(_Strict):
+    start: str = Field(description="HH:MM")
+    end: str = Field(description="HH:MM; a window may wrap past midnight")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"{v!r} is not a time of day; expected HH:MM (00:00-23:59)")
+        return v
+
+
+RuleKind = Literal["ceasefire", "withdrawal", "disengagement", "drone"]
+
+
+class Rule(_Strict):
+    """What, where and when makes a violation.
+
+    - ``ceasefire``: fused firing or explosion events (``events``, ``weapons``).
+    - ``withdrawal``: weapons (``objects``) inside ``zone`` (a buffer zone),
+      measured from the party's own reference line.
+    - ``disengagement``: any event or object inside ``zone`` (a polygon zone).
+    - ``drone``: ``uav`` sightings attributed to a party (``zone`` optional).
+    ``sectors`` and ``time_window`` narrow any rule.
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: RuleKind
+    description: str | None = None
+    severity: Severity = "medium"
+    events: list[EventKind] = Field(default_factory=list)
+    weapons: list[Weapon] = Field(default_factory=list)
+    objects: list[ObjectClass] = Field(default_factory=list)
+    zone: str | None = None
+    sectors: list[str] = Field(default_factory=list)
+    parties: list[str] = Field(default_factory=list, description="empty: all parties")
+    time_window: TimeWindow | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> Rule:
+        if self.kind == "withdrawal" and (not self.zone or not self.objects):
+            raise ValueError("a withdrawal rule needs 'zone' (a buffer zone) and 'objects'")
+        if self.kind == "disengagement" and not self.zone:
+            raise ValueError("a disengagement rule needs 'zone' (a polygon zone)")
+        return self
+
+
+class Trigger(_Strict):
+    """When a line of defence is engaged.
+
+    ``count``: at least ``threshold`` violations (of ``rules`` / at least
+    ``min_severity``) in the last ``window_h`` hours, counted per ``per``; the
+    episode clears when the count falls below ``clear_below`` (default
+    ``threshold``). ``crossing``: an object of ``objects`` seen on the far side
+    of the contact line from its party.
+    """
+
+    kind: Literal["count", "crossing"]
+    threshold: int = Field(default=1, ge=1)
+    clear_below: int | None = Field(default=None, ge=1)
+    window_h: float = Field(default=24.0, gt=0, le=24 * 31)
+    rules: list[str] = Field(default_factory=list)
+    min_severity: Severity | None = None
+    per: Literal["party", "sector", "party_sector", "all"] = "party"
+    objects: list[ObjectClass] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _clear(self) -> Trigger:
+        if self.clear_below is not None and self.clear_below > self.threshold:
+            raise ValueError(
+                f"clear_below ({self.clear_below}) must be <= threshold ({self.threshold})"
+            )
+        if self.kind == "crossing" and not self.objects:
+            raise ValueError("a crossing trigger needs 'objects'")
+        return self
+
+
+class DefenceLine(_Strict):
+    line: int = Field(ge=1, description="1 is the first line of defence")
+    name: str
+    holder: str = Field(description="who holds this line (a party, a force, a guarantor)")
+    trigger: Trigger
+
+
+class Response(_Strict):
+    mode: Literal["record", "notify", "intervene"] = "record"
+    notify: list[str] = Field(default_factory=list, description="recipients of notices")
+    escalation: list[DefenceLine] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ladder(self) -> Response:
+        lines = [d.line for d in self.escalation]
+        if lines != sorted(set(lines)):
+            raise ValueError(f"escalation lines must be unique and in order, found {lines}")
+        if self.mode == "notify" and not self.notify:
+            raise ValueError("mode 'notify' needs at least one recipient in 'notify'")
+        return self
+
+
+class Attribution(_Strict):
+    threshold: float = Field(
+        default=0.8, gt=0.5, le=1.0, description="below this probability: undetermined"
+    )
+
+
+class Reporting(_Strict):
+    cutoff: str = Field(default="00:00", description="HH:MM, end of a reporting day")
+    timezone: str = Field(default="UTC")
+    recipients: list[str] = Field(default_factory=list)
+
+    @field_validator("cutoff")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM.match(v):
+            raise ValueError(f"{v!r} is not a time of day; expected HH:MM")
+        return v
+
+
+class MandateDoc(_Strict):
+    """The whole mandate document."""
+
+    mission: Mission
+    parties: list[Party] = Field(min_length=2)
+    contact_line: ContactLine
+    reference_lines: dict[str, LineSpec] = Field(default_factory=dict)
+    zones: list[Zone] = Field(default_factory=list)
+    sectors: list[Sector] = Field(default_factory=list)
+    rules: list[Rule] = Field(min_length=1)
+    response: Response = Field(default_factory=Response)
+    attribution: Attribution = Field(default_factory=Attribution)
+    reporting: Reporting = Field(default_factory=Reporting)

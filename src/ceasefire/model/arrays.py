@@ -1,0 +1,123 @@
+"""Columnar observations: the form the hot path works on (numpy arrays).
+
+Every array has shape ``(n,)``. Absent numbers are NaN; categorical fields are
+``int8`` codes into the tuples of :mod:`ceasefire.model.vocab`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.model.observation import (
+    ArrivalObservation,
+    BearingObservation,
+    SightingObservation,
+)
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+
+F8 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int8]
+I4 = npt.NDArray[np.int32]
+Obj = npt.NDArray[np.object_]
+
+AnyObservation = BearingObservation | ArrivalObservation | SightingObservation
+
+
+@dataclass(frozen=True)
+class ObservationArrays:
+    """Observations as columns. ``lat``/``lon`` are the observer for bearings and
+    arrivals, the object for sightings. ``time_s`` is UTC epoch seconds."""
+
+    id: Obj
+    source: Obj
+    kind: I8
+    time_s: F8
+    time_sigma_s: F8
+    lat: F8
+    lon: F8
+    bearing_deg: F8
+    bearing_sigma_deg: F8
+    range_m: F8
+    range_sigma_m: F8
+    event: I8
+    direction: I8
+    weapon: I8
+    position_sigma_m: F8
+    object: I8
+    count: I4
+    party: Obj
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    def take(self, index: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> ObservationArrays:
+        """The subset at ``index`` (integer positions or a boolean mask)."""
+        return ObservationArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @staticmethod
+    def concat(parts: Sequence[ObservationArrays]) -> ObservationArrays:
+        """Rows of all ``parts`` in order."""
+        if not parts:
+            return ObservationArrays.empty()
+        return ObservationArrays(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(parts[0])}
+        )
+
+    @staticmethod
+    def empty() -> ObservationArrays:
+        """No rows."""
+        return ObservationArrays.from_observations([])
+
+    @staticmethod
+    def from_observations(obs: Sequence[AnyObservation]) -> ObservationArrays:
+        """Columns from validated observation models."""
+        n = len(obs)
+        nan = np.full(n, np.nan)
+        cols: dict[str, np.ndarray] = {
+            "id": np.array([o.id for o in obs], dtype=object),
+            "source": np.array([o.source for o in obs], dtype=object),
+            "kind": np.array([KINDS.index(o.kind) for o in obs], dtype=np.int8),
+            "time_s": np.array([o.time.timestamp() for o in obs], dtype=np.float64),
+            "time_sigma_s": np.array([o.effective_time_sigma_s() for o in obs], dtype=np.float64),
+            "lat": nan.copy(),
+            "lon": nan.copy(),
+            "bearing_deg": nan.copy(),
+            "bearing_sigma_deg": nan.copy(),
+            "range_m": nan.copy(),
+            "range_sigma_m": nan.copy(),
+            "event": np.full(n, EVENT_KINDS.index("undetermined"), dtype=np.int8),
+            "direction": np.full(n, DIRECTIONS.index("undetermined"), dtype=np.int8),
+            "weapon": np.full(n, WEAPONS.index("undetermined"), dtype=np.int8),
+            "position_sigma_m": nan.copy(),
+            "object": np.full(n, -1, dtype=np.int8),
+            "count": np.zeros(n, dtype=np.int32),
+            "party": np.full(n, None, dtype=object),
+        }
+        for i, o in enumerate(obs):
+            if isinstance(o, SightingObservation):
+                cols["lat"][i] = o.position.lat
+                cols["lon"][i] = o.position.lon
+                cols["position_sigma_m"][i] = o.position_sigma_m
+                cols["object"][i] = OBJECTS.index(o.object)
+                cols["count"][i] = o.count
+                cols["party"][i] = o.party
+                continue
+            cols["lat"][i] = o.observer.lat
+            cols["lon"][i] = o.observer.lon
+            if o.event is not None:
+                cols["event"][i] = EVENT_KINDS.index(o.event)
+            if isinstance(o, BearingObservation):
+                cols["bearing_deg"][i] = o.bearing_deg
+                cols["bearing_sigma_deg"][i] = o.bearing_sigma_deg
+                cols["range_m"][i] = o.range_m if o.range_m is not None else np.nan
+                if o.range_m is not None:
+                    cols["range_sigma_m"][i] = (
+                        o.range_sigma_m if o.range_sigma_m is not None else 0.3 * o.range_m
+                    )
+                cols["direction"][i] = DIRECTIONS.index(o.direction)
+                cols["weapon"][i] = WEAPONS.index(o.weapon)
+        return ObservationArrays(**cols)

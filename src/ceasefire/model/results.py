@@ -1,0 +1,149 @@
+"""What the stages produce: events (fusion), violations and escalations (assessment).
+
+Positions are WGS84 degrees; covariances are in a local east/north frame, m²,
+as ``(var_east, var_north, cov_east_north)``; times are UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Chi-square quantile, 2 degrees of freedom, 95 %: scales a 1-sigma ellipse to 95 %.
+CHI2_2DOF_95 = 5.991464547107979
+
+
+@dataclass(frozen=True, slots=True)
+class Ellipse:
+    """An uncertainty ellipse: semi-axes in m, orientation of the major axis in
+    degrees clockwise from north (0-180)."""
+
+    semi_major_m: float
+    semi_minor_m: float
+    orientation_deg: float
+    confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "semi_major_m": round(self.semi_major_m, 1),
+            "semi_minor_m": round(self.semi_minor_m, 1),
+            "orientation_deg": round(self.orientation_deg, 1),
+            "confidence": self.confidence,
+        }
+
+
+def ellipse_from_cov(cov_m2: tuple[float, float, float], scale2: float = CHI2_2DOF_95) -> Ellipse:
+    """The ellipse of ``cov_m2`` = (var_e, var_n, cov_en) scaled by ``scale2`` (χ² quantile)."""
+    ve, vn, cen = cov_m2
+    tr = ve + vn
+    det_term = math.sqrt(max(((ve - vn) / 2.0) ** 2 + cen**2, 0.0))
+    l1 = tr / 2.0 + det_term
+    l2 = max(tr / 2.0 - det_term, 0.0)
+    # direction of the major axis in (east, north); azimuth = atan2(east, north)
+    if abs(cen) < 1e-12 and ve >= vn:
+        ex, ny = 1.0, 0.0
+    elif abs(cen) < 1e-12:
+        ex, ny = 0.0, 1.0
+    else:
+        ex, ny = l1 - vn, cen
+    azimuth = math.degrees(math.atan2(ex, ny)) % 180.0
+    return Ellipse(math.sqrt(scale2 * l1), math.sqrt(scale2 * l2), azimuth)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A physical event (a round fired or exploding) or an object track, fused
+    from one or more observations.
+
+    ``lat``/``lon`` is None when no position could be estimated (a single
+    bearing without range); then ``observer_lat``/``observer_lon`` say who
+    reported it and ``flags`` contains ``"no_position"``.
+    """
+
+    id: str
+    kind: str
+    time_s: float
+    lat: float | None
+    lon: float | None
+    cov_m2: tuple[float, float, float] | None
+    observation_ids: tuple[str, ...]
+    n_observers: int
+    direction: str = "undetermined"
+    weapon: str = "undetermined"
+    object: str | None = None
+    count: int = 0
+    party_marked: str | None = None
+    first_seen_s: float | None = None
+    last_seen_s: float | None = None
+    launch_lat: float | None = None
+    launch_lon: float | None = None
+    launch_cov_m2: tuple[float, float, float] | None = None
+    observer_lat: float | None = None
+    observer_lon: float | None = None
+    bearing_deg: float | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def has_position(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    @property
+    def ellipse(self) -> Ellipse | None:
+        return ellipse_from_cov(self.cov_m2) if self.cov_m2 is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A breach of a mandate rule, with its evidence and attribution.
+
+    ``party`` is a party id or ``"undetermined"``; ``party_probability`` is the
+    probability of the named party (of the likeliest one when undetermined);
+    ``probabilities`` maps every party id to its probability.
+    """
+
+    id: str
+    rule: str
+    severity: str
+    kind: str
+    time_s: float
+    lat: float | None
+    lon: float | None
+    cov_m2: tuple[float, float, float] | None
+    party: str
+    party_probability: float
+    probabilities: dict[str, float]
+    event_ids: tuple[str, ...]
+    observation_ids: tuple[str, ...]
+    distance_to_line_km: float | None
+    side: str | None
+    response: str
+    object: str | None = None
+    weapon: str | None = None
+    sector: str | None = None
+    first_seen_s: float | None = None
+    last_seen_s: float | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ellipse(self) -> Ellipse | None:
+        return ellipse_from_cov(self.cov_m2) if self.cov_m2 is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A notice that a line of defence's trigger was crossed (``raised``) or
+    that its condition cleared (``cleared``)."""
+
+    id: str
+    state: str
+    line: int
+    line_name: str
+    holder: str
+    trigger: str
+    time_s: float
+    party: str | None
+    sector: str | None
+    violation_ids: tuple[str, ...]
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)

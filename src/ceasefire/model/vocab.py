@@ -1,0 +1,62 @@
+"""The closed vocabularies of the observation contract, in code order.
+
+Columnar arrays store these as small integer codes: ``EVENT_KINDS.index(name)``.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+KINDS: Final = ("bearing", "arrival", "sighting")
+EVENT_KINDS: Final = ("explosion", "firing", "burst", "shot", "flare", "undetermined")
+DIRECTIONS: Final = ("incoming", "outgoing", "undetermined")
+WEAPONS: Final = (
+    "mortar",
+    "artillery",
+    "mlrs",
+    "tank",
+    "small_arms",
+    "heavy_machine_gun",
+    "undetermined",
+)
+OBJECTS: Final = (
+    "tank",
+    "artillery_ge_100mm",
+    "mlrs",
+    "mlrs_heavy",
+    "tactical_missile",
+    "mortar",
+    "apc",
+    "air_defence",
+    "uav",
+    "troops",
+    "other",
+)
+
+Kind = Literal["bearing", "arrival", "sighting"]
+EventKind = Literal["explosion", "firing", "burst", "shot", "flare", "undetermined"]
+Direction = Literal["incoming", "outgoing", "undetermined"]
+Weapon = Literal[
+    "mortar", "artillery", "mlrs", "tank", "small_arms", "heavy_machine_gun", "undetermined"
+]
+ObjectClass = Literal[
+    "tank",
+    "artillery_ge_100mm",
+    "mlrs",
+    "mlrs_heavy",
+    "tactical_missile",
+    "mortar",
+    "apc",
+    "air_defence",
+    "uav",
+    "troops",
+    "other",
+]
+
+#: Default standard error of ``time`` per kind when a record gives none, in s:
+#: a person's reaction and note-taking; a GPS-timed acoustic sensor; a drone
+#: sighting stamped by the ground station.
+DEFAULT_TIME_SIGMA_S: Final = {"bearing": 1.5, "arrival": 0.005, "sighting": 5.0}
+
+#: Speed of sound used throughout, m/s (dry air near 20 °C).
+SPEED_OF_SOUND_M_S: Final = 343.0
