@@ -8,7 +8,10 @@ import typer
 from rich.console import Console
 
 from ceasefire.cli import design as design_cli
+from ceasefire.cli import export as export_cli
 from ceasefire.cli import ledger as ledger_cli
+from ceasefire.cli import simulate as simulate_cli
+from ceasefire.cli import whatif as whatif_cli
 from ceasefire.model.errors import CeasefireError
 
 app = typer.Typer(
@@ -19,6 +22,9 @@ app = typer.Typer(
 )
 app.add_typer(design_cli.app, name="design")
 app.add_typer(ledger_cli.app, name="ledger")
+simulate_cli.register(app)
+export_cli.register(app)
+whatif_cli.register(app)
 
 err_console = Console(stderr=True)
 

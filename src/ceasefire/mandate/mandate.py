@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -115,3 +115,25 @@ class Mandate:
         shapely.prepare(poly)
         pts = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
         return np.asarray(shapely.intersects(poly, pts), dtype=bool)
+
+
+def day_bounds(mandate: Mandate, day: date) -> tuple[float, float]:
+    """The reporting day ``day`` as [start, end) UTC epoch seconds: from the
+    cut-off on the day before to the cut-off on ``day``, in the mandate's time
+    zone (a cut-off of 00:00 makes it the calendar day)."""
+    end_local = datetime.combine(day, mandate.cutoff, tzinfo=mandate.tz)
+    if mandate.cutoff != time(0, 0):
+        start_local = end_local - timedelta(days=1)
+    else:
+        start_local = end_local
+        end_local = start_local + timedelta(days=1)
+    return start_local.timestamp(), end_local.timestamp()
+
+
+def day_of(mandate: Mandate, time_s: float) -> date:
+    """The reporting day a UTC epoch time (s) belongs to."""
+    local = datetime.fromtimestamp(time_s, tz=mandate.tz)
+    if mandate.cutoff == time(0, 0):
+        return local.date()
+    cut = datetime.combine(local.date(), mandate.cutoff, tzinfo=mandate.tz)
+    return local.date() if local < cut else local.date() + timedelta(days=1)

@@ -1,0 +1,9 @@
+"""`ceasefire whatif` command(s)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
