@@ -1,1 +1,6 @@
-"""ceasefire.store"""
+"""Persistence (SQLite default, PostgreSQL for many users)."""
+
+from ceasefire.store.schema import SCHEMA_VERSION
+from ceasefire.store.store import Store
+
+__all__ = ["SCHEMA_VERSION", "Store"]

@@ -1,0 +1,152 @@
+"""Validation and accounting: every record ends accepted, rejected (with its
+reason) or duplicate (same ``source`` + ``id``); the three counts add up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ceasefire.ingest.readers import RawRecord, read_records
+from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.observation import OBSERVATION_ADAPTER
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that failed: where, why, and its text as read."""
+
+    file: str
+    line: int
+    reason: str
+    raw: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "reason": self.reason, "raw": self.raw}
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A record whose ``source`` + ``id`` was seen before; ``conflicting`` when
+    its content differs from the first one (kept, not silently merged)."""
+
+    file: str
+    line: int
+    source: str
+    id: str
+    conflicting: bool
+    raw: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "line": self.line, "source": self.source, "id": self.id,
+            "conflicting": self.conflicting, "raw": self.raw,
+        }
+
+
+@dataclass
+class IngestResult:
+    """What became of every input record."""
+
+    accepted: list[AnyObservation] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "input": self.total,
+            "accepted": len(self.accepted),
+            "rejected": len(self.rejected),
+            "duplicate": len(self.duplicates),
+        }
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """One readable line per problem: ``field 'a.b': message; found X``."""
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = [str(p) for p in err["loc"] if p not in ("bearing", "arrival", "sighting")]
+        where = ".".join(loc) or "record"
+        found = err.get("input")
+        found_s = "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:60]}"
+        msg = err["msg"]
+        if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
+            msg = "'kind' must be one of 'bearing', 'arrival', 'sighting'"
+        parts.append(f"field '{where}': {msg}{found_s}")
+    more = len(exc.errors()) - 5
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def validate_records(
+    records: Iterable[RawRecord],
+    result: IngestResult | None = None,
+    seen: dict[tuple[str, str], str] | None = None,
+) -> IngestResult:
+    """Validate ``records`` into ``result``; ``seen`` maps (source, id) to the
+    canonical JSON of the first accepted record (pass the store's keys to catch
+    duplicates across runs)."""
+    result = result if result is not None else IngestResult()
+    seen = seen if seen is not None else {}
+    for rec in records:
+        result.total += 1
+        if rec.data is None:
+            result.rejected.append(Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw))
+            continue
+        try:
+            obs = OBSERVATION_ADAPTER.validate_python(rec.data)
+        except ValidationError as exc:
+            result.rejected.append(Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw))
+            continue
+        key = (obs.source, obs.id)
+        canon = obs.model_dump_json()
+        first = seen.get(key)
+        if first is not None:
+            result.duplicates.append(
+                Duplicate(rec.file, rec.line, obs.source, obs.id, first != canon, rec.raw)
+            )
+            continue
+        seen[key] = canon
+        result.accepted.append(obs)
+    return result
+
+
+def ingest_files(
+    paths: Iterable[Path], seen: dict[tuple[str, str], str] | None = None
+) -> IngestResult:
+    """Read and validate every file; see :func:`validate_records`."""
+    result = IngestResult()
+    seen = seen if seen is not None else {}
+    for p in paths:
+        validate_records(read_records(Path(p)), result, seen)
+    return result
+
+
+def write_quarantine(path: Path, result: IngestResult) -> Path:
+    """Write rejected and duplicate records, one JSON object per line, with
+    ``status`` (``rejected``/``duplicate``) and the reason."""
+    with path.open("w", encoding="utf-8") as fh:
+        for r in result.rejected:
+            fh.write(json.dumps({"status": "rejected", **r.to_dict()}, ensure_ascii=False) + "\n")
+        for d in result.duplicates:
+            reason = "same source and id as an earlier record" + (
+                " with different content" if d.conflicting else ""
+            )
+            fh.write(
+                json.dumps({"status": "duplicate", "reason": reason, **d.to_dict()}, ensure_ascii=False)
+                + "\n"
+            )
+    return path
+
+
+def write_ndjson(path: Path, observations: Iterable[AnyObservation]) -> Path:
+    """Observations as NDJSON in the contract's form."""
+    with path.open("w", encoding="utf-8") as fh:
+        for o in observations:
+            fh.write(o.model_dump_json(exclude_none=True) + "\n")
+    return path
