@@ -12,9 +12,7 @@ ArrayLike = npt.ArrayLike
 F8 = npt.NDArray[np.float64]
 
 
-def inverse(
-    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
-) -> tuple[F8, F8]:
+def inverse(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> tuple[F8, F8]:
     """Azimuth from point 1 to point 2 (deg, 0-360) and geodesic distance (m)."""
     la1, lo1, la2, lo2 = np.broadcast_arrays(
         *(np.asarray(a, dtype=np.float64) for a in (lat1, lon1, lat2, lon2))

@@ -32,7 +32,8 @@ class RawRecord:
 
 
 def detect_format(path: Path) -> str:
-    """The format of ``path`` from its suffix (``.ndjson``/``.jsonl``, ``.geojson``/``.json``, ``.csv``)."""
+    """The format of ``path`` from its suffix: ``.ndjson``/``.jsonl``,
+    ``.geojson``/``.json`` or ``.csv``."""
     suffix = path.suffix.lower()
     if suffix in (".ndjson", ".jsonl"):
         return "ndjson"
@@ -69,10 +70,14 @@ def _read_ndjson(path: Path) -> Iterator[RawRecord]:
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield RawRecord(name, lineno, text, None, f"not JSON: {exc.msg} at column {exc.colno}")
+                yield RawRecord(
+                    name, lineno, text, None, f"not JSON: {exc.msg} at column {exc.colno}"
+                )
                 continue
             if not isinstance(data, dict):
-                yield RawRecord(name, lineno, text, None, f"expected a JSON object, found {type(data).__name__}")
+                yield RawRecord(
+                    name, lineno, text, None, f"expected a JSON object, found {type(data).__name__}"
+                )
                 continue
             yield RawRecord(name, lineno, text, data)
 
@@ -86,9 +91,7 @@ def _read_geojson(path: Path) -> Iterator[RawRecord]:
             f"not JSON: {exc.msg} at column {exc.colno}", file=name, line=exc.lineno
         ) from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ObservationError(
-            "expected a GeoJSON FeatureCollection", file=name, field="type"
-        )
+        raise ObservationError("expected a GeoJSON FeatureCollection", file=name, field="type")
     features = doc.get("features")
     if not isinstance(features, list):
         raise ObservationError("expected a list of features", file=name, field="features")
@@ -100,10 +103,15 @@ def _read_geojson(path: Path) -> Iterator[RawRecord]:
         data = dict(feat["properties"])
         geom = feat.get("geometry")
         if geom is not None:
-            if not (isinstance(geom, dict) and geom.get("type") == "Point"
-                    and isinstance(geom.get("coordinates"), list)
-                    and len(geom["coordinates"]) >= 2):
-                yield RawRecord(name, i, raw, None, "geometry must be a Point [lon, lat(, alt)] or null")
+            if not (
+                isinstance(geom, dict)
+                and geom.get("type") == "Point"
+                and isinstance(geom.get("coordinates"), list)
+                and len(geom["coordinates"]) >= 2
+            ):
+                yield RawRecord(
+                    name, i, raw, None, "geometry must be a Point [lon, lat(, alt)] or null"
+                )
                 continue
             c = geom["coordinates"]
             pos: dict[str, Any] = {"lon": c[0], "lat": c[1]}
@@ -119,8 +127,15 @@ def _read_geojson(path: Path) -> Iterator[RawRecord]:
 
 _NESTED = ("observer", "position")
 _NUMERIC = {
-    "lat", "lon", "alt_m", "bearing_deg", "bearing_sigma_deg", "range_m", "range_sigma_m",
-    "time_sigma_s", "position_sigma_m",
+    "lat",
+    "lon",
+    "alt_m",
+    "bearing_deg",
+    "bearing_sigma_deg",
+    "range_m",
+    "range_sigma_m",
+    "time_sigma_s",
+    "position_sigma_m",
 }
 
 
@@ -164,6 +179,12 @@ def _read_csv(path: Path) -> Iterator[RawRecord]:
             lineno = reader.line_num
             raw = json.dumps(row, sort_keys=True)
             if None in row:
-                yield RawRecord(name, lineno, raw, None, f"more cells than the {len(reader.fieldnames or [])} columns of the header")
+                yield RawRecord(
+                    name,
+                    lineno,
+                    raw,
+                    None,
+                    f"more cells than the {len(reader.fieldnames or [])} columns of the header",
+                )
                 continue
             yield RawRecord(name, lineno, raw, flat_to_nested(row))

@@ -43,8 +43,12 @@ class Duplicate:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file, "line": self.line, "source": self.source, "id": self.id,
-            "conflicting": self.conflicting, "raw": self.raw,
+            "file": self.file,
+            "line": self.line,
+            "source": self.source,
+            "id": self.id,
+            "conflicting": self.conflicting,
+            "raw": self.raw,
         }
 
 
@@ -74,7 +78,9 @@ def format_validation_error(exc: ValidationError) -> str:
         loc = [str(p) for p in err["loc"] if p not in ("bearing", "arrival", "sighting")]
         where = ".".join(loc) or "record"
         found = err.get("input")
-        found_s = "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:60]}"
+        found_s = (
+            "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:60]}"
+        )
         msg = err["msg"]
         if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
             msg = "'kind' must be one of 'bearing', 'arrival', 'sighting'"
@@ -101,7 +107,9 @@ def validate_records(
         try:
             obs = OBSERVATION_ADAPTER.validate_python(rec.data)
         except ValidationError as exc:
-            result.rejected.append(Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw))
+            result.rejected.append(
+                Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw)
+            )
             continue
         key = (obs.source, obs.id)
         canon = obs.model_dump_json()
@@ -138,7 +146,9 @@ def write_quarantine(path: Path, result: IngestResult) -> Path:
                 " with different content" if d.conflicting else ""
             )
             fh.write(
-                json.dumps({"status": "duplicate", "reason": reason, **d.to_dict()}, ensure_ascii=False)
+                json.dumps(
+                    {"status": "duplicate", "reason": reason, **d.to_dict()}, ensure_ascii=False
+                )
                 + "\n"
             )
     return path

@@ -74,9 +74,13 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         doc = MandateDoc.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("buffer", "polygon")))
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and p in ("buffer", "polygon"))
+        )
         found = err.get("input")
-        found_s = json.dumps(found, default=str)[:80] if not isinstance(found, dict) else "a mapping"
+        found_s = (
+            json.dumps(found, default=str)[:80] if not isinstance(found, dict) else "a mapping"
+        )
         more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise MandateError(
             f"{err['msg']}; found {found_s}{more}",
@@ -86,7 +90,10 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         ) from exc
 
     def fail(field: str, msg: str) -> MandateError:
-        loc = tuple(int(x) if x.isdigit() else x for x in field.replace("[", ".").replace("]", "").split("."))
+        loc = tuple(
+            int(x) if x.isdigit() else x
+            for x in field.replace("[", ".").replace("]", "").split(".")
+        )
         return MandateError(msg, file=source, line=_line_of(node, loc), field=field)
 
     party_ids = [p.id for p in doc.parties]
@@ -104,7 +111,9 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
     contact = _build_line(doc.contact_line, "contact_line", base_dir, fail)
     for pid, spec in doc.reference_lines.items():
         if pid not in known:
-            raise fail(f"reference_lines.{pid}", f"unknown party {pid!r}; expected one of {party_ids}")
+            raise fail(
+                f"reference_lines.{pid}", f"unknown party {pid!r}; expected one of {party_ids}"
+            )
         lines[pid] = _build_line(spec, f"reference_lines.{pid}", base_dir, fail)
 
     zone_ids: dict[str, BufferZone | PolygonZone] = {}
@@ -115,7 +124,10 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         if isinstance(z, BufferZone):
             for pid in z.width_km:
                 if pid not in known:
-                    raise fail(f"zones[{i}].width_km", f"unknown party {pid!r}; expected one of {party_ids}")
+                    raise fail(
+                        f"zones[{i}].width_km",
+                        f"unknown party {pid!r}; expected one of {party_ids}",
+                    )
         else:
             from shapely.geometry import Polygon
 
@@ -127,7 +139,8 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         if s.to_km > contact.length_km + 1.0:
             raise fail(
                 f"sectors[{i}].to_km",
-                f"sector ends at {s.to_km} km but the contact line is {contact.length_km:.1f} km long",
+                f"sector ends at {s.to_km} km but the contact line is "
+                f"{contact.length_km:.1f} km long",
             )
     rule_ids: set[str] = set()
     for i, r in enumerate(doc.rules):
@@ -136,18 +149,32 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         rule_ids.add(r.id)
         for pid in r.parties:
             if pid not in known:
-                raise fail(f"rules[{i}].parties", f"unknown party {pid!r}; expected one of {party_ids}")
+                raise fail(
+                    f"rules[{i}].parties", f"unknown party {pid!r}; expected one of {party_ids}"
+                )
         for sid in r.sectors:
             if sid not in sector_ids:
-                raise fail(f"rules[{i}].sectors", f"unknown sector {sid!r}; expected one of {sorted(sector_ids)}")
+                raise fail(
+                    f"rules[{i}].sectors",
+                    f"unknown sector {sid!r}; expected one of {sorted(sector_ids)}",
+                )
         if r.zone is not None:
-            z = zone_ids.get(r.zone)
-            if z is None:
-                raise fail(f"rules[{i}].zone", f"unknown zone {r.zone!r}; expected one of {sorted(zone_ids)}")
-            if r.kind == "withdrawal" and not isinstance(z, BufferZone):
-                raise fail(f"rules[{i}].zone", f"zone {r.zone!r} is a polygon; a withdrawal rule needs a buffer zone")
-            if r.kind == "disengagement" and not isinstance(z, PolygonZone):
-                raise fail(f"rules[{i}].zone", f"zone {r.zone!r} is a buffer; a disengagement rule needs a polygon zone")
+            rz = zone_ids.get(r.zone)
+            if rz is None:
+                raise fail(
+                    f"rules[{i}].zone",
+                    f"unknown zone {r.zone!r}; expected one of {sorted(zone_ids)}",
+                )
+            if r.kind == "withdrawal" and not isinstance(rz, BufferZone):
+                raise fail(
+                    f"rules[{i}].zone",
+                    f"zone {r.zone!r} is a polygon; a withdrawal rule needs a buffer zone",
+                )
+            if r.kind == "disengagement" and not isinstance(rz, PolygonZone):
+                raise fail(
+                    f"rules[{i}].zone",
+                    f"zone {r.zone!r} is a buffer; a disengagement rule needs a polygon zone",
+                )
     for i, d in enumerate(doc.response.escalation):
         for rid in d.trigger.rules:
             if rid not in rule_ids:
@@ -168,11 +195,16 @@ def _build_line(spec: LineSpec, field: str, base_dir: Path | None, fail: Any) ->
             raise fail(f"{field}.file", f"cannot read GeoJSON line {fpath}: {exc}") from exc
         coords = _linestring_coords(gj)
         if coords is None:
-            raise fail(f"{field}.file", f"{fpath} holds no LineString; expected a GeoJSON LineString")
+            raise fail(
+                f"{field}.file", f"{fpath} holds no LineString; expected a GeoJSON LineString"
+            )
     assert coords is not None
     line = GeoLine.from_lonlat(coords)
     if not line.is_simple:
-        raise fail(f"{field}.coordinates" if spec.file is None else f"{field}.file", "the line crosses itself; expected a simple line")
+        raise fail(
+            f"{field}.coordinates" if spec.file is None else f"{field}.file",
+            "the line crosses itself; expected a simple line",
+        )
     return line
 
 
@@ -181,7 +213,7 @@ def _linestring_coords(gj: Any) -> list[list[float]] | None:
         return None
     t = gj.get("type")
     if t == "LineString":
-        return gj.get("coordinates")  # type: ignore[no-any-return]
+        return gj.get("coordinates")
     if t == "Feature":
         return _linestring_coords(gj.get("geometry"))
     if t == "FeatureCollection":

@@ -109,7 +109,9 @@ class Mandate:
             out[(km >= s.from_km) & (km < s.to_km) & (out == None)] = s.id  # noqa: E711
         return out
 
-    def in_polygon(self, zone_id: str, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    def in_polygon(
+        self, zone_id: str, lat: npt.ArrayLike, lon: npt.ArrayLike
+    ) -> npt.NDArray[np.bool_]:
         """Whether each point lies inside a polygon zone (boundary counts as inside)."""
         poly = self.polygon_lonlat(zone_id)
         shapely.prepare(poly)

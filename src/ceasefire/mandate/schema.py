@@ -55,14 +55,19 @@ class LineSpec(_Strict):
     coordinates: list[LonLat] | None = None
     file: str | None = None
 
+    @field_validator("coordinates")
+    @classmethod
+    def _coords(cls, v: list[list[float]] | None) -> list[list[float]] | None:
+        if v is not None:
+            if len(v) < 2:
+                raise ValueError(f"a line needs at least 2 coordinates, found {len(v)}")
+            _check_lonlat(v)
+        return v
+
     @model_validator(mode="after")
     def _one_source(self) -> LineSpec:
         if (self.coordinates is None) == (self.file is None):
             raise ValueError("give exactly one of 'coordinates' ([[lon, lat], ...]) or 'file'")
-        if self.coordinates is not None:
-            if len(self.coordinates) < 2:
-                raise ValueError("a line needs at least 2 coordinates")
-            _check_lonlat(self.coordinates)
         return self
 
 

@@ -64,7 +64,10 @@ class ObservationArrays:
         if not parts:
             return ObservationArrays.empty()
         return ObservationArrays(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(parts[0])}
+            **{
+                f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                for f in fields(parts[0])
+            }
         )
 
     @staticmethod

@@ -27,7 +27,12 @@ class InputError(CeasefireError):
     """Invalid input; ``where`` names the file, line or field path."""
 
     def __init__(
-        self, message: str, *, file: str | None = None, line: int | None = None, field: str | None = None
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
     ) -> None:
         self.file = file
         self.line = line

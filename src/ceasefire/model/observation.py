@@ -43,7 +43,7 @@ class _ObservationBase(BaseModel):
         """``time_sigma_s`` or the default for this kind, s."""
         if self.time_sigma_s is not None:
             return self.time_sigma_s
-        return DEFAULT_TIME_SIGMA_S[self.kind]  # type: ignore[attr-defined, no-any-return]
+        return DEFAULT_TIME_SIGMA_S[self.kind]  # type: ignore[attr-defined]
 
 
 class BearingObservation(_ObservationBase):
@@ -90,4 +90,4 @@ def observation_json_schema() -> dict[str, Any]:
     schema = OBSERVATION_ADAPTER.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "ceasefire observation"
-    return schema  # type: ignore[no-any-return]
+    return schema

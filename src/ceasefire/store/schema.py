@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 
 SCHEMA_VERSION = 1
@@ -49,7 +51,7 @@ quarantine = Table(
 )
 
 
-def _result_table(name: str, *extra: Column) -> Table:  # type: ignore[type-arg]
+def _result_table(name: str, *extra: Column[Any]) -> Table:
     return Table(
         name,
         metadata,

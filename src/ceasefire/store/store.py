@@ -16,7 +16,12 @@ from sqlalchemy import Engine, Table, and_, create_engine, delete, event, func, 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
-from ceasefire.model.codec import escalation_from_dict, event_from_dict, to_dict, violation_from_dict
+from ceasefire.model.codec import (
+    escalation_from_dict,
+    event_from_dict,
+    to_dict,
+    violation_from_dict,
+)
 from ceasefire.model.errors import StoreError
 from ceasefire.model.observation import OBSERVATION_ADAPTER
 from ceasefire.model.results import Escalation, Event, Violation
@@ -44,11 +49,17 @@ class Store:
         try:
             s.metadata.create_all(store.engine)
             with store.engine.begin() as conn:
-                row = conn.execute(select(s.meta.c.value).where(s.meta.c.key == "schema_version")).first()
+                row = conn.execute(
+                    select(s.meta.c.value).where(s.meta.c.key == "schema_version")
+                ).first()
                 if row is None:
-                    conn.execute(insert(s.meta).values(key="schema_version", value=str(s.SCHEMA_VERSION)))
+                    conn.execute(
+                        insert(s.meta).values(key="schema_version", value=str(s.SCHEMA_VERSION))
+                    )
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create the store at {target}: {exc.__class__.__name__}: {exc}") from exc
+            raise StoreError(
+                f"cannot create the store at {target}: {exc.__class__.__name__}: {exc}"
+            ) from exc
         store._check_version(target)
         return store
 
@@ -57,7 +68,9 @@ class Store:
         """Open an existing store; fails clearly when it is missing or of another version."""
         url = _url(target)
         if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-            raise StoreError(f"no store at {target}; create one with `ceasefire init --store {target}`")
+            raise StoreError(
+                f"no store at {target}; create one with `ceasefire init --store {target}`"
+            )
         store = cls(cls._engine(target))
         store._check_version(target)
         return store
@@ -84,9 +97,13 @@ class Store:
     def _check_version(self, target: str | Path) -> None:
         try:
             with self.engine.connect() as conn:
-                row = conn.execute(select(s.meta.c.value).where(s.meta.c.key == "schema_version")).first()
+                row = conn.execute(
+                    select(s.meta.c.value).where(s.meta.c.key == "schema_version")
+                ).first()
         except OperationalError as exc:
-            raise StoreError(f"{target} is not a ceasefire store (no meta table): {exc.orig}") from exc
+            raise StoreError(
+                f"{target} is not a ceasefire store (no meta table): {exc.orig}"
+            ) from exc
         if row is None or int(row[0]) != s.SCHEMA_VERSION:
             found = row[0] if row else "none"
             raise StoreError(
@@ -112,7 +129,9 @@ class Store:
     def known_keys(self) -> dict[tuple[str, str], str]:
         """(source, id) → canonical JSON of every stored observation."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(s.observations.c.source, s.observations.c.id, s.observations.c.body))
+            rows = conn.execute(
+                select(s.observations.c.source, s.observations.c.id, s.observations.c.body)
+            )
             return {(r[0], r[1]): r[2] for r in rows}
 
     def add_batch(
@@ -126,14 +145,18 @@ class Store:
         q = list(quarantined)
         rejected = sum(1 for r in q if r["status"] == "rejected")
         with self.engine.begin() as conn:
-            batch = conn.execute(
+            res = conn.execute(
                 insert(s.batches).values(
                     files=json.dumps(list(files)),
                     accepted=len(accepted),
                     rejected=rejected,
                     duplicate=len(q) - rejected,
                 )
-            ).inserted_primary_key[0]
+            )
+            key = res.inserted_primary_key
+            if key is None:
+                raise StoreError("the store did not return the new batch's id")
+            batch = key[0]
             rows = [
                 {
                     "source": o.source,
@@ -148,8 +171,14 @@ class Store:
             for i in range(0, len(rows), _CHUNK):
                 conn.execute(insert(s.observations), rows[i : i + _CHUNK])
             qrows = [
-                {"batch": batch, "status": r["status"], "file": r["file"], "line": r["line"],
-                 "reason": r["reason"], "raw": r["raw"]}
+                {
+                    "batch": batch,
+                    "status": r["status"],
+                    "file": r["file"],
+                    "line": r["line"],
+                    "reason": r["reason"],
+                    "raw": r["raw"],
+                }
                 for r in q
             ]
             for i in range(0, len(qrows), _CHUNK):
@@ -161,7 +190,8 @@ class Store:
         t = s.observations
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.c.body).where(and_(t.c.time_s >= start_s, t.c.time_s < end_s))
+                select(t.c.body)
+                .where(and_(t.c.time_s >= start_s, t.c.time_s < end_s))
                 .order_by(t.c.time_s, t.c.source, t.c.id)
             )
             return [OBSERVATION_ADAPTER.validate_json(r[0]) for r in rows]
@@ -194,39 +224,68 @@ class Store:
             return [dict(r) for r in rows]
 
     # -- derived results ---------------------------------------------------
-    def _replace(self, table: Table, start_s: float, end_s: float, rows: list[dict[str, Any]]) -> None:
+    def _replace(
+        self, table: Table, start_s: float, end_s: float, rows: list[dict[str, Any]]
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(table).where(and_(table.c.time_s >= start_s, table.c.time_s < end_s)))
+            conn.execute(
+                delete(table).where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
+            )
             for i in range(0, len(rows), _CHUNK):
                 conn.execute(insert(table), rows[i : i + _CHUNK])
 
     def _load(self, table: Table, start_s: float, end_s: float) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(table.c.body).where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
+                select(table.c.body)
+                .where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
                 .order_by(table.c.time_s, table.c.id)
             )
             return [json.loads(r[0]) for r in rows]
 
     def replace_events(self, start_s: float, end_s: float, events: Sequence[Event]) -> None:
         """Replace the events of [start_s, end_s) by ``events`` (one transaction)."""
-        self._replace(s.events, start_s, end_s, [
-            {"id": e.id, "time_s": e.time_s, "kind": e.kind, "body": json.dumps(to_dict(e))}
-            for e in events
-        ])
+        self._replace(
+            s.events,
+            start_s,
+            end_s,
+            [
+                {"id": e.id, "time_s": e.time_s, "kind": e.kind, "body": json.dumps(to_dict(e))}
+                for e in events
+            ],
+        )
 
-    def replace_violations(self, start_s: float, end_s: float, violations: Sequence[Violation]) -> None:
-        self._replace(s.violations, start_s, end_s, [
-            {"id": v.id, "time_s": v.time_s, "rule": v.rule, "party": v.party,
-             "body": json.dumps(to_dict(v))}
-            for v in violations
-        ])
+    def replace_violations(
+        self, start_s: float, end_s: float, violations: Sequence[Violation]
+    ) -> None:
+        self._replace(
+            s.violations,
+            start_s,
+            end_s,
+            [
+                {
+                    "id": v.id,
+                    "time_s": v.time_s,
+                    "rule": v.rule,
+                    "party": v.party,
+                    "body": json.dumps(to_dict(v)),
+                }
+                for v in violations
+            ],
+        )
 
-    def replace_escalations(self, start_s: float, end_s: float, escalations: Sequence[Escalation]) -> None:
-        self._replace(s.escalations, start_s, end_s, [
-            {"id": x.id, "time_s": x.time_s, "state": x.state, "body": json.dumps(to_dict(x))}
-            for x in escalations
-        ])
+    def replace_escalations(
+        self, start_s: float, end_s: float, escalations: Sequence[Escalation]
+    ) -> None:
+        self._replace(
+            s.escalations,
+            start_s,
+            end_s,
+            [
+                {"id": x.id, "time_s": x.time_s, "state": x.state, "body": json.dumps(to_dict(x))}
+                for x in escalations
+            ],
+        )
 
     def events(self, start_s: float, end_s: float) -> list[Event]:
         return [event_from_dict(d) for d in self._load(s.events, start_s, end_s)]
@@ -241,7 +300,9 @@ class Store:
         """Times (s) of the stored violations in [start_s, end_s): for trends."""
         t = s.violations
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.c.time_s).where(and_(t.c.time_s >= start_s, t.c.time_s < end_s)))
+            rows = conn.execute(
+                select(t.c.time_s).where(and_(t.c.time_s >= start_s, t.c.time_s < end_s))
+            )
             return [float(r[0]) for r in rows]
 
     def close(self) -> None:

@@ -1,0 +1,66 @@
+"""Distance to a line and side of a line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.geo import LEFT, RIGHT, GeoLine, distance_m, forward
+
+
+@pytest.fixture()
+def southbound() -> GeoLine:
+    # a meridian segment drawn north to south: left is east, right is west
+    return GeoLine.from_lonlat([[38.0, 49.0], [38.0, 48.0]])
+
+
+def test_side_of_a_southbound_line(southbound: GeoLine) -> None:
+    n = southbound.nearest([48.5, 48.5], [38.2, 37.8])
+    assert list(n.side) == [LEFT, RIGHT]
+
+
+def test_distance_to_line_is_geodesic_perpendicular(southbound: GeoLine) -> None:
+    la, lo = forward(48.5, 38.0, 90.0, 25_000.0)
+    n = southbound.nearest(la, lo)
+    assert float(n.distance_m[0]) == pytest.approx(25_000.0, abs=30.0)
+    # chainage of the foot point: distance from the first vertex along the line
+    assert float(n.chainage_m[0]) / 1000 == pytest.approx(
+        float(distance_m(49.0, 38.0, 48.5, 38.0)) / 1000, abs=0.2
+    )
+
+
+def test_beyond_the_end_distance_is_to_the_end_vertex(southbound: GeoLine) -> None:
+    n = southbound.nearest(47.9, 38.0)
+    assert float(n.distance_m[0]) == pytest.approx(
+        float(distance_m(47.9, 38.0, 48.0, 38.0)), rel=1e-6
+    )
+
+
+def test_side_at_a_bend_uses_both_segments() -> None:
+    # an L: west along 48.6 N, then south along 38 E. Points inside the corner
+    # (south-east of the bend) are left of a walker going west then south.
+    line = GeoLine.from_lonlat([[39.0, 48.6], [38.0, 48.6], [38.0, 47.6]])
+    n = line.nearest([48.5, 48.7, 48.5], [38.1, 37.9, 37.9])
+    assert list(n.side) == [LEFT, RIGHT, RIGHT]
+
+
+def test_normal_points_left(southbound: GeoLine) -> None:
+    n = southbound.nearest(48.5, 38.1)
+    # for a southbound line, left is east: normal ≈ (+1, 0) in (east, north)
+    assert float(n.normal_e[0]) == pytest.approx(1.0, abs=1e-3)
+    assert abs(float(n.normal_n[0])) < 1e-3
+
+
+def test_self_intersection_detected() -> None:
+    assert not GeoLine.from_lonlat([[38, 48], [39, 49], [39, 48], [38, 49]]).is_simple
+    assert GeoLine.from_lonlat([[38, 48], [39, 49]]).is_simple
+
+
+def test_buffer_width_is_the_requested_distance(southbound: GeoLine) -> None:
+    poly = southbound.buffer(25_000.0, 0.0)
+    ring = np.asarray(southbound.to_lonlat_polygon(poly))
+    # every vertex of the band is within 25 km (+ rounding) of the line, and on the left
+    n = southbound.nearest(ring[:, 1], ring[:, 0])
+    assert float(n.distance_m.max()) <= 25_050.0
+    far = n.distance_m > 1000
+    assert np.all(n.side[far] == LEFT)

@@ -1,0 +1,61 @@
+"""Ellipses from covariances, and the codec round trip."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ceasefire.model import Event, ellipse_from_cov
+from ceasefire.model.codec import event_from_dict, to_dict
+from ceasefire.model.results import CHI2_2DOF_95
+
+
+def test_axis_aligned_ellipse() -> None:
+    e = ellipse_from_cov((100.0**2, 400.0**2, 0.0))
+    k = math.sqrt(CHI2_2DOF_95)  # 2.4477: the 95 % radius of a 2-D Gaussian in sigmas
+    assert e.semi_major_m == pytest.approx(400.0 * k)
+    assert e.semi_minor_m == pytest.approx(100.0 * k)
+    assert e.orientation_deg == pytest.approx(0.0)  # major axis north-south
+    assert ellipse_from_cov((900.0, 100.0, 0.0)).orientation_deg == pytest.approx(90.0)
+
+
+def test_rotated_ellipse_matches_eigen_decomposition() -> None:
+    # major axis toward azimuth 30° (clockwise from north)
+    az = math.radians(30.0)
+    u = np.array([math.sin(az), math.cos(az)])  # (east, north)
+    v = np.array([math.cos(az), -math.sin(az)])
+    cov = 500.0**2 * np.outer(u, u) + 80.0**2 * np.outer(v, v)
+    e = ellipse_from_cov((cov[0, 0], cov[1, 1], cov[0, 1]))
+    assert e.orientation_deg == pytest.approx(30.0, abs=1e-6)
+    assert e.semi_major_m == pytest.approx(500.0 * math.sqrt(CHI2_2DOF_95))
+    assert e.semi_minor_m == pytest.approx(80.0 * math.sqrt(CHI2_2DOF_95))
+
+
+def test_95_percent_ellipse_holds_95_percent_of_samples() -> None:
+    rng = np.random.default_rng(7)
+    cov = np.array([[300.0**2, 2e4], [2e4, 120.0**2]])
+    pts = rng.multivariate_normal([0, 0], cov, size=200_000)
+    e = ellipse_from_cov((cov[0, 0], cov[1, 1], cov[0, 1]))
+    th = math.radians(e.orientation_deg)
+    major = np.array([math.sin(th), math.cos(th)])
+    minor = np.array([math.cos(th), -math.sin(th)])
+    inside = (pts @ major / e.semi_major_m) ** 2 + (pts @ minor / e.semi_minor_m) ** 2 <= 1
+    assert inside.mean() == pytest.approx(0.95, abs=0.003)
+
+
+def test_event_codec_round_trip() -> None:
+    ev = Event(
+        id="x",
+        kind="sighting",
+        time_s=1.5,
+        lat=None,
+        lon=None,
+        cov_m2=None,
+        observation_ids=("a", "b"),
+        n_observers=1,
+        object="tank",
+        flags=("no_position",),
+    )
+    assert event_from_dict(to_dict(ev)) == ev
