@@ -10,7 +10,9 @@ from rich.console import Console
 from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
 from ceasefire.cli import ledger as ledger_cli
+from ceasefire.cli import mandate as mandate_cli
 from ceasefire.cli import simulate as simulate_cli
+from ceasefire.cli import stages as stages_cli
 from ceasefire.cli import whatif as whatif_cli
 from ceasefire.model.errors import CeasefireError
 
@@ -20,6 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+stages_cli.register(app)
+app.add_typer(mandate_cli.app, name="mandate")
+app.add_typer(mandate_cli.schema_app, name="schema")
 app.add_typer(design_cli.app, name="design")
 app.add_typer(ledger_cli.app, name="ledger")
 simulate_cli.register(app)

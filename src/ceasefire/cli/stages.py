@@ -1,0 +1,175 @@
+"""The pipeline's verbs: `run` (one shot) and `init`, `ingest`, `fuse`,
+`assess`, `report` (stepwise on a store)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from typing import TYPE_CHECKING
+
+from ceasefire.cli.common import console, parse_day, spinner, step
+from ceasefire.mandate import day_bounds, load_mandate
+from ceasefire.store import Store
+
+if TYPE_CHECKING:
+    from ceasefire import pipeline
+
+
+def _pipeline():  # type: ignore[no-untyped-def]
+    """The pipeline module, imported when a verb runs (it pulls in every room)."""
+    from ceasefire import pipeline
+
+    return pipeline
+
+STORE_OPT = typer.Option("ceasefire.db", "--store", "-s", help="SQLite path or SQLAlchemy URL")
+
+
+def _days(store: Store, day: str | None) -> list[date]:
+    pipeline = _pipeline()
+    m = pipeline.mandate_of(store)
+    return [parse_day(day)] if day else pipeline.stored_days(store, m)
+
+
+def counts_table(counts: dict[str, int]) -> Table:
+    t = Table(title="observations")
+    for k in ("input", "accepted", "rejected", "duplicate"):
+        if k in counts:
+            t.add_column(k, justify="right")
+    t.add_row(*(f"{counts[k]:,}" for k in ("input", "accepted", "rejected", "duplicate") if k in counts))
+    return t
+
+
+def days_table(summary: "pipeline.RunSummary") -> Table:
+    t = Table(title="per reporting day")
+    for col in ("day", "observations", "events", "violations", "undetermined", "escalations", "ledger size"):
+        t.add_column(col, justify="right")
+    for d in summary.days:
+        und = sum(1 for v in d.violations if v.party == "undetermined")
+        t.add_row(
+            d.day.isoformat(), f"{d.observations:,}", f"{len(d.events):,}", f"{len(d.violations):,}",
+            f"{und:,}", str(len(d.escalations)), str((d.head or {}).get("size", "")),
+        )
+    return t
+
+
+def register(app: typer.Typer) -> None:
+    """Add the pipeline verbs to ``app``."""
+
+    @app.command("run")
+    def run_cmd(
+        mandate: Path = typer.Option(..., "--mandate", "-m", help="mandate YAML"),
+        observations: list[Path] = typer.Option(..., "--observations", "-o", help="NDJSON, GeoJSON or CSV"),
+        out: Path = typer.Option(Path("out"), "--out", help="output directory"),
+        store: str | None = typer.Option(None, "--store", help="store URL (default: OUT/store.db)"),
+        pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="also render the PDF report"),
+    ) -> None:
+        """One shot: ingest, fuse, assess, sign and report into OUT."""
+        pipeline = _pipeline()
+        with spinner("run") as prog:
+            summary = pipeline.run(mandate, observations, out, store_url=store, pdf=pdf,
+                                   progress=lambda s: step(prog, s))
+        console.print(counts_table(summary.counts))
+        console.print(days_table(summary))
+        for k, p in sorted(summary.outputs.items()):
+            console.print(f"  {k:12s} {p}")
+        if "report_html" in summary.outputs:
+            console.print(f"[bold]report:[/] {summary.outputs['report_html']}")
+
+    @app.command("init")
+    def init_cmd(
+        mandate: Path = typer.Option(..., "--mandate", "-m"),
+        store: str = STORE_OPT,
+    ) -> None:
+        """Create a store and keep the mandate in it."""
+        pipeline = _pipeline()
+        pipeline.init_store(store, mandate).close()
+        console.print(f"store ready: {store} (mandate {mandate})")
+
+    @app.command("ingest")
+    def ingest_cmd(
+        files: list[Path] = typer.Argument(..., help="NDJSON, GeoJSON or CSV files"),
+        store: str = STORE_OPT,
+        quarantine: Path | None = typer.Option(None, "--quarantine", help="also write rejects here"),
+    ) -> None:
+        """Validate and store observations; rejects and duplicates go to quarantine."""
+        pipeline = _pipeline()
+        st = Store.open(store)
+        with spinner("ingesting"):
+            result = pipeline.ingest_into(st, files, quarantine)
+        console.print(counts_table(result.counts))
+        for r in result.rejected[:10]:
+            console.print(f"  rejected {r.file}:{r.line}: {r.reason}", highlight=False)
+        if len(result.rejected) > 10:
+            console.print(f"  ... {len(result.rejected) - 10} more in the store's quarantine")
+
+    @app.command("fuse")
+    def fuse_cmd(store: str = STORE_OPT, day: str | None = typer.Option(None, "--day")) -> None:
+        """Fuse stored observations into events (each day, or --day)."""
+        pipeline = _pipeline()
+        st = Store.open(store)
+        m = pipeline.mandate_of(st)
+        for d in _days(st, day):
+            with spinner(f"{d}: fusing"):
+                n, events = pipeline.fuse_day(st, m, d)
+            console.print(f"{d}: {n:,} observations → {len(events):,} events")
+
+    @app.command("assess")
+    def assess_cmd(
+        store: str = STORE_OPT,
+        day: str | None = typer.Option(None, "--day"),
+        mandate: Path | None = typer.Option(None, "--mandate", help="judge under this mandate instead"),
+        ledger: Path | None = typer.Option(None, "--ledger", help="append to and sign this ledger"),
+    ) -> None:
+        """Judge stored events against the mandate (each day, or --day)."""
+        pipeline = _pipeline()
+        st = Store.open(store)
+        m = pipeline.mandate_of(st, load_mandate(mandate) if mandate else None)
+        led = None
+        if ledger is not None:
+            from ceasefire.ledger import Ledger
+
+            led = Ledger.open(ledger)
+        for d in _days(st, day):
+            violations, escalations, notes = pipeline.assess_day(st, m, d)
+            msg = f"{d}: {len(violations):,} violations, {len(escalations)} escalation notices"
+            if led is not None:
+                start, end = day_bounds(m, d)
+                head = pipeline.ledger_day(
+                    led, d, end, st.observation_models(start, end + pipeline.LATE_MARGIN_S),
+                    violations, escalations,
+                )
+                msg += f"; ledger size {head['size']}, root {str(head['root_hash'])[:16]}…"
+            console.print(msg)
+
+    @app.command("report")
+    def report_cmd(
+        store: str = STORE_OPT,
+        day: str = typer.Option(..., "--day"),
+        out: Path = typer.Option(Path("report"), "--out"),
+        ledger: Path | None = typer.Option(None, "--ledger", help="show this ledger's latest head"),
+        pdf: bool = typer.Option(True, "--pdf/--no-pdf"),
+    ) -> None:
+        """Render the daily report of --day from the store."""
+        pipeline = _pipeline()
+        st = Store.open(store)
+        m = pipeline.mandate_of(st)
+        head = None
+        if ledger is not None:
+            from ceasefire.ledger import Ledger
+
+            heads = Ledger.open(ledger).heads()
+            head = heads[-1].to_dict() if heads else None
+        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf)
+        for k, p in sorted(paths.items()):
+            console.print(f"  {k:6s} {p}")
+
+    @app.command("summary", hidden=True)
+    def summary_cmd(path: Path) -> None:
+        """Print a run's summary.json as tables."""
+        data = json.loads(path.read_text())
+        console.print_json(data=data)
