@@ -78,12 +78,13 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
             p for p in err["loc"] if not (isinstance(p, str) and p in ("buffer", "polygon"))
         )
         found = err.get("input")
+        # a mapping's own validator already says what was found in it
         found_s = (
-            json.dumps(found, default=str)[:80] if not isinstance(found, dict) else "a mapping"
+            "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:80]}"
         )
         more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise MandateError(
-            f"{err['msg']}; found {found_s}{more}",
+            f"{err['msg'].removeprefix('Value error, ')}{found_s}{more}",
             file=source,
             line=_line_of(node, loc),
             field=_loc_str(loc),
