@@ -1,1 +1,35 @@
-"""ceasefire.fuse"""
+"""Fusion: observations → events (associate, localize, track).
+
+``fuse(obs, config)`` is the stage; the estimators are public for tests and the
+scorer: :func:`triangulate` / :func:`triangulate_wgs84` (Stansfield start +
+Gauss-Newton ML, bearings and ranges), :func:`multilaterate` (TDOA with the
+emission time), :func:`intersect_rays`, :func:`stansfield`, and the batched
+solver :func:`ceasefire.fuse.solve.fit`. Covariances are inverse Fisher
+information; ``ceasefire.model.results.ellipse_from_cov`` gives the 95 % ellipse.
+"""
+
+from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.engine import fuse
+from ceasefire.fuse.frame import Grid
+from ceasefire.fuse.multilaterate import TdoaFix, multilaterate, tdoa_start
+from ceasefire.fuse.triangulate import (
+    Fix,
+    intersect_rays,
+    stansfield,
+    triangulate,
+    triangulate_wgs84,
+)
+
+__all__ = [
+    "Fix",
+    "FuseConfig",
+    "Grid",
+    "TdoaFix",
+    "fuse",
+    "intersect_rays",
+    "multilaterate",
+    "stansfield",
+    "tdoa_start",
+    "triangulate",
+    "triangulate_wgs84",
+]

@@ -1,0 +1,452 @@
+"""Association of acoustic and visual observations (bearings and arrivals) into
+events, vectorized end to end.
+
+1. **Pairs.** Bearing reports of different observers within the sound-travel
+   window (a kd-tree over observer position and scaled time) whose rays cross in
+   front of both, within the detection range, and whose implied emission times
+   (perceived time minus range / c) agree: a 1-dof chi-square (+1 per range).
+2. **Seeds.** Pairs ranked by support (how many third reports pair with both)
+   and chi-square; a pair whose two reports choose each other first (mutual best)
+   seeds an event.
+3. **Attach.** Every free report (bearing or arrival) is tested against the
+   events near it in space and time (kd-tree), by its bearing, time and range
+   residuals against the event's predicted values and covariance; each report
+   joins its best event, at most one report per observer per event.
+4. **Refit and prune.** All events are refitted at once (batched Gauss-Newton
+   over x, y and emission time); members whose residual fails the gate are freed.
+5. **Merge.** Events that are the same explosion (means within their joint
+   uncertainty, disjoint observers) are merged.
+
+The rounds repeat on what is still free; an observation ends in at most one event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.spatial import cKDTree
+from scipy.stats import chi2 as chi2_dist
+
+from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.solve import Fit, Rows, fit, residuals
+from ceasefire.fuse.triangulate import intersect_rays
+
+F8 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
+I8 = npt.NDArray[np.int8]
+
+#: direction code meaning "undetermined" (vocab DIRECTIONS index 2)
+_DIR_UNDET = 2
+_BLOCK = 20_000
+
+
+def _quantile(p: float, dof: npt.ArrayLike) -> F8:
+    return np.asarray(chi2_dist.ppf(p, np.maximum(np.asarray(dof), 1)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Gated bearing pairs: row indices ``i < j``, chi-square, crossing point and
+    emission time."""
+
+    i: IP
+    j: IP
+    chi2: F8
+    x: F8
+    y: F8
+    T: F8
+
+
+def _candidate_pairs(rows: Rows, idx: IP, window_s: float, radius_m: float) -> tuple[IP, IP]:
+    """Index pairs (into ``idx``, which is time-sorted) of rows within ``radius_m``
+    of each other (L-inf on observer position) and ``window_s`` in time."""
+    t = rows.t[idx]
+    scale = radius_m / window_s
+    t0 = float(t[0]) if t.shape[0] else 0.0
+    pts = np.column_stack([rows.ox[idx], rows.oy[idx], (t - t0) * scale])
+    out_i: list[IP] = []
+    out_j: list[IP] = []
+    n = idx.shape[0]
+    for a in range(0, n, _BLOCK):
+        b = min(a + _BLOCK, n)
+        e = int(np.searchsorted(t, t[b - 1] + window_s, side="right"))
+        tree = cKDTree(pts[a:e])
+        pr = tree.query_pairs(radius_m, p=np.inf, output_type="ndarray")
+        if pr.shape[0] == 0:
+            continue
+        keep = pr[:, 0] < (b - a)
+        out_i.append(pr[keep, 0].astype(np.intp) + a)
+        out_j.append(pr[keep, 1].astype(np.intp) + a)
+    if not out_i:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def bearing_pairs(rows: Rows, src: IP, direction: I8, idx: IP, cfg: FuseConfig) -> Pairs:
+    """The gated pairs among bearing rows ``idx`` (time-sorted)."""
+    c = cfg.speed_of_sound_m_s
+    R = cfg.max_range_m
+    smax = float(np.max(rows.sigma_t[idx], initial=0.0)) if idx.shape[0] else 0.0
+    slack = min(4.0 * np.sqrt(2.0) * smax, 30.0)
+    a, b = _candidate_pairs(rows, idx, R / c + slack, 2.0 * R)
+    i, j = idx[a], idx[b]
+    keep = src[i] != src[j]
+    di, dj = direction[i], direction[j]
+    keep &= (di == dj) | (di == _DIR_UNDET) | (dj == _DIR_UNDET)
+    dox = rows.ox[j] - rows.ox[i]
+    doy = rows.oy[j] - rows.oy[i]
+    d_obs = np.hypot(dox, doy)
+    s2 = rows.sigma_t[i] ** 2 + rows.sigma_t[j] ** 2
+    keep &= np.abs(rows.t[j] - rows.t[i]) <= d_obs / c + 4.0 * np.sqrt(s2) + 1e-9
+    i, j = i[keep], j[keep]
+    x, y, r1, r2, sn = intersect_rays(
+        rows.ox[i], rows.oy[i], rows.az[i], rows.ox[j], rows.oy[j], rows.az[j]
+    )
+    rmax = 1.2 * R
+    with np.errstate(invalid="ignore"):
+        keep = (
+            (np.abs(sn) >= np.sin(np.radians(cfg.min_crossing_deg)))
+            & (r1 > 0)
+            & (r2 > 0)
+            & (r1 <= rmax)
+            & (r2 <= rmax)
+        )
+    i, j, x, y = i[keep], j[keep], x[keep], y[keep]
+    chi2, T, dof = _pair_chi2(rows, i, j, x, y, c)
+    keep = chi2 <= _quantile(0.999, dof)
+    return Pairs(i[keep], j[keep], chi2[keep], x[keep], y[keep], T[keep])
+
+
+def _pair_chi2(rows: Rows, i: IP, j: IP, x: F8, y: F8, c: float) -> tuple[F8, F8, F8]:
+    """Chi-square of timing (and ranges) of two bearing rows crossing at (x, y)."""
+    dxi, dyi = x - rows.ox[i], y - rows.oy[i]
+    dxj, dyj = x - rows.ox[j], y - rows.oy[j]
+    ri = np.maximum(np.hypot(dxi, dyi), 1.0)
+    rj = np.maximum(np.hypot(dxj, dyj), 1.0)
+    wi = 1.0 / (rows.sigma_az[i] * ri * ri) ** 2
+    wj = 1.0 / (rows.sigma_az[j] * rj * rj) ** 2
+    # Fisher information of the two bearings: a = (dy, -dx) / rho²
+    h11 = wi * dyi * dyi + wj * dyj * dyj
+    h22 = wi * dxi * dxi + wj * dxj * dxj
+    h12 = -(wi * dxi * dyi + wj * dxj * dyj)
+    det = h11 * h22 - h12 * h12
+    det = np.where(det > 0, det, np.nan)
+    p11, p22, p12 = h22 / det, h11 / det, -h12 / det
+    fi, fj = rows.speed_factor[i], rows.speed_factor[j]
+    ei = rows.t[i] - fi * ri / c
+    ej = rows.t[j] - fj * rj / c
+    gx = (fi * dxi / ri - fj * dxj / rj) / c
+    gy = (fi * dyi / ri - fj * dyj / rj) / c
+    var = (
+        rows.sigma_t[i] ** 2
+        + rows.sigma_t[j] ** 2
+        + gx * gx * p11
+        + gy * gy * p22
+        + 2 * gx * gy * p12
+    )
+    chi2 = (ei - ej) ** 2 / var
+    wti, wtj = 1.0 / rows.sigma_t[i] ** 2, 1.0 / rows.sigma_t[j] ** 2
+    T = (wti * ei + wtj * ej) / (wti + wtj)
+    dof = np.ones_like(chi2)
+    for k, dx, dy, r in ((i, dxi, dyi, ri), (j, dxj, dyj, rj)):
+        has = np.isfinite(rows.rng[k])
+        ux, uy = dx / r, dy / r
+        vr = rows.sigma_rng[k] ** 2 + ux * ux * p11 + uy * uy * p22 + 2 * ux * uy * p12
+        term = np.where(has, (rows.rng[k] - r) ** 2 / vr, 0.0)
+        chi2 = chi2 + term
+        dof = dof + has
+    chi2 = np.where(np.isfinite(chi2), chi2, np.inf)
+    return chi2, T, dof
+
+
+def _triangles(pairs: Pairs, n: int) -> F8:
+    """Per pair, how many third rows pair with both of its rows."""
+    m = pairs.i.shape[0]
+    if m == 0:
+        return np.zeros(0)
+    A = sparse.coo_matrix(
+        (np.ones(2 * m), (np.concatenate([pairs.i, pairs.j]), np.concatenate([pairs.j, pairs.i]))),
+        shape=(n, n),
+    ).tocsr()
+    A.data[:] = 1.0
+    A2 = A @ A
+    return np.asarray(A2[pairs.i, pairs.j]).ravel()
+
+
+def _mutual_best(pi: IP, pj: IP, score: F8) -> npt.NDArray[np.bool_]:
+    """Pairs whose two rows both rank them first (lowest ``score``, ties by order)."""
+    m = pi.shape[0]
+    if m == 0:
+        return np.zeros(0, bool)
+    obs = np.concatenate([pi, pj])
+    pid = np.concatenate([np.arange(m), np.arange(m)])
+    sc = np.concatenate([score, score])
+    order = np.lexsort((pid, sc, obs))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = obs[order][1:] != obs[order][:-1]
+    o_sorted = obs[order][first]
+    p_sorted = pid[order][first]
+    best = np.full(int(max(pi.max(), pj.max())) + 1, -1, np.intp)
+    best[o_sorted] = p_sorted
+    k = np.arange(m)
+    return (best[pi] == k) & (best[pj] == k)
+
+
+@dataclass
+class Clusters:
+    """Events under construction: per-row labels and per-event estimates."""
+
+    labels: IP
+    x: F8
+    y: F8
+    T: F8
+    cov: F8
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+
+def _refit(rows: Rows, cl: Clusters, c: float) -> Fit:
+    m = cl.labels >= 0
+    idx = np.flatnonzero(m)
+    f = fit(rows.take(idx), cl.labels[idx], cl.n, cl.x, cl.y, cl.T, c)
+    cl.x, cl.y, cl.T = f.x, f.y, f.T
+    cl.cov = f.cov
+    return f
+
+
+def _compact(cl: Clusters) -> None:
+    """Drop events with fewer than two rows; renumber."""
+    counts = np.bincount(cl.labels[cl.labels >= 0], minlength=cl.n)
+    alive = counts >= 2
+    cl.labels[(cl.labels >= 0) & ~alive[np.maximum(cl.labels, 0)]] = -1
+    remap = np.full(cl.n, -1, np.intp)
+    remap[alive] = np.arange(int(alive.sum()))
+    m = cl.labels >= 0
+    cl.labels[m] = remap[cl.labels[m]]
+    cl.x, cl.y, cl.T, cl.cov = cl.x[alive], cl.y[alive], cl.T[alive], cl.cov[alive]
+
+
+def _row_chi2(rows: Rows, g: IP, cl: Clusters, c: float, with_cov: bool) -> tuple[F8, F8]:
+    """Normalized squared residual of each row against event ``g`` and its dof
+    (per-component variances, event covariance included when ``with_cov``)."""
+    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, cl.x, cl.y, cl.T, c)
+    P = cl.cov[g] if with_cov else None
+    rho2 = rho * rho
+
+    def proj(ax: F8, ay: F8, at: F8) -> F8:
+        if P is None:
+            return np.zeros_like(ax)
+        v = (
+            ax * ax * P[:, 0, 0]
+            + ay * ay * P[:, 1, 1]
+            + at * at * P[:, 2, 2]
+            + 2 * ax * ay * P[:, 0, 1]
+            + 2 * ax * at * P[:, 0, 2]
+            + 2 * ay * at * P[:, 1, 2]
+        )
+        return np.where(np.isfinite(v), v, 0.0)
+
+    zero = np.zeros_like(dx)
+    v_az = rows.sigma_az**2 + proj(dy / rho2, -dx / rho2, zero)
+    k = rows.speed_factor / (rho * c)
+    v_t = rows.sigma_t**2 + proj(k * dx, k * dy, np.ones_like(dx))
+    v_r = rows.sigma_rng**2 + proj(dx / rho, dy / rho, zero)
+    chi2 = np.zeros_like(dx)
+    dof = np.zeros_like(dx)
+    for r, v in ((r_az, v_az), (r_t, v_t), (r_rng, v_r)):
+        has = np.isfinite(r)
+        chi2 += np.where(has, r * r / np.where(has, v, 1.0), 0.0)
+        dof += has
+    return chi2, dof
+
+
+def _event_direction(direction: I8, cl: Clusters) -> npt.NDArray[np.int64]:
+    """Per event, the majority determined direction code, or undetermined."""
+    m = (cl.labels >= 0) & (direction != _DIR_UNDET)
+    counts = np.bincount(
+        cl.labels[m] * 3 + direction[m].astype(np.intp), minlength=3 * max(cl.n, 1)
+    ).reshape(-1, 3)[: cl.n]
+    out = np.argmax(counts, axis=1)
+    out[counts.sum(axis=1) == 0] = _DIR_UNDET
+    return out
+
+
+def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
+    """Free rows join their best compatible event; returns how many joined."""
+    free = np.flatnonzero(cl.labels < 0)
+    if free.shape[0] == 0 or cl.n == 0:
+        return 0
+    c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
+    smax = min(4.0 * float(np.max(rows.sigma_t[free])), 30.0)
+    half_s = R / (2 * c) + smax
+    scale = R / half_s
+    t0 = float(np.min(rows.t[free]))
+    tree = cKDTree(np.column_stack([rows.ox[free], rows.oy[free], (rows.t[free] - t0) * scale]))
+    centers = np.column_stack([cl.x, cl.y, (cl.T + R / (2 * c) - t0) * scale])
+    ok = np.all(np.isfinite(centers), axis=1)
+    ev = np.flatnonzero(ok)
+    hits = tree.query_ball_point(centers[ok], R, p=np.inf)
+    lens = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
+    if lens.sum() == 0:
+        return 0
+    g = np.repeat(ev, lens)
+    k = free[np.concatenate([np.asarray(h, dtype=np.intp) for h in hits if len(h)])]
+    # one report per observer per event; compatible direction
+    nsrc = int(src.max()) + 1
+    member = np.flatnonzero(cl.labels >= 0)
+    taken = np.unique(cl.labels[member].astype(np.int64) * nsrc + src[member])
+    keep = ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
+    edir = _event_direction(direction, cl)
+    dk = direction[k]
+    keep &= (dk == _DIR_UNDET) | (edir[g] == _DIR_UNDET) | (edir[g] == dk)
+    g, k = g[keep], k[keep]
+    chi2, dof = _row_chi2(rows.take(k), g, cl, c, with_cov=True)
+    rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
+    keep = (chi2 <= _quantile(1.0 - 1e-3, dof)) & (rho <= 1.2 * R) & (dof > 0)
+    g, k, chi2, dof = g[keep], k[keep], chi2[keep], dof[keep]
+    if g.shape[0] == 0:
+        return 0
+    score = chi2 - dof
+    # each row: its best event
+    order = np.lexsort((g, score, k))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    sel = order[first]
+    g, k, score = g[sel], k[sel], score[sel]
+    # each (event, observer): its best row
+    key = g.astype(np.int64) * nsrc + src[k]
+    order = np.lexsort((k, score, key))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    sel = order[first]
+    cl.labels[k[sel]] = g[sel]
+    return int(sel.shape[0])
+
+
+def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
+    """Free the worst member of each event whose worst member fails the gate."""
+    idx = np.flatnonzero(cl.labels >= 0)
+    if idx.shape[0] == 0:
+        return 0
+    g = cl.labels[idx]
+    chi2, dof = _row_chi2(rows.take(idx), g, cl, cfg.speed_of_sound_m_s, with_cov=False)
+    bad = chi2 > _quantile(1.0 - 1e-4, dof) * (cfg.member_gate_chi2 / 9.0)
+    if not bad.any():
+        return 0
+    score = np.where(bad, chi2 / np.maximum(dof, 1), -np.inf)
+    order = np.lexsort((idx, -score, g))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = g[order][1:] != g[order][:-1]
+    worst = order[first]
+    worst = worst[bad[worst]]
+    cl.labels[idx[worst]] = -1
+    return int(worst.shape[0])
+
+
+def _merge(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> int:
+    """Merge pairs of events that are one: estimates within their joint uncertainty,
+    no observer in both; each event merges at most once per call."""
+    if cl.n < 2:
+        return 0
+    c = cfg.speed_of_sound_m_s
+    ok = np.all(np.isfinite(cl.cov.reshape(cl.n, -1)), axis=1)
+    pts = np.column_stack([cl.x, cl.y, (cl.T - float(np.nanmin(cl.T))) * c])
+    ev = np.flatnonzero(ok & np.all(np.isfinite(pts), axis=1))
+    if ev.shape[0] < 2:
+        return 0
+    tree = cKDTree(pts[ev])
+    pr = tree.query_pairs(2_000.0, p=np.inf, output_type="ndarray")
+    if pr.shape[0] == 0:
+        return 0
+    a, b = ev[pr[:, 0]], ev[pr[:, 1]]
+    d = np.column_stack([cl.x[a] - cl.x[b], cl.y[a] - cl.y[b], cl.T[a] - cl.T[b]])
+    S = cl.cov[a] + cl.cov[b]
+    try:
+        m2 = np.einsum("ni,ni->n", d, np.linalg.solve(S, d[:, :, None])[:, :, 0])
+    except np.linalg.LinAlgError:
+        return 0
+    keep = m2 <= _quantile(0.999, 3)
+    a, b, m2 = a[keep], b[keep], m2[keep]
+    if a.shape[0] == 0:
+        return 0
+    # disjoint observers
+    idx = np.flatnonzero(cl.labels >= 0)
+    nsrc = int(src.max()) + 1
+    S_ev = sparse.csr_matrix(
+        (np.ones(idx.shape[0]), (cl.labels[idx], src[idx])), shape=(cl.n, nsrc)
+    )
+    shared = np.asarray(S_ev[a].multiply(S_ev[b]).sum(axis=1)).ravel()
+    keep = shared == 0
+    a, b, m2 = a[keep], b[keep], m2[keep]
+    order = np.lexsort((b, a, m2))
+    used = np.zeros(cl.n, bool)
+    remap = np.arange(cl.n)
+    merged = 0
+    for o in order.tolist():
+        ea, eb = int(a[o]), int(b[o])
+        if used[ea] or used[eb]:
+            continue
+        used[ea] = used[eb] = True
+        remap[eb] = ea
+        merged += 1
+    if merged == 0:
+        return 0
+    m = cl.labels >= 0
+    cl.labels[m] = remap[cl.labels[m]]
+    return merged
+
+
+def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clusters, Fit | None]:
+    """Labels (event index per row, -1 when in no multi-report event) and the fit
+    of each event. ``rows`` must be sorted by time."""
+    n = rows.ox.shape[0]
+    c = cfg.speed_of_sound_m_s
+    cl = Clusters(
+        np.full(n, -1, np.intp), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3, 3))
+    )
+    bidx = np.flatnonzero(np.isfinite(rows.az))
+    pairs = bearing_pairs(rows, src, direction, bidx, cfg)
+    tri = _triangles(pairs, n)
+    last: Fit | None = None
+    for _ in range(max(cfg.rounds, 1)):
+        free = (cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0)
+        fp = np.flatnonzero(free)
+        if fp.shape[0]:
+            # more triangles first, then lower chi-square
+            score = pairs.chi2[fp] - 1000.0 * tri[fp]
+            mb = fp[_mutual_best(pairs.i[fp], pairs.j[fp], score)]
+        else:
+            mb = fp
+        if mb.shape[0] == 0 and cl.n == 0:
+            break
+        base = cl.n
+        cl.labels[pairs.i[mb]] = base + np.arange(mb.shape[0])
+        cl.labels[pairs.j[mb]] = base + np.arange(mb.shape[0])
+        cl.x = np.concatenate([cl.x, pairs.x[mb]])
+        cl.y = np.concatenate([cl.y, pairs.y[mb]])
+        cl.T = np.concatenate([cl.T, pairs.T[mb]])
+        cl.cov = np.concatenate([cl.cov, np.full((mb.shape[0], 3, 3), np.nan)])
+        last = _refit(rows, cl, c)
+        for _inner in range(2):
+            joined = _attach(rows, src, direction, cl, cfg)
+            last = _refit(rows, cl, c)
+            pruned = _prune(rows, cl, cfg)
+            if pruned:
+                _compact(cl)
+                last = _refit(rows, cl, c)
+            if not joined and not pruned:
+                break
+        if _merge(rows, src, cl, cfg):
+            _compact(cl)
+            last = _refit(rows, cl, c)
+            if _prune(rows, cl, cfg):
+                _compact(cl)
+                last = _refit(rows, cl, c)
+    if cl.n:
+        last = _refit(rows, cl, c)
+    return cl, last

@@ -1,0 +1,55 @@
+"""Fusion settings: gates, physical bounds and parallelism (units in names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ceasefire.model.vocab import SPEED_OF_SOUND_M_S
+
+
+@dataclass(frozen=True)
+class FuseConfig:
+    """Knobs of :func:`ceasefire.fuse.fuse`. The defaults suit ground observers and
+    acoustic sensors hearing artillery, mortars and small arms at up to ~30 km."""
+
+    #: speed of sound, m/s
+    speed_of_sound_m_s: float = SPEED_OF_SOUND_M_S
+    #: farthest an observer or sensor perceives an event, m (bounds rays and gates)
+    max_range_m: float = 30_000.0
+    #: event kinds seen rather than heard: their perceived time is the emission time
+    light_kinds: tuple[str, ...] = ("flare",)
+    #: use reported times in the position fit (joint x, y, emission time)
+    time_in_fit: bool = True
+    #: chi-square gate of a two-bearing pair (1 dof from timing, + 1 per range)
+    pair_gate_chi2: float = 10.83
+    #: chi-square gate of one observation against an event hypothesis, per dof
+    attach_gate_chi2: float = 9.0
+    #: chi-square gate per dof of a member kept in a refitted event
+    member_gate_chi2: float = 12.0
+    #: smallest crossing angle of two rays kept as a pair, degrees
+    min_crossing_deg: float = 1.0
+    #: association rounds (seed, attach, refit, prune)
+    rounds: int = 3
+    #: arrival-only (TDOA) events need this many distinct sensors
+    min_tdoa_sensors: int = 4
+    #: 95 % semi-major axis above which a fix is flagged ``wide_fix``, m
+    wide_fix_m: float = 2_000.0
+    #: sightings: chi-square gate of a position against a track (2 dof)
+    track_gate_chi2: float = 13.8
+    #: sightings: speed an object may have moved between sightings, m/s
+    track_speed_m_s: float = 0.2
+    #: sightings: largest gap between sightings of one track, s
+    track_max_gap_s: float = 86_400.0
+    #: sightings: a source seeing two objects within this time sees two objects, s
+    track_same_source_s: float = 600.0
+    #: launch/impact pairing: mean projectile speed bounds, m/s
+    flight_speed_min_m_s: float = 80.0
+    flight_speed_max_m_s: float = 1_200.0
+    #: launch/impact pairing: farthest launch-to-impact distance, m
+    max_flight_range_m: float = 45_000.0
+    #: parallelism: worker processes (None: one per core, at most 2 tiles at a time)
+    workers: int | None = None
+    #: inputs smaller than this are fused serially in one tile
+    parallel_min_obs: int = 200_000
+    #: tile length along the main axis of the observers, m (overlap is added)
+    tile_m: float = 60_000.0

@@ -1,0 +1,396 @@
+"""``fuse``: observations → events. Canonical ordering, one metric frame,
+association and localization of acoustic/visual reports, launch/impact pairing,
+sighting tracks, and tiling with overlap over worker processes for scale."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.fuse.associate import associate
+from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.events import (
+    EXPLOSION,
+    INCOMING,
+    OUTGOING,
+    UND_DIR,
+    UND_EVENT,
+    UND_WEAPON,
+    consensus,
+    event_id,
+    kind_name,
+    semi_major_95_m,
+)
+from ceasefire.fuse.frame import Grid
+from ceasefire.fuse.pairing import pair_launches
+from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.tdoa_groups import group_arrivals
+from ceasefire.fuse.tracks import track_sightings
+from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.results import Event
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+
+F8 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
+
+K_BEARING = KINDS.index("bearing")
+K_ARRIVAL = KINDS.index("arrival")
+K_SIGHTING = KINDS.index("sighting")
+
+
+@dataclass
+class _Acoustic:
+    """Fused acoustic/visual events in grid coordinates, before Event objects."""
+
+    x: F8
+    y: F8
+    T: F8
+    cov: F8  # (G, 2, 2) grid axes, NaN when no position
+    members: list[IP]  # row indices into the acoustic subset
+    kind: IP
+    direction: IP
+    weapon: IP
+    n_obs: IP
+    flags: list[tuple[str, ...]]
+
+
+def _canonical(obs: ObservationArrays) -> ObservationArrays:
+    """Rows sorted by (time, source, id): fusion does not depend on input order."""
+    order = np.lexsort((obs.id.astype(str), obs.source.astype(str), obs.time_s))
+    return obs.take(order)
+
+
+def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
+    x, y = grid.to_xy(obs.lat, obs.lon)
+    gam = grid.convergence_rad(obs.lat, obs.lon)
+    az = np.radians(obs.bearing_deg) + gam
+    az = np.where(np.isfinite(az), (az + np.pi) % (2 * np.pi) - np.pi, np.nan)
+    light_codes = [EVENT_KINDS.index(k) for k in cfg.light_kinds if k in EVENT_KINDS]
+    speed = np.where(np.isin(obs.event, light_codes), 0.0, 1.0)
+    sig_t = np.where(np.isfinite(obs.time_sigma_s) & (obs.time_sigma_s > 0), obs.time_sigma_s, 1.0)
+    sig_az = np.radians(np.where(np.isfinite(obs.bearing_sigma_deg), obs.bearing_sigma_deg, 5.0))
+    rng = np.where(np.isfinite(obs.range_m) & (obs.range_m > 0), obs.range_m, np.nan)
+    srng = np.where(
+        np.isfinite(obs.range_sigma_m) & (obs.range_sigma_m > 0), obs.range_sigma_m, 0.3 * rng
+    )
+    return Rows(x, y, az, sig_az, obs.time_s.astype(float), sig_t, speed, rng, srng)
+
+
+def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acoustic:
+    n = len(obs)
+    c = cfg.speed_of_sound_m_s
+    _, src = np.unique(obs.source.astype(str), return_inverse=True)
+    src = src.astype(np.intp)
+    cl, f = associate(rows, src, obs.direction, cfg)
+    labels = cl.labels.copy()
+    G = cl.n
+    xs: list[F8] = [cl.x]
+    ys: list[F8] = [cl.y]
+    Ts: list[F8] = [cl.T]
+    covs: list[F8] = [cl.cov[:, :2, :2] if G else np.zeros((0, 2, 2))]
+    flag_groups: list[tuple[str, ...]] = [()] * G
+    # arrival-only groups (TDOA)
+    free_arr = np.flatnonzero((labels < 0) & np.isnan(rows.az))
+    if free_arr.shape[0] >= cfg.min_tdoa_sensors:
+        sub = rows.take(free_arr)
+        glab, gx, gy, gT, gcov = group_arrivals(sub, src[free_arr], cfg)
+        m = glab >= 0
+        labels[free_arr[m]] = glab[m] + G
+        xs.append(gx)
+        ys.append(gy)
+        Ts.append(gT)
+        covs.append(gcov)
+        flag_groups += [("tdoa",)] * gx.shape[0]
+        G += gx.shape[0]
+    # single bearings: with range → a wide fix; without → no position
+    single = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
+    ns = single.shape[0]
+    labels[single] = G + np.arange(ns)
+    r = rows.rng[single]
+    az = rows.az[single]
+    has_r = np.isfinite(r)
+    ux, uy = np.sin(az), np.cos(az)
+    rr = np.where(has_r, r, 0.0)
+    sx = np.where(has_r, rows.ox[single] + rr * ux, np.nan)
+    sy = np.where(has_r, rows.oy[single] + rr * uy, np.nan)
+    sT = rows.t[single] - rows.speed_factor[single] * rr / c
+    va = rows.sigma_rng[single] ** 2
+    vc = (rr * rows.sigma_az[single]) ** 2
+    scov = np.empty((ns, 2, 2))
+    scov[:, 0, 0] = va * ux * ux + vc * uy * uy
+    scov[:, 1, 1] = va * uy * uy + vc * ux * ux
+    scov[:, 0, 1] = scov[:, 1, 0] = (va - vc) * ux * uy
+    scov[~has_r] = np.nan
+    xs.append(sx)
+    ys.append(sy)
+    Ts.append(sT)
+    covs.append(scov)
+    flag_groups += [
+        ("single_observer",) if h else ("single_observer", "no_position") for h in has_r
+    ]
+    G += ns
+    x = np.concatenate(xs)
+    y = np.concatenate(ys)
+    T = np.concatenate(Ts)
+    cov = np.concatenate(covs)
+    members = _split(labels, G)
+    kind = consensus(obs.event, labels, G, len(EVENT_KINDS), UND_EVENT)
+    direction = consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR)
+    weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
+    n_obs = np.bincount(labels[labels >= 0], minlength=G)
+    del f, n
+    return _Acoustic(x, y, T, cov, members, kind, direction, weapon, n_obs, flag_groups)
+
+
+def _split(labels: IP, G: int) -> list[IP]:
+    """Row indices of each group, in row order."""
+    m = np.flatnonzero(labels >= 0)
+    order = m[np.argsort(labels[m], kind="stable")]
+    bounds = np.searchsorted(labels[order], np.arange(G + 1))
+    return [order[bounds[k] : bounds[k + 1]] for k in range(G)]
+
+
+def _acoustic_events(
+    obs: ObservationArrays, ac: _Acoustic, grid: Grid, cfg: FuseConfig
+) -> list[Event]:
+    G = ac.x.shape[0]
+    if G == 0:
+        return []
+    has_pos = np.isfinite(ac.x) & np.isfinite(ac.y) & np.all(np.isfinite(ac.cov.reshape(G, 4)), 1)
+    lat = np.full(G, np.nan)
+    lon = np.full(G, np.nan)
+    cov_en = np.full((G, 2, 2), np.nan)
+    if has_pos.any():
+        la, lo = grid.to_latlon(ac.x[has_pos], ac.y[has_pos])
+        lat[has_pos], lon[has_pos] = la, lo
+        cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo)
+    semi = np.where(has_pos, semi_major_95_m(np.nan_to_num(cov_en)), np.inf)
+    ids = obs.id.astype(str)
+    keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
+    sources = obs.source.astype(str)
+    # launch/impact pairing among positioned events
+    launch = np.flatnonzero(has_pos & (ac.direction == OUTGOING))
+    impact = np.flatnonzero(has_pos & (ac.direction == INCOMING))
+    pl, pi = pair_launches(
+        ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact], ac.T[impact], cfg
+    )
+    partner = np.full(G, -1, np.intp)
+    partner[impact[pi]] = launch[pl]
+    is_launch_paired = np.zeros(G, bool)
+    is_launch_paired[launch[pl]] = True
+    out: list[Event] = []
+    for g in range(G):
+        if is_launch_paired[g]:
+            continue
+        mem = ac.members[g]
+        flags = list(ac.flags[g])
+        kind_c, dir_c, weap_c = int(ac.kind[g]), int(ac.direction[g]), int(ac.weapon[g])
+        launch_lat = launch_lon = None
+        launch_cov: tuple[float, float, float] | None = None
+        p = int(partner[g])
+        if p >= 0:
+            mem = np.concatenate([mem, ac.members[p]])
+            flags.append("paired")
+            kind_c = EXPLOSION
+            if weap_c == UND_WEAPON:
+                weap_c = int(ac.weapon[p])
+            launch_lat, launch_lon = float(lat[p]), float(lon[p])
+            lc = cov_en[p]
+            launch_cov = (float(lc[0, 0]), float(lc[1, 1]), float(lc[0, 1]))
+        srcs = set(sources[mem].tolist())
+        n_src = len(srcs)
+        if n_src == 1 and "single_observer" not in flags:
+            flags.append("single_observer")
+        if has_pos[g] and semi[g] > cfg.wide_fix_m:
+            flags.append("wide_fix")
+        obs_ids = tuple(sorted(ids[mem].tolist()))
+        eid = event_id(keys[mem].tolist())
+        if has_pos[g]:
+            ce = cov_en[g]
+            out.append(
+                Event(
+                    id=eid,
+                    kind=kind_name(kind_c, dir_c),
+                    time_s=float(ac.T[g]),
+                    lat=float(lat[g]),
+                    lon=float(lon[g]),
+                    cov_m2=(float(ce[0, 0]), float(ce[1, 1]), float(ce[0, 1])),
+                    observation_ids=obs_ids,
+                    n_observers=n_src,
+                    direction=DIRECTIONS[dir_c],
+                    weapon=WEAPONS[weap_c],
+                    launch_lat=launch_lat,
+                    launch_lon=launch_lon,
+                    launch_cov_m2=launch_cov,
+                    flags=tuple(sorted(set(flags))),
+                )
+            )
+        else:
+            k = int(mem[0])
+            if "no_position" not in flags:
+                flags.append("no_position")
+            out.append(
+                Event(
+                    id=eid,
+                    kind=kind_name(kind_c, dir_c),
+                    time_s=float(ac.T[g]) if np.isfinite(ac.T[g]) else float(obs.time_s[k]),
+                    lat=None,
+                    lon=None,
+                    cov_m2=None,
+                    observation_ids=obs_ids,
+                    n_observers=n_src,
+                    direction=DIRECTIONS[dir_c],
+                    weapon=WEAPONS[weap_c],
+                    observer_lat=float(obs.lat[k]),
+                    observer_lon=float(obs.lon[k]),
+                    bearing_deg=float(obs.bearing_deg[k])
+                    if np.isfinite(obs.bearing_deg[k])
+                    else None,
+                    flags=tuple(sorted(set(flags))),
+                )
+            )
+    return out
+
+
+def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Event]:
+    n = len(obs)
+    if n == 0:
+        return []
+    x, y = grid.to_xy(obs.lat, obs.lon)
+    sig = np.where(np.isfinite(obs.position_sigma_m), obs.position_sigma_m, 100.0)
+    _, src = np.unique(obs.source.astype(str), return_inverse=True)
+    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg)
+    G = int(labels.max()) + 1
+    w = 1.0 / sig**2
+    sw = np.bincount(labels, weights=w, minlength=G)
+    tx = np.bincount(labels, weights=w * x, minlength=G) / sw
+    ty = np.bincount(labels, weights=w * y, minlength=G) / sw
+    lat, lon = grid.to_latlon(tx, ty)
+    ids = obs.id.astype(str)
+    keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
+    sources = obs.source.astype(str)
+    out: list[Event] = []
+    for g, mem in enumerate(_split(labels, G)):
+        var = float(1.0 / sw[g])
+        parties = [str(p) for p in obs.party[mem].tolist() if p is not None]
+        party = None
+        if parties:
+            vals, cnt = np.unique(np.asarray(parties), return_counts=True)
+            party = str(vals[int(np.argmax(cnt))])
+        n_src = len(set(sources[mem].tolist()))
+        flags = ["track"]
+        if n_src == 1:
+            flags.append("single_observer")
+        if np.sqrt(5.991464547107979 * var) > cfg.wide_fix_m:
+            flags.append("wide_fix")
+        t = obs.time_s[mem]
+        out.append(
+            Event(
+                id=event_id(keys[mem].tolist(), "tr-"),
+                kind="sighting",
+                time_s=float(t.min()),
+                lat=float(lat[g]),
+                lon=float(lon[g]),
+                cov_m2=(var, var, 0.0),
+                observation_ids=tuple(sorted(ids[mem].tolist())),
+                n_observers=n_src,
+                object=OBJECTS[int(obs.object[mem[0]])],
+                count=int(obs.count[mem].max()),
+                party_marked=party,
+                first_seen_s=float(t.min()),
+                last_seen_s=float(t.max()),
+                flags=tuple(flags),
+            )
+        )
+    return out
+
+
+def _fuse_tile(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Event]:
+    """Fuse one tile (rows in canonical order) in the given grid."""
+    sight = obs.kind == K_SIGHTING
+    out: list[Event] = []
+    ac_obs = obs.take(np.flatnonzero(~sight))
+    if len(ac_obs):
+        rows = _rows(ac_obs, grid, cfg)
+        ac = _fuse_acoustic(ac_obs, rows, cfg)
+        out += _acoustic_events(ac_obs, ac, grid, cfg)
+    out += _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
+    return out
+
+
+def _tile_job(
+    args: tuple[ObservationArrays, Grid, FuseConfig, float, float, F8, F8],
+) -> list[Event]:
+    obs, grid, cfg, lo, hi, axis, origin = args
+    events = _fuse_tile(obs, grid, cfg)
+    keep: list[Event] = []
+    for e in events:
+        if e.lat is not None and e.lon is not None:
+            px, py = grid.to_xy(np.array([e.lat]), np.array([e.lon]))
+        else:
+            px, py = grid.to_xy(np.array([e.observer_lat]), np.array([e.observer_lon]))
+        s = float((px[0] - origin[0]) * axis[0] + (py[0] - origin[1]) * axis[1])
+        if lo <= s < hi:
+            keep.append(e)
+    return keep
+
+
+def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event]:
+    """Fuse observations into events (sorted by time, then id). Deterministic: the
+    same observations in any order give the same events."""
+    cfg = config or FuseConfig()
+    if len(obs) == 0:
+        return []
+    obs = _canonical(obs)
+    grid = Grid.about(obs.lat, obs.lon)
+    workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
+    if len(obs) < cfg.parallel_min_obs:
+        events = _fuse_tile(obs, grid, cfg)
+    else:
+        events = _fuse_tiled(obs, grid, cfg, workers)
+    events.sort(key=lambda e: (e.time_s, e.id))
+    return events
+
+
+def _fuse_tiled(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: int) -> list[Event]:
+    """Tiles along the main axis of the observers, each with an overlap of twice
+    the detection range; a tile keeps the events located in its core."""
+    x, y = grid.to_xy(obs.lat, obs.lon)
+    pts = np.column_stack([x, y])
+    origin = pts.mean(axis=0)
+    cvm = np.cov((pts - origin).T)
+    w, v = np.linalg.eigh(cvm)
+    axis = v[:, int(np.argmax(w))]
+    if axis[0] < 0 or (axis[0] == 0 and axis[1] < 0):
+        axis = -axis
+    s = (pts - origin) @ axis
+    smin, smax = float(s.min()), float(s.max())
+    n_tiles = max(1, int(np.ceil((smax - smin) / cfg.tile_m)))
+    edges = np.linspace(smin, smax, n_tiles + 1)
+    edges[0], edges[-1] = -np.inf, np.inf
+    margin = 2.0 * cfg.max_range_m
+    jobs = []
+    for k in range(n_tiles):
+        lo, hi = edges[k], edges[k + 1]
+        sel = np.flatnonzero((s >= lo - margin) & (s < hi + margin))
+        jobs.append((obs.take(sel), grid, cfg, float(lo), float(hi), axis, origin))
+    if workers <= 1 or n_tiles == 1:
+        parts = [_tile_job(j) for j in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, n_tiles)) as ex:
+            parts = list(ex.map(_tile_job, jobs))
+    events: list[Event] = []
+    seen: set[str] = set()
+    for part in parts:
+        for e in part:
+            if e.id not in seen:
+                seen.add(e.id)
+                events.append(e)
+    return events
+
+
+__all__ = ["fuse"]

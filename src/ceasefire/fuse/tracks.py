@@ -1,0 +1,85 @@
+"""Sightings → tracks: repeated sightings of one object (across sorties and
+platforms) merged when the class matches, the positions agree within their
+uncertainty plus the distance the object may have moved, and the same source
+did not see both at once (then they are two objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.fuse.config import FuseConfig
+
+F8 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
+
+
+@dataclass
+class _Track:
+    cls: int
+    x: float
+    y: float
+    var: float
+    last_t: float
+    members: list[int] = field(default_factory=list)
+    # (source code, time) of each member
+    seen: list[tuple[int, float]] = field(default_factory=list)
+
+
+def track_sightings(
+    x: F8, y: F8, sigma_m: F8, t: F8, cls: npt.NDArray[np.int8], src: IP, cfg: FuseConfig
+) -> IP:
+    """Track label of each sighting (rows sorted by time). Positions in m, times in s.
+
+    Greedy nearest-track assignment in time order with a grid hash per class:
+    each sighting joins the track with the smallest Mahalanobis distance under
+    the gate, else starts a track. The track position is the inverse-variance
+    mean of its members."""
+    n = x.shape[0]
+    labels = np.full(n, -1, np.intp)
+    tracks: list[_Track] = []
+    cell = 5_000.0
+    grid: dict[tuple[int, int, int], list[int]] = {}
+    gate = cfg.track_gate_chi2
+    v = cfg.track_speed_m_s
+    for k in range(n):
+        xk, yk, sk, tk = float(x[k]), float(y[k]), float(sigma_m[k]), float(t[k])
+        ck, sr = int(cls[k]), int(src[k])
+        cx, cy = int(np.floor(xk / cell)), int(np.floor(yk / cell))
+        best, best_d = -1, gate
+        for ix in (cx - 1, cx, cx + 1):
+            for iy in (cy - 1, cy, cy + 1):
+                for ti in grid.get((ck, ix, iy), ()):
+                    tr = tracks[ti]
+                    gap = tk - tr.last_t
+                    if gap > cfg.track_max_gap_s:
+                        continue
+                    if any(s == sr and abs(tk - ts) < cfg.track_same_source_s for s, ts in tr.seen):
+                        continue
+                    move = min(v * gap, cell)
+                    d2 = ((xk - tr.x) ** 2 + (yk - tr.y) ** 2) / (tr.var + sk * sk + move * move)
+                    if d2 < best_d or (d2 == best_d and ti < best):
+                        best, best_d = ti, d2
+        if best < 0:
+            tr = _Track(ck, xk, yk, sk * sk, tk, [k], [(sr, tk)])
+            tracks.append(tr)
+            best = len(tracks) - 1
+            grid.setdefault((ck, cx, cy), []).append(best)
+        else:
+            tr = tracks[best]
+            old_cell = (ck, int(np.floor(tr.x / cell)), int(np.floor(tr.y / cell)))
+            w1, w2 = 1.0 / tr.var, 1.0 / (sk * sk)
+            tr.x = (tr.x * w1 + xk * w2) / (w1 + w2)
+            tr.y = (tr.y * w1 + yk * w2) / (w1 + w2)
+            tr.var = 1.0 / (w1 + w2)
+            tr.last_t = tk
+            tr.members.append(k)
+            tr.seen.append((sr, tk))
+            new_cell = (ck, int(np.floor(tr.x / cell)), int(np.floor(tr.y / cell)))
+            if new_cell != old_cell:
+                grid[old_cell].remove(best)
+                grid.setdefault(new_cell, []).append(best)
+        labels[k] = best
+    return labels
