@@ -244,7 +244,8 @@ def _conclusions(report: CheckReport, console: Console) -> None:
 def render_votes(replays: Sequence[Replay], console: Console) -> None:
     """One row per recorded vote: the rule's outcome beside the recorded one."""
     t = Table(title="Recorded votes replayed under Art. 27", title_justify="left")
-    for col in ("vote", "document", "proc.", "tally", "rule says", "recorded", "match"):
+    t.add_column("vote", no_wrap=True)
+    for col in ("document", "proc.", "tally", "rule says", "recorded", "match"):
         t.add_column(col)
     for r in replays:
         v = r.vote
