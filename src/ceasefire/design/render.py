@@ -48,7 +48,8 @@ def render_check(report: CheckReport, console: Console) -> None:
 def _council(report: CheckReport, console: Console) -> None:
     d, a = report.design, report.council
     kind = "procedural" if d.doc.draft.procedural else "substantive"
-    t = Table(title=f"Security Council: {d.doc.draft.title} ({kind})", title_justify="left")
+    console.print(f"[bold]Draft:[/] {d.doc.draft.title} ({kind})", highlight=False)
+    t = Table(title="Security Council", title_justify="left")
     t.add_column("member")
     t.add_column("seat")
     t.add_column("vote")
