@@ -204,7 +204,11 @@ def report_day(
     prev_start, _ = day_bounds(mandate, day - timedelta(days=1))
     obs = store.observations(start, end)
     observers = sorted(
-        {(str(s), float(la), float(lo)) for s, la, lo, k in zip(obs.source, obs.lat, obs.lon, obs.kind, strict=True) if k != 2}
+        {
+            (str(s), float(la), float(lo))
+            for s, la, lo, k in zip(obs.source, obs.lat, obs.lon, obs.kind, strict=True)
+            if k != 2
+        }
     )
     ctx = ReportContext(
         mandate=mandate,
@@ -298,8 +302,12 @@ def run(
         violations, escalations, notes = assess_day(store, mandate, day, events)
         progress(f"{day}: signing")
         head = ledger_day(
-            ledger, day, end, store.observation_models(start, end + LATE_MARGIN_S),
-            violations, escalations,
+            ledger,
+            day,
+            end,
+            store.observation_models(start, end + LATE_MARGIN_S),
+            violations,
+            escalations,
         )
         days.append(DayResult(day, n_obs, events, violations, escalations, notes, head))
         all_events += events
@@ -323,7 +331,11 @@ def run(
         progress(f"{d.day}: report")
         last = i == len(days) - 1
         d.report = report_day(
-            store, mandate, d.day, out_dir / "reports" / d.day.isoformat(), head=d.head,
+            store,
+            mandate,
+            d.day,
+            out_dir / "reports" / d.day.isoformat(),
+            head=d.head,
             pdf=pdf and last,
         )
         if last:

@@ -25,8 +25,11 @@ def parse_day(text: str) -> date:
 def spinner(title: str) -> Iterator[Progress]:
     """A rich progress display whose task description the caller updates."""
     with Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
-        console=console, transient=True,
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as prog:
         prog.add_task(title, total=None)
         yield prog

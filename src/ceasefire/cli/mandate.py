@@ -24,7 +24,8 @@ def check(file: Path = typer.Argument(..., help="mandate YAML")) -> None:
     console.print(f"[bold green]valid[/] {file}: {d.mission.name}")
     console.print(f"authority: {d.mission.authority.body}, {d.mission.authority.resolution}")
     console.print(
-        "parties: " + ", ".join(f"{p.id} ({p.name})" for p in d.parties)
+        "parties: "
+        + ", ".join(f"{p.id} ({p.name})" for p in d.parties)
         + f"; left of the line: {d.contact_line.left}, right: {d.contact_line.right}"
     )
     console.print(f"contact line: {len(m.contact.lats)} vertices, {m.contact.length_km:.1f} km")
@@ -36,7 +37,11 @@ def check(file: Path = typer.Argument(..., help="mandate YAML")) -> None:
         zt.add_column(col)
     for z in d.zones:
         areas = m.zone_area_km2(z.id)
-        widths = ", ".join(f"{k} {v:g}" for k, v in z.width_km.items()) if isinstance(z, BufferZone) else ""
+        widths = (
+            ", ".join(f"{k} {v:g}" for k, v in z.width_km.items())
+            if isinstance(z, BufferZone)
+            else ""
+        )
         zt.add_row(z.id, z.kind, widths, ", ".join(f"{k} {v:,.1f}" for k, v in areas.items()))
     console.print(zt)
     rt = Table(title="rules")
@@ -45,10 +50,18 @@ def check(file: Path = typer.Argument(..., help="mandate YAML")) -> None:
         rt.add_column(col)
     for r in d.rules:
         what = ", ".join(r.events or r.objects or r.weapons) or "anything"
-        where = ", ".join(
-            x for x in (r.zone, ",".join(r.sectors), f"{r.time_window.start}-{r.time_window.end}"
-                        if r.time_window else "") if x
-        ) or "anywhere"
+        where = (
+            ", ".join(
+                x
+                for x in (
+                    r.zone,
+                    ",".join(r.sectors),
+                    f"{r.time_window.start}-{r.time_window.end}" if r.time_window else "",
+                )
+                if x
+            )
+            or "anywhere"
+        )
         rt.add_row(r.id, r.kind, r.severity, what, where)
     console.print(rt)
     console.print(

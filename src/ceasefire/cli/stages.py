@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
-
-from typing import TYPE_CHECKING
 
 from ceasefire.cli.common import console, parse_day, spinner, step
 from ceasefire.mandate import day_bounds, load_mandate
@@ -26,6 +25,7 @@ def _pipeline():  # type: ignore[no-untyped-def]
 
     return pipeline
 
+
 STORE_OPT = typer.Option("ceasefire.db", "--store", "-s", help="SQLite path or SQLAlchemy URL")
 
 
@@ -40,19 +40,34 @@ def counts_table(counts: dict[str, int]) -> Table:
     for k in ("input", "accepted", "rejected", "duplicate"):
         if k in counts:
             t.add_column(k, justify="right")
-    t.add_row(*(f"{counts[k]:,}" for k in ("input", "accepted", "rejected", "duplicate") if k in counts))
+    t.add_row(
+        *(f"{counts[k]:,}" for k in ("input", "accepted", "rejected", "duplicate") if k in counts)
+    )
     return t
 
 
-def days_table(summary: "pipeline.RunSummary") -> Table:
+def days_table(summary: pipeline.RunSummary) -> Table:
     t = Table(title="per reporting day")
-    for col in ("day", "observations", "events", "violations", "undetermined", "escalations", "ledger size"):
+    for col in (
+        "day",
+        "observations",
+        "events",
+        "violations",
+        "undetermined",
+        "escalations",
+        "ledger size",
+    ):
         t.add_column(col, justify="right")
     for d in summary.days:
         und = sum(1 for v in d.violations if v.party == "undetermined")
         t.add_row(
-            d.day.isoformat(), f"{d.observations:,}", f"{len(d.events):,}", f"{len(d.violations):,}",
-            f"{und:,}", str(len(d.escalations)), str((d.head or {}).get("size", "")),
+            d.day.isoformat(),
+            f"{d.observations:,}",
+            f"{len(d.events):,}",
+            f"{len(d.violations):,}",
+            f"{und:,}",
+            str(len(d.escalations)),
+            str((d.head or {}).get("size", "")),
         )
     return t
 
@@ -63,7 +78,9 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run_cmd(
         mandate: Path = typer.Option(..., "--mandate", "-m", help="mandate YAML"),
-        observations: list[Path] = typer.Option(..., "--observations", "-o", help="NDJSON, GeoJSON or CSV"),
+        observations: list[Path] = typer.Option(
+            ..., "--observations", "-o", help="NDJSON, GeoJSON or CSV"
+        ),
         out: Path = typer.Option(Path("out"), "--out", help="output directory"),
         store: str | None = typer.Option(None, "--store", help="store URL (default: OUT/store.db)"),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="also render the PDF report"),
@@ -71,8 +88,14 @@ def register(app: typer.Typer) -> None:
         """One shot: ingest, fuse, assess, sign and report into OUT."""
         pipeline = _pipeline()
         with spinner("run") as prog:
-            summary = pipeline.run(mandate, observations, out, store_url=store, pdf=pdf,
-                                   progress=lambda s: step(prog, s))
+            summary = pipeline.run(
+                mandate,
+                observations,
+                out,
+                store_url=store,
+                pdf=pdf,
+                progress=lambda s: step(prog, s),
+            )
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))
         for k, p in sorted(summary.outputs.items()):
@@ -94,7 +117,9 @@ def register(app: typer.Typer) -> None:
     def ingest_cmd(
         files: list[Path] = typer.Argument(..., help="NDJSON, GeoJSON or CSV files"),
         store: str = STORE_OPT,
-        quarantine: Path | None = typer.Option(None, "--quarantine", help="also write rejects here"),
+        quarantine: Path | None = typer.Option(
+            None, "--quarantine", help="also write rejects here"
+        ),
     ) -> None:
         """Validate and store observations; rejects and duplicates go to quarantine."""
         pipeline = _pipeline()
@@ -122,7 +147,9 @@ def register(app: typer.Typer) -> None:
     def assess_cmd(
         store: str = STORE_OPT,
         day: str | None = typer.Option(None, "--day"),
-        mandate: Path | None = typer.Option(None, "--mandate", help="judge under this mandate instead"),
+        mandate: Path | None = typer.Option(
+            None, "--mandate", help="judge under this mandate instead"
+        ),
         ledger: Path | None = typer.Option(None, "--ledger", help="append to and sign this ledger"),
     ) -> None:
         """Judge stored events against the mandate (each day, or --day)."""
@@ -136,12 +163,19 @@ def register(app: typer.Typer) -> None:
             led = Ledger.open(ledger)
         for d in _days(st, day):
             violations, escalations, notes = pipeline.assess_day(st, m, d)
-            msg = f"{d}: {len(violations):,} violations, {len(escalations)} escalation notices"
+            msg = (
+                f"{d}: {len(violations):,} violations, {len(escalations)} escalation notices, "
+                f"{len(notes)} notices to send"
+            )
             if led is not None:
                 start, end = day_bounds(m, d)
                 head = pipeline.ledger_day(
-                    led, d, end, st.observation_models(start, end + pipeline.LATE_MARGIN_S),
-                    violations, escalations,
+                    led,
+                    d,
+                    end,
+                    st.observation_models(start, end + pipeline.LATE_MARGIN_S),
+                    violations,
+                    escalations,
                 )
                 msg += f"; ledger size {head['size']}, root {str(head['root_hash'])[:16]}…"
             console.print(msg)
