@@ -231,38 +231,41 @@ def _compact(cl: Clusters) -> None:
     cl.x, cl.y, cl.T, cl.cov = cl.x[alive], cl.y[alive], cl.T[alive], cl.cov[alive]
 
 
-def _row_chi2(rows: Rows, g: IP, cl: Clusters, c: float, with_cov: bool) -> tuple[F8, F8]:
-    """Normalized squared residual of each row against event ``g`` and its dof
-    (per-component variances, event covariance included when ``with_cov``)."""
+def _row_chi2(
+    rows: Rows, g: IP, cl: Clusters, c: float, with_cov: bool, sign: float = 1.0
+) -> tuple[F8, F8]:
+    """Mahalanobis distance of each row's (bearing, time, range) residual vector
+    against event ``g``, and its dof. ``sign`` +1: innovation of a new row
+    (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
+    deleted-residual test). Without ``with_cov``, S = R."""
     dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, cl.x, cl.y, cl.T, c)
-    P = cl.cov[g] if with_cov else None
+    n = dx.shape[0]
     rho2 = rho * rho
-
-    def proj(ax: F8, ay: F8, at: F8) -> F8:
-        if P is None:
-            return np.zeros_like(ax)
-        v = (
-            ax * ax * P[:, 0, 0]
-            + ay * ay * P[:, 1, 1]
-            + at * at * P[:, 2, 2]
-            + 2 * ax * ay * P[:, 0, 1]
-            + 2 * ax * at * P[:, 0, 2]
-            + 2 * ay * at * P[:, 1, 2]
-        )
-        return np.where(np.isfinite(v), v, 0.0)
-
-    zero = np.zeros_like(dx)
-    v_az = rows.sigma_az**2 + proj(dy / rho2, -dx / rho2, zero)
     k = rows.speed_factor / (rho * c)
-    v_t = rows.sigma_t**2 + proj(k * dx, k * dy, np.ones_like(dx))
-    v_r = rows.sigma_rng**2 + proj(dx / rho, dy / rho, zero)
-    chi2 = np.zeros_like(dx)
-    dof = np.zeros_like(dx)
-    for r, v in ((r_az, v_az), (r_t, v_t), (r_rng, v_r)):
-        has = np.isfinite(r)
-        chi2 += np.where(has, r * r / np.where(has, v, 1.0), 0.0)
-        dof += has
-    return chi2, dof
+    A = np.zeros((n, 3, 3))
+    A[:, 0, 0], A[:, 0, 1] = dy / rho2, -dx / rho2
+    A[:, 1, 0], A[:, 1, 1], A[:, 1, 2] = k * dx, k * dy, 1.0
+    A[:, 2, 0], A[:, 2, 1] = dx / rho, dy / rho
+    r = np.column_stack([r_az, r_t, r_rng])
+    var = np.column_stack([rows.sigma_az**2, rows.sigma_t**2, rows.sigma_rng**2])
+    has = np.isfinite(r)
+    r = np.where(has, r, 0.0)
+    A[~has] = 0.0
+    var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
+    # normalized by the measurement sd: S = I ± D^-1/2 A P Aᵀ D^-1/2
+    sd = np.sqrt(var)
+    rn = r / sd
+    S = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
+    if with_cov:
+        An = A / sd[:, :, None]
+        P = np.nan_to_num(cl.cov[g])
+        S += sign * np.einsum("nij,njk,nlk->nil", An, P, An)
+    lam, vec = np.linalg.eigh(S)
+    # members: keep at least 2 % of the measurement variance (rows the fit rests on)
+    lam = np.maximum(lam, 0.02)
+    proj = np.einsum("nji,nj->ni", vec, rn)
+    chi2 = np.sum(proj * proj / lam, axis=1)
+    return chi2, has.sum(axis=1).astype(np.float64)
 
 
 def _event_direction(direction: I8, cl: Clusters) -> npt.NDArray[np.int64]:
@@ -334,8 +337,8 @@ def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
     if idx.shape[0] == 0:
         return 0
     g = cl.labels[idx]
-    chi2, dof = _row_chi2(rows.take(idx), g, cl, cfg.speed_of_sound_m_s, with_cov=False)
-    bad = chi2 > _quantile(1.0 - 1e-4, dof) * (cfg.member_gate_chi2 / 9.0)
+    chi2, dof = _row_chi2(rows.take(idx), g, cl, cfg.speed_of_sound_m_s, True, -1.0)
+    bad = chi2 > _quantile(1.0 - 1e-3, dof)
     if not bad.any():
         return 0
     score = np.where(bad, chi2 / np.maximum(dof, 1), -np.inf)

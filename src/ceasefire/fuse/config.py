@@ -45,6 +45,18 @@ class FuseConfig:
     #: launch/impact pairing: mean projectile speed bounds, m/s
     flight_speed_min_m_s: float = 80.0
     flight_speed_max_m_s: float = 1_200.0
+    #: launch/impact pairing: mean speed along the trajectory by weapon (vocab WEAPONS
+    #: order; 0 = unknown), m/s, and the accepted ratio band around it
+    flight_speed_by_weapon_m_s: tuple[float, ...] = (
+        180.0,
+        330.0,
+        450.0,
+        1_200.0,
+        600.0,
+        700.0,
+        0.0,
+    )
+    flight_speed_tolerance: float = 1.35
     #: launch/impact pairing: farthest launch-to-impact distance, m
     max_flight_range_m: float = 45_000.0
     #: parallelism: worker processes (None: one per core, at most 2 tiles at a time)

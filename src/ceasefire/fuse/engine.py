@@ -176,7 +176,15 @@ def _acoustic_events(
     launch = np.flatnonzero(has_pos & (ac.direction == OUTGOING))
     impact = np.flatnonzero(has_pos & (ac.direction == INCOMING))
     pl, pi = pair_launches(
-        ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact], ac.T[impact], cfg
+        ac.x[launch],
+        ac.y[launch],
+        ac.T[launch],
+        ac.x[impact],
+        ac.y[impact],
+        ac.T[impact],
+        cfg,
+        np.where(ac.weapon[launch] == UND_WEAPON, -1, ac.weapon[launch]),
+        np.where(ac.weapon[impact] == UND_WEAPON, -1, ac.weapon[impact]),
     )
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]

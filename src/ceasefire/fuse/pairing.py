@@ -16,9 +16,21 @@ F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
 
-def pair_launches(lx: F8, ly: F8, lT: F8, ix: F8, iy: F8, iT: F8, cfg: FuseConfig) -> tuple[IP, IP]:
+def pair_launches(
+    lx: F8,
+    ly: F8,
+    lT: F8,
+    ix: F8,
+    iy: F8,
+    iT: F8,
+    cfg: FuseConfig,
+    l_weapon: IP | None = None,
+    i_weapon: IP | None = None,
+) -> tuple[IP, IP]:
     """Indices ``(launch, impact)`` of the pairs, from launch and impact positions
-    (m) and emission times (s)."""
+    (m), emission times (s) and weapon codes (vocab order, -1 or None when
+    unknown). With a known weapon the implied speed must lie within
+    ``flight_speed_tolerance`` of the weapon's mean speed."""
     if lx.shape[0] == 0 or ix.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     R = cfg.max_flight_range_m
@@ -40,7 +52,22 @@ def pair_launches(lx: F8, ly: F8, lT: F8, ix: F8, iy: F8, iT: F8, cfg: FuseConfi
     ok = (dt > 0) & (d <= R) & (v >= cfg.flight_speed_min_m_s) & (v <= cfg.flight_speed_max_m_s)
     a, b, v = a[ok], b[ok], v[ok]
     mid = 0.5 * (np.log(cfg.flight_speed_min_m_s) + np.log(cfg.flight_speed_max_m_s))
-    cost = np.abs(np.log(v) - mid)
+    nominal = np.full(v.shape[0], np.exp(mid))
+    known = np.zeros(v.shape[0], bool)
+    table = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
+    for w in (i_weapon, l_weapon):  # the launch's class wins when both are known
+        if w is None:
+            continue
+        code = np.asarray(w)[b if w is i_weapon else a]
+        sp = np.where(
+            (code >= 0) & (code < table.shape[0]), table[np.clip(code, 0, table.shape[0] - 1)], 0.0
+        )
+        nominal = np.where(sp > 0, sp, nominal)
+        known |= sp > 0
+    tol = np.log(cfg.flight_speed_tolerance)
+    cost = np.abs(np.log(v) - np.log(nominal))
+    ok = ~known | (cost <= tol)
+    a, b, cost = a[ok], b[ok], cost[ok]
     order = np.lexsort((b, a, cost))
     used_l = np.zeros(lx.shape[0], bool)
     used_i = np.zeros(ix.shape[0], bool)
