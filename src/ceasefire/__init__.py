@@ -1,4 +1,20 @@
-"""ceasefire: monitoring of a UN-mandated ceasefire, and design of the mission."""
+"""ceasefire: monitoring of a UN-mandated ceasefire, and design of the mission.
+
+The public Python surface is ``__all__``; everything else may change. Names are
+imported on first use, so ``import ceasefire`` stays light::
+
+    import ceasefire as cf
+    m = cf.load_mandate("examples/donbas-2015/mandate.yaml")
+    events = cf.fuse(observation_arrays)
+    violations = cf.assess(events, m)
+
+The exception tree is drawn in :mod:`ceasefire.model.errors`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from ceasefire.model.errors import (
     CeasefireError,
@@ -12,15 +28,62 @@ from ceasefire.model.errors import (
     VerificationError,
 )
 
-__all__ = [
-    "CeasefireError",
-    "DesignError",
-    "InputError",
-    "LedgerError",
-    "MandateError",
-    "ObservationError",
-    "PipelineError",
-    "StoreError",
-    "VerificationError",
-]
 __version__ = "0.1.0"
+
+#: public name → module that defines it
+_LAZY: dict[str, str] = {
+    # shared types
+    "Observation": "ceasefire.model",
+    "BearingObservation": "ceasefire.model",
+    "ArrivalObservation": "ceasefire.model",
+    "SightingObservation": "ceasefire.model",
+    "ObservationArrays": "ceasefire.model",
+    "Event": "ceasefire.model",
+    "Violation": "ceasefire.model",
+    "Escalation": "ceasefire.model",
+    "Ellipse": "ceasefire.model",
+    # stages
+    "load_mandate": "ceasefire.mandate",
+    "Mandate": "ceasefire.mandate",
+    "day_bounds": "ceasefire.mandate",
+    "ingest_files": "ceasefire.ingest",
+    "Store": "ceasefire.store",
+    "fuse": "ceasefire.fuse",
+    "FuseConfig": "ceasefire.fuse",
+    "assess": "ceasefire.assess",
+    "escalate": "ceasefire.assess",
+    "Ledger": "ceasefire.ledger",
+    "verify_bundle": "ceasefire.ledger",
+    "render_report": "ceasefire.report",
+    "ReportContext": "ceasefire.report",
+    "export": "ceasefire.report",
+    "run": "ceasefire.pipeline",
+}
+
+__all__ = sorted(
+    [
+        "CeasefireError",
+        "DesignError",
+        "InputError",
+        "LedgerError",
+        "MandateError",
+        "ObservationError",
+        "PipelineError",
+        "StoreError",
+        "VerificationError",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ceasefire' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
