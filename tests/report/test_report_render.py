@@ -1,0 +1,136 @@
+"""The rendered report: HTML (opened by headless Chromium), PDF pages, map."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from ceasefire.mandate import Mandate
+from ceasefire.report import render_report
+from conftest import TOTAL, UNDETERMINED, build_day_ctx
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, donbas: Mandate) -> dict[str, Path]:
+    return render_report(build_day_ctx(donbas), tmp_path_factory.mktemp("report"), pdf=True)
+
+
+class _Cells(HTMLParser):
+    """Text of the rule x party table's cells, by (rule, party)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str], str] = {}
+        self.refs: list[str] = []
+        self._rule: str | None = None
+        self._party: str | None = None
+        self._ids: dict[str, str] = {}
+        self._id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for k in ("src", "href"):
+            if a.get(k):
+                self.refs.append(str(a[k]))
+        if tag == "tr" and "data-rule" in a:
+            self._rule = a["data-rule"]
+        if tag in ("td", "b"):
+            self._party = a.get("data-party") or (f"k:{a['data-k']}" if "data-k" in a else None)
+
+    def handle_data(self, data: str) -> None:
+        if self._party and data.strip():
+            self.cells[(self._rule or "", self._party)] = data.strip()
+            self._party = None
+
+
+def _parse(html: str) -> _Cells:
+    p = _Cells()
+    p.feed(html)
+    return p
+
+
+def test_html_numbers_match_the_inputs(rendered: dict[str, Path]) -> None:
+    p = _parse(rendered["html"].read_text(encoding="utf-8"))
+    c = p.cells
+    assert c[("", "k:total")] == str(TOTAL)
+    assert c[("", "k:undetermined")] == str(UNDETERMINED)
+    assert c[("ceasefire", "UA")] == "5" and c[("ceasefire", "undetermined")] == "2"
+    assert c[("drones", "other")] == "1"
+    totals = {k[1]: int(v) for k, v in c.items() if k[0] == "total"}
+    assert totals == {"UA": 6, "RU": 5, "undetermined": 3, "other": 1}
+    # the cells of each party column add up to the column total
+    for party, total in totals.items():
+        col = [int(v) for (r, pa), v in c.items() if pa == party and r not in ("", "total")]
+        assert sum(col) == total
+
+
+def test_html_is_self_contained(rendered: dict[str, Path]) -> None:
+    html = rendered["html"].read_text(encoding="utf-8")
+    refs = _parse(html).refs
+    assert refs and all(r.startswith("data:") for r in refs)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html)
+    assert "@import" not in html and "url(http" not in html
+
+
+def test_chromium_opens_it_without_errors(rendered: dict[str, Path]) -> None:
+    html = rendered["html"]
+    with tempfile.TemporaryDirectory() as prof:
+        shot = html.parent / "screen.png"
+        proc = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                f"--user-data-dir={prof}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--window-size=1000,3000",
+                f"--screenshot={shot}",
+                html.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.stat().st_size > 50_000
+    console = [ln for ln in proc.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln]
+    assert console == []
+    blocked = [ln for ln in proc.stderr.splitlines() if "ERR_" in ln and "file://" not in ln]
+    assert blocked == []
+
+
+def test_pdf_pages(rendered: dict[str, Path]) -> None:
+    from pypdf import PdfReader
+
+    r = PdfReader(rendered["pdf"])
+    assert 2 <= len(r.pages) <= 6
+    w, h = float(r.pages[0].mediabox.width), float(r.pages[0].mediabox.height)
+    assert abs(w - 595.3) < 1 and abs(h - 841.9) < 1  # A4 in points
+    first = r.pages[0].extract_text()
+    assert "Daily report" in first and "15 violations" in first
+    text = "\n".join(p.extract_text() for p in r.pages)
+    assert "Violations by rule and party" in text
+    assert "Weapons in violation of withdrawal lines" in text
+    assert f"page {len(r.pages)} of {len(r.pages)}" in text
+    assert "root hash" in text
+
+
+def test_map_png(rendered: dict[str, Path]) -> None:
+    from PIL import Image
+
+    with Image.open(rendered["map"]) as im:
+        assert im.format == "PNG"
+        assert im.width >= 1000 and im.height >= 800
