@@ -62,14 +62,14 @@ def per_sector(mandate: Mandate, violations: Sequence[Violation], summary: Summa
     keys = _stack_keys(mandate, violations)
     colours = party_colours(mandate.party_ids)
     rows = [c for c in summary.by_sector if c.today or c.key != NO_SECTOR]
-    names = [c.label if len(c.label) <= 28 else c.label[:27] + "…" for c in rows]
+    names = [c.label if len(c.label) <= 24 else c.label[:23] + "…" for c in rows]
     idx = {c.key: i for i, c in enumerate(rows)}
     counts = {k: np.zeros(len(rows)) for k in keys}
     for v in violations:
         counts[party_key(v.party, mandate.party_ids)][idx[v.sector or NO_SECTOR]] += 1
     with mpl.rc_context(RC):
         fig = Figure(figsize=(3.6, 2.0))
-        ax = fig.add_axes((0.42, 0.2, 0.54, 0.68))
+        ax = fig.add_axes((0.40, 0.2, 0.57, 0.68))
         y = np.arange(len(rows))[::-1]
         left = np.zeros(len(rows))
         for k in keys:
@@ -79,7 +79,6 @@ def per_sector(mandate: Mandate, violations: Sequence[Violation], summary: Summa
         ax.set_title("Violations per sector", loc="left")
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True, nbins=5))
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6, frameon=False, loc="lower right", ncol=1)
         return _svg(fig)
 
 

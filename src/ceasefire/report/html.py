@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from ceasefire.mandate import Mandate
+from ceasefire.report.style import party_colours
 from ceasefire.report.summary import Summary
 
 
@@ -88,5 +89,10 @@ def render_html(
             sector_uri=data_uri(sector_svg, "image/svg+xml"),
             trend_uri=data_uri(trend_svg, "image/svg+xml"),
             boundary_note=boundary_note,
+            colours={
+                k: c
+                for k, c in party_colours(mandate.party_ids).items()
+                if k != "other" or summary.rule_party.col_totals.get("other")
+            },
         )
     )

@@ -1,0 +1,206 @@
+"""Each export read back by a real reader: json + shapely, fastkml, GDAL
+(pyogrio), csv, xmlschema against the shipped CoT schema."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import warnings
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import shapely
+
+from ceasefire.mandate import Mandate, day_bounds
+from ceasefire.model.errors import InputError
+from ceasefire.report import ReportContext, export
+from conftest import DAY, TOTAL, build_day_ctx
+
+
+@pytest.fixture
+def ctx(donbas: Mandate) -> ReportContext:
+    return build_day_ctx(donbas)
+
+
+def test_geojson_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
+    p = export("geojson", ctx.events, ctx.violations, tmp_path / "d.geojson", mandate=ctx.mandate)
+    fc = json.loads(p.read_text(encoding="utf-8"))
+    assert fc["type"] == "FeatureCollection"
+    layers = [f["properties"]["layer"] for f in fc["features"]]
+    assert layers.count("violation") == TOTAL and layers.count("event") == len(ctx.events)
+    by_id = {f["properties"].get("id"): f for f in fc["features"] if f["properties"].get("id")}
+    v = ctx.violations[3]
+    g = shapely.geometry.shape(by_id[v.id]["geometry"])
+    assert (g.x, g.y) == (pytest.approx(v.lon), pytest.approx(v.lat))  # RFC 7946: lon, lat
+    cl = next(f for f in fc["features"] if f["properties"].get("kind") == "contact_line")
+    line = shapely.geometry.shape(cl["geometry"])
+    assert line.geom_type == "LineString"
+    assert line.coords[0] == (ctx.mandate.contact.lons[0], ctx.mandate.contact.lats[0])
+    zones = [f for f in fc["features"] if f["properties"].get("kind") == "polygon_zone"]
+    assert len(zones) == 3 and all(shapely.geometry.shape(z["geometry"]).is_valid for z in zones)
+
+
+def test_csv_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
+    p = export("csv", ctx.events, ctx.violations, tmp_path / "d.csv")
+    with p.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    vs = [r for r in rows if r["layer"] == "violation"]
+    assert len(vs) == TOTAL and len(rows) == TOTAL + len(ctx.events)
+    assert sum(r["party"] == "undetermined" for r in vs) == 3
+    r = next(r for r in vs if r["id"] == "v000")
+    assert float(r["lat"]) == 48.0 and float(r["lon"]) == 37.9
+    # cov (250000, 40000, 0): sigma_e 500 m, sigma_n 200 m; 95 % semi-major 500*2.4477
+    assert float(r["semi_major_m"]) == pytest.approx(500 * 2.4477, abs=0.2)
+    assert float(r["orientation_deg"]) == 90.0
+    start, _ = day_bounds(ctx.mandate, DAY)
+    # planned at 02:00 local time of the day
+    assert datetime.fromisoformat(r["time"]) == datetime.fromtimestamp(start + 7200, tz=UTC)
+
+
+def test_kml_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastkml import KML
+    p = export("kml", ctx.events, ctx.violations, tmp_path / "d.kml", mandate=ctx.mandate)
+    k = KML.parse(str(p))
+    doc = next(iter(k.features))
+    folders = {f.name: f for f in doc.features}
+    assert set(folders) == {f"Violations ({TOTAL})", f"Events ({len(ctx.events)})", "Mandate"}
+    pms = list(folders[f"Violations ({TOTAL})"].features)
+    assert len(pms) == TOTAL
+    pm = next(x for x in pms if x.id == "v000")
+    geoms = list(pm.geometry.geoms)
+    point = next(g for g in geoms if g.geom_type == "Point")
+    assert (point.x, point.y) == (pytest.approx(37.9), pytest.approx(48.0))
+    ring = next(g for g in geoms if g.geom_type == "Polygon")
+    ell = shapely.geometry.shape(ring.__geo_interface__)
+    assert ell.contains(shapely.Point(37.9, 48.0))
+    data = {d.name: d.value for d in pm.extended_data.elements}
+    assert data["party"] == "UA" and data["rule"] == "ceasefire"
+
+
+def test_gpkg_read_by_gdal(ctx: ReportContext, tmp_path: Path) -> None:
+    from pyogrio import list_layers
+    from pyogrio.raw import read
+
+    p = export("gpkg", ctx.events, ctx.violations, tmp_path / "d.gpkg", mandate=ctx.mandate)
+    layers = {name: gtype for name, gtype in list_layers(p)}
+    assert layers == {
+        "violations": "Point",
+        "events": "Point",
+        "violation_ellipses": "Polygon",
+        "mandate_lines": "LineString",
+        "mandate_zones": "Polygon",
+    }
+    meta, _, geoms, fields = read(p, layer="violations")
+    assert meta["crs"] == "EPSG:4326"
+    cols = dict(zip(meta["fields"], fields, strict=True))
+    assert len(geoms) == TOTAL
+    assert list(cols["party"]).count("undetermined") == 3
+    i = list(cols["id"]).index("v002")
+    pt = shapely.from_wkb(geoms[i])
+    assert (pt.x, pt.y) == (pytest.approx(37.92), pytest.approx(48.02))
+    _, _, zgeoms, _ = read(p, layer="mandate_zones")
+    # 4 buffer zones x 2 parties + 3 disengagement areas
+    assert len(zgeoms) == 11
+
+
+def test_gpkg_is_deterministic(ctx: ReportContext, tmp_path: Path) -> None:
+    a = export("gpkg", ctx.events, ctx.violations, tmp_path / "a.gpkg")
+    b = export("gpkg", ctx.events, ctx.violations, tmp_path / "b.gpkg")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_cot_valid_against_schema(ctx: ReportContext, tmp_path: Path) -> None:
+    import xmlschema
+
+    from ceasefire.report.cot import cot_messages, schema_path
+
+    p = export("cot", ctx.events, ctx.violations, tmp_path / "d.cot.xml")
+    schema = xmlschema.XMLSchema(schema_path())
+    schema.validate(p)
+    root = ET.parse(p).getroot()
+    evs = root.findall("event")
+    assert len(evs) == TOTAL + len(ctx.events)
+    v = {e.get("uid"): e for e in evs}["ceasefire-violation-v010"]  # artillery sighting
+    assert v.get("type") == "a-u-G-E-W-H"
+    t0 = datetime.fromisoformat(v.get("start").replace("Z", "+00:00"))
+    stale = datetime.fromisoformat(v.get("stale").replace("Z", "+00:00"))
+    # last seen 30 min after first, + 6 h of staleness
+    assert (stale - t0).total_seconds() == 1800 + 6 * 3600
+    pt = v.find("point")
+    assert float(pt.get("ce")) == pytest.approx(500.0, abs=0.1)
+    boom = {e.get("uid"): e for e in evs}["ceasefire-violation-v000"]
+    assert boom.get("type") == "b-m-p-s-m"
+    # each streamed message is a schema-valid event on its own
+    msgs = cot_messages(ctx.events, ctx.violations)
+    assert len(msgs) == len(evs)
+    schema.validate(msgs[0].decode())
+    # an invalid message is caught by the schema
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        schema.validate(msgs[0].decode().replace('how="m-f"', 'how="M F"'))
+
+
+def test_unknown_format(ctx: ReportContext, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="shapefile"):
+        export("shapefile", ctx.events, ctx.violations, tmp_path / "x.shp")
+
+
+def test_cli_export_from_store(ctx: ReportContext, tmp_path: Path, donbas_mandate_path) -> None:
+    from ceasefire.store import Store
+
+    db = tmp_path / "s.db"
+    st = Store.create(db)
+    st.set_meta("mandate", donbas_mandate_path.read_text(encoding="utf-8"))
+    start, end = day_bounds(ctx.mandate, DAY)
+    st.replace_events(start, end, ctx.events)
+    st.replace_violations(start, end, ctx.violations)
+    st.close()
+    out = tmp_path / "day.csv"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ceasefire.cli import main; main()",
+            "export",
+            "--store",
+            str(db),
+            "--day",
+            DAY.isoformat(),
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sum(r["layer"] == "violation" for r in rows) == TOTAL
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ceasefire.cli import main; main()",
+            "export",
+            "--store",
+            str(db),
+            "--day",
+            DAY.isoformat(),
+            "--format",
+            "shp",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode != 0 and "shp" in bad.stderr
