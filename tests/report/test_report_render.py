@@ -134,3 +134,10 @@ def test_map_png(rendered: dict[str, Path]) -> None:
     with Image.open(rendered["map"]) as im:
         assert im.format == "PNG"
         assert im.width >= 1000 and im.height >= 800
+
+
+def test_same_inputs_same_bytes(tmp_path: Path, donbas: Mandate) -> None:
+    a = render_report(build_day_ctx(donbas), tmp_path / "a", pdf=True)
+    b = render_report(build_day_ctx(donbas), tmp_path / "b", pdf=True)
+    for kind in ("html", "map", "pdf"):
+        assert a[kind].read_bytes() == b[kind].read_bytes(), kind
