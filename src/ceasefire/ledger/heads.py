@@ -138,6 +138,8 @@ def verify_head(head: SignedTreeHead, public_key: Ed25519PublicKey, where: str =
         )
     try:
         sig = base64.b64decode(head.signature, validate=True)
+        if base64.b64encode(sig).decode("ascii") != head.signature:
+            raise ValueError("signature is not in canonical base64")
         public_key.verify(sig, head.message())
     except (InvalidSignature, binascii.Error, ValueError) as exc:
         raise VerificationError(

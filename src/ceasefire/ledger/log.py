@@ -76,11 +76,28 @@ LOCK_TIMEOUT_S = 30.0
 
 _u64 = struct.Struct(">Q")
 
+#: ledger.json, apart from the key id.
+META: dict[str, Any] = {
+    "format": FORMAT,
+    "version": VERSION,
+    "hash": "SHA-256",
+    "tree": "RFC 9162 section 2.1 (RFC 6962 Merkle tree)",
+    "canonicalization": "RFC 8785 (JCS)",
+    "signature": "Ed25519",
+}
+
 
 @dataclass(frozen=True)
 class TornTail:
-    """What open found after the last complete batch, and what it did."""
+    """What open found after the last complete write, and what it did about it.
 
+    ``file`` is ``records.log`` (an unfinished batch, cut off and kept in
+    ``saved_to``), ``heads.ndjson`` (a cut-short head line, likewise), or a
+    derived file (``index.bin``, ``ids.bin``, ``nodes.bin``) that lagged the
+    committed records and was rebuilt from ``records.log``.
+    """
+
+    file: str
     offset: int
     length: int
     records: int
@@ -90,10 +107,20 @@ class TornTail:
     def message(self) -> str:
         """One line for a person."""
         kept = f"; the bytes are kept in {self.saved_to}" if self.saved_to else ""
+        if self.file == "records.log":
+            return (
+                f"torn tail in records.log at byte offset {self.offset}: {self.length} bytes "
+                f"({self.records} complete record frame(s) of an unfinished batch; "
+                f"{self.reason}) after the last complete batch were cut off{kept}"
+            )
+        if self.file == "heads.ndjson":
+            return (
+                f"torn tail in heads.ndjson at byte offset {self.offset}: {self.length} bytes "
+                f"of an unfinished head line were cut off{kept}"
+            )
         return (
-            f"torn tail in records.log at byte offset {self.offset}: {self.length} bytes "
-            f"({self.records} complete record frame(s) of an unfinished batch; {self.reason}) "
-            f"after the last complete batch were cut off{kept}"
+            f"{self.file} ended at byte offset {self.offset}, {self.records} record(s) behind "
+            f"the committed log ({self.reason}); rebuilt from records.log"
         )
 
 
@@ -182,15 +209,7 @@ class Ledger:
             os.fsync(fd)
         finally:
             os.close(fd)
-        meta = {
-            "format": FORMAT,
-            "version": VERSION,
-            "hash": "SHA-256",
-            "tree": "RFC 9162 section 2.1 (RFC 6962 Merkle tree)",
-            "canonicalization": "RFC 8785 (JCS)",
-            "signature": "Ed25519",
-            "key_id": key_id(pub),
-        }
+        meta = {**META, "key_id": key_id(pub)}
         tmp = p / "ledger.json.tmp"
         tmp.write_bytes(canonical_json(meta) + b"\n")
         os.replace(tmp, p / "ledger.json")
@@ -209,6 +228,8 @@ class Ledger:
             raise VerificationError(f"{p}: format is not {FORMAT!r}")
         if meta.get("version") != VERSION:
             raise LedgerError(f"{p}: version {meta.get('version')!r}; this code reads {VERSION}")
+        if {k: v for k, v in meta.items() if k != "key_id"} != META:
+            raise VerificationError(f"{p}: fields differ from those written at creation")
         if raw != canonical_json(meta) + b"\n":
             raise VerificationError(
                 f"{p}: bytes differ from the canonical form written at creation"
@@ -216,6 +237,8 @@ class Ledger:
         self.meta = meta
         pub_path = self.path / PUBLIC_KEY_NAME
         self.public_key = load_public_key(pub_path)
+        if pub_path.read_bytes() != public_key_pem(self.public_key):
+            raise VerificationError(f"{pub_path}: bytes differ from the key's canonical PEM")
         if key_id(self.public_key) != meta.get("key_id"):
             raise VerificationError(
                 f"{pub_path}: key id {key_id(self.public_key)[:16]}… differs from the key id "
@@ -339,6 +362,25 @@ class Ledger:
         new_pay = sc.payloads[1:] if n_d > 0 else sc.payloads
         if n_d > 0 and sc.offsets and sc.offsets[0] != start:
             raise VerificationError(f"records.log: scan of record {n_d - 1} went astray")
+        want = {"index.bin": 8 * committed, "ids.bin": 8 * committed}
+        want["nodes.bin"] = HASH * entries_for(committed)
+        for name, nbytes in want.items():
+            have = self._fsize(name)
+            if have != nbytes:
+                per = 8 if name != "nodes.bin" else HASH
+                self.recovery.append(
+                    TornTail(
+                        name,
+                        have,
+                        0,
+                        committed
+                        - (n_idx if name == "index.bin" else n_ids if per == 8 else n_nodes),
+                        "interrupted after the batch was committed"
+                        if have < nbytes
+                        else "longer than the log",
+                        None,
+                    )
+                )
         for name, per in (("index.bin", 8), ("ids.bin", 8)):
             os.ftruncate(self._fds[name], per * n_d)
         os.ftruncate(self._fds["nodes.bin"], HASH * entries_for(n_d))
@@ -379,7 +421,12 @@ class Ledger:
         self._ids.reset()
         reason = sc.problem or "no commit frame follows"
         tt = TornTail(
-            offset=end, length=size - end, records=sc.pending, reason=reason, saved_to=saved
+            "records.log",
+            offset=end,
+            length=size - end,
+            records=sc.pending,
+            reason=reason,
+            saved_to=saved,
         )
         os.ftruncate(self._fds["records.log"], end)
         os.fsync(self._fds["records.log"])
@@ -408,6 +455,17 @@ class Ledger:
         cut = raw.rfind(b"\n") + 1
         tail = raw[cut:]
         raw = raw[:cut]
+        if tail:
+            try:
+                json.JSONDecoder().raw_decode(tail.decode("utf-8"))
+                complete = True
+            except ValueError:
+                complete = False
+            if complete:
+                raise VerificationError(
+                    f"heads.ndjson: byte offset {cut}: the last line holds a complete head but "
+                    "does not end in a newline; expected a torn write to be a cut-short line"
+                )
         if tail and repair:  # a crash mid-line; without the write lock, leave it to a writer
             torn_dir = self.path / "torn"
             torn_dir.mkdir(exist_ok=True)
@@ -416,7 +474,7 @@ class Ledger:
             os.ftruncate(fd, cut)
             os.fsync(fd)
             self.recovery.append(
-                TornTail(cut, len(tail), 0, "heads.ndjson line without newline", str(dest))
+                TornTail("heads.ndjson", cut, len(tail), 0, "line without newline", str(dest))
             )
         heads = []
         for line_no, line in enumerate(raw.splitlines(), start=1):

@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import mmap
+import multiprocessing
 import os
 import struct
 import time
@@ -28,7 +29,7 @@ from ceasefire.ledger import frames
 from ceasefire.ledger.canonical import canonical_json
 from ceasefire.ledger.heads import verify_head
 from ceasefire.ledger.keys import PUBLIC_KEY_NAME, key_id, load_public_key
-from ceasefire.ledger.merkle import levels_of, subtree_from_levels
+from ceasefire.ledger.merkle import levels_of, next_level, subtree_from_levels
 from ceasefire.ledger.nodes import HASH, entries_for
 from ceasefire.ledger.report import VerifyReport
 from ceasefire.model.errors import VerificationError
@@ -109,7 +110,9 @@ def verify_ledger(
         fds = led._fds
         size = os.fstat(fds["records.log"]).st_size
         with mmap.mmap(fds["records.log"], size, prot=mmap.PROT_READ) as mm:
-            offsets, leaves, idd, commits = _scan_records(mm, size, deep)
+            offsets, levels, idd, commits = _scan_records(
+                mm, size, deep, str(led.path / "records.log")
+            )
             _check_unique(idd, lambda i: _id_at(mm, offsets[i]))
         n = len(offsets)
         if n != led._n:
@@ -124,7 +127,6 @@ def verify_ledger(
             "byte offset of record",
         )
         _compare(fds["ids.bin"], bytes(idd), 8, "ids.bin", "id digest of record")
-        levels = levels_of(bytes(leaves))
         expected_nodes = postorder(levels, n).tobytes()
         stored = os.pread(fds["nodes.bin"], len(expected_nodes) + 1, 0)
         if stored != expected_nodes:
@@ -227,21 +229,118 @@ def _check_unique(idd: bytearray, id_at: Callable[[int], str]) -> None:
 _rec = struct.Struct(">BII")
 _commit = struct.Struct(">BQ32sI")
 
+#: Below this many records hashing stays in this process.
+PARALLEL_MIN = 50_000
+
 
 def _scan_records(
-    mm: mmap.mmap, size: int, deep: bool
-) -> tuple[list[int], bytearray, bytearray, list[tuple[int, int, bytes]]]:
-    """Parse every frame; recompute leaf hashes and id digests."""
+    mm: mmap.mmap, size: int, deep: bool, path: str
+) -> tuple[list[int], list[bytes], bytearray, list[tuple[int, int, bytes]]]:
+    """Parse every frame; recompute leaf hashes, id digests and every tree level.
+
+    Large logs are cut into aligned power-of-two ranges hashed on every core;
+    each worker also builds its range's subtrees, the parent the levels above.
+    """
+    offsets, commits = _frames(mm, size)
+    n = len(offsets)
+    workers = min(os.cpu_count() or 1, 8)
+    if n < PARALLEL_MIN or workers < 2:
+        err, leaves, idd = _hash_records(mm, offsets, 0, n, deep)
+        if err:
+            raise VerificationError(err)
+        return offsets, levels_of(bytes(leaves)), idd, commits
+    global _WORK
+    _WORK = (path, offsets, deep)
+    step = 1 << max((-(-n // (workers * 4))).bit_length() - 1, 0)
+    ranges = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_hash_range, ranges)
+    finally:
+        _WORK = None
+    idd = bytearray()
+    top = step.bit_length() - 1
+    joined: list[list[bytes]] = [[] for _ in range(top + 1)]
+    for err, lv, ids in parts:
+        if err:
+            raise VerificationError(err)
+        idd += ids
+        for k in range(top + 1):
+            joined[k].append(lv[k] if k < len(lv) else b"")
+    levels = [b"".join(parts_k) for parts_k in joined]
+    while len(levels[-1]) >= 64:
+        levels.append(next_level(levels[-1]))
+    return offsets, levels, idd, commits
+
+
+_WORK: tuple[str, list[int], bool] | None = None
+
+
+def _hash_range(lo: int, hi: int) -> tuple[str | None, list[bytes], bytes]:
+    """Worker: the levels of records ``[lo, hi)`` and their id digests (state via fork)."""
+    assert _WORK is not None
+    path, offsets, deep = _WORK
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ) as mm:
+        err, leaves, idd = _hash_records(mm, offsets, lo, hi, deep)
+    return err, levels_of(bytes(leaves)), bytes(idd)
+
+
+def _hash_records(
+    mm: mmap.mmap, offsets: list[int], lo: int, hi: int, deep: bool
+) -> tuple[str | None, bytearray, bytearray]:
+    """Check CRCs and record shape; leaf hashes and id digests of records ``[lo, hi)``."""
+    leaves = bytearray()
+    idd = bytearray()
+    crc32 = zlib.crc32
+    sha = hashlib.sha256
+    scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    unpack = _rec.unpack_from
+    for n in range(lo, hi):
+        pos = offsets[n]
+        _, ln, crc = unpack(mm, pos)
+        payload = mm[pos + 9 : pos + 9 + ln]
+        if crc32(payload) != crc:
+            return (
+                f"records.log: record {n} at byte offset {pos}: CRC-32 {crc32(payload):08x} "
+                f"of the payload; the frame says {crc:08x} (record altered)",
+                leaves,
+                idd,
+            )
+        leaves += sha(b"\x00" + payload).digest()
+        try:
+            text = payload.decode("utf-8")
+            obj, end = scan_once(text, 0)
+            if end != len(text):
+                raise ValueError("trailing data after the JSON value")
+            rid = obj["id"]
+            if not isinstance(rid, str) or not isinstance(obj["type"], str):
+                raise TypeError("id and type must be strings")
+        except (ValueError, KeyError, TypeError, StopIteration, AttributeError) as exc:
+            return (
+                f"records.log: record {n} at byte offset {pos}: not a record with string "
+                f"'id' and 'type' ({type(exc).__name__}: {exc})",
+                leaves,
+                idd,
+            )
+        idd += sha(rid.encode("utf-8", "surrogatepass")).digest()[:8]
+        if deep and canonical_json(obj) != payload:
+            return (
+                f"records.log: record {n} at byte offset {pos}: not stored in RFC 8785 "
+                "canonical form",
+                leaves,
+                idd,
+            )
+    return None, leaves, idd
+
+
+def _frames(mm: mmap.mmap, size: int) -> tuple[list[int], list[tuple[int, int, bytes]]]:
+    """Walk the frame structure: record offsets and commit frames, with structural checks."""
     hl = len(frames.HEADER)
     if size < hl or mm[:hl] != frames.HEADER:
         raise VerificationError("records.log: header at byte 0 is not the ledger header")
     offsets: list[int] = []
-    leaves = bytearray()
-    idd = bytearray()
     commits: list[tuple[int, int, bytes]] = []
     crc32 = zlib.crc32
-    sha = hashlib.sha256
-    loads = json.loads
     unpack = _rec.unpack_from
     pos = hl
     n = 0
@@ -254,40 +353,15 @@ def _scan_records(
                 raise VerificationError(
                     f"records.log: record {n} at byte offset {pos}: frame header cut short"
                 )
-            _, ln, crc = unpack(mm, pos)
-            p0 = pos + 9
-            p1 = p0 + ln
-            if p1 > size:
+            _, ln, _ = unpack(mm, pos)
+            if pos + 9 + ln > size:
                 raise VerificationError(
                     f"records.log: record {n} at byte offset {pos}: frame of {ln} bytes runs "
                     f"past the end of the file ({size} bytes)"
                 )
-            payload = mm[p0:p1]
-            if crc32(payload) != crc:
-                raise VerificationError(
-                    f"records.log: record {n} at byte offset {pos}: CRC-32 {crc32(payload):08x} "
-                    f"of the payload; the frame says {crc:08x} (record altered)"
-                )
-            leaves += sha(b"\x00" + payload).digest()
-            try:
-                obj = loads(payload)
-                rid = obj["id"]
-                if not isinstance(rid, str) or not isinstance(obj["type"], str):
-                    raise TypeError("id and type must be strings")
-            except (ValueError, KeyError, TypeError) as exc:
-                raise VerificationError(
-                    f"records.log: record {n} at byte offset {pos}: not a record with string "
-                    f"'id' and 'type' ({exc})"
-                ) from exc
-            idd += sha(rid.encode("utf-8", "surrogatepass")).digest()[:8]
-            if deep and canonical_json(obj) != payload:
-                raise VerificationError(
-                    f"records.log: record {n} at byte offset {pos}: not stored in RFC 8785 "
-                    "canonical form"
-                )
             offsets.append(pos)
             n += 1
-            pos = p1
+            pos += 9 + ln
         elif tag == 0x43:
             if pos + frames.COMMIT_LEN > size:
                 raise VerificationError(f"records.log: commit frame at byte offset {pos} cut short")
@@ -315,7 +389,7 @@ def _scan_records(
             f"records.log: {n - last_commit_n} record frame(s) after the last commit frame "
             f"(byte offset {last_commit_end}) belong to no complete batch"
         )
-    return offsets, leaves, idd, commits
+    return offsets, commits
 
 
 def _id_at(mm: mmap.mmap, off: int) -> str:
