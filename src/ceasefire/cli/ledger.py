@@ -24,8 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DIR_ARG = typer.Argument(..., help="the ledger directory")
 KEY_OPT = typer.Option(
@@ -73,7 +73,7 @@ def _head_table(heads: list[Any], title: str) -> Table:
     for col in ("#", "size", "time (UTC)", "root hash", "key id"):
         table.add_column(col, justify="right" if col in ("#", "size") else "left")
     for i, h in heads:
-        table.add_row(str(i), f"{h.size:,}", h.time, h.root_hash, h.key_id[:16] + "…")
+        table.add_row(str(i), f"{h.size:,}", h.time, h.root_hash[:16] + "…", h.key_id[:16] + "…")
     return table
 
 
@@ -155,8 +155,18 @@ def head_cmd(
             console.print_json(data=[h.to_dict() for _, h in shown])
         elif not shown:
             console.print(f"no signed head yet; size {led.size:,}, root {led.root_hash()}")
-        else:
+        elif all_heads:
             console.print(_head_table(shown, f"signed tree heads of {path}"))
+        else:
+            number, h = shown[-1]
+            console.print(f"signed tree head #{number} of {path}")
+            console.print(f"  size       {h.size:,}")
+            console.print(f"  time       {h.time}")
+            console.print(f"  root hash  {h.root_hash}")
+            console.print(f"  key id     {h.key_id}")
+            console.print(f"  signature  {h.signature}")
+            if led.size > h.size:
+                console.print(f"  [yellow]{led.size - h.size:,} records since, not yet signed[/]")
     except CeasefireError as exc:
         _fail(exc)
 
