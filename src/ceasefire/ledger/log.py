@@ -226,7 +226,10 @@ class Ledger:
             ) from exc
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise VerificationError(f"{p}: format is not {FORMAT!r}")
-        if meta.get("version") != VERSION:
+        version = meta.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise VerificationError(f"{p}: version {version!r}; expected an integer")
+        if version != VERSION:
             raise LedgerError(f"{p}: version {meta.get('version')!r}; this code reads {VERSION}")
         if {k: v for k, v in meta.items() if k != "key_id"} != META:
             raise VerificationError(f"{p}: fields differ from those written at creation")
