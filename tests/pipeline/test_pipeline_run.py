@@ -1,0 +1,95 @@
+"""The one-shot pipeline end to end on a hand-built scene (real SQLite, real
+files, the real ledger and report), and the stepwise verbs on the same scene."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from scene import build_scene
+
+from ceasefire import pipeline
+from ceasefire.geo import distance_m
+from ceasefire.ledger import Ledger
+from ceasefire.mandate import load_mandate
+from ceasefire.model.errors import PipelineError
+
+
+@pytest.fixture(scope="module")
+def ran(
+    tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path
+) -> tuple[Path, dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("run")
+    m = load_mandate(donbas_mandate_path)
+    expect = build_scene(m, tmp / "obs.ndjson")
+    pipeline.run(donbas_mandate_path, [tmp / "obs.ndjson"], tmp / "out", pdf=False)
+    return tmp / "out", expect
+
+
+def test_counts_add_up_and_rejects_are_kept(ran: tuple[Path, dict[str, Any]]) -> None:
+    out, expect = ran
+    summary = json.loads((out / "summary.json").read_text())
+    c = summary["counts"]
+    assert c == {k: expect[k] for k in ("input", "accepted", "rejected", "duplicate")}
+    q = [json.loads(x) for x in (out / "quarantine.ndjson").read_text().splitlines()]
+    assert sorted(r["status"] for r in q) == ["duplicate", "rejected", "rejected"]
+    assert any("observer.lat" in r["reason"] for r in q)
+
+
+def test_the_round_is_one_ceasefire_violation_by_ru(ran: tuple[Path, dict[str, Any]]) -> None:
+    out, expect = ran
+    fc = json.loads((out / "violations.geojson").read_text())
+    assert fc["type"] == "FeatureCollection"
+    cf = [f for f in fc["features"] if f["properties"]["rule"] == "ceasefire"]
+    assert len(cf) == 1, "launch and impact of one round must count once"
+    p = cf[0]["properties"]
+    assert p["party"] == "RU" and p["party_probability"] >= 0.8
+    lon, lat = cf[0]["geometry"]["coordinates"]
+    near_impact = float(distance_m(lat, lon, *expect["impact"]))
+    near_launch = float(distance_m(lat, lon, *expect["launch"]))
+    assert min(near_impact, near_launch) < 500.0
+    assert set(p["uncertainty"]) >= {"semi_major_m", "semi_minor_m", "orientation_deg"}
+
+
+def test_the_tank_is_one_withdrawal_violation_and_the_far_gun_none(
+    ran: tuple[Path, dict[str, Any]],
+) -> None:
+    out, expect = ran
+    fc = json.loads((out / "violations.geojson").read_text())
+    w = [
+        f["properties"] for f in fc["features"] if f["properties"]["rule"].startswith("withdrawal")
+    ]
+    assert [x["rule"] for x in w] == ["withdrawal-addendum"]
+    assert w[0]["party"] == "RU" and w[0]["object"] == "tank"
+    assert w[0]["distance_to_line_km"] == pytest.approx(8.0, abs=0.5)
+
+
+def test_ledger_holds_every_violation_and_verifies(ran: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = ran
+    led = Ledger.open(out / "ledger")
+    led.verify()
+    fc = json.loads((out / "violations.geojson").read_text())
+    for f in fc["features"]:
+        assert led.contains(f["properties"]["id"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["days"][0]["ledger_head"]["size"] == led.size
+
+
+def test_report_written(ran: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = ran
+    html = (out / "report.html").read_text()
+    assert "2025-06-01" in html
+
+
+def test_run_refuses_to_overwrite_a_store(
+    ran: tuple[Path, dict[str, Any]], donbas_mandate_path: Path
+) -> None:
+    out, _ = ran
+    with pytest.raises(PipelineError, match="exists"):
+        pipeline.run(donbas_mandate_path, [out / "quarantine.ndjson"], out)
