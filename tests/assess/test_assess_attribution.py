@@ -1,0 +1,58 @@
+"""The side probability against a Monte Carlo estimate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.assess import assess
+from ceasefire.geo import GeoLine, LocalFrame, forward
+from ceasefire.mandate import parse_mandate
+from ceasefire.model import Event
+
+DOC = """\
+mission: {name: t, authority: {body: UNSC, resolution: x}}
+parties: [{id: UA, name: Ukraine}, {id: RU, name: Russia}]
+contact_line: {left: RU, right: UA, coordinates: [[37.0, 49.0], [38.0, 48.6], [38.2, 47.8]]}
+rules: [{id: ceasefire, kind: ceasefire}]
+attribution: {threshold: 0.9}
+"""
+
+
+@pytest.mark.parametrize(
+    ("off_m", "cov"),
+    [
+        (150.0, (400.0**2, 100.0**2, 0.0)),
+        (-300.0, (250.0**2, 250.0**2, 3e4)),
+        (40.0, (80.0**2, 600.0**2, -2e4)),
+    ],
+)
+def test_side_probability_matches_monte_carlo(
+    off_m: float, cov: tuple[float, float, float]
+) -> None:
+    m = parse_mandate(DOC)
+    line: GeoLine = m.contact
+    # a launch point off the middle of the second segment, towards the left normal
+    mid = line.nearest(48.2, 38.1)
+    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, off_m)
+    e = Event(
+        id="f",
+        kind="firing",
+        time_s=0.0,
+        lat=float(la),
+        lon=float(lo),
+        cov_m2=cov,
+        observation_ids=("o",),
+        n_observers=3,
+        direction="outgoing",
+    )
+    p_ru = assess([e], m)[0].probabilities["RU"]
+    # Monte Carlo: sample the Gaussian in a local frame at the point, count the left side
+    rng = np.random.default_rng(11)
+    f = LocalFrame(float(la), float(lo))
+    c = np.array([[cov[0], cov[2]], [cov[2], cov[1]]])
+    xy = rng.multivariate_normal([0.0, 0.0], c, size=100_000)
+    slat, slon = f.to_latlon(xy[:, 0], xy[:, 1])
+    mc = float(np.mean(line.nearest(slat, slon).side == 1))
+    assert p_ru == pytest.approx(mc, abs=0.01)

@@ -1,0 +1,292 @@
+"""Each rule kind at its boundary, the reference-line choice, time windows and
+sectors, on a crafted mandate: a meridian line drawn north to south (RU left =
+east, UA right = west)."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+import yaml
+
+from ceasefire.assess import assess
+from ceasefire.geo import forward
+from ceasefire.mandate import parse_mandate
+from ceasefire.model import Event
+
+DOC = textwrap.dedent(
+    """\
+    mission: {name: t, authority: {body: UNSC, resolution: x}}
+    parties: [{id: UA, name: Ukraine}, {id: RU, name: Russia}]
+    contact_line: {left: RU, right: UA, coordinates: [[38.0, 49.5], [38.0, 47.5]]}
+    sectors:
+      - {id: north, from_km: 0, to_km: 111.2}
+      - {id: south, from_km: 111.2, to_km: 222.4}
+    zones:
+      - {id: art, kind: buffer, width_km: {UA: 25, RU: 25}}
+      - id: da
+        kind: polygon
+        coordinates: [[37.99, 48.49], [38.01, 48.49], [38.01, 48.51], [37.99, 48.51],
+                      [37.99, 48.49]]
+    rules:
+      - {id: ceasefire, kind: ceasefire, events: [explosion, firing]}
+      - {id: art, kind: withdrawal, zone: art, objects: [artillery_ge_100mm]}
+      - {id: da, kind: disengagement, zone: da}
+      - {id: night-drones, kind: drone, objects: [uav], time_window: {start: "20:00", end: "05:00"}}
+    reporting: {timezone: UTC}
+    """
+)
+T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC).timestamp()
+
+
+def mandate(**changes: object):  # type: ignore[no-untyped-def]
+    doc = yaml.safe_load(DOC)
+    doc.update(changes)
+    return parse_mandate(yaml.safe_dump(doc))
+
+
+def gun(lat: float, lon: float, party: str | None = "RU", eid: str = "g", t: float = T) -> Event:
+    return Event(
+        id=eid,
+        kind="sighting",
+        time_s=t,
+        lat=lat,
+        lon=lon,
+        cov_m2=(100.0, 100.0, 0.0),
+        observation_ids=(eid + "-o",),
+        n_observers=1,
+        object="artillery_ge_100mm",
+        count=1,
+        party_marked=party,
+        first_seen_s=t,
+        last_seen_s=t + 600,
+    )
+
+
+def east(km: float, lat: float = 48.5) -> tuple[float, float]:
+    la, lo = forward(lat, 38.0, 90.0, km * 1000.0)
+    return float(la), float(lo)
+
+
+def west(km: float, lat: float = 48.5) -> tuple[float, float]:
+    la, lo = forward(lat, 38.0, 270.0, km * 1000.0)
+    return float(la), float(lo)
+
+
+def test_withdrawal_boundary_24_9_and_25_1_km() -> None:
+    m = mandate()
+    inside, outside = east(24.9), east(25.1)
+    v = assess([gun(*inside, eid="in"), gun(*outside, eid="out")], m)
+    art = [x for x in v if x.rule == "art"]
+    assert [x.event_ids for x in art] == [("in",)]
+    assert art[0].party == "RU" and art[0].distance_to_line_km == pytest.approx(24.9, abs=0.01)
+
+
+def test_withdrawal_of_the_right_party_is_measured_on_its_own_side() -> None:
+    m = mandate()
+    v = assess(
+        [gun(*west(24.9), party="UA", eid="ua-in"), gun(*west(25.1), party="UA", eid="ua-out")], m
+    )
+    assert [x.event_ids for x in v if x.rule == "art"] == [("ua-in",)]
+
+
+def test_reference_line_choice_moves_the_boundary() -> None:
+    # RU withdraws from its own line 10 km east of the contact line: a RU gun
+    # 30 km east of the contact line is 20 km from RU's line: inside 25 km.
+    _, lo = east(10.0)
+    ref = {"RU": {"coordinates": [[lo, 49.5], [lo, 47.5]]}}
+    m = mandate(reference_lines=ref)
+    v = assess([gun(*east(30.0), eid="g30"), gun(*east(36.0), eid="g36")], m)
+    art = [x for x in v if x.rule == "art"]
+    assert [x.event_ids for x in art] == [("g30",)]
+    assert art[0].distance_to_line_km == pytest.approx(20.0, abs=0.2)
+    # UA still measures from the contact line
+    v2 = assess([gun(*west(24.0), party="UA", eid="u")], m)
+    assert [x.rule for x in v2] == ["art"]
+
+
+def test_weapon_on_the_wrong_side_is_reported_as_such() -> None:
+    m = mandate()
+    v = assess([gun(*west(5.0), party="RU", eid="x")], m)
+    art = [x for x in v if x.rule == "art"]
+    assert len(art) == 1 and art[0].party == "RU"
+    assert any("wrong side" in n for n in art[0].notes)
+
+
+def test_one_violation_per_weapon_track() -> None:
+    m = mandate()
+    v = assess([gun(*east(10.0), eid="track-1")], m)
+    art = [x for x in v if x.rule == "art"]
+    assert len(art) == 1 and art[0].first_seen_s == T and art[0].last_seen_s == T + 600
+
+
+def test_disengagement_area_just_inside_and_just_outside() -> None:
+    m = mandate()
+    # the square spans lon 37.99-38.01; 37.9905 is inside, 37.9895 outside
+    ins = Event(
+        id="i",
+        kind="explosion",
+        time_s=T,
+        lat=48.5,
+        lon=37.9905,
+        cov_m2=(400.0, 400.0, 0.0),
+        observation_ids=("a",),
+        n_observers=3,
+    )
+    out = Event(
+        id="o",
+        kind="explosion",
+        time_s=T,
+        lat=48.5,
+        lon=37.9895,
+        cov_m2=(400.0, 400.0, 0.0),
+        observation_ids=("b",),
+        n_observers=3,
+    )
+    v = assess([ins, out], m)
+    assert [x.event_ids for x in v if x.rule == "da"] == [("i",)]
+    assert sorted(x.event_ids for x in v if x.rule == "ceasefire") == [("i",), ("o",)]
+
+
+def test_drone_time_window_wraps_midnight() -> None:
+    m = mandate()
+    day = datetime(2025, 6, 1, tzinfo=UTC).timestamp()
+
+    def uav(eid: str, hour: float) -> Event:
+        la, lo = east(3.0)
+        return Event(
+            id=eid,
+            kind="sighting",
+            time_s=day + hour * 3600,
+            lat=la,
+            lon=lo,
+            cov_m2=(900.0, 900.0, 0.0),
+            observation_ids=(eid,),
+            n_observers=1,
+            object="uav",
+            count=1,
+            party_marked="RU",
+        )
+
+    v = assess([uav("h02", 2), uav("h12", 12), uav("h2230", 22.5), uav("h0500", 5.0)], m)
+    assert sorted(x.event_ids[0] for x in v if x.rule == "night-drones") == ["h02", "h2230"]
+
+
+def test_sector_filter_uses_chainage() -> None:
+    doc = yaml.safe_load(DOC)
+    doc["rules"][0]["sectors"] = ["south"]
+    m = parse_mandate(yaml.safe_dump(doc))
+    north = Event(
+        id="n",
+        kind="explosion",
+        time_s=T,
+        lat=49.2,
+        lon=38.1,
+        cov_m2=(100.0, 100.0, 0.0),
+        observation_ids=("n",),
+        n_observers=2,
+    )
+    south = Event(
+        id="s",
+        kind="explosion",
+        time_s=T,
+        lat=47.8,
+        lon=38.1,
+        cov_m2=(100.0, 100.0, 0.0),
+        observation_ids=("s",),
+        n_observers=2,
+    )
+    v = [x for x in assess([north, south], m) if x.rule == "ceasefire"]
+    assert [x.event_ids for x in v] == [("s",)] and v[0].sector == "south"
+
+
+def test_bearing_only_event_is_counted_and_undetermined() -> None:
+    m = mandate()
+    e = Event(
+        id="b",
+        kind="explosion",
+        time_s=T,
+        lat=None,
+        lon=None,
+        cov_m2=None,
+        observation_ids=("x",),
+        n_observers=1,
+        observer_lat=48.5,
+        observer_lon=37.9,
+        bearing_deg=90.0,
+        flags=("no_position",),
+    )
+    v = assess([e], m)
+    assert len(v) == 1 and v[0].party == "undetermined" and v[0].lat is None
+
+
+def test_paired_round_is_attributed_to_the_launch_side() -> None:
+    m = mandate()
+    la, lo = east(6.0)
+    ia, io = west(3.0)
+    e = Event(
+        id="r",
+        kind="explosion",
+        time_s=T,
+        lat=ia,
+        lon=io,
+        cov_m2=(2500.0, 2500.0, 0.0),
+        observation_ids=("a", "b"),
+        n_observers=4,
+        direction="incoming",
+        launch_lat=la,
+        launch_lon=lo,
+        launch_cov_m2=(10000.0, 10000.0, 0.0),
+        flags=("paired",),
+    )
+    v = assess([e], m)
+    assert v[0].party == "RU" and v[0].party_probability > 0.999
+    # a launch 100 m from the line with 300 m spread is undetermined
+    la2, lo2 = east(0.1)
+    e2 = Event(
+        id="r2",
+        kind="firing",
+        time_s=T,
+        lat=la2,
+        lon=lo2,
+        cov_m2=(300.0**2, 300.0**2, 0.0),
+        observation_ids=("c",),
+        n_observers=2,
+        direction="outgoing",
+    )
+    v2 = assess([e2], m)
+    assert v2[0].party == "undetermined"
+    assert v2[0].probabilities["RU"] == pytest.approx(0.63, abs=0.01)  # Φ(100/300)
+
+
+def test_response_mode_is_carried() -> None:
+    m = mandate(response={"mode": "intervene", "notify": ["UNSC"]})
+    v = assess([gun(*east(5.0))], m)
+    assert {x.response for x in v} == {"intervene"}
+
+
+def test_many_events_assess_fast_enough_for_a_test() -> None:
+    m = mandate()
+    rng = np.random.default_rng(0)
+    n = 20_000
+    lat = rng.uniform(47.6, 49.4, n)
+    lon = rng.uniform(37.6, 38.4, n)
+    evs = [
+        Event(
+            id=f"e{i}",
+            kind="explosion",
+            time_s=T + i,
+            lat=float(a),
+            lon=float(b),
+            cov_m2=(1e4, 1e4, 0.0),
+            observation_ids=(f"o{i}",),
+            n_observers=3,
+        )
+        for i, (a, b) in enumerate(zip(lat, lon, strict=True))
+    ]
+    v = assess(evs, m)
+    assert sum(x.rule == "ceasefire" for x in v) == n
+    inside_da = (lat > 48.49) & (lat < 48.51) & (lon > 37.99) & (lon < 38.01)
+    assert sum(x.rule == "da" for x in v) == int(inside_da.sum())
