@@ -104,11 +104,14 @@ def ingest_into(
 
 
 def stored_days(store: Store, mandate: Mandate) -> list[date]:
-    """Every reporting day that has observations in the store."""
+    """Every reporting day that has observations in the store (reports within
+    ``LATE_MARGIN_S`` after a day's end count for that day)."""
     span = store.observation_span()
     if span is None:
         return []
-    first, last = day_of(mandate, span[0]), day_of(mandate, span[1])
+    # reports in the first minutes of a day may be late sound of the day before
+    first = day_of(mandate, span[0])
+    last = day_of(mandate, max(span[0], span[1] - LATE_MARGIN_S))
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 

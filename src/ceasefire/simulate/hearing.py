@@ -1,0 +1,215 @@
+"""What the observers perceive of the rounds: detection probability falling
+with distance and loudness, bearings with each sensor's noise, sound delay at
+343 m/s plus clock error, rough ranges for some, misread classes, clutter.
+
+Detection: p(d) = p0 / (1 + (d / L)⁴) with L the weapon's 50 % distance times
+the sensor's day or night factor; beyond 2.5 L nothing is perceived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from ceasefire.geo import LocalFrame, inverse
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, SPEED_OF_SOUND_M_S, WEAPONS
+from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers
+from ceasefire.simulate.rounds import Rounds
+from ceasefire.simulate.weapons import SPEC_BY_CODE
+
+F8 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int8]
+I4 = npt.NDArray[np.int64]
+LAUNCH, IMPACT, CLUTTER = 0, 1, 2
+MAX_L = 2.5
+
+
+@dataclass(frozen=True)
+class Perceived:
+    """One row per report. ``round`` is the round index (-1 for clutter),
+    ``phase`` LAUNCH, IMPACT or CLUTTER; ``observer`` the observer row."""
+
+    round: I4
+    phase: I8
+    observer: I4
+    time_s: F8
+    bearing_deg: F8
+    range_m: F8
+    range_sigma_m: F8
+    event: I8
+    direction: I8
+    weapon: I8
+
+    def __len__(self) -> int:
+        return int(self.round.shape[0])
+
+
+def _night(tz_hours: F8) -> npt.NDArray[np.bool_]:
+    return (tz_hours < 6.0) | (tz_hours >= 20.0)
+
+
+def _local_hours(times: F8, tz: object) -> F8:
+    """Local hour of day (float) of epoch times, via one offset per hour bucket."""
+    if times.size == 0:
+        return times
+    base = np.floor(times / 3600.0) * 3600.0
+    uniq, inv = np.unique(base, return_inverse=True)
+    offs = np.array([datetime.fromtimestamp(u, tz).utcoffset().total_seconds() for u in uniq])  # type: ignore[arg-type, union-attr]
+    return ((times + offs[inv]) % 86400.0) / 3600.0
+
+
+def perceive(
+    rounds: Rounds,
+    obs: Observers,
+    frame: LocalFrame,
+    tz: object,
+    rng: np.random.Generator,
+    clutter_mult: float = 1.0,
+    start_s: float = 0.0,
+    end_s: float = 0.0,
+) -> Perceived:
+    """Every report of every observer: real detections, then clutter."""
+    ox, oy = frame.to_xy(obs.lat, obs.lon)
+    tree = cKDTree(np.column_stack([ox, oy]))
+    sensor = obs.sensor.astype(np.int64)
+    p0 = np.array([s.p0 for s in SENSORS])[sensor]
+    l_day = np.array([s.l50_day for s in SENSORS])[sensor]
+    l_night = np.array([s.l50_night for s in SENSORS])[sensor]
+    sa_mult = np.array([s.small_arms_mult for s in SENSORS])[sensor]
+    parts: list[dict[str, np.ndarray]] = []
+    for phase in (LAUNCH, IMPACT):
+        lat = rounds.launch_lat if phase == LAUNCH else rounds.impact_lat
+        lon = rounds.launch_lon if phase == LAUNCH else rounds.impact_lon
+        t_emit = rounds.launch_s if phase == LAUNCH else rounds.impact_s
+        ex, ey = frame.to_xy(lat, lon)
+        night = _night(_local_hours(t_emit, tz))
+        for code, spec in SPEC_BY_CODE.items():
+            l50 = spec.launch_l50_m if phase == LAUNCH else spec.impact_l50_m
+            sel = np.flatnonzero(rounds.weapon == code)
+            if l50 <= 0 or sel.size == 0:
+                continue
+            radius = MAX_L * l50 * float(max(l_day.max(), l_night.max()))
+            rt = cKDTree(np.column_stack([ex[sel], ey[sel]]))
+            pairs = rt.sparse_distance_matrix(tree, radius, output_type="ndarray")
+            if pairs.size == 0:
+                continue
+            ri = sel[pairs["i"]]
+            oi = pairs["j"].astype(np.int64)
+            d = pairs["v"]
+            small = spec.name in ("small_arms", "heavy_machine_gun")
+            ll = l50 * np.where(night[ri], l_night[oi], l_day[oi]) * (sa_mult[oi] if small else 1.0)
+            p = p0[oi] / (1.0 + (d / ll) ** 4)
+            hit = (rng.random(d.shape[0]) < p) & (d < MAX_L * ll) & (d > 20.0)
+            # the observer must be watching then (patrol stops, windows)
+            hit &= (t_emit[ri] >= obs.t0_s[oi]) & (t_emit[ri] < obs.t1_s[oi])
+            ri, oi = ri[hit], oi[hit]
+            parts.append(
+                {
+                    "round": ri,
+                    "phase": np.full(ri.shape, phase, dtype=np.int8),
+                    "observer": oi,
+                    "lat": lat[ri],
+                    "lon": lon[ri],
+                    "t_emit": t_emit[ri],
+                }
+            )
+    det = {
+        k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)
+        for k in ("round", "phase", "observer", "lat", "lon", "t_emit")
+    }
+    ri = det["round"].astype(np.int64)
+    oi = det["observer"].astype(np.int64)
+    ph = det["phase"].astype(np.int8)
+    n = ri.shape[0]
+    az, dist = inverse(obs.lat[oi], obs.lon[oi], det["lat"], det["lon"])
+    sens = sensor[oi]
+    bsig = np.array([s.bearing_sigma_deg for s in SENSORS])[sens]
+    tsig = np.array([s.time_sigma_s for s in SENSORS])[sens]
+    bearing = (az + rng.normal(0, 1, n) * bsig) % 360.0
+    time_s = det["t_emit"] + dist / SPEED_OF_SOUND_M_S + rng.normal(0, 1, n) * tsig
+    with_range = rng.random(n) < np.array([s.range_share for s in SENSORS])[sens]
+    rel = np.array([s.range_rel_sigma for s in SENSORS])[sens]
+    range_m = np.where(with_range, dist * np.exp(rng.normal(0, 1, n) * rel), np.nan)
+    range_sigma = np.where(with_range, rel * range_m, np.nan)
+    wcode = rounds.weapon[ri]
+    launch_event = np.array(
+        [EVENT_KINDS.index(SPEC_BY_CODE[int(w)].launch_event) for w in range(len(WEAPONS) - 1)]
+        + [0]
+    )
+    event = np.where(ph == LAUNCH, launch_event[wcode], EVENT_KINDS.index("explosion"))
+    event_ok = np.array([s.event_ok for s in SENSORS])[sens]
+    event = np.where(rng.random(n) < event_ok, event, EVENT_KINDS.index("undetermined"))
+    direction = np.where(ph == LAUNCH, DIRECTIONS.index("outgoing"), DIRECTIONS.index("incoming"))
+    dir_ok = np.array([s.direction_ok for s in SENSORS])[sens]
+    u = rng.random(n)
+    wrong = (u >= dir_ok) & (u < dir_ok + 0.3 * (1 - dir_ok))  # a few are the opposite class
+    direction = np.where(
+        u < dir_ok, direction, np.where(wrong, 1 - direction, DIRECTIONS.index("undetermined"))
+    )
+    w_ok = np.array([s.weapon_ok for s in SENSORS])[sens]
+    u = rng.random(n)
+    weapon = np.where(
+        u < w_ok,
+        wcode,
+        np.where(
+            u < w_ok + 0.1, rng.integers(0, len(WEAPONS) - 1, n), WEAPONS.index("undetermined")
+        ),
+    )
+    real = Perceived(
+        round=ri,
+        phase=ph,
+        observer=oi,
+        time_s=time_s,
+        bearing_deg=np.where(sens == SENSOR_INDEX["mic"], np.nan, bearing),
+        range_m=range_m,
+        range_sigma_m=range_sigma,
+        event=event.astype(np.int8),
+        direction=direction.astype(np.int8),
+        weapon=weapon.astype(np.int8),
+    )
+    return _with_clutter(real, obs, rng, clutter_mult, start_s, end_s)
+
+
+def _with_clutter(
+    real: Perceived,
+    obs: Observers,
+    rng: np.random.Generator,
+    mult: float,
+    start_s: float,
+    end_s: float,
+) -> Perceived:
+    """Add false reports: each observer at its sensor's clutter rate while active."""
+    sensor = obs.sensor.astype(np.int64)
+    rate_h = np.array([s.clutter_per_h for s in SENSORS])[sensor] * mult
+    active_h = np.clip(
+        (np.minimum(obs.t1_s, end_s) - np.maximum(obs.t0_s, start_s)) / 3600.0, 0, None
+    )
+    k = rng.poisson(rate_h * active_h)
+    oi = np.repeat(np.arange(len(obs)), k)
+    n = oi.shape[0]
+    t = rng.uniform(np.maximum(obs.t0_s, start_s)[oi], np.minimum(obs.t1_s, end_s)[oi])
+    is_mic = sensor[oi] == SENSOR_INDEX["mic"]
+    clutter = Perceived(
+        round=np.full(n, -1, dtype=np.int64),
+        phase=np.full(n, CLUTTER, dtype=np.int8),
+        observer=oi,
+        time_s=t,
+        bearing_deg=np.where(is_mic, np.nan, rng.uniform(0, 360, n)),
+        range_m=np.full(n, np.nan),
+        range_sigma_m=np.full(n, np.nan),
+        event=rng.choice(
+            [EVENT_KINDS.index(x) for x in ("explosion", "firing", "undetermined", "shot")], n
+        ).astype(np.int8),
+        direction=rng.integers(0, 3, n).astype(np.int8),
+        weapon=np.full(n, WEAPONS.index("undetermined"), dtype=np.int8),
+    )
+    cols = {
+        f: np.concatenate([getattr(real, f), getattr(clutter, f)])
+        for f in Perceived.__dataclass_fields__
+    }
+    order = np.lexsort((cols["observer"], cols["time_s"]))
+    return Perceived(**{f: v[order] for f, v in cols.items()})

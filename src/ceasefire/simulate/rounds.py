@@ -1,0 +1,125 @@
+"""Rounds fired: engagements clustered in hot spots and bursting in time with a
+day/night rhythm; launch points on the firing party's side at a depth typical
+for the weapon, impacts mostly across the line (some short), flight times from
+range and mean speed. All arrays have shape ``(n_rounds,)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.geo import azimuth_deg, distance_m, forward
+from ceasefire.mandate import Mandate
+from ceasefire.model.vocab import WEAPONS
+from ceasefire.simulate.along import line_length_m, offset_point
+from ceasefire.simulate.profiles import Profile
+from ceasefire.simulate.weapons import WEAPON_SPECS
+
+F8 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int8]
+
+#: Relative firing intensity by local hour (OSCE reports: most at dusk and night).
+HOURLY = np.array(
+    [1.6, 1.4, 1.1, 0.8, 0.6, 0.5, 0.5, 0.6, 0.7, 0.8, 0.8, 0.8,
+     0.8, 0.8, 0.9, 1.0, 1.1, 1.3, 1.6, 1.9, 2.0, 2.0, 1.9, 1.8]
+)  # fmt: skip
+#: Share of rounds that fall short, on the firing party's own side.
+SHORT_SHARE = 0.12
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """Every round: weapon code, party side (+1 left / -1 right), launch and impact."""
+
+    weapon: I8
+    side: I8
+    launch_lat: F8
+    launch_lon: F8
+    launch_s: F8
+    impact_lat: F8
+    impact_lon: F8
+    impact_s: F8
+    chainage_m: F8
+
+    def __len__(self) -> int:
+        return int(self.weapon.shape[0])
+
+
+def _hour_weights(m: Mandate, start_s: float, end_s: float) -> tuple[F8, F8]:
+    """Hour starts in [start_s, end_s) and their intensity weights."""
+    starts = np.arange(start_s, end_s, 3600.0)
+    hours = np.array([datetime.fromtimestamp(t, m.tz).hour for t in starts])
+    return starts, HOURLY[hours]
+
+
+def fire_rounds(
+    m: Mandate, profile: Profile, start_s: float, end_s: float, rng: np.random.Generator
+) -> Rounds:
+    """Draw the rounds of [start_s, end_s)."""
+    line = m.contact
+    length = line_length_m(line)
+    hours = (end_s - start_s) / 3600.0
+    n_eng = int(rng.poisson(profile.rounds_per_day * hours / 24.0 / profile.rounds_per_engagement))
+    # engagements: where (hot spots or anywhere), when (hourly rhythm), who, what
+    centres = rng.uniform(0.03, 0.97, profile.hotspots) * length
+    hot = rng.random(n_eng) < profile.hotspot_share
+    ch = np.where(
+        hot,
+        centres[rng.integers(0, profile.hotspots, n_eng)]
+        + rng.normal(0, profile.hotspot_sigma_m, n_eng),
+        rng.uniform(0, length, n_eng),
+    )
+    ch = np.clip(ch, 500.0, length - 500.0)
+    hstart, w = _hour_weights(m, start_s, end_s)
+    t_eng = hstart[rng.choice(len(hstart), n_eng, p=w / w.sum())] + rng.uniform(0, 3600.0, n_eng)
+    dur = rng.exponential(profile.engagement_s, n_eng) + 60.0
+    shares = np.array([s.share for s in WEAPON_SPECS])
+    w_eng = rng.choice(len(WEAPON_SPECS), n_eng, p=shares / shares.sum())
+    side_eng = np.where(rng.random(n_eng) < 0.5, 1, -1)
+    # rounds per engagement
+    k = rng.poisson(profile.rounds_per_engagement - 1, n_eng) + 1
+    e = np.repeat(np.arange(n_eng), k)
+    n = e.shape[0]
+    spec = [WEAPON_SPECS[i] for i in w_eng]
+    depth_min = np.array([s.depth_min_m for s in spec])[e]
+    depth_max = np.array([s.depth_max_m for s in spec])[e]
+    rmin = np.array([s.range_min_m for s in spec])[e]
+    rmax = np.array([s.range_max_m for s in spec])[e]
+    speed = np.array([s.speed_m_s for s in spec])[e]
+    # return fire: 30 % of an engagement's rounds come from the other side
+    side = np.where(rng.random(n) < 0.7, side_eng[e], -side_eng[e]).astype(np.int8)
+    # a battery per engagement and side: launch points within ~200 m of it
+    battery_depth = rng.uniform(depth_min, depth_max)
+    l_ch = ch[e] + rng.normal(0, 300.0, n)
+    l_ch = np.clip(l_ch, 0.0, length)
+    llat, llon = offset_point(
+        line, l_ch, side, battery_depth + rng.normal(0, 100.0, n).clip(-50, 50)
+    )
+    # aim: positions of the other side lie 0.1-3 km beyond the line; some short
+    short = rng.random(n) < SHORT_SHARE
+    t_ch = np.clip(l_ch + rng.normal(0, 1500.0, n), 0.0, length)
+    t_depth = np.where(
+        short, rng.uniform(0.1, 0.6, n) * battery_depth, rng.uniform(100.0, 3000.0, n)
+    )
+    t_side = np.where(short, side, -side)
+    tlat, tlon = offset_point(line, t_ch, t_side, t_depth)
+    az = azimuth_deg(llat, llon, tlat, tlon)
+    rng_m = np.clip(distance_m(llat, llon, tlat, tlon), rmin, rmax)
+    ilat, ilon = forward(llat, llon, az, rng_m)
+    launch_s = t_eng[e] + rng.uniform(0, 1, n) * dur[e]
+    order = np.argsort(launch_s, kind="stable")
+    wcode = np.array([WEAPONS.index(s.name) for s in WEAPON_SPECS], dtype=np.int8)[w_eng][e]
+    return Rounds(
+        weapon=wcode[order],
+        side=side[order],
+        launch_lat=llat[order],
+        launch_lon=llon[order],
+        launch_s=launch_s[order],
+        impact_lat=ilat[order],
+        impact_lon=ilon[order],
+        impact_s=(launch_s + rng_m / speed)[order],
+        chainage_m=l_ch[order],
+    )

@@ -1,0 +1,167 @@
+"""A simulated day (or several): observations with their ground truth.
+
+``simulate`` returns the observations as :class:`ObservationArrays` (for
+benchmarks: no JSON) and the truth as a JSON-able dict; :mod:`files` writes
+them. Same mandate, profile, start, hours and seed → the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ceasefire.geo import LocalFrame
+from ceasefire.mandate import Mandate
+from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.vocab import KINDS, OBJECTS
+from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
+from ceasefire.simulate.groundtruth import truth_violations
+from ceasefire.simulate.hearing import CLUTTER, IMPACT, LAUNCH, Perceived, perceive
+from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers, place_observers
+from ceasefire.simulate.profiles import Profile
+from ceasefire.simulate.rounds import Rounds, fire_rounds
+from ceasefire.simulate.weapons import SPEC_BY_CODE
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Observations (time-ordered) and the truth behind them."""
+
+    observations: ObservationArrays
+    truth: dict[str, Any]
+    rounds: Rounds
+    observers: Observers
+    things: list[Thing]
+
+
+def _arrays(
+    p: Perceived, obs: Observers, sightings: list[Sighting], ids: np.ndarray
+) -> ObservationArrays:
+    n, k = len(p), len(sightings)
+    sens = obs.sensor[p.observer].astype(np.int64)
+    is_mic = sens == SENSOR_INDEX["mic"]
+    nan = np.full(n + k, np.nan)
+
+    def cat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, b])
+
+    s_lat = np.array([s.lat for s in sightings], dtype=np.float64)
+    s_lon = np.array([s.lon for s in sightings], dtype=np.float64)
+    s_t = np.array([s.time_s for s in sightings], dtype=np.float64)
+    arr = ObservationArrays(
+        id=ids,
+        source=cat(obs.source[p.observer], np.array([s.source for s in sightings], dtype=object)),
+        kind=cat(
+            np.where(is_mic, KINDS.index("arrival"), KINDS.index("bearing")).astype(np.int8),
+            np.full(k, KINDS.index("sighting"), dtype=np.int8),
+        ),
+        time_s=cat(p.time_s, s_t),
+        time_sigma_s=cat(np.array([x.time_sigma_s for x in SENSORS])[sens], np.full(k, 5.0)),
+        lat=cat(obs.lat[p.observer], s_lat),
+        lon=cat(obs.lon[p.observer], s_lon),
+        bearing_deg=cat(np.where(is_mic, np.nan, np.round(p.bearing_deg, 2)), np.full(k, np.nan)),
+        bearing_sigma_deg=cat(
+            np.where(is_mic, np.nan, np.array([x.bearing_sigma_deg for x in SENSORS])[sens]),
+            np.full(k, np.nan),
+        ),
+        range_m=cat(np.round(p.range_m), np.full(k, np.nan)),
+        range_sigma_m=cat(np.round(p.range_sigma_m), np.full(k, np.nan)),
+        event=cat(p.event, np.full(k, 5, dtype=np.int8)),
+        direction=cat(p.direction, np.full(k, 2, dtype=np.int8)),
+        weapon=cat(p.weapon, np.full(k, 6, dtype=np.int8)),
+        position_sigma_m=cat(
+            np.full(n, np.nan), np.array([s.sigma_m for s in sightings], dtype=np.float64)
+        ),
+        object=cat(
+            np.full(n, -1, dtype=np.int8),
+            np.array([OBJECTS.index(s.cls) for s in sightings], dtype=np.int8),
+        ),
+        count=cat(np.zeros(n, dtype=np.int32), np.ones(k, dtype=np.int32)),
+        party=cat(
+            np.full(n, None, dtype=object), np.array([s.marked for s in sightings], dtype=object)
+        ),
+    )
+    _ = nan
+    order = np.lexsort((arr.id, arr.time_s))
+    return arr.take(order)
+
+
+def simulate(m: Mandate, profile: Profile, start_s: float, hours: float, seed: int) -> Scenario:
+    """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``."""
+    rng = np.random.default_rng(seed)
+    end_s = start_s + hours * 3600.0
+    rounds = fire_rounds(m, profile, start_s, end_s, rng)
+    observers = place_observers(m, profile, start_s, end_s, rng)
+    frame = LocalFrame.about(m.contact.lats, m.contact.lons)
+    p = perceive(rounds, observers, frame, m.tz, rng, profile.clutter_mult, start_s, end_s)
+    things = place_things(m, profile, start_s, end_s, rng)
+    sightings = sight(m, profile, things, observers, start_s, end_s, rng)
+    n, k = len(p), len(sightings)
+    ids = np.array([f"o{i + 1:07d}" for i in range(n + k)], dtype=object)
+    arrays = _arrays(p, observers, sightings, ids)
+    # truth: which observations perceived each round's launch and impact
+    seen = np.zeros(len(rounds), dtype=bool)
+    seen[p.round[p.round >= 0]] = True
+    order = np.lexsort((p.phase, p.round))
+    r_sorted, ph_sorted, id_sorted = p.round[order], p.phase[order], ids[:n][order]
+    bounds = np.searchsorted(r_sorted, np.arange(len(rounds) + 1))
+    rounds_json = []
+    for i in range(len(rounds)):
+        a, b = bounds[i], bounds[i + 1]
+        ph = ph_sorted[a:b]
+        spec = SPEC_BY_CODE[int(rounds.weapon[i])]
+        rounds_json.append(
+            {
+                "id": f"r{i + 1:07d}",
+                "weapon": spec.name,
+                "party": m.side_party(int(rounds.side[i])),
+                "launch": {
+                    "lat": float(rounds.launch_lat[i]),
+                    "lon": float(rounds.launch_lon[i]),
+                    "time": float(rounds.launch_s[i]),
+                },
+                "impact": {
+                    "lat": float(rounds.impact_lat[i]),
+                    "lon": float(rounds.impact_lon[i]),
+                    "time": float(rounds.impact_s[i]),
+                },
+                "flight_time_s": float(rounds.impact_s[i] - rounds.launch_s[i]),
+                "launch_observations": [str(x) for x in id_sorted[a:b][ph == LAUNCH]],
+                "impact_observations": [str(x) for x in id_sorted[a:b][ph == IMPACT]],
+            }
+        )
+    truth: dict[str, Any] = {
+        "profile": profile.name,
+        "seed": seed,
+        "start": start_s,
+        "hours": hours,
+        "mandate": m.doc.mission.name,
+        "rounds": rounds_json,
+        "things": [
+            {
+                "id": t.id,
+                "class": t.cls,
+                "party": t.party,
+                "positions": [{"from": a, "lat": la, "lon": lo} for a, la, lo in t.track],
+                "until": t.t_end_s,
+                "sightings": [str(ids[n + s]) for s in t.sightings],
+            }
+            for t in things
+        ],
+        "clutter": [str(x) for x in ids[:n][p.phase == CLUTTER]],
+        "observers": [
+            {
+                "source": str(observers.source[i]),
+                "sensor": SENSORS[int(observers.sensor[i])].name,
+                "lat": float(observers.lat[i]),
+                "lon": float(observers.lon[i]),
+                "from": float(observers.t0_s[i]),
+                "until": float(observers.t1_s[i]),
+            }
+            for i in range(len(observers))
+        ],
+        "violations": truth_violations(m, rounds, seen, things, sightings),
+    }
+    return Scenario(arrays, truth, rounds, observers, things)
