@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
+from ceasefire.cli import demo as demo_cli
 from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
 from ceasefire.cli import ledger as ledger_cli
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+demo_cli.register(app)
 stages_cli.register(app)
 app.add_typer(mandate_cli.app, name="mandate")
 app.add_typer(mandate_cli.schema_app, name="schema")
