@@ -1,81 +1,98 @@
 """The id index: record id → leaf index, over ``ids.bin`` (8-byte id digests, one per record).
 
-Single lookups scan the memory-mapped digests with numpy; a batch append
-builds a sorted copy once and keeps it current. A digest match is only a
-candidate: the caller confirms it against the stored record's id.
+Single lookups scan the memory-mapped digests with numpy; batch appends use
+a sorted in-memory copy (built once, then kept current with a small dict of
+recent digests). A digest match is only a candidate: the caller confirms it
+against the stored record's id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["IdIndex"]
 
+#: Recent digests kept in a dict before they are merged into the sorted copy.
+MERGE_AT = 1_000_000
+
 
 class IdIndex:
-    """Candidate leaf indices for an id digest."""
+    """Candidate leaf indices for id digests."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._keys: np.ndarray | None = None  # sorted digests (uint64)
         self._order: np.ndarray | None = None  # their leaf indices
-        self._size = 0  # records covered by the sorted arrays
+        self._size = 0  # records covered by the sorted copy plus the recent dict
         self._recent: dict[int, list[int]] = {}
-        self._lookups = 0
 
-    def _load(self, n: int) -> np.ndarray:
-        if n == 0:
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        if stop <= start:
             return np.zeros(0, dtype="<u8")
-        return np.fromfile(self.path, dtype="<u8", count=n)
+        return np.fromfile(self.path, dtype="<u8", count=stop - start, offset=8 * start)
 
     def candidates(self, digest: bytes, n: int) -> list[int]:
         """Leaf indices ``< n`` whose id digest equals ``digest``."""
-        key = int.from_bytes(digest, "little")
-        self._lookups += 1
-        if self._keys is None and self._lookups > 16:
-            self.build(n)
-        if self._keys is None or self._order is None or self._size > n:
+        if self._keys is None or self._size != n:
             if n == 0:
                 return []
             arr = np.memmap(self.path, dtype="<u8", mode="r", shape=(n,))
-            return [int(i) for i in np.flatnonzero(arr == np.uint64(key))]
-        if self._size < n:
-            extra = np.fromfile(self.path, dtype="<u8", count=n - self._size, offset=8 * self._size)
-            self.add(extra.tobytes(), self._size)
-        lo = int(np.searchsorted(self._keys, key, side="left"))
-        hi = int(np.searchsorted(self._keys, key, side="right"))
-        found = [int(i) for i in self._order[lo:hi]]
-        found.extend(self._recent.get(key, []))
-        return found
+            key = np.frombuffer(digest, dtype="<u8")[0]
+            return [int(i) for i in np.flatnonzero(arr == key)]
+        return self.find_many([digest], n)[0]
+
+    def find_many(self, digests: Sequence[bytes], n: int) -> list[list[int]]:
+        """For each digest, the leaf indices ``< n`` that carry it (vectorized)."""
+        self._catch_up(n)
+        assert self._keys is not None and self._order is not None
+        q = np.frombuffer(b"".join(digests), dtype="<u8")
+        lo = np.searchsorted(self._keys, q, side="left")
+        hi = np.searchsorted(self._keys, q, side="right")
+        out: list[list[int]] = [[] for _ in digests]
+        for j in np.flatnonzero(hi > lo).tolist():
+            out[j] = [int(i) for i in self._order[lo[j] : hi[j]]]
+        if self._recent:
+            for j, key in enumerate(q.tolist()):
+                found = self._recent.get(key)
+                if found:
+                    out[j] = out[j] + found
+        return out
+
+    def _catch_up(self, n: int) -> None:
+        if self._keys is None or self._size > n:
+            self.build(n)
+        elif self._size < n:
+            self.add(self._read(self._size, n).tobytes(), self._size)
 
     def build(self, n: int) -> None:
-        """Sort the first ``n`` digests in memory for fast repeated lookups."""
-        arr = self._load(n)
+        """Sort the first ``n`` digests in memory."""
+        arr = self._read(0, n)
         order = np.argsort(arr, kind="stable")
         self._keys = arr[order]
         self._order = order.astype(np.int64)
         self._size = n
         self._recent = {}
 
-    def ensure_built(self, n: int) -> None:
-        """Build the sorted copy unless it exists."""
-        if self._keys is None:
-            self.build(n)
-
     def add(self, digests: bytes, first_index: int) -> None:
-        """Record digests appended at ``first_index`` onward (when the sorted copy exists)."""
+        """Digests appended at ``first_index`` onward (kept only if the sorted copy exists)."""
         if self._keys is None:
             return
         if first_index != self._size:
             self.reset()
             return
         arr = np.frombuffer(digests, dtype="<u8")
-        for i, key in enumerate(arr.tolist()):
-            self._recent.setdefault(key, []).append(first_index + i)
+        recent = self._recent
+        for i, key in enumerate(arr.tolist(), start=first_index):
+            got = recent.get(key)
+            if got is None:
+                recent[key] = [i]
+            else:
+                got.append(i)
         self._size = first_index + len(arr)
-        if len(self._recent) > 200_000:
+        if len(recent) > MERGE_AT:
             self.build(self._size)
 
     def reset(self) -> None:

@@ -436,10 +436,14 @@ class Ledger:
         self.recovery.append(tt)
 
     def _write_derived(
-        self, offsets: Sequence[int], ids: Sequence[bytes], leaves: Sequence[bytes]
+        self,
+        offsets: Sequence[int],
+        ids: Sequence[bytes],
+        leaves: Sequence[bytes],
+        nodes: tuple[bytes, list[tuple[int, bytes]]] | None = None,
     ) -> None:
         n0 = self._n
-        node_bytes, peaks = extend(self._peaks, leaves)
+        node_bytes, peaks = nodes if nodes is not None else extend(self._peaks, leaves)
         idx = b"".join(_u64.pack(o) for o in offsets)
         idb = b"".join(ids)
         os.pwrite(self._fds["index.bin"], idx, 8 * n0)
@@ -664,10 +668,9 @@ class Ledger:
         with self._locked(exclusive=True):
             self._refresh(exclusive=True)
             n0 = self._n
-            if n0 and len(payloads) > 16:
-                self._ids.ensure_built(n0)
-            for rid, d in zip(ids, digests, strict=True):
-                for j in self._ids.candidates(d, n0):
+            found = self._ids.find_many(digests, n0) if n0 else [[] for _ in digests]
+            for rid, cands in zip(ids, found, strict=True):
+                for j in cands:
                     other = parse_record(self._record_bytes(j), f"records.log record {j}")
                     if other["id"] == rid:
                         raise LedgerError(
@@ -683,7 +686,7 @@ class Ledger:
                 frame = frames.record_frame(p)
                 parts.append(frame)
                 pos += len(frame)
-            _, peaks = extend(self._peaks, leaves)
+            node_bytes, peaks = extend(self._peaks, leaves)
             root = fold([h for _, h in peaks])
             parts.append(frames.commit_frame(n0 + len(payloads), root))
             data = b"".join(parts)
@@ -693,7 +696,7 @@ class Ledger:
                 raise LedgerError(f"records.log: short write ({written} of {len(data)} bytes)")
             os.fsync(fd)
             self._end += len(data)
-            self._write_derived(offsets, digests, leaves)
+            self._write_derived(offsets, digests, leaves, (node_bytes, peaks))
             return list(range(n0, self._n))
 
     def sign_head(self, time_s: float) -> SignedTreeHead:
