@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ceasefire.assess import assess
+from ceasefire.assess import AttributionConfig, assess
 from ceasefire.geo import GeoLine, LocalFrame, forward
 from ceasefire.mandate import parse_mandate
 from ceasefire.model import Event
@@ -47,7 +47,8 @@ def test_side_probability_matches_monte_carlo(
         n_observers=3,
         direction="outgoing",
     )
-    p_ru = assess([e], m)[0].probabilities["RU"]
+    # the geometry alone: no allowance for misread direction classes
+    p_ru = assess([e], m, AttributionConfig(firing_error_p=0.0))[0].probabilities["RU"]
     # Monte Carlo: sample the Gaussian in a local frame at the point, count the left side
     rng = np.random.default_rng(11)
     f = LocalFrame(float(la), float(lo))

@@ -202,24 +202,39 @@ def test_sector_filter_uses_chainage() -> None:
     assert [x.event_ids for x in v] == [("s",)] and v[0].sector == "south"
 
 
-def test_bearing_only_event_is_counted_and_undetermined() -> None:
-    m = mandate()
-    e = Event(
-        id="b",
+def _ray_event(eid: str, km_west: float) -> Event:
+    la, lo = west(km_west)
+    return Event(
+        id=eid,
         kind="explosion",
         time_s=T,
         lat=None,
         lon=None,
         cov_m2=None,
-        observation_ids=("x",),
+        observation_ids=(eid,),
         n_observers=1,
-        observer_lat=48.5,
-        observer_lon=37.9,
+        observer_lat=la,
+        observer_lon=lo,
         bearing_deg=90.0,
+        direction="incoming",
         flags=("no_position",),
     )
-    v = assess([e], m)
-    assert len(v) == 1 and v[0].party == "undetermined" and v[0].lat is None
+
+
+def test_bearing_only_event_is_counted_and_weighed_along_its_ray() -> None:
+    m = mandate()
+    # An explosion heard due east by an observer 7.37 km west of the line: of 16
+    # log-uniform samples between 0.3 and 10 km along the ray only the last
+    # (9.0 km) lies past the line, so the impact is right of it with 15/16 and
+    # the shooter is left (RU): 1/16 * 0.15 + 15/16 * 0.85 = 0.80625.
+    far = assess([_ray_event("far", 7.37)], m)[0]
+    assert far.lat is None and far.party == "RU"
+    assert far.probabilities["RU"] == pytest.approx(0.80625, abs=1e-6)
+    # 1 km west: samples beyond 1 km (i >= 5, 11 of 16) lie past the line:
+    # P(RU) = 11/16 * 0.15 + 5/16 * 0.85 = 0.36875: undetermined.
+    near = assess([_ray_event("near", 1.0)], m)[0]
+    assert near.party == "undetermined"
+    assert near.probabilities["RU"] == pytest.approx(0.36875, abs=1e-6)
 
 
 def test_paired_round_is_attributed_to_the_launch_side() -> None:
@@ -242,7 +257,8 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
         flags=("paired",),
     )
     v = assess([e], m)
-    assert v[0].party == "RU" and v[0].party_probability > 0.999
+    # geometrically certain; a paired launch belongs to another round 15 % of the time
+    assert v[0].party == "RU" and v[0].party_probability == pytest.approx(0.85, abs=1e-6)
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(
@@ -258,7 +274,8 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     )
     v2 = assess([e2], m)
     assert v2[0].party == "undetermined"
-    assert v2[0].probabilities["RU"] == pytest.approx(0.63, abs=0.01)  # Φ(100/300)
+    # Φ(100/300) = 0.6306, blurred by the 12 % misread-direction rate
+    assert v2[0].probabilities["RU"] == pytest.approx(0.6306 * 0.88 + 0.3694 * 0.12, abs=1e-3)
 
 
 def test_response_mode_is_carried() -> None:

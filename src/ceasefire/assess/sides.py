@@ -33,6 +33,16 @@ class AttributionConfig:
 
     impact_across_p: float = 0.85
     marking_p: float = 0.98
+    #: probability that a paired launch point belongs to another round (fusion
+    #: pairing across return fire), and that an "outgoing" event is in fact an
+    #: impact (misread direction): measured on the simulator's heavy profile
+    launch_error_p: float = 0.15
+    firing_error_p: float = 0.12
+    #: a bearing without range: the source lies on the ray, log-uniformly
+    #: between these distances from the observer (m)
+    ray_min_m: float = 300.0
+    ray_max_m: float = 10_000.0
+    ray_samples: int = 16
 
 
 def p_left(signed_m: F8, sigma_m: F8) -> F8:
@@ -51,17 +61,48 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
         [e.direction == DIRECTIONS[1] or e.kind == "firing" for e in t.events], dtype=bool
     )
     launch = np.isfinite(t.launch_signed_m)
-    p[launch] = p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch])
+    p[launch] = _blur(
+        p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch]), cfg.launch_error_p
+    )
     basis[launch] = "launch point"
     at_launch = ~launch & outgoing & t.has_pos
-    p[at_launch] = p_left(t.signed_m[at_launch], t.sigma_n_m[at_launch])
+    p[at_launch] = _blur(p_left(t.signed_m[at_launch], t.sigma_n_m[at_launch]), cfg.firing_error_p)
     basis[at_launch] = "firing position"
     impact = ~launch & ~outgoing & t.has_pos
-    pl = p_left(t.signed_m[impact], t.sigma_n_m[impact])
-    q = cfg.impact_across_p
-    p[impact] = pl * (1.0 - q) + (1.0 - pl) * q
+    p[impact] = _blur(p_left(t.signed_m[impact], t.sigma_n_m[impact]), cfg.impact_across_p)
     basis[impact] = "impact across the line"
+    ray = ~t.has_pos & np.array(
+        [e.observer_lat is not None and e.bearing_deg is not None for e in t.events], dtype=bool
+    )
+    if ray.any():
+        on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg)
+        p[ray] = np.where(
+            outgoing[ray],
+            _blur(on_ray, cfg.firing_error_p),
+            _blur(on_ray, cfg.impact_across_p),
+        )
+        basis[ray] = "bearing ray"
     return p, basis
+
+
+def _blur(p: F8, err: float) -> F8:
+    """P(left) when the evidence points the wrong way with probability ``err``."""
+    return np.asarray(p * (1.0 - err) + (1.0 - p) * err, dtype=np.float64)
+
+
+def _ray_p_left(t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig) -> F8:
+    """Share of a bearing ray's prior (log-uniform distance) lying left of the line."""
+    from ceasefire.geo import forward
+
+    k = cfg.ray_samples
+    q = (np.arange(k) + 0.5) / k
+    dist = cfg.ray_min_m * (cfg.ray_max_m / cfg.ray_min_m) ** q
+    olat = np.repeat([t.events[i].observer_lat for i in idx], k).astype(np.float64)
+    olon = np.repeat([t.events[i].observer_lon for i in idx], k).astype(np.float64)
+    az = np.repeat([t.events[i].bearing_deg for i in idx], k).astype(np.float64)
+    la, lo = forward(olat, olon, az, np.tile(dist, len(idx)))
+    side = t.line.nearest(la, lo).side.reshape(len(idx), k)
+    return np.asarray((side > 0).mean(axis=1), dtype=np.float64)
 
 
 def object_p_left(t: EventTable, marked_left: npt.NDArray[np.int8], cfg: AttributionConfig) -> F8:

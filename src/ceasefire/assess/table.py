@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.geo import GeoLine
 from ceasefire.mandate import Mandate
 from ceasefire.model import Event
 
@@ -24,6 +25,7 @@ class EventTable:
     same for the launch point where a round's launch is known."""
 
     events: tuple[Event, ...]
+    line: GeoLine
     lat: F8
     lon: F8
     has_pos: npt.NDArray[np.bool_]
@@ -87,6 +89,7 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
     lsigned, lsigma, _, _ = _signed(m, llat, llon, lcov)
     return EventTable(
         events=evs,
+        line=m.contact,
         lat=lat,
         lon=lon,
         has_pos=np.isfinite(lat) & np.isfinite(lon),
