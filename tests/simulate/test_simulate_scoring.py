@@ -1,0 +1,110 @@
+"""The scorer on hand-built cases whose right numbers are known."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ceasefire.geo import forward
+from ceasefire.simulate.scoring import _Sys, score
+
+T0 = 1_748_725_200.0
+
+
+def _round(i: int, party: str, t: float, lat: float = 48.3) -> dict[str, Any]:
+    la, lo = forward(lat, 38.0, 90.0, 5_000.0)
+    return {
+        "id": f"tv{i}",
+        "rule": "ceasefire",
+        "kind": "round",
+        "round": f"r{i}",
+        "party": party,
+        "time": t,
+        "impact_time": t + 20.0,
+        "launch": [float(lo), float(la)],
+        "impact": [38.0, lat],
+        "perceived": True,
+    }
+
+
+def _sys(i: str, t: float, lat: float, lon: float, party: str, p: float = 0.9) -> _Sys:
+    other = "UA" if party == "RU" else "RU"
+    probs = {party: p, other: 1 - p} if party != "undetermined" else {"RU": 0.6, "UA": 0.4}
+    return _Sys(
+        i,
+        "ceasefire",
+        t,
+        lat,
+        lon,
+        party,
+        p,
+        probs,
+        {"semi_major_m": 300.0, "semi_minor_m": 300.0, "orientation_deg": 0.0},
+    )
+
+
+TRUTH = {
+    "violations": [
+        _round(1, "RU", T0),
+        _round(2, "UA", T0 + 600, lat=48.4),
+        _round(3, "RU", T0 + 1200, lat=48.5),
+    ],
+    "rounds": [],
+}
+
+
+def test_perfect_prediction() -> None:
+    sysv = [
+        _sys("a", T0 + 20, 48.3, 38.0, "RU"),
+        _sys("b", T0 + 620, 48.4, 38.0, "UA"),
+        _sys("c", T0 + 1220, 48.5, 38.0, "RU"),
+    ]
+    s = score(TRUTH, sysv)
+    assert (s["precision"], s["recall"], s["f1"], s["double_counts"]) == (1.0, 1.0, 1.0, 0)
+    assert s["localization"]["median_m"] == pytest.approx(0.0, abs=1e-6)
+    assert s["attribution"]["accuracy"] == 1.0 and s["ellipse_coverage_95"] == 1.0
+
+
+def test_a_missing_violation_costs_recall_only() -> None:
+    sysv = [_sys("a", T0 + 20, 48.3, 38.0, "RU"), _sys("b", T0 + 620, 48.4, 38.0, "UA")]
+    s = score(TRUTH, sysv)
+    assert s["precision"] == 1.0 and s["recall"] == pytest.approx(2 / 3)
+    assert s["f1"] == pytest.approx(2 * (2 / 3) / (1 + 2 / 3))
+
+
+def test_launch_and_impact_reported_separately_is_a_double_count() -> None:
+    la, lo = forward(48.3, 38.0, 90.0, 5_000.0)
+    sysv = [
+        _sys("impact", T0 + 20, 48.3, 38.0, "RU"),
+        _sys("launch", T0, float(la), float(lo), "RU"),
+        _sys("b", T0 + 620, 48.4, 38.0, "UA"),
+        _sys("c", T0 + 1220, 48.5, 38.0, "RU"),
+    ]
+    s = score(TRUTH, sysv)
+    assert s["matched"] == 3 and s["double_counts"] == 1
+    assert s["precision"] == pytest.approx(3 / 4) and s["recall"] == 1.0
+
+
+def test_wrong_party_and_undetermined() -> None:
+    sysv = [
+        _sys("a", T0 + 20, 48.3, 38.0, "UA", p=0.85),
+        _sys("b", T0 + 620, 48.4, 38.0, "UA"),
+        _sys("c", T0 + 1220, 48.5, 38.0, "undetermined", p=0.6),
+    ]
+    s = score(TRUTH, sysv)
+    a = s["attribution"]
+    assert a["given_party"] == 2 and a["accuracy"] == pytest.approx(0.5)
+    assert a["undetermined_share"] == pytest.approx(1 / 3)
+    bins = {r["bin"]: r for r in s["reliability"]}
+    assert bins["0.80-0.90"]["accuracy"] == 0.0  # the 0.85 one was wrong
+    assert bins["0.90-0.95"]["accuracy"] == 1.0
+    assert (
+        bins["0.60-0.70"]["accuracy"] == 1.0
+    )  # undetermined, but its likeliest party (RU) is right
+
+
+def test_far_or_late_reports_do_not_match() -> None:
+    sysv = [_sys("far", T0 + 20, 48.9, 38.0, "RU"), _sys("late", T0 + 900, 48.4, 38.0, "UA")]
+    s = score(TRUTH, sysv)
+    assert s["matched"] == 0 and s["precision"] == 0.0
