@@ -66,3 +66,7 @@ def test_import_is_light() -> None:
     code = f"import sys, ceasefire; print(any(m in sys.modules for m in {heavy}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_lazy_names_are_all_public() -> None:
+    assert set(ceasefire._LAZY) <= set(ceasefire.__all__)

@@ -60,20 +60,41 @@ _LAZY: dict[str, str] = {
     "run": "ceasefire.pipeline",
 }
 
-__all__ = sorted(
-    [
-        "CeasefireError",
-        "DesignError",
-        "InputError",
-        "LedgerError",
-        "MandateError",
-        "ObservationError",
-        "PipelineError",
-        "StoreError",
-        "VerificationError",
-        *_LAZY,
-    ]
-)
+__all__ = [
+    "ArrivalObservation",
+    "BearingObservation",
+    "CeasefireError",
+    "DesignError",
+    "Ellipse",
+    "Escalation",
+    "Event",
+    "FuseConfig",
+    "InputError",
+    "Ledger",
+    "LedgerError",
+    "Mandate",
+    "MandateError",
+    "Observation",
+    "ObservationArrays",
+    "ObservationError",
+    "PipelineError",
+    "ReportContext",
+    "SightingObservation",
+    "Store",
+    "StoreError",
+    "VerificationError",
+    "Violation",
+    "assess",
+    "day_bounds",
+    "escalate",
+    "export",
+    "fuse",
+    "ingest_files",
+    "load_mandate",
+    "render_report",
+    "run",
+    "verify_bundle",
+]
 
 
 def __getattr__(name: str) -> Any:
