@@ -68,7 +68,7 @@ def _zone_mask(rule: Rule, t: EventTable, m: Mandate, owner_left: B | None = Non
     if isinstance(z, PolygonZone):
         inside[pos] = m.in_polygon(z.id, t.lat[pos], t.lon[pos])
         return inside
-    d_ref = _distance_in_own_band(t, m, z, owner_left)
+    d_ref = _distance_in_own_band(t, m, owner_left, t.is_sighting)
     return np.nan_to_num(d_ref, nan=np.inf) < _band_width_m(z, m, owner_left, len(t))
 
 
@@ -81,13 +81,15 @@ def _band_width_m(z: BufferZone, m: Mandate, owner_left: B | None, n: int) -> F8
     return np.where(owner_left, wl, wr)
 
 
-def _distance_in_own_band(t: EventTable, m: Mandate, z: BufferZone, owner_left: B | None) -> F8:
+def _distance_in_own_band(
+    t: EventTable, m: Mandate, owner_left: B | None, only: B | None = None
+) -> F8:
     """Distance (m) of each point from its owner's reference line, measured into
     the owner's side; points forward of that line (towards or across the contact
     line) get 0. Without owners: distance to the contact line."""
     n = len(t)
     out = np.full(n, np.nan)
-    pos = t.has_pos
+    pos = t.has_pos if only is None else t.has_pos & only
     if owner_left is None:
         out[pos] = np.abs(t.signed_m[pos])
         return out
@@ -185,6 +187,7 @@ def assess(
         k: np.zeros(n, dtype=bool) for k in ("ceasefire", "withdrawal", "disengagement", "drone")
     }
     out: list[Violation] = []
+    band_dist: F8 | None = None  # distance into each owner's band, computed once
     for rule in m.doc.rules:
         sel = _common_filters(rule, t, m) & ~taken[rule.kind]
         ref_dist: F8 | None = None
@@ -199,7 +202,9 @@ def assess(
             z = m.zone(rule.zone or "")
             assert isinstance(z, BufferZone)
             sel &= t.is_sighting & np.isin(objects, rule.objects) & t.has_pos
-            ref_dist = _distance_in_own_band(t, m, z, owner_left)
+            if band_dist is None:
+                band_dist = _distance_in_own_band(t, m, owner_left, t.is_sighting)
+            ref_dist = band_dist
             sel &= np.nan_to_num(ref_dist, nan=np.inf) < _band_width_m(z, m, owner_left, n)
         elif rule.kind == "disengagement":
             if rule.objects:
