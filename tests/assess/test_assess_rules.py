@@ -307,3 +307,23 @@ def test_many_events_assess_fast_enough_for_a_test() -> None:
     assert sum(x.rule == "ceasefire" for x in v) == n
     inside_da = (lat > 48.49) & (lat < 48.51) & (lon > 37.99) & (lon < 38.01)
     assert sum(x.rule == "da" for x in v) == int(inside_da.sum())
+
+
+def test_event_without_position_takes_the_observers_sector() -> None:
+    m = mandate()
+    # observer at 47.8 N: 188 km down a line of 222 km drawn from 49.5 N: sector "south"
+    e = Event(
+        id="b",
+        kind="explosion",
+        time_s=T,
+        lat=None,
+        lon=None,
+        cov_m2=None,
+        observation_ids=("x",),
+        n_observers=1,
+        observer_lat=47.8,
+        observer_lon=37.95,
+        bearing_deg=90.0,
+        flags=("no_position",),
+    )
+    assert assess([e], m)[0].sector == "south"

@@ -86,6 +86,19 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         dtype=np.float64,
     ).reshape(n, 3)
     signed, sigma, chain, sector = _signed(m, lat, lon, cov)
+    # an event without a position is placed in the sector of the observer who
+    # reported it (as the OSCE recorded reports by observing position)
+    no_pos = ~(np.isfinite(lat) & np.isfinite(lon))
+    olat = np.array(
+        [e.observer_lat if e.observer_lat is not None else np.nan for e in evs], dtype=np.float64
+    )
+    olon = np.array(
+        [e.observer_lon if e.observer_lon is not None else np.nan for e in evs], dtype=np.float64
+    )
+    via_obs = no_pos & np.isfinite(olat) & np.isfinite(olon)
+    if via_obs.any():
+        near = m.contact.nearest(olat[via_obs], olon[via_obs])
+        sector[via_obs] = m.sector_of_chainage(near.chainage_m)
     lsigned, lsigma, _, _ = _signed(m, llat, llon, lcov)
     return EventTable(
         events=evs,
