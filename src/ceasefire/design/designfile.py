@@ -27,6 +27,7 @@ from ceasefire.design.countries import (
     with_overrides,
 )
 from ceasefire.model.errors import DesignError
+from ceasefire.model.yamlpath import line_of, loc_str
 
 Role = Literal["contributor", "guarantor"]
 ROLES: tuple[Role, ...] = ("contributor", "guarantor")
@@ -206,30 +207,6 @@ class Design:
     excluded: tuple[str, ...]
 
 
-def _loc_str(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based YAML line of the deepest node along ``loc``."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            nxt = node.value[part] if part < len(node.value) else None
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node = nxt
-        line = node.start_mark.line + 1
-    return line
-
-
 def load_design(path: str | Path) -> Design:
     """Read and validate the design file at ``path``."""
     p = Path(path)
@@ -271,12 +248,12 @@ def parse_design(text: str, *, source: str = "<design>") -> Design:
         raise DesignError(
             f"{err['msg']}; found {found_s}{more}",
             file=source,
-            line=_line_of(node, loc),
-            field=_loc_str(loc),
+            line=line_of(node, loc),
+            field=loc_str(loc),
         ) from exc
 
     def where(*loc: int | str) -> dict[str, Any]:
-        return {"file": source, "line": _line_of(node, loc), "field": _loc_str(loc)}
+        return {"file": source, "line": line_of(node, loc), "field": loc_str(loc)}
 
     def fail(msg: str, *loc: int | str) -> DesignError:
         return DesignError(msg, **where(*loc))

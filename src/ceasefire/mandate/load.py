@@ -17,30 +17,7 @@ from ceasefire.geo import GeoLine
 from ceasefire.mandate.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, LineSpec, MandateDoc, PolygonZone
 from ceasefire.model.errors import MandateError
-
-
-def _loc_str(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based YAML line of the deepest node along ``loc``."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            nxt = node.value[part] if part < len(node.value) else None
-        else:
-            nxt = None
-        if nxt is None:
-            break
-        node = nxt
-        line = node.start_mark.line + 1
-    return line
+from ceasefire.model.yamlpath import line_of, loc_str
 
 
 def load_mandate(path: str | Path) -> Mandate:
@@ -86,8 +63,8 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         raise MandateError(
             f"{err['msg'].removeprefix('Value error, ')}{found_s}{more}",
             file=source,
-            line=_line_of(node, loc),
-            field=_loc_str(loc),
+            line=line_of(node, loc),
+            field=loc_str(loc),
         ) from exc
 
     def fail(field: str, msg: str) -> MandateError:
@@ -95,7 +72,7 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
             int(x) if x.isdigit() else x
             for x in field.replace("[", ".").replace("]", "").split(".")
         )
-        return MandateError(msg, file=source, line=_line_of(node, loc), field=field)
+        return MandateError(msg, file=source, line=line_of(node, loc), field=field)
 
     party_ids = [p.id for p in doc.parties]
     if len(set(party_ids)) != len(party_ids):
