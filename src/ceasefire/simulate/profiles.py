@@ -103,7 +103,7 @@ HEAVY = Profile(
 
 STRESS = Profile(
     name="stress",
-    rounds_per_day=150_000.0,
+    rounds_per_day=160_000.0,
     hotspots=30,
     hotspot_share=0.85,
     hotspot_sigma_m=4_000.0,
