@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline_fuse import baseline_fuse
 from fuse_scenario import C, generate
+from fuse_sim import load as load_sim
 
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.fuse.engine import _rows
@@ -150,9 +151,18 @@ def main() -> None:
     ap.add_argument("--stonesoup", default="/tmp/ss/bin/python")
     ap.add_argument("--stonesoup-max-obs", type=int, default=20_000)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--data", default="sim", choices=["sim", "stand-in"], help="simulator or stand-in scene"
+    )
     args = ap.parse_args()
     hours = args.hours or (3.0 if args.quick else 24.0)
-    obs, truth = generate(args.profile, hours=hours)
+    t_gen = time.perf_counter()
+    if args.data == "sim":
+        obs, truth, _raw = load_sim(args.profile, hours=hours, seed=args.seed)
+    else:
+        obs, truth = generate(args.profile, hours=hours, seed=args.seed)
+    print(f"data ({args.data}) generated in {time.perf_counter() - t_gen:.1f} s")
     n = len(obs)
     print(f"machine: {os.cpu_count()} cores, {_cpu()}; python {platform.python_version()}")
     print(

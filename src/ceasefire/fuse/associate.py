@@ -40,11 +40,17 @@ I8 = npt.NDArray[np.int8]
 
 #: direction code meaning "undetermined" (vocab DIRECTIONS index 2)
 _DIR_UNDET = 2
-_BLOCK = 20_000
+
+
+_Q999 = np.asarray(chi2_dist.ppf(0.999, np.arange(1, 33)), dtype=np.float64)
 
 
 def _quantile(p: float, dof: npt.ArrayLike) -> F8:
-    return np.asarray(chi2_dist.ppf(p, np.maximum(np.asarray(dof), 1)), dtype=np.float64)
+    """The chi-square ``p`` quantile for ``dof`` (a table lookup for p = 0.999)."""
+    d = np.clip(np.asarray(dof, dtype=np.int64), 1, None)
+    if p == 0.999 and int(np.max(d, initial=1)) <= _Q999.shape[0]:
+        return np.asarray(_Q999[d - 1], dtype=np.float64)
+    return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -60,38 +66,56 @@ class Pairs:
     T: F8
 
 
-def _candidate_pairs(rows: Rows, idx: IP, window_s: float, radius_m: float) -> tuple[IP, IP]:
-    """Index pairs (into ``idx``, which is time-sorted) of rows within ``radius_m``
-    of each other (L-inf on observer position) and ``window_s`` in time."""
-    t = rows.t[idx]
-    scale = radius_m / window_s
-    t0 = float(t[0]) if t.shape[0] else 0.0
-    pts = np.column_stack([rows.ox[idx], rows.oy[idx], (t - t0) * scale])
-    out_i: list[IP] = []
-    out_j: list[IP] = []
+def _candidate_pairs(
+    rows: Rows, idx: IP, cell_m: float, cell_s: float, range_m: float, c: float
+) -> tuple[IP, IP]:
+    """Index pairs (into ``idx``) of bearing rows whose rays pass through a common
+    voxel of (x, y, emission time): each ray is sampled every ``cell_m / 2`` out to
+    ``range_m``, a sample at distance r carrying the emission time t - r / c; two
+    reports of one event meet near its (x, y, T). Two grids shifted by half a cell
+    catch meetings near cell boundaries. Returns ``(a, b)`` with ``a < b``."""
     n = idx.shape[0]
-    for a in range(0, n, _BLOCK):
-        b = min(a + _BLOCK, n)
-        e = int(np.searchsorted(t, t[b - 1] + window_s, side="right"))
-        tree = cKDTree(pts[a:e])
-        pr = tree.query_pairs(radius_m, p=np.inf, output_type="ndarray")
-        if pr.shape[0] == 0:
-            continue
-        keep = pr[:, 0] < (b - a)
-        out_i.append(pr[keep, 0].astype(np.intp) + a)
-        out_j.append(pr[keep, 1].astype(np.intp) + a)
-    if not out_i:
+    if n < 2:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    return np.concatenate(out_i), np.concatenate(out_j)
+    steps = np.arange(cell_m / 4.0, range_m + cell_m / 2.0, cell_m / 2.0)
+    az = rows.az[idx]
+    x = rows.ox[idx, None] + steps[None, :] * np.sin(az)[:, None]
+    y = rows.oy[idx, None] + steps[None, :] * np.cos(az)[:, None]
+    T = rows.t[idx, None] - rows.speed_factor[idx, None] * steps[None, :] / c
+    x0, y0, T0 = float(x.min()), float(y.min()), float(T.min())
+    bits = max(int(n - 1).bit_length(), 1)
+    out: list[npt.NDArray[np.int64]] = []
+    row = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], x.shape).ravel()
+    for shift in (0.0, 0.5):
+        kx = np.floor((x - x0) / cell_m + shift).astype(np.int64).ravel()
+        ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
+        kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
+        cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
+        code = np.unique((cell << bits) | row)
+        cell = code >> bits
+        r = code & ((1 << bits) - 1)
+        brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
+        ends = np.append(brk, cell.shape[0])
+        run_end = np.repeat(ends, np.diff(np.concatenate([[0], ends])))
+        after = run_end - np.arange(cell.shape[0]) - 1
+        if int(after.sum()) == 0:
+            continue
+        a = np.repeat(np.arange(cell.shape[0]), after)
+        start = np.repeat(np.cumsum(after) - after, after)
+        b = a + (np.arange(a.shape[0]) - start) + 1
+        i, j = r[a], r[b]
+        out.append((np.minimum(i, j) << bits) | np.maximum(i, j))
+    if not out:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    pr = np.unique(np.concatenate(out))
+    return (pr >> bits).astype(np.intp), (pr & ((1 << bits) - 1)).astype(np.intp)
 
 
 def bearing_pairs(rows: Rows, src: IP, direction: I8, idx: IP, cfg: FuseConfig) -> Pairs:
     """The gated pairs among bearing rows ``idx`` (time-sorted)."""
     c = cfg.speed_of_sound_m_s
     R = cfg.max_range_m
-    smax = float(np.max(rows.sigma_t[idx], initial=0.0)) if idx.shape[0] else 0.0
-    slack = min(4.0 * np.sqrt(2.0) * smax, 30.0)
-    a, b = _candidate_pairs(rows, idx, R / c + slack, 2.0 * R)
+    a, b = _candidate_pairs(rows, idx, cfg.pair_cell_m, cfg.pair_cell_s, R, c)
     i, j = idx[a], idx[b]
     keep = src[i] != src[j]
     di, dj = direction[i], direction[j]
@@ -231,6 +255,25 @@ def _compact(cl: Clusters) -> None:
     cl.x, cl.y, cl.T, cl.cov = cl.x[alive], cl.y[alive], cl.T[alive], cl.cov[alive]
 
 
+def _quad_inv3(S: F8, r: F8) -> F8:
+    """``rᵀ S⁻¹ r`` for stacks of symmetric 3×3 ``S`` ``(n, 3, 3)`` and ``r`` ``(n, 3)``
+    by cofactors (elementwise, no LAPACK call per matrix)."""
+    a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
+    d, e, f = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
+    A = d * f - e * e
+    B = c * e - b * f
+    C = b * e - c * d
+    D = a * f - c * c
+    E = b * c - a * e
+    F = a * d - b * b
+    det = a * A + b * B + c * C
+    x, y, z = r[:, 0], r[:, 1], r[:, 2]
+    q = A * x * x + D * y * y + F * z * z + 2 * (B * x * y + C * x * z + E * y * z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = q / det
+    return np.where(det > 0, out, np.inf)
+
+
 def _row_chi2(
     rows: Rows, g: IP, cl: Clusters, c: float, with_cov: bool, sign: float = 1.0
 ) -> tuple[F8, F8]:
@@ -259,12 +302,11 @@ def _row_chi2(
     if with_cov:
         An = A / sd[:, :, None]
         P = np.nan_to_num(cl.cov[g])
-        S += sign * np.einsum("nij,njk,nlk->nil", An, P, An)
-    lam, vec = np.linalg.eigh(S)
-    # members: keep at least 2 % of the measurement variance (rows the fit rests on)
-    lam = np.maximum(lam, 0.02)
-    proj = np.einsum("nji,nj->ni", vec, rn)
-    chi2 = np.sum(proj * proj / lam, axis=1)
+        S += sign * np.matmul(np.matmul(An, P), An.transpose(0, 2, 1))
+    if sign < 0:
+        # members: keep at least 2 % of the measurement variance (rows the fit rests on)
+        S += 0.02 * np.eye(3)
+    chi2 = _quad_inv3(S, rn)
     return chi2, has.sum(axis=1).astype(np.float64)
 
 
@@ -279,26 +321,93 @@ def _event_direction(direction: I8, cl: Clusters) -> npt.NDArray[np.int64]:
     return out
 
 
+def _time_candidates(rows: Rows, free: IP, cl: Clusters, c: float, range_m: float) -> tuple[IP, IP]:
+    """(event, row) candidates: free rows whose perceived time lies within 4 sigma of
+    the time the event's sound (or light) reaches their observer. One pass per
+    observer position over all events (searchsorted on the position's times)."""
+    ok = np.flatnonzero(np.all(np.isfinite(cl.cov.reshape(cl.n, -1)), axis=1))
+    if ok.shape[0] == 0 or free.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    ex, ey, eT = cl.x[ok], cl.y[ok], cl.T[ok]
+    # sd of the predicted time from the event's uncertainty (T and position / c)
+    sd_ev = np.sqrt(cl.cov[ok, 2, 2]) + np.sqrt(cl.cov[ok, 0, 0] + cl.cov[ok, 1, 1]) / c
+    pos = np.column_stack([rows.ox[free], rows.oy[free]])
+    _, p_id = np.unique(pos, axis=0, return_inverse=True)
+    p_id = p_id.ravel()
+    order = np.lexsort((rows.t[free], p_id))
+    fs, ps = free[order], p_id[order]
+    bounds = np.flatnonzero(np.diff(ps)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.append(bounds, fs.shape[0])
+    out_g: list[IP] = []
+    out_k: list[IP] = []
+    for a0, b0 in zip(starts.tolist(), ends.tolist(), strict=True):
+        rk = fs[a0:b0]
+        px, py = rows.ox[rk[0]], rows.oy[rk[0]]
+        d = np.hypot(ex - px, ey - py)
+        near = np.flatnonzero(d <= range_m)
+        if near.shape[0] == 0:
+            continue
+        tk = rows.t[rk]
+        f_lo = float(rows.speed_factor[rk].min())
+        slack = 4.0 * (float(rows.sigma_t[rk].max()) + sd_ev[near])
+        lo = eT[near] + f_lo * d[near] / c - slack
+        hi = eT[near] + d[near] / c + slack
+        ia = np.searchsorted(tk, lo)
+        ib = np.searchsorted(tk, hi, side="right")
+        cnt = ib - ia
+        tot = int(cnt.sum())
+        if tot == 0:
+            continue
+        gg = np.repeat(near, cnt)
+        start = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        kk = np.repeat(ia, cnt) + (np.arange(tot) - start)
+        out_g.append(ok[gg])
+        out_k.append(rk[kk])
+    if not out_g:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(out_g), np.concatenate(out_k)
+
+
+def _marginal_gate(rows: Rows, g: IP, k: IP, cl: Clusters, c: float) -> npt.NDArray[np.bool_]:
+    """Cheap necessary condition of the joint innovation test: the time and the
+    bearing residuals each pass the 3-dof gate on their own (a component of a
+    Mahalanobis distance never exceeds the whole)."""
+    dx = cl.x[g] - rows.ox[k]
+    dy = cl.y[g] - rows.oy[k]
+    rho = np.maximum(np.hypot(dx, dy), 1.0)
+    P = cl.cov[g]
+    q = float(_Q999[2])
+    f = rows.speed_factor[k] / (rho * c)
+    gx, gy = f * dx, f * dy
+    var_t = (
+        rows.sigma_t[k] ** 2
+        + gx * gx * P[:, 0, 0]
+        + gy * gy * P[:, 1, 1]
+        + P[:, 2, 2]
+        + 2 * (gx * gy * P[:, 0, 1] + gx * P[:, 0, 2] + gy * P[:, 1, 2])
+    )
+    r_t = rows.t[k] - cl.T[g] - rows.speed_factor[k] * rho / c
+    ok = r_t * r_t <= q * var_t
+    has_az = np.isfinite(rows.az[k])
+    ax, ay = dy / rho**2, -dx / rho**2
+    var_az = rows.sigma_az[k] ** 2 + ax * ax * P[:, 0, 0] + ay * ay * P[:, 1, 1]
+    var_az = var_az + 2 * ax * ay * P[:, 0, 1]
+    r_az = (rows.az[k] - np.arctan2(dx, dy) + np.pi) % (2 * np.pi) - np.pi
+    with np.errstate(invalid="ignore"):
+        ok &= ~has_az | (r_az * r_az <= q * var_az)
+    return ok
+
+
 def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
     """Free rows join their best compatible event; returns how many joined."""
     free = np.flatnonzero(cl.labels < 0)
     if free.shape[0] == 0 or cl.n == 0:
         return 0
     c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
-    smax = min(4.0 * float(np.max(rows.sigma_t[free])), 30.0)
-    half_s = R / (2 * c) + smax
-    scale = R / half_s
-    t0 = float(np.min(rows.t[free]))
-    tree = cKDTree(np.column_stack([rows.ox[free], rows.oy[free], (rows.t[free] - t0) * scale]))
-    centers = np.column_stack([cl.x, cl.y, (cl.T + R / (2 * c) - t0) * scale])
-    ok = np.all(np.isfinite(centers), axis=1)
-    ev = np.flatnonzero(ok)
-    hits = tree.query_ball_point(centers[ok], R, p=np.inf)
-    lens = np.fromiter((len(h) for h in hits), dtype=np.intp, count=len(hits))
-    if lens.sum() == 0:
+    g, k = _time_candidates(rows, free, cl, c, 1.2 * R)
+    if g.shape[0] == 0:
         return 0
-    g = np.repeat(ev, lens)
-    k = free[np.concatenate([np.asarray(h, dtype=np.intp) for h in hits if len(h)])]
     # one report per observer per event; compatible direction
     nsrc = int(src.max()) + 1
     member = np.flatnonzero(cl.labels >= 0)
@@ -308,9 +417,11 @@ def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -
     dk = direction[k]
     keep &= (dk == _DIR_UNDET) | (edir[g] == _DIR_UNDET) | (edir[g] == dk)
     g, k = g[keep], k[keep]
+    keep = _marginal_gate(rows, g, k, cl, c)
+    g, k = g[keep], k[keep]
     chi2, dof = _row_chi2(rows.take(k), g, cl, c, with_cov=True)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
-    keep = (chi2 <= _quantile(1.0 - 1e-3, dof)) & (rho <= 1.2 * R) & (dof > 0)
+    keep = (chi2 <= _quantile(0.999, dof)) & (rho <= 1.2 * R) & (dof > 0)
     g, k, chi2, dof = g[keep], k[keep], chi2[keep], dof[keep]
     if g.shape[0] == 0:
         return 0
@@ -338,7 +449,7 @@ def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
         return 0
     g = cl.labels[idx]
     chi2, dof = _row_chi2(rows.take(idx), g, cl, cfg.speed_of_sound_m_s, True, -1.0)
-    bad = chi2 > _quantile(1.0 - 1e-3, dof)
+    bad = chi2 > _quantile(0.999, dof)
     if not bad.any():
         return 0
     score = np.where(bad, chi2 / np.maximum(dof, 1), -np.inf)

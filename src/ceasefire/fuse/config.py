@@ -26,6 +26,10 @@ class FuseConfig:
     attach_gate_chi2: float = 9.0
     #: chi-square gate per dof of a member kept in a refitted event
     member_gate_chi2: float = 12.0
+    #: pair candidates: voxel size of the (x, y, emission time) grid the rays are
+    #: sampled into, m and s (two reports of one event share a voxel)
+    pair_cell_m: float = 3_000.0
+    pair_cell_s: float = 8.0
     #: smallest crossing angle of two rays kept as a pair, degrees
     min_crossing_deg: float = 1.0
     #: association rounds (seed, attach, refit, prune)

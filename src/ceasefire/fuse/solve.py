@@ -162,7 +162,7 @@ def fit(
         x += step[:, 0] * shrink
         y += step[:, 1] * shrink
         T += step[:, 2] * shrink
-        if float(np.max(norm, initial=0.0)) < 0.01:
+        if float(np.max(norm, initial=0.0)) < 0.5:
             break
     H, _b, chi2 = _normal(rows, g, n_groups, x, y, T, c)
     scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
