@@ -5,11 +5,16 @@ its own venv, ``/tmp/ss``, when present).
 
     .venv/bin/python benchmarks/bench_fuse.py [--profile quiet|heavy|stress] [--quick]
 
-Scoring: a round is *detectable* when reports of at least two observers perceived
-its launch or its impact. An event (not flagged ``single_observer``) is matched
-to the round that most of its reports belong to; the first event of a round is
-a true positive, further events of the same round are double counts (e.g. a
-launch and an impact left unpaired), events made mostly of clutter are false.
+Data: the simulator (``fuse_sim.py``: ``ceasefire.simulate`` on the Donbas
+example, seed 1) or, with ``--data stand-in``, ``fuse_scenario.py``.
+
+Scoring: a round is *detectable* when its launch or its impact was perceived by
+enough reports to fix a position with a check: two bearing observers, or one
+bearing observer and two microphones, or four microphones. An event (not flagged
+``single_observer``) is matched to the round most of its reports belong to; the
+first event of a round is a true positive, further events of the same round are
+double counts (e.g. a launch and an impact left unpaired), events made mostly of
+clutter are false.
 Localization: impact events (no pairing error) with >= 3 observers, error vs
 the CRLB of their true member reports at the true position.
 """
@@ -57,13 +62,13 @@ def score_groups(
     rnd = truth.round_of_obs
     ph = truth.phase_of_obs
     key = np.where(rnd >= 0, rnd, -1)
-    # detectable rounds: a phase heard by >= 2 bearing observers or >= 4 microphones
+    # detectable rounds: a phase fixable with a check (see the module docstring)
     m = rnd >= 0
     trip = np.unique(np.column_stack([rnd[m], ph[m], n_sources[m], is_arrival[m]]), axis=0)
     rp, inv = np.unique(trip[:, :2], axis=0, return_inverse=True)
     nb = np.bincount(inv.ravel(), weights=trip[:, 3] == 0, minlength=rp.shape[0])
     na = np.bincount(inv.ravel(), weights=trip[:, 3] == 1, minlength=rp.shape[0])
-    detectable = np.unique(rp[(nb >= 2) | (na >= 4), 0]).shape[0]
+    detectable = np.unique(rp[(nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= 4), 0]).shape[0]
     claimed: set[int] = set()
     tp = fp = dbl = 0
     for g in groups:

@@ -32,6 +32,7 @@ from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.solve import Fit, Rows, fit, residuals
+from ceasefire.fuse.stats import Q999, chi2_999
 from ceasefire.fuse.triangulate import intersect_rays
 
 F8 = npt.NDArray[np.float64]
@@ -42,14 +43,11 @@ I8 = npt.NDArray[np.int8]
 _DIR_UNDET = 2
 
 
-_Q999 = np.asarray(chi2_dist.ppf(0.999, np.arange(1, 33)), dtype=np.float64)
-
-
 def _quantile(p: float, dof: npt.ArrayLike) -> F8:
     """The chi-square ``p`` quantile for ``dof`` (a table lookup for p = 0.999)."""
+    if p == 0.999:
+        return chi2_999(dof)
     d = np.clip(np.asarray(dof, dtype=np.int64), 1, None)
-    if p == 0.999 and int(np.max(d, initial=1)) <= _Q999.shape[0]:
-        return np.asarray(_Q999[d - 1], dtype=np.float64)
     return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
 
 
@@ -243,11 +241,17 @@ def _refit(rows: Rows, cl: Clusters, c: float) -> Fit:
     return f
 
 
-def _compact(cl: Clusters) -> None:
-    """Drop events with fewer than two rows; renumber."""
-    counts = np.bincount(cl.labels[cl.labels >= 0], minlength=cl.n)
-    alive = counts >= 2
-    cl.labels[(cl.labels >= 0) & ~alive[np.maximum(cl.labels, 0)]] = -1
+def _compact(cl: Clusters, rows: Rows, min_tdoa: int) -> None:
+    """Drop events that cannot stand: a failed fit, or too few reports to fix a
+    position with a check (two bearings; one bearing and two arrivals; or
+    ``min_tdoa`` arrivals); their rows are freed. Renumber."""
+    m = cl.labels >= 0
+    is_b = np.isfinite(rows.az[m])
+    nb = np.bincount(cl.labels[m], weights=is_b.astype(float), minlength=cl.n)
+    na = np.bincount(cl.labels[m], weights=(~is_b).astype(float), minlength=cl.n)
+    fitted = np.all(np.isfinite(cl.cov.reshape(cl.n, -1)), axis=1)
+    alive = fitted & ((nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= min_tdoa))
+    cl.labels[m & ~alive[np.maximum(cl.labels, 0)]] = -1
     remap = np.full(cl.n, -1, np.intp)
     remap[alive] = np.arange(int(alive.sum()))
     m = cl.labels >= 0
@@ -377,7 +381,7 @@ def _marginal_gate(rows: Rows, g: IP, k: IP, cl: Clusters, c: float) -> npt.NDAr
     dy = cl.y[g] - rows.oy[k]
     rho = np.maximum(np.hypot(dx, dy), 1.0)
     P = cl.cov[g]
-    q = float(_Q999[2])
+    q = float(Q999[2])
     f = rows.speed_factor[k] / (rho * c)
     gx, gy = f * dx, f * dy
     var_t = (
@@ -449,6 +453,9 @@ def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
         return 0
     g = cl.labels[idx]
     chi2, dof = _row_chi2(rows.take(idx), g, cl, cfg.speed_of_sound_m_s, True, -1.0)
+    rho = np.hypot(cl.x[g] - rows.ox[idx], cl.y[g] - rows.oy[idx])
+    far = ~(rho <= 1.2 * cfg.max_range_m)
+    chi2 = np.where(far, np.inf, chi2)
     bad = chi2 > _quantile(0.999, dof)
     if not bad.any():
         return 0
@@ -546,21 +553,168 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         cl.T = np.concatenate([cl.T, pairs.T[mb]])
         cl.cov = np.concatenate([cl.cov, np.full((mb.shape[0], 3, 3), np.nan)])
         last = _refit(rows, cl, c)
+        _compact(cl, rows, cfg.min_tdoa_sensors)
+        last = _refit(rows, cl, c)
         for _inner in range(2):
             joined = _attach(rows, src, direction, cl, cfg)
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
-                _compact(cl)
+                _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
             if not joined and not pruned:
                 break
         if _merge(rows, src, cl, cfg):
-            _compact(cl)
+            _compact(cl, rows, cfg.min_tdoa_sensors)
             last = _refit(rows, cl, c)
             if _prune(rows, cl, cfg):
-                _compact(cl)
+                _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
+    # bearings no pair explains, with the arrivals they explain
+    ms, mr, sx, sy, sT = ray_seeds(rows, src, cl.labels, cfg)
+    if sx.shape[0]:
+        cl.labels[mr] = cl.n + ms
+        cl.x = np.concatenate([cl.x, sx])
+        cl.y = np.concatenate([cl.y, sy])
+        cl.T = np.concatenate([cl.T, sT])
+        cl.cov = np.concatenate([cl.cov, np.full((sx.shape[0], 3, 3), np.nan)])
+        last = _refit(rows, cl, c)
+        _prune(rows, cl, cfg)
+        _compact(cl, rows, cfg.min_tdoa_sensors)
+        last = _refit(rows, cl, c)
+        for _inner in range(2):
+            joined = _attach(rows, src, direction, cl, cfg)
+            last = _refit(rows, cl, c)
+            pruned = _prune(rows, cl, cfg)
+            if pruned:
+                _compact(cl, rows, cfg.min_tdoa_sensors)
+                last = _refit(rows, cl, c)
+            if not joined and not pruned:
+                break
     if cl.n:
         last = _refit(rows, cl, c)
+        n_before = cl.n
+        _compact(cl, rows, cfg.min_tdoa_sensors)
+        if cl.n != n_before:
+            last = _refit(rows, cl, c)
     return cl, last
+
+
+def ray_seeds(rows: Rows, src: IP, labels: IP, cfg: FuseConfig) -> tuple[IP, IP, F8, F8, F8]:
+    """Seeds from one bearing and the arrivals it explains (an acoustic array and
+    the microphones around it, or any bearing with precise time and nearby
+    microphones), for bearings no pair explains.
+
+    For a free bearing row b (observer o, unit direction u, time t_b) and a free
+    arrival a at sensor s (time t_a), the source at distance r along the ray has
+    t_a - t_b = (|o + r u - s| - r) / c, solved in closed form:
+    r = ((cΔ)² - |w|²) / (2 (w·u - cΔ)) with w = o - s, Δ = t_a - t_b. Arrivals
+    of one event give nearly the same r; the largest set of sensors agreeing
+    within ``tol`` = max(300 m, 5 % r) seeds an event (b + at least two arrivals).
+    Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
+    then flattened ``member_rows`` with the seed index in the first array."""
+    c = cfg.speed_of_sound_m_s
+    R = cfg.max_range_m
+    near_m = cfg.ray_seed_sensor_m
+    fb = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
+    fa = np.flatnonzero((labels < 0) & np.isnan(rows.az))
+    empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0), np.zeros(0))
+    if fb.shape[0] == 0 or fa.shape[0] < 2:
+        return empty
+    # arrival sensors (positions) and their time-sorted free arrivals
+    pos = np.column_stack([rows.ox[fa], rows.oy[fa]])
+    _, pid = np.unique(pos, axis=0, return_inverse=True)
+    pid = pid.ravel()
+    order = np.lexsort((rows.t[fa], pid))
+    fa_s, pid_s = fa[order], pid[order]
+    bnd = np.flatnonzero(np.diff(pid_s)) + 1
+    starts = np.concatenate([[0], bnd])
+    ends = np.append(bnd, fa_s.shape[0])
+    gb: list[IP] = []
+    ga: list[IP] = []
+    for a0, a1 in zip(starts.tolist(), ends.tolist(), strict=True):
+        ra = fa_s[a0:a1]
+        sx, sy = rows.ox[ra[0]], rows.oy[ra[0]]
+        d = np.hypot(rows.ox[fb] - sx, rows.oy[fb] - sy)
+        near = np.flatnonzero(d <= near_m)
+        if near.shape[0] == 0:
+            continue
+        slack = 4.0 * (rows.sigma_t[fb[near]] + float(rows.sigma_t[ra].max()))
+        lo = rows.t[fb[near]] - d[near] / c - slack
+        hi = rows.t[fb[near]] + d[near] / c + slack
+        ta = rows.t[ra]
+        ia = np.searchsorted(ta, lo)
+        ib = np.searchsorted(ta, hi, side="right")
+        cnt = ib - ia
+        tot = int(cnt.sum())
+        if tot == 0:
+            continue
+        st = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        gb.append(fb[np.repeat(near, cnt)])
+        ga.append(ra[np.repeat(ia, cnt) + (np.arange(tot) - st)])
+    if not gb:
+        return empty
+    b = np.concatenate(gb)
+    a = np.concatenate(ga)
+    keep = src[a] != src[b]
+    b, a = b[keep], a[keep]
+    ux, uy = np.sin(rows.az[b]), np.cos(rows.az[b])
+    wx, wy = rows.ox[b] - rows.ox[a], rows.oy[b] - rows.oy[a]
+    cd = c * (rows.t[a] - rows.t[b])
+    den = 2.0 * (wx * ux + wy * uy - cd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (cd * cd - wx * wx - wy * wy) / den
+    ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0)
+    b, a, r = b[ok], a[ok], r[ok]
+    if b.shape[0] < 2:
+        return empty
+    # per bearing, the densest window of r: [r_k, r_k + tol_k]
+    o = np.lexsort((a, r, b))
+    b, a, r = b[o], a[o], r[o]
+    tol = np.maximum(300.0, 0.05 * r)
+    key = b.astype(np.float64) * 1e7 + r
+    hi_idx = np.searchsorted(key, key + tol, side="right")
+    count = hi_idx - np.arange(b.shape[0])
+    # best window per bearing: most arrivals, then the nearest r
+    o2 = np.lexsort((r, -count, b))
+    first = np.ones(o2.shape[0], bool)
+    first[1:] = b[o2][1:] != b[o2][:-1]
+    best = o2[first]
+    best = best[count[best] >= 2]
+    if best.shape[0] == 0:
+        return empty
+    # an arrival may be claimed by several bearings: take windows by size first
+    best = best[np.lexsort((r[best], -count[best]))]
+    used = np.zeros(rows.ox.shape[0], bool)
+    seed_b: list[int] = []
+    mem_seed: list[IP] = []
+    mem_row: list[IP] = []
+    xs: list[float] = []
+    ys: list[float] = []
+    Ts: list[float] = []
+    for k in best.tolist():
+        win = np.arange(k, int(hi_idx[k]))
+        rows_a = a[win]
+        # one arrival per sensor
+        _, firsts = np.unique(src[rows_a], return_index=True)
+        rows_a = rows_a[np.sort(firsts)]
+        rows_a = rows_a[~used[rows_a]]
+        bk = int(b[k])
+        if rows_a.shape[0] < 2 or used[bk]:
+            continue
+        used[rows_a] = True
+        used[bk] = True
+        rk = float(np.median(r[win]))
+        s = len(seed_b)
+        seed_b.append(bk)
+        mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
+        mem_row.append(rows_a)
+        xs.append(float(rows.ox[bk] + rk * np.sin(rows.az[bk])))
+        ys.append(float(rows.oy[bk] + rk * np.cos(rows.az[bk])))
+        Ts.append(float(rows.t[bk] - rows.speed_factor[bk] * rk / c))
+    if not seed_b:
+        return empty
+    sb = np.asarray(seed_b, np.intp)
+    ms = np.concatenate([np.arange(sb.shape[0]), *mem_seed])
+    mr = np.concatenate([sb, *mem_row])
+    return ms, mr, np.asarray(xs), np.asarray(ys), np.asarray(Ts)

@@ -34,6 +34,9 @@ class FuseConfig:
     min_crossing_deg: float = 1.0
     #: association rounds (seed, attach, refit, prune)
     rounds: int = 3
+    #: single-bearing seeds: arrival sensors within this distance of the bearing's
+    #: observer are tried (an acoustic array's microphones), m
+    ray_seed_sensor_m: float = 8_000.0
     #: arrival-only (TDOA) events need this many distinct sensors
     min_tdoa_sensors: int = 4
     #: 95 % semi-major axis above which a fix is flagged ``wide_fix``, m
@@ -60,12 +63,36 @@ class FuseConfig:
         700.0,
         0.0,
     )
-    flight_speed_tolerance: float = 1.35
+    #: launch/impact pairing: relative spread of the mean speed (1 sigma)
+    flight_speed_spread: float = 0.02
+    #: launch/impact pairing: cost margin over the runner-up (chi-square units)
+    pair_margin: float = 0.0
+    #: launch/impact pairing: range bounds by weapon (vocab WEAPONS order), m
+    flight_range_min_by_weapon_m: tuple[float, ...] = (
+        500.0,
+        3_000.0,
+        4_000.0,
+        500.0,
+        50.0,
+        100.0,
+        0.0,
+    )
+    flight_range_max_by_weapon_m: tuple[float, ...] = (
+        8_000.0,
+        30_000.0,
+        40_000.0,
+        5_000.0,
+        1_000.0,
+        2_000.0,
+        45_000.0,
+    )
     #: launch/impact pairing: farthest launch-to-impact distance, m
     max_flight_range_m: float = 45_000.0
     #: parallelism: worker processes (None: one per core, at most 2 tiles at a time)
     workers: int | None = None
     #: inputs smaller than this are fused serially in one tile
     parallel_min_obs: int = 200_000
-    #: tile length along the main axis of the observers, m (overlap is added)
-    tile_m: float = 60_000.0
+    #: time slice of the acoustic rows fused by one worker, s
+    slice_s: float = 7_200.0
+    #: extra margin before a slice for launches paired with its impacts, s
+    slice_margin_s: float = 300.0

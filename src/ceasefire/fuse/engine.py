@@ -50,6 +50,7 @@ class _Acoustic:
     y: F8
     T: F8
     cov: F8  # (G, 2, 2) grid axes, NaN when no position
+    sd_t_s: F8  # (G,) sd of the emission time, s (NaN when unknown)
     members: list[IP]  # row indices into the acoustic subset
     kind: IP
     direction: IP
@@ -92,6 +93,7 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
     ys: list[F8] = [cl.y]
     Ts: list[F8] = [cl.T]
     covs: list[F8] = [cl.cov[:, :2, :2] if G else np.zeros((0, 2, 2))]
+    sds: list[F8] = [np.sqrt(cl.cov[:, 2, 2]) if G else np.zeros(0)]
     flag_groups: list[tuple[str, ...]] = [()] * G
     # arrival-only groups (TDOA)
     free_arr = np.flatnonzero((labels < 0) & np.isnan(rows.az))
@@ -104,6 +106,7 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         ys.append(gy)
         Ts.append(gT)
         covs.append(gcov)
+        sds.append(np.full(gx.shape[0], 0.05))
         flag_groups += [("tdoa",)] * gx.shape[0]
         G += gx.shape[0]
     # single bearings: with range → a wide fix; without → no position
@@ -129,6 +132,7 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
     ys.append(sy)
     Ts.append(sT)
     covs.append(scov)
+    sds.append(np.where(has_r, rows.sigma_t[single] + rows.sigma_rng[single] / c, np.nan))
     flag_groups += [
         ("single_observer",) if h else ("single_observer", "no_position") for h in has_r
     ]
@@ -137,13 +141,14 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
     y = np.concatenate(ys)
     T = np.concatenate(Ts)
     cov = np.concatenate(covs)
+    sd_t_s = np.concatenate(sds)
     members = _split(labels, G)
     kind = consensus(obs.event, labels, G, len(EVENT_KINDS), UND_EVENT)
     direction = consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR)
     weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
     n_obs = np.bincount(labels[labels >= 0], minlength=G)
     del f, n
-    return _Acoustic(x, y, T, cov, members, kind, direction, weapon, n_obs, flag_groups)
+    return _Acoustic(x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, flag_groups)
 
 
 def _split(labels: IP, G: int) -> list[IP]:
@@ -173,8 +178,8 @@ def _acoustic_events(
     keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
     sources = obs.source.astype(str)
     # launch/impact pairing among positioned events
-    launch = np.flatnonzero(has_pos & (ac.direction == OUTGOING))
-    impact = np.flatnonzero(has_pos & (ac.direction == INCOMING))
+    launch = np.flatnonzero(has_pos & (ac.direction != INCOMING))
+    impact = np.flatnonzero(has_pos & (ac.direction != OUTGOING))
     pl, pi = pair_launches(
         ac.x[launch],
         ac.y[launch],
@@ -185,6 +190,12 @@ def _acoustic_events(
         cfg,
         np.where(ac.weapon[launch] == UND_WEAPON, -1, ac.weapon[launch]),
         np.where(ac.weapon[impact] == UND_WEAPON, -1, ac.weapon[impact]),
+        ac.cov[launch],
+        ac.cov[impact],
+        ac.sd_t_s[launch],
+        ac.sd_t_s[impact],
+        launch,
+        impact,
     )
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]
@@ -330,21 +341,15 @@ def _fuse_tile(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Even
     return out
 
 
-def _tile_job(
-    args: tuple[ObservationArrays, Grid, FuseConfig, float, float, F8, F8],
-) -> list[Event]:
-    obs, grid, cfg, lo, hi, axis, origin = args
-    events = _fuse_tile(obs, grid, cfg)
-    keep: list[Event] = []
-    for e in events:
-        if e.lat is not None and e.lon is not None:
-            px, py = grid.to_xy(np.array([e.lat]), np.array([e.lon]))
-        else:
-            px, py = grid.to_xy(np.array([e.observer_lat]), np.array([e.observer_lon]))
-        s = float((px[0] - origin[0]) * axis[0] + (py[0] - origin[1]) * axis[1])
-        if lo <= s < hi:
-            keep.append(e)
-    return keep
+def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -> list[Event]:
+    """Fuse the acoustic rows of one time slice (with margins); keep the events whose
+    emission time lies in the slice's core ``[lo, hi)``."""
+    obs, grid, cfg, lo, hi = args
+    if len(obs) == 0:
+        return []
+    rows = _rows(obs, grid, cfg)
+    ac = _fuse_acoustic(obs, rows, cfg)
+    return [e for e in _acoustic_events(obs, ac, grid, cfg) if lo <= e.time_s < hi]
 
 
 def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event]:
@@ -359,46 +364,49 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
     if len(obs) < cfg.parallel_min_obs:
         events = _fuse_tile(obs, grid, cfg)
     else:
-        events = _fuse_tiled(obs, grid, cfg, workers)
+        events = _fuse_sliced(obs, grid, cfg, workers)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
 
-def _fuse_tiled(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: int) -> list[Event]:
-    """Tiles along the main axis of the observers, each with an overlap of twice
-    the detection range; a tile keeps the events located in its core."""
-    x, y = grid.to_xy(obs.lat, obs.lon)
-    pts = np.column_stack([x, y])
-    origin = pts.mean(axis=0)
-    cvm = np.cov((pts - origin).T)
-    w, v = np.linalg.eigh(cvm)
-    axis = v[:, int(np.argmax(w))]
-    if axis[0] < 0 or (axis[0] == 0 and axis[1] < 0):
-        axis = -axis
-    s = (pts - origin) @ axis
-    smin, smax = float(s.min()), float(s.max())
-    n_tiles = max(1, int(np.ceil((smax - smin) / cfg.tile_m)))
-    edges = np.linspace(smin, smax, n_tiles + 1)
+def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: int) -> list[Event]:
+    """Acoustic rows cut into time slices with margins (sound travel over the
+    detection range plus the longest flight time), fused in worker processes; a
+    slice keeps the events whose emission time lies in its core. Sightings (tracks
+    that span days) are fused once, whole."""
+    sight = obs.kind == K_SIGHTING
+    ac = obs.take(np.flatnonzero(~sight))
+    out = _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
+    if len(ac) == 0:
+        return out
+    t = ac.time_s
+    t_lo, t_hi = float(t.min()), float(t.max())
+    n_slices = max(1, int(np.ceil((t_hi - t_lo) / cfg.slice_s)))
+    n_slices = max(n_slices, 2 * max(workers, 1)) if workers > 1 else n_slices
+    edges = np.linspace(t_lo, t_hi, n_slices + 1)
     edges[0], edges[-1] = -np.inf, np.inf
-    margin = 2.0 * cfg.max_range_m
+    before = cfg.max_range_m / cfg.speed_of_sound_m_s + cfg.slice_margin_s
+    after = cfg.max_range_m / cfg.speed_of_sound_m_s + 60.0
     jobs = []
-    for k in range(n_tiles):
-        lo, hi = edges[k], edges[k + 1]
-        sel = np.flatnonzero((s >= lo - margin) & (s < hi + margin))
-        jobs.append((obs.take(sel), grid, cfg, float(lo), float(hi), axis, origin))
-    if workers <= 1 or n_tiles == 1:
-        parts = [_tile_job(j) for j in jobs]
+    for k in range(n_slices):
+        lo, hi = float(edges[k]), float(edges[k + 1])
+        # rows perceived up to one sound travel after the core; launches up to the
+        # flight margin before it
+        a = int(np.searchsorted(t, lo - before)) if np.isfinite(lo) else 0
+        b = int(np.searchsorted(t, hi + after, side="right")) if np.isfinite(hi) else len(ac)
+        jobs.append((ac.take(np.arange(a, b)), grid, cfg, lo, hi))
+    if workers <= 1 or n_slices == 1:
+        parts = [_slice_job(j) for j in jobs]
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, n_tiles)) as ex:
-            parts = list(ex.map(_tile_job, jobs))
-    events: list[Event] = []
+        with ProcessPoolExecutor(max_workers=workers) as ex:
+            parts = list(ex.map(_slice_job, jobs))
     seen: set[str] = set()
     for part in parts:
         for e in part:
             if e.id not in seen:
                 seen.add(e.id)
-                events.append(e)
-    return events
+                out.append(e)
+    return out
 
 
 __all__ = ["fuse"]

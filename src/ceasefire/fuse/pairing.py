@@ -1,8 +1,15 @@
 """Launch ↔ impact pairing: an outgoing-fire event and an incoming explosion are
-one round when the impact follows the launch by a flight time whose implied mean
-speed is plausible and the distance is within range. Each launch and each impact
-joins at most one pair; the best (speed nearest the middle of the plausible
-band, in log terms) are taken first."""
+one round when the impact follows the launch by the flight time the distance
+between them implies for some weapon.
+
+For a launch a and an impact b at distance d, and a weapon w of mean speed v_w
+whose range bounds admit d, the predicted flight time is d / v_w; the test is
+the 1-dof chi-square of the observed ``T_b - T_a`` against it, with the variance
+of both emission times, of d (both position covariances along the line between
+them) over v_w², and a relative speed spread. Weapons named by the reports cost
+nothing; others cost a prior penalty. Each launch and each impact joins at most
+one pair, and only an unambiguous one: mutual best with a clear margin over the
+runner-up of both (repeated on what is left)."""
 
 from __future__ import annotations
 
@@ -15,6 +22,12 @@ from ceasefire.fuse.config import FuseConfig
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
+#: chi-square gate of the flight time (1 dof, 0.999)
+_GATE = 10.83
+#: cost added when the pair's weapon is not the one the reports name
+_OTHER_WEAPON = 4.0
+_UNKNOWN_WEAPON = 2.0
+
 
 def pair_launches(
     lx: F8,
@@ -26,18 +39,25 @@ def pair_launches(
     cfg: FuseConfig,
     l_weapon: IP | None = None,
     i_weapon: IP | None = None,
+    l_cov: F8 | None = None,
+    i_cov: F8 | None = None,
+    l_sd_t_s: F8 | None = None,
+    i_sd_t_s: F8 | None = None,
+    l_id: IP | None = None,
+    i_id: IP | None = None,
 ) -> tuple[IP, IP]:
     """Indices ``(launch, impact)`` of the pairs, from launch and impact positions
-    (m), emission times (s) and weapon codes (vocab order, -1 or None when
-    unknown). With a known weapon the implied speed must lie within
-    ``flight_speed_tolerance`` of the weapon's mean speed."""
-    if lx.shape[0] == 0 or ix.shape[0] == 0:
+    (m), emission times (s), weapon codes (vocab order, -1 or None when unknown),
+    position covariances ``(n, 2, 2)`` m² and emission-time sd (s); absent
+    uncertainties count as 100 m and 1 s. ``l_id``/``i_id``: global event ids when
+    one event may be offered in both roles (it then takes at most one)."""
+    nl, ni = lx.shape[0], ix.shape[0]
+    if nl == 0 or ni == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     R = cfg.max_flight_range_m
     tmax = R / cfg.flight_speed_min_m_s
     scale = R / tmax
     t0 = float(min(np.min(lT), np.min(iT)))
-    # launch at time L, impact within (L, L + tmax]: centre the launch window
     tl = cKDTree(np.column_stack([lx, ly, (lT + tmax / 2 - t0) * scale]))
     ti = cKDTree(np.column_stack([ix, iy, (iT - t0) * scale]))
     sm = tl.sparse_distance_matrix(ti, R, p=np.inf, output_type="ndarray")
@@ -46,38 +66,84 @@ def pair_launches(
     a = sm["i"].astype(np.intp)
     b = sm["j"].astype(np.intp)
     dt = iT[b] - lT[a]
-    d = np.hypot(ix[b] - lx[a], iy[b] - ly[a])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = d / dt
-    ok = (dt > 0) & (d <= R) & (v >= cfg.flight_speed_min_m_s) & (v <= cfg.flight_speed_max_m_s)
-    a, b, v = a[ok], b[ok], v[ok]
-    mid = 0.5 * (np.log(cfg.flight_speed_min_m_s) + np.log(cfg.flight_speed_max_m_s))
-    nominal = np.full(v.shape[0], np.exp(mid))
-    known = np.zeros(v.shape[0], bool)
-    table = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
-    for w in (i_weapon, l_weapon):  # the launch's class wins when both are known
-        if w is None:
+    ok = dt > 0
+    a, b, dt = a[ok], b[ok], dt[ok]
+    ex, ey = ix[b] - lx[a], iy[b] - ly[a]
+    d = np.hypot(ex, ey)
+    ux, uy = ex / np.maximum(d, 1.0), ey / np.maximum(d, 1.0)
+    lc = np.full((nl, 2, 2), 0.0) if l_cov is None else np.nan_to_num(l_cov, nan=1e8)
+    ic = np.full((ni, 2, 2), 0.0) if i_cov is None else np.nan_to_num(i_cov, nan=1e8)
+    P = lc[a] + ic[b]
+    var_d = ux * ux * P[:, 0, 0] + uy * uy * P[:, 1, 1] + 2 * ux * uy * P[:, 0, 1] + 2e4
+    sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
+    si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
+    var_T = sl[a] ** 2 + si[b] ** 2
+    speeds = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
+    rmin = np.asarray(cfg.flight_range_min_by_weapon_m, float)
+    rmax = np.asarray(cfg.flight_range_max_by_weapon_m, float)
+    lw = np.full(nl, -1) if l_weapon is None else np.asarray(l_weapon)
+    iw = np.full(ni, -1) if i_weapon is None else np.asarray(i_weapon)
+    best = np.full(a.shape[0], np.inf)
+    for w in range(speeds.shape[0]):
+        v = speeds[w]
+        if v <= 0:
             continue
-        code = np.asarray(w)[b if w is i_weapon else a]
-        sp = np.where(
-            (code >= 0) & (code < table.shape[0]), table[np.clip(code, 0, table.shape[0] - 1)], 0.0
-        )
-        nominal = np.where(sp > 0, sp, nominal)
-        known |= sp > 0
-    tol = np.log(cfg.flight_speed_tolerance)
-    cost = np.abs(np.log(v) - np.log(nominal))
-    ok = ~known | (cost <= tol)
+        pred = d / v
+        var = var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2
+        chi2 = (dt - pred) ** 2 / var
+        named = (lw[a] == w) | (iw[b] == w)
+        unknown = (lw[a] < 0) & (iw[b] < 0)
+        cost = chi2 + np.where(named, 0.0, np.where(unknown, _UNKNOWN_WEAPON, _OTHER_WEAPON))
+        inside = (d >= 0.8 * rmin[w]) & (d <= 1.2 * rmax[w]) & (chi2 <= _GATE)
+        best = np.where(inside & (cost < best), cost, best)
+    ok = np.isfinite(best)
+    a, b, cost = a[ok], b[ok], best[ok]
+    gl = np.arange(nl) if l_id is None else np.asarray(l_id)
+    gi = np.arange(nl, nl + ni) if i_id is None else np.asarray(i_id)
+    ok = gl[a] != gi[b]
     a, b, cost = a[ok], b[ok], cost[ok]
-    order = np.lexsort((b, a, cost))
-    used_l = np.zeros(lx.shape[0], bool)
-    used_i = np.zeros(ix.shape[0], bool)
+    # unambiguous pairs only: each side's best, and the runner-up of either side
+    # costs at least ``pair_margin`` more (a wrong pair loses a round)
+    ka, kb = gl[a], gi[b]
+    n_ev = int(max(gl.max(initial=0), gi.max(initial=0))) + 1
     out_l: list[int] = []
     out_i: list[int] = []
-    for o in order.tolist():
-        p, q = int(a[o]), int(b[o])
-        if used_l[p] or used_i[q]:
-            continue
-        used_l[p] = used_i[q] = True
-        out_l.append(p)
-        out_i.append(q)
+    alive = np.ones(a.shape[0], bool)
+    for _ in range(3):
+        idx = np.flatnonzero(alive)
+        if idx.shape[0] == 0:
+            break
+        best1 = np.full(n_ev, np.inf)
+        best2 = np.full(n_ev, np.inf)
+        arg1 = np.full(n_ev, -1, np.intp)
+        for side in (ka, kb):
+            o = idx[np.lexsort((idx, cost[idx], side[idx]))]
+            s_o = side[o]
+            first = np.ones(o.shape[0], bool)
+            first[1:] = s_o[1:] != s_o[:-1]
+            # an event may appear on both sides: merge its candidate lists
+            f_ev, f_k = s_o[first], o[first]
+            better = cost[f_k] < best1[f_ev]
+            best2[f_ev] = np.where(better, best1[f_ev], np.minimum(best2[f_ev], cost[f_k]))
+            arg1[f_ev] = np.where(better, f_k, arg1[f_ev])
+            best1[f_ev] = np.minimum(best1[f_ev], cost[f_k])
+            sec = np.flatnonzero(~first)
+            if sec.shape[0]:
+                second = np.ones(sec.shape[0], bool)
+                second[1:] = s_o[sec][1:] != s_o[sec][:-1]
+                e2, k2 = s_o[sec][second], o[sec][second]
+                best2[e2] = np.minimum(best2[e2], np.maximum(cost[k2], best1[e2]))
+        mutual = (arg1[ka[idx]] == idx) & (arg1[kb[idx]] == idx)
+        clear = (best2[ka[idx]] - cost[idx] >= cfg.pair_margin) & (
+            best2[kb[idx]] - cost[idx] >= cfg.pair_margin
+        )
+        take = idx[mutual & clear]
+        if take.shape[0] == 0:
+            break
+        out_l += a[take].tolist()
+        out_i += b[take].tolist()
+        used = np.zeros(n_ev, bool)
+        used[ka[take]] = True
+        used[kb[take]] = True
+        alive &= ~used[ka] & ~used[kb]
     return np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)

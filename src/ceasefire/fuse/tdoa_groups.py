@@ -1,67 +1,167 @@
 """Arrival-only events: acoustic arrivals that no bearing explains, grouped by
-TDOA consistency and multilaterated (position and emission time)."""
+TDOA consistency and multilaterated (position and emission time), batched.
+
+Every free arrival anchors a candidate group: from each other sensor the
+earliest free arrival within the sound-travel window after it. All candidate
+groups are solved at once (a linear Chan-Ho start from the differenced range
+equations, then the batched Gauss-Newton of :mod:`ceasefire.fuse.solve`); a
+group failing the chi-square gate loses its worst non-anchor member and is
+refitted. Passing groups are taken best first (more sensors, then lower
+chi-square per dof), each arrival in at most one group."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.multilaterate import multilaterate
-from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.solve import Rows, fit
+from ceasefire.fuse.stats import chi2_999
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
 
+def _candidates(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, IP]:
+    """(group, row) memberships; group k is anchored at row k (its first member)."""
+    n = rows.ox.shape[0]
+    c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
+    g_out: list[IP] = [np.arange(n, dtype=np.intp)]
+    r_out: list[IP] = [np.arange(n, dtype=np.intp)]
+    for s in np.unique(src).tolist():
+        mine = np.flatnonzero(src == s)
+        ts = rows.t[mine]
+        sx, sy = rows.ox[mine[0]], rows.oy[mine[0]]
+        d = np.hypot(rows.ox - sx, rows.oy - sy)
+        other = np.flatnonzero((src != s) & (d <= 2 * R))
+        if other.shape[0] == 0:
+            continue
+        slack = 4.0 * np.sqrt(rows.sigma_t[other] ** 2 + float(np.max(rows.sigma_t[mine])) ** 2)
+        lo = rows.t[other] - slack
+        hi = rows.t[other] + d[other] / c + slack
+        a = np.searchsorted(ts, lo)
+        ok = a < ts.shape[0]
+        a_c = np.minimum(a, ts.shape[0] - 1)
+        ok &= ts[a_c] <= hi
+        g_out.append(other[ok])
+        r_out.append(mine[a_c[ok]])
+    g = np.concatenate(g_out)
+    r = np.concatenate(r_out)
+    order = np.lexsort((r, g))
+    return g[order], r[order]
+
+
 def group_arrivals(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]:
     """Labels (group per arrival, -1 for none) and per group x, y (m), T (s) and
-    position covariance ``(G, 2, 2)``. ``rows`` are arrivals sorted by time.
-
-    Greedy in time order: the earliest free arrival anchors a group; from every
-    other sensor the free arrival that fits the sound-travel window joins a
-    candidate set; the set is multilaterated and its worst arrival dropped until
-    the fit passes the chi-square gate or too few sensors remain."""
+    position covariance ``(G, 2, 2)``. ``rows`` are arrivals sorted by time."""
     n = rows.ox.shape[0]
     c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
     labels = np.full(n, -1, np.intp)
+    empty = (labels, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 2, 2)))
+    if n < cfg.min_tdoa_sensors:
+        return empty
+    g, r = _candidates(rows, src, cfg)
+    size = np.bincount(g, minlength=n)
+    keep = size[g] >= cfg.min_tdoa_sensors
+    g, r = g[keep], r[keep]
+    if g.shape[0] == 0:
+        return empty
+    # renumber the surviving groups 0..G-1, anchors kept as the group's row
+    anchors, g = np.unique(g, return_inverse=True)
+    G = anchors.shape[0]
+    sub_rows = rows.take(r)
+    x0, y0, T0 = _start(rows, anchors, g, r, G, c)
+    alive = np.ones(r.shape[0], bool)
+    res = fit(sub_rows, g, G, x0, y0, T0, c)
+    for _ in range(3):
+        passed = _passes(rows, g, r, alive, res, G, c, R)
+        fail = ~passed & (np.bincount(g[alive], minlength=G) > cfg.min_tdoa_sensors)
+        if not fail.any():
+            break
+        # drop the worst non-anchor member of each failing group
+        rho = np.hypot(res.x[g] - rows.ox[r], res.y[g] - rows.oy[r])
+        z = np.abs(rows.t[r] - res.T[g] - rho / c) / rows.sigma_t[r]
+        z[~alive | (r == anchors[g]) | ~fail[g]] = -1.0
+        order = np.lexsort((-z, g))
+        first = np.ones(order.shape[0], bool)
+        first[1:] = g[order][1:] != g[order][:-1]
+        worst = order[first]
+        worst = worst[z[worst] >= 0]
+        alive[worst] = False
+        m = alive
+        res = fit(sub_rows.take(np.flatnonzero(m)), g[m], G, res.x, res.y, res.T, c)
+    passed = _passes(rows, g, r, alive, res, G, c, R)
+    cnt = np.bincount(g[alive], minlength=G)
+    ok = np.flatnonzero(passed & (cnt >= cfg.min_tdoa_sensors))
+    if ok.shape[0] == 0:
+        return empty
+    per_dof = res.chi2[ok] / np.maximum(res.dof[ok], 1)
+    order = ok[np.lexsort((ok, per_dof, -cnt[ok]))]
+    am = np.flatnonzero(alive)
+    mo = np.argsort(g[am], kind="stable")
+    starts = np.searchsorted(g[am][mo], np.arange(G + 1))
+    members = r[am][mo]
+    used = np.zeros(n, bool)
     xs: list[float] = []
     ys: list[float] = []
     Ts: list[float] = []
     covs: list[F8] = []
-    t = rows.t
-    for i in range(n):
-        if labels[i] >= 0:
+    for k in order.tolist():
+        mem = members[starts[k] : starts[k + 1]]
+        if used[mem].any():
             continue
-        hi = int(np.searchsorted(t, t[i] + 2 * R / c + 0.1, side="right"))
-        cand = np.arange(i + 1, hi)
-        cand = cand[(labels[cand] < 0) & (src[cand] != src[i])]
-        if cand.shape[0] < cfg.min_tdoa_sensors - 1:
-            continue
-        d = np.hypot(rows.ox[cand] - rows.ox[i], rows.oy[cand] - rows.oy[i])
-        slack = 4 * np.sqrt(rows.sigma_t[cand] ** 2 + rows.sigma_t[i] ** 2)
-        cand = cand[(t[cand] - t[i] <= d / c + slack) & (d <= 2 * R)]
-        # one arrival per sensor: the earliest
-        _, first = np.unique(src[cand], return_index=True)
-        cand = np.sort(cand[first])
-        group = np.concatenate([[i], cand])
-        while group.shape[0] >= cfg.min_tdoa_sensors:
-            try:
-                fx = multilaterate(rows.ox[group], rows.oy[group], t[group], rows.sigma_t[group], c)
-            except ValueError:
-                break
-            ok = fx.dof <= 0 or fx.chi2 <= float(chi2_dist.ppf(0.999, fx.dof))
-            rho = np.hypot(fx.x - rows.ox[group], fx.y - rows.oy[group])
-            if ok and float(rho.max()) <= 1.2 * R and fx.time_s <= float(t[group].min()):
-                labels[group] = len(xs)
-                xs.append(fx.x)
-                ys.append(fx.y)
-                Ts.append(fx.time_s)
-                covs.append(fx.cov[:2, :2])
-                break
-            res = np.abs(t[group] - fx.time_s - rho / c) / rows.sigma_t[group]
-            res[0] = -1.0 if group.shape[0] > cfg.min_tdoa_sensors else res[0]
-            group = np.delete(group, int(np.argmax(res)))
+        used[mem] = True
+        labels[mem] = len(xs)
+        xs.append(float(res.x[k]))
+        ys.append(float(res.y[k]))
+        Ts.append(float(res.T[k]))
+        covs.append(res.cov[k, :2, :2])
     cov = np.array(covs) if covs else np.zeros((0, 2, 2))
     return labels, np.array(xs), np.array(ys), np.array(Ts), cov
+
+
+def _start(rows: Rows, anchors: IP, g: IP, r: IP, G: int, c: float) -> tuple[F8, F8, F8]:
+    """Linear start per group: 2 s·p - 2 c² t T = |s|² - c² t² for every
+    non-anchor member, with the anchor's position and time as origin (least squares)."""
+    ax, ay, at = rows.ox[anchors][g], rows.oy[anchors][g], rows.t[anchors][g]
+    sx, sy, st = rows.ox[r] - ax, rows.oy[r] - ay, rows.t[r] - at
+    m = r != anchors[g]
+    A = np.column_stack([2 * sx, 2 * sy, -2 * c * c * st])[m]
+    b = (sx * sx + sy * sy - c * c * st * st)[m]
+    gm = g[m]
+    H = np.zeros((G, 3, 3))
+    v = np.zeros((G, 3))
+    for i in range(3):
+        v[:, i] = np.bincount(gm, weights=A[:, i] * b, minlength=G)
+        for j in range(i, 3):
+            H[:, i, j] = H[:, j, i] = np.bincount(gm, weights=A[:, i] * A[:, j], minlength=G)
+    scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
+    Hs = H / scale[:, :, None] / scale[:, None, :]
+    det = np.linalg.det(Hs)
+    good = np.isfinite(det) & (np.abs(det) > 1e-12)
+    Hs[~good] = np.eye(3)
+    sol = np.linalg.solve(Hs, (v / scale)[:, :, None])[:, :, 0] / scale
+    # an unsolvable start: the anchor's position, emission a little before it
+    sol[~good] = 0.0
+    return sol[:, 0] + rows.ox[anchors], sol[:, 1] + rows.oy[anchors], sol[:, 2] + rows.t[anchors]
+
+
+def _passes(
+    rows: Rows,
+    g: IP,
+    r: IP,
+    alive: npt.NDArray[np.bool_],
+    res: object,
+    G: int,
+    c: float,
+    R: float,
+) -> npt.NDArray[np.bool_]:
+    """Groups whose fit passes: chi-square gate, emission before every arrival,
+    every sensor within the detection range."""
+    x, y, T = res.x, res.y, res.T  # type: ignore[attr-defined]
+    chi2, dof, ok = res.chi2, res.dof, res.ok  # type: ignore[attr-defined]
+    rho = np.hypot(x[g] - rows.ox[r], y[g] - rows.oy[r])
+    far = np.bincount(g[alive], weights=(rho[alive] > 1.2 * R).astype(float), minlength=G) > 0
+    early = np.full(G, np.inf)
+    np.minimum.at(early, g[alive], rows.t[r][alive])
+    return ok & (chi2 <= chi2_999(dof)) & ~far & (early + 1e-6 >= T) & np.isfinite(x)

@@ -1,0 +1,18 @@
+"""Chi-square quantiles used as gates (a table: gates are evaluated on millions of rows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import chi2 as chi2_dist
+
+F8 = npt.NDArray[np.float64]
+
+#: 0.999 quantiles of the chi-square distribution for 1..64 dof
+Q999: F8 = np.asarray(chi2_dist.ppf(0.999, np.arange(1, 65)), dtype=np.float64)
+
+
+def chi2_999(dof: npt.ArrayLike) -> F8:
+    """The 0.999 chi-square quantile for each ``dof`` (clipped to 1..64)."""
+    d = np.clip(np.asarray(dof, dtype=np.int64), 1, Q999.shape[0])
+    return np.asarray(Q999[d - 1], dtype=np.float64)
