@@ -154,15 +154,19 @@ def fit(
     (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``."""
     x, y, T = x0.astype(float).copy(), y0.astype(float).copy(), T0.astype(float).copy()
     ok = np.ones(n_groups, bool)
+    # each event stops on its own (its result does not depend on the batch)
+    active = np.ones(n_groups, bool)
     for _ in range(iterations):
         H, b, _chi2 = _normal(rows, g, n_groups, x, y, T, c)
         step, ok = _solve3(H, b)
         norm = np.hypot(step[:, 0], step[:, 1])
         shrink = np.where(norm > max_step_m, max_step_m / np.maximum(norm, 1e-9), 1.0)
+        shrink = np.where(active, shrink, 0.0)
         x += step[:, 0] * shrink
         y += step[:, 1] * shrink
         T += step[:, 2] * shrink
-        if float(np.max(norm, initial=0.0)) < 0.5:
+        active &= ~(norm < 0.5)
+        if not active.any():
             break
     H, _b, chi2 = _normal(rows, g, n_groups, x, y, T, c)
     scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))

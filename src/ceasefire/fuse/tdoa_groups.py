@@ -53,7 +53,38 @@ def _candidates(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, IP]:
 
 def group_arrivals(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]:
     """Labels (group per arrival, -1 for none) and per group x, y (m), T (s) and
-    position covariance ``(G, 2, 2)``. ``rows`` are arrivals sorted by time."""
+    position covariance ``(G, 2, 2)``. ``rows`` are arrivals sorted by time.
+
+    Passes repeat on the arrivals no group took (an anchor's window may first
+    catch another source's arrivals at some sensors)."""
+    n = rows.ox.shape[0]
+    labels = np.full(n, -1, np.intp)
+    xs: list[F8] = []
+    ys: list[F8] = []
+    Ts: list[F8] = []
+    covs: list[F8] = []
+    G = 0
+    for _ in range(3):
+        free = np.flatnonzero(labels < 0)
+        if free.shape[0] < cfg.min_tdoa_sensors:
+            break
+        lab, x, y, T, cov = _one_pass(rows.take(free), src[free], cfg)
+        if x.shape[0] == 0:
+            break
+        m = lab >= 0
+        labels[free[m]] = lab[m] + G
+        G += x.shape[0]
+        xs.append(x)
+        ys.append(y)
+        Ts.append(T)
+        covs.append(cov)
+    if G == 0:
+        return labels, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 2, 2))
+    return labels, np.concatenate(xs), np.concatenate(ys), np.concatenate(Ts), np.concatenate(covs)
+
+
+def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]:
+    """One batched pass over ``rows`` (see :func:`group_arrivals`)."""
     n = rows.ox.shape[0]
     c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
     labels = np.full(n, -1, np.intp)
