@@ -112,7 +112,10 @@ def test_single_byte_change(
     i = int(where * len(data))
     data[i] = (data[i] + delta) % 256
     (path / name).write_bytes(bytes(data))
-    _detected(path)
+    # changing the final newline of heads.ndjson leaves a last head line that looks
+    # unfinished, like a crash mid-write: open cuts it, keeps its bytes under torn/
+    # and reports it, which is how a torn head is detected
+    _detected(path, allow_torn=name == "heads.ndjson" and i == len(data) - 1)
 
 
 @settings_
