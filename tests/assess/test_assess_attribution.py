@@ -47,8 +47,9 @@ def test_side_probability_matches_monte_carlo(
         n_observers=3,
         direction="outgoing",
     )
-    # the geometry alone: no allowance for misread direction classes
-    p_ru = assess([e], m, AttributionConfig(firing_error_p=0.0))[0].probabilities["RU"]
+    # the geometry alone: no allowance for misread kinds or association errors
+    cfg = AttributionConfig(phase_error_p=0.0, position_error_p=0.0)
+    p_ru = assess([e], m, cfg)[0].probabilities["RU"]
     # Monte Carlo: sample the Gaussian in a local frame at the point, count the left side
     rng = np.random.default_rng(11)
     f = LocalFrame(float(la), float(lo))

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 import yaml
+from scipy.integrate import quad
 
-from ceasefire.assess import assess
+from ceasefire.assess import AttributionConfig, assess
 from ceasefire.geo import forward
 from ceasefire.mandate import parse_mandate
 from ceasefire.model import Event
@@ -221,20 +222,39 @@ def _ray_event(eid: str, km_west: float) -> Event:
     )
 
 
+def _ray_shooter_ru(km_west: float) -> float:
+    """P(RU fired) for an explosion heard due east by an observer ``km_west`` of
+    the meridian line, by quadrature of the ray's source density (AttributionConfig):
+    d/(1 + (d/L)^4) * exp(-|d - x| / band) per metre of ray, L = 5 km (weapon
+    undetermined), band = 4 km, 150 m <= d <= 40 km; the source (an impact, the
+    kind says so with 0.98) lies left (east, RU) beyond the crossing at x."""
+    x, lo_m, hi_m, l50, band = km_west * 1000.0, 150.0, 40_000.0, 5_000.0, 4_000.0
+
+    def dens(d: float) -> float:
+        return d / (1.0 + (d / l50) ** 4) * np.exp(-abs(d - x) / band)
+
+    near = quad(dens, lo_m, x, limit=200)[0]
+    far = quad(dens, x, hi_m, limit=200)[0]
+    s = far / (near + far)  # P(source left of the line)
+    q = 0.02  # P(source is the launch)
+    shooter = q * s + (1 - q) * (0.85 * (1 - s) + 0.15 * s)
+    return shooter * 0.95 + (1 - shooter) * 0.05  # a lone bearing is wrong 5 % of the time
+
+
 def test_bearing_only_event_is_counted_and_weighed_along_its_ray() -> None:
     m = mandate()
-    # An explosion heard due east by an observer 7.37 km west of the line: of 16
-    # log-uniform samples between 0.3 and 10 km along the ray only the last
-    # (9.0 km) lies past the line, so the impact is right of it with 15/16 and
-    # the shooter is left (RU): 1/16 * 0.15 + 15/16 * 0.85 = 0.80625.
-    far = assess([_ray_event("far", 7.37)], m)[0]
-    assert far.lat is None and far.party == "RU"
-    assert far.probabilities["RU"] == pytest.approx(0.80625, abs=1e-6)
-    # 1 km west: samples beyond 1 km (i >= 5, 11 of 16) lie past the line:
-    # P(RU) = 11/16 * 0.15 + 5/16 * 0.85 = 0.36875: undetermined.
-    near = assess([_ray_event("near", 1.0)], m)[0]
-    assert near.party == "undetermined"
-    assert near.probabilities["RU"] == pytest.approx(0.36875, abs=1e-6)
+    cfg = AttributionConfig(ray_samples=4000)  # fine sampling: close to the integral
+    far = assess([_ray_event("far", 7.37)], m, cfg)[0]
+    assert far.lat is None
+    assert far.probabilities["RU"] == pytest.approx(_ray_shooter_ru(7.37), abs=3e-3)
+    # 7.4 km from the line most of the density lies on the observer's (UA) side:
+    # the impact is in UA's area, RU the likelier shooter, yet below 0.8
+    assert 0.5 < far.probabilities["RU"] < 0.8 and far.party == "undetermined"
+    # 1 km from the line most of the density lies past it: the impact is in RU's
+    # area, UA the likelier shooter
+    near = assess([_ray_event("near", 1.0)], m, cfg)[0]
+    assert near.probabilities["RU"] == pytest.approx(_ray_shooter_ru(1.0), abs=3e-3)
+    assert near.probabilities["UA"] > 0.5 and near.party == "undetermined"
 
 
 def test_paired_round_is_attributed_to_the_launch_side() -> None:
@@ -257,8 +277,8 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
         flags=("paired",),
     )
     v = assess([e], m)
-    # geometrically certain; a paired launch belongs to another round 15 % of the time
-    assert v[0].party == "RU" and v[0].party_probability == pytest.approx(0.85, abs=1e-6)
+    # geometrically certain; a paired launch belongs to another round 3 % of the time
+    assert v[0].party == "RU" and v[0].party_probability == pytest.approx(0.97, abs=1e-6)
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(
@@ -274,8 +294,13 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     )
     v2 = assess([e2], m)
     assert v2[0].party == "undetermined"
-    # Φ(100/300) = 0.6306, blurred by the 12 % misread-direction rate
-    assert v2[0].probabilities["RU"] == pytest.approx(0.6306 * 0.88 + 0.3694 * 0.12, abs=1e-3)
+    # source left with Φ(100/300) = 0.6306; a firing is the launch with 0.98 (else an
+    # impact, fired from across with 0.85); a fused position is wrong 4 % of the time
+    s, q = 0.6306, 0.98
+    shooter = q * s + (1 - q) * (0.85 * (1 - s) + 0.15 * s)
+    assert v2[0].probabilities["RU"] == pytest.approx(
+        shooter * 0.96 + (1 - shooter) * 0.04, abs=1e-3
+    )
 
 
 def test_response_mode_is_carried() -> None:

@@ -16,33 +16,63 @@ import numpy.typing as npt
 from scipy.special import ndtr
 
 from ceasefire.assess.table import EventTable
-from ceasefire.model.vocab import DIRECTIONS
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS
 
 F8 = npt.NDArray[np.float64]
+INCOMING, OUTGOING = DIRECTIONS.index("incoming"), DIRECTIONS.index("outgoing")
+EXPLOSION = EVENT_KINDS.index("explosion")
+#: event kinds that are the sound (or flash) of a weapon firing
+LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in ("firing", "burst", "shot")], np.int8)
 
 
 @dataclass(frozen=True)
 class AttributionConfig:
-    """Evidence weights.
+    """Evidence weights (probabilities; the defaults are measured on the
+    simulator's heavy profile, see docs/assess.md).
 
-    ``impact_across_p``: for an explosion whose launch is unknown, the
-    probability that the round came from across the line from where it landed
-    (fire is aimed across the line; some rounds fall short).
-    ``marking_p``: the probability that markings name the right party.
+    The source of a sound is the launch or the impact of a round. With ``q`` the
+    probability that it is the launch and ``s`` the probability that the source
+    lies left of the line, the shooter is left with
+    ``q·s + (1 - q)·(a·(1 - s) + (1 - a)·s)``, ``a`` = ``impact_across_p``.
+    ``q`` comes from the event kind (``firing``/``burst``/``shot`` are launches,
+    ``explosion`` an impact, wrong with ``phase_error_p``), else from the
+    direction class (wrong with ``direction_error_p``).
     """
 
+    #: an impact whose launch is unknown came from across the line (fire is
+    #: aimed across the line; some rounds fall short)
     impact_across_p: float = 0.85
+    #: markings name the right party
     marking_p: float = 0.98
-    #: probability that a paired launch point belongs to another round (fusion
-    #: pairing across return fire), and that an "outgoing" event is in fact an
-    #: impact (misread direction): measured on the simulator's heavy profile
-    launch_error_p: float = 0.15
-    firing_error_p: float = 0.12
-    #: a bearing without range: the source lies on the ray, log-uniformly
-    #: between these distances from the observer (m)
-    ray_min_m: float = 300.0
-    ray_max_m: float = 10_000.0
-    ray_samples: int = 16
+    #: the event kind names the wrong phase (a launch heard as an explosion)
+    phase_error_p: float = 0.02
+    #: the direction class names the wrong phase (used for flares and
+    #: undetermined kinds only)
+    direction_error_p: float = 0.15
+    #: a paired launch point belongs to another round (pairing across return fire)
+    launch_error_p: float = 0.03
+    #: a fused position mixes reports of another round (association error)
+    position_error_p: float = 0.04
+    #: a lone bearing belongs to no round or another one (clutter, misassociation)
+    ray_error_p: float = 0.05
+    #: a bearing without range: the source lies on the ray between these
+    #: distances from the observer (m); its density along the ray is the area
+    #: element (∝ distance) x the chance of hearing it (1 / (1 + (d / L)⁴), L the
+    #: weapon's 50 % hearing distance) x the density of sources, which falls off
+    #: with the distance from the contact line (exp(-|s| / ray_band_m))
+    ray_min_m: float = 150.0
+    ray_max_m: float = 40_000.0
+    ray_samples: int = 32
+    ray_band_m: float = 4_000.0
+    hearing_l50_m: tuple[tuple[str, float], ...] = (
+        ("mortar", 4_000.0),
+        ("artillery", 10_000.0),
+        ("mlrs", 12_000.0),
+        ("tank", 6_000.0),
+        ("small_arms", 1_500.0),
+        ("heavy_machine_gun", 2_500.0),
+        ("undetermined", 5_000.0),
+    )
 
 
 def p_left(signed_m: F8, sigma_m: F8) -> F8:
@@ -51,36 +81,55 @@ def p_left(signed_m: F8, sigma_m: F8) -> F8:
         return np.asarray(ndtr(signed_m / sigma_m), dtype=np.float64)
 
 
+def launch_probability(t: EventTable, cfg: AttributionConfig) -> F8:
+    """P(the event's sound source is the launch of a round, not its impact)."""
+    k = t.kind
+    by_dir = np.select(
+        [t.direction == OUTGOING, t.direction == INCOMING],
+        [1.0 - cfg.direction_error_p, cfg.direction_error_p],
+        0.5,
+    )
+    return np.asarray(
+        np.where(
+            np.isin(k, LAUNCH_KINDS),
+            1.0 - cfg.phase_error_p,
+            np.where(k == EXPLOSION, cfg.phase_error_p, by_dir),
+        ),
+        dtype=np.float64,
+    )
+
+
+def shooter_given_source(p_src: F8, q: F8, across_p: float) -> F8:
+    """P(shooter left) from P(source left) ``p_src`` and P(source is the launch) ``q``."""
+    impact = p_src * (1.0 - across_p) + (1.0 - p_src) * across_p
+    return np.asarray(q * p_src + (1.0 - q) * impact, dtype=np.float64)
+
+
 def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArray[np.object_]]:
     """For firing and explosion events: P(fired from the left side) and the basis
-    of that number (``launch``, ``firing position``, ``impact``, ``none``)."""
+    of that number (``launch point``, ``firing position``, ``impact``, ``bearing
+    ray``, ``none``)."""
     n = len(t)
     p = np.full(n, 0.5)
     basis = np.full(n, "none", dtype=object)
-    outgoing = np.array(
-        [e.direction == DIRECTIONS[1] or e.kind == "firing" for e in t.events], dtype=bool
-    )
+    q = launch_probability(t, cfg)
     launch = np.isfinite(t.launch_signed_m)
     p[launch] = _blur(
         p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch]), cfg.launch_error_p
     )
     basis[launch] = "launch point"
-    at_launch = ~launch & outgoing & t.has_pos
-    p[at_launch] = _blur(p_left(t.signed_m[at_launch], t.sigma_n_m[at_launch]), cfg.firing_error_p)
-    basis[at_launch] = "firing position"
-    impact = ~launch & ~outgoing & t.has_pos
-    p[impact] = _blur(p_left(t.signed_m[impact], t.sigma_n_m[impact]), cfg.impact_across_p)
-    basis[impact] = "impact across the line"
-    ray = ~t.has_pos & np.array(
-        [e.observer_lat is not None and e.bearing_deg is not None for e in t.events], dtype=bool
+    pos = ~launch & t.has_pos
+    p[pos] = _blur(
+        shooter_given_source(
+            p_left(t.signed_m[pos], t.sigma_n_m[pos]), q[pos], cfg.impact_across_p
+        ),
+        cfg.position_error_p,
     )
+    basis[pos] = np.where(q[pos] >= 0.5, "firing position", "impact across the line")
+    ray = ~t.has_pos & np.isfinite(t.observer_lat) & np.isfinite(t.bearing_deg)
     if ray.any():
         on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg)
-        p[ray] = np.where(
-            outgoing[ray],
-            _blur(on_ray, cfg.firing_error_p),
-            _blur(on_ray, cfg.impact_across_p),
-        )
+        p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), cfg.ray_error_p)
         basis[ray] = "bearing ray"
     return p, basis
 
@@ -91,18 +140,25 @@ def _blur(p: F8, err: float) -> F8:
 
 
 def _ray_p_left(t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig) -> F8:
-    """Share of a bearing ray's prior (log-uniform distance) lying left of the line."""
+    """Share of a bearing ray's source density (see :class:`AttributionConfig`)
+    lying left of the line."""
     from ceasefire.geo import forward
 
     k = cfg.ray_samples
     q = (np.arange(k) + 0.5) / k
-    dist = cfg.ray_min_m * (cfg.ray_max_m / cfg.ray_min_m) ** q
-    olat = np.repeat([t.events[i].observer_lat for i in idx], k).astype(np.float64)
-    olon = np.repeat([t.events[i].observer_lon for i in idx], k).astype(np.float64)
-    az = np.repeat([t.events[i].bearing_deg for i in idx], k).astype(np.float64)
+    dist = cfg.ray_min_m * (cfg.ray_max_m / cfg.ray_min_m) ** q  # log-spaced: dd ∝ d
+    l50 = dict(cfg.hearing_l50_m)
+    lw = np.array([l50.get(w, l50["undetermined"]) for w in t.weapon[idx]], dtype=np.float64)
+    olat = np.repeat(t.observer_lat[idx], k)
+    olon = np.repeat(t.observer_lon[idx], k)
+    az = np.repeat(t.bearing_deg[idx], k)
     la, lo = forward(olat, olon, az, np.tile(dist, len(idx)))
-    side = t.line.nearest(la, lo).side.reshape(len(idx), k)
-    return np.asarray((side > 0).mean(axis=1), dtype=np.float64)
+    near = t.line.nearest(la, lo)
+    side = near.side.reshape(len(idx), k)
+    s_m = near.distance_m.reshape(len(idx), k)
+    d = dist[None, :]
+    w = d * d / (1.0 + (d / lw[:, None]) ** 4) * np.exp(-s_m / cfg.ray_band_m)
+    return np.asarray((w * (side > 0)).sum(axis=1) / w.sum(axis=1), dtype=np.float64)
 
 
 def object_p_left(t: EventTable, marked_left: npt.NDArray[np.int8], cfg: AttributionConfig) -> F8:

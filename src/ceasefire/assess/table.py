@@ -1,6 +1,7 @@
 """Events as columns, with their geometry against the contact line computed once.
 
-Arrays have shape ``(n,)``; NaN where an event has no position.
+Arrays have shape ``(n,)``; NaN where an event has no position. The columns are
+built in one pass over the events; everything after works on arrays.
 """
 
 from __future__ import annotations
@@ -14,29 +15,49 @@ import numpy.typing as npt
 from ceasefire.geo import GeoLine
 from ceasefire.mandate import Mandate
 from ceasefire.model import Event
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS
 
 F8 = npt.NDArray[np.float64]
+I1 = npt.NDArray[np.int8]
+B = npt.NDArray[np.bool_]
+OBJ = npt.NDArray[np.object_]
+
+#: Code of a sighting in :attr:`EventTable.kind` (after the EVENT_KINDS codes).
+SIGHTING = len(EVENT_KINDS)
+_KIND_CODE = {k: i for i, k in enumerate(EVENT_KINDS)} | {"sighting": SIGHTING}
+_DIR_CODE = {d: i for i, d in enumerate(DIRECTIONS)}
+_NONE3 = (np.nan, np.nan, np.nan)
 
 
 @dataclass(frozen=True)
 class EventTable:
     """Per event: position, 1-σ spread across the contact line (m), signed distance
-    to the contact line (m, > 0 on the left), chainage (m), sector id, and the
-    same for the launch point where a round's launch is known."""
+    to the contact line (m, > 0 on the left), chainage (m), sector id, the same
+    for the launch point where a round's launch is known, and the event's codes
+    (``kind``: EVENT_KINDS index or :data:`SIGHTING`; ``direction``: DIRECTIONS
+    index; ``marked``: +1 markings of the left party, -1 of the right, 0 none)."""
 
     events: tuple[Event, ...]
     line: GeoLine
     lat: F8
     lon: F8
-    has_pos: npt.NDArray[np.bool_]
+    has_pos: B
     signed_m: F8
     sigma_n_m: F8
     chainage_m: F8
-    sector: npt.NDArray[np.object_]
+    sector: OBJ
     launch_signed_m: F8
     launch_sigma_n_m: F8
     time_s: F8
-    is_sighting: npt.NDArray[np.bool_]
+    is_sighting: B
+    kind: I1
+    direction: I1
+    marked: I1
+    weapon: OBJ
+    object: OBJ
+    observer_lat: F8
+    observer_lon: F8
+    bearing_deg: F8
 
     def __len__(self) -> int:
         return len(self.events)
@@ -46,7 +67,7 @@ class EventTable:
 MIN_SIGMA_M = 5.0
 
 
-def _signed(m: Mandate, lat: F8, lon: F8, cov: F8) -> tuple[F8, F8, F8, npt.NDArray[np.object_]]:
+def _signed(m: Mandate, lat: F8, lon: F8, cov: F8) -> tuple[F8, F8, F8, OBJ]:
     n = len(lat)
     signed = np.full(n, np.nan)
     sigma = np.full(n, np.nan)
@@ -58,44 +79,39 @@ def _signed(m: Mandate, lat: F8, lon: F8, cov: F8) -> tuple[F8, F8, F8, npt.NDAr
     near = m.contact.nearest(lat[ok], lon[ok])
     signed[ok] = near.side * near.distance_m
     ne, nn = near.normal_e, near.normal_n
-    c = cov[ok]
+    c = np.nan_to_num(cov[ok], nan=0.0)
     var_n = ne * ne * c[:, 0] + nn * nn * c[:, 1] + 2 * ne * nn * c[:, 2]
-    sigma[ok] = np.sqrt(np.maximum(np.nan_to_num(var_n, nan=0.0), 0.0) + MIN_SIGMA_M**2)
+    sigma[ok] = np.sqrt(np.maximum(var_n, 0.0) + MIN_SIGMA_M**2)
     chain[ok] = near.chainage_m
     sector[ok] = m.sector_of_chainage(near.chainage_m)
     return signed, sigma, chain, sector
+
+
+def _f8(values: list[float | None]) -> F8:
+    """Floats with None as NaN."""
+    return np.array(values, dtype=np.float64).reshape(len(values))
 
 
 def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
     """Columns of ``events`` and their geometry against ``m``'s contact line."""
     evs = tuple(events)
     n = len(evs)
-    lat = np.array([e.lat if e.lat is not None else np.nan for e in evs], dtype=np.float64)
-    lon = np.array([e.lon if e.lon is not None else np.nan for e in evs], dtype=np.float64)
-    cov = np.array(
-        [e.cov_m2 if e.cov_m2 is not None else (0.0, 0.0, 0.0) for e in evs], dtype=np.float64
-    ).reshape(n, 3)
-    llat = np.array(
-        [e.launch_lat if e.launch_lat is not None else np.nan for e in evs], dtype=np.float64
-    )
-    llon = np.array(
-        [e.launch_lon if e.launch_lon is not None else np.nan for e in evs], dtype=np.float64
-    )
-    lcov = np.array(
-        [e.launch_cov_m2 if e.launch_cov_m2 is not None else (0.0, 0.0, 0.0) for e in evs],
-        dtype=np.float64,
-    ).reshape(n, 3)
+    left, right = m.doc.contact_line.left, m.doc.contact_line.right
+    mark_code = {left: 1, right: -1}
+    lat = _f8([e.lat for e in evs])
+    lon = _f8([e.lon for e in evs])
+    cov = np.array([e.cov_m2 or _NONE3 for e in evs], dtype=np.float64).reshape(n, 3)
+    llat = _f8([e.launch_lat for e in evs])
+    llon = _f8([e.launch_lon for e in evs])
+    lcov = np.array([e.launch_cov_m2 or _NONE3 for e in evs], dtype=np.float64).reshape(n, 3)
+    olat = _f8([e.observer_lat for e in evs])
+    olon = _f8([e.observer_lon for e in evs])
+    kind = np.array([_KIND_CODE.get(e.kind, 5) for e in evs], dtype=np.int8).reshape(n)
     signed, sigma, chain, sector = _signed(m, lat, lon, cov)
     # an event without a position is placed in the sector of the observer who
     # reported it (as the OSCE recorded reports by observing position)
-    no_pos = ~(np.isfinite(lat) & np.isfinite(lon))
-    olat = np.array(
-        [e.observer_lat if e.observer_lat is not None else np.nan for e in evs], dtype=np.float64
-    )
-    olon = np.array(
-        [e.observer_lon if e.observer_lon is not None else np.nan for e in evs], dtype=np.float64
-    )
-    via_obs = no_pos & np.isfinite(olat) & np.isfinite(olon)
+    has_pos = np.isfinite(lat) & np.isfinite(lon)
+    via_obs = ~has_pos & np.isfinite(olat) & np.isfinite(olon)
     if via_obs.any():
         near = m.contact.nearest(olat[via_obs], olon[via_obs])
         sector[via_obs] = m.sector_of_chainage(near.chainage_m)
@@ -105,13 +121,24 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         line=m.contact,
         lat=lat,
         lon=lon,
-        has_pos=np.isfinite(lat) & np.isfinite(lon),
+        has_pos=has_pos,
         signed_m=signed,
         sigma_n_m=sigma,
         chainage_m=chain,
         sector=sector,
         launch_signed_m=lsigned,
         launch_sigma_n_m=lsigma,
-        time_s=np.array([e.time_s for e in evs], dtype=np.float64),
-        is_sighting=np.array([e.kind == "sighting" for e in evs], dtype=bool),
+        time_s=_f8([e.time_s for e in evs]),
+        is_sighting=kind == SIGHTING,
+        kind=kind,
+        direction=np.array([_DIR_CODE.get(e.direction, 2) for e in evs], dtype=np.int8).reshape(n),
+        marked=np.array(
+            [mark_code.get(e.party_marked, 0) if e.party_marked else 0 for e in evs],
+            dtype=np.int8,
+        ).reshape(n),
+        weapon=np.array([e.weapon for e in evs], dtype=object).reshape(n),
+        object=np.array([e.object or "" for e in evs], dtype=object).reshape(n),
+        observer_lat=olat,
+        observer_lon=olon,
+        bearing_deg=_f8([e.bearing_deg for e in evs]),
     )
