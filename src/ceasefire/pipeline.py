@@ -32,6 +32,8 @@ from ceasefire.store import Store
 #: Observations perceived this long after a day's end still belong to its
 #: events (sound from 40 km takes ~117 s; reports are written late), s.
 LATE_MARGIN_S = 180.0
+#: Observation digests per ledger record (~90 bytes each: a record stays ~2 MB).
+OBSERVATION_RECORD_CHUNK = 20_000
 #: How many past days feed the report's trend chart.
 TREND_DAYS = 30
 
@@ -155,11 +157,14 @@ def ledger_day(
     observations: Sequence[AnyObservation],
     violations: Sequence[Violation],
     escalations: Sequence[Escalation],
+    *,
+    chunk: int = OBSERVATION_RECORD_CHUNK,
 ) -> dict[str, Any]:
     """Append the day's records and sign a head at the day's end.
 
-    Records: one ``observations`` record (the digest of every observation the
-    day rests on), then each violation with the digests of its own
+    Records: ``observations`` records (the digest of every observation the day
+    rests on, ``chunk`` a record, each with the digest of the whole day), then
+    each violation with the digests of its own
     observations, then each escalation. Records already in the log (same id,
     e.g. a re-run of the same day) are not appended twice.
     """
@@ -167,15 +172,22 @@ def ledger_day(
     by_id: dict[str, list[str]] = {}
     for key in digests:
         by_id.setdefault(key.split("/", 1)[1], []).append(key)
-    obs_rec = {
-        "type": "observations",
-        "id": f"obs-{day.isoformat()}-"
-        + hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:16],
-        "day": day.isoformat(),
-        "count": len(digests),
-        "digests": dict(sorted(digests.items())),
-    }
-    records: list[dict[str, Any]] = [obs_rec]
+    keys = sorted(digests)
+    day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
+    parts = max(1, -(-len(keys) // chunk))
+    records: list[dict[str, Any]] = [
+        {
+            "type": "observations",
+            "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{k + 1}of{parts}",
+            "day": day.isoformat(),
+            "count": len(keys),
+            "day_digest": day_digest,
+            "part": k + 1,
+            "parts": parts,
+            "digests": {key: digests[key] for key in keys[k * chunk : (k + 1) * chunk]},
+        }
+        for k in range(parts)
+    ]
     for v in violations:
         ev = {k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])}
         records.append({"type": "violation", **to_dict(v), "observation_digests": ev})
