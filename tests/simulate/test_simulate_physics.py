@@ -132,3 +132,10 @@ def test_written_observations_follow_the_contract(tmp_path: Path, heavy) -> None
     assert kinds == {"bearing", "arrival", "sighting"}
     truth = json.loads(paths["truth"].read_text())
     assert {v["rule"] for v in truth["violations"]} >= {"ceasefire", "drones"}
+
+
+def test_rounded_bearings_stay_below_360() -> None:
+    from ceasefire.simulate.world import round_bearing_deg
+
+    got = round_bearing_deg(np.array([359.996, 359.994, 0.004, 180.0]))
+    assert list(got) == [0.0, 359.99, 0.0, 180.0]

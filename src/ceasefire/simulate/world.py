@@ -25,6 +25,11 @@ from ceasefire.simulate.rounds import Rounds, fire_rounds
 from ceasefire.simulate.weapons import SPEC_BY_CODE
 
 
+def round_bearing_deg(bearing_deg: np.ndarray) -> np.ndarray:
+    """Bearings rounded to 0.01° and kept in [0, 360): 359.996 becomes 0.0, not 360.0."""
+    return np.round(bearing_deg, 2) % 360.0
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Observations (time-ordered) and the truth behind them."""
@@ -61,7 +66,9 @@ def _arrays(
         time_sigma_s=cat(np.array([x.time_sigma_s for x in SENSORS])[sens], np.full(k, 5.0)),
         lat=cat(obs.lat[p.observer], s_lat),
         lon=cat(obs.lon[p.observer], s_lon),
-        bearing_deg=cat(np.where(is_mic, np.nan, np.round(p.bearing_deg, 2)), np.full(k, np.nan)),
+        bearing_deg=cat(
+            np.where(is_mic, np.nan, round_bearing_deg(p.bearing_deg)), np.full(k, np.nan)
+        ),
         bearing_sigma_deg=cat(
             np.where(is_mic, np.nan, np.array([x.bearing_sigma_deg for x in SENSORS])[sens]),
             np.full(k, np.nan),
