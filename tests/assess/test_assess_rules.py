@@ -5,6 +5,7 @@ east, UA right = west)."""
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -277,8 +278,19 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
         flags=("paired",),
     )
     v = assess([e], m)
-    # geometrically certain; a paired launch belongs to another round 3 % of the time
-    assert v[0].party == "RU" and v[0].party_probability == pytest.approx(0.97, abs=1e-6)
+    # both points geometrically certain: the launch names RU, wrong 18 % of the time
+    # (odds 0.82/0.18), and the impact across the line names the far side's party,
+    # wrong 15 % of the time (odds 0.85/0.15): the odds multiply
+    odds = (0.82 / 0.18) * (0.85 / 0.15)
+    assert v[0].party == "RU"
+    assert v[0].party_probability == pytest.approx(odds / (1 + odds), abs=1e-6)
+    # an impact on the launch's own side speaks against the pairing: the odds divide
+    # and the party is undetermined (the simulator: 53 of 99 such pairs were right)
+    sa, so = east(3.0)
+    same = assess([replace(e, id="r-same", lat=sa, lon=so)], m)[0]
+    odds_same = (0.82 / 0.18) / (0.85 / 0.15)
+    assert same.party == "undetermined"
+    assert same.probabilities["RU"] == pytest.approx(odds_same / (1 + odds_same), abs=1e-6)
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(

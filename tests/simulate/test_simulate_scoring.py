@@ -108,3 +108,45 @@ def test_far_or_late_reports_do_not_match() -> None:
     sysv = [_sys("far", T0 + 20, 48.9, 38.0, "RU"), _sys("late", T0 + 900, 48.4, 38.0, "UA")]
     s = score(TRUTH, sysv)
     assert s["matched"] == 0 and s["precision"] == 0.0
+
+
+def _with_obs(s: _Sys, *obs: str) -> _Sys:
+    return _Sys(s.id, s.rule, s.t, s.lat, s.lon, s.party, s.p, s.probs, s.ell, tuple(obs))
+
+
+def test_matching_follows_the_observations_in_a_dense_exchange() -> None:
+    # Two rounds of opposite parties land 300 m and 5 s apart. Each report is
+    # nearer in place and time to the *other* round, but it was made of the
+    # observations of its own: the matching must follow the evidence, so both
+    # attributions (which are right) count as right.
+    r1 = _round(1, "RU", T0, lat=48.3)
+    r2 = _round(2, "UA", T0 + 5, lat=48.3027)
+    truth = {
+        "violations": [r1, r2],
+        "rounds": [
+            {"id": "r1", "launch_observations": ["a1"], "impact_observations": ["i1", "j1"]},
+            {"id": "r2", "launch_observations": ["a2"], "impact_observations": ["i2", "j2"]},
+        ],
+    }
+    s1 = _with_obs(_sys("x", T0 + 24, 48.3025, 38.0, "RU"), "i1", "j1")  # 22 m from r2's impact
+    s2 = _with_obs(_sys("y", T0 + 21, 48.3002, 38.0, "UA"), "i2", "j2")  # 22 m from r1's impact
+    s = score(truth, [s1, s2])
+    assert s["matched"] == 2 and s["attribution"]["accuracy"] == 1.0
+    # without the observation lists, place and time alone pair them the other way round
+    bare = [_with_obs(s1), _with_obs(s2)]
+    assert score(truth | {"rounds": []}, bare)["attribution"]["accuracy"] == 0.0
+
+
+def test_a_report_without_position_matches_only_what_it_perceived() -> None:
+    truth = {
+        "violations": [_round(1, "RU", T0)],
+        "rounds": [{"id": "r1", "launch_observations": ["a1"], "impact_observations": ["i1"]}],
+    }
+    lone = _Sys("lone", "ceasefire", T0 + 30, None, None, "RU", 0.7, {}, None, ("a1",))
+    clutter = _Sys("clutter", "ceasefire", T0 + 10, None, None, "RU", 0.7, {}, None, ("c9",))
+    s = score(truth, [clutter, lone])
+    assert s["matched"] == 1 and s["recall"] == 1.0 and s["precision"] == 0.5
+    assert s["double_counts"] == 0  # the clutter report shares nothing with the round
+    # out of the time gate, even shared evidence does not match
+    late = _Sys("late", "ceasefire", T0 + 400, None, None, "RU", 0.7, {}, None, ("a1",))
+    assert score(truth, [late])["matched"] == 0

@@ -49,8 +49,9 @@ class AttributionConfig:
     #: the direction class names the wrong phase (used for flares and
     #: undetermined kinds only)
     direction_error_p: float = 0.15
-    #: a paired launch point belongs to another round (pairing across return fire)
-    launch_error_p: float = 0.03
+    #: a paired launch point is on the wrong side for its round (pairing across
+    #: return fire); combined with the impact's own evidence (impact_across_p)
+    launch_error_p: float = 0.18
     #: a fused position mixes reports of another round (association error)
     position_error_p: float = 0.04
     #: a lone bearing belongs to no round or another one (clutter, misassociation)
@@ -114,9 +115,18 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
     basis = np.full(n, "none", dtype=object)
     q = launch_probability(t, cfg)
     launch = np.isfinite(t.launch_signed_m)
-    p[launch] = _blur(
+    p_launch = _blur(
         p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch]), cfg.launch_error_p
     )
+    # the impact of a paired round is independent evidence: fire is aimed across
+    # the line, so an impact on the launch's own side casts doubt on the pairing
+    lp = launch & t.has_pos
+    p_imp = np.full(int(launch.sum()), 0.5)
+    in_lp = lp[launch]
+    p_imp[in_lp] = shooter_given_source(
+        p_left(t.signed_m[lp], t.sigma_n_m[lp]), np.zeros(int(lp.sum())), cfg.impact_across_p
+    )
+    p[launch] = _combine(p_launch, p_imp)
     basis[launch] = "launch point"
     pos = ~launch & t.has_pos
     p[pos] = _blur(
@@ -132,6 +142,14 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
         p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), cfg.ray_error_p)
         basis[ray] = "bearing ray"
     return p, basis
+
+
+def _combine(p1: F8, p2: F8) -> F8:
+    """P(left) from two independent pieces of evidence, each alone giving ``p1``
+    and ``p2`` from even prior odds (their odds multiply)."""
+    a = p1 * p2
+    b = (1.0 - p1) * (1.0 - p2)
+    return np.asarray(a / np.maximum(a + b, 1e-300), dtype=np.float64)
 
 
 def _blur(p: F8, err: float) -> F8:
