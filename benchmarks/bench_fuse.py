@@ -37,12 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline_fuse import baseline_fuse
 from fuse_scenario import C, generate
+from fuse_sim import MANDATE
 from fuse_sim import load as load_sim
 
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.fuse.engine import _rows
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.solve import fit
+from ceasefire.mandate import load_mandate
 
 
 def _cpu() -> str:
@@ -158,6 +160,7 @@ def main() -> None:
     ap.add_argument("--baseline-max-obs", type=int, default=40_000)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-line", action="store_true", help="fuse without the contact line")
     ap.add_argument(
         "--data", default="sim", choices=["sim", "stand-in"], help="simulator or stand-in scene"
     )
@@ -179,7 +182,11 @@ def main() -> None:
     _, src_code = np.unique(obs.source.astype(str), return_inverse=True)
     is_arr = (obs.kind == 1).astype(np.intp)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    cfg = FuseConfig(workers=args.workers)
+    line = None
+    if args.data == "sim" and not args.no_line:
+        c = load_mandate(MANDATE).contact
+        line = tuple(zip(c.lons, c.lats, strict=True))
+    cfg = FuseConfig(workers=args.workers, contact_line_lonlat=line)
     t0 = time.perf_counter()
     events = fuse(obs, cfg)
     dt = time.perf_counter() - t0

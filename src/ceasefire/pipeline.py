@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.assess import assess, escalate, notices
-from ceasefire.fuse import fuse
+from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.ingest import IngestResult, ingest_files, write_quarantine
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
@@ -117,11 +117,19 @@ def stored_days(store: Store, mandate: Mandate) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def fuse_config(mandate: Mandate) -> FuseConfig:
+    """Fusion settings for a mandate: its contact line (fire is aimed across it)."""
+    c = mandate.contact
+    return FuseConfig(contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)))
+
+
 def fuse_day(store: Store, mandate: Mandate, day: date) -> tuple[int, list[Event]]:
     """Fuse the day's observations; keep the events emitted within the day."""
     start, end = day_bounds(mandate, day)
     obs = store.observations(start, end + LATE_MARGIN_S)
-    events = [e for e in fuse(obs) if start <= e.time_s < end] if len(obs) else []
+    events = (
+        [e for e in fuse(obs, fuse_config(mandate)) if start <= e.time_s < end] if len(obs) else []
+    )
     store.replace_events(start, end, events)
     return len(obs), events
 

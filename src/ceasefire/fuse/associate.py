@@ -610,7 +610,9 @@ def ray_seeds(rows: Rows, src: IP, labels: IP, cfg: FuseConfig) -> tuple[IP, IP,
     t_a - t_b = (|o + r u - s| - r) / c, solved in closed form:
     r = ((cΔ)² - |w|²) / (2 (w·u - cΔ)) with w = o - s, Δ = t_a - t_b. Arrivals
     of one event give nearly the same r; the largest set of sensors agreeing
-    within ``tol`` = max(300 m, 5 % r) seeds an event (b + at least two arrivals).
+    within ``tol`` = max(300 m, 5 % r, 3 √2 x the bearing's largest sd of r from
+    the bearing and time noise, at most r / 2) seeds an event (b + at least two
+    arrivals); the fit that follows checks it.
     Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
     then flattened ``member_rows`` with the seed index in the first array."""
     c = cfg.speed_of_sound_m_s
@@ -664,14 +666,24 @@ def ray_seeds(rows: Rows, src: IP, labels: IP, cfg: FuseConfig) -> tuple[IP, IP,
     den = 2.0 * (wx * ux + wy * uy - cd)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = (cd * cd - wx * wx - wy * wy) / den
-    ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0)
-    b, a, r = b[ok], a[ok], r[ok]
+    # sd of r from the bearing's and both times' noise (first order): the bearing
+    # error moves each sensor's r differently, so agreement is judged within it
+    dr_daz = -r * (wx * uy - wy * ux) / (0.5 * den)
+    dr_dcd = 2.0 * (cd + r) / den
+    sd_cd = c * np.hypot(rows.sigma_t[a], rows.sigma_t[b])
+    sd_r = np.hypot(dr_daz * rows.sigma_az[b], dr_dcd * sd_cd)
+    ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0) & np.isfinite(sd_r)
+    b, a, r, sd_r = b[ok], a[ok], r[ok], sd_r[ok]
     if b.shape[0] < 2:
         return empty
     # per bearing, the densest window of r: [r_k, r_k + tol_k]
     o = np.lexsort((a, r, b))
-    b, a, r = b[o], a[o], r[o]
-    tol = np.maximum(300.0, 0.05 * r)
+    b, a, r, sd_r = b[o], a[o], r[o], sd_r[o]
+    # the r of two sensors differ by up to 3 sd of their difference: at most 3 √2
+    # times the bearing's largest sd (the later fit checks the seed properly)
+    first_b = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    sd_b = np.repeat(np.maximum.reduceat(sd_r, first_b), np.diff(np.r_[first_b, b.shape[0]]))
+    tol = np.maximum(np.maximum(300.0, 0.05 * r), np.minimum(4.25 * sd_b, 0.5 * r))
     key = b.astype(np.float64) * 1e7 + r
     hi_idx = np.searchsorted(key, key + tol, side="right")
     count = hi_idx - np.arange(b.shape[0])

@@ -67,6 +67,14 @@ class FuseConfig:
     flight_speed_spread: float = 0.02
     #: launch/impact pairing: cost margin over the runner-up (chi-square units)
     pair_margin: float = 0.0
+    #: launch/impact pairing: ``"global"`` (minimum total cost over all candidate
+    #: pairs) or ``"mutual"`` (mutual best with ``pair_margin``, three passes)
+    pair_assignment: str = "global"
+    #: the contact line as (lon, lat) vertices, when known: fire is aimed across
+    #: it, so a launch and an impact on the same side pay ``same_side_cost``
+    contact_line_lonlat: tuple[tuple[float, float], ...] | None = None
+    #: -2 ln of the odds that a round lands across the line (about 0.88 : 0.12)
+    same_side_cost: float = 4.0
     #: launch/impact pairing: range bounds by weapon (vocab WEAPONS order), m
     flight_range_min_by_weapon_m: tuple[float, ...] = (
         500.0,

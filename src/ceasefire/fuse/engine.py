@@ -4,6 +4,7 @@ sighting tracks, and tiling with overlap over worker processes for scale."""
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
 from ceasefire.fuse.tracks import track_sightings
+from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
@@ -40,6 +42,8 @@ IP = npt.NDArray[np.intp]
 K_BEARING = KINDS.index("bearing")
 K_ARRIVAL = KINDS.index("arrival")
 K_SIGHTING = KINDS.index("sighting")
+#: event kinds that are the sound of a weapon firing (a round's launch)
+LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in ("firing", "burst", "shot")], np.intp)
 
 
 @dataclass
@@ -159,6 +163,26 @@ def _split(labels: IP, G: int) -> list[IP]:
     return [order[bounds[k] : bounds[k + 1]] for k in range(G)]
 
 
+@functools.lru_cache(maxsize=4)
+def _line(coords: tuple[tuple[float, float], ...]) -> GeoLine:
+    return GeoLine.from_lonlat(list(coords))
+
+
+def _sides(
+    lat: F8, lon: F8, launch: IP, impact: IP, cfg: FuseConfig
+) -> tuple[IP | None, IP | None]:
+    """Side of the contact line (+1 left, -1 right) of the launch and impact
+    candidates, or ``(None, None)`` when the configuration has no line."""
+    if cfg.contact_line_lonlat is None:
+        return None, None
+    line = _line(cfg.contact_line_lonlat)
+    side = np.zeros(lat.shape[0], np.intp)
+    pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if pos.shape[0]:
+        side[pos] = line.nearest(lat[pos], lon[pos]).side
+    return side[launch], side[impact]
+
+
 def _acoustic_events(
     obs: ObservationArrays, ac: _Acoustic, grid: Grid, cfg: FuseConfig
 ) -> list[Event]:
@@ -177,9 +201,15 @@ def _acoustic_events(
     ids = obs.id.astype(str)
     keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
     sources = obs.source.astype(str)
-    # launch/impact pairing among positioned events
-    launch = np.flatnonzero(has_pos & (ac.direction != INCOMING))
-    impact = np.flatnonzero(has_pos & (ac.direction != OUTGOING))
+    # launch/impact pairing among positioned events; the role comes from the event
+    # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
+    # reports), from the direction class (~86 %) only when no kind is named
+    is_launch_kind = np.isin(ac.kind, LAUNCH_KINDS)
+    und_kind = ac.kind == UND_EVENT
+    can_launch = is_launch_kind | (und_kind & (ac.direction != INCOMING))
+    can_impact = (ac.kind == EXPLOSION) | (und_kind & (ac.direction != OUTGOING))
+    launch = np.flatnonzero(has_pos & can_launch)
+    impact = np.flatnonzero(has_pos & can_impact)
     pl, pi = pair_launches(
         ac.x[launch],
         ac.y[launch],
@@ -196,6 +226,7 @@ def _acoustic_events(
         ac.sd_t_s[impact],
         launch,
         impact,
+        *_sides(lat, lon, launch, impact, cfg),
     )
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]

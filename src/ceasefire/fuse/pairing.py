@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.config import FuseConfig
@@ -27,6 +29,9 @@ _GATE = 10.83
 #: cost added when the pair's weapon is not the one the reports name
 _OTHER_WEAPON = 4.0
 _UNKNOWN_WEAPON = 2.0
+#: cost of leaving a launch or an impact unpaired (global assignment): above half
+#: the costliest gated pair, so every pair within the gate is worth taking
+_UNPAIRED = 10.0
 
 
 def pair_launches(
@@ -45,12 +50,16 @@ def pair_launches(
     i_sd_t_s: F8 | None = None,
     l_id: IP | None = None,
     i_id: IP | None = None,
+    l_side: IP | None = None,
+    i_side: IP | None = None,
 ) -> tuple[IP, IP]:
     """Indices ``(launch, impact)`` of the pairs, from launch and impact positions
     (m), emission times (s), weapon codes (vocab order, -1 or None when unknown),
     position covariances ``(n, 2, 2)`` m² and emission-time sd (s); absent
     uncertainties count as 100 m and 1 s. ``l_id``/``i_id``: global event ids when
-    one event may be offered in both roles (it then takes at most one)."""
+    one event may be offered in both roles (it then takes at most one).
+    ``l_side``/``i_side``: side of the contact line (+1/-1, 0 unknown); a pair on
+    one side pays ``cfg.same_side_cost``."""
     nl, ni = lx.shape[0], ix.shape[0]
     if nl == 0 or ni == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
@@ -98,10 +107,15 @@ def pair_launches(
         best = np.where(inside & (cost < best), cost, best)
     ok = np.isfinite(best)
     a, b, cost = a[ok], b[ok], best[ok]
+    if l_side is not None and i_side is not None:
+        same = (l_side[a] * i_side[b]) > 0
+        cost = cost + np.where(same, cfg.same_side_cost, 0.0)
     gl = np.arange(nl) if l_id is None else np.asarray(l_id)
     gi = np.arange(nl, nl + ni) if i_id is None else np.asarray(i_id)
     ok = gl[a] != gi[b]
     a, b, cost = a[ok], b[ok], cost[ok]
+    if cfg.pair_assignment == "global":
+        return _global_pairs(a, b, cost, gl, gi, nl, ni)
     # unambiguous pairs only: each side's best, and the runner-up of either side
     # costs at least ``pair_margin`` more (a wrong pair loses a round)
     ka, kb = gl[a], gi[b]
@@ -146,4 +160,37 @@ def pair_launches(
         used[ka[take]] = True
         used[kb[take]] = True
         alive &= ~used[ka] & ~used[kb]
+    return np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
+
+
+def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> tuple[IP, IP]:
+    """The most likely set of pairs: a minimum-cost matching over all gated
+    candidates at once, an unpaired launch or impact costing ``_UNPAIRED`` (so
+    every pair within the gate is worth taking). Solved as a full bipartite
+    matching with one stand-in per launch and per impact (sparse LAPJV). An event
+    offered in both roles keeps its cheaper pair."""
+    if a.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    m = a.shape[0]
+    rows = np.concatenate([a, np.arange(nl), nl + np.arange(ni), nl + b])
+    cols = np.concatenate([b, ni + np.arange(nl), np.arange(ni), ni + a])
+    w = np.concatenate([cost, np.full(nl, _UNPAIRED), np.full(ni, _UNPAIRED), np.zeros(m)]) + 1.0
+    g = coo_matrix((w, (rows, cols)), shape=(nl + ni, ni + nl)).tocsr()
+    _, col = min_weight_full_bipartite_matching(g)
+    la = np.flatnonzero(col[:nl] < ni)
+    ib = col[la].astype(np.intp)
+    # cost of each chosen pair, to settle events chosen in both roles
+    key = {(int(x), int(y)): float(c) for x, y, c in zip(a, b, cost, strict=True)}
+    pc = np.array([key[(int(x), int(y))] for x, y in zip(la, ib, strict=True)])
+    order = np.argsort(pc, kind="stable")
+    used: set[int] = set()
+    out_l: list[int] = []
+    out_i: list[int] = []
+    for k in order.tolist():
+        e1, e2 = int(gl[la[k]]), int(gi[ib[k]])
+        if e1 in used or e2 in used:
+            continue
+        used.update((e1, e2))
+        out_l.append(int(la[k]))
+        out_i.append(int(ib[k]))
     return np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
