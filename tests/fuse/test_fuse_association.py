@@ -110,3 +110,21 @@ def test_fusion_is_deterministic_and_independent_of_input_order() -> None:
 
 def test_empty_input_gives_no_events() -> None:
     assert fuse(ObservationArrays.empty()) == []
+
+
+def test_reports_pair_by_the_phase_their_kind_names_not_a_misread_direction() -> None:
+    # Two observers report the same explosion; one misreads its direction class as
+    # "outgoing" (direction classes are right in ~86 % of reports, event kinds in
+    # ~98 %). Both say "explosion": they are one event, not two lone bearings.
+    sc = Scene()
+    ev = (0.0, 6_000.0)
+    sc.bearing("a", "obs-a", (-5_000.0, 0.0), ev, T0, direction="incoming")
+    sc.bearing("b", "obs-b", (5_000.0, 0.0), ev, T0, direction="outgoing")
+    events = fuse(sc.arrays())
+    assert len(events) == 1 and events[0].n_observers == 2
+    # a firing and an explosion at the same place and time are two phases: never
+    # one event, whatever their direction classes say
+    sc2 = Scene()
+    sc2.bearing("a", "obs-a", (-5_000.0, 0.0), ev, T0, event="firing", direction="incoming")
+    sc2.bearing("b", "obs-b", (5_000.0, 0.0), ev, T0, event="explosion", direction="incoming")
+    assert all(e.n_observers == 1 for e in fuse(sc2.arrays()))
