@@ -139,3 +139,15 @@ def test_rounded_bearings_stay_below_360() -> None:
 
     got = round_bearing_deg(np.array([359.996, 359.994, 0.004, 180.0]))
     assert list(got) == [0.0, 359.99, 0.0, 180.0]
+
+
+def test_a_window_shorter_than_a_drone_sortie_is_simulated(donbas_mandate_path: Path) -> None:
+    # A sortie flies 90 minutes; a 1-hour window used to ask for a sortie start in
+    # an empty interval. Every sighting must fall inside the window.
+    m = load_mandate(donbas_mandate_path)
+    start, _ = day_bounds(m, date(2025, 6, 1))
+    sc = simulate(m, get_profile("heavy"), start, 1.0, seed=3)
+    t = sc.observations.time_s
+    sight = sc.observations.kind == KINDS.index("sighting")
+    assert sight.any()
+    assert np.all((t[sight] >= start) & (t[sight] < start + 3600.0))

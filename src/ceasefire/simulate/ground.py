@@ -172,15 +172,17 @@ def sight(
         profile.sorties_per_100km * length / 100_000.0 * (end_s - start_s) / 86400.0
     )
     ground = [i for i, t in enumerate(things) if t.cls != "uav"]
+    # a sortie flies 90 minutes, or the whole window when that is shorter
+    dur = min(5_400.0, end_s - start_s)
     for s in range(n_sorties):
-        t0 = rng.uniform(start_s, end_s - 5_400.0)
+        t0 = rng.uniform(start_s, end_s - dur)
         ch = rng.uniform(0, length)
         cla, clo = offset_point(line, ch, 1, 0.0)
         cx, cy = (float(v[0]) for v in frame.to_xy(cla, clo))
         src = f"uav-sortie-{s + 1:04d}"
         for i in ground:
             th = things[i]
-            t = t0 + rng.uniform(0, 5_400.0)
+            t = t0 + rng.uniform(0, dur)
             if not (th.track[0][0] <= t < th.t_end_s):
                 continue
             la, lo = th.at(t)
