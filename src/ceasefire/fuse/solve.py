@@ -126,16 +126,37 @@ def _accumulate(
     chi2 += np.bincount(g, weights=w * r * r, minlength=n)
 
 
-def _solve3(H: F8, b: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
-    """Solve the stack of 3×3 systems; flag the singular ones."""
+def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
+    """Inverses of a stack of symmetric 3×3 matrices ``(G, 3, 3)`` by cofactors
+    after diagonal scaling (elementwise numpy, no LAPACK call per matrix); the
+    singular ones (scaled determinant <= 1e-10) are flagged and set to NaN."""
     scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
-    Hs = H / scale[:, :, None] / scale[:, None, :]
-    det = np.linalg.det(Hs)
-    ok = np.isfinite(det) & (np.abs(det) > 1e-12)
-    Hs[~ok] = np.eye(3)
-    step = np.linalg.solve(Hs, (b / scale)[:, :, None])[:, :, 0] / scale
-    step[~ok] = 0.0
-    return step, ok
+    S = H / scale[:, :, None] / scale[:, None, :]
+    a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
+    d, e, f = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
+    A = d * f - e * e
+    B = c * e - b * f
+    C = b * e - c * d
+    D = a * f - c * c
+    E = b * c - a * e
+    F = a * d - b * b
+    det = a * A + b * B + c * C
+    ok = np.isfinite(det) & (det > 1e-10)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.stack([A, B, C, B, D, E, C, E, F], axis=1).reshape(-1, 3, 3) / det[:, None, None]
+    inv = inv / scale[:, :, None] / scale[:, None, :]
+    inv[~ok] = np.nan
+    return inv, ok
+
+
+def _ranges(lo: IP, hi: IP) -> IP:
+    """Concatenated ``arange(lo[k], hi[k])`` over k, vectorized."""
+    n = hi - lo
+    tot = int(n.sum())
+    if tot == 0:
+        return np.zeros(0, np.intp)
+    start = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+    return (start + np.arange(tot)).astype(np.intp)
 
 
 def fit(
@@ -153,28 +174,30 @@ def fit(
     """Gauss-Newton ML fit of ``n_groups`` events whose rows are labelled ``g``
     (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``."""
     x, y, T = x0.astype(float).copy(), y0.astype(float).copy(), T0.astype(float).copy()
-    ok = np.ones(n_groups, bool)
-    # each event stops on its own (its result does not depend on the batch)
+    # each event stops on its own (its result does not depend on the batch); an
+    # iteration works on the rows of the events still moving only
     active = np.ones(n_groups, bool)
+    order = np.argsort(g, kind="stable")
+    bounds = np.searchsorted(g[order], np.arange(n_groups + 1))
     for _ in range(iterations):
-        H, b, _chi2 = _normal(rows, g, n_groups, x, y, T, c)
-        step, ok = _solve3(H, b)
+        act = np.flatnonzero(active)
+        if act.shape[0] == 0:
+            break
+        sel = order[_ranges(bounds[act], bounds[act + 1])]
+        sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
+        sub = rows.take(sel)
+        H, b, _chi2 = _normal(sub, sub_g, act.shape[0], x[act], y[act], T[act], c)
+        inv, _ok = _inv3(H)
+        step = np.where(_ok[:, None], np.einsum("gij,gj->gi", np.nan_to_num(inv), b), 0.0)
         norm = np.hypot(step[:, 0], step[:, 1])
         shrink = np.where(norm > max_step_m, max_step_m / np.maximum(norm, 1e-9), 1.0)
-        shrink = np.where(active, shrink, 0.0)
-        x += step[:, 0] * shrink
-        y += step[:, 1] * shrink
-        T += step[:, 2] * shrink
-        active &= ~(norm < 0.5)
-        if not active.any():
-            break
+        x[act] += step[:, 0] * shrink
+        y[act] += step[:, 1] * shrink
+        T[act] += step[:, 2] * shrink
+        active[act[norm < 0.5]] = False
     H, _b, chi2 = _normal(rows, g, n_groups, x, y, T, c)
-    scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
-    Hs = H / scale[:, :, None] / scale[:, None, :]
-    det = np.linalg.det(Hs)
-    ok = np.isfinite(det) & (np.abs(det) > 1e-10) & np.isfinite(x) & np.isfinite(y)
-    Hs[~ok] = np.eye(3)
-    cov = np.linalg.inv(Hs) / scale[:, :, None] / scale[:, None, :]
+    cov, ok = _inv3(H)
+    ok &= np.isfinite(x) & np.isfinite(y)
     cov[~ok] = np.nan
     nmeas = (
         np.bincount(g, weights=np.isfinite(rows.az).astype(float), minlength=n_groups)
