@@ -138,7 +138,7 @@ def bearing_pairs(rows: Rows, src: IP, direction: I8, idx: IP, cfg: FuseConfig) 
         )
     i, j, x, y = i[keep], j[keep], x[keep], y[keep]
     chi2, T, dof = _pair_chi2(rows, i, j, x, y, c)
-    keep = chi2 <= _quantile(0.999, dof)
+    keep = chi2 <= _quantile(cfg.pair_gate_p, dof)
     return Pairs(i[keep], j[keep], chi2[keep], x[keep], y[keep], T[keep])
 
 
@@ -425,7 +425,7 @@ def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -
     g, k = g[keep], k[keep]
     chi2, dof = _row_chi2(rows.take(k), g, cl, c, with_cov=True)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
-    keep = (chi2 <= _quantile(0.999, dof)) & (rho <= 1.2 * R) & (dof > 0)
+    keep = (chi2 <= _quantile(cfg.attach_gate_p, dof)) & (rho <= 1.2 * R) & (dof > 0)
     g, k, chi2, dof = g[keep], k[keep], chi2[keep], dof[keep]
     if g.shape[0] == 0:
         return 0
@@ -456,7 +456,7 @@ def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
     rho = np.hypot(cl.x[g] - rows.ox[idx], cl.y[g] - rows.oy[idx])
     far = ~(rho <= 1.2 * cfg.max_range_m)
     chi2 = np.where(far, np.inf, chi2)
-    bad = chi2 > _quantile(0.999, dof)
+    bad = chi2 > _quantile(cfg.member_gate_p, dof)
     if not bad.any():
         return 0
     score = np.where(bad, chi2 / np.maximum(dof, 1), -np.inf)

@@ -20,12 +20,14 @@ class FuseConfig:
     light_kinds: tuple[str, ...] = ("flare",)
     #: use reported times in the position fit (joint x, y, emission time)
     time_in_fit: bool = True
-    #: chi-square gate of a two-bearing pair (1 dof from timing, + 1 per range)
-    pair_gate_chi2: float = 10.83
-    #: chi-square gate of one observation against an event hypothesis, per dof
-    attach_gate_chi2: float = 9.0
-    #: chi-square gate per dof of a member kept in a refitted event
-    member_gate_chi2: float = 12.0
+    #: chi-square gate of a two-bearing pair (1 dof from timing, + 1 per range), as
+    #: the probability a true pair passes
+    pair_gate_p: float = 0.999
+    #: chi-square gate of one observation against an event hypothesis (its bearing,
+    #: time and range residuals, with the event's uncertainty), as a probability
+    attach_gate_p: float = 0.999
+    #: chi-square gate of a member kept in a refitted event (deleted residual)
+    member_gate_p: float = 0.999
     #: pair candidates: voxel size of the (x, y, emission time) grid the rays are
     #: sampled into, m and s (two reports of one event share a voxel)
     pair_cell_m: float = 3_000.0
