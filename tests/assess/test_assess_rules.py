@@ -364,3 +364,16 @@ def test_event_without_position_takes_the_observers_sector() -> None:
         flags=("no_position",),
     )
     assert assess([e], m)[0].sector == "south"
+
+
+def test_uncorroborated_lone_reports_count_only_where_the_rule_says_so() -> None:
+    lone = replace(_ray_event("lone", 3.0), flags=("no_position", "uncorroborated"))
+    heard = _ray_event("heard", 3.0)
+    default = mandate()
+    got = {v.event_ids[0] for v in assess([lone, heard], default) if v.rule == "ceasefire"}
+    assert got == {"heard"}
+    doc = yaml.safe_load(DOC)
+    doc["rules"][0]["uncorroborated"] = True
+    counting = parse_mandate(yaml.safe_dump(doc))
+    got = {v.event_ids[0] for v in assess([lone, heard], counting) if v.rule == "ceasefire"}
+    assert got == {"lone", "heard"}

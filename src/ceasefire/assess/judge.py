@@ -134,6 +134,8 @@ def _select(
     rules, each event's distance into its owner's band (m)."""
     n = len(t)
     sel = _common_filters(rule, t, minutes)
+    if not rule.uncorroborated:
+        sel &= ~t.uncorroborated
     if rule.kind == "ceasefire":
         sel &= ~t.is_sighting
         if rule.events:

@@ -58,6 +58,7 @@ class EventTable:
     observer_lat: F8
     observer_lon: F8
     bearing_deg: F8
+    uncorroborated: B
 
     def __len__(self) -> int:
         return len(self.events)
@@ -141,4 +142,5 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         observer_lat=olat,
         observer_lon=olon,
         bearing_deg=_f8([e.bearing_deg for e in evs]),
+        uncorroborated=np.array(["uncorroborated" in e.flags for e in evs], dtype=bool).reshape(n),
     )

@@ -77,6 +77,13 @@ class FuseConfig:
     contact_line_lonlat: tuple[tuple[float, float], ...] | None = None
     #: -2 ln of the odds that a round lands across the line (about 0.88 : 0.12)
     same_side_cost: float = 4.0
+    #: a lone report is corroborated by a located multi-observer event within this
+    #: distance of its observer (m) and this time (s); else flagged uncorroborated
+    corroboration_m: float = 20_000.0
+    corroboration_s: float = 600.0
+    #: ... or by another observer's lone report within this distance and time
+    corroboration_lone_m: float = 15_000.0
+    corroboration_lone_s: float = 120.0
     #: launch/impact pairing: range bounds by weapon (vocab WEAPONS order), m
     flight_range_min_by_weapon_m: tuple[float, ...] = (
         500.0,

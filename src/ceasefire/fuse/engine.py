@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from ceasefire.fuse.associate import associate
 from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
     EXPLOSION,
     INCOMING,
@@ -403,6 +404,7 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
         events = _fuse_tile(obs, grid, cfg)
     else:
         events = _fuse_sliced(obs, grid, cfg, workers)
+    events = corroborate(events, cfg)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 

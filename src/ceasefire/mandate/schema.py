@@ -156,7 +156,8 @@ class Rule(_Strict):
       measured from the party's own reference line.
     - ``disengagement``: any event or object inside ``zone`` (a polygon zone).
     - ``drone``: ``uav`` sightings attributed to a party (``zone`` optional).
-    ``sectors`` and ``time_window`` narrow any rule.
+    ``sectors`` and ``time_window`` narrow any rule. Lone reports that fusion
+    flags ``uncorroborated`` make violations only where ``uncorroborated`` is set.
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
@@ -170,6 +171,13 @@ class Rule(_Strict):
     sectors: list[str] = Field(default_factory=list)
     parties: list[str] = Field(default_factory=list, description="empty: all parties")
     time_window: TimeWindow | None = None
+    uncorroborated: bool = Field(
+        default=False,
+        description=(
+            "count lone reports that no located event corroborates (no other activity "
+            "within 20 km and 10 minutes: mostly false reports); they stay events"
+        ),
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> Rule:

@@ -1,0 +1,57 @@
+"""Lone reports are flagged ``uncorroborated`` when nothing else was heard near
+them (no located event, no other observer's report) in distance and time."""
+
+from __future__ import annotations
+
+from fuse_scenes import T0, Scene
+
+from ceasefire.fuse import FuseConfig, fuse
+
+
+def _flags(sc: Scene) -> dict[tuple[str, ...], tuple[str, ...]]:
+    return {e.observation_ids: e.flags for e in fuse(sc.arrays(), FuseConfig())}
+
+
+def test_a_lone_report_in_silence_is_uncorroborated() -> None:
+    sc = Scene()
+    sc.bearing("lone", "post-1", (0.0, 0.0), (0.0, 5_000.0), T0)
+    flags = _flags(sc)
+    assert "uncorroborated" in flags[("lone",)] and "no_position" in flags[("lone",)]
+
+
+def test_a_located_event_nearby_corroborates_and_a_late_one_does_not() -> None:
+    # An explosion located by two observers; a third observer 8 km away hears a
+    # different sound 4 minutes later (a lone bearing pointing elsewhere): it is
+    # corroborated (within 20 km and 10 minutes). A fourth report 25 minutes
+    # later is not.
+    sc = Scene()
+    ev = (0.0, 6_000.0)
+    sc.bearing("a", "obs-a", (-5_000.0, 0.0), ev, T0)
+    sc.bearing("b", "obs-b", (5_000.0, 0.0), ev, T0)
+    sc.bearing("near", "post-c", (8_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 240.0)
+    sc.bearing("late", "post-c", (8_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 1_500.0)
+    flags = _flags(sc)
+    assert "single_observer" not in flags[("a", "b")]
+    assert "uncorroborated" not in flags[("near",)]
+    assert "uncorroborated" in flags[("late",)]
+
+
+def test_lone_reports_of_two_observers_corroborate_each_other_not_of_one() -> None:
+    # Two observers 12 km apart each hear something a minute apart, their rays not
+    # crossing: each corroborates the other (within 15 km and 2 minutes); three
+    # minutes apart they do not. One observer's two reports never do.
+    sc = Scene()
+    sc.bearing("x", "post-x", (0.0, 0.0), (0.0, 5_000.0), T0)
+    sc.bearing("y", "post-y", (12_000.0, 0.0), (12_000.0, 5_000.0), T0 + 60.0)
+    flags = _flags(sc)
+    assert "uncorroborated" not in flags[("x",)] and "uncorroborated" not in flags[("y",)]
+    apart = Scene()
+    apart.bearing("x", "post-x", (0.0, 0.0), (0.0, 5_000.0), T0)
+    apart.bearing("y", "post-y", (12_000.0, 0.0), (12_000.0, 5_000.0), T0 + 180.0)
+    flags = _flags(apart)
+    assert "uncorroborated" in flags[("x",)] and "uncorroborated" in flags[("y",)]
+    solo = Scene()
+    solo.bearing("p", "post-p", (0.0, 0.0), (0.0, 5_000.0), T0)
+    solo.bearing("q", "post-p", (0.0, 0.0), (3_000.0, 5_000.0), T0 + 120.0)
+    flags = _flags(solo)
+    assert "uncorroborated" in flags[("p",)] and "uncorroborated" in flags[("q",)]
