@@ -76,3 +76,31 @@ def test_empty_day(day_ctx: ReportContext) -> None:
     s = summarize(replace(day_ctx, violations=[], previous=None, history={}))
     assert s.total == 0 and s.previous_total is None and s.average_7d is None
     assert "no ceasefire violations" in s.paragraph
+
+
+def test_uncorroborated_reports_are_told_apart_from_violations(day_ctx: ReportContext) -> None:
+    from dataclasses import replace
+
+    from ceasefire.model import Event
+
+    def lone(i: int) -> Event:
+        return Event(
+            id=f"lone-{i}",
+            kind="explosion",
+            time_s=day_ctx.violations[0].time_s,
+            lat=None,
+            lon=None,
+            cov_m2=None,
+            observation_ids=(f"o-{i}",),
+            n_observers=1,
+            observer_lat=48.5,
+            observer_lon=38.6,
+            bearing_deg=90.0,
+            flags=("no_position", "single_observer", "uncorroborated"),
+        )
+
+    s = summarize(replace(day_ctx, events=[*day_ctx.events, lone(1), lone(2)]))
+    assert s.events_uncorroborated == 2 and s.total == TOTAL
+    said = "2 single reports that nothing else heard nearby corroborated were recorded"
+    assert said in s.paragraph
+    assert "single report" not in summarize(day_ctx).paragraph

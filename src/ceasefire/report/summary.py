@@ -120,6 +120,8 @@ class Summary:
     parties: dict[str, str] = field(default_factory=dict)
     sectors: dict[str, str] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)
+    #: lone reports nothing corroborated (events, not violations, unless a rule says so)
+    events_uncorroborated: int = 0
     paragraph: str = ""
 
 
@@ -292,6 +294,7 @@ def summarize(ctx: ReportContext) -> Summary:
         parties=party_labels,
         sectors=sector_labels,
         rules=rule_labels,
+        events_uncorroborated=sum(1 for e in ctx.events if "uncorroborated" in e.flags),
     )
     s.paragraph = paragraph(s)
     return s
@@ -349,4 +352,10 @@ def paragraph(s: Summary) -> str:
         text += f" {_n(s.weapons_total, 'weapon')} seen in violation of withdrawal lines."
     if s.raised or s.cleared:
         text += f" {_n(len(s.raised), 'escalation')} raised, {len(s.cleared):,} cleared."
+    if s.events_uncorroborated:
+        k = s.events_uncorroborated
+        text += (
+            f" {_n(k, 'single report')} that nothing else heard nearby corroborated "
+            f"{'was' if k == 1 else 'were'} recorded but not counted as violations."
+        )
     return text
