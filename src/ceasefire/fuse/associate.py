@@ -693,8 +693,6 @@ def ray_seeds(rows: Rows, src: IP, labels: IP, cfg: FuseConfig) -> tuple[IP, IP,
     first[1:] = b[o2][1:] != b[o2][:-1]
     best = o2[first]
     best = best[count[best] >= 2]
-    if best.shape[0] == 0:
-        return empty
     # an arrival may be claimed by several bearings: take windows by size first
     best = best[np.lexsort((r[best], -count[best]))]
     used = np.zeros(rows.ox.shape[0], bool)
@@ -724,9 +722,98 @@ def ray_seeds(rows: Rows, src: IP, labels: IP, cfg: FuseConfig) -> tuple[IP, IP,
         xs.append(float(rows.ox[bk] + rk * np.sin(rows.az[bk])))
         ys.append(float(rows.oy[bk] + rk * np.cos(rows.az[bk])))
         Ts.append(float(rows.t[bk] - rows.speed_factor[bk] * rk / c))
+    # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
+    # (x, y, T from the bearing and three times: one degree of freedom to check)
+    for bk, rows_a, x, y, T in _triple_seeds(rows, src, b, a, r, sd_r, used, cfg):
+        used[rows_a] = True
+        used[bk] = True
+        s = len(seed_b)
+        seed_b.append(bk)
+        mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
+        mem_row.append(rows_a)
+        xs.append(x)
+        ys.append(y)
+        Ts.append(T)
     if not seed_b:
         return empty
     sb = np.asarray(seed_b, np.intp)
     ms = np.concatenate([np.arange(sb.shape[0]), *mem_seed])
     mr = np.concatenate([sb, *mem_row])
     return ms, mr, np.asarray(xs), np.asarray(ys), np.asarray(Ts)
+
+
+def _triple_seeds(
+    rows: Rows,
+    src: IP,
+    b: IP,
+    a: IP,
+    r: F8,
+    sd_r: F8,
+    used: npt.NDArray[np.bool_],
+    cfg: FuseConfig,
+) -> list[tuple[int, IP, float, float, float]]:
+    """Seeds of one bearing and two arrivals, for bearings whose arrivals' ranges
+    along the ray disagree too much for a window (a bearing ~2 sigma off with
+    microphones on opposite sides): every pair of a free bearing's candidate
+    arrivals (distinct sensors, at most ``_TRIPLE_ARRIVALS`` nearest in r per
+    bearing) is fitted jointly from the inverse-variance mean of their r; a triple
+    stands when its fit passes the 1-dof gate with the emission before every
+    arrival; each bearing takes its best, arrivals go to the best first."""
+    c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
+    free = ~used[b] & ~used[a]
+    b, a, r, sd_r = b[free], a[free], r[free], sd_r[free]
+    if b.shape[0] < 2:
+        return []
+    # per bearing, its candidates in order (b sorted, then r)
+    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    ends = np.r_[starts[1:], b.shape[0]]
+    tb: list[int] = []
+    t1: list[int] = []
+    t2: list[int] = []
+    r0: list[float] = []
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        if hi - lo < 2:
+            continue
+        k = np.arange(lo, hi)
+        if k.shape[0] > _TRIPLE_ARRIVALS:
+            k = k[np.argsort(sd_r[k], kind="stable")[:_TRIPLE_ARRIVALS]]
+        for i in range(k.shape[0]):
+            for j in range(i + 1, k.shape[0]):
+                ki, kj = int(k[i]), int(k[j])
+                if src[a[ki]] == src[a[kj]]:
+                    continue
+                wi, wj = 1.0 / sd_r[ki] ** 2, 1.0 / sd_r[kj] ** 2
+                tb.append(int(b[ki]))
+                t1.append(int(a[ki]))
+                t2.append(int(a[kj]))
+                r0.append(float((wi * r[ki] + wj * r[kj]) / (wi + wj)))
+    if not tb:
+        return []
+    G = len(tb)
+    bb, aa1, aa2 = np.asarray(tb), np.asarray(t1), np.asarray(t2)
+    rr = np.asarray(r0)
+    idx = np.concatenate([bb, aa1, aa2])
+    g = np.tile(np.arange(G), 3)
+    x0 = rows.ox[bb] + rr * np.sin(rows.az[bb])
+    y0 = rows.oy[bb] + rr * np.cos(rows.az[bb])
+    T0 = rows.t[bb] - rows.speed_factor[bb] * rr / c
+    f = fit(rows.take(idx), g, G, x0, y0, T0, c)
+    rho = np.hypot(f.x[g] - rows.ox[idx], f.y[g] - rows.oy[idx])
+    far = np.bincount(g, weights=(rho > 1.2 * R).astype(float), minlength=G) > 0
+    late = np.bincount(g, weights=(f.T[g] > rows.t[idx] + 1e-6).astype(float), minlength=G) > 0
+    ok = f.ok & (f.dof >= 1) & (f.chi2 <= chi2_999(f.dof)) & ~far & ~late
+    cand = np.flatnonzero(ok)
+    out: list[tuple[int, IP, float, float, float]] = []
+    taken = np.zeros(rows.ox.shape[0], bool)
+    for k in cand[np.argsort(f.chi2[cand], kind="stable")].tolist():
+        mem = np.array([aa1[k], aa2[k]], np.intp)
+        if taken[bb[k]] or taken[mem].any():
+            continue
+        taken[bb[k]] = True
+        taken[mem] = True
+        out.append((int(bb[k]), mem, float(f.x[k]), float(f.y[k]), float(f.T[k])))
+    return out
+
+
+#: candidate arrivals of one bearing tried in pairs by ``_triple_seeds``
+_TRIPLE_ARRIVALS = 6
