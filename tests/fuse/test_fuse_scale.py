@@ -259,3 +259,28 @@ def test_a_bearing_whose_microphones_disagree_along_it_is_fitted_with_them() -> 
     assert len(events) == 1 and "single_observer" not in events[0].flags
     x, y = _xy(events[0])
     assert math.hypot(x - src[0], y - src[1]) < 500.0
+
+
+def test_a_mirrored_solution_makes_arrivals_ambiguous() -> None:
+    # Four microphones along a straight road hear an explosion 5 km north of it:
+    # its mirror image 5 km south gives the same arrival times. Fitted at the true
+    # source, the check must find the second solution; for microphones on a square
+    # there is none.
+    from ceasefire.fuse.solve import ambiguous
+
+    src = (1_000.0, 5_000.0)
+    row = Scene()
+    for k, x in enumerate((-4_500.0, -1_500.0, 1_500.0, 4_500.0)):
+        row.arrival(f"M{k}", f"mic-{k}", (x, 0.0), src, T0)
+    square = Scene()
+    corners = [(-3_000.0, -3_000.0), (3_000.0, -3_000.0), (3_000.0, 3_000.0), (-3_000.0, 3_000.0)]
+    for k, m in enumerate(corners):
+        square.arrival(f"M{k}", f"mic-{k}", m, src, T0)
+    for sc, want in ((row, True), (square, False)):
+        rows, _, _ = _rows_of(sc)
+        one = np.array([0])
+        amb = ambiguous(
+            rows, np.zeros(4, np.intp), np.array([src[0]]), np.array([src[1]]),
+            np.array([T0]), one, C, 30_000.0,
+        )  # fmt: skip
+        assert bool(amb[0]) is want

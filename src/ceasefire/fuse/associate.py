@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.solve import Fit, Rows, fit, residuals
+from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 from ceasefire.fuse.triangulate import intersect_rays
 
@@ -241,16 +241,20 @@ def _refit(rows: Rows, cl: Clusters, c: float) -> Fit:
     return f
 
 
-def _compact(cl: Clusters, rows: Rows, min_tdoa: int) -> None:
-    """Drop events that cannot stand: a failed fit, or too few reports to fix a
-    position with a check (two bearings; one bearing and two arrivals; or
-    ``min_tdoa`` arrivals); their rows are freed. Renumber."""
+def _compact(cl: Clusters, rows: Rows, min_tdoa: int, max_range_m: float = np.inf) -> None:
+    """Drop events that cannot stand: a failed fit, a fit beyond 1.2 x the detection
+    range of one of its reports, or too few reports to fix a position with a check
+    (two bearings; one bearing and two arrivals; or ``min_tdoa`` arrivals); their
+    rows are freed. Renumber."""
     m = cl.labels >= 0
     is_b = np.isfinite(rows.az[m])
-    nb = np.bincount(cl.labels[m], weights=is_b.astype(float), minlength=cl.n)
-    na = np.bincount(cl.labels[m], weights=(~is_b).astype(float), minlength=cl.n)
+    lab = cl.labels[m]
+    nb = np.bincount(lab, weights=is_b.astype(float), minlength=cl.n)
+    na = np.bincount(lab, weights=(~is_b).astype(float), minlength=cl.n)
     fitted = np.all(np.isfinite(cl.cov.reshape(cl.n, -1)), axis=1)
-    alive = fitted & ((nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= min_tdoa))
+    rho = np.hypot(cl.x[lab] - rows.ox[m], cl.y[lab] - rows.oy[m])
+    far = np.bincount(lab, weights=(~(rho <= 1.2 * max_range_m)).astype(float), minlength=cl.n)
+    alive = fitted & (far == 0) & ((nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= min_tdoa))
     cl.labels[m & ~alive[np.maximum(cl.labels, 0)]] = -1
     remap = np.full(cl.n, -1, np.intp)
     remap[alive] = np.arange(int(alive.sum()))
@@ -553,22 +557,22 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         cl.T = np.concatenate([cl.T, pairs.T[mb]])
         cl.cov = np.concatenate([cl.cov, np.full((mb.shape[0], 3, 3), np.nan)])
         last = _refit(rows, cl, c)
-        _compact(cl, rows, cfg.min_tdoa_sensors)
+        _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
         last = _refit(rows, cl, c)
         for _inner in range(2):
             joined = _attach(rows, src, direction, cl, cfg)
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
-                _compact(cl, rows, cfg.min_tdoa_sensors)
+                _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
                 last = _refit(rows, cl, c)
             if not joined and not pruned:
                 break
         if _merge(rows, src, cl, cfg):
-            _compact(cl, rows, cfg.min_tdoa_sensors)
+            _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
             last = _refit(rows, cl, c)
             if _prune(rows, cl, cfg):
-                _compact(cl, rows, cfg.min_tdoa_sensors)
+                _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
                 last = _refit(rows, cl, c)
     # bearings no pair explains, with the arrivals they explain
     ms, mr, sx, sy, sT = ray_seeds(rows, src, cl.labels, cfg)
@@ -580,24 +584,43 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         cl.cov = np.concatenate([cl.cov, np.full((sx.shape[0], 3, 3), np.nan)])
         last = _refit(rows, cl, c)
         _prune(rows, cl, cfg)
-        _compact(cl, rows, cfg.min_tdoa_sensors)
+        _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
         last = _refit(rows, cl, c)
         for _inner in range(2):
             joined = _attach(rows, src, direction, cl, cfg)
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
-                _compact(cl, rows, cfg.min_tdoa_sensors)
+                _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
                 last = _refit(rows, cl, c)
             if not joined and not pruned:
                 break
     if cl.n:
         last = _refit(rows, cl, c)
+        _drop_ambiguous(rows, cl, last, cfg)
         n_before = cl.n
-        _compact(cl, rows, cfg.min_tdoa_sensors)
+        _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
         if cl.n != n_before:
             last = _refit(rows, cl, c)
     return cl, last
+
+
+def _drop_ambiguous(rows: Rows, cl: Clusters, f: Fit, cfg: FuseConfig) -> None:
+    """Free the rows of events fixed by fewer than two bearings with one degree of
+    freedom (four arrivals; a bearing and two arrivals) whose reports fit a second
+    position as well (:func:`ceasefire.fuse.solve.ambiguous`)."""
+    m = np.flatnonzero(cl.labels >= 0)
+    lab = cl.labels[m]
+    nb = np.bincount(lab, weights=np.isfinite(rows.az[m]).astype(float), minlength=cl.n)
+    cand = np.flatnonzero((nb < 2) & (f.dof <= 1) & f.ok)
+    if cand.shape[0] == 0:
+        return
+    c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
+    amb = ambiguous(rows.take(m), lab, cl.x, cl.y, cl.T, cand, c, R)
+    gone = np.zeros(cl.n, bool)
+    gone[cand[amb]] = True
+    cl.labels[m[gone[lab]]] = -1
+    cl.cov[gone] = np.nan
 
 
 def ray_seeds(rows: Rows, src: IP, labels: IP, cfg: FuseConfig) -> tuple[IP, IP, F8, F8, F8]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.stats import chi2_999
+
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
@@ -206,3 +208,47 @@ def fit(
     )
     dof = (nmeas - 3).astype(np.int64)
     return Fit(x, y, T, cov, chi2, dof, ok)
+
+
+#: starts tried around an event's sensors when looking for a second solution
+_RING_STARTS = 8
+
+
+def ambiguous(
+    rows: Rows, g: IP, x: F8, y: F8, T: F8, cand: IP, c: float, max_range_m: float
+) -> npt.NDArray[np.bool_]:
+    """For events ``cand`` (fitted at ``x, y, T``; member rows labelled ``g``),
+    whether their reports admit a second solution more than 1 km away: with one
+    degree of freedom (four arrivals, or a bearing and two arrivals) two
+    intersections may both fit. Each is refitted from ``_RING_STARTS`` starts on
+    the circle about its sensors' centroid through its solution; a fit that passes
+    the 0.999 gate within the detection range elsewhere makes it ambiguous."""
+    out = np.zeros(cand.shape[0], bool)
+    if cand.shape[0] == 0:
+        return out
+    G = x.shape[0]
+    pos = np.full(G, -1, np.intp)
+    pos[cand] = np.arange(cand.shape[0])
+    m = np.flatnonzero(pos[g] >= 0)
+    gm = pos[g[m]]
+    cnt = np.maximum(np.bincount(gm, minlength=cand.shape[0]), 1)
+    cx = np.bincount(gm, weights=rows.ox[m], minlength=cand.shape[0]) / cnt
+    cy = np.bincount(gm, weights=rows.oy[m], minlength=cand.shape[0]) / cnt
+    k = _RING_STARTS
+    xc, yc = x[cand], y[cand]
+    rad = np.hypot(xc - cx, yc - cy)
+    ang = np.arctan2(yc - cy, xc - cx)[:, None] + 2 * np.pi * np.arange(1, k + 1)[None, :] / (
+        k + 1
+    )
+    sx = (cx[:, None] + rad[:, None] * np.cos(ang)).ravel()
+    sy = (cy[:, None] + rad[:, None] * np.sin(ang)).ravel()
+    sT = np.repeat(T[cand], k)
+    rows_rep = np.repeat(m, k)
+    lab = (gm[:, None] * k + np.arange(k)[None, :]).ravel()
+    f = fit(rows.take(rows_rep), lab, cand.shape[0] * k, sx, sy, sT, c)
+    rho = np.hypot(f.x[lab] - rows.ox[rows_rep], f.y[lab] - rows.oy[rows_rep])
+    far = np.bincount(lab, weights=(rho > 1.2 * max_range_m).astype(float), minlength=f.x.shape[0])
+    good = f.ok & (f.dof >= 1) & (f.chi2 <= chi2_999(f.dof)) & (far == 0)
+    away = np.hypot(f.x - np.repeat(xc, k), f.y - np.repeat(yc, k)) > 1_000.0
+    out[:] = (good & away).reshape(-1, k).any(axis=1)
+    return out

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.solve import Rows, fit
+from ceasefire.fuse.solve import Rows, ambiguous, fit
 from ceasefire.fuse.stats import chi2_999
 
 F8 = npt.NDArray[np.float64]
@@ -123,7 +123,11 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
         res = fit(sub_rows.take(np.flatnonzero(m)), g[m], G, res.x, res.y, res.T, c)
     passed = _passes(rows, g, r, alive, res, G, c, R)
     cnt = np.bincount(g[alive], minlength=G)
-    ok = np.flatnonzero(passed & (cnt >= cfg.min_tdoa_sensors))
+    passed &= cnt >= cfg.min_tdoa_sensors
+    cand = np.flatnonzero(passed & (res.dof <= 1))
+    live = np.flatnonzero(alive)
+    passed[cand[ambiguous(sub_rows.take(live), g[live], res.x, res.y, res.T, cand, c, R)]] = False
+    ok = np.flatnonzero(passed)
     if ok.shape[0] == 0:
         return empty
     per_dof = res.chi2[ok] / np.maximum(res.dof[ok], 1)
@@ -196,3 +200,5 @@ def _passes(
     early = np.full(G, np.inf)
     np.minimum.at(early, g[alive], rows.t[r][alive])
     return ok & (chi2 <= chi2_999(dof)) & ~far & (early + 1e-6 >= T) & np.isfinite(x)
+
+
