@@ -557,22 +557,22 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         cl.T = np.concatenate([cl.T, pairs.T[mb]])
         cl.cov = np.concatenate([cl.cov, np.full((mb.shape[0], 3, 3), np.nan)])
         last = _refit(rows, cl, c)
-        _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
+        _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
         for _inner in range(2):
             joined = _attach(rows, src, direction, cl, cfg)
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
-                _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
+                _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
             if not joined and not pruned:
                 break
         if _merge(rows, src, cl, cfg):
-            _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
+            _compact(cl, rows, cfg.min_tdoa_sensors)
             last = _refit(rows, cl, c)
             if _prune(rows, cl, cfg):
-                _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
+                _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
     # bearings no pair explains, with the arrivals they explain
     ms, mr, sx, sy, sT = ray_seeds(rows, src, cl.labels, cfg)
@@ -584,14 +584,14 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         cl.cov = np.concatenate([cl.cov, np.full((sx.shape[0], 3, 3), np.nan)])
         last = _refit(rows, cl, c)
         _prune(rows, cl, cfg)
-        _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
+        _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
         for _inner in range(2):
             joined = _attach(rows, src, direction, cl, cfg)
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
-                _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
+                _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
             if not joined and not pruned:
                 break
@@ -599,6 +599,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         last = _refit(rows, cl, c)
         _drop_ambiguous(rows, cl, last, cfg)
         n_before = cl.n
+        # now only: a fit still converging may pass far out on its way
         _compact(cl, rows, cfg.min_tdoa_sensors, cfg.max_range_m)
         if cl.n != n_before:
             last = _refit(rows, cl, c)

@@ -220,9 +220,10 @@ def ambiguous(
     """For events ``cand`` (fitted at ``x, y, T``; member rows labelled ``g``),
     whether their reports admit a second solution more than 1 km away: with one
     degree of freedom (four arrivals, or a bearing and two arrivals) two
-    intersections may both fit. Each is refitted from ``_RING_STARTS`` starts on
-    the circle about its sensors' centroid through its solution; a fit that passes
-    the 0.999 gate within the detection range elsewhere makes it ambiguous."""
+    intersections may both fit. Each is refitted from ``3 x _RING_STARTS`` starts
+    on circles about its sensors' centroid (at half, one and twice its solution's
+    distance); a fit that passes the 0.999 gate within the detection range
+    elsewhere makes it ambiguous."""
     out = np.zeros(cand.shape[0], bool)
     if cand.shape[0] == 0:
         return out
@@ -234,14 +235,16 @@ def ambiguous(
     cnt = np.maximum(np.bincount(gm, minlength=cand.shape[0]), 1)
     cx = np.bincount(gm, weights=rows.ox[m], minlength=cand.shape[0]) / cnt
     cy = np.bincount(gm, weights=rows.oy[m], minlength=cand.shape[0]) / cnt
-    k = _RING_STARTS
     xc, yc = x[cand], y[cand]
     rad = np.hypot(xc - cx, yc - cy)
-    ang = np.arctan2(yc - cy, xc - cx)[:, None] + 2 * np.pi * np.arange(1, k + 1)[None, :] / (
-        k + 1
-    )
-    sx = (cx[:, None] + rad[:, None] * np.cos(ang)).ravel()
-    sy = (cy[:, None] + rad[:, None] * np.sin(ang)).ravel()
+    # starts on three circles (half, one and twice the solution's distance from the
+    # centroid), each at _RING_STARTS angles
+    turns = 2 * np.pi * np.arange(1, _RING_STARTS + 1) / (_RING_STARTS + 1)
+    ang = np.arctan2(yc - cy, xc - cx)[:, None] + np.tile(turns, 3)[None, :]
+    scale = np.repeat([0.5, 1.0, 2.0], _RING_STARTS)[None, :]
+    k = 3 * _RING_STARTS
+    sx = (cx[:, None] + scale * rad[:, None] * np.cos(ang)).ravel()
+    sy = (cy[:, None] + scale * rad[:, None] * np.sin(ang)).ravel()
     sT = np.repeat(T[cand], k)
     rows_rep = np.repeat(m, k)
     lab = (gm[:, None] * k + np.arange(k)[None, :]).ravel()

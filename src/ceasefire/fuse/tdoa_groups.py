@@ -200,5 +200,3 @@ def _passes(
     early = np.full(G, np.inf)
     np.minimum.at(early, g[alive], rows.t[r][alive])
     return ok & (chi2 <= chi2_999(dof)) & ~far & (early + 1e-6 >= T) & np.isfinite(x)
-
-
