@@ -22,6 +22,35 @@ LEFT = 1
 RIGHT = -1
 
 
+#: lines of at most this many segments are searched by numpy, segment by segment
+#: (no point geometries to build); longer ones through shapely
+_NUMPY_SEGMENTS = 64
+
+
+def _locate(coords: F8, cum_m: F8, x: F8, y: F8) -> tuple[F8, F8, F8]:
+    """Chainage (m) and nearest point of each (x, y) on the polyline ``coords``
+    ``(k, 2)``: the closest of the clamped projections on every segment (the
+    first segment on a tie)."""
+    ax, ay = coords[:-1, 0], coords[:-1, 1]
+    dx, dy = np.diff(coords[:, 0]), np.diff(coords[:, 1])
+    l2 = np.maximum(dx * dx + dy * dy, 1e-18)
+    best_d2 = np.full(x.shape[0], np.inf)
+    best_s = np.zeros(x.shape[0])
+    best_qx = np.zeros(x.shape[0])
+    best_qy = np.zeros(x.shape[0])
+    for i in range(dx.shape[0]):
+        t = np.clip(((x - ax[i]) * dx[i] + (y - ay[i]) * dy[i]) / l2[i], 0.0, 1.0)
+        qx = ax[i] + t * dx[i]
+        qy = ay[i] + t * dy[i]
+        d2 = (x - qx) ** 2 + (y - qy) ** 2
+        better = d2 < best_d2
+        best_d2 = np.where(better, d2, best_d2)
+        best_s = np.where(better, cum_m[i] + t * np.sqrt(l2[i]), best_s)
+        best_qx = np.where(better, qx, best_qx)
+        best_qy = np.where(better, qy, best_qy)
+    return best_s, best_qx, best_qy
+
+
 @dataclass(frozen=True)
 class Nearest:
     """Per query point: geodesic distance to the line (m), side (+1 left, -1 right),
@@ -78,11 +107,14 @@ class GeoLine:
         lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         x, y = self.frame.to_xy(lat_a, lon_a)
-        pts = shapely.points(x, y)
-        s = np.asarray(shapely.line_locate_point(self.local, pts), dtype=np.float64)
-        q = shapely.line_interpolate_point(self.local, s)
-        qx, qy = shapely.get_x(q), shapely.get_y(q)
         coords = np.asarray(self.local.coords)
+        if coords.shape[0] - 1 <= _NUMPY_SEGMENTS:
+            s, qx, qy = _locate(coords, self._cum_m, x, y)
+        else:
+            pts = shapely.points(x, y)
+            s = np.asarray(shapely.line_locate_point(self.local, pts), dtype=np.float64)
+            q = shapely.line_interpolate_point(self.local, s)
+            qx, qy = shapely.get_x(q), shapely.get_y(q)
         d = np.diff(coords, axis=0)
         d /= np.hypot(d[:, 0], d[:, 1])[:, None]
         nseg = d.shape[0]

@@ -115,8 +115,15 @@ class Mandate:
         """Whether each point lies inside a polygon zone (boundary counts as inside)."""
         poly = self.polygon_lonlat(zone_id)
         shapely.prepare(poly)
-        pts = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
-        return np.asarray(shapely.intersects(poly, pts), dtype=bool)
+        la = np.atleast_1d(np.asarray(lat, float))
+        lo = np.atleast_1d(np.asarray(lon, float))
+        # the bounding box first: most points lie far from a small area
+        x0, y0, x1, y1 = poly.bounds
+        out = np.zeros(la.shape, dtype=bool)
+        box = (lo >= x0) & (lo <= x1) & (la >= y0) & (la <= y1)
+        if box.any():
+            out[box] = shapely.intersects_xy(poly, lo[box], la[box])
+        return out
 
 
 def day_bounds(mandate: Mandate, day: date) -> tuple[float, float]:
