@@ -224,7 +224,9 @@ def report_day(
     for t in store.violation_times(trend_start, start):
         d = day_of(mandate, t)
         history[d] = history.get(d, 0) + 1
-    prev_start, _ = day_bounds(mandate, day - timedelta(days=1))
+    prev_day = day - timedelta(days=1)
+    prev_start, _ = day_bounds(mandate, prev_day)
+    monitored = set(stored_days(store, mandate))
     obs = store.observations(start, end)
     observers = sorted(
         {
@@ -241,7 +243,8 @@ def report_day(
         escalations=store.escalations(start, end),
         observers=observers,
         history=history,
-        previous=store.violations(prev_start, start),
+        # a day before the store's first is unknown, not a day without violations
+        previous=store.violations(prev_start, start) if prev_day in monitored else None,
         ledger_head=head,
         counts=store.counts(),
     )

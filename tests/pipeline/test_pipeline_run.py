@@ -95,3 +95,13 @@ def test_run_refuses_to_overwrite_a_store(
     out, _ = ran
     with pytest.raises(PipelineError, match="exists"):
         pipeline.run(donbas_mandate_path, [out / "quarantine.ndjson"], out)
+
+
+def test_a_first_day_is_not_compared_with_an_unmonitored_one(
+    ran: tuple[Path, dict[str, Any]],
+) -> None:
+    # The store holds one day: the report must not claim "N more than the previous
+    # day (0)", as if the mission had watched the day before and seen nothing.
+    out, _ = ran
+    html = (out / "report.html").read_text()
+    assert "than the previous day" not in html
