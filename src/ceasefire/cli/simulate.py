@@ -89,7 +89,17 @@ def register(app: typer.Typer) -> None:
         """Score violations against the simulator's truth."""
         from ceasefire.simulate.scoring import score_files
 
-        s = score_files(truth, violations, observations, perceived_only=not all_truth)
+        if as_json:
+            s = score_files(truth, violations, observations, perceived_only=not all_truth)
+        else:
+            with spinner("scoring") as prog:
+                s = score_files(
+                    truth,
+                    violations,
+                    observations,
+                    perceived_only=not all_truth,
+                    on_stage=lambda text: step(prog, text),
+                )
         if as_json:
             typer.echo(json.dumps(s, indent=2, sort_keys=True))
             return

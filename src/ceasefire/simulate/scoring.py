@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -311,8 +312,11 @@ def score(
     observations: Path | None = None,
     *,
     perceived_only: bool = True,
+    on_stage: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """All the scores, as a JSON-able dict (see the module docstring)."""
+    """All the scores, as a JSON-able dict (see the module docstring).
+    ``on_stage`` is told each stage as it starts (for a progress display)."""
+    stage = on_stage or (lambda _text: None)
     tru_all = truth["violations"]
     tru = [v for v in tru_all if v.get("perceived", True) or not perceived_only]
     rounds = {r["id"]: r for r in truth.get("rounds", [])}
@@ -324,6 +328,7 @@ def score(
     for rule in rules:
         sv = [s for s in system if s.rule == rule]
         tv = [v for v in tru if v["rule"] == rule]
+        stage(f"matching {len(sv):,} violations of rule {rule} to {len(tv):,} true ones")
         m, cands = _match(sv, tv, index)
         got_t = {j for _, j, _ in m}
         got_s = {i for i, _, _ in m}
@@ -355,7 +360,9 @@ def score(
         if "round" in v and v["round"] in rounds:
             r = rounds[v["round"]]
             wanted.update(r["launch_observations" if k == 0 else "impact_observations"])
+    stage("reading the observations for the Cramér-Rao bounds")
     obs_idx = _observation_index(observations, wanted)
+    stage(f"localization and bounds of {len(matched):,} matched violations")
     for s, v, k in matched:
         if s.lat is None or s.lon is None:
             continue
@@ -432,11 +439,19 @@ def score(
 
 
 def score_files(
-    truth: Path, violations: Path, observations: Path | None = None, perceived_only: bool = True
+    truth: Path,
+    violations: Path,
+    observations: Path | None = None,
+    perceived_only: bool = True,
+    on_stage: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """``score`` on files; ``observations`` defaults to the truth's sibling file."""
+    stage = on_stage or (lambda _text: None)
+    stage(f"reading {truth}")
     t = json.loads(Path(truth).read_text())
     if observations is None:
         cand = Path(truth).parent / "observations.ndjson"
         observations = cand if cand.exists() else None
-    return score(t, load_system(violations), observations, perceived_only=perceived_only)
+    stage(f"reading {violations}")
+    system = load_system(violations)
+    return score(t, system, observations, perceived_only=perceived_only, on_stage=on_stage)
