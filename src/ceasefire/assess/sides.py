@@ -16,13 +16,12 @@ import numpy.typing as npt
 from scipy.special import ndtr
 
 from ceasefire.assess.table import EventTable
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, LAUNCH_EVENT_KINDS
 
 F8 = npt.NDArray[np.float64]
 INCOMING, OUTGOING = DIRECTIONS.index("incoming"), DIRECTIONS.index("outgoing")
 EXPLOSION = EVENT_KINDS.index("explosion")
-#: event kinds that are the sound (or flash) of a weapon firing
-LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in ("firing", "burst", "shot")], np.int8)
+LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in LAUNCH_EVENT_KINDS], np.int8)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,14 @@ from ceasefire.fuse.tracks import track_sightings
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+from ceasefire.model.vocab import (
+    DIRECTIONS,
+    EVENT_KINDS,
+    KINDS,
+    LAUNCH_EVENT_KINDS,
+    OBJECTS,
+    WEAPONS,
+)
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -43,8 +50,7 @@ IP = npt.NDArray[np.intp]
 K_BEARING = KINDS.index("bearing")
 K_ARRIVAL = KINDS.index("arrival")
 K_SIGHTING = KINDS.index("sighting")
-#: event kinds that are the sound of a weapon firing (a round's launch)
-LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in ("firing", "burst", "shot")], np.intp)
+LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in LAUNCH_EVENT_KINDS], np.intp)
 
 
 @dataclass

@@ -9,6 +9,8 @@ from typing import Final, Literal
 
 KINDS: Final = ("bearing", "arrival", "sighting")
 EVENT_KINDS: Final = ("explosion", "firing", "burst", "shot", "flare", "undetermined")
+#: event kinds that are the sound (or flash) of a weapon firing: a round's launch
+LAUNCH_EVENT_KINDS: Final = ("firing", "burst", "shot")
 DIRECTIONS: Final = ("incoming", "outgoing", "undetermined")
 WEAPONS: Final = (
     "mortar",
