@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, residuals
+from ceasefire.fuse.solve import Fit, Rows, ambiguous, cofactors3, fit, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 from ceasefire.fuse.triangulate import intersect_rays
 
@@ -266,15 +266,7 @@ def _compact(cl: Clusters, rows: Rows, min_tdoa: int, max_range_m: float = np.in
 def _quad_inv3(S: F8, r: F8) -> F8:
     """``rᵀ S⁻¹ r`` for stacks of symmetric 3×3 ``S`` ``(n, 3, 3)`` and ``r`` ``(n, 3)``
     by cofactors (elementwise, no LAPACK call per matrix)."""
-    a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
-    d, e, f = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
-    A = d * f - e * e
-    B = c * e - b * f
-    C = b * e - c * d
-    D = a * f - c * c
-    E = b * c - a * e
-    F = a * d - b * b
-    det = a * A + b * B + c * C
+    A, B, C, D, E, F, det = cofactors3(S)
     x, y, z = r[:, 0], r[:, 1], r[:, 2]
     q = A * x * x + D * y * y + F * z * z + 2 * (B * x * y + C * x * z + E * y * z)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -128,12 +128,10 @@ def _accumulate(
     chi2 += np.bincount(g, weights=w * r * r, minlength=n)
 
 
-def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
-    """Inverses of a stack of symmetric 3×3 matrices ``(G, 3, 3)`` by cofactors
-    after diagonal scaling (elementwise numpy, no LAPACK call per matrix); the
-    singular ones (scaled determinant <= 1e-10) are flagged and set to NaN."""
-    scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
-    S = H / scale[:, :, None] / scale[:, None, :]
+def cofactors3(S: F8) -> tuple[F8, F8, F8, F8, F8, F8, F8]:
+    """For a stack of symmetric 3×3 matrices ``(n, 3, 3)``: the cofactors
+    ``(A, B, C, D, E, F)`` of the upper triangle (row-major: 00, 01, 02, 11, 12,
+    22) and the determinant, elementwise (no LAPACK call per matrix)."""
     a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
     d, e, f = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
     A = d * f - e * e
@@ -142,7 +140,15 @@ def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     D = a * f - c * c
     E = b * c - a * e
     F = a * d - b * b
-    det = a * A + b * B + c * C
+    return A, B, C, D, E, F, a * A + b * B + c * C
+
+
+def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
+    """Inverses of a stack of symmetric 3×3 matrices ``(G, 3, 3)`` by cofactors
+    after diagonal scaling (elementwise numpy, no LAPACK call per matrix); the
+    singular ones (scaled determinant <= 1e-10) are flagged and set to NaN."""
+    scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
+    A, B, C, D, E, F, det = cofactors3(H / scale[:, :, None] / scale[:, None, :])
     ok = np.isfinite(det) & (det > 1e-10)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.stack([A, B, C, B, D, E, C, E, F], axis=1).reshape(-1, 3, 3) / det[:, None, None]
