@@ -155,7 +155,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 hours instead of 24")
     ap.add_argument("--hours", type=float, default=None)
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--stonesoup", default="/tmp/ss/bin/python")
+    ap.add_argument("--stonesoup", default="/tmp/ss/bin/python", help="python of Stone Soup's venv")
+    ap.add_argument("--no-stonesoup", action="store_true", help="skip the Stone Soup peer")
     ap.add_argument("--stonesoup-max-obs", type=int, default=3_000)
     ap.add_argument("--baseline-max-obs", type=int, default=40_000)
     ap.add_argument("--workers", type=int, default=None)
@@ -290,7 +291,7 @@ def main() -> None:
             f"F1 {fsc['f1']:.3f} (P {fsc['precision']:.3f} R {fsc['recall']:.3f}), "
             f"double {100 * fsc['double_rate']:.1f} %"
         )
-    if Path(args.stonesoup).exists():
+    if not args.no_stonesoup and Path(args.stonesoup).exists():
         sub = bearing
         note = ""
         if len(sub) > args.stonesoup_max_obs:
