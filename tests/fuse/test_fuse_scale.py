@@ -156,19 +156,29 @@ def test_time_slices_over_workers_give_the_events_of_one_serial_pass() -> None:
     assert len([e for e in serial if e.n_observers >= 3]) >= 100
 
 
+_SOURCE = (0.0, 9_000.0)
+
+
+def _array_off_by(noise_deg: float) -> tuple[Scene, tuple[float, float]]:
+    """An array (0.5 deg, 5 ms) at the origin whose bearing to an explosion 9 km
+    north is ``noise_deg`` off, and its two microphones 2 km east and west."""
+    sc = Scene()
+    sc.bearing(
+        "A", "array-1", (0.0, 0.0), _SOURCE, T0, sigma_deg=0.5, time_sigma_s=0.005,
+        noise_deg=noise_deg,
+    )  # fmt: skip
+    for k, m in enumerate([(2_000.0, 0.0), (-2_000.0, 0.0)]):
+        sc.arrival(f"M{k}", f"mic-1{'ab'[k]}", m, _SOURCE, T0)
+    return sc, _SOURCE
+
+
 def test_an_array_two_sigma_off_still_seeds_with_its_microphones() -> None:
     # The array's bearing is 1 deg off (2 sigma) for an explosion 9 km away; its
     # microphones stand on opposite sides, 2 km out. Along the wrong ray each
     # microphone's arrival implies a different range (about 7.6 and 10.3 km): the
     # seed must judge their agreement within the spread the bearing noise gives
     # them, and the fit must then land near the source.
-    sc = Scene()
-    src = (0.0, 9_000.0)
-    sc.bearing(
-        "A", "array-1", (0.0, 0.0), src, T0, sigma_deg=0.5, time_sigma_s=0.005, noise_deg=1.0
-    )
-    for k, m in enumerate([(2_000.0, 0.0), (-2_000.0, 0.0)]):
-        sc.arrival(f"M{k}", f"mic-1{'ab'[k]}", m, src, T0)
+    sc, src = _array_off_by(1.0)
     events = fuse(sc.arrays())
     assert len(events) == 1 and "single_observer" not in events[0].flags
     x, y = _xy(events[0])
@@ -243,13 +253,7 @@ def test_a_bearing_whose_microphones_disagree_along_it_is_fitted_with_them() -> 
     # arrivals imply ranges more than half the range apart, beyond any window: the
     # bearing and the pair are fitted jointly (x, y, emission time; one degree of
     # freedom to check), and the fix lands near the source.
-    sc = Scene()
-    src = (0.0, 9_000.0)
-    sc.bearing(
-        "A", "array-1", (0.0, 0.0), src, T0, sigma_deg=0.5, time_sigma_s=0.005, noise_deg=1.5
-    )
-    for k, m in enumerate([(2_000.0, 0.0), (-2_000.0, 0.0)]):
-        sc.arrival(f"M{k}", f"mic-1{'ab'[k]}", m, src, T0)
+    sc, src = _array_off_by(1.5)
     rows, src_codes, _ = _rows_of(sc)
     from ceasefire.fuse.associate import ray_seeds
 

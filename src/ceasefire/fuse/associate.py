@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.solve import Fit, Rows, ambiguous, cofactors3, fit, residuals
+from ceasefire.fuse.solve import Fit, Rows, ambiguous, cofactors3, fit, residuals, stands
 from ceasefire.fuse.stats import Q999, chi2_999
 from ceasefire.fuse.triangulate import intersect_rays
 
@@ -813,12 +813,9 @@ def _triple_seeds(
     x0 = rows.ox[bb] + rr * np.sin(rows.az[bb])
     y0 = rows.oy[bb] + rr * np.cos(rows.az[bb])
     T0 = rows.t[bb] - rows.speed_factor[bb] * rr / c
-    f = fit(rows.take(idx), g, G, x0, y0, T0, c)
-    rho = np.hypot(f.x[g] - rows.ox[idx], f.y[g] - rows.oy[idx])
-    far = np.bincount(g, weights=(rho > 1.2 * R).astype(float), minlength=G) > 0
-    late = np.bincount(g, weights=(f.T[g] > rows.t[idx] + 1e-6).astype(float), minlength=G) > 0
-    ok = f.ok & (f.dof >= 1) & (f.chi2 <= chi2_999(f.dof)) & ~far & ~late
-    cand = np.flatnonzero(ok)
+    sub = rows.take(idx)
+    f = fit(sub, g, G, x0, y0, T0, c)
+    cand = np.flatnonzero((f.dof >= 1) & stands(sub, g, f, R))
     out: list[tuple[int, IP, float, float, float]] = []
     taken = np.zeros(rows.ox.shape[0], bool)
     for k in cand[np.argsort(f.chi2[cand], kind="stable")].tolist():

@@ -60,16 +60,15 @@ def _near(
     """For each query point, whether a point lies within ``r_m`` (and beyond
     ``min_m``) in the plane and within ``w_s`` in time."""
     found = np.zeros(qx.shape[0], bool)
-    if px.shape[0] == 0:
+    if px.shape[0] == 0 or qx.shape[0] == 0:
         return found
     s = r_m / w_s  # time in metres: a box |Δx|, |Δy| <= r and |Δt| <= w, then the disc
-    tree = cKDTree(np.column_stack([px, py, pt * s]))
-    near = tree.query_ball_point(np.column_stack([qx, qy, qt * s]), r_m, p=np.inf)
-    for i, js in enumerate(near):
-        if js:
-            j = np.asarray(js)
-            d = np.hypot(px[j] - qx[i], py[j] - qy[i])
-            found[i] = bool(np.any((d <= r_m) & (d > min_m)))
+    q = cKDTree(np.column_stack([qx, qy, qt * s]))
+    p = cKDTree(np.column_stack([px, py, pt * s]))
+    near = q.sparse_distance_matrix(p, r_m, p=np.inf, output_type="coo_matrix")
+    i, j = near.row, near.col
+    d = np.hypot(px[j] - qx[i], py[j] - qy[i])
+    found[i[(d <= r_m) & (d > min_m)]] = True
     return found
 
 

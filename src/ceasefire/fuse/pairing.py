@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.config import FuseConfig
+from ceasefire.model.assignment import min_cost_matching
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -166,23 +165,12 @@ def pair_launches(
 def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> tuple[IP, IP]:
     """The most likely set of pairs: a minimum-cost matching over all gated
     candidates at once, an unpaired launch or impact costing ``_UNPAIRED`` (so
-    every pair within the gate is worth taking). Solved as a full bipartite
-    matching with one stand-in per launch and per impact (sparse LAPJV). An event
-    offered in both roles keeps its cheaper pair."""
-    if a.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    m = a.shape[0]
-    rows = np.concatenate([a, np.arange(nl), nl + np.arange(ni), nl + b])
-    cols = np.concatenate([b, ni + np.arange(nl), np.arange(ni), ni + a])
-    w = np.concatenate([cost, np.full(nl, _UNPAIRED), np.full(ni, _UNPAIRED), np.zeros(m)]) + 1.0
-    g = coo_matrix((w, (rows, cols)), shape=(nl + ni, ni + nl)).tocsr()
-    _, col = min_weight_full_bipartite_matching(g)
-    la = np.flatnonzero(col[:nl] < ni)
-    ib = col[la].astype(np.intp)
-    # cost of each chosen pair, to settle events chosen in both roles
-    key = {(int(x), int(y)): float(c) for x, y, c in zip(a, b, cost, strict=True)}
-    pc = np.array([key[(int(x), int(y))] for x, y in zip(la, ib, strict=True)])
-    order = np.argsort(pc, kind="stable")
+    every pair within the gate is worth taking). An event offered in both roles
+    keeps its cheaper pair."""
+    edge = min_cost_matching(a, b, cost, nl, ni, _UNPAIRED)
+    la = np.flatnonzero(edge >= 0)
+    ib = b[edge[la]]
+    order = np.argsort(cost[edge[la]], kind="stable")
     used: set[int] = set()
     out_l: list[int] = []
     out_i: list[int] = []

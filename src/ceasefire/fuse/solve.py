@@ -216,6 +216,23 @@ def fit(
     return Fit(x, y, T, cov, chi2, dof, ok)
 
 
+def stands(
+    rows: Rows, g: IP, f: Fit, max_range_m: float, *, emission_first: bool = True
+) -> npt.NDArray[np.bool_]:
+    """Events whose fit stands: fitted, within the 0.999 chi-square gate, within
+    1.2 x the detection range of each of its rows (labelled ``g``) and, with
+    ``emission_first``, emitted no later than each row's perceived time."""
+    G = f.x.shape[0]
+    rho = np.hypot(f.x[g] - rows.ox, f.y[g] - rows.oy)
+    far = np.bincount(g, weights=(rho > 1.2 * max_range_m).astype(float), minlength=G) > 0
+    ok = f.ok & (f.chi2 <= chi2_999(f.dof)) & ~far & np.isfinite(f.x)
+    if emission_first:
+        early = np.full(G, np.inf)
+        np.minimum.at(early, g, rows.t)
+        ok &= early + 1e-6 >= f.T
+    return np.asarray(ok, dtype=bool)
+
+
 #: starts tried around an event's sensors when looking for a second solution
 _RING_STARTS = 8
 
@@ -254,10 +271,9 @@ def ambiguous(
     sT = np.repeat(T[cand], k)
     rows_rep = np.repeat(m, k)
     lab = (gm[:, None] * k + np.arange(k)[None, :]).ravel()
-    f = fit(rows.take(rows_rep), lab, cand.shape[0] * k, sx, sy, sT, c)
-    rho = np.hypot(f.x[lab] - rows.ox[rows_rep], f.y[lab] - rows.oy[rows_rep])
-    far = np.bincount(lab, weights=(rho > 1.2 * max_range_m).astype(float), minlength=f.x.shape[0])
-    good = f.ok & (f.dof >= 1) & (f.chi2 <= chi2_999(f.dof)) & (far == 0)
+    sub = rows.take(rows_rep)
+    f = fit(sub, lab, cand.shape[0] * k, sx, sy, sT, c)
+    good = (f.dof >= 1) & stands(sub, lab, f, max_range_m, emission_first=False)
     away = np.hypot(f.x - np.repeat(xc, k), f.y - np.repeat(yc, k)) > 1_000.0
     out[:] = (good & away).reshape(-1, k).any(axis=1)
     return out

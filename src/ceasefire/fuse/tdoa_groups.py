@@ -15,8 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.solve import Rows, ambiguous, fit
-from ceasefire.fuse.stats import chi2_999
+from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -105,7 +104,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     alive = np.ones(r.shape[0], bool)
     res = fit(sub_rows, g, G, x0, y0, T0, c)
     for _ in range(3):
-        passed = _passes(rows, g, r, alive, res, G, c, R)
+        passed = _passes(rows, g, r, alive, res, R)
         fail = ~passed & (np.bincount(g[alive], minlength=G) > cfg.min_tdoa_sensors)
         if not fail.any():
             break
@@ -121,7 +120,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
         alive[worst] = False
         m = alive
         res = fit(sub_rows.take(np.flatnonzero(m)), g[m], G, res.x, res.y, res.T, c)
-    passed = _passes(rows, g, r, alive, res, G, c, R)
+    passed = _passes(rows, g, r, alive, res, R)
     cnt = np.bincount(g[alive], minlength=G)
     passed &= cnt >= cfg.min_tdoa_sensors
     cand = np.flatnonzero(passed & (res.dof <= 1))
@@ -182,21 +181,8 @@ def _start(rows: Rows, anchors: IP, g: IP, r: IP, G: int, c: float) -> tuple[F8,
 
 
 def _passes(
-    rows: Rows,
-    g: IP,
-    r: IP,
-    alive: npt.NDArray[np.bool_],
-    res: object,
-    G: int,
-    c: float,
-    R: float,
+    rows: Rows, g: IP, r: IP, alive: npt.NDArray[np.bool_], res: Fit, R: float
 ) -> npt.NDArray[np.bool_]:
-    """Groups whose fit passes: chi-square gate, emission before every arrival,
-    every sensor within the detection range."""
-    x, y, T = res.x, res.y, res.T  # type: ignore[attr-defined]
-    chi2, dof, ok = res.chi2, res.dof, res.ok  # type: ignore[attr-defined]
-    rho = np.hypot(x[g] - rows.ox[r], y[g] - rows.oy[r])
-    far = np.bincount(g[alive], weights=(rho[alive] > 1.2 * R).astype(float), minlength=G) > 0
-    early = np.full(G, np.inf)
-    np.minimum.at(early, g[alive], rows.t[r][alive])
-    return ok & (chi2 <= chi2_999(dof)) & ~far & (early + 1e-6 >= T) & np.isfinite(x)
+    """Groups whose fit passes on their live members (:func:`solve.stands`):
+    chi-square gate, emission before every arrival, every sensor within range."""
+    return stands(rows.take(r[alive]), g[alive], res, R)

@@ -37,11 +37,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
 from ceasefire.geo import LocalFrame, distance_m, inverse
+from ceasefire.model.assignment import min_cost_matching
 from ceasefire.simulate.bounds import crlb_position
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
@@ -102,10 +101,13 @@ def _truth_points(v: dict[str, Any]) -> list[tuple[float, float, float]]:
     return [(v["position"][1], v["position"][0], v["time"])]
 
 
-def _evidence(truth: dict[str, Any], v: dict[str, Any]) -> frozenset[str] | None:
-    """The observation ids that perceived true violation ``v`` (None if unknown)."""
+def _evidence(
+    v: dict[str, Any], rounds: dict[str, Any], things: dict[str, Any]
+) -> frozenset[str] | None:
+    """The observation ids that perceived true violation ``v`` (None if unknown),
+    from the truth's rounds and things by id."""
     if "round" in v:
-        r = truth.get("_rounds", {}).get(v["round"])
+        r = rounds.get(v["round"])
         if r is None:
             return None
         vid = str(v.get("id", ""))
@@ -115,7 +117,7 @@ def _evidence(truth: dict[str, Any], v: dict[str, Any]) -> frozenset[str] | None
             return frozenset(r["impact_observations"])
         return frozenset(r["launch_observations"]) | frozenset(r["impact_observations"])
     if "thing" in v:
-        th = truth.get("_things", {}).get(v["thing"])
+        th = things.get(v["thing"])
         return None if th is None else frozenset(th.get("sightings", []))
     return None
 
@@ -150,10 +152,11 @@ def _gated_pairs(
 
 
 def _match(
-    sys_v: list[_Sys], tru: list[dict[str, Any]], truth: dict[str, Any] | None = None
+    sys_v: list[_Sys], tru: list[dict[str, Any]], ev: list[frozenset[str] | None] | None = None
 ) -> tuple[list[tuple[int, int, int]], list[set[int]]]:
     """Optimal one-to-one matches (sys index, truth index, truth point) and each
-    system violation's candidate truths.
+    system violation's candidate truths. ``ev``: per true violation, the ids of
+    the observations that perceived it (None: unknown).
 
     Candidates are within the time and distance gates of a truth point (a
     violation without position: within the time gate and sharing an observation
@@ -167,9 +170,9 @@ def _match(
     cands: list[set[int]] = [set() for _ in sys_v]
     if not sys_v or not tru:
         return [], cands
-    truth = truth or {}
-    ev = [_evidence(truth, v) for v in tru]
+    ev = ev if ev is not None else [None] * n_t
     sys_obs = [frozenset(s.obs) for s in sys_v]
+    nopos = [i for i, s in enumerate(sys_v) if s.lat is None or s.lon is None]
     # truth points: (lat, lon, time), their truth index and point number, per gate class
     rows_i: list[np.ndarray] = []
     rows_j: list[np.ndarray] = []
@@ -194,7 +197,6 @@ def _match(
         rows_c.append(c)
         # violations without position: time gate and shared evidence
         tgate = gates[1]
-        nopos = [i for i, s in enumerate(sys_v) if s.lat is None or s.lon is None]
         if not nopos:
             continue
         by_obs: dict[str, list[int]] = {}
@@ -227,14 +229,12 @@ def _match(
             rows_j.append(np.array(pj, dtype=np.int64)[qq])
             rows_k.append(np.array(pk, dtype=np.int64)[qq])
             rows_c.append(e_arr[:, 2])
-    if not rows_i:
+    ri = np.concatenate([np.zeros(0, np.int64), *rows_i])
+    if len(ri) == 0:
         return [], cands
-    ri = np.concatenate(rows_i)
     cj = np.concatenate(rows_j)
     kk = np.concatenate(rows_k)
     cost = np.concatenate(rows_c)
-    if len(ri) == 0:
-        return [], cands
 
     # the evidence term, then the best point of each (sys, truth) pair
     def _share(i: int, j: int) -> float:
@@ -249,22 +249,10 @@ def _match(
     ri, cj, kk, cost = ri[first], cj[first], kk[first], cost[first]
     for i, j in zip(ri.tolist(), cj.tolist(), strict=True):
         cands[i].add(j)
-    # Rectangular assignment with "unmatched" allowed, as a full matching: rows are
-    # the system violations and one stand-in per truth, columns the truths and one
-    # stand-in per system violation. A system violation left alone takes its own
-    # stand-in at cost B, a truth left alone its own at cost B, and stand-ins pair
-    # (free) along the candidate edges. All costs + 1 (a full matching has a fixed
-    # number of edges, so the optimum is unchanged and no weight is zero).
-    big = 1e4
-    m = len(ri)
-    r_idx = np.concatenate([ri, np.arange(n_s), n_s + np.arange(n_t), n_s + cj])
-    c_idx = np.concatenate([cj, n_t + np.arange(n_s), np.arange(n_t), n_t + ri])
-    w = np.concatenate([cost, np.full(n_s, big), np.full(n_t, big), np.zeros(m)]) + 1.0
-    g = coo_matrix((w, (r_idx, c_idx)), shape=(n_s + n_t, n_t + n_s)).tocsr()
-    _, col = min_weight_full_bipartite_matching(g)
-    sel = np.flatnonzero(col[:n_s] < n_t)
-    pair_k = {(int(a), int(b)): int(c) for a, b, c in zip(ri, cj, kk, strict=True)}
-    matches = [(int(i), int(col[i]), pair_k[(int(i), int(col[i]))]) for i in sel]
+    # as many matches as possible, then least cost: leaving one alone costs far more
+    edge = min_cost_matching(ri, cj, cost, n_s, n_t, 1e4)
+    sel = np.flatnonzero(edge >= 0)
+    matches = [(int(i), int(cj[e]), int(kk[e])) for i, e in zip(sel, edge[sel], strict=True)]
     return matches, cands
 
 
@@ -321,7 +309,7 @@ def score(
     tru = [v for v in tru_all if v.get("perceived", True) or not perceived_only]
     rounds = {r["id"]: r for r in truth.get("rounds", [])}
     rules = sorted({v["rule"] for v in tru} | {s.rule for s in system})
-    index = {"_rounds": rounds, "_things": {t["id"]: t for t in truth.get("things", [])}}
+    things = {t["id"]: t for t in truth.get("things", [])}
     matched: list[tuple[_Sys, dict[str, Any], int]] = []
     doubles = 0
     per_rule: dict[str, dict[str, Any]] = {}
@@ -329,7 +317,7 @@ def score(
         sv = [s for s in system if s.rule == rule]
         tv = [v for v in tru if v["rule"] == rule]
         stage(f"matching {len(sv):,} violations of rule {rule} to {len(tv):,} true ones")
-        m, cands = _match(sv, tv, index)
+        m, cands = _match(sv, tv, [_evidence(v, rounds, things) for v in tv])
         got_t = {j for _, j, _ in m}
         got_s = {i for i, _, _ in m}
         d = sum(1 for i in range(len(sv)) if i not in got_s and cands[i] & got_t)
