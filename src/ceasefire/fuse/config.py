@@ -84,6 +84,30 @@ class FuseConfig:
     #: ... or by another observer's lone report within this distance and time
     corroboration_lone_m: float = 15_000.0
     corroboration_lone_s: float = 120.0
+    #: lone bearings (no range) paired with the other phase of their round: with a
+    #: located event, or with the same observer's lone bearing (see fuse/raypairs.py)
+    ray_pairs: bool = True
+    ray_pair_kinds: tuple[str, ...] = ("ray_point", "point_ray", "ray_ray")
+    #: ... each ray sampled at this many log-spaced distances from this one (m) to
+    #: ``max_range_m``
+    ray_pair_samples: int = 32
+    ray_pair_min_m: float = 150.0
+    #: ... leaving a report unpaired costs this much (chi-square units; a pair is
+    #: taken when its cost is below twice this)
+    ray_pair_unpaired_cost: float = 10.0
+    #: ... a sample far from (or very near) the weapon's 50 % hearing distance costs
+    #: -2 ln of the source density there (fuse/raypairs.py ``_range_prior``)
+    ray_pair_range_prior: bool = True
+    #: 50 % hearing distance by weapon (vocab WEAPONS order; last = unknown), m
+    hearing_l50_by_weapon_m: tuple[float, ...] = (
+        4_000.0,
+        10_000.0,
+        12_000.0,
+        6_000.0,
+        1_500.0,
+        2_500.0,
+        5_000.0,
+    )
     #: launch/impact pairing: range bounds by weapon (vocab WEAPONS order), m
     flight_range_min_by_weapon_m: tuple[float, ...] = (
         500.0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
     EXPLOSION,
+    FIRING,
     INCOMING,
     OUTGOING,
     UND_DIR,
@@ -29,6 +31,7 @@ from ceasefire.fuse.events import (
 )
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.pairing import pair_launches
+from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
 from ceasefire.fuse.tracks import track_sightings
@@ -197,8 +200,78 @@ def _sides(
     return side[launch], side[impact]
 
 
+def _roles(ac: _Acoustic) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """One role per event for ray pairing: launch or impact (from the event kind,
+    else the direction class); neither when both are undetermined. Bursts and
+    shots (small arms: bullets make no explosion) are no launch here."""
+    und = ac.kind == UND_EVENT
+    is_l = (ac.kind == FIRING) | (und & (ac.direction == OUTGOING))
+    is_i = (ac.kind == EXPLOSION) | (und & (ac.direction == INCOMING))
+    return is_l, is_i
+
+
+def _side_fn(grid: Grid, cfg: FuseConfig) -> Callable[[F8, F8], IP] | None:
+    """Side of the contact line (+1/-1) of grid positions, or None without a line."""
+    if cfg.contact_line_lonlat is None:
+        return None
+    line = _line(cfg.contact_line_lonlat)
+
+    def side_of(x: F8, y: F8) -> IP:
+        la, lo = grid.to_latlon(x, y)
+        return np.asarray(line.nearest(la, lo).side, dtype=np.intp)
+
+    return side_of
+
+
+def _ray_pairs(
+    rows: Rows,
+    ac: _Acoustic,
+    has_pos: npt.NDArray[np.bool_],
+    taken: npt.NDArray[np.bool_],
+    grid: Grid,
+    cfg: FuseConfig,
+) -> list[tuple[int, int, int]]:
+    """Lone bearings paired with the other phase of their round, as ``(keep, gone,
+    ray_row)`` event indices: ``gone`` joins ``keep``; ``ray_row`` is the launch
+    bearing's row when ``keep`` is a located impact (else -1)."""
+    G = ac.x.shape[0]
+    first = np.array([int(m[0]) if m.shape[0] else -1 for m in ac.members], np.intp)
+    lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
+    lone[lone] &= np.isfinite(rows.az[first[lone]])
+    is_l, is_i = _roles(ac)
+    lr = np.flatnonzero(lone & is_l)
+    ir = np.flatnonzero(lone & is_i)
+    lp = np.flatnonzero(has_pos & ~taken & is_l)
+    ip = np.flatnonzero(has_pos & ~taken & is_i)
+    if (lr.shape[0] == 0 and ir.shape[0] == 0) or G == 0:
+        return []
+    src = np.unique(rows.ox + 1j * rows.oy, return_inverse=True)[1].astype(np.intp)
+
+    def rays(g: IP) -> Rays:
+        k = first[g]
+        w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])
+        return Rays(rows.ox[k], rows.oy[k], rows.az[k], rows.sigma_az[k], rows.t[k],
+                    rows.sigma_t[k], w.astype(np.intp), src[k])  # fmt: skip
+
+    def points(g: IP) -> Points:
+        w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])
+        return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], w.astype(np.intp))
+
+    a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _side_fn(grid, cfg))
+    out: list[tuple[int, int, int]] = []
+    nlr, nir = lr.shape[0], ir.shape[0]
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+        if i < nlr and j >= nir:  # launch ray -> located impact
+            out.append((int(ip[j - nir]), int(lr[i]), int(first[lr[i]])))
+        elif i >= nlr:  # located launch <- impact ray
+            out.append((int(lp[i - nlr]), int(ir[j]), -1))
+        else:  # one observer's launch and impact rays
+            out.append((int(lr[i]), int(ir[j]), -1))
+    return out
+
+
 def _acoustic_events(
-    obs: ObservationArrays, ac: _Acoustic, grid: Grid, cfg: FuseConfig
+    obs: ObservationArrays, rows: Rows, ac: _Acoustic, grid: Grid, cfg: FuseConfig
 ) -> list[Event]:
     G = ac.x.shape[0]
     if G == 0:
@@ -217,8 +290,9 @@ def _acoustic_events(
     sources = obs.source.astype(str)
     # launch/impact pairing among positioned events; the role comes from the event
     # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
-    # reports), from the direction class (~86 %) only when no kind is named
-    is_launch_kind = np.isin(ac.kind, LAUNCH_KINDS)
+    # reports), from the direction class (~86 %) only when no kind is named; bursts
+    # and shots are small arms, whose bullets make no explosion to pair with
+    is_launch_kind = ac.kind == FIRING
     und_kind = ac.kind == UND_EVENT
     can_launch = is_launch_kind | (und_kind & (ac.direction != INCOMING))
     can_impact = (ac.kind == EXPLOSION) | (und_kind & (ac.direction != OUTGOING))
@@ -244,17 +318,27 @@ def _acoustic_events(
     )
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]
-    is_launch_paired = np.zeros(G, bool)
-    is_launch_paired[launch[pl]] = True
+    absorbed = np.zeros(G, bool)
+    absorbed[launch[pl]] = True
+    # lone bearings paired with the other phase of their round (fuse/raypairs.py)
+    extra: dict[int, int] = {}
+    launch_ray = np.full(G, -1, np.intp)
+    if cfg.ray_pairs:
+        taken = absorbed | (partner >= 0)
+        for keep, gone, ray_row in _ray_pairs(rows, ac, has_pos, taken, grid, cfg):
+            extra[keep] = gone
+            absorbed[gone] = True
+            launch_ray[keep] = ray_row
     out: list[Event] = []
     for g in range(G):
-        if is_launch_paired[g]:
+        if absorbed[g]:
             continue
         mem = ac.members[g]
         flags = list(ac.flags[g])
         kind_c, dir_c, weap_c = int(ac.kind[g]), int(ac.direction[g]), int(ac.weapon[g])
         launch_lat = launch_lon = None
         launch_cov: tuple[float, float, float] | None = None
+        ray_k = int(mem[0]) if not has_pos[g] else int(launch_ray[g])
         p = int(partner[g])
         if p >= 0:
             mem = np.concatenate([mem, ac.members[p]])
@@ -265,6 +349,14 @@ def _acoustic_events(
             launch_lat, launch_lon = float(lat[p]), float(lon[p])
             lc = cov_en[p]
             launch_cov = (float(lc[0, 0]), float(lc[1, 1]), float(lc[0, 1]))
+        if g in extra:
+            other = extra[g]
+            mem = np.concatenate([mem, ac.members[other]])
+            flags.append("paired")
+            if launch_ray[g] >= 0:
+                flags.append("launch_ray")
+            if weap_c == UND_WEAPON:
+                weap_c = int(ac.weapon[other])
         srcs = set(sources[mem].tolist())
         n_src = len(srcs)
         if n_src == 1 and "single_observer" not in flags:
@@ -290,11 +382,14 @@ def _acoustic_events(
                     launch_lat=launch_lat,
                     launch_lon=launch_lon,
                     launch_cov_m2=launch_cov,
+                    observer_lat=float(obs.lat[ray_k]) if ray_k >= 0 else None,
+                    observer_lon=float(obs.lon[ray_k]) if ray_k >= 0 else None,
+                    bearing_deg=float(obs.bearing_deg[ray_k]) if ray_k >= 0 else None,
                     flags=tuple(sorted(set(flags))),
                 )
             )
         else:
-            k = int(mem[0])
+            k = ray_k
             if "no_position" not in flags:
                 flags.append("no_position")
             out.append(
@@ -381,7 +476,7 @@ def _fuse_tile(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Even
     if len(ac_obs):
         rows = _rows(ac_obs, grid, cfg)
         ac = _fuse_acoustic(ac_obs, rows, cfg)
-        out += _acoustic_events(ac_obs, ac, grid, cfg)
+        out += _acoustic_events(ac_obs, rows, ac, grid, cfg)
     out += _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
     return out
 
@@ -394,7 +489,7 @@ def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -
         return []
     rows = _rows(obs, grid, cfg)
     ac = _fuse_acoustic(obs, rows, cfg)
-    return [e for e in _acoustic_events(obs, ac, grid, cfg) if lo <= e.time_s < hi]
+    return [e for e in _acoustic_events(obs, rows, ac, grid, cfg) if lo <= e.time_s < hi]
 
 
 def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event]:

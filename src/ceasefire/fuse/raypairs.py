@@ -1,0 +1,284 @@
+"""Launch ↔ impact pairing when one side is a lone bearing without range.
+
+An observer often hears both the firing and the impact of one round, and no one
+else hears one of them: the round then leaves a lone launch bearing and a lone
+impact bearing (or a lone bearing and a located event of the other phase), and
+counting each as a round counts it twice. A bearing without range puts its source
+somewhere on a ray; the ray is sampled at log-spaced distances ``d`` (each sample
+an emission time ``t - d / c`` and a position with cross-range sd ``d·σ_az`` and
+half the sample spacing along the ray), and a candidate pair costs the least
+flight-time chi-square over its samples (and, for two rays, over both rays'
+samples), as :mod:`ceasefire.fuse.pairing` scores located pairs: a weapon's
+range bounds, its named class, the contact-line side prior. All candidates go
+through one least-total-cost assignment, so each report joins at most one pair.
+
+Two rays are offered as a pair only when one observer made both reports (two
+observers' lone launch and impact rays in a hot spot fit each other too easily).
+Shapes: every input array is ``(n,)`` over its reports or events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from ceasefire.fuse.config import FuseConfig
+from ceasefire.model.assignment import min_cost_matching
+
+F8 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
+SideFn = Callable[[F8, F8], IP]
+
+#: chi-square gate of the flight time (1 dof, 0.999), as for located pairs
+_GATE = 10.83
+_OTHER_WEAPON = 4.0
+_UNKNOWN_WEAPON = 2.0
+#: candidates are scored in chunks of at most this many samples (memory bound)
+_CHUNK = 2_000_000
+
+
+@dataclass(frozen=True)
+class Rays:
+    """Lone bearings: observer ``ox``, ``oy`` (m, grid), azimuth ``az`` (rad from
+    grid north), its sd ``sigma_az`` (rad), observation time ``t`` (s) and its sd
+    ``sigma_t``, weapon code (-1 unknown), observer ``src`` code."""
+
+    ox: F8
+    oy: F8
+    az: F8
+    sigma_az: F8
+    t: F8
+    sigma_t: F8
+    weapon: IP
+    src: IP
+
+    def __len__(self) -> int:
+        return int(self.ox.shape[0])
+
+
+@dataclass(frozen=True)
+class Points:
+    """Located events: ``x``, ``y`` (m), emission time ``T`` (s) and its sd
+    ``sd_t`` (s), covariance ``cov`` ``(n, 2, 2)`` (m²), weapon code (-1 unknown)."""
+
+    x: F8
+    y: F8
+    T: F8
+    sd_t: F8
+    cov: F8
+    weapon: IP
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+
+@dataclass(frozen=True)
+class _Samples:
+    """Candidate source points, ``(n, K)`` (``K`` = 1 for a located event):
+    position (m), emission time (s), variances, side of the line, and distance
+    from the ray's observer (m; NaN for a located event)."""
+
+    x: F8
+    y: F8
+    T: F8
+    var_t: F8  # s²: observation time + the sample's extent along the ray
+    var_pos: F8  # m²: cross-range and along-range, isotropic bound
+    side: IP
+    dist: F8
+
+    def take(self, rows: IP, axis: int) -> _Samples:
+        """Rows ``rows``, with the samples on axis ``axis`` (1 or 2) of a 3-d shape
+        (the other sample axis has length 1)."""
+
+        def f(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+            v = a[rows]
+            return v[:, :, None] if axis == 1 else v[:, None, :]
+
+        return _Samples(*(f(getattr(self, k)) for k in self.__dataclass_fields__))  # type: ignore[arg-type]
+
+
+def _sample(r: Rays, cfg: FuseConfig, side_of: SideFn | None) -> _Samples:
+    k = cfg.ray_pair_samples
+    d = np.geomspace(cfg.ray_pair_min_m, cfg.max_range_m, k)
+    step = d * ((cfg.max_range_m / cfg.ray_pair_min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
+    ux, uy = np.sin(r.az)[:, None], np.cos(r.az)[:, None]
+    x = r.ox[:, None] + d[None, :] * ux
+    y = r.oy[:, None] + d[None, :] * uy
+    c = cfg.speed_of_sound_m_s
+    T = r.t[:, None] - d[None, :] / c
+    along = (step * step / 12.0)[None, :]
+    var_t = r.sigma_t[:, None] ** 2 + along / (c * c)
+    var_pos = (d[None, :] * r.sigma_az[:, None]) ** 2 + along
+    if side_of is None or len(r) == 0:
+        side = np.zeros(x.shape, np.intp)
+    else:
+        side = side_of(x.ravel(), y.ravel()).reshape(x.shape)
+    return _Samples(x, y, T, var_t, var_pos, side, np.broadcast_to(d, x.shape))
+
+
+def _points(p: Points, side_of: SideFn | None) -> _Samples:
+    """Located events as one sample each (absent uncertainties: 30 s, 10 km)."""
+    sd = np.nan_to_num(p.sd_t, nan=30.0)
+    cov = np.nan_to_num(p.cov, nan=1e8)
+    side = np.zeros(len(p), np.intp) if side_of is None or len(p) == 0 else side_of(p.x, p.y)
+    col = lambda a: np.asarray(a)[:, None]  # noqa: E731
+    return _Samples(
+        col(p.x), col(p.y), col(p.T), col(sd * sd), col(0.5 * (cov[:, 0, 0] + cov[:, 1, 1])),
+        col(side), np.full((len(p), 1), np.nan),
+    )  # fmt: skip
+
+
+def _range_prior(d: F8, l50: F8) -> F8:
+    """-2 ln of the density of sources along a ray at distance ``d`` (log-spaced
+    samples: ∝ d² / (1 + (d / L)⁴), heard with probability falling off beyond
+    the weapon's 50 % distance L), relative to its peak at d = L; 0 for NaN."""
+    with np.errstate(invalid="ignore"):
+        q = d / l50
+        c = -2.0 * np.log(2.0 * q * q / (1.0 + q**4))
+    return np.asarray(np.where(np.isfinite(c), c, 0.0), dtype=np.float64)
+
+
+def _best_cost(lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: FuseConfig) -> F8:
+    """Least cost per candidate (row) over its samples (trailing axes), inf when
+    no sample passes the gate. ``lw``/``iw``: weapon codes per row."""
+    dist = np.hypot(im.x - lo.x, im.y - lo.y)
+    dt = im.T - lo.T
+    var_T = lo.var_t + im.var_t
+    var_d = lo.var_pos + im.var_pos + 2e4
+    side_cost = np.where(lo.side * im.side > 0, cfg.same_side_cost, 0.0)
+    speeds = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
+    rmin = np.asarray(cfg.flight_range_min_by_weapon_m, float)
+    rmax = np.asarray(cfg.flight_range_max_by_weapon_m, float)
+    hear = np.asarray(cfg.hearing_l50_by_weapon_m, float)
+    extra = (1,) * (dist.ndim - 1)
+    lw_, iw_ = lw.reshape(-1, *extra), iw.reshape(-1, *extra)
+    best = np.full(dist.shape, np.inf)
+    for w in range(speeds.shape[0]):
+        v = speeds[w]
+        if v <= 0:
+            continue
+        pred = dist / v
+        chi2 = (dt - pred) ** 2 / (var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2)
+        named = (lw_ == w) | (iw_ == w)
+        unknown = (lw_ < 0) & (iw_ < 0)
+        pen = np.where(named, 0.0, np.where(unknown, _UNKNOWN_WEAPON, _OTHER_WEAPON))
+        if cfg.ray_pair_range_prior:
+            pen = pen + _range_prior(lo.dist, hear[w]) + _range_prior(im.dist, hear[w])
+        ok = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE)
+        best = np.where(ok, np.minimum(best, chi2 + pen), best)
+    best = best + side_cost
+    n = int(dist.shape[0])
+    return np.asarray(best.reshape(n, -1).min(axis=1), dtype=np.float64)
+
+
+def _candidates(
+    ax: F8, ay: F8, at: F8, bx: F8, by: F8, bt: F8, r_m: float, lo_s: float, hi_s: float
+) -> tuple[IP, IP]:
+    """Index pairs with anchors within ``r_m`` (box) and ``lo_s < bt - at < hi_s``."""
+    if ax.shape[0] == 0 or bx.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    mid = 0.5 * (lo_s + hi_s)
+    half = 0.5 * (hi_s - lo_s)
+    s = r_m / half
+    t0 = float(min(at.min(), bt.min()))
+    ta = cKDTree(np.column_stack([ax, ay, (at + mid - t0) * s]))
+    tb = cKDTree(np.column_stack([bx, by, (bt - t0) * s]))
+    sm = ta.sparse_distance_matrix(tb, r_m, p=np.inf, output_type="ndarray")
+    a = sm["i"].astype(np.intp)
+    b = sm["j"].astype(np.intp)
+    dt = bt[b] - at[a]
+    ok = (dt > lo_s) & (dt < hi_s)
+    return a[ok], b[ok]
+
+
+def _flight_s(cfg: FuseConfig) -> float:
+    """Longest flight time any weapon class allows (s)."""
+    v = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
+    r = np.asarray(cfg.flight_range_max_by_weapon_m, float)
+    ok = v > 0
+    return float(np.max(1.2 * r[ok] / v[ok])) if ok.any() else 0.0
+
+
+def pair_rays(
+    l_rays: Rays,
+    i_rays: Rays,
+    l_pts: Points,
+    i_pts: Points,
+    cfg: FuseConfig,
+    side_of: SideFn | None = None,
+) -> tuple[IP, IP]:
+    """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
+    unpaired located launches and impacts. Launch indices run over
+    ``[l_rays, l_pts]`` (a point ``j`` is ``len(l_rays) + j``), impact indices over
+    ``[i_rays, i_pts]``. Point-point pairs are not offered (located pairing
+    decided them). ``side_of(x, y)``: side of the contact line (+1/-1, 0 unknown)
+    of grid positions."""
+    nlr, nir, nlp, nip = len(l_rays), len(i_rays), len(l_pts), len(i_pts)
+    c = cfg.speed_of_sound_m_s
+    sound = cfg.max_range_m / c
+    flight = _flight_s(cfg)
+    ls = _sample(l_rays, cfg, side_of)
+    is_ = _sample(i_rays, cfg, side_of)
+    lp = _points(l_pts, side_of)
+    ip = _points(i_pts, side_of)
+    rows: list[IP] = []
+    cols: list[IP] = []
+    costs: list[F8] = []
+    k = cfg.ray_pair_samples
+    wide = cfg.max_range_m + cfg.max_flight_range_m
+
+    def add(lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int) -> F8:
+        def one(s: slice) -> F8:
+            return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg)
+
+        return _chunked(one, a.shape[0], per_row)
+
+    # launch ray x located impact: emission times differ by the flight time
+    if nlr and nip and "ray_point" in cfg.ray_pair_kinds:
+        a, b = _candidates(
+            l_rays.ox, l_rays.oy, l_rays.t, i_pts.x, i_pts.y, i_pts.T, wide, -sound, flight
+        )
+        rows.append(a)
+        cols.append(b + nir)
+        costs.append(add(ls, ip, a, b, l_rays.weapon, i_pts.weapon, k))
+    # located launch x impact ray
+    if nlp and nir and "point_ray" in cfg.ray_pair_kinds:
+        a, b = _candidates(
+            l_pts.x, l_pts.y, l_pts.T, i_rays.ox, i_rays.oy, i_rays.t, wide, 0.0, flight + sound
+        )
+        rows.append(a + nlr)
+        cols.append(b)
+        costs.append(add(lp, is_, a, b, l_pts.weapon, i_rays.weapon, k))
+    # one observer's launch ray x its impact ray
+    if nlr and nir and "ray_ray" in cfg.ray_pair_kinds:
+        a, b = _candidates(
+            l_rays.ox, l_rays.oy, l_rays.t, i_rays.ox, i_rays.oy, i_rays.t,
+            1.0, -sound, flight + sound,
+        )  # fmt: skip
+        same = l_rays.src[a] == i_rays.src[b]
+        a, b = a[same], b[same]
+        rows.append(a)
+        cols.append(b)
+        costs.append(add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k))
+    if not rows:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    r = np.concatenate(rows)
+    co = np.concatenate(cols)
+    w = np.concatenate(costs)
+    ok = np.isfinite(w)
+    r, co, w = r[ok], co[ok], w[ok]
+    edge = min_cost_matching(r, co, w, nlr + nlp, nir + nip, cfg.ray_pair_unpaired_cost)
+    la = np.flatnonzero(edge >= 0)
+    return la.astype(np.intp), co[edge[la]].astype(np.intp)
+
+
+def _chunked(fn: Callable[[slice], F8], n: int, per_row: int) -> F8:
+    """``fn`` over row slices of at most ``_CHUNK // per_row`` rows, concatenated."""
+    if n == 0:
+        return np.zeros(0)
+    step = max(1, _CHUNK // max(per_row, 1))
+    return np.concatenate([fn(slice(s, min(s + step, n))) for s in range(0, n, step)])
