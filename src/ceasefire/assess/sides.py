@@ -107,8 +107,8 @@ def shooter_given_source(p_src: F8, q: F8, across_p: float) -> F8:
 
 def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArray[np.object_]]:
     """For firing and explosion events: P(fired from the left side) and the basis
-    of that number (``launch point``, ``firing position``, ``impact``, ``bearing
-    ray``, ``none``)."""
+    of that number (``launch point``, ``firing position``, ``impact across the
+    line``, ``launch bearing and the impact``, ``bearing ray``, ``none``)."""
     n = len(t)
     p = np.full(n, 0.5)
     basis = np.full(n, "none", dtype=object)
@@ -135,7 +135,19 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
         cfg.position_error_p,
     )
     basis[pos] = np.where(q[pos] >= 0.5, "firing position", "impact across the line")
-    ray = ~t.has_pos & np.isfinite(t.observer_lat) & np.isfinite(t.bearing_deg)
+    # a located impact joined by a lone bearing of its launch (fusion's ray
+    # pairing): the launch lies on that ray, weighed like a paired launch point
+    has_ray = np.isfinite(t.observer_lat) & np.isfinite(t.bearing_deg)
+    lray = pos & has_ray & (q < 0.5)
+    if lray.any():
+        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg), cfg.launch_error_p)
+        p_imp = shooter_given_source(
+            p_left(t.signed_m[lray], t.sigma_n_m[lray]), np.zeros(int(lray.sum())),
+            cfg.impact_across_p,
+        )  # fmt: skip
+        p[lray] = _combine(on_ray, p_imp)
+        basis[lray] = "launch bearing and the impact"
+    ray = ~t.has_pos & has_ray
     if ray.any():
         on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg)
         p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), cfg.ray_error_p)

@@ -90,11 +90,13 @@ class FuseConfig:
     ray_pair_kinds: tuple[str, ...] = ("ray_point", "point_ray", "ray_ray")
     #: ... each ray sampled at this many log-spaced distances from this one (m) to
     #: ``max_range_m``
-    ray_pair_samples: int = 32
+    ray_pair_samples: int = 24
     ray_pair_min_m: float = 150.0
     #: ... leaving a report unpaired costs this much (chi-square units; a pair is
     #: taken when its cost is below twice this)
     ray_pair_unpaired_cost: float = 10.0
+    #: ... weapons whose impact makes no sound to pair (bullets), by name
+    silent_impact_weapons: tuple[str, ...] = ("small_arms", "heavy_machine_gun")
     #: ... a sample far from (or very near) the weapon's 50 % hearing distance costs
     #: -2 ln of the source density there (fuse/raypairs.py ``_range_prior``)
     ray_pair_range_prior: bool = True

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from ceasefire.fuse.events import (
     semi_major_95_m,
 )
 from ceasefire.fuse.frame import Grid
+from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
@@ -210,17 +210,11 @@ def _roles(ac: _Acoustic) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
     return is_l, is_i
 
 
-def _side_fn(grid: Grid, cfg: FuseConfig) -> Callable[[F8, F8], IP] | None:
-    """Side of the contact line (+1/-1) of grid positions, or None without a line."""
+def _line_sides(grid: Grid, cfg: FuseConfig) -> LineSides | None:
+    """The contact line seen from the grid, or None without a line."""
     if cfg.contact_line_lonlat is None:
         return None
-    line = _line(cfg.contact_line_lonlat)
-
-    def side_of(x: F8, y: F8) -> IP:
-        la, lo = grid.to_latlon(x, y)
-        return np.asarray(line.nearest(la, lo).side, dtype=np.intp)
-
-    return side_of
+    return LineSides.of(_line(cfg.contact_line_lonlat), grid)
 
 
 def _ray_pairs(
@@ -257,7 +251,7 @@ def _ray_pairs(
         w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])
         return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], w.astype(np.intp))
 
-    a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _side_fn(grid, cfg))
+    a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _line_sides(grid, cfg))
     out: list[tuple[int, int, int]] = []
     nlr, nir = lr.shape[0], ir.shape[0]
     for i, j in zip(a.tolist(), b.tolist(), strict=True):

@@ -27,11 +27,12 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.linesides import LineSides
 from ceasefire.model.assignment import min_cost_matching
+from ceasefire.model.vocab import WEAPONS
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
-SideFn = Callable[[F8, F8], IP]
 
 #: chi-square gate of the flight time (1 dof, 0.999), as for located pairs
 _GATE = 10.83
@@ -101,7 +102,7 @@ class _Samples:
         return _Samples(*(f(getattr(self, k)) for k in self.__dataclass_fields__))  # type: ignore[arg-type]
 
 
-def _sample(r: Rays, cfg: FuseConfig, side_of: SideFn | None) -> _Samples:
+def _sample(r: Rays, cfg: FuseConfig, sides: LineSides | None) -> _Samples:
     k = cfg.ray_pair_samples
     d = np.geomspace(cfg.ray_pair_min_m, cfg.max_range_m, k)
     step = d * ((cfg.max_range_m / cfg.ray_pair_min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
@@ -113,18 +114,18 @@ def _sample(r: Rays, cfg: FuseConfig, side_of: SideFn | None) -> _Samples:
     along = (step * step / 12.0)[None, :]
     var_t = r.sigma_t[:, None] ** 2 + along / (c * c)
     var_pos = (d[None, :] * r.sigma_az[:, None]) ** 2 + along
-    if side_of is None or len(r) == 0:
+    if sides is None or len(r) == 0:
         side = np.zeros(x.shape, np.intp)
     else:
-        side = side_of(x.ravel(), y.ravel()).reshape(x.shape)
+        side = sides.rays(r.ox, r.oy, r.az, d)
     return _Samples(x, y, T, var_t, var_pos, side, np.broadcast_to(d, x.shape))
 
 
-def _points(p: Points, side_of: SideFn | None) -> _Samples:
+def _points(p: Points, sides: LineSides | None) -> _Samples:
     """Located events as one sample each (absent uncertainties: 30 s, 10 km)."""
     sd = np.nan_to_num(p.sd_t, nan=30.0)
     cov = np.nan_to_num(p.cov, nan=1e8)
-    side = np.zeros(len(p), np.intp) if side_of is None or len(p) == 0 else side_of(p.x, p.y)
+    side = np.zeros(len(p), np.intp) if sides is None else sides.points(p.x, p.y)
     col = lambda a: np.asarray(a)[:, None]  # noqa: E731
     return _Samples(
         col(p.x), col(p.y), col(p.T), col(sd * sd), col(0.5 * (cov[:, 0, 0] + cov[:, 1, 1])),
@@ -157,9 +158,10 @@ def _best_cost(lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: FuseConfig) -> F
     extra = (1,) * (dist.ndim - 1)
     lw_, iw_ = lw.reshape(-1, *extra), iw.reshape(-1, *extra)
     best = np.full(dist.shape, np.inf)
+    silent = {WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS}
     for w in range(speeds.shape[0]):
         v = speeds[w]
-        if v <= 0:
+        if v <= 0 or w in silent:
             continue
         pred = dist / v
         chi2 = (dt - pred) ** 2 / (var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2)
@@ -209,22 +211,21 @@ def pair_rays(
     l_pts: Points,
     i_pts: Points,
     cfg: FuseConfig,
-    side_of: SideFn | None = None,
+    sides: LineSides | None = None,
 ) -> tuple[IP, IP]:
     """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
     unpaired located launches and impacts. Launch indices run over
     ``[l_rays, l_pts]`` (a point ``j`` is ``len(l_rays) + j``), impact indices over
     ``[i_rays, i_pts]``. Point-point pairs are not offered (located pairing
-    decided them). ``side_of(x, y)``: side of the contact line (+1/-1, 0 unknown)
-    of grid positions."""
+    decided them). ``sides``: the contact line (fire is aimed across it)."""
     nlr, nir, nlp, nip = len(l_rays), len(i_rays), len(l_pts), len(i_pts)
     c = cfg.speed_of_sound_m_s
     sound = cfg.max_range_m / c
     flight = _flight_s(cfg)
-    ls = _sample(l_rays, cfg, side_of)
-    is_ = _sample(i_rays, cfg, side_of)
-    lp = _points(l_pts, side_of)
-    ip = _points(i_pts, side_of)
+    ls = _sample(l_rays, cfg, sides)
+    is_ = _sample(i_rays, cfg, sides)
+    lp = _points(l_pts, sides)
+    ip = _points(i_pts, sides)
     rows: list[IP] = []
     cols: list[IP] = []
     costs: list[F8] = []

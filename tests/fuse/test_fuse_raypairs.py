@@ -1,0 +1,98 @@
+"""Lone bearings paired with the other phase of their round (fuse/raypairs.py):
+one observer's launch and impact bearings, a launch bearing with a located
+impact, and the cases that must stay apart (impossible timing, small arms)."""
+
+from __future__ import annotations
+
+import numpy as np
+from fuse_scenes import T0, Scene
+
+from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.model.results import Event
+
+OBSERVERS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
+MORTAR_M_S = 180.0  # FuseConfig's mean speed of a mortar round
+LAUNCH, IMPACT = (-1_500.0, 2_500.0), (1_800.0, 3_500.0)
+FLIGHT_S = float(np.hypot(IMPACT[0] - LAUNCH[0], IMPACT[1] - LAUNCH[1])) / MORTAR_M_S
+
+
+def _one_observer(impact_shift_s: float = 0.0, launch_kind: str = "firing") -> list[Event]:
+    """A post at the origin hears a mortar's firing and, FLIGHT_S later (plus
+    ``impact_shift_s``), its impact; no one else hears either."""
+    sc = Scene()
+    sc.bearing("L", "post", (0.0, 0.0), LAUNCH, T0, event=launch_kind, direction="outgoing",
+               weapon="mortar", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    sc.bearing("I", "post", (0.0, 0.0), IMPACT, T0 + FLIGHT_S + impact_shift_s,
+               weapon="undetermined", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    return fuse(sc.arrays())
+
+
+def test_one_observers_launch_and_impact_bearings_are_one_round() -> None:
+    events = _one_observer()
+    assert len(events) == 1
+    e = events[0]
+    assert set(e.observation_ids) == {"L", "I"}
+    assert "paired" in e.flags and "no_position" in e.flags
+    # the launch bearing is kept: attribution reads the launch ray
+    assert e.kind == "firing" and e.weapon == "mortar"
+    assert e.bearing_deg is not None
+    az = np.degrees(np.arctan2(LAUNCH[0], LAUNCH[1])) % 360.0
+    assert abs(e.bearing_deg - az) < 0.5
+
+
+def test_without_ray_pairing_the_two_bearings_stay_two_events() -> None:
+    sc = Scene()
+    sc.bearing("L", "post", (0.0, 0.0), LAUNCH, T0, event="firing", direction="outgoing",
+               weapon="mortar", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    sc.bearing("I", "post", (0.0, 0.0), IMPACT, T0 + FLIGHT_S, weapon="undetermined",
+               sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    events = fuse(sc.arrays(), FuseConfig(ray_pairs=False))
+    assert sorted(len(e.observation_ids) for e in events) == [1, 1]
+
+
+def test_an_impact_heard_long_before_the_firing_stays_apart() -> None:
+    # heard 60 s before the firing. With both sources within 30 km of the observer,
+    # the impact can be heard before the firing by at most R (1/c - 1/v): ~21 s for
+    # an MLRS round (v = 450 m/s, R <= 30 km + the ray's spread), ~13 s for a tank.
+    events = _one_observer(impact_shift_s=-FLIGHT_S - 60.0)
+    assert sorted(len(e.observation_ids) for e in events) == [1, 1]
+
+
+def test_a_burst_of_small_arms_is_no_launch_of_an_explosion() -> None:
+    # bullets make no explosion: a burst and a later explosion are two events
+    events = _one_observer(launch_kind="burst")
+    assert sorted(len(e.observation_ids) for e in events) == [1, 1]
+
+
+def test_a_launch_bearing_joins_the_located_impact_its_flight_fits_best() -> None:
+    sc = Scene()
+    far_impact = (30_000.0, 25_000.0)  # beyond a mortar's range from any point of the ray
+    for k, o in enumerate(OBSERVERS):
+        sc.bearing(f"I{k}", f"obs{k}", o, IMPACT, T0 + FLIGHT_S, weapon="undetermined")
+        sc.bearing(f"J{k}", f"obs{k}", (o[0] + 28_000.0, o[1] + 22_000.0), far_impact,
+                   T0 + FLIGHT_S, weapon="undetermined")  # fmt: skip
+    # a far post hears only the firing of the mortar (a lone bearing, no range)
+    sc.bearing("L", "far", (-9_000.0, -4_000.0), LAUNCH, T0, event="firing",
+               direction="outgoing", weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    events = fuse(sc.arrays())
+    assert len(events) == 2
+    joined = next(e for e in events if "L" in e.observation_ids)
+    assert set(joined.observation_ids) == {"L", "I0", "I1", "I2", "I3"}
+    assert "launch_ray" in joined.flags and joined.lat is not None
+    assert joined.observer_lat is not None and joined.bearing_deg is not None
+    other = next(e for e in events if "J0" in e.observation_ids)
+    assert "launch_ray" not in other.flags and len(other.observation_ids) == 4
+
+
+def test_an_impact_bearing_joins_the_located_launch() -> None:
+    sc = Scene()
+    for k, o in enumerate(OBSERVERS):
+        sc.bearing(f"L{k}", f"obs{k}", o, LAUNCH, T0, event="firing", direction="outgoing",
+                   weapon="mortar")  # fmt: skip
+    sc.bearing("I", "far", (9_000.0, 8_000.0), IMPACT, T0 + FLIGHT_S, weapon="undetermined",
+               sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    events = fuse(sc.arrays())
+    assert len(events) == 1
+    e = events[0]
+    assert set(e.observation_ids) == {"L0", "L1", "L2", "L3", "I"}
+    assert e.kind == "firing" and "paired" in e.flags and e.lat is not None
