@@ -58,3 +58,29 @@ def test_side_probability_matches_monte_carlo(
     slat, slon = f.to_latlon(xy[:, 0], xy[:, 1])
     mc = float(np.mean(line.nearest(slat, slon).side == 1))
     assert p_ru == pytest.approx(mc, abs=0.01)
+
+
+def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
+    """An impact on the line says nothing of the shooter; a launch bearing that
+    stays on the left (RU) side names RU, weighed as a paired launch."""
+    m = parse_mandate(DOC)
+    line: GeoLine = m.contact
+    mid = line.nearest(48.2, 38.1)
+    left = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    # an observer 3 km left of the line looks further left, away from it
+    olat, olon = forward(float(mid.lat[0]), float(mid.lon[0]), left, 3_000.0)
+    common = dict(time_s=0.0, lat=float(mid.lat[0]), lon=float(mid.lon[0]),
+                  cov_m2=(200.0**2, 200.0**2, 0.0), n_observers=3)  # fmt: skip
+    alone = Event(id="i", kind="explosion", observation_ids=("a",), **common)  # type: ignore[arg-type]
+    joined = Event(
+        id="j", kind="explosion", observation_ids=("a", "b"), observer_lat=float(olat),
+        observer_lon=float(olon), bearing_deg=left, flags=("launch_ray", "paired"),
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    cfg = AttributionConfig()
+    by_event = {v.event_ids[0]: v for v in assess([alone, joined], m, cfg)}
+    v_alone, v_joined = by_event["i"], by_event["j"]
+    assert v_alone.probabilities["RU"] == pytest.approx(0.5, abs=0.01)
+    # every point of the ray is left: the launch evidence alone is 1 - launch_error_p
+    assert v_joined.probabilities["RU"] == pytest.approx(1.0 - cfg.launch_error_p, abs=0.01)
+    assert "attributed from the launch bearing and the impact" in v_joined.notes
