@@ -81,6 +81,6 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     by_event = {v.event_ids[0]: v for v in assess([alone, joined], m, cfg)}
     v_alone, v_joined = by_event["i"], by_event["j"]
     assert v_alone.probabilities["RU"] == pytest.approx(0.5, abs=0.01)
-    # every point of the ray is left: the launch evidence alone is 1 - launch_error_p
-    assert v_joined.probabilities["RU"] == pytest.approx(1.0 - cfg.launch_error_p, abs=0.01)
+    # every point of the ray is left: the launch evidence alone is 1 - launch_ray_error_p
+    assert v_joined.probabilities["RU"] == pytest.approx(1.0 - cfg.launch_ray_error_p, abs=0.01)
     assert "attributed from the launch bearing and the impact" in v_joined.notes

@@ -223,7 +223,7 @@ def _ray_event(eid: str, km_west: float) -> Event:
     )
 
 
-def _ray_shooter_ru(km_west: float) -> float:
+def _ray_shooter_ru(km_west: float, ray_error_p: float = AttributionConfig().ray_error_p) -> float:
     """P(RU fired) for an explosion heard due east by an observer ``km_west`` of
     the meridian line, by quadrature of the ray's source density (AttributionConfig):
     d/(1 + (d/L)^4) * exp(-|d - x| / band) per metre of ray, L = 5 km (weapon
@@ -239,7 +239,8 @@ def _ray_shooter_ru(km_west: float) -> float:
     s = far / (near + far)  # P(source left of the line)
     q = 0.02  # P(source is the launch)
     shooter = q * s + (1 - q) * (0.85 * (1 - s) + 0.15 * s)
-    return shooter * 0.95 + (1 - shooter) * 0.05  # a lone bearing is wrong 5 % of the time
+    # a lone bearing is wrong (another round, or elsewhere on its ray) with ray_error_p
+    return shooter * (1 - ray_error_p) + (1 - shooter) * ray_error_p
 
 
 def test_bearing_only_event_is_counted_and_weighed_along_its_ray() -> None:

@@ -51,10 +51,15 @@ class AttributionConfig:
     #: a paired launch point is on the wrong side for its round (pairing across
     #: return fire); combined with the impact's own evidence (impact_across_p)
     launch_error_p: float = 0.18
+    #: a lone launch bearing joined to a located impact (fusion's ray pairing)
+    #: points to the wrong side for the impact's round: the bearing leaves the launch
+    #: distance free, so the join often takes a round of the same battery
+    launch_ray_error_p: float = 0.35
     #: a fused position mixes reports of another round (association error)
     position_error_p: float = 0.04
-    #: a lone bearing belongs to no round or another one (clutter, misassociation)
-    ray_error_p: float = 0.05
+    #: a lone bearing belongs to no round or another one (clutter, misassociation),
+    #: or its source lies elsewhere on the ray than the density below puts it
+    ray_error_p: float = 0.10
     #: a bearing without range: the source lies on the ray between these
     #: distances from the observer (m); its density along the ray is the area
     #: element (∝ distance) x the chance of hearing it (1 / (1 + (d / L)⁴), L the
@@ -140,7 +145,7 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
     has_ray = np.isfinite(t.observer_lat) & np.isfinite(t.bearing_deg)
     lray = pos & has_ray & (q < 0.5)
     if lray.any():
-        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg), cfg.launch_error_p)
+        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg), cfg.launch_ray_error_p)
         p_imp = shooter_given_source(
             p_left(t.signed_m[lray], t.sigma_n_m[lray]), np.zeros(int(lray.sum())),
             cfg.impact_across_p,
