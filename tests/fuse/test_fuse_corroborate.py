@@ -39,7 +39,7 @@ def test_a_located_event_nearby_corroborates_and_a_late_one_does_not() -> None:
 def test_lone_reports_of_two_observers_corroborate_each_other_not_of_one() -> None:
     # Two observers 12 km apart each hear something a minute apart, their rays not
     # crossing: each corroborates the other (within 15 km and 2 minutes); three
-    # minutes apart they do not. One observer's two reports never do.
+    # minutes apart they do not. One observer's two reports 31 degrees apart do not.
     sc = Scene()
     sc.bearing("x", "post-x", (0.0, 0.0), (0.0, 5_000.0), T0)
     sc.bearing("y", "post-y", (12_000.0, 0.0), (12_000.0, 5_000.0), T0 + 60.0)
@@ -54,4 +54,32 @@ def test_lone_reports_of_two_observers_corroborate_each_other_not_of_one() -> No
     solo.bearing("p", "post-p", (0.0, 0.0), (0.0, 5_000.0), T0)
     solo.bearing("q", "post-p", (0.0, 0.0), (3_000.0, 5_000.0), T0 + 120.0)
     flags = _flags(solo)
+    assert "uncorroborated" in flags[("p",)] and "uncorroborated" in flags[("q",)]
+
+
+def test_one_observers_reports_from_one_direction_corroborate_each_other() -> None:
+    # An engagement heard by one post alone: bursts from about one direction (within
+    # 20 degrees) within 10 minutes corroborate each other; a report from another
+    # direction, or 11 minutes later, stays uncorroborated.
+    sc = Scene()
+    post = (0.0, 0.0)
+    sc.bearing("b1", "post-e", post, (0.0, 3_000.0), T0, event="burst", direction="outgoing")
+    sc.bearing(
+        "b2", "post-e", post, (600.0, 3_000.0), T0 + 300.0, event="burst", direction="outgoing"
+    )  # fmt: skip  (11 degrees from b1)
+    sc.bearing(
+        "off", "post-e", post, (3_000.0, 0.0), T0 + 200.0, event="burst", direction="outgoing"
+    )  # fmt: skip  (90 degrees off)
+    sc.bearing("late", "post-e", post, (0.0, 3_000.0), T0 + 300.0 + 660.0, event="burst",
+               direction="outgoing")  # fmt: skip
+    flags = _flags(sc)
+    assert "uncorroborated" not in flags[("b1",)] and "uncorroborated" not in flags[("b2",)]
+    assert "uncorroborated" in flags[("off",)]
+    assert "uncorroborated" in flags[("late",)]
+    # another post at another place in the same direction is not the same observer
+    other = Scene()
+    other.bearing("p", "post-p", post, (0.0, 3_000.0), T0, event="burst", direction="outgoing")
+    other.bearing("q", "post-q", (40_000.0, 0.0), (40_000.0, 3_000.0), T0 + 300.0,
+                  event="burst", direction="outgoing")  # fmt: skip
+    flags = _flags(other)
     assert "uncorroborated" in flags[("p",)] and "uncorroborated" in flags[("q",)]

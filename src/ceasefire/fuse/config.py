@@ -84,6 +84,10 @@ class FuseConfig:
     #: ... or by another observer's lone report within this distance and time
     corroboration_lone_m: float = 15_000.0
     corroboration_lone_s: float = 120.0
+    #: ... or by the same observer's report from within this many degrees of its
+    #: bearing within this time (s): an engagement heard by one post alone
+    corroboration_self_deg: float = 20.0
+    corroboration_self_s: float = 600.0
     #: lone bearings (no range) paired with the other phase of their round: with a
     #: located event, or with the same observer's lone bearing (see fuse/raypairs.py)
     ray_pairs: bool = True

@@ -7,7 +7,10 @@ round reaches observers 15 km apart within a minute; false reports coincide by
 chance in wider windows).
 
 Fire comes in engagements; false reports (a door slam, a misheard echo) come at
-any time. Measured on the simulator: see ``docs/fuse.md``.
+any time and from any direction. So a lone report is also corroborated by another
+report of the same observer (same position) from about the same direction
+(``corroboration_self_deg``) within ``corroboration_self_s``: an engagement heard
+by one post alone. Measured on the simulator: see ``docs/fuse.md``.
 """
 
 from __future__ import annotations
@@ -21,14 +24,18 @@ from scipy.spatial import cKDTree
 
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.geo import LocalFrame
+from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
 
 F8 = npt.NDArray[np.float64]
 
 
-def corroborate(events: Sequence[Event], cfg: FuseConfig) -> list[Event]:
+def corroborate(
+    events: Sequence[Event], cfg: FuseConfig, obs: ObservationArrays | None = None
+) -> list[Event]:
     """``events`` with ``uncorroborated`` added to the flags of lone reports that
-    nothing corroborates (same order)."""
+    nothing corroborates (same order). ``obs``: the observations fused (for the
+    same observer's other reports; without them that test is skipped)."""
     out = list(events)
     anchors = [_anchor(e) for e in out]
     acoustic = [k for k, e in enumerate(out) if e.kind != "sighting" and anchors[k] is not None]
@@ -47,6 +54,8 @@ def corroborate(events: Sequence[Event], cfg: FuseConfig) -> list[Event]:
     found = _near(xl, yl, tl, x[n:], y[n:], t[n:], cfg.corroboration_m, cfg.corroboration_s, 0.0)
     # another observer's lone report (not the same observer: more than 1 m apart)
     found |= _near(xl, yl, tl, xl, yl, tl, cfg.corroboration_lone_m, cfg.corroboration_lone_s, 1.0)
+    if obs is not None and len(obs):
+        found |= _same_direction([out[k] for k in lone], obs, cfg)
     for i, k in enumerate(lone):
         if not found[i]:
             e = out[k]
@@ -79,3 +88,39 @@ def _anchor(e: Event) -> tuple[float, float] | None:
     if e.lat is not None and e.lon is not None:
         return e.lat, e.lon
     return None
+
+
+def _same_direction(
+    lone: Sequence[Event], obs: ObservationArrays, cfg: FuseConfig
+) -> npt.NDArray[np.bool_]:
+    """For each lone event, whether its observer made another bearing report (not one
+    of the event's own) within ``corroboration_self_s`` and ``corroboration_self_deg``
+    of the event's first report."""
+    found = np.zeros(len(lone), bool)
+    b = np.flatnonzero(np.isfinite(obs.bearing_deg))
+    if b.shape[0] < 2 or not lone:
+        return found
+    # one observer = one source at one position
+    _, src = np.unique(obs.source[b].astype(str), return_inverse=True)
+    where_obs = np.column_stack([src.astype(np.float64), obs.lat[b], obs.lon[b]])
+    _, code = np.unique(where_obs, axis=0, return_inverse=True)
+    code = code.ravel()
+    order = np.lexsort((obs.time_s[b], code))
+    rows = b[order]
+    c_sorted = code[order].astype(np.float64)
+    span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.corroboration_self_s + 1.0
+    key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
+    where = {str(i): int(k) for k, i in enumerate(obs.id[rows].tolist())}
+    for n, e in enumerate(lone):
+        own = [where[o] for o in e.observation_ids if o in where]
+        if not own:
+            continue
+        k = own[0]
+        lo = np.searchsorted(key, key[k] - cfg.corroboration_self_s, side="left")
+        hi = np.searchsorted(key, key[k] + cfg.corroboration_self_s, side="right")
+        cand = np.setdiff1d(np.arange(lo, hi), own)
+        if cand.shape[0] == 0:
+            continue
+        d = (obs.bearing_deg[rows[cand]] - obs.bearing_deg[rows[k]] + 180.0) % 360.0 - 180.0
+        found[n] = bool(np.any(np.abs(d) <= cfg.corroboration_self_deg))
+    return found

@@ -239,6 +239,7 @@ def _ray_pairs(
     ip = np.flatnonzero(has_pos & ~taken & is_i)
     if (lr.shape[0] == 0 and ir.shape[0] == 0) or G == 0:
         return []
+    # one observer = one position (a patrol's stops are apart: their rays share no origin)
     src = np.unique(rows.ox + 1j * rows.oy, return_inverse=True)[1].astype(np.intp)
 
     def rays(g: IP) -> Rays:
@@ -499,7 +500,7 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
         events = _fuse_tile(obs, grid, cfg)
     else:
         events = _fuse_sliced(obs, grid, cfg, workers)
-    events = corroborate(events, cfg)
+    events = corroborate(events, cfg, obs)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 

@@ -58,7 +58,9 @@ class Event:
 
     ``lat``/``lon`` is None when no position could be estimated (a single
     bearing without range); then ``observer_lat``/``observer_lon`` say who
-    reported it and ``flags`` contains ``"no_position"``.
+    reported it, ``bearing_deg`` its bearing, and ``flags`` contains
+    ``"no_position"``. A located impact joined by a lone bearing of its launch
+    (flag ``"launch_ray"``) carries that bearing and its observer the same way.
     """
 
     id: str
