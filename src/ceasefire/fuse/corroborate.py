@@ -111,16 +111,27 @@ def _same_direction(
     span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.corroboration_self_s + 1.0
     key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
     where = {str(i): int(k) for k, i in enumerate(obs.id[rows].tolist())}
+    owner: list[int] = []
+    own: list[int] = []
     for n, e in enumerate(lone):
-        own = [where[o] for o in e.observation_ids if o in where]
-        if not own:
-            continue
-        k = own[0]
-        lo = np.searchsorted(key, key[k] - cfg.corroboration_self_s, side="left")
-        hi = np.searchsorted(key, key[k] + cfg.corroboration_self_s, side="right")
-        cand = np.setdiff1d(np.arange(lo, hi), own)
-        if cand.shape[0] == 0:
-            continue
-        d = (obs.bearing_deg[rows[cand]] - obs.bearing_deg[rows[k]] + 180.0) % 360.0 - 180.0
-        found[n] = bool(np.any(np.abs(d) <= cfg.corroboration_self_deg))
+        ks = [where[o] for o in e.observation_ids if o in where]
+        owner += [n] * len(ks)
+        own += ks
+    if not own:
+        return found
+    ev = np.asarray(owner, np.intp)
+    rk = np.asarray(own, np.intp)
+    first = np.r_[True, ev[1:] != ev[:-1]]
+    q_ev, q_k = ev[first], rk[first]  # each event's first report
+    lo = np.searchsorted(key, key[q_k] - cfg.corroboration_self_s, side="left")
+    hi = np.searchsorted(key, key[q_k] + cfg.corroboration_self_s, side="right")
+    cnt = hi - lo
+    c_ev = np.repeat(q_ev, cnt)
+    c_k = np.repeat(q_k, cnt)
+    c_j = np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))
+    n_rows = rows.shape[0]
+    mine = np.isin(c_ev * n_rows + c_j, ev * n_rows + rk)
+    d = (obs.bearing_deg[rows[c_j]] - obs.bearing_deg[rows[c_k]] + 180.0) % 360.0 - 180.0
+    ok = ~mine & (np.abs(d) <= cfg.corroboration_self_deg)
+    found[c_ev[ok]] = True
     return found
