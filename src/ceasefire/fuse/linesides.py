@@ -1,6 +1,8 @@
 """Side of the contact line in the fusion grid: of points, and of many points
 along rays at once (the side at the ray's origin, flipped at each crossing of
-the line: one geodesic side test per ray instead of one per sample)."""
+the line: one geodesic side test per ray instead of one per sample). Past an end
+of the line a ray keeps its side until it crosses, where the nearest-point test
+would turn it round the end."""
 
 from __future__ import annotations
 

@@ -1,0 +1,45 @@
+"""Sides of the contact line along rays (one side test per ray plus crossings)
+agree with a side test of every sample point."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ceasefire.fuse.frame import Grid
+from ceasefire.fuse.linesides import LineSides
+from ceasefire.geo import GeoLine
+
+# a bent line about 150 km long through eastern Ukraine (lon, lat)
+LINE = GeoLine.from_lonlat([(37.2, 48.9), (37.8, 48.4), (37.6, 47.9), (38.3, 47.5)])
+
+
+def test_ray_sides_match_a_side_test_of_every_sample() -> None:
+    grid = Grid.about(np.array(LINE.lats), np.array(LINE.lons))
+    sides = LineSides.of(LINE, grid)
+    rng = np.random.default_rng(3)
+    n = 400
+    # observers within ~8 km of the line, bearings in every direction
+    mid_la, mid_lo = np.array(LINE.lats), np.array(LINE.lons)
+    k = rng.integers(0, len(mid_la) - 1, n)
+    f = rng.uniform(0, 1, n)
+    la = mid_la[k] + f * (mid_la[k + 1] - mid_la[k]) + rng.normal(0, 0.05, n)
+    lo = mid_lo[k] + f * (mid_lo[k + 1] - mid_lo[k]) + rng.normal(0, 0.07, n)
+    ox, oy = grid.to_xy(la, lo)
+    az = rng.uniform(-np.pi, np.pi, n)
+    dist = np.geomspace(150.0, 30_000.0, 24)
+    got = sides.rays(ox, oy, az, dist)
+    px = ox[:, None] + dist[None, :] * np.sin(az)[:, None]
+    py = oy[:, None] + dist[None, :] * np.cos(az)[:, None]
+    want = sides.points(px.ravel(), py.ravel()).reshape(n, dist.shape[0])
+    # many rays cross the line; samples must agree except within metres of it (where
+    # the densified line and the geodesic one differ) and where the ray has passed
+    # around an end of the line (no crossing, yet the nearest point's side turns)
+    assert (want[:, 0] != want[:, -1]).sum() > 50
+    la_s, lo_s = grid.to_latlon(px.ravel(), py.ravel())
+    nr = LINE.nearest(la_s, lo_s)
+    near = (nr.distance_m < 50.0).reshape(n, -1)
+    past_end = np.minimum(nr.chainage_m, LINE.length_km * 1000.0 - nr.chainage_m) < 1_000.0
+    around = np.cumsum(past_end.reshape(n, -1), axis=1) > 0
+    keep = ~near & ~around
+    assert keep.mean() > 0.9
+    assert np.array_equal(got[keep], want[keep])
