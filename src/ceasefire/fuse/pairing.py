@@ -13,6 +13,8 @@ runner-up of both (repeated on what is left)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
@@ -31,6 +33,47 @@ _UNKNOWN_WEAPON = 2.0
 #: cost of leaving a launch or an impact unpaired (global assignment): above half
 #: the costliest gated pair, so every pair within the gate is worth taking
 _UNPAIRED = 10.0
+
+
+def flight_cost(
+    dist: F8,
+    dt: F8,
+    var_T: F8,
+    var_d: F8,
+    lw: IP,
+    iw: IP,
+    cfg: FuseConfig,
+    skip: frozenset[int] = frozenset(),
+    prior: Callable[[int], F8] | None = None,
+) -> F8:
+    """Least cost over the weapon hypotheses of launch → impact candidates: the
+    flight-time chi-square (1 dof) of ``dt`` (s) against ``dist`` (m) / the weapon's
+    speed, with the emission-time variance ``var_T`` (s²), the distance variance
+    ``var_d`` (m²) and the speed spread, plus the weapon's cost (0 when a report
+    names it) and ``prior(w)``; inf outside the gate or the weapon's range bounds.
+    ``lw``/``iw``: named weapon codes (-1 unknown), broadcastable to ``dist`` along
+    its first axis; weapons in ``skip`` are not tried."""
+    speeds = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
+    rmin = np.asarray(cfg.flight_range_min_by_weapon_m, float)
+    rmax = np.asarray(cfg.flight_range_max_by_weapon_m, float)
+    extra = (1,) * (dist.ndim - 1)
+    lw_, iw_ = lw.reshape(-1, *extra), iw.reshape(-1, *extra)
+    best = np.full(dist.shape, np.inf)
+    for w in range(speeds.shape[0]):
+        v = speeds[w]
+        if v <= 0 or w in skip:
+            continue
+        pred = dist / v
+        var = var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2
+        chi2 = (dt - pred) ** 2 / var
+        named = (lw_ == w) | (iw_ == w)
+        unknown = (lw_ < 0) & (iw_ < 0)
+        cost = chi2 + np.where(named, 0.0, np.where(unknown, _UNKNOWN_WEAPON, _OTHER_WEAPON))
+        if prior is not None:
+            cost = cost + prior(w)
+        inside = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE)
+        best = np.where(inside & (cost < best), cost, best)
+    return best
 
 
 def pair_launches(
@@ -86,24 +129,9 @@ def pair_launches(
     sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
     si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
     var_T = sl[a] ** 2 + si[b] ** 2
-    speeds = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
-    rmin = np.asarray(cfg.flight_range_min_by_weapon_m, float)
-    rmax = np.asarray(cfg.flight_range_max_by_weapon_m, float)
     lw = np.full(nl, -1) if l_weapon is None else np.asarray(l_weapon)
     iw = np.full(ni, -1) if i_weapon is None else np.asarray(i_weapon)
-    best = np.full(a.shape[0], np.inf)
-    for w in range(speeds.shape[0]):
-        v = speeds[w]
-        if v <= 0:
-            continue
-        pred = d / v
-        var = var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2
-        chi2 = (dt - pred) ** 2 / var
-        named = (lw[a] == w) | (iw[b] == w)
-        unknown = (lw[a] < 0) & (iw[b] < 0)
-        cost = chi2 + np.where(named, 0.0, np.where(unknown, _UNKNOWN_WEAPON, _OTHER_WEAPON))
-        inside = (d >= 0.8 * rmin[w]) & (d <= 1.2 * rmax[w]) & (chi2 <= _GATE)
-        best = np.where(inside & (cost < best), cost, best)
+    best = flight_cost(d, dt, var_T, var_d, lw[a], iw[b], cfg)
     ok = np.isfinite(best)
     a, b, cost = a[ok], b[ok], best[ok]
     if l_side is not None and i_side is not None:

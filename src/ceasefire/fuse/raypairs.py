@@ -6,10 +6,12 @@ impact bearing (or a lone bearing and a located event of the other phase), and
 counting each as a round counts it twice. A bearing without range puts its source
 somewhere on a ray; the ray is sampled at log-spaced distances ``d`` (each sample
 an emission time ``t - d / c`` and a position with cross-range sd ``d·σ_az`` and
-half the sample spacing along the ray), and a candidate pair costs the least
-flight-time chi-square over its samples (and, for two rays, over both rays'
-samples), as :mod:`ceasefire.fuse.pairing` scores located pairs: a weapon's
-range bounds, its named class, the contact-line side prior. All candidates go
+the spread of a uniform over the sample spacing along the ray), and a candidate
+pair costs the least flight-time chi-square over its samples (and, for two rays,
+over both rays' samples), as :mod:`ceasefire.fuse.pairing` scores located pairs
+(``flight_cost``: a weapon's range bounds, its named class), plus the contact-line
+side prior and -2 ln of the source density along the ray (``_range_prior``).
+Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
 
 Two rays are offered as a pair only when one observer made both reports (two
@@ -28,16 +30,13 @@ from scipy.spatial import cKDTree
 
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.linesides import LineSides
+from ceasefire.fuse.pairing import flight_cost
 from ceasefire.model.assignment import min_cost_matching
 from ceasefire.model.vocab import WEAPONS
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
-#: chi-square gate of the flight time (1 dof, 0.999), as for located pairs
-_GATE = 10.83
-_OTHER_WEAPON = 4.0
-_UNKNOWN_WEAPON = 2.0
 #: candidates are scored in chunks of at most this many samples (memory bound)
 _CHUNK = 2_000_000
 
@@ -147,32 +146,19 @@ def _best_cost(lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: FuseConfig) -> F
     """Least cost per candidate (row) over its samples (trailing axes), inf when
     no sample passes the gate. ``lw``/``iw``: weapon codes per row."""
     dist = np.hypot(im.x - lo.x, im.y - lo.y)
-    dt = im.T - lo.T
-    var_T = lo.var_t + im.var_t
-    var_d = lo.var_pos + im.var_pos + 2e4
-    side_cost = np.where(lo.side * im.side > 0, cfg.same_side_cost, 0.0)
-    speeds = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
-    rmin = np.asarray(cfg.flight_range_min_by_weapon_m, float)
-    rmax = np.asarray(cfg.flight_range_max_by_weapon_m, float)
     hear = np.asarray(cfg.hearing_l50_by_weapon_m, float)
-    extra = (1,) * (dist.ndim - 1)
-    lw_, iw_ = lw.reshape(-1, *extra), iw.reshape(-1, *extra)
-    best = np.full(dist.shape, np.inf)
-    silent = {WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS}
-    for w in range(speeds.shape[0]):
-        v = speeds[w]
-        if v <= 0 or w in silent:
-            continue
-        pred = dist / v
-        chi2 = (dt - pred) ** 2 / (var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2)
-        named = (lw_ == w) | (iw_ == w)
-        unknown = (lw_ < 0) & (iw_ < 0)
-        pen = np.where(named, 0.0, np.where(unknown, _UNKNOWN_WEAPON, _OTHER_WEAPON))
-        if cfg.ray_pair_range_prior:
-            pen = pen + _range_prior(lo.dist, hear[w]) + _range_prior(im.dist, hear[w])
-        ok = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE)
-        best = np.where(ok, np.minimum(best, chi2 + pen), best)
-    best = best + side_cost
+
+    def prior(w: int) -> F8:
+        if not cfg.ray_pair_range_prior:
+            return np.zeros(1)
+        return _range_prior(lo.dist, hear[w]) + _range_prior(im.dist, hear[w])
+
+    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
+    best = flight_cost(
+        dist, im.T - lo.T, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw, cfg,
+        silent, prior,
+    )  # fmt: skip
+    best = best + np.where(lo.side * im.side > 0, cfg.same_side_cost, 0.0)
     n = int(dist.shape[0])
     return np.asarray(best.reshape(n, -1).min(axis=1), dtype=np.float64)
 
