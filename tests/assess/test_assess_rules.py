@@ -279,19 +279,29 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
         flags=("paired",),
     )
     v = assess([e], m)
-    # both points geometrically certain: the launch names RU, wrong 18 % of the time
-    # (odds 0.82/0.18), and the impact across the line names the far side's party,
-    # wrong 15 % of the time (odds 0.85/0.15): the odds multiply
-    odds = (0.82 / 0.18) * (0.85 / 0.15)
+    cfg = AttributionConfig()
+    err, close_err, across = cfg.launch_error_p, cfg.close_launch_error_p, cfg.impact_across_p
+    # both points geometrically certain: the launch names RU, wrong with launch_error_p,
+    # and the impact across the line names the far side's party, wrong with
+    # 1 - impact_across_p: the odds multiply
+    odds = ((1 - err) / err) * (across / (1 - across))
     assert v[0].party == "RU"
     assert v[0].party_probability == pytest.approx(odds / (1 + odds), abs=1e-6)
+    # a close call in pairing weighs the launch less
+    close = assess([replace(e, id="r-close", flags=("paired", "pair_close_call"))], m)[0]
+    odds_close = ((1 - close_err) / close_err) * (across / (1 - across))
+    assert close.probabilities["RU"] == pytest.approx(odds_close / (1 + odds_close), abs=1e-6)
+    assert close.probabilities["RU"] < v[0].probabilities["RU"]
     # an impact on the launch's own side speaks against the pairing: the odds divide
-    # and the party is undetermined (the simulator: 53 of 99 such pairs were right)
     sa, so = east(3.0)
     same = assess([replace(e, id="r-same", lat=sa, lon=so)], m)[0]
-    odds_same = (0.82 / 0.18) / (0.85 / 0.15)
-    assert same.party == "undetermined"
+    odds_same = ((1 - err) / err) / (across / (1 - across))
     assert same.probabilities["RU"] == pytest.approx(odds_same / (1 + odds_same), abs=1e-6)
+    # ... and after a close call, the impact's side wins
+    same_close = assess(
+        [replace(e, id="r-sc", lat=sa, lon=so, flags=("paired", "pair_close_call"))], m
+    )[0]
+    assert same_close.probabilities["RU"] < 0.5
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(

@@ -113,7 +113,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     iy = np.array([0.0, 9_900.0])
     iT = np.array([45.0, 30.0])
     cov = np.tile(np.eye(2) * 100.0**2, (1, 1, 1))
-    pl, pi = pair_launches(
+    pl, pi, _ = pair_launches(
         lx, ly, lT, ix, iy, iT, cfg, np.array([art]), np.array([-1, -1]),
         cov, np.tile(cov[0], (2, 1, 1)), np.array([0.1]), np.array([0.1, 0.1]),
     )  # fmt: skip
@@ -121,7 +121,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     # a mortar round cannot fly 20 km: out of its range bounds, even at 180 m/s
     mortar = WEAPONS.index("mortar")
     cfg_m = FuseConfig(flight_speed_by_weapon_m_s=(180.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
-    pl, pi = pair_launches(
+    pl, pi, _ = pair_launches(
         lx, ly, lT, np.array([20_000.0]), np.array([0.0]), np.array([20_000.0 / 180.0]),
         cfg_m, np.array([mortar]), np.array([-1]),
     )  # fmt: skip
@@ -242,7 +242,7 @@ def test_a_launch_pairs_with_the_impact_across_the_contact_line() -> None:
     la, lo = FRAME.to_latlon(np.r_[lx, ix], np.r_[ly, iy])
     side = line.nearest(la, lo).side.astype(np.intp)
     assert side[0] == side[1] != side[2]  # launch and west impact on one side
-    pl, pi = pair_launches(lx, ly, lT, ix, iy, iT, cfg_line, l_side=side[:1], i_side=side[1:])
+    pl, pi, _ = pair_launches(lx, ly, lT, ix, iy, iT, cfg_line, l_side=side[:1], i_side=side[1:])
     assert pl.tolist() == [0]
     assert pi.tolist() == [1]
 

@@ -50,7 +50,10 @@ class AttributionConfig:
     direction_error_p: float = 0.15
     #: a paired launch point is on the wrong side for its round (pairing across
     #: return fire); combined with the impact's own evidence (impact_across_p)
-    launch_error_p: float = 0.18
+    launch_error_p: float = 0.10
+    #: ... when the pairing was a close call (fusion's ``pair_close_call``: another
+    #: candidate launch or impact nearly as good)
+    close_launch_error_p: float = 0.35
     #: a lone launch bearing joined to a located impact (fusion's ray pairing)
     #: points to the wrong side for the impact's round: the bearing leaves the launch
     #: distance free, so the join often takes a round of the same battery
@@ -119,9 +122,8 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
     basis = np.full(n, "none", dtype=object)
     q = launch_probability(t, cfg)
     launch = np.isfinite(t.launch_signed_m)
-    p_launch = _blur(
-        p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch]), cfg.launch_error_p
-    )
+    err = np.where(t.close_pair[launch], cfg.close_launch_error_p, cfg.launch_error_p)
+    p_launch = _blur(p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch]), err)
     # the impact of a paired round is independent evidence: fire is aimed across
     # the line, so an impact on the launch's own side casts doubt on the pairing
     lp = launch & t.has_pos
@@ -168,7 +170,7 @@ def _combine(p1: F8, p2: F8) -> F8:
     return np.asarray(a / np.maximum(a + b, 1e-300), dtype=np.float64)
 
 
-def _blur(p: F8, err: float) -> F8:
+def _blur(p: F8, err: float | F8) -> F8:
     """P(left) when the evidence points the wrong way with probability ``err``."""
     return np.asarray(p * (1.0 - err) + (1.0 - p) * err, dtype=np.float64)
 

@@ -59,6 +59,8 @@ class EventTable:
     observer_lon: F8
     bearing_deg: F8
     uncorroborated: B
+    #: a paired round whose launch or impact had another candidate nearly as good
+    close_pair: B
 
     def __len__(self) -> int:
         return len(self.events)
@@ -143,4 +145,5 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         observer_lon=olon,
         bearing_deg=_f8([e.bearing_deg for e in evs]),
         uncorroborated=np.array(["uncorroborated" in e.flags for e in evs], dtype=bool).reshape(n),
+        close_pair=np.array(["pair_close_call" in e.flags for e in evs], dtype=bool).reshape(n),
     )

@@ -72,6 +72,10 @@ class FuseConfig:
     #: launch/impact pairing: ``"global"`` (minimum total cost over all candidate
     #: pairs) or ``"mutual"`` (mutual best with ``pair_margin``, three passes)
     pair_assignment: str = "global"
+    #: launch/impact pairing: a pair whose launch or impact had another candidate
+    #: within this many cost units (chi-square; 2 ≈ a likelihood ratio of e) is
+    #: flagged ``pair_close_call``
+    pair_close_margin: float = 2.0
     #: the contact line as (lon, lat) vertices, when known: fire is aimed across
     #: it, so a launch and an impact on the same side pay ``same_side_cost``
     contact_line_lonlat: tuple[tuple[float, float], ...] | None = None

@@ -293,7 +293,7 @@ def _acoustic_events(
     can_impact = (ac.kind == EXPLOSION) | (und_kind & (ac.direction != OUTGOING))
     launch = np.flatnonzero(has_pos & can_launch)
     impact = np.flatnonzero(has_pos & can_impact)
-    pl, pi = pair_launches(
+    pl, pi, margin = pair_launches(
         ac.x[launch],
         ac.y[launch],
         ac.T[launch],
@@ -313,6 +313,9 @@ def _acoustic_events(
     )
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]
+    # a pair whose launch or impact had another candidate nearly as good
+    close_call = np.zeros(G, bool)
+    close_call[impact[pi]] = margin < cfg.pair_close_margin
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
@@ -338,6 +341,8 @@ def _acoustic_events(
         if p >= 0:
             mem = np.concatenate([mem, ac.members[p]])
             flags.append("paired")
+            if close_call[g]:
+                flags.append("pair_close_call")
             kind_c = EXPLOSION
             if weap_c == UND_WEAPON:
                 weap_c = int(ac.weapon[p])

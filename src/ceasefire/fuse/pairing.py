@@ -94,8 +94,10 @@ def pair_launches(
     i_id: IP | None = None,
     l_side: IP | None = None,
     i_side: IP | None = None,
-) -> tuple[IP, IP]:
-    """Indices ``(launch, impact)`` of the pairs, from launch and impact positions
+) -> tuple[IP, IP, F8]:
+    """Indices ``(launch, impact)`` of the pairs, and each pair's margin (the cost of
+    the cheapest other candidate sharing its launch or its impact, minus its own;
+    inf when there is none), from launch and impact positions
     (m), emission times (s), weapon codes (vocab order, -1 or None when unknown),
     position covariances ``(n, 2, 2)`` m² and emission-time sd (s); absent
     uncertainties count as 100 m and 1 s. ``l_id``/``i_id``: global event ids when
@@ -103,8 +105,9 @@ def pair_launches(
     ``l_side``/``i_side``: side of the contact line (+1/-1, 0 unknown); a pair on
     one side pays ``cfg.same_side_cost``."""
     nl, ni = lx.shape[0], ix.shape[0]
+    none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     if nl == 0 or ni == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        return none
     R = cfg.max_flight_range_m
     tmax = R / cfg.flight_speed_min_m_s
     scale = R / tmax
@@ -113,7 +116,7 @@ def pair_launches(
     ti = cKDTree(np.column_stack([ix, iy, (iT - t0) * scale]))
     sm = tl.sparse_distance_matrix(ti, R, p=np.inf, output_type="ndarray")
     if sm.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        return none
     a = sm["i"].astype(np.intp)
     b = sm["j"].astype(np.intp)
     dt = iT[b] - lT[a]
@@ -142,7 +145,8 @@ def pair_launches(
     ok = gl[a] != gi[b]
     a, b, cost = a[ok], b[ok], cost[ok]
     if cfg.pair_assignment == "global":
-        return _global_pairs(a, b, cost, gl, gi, nl, ni)
+        pl, pi = _global_pairs(a, b, cost, gl, gi, nl, ni)
+        return pl, pi, _margins(a, b, cost, pl, pi, nl, ni)
     # unambiguous pairs only: each side's best, and the runner-up of either side
     # costs at least ``pair_margin`` more (a wrong pair loses a round)
     ka, kb = gl[a], gi[b]
@@ -187,7 +191,38 @@ def pair_launches(
         used[ka[take]] = True
         used[kb[take]] = True
         alive &= ~used[ka] & ~used[kb]
-    return np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
+    pl, pi = np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
+    return pl, pi, _margins(a, b, cost, pl, pi, nl, ni)
+
+
+def _margins(a: IP, b: IP, cost: F8, pl: IP, pi: IP, nl: int, ni: int) -> F8:
+    """For each chosen pair ``(pl[k], pi[k])`` among candidate edges ``(a, b, cost)``:
+    the cost of the cheapest other edge at its launch or its impact, minus its own."""
+    out = np.full(pl.shape[0], np.inf)
+    if pl.shape[0] == 0:
+        return out
+    key = a.astype(np.int64) * ni + b
+    order = np.argsort(key)
+    own = cost[order[np.searchsorted(key[order], pl.astype(np.int64) * ni + pi)]]
+
+    def two_best(node: IP, n: int) -> tuple[F8, F8]:
+        o = np.lexsort((cost, node))
+        first = np.r_[True, node[o][1:] != node[o][:-1]]
+        b1 = np.full(n, np.inf)
+        b2 = np.full(n, np.inf)
+        b1[node[o][first]] = cost[o][first]
+        nxt = np.flatnonzero(first) + 1
+        nxt = nxt[nxt < o.shape[0]]
+        same = node[o][nxt] == node[o][nxt - 1]
+        b2[node[o][nxt[same]]] = cost[o][nxt[same]]
+        return b1, b2
+
+    l1, l2 = two_best(a, nl)
+    i1, i2 = two_best(b, ni)
+    alt_l = np.where(l1[pl] < own, l1[pl], l2[pl])
+    alt_i = np.where(i1[pi] < own, i1[pi], i2[pi])
+    out[:] = np.minimum(alt_l, alt_i) - own
+    return out
 
 
 def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> tuple[IP, IP]:
