@@ -288,3 +288,20 @@ def test_a_mirrored_solution_makes_arrivals_ambiguous() -> None:
             np.array([T0]), one, C, 30_000.0,
         )  # fmt: skip
         assert bool(amb[0]) is want
+
+
+def test_a_pair_with_a_near_rival_is_a_close_call_and_a_lone_one_is_not() -> None:
+    cfg = FuseConfig()
+    # one launch; two impacts 6 km away at flight times 1 s apart (artillery, 330 m/s):
+    # both fit, the better by less than pair_close_margin
+    lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([T0])
+    ix, iy = np.array([6_000.0, 6_000.0]), np.array([0.0, 200.0])
+    iT = T0 + np.array([6_000.0, 6_003.3]) / 330.0 + np.array([0.0, 1.0])
+    pl, pi, margin = pair_launches(lx, ly, lT, ix, iy, iT, cfg, np.array([1]), np.array([1, 1]))
+    assert pl.tolist() == [0] and pi.tolist() == [0]
+    assert 0.0 <= margin[0] < cfg.pair_close_margin
+    # the rival gone: no alternative at all
+    pl, pi, margin = pair_launches(
+        lx, ly, lT, ix[:1], iy[:1], iT[:1], cfg, np.array([1]), np.array([1])
+    )
+    assert pl.tolist() == [0] and np.isinf(margin[0])

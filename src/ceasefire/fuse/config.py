@@ -95,6 +95,8 @@ class FuseConfig:
     #: lone bearings (no range) paired with the other phase of their round: with a
     #: located event, or with the same observer's lone bearing (see fuse/raypairs.py)
     ray_pairs: bool = True
+    #: ... the pairs offered: launch ray + located impact, located launch + impact
+    #: ray, one observer's launch ray + impact ray
     ray_pair_kinds: tuple[str, ...] = ("ray_point", "point_ray", "ray_ray")
     #: ... each ray sampled at this many log-spaced distances from this one (m) to
     #: ``max_range_m``
