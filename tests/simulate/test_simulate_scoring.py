@@ -150,3 +150,20 @@ def test_a_report_without_position_matches_only_what_it_perceived() -> None:
     # out of the time gate, even shared evidence does not match
     late = _Sys("late", "ceasefire", T0 + 400, None, None, "RU", 0.7, {}, None, ("a1",))
     assert score(truth, [late])["matched"] == 0
+
+
+def test_a_report_without_position_may_lag_its_round_by_the_sound_travel() -> None:
+    # a lone bearing is dated when it was heard: an array 60 km away hears the launch
+    # ~175 s after it (and so ~155 s after the impact), beyond the 90 s gate
+    truth = {
+        "violations": [_round(1, "RU", T0)],
+        "rounds": [{"id": "r1", "launch_observations": ["a1"], "impact_observations": ["i1"]}],
+    }
+    far = _Sys("far", "ceasefire", T0 + 60_000 / 343, None, None, "RU", 0.7, {}, None, ("a1",))
+    assert score(truth, [far])["matched"] == 1
+    # sound never arrives before the emission: 100 s early stays unmatched
+    early = _Sys("early", "ceasefire", T0 - 100.0, None, None, "RU", 0.7, {}, None, ("a1",))
+    assert score(truth, [early])["matched"] == 0
+    # without the shared observation (a truth that lists none) only the gate counts
+    blind = {"violations": [_round(1, "RU", T0)], "rounds": []}
+    assert score(blind, [far])["matched"] == 0

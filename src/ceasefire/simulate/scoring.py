@@ -5,7 +5,9 @@ candidates when their times differ by at most the time gate and their
 positions by at most the distance gate (a round: its launch or its impact,
 whichever is nearer; a violation without position: within the time gate and
 sharing an observation with the true one, or on time alone when the truth does
-not list the observations that perceived it). Among candidates, the assignment
+not list the observations that perceived it; with a shared observation its time,
+a time of hearing, may lag the emission by up to ``SOUND_DELAY_S`` more). Among
+candidates, the assignment
 that matches the most, then minimises Σ (d/d_gate)² + (Δt/t_gate)² + 2 (1 − s),
 with s the share of the system violation's observations that perceived the true
 one, is solved exactly over all candidates at once (a sparse minimum-weight full
@@ -44,6 +46,10 @@ from ceasefire.model.assignment import min_cost_matching
 from ceasefire.simulate.bounds import crlb_position
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
+#: a violation without position is dated by its report: the sound of a round heard
+#: as far as the simulator's loudest weapon carries (an MLRS launch, ~75 km by an
+#: acoustic array) arrives up to this long after the emission, s
+SOUND_DELAY_S = 240.0
 OBJECT_GATES = (2_000.0, 86_400.0)
 BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0000001)
 
@@ -211,15 +217,21 @@ def _match(
         extra: list[tuple[int, int, float]] = []
         order = np.argsort(parr[blind, 2]) if blind else np.zeros(0, dtype=np.int64)
         tb = parr[blind, 2][order] if blind else np.zeros(0)
+        # a report without position is dated when it was heard: sound may arrive up to
+        # SOUND_DELAY_S after the emission, so a shared observation allows that lag
+        delay = SOUND_DELAY_S if is_round else 0.0
         for i in nopos:
             s = sys_v[i]
-            qs = {q for o in s.obs for q in by_obs.get(o, ())}
+            shared = {q for o in s.obs for q in by_obs.get(o, ())}
+            qs = set(shared)
             if blind:
                 a = np.searchsorted(tb, s.t - tgate)
                 b = np.searchsorted(tb, s.t + tgate, side="right")
                 qs.update(blind[int(x)] for x in order[a:b])
             for q in qs:
                 dt = s.t - parr[q, 2]
+                if q in shared:
+                    dt -= min(max(dt, 0.0), delay)
                 if abs(dt) <= tgate:
                     extra.append((i, q, 1.0 + (dt / tgate) ** 2))
         if extra:
