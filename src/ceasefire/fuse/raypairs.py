@@ -14,8 +14,9 @@ side prior and -2 ln of the source density along the ray (``_range_prior``).
 Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
 
-Two rays are offered as a pair only when one observer made both reports (two
-observers' lone launch and impact rays in a hot spot fit each other too easily).
+Two rays are offered as a pair only when one observer made both reports (pairing
+two observers' lone launch and impact rays gained 0.005 F1 on the heavy day for three
+times the fusion time on the stress day: their candidates span ~100 km).
 Shapes: every input array is ``(n,)`` over its reports or events.
 """
 
