@@ -129,9 +129,7 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
     lp = launch & t.has_pos
     p_imp = np.full(int(launch.sum()), 0.5)
     in_lp = lp[launch]
-    p_imp[in_lp] = shooter_given_source(
-        p_left(t.signed_m[lp], t.sigma_n_m[lp]), np.zeros(int(lp.sum())), cfg.impact_across_p
-    )
+    p_imp[in_lp] = _impact_evidence(t, lp, cfg)
     p[launch] = _combine(p_launch, p_imp)
     basis[launch] = "launch point"
     pos = ~launch & t.has_pos
@@ -148,11 +146,7 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
     lray = pos & has_ray & (q < 0.5)
     if lray.any():
         on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg), cfg.launch_ray_error_p)
-        p_imp = shooter_given_source(
-            p_left(t.signed_m[lray], t.sigma_n_m[lray]), np.zeros(int(lray.sum())),
-            cfg.impact_across_p,
-        )  # fmt: skip
-        p[lray] = _combine(on_ray, p_imp)
+        p[lray] = _combine(on_ray, _impact_evidence(t, lray, cfg))
         basis[lray] = "launch bearing and the impact"
     ray = ~t.has_pos & has_ray
     if ray.any():
@@ -160,6 +154,13 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
         p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), cfg.ray_error_p)
         basis[ray] = "bearing ray"
     return p, basis
+
+
+def _impact_evidence(t: EventTable, sel: npt.NDArray[np.bool_], cfg: AttributionConfig) -> F8:
+    """P(shooter left) from the located impacts ``sel`` alone: fired from across
+    the line with ``impact_across_p``."""
+    src = p_left(t.signed_m[sel], t.sigma_n_m[sel])
+    return shooter_given_source(src, np.zeros(src.shape[0]), cfg.impact_across_p)
 
 
 def _combine(p1: F8, p2: F8) -> F8:

@@ -110,17 +110,17 @@ def _same_direction(
     c_sorted = code[order].astype(np.float64)
     span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.corroboration_self_s + 1.0
     key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
-    where = {str(i): int(k) for k, i in enumerate(obs.id[rows].tolist())}
-    owner: list[int] = []
-    own: list[int] = []
-    for n, e in enumerate(lone):
-        ks = [where[o] for o in e.observation_ids if o in where]
-        owner += [n] * len(ks)
-        own += ks
-    if not own:
+    # each lone event's reports, as positions in ``rows`` (non-bearing ones dropped)
+    ids = obs.id[rows].astype(str)
+    by_id = np.argsort(ids)
+    want = np.array([o for e in lone for o in e.observation_ids], dtype=str)
+    owner = np.repeat(np.arange(len(lone)), [len(e.observation_ids) for e in lone])
+    at = np.minimum(np.searchsorted(ids[by_id], want), ids.shape[0] - 1)
+    hit = ids[by_id][at] == want
+    if not hit.any():
         return found
-    ev = np.asarray(owner, np.intp)
-    rk = np.asarray(own, np.intp)
+    ev = owner[hit].astype(np.intp)
+    rk = by_id[at[hit]].astype(np.intp)
     first = np.r_[True, ev[1:] != ev[:-1]]
     q_ev, q_k = ev[first], rk[first]  # each event's first report
     lo = np.searchsorted(key, key[q_k] - cfg.corroboration_self_s, side="left")

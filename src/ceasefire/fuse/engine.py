@@ -245,8 +245,7 @@ def _ray_pairs(
     def rays(g: IP) -> Rays:
         k = first[g]
         w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])
-        return Rays(rows.ox[k], rows.oy[k], rows.az[k], rows.sigma_az[k], rows.t[k],
-                    rows.sigma_t[k], w.astype(np.intp), src[k])  # fmt: skip
+        return Rays(rows.take(k), w.astype(np.intp), src[k])
 
     def points(g: IP) -> Points:
         w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])

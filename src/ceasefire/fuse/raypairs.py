@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.pairing import flight_cost
+from ceasefire.fuse.solve import Rows
 from ceasefire.model.assignment import min_cost_matching
 from ceasefire.model.vocab import WEAPONS
 
@@ -44,21 +45,16 @@ _CHUNK = 2_000_000
 
 @dataclass(frozen=True)
 class Rays:
-    """Lone bearings: observer ``ox``, ``oy`` (m, grid), azimuth ``az`` (rad from
-    grid north), its sd ``sigma_az`` (rad), observation time ``t`` (s) and its sd
-    ``sigma_t``, weapon code (-1 unknown), observer ``src`` code."""
+    """Lone bearings: their observation ``rows`` (observer, grid azimuth, time and
+    their sd; :class:`~ceasefire.fuse.solve.Rows`), weapon code (-1 unknown),
+    observer ``src`` code."""
 
-    ox: F8
-    oy: F8
-    az: F8
-    sigma_az: F8
-    t: F8
-    sigma_t: F8
+    rows: Rows
     weapon: IP
     src: IP
 
     def __len__(self) -> int:
-        return int(self.ox.shape[0])
+        return int(self.weapon.shape[0])
 
 
 @dataclass(frozen=True)
@@ -80,8 +76,9 @@ class Points:
 @dataclass(frozen=True)
 class _Samples:
     """Candidate source points, ``(n, K)`` (``K`` = 1 for a located event):
-    position (m), emission time (s), variances, side of the line, and distance
-    from the ray's observer (m; NaN for a located event)."""
+    position (m), emission time (s), variances, side of the line, and ``prior``
+    ``(n, K, W)``: -2 ln of the source density there for each weapon (0 for a
+    located event)."""
 
     x: F8
     y: F8
@@ -89,11 +86,11 @@ class _Samples:
     var_t: F8  # s²: observation time + the sample's extent along the ray
     var_pos: F8  # m²: cross-range and along-range, isotropic bound
     side: IP
-    dist: F8
+    prior: F8
 
     def take(self, rows: IP, axis: int) -> _Samples:
         """Rows ``rows``, with the samples on axis ``axis`` (1 or 2) of a 3-d shape
-        (the other sample axis has length 1)."""
+        (the other sample axis has length 1; ``prior`` keeps its weapon axis last)."""
 
         def f(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
             v = a[rows]
@@ -106,22 +103,25 @@ def _sample(r: Rays, cfg: FuseConfig, sides: LineSides | None) -> _Samples:
     k = cfg.ray_pair_samples
     d = np.geomspace(cfg.ray_pair_min_m, cfg.max_range_m, k)
     step = d * ((cfg.max_range_m / cfg.ray_pair_min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
-    ux, uy = np.sin(r.az)[:, None], np.cos(r.az)[:, None]
-    x = r.ox[:, None] + d[None, :] * ux
-    y = r.oy[:, None] + d[None, :] * uy
+    o = r.rows
+    ux, uy = np.sin(o.az)[:, None], np.cos(o.az)[:, None]
+    x = o.ox[:, None] + d[None, :] * ux
+    y = o.oy[:, None] + d[None, :] * uy
     c = cfg.speed_of_sound_m_s
-    T = r.t[:, None] - d[None, :] / c
+    T = o.t[:, None] - d[None, :] / c
     along = (step * step / 12.0)[None, :]
-    var_t = r.sigma_t[:, None] ** 2 + along / (c * c)
-    var_pos = (d[None, :] * r.sigma_az[:, None]) ** 2 + along
+    var_t = o.sigma_t[:, None] ** 2 + along / (c * c)
+    var_pos = (d[None, :] * o.sigma_az[:, None]) ** 2 + along
     if sides is None or len(r) == 0:
         side = np.zeros(x.shape, np.intp)
     else:
-        side = sides.rays(r.ox, r.oy, r.az, d)
-    return _Samples(x, y, T, var_t, var_pos, side, np.broadcast_to(d, x.shape))
+        side = sides.rays(o.ox, o.oy, o.az, d)
+    hear = np.asarray(cfg.hearing_l50_by_weapon_m, float)
+    prior = np.broadcast_to(_range_prior(d[:, None], hear[None, :]), (len(r), k, hear.shape[0]))
+    return _Samples(x, y, T, var_t, var_pos, side, prior)
 
 
-def _points(p: Points, sides: LineSides | None) -> _Samples:
+def _points(p: Points, sides: LineSides | None, n_weapons: int) -> _Samples:
     """Located events as one sample each (absent uncertainties: 30 s, 10 km)."""
     sd = np.nan_to_num(p.sd_t, nan=30.0)
     cov = np.nan_to_num(p.cov, nan=1e8)
@@ -129,35 +129,30 @@ def _points(p: Points, sides: LineSides | None) -> _Samples:
     col = lambda a: np.asarray(a)[:, None]  # noqa: E731
     return _Samples(
         col(p.x), col(p.y), col(p.T), col(sd * sd), col(0.5 * (cov[:, 0, 0] + cov[:, 1, 1])),
-        col(side), np.full((len(p), 1), np.nan),
+        col(side), np.zeros((len(p), 1, n_weapons)),
     )  # fmt: skip
 
 
 def _range_prior(d: F8, l50: F8) -> F8:
     """-2 ln of the density of sources along a ray at distance ``d`` (log-spaced
     samples: ∝ d² / (1 + (d / L)⁴), heard with probability falling off beyond
-    the weapon's 50 % distance L), relative to its peak at d = L; 0 for NaN."""
-    with np.errstate(invalid="ignore"):
-        q = d / l50
-        c = -2.0 * np.log(2.0 * q * q / (1.0 + q**4))
-    return np.asarray(np.where(np.isfinite(c), c, 0.0), dtype=np.float64)
+    the weapon's 50 % distance L), relative to its peak at d = L."""
+    q = d / l50
+    return np.asarray(-2.0 * np.log(2.0 * q * q / (1.0 + q**4)), dtype=np.float64)
 
 
 def _best_cost(lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: FuseConfig) -> F8:
     """Least cost per candidate (row) over its samples (trailing axes), inf when
     no sample passes the gate. ``lw``/``iw``: weapon codes per row."""
     dist = np.hypot(im.x - lo.x, im.y - lo.y)
-    hear = np.asarray(cfg.hearing_l50_by_weapon_m, float)
 
     def prior(w: int) -> F8:
-        if not cfg.ray_pair_range_prior:
-            return np.zeros(1)
-        return _range_prior(lo.dist, hear[w]) + _range_prior(im.dist, hear[w])
+        return np.asarray(lo.prior[..., w] + im.prior[..., w], dtype=np.float64)
 
     silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
     best = flight_cost(
         dist, im.T - lo.T, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw, cfg,
-        silent, prior,
+        silent, prior if cfg.ray_pair_range_prior else None,
     )  # fmt: skip
     best = best + np.where(lo.side * im.side > 0, cfg.same_side_cost, 0.0)
     n = int(dist.shape[0])
@@ -209,10 +204,12 @@ def pair_rays(
     c = cfg.speed_of_sound_m_s
     sound = cfg.max_range_m / c
     flight = _flight_s(cfg)
+    lr, ir = l_rays.rows, i_rays.rows
     ls = _sample(l_rays, cfg, sides)
     is_ = _sample(i_rays, cfg, sides)
-    lp = _points(l_pts, sides)
-    ip = _points(i_pts, sides)
+    n_weapons = len(cfg.hearing_l50_by_weapon_m)
+    lp = _points(l_pts, sides, n_weapons)
+    ip = _points(i_pts, sides, n_weapons)
     rows: list[IP] = []
     cols: list[IP] = []
     costs: list[F8] = []
@@ -227,24 +224,20 @@ def pair_rays(
 
     # launch ray x located impact: emission times differ by the flight time
     if nlr and nip and "ray_point" in cfg.ray_pair_kinds:
-        a, b = _candidates(
-            l_rays.ox, l_rays.oy, l_rays.t, i_pts.x, i_pts.y, i_pts.T, wide, -sound, flight
-        )
+        a, b = _candidates(lr.ox, lr.oy, lr.t, i_pts.x, i_pts.y, i_pts.T, wide, -sound, flight)
         rows.append(a)
         cols.append(b + nir)
         costs.append(add(ls, ip, a, b, l_rays.weapon, i_pts.weapon, k))
     # located launch x impact ray
     if nlp and nir and "point_ray" in cfg.ray_pair_kinds:
-        a, b = _candidates(
-            l_pts.x, l_pts.y, l_pts.T, i_rays.ox, i_rays.oy, i_rays.t, wide, 0.0, flight + sound
-        )
+        a, b = _candidates(l_pts.x, l_pts.y, l_pts.T, ir.ox, ir.oy, ir.t, wide, 0.0, flight + sound)
         rows.append(a + nlr)
         cols.append(b)
         costs.append(add(lp, is_, a, b, l_pts.weapon, i_rays.weapon, k))
     # one observer's launch ray x its impact ray
     if nlr and nir and "ray_ray" in cfg.ray_pair_kinds:
         a, b = _candidates(
-            l_rays.ox, l_rays.oy, l_rays.t, i_rays.ox, i_rays.oy, i_rays.t,
+            lr.ox, lr.oy, lr.t, ir.ox, ir.oy, ir.t,
             1.0, -sound, flight + sound,
         )  # fmt: skip
         same = l_rays.src[a] == i_rays.src[b]
