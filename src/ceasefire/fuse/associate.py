@@ -22,7 +22,7 @@ The rounds repeat on what is still free; an observation ends in at most one even
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,8 @@ I8 = npt.NDArray[np.int8]
 
 #: direction code meaning "undetermined" (vocab DIRECTIONS index 2)
 _DIR_UNDET = 2
+#: chi-square 95 % quantile, 2 dof (a 95 % ellipse)
+_CHI2_2DOF_95 = 5.991464547107979
 
 
 def _quantile(p: float, dof: npt.ArrayLike) -> F8:
@@ -442,6 +444,35 @@ def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -
     return int(sel.shape[0])
 
 
+def _guarded_attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
+    """:func:`_attach`, then a refit; an event whose refit fails or leaves its former
+    uncertainty (3-dof 99.9 % gate on x, y, T) gives back the reports it just took
+    and keeps its former estimate. Reports gated one by one may be jointly
+    inconsistent: two clutter arrivals (3 ms each) can pull a sound two-bearing
+    fix tens of km away, and the failed fit would then dissolve the event."""
+    before = cl.labels.copy()
+    x0, y0, T0, cov0 = cl.x.copy(), cl.y.copy(), cl.T.copy(), cl.cov.copy()
+    joined = _attach(rows, src, direction, cl, cfg)
+    if not joined:
+        return 0
+    f = _refit(rows, cl, cfg.speed_of_sound_m_s)
+    new = np.flatnonzero((before < 0) & (cl.labels >= 0))
+    grew = np.unique(cl.labels[new])
+    had = np.all(np.isfinite(cov0[grew].reshape(grew.shape[0], -1)), axis=1)
+    d = np.column_stack([cl.x[grew] - x0[grew], cl.y[grew] - y0[grew], cl.T[grew] - T0[grew]])
+    m2 = _quad_inv3(np.nan_to_num(cov0[grew]), np.nan_to_num(d))
+    bad = had & (~f.ok[grew] | ~(m2 <= float(Q999[2])))
+    if not bad.any():
+        return joined
+    gb = grew[bad]
+    back = np.zeros(cl.n, bool)
+    back[gb] = True
+    gone = new[back[cl.labels[new]]]
+    cl.labels[gone] = -1
+    cl.x[gb], cl.y[gb], cl.T[gb], cl.cov[gb] = x0[gb], y0[gb], T0[gb], cov0[gb]
+    return joined - int(gone.shape[0])
+
+
 def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
     """Free the worst member of each event whose worst member fails the gate."""
     idx = np.flatnonzero(cl.labels >= 0)
@@ -552,7 +583,9 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
         for _inner in range(2):
-            joined = _attach(rows, src, direction, cl, cfg)
+            joined = (_guarded_attach if cfg.guarded_attach else _attach)(
+                rows, src, direction, cl, cfg
+            )
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
@@ -579,7 +612,9 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
         for _inner in range(2):
-            joined = _attach(rows, src, direction, cl, cfg)
+            joined = (_guarded_attach if cfg.guarded_attach else _attach)(
+                rows, src, direction, cl, cfg
+            )
             last = _refit(rows, cl, c)
             pruned = _prune(rows, cl, cfg)
             if pruned:
@@ -830,3 +865,39 @@ def _triple_seeds(
 
 #: candidate arrivals of one bearing tried in pairs by ``_triple_seeds``
 _TRIPLE_ARRIVALS = 6
+
+
+def late_attach(
+    rows: Rows,
+    src: IP,
+    direction: I8,
+    labels: IP,
+    x: F8,
+    y: F8,
+    T: F8,
+    cov_xy: F8,
+    sd_t: F8,
+    cfg: FuseConfig,
+) -> int:
+    """Free bearings offered once more to every sharp located event (association
+    events and TDOA groups: ``x``, ``y``, ``T``, ``cov_xy`` ``(G, 2, 2)``, ``sd_t``;
+    95 % semi-major within ``wide_fix_m``) out to ``late_attach_range_m``, by the
+    attach gates. ``labels`` is updated in place; returns how many joined. The
+    events keep their estimates."""
+    G = x.shape[0]
+    cov = np.zeros((G, 3, 3))
+    cov[:, :2, :2] = cov_xy
+    cov[:, 2, 2] = sd_t**2
+    a, d, b = cov_xy[:, 0, 0], cov_xy[:, 1, 1], cov_xy[:, 0, 1]
+    with np.errstate(invalid="ignore"):
+        l1 = (a + d) / 2 + np.sqrt(np.maximum(((a - d) / 2) ** 2 + b * b, 0.0))
+        sharp = np.sqrt(_CHI2_2DOF_95 * l1) <= cfg.wide_fix_m
+    cov[~sharp] = np.nan  # not offered
+    k = np.flatnonzero((labels >= 0) | np.isfinite(rows.az))  # free arrivals: not offered
+    cl = Clusters(labels[k].copy(), x, y, T, cov)
+    n = _attach(
+        rows.take(k), src[k], direction[k], cl, replace(cfg, max_range_m=cfg.late_attach_range_m)
+    )
+    got = (cl.labels >= 0) & (labels[k] < 0)
+    labels[k[got]] = cl.labels[got]
+    return n

@@ -92,6 +92,16 @@ class FuseConfig:
     #: bearing within this time (s): an engagement heard by one post alone
     corroboration_self_deg: float = 20.0
     corroboration_self_s: float = 600.0
+    #: an event whose refit after attaching fails or leaves its former uncertainty
+    #: gives back what it just took (``associate._guarded_attach``)
+    guarded_attach: bool = True
+    #: free bearings are offered once more to every sharp located event (association
+    #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
+    #: events, out to ``late_attach_range_m``: an already located event needs only
+    #: the bearing and time of a far report, and acoustic arrays hear the loudest
+    #: weapons (an MLRS launch) 75 km away
+    late_attach: bool = True
+    late_attach_range_m: float = 80_000.0
     #: lone bearings (no range) paired with the other phase of their round: with a
     #: located event, or with the same observer's lone bearing (see fuse/raypairs.py)
     ray_pairs: bool = True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.associate import associate
+from ceasefire.fuse.associate import associate, late_attach
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
@@ -130,6 +130,19 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         sds.append(np.full(gx.shape[0], 0.05))
         flag_groups += [("tdoa",)] * gx.shape[0]
         G += gx.shape[0]
+    if cfg.late_attach and G:
+        late_attach(
+            rows,
+            src,
+            phase,
+            labels,
+            np.concatenate(xs),
+            np.concatenate(ys),
+            np.concatenate(Ts),
+            np.concatenate(covs),
+            np.concatenate(sds),
+            cfg,
+        )
     # single bearings: with range → a wide fix; without → no position
     single = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
     ns = single.shape[0]

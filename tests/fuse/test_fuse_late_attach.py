@@ -1,0 +1,84 @@
+"""Attachment that holds together (fuse/associate.py ``_guarded_attach``) and the
+last offer of free bearings to located events (fuse/engine.py ``_late_attach``)."""
+
+from __future__ import annotations
+
+import math
+
+from fuse_scenes import T0, Scene, latlon
+
+from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.geo import inverse
+from ceasefire.model.results import Event
+
+EVENT = (0.0, 0.0)
+NEAR = [(-8_000.0, -3_000.0), (7_000.0, -5_000.0), (1_000.0, 9_000.0)]
+
+
+def _miss_m(e: Event, xy: tuple[float, float]) -> float:
+    assert e.lat is not None and e.lon is not None
+    la, lo = latlon(*xy)
+    return float(inverse(la, lo, e.lat, e.lon)[1])
+
+
+def _two_bearings_and_two_bad_arrivals(guarded: bool) -> list[Event]:
+    """Two posts' bearings fix an explosion; two microphones north of it report
+    arrivals 2 s late and 2 s early. Each arrival alone passes the attach gate (the
+    two-bearing fix predicts their times to about 1.4 s), but no position fits both
+    at 3 ms: taken together they pull the fix away."""
+    sc = Scene()
+    sc.bearing("B1", "post1", NEAR[0], EVENT, T0, sigma_deg=2.0, time_sigma_s=1.0)
+    sc.bearing("B2", "post2", NEAR[1], EVENT, T0, sigma_deg=2.0, time_sigma_s=1.0)
+    sc.arrival("A1", "micA", (-3_000.0, 6_000.0), EVENT, T0, noise_t_s=2.0)
+    sc.arrival("A2", "micB", (4_000.0, 6_000.0), EVENT, T0, noise_t_s=-2.0)
+    return fuse(sc.arrays(), FuseConfig(guarded_attach=guarded, late_attach=False))
+
+
+def test_an_event_gives_back_reports_that_pull_its_fit_away() -> None:
+    events = _two_bearings_and_two_bad_arrivals(guarded=True)
+    assert len(events) == 1
+    e = events[0]
+    assert set(e.observation_ids) == {"B1", "B2"}
+    assert _miss_m(e, EVENT) < 100.0
+
+
+def test_without_the_guard_the_bad_arrivals_break_the_fix() -> None:
+    # the former behaviour, kept as a knob: the fix moves and a bearing is lost
+    events = _two_bearings_and_two_bad_arrivals(guarded=False)
+    located = [e for e in events if e.lat is not None]
+    assert len(events) == 2 and len(located) == 1
+    assert _miss_m(located[0], EVENT) > 1_000.0
+
+
+def _with_far_bearing(sigma_deg: float, late: bool, sigma_t_s: float = 1.0) -> list[Event]:
+    """Three posts within 10 km fix an explosion; a camera 45 km away (beyond the
+    association's 1.2 x 30 km) reports its bearing and, 131 s later, its sound."""
+    sc = Scene()
+    for k, o in enumerate(NEAR):
+        sc.bearing(f"B{k}", f"post{k}", o, EVENT, T0, sigma_deg=sigma_deg, time_sigma_s=sigma_t_s)
+    far = (45_000.0 * math.sin(math.radians(100.0)), 45_000.0 * math.cos(math.radians(100.0)))
+    sc.bearing("F", "cam", far, EVENT, T0, sigma_deg=1.0, time_sigma_s=0.2)
+    return fuse(sc.arrays(), FuseConfig(late_attach=late))
+
+
+def test_a_far_bearing_joins_the_event_it_points_at() -> None:
+    events = _with_far_bearing(sigma_deg=1.0, late=True)
+    assert len(events) == 1
+    assert set(events[0].observation_ids) == {"B0", "B1", "B2", "F"}
+    assert _miss_m(events[0], EVENT) < 100.0
+
+
+def test_without_the_late_offer_the_far_bearing_is_a_lone_event() -> None:
+    events = _with_far_bearing(sigma_deg=1.0, late=False)
+    assert sorted(len(e.observation_ids) for e in events) == [1, 3]
+    lone = next(e for e in events if e.observation_ids == ("F",))
+    assert "no_position" in lone.flags
+
+
+def test_a_far_bearing_is_not_given_to_a_wide_fix() -> None:
+    # 10-degree bearings timed to 10 s fix the event only to a few km (flagged
+    # wide_fix): many rays through that area fit it, so the far report stays its own
+    events = _with_far_bearing(sigma_deg=10.0, late=True, sigma_t_s=10.0)
+    wide = [e for e in events if e.lat is not None]
+    assert len(wide) == 1 and "wide_fix" in wide[0].flags
+    assert "F" not in wide[0].observation_ids
