@@ -468,9 +468,27 @@ def _guarded_attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseC
     back = np.zeros(cl.n, bool)
     back[gb] = True
     gone = new[back[cl.labels[new]]]
+    g_of = cl.labels[gone].copy()
     cl.labels[gone] = -1
     cl.x[gb], cl.y[gb], cl.T[gb], cl.cov[gb] = x0[gb], y0[gb], T0[gb], cov0[gb]
-    return joined - int(gone.shape[0])
+    joined -= int(gone.shape[0])
+    if not cfg.guarded_attach_best_one:
+        return joined
+    # each such event may still take the one report that fits it best
+    chi2, dof = _row_chi2(rows.take(gone), g_of, cl, cfg.speed_of_sound_m_s, True)
+    order = np.lexsort((gone, chi2 - dof, g_of))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = g_of[order][1:] != g_of[order][:-1]
+    one, g1 = gone[order[first]], g_of[order[first]]
+    cl.labels[one] = g1
+    f = _refit(rows, cl, cfg.speed_of_sound_m_s)
+    d = np.column_stack([cl.x[g1] - x0[g1], cl.y[g1] - y0[g1], cl.T[g1] - T0[g1]])
+    m2 = _quad_inv3(np.nan_to_num(cov0[g1]), np.nan_to_num(d))
+    bad = ~f.ok[g1] | ~(m2 <= float(Q999[2]))
+    cl.labels[one[bad]] = -1
+    gb = g1[bad]
+    cl.x[gb], cl.y[gb], cl.T[gb], cl.cov[gb] = x0[gb], y0[gb], T0[gb], cov0[gb]
+    return joined + int((~bad).sum())
 
 
 def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:

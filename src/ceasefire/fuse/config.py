@@ -95,6 +95,8 @@ class FuseConfig:
     #: an event whose refit after attaching fails or leaves its former uncertainty
     #: gives back what it just took (``associate._guarded_attach``)
     guarded_attach: bool = True
+    #: ... and then takes back the one report that fits it best, if it holds
+    guarded_attach_best_one: bool = True
     #: free bearings are offered once more to every sharp located event (association
     #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
     #: events, out to ``late_attach_range_m``: an already located event needs only
