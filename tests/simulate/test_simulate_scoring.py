@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +169,48 @@ def test_a_report_without_position_may_lag_its_round_by_the_sound_travel() -> No
     # without the shared observation (a truth that lists none) only the gate counts
     blind = {"violations": [_round(1, "RU", T0)], "rounds": []}
     assert score(blind, [far])["matched"] == 0
+
+
+def test_misses_are_told_apart_by_what_perceived_them(tmp_path: Path) -> None:
+    # r1: two microphones only (no direction: no system can locate or report it);
+    # r2: one post's bearing; r3: two observers' bearings and an arrival; r1 and r3
+    # are missed, r2 is matched by a report made of its bearing
+    truth = {
+        "violations": [
+            _round(1, "RU", T0),
+            _round(2, "UA", T0 + 600, lat=48.4),
+            _round(3, "RU", T0 + 1200, lat=48.5),
+        ],
+        "rounds": [
+            {"id": "r1", "launch_observations": ["m1", "m2"], "impact_observations": []},
+            {"id": "r2", "launch_observations": ["b2"], "impact_observations": []},
+            {"id": "r3", "launch_observations": ["b3", "c3"], "impact_observations": ["m3"]},
+        ],
+    }
+    obs = tmp_path / "observations.ndjson"
+    rows = [
+        ("m1", "arrival", "mic-1"),
+        ("m2", "arrival", "mic-2"),
+        ("b2", "bearing", "post-1"),
+        ("b3", "bearing", "post-1"),
+        ("c3", "bearing", "cam-1"),
+        ("m3", "arrival", "mic-1"),
+    ]
+    obs.write_text(
+        "".join(
+            json.dumps({"id": i, "kind": k, "source": src, "observer": {"lat": 48.0, "lon": 38.0}})
+            + "\n"
+            for i, k, src in rows
+        )
+    )
+    lone = _Sys("lone", "ceasefire", T0 + 610, None, None, "UA", 0.7, {}, None, ("b2",))
+    s = score(truth, [lone], obs)
+    assert s["matched"] == 1
+    assert s["misses_by_perception"] == {
+        "arrivals only, < 4 sensors": 1,
+        "one bearing": 0,
+        "two or more bearings": 1,
+        "other": 0,
+    }
+    # without the observations file the scorer cannot tell, and says nothing
+    assert "misses_by_perception" not in score(truth, [lone])

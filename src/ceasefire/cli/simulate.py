@@ -137,6 +137,10 @@ def print_score(s: dict[str, Any]) -> None:
     console.print(
         f"true violations the mission never perceived (not in recall): {s['truth_unperceived']:,}"
     )
+    miss = s.get("misses_by_perception")
+    if miss:
+        parts = ", ".join(f"{k} {v:,}" for k, v in miss.items() if v)
+        console.print(f"missed, by what perceived them: {parts}")
     loc = s.get("localization")
     if loc:
         line = (

@@ -16,7 +16,10 @@ observations where rounds are dense (a battery firing every few seconds): withou
 it, a report could be matched to a neighbouring round of the other party.
 
 - precision = matched / system violations; recall = matched / true violations
-  (by default those the mission perceived at all); F1.
+  (by default those the mission perceived at all); F1. The misses are counted by
+  what perceived them (with the observations file): arrivals only at fewer than
+  four microphones (no direction: no system can locate or report them), one
+  bearing observer, two or more.
 - double count: an unmatched system violation that is a candidate of an
   already matched true one (one round reported twice).
 - localization: distance from the reported position to the matched point;
@@ -269,14 +272,20 @@ def _match(
 
 
 def _observation_index(
-    path: Path | None, wanted: set[str]
-) -> dict[str, tuple[float, float, float, float, float]]:
+    path: Path | None, wanted: set[str], kinds_of: set[str] | None = None
+) -> tuple[dict[str, tuple[float, float, float, float, float]], dict[str, tuple[str, str]]]:
+    """Observer position and noise of the ``wanted`` observations, and the (kind,
+    source) of those in ``kinds_of``, from an observations NDJSON file."""
     out: dict[str, tuple[float, float, float, float, float]] = {}
+    kinds: dict[str, tuple[str, str]] = {}
     if path is None or not path.exists():
-        return out
+        return out, kinds
+    kinds_of = kinds_of or set()
     with path.open() as fh:
         for line in fh:
             rec = json.loads(line)
+            if rec["id"] in kinds_of:
+                kinds[rec["id"]] = (str(rec.get("kind", "")), str(rec.get("source", "")))
             if rec["id"] in wanted and "observer" in rec:
                 out[rec["id"]] = (
                     rec["observer"]["lat"],
@@ -285,7 +294,30 @@ def _observation_index(
                     rec.get("range_sigma_m", math.nan),
                     rec.get("time_sigma_s", math.nan),
                 )
-    return out
+    return out, kinds
+
+
+#: what perceived a missed violation, in the order the scorer reports them
+MISS_CLASSES = (
+    "arrivals only, < 4 sensors",
+    "one bearing",
+    "two or more bearings",
+    "other",
+)
+
+
+def _miss_class(ev: frozenset[str] | None, kinds: dict[str, tuple[str, str]]) -> str:
+    """Which kind of perception a missed true violation had (``MISS_CLASSES``): a
+    round heard only as arrivals at fewer than four microphones cannot be located
+    nor told from clutter (an arrival has no direction)."""
+    if not ev or any(o not in kinds for o in ev):
+        return "other"
+    bearing_sources = {kinds[o][1] for o in ev if kinds[o][0] == "bearing"}
+    if any(kinds[o][0] not in ("bearing", "arrival") for o in ev):
+        return "other"
+    if not bearing_sources:
+        return MISS_CLASSES[0] if len({kinds[o][1] for o in ev}) < 4 else "other"
+    return MISS_CLASSES[1] if len(bearing_sources) == 1 else MISS_CLASSES[2]
 
 
 def _inside_ellipse(s: _Sys, la: float, lo: float) -> bool | None:
@@ -324,13 +356,16 @@ def score(
     things = {t["id"]: t for t in truth.get("things", [])}
     matched: list[tuple[_Sys, dict[str, Any], int]] = []
     doubles = 0
+    missed_ev: list[frozenset[str] | None] = []
     per_rule: dict[str, dict[str, Any]] = {}
     for rule in rules:
         sv = [s for s in system if s.rule == rule]
         tv = [v for v in tru if v["rule"] == rule]
         stage(f"matching {len(sv):,} violations of rule {rule} to {len(tv):,} true ones")
-        m, cands = _match(sv, tv, [_evidence(v, rounds, things) for v in tv])
+        evs = [_evidence(v, rounds, things) for v in tv]
+        m, cands = _match(sv, tv, evs)
         got_t = {j for _, j, _ in m}
+        missed_ev += [evs[j] for j in range(len(tv)) if j not in got_t]
         got_s = {i for i, _, _ in m}
         d = sum(1 for i in range(len(sv)) if i not in got_s and cands[i] & got_t)
         doubles += d
@@ -361,7 +396,13 @@ def score(
             r = rounds[v["round"]]
             wanted.update(r["launch_observations" if k == 0 else "impact_observations"])
     stage("reading the observations for the Cramér-Rao bounds")
-    obs_idx = _observation_index(observations, wanted)
+    miss_ids = {o for ev_m in missed_ev if ev_m for o in ev_m}
+    obs_idx, kinds = _observation_index(observations, wanted, miss_ids)
+    if observations is not None and observations.exists():
+        by = {c: 0 for c in MISS_CLASSES}
+        for ev_m in missed_ev:
+            by[_miss_class(ev_m, kinds)] += 1
+        out["misses_by_perception"] = by
     stage(f"localization and bounds of {len(matched):,} matched violations")
     for s, v, k in matched:
         if s.lat is None or s.lon is None:
