@@ -212,5 +212,8 @@ def test_misses_are_told_apart_by_what_perceived_them(tmp_path: Path) -> None:
         "two or more bearings": 1,
         "other": 0,
     }
+    # over the reportable ones (r2 and r3), recall is 1 of 2 instead of 1 of 3
+    assert s["recall"] == pytest.approx(1 / 3)
+    assert s["reportable"]["truth"] == 2 and s["reportable"]["recall"] == 0.5
     # without the observations file the scorer cannot tell, and says nothing
     assert "misses_by_perception" not in score(truth, [lone])

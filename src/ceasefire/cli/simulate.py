@@ -141,6 +141,11 @@ def print_score(s: dict[str, Any]) -> None:
     if miss:
         parts = ", ".join(f"{k} {v:,}" for k, v in miss.items() if v)
         console.print(f"missed, by what perceived them: {parts}")
+        rep = s["reportable"]
+        console.print(
+            f"over the {rep['truth']:,} reportable (all but arrivals only at < 4 sensors): "
+            f"recall {rep['recall']:.3f}, F1 {rep['f1']:.3f}"
+        )
     loc = s.get("localization")
     if loc:
         line = (

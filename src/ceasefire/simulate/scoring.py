@@ -19,7 +19,8 @@ it, a report could be matched to a neighbouring round of the other party.
   (by default those the mission perceived at all); F1. The misses are counted by
   what perceived them (with the observations file): arrivals only at fewer than
   four microphones (no direction: no system can locate or report them), one
-  bearing observer, two or more.
+  bearing observer, two or more; and precision, recall and F1 are given again over
+  the *reportable* true violations (all but the first class).
 - double count: an unmatched system violation that is a candidate of an
   already matched true one (one round reported twice).
 - localization: distance from the reported position to the matched point;
@@ -403,6 +404,10 @@ def score(
         for ev_m in missed_ev:
             by[_miss_class(ev_m, kinds)] += 1
         out["misses_by_perception"] = by
+        # the same scores over what a system can report: without the violations heard
+        # only as arrivals at fewer than four microphones (all of them missed)
+        n_rep = n_true - by[MISS_CLASSES[0]]
+        out["reportable"] = {"truth": n_rep, **_prf(len(matched), n_sys, n_rep)}
     stage(f"localization and bounds of {len(matched):,} matched violations")
     for s, v, k in matched:
         if s.lat is None or s.lon is None:
