@@ -215,5 +215,11 @@ def test_misses_are_told_apart_by_what_perceived_them(tmp_path: Path) -> None:
     # over the reportable ones (r2 and r3), recall is 1 of 2 instead of 1 of 3
     assert s["recall"] == pytest.approx(1 / 3)
     assert s["reportable"]["truth"] == 2 and s["reportable"]["recall"] == 0.5
+    assert s["reportable"]["f1"] == pytest.approx(2 * 1.0 * 0.5 / 1.5)
+    # r1 matched by chance (a report sharing its arrival) still leaves the reportable set
+    by_chance = _Sys("mic", "ceasefire", T0 + 5, None, None, "RU", 0.7, {}, None, ("m1",))
+    s2 = score(truth, [lone, by_chance], obs)
+    assert s2["matched"] == 2 and s2["misses_by_perception"]["arrivals only, < 4 sensors"] == 0
+    assert s2["reportable"] == {"truth": 2, "matched": 1, "recall": 0.5, "f1": 2 / 3}
     # without the observations file the scorer cannot tell, and says nothing
     assert "misses_by_perception" not in score(truth, [lone])

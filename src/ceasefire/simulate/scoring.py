@@ -19,8 +19,9 @@ it, a report could be matched to a neighbouring round of the other party.
   (by default those the mission perceived at all); F1. The misses are counted by
   what perceived them (with the observations file): arrivals only at fewer than
   four microphones (no direction: no system can locate or report them), one
-  bearing observer, two or more; and precision, recall and F1 are given again over
-  the *reportable* true violations (all but the first class).
+  bearing observer, two or more; and recall and F1 are given again over the
+  *reportable* true violations (all but those of the first class, matched or not;
+  precision is the same).
 - double count: an unmatched system violation that is a candidate of an
   already matched true one (one round reported twice).
 - localization: distance from the reported position to the matched point;
@@ -36,6 +37,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -286,7 +288,10 @@ def _observation_index(
         for line in fh:
             rec = json.loads(line)
             if rec["id"] in kinds_of:
-                kinds[rec["id"]] = (str(rec.get("kind", "")), str(rec.get("source", "")))
+                kinds[rec["id"]] = (
+                    sys.intern(str(rec.get("kind", ""))),
+                    sys.intern(str(rec.get("source", ""))),
+                )
             if rec["id"] in wanted and "observer" in rec:
                 out[rec["id"]] = (
                     rec["observer"]["lat"],
@@ -308,9 +313,9 @@ MISS_CLASSES = (
 
 
 def _miss_class(ev: frozenset[str] | None, kinds: dict[str, tuple[str, str]]) -> str:
-    """Which kind of perception a missed true violation had (``MISS_CLASSES``): a
-    round heard only as arrivals at fewer than four microphones cannot be located
-    nor told from clutter (an arrival has no direction)."""
+    """Which kind of perception a true violation had (``MISS_CLASSES``): a round
+    heard only as arrivals at fewer than four microphones cannot be located nor told
+    from clutter (an arrival has no direction)."""
     if not ev or any(o not in kinds for o in ev):
         return "other"
     bearing_sources = {kinds[o][1] for o in ev if kinds[o][0] == "bearing"}
@@ -357,7 +362,7 @@ def score(
     things = {t["id"]: t for t in truth.get("things", [])}
     matched: list[tuple[_Sys, dict[str, Any], int]] = []
     doubles = 0
-    missed_ev: list[frozenset[str] | None] = []
+    all_ev: list[tuple[frozenset[str] | None, bool]] = []  # (evidence, matched)
     per_rule: dict[str, dict[str, Any]] = {}
     for rule in rules:
         sv = [s for s in system if s.rule == rule]
@@ -366,7 +371,7 @@ def score(
         evs = [_evidence(v, rounds, things) for v in tv]
         m, cands = _match(sv, tv, evs)
         got_t = {j for _, j, _ in m}
-        missed_ev += [evs[j] for j in range(len(tv)) if j not in got_t]
+        all_ev += [(evs[j], j in got_t) for j in range(len(tv))]
         got_s = {i for i, _, _ in m}
         d = sum(1 for i in range(len(sv)) if i not in got_s and cands[i] & got_t)
         doubles += d
@@ -397,17 +402,24 @@ def score(
             r = rounds[v["round"]]
             wanted.update(r["launch_observations" if k == 0 else "impact_observations"])
     stage("reading the observations for the Cramér-Rao bounds")
-    miss_ids = {o for ev_m in missed_ev if ev_m for o in ev_m}
-    obs_idx, kinds = _observation_index(observations, wanted, miss_ids)
+    ev_ids = {o for ev_m, _ in all_ev if ev_m for o in ev_m}
+    obs_idx, kinds = _observation_index(observations, wanted, ev_ids)
     if observations is not None and observations.exists():
-        by = {c: 0 for c in MISS_CLASSES}
-        for ev_m in missed_ev:
-            by[_miss_class(ev_m, kinds)] += 1
-        out["misses_by_perception"] = by
-        # the same scores over what a system can report: without the violations heard
-        # only as arrivals at fewer than four microphones (all of them missed)
-        n_rep = n_true - by[MISS_CLASSES[0]]
-        out["reportable"] = {"truth": n_rep, **_prf(len(matched), n_sys, n_rep)}
+        cls = [(_miss_class(ev_m, kinds), hit) for ev_m, hit in all_ev]
+        out["misses_by_perception"] = {
+            c: sum(1 for k, hit in cls if k == c and not hit) for c in MISS_CLASSES
+        }
+        # recall over what a system can report: the true violations heard only as
+        # arrivals at fewer than four microphones left out (matched or not)
+        rep = [hit for k, hit in cls if k != MISS_CLASSES[0]]
+        p_all = len(matched) / n_sys if n_sys else 1.0
+        r_rep = sum(rep) / len(rep) if rep else 1.0
+        out["reportable"] = {
+            "truth": len(rep),
+            "matched": sum(rep),
+            "recall": r_rep,
+            "f1": 2 * p_all * r_rep / (p_all + r_rep) if p_all + r_rep else 0.0,
+        }
     stage(f"localization and bounds of {len(matched):,} matched violations")
     for s, v, k in matched:
         if s.lat is None or s.lon is None:
