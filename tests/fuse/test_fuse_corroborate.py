@@ -21,19 +21,24 @@ def test_a_lone_report_in_silence_is_uncorroborated() -> None:
 
 def test_a_located_event_nearby_corroborates_and_a_late_one_does_not() -> None:
     # An explosion located by two observers; a third observer 8 km away hears a
-    # different sound 4 minutes later (a lone bearing pointing elsewhere): it is
-    # corroborated (within 20 km and 10 minutes). A fourth report 25 minutes
-    # later is not.
+    # different sound 90 s later (a lone bearing pointing elsewhere): it is
+    # corroborated (within 15 km and 2 minutes). A fourth observer's report 4 minutes
+    # later is not, nor is a report whose observer is 17 km from the located event.
     sc = Scene()
     ev = (0.0, 6_000.0)
     sc.bearing("a", "obs-a", (-5_000.0, 0.0), ev, T0)
     sc.bearing("b", "obs-b", (5_000.0, 0.0), ev, T0)
-    sc.bearing("near", "post-c", (8_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 240.0)
-    sc.bearing("late", "post-c", (8_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 1_500.0)
+    sc.bearing("near", "post-c", (8_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 90.0)
+    sc.bearing("late", "post-d", (9_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 240.0)
     flags = _flags(sc)
     assert "single_observer" not in flags[("a", "b")]
     assert "uncorroborated" not in flags[("near",)]
     assert "uncorroborated" in flags[("late",)]
+    far = Scene()
+    far.bearing("a", "obs-a", (-5_000.0, 0.0), ev, T0)
+    far.bearing("b", "obs-b", (5_000.0, 0.0), ev, T0)
+    far.bearing("far", "post-f", (17_000.0, 6_000.0), (23_000.0, 12_000.0), T0 + 90.0)
+    assert "uncorroborated" in _flags(far)[("far",)]
 
 
 def test_lone_reports_of_two_observers_corroborate_each_other_not_of_one() -> None:

@@ -83,8 +83,11 @@ class FuseConfig:
     same_side_cost: float = 4.0
     #: a lone report is corroborated by a located multi-observer event within this
     #: distance of its observer (m) and this time (s); else flagged uncorroborated
-    corroboration_m: float = 20_000.0
-    corroboration_s: float = 600.0
+    #: (the window of two observers' lone reports: one round's sound reaches observers
+    #: 15 km apart within a minute; 20 km and 10 minutes, the former window, let every
+    #: false report on a day of heavy fire pass)
+    corroboration_m: float = 15_000.0
+    corroboration_s: float = 120.0
     #: ... or by another observer's lone report within this distance and time
     corroboration_lone_m: float = 15_000.0
     corroboration_lone_s: float = 120.0
