@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.events import semi_major_95_m
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, cofactors3, fit, residuals, stands
 from ceasefire.fuse.stats import Q999, chi2_999
 from ceasefire.fuse.triangulate import intersect_rays
@@ -38,11 +39,10 @@ from ceasefire.fuse.triangulate import intersect_rays
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 I8 = npt.NDArray[np.int8]
+B = npt.NDArray[np.bool_]
 
 #: direction code meaning "undetermined" (vocab DIRECTIONS index 2)
 _DIR_UNDET = 2
-#: chi-square 95 % quantile, 2 dof (a 95 % ellipse)
-_CHI2_2DOF_95 = 5.991464547107979
 
 
 def _quantile(p: float, dof: npt.ArrayLike) -> F8:
@@ -449,28 +449,26 @@ def _guarded_attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseC
     uncertainty (3-dof 99.9 % gate on x, y, T) gives back the reports it just took
     and keeps its former estimate. Reports gated one by one may be jointly
     inconsistent: two clutter arrivals (3 ms each) can pull a sound two-bearing
-    fix tens of km away, and the failed fit would then dissolve the event."""
+    fix tens of km away, and the failed fit would then dissolve the event. With
+    ``guarded_attach_best_one`` such an event then takes back the one report that
+    fits it best, under the same test."""
     before = cl.labels.copy()
-    x0, y0, T0, cov0 = cl.x.copy(), cl.y.copy(), cl.T.copy(), cl.cov.copy()
+    old = Clusters(before, cl.x.copy(), cl.y.copy(), cl.T.copy(), cl.cov.copy())
     joined = _attach(rows, src, direction, cl, cfg)
     if not joined:
         return 0
-    f = _refit(rows, cl, cfg.speed_of_sound_m_s)
     new = np.flatnonzero((before < 0) & (cl.labels >= 0))
     grew = np.unique(cl.labels[new])
-    had = np.all(np.isfinite(cov0[grew].reshape(grew.shape[0], -1)), axis=1)
-    d = np.column_stack([cl.x[grew] - x0[grew], cl.y[grew] - y0[grew], cl.T[grew] - T0[grew]])
-    m2 = _quad_inv3(np.nan_to_num(cov0[grew]), np.nan_to_num(d))
-    bad = had & (~f.ok[grew] | ~(m2 <= float(Q999[2])))
-    if not bad.any():
+    had = np.all(np.isfinite(old.cov[grew].reshape(grew.shape[0], -1)), axis=1)
+    gb = grew[had & _pulled_away(rows, cl, old, grew, cfg)]
+    if gb.shape[0] == 0:
         return joined
-    gb = grew[bad]
     back = np.zeros(cl.n, bool)
     back[gb] = True
     gone = new[back[cl.labels[new]]]
     g_of = cl.labels[gone].copy()
     cl.labels[gone] = -1
-    cl.x[gb], cl.y[gb], cl.T[gb], cl.cov[gb] = x0[gb], y0[gb], T0[gb], cov0[gb]
+    _restore(cl, old, gb)
     joined -= int(gone.shape[0])
     if not cfg.guarded_attach_best_one:
         return joined
@@ -481,14 +479,24 @@ def _guarded_attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseC
     first[1:] = g_of[order][1:] != g_of[order][:-1]
     one, g1 = gone[order[first]], g_of[order[first]]
     cl.labels[one] = g1
-    f = _refit(rows, cl, cfg.speed_of_sound_m_s)
-    d = np.column_stack([cl.x[g1] - x0[g1], cl.y[g1] - y0[g1], cl.T[g1] - T0[g1]])
-    m2 = _quad_inv3(np.nan_to_num(cov0[g1]), np.nan_to_num(d))
-    bad = ~f.ok[g1] | ~(m2 <= float(Q999[2]))
+    bad = _pulled_away(rows, cl, old, g1, cfg)
     cl.labels[one[bad]] = -1
-    gb = g1[bad]
-    cl.x[gb], cl.y[gb], cl.T[gb], cl.cov[gb] = x0[gb], y0[gb], T0[gb], cov0[gb]
+    _restore(cl, old, g1[bad])
     return joined + int((~bad).sum())
+
+
+def _pulled_away(rows: Rows, cl: Clusters, old: Clusters, g: IP, cfg: FuseConfig) -> B:
+    """Refit all events; for events ``g``: whether the fit failed or left the former
+    estimate's 3-dof 99.9 % region (``old``: the estimates before)."""
+    f = _refit(rows, cl, cfg.speed_of_sound_m_s)
+    d = np.column_stack([cl.x[g] - old.x[g], cl.y[g] - old.y[g], cl.T[g] - old.T[g]])
+    m2 = _quad_inv3(np.nan_to_num(old.cov[g]), np.nan_to_num(d))
+    return np.asarray(~f.ok[g] | ~(m2 <= float(Q999[2])), dtype=bool)
+
+
+def _restore(cl: Clusters, old: Clusters, g: IP) -> None:
+    """Events ``g`` take back their former estimates."""
+    cl.x[g], cl.y[g], cl.T[g], cl.cov[g] = old.x[g], old.y[g], old.T[g], old.cov[g]
 
 
 def _prune(rows: Rows, cl: Clusters, cfg: FuseConfig) -> int:
@@ -906,10 +914,7 @@ def late_attach(
     cov = np.zeros((G, 3, 3))
     cov[:, :2, :2] = cov_xy
     cov[:, 2, 2] = sd_t**2
-    a, d, b = cov_xy[:, 0, 0], cov_xy[:, 1, 1], cov_xy[:, 0, 1]
-    with np.errstate(invalid="ignore"):
-        l1 = (a + d) / 2 + np.sqrt(np.maximum(((a - d) / 2) ** 2 + b * b, 0.0))
-        sharp = np.sqrt(_CHI2_2DOF_95 * l1) <= cfg.wide_fix_m
+    sharp = semi_major_95_m(cov_xy) <= cfg.wide_fix_m  # NaN (no fix): not sharp
     cov[~sharp] = np.nan  # not offered
     k = np.flatnonzero((labels >= 0) | np.isfinite(rows.az))  # free arrivals: not offered
     cl = Clusters(labels[k].copy(), x, y, T, cov)

@@ -235,12 +235,14 @@ def _ray_pairs(
     ac: _Acoustic,
     has_pos: npt.NDArray[np.bool_],
     taken: npt.NDArray[np.bool_],
+    weapon: IP,
     grid: Grid,
     cfg: FuseConfig,
 ) -> list[tuple[int, int, int]]:
     """Lone bearings paired with the other phase of their round, as ``(keep, gone,
     ray_row)`` event indices: ``gone`` joins ``keep``; ``ray_row`` is the launch
-    bearing's row when ``keep`` is a located impact (else -1)."""
+    bearing's row when ``keep`` is a located impact (else -1). ``weapon``: per
+    event, its weapon code (-1 unknown)."""
     G = ac.x.shape[0]
     first = np.array([int(m[0]) if m.shape[0] else -1 for m in ac.members], np.intp)
     lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
@@ -256,13 +258,10 @@ def _ray_pairs(
     src = np.unique(rows.ox + 1j * rows.oy, return_inverse=True)[1].astype(np.intp)
 
     def rays(g: IP) -> Rays:
-        k = first[g]
-        w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])
-        return Rays(rows.take(k), w.astype(np.intp), src[k])
+        return Rays(rows.take(first[g]), weapon[g], src[first[g]])
 
     def points(g: IP) -> Points:
-        w = np.where(ac.weapon[g] == UND_WEAPON, -1, ac.weapon[g])
-        return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], w.astype(np.intp))
+        return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
 
     a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _line_sides(grid, cfg))
     out: list[tuple[int, int, int]] = []
@@ -305,6 +304,7 @@ def _acoustic_events(
     can_impact = (ac.kind == EXPLOSION) | (und_kind & (ac.direction != OUTGOING))
     launch = np.flatnonzero(has_pos & can_launch)
     impact = np.flatnonzero(has_pos & can_impact)
+    weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
     pl, pi, margin = pair_launches(
         ac.x[launch],
         ac.y[launch],
@@ -313,8 +313,8 @@ def _acoustic_events(
         ac.y[impact],
         ac.T[impact],
         cfg,
-        np.where(ac.weapon[launch] == UND_WEAPON, -1, ac.weapon[launch]),
-        np.where(ac.weapon[impact] == UND_WEAPON, -1, ac.weapon[impact]),
+        weapon[launch],
+        weapon[impact],
         ac.cov[launch],
         ac.cov[impact],
         ac.sd_t_s[launch],
@@ -335,7 +335,7 @@ def _acoustic_events(
     launch_ray = np.full(G, -1, np.intp)
     if cfg.ray_pairs:
         taken = absorbed | (partner >= 0)
-        for keep, gone, ray_row in _ray_pairs(rows, ac, has_pos, taken, grid, cfg):
+        for keep, gone, ray_row in _ray_pairs(rows, ac, has_pos, taken, weapon, grid, cfg):
             extra[keep] = gone
             absorbed[gone] = True
             launch_ray[keep] = ray_row

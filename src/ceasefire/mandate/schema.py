@@ -174,8 +174,8 @@ class Rule(_Strict):
     uncorroborated: bool = Field(
         default=False,
         description=(
-            "count lone reports that nothing corroborates (no other activity within 20 km "
-            "and 10 minutes, no report of the same observer from about the same direction "
+            "count lone reports that nothing corroborates (no other activity within 15 km "
+            "and 2 minutes, no report of the same observer from about the same direction "
             "within 10 minutes: mostly false reports); they stay events"
         ),
     )
