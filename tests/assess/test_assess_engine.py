@@ -121,7 +121,8 @@ def test_the_kind_of_sound_decides_launch_or_impact() -> None:
     p_ru_boom = (1 - cfg.phase_error_p) * a + cfg.phase_error_p * 0.0
     assert fire.party == "UA"
     assert fire.probabilities["UA"] == pytest.approx(p_ua_fire * (1 - err) + (1 - p_ua_fire) * err)
-    assert boom.party == "RU"
+    # RU the likelier shooter (named or not depends on the mandate's threshold)
+    assert boom.probabilities["RU"] > 0.5
     assert boom.probabilities["RU"] == pytest.approx(p_ru_boom * (1 - err) + (1 - p_ru_boom) * err)
     # a flare of undetermined direction says nothing of the phase: undetermined
     flare = assess(

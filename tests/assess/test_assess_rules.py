@@ -227,9 +227,11 @@ def _ray_shooter_ru(km_west: float, ray_error_p: float = AttributionConfig().ray
     """P(RU fired) for an explosion heard due east by an observer ``km_west`` of
     the meridian line, by quadrature of the ray's source density (AttributionConfig):
     d/(1 + (d/L)^4) * exp(-|d - x| / band) per metre of ray, L = 5 km (weapon
-    undetermined), band = 4 km, 150 m <= d <= 40 km; the source (an impact, the
-    kind says so with 0.98) lies left (east, RU) beyond the crossing at x."""
-    x, lo_m, hi_m, l50, band = km_west * 1000.0, 150.0, 40_000.0, 5_000.0, 4_000.0
+    undetermined), band = ``ray_band_m``, 150 m <= d <= 40 km; the source (an
+    impact, the kind says so with 0.98) lies left (east, RU) beyond the crossing at x."""
+    d0 = AttributionConfig()
+    x, lo_m, hi_m, l50, band = km_west * 1000.0, 150.0, 40_000.0, 5_000.0, d0.ray_band_m
+    a = d0.impact_across_p
 
     def dens(d: float) -> float:
         return d / (1.0 + (d / l50) ** 4) * np.exp(-abs(d - x) / band)
@@ -238,7 +240,7 @@ def _ray_shooter_ru(km_west: float, ray_error_p: float = AttributionConfig().ray
     far = quad(dens, x, hi_m, limit=200)[0]
     s = far / (near + far)  # P(source left of the line)
     q = 0.02  # P(source is the launch)
-    shooter = q * s + (1 - q) * (0.85 * (1 - s) + 0.15 * s)
+    shooter = q * s + (1 - q) * (a * (1 - s) + (1 - a) * s)
     # a lone bearing is wrong (another round, or elsewhere on its ray) with ray_error_p
     return shooter * (1 - ray_error_p) + (1 - shooter) * ray_error_p
 
@@ -318,11 +320,13 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     v2 = assess([e2], m)
     assert v2[0].party == "undetermined"
     # source left with Φ(100/300) = 0.6306; a firing is the launch with 0.98 (else an
-    # impact, fired from across with 0.85); a fused position is wrong 4 % of the time
-    s, q = 0.6306, 0.98
-    shooter = q * s + (1 - q) * (0.85 * (1 - s) + 0.15 * s)
+    # impact, fired from across with impact_across_p); a fused position is wrong
+    # with position_error_p
+    d0 = AttributionConfig()
+    s, q, a, e = 0.6306, 0.98, d0.impact_across_p, d0.position_error_p
+    shooter = q * s + (1 - q) * (a * (1 - s) + (1 - a) * s)
     assert v2[0].probabilities["RU"] == pytest.approx(
-        shooter * 0.96 + (1 - shooter) * 0.04, abs=1e-3
+        shooter * (1 - e) + (1 - shooter) * e, abs=1e-3
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ceasefire.geo import forward
-from ceasefire.simulate.scoring import _Sys, score
+from ceasefire.simulate.scoring import _Sys, matched_truth, score
 
 T0 = 1_748_725_200.0
 
@@ -137,6 +137,25 @@ def test_matching_follows_the_observations_in_a_dense_exchange() -> None:
     # without the observation lists, place and time alone pair them the other way round
     bare = [_with_obs(s1), _with_obs(s2)]
     assert score(truth | {"rounds": []}, bare)["attribution"]["accuracy"] == 0.0
+
+
+def test_matched_truth_gives_the_scorer_s_pairs() -> None:
+    # the dense exchange above: each report goes to the round of its observations
+    r1 = _round(1, "RU", T0, lat=48.3)
+    r2 = _round(2, "UA", T0 + 5, lat=48.3027)
+    truth = {
+        "violations": [r1, r2],
+        "rounds": [
+            {"id": "r1", "launch_observations": ["a1"], "impact_observations": ["i1", "j1"]},
+            {"id": "r2", "launch_observations": ["a2"], "impact_observations": ["i2", "j2"]},
+        ],
+    }
+    s1 = _with_obs(_sys("x", T0 + 24, 48.3025, 38.0, "RU"), "i1", "j1")
+    s2 = _with_obs(_sys("y", T0 + 21, 48.3002, 38.0, "UA"), "i2", "j2")
+    far = _sys("z", T0 + 5_000, 48.0, 38.0, "UA")  # matches nothing
+    pairs = matched_truth(truth, [far, s1, s2])
+    assert [(i, v["id"]) for i, v in pairs] == [(1, "tv1"), (2, "tv2")]
+    assert len(pairs) == score(truth, [far, s1, s2])["matched"]
 
 
 def test_a_report_without_position_matches_only_what_it_perceived() -> None:

@@ -169,8 +169,10 @@ def _select(
 def assess(
     events: Sequence[Event], mandate: Mandate, config: AttributionConfig | None = None
 ) -> list[Violation]:
-    """Every violation of ``mandate``'s rules by ``events``, in time order."""
-    cfg = config or AttributionConfig()
+    """Every violation of ``mandate``'s rules by ``events``, in time order.
+    ``config``: the attribution allowances (default: the mandate's, see
+    :meth:`AttributionConfig.for_mandate`)."""
+    cfg = config or AttributionConfig.for_mandate(mandate)
     m = mandate
     t = build_table(events, m)
     n = len(t)

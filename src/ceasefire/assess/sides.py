@@ -10,12 +10,14 @@ scale of σₙ).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
 from ceasefire.assess.table import EventTable
+from ceasefire.mandate import Mandate
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, LAUNCH_EVENT_KINDS
 
 F8 = npt.NDArray[np.float64]
@@ -40,7 +42,7 @@ class AttributionConfig:
 
     #: an impact whose launch is unknown came from across the line (fire is
     #: aimed across the line; some rounds fall short)
-    impact_across_p: float = 0.85
+    impact_across_p: float = 0.83
     #: markings name the right party
     marking_p: float = 0.98
     #: the event kind names the wrong phase (a launch heard as an explosion)
@@ -50,16 +52,16 @@ class AttributionConfig:
     direction_error_p: float = 0.15
     #: a paired launch point is on the wrong side for its round (pairing across
     #: return fire); combined with the impact's own evidence (impact_across_p)
-    launch_error_p: float = 0.10
+    launch_error_p: float = 0.07
     #: ... when the pairing was a close call (fusion's ``pair_close_call``: another
     #: candidate launch or impact nearly as good)
-    close_launch_error_p: float = 0.35
+    close_launch_error_p: float = 0.21
     #: a lone launch bearing joined to a located impact (fusion's ray pairing)
     #: points to the wrong side for the impact's round: the bearing leaves the launch
     #: distance free, so the join often takes a round of the same battery
-    launch_ray_error_p: float = 0.35
+    launch_ray_error_p: float = 0.14
     #: a fused position mixes reports of another round (association error)
-    position_error_p: float = 0.04
+    position_error_p: float = 0.03
     #: a lone bearing belongs to no round or another one (clutter, misassociation),
     #: or its source lies elsewhere on the ray than the density below puts it
     ray_error_p: float = 0.10
@@ -71,7 +73,7 @@ class AttributionConfig:
     ray_min_m: float = 150.0
     ray_max_m: float = 40_000.0
     ray_samples: int = 32
-    ray_band_m: float = 4_000.0
+    ray_band_m: float = 1_200.0
     hearing_l50_m: tuple[tuple[str, float], ...] = (
         ("mortar", 4_000.0),
         ("artillery", 10_000.0),
@@ -81,6 +83,22 @@ class AttributionConfig:
         ("heavy_machine_gun", 2_500.0),
         ("undetermined", 5_000.0),
     )
+
+    #: the allowances fitted by ``ceasefire calibrate`` (the others stay fixed)
+    FITTED: ClassVar[tuple[str, ...]] = (
+        "impact_across_p",
+        "launch_error_p",
+        "close_launch_error_p",
+        "launch_ray_error_p",
+        "position_error_p",
+        "ray_error_p",
+        "ray_band_m",
+    )
+
+    @classmethod
+    def for_mandate(cls, mandate: Mandate) -> AttributionConfig:
+        """The defaults, with the allowances ``mandate`` sets."""
+        return cls(**mandate.doc.attribution.allowances.given())
 
 
 def p_left(signed_m: F8, sigma_m: F8) -> F8:

@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
+from ceasefire.cli import calibrate as calibrate_cli
 from ceasefire.cli import demo as demo_cli
 from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
@@ -32,6 +33,7 @@ app.add_typer(ledger_cli.app, name="ledger")
 simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
+calibrate_cli.register(app)
 
 err_console = Console(stderr=True)
 

@@ -7,7 +7,7 @@ times of day are ``HH:MM`` in the reporting time zone.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -241,10 +241,50 @@ class Response(_Strict):
         return self
 
 
+class Allowances(_Strict):
+    """How often each piece of attribution evidence points the wrong way, for this
+    theatre (probabilities; unset: the defaults measured on the simulator's Donbas
+    heavy profile). ``ceasefire calibrate`` fits them on simulated days of the
+    mandate and prints this block. See ``ceasefire.assess.AttributionConfig``."""
+
+    impact_across_p: float | None = Field(
+        default=None, gt=0.5, le=1.0, description="an impact came from across the line"
+    )
+    launch_error_p: float | None = Field(
+        default=None, ge=0.0, lt=0.5, description="a paired launch point is another round's"
+    )
+    close_launch_error_p: float | None = Field(
+        default=None, ge=0.0, lt=0.5, description="... when the pairing was a close call"
+    )
+    launch_ray_error_p: float | None = Field(
+        default=None,
+        ge=0.0,
+        lt=0.5,
+        description="a lone launch bearing joined to an impact is wrong",
+    )
+    position_error_p: float | None = Field(
+        default=None, ge=0.0, lt=0.5, description="a fused position mixes another round's reports"
+    )
+    ray_error_p: float | None = Field(
+        default=None, ge=0.0, lt=0.5, description="a lone bearing is clutter or another round's"
+    )
+    ray_band_m: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=100_000.0,
+        description="fire sources thin out with distance from the line on this scale, m",
+    )
+
+    def given(self) -> dict[str, Any]:
+        """The allowances this mandate sets (name -> value)."""
+        return {k: float(v) for k, v in self.model_dump().items() if v is not None}
+
+
 class Attribution(_Strict):
     threshold: float = Field(
         default=0.8, gt=0.5, le=1.0, description="below this probability: undetermined"
     )
+    allowances: Allowances = Field(default_factory=Allowances)
 
 
 class Reporting(_Strict):

@@ -80,9 +80,13 @@ def _parse_time(s: str) -> float:
 
 def load_system(path: Path) -> list[_Sys]:
     """System violations from an RFC 7946 ``violations.geojson``."""
-    fc = json.loads(Path(path).read_text())
+    return system_from_features(json.loads(Path(path).read_text()).get("features", []))
+
+
+def system_from_features(features: list[dict[str, Any]]) -> list[_Sys]:
+    """System violations from GeoJSON features (``violations.geojson``'s)."""
     out = []
-    for f in fc.get("features", []):
+    for f in features:
         p = f["properties"]
         g = f.get("geometry")
         lon, lat = g["coordinates"][:2] if g else (None, None)
@@ -494,6 +498,21 @@ def score(
         )
     out["reliability"] = rel
     return out
+
+
+def matched_truth(truth: dict[str, Any], system: list[_Sys]) -> list[tuple[int, dict[str, Any]]]:
+    """The scorer's one-to-one matches over all rules (perceived truth only):
+    ``(index into system, true violation)`` pairs."""
+    tru = [v for v in truth["violations"] if v.get("perceived", True)]
+    rounds = {r["id"]: r for r in truth.get("rounds", [])}
+    things = {t["id"]: t for t in truth.get("things", [])}
+    out: list[tuple[int, dict[str, Any]]] = []
+    for rule in sorted({v["rule"] for v in tru} | {s.rule for s in system}):
+        si = [i for i, s in enumerate(system) if s.rule == rule]
+        tv = [v for v in tru if v["rule"] == rule]
+        m, _ = _match([system[i] for i in si], tv, [_evidence(v, rounds, things) for v in tv])
+        out += [(si[i], tv[j]) for i, j, _ in m]
+    return sorted(out, key=lambda p: p[0])
 
 
 def score_files(
