@@ -1,7 +1,8 @@
 """Calibrating a mandate's attribution allowances on simulated days.
 
 Each day is simulated on the mandate (the simulator's truth knows every round's
-shooter), fused and judged as ``ceasefire run`` would; the violations the scorer
+shooter), fused and judged as ``ceasefire run`` does (in memory: the simulated
+observations do not go through files and a store); the violations the scorer
 matches to a true round are the outcomes; :func:`ceasefire.assess.calibration.
 fit_allowances` fits the allowances on the training days, and the validation days
 show whether the fit holds on days it did not see.

@@ -28,8 +28,11 @@ LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in LAUNCH_EVENT_KINDS], np.i
 
 @dataclass(frozen=True)
 class AttributionConfig:
-    """Evidence weights (probabilities; the defaults are measured on the
-    simulator's heavy profile, see docs/assess.md).
+    """Evidence weights (probabilities). The defaults of the seven ``FITTED``
+    allowances are fitted by maximum likelihood (``ceasefire calibrate``) on the
+    simulator's Donbas heavy days (seeds 2015, 2017) and quiet days (1, 3); a mandate may
+    set its own (``attribution.allowances``, see :meth:`for_mandate` and
+    docs/assess.md).
 
     The source of a sound is the launch or the impact of a round. With ``q`` the
     probability that it is the launch and ``s`` the probability that the source
@@ -42,7 +45,7 @@ class AttributionConfig:
 
     #: an impact whose launch is unknown came from across the line (fire is
     #: aimed across the line; some rounds fall short)
-    impact_across_p: float = 0.83
+    impact_across_p: float = 0.85
     #: markings name the right party
     marking_p: float = 0.98
     #: the event kind names the wrong phase (a launch heard as an explosion)
@@ -52,19 +55,19 @@ class AttributionConfig:
     direction_error_p: float = 0.15
     #: a paired launch point is on the wrong side for its round (pairing across
     #: return fire); combined with the impact's own evidence (impact_across_p)
-    launch_error_p: float = 0.07
+    launch_error_p: float = 0.04
     #: ... when the pairing was a close call (fusion's ``pair_close_call``: another
     #: candidate launch or impact nearly as good)
-    close_launch_error_p: float = 0.21
+    close_launch_error_p: float = 0.19
     #: a lone launch bearing joined to a located impact (fusion's ray pairing)
     #: points to the wrong side for the impact's round: the bearing leaves the launch
     #: distance free, so the join often takes a round of the same battery
-    launch_ray_error_p: float = 0.14
+    launch_ray_error_p: float = 0.12
     #: a fused position mixes reports of another round (association error)
-    position_error_p: float = 0.03
+    position_error_p: float = 0.01
     #: a lone bearing belongs to no round or another one (clutter, misassociation),
     #: or its source lies elsewhere on the ray than the density below puts it
-    ray_error_p: float = 0.10
+    ray_error_p: float = 0.09
     #: a bearing without range: the source lies on the ray between these
     #: distances from the observer (m); its density along the ray is the area
     #: element (∝ distance) x the chance of hearing it (1 / (1 + (d / L)⁴), L the
