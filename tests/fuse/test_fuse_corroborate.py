@@ -88,3 +88,42 @@ def test_one_observers_reports_from_one_direction_corroborate_each_other() -> No
                   event="burst", direction="outgoing")  # fmt: skip
     flags = _flags(other)
     assert "uncorroborated" in flags[("p",)] and "uncorroborated" in flags[("q",)]
+
+
+def _array_scene(n_mics: int, mic_hears: bool) -> Scene:
+    """Two posts locate an explosion 8 km north (activity that corroborates); an
+    acoustic array at the origin, with ``n_mics`` microphones 2 km around it, alone
+    hears another sound 30 s later from 10 km north-east; with ``mic_hears`` its first
+    microphone perceives that sound too."""
+    sc = Scene()
+    boom = (0.0, 8_000.0)
+    sc.bearing("a", "post-a", (-5_000.0, 0.0), boom, T0)
+    sc.bearing("b", "post-b", (5_000.0, 0.0), boom, T0)
+    src = (5_000.0, 9_000.0)
+    sc.bearing("lone", "array-1", (0.0, 0.0), src, T0 + 30.0, sigma_deg=0.5,
+               time_sigma_s=0.005)  # fmt: skip
+    mics = [(2_000.0, 0.0), (0.0, 2_000.0), (-2_000.0, 0.0), (0.0, -2_000.0)][:n_mics]
+    if mic_hears:
+        sc.arrival("m", "mic-1a", mics[0], src, T0 + 30.0)
+    # each microphone also hears something a minute later (outside the window)
+    for k, xy in enumerate(mics):
+        sc.arrival(f"late{k}", f"mic-1{'abcd'[k]}", xy, (0.0, -20_000.0), T0 + 90.0)
+    return sc
+
+
+def test_a_lone_report_its_own_microphones_did_not_hear_is_unheard() -> None:
+    # the located explosion corroborates the array's lone report by time and place,
+    # but four microphones 2 km away heard nothing while its sound passed: unheard
+    flags = _flags(_array_scene(4, mic_hears=False))
+    assert "single_observer" not in flags[("a", "b")]
+    assert {"unheard", "uncorroborated"} <= set(flags[("lone",)])
+    # one of them heard it: no longer unheard, and corroborated by the explosion
+    flags = _flags(_array_scene(4, mic_hears=True))
+    assert "unheard" not in flags[("lone",)] and "uncorroborated" not in flags[("lone",)]
+    # two microphones are too few to tell silence from chance
+    flags = _flags(_array_scene(2, mic_hears=False))
+    assert "unheard" not in flags[("lone",)] and "uncorroborated" not in flags[("lone",)]
+    # the check can be switched off
+    off = {e.observation_ids: e.flags for e in fuse(_array_scene(4, False).arrays(),
+                                                      FuseConfig(unheard=False))}  # fmt: skip
+    assert "unheard" not in off[("lone",)] and "uncorroborated" not in off[("lone",)]

@@ -164,3 +164,15 @@ def test_reference_line_far_from_contact_moves_the_zone() -> None:
     m = parse_mandate(yaml.safe_dump(doc))
     assert m.reference_line("RU").lons[0] == pytest.approx(float(lo))
     assert m.reference_line("UA") is m.contact
+
+
+def test_the_packaged_donbas_mandate_is_the_example() -> None:
+    # `ceasefire demo` falls back on the packaged copy when installed without the
+    # source tree: it must be the example, byte for byte
+    from importlib import resources
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    example = (root / "examples" / "donbas-2015" / "mandate.yaml").read_bytes()
+    packaged = (resources.files("ceasefire") / "data" / "donbas-2015-mandate.yaml").read_bytes()
+    assert packaged == example

@@ -10,7 +10,13 @@ Fire comes in engagements; false reports (a door slam, a misheard echo) come at
 any time and from any direction. So a lone report is also corroborated by another
 report of the same observer (same position) from about the same direction
 (``corroboration_self_deg``) within ``corroboration_self_s``: an engagement heard
-by one post alone. Measured on the simulator: see ``docs/fuse.md``.
+by one post alone.
+
+Silence is evidence too: a lone report whose observer has several microphones
+close by (``unheard_min_sensors`` within ``unheard_m``: an acoustic array's own),
+none of which perceived anything while its sound would have passed them, is
+flagged ``unheard`` and ``uncorroborated`` even where activity nearby corroborated
+it. Measured on the simulator: see ``docs/fuse.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from ceasefire.fuse.config import FuseConfig
 from ceasefire.geo import LocalFrame
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
+from ceasefire.model.vocab import KINDS
 
 F8 = npt.NDArray[np.float64]
 
@@ -54,12 +61,18 @@ def corroborate(
     found = _near(xl, yl, tl, x[n:], y[n:], t[n:], cfg.corroboration_m, cfg.corroboration_s, 0.0)
     # another observer's lone report (not the same observer: more than 1 m apart)
     found |= _near(xl, yl, tl, xl, yl, tl, cfg.corroboration_lone_m, cfg.corroboration_lone_s, 1.0)
+    unheard = np.zeros(n, bool)
     if obs is not None and len(obs):
         found |= _same_direction([out[k] for k in lone], obs, cfg)
+        if cfg.unheard:
+            unheard = _unheard([out[k] for k in lone], obs, cfg)
     for i, k in enumerate(lone):
-        if not found[i]:
+        add = ({"uncorroborated"} if not found[i] or unheard[i] else set()) | (
+            {"unheard"} if unheard[i] else set()
+        )
+        if add:
             e = out[k]
-            out[k] = dataclasses.replace(e, flags=tuple(sorted({*e.flags, "uncorroborated"})))
+            out[k] = dataclasses.replace(e, flags=tuple(sorted({*e.flags, *add})))
     return out
 
 
@@ -135,3 +148,54 @@ def _same_direction(
     ok = ~mine & (np.abs(d) <= cfg.corroboration_self_deg)
     found[c_ev[ok]] = True
     return found
+
+
+def _first_rows(lone: Sequence[Event], obs: ObservationArrays) -> npt.NDArray[np.intp]:
+    """Row in ``obs`` of each event's first report (-1 when absent)."""
+    ids = obs.id.astype(str)
+    order = np.argsort(ids)
+    want = np.array([e.observation_ids[0] if e.observation_ids else "" for e in lone], dtype=str)
+    at = np.minimum(np.searchsorted(ids[order], want), ids.shape[0] - 1)
+    return np.where(ids[order][at] == want, order[at], -1).astype(np.intp)
+
+
+def _unheard(
+    lone: Sequence[Event], obs: ObservationArrays, cfg: FuseConfig
+) -> npt.NDArray[np.bool_]:
+    """For each lone event: its observer has at least ``unheard_min_sensors`` arrival
+    sensors within ``unheard_m``, and none of them perceived anything within
+    ``unheard_m`` / c + ``unheard_slack_s`` of the event's first report."""
+    out = np.zeros(len(lone), bool)
+    arr = np.flatnonzero(obs.kind == KINDS.index("arrival"))
+    rows = _first_rows(lone, obs)
+    if arr.shape[0] == 0 or not lone:
+        return out
+    frame = LocalFrame.about(obs.lat, obs.lon)
+    # each arrival sensor where it first reported (microphones stay put)
+    _, first, s_of = np.unique(obs.source[arr].astype(str), return_index=True, return_inverse=True)
+    s_of = s_of.ravel()
+    sx, sy = frame.to_xy(obs.lat[arr[first]], obs.lon[arr[first]])
+    have = np.flatnonzero(rows >= 0)
+    qx, qy = frame.to_xy(obs.lat[rows[have]], obs.lon[rows[have]])
+    near = cKDTree(np.column_stack([sx, sy])).query_ball_point(
+        np.column_stack([qx, qy]), cfg.unheard_m
+    )
+    counts = np.array([len(v) for v in near], np.intp)
+    ok = counts >= cfg.unheard_min_sensors
+    if not ok.any():
+        return out
+    # each sensor's arrival times, sorted, in one array keyed by sensor
+    t = obs.time_s[arr]
+    span = float(t.max() - t.min()) + 10.0 * (cfg.unheard_m / cfg.speed_of_sound_m_s + 1.0)
+    key = np.sort(s_of.astype(np.float64) * span + (t - t.min()))
+    q = np.flatnonzero(ok)
+    pair_q = np.repeat(q, counts[q])
+    pair_s = np.concatenate([np.asarray(near[i], np.intp) for i in q])
+    tq = obs.time_s[rows[have[pair_q]]] - t.min()
+    w = cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s
+    lo = np.searchsorted(key, pair_s * span + tq - w, side="left")
+    hi = np.searchsorted(key, pair_s * span + tq + w, side="right")
+    heard = np.zeros(have.shape[0], bool)
+    heard[pair_q[hi > lo]] = True
+    out[have[q]] = ~heard[q]
+    return out

@@ -176,7 +176,8 @@ class Rule(_Strict):
         description=(
             "count lone reports that nothing corroborates (no other activity within 15 km "
             "and 2 minutes, no report of the same observer from about the same direction "
-            "within 10 minutes: mostly false reports); they stay events"
+            "within 10 minutes) or that microphones close to their observer did not hear: "
+            "mostly false reports; they stay events"
         ),
     )
 
