@@ -90,11 +90,13 @@ def test_one_observers_reports_from_one_direction_corroborate_each_other() -> No
     assert "uncorroborated" in flags[("p",)] and "uncorroborated" in flags[("q",)]
 
 
-def _array_scene(n_mics: int, mic_hears: bool) -> Scene:
+def _array_scene(n_mics: int, mic_hears: bool, alive: bool = True) -> Scene:
     """Two posts locate an explosion 8 km north (activity that corroborates); an
     acoustic array at the origin, with ``n_mics`` microphones 2 km around it, alone
     hears another sound 30 s later from 10 km north-east; with ``mic_hears`` its first
-    microphone perceives that sound too."""
+    microphone perceives that sound too. Each microphone also hears something else a
+    minute later (outside the window: it is listening), or with ``alive`` False only
+    2 hours earlier (it may have died since)."""
     sc = Scene()
     boom = (0.0, 8_000.0)
     sc.bearing("a", "post-a", (-5_000.0, 0.0), boom, T0)
@@ -105,9 +107,9 @@ def _array_scene(n_mics: int, mic_hears: bool) -> Scene:
     mics = [(2_000.0, 0.0), (0.0, 2_000.0), (-2_000.0, 0.0), (0.0, -2_000.0)][:n_mics]
     if mic_hears:
         sc.arrival("m", "mic-1a", mics[0], src, T0 + 30.0)
-    # each microphone also hears something a minute later (outside the window)
     for k, xy in enumerate(mics):
-        sc.arrival(f"late{k}", f"mic-1{'abcd'[k]}", xy, (0.0, -20_000.0), T0 + 90.0)
+        other_t = T0 + 90.0 if alive else T0 - 7_200.0  # else: silent for the last 2 h
+        sc.arrival(f"other{k}", f"mic-1{'abcd'[k]}", xy, (0.0, -20_000.0), other_t)
     return sc
 
 
@@ -122,6 +124,9 @@ def test_a_lone_report_its_own_microphones_did_not_hear_is_unheard() -> None:
     assert "unheard" not in flags[("lone",)] and "uncorroborated" not in flags[("lone",)]
     # two microphones are too few to tell silence from chance
     flags = _flags(_array_scene(2, mic_hears=False))
+    assert "unheard" not in flags[("lone",)] and "uncorroborated" not in flags[("lone",)]
+    # microphones that have perceived nothing for 2 hours may be dead: no evidence
+    flags = _flags(_array_scene(4, mic_hears=False, alive=False))
     assert "unheard" not in flags[("lone",)] and "uncorroborated" not in flags[("lone",)]
     # the check can be switched off
     off = {e.observation_ids: e.flags for e in fuse(_array_scene(4, False).arrays(),

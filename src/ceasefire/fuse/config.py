@@ -95,8 +95,9 @@ class FuseConfig:
     #: bearing within this time (s): an engagement heard by one post alone
     corroboration_self_deg: float = 20.0
     corroboration_self_s: float = 600.0
-    #: a lone report whose observer has at least ``unheard_min_sensors`` arrival
-    #: sensors (microphones) within ``unheard_m``, none of which perceived anything
+    #: a lone report whose observer has at least ``unheard_min_sensors`` listening
+    #: arrival sensors (microphones that perceived something within
+    #: ``unheard_alive_s``) within ``unheard_m``, none of which perceived anything
     #: within the sound's travel time over that distance (+ ``unheard_slack_s``), is
     #: flagged ``unheard`` and ``uncorroborated`` whatever else corroborates it: the
     #: sound it reports would have reached them (``corroborate._unheard``)
@@ -104,6 +105,7 @@ class FuseConfig:
     unheard_m: float = 3_000.0
     unheard_min_sensors: int = 3
     unheard_slack_s: float = 1.0
+    unheard_alive_s: float = 1_800.0
     #: an event whose refit after attaching fails or leaves its former uncertainty
     #: gives back what it just took (``associate._guarded_attach``)
     guarded_attach: bool = True

@@ -163,8 +163,9 @@ def _unheard(
     lone: Sequence[Event], obs: ObservationArrays, cfg: FuseConfig
 ) -> npt.NDArray[np.bool_]:
     """For each lone event: its observer has at least ``unheard_min_sensors`` arrival
-    sensors within ``unheard_m``, and none of them perceived anything within
-    ``unheard_m`` / c + ``unheard_slack_s`` of the event's first report."""
+    sensors within ``unheard_m`` that are listening (they perceived something within
+    ``unheard_alive_s``), and none of them perceived anything within ``unheard_m`` / c
+    + ``unheard_slack_s`` of the event's first report."""
     out = np.zeros(len(lone), bool)
     arr = np.flatnonzero(obs.kind == KINDS.index("arrival"))
     rows = _first_rows(lone, obs)
@@ -184,18 +185,27 @@ def _unheard(
     ok = counts >= cfg.unheard_min_sensors
     if not ok.any():
         return out
-    # each sensor's arrival times, sorted, in one array keyed by sensor
-    t = obs.time_s[arr]
-    span = float(t.max() - t.min()) + 10.0 * (cfg.unheard_m / cfg.speed_of_sound_m_s + 1.0)
-    key = np.sort(s_of.astype(np.float64) * span + (t - t.min()))
+    # each sensor's arrival times, sorted, in one array keyed by sensor; the key's
+    # stride covers every time of the input (arrivals and reports) and the windows
+    t0 = float(obs.time_s.min())
+    reach_s = cfg.unheard_alive_s + cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s
+    span = float(obs.time_s.max()) - t0 + 4.0 * reach_s + 1.0
+    key = np.sort(s_of.astype(np.float64) * span + (obs.time_s[arr] - t0))
     q = np.flatnonzero(ok)
     pair_q = np.repeat(q, counts[q])
     pair_s = np.concatenate([np.asarray(near[i], np.intp) for i in q])
-    tq = obs.time_s[rows[have[pair_q]]] - t.min()
-    w = cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s
-    lo = np.searchsorted(key, pair_s * span + tq - w, side="left")
-    hi = np.searchsorted(key, pair_s * span + tq + w, side="right")
-    heard = np.zeros(have.shape[0], bool)
-    heard[pair_q[hi > lo]] = True
-    out[have[q]] = ~heard[q]
+    tq = obs.time_s[rows[have[pair_q]]] - t0
+
+    def any_within(w_s: float) -> npt.NDArray[np.bool_]:
+        lo = np.searchsorted(key, pair_s * span + tq - w_s, side="left")
+        hi = np.searchsorted(key, pair_s * span + tq + w_s, side="right")
+        return np.asarray(hi > lo)
+
+    heard = any_within(cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s)
+    # a microphone listens if it perceived anything within unheard_alive_s (a dead
+    # one is silent all the time and says nothing)
+    alive = any_within(cfg.unheard_alive_s)
+    n_alive = np.bincount(pair_q, weights=alive.astype(np.float64), minlength=have.shape[0])
+    n_heard = np.bincount(pair_q, weights=heard.astype(np.float64), minlength=have.shape[0])
+    out[have] = (n_alive >= cfg.unheard_min_sensors) & (n_heard == 0)
     return out
