@@ -31,6 +31,7 @@ from ceasefire.assess.calibration import (
 from ceasefire.assess.table import build_table
 from ceasefire.fuse import fuse
 from ceasefire.mandate import Mandate, load_mandate
+from ceasefire.model.errors import InputError
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate import get_profile, simulate
@@ -158,6 +159,13 @@ def calibrate(
     for d in [*train, *validate]:
         say(f"simulating, fusing and judging {d.name}")
         outs[d] = simulated_outcomes(m, d)
+    if not any(len(outs[d].table) for d in train):
+        raise InputError(
+            f"the training days ({', '.join(d.name for d in train)}) gave no violation "
+            "matched to a true round: nothing to fit on; expected a mandate with a "
+            "ceasefire rule and days with fire (e.g. heavy:2015)",
+            file=str(mandate_path),
+        )
     say(f"fitting {len(AttributionConfig.FITTED)} allowances on {len(train)} day(s)")
     after = _rounded(fit_allowances([outs[d] for d in train], before))
     days = []

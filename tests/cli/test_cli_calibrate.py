@@ -66,3 +66,17 @@ def test_calibrate_rejects_a_bad_day_spec(donbas_mandate_path: Path) -> None:
     r = _run("calibrate", "-m", str(donbas_mandate_path), "--train", "windy:1:2")
     assert r.returncode != 0
     assert "unknown profile 'windy'" in r.stderr
+
+
+def test_calibrate_without_matched_fire_says_so(tmp_path: Path) -> None:
+    # a mandate without a ceasefire rule gives no violation with a known shooter
+    m = tmp_path / "drones-only.yaml"
+    m.write_text(
+        "mission: {name: t, authority: {body: UNSC, resolution: x}}\n"
+        "parties: [{id: UA, name: Ukraine}, {id: RU, name: Russia}]\n"
+        "contact_line: {left: RU, right: UA, coordinates: [[38.0, 49.5], [38.0, 47.5]]}\n"
+        "rules:\n  - {id: drones, kind: drone, severity: low}\n"
+    )
+    r = _run("calibrate", "-m", str(m), "--train", "quiet:1:1")
+    assert r.returncode == 2
+    assert "drones-only.yaml" in r.stderr and "nothing to fit on" in r.stderr
