@@ -15,14 +15,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from ceasefire.assess.sides import AttributionConfig, shooter_p_left
+from ceasefire.assess.sides import AttributionConfig, RayCache, shooter_p_left
 from ceasefire.assess.table import EventTable
 
 F8 = npt.NDArray[np.float64]
@@ -51,11 +51,13 @@ class Outcomes:
 
     table: EventTable
     truth_left: B
+    #: the table's ray geometry, sampled once for all the fit's evaluations
+    cache: RayCache = field(default_factory=dict, compare=False, repr=False)
 
 
 def p_truth(cfg: AttributionConfig, o: Outcomes) -> F8:
     """The probability ``cfg`` gives to the true shooter of each violation."""
-    p, _ = shooter_p_left(o.table, cfg)
+    p, _ = shooter_p_left(o.table, cfg, o.cache)
     return np.where(o.truth_left, p, 1.0 - p)
 
 

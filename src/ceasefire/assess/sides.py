@@ -134,7 +134,9 @@ def shooter_given_source(p_src: F8, q: F8, across_p: float) -> F8:
     return np.asarray(q * p_src + (1.0 - q) * impact, dtype=np.float64)
 
 
-def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArray[np.object_]]:
+def shooter_p_left(
+    t: EventTable, cfg: AttributionConfig, cache: RayCache | None = None
+) -> tuple[F8, npt.NDArray[np.object_]]:
     """For firing and explosion events: P(fired from the left side) and the basis
     of that number (``launch point``, ``firing position``, ``impact across the
     line``, ``launch bearing and the impact``, ``bearing ray``, ``none``)."""
@@ -166,12 +168,12 @@ def shooter_p_left(t: EventTable, cfg: AttributionConfig) -> tuple[F8, npt.NDArr
     has_ray = np.isfinite(t.observer_lat) & np.isfinite(t.bearing_deg)
     lray = pos & has_ray & (q < 0.5)
     if lray.any():
-        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg), cfg.launch_ray_error_p)
+        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg, cache), cfg.launch_ray_error_p)
         p[lray] = _combine(on_ray, _impact_evidence(t, lray, cfg))
         basis[lray] = "launch bearing and the impact"
     ray = ~t.has_pos & has_ray
     if ray.any():
-        on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg)
+        on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg, cache)
         p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), cfg.ray_error_p)
         basis[ray] = "bearing ray"
     return p, basis
@@ -197,9 +199,17 @@ def _blur(p: F8, err: float | F8) -> F8:
     return np.asarray(p * (1.0 - err) + (1.0 - p) * err, dtype=np.float64)
 
 
-def _ray_p_left(t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig) -> F8:
-    """Share of a bearing ray's source density (see :class:`AttributionConfig`)
-    lying left of the line."""
+#: geometry of bearing rays already sampled, by (rows, ray settings): for fits that
+#: evaluate one table many times (``assess.calibration``)
+RayCache = dict[tuple[bytes, float, float, int, tuple[tuple[str, float], ...]], tuple[F8, F8, F8]]
+
+
+def _ray_geometry(
+    t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig
+) -> tuple[F8, F8, F8]:
+    """Per ray ``idx`` and sample: distance from the observer (m, shape ``(k,)``),
+    whether the sample lies left of the line and its distance to the line (m),
+    shape ``(len(idx), k)`` each; and the weapon's 50 % hearing distance per ray."""
     from ceasefire.geo import forward
 
     k = cfg.ray_samples
@@ -212,11 +222,27 @@ def _ray_p_left(t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig
     az = np.repeat(t.bearing_deg[idx], k)
     la, lo = forward(olat, olon, az, np.tile(dist, len(idx)))
     near = t.line.nearest(la, lo)
-    side = near.side.reshape(len(idx), k)
+    left = (near.side > 0).reshape(len(idx), k).astype(np.float64)
     s_m = near.distance_m.reshape(len(idx), k)
+    return dist, np.stack([left, s_m]), lw
+
+
+def _ray_p_left(
+    t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig, cache: RayCache | None = None
+) -> F8:
+    """Share of a bearing ray's source density (see :class:`AttributionConfig`)
+    lying left of the line."""
+    key = (idx.tobytes(), cfg.ray_min_m, cfg.ray_max_m, cfg.ray_samples, cfg.hearing_l50_m)
+    got = cache.get(key) if cache is not None else None
+    if got is None:
+        got = _ray_geometry(t, idx, cfg)
+        if cache is not None:
+            cache[key] = got
+    dist, geo, lw = got
+    left, s_m = geo[0], geo[1]
     d = dist[None, :]
     w = d * d / (1.0 + (d / lw[:, None]) ** 4) * np.exp(-s_m / cfg.ray_band_m)
-    return np.asarray((w * (side > 0)).sum(axis=1) / w.sum(axis=1), dtype=np.float64)
+    return np.asarray((w * left).sum(axis=1) / w.sum(axis=1), dtype=np.float64)
 
 
 def object_p_left(t: EventTable, marked_left: npt.NDArray[np.int8], cfg: AttributionConfig) -> F8:
