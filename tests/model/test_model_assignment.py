@@ -18,3 +18,39 @@ def test_least_total_cost_and_unmatched_when_an_edge_costs_more_than_two_stand_i
     # with unmatched at 5, r2-c2 (9 < 10) is worth taking
     assert min_cost_matching(rows, cols, cost, 3, 3, 5.0).tolist() == [0, 2, 3]
     assert min_cost_matching(rows[:0], cols[:0], cost[:0], 2, 4, 1.0).tolist() == [-1, -1]
+
+
+def _scipy_reference(rows, cols, cost, n, u):  # type: ignore[no-untyped-def]
+    """The same padded problem solved by scipy's LAPJVsp (the former solver)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    m = rows.shape[0]
+    ri = np.concatenate([rows, np.arange(n), n + np.arange(n), n + cols])
+    ci = np.concatenate([cols, n + np.arange(n), np.arange(n), n + rows])
+    w = np.concatenate([cost, np.full(2 * n, u), np.zeros(m)]) + 1.0
+    _, col = min_weight_full_bipartite_matching(coo_matrix((w, (ri, ci)), shape=(2 * n, 2 * n)))
+    out = np.full(n, -1)
+    for i in np.flatnonzero(col[:n] < n):
+        out[i] = int(np.flatnonzero((rows == i) & (cols == col[i]))[0])
+    return out
+
+
+def test_matches_the_scipy_reference_on_random_sparse_problems() -> None:
+    # random sparse problems with components of all sizes, some edges worth less
+    # than leaving both ends alone: the same optimum as scipy's LAPJVsp
+    rng = np.random.default_rng(7)
+    for n, m in ((40, 30), (300, 500), (1_500, 2_500)):
+        pairs = np.unique(rng.integers(0, n, size=(m, 2)), axis=0)
+        rows, cols = pairs[:, 0], pairs[:, 1]
+        cost = rng.uniform(-1.0, 12.0, rows.shape[0])  # above 2 x 5: left alone
+        got = min_cost_matching(rows, cols, cost, n, n, 5.0)
+        assert got.tolist() == _scipy_reference(rows, cols, cost, n, 5.0).tolist()
+        taken = got[got >= 0]
+        assert np.unique(cols[taken]).shape[0] == taken.shape[0]  # one edge per column
+
+
+def test_an_edge_of_infinite_cost_is_never_taken() -> None:
+    rows, cols = np.array([0, 0]), np.array([0, 1])
+    got = min_cost_matching(rows, cols, np.array([np.inf, 3.0]), 1, 2, 5.0)
+    assert got.tolist() == [1]
