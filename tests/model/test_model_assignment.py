@@ -54,3 +54,16 @@ def test_an_edge_of_infinite_cost_is_never_taken() -> None:
     rows, cols = np.array([0, 0]), np.array([0, 1])
     got = min_cost_matching(rows, cols, np.array([np.inf, 3.0]), 1, 2, 5.0)
     assert got.tolist() == [1]
+
+
+def test_a_huge_unmatched_cost_matches_as_many_as_it_can() -> None:
+    # the scorer leaves one alone at 1e4: the most matches first, then the least cost
+    # (r0-c0 + r1-c1 at 9 + 9 beat r0-c1 alone at 1, which would leave two ends alone)
+    rows, cols = np.array([0, 0, 1]), np.array([0, 1, 1])
+    cost = np.array([9.0, 1.0, 9.0])
+    assert min_cost_matching(rows, cols, cost, 2, 2, 1e4).tolist() == [0, 2]
+    # and at a scale where integer costs must be coarse: 3,000 rows, unmatched 1e12
+    n = 3_000
+    rows = np.arange(n)
+    got = min_cost_matching(rows, rows, np.full(n, 2.0), n, n, 1e12)
+    assert (got == rows).all()

@@ -11,9 +11,11 @@ from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
 IP = npt.NDArray[np.intp]
 
-#: the largest scaled |cost| (integer costs; the solver multiplies them by the
-#: number of nodes, which must stay within int64)
-_MAX_SCALED = 1e12
+#: the largest integer cost times the number of nodes (the solver's cost scaling
+#: multiplies costs by about the number of nodes, and more: at 2^40 a 260k-node
+#: scorer problem solves without an overflow warning, at 2^48 it warns); on
+#: POSSIBLE_OVERFLOW the scale is cut further
+_INT_BUDGET = 2.0**40
 #: costs are scaled to integers with at most this resolution
 _SCALE = 1e6
 
@@ -31,7 +33,8 @@ def min_cost_matching(
 
     Leaving a row or a column unmatched costs ``unmatched_cost`` each, so an edge
     is worth taking when its cost is below twice that; the total cost is least
-    (costs are resolved to 1e-6 of a unit; edges of infinite cost are never taken).
+    (costs are resolved to 1e-6 of a unit, coarser on huge problems so that the
+    integer costs cannot overflow; edges of infinite cost are never taken).
     Solved as one perfect matching: the left side holds the rows and a stand-in
     per column, the right side the columns and a stand-in per row; a row left
     alone takes its own stand-in, a column its own, and stand-ins pair freely (at
@@ -54,10 +57,15 @@ def min_cost_matching(
         [w0, np.full(n_rows, unmatched_cost), np.full(n_cols, unmatched_cost), np.zeros(m)]
     )
     top = float(np.abs(w).max())
-    scale = min(_SCALE, _MAX_SCALED / top) if top > 0 else 1.0
-    solver = SimpleLinearSumAssignment()
-    solver.add_arcs_with_cost(left, right, np.rint(w * scale).astype(np.int64))
-    status = solver.solve()
+    n_nodes = n_rows + n_cols + 1
+    scale = min(_SCALE, _INT_BUDGET / (top * n_nodes)) if top > 0 else 1.0
+    while True:
+        solver = SimpleLinearSumAssignment()
+        solver.add_arcs_with_cost(left, right, np.rint(w * scale).astype(np.int64))
+        status = solver.solve()
+        if status != solver.POSSIBLE_OVERFLOW or scale < 1e-3:
+            break
+        scale /= 64.0
     if status != solver.OPTIMAL:  # pragma: no cover - the padded graph always has one
         raise RuntimeError(f"assignment solver failed with status {status}")
     mate = np.fromiter((solver.right_mate(i) for i in range(n_rows)), np.int64, n_rows)
