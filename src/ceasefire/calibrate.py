@@ -95,9 +95,9 @@ class Calibration:
                     "role": d.role,
                     "violations": d.n,
                     "log_loss": {"before": d.log_loss[0], "after": d.log_loss[1]},
-                    "right_at_threshold": {
-                        "before": d.right_at_threshold[0],
-                        "after": d.right_at_threshold[1],
+                    "right_at_threshold": {  # None: no party named
+                        "before": _num(d.right_at_threshold[0]),
+                        "after": _num(d.right_at_threshold[1]),
                     },
                     "named_at_threshold": {
                         "before": d.given_at_threshold[0],
@@ -108,6 +108,11 @@ class Calibration:
                 for d in self.days
             ],
         }
+
+
+def _num(x: float) -> float | None:
+    """``x``, or None for NaN (JSON has no NaN)."""
+    return None if x != x else x
 
 
 def simulated_outcomes(m: Mandate, day: Day) -> Outcomes:

@@ -58,6 +58,7 @@ class Outcomes:
 def p_truth(cfg: AttributionConfig, o: Outcomes) -> F8:
     """The probability ``cfg`` gives to the true shooter of each violation."""
     p, _ = shooter_p_left(o.table, cfg, o.cache)
+    p = np.where(np.isfinite(p), p, 0.5)  # no evidence: even odds
     return np.where(o.truth_left, p, 1.0 - p)
 
 

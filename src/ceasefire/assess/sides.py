@@ -207,9 +207,10 @@ RayCache = dict[tuple[bytes, float, float, int, tuple[tuple[str, float], ...]], 
 def _ray_geometry(
     t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig
 ) -> tuple[F8, F8, F8]:
-    """Per ray ``idx`` and sample: distance from the observer (m, shape ``(k,)``),
-    whether the sample lies left of the line and its distance to the line (m),
-    shape ``(len(idx), k)`` each; and the weapon's 50 % hearing distance per ray."""
+    """The samples' distances from the observer (m, shape ``(k,)``); stacked, whether
+    each sample of each ray ``idx`` lies left of the line (1.0 / 0.0) and its
+    distance to the line (m), shape ``(2, len(idx), k)``; and each ray's weapon's
+    50 % hearing distance (m, shape ``(len(idx),)``)."""
     from ceasefire.geo import forward
 
     k = cfg.ray_samples
