@@ -116,11 +116,10 @@ def _with_obs(s: _Sys, *obs: str) -> _Sys:
     return _Sys(s.id, s.rule, s.t, s.lat, s.lon, s.party, s.p, s.probs, s.ell, tuple(obs))
 
 
-def test_matching_follows_the_observations_in_a_dense_exchange() -> None:
-    # Two rounds of opposite parties land 300 m and 5 s apart. Each report is
-    # nearer in place and time to the *other* round, but it was made of the
-    # observations of its own: the matching must follow the evidence, so both
-    # attributions (which are right) count as right.
+def _dense_exchange() -> tuple[dict[str, Any], _Sys, _Sys]:
+    """Two rounds of opposite parties land 300 m and 5 s apart; each report is
+    nearer in place and time to the *other* round, but made of its own round's
+    observations."""
     r1 = _round(1, "RU", T0, lat=48.3)
     r2 = _round(2, "UA", T0 + 5, lat=48.3027)
     truth = {
@@ -132,6 +131,13 @@ def test_matching_follows_the_observations_in_a_dense_exchange() -> None:
     }
     s1 = _with_obs(_sys("x", T0 + 24, 48.3025, 38.0, "RU"), "i1", "j1")  # 22 m from r2's impact
     s2 = _with_obs(_sys("y", T0 + 21, 48.3002, 38.0, "UA"), "i2", "j2")  # 22 m from r1's impact
+    return truth, s1, s2
+
+
+def test_matching_follows_the_observations_in_a_dense_exchange() -> None:
+    # The matching must follow the evidence, so both attributions (which are
+    # right) count as right.
+    truth, s1, s2 = _dense_exchange()
     s = score(truth, [s1, s2])
     assert s["matched"] == 2 and s["attribution"]["accuracy"] == 1.0
     # without the observation lists, place and time alone pair them the other way round
@@ -140,18 +146,8 @@ def test_matching_follows_the_observations_in_a_dense_exchange() -> None:
 
 
 def test_matched_truth_gives_the_scorer_s_pairs() -> None:
-    # the dense exchange above: each report goes to the round of its observations
-    r1 = _round(1, "RU", T0, lat=48.3)
-    r2 = _round(2, "UA", T0 + 5, lat=48.3027)
-    truth = {
-        "violations": [r1, r2],
-        "rounds": [
-            {"id": "r1", "launch_observations": ["a1"], "impact_observations": ["i1", "j1"]},
-            {"id": "r2", "launch_observations": ["a2"], "impact_observations": ["i2", "j2"]},
-        ],
-    }
-    s1 = _with_obs(_sys("x", T0 + 24, 48.3025, 38.0, "RU"), "i1", "j1")
-    s2 = _with_obs(_sys("y", T0 + 21, 48.3002, 38.0, "UA"), "i2", "j2")
+    # the dense exchange: each report goes to the round of its observations
+    truth, s1, s2 = _dense_exchange()
     far = _sys("z", T0 + 5_000, 48.0, 38.0, "UA")  # matches nothing
     pairs = matched_truth(truth, [far, s1, s2])
     assert [(i, v["id"]) for i, v in pairs] == [(1, "tv1"), (2, "tv2")]

@@ -69,20 +69,25 @@ def log_loss(cfg: AttributionConfig, o: Outcomes) -> float:
     return float(-np.mean(np.log(np.clip(p_truth(cfg, o), _P_MIN, 1.0))))
 
 
+def _stated(cfg: AttributionConfig, o: Outcomes) -> tuple[F8, B]:
+    """Each violation's stated probability (its likelier party's) and whether that
+    party is the true shooter."""
+    pt = p_truth(cfg, o)
+    return np.maximum(pt, 1.0 - pt), pt >= 0.5
+
+
 def at_threshold(cfg: AttributionConfig, o: Outcomes, threshold: float) -> tuple[float, int]:
     """(share right, how many) of the violations that would name a party at
     ``threshold``."""
-    pt = p_truth(cfg, o)
-    stated = np.maximum(pt, 1.0 - pt)
+    stated, right = _stated(cfg, o)
     given = stated >= threshold
     n = int(given.sum())
-    return (float((pt[given] >= 0.5).mean()) if n else float("nan")), n
+    return (float(right[given].mean()) if n else float("nan")), n
 
 
 def reliability(cfg: AttributionConfig, o: Outcomes) -> list[dict[str, float]]:
     """Per bin of the stated probability: n, mean stated, share right."""
-    pt = p_truth(cfg, o)
-    stated = np.maximum(pt, 1.0 - pt)
+    stated, right = _stated(cfg, o)
     out = []
     for lo, hi in itertools.pairwise(BINS):
         m = (stated >= lo) & (stated < hi)
@@ -93,7 +98,7 @@ def reliability(cfg: AttributionConfig, o: Outcomes) -> list[dict[str, float]]:
                     "hi": min(hi, 1.0),
                     "n": int(m.sum()),
                     "mean_p": float(stated[m].mean()),
-                    "right": float((pt[m] >= 0.5).mean()),
+                    "right": float(right[m].mean()),
                 }
             )
     return out

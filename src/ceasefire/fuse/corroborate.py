@@ -67,9 +67,9 @@ def corroborate(
         if cfg.unheard:
             unheard = _unheard([out[k] for k in lone], obs, cfg)
     for i, k in enumerate(lone):
-        add = ({"uncorroborated"} if not found[i] or unheard[i] else set()) | (
-            {"unheard"} if unheard[i] else set()
-        )
+        add = {"uncorroborated", "unheard"} if unheard[i] else set()
+        if not found[i]:
+            add.add("uncorroborated")
         if add:
             e = out[k]
             out[k] = dataclasses.replace(e, flags=tuple(sorted({*e.flags, *add})))
@@ -124,16 +124,13 @@ def _same_direction(
     span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.corroboration_self_s + 1.0
     key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
     # each lone event's reports, as positions in ``rows`` (non-bearing ones dropped)
-    ids = obs.id[rows].astype(str)
-    by_id = np.argsort(ids)
-    want = np.array([o for e in lone for o in e.observation_ids], dtype=str)
-    owner = np.repeat(np.arange(len(lone)), [len(e.observation_ids) for e in lone])
-    at = np.minimum(np.searchsorted(ids[by_id], want), ids.shape[0] - 1)
-    hit = ids[by_id][at] == want
+    owner, at = _report_rows(lone, obs)
+    pos = np.full(len(obs), -1, np.intp)
+    pos[rows] = np.arange(rows.shape[0])
+    hit = pos[at] >= 0
     if not hit.any():
         return found
-    ev = owner[hit].astype(np.intp)
-    rk = by_id[at[hit]].astype(np.intp)
+    ev, rk = owner[hit], pos[at[hit]]
     first = np.r_[True, ev[1:] != ev[:-1]]
     q_ev, q_k = ev[first], rk[first]  # each event's first report
     lo = np.searchsorted(key, key[q_k] - cfg.corroboration_self_s, side="left")
@@ -150,13 +147,18 @@ def _same_direction(
     return found
 
 
-def _first_rows(lone: Sequence[Event], obs: ObservationArrays) -> npt.NDArray[np.intp]:
-    """Row in ``obs`` of each event's first report (-1 when absent)."""
+def _report_rows(
+    lone: Sequence[Event], obs: ObservationArrays
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The lone events' reports found in ``obs``, in event order and each event's
+    report order: (event index, row in ``obs``)."""
     ids = obs.id.astype(str)
-    order = np.argsort(ids)
-    want = np.array([e.observation_ids[0] if e.observation_ids else "" for e in lone], dtype=str)
-    at = np.minimum(np.searchsorted(ids[order], want), ids.shape[0] - 1)
-    return np.where(ids[order][at] == want, order[at], -1).astype(np.intp)
+    by_id = np.argsort(ids)
+    want = np.array([o for e in lone for o in e.observation_ids], dtype=str)
+    owner = np.repeat(np.arange(len(lone)), [len(e.observation_ids) for e in lone])
+    at = np.minimum(np.searchsorted(ids[by_id], want), max(ids.shape[0] - 1, 0))
+    hit = ids[by_id][at] == want
+    return owner[hit].astype(np.intp), by_id[at[hit]].astype(np.intp)
 
 
 def _unheard(
@@ -168,22 +170,24 @@ def _unheard(
     + ``unheard_slack_s`` of the event's first report."""
     out = np.zeros(len(lone), bool)
     arr = np.flatnonzero(obs.kind == KINDS.index("arrival"))
-    rows = _first_rows(lone, obs)
     if arr.shape[0] == 0 or not lone:
         return out
+    owner, at = _report_rows(lone, obs)
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    have, rows = owner[first], at[first]  # each event's first report
     frame = LocalFrame.about(obs.lat, obs.lon)
     # each arrival sensor where it first reported (microphones stay put)
-    _, first, s_of = np.unique(obs.source[arr].astype(str), return_index=True, return_inverse=True)
-    s_of = s_of.ravel()
-    sx, sy = frame.to_xy(obs.lat[arr[first]], obs.lon[arr[first]])
-    have = np.flatnonzero(rows >= 0)
-    qx, qy = frame.to_xy(obs.lat[rows[have]], obs.lon[rows[have]])
-    near = cKDTree(np.column_stack([sx, sy])).query_ball_point(
-        np.column_stack([qx, qy]), cfg.unheard_m
+    _, s_first, s_of = np.unique(
+        obs.source[arr].astype(str), return_index=True, return_inverse=True
     )
-    counts = np.array([len(v) for v in near], np.intp)
-    ok = counts >= cfg.unheard_min_sensors
-    if not ok.any():
+    s_of = s_of.ravel()
+    sx, sy = frame.to_xy(obs.lat[arr[s_first]], obs.lon[arr[s_first]])
+    qx, qy = frame.to_xy(obs.lat[rows], obs.lon[rows])
+    near = cKDTree(np.column_stack([qx, qy])).sparse_distance_matrix(
+        cKDTree(np.column_stack([sx, sy])), cfg.unheard_m, output_type="ndarray"
+    )
+    pair_q, pair_s = near["i"].astype(np.intp), near["j"].astype(np.intp)  # (report, sensor)
+    if not (np.bincount(pair_q, minlength=have.shape[0]) >= cfg.unheard_min_sensors).any():
         return out
     # each sensor's arrival times, sorted, in one array keyed by sensor; the key's
     # stride covers every time of the input (arrivals and reports) and the windows
@@ -191,10 +195,7 @@ def _unheard(
     reach_s = cfg.unheard_alive_s + cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s
     span = float(obs.time_s.max()) - t0 + 4.0 * reach_s + 1.0
     key = np.sort(s_of.astype(np.float64) * span + (obs.time_s[arr] - t0))
-    q = np.flatnonzero(ok)
-    pair_q = np.repeat(q, counts[q])
-    pair_s = np.concatenate([np.asarray(near[i], np.intp) for i in q])
-    tq = obs.time_s[rows[have[pair_q]]] - t0
+    tq = obs.time_s[rows[pair_q]] - t0
 
     def any_within(w_s: float) -> npt.NDArray[np.bool_]:
         lo = np.searchsorted(key, pair_s * span + tq - w_s, side="left")

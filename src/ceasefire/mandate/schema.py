@@ -242,6 +242,10 @@ class Response(_Strict):
         return self
 
 
+#: an allowance for evidence pointing the wrong way (unset: the default)
+_ErrorP = Annotated[float, Field(ge=0.0, lt=0.5)] | None
+
+
 class Allowances(_Strict):
     """How often each piece of attribution evidence points the wrong way, for this
     theatre (probabilities; unset: the defaults measured on the simulator's Donbas
@@ -251,24 +255,15 @@ class Allowances(_Strict):
     impact_across_p: float | None = Field(
         default=None, gt=0.5, le=1.0, description="an impact came from across the line"
     )
-    launch_error_p: float | None = Field(
-        default=None, ge=0.0, lt=0.5, description="a paired launch point is another round's"
+    launch_error_p: _ErrorP = Field(None, description="a paired launch point is another round's")
+    close_launch_error_p: _ErrorP = Field(None, description="... when the pairing was a close call")
+    launch_ray_error_p: _ErrorP = Field(
+        None, description="a lone launch bearing joined to an impact is wrong"
     )
-    close_launch_error_p: float | None = Field(
-        default=None, ge=0.0, lt=0.5, description="... when the pairing was a close call"
+    position_error_p: _ErrorP = Field(
+        None, description="a fused position mixes another round's reports"
     )
-    launch_ray_error_p: float | None = Field(
-        default=None,
-        ge=0.0,
-        lt=0.5,
-        description="a lone launch bearing joined to an impact is wrong",
-    )
-    position_error_p: float | None = Field(
-        default=None, ge=0.0, lt=0.5, description="a fused position mixes another round's reports"
-    )
-    ray_error_p: float | None = Field(
-        default=None, ge=0.0, lt=0.5, description="a lone bearing is clutter or another round's"
-    )
+    ray_error_p: _ErrorP = Field(None, description="a lone bearing is clutter or another round's")
     ray_band_m: float | None = Field(
         default=None,
         gt=0.0,

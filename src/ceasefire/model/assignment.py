@@ -39,15 +39,12 @@ def min_cost_matching(
     per column, the right side the columns and a stand-in per row; a row left
     alone takes its own stand-in, a column its own, and stand-ins pair freely (at
     no cost) along the edges. Edges must be distinct pairs."""
-    r = np.asarray(rows, dtype=np.int64)
-    c = np.asarray(cols, dtype=np.int64)
     w0 = np.asarray(cost, dtype=np.float64)
+    edge = np.flatnonzero(np.isfinite(w0))  # the edges offered, as indices into the input
+    r = np.asarray(rows, dtype=np.int64)[edge]
+    c = np.asarray(cols, dtype=np.int64)[edge]
+    w0 = w0[edge]
     out = np.full(n_rows, -1, np.intp)
-    keep = np.isfinite(w0)
-    if not keep.all():
-        idx = np.flatnonzero(keep)
-        sub = min_cost_matching(r[idx], c[idx], w0[idx], n_rows, n_cols, unmatched_cost)
-        return np.where(sub >= 0, idx[np.maximum(sub, 0)], -1).astype(np.intp)
     m = r.shape[0]
     if m == 0:
         return out
@@ -72,5 +69,5 @@ def min_cost_matching(
     real = np.flatnonzero(mate < n_cols)
     key = r * n_cols + c
     order = np.argsort(key, kind="stable")
-    out[real] = order[np.searchsorted(key[order], real * n_cols + mate[real])]
+    out[real] = edge[order[np.searchsorted(key[order], real * n_cols + mate[real])]]
     return out

@@ -38,7 +38,7 @@ import itertools
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -362,18 +362,13 @@ def score(
     tru_all = truth["violations"]
     tru = [v for v in tru_all if v.get("perceived", True) or not perceived_only]
     rounds = {r["id"]: r for r in truth.get("rounds", [])}
-    rules = sorted({v["rule"] for v in tru} | {s.rule for s in system})
     things = {t["id"]: t for t in truth.get("things", [])}
     matched: list[tuple[_Sys, dict[str, Any], int]] = []
     doubles = 0
     all_ev: list[tuple[frozenset[str] | None, bool]] = []  # (evidence, matched)
     per_rule: dict[str, dict[str, Any]] = {}
-    for rule in rules:
-        sv = [s for s in system if s.rule == rule]
-        tv = [v for v in tru if v["rule"] == rule]
-        stage(f"matching {len(sv):,} violations of rule {rule} to {len(tv):,} true ones")
-        evs = [_evidence(v, rounds, things) for v in tv]
-        m, cands = _match(sv, tv, evs)
+    for rule, si, tv, evs, m, cands in _per_rule(tru, system, rounds, things, stage):
+        sv = [system[i] for i in si]
         got_t = {j for _, j, _ in m}
         all_ev += [(evs[j], j in got_t) for j in range(len(tv))]
         got_s = {i for i, _, _ in m}
@@ -500,6 +495,33 @@ def score(
     return out
 
 
+def _per_rule(
+    tru: list[dict[str, Any]],
+    system: list[_Sys],
+    rounds: dict[str, Any],
+    things: dict[str, Any],
+    stage: Callable[[str], None],
+) -> Iterator[
+    tuple[
+        str,
+        list[int],
+        list[dict[str, Any]],
+        list[frozenset[str] | None],
+        list[tuple[int, int, int]],
+        list[set[int]],
+    ]
+]:
+    """Per rule (sorted): the system violations' indices, the true ones, their
+    evidence, and :func:`_match`'s matches and candidates."""
+    for rule in sorted({v["rule"] for v in tru} | {s.rule for s in system}):
+        si = [i for i, s in enumerate(system) if s.rule == rule]
+        tv = [v for v in tru if v["rule"] == rule]
+        stage(f"matching {len(si):,} violations of rule {rule} to {len(tv):,} true ones")
+        evs = [_evidence(v, rounds, things) for v in tv]
+        m, cands = _match([system[i] for i in si], tv, evs)
+        yield rule, si, tv, evs, m, cands
+
+
 def matched_truth(truth: dict[str, Any], system: list[_Sys]) -> list[tuple[int, dict[str, Any]]]:
     """The scorer's one-to-one matches over all rules (perceived truth only):
     ``(index into system, true violation)`` pairs."""
@@ -507,10 +529,7 @@ def matched_truth(truth: dict[str, Any], system: list[_Sys]) -> list[tuple[int, 
     rounds = {r["id"]: r for r in truth.get("rounds", [])}
     things = {t["id"]: t for t in truth.get("things", [])}
     out: list[tuple[int, dict[str, Any]]] = []
-    for rule in sorted({v["rule"] for v in tru} | {s.rule for s in system}):
-        si = [i for i, s in enumerate(system) if s.rule == rule]
-        tv = [v for v in tru if v["rule"] == rule]
-        m, _ = _match([system[i] for i in si], tv, [_evidence(v, rounds, things) for v in tv])
+    for _, si, tv, _, m, _ in _per_rule(tru, system, rounds, things, lambda _s: None):
         out += [(si[i], tv[j]) for i, j, _ in m]
     return sorted(out, key=lambda p: p[0])
 
