@@ -17,6 +17,7 @@ from ceasefire.assess import AttributionConfig, assess
 from ceasefire.geo import forward
 from ceasefire.mandate import parse_mandate
 from ceasefire.model import Event
+from ceasefire.report.geojson import violation_feature
 
 DOC = textwrap.dedent(
     """\
@@ -289,6 +290,10 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     odds = ((1 - err) / err) * (across / (1 - across))
     assert v[0].party == "RU"
     assert v[0].party_probability == pytest.approx(odds / (1 + odds), abs=1e-6)
+    # the violation states both points: the impact as its position, and the launch
+    assert (v[0].lat, v[0].lon, v[0].launch_lat, v[0].launch_lon) == (ia, io, la, lo)
+    feat = violation_feature(v[0])
+    assert feat["properties"]["launch"]["coordinates"] == [round(lo, 6), round(la, 6)]
     # a close call in pairing weighs the launch less
     close = assess([replace(e, id="r-close", flags=("paired", "pair_close_call"))], m)[0]
     odds_close = ((1 - close_err) / close_err) * (across / (1 - across))
@@ -299,11 +304,20 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     same = assess([replace(e, id="r-same", lat=sa, lon=so)], m)[0]
     odds_same = ((1 - err) / err) / (across / (1 - across))
     assert same.probabilities["RU"] == pytest.approx(odds_same / (1 + odds_same), abs=1e-6)
-    # ... and after a close call, the impact's side wins
+    # ... and after a close call the launch weighs less against the impact
     same_close = assess(
         [replace(e, id="r-sc", lat=sa, lon=so, flags=("paired", "pair_close_call"))], m
     )[0]
-    assert same_close.probabilities["RU"] < 0.5
+    odds_sc = ((1 - close_err) / close_err) / (across / (1 - across))
+    assert same_close.probabilities["RU"] == pytest.approx(odds_sc / (1 + odds_sc), abs=1e-6)
+    assert same_close.probabilities["RU"] < same.probabilities["RU"]
+    # with the impact's evidence stronger than a close call's launch, the impact wins
+    ev_cfg = AttributionConfig(close_launch_error_p=0.19, impact_across_p=0.85)
+    flip = assess(
+        [replace(e, id="r-sc2", lat=sa, lon=so, flags=("paired", "pair_close_call"))], m,
+        config=ev_cfg,
+    )[0]  # fmt: skip
+    assert flip.probabilities["RU"] < 0.5
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from fuse_scenes import T0, Scene
 
-from ceasefire.fuse import fuse
+from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.model.arrays import ObservationArrays
 
 OBSERVERS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
@@ -123,8 +123,13 @@ def test_reports_pair_by_the_phase_their_kind_names_not_a_misread_direction() ->
     events = fuse(sc.arrays())
     assert len(events) == 1 and events[0].n_observers == 2
     # a firing and an explosion at the same place and time are two phases: never
-    # one event, whatever their direction classes say
+    # one located event, whatever their direction classes say (at most a launch
+    # ray paired with an impact ray, without position)
     sc2 = Scene()
     sc2.bearing("a", "obs-a", (-5_000.0, 0.0), ev, T0, event="firing", direction="incoming")
     sc2.bearing("b", "obs-b", (5_000.0, 0.0), ev, T0, event="explosion", direction="incoming")
-    assert all(e.n_observers == 1 for e in fuse(sc2.arrays()))
+    two = fuse(sc2.arrays())
+    assert all(e.lat is None for e in two)
+    assert all(e.n_observers == 1 or "paired" in e.flags for e in two)
+    no_two = FuseConfig(ray_pair_kinds=("ray_point", "point_ray", "ray_ray"))
+    assert all(e.n_observers == 1 for e in fuse(sc2.arrays(), no_two))

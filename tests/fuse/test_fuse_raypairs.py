@@ -50,6 +50,27 @@ def test_without_ray_pairing_the_two_bearings_stay_two_events() -> None:
     assert sorted(len(e.observation_ids) for e in events) == [1, 1]
 
 
+def _two_observers(far_m: float, cfg: FuseConfig | None = None) -> list[Event]:
+    """A post at the origin hears only the firing; a second post ``far_m`` to the
+    east hears only the impact, FLIGHT_S (+ the sound's travel) later."""
+    sc = Scene()
+    sc.bearing("L", "post-a", (0.0, 0.0), LAUNCH, T0, event="firing", direction="outgoing",
+               weapon="mortar", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    sc.bearing("I", "post-b", (far_m, 0.0), IMPACT, T0 + FLIGHT_S, event="explosion",
+               weapon="undetermined", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    return fuse(sc.arrays(), cfg)
+
+
+def test_two_observers_launch_and_impact_bearings_are_one_round() -> None:
+    near = _two_observers(5_000.0)
+    assert len(near) == 1 and set(near[0].observation_ids) == {"L", "I"}
+    assert "paired" in near[0].flags and near[0].n_observers == 2
+    assert near[0].kind == "firing"  # the launch ray is kept for attribution
+    # observers farther apart than ray_pair_two_m are not offered
+    apart = _two_observers(5_000.0, FuseConfig(ray_pair_two_m=4_000.0))
+    assert sorted(len(e.observation_ids) for e in apart) == [1, 1]
+
+
 def test_an_impact_heard_long_before_the_firing_stays_apart() -> None:
     # heard 60 s before the firing. With both sources within 30 km of the observer,
     # the impact can be heard before the firing by at most R (1/c - 1/v): ~21 s for

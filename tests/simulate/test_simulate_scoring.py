@@ -88,6 +88,25 @@ def test_launch_and_impact_reported_separately_is_a_double_count() -> None:
     assert s["precision"] == pytest.approx(3 / 4) and s["recall"] == 1.0
 
 
+def test_a_paired_violation_matches_by_its_launch_point() -> None:
+    """A paired violation whose impact is far off (another round's) but whose launch
+    point is the round's is that round's report: 1 match, not a miss and a false
+    one; its localization error is its launch point's, 200 m."""
+    from dataclasses import replace
+
+    la, lo = forward(48.3, 38.0, 90.0, 5_000.0)
+    l2 = forward(float(la), float(lo), 0.0, 200.0)
+    far = replace(_sys("p", T0 + 20, 48.6, 38.0, "RU"), launch=(float(l2[0]), float(l2[1])))
+    s = score({"violations": [_round(1, "RU", T0)], "rounds": []}, [far])
+    assert s["matched"] == 1 and s["attribution"]["accuracy"] == 1.0
+    assert s["localization"]["median_m"] == pytest.approx(200.0, abs=1.0)
+    assert "ellipse_coverage_95" not in s  # the ellipse is the impact's
+    # the launch point counts only against true launches: at the true impact it is false
+    at_impact = replace(far, launch=(48.3, 38.0))
+    s = score({"violations": [_round(1, "RU", T0)], "rounds": []}, [at_impact])
+    assert s["matched"] == 0
+
+
 def test_wrong_party_and_undetermined() -> None:
     sysv = [
         _sys("a", T0 + 20, 48.3, 38.0, "UA", p=0.85),

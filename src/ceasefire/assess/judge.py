@@ -290,6 +290,8 @@ def _violations(
                     e.first_seen_s,
                     e.last_seen_s,
                     notes,
+                    e.launch_lat,
+                    e.launch_lon,
                 )
             )
     out.sort(key=lambda v: (v.time_s, v.id))

@@ -45,7 +45,7 @@ class AttributionConfig:
 
     #: an impact whose launch is unknown came from across the line (fire is
     #: aimed across the line; some rounds fall short)
-    impact_across_p: float = 0.85
+    impact_across_p: float = 0.86
     #: markings name the right party
     marking_p: float = 0.98
     #: the event kind names the wrong phase (a launch heard as an explosion)
@@ -55,19 +55,19 @@ class AttributionConfig:
     direction_error_p: float = 0.15
     #: a paired launch point is on the wrong side for its round (pairing across
     #: return fire); combined with the impact's own evidence (impact_across_p)
-    launch_error_p: float = 0.04
+    launch_error_p: float = 0.03
     #: ... when the pairing was a close call (fusion's ``pair_close_call``: another
     #: candidate launch or impact nearly as good)
-    close_launch_error_p: float = 0.19
+    close_launch_error_p: float = 0.10
     #: a lone launch bearing joined to a located impact (fusion's ray pairing)
     #: points to the wrong side for the impact's round: the bearing leaves the launch
     #: distance free, so the join often takes a round of the same battery
-    launch_ray_error_p: float = 0.12
+    launch_ray_error_p: float = 0.11
     #: a fused position mixes reports of another round (association error)
     position_error_p: float = 0.01
     #: a lone bearing belongs to no round or another one (clutter, misassociation),
     #: or its source lies elsewhere on the ray than the density below puts it
-    ray_error_p: float = 0.09
+    ray_error_p: float = 0.04
     #: a bearing without range: the source lies on the ray between these
     #: distances from the observer (m); its density along the ray is the area
     #: element (∝ distance) x the chance of hearing it (1 / (1 + (d / L)⁴), L the
@@ -76,7 +76,7 @@ class AttributionConfig:
     ray_min_m: float = 150.0
     ray_max_m: float = 40_000.0
     ray_samples: int = 32
-    ray_band_m: float = 1_200.0
+    ray_band_m: float = 1_100.0
     hearing_l50_m: tuple[tuple[str, float], ...] = (
         ("mortar", 4_000.0),
         ("artillery", 10_000.0),

@@ -122,8 +122,12 @@ class FuseConfig:
     #: located event, or with the same observer's lone bearing (see fuse/raypairs.py)
     ray_pairs: bool = True
     #: ... the pairs offered: launch ray + located impact, located launch + impact
-    #: ray, one observer's launch ray + impact ray
-    ray_pair_kinds: tuple[str, ...] = ("ray_point", "point_ray", "ray_ray")
+    #: ray, one observer's launch ray + impact ray, two observers' launch ray +
+    #: impact ray
+    ray_pair_kinds: tuple[str, ...] = ("ray_point", "point_ray", "ray_ray", "ray_ray_two")
+    #: ... two observers' rays only when the observers are within this distance
+    #: (m, a box) of each other
+    ray_pair_two_m: float = 40_000.0
     #: ... each ray sampled at this many log-spaced distances from this one (m) to
     #: ``max_range_m``
     ray_pair_samples: int = 24

@@ -14,9 +14,11 @@ side prior and -2 ln of the source density along the ray (``_range_prior``).
 Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
 
-Two rays are offered as a pair only when one observer made both reports (pairing
-two observers' lone launch and impact rays gained 0.005 F1 on the heavy day for three
-times the fusion time on the stress day: their candidates span ~100 km).
+Two rays are offered as a pair when one observer made both reports, or when two
+observers within ``ray_pair_two_m`` (40 km) of each other did: one heard the firing,
+the other the impact. (Session 2 left the second out: with candidates spanning
+~100 km it tripled the fusion time on the stress day. At 40 km the stress day fuses
+in the same time; heavy F1 is the same at 40 and 100 km, 0.002 lower at 20 km.)
 Shapes: every input array is ``(n,)`` over its reports or events.
 """
 
@@ -234,14 +236,17 @@ def pair_rays(
         rows.append(a + nlr)
         cols.append(b)
         costs.append(add(lp, is_, a, b, l_pts.weapon, i_rays.weapon, k))
-    # one observer's launch ray x its impact ray
-    if nlr and nir and "ray_ray" in cfg.ray_pair_kinds:
+    # lone launch ray x lone impact ray: one observer's ("ray_ray"), two observers'
+    # within ``ray_pair_two_m`` of each other ("ray_ray_two")
+    one, two = "ray_ray" in cfg.ray_pair_kinds, "ray_ray_two" in cfg.ray_pair_kinds
+    if nlr and nir and (one or two):
         a, b = _candidates(
             lr.ox, lr.oy, lr.t, ir.ox, ir.oy, ir.t,
-            1.0, -sound, flight + sound,
+            cfg.ray_pair_two_m if two else 1.0, -sound, flight + sound,
         )  # fmt: skip
         same = l_rays.src[a] == i_rays.src[b]
-        a, b = a[same], b[same]
+        keep = (same & one) | (~same & two)
+        a, b = a[keep], b[keep]
         rows.append(a)
         cols.append(b)
         costs.append(add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k))

@@ -126,6 +126,10 @@ class Violation:
     first_seen_s: float | None = None
     last_seen_s: float | None = None
     notes: tuple[str, ...] = ()
+    #: the launch point of a round whose launch and impact fusion paired (``lat``,
+    #: ``lon`` are then the impact's)
+    launch_lat: float | None = None
+    launch_lon: float | None = None
 
     @property
     def ellipse(self) -> Ellipse | None:

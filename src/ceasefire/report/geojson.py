@@ -6,7 +6,8 @@ UTC), ``party``, ``party_probability``, ``uncertainty`` (the 95 % ellipse:
 ``semi_major_m``, ``semi_minor_m``, ``orientation_deg`` clockwise from north),
 ``observations`` (ids), ``object``, ``distance_to_line_km`` and, for
 violations, ``rule``, ``severity``, ``response``, ``sector``, ``side``,
-``probabilities``, ``events``, ``first_seen``, ``last_seen``.
+``probabilities``, ``events``, ``first_seen``, ``last_seen`` and ``launch`` (the
+launch point of a paired round, whose geometry is its impact; else ``null``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def violation_feature(v: Violation) -> dict[str, Any]:
         "first_seen": iso(v.first_seen_s),
         "last_seen": iso(v.last_seen_s),
         "notes": list(v.notes),
+        "launch": _point(v.launch_lat, v.launch_lon),
     }
     return {"type": "Feature", "id": v.id, "geometry": _point(v.lat, v.lon), "properties": props}
 

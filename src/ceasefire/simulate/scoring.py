@@ -3,17 +3,19 @@
 Matching is one to one per rule: a system violation and a true one are
 candidates when their times differ by at most the time gate and their
 positions by at most the distance gate (a round: its launch or its impact,
-whichever is nearer; a violation without position: within the time gate and
-sharing an observation with the true one, or on time alone when the truth does
-not list the observations that perceived it; with a shared observation its time,
-a time of hearing, may lag the emission by up to ``SOUND_DELAY_S`` more). Among
-candidates, the assignment
-that matches the most, then minimises Σ (d/d_gate)² + (Δt/t_gate)² + 2 (1 − s),
-with s the share of the system violation's observations that perceived the true
-one, is solved exactly over all candidates at once (a sparse minimum-weight full
-bipartite matching, LAPJVsp). The evidence term makes the matching follow the
-observations where rounds are dense (a battery firing every few seconds): without
-it, a report could be matched to a neighbouring round of the other party.
+whichever is nearer; a violation that states a launch point, a paired round's,
+is also a candidate of the rounds launched within the gates of that point; a
+violation without position: within the time gate and sharing an observation
+with the true one, or on time alone when the truth does not list the
+observations that perceived it; with a shared observation its time, a time of
+hearing, may lag the emission by up to ``SOUND_DELAY_S`` more). Among
+candidates, the assignment that matches the most, then minimises
+Σ (d/d_gate)² + (Δt/t_gate)² + 2 (1 − s), with s the share of the system
+violation's observations that perceived the true one, is solved exactly over all
+candidates at once (a sparse minimum-weight full bipartite matching). The
+evidence term makes the matching follow the observations where rounds are dense
+(a battery firing every few seconds): without it, a report could be matched to a
+neighbouring round of the other party.
 
 - precision = matched / system violations; recall = matched / true violations
   (by default those the mission perceived at all); F1. The misses are counted by
@@ -24,10 +26,12 @@ it, a report could be matched to a neighbouring round of the other party.
   precision is the same).
 - double count: an unmatched system violation that is a candidate of an
   already matched true one (one round reported twice).
-- localization: distance from the reported position to the matched point;
+- localization: distance from the reported position (the launch point, for a
+  match by it) to the matched point;
   median, p90, RMSE, next to the Cramér-Rao bound of the reports that
   perceived it (rounds seen by >= 3 observers) and their ratio.
-- ellipse coverage: share of matched violations whose 95 % ellipse holds the truth.
+- ellipse coverage: share of matched violations whose 95 % ellipse holds the truth
+  (matches by a launch point left out: the ellipse is the position's).
 - attribution: accuracy on matched violations given a party, the share
   undetermined, and a reliability table of ``party_probability``.
 """
@@ -39,7 +43,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +61,8 @@ ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
 #: acoustic array) arrives up to this long after the emission, s
 SOUND_DELAY_S = 240.0
 OBJECT_GATES = (2_000.0, 86_400.0)
+#: the truth point index of a match made by a paired violation's launch point
+LAUNCH_POINT = 2
 BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0000001)
 
 
@@ -72,6 +78,8 @@ class _Sys:
     probs: dict[str, float]
     ell: dict[str, float] | None
     obs: tuple[str, ...] = ()
+    #: (lat, lon) of a paired round's launch (``lat``, ``lon`` are its impact)
+    launch: tuple[float, float] | None = None
 
 
 def _parse_time(s: str) -> float:
@@ -90,6 +98,7 @@ def system_from_features(features: list[dict[str, Any]]) -> list[_Sys]:
         p = f["properties"]
         g = f.get("geometry")
         lon, lat = g["coordinates"][:2] if g else (None, None)
+        lg = p.get("launch")
         out.append(
             _Sys(
                 str(p["id"]),
@@ -102,6 +111,7 @@ def system_from_features(features: list[dict[str, Any]]) -> list[_Sys]:
                 dict(p.get("probabilities") or {}),
                 p.get("uncertainty"),
                 tuple(str(o) for o in p.get("observations") or ()),
+                (float(lg["coordinates"][1]), float(lg["coordinates"][0])) if lg else None,
             )
         )
     return out
@@ -211,6 +221,17 @@ def _match(
         rows_j.append(np.array(pj, dtype=np.int64)[pp])
         rows_k.append(np.array(pk, dtype=np.int64)[pp])
         rows_c.append(c)
+        if is_round:
+            # a paired round's launch point, against the true launches
+            launched = [(i, s.launch) for i, s in enumerate(sys_v) if s.launch is not None]
+            lq = np.flatnonzero(np.array(pk) == 0)
+            if launched and len(lq):
+                proxy = [replace(sys_v[i], lat=p[0], lon=p[1]) for i, p in launched]
+                li, lp, lc = _gated_pairs(proxy, parr[lq], *gates)
+                rows_i.append(np.array([i for i, _ in launched], np.int64)[li])
+                rows_j.append(np.array(pj, dtype=np.int64)[lq[lp]])
+                rows_k.append(np.full(len(li), LAUNCH_POINT, np.int64))
+                rows_c.append(lc)
         # violations without position: time gate and shared evidence
         tgate = gates[1]
         if not nopos:
@@ -399,7 +420,7 @@ def score(
     for _, v, k in matched:
         if "round" in v and v["round"] in rounds:
             r = rounds[v["round"]]
-            wanted.update(r["launch_observations" if k == 0 else "impact_observations"])
+            wanted.update(r["impact_observations" if k == 1 else "launch_observations"])
     stage("reading the observations for the Cramér-Rao bounds")
     ev_ids = {o for ev_m, _ in all_ev if ev_m for o in ev_m}
     obs_idx, kinds = _observation_index(observations, wanted, ev_ids)
@@ -421,16 +442,18 @@ def score(
         }
     stage(f"localization and bounds of {len(matched):,} matched violations")
     for s, v, k in matched:
-        if s.lat is None or s.lon is None:
+        at = s.launch if k == LAUNCH_POINT else (s.lat, s.lon)
+        if at is None or at[0] is None or at[1] is None:
             continue
-        la, lo, _ = _truth_points(v)[k]
-        err = float(inverse(s.lat, s.lon, la, lo)[1])
+        la, lo, _ = _truth_points(v)[0 if k == LAUNCH_POINT else k]
+        err = float(inverse(at[0], at[1], la, lo)[1])
         errs.append(err)
-        c = _inside_ellipse(s, la, lo)
+        # the ellipse is the violation's position's (a launch point has none here)
+        c = _inside_ellipse(s, la, lo) if k != LAUNCH_POINT else None
         if c is not None:
             cover.append(c)
         if "round" in v and v["round"] in rounds and obs_idx:
-            ids = rounds[v["round"]]["launch_observations" if k == 0 else "impact_observations"]
+            ids = rounds[v["round"]]["impact_observations" if k == 1 else "launch_observations"]
             rows = [obs_idx[i] for i in ids if i in obs_idx]
             if len({(a, b) for a, b, *_ in rows}) >= 3:
                 arr = np.array(rows, dtype=np.float64)
