@@ -35,6 +35,7 @@ from ceasefire.fuse.events import semi_major_95_m
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, cofactors3, fit, residuals, stands
 from ceasefire.fuse.stats import Q999, chi2_999
 from ceasefire.fuse.triangulate import intersect_rays
+from ceasefire.model.assignment import min_cost_matching
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -310,6 +311,106 @@ def _row_chi2(
         S += 0.02 * np.eye(3)
     chi2 = _quad_inv3(S, rn)
     return chi2, has.sum(axis=1).astype(np.float64)
+
+
+def _row_nll(rows: Rows, g: IP, cl: Clusters, c: float, member: B) -> tuple[F8, F8, F8]:
+    """Leave-one-out predictive chi-square, dof and log-determinant (normalized by
+    the measurement sd) of each row against event ``g``: for a member of ``g`` the
+    deleted residual (S = (I - A P Aᵀ)⁻¹ in normalized units), for any other row the
+    innovation (S = I + A P Aᵀ); chi-square + log det S is -2 ln of its predictive
+    density up to the row's own constant, comparable across events."""
+    sign = np.where(member, -1.0, 1.0)
+    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, cl.x, cl.y, cl.T, c)
+    n = dx.shape[0]
+    rho2 = rho * rho
+    k = rows.speed_factor / (rho * c)
+    A = np.zeros((n, 3, 3))
+    A[:, 0, 0], A[:, 0, 1] = dy / rho2, -dx / rho2
+    A[:, 1, 0], A[:, 1, 1], A[:, 1, 2] = k * dx, k * dy, 1.0
+    A[:, 2, 0], A[:, 2, 1] = dx / rho, dy / rho
+    r = np.column_stack([r_az, r_t, r_rng])
+    var = np.column_stack([rows.sigma_az**2, rows.sigma_t**2, rows.sigma_rng**2])
+    has = np.isfinite(r)
+    r = np.where(has, r, 0.0)
+    A[~has] = 0.0
+    var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
+    sd = np.sqrt(var)
+    An = A / sd[:, :, None]
+    M = np.matmul(np.matmul(An, np.nan_to_num(cl.cov[g])), An.transpose(0, 2, 1))
+    S = np.eye(3) + sign[:, None, None] * M + np.where(member, 0.02, 0.0)[:, None, None] * np.eye(3)
+    chi2 = _quad_inv3(S, r / sd)
+    det = cofactors3(S)[6]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logdet = np.where(det > 0, sign * np.log(det), np.inf)
+    return chi2, has.sum(axis=1).astype(np.float64), logdet
+
+
+def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
+    """Bearings redistributed among the fitted events by one least-total-cost
+    assignment: each bearing to at most one event, each event at most one bearing
+    per observer, the cost of a bearing in an event its leave-one-out predictive
+    -2 ln density (:func:`_row_nll`), candidates by the attach gates. Every bearing
+    that has a gated event keeps one (the free cost is above every gated edge):
+    only who goes where changes. Returns how many bearings changed event."""
+    if cl.n == 0:
+        return 0
+    c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
+    b = np.flatnonzero(np.isfinite(rows.az))
+    g, k = _time_candidates(rows, b, cl, c, 1.2 * R)
+    mem = b[cl.labels[b] >= 0]
+    g = np.concatenate([g, cl.labels[mem]])
+    k = np.concatenate([k, mem])
+    key = np.unique(k.astype(np.int64) * (cl.n + 1) + g)
+    k, g = (key // (cl.n + 1)).astype(np.intp), (key % (cl.n + 1)).astype(np.intp)
+    member = cl.labels[k] == g
+    edir = _event_direction(direction, cl)
+    dk = direction[k]
+    keep = (dk == _DIR_UNDET) | (edir[g] == _DIR_UNDET) | (edir[g] == dk)
+    keep &= np.all(np.isfinite(cl.cov[g].reshape(g.shape[0], -1)), axis=1)
+    keep &= member | _marginal_gate(rows, g, k, cl, c)
+    g, k, member = g[keep], k[keep], member[keep]
+    if g.shape[0] == 0:
+        return 0
+    chi2, dof, logdet = _row_nll(rows.take(k), g, cl, c, member)
+    rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
+    gate = _quantile(cfg.attach_gate_p, dof)
+    keep = ((chi2 <= gate) | member) & (rho <= 1.2 * R) & (dof > 0) & np.isfinite(logdet)
+    g, k, cost = g[keep], k[keep], (chi2 + logdet)[keep]
+    if g.shape[0] == 0:
+        return 0
+    nsrc = int(src.max()) + 1
+    ur, ri = np.unique(k, return_inverse=True)
+    _, ci = np.unique(g.astype(np.int64) * nsrc + src[k], return_inverse=True)
+    free_cost = float(np.abs(cost).max()) + 1.0
+    edge = min_cost_matching(ri, ci, cost, ur.shape[0], int(ci.max()) + 1, free_cost)
+    new = np.where(edge >= 0, g[np.maximum(edge, 0)], -1)
+    moved = int((new != cl.labels[ur]).sum())
+    cl.labels[ur] = new
+    return moved
+
+
+def _reassign_passes(
+    rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig, passes: int
+) -> Fit | None:
+    """Up to ``passes`` rounds of :func:`_reassign`, each followed by refit, prune and
+    compact; stops when at most ``reassign_min_share`` of the bearings changed event
+    (a few keep swapping between two events that fit them alike). Returns the last
+    fit (None when nothing moved)."""
+    last: Fit | None = None
+    n_b = int(np.isfinite(rows.az).sum())
+    c = cfg.speed_of_sound_m_s
+    for _ in range(passes if cl.n else 0):
+        moved = _reassign(rows, src, direction, cl, cfg)
+        if not moved:
+            break
+        _refit(rows, cl, c)
+        if _prune(rows, cl, cfg):
+            _refit(rows, cl, c)
+        _compact(cl, rows, cfg.min_tdoa_sensors)
+        last = _refit(rows, cl, c)
+        if moved <= cfg.reassign_min_share * n_b:
+            break
+    return last
 
 
 def _event_direction(direction: I8, cl: Clusters) -> npt.NDArray[np.int64]:
@@ -625,6 +726,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
             if _prune(rows, cl, cfg):
                 _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
+        last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_round_passes) or last
     # bearings no pair explains, with the arrivals they explain
     ms, mr, sx, sy, sT = ray_seeds(rows, src, cl.labels, cfg)
     if sx.shape[0]:
@@ -648,6 +750,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
                 last = _refit(rows, cl, c)
             if not joined and not pruned:
                 break
+    last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_passes) or last
     if cl.n:
         last = _refit(rows, cl, c)
         _drop_ambiguous(rows, cl, last, cfg)

@@ -111,6 +111,13 @@ class FuseConfig:
     guarded_attach: bool = True
     #: ... and then takes back the one report that fits it best, if it holds
     guarded_attach_best_one: bool = True
+    #: bearings redistributed among the fitted events by one least-total-cost
+    #: assignment (fuse/associate.py ``_reassign``): passes at the end of each round
+    #: of association, passes at its end, and the share of bearings moving in a pass
+    #: below which the passes stop
+    reassign_round_passes: int = 4
+    reassign_passes: int = 8
+    reassign_min_share: float = 0.01
     #: free bearings are offered once more to every sharp located event (association
     #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
     #: events, out to ``late_attach_range_m``: an already located event needs only
