@@ -18,6 +18,7 @@ from ceasefire.geo import forward
 from ceasefire.mandate import parse_mandate
 from ceasefire.model import Event
 from ceasefire.report.geojson import violation_feature
+from ceasefire.simulate.scoring import system_from_features
 
 DOC = textwrap.dedent(
     """\
@@ -294,6 +295,8 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     assert (v[0].lat, v[0].lon, v[0].launch_lat, v[0].launch_lon) == (ia, io, la, lo)
     feat = violation_feature(v[0])
     assert feat["properties"]["launch"]["coordinates"] == [round(lo, 6), round(la, 6)]
+    # ... and the scorer reads it back from the GeoJSON
+    assert system_from_features([feat])[0].launch == (round(la, 6), round(lo, 6))
     # a close call in pairing weighs the launch less
     close = assess([replace(e, id="r-close", flags=("paired", "pair_close_call"))], m)[0]
     odds_close = ((1 - close_err) / close_err) * (across / (1 - across))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,6 +60,18 @@ def test_csv_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
     start, _ = day_bounds(ctx.mandate, DAY)
     # planned at 02:00 local time of the day
     assert datetime.fromisoformat(r["time"]) == datetime.fromtimestamp(start + 7200, tz=UTC)
+
+
+def test_csv_carries_a_paired_rounds_launch_point(ctx: ReportContext, tmp_path: Path) -> None:
+    paired = replace(ctx.violations[0], launch_lat=48.1, launch_lon=38.05)
+    p = export("csv", [], [paired, *ctx.violations[1:]], tmp_path / "p.csv")
+    with p.open(encoding="utf-8", newline="") as fh:
+        by_id = {r["id"]: r for r in csv.DictReader(fh)}
+    r = by_id[paired.id]
+    assert (float(r["launch_lat"]), float(r["launch_lon"])) == (48.1, 38.05)
+    assert float(r["lat"]) == paired.lat  # the position stays the impact
+    other = by_id[ctx.violations[1].id]
+    assert other["launch_lat"] == "" and other["launch_lon"] == ""
 
 
 def test_kml_round_trip(ctx: ReportContext, tmp_path: Path) -> None:

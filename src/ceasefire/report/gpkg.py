@@ -24,6 +24,8 @@ _INT = {"n_observers"}
 _FLOAT = {
     "lat",
     "lon",
+    "launch_lat",
+    "launch_lon",
     "semi_major_m",
     "semi_minor_m",
     "orientation_deg",

@@ -1,5 +1,7 @@
 """Events and violations as flat records (one column per attribute) for the
-tabular exports (CSV, GeoPackage) and KML's extended data."""
+tabular exports (CSV, GeoPackage) and KML's extended data. ``lat``/``lon`` is the
+position (a paired round's impact), ``launch_lat``/``launch_lon`` a paired round's
+launch point."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ COLUMNS = (
     "time",
     "lat",
     "lon",
+    "launch_lat",
+    "launch_lon",
     "semi_major_m",
     "semi_minor_m",
     "orientation_deg",
@@ -55,6 +59,8 @@ def violation_row(v: Violation) -> dict[str, Any]:
         "time": iso(v.time_s),
         "lat": v.lat,
         "lon": v.lon,
+        "launch_lat": v.launch_lat,
+        "launch_lon": v.launch_lon,
         "semi_major_m": a,
         "semi_minor_m": b,
         "orientation_deg": o,
@@ -88,6 +94,8 @@ def event_row(e: Event) -> dict[str, Any]:
         "time": iso(e.time_s),
         "lat": e.lat,
         "lon": e.lon,
+        "launch_lat": e.launch_lat,
+        "launch_lon": e.launch_lon,
         "semi_major_m": a,
         "semi_minor_m": b,
         "orientation_deg": o,
