@@ -263,6 +263,22 @@ def test_bearing_only_event_is_counted_and_weighed_along_its_ray() -> None:
     assert near.probabilities["UA"] > 0.5 and near.party == "undetermined"
 
 
+def test_a_lone_burst_ray_is_weighed_with_its_own_allowance() -> None:
+    # a burst (small arms) heard due east by an observer 1 km west of the line: a
+    # launch (the kind says so with 0.98), so P(RU fired) is about the share of the
+    # ray's density past the line (RU's side), blurred by burst_ray_error_p, not
+    # ray_error_p
+    m = mandate(rules=[{"id": "ceasefire", "kind": "ceasefire", "events": ["firing", "burst"]}])
+    cfg = AttributionConfig(ray_samples=4000, ray_error_p=0.04, burst_ray_error_p=0.25)
+    firing = assess([replace(_ray_event("f", 1.0), kind="firing", direction="outgoing")], m, cfg)
+    burst = assess([replace(_ray_event("b", 1.0), kind="burst", direction="outgoing")], m, cfg)
+    p_f, p_b = firing[0].probabilities["RU"], burst[0].probabilities["RU"]
+    # both blur the same unblurred value x: p = x (1 - e) + (1 - x) e
+    x = (p_f - 0.04) / (1 - 2 * 0.04)
+    assert p_b == pytest.approx(x * (1 - 0.25) + (1 - x) * 0.25, abs=1e-5)
+    assert 0.5 < p_b < p_f
+
+
 def test_paired_round_is_attributed_to_the_launch_side() -> None:
     m = mandate()
     la, lo = east(6.0)

@@ -36,6 +36,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "launch_ray_error_p": (0.0, 0.499),
     "position_error_p": (0.0, 0.499),
     "ray_error_p": (0.0, 0.499),
+    "burst_ray_error_p": (0.0, 0.499),
     "ray_band_m": (200.0, 40_000.0),
 }
 #: reliability bins of the stated probability (as ``ceasefire score``)

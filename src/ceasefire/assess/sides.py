@@ -23,12 +23,13 @@ from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, LAUNCH_EVENT_KINDS
 F8 = npt.NDArray[np.float64]
 INCOMING, OUTGOING = DIRECTIONS.index("incoming"), DIRECTIONS.index("outgoing")
 EXPLOSION = EVENT_KINDS.index("explosion")
+BURST_KINDS = np.array([EVENT_KINDS.index("burst"), EVENT_KINDS.index("shot")], np.int8)
 LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in LAUNCH_EVENT_KINDS], np.int8)
 
 
 @dataclass(frozen=True)
 class AttributionConfig:
-    """Evidence weights (probabilities). The defaults of the seven ``FITTED``
+    """Evidence weights (probabilities). The defaults of the eight ``FITTED``
     allowances are fitted by maximum likelihood (``ceasefire calibrate``) on the
     simulator's Donbas heavy days (seeds 2015, 2017) and quiet days (1, 3); a mandate may
     set its own (``attribution.allowances``, see :meth:`for_mandate` and
@@ -68,6 +69,10 @@ class AttributionConfig:
     #: a lone bearing belongs to no round or another one (clutter, misassociation),
     #: or its source lies elsewhere on the ray than the density below puts it
     ray_error_p: float = 0.04
+    #: ... for a lone burst or shot (small arms, heavy machine guns): fired from the
+    #: forward positions on both sides of the line, heard only near it, so its ray
+    #: says less about the side than a heavier weapon's
+    burst_ray_error_p: float = 0.25
     #: a bearing without range: the source lies on the ray between these
     #: distances from the observer (m); its density along the ray is the area
     #: element (∝ distance) x the chance of hearing it (1 / (1 + (d / L)⁴), L the
@@ -95,6 +100,7 @@ class AttributionConfig:
         "launch_ray_error_p",
         "position_error_p",
         "ray_error_p",
+        "burst_ray_error_p",
         "ray_band_m",
     )
 
@@ -174,7 +180,8 @@ def shooter_p_left(
     ray = ~t.has_pos & has_ray
     if ray.any():
         on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg, cache)
-        p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), cfg.ray_error_p)
+        err = np.where(np.isin(t.kind[ray], BURST_KINDS), cfg.burst_ray_error_p, cfg.ray_error_p)
+        p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), err)
         basis[ray] = "bearing ray"
     return p, basis
 

@@ -264,6 +264,9 @@ class Allowances(_Strict):
         None, description="a fused position mixes another round's reports"
     )
     ray_error_p: _ErrorP = Field(None, description="a lone bearing is clutter or another round's")
+    burst_ray_error_p: _ErrorP = Field(
+        None, description="... a lone burst or shot (small arms) points to the wrong side"
+    )
     ray_band_m: float | None = Field(
         default=None,
         gt=0.0,
