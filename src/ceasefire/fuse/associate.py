@@ -363,9 +363,14 @@ def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig)
     key = np.unique(k.astype(np.int64) * (cl.n + 1) + g)
     k, g = (key // (cl.n + 1)).astype(np.intp), (key % (cl.n + 1)).astype(np.intp)
     member = cl.labels[k] == g
+    nsrc = int(src.max()) + 1
+    # an event's other members (arrivals stay where they are) hold their observer's slot
+    held = np.flatnonzero((cl.labels >= 0) & ~np.isfinite(rows.az))
+    taken = np.unique(cl.labels[held].astype(np.int64) * nsrc + src[held])
+    keep = ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
     edir = _event_direction(direction, cl)
     dk = direction[k]
-    keep = (dk == _DIR_UNDET) | (edir[g] == _DIR_UNDET) | (edir[g] == dk)
+    keep &= (dk == _DIR_UNDET) | (edir[g] == _DIR_UNDET) | (edir[g] == dk)
     keep &= np.all(np.isfinite(cl.cov[g].reshape(g.shape[0], -1)), axis=1)
     keep &= member | _marginal_gate(rows, g, k, cl, c)
     g, k, member = g[keep], k[keep], member[keep]
@@ -378,7 +383,6 @@ def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig)
     g, k, cost = g[keep], k[keep], (chi2 + logdet)[keep]
     if g.shape[0] == 0:
         return 0
-    nsrc = int(src.max()) + 1
     ur, ri = np.unique(k, return_inverse=True)
     _, ci = np.unique(g.astype(np.int64) * nsrc + src[k], return_inverse=True)
     free_cost = float(np.abs(cost).max()) + 1.0
