@@ -277,49 +277,11 @@ def _quad_inv3(S: F8, r: F8) -> F8:
     return np.where(det > 0, out, np.inf)
 
 
-def _row_chi2(
-    rows: Rows, g: IP, cl: Clusters, c: float, with_cov: bool, sign: float = 1.0
-) -> tuple[F8, F8]:
-    """Mahalanobis distance of each row's (bearing, time, range) residual vector
-    against event ``g``, and its dof. ``sign`` +1: innovation of a new row
-    (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
-    deleted-residual test). Without ``with_cov``, S = R."""
-    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, cl.x, cl.y, cl.T, c)
-    n = dx.shape[0]
-    rho2 = rho * rho
-    k = rows.speed_factor / (rho * c)
-    A = np.zeros((n, 3, 3))
-    A[:, 0, 0], A[:, 0, 1] = dy / rho2, -dx / rho2
-    A[:, 1, 0], A[:, 1, 1], A[:, 1, 2] = k * dx, k * dy, 1.0
-    A[:, 2, 0], A[:, 2, 1] = dx / rho, dy / rho
-    r = np.column_stack([r_az, r_t, r_rng])
-    var = np.column_stack([rows.sigma_az**2, rows.sigma_t**2, rows.sigma_rng**2])
-    has = np.isfinite(r)
-    r = np.where(has, r, 0.0)
-    A[~has] = 0.0
-    var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
-    # normalized by the measurement sd: S = I ± D^-1/2 A P Aᵀ D^-1/2
-    sd = np.sqrt(var)
-    rn = r / sd
-    S = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
-    if with_cov:
-        An = A / sd[:, :, None]
-        P = np.nan_to_num(cl.cov[g])
-        S += sign * np.matmul(np.matmul(An, P), An.transpose(0, 2, 1))
-    if sign < 0:
-        # members: keep at least 2 % of the measurement variance (rows the fit rests on)
-        S += 0.02 * np.eye(3)
-    chi2 = _quad_inv3(S, rn)
-    return chi2, has.sum(axis=1).astype(np.float64)
-
-
-def _row_nll(rows: Rows, g: IP, cl: Clusters, c: float, member: B) -> tuple[F8, F8, F8]:
-    """Leave-one-out predictive chi-square, dof and log-determinant (normalized by
-    the measurement sd) of each row against event ``g``: for a member of ``g`` the
-    deleted residual (S = (I - A P Aᵀ)⁻¹ in normalized units), for any other row the
-    innovation (S = I + A P Aᵀ); chi-square + log det S is -2 ln of its predictive
-    density up to the row's own constant, comparable across events."""
-    sign = np.where(member, -1.0, 1.0)
+def _normalized(rows: Rows, g: IP, cl: Clusters, c: float) -> tuple[F8, F8, F8]:
+    """Each row's (bearing, time, range) residual against event ``g`` in units of the
+    row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
+    the Jacobian of the prediction in (x, y, T) in the same units and P the event's
+    covariance; and the dof (the components the row has)."""
     dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, cl.x, cl.y, cl.T, c)
     n = dx.shape[0]
     rho2 = rho * rho
@@ -337,12 +299,41 @@ def _row_nll(rows: Rows, g: IP, cl: Clusters, c: float, member: B) -> tuple[F8, 
     sd = np.sqrt(var)
     An = A / sd[:, :, None]
     M = np.matmul(np.matmul(An, np.nan_to_num(cl.cov[g])), An.transpose(0, 2, 1))
+    return r / sd, M, has.sum(axis=1).astype(np.float64)
+
+
+def _row_chi2(
+    rows: Rows, g: IP, cl: Clusters, c: float, with_cov: bool, sign: float = 1.0
+) -> tuple[F8, F8]:
+    """Mahalanobis distance of each row's (bearing, time, range) residual vector
+    against event ``g``, and its dof. ``sign`` +1: innovation of a new row
+    (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
+    deleted-residual test). Without ``with_cov``, S = R."""
+    rn, M, dof = _normalized(rows, g, cl, c)
+    # normalized by the measurement sd: S = I ± D^-1/2 A P Aᵀ D^-1/2
+    S = np.broadcast_to(np.eye(3), M.shape).copy()
+    if with_cov:
+        S += sign * M
+    if sign < 0:
+        # members: keep at least 2 % of the measurement variance (rows the fit rests on)
+        S += 0.02 * np.eye(3)
+    return _quad_inv3(S, rn), dof
+
+
+def _row_nll(rows: Rows, g: IP, cl: Clusters, c: float, member: B) -> tuple[F8, F8, F8]:
+    """Leave-one-out predictive chi-square, dof and log-determinant (normalized by
+    the measurement sd) of each row against event ``g``: for a member of ``g`` the
+    deleted residual (S = (I - A P Aᵀ)⁻¹ in normalized units, with the 2 % floor of
+    :func:`_row_chi2`), for any other row the innovation (S = I + A P Aᵀ); chi-square
+    + log det S is -2 ln of its predictive density up to the row's own constant,
+    comparable across events."""
+    sign = np.where(member, -1.0, 1.0)
+    rn, M, dof = _normalized(rows, g, cl, c)
     S = np.eye(3) + sign[:, None, None] * M + np.where(member, 0.02, 0.0)[:, None, None] * np.eye(3)
-    chi2 = _quad_inv3(S, r / sd)
     det = cofactors3(S)[6]
     with np.errstate(divide="ignore", invalid="ignore"):
         logdet = np.where(det > 0, sign * np.log(det), np.inf)
-    return chi2, has.sum(axis=1).astype(np.float64), logdet
+    return _quad_inv3(S, rn), dof, logdet
 
 
 def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
