@@ -340,7 +340,8 @@ def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig)
     """Bearings redistributed among the fitted events by one least-total-cost
     assignment: each bearing to at most one event, each event at most one bearing
     per observer, the cost of a bearing in an event its leave-one-out predictive
-    -2 ln density (:func:`_row_nll`), candidates by the attach gates. Every bearing
+    -2 ln density (:func:`_row_nll`) less ``reassign_support_cost`` for each other
+    bearing in the event, candidates by the attach gates. Every bearing
     that has a gated event keeps one (the free cost is above every gated edge):
     only who goes where changes. Returns how many bearings changed event."""
     if cl.n == 0:
@@ -371,7 +372,14 @@ def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
     gate = _quantile(cfg.attach_gate_p, dof)
     keep = ((chi2 <= gate) | member) & (rho <= 1.2 * R) & (dof > 0) & np.isfinite(logdet)
-    g, k, cost = g[keep], k[keep], (chi2 + logdet)[keep]
+    # a member beyond the gate costs what the worst gated edge would (it stays unless a
+    # gated event takes it; uncapped, one member 100 sigma off cost ~1e9 and coarsened
+    # the integer costs of the whole problem to whole units); each other bearing in the
+    # event lowers the cost by reassign_support_cost (an event's odds of being a real
+    # round grow with its reports: ghosts of two rounds' reports lose their members)
+    nb = np.bincount(cl.labels[b][cl.labels[b] >= 0], minlength=cl.n)
+    cost = np.minimum(chi2, gate) + logdet - cfg.reassign_support_cost * (nb[g] - member)
+    g, k, cost = g[keep], k[keep], cost[keep]
     if g.shape[0] == 0:
         return 0
     ur, ri = np.unique(k, return_inverse=True)

@@ -118,6 +118,9 @@ class FuseConfig:
     reassign_round_passes: int = 4
     reassign_passes: int = 8
     reassign_min_share: float = 0.01
+    #: ... a bearing's cost in an event falls by this much for each other bearing in it
+    #: (-2 ln of the odds by which one more report makes the event a real round: e)
+    reassign_support_cost: float = 2.0
     #: free bearings are offered once more to every sharp located event (association
     #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
     #: events, out to ``late_attach_range_m``: an already located event needs only
