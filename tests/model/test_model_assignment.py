@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ceasefire.model.assignment import min_cost_matching
 
@@ -65,5 +66,13 @@ def test_a_huge_unmatched_cost_matches_as_many_as_it_can() -> None:
     # and at a scale where integer costs must be coarse: 3,000 rows, unmatched 1e12
     n = 3_000
     rows = np.arange(n)
-    got = min_cost_matching(rows, rows, np.full(n, 2.0), n, n, 1e12)
+    with pytest.warns(RuntimeWarning, match="resolved to"):
+        got = min_cost_matching(rows, rows, np.full(n, 2.0), n, n, 1e12)
     assert (got == rows).all()
+
+
+def test_costs_too_large_to_resolve_are_reported() -> None:
+    # one outlier edge of 1e12 leaves integer costs far coarser than a unit: the two
+    # cheap edges (1.0 and 1.4) can no longer be told apart, and the caller is warned
+    with pytest.warns(RuntimeWarning, match="resolved to"):
+        min_cost_matching([0, 0, 1], [0, 1, 1], [1.0, 1.4, 1e12], 2, 2, 1e12)

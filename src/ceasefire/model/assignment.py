@@ -5,6 +5,8 @@ same matchings but took minutes on some dense-fire slices)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
@@ -65,6 +67,15 @@ def min_cost_matching(
         scale /= 64.0
     if status != solver.OPTIMAL:  # pragma: no cover - the padded graph always has one
         raise RuntimeError(f"assignment solver failed with status {status}")
+    if scale < 1.0:
+        # costs below a unit round to the same integer: the matching is then largest
+        # but its ties are arbitrary (a caller's huge outlier cost does this)
+        warnings.warn(
+            f"assignment costs resolved to {1.0 / scale:.3g} units (largest cost {top:.3g} "
+            f"over {n_nodes} nodes): smaller differences are not seen; bound the costs",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     mate = np.fromiter((solver.right_mate(i) for i in range(n_rows)), np.int64, n_rows)
     real = np.flatnonzero(mate < n_cols)
     key = r * n_cols + c
