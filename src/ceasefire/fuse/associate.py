@@ -341,9 +341,10 @@ def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig)
     assignment: each bearing to at most one event, each event at most one bearing
     per observer, the cost of a bearing in an event its leave-one-out predictive
     -2 ln density (:func:`_row_nll`) less ``reassign_support_cost`` for each other
-    bearing in the event, candidates by the attach gates. Every bearing
-    that has a gated event keeps one (the free cost is above every gated edge):
-    only who goes where changes. Returns how many bearings changed event."""
+    bearing in the event, candidates by the attach gates. Leaving a bearing free costs
+    more than any gated edge, so a bearing is freed only when a chain of moves would
+    cost more than that: mostly, only who goes where changes. Returns how many
+    bearings changed event."""
     if cl.n == 0:
         return 0
     c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
