@@ -130,10 +130,9 @@ def simulated_outcomes(m: Mandate, day: Day) -> Outcomes:
     for i, truth in matched_truth(sc.truth, system):
         if truth.get("kind") != "round" or "party" not in truth:
             continue
-        for eid in violations[i].event_ids[:1]:
-            e = by_id.get(eid)
-            if e is not None and e.kind != "sighting":
-                chosen.setdefault(eid, truth["party"] == left)
+        e = by_id.get(violations[i].event_ids[0])
+        if e is not None and e.kind != "sighting":
+            chosen.setdefault(e.id, truth["party"] == left)
     evs = [by_id[k] for k in chosen]
     return Outcomes(build_table(evs, m), np.array(list(chosen.values()), dtype=bool))
 

@@ -13,7 +13,6 @@ bounded Nelder-Mead; a well-fitted model is calibrated: of the violations given
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,23 +23,13 @@ from scipy.optimize import minimize
 
 from ceasefire.assess.sides import AttributionConfig, RayCache, shooter_p_left
 from ceasefire.assess.table import EventTable
+from ceasefire.model.reliability import reliability_bins
 
 F8 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 #: the range each fitted allowance may take
-BOUNDS: dict[str, tuple[float, float]] = {
-    "impact_across_p": (0.5, 0.999),
-    "launch_error_p": (0.0, 0.499),
-    "close_launch_error_p": (0.0, 0.499),
-    "launch_ray_error_p": (0.0, 0.499),
-    "position_error_p": (0.0, 0.499),
-    "ray_error_p": (0.0, 0.499),
-    "burst_ray_error_p": (0.0, 0.499),
-    "ray_band_m": (200.0, 40_000.0),
-}
-#: reliability bins of the stated probability (as ``ceasefire score``)
-BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0000001)
+BOUNDS = AttributionConfig.BOUNDS
 _P_MIN = 1e-6
 
 
@@ -88,21 +77,10 @@ def at_threshold(cfg: AttributionConfig, o: Outcomes, threshold: float) -> tuple
 
 def reliability(cfg: AttributionConfig, o: Outcomes) -> list[dict[str, float]]:
     """Per bin of the stated probability: n, mean stated, share right."""
-    stated, right = _stated(cfg, o)
-    out = []
-    for lo, hi in itertools.pairwise(BINS):
-        m = (stated >= lo) & (stated < hi)
-        if m.any():
-            out.append(
-                {
-                    "lo": lo,
-                    "hi": min(hi, 1.0),
-                    "n": int(m.sum()),
-                    "mean_p": float(stated[m].mean()),
-                    "right": float(right[m].mean()),
-                }
-            )
-    return out
+    return [
+        {"lo": lo, "hi": hi, "n": n, "mean_p": mean_p, "right": share}
+        for lo, hi, n, mean_p, share in reliability_bins(*_stated(cfg, o))
+    ]
 
 
 def fit_allowances(

@@ -92,17 +92,19 @@ class AttributionConfig:
         ("undetermined", 5_000.0),
     )
 
-    #: the allowances fitted by ``ceasefire calibrate`` (the others stay fixed)
-    FITTED: ClassVar[tuple[str, ...]] = (
-        "impact_across_p",
-        "launch_error_p",
-        "close_launch_error_p",
-        "launch_ray_error_p",
-        "position_error_p",
-        "ray_error_p",
-        "burst_ray_error_p",
-        "ray_band_m",
-    )
+    #: the allowances fitted by ``ceasefire calibrate`` (the others stay fixed), each
+    #: with the range the fit may give it
+    BOUNDS: ClassVar[dict[str, tuple[float, float]]] = {
+        "impact_across_p": (0.5, 0.999),
+        "launch_error_p": (0.0, 0.499),
+        "close_launch_error_p": (0.0, 0.499),
+        "launch_ray_error_p": (0.0, 0.499),
+        "position_error_p": (0.0, 0.499),
+        "ray_error_p": (0.0, 0.499),
+        "burst_ray_error_p": (0.0, 0.499),
+        "ray_band_m": (200.0, 40_000.0),
+    }
+    FITTED: ClassVar[tuple[str, ...]] = tuple(BOUNDS)
 
     @classmethod
     def for_mandate(cls, mandate: Mandate) -> AttributionConfig:

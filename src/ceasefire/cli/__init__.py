@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from ceasefire.cli import calibrate as calibrate_cli
 from ceasefire.cli import demo as demo_cli
@@ -16,6 +15,7 @@ from ceasefire.cli import mandate as mandate_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
 from ceasefire.cli import whatif as whatif_cli
+from ceasefire.cli.common import err_console
 from ceasefire.model.errors import CeasefireError
 
 app = typer.Typer(
@@ -34,8 +34,6 @@ simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
 calibrate_cli.register(app)
-
-err_console = Console(stderr=True)
 
 
 def main() -> None:

@@ -6,14 +6,12 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from ceasefire.cli.common import console, spinner, step
+from ceasefire.cli.common import console, err_console, spinner, step
 
 #: fewer training violations than this: the fit is not to be trusted
 MIN_TRAIN = 500
-err_console = Console(stderr=True)
 
 
 def parse_days(specs: list[str], option: str) -> list[tuple[str, int, float]]:

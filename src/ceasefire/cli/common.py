@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 console = Console()
+err_console = Console(stderr=True)
 
 
 def parse_day(text: str) -> date:

@@ -378,7 +378,7 @@ def _reassign(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig)
     # the integer costs of the whole problem to whole units); each other bearing in the
     # event lowers the cost by reassign_support_cost (an event's odds of being a real
     # round grow with its reports: ghosts of two rounds' reports lose their members)
-    nb = np.bincount(cl.labels[b][cl.labels[b] >= 0], minlength=cl.n)
+    nb = np.bincount(cl.labels[mem], minlength=cl.n)
     cost = np.minimum(chi2, gate) + logdet - cfg.reassign_support_cost * (nb[g] - member)
     g, k, cost = g[keep], k[keep], cost[keep]
     if g.shape[0] == 0:

@@ -38,7 +38,6 @@ neighbouring round of the other party.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import sys
@@ -53,6 +52,7 @@ from scipy.spatial import cKDTree
 
 from ceasefire.geo import LocalFrame, distance_m, inverse
 from ceasefire.model.assignment import min_cost_matching
+from ceasefire.model.reliability import reliability_bins
 from ceasefire.simulate.bounds import crlb_position
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
@@ -63,7 +63,6 @@ SOUND_DELAY_S = 240.0
 OBJECT_GATES = (2_000.0, 86_400.0)
 #: the truth point index of a match made by a paired violation's launch point
 LAUNCH_POINT = 2
-BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0000001)
 
 
 @dataclass(frozen=True)
@@ -492,28 +491,19 @@ def score(
         "accuracy": right / len(given) if given else None,
         "undetermined_share": 1 - len(given) / len(matched) if matched else None,
     }
-    rel = []
-    for lo_b, hi_b in itertools.pairwise(BINS):
-        sel = [(s, v) for s, v, _ in matched if lo_b <= s.p < hi_b]
-        if not sel:
-            continue
-        ok = [
-            (
-                s.party
-                if s.party != "undetermined"
-                else max(s.probs, key=lambda x: s.probs[x], default="")
-            )
-            == v["party"]
-            for s, v in sel
-        ]
-        rel.append(
-            {
-                "bin": f"{lo_b:.2f}-{min(hi_b, 1.0):.2f}",
-                "n": len(sel),
-                "mean_p": float(np.mean([s.p for s, _ in sel])),
-                "accuracy": float(np.mean(ok)),
-            }
-        )
+    # an undetermined one is right when its likeliest party is
+    likeliest = [
+        s.party if s.party != "undetermined" else max(s.probs, key=lambda x: s.probs[x], default="")
+        for s, _, _ in matched
+    ]
+    bins = reliability_bins(
+        [s.p for s, _, _ in matched],
+        [p == v["party"] for p, (_, v, _) in zip(likeliest, matched, strict=True)],
+    )
+    rel = [
+        {"bin": f"{lo:.2f}-{hi:.2f}", "n": n, "mean_p": mean_p, "accuracy": share}
+        for lo, hi, n, mean_p, share in bins
+    ]
     out["reliability"] = rel
     return out
 
