@@ -1,11 +1,12 @@
 """How far the system's violations are from what perfect association would give.
 
-    .venv/bin/python benchmarks/bench_ceiling.py [--seeds 2015 2016 2017] [--quick]
+    .venv/bin/python benchmarks/bench_ceiling.py [--profile heavy] [--seeds 2015 2016 2017]
+        [--quick]
 
-For each heavy day (the Donbas example, 24 h from 2025-06-01 00:00 local, as
-``ceasefire simulate --profile heavy --seed S``), the day is fused, judged and scored
-twice with the scorer of ``ceasefire score`` (misses by what perceived them, and the
-*reportable* F1, from the day's observations file):
+For each day (the Donbas example, 24 h from 2025-06-01 00:00 local, as
+``ceasefire simulate --profile P --seed S``; the heavy profile by default), the day
+is fused, judged and scored twice with the scorer of ``ceasefire score`` (misses by
+what perceived them, and the *reportable* F1, from the day's observations file):
 
 - **system**: ``ceasefire.fuse`` as shipped;
 - **oracle association**: the same pipeline, except that association (which reports
@@ -144,6 +145,7 @@ def _row(name: str, s: dict[str, Any], took: float) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--profile", default="heavy", choices=["quiet", "heavy"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[2015, 2016, 2017])
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--quick", action="store_true", help="seed 2015, 6 h")
@@ -152,13 +154,13 @@ def main() -> int:
     m = load_mandate(MANDATE)
     cpu = platform.processor() or platform.machine()
     print(f"machine: {cpu}, Python {platform.python_version()}")
-    print(f"heavy profile, Donbas example, {hours:g} h per day")
+    print(f"{a.profile} profile, Donbas example, {hours:g} h per day")
     sums = {"system": [0, 0, 0], "oracle": [0, 0, 0]}  # matched, system, truth
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
             t1 = t0 + hours * 3600.0
-            sc = simulate(m, get_profile("heavy"), t0, hours, seed)
+            sc = simulate(m, get_profile(a.profile), t0, hours, seed)
             paths = write_scenario(Path(tmp) / str(seed), sc.observations, sc.truth)
             print(f"seed {seed}: {len(sc.observations):,} observations")
             s_sys, t_sys = _scored(sc, m, t0, t1, paths["observations"])
