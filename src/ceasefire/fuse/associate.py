@@ -506,6 +506,32 @@ def _marginal_gate(rows: Rows, g: IP, k: IP, cl: Clusters, c: float) -> npt.NDAr
     return ok
 
 
+def _free_shared_arrivals(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> int:
+    """Free the arrival members that another event (with no report of their sensor)
+    would also take by the attach gate. Returns how many."""
+    c = cfg.speed_of_sound_m_s
+    arr = np.flatnonzero((cl.labels >= 0) & ~np.isfinite(rows.az))
+    if arr.shape[0] == 0:
+        return 0
+    g, k = _time_candidates(rows, arr, cl, c, 1.2 * cfg.max_range_m)
+    keep = g != cl.labels[k]
+    nsrc = int(src.max()) + 1
+    member = np.flatnonzero(cl.labels >= 0)
+    taken = np.unique(cl.labels[member].astype(np.int64) * nsrc + src[member])
+    keep &= ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
+    g, k = g[keep], k[keep]
+    keep = _marginal_gate(rows, g, k, cl, c)
+    g, k = g[keep], k[keep]
+    if g.shape[0] == 0:
+        return 0
+    chi2, dof = _row_chi2(rows.take(k), g, cl, c, with_cov=True)
+    rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
+    ok = (chi2 <= _quantile(cfg.attach_gate_p, dof)) & (rho <= 1.2 * cfg.max_range_m) & (dof > 0)
+    shared = np.unique(k[ok])
+    cl.labels[shared] = -1
+    return int(shared.shape[0])
+
+
 def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
     """Free rows join their best compatible event; returns how many joined."""
     free = np.flatnonzero(cl.labels < 0)
@@ -538,6 +564,10 @@ def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -
     first = np.ones(order.shape[0], bool)
     first[1:] = k[order][1:] != k[order][:-1]
     sel = order[first]
+    if cfg.unique_arrivals:
+        # an arrival (a time, no direction) that two events explain stays free
+        n_cand = np.bincount(k, minlength=rows.az.shape[0])
+        sel = sel[~((n_cand[k[sel]] > 1) & ~np.isfinite(rows.az[k[sel]]))]
     g, k, score = g[sel], k[sel], score[sel]
     # each (event, observer): its best row
     key = g.astype(np.int64) * nsrc + src[k]
@@ -731,6 +761,10 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
                 _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
         last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_round_passes) or last
+        if cl.n and cfg.unique_arrivals and _free_shared_arrivals(rows, src, cl, cfg):
+            last = _refit(rows, cl, c)
+            _compact(cl, rows, cfg.min_tdoa_sensors)
+            last = _refit(rows, cl, c)
     # bearings no pair explains, with the arrivals they explain
     ms, mr, sx, sy, sT = ray_seeds(rows, src, cl.labels, cfg)
     if sx.shape[0]:
@@ -755,6 +789,10 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
             if not joined and not pruned:
                 break
     last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_passes) or last
+    if cl.n and cfg.unique_arrivals and _free_shared_arrivals(rows, src, cl, cfg):
+        last = _refit(rows, cl, c)
+        _compact(cl, rows, cfg.min_tdoa_sensors)
+        last = _refit(rows, cl, c)
     if cl.n:
         last = _refit(rows, cl, c)
         _drop_ambiguous(rows, cl, last, cfg)

@@ -121,6 +121,13 @@ class FuseConfig:
     #: ... a bearing's cost in an event falls by this much for each other bearing in it
     #: (-2 ln of the odds by which one more report makes the event a real round: e)
     reassign_support_cost: float = 2.0
+    #: an arrival (a time, no direction) joins an event only when no other event
+    #: passes its attach gate, and an arrival member that another event (with no
+    #: report of its sensor) would take is freed after each round of association and
+    #: at its end: where fire is dense a microphone's time fits several rounds, and
+    #: the wrong one drags a fix kilometres off or builds a ghost
+    #: (``associate._attach``, ``associate._free_shared_arrivals``)
+    unique_arrivals: bool = True
     #: free bearings are offered once more to every sharp located event (association
     #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
     #: events, out to ``late_attach_range_m``: an already located event needs only
