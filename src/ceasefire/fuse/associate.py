@@ -11,13 +11,19 @@ events, vectorized end to end.
 3. **Attach.** Every free report (bearing or arrival) is tested against the
    events near it in space and time (kd-tree), by its bearing, time and range
    residuals against the event's predicted values and covariance; each report
-   joins its best event, at most one report per observer per event.
+   joins its best event, at most one report per observer per event. An arrival
+   (a time, no direction) joins only when one event alone passes its gate.
 4. **Refit and prune.** All events are refitted at once (batched Gauss-Newton
    over x, y and emission time); members whose residual fails the gate are freed.
 5. **Merge.** Events that are the same explosion (means within their joint
    uncertainty, disjoint observers) are merged.
+6. **Reassign.** Bearings are redistributed among the events by one
+   least-total-cost assignment; arrival members another event would also take
+   are freed.
 
-The rounds repeat on what is still free; an observation ends in at most one event.
+The rounds repeat on what is still free; then bearings no pair explains seed
+events with the arrivals they explain, a last reassignment runs, and what it
+freed is paired once more. An observation ends in at most one event.
 """
 
 from __future__ import annotations
@@ -710,6 +716,45 @@ def _merge(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> int:
     return merged
 
 
+def _seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
+    """New events from the mutual-best pairs of two free bearings (more triangles
+    first, then lower chi-square), unfitted; returns how many."""
+    fp = np.flatnonzero((cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0))
+    if fp.shape[0] == 0:
+        return 0
+    score = pairs.chi2[fp] - 1000.0 * tri[fp]
+    mb = fp[_mutual_best(pairs.i[fp], pairs.j[fp], score)]
+    base = cl.n
+    cl.labels[pairs.i[mb]] = base + np.arange(mb.shape[0])
+    cl.labels[pairs.j[mb]] = base + np.arange(mb.shape[0])
+    cl.x = np.concatenate([cl.x, pairs.x[mb]])
+    cl.y = np.concatenate([cl.y, pairs.y[mb]])
+    cl.T = np.concatenate([cl.T, pairs.T[mb]])
+    cl.cov = np.concatenate([cl.cov, np.full((mb.shape[0], 3, 3), np.nan)])
+    return int(mb.shape[0])
+
+
+def _final_pairs(
+    rows: Rows, src: IP, direction: I8, cl: Clusters, pairs: Pairs, tri: F8, cfg: FuseConfig
+) -> Fit | None:
+    """Bearings freed late (by the last reassignment, the arrival check, a dissolved
+    event) are never paired again by the rounds: their mutual-best pairs seed events
+    once more, which take what they explain (guarded attach) and go through two
+    reassignment passes. Returns the last fit (None when no pair was left)."""
+    if not _seed_pairs(cl, pairs, tri):
+        return None
+    c = cfg.speed_of_sound_m_s
+    _refit(rows, cl, c)
+    _compact(cl, rows, cfg.min_tdoa_sensors)
+    last = _refit(rows, cl, c)
+    (_guarded_attach if cfg.guarded_attach else _attach)(rows, src, direction, cl, cfg)
+    last = _refit(rows, cl, c)
+    if _prune(rows, cl, cfg):
+        _compact(cl, rows, cfg.min_tdoa_sensors)
+        last = _refit(rows, cl, c)
+    return _reassign_passes(rows, src, direction, cl, cfg, 2) or last
+
+
 def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clusters, Fit | None]:
     """Labels (event index per row, -1 when in no multi-report event) and the fit
     of each event. ``rows`` must be sorted by time."""
@@ -723,23 +768,8 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
     tri = _triangles(pairs, n)
     last: Fit | None = None
     for _ in range(max(cfg.rounds, 1)):
-        free = (cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0)
-        fp = np.flatnonzero(free)
-        if fp.shape[0]:
-            # more triangles first, then lower chi-square
-            score = pairs.chi2[fp] - 1000.0 * tri[fp]
-            mb = fp[_mutual_best(pairs.i[fp], pairs.j[fp], score)]
-        else:
-            mb = fp
-        if mb.shape[0] == 0 and cl.n == 0:
+        if not _seed_pairs(cl, pairs, tri) and cl.n == 0:
             break
-        base = cl.n
-        cl.labels[pairs.i[mb]] = base + np.arange(mb.shape[0])
-        cl.labels[pairs.j[mb]] = base + np.arange(mb.shape[0])
-        cl.x = np.concatenate([cl.x, pairs.x[mb]])
-        cl.y = np.concatenate([cl.y, pairs.y[mb]])
-        cl.T = np.concatenate([cl.T, pairs.T[mb]])
-        cl.cov = np.concatenate([cl.cov, np.full((mb.shape[0], 3, 3), np.nan)])
         last = _refit(rows, cl, c)
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
@@ -793,6 +823,8 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         last = _refit(rows, cl, c)
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
+    if cfg.final_pairs:
+        last = _final_pairs(rows, src, direction, cl, pairs, tri, cfg) or last
     if cl.n:
         last = _refit(rows, cl, c)
         _drop_ambiguous(rows, cl, last, cfg)
