@@ -823,8 +823,11 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         last = _refit(rows, cl, c)
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
-    if cfg.final_pairs:
-        last = _final_pairs(rows, src, direction, cl, pairs, tri, cfg) or last
+    for _ in range(cfg.final_pairs):
+        got = _final_pairs(rows, src, direction, cl, pairs, tri, cfg)
+        if got is None:
+            break
+        last = got
     if cl.n:
         last = _refit(rows, cl, c)
         _drop_ambiguous(rows, cl, last, cfg)

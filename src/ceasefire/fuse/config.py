@@ -128,10 +128,11 @@ class FuseConfig:
     #: the wrong one drags a fix kilometres off or builds a ghost
     #: (``associate._attach``, ``associate._free_shared_arrivals``)
     unique_arrivals: bool = True
-    #: after the last reassignment, free bearings are paired once more (their
-    #: mutual-best pairs seed events, which attach and are reassigned twice): the
-    #: rounds never pair again what the last steps freed (``associate._final_pairs``)
-    final_pairs: bool = True
+    #: after the last reassignment, free bearings are paired again, up to this many
+    #: times (their mutual-best pairs seed events, which attach and are reassigned
+    #: twice; 0: never): the rounds never pair again what the last steps freed
+    #: (``associate._final_pairs``)
+    final_pairs: int = 3
     #: free bearings are offered once more to every sharp located event (association
     #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
     #: events, out to ``late_attach_range_m``: an already located event needs only
