@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from grid_rows import arrival_rows, fitted, heard
 
 from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.associate import Clusters, _attach, _free_shared_arrivals
-from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.associate import _attach, _free_shared_arrivals
 
-C = 343.0
 T0 = 1_000.0
 A = (0.0, 0.0, T0)  # x, y (m), emission time (s)
 B = (0.0, 2_000.0, T0 + 3.0)
@@ -21,52 +20,29 @@ SHARED = (0.0, 1_514.5)
 ONLY_A = (0.0, -3_000.0)  # B's sound arrives 8.8 s after A's
 
 
-def _arrival_rows(mics: list[tuple[float, float]], times: list[float]) -> Rows:
-    n = len(mics)
-    return Rows(
-        np.array([m[0] for m in mics]), np.array([m[1] for m in mics]), np.full(n, np.nan),
-        np.full(n, np.nan), np.array(times), np.full(n, 0.003), np.ones(n),
-        np.full(n, np.nan), np.full(n, np.nan),
-    )  # fmt: skip
-
-
-def _heard(mic: tuple[float, float], src: tuple[float, float, float]) -> float:
-    return src[2] + float(np.hypot(mic[0] - src[0], mic[1] - src[1])) / C
-
-
-def _clusters(labels: list[int]) -> Clusters:
-    cov = np.zeros((2, 3, 3))
-    cov[:, 0, 0] = cov[:, 1, 1] = 50.0**2
-    cov[:, 2, 2] = 0.1**2
-    return Clusters(
-        np.array(labels, np.intp), np.array([A[0], B[0]]), np.array([A[1], B[1]]),
-        np.array([A[2], B[2]]), cov,
-    )  # fmt: skip
-
-
 def test_the_shared_time_is_one_both_events_explain() -> None:
     # the scene's premise, so that the tests below test the rule and not the geometry
-    assert abs(_heard(SHARED, A) - _heard(SHARED, B)) < 1e-3
-    assert _heard(ONLY_A, B) - _heard(ONLY_A, A) > 8.0
+    assert abs(heard(SHARED, A) - heard(SHARED, B)) < 1e-3
+    assert heard(ONLY_A, B) - heard(ONLY_A, A) > 8.0
 
 
 def test_an_arrival_two_events_explain_stays_free_and_one_event_takes_its_own() -> None:
-    rows = _arrival_rows([SHARED, ONLY_A], [_heard(SHARED, A), _heard(ONLY_A, A)])
+    rows = arrival_rows([SHARED, ONLY_A], [heard(SHARED, A), heard(ONLY_A, A)])
     src = np.array([0, 1], np.intp)
     direction = np.full(2, 2, np.int8)  # undetermined
-    cl = _clusters([-1, -1])
+    cl = fitted([A, B], [-1, -1])
     assert _attach(rows, src, direction, cl, FuseConfig()) == 1
     assert cl.labels.tolist() == [-1, 0]
     # without the rule the shared arrival joins one of them (the gate passes both)
-    cl = _clusters([-1, -1])
+    cl = fitted([A, B], [-1, -1])
     assert _attach(rows, src, direction, cl, replace(FuseConfig(), unique_arrivals=False)) == 2
     assert cl.labels[0] in (0, 1)
 
 
 def test_a_member_arrival_another_event_would_take_is_freed() -> None:
-    rows = _arrival_rows([SHARED, ONLY_A], [_heard(SHARED, A), _heard(ONLY_A, A)])
+    rows = arrival_rows([SHARED, ONLY_A], [heard(SHARED, A), heard(ONLY_A, A)])
     src = np.array([0, 1], np.intp)
-    cl = _clusters([0, 0])
+    cl = fitted([A, B], [0, 0])
     assert _free_shared_arrivals(rows, src, cl, FuseConfig()) == 1
     assert cl.labels.tolist() == [-1, 0]
 
@@ -74,9 +50,9 @@ def test_a_member_arrival_another_event_would_take_is_freed() -> None:
 def test_a_member_arrival_stays_when_the_other_event_already_heard_its_microphone() -> None:
     # B already holds another arrival of the same microphone (0.3 s later, within B's
     # gate): an event takes one report per sensor, so B is no alternative for row 0
-    t_b_own = _heard(SHARED, B) + 0.3
-    rows = _arrival_rows([SHARED, ONLY_A, SHARED], [_heard(SHARED, A), _heard(ONLY_A, A), t_b_own])
+    t_b_own = heard(SHARED, B) + 0.3
+    rows = arrival_rows([SHARED, ONLY_A, SHARED], [heard(SHARED, A), heard(ONLY_A, A), t_b_own])
     src = np.array([0, 1, 0], np.intp)
-    cl = _clusters([0, 0, 1])
+    cl = fitted([A, B], [0, 0, 1])
     assert _free_shared_arrivals(rows, src, cl, FuseConfig()) == 0
     assert cl.labels.tolist() == [0, 0, 1]

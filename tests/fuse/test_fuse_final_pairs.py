@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from grid_rows import bearing_rows, fitted
 
 from ceasefire.fuse import FuseConfig
 from ceasefire.fuse.associate import Clusters, _final_pairs, _triangles, bearing_pairs
-from ceasefire.fuse.solve import Rows
 
-C = 343.0
 T0 = 1_000.0
 A = (0.0, 0.0, T0)  # x, y (m), emission time (s)
 B = (0.0, 6_000.0, T0 + 40.0)
 POSTS = [(-8_000.0, 0.0), (8_000.0, 500.0), (500.0, -9_000.0)]
-
-
-def _rows(reports: list[tuple[tuple[float, float], tuple[float, float, float]]]) -> Rows:
-    """Exact bearings (camera-like: 1°, 0.2 s) from ``(observer, source)`` pairs."""
-    ox = np.array([o[0] for o, _ in reports])
-    oy = np.array([o[1] for o, _ in reports])
-    sx = np.array([s[0] for _, s in reports])
-    sy = np.array([s[1] for _, s in reports])
-    st = np.array([s[2] for _, s in reports])
-    d = np.hypot(sx - ox, sy - oy)
-    n = len(reports)
-    return Rows(
-        ox, oy, np.arctan2(sx - ox, sy - oy), np.full(n, np.radians(1.0)), st + d / C,
-        np.full(n, 0.2), np.ones(n), np.full(n, np.nan), np.full(n, np.nan),
-    )  # fmt: skip
 
 
 def _empty(n: int) -> Clusters:
@@ -38,7 +22,7 @@ def _empty(n: int) -> Clusters:
 
 def test_two_free_bearings_of_one_sound_become_an_event_there() -> None:
     # two posts heard A; the third post's report is of B, which nothing else heard
-    rows = _rows([(POSTS[0], A), (POSTS[1], A), (POSTS[2], B)])
+    rows = bearing_rows([(POSTS[0], A), (POSTS[1], A), (POSTS[2], B)])
     src = np.arange(3, dtype=np.intp)
     direction = np.full(3, 2, np.int8)
     cfg = FuseConfig()
@@ -52,16 +36,11 @@ def test_two_free_bearings_of_one_sound_become_an_event_there() -> None:
 
 
 def test_bearings_already_in_events_are_not_paired_again() -> None:
-    rows = _rows([(POSTS[0], A), (POSTS[1], A)])
+    rows = bearing_rows([(POSTS[0], A), (POSTS[1], A)])
     src = np.arange(2, dtype=np.intp)
     direction = np.full(2, 2, np.int8)
     cfg = FuseConfig()
     pairs = bearing_pairs(rows, src, direction, np.arange(2), cfg)
-    cov = np.zeros((1, 3, 3))
-    cov[0, 0, 0] = cov[0, 1, 1] = 50.0**2
-    cov[0, 2, 2] = 0.1**2
-    cl = Clusters(
-        np.array([0, 0], np.intp), np.array([A[0]]), np.array([A[1]]), np.array([A[2]]), cov
-    )
+    cl = fitted([A], [0, 0])
     assert _final_pairs(rows, src, direction, cl, pairs, _triangles(pairs, 2), cfg) is None
     assert cl.n == 1 and cl.labels.tolist() == [0, 0]

@@ -4,50 +4,24 @@ one least-total-cost assignment undoes a swap that greedy attachment made."""
 from __future__ import annotations
 
 import numpy as np
+from grid_rows import bearing_rows, fitted
 
 from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.associate import Clusters, _reassign
-from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.associate import _reassign
 
-C = 343.0
 T0 = 1_000.0
 A, B = (0.0, 0.0, T0), (0.0, 2_000.0, T0 + 3.0)  # x, y (m), emission time (s)
 POSTS = [(-8_000.0, 0.0), (8_000.0, 500.0), (500.0, -9_000.0)]
-
-
-def _rows(reports: list[tuple[tuple[float, float], tuple[float, float, float]]]) -> Rows:
-    """Exact bearings (camera-like: 1°, 0.2 s) from ``(observer, source)`` pairs."""
-    ox = np.array([o[0] for o, _ in reports])
-    oy = np.array([o[1] for o, _ in reports])
-    sx = np.array([s[0] for _, s in reports])
-    sy = np.array([s[1] for _, s in reports])
-    st = np.array([s[2] for _, s in reports])
-    d = np.hypot(sx - ox, sy - oy)
-    n = len(reports)
-    return Rows(
-        ox, oy, np.arctan2(sx - ox, sy - oy), np.full(n, np.radians(1.0)), st + d / C,
-        np.full(n, 0.2), np.ones(n), np.full(n, np.nan), np.full(n, np.nan),
-    )  # fmt: skip
-
-
-def _clusters(labels: list[int]) -> Clusters:
-    cov = np.zeros((2, 3, 3))
-    cov[:, 0, 0] = cov[:, 1, 1] = 50.0**2
-    cov[:, 2, 2] = 0.1**2
-    return Clusters(
-        np.array(labels, np.intp), np.array([A[0], B[0]]), np.array([A[1], B[1]]),
-        np.array([A[2], B[2]]), cov,
-    )  # fmt: skip
 
 
 def test_a_swapped_pair_of_reports_goes_back_to_its_events() -> None:
     # every post heard both rounds; the third post's two reports sit in each
     # other's event (each passes the attach gate of the wrong event on its own)
     reports = [(p, s) for p in POSTS for s in (A, B)]
-    rows = _rows(reports)
+    rows = bearing_rows(reports)
     src = np.repeat(np.arange(3), 2).astype(np.intp)
     direction = np.full(6, 2, np.int8)  # undetermined
-    cl = _clusters([0, 1, 0, 1, 1, 0])
+    cl = fitted([A, B], [0, 1, 0, 1, 1, 0])
     moved = _reassign(rows, src, direction, cl, FuseConfig())
     assert moved == 2
     assert cl.labels.tolist() == [0, 1, 0, 1, 0, 1]
@@ -58,9 +32,9 @@ def test_a_swapped_pair_of_reports_goes_back_to_its_events() -> None:
 def test_a_free_bearing_joins_and_a_report_fitting_nothing_stays_free() -> None:
     far = (20_000.0, 20_000.0, T0 + 500.0)  # a sound no event explains
     reports = [(POSTS[0], A), (POSTS[1], A), (POSTS[2], A), (POSTS[2], far)]
-    rows = _rows(reports)
+    rows = bearing_rows(reports)
     src = np.array([0, 1, 2, 2], np.intp)
     direction = np.full(4, 2, np.int8)
-    cl = _clusters([0, 0, -1, -1])
+    cl = fitted([A, B], [0, 0, -1, -1])
     assert _reassign(rows, src, direction, cl, FuseConfig()) == 1
     assert cl.labels.tolist() == [0, 0, 0, -1]

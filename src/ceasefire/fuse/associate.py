@@ -538,6 +538,18 @@ def _free_shared_arrivals(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) ->
     return int(shared.shape[0])
 
 
+def _release_shared_arrivals(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> Fit | None:
+    """With ``unique_arrivals``: :func:`_free_shared_arrivals`, then refit and compact
+    (an event left without enough reports dissolves). Returns the last fit, or None
+    when nothing was freed."""
+    if not (cl.n and cfg.unique_arrivals and _free_shared_arrivals(rows, src, cl, cfg)):
+        return None
+    c = cfg.speed_of_sound_m_s
+    _refit(rows, cl, c)
+    _compact(cl, rows, cfg.min_tdoa_sensors)
+    return _refit(rows, cl, c)
+
+
 def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -> int:
     """Free rows join their best compatible event; returns how many joined."""
     free = np.flatnonzero(cl.labels < 0)
@@ -791,10 +803,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
                 _compact(cl, rows, cfg.min_tdoa_sensors)
                 last = _refit(rows, cl, c)
         last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_round_passes) or last
-        if cl.n and cfg.unique_arrivals and _free_shared_arrivals(rows, src, cl, cfg):
-            last = _refit(rows, cl, c)
-            _compact(cl, rows, cfg.min_tdoa_sensors)
-            last = _refit(rows, cl, c)
+        last = _release_shared_arrivals(rows, src, cl, cfg) or last
     # bearings no pair explains, with the arrivals they explain
     ms, mr, sx, sy, sT = ray_seeds(rows, src, cl.labels, cfg)
     if sx.shape[0]:
@@ -819,10 +828,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
             if not joined and not pruned:
                 break
     last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_passes) or last
-    if cl.n and cfg.unique_arrivals and _free_shared_arrivals(rows, src, cl, cfg):
-        last = _refit(rows, cl, c)
-        _compact(cl, rows, cfg.min_tdoa_sensors)
-        last = _refit(rows, cl, c)
+    last = _release_shared_arrivals(rows, src, cl, cfg) or last
     for _ in range(cfg.final_pairs):
         got = _final_pairs(rows, src, direction, cl, pairs, tri, cfg)
         if got is None:
