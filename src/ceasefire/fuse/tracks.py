@@ -1,7 +1,8 @@
 """Sightings → tracks: repeated sightings of one object (across sorties and
 platforms) merged when the class matches, the positions agree within their
-uncertainty plus the distance the object may have moved, and the same source
-did not see both at once (then they are two objects)."""
+uncertainty once the distance the object may have moved (speed x gap) is
+allowed, and the same source did not see both at once (then they are two
+objects; the same drone seeing it again a minute later sees one)."""
 
 from __future__ import annotations
 
@@ -58,8 +59,11 @@ def track_sightings(
                         continue
                     if any(s == sr and abs(tk - ts) < cfg.track_same_source_s for s, ts in tr.seen):
                         continue
+                    # the object may have moved up to v * gap: only the distance beyond
+                    # that is tested against the positions' uncertainty
                     move = min(v * gap, cell)
-                    d2 = ((xk - tr.x) ** 2 + (yk - tr.y) ** 2) / (tr.var + sk * sk + move * move)
+                    excess = max(float(np.hypot(xk - tr.x, yk - tr.y)) - move, 0.0)
+                    d2 = excess * excess / (tr.var + sk * sk)
                     if d2 < best_d or (d2 == best_d and ti < best):
                         best, best_d = ti, d2
         if best < 0:
