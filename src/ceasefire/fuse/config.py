@@ -140,6 +140,13 @@ class FuseConfig:
     #: twice; 0: never): the rounds never pair again what the last steps freed
     #: (``associate._final_pairs``)
     final_pairs: int = 3
+    #: an event's covariance is multiplied by its fit's chi-square per degree of
+    #: freedom when that is above 1 (at most ``inflate_max``): a fix whose reports
+    #: disagree more than their stated noise is less certain than the linearized
+    #: covariance says (heavy day: 95 % ellipses held the truth 82.0 % -> 83.4 %,
+    #: attribution log loss 0.399 -> 0.391)
+    inflate_cov: bool = True
+    inflate_max: float = 100.0
     #: free bearings are offered once more to every sharp located event (association
     #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
     #: events, out to ``late_attach_range_m``: an already located event needs only

@@ -108,6 +108,12 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         np.where(obs.event == EXPLOSION, INCOMING, obs.direction),
     ).astype(obs.direction.dtype)
     cl, f = associate(rows, src, phase, cfg)
+    if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
+        # the fit's chi-square per dof, when above 1, widens the event's uncertainty
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(f.dof > 0, f.chi2 / np.maximum(f.dof, 1), 1.0)
+        k = np.clip(np.nan_to_num(k, nan=1.0, posinf=1.0), 1.0, cfg.inflate_max)
+        cl.cov = cl.cov * k[:, None, None]
     labels = cl.labels.copy()
     G = cl.n
     xs: list[F8] = [cl.x]
