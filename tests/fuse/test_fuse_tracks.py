@@ -45,3 +45,13 @@ def test_a_tank_that_moved_a_few_hundred_metres_within_hours_is_one_track() -> N
     sc.sighting("S1", "uav-sortie-1", (2_000.0, 1_000.0), T0, "tank", sigma_m=50.0)
     sc.sighting("S2", "uav-sortie-2", (2_300.0, 1_000.0), T0 + 6 * 3_600.0, "tank", sigma_m=50.0)
     assert _tracks(sc) == [("S1", "S2")]
+
+
+def test_a_sighting_both_tracks_could_explain_joins_the_nearer() -> None:
+    # two tanks 300 m apart seen at once by one drone; ten hours later either could have
+    # driven 720 m, and a tank is seen 20 m from the second
+    sc = Scene()
+    sc.sighting("A", "uav-sortie-1", (2_000.0, 1_000.0), T0, "tank", sigma_m=50.0)
+    sc.sighting("B", "uav-sortie-1", (2_300.0, 1_000.0), T0 + 1.0, "tank", sigma_m=50.0)
+    sc.sighting("C", "uav-sortie-2", (2_280.0, 1_000.0), T0 + 10 * 3_600.0, "tank", sigma_m=50.0)
+    assert _tracks(sc) == [("A",), ("B", "C")]

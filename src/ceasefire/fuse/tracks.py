@@ -49,7 +49,7 @@ def track_sightings(
         xk, yk, sk, tk = float(x[k]), float(y[k]), float(sigma_m[k]), float(t[k])
         ck, sr = int(cls[k]), int(src[k])
         cx, cy = int(np.floor(xk / cell)), int(np.floor(yk / cell))
-        best, best_d = -1, gate
+        best, best_d, best_r = -1, gate, np.inf
         for ix in (cx - 1, cx, cx + 1):
             for iy in (cy - 1, cy, cy + 1):
                 for ti in grid.get((ck, ix, iy), ()):
@@ -61,11 +61,13 @@ def track_sightings(
                         continue
                     # the object may have moved up to v * gap: only the distance beyond
                     # that is tested against the positions' uncertainty
+                    # (several tracks within their allowance: the nearest)
                     move = min(v * gap, cell)
-                    excess = max(float(np.hypot(xk - tr.x, yk - tr.y)) - move, 0.0)
+                    r = float(np.hypot(xk - tr.x, yk - tr.y))
+                    excess = max(r - move, 0.0)
                     d2 = excess * excess / (tr.var + sk * sk)
-                    if d2 < best_d or (d2 == best_d and ti < best):
-                        best, best_d = ti, d2
+                    if d2 < gate and (d2, r, ti) < (best_d, best_r, best):
+                        best, best_d, best_r = ti, d2, r
         if best < 0:
             tr = _Track(ck, xk, yk, sk * sk, tk, [k], [(sr, tk)])
             tracks.append(tr)
