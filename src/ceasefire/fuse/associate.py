@@ -512,28 +512,39 @@ def _marginal_gate(rows: Rows, g: IP, k: IP, cl: Clusters, c: float) -> npt.NDAr
     return ok
 
 
-def _free_shared_arrivals(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> int:
-    """Free the arrival members that another event (with no report of their sensor)
-    would also take by the attach gate. Returns how many."""
-    c = cfg.speed_of_sound_m_s
-    arr = np.flatnonzero((cl.labels >= 0) & ~np.isfinite(rows.az))
-    if arr.shape[0] == 0:
-        return 0
-    g, k = _time_candidates(rows, arr, cl, c, 1.2 * cfg.max_range_m)
-    keep = g != cl.labels[k]
+def _slot_free(g: IP, k: IP, src: IP, cl: Clusters) -> B:
+    """Per (event ``g``, row ``k``) candidate: the event holds no report of the row's
+    observer (one report per observer per event)."""
     nsrc = int(src.max()) + 1
     member = np.flatnonzero(cl.labels >= 0)
     taken = np.unique(cl.labels[member].astype(np.int64) * nsrc + src[member])
-    keep &= ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
-    g, k = g[keep], k[keep]
+    return ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
+
+
+def _gated(rows: Rows, g: IP, k: IP, cl: Clusters, cfg: FuseConfig) -> tuple[IP, IP, F8, F8]:
+    """The (event, row) candidates that pass the attach gates: the marginal pre-gate,
+    then the joint innovation chi-square at ``attach_gate_p`` and the detection range
+    (1.2 x ``max_range_m``). Returns them with their chi-square and dof."""
+    c = cfg.speed_of_sound_m_s
     keep = _marginal_gate(rows, g, k, cl, c)
     g, k = g[keep], k[keep]
-    if g.shape[0] == 0:
-        return 0
     chi2, dof = _row_chi2(rows.take(k), g, cl, c, with_cov=True)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
-    ok = (chi2 <= _quantile(cfg.attach_gate_p, dof)) & (rho <= 1.2 * cfg.max_range_m) & (dof > 0)
-    shared = np.unique(k[ok])
+    keep = (chi2 <= _quantile(cfg.attach_gate_p, dof)) & (rho <= 1.2 * cfg.max_range_m)
+    keep &= dof > 0
+    return g[keep], k[keep], chi2[keep], dof[keep]
+
+
+def _free_shared_arrivals(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> int:
+    """Free the arrival members that another event (with no report of their sensor)
+    would also take by the attach gate. Returns how many."""
+    arr = np.flatnonzero((cl.labels >= 0) & ~np.isfinite(rows.az))
+    if arr.shape[0] == 0:
+        return 0
+    g, k = _time_candidates(rows, arr, cl, cfg.speed_of_sound_m_s, 1.2 * cfg.max_range_m)
+    keep = (g != cl.labels[k]) & _slot_free(g, k, src, cl)
+    _, k, _, _ = _gated(rows, g[keep], k[keep], cl, cfg)
+    shared = np.unique(k)
     cl.labels[shared] = -1
     return int(shared.shape[0])
 
@@ -555,27 +566,18 @@ def _attach(rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig) -
     free = np.flatnonzero(cl.labels < 0)
     if free.shape[0] == 0 or cl.n == 0:
         return 0
-    c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
-    g, k = _time_candidates(rows, free, cl, c, 1.2 * R)
+    g, k = _time_candidates(rows, free, cl, cfg.speed_of_sound_m_s, 1.2 * cfg.max_range_m)
     if g.shape[0] == 0:
         return 0
     # one report per observer per event; compatible direction
-    nsrc = int(src.max()) + 1
-    member = np.flatnonzero(cl.labels >= 0)
-    taken = np.unique(cl.labels[member].astype(np.int64) * nsrc + src[member])
-    keep = ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
     edir = _event_direction(direction, cl)
     dk = direction[k]
+    keep = _slot_free(g, k, src, cl)
     keep &= (dk == _DIR_UNDET) | (edir[g] == _DIR_UNDET) | (edir[g] == dk)
-    g, k = g[keep], k[keep]
-    keep = _marginal_gate(rows, g, k, cl, c)
-    g, k = g[keep], k[keep]
-    chi2, dof = _row_chi2(rows.take(k), g, cl, c, with_cov=True)
-    rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
-    keep = (chi2 <= _quantile(cfg.attach_gate_p, dof)) & (rho <= 1.2 * R) & (dof > 0)
-    g, k, chi2, dof = g[keep], k[keep], chi2[keep], dof[keep]
+    g, k, chi2, dof = _gated(rows, g[keep], k[keep], cl, cfg)
     if g.shape[0] == 0:
         return 0
+    nsrc = int(src.max()) + 1
     score = chi2 - dof
     # each row: its best event
     order = np.lexsort((g, score, k))
@@ -728,6 +730,26 @@ def _merge(rows: Rows, src: IP, cl: Clusters, cfg: FuseConfig) -> int:
     return merged
 
 
+def _attach_and_prune(
+    rows: Rows, src: IP, direction: I8, cl: Clusters, cfg: FuseConfig, times: int
+) -> Fit | None:
+    """Up to ``times`` passes of attach (guarded when ``guarded_attach``), refit and
+    prune (compact and refit after a prune); stops when a pass neither joined nor
+    pruned anything. Returns the last fit (None when ``times`` is 0)."""
+    c = cfg.speed_of_sound_m_s
+    last: Fit | None = None
+    for _ in range(times):
+        joined = (_guarded_attach if cfg.guarded_attach else _attach)(rows, src, direction, cl, cfg)
+        last = _refit(rows, cl, c)
+        pruned = _prune(rows, cl, cfg)
+        if pruned:
+            _compact(cl, rows, cfg.min_tdoa_sensors)
+            last = _refit(rows, cl, c)
+        if not joined and not pruned:
+            break
+    return last
+
+
 def _seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
     """New events from the mutual-best pairs of two free bearings (more triangles
     first, then lower chi-square), unfitted; returns how many."""
@@ -758,12 +780,8 @@ def _final_pairs(
     c = cfg.speed_of_sound_m_s
     _refit(rows, cl, c)
     _compact(cl, rows, cfg.min_tdoa_sensors)
-    last = _refit(rows, cl, c)
-    (_guarded_attach if cfg.guarded_attach else _attach)(rows, src, direction, cl, cfg)
-    last = _refit(rows, cl, c)
-    if _prune(rows, cl, cfg):
-        _compact(cl, rows, cfg.min_tdoa_sensors)
-        last = _refit(rows, cl, c)
+    _refit(rows, cl, c)
+    last = _attach_and_prune(rows, src, direction, cl, cfg, 1)
     return _reassign_passes(rows, src, direction, cl, cfg, 2) or last
 
 
@@ -785,17 +803,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         last = _refit(rows, cl, c)
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
-        for _inner in range(2):
-            joined = (_guarded_attach if cfg.guarded_attach else _attach)(
-                rows, src, direction, cl, cfg
-            )
-            last = _refit(rows, cl, c)
-            pruned = _prune(rows, cl, cfg)
-            if pruned:
-                _compact(cl, rows, cfg.min_tdoa_sensors)
-                last = _refit(rows, cl, c)
-            if not joined and not pruned:
-                break
+        last = _attach_and_prune(rows, src, direction, cl, cfg, 2)
         if _merge(rows, src, cl, cfg):
             _compact(cl, rows, cfg.min_tdoa_sensors)
             last = _refit(rows, cl, c)
@@ -816,17 +824,7 @@ def associate(rows: Rows, src: IP, direction: I8, cfg: FuseConfig) -> tuple[Clus
         _prune(rows, cl, cfg)
         _compact(cl, rows, cfg.min_tdoa_sensors)
         last = _refit(rows, cl, c)
-        for _inner in range(2):
-            joined = (_guarded_attach if cfg.guarded_attach else _attach)(
-                rows, src, direction, cl, cfg
-            )
-            last = _refit(rows, cl, c)
-            pruned = _prune(rows, cl, cfg)
-            if pruned:
-                _compact(cl, rows, cfg.min_tdoa_sensors)
-                last = _refit(rows, cl, c)
-            if not joined and not pruned:
-                break
+        last = _attach_and_prune(rows, src, direction, cl, cfg, 2)
     last = _reassign_passes(rows, src, direction, cl, cfg, cfg.reassign_passes) or last
     last = _release_shared_arrivals(rows, src, cl, cfg) or last
     for _ in range(cfg.final_pairs):
