@@ -20,7 +20,7 @@ import os
 import struct
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +28,7 @@ import numpy as np
 from ceasefire.ledger import frames
 from ceasefire.ledger.canonical import canonical_json
 from ceasefire.ledger.heads import verify_head
+from ceasefire.ledger.kept import KeptHead, check_kept
 from ceasefire.ledger.keys import PUBLIC_KEY_NAME, key_id, load_public_key
 from ceasefire.ledger.merkle import levels_of, next_level, subtree_from_levels
 from ceasefire.ledger.nodes import HASH, entries_for
@@ -78,14 +79,19 @@ def _first_diff(a: bytes, b: bytes, width: int) -> int:
 
 
 def verify_ledger(
-    led: Ledger, public_key_pem: bytes | None = None, *, deep: bool = False
+    led: Ledger,
+    public_key_pem: bytes | None = None,
+    *,
+    deep: bool = False,
+    kept: Sequence[KeptHead] = (),
 ) -> VerifyReport:
     """Verify the whole ledger; VerificationError on the first difference.
 
     ``public_key_pem`` is the key the verifier trusts (published by the
     mission); without it the ledger's own ``mission.pub.pem`` is used and
     the report says so. ``deep`` also checks that every record is stored in
-    its canonical form.
+    its canonical form. ``kept`` are heads a party kept from earlier
+    (see ``kept``): the log must extend each of them.
     """
     t0 = time.perf_counter()
     notes: list[str] = []
@@ -171,6 +177,10 @@ def verify_ledger(
                     f"give {want_hex[:16]}…; the log or the head was altered"
                 )
             verify_head(head, trusted, where)
+        for kh in kept:
+            check_kept(kh, trusted, heads, n, lambda m: subtree_from_levels(levels, 0, m).hex())
+        if kept:
+            notes.append(f"the log extends the {len(kept)} head(s) kept by the verifier")
         times = [h.timestamp_ms for h in heads]
         if any(b < a for a, b in itertools.pairwise(times)):
             notes.append("some heads carry an earlier time than the head before them (re-runs)")
