@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,3 +26,19 @@ def donbas_mandate_path() -> Path:
 @pytest.fixture(scope="session")
 def frontline_mandate_path() -> Path:
     return ROOT / "examples" / "frontline-2025" / "mandate.yaml"
+
+
+@pytest.fixture
+def ram_path(tmp_path: Path) -> Iterator[Path]:
+    """A fresh directory in RAM (``/dev/shm``) where the machine has one, else
+    ``tmp_path``: for suites that write and fsync small files thousands of times
+    (a killed process or a tampered copy behaves the same on either)."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    d = Path(tempfile.mkdtemp(prefix="cf-test-", dir=shm))
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

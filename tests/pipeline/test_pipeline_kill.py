@@ -21,9 +21,8 @@ import random
 import shutil
 import signal
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -49,20 +48,6 @@ RUNS = 50
 _DEVNULL = os.open(os.devnull, os.O_WRONLY)  # where a re-run's acknowledgements go
 N_OBS = 200
 DAY = date(2025, 6, 1)
-
-
-@pytest.fixture
-def work_dir(tmp_path: Path) -> Iterator[Path]:
-    """A fresh directory in RAM when the machine has /dev/shm, else ``tmp_path``."""
-    shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
-        yield tmp_path
-        return
-    d = Path(tempfile.mkdtemp(prefix="cf-kill-", dir=shm))
-    try:
-        yield d
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def _kill_at_random(work: Callable[[int], None], delay_s: float) -> list[str]:
@@ -115,8 +100,8 @@ def _obs_file(path: Path, n: int) -> Path:
     return path
 
 
-def test_kill9_during_ingest(work_dir: Path) -> None:
-    tmp_path = work_dir
+def test_kill9_during_ingest(ram_path: Path) -> None:
+    tmp_path = ram_path
     obs = _obs_file(tmp_path / "obs.ndjson", N_OBS)
     rng = random.Random(2401)
 
@@ -185,9 +170,9 @@ def _ledger_state(ledger: Path) -> tuple[int, list[bytes], int]:
 
 
 def test_kill9_during_assessment_and_its_ledger_append(
-    work_dir: Path, fused_day: Path, donbas_mandate_path: Path
+    ram_path: Path, fused_day: Path, donbas_mandate_path: Path
 ) -> None:
-    tmp_path = work_dir
+    tmp_path = ram_path
     m = load_mandate(donbas_mandate_path)
     clean_db, clean_led = tmp_path / "clean.db", tmp_path / "clean-led"
     shutil.copy(fused_day, clean_db)
@@ -233,8 +218,8 @@ def _append_in_batches(ledger: Path, records: list[dict[str, object]], fd: int) 
     led.close()
 
 
-def test_kill9_during_ledger_append(work_dir: Path) -> None:
-    tmp_path = work_dir
+def test_kill9_during_ledger_append(ram_path: Path) -> None:
+    tmp_path = ram_path
     records: list[dict[str, object]] = [
         {"id": f"v{i:04d}", "type": "violation", "pad": "x" * (i % 90)} for i in range(300)
     ]

@@ -21,12 +21,13 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ceasefire.ledger import frames
 from ceasefire.ledger.canonical import canonical_json
+from ceasefire.ledger.checkpoint import origin_for, parse_checkpoint
 from ceasefire.ledger.heads import verify_head
 from ceasefire.ledger.kept import KeptHead, check_kept
 from ceasefire.ledger.keys import PUBLIC_KEY_NAME, key_id, load_public_key
@@ -177,6 +178,7 @@ def verify_ledger(
                     f"give {want_hex[:16]}…; the log or the head was altered"
                 )
             verify_head(head, trusted, where)
+        _check_checkpoint_file(led, trusted, heads)
         for kh in kept:
             check_kept(kh, trusted, heads, n, lambda m: subtree_from_levels(levels, 0, m).hex())
         if kept:
@@ -201,6 +203,22 @@ def verify_ledger(
         elapsed_s=time.perf_counter() - t0,
         notes=notes,
     )
+
+
+def _check_checkpoint_file(led: Ledger, trusted: Any, heads: list[Any]) -> None:
+    """``DIR/checkpoint``, when present, is a checkpoint of one of the signed heads."""
+    path = led.path / "checkpoint"
+    if not path.exists():
+        return
+    try:
+        note = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VerificationError(f"{path}: cannot read ({exc})") from exc
+    size, root = parse_checkpoint(note, trusted, origin_for(key_id(trusted)), str(path))
+    if not any((h.size, h.root_hash) == (size, root.hex()) for h in heads):
+        raise VerificationError(
+            f"{path}: checkpoint of size {size} matches no signed head in heads.ndjson"
+        )
 
 
 def _compare(fd: int, expected: bytes, width: int, name: str, what: str) -> None:
