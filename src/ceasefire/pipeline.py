@@ -310,6 +310,7 @@ def report_day(
         previous=store.violations(prev_start, start) if prev_day in monitored else None,
         ledger_head=head,
         counts=store.counts(),
+        observations=len(obs),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf)
@@ -430,10 +431,14 @@ def run(
             pdf=pdf and last,
         )
         if last:
-            for kind, path in d.report.items():
-                link = out_dir / f"report{path.suffix}" if kind in ("html", "pdf") else None
-                if link is not None:
-                    link.write_bytes(path.read_bytes())
+            for kind, name in (
+                ("html", "report.html"),
+                ("pdf", "report.pdf"),
+                ("internal_html", "report-internal.html"),
+            ):
+                if kind in d.report:
+                    link = out_dir / name
+                    link.write_bytes(d.report[kind].read_bytes())
                     outputs[f"report_{kind}"] = link
             if "map" in d.report:
                 outputs["map"] = d.report["map"]
