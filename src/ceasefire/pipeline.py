@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,23 @@ class DayResult:
     report: dict[str, Path] = field(default_factory=dict)
 
 
+def public_url(target: str | Path) -> str:
+    """A store path or URL as it may be shown and shared: a URL's password is
+    replaced by ``***`` (a path is returned as given)."""
+    text = str(target)
+    if "://" not in text:
+        return text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except ArgumentError:
+        # not a URL SQLAlchemy can read: keep its scheme and host, never the secret
+        scheme, _, rest = text.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else text
+
+
 def mandate_of(store: Store, override: Mandate | None = None) -> Mandate:
     """The mandate to judge with: ``override`` or the one stored at ``init``."""
     if override is not None:
@@ -68,15 +85,61 @@ def mandate_of(store: Store, override: Mandate | None = None) -> Mandate:
     return parse_mandate(text, source="<mandate stored at init>")
 
 
-def init_store(target: str | Path, mandate_path: Path) -> Store:
-    """Create a store and keep the mandate text in it (checked first)."""
+def init_store(target: str | Path, mandate_path: Path, *, force: bool = False) -> Store:
+    """Create a store (or open an existing one) and keep the mandate text in it
+    (checked first); see :func:`set_mandate` for a store that has one."""
     from ceasefire.mandate import load_mandate
 
     load_mandate(mandate_path)
     store = Store.create(target)
-    store.set_meta("mandate", mandate_path.read_text(encoding="utf-8"))
-    store.set_meta("mandate_source", str(mandate_path))
+    try:
+        set_mandate(store, mandate_path, force=force)
+    except BaseException:
+        store.close()
+        raise
     return store
+
+
+def set_mandate(store: Store, mandate_path: Path, *, force: bool = False) -> dict[str, Any] | None:
+    """Keep ``mandate_path``'s text as the store's mandate.
+
+    The same text again changes nothing. Another mandate on a store that already
+    holds observations is refused unless ``force``: its data would be judged
+    under a line it was not gathered for. A replaced mandate is not lost: its
+    text, source and the time of the change go into the store's
+    ``mandate_history``; the change is returned (None when nothing was replaced).
+    """
+    from ceasefire.model.yamlpath import decode_utf8
+
+    text = decode_utf8(mandate_path.read_bytes(), str(mandate_path))
+    old = store.mandate_text()
+    if old is None or old == text:
+        store.set_meta("mandate", text)
+        store.set_meta("mandate_source", str(mandate_path))
+        return None
+    old_source = store.get_meta("mandate_source") or "<unknown>"
+    counts = store.counts()
+    if not force and store.observation_span() is not None:
+        raise PipelineError(
+            f"the store already holds {counts['accepted']:,} observations under the mandate "
+            f"from {old_source}; found another mandate in {mandate_path}. Expected the same "
+            "mandate, a new store, or --force to replace it (the old one is kept in the "
+            "store's mandate history)"
+        )
+    change = {
+        "replaced_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "previous_source": old_source,
+        "previous_sha256": hashlib.sha256(old.encode()).hexdigest(),
+        "previous_text": old,
+        "new_source": str(mandate_path),
+        "new_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "observations_then": counts["accepted"],
+    }
+    history = json.loads(store.get_meta("mandate_history") or "[]")
+    store.set_meta("mandate_history", json.dumps([*history, change]))
+    store.set_meta("mandate", text)
+    store.set_meta("mandate_source", str(mandate_path))
+    return change
 
 
 def ingest_into(
@@ -247,6 +310,7 @@ def report_day(
         previous=store.violations(prev_start, start) if prev_day in monitored else None,
         ledger_head=head,
         counts=store.counts(),
+        observations=len(obs),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf)
@@ -259,9 +323,12 @@ class RunSummary:
     counts: dict[str, int]
     days: list[DayResult]
     outputs: dict[str, Path]
+    #: the store as it may be shown (a URL's password hidden)
+    store: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "store": self.store,
             "counts": self.counts,
             "days": [
                 {
@@ -341,7 +408,6 @@ def run(
         all_escalations += escalations
         all_notices += notes
     outputs: dict[str, Path] = {
-        "store": Path(str(target)),
         "quarantine": out_dir / "quarantine.ndjson",
         "ledger": out_dir / "ledger",
         "events": write_geojson(out_dir / "events.geojson", [event_feature(e) for e in all_events]),
@@ -365,14 +431,20 @@ def run(
             pdf=pdf and last,
         )
         if last:
-            for kind, path in d.report.items():
-                link = out_dir / f"report{path.suffix}" if kind in ("html", "pdf") else None
-                if link is not None:
-                    link.write_bytes(path.read_bytes())
+            for kind, name in (
+                ("html", "report.html"),
+                ("pdf", "report.pdf"),
+                ("internal_html", "report-internal.html"),
+            ):
+                if kind in d.report:
+                    link = out_dir / name
+                    link.write_bytes(d.report[kind].read_bytes())
                     outputs[f"report_{kind}"] = link
             if "map" in d.report:
                 outputs["map"] = d.report["map"]
-    summary = RunSummary(result.counts, days, outputs)
+    if store_url is None:
+        outputs["store"] = out_dir / "store.db"
+    summary = RunSummary(result.counts, days, outputs, public_url(target))
     outputs["summary"] = out_dir / "summary.json"
     _write_json(outputs["summary"], summary.to_dict())
     store.close()
