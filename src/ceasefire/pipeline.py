@@ -25,6 +25,7 @@ from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import PipelineError
+from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature, write_geojson
 from ceasefire.store import Store
@@ -142,6 +143,12 @@ def set_mandate(store: Store, mandate_path: Path, *, force: bool = False) -> dic
     return change
 
 
+def intake_policy(mandate: Mandate) -> IntakePolicy:
+    """What the mandate accepts from observers (years, evidence schemes)."""
+    intake = mandate.doc.intake
+    return IntakePolicy(years=intake.years, evidence_schemes=tuple(intake.evidence_schemes))
+
+
 def ingest_into(
     store: Store, files: Sequence[Path], quarantine_path: Path | None = None
 ) -> IngestResult:
@@ -150,7 +157,9 @@ def ingest_into(
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
-    result = ingest_files([Path(f) for f in files], seen=store.known_keys())
+    text = store.mandate_text()
+    policy = intake_policy(parse_mandate(text, source="<mandate stored at init>")) if text else None
+    result = ingest_files([Path(f) for f in files], seen=store.known_keys(), policy=policy)
     quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected] + [
         {
             "status": "duplicate",

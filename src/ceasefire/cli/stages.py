@@ -148,6 +148,18 @@ def register(app: typer.Typer) -> None:
             console.print(f"  rejected {r.file}:{r.line}: {r.reason}", highlight=False)
         if len(result.rejected) > 10:
             console.print(f"  ... {len(result.rejected) - 10} more in the store's quarantine")
+        conflicting = result.conflicting
+        if conflicting:
+            console.print(
+                f"[yellow]{len(conflicting):,} duplicate(s) conflict[/] with an earlier record of "
+                "the same source and id (different content; the first is kept, these are in "
+                "quarantine):",
+                highlight=False,
+            )
+            for d in conflicting[:10]:
+                console.print(
+                    f"  conflicting {d.file}:{d.line}: {d.source}/{d.id}", highlight=False
+                )
 
     @app.command("fuse")
     def fuse_cmd(store: str = STORE_OPT, day: str | None = typer.Option(None, "--day")) -> None:
