@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs (Pango for WeasyPrint's PDF,
-# Chromium for the page tests, poppler for PDF checks), only when missing.
+# Chromium for the page tests, poppler for PDF checks, PostGIS for the
+# service's spatial store), only when missing.
 set -euo pipefail
 need=()
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium poppler-utils; do
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium poppler-utils postgresql-15-postgis-3; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
