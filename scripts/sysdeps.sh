@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs (Pango for WeasyPrint's PDF,
 # Chromium for the page tests, poppler for PDF checks, GDAL's ogrinfo and qpdf
-# for the format validators), only when missing. Arguments, if any, replace
-# the list. Another apt or dpkg (unattended upgrades, a parallel set-up) may
-# hold apt's locks: wait for them up to APT_LOCK_WAIT_S seconds (600).
+# for the format validators, PostGIS for the service's spatial store), only when
+# missing. Arguments, if any, replace the list. Another apt or dpkg (unattended
+# upgrades, a parallel set-up) may hold apt's locks: wait for them up to
+# APT_LOCK_WAIT_S seconds (600).
 set -euo pipefail
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
   pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium
-    poppler-utils gdal-bin qpdf)
+    poppler-utils gdal-bin qpdf postgresql-15-postgis-3)
 fi
 need=()
 for pkg in "${pkgs[@]}"; do

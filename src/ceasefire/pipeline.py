@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ceasefire.assess import assess, escalate, notices
 from ceasefire.fuse import FuseConfig, fuse
-from ceasefire.ingest import IngestResult, ingest_files, write_quarantine
+from ceasefire.ingest import (
+    Duplicate,
+    IngestResult,
+    RawRecord,
+    read_records,
+    validate_records,
+    write_quarantine,
+)
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
-from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import PipelineError
 from ceasefire.model.observation import IntakePolicy
@@ -150,16 +159,51 @@ def intake_policy(mandate: Mandate) -> IntakePolicy:
 
 
 def ingest_into(
-    store: Store, files: Sequence[Path], quarantine_path: Path | None = None
+    store: Store,
+    files: Sequence[Path],
+    quarantine_path: Path | None = None,
+    *,
+    mandate: Mandate | None = None,
+    submitted_by: str | None = None,
 ) -> IngestResult:
-    """Validate ``files`` against the contract (duplicates checked against the
-    store too) and store the batch atomically with its quarantine."""
+    """Validate ``files`` against the contract and store the batch atomically
+    with its quarantine; duplicates of stored records are decided inside the
+    store's write, so concurrent ingests never lose a record."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
-    text = store.mandate_text()
-    policy = intake_policy(parse_mandate(text, source="<mandate stored at init>")) if text else None
-    result = ingest_files([Path(f) for f in files], seen=store.known_keys(), policy=policy)
+    records = (rec for f in files for rec in read_records(Path(f)))
+    return ingest_records(
+        store,
+        [str(f) for f in files],
+        records,
+        quarantine_path,
+        mandate=mandate,
+        submitted_by=submitted_by,
+    )
+
+
+def ingest_records(
+    store: Store,
+    files: Sequence[str],
+    records: Iterable[RawRecord],
+    quarantine_path: Path | None = None,
+    *,
+    mandate: Mandate | None = None,
+    submitted_by: str | None = None,
+) -> IngestResult:
+    """Validate read ``records`` and store them as one batch (see ``ingest_into``);
+    each observation gets the sector of ``mandate`` (default: the store's) nearest it."""
+    m = mandate if mandate is not None else _stored_mandate(store)
+    policy = intake_policy(m) if m is not None else None
+    result = IngestResult()
+    seen: dict[tuple[str, str], str] = {}
+    origins: list[tuple[str, int, str]] = []
+    for rec in records:
+        n = len(result.accepted)
+        validate_records([rec], result, seen, policy)
+        if len(result.accepted) > n:
+            origins.append((rec.file, rec.line, rec.raw))
     quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected] + [
         {
             "status": "duplicate",
@@ -171,10 +215,50 @@ def ingest_into(
         }
         for d in result.duplicates
     ]
-    store.add_batch([str(f) for f in files], result.accepted, quarantined)
+    sectors = None
+    if m is not None and result.accepted:
+        arr = ObservationArrays.from_observations(result.accepted)
+        sectors = sectors_of(m, arr.lat, arr.lon)
+    outcome = store.ingest_batch(
+        files,
+        result.accepted,
+        quarantined,
+        origins=origins,
+        sectors=sectors,
+        submitted_by=submitted_by,
+    )
+    if outcome.duplicates:
+        # stored before (or meanwhile, by a concurrent writer): duplicates, not accepted
+        for i, conflicting in outcome.duplicates:
+            f, line, raw = origins[i]
+            o = result.accepted[i]
+            result.duplicates.append(Duplicate(f, line, o.source, o.id, conflicting, raw))
+        keep = set(outcome.stored)
+        result.accepted = [o for i, o in enumerate(result.accepted) if i in keep]
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)
     return result
+
+
+def _stored_mandate(store: Store) -> Mandate | None:
+    text = store.mandate_text()
+    return None if text is None else parse_mandate(text, source="<mandate stored at init>")
+
+
+def sectors_of(mandate: Mandate, lat: Any, lon: Any) -> list[str | None]:
+    """The mandate sector of each position: that of the nearest contact-line
+    point (None for no position or beyond every sector)."""
+    la = np.asarray(lat, dtype=np.float64)
+    lo = np.asarray(lon, dtype=np.float64)
+    out: list[str | None] = [None] * la.shape[0]
+    ok = np.isfinite(la) & np.isfinite(lo)
+    if ok.any():
+        near = mandate.contact.nearest(la[ok], lo[ok])
+        for i, sid in zip(
+            np.flatnonzero(ok), mandate.sector_of_chainage(near.chainage_m), strict=True
+        ):
+            out[int(i)] = sid
+    return out
 
 
 def stored_days(store: Store, mandate: Mandate) -> list[date]:
@@ -202,7 +286,17 @@ def fuse_day(store: Store, mandate: Mandate, day: date) -> tuple[int, list[Event
     events = (
         [e for e in fuse(obs, fuse_config(mandate)) if start <= e.time_s < end] if len(obs) else []
     )
-    store.replace_events(start, end, events)
+    store.replace_events(
+        start,
+        end,
+        events,
+        day=day.isoformat(),
+        sectors=sectors_of(
+            mandate,
+            [e.lat if e.lat is not None else e.observer_lat for e in events],
+            [e.lon if e.lon is not None else e.observer_lon for e in events],
+        ),
+    )
     return len(obs), events
 
 
@@ -213,12 +307,12 @@ def assess_day(
     start, end = day_bounds(mandate, day)
     evs = list(events) if events is not None else store.events(start, end)
     violations = assess(evs, mandate)
-    store.replace_violations(start, end, violations)
+    store.replace_violations(start, end, violations, day=day.isoformat())
     lookback_h = max((d.trigger.window_h for d in mandate.doc.response.escalation), default=0.0)
     history = store.violations(start - lookback_h * 3600.0, start) if lookback_h else []
     all_esc = escalate(history + violations, mandate, events=evs)
     escalations = [x for x in all_esc if start <= x.time_s < end]
-    store.replace_escalations(start, end, escalations)
+    store.replace_escalations(start, end, escalations, day=day.isoformat())
     return violations, escalations, notices(violations, escalations, mandate)
 
 
@@ -389,7 +483,7 @@ def run(
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
     progress("ingesting observations")
-    result = ingest_into(store, files, out_dir / "quarantine.ndjson")
+    result = ingest_into(store, files, out_dir / "quarantine.ndjson", mandate=mandate)
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_events: list[Event] = []
