@@ -11,7 +11,9 @@ import numpy as np
 from fuse_scenes import FRAME, T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, fuse
-from ceasefire.fuse.associate import bearing_pairs
+from ceasefire.fuse.association import PairConfig, Reports, SeedConfig
+from ceasefire.fuse.association.pairs import bearing_pairs
+from ceasefire.fuse.association.seeding import ray_seeds
 from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
@@ -57,6 +59,11 @@ def _rows_of(sc: Scene) -> tuple[Rows, np.ndarray, np.ndarray]:
     return rows, src.astype(np.intp), obs.direction
 
 
+def _reports(rows: Rows, src: np.ndarray, direction: np.ndarray) -> Reports:
+    cfg = FuseConfig()
+    return Reports(rows, src, direction, cfg.speed_of_sound_m_s, cfg.max_range_m)
+
+
 def test_voxel_candidates_keep_crossing_rays_with_matching_emission_times() -> None:
     # Observer 0 and 1 see the same explosion; observer 1 also sees one 60 s later
     # at the same place: its ray crosses observer 0's too, but the emission times
@@ -68,8 +75,7 @@ def test_voxel_candidates_keep_crossing_rays_with_matching_emission_times() -> N
     sc.bearing("a1", "obs1", o1, ev, T0)
     sc.bearing("b1", "obs1", o1, ev, T0 + 60.0)
     rows, src, direction = _rows_of(sc)
-    idx = np.flatnonzero(np.isfinite(rows.az))
-    p = bearing_pairs(rows, src, direction, idx, FuseConfig())
+    p = bearing_pairs(_reports(rows, src, direction), PairConfig())
     assert p.i.shape[0] == 1
     assert math.hypot(p.x[0] - ev[0], p.y[0] - ev[1]) < 50.0
     assert abs(p.T[0] - T0) < 0.5
@@ -254,10 +260,9 @@ def test_a_bearing_whose_microphones_disagree_along_it_is_fitted_with_them() -> 
     # bearing and the pair are fitted jointly (x, y, emission time; one degree of
     # freedom to check), and the fix lands near the source.
     sc, src = _array_off_by(1.5)
-    rows, src_codes, _ = _rows_of(sc)
-    from ceasefire.fuse.associate import ray_seeds
-
-    seeds = ray_seeds(rows, src_codes, np.full(3, -1, np.intp), FuseConfig())
+    rows, src_codes, direction = _rows_of(sc)
+    rep = _reports(rows, src_codes, direction)
+    seeds = ray_seeds(rep, np.full(3, -1, np.intp), SeedConfig())
     assert seeds[2].shape[0] == 1  # one seed, from the joint fit
     events = fuse(sc.arrays())
     assert len(events) == 1 and "single_observer" not in events[0].flags

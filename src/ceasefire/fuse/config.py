@@ -1,9 +1,11 @@
-"""Fusion settings: gates, physical bounds and parallelism (units in names)."""
+"""Fusion settings: physical bounds, association (its roles' own configs), launch
+and ray pairing, corroboration, tracks and parallelism (units in names)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ceasefire.fuse.association import AssociationConfig
 from ceasefire.model.vocab import SPEED_OF_SOUND_M_S
 
 
@@ -18,27 +20,9 @@ class FuseConfig:
     max_range_m: float = 30_000.0
     #: event kinds seen rather than heard: their perceived time is the emission time
     light_kinds: tuple[str, ...] = ("flare",)
-    #: use reported times in the position fit (joint x, y, emission time)
-    time_in_fit: bool = True
-    #: chi-square gate of a two-bearing pair (1 dof from timing, + 1 per range), as
-    #: the probability a true pair passes
-    pair_gate_p: float = 0.999
-    #: chi-square gate of one observation against an event hypothesis (its bearing,
-    #: time and range residuals, with the event's uncertainty), as a probability
-    attach_gate_p: float = 0.999
-    #: chi-square gate of a member kept in a refitted event (deleted residual)
-    member_gate_p: float = 0.999
-    #: pair candidates: voxel size of the (x, y, emission time) grid the rays are
-    #: sampled into, m and s (two reports of one event share a voxel)
-    pair_cell_m: float = 3_000.0
-    pair_cell_s: float = 8.0
-    #: smallest crossing angle of two rays kept as a pair, degrees
-    min_crossing_deg: float = 1.0
-    #: association rounds (seed, attach, refit, prune)
-    rounds: int = 3
-    #: single-bearing seeds: arrival sensors within this distance of the bearing's
-    #: observer are tried (an acoustic array's microphones), m
-    ray_seed_sensor_m: float = 8_000.0
+    #: association of bearings and arrivals into events, role by role
+    #: (fuse/association/)
+    association: AssociationConfig = field(default_factory=AssociationConfig)
     #: arrival-only (TDOA) events need this many distinct sensors
     min_tdoa_sensors: int = 4
     #: 95 % semi-major axis above which a fix is flagged ``wide_fix``, m
@@ -113,33 +97,6 @@ class FuseConfig:
     unheard_min_sensors: int = 3
     unheard_slack_s: float = 1.0
     unheard_alive_s: float = 1_800.0
-    #: an event whose refit after attaching fails or leaves its former uncertainty
-    #: gives back what it just took (``associate._guarded_attach``)
-    guarded_attach: bool = True
-    #: ... and then takes back the one report that fits it best, if it holds
-    guarded_attach_best_one: bool = True
-    #: bearings redistributed among the fitted events by one least-total-cost
-    #: assignment (fuse/associate.py ``_reassign``): passes at the end of each round
-    #: of association, passes at its end, and the share of bearings moving in a pass
-    #: below which the passes stop
-    reassign_round_passes: int = 4
-    reassign_passes: int = 8
-    reassign_min_share: float = 0.01
-    #: ... a bearing's cost in an event falls by this much for each other bearing in it
-    #: (-2 ln of the odds by which one more report makes the event a real round: e)
-    reassign_support_cost: float = 2.0
-    #: an arrival (a time, no direction) joins an event only when no other event
-    #: passes its attach gate, and an arrival member that another event (with no
-    #: report of its sensor) would take is freed after each round of association and
-    #: at its end: where fire is dense a microphone's time fits several rounds, and
-    #: the wrong one drags a fix kilometres off or builds a ghost
-    #: (``associate._attach``, ``associate._free_shared_arrivals``)
-    unique_arrivals: bool = True
-    #: after the last reassignment, free bearings are paired again, up to this many
-    #: times (their mutual-best pairs seed events, which attach and are reassigned
-    #: twice; 0: never): the rounds never pair again what the last steps freed
-    #: (``associate._final_pairs``)
-    final_pairs: int = 3
     #: an event's covariance is multiplied by its fit's chi-square per degree of
     #: freedom when that is above 1 (at most ``inflate_max``): a fix whose reports
     #: disagree more than their stated noise is less certain than the linearized
@@ -147,13 +104,6 @@ class FuseConfig:
     #: attribution log loss 0.399 -> 0.391)
     inflate_cov: bool = True
     inflate_max: float = 100.0
-    #: free bearings are offered once more to every sharp located event (association
-    #: and TDOA groups; 95 % semi-major within ``wide_fix_m``) before they become lone
-    #: events, out to ``late_attach_range_m``: an already located event needs only
-    #: the bearing and time of a far report, and acoustic arrays hear the loudest
-    #: weapons (an MLRS launch) 75 km away
-    late_attach: bool = True
-    late_attach_range_m: float = 80_000.0
     #: lone bearings (no range) paired with the other phase of their round: with a
     #: located event, or with the same observer's lone bearing (see fuse/raypairs.py)
     ray_pairs: bool = True

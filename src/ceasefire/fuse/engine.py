@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.associate import associate, late_attach
+from ceasefire.fuse.association import Reports, associate, late_attach
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
@@ -107,7 +107,8 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         OUTGOING,
         np.where(obs.event == EXPLOSION, INCOMING, obs.direction),
     ).astype(obs.direction.dtype)
-    cl, f = associate(rows, src, phase, cfg)
+    rep = Reports(rows, src, phase, c, cfg.max_range_m, cfg.min_tdoa_sensors)
+    cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -136,18 +137,18 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         sds.append(np.full(gx.shape[0], 0.05))
         flag_groups += [("tdoa",)] * gx.shape[0]
         G += gx.shape[0]
-    if cfg.late_attach and G:
+    if cfg.association.attach.late and G:
         late_attach(
-            rows,
-            src,
-            phase,
+            rep,
             labels,
             np.concatenate(xs),
             np.concatenate(ys),
             np.concatenate(Ts),
             np.concatenate(covs),
             np.concatenate(sds),
-            cfg,
+            cfg.association.gates,
+            cfg.association.attach,
+            cfg.wide_fix_m,
         )
     # single bearings: with range → a wide fix; without → no position
     single = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
