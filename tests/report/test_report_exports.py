@@ -74,12 +74,28 @@ def test_csv_carries_a_paired_rounds_launch_point(ctx: ReportContext, tmp_path: 
     assert other["launch_lat"] == "" and other["launch_lon"] == ""
 
 
+def test_kml_valid_against_the_ogc_kml_22_schema(ctx: ReportContext, tmp_path: Path) -> None:
+    import fastkml
+    from lxml import etree
+
+    xsd = Path(fastkml.__file__).parent / "schema" / "ogckml22.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    p = export("kml", ctx.events, ctx.violations, tmp_path / "d.kml", mandate=ctx.mandate)
+    doc = etree.parse(str(p))
+    assert schema.validate(doc), schema.error_log
+    # the schema is strict about order: a style written IconStyle-last fails it
+    style = doc.find(".//{http://www.opengis.net/kml/2.2}Style")
+    assert style is not None
+    style.append(style[0])
+    assert not schema.validate(doc)
+
+
 def test_kml_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastkml import KML
     p = export("kml", ctx.events, ctx.violations, tmp_path / "d.kml", mandate=ctx.mandate)
-    k = KML.parse(str(p))
+    k = KML.parse(str(p), validate=True)
     doc = next(iter(k.features))
     folders = {f.name: f for f in doc.features}
     assert set(folders) == {f"Violations ({TOTAL})", f"Events ({len(ctx.events)})", "Mandate"}
@@ -120,6 +136,73 @@ def test_gpkg_read_by_gdal(ctx: ReportContext, tmp_path: Path) -> None:
     _, _, zgeoms, _ = read(p, layer="mandate_zones")
     # 4 buffer zones x 2 parties + 3 disengagement areas
     assert len(zgeoms) == 11
+
+
+def _ogrinfo(path: Path, *args: str, layer: str = "") -> subprocess.CompletedProcess[str]:
+    """GDAL's own reader (Debian's ogrinfo), as a GIS user opens the file."""
+    cmd = ["ogrinfo", "-ro", *args, str(path)] + ([layer] if layer else [])
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_gpkg_is_version_12_read_by_debians_ogrinfo_without_warnings(
+    ctx: ReportContext, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    p = export("gpkg", ctx.events, ctx.violations, tmp_path / "d.gpkg", mandate=ctx.mandate)
+    with sqlite3.connect(p) as c:
+        assert c.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 10200
+    r = _ogrinfo(p, "-so")
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr and "ERROR" not in r.stderr
+    for layer in ("violations (Point)", "events (Point)", "mandate_zones (Polygon)"):
+        assert layer in r.stdout
+    r = _ogrinfo(p, "-where", "n_observers IS NULL", "-so", layer="violations")
+    assert r.returncode == 0, r.stderr
+    assert f"Feature Count: {TOTAL}" in r.stdout
+
+
+def test_gpkg_missing_numbers_are_null_not_minus_one(ctx: ReportContext, tmp_path: Path) -> None:
+    import sqlite3
+
+    p = export("gpkg", ctx.events, ctx.violations, tmp_path / "d.gpkg")
+    with sqlite3.connect(p) as c:
+        # a violation has no observer count of its own; an event has one (2 in the scene)
+        assert c.execute("SELECT DISTINCT n_observers FROM violations").fetchall() == [(None,)]
+        assert c.execute("SELECT DISTINCT n_observers FROM events").fetchall() == [(2,)]
+        nulls = c.execute("SELECT count(*) FROM violations WHERE launch_lat IS NULL").fetchone()
+        assert nulls[0] == TOTAL
+
+
+def test_geojson_read_by_ogrinfo_with_counter_clockwise_exterior_rings(
+    ctx: ReportContext, tmp_path: Path
+) -> None:
+    p = export("geojson", ctx.events, ctx.violations, tmp_path / "d.geojson", mandate=ctx.mandate)
+    fc = json.loads(p.read_text())
+    polys = [f for f in fc["features"] if (f["geometry"] or {}).get("type") == "Polygon"]
+    assert len(polys) == 11  # 4 buffer zones x 2 parties + 3 disengagement areas
+    for f in polys:
+        ring = f["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1], f["properties"]["name"]
+        assert shapely.LinearRing(ring).is_ccw, f["properties"]["name"]  # RFC 7946 3.1.6
+    r = _ogrinfo(p, "-al", "-so")
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr and "ERROR" not in r.stderr
+    assert f"Feature Count: {len(fc['features'])}" in r.stdout
+
+
+def test_ellipse_rings_wind_counter_clockwise(ctx: ReportContext) -> None:
+    from ceasefire.report.geometry import ellipse_rings
+
+    vs = [v for v in ctx.violations if v.ellipse is not None and v.lat is not None]
+    rings = ellipse_rings(
+        [v.lat for v in vs],  # type: ignore[misc]
+        [v.lon for v in vs],  # type: ignore[misc]
+        [v.ellipse for v in vs],  # type: ignore[misc]
+    )
+    assert len(rings) == len(vs) > 0
+    assert all(shapely.LinearRing(r).is_ccw for r in rings)
 
 
 def test_gpkg_is_deterministic(ctx: ReportContext, tmp_path: Path) -> None:
