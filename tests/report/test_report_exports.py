@@ -211,34 +211,53 @@ def test_gpkg_is_deterministic(ctx: ReportContext, tmp_path: Path) -> None:
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_cot_valid_against_schema(ctx: ReportContext, tmp_path: Path) -> None:
+def test_cot_is_a_tak_data_package_of_events_a_tak_library_reads(
+    ctx: ReportContext, tmp_path: Path
+) -> None:
+    import zipfile
+
+    import takproto
     import xmlschema
 
-    from ceasefire.report.cot import cot_messages, schema_path
+    from ceasefire.report.cot import STALE_S, VISIBLE_S, cot_messages, schema_path, write_cot
 
-    p = export("cot", ctx.events, ctx.violations, tmp_path / "d.cot.xml")
+    exported = datetime(2015, 8, 25, 7, 30, tzinfo=UTC).timestamp()  # two days after
+    p = write_cot(ctx.events, ctx.violations, tmp_path / "d.zip", ctx.mandate, now_s=exported)
     schema = xmlschema.XMLSchema(schema_path())
-    schema.validate(p)
-    root = ET.parse(p).getroot()
-    evs = root.findall("event")
-    assert len(evs) == TOTAL + len(ctx.events)
-    v = {e.get("uid"): e for e in evs}["ceasefire-violation-v010"]  # artillery sighting
-    assert v.get("type") == "a-u-G-E-W-H"
-    t0 = datetime.fromisoformat(v.get("start").replace("Z", "+00:00"))
-    stale = datetime.fromisoformat(v.get("stale").replace("Z", "+00:00"))
-    # last seen 30 min after first, + 6 h of staleness
-    assert (stale - t0).total_seconds() == 1800 + 6 * 3600
-    pt = v.find("point")
-    assert float(pt.get("ce")) == pytest.approx(500.0, abs=0.1)
-    boom = {e.get("uid"): e for e in evs}["ceasefire-violation-v000"]
-    assert boom.get("type") == "b-m-p-s-m"
-    # each streamed message is a schema-valid event on its own
-    msgs = cot_messages(ctx.events, ctx.violations)
-    assert len(msgs) == len(evs)
-    schema.validate(msgs[0].decode())
+    with zipfile.ZipFile(p) as z:
+        manifest = ET.fromstring(z.read("MANIFEST/manifest.xml"))
+        assert manifest.tag == "MissionPackageManifest" and manifest.get("version") == "2"
+        entries = [c.get("zipEntry") for c in manifest.iter("Content")]
+        assert len(entries) == TOTAL + len(ctx.events)
+        assert sorted(entries) == sorted(n for n in z.namelist() if n.endswith(".cot"))
+        messages = {str(e): z.read(str(e)) for e in entries}
+    parsed = {}
+    for entry, xml in messages.items():
+        schema.validate(xml.decode())
+        # TAK's own protocol: the XML event becomes a TAK protobuf message and back
+        msg = takproto.parse_proto(takproto.xml2proto(xml.decode()))
+        assert msg is not None
+        parsed[msg.cotEvent.uid] = msg.cotEvent
+        assert entry.startswith(msg.cotEvent.uid + "/")
+    v = parsed["ceasefire-violation-v010"]  # an artillery sighting
+    assert v.type == "a-u-G-E-W-H" and v.how == "m-f"
+    assert (v.lat, v.lon) == (pytest.approx(48.1), pytest.approx(38.0))
+    assert v.ce == pytest.approx(500.0, abs=0.1)
+    # every marker is still current when the package is opened: stale after export
+    assert all(e.staleTime / 1000.0 >= exported + VISIBLE_S - 1 for e in parsed.values())
+    assert parsed["ceasefire-violation-v000"].type == "b-m-p-s-m"
+    # exported while fresh, a marker goes stale 6 h after it was last seen
+    fresh = cot_messages(ctx.events, ctx.violations)
+    first = ET.fromstring(fresh[0])
+    start = datetime.fromisoformat(str(first.get("start")).replace("Z", "+00:00"))
+    stale = datetime.fromisoformat(str(first.get("stale")).replace("Z", "+00:00"))
+    assert (stale - start).total_seconds() == STALE_S
     # an invalid message is caught by the schema
     with pytest.raises(xmlschema.XMLSchemaValidationError):
-        schema.validate(msgs[0].decode().replace('how="m-f"', 'how="M F"'))
+        schema.validate(fresh[0].decode().replace('how="m-f"', 'how="M F"'))
+    # the same inputs and export time give the same bytes
+    again = write_cot(ctx.events, ctx.violations, tmp_path / "e.zip", ctx.mandate, now_s=exported)
+    assert again.read_bytes() == p.read_bytes()
 
 
 def test_unknown_format(ctx: ReportContext, tmp_path: Path) -> None:
