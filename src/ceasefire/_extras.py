@@ -20,7 +20,7 @@ EXTRA_OF: dict[str, str] = {
     "pyogrio": "report",
     "fastkml": "report",
     "PIL": "report",
-    "ortools": "design",
+    "ortools": "pipeline",
     "psycopg": "postgres",
 }
 
