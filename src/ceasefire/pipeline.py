@@ -460,9 +460,9 @@ def _count_by(violations: Sequence[Violation], attr: str) -> dict[str, int]:
 
 
 def run(
-    mandate_path: Path,
-    files: Sequence[Path],
-    out_dir: Path,
+    mandate_path: str | Path,
+    files: Sequence[str | Path],
+    out_dir: str | Path,
     *,
     store_url: str | None = None,
     pdf: bool = True,
@@ -472,6 +472,8 @@ def run(
     ``quarantine.ndjson``, ``events.geojson``, ``violations.geojson``,
     ``escalations.json``, ``notices.json``, ``ledger/``, ``report.html`` (+ PDF,
     map) of the last day (``reports/DAY/`` for each day) and ``summary.json``."""
+    mandate_path, out_dir = Path(mandate_path), Path(out_dir)
+    paths = [Path(f) for f in files]
     out_dir.mkdir(parents=True, exist_ok=True)
     target = store_url or (out_dir / "store.db")
     if store_url is None and (out_dir / "store.db").exists():
@@ -483,7 +485,7 @@ def run(
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
     progress("ingesting observations")
-    result = ingest_into(store, files, out_dir / "quarantine.ndjson", mandate=mandate)
+    result = ingest_into(store, paths, out_dir / "quarantine.ndjson", mandate=mandate)
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_events: list[Event] = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
+from ceasefire._extras import missing_extra_error
 from ceasefire.cli import calibrate as calibrate_cli
 from ceasefire.cli import demo as demo_cli
 from ceasefire.cli import design as design_cli
@@ -41,5 +43,11 @@ def main() -> None:
     try:
         app()
     except CeasefireError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:
+        clear = missing_extra_error(exc, "this command")
+        if clear is exc:
+            raise
+        err_console.print(f"[bold red]error:[/] {escape(str(clear))}", highlight=False)
         sys.exit(2)
