@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,9 @@ def frontline_mandate_path() -> Path:
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server (dropped afterwards)."""
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server, dropped afterwards."""
     from sqlalchemy import create_engine, text
 
     name = "cf_test_" + uuid.uuid4().hex[:12]
@@ -44,3 +45,16 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server (dropped afterwards)."""
+    with pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Callable[[], AbstractContextManager[str]]:
+    """``pg_databases()`` as a context manager: a fresh database (for wider scopes)."""
+    return pg_database

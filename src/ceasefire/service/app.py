@@ -249,7 +249,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     ) -> tuple[Selection, str | None]:
         start = end = None
         if day is not None:
-            start, end = day_bounds(svc.mandate, day)
+            start, end = day_bounds(svc.mandate, _day_ok(day, "query"))
         return (
             Selection(
                 start_s=start,
@@ -380,6 +380,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     ) -> m.ProcessResponse:
         """Fuse, assess and sign the day, as `ceasefire run` does (the chief)."""
         user.require("chief")
+        _day_ok(day, "path")
         with svc.process_lock:
             out = _process(svc, day, pdf and cfg.pdf)
         request.state.written = out.events + out.violations + out.escalations
@@ -489,6 +490,24 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
 
 
 # ── helpers (plain functions, so the routes stay short) ─────────────────────
+#: Years a reporting day may fall in.
+DAY_YEARS = (1970, 2200)
+
+
+def _day_ok(day: date, where: str) -> date:
+    if not DAY_YEARS[0] <= day.year <= DAY_YEARS[1]:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": (where, "day"),
+                    "msg": f"found {day}; expected a day in {DAY_YEARS[0]}-{DAY_YEARS[1]}",
+                    "type": "day",
+                }
+            ]
+        )
+    return day
+
+
 def _bbox(text: str) -> tuple[float, float, float, float]:
     parts = text.split(",")
     expected = "expected lon_min,lat_min,lon_max,lat_max in degrees"
