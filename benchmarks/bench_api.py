@@ -214,9 +214,12 @@ def query_bench(args: argparse.Namespace) -> dict[str, float]:
         st.close()
         token = add_user(url, "chief")
         rng = random.Random(7)
-        with server(url, tmp) as (api, _pid), httpx.Client(
-            base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        ) as c:
+        with (
+            server(url, tmp) as (api, _pid),
+            httpx.Client(
+                base_url=api, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as c,
+        ):
             feats = c.get("/violations", params={"limit": 10000}).json()["features"]
             pts = [f["geometry"]["coordinates"] for f in feats if f["geometry"]]
             lat: list[float] = []
@@ -225,9 +228,7 @@ def query_bench(args: argparse.Namespace) -> dict[str, float]:
                 lon, la = rng.choice(pts)
                 box = f"{lon - 0.15:.4f},{la - 0.1:.4f},{lon + 0.15:.4f},{la + 0.1:.4f}"
                 t = time.perf_counter()
-                r = c.get(
-                    "/violations", params={"bbox": box, "day": date(2025, 6, 1).isoformat()}
-                )
+                r = c.get("/violations", params={"bbox": box, "day": date(2025, 6, 1).isoformat()})
                 lat.append(time.perf_counter() - t)
                 r.raise_for_status()
                 returned.append(r.json()["numberReturned"])
