@@ -8,14 +8,17 @@ import typer
 from rich.markup import escape
 
 from ceasefire._extras import missing_extra_error
+from ceasefire.cli import audit as audit_cli
 from ceasefire.cli import calibrate as calibrate_cli
 from ceasefire.cli import demo as demo_cli
 from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
+from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
+from ceasefire.cli import users as users_cli
 from ceasefire.cli import whatif as whatif_cli
 from ceasefire.cli.common import err_console
 from ceasefire.model.errors import CeasefireError
@@ -36,6 +39,9 @@ simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
 calibrate_cli.register(app)
+serve_cli.register(app)
+app.add_typer(users_cli.app, name="users")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main() -> None:
