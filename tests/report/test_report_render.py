@@ -141,3 +141,21 @@ def test_same_inputs_same_bytes(tmp_path: Path, donbas: Mandate) -> None:
     b = render_report(build_day_ctx(donbas), tmp_path / "b", pdf=True)
     for kind in ("html", "map", "pdf"):
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
+
+
+def test_the_published_map_does_not_show_observers_the_internal_one_does(
+    tmp_path: Path, donbas: Mandate
+) -> None:
+    from dataclasses import replace
+
+    ctx = build_day_ctx(donbas)
+    assert ctx.observers, "the scene must have observers for this test to mean anything"
+    both = render_report(ctx, tmp_path / "with", pdf=False, internal=True)
+    none = render_report(replace(ctx, observers=[]), tmp_path / "none", pdf=False, internal=True)
+    # the published map is the map of a day with no observers; the internal one is not
+    assert both["map"].read_bytes() == none["map"].read_bytes()
+    assert both["internal_map"].read_bytes() != none["internal_map"].read_bytes()
+    public = both["html"].read_text()
+    assert "INTERNAL" not in public
+    assert "observers are left out of" in public.replace("\n  ", " ")
+    assert "INTERNAL" in both["internal_html"].read_text()

@@ -44,8 +44,10 @@ def register(app: typer.Typer) -> None:
             else:
                 text = st.mandate_text()
                 if text is None:
+                    from ceasefire.pipeline import public_url
+
                     raise PipelineError(
-                        f"the store {store} has no mandate; give --mandate M or run "
+                        f"the store {public_url(store)} has no mandate; give --mandate M or run "
                         "`ceasefire init --mandate M --store S`"
                     )
                 m = parse_mandate(text, source="<mandate stored at init>")

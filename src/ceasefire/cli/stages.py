@@ -99,7 +99,9 @@ def register(app: typer.Typer) -> None:
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))
         for k, p in sorted(summary.outputs.items()):
-            console.print(f"  {k:12s} {p}")
+            console.print(f"  {k:12s} {p}", highlight=False)
+        if "store" not in summary.outputs:
+            console.print(f"  {'store':12s} {summary.store}", highlight=False)
         if "report_html" in summary.outputs:
             console.print(f"[bold]report:[/] {summary.outputs['report_html']}")
 
@@ -107,11 +109,26 @@ def register(app: typer.Typer) -> None:
     def init_cmd(
         mandate: Path = typer.Option(..., "--mandate", "-m"),
         store: str = STORE_OPT,
+        force: bool = typer.Option(
+            False, "--force", help="replace the mandate of a store that holds observations"
+        ),
     ) -> None:
         """Create a store and keep the mandate in it."""
         pipeline = _pipeline()
-        pipeline.init_store(store, mandate).close()
-        console.print(f"store ready: {store} (mandate {mandate})")
+        load_mandate(mandate)
+        st = Store.create(store)
+        try:
+            change = pipeline.set_mandate(st, mandate, force=force)
+        finally:
+            st.close()
+        shown = pipeline.public_url(store)
+        if change is not None:
+            console.print(
+                f"replaced the mandate of {shown} ({change['previous_source']} → {mandate}); "
+                "the old one is kept in the store's mandate history",
+                highlight=False,
+            )
+        console.print(f"store ready: {shown} (mandate {mandate})", highlight=False)
 
     @app.command("ingest")
     def ingest_cmd(
@@ -131,6 +148,18 @@ def register(app: typer.Typer) -> None:
             console.print(f"  rejected {r.file}:{r.line}: {r.reason}", highlight=False)
         if len(result.rejected) > 10:
             console.print(f"  ... {len(result.rejected) - 10} more in the store's quarantine")
+        conflicting = result.conflicting
+        if conflicting:
+            console.print(
+                f"[yellow]{len(conflicting):,} duplicate(s) conflict[/] with an earlier record of "
+                "the same source and id (different content; the first is kept, these are in "
+                "quarantine):",
+                highlight=False,
+            )
+            for d in conflicting[:10]:
+                console.print(
+                    f"  conflicting {d.file}:{d.line}: {d.source}/{d.id}", highlight=False
+                )
 
     @app.command("fuse")
     def fuse_cmd(store: str = STORE_OPT, day: str | None = typer.Option(None, "--day")) -> None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ceasefire.ingest.readers import RawRecord, read_records
 from ceasefire.model.arrays import AnyObservation
-from ceasefire.model.observation import OBSERVATION_ADAPTER
+from ceasefire.model.observation import DEFAULT_POLICY, OBSERVATION_ADAPTER, IntakePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,11 @@ class IngestResult:
             "duplicate": len(self.duplicates),
         }
 
+    @property
+    def conflicting(self) -> list[Duplicate]:
+        """Duplicates whose content differs from the first record of their id."""
+        return [d for d in self.duplicates if d.conflicting]
+
 
 def format_validation_error(exc: ValidationError) -> str:
     """One readable line per problem: ``field 'a.b': message; found X``."""
@@ -81,7 +86,7 @@ def format_validation_error(exc: ValidationError) -> str:
         found_s = (
             "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:60]}"
         )
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
             msg = "'kind' must be one of 'bearing', 'arrival', 'sighting'"
         parts.append(f"field '{where}': {msg}{found_s}")
@@ -93,19 +98,22 @@ def validate_records(
     records: Iterable[RawRecord],
     result: IngestResult | None = None,
     seen: dict[tuple[str, str], str] | None = None,
+    policy: IntakePolicy | None = None,
 ) -> IngestResult:
     """Validate ``records`` into ``result``; ``seen`` maps (source, id) to the
     canonical JSON of the first accepted record (pass the store's keys to catch
-    duplicates across runs)."""
+    duplicates across runs); ``policy`` is what the mission accepts (years,
+    evidence schemes; default :data:`DEFAULT_POLICY`)."""
     result = result if result is not None else IngestResult()
     seen = seen if seen is not None else {}
+    context = {"policy": policy or DEFAULT_POLICY}
     for rec in records:
         result.total += 1
         if rec.data is None:
             result.rejected.append(Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw))
             continue
         try:
-            obs = OBSERVATION_ADAPTER.validate_python(rec.data)
+            obs = OBSERVATION_ADAPTER.validate_python(rec.data, context=context)
         except ValidationError as exc:
             result.rejected.append(
                 Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw)
@@ -125,13 +133,15 @@ def validate_records(
 
 
 def ingest_files(
-    paths: Iterable[Path], seen: dict[tuple[str, str], str] | None = None
+    paths: Iterable[Path],
+    seen: dict[tuple[str, str], str] | None = None,
+    policy: IntakePolicy | None = None,
 ) -> IngestResult:
     """Read and validate every file; see :func:`validate_records`."""
     result = IngestResult()
     seen = seen if seen is not None else {}
     for p in paths:
-        validate_records(read_records(Path(p)), result, seen)
+        validate_records(read_records(Path(p)), result, seen, policy)
     return result
 
 
