@@ -270,7 +270,10 @@ def _ray_pairs(
     def points(g: IP) -> Points:
         return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
 
-    a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _line_sides(grid, cfg))
+    a, b = pair_rays(
+        rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
+        cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
+    )  # fmt: skip
     out: list[tuple[int, int, int]] = []
     nlr, nir = lr.shape[0], ir.shape[0]
     for i, j in zip(a.tolist(), b.tolist(), strict=True):
@@ -319,7 +322,7 @@ def _acoustic_events(
         ac.x[impact],
         ac.y[impact],
         ac.T[impact],
-        cfg,
+        cfg.launches,
         weapon[launch],
         weapon[impact],
         ac.cov[launch],
@@ -334,7 +337,7 @@ def _acoustic_events(
     partner[impact[pi]] = launch[pl]
     # a pair whose launch or impact had another candidate nearly as good
     close_call = np.zeros(G, bool)
-    close_call[impact[pi]] = margin < cfg.pair_close_margin
+    close_call[impact[pi]] = margin < cfg.launches.close_margin
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
@@ -441,7 +444,7 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     x, y = grid.to_xy(obs.lat, obs.lon)
     sig = np.where(np.isfinite(obs.position_sigma_m), obs.position_sigma_m, 100.0)
     _, src = np.unique(obs.source.astype(str), return_inverse=True)
-    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg)
+    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg.tracks)
     G = int(labels.max()) + 1
     w = 1.0 / sig**2
     sw = np.bincount(labels, weights=w, minlength=G)
@@ -524,7 +527,7 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
         events = _fuse_tile(obs, grid, cfg)
     else:
         events = _fuse_sliced(obs, grid, cfg, workers)
-    events = corroborate(events, cfg, obs)
+    events = corroborate(events, cfg.corroboration, obs, cfg.speed_of_sound_m_s)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
