@@ -11,7 +11,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from ceasefire.model.vocab import DEFAULT_TIME_SIGMA_S, Direction, EventKind, ObjectClass, Weapon
+from ceasefire.model.vocab import (
+    DEFAULT_TIME_SIGMA_S,
+    Direction,
+    EventKind,
+    ObjectClass,
+    Sense,
+    Weapon,
+    default_sense,
+)
 
 
 class Position(BaseModel):
@@ -45,6 +53,14 @@ class _ObservationBase(BaseModel):
             return self.time_sigma_s
         return DEFAULT_TIME_SIGMA_S[self.kind]  # type: ignore[attr-defined]
 
+    def effective_sense(self) -> str:
+        """``sense`` when given, else the default from the kind and event
+        (:func:`~ceasefire.model.vocab.default_sense`)."""
+        given = getattr(self, "sense", None)
+        if given is not None:
+            return str(given)
+        return default_sense(self.kind, getattr(self, "event", None))  # type: ignore[attr-defined]
+
 
 class BearingObservation(_ObservationBase):
     """A person, camera or sensor perceived an event in a direction."""
@@ -58,6 +74,11 @@ class BearingObservation(_ObservationBase):
     event: EventKind = "undetermined"
     direction: Direction = "undetermined"
     weapon: Weapon = "undetermined"
+    sense: Sense | None = Field(
+        default=None,
+        description="seen (light: no delay) or heard (sound at 343 m/s); default: seen for "
+        "a flare, heard otherwise",
+    )
 
 
 class ArrivalObservation(_ObservationBase):
@@ -66,6 +87,11 @@ class ArrivalObservation(_ObservationBase):
     kind: Literal["arrival"]
     observer: Position
     event: EventKind | None = None
+    sense: Sense | None = Field(
+        default=None,
+        description="seen (light: no delay) or heard (sound at 343 m/s); default: seen for "
+        "a flare, heard otherwise",
+    )
 
 
 class SightingObservation(_ObservationBase):
