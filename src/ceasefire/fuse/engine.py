@@ -44,6 +44,7 @@ from ceasefire.model.vocab import (
     KINDS,
     LAUNCH_EVENT_KINDS,
     OBJECTS,
+    SENSES,
     WEAPONS,
 )
 
@@ -84,8 +85,11 @@ def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
     gam = grid.convergence_rad(obs.lat, obs.lon)
     az = np.radians(obs.bearing_deg) + gam
     az = np.where(np.isfinite(az), (az + np.pi) % (2 * np.pi) - np.pi, np.nan)
+    # a report perceived by light (``sense`` seen, or an event kind fusion counts as
+    # light) carries no propagation delay
     light_codes = [EVENT_KINDS.index(k) for k in cfg.light_kinds if k in EVENT_KINDS]
-    speed = np.where(np.isin(obs.event, light_codes), 0.0, 1.0)
+    seen = (obs.sense == SENSES.index("seen")) | np.isin(obs.event, light_codes)
+    speed = np.where(seen, 0.0, 1.0)
     sig_t = np.where(np.isfinite(obs.time_sigma_s) & (obs.time_sigma_s > 0), obs.time_sigma_s, 1.0)
     sig_az = np.radians(np.where(np.isfinite(obs.bearing_sigma_deg), obs.bearing_sigma_deg, 5.0))
     rng = np.where(np.isfinite(obs.range_m) & (obs.range_m > 0), obs.range_m, np.nan)

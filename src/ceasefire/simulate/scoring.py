@@ -54,6 +54,7 @@ from ceasefire.geo import LocalFrame, distance_m, inverse
 from ceasefire.model.assignment import min_cost_matching
 from ceasefire.model.errors import InputError
 from ceasefire.model.reliability import reliability_bins
+from ceasefire.model.vocab import default_sense
 from ceasefire.simulate.bounds import crlb_position
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
@@ -301,10 +302,11 @@ def _match(
 
 def _observation_index(
     path: Path | None, wanted: set[str], kinds_of: set[str] | None = None
-) -> tuple[dict[str, tuple[float, float, float, float, float]], dict[str, tuple[str, str]]]:
-    """Observer position and noise of the ``wanted`` observations, and the (kind,
-    source) of those in ``kinds_of``, from an observations NDJSON file."""
-    out: dict[str, tuple[float, float, float, float, float]] = {}
+) -> tuple[dict[str, tuple[float, float, float, float, float, float]], dict[str, tuple[str, str]]]:
+    """Observer position, noise and whether heard (1) or seen (0) of the ``wanted``
+    observations, and the (kind, source) of those in ``kinds_of``, from an
+    observations NDJSON file."""
+    out: dict[str, tuple[float, float, float, float, float, float]] = {}
     kinds: dict[str, tuple[str, str]] = {}
     if path is None or not path.exists():
         return out, kinds
@@ -333,6 +335,9 @@ def _observation_index(
                     rec.get("bearing_sigma_deg", math.nan),
                     rec.get("range_sigma_m", math.nan),
                     rec.get("time_sigma_s", math.nan),
+                    0.0
+                    if (rec.get("sense") or default_sense(rec["kind"], rec.get("event"))) == "seen"
+                    else 1.0,
                 )
     return out, kinds
 
@@ -466,7 +471,9 @@ def score(
             rows = [obs_idx[i] for i in ids if i in obs_idx]
             if len({(a, b) for a, b, *_ in rows}) >= 3:
                 arr = np.array(rows, dtype=np.float64)
-                cb = crlb_position(la, lo, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4])
+                cb = crlb_position(
+                    la, lo, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5]
+                )
                 if cb is not None:
                     bound_traces.append(float(np.trace(cb)))
                     errs_b.append(err)

@@ -15,7 +15,7 @@ import numpy as np
 from ceasefire.geo import LocalFrame
 from ceasefire.mandate import Mandate
 from ceasefire.model.arrays import ObservationArrays
-from ceasefire.model.vocab import KINDS, OBJECTS
+from ceasefire.model.vocab import KINDS, OBJECTS, SENSES
 from ceasefire.simulate.assumptions import NEUTRAL, Assumptions
 from ceasefire.simulate.family_effects import drop_out, observer_faults
 from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
@@ -52,6 +52,7 @@ def _arrays(
 ) -> ObservationArrays:
     n, k = len(p), len(sightings)
     sens = obs.sensor[p.observer].astype(np.int64)
+    sees = np.array([x.sees for x in sensors], dtype=bool)[sens]
     is_mic = sens == SENSOR_INDEX["mic"]
     nan = np.full(n + k, np.nan)
 
@@ -94,6 +95,10 @@ def _arrays(
         count=cat(np.zeros(n, dtype=np.int32), np.ones(k, dtype=np.int32)),
         party=cat(
             np.full(n, None, dtype=object), np.array([s.marked for s in sightings], dtype=object)
+        ),
+        sense=cat(
+            np.where(sees, SENSES.index("seen"), SENSES.index("heard")).astype(np.int8),
+            np.full(k, SENSES.index("seen"), dtype=np.int8),
         ),
     )
     _ = nan
