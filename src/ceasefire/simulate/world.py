@@ -16,6 +16,7 @@ from ceasefire.geo import LocalFrame
 from ceasefire.mandate import Mandate
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.vocab import KINDS, OBJECTS
+from ceasefire.simulate.additions import Addition, concat_rounds, merge_sightings
 from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
 from ceasefire.simulate.groundtruth import truth_violations
 from ceasefire.simulate.hearing import CLUTTER, IMPACT, LAUNCH, Perceived, perceive
@@ -95,16 +96,33 @@ def _arrays(
     return arr.take(order)
 
 
-def simulate(m: Mandate, profile: Profile, start_s: float, hours: float, seed: int) -> Scenario:
-    """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``."""
+def simulate(
+    m: Mandate,
+    profile: Profile,
+    start_s: float,
+    hours: float,
+    seed: int,
+    *,
+    addition: Addition | None = None,
+) -> Scenario:
+    """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``
+    (and a scenario's ``addition``, drawn from a generator of its own)."""
     rng = np.random.default_rng(seed)
+    add_rng = np.random.default_rng([seed, 1])
     end_s = start_s + hours * 3600.0
     rounds = fire_rounds(m, profile, start_s, end_s, rng)
+    if addition is not None:
+        rounds = concat_rounds(rounds, addition.rounds(m, start_s, end_s, add_rng))
     observers = place_observers(m, profile, start_s, end_s, rng)
     frame = LocalFrame.about(m.contact.lats, m.contact.lons)
     p = perceive(rounds, observers, frame, m.tz, rng, profile.clutter_mult, start_s, end_s)
     things = place_things(m, profile, start_s, end_s, rng)
+    if addition is not None:
+        things += addition.things(m, start_s, end_s, add_rng)
     sightings = sight(m, profile, things, observers, start_s, end_s, rng)
+    if addition is not None:
+        more = addition.sightings(m, things, start_s, end_s, add_rng)
+        sightings = merge_sightings(things, sightings, more)
     n, k = len(p), len(sightings)
     ids = np.array([f"o{i + 1:07d}" for i in range(n + k)], dtype=object)
     arrays = _arrays(p, observers, sightings, ids)
@@ -171,4 +189,6 @@ def simulate(m: Mandate, profile: Profile, start_s: float, hours: float, seed: i
         ],
         "violations": truth_violations(m, rounds, seen, things, sightings),
     }
+    if addition is not None:
+        truth.update(addition.truth(m, start_s, end_s))
     return Scenario(arrays, truth, rounds, observers, things)
