@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from ceasefire.assess import assess, escalate, notices
+from ceasefire.assess.intervene import intervention_requests
+from ceasefire.assess.ladder import lookback_h
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.ingest import (
     Duplicate,
@@ -46,6 +48,9 @@ LATE_MARGIN_S = 180.0
 OBSERVATION_RECORD_CHUNK = 20_000
 #: How many past days feed the report's trend chart.
 TREND_DAYS = 30
+#: Inclusion proofs an intervention request carries (its latest violations, and
+#: its escalation's); the rest are one ``ceasefire ledger prove`` away.
+PROOFS_PER_REQUEST = 20
 
 Progress = Callable[[str], None]
 
@@ -303,17 +308,17 @@ def fuse_day(store: Store, mandate: Mandate, day: date) -> tuple[int, list[Event
 def assess_day(
     store: Store, mandate: Mandate, day: date, events: Sequence[Event] | None = None
 ) -> tuple[list[Violation], list[Escalation], list[dict[str, Any]]]:
-    """Judge the day's events; escalations look back over the longest trigger window."""
+    """Judge the day's events; escalations look back over the ladder's windows and waits."""
     start, end = day_bounds(mandate, day)
     evs = list(events) if events is not None else store.events(start, end)
     violations = assess(evs, mandate)
     store.replace_violations(start, end, violations, day=day.isoformat())
-    lookback_h = max((d.trigger.window_h for d in mandate.doc.response.escalation), default=0.0)
-    history = store.violations(start - lookback_h * 3600.0, start) if lookback_h else []
+    back_h = lookback_h(mandate)
+    history = store.violations(start - back_h * 3600.0, start) if back_h else []
     all_esc = escalate(history + violations, mandate, events=evs)
     escalations = [x for x in all_esc if start <= x.time_s < end]
     store.replace_escalations(start, end, escalations, day=day.isoformat())
-    return violations, escalations, notices(violations, escalations, mandate)
+    return violations, escalations, notices(violations, escalations, mandate, events=evs)
 
 
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
@@ -372,6 +377,28 @@ def ledger_day(
         ledger.append(fresh)
     head = ledger.sign_head(end_s)
     return head.to_dict()
+
+
+def intervene_day(
+    ledger: Ledger, requests: Sequence[dict[str, Any]], end_s: float
+) -> list[dict[str, Any]]:
+    """Append the day's intervention requests (``assess.intervention_requests``),
+    each with the inclusion proofs of its escalation and of up to
+    ``PROOFS_PER_REQUEST`` of its violations under the head ``ledger_day`` signed,
+    and sign a head again. Requests already in the ledger are not appended twice."""
+    head = ledger.latest_head()
+    fresh = []
+    for r in requests:
+        if ledger.contains(str(r["id"])):
+            continue
+        logged = [i for i in r.get("violations", []) if ledger.contains(i)]
+        ids = [str(r["escalation"]), *logged[-PROOFS_PER_REQUEST:]]
+        proofs = [ledger.prove(i, head) for i in ids if ledger.contains(i)]
+        fresh.append({**r, "proofs": proofs})
+    if fresh:
+        ledger.append(fresh)
+        ledger.sign_head(end_s)
+    return fresh
 
 
 def report_day(
@@ -507,6 +534,11 @@ def run(
             violations,
             escalations,
         )
+        requests = intervention_requests(escalations, violations, mandate, events=events)
+        if intervene_day(ledger, requests, end):
+            latest = ledger.latest_head()
+            assert latest is not None
+            head = latest.to_dict()
         days.append(DayResult(day, n_obs, events, violations, escalations, notes, head))
         all_events += events
         all_violations += violations

@@ -13,6 +13,7 @@ from ceasefire.cli import calibrate as calibrate_cli
 from ceasefire.cli import demo as demo_cli
 from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
+from ceasefire.cli import intervene as intervene_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
 from ceasefire.cli import serve as serve_cli
@@ -35,6 +36,7 @@ app.add_typer(mandate_cli.app, name="mandate")
 app.add_typer(mandate_cli.schema_app, name="schema")
 app.add_typer(design_cli.app, name="design")
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(intervene_cli.app, name="intervene")
 simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
