@@ -12,6 +12,7 @@ from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
+from ceasefire.cli import patrol as patrol_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
 from ceasefire.cli import whatif as whatif_cli
@@ -30,6 +31,7 @@ app.add_typer(mandate_cli.app, name="mandate")
 app.add_typer(mandate_cli.schema_app, name="schema")
 app.add_typer(design_cli.app, name="design")
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(patrol_cli.app, name="patrol")
 simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
