@@ -54,6 +54,7 @@ from ceasefire.geo import LocalFrame, distance_m, inverse
 from ceasefire.model.assignment import min_cost_matching
 from ceasefire.model.reliability import reliability_bins
 from ceasefire.simulate.bounds import crlb_position
+from ceasefire.simulate.patrolled import patrol_score
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
 #: a violation without position is dated by its report: the sound of a round heard
@@ -505,6 +506,8 @@ def score(
         for lo, hi, n, mean_p, share in bins
     ]
     out["reliability"] = rel
+    if "patrol" in truth:
+        out["patrol"] = patrol_score(truth["patrol"], [v for _, v, _ in matched])
     return out
 
 

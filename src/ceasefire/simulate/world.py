@@ -16,10 +16,12 @@ from ceasefire.geo import LocalFrame
 from ceasefire.mandate import Mandate
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.vocab import KINDS, OBJECTS
+from ceasefire.patrol import Plan
 from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
 from ceasefire.simulate.groundtruth import truth_violations
 from ceasefire.simulate.hearing import CLUTTER, IMPACT, LAUNCH, Perceived, perceive
 from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers, place_observers
+from ceasefire.simulate.patrolled import caught
 from ceasefire.simulate.profiles import Profile
 from ceasefire.simulate.rounds import Rounds, fire_rounds
 from ceasefire.simulate.weapons import SPEC_BY_CODE
@@ -95,8 +97,16 @@ def _arrays(
     return arr.take(order)
 
 
-def simulate(m: Mandate, profile: Profile, start_s: float, hours: float, seed: int) -> Scenario:
-    """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``."""
+def simulate(
+    m: Mandate,
+    profile: Profile,
+    start_s: float,
+    hours: float,
+    seed: int,
+    patrol: Plan | None = None,
+) -> Scenario:
+    """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``;
+    ``patrol``: fly that plan's sorties instead of random ones."""
     rng = np.random.default_rng(seed)
     end_s = start_s + hours * 3600.0
     rounds = fire_rounds(m, profile, start_s, end_s, rng)
@@ -104,7 +114,7 @@ def simulate(m: Mandate, profile: Profile, start_s: float, hours: float, seed: i
     frame = LocalFrame.about(m.contact.lats, m.contact.lons)
     p = perceive(rounds, observers, frame, m.tz, rng, profile.clutter_mult, start_s, end_s)
     things = place_things(m, profile, start_s, end_s, rng)
-    sightings = sight(m, profile, things, observers, start_s, end_s, rng)
+    sightings = sight(m, profile, things, observers, start_s, end_s, rng, patrol)
     n, k = len(p), len(sightings)
     ids = np.array([f"o{i + 1:07d}" for i in range(n + k)], dtype=object)
     arrays = _arrays(p, observers, sightings, ids)
@@ -171,4 +181,7 @@ def simulate(m: Mandate, profile: Profile, start_s: float, hours: float, seed: i
         ],
         "violations": truth_violations(m, rounds, seen, things, sightings),
     }
+    if patrol is not None:
+        truth["patrol"] = {"planner": patrol.planner, "sorties": len(patrol.sorties)}
+        truth["patrol"].update(caught(truth["violations"]))
     return Scenario(arrays, truth, rounds, observers, things)
