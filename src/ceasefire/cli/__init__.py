@@ -17,6 +17,7 @@ from ceasefire.cli import intervene as intervene_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
 from ceasefire.cli import serve as serve_cli
+from ceasefire.cli import patrol as patrol_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
 from ceasefire.cli import users as users_cli
@@ -37,6 +38,7 @@ app.add_typer(mandate_cli.schema_app, name="schema")
 app.add_typer(design_cli.app, name="design")
 app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(intervene_cli.app, name="intervene")
+app.add_typer(patrol_cli.app, name="patrol")
 simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)

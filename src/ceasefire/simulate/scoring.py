@@ -56,6 +56,7 @@ from ceasefire.model.errors import InputError
 from ceasefire.model.reliability import reliability_bins
 from ceasefire.model.vocab import default_sense
 from ceasefire.simulate.bounds import crlb_position
+from ceasefire.simulate.patrolled import patrol_score
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
 #: a violation without position is dated by its report: the sound of a round heard
@@ -522,6 +523,8 @@ def score(
         for lo, hi, n, mean_p, share in bins
     ]
     out["reliability"] = rel
+    if "patrol" in truth:
+        out["patrol"] = patrol_score(truth["patrol"], [v for _, v, _ in matched])
     return out
 
 

@@ -16,6 +16,7 @@ from ceasefire.geo import LocalFrame
 from ceasefire.mandate import Mandate
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.vocab import KINDS, OBJECTS, SENSES
+from ceasefire.patrol import Plan
 from ceasefire.simulate.additions import Addition, concat_rounds, merge_sightings
 from ceasefire.simulate.assumptions import NEUTRAL, Assumptions
 from ceasefire.simulate.family_effects import drop_out, observer_faults
@@ -23,6 +24,7 @@ from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
 from ceasefire.simulate.groundtruth import truth_violations
 from ceasefire.simulate.hearing import CLUTTER, IMPACT, LAUNCH, Perceived, perceive
 from ceasefire.simulate.observers import SENSOR_INDEX, Observers, SensorSpec, place_observers
+from ceasefire.simulate.patrolled import caught
 from ceasefire.simulate.profiles import Profile
 from ceasefire.simulate.rounds import Rounds, fire_rounds
 from ceasefire.simulate.weapons import SPEC_BY_CODE
@@ -116,10 +118,12 @@ def simulate(
     assume: Assumptions = NEUTRAL,
     *,
     addition: Addition | None = None,
+    patrol: Plan | None = None,
 ) -> Scenario:
     """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``,
     in a world that behaves as ``assume`` says (default: the base simulator's),
-    with a scenario's ``addition`` (drawn from a generator of its own)."""
+    with a scenario's ``addition`` (drawn from a generator of its own);
+    ``patrol``: fly that plan's sorties instead of random ones."""
     rng = np.random.default_rng(seed)
     add_rng = np.random.default_rng([seed, 1])
 
@@ -160,7 +164,7 @@ def simulate(
     things = place_things(m, profile, start_s, end_s, rng)
     if addition is not None:
         things += addition.things(m, start_s, end_s, add_rng)
-    sightings = sight(m, profile, things, observers, start_s, end_s, rng)
+    sightings = sight(m, profile, things, observers, start_s, end_s, rng, patrol)
     if addition is not None:
         more = addition.sightings(m, things, start_s, end_s, add_rng)
         sightings = merge_sightings(things, sightings, more)
@@ -232,4 +236,7 @@ def simulate(
     }
     if addition is not None:
         truth.update(addition.truth(m, start_s, end_s))
+    if patrol is not None:
+        truth["patrol"] = {"planner": patrol.planner, "sorties": len(patrol.sorties)}
+        truth["patrol"].update(caught(truth["violations"]))
     return Scenario(arrays, truth, rounds, observers, things)
