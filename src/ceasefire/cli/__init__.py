@@ -16,8 +16,8 @@ from ceasefire.cli import export as export_cli
 from ceasefire.cli import intervene as intervene_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
-from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import patrol as patrol_cli
+from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
 from ceasefire.cli import users as users_cli
