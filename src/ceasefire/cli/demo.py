@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ceasefire.cli.common import console, spinner, step
+from ceasefire.cli.common import StageProgress, console
 
 
 def _example_mandate() -> Path:
@@ -98,8 +98,8 @@ def register(app: typer.Typer) -> None:
 
         mandate_path = _example_mandate()
         m = load_mandate(mandate_path)
-        with spinner("demo") as prog:
-            step(prog, f"simulating a {profile} day on {m.doc.mission.name}")
+        with StageProgress("demo") as progress:
+            progress(f"simulating a {profile} day on {m.doc.mission.name}")
             t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
             sc = simulate(m, get_profile(profile), t0, 24.0, seed)
             paths = write_scenario(out, sc.observations, sc.truth)
@@ -108,9 +108,9 @@ def register(app: typer.Typer) -> None:
                 [paths["observations"]],
                 out,
                 pdf=pdf,
-                progress=lambda s: step(prog, s),
+                progress=progress,
             )
-            step(prog, "scoring against the simulator's truth")
+            progress("scoring against the simulator's truth")
             scores = score_files(
                 paths["truth"], summary.outputs["violations"], paths["observations"]
             )
