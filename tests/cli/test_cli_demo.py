@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from clirun import Cli
+
+from ceasefire.model.errors import PipelineError
 
 
 def test_demo_refuses_a_folder_with_a_users_files(tmp_path: Path, cli: Cli) -> None:
@@ -42,3 +45,22 @@ def test_demo_with_force_and_rerun_replace_only_the_demos_files(tmp_path: Path, 
     assert size2 == size1, "a re-run must start a new ledger, not append the same day again"
     assert (work / "notes.txt").read_text() == "keep me"
     assert (work / "later.txt").read_text() == "written after the first demo"
+
+
+def test_demo_takes_back_a_folder_an_unmarked_earlier_demo_wrote(tmp_path: Path) -> None:
+    from ceasefire.cli.demo import DEMO_OUTPUTS, prepare_out
+
+    old = tmp_path / "demo-out"
+    (old / "ledger").mkdir(parents=True)
+    for name in ("observations.ndjson", "truth.json", "summary.json", "report.html"):
+        (old / name).write_text("{}")
+    prepare_out(old, force=False)  # an earlier `make demo`'s folder: replaced
+    assert sorted(p.name for p in old.iterdir()) == [".ceasefire-demo"]
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in ("truth.json", "summary.json", "thesis.tex"):
+        (mixed / name).write_text("x")
+    with pytest.raises(PipelineError, match="not empty"):
+        prepare_out(mixed, force=False)
+    assert {"truth.json", "thesis.tex"} <= {p.name for p in mixed.iterdir()}
+    assert "thesis.tex" not in DEMO_OUTPUTS

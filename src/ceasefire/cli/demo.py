@@ -42,6 +42,13 @@ DEMO_OUTPUTS = (
 MARK = ".ceasefire-demo"
 
 
+def _earlier_demo(out: Path) -> bool:
+    """A folder a demo wrote before it marked its folders: the simulator's truth
+    and a run's summary, and nothing but the demo's outputs."""
+    names = {p.name for p in out.iterdir()}
+    return {"truth.json", "summary.json"} <= names <= set(DEMO_OUTPUTS)
+
+
 def prepare_out(out: Path, *, force: bool) -> None:
     """Make ``out`` ready for the demo without touching what a user put there.
 
@@ -54,7 +61,7 @@ def prepare_out(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise PipelineError(f"--out {out} is a file; expected a folder for the demo's outputs")
     if out.is_dir() and any(out.iterdir()):
-        if not (force or (out / MARK).exists()):
+        if not (force or (out / MARK).exists() or _earlier_demo(out)):
             raise PipelineError(
                 f"--out {out} is not empty and was not written by `ceasefire demo`; "
                 "expected a new or empty folder (or --force to write the demo's files into it, "
