@@ -24,7 +24,7 @@ import numpy as np
 
 from ceasefire.assess import assess
 from ceasefire.fuse import engine
-from ceasefire.fuse.associate import Clusters, _compact, _refit
+from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.solve import Rows
 from ceasefire.model.arrays import ObservationArrays
@@ -54,10 +54,11 @@ class Oracle:
         self.calls = 0
         self.obs: ObservationArrays | None = None
 
-    def associate(self, rows: Rows, src: Any, direction: Any, cfg: Any) -> tuple[Clusters, Any]:
-        """Stands in for :func:`ceasefire.fuse.associate.associate`."""
+    def associate(self, rep: Reports, cfg: Any) -> tuple[Clusters, Any]:
+        """Stands in for :func:`ceasefire.fuse.association.associate`."""
         assert self.obs is not None
         self.calls += 1
+        rows = rep.rows
         n = rows.ox.shape[0]
         ids = self.obs.id.astype(str)
         truth_g = np.array([self.group.get(o, -1) for o in ids], np.intp)
@@ -69,16 +70,13 @@ class Oracle:
         is_b = np.isfinite(rows.az)
         nb = np.bincount(labels[m], weights=is_b[m].astype(float), minlength=G)
         na = np.bincount(labels[m], weights=(~is_b[m]).astype(float), minlength=G)
-        ok = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= cfg.min_tdoa_sensors)
+        ok = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
         labels[m] = np.where(ok[labels[m]], labels[m], -1)
         cl = Clusters(
             labels, self.x[used].copy(), self.y[used].copy(), self.T[used].copy(),
             np.full((G, 3, 3), np.nan),
         )  # fmt: skip
-        c = cfg.speed_of_sound_m_s
-        _refit(rows, cl, c)
-        _compact(cl, rows, cfg.min_tdoa_sensors)
-        return cl, _refit(rows, cl, c)
+        return cl, cl.settle(rep)
 
 
 def patched(oracle: Oracle) -> Callable[[], None]:

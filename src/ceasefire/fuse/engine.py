@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.associate import associate, late_attach
+from ceasefire.fuse.association import Reports, associate, late_attach
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
@@ -111,7 +111,8 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         OUTGOING,
         np.where(obs.event == EXPLOSION, INCOMING, obs.direction),
     ).astype(obs.direction.dtype)
-    cl, f = associate(rows, src, phase, cfg)
+    rep = Reports(rows, src, phase, c, cfg.max_range_m, cfg.min_tdoa_sensors)
+    cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,18 +141,18 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         sds.append(np.full(gx.shape[0], 0.05))
         flag_groups += [("tdoa",)] * gx.shape[0]
         G += gx.shape[0]
-    if cfg.late_attach and G:
+    if cfg.association.attach.late and G:
         late_attach(
-            rows,
-            src,
-            phase,
+            rep,
             labels,
             np.concatenate(xs),
             np.concatenate(ys),
             np.concatenate(Ts),
             np.concatenate(covs),
             np.concatenate(sds),
-            cfg,
+            cfg.association.gates,
+            cfg.association.attach,
+            cfg.wide_fix_m,
         )
     # single bearings: with range → a wide fix; without → no position
     single = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
@@ -273,7 +274,10 @@ def _ray_pairs(
     def points(g: IP) -> Points:
         return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
 
-    a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _line_sides(grid, cfg))
+    a, b = pair_rays(
+        rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
+        cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
+    )  # fmt: skip
     out: list[tuple[int, int, int]] = []
     nlr, nir = lr.shape[0], ir.shape[0]
     for i, j in zip(a.tolist(), b.tolist(), strict=True):
@@ -322,7 +326,7 @@ def _acoustic_events(
         ac.x[impact],
         ac.y[impact],
         ac.T[impact],
-        cfg,
+        cfg.launches,
         weapon[launch],
         weapon[impact],
         ac.cov[launch],
@@ -337,7 +341,7 @@ def _acoustic_events(
     partner[impact[pi]] = launch[pl]
     # a pair whose launch or impact had another candidate nearly as good
     close_call = np.zeros(G, bool)
-    close_call[impact[pi]] = margin < cfg.pair_close_margin
+    close_call[impact[pi]] = margin < cfg.launches.close_margin
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
@@ -444,7 +448,7 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     x, y = grid.to_xy(obs.lat, obs.lon)
     sig = np.where(np.isfinite(obs.position_sigma_m), obs.position_sigma_m, 100.0)
     _, src = np.unique(obs.source.astype(str), return_inverse=True)
-    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg)
+    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg.tracks)
     G = int(labels.max()) + 1
     w = 1.0 / sig**2
     sw = np.bincount(labels, weights=w, minlength=G)
@@ -527,7 +531,7 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
         events = _fuse_tile(obs, grid, cfg)
     else:
         events = _fuse_sliced(obs, grid, cfg, workers)
-    events = corroborate(events, cfg, obs)
+    events = corroborate(events, cfg.corroboration, obs, cfg.speed_of_sound_m_s)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
