@@ -296,6 +296,7 @@ def ingest_records(
             result.duplicates.append(Duplicate(f, line, o.source, o.id, conflicting, raw))
         keep = set(outcome.stored)
         result.accepted = [o for i, o in enumerate(result.accepted) if i in keep]
+        result.accepted_from = [a for i, a in enumerate(result.accepted_from) if i in keep]
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)
     return result
