@@ -44,7 +44,9 @@ def _run(*args: str, cwd: Path) -> Ran:
     old = Path.cwd()
     os.chdir(cwd)
     code = 0
-    files = common.console.file, common.err_console.file
+    # the consoles' own setting (None: whatever sys.stdout/stderr is at each print);
+    # `.file` would return pytest's capture stream of this test and pin it for the next
+    files = common.console._file, common.err_console._file
     common.console.file, common.err_console.file = out, err
     try:
         with patch.object(sys, "argv", ["ceasefire", *args]), redirect_stdout(out):
@@ -54,7 +56,7 @@ def _run(*args: str, cwd: Path) -> Ran:
                 code = int(exc.code or 0)
     finally:
         os.chdir(old)
-        common.console.file, common.err_console.file = files
+        common.console._file, common.err_console._file = files
     return Ran(code, out.getvalue(), err.getvalue())
 
 
