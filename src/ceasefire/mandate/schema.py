@@ -355,6 +355,26 @@ class Reporting(_Strict):
         return v
 
 
+class Intake(_Strict):
+    """What the mission accepts from observers beyond the observation contract."""
+
+    years: tuple[int, int] = Field(
+        default=(2000, 2100), description="first and last year an observation's time may carry"
+    )
+    evidence_schemes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]*$")]] = Field(
+        default_factory=lambda: ["https"],
+        min_length=1,
+        description="URI schemes evidence addresses may use, lower case",
+    )
+
+    @field_validator("years")
+    @classmethod
+    def _ordered(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1900 <= v[0] <= v[1] <= 2200:
+            raise ValueError(f"years {v[0]}-{v[1]}; expected first <= last within 1900-2200")
+        return v
+
+
 class MandateDoc(_Strict):
     """The whole mandate document."""
 
@@ -368,3 +388,4 @@ class MandateDoc(_Strict):
     response: Response = Field(default_factory=Response)
     attribution: Attribution = Field(default_factory=Attribution)
     reporting: Reporting = Field(default_factory=Reporting)
+    intake: Intake = Field(default_factory=Intake)
