@@ -385,6 +385,24 @@ def assess_day(
     return violations, escalations, notices(violations, escalations, mandate, events=evs)
 
 
+def judge_day(
+    store: Store, mandate: Mandate, day: date, *, back_h: float | None = None
+) -> tuple[list[Violation], list[Escalation]]:
+    """The day's violations and escalations under ``mandate`` from the stored
+    events alone (nothing stored): the events of ``back_h`` hours before the day
+    (default: the ladder's ``lookback_h``) are judged too, for its windows and waits."""
+    start, end = day_bounds(mandate, day)
+    back_s = (back_h if back_h is not None else lookback_h(mandate)) * 3600.0
+    past = store.events(start - back_s, start) if back_s else []
+    events = store.events(start, end)
+    violations = assess(events, mandate)
+    earlier = assess(past, mandate) if past else []
+    escalations = [
+        x for x in escalate(earlier + violations, mandate, events=events) if start <= x.time_s < end
+    ]
+    return violations, escalations
+
+
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
     """``source/id`` → SHA-256 of the observation's canonical JSON."""
     return {

@@ -217,6 +217,16 @@ def register(app: typer.Typer) -> None:
                     violations,
                     escalations,
                 )
+                from ceasefire.assess.intervene import intervention_requests
+
+                reqs = intervention_requests(
+                    escalations, violations, m, events=st.events(start, end)
+                )
+                sent = pipeline.intervene_day(led, reqs, end)
+                if sent:
+                    msg += f"; {len(sent)} intervention requests"
+                    latest = led.latest_head()
+                    head = latest.to_dict() if latest is not None else head
                 msg += f"; ledger size {head['size']}, root {str(head['root_hash'])[:16]}…"
             console.print(msg)
 
