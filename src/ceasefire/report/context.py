@@ -20,6 +20,8 @@ class ReportContext:
     violations, for per-category comparison. ``ledger_head``: the day's signed
     head (``size``, ``root_hash``, ``time``, ``key_id``, ``signature``).
     ``counts``: ingest counts (``accepted``, ``rejected``, ``duplicate``).
+    ``patrol``: the day's drone patrol coverage (``coverage.json`` of
+    ``ceasefire patrol plan``), shown in its own section when given.
     """
 
     mandate: Mandate
@@ -32,3 +34,4 @@ class ReportContext:
     previous: list[Violation] | None = None
     ledger_head: dict[str, Any] | None = None
     counts: dict[str, int] | None = None
+    patrol: dict[str, Any] | None = None

@@ -75,6 +75,7 @@ def render_html(
     sector_svg: str,
     trend_svg: str,
     boundary_note: str,
+    patrol: dict[str, Any] | None = None,
 ) -> str:
     """The report's HTML text."""
     return (
@@ -89,6 +90,7 @@ def render_html(
             sector_uri=data_uri(sector_svg, "image/svg+xml"),
             trend_uri=data_uri(trend_svg, "image/svg+xml"),
             boundary_note=boundary_note,
+            patrol=patrol,
             colours={
                 k: c
                 for k, c in party_colours(mandate.party_ids).items()

@@ -29,6 +29,7 @@ def render_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> dic
         sector_svg=charts.per_sector(ctx.mandate, ctx.violations, s),
         trend_svg=charts.trend(s),
         boundary_note=BOUNDARY_NOTE,
+        patrol=ctx.patrol,
     )
     paths = {"html": out_dir / "report.html", "map": map_path}
     paths["html"].write_text(html, encoding="utf-8")
