@@ -58,7 +58,7 @@ def test_simulated_day_with_a_plan_reports_what_it_caught() -> None:
     f = load_fleet(ROOT / "examples" / "frontline-2025" / "fleet.yaml", m)
     t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
     plan = plan_patrols(m, f, t0, 24.0, time_limit_s=0.3)
-    sc = simulate(m, get_profile("heavy"), t0, 24.0, 3, plan)
+    sc = simulate(m, get_profile("heavy"), t0, 24.0, 3, patrol=plan)
     pt = sc.truth["patrol"]
     ids = {s.id for s in plan.sorties}
     assert 0 < pt["caught"] < pt["withdrawal"]
