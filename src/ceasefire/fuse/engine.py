@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -518,9 +519,15 @@ def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -
     return [e for e in _acoustic_events(obs, rows, ac, grid, cfg) if lo <= e.time_s < hi]
 
 
-def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event]:
+def fuse(
+    obs: ObservationArrays,
+    config: FuseConfig | None = None,
+    *,
+    on_tile: Callable[[int, int], None] | None = None,
+) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
-    same observations in any order give the same events."""
+    same observations in any order give the same events. ``on_tile(done, total)``
+    is told as each time tile is fused (for a progress display)."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
@@ -529,14 +536,22 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     if len(obs) < cfg.parallel_min_obs:
         events = _fuse_tile(obs, grid, cfg)
+        if on_tile is not None:
+            on_tile(1, 1)
     else:
-        events = _fuse_sliced(obs, grid, cfg, workers)
+        events = _fuse_sliced(obs, grid, cfg, workers, on_tile)
     events = corroborate(events, cfg.corroboration, obs, cfg.speed_of_sound_m_s)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
 
-def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: int) -> list[Event]:
+def _fuse_sliced(
+    obs: ObservationArrays,
+    grid: Grid,
+    cfg: FuseConfig,
+    workers: int,
+    on_tile: Callable[[int, int], None] | None = None,
+) -> list[Event]:
     """Acoustic rows cut into time slices with margins (sound travel over the
     detection range plus the longest flight time), fused in worker processes; a
     slice keeps the events whose emission time lies in its core. Sightings (tracks
@@ -562,11 +577,17 @@ def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: i
         a = int(np.searchsorted(t, lo - before)) if np.isfinite(lo) else 0
         b = int(np.searchsorted(t, hi + after, side="right")) if np.isfinite(hi) else len(ac)
         jobs.append((ac.take(np.arange(a, b)), grid, cfg, lo, hi))
+    tell = on_tile or (lambda _done, _total: None)
+    parts = []
     if workers <= 1 or n_slices == 1:
-        parts = [_slice_job(j) for j in jobs]
+        for k, j in enumerate(jobs):
+            parts.append(_slice_job(j))
+            tell(k + 1, len(jobs))
     else:
         with ProcessPoolExecutor(max_workers=workers) as ex:
-            parts = list(ex.map(_slice_job, jobs))
+            for k, part in enumerate(ex.map(_slice_job, jobs)):
+                parts.append(part)
+                tell(k + 1, len(jobs))
     seen: set[str] = set()
     for part in parts:
         for e in part:
