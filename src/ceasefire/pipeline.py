@@ -491,8 +491,10 @@ def report_day(
     *,
     head: dict[str, Any] | None = None,
     pdf: bool = True,
+    patrol: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """Render the day's report from the store into ``out_dir``."""
+    """Render the day's report from the store into ``out_dir`` (``patrol``: the
+    day's patrol coverage figures, for their section)."""
     start, end = day_bounds(mandate, day)
     history: dict[date, int] = {}
     trend_start, _ = day_bounds(mandate, day - timedelta(days=TREND_DAYS))
@@ -523,6 +525,7 @@ def report_day(
         ledger_head=head,
         counts=store.counts(),
         observations=len(obs),
+        patrol=patrol,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf)
