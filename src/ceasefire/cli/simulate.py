@@ -38,6 +38,9 @@ def register(app: typer.Typer) -> None:
             "--profile, --seed, --hours and --start",
         ),
         draw: int | None = typer.Option(None, "--draw", min=0, help="the family member K"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="fly the sorties of this plan (`ceasefire patrol plan --out`)"
+        ),
     ) -> None:
         """Simulate a day on the line: observations.ndjson and truth.json in OUT."""
         from ceasefire.mandate import load_mandate
@@ -53,6 +56,7 @@ def register(app: typer.Typer) -> None:
                     ("seed", seed),
                     ("hours", hours),
                     ("start", start),
+                    ("patrol", patrol),
                 )
                 if v is not None
             ]
@@ -82,8 +86,13 @@ def register(app: typer.Typer) -> None:
                         f"{start!r} is not ISO 8601", param_hint="--start"
                     ) from exc
                 t0 = (dt if dt.tzinfo else dt.replace(tzinfo=m.tz)).timestamp()
+            plan = None
+            if patrol is not None:
+                from ceasefire.patrol.files import read_plan
+
+                plan = read_plan(patrol)
             with spinner("simulating") as prog:
-                sc = simulate(m, prof, t0, hours, seed)
+                sc = simulate(m, prof, t0, hours, seed, patrol=plan)
                 step(prog, f"writing {len(sc.observations):,} observations")
                 paths = write_scenario(out, sc.observations, sc.truth)
             title = f"{prof.name} profile, {hours:g} h, seed {seed}"
@@ -111,6 +120,12 @@ def register(app: typer.Typer) -> None:
             f"{len(sc.truth['violations']):,}",
         )
         console.print(t)
+        if "patrol" in sc.truth:
+            pt = sc.truth["patrol"]
+            console.print(
+                f"patrol plan ({pt['sorties']} sorties) caught {pt['caught']:,} of "
+                f"{pt['withdrawal']:,} withdrawal violations"
+            )
         for k, p in paths.items():
             console.print(f"  {k:12s} {p}")
 
@@ -199,6 +214,14 @@ def print_score(s: dict[str, Any]) -> None:
                 f"= {loc['ratio_to_crlb']:.2f} x"
             )
         console.print(line)
+    if "patrol" in s:
+        pt = s["patrol"]
+        missed = pt["missed_by_plan"]
+        console.print(
+            f"patrol plan: its sorties caught {pt['caught']:,} of {pt['withdrawal']:,} withdrawal "
+            f"violations, {pt['reported']:,} of them reported; missed by the plan: "
+            f"{', '.join(missed[:8])}{' ...' if len(missed) > 8 else ''}"
+        )
     if "ellipse_coverage_95" in s:
         console.print(f"95 % ellipses holding the truth: {s['ellipse_coverage_95']:.1%}")
     a = s["attribution"]

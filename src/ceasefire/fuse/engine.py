@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ from ceasefire.model.vocab import (
     KINDS,
     LAUNCH_EVENT_KINDS,
     OBJECTS,
+    SENSES,
     WEAPONS,
 )
 
@@ -85,8 +87,11 @@ def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
     gam = grid.convergence_rad(obs.lat, obs.lon)
     az = np.radians(obs.bearing_deg) + gam
     az = np.where(np.isfinite(az), (az + np.pi) % (2 * np.pi) - np.pi, np.nan)
+    # a report perceived by light (``sense`` seen, or an event kind fusion counts as
+    # light) carries no propagation delay
     light_codes = [EVENT_KINDS.index(k) for k in cfg.light_kinds if k in EVENT_KINDS]
-    speed = np.where(np.isin(obs.event, light_codes), 0.0, 1.0)
+    seen = (obs.sense == SENSES.index("seen")) | np.isin(obs.event, light_codes)
+    speed = np.where(seen, 0.0, 1.0)
     sig_t = np.where(np.isfinite(obs.time_sigma_s) & (obs.time_sigma_s > 0), obs.time_sigma_s, 1.0)
     sig_az = np.radians(np.where(np.isfinite(obs.bearing_sigma_deg), obs.bearing_sigma_deg, 5.0))
     rng = np.where(np.isfinite(obs.range_m) & (obs.range_m > 0), obs.range_m, np.nan)
@@ -526,9 +531,15 @@ def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -
     return [e for e in _acoustic_events(obs, ac.rows, ac, grid, cfg) if lo <= e.time_s < hi]
 
 
-def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event]:
+def fuse(
+    obs: ObservationArrays,
+    config: FuseConfig | None = None,
+    *,
+    on_tile: Callable[[int, int], None] | None = None,
+) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
-    same observations in any order give the same events."""
+    same observations in any order give the same events. ``on_tile(done, total)``
+    is told as each time tile is fused (for a progress display)."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
@@ -537,14 +548,22 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     if len(obs) < cfg.parallel_min_obs:
         events = _fuse_tile(obs, grid, cfg)
+        if on_tile is not None:
+            on_tile(1, 1)
     else:
-        events = _fuse_sliced(obs, grid, cfg, workers)
+        events = _fuse_sliced(obs, grid, cfg, workers, on_tile)
     events = corroborate(events, cfg.corroboration, obs, cfg.speed_of_sound_m_s)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
 
-def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: int) -> list[Event]:
+def _fuse_sliced(
+    obs: ObservationArrays,
+    grid: Grid,
+    cfg: FuseConfig,
+    workers: int,
+    on_tile: Callable[[int, int], None] | None = None,
+) -> list[Event]:
     """Acoustic rows cut into time slices with margins (sound travel over the
     detection range plus the longest flight time), fused in worker processes; a
     slice keeps the events whose emission time lies in its core. Sightings (tracks
@@ -570,11 +589,17 @@ def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: i
         a = int(np.searchsorted(t, lo - before)) if np.isfinite(lo) else 0
         b = int(np.searchsorted(t, hi + after, side="right")) if np.isfinite(hi) else len(ac)
         jobs.append((ac.take(np.arange(a, b)), grid, cfg, lo, hi))
+    tell = on_tile or (lambda _done, _total: None)
+    parts = []
     if workers <= 1 or n_slices == 1:
-        parts = [_slice_job(j) for j in jobs]
+        for k, j in enumerate(jobs):
+            parts.append(_slice_job(j))
+            tell(k + 1, len(jobs))
     else:
         with ProcessPoolExecutor(max_workers=workers) as ex:
-            parts = list(ex.map(_slice_job, jobs))
+            for k, part in enumerate(ex.map(_slice_job, jobs)):
+                parts.append(part)
+                tell(k + 1, len(jobs))
     seen: set[str] = set()
     for part in parts:
         for e in part:

@@ -24,6 +24,7 @@ class Rejected:
     line: int
     reason: str
     raw: str
+    end_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "reason": self.reason, "raw": self.raw}
@@ -40,6 +41,7 @@ class Duplicate:
     id: str
     conflicting: bool
     raw: str
+    end_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,8 @@ class IngestResult:
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     total: int = 0
+    #: (file, first line, last line) of each accepted record, in ``accepted`` order
+    accepted_from: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -110,13 +114,15 @@ def validate_records(
     for rec in records:
         result.total += 1
         if rec.data is None:
-            result.rejected.append(Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw))
+            result.rejected.append(
+                Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw, rec.end_line)
+            )
             continue
         try:
             obs = OBSERVATION_ADAPTER.validate_python(rec.data, context=context)
         except ValidationError as exc:
             result.rejected.append(
-                Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw)
+                Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw, rec.end_line)
             )
             continue
         key = (obs.source, obs.id)
@@ -124,11 +130,14 @@ def validate_records(
         first = seen.get(key)
         if first is not None:
             result.duplicates.append(
-                Duplicate(rec.file, rec.line, obs.source, obs.id, first != canon, rec.raw)
+                Duplicate(
+                    rec.file, rec.line, obs.source, obs.id, first != canon, rec.raw, rec.end_line
+                )
             )
             continue
         seen[key] = canon
         result.accepted.append(obs)
+        result.accepted_from.append((rec.file, rec.line, rec.end_line))
     return result
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ceasefire.geo import GeoLine
 from ceasefire.mandate import schema
+from ceasefire.mandate.ladder import check_response
 from ceasefire.mandate.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, LineSpec, MandateDoc, PolygonZone
 from ceasefire.model.errors import MandateError
@@ -178,13 +179,7 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
                     f"rules[{i}].zone",
                     f"zone {r.zone!r} is a buffer; a disengagement rule needs a polygon zone",
                 )
-    for i, d in enumerate(doc.response.escalation):
-        for rid in d.trigger.rules:
-            if rid not in rule_ids:
-                raise fail(
-                    f"response.escalation[{i}].trigger.rules",
-                    f"unknown rule {rid!r}; expected one of {sorted(rule_ids)}",
-                )
+    check_response(doc, fail)
     return Mandate(doc=doc, contact=contact, reference=lines, source=source)
 
 
