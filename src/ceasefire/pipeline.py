@@ -385,6 +385,24 @@ def assess_day(
     return violations, escalations, notices(violations, escalations, mandate, events=evs)
 
 
+def judge_day(
+    store: Store, mandate: Mandate, day: date, *, back_h: float | None = None
+) -> tuple[list[Violation], list[Escalation]]:
+    """The day's violations and escalations under ``mandate`` from the stored
+    events alone (nothing stored): the events of ``back_h`` hours before the day
+    (default: the ladder's ``lookback_h``) are judged too, for its windows and waits."""
+    start, end = day_bounds(mandate, day)
+    back_s = (back_h if back_h is not None else lookback_h(mandate)) * 3600.0
+    past = store.events(start - back_s, start) if back_s else []
+    events = store.events(start, end)
+    violations = assess(events, mandate)
+    earlier = assess(past, mandate) if past else []
+    escalations = [
+        x for x in escalate(earlier + violations, mandate, events=events) if start <= x.time_s < end
+    ]
+    return violations, escalations
+
+
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
     """``source/id`` → SHA-256 of the observation's canonical JSON."""
     return {
@@ -473,8 +491,10 @@ def report_day(
     *,
     head: dict[str, Any] | None = None,
     pdf: bool = True,
+    patrol: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """Render the day's report from the store into ``out_dir``."""
+    """Render the day's report from the store into ``out_dir`` (``patrol``: the
+    day's patrol coverage figures, for their section)."""
     start, end = day_bounds(mandate, day)
     history: dict[date, int] = {}
     trend_start, _ = day_bounds(mandate, day - timedelta(days=TREND_DAYS))
@@ -505,6 +525,7 @@ def report_day(
         ledger_head=head,
         counts=store.counts(),
         observations=len(obs),
+        patrol=patrol,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf)

@@ -416,3 +416,20 @@ def test_a_geojson_feature_with_unbalanced_brackets_costs_only_itself(tmp_path: 
     _accounted(r)
     assert [o.id for o in r.accepted] == ["b1", "b3", "b4"]
     assert [x.line for x in r.rejected] == [2]
+
+
+def test_pretty_printed_geojson_and_a_broken_feature_in_it(tmp_path: Path) -> None:
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": None, "properties": bearing(i)} for i in range(1, 4)
+        ],
+    }
+    p = tmp_path / "o.geojson"
+    p.write_text(json.dumps(fc, indent=2))
+    assert ingest_files([p]).counts["accepted"] == 3
+    text = p.read_text()
+    p.write_text(text.replace('"id": "b2"', '"id": [[["b2"', 1))
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["b1", "b3"] and r.rejected[0].line == 2

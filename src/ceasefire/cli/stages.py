@@ -217,6 +217,16 @@ def register(app: typer.Typer) -> None:
                     violations,
                     escalations,
                 )
+                from ceasefire.assess.intervene import intervention_requests
+
+                reqs = intervention_requests(
+                    escalations, violations, m, events=st.events(start, end)
+                )
+                sent = pipeline.intervene_day(led, reqs, end)
+                if sent:
+                    msg += f"; {len(sent)} intervention requests"
+                    latest = led.latest_head()
+                    head = latest.to_dict() if latest is not None else head
                 msg += f"; ledger size {head['size']}, root {str(head['root_hash'])[:16]}…"
             console.print(msg)
 
@@ -227,6 +237,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("report"), "--out"),
         ledger: Path | None = typer.Option(None, "--ledger", help="show this ledger's latest head"),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="add the coverage of this patrol plan (its --out folder)"
+        ),
     ) -> None:
         """Render the daily report of --day from the store."""
         pipeline = _pipeline()
@@ -238,7 +251,12 @@ def register(app: typer.Typer) -> None:
 
             heads = Ledger.open(ledger).heads()
             head = heads[-1].to_dict() if heads else None
-        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf)
+        cov = None
+        if patrol is not None:
+            from ceasefire.patrol.files import read_coverage
+
+            cov = read_coverage(patrol)
+        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf, patrol=cov)
         for k, p in sorted(paths.items()):
             console.print(f"  {k:6s} {p}")
 

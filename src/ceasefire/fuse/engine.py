@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.association import Reports, associate, late_attach
+from ceasefire.fuse.association import Reports, associate, late_attach, register
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
@@ -73,6 +73,7 @@ class _Acoustic:
     weapon: IP
     n_obs: IP
     flags: list[tuple[str, ...]]
+    rows: Rows  # the rows as association judged them (observers registered)
 
 
 def _canonical(obs: ObservationArrays) -> ObservationArrays:
@@ -114,6 +115,15 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
     ).astype(obs.direction.dtype)
     rep = Reports(rows, src, phase, c, cfg.max_range_m, cfg.min_tdoa_sensors)
     cl, f = associate(rep, cfg.association)
+    reg_cfg = cfg.association.registration
+    if reg_cfg.enabled:
+        # each observer's clock and noise from the first association; a second one
+        # judges the reports by them (fuse/association/registration.py)
+        reg = register(rep, cl, reg_cfg)
+        if reg.matters(rep, reg_cfg):
+            rep = reg.apply(rep)
+            rows = rep.rows
+            cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -194,7 +204,9 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
     weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
     n_obs = np.bincount(labels[labels >= 0], minlength=G)
     del f, n
-    return _Acoustic(x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, flag_groups)
+    return _Acoustic(
+        x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, flag_groups, rows
+    )
 
 
 def _split(labels: IP, G: int) -> list[IP]:
@@ -503,7 +515,7 @@ def _fuse_tile(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Even
     if len(ac_obs):
         rows = _rows(ac_obs, grid, cfg)
         ac = _fuse_acoustic(ac_obs, rows, cfg)
-        out += _acoustic_events(ac_obs, rows, ac, grid, cfg)
+        out += _acoustic_events(ac_obs, ac.rows, ac, grid, cfg)
     out += _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
     return out
 
@@ -516,7 +528,7 @@ def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -
         return []
     rows = _rows(obs, grid, cfg)
     ac = _fuse_acoustic(obs, rows, cfg)
-    return [e for e in _acoustic_events(obs, rows, ac, grid, cfg) if lo <= e.time_s < hi]
+    return [e for e in _acoustic_events(obs, ac.rows, ac, grid, cfg) if lo <= e.time_s < hi]
 
 
 def fuse(

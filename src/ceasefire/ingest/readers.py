@@ -165,16 +165,17 @@ _NEXT_OBJECT = re.compile(r"\n[ \t]*\{")
 _SCALAR = re.compile(r'[^,\]}\s]*|"(?:[^"\\]|\\.)*"', re.S)
 
 
-def _skip_value(text: str, pos: int) -> int:
+def _skip_value(text: str, pos: int, stop: int) -> int:
     """End of the JSON value starting at ``pos`` found by bracket matching
-    (for values the decoder refused); -1 when the brackets never balance."""
+    (for values the decoder refused); -1 when the brackets do not balance
+    before ``stop``."""
     if pos >= len(text):
         return -1
     if text[pos] not in "[{":
         m = _SCALAR.match(text, pos)
         return m.end() if m else -1
     depth = 0
-    for m in _TOKEN.finditer(text, pos):
+    for m in _TOKEN.finditer(text, pos, stop):
         tok = m.group()
         if tok[0] == '"':
             continue
@@ -256,14 +257,23 @@ class _Collection:
         while True:
             number += 1
             start = pos
+            # Each feature is decoded within its own stretch of text: up to the
+            # next line opening an object at the feature's own indentation (a
+            # file of one feature per line, or pretty-printed), else the record
+            # limit; so a broken feature costs its stretch, not the rest of the file.
+            nxt = self._next_feature(start)
+            stop = nxt if nxt >= 0 else len(text)
+            if self._indent(start) is None:
+                stop = min(stop, start + MAX_RECORD_BYTES + 1)
             try:
-                value, pos = parse_json(text, pos)
+                value, end = parse_json(text[start:stop])
+                pos = start + end
                 reason = None
             except ValueError as exc:
                 value, reason = None, _json_reason(exc)
-                pos = _skip_value(text, start)
-                if pos < 0:  # brackets never balance: resume at the next feature's line
-                    pos = self._resync(start + 1)
+                pos = _skip_value(text, start, stop)
+                if pos < 0:  # brackets do not balance: resume at the next feature's line
+                    pos = nxt
                     if pos < 0:
                         self.broken = (number, start, f"features from number {number} on: {reason}")
                         return len(text)
@@ -289,6 +299,22 @@ class _Collection:
                 return len(text)
             number += 1
             self.features.append((number, junk, pos, None, reason))
+
+    def _indent(self, pos: int) -> str | None:
+        """The whitespace before ``pos`` on its line, or None when other text
+        precedes it there (a collection written on one line)."""
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        lead = self.text[line_start:pos]
+        return lead if not lead.strip(" \t") else None
+
+    def _next_feature(self, pos: int) -> int:
+        """Where the next line opening an object at ``pos``'s indentation starts
+        its object, or -1."""
+        indent = self._indent(pos)
+        if indent is None:
+            return -1
+        m = re.compile("\n" + re.escape(indent) + "\\{").search(self.text, pos + 1)
+        return m.end() - 1 if m else -1
 
     def _resync(self, pos: int) -> int:
         """Start of the next line that opens an object (where the next feature
