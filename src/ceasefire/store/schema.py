@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 __all__ = ["SCHEMA_VERSION", "Tables", "tables_for"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SRID = 4326
 
 
@@ -120,6 +120,7 @@ def _build(postgis: bool) -> Tables:
         Column("object", String(24)),
         Column("count", Integer),
         Column("party", String(100)),
+        Column("sense", String(8)),
         Column("body", Text, nullable=False),
         *_point(postgis, "geom"),
         Index("ix_observations_time", "time_s"),

@@ -59,7 +59,7 @@ from ceasefire.model.observation import (
     SightingObservation,
 )
 from ceasefire.model.results import Escalation, Event, Violation
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
 from ceasefire.store.schema import SCHEMA_VERSION, SRID, Tables, tables_for
 
 __all__ = ["BatchOutcome", "Selection", "Store", "safe_url"]
@@ -460,6 +460,7 @@ class Store:
             o.c.object,
             o.c.count,
             o.c.party,
+            o.c.sense,
         ]
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -866,6 +867,7 @@ def _observation_row(
         "object": None,
         "count": None,
         "party": None,
+        "sense": o.effective_sense(),
         "body": o.model_dump_json(),
     }
     if isinstance(o, SightingObservation):
@@ -933,4 +935,5 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
         object=_codes(c[15], OBJECTS, -1),
         count=count,
         party=np.array([v for v in c[17]] if n else [], dtype=object),
+        sense=_codes(c[18], SENSES, SENSES.index("heard")),
     )
