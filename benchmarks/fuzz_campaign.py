@@ -16,8 +16,9 @@ checked:
   such as a GeoJSON that is no longer a FeatureCollection, counted apart);
 - unaccounted records: NDJSON, the non-blank LF-separated lines of the file
   against the line numbers of accepted + rejected + duplicate records; CSV,
-  every non-blank line after the header covered by exactly one record's
-  lines; GeoJSON, feature numbers 1..n without a gap;
+  every non-blank line after the header covered by exactly one record;
+  GeoJSON, record numbers 1..n without a gap (a feature whose brackets never
+  balance is read up to the next line that opens an object);
 - every rejection has a reason, and the quarantine writes as UTF-8 JSON
   with no NUL.
 
@@ -313,6 +314,7 @@ def main() -> None:
                 continue
             for k, v in result.counts.items():
                 stats[k] += v
+            stats[f"{fmt} records read"] += result.counts["input"]
             stats["conflicting"] += len(result.conflicting)
             problems = _check_common(result, tmp)
             stats["unaccounted"] += account(fmt, data, result)

@@ -312,3 +312,20 @@ def test_a_pair_with_a_near_rival_is_a_close_call_and_a_lone_one_is_not() -> Non
         lx, ly, lT, ix[:1], iy[:1], iT[:1], cfg, np.array([1]), np.array([1])
     )
     assert pl.tolist() == [0] and np.isinf(margin[0])
+
+
+def test_a_round_slower_than_its_class_mean_still_pairs() -> None:
+    # An artillery round 9,900 m in 37.5 s: 264 m/s, 20 % below the class's 330 m/s
+    # (charge, elevation and range move real mean speeds by tens of percent). With
+    # the spread at 0.02 (our own simulator's exact speeds) it found no impact.
+    art = np.array([WEAPONS.index("artillery")])
+    lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([0.0])
+    ix, iy, iT = np.array([9_900.0]), np.array([0.0]), np.array([37.5])
+    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(), art, art)
+    assert pl.tolist() == [0]
+    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(speed_spread=0.02), art, art)
+    assert pl.shape[0] == 0
+    # ... but no round flies 3 spreads faster than its class: 9,900 m in 11 s is 900
+    # m/s, beyond artillery's and an MLRS's 1.45 x mean, and a tank's range
+    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, np.array([11.0]), LaunchPairConfig(), art, art)
+    assert pl.shape[0] == 0

@@ -393,3 +393,43 @@ def test_quarantine_of_hostile_records_is_valid_utf8_json(tmp_path: Path) -> Non
     rows = [json.loads(x) for x in q.read_bytes().decode("utf-8").splitlines()]
     assert [x["line"] for x in rows] == [2, 3, 4, 5]
     assert all("\x00" not in x["raw"] for x in rows)
+
+
+def test_a_stray_quote_in_csv_costs_only_its_row(tmp_path: Path) -> None:
+    p = _csv(tmp_path, [_csv_row(1), _csv_row(2), _csv_row(3), _csv_row(4)])
+    p.write_bytes(p.read_bytes().replace(b"c2,op", b'c2,"op'))
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["c1", "c3", "c4"]
+    assert r.rejected[0].line == 3 and "quoted cell is not closed" in r.rejected[0].reason
+
+
+def test_a_geojson_feature_with_unbalanced_brackets_costs_only_itself(tmp_path: Path) -> None:
+    feats = [
+        json.dumps({"type": "Feature", "geometry": None, "properties": bearing(i)})
+        for i in range(1, 5)
+    ]
+    feats[1] = '{"type": "Feature", "properties": {"id": [[[1, 2}'  # never balance
+    p = tmp_path / "o.geojson"
+    p.write_text('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n")
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["b1", "b3", "b4"]
+    assert [x.line for x in r.rejected] == [2]
+
+
+def test_pretty_printed_geojson_and_a_broken_feature_in_it(tmp_path: Path) -> None:
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": None, "properties": bearing(i)} for i in range(1, 4)
+        ],
+    }
+    p = tmp_path / "o.geojson"
+    p.write_text(json.dumps(fc, indent=2))
+    assert ingest_files([p]).counts["accepted"] == 3
+    text = p.read_text()
+    p.write_text(text.replace('"id": "b2"', '"id": [[["b2"', 1))
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["b1", "b3"] and r.rejected[0].line == 2

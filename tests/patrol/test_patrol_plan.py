@@ -105,3 +105,33 @@ def test_reading_a_missing_plan_says_what_to_give(tmp_path: Path) -> None:
     (tmp_path / "plan.json").write_text('{"planner": "x"}')
     with pytest.raises(FleetError, match="not a patrol plan"):
         read_plan(tmp_path)
+
+
+def test_hot_spots_draw_the_flights() -> None:
+    m = load_mandate(ROOT / "examples" / "donbas-2015" / "mandate.yaml")
+    f = load_fleet(ROOT / "examples" / "donbas-2015" / "fleet.yaml", m)
+    f = f.with_counts({("kramatorsk", "s100"): 1})
+    t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
+    # thirty recent violations about Horlivka, 8 km on the RU side of the line
+    from ceasefire.simulate.along import offset_point
+
+    ch = float(m.contact.nearest(48.30, 38.05).chainage_m[0])
+    la, lo = offset_point(m.contact, np.full(30, ch), 1, np.linspace(2_000, 14_000, 30))
+    x, y = m.contact.frame.to_xy(la, lo)
+    hot = np.column_stack([x, y])
+
+    def km_near(plan: Plan) -> float:
+        """Flight km within 10 km of the hot spot (legs sampled every 500 m)."""
+        tot = 0.0
+        for s in plan.sorties:
+            w = np.asarray(s.waypoints)
+            for a, b in itertools.pairwise(w):
+                n = max(2, int(distance_m(a[1], a[2], b[1], b[2]) / 500.0))
+                pla, plo = np.linspace(a[1], b[1], n), np.linspace(a[2], b[2], n)
+                d = distance_m(pla, plo, float(la[15]), float(lo[15]))
+                tot += float((d < 10_000.0).sum()) * 0.5
+        return tot
+
+    cold = plan_patrols(m, f, t0, 24.0, time_limit_s=0.5)
+    warm = plan_patrols(m, f, t0, 24.0, hot_xy=hot, time_limit_s=0.5)
+    assert km_near(warm) > 1.5 * km_near(cold)

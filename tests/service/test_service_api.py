@@ -107,6 +107,7 @@ def _matrix(w: Served) -> list[tuple[str, str, str, dict[str, Any], dict[str, in
         ),
         ("GET", "/escalations", "", {}, only("analyst", "chief", "party")),
         ("GET", f"/days/{DAY}/report", "", {}, everyone),
+        ("GET", f"/days/{DAY}/report", "with observers", {"format": "internal"}, only("chief")),
         ("GET", "/ledger/head", "", {}, only("analyst", "chief", "party")),
         (
             "GET",

@@ -85,9 +85,15 @@ class _Condition:
     #: per key, (time, id) of what counted, time-ordered (for ids at a later moment)
     items: dict[Key, list[tuple[float, str]]] = field(default_factory=dict)
 
+    _starts: dict[Key, list[float]] = field(default_factory=dict)
+
     def at(self, key: Key, t: float) -> _Span | None:
+        """The episode of ``key`` holding at ``t`` (spans are built before asking)."""
         spans = self.spans.get(key, [])
-        i = bisect.bisect_right([s.start_s for s in spans], t) - 1
+        starts = self._starts.get(key)
+        if starts is None:
+            starts = self._starts[key] = [s.start_s for s in spans]
+        i = bisect.bisect_right(starts, t) - 1
         return spans[i] if i >= 0 and t < spans[i].end_s else None
 
 

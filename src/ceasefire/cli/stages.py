@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from ceasefire.cli.common import console, parse_day, spinner, step
+from ceasefire.cli.common import StageProgress, console, parse_day
 
 if TYPE_CHECKING:
     from ceasefire import pipeline
@@ -93,14 +93,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One shot: ingest, fuse, assess, sign and report into OUT."""
         pipeline = _pipeline()
-        with spinner("run") as prog:
+        with StageProgress("run") as progress:
             summary = pipeline.run(
                 mandate,
                 observations,
                 out,
                 store_url=store,
                 pdf=pdf,
-                progress=lambda s: step(prog, s),
+                progress=progress,
             )
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))
@@ -150,8 +150,8 @@ def register(app: typer.Typer) -> None:
         """Validate and store observations; rejects and duplicates go to quarantine."""
         pipeline = _pipeline()
         st = _store(store)
-        with spinner("ingesting"):
-            result = pipeline.ingest_into(st, files, quarantine)
+        with StageProgress("ingesting") as progress:
+            result = pipeline.ingest_into(st, files, quarantine, progress=progress)
         console.print(counts_table(result.counts))
         for r in result.rejected[:10]:
             console.print(f"  rejected {r.file}:{r.line}: {r.reason}", highlight=False)
@@ -177,8 +177,8 @@ def register(app: typer.Typer) -> None:
         st = _store(store)
         m = pipeline.mandate_of(st)
         for d in _days(st, day):
-            with spinner(f"{d}: fusing"):
-                n, events = pipeline.fuse_day(st, m, d)
+            with StageProgress(f"{d}: fusing") as progress:
+                n, events = pipeline.fuse_day(st, m, d, progress=progress)
             console.print(f"{d}: {n:,} observations → {len(events):,} events")
 
     @app.command("assess")
@@ -217,6 +217,16 @@ def register(app: typer.Typer) -> None:
                     violations,
                     escalations,
                 )
+                from ceasefire.assess.intervene import intervention_requests
+
+                reqs = intervention_requests(
+                    escalations, violations, m, events=st.events(start, end)
+                )
+                sent = pipeline.intervene_day(led, reqs, end)
+                if sent:
+                    msg += f"; {len(sent)} intervention requests"
+                    latest = led.latest_head()
+                    head = latest.to_dict() if latest is not None else head
                 msg += f"; ledger size {head['size']}, root {str(head['root_hash'])[:16]}…"
             console.print(msg)
 
@@ -227,6 +237,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("report"), "--out"),
         ledger: Path | None = typer.Option(None, "--ledger", help="show this ledger's latest head"),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="add the coverage of this patrol plan (its --out folder)"
+        ),
     ) -> None:
         """Render the daily report of --day from the store."""
         pipeline = _pipeline()
@@ -238,7 +251,12 @@ def register(app: typer.Typer) -> None:
 
             heads = Ledger.open(ledger).heads()
             head = heads[-1].to_dict() if heads else None
-        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf)
+        cov = None
+        if patrol is not None:
+            from ceasefire.patrol.files import read_coverage
+
+            cov = read_coverage(patrol)
+        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf, patrol=cov)
         for k, p in sorted(paths.items()):
             console.print(f"  {k:6s} {p}")
 

@@ -42,8 +42,10 @@ class LaunchPairConfig:
 
     #: each weapon class's mean speed, range bounds and hearing distance, by name
     weapons: Mapping[str, WeaponFlight] = field(default_factory=lambda: dict(WEAPON_FLIGHTS))
-    #: relative spread of a class's mean speed (1 sigma)
-    speed_spread: float = 0.02
+    #: relative spread of a class's mean speed (1 sigma): real mean speeds along a
+    #: trajectory vary by tens of percent with charge, elevation and range (0.02, the
+    #: former value, was our own simulator's exact speeds; see docs/fuse.md)
+    speed_spread: float = 0.15
     #: slowest mean speed of any round, m/s (bounds the candidate search)
     speed_min_m_s: float = 80.0
     #: farthest launch-to-impact distance, m
@@ -100,7 +102,11 @@ def flight_cost(
         cost = chi2 + np.where(named, 0.0, np.where(unknown, _UNKNOWN_WEAPON, _OTHER_WEAPON))
         if prior is not None:
             cost = cost + prior(w)
-        inside = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE)
+        # the spread is in time (symmetric about d / v): its upper tail would let a
+        # round fly twice its class's mean speed; no round flies more than 3 sd
+        # faster than its class (2 sd of the distance's own uncertainty allowed)
+        fast = dist - 2.0 * np.sqrt(var_d) > dt * v * (1.0 + 3.0 * cfg.speed_spread)
+        inside = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE) & ~fast
         best = np.where(inside & (cost < best), cost, best)
     return best
 

@@ -161,19 +161,21 @@ def _json_type(value: Any) -> str:
 # ── GeoJSON ───────────────────────────────────────────────────────────────────
 _WS = re.compile(r"[ \t\n\r]*")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_NEXT_OBJECT = re.compile(r"\n[ \t]*\{")
 _SCALAR = re.compile(r'[^,\]}\s]*|"(?:[^"\\]|\\.)*"', re.S)
 
 
-def _skip_value(text: str, pos: int) -> int:
+def _skip_value(text: str, pos: int, stop: int) -> int:
     """End of the JSON value starting at ``pos`` found by bracket matching
-    (for values the decoder refused); -1 when the brackets never balance."""
+    (for values the decoder refused); -1 when the brackets do not balance
+    before ``stop``."""
     if pos >= len(text):
         return -1
     if text[pos] not in "[{":
         m = _SCALAR.match(text, pos)
         return m.end() if m else -1
     depth = 0
-    for m in _TOKEN.finditer(text, pos):
+    for m in _TOKEN.finditer(text, pos, stop):
         tok = m.group()
         if tok[0] == '"':
             continue
@@ -255,15 +257,28 @@ class _Collection:
         while True:
             number += 1
             start = pos
+            # Each feature is decoded within its own stretch of text: up to the
+            # next line opening an object at the feature's own indentation (a
+            # file of one feature per line, or pretty-printed), else the record
+            # limit; so a broken feature costs its stretch, not the rest of the file.
+            nxt = self._next_feature(start)
+            stop = nxt if nxt >= 0 else len(text)
+            if self._indent(start) is None:
+                stop = min(stop, start + MAX_RECORD_BYTES + 1)
             try:
-                value, pos = parse_json(text, pos)
+                value, end = parse_json(text[start:stop])
+                pos = start + end
                 reason = None
             except ValueError as exc:
                 value, reason = None, _json_reason(exc)
-                pos = _skip_value(text, start)
-                if pos < 0:
-                    self.broken = (number, start, f"features from number {number} on: {reason}")
-                    return len(text)
+                pos = _skip_value(text, start, stop)
+                if pos < 0:  # brackets do not balance: resume at the next feature's line
+                    pos = nxt
+                    if pos < 0:
+                        self.broken = (number, start, f"features from number {number} on: {reason}")
+                        return len(text)
+                    self.features.append((number, start, pos, None, reason))
+                    continue
             if pos - start > MAX_RECORD_BYTES:
                 value = None
                 reason = f"a feature of {pos - start:,} characters; expected at most " + (
@@ -276,12 +291,36 @@ class _Collection:
                 continue
             if text.startswith("]", pos):
                 return pos + 1
-            self.broken = (
-                number + 1,
-                pos,
-                f"features after number {number}: expected ',' or ']' at line {self._line(pos)}",
-            )
-            return len(text)
+            junk = pos
+            pos = self._resync(junk)
+            reason = f"expected ',' or ']' after feature {number} at line {self._line(junk)}"
+            if pos < 0:
+                self.broken = (number + 1, junk, f"features after number {number}: {reason}")
+                return len(text)
+            number += 1
+            self.features.append((number, junk, pos, None, reason))
+
+    def _indent(self, pos: int) -> str | None:
+        """The whitespace before ``pos`` on its line, or None when other text
+        precedes it there (a collection written on one line)."""
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        lead = self.text[line_start:pos]
+        return lead if not lead.strip(" \t") else None
+
+    def _next_feature(self, pos: int) -> int:
+        """Where the next line opening an object at ``pos``'s indentation starts
+        its object, or -1."""
+        indent = self._indent(pos)
+        if indent is None:
+            return -1
+        m = re.compile("\n" + re.escape(indent) + "\\{").search(self.text, pos + 1)
+        return m.end() - 1 if m else -1
+
+    def _resync(self, pos: int) -> int:
+        """Start of the next line that opens an object (where the next feature
+        of a one-feature-per-line file begins), or -1."""
+        m = _NEXT_OBJECT.search(self.text, pos)
+        return m.end() - 1 if m else -1
 
 
 def _read_geojson(path: Path) -> Iterator[RawRecord]:
@@ -383,54 +422,51 @@ def _number(text: str) -> Any:
     return text
 
 
-def _split_lf(text: str) -> Iterator[str]:
-    """Lines ending at LF only (a bare CR stays inside its line)."""
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        if end < 0:
-            if start < len(text):
-                yield text[start:]
-            return
-        yield text[start : end + 1]
-        start = end + 1
+def _row(text: str) -> list[str]:
+    """The cells of one CSV line (csv.Error if it is not one complete row)."""
+    return next(csv.reader([text], strict=True), [])
 
 
 def _read_csv(path: Path) -> Iterator[RawRecord]:
+    """Rows are read one line each: no observation field may hold a line break,
+    so a stray quote costs its own row only, never the rows after it."""
     name = str(path)
     data = path.read_bytes()
     if data.startswith(BOM):
         data = data[len(BOM) :]
-    text = data.decode("utf-8", "surrogateescape")
-    lines = list(_split_lf(text))
-    reader = csv.reader(iter(lines))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise ObservationError(
-            f"the header row is not CSV ({exc}); expected column names", file=name, line=1
-        ) from None
-    _check_header(header, name)
-    width = len(header)
-    prev = reader.line_num
-    while True:
-        line = prev + 1
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    header: list[str] | None = None
+    width = 0
+    for line, text in enumerate(lines, start=1):
+        if text.endswith("\r"):
+            text = text[:-1]
+        if header is None:
+            try:
+                header = _row(text)
+            except csv.Error as exc:
+                raise ObservationError(
+                    f"the header row is not CSV ({exc}); expected column names", file=name, line=1
+                ) from None
+            _check_header(header, name)
+            width = len(header)
+            continue
+        if not text.strip():
+            continue
+        if len(text) > MAX_RECORD_BYTES:
+            yield _reject(
+                name,
+                line,
+                text[:RAW_EXCERPT] + "…",
+                f"a row of {len(text):,} characters; expected at most {MAX_RECORD_BYTES:,}",
+            )
+            continue
         try:
-            row = next(reader)
-        except StopIteration:
-            return
+            row = _row(text)
         except csv.Error as exc:
-            end = reader.line_num
-            prev = end
-            yield _reject(name, line, "".join(lines[line - 1 : end]), _csv_reason(exc), end)
+            yield _reject(name, line, text, _csv_reason(exc))
             continue
-        end = reader.line_num
-        prev = end
-        if not row:
-            continue
-        raw = "".join(lines[line - 1 : end]).rstrip("\r\n")
         if len(row) != width:
             missing = ", ".join(header[len(row) :][:5])
             reason = (
@@ -439,23 +475,14 @@ def _read_csv(path: Path) -> Iterator[RawRecord]:
                 else f"{len(row)} cells, fewer than the {width} columns of the header "
                 f"(no cell for {missing}{' ...' if width - len(row) > 5 else ''})"
             )
-            yield _reject(name, line, raw, reason, end)
-            continue
-        if len(raw) > MAX_RECORD_BYTES:
-            yield _reject(
-                name,
-                line,
-                raw[:RAW_EXCERPT] + "…",
-                f"a row of {len(raw):,} characters; expected at most {MAX_RECORD_BYTES:,}",
-                end,
-            )
+            yield _reject(name, line, text, reason)
             continue
         cells = dict(zip(header, row, strict=True))
         bad = next(((k, p) for k, v in cells.items() if (p := string_problem(v))), None)
         if bad is not None:
-            yield _reject(name, line, raw, f"column '{bad[0]}': {bad[1]}", end)
+            yield _reject(name, line, text, f"column '{bad[0]}': {bad[1]}")
             continue
-        yield RawRecord(name, line, raw, flat_to_nested(cells), None, end)
+        yield RawRecord(name, line, text, flat_to_nested(cells), None, line)
 
 
 def _csv_reason(exc: csv.Error) -> str:
@@ -464,6 +491,8 @@ def _csv_reason(exc: csv.Error) -> str:
         return "a bare carriage return (CR) inside an unquoted cell; expected LF or CR LF line ends"
     if "field larger" in text:
         return f"a cell longer than {csv.field_size_limit():,} characters"
+    if "unexpected end of data" in text:
+        return 'a quoted cell is not closed on its line; expected a closing quote (")'
     return f"not CSV: {text}"
 
 

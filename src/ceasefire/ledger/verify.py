@@ -217,7 +217,8 @@ def _check_checkpoint_file(led: Ledger, trusted: Any, heads: list[Any]) -> None:
     size, root = parse_checkpoint(note, trusted, origin_for(key_id(trusted)), str(path))
     if not any((h.size, h.root_hash) == (size, root.hex()) for h in heads):
         raise VerificationError(
-            f"{path}: checkpoint of size {size} matches no signed head in heads.ndjson"
+            f"{path}: checkpoint of size {size} matches no signed head in heads.ndjson; "
+            "a signed head was removed (or the checkpoint replaced)"
         )
 
 

@@ -56,6 +56,11 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
             file=source,
             line=mark.line + 1 if mark else None,
         ) from exc
+    except RecursionError as exc:
+        raise MandateError(
+            "not valid YAML: nested deeper than the parser can follow (unclosed '[' or '{'?)",
+            file=source,
+        ) from exc
     if not isinstance(data, dict):
         raise MandateError(
             f"expected a mapping at the top (mission, parties, ...), found {type(data).__name__}",

@@ -184,3 +184,23 @@ def write_plan(plan: Plan, cov: dict[str, Any] | None, out: Path) -> dict[str, P
         paths["coverage"] = out / "coverage.json"
         paths["coverage"].write_text(json.dumps(cov, indent=1) + "\n", encoding="utf-8")
     return paths
+
+
+def read_coverage(path: str | Path) -> dict[str, Any]:
+    """The coverage figures written beside a plan (``coverage.json``)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "coverage.json"
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FleetError(
+            f"cannot read the coverage: {exc.strerror}; expected the --out folder of "
+            "`ceasefire patrol plan`",
+            file=str(p),
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise FleetError(f"not valid JSON: {exc.msg}", file=str(p), line=exc.lineno) from exc
+    if not isinstance(data, dict) or not {"line", "zones", "sorties"} <= set(data):
+        raise FleetError("not the coverage of a patrol plan", file=str(p))
+    return data

@@ -411,9 +411,17 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         request: Request,
         user: User,
         day: DayParam,
-        format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
+        format: Annotated[
+            str,
+            Query(
+                pattern="^(html|pdf|internal)$",
+                description="html, pdf, or internal (HTML with the observers; the chief only)",
+            ),
+        ] = "html",
     ) -> Response:
         """The daily report: published days for every role, any processed day for the chief."""
+        if format == "internal":
+            user.require("chief")
         row = svc.store.day_row(day.isoformat())
         visible = row is not None and (user.role == "chief" or row["published_s"] is not None)
         data = svc.store.report(day.isoformat(), format) if visible else None
@@ -646,9 +654,10 @@ def _process(svc: _Service, day: date, pdf: bool) -> m.ProcessResponse:
     )
     with tempfile.TemporaryDirectory(prefix="cf-report-") as tmp:
         paths = pipeline.report_day(store, mandate, day, Path(tmp), head=head, pdf=pdf)
-        for fmt in ("html", "pdf"):
-            if fmt in paths:
-                store.put_report(day.isoformat(), fmt, paths[fmt].read_bytes())
+        # the public variants leave the observers out; "internal" draws them (the chief's)
+        for key, fmt in (("html", "html"), ("pdf", "pdf"), ("internal_html", "internal")):
+            if key in paths:
+                store.put_report(day.isoformat(), fmt, paths[key].read_bytes())
     store.mark_processed(day.isoformat(), head)
     for v in violations:
         svc.broadcast.publish("violation", v.sector, violation_feature(v))

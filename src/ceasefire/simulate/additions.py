@@ -1,7 +1,8 @@
 """What a scenario may add to a simulated day's draws: more rounds, more things
 on the ground, more sightings (a drone tasked over one sector). ``simulate``
-draws the day first and the addition after it, from a generator of its own,
-so the day beneath an addition is the same day as without it."""
+draws the day's rounds, observers and things first and the addition's after
+them, from a generator of its own, so those are the same as without it (what
+the observers perceive is drawn again)."""
 
 from __future__ import annotations
 

@@ -853,6 +853,7 @@ def _observation_row(
         "kind": o.kind,
         "time_s": o.time.timestamp(),
         "time_sigma_s": o.effective_time_sigma_s(),
+        "sense": o.effective_sense(),
         "sector": sector,
         "submitted_by": submitted_by,
         "batch": batch,
@@ -867,7 +868,6 @@ def _observation_row(
         "object": None,
         "count": None,
         "party": None,
-        "sense": o.effective_sense(),
         "body": o.model_dump_json(),
     }
     if isinstance(o, SightingObservation):
@@ -909,7 +909,6 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
     if not rows:
         return ObservationArrays.empty()
     c = list(zip(*rows, strict=True))
-    n = len(rows)
     kind = _codes(c[2], KINDS, 0)
     range_m = _floats(c[9])
     range_sigma = _floats(c[10])
@@ -934,6 +933,6 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
         position_sigma_m=_floats(c[14]),
         object=_codes(c[15], OBJECTS, -1),
         count=count,
-        party=np.array([v for v in c[17]] if n else [], dtype=object),
-        sense=_codes(c[18], SENSES, SENSES.index("heard")),
+        party=np.array(list(c[17]), dtype=object),
+        sense=_codes(c[18], SENSES, 0),
     )
