@@ -25,6 +25,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
@@ -44,6 +45,7 @@ from ceasefire.service import models as m
 from ceasefire.service.audit import AuditLog
 from ceasefire.service.auth import AccessError, Principal, hash_token
 from ceasefire.service.broadcast import Broadcast
+from ceasefire.service.maplayers import mandate_layers
 from ceasefire.store import Selection, Store
 
 __all__ = ["API", "ServiceConfig", "create_app"]
@@ -132,6 +134,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 def create_app(cfg: ServiceConfig) -> FastAPI:
     """The application over ``cfg``'s store, ledger and audit."""
     svc = _Service(cfg)
+    layers = mandate_layers(svc.mandate)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -487,6 +490,14 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
             headers={"Cache-Control": "no-store"},
         )
 
+    @router.get("/mandate")
+    def mandate_map(request: Request, user: User) -> dict[str, Any]:
+        """The mandate's geography (contact line, reference lines, zones, sectors)
+        as a GeoJSON FeatureCollection, with its parties, rules and sector ids: the
+        mandate is the mission's public document, so every role may read it."""
+        request.state.returned = 1
+        return layers
+
     @router.get("/me", response_model=m.Me)
     def me(request: Request, user: User) -> m.Me:
         """Who the token belongs to."""
@@ -494,12 +505,18 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         return m.Me(name=user.name, role=user.role, sectors=list(user.sectors), party=user.party)
 
     app.include_router(router)
+    # the dashboard: built assets only (ceasefire.web), no request leaves the server
+    app.mount("/", StaticFiles(directory=str(WEB_DIR), html=True), name="web")
     return app
 
 
 # ── helpers (plain functions, so the routes stay short) ─────────────────────
 #: Years a reporting day may fall in.
 DAY_YEARS = (1970, 2200)
+
+
+#: The dashboard's files (``make web`` builds the third-party part).
+WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
 def _day_ok(day: date, where: str) -> date:
@@ -660,7 +677,9 @@ def _process(svc: _Service, day: date, pdf: bool) -> m.ProcessResponse:
                 store.put_report(day.isoformat(), fmt, paths[key].read_bytes())
     store.mark_processed(day.isoformat(), head)
     for v in violations:
-        svc.broadcast.publish("violation", v.sector, violation_feature(v))
+        feat = violation_feature(v)
+        feat["properties"]["day"] = day.isoformat()  # as GET /violations gives it
+        svc.broadcast.publish("violation", v.sector, feat)
     for x in escalations:
         d = to_dict(x)
         d["time"] = iso(d.pop("time_s"))
