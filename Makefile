@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench sysdeps clean
+.PHONY: demo test lint bench sysdeps clean web
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,3 +35,9 @@ bench: sysdeps $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+
+# The dashboard's third-party assets (Leaflet, marker clustering, Natural Earth
+# outlines) from npm into src/ceasefire/web/static/vendor. The output is committed,
+# so `pip install` alone serves a working page; re-run after changing web/package.json.
+web:
+	cd web && npm ci --no-audit --no-fund && node build.mjs

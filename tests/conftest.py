@@ -6,7 +6,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,9 @@ def frontline_mandate_path() -> Path:
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server (dropped afterwards)."""
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server, dropped afterwards."""
     from sqlalchemy import create_engine, text
 
     name = "cf_test_" + uuid.uuid4().hex[:12]
@@ -63,3 +64,16 @@ def ram_path(tmp_path: Path) -> Iterator[Path]:
         yield d
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server (dropped afterwards)."""
+    with pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Callable[[], AbstractContextManager[str]]:
+    """``pg_databases()`` as a context manager: a fresh database (for wider scopes)."""
+    return pg_database

@@ -9,8 +9,9 @@ files; the CLI calls it.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from ceasefire.assess import assess, escalate, notices
+from ceasefire.assess.intervene import intervention_requests
+from ceasefire.assess.ladder import lookback_h
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.ingest import (
     Duplicate,
@@ -46,12 +49,54 @@ LATE_MARGIN_S = 180.0
 OBSERVATION_RECORD_CHUNK = 20_000
 #: How many past days feed the report's trend chart.
 TREND_DAYS = 30
+#: Inclusion proofs an intervention request carries (its latest violations, and
+#: its escalation's); the rest are one ``ceasefire ledger prove`` away.
+PROOFS_PER_REQUEST = 20
 
-Progress = Callable[[str], None]
+#: Told what a long stage is doing: ``progress(text)`` when a stage starts, and
+#: ``progress(text, done, total)`` as it advances (``total`` None when unknown),
+#: if the callable takes three arguments (one taking only the text is told each
+#: new text once).
+Progress = Callable[..., None]
+#: How many records ingest reads between two progress reports.
+PROGRESS_RECORDS = 5_000
 
 
-def _noop(_: str) -> None:
+def _noop(*_: object) -> None:
     return None
+
+
+def _counted(progress: Progress) -> Callable[[str, int | None, int | None], None]:
+    """``progress`` as a three-argument callable (see :data:`Progress`)."""
+    try:
+        params = list(inspect.signature(progress).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    if len(params) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params):
+        return progress
+    last: list[str] = []
+
+    def text_only(text: str, done: int | None = None, total: int | None = None) -> None:
+        if not last or last[0] != text:
+            last[:] = [text]
+            progress(text)
+
+    return text_only
+
+
+def _count_lines(paths: Sequence[Path]) -> int | None:
+    """Lines in NDJSON and CSV files (about one record each; a CSV's header
+    not counted), None when a file of another format (GeoJSON) is among them."""
+    n = 0
+    for p in paths:
+        suffix = p.suffix.lower()
+        if suffix not in (".ndjson", ".jsonl", ".csv"):
+            return None
+        with p.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                n += chunk.count(b"\n")
+        n -= suffix == ".csv"
+    return max(n, 0)
 
 
 @dataclass
@@ -165,18 +210,34 @@ def ingest_into(
     *,
     mandate: Mandate | None = None,
     submitted_by: str | None = None,
+    progress: Progress = _noop,
 ) -> IngestResult:
     """Validate ``files`` against the contract and store the batch atomically
     with its quarantine; duplicates of stored records are decided inside the
-    store's write, so concurrent ingests never lose a record."""
+    store's write, so concurrent ingests never lose a record. ``progress`` is
+    told the records read (of about the files' lines; see :data:`Progress`)."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
-    records = (rec for f in files for rec in read_records(Path(f)))
+    tell = _counted(progress)
+    total = _count_lines([Path(f) for f in files])
+
+    def counted() -> Iterator[RawRecord]:
+        n = 0
+        for f in files:
+            for rec in read_records(Path(f)):
+                yield rec
+                n += 1
+                if n % PROGRESS_RECORDS == 0:
+                    tell("reading observations", n, max(total, n) if total else None)
+        tell("reading observations", n, n)
+        tell("storing observations", None, None)
+
+    tell("reading observations", 0, total)
     return ingest_records(
         store,
         [str(f) for f in files],
-        records,
+        counted(),
         quarantine_path,
         mandate=mandate,
         submitted_by=submitted_by,
@@ -280,13 +341,20 @@ def fuse_config(mandate: Mandate) -> FuseConfig:
     return FuseConfig(contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)))
 
 
-def fuse_day(store: Store, mandate: Mandate, day: date) -> tuple[int, list[Event]]:
-    """Fuse the day's observations; keep the events emitted within the day."""
+def fuse_day(
+    store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
+) -> tuple[int, list[Event]]:
+    """Fuse the day's observations; keep the events emitted within the day.
+    ``progress`` is told the time tiles fused (see :data:`Progress`)."""
     start, end = day_bounds(mandate, day)
     obs = store.observations(start, end + LATE_MARGIN_S)
-    events = (
-        [e for e in fuse(obs, fuse_config(mandate)) if start <= e.time_s < end] if len(obs) else []
+    tell = _counted(progress)
+    text = f"{day}: fusing {len(obs):,} observations, tile"
+    tell(text, 0, None)
+    fused = (
+        fuse(obs, fuse_config(mandate), on_tile=lambda k, n: tell(text, k, n)) if len(obs) else []
     )
+    events = [e for e in fused if start <= e.time_s < end]
     store.replace_events(
         start,
         end,
@@ -304,17 +372,35 @@ def fuse_day(store: Store, mandate: Mandate, day: date) -> tuple[int, list[Event
 def assess_day(
     store: Store, mandate: Mandate, day: date, events: Sequence[Event] | None = None
 ) -> tuple[list[Violation], list[Escalation], list[dict[str, Any]]]:
-    """Judge the day's events; escalations look back over the longest trigger window."""
+    """Judge the day's events; escalations look back over the ladder's windows and waits."""
     start, end = day_bounds(mandate, day)
     evs = list(events) if events is not None else store.events(start, end)
     violations = assess(evs, mandate)
     store.replace_violations(start, end, violations, day=day.isoformat())
-    lookback_h = max((d.trigger.window_h for d in mandate.doc.response.escalation), default=0.0)
-    history = store.violations(start - lookback_h * 3600.0, start) if lookback_h else []
+    back_h = lookback_h(mandate)
+    history = store.violations(start - back_h * 3600.0, start) if back_h else []
     all_esc = escalate(history + violations, mandate, events=evs)
     escalations = [x for x in all_esc if start <= x.time_s < end]
     store.replace_escalations(start, end, escalations, day=day.isoformat())
-    return violations, escalations, notices(violations, escalations, mandate)
+    return violations, escalations, notices(violations, escalations, mandate, events=evs)
+
+
+def judge_day(
+    store: Store, mandate: Mandate, day: date, *, back_h: float | None = None
+) -> tuple[list[Violation], list[Escalation]]:
+    """The day's violations and escalations under ``mandate`` from the stored
+    events alone (nothing stored): the events of ``back_h`` hours before the day
+    (default: the ladder's ``lookback_h``) are judged too, for its windows and waits."""
+    start, end = day_bounds(mandate, day)
+    back_s = (back_h if back_h is not None else lookback_h(mandate)) * 3600.0
+    past = store.events(start - back_s, start) if back_s else []
+    events = store.events(start, end)
+    violations = assess(events, mandate)
+    earlier = assess(past, mandate) if past else []
+    escalations = [
+        x for x in escalate(earlier + violations, mandate, events=events) if start <= x.time_s < end
+    ]
+    return violations, escalations
 
 
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
@@ -375,6 +461,28 @@ def ledger_day(
     return head.to_dict()
 
 
+def intervene_day(
+    ledger: Ledger, requests: Sequence[dict[str, Any]], end_s: float
+) -> list[dict[str, Any]]:
+    """Append the day's intervention requests (``assess.intervention_requests``),
+    each with the inclusion proofs of its escalation and of up to
+    ``PROOFS_PER_REQUEST`` of its violations under the head ``ledger_day`` signed,
+    and sign a head again. Requests already in the ledger are not appended twice."""
+    head = ledger.latest_head()
+    fresh = []
+    for r in requests:
+        if ledger.contains(str(r["id"])):
+            continue
+        logged = [i for i in r.get("violations", []) if ledger.contains(i)]
+        ids = [str(r["escalation"]), *logged[-PROOFS_PER_REQUEST:]]
+        proofs = [ledger.prove(i, head) for i in ids if ledger.contains(i)]
+        fresh.append({**r, "proofs": proofs})
+    if fresh:
+        ledger.append(fresh)
+        ledger.sign_head(end_s)
+    return fresh
+
+
 def report_day(
     store: Store,
     mandate: Mandate,
@@ -383,8 +491,10 @@ def report_day(
     *,
     head: dict[str, Any] | None = None,
     pdf: bool = True,
+    patrol: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
-    """Render the day's report from the store into ``out_dir``."""
+    """Render the day's report from the store into ``out_dir`` (``patrol``: the
+    day's patrol coverage figures, for their section)."""
     start, end = day_bounds(mandate, day)
     history: dict[date, int] = {}
     trend_start, _ = day_bounds(mandate, day - timedelta(days=TREND_DAYS))
@@ -415,6 +525,7 @@ def report_day(
         ledger_head=head,
         counts=store.counts(),
         observations=len(obs),
+        patrol=patrol,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf)
@@ -461,9 +572,9 @@ def _count_by(violations: Sequence[Violation], attr: str) -> dict[str, int]:
 
 
 def run(
-    mandate_path: Path,
-    files: Sequence[Path],
-    out_dir: Path,
+    mandate_path: str | Path,
+    files: Sequence[str | Path],
+    out_dir: str | Path,
     *,
     store_url: str | None = None,
     pdf: bool = True,
@@ -473,6 +584,8 @@ def run(
     ``quarantine.ndjson``, ``events.geojson``, ``violations.geojson``,
     ``escalations.json``, ``notices.json``, ``ledger/``, ``report.html`` (+ PDF,
     map) of the last day (``reports/DAY/`` for each day) and ``summary.json``."""
+    mandate_path, out_dir = Path(mandate_path), Path(out_dir)
+    paths = [Path(f) for f in files]
     out_dir.mkdir(parents=True, exist_ok=True)
     target = store_url or (out_dir / "store.db")
     if store_url is None and (out_dir / "store.db").exists():
@@ -480,24 +593,26 @@ def run(
             f"{out_dir / 'store.db'} exists: `run` starts a new store; use another --out, "
             "or the stepwise verbs (ingest, fuse, assess, report) on the existing store"
         )
-    progress("checking the mandate")
+    tell = _counted(progress)
+    tell("checking the mandate", None, None)
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
-    progress("ingesting observations")
-    result = ingest_into(store, files, out_dir / "quarantine.ndjson", mandate=mandate)
+    result = ingest_into(
+        store, paths, out_dir / "quarantine.ndjson", mandate=mandate, progress=tell
+    )
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_events: list[Event] = []
     all_violations: list[Violation] = []
     all_escalations: list[Escalation] = []
     all_notices: list[dict[str, Any]] = []
-    for day in stored_days(store, mandate):
+    all_days = stored_days(store, mandate)
+    for k, day in enumerate(all_days):
         start, end = day_bounds(mandate, day)
-        progress(f"{day}: fusing")
-        n_obs, events = fuse_day(store, mandate, day)
-        progress(f"{day}: assessing")
+        n_obs, events = fuse_day(store, mandate, day, progress=tell)
+        tell(f"{day}: assessing {len(events):,} events (day)", k, len(all_days))
         violations, escalations, notes = assess_day(store, mandate, day, events)
-        progress(f"{day}: signing")
+        tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
         head = ledger_day(
             ledger,
             day,
@@ -506,6 +621,11 @@ def run(
             violations,
             escalations,
         )
+        requests = intervention_requests(escalations, violations, mandate, events=events)
+        if intervene_day(ledger, requests, end):
+            latest = ledger.latest_head()
+            assert latest is not None
+            head = latest.to_dict()
         days.append(DayResult(day, n_obs, events, violations, escalations, notes, head))
         all_events += events
         all_violations += violations
@@ -524,7 +644,7 @@ def run(
     )
     outputs["notices"] = _write_json(out_dir / "notices.json", all_notices)
     for i, d in enumerate(days):
-        progress(f"{d.day}: report")
+        tell("reports (day)", i, len(days))
         last = i == len(days) - 1
         d.report = report_day(
             store,

@@ -15,7 +15,10 @@ Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def run_cli(
-    *args: str | Path, cwd: Path | None = None, timeout: float = 300
+    *args: str | Path,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``ceasefire ARGS`` in a subprocess (wide terminal, no colour)."""
     assert EXE is not None, "the ceasefire console script is not installed in this environment"
@@ -29,6 +32,7 @@ def run_cli(
             "PATH": "/usr/bin:/bin",
             "NO_COLOR": "1",
             "HOME": os.environ.get("HOME", "/tmp"),
+            **(env or {}),
         },
         timeout=timeout,
     )

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from clirun import Cli
 
+from ceasefire.pipeline import ingest_into
+from ceasefire.store import Store
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -22,8 +25,11 @@ def test_init_refuses_another_mandate_on_a_store_with_data_then_force_records_it
 ) -> None:
     db = tmp_path / "s.db"
     assert cli("init", "--mandate", donbas_mandate_path, "--store", db).returncode == 0
-    r = cli("ingest", "--store", db, EXAMPLES / "observations" / "bearings.ndjson")
-    assert r.returncode == 0, r.stderr
+    st = Store.open(db)
+    try:
+        ingest_into(st, [EXAMPLES / "observations" / "bearings.ndjson"])
+    finally:
+        st.close()
     donbas = donbas_mandate_path.read_text(encoding="utf-8")
 
     # the same mandate again is harmless

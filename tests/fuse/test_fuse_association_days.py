@@ -5,6 +5,7 @@ association inputs and outputs stored in ``data/association_days.npz`` by
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,11 @@ def _day(key: str) -> tuple[Reports, dict[str, np.ndarray]]:
 def _late(rep: Reports, cl: Clusters, cfg: FuseConfig) -> np.ndarray:
     labels = cl.labels.copy()
     a = cfg.association
+    # the late offer by the attach gate, as before session 8 widened it (0.99999)
+    then = replace(a.attach, late_gate_p=0.999)
     cov = cl.cov
     late_attach(
-        rep, labels, cl.x, cl.y, cl.T, cov[:, :2, :2], np.sqrt(cov[:, 2, 2]), a.gates, a.attach,
+        rep, labels, cl.x, cl.y, cl.T, cov[:, :2, :2], np.sqrt(cov[:, 2, 2]), a.gates, then,
         cfg.wide_fix_m,
     )  # fmt: skip
     return labels

@@ -14,9 +14,10 @@ from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.fuse.association import PairConfig, Reports, SeedConfig
 from ceasefire.fuse.association.pairs import bearing_pairs
 from ceasefire.fuse.association.seeding import ray_seeds
-from ceasefire.fuse.pairing import pair_launches
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
+from ceasefire.fuse.weapons import WEAPON_FLIGHTS
 from ceasefire.model.vocab import SPEED_OF_SOUND_M_S, WEAPONS
 
 C = SPEED_OF_SOUND_M_S
@@ -112,7 +113,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     # (9,900 / 330 m/s: the artillery flight time) and one 45 s later (220 m/s:
     # 33 % slow for artillery, 3.3 sigma of a 2 % speed spread... far beyond; a
     # mortar's 180 m/s is out of its 8 km range bound).
-    cfg = FuseConfig()
+    cfg = LaunchPairConfig()
     art = WEAPONS.index("artillery")
     lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([0.0])
     ix = np.array([9_900.0, 0.0])
@@ -126,7 +127,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     assert pl.tolist() == [0] and pi.tolist() == [1]
     # a mortar round cannot fly 20 km: out of its range bounds, even at 180 m/s
     mortar = WEAPONS.index("mortar")
-    cfg_m = FuseConfig(flight_speed_by_weapon_m_s=(180.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    cfg_m = LaunchPairConfig(weapons={"mortar": WEAPON_FLIGHTS["mortar"]})
     pl, pi, _ = pair_launches(
         lx, ly, lT, np.array([20_000.0]), np.array([0.0]), np.array([20_000.0 / 180.0]),
         cfg_m, np.array([mortar]), np.array([-1]),
@@ -248,7 +249,8 @@ def test_a_launch_pairs_with_the_impact_across_the_contact_line() -> None:
     la, lo = FRAME.to_latlon(np.r_[lx, ix], np.r_[ly, iy])
     side = line.nearest(la, lo).side.astype(np.intp)
     assert side[0] == side[1] != side[2]  # launch and west impact on one side
-    pl, pi, _ = pair_launches(lx, ly, lT, ix, iy, iT, cfg_line, l_side=side[:1], i_side=side[1:])
+    pairing = cfg_line.launches
+    pl, pi, _ = pair_launches(lx, ly, lT, ix, iy, iT, pairing, l_side=side[:1], i_side=side[1:])
     assert pl.tolist() == [0]
     assert pi.tolist() == [1]
 
@@ -296,17 +298,34 @@ def test_a_mirrored_solution_makes_arrivals_ambiguous() -> None:
 
 
 def test_a_pair_with_a_near_rival_is_a_close_call_and_a_lone_one_is_not() -> None:
-    cfg = FuseConfig()
+    cfg = LaunchPairConfig()
     # one launch; two impacts 6 km away at flight times 1 s apart (artillery, 330 m/s):
-    # both fit, the better by less than pair_close_margin
+    # both fit, the better by less than close_margin
     lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([T0])
     ix, iy = np.array([6_000.0, 6_000.0]), np.array([0.0, 200.0])
     iT = T0 + np.array([6_000.0, 6_003.3]) / 330.0 + np.array([0.0, 1.0])
     pl, pi, margin = pair_launches(lx, ly, lT, ix, iy, iT, cfg, np.array([1]), np.array([1, 1]))
     assert pl.tolist() == [0] and pi.tolist() == [0]
-    assert 0.0 <= margin[0] < cfg.pair_close_margin
+    assert 0.0 <= margin[0] < cfg.close_margin
     # the rival gone: no alternative at all
     pl, pi, margin = pair_launches(
         lx, ly, lT, ix[:1], iy[:1], iT[:1], cfg, np.array([1]), np.array([1])
     )
     assert pl.tolist() == [0] and np.isinf(margin[0])
+
+
+def test_a_round_slower_than_its_class_mean_still_pairs() -> None:
+    # An artillery round 9,900 m in 37.5 s: 264 m/s, 20 % below the class's 330 m/s
+    # (charge, elevation and range move real mean speeds by tens of percent). With
+    # the spread at 0.02 (our own simulator's exact speeds) it found no impact.
+    art = np.array([WEAPONS.index("artillery")])
+    lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([0.0])
+    ix, iy, iT = np.array([9_900.0]), np.array([0.0]), np.array([37.5])
+    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(), art, art)
+    assert pl.tolist() == [0]
+    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(speed_spread=0.02), art, art)
+    assert pl.shape[0] == 0
+    # ... but no round flies 3 spreads faster than its class: 9,900 m in 11 s is 900
+    # m/s, beyond artillery's and an MLRS's 1.45 x mean, and a tank's range
+    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, np.array([11.0]), LaunchPairConfig(), art, art)
+    assert pl.shape[0] == 0

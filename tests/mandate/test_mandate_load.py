@@ -219,3 +219,13 @@ def test_a_byte_order_mark_is_accepted_in_the_mandate_and_its_line_file(tmp_path
     assert m.contact.length_km == pytest.approx(111.2, abs=0.5)  # one degree of latitude
     # the text kept in a store (with its mark) parses too
     assert parse_mandate("\ufeff" + MINIMAL).doc.mission.name == "test"
+
+
+def test_brackets_nested_past_the_parsers_depth_are_a_mandate_error(
+    donbas_mandate_path: Path,
+) -> None:
+    text = donbas_mandate_path.read_text()
+    i = text.index("by: [UA, RU, undetermined]")
+    with pytest.raises(MandateError, match="nested deeper") as exc:
+        parse_mandate(text[:i] + "[" * 3000 + text[i:], source="deep.yaml")
+    assert "deep.yaml" in str(exc.value)

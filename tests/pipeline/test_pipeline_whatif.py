@@ -10,19 +10,30 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import pytest
 from scene import build_scene
+from typer.testing import CliRunner
 
 from ceasefire import pipeline
+from ceasefire.cli import app
 from ceasefire.mandate import load_mandate
 
 EXE = shutil.which("ceasefire", path=str(Path(sys.executable).parent))
 
 
-def test_narrower_addendum_zone_drops_the_tank(tmp_path: Path, donbas_mandate_path: Path) -> None:
-    m = load_mandate(donbas_mandate_path)
-    build_scene(m, tmp_path / "obs.ndjson")
-    out = tmp_path / "out"
-    pipeline.run(donbas_mandate_path, [tmp_path / "obs.ndjson"], out, pdf=False)
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
+    """The scene run through the pipeline once: its output directory."""
+    tmp = tmp_path_factory.mktemp("whatif")
+    build_scene(load_mandate(donbas_mandate_path), tmp / "obs.ndjson")
+    pipeline.run(donbas_mandate_path, [tmp / "obs.ndjson"], tmp / "out", pdf=False)
+    return tmp / "out"
+
+
+def test_narrower_addendum_zone_drops_the_tank(
+    tmp_path: Path, donbas_mandate_path: Path, stored: Path
+) -> None:
+    out = stored
     alt = tmp_path / "narrow.yaml"
     alt.write_text(
         donbas_mandate_path.read_text().replace(
@@ -53,3 +64,26 @@ def test_narrower_addendum_zone_drops_the_tank(tmp_path: Path, donbas_mandate_pa
     assert rows[("withdrawal-addendum", "RU")] == (1, 0)
     assert rows[("ceasefire", "RU")] == (1, 1)
     assert len(data["only_current"]) == 1 and data["only_alternative"] == []
+
+
+def test_another_ladder_shows_its_engagements_beside_the_current(
+    tmp_path: Path, donbas_mandate_path: Path, stored: Path
+) -> None:
+    out = stored
+    # the scene's few violations are far below the JCCC's 100 in 6 h; at 1 the
+    # JCCC is seized of the sector where they fall
+    text = donbas_mandate_path.read_text()
+    alt = tmp_path / "jccc1.yaml"
+    alt.write_text(text.replace("threshold: 100, clear_below: 30", "threshold: 1, clear_below: 1"))
+    assert text != alt.read_text()
+    args = ["whatif", "-m", str(alt), "--store", str(out / "store.db"), "--day", "2025-06-01"]
+    r = CliRunner().invoke(app, [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    rows = data["engagements"]
+    # same violations, so only the ladder differs: line 1 only under the alternative
+    assert data["only_current"] == [] and data["only_alternative"] == []
+    assert rows and {x["line"] for x in rows} == {1}
+    assert all(x["raised_a"] == 0 and x["raised_b"] >= 1 for x in rows)
+    sectors = {x["sector"] for x in rows}
+    assert sectors <= {"luhansk", "donetsk-north", "donetsk-south"}

@@ -16,11 +16,11 @@ import pytest
 
 from ceasefire.geo import distance_m, inverse
 from ceasefire.mandate import day_bounds, load_mandate
-from ceasefire.model.vocab import KINDS, SPEED_OF_SOUND_M_S
+from ceasefire.model.vocab import KINDS, SENSES, SPEED_OF_SOUND_M_S
 from ceasefire.simulate import get_profile, simulate, write_scenario
 from ceasefire.simulate.assumptions import NEUTRAL, Assumptions
 from ceasefire.simulate.family import VARIED, get_family, simulate_draw
-from ceasefire.simulate.observers import SENSOR_INDEX
+from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS
 from ceasefire.simulate.weapons import SPEC_BY_CODE, WEAPON_SPECS
 
 EXE = shutil.which("ceasefire", path=str(Path(sys.executable).parent))
@@ -38,11 +38,13 @@ def test_neutral_assumptions_give_main_simulators_bytes(
 ) -> None:
     # The digest of this 3 h heavy window (09:00 local, seed 13: posts, patrols,
     # cameras, arrays and microphones all report) was taken from main's simulator
-    # at 1a2c4a0, before the assumptions became parameters: with the neutral values
-    # every draw of the base simulator must stay where it was.
+    # at 1a2c4a0, before the assumptions became parameters. With the neutral values
+    # and cameras that hear, as they did there (they see now: that moves their
+    # times only), every draw of the base simulator must stay where it was.
     m = load_mandate(donbas_mandate_path)
     start, _ = day_bounds(m, date(2025, 6, 1))
-    sc = simulate(m, get_profile("heavy"), start + 9 * 3600.0, 3.0, 13, NEUTRAL)
+    hearing = replace(NEUTRAL, sensors=tuple(replace(s, sees=False) for s in SENSORS))
+    sc = simulate(m, get_profile("heavy"), start + 9 * 3600.0, 3.0, 13, hearing)
     assert len(sc.observations) == 1411
     assert _digest(sc, tmp_path) == (
         "af35efa3e7abde673d237e1f8bdbedad76327dfa205f2ed9d2dd8d11a0e84c8e"
@@ -235,7 +237,8 @@ def test_clocks_are_off_per_observer(worlds) -> None:  # type: ignore[no-untyped
     d = distance_m(
         a.lat[p[:, 1]], a.lon[p[:, 1]], sc.rounds.impact_lat[p[:, 0]], sc.rounds.impact_lon[p[:, 0]]
     )
-    resid = a.time_s[p[:, 1]] - (sc.rounds.impact_s[p[:, 0]] + d / SPEED_OF_SOUND_M_S)
+    heard = a.sense[p[:, 1]] == SENSES.index("heard")  # cameras see: no sound delay
+    resid = a.time_s[p[:, 1]] - (sc.rounds.impact_s[p[:, 0]] + heard * d / SPEED_OF_SOUND_M_S)
     src = a.source[p[:, 1]].astype(str)
     means = {}
     for s in np.unique(src):

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from ceasefire.mandate import load_mandate
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.errors import StoreError
+from ceasefire.model.vocab import SENSES
 from ceasefire.pipeline import ingest_into, init_store
 from ceasefire.simulate import get_profile, simulate, write_scenario
 from ceasefire.store import Selection, Store
@@ -47,6 +48,8 @@ def test_columns_give_the_arrays_the_models_give(store: Store, quiet_file: Path)
     want = ObservationArrays.from_observations(models)
     got = store.observations(span[0], span[1] + 1)
     assert len(got) == len(want) == r.counts["accepted"]
+    # cameras see: a column the models default otherwise must come from the store
+    assert (want.sense == SENSES.index("seen")).sum() > 5
     for name in want.__dataclass_fields__:
         a, b = getattr(got, name), getattr(want, name)
         assert a.dtype == b.dtype, name

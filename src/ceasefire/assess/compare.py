@@ -1,4 +1,5 @@
-"""What-if: the same day judged under two mandates, side by side."""
+"""What-if: the same day judged under two mandates, side by side: violations
+and the ladder's engagements."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ceasefire.model import Violation
+from ceasefire.model import Escalation, Violation
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,46 @@ def compare(a: Sequence[Violation], b: Sequence[Violation]) -> Comparison:
         only_b=tuple(kb[k] for k in sorted(set(kb) - set(ka))),
         party_changed=changed,
     )
+
+
+@dataclass(frozen=True)
+class EngagementRow:
+    """One (line, party, sector) and its engagements under A and B: how many
+    times raised, and the first time (epoch s; None when never)."""
+
+    line: int
+    party: str | None
+    sector: str | None
+    raised_a: int
+    raised_b: int
+    first_a: float | None
+    first_b: float | None
+
+
+def compare_engagements(a: Sequence[Escalation], b: Sequence[Escalation]) -> list[EngagementRow]:
+    """The engagements (``raised`` notices) of two ladders over the same day, side
+    by side per line, party and sector, in line order."""
+
+    def group(xs: Sequence[Escalation]) -> dict[tuple[int, str, str], list[float]]:
+        out: dict[tuple[int, str, str], list[float]] = {}
+        for x in xs:
+            if x.state == "raised":
+                out.setdefault((x.line, x.party or "", x.sector or ""), []).append(x.time_s)
+        return out
+
+    ga, gb = group(a), group(b)
+    rows = []
+    for key in sorted(set(ga) | set(gb)):
+        ta, tb = sorted(ga.get(key, [])), sorted(gb.get(key, []))
+        rows.append(
+            EngagementRow(
+                key[0],
+                key[1] or None,
+                key[2] or None,
+                len(ta),
+                len(tb),
+                ta[0] if ta else None,
+                tb[0] if tb else None,
+            )
+        )
+    return rows

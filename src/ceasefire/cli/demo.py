@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ceasefire.cli.common import console, spinner, step
+from ceasefire.cli.common import StageProgress, console
 
 
 def _example_mandate() -> Path:
@@ -42,6 +42,13 @@ DEMO_OUTPUTS = (
 MARK = ".ceasefire-demo"
 
 
+def _earlier_demo(out: Path) -> bool:
+    """A folder a demo wrote before it marked its folders: the simulator's truth
+    and a run's summary, and nothing but the demo's outputs."""
+    names = {p.name for p in out.iterdir()}
+    return {"truth.json", "summary.json"} <= names <= set(DEMO_OUTPUTS)
+
+
 def prepare_out(out: Path, *, force: bool) -> None:
     """Make ``out`` ready for the demo without touching what a user put there.
 
@@ -54,7 +61,7 @@ def prepare_out(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise PipelineError(f"--out {out} is a file; expected a folder for the demo's outputs")
     if out.is_dir() and any(out.iterdir()):
-        if not (force or (out / MARK).exists()):
+        if not (force or (out / MARK).exists() or _earlier_demo(out)):
             raise PipelineError(
                 f"--out {out} is not empty and was not written by `ceasefire demo`; "
                 "expected a new or empty folder (or --force to write the demo's files into it, "
@@ -98,8 +105,8 @@ def register(app: typer.Typer) -> None:
 
         mandate_path = _example_mandate()
         m = load_mandate(mandate_path)
-        with spinner("demo") as prog:
-            step(prog, f"simulating a {profile} day on {m.doc.mission.name}")
+        with StageProgress("demo") as progress:
+            progress(f"simulating a {profile} day on {m.doc.mission.name}")
             t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
             sc = simulate(m, get_profile(profile), t0, 24.0, seed)
             paths = write_scenario(out, sc.observations, sc.truth)
@@ -108,9 +115,9 @@ def register(app: typer.Typer) -> None:
                 [paths["observations"]],
                 out,
                 pdf=pdf,
-                progress=lambda s: step(prog, s),
+                progress=progress,
             )
-            step(prog, "scoring against the simulator's truth")
+            progress("scoring against the simulator's truth")
             scores = score_files(
                 paths["truth"], summary.outputs["violations"], paths["observations"]
             )

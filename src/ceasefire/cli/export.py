@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
         ),
         day: str = typer.Option(..., "--day", help="reporting day, YYYY-MM-DD"),
         fmt: str = typer.Option(
-            ..., "--format", "-f", help="geojson, kml, gpkg (GeoPackage), csv or cot (TAK)"
+            ...,
+            "--format",
+            "-f",
+            help="geojson, kml, gpkg (GeoPackage), csv or cot (a TAK data package, .zip)",
         ),
         out: Path = typer.Option(..., "--out", "-o", help="file to write"),
         mandate: Path | None = typer.Option(

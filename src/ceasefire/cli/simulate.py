@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         seed: int | None = typer.Option(None, "--seed", help="default 1"),
         out: Path = typer.Option(Path("sim"), "--out"),
         profile: str | None = typer.Option(
-            None, "--profile", help="quiet, heavy or stress (default quiet)"
+            None, "--profile", help="quiet, heavy, stress or offensive (a scenario; default quiet)"
         ),
         start: str | None = typer.Option(
             None, "--start", help="ISO 8601 start; default 2025-06-01 00:00 in the mandate's zone"
@@ -38,11 +38,15 @@ def register(app: typer.Typer) -> None:
             "--profile, --seed, --hours and --start",
         ),
         draw: int | None = typer.Option(None, "--draw", min=0, help="the family member K"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="fly the sorties of this plan (`ceasefire patrol plan --out`)"
+        ),
     ) -> None:
         """Simulate a day on the line: observations.ndjson and truth.json in OUT."""
         from ceasefire.mandate import load_mandate
-        from ceasefire.simulate import get_profile, simulate, write_scenario
+        from ceasefire.simulate import simulate, write_scenario
         from ceasefire.simulate.family import get_family, simulate_draw
+        from ceasefire.simulate.offensive import scenario
 
         m = load_mandate(mandate)
         if family is not None or draw is not None:
@@ -53,6 +57,7 @@ def register(app: typer.Typer) -> None:
                     ("seed", seed),
                     ("hours", hours),
                     ("start", start),
+                    ("patrol", patrol),
                 )
                 if v is not None
             ]
@@ -69,9 +74,9 @@ def register(app: typer.Typer) -> None:
                 paths = write_scenario(out, sc.observations, sc.truth)
             title = f"family {family}, draw {draw}: {d.hours:.2f} h, seed {d.seed}"
         else:
-            prof = get_profile(profile or "quiet")
             hours = 24.0 if hours is None else hours
             seed = 1 if seed is None else seed
+            prof, addition = scenario(profile or "quiet", seed)
             if start is None:
                 t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
             else:
@@ -82,8 +87,13 @@ def register(app: typer.Typer) -> None:
                         f"{start!r} is not ISO 8601", param_hint="--start"
                     ) from exc
                 t0 = (dt if dt.tzinfo else dt.replace(tzinfo=m.tz)).timestamp()
+            plan = None
+            if patrol is not None:
+                from ceasefire.patrol.files import read_plan
+
+                plan = read_plan(patrol)
             with spinner("simulating") as prog:
-                sc = simulate(m, prof, t0, hours, seed)
+                sc = simulate(m, prof, t0, hours, seed, patrol=plan, addition=addition)
                 step(prog, f"writing {len(sc.observations):,} observations")
                 paths = write_scenario(out, sc.observations, sc.truth)
             title = f"{prof.name} profile, {hours:g} h, seed {seed}"
@@ -111,6 +121,12 @@ def register(app: typer.Typer) -> None:
             f"{len(sc.truth['violations']):,}",
         )
         console.print(t)
+        if "patrol" in sc.truth:
+            pt = sc.truth["patrol"]
+            console.print(
+                f"patrol plan ({pt['sorties']} sorties) caught {pt['caught']:,} of "
+                f"{pt['withdrawal']:,} withdrawal violations"
+            )
         for k, p in paths.items():
             console.print(f"  {k:12s} {p}")
 
@@ -125,8 +141,15 @@ def register(app: typer.Typer) -> None:
             False, "--all", help="count unperceived violations in recall"
         ),
         as_json: bool = typer.Option(False, "--json"),
+        escalations: Path | None = typer.Option(
+            None, "--escalations", help="also score these escalations (needs --mandate)"
+        ),
+        mandate: Path | None = typer.Option(
+            None, "--mandate", "-m", help="the mandate whose ladder made --escalations"
+        ),
     ) -> None:
-        """Score violations against the simulator's truth."""
+        """Score violations against the simulator's truth (and escalations against
+        a scenario's expected engagements)."""
         from ceasefire.simulate.scoring import score_files
 
         if as_json:
@@ -140,10 +163,52 @@ def register(app: typer.Typer) -> None:
                     perceived_only=not all_truth,
                     on_stage=lambda text: step(prog, text),
                 )
+        if escalations is not None:
+            s["ladder"] = _ladder_score(truth, escalations, mandate)
         if as_json:
             typer.echo(json.dumps(s, indent=2, sort_keys=True))
             return
         print_score(s)
+        if "ladder" in s:
+            print_ladder_score(s["ladder"])
+
+
+def _ladder_score(truth: Path, escalations: Path, mandate: Path | None) -> dict[str, Any]:
+    from ceasefire.mandate import load_mandate
+    from ceasefire.model.errors import InputError
+    from ceasefire.simulate.ladder_score import score_ladder
+
+    if mandate is None:
+        raise InputError("--escalations needs --mandate (the ladder that made them)")
+    try:
+        esc = json.loads(escalations.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read escalations: {exc}", file=str(escalations)) from exc
+    return score_ladder(json.loads(truth.read_text()), esc, load_mandate(mandate))
+
+
+def print_ladder_score(s: dict[str, Any]) -> None:
+    """The ladder's expected engagements, their delays, and the false ones."""
+    t = Table(title="escalation against the scenario's expected engagements")
+    for col in ("line", "party", "sector", "phase", "delay h", "allowed h", "in time"):
+        t.add_column(col, justify="right" if col.endswith("h") else "left")
+    for r in s["engagements"]:
+        t.add_row(
+            str(r["line"]),
+            str(r["party"]),
+            str(r["sector"] or ""),
+            r["phase"],
+            "never" if r["delay_h"] is None else f"{r['delay_h']:.2f}",
+            f"{r['allowed_h']:g}",
+            "yes" if r["in_time"] else "NO",
+        )
+    console.print(t)
+    console.print(
+        f"{s['met_in_time']} of {s['expected']} expected engagements in time; "
+        f"false engagements of armed lines: {s['false_engagements']} "
+        f"(against their own side {s['false_against_own_side']}, "
+        f"against undetermined {s['false_against_undetermined']})"
+    )
 
 
 def print_score(s: dict[str, Any]) -> None:
@@ -199,6 +264,14 @@ def print_score(s: dict[str, Any]) -> None:
                 f"= {loc['ratio_to_crlb']:.2f} x"
             )
         console.print(line)
+    if "patrol" in s:
+        pt = s["patrol"]
+        missed = pt["missed_by_plan"]
+        console.print(
+            f"patrol plan: its sorties caught {pt['caught']:,} of {pt['withdrawal']:,} withdrawal "
+            f"violations, {pt['reported']:,} of them reported; missed by the plan: "
+            f"{', '.join(missed[:8])}{' ...' if len(missed) > 8 else ''}"
+        )
     if "ellipse_coverage_95" in s:
         console.print(f"95 % ellipses holding the truth: {s['ellipse_coverage_95']:.1%}")
     a = s["attribution"]

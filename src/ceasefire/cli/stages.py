@@ -11,19 +11,25 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from ceasefire.cli.common import console, parse_day, spinner, step
-from ceasefire.mandate import day_bounds, load_mandate
-from ceasefire.store import Store
+from ceasefire.cli.common import StageProgress, console, parse_day
 
 if TYPE_CHECKING:
     from ceasefire import pipeline
+    from ceasefire.store import Store
 
 
 def _pipeline():  # type: ignore[no-untyped-def]
-    """The pipeline module, imported when a verb runs (it pulls in every room)."""
+    """The pipeline module, imported when a verb runs (it pulls in every room,
+    and the ``pipeline`` extra's dependencies)."""
     from ceasefire import pipeline
 
     return pipeline
+
+
+def _store(target: str) -> Store:
+    from ceasefire.store import Store
+
+    return Store.open(target)
 
 
 STORE_OPT = typer.Option("ceasefire.db", "--store", "-s", help="SQLite path or SQLAlchemy URL")
@@ -87,14 +93,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One shot: ingest, fuse, assess, sign and report into OUT."""
         pipeline = _pipeline()
-        with spinner("run") as prog:
+        with StageProgress("run") as progress:
             summary = pipeline.run(
                 mandate,
                 observations,
                 out,
                 store_url=store,
                 pdf=pdf,
-                progress=lambda s: step(prog, s),
+                progress=progress,
             )
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))
@@ -115,6 +121,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create a store and keep the mandate in it."""
         pipeline = _pipeline()
+        from ceasefire.mandate import load_mandate
+        from ceasefire.store import Store
+
         load_mandate(mandate)
         st = Store.create(store)
         try:
@@ -140,9 +149,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate and store observations; rejects and duplicates go to quarantine."""
         pipeline = _pipeline()
-        st = Store.open(store)
-        with spinner("ingesting"):
-            result = pipeline.ingest_into(st, files, quarantine)
+        st = _store(store)
+        with StageProgress("ingesting") as progress:
+            result = pipeline.ingest_into(st, files, quarantine, progress=progress)
         console.print(counts_table(result.counts))
         for r in result.rejected[:10]:
             console.print(f"  rejected {r.file}:{r.line}: {r.reason}", highlight=False)
@@ -165,11 +174,11 @@ def register(app: typer.Typer) -> None:
     def fuse_cmd(store: str = STORE_OPT, day: str | None = typer.Option(None, "--day")) -> None:
         """Fuse stored observations into events (each day, or --day)."""
         pipeline = _pipeline()
-        st = Store.open(store)
+        st = _store(store)
         m = pipeline.mandate_of(st)
         for d in _days(st, day):
-            with spinner(f"{d}: fusing"):
-                n, events = pipeline.fuse_day(st, m, d)
+            with StageProgress(f"{d}: fusing") as progress:
+                n, events = pipeline.fuse_day(st, m, d, progress=progress)
             console.print(f"{d}: {n:,} observations → {len(events):,} events")
 
     @app.command("assess")
@@ -182,8 +191,10 @@ def register(app: typer.Typer) -> None:
         ledger: Path | None = typer.Option(None, "--ledger", help="append to and sign this ledger"),
     ) -> None:
         """Judge stored events against the mandate (each day, or --day)."""
+        from ceasefire.mandate import day_bounds, load_mandate
+
         pipeline = _pipeline()
-        st = Store.open(store)
+        st = _store(store)
         m = pipeline.mandate_of(st, load_mandate(mandate) if mandate else None)
         led = None
         if ledger is not None:
@@ -206,6 +217,16 @@ def register(app: typer.Typer) -> None:
                     violations,
                     escalations,
                 )
+                from ceasefire.assess.intervene import intervention_requests
+
+                reqs = intervention_requests(
+                    escalations, violations, m, events=st.events(start, end)
+                )
+                sent = pipeline.intervene_day(led, reqs, end)
+                if sent:
+                    msg += f"; {len(sent)} intervention requests"
+                    latest = led.latest_head()
+                    head = latest.to_dict() if latest is not None else head
                 msg += f"; ledger size {head['size']}, root {str(head['root_hash'])[:16]}…"
             console.print(msg)
 
@@ -216,10 +237,13 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("report"), "--out"),
         ledger: Path | None = typer.Option(None, "--ledger", help="show this ledger's latest head"),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="add the coverage of this patrol plan (its --out folder)"
+        ),
     ) -> None:
         """Render the daily report of --day from the store."""
         pipeline = _pipeline()
-        st = Store.open(store)
+        st = _store(store)
         m = pipeline.mandate_of(st)
         head = None
         if ledger is not None:
@@ -227,7 +251,12 @@ def register(app: typer.Typer) -> None:
 
             heads = Ledger.open(ledger).heads()
             head = heads[-1].to_dict() if heads else None
-        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf)
+        cov = None
+        if patrol is not None:
+            from ceasefire.patrol.files import read_coverage
+
+            cov = read_coverage(patrol)
+        paths = pipeline.report_day(st, m, parse_day(day), out, head=head, pdf=pdf, patrol=cov)
         for k, p in sorted(paths.items()):
             console.print(f"  {k:6s} {p}")
 

@@ -1,9 +1,13 @@
-"""`ceasefire whatif`: re-judge a stored day under another mandate, side by side."""
+"""`ceasefire whatif`: re-judge a stored day under another mandate (other rules,
+or another ladder: thresholds, windows, probabilities, order), side by side."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -21,10 +25,13 @@ def register(app: typer.Typer) -> None:
         day: str = typer.Option(..., "--day", help="YYYY-MM-DD"),
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
-        """Judge a stored day's events under MANDATE and compare with the stored mandate."""
-        from ceasefire.assess import assess, compare
+        """Judge a stored day's events under MANDATE and compare with the stored
+        mandate: violations per rule and party, then the ladder's engagements."""
+        from ceasefire.assess import compare
+        from ceasefire.assess.compare import compare_engagements
+        from ceasefire.assess.ladder import lookback_h
         from ceasefire.mandate import day_bounds, load_mandate
-        from ceasefire.pipeline import mandate_of
+        from ceasefire.pipeline import judge_day, mandate_of
         from ceasefire.store import Store
 
         st = Store.open(store)
@@ -33,9 +40,11 @@ def register(app: typer.Typer) -> None:
         d = parse_day(day)
         start, end = day_bounds(current, d)
         events = st.events(start, end)
-        a = assess(events, current)
-        b = assess(events, alt)
+        back_h = max(lookback_h(current), lookback_h(alt))
+        a, esc_a = judge_day(st, current, d, back_h=back_h)
+        b, esc_b = judge_day(st, alt, d, back_h=back_h)
         cmp = compare(a, b)
+        engagements = compare_engagements(esc_a, esc_b)
         if as_json:
             typer.echo(
                 json.dumps(
@@ -52,6 +61,7 @@ def register(app: typer.Typer) -> None:
                             {"current": x.id, "alternative": y.id, "from": x.party, "to": y.party}
                             for x, y in cmp.party_changed
                         ],
+                        "engagements": [asdict(r) for r in engagements],
                     },
                     indent=2,
                 )
@@ -69,3 +79,27 @@ def register(app: typer.Typer) -> None:
             f"only under the current mandate: {len(cmp.only_a):,}; only under {mandate.name}: "
             f"{len(cmp.only_b):,}; same violation, other party: {len(cmp.party_changed):,}"
         )
+        _engagements_table(engagements, str(mandate.name), current)
+
+
+def _engagements_table(rows: list[Any], alt_name: str, m: Any) -> None:
+    """The ladder's engagements side by side: times raised and the first time."""
+    if not rows:
+        console.print("no line of defence engaged under either mandate")
+        return
+
+    def hhmm(t: float | None) -> str:
+        return "" if t is None else datetime.fromtimestamp(t, m.tz).strftime("%H:%M")
+
+    t = Table(title="lines of defence engaged (times raised, first at, local time)")
+    for col in ("line", "against", "sector", "current", alt_name):
+        t.add_column(col, justify="right" if col in ("current", alt_name) else "left")
+    for r in rows:
+        t.add_row(
+            str(r.line),
+            str(r.party or "all"),
+            str(r.sector or ""),
+            f"{r.raised_a} at {hhmm(r.first_a)}" if r.raised_a else "-",
+            f"{r.raised_b} at {hhmm(r.first_b)}" if r.raised_b else "-",
+        )
+    console.print(t)

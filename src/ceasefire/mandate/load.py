@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ceasefire.geo import GeoLine
 from ceasefire.mandate import schema
+from ceasefire.mandate.ladder import check_response
 from ceasefire.mandate.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, LineSpec, MandateDoc, PolygonZone
 from ceasefire.model.errors import MandateError
@@ -54,6 +55,11 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
             f"not valid YAML: {getattr(exc, 'problem', exc)}",
             file=source,
             line=mark.line + 1 if mark else None,
+        ) from exc
+    except RecursionError as exc:
+        raise MandateError(
+            "not valid YAML: nested deeper than the parser can follow (unclosed '[' or '{'?)",
+            file=source,
         ) from exc
     if not isinstance(data, dict):
         raise MandateError(
@@ -178,13 +184,7 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
                     f"rules[{i}].zone",
                     f"zone {r.zone!r} is a buffer; a disengagement rule needs a polygon zone",
                 )
-    for i, d in enumerate(doc.response.escalation):
-        for rid in d.trigger.rules:
-            if rid not in rule_ids:
-                raise fail(
-                    f"response.escalation[{i}].trigger.rules",
-                    f"unknown rule {rid!r}; expected one of {sorted(rule_ids)}",
-                )
+    check_response(doc, fail)
     return Mandate(doc=doc, contact=contact, reference=lines, source=source)
 
 

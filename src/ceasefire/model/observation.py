@@ -30,7 +30,15 @@ from pydantic import (
     field_validator,
 )
 
-from ceasefire.model.vocab import DEFAULT_TIME_SIGMA_S, Direction, EventKind, ObjectClass, Weapon
+from ceasefire.model.vocab import (
+    DEFAULT_TIME_SIGMA_S,
+    Direction,
+    EventKind,
+    ObjectClass,
+    Sense,
+    Weapon,
+    default_sense,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -168,6 +176,14 @@ class _ObservationBase(BaseModel):
             return self.time_sigma_s
         return DEFAULT_TIME_SIGMA_S[self.kind]  # type: ignore[attr-defined]
 
+    def effective_sense(self) -> str:
+        """``sense`` when given, else the default from the kind and event
+        (:func:`~ceasefire.model.vocab.default_sense`)."""
+        given = getattr(self, "sense", None)
+        if given is not None:
+            return str(given)
+        return default_sense(self.kind, getattr(self, "event", None))  # type: ignore[attr-defined]
+
 
 class BearingObservation(_ObservationBase):
     """A person, camera or sensor perceived an event in a direction."""
@@ -181,6 +197,11 @@ class BearingObservation(_ObservationBase):
     event: EventKind = "undetermined"
     direction: Direction = "undetermined"
     weapon: Weapon = "undetermined"
+    sense: Sense | None = Field(
+        default=None,
+        description="seen (light: no delay) or heard (sound at 343 m/s); default: seen for "
+        "a flare, heard otherwise",
+    )
 
 
 class ArrivalObservation(_ObservationBase):
@@ -189,6 +210,11 @@ class ArrivalObservation(_ObservationBase):
     kind: Literal["arrival"]
     observer: Position
     event: EventKind | None = None
+    sense: Sense | None = Field(
+        default=None,
+        description="seen (light: no delay) or heard (sound at 343 m/s); default: seen for "
+        "a flare, heard otherwise",
+    )
 
 
 class SightingObservation(_ObservationBase):

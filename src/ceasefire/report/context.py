@@ -23,6 +23,8 @@ class ReportContext:
     ``observations``: how many observations the mission received for the day
     (None: not known); 0 makes the report say nothing was received rather
     than that the day was quiet.
+    ``patrol``: the day's drone patrol coverage (``coverage.json`` of
+    ``ceasefire patrol plan``), shown in its own section when given.
     """
 
     mandate: Mandate
@@ -36,3 +38,4 @@ class ReportContext:
     ledger_head: dict[str, Any] | None = None
     counts: dict[str, int] | None = None
     observations: int | None = None
+    patrol: dict[str, Any] | None = None

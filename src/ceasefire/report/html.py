@@ -76,6 +76,7 @@ def render_html(
     trend_svg: str,
     boundary_note: str,
     internal: bool = False,
+    patrol: dict[str, Any] | None = None,
 ) -> str:
     """The report's HTML text; ``internal`` marks the variant that shows the
     mission's own positions (not for publication)."""
@@ -92,6 +93,7 @@ def render_html(
             trend_uri=data_uri(trend_svg, "image/svg+xml"),
             boundary_note=boundary_note,
             internal=internal,
+            patrol=patrol,
             colours={
                 k: c
                 for k, c in party_colours(mandate.party_ids).items()

@@ -45,6 +45,7 @@ def render_report(
             map_png=map_path.read_bytes(),
             boundary_note=BOUNDARY_NOTE,
             internal=bool(prefix),
+            patrol=ctx.patrol,
             **svgs,
         )
         paths[f"{prefix}map"] = map_path

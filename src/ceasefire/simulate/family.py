@@ -9,7 +9,7 @@ seed for :func:`~ceasefire.simulate.world.simulate`. Same mandate, family and
 
 ``varied`` is the family the benchmarks measure on. Its ranges hold the
 ``quiet`` and ``heavy`` profiles' parameters (all but their 24 h length); its
-draws are short (2-5 h on a 60-284 km stretch, 10-300 rounds an hour) so that a
+draws are short (3-8 h on a 60-284 km stretch, 10-300 rounds an hour) so that a
 draw simulates and fuses in seconds. The profiles themselves are members too:
 the families ``quiet``, ``heavy`` and ``stress`` draw ``k`` as the profile's day
 with seed ``k`` (24 h from 2025-06-01 00:00 local, neutral assumptions),
@@ -80,7 +80,7 @@ class Family:
     name: str
     #: stretch of the line watched and fired on, km (capped at the line's length)
     span_km: Range = Range(60.0, 284.0)
-    hours: Range = Range(2.0, 5.0)
+    hours: Range = Range(3.0, 8.0)
     #: start: a day of the first ``days`` from FIRST_DAY, any local hour (day or night)
     days: int = 30
     rounds_per_hour: Range = Range(10.0, 300.0, log=True)

@@ -1,6 +1,7 @@
 """What the observers perceive of the rounds: detection probability falling
 with distance and loudness, bearings with each sensor's noise, sound delay at
-343 m/s plus clock error, rough ranges for some, misread classes, clutter.
+343 m/s (none for a sensor that sees: a camera) plus clock error, rough ranges
+for some, misread classes, clutter.
 
 Detection: p(d) = p0 / (1 + (d / L)⁴) with L the weapon's 50 % distance times
 the sensor's day or night factor; beyond 2.5 L nothing is perceived.
@@ -142,7 +143,9 @@ def perceive(
         bsig = bsig * faults.sigma_mult[oi]
         tsig = tsig * faults.sigma_mult[oi]
     bearing = (az + rng.normal(0, 1, n) * bsig) % 360.0
-    time_s = det["t_emit"] + dist / SPEED_OF_SOUND_M_S + rng.normal(0, 1, n) * tsig
+    sees = np.array([s.sees for s in sensors], dtype=bool)[sens]
+    t_emit = det["t_emit"]
+    time_s = np.where(sees, t_emit, t_emit + dist / SPEED_OF_SOUND_M_S) + rng.normal(0, 1, n) * tsig
     if faults is not None:
         time_s = time_s + faults.clock_error_s(oi, time_s)
     with_range = rng.random(n) < np.array([s.range_share for s in sensors])[sens]

@@ -30,7 +30,9 @@ class SensorSpec:
     ``small_arms_mult`` further scales it for bullets (quiet for microphones);
     ``p0`` is the detection probability at zero distance; ``*_ok`` the
     probability that a reported class is right; ``clutter_per_h`` the rate of
-    false reports; ``uav_*`` how it sights a passing drone.
+    false reports; ``uav_*`` how it sights a passing drone; ``sees``: it perceives
+    a launch or an impact by its light (a flash, a burst on a camera: no delay), not
+    by its sound.
     """
 
     name: str
@@ -50,6 +52,7 @@ class SensorSpec:
     uav_p_per_min: float
     uav_range_m: float
     uav_sigma_m: float
+    sees: bool = False
 
 
 SENSORS: tuple[SensorSpec, ...] = (
@@ -58,7 +61,7 @@ SENSORS: tuple[SensorSpec, ...] = (
     SensorSpec("patrol", "bearing", 7.0, 2.0, 0.3, 0.35, 0.85, 1.0, 1.3, 1.0, 0.6, 0.8, 0.85,
                0.2, 0.06, 3_000.0, 500.0),
     SensorSpec("camera", "bearing", 1.0, 0.2, 0.0, 0.0, 0.95, 0.6, 1.6, 0.7, 0.5, 0.9, 0.9,
-               0.1, 0.15, 4_000.0, 200.0),
+               0.1, 0.15, 4_000.0, 200.0, sees=True),
     SensorSpec("array", "bearing", 0.5, 0.005, 0.0, 0.0, 0.95, 1.8, 2.0, 0.5, 0.3, 0.9, 0.8,
                1.0, 0.0, 0.0, 0.0),
     SensorSpec("mic", "arrival", 0.0, 0.003, 0.0, 0.0, 0.95, 1.8, 2.0, 0.5, 0.0, 0.0, 0.8,

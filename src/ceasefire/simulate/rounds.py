@@ -93,8 +93,35 @@ def fire_rounds(
     shares = np.array([s.share for s in specs])
     w_eng = rng.choice(len(specs), n_eng, p=shares / shares.sum())
     side_eng = np.where(rng.random(n_eng) < 0.5, 1, -1)
-    # rounds per engagement
     k = rng.poisson(profile.rounds_per_engagement - 1, n_eng) + 1
+    return engagement_rounds(m, ch, t_eng, dur, w_eng, side_eng, k, rng, assume=assume, rng_x=rng_x)
+
+
+def engagement_rounds(
+    m: Mandate,
+    ch: F8,
+    t_eng: F8,
+    dur: F8,
+    w_eng: npt.NDArray[np.int64],
+    side_eng: npt.NDArray[np.int64],
+    k: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+    own_share: float | None = None,
+    *,
+    assume: Assumptions = NEUTRAL,
+    rng_x: np.random.Generator | None = None,
+) -> Rounds:
+    """The rounds of engagements at chainage ``ch`` (m), starting at ``t_eng`` (s)
+    for ``dur`` (s), of weapon index ``w_eng`` (into ``assume.weapons``), begun by
+    side ``side_eng``, with ``k`` rounds each; ``own_share`` of them (default: all
+    but ``assume.return_share``) come from the side that began it (the rest is
+    return fire). ``rng_x`` draws what non-neutral ``assume`` adds."""
+    line = m.contact
+    a0, a1 = assume.span_m if assume.span_m is not None else (0.0, line_length_m(line))
+    rng_x = rng_x if rng_x is not None else np.random.default_rng(0)
+    specs = assume.weapons
+    own = 1.0 - assume.return_share if own_share is None else own_share
+    n_eng = ch.shape[0]
     e = np.repeat(np.arange(n_eng), k)
     n = e.shape[0]
     spec = [specs[i] for i in w_eng]
@@ -103,10 +130,8 @@ def fire_rounds(
     rmin = np.array([s.range_min_m for s in spec])[e]
     rmax = np.array([s.range_max_m for s in spec])[e]
     speed = np.array([s.speed_m_s for s in spec])[e]
-    # return fire: 30 % of an engagement's rounds come from the other side
-    side = np.where(rng.random(n) < 1.0 - assume.return_share, side_eng[e], -side_eng[e]).astype(
-        np.int8
-    )
+    # return fire: the rest of an engagement's rounds come from the other side
+    side = np.where(rng.random(n) < own, side_eng[e], -side_eng[e]).astype(np.int8)
     # a battery per engagement and side: launch points within ~200 m of it
     battery_depth = rng.uniform(depth_min, depth_max)
     l_ch = ch[e] + rng.normal(0, assume.battery_sigma_m, n)

@@ -15,13 +15,16 @@ import numpy as np
 from ceasefire.geo import LocalFrame
 from ceasefire.mandate import Mandate
 from ceasefire.model.arrays import ObservationArrays
-from ceasefire.model.vocab import KINDS, OBJECTS
+from ceasefire.model.vocab import KINDS, OBJECTS, SENSES
+from ceasefire.patrol import Plan
+from ceasefire.simulate.additions import Addition, concat_rounds, merge_sightings
 from ceasefire.simulate.assumptions import NEUTRAL, Assumptions
 from ceasefire.simulate.family_effects import drop_out, observer_faults
 from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
 from ceasefire.simulate.groundtruth import truth_violations
 from ceasefire.simulate.hearing import CLUTTER, IMPACT, LAUNCH, Perceived, perceive
 from ceasefire.simulate.observers import SENSOR_INDEX, Observers, SensorSpec, place_observers
+from ceasefire.simulate.patrolled import caught
 from ceasefire.simulate.profiles import Profile
 from ceasefire.simulate.rounds import Rounds, fire_rounds
 from ceasefire.simulate.weapons import SPEC_BY_CODE
@@ -52,6 +55,7 @@ def _arrays(
 ) -> ObservationArrays:
     n, k = len(p), len(sightings)
     sens = obs.sensor[p.observer].astype(np.int64)
+    sees = np.array([x.sees for x in sensors], dtype=bool)[sens]
     is_mic = sens == SENSOR_INDEX["mic"]
     nan = np.full(n + k, np.nan)
 
@@ -95,6 +99,10 @@ def _arrays(
         party=cat(
             np.full(n, None, dtype=object), np.array([s.marked for s in sightings], dtype=object)
         ),
+        sense=cat(
+            np.where(sees, SENSES.index("seen"), SENSES.index("heard")).astype(np.int8),
+            np.full(k, SENSES.index("seen"), dtype=np.int8),
+        ),
     )
     _ = nan
     order = np.lexsort((arr.id, arr.time_s))
@@ -108,10 +116,16 @@ def simulate(
     hours: float,
     seed: int,
     assume: Assumptions = NEUTRAL,
+    *,
+    addition: Addition | None = None,
+    patrol: Plan | None = None,
 ) -> Scenario:
     """Simulate ``hours`` from ``start_s`` (UTC epoch s) on ``m`` with ``profile``,
-    in a world that behaves as ``assume`` says (default: the base simulator's)."""
+    in a world that behaves as ``assume`` says (default: the base simulator's),
+    with a scenario's ``addition`` (drawn from a generator of its own);
+    ``patrol``: fly that plan's sorties instead of random ones."""
     rng = np.random.default_rng(seed)
+    add_rng = np.random.default_rng([seed, 1])
 
     def rng_x(k: int) -> np.random.Generator:
         # one generator per departure from NEUTRAL: turning one on moves no other draw
@@ -119,6 +133,8 @@ def simulate(
 
     end_s = start_s + hours * 3600.0
     rounds = fire_rounds(m, profile, start_s, end_s, rng, assume, rng_x(1))
+    if addition is not None:
+        rounds = concat_rounds(rounds, addition.rounds(m, start_s, end_s, add_rng))
     observers = place_observers(m, profile, start_s, end_s, rng, assume.span_m)
     if assume.dropout_share > 0.0:
         observers = drop_out(observers, assume.dropout_share, rng_x(2))
@@ -146,7 +162,12 @@ def simulate(
         rng_x=rng_x(4),
     )
     things = place_things(m, profile, start_s, end_s, rng)
-    sightings = sight(m, profile, things, observers, start_s, end_s, rng)
+    if addition is not None:
+        things += addition.things(m, start_s, end_s, add_rng)
+    sightings = sight(m, profile, things, observers, start_s, end_s, rng, patrol)
+    if addition is not None:
+        more = addition.sightings(m, things, start_s, end_s, add_rng)
+        sightings = merge_sightings(things, sightings, more)
     n, k = len(p), len(sightings)
     ids = np.array([f"o{i + 1:07d}" for i in range(n + k)], dtype=object)
     arrays = _arrays(p, observers, sightings, ids, assume.sensors)
@@ -213,4 +234,9 @@ def simulate(
         ],
         "violations": truth_violations(m, rounds, seen, things, sightings),
     }
+    if addition is not None:
+        truth.update(addition.truth(m, start_s, end_s))
+    if patrol is not None:
+        truth["patrol"] = {"planner": patrol.planner, "sorties": len(patrol.sorties)}
+        truth["patrol"].update(caught(truth["violations"]))
     return Scenario(arrays, truth, rounds, observers, things)

@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 __all__ = ["SCHEMA_VERSION", "Tables", "tables_for"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SRID = 4326
 
 
@@ -114,6 +114,7 @@ def _build(postgis: bool) -> Tables:
         Column("range_m", Float),
         Column("range_sigma_m", Float),
         Column("event", String(16)),
+        Column("sense", String(8), nullable=False),
         Column("direction", String(16)),
         Column("weapon", String(24)),
         Column("position_sigma_m", Float),

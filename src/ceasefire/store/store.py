@@ -59,7 +59,7 @@ from ceasefire.model.observation import (
     SightingObservation,
 )
 from ceasefire.model.results import Escalation, Event, Violation
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
 from ceasefire.store.schema import SCHEMA_VERSION, SRID, Tables, tables_for
 
 __all__ = ["BatchOutcome", "Selection", "Store", "safe_url"]
@@ -460,6 +460,7 @@ class Store:
             o.c.object,
             o.c.count,
             o.c.party,
+            o.c.sense,
         ]
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -852,6 +853,7 @@ def _observation_row(
         "kind": o.kind,
         "time_s": o.time.timestamp(),
         "time_sigma_s": o.effective_time_sigma_s(),
+        "sense": o.effective_sense(),
         "sector": sector,
         "submitted_by": submitted_by,
         "batch": batch,
@@ -907,7 +909,6 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
     if not rows:
         return ObservationArrays.empty()
     c = list(zip(*rows, strict=True))
-    n = len(rows)
     kind = _codes(c[2], KINDS, 0)
     range_m = _floats(c[9])
     range_sigma = _floats(c[10])
@@ -932,5 +933,6 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
         position_sigma_m=_floats(c[14]),
         object=_codes(c[15], OBJECTS, -1),
         count=count,
-        party=np.array([v for v in c[17]] if n else [], dtype=object),
+        party=np.array(list(c[17]), dtype=object),
+        sense=_codes(c[18], SENSES, 0),
     )

@@ -12,6 +12,8 @@ events, one module per role, vectorized end to end:
 - :mod:`~.merging` two events that are one (:class:`MergeConfig`);
 - :mod:`~.reassignment` one least-cost redistribution of bearings
   (:class:`ReassignConfig`);
+- :mod:`~.registration` each observer's clock offset and noise scale, from a
+  first association (:class:`RegistrationConfig`);
 - :mod:`~.rounds` the order they run in (:func:`associate`,
   :class:`AssociationConfig`).
 """
@@ -22,6 +24,7 @@ from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig
 from ceasefire.fuse.association.pairs import PairConfig
 from ceasefire.fuse.association.reassignment import ReassignConfig
+from ceasefire.fuse.association.registration import Registration, RegistrationConfig, register
 from ceasefire.fuse.association.reports import Reports
 from ceasefire.fuse.association.rounds import AssociationConfig, associate
 from ceasefire.fuse.association.seeding import SeedConfig
@@ -34,8 +37,11 @@ __all__ = [
     "MergeConfig",
     "PairConfig",
     "ReassignConfig",
+    "Registration",
+    "RegistrationConfig",
     "Reports",
     "SeedConfig",
     "associate",
     "late_attach",
+    "register",
 ]

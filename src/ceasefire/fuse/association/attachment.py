@@ -9,7 +9,7 @@ kilometres off or builds a ghost."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,9 @@ class AttachConfig:
     #: acoustic arrays hear the loudest weapons (an MLRS launch) 75 km away
     late: bool = True
     late_range_m: float = 80_000.0
+    #: ... by this gate (chi-square probability): a lone report that a located event
+    #: explains is that event's, not a round of its own
+    late_gate_p: float = 0.99999
 
 
 def attach(rep: Reports, cl: Clusters, gates: GateConfig, unique_arrivals: bool = True) -> int:
@@ -215,7 +218,7 @@ def late_attach(
         rep.min_tdoa_sensors,
     )  # fmt: skip
     cl = Clusters(labels[k].copy(), x, y, T, cov)
-    n = attach(far, cl, gates, cfg.unique_arrivals)
+    n = attach(far, cl, replace(gates, attach_p=cfg.late_gate_p), cfg.unique_arrivals)
     got = (cl.labels >= 0) & (labels[k] < 0)
     labels[k[got]] = cl.labels[got]
     return n

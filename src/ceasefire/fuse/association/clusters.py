@@ -66,6 +66,9 @@ class Clusters:
         position with a check (two bearings; one bearing and two arrivals; or
         ``min_tdoa_sensors`` arrivals) or, with ``check_reach``, a fix beyond the
         reach of one of its reports; their rows are freed. Renumber."""
+        if self.n == 0:
+            self.labels[:] = -1
+            return
         rows = rep.rows
         m = self.labels >= 0
         is_b = np.isfinite(rows.az[m])

@@ -49,7 +49,7 @@ def quantile(p: float, dof: npt.ArrayLike) -> F8:
 def fitted(ev: Fixes) -> B:
     """Per event: its covariance is known (the fit held)."""
     n = ev.x.shape[0]
-    return np.asarray(np.all(np.isfinite(ev.cov.reshape(n, -1)), axis=1), dtype=bool)
+    return np.asarray(np.all(np.isfinite(ev.cov.reshape(n, 9)), axis=1), dtype=bool)
 
 
 def quad_inv3(S: F8, r: F8) -> F8:

@@ -106,7 +106,11 @@ def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs
     doy = rows.oy[j] - rows.oy[i]
     d_obs = np.hypot(dox, doy)
     s2 = rows.sigma_t[i] ** 2 + rows.sigma_t[j] ** 2
-    keep &= np.abs(rows.t[j] - rows.t[i]) <= d_obs / c + 4.0 * np.sqrt(s2) + 1e-9
+    # two reports of one event: heard both, their times differ by at most the sound's
+    # way between the observers; seen both, not at all; one seen, by its sound's way
+    fi, fj = rows.speed_factor[i], rows.speed_factor[j]
+    way = np.where(fi == fj, fi * d_obs, 1.2 * R)
+    keep &= np.abs(rows.t[j] - rows.t[i]) <= way / c + 4.0 * np.sqrt(s2) + 1e-9
     i, j = i[keep], j[keep]
     x, y, r1, r2, sn = intersect_rays(
         rows.ox[i], rows.oy[i], rows.az[i], rows.ox[j], rows.oy[j], rows.az[j]

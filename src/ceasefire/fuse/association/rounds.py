@@ -22,6 +22,7 @@ from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
 from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
+from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
 from ceasefire.fuse.solve import Fit, ambiguous
@@ -37,6 +38,7 @@ class AssociationConfig:
     attach: AttachConfig = field(default_factory=AttachConfig)
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
+    registration: RegistrationConfig = field(default_factory=RegistrationConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many

@@ -1,0 +1,85 @@
+"""Registration (``association.registration``): an observer's clock offset and
+noise scale read from its residuals in events several observers fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+from grid_rows import bearing_rows, fitted, reports
+
+from ceasefire.fuse.association import Clusters, RegistrationConfig, Reports, register
+from ceasefire.fuse.solve import Rows
+
+#: eight posts on a ring of 8.5 km (the last one is the odd one out)
+POSTS = [(8_500.0 * np.sin(a), 8_500.0 * np.cos(a)) for a in np.arange(8) * np.pi / 4]
+#: twenty sounds a minute apart, scattered within a few km of the origin
+SOURCES = [(1_000.0 * np.cos(k), 1_500.0 * np.sin(2 * k), 1_000.0 + 60.0 * k) for k in range(20)]
+LAST = len(POSTS) - 1
+
+
+def _day(clock_s: float = 0.0, noise_sd: float = 0.0) -> tuple[Rows, list[int], list[int]]:
+    """Every post hears every sound (exact, 1° and 0.2 s stated); the last post's
+    clock is ``clock_s`` fast, and its times carry ``noise_sd`` s of noise."""
+    said = [(p, s) for s in SOURCES for p in POSTS]
+    rows = bearing_rows(said)
+    src = [i % len(POSTS) for i in range(len(said))]
+    last = np.array(src) == LAST
+    noise = np.random.default_rng(7).normal(0.0, 1.0, last.sum()) * noise_sd
+    t = rows.t.copy()
+    t[last] += clock_s + noise
+    rows = Rows(rows.ox, rows.oy, rows.az, rows.sigma_az, t, rows.sigma_t, rows.speed_factor,
+                rows.rng, rows.sigma_rng)  # fmt: skip
+    labels = [i // len(POSTS) for i in range(len(said))]
+    return rows, src, labels
+
+
+def _events(rep: Reports, labels: list[int]) -> Clusters:
+    """The sounds fitted to their reports (as association leaves them)."""
+    cl = fitted(SOURCES, labels)
+    cl.refit(rep)
+    return cl
+
+
+def test_an_observer_whose_clock_is_off_is_found_and_the_others_are_not() -> None:
+    rows, src, labels = _day(clock_s=0.6)
+    rep = reports(rows, src)
+    reg = register(rep, _events(rep, labels), RegistrationConfig())
+    # the fits took an eighth of it (the others then look early by that much); what
+    # is left, scaled back by each report's own share of its fit, is shrunk toward 0
+    # by 5 pseudo-reports
+    assert 0.35 < reg.offset_s[LAST] < 0.6
+    assert np.all(np.abs(reg.offset_s[:LAST]) < 0.5 * reg.offset_s[LAST])
+    assert reg.matters(rep, RegistrationConfig())
+    # applied, the last post's times move back by its offset
+    moved = reg.apply(rep).rows.t - rows.t
+    assert np.allclose(moved[np.array(src) == LAST], -reg.offset_s[LAST])
+
+
+def test_an_observer_noisier_than_it_says_gets_a_wider_sigma() -> None:
+    # 0.8 s of noise on a stated 0.2 s: four times what it says (the estimate is
+    # shrunk toward 1 and rests on 20 reports: well above 1, below 4)
+    rows, src, labels = _day(noise_sd=0.8)
+    rep = reports(rows, src)
+    reg = register(rep, _events(rep, labels), RegistrationConfig())
+    assert 1.8 < reg.scale_t[LAST] < 4.0
+    assert np.all(reg.scale_t[:LAST] < 1.2) and np.all(reg.scale_az < 1.2)
+
+
+def test_observers_as_good_as_they_say_are_left_alone() -> None:
+    rows, src, labels = _day()
+    rep = reports(rows, src)
+    reg = register(rep, _events(rep, labels), RegistrationConfig())
+    assert np.all(np.abs(reg.offset_s) < 0.01)
+    assert np.all(reg.scale_t == 1.0) and np.all(reg.scale_az == 1.0)
+    assert not reg.matters(rep, RegistrationConfig())
+
+
+def test_events_of_two_observers_say_nothing_about_either() -> None:
+    # in a two-observer event each report's error is the other's: not used
+    rows, src, labels = _day(clock_s=0.6)
+    keep = np.array(src) < 2
+    sub = Rows(*(getattr(rows, f)[keep] for f in rows.__dataclass_fields__))
+    reg = register(
+        reports(sub, list(np.array(src)[keep])), fitted(SOURCES, list(np.array(labels)[keep])),
+        RegistrationConfig(),
+    )  # fmt: skip
+    assert np.all(reg.offset_s == 0.0) and np.all(reg.scale_t == 1.0)
