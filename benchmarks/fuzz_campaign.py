@@ -17,8 +17,9 @@ checked:
 - unaccounted records: NDJSON, the non-blank LF-separated lines of the file
   against the line numbers of accepted + rejected + duplicate records; CSV,
   every non-blank line after the header covered by exactly one record;
-  GeoJSON, record numbers 1..n without a gap (a feature whose brackets never
-  balance is read up to the next line that opens an object);
+  GeoJSON, record numbers 1..n without a gap, at least one record per line
+  that still holds a whole feature object, at most one per line (besides one
+  record for damage after the last feature);
 - every rejection has a reason, and the quarantine writes as UTF-8 JSON
   with no NUL.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import csv
 import io
 import json
@@ -272,7 +274,23 @@ def account(fmt: str, data: bytes, result: IngestResult) -> int:
         twice = sum(v - 1 for v in covered.values() if v > 1)
         return missing + twice
     numbers = sorted(lo for lo, _ in _spans(result))
-    return 0 if numbers == list(range(1, len(numbers) + 1)) else 1
+    gaps = 0 if numbers == list(range(1, len(numbers) + 1)) else 1
+    # Each line that still holds a whole feature object (as written, one a
+    # line) must be a record of its own: the records, less at most one for
+    # damage after the last feature, are at least as many as such lines, and
+    # at most as many as the lines between the collection's first and last.
+    intact = 0
+    for ln in data.split(b"\n")[1:-2]:
+        with contextlib.suppress(ValueError, RecursionError):
+            intact += isinstance(json.loads(ln.removesuffix(b",")), dict)
+    tail = sum(1 for r in result.rejected if r.reason.startswith(_TAIL))
+    features = len(numbers) - tail
+    lines = data.count(b"\n") - 2
+    return gaps + max(0, intact - features) + max(0, features - lines)
+
+
+#: How the GeoJSON reader words a record for damage after the last feature.
+_TAIL = ("after feature ", "the file ends after feature ")
 
 
 def main() -> None:
@@ -283,6 +301,8 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     stats: collections.Counter[str] = collections.Counter()
+    for fmt in ("ndjson", "csv", "geojson"):
+        stats[f"{fmt} file-level errors"] = 0
     crashes: list[str] = []
     t0 = time.process_time()
     w0 = time.perf_counter()
@@ -298,6 +318,7 @@ def main() -> None:
             p = tmp / f"f.{fmt}"
             p.write_bytes(data)
             stats[f"{fmt} lines"] += n
+            stats[f"{fmt} files"] += 1
             done += n
             try:
                 result = ingest_files([p])
@@ -362,6 +383,13 @@ def _reason_class(reason: str) -> str:
         "Input should be",
         "less than",
         "greater than",
+        "closes the features array",
+        "expected ',' or ']' after feature",
+        "after feature",
+        "the file ends after feature",
+        "a row of",
+        "quoted cell is not closed",
+        "only spaces or tabs",
     ):
         if key in reason:
             return key

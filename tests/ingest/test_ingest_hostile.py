@@ -433,3 +433,89 @@ def test_pretty_printed_geojson_and_a_broken_feature_in_it(tmp_path: Path) -> No
     r = ingest_files([p])
     _accounted(r)
     assert [o.id for o in r.accepted] == ["b1", "b3"] and r.rejected[0].line == 2
+
+
+def test_a_csv_line_of_white_space_is_rejected_not_skipped(tmp_path: Path) -> None:
+    # The fuzz test's find: a row cut to one byte then flipped to a tab was
+    # dropped as blank (str.strip), and so were lines of NBSP or U+001C.
+    p = _csv(tmp_path, [_csv_row(1), _csv_row(2), _csv_row(3)])
+    lines = p.read_bytes().split(b"\n")
+    lines[2:2] = [b"\t", "\u00a0".encode(), b"\x1c", b""]
+    p.write_bytes(b"\n".join(lines))
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["c1", "c2", "c3"]
+    assert [x.line for x in r.rejected] == [3, 4, 5]  # line 6 is empty: no record
+    assert "only spaces or tabs" in r.rejected[0].reason
+    assert all("1 cells, fewer than the 8 columns" in x.reason for x in r.rejected[1:])
+
+
+def _collection(feats: list[str], tail: str = "\n]}\n") -> str:
+    return '{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + tail
+
+
+def _features(n: int) -> list[str]:
+    return [
+        json.dumps({"type": "Feature", "geometry": None, "properties": bearing(i)})
+        for i in range(1, n + 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        ("]", "']' closes the features array, but features follow"),  # array closed early
+        ("]}", "']' closes the features array, but features follow"),  # and the collection
+        ("}", "expected ',' or ']' after feature 2"),
+        ("} x", "expected ',' or ']' after feature 2"),
+    ],
+)
+def test_a_geojson_feature_that_closes_the_collection_early_costs_only_itself(
+    tmp_path: Path, damage: str, reason: str
+) -> None:
+    feats = _features(5)
+    feats[1] += damage
+    p = tmp_path / "o.geojson"
+    p.write_text(_collection(feats))
+    r = ingest_files([p])
+    _accounted(r)
+    assert r.counts["input"] == 5  # one record per feature written
+    assert [o.id for o in r.accepted] == ["b1", "b3", "b4", "b5"]
+    assert [(x.line, x.file) for x in r.rejected] == [(2, str(p))]
+    assert reason in r.rejected[0].reason
+
+
+@pytest.mark.parametrize("tail", ["\n]", "\n]}}\n", "\n]} trailing\n", "\n", "\n], 7}"])
+def test_a_damaged_end_of_a_geojson_collection_is_a_record_not_a_file_error(
+    tmp_path: Path, tail: str
+) -> None:
+    p = tmp_path / "o.geojson"
+    p.write_text(_collection(_features(3), tail))
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["b1", "b2", "b3"]
+    assert [x.line for x in r.rejected] == [4]  # after the last feature, named by line
+    assert "after feature 3, at line 5" in r.rejected[0].reason or tail == "\n"
+
+
+def test_damage_before_the_first_feature_is_still_a_file_error(tmp_path: Path) -> None:
+    p = tmp_path / "o.geojson"
+    p.write_text(_collection(_features(2)).replace('"features":', '"features"', 1))
+    with pytest.raises(ObservationError, match="':'") as exc:
+        ingest_files([p])
+    assert "o.geojson" in str(exc.value)
+
+
+def test_a_broken_geojson_feature_moved_off_its_line_costs_only_itself(tmp_path: Path) -> None:
+    # The campaign's find: a line break and spaces put into the start of a
+    # feature whose brackets never balance; the reader looked for the next
+    # feature at the damaged one's indentation, found none, and gave it the
+    # rest of the file (4,173 features in one rejected record).
+    feats = _features(6)
+    feats[2] = '\n   {"type": "Feature", "properties": {"id": [[[1, 2}'
+    p = tmp_path / "o.geojson"
+    p.write_text(_collection(feats))
+    r = ingest_files([p])
+    _accounted(r)
+    assert [o.id for o in r.accepted] == ["b1", "b2", "b4", "b5", "b6"]
+    assert [x.line for x in r.rejected] == [3]

@@ -185,9 +185,19 @@ def _skip_value(text: str, pos: int, stop: int) -> int:
     return -1
 
 
+class _BadError(Exception):
+    """A structural error at an offset of the collection's text."""
+
+    def __init__(self, pos: int, what: str) -> None:
+        super().__init__(what)
+        self.pos = pos
+        self.what = what
+
+
 class _Collection:
     """A FeatureCollection split by hand, so that one feature the decoder
-    refuses (too deep, a huge number, bad text) costs only that feature."""
+    refuses (too deep, a huge number, bad text) costs only that feature, and
+    damage anywhere after the first feature costs a record, not the file."""
 
     def __init__(self, text: str, name: str) -> None:
         self.text = text
@@ -195,13 +205,14 @@ class _Collection:
         self.members: dict[str, Any] = {}
         #: ``(number, start, end, value or None, reason or None)`` per feature
         self.features: list[tuple[int, int, int, Any, str | None]] = []
-        self.broken: tuple[int, int, str] | None = None  # (number, offset, reason)
+        #: the rest of the file after damage that cannot be resynchronised
+        #: (a record of its own: ``(number, start, reason)``), or None
+        self.tail: tuple[int, int, str] | None = None
+        self.stopped = False  # reading stopped inside the features array
+        self.indent: str | None = None  # the first feature's indentation
 
     def _line(self, pos: int) -> int:
         return self.text.count("\n", 0, pos) + 1
-
-    def _fail(self, pos: int, what: str) -> ObservationError:
-        return ObservationError(what, file=self.name, line=self._line(pos))
 
     def _ws(self, pos: int) -> int:
         m = _WS.match(self.text, pos)
@@ -211,8 +222,30 @@ class _Collection:
         text = self.text
         pos = self._ws(0)
         if not text.startswith("{", pos):
-            raise self._fail(pos, "expected a GeoJSON FeatureCollection (a JSON object)")
-        pos = self._ws(pos + 1)
+            raise ObservationError(
+                "expected a GeoJSON FeatureCollection (a JSON object)",
+                file=self.name,
+                line=self._line(pos),
+            )
+        try:
+            self._members(self._ws(pos + 1), self.members, features=True)
+        except _BadError as bad:
+            if not self.features:  # nothing read yet: the file is not a collection
+                raise ObservationError(bad.what, file=self.name, line=self._line(bad.pos)) from None
+            # One bad record never costs the rest of the file: what follows the
+            # features read so far is rejected as one record, with the reason.
+            n = self.features[-1][0]
+            self.tail = (
+                n + 1,
+                bad.pos,
+                f"after feature {n}, at line {self._line(bad.pos)}: {bad.what}",
+            )
+
+    def _members(self, pos: int, members: dict[str, Any], features: bool) -> int:
+        """Read members from ``pos`` to the collection's end and the end of the
+        text (raises :class:`_BadError`); the features array is split into records
+        when ``features``, else decoded whole (a look-ahead)."""
+        text = self.text
         if text.startswith("}", pos):
             pos += 1
         else:
@@ -220,23 +253,23 @@ class _Collection:
                 try:
                     key, pos = parse_json(text, pos)
                 except ValueError as exc:
-                    raise self._fail(pos, f"expected a member name ({_json_reason(exc)})") from None
+                    raise _BadError(pos, f"expected a member name ({_json_reason(exc)})") from None
                 if not isinstance(key, str):
-                    raise self._fail(pos, "expected a member name (a string)")
+                    raise _BadError(pos, "expected a member name (a string)")
                 pos = self._ws(pos)
                 if not text.startswith(":", pos):
-                    raise self._fail(pos, "expected ':' after a member name")
+                    raise _BadError(pos, "expected ':' after a member name")
                 pos = self._ws(pos + 1)
-                if key == "features" and text.startswith("[", pos):
+                if features and key == "features" and text.startswith("[", pos):
                     pos = self._features(pos + 1)
-                    if self.broken is not None:
-                        return
-                    self.members[key] = True
+                    if self.stopped:
+                        return len(text)
+                    members[key] = True
                 else:
                     try:
-                        self.members[key], pos = parse_json(text, pos)
+                        members[key], pos = parse_json(text, pos)
                     except ValueError as exc:
-                        raise self._fail(pos, f"member {key!r}: {_json_reason(exc)}") from None
+                        raise _BadError(pos, f"member {key!r}: {_json_reason(exc)}") from None
                 pos = self._ws(pos)
                 if text.startswith(",", pos):
                     pos = self._ws(pos + 1)
@@ -244,9 +277,25 @@ class _Collection:
                 if text.startswith("}", pos):
                     pos += 1
                     break
-                raise self._fail(pos, "expected ',' or '}' in the FeatureCollection")
+                raise _BadError(pos, "expected ',' or '}' in the FeatureCollection")
         if self._ws(pos) != len(text):
-            raise self._fail(pos, "more data after the FeatureCollection; expected its end")
+            raise _BadError(pos, "more data after the FeatureCollection; expected its end")
+        return pos
+
+    def _ends_here(self, pos: int) -> bool:
+        """Whether the text from ``pos`` (just after a ']' closing the
+        features) is a well-formed rest of the collection."""
+        try:
+            self._members(self._ws(self._after_comma(pos)), {}, features=False)
+        except _BadError:
+            return False
+        return True
+
+    def _after_comma(self, pos: int) -> int:
+        pos = self._ws(pos)
+        if self.text.startswith(",", pos):
+            return pos + 1
+        return pos if self.text.startswith("}", pos) else -1
 
     def _features(self, pos: int) -> int:
         text = self.text
@@ -263,7 +312,7 @@ class _Collection:
             # limit; so a broken feature costs its stretch, not the rest of the file.
             nxt = self._next_feature(start)
             stop = nxt if nxt >= 0 else len(text)
-            if self._indent(start) is None:
+            if self._indent(start) is None or nxt < 0:
                 stop = min(stop, start + MAX_RECORD_BYTES + 1)
             try:
                 value, end = parse_json(text[start:stop])
@@ -274,8 +323,9 @@ class _Collection:
                 pos = _skip_value(text, start, stop)
                 if pos < 0:  # brackets do not balance: resume at the next feature's line
                     pos = nxt
-                    if pos < 0:
-                        self.broken = (number, start, f"features from number {number} on: {reason}")
+                    if pos < 0:  # the last feature: it takes the rest of the file
+                        self.features.append((number, start, len(text), None, reason))
+                        self.stopped = True
                         return len(text)
                     self.features.append((number, start, pos, None, reason))
                     continue
@@ -290,15 +340,33 @@ class _Collection:
                 pos = self._ws(pos + 1)
                 continue
             if text.startswith("]", pos):
-                return pos + 1
-            junk = pos
-            pos = self._resync(junk)
-            reason = f"expected ',' or ']' after feature {number} at line {self._line(junk)}"
-            if pos < 0:
-                self.broken = (number + 1, junk, f"features after number {number}: {reason}")
+                # A ']' that damage put inside the array is followed by more
+                # features, not by the rest of the collection.
+                more = self._resync(pos)
+                if more < 0 or (self._after_comma(pos + 1) >= 0 and self._ends_here(pos + 1)):
+                    return pos + 1
+                what = "']' closes the features array, but features follow"
+            elif pos >= len(text):  # cut after a whole feature: it stands
+                self.tail = (
+                    number + 1,
+                    pos,
+                    f"the file ends after feature {number}, at line {self._line(pos)}, inside "
+                    "the features array; expected ']' and '}'",
+                )
+                self.stopped = True
                 return len(text)
-            number += 1
-            self.features.append((number, junk, pos, None, reason))
+            else:
+                more = self._resync(pos)
+                what = "expected ',' or ']'"
+            # Damage after the feature's value: the feature and the text up to
+            # the next feature's line are one rejected record.
+            reason = f"{what} after feature {number} at line {self._line(pos)}"
+            if more < 0:
+                self.features[-1] = (number, start, len(text), None, reason)
+                self.stopped = True
+                return len(text)
+            self.features[-1] = (number, start, more, None, reason)
+            pos = more
 
     def _indent(self, pos: int) -> str | None:
         """The whitespace before ``pos`` on its line, or None when other text
@@ -308,13 +376,19 @@ class _Collection:
         return lead if not lead.strip(" \t") else None
 
     def _next_feature(self, pos: int) -> int:
-        """Where the next line opening an object at ``pos``'s indentation starts
-        its object, or -1."""
-        indent = self._indent(pos)
-        if indent is None:
-            return -1
-        m = re.compile("\n" + re.escape(indent) + "\\{").search(self.text, pos + 1)
-        return m.end() - 1 if m else -1
+        """Where the next line opening an object at the features' indentation
+        (the first feature's; else ``pos``'s own) starts its object, or -1.
+        A feature that damage moved to another indentation so still ends where
+        the next intact feature begins."""
+        own = self._indent(pos)
+        if self.indent is None and own is not None and not self.features:
+            self.indent = own
+        for indent in dict.fromkeys((self.indent, own)):
+            if indent is not None:
+                m = re.compile("\n" + re.escape(indent) + "\\{").search(self.text, pos + 1)
+                if m:
+                    return m.end() - 1
+        return -1
 
     def _resync(self, pos: int) -> int:
         """Start of the next line that opens an object (where the next feature
@@ -330,11 +404,12 @@ def _read_geojson(path: Path) -> Iterator[RawRecord]:
         data = data[len(BOM) :]
     coll = _Collection(data.decode("utf-8", "surrogateescape"), name)
     coll.parse()
+    damaged = coll.stopped or coll.tail is not None  # members after it may be unread
     if coll.members.get("type", "FeatureCollection") != "FeatureCollection" or (
-        "type" not in coll.members and coll.broken is None
+        "type" not in coll.members and not damaged
     ):
         raise ObservationError("expected a GeoJSON FeatureCollection", file=name, field="type")
-    if "features" not in coll.members and coll.broken is None:
+    if "features" not in coll.members and not damaged:
         raise ObservationError("expected a list of features", file=name, field="features")
     for number, start, end, feat, reason in coll.features:
         raw = coll.text[start:end]
@@ -342,8 +417,8 @@ def _read_geojson(path: Path) -> Iterator[RawRecord]:
             yield _reject(name, number, raw, reason)
             continue
         yield _feature_record(name, number, raw, feat)
-    if coll.broken is not None:
-        number, start, reason = coll.broken
+    if coll.tail is not None:
+        number, start, reason = coll.tail
         yield _reject(name, number, coll.text[start : start + RAW_EXCERPT], reason)
 
 
@@ -452,7 +527,16 @@ def _read_csv(path: Path) -> Iterator[RawRecord]:
             _check_header(header, name)
             width = len(header)
             continue
-        if not text.strip():
+        if not text:  # only an empty line is no record, as for the csv module
+            continue
+        if not text.strip(" \t"):
+            yield _reject(
+                name,
+                line,
+                text,
+                f"a line of only spaces or tabs; expected a row of {width} cells "
+                "(an empty line is skipped)",
+            )
             continue
         if len(text) > MAX_RECORD_BYTES:
             yield _reject(
