@@ -12,9 +12,13 @@ from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
+from ceasefire.cli import publish as publish_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
+from ceasefire.cli import tak as tak_cli
+from ceasefire.cli import watch as watch_cli
 from ceasefire.cli import whatif as whatif_cli
+from ceasefire.cli import worker as worker_cli
 from ceasefire.cli.common import err_console
 from ceasefire.model.errors import CeasefireError
 
@@ -34,6 +38,10 @@ simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
 calibrate_cli.register(app)
+publish_cli.register(app)
+worker_cli.register(app)
+watch_cli.register(app)
+tak_cli.register(app)
 
 
 def main() -> None:

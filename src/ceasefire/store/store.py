@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, and_, create_engine, delete, event, func, insert, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import (
@@ -304,6 +304,93 @@ class Store:
                 select(t.c.time_s).where(and_(t.c.time_s >= start_s, t.c.time_s < end_s))
             )
             return [float(r[0]) for r in rows]
+
+    # -- live (incremental) writes ------------------------------------------
+    def add_new_observations(
+        self, origin: str, models: Sequence[AnyObservation], quarantined: Sequence[dict[str, Any]]
+    ) -> int:
+        """Store the observations not yet in the store (same source and id) as one
+        batch from ``origin`` (a bus subject, say), with its quarantine rows; a
+        redelivered message adds nothing. Returns how many were new."""
+        for attempt in range(2):
+            fresh = self._absent(models)
+            if not fresh and not quarantined:
+                return 0
+            try:
+                self.add_batch([origin], fresh, quarantined)
+                return len(fresh)
+            except IntegrityError:
+                if attempt:  # another writer keeps adding the same keys
+                    raise
+        return 0
+
+    def _absent(self, models: Sequence[AnyObservation]) -> list[AnyObservation]:
+        """``models`` whose (source, id) is not stored (first of repeats kept)."""
+        if not models:
+            return []
+        times = [o.time.timestamp() for o in models]
+        t = s.observations
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.source, t.c.id).where(
+                    and_(t.c.time_s >= min(times), t.c.time_s <= max(times))
+                )
+            )
+            present = {(r[0], r[1]) for r in rows}
+        out: list[AnyObservation] = []
+        for o in models:
+            if (o.source, o.id) not in present:
+                present.add((o.source, o.id))
+                out.append(o)
+        return out
+
+    def add_new_results(self, events: Sequence[Event], violations: Sequence[Violation]) -> int:
+        """Insert the events and violations whose id is not stored yet (one
+        transaction): a replayed live result adds nothing. Returns violations added."""
+        added = 0
+        with self.engine.begin() as conn:
+            for table, rows in (
+                (
+                    s.events,
+                    [
+                        {
+                            "id": e.id,
+                            "time_s": e.time_s,
+                            "kind": e.kind,
+                            "body": json.dumps(to_dict(e)),
+                        }
+                        for e in events
+                    ],
+                ),
+                (
+                    s.violations,
+                    [
+                        {
+                            "id": v.id,
+                            "time_s": v.time_s,
+                            "rule": v.rule,
+                            "party": v.party,
+                            "body": json.dumps(to_dict(v)),
+                        }
+                        for v in violations
+                    ],
+                ),
+            ):
+                ids = [r["id"] for r in rows]
+                have: set[str] = set()
+                for i in range(0, len(ids), _CHUNK):
+                    have |= {
+                        r[0]
+                        for r in conn.execute(
+                            select(table.c.id).where(table.c.id.in_(ids[i : i + _CHUNK]))
+                        )
+                    }
+                new = [r for r in rows if r["id"] not in have]
+                if new:
+                    conn.execute(insert(table), new)
+                if table is s.violations:
+                    added = len(new)
+        return added
 
     def close(self) -> None:
         self.engine.dispose()
