@@ -23,7 +23,8 @@ observations allow association already gets, and the oracle's own F1 is a ceilin
 this pipeline (only better pairing of lone rays, or reporting what cannot be located,
 could pass it). The oracle replaces ``ceasefire.fuse.engine.associate`` in this
 process only (``_fuse_acoustic`` is wrapped to hand it the observations); the run
-fails if the replacement was never called.
+fails if the replacement was never called. The oracle lives in ``oracle.py``, shared
+with ``bench_family.py``.
 """
 
 from __future__ import annotations
@@ -32,27 +33,16 @@ import argparse
 import platform
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from oracle import Oracle, patched, scored
 
-from ceasefire.assess import assess
-from ceasefire.fuse import engine
-from ceasefire.fuse.associate import Clusters, _compact, _refit
 from ceasefire.fuse.frame import Grid
-from ceasefire.fuse.solve import Rows
 from ceasefire.mandate import load_mandate
-from ceasefire.model.arrays import ObservationArrays
-from ceasefire.pipeline import fuse_config
-from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate import get_profile, simulate
 from ceasefire.simulate.files import write_scenario
-from ceasefire.simulate.scoring import score, system_from_features
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATES = {
@@ -60,82 +50,6 @@ MANDATES = {
     "heavy": ROOT / "examples" / "donbas-2015" / "mandate.yaml",
     "stress": ROOT / "examples" / "frontline-2025" / "mandate.yaml",
 }
-
-
-class Oracle:
-    """Association by the truth: ``phase_of`` maps an observation id to its round's
-    phase group, ``point_of`` a group to its true (lat, lon, time) (the fit's start)."""
-
-    def __init__(self, truth: dict[str, Any], grid: Grid) -> None:
-        self.group: dict[str, int] = {}
-        pts: list[tuple[float, float, float]] = []
-        for r in truth["rounds"]:
-            for phase in ("launch", "impact"):
-                ids = r[f"{phase}_observations"]
-                if ids:
-                    for o in ids:
-                        self.group[o] = len(pts)
-                    p = r[phase]
-                    pts.append((p["lat"], p["lon"], p["time"]))
-        arr = np.array(pts).reshape(-1, 3)
-        x, y = grid.to_xy(arr[:, 0], arr[:, 1])
-        self.x, self.y, self.T = np.asarray(x, float), np.asarray(y, float), arr[:, 2]
-        self.calls = 0
-        self.obs: ObservationArrays | None = None
-
-    def associate(self, rows: Rows, src: Any, direction: Any, cfg: Any) -> tuple[Clusters, Any]:
-        """Stands in for :func:`ceasefire.fuse.associate.associate`."""
-        assert self.obs is not None
-        self.calls += 1
-        n = rows.ox.shape[0]
-        ids = self.obs.id.astype(str)
-        truth_g = np.array([self.group.get(o, -1) for o in ids], np.intp)
-        used, labels_in = np.unique(truth_g[truth_g >= 0], return_inverse=True)
-        labels = np.full(n, -1, np.intp)
-        labels[truth_g >= 0] = labels_in
-        G = used.shape[0]
-        m = labels >= 0
-        is_b = np.isfinite(rows.az)
-        nb = np.bincount(labels[m], weights=is_b[m].astype(float), minlength=G)
-        na = np.bincount(labels[m], weights=(~is_b[m]).astype(float), minlength=G)
-        ok = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= cfg.min_tdoa_sensors)
-        labels[m] = np.where(ok[labels[m]], labels[m], -1)
-        cl = Clusters(
-            labels, self.x[used].copy(), self.y[used].copy(), self.T[used].copy(),
-            np.full((G, 3, 3), np.nan),
-        )  # fmt: skip
-        c = cfg.speed_of_sound_m_s
-        _refit(rows, cl, c)
-        _compact(cl, rows, cfg.min_tdoa_sensors)
-        return cl, _refit(rows, cl, c)
-
-
-def _patched(oracle: Oracle) -> Callable[[], None]:
-    """Route fusion's association to ``oracle``; returns the undo."""
-    orig_assoc, orig_fa = engine.associate, engine._fuse_acoustic
-
-    def fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: Any) -> Any:
-        oracle.obs = obs
-        return orig_fa(obs, rows, cfg)
-
-    engine.associate = oracle.associate  # type: ignore[assignment]
-    engine._fuse_acoustic = fuse_acoustic  # type: ignore[assignment]
-
-    def undo() -> None:
-        engine.associate = orig_assoc  # type: ignore[assignment]
-        engine._fuse_acoustic = orig_fa  # type: ignore[assignment]
-
-    return undo
-
-
-def _scored(sc: Any, m: Any, t0: float, t1: float, obs_path: Path) -> tuple[dict[str, Any], float]:
-    cfg = replace(fuse_config(m), workers=1)  # in this process: the oracle is patched here
-    a = time.perf_counter()
-    events = [e for e in engine.fuse(sc.observations, cfg) if t0 <= e.time_s < t1]
-    took = time.perf_counter() - a
-    vs = assess(events, m)
-    system = system_from_features([violation_feature(v) for v in vs])
-    return score(sc.truth, system, obs_path), took
 
 
 def _row(name: str, s: dict[str, Any], took: float) -> str:
@@ -169,11 +83,11 @@ def main() -> int:
             sc = simulate(m, get_profile(a.profile), t0, hours, seed)
             paths = write_scenario(Path(tmp) / str(seed), sc.observations, sc.truth)
             print(f"seed {seed}: {len(sc.observations):,} observations")
-            s_sys, t_sys = _scored(sc, m, t0, t1, paths["observations"])
+            s_sys, t_sys = scored(sc, m, t0, t1, paths["observations"])
             oracle = Oracle(sc.truth, Grid.about(sc.observations.lat, sc.observations.lon))
-            undo = _patched(oracle)
+            undo = patched(oracle)
             try:
-                s_orc, t_orc = _scored(sc, m, t0, t1, paths["observations"])
+                s_orc, t_orc = scored(sc, m, t0, t1, paths["observations"])
             finally:
                 undo()
             if oracle.calls == 0:

@@ -70,3 +70,20 @@ def test_import_is_light() -> None:
 
 def test_lazy_names_are_all_public() -> None:
     assert set(ceasefire._LAZY) <= set(ceasefire.__all__)
+
+
+def test_fuse_and_assess_stay_functions_after_their_subpackages_are_imported() -> None:
+    # `cf.run` imports ceasefire.fuse and ceasefire.assess (the subpackages); the
+    # import system then sets them as attributes of `ceasefire`, hiding the functions
+    code = (
+        "import importlib, inspect, ceasefire as cf\n"
+        "importlib.import_module('ceasefire.pipeline')\n"
+        "import ceasefire.fuse.engine, ceasefire.assess.judge\n"
+        "print(inspect.isfunction(cf.fuse), inspect.isfunction(cf.assess))\n"
+        "print(cf.fuse.__module__)\n"
+        "from ceasefire.fuse import FuseConfig\n"
+        "print(FuseConfig.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:3] == ["True True", "ceasefire.fuse.engine", "FuseConfig"]

@@ -14,6 +14,8 @@ The exception tree is drawn in :mod:`ceasefire.model.errors`.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from ceasefire.model.errors import (
@@ -101,9 +103,35 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ceasefire' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    try:
+        imported = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        from ceasefire._extras import missing_extra_error
+
+        raise missing_extra_error(exc, f"ceasefire.{name}") from exc
+    value = getattr(imported, name)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """``ceasefire`` itself. Importing a submodule sets it as an attribute of
+    its package: ``ceasefire.fuse`` (the subpackage) would then hide
+    ``ceasefire.fuse`` (the function) once anything imported the subpackage. A
+    submodule is not kept under a public name that ``_LAZY`` gives to a
+    function or class; the submodule stays reachable in ``sys.modules``."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (
+            name in _LAZY
+            and isinstance(value, types.ModuleType)
+            and value.__name__ == f"{__name__}.{name}"
+        ):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

@@ -9,22 +9,35 @@ files; the CLI calls it.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ceasefire.assess import assess, escalate, notices
+from ceasefire.assess.intervene import intervention_requests
+from ceasefire.assess.ladder import lookback_h
 from ceasefire.fuse import FuseConfig, fuse
-from ceasefire.ingest import IngestResult, ingest_files, write_quarantine
+from ceasefire.ingest import (
+    Duplicate,
+    IngestResult,
+    RawRecord,
+    read_records,
+    validate_records,
+    write_quarantine,
+)
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
-from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import PipelineError
+from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature, write_geojson
 from ceasefire.store import Store
@@ -36,12 +49,54 @@ LATE_MARGIN_S = 180.0
 OBSERVATION_RECORD_CHUNK = 20_000
 #: How many past days feed the report's trend chart.
 TREND_DAYS = 30
+#: Inclusion proofs an intervention request carries (its latest violations, and
+#: its escalation's); the rest are one ``ceasefire ledger prove`` away.
+PROOFS_PER_REQUEST = 20
 
-Progress = Callable[[str], None]
+#: Told what a long stage is doing: ``progress(text)`` when a stage starts, and
+#: ``progress(text, done, total)`` as it advances (``total`` None when unknown),
+#: if the callable takes three arguments (one taking only the text is told each
+#: new text once).
+Progress = Callable[..., None]
+#: How many records ingest reads between two progress reports.
+PROGRESS_RECORDS = 5_000
 
 
-def _noop(_: str) -> None:
+def _noop(*_: object) -> None:
     return None
+
+
+def _counted(progress: Progress) -> Callable[[str, int | None, int | None], None]:
+    """``progress`` as a three-argument callable (see :data:`Progress`)."""
+    try:
+        params = list(inspect.signature(progress).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    if len(params) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params):
+        return progress
+    last: list[str] = []
+
+    def text_only(text: str, done: int | None = None, total: int | None = None) -> None:
+        if not last or last[0] != text:
+            last[:] = [text]
+            progress(text)
+
+    return text_only
+
+
+def _count_lines(paths: Sequence[Path]) -> int | None:
+    """Lines in NDJSON and CSV files (about one record each; a CSV's header
+    not counted), None when a file of another format (GeoJSON) is among them."""
+    n = 0
+    for p in paths:
+        suffix = p.suffix.lower()
+        if suffix not in (".ndjson", ".jsonl", ".csv"):
+            return None
+        with p.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                n += chunk.count(b"\n")
+        n -= suffix == ".csv"
+    return max(n, 0)
 
 
 @dataclass
@@ -58,6 +113,23 @@ class DayResult:
     report: dict[str, Path] = field(default_factory=dict)
 
 
+def public_url(target: str | Path) -> str:
+    """A store path or URL as it may be shown and shared: a URL's password is
+    replaced by ``***`` (a path is returned as given)."""
+    text = str(target)
+    if "://" not in text:
+        return text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except ArgumentError:
+        # not a URL SQLAlchemy can read: keep its scheme and host, never the secret
+        scheme, _, rest = text.partition("://")
+        return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else text
+
+
 def mandate_of(store: Store, override: Mandate | None = None) -> Mandate:
     """The mandate to judge with: ``override`` or the one stored at ``init``."""
     if override is not None:
@@ -68,26 +140,131 @@ def mandate_of(store: Store, override: Mandate | None = None) -> Mandate:
     return parse_mandate(text, source="<mandate stored at init>")
 
 
-def init_store(target: str | Path, mandate_path: Path) -> Store:
-    """Create a store and keep the mandate text in it (checked first)."""
+def init_store(target: str | Path, mandate_path: Path, *, force: bool = False) -> Store:
+    """Create a store (or open an existing one) and keep the mandate text in it
+    (checked first); see :func:`set_mandate` for a store that has one."""
     from ceasefire.mandate import load_mandate
 
     load_mandate(mandate_path)
     store = Store.create(target)
-    store.set_meta("mandate", mandate_path.read_text(encoding="utf-8"))
-    store.set_meta("mandate_source", str(mandate_path))
+    try:
+        set_mandate(store, mandate_path, force=force)
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
+def set_mandate(store: Store, mandate_path: Path, *, force: bool = False) -> dict[str, Any] | None:
+    """Keep ``mandate_path``'s text as the store's mandate.
+
+    The same text again changes nothing. Another mandate on a store that already
+    holds observations is refused unless ``force``: its data would be judged
+    under a line it was not gathered for. A replaced mandate is not lost: its
+    text, source and the time of the change go into the store's
+    ``mandate_history``; the change is returned (None when nothing was replaced).
+    """
+    from ceasefire.model.yamlpath import decode_utf8
+
+    text = decode_utf8(mandate_path.read_bytes(), str(mandate_path))
+    old = store.mandate_text()
+    if old is None or old == text:
+        store.set_meta("mandate", text)
+        store.set_meta("mandate_source", str(mandate_path))
+        return None
+    old_source = store.get_meta("mandate_source") or "<unknown>"
+    counts = store.counts()
+    if not force and store.observation_span() is not None:
+        raise PipelineError(
+            f"the store already holds {counts['accepted']:,} observations under the mandate "
+            f"from {old_source}; found another mandate in {mandate_path}. Expected the same "
+            "mandate, a new store, or --force to replace it (the old one is kept in the "
+            "store's mandate history)"
+        )
+    change = {
+        "replaced_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "previous_source": old_source,
+        "previous_sha256": hashlib.sha256(old.encode()).hexdigest(),
+        "previous_text": old,
+        "new_source": str(mandate_path),
+        "new_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "observations_then": counts["accepted"],
+    }
+    history = json.loads(store.get_meta("mandate_history") or "[]")
+    store.set_meta("mandate_history", json.dumps([*history, change]))
+    store.set_meta("mandate", text)
+    store.set_meta("mandate_source", str(mandate_path))
+    return change
+
+
+def intake_policy(mandate: Mandate) -> IntakePolicy:
+    """What the mandate accepts from observers (years, evidence schemes)."""
+    intake = mandate.doc.intake
+    return IntakePolicy(years=intake.years, evidence_schemes=tuple(intake.evidence_schemes))
+
+
 def ingest_into(
-    store: Store, files: Sequence[Path], quarantine_path: Path | None = None
+    store: Store,
+    files: Sequence[Path],
+    quarantine_path: Path | None = None,
+    *,
+    mandate: Mandate | None = None,
+    submitted_by: str | None = None,
+    progress: Progress = _noop,
 ) -> IngestResult:
-    """Validate ``files`` against the contract (duplicates checked against the
-    store too) and store the batch atomically with its quarantine."""
+    """Validate ``files`` against the contract and store the batch atomically
+    with its quarantine; duplicates of stored records are decided inside the
+    store's write, so concurrent ingests never lose a record. ``progress`` is
+    told the records read (of about the files' lines; see :data:`Progress`)."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
-    result = ingest_files([Path(f) for f in files], seen=store.known_keys())
+    tell = _counted(progress)
+    total = _count_lines([Path(f) for f in files])
+
+    def counted() -> Iterator[RawRecord]:
+        n = 0
+        for f in files:
+            for rec in read_records(Path(f)):
+                yield rec
+                n += 1
+                if n % PROGRESS_RECORDS == 0:
+                    tell("reading observations", n, max(total, n) if total else None)
+        tell("reading observations", n, n)
+        tell("storing observations", None, None)
+
+    tell("reading observations", 0, total)
+    return ingest_records(
+        store,
+        [str(f) for f in files],
+        counted(),
+        quarantine_path,
+        mandate=mandate,
+        submitted_by=submitted_by,
+    )
+
+
+def ingest_records(
+    store: Store,
+    files: Sequence[str],
+    records: Iterable[RawRecord],
+    quarantine_path: Path | None = None,
+    *,
+    mandate: Mandate | None = None,
+    submitted_by: str | None = None,
+) -> IngestResult:
+    """Validate read ``records`` and store them as one batch (see ``ingest_into``);
+    each observation gets the sector of ``mandate`` (default: the store's) nearest it."""
+    m = mandate if mandate is not None else _stored_mandate(store)
+    policy = intake_policy(m) if m is not None else None
+    result = IngestResult()
+    seen: dict[tuple[str, str], str] = {}
+    origins: list[tuple[str, int, str]] = []
+    for rec in records:
+        n = len(result.accepted)
+        validate_records([rec], result, seen, policy)
+        if len(result.accepted) > n:
+            origins.append((rec.file, rec.line, rec.raw))
     quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected] + [
         {
             "status": "duplicate",
@@ -99,10 +276,51 @@ def ingest_into(
         }
         for d in result.duplicates
     ]
-    store.add_batch([str(f) for f in files], result.accepted, quarantined)
+    sectors = None
+    if m is not None and result.accepted:
+        arr = ObservationArrays.from_observations(result.accepted)
+        sectors = sectors_of(m, arr.lat, arr.lon)
+    outcome = store.ingest_batch(
+        files,
+        result.accepted,
+        quarantined,
+        origins=origins,
+        sectors=sectors,
+        submitted_by=submitted_by,
+    )
+    if outcome.duplicates:
+        # stored before (or meanwhile, by a concurrent writer): duplicates, not accepted
+        for i, conflicting in outcome.duplicates:
+            f, line, raw = origins[i]
+            o = result.accepted[i]
+            result.duplicates.append(Duplicate(f, line, o.source, o.id, conflicting, raw))
+        keep = set(outcome.stored)
+        result.accepted = [o for i, o in enumerate(result.accepted) if i in keep]
+        result.accepted_from = [a for i, a in enumerate(result.accepted_from) if i in keep]
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)
     return result
+
+
+def _stored_mandate(store: Store) -> Mandate | None:
+    text = store.mandate_text()
+    return None if text is None else parse_mandate(text, source="<mandate stored at init>")
+
+
+def sectors_of(mandate: Mandate, lat: Any, lon: Any) -> list[str | None]:
+    """The mandate sector of each position: that of the nearest contact-line
+    point (None for no position or beyond every sector)."""
+    la = np.asarray(lat, dtype=np.float64)
+    lo = np.asarray(lon, dtype=np.float64)
+    out: list[str | None] = [None] * la.shape[0]
+    ok = np.isfinite(la) & np.isfinite(lo)
+    if ok.any():
+        near = mandate.contact.nearest(la[ok], lo[ok])
+        for i, sid in zip(
+            np.flatnonzero(ok), mandate.sector_of_chainage(near.chainage_m), strict=True
+        ):
+            out[int(i)] = sid
+    return out
 
 
 def stored_days(store: Store, mandate: Mandate) -> list[date]:
@@ -123,31 +341,48 @@ def fuse_config(mandate: Mandate) -> FuseConfig:
     return FuseConfig(contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)))
 
 
-def fuse_day(store: Store, mandate: Mandate, day: date) -> tuple[int, list[Event]]:
-    """Fuse the day's observations; keep the events emitted within the day."""
+def fuse_day(
+    store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
+) -> tuple[int, list[Event]]:
+    """Fuse the day's observations; keep the events emitted within the day.
+    ``progress`` is told the time tiles fused (see :data:`Progress`)."""
     start, end = day_bounds(mandate, day)
     obs = store.observations(start, end + LATE_MARGIN_S)
-    events = (
-        [e for e in fuse(obs, fuse_config(mandate)) if start <= e.time_s < end] if len(obs) else []
+    tell = _counted(progress)
+    text = f"{day}: fusing {len(obs):,} observations, tile"
+    tell(text, 0, None)
+    fused = (
+        fuse(obs, fuse_config(mandate), on_tile=lambda k, n: tell(text, k, n)) if len(obs) else []
     )
-    store.replace_events(start, end, events)
+    events = [e for e in fused if start <= e.time_s < end]
+    store.replace_events(
+        start,
+        end,
+        events,
+        day=day.isoformat(),
+        sectors=sectors_of(
+            mandate,
+            [e.lat if e.lat is not None else e.observer_lat for e in events],
+            [e.lon if e.lon is not None else e.observer_lon for e in events],
+        ),
+    )
     return len(obs), events
 
 
 def assess_day(
     store: Store, mandate: Mandate, day: date, events: Sequence[Event] | None = None
 ) -> tuple[list[Violation], list[Escalation], list[dict[str, Any]]]:
-    """Judge the day's events; escalations look back over the longest trigger window."""
+    """Judge the day's events; escalations look back over the ladder's windows and waits."""
     start, end = day_bounds(mandate, day)
     evs = list(events) if events is not None else store.events(start, end)
     violations = assess(evs, mandate)
-    store.replace_violations(start, end, violations)
-    lookback_h = max((d.trigger.window_h for d in mandate.doc.response.escalation), default=0.0)
-    history = store.violations(start - lookback_h * 3600.0, start) if lookback_h else []
+    store.replace_violations(start, end, violations, day=day.isoformat())
+    back_h = lookback_h(mandate)
+    history = store.violations(start - back_h * 3600.0, start) if back_h else []
     all_esc = escalate(history + violations, mandate, events=evs)
     escalations = [x for x in all_esc if start <= x.time_s < end]
-    store.replace_escalations(start, end, escalations)
-    return violations, escalations, notices(violations, escalations, mandate)
+    store.replace_escalations(start, end, escalations, day=day.isoformat())
+    return violations, escalations, notices(violations, escalations, mandate, events=evs)
 
 
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
@@ -223,6 +458,28 @@ def ledger_day(
     return head.to_dict()
 
 
+def intervene_day(
+    ledger: Ledger, requests: Sequence[dict[str, Any]], end_s: float
+) -> list[dict[str, Any]]:
+    """Append the day's intervention requests (``assess.intervention_requests``),
+    each with the inclusion proofs of its escalation and of up to
+    ``PROOFS_PER_REQUEST`` of its violations under the head ``ledger_day`` signed,
+    and sign a head again. Requests already in the ledger are not appended twice."""
+    head = ledger.latest_head()
+    fresh = []
+    for r in requests:
+        if ledger.contains(str(r["id"])):
+            continue
+        logged = [i for i in r.get("violations", []) if ledger.contains(i)]
+        ids = [str(r["escalation"]), *logged[-PROOFS_PER_REQUEST:]]
+        proofs = [ledger.prove(i, head) for i in ids if ledger.contains(i)]
+        fresh.append({**r, "proofs": proofs})
+    if fresh:
+        ledger.append(fresh)
+        ledger.sign_head(end_s)
+    return fresh
+
+
 def report_day(
     store: Store,
     mandate: Mandate,
@@ -262,6 +519,7 @@ def report_day(
         previous=store.violations(prev_start, start) if prev_day in monitored else None,
         ledger_head=head,
         counts=store.counts(),
+        observations=len(obs),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf)
@@ -274,9 +532,12 @@ class RunSummary:
     counts: dict[str, int]
     days: list[DayResult]
     outputs: dict[str, Path]
+    #: the store as it may be shown (a URL's password hidden)
+    store: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "store": self.store,
             "counts": self.counts,
             "days": [
                 {
@@ -305,9 +566,9 @@ def _count_by(violations: Sequence[Violation], attr: str) -> dict[str, int]:
 
 
 def run(
-    mandate_path: Path,
-    files: Sequence[Path],
-    out_dir: Path,
+    mandate_path: str | Path,
+    files: Sequence[str | Path],
+    out_dir: str | Path,
     *,
     store_url: str | None = None,
     pdf: bool = True,
@@ -317,6 +578,8 @@ def run(
     ``quarantine.ndjson``, ``events.geojson``, ``violations.geojson``,
     ``escalations.json``, ``notices.json``, ``ledger/``, ``report.html`` (+ PDF,
     map) of the last day (``reports/DAY/`` for each day) and ``summary.json``."""
+    mandate_path, out_dir = Path(mandate_path), Path(out_dir)
+    paths = [Path(f) for f in files]
     out_dir.mkdir(parents=True, exist_ok=True)
     target = store_url or (out_dir / "store.db")
     if store_url is None and (out_dir / "store.db").exists():
@@ -324,24 +587,26 @@ def run(
             f"{out_dir / 'store.db'} exists: `run` starts a new store; use another --out, "
             "or the stepwise verbs (ingest, fuse, assess, report) on the existing store"
         )
-    progress("checking the mandate")
+    tell = _counted(progress)
+    tell("checking the mandate", None, None)
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
-    progress("ingesting observations")
-    result = ingest_into(store, files, out_dir / "quarantine.ndjson")
+    result = ingest_into(
+        store, paths, out_dir / "quarantine.ndjson", mandate=mandate, progress=tell
+    )
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_events: list[Event] = []
     all_violations: list[Violation] = []
     all_escalations: list[Escalation] = []
     all_notices: list[dict[str, Any]] = []
-    for day in stored_days(store, mandate):
+    all_days = stored_days(store, mandate)
+    for k, day in enumerate(all_days):
         start, end = day_bounds(mandate, day)
-        progress(f"{day}: fusing")
-        n_obs, events = fuse_day(store, mandate, day)
-        progress(f"{day}: assessing")
+        n_obs, events = fuse_day(store, mandate, day, progress=tell)
+        tell(f"{day}: assessing {len(events):,} events (day)", k, len(all_days))
         violations, escalations, notes = assess_day(store, mandate, day, events)
-        progress(f"{day}: signing")
+        tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
         head = ledger_day(
             ledger,
             day,
@@ -350,13 +615,17 @@ def run(
             violations,
             escalations,
         )
+        requests = intervention_requests(escalations, violations, mandate, events=events)
+        if intervene_day(ledger, requests, end):
+            latest = ledger.latest_head()
+            assert latest is not None
+            head = latest.to_dict()
         days.append(DayResult(day, n_obs, events, violations, escalations, notes, head))
         all_events += events
         all_violations += violations
         all_escalations += escalations
         all_notices += notes
     outputs: dict[str, Path] = {
-        "store": Path(str(target)),
         "quarantine": out_dir / "quarantine.ndjson",
         "ledger": out_dir / "ledger",
         "events": write_geojson(out_dir / "events.geojson", [event_feature(e) for e in all_events]),
@@ -369,7 +638,7 @@ def run(
     )
     outputs["notices"] = _write_json(out_dir / "notices.json", all_notices)
     for i, d in enumerate(days):
-        progress(f"{d.day}: report")
+        tell("reports (day)", i, len(days))
         last = i == len(days) - 1
         d.report = report_day(
             store,
@@ -380,14 +649,20 @@ def run(
             pdf=pdf and last,
         )
         if last:
-            for kind, path in d.report.items():
-                link = out_dir / f"report{path.suffix}" if kind in ("html", "pdf") else None
-                if link is not None:
-                    link.write_bytes(path.read_bytes())
+            for kind, name in (
+                ("html", "report.html"),
+                ("pdf", "report.pdf"),
+                ("internal_html", "report-internal.html"),
+            ):
+                if kind in d.report:
+                    link = out_dir / name
+                    link.write_bytes(d.report[kind].read_bytes())
                     outputs[f"report_{kind}"] = link
             if "map" in d.report:
                 outputs["map"] = d.report["map"]
-    summary = RunSummary(result.counts, days, outputs)
+    if store_url is None:
+        outputs["store"] = out_dir / "store.db"
+    summary = RunSummary(result.counts, days, outputs, public_url(target))
     outputs["summary"] = out_dir / "summary.json"
     _write_json(outputs["summary"], summary.to_dict())
     store.close()

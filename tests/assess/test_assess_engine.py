@@ -173,7 +173,8 @@ def test_sector_trigger_counts_each_sector_apart() -> None:
                 {
                     "line": 1,
                     "name": "first",
-                    "holder": "UA",
+                    "holder": "JCCC",
+                    "armed": False,
                     "trigger": {"kind": "count", "threshold": 2, "window_h": 1, "per": "sector"},
                 }
             ],

@@ -364,7 +364,9 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
 
 
 def test_response_mode_is_carried() -> None:
-    m = mandate(response={"mode": "intervene", "notify": ["UNSC"]})
+    m = mandate(
+        response={"mode": "intervene", "notify": ["UNSC"], "intervene": {"default": "force"}}
+    )
     v = assess([gun(*east(5.0))], m)
     assert {x.response for x in v} == {"intervene"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ceasefire.fuse.associate import Clusters
+from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.solve import Rows
 
 C = 343.0
@@ -36,6 +36,13 @@ def arrival_rows(mics: list[Point], times: list[float]) -> Rows:
         np.full(n, np.nan), np.array(times), np.full(n, 0.003), np.ones(n),
         np.full(n, np.nan), np.full(n, np.nan),
     )  # fmt: skip
+
+
+def reports(rows: Rows, src: list[int] | np.ndarray, direction: int = 2) -> Reports:
+    """The rows as association's input: observer codes ``src``, one phase for all
+    (2: undetermined), sound at ``C``, heard out to 30 km."""
+    s = np.asarray(src, np.intp)
+    return Reports(rows, s, np.full(s.shape[0], direction, np.int8), C, 30_000.0)
 
 
 def heard(mic: Point, src: Source) -> float:

@@ -1,15 +1,12 @@
 """Arrivals (a microphone's time, no direction) join an event only when no other
-event explains them (fuse/associate.py ``_attach``, ``_free_shared_arrivals``)."""
+event explains them (``association.attachment``: ``attach``, ``free_shared_arrivals``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from grid_rows import arrival_rows, fitted, heard, reports
 
-import numpy as np
-from grid_rows import arrival_rows, fitted, heard
-
-from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.associate import _attach, _free_shared_arrivals
+from ceasefire.fuse.association import GateConfig
+from ceasefire.fuse.association.attachment import attach, free_shared_arrivals
 
 T0 = 1_000.0
 A = (0.0, 0.0, T0)  # x, y (m), emission time (s)
@@ -27,23 +24,20 @@ def test_the_shared_time_is_one_both_events_explain() -> None:
 
 
 def test_an_arrival_two_events_explain_stays_free_and_one_event_takes_its_own() -> None:
-    rows = arrival_rows([SHARED, ONLY_A], [heard(SHARED, A), heard(ONLY_A, A)])
-    src = np.array([0, 1], np.intp)
-    direction = np.full(2, 2, np.int8)  # undetermined
+    rep = reports(arrival_rows([SHARED, ONLY_A], [heard(SHARED, A), heard(ONLY_A, A)]), [0, 1])
     cl = fitted([A, B], [-1, -1])
-    assert _attach(rows, src, direction, cl, FuseConfig()) == 1
+    assert attach(rep, cl, GateConfig()) == 1
     assert cl.labels.tolist() == [-1, 0]
     # without the rule the shared arrival joins one of them (the gate passes both)
     cl = fitted([A, B], [-1, -1])
-    assert _attach(rows, src, direction, cl, replace(FuseConfig(), unique_arrivals=False)) == 2
+    assert attach(rep, cl, GateConfig(), unique_arrivals=False) == 2
     assert cl.labels[0] in (0, 1)
 
 
 def test_a_member_arrival_another_event_would_take_is_freed() -> None:
-    rows = arrival_rows([SHARED, ONLY_A], [heard(SHARED, A), heard(ONLY_A, A)])
-    src = np.array([0, 1], np.intp)
+    rep = reports(arrival_rows([SHARED, ONLY_A], [heard(SHARED, A), heard(ONLY_A, A)]), [0, 1])
     cl = fitted([A, B], [0, 0])
-    assert _free_shared_arrivals(rows, src, cl, FuseConfig()) == 1
+    assert free_shared_arrivals(rep, cl, GateConfig()) == 1
     assert cl.labels.tolist() == [-1, 0]
 
 
@@ -52,7 +46,6 @@ def test_a_member_arrival_stays_when_the_other_event_already_heard_its_microphon
     # gate): an event takes one report per sensor, so B is no alternative for row 0
     t_b_own = heard(SHARED, B) + 0.3
     rows = arrival_rows([SHARED, ONLY_A, SHARED], [heard(SHARED, A), heard(ONLY_A, A), t_b_own])
-    src = np.array([0, 1, 0], np.intp)
     cl = fitted([A, B], [0, 0, 1])
-    assert _free_shared_arrivals(rows, src, cl, FuseConfig()) == 0
+    assert free_shared_arrivals(reports(rows, [0, 1, 0]), cl, GateConfig()) == 0
     assert cl.labels.tolist() == [0, 0, 1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from fuse_scenes import T0, Scene
 
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import FuseConfig, RayPairConfig, fuse
 from ceasefire.model.arrays import ObservationArrays
 
 OBSERVERS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
@@ -131,5 +131,5 @@ def test_reports_pair_by_the_phase_their_kind_names_not_a_misread_direction() ->
     two = fuse(sc2.arrays())
     assert all(e.lat is None for e in two)
     assert all(e.n_observers == 1 or "paired" in e.flags for e in two)
-    no_two = FuseConfig(ray_pair_kinds=("ray_point", "point_ray", "ray_ray"))
+    no_two = FuseConfig(rays=RayPairConfig(kinds=("ray_point", "point_ray", "ray_ray")))
     assert all(e.n_observers == 1 for e in fuse(sc2.arrays(), no_two))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fuse_scenes import T0, Scene
 
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import CorroborationConfig, FuseConfig, fuse
 
 
-def _flags(sc: Scene) -> dict[tuple[str, ...], tuple[str, ...]]:
-    return {e.observation_ids: e.flags for e in fuse(sc.arrays(), FuseConfig())}
+def _flags(sc: Scene, cfg: FuseConfig | None = None) -> dict[tuple[str, ...], tuple[str, ...]]:
+    return {e.observation_ids: e.flags for e in fuse(sc.arrays(), cfg or FuseConfig())}
 
 
 def test_a_lone_report_in_silence_is_uncorroborated() -> None:
@@ -129,6 +129,6 @@ def test_a_lone_report_its_own_microphones_did_not_hear_is_unheard() -> None:
     flags = _flags(_array_scene(4, mic_hears=False, alive=False))
     assert "unheard" not in flags[("lone",)] and "uncorroborated" not in flags[("lone",)]
     # the check can be switched off
-    off = {e.observation_ids: e.flags for e in fuse(_array_scene(4, False).arrays(),
-                                                      FuseConfig(unheard=False))}  # fmt: skip
+    silent_off = FuseConfig(corroboration=CorroborationConfig(unheard=False))
+    off = _flags(_array_scene(4, False), silent_off)
     assert "unheard" not in off[("lone",)] and "uncorroborated" not in off[("lone",)]

@@ -1,5 +1,5 @@
-"""Attachment that holds together (fuse/associate.py ``_guarded_attach``) and the
-last offer of free bearings to located events (fuse/engine.py ``_late_attach``)."""
+"""Attachment that holds together (``association.attachment.guarded_attach``) and
+the last offer of free bearings to located events (``late_attach``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import math
 from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse.association import AssociationConfig, AttachConfig
 from ceasefire.geo import inverse
 from ceasefire.model.results import Event
 
 EVENT = (0.0, 0.0)
 NEAR = [(-8_000.0, -3_000.0), (7_000.0, -5_000.0), (1_000.0, 9_000.0)]
+
+
+def _attaching(**kw: bool) -> FuseConfig:
+    return FuseConfig(association=AssociationConfig(attach=AttachConfig(**kw)))
 
 
 def _miss_m(e: Event, xy: tuple[float, float]) -> float:
@@ -22,7 +27,7 @@ def _miss_m(e: Event, xy: tuple[float, float]) -> float:
 
 
 def _two_bearings_and_two_bad_arrivals(guarded: bool) -> list[Event]:
-    cfg = FuseConfig(guarded_attach=guarded, late_attach=False)
+    cfg = _attaching(guarded=guarded, late=False)
     return fuse(_two_bearings_and_two_bad_arrivals_scene().arrays(), cfg)
 
 
@@ -53,7 +58,7 @@ def test_an_event_gives_back_reports_that_pull_its_fit_away() -> None:
 def test_given_back_reports_are_not_taken_again_without_best_one() -> None:
     events = fuse(
         _two_bearings_and_two_bad_arrivals_scene().arrays(),
-        FuseConfig(guarded_attach_best_one=False, late_attach=False),
+        _attaching(guarded_best_one=False, late=False),
     )
     assert [set(e.observation_ids) for e in events] == [{"B1", "B2"}]
     assert _miss_m(events[0], EVENT) < 100.0
@@ -75,7 +80,7 @@ def _with_far_bearing(sigma_deg: float, late: bool, sigma_t_s: float = 1.0) -> l
         sc.bearing(f"B{k}", f"post{k}", o, EVENT, T0, sigma_deg=sigma_deg, time_sigma_s=sigma_t_s)
     far = (45_000.0 * math.sin(math.radians(100.0)), 45_000.0 * math.cos(math.radians(100.0)))
     sc.bearing("F", "cam", far, EVENT, T0, sigma_deg=1.0, time_sigma_s=0.2)
-    return fuse(sc.arrays(), FuseConfig(late_attach=late))
+    return fuse(sc.arrays(), _attaching(late=late))
 
 
 def test_a_far_bearing_joins_the_event_it_points_at() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from fuse_scenes import T0, Scene
 
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import FuseConfig, RayPairConfig, fuse
 from ceasefire.model.results import Event
 
 OBSERVERS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
@@ -66,8 +66,8 @@ def test_two_observers_launch_and_impact_bearings_are_one_round() -> None:
     assert len(near) == 1 and set(near[0].observation_ids) == {"L", "I"}
     assert "paired" in near[0].flags and near[0].n_observers == 2
     assert near[0].kind == "firing"  # the launch ray is kept for attribution
-    # observers farther apart than ray_pair_two_m are not offered
-    apart = _two_observers(5_000.0, FuseConfig(ray_pair_two_m=4_000.0))
+    # observers farther apart than RayPairConfig.two_m are not offered
+    apart = _two_observers(5_000.0, FuseConfig(rays=RayPairConfig(two_m=4_000.0)))
     assert sorted(len(e.observation_ids) for e in apart) == [1, 1]
 
 

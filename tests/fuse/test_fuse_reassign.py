@@ -1,13 +1,13 @@
-"""Bearings redistributed among fitted events (fuse/associate.py ``_reassign``):
+"""Bearings redistributed among fitted events (``association.reassignment.reassign``):
 one least-total-cost assignment undoes a swap that greedy attachment made."""
 
 from __future__ import annotations
 
 import numpy as np
-from grid_rows import bearing_rows, fitted
+from grid_rows import bearing_rows, fitted, reports
 
-from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.associate import _reassign
+from ceasefire.fuse.association import GateConfig, ReassignConfig
+from ceasefire.fuse.association.reassignment import reassign
 
 T0 = 1_000.0
 A, B = (0.0, 0.0, T0), (0.0, 2_000.0, T0 + 3.0)  # x, y (m), emission time (s)
@@ -17,24 +17,20 @@ POSTS = [(-8_000.0, 0.0), (8_000.0, 500.0), (500.0, -9_000.0)]
 def test_a_swapped_pair_of_reports_goes_back_to_its_events() -> None:
     # every post heard both rounds; the third post's two reports sit in each
     # other's event (each passes the attach gate of the wrong event on its own)
-    reports = [(p, s) for p in POSTS for s in (A, B)]
-    rows = bearing_rows(reports)
-    src = np.repeat(np.arange(3), 2).astype(np.intp)
-    direction = np.full(6, 2, np.int8)  # undetermined
+    pairs = [(p, s) for p in POSTS for s in (A, B)]
+    rep = reports(bearing_rows(pairs), np.repeat(np.arange(3), 2))  # phase undetermined
     cl = fitted([A, B], [0, 1, 0, 1, 1, 0])
-    moved = _reassign(rows, src, direction, cl, FuseConfig())
+    moved = reassign(rep, cl, GateConfig(), ReassignConfig())
     assert moved == 2
     assert cl.labels.tolist() == [0, 1, 0, 1, 0, 1]
     # run again, nothing moves: the assignment is a fixed point
-    assert _reassign(rows, src, direction, cl, FuseConfig()) == 0
+    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 0
 
 
 def test_a_free_bearing_joins_and_a_report_fitting_nothing_stays_free() -> None:
     far = (20_000.0, 20_000.0, T0 + 500.0)  # a sound no event explains
-    reports = [(POSTS[0], A), (POSTS[1], A), (POSTS[2], A), (POSTS[2], far)]
-    rows = bearing_rows(reports)
-    src = np.array([0, 1, 2, 2], np.intp)
-    direction = np.full(4, 2, np.int8)
+    said = [(POSTS[0], A), (POSTS[1], A), (POSTS[2], A), (POSTS[2], far)]
+    rep = reports(bearing_rows(said), [0, 1, 2, 2])
     cl = fitted([A, B], [0, 0, -1, -1])
-    assert _reassign(rows, src, direction, cl, FuseConfig()) == 1
+    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 1
     assert cl.labels.tolist() == [0, 0, 0, -1]

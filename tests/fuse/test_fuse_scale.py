@@ -11,10 +11,13 @@ import numpy as np
 from fuse_scenes import FRAME, T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, fuse
-from ceasefire.fuse.associate import bearing_pairs
-from ceasefire.fuse.pairing import pair_launches
+from ceasefire.fuse.association import PairConfig, Reports, SeedConfig
+from ceasefire.fuse.association.pairs import bearing_pairs
+from ceasefire.fuse.association.seeding import ray_seeds
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
+from ceasefire.fuse.weapons import WEAPON_FLIGHTS
 from ceasefire.model.vocab import SPEED_OF_SOUND_M_S, WEAPONS
 
 C = SPEED_OF_SOUND_M_S
@@ -57,6 +60,11 @@ def _rows_of(sc: Scene) -> tuple[Rows, np.ndarray, np.ndarray]:
     return rows, src.astype(np.intp), obs.direction
 
 
+def _reports(rows: Rows, src: np.ndarray, direction: np.ndarray) -> Reports:
+    cfg = FuseConfig()
+    return Reports(rows, src, direction, cfg.speed_of_sound_m_s, cfg.max_range_m)
+
+
 def test_voxel_candidates_keep_crossing_rays_with_matching_emission_times() -> None:
     # Observer 0 and 1 see the same explosion; observer 1 also sees one 60 s later
     # at the same place: its ray crosses observer 0's too, but the emission times
@@ -68,8 +76,7 @@ def test_voxel_candidates_keep_crossing_rays_with_matching_emission_times() -> N
     sc.bearing("a1", "obs1", o1, ev, T0)
     sc.bearing("b1", "obs1", o1, ev, T0 + 60.0)
     rows, src, direction = _rows_of(sc)
-    idx = np.flatnonzero(np.isfinite(rows.az))
-    p = bearing_pairs(rows, src, direction, idx, FuseConfig())
+    p = bearing_pairs(_reports(rows, src, direction), PairConfig())
     assert p.i.shape[0] == 1
     assert math.hypot(p.x[0] - ev[0], p.y[0] - ev[1]) < 50.0
     assert abs(p.T[0] - T0) < 0.5
@@ -106,7 +113,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     # (9,900 / 330 m/s: the artillery flight time) and one 45 s later (220 m/s:
     # 33 % slow for artillery, 3.3 sigma of a 2 % speed spread... far beyond; a
     # mortar's 180 m/s is out of its 8 km range bound).
-    cfg = FuseConfig()
+    cfg = LaunchPairConfig()
     art = WEAPONS.index("artillery")
     lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([0.0])
     ix = np.array([9_900.0, 0.0])
@@ -120,7 +127,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     assert pl.tolist() == [0] and pi.tolist() == [1]
     # a mortar round cannot fly 20 km: out of its range bounds, even at 180 m/s
     mortar = WEAPONS.index("mortar")
-    cfg_m = FuseConfig(flight_speed_by_weapon_m_s=(180.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    cfg_m = LaunchPairConfig(weapons={"mortar": WEAPON_FLIGHTS["mortar"]})
     pl, pi, _ = pair_launches(
         lx, ly, lT, np.array([20_000.0]), np.array([0.0]), np.array([20_000.0 / 180.0]),
         cfg_m, np.array([mortar]), np.array([-1]),
@@ -242,7 +249,8 @@ def test_a_launch_pairs_with_the_impact_across_the_contact_line() -> None:
     la, lo = FRAME.to_latlon(np.r_[lx, ix], np.r_[ly, iy])
     side = line.nearest(la, lo).side.astype(np.intp)
     assert side[0] == side[1] != side[2]  # launch and west impact on one side
-    pl, pi, _ = pair_launches(lx, ly, lT, ix, iy, iT, cfg_line, l_side=side[:1], i_side=side[1:])
+    pairing = cfg_line.launches
+    pl, pi, _ = pair_launches(lx, ly, lT, ix, iy, iT, pairing, l_side=side[:1], i_side=side[1:])
     assert pl.tolist() == [0]
     assert pi.tolist() == [1]
 
@@ -254,10 +262,9 @@ def test_a_bearing_whose_microphones_disagree_along_it_is_fitted_with_them() -> 
     # bearing and the pair are fitted jointly (x, y, emission time; one degree of
     # freedom to check), and the fix lands near the source.
     sc, src = _array_off_by(1.5)
-    rows, src_codes, _ = _rows_of(sc)
-    from ceasefire.fuse.associate import ray_seeds
-
-    seeds = ray_seeds(rows, src_codes, np.full(3, -1, np.intp), FuseConfig())
+    rows, src_codes, direction = _rows_of(sc)
+    rep = _reports(rows, src_codes, direction)
+    seeds = ray_seeds(rep, np.full(3, -1, np.intp), SeedConfig())
     assert seeds[2].shape[0] == 1  # one seed, from the joint fit
     events = fuse(sc.arrays())
     assert len(events) == 1 and "single_observer" not in events[0].flags
@@ -291,15 +298,15 @@ def test_a_mirrored_solution_makes_arrivals_ambiguous() -> None:
 
 
 def test_a_pair_with_a_near_rival_is_a_close_call_and_a_lone_one_is_not() -> None:
-    cfg = FuseConfig()
+    cfg = LaunchPairConfig()
     # one launch; two impacts 6 km away at flight times 1 s apart (artillery, 330 m/s):
-    # both fit, the better by less than pair_close_margin
+    # both fit, the better by less than close_margin
     lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([T0])
     ix, iy = np.array([6_000.0, 6_000.0]), np.array([0.0, 200.0])
     iT = T0 + np.array([6_000.0, 6_003.3]) / 330.0 + np.array([0.0, 1.0])
     pl, pi, margin = pair_launches(lx, ly, lT, ix, iy, iT, cfg, np.array([1]), np.array([1, 1]))
     assert pl.tolist() == [0] and pi.tolist() == [0]
-    assert 0.0 <= margin[0] < cfg.pair_close_margin
+    assert 0.0 <= margin[0] < cfg.close_margin
     # the rival gone: no alternative at all
     pl, pi, margin = pair_launches(
         lx, ly, lT, ix[:1], iy[:1], iT[:1], cfg, np.array([1]), np.array([1])

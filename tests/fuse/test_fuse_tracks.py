@@ -3,11 +3,9 @@ two objects are two."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fuse_scenes import T0, Scene
 
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import FuseConfig, TrackConfig, fuse
 
 
 def _tracks(sc: Scene, cfg: FuseConfig | None = None) -> list[tuple[str, ...]]:
@@ -21,7 +19,7 @@ def test_a_drone_that_sees_the_same_tank_again_a_minute_later_reports_one_tank()
     sc.sighting("S2", "uav-sortie-1", (2_030.0, 990.0), T0 + 70.0, "tank", sigma_m=50.0)
     assert _tracks(sc) == [("S1", "S2")]
     # the former 600 s window made them two weapons
-    assert len(_tracks(sc, replace(FuseConfig(), track_same_source_s=600.0))) == 2
+    assert len(_tracks(sc, FuseConfig(tracks=TrackConfig(same_source_s=600.0)))) == 2
 
 
 def test_two_tanks_side_by_side_seen_at_once_by_one_drone_are_two() -> None:
@@ -37,7 +35,7 @@ def test_tanks_four_km_apart_seen_hours_apart_are_two_tanks() -> None:
     sc.sighting("S2", "uav-sortie-2", (6_000.0, 1_500.0), T0 + 17 * 3_600.0, "tank", sigma_m=50.0)
     assert _tracks(sc) == [("S1",), ("S2",)]
     # at 0.2 m/s (the former default) the first tank could have driven there
-    assert len(_tracks(sc, replace(FuseConfig(), track_speed_m_s=0.2))) == 1
+    assert len(_tracks(sc, FuseConfig(tracks=TrackConfig(speed_m_s=0.2)))) == 1
 
 
 def test_a_tank_that_moved_a_few_hundred_metres_within_hours_is_one_track() -> None:

@@ -64,3 +64,18 @@ def test_buffer_width_is_the_requested_distance(southbound: GeoLine) -> None:
     assert float(n.distance_m.max()) <= 25_050.0
     far = n.distance_m > 1000
     assert np.all(n.side[far] == LEFT)
+
+
+@pytest.mark.parametrize(("left_m", "right_m"), [(5000.0, 0.0), (0.0, 5000.0), (2000.0, 3000.0)])
+def test_buffer_rings_wind_counter_clockwise_as_rfc7946_asks(
+    southbound: GeoLine, left_m: float, right_m: float
+) -> None:
+    import shapely
+
+    ring = southbound.to_lonlat_polygon(southbound.buffer(left_m, right_m))
+    assert ring[0] == ring[-1]
+    # shoelace sum over (lon, lat): positive for counter-clockwise
+    xy = np.asarray(ring)
+    area2 = float(np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]))
+    assert area2 > 0
+    assert shapely.LinearRing(ring).is_ccw

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -176,3 +177,45 @@ def test_the_packaged_donbas_mandate_is_the_example() -> None:
     example = (root / "examples" / "donbas-2015" / "mandate.yaml").read_bytes()
     packaged = (resources.files("ceasefire") / "data" / "donbas-2015-mandate.yaml").read_bytes()
     assert packaged == example
+
+
+def test_a_misspelled_key_is_named_with_its_line_and_a_suggestion(tmp_path: Path) -> None:
+    text = MINIMAL.replace("{id: z, kind: buffer, width_km:", "{id: z, kind: buffer, widht_km:")
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    with pytest.raises(MandateError) as exc:
+        load_mandate(p)
+    line = 1 + text.splitlines().index("  - {id: z, kind: buffer, widht_km: {UA: 25, RU: 25}}")
+    msg = str(exc.value)
+    assert f"unknown key 'widht_km' at line {line}; did you mean 'width_km'?" in msg
+    assert exc.value.line == line and exc.value.field == "zones[0]"
+    assert "Field required" not in msg
+
+
+def test_a_misspelled_key_far_from_any_other_gets_no_suggestion() -> None:
+    text = MINIMAL.replace("zones:\n", "qqqqq: 1\nzones:\n")
+    with pytest.raises(MandateError, match=r"unknown key 'qqqqq' at line 11$"):
+        parse_mandate(text)
+
+
+def test_a_mandate_that_is_not_utf8_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    p = tmp_path / "latin1.yaml"
+    text = MINIMAL.replace("name: test", "name: Mission d'observation à Donetsk")
+    p.write_bytes(text.encode("latin-1"))
+    with pytest.raises(MandateError) as exc:
+        load_mandate(p)
+    assert exc.value.file == str(p) and exc.value.line == 2
+    assert "0xe0" in str(exc.value) and "UTF-8" in str(exc.value)
+
+
+def test_a_byte_order_mark_is_accepted_in_the_mandate_and_its_line_file(tmp_path: Path) -> None:
+    line = {"type": "LineString", "coordinates": [[38.0, 49.0], [38.0, 48.0]]}
+    (tmp_path / "line.geojson").write_bytes(b"\xef\xbb\xbf" + json.dumps(line).encode())
+    text = MINIMAL.replace("coordinates: [[38.0, 49.0], [38.0, 48.0]]", "file: line.geojson")
+    p = tmp_path / "bom.yaml"
+    p.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    m = load_mandate(p)
+    assert m.doc.mission.name == "test"
+    assert m.contact.length_km == pytest.approx(111.2, abs=0.5)  # one degree of latitude
+    # the text kept in a store (with its mark) parses too
+    assert parse_mandate("\ufeff" + MINIMAL).doc.mission.name == "test"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ceasefire.geo import distance_m
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import load_mandate
 from ceasefire.model.errors import PipelineError
+from ceasefire.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +107,30 @@ def test_a_first_day_is_not_compared_with_an_unmonitored_one(
     out, _ = ran
     html = (out / "report.html").read_text()
     assert "than the previous day" not in html
+
+
+def test_a_day_without_observations_says_nothing_was_received(
+    ran: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    # the store holds 2025-06-01 only: two days later the mission heard nothing,
+    # which must not read as a quiet day
+    out, _ = ran
+    st = Store.open(out / "store.db")
+    try:
+        m = pipeline.mandate_of(st)
+        paths = pipeline.report_day(st, m, date(2025, 6, 3), tmp_path / "r", pdf=False)
+    finally:
+        st.close()
+    html = paths["html"].read_text()
+    assert "received no observations" in html
+    assert "recorded no ceasefire violations" not in html
+
+
+def test_the_published_report_leaves_out_the_observers(ran: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = ran
+    public = (out / "report.html").read_text()
+    internal = (out / "report-internal.html").read_text()
+    assert "INTERNAL" not in public and "left out of" in public
+    assert "INTERNAL" in internal and "observer positions of the day" in internal
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["outputs"]["report_internal_html"] == str(out / "report-internal.html")

@@ -74,12 +74,28 @@ def test_csv_carries_a_paired_rounds_launch_point(ctx: ReportContext, tmp_path: 
     assert other["launch_lat"] == "" and other["launch_lon"] == ""
 
 
+def test_kml_valid_against_the_ogc_kml_22_schema(ctx: ReportContext, tmp_path: Path) -> None:
+    import fastkml
+    from lxml import etree
+
+    xsd = Path(fastkml.__file__).parent / "schema" / "ogckml22.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    p = export("kml", ctx.events, ctx.violations, tmp_path / "d.kml", mandate=ctx.mandate)
+    doc = etree.parse(str(p))
+    assert schema.validate(doc), schema.error_log
+    # the schema is strict about order: a style written IconStyle-last fails it
+    style = doc.find(".//{http://www.opengis.net/kml/2.2}Style")
+    assert style is not None
+    style.append(style[0])
+    assert not schema.validate(doc)
+
+
 def test_kml_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastkml import KML
     p = export("kml", ctx.events, ctx.violations, tmp_path / "d.kml", mandate=ctx.mandate)
-    k = KML.parse(str(p))
+    k = KML.parse(str(p), validate=True)
     doc = next(iter(k.features))
     folders = {f.name: f for f in doc.features}
     assert set(folders) == {f"Violations ({TOTAL})", f"Events ({len(ctx.events)})", "Mandate"}
@@ -122,40 +138,126 @@ def test_gpkg_read_by_gdal(ctx: ReportContext, tmp_path: Path) -> None:
     assert len(zgeoms) == 11
 
 
+def _ogrinfo(path: Path, *args: str, layer: str = "") -> subprocess.CompletedProcess[str]:
+    """GDAL's own reader (Debian's ogrinfo), as a GIS user opens the file."""
+    cmd = ["ogrinfo", "-ro", *args, str(path)] + ([layer] if layer else [])
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_gpkg_is_version_12_read_by_debians_ogrinfo_without_warnings(
+    ctx: ReportContext, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    p = export("gpkg", ctx.events, ctx.violations, tmp_path / "d.gpkg", mandate=ctx.mandate)
+    with sqlite3.connect(p) as c:
+        assert c.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 10200
+    r = _ogrinfo(p, "-so")
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr and "ERROR" not in r.stderr
+    for layer in ("violations (Point)", "events (Point)", "mandate_zones (Polygon)"):
+        assert layer in r.stdout
+    r = _ogrinfo(p, "-where", "n_observers IS NULL", "-so", layer="violations")
+    assert r.returncode == 0, r.stderr
+    assert f"Feature Count: {TOTAL}" in r.stdout
+
+
+def test_gpkg_missing_numbers_are_null_not_minus_one(ctx: ReportContext, tmp_path: Path) -> None:
+    import sqlite3
+
+    p = export("gpkg", ctx.events, ctx.violations, tmp_path / "d.gpkg")
+    with sqlite3.connect(p) as c:
+        # a violation has no observer count of its own; an event has one (2 in the scene)
+        assert c.execute("SELECT DISTINCT n_observers FROM violations").fetchall() == [(None,)]
+        assert c.execute("SELECT DISTINCT n_observers FROM events").fetchall() == [(2,)]
+        nulls = c.execute("SELECT count(*) FROM violations WHERE launch_lat IS NULL").fetchone()
+        assert nulls[0] == TOTAL
+
+
+def test_geojson_read_by_ogrinfo_with_counter_clockwise_exterior_rings(
+    ctx: ReportContext, tmp_path: Path
+) -> None:
+    p = export("geojson", ctx.events, ctx.violations, tmp_path / "d.geojson", mandate=ctx.mandate)
+    fc = json.loads(p.read_text())
+    polys = [f for f in fc["features"] if (f["geometry"] or {}).get("type") == "Polygon"]
+    assert len(polys) == 11  # 4 buffer zones x 2 parties + 3 disengagement areas
+    for f in polys:
+        ring = f["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1], f["properties"]["name"]
+        assert shapely.LinearRing(ring).is_ccw, f["properties"]["name"]  # RFC 7946 3.1.6
+    r = _ogrinfo(p, "-al", "-so")
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr and "ERROR" not in r.stderr
+    assert f"Feature Count: {len(fc['features'])}" in r.stdout
+
+
+def test_ellipse_rings_wind_counter_clockwise(ctx: ReportContext) -> None:
+    from ceasefire.report.geometry import ellipse_rings
+
+    vs = [v for v in ctx.violations if v.ellipse is not None and v.lat is not None]
+    rings = ellipse_rings(
+        [v.lat for v in vs],  # type: ignore[misc]
+        [v.lon for v in vs],  # type: ignore[misc]
+        [v.ellipse for v in vs],  # type: ignore[misc]
+    )
+    assert len(rings) == len(vs) > 0
+    assert all(shapely.LinearRing(r).is_ccw for r in rings)
+
+
 def test_gpkg_is_deterministic(ctx: ReportContext, tmp_path: Path) -> None:
     a = export("gpkg", ctx.events, ctx.violations, tmp_path / "a.gpkg")
     b = export("gpkg", ctx.events, ctx.violations, tmp_path / "b.gpkg")
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_cot_valid_against_schema(ctx: ReportContext, tmp_path: Path) -> None:
+def test_cot_is_a_tak_data_package_of_events_a_tak_library_reads(
+    ctx: ReportContext, tmp_path: Path
+) -> None:
+    import zipfile
+
+    import takproto
     import xmlschema
 
-    from ceasefire.report.cot import cot_messages, schema_path
+    from ceasefire.report.cot import STALE_S, VISIBLE_S, cot_messages, schema_path, write_cot
 
-    p = export("cot", ctx.events, ctx.violations, tmp_path / "d.cot.xml")
+    exported = datetime(2015, 8, 25, 7, 30, tzinfo=UTC).timestamp()  # two days after
+    p = write_cot(ctx.events, ctx.violations, tmp_path / "d.zip", ctx.mandate, now_s=exported)
     schema = xmlschema.XMLSchema(schema_path())
-    schema.validate(p)
-    root = ET.parse(p).getroot()
-    evs = root.findall("event")
-    assert len(evs) == TOTAL + len(ctx.events)
-    v = {e.get("uid"): e for e in evs}["ceasefire-violation-v010"]  # artillery sighting
-    assert v.get("type") == "a-u-G-E-W-H"
-    t0 = datetime.fromisoformat(v.get("start").replace("Z", "+00:00"))
-    stale = datetime.fromisoformat(v.get("stale").replace("Z", "+00:00"))
-    # last seen 30 min after first, + 6 h of staleness
-    assert (stale - t0).total_seconds() == 1800 + 6 * 3600
-    pt = v.find("point")
-    assert float(pt.get("ce")) == pytest.approx(500.0, abs=0.1)
-    boom = {e.get("uid"): e for e in evs}["ceasefire-violation-v000"]
-    assert boom.get("type") == "b-m-p-s-m"
-    # each streamed message is a schema-valid event on its own
-    msgs = cot_messages(ctx.events, ctx.violations)
-    assert len(msgs) == len(evs)
-    schema.validate(msgs[0].decode())
+    with zipfile.ZipFile(p) as z:
+        manifest = ET.fromstring(z.read("MANIFEST/manifest.xml"))
+        assert manifest.tag == "MissionPackageManifest" and manifest.get("version") == "2"
+        entries = [c.get("zipEntry") for c in manifest.iter("Content")]
+        assert len(entries) == TOTAL + len(ctx.events)
+        assert sorted(entries) == sorted(n for n in z.namelist() if n.endswith(".cot"))
+        messages = {str(e): z.read(str(e)) for e in entries}
+    parsed = {}
+    for entry, xml in messages.items():
+        schema.validate(xml.decode())
+        # TAK's own protocol: the XML event becomes a TAK protobuf message and back
+        msg = takproto.parse_proto(takproto.xml2proto(xml.decode()))
+        assert msg is not None
+        parsed[msg.cotEvent.uid] = msg.cotEvent
+        assert entry.startswith(msg.cotEvent.uid + "/")
+    v = parsed["ceasefire-violation-v010"]  # an artillery sighting
+    assert v.type == "a-u-G-E-W-H" and v.how == "m-f"
+    assert (v.lat, v.lon) == (pytest.approx(48.1), pytest.approx(38.0))
+    assert v.ce == pytest.approx(500.0, abs=0.1)
+    # every marker is still current when the package is opened: stale after export
+    assert all(e.staleTime / 1000.0 >= exported + VISIBLE_S - 1 for e in parsed.values())
+    assert parsed["ceasefire-violation-v000"].type == "b-m-p-s-m"
+    # exported while fresh, a marker goes stale 6 h after it was last seen
+    fresh = cot_messages(ctx.events, ctx.violations)
+    first = ET.fromstring(fresh[0])
+    start = datetime.fromisoformat(str(first.get("start")).replace("Z", "+00:00"))
+    stale = datetime.fromisoformat(str(first.get("stale")).replace("Z", "+00:00"))
+    assert (stale - start).total_seconds() == STALE_S
     # an invalid message is caught by the schema
     with pytest.raises(xmlschema.XMLSchemaValidationError):
-        schema.validate(msgs[0].decode().replace('how="m-f"', 'how="M F"'))
+        schema.validate(fresh[0].decode().replace('how="m-f"', 'how="M F"'))
+    # the same inputs and export time give the same bytes
+    again = write_cot(ctx.events, ctx.violations, tmp_path / "e.zip", ctx.mandate, now_s=exported)
+    assert again.read_bytes() == p.read_bytes()
 
 
 def test_unknown_format(ctx: ReportContext, tmp_path: Path) -> None:

@@ -141,3 +141,71 @@ def test_same_inputs_same_bytes(tmp_path: Path, donbas: Mandate) -> None:
     b = render_report(build_day_ctx(donbas), tmp_path / "b", pdf=True)
     for kind in ("html", "map", "pdf"):
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
+
+
+def test_the_published_map_does_not_show_observers_the_internal_one_does(
+    tmp_path: Path, donbas: Mandate
+) -> None:
+    from dataclasses import replace
+
+    ctx = build_day_ctx(donbas)
+    assert ctx.observers, "the scene must have observers for this test to mean anything"
+    both = render_report(ctx, tmp_path / "with", pdf=False, internal=True)
+    none = render_report(replace(ctx, observers=[]), tmp_path / "none", pdf=False, internal=True)
+    # the published map is the map of a day with no observers; the internal one is not
+    assert both["map"].read_bytes() == none["map"].read_bytes()
+    assert both["internal_map"].read_bytes() != none["internal_map"].read_bytes()
+    public = both["html"].read_text()
+    assert "INTERNAL" not in public
+    assert "observers are left out of" in public.replace("\n  ", " ")
+    assert "INTERNAL" in both["internal_html"].read_text()
+
+
+def _struct_types(node: object, acc: dict[str, int]) -> dict[str, int]:
+    import pikepdf
+
+    if isinstance(node, pikepdf.Array):
+        for child in node:
+            _struct_types(child, acc)
+    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        acc[str(node.S)] = acc.get(str(node.S), 0) + 1
+        if "/K" in node:
+            _struct_types(node.K, acc)
+    return acc
+
+
+def test_pdf_is_tagged_pdf_a_3b(rendered: dict[str, Path]) -> None:
+    """What this checks of ISO 19005-3 level B (veraPDF is not packaged in Debian):
+    the XMP identification (pdfaid part 3, conformance B), an sRGB output intent
+    with its ICC profile, every font embedded, no encryption, a file qpdf finds
+    free of syntax and stream errors; and of tagged PDF: MarkInfo/Marked, a
+    language, and a structure tree with the report's headings, tables and figures."""
+    import pikepdf
+
+    with pikepdf.open(rendered["pdf"]) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+        assert "daily report" in meta["dc:title"]
+        assert not pdf.is_encrypted
+        (intent,) = pdf.Root.OutputIntents
+        assert intent.S == "/GTS_PDFA1" and int(intent.DestOutputProfile.N) == 3
+        fonts = [
+            f
+            for page in pdf.pages
+            for f in (page.Resources.get("/Font") or {}).values()  # type: ignore[attr-defined]
+        ]
+        assert fonts
+        for f in fonts:
+            desc = (
+                f.FontDescriptor if "/FontDescriptor" in f else f.DescendantFonts[0].FontDescriptor
+            )
+            assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), f
+        assert bool(pdf.Root.MarkInfo.Marked) and str(pdf.Root.Lang) == "en"
+        tags = _struct_types(pdf.Root.StructTreeRoot.K, {})
+    assert tags.get("/Document") == 1 and tags.get("/H1") == 1
+    assert tags.get("/H2", 0) >= 5 and tags.get("/Table", 0) >= 5 and tags.get("/Figure", 0) >= 1
+    check = subprocess.run(
+        ["qpdf", "--check", str(rendered["pdf"])], capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No syntax or stream encoding errors found" in check.stdout

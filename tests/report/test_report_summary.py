@@ -104,3 +104,12 @@ def test_uncorroborated_reports_are_told_apart_from_violations(day_ctx: ReportCo
     said = "2 single reports that nothing else heard nearby corroborated were recorded"
     assert said in s.paragraph
     assert "single report" not in summarize(day_ctx).paragraph
+
+
+def test_a_day_with_no_observations_is_not_a_quiet_day(day_ctx: ReportContext) -> None:
+    from dataclasses import replace
+
+    s = summarize(replace(day_ctx, violations=[], events=[], observers=[], observations=0))
+    assert "received no observations" in s.paragraph
+    assert "no ceasefire violations" not in s.paragraph
+    assert "cannot say whether the ceasefire was observed" in s.paragraph

@@ -15,7 +15,7 @@ import pytest
 from ceasefire.geo import distance_m, inverse
 from ceasefire.mandate import day_bounds, load_mandate
 from ceasefire.model.observation import OBSERVATION_ADAPTER
-from ceasefire.model.vocab import KINDS, SPEED_OF_SOUND_M_S
+from ceasefire.model.vocab import KINDS, SENSES, SPEED_OF_SOUND_M_S
 from ceasefire.simulate import get_profile, simulate, write_scenario
 from ceasefire.simulate.observers import SENSORS
 
@@ -41,6 +41,7 @@ def test_perceived_time_is_emission_plus_sound_delay(heavy) -> None:  # type: ig
     a = sc.observations
     for phase, when in (("launch", sc.rounds.launch_s), ("impact", sc.rounds.impact_s)):
         p = _linked(sc, phase)
+        p = p[a.sense[p[:, 1]] == SENSES.index("heard")]
         lat = sc.rounds.launch_lat if phase == "launch" else sc.rounds.impact_lat
         lon = sc.rounds.launch_lon if phase == "launch" else sc.rounds.impact_lon
         d = distance_m(a.lat[p[:, 1]], a.lon[p[:, 1]], lat[p[:, 0]], lon[p[:, 0]])
@@ -48,6 +49,37 @@ def test_perceived_time_is_emission_plus_sound_delay(heavy) -> None:  # type: ig
         # the residual is the clock error: zero mean, spread of the sensors' σ (≤ 2 s)
         assert abs(float(np.mean(resid))) < 0.15
         assert float(np.std(resid / a.time_sigma_s[p[:, 1]])) == pytest.approx(1.0, abs=0.1)
+
+
+def test_cameras_see_without_delay_and_say_so(tmp_path: Path, heavy) -> None:  # type: ignore[no-untyped-def]
+    _, sc = heavy
+    a = sc.observations
+    p = _linked(sc, "impact")
+    cam = np.array([str(s).startswith("cam-") for s in a.source[p[:, 1]]])
+    assert cam.sum() > 100 and (~cam).sum() > 100
+    assert np.all(a.sense[p[cam, 1]] == SENSES.index("seen"))
+    assert np.all(a.sense[p[~cam, 1]] == SENSES.index("heard"))
+    d = distance_m(
+        a.lat[p[cam, 1]],
+        a.lon[p[cam, 1]],
+        sc.rounds.impact_lat[p[cam, 0]],
+        sc.rounds.impact_lon[p[cam, 0]],
+    )
+    resid = a.time_s[p[cam, 1]] - sc.rounds.impact_s[p[cam, 0]]
+    # the camera's clock error alone (σ 0.2 s), though the bursts were km away
+    assert float(np.median(d)) > 1_500.0
+    assert float(np.std(resid / a.time_sigma_s[p[cam, 1]])) == pytest.approx(1.0, abs=0.1)
+    assert abs(float(np.mean(resid))) < 0.05
+    # written with "sense": "seen" (not the contract's default), read back as seen
+    paths = write_scenario(tmp_path, a, sc.truth)
+    row_of = {
+        json.loads(line)["id"]: line for line in paths["observations"].read_text().splitlines()
+    }
+    cam_line = row_of[str(a.id[p[cam, 1][0]])]
+    post_line = row_of[str(a.id[p[~cam, 1][0]])]
+    assert OBSERVATION_ADAPTER.validate_json(cam_line).effective_sense() == "seen"
+    assert '"sense"' in cam_line and '"sense"' not in post_line
+    assert OBSERVATION_ADAPTER.validate_json(post_line).effective_sense() == "heard"
 
 
 def test_bearing_noise_matches_each_sensor_sigma(heavy) -> None:  # type: ignore[no-untyped-def]

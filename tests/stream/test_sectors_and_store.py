@@ -32,20 +32,25 @@ def test_a_worker_reads_the_neighbours_within_its_halo(donbas_mandate_path: Path
     assert sm.read_sectors(["donetsk-south"], 0.0) == ["donetsk-south"]
 
 
-def test_observations_and_results_delivered_twice_are_stored_once(
+def test_results_derived_twice_are_stored_once(
     tmp_path: Path, donbas_mandate_path: Path, heavy_models: list[AnyObservation]
 ) -> None:
     store = pipeline.init_store(tmp_path / "s.db", donbas_mandate_path)
     part = heavy_models[:300]
-    assert store.add_new_observations("x", part[:200], []) == 200
-    assert store.add_new_observations("x", part, []) == 100  # 200 redelivered
-    assert store.add_new_observations("x", part, []) == 0
-    assert store.counts()["accepted"] == 300
-    ev = pipeline.fuse_day  # the batch's own stage on the same observations
+    assert len(store.ingest_batch(["x"], part[:200], []).stored) == 200
+    again = store.ingest_batch(["x"], part, [])  # 200 of them redelivered
+    assert len(again.stored) == 100 and len(again.duplicates) == 200
     m = pipeline.mandate_of(store)
     day = pipeline.stored_days(store, m)[0]
-    _, events = ev(store, m, day)
+    _, events = pipeline.fuse_day(store, m, day)
     violations, _, _ = pipeline.assess_day(store, m, day, events)
-    before = len(store.violations(-1e18, 1e18))
-    assert store.add_new_results(events, violations) == 0  # already there
-    assert len(store.violations(-1e18, 1e18)) == before
+    assert violations, "the first 300 reports of a heavy day make violations"
+    other = pipeline.init_store(tmp_path / "o.db", donbas_mandate_path)
+    days = [day.isoformat()] * len(events)
+    vdays = [day.isoformat()] * len(violations)
+    sectors = [None] * len(events)
+    assert other.add_new_results(events, days, sectors, violations, vdays) == len(violations)
+    assert other.add_new_results(events, days, sectors, violations, vdays) == 0
+    assert sorted(v.id for v in other.violations(-1e18, 1e18)) == sorted(
+        v.id for v in store.violations(-1e18, 1e18)
+    )

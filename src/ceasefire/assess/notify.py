@@ -3,8 +3,8 @@
 ``record``: nothing to send (recorded and reported, the OSCE practice).
 ``notify``: a notice per violation to the mandate's recipients, and a notice per
 escalation to the recipients and the line's holder. ``intervene``: as notify,
-and a request to the force per violation, with the evidence (position and
-ellipse, the observations, the attribution).
+and a request to the force holding the sector for each engagement of an armed
+line (:mod:`ceasefire.assess.intervene`; the ledger adds the proofs).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ceasefire.assess.intervene import intervention_requests
 from ceasefire.mandate import Mandate
-from ceasefire.model import Escalation, Violation
+from ceasefire.model import Escalation, Event, Violation
 
 
 def _evidence(v: Violation) -> dict[str, Any]:
@@ -32,7 +33,11 @@ def _evidence(v: Violation) -> dict[str, Any]:
 
 
 def notices(
-    violations: Sequence[Violation], escalations: Sequence[Escalation], mandate: Mandate
+    violations: Sequence[Violation],
+    escalations: Sequence[Escalation],
+    mandate: Mandate,
+    *,
+    events: Sequence[Event] = (),
 ) -> list[dict[str, Any]]:
     """The messages the response mode asks for, in time order."""
     mode = mandate.doc.response.mode
@@ -52,17 +57,6 @@ def notices(
                 **_evidence(v),
             }
         )
-        if mode == "intervene":
-            out.append(
-                {
-                    "type": "request",
-                    "to": ["force"],
-                    "time_s": v.time_s,
-                    "severity": v.severity,
-                    "text": f"respond to {v.rule} violation {v.id}",
-                    **_evidence(v),
-                }
-            )
     for x in escalations:
         out.append(
             {
@@ -74,6 +68,16 @@ def notices(
                 "escalation": x.id,
                 "text": x.message,
                 "violations": list(x.violation_ids),
+            }
+        )
+    for r in intervention_requests(escalations, violations, mandate, events=events):
+        out.append(
+            {
+                **r,
+                "type": "request",
+                "to": [r["to"]],
+                "time_s": r["issued_s"],
+                "text": f"intervene by {r['deadline_s']:.0f}: {r['what']}",
             }
         )
     out.sort(key=lambda n: (n["time_s"], n["type"], str(n.get("violation", n.get("escalation")))))

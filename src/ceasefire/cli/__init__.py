@@ -5,17 +5,24 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
+from ceasefire._extras import missing_extra_error
+from ceasefire.cli import audit as audit_cli
 from ceasefire.cli import calibrate as calibrate_cli
 from ceasefire.cli import demo as demo_cli
 from ceasefire.cli import design as design_cli
 from ceasefire.cli import export as export_cli
+from ceasefire.cli import intervene as intervene_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
+from ceasefire.cli import patrol as patrol_cli
 from ceasefire.cli import publish as publish_cli
+from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
 from ceasefire.cli import tak as tak_cli
+from ceasefire.cli import users as users_cli
 from ceasefire.cli import watch as watch_cli
 from ceasefire.cli import whatif as whatif_cli
 from ceasefire.cli import worker as worker_cli
@@ -34,10 +41,15 @@ app.add_typer(mandate_cli.app, name="mandate")
 app.add_typer(mandate_cli.schema_app, name="schema")
 app.add_typer(design_cli.app, name="design")
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(intervene_cli.app, name="intervene")
+app.add_typer(patrol_cli.app, name="patrol")
 simulate_cli.register(app)
 export_cli.register(app)
 whatif_cli.register(app)
 calibrate_cli.register(app)
+serve_cli.register(app)
+app.add_typer(users_cli.app, name="users")
+app.add_typer(audit_cli.app, name="audit")
 publish_cli.register(app)
 worker_cli.register(app)
 watch_cli.register(app)
@@ -49,5 +61,11 @@ def main() -> None:
     try:
         app()
     except CeasefireError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(2)
+    except ModuleNotFoundError as exc:
+        clear = missing_extra_error(exc, "this command")
+        if clear is exc:
+            raise
+        err_console.print(f"[bold red]error:[/] {escape(str(clear))}", highlight=False)
         sys.exit(2)

@@ -8,11 +8,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ceasefire.design.check import check_design
-from ceasefire.design.council import read_votes, replay
-from ceasefire.design.designfile import load_design
-from ceasefire.design.render import render_check, render_votes
-
 app = typer.Typer(help="design commands", no_args_is_help=True)
 
 
@@ -22,6 +17,10 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of tables"),
 ) -> None:
     """Council vote, eligibility per party, the joint set and why, consistency, the force."""
+    from ceasefire.design.check import check_design
+    from ceasefire.design.designfile import load_design
+    from ceasefire.design.render import render_check
+
     report = check_design(load_design(design))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -35,6 +34,9 @@ def vote(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """Replay recorded Council votes; exit 1 if an outcome differs from the record."""
+    from ceasefire.design.council import read_votes, replay
+    from ceasefire.design.render import render_votes
+
     results = replay(read_votes(votes))
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))

@@ -19,7 +19,10 @@ def register(app: typer.Typer) -> None:
         ),
         day: str = typer.Option(..., "--day", help="reporting day, YYYY-MM-DD"),
         fmt: str = typer.Option(
-            ..., "--format", "-f", help="geojson, kml, gpkg (GeoPackage), csv or cot (TAK)"
+            ...,
+            "--format",
+            "-f",
+            help="geojson, kml, gpkg (GeoPackage), csv or cot (a TAK data package, .zip)",
         ),
         out: Path = typer.Option(..., "--out", "-o", help="file to write"),
         mandate: Path | None = typer.Option(
@@ -44,8 +47,10 @@ def register(app: typer.Typer) -> None:
             else:
                 text = st.mandate_text()
                 if text is None:
+                    from ceasefire.pipeline import public_url
+
                     raise PipelineError(
-                        f"the store {store} has no mandate; give --mandate M or run "
+                        f"the store {public_url(store)} has no mandate; give --mandate M or run "
                         "`ceasefire init --mandate M --store S`"
                     )
                 m = parse_mandate(text, source="<mandate stored at init>")

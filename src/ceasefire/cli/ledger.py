@@ -1,4 +1,5 @@
-"""`ceasefire ledger ...` commands: init, append, head, verify, prove, verify-proof, export-key.
+"""`ceasefire ledger ...` commands: init, append, head, verify, repair, prove, verify-proof,
+export-key.
 
 Every command takes the ledger directory as its first argument (except
 ``verify-proof``, which needs only a bundle and the public key). Verification
@@ -39,12 +40,14 @@ def _fail(exc: CeasefireError) -> None:
     raise typer.Exit(1 if isinstance(exc, VerificationError) else 2)
 
 
-def _open(path: Path, key: Path | None = None, *, must_exist: bool = True) -> Any:
+def _open(
+    path: Path, key: Path | None = None, *, must_exist: bool = True, readonly: bool = False
+) -> Any:
     from ceasefire.ledger import Ledger
 
     if must_exist and not (path / "ledger.json").exists():
         raise LedgerError(f"{path}: no ledger here (no ledger.json); create one with `init`")
-    led = Ledger.open(path, key)
+    led = Ledger.open(path, key, readonly=readonly)
     for torn in led.recovery:
         err_console.print(f"[bold yellow]recovered:[/] {torn.message()}", highlight=False)
     return led
@@ -109,7 +112,11 @@ def append_cmd(
     at: str | None = typer.Option(None, "--time", help="head time (epoch s, ISO 8601, now)"),
     key: Path | None = KEY_OPT,
 ) -> None:
-    """Append the records of an NDJSON file (in atomic batches); optionally sign a head."""
+    """Append the records of an NDJSON file (in atomic batches); optionally sign a head.
+
+    Records already in the ledger with the same content are skipped, so an
+    append cut short (a crash, a kill) is finished by running it again.
+    """
     try:
         led = _open(path, key)
         records: list[dict[str, Any]] = []
@@ -124,10 +131,16 @@ def append_cmd(
         first = led.size
         for i in range(0, len(records), batch):
             led.append(records[i : i + batch])
+        added = led.size - first
+        skipped = len(records) - added
+        where = f" (indices {first:,}–{led.size - 1:,})" if added else ""
         console.print(
-            f"appended {len(records):,} records (indices {first:,}–{led.size - 1:,}); "
-            f"size {led.size:,}, root {led.root_hash()}"
+            f"appended {added:,} records{where}; size {led.size:,}, root {led.root_hash()}"
         )
+        if skipped:
+            console.print(
+                f"  {skipped:,} records were already in the ledger, same content: skipped"
+            )
         if sign:
             head = led.sign_head(_parse_time(at))
             console.print(f"signed head: size {head.size:,} at {head.time}, root {head.root_hash}")
@@ -142,15 +155,24 @@ def head_cmd(
     at: str | None = typer.Option(None, "--time", help="head time (epoch s, ISO 8601, now)"),
     all_heads: bool = typer.Option(False, "--all", help="list every head"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    checkpoint: bool = typer.Option(
+        False, "--checkpoint", help="print the latest head as a C2SP checkpoint (signed note)"
+    ),
     key: Path | None = KEY_OPT,
 ) -> None:
     """Show the latest signed head (or --all); --sign signs the current tree first."""
     try:
-        led = _open(path, key)
+        led = _open(path, key, readonly=not sign)
         if sign:
             led.sign_head(_parse_time(at))
         heads = list(enumerate(led.heads(), start=1))
         shown = heads if all_heads else heads[-1:]
+        if checkpoint:
+            if not shown:
+                raise LedgerError(f"{path}: no signed head yet; sign one with `head --sign`")
+            for _, h in shown:
+                typer.echo(h.checkpoint(), nl=False)
+            return
         if as_json:
             console.print_json(data=[h.to_dict() for _, h in shown])
         elif not shown:
@@ -178,12 +200,25 @@ def verify_cmd(
         None, "--key", help="the mission public key to trust (default: the ledger's own)"
     ),
     deep: bool = typer.Option(False, "--deep", help="also check every record's canonical form"),
+    kept: list[Path] = typer.Option(
+        [],
+        "--head",
+        help="a head you kept earlier (JSON of `head --json`, or a checkpoint); repeatable",
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Recompute the whole log and check every signed head; exit 1 on any difference."""
+    """Recompute the whole log and check every signed head; exit 1 on any difference.
+
+    Never writes: a torn tail or a lagging index is reported (see `repair`).
+    With --head, the log must extend each kept head: rollback, a removed head, a
+    rewritten history or another key are caught.
+    """
+    from ceasefire.ledger.kept import load_kept
+
     try:
-        led = _open(path)
-        report = led.verify(pub.read_bytes() if pub else None, deep=deep)
+        heads = [k for p in kept for k in load_kept(p)]
+        led = _open(path, readonly=True)
+        report = led.verify(pub.read_bytes() if pub else None, deep=deep, kept=heads)
         if as_json:
             console.print_json(data=report.to_dict())
             return
@@ -205,6 +240,25 @@ def verify_cmd(
         _fail(exc)
 
 
+@app.command("repair")
+def repair_cmd(path: Path = DIR_ARG) -> None:
+    """Finish what a crash left: set a torn tail aside in DIR/torn/, rebuild lagging indexes.
+
+    Says what it moved; refuses (exit 1) when the damage reaches records a
+    signed head covers, which is not a crash but loss or tampering.
+    """
+    try:
+        led = _open(path, readonly=False)
+        if not led.recovery:
+            console.print(f"nothing to repair: {path} ends at a complete batch")
+        for t in led.recovery:
+            console.print(f"repaired: {t.message()}", highlight=False)
+        console.print(f"size {led.size:,}, root {led.root_hash()}")
+        led.close()
+    except CeasefireError as exc:
+        _fail(exc)
+
+
 @app.command("prove")
 def prove_cmd(
     path: Path = DIR_ARG,
@@ -213,7 +267,7 @@ def prove_cmd(
 ) -> None:
     """Write a self-contained inclusion proof bundle for one record."""
     try:
-        led = _open(path)
+        led = _open(path, readonly=True)
         bundle = led.prove(record_id)
         out.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
         console.print(
@@ -228,18 +282,37 @@ def prove_cmd(
 @app.command("prove-consistency")
 def prove_consistency_cmd(
     path: Path = DIR_ARG,
-    old: int = typer.Option(..., "--old", help="number (1-based) of the older signed head"),
+    old: int | None = typer.Option(None, "--old", help="number (1-based) of the older head"),
     new: int | None = typer.Option(None, "--new", help="number of the newer head (default last)"),
+    kept: Path | None = typer.Option(
+        None, "--from", help="instead of --old: a head a party kept (JSON of `head --json`)"
+    ),
     out: Path = typer.Option(..., "--out", help="where to write the bundle (JSON)"),
 ) -> None:
     """Write a consistency proof bundle between two signed heads (numbers as in `head --all`)."""
+    from ceasefire.ledger.kept import load_kept
+
     try:
-        led = _open(path)
+        led = _open(path, readonly=True)
         heads = led.heads()
         for n in (old, new):
             if n is not None and not 1 <= n <= len(heads):
                 raise LedgerError(f"head number {n}; the ledger has heads 1–{len(heads)}")
-        bundle = led.prove_consistency(heads[old - 1], heads[new - 1] if new else None)
+        if (old is None) == (kept is None):
+            raise LedgerError("give the older head as --old NUMBER or --from HEAD.json (one)")
+        if kept is not None:
+            first = load_kept(kept)[-1].head
+            if first is None:
+                raise LedgerError(f"{kept}: --from takes a head's JSON (`head --json`)")
+        else:
+            assert old is not None
+            first = heads[old - 1]
+        if first.size > (heads[new - 1] if new else heads[-1]).size:
+            raise VerificationError(
+                f"the kept head signs {first.size} records; the log's head signs fewer: the "
+                "log was rolled back"
+            )
+        bundle = led.prove_consistency(first, heads[new - 1] if new else None)
         out.write_text(json.dumps(bundle, indent=2) + "\n")
         console.print(
             f"wrote {out}: size {bundle['old_head']['size']:,} → {bundle['new_head']['size']:,}"
@@ -252,12 +325,19 @@ def prove_consistency_cmd(
 def verify_proof_cmd(
     bundle_path: Path = typer.Argument(..., help="a bundle written by `prove`"),
     pub: Path = typer.Option(..., "--key", help="the mission public key (PEM)"),
+    kept: Path | None = typer.Option(
+        None, "--head", help="a head you kept: a consistency bundle must start from it"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Check a proof bundle offline with the mission public key alone; exit 1 if it fails."""
     from ceasefire.ledger import verify_bundle
+    from ceasefire.ledger.kept import load_kept
 
     try:
+        kept_head = load_kept(kept)[-1].head if kept is not None else None
+        if kept is not None and kept_head is None:
+            raise VerificationError(f"{kept}: --head takes a head's JSON (`head --json`)")
         try:
             bundle = json.loads(bundle_path.read_text())
         except (OSError, ValueError) as exc:
@@ -266,7 +346,7 @@ def verify_proof_cmd(
             pem = pub.read_bytes()
         except OSError as exc:
             raise VerificationError(f"{pub}: cannot read the public key ({exc})") from exc
-        check = verify_bundle(bundle, pem)
+        check = verify_bundle(bundle, pem, kept_head)
         if as_json:
             console.print_json(data=check.to_dict())
             return
@@ -296,7 +376,7 @@ def export_key_cmd(
 ) -> None:
     """Write the mission public key (never the private key) for the parties."""
     try:
-        led = _open(path)
+        led = _open(path, readonly=True)
         out.write_bytes(led.public_key_pem())
         console.print(f"wrote {out}: mission public key, key id {led.key_id}")
     except CeasefireError as exc:

@@ -9,9 +9,6 @@ import typer
 from rich.table import Table
 
 from ceasefire.cli.common import console
-from ceasefire.mandate import load_mandate
-from ceasefire.mandate.schema import BufferZone
-from ceasefire.model import observation_json_schema
 
 app = typer.Typer(help="Check a mandate document.", no_args_is_help=True)
 
@@ -19,6 +16,9 @@ app = typer.Typer(help="Check a mandate document.", no_args_is_help=True)
 @app.command("check")
 def check(file: Path = typer.Argument(..., help="mandate YAML")) -> None:
     """Validate a mandate and print its parties, line, zones and rules."""
+    from ceasefire.mandate import load_mandate
+    from ceasefire.mandate.schema import BufferZone
+
     m = load_mandate(file)
     d = m.doc
     console.print(f"[bold green]valid[/] {file}: {d.mission.name}")
@@ -78,5 +78,7 @@ schema_app = typer.Typer(help="Print JSON Schemas generated from the models.", n
 
 @schema_app.command("observation")
 def schema_observation() -> None:
+    from ceasefire.model import observation_json_schema
+
     """The JSON Schema of one observation record."""
     typer.echo(json.dumps(observation_json_schema(), indent=2, sort_keys=True))

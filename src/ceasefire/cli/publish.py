@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ceasefire.cli.common import console
-from ceasefire.mandate import Mandate
+
+if TYPE_CHECKING:
+    from ceasefire.mandate import Mandate
 
 NATS_OPT = typer.Option("nats://127.0.0.1:4222", "--nats", help="NATS server URL")
 PREFIX_OPT = typer.Option(

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ceasefire.cli.common import console, spinner, step
+from ceasefire.model.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -19,35 +20,83 @@ def register(app: typer.Typer) -> None:
     @app.command("simulate")
     def simulate_cmd(
         mandate: Path = typer.Option(..., "--mandate", "-m"),
-        hours: float = typer.Option(24.0, "--hours", min=0.5, max=24 * 14),
-        seed: int = typer.Option(1, "--seed"),
+        hours: float | None = typer.Option(
+            None, "--hours", min=0.5, max=24 * 14, help="default 24"
+        ),
+        seed: int | None = typer.Option(None, "--seed", help="default 1"),
         out: Path = typer.Option(Path("sim"), "--out"),
-        profile: str = typer.Option("quiet", "--profile", help="quiet, heavy or stress"),
+        profile: str | None = typer.Option(
+            None, "--profile", help="quiet, heavy or stress (default quiet)"
+        ),
         start: str | None = typer.Option(
             None, "--start", help="ISO 8601 start; default 2025-06-01 00:00 in the mandate's zone"
+        ),
+        family: str | None = typer.Option(
+            None,
+            "--family",
+            help="a scenario family (varied, or a profile's name); with --draw, instead of "
+            "--profile, --seed, --hours and --start",
+        ),
+        draw: int | None = typer.Option(None, "--draw", min=0, help="the family member K"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="fly the sorties of this plan (`ceasefire patrol plan --out`)"
         ),
     ) -> None:
         """Simulate a day on the line: observations.ndjson and truth.json in OUT."""
         from ceasefire.mandate import load_mandate
         from ceasefire.simulate import get_profile, simulate, write_scenario
+        from ceasefire.simulate.family import get_family, simulate_draw
 
         m = load_mandate(mandate)
-        prof = get_profile(profile)
-        if start is None:
-            t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
+        if family is not None or draw is not None:
+            given = [
+                f"--{n}"
+                for n, v in (
+                    ("profile", profile),
+                    ("seed", seed),
+                    ("hours", hours),
+                    ("start", start),
+                    ("patrol", patrol),
+                )
+                if v is not None
+            ]
+            if family is None or draw is None or given:
+                raise InputError(
+                    "a family member is named by --family NAME --draw K, alone: "
+                    + (f"found {', '.join(given)} too" if given else "one of the two is missing"),
+                    field="family",
+                )
+            d = get_family(family).draw(m, draw)
+            with spinner("simulating") as prog:
+                sc = simulate_draw(m, d)
+                step(prog, f"writing {len(sc.observations):,} observations")
+                paths = write_scenario(out, sc.observations, sc.truth)
+            title = f"family {family}, draw {draw}: {d.hours:.2f} h, seed {d.seed}"
         else:
-            try:
-                dt = datetime.fromisoformat(start)
-            except ValueError as exc:
-                raise typer.BadParameter(
-                    f"{start!r} is not ISO 8601", param_hint="--start"
-                ) from exc
-            t0 = (dt if dt.tzinfo else dt.replace(tzinfo=m.tz)).timestamp()
-        with spinner("simulating") as prog:
-            sc = simulate(m, prof, t0, hours, seed)
-            step(prog, f"writing {len(sc.observations):,} observations")
-            paths = write_scenario(out, sc.observations, sc.truth)
-        t = Table(title=f"{prof.name} profile, {hours:g} h, seed {seed}")
+            prof = get_profile(profile or "quiet")
+            hours = 24.0 if hours is None else hours
+            seed = 1 if seed is None else seed
+            if start is None:
+                t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
+            else:
+                try:
+                    dt = datetime.fromisoformat(start)
+                except ValueError as exc:
+                    raise typer.BadParameter(
+                        f"{start!r} is not ISO 8601", param_hint="--start"
+                    ) from exc
+                t0 = (dt if dt.tzinfo else dt.replace(tzinfo=m.tz)).timestamp()
+            plan = None
+            if patrol is not None:
+                from ceasefire.patrol.files import read_plan
+
+                plan = read_plan(patrol)
+            with spinner("simulating") as prog:
+                sc = simulate(m, prof, t0, hours, seed, patrol=plan)
+                step(prog, f"writing {len(sc.observations):,} observations")
+                paths = write_scenario(out, sc.observations, sc.truth)
+            title = f"{prof.name} profile, {hours:g} h, seed {seed}"
+        t = Table(title=title)
         for col in (
             "rounds",
             "perceived",
@@ -71,6 +120,12 @@ def register(app: typer.Typer) -> None:
             f"{len(sc.truth['violations']):,}",
         )
         console.print(t)
+        if "patrol" in sc.truth:
+            pt = sc.truth["patrol"]
+            console.print(
+                f"patrol plan ({pt['sorties']} sorties) caught {pt['caught']:,} of "
+                f"{pt['withdrawal']:,} withdrawal violations"
+            )
         for k, p in paths.items():
             console.print(f"  {k:12s} {p}")
 
@@ -159,6 +214,14 @@ def print_score(s: dict[str, Any]) -> None:
                 f"= {loc['ratio_to_crlb']:.2f} x"
             )
         console.print(line)
+    if "patrol" in s:
+        pt = s["patrol"]
+        missed = pt["missed_by_plan"]
+        console.print(
+            f"patrol plan: its sorties caught {pt['caught']:,} of {pt['withdrawal']:,} withdrawal "
+            f"violations, {pt['reported']:,} of them reported; missed by the plan: "
+            f"{', '.join(missed[:8])}{' ...' if len(missed) > 8 else ''}"
+        )
     if "ellipse_coverage_95" in s:
         console.print(f"95 % ellipses holding the truth: {s['ellipse_coverage_95']:.1%}")
     a = s["attribution"]

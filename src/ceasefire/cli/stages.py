@@ -11,19 +11,25 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from ceasefire.cli.common import console, parse_day, spinner, step
-from ceasefire.mandate import day_bounds, load_mandate
-from ceasefire.store import Store
+from ceasefire.cli.common import StageProgress, console, parse_day
 
 if TYPE_CHECKING:
     from ceasefire import pipeline
+    from ceasefire.store import Store
 
 
 def _pipeline():  # type: ignore[no-untyped-def]
-    """The pipeline module, imported when a verb runs (it pulls in every room)."""
+    """The pipeline module, imported when a verb runs (it pulls in every room,
+    and the ``pipeline`` extra's dependencies)."""
     from ceasefire import pipeline
 
     return pipeline
+
+
+def _store(target: str) -> Store:
+    from ceasefire.store import Store
+
+    return Store.open(target)
 
 
 STORE_OPT = typer.Option("ceasefire.db", "--store", "-s", help="SQLite path or SQLAlchemy URL")
@@ -87,19 +93,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One shot: ingest, fuse, assess, sign and report into OUT."""
         pipeline = _pipeline()
-        with spinner("run") as prog:
+        with StageProgress("run") as progress:
             summary = pipeline.run(
                 mandate,
                 observations,
                 out,
                 store_url=store,
                 pdf=pdf,
-                progress=lambda s: step(prog, s),
+                progress=progress,
             )
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))
         for k, p in sorted(summary.outputs.items()):
-            console.print(f"  {k:12s} {p}")
+            console.print(f"  {k:12s} {p}", highlight=False)
+        if "store" not in summary.outputs:
+            console.print(f"  {'store':12s} {summary.store}", highlight=False)
         if "report_html" in summary.outputs:
             console.print(f"[bold]report:[/] {summary.outputs['report_html']}")
 
@@ -107,11 +115,29 @@ def register(app: typer.Typer) -> None:
     def init_cmd(
         mandate: Path = typer.Option(..., "--mandate", "-m"),
         store: str = STORE_OPT,
+        force: bool = typer.Option(
+            False, "--force", help="replace the mandate of a store that holds observations"
+        ),
     ) -> None:
         """Create a store and keep the mandate in it."""
         pipeline = _pipeline()
-        pipeline.init_store(store, mandate).close()
-        console.print(f"store ready: {store} (mandate {mandate})")
+        from ceasefire.mandate import load_mandate
+        from ceasefire.store import Store
+
+        load_mandate(mandate)
+        st = Store.create(store)
+        try:
+            change = pipeline.set_mandate(st, mandate, force=force)
+        finally:
+            st.close()
+        shown = pipeline.public_url(store)
+        if change is not None:
+            console.print(
+                f"replaced the mandate of {shown} ({change['previous_source']} → {mandate}); "
+                "the old one is kept in the store's mandate history",
+                highlight=False,
+            )
+        console.print(f"store ready: {shown} (mandate {mandate})", highlight=False)
 
     @app.command("ingest")
     def ingest_cmd(
@@ -123,24 +149,36 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate and store observations; rejects and duplicates go to quarantine."""
         pipeline = _pipeline()
-        st = Store.open(store)
-        with spinner("ingesting"):
-            result = pipeline.ingest_into(st, files, quarantine)
+        st = _store(store)
+        with StageProgress("ingesting") as progress:
+            result = pipeline.ingest_into(st, files, quarantine, progress=progress)
         console.print(counts_table(result.counts))
         for r in result.rejected[:10]:
             console.print(f"  rejected {r.file}:{r.line}: {r.reason}", highlight=False)
         if len(result.rejected) > 10:
             console.print(f"  ... {len(result.rejected) - 10} more in the store's quarantine")
+        conflicting = result.conflicting
+        if conflicting:
+            console.print(
+                f"[yellow]{len(conflicting):,} duplicate(s) conflict[/] with an earlier record of "
+                "the same source and id (different content; the first is kept, these are in "
+                "quarantine):",
+                highlight=False,
+            )
+            for d in conflicting[:10]:
+                console.print(
+                    f"  conflicting {d.file}:{d.line}: {d.source}/{d.id}", highlight=False
+                )
 
     @app.command("fuse")
     def fuse_cmd(store: str = STORE_OPT, day: str | None = typer.Option(None, "--day")) -> None:
         """Fuse stored observations into events (each day, or --day)."""
         pipeline = _pipeline()
-        st = Store.open(store)
+        st = _store(store)
         m = pipeline.mandate_of(st)
         for d in _days(st, day):
-            with spinner(f"{d}: fusing"):
-                n, events = pipeline.fuse_day(st, m, d)
+            with StageProgress(f"{d}: fusing") as progress:
+                n, events = pipeline.fuse_day(st, m, d, progress=progress)
             console.print(f"{d}: {n:,} observations → {len(events):,} events")
 
     @app.command("assess")
@@ -153,8 +191,10 @@ def register(app: typer.Typer) -> None:
         ledger: Path | None = typer.Option(None, "--ledger", help="append to and sign this ledger"),
     ) -> None:
         """Judge stored events against the mandate (each day, or --day)."""
+        from ceasefire.mandate import day_bounds, load_mandate
+
         pipeline = _pipeline()
-        st = Store.open(store)
+        st = _store(store)
         m = pipeline.mandate_of(st, load_mandate(mandate) if mandate else None)
         led = None
         if ledger is not None:
@@ -190,7 +230,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Render the daily report of --day from the store."""
         pipeline = _pipeline()
-        st = Store.open(store)
+        st = _store(store)
         m = pipeline.mandate_of(st)
         head = None
         if ledger is not None:

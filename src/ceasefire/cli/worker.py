@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ceasefire.cli.common import console
 from ceasefire.cli.publish import NATS_OPT, PREFIX_OPT
-from ceasefire.model import Violation
+
+if TYPE_CHECKING:
+    from ceasefire.model import Violation
 
 
 def register(app: typer.Typer) -> None:

@@ -1,15 +1,15 @@
 """Corroboration of lone reports: a report no other observer's report joined is
 flagged ``uncorroborated`` when nothing else was heard near it: no located
-multi-observer event within ``corroboration_m`` of its observer and
-``corroboration_s`` of its time, and no other observer's lone report within the
-tighter ``corroboration_lone_m`` and ``corroboration_lone_s`` (the sound of one
+multi-observer event within ``located_m`` of its observer and ``located_s`` of
+its time, and no other observer's lone report within ``lone_m`` and ``lone_s``
+(:class:`CorroborationConfig`; the sound of one
 round reaches observers 15 km apart within a minute; false reports coincide by
 chance in wider windows).
 
 Fire comes in engagements; false reports (a door slam, a misheard echo) come at
 any time and from any direction. So a lone report is also corroborated by another
 report of the same observer (same position) from about the same direction
-(``corroboration_self_deg``) within ``corroboration_self_s``: an engagement heard
+(``self_deg``) within ``self_s``: an engagement heard
 by one post alone.
 
 Silence is evidence too: a lone report whose observer has several microphones
@@ -23,26 +23,59 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from ceasefire.fuse.config import FuseConfig
 from ceasefire.geo import LocalFrame
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
-from ceasefire.model.vocab import KINDS
+from ceasefire.model.vocab import KINDS, SPEED_OF_SOUND_M_S
 
 F8 = npt.NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class CorroborationConfig:
+    """When a lone report counts as corroborated (windows in m and s)."""
+
+    #: a located multi-observer event within this distance of the lone report's
+    #: observer and this time (one round's sound reaches observers 15 km apart within
+    #: a minute: 20 km and 10 minutes, a former window, let every false report on a
+    #: day of heavy fire pass)
+    located_m: float = 15_000.0
+    located_s: float = 120.0
+    #: ... or another observer's lone report within this distance and time
+    lone_m: float = 15_000.0
+    lone_s: float = 120.0
+    #: ... or the same observer's report from within this many degrees of its
+    #: bearing within this time: an engagement heard by one post alone
+    self_deg: float = 20.0
+    self_s: float = 600.0
+    #: a lone report whose observer has at least ``unheard_min_sensors`` listening
+    #: arrival sensors (microphones that perceived something within
+    #: ``unheard_alive_s``) within ``unheard_m``, none of which perceived anything
+    #: within the sound's travel time over that distance (+ ``unheard_slack_s``), is
+    #: flagged ``unheard`` and ``uncorroborated`` whatever else corroborates it
+    unheard: bool = True
+    unheard_m: float = 3_000.0
+    unheard_min_sensors: int = 3
+    unheard_slack_s: float = 1.0
+    unheard_alive_s: float = 1_800.0
+
+
 def corroborate(
-    events: Sequence[Event], cfg: FuseConfig, obs: ObservationArrays | None = None
+    events: Sequence[Event],
+    cfg: CorroborationConfig,
+    obs: ObservationArrays | None = None,
+    c: float = SPEED_OF_SOUND_M_S,
 ) -> list[Event]:
     """``events`` with ``uncorroborated`` added to the flags of lone reports that
     nothing corroborates (same order). ``obs``: the observations fused (for the
-    same observer's other reports; without them that test is skipped)."""
+    same observer's other reports; without them that test is skipped); ``c``: the
+    speed of sound, m/s."""
     out = list(events)
     anchors = [_anchor(e) for e in out]
     acoustic = [k for k, e in enumerate(out) if e.kind != "sighting" and anchors[k] is not None]
@@ -58,14 +91,14 @@ def corroborate(
     t = t - t.min()
     n = len(lone)
     xl, yl, tl = x[:n], y[:n], t[:n]
-    found = _near(xl, yl, tl, x[n:], y[n:], t[n:], cfg.corroboration_m, cfg.corroboration_s, 0.0)
+    found = _near(xl, yl, tl, x[n:], y[n:], t[n:], cfg.located_m, cfg.located_s, 0.0)
     # another observer's lone report (not the same observer: more than 1 m apart)
-    found |= _near(xl, yl, tl, xl, yl, tl, cfg.corroboration_lone_m, cfg.corroboration_lone_s, 1.0)
+    found |= _near(xl, yl, tl, xl, yl, tl, cfg.lone_m, cfg.lone_s, 1.0)
     unheard = np.zeros(n, bool)
     if obs is not None and len(obs):
         found |= _same_direction([out[k] for k in lone], obs, cfg)
         if cfg.unheard:
-            unheard = _unheard([out[k] for k in lone], obs, cfg)
+            unheard = _unheard([out[k] for k in lone], obs, cfg, c)
     for i, k in enumerate(lone):
         add = {"uncorroborated", "unheard"} if unheard[i] else set()
         if not found[i]:
@@ -104,10 +137,10 @@ def _anchor(e: Event) -> tuple[float, float] | None:
 
 
 def _same_direction(
-    lone: Sequence[Event], obs: ObservationArrays, cfg: FuseConfig
+    lone: Sequence[Event], obs: ObservationArrays, cfg: CorroborationConfig
 ) -> npt.NDArray[np.bool_]:
     """For each lone event, whether its observer made another bearing report (not one
-    of the event's own) within ``corroboration_self_s`` and ``corroboration_self_deg``
+    of the event's own) within ``self_s`` and ``self_deg``
     of the event's first report."""
     found = np.zeros(len(lone), bool)
     b = np.flatnonzero(np.isfinite(obs.bearing_deg))
@@ -121,7 +154,7 @@ def _same_direction(
     order = np.lexsort((obs.time_s[b], code))
     rows = b[order]
     c_sorted = code[order].astype(np.float64)
-    span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.corroboration_self_s + 1.0
+    span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.self_s + 1.0
     key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
     # each lone event's reports, as positions in ``rows`` (non-bearing ones dropped)
     owner, at = _report_rows(lone, obs)
@@ -133,8 +166,8 @@ def _same_direction(
     ev, rk = owner[hit], pos[at[hit]]
     first = np.r_[True, ev[1:] != ev[:-1]]
     q_ev, q_k = ev[first], rk[first]  # each event's first report
-    lo = np.searchsorted(key, key[q_k] - cfg.corroboration_self_s, side="left")
-    hi = np.searchsorted(key, key[q_k] + cfg.corroboration_self_s, side="right")
+    lo = np.searchsorted(key, key[q_k] - cfg.self_s, side="left")
+    hi = np.searchsorted(key, key[q_k] + cfg.self_s, side="right")
     cnt = hi - lo
     c_ev = np.repeat(q_ev, cnt)
     c_k = np.repeat(q_k, cnt)
@@ -142,7 +175,7 @@ def _same_direction(
     n_rows = rows.shape[0]
     mine = np.isin(c_ev * n_rows + c_j, ev * n_rows + rk)
     d = (obs.bearing_deg[rows[c_j]] - obs.bearing_deg[rows[c_k]] + 180.0) % 360.0 - 180.0
-    ok = ~mine & (np.abs(d) <= cfg.corroboration_self_deg)
+    ok = ~mine & (np.abs(d) <= cfg.self_deg)
     found[c_ev[ok]] = True
     return found
 
@@ -162,7 +195,7 @@ def _report_rows(
 
 
 def _unheard(
-    lone: Sequence[Event], obs: ObservationArrays, cfg: FuseConfig
+    lone: Sequence[Event], obs: ObservationArrays, cfg: CorroborationConfig, c: float
 ) -> npt.NDArray[np.bool_]:
     """For each lone event: its observer has at least ``unheard_min_sensors`` arrival
     sensors within ``unheard_m`` that are listening (they perceived something within
@@ -192,7 +225,7 @@ def _unheard(
     # each sensor's arrival times, sorted, in one array keyed by sensor; the key's
     # stride covers every time of the input (arrivals and reports) and the windows
     t0 = float(obs.time_s.min())
-    reach_s = cfg.unheard_alive_s + cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s
+    reach_s = cfg.unheard_alive_s + cfg.unheard_m / c + cfg.unheard_slack_s
     span = float(obs.time_s.max()) - t0 + 4.0 * reach_s + 1.0
     key = np.sort(s_of.astype(np.float64) * span + (obs.time_s[arr] - t0))
     tq = obs.time_s[rows[pair_q]] - t0
@@ -202,7 +235,7 @@ def _unheard(
         hi = np.searchsorted(key, pair_s * span + tq + w_s, side="right")
         return np.asarray(hi > lo)
 
-    heard = any_within(cfg.unheard_m / cfg.speed_of_sound_m_s + cfg.unheard_slack_s)
+    heard = any_within(cfg.unheard_m / c + cfg.unheard_slack_s)
     # a microphone listens if it perceived anything within unheard_alive_s (a dead
     # one is silent all the time and says nothing)
     alive = any_within(cfg.unheard_alive_s)

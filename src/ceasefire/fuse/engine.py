@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.associate import associate, late_attach
+from ceasefire.fuse.association import Reports, associate, late_attach
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
@@ -44,6 +45,7 @@ from ceasefire.model.vocab import (
     KINDS,
     LAUNCH_EVENT_KINDS,
     OBJECTS,
+    SENSES,
     WEAPONS,
 )
 
@@ -84,8 +86,11 @@ def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
     gam = grid.convergence_rad(obs.lat, obs.lon)
     az = np.radians(obs.bearing_deg) + gam
     az = np.where(np.isfinite(az), (az + np.pi) % (2 * np.pi) - np.pi, np.nan)
+    # a report perceived by light (``sense`` seen, or an event kind fusion counts as
+    # light) carries no propagation delay
     light_codes = [EVENT_KINDS.index(k) for k in cfg.light_kinds if k in EVENT_KINDS]
-    speed = np.where(np.isin(obs.event, light_codes), 0.0, 1.0)
+    seen = (obs.sense == SENSES.index("seen")) | np.isin(obs.event, light_codes)
+    speed = np.where(seen, 0.0, 1.0)
     sig_t = np.where(np.isfinite(obs.time_sigma_s) & (obs.time_sigma_s > 0), obs.time_sigma_s, 1.0)
     sig_az = np.radians(np.where(np.isfinite(obs.bearing_sigma_deg), obs.bearing_sigma_deg, 5.0))
     rng = np.where(np.isfinite(obs.range_m) & (obs.range_m > 0), obs.range_m, np.nan)
@@ -107,7 +112,8 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         OUTGOING,
         np.where(obs.event == EXPLOSION, INCOMING, obs.direction),
     ).astype(obs.direction.dtype)
-    cl, f = associate(rows, src, phase, cfg)
+    rep = Reports(rows, src, phase, c, cfg.max_range_m, cfg.min_tdoa_sensors)
+    cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -136,18 +142,18 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         sds.append(np.full(gx.shape[0], 0.05))
         flag_groups += [("tdoa",)] * gx.shape[0]
         G += gx.shape[0]
-    if cfg.late_attach and G:
+    if cfg.association.attach.late and G:
         late_attach(
-            rows,
-            src,
-            phase,
+            rep,
             labels,
             np.concatenate(xs),
             np.concatenate(ys),
             np.concatenate(Ts),
             np.concatenate(covs),
             np.concatenate(sds),
-            cfg,
+            cfg.association.gates,
+            cfg.association.attach,
+            cfg.wide_fix_m,
         )
     # single bearings: with range → a wide fix; without → no position
     single = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
@@ -269,7 +275,10 @@ def _ray_pairs(
     def points(g: IP) -> Points:
         return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
 
-    a, b = pair_rays(rays(lr), rays(ir), points(lp), points(ip), cfg, _line_sides(grid, cfg))
+    a, b = pair_rays(
+        rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
+        cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
+    )  # fmt: skip
     out: list[tuple[int, int, int]] = []
     nlr, nir = lr.shape[0], ir.shape[0]
     for i, j in zip(a.tolist(), b.tolist(), strict=True):
@@ -318,7 +327,7 @@ def _acoustic_events(
         ac.x[impact],
         ac.y[impact],
         ac.T[impact],
-        cfg,
+        cfg.launches,
         weapon[launch],
         weapon[impact],
         ac.cov[launch],
@@ -333,7 +342,7 @@ def _acoustic_events(
     partner[impact[pi]] = launch[pl]
     # a pair whose launch or impact had another candidate nearly as good
     close_call = np.zeros(G, bool)
-    close_call[impact[pi]] = margin < cfg.pair_close_margin
+    close_call[impact[pi]] = margin < cfg.launches.close_margin
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
@@ -440,7 +449,7 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     x, y = grid.to_xy(obs.lat, obs.lon)
     sig = np.where(np.isfinite(obs.position_sigma_m), obs.position_sigma_m, 100.0)
     _, src = np.unique(obs.source.astype(str), return_inverse=True)
-    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg)
+    labels = track_sightings(x, y, sig, obs.time_s, obs.object, src.astype(np.intp), cfg.tracks)
     G = int(labels.max()) + 1
     w = 1.0 / sig**2
     sw = np.bincount(labels, weights=w, minlength=G)
@@ -510,9 +519,15 @@ def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -
     return [e for e in _acoustic_events(obs, rows, ac, grid, cfg) if lo <= e.time_s < hi]
 
 
-def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event]:
+def fuse(
+    obs: ObservationArrays,
+    config: FuseConfig | None = None,
+    *,
+    on_tile: Callable[[int, int], None] | None = None,
+) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
-    same observations in any order give the same events."""
+    same observations in any order give the same events. ``on_tile(done, total)``
+    is told as each time tile is fused (for a progress display)."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
@@ -521,14 +536,22 @@ def fuse(obs: ObservationArrays, config: FuseConfig | None = None) -> list[Event
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     if len(obs) < cfg.parallel_min_obs:
         events = _fuse_tile(obs, grid, cfg)
+        if on_tile is not None:
+            on_tile(1, 1)
     else:
-        events = _fuse_sliced(obs, grid, cfg, workers)
-    events = corroborate(events, cfg, obs)
+        events = _fuse_sliced(obs, grid, cfg, workers, on_tile)
+    events = corroborate(events, cfg.corroboration, obs, cfg.speed_of_sound_m_s)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
 
-def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: int) -> list[Event]:
+def _fuse_sliced(
+    obs: ObservationArrays,
+    grid: Grid,
+    cfg: FuseConfig,
+    workers: int,
+    on_tile: Callable[[int, int], None] | None = None,
+) -> list[Event]:
     """Acoustic rows cut into time slices with margins (sound travel over the
     detection range plus the longest flight time), fused in worker processes; a
     slice keeps the events whose emission time lies in its core. Sightings (tracks
@@ -554,11 +577,17 @@ def _fuse_sliced(obs: ObservationArrays, grid: Grid, cfg: FuseConfig, workers: i
         a = int(np.searchsorted(t, lo - before)) if np.isfinite(lo) else 0
         b = int(np.searchsorted(t, hi + after, side="right")) if np.isfinite(hi) else len(ac)
         jobs.append((ac.take(np.arange(a, b)), grid, cfg, lo, hi))
+    tell = on_tile or (lambda _done, _total: None)
+    parts = []
     if workers <= 1 or n_slices == 1:
-        parts = [_slice_job(j) for j in jobs]
+        for k, j in enumerate(jobs):
+            parts.append(_slice_job(j))
+            tell(k + 1, len(jobs))
     else:
         with ProcessPoolExecutor(max_workers=workers) as ex:
-            parts = list(ex.map(_slice_job, jobs))
+            for k, part in enumerate(ex.map(_slice_job, jobs)):
+                parts.append(part)
+                tell(k + 1, len(jobs))
     seen: set[str] = set()
     for part in parts:
         for e in part:

@@ -13,13 +13,14 @@ runner-up of both (repeated on what is left)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight, check_names, per_code
 from ceasefire.model.assignment import min_cost_matching
 
 F8 = npt.NDArray[np.float64]
@@ -35,6 +36,34 @@ _UNKNOWN_WEAPON = 2.0
 _UNPAIRED = 10.0
 
 
+@dataclass(frozen=True)
+class LaunchPairConfig:
+    """Launch/impact pairing: what the weapons allow, and how pairs are chosen."""
+
+    #: each weapon class's mean speed, range bounds and hearing distance, by name
+    weapons: Mapping[str, WeaponFlight] = field(default_factory=lambda: dict(WEAPON_FLIGHTS))
+    #: relative spread of a class's mean speed (1 sigma)
+    speed_spread: float = 0.02
+    #: slowest mean speed of any round, m/s (bounds the candidate search)
+    speed_min_m_s: float = 80.0
+    #: farthest launch-to-impact distance, m
+    max_flight_range_m: float = 45_000.0
+    #: ``"global"`` (minimum total cost over all candidate pairs) or ``"mutual"``
+    #: (mutual best with ``margin``, three passes)
+    assignment: str = "global"
+    #: ``"mutual"``: cost margin over the runner-up (chi-square units)
+    margin: float = 0.0
+    #: a pair whose launch or impact had another candidate within this many cost
+    #: units (chi-square; 2 ≈ a likelihood ratio of e) is flagged ``pair_close_call``
+    close_margin: float = 2.0
+    #: -2 ln of the odds that a round lands across the contact line (about 0.88 :
+    #: 0.12): a launch and an impact on one side pay this (when a line is known)
+    same_side_cost: float = 4.0
+
+    def __post_init__(self) -> None:
+        check_names(self.weapons)
+
+
 def flight_cost(
     dist: F8,
     dt: F8,
@@ -42,7 +71,7 @@ def flight_cost(
     var_d: F8,
     lw: IP,
     iw: IP,
-    cfg: FuseConfig,
+    cfg: LaunchPairConfig,
     skip: frozenset[int] = frozenset(),
     prior: Callable[[int], F8] | None = None,
 ) -> F8:
@@ -53,9 +82,9 @@ def flight_cost(
     names it) and ``prior(w)``; inf outside the gate or the weapon's range bounds.
     ``lw``/``iw``: named weapon codes (-1 unknown), broadcastable to ``dist`` along
     its first axis; weapons in ``skip`` are not tried."""
-    speeds = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
-    rmin = np.asarray(cfg.flight_range_min_by_weapon_m, float)
-    rmax = np.asarray(cfg.flight_range_max_by_weapon_m, float)
+    speeds = per_code(cfg.weapons, "speed_m_s")
+    rmin = per_code(cfg.weapons, "range_min_m")
+    rmax = per_code(cfg.weapons, "range_max_m")
     extra = (1,) * (dist.ndim - 1)
     lw_, iw_ = lw.reshape(-1, *extra), iw.reshape(-1, *extra)
     best = np.full(dist.shape, np.inf)
@@ -64,7 +93,7 @@ def flight_cost(
         if v <= 0 or w in skip:
             continue
         pred = dist / v
-        var = var_T + var_d / (v * v) + (cfg.flight_speed_spread * pred) ** 2
+        var = var_T + var_d / (v * v) + (cfg.speed_spread * pred) ** 2
         chi2 = (dt - pred) ** 2 / var
         named = (lw_ == w) | (iw_ == w)
         unknown = (lw_ < 0) & (iw_ < 0)
@@ -83,7 +112,7 @@ def pair_launches(
     ix: F8,
     iy: F8,
     iT: F8,
-    cfg: FuseConfig,
+    cfg: LaunchPairConfig,
     l_weapon: IP | None = None,
     i_weapon: IP | None = None,
     l_cov: F8 | None = None,
@@ -109,7 +138,7 @@ def pair_launches(
     if nl == 0 or ni == 0:
         return none
     R = cfg.max_flight_range_m
-    tmax = R / cfg.flight_speed_min_m_s
+    tmax = R / cfg.speed_min_m_s
     scale = R / tmax
     t0 = float(min(np.min(lT), np.min(iT)))
     tl = cKDTree(np.column_stack([lx, ly, (lT + tmax / 2 - t0) * scale]))
@@ -144,11 +173,11 @@ def pair_launches(
     gi = np.arange(nl, nl + ni) if i_id is None else np.asarray(i_id)
     ok = gl[a] != gi[b]
     a, b, cost = a[ok], b[ok], cost[ok]
-    if cfg.pair_assignment == "global":
+    if cfg.assignment == "global":
         pl, pi = _global_pairs(a, b, cost, gl, gi, nl, ni)
         return pl, pi, _margins(a, b, cost, pl, pi, nl, ni)
     # unambiguous pairs only: each side's best, and the runner-up of either side
-    # costs at least ``pair_margin`` more (a wrong pair loses a round)
+    # costs at least ``margin`` more (a wrong pair loses a round)
     ka, kb = gl[a], gi[b]
     n_ev = int(max(gl.max(initial=0), gi.max(initial=0))) + 1
     out_l: list[int] = []
@@ -179,8 +208,8 @@ def pair_launches(
                 e2, k2 = s_o[sec][second], o[sec][second]
                 best2[e2] = np.minimum(best2[e2], np.maximum(cost[k2], best1[e2]))
         mutual = (arg1[ka[idx]] == idx) & (arg1[kb[idx]] == idx)
-        clear = (best2[ka[idx]] - cost[idx] >= cfg.pair_margin) & (
-            best2[kb[idx]] - cost[idx] >= cfg.pair_margin
+        clear = (best2[ka[idx]] - cost[idx] >= cfg.margin) & (
+            best2[kb[idx]] - cost[idx] >= cfg.margin
         )
         take = idx[mutual & clear]
         if take.shape[0] == 0:

@@ -15,7 +15,7 @@ Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
 
 Two rays are offered as a pair when one observer made both reports, or when two
-observers within ``ray_pair_two_m`` (40 km) of each other did: one heard the firing,
+observers within ``RayPairConfig.two_m`` (40 km) of each other did: one heard the firing,
 the other the impact. (Session 2 left the second out: with candidates spanning
 ~100 km it tripled the fusion time on the stress day. At 40 km the stress day fuses
 in the same time; heavy F1 is the same at 40 and 100 km, 0.002 lower at 20 km.)
@@ -31,10 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.linesides import LineSides
-from ceasefire.fuse.pairing import flight_cost
+from ceasefire.fuse.pairing import LaunchPairConfig, flight_cost
 from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.weapons import per_code
 from ceasefire.model.assignment import min_cost_matching
 from ceasefire.model.vocab import WEAPONS
 
@@ -43,6 +43,31 @@ IP = npt.NDArray[np.intp]
 
 #: candidates are scored in chunks of at most this many samples (memory bound)
 _CHUNK = 2_000_000
+
+
+@dataclass(frozen=True)
+class RayPairConfig:
+    """Lone bearings (no range) paired with the other phase of their round (the
+    weapons' flight is located pairing's :class:`LaunchPairConfig`)."""
+
+    #: the pairs offered: launch ray + located impact, located launch + impact ray,
+    #: one observer's launch ray + impact ray, two observers' launch ray + impact ray
+    kinds: tuple[str, ...] = ("ray_point", "point_ray", "ray_ray", "ray_ray_two")
+    #: two observers' rays only when the observers are within this distance (m, a
+    #: box) of each other
+    two_m: float = 40_000.0
+    #: each ray sampled at this many log-spaced distances from ``min_m`` (m) to
+    #: ``max_range_m``
+    samples: int = 24
+    min_m: float = 150.0
+    #: leaving a report unpaired costs this much (chi-square units; a pair is taken
+    #: when its cost is below twice this)
+    unpaired_cost: float = 10.0
+    #: weapons whose impact makes no sound to pair (bullets), by name
+    silent_impact_weapons: tuple[str, ...] = ("small_arms", "heavy_machine_gun")
+    #: a sample far from (or very near) the weapon's 50 % hearing distance costs -2 ln
+    #: of the source density there (``_range_prior``)
+    range_prior: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,15 +126,18 @@ class _Samples:
         return _Samples(*(f(getattr(self, k)) for k in self.__dataclass_fields__))  # type: ignore[arg-type]
 
 
-def _sample(r: Rays, cfg: FuseConfig, sides: LineSides | None) -> _Samples:
-    k = cfg.ray_pair_samples
-    d = np.geomspace(cfg.ray_pair_min_m, cfg.max_range_m, k)
-    step = d * ((cfg.max_range_m / cfg.ray_pair_min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
+def _sample(
+    r: Rays, cfg: RayPairConfig, hear: F8, c: float, R: float, sides: LineSides | None
+) -> _Samples:
+    """Each ray's samples out to ``R`` (m); ``hear``: 50 % hearing distance per weapon
+    code (m); ``c``: speed of sound (m/s)."""
+    k = cfg.samples
+    d = np.geomspace(cfg.min_m, R, k)
+    step = d * ((R / cfg.min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
     o = r.rows
     ux, uy = np.sin(o.az)[:, None], np.cos(o.az)[:, None]
     x = o.ox[:, None] + d[None, :] * ux
     y = o.oy[:, None] + d[None, :] * uy
-    c = cfg.speed_of_sound_m_s
     T = o.t[:, None] - d[None, :] / c
     along = (step * step / 12.0)[None, :]
     var_t = o.sigma_t[:, None] ** 2 + along / (c * c)
@@ -118,7 +146,6 @@ def _sample(r: Rays, cfg: FuseConfig, sides: LineSides | None) -> _Samples:
         side = np.zeros(x.shape, np.intp)
     else:
         side = sides.rays(o.ox, o.oy, o.az, d)
-    hear = np.asarray(cfg.hearing_l50_by_weapon_m, float)
     prior = np.broadcast_to(_range_prior(d[:, None], hear[None, :]), (len(r), k, hear.shape[0]))
     return _Samples(x, y, T, var_t, var_pos, side, prior)
 
@@ -143,7 +170,9 @@ def _range_prior(d: F8, l50: F8) -> F8:
     return np.asarray(-2.0 * np.log(2.0 * q * q / (1.0 + q**4)), dtype=np.float64)
 
 
-def _best_cost(lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: FuseConfig) -> F8:
+def _best_cost(
+    lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: RayPairConfig, launches: LaunchPairConfig
+) -> F8:
     """Least cost per candidate (row) over its samples (trailing axes), inf when
     no sample passes the gate. ``lw``/``iw``: weapon codes per row."""
     dist = np.hypot(im.x - lo.x, im.y - lo.y)
@@ -153,10 +182,10 @@ def _best_cost(lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: FuseConfig) -> F
 
     silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
     best = flight_cost(
-        dist, im.T - lo.T, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw, cfg,
-        silent, prior if cfg.ray_pair_range_prior else None,
+        dist, im.T - lo.T, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw,
+        launches, silent, prior if cfg.range_prior else None,
     )  # fmt: skip
-    best = best + np.where(lo.side * im.side > 0, cfg.same_side_cost, 0.0)
+    best = best + np.where(lo.side * im.side > 0, launches.same_side_cost, 0.0)
     n = int(dist.shape[0])
     return np.asarray(best.reshape(n, -1).min(axis=1), dtype=np.float64)
 
@@ -181,10 +210,10 @@ def _candidates(
     return a[ok], b[ok]
 
 
-def _flight_s(cfg: FuseConfig) -> float:
+def _flight_s(cfg: LaunchPairConfig) -> float:
     """Longest flight time any weapon class allows (s)."""
-    v = np.asarray(cfg.flight_speed_by_weapon_m_s, float)
-    r = np.asarray(cfg.flight_range_max_by_weapon_m, float)
+    v = per_code(cfg.weapons, "speed_m_s")
+    r = per_code(cfg.weapons, "range_max_m")
     ok = v > 0
     return float(np.max(1.2 * r[ok] / v[ok])) if ok.any() else 0.0
 
@@ -194,55 +223,60 @@ def pair_rays(
     i_rays: Rays,
     l_pts: Points,
     i_pts: Points,
-    cfg: FuseConfig,
+    cfg: RayPairConfig,
+    launches: LaunchPairConfig,
+    c: float,
+    max_range_m: float,
     sides: LineSides | None = None,
 ) -> tuple[IP, IP]:
     """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
     unpaired located launches and impacts. Launch indices run over
     ``[l_rays, l_pts]`` (a point ``j`` is ``len(l_rays) + j``), impact indices over
     ``[i_rays, i_pts]``. Point-point pairs are not offered (located pairing
-    decided them). ``sides``: the contact line (fire is aimed across it)."""
+    decided them). ``launches``: the weapons' flight; ``c``: speed of sound (m/s);
+    ``max_range_m``: farthest a report is heard from; ``sides``: the contact line
+    (fire is aimed across it)."""
     nlr, nir, nlp, nip = len(l_rays), len(i_rays), len(l_pts), len(i_pts)
-    c = cfg.speed_of_sound_m_s
-    sound = cfg.max_range_m / c
-    flight = _flight_s(cfg)
+    sound = max_range_m / c
+    flight = _flight_s(launches)
     lr, ir = l_rays.rows, i_rays.rows
-    ls = _sample(l_rays, cfg, sides)
-    is_ = _sample(i_rays, cfg, sides)
-    n_weapons = len(cfg.hearing_l50_by_weapon_m)
+    hear = per_code(launches.weapons, "hearing_l50_m")
+    ls = _sample(l_rays, cfg, hear, c, max_range_m, sides)
+    is_ = _sample(i_rays, cfg, hear, c, max_range_m, sides)
+    n_weapons = len(WEAPONS)
     lp = _points(l_pts, sides, n_weapons)
     ip = _points(i_pts, sides, n_weapons)
     rows: list[IP] = []
     cols: list[IP] = []
     costs: list[F8] = []
-    k = cfg.ray_pair_samples
-    wide = cfg.max_range_m + cfg.max_flight_range_m
+    k = cfg.samples
+    wide = max_range_m + launches.max_flight_range_m
 
     def add(lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int) -> F8:
         def one(s: slice) -> F8:
-            return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg)
+            return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg, launches)
 
         return _chunked(one, a.shape[0], per_row)
 
     # launch ray x located impact: emission times differ by the flight time
-    if nlr and nip and "ray_point" in cfg.ray_pair_kinds:
+    if nlr and nip and "ray_point" in cfg.kinds:
         a, b = _candidates(lr.ox, lr.oy, lr.t, i_pts.x, i_pts.y, i_pts.T, wide, -sound, flight)
         rows.append(a)
         cols.append(b + nir)
         costs.append(add(ls, ip, a, b, l_rays.weapon, i_pts.weapon, k))
     # located launch x impact ray
-    if nlp and nir and "point_ray" in cfg.ray_pair_kinds:
+    if nlp and nir and "point_ray" in cfg.kinds:
         a, b = _candidates(l_pts.x, l_pts.y, l_pts.T, ir.ox, ir.oy, ir.t, wide, 0.0, flight + sound)
         rows.append(a + nlr)
         cols.append(b)
         costs.append(add(lp, is_, a, b, l_pts.weapon, i_rays.weapon, k))
     # lone launch ray x lone impact ray: one observer's ("ray_ray"), two observers'
-    # within ``ray_pair_two_m`` of each other ("ray_ray_two")
-    one, two = "ray_ray" in cfg.ray_pair_kinds, "ray_ray_two" in cfg.ray_pair_kinds
+    # within ``two_m`` of each other ("ray_ray_two")
+    one, two = "ray_ray" in cfg.kinds, "ray_ray_two" in cfg.kinds
     if nlr and nir and (one or two):
         a, b = _candidates(
             lr.ox, lr.oy, lr.t, ir.ox, ir.oy, ir.t,
-            cfg.ray_pair_two_m if two else 1.0, -sound, flight + sound,
+            cfg.two_m if two else 1.0, -sound, flight + sound,
         )  # fmt: skip
         same = l_rays.src[a] == i_rays.src[b]
         keep = (same & one) | (~same & two)
@@ -257,7 +291,7 @@ def pair_rays(
     w = np.concatenate(costs)
     ok = np.isfinite(w)
     r, co, w = r[ok], co[ok], w[ok]
-    edge = min_cost_matching(r, co, w, nlr + nlp, nir + nip, cfg.ray_pair_unpaired_cost)
+    edge = min_cost_matching(r, co, w, nlr + nlp, nir + nip, cfg.unpaired_cost)
     la = np.flatnonzero(edge >= 0)
     return la.astype(np.intp), co[edge[la]].astype(np.intp)
 

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry import LineString, Polygon
+from shapely.geometry.polygon import orient
 
 from ceasefire.geo.frame import LocalFrame
 from ceasefire.geo.geodesy import distance_m, line_length_km
@@ -149,7 +150,9 @@ class GeoLine:
         return geom if isinstance(geom, Polygon) else shapely.convex_hull(geom)
 
     def to_lonlat_polygon(self, poly: Polygon) -> list[list[float]]:
-        """Exterior ring of a local-frame polygon as ``[lon, lat]`` pairs."""
-        x, y = np.asarray(poly.exterior.coords).T
+        """Exterior ring of a local-frame polygon as ``[lon, lat]`` pairs, wound
+        counter-clockwise as RFC 7946 (GeoJSON) requires of exterior rings (the
+        local frame's x east, y north keep the sense of lon, lat)."""
+        x, y = np.asarray(orient(poly, sign=1.0).exterior.coords).T
         lat, lon = self.frame.to_latlon(x, y)
         return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]

@@ -2,18 +2,34 @@
 
 Each reader yields :class:`RawRecord` items, one per input record, carrying the
 file, the line (NDJSON, CSV) or feature number (GeoJSON) and either the parsed
-mapping or the reason it could not be parsed. No record is dropped here.
+mapping or the reason it could not be parsed. No record is dropped here, and
+no bytes make a reader raise: every limit of ``limits`` is a reason. Only a
+file that is not of its format at all (a GeoJSON that is no FeatureCollection,
+a CSV without a usable header) raises :class:`ObservationError`.
+
+Lines end at LF (CR LF too); a bare CR is not a line end, so it can neither
+split a record nor shift the line numbers quarantine reports. A UTF-8
+byte-order mark at the start of a file is skipped.
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from ceasefire.ingest.limits import (
+    BOM,
+    MAX_RECORD_BYTES,
+    RAW_EXCERPT,
+    parse_json,
+    printable,
+    string_problem,
+    utf8_problem,
+)
 from ceasefire.model.errors import ObservationError
 
 FORMATS = ("ndjson", "geojson", "csv")
@@ -22,13 +38,15 @@ FORMATS = ("ndjson", "geojson", "csv")
 @dataclass(frozen=True, slots=True)
 class RawRecord:
     """One input record: ``data`` when it parsed, else ``error``; ``raw`` is the
-    record's text as read (kept in quarantine when rejected)."""
+    record's text as read (undecodable bytes and control characters escaped,
+    kept in quarantine when rejected); ``end_line`` its last line."""
 
     file: str
     line: int
     raw: str
     data: dict[str, Any] | None
     error: str | None = None
+    end_line: int = 0
 
 
 def detect_format(path: Path) -> str:
@@ -60,73 +78,276 @@ def read_records(path: Path, fmt: str | None = None) -> Iterator[RawRecord]:
         raise ObservationError(f"unknown format {fmt!r}; expected one of {FORMATS}", file=str(path))
 
 
+def _reject(name: str, line: int, raw: str | bytes, reason: str, end: int = 0) -> RawRecord:
+    return RawRecord(name, line, printable(raw, RAW_EXCERPT * 64), None, reason, end or line)
+
+
+# ── NDJSON ────────────────────────────────────────────────────────────────────
+def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes, int]]:
+    """``(line number, line without its LF or CR LF, length in bytes)``; a line
+    longer than ``MAX_RECORD_BYTES`` comes as its first bytes with its length."""
+    lineno = 0
+    while True:
+        line = fh.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        lineno += 1
+        size = len(line)
+        if size > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while True:  # read the rest of the line away, bounded memory
+                more = fh.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield lineno, line[:RAW_EXCERPT], size
+            continue
+        if lineno == 1 and line.startswith(BOM):
+            line = line[len(BOM) :]
+        if line.endswith(b"\n"):
+            line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        yield lineno, line, size
+
+
 def _read_ndjson(path: Path) -> Iterator[RawRecord]:
     name = str(path)
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        for lineno, text in enumerate(fh, start=1):
-            text = text.rstrip("\r\n")
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield RawRecord(
-                    name, lineno, text, None, f"not JSON: {exc.msg} at column {exc.colno}"
+    with path.open("rb") as fh:
+        for lineno, line, size in _lines(fh):
+            if size > MAX_RECORD_BYTES:
+                yield _reject(
+                    name,
+                    lineno,
+                    printable(line) + "…",
+                    f"a record of {size:,} bytes; expected at most {MAX_RECORD_BYTES:,}",
                 )
+                continue
+            if not line.strip():
+                continue
+            bad = utf8_problem(line)
+            if bad:
+                yield _reject(name, lineno, line, bad)
+                continue
+            text = line.decode("utf-8")
+            try:
+                data, end = parse_json(text)
+                if text[end:].strip():
+                    raise ValueError(f"more after the JSON value at column {end + 1}")
+            except ValueError as exc:
+                yield _reject(name, lineno, text, _json_reason(exc))
                 continue
             if not isinstance(data, dict):
-                yield RawRecord(
-                    name, lineno, text, None, f"expected a JSON object, found {type(data).__name__}"
+                yield _reject(
+                    name, lineno, text, f"expected a JSON object, found {_json_type(data)}"
                 )
                 continue
-            yield RawRecord(name, lineno, text, data)
+            yield RawRecord(name, lineno, text, data, None, lineno)
+
+
+def _json_reason(exc: ValueError) -> str:
+    msg = getattr(exc, "msg", None)
+    if msg is not None:  # json.JSONDecodeError
+        return f"not JSON: {msg} at column {getattr(exc, 'colno', 0)}"
+    return f"not accepted: {exc}"
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", int: "a number", float: "a number"}
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return names.get(type(value), type(value).__name__)
+
+
+# ── GeoJSON ───────────────────────────────────────────────────────────────────
+_WS = re.compile(r"[ \t\n\r]*")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_NEXT_OBJECT = re.compile(r"\n[ \t]*\{")
+_SCALAR = re.compile(r'[^,\]}\s]*|"(?:[^"\\]|\\.)*"', re.S)
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """End of the JSON value starting at ``pos`` found by bracket matching
+    (for values the decoder refused); -1 when the brackets never balance."""
+    if pos >= len(text):
+        return -1
+    if text[pos] not in "[{":
+        m = _SCALAR.match(text, pos)
+        return m.end() if m else -1
+    depth = 0
+    for m in _TOKEN.finditer(text, pos):
+        tok = m.group()
+        if tok[0] == '"':
+            continue
+        depth += 1 if tok in "[{" else -1
+        if depth == 0:
+            return m.end()
+    return -1
+
+
+class _Collection:
+    """A FeatureCollection split by hand, so that one feature the decoder
+    refuses (too deep, a huge number, bad text) costs only that feature."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.text = text
+        self.name = name
+        self.members: dict[str, Any] = {}
+        #: ``(number, start, end, value or None, reason or None)`` per feature
+        self.features: list[tuple[int, int, int, Any, str | None]] = []
+        self.broken: tuple[int, int, str] | None = None  # (number, offset, reason)
+
+    def _line(self, pos: int) -> int:
+        return self.text.count("\n", 0, pos) + 1
+
+    def _fail(self, pos: int, what: str) -> ObservationError:
+        return ObservationError(what, file=self.name, line=self._line(pos))
+
+    def _ws(self, pos: int) -> int:
+        m = _WS.match(self.text, pos)
+        return m.end() if m else pos
+
+    def parse(self) -> None:
+        text = self.text
+        pos = self._ws(0)
+        if not text.startswith("{", pos):
+            raise self._fail(pos, "expected a GeoJSON FeatureCollection (a JSON object)")
+        pos = self._ws(pos + 1)
+        if text.startswith("}", pos):
+            pos += 1
+        else:
+            while True:
+                try:
+                    key, pos = parse_json(text, pos)
+                except ValueError as exc:
+                    raise self._fail(pos, f"expected a member name ({_json_reason(exc)})") from None
+                if not isinstance(key, str):
+                    raise self._fail(pos, "expected a member name (a string)")
+                pos = self._ws(pos)
+                if not text.startswith(":", pos):
+                    raise self._fail(pos, "expected ':' after a member name")
+                pos = self._ws(pos + 1)
+                if key == "features" and text.startswith("[", pos):
+                    pos = self._features(pos + 1)
+                    if self.broken is not None:
+                        return
+                    self.members[key] = True
+                else:
+                    try:
+                        self.members[key], pos = parse_json(text, pos)
+                    except ValueError as exc:
+                        raise self._fail(pos, f"member {key!r}: {_json_reason(exc)}") from None
+                pos = self._ws(pos)
+                if text.startswith(",", pos):
+                    pos = self._ws(pos + 1)
+                    continue
+                if text.startswith("}", pos):
+                    pos += 1
+                    break
+                raise self._fail(pos, "expected ',' or '}' in the FeatureCollection")
+        if self._ws(pos) != len(text):
+            raise self._fail(pos, "more data after the FeatureCollection; expected its end")
+
+    def _features(self, pos: int) -> int:
+        text = self.text
+        pos = self._ws(pos)
+        if text.startswith("]", pos):
+            return pos + 1
+        number = 0
+        while True:
+            number += 1
+            start = pos
+            try:
+                value, pos = parse_json(text, pos)
+                reason = None
+            except ValueError as exc:
+                value, reason = None, _json_reason(exc)
+                pos = _skip_value(text, start)
+                if pos < 0:  # brackets never balance: resume at the next feature's line
+                    pos = self._resync(start + 1)
+                    if pos < 0:
+                        self.broken = (number, start, f"features from number {number} on: {reason}")
+                        return len(text)
+                    self.features.append((number, start, pos, None, reason))
+                    continue
+            if pos - start > MAX_RECORD_BYTES:
+                value = None
+                reason = f"a feature of {pos - start:,} characters; expected at most " + (
+                    f"{MAX_RECORD_BYTES:,}"
+                )
+            self.features.append((number, start, pos, value, reason))
+            pos = self._ws(pos)
+            if text.startswith(",", pos):
+                pos = self._ws(pos + 1)
+                continue
+            if text.startswith("]", pos):
+                return pos + 1
+            junk = pos
+            pos = self._resync(junk)
+            reason = f"expected ',' or ']' after feature {number} at line {self._line(junk)}"
+            if pos < 0:
+                self.broken = (number + 1, junk, f"features after number {number}: {reason}")
+                return len(text)
+            number += 1
+            self.features.append((number, junk, pos, None, reason))
+
+    def _resync(self, pos: int) -> int:
+        """Start of the next line that opens an object (where the next feature
+        of a one-feature-per-line file begins), or -1."""
+        m = _NEXT_OBJECT.search(self.text, pos)
+        return m.end() - 1 if m else -1
 
 
 def _read_geojson(path: Path) -> Iterator[RawRecord]:
     name = str(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except json.JSONDecodeError as exc:
-        raise ObservationError(
-            f"not JSON: {exc.msg} at column {exc.colno}", file=name, line=exc.lineno
-        ) from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+    data = path.read_bytes()
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    coll = _Collection(data.decode("utf-8", "surrogateescape"), name)
+    coll.parse()
+    if coll.members.get("type", "FeatureCollection") != "FeatureCollection" or (
+        "type" not in coll.members and coll.broken is None
+    ):
         raise ObservationError("expected a GeoJSON FeatureCollection", file=name, field="type")
-    features = doc.get("features")
-    if not isinstance(features, list):
+    if "features" not in coll.members and coll.broken is None:
         raise ObservationError("expected a list of features", file=name, field="features")
-    for i, feat in enumerate(features, start=1):
-        raw = json.dumps(feat, sort_keys=True)
-        if not isinstance(feat, dict) or not isinstance(feat.get("properties"), dict):
-            yield RawRecord(name, i, raw, None, "feature has no 'properties' object")
+    for number, start, end, feat, reason in coll.features:
+        raw = coll.text[start:end]
+        if reason is not None:
+            yield _reject(name, number, raw, reason)
             continue
-        data = dict(feat["properties"])
-        geom = feat.get("geometry")
-        if geom is not None:
-            if not (
-                isinstance(geom, dict)
-                and geom.get("type") == "Point"
-                and isinstance(geom.get("coordinates"), list)
-                and len(geom["coordinates"]) >= 2
-            ):
-                yield RawRecord(
-                    name, i, raw, None, "geometry must be a Point [lon, lat(, alt)] or null"
-                )
-                continue
-            c = geom["coordinates"]
-            pos: dict[str, Any] = {"lon": c[0], "lat": c[1]}
-            if len(c) > 2:
-                pos["alt_m"] = c[2]
-            key = "position" if data.get("kind") == "sighting" else "observer"
-            if key in data and data[key] != pos:
-                yield RawRecord(name, i, raw, None, f"geometry and properties.{key} disagree")
-                continue
-            data[key] = pos
-        yield RawRecord(name, i, raw, data)
+        yield _feature_record(name, number, raw, feat)
+    if coll.broken is not None:
+        number, start, reason = coll.broken
+        yield _reject(name, number, coll.text[start : start + RAW_EXCERPT], reason)
 
 
+def _feature_record(name: str, i: int, raw: str, feat: Any) -> RawRecord:
+    if not isinstance(feat, dict) or not isinstance(feat.get("properties"), dict):
+        return _reject(name, i, raw, "feature has no 'properties' object")
+    data = dict(feat["properties"])
+    geom = feat.get("geometry")
+    if geom is not None:
+        if not (
+            isinstance(geom, dict)
+            and geom.get("type") == "Point"
+            and isinstance(geom.get("coordinates"), list)
+            and 2 <= len(geom["coordinates"]) <= 3
+        ):
+            return _reject(name, i, raw, "geometry must be a Point [lon, lat(, alt)] or null")
+        c = geom["coordinates"]
+        pos: dict[str, Any] = {"lon": c[0], "lat": c[1]}
+        if len(c) > 2:
+            pos["alt_m"] = c[2]
+        key = "position" if data.get("kind") == "sighting" else "observer"
+        if key in data and data[key] != pos:
+            return _reject(name, i, raw, f"geometry and properties.{key} disagree")
+        data[key] = pos
+    return RawRecord(name, i, raw, data, None, i)
+
+
+# ── CSV ───────────────────────────────────────────────────────────────────────
 _NESTED = ("observer", "position")
-_NUMERIC = {
+_FLOAT_FIELDS = {
     "lat",
     "lon",
     "alt_m",
@@ -137,54 +358,139 @@ _NUMERIC = {
     "time_sigma_s",
     "position_sigma_m",
 }
+#: A decimal number as JSON writes it (no NaN, Infinity, hex, underscores or spaces).
+_NUMBER = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+_INTEGER = re.compile(r"^-?\d{1,18}$", re.ASCII)
 
 
 def flat_to_nested(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row (``observer_lat``, ``position_lon``, ``evidence`` as JSON ...) as
-    a nested observation mapping. Empty cells are absent fields; numbers are parsed
-    (a cell that is not a number stays a string, and validation says so)."""
+    a nested observation mapping. Empty cells are absent fields; numbers are
+    parsed only when the cell is a plain decimal number (anything else stays
+    text, and validation says a number was expected)."""
     out: dict[str, Any] = {}
     for key, value in row.items():
-        if key is None or value is None or value == "":
+        if value == "":
             continue
         prefix, _, rest = key.partition("_")
         if prefix in _NESTED and rest in ("lat", "lon", "alt_m"):
             out.setdefault(prefix, {})[rest] = _number(value)
         elif key == "evidence":
             try:
-                out[key] = json.loads(value)
-            except json.JSONDecodeError:
+                out[key] = parse_json(value)[0]
+            except ValueError:
                 out[key] = value
-        elif key in _NUMERIC:
+        elif key in _FLOAT_FIELDS:
             out[key] = _number(value)
         elif key == "count":
-            out[key] = _number(value, integer=True)
+            out[key] = int(value) if _INTEGER.match(value) else value
         else:
             out[key] = value
     return out
 
 
-def _number(text: str, *, integer: bool = False) -> Any:
-    try:
-        return int(text) if integer else float(text)
-    except ValueError:
-        return text
+def _number(text: str) -> Any:
+    if len(text) <= 40 and _NUMBER.match(text):
+        value = float(text)
+        return value if abs(value) != float("inf") else text
+    return text
+
+
+def _row(text: str) -> list[str]:
+    """The cells of one CSV line (csv.Error if it is not one complete row)."""
+    return next(csv.reader([text], strict=True), [])
 
 
 def _read_csv(path: Path) -> Iterator[RawRecord]:
+    """Rows are read one line each: no observation field may hold a line break,
+    so a stray quote costs its own row only, never the rows after it."""
     name = str(path)
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
-            lineno = reader.line_num
-            raw = json.dumps(row, sort_keys=True)
-            if None in row:
-                yield RawRecord(
-                    name,
-                    lineno,
-                    raw,
-                    None,
-                    f"more cells than the {len(reader.fieldnames or [])} columns of the header",
-                )
-                continue
-            yield RawRecord(name, lineno, raw, flat_to_nested(row))
+    data = path.read_bytes()
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    header: list[str] | None = None
+    width = 0
+    for line, text in enumerate(lines, start=1):
+        if text.endswith("\r"):
+            text = text[:-1]
+        if header is None:
+            try:
+                header = _row(text)
+            except csv.Error as exc:
+                raise ObservationError(
+                    f"the header row is not CSV ({exc}); expected column names", file=name, line=1
+                ) from None
+            _check_header(header, name)
+            width = len(header)
+            continue
+        if not text.strip():
+            continue
+        if len(text) > MAX_RECORD_BYTES:
+            yield _reject(
+                name,
+                line,
+                text[:RAW_EXCERPT] + "…",
+                f"a row of {len(text):,} characters; expected at most {MAX_RECORD_BYTES:,}",
+            )
+            continue
+        try:
+            row = _row(text)
+        except csv.Error as exc:
+            yield _reject(name, line, text, _csv_reason(exc))
+            continue
+        if len(row) != width:
+            missing = ", ".join(header[len(row) :][:5])
+            reason = (
+                f"{len(row)} cells, more than the {width} columns of the header"
+                if len(row) > width
+                else f"{len(row)} cells, fewer than the {width} columns of the header "
+                f"(no cell for {missing}{' ...' if width - len(row) > 5 else ''})"
+            )
+            yield _reject(name, line, text, reason)
+            continue
+        cells = dict(zip(header, row, strict=True))
+        bad = next(((k, p) for k, v in cells.items() if (p := string_problem(v))), None)
+        if bad is not None:
+            yield _reject(name, line, text, f"column '{bad[0]}': {bad[1]}")
+            continue
+        yield RawRecord(name, line, text, flat_to_nested(cells), None, line)
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    text = str(exc)
+    if "new-line character" in text:
+        return "a bare carriage return (CR) inside an unquoted cell; expected LF or CR LF line ends"
+    if "field larger" in text:
+        return f"a cell longer than {csv.field_size_limit():,} characters"
+    if "unexpected end of data" in text:
+        return 'a quoted cell is not closed on its line; expected a closing quote (")'
+    return f"not CSV: {text}"
+
+
+def _check_header(header: list[str], name: str) -> None:
+    for i, col in enumerate(header, start=1):
+        problem = string_problem(col)
+        if problem:
+            raise ObservationError(
+                f"column {i} of the header: {problem}; expected a CSV text file whose first "
+                "row names the columns (is this a binary file?)",
+                file=name,
+                line=1,
+            )
+    if "kind" not in header:
+        raise ObservationError(
+            f"the header names no 'kind' column (found {', '.join(header[:8])[:200]}); "
+            "expected the observation fields as column names: id, source, time, kind, ...",
+            file=name,
+            line=1,
+        )
+    dups = sorted({c for c in header if header.count(c) > 1})
+    if dups:
+        raise ObservationError(
+            f"the header names {', '.join(dups)} more than once; expected each column once",
+            file=name,
+            line=1,
+        )

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ceasefire.ingest.readers import RawRecord, read_records
 from ceasefire.model.arrays import AnyObservation
-from ceasefire.model.observation import OBSERVATION_ADAPTER
+from ceasefire.model.observation import DEFAULT_POLICY, OBSERVATION_ADAPTER, IntakePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class Rejected:
     line: int
     reason: str
     raw: str
+    end_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "reason": self.reason, "raw": self.raw}
@@ -40,6 +41,7 @@ class Duplicate:
     id: str
     conflicting: bool
     raw: str
+    end_line: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,8 @@ class IngestResult:
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     total: int = 0
+    #: (file, first line, last line) of each accepted record, in ``accepted`` order
+    accepted_from: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -69,6 +73,11 @@ class IngestResult:
             "rejected": len(self.rejected),
             "duplicate": len(self.duplicates),
         }
+
+    @property
+    def conflicting(self) -> list[Duplicate]:
+        """Duplicates whose content differs from the first record of their id."""
+        return [d for d in self.duplicates if d.conflicting]
 
 
 def format_validation_error(exc: ValidationError) -> str:
@@ -81,7 +90,7 @@ def format_validation_error(exc: ValidationError) -> str:
         found_s = (
             "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:60]}"
         )
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
             msg = "'kind' must be one of 'bearing', 'arrival', 'sighting'"
         parts.append(f"field '{where}': {msg}{found_s}")
@@ -93,22 +102,27 @@ def validate_records(
     records: Iterable[RawRecord],
     result: IngestResult | None = None,
     seen: dict[tuple[str, str], str] | None = None,
+    policy: IntakePolicy | None = None,
 ) -> IngestResult:
     """Validate ``records`` into ``result``; ``seen`` maps (source, id) to the
     canonical JSON of the first accepted record (pass the store's keys to catch
-    duplicates across runs)."""
+    duplicates across runs); ``policy`` is what the mission accepts (years,
+    evidence schemes; default :data:`DEFAULT_POLICY`)."""
     result = result if result is not None else IngestResult()
     seen = seen if seen is not None else {}
+    context = {"policy": policy or DEFAULT_POLICY}
     for rec in records:
         result.total += 1
         if rec.data is None:
-            result.rejected.append(Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw))
+            result.rejected.append(
+                Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw, rec.end_line)
+            )
             continue
         try:
-            obs = OBSERVATION_ADAPTER.validate_python(rec.data)
+            obs = OBSERVATION_ADAPTER.validate_python(rec.data, context=context)
         except ValidationError as exc:
             result.rejected.append(
-                Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw)
+                Rejected(rec.file, rec.line, format_validation_error(exc), rec.raw, rec.end_line)
             )
             continue
         key = (obs.source, obs.id)
@@ -116,22 +130,27 @@ def validate_records(
         first = seen.get(key)
         if first is not None:
             result.duplicates.append(
-                Duplicate(rec.file, rec.line, obs.source, obs.id, first != canon, rec.raw)
+                Duplicate(
+                    rec.file, rec.line, obs.source, obs.id, first != canon, rec.raw, rec.end_line
+                )
             )
             continue
         seen[key] = canon
         result.accepted.append(obs)
+        result.accepted_from.append((rec.file, rec.line, rec.end_line))
     return result
 
 
 def ingest_files(
-    paths: Iterable[Path], seen: dict[tuple[str, str], str] | None = None
+    paths: Iterable[Path],
+    seen: dict[tuple[str, str], str] | None = None,
+    policy: IntakePolicy | None = None,
 ) -> IngestResult:
     """Read and validate every file; see :func:`validate_records`."""
     result = IngestResult()
     seen = seen if seen is not None else {}
     for p in paths:
-        validate_records(read_records(Path(p)), result, seen)
+        validate_records(read_records(Path(p)), result, seen, policy)
     return result
 
 

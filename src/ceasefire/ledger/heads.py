@@ -22,6 +22,12 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ceasefire.ledger.checkpoint import (
+    checkpoint_note,
+    origin_for,
+    parse_checkpoint,
+    sign_checkpoint,
+)
 from ceasefire.ledger.keys import key_id
 from ceasefire.model.errors import VerificationError
 
@@ -44,6 +50,8 @@ class SignedTreeHead:
     time_s: float
     signature: str
     key_id: str
+    #: base64(note key ID || Ed25519 signature) of the head as a C2SP checkpoint
+    checkpoint_signature: str | None = None
 
     @property
     def timestamp_ms(self) -> int:
@@ -71,17 +79,22 @@ class SignedTreeHead:
             "signature": self.signature,
             "signature_algorithm": "Ed25519",
             "key_id": self.key_id,
-        }
+        } | (
+            {"checkpoint_signature": self.checkpoint_signature} if self.checkpoint_signature else {}
+        )
 
     def stored(self) -> dict[str, Any]:
         """The minimal form stored in ``heads.ndjson``."""
-        return {
+        out = {
             "key_id": self.key_id,
             "root_hash": self.root_hash,
             "signature": self.signature,
             "size": self.size,
             "timestamp_ms": self.timestamp_ms,
         }
+        if self.checkpoint_signature is not None:
+            out["checkpoint_signature"] = self.checkpoint_signature
+        return out
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "tree head") -> SignedTreeHead:
@@ -109,7 +122,31 @@ class SignedTreeHead:
                 raise VerificationError(f"{where}: {name} is not hex") from exc
         if not isinstance(sig, str):
             raise VerificationError(f"{where}: signature {sig!r}; expected base64 text")
-        return cls(size=size, root_hash=root, time_s=ms / 1000, signature=sig, key_id=kid)
+        cp = data.get("checkpoint_signature")
+        if cp is not None and not isinstance(cp, str):
+            raise VerificationError(f"{where}: checkpoint_signature {cp!r}; expected base64 text")
+        return cls(
+            size=size,
+            root_hash=root,
+            time_s=ms / 1000,
+            signature=sig,
+            key_id=kid,
+            checkpoint_signature=cp,
+        )
+
+    def checkpoint(self) -> str:
+        """This head as a C2SP checkpoint (signed note); LedgerError-free: heads
+        signed before checkpoints existed have none (VerificationError)."""
+        if self.checkpoint_signature is None:
+            raise VerificationError(
+                f"the head of size {self.size} ({self.time}) was signed without a checkpoint"
+            )
+        return checkpoint_note(
+            origin_for(self.key_id),
+            self.size,
+            bytes.fromhex(self.root_hash),
+            self.checkpoint_signature,
+        )
 
 
 def sign_tree_head(key: Ed25519PrivateKey, size: int, root: bytes, time_s: float) -> SignedTreeHead:
@@ -118,12 +155,14 @@ def sign_tree_head(key: Ed25519PrivateKey, size: int, root: bytes, time_s: float
     if ms < 0:
         raise ValueError(f"time_s {time_s}; expected seconds since the epoch >= 0")
     sig = key.sign(sth_message(size, ms, root))
+    kid = key_id(key.public_key())
     return SignedTreeHead(
         size=size,
         root_hash=root.hex(),
         time_s=ms / 1000,
         signature=base64.b64encode(sig).decode("ascii"),
-        key_id=key_id(key.public_key()),
+        key_id=kid,
+        checkpoint_signature=sign_checkpoint(key, origin_for(kid), size, root),
     )
 
 
@@ -147,3 +186,9 @@ def verify_head(head: SignedTreeHead, public_key: Ed25519PublicKey, where: str =
             f"{head.root_hash[:16]}…, timestamp_ms {head.timestamp_ms}; the head was "
             "altered or forged"
         ) from exc
+    if head.checkpoint_signature is not None:
+        size, root = parse_checkpoint(
+            head.checkpoint(), public_key, origin_for(head.key_id), f"{label}: checkpoint"
+        )
+        if (size, root.hex()) != (head.size, head.root_hash):
+            raise VerificationError(f"{label}: checkpoint names another size or root")

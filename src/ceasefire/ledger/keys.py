@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -97,11 +97,30 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise LedgerError(f"{path}: not an unencrypted PEM private key ({exc})") from exc
+    except (ValueError, TypeError, UnsupportedAlgorithm, InternalError) as exc:
+        raise LedgerError(
+            f"{path}: not a readable unencrypted PEM private key ({type(exc).__name__}); "
+            "expected the mission's Ed25519 key as written by `ledger init` (damaged file?)"
+        ) from exc
+    except OSError as exc:
+        raise LedgerError(f"{path}: cannot read the key file ({exc})") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise LedgerError(f"{path}: found a {type(key).__name__}; expected an Ed25519 key")
+    _self_test(key, path)
     return key
+
+
+def _self_test(key: Ed25519PrivateKey, path: Path) -> None:
+    """Sign and verify a probe, so that a damaged key fails here with its file's
+    name rather than later inside a signature."""
+    probe = b"ceasefire-ledger key self-test"
+    try:
+        key.public_key().verify(key.sign(probe), probe)
+    except (InvalidSignature, InternalError, ValueError) as exc:
+        raise LedgerError(
+            f"{path}: the key does not sign and verify ({type(exc).__name__}); expected an "
+            "intact Ed25519 private key (damaged file?)"
+        ) from exc
 
 
 def load_public_key(source: bytes | str | Path) -> Ed25519PublicKey:

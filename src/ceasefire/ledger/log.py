@@ -47,6 +47,7 @@ from ceasefire.ledger import frames
 from ceasefire.ledger.canonical import canonical_json, check_record, id_digest, parse_record
 from ceasefire.ledger.heads import SignedTreeHead, sign_tree_head
 from ceasefire.ledger.ids import IdIndex
+from ceasefire.ledger.kept import KeptHead
 from ceasefire.ledger.keys import (
     PRIVATE_KEY_NAME,
     PUBLIC_KEY_NAME,
@@ -135,8 +136,9 @@ def _fsync_dir(path: Path) -> None:
 class Ledger:
     """An append-only, Merkle-hashed, signed log of records in one directory."""
 
-    def __init__(self, path: Path, key_path: Path | None) -> None:
+    def __init__(self, path: Path, key_path: Path | None, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._key_path = key_path
         self._private: Ed25519PrivateKey | None = None
         self._fds: dict[str, int] = {}
@@ -153,14 +155,18 @@ class Ledger:
 
     # ── opening ───────────────────────────────────────────────────────────────
     @classmethod
-    def open(cls, path: Path, key_path: Path | None = None) -> Ledger:
+    def open(cls, path: Path, key_path: Path | None = None, *, readonly: bool = False) -> Ledger:
         """Open the ledger in directory ``path``, creating it (and a key) if missing.
 
         ``key_path`` is the private key file, or a directory holding
         ``mission.key``; by default ``path/keys/mission.key``. A new ledger
         without a key gets a freshly generated one there.
+
+        ``readonly`` opens without writing a byte (what ``verify`` needs): no
+        ledger is created, and a torn tail or lagging derived file is refused
+        (VerificationError naming ``ceasefire ledger repair``) instead of repaired.
         """
-        led = cls(Path(path), Path(key_path) if key_path is not None else None)
+        led = cls(Path(path), Path(key_path) if key_path is not None else None, readonly=readonly)
         try:
             led._open()
         except BaseException:
@@ -177,6 +183,24 @@ class Ledger:
     def _open(self) -> None:
         p = self.path
         meta_path = p / "ledger.json"
+        if self.readonly and not meta_path.exists():
+            raise LedgerError(f"{p}: no ledger here (no ledger.json)")
+        if self.readonly:
+            lock = p / "lock"
+            self._lock_fd = os.open(lock if lock.exists() else p, os.O_RDONLY)
+            with self._locked(exclusive=False):
+                self._read_meta()
+                for name in ("records.log", "index.bin", "ids.bin", "nodes.bin", "heads.ndjson"):
+                    try:
+                        self._fds[name] = os.open(p / name, os.O_RDONLY)
+                    except FileNotFoundError:
+                        raise VerificationError(
+                            f"{p / name}: missing; expected every file of the ledger"
+                        ) from None
+                self._load_heads(repair=False)
+                self._recover()
+                self._check_heads_covered()
+            return
         if not meta_path.exists():
             if p.exists() and any(p.iterdir()):
                 raise LedgerError(
@@ -286,6 +310,10 @@ class Ledger:
     def __del__(self) -> None:
         self.close()
 
+    def _writable(self) -> None:
+        if self.readonly:
+            raise LedgerError(f"{self.path}: opened read-only; open it without readonly to write")
+
     # ── locking and state ─────────────────────────────────────────────────────
     @contextlib.contextmanager
     def _locked(self, exclusive: bool) -> Iterator[None]:
@@ -359,6 +387,13 @@ class Ledger:
             )
         end = sc.end if sc.commits else start
         if end < size:
+            if self.readonly:
+                raise VerificationError(
+                    f"records.log: {size - end} bytes after the last complete batch at byte "
+                    f"offset {end} ({sc.problem or 'no commit frame follows'}): an unfinished "
+                    "append (a crash) or added bytes; verification changes nothing: "
+                    f"`ceasefire ledger repair {self.path}` sets them aside in torn/"
+                )
             self._cut_tail(end, size, sc, buf[end - start :], committed)
         # index the committed records the derived files have not seen
         new_off = sc.offsets[1:] if n_d > 0 else sc.offsets
@@ -369,6 +404,12 @@ class Ledger:
         want["nodes.bin"] = HASH * entries_for(committed)
         for name, nbytes in want.items():
             have = self._fsize(name)
+            if have != nbytes and self.readonly:
+                raise VerificationError(
+                    f"{name}: {have} bytes; the committed log needs {nbytes} (a crash after a "
+                    "batch was committed, or damage); verification changes nothing: "
+                    f"`ceasefire ledger repair {self.path}` rebuilds it from records.log"
+                )
             if have != nbytes:
                 per = 8 if name != "nodes.bin" else HASH
                 self.recovery.append(
@@ -384,9 +425,10 @@ class Ledger:
                         None,
                     )
                 )
-        for name, per in (("index.bin", 8), ("ids.bin", 8)):
-            os.ftruncate(self._fds[name], per * n_d)
-        os.ftruncate(self._fds["nodes.bin"], HASH * entries_for(n_d))
+        if not self.readonly:  # (sizes were checked equal above when read-only)
+            for name, per in (("index.bin", 8), ("ids.bin", 8)):
+                os.ftruncate(self._fds[name], per * n_d)
+            os.ftruncate(self._fds["nodes.bin"], HASH * entries_for(n_d))
         self._n = n_d
         self._end = end
         self._peaks = NodeFile(self._fds["nodes.bin"]).peaks(n_d)
@@ -473,6 +515,12 @@ class Ledger:
                     f"heads.ndjson: byte offset {cut}: the last line holds a complete head but "
                     "does not end in a newline; expected a torn write to be a cut-short line"
                 )
+        if tail and self.readonly:
+            raise VerificationError(
+                f"heads.ndjson: byte offset {cut}: a cut-short head line of {len(tail)} bytes "
+                "(a crash while signing, or a head cut off); verification changes nothing: "
+                f"`ceasefire ledger repair {self.path}` sets it aside in torn/"
+            )
         if tail and repair:  # a crash mid-line; without the write lock, leave it to a writer
             torn_dir = self.path / "torn"
             torn_dir.mkdir(exist_ok=True)
@@ -634,7 +682,11 @@ class Ledger:
         """Append records as one atomic batch; return their leaf indices.
 
         Each record is a JSON object with a unique non-empty string ``id``
-        and a ``type``. The batch is written whole or not at all.
+        and a ``type``. The batch is written whole or not at all. A record
+        whose id is already in the log with the same canonical bytes is
+        skipped (its existing index is returned), so an append interrupted
+        by a crash can be run again; the same id with other content is
+        refused (LedgerError) and nothing of the batch is written.
         """
         payloads: list[bytes] = []
         digests: list[bytes] = []
@@ -665,45 +717,66 @@ class Ledger:
         """Append already canonical payloads (the ids must be theirs and unique in the batch)."""
         if not payloads:
             return []
+        self._writable()
         with self._locked(exclusive=True):
             self._refresh(exclusive=True)
             n0 = self._n
             found = self._ids.find_many(digests, n0) if n0 else [[] for _ in digests]
-            for rid, cands in zip(ids, found, strict=True):
+            present: dict[int, int] = {}  # position in the batch -> index in the log
+            for pos, (rid, cands) in enumerate(zip(ids, found, strict=True)):
                 for j in cands:
-                    other = parse_record(self._record_bytes(j), f"records.log record {j}")
-                    if other["id"] == rid:
+                    stored = self._record_bytes(j)
+                    other = parse_record(stored, f"records.log record {j}")
+                    if other["id"] != rid:
+                        continue
+                    if stored != payloads[pos]:
                         raise LedgerError(
-                            f"record id {rid!r} is already in the ledger at index {j}; "
-                            "expected ids to be unique (the log is append-only)"
+                            f"record id {rid!r} is already in the ledger at index {j} with "
+                            "different content; expected the same record (a re-run) or a new "
+                            "id (the log is append-only)"
                         )
-            leaves = [leaf_hash(p) for p in payloads]
-            offsets = []
-            parts = []
-            pos = self._end
-            for p in payloads:
-                offsets.append(pos)
-                frame = frames.record_frame(p)
-                parts.append(frame)
-                pos += len(frame)
-            node_bytes, peaks = extend(self._peaks, leaves)
-            root = fold([h for _, h in peaks])
-            parts.append(frames.commit_frame(n0 + len(payloads), root))
-            data = b"".join(parts)
-            fd = self._fds["records.log"]
-            written = os.pwrite(fd, data, self._end)
-            if written != len(data):
-                raise LedgerError(f"records.log: short write ({written} of {len(data)} bytes)")
-            os.fsync(fd)
-            self._end += len(data)
-            self._write_derived(offsets, digests, leaves, (node_bytes, peaks))
-            return list(range(n0, self._n))
+                    present[pos] = j
+            if present:
+                keep = [i for i in range(len(payloads)) if i not in present]
+                new = self._append_new([payloads[i] for i in keep], [digests[i] for i in keep], n0)
+                where = dict(zip(keep, new, strict=True)) | present
+                return [where[i] for i in range(len(payloads))]
+            return self._append_new(payloads, digests, n0)
+
+    def _append_new(
+        self, payloads: Sequence[bytes], digests: Sequence[bytes], n0: int
+    ) -> list[int]:
+        """Write new records as one batch (under the write lock); their indices."""
+        if not payloads:
+            return []
+        leaves = [leaf_hash(p) for p in payloads]
+        offsets = []
+        parts = []
+        pos = self._end
+        for p in payloads:
+            offsets.append(pos)
+            frame = frames.record_frame(p)
+            parts.append(frame)
+            pos += len(frame)
+        node_bytes, peaks = extend(self._peaks, leaves)
+        root = fold([h for _, h in peaks])
+        parts.append(frames.commit_frame(n0 + len(payloads), root))
+        data = b"".join(parts)
+        fd = self._fds["records.log"]
+        written = os.pwrite(fd, data, self._end)
+        if written != len(data):
+            raise LedgerError(f"records.log: short write ({written} of {len(data)} bytes)")
+        os.fsync(fd)
+        self._end += len(data)
+        self._write_derived(offsets, digests, leaves, (node_bytes, peaks))
+        return list(range(n0, self._n))
 
     def sign_head(self, time_s: float) -> SignedTreeHead:
         """Sign the current tree at ``time_s`` (UTC epoch seconds) and store the head.
 
         Signing the same size at the same time again returns the stored head.
         """
+        self._writable()
         key = self._private_key()
         with self._locked(exclusive=True):
             self._refresh(exclusive=True)
@@ -718,7 +791,15 @@ class Ledger:
             os.fsync(fd)
             self._heads_end += len(line)
             self._heads.append(head)
+            self._write_checkpoint(head)
             return head
+
+    def _write_checkpoint(self, head: SignedTreeHead) -> None:
+        """``DIR/checkpoint``: the latest head as a C2SP checkpoint, for witnesses
+        (replaced atomically; ``heads.ndjson`` stays the record)."""
+        tmp = self.path / "checkpoint.tmp"
+        tmp.write_text(head.checkpoint(), encoding="utf-8")
+        os.replace(tmp, self.path / "checkpoint")
 
     # ── proofs and verification ───────────────────────────────────────────────
     def prove(self, record_id: str, head: SignedTreeHead | None = None) -> dict[str, Any]:
@@ -735,8 +816,15 @@ class Ledger:
 
         return consistency_bundle(self, old, new)
 
-    def verify(self, public_key_pem: bytes | None = None, *, deep: bool = False) -> VerifyReport:
-        """Recompute everything and check every signed head; see ``verify.verify_ledger``."""
+    def verify(
+        self,
+        public_key_pem: bytes | None = None,
+        *,
+        deep: bool = False,
+        kept: Sequence[KeptHead] = (),
+    ) -> VerifyReport:
+        """Recompute everything and check every signed head, and that the log
+        extends every head in ``kept``; see ``verify.verify_ledger``."""
         from ceasefire.ledger.verify import verify_ledger
 
-        return verify_ledger(self, public_key_pem, deep=deep)
+        return verify_ledger(self, public_key_pem, deep=deep, kept=kept)

@@ -78,8 +78,10 @@ def consistency_bundle(
     """The consistency bundle from signed head ``old`` to ``new`` (default: the latest)."""
     heads = led.heads()
     new = new if new is not None else (heads[-1] if heads else None)
-    if new is None or old not in heads or new not in heads:
-        raise LedgerError("both heads must be signed heads of this ledger")
+    if new is None or new not in heads:
+        raise LedgerError("the new head must be a signed head of this ledger")
+    # ``old`` may be a head a party kept and the log no longer lists: the
+    # proof is computed from its size, and fails to verify if the log forked.
     if old.size > new.size:
         raise LedgerError(f"old head size {old.size} exceeds new head size {new.size}")
     proof = led.consistency_proof(old.size, new.size)
@@ -117,8 +119,14 @@ def _int(bundle: Mapping[str, Any], name: str) -> int:
     return value
 
 
-def verify_bundle(bundle: Mapping[str, Any], public_key_pem: bytes) -> ProofCheck:
-    """Verify a proof bundle offline with the mission public key; VerificationError if not."""
+def verify_bundle(
+    bundle: Mapping[str, Any], public_key_pem: bytes, kept: SignedTreeHead | None = None
+) -> ProofCheck:
+    """Verify a proof bundle offline with the mission public key; VerificationError if not.
+
+    ``kept``: a head the verifier kept; a consistency bundle must start from it
+    (so the log is shown to extend what the party saw before).
+    """
     if not isinstance(bundle, Mapping) or bundle.get("format") != BUNDLE_FORMAT:
         found = bundle.get("format") if isinstance(bundle, Mapping) else type(bundle).__name__
         raise VerificationError(f"bundle: format {found!r}; expected {BUNDLE_FORMAT!r}")
@@ -133,7 +141,16 @@ def verify_bundle(bundle: Mapping[str, Any], public_key_pem: bytes) -> ProofChec
     if kind == "inclusion":
         return _verify_inclusion(bundle, key, kid)
     if kind == "consistency":
-        return _verify_consistency(bundle, key, kid)
+        check = _verify_consistency(bundle, key, kid)
+        if kept is not None and check.old_head is not None:
+            verify_head(kept, key, f"kept head (size {kept.size}, time {kept.time})")
+            if (check.old_head.size, check.old_head.root_hash) != (kept.size, kept.root_hash):
+                raise VerificationError(
+                    f"bundle: proves consistency from the head of size {check.old_head.size} "
+                    f"(root {check.old_head.root_hash[:16]}…), not from the kept head of size "
+                    f"{kept.size} (root {kept.root_hash[:16]}…); ask for a proof from the kept head"
+                )
+        return check
     raise VerificationError(f"bundle: kind {kind!r}; expected 'inclusion' or 'consistency'")
 
 

@@ -20,14 +20,16 @@ import os
 import struct
 import time
 import zlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ceasefire.ledger import frames
 from ceasefire.ledger.canonical import canonical_json
+from ceasefire.ledger.checkpoint import origin_for, parse_checkpoint
 from ceasefire.ledger.heads import verify_head
+from ceasefire.ledger.kept import KeptHead, check_kept
 from ceasefire.ledger.keys import PUBLIC_KEY_NAME, key_id, load_public_key
 from ceasefire.ledger.merkle import levels_of, next_level, subtree_from_levels
 from ceasefire.ledger.nodes import HASH, entries_for
@@ -78,14 +80,19 @@ def _first_diff(a: bytes, b: bytes, width: int) -> int:
 
 
 def verify_ledger(
-    led: Ledger, public_key_pem: bytes | None = None, *, deep: bool = False
+    led: Ledger,
+    public_key_pem: bytes | None = None,
+    *,
+    deep: bool = False,
+    kept: Sequence[KeptHead] = (),
 ) -> VerifyReport:
     """Verify the whole ledger; VerificationError on the first difference.
 
     ``public_key_pem`` is the key the verifier trusts (published by the
     mission); without it the ledger's own ``mission.pub.pem`` is used and
     the report says so. ``deep`` also checks that every record is stored in
-    its canonical form.
+    its canonical form. ``kept`` are heads a party kept from earlier
+    (see ``kept``): the log must extend each of them.
     """
     t0 = time.perf_counter()
     notes: list[str] = []
@@ -171,6 +178,11 @@ def verify_ledger(
                     f"give {want_hex[:16]}…; the log or the head was altered"
                 )
             verify_head(head, trusted, where)
+        _check_checkpoint_file(led, trusted, heads)
+        for kh in kept:
+            check_kept(kh, trusted, heads, n, lambda m: subtree_from_levels(levels, 0, m).hex())
+        if kept:
+            notes.append(f"the log extends the {len(kept)} head(s) kept by the verifier")
         times = [h.timestamp_ms for h in heads]
         if any(b < a for a, b in itertools.pairwise(times)):
             notes.append("some heads carry an earlier time than the head before them (re-runs)")
@@ -191,6 +203,23 @@ def verify_ledger(
         elapsed_s=time.perf_counter() - t0,
         notes=notes,
     )
+
+
+def _check_checkpoint_file(led: Ledger, trusted: Any, heads: list[Any]) -> None:
+    """``DIR/checkpoint``, when present, is a checkpoint of one of the signed heads."""
+    path = led.path / "checkpoint"
+    if not path.exists():
+        return
+    try:
+        note = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VerificationError(f"{path}: cannot read ({exc})") from exc
+    size, root = parse_checkpoint(note, trusted, origin_for(key_id(trusted)), str(path))
+    if not any((h.size, h.root_hash) == (size, root.hex()) for h in heads):
+        raise VerificationError(
+            f"{path}: checkpoint of size {size} matches no signed head in heads.ndjson; "
+            "a signed head was removed (or the checkpoint replaced)"
+        )
 
 
 def _compare(fd: int, expected: bytes, width: int, name: str, what: str) -> None:

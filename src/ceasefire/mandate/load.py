@@ -11,27 +11,41 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ceasefire.geo import GeoLine
+from ceasefire.mandate import schema
+from ceasefire.mandate.ladder import check_response
 from ceasefire.mandate.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, LineSpec, MandateDoc, PolygonZone
 from ceasefire.model.errors import MandateError
-from ceasefire.model.yamlpath import line_of, loc_str
+from ceasefire.model.yamlpath import decode_utf8, did_you_mean, line_of, loc_str
+
+
+def _known_keys() -> set[str]:
+    """Every key the mandate schema knows (field names and aliases), for
+    suggestions when a key is misspelled."""
+    keys: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            for name, f in obj.model_fields.items():
+                keys.add(f.alias or name)
+    return keys
 
 
 def load_mandate(path: str | Path) -> Mandate:
     """Read, validate and build the mandate at ``path``."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except OSError as exc:
         raise MandateError(f"cannot read the mandate: {exc.strerror}", file=str(p)) from exc
-    return parse_mandate(text, source=str(p), base_dir=p.parent)
+    return parse_mandate(decode_utf8(data, str(p), MandateError), source=str(p), base_dir=p.parent)
 
 
 def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None = None) -> Mandate:
     """Validate mandate YAML ``text``; ``base_dir`` resolves line files."""
+    text = text.removeprefix("\ufeff")
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -50,16 +64,28 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
     try:
         doc = MandateDoc.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelled key also makes the intended one "missing": name the misspelling
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(
             p for p in err["loc"] if not (isinstance(p, str) and p in ("buffer", "polygon"))
         )
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            line = line_of(node, loc)
+            at = f" at line {line}" if line is not None else ""
+            raise MandateError(
+                f"unknown key {key!r}{at}{did_you_mean(key, _known_keys())}{more}",
+                file=source,
+                line=line,
+                field=loc_str(loc[:-1]) or None,
+            ) from exc
         found = err.get("input")
         # a mapping's own validator already says what was found in it
         found_s = (
             "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:80]}"
         )
-        more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise MandateError(
             f"{err['msg'].removeprefix('Value error, ')}{found_s}{more}",
             file=source,
@@ -153,13 +179,7 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
                     f"rules[{i}].zone",
                     f"zone {r.zone!r} is a buffer; a disengagement rule needs a polygon zone",
                 )
-    for i, d in enumerate(doc.response.escalation):
-        for rid in d.trigger.rules:
-            if rid not in rule_ids:
-                raise fail(
-                    f"response.escalation[{i}].trigger.rules",
-                    f"unknown rule {rid!r}; expected one of {sorted(rule_ids)}",
-                )
+    check_response(doc, fail)
     return Mandate(doc=doc, contact=contact, reference=lines, source=source)
 
 
@@ -168,8 +188,8 @@ def _build_line(spec: LineSpec, field: str, base_dir: Path | None, fail: Any) ->
     if spec.file is not None:
         fpath = (base_dir or Path.cwd()) / spec.file
         try:
-            gj = json.loads(fpath.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            gj = json.loads(fpath.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise fail(f"{field}.file", f"cannot read GeoJSON line {fpath}: {exc}") from exc
         coords = _linestring_coords(gj)
         if coords is None:

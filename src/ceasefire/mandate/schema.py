@@ -190,17 +190,39 @@ class Rule(_Strict):
         return self
 
 
+#: the name a trigger's ``by`` gives to violations no party could be named for
+UNDETERMINED = "undetermined"
+
+
 class Trigger(_Strict):
     """When a line of defence is engaged.
 
     ``count``: at least ``threshold`` violations (of ``rules`` / at least
     ``min_severity``) in the last ``window_h`` hours, counted per ``per``; the
     episode clears when the count falls below ``clear_below`` (default
-    ``threshold``). ``crossing``: an object of ``objects`` seen on the far side
-    of the contact line from its party.
+    ``threshold``). ``crossing``: an object of ``objects`` marked as a party's
+    seen on the far side of the contact line from that party; it clears
+    ``window_h`` hours after the last such sighting.
+
+    Whose violations count: ``by`` (party ids; ``undetermined`` counts the
+    violations no party could be named for, and only where listed). Unset: every
+    party, and undetermined ones too on an unarmed line; an armed line must name
+    them. A violation counts for a party when that party's probability is at least
+    ``min_probability`` (default: the mandate's attribution threshold).
+
+    Order: with ``after_below_h`` the line engages only while the line below it
+    has been engaged for the same party (and sector, where both count per
+    sector) for at least that many hours; unset, the line's own condition
+    engages it at once (an armour crossing).
     """
 
     kind: Literal["count", "crossing"]
+    by: list[str] | None = Field(
+        default=None, description="parties whose violations engage the line (or 'undetermined')"
+    )
+    min_probability: float | None = Field(
+        default=None, gt=0.5, le=1.0, description="least attribution probability that counts"
+    )
     threshold: int = Field(default=1, ge=1)
     clear_below: int | None = Field(default=None, ge=1)
     window_h: float = Field(default=24.0, gt=0, le=24 * 31)
@@ -208,6 +230,12 @@ class Trigger(_Strict):
     min_severity: Severity | None = None
     per: Literal["party", "sector", "party_sector", "all"] = "party"
     objects: list[ObjectClass] = Field(default_factory=list)
+    after_below_h: float | None = Field(
+        default=None,
+        ge=0,
+        le=24 * 31,
+        description="hours the line below must have been engaged for the same party first",
+    )
 
     @model_validator(mode="after")
     def _clear(self) -> Trigger:
@@ -217,6 +245,11 @@ class Trigger(_Strict):
             )
         if self.kind == "crossing" and not self.objects:
             raise ValueError("a crossing trigger needs 'objects'")
+        if self.by is not None and not self.by:
+            raise ValueError(
+                "'by' is empty: no violation could ever engage this line; "
+                "name the parties (e.g. by: [RU]) or leave 'by' out"
+            )
         return self
 
 
@@ -224,21 +257,44 @@ class DefenceLine(_Strict):
     line: int = Field(ge=1, description="1 is the first line of defence")
     name: str
     holder: str = Field(description="who holds this line (a party, a force, a guarantor)")
+    armed: bool = Field(
+        default=True, description="an armed force (false: a body that talks, e.g. the JCCC)"
+    )
+    defends: str | None = Field(
+        default=None,
+        description="the party this line stands with (default: the holder, when a party)",
+    )
     trigger: Trigger
+
+
+class Intervention(_Strict):
+    """Where ``mode: intervene`` sends its requests: the force holding each sector
+    (``forces``, sector id -> force; ``default`` for the rest) and how long it has
+    to answer (``deadline_h``)."""
+
+    deadline_h: float = Field(default=2.0, gt=0, le=24 * 7)
+    forces: dict[str, str] = Field(default_factory=dict)
+    default: str | None = Field(default=None, description="the force for any other sector")
 
 
 class Response(_Strict):
     mode: Literal["record", "notify", "intervene"] = "record"
     notify: list[str] = Field(default_factory=list, description="recipients of notices")
     escalation: list[DefenceLine] = Field(default_factory=list)
+    intervene: Intervention | None = None
 
     @model_validator(mode="after")
     def _ladder(self) -> Response:
         lines = [d.line for d in self.escalation]
         if lines != sorted(set(lines)):
             raise ValueError(f"escalation lines must be unique and in order, found {lines}")
-        if self.mode == "notify" and not self.notify:
-            raise ValueError("mode 'notify' needs at least one recipient in 'notify'")
+        if self.mode in ("notify", "intervene") and not self.notify:
+            raise ValueError(f"mode {self.mode!r} needs at least one recipient in 'notify'")
+        if self.mode == "intervene" and self.intervene is None:
+            raise ValueError(
+                "mode 'intervene' needs an 'intervene' block (forces: {sector: force}, "
+                "default, deadline_h)"
+            )
         return self
 
 
@@ -326,6 +382,26 @@ class Tak(_Strict):
     stale_s: float = Field(default=3600.0, gt=0)
 
 
+class Intake(_Strict):
+    """What the mission accepts from observers beyond the observation contract."""
+
+    years: tuple[int, int] = Field(
+        default=(2000, 2100), description="first and last year an observation's time may carry"
+    )
+    evidence_schemes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]*$")]] = Field(
+        default_factory=lambda: ["https"],
+        min_length=1,
+        description="URI schemes evidence addresses may use, lower case",
+    )
+
+    @field_validator("years")
+    @classmethod
+    def _ordered(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1900 <= v[0] <= v[1] <= 2200:
+            raise ValueError(f"years {v[0]}-{v[1]}; expected first <= last within 1900-2200")
+        return v
+
+
 class MandateDoc(_Strict):
     """The whole mandate document."""
 
@@ -339,4 +415,5 @@ class MandateDoc(_Strict):
     response: Response = Field(default_factory=Response)
     attribution: Attribution = Field(default_factory=Attribution)
     reporting: Reporting = Field(default_factory=Reporting)
+    intake: Intake = Field(default_factory=Intake)
     tak: Tak = Field(default_factory=Tak)

@@ -7,7 +7,7 @@ Every array has shape ``(n,)``. Absent numbers are NaN; categorical fields are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +17,15 @@ from ceasefire.model.observation import (
     BearingObservation,
     SightingObservation,
 )
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+from ceasefire.model.vocab import (
+    DIRECTIONS,
+    EVENT_KINDS,
+    KINDS,
+    OBJECTS,
+    SEEN_EVENT_KINDS,
+    SENSES,
+    WEAPONS,
+)
 
 F8 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int8]
@@ -30,7 +38,9 @@ AnyObservation = BearingObservation | ArrivalObservation | SightingObservation
 @dataclass(frozen=True)
 class ObservationArrays:
     """Observations as columns. ``lat``/``lon`` are the observer for bearings and
-    arrivals, the object for sightings. ``time_s`` is UTC epoch seconds."""
+    arrivals, the object for sightings. ``time_s`` is UTC epoch seconds.
+    ``sense`` is a code into ``SENSES`` (heard, seen); left out (length 0), it takes
+    the contract's default from ``kind`` and ``event`` (:func:`default_senses`)."""
 
     id: Obj
     source: Obj
@@ -50,6 +60,15 @@ class ObservationArrays:
     object: I8
     count: I4
     party: Obj
+    sense: I8 = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+
+    def __post_init__(self) -> None:
+        if self.sense.shape[0] != self.id.shape[0]:
+            if self.sense.shape[0]:
+                raise ValueError(
+                    f"sense has {self.sense.shape[0]} rows, the observations {self.id.shape[0]}"
+                )
+            object.__setattr__(self, "sense", default_senses(self.kind, self.event))
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
@@ -99,6 +118,7 @@ class ObservationArrays:
             "object": np.full(n, -1, dtype=np.int8),
             "count": np.zeros(n, dtype=np.int32),
             "party": np.full(n, None, dtype=object),
+            "sense": np.array([SENSES.index(o.effective_sense()) for o in obs], dtype=np.int8),
         }
         for i, o in enumerate(obs):
             if isinstance(o, SightingObservation):
@@ -124,3 +144,13 @@ class ObservationArrays:
                 cols["direction"][i] = DIRECTIONS.index(o.direction)
                 cols["weapon"][i] = WEAPONS.index(o.weapon)
         return ObservationArrays(**cols)
+
+
+def default_senses(kind: I8, event: I8) -> I8:
+    """The contract's default ``sense`` codes of rows of ``kind`` and ``event``
+    codes: seen for sightings and flares, heard otherwise
+    (:func:`~ceasefire.model.vocab.default_sense`)."""
+    seen = (kind == KINDS.index("sighting")) | np.isin(
+        event, [EVENT_KINDS.index(k) for k in SEEN_EVENT_KINDS]
+    )
+    return np.where(seen, SENSES.index("seen"), SENSES.index("heard")).astype(np.int8)

@@ -6,7 +6,8 @@
     ├── InputError                 a file, line or field a person must fix
     │   ├── MandateError           the mandate document is invalid
     │   ├── ObservationError       one observation record is invalid (kept in quarantine)
-    │   └── DesignError            a mission design file or condition is invalid
+    │   ├── DesignError            a mission design file or condition is invalid
+    │   └── FleetError             a drone fleet document or patrol plan is invalid
     ├── StoreError                 the store cannot be opened, is of another schema version ...
     ├── LedgerError                the evidence ledger cannot be used
     │   └── VerificationError      a log, head, key or proof does not verify
@@ -59,6 +60,10 @@ class ObservationError(InputError):
 
 class DesignError(InputError):
     """A mission design file or a condition expression is invalid."""
+
+
+class FleetError(InputError):
+    """A drone fleet document (or a patrol plan read back) is invalid."""
 
 
 class StoreError(CeasefireError):

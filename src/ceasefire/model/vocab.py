@@ -12,6 +12,10 @@ EVENT_KINDS: Final = ("explosion", "firing", "burst", "shot", "flare", "undeterm
 #: event kinds that are the sound (or flash) of a weapon firing: a round's launch
 LAUNCH_EVENT_KINDS: Final = ("firing", "burst", "shot")
 DIRECTIONS: Final = ("incoming", "outgoing", "undetermined")
+#: how a report perceived its event: by its sound (343 m/s) or its light (no delay)
+SENSES: Final = ("heard", "seen")
+#: event kinds perceived by their light when a report does not say (a flare)
+SEEN_EVENT_KINDS: Final = ("flare",)
 WEAPONS: Final = (
     "mortar",
     "artillery",
@@ -38,6 +42,7 @@ OBJECTS: Final = (
 Kind = Literal["bearing", "arrival", "sighting"]
 EventKind = Literal["explosion", "firing", "burst", "shot", "flare", "undetermined"]
 Direction = Literal["incoming", "outgoing", "undetermined"]
+Sense = Literal["heard", "seen"]
 Weapon = Literal[
     "mortar", "artillery", "mlrs", "tank", "small_arms", "heavy_machine_gun", "undetermined"
 ]
@@ -62,3 +67,13 @@ DEFAULT_TIME_SIGMA_S: Final = {"bearing": 1.5, "arrival": 0.005, "sighting": 5.0
 
 #: Speed of sound used throughout, m/s (dry air near 20 °C).
 SPEED_OF_SOUND_M_S: Final = 343.0
+
+
+def default_sense(kind: str, event: str | None) -> str:
+    """How a report perceived its event when it does not say: a sighting is seen; a
+    bearing or arrival is seen when its event kind is one of ``SEEN_EVENT_KINDS``
+    (a flare), heard otherwise (an acoustic sensor's arrival, a person's report of
+    a bang)."""
+    if kind == "sighting" or event in SEEN_EVENT_KINDS:
+        return "seen"
+    return "heard"

@@ -3,7 +3,12 @@ the line: shared by every loader of YAML files (mandate, design)."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 import yaml
+
+from ceasefire.model.errors import InputError
 
 
 def loc_str(loc: tuple[int | str, ...]) -> str:
@@ -29,3 +34,24 @@ def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
         node = nxt
         line = node.start_mark.line + 1
     return line
+
+
+def decode_utf8(data: bytes, source: str, error: type[InputError] = InputError) -> str:
+    """The UTF-8 text of a file's bytes (a leading byte-order mark dropped), or
+    ``error`` naming the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(
+            f"found byte 0x{data[exc.start]:02x}, which is not UTF-8; "
+            "expected a UTF-8 text file (save it as UTF-8)",
+            file=source,
+            line=line,
+        ) from exc
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``options``, or ``""``."""
+    close = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -20,6 +20,9 @@ class ReportContext:
     violations, for per-category comparison. ``ledger_head``: the day's signed
     head (``size``, ``root_hash``, ``time``, ``key_id``, ``signature``).
     ``counts``: ingest counts (``accepted``, ``rejected``, ``duplicate``).
+    ``observations``: how many observations the mission received for the day
+    (None: not known); 0 makes the report say nothing was received rather
+    than that the day was quiet.
     """
 
     mandate: Mandate
@@ -32,3 +35,4 @@ class ReportContext:
     previous: list[Violation] | None = None
     ledger_head: dict[str, Any] | None = None
     counts: dict[str, int] | None = None
+    observations: int | None = None

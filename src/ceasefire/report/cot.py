@@ -12,15 +12,25 @@ located event), ``how="m-f"`` (machine, fused). Types:
   ``a-u-G-E-W`` other weapons; a drone ``a-u-A-M-F-Q``; troops ``a-u-G-U-C``.
 
 The mission is impartial: no party is marked friend or hostile; the party is
-in ``detail``. ``time``/``start`` are the violation's time (first seen),
-``stale`` its last seen plus :data:`STALE_S`. ``ce`` is the 1-sigma circular
-error (the 95 % semi-major axis / 2.448).
+in ``detail``. ``time``/``start`` are the violation's time (first seen).
+TAK clients hide an event once its ``stale`` time has passed, so ``stale`` is
+the later of its last seen plus :data:`STALE_S` and the time of export plus
+``visible_s`` (:data:`VISIBLE_S`): a report exported the next morning still
+shows its markers. ``ce`` is the 1-sigma circular error (the 95 % semi-major
+axis / 2.448).
+
+A file for TAK tools is a TAK data package (:func:`write_cot`): a zip holding
+``MANIFEST/manifest.xml`` and one CoT event per ``.cot`` file, which ATAK,
+WinTAK and iTAK import as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import time
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
@@ -31,6 +41,11 @@ from ceasefire.model import Event, Violation
 
 #: How long a marker stays current on a TAK client after it was last seen, s.
 STALE_S = 6 * 3600.0
+#: How long after an export its markers stay visible at least, s.
+VISIBLE_S = 7 * 86400.0
+#: Zip entries' timestamp: the same inputs give the same package bytes.
+_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+_XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 UNKNOWN = "9999999.0"
 #: sqrt of the chi-square 95 % quantile with 2 degrees of freedom.
 K95 = math.sqrt(5.991464547107979)
@@ -77,6 +92,7 @@ def _event(
     callsign: str,
     remarks: str,
     attrs: dict[str, str],
+    stale_until_s: float,
 ) -> ET.Element:
     ev = ET.Element(
         "event",
@@ -86,7 +102,7 @@ def _event(
             "type": typ,
             "time": _t(time_s),
             "start": _t(time_s),
-            "stale": _t(last_s + STALE_S),
+            "stale": _t(max(last_s + STALE_S, stale_until_s)),
             "how": "m-f",
         },
     )
@@ -103,8 +119,9 @@ def _event(
     return ev
 
 
-def violation_event(v: Violation) -> ET.Element | None:
-    """The CoT ``event`` of a violation (None without a position)."""
+def violation_event(v: Violation, stale_until_s: float = 0.0) -> ET.Element | None:
+    """The CoT ``event`` of a violation (None without a position); stale not
+    before ``stale_until_s``."""
     if v.lat is None or v.lon is None:
         return None
     ell = v.ellipse
@@ -135,11 +152,13 @@ def violation_event(v: Violation) -> ET.Element | None:
             "semi_minor_m": f"{ell.semi_minor_m:.1f}" if ell else "",
             "orientation_deg": f"{ell.orientation_deg:.1f}" if ell else "",
         },
+        stale_until_s,
     )
 
 
-def event_event(e: Event) -> ET.Element | None:
-    """The CoT ``event`` of a fused event (None without a position)."""
+def event_event(e: Event, stale_until_s: float = 0.0) -> ET.Element | None:
+    """The CoT ``event`` of a fused event (None without a position); stale not
+    before ``stale_until_s``."""
     if e.lat is None or e.lon is None:
         return None
     ell = e.ellipse
@@ -156,21 +175,47 @@ def event_event(e: Event) -> ET.Element | None:
         f"{e.kind} event",
         f"{e.kind} ({e.weapon}, {e.direction}); {e.n_observers} observer(s)",
         {"id": e.id, "kind": e.kind, "object": e.object or "", "weapon": e.weapon},
+        stale_until_s,
     )
 
 
 def cot_messages(
-    events: Sequence[Event], violations: Sequence[Violation], *, include_events: bool = True
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    *,
+    include_events: bool = True,
+    stale_until_s: float = 0.0,
 ) -> list[bytes]:
-    """Each located violation (then event) as one CoT message (UTF-8 XML)."""
-    els = [violation_event(v) for v in sorted(violations, key=lambda v: (v.time_s, v.id))]
-    if include_events:
-        els += [event_event(e) for e in sorted(events, key=lambda e: (e.time_s, e.id))]
-    return [
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + ET.tostring(el)
-        for el in els
-        if el is not None
+    """Each located violation (then event) as one CoT message (UTF-8 XML), each
+    stale not before ``stale_until_s`` (s since the epoch; 0: last seen + 6 h)."""
+    els = [
+        violation_event(v, stale_until_s)
+        for v in sorted(violations, key=lambda v: (v.time_s, v.id))
     ]
+    if include_events:
+        els += [
+            event_event(e, stale_until_s) for e in sorted(events, key=lambda e: (e.time_s, e.id))
+        ]
+    return [_XML_DECL + ET.tostring(el) for el in els if el is not None]
+
+
+def _manifest(name: str, uids: Sequence[str], entries: Sequence[str]) -> bytes:
+    """The data package's ``MANIFEST/manifest.xml`` (MissionPackageManifest v2)."""
+    digest = hashlib.sha256("\n".join(entries).encode()).hexdigest()
+    root = ET.Element("MissionPackageManifest", {"version": "2"})
+    conf = ET.SubElement(root, "Configuration")
+    for key, value in (
+        ("uid", f"ceasefire-{digest[:32]}"),
+        ("name", name),
+        ("onReceiveDelete", "false"),
+    ):
+        ET.SubElement(conf, "Parameter", {"name": key, "value": value})
+    contents = ET.SubElement(root, "Contents")
+    for uid, entry in zip(uids, entries, strict=True):
+        c = ET.SubElement(contents, "Content", {"ignore": "false", "zipEntry": entry})
+        ET.SubElement(c, "Parameter", {"name": "uid", "value": uid})
+    ET.indent(root)
+    return _XML_DECL + b"\n" + ET.tostring(root) + b"\n"
 
 
 def write_cot(
@@ -178,15 +223,22 @@ def write_cot(
     violations: Sequence[Violation],
     path: Path,
     mandate: Mandate | None = None,
+    *,
+    now_s: float | None = None,
+    visible_s: float = VISIBLE_S,
 ) -> Path:
-    """Write ``<events>`` holding one ``<event>`` per located violation and event."""
-    root = ET.Element("events")
-    for v in sorted(violations, key=lambda v: (v.time_s, v.id)):
-        if (el := violation_event(v)) is not None:
-            root.append(el)
-    for e in sorted(events, key=lambda e: (e.time_s, e.id)):
-        if (el := event_event(e)) is not None:
-            root.append(el)
-    ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    """Write a TAK data package (zip) to ``path``: one ``.cot`` event per
+    located violation and event, and its manifest. Markers stay visible until
+    ``visible_s`` after ``now_s`` (the export time; default the clock)."""
+    now = time.time() if now_s is None else now_s
+    msgs = cot_messages(events, violations, stale_until_s=now + visible_s)
+    uids = [str(ET.fromstring(m).get("uid")) for m in msgs]
+    entries = [f"{uid}/{uid}.cot" for uid in uids]
+    name = f"ceasefire: {mandate.doc.mission.name}" if mandate else "ceasefire export"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            zipfile.ZipInfo("MANIFEST/manifest.xml", _ZIP_DATE), _manifest(name, uids, entries)
+        )
+        for entry, msg in zip(entries, msgs, strict=True):
+            z.writestr(zipfile.ZipInfo(entry, _ZIP_DATE), msg + b"\n")
     return path

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from shapely.geometry import Polygon
+from shapely.geometry.polygon import orient
 
 from ceasefire.geo import forward
 from ceasefire.mandate import Mandate
@@ -23,15 +25,17 @@ def ellipse_rings(
 ) -> npt.NDArray[np.float64]:
     """Closed rings (n, ELLIPSE_VERTICES, 2) of (lon, lat) for each ellipse about
     its centre, laid out geodesically (azimuth and distance from the centre).
-    Semi-axes in m; orientation of the major axis in degrees clockwise from north."""
+    Semi-axes in m; orientation of the major axis in degrees clockwise from north.
+    Rings wind counter-clockwise."""
     if len(ellipses) == 0:
         return np.zeros((0, ELLIPSE_VERTICES, 2))
     a = np.array([e.semi_major_m for e in ellipses], float)[:, None]
     b = np.array([e.semi_minor_m for e in ellipses], float)[:, None]
     th = np.radians([e.orientation_deg for e in ellipses])[:, None]
     t = np.linspace(0.0, 2.0 * math.pi, ELLIPSE_VERTICES)[None, :]
-    east = a * np.cos(t) * np.sin(th) + b * np.sin(t) * np.cos(th)
-    north = a * np.cos(t) * np.cos(th) - b * np.sin(t) * np.sin(th)
+    # counter-clockwise (east to north) as RFC 7946 requires of exterior rings
+    east = a * np.cos(t) * np.sin(th) - b * np.sin(t) * np.cos(th)
+    north = a * np.cos(t) * np.cos(th) + b * np.sin(t) * np.sin(th)
     az = np.degrees(np.arctan2(east, north))
     dist = np.hypot(east, north)
     la = np.broadcast_to(np.asarray(lat, float)[:, None], az.shape)
@@ -78,7 +82,10 @@ def mandate_shapes(mandate: Mandate) -> list[dict[str, Any]]:
                     "party": None,
                     "zone": z.id,
                     "type": "Polygon",
-                    "coordinates": [list(c[:2]) for c in z.coordinates],
+                    "coordinates": [
+                        list(c)
+                        for c in orient(Polygon([c[:2] for c in z.coordinates])).exterior.coords
+                    ],
                 }
             )
             continue

@@ -1,7 +1,8 @@
 """GeoPackage for QGIS (GDAL through pyogrio): layers ``violations`` and
-``events`` (points, EPSG:4326, one column per attribute), ``violation_ellipses``
-(95 % ellipses as polygons) and, with a mandate, ``mandate_lines`` and
-``mandate_zones``."""
+``events`` (points, EPSG:4326, one column per attribute, NULL where a value is
+missing), ``violation_ellipses`` (95 % ellipses as polygons) and, with a
+mandate, ``mandate_lines`` and ``mandate_zones``. Written as GeoPackage 1.2
+(:data:`VERSION`): the GDAL of Debian 12 (3.6) only partly reads 1.4."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from ceasefire.report.rows import COLUMNS, event_row, violation_row
 #: GDAL stamps GeoPackage contents with the current time unless told otherwise;
 #: a fixed date keeps the file the same for the same inputs.
 FIXED_DATE = "2000-01-01T00:00:00.000Z"
+#: GeoPackage version written (GDAL's VERSION creation option: 1.2, 1.3 or 1.4).
+VERSION = "1.2"
 _INT = {"n_observers"}
 _FLOAT = {
     "lat",
@@ -34,18 +37,26 @@ _FLOAT = {
 }
 
 
-def _columns(records: list[dict[str, Any]]) -> tuple[list[str], list[np.ndarray]]:
+def _columns(
+    records: list[dict[str, Any]],
+) -> tuple[list[str], list[np.ndarray], list[np.ndarray | None]]:
+    """Column names, arrays and NULL masks (None: no NULL but NaN/None ones)."""
     names = [c for c in COLUMNS if c not in ("lat", "lon")]
     arrays: list[np.ndarray] = []
+    masks: list[np.ndarray | None] = []
     for c in names:
         vals = [r[c] for r in records]
-        if c in _FLOAT:
-            arrays.append(np.array([np.nan if v is None else v for v in vals], dtype=np.float64))
+        mask = None
+        if c in _FLOAT:  # NaN is written as NULL
+            arr = np.array([np.nan if v is None else v for v in vals], dtype=np.float64)
         elif c in _INT:
-            arrays.append(np.array([-1 if v is None else v for v in vals], dtype=np.int64))
+            mask = np.array([v is None for v in vals], dtype=bool)
+            arr = np.array([0 if v is None else v for v in vals], dtype=np.int64)
         else:
-            arrays.append(np.array(vals, dtype=object))
-    return names, arrays
+            arr = np.array(vals, dtype=object)
+        arrays.append(arr)
+        masks.append(mask)
+    return names, arrays, masks
 
 
 def _write(
@@ -56,6 +67,7 @@ def _write(
     arrays: list[np.ndarray],
     geometry_type: str,
     append: bool,
+    masks: list[np.ndarray | None] | None = None,
 ) -> None:
     from pyogrio.raw import write
 
@@ -65,6 +77,8 @@ def _write(
         wkb,
         arrays,
         names,
+        field_mask=masks,
+        dataset_options=None if append else {"VERSION": VERSION},
         layer=layer,
         driver="GPKG",
         crs="EPSG:4326",
@@ -96,8 +110,8 @@ def write_gpkg(
         geoms = [
             None if i.lat is None or i.lon is None else shapely.Point(i.lon, i.lat) for i in items
         ]
-        names, arrays = _columns(records)
-        _write(path, layer, geoms, names, arrays, "Point", not first)
+        names, arrays, masks = _columns(records)
+        _write(path, layer, geoms, names, arrays, "Point", not first, masks)
         first = False
     located = [v for v in vs if v.lat is not None and v.lon is not None and v.ellipse]
     rings = ellipse_rings(

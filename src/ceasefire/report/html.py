@@ -75,8 +75,10 @@ def render_html(
     sector_svg: str,
     trend_svg: str,
     boundary_note: str,
+    internal: bool = False,
 ) -> str:
-    """The report's HTML text."""
+    """The report's HTML text; ``internal`` marks the variant that shows the
+    mission's own positions (not for publication)."""
     return (
         environment()
         .get_template("report.html.j2")
@@ -89,6 +91,7 @@ def render_html(
             sector_uri=data_uri(sector_svg, "image/svg+xml"),
             trend_uri=data_uri(trend_svg, "image/svg+xml"),
             boundary_note=boundary_note,
+            internal=internal,
             colours={
                 k: c
                 for k, c in party_colours(mandate.party_ids).items()

@@ -1,11 +1,15 @@
-"""KML 2.2 for Google Earth: folders of violations (point + 95 % ellipse, in the
-party's colour), events, and the mandate's lines and zones."""
+"""KML 2.2 for Google Earth, written with fastkml: folders of violations
+(point + 95 % ellipse, in the party's colour), events, and the mandate's lines
+and zones. The document validates against the OGC KML 2.2 schema."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shapely
 
 from ceasefire.mandate import Mandate
 from ceasefire.model import Event, Violation
@@ -13,7 +17,23 @@ from ceasefire.report.geometry import ellipse_rings, mandate_shapes
 from ceasefire.report.rows import event_row, violation_row
 from ceasefire.report.style import party_colours
 
-NS = "http://www.opengis.net/kml/2.2"
+if TYPE_CHECKING:
+    from fastkml import Placemark, Style
+
+#: decimal places of written coordinates (0.1 m)
+PRECISION = 6
+#: Google Earth's stock round marker, tinted with the party's colour (a KML
+#: IconStyle needs an Icon; viewers that cannot load it draw their default pin)
+ICON_HREF = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
+
+
+def _fastkml() -> Any:
+    with warnings.catch_warnings():
+        # fastkml warns at import when lxml is missing; it then writes with ElementTree
+        warnings.simplefilter("ignore")
+        import fastkml
+
+    return fastkml
 
 
 def _abgr(hex_rgb: str, alpha: int) -> str:
@@ -21,58 +41,30 @@ def _abgr(hex_rgb: str, alpha: int) -> str:
     return f"{alpha:02x}{b}{g}{r}".lower()
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-    el = ET.SubElement(parent, tag)
-    if text is not None:
-        el.text = text
-    return el
+def _style(sid: str, rgb: str, fill_alpha: int, width: float, scale: float) -> Style:
+    k = _fastkml()
+    return k.Style(
+        id=sid,
+        styles=[
+            k.IconStyle(color=_abgr(rgb, 255), scale=scale, icon_href=ICON_HREF),
+            k.LineStyle(color=_abgr(rgb, 255), width=width),
+            k.PolyStyle(color=_abgr(rgb, fill_alpha)),
+        ],
+    )
 
 
-def _coords(pairs: Sequence[Sequence[float]]) -> str:
-    return " ".join(f"{lo:.6f},{la:.6f}" for lo, la in pairs)
-
-
-def _styles(doc: ET.Element, colours: dict[str, str]) -> None:
-    for key, rgb in colours.items():
-        st = _sub(doc, "Style")
-        st.set("id", f"party-{key}")
-        icon = _sub(st, "IconStyle")
-        _sub(icon, "color", _abgr(rgb, 255))
-        _sub(icon, "scale", "0.8")
-        line = _sub(st, "LineStyle")
-        _sub(line, "color", _abgr(rgb, 255))
-        _sub(line, "width", "1.5")
-        poly = _sub(st, "PolyStyle")
-        _sub(poly, "color", _abgr(rgb, 60))
-    for sid, rgb, alpha, width in (
-        ("contact", "#111111", 255, "3"),
-        ("zone", "#555555", 40, "1"),
-        ("event", "#777777", 255, "1"),
-    ):
-        st = _sub(doc, "Style")
-        st.set("id", sid)
-        line = _sub(st, "LineStyle")
-        _sub(line, "color", _abgr(rgb, 255))
-        _sub(line, "width", width)
-        poly = _sub(st, "PolyStyle")
-        _sub(poly, "color", _abgr(rgb, alpha))
-        icon = _sub(st, "IconStyle")
-        _sub(icon, "color", _abgr(rgb, 255))
-        _sub(icon, "scale", "0.5")
-
-
-def _extended(pm: ET.Element, row: dict[str, object]) -> None:
-    ext = _sub(pm, "ExtendedData")
-    for k, v in row.items():
-        if v is None or k in ("lat", "lon"):
-            continue
-        d = _sub(ext, "Data")
-        d.set("name", k)
-        _sub(d, "value", str(v))
+def _extended(row: dict[str, object]) -> Any:
+    k = _fastkml()
+    return k.ExtendedData(
+        elements=[
+            k.Data(name=key, value=str(v))
+            for key, v in row.items()
+            if v is not None and key not in ("lat", "lon")
+        ]
+    )
 
 
 def _placemark(
-    folder: ET.Element,
     name: str,
     style: str,
     when: str | None,
@@ -80,24 +72,22 @@ def _placemark(
     lat: float | None,
     lon: float | None,
     ring: Sequence[Sequence[float]] | None,
-) -> None:
-    pm = _sub(folder, "Placemark")
-    pm.set("id", str(row["id"]))
-    _sub(pm, "name", name)
-    if when:
-        ts = _sub(pm, "TimeStamp")
-        _sub(ts, "when", when)
-    _sub(pm, "styleUrl", f"#{style}")
-    _extended(pm, row)
-    if lat is None or lon is None:
-        return
-    geom = _sub(pm, "MultiGeometry") if ring is not None else pm
-    pt = _sub(geom, "Point")
-    _sub(pt, "coordinates", f"{lon:.6f},{lat:.6f}")
-    if ring is not None:
-        poly = _sub(geom, "Polygon")
-        outer = _sub(_sub(poly, "outerBoundaryIs"), "LinearRing")
-        _sub(outer, "coordinates", _coords(ring))
+) -> Placemark:
+    k = _fastkml()
+    from fastkml.times import KmlDateTime
+
+    geom: shapely.Geometry | None = None
+    if lat is not None and lon is not None:
+        pt = shapely.Point(lon, lat)
+        geom = pt if ring is None else shapely.GeometryCollection([pt, shapely.Polygon(ring)])
+    return k.Placemark(
+        id=str(row["id"]),
+        name=name,
+        times=k.TimeStamp(timestamp=KmlDateTime.parse(when)) if when else None,
+        style_url=k.StyleUrl(url=f"#{style}"),
+        extended_data=_extended(row),
+        geometry=geom,
+    )
 
 
 def write_kml(
@@ -107,13 +97,15 @@ def write_kml(
     mandate: Mandate | None = None,
 ) -> Path:
     """Write the KML document to ``path``."""
+    k = _fastkml()
     parties = mandate.party_ids if mandate else sorted({v.party for v in violations})
     colours = party_colours([p for p in parties if p != "undetermined"])
-    ET.register_namespace("", NS)
-    root = ET.Element("kml", xmlns=NS)
-    doc = _sub(root, "Document")
-    _sub(doc, "name", mandate.doc.mission.name if mandate else "ceasefire export")
-    _styles(doc, colours)
+    styles = [_style(f"party-{key}", rgb, 60, 1.5, 0.8) for key, rgb in colours.items()]
+    styles += [
+        _style("contact", "#111111", 255, 3.0, 0.5),
+        _style("zone", "#555555", 40, 1.0, 0.5),
+        _style("event", "#777777", 255, 1.0, 0.5),
+    ]
 
     vs = sorted(violations, key=lambda v: (v.time_s, v.id))
     located = [v for v in vs if v.lat is not None and v.lon is not None and v.ellipse]
@@ -123,41 +115,51 @@ def write_kml(
         [ell for v in located if (ell := v.ellipse) is not None],
     )
     ring_of = {v.id: rings[i] for i, v in enumerate(located)}
-    fv = _sub(doc, "Folder")
-    _sub(fv, "name", f"Violations ({len(vs)})")
-    for v in vs:
-        row = violation_row(v)
-        key = v.party if v.party in colours else "other"
-        _placemark(
-            fv,
-            f"{v.rule}: {v.kind} ({v.party})",
-            f"party-{key}",
-            str(row["time"]),
-            row,
-            v.lat,
-            v.lon,
-            ring_of[v.id].tolist() if v.id in ring_of else None,
-        )
-    fe = _sub(doc, "Folder")
-    _sub(fe, "name", f"Events ({len(events)})")
-    for e in sorted(events, key=lambda e: (e.time_s, e.id)):
-        row = event_row(e)
-        _placemark(fe, f"{e.kind} event", "event", str(row["time"]), row, e.lat, e.lon, None)
+    folders = [
+        k.Folder(
+            name=f"Violations ({len(vs)})",
+            features=[
+                _placemark(
+                    f"{v.rule}: {v.kind} ({v.party})",
+                    f"party-{v.party if v.party in colours else 'other'}",
+                    str(row["time"]),
+                    row,
+                    v.lat,
+                    v.lon,
+                    ring_of[v.id].tolist() if v.id in ring_of else None,
+                )
+                for v in vs
+                if (row := violation_row(v))
+            ],
+        ),
+        k.Folder(
+            name=f"Events ({len(events)})",
+            features=[
+                _placemark(f"{e.kind} event", "event", str(row["time"]), row, e.lat, e.lon, None)
+                for e in sorted(events, key=lambda e: (e.time_s, e.id))
+                if (row := event_row(e))
+            ],
+        ),
+    ]
     if mandate is not None:
-        fm = _sub(doc, "Folder")
-        _sub(fm, "name", "Mandate")
+        shapes = []
         for sh in mandate_shapes(mandate):
-            pm = _sub(fm, "Placemark")
-            _sub(pm, "name", sh["name"])
             style = "contact" if sh["kind"].endswith("line") else "zone"
             if sh["kind"] == "buffer_zone" and sh["party"] in colours:
                 style = f"party-{sh['party']}"
-            _sub(pm, "styleUrl", f"#{style}")
-            if sh["type"] == "LineString":
-                _sub(_sub(pm, "LineString"), "coordinates", _coords(sh["coordinates"]))
-            else:
-                outer = _sub(_sub(_sub(pm, "Polygon"), "outerBoundaryIs"), "LinearRing")
-                _sub(outer, "coordinates", _coords(sh["coordinates"]))
-    ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+            make = shapely.LineString if sh["type"] == "LineString" else shapely.Polygon
+            shapes.append(
+                k.Placemark(
+                    name=sh["name"],
+                    style_url=k.StyleUrl(url=f"#{style}"),
+                    geometry=make(sh["coordinates"]),
+                )
+            )
+        folders.append(k.Folder(name="Mandate", features=shapes))
+    doc = k.Document(
+        name=mandate.doc.mission.name if mandate else "ceasefire export",
+        styles=styles,
+        features=folders,
+    )
+    k.KML(features=[doc]).write(Path(path), prettyprint=True, precision=PRECISION)
     return path

@@ -12,26 +12,44 @@ from ceasefire.report.pdf import write_pdf
 from ceasefire.report.summary import summarize
 
 
-def render_report(ctx: ReportContext, out_dir: Path, *, pdf: bool = True) -> dict[str, Path]:
-    """Write ``report.html`` (self-contained), ``report.pdf`` (unless ``pdf`` is
-    False) and ``map.png`` into ``out_dir``; return their paths by kind."""
+def render_report(
+    ctx: ReportContext, out_dir: Path, *, pdf: bool = True, internal: bool = True
+) -> dict[str, Path]:
+    """Write the published report into ``out_dir``: ``report.html``
+    (self-contained), ``report.pdf`` (unless ``pdf`` is False) and ``map.png``,
+    none of which shows where the mission's observers are (a party reading it
+    would learn where the posts and sensors stand). With ``internal``, also
+    ``report-internal.html`` and ``map-internal.png`` with the observers'
+    positions, marked as not for publication. Returns the paths by kind
+    (``html``, ``pdf``, ``map``, ``internal_html``, ``internal_map``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     s = summarize(ctx)
-    map_path = render_map(
-        ctx.mandate, ctx.events, ctx.violations, ctx.observers, out_dir / "map.png"
+    svgs = {
+        "hour_svg": charts.per_hour(ctx.mandate, ctx.violations, s),
+        "sector_svg": charts.per_sector(ctx.mandate, ctx.violations, s),
+        "trend_svg": charts.trend(s),
+    }
+    paths: dict[str, Path] = {}
+    variants: list[tuple[str, list[tuple[str, float, float]]]] = [("", [])] + (
+        [("internal_", ctx.observers)] if internal else []
     )
-    html = render_html(
-        s,
-        ctx.mandate,
-        map_png=map_path.read_bytes(),
-        hour_svg=charts.per_hour(ctx.mandate, ctx.violations, s),
-        sector_svg=charts.per_sector(ctx.mandate, ctx.violations, s),
-        trend_svg=charts.trend(s),
-        boundary_note=BOUNDARY_NOTE,
-    )
-    paths = {"html": out_dir / "report.html", "map": map_path}
-    paths["html"].write_text(html, encoding="utf-8")
-    if pdf:
-        paths["pdf"] = write_pdf(html, out_dir / "report.pdf")
+    for prefix, observers in variants:
+        stem = "-internal" if prefix else ""
+        map_path = render_map(
+            ctx.mandate, ctx.events, ctx.violations, observers, out_dir / f"map{stem}.png"
+        )
+        html = render_html(
+            s,
+            ctx.mandate,
+            map_png=map_path.read_bytes(),
+            boundary_note=BOUNDARY_NOTE,
+            internal=bool(prefix),
+            **svgs,
+        )
+        paths[f"{prefix}map"] = map_path
+        paths[f"{prefix}html"] = out_dir / f"report{stem}.html"
+        paths[f"{prefix}html"].write_text(html, encoding="utf-8")
+        if pdf and not prefix:
+            paths["pdf"] = write_pdf(html, out_dir / "report.pdf")
     return paths

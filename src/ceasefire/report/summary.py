@@ -115,6 +115,8 @@ class Summary:
     events_total: int
     events_located: int
     observers: int
+    #: observations received for the day (None: not known)
+    observations: int | None
     counts: dict[str, int] | None
     ledger_head: dict[str, Any] | None
     parties: dict[str, str] = field(default_factory=dict)
@@ -289,6 +291,7 @@ def summarize(ctx: ReportContext) -> Summary:
         events_total=len(ctx.events),
         events_located=sum(1 for e in ctx.events if e.has_position),
         observers=len({o[0] for o in ctx.observers}),
+        observations=ctx.observations,
         counts=ctx.counts,
         ledger_head=ctx.ledger_head,
         parties=party_labels,
@@ -316,6 +319,14 @@ def _compare(total: int, ref: float, what: str) -> str:
 
 def paragraph(s: Summary) -> str:
     """The one-paragraph summary, OSCE style: totals, explosions, where, compared with before."""
+    if s.observations == 0:
+        # silence from the mission's own posts and sensors is not a quiet day
+        return (
+            f"The mission received no observations for the reporting period ({s.period}): "
+            "no report from its posts, patrols, cameras, acoustic sensors or drones reached "
+            "the system, so this report cannot say whether the ceasefire was observed. "
+            "Check the feeds and the files ingested for this day."
+        )
     if s.total == 0:
         text = f"The mission recorded no ceasefire violations in the reporting period ({s.period})."
     else:

@@ -3,8 +3,9 @@
 Unknowns: east and north position (m) and the emission time (s). A bearing of
 σθ (rad) at distance r informs the position across the line of sight with
 1/(σθ r)²; a range of σr along it with 1/σr²; a report's perceived time
-t = t₀ + r/c with σt informs position along the line of sight and t₀. The
-bound is the 2×2 position block of the inverse Fisher information.
+t = t₀ + r/c with σt informs position along the line of sight and t₀ (a report
+seen by its light, t = t₀, informs t₀ only). The bound is the 2×2 position block
+of the inverse Fisher information.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ def crlb_position(
     bearing_sigma_deg: F8,
     range_sigma_m: F8,
     time_sigma_s: F8,
+    heard: F8 | None = None,
 ) -> npt.NDArray[np.float64] | None:
     """2×2 covariance bound (m², east/north) for a source at (lat, lon) seen by the
-    observers given (NaN σ = that measurement absent); None when unidentifiable."""
+    observers given (NaN σ = that measurement absent); ``heard``: 1 for a report
+    perceived by sound, 0 by light (default: all heard); None when unidentifiable."""
     az, r = inverse(obs_lat, obs_lon, lat, lon)
     a = np.radians(az)
     u = np.column_stack([np.sin(a), np.cos(a)])  # unit vector observer → source (east, north)
@@ -44,7 +47,8 @@ def crlb_position(
             g = np.append(u[k], 0.0)
             J += np.outer(g, g) / range_sigma_m[k] ** 2
         if np.isfinite(time_sigma_s[k]):
-            g = np.append(u[k] / SPEED_OF_SOUND_M_S, 1.0)
+            f = 1.0 if heard is None else float(heard[k])
+            g = np.append(f * u[k] / SPEED_OF_SOUND_M_S, 1.0)
             J += np.outer(g, g) / time_sigma_s[k] ** 2
     if np.linalg.cond(J) > 1e14:
         return None

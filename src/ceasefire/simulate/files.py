@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.model.arrays import ObservationArrays
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, WEAPONS
+from ceasefire.model.arrays import ObservationArrays, default_senses
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
 
 
 def _times(time_s: np.ndarray, unit: str) -> np.ndarray:
@@ -19,8 +19,10 @@ def _times(time_s: np.ndarray, unit: str) -> np.ndarray:
 
 
 def observation_lines(a: ObservationArrays) -> list[str]:
-    """One JSON line per observation, in the contract's field names."""
+    """One JSON line per observation, in the contract's field names (``sense``
+    only where it is not the contract's default)."""
     t_ms = _times(a.time_s, "ms")
+    own_sense = a.sense != default_senses(a.kind, a.event)
     t_us = _times(a.time_s, "us")
     out: list[str] = []
     for i in range(len(a)):
@@ -47,6 +49,8 @@ def observation_lines(a: ObservationArrays) -> list[str]:
                 rec["direction"] = DIRECTIONS[int(a.direction[i])]
                 rec["weapon"] = WEAPONS[int(a.weapon[i])]
             rec["event"] = EVENT_KINDS[int(a.event[i])]
+            if own_sense[i]:
+                rec["sense"] = SENSES[int(a.sense[i])]
         out.append(json.dumps(rec, separators=(",", ":")))
     return out
 

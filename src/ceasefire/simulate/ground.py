@@ -18,6 +18,7 @@ import numpy.typing as npt
 from ceasefire.geo import LocalFrame, distance_m, forward
 from ceasefire.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone
+from ceasefire.patrol import Plan
 from ceasefire.simulate.along import line_length_m, offset_point
 from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers
 from ceasefire.simulate.profiles import Profile
@@ -162,8 +163,10 @@ def sight(
     start_s: float,
     end_s: float,
     rng: np.random.Generator,
+    patrol: Plan | None = None,
 ) -> list[Sighting]:
-    """Sightings by mission drone sorties (ground objects) and posts/cameras (drones)."""
+    """Sightings by mission drone sorties (ground objects) and posts/cameras
+    (drones); with a ``patrol`` plan, its sorties are flown instead of random ones."""
     out: list[Sighting] = []
     line = m.contact
     length = line_length_m(line)
@@ -171,6 +174,11 @@ def sight(
     n_sorties = rng.poisson(
         profile.sorties_per_100km * length / 100_000.0 * (end_s - start_s) / 86400.0
     )
+    if patrol is not None:
+        from ceasefire.simulate.patrolled import fly_plan
+
+        out.extend(fly_plan(m, patrol, things, start_s, end_s, rng))
+        n_sorties = 0
     ground = [i for i, t in enumerate(things) if t.cls != "uav"]
     # a sortie flies 90 minutes, or the whole window when that is shorter
     dur = min(5_400.0, end_s - start_s)

@@ -1,6 +1,7 @@
 """What the observers perceive of the rounds: detection probability falling
 with distance and loudness, bearings with each sensor's noise, sound delay at
-343 m/s plus clock error, rough ranges for some, misread classes, clutter.
+343 m/s (none for a sensor that sees: a camera) plus clock error, rough ranges
+for some, misread classes, clutter.
 
 Detection: p(d) = p0 / (1 + (d / L)⁴) with L the weapon's 50 % distance times
 the sensor's day or night factor; beyond 2.5 L nothing is perceived.
@@ -17,7 +18,8 @@ from scipy.spatial import cKDTree
 
 from ceasefire.geo import LocalFrame, inverse
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, SPEED_OF_SOUND_M_S, WEAPONS
-from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers
+from ceasefire.simulate.family_effects import ObserverFaults, clutter_episodes
+from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers, SensorSpec
 from ceasefire.simulate.rounds import Rounds
 from ceasefire.simulate.weapons import SPEC_BY_CODE
 
@@ -71,15 +73,23 @@ def perceive(
     clutter_mult: float = 1.0,
     start_s: float = 0.0,
     end_s: float = 0.0,
+    *,
+    sensors: tuple[SensorSpec, ...] = SENSORS,
+    faults: ObserverFaults | None = None,
+    clutter_burst_mean: float = 1.0,
+    rng_x: np.random.Generator | None = None,
 ) -> Perceived:
-    """Every report of every observer: real detections, then clutter."""
+    """Every report of every observer: real detections, then clutter.
+
+    ``sensors`` replace the base specs; ``faults`` (true / stated σ, clocks) and
+    clutter in bursts of ``clutter_burst_mean`` reports draw from ``rng_x``."""
     ox, oy = frame.to_xy(obs.lat, obs.lon)
     tree = cKDTree(np.column_stack([ox, oy]))
     sensor = obs.sensor.astype(np.int64)
-    p0 = np.array([s.p0 for s in SENSORS])[sensor]
-    l_day = np.array([s.l50_day for s in SENSORS])[sensor]
-    l_night = np.array([s.l50_night for s in SENSORS])[sensor]
-    sa_mult = np.array([s.small_arms_mult for s in SENSORS])[sensor]
+    p0 = np.array([s.p0 for s in sensors])[sensor]
+    l_day = np.array([s.l50_day for s in sensors])[sensor]
+    l_night = np.array([s.l50_night for s in sensors])[sensor]
+    sa_mult = np.array([s.small_arms_mult for s in sensors])[sensor]
     parts: list[dict[str, np.ndarray]] = []
     for phase in (LAUNCH, IMPACT):
         lat = rounds.launch_lat if phase == LAUNCH else rounds.impact_lat
@@ -127,12 +137,19 @@ def perceive(
     n = ri.shape[0]
     az, dist = inverse(obs.lat[oi], obs.lon[oi], det["lat"], det["lon"])
     sens = sensor[oi]
-    bsig = np.array([s.bearing_sigma_deg for s in SENSORS])[sens]
-    tsig = np.array([s.time_sigma_s for s in SENSORS])[sens]
+    bsig = np.array([s.bearing_sigma_deg for s in sensors])[sens]
+    tsig = np.array([s.time_sigma_s for s in sensors])[sens]
+    if faults is not None:
+        bsig = bsig * faults.sigma_mult[oi]
+        tsig = tsig * faults.sigma_mult[oi]
     bearing = (az + rng.normal(0, 1, n) * bsig) % 360.0
-    time_s = det["t_emit"] + dist / SPEED_OF_SOUND_M_S + rng.normal(0, 1, n) * tsig
-    with_range = rng.random(n) < np.array([s.range_share for s in SENSORS])[sens]
-    rel = np.array([s.range_rel_sigma for s in SENSORS])[sens]
+    sees = np.array([s.sees for s in sensors], dtype=bool)[sens]
+    t_emit = det["t_emit"]
+    time_s = np.where(sees, t_emit, t_emit + dist / SPEED_OF_SOUND_M_S) + rng.normal(0, 1, n) * tsig
+    if faults is not None:
+        time_s = time_s + faults.clock_error_s(oi, time_s)
+    with_range = rng.random(n) < np.array([s.range_share for s in sensors])[sens]
+    rel = np.array([s.range_rel_sigma for s in sensors])[sens]
     range_m = np.where(with_range, dist * np.exp(rng.normal(0, 1, n) * rel), np.nan)
     range_sigma = np.where(with_range, rel * range_m, np.nan)
     wcode = rounds.weapon[ri]
@@ -141,16 +158,16 @@ def perceive(
         + [0]
     )
     event = np.where(ph == LAUNCH, launch_event[wcode], EVENT_KINDS.index("explosion"))
-    event_ok = np.array([s.event_ok for s in SENSORS])[sens]
+    event_ok = np.array([s.event_ok for s in sensors])[sens]
     event = np.where(rng.random(n) < event_ok, event, EVENT_KINDS.index("undetermined"))
     direction = np.where(ph == LAUNCH, DIRECTIONS.index("outgoing"), DIRECTIONS.index("incoming"))
-    dir_ok = np.array([s.direction_ok for s in SENSORS])[sens]
+    dir_ok = np.array([s.direction_ok for s in sensors])[sens]
     u = rng.random(n)
     wrong = (u >= dir_ok) & (u < dir_ok + 0.3 * (1 - dir_ok))  # a few are the opposite class
     direction = np.where(
         u < dir_ok, direction, np.where(wrong, 1 - direction, DIRECTIONS.index("undetermined"))
     )
-    w_ok = np.array([s.weapon_ok for s in SENSORS])[sens]
+    w_ok = np.array([s.weapon_ok for s in sensors])[sens]
     u = rng.random(n)
     weapon = np.where(
         u < w_ok,
@@ -171,7 +188,8 @@ def perceive(
         direction=direction.astype(np.int8),
         weapon=weapon.astype(np.int8),
     )
-    return _with_clutter(real, obs, rng, clutter_mult, start_s, end_s)
+    burst = (clutter_burst_mean, rng_x) if clutter_burst_mean > 1.0 and rng_x else None
+    return _with_clutter(real, obs, rng, clutter_mult, start_s, end_s, sensors, burst)
 
 
 def _with_clutter(
@@ -181,24 +199,41 @@ def _with_clutter(
     mult: float,
     start_s: float,
     end_s: float,
+    sensors: tuple[SensorSpec, ...] = SENSORS,
+    burst: tuple[float, np.random.Generator] | None = None,
 ) -> Perceived:
-    """Add false reports: each observer at its sensor's clutter rate while active."""
+    """Add false reports: each observer at its sensor's clutter rate while active;
+    with ``burst`` (mean size, generator) in episodes of reports seconds apart
+    from about one direction, at the same mean rate."""
     sensor = obs.sensor.astype(np.int64)
-    rate_h = np.array([s.clutter_per_h for s in SENSORS])[sensor] * mult
+    rate_h = np.array([s.clutter_per_h for s in sensors])[sensor] * mult
     active_h = np.clip(
         (np.minimum(obs.t1_s, end_s) - np.maximum(obs.t0_s, start_s)) / 3600.0, 0, None
     )
-    k = rng.poisson(rate_h * active_h)
-    oi = np.repeat(np.arange(len(obs)), k)
-    n = oi.shape[0]
-    t = rng.uniform(np.maximum(obs.t0_s, start_s)[oi], np.minimum(obs.t1_s, end_s)[oi])
+    lo, hi = np.maximum(obs.t0_s, start_s), np.minimum(obs.t1_s, end_s)
+    if burst is None:
+        k = rng.poisson(rate_h * active_h)
+        oi = np.repeat(np.arange(len(obs)), k)
+        n = oi.shape[0]
+        t = rng.uniform(lo[oi], hi[oi])
+    else:
+        mean, rx = burst
+        oi, u, delay = clutter_episodes(rx.poisson(rate_h * active_h / mean), mean, rx)
+        n = oi.shape[0]
+        t = np.minimum(lo[oi] + u * (hi[oi] - lo[oi]) + delay, np.nextafter(hi[oi], -np.inf))
     is_mic = sensor[oi] == SENSOR_INDEX["mic"]
+    az = rng.uniform(0, 360, n)
+    if burst is not None and n:
+        # an episode's reports point about one way (a stray source, an echo)
+        first = np.r_[True, (oi[1:] != oi[:-1]) | (np.diff(t) > 60.0)]
+        head = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        az = (az[head] + burst[1].normal(0, 3.0, n)) % 360.0
     clutter = Perceived(
         round=np.full(n, -1, dtype=np.int64),
         phase=np.full(n, CLUTTER, dtype=np.int8),
         observer=oi,
         time_s=t,
-        bearing_deg=np.where(is_mic, np.nan, rng.uniform(0, 360, n)),
+        bearing_deg=np.where(is_mic, np.nan, az),
         range_m=np.full(n, np.nan),
         range_sigma_m=np.full(n, np.nan),
         event=rng.choice(

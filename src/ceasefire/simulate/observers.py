@@ -30,7 +30,9 @@ class SensorSpec:
     ``small_arms_mult`` further scales it for bullets (quiet for microphones);
     ``p0`` is the detection probability at zero distance; ``*_ok`` the
     probability that a reported class is right; ``clutter_per_h`` the rate of
-    false reports; ``uav_*`` how it sights a passing drone.
+    false reports; ``uav_*`` how it sights a passing drone; ``sees``: it perceives
+    a launch or an impact by its light (a flash, a burst on a camera: no delay), not
+    by its sound.
     """
 
     name: str
@@ -50,6 +52,7 @@ class SensorSpec:
     uav_p_per_min: float
     uav_range_m: float
     uav_sigma_m: float
+    sees: bool = False
 
 
 SENSORS: tuple[SensorSpec, ...] = (
@@ -58,7 +61,7 @@ SENSORS: tuple[SensorSpec, ...] = (
     SensorSpec("patrol", "bearing", 7.0, 2.0, 0.3, 0.35, 0.85, 1.0, 1.3, 1.0, 0.6, 0.8, 0.85,
                0.2, 0.06, 3_000.0, 500.0),
     SensorSpec("camera", "bearing", 1.0, 0.2, 0.0, 0.0, 0.95, 0.6, 1.6, 0.7, 0.5, 0.9, 0.9,
-               0.1, 0.15, 4_000.0, 200.0),
+               0.1, 0.15, 4_000.0, 200.0, sees=True),
     SensorSpec("array", "bearing", 0.5, 0.005, 0.0, 0.0, 0.95, 1.8, 2.0, 0.5, 0.3, 0.9, 0.8,
                1.0, 0.0, 0.0, 0.0),
     SensorSpec("mic", "arrival", 0.0, 0.003, 0.0, 0.0, 0.95, 1.8, 2.0, 0.5, 0.0, 0.0, 0.8,
@@ -94,11 +97,18 @@ def _count(density_per_100km: float, length_m: float) -> int:
 
 
 def place_observers(
-    mandate: Mandate, profile: Profile, start_s: float, end_s: float, rng: np.random.Generator
+    mandate: Mandate,
+    profile: Profile,
+    start_s: float,
+    end_s: float,
+    rng: np.random.Generator,
+    span_m: tuple[float, float] | None = None,
 ) -> Observers:
-    """Posts, cameras, arrays (+ microphones) and patrol stops for [start_s, end_s)."""
+    """Posts, cameras, arrays (+ microphones) and patrol stops for [start_s, end_s),
+    along the stretch ``span_m`` (chainage from, to; m) or the whole line."""
     line = mandate.contact
-    length = line_length_m(line)
+    a0, a1 = span_m if span_m is not None else (0.0, line_length_m(line))
+    length = a1 - a0
     src: list[str] = []
     sens: list[int] = []
     lats: list[F8] = []
@@ -116,7 +126,7 @@ def place_observers(
 
     def fixed(name: str, sensor: str, density: float, dmin: float, dmax: float) -> None:
         n = _count(density, length)
-        ch = _spread(rng, n, length)
+        ch = a0 + _spread(rng, n, length)
         side = np.where(np.arange(n) % 2 == rng.integers(0, 2), 1.0, -1.0)
         la, lo = offset_point(line, ch, side, rng.uniform(dmin, dmax, n))
         add(name, sensor, la, lo, np.full(n, start_s), np.full(n, end_s))
@@ -125,7 +135,7 @@ def place_observers(
     fixed("cam", "camera", profile.cameras_per_100km, 500.0, 4_000.0)
 
     n_arr = _count(profile.arrays_per_100km, length)
-    ch = _spread(rng, n_arr, length)
+    ch = a0 + _spread(rng, n_arr, length)
     side = np.where(np.arange(n_arr) % 2 == 0, 1.0, -1.0)
     alat, alon = offset_point(line, ch, side, rng.uniform(4_000.0, 10_000.0, n_arr))
     add("array", "array", alat, alon, np.full(n_arr, start_s), np.full(n_arr, end_s))
@@ -144,7 +154,7 @@ def place_observers(
 
     # patrols: by day, 5 stops of 60 min with 20 min of driving between them
     n_pat = _count(profile.patrols_per_100km, length)
-    home = _spread(rng, n_pat, length)
+    home = a0 + _spread(rng, n_pat, length)
     tz = mandate.tz
     day = datetime.fromtimestamp(start_s, tz=tz).date()
     last = datetime.fromtimestamp(end_s, tz=tz).date()
@@ -155,7 +165,7 @@ def place_observers(
             stops = 5
             a = begin + np.arange(stops) * 4_800.0
             b = a + 3_600.0
-            ch_s = np.clip(home[p] + rng.uniform(-15_000, 15_000, stops), 0.0, length)
+            ch_s = np.clip(home[p] + rng.uniform(-15_000, 15_000, stops), a0, a1)
             sd = np.where(rng.random(stops) < 0.5, 1.0, -1.0)
             la, lo = offset_point(line, ch_s, sd, rng.uniform(1_000, 6_000, stops))
             keep = (b > start_s) & (a < end_s)

@@ -52,8 +52,11 @@ from scipy.spatial import cKDTree
 
 from ceasefire.geo import LocalFrame, distance_m, inverse
 from ceasefire.model.assignment import min_cost_matching
+from ceasefire.model.errors import InputError
 from ceasefire.model.reliability import reliability_bins
+from ceasefire.model.vocab import default_sense
 from ceasefire.simulate.bounds import crlb_position
+from ceasefire.simulate.patrolled import patrol_score
 
 ROUND_GATES = (3_000.0, 90.0)  # distance m, time s
 #: a violation without position is dated by its report: the sound of a round heard
@@ -300,17 +303,27 @@ def _match(
 
 def _observation_index(
     path: Path | None, wanted: set[str], kinds_of: set[str] | None = None
-) -> tuple[dict[str, tuple[float, float, float, float, float]], dict[str, tuple[str, str]]]:
-    """Observer position and noise of the ``wanted`` observations, and the (kind,
-    source) of those in ``kinds_of``, from an observations NDJSON file."""
-    out: dict[str, tuple[float, float, float, float, float]] = {}
+) -> tuple[dict[str, tuple[float, float, float, float, float, float]], dict[str, tuple[str, str]]]:
+    """Observer position, noise and whether heard (1) or seen (0) of the ``wanted``
+    observations, and the (kind, source) of those in ``kinds_of``, from an
+    observations NDJSON file."""
+    out: dict[str, tuple[float, float, float, float, float, float]] = {}
     kinds: dict[str, tuple[str, str]] = {}
     if path is None or not path.exists():
         return out, kinds
     kinds_of = kinds_of or set()
-    with path.open() as fh:
-        for line in fh:
-            rec = json.loads(line)
+    with path.open(encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            try:
+                rec = json.loads(line)
+                rec["id"]
+            except (json.JSONDecodeError, TypeError, KeyError) as exc:
+                raise InputError(
+                    "not an observation (a JSON object with an 'id' on each line); expected "
+                    "the observations.ndjson the truth was simulated with",
+                    file=str(path),
+                    line=lineno,
+                ) from exc
             if rec["id"] in kinds_of:
                 kinds[rec["id"]] = (
                     sys.intern(str(rec.get("kind", ""))),
@@ -323,6 +336,9 @@ def _observation_index(
                     rec.get("bearing_sigma_deg", math.nan),
                     rec.get("range_sigma_m", math.nan),
                     rec.get("time_sigma_s", math.nan),
+                    0.0
+                    if (rec.get("sense") or default_sense(rec["kind"], rec.get("event"))) == "seen"
+                    else 1.0,
                 )
     return out, kinds
 
@@ -456,7 +472,9 @@ def score(
             rows = [obs_idx[i] for i in ids if i in obs_idx]
             if len({(a, b) for a, b, *_ in rows}) >= 3:
                 arr = np.array(rows, dtype=np.float64)
-                cb = crlb_position(la, lo, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4])
+                cb = crlb_position(
+                    la, lo, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5]
+                )
                 if cb is not None:
                     bound_traces.append(float(np.trace(cb)))
                     errs_b.append(err)
@@ -505,6 +523,8 @@ def score(
         for lo, hi, n, mean_p, share in bins
     ]
     out["reliability"] = rel
+    if "patrol" in truth:
+        out["patrol"] = patrol_score(truth["patrol"], [v for _, v, _ in matched])
     return out
 
 
@@ -557,10 +577,68 @@ def score_files(
     """``score`` on files; ``observations`` defaults to the truth's sibling file."""
     stage = on_stage or (lambda _text: None)
     stage(f"reading {truth}")
-    t = json.loads(Path(truth).read_text())
+    t = _read_json(truth, "the simulator's truth.json")
+    if not isinstance(t, dict) or not {"violations", "rounds", "things"} <= set(t):
+        raise InputError(
+            f"found {_what(t)}; expected the simulator's truth.json (an object with "
+            "'violations', 'rounds' and 'things', written by `ceasefire simulate`)",
+            file=str(truth),
+        )
     if observations is None:
         cand = Path(truth).parent / "observations.ndjson"
         observations = cand if cand.exists() else None
     stage(f"reading {violations}")
-    system = load_system(violations)
-    return score(t, system, observations, perceived_only=perceived_only, on_stage=on_stage)
+    doc = _read_json(violations, "the system's violations.geojson")
+    features = doc.get("features") if isinstance(doc, dict) else None
+    expected = (
+        "the system's violations.geojson (a FeatureCollection of violations, each with "
+        "'id', 'rule' and 'time', written by `ceasefire run`)"
+    )
+    if not isinstance(features, list):
+        raise InputError(f"found {_what(doc)}; expected {expected}", file=str(violations))
+    for i, f in enumerate(features):
+        props = f.get("properties") if isinstance(f, dict) else None
+        missing = [
+            k for k in ("id", "rule", "time") if not isinstance(props, dict) or k not in props
+        ]
+        if missing:
+            raise InputError(
+                f"feature {i} has no {', '.join(repr(k) for k in missing)}; expected {expected}",
+                file=str(violations),
+                field=f"features[{i}].properties",
+            )
+    return score(
+        t,
+        system_from_features(features),
+        observations,
+        perceived_only=perceived_only,
+        on_stage=on_stage,
+    )
+
+
+def _read_json(path: Path, what: str) -> Any:
+    """The JSON document at ``path``, or an :class:`InputError` saying it is not ``what``."""
+    try:
+        return json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        raise InputError(
+            f"cannot read it: {exc.strerror}; expected {what}", file=str(path)
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text; expected {what}", file=str(path)) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not one JSON document ({exc.msg} at column {exc.colno}); expected {what}",
+            file=str(path),
+            line=exc.lineno,
+        ) from exc
+
+
+def _what(doc: Any) -> str:
+    """A short description of a JSON document's top level, for error messages."""
+    if isinstance(doc, dict):
+        if doc.get("type") == "FeatureCollection":
+            return "a GeoJSON FeatureCollection"
+        keys = ", ".join(repr(k) for k in list(doc)[:6])
+        return f"a JSON object with keys {keys}" if keys else "an empty JSON object"
+    return f"a JSON {type(doc).__name__}"

@@ -1,19 +1,49 @@
-"""Persistence: SQLite (WAL) by default, PostgreSQL through the same SQLAlchemy
-Core code. Observations are kept as validated canonical JSON; events,
-violations and escalations as JSON with their time indexed. Derived results
-(events, violations, escalations) of a period are replaced as a whole in one
-transaction, so a crash leaves either the old or the new set.
+"""Persistence: SQLite (WAL) by default, PostgreSQL + PostGIS through the same
+SQLAlchemy Core code and one schema (``schema``).
+
+Observations, events, violations and escalations are stored in typed columns
+(with their canonical JSON beside them for an exact round trip). An ingest
+batch decides duplicates inside its write transaction (``INSERT ... ON
+CONFLICT DO NOTHING``), so concurrent writers and re-runs give the same store
+as one serial run. Derived results (events, violations, escalations) of a
+period are replaced as a whole in one transaction, so a crash leaves either
+the old or the new set. Selections (time, bounding box, sector, rule, party,
+submitter, published days) are SQL, never a filter applied afterwards.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, create_engine, delete, event, func, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+import numpy as np
+from pyproj import Geod
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql.elements import ColumnElement
 
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import (
@@ -23,11 +53,23 @@ from ceasefire.model.codec import (
     violation_from_dict,
 )
 from ceasefire.model.errors import StoreError
-from ceasefire.model.observation import OBSERVATION_ADAPTER
+from ceasefire.model.observation import (
+    OBSERVATION_ADAPTER,
+    BearingObservation,
+    SightingObservation,
+)
 from ceasefire.model.results import Escalation, Event, Violation
-from ceasefire.store import schema as s
+from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
+from ceasefire.store.schema import SCHEMA_VERSION, SRID, Tables, tables_for
 
-_CHUNK = 5000
+__all__ = ["BatchOutcome", "Selection", "Store", "safe_url"]
+
+_CHUNK = 2000
+#: How long a SQLite writer waits for another writer's lock, s.
+SQLITE_BUSY_TIMEOUT_S = 60.0
+#: Vertices of a stored error-ellipse polygon.
+ELLIPSE_VERTICES = 36
+_GEOD = Geod(ellps="WGS84")
 
 
 def _url(target: str | Path) -> str:
@@ -35,90 +77,218 @@ def _url(target: str | Path) -> str:
     return t if "://" in t else f"sqlite:///{Path(t).resolve()}"
 
 
+def safe_url(target: str | Path) -> str:
+    """``target`` for messages and logs: a URL's password is replaced by ``***``."""
+    t = str(target)
+    if "://" not in t:
+        return t
+    try:
+        return make_url(t).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable store URL>"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What a batch write did: its id, which accepted records were stored, and
+    which were found already stored (index into ``accepted``, content differs)."""
+
+    batch: int
+    stored: list[int]
+    duplicates: list[tuple[int, bool]]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A selection of stored records, done in SQL.
+
+    Times are UTC epoch seconds, ``[start_s, end_s)``; ``since_s`` keeps
+    ``time_s >= since_s``; ``bbox`` is ``(lon_min, lat_min, lon_max, lat_max)``
+    in degrees; ``sectors`` None means every sector (and records outside any),
+    a tuple only those; ``days`` limits to records of those reporting days.
+    """
+
+    start_s: float | None = None
+    end_s: float | None = None
+    since_s: float | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    sectors: tuple[str, ...] | None = None
+    rule: str | None = None
+    party: str | None = None
+    submitted_by: str | None = None
+    days: tuple[str, ...] | None = None
+    published_only: bool = False
+    limit: int = 1000
+    offset: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def ellipse_wkt(lat: float, lon: float, semi_major_m: float, semi_minor_m: float, az: float) -> str:
+    """EWKT polygon of an ellipse around (lat, lon): semi-axes in m, major axis
+    at ``az`` degrees clockwise from north; vertices placed geodesically."""
+    t = np.linspace(0.0, 2.0 * np.pi, ELLIPSE_VERTICES, endpoint=False)
+    # the point at parameter t in the ellipse's own axes (major along north)
+    n = semi_major_m * np.cos(t)
+    e = semi_minor_m * np.sin(t)
+    dist = np.hypot(n, e)
+    bearing = (np.degrees(np.arctan2(e, n)) + az) % 360.0
+    lons, lats, _ = _GEOD.fwd(
+        np.full_like(t, lon), np.full_like(t, lat), bearing, np.maximum(dist, 1e-3)
+    )
+    ring = [*zip(lons.tolist(), lats.tolist(), strict=True)]
+    ring.append(ring[0])
+    return f"SRID={SRID};POLYGON((" + ", ".join(f"{x:.7f} {y:.7f}" for x, y in ring) + "))"
+
+
 class Store:
     """A store at a SQLAlchemy URL or a SQLite file path."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, target: str | Path = "") -> None:
         self.engine = engine
+        self.target = safe_url(target)
+        self.t: Tables = tables_for(engine.dialect.name)
+        self._write_engine = engine.execution_options(cf_write=True)
+
+    @property
+    def spatial(self) -> bool:
+        """Whether the store keeps PostGIS geometry."""
+        return self.t.postgis
 
     # -- opening ---------------------------------------------------------
     @classmethod
     def create(cls, target: str | Path) -> Store:
         """Create (or open, if it exists with this schema) a store."""
-        store = cls(cls._engine(target))
+        cls._check_sqlite_path(target, create=True)
+        store = cls(cls._engine(target), target)
         try:
-            s.metadata.create_all(store.engine)
-            with store.engine.begin() as conn:
+            if store.t.postgis:
+                store._create_postgis()
+            store.t.metadata.create_all(store.engine)
+            with store._write() as conn:
                 row = conn.execute(
-                    select(s.meta.c.value).where(s.meta.c.key == "schema_version")
+                    select(store.t.meta.c.value).where(store.t.meta.c.key == "schema_version")
                 ).first()
                 if row is None:
                     conn.execute(
-                        insert(s.meta).values(key="schema_version", value=str(s.SCHEMA_VERSION))
+                        insert(store.t.meta).values(key="schema_version", value=str(SCHEMA_VERSION))
                     )
+        except DatabaseError as exc:
+            raise store._not_a_store(exc) from exc
         except SQLAlchemyError as exc:
             raise StoreError(
-                f"cannot create the store at {target}: {exc.__class__.__name__}: {exc}"
+                f"cannot create the store at {store.target}: {exc.__class__.__name__}: "
+                f"{_reason(exc)}"
             ) from exc
-        store._check_version(target)
+        store._check_version()
         return store
 
     @classmethod
     def open(cls, target: str | Path) -> Store:
         """Open an existing store; fails clearly when it is missing or of another version."""
+        cls._check_sqlite_path(target, create=False)
+        store = cls(cls._engine(target), target)
+        store._check_version()
+        return store
+
+    @staticmethod
+    def _check_sqlite_path(target: str | Path, *, create: bool) -> None:
         url = _url(target)
-        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        if not url.startswith("sqlite:///"):
+            return
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.is_dir():
+            raise StoreError(f"{target} is a folder; expected a store file such as {path}/store.db")
+        if not path.parent.is_dir():
+            raise StoreError(
+                f"{target}: the folder {path.parent} does not exist; "
+                "create it first or choose another --store"
+            )
+        if not create and not path.exists():
             raise StoreError(
                 f"no store at {target}; create one with `ceasefire init --store {target}`"
             )
-        store = cls(cls._engine(target))
-        store._check_version(target)
-        return store
+
+    def _create_postgis(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"{self.target}: cannot enable PostGIS ({_reason(exc)}); expected the "
+                "postgresql-15-postgis-3 package and a role allowed to CREATE EXTENSION"
+            ) from exc
 
     @staticmethod
     def _engine(target: str | Path) -> Engine:
         url = _url(target)
         try:
-            engine = create_engine(url, future=True)
+            if url.startswith("sqlite"):
+                engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError) as exc:
-            raise StoreError(f"cannot use store URL {url!r}: {exc}") from exc
+            raise StoreError(f"cannot use store URL {safe_url(url)!r}: {_reason(exc)}") from exc
         if engine.dialect.name == "sqlite":
 
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
+                # transactions are begun by us (below), so that writers take the
+                # write lock first (BEGIN IMMEDIATE) instead of upgrading a read
+                dbapi_conn.isolation_level = None
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
 
+            @event.listens_for(engine, "begin")
+            def _begin(conn: Connection) -> None:
+                write = conn.get_execution_options().get("cf_write", False)
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
         return engine
 
-    def _check_version(self, target: str | Path) -> None:
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction (on SQLite it holds the write lock from its start)."""
+        with self._write_engine.begin() as conn:
+            yield conn
+
+    def _not_a_store(self, exc: Exception) -> StoreError:
+        return StoreError(
+            f"{self.target} is not a ceasefire store ({_reason(exc)}); expected a database "
+            "made by `ceasefire init`"
+        )
+
+    def _check_version(self) -> None:
+        m = self.t.meta
         try:
             with self.engine.connect() as conn:
-                row = conn.execute(
-                    select(s.meta.c.value).where(s.meta.c.key == "schema_version")
-                ).first()
-        except OperationalError as exc:
-            raise StoreError(
-                f"{target} is not a ceasefire store (no meta table): {exc.orig}"
-            ) from exc
-        if row is None or int(row[0]) != s.SCHEMA_VERSION:
+                row = conn.execute(select(m.c.value).where(m.c.key == "schema_version")).first()
+        except (OperationalError, DatabaseError) as exc:
+            if isinstance(getattr(exc, "orig", None), sqlite3.OperationalError) and (
+                "no such table" not in str(exc.orig)
+            ):
+                raise StoreError(f"cannot open the store {self.target}: {_reason(exc)}") from exc
+            raise self._not_a_store(exc) from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
             found = row[0] if row else "none"
             raise StoreError(
-                f"{target}: store schema version {found}; this ceasefire expects {s.SCHEMA_VERSION}"
+                f"{self.target}: store schema version {found}; this ceasefire expects "
+                f"{SCHEMA_VERSION}"
             )
 
     # -- meta ------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(s.meta).where(s.meta.c.key == key))
-            conn.execute(insert(s.meta).values(key=key, value=value))
+        m = self.t.meta
+        with self._write() as conn:
+            conn.execute(delete(m).where(m.c.key == key))
+            conn.execute(insert(m).values(key=key, value=value))
 
     def get_meta(self, key: str) -> str | None:
+        m = self.t.meta
         with self.engine.connect() as conn:
-            row = conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).first()
+            row = conn.execute(select(m.c.value).where(m.c.key == key)).first()
         return None if row is None else str(row[0])
 
     def mandate_text(self) -> str | None:
@@ -128,10 +298,9 @@ class Store:
     # -- observations ----------------------------------------------------
     def known_keys(self) -> dict[tuple[str, str], str]:
         """(source, id) → canonical JSON of every stored observation."""
+        o = self.t.observations
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(s.observations.c.source, s.observations.c.id, s.observations.c.body)
-            )
+            rows = conn.execute(select(o.c.source, o.c.id, o.c.body))
             return {(r[0], r[1]): r[2] for r in rows}
 
     def add_batch(
@@ -141,35 +310,86 @@ class Store:
         quarantined: Iterable[dict[str, Any]],
     ) -> int:
         """Store one ingest batch atomically: its accepted observations and its
-        quarantine rows (dicts with status, file, line, reason, raw). Returns the batch id."""
+        quarantine rows (dicts with status, file, line, reason, raw). Returns the
+        batch id. Records already stored are counted as duplicates (see
+        :meth:`ingest_batch`)."""
+        return self.ingest_batch(files, accepted, quarantined).batch
+
+    def ingest_batch(
+        self,
+        files: Sequence[str],
+        accepted: Sequence[AnyObservation],
+        quarantined: Iterable[dict[str, Any]],
+        *,
+        origins: Sequence[tuple[str, int, str]] | None = None,
+        sectors: Sequence[str | None] | None = None,
+        submitted_by: str | None = None,
+    ) -> BatchOutcome:
+        """Store one ingest batch in one transaction, deciding duplicates inside it.
+
+        ``accepted`` are validated observations unique within the batch;
+        ``origins[i]`` = (file, line, raw text) of ``accepted[i]`` (named in the
+        quarantine when it turns out to be stored already); ``sectors[i]`` its
+        sector. A record whose (source, id) is already stored, by an earlier or a
+        concurrent writer, is not inserted and goes to quarantine as a duplicate.
+        """
         q = list(quarantined)
-        rejected = sum(1 for r in q if r["status"] == "rejected")
-        with self.engine.begin() as conn:
+        t = self.t
+        order = sorted(range(len(accepted)), key=lambda i: (accepted[i].source, accepted[i].id))
+        with self._write() as conn:
             res = conn.execute(
-                insert(s.batches).values(
+                insert(t.batches).values(
                     files=json.dumps(list(files)),
-                    accepted=len(accepted),
-                    rejected=rejected,
-                    duplicate=len(q) - rejected,
+                    accepted=0,
+                    rejected=0,
+                    duplicate=0,
+                    submitted_by=submitted_by,
                 )
             )
             key = res.inserted_primary_key
             if key is None:
                 raise StoreError("the store did not return the new batch's id")
-            batch = key[0]
-            rows = [
-                {
-                    "source": o.source,
-                    "id": o.id,
-                    "kind": o.kind,
-                    "time_s": o.time.timestamp(),
-                    "batch": batch,
-                    "body": o.model_dump_json(),
-                }
-                for o in accepted
+            batch = int(key[0])
+            inserted: set[tuple[str, str]] = set()
+            ins = self._insert_ignoring_conflicts(t.observations, ["source", "id"])
+            # one order for every writer: concurrent batches lock keys without deadlock
+            for k in range(0, len(order), _CHUNK):
+                rows = [
+                    _observation_row(
+                        accepted[i],
+                        batch,
+                        sectors[i] if sectors is not None else None,
+                        submitted_by,
+                    )
+                    for i in order[k : k + _CHUNK]
+                ]
+                for r in conn.execute(
+                    ins.returning(t.observations.c.source, t.observations.c.id), rows
+                ):
+                    inserted.add((r[0], r[1]))
+            stored = [
+                i for i in range(len(accepted)) if (accepted[i].source, accepted[i].id) in inserted
             ]
-            for i in range(0, len(rows), _CHUNK):
-                conn.execute(insert(s.observations), rows[i : i + _CHUNK])
+            lost = [i for i in order if (accepted[i].source, accepted[i].id) not in inserted]
+            duplicates = self._late_duplicates(conn, accepted, lost)
+            for i, conflicting in duplicates:
+                f, line, raw = origins[i] if origins is not None else ("<batch>", 0, "")
+                q.append(
+                    {
+                        "status": "duplicate",
+                        "file": f,
+                        "line": line,
+                        "reason": "same source and id as a stored record"
+                        + (" with different content" if conflicting else ""),
+                        "raw": raw or accepted[i].model_dump_json(),
+                    }
+                )
+            rejected = sum(1 for r in q if r["status"] == "rejected")
+            conn.execute(
+                update(t.batches)
+                .where(t.batches.c.id == batch)
+                .values(accepted=len(stored), rejected=rejected, duplicate=len(q) - rejected)
+            )
             qrows = [
                 {
                     "batch": batch,
@@ -181,35 +401,85 @@ class Store:
                 }
                 for r in q
             ]
-            for i in range(0, len(qrows), _CHUNK):
-                conn.execute(insert(s.quarantine), qrows[i : i + _CHUNK])
-        return int(batch)
+            for k in range(0, len(qrows), _CHUNK):
+                conn.execute(insert(t.quarantine), qrows[k : k + _CHUNK])
+        return BatchOutcome(batch, stored, duplicates)
+
+    def _insert_ignoring_conflicts(self, table: Table, keys: list[str]) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return pg_dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
+        return sqlite_dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+    def _late_duplicates(
+        self, conn: Connection, accepted: Sequence[AnyObservation], lost: list[int]
+    ) -> list[tuple[int, bool]]:
+        o = self.t.observations
+        out: list[tuple[int, bool]] = []
+        for k in range(0, len(lost), 500):
+            part = lost[k : k + 500]
+            keys = [(accepted[i].source, accepted[i].id) for i in part]
+            rows = conn.execute(
+                select(o.c.source, o.c.id, o.c.body).where(tuple_(o.c.source, o.c.id).in_(keys))
+            )
+            bodies = {(r[0], r[1]): r[2] for r in rows}
+            for i, key in zip(part, keys, strict=True):
+                out.append((i, bodies.get(key) != accepted[i].model_dump_json()))
+        return sorted(out)
 
     def observation_models(self, start_s: float, end_s: float) -> list[AnyObservation]:
         """Observations perceived in [start_s, end_s), in time order."""
-        t = s.observations
+        o = self.t.observations
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.c.body)
-                .where(and_(t.c.time_s >= start_s, t.c.time_s < end_s))
-                .order_by(t.c.time_s, t.c.source, t.c.id)
+                select(o.c.body)
+                .where(and_(o.c.time_s >= start_s, o.c.time_s < end_s))
+                .order_by(o.c.time_s, o.c.source, o.c.id)
             )
             return [OBSERVATION_ADAPTER.validate_json(r[0]) for r in rows]
 
     def observations(self, start_s: float, end_s: float) -> ObservationArrays:
-        """Observations perceived in [start_s, end_s) as columns."""
-        return ObservationArrays.from_observations(self.observation_models(start_s, end_s))
+        """Observations perceived in [start_s, end_s) as columns (read from the
+        typed columns, in time order)."""
+        o = self.t.observations
+        cols = [
+            o.c.id,
+            o.c.source,
+            o.c.kind,
+            o.c.time_s,
+            o.c.time_sigma_s,
+            o.c.lat,
+            o.c.lon,
+            o.c.bearing_deg,
+            o.c.bearing_sigma_deg,
+            o.c.range_m,
+            o.c.range_sigma_m,
+            o.c.event,
+            o.c.direction,
+            o.c.weapon,
+            o.c.position_sigma_m,
+            o.c.object,
+            o.c.count,
+            o.c.party,
+            o.c.sense,
+        ]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*cols)
+                .where(and_(o.c.time_s >= start_s, o.c.time_s < end_s))
+                .order_by(o.c.time_s, o.c.source, o.c.id)
+            ).all()
+        return _arrays(rows)
 
     def observation_span(self) -> tuple[float, float] | None:
         """(first, last) perceived time of all observations, or None when empty."""
-        t = s.observations
+        o = self.t.observations
         with self.engine.connect() as conn:
-            row = conn.execute(select(func.min(t.c.time_s), func.max(t.c.time_s))).first()
+            row = conn.execute(select(func.min(o.c.time_s), func.max(o.c.time_s))).first()
         return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
 
     def counts(self) -> dict[str, int]:
         """Totals over all batches: accepted, rejected, duplicate."""
-        b = s.batches
+        b = self.t.batches
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(func.sum(b.c.accepted), func.sum(b.c.rejected), func.sum(b.c.duplicate))
@@ -217,17 +487,26 @@ class Store:
         vals = [int(v or 0) for v in (row or (0, 0, 0))]
         return {"accepted": vals[0], "rejected": vals[1], "duplicate": vals[2]}
 
-    def quarantine_rows(self) -> list[dict[str, Any]]:
-        q = s.quarantine
+    def quarantine_rows(self, batch: int | None = None) -> list[dict[str, Any]]:
+        """Rejected and duplicate records (of one batch, or all), in order."""
+        q = self.t.quarantine
+        stmt = select(q).order_by(q.c.n)
+        if batch is not None:
+            stmt = stmt.where(q.c.batch == batch)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(q).order_by(q.c.n)).mappings()
-            return [dict(r) for r in rows]
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def select_observations(self, sel: Selection) -> list[dict[str, Any]]:
+        """Observation rows (typed columns, ``body`` the canonical JSON) of ``sel``."""
+        o = self.t.observations
+        cols = [c for c in o.c if c.name != "geom"]
+        return self._select(o, cols, sel, [o.c.time_s, o.c.source, o.c.id])
 
     # -- derived results ---------------------------------------------------
     def _replace(
         self, table: Table, start_s: float, end_s: float, rows: list[dict[str, Any]]
     ) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 delete(table).where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
             )
@@ -243,154 +522,458 @@ class Store:
             )
             return [json.loads(r[0]) for r in rows]
 
-    def replace_events(self, start_s: float, end_s: float, events: Sequence[Event]) -> None:
-        """Replace the events of [start_s, end_s) by ``events`` (one transaction)."""
+    def _located(
+        self,
+        x: Event | Violation,
+        day: str | None,
+        sector: str | None,
+    ) -> dict[str, Any]:
+        ell = x.ellipse
+        row: dict[str, Any] = {
+            "id": x.id,
+            "time_s": x.time_s,
+            "day": day,
+            "kind": x.kind,
+            "sector": sector,
+            "lat": x.lat,
+            "lon": x.lon,
+            "launch_lat": x.launch_lat,
+            "launch_lon": x.launch_lon,
+            "semi_major_m": ell.semi_major_m if ell else None,
+            "semi_minor_m": ell.semi_minor_m if ell else None,
+            "orientation_deg": ell.orientation_deg if ell else None,
+            "body": json.dumps(to_dict(x)),
+        }
+        if self.t.postgis:
+            row["ellipse"] = (
+                ellipse_wkt(x.lat, x.lon, ell.semi_major_m, ell.semi_minor_m, ell.orientation_deg)
+                if ell is not None and x.lat is not None and x.lon is not None
+                else None
+            )
+        return row
+
+    def replace_events(
+        self,
+        start_s: float,
+        end_s: float,
+        events: Sequence[Event],
+        *,
+        day: str | None = None,
+        sectors: Sequence[str | None] | None = None,
+    ) -> None:
+        """Replace the events of [start_s, end_s) by ``events`` (one transaction);
+        ``sectors[i]`` is the sector of ``events[i]``."""
         self._replace(
-            s.events,
-            start_s,
-            end_s,
-            [
-                {"id": e.id, "time_s": e.time_s, "kind": e.kind, "body": json.dumps(to_dict(e))}
-                for e in events
-            ],
+            self.t.events, start_s, end_s, self._event_rows(events, [day] * len(events), sectors)
         )
 
+    def _event_rows(
+        self,
+        events: Sequence[Event],
+        days: Sequence[str | None],
+        sectors: Sequence[str | None] | None,
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for i, e in enumerate(events):
+            row = self._located(e, days[i], sectors[i] if sectors is not None else None)
+            row.update(
+                n_observers=e.n_observers,
+                weapon=e.weapon,
+                object=e.object,
+                party_marked=e.party_marked,
+            )
+            rows.append(row)
+        return rows
+
     def replace_violations(
-        self, start_s: float, end_s: float, violations: Sequence[Violation]
+        self,
+        start_s: float,
+        end_s: float,
+        violations: Sequence[Violation],
+        *,
+        day: str | None = None,
+    ) -> None:
+        """Replace the violations of [start_s, end_s) (one transaction)."""
+        rows = self._violation_rows(violations, [day] * len(violations))
+        self._replace(self.t.violations, start_s, end_s, rows)
+
+    def _violation_rows(
+        self, violations: Sequence[Violation], days: Sequence[str | None]
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for v, day in zip(violations, days, strict=True):
+            row = self._located(v, day, v.sector)
+            row.update(
+                rule=v.rule,
+                party=v.party,
+                party_probability=v.party_probability,
+                severity=v.severity,
+                weapon=v.weapon,
+                object=v.object,
+                distance_to_line_km=v.distance_to_line_km,
+                side=v.side,
+                response=v.response,
+            )
+            rows.append(row)
+        return rows
+
+    def add_new_results(
+        self,
+        events: Sequence[Event],
+        event_days: Sequence[str | None],
+        event_sectors: Sequence[str | None],
+        violations: Sequence[Violation],
+        violation_days: Sequence[str | None],
+    ) -> int:
+        """Insert the events and violations whose id is not stored yet, in one
+        transaction (the live workers: a result derived again after a restart
+        adds nothing). Returns how many violations were new."""
+        added = 0
+        with self._write() as conn:
+            for table, rows in (
+                (self.t.events, self._event_rows(events, event_days, event_sectors)),
+                (self.t.violations, self._violation_rows(violations, violation_days)),
+            ):
+                ins = self._insert_ignoring_conflicts(table, ["id"])
+                for k in range(0, len(rows), _CHUNK):
+                    part = rows[k : k + _CHUNK]
+                    n = len(list(conn.execute(ins.returning(table.c.id), part)))
+                    if table is self.t.violations:
+                        added += n
+        return added
+
+    def replace_escalations(
+        self,
+        start_s: float,
+        end_s: float,
+        escalations: Sequence[Escalation],
+        *,
+        day: str | None = None,
     ) -> None:
         self._replace(
-            s.violations,
+            self.t.escalations,
             start_s,
             end_s,
             [
                 {
-                    "id": v.id,
-                    "time_s": v.time_s,
-                    "rule": v.rule,
-                    "party": v.party,
-                    "body": json.dumps(to_dict(v)),
+                    "id": x.id,
+                    "time_s": x.time_s,
+                    "day": day,
+                    "state": x.state,
+                    "line": x.line,
+                    "party": x.party,
+                    "sector": x.sector,
+                    "body": json.dumps(to_dict(x)),
                 }
-                for v in violations
-            ],
-        )
-
-    def replace_escalations(
-        self, start_s: float, end_s: float, escalations: Sequence[Escalation]
-    ) -> None:
-        self._replace(
-            s.escalations,
-            start_s,
-            end_s,
-            [
-                {"id": x.id, "time_s": x.time_s, "state": x.state, "body": json.dumps(to_dict(x))}
                 for x in escalations
             ],
         )
 
     def events(self, start_s: float, end_s: float) -> list[Event]:
-        return [event_from_dict(d) for d in self._load(s.events, start_s, end_s)]
+        return [event_from_dict(d) for d in self._load(self.t.events, start_s, end_s)]
 
     def violations(self, start_s: float, end_s: float) -> list[Violation]:
-        return [violation_from_dict(d) for d in self._load(s.violations, start_s, end_s)]
+        return [violation_from_dict(d) for d in self._load(self.t.violations, start_s, end_s)]
 
     def escalations(self, start_s: float, end_s: float) -> list[Escalation]:
-        return [escalation_from_dict(d) for d in self._load(s.escalations, start_s, end_s)]
+        return [escalation_from_dict(d) for d in self._load(self.t.escalations, start_s, end_s)]
 
     def violation_times(self, start_s: float, end_s: float) -> list[float]:
         """Times (s) of the stored violations in [start_s, end_s): for trends."""
-        t = s.violations
+        v = self.t.violations
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.c.time_s).where(and_(t.c.time_s >= start_s, t.c.time_s < end_s))
+                select(v.c.time_s).where(and_(v.c.time_s >= start_s, v.c.time_s < end_s))
             )
             return [float(r[0]) for r in rows]
 
-    # -- live (incremental) writes ------------------------------------------
-    def add_new_observations(
-        self, origin: str, models: Sequence[AnyObservation], quarantined: Sequence[dict[str, Any]]
-    ) -> int:
-        """Store the observations not yet in the store (same source and id) as one
-        batch from ``origin`` (a bus subject, say), with its quarantine rows; a
-        redelivered message adds nothing. Returns how many were new."""
-        for attempt in range(2):
-            fresh = self._absent(models)
-            if not fresh and not quarantined:
-                return 0
-            try:
-                self.add_batch([origin], fresh, quarantined)
-                return len(fresh)
-            except IntegrityError:
-                if attempt:  # another writer keeps adding the same keys
-                    raise
-        return 0
+    def select_events(self, sel: Selection) -> list[dict[str, Any]]:
+        """Event rows of ``sel`` (``body`` the event's JSON, ``sector`` typed)."""
+        e = self.t.events
+        return self._select(e, [e.c.id, e.c.sector, e.c.day, e.c.body], sel, [e.c.time_s, e.c.id])
 
-    def _absent(self, models: Sequence[AnyObservation]) -> list[AnyObservation]:
-        """``models`` whose (source, id) is not stored (first of repeats kept)."""
-        if not models:
-            return []
-        times = [o.time.timestamp() for o in models]
-        t = s.observations
+    def select_violations(self, sel: Selection) -> list[dict[str, Any]]:
+        """Violation rows of ``sel``."""
+        v = self.t.violations
+        return self._select(v, [v.c.id, v.c.sector, v.c.day, v.c.body], sel, [v.c.time_s, v.c.id])
+
+    def select_escalations(self, sel: Selection) -> list[dict[str, Any]]:
+        """Escalation rows of ``sel`` (no bbox: notices have no position)."""
+        x = self.t.escalations
+        return self._select(x, [x.c.id, x.c.sector, x.c.day, x.c.body], sel, [x.c.time_s, x.c.id])
+
+    def violation_ids(self) -> list[str]:
+        v = self.t.violations
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.c.source, t.c.id).where(
-                    and_(t.c.time_s >= min(times), t.c.time_s <= max(times))
+            return [r[0] for r in conn.execute(select(v.c.id).order_by(v.c.time_s, v.c.id))]
+
+    def violation_row(self, violation_id: str) -> dict[str, Any] | None:
+        v = self.t.violations
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(v.c.id, v.c.sector, v.c.day, v.c.body).where(v.c.id == violation_id)
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row is not None else None
+
+    # -- selections in SQL ---------------------------------------------------
+    def _where(self, table: Table, sel: Selection) -> list[ColumnElement[bool]]:
+        c = table.c
+        w: list[ColumnElement[bool]] = []
+        if sel.start_s is not None:
+            w.append(c.time_s >= sel.start_s)
+        if sel.end_s is not None:
+            w.append(c.time_s < sel.end_s)
+        if sel.since_s is not None:
+            w.append(c.time_s >= sel.since_s)
+        if sel.sectors is not None:
+            w.append(c.sector.in_(list(sel.sectors)))
+        if sel.rule is not None and "rule" in c:
+            w.append(c.rule == sel.rule)
+        if sel.party is not None and "party" in c:
+            w.append(c.party == sel.party)
+        if sel.submitted_by is not None:
+            w.append(c.submitted_by == sel.submitted_by)
+        if sel.days is not None:
+            w.append(c.day.in_(list(sel.days)))
+        if sel.published_only:
+            d = self.t.days
+            w.append(c.day.in_(select(d.c.day).where(d.c.published_s.is_not(None))))
+        if sel.bbox is not None and "lat" in c:
+            x0, y0, x1, y1 = sel.bbox
+            if self.t.postgis:
+                env = func.ST_MakeEnvelope(x0, y0, x1, y1, SRID)
+                w.append(c.geom.op("&&")(env))
+            else:
+                w.append(and_(c.lon >= x0, c.lon <= x1, c.lat >= y0, c.lat <= y1))
+        return w
+
+    def _select(
+        self, table: Table, cols: Sequence[Any], sel: Selection, order: Sequence[Any]
+    ) -> list[dict[str, Any]]:
+        stmt = (
+            select(*cols)
+            .where(*self._where(table, sel))
+            .order_by(*order)
+            .limit(sel.limit)
+            .offset(sel.offset)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    # -- users -------------------------------------------------------------
+    def add_user(
+        self,
+        name: str,
+        role: str,
+        token_sha256: str,
+        sectors: Sequence[str] = (),
+        party: str | None = None,
+    ) -> None:
+        """Add a user (the token's SHA-256 only, never the token)."""
+        u = self.t.users
+        with self._write() as conn:
+            if conn.execute(select(u.c.name).where(u.c.name == name)).first() is not None:
+                raise StoreError(f"user {name!r} exists; expected a new name")
+            conn.execute(
+                insert(u).values(
+                    name=name,
+                    role=role,
+                    sectors=json.dumps(sorted(sectors)),
+                    party=party,
+                    token_sha256=token_sha256,
+                    created_s=time.time(),
+                    disabled=False,
                 )
             )
-            present = {(r[0], r[1]) for r in rows}
-        out: list[AnyObservation] = []
-        for o in models:
-            if (o.source, o.id) not in present:
-                present.add((o.source, o.id))
-                out.append(o)
+
+    def user_by_token(self, token_sha256: str) -> dict[str, Any] | None:
+        """The enabled user holding the token of this SHA-256 hex digest."""
+        u = self.t.users
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(u).where(and_(u.c.token_sha256 == token_sha256, u.c.disabled.is_(False)))
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        out = dict(row)
+        out["sectors"] = tuple(json.loads(out["sectors"]))
         return out
 
-    def add_new_results(self, events: Sequence[Event], violations: Sequence[Violation]) -> int:
-        """Insert the events and violations whose id is not stored yet (one
-        transaction): a replayed live result adds nothing. Returns violations added."""
-        added = 0
-        with self.engine.begin() as conn:
-            for table, rows in (
-                (
-                    s.events,
-                    [
-                        {
-                            "id": e.id,
-                            "time_s": e.time_s,
-                            "kind": e.kind,
-                            "body": json.dumps(to_dict(e)),
-                        }
-                        for e in events
-                    ],
-                ),
-                (
-                    s.violations,
-                    [
-                        {
-                            "id": v.id,
-                            "time_s": v.time_s,
-                            "rule": v.rule,
-                            "party": v.party,
-                            "body": json.dumps(to_dict(v)),
-                        }
-                        for v in violations
-                    ],
-                ),
-            ):
-                ids = [r["id"] for r in rows]
-                have: set[str] = set()
-                for i in range(0, len(ids), _CHUNK):
-                    have |= {
-                        r[0]
-                        for r in conn.execute(
-                            select(table.c.id).where(table.c.id.in_(ids[i : i + _CHUNK]))
-                        )
-                    }
-                new = [r for r in rows if r["id"] not in have]
-                if new:
-                    conn.execute(insert(table), new)
-                if table is s.violations:
-                    added = len(new)
-        return added
+    def users(self) -> list[dict[str, Any]]:
+        """Every user (name, role, sectors, party, created_s, disabled), no token hash."""
+        u = self.t.users
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    u.c.name, u.c.role, u.c.sectors, u.c.party, u.c.created_s, u.c.disabled
+                ).order_by(u.c.name)
+            ).mappings()
+            return [{**dict(r), "sectors": tuple(json.loads(r["sectors"]))} for r in rows]
+
+    # -- days and reports --------------------------------------------------
+    def mark_processed(self, day: str, head: dict[str, Any] | None) -> None:
+        d = self.t.days
+        with self._write() as conn:
+            row = conn.execute(select(d.c.day).where(d.c.day == day)).first()
+            values = {"processed_s": time.time(), "head": json.dumps(head) if head else None}
+            if row is None:
+                conn.execute(insert(d).values(day=day, published_s=None, **values))
+            else:
+                conn.execute(update(d).where(d.c.day == day).values(**values))
+
+    def publish(self, day: str) -> bool:
+        """Make a processed day visible to parties and the public; False when the
+        day was never processed."""
+        d = self.t.days
+        with self._write() as conn:
+            res = conn.execute(
+                update(d)
+                .where(and_(d.c.day == day, d.c.processed_s.is_not(None)))
+                .values(published_s=time.time())
+            )
+            return bool(res.rowcount)
+
+    def day_row(self, day: str) -> dict[str, Any] | None:
+        d = self.t.days
+        with self.engine.connect() as conn:
+            row = conn.execute(select(d).where(d.c.day == day)).mappings().first()
+        if row is None:
+            return None
+        out = dict(row)
+        out["head"] = json.loads(out["head"]) if out["head"] else None
+        return out
+
+    def put_report(self, day: str, fmt: str, data: bytes) -> None:
+        r = self.t.reports
+        with self._write() as conn:
+            conn.execute(delete(r).where(and_(r.c.day == day, r.c.format == fmt)))
+            conn.execute(insert(r).values(day=day, format=fmt, data=data))
+
+    def report(self, day: str, fmt: str) -> bytes | None:
+        r = self.t.reports
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(r.c.data).where(and_(r.c.day == day, r.c.format == fmt))
+            ).first()
+        return None if row is None else bytes(row[0])
+
+    def published_days(self) -> list[str]:
+        d = self.t.days
+        with self.engine.connect() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    select(d.c.day).where(d.c.published_s.is_not(None)).order_by(d.c.day)
+                )
+            ]
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _reason(exc: Exception) -> str:
+    """The database's own words, without the SQL statement or parameters."""
+    orig = getattr(exc, "orig", None)
+    return str(orig if orig is not None else exc).strip().splitlines()[0]
+
+
+def _observation_row(
+    o: AnyObservation, batch: int, sector: str | None, submitted_by: str | None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "source": o.source,
+        "id": o.id,
+        "kind": o.kind,
+        "time_s": o.time.timestamp(),
+        "time_sigma_s": o.effective_time_sigma_s(),
+        "sense": o.effective_sense(),
+        "sector": sector,
+        "submitted_by": submitted_by,
+        "batch": batch,
+        "bearing_deg": None,
+        "bearing_sigma_deg": None,
+        "range_m": None,
+        "range_sigma_m": None,
+        "event": None,
+        "direction": None,
+        "weapon": None,
+        "position_sigma_m": None,
+        "object": None,
+        "count": None,
+        "party": None,
+        "body": o.model_dump_json(),
+    }
+    if isinstance(o, SightingObservation):
+        row.update(
+            lat=o.position.lat,
+            lon=o.position.lon,
+            alt_m=o.position.alt_m,
+            position_sigma_m=o.position_sigma_m,
+            object=o.object,
+            count=o.count,
+            party=o.party,
+        )
+        return row
+    row.update(lat=o.observer.lat, lon=o.observer.lon, alt_m=o.observer.alt_m, event=o.event)
+    if isinstance(o, BearingObservation):
+        row.update(
+            bearing_deg=o.bearing_deg,
+            bearing_sigma_deg=o.bearing_sigma_deg,
+            range_m=o.range_m,
+            range_sigma_m=o.range_sigma_m,
+            direction=o.direction,
+            weapon=o.weapon,
+        )
+    return row
+
+
+def _codes(values: Sequence[Any], vocab: Sequence[str], default: int) -> np.ndarray:
+    index = {name: i for i, name in enumerate(vocab)}
+    return np.array([index.get(v, default) if v is not None else default for v in values], np.int8)
+
+
+def _floats(values: Sequence[Any]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _arrays(rows: Sequence[Any]) -> ObservationArrays:
+    """``ObservationArrays`` from typed rows, the same as ``from_observations``
+    on the models (effective sigmas, vocabulary codes)."""
+    if not rows:
+        return ObservationArrays.empty()
+    c = list(zip(*rows, strict=True))
+    kind = _codes(c[2], KINDS, 0)
+    range_m = _floats(c[9])
+    range_sigma = _floats(c[10])
+    no_sigma = np.isnan(range_sigma) & ~np.isnan(range_m)
+    range_sigma[no_sigma] = 0.3 * range_m[no_sigma]
+    count = np.array([0 if v is None else v for v in c[16]], dtype=np.int32)
+    return ObservationArrays(
+        id=np.array(c[0], dtype=object),
+        source=np.array(c[1], dtype=object),
+        kind=kind,
+        time_s=_floats(c[3]),
+        time_sigma_s=_floats(c[4]),
+        lat=_floats(c[5]),
+        lon=_floats(c[6]),
+        bearing_deg=_floats(c[7]),
+        bearing_sigma_deg=_floats(c[8]),
+        range_m=range_m,
+        range_sigma_m=range_sigma,
+        event=_codes(c[11], EVENT_KINDS, EVENT_KINDS.index("undetermined")),
+        direction=_codes(c[12], DIRECTIONS, DIRECTIONS.index("undetermined")),
+        weapon=_codes(c[13], WEAPONS, WEAPONS.index("undetermined")),
+        position_sigma_m=_floats(c[14]),
+        object=_codes(c[15], OBJECTS, -1),
+        count=count,
+        party=np.array(list(c[17]), dtype=object),
+        sense=_codes(c[18], SENSES, 0),
+    )

@@ -105,3 +105,18 @@ async def publish_observations(
         await ticks(max(end, last) + 1.0)
     await bus.flush()
     return res
+
+
+async def publish_to_bus(bus: Bus, mandate: Mandate, models: Sequence[AnyObservation]) -> int:
+    """Publish observations as they come (the service's ingest): each to its
+    sector's subject, message id ``source/id``; returns how many were new to the bus.
+    No clock ticks: the watermark of a live deployment comes from its clock."""
+    smap = SectorMap.of(mandate)
+    subj = bus.subjects
+    sent = await asyncio.gather(
+        *(
+            bus.publish(subj.obs(sec), o.model_dump_json().encode(), f"{o.source}/{o.id}")
+            for o, sec in zip(models, smap.of_observations(models), strict=True)
+        )
+    )
+    return sum(1 for ok in sent if ok)

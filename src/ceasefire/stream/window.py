@@ -54,15 +54,12 @@ class WindowConfig:
 def longest_flight_s(fcfg: FuseConfig) -> float:
     """The longest launch-to-impact time the pairing accepts, s: the farthest
     range at the slowest speed, per weapon (unknown weapon: the overall bounds)."""
-    k = 3.0 * fcfg.flight_speed_spread
+    lp = fcfg.launches
+    k = 3.0 * lp.speed_spread
     known = [
-        r / (v * (1.0 - k))
-        for r, v in zip(
-            fcfg.flight_range_max_by_weapon_m, fcfg.flight_speed_by_weapon_m_s, strict=True
-        )
-        if v > 0
+        w.range_max_m / (w.speed_m_s * (1.0 - k)) for w in lp.weapons.values() if w.speed_m_s > 0
     ]
-    return max([*known, fcfg.max_flight_range_m / fcfg.flight_speed_min_m_s])
+    return max([*known, lp.max_flight_range_m / lp.speed_min_m_s])
 
 
 def horizon_s(fcfg: FuseConfig, wcfg: WindowConfig) -> float:

@@ -27,10 +27,11 @@ from typing import Any
 from ceasefire.ingest.readers import RawRecord
 from ceasefire.ingest.validate import validate_records
 from ceasefire.ledger import Ledger
-from ceasefire.mandate import Mandate, day_bounds
+from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Violation
+from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.codec import to_dict
-from ceasefire.pipeline import violation_records
+from ceasefire.pipeline import intake_policy, sectors_of, violation_records
 from ceasefire.store import Store
 from ceasefire.stream.bus import TICK, Bus, Delivery
 from ceasefire.stream.sectors import SectorMap
@@ -79,6 +80,7 @@ class Worker:
         self.on_violations = on_violations
         self.marks: dict[str, float] = {s: -math.inf for s in self.read}
         self.stats = WorkerStats()
+        self.policy = intake_policy(mandate)
         self._restored = False
 
     @property
@@ -139,15 +141,20 @@ class Worker:
             except json.JSONDecodeError as exc:
                 data, err = None, f"not JSON: {exc.msg} at column {exc.colno}"
             records.append(RawRecord(m.subject, m.seq, raw, data if err is None else None, err))
-        result = validate_records(records)
+        result = validate_records(records, policy=self.policy)
         quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected]
         if records:
-            self.stats.stored += await asyncio.to_thread(
-                self.store.add_new_observations,
-                self.bus.subjects.obs(sector),
+            # one batch per fetch; an observation stored before (redelivered, or a
+            # halo neighbour's worker was first) is recognised as a duplicate
+            arr = ObservationArrays.from_observations(result.accepted)
+            outcome = await asyncio.to_thread(
+                self.store.ingest_batch,
+                [self.bus.subjects.obs(sector)],
                 result.accepted,
                 quarantined,
+                sectors=sectors_of(self.mandate, arr.lat, arr.lon),
             )
+            self.stats.stored += len(outcome.stored)
         for o in result.accepted:
             mark = max(mark, o.time.timestamp())
         self.marks[sector] = mark
@@ -175,7 +182,19 @@ class Worker:
         return done
 
     def _commit(self, step: Step) -> None:
-        self.store.add_new_results(step.events, step.violations)
+        m = self.mandate
+        ev = step.events
+        self.store.add_new_results(
+            ev,
+            [day_of(m, e.time_s).isoformat() for e in ev],
+            sectors_of(
+                m,
+                [e.lat if e.lat is not None else e.observer_lat for e in ev],
+                [e.lon if e.lon is not None else e.observer_lon for e in ev],
+            ),
+            step.violations,
+            [day_of(m, v.time_s).isoformat() for v in step.violations],
+        )
         records = violation_records(step.violations, step.digests)
         fresh = [r for r in records if not self.ledger.contains(str(r["id"]))]
         if fresh:

@@ -1,0 +1,221 @@
+"""Attachment: free reports join the events that explain them. Each free report
+(bearing or arrival) is tested against the events near it in space and time, by
+its bearing, time and range residuals against the event's prediction and
+uncertainty; it joins its best event, at most one report per observer per event.
+An arrival (a time, no direction) joins only when one event alone passes its
+gate, and arrival members another event would take are freed: where fire is
+dense a microphone's time fits several rounds, and the wrong one drags a fix
+kilometres off or builds a ghost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ceasefire.fuse.association.clusters import Clusters
+from ceasefire.fuse.association.gates import (
+    GateConfig,
+    fitted,
+    gated,
+    quad_inv3,
+    row_chi2,
+    same_phase,
+    slot_free,
+    time_candidates,
+)
+from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.events import semi_major_95_m
+from ceasefire.fuse.solve import Fit
+from ceasefire.fuse.stats import Q999
+
+
+@dataclass(frozen=True)
+class AttachConfig:
+    """How free reports join events."""
+
+    #: an event whose refit after attaching fails or leaves its former uncertainty
+    #: gives back what it just took (:func:`guarded_attach`)
+    guarded: bool = True
+    #: ... and then takes back the one report that fits it best, if it holds
+    guarded_best_one: bool = True
+    #: an arrival joins an event only when no other event passes its gate, and an
+    #: arrival member another event (with no report of its sensor) would take is
+    #: freed after each round and at the end (:func:`free_shared_arrivals`)
+    unique_arrivals: bool = True
+    #: free bearings are offered once more to every sharp located event
+    #: (:func:`late_attach`) before they become lone events, out to ``late_range_m``:
+    #: an already located event needs only the bearing and time of a far report, and
+    #: acoustic arrays hear the loudest weapons (an MLRS launch) 75 km away
+    late: bool = True
+    late_range_m: float = 80_000.0
+
+
+def attach(rep: Reports, cl: Clusters, gates: GateConfig, unique_arrivals: bool = True) -> int:
+    """Free rows join their best compatible event; returns how many joined."""
+    rows, src = rep.rows, rep.src
+    free = np.flatnonzero(cl.labels < 0)
+    if free.shape[0] == 0 or cl.n == 0:
+        return 0
+    g, k = time_candidates(rep, free, cl)
+    if g.shape[0] == 0:
+        return 0
+    # one report per observer per event; compatible direction
+    keep = slot_free(rep, g, k, cl.labels)
+    keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
+    g, k, chi2, dof = gated(rep, g[keep], k[keep], cl, gates)
+    if g.shape[0] == 0:
+        return 0
+    nsrc = rep.n_src
+    score = chi2 - dof
+    # each row: its best event
+    order = np.lexsort((g, score, k))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    sel = order[first]
+    if unique_arrivals:
+        # an arrival (a time, no direction) that two events explain stays free
+        n_cand = np.bincount(k, minlength=rows.az.shape[0])
+        sel = sel[~((n_cand[k[sel]] > 1) & ~np.isfinite(rows.az[k[sel]]))]
+    g, k, score = g[sel], k[sel], score[sel]
+    # each (event, observer): its best row
+    key = g.astype(np.int64) * nsrc + src[k]
+    order = np.lexsort((k, score, key))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    sel = order[first]
+    cl.labels[k[sel]] = g[sel]
+    return int(sel.shape[0])
+
+
+def guarded_attach(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig) -> int:
+    """:func:`attach`, then a refit; an event whose refit fails or leaves its former
+    uncertainty (3-dof 99.9 % gate on x, y, T) gives back the reports it just took
+    and keeps its former estimate. Reports gated one by one may be jointly
+    inconsistent: two clutter arrivals (3 ms each) can pull a sound two-bearing
+    fix tens of km away, and the failed fit would then dissolve the event. With
+    ``guarded_best_one`` such an event then takes back the one report that fits it
+    best, under the same test."""
+    before = cl.labels.copy()
+    old = cl.copy()
+    joined = attach(rep, cl, gates, cfg.unique_arrivals)
+    if not joined:
+        return 0
+    new = np.flatnonzero((before < 0) & (cl.labels >= 0))
+    grew = np.unique(cl.labels[new])
+    had = fitted(old)[grew]
+    gb = grew[had & pulled_away(rep, cl, old, grew)]
+    if gb.shape[0] == 0:
+        return joined
+    back = np.zeros(cl.n, bool)
+    back[gb] = True
+    gone = new[back[cl.labels[new]]]
+    g_of = cl.labels[gone].copy()
+    cl.labels[gone] = -1
+    cl.restore(old, gb)
+    joined -= int(gone.shape[0])
+    if not cfg.guarded_best_one:
+        return joined
+    # each such event may still take the one report that fits it best
+    chi2, dof = row_chi2(rep.rows.take(gone), g_of, cl, rep.c, True)
+    order = np.lexsort((gone, chi2 - dof, g_of))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = g_of[order][1:] != g_of[order][:-1]
+    one, g1 = gone[order[first]], g_of[order[first]]
+    cl.labels[one] = g1
+    bad = pulled_away(rep, cl, old, g1)
+    cl.labels[one[bad]] = -1
+    cl.restore(old, g1[bad])
+    return joined + int((~bad).sum())
+
+
+def pulled_away(rep: Reports, cl: Clusters, old: Clusters, g: IP) -> B:
+    """Refit all events; for events ``g``: whether the fit failed or left the former
+    estimate's 3-dof 99.9 % region (``old``: the estimates before)."""
+    f = cl.refit(rep)
+    d = np.column_stack([cl.x[g] - old.x[g], cl.y[g] - old.y[g], cl.T[g] - old.T[g]])
+    m2 = quad_inv3(np.nan_to_num(old.cov[g]), np.nan_to_num(d))
+    return np.asarray(~f.ok[g] | ~(m2 <= float(Q999[2])), dtype=bool)
+
+
+def attach_rounds(
+    rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig, times: int
+) -> Fit | None:
+    """Up to ``times`` passes of attach (guarded when ``cfg.guarded``), each followed
+    by a refit and a prune (a compact and refit after a prune); stops when a pass
+    neither joined nor pruned anything. Returns the last fit (None when ``times``
+    is 0)."""
+    last: Fit | None = None
+    for _ in range(times):
+        if cfg.guarded:
+            joined = guarded_attach(rep, cl, gates, cfg)
+        else:
+            joined = attach(rep, cl, gates, cfg.unique_arrivals)
+        last = cl.refit(rep)
+        pruned = cl.prune(rep, gates)
+        if pruned:
+            cl.compact(rep)
+            last = cl.refit(rep)
+        if not joined and not pruned:
+            break
+    return last
+
+
+def free_shared_arrivals(rep: Reports, cl: Clusters, gates: GateConfig) -> int:
+    """Free the arrival members that another event (with no report of their sensor)
+    would also take by the attach gate. Returns how many."""
+    arr = np.flatnonzero((cl.labels >= 0) & ~rep.is_bearing)
+    if arr.shape[0] == 0:
+        return 0
+    g, k = time_candidates(rep, arr, cl)
+    keep = (g != cl.labels[k]) & slot_free(rep, g, k, cl.labels)
+    _, k, _, _ = gated(rep, g[keep], k[keep], cl, gates)
+    shared = np.unique(k)
+    cl.labels[shared] = -1
+    return int(shared.shape[0])
+
+
+def release_shared_arrivals(
+    rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig
+) -> Fit | None:
+    """With ``unique_arrivals``: :func:`free_shared_arrivals`, then settle (an event
+    left without enough reports dissolves). Returns the last fit, or None when
+    nothing was freed."""
+    if not (cl.n and cfg.unique_arrivals and free_shared_arrivals(rep, cl, gates)):
+        return None
+    return cl.settle(rep)
+
+
+def late_attach(
+    rep: Reports,
+    labels: IP,
+    x: F8,
+    y: F8,
+    T: F8,
+    cov_xy: F8,
+    sd_t: F8,
+    gates: GateConfig,
+    cfg: AttachConfig,
+    wide_fix_m: float,
+) -> int:
+    """Free bearings offered once more to every sharp located event (association
+    events and TDOA groups: ``x``, ``y``, ``T``, ``cov_xy`` ``(G, 2, 2)``, ``sd_t``;
+    95 % semi-major within ``wide_fix_m``) out to ``cfg.late_range_m``, by the
+    attach gates. ``labels`` is updated in place; returns how many joined. The
+    events keep their estimates."""
+    G = x.shape[0]
+    cov = np.zeros((G, 3, 3))
+    cov[:, :2, :2] = cov_xy
+    cov[:, 2, 2] = sd_t**2
+    sharp = semi_major_95_m(cov_xy) <= wide_fix_m  # NaN (no fix): not sharp
+    cov[~sharp] = np.nan  # not offered
+    k = np.flatnonzero((labels >= 0) | rep.is_bearing)  # free arrivals: not offered
+    far = Reports(
+        rep.rows.take(k), rep.src[k], rep.direction[k], rep.c, cfg.late_range_m,
+        rep.min_tdoa_sensors,
+    )  # fmt: skip
+    cl = Clusters(labels[k].copy(), x, y, T, cov)
+    n = attach(far, cl, gates, cfg.unique_arrivals)
+    got = (cl.labels >= 0) & (labels[k] < 0)
+    labels[k[got]] = cl.labels[got]
+    return n

@@ -1,0 +1,244 @@
+"""Gates: how well one report fits one event, and which (event, report)
+candidates are worth testing. A report's residual vector (bearing, time, range)
+against an event's prediction is judged in the report's own noise units with the
+event's uncertainty: the innovation of a newcomer, the deleted residual of a
+member, or the leave-one-out predictive density that compares events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import chi2 as chi2_dist
+
+from ceasefire.fuse.association.reports import DIR_UNDET, F8, I8, IP, B, Reports
+from ceasefire.fuse.solve import Rows, cofactors3, residuals
+from ceasefire.fuse.stats import Q999, chi2_999
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Chi-square gates as the probability that a true report passes."""
+
+    #: a report against an event it might join (its innovation)
+    attach_p: float = 0.999
+    #: a member kept in a refitted event (its deleted residual)
+    member_p: float = 0.999
+
+
+class Fixes(Protocol):
+    """Per-event estimates: ``x``, ``y`` (m), ``T`` (s), ``cov`` ``(G, 3, 3)`` over
+    (x, y, T) (NaN while unfitted)."""
+
+    x: F8
+    y: F8
+    T: F8
+    cov: F8
+
+
+def quantile(p: float, dof: npt.ArrayLike) -> F8:
+    """The chi-square ``p`` quantile for ``dof`` (a table lookup for p = 0.999)."""
+    if p == 0.999:
+        return chi2_999(dof)
+    d = np.clip(np.asarray(dof, dtype=np.int64), 1, None)
+    return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
+
+
+def fitted(ev: Fixes) -> B:
+    """Per event: its covariance is known (the fit held)."""
+    n = ev.x.shape[0]
+    return np.asarray(np.all(np.isfinite(ev.cov.reshape(n, -1)), axis=1), dtype=bool)
+
+
+def quad_inv3(S: F8, r: F8) -> F8:
+    """``rᵀ S⁻¹ r`` for stacks of symmetric 3×3 ``S`` ``(n, 3, 3)`` and ``r`` ``(n, 3)``
+    by cofactors (elementwise, no LAPACK call per matrix)."""
+    A, B_, C, D, E, F, det = cofactors3(S)
+    x, y, z = r[:, 0], r[:, 1], r[:, 2]
+    q = A * x * x + D * y * y + F * z * z + 2 * (B_ * x * y + C * x * z + E * y * z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = q / det
+    return np.where(det > 0, out, np.inf)
+
+
+def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
+    """Each row's (bearing, time, range) residual against event ``g`` in units of the
+    row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
+    the Jacobian of the prediction in (x, y, T) in the same units and P the event's
+    covariance; and the dof (the components the row has)."""
+    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, ev.x, ev.y, ev.T, c)
+    n = dx.shape[0]
+    rho2 = rho * rho
+    k = rows.speed_factor / (rho * c)
+    A = np.zeros((n, 3, 3))
+    A[:, 0, 0], A[:, 0, 1] = dy / rho2, -dx / rho2
+    A[:, 1, 0], A[:, 1, 1], A[:, 1, 2] = k * dx, k * dy, 1.0
+    A[:, 2, 0], A[:, 2, 1] = dx / rho, dy / rho
+    r = np.column_stack([r_az, r_t, r_rng])
+    var = np.column_stack([rows.sigma_az**2, rows.sigma_t**2, rows.sigma_rng**2])
+    has = np.isfinite(r)
+    r = np.where(has, r, 0.0)
+    A[~has] = 0.0
+    var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
+    sd = np.sqrt(var)
+    An = A / sd[:, :, None]
+    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov[g])), An.transpose(0, 2, 1))
+    return r / sd, M, has.sum(axis=1).astype(np.float64)
+
+
+def row_chi2(
+    rows: Rows, g: IP, ev: Fixes, c: float, with_cov: bool, sign: float = 1.0
+) -> tuple[F8, F8]:
+    """Mahalanobis distance of each row's (bearing, time, range) residual vector
+    against event ``g``, and its dof. ``sign`` +1: innovation of a new row
+    (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
+    deleted-residual test). Without ``with_cov``, S = R."""
+    rn, M, dof = normalized(rows, g, ev, c)
+    # normalized by the measurement sd: S = I ± D^-1/2 A P Aᵀ D^-1/2
+    S = np.broadcast_to(np.eye(3), M.shape).copy()
+    if with_cov:
+        S += sign * M
+    if sign < 0:
+        # members: keep at least 2 % of the measurement variance (rows the fit rests on)
+        S += 0.02 * np.eye(3)
+    return quad_inv3(S, rn), dof
+
+
+def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, F8]:
+    """Leave-one-out predictive chi-square, dof and log-determinant (normalized by
+    the measurement sd) of each row against event ``g``: for a member of ``g`` the
+    deleted residual (S = (I - A P Aᵀ)⁻¹ in normalized units, with the 2 % floor of
+    :func:`row_chi2`), for any other row the innovation (S = I + A P Aᵀ); chi-square
+    + log det S is -2 ln of its predictive density up to the row's own constant,
+    comparable across events."""
+    sign = np.where(member, -1.0, 1.0)
+    rn, M, dof = normalized(rows, g, ev, c)
+    S = np.eye(3) + sign[:, None, None] * M + np.where(member, 0.02, 0.0)[:, None, None] * np.eye(3)
+    det = cofactors3(S)[6]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logdet = np.where(det > 0, sign * np.log(det), np.inf)
+    return quad_inv3(S, rn), dof, logdet
+
+
+def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
+    """(event, row) candidates: rows ``free`` whose perceived time lies within 4
+    sigma of the time the event's sound (or light) reaches their observer, within
+    the reach. One pass per observer position over all fitted events
+    (searchsorted on the position's times)."""
+    rows, c = rep.rows, rep.c
+    ok = np.flatnonzero(fitted(ev))
+    if ok.shape[0] == 0 or free.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    ex, ey, eT = ev.x[ok], ev.y[ok], ev.T[ok]
+    # sd of the predicted time from the event's uncertainty (T and position / c)
+    sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
+    pos = np.column_stack([rows.ox[free], rows.oy[free]])
+    _, p_id = np.unique(pos, axis=0, return_inverse=True)
+    p_id = p_id.ravel()
+    order = np.lexsort((rows.t[free], p_id))
+    fs, ps = free[order], p_id[order]
+    bounds = np.flatnonzero(np.diff(ps)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.append(bounds, fs.shape[0])
+    out_g: list[IP] = []
+    out_k: list[IP] = []
+    for a0, b0 in zip(starts.tolist(), ends.tolist(), strict=True):
+        rk = fs[a0:b0]
+        px, py = rows.ox[rk[0]], rows.oy[rk[0]]
+        d = np.hypot(ex - px, ey - py)
+        near = np.flatnonzero(d <= rep.reach_m)
+        if near.shape[0] == 0:
+            continue
+        tk = rows.t[rk]
+        f_lo = float(rows.speed_factor[rk].min())
+        slack = 4.0 * (float(rows.sigma_t[rk].max()) + sd_ev[near])
+        lo = eT[near] + f_lo * d[near] / c - slack
+        hi = eT[near] + d[near] / c + slack
+        ia = np.searchsorted(tk, lo)
+        ib = np.searchsorted(tk, hi, side="right")
+        cnt = ib - ia
+        tot = int(cnt.sum())
+        if tot == 0:
+            continue
+        gg = np.repeat(near, cnt)
+        start = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        kk = np.repeat(ia, cnt) + (np.arange(tot) - start)
+        out_g.append(ok[gg])
+        out_k.append(rk[kk])
+    if not out_g:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(out_g), np.concatenate(out_k)
+
+
+def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
+    """Cheap necessary condition of the joint innovation test: the time and the
+    bearing residuals each pass the 3-dof gate on their own (a component of a
+    Mahalanobis distance never exceeds the whole)."""
+    dx = ev.x[g] - rows.ox[k]
+    dy = ev.y[g] - rows.oy[k]
+    rho = np.maximum(np.hypot(dx, dy), 1.0)
+    P = ev.cov[g]
+    q = float(Q999[2])
+    f = rows.speed_factor[k] / (rho * c)
+    gx, gy = f * dx, f * dy
+    var_t = (
+        rows.sigma_t[k] ** 2
+        + gx * gx * P[:, 0, 0]
+        + gy * gy * P[:, 1, 1]
+        + P[:, 2, 2]
+        + 2 * (gx * gy * P[:, 0, 1] + gx * P[:, 0, 2] + gy * P[:, 1, 2])
+    )
+    r_t = rows.t[k] - ev.T[g] - rows.speed_factor[k] * rho / c
+    ok = r_t * r_t <= q * var_t
+    has_az = np.isfinite(rows.az[k])
+    ax, ay = dy / rho**2, -dx / rho**2
+    var_az = rows.sigma_az[k] ** 2 + ax * ax * P[:, 0, 0] + ay * ay * P[:, 1, 1]
+    var_az = var_az + 2 * ax * ay * P[:, 0, 1]
+    r_az = (rows.az[k] - np.arctan2(dx, dy) + np.pi) % (2 * np.pi) - np.pi
+    with np.errstate(invalid="ignore"):
+        ok &= ~has_az | (r_az * r_az <= q * var_az)
+    return np.asarray(ok, dtype=bool)
+
+
+def gated(rep: Reports, g: IP, k: IP, ev: Fixes, cfg: GateConfig) -> tuple[IP, IP, F8, F8]:
+    """The (event, row) candidates that pass the attach gates: the marginal pre-gate,
+    then the joint innovation chi-square at ``attach_p`` and the reach. Returns them
+    with their chi-square and dof."""
+    rows, c = rep.rows, rep.c
+    keep = marginal_gate(rows, g, k, ev, c)
+    g, k = g[keep], k[keep]
+    chi2, dof = row_chi2(rows.take(k), g, ev, c, with_cov=True)
+    rho = np.hypot(ev.x[g] - rows.ox[k], ev.y[g] - rows.oy[k])
+    keep = (chi2 <= quantile(cfg.attach_p, dof)) & (rho <= rep.reach_m)
+    keep &= dof > 0
+    return g[keep], k[keep], chi2[keep], dof[keep]
+
+
+def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
+    """Per (event ``g``, row ``k``) candidate: the event holds no report of the row's
+    observer (one report per observer per event)."""
+    nsrc = rep.n_src
+    member = np.flatnonzero(labels >= 0)
+    taken = np.unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
+    return np.asarray(~np.isin(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
+
+
+def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:
+    """Per (event ``g``, row ``k``) candidate: the row's phase agrees with the
+    event's majority phase (or either is undetermined)."""
+    edir = event_direction(direction, labels, n_events)
+    dk = direction[k]
+    return np.asarray((dk == DIR_UNDET) | (edir[g] == DIR_UNDET) | (edir[g] == dk), dtype=bool)
+
+
+def event_direction(direction: I8, labels: IP, n_events: int) -> npt.NDArray[np.int64]:
+    """Per event, the majority determined direction code, or undetermined."""
+    m = (labels >= 0) & (direction != DIR_UNDET)
+    counts = np.bincount(
+        labels[m] * 3 + direction[m].astype(np.intp), minlength=3 * max(n_events, 1)
+    ).reshape(-1, 3)[:n_events]
+    out = np.argmax(counts, axis=1)
+    out[counts.sum(axis=1) == 0] = DIR_UNDET
+    return out

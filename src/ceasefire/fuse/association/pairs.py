@@ -1,0 +1,205 @@
+"""Pairs and gates of bearings: two reports of different observers whose rays
+cross in front of both, within the detection range, and whose implied emission
+times (perceived time minus range / c) agree: a 1-dof chi-square (+1 per range).
+Candidates come from a voxel grid of (x, y, emission time) the rays are sampled
+into; a pair's support is how many third reports pair with both of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from ceasefire.fuse.association.gates import quantile
+from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
+from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.triangulate import intersect_rays
+
+
+@dataclass(frozen=True)
+class PairConfig:
+    """Which two bearings make a pair."""
+
+    #: chi-square gate of a two-bearing pair (1 dof from timing, + 1 per range), as
+    #: the probability a true pair passes
+    gate_p: float = 0.999
+    #: candidates: voxel size of the (x, y, emission time) grid the rays are sampled
+    #: into, m and s (two reports of one event share a voxel)
+    cell_m: float = 3_000.0
+    cell_s: float = 8.0
+    #: smallest crossing angle of two rays kept as a pair, degrees
+    min_crossing_deg: float = 1.0
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Gated bearing pairs: row indices ``i < j``, chi-square, crossing point and
+    emission time."""
+
+    i: IP
+    j: IP
+    chi2: F8
+    x: F8
+    y: F8
+    T: F8
+
+
+def candidate_pairs(
+    rows: Rows, idx: IP, cell_m: float, cell_s: float, range_m: float, c: float
+) -> tuple[IP, IP]:
+    """Index pairs (into ``idx``) of bearing rows whose rays pass through a common
+    voxel of (x, y, emission time): each ray is sampled every ``cell_m / 2`` out to
+    ``range_m``, a sample at distance r carrying the emission time t - r / c; two
+    reports of one event meet near its (x, y, T). Two grids shifted by half a cell
+    catch meetings near cell boundaries. Returns ``(a, b)`` with ``a < b``."""
+    n = idx.shape[0]
+    if n < 2:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    steps = np.arange(cell_m / 4.0, range_m + cell_m / 2.0, cell_m / 2.0)
+    az = rows.az[idx]
+    x = rows.ox[idx, None] + steps[None, :] * np.sin(az)[:, None]
+    y = rows.oy[idx, None] + steps[None, :] * np.cos(az)[:, None]
+    T = rows.t[idx, None] - rows.speed_factor[idx, None] * steps[None, :] / c
+    x0, y0, T0 = float(x.min()), float(y.min()), float(T.min())
+    bits = max(int(n - 1).bit_length(), 1)
+    out: list[npt.NDArray[np.int64]] = []
+    row = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], x.shape).ravel()
+    for shift in (0.0, 0.5):
+        kx = np.floor((x - x0) / cell_m + shift).astype(np.int64).ravel()
+        ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
+        kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
+        cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
+        code = np.unique((cell << bits) | row)
+        cell = code >> bits
+        r = code & ((1 << bits) - 1)
+        brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
+        ends = np.append(brk, cell.shape[0])
+        run_end = np.repeat(ends, np.diff(np.concatenate([[0], ends])))
+        after = run_end - np.arange(cell.shape[0]) - 1
+        if int(after.sum()) == 0:
+            continue
+        a = np.repeat(np.arange(cell.shape[0]), after)
+        start = np.repeat(np.cumsum(after) - after, after)
+        b = a + (np.arange(a.shape[0]) - start) + 1
+        i, j = r[a], r[b]
+        out.append((np.minimum(i, j) << bits) | np.maximum(i, j))
+    if not out:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    pr = np.unique(np.concatenate(out))
+    return (pr >> bits).astype(np.intp), (pr & ((1 << bits) - 1)).astype(np.intp)
+
+
+def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs:
+    """The gated pairs among the bearing rows ``idx`` (time-sorted; all bearings
+    when None)."""
+    rows, src, direction, c, R = rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m
+    if idx is None:
+        idx = np.flatnonzero(rep.is_bearing)
+    a, b = candidate_pairs(rows, idx, cfg.cell_m, cfg.cell_s, R, c)
+    i, j = idx[a], idx[b]
+    keep = src[i] != src[j]
+    di, dj = direction[i], direction[j]
+    keep &= (di == dj) | (di == DIR_UNDET) | (dj == DIR_UNDET)
+    dox = rows.ox[j] - rows.ox[i]
+    doy = rows.oy[j] - rows.oy[i]
+    d_obs = np.hypot(dox, doy)
+    s2 = rows.sigma_t[i] ** 2 + rows.sigma_t[j] ** 2
+    # two reports of one event: heard both, their times differ by at most the sound's
+    # way between the observers; seen both, not at all; one seen, by its sound's way
+    fi, fj = rows.speed_factor[i], rows.speed_factor[j]
+    way = np.where(fi == fj, fi * d_obs, 1.2 * R)
+    keep &= np.abs(rows.t[j] - rows.t[i]) <= way / c + 4.0 * np.sqrt(s2) + 1e-9
+    i, j = i[keep], j[keep]
+    x, y, r1, r2, sn = intersect_rays(
+        rows.ox[i], rows.oy[i], rows.az[i], rows.ox[j], rows.oy[j], rows.az[j]
+    )
+    rmax = 1.2 * R
+    with np.errstate(invalid="ignore"):
+        keep = (
+            (np.abs(sn) >= np.sin(np.radians(cfg.min_crossing_deg)))
+            & (r1 > 0)
+            & (r2 > 0)
+            & (r1 <= rmax)
+            & (r2 <= rmax)
+        )
+    i, j, x, y = i[keep], j[keep], x[keep], y[keep]
+    chi2, T, dof = pair_chi2(rows, i, j, x, y, c)
+    keep = chi2 <= quantile(cfg.gate_p, dof)
+    return Pairs(i[keep], j[keep], chi2[keep], x[keep], y[keep], T[keep])
+
+
+def pair_chi2(rows: Rows, i: IP, j: IP, x: F8, y: F8, c: float) -> tuple[F8, F8, F8]:
+    """Chi-square of timing (and ranges) of two bearing rows crossing at (x, y)."""
+    dxi, dyi = x - rows.ox[i], y - rows.oy[i]
+    dxj, dyj = x - rows.ox[j], y - rows.oy[j]
+    ri = np.maximum(np.hypot(dxi, dyi), 1.0)
+    rj = np.maximum(np.hypot(dxj, dyj), 1.0)
+    wi = 1.0 / (rows.sigma_az[i] * ri * ri) ** 2
+    wj = 1.0 / (rows.sigma_az[j] * rj * rj) ** 2
+    # Fisher information of the two bearings: a = (dy, -dx) / rho²
+    h11 = wi * dyi * dyi + wj * dyj * dyj
+    h22 = wi * dxi * dxi + wj * dxj * dxj
+    h12 = -(wi * dxi * dyi + wj * dxj * dyj)
+    det = h11 * h22 - h12 * h12
+    det = np.where(det > 0, det, np.nan)
+    p11, p22, p12 = h22 / det, h11 / det, -h12 / det
+    fi, fj = rows.speed_factor[i], rows.speed_factor[j]
+    ei = rows.t[i] - fi * ri / c
+    ej = rows.t[j] - fj * rj / c
+    gx = (fi * dxi / ri - fj * dxj / rj) / c
+    gy = (fi * dyi / ri - fj * dyj / rj) / c
+    var = (
+        rows.sigma_t[i] ** 2
+        + rows.sigma_t[j] ** 2
+        + gx * gx * p11
+        + gy * gy * p22
+        + 2 * gx * gy * p12
+    )
+    chi2 = (ei - ej) ** 2 / var
+    wti, wtj = 1.0 / rows.sigma_t[i] ** 2, 1.0 / rows.sigma_t[j] ** 2
+    T = (wti * ei + wtj * ej) / (wti + wtj)
+    dof = np.ones_like(chi2)
+    for k, dx, dy, r in ((i, dxi, dyi, ri), (j, dxj, dyj, rj)):
+        has = np.isfinite(rows.rng[k])
+        ux, uy = dx / r, dy / r
+        vr = rows.sigma_rng[k] ** 2 + ux * ux * p11 + uy * uy * p22 + 2 * ux * uy * p12
+        term = np.where(has, (rows.rng[k] - r) ** 2 / vr, 0.0)
+        chi2 = chi2 + term
+        dof = dof + has
+    chi2 = np.where(np.isfinite(chi2), chi2, np.inf)
+    return chi2, T, dof
+
+
+def triangles(pairs: Pairs, n: int) -> F8:
+    """Per pair, how many third rows pair with both of its rows."""
+    m = pairs.i.shape[0]
+    if m == 0:
+        return np.zeros(0)
+    A = sparse.coo_matrix(
+        (np.ones(2 * m), (np.concatenate([pairs.i, pairs.j]), np.concatenate([pairs.j, pairs.i]))),
+        shape=(n, n),
+    ).tocsr()
+    A.data[:] = 1.0
+    A2 = A @ A
+    return np.asarray(A2[pairs.i, pairs.j]).ravel()
+
+
+def mutual_best(pi: IP, pj: IP, score: F8) -> npt.NDArray[np.bool_]:
+    """Pairs whose two rows both rank them first (lowest ``score``, ties by order)."""
+    m = pi.shape[0]
+    if m == 0:
+        return np.zeros(0, bool)
+    obs = np.concatenate([pi, pj])
+    pid = np.concatenate([np.arange(m), np.arange(m)])
+    sc = np.concatenate([score, score])
+    order = np.lexsort((pid, sc, obs))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = obs[order][1:] != obs[order][:-1]
+    o_sorted = obs[order][first]
+    p_sorted = pid[order][first]
+    best = np.full(int(max(pi.max(), pj.max())) + 1, -1, np.intp)
+    best[o_sorted] = p_sorted
+    k = np.arange(m)
+    return (best[pi] == k) & (best[pj] == k)

@@ -1,0 +1,128 @@
+"""The rounds of association: seed -> attach -> settle -> merge -> reassign,
+repeated on what is still free; then bearings no pair explains seed events with
+the arrivals they explain, a last reassignment runs, what it freed is paired
+again, and events whose reports fit two positions alike are let go. Each step is
+a role (its own module and config); the upkeep after each is
+:meth:`~ceasefire.fuse.association.clusters.Clusters.settle`. An observation
+ends in at most one event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ceasefire.fuse.association.attachment import (
+    AttachConfig,
+    attach_rounds,
+    release_shared_arrivals,
+)
+from ceasefire.fuse.association.clusters import Clusters
+from ceasefire.fuse.association.gates import GateConfig
+from ceasefire.fuse.association.merging import MergeConfig, merge
+from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
+from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
+from ceasefire.fuse.association.reports import F8, Reports
+from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
+from ceasefire.fuse.solve import Fit, ambiguous
+
+
+@dataclass(frozen=True)
+class AssociationConfig:
+    """Association's roles, each with its own config, and how often they run."""
+
+    pairs: PairConfig = field(default_factory=PairConfig)
+    gates: GateConfig = field(default_factory=GateConfig)
+    seeds: SeedConfig = field(default_factory=SeedConfig)
+    attach: AttachConfig = field(default_factory=AttachConfig)
+    merge: MergeConfig = field(default_factory=MergeConfig)
+    reassign: ReassignConfig = field(default_factory=ReassignConfig)
+    #: rounds of seed, attach, settle, merge, reassign
+    rounds: int = 3
+    #: after the last reassignment, free bearings are paired again, up to this many
+    #: times (their mutual-best pairs seed events, which attach and are reassigned
+    #: twice; 0: never): the rounds never pair again what the last steps freed
+    final_pairs: int = 3
+
+
+def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
+    """Labels (event index per row, -1 when in no multi-report event) and the fit
+    of each event. The rows of ``rep`` must be sorted by time."""
+    cl = Clusters.empty(rep.n)
+    pairs = bearing_pairs(rep, cfg.pairs)
+    tri = triangles(pairs, rep.n)
+    gates = cfg.gates
+    last: Fit | None = None
+    for _ in range(max(cfg.rounds, 1)):
+        if not seed_pairs(cl, pairs, tri) and cl.n == 0:
+            break
+        last = cl.settle(rep)
+        last = attach_rounds(rep, cl, gates, cfg.attach, 2)
+        if merge(rep, cl, cfg.merge):
+            # settle from the merged labels with the estimates of before (no first
+            # refit: see the ray seeds below)
+            cl.compact(rep)
+            last = cl.refit(rep)
+            if cl.prune(rep, gates):
+                cl.compact(rep)
+                last = cl.refit(rep)
+        last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.round_passes) or last
+        last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
+    # bearings no pair explains, with the arrivals they explain
+    if add_ray_seeds(rep, cl, cfg.seeds):
+        # settle without the refit between prune and compact (each refit moves a
+        # converged fix by up to a few cm: this order is the one the events were
+        # pinned with, tests/fuse/data/make_association_days.py)
+        cl.refit(rep)
+        cl.prune(rep, gates)
+        cl.compact(rep)
+        last = cl.refit(rep)
+        last = attach_rounds(rep, cl, gates, cfg.attach, 2)
+    last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.passes) or last
+    last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
+    for _ in range(cfg.final_pairs):
+        got = final_pairs(rep, cl, pairs, tri, cfg)
+        if got is None:
+            break
+        last = got
+    if cl.n:
+        last = cl.refit(rep)
+        drop_ambiguous(rep, cl, last)
+        n_before = cl.n
+        # now only: a fit still converging may pass far out on its way
+        cl.compact(rep, check_reach=True)
+        if cl.n != n_before:
+            last = cl.refit(rep)
+    return cl, last
+
+
+def final_pairs(
+    rep: Reports, cl: Clusters, pairs: Pairs, tri: F8, cfg: AssociationConfig
+) -> Fit | None:
+    """Bearings freed late (by the last reassignment, the arrival check, a dissolved
+    event) are never paired again by the rounds: their mutual-best pairs seed events
+    once more, which take what they explain (guarded attach) and go through two
+    reassignment passes. Returns the last fit (None when no pair was left)."""
+    if not seed_pairs(cl, pairs, tri):
+        return None
+    cl.settle(rep)
+    last = attach_rounds(rep, cl, cfg.gates, cfg.attach, 1)
+    return reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
+
+
+def drop_ambiguous(rep: Reports, cl: Clusters, f: Fit) -> None:
+    """Free the rows of events fixed by fewer than two bearings with one degree of
+    freedom (four arrivals; a bearing and two arrivals) whose reports fit a second
+    position as well (:func:`ceasefire.fuse.solve.ambiguous`)."""
+    rows = rep.rows
+    m = np.flatnonzero(cl.labels >= 0)
+    lab = cl.labels[m]
+    nb = np.bincount(lab, weights=np.isfinite(rows.az[m]).astype(float), minlength=cl.n)
+    cand = np.flatnonzero((nb < 2) & (f.dof <= 1) & f.ok)
+    if cand.shape[0] == 0:
+        return
+    amb = ambiguous(rows.take(m), lab, cl.x, cl.y, cl.T, cand, rep.c, rep.max_range_m)
+    gone = np.zeros(cl.n, bool)
+    gone[cand[amb]] = True
+    cl.labels[m[gone[lab]]] = -1
+    cl.cov[gone] = np.nan

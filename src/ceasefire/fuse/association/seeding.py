@@ -1,0 +1,254 @@
+"""Seeding: where new events start. Two free bearings that choose each other
+first (mutual best pair, more support first); and, for bearings no pair explains,
+one bearing with the arrivals it explains (an acoustic array and the microphones
+around it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ceasefire.fuse.association.clusters import Clusters
+from ceasefire.fuse.association.pairs import Pairs, mutual_best
+from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.solve import fit, stands
+
+#: candidate arrivals of one bearing tried in pairs by :func:`triple_seeds`
+TRIPLE_ARRIVALS = 6
+
+
+@dataclass(frozen=True)
+class SeedConfig:
+    """Where single-bearing seeds look for arrivals."""
+
+    #: arrival sensors within this distance of the bearing's observer are tried
+    #: (an acoustic array's microphones), m
+    sensor_m: float = 8_000.0
+
+
+def seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
+    """New events from the mutual-best pairs of two free bearings (more triangles
+    first, then lower chi-square), unfitted; returns how many."""
+    fp = np.flatnonzero((cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0))
+    if fp.shape[0] == 0:
+        return 0
+    score = pairs.chi2[fp] - 1000.0 * tri[fp]
+    mb = fp[mutual_best(pairs.i[fp], pairs.j[fp], score)]
+    new = np.arange(mb.shape[0])
+    cl.add(np.concatenate([new, new]), np.concatenate([pairs.i[mb], pairs.j[mb]]),
+           pairs.x[mb], pairs.y[mb], pairs.T[mb])  # fmt: skip
+    return int(mb.shape[0])
+
+
+def add_ray_seeds(rep: Reports, cl: Clusters, cfg: SeedConfig) -> int:
+    """Events seeded by :func:`ray_seeds` on the free rows, unfitted; returns how
+    many."""
+    ms, mr, sx, sy, sT = ray_seeds(rep, cl.labels, cfg)
+    if sx.shape[0]:
+        cl.add(ms, mr, sx, sy, sT)
+    return int(sx.shape[0])
+
+
+def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8, F8]:
+    """Seeds from one bearing and the arrivals it explains (an acoustic array and
+    the microphones around it, or any bearing with precise time and nearby
+    microphones), for bearings no pair explains.
+
+    For a free bearing row b (observer o, unit direction u, time t_b) and a free
+    arrival a at sensor s (time t_a), the source at distance r along the ray has
+    t_a - t_b = (|o + r u - s| - r) / c, solved in closed form:
+    r = ((cΔ)² - |w|²) / (2 (w·u - cΔ)) with w = o - s, Δ = t_a - t_b. Arrivals
+    of one event give nearly the same r; the largest set of sensors agreeing
+    within ``tol`` = max(300 m, 5 % r, 3 √2 x the bearing's largest sd of r from
+    the bearing and time noise, at most r / 2) seeds an event (b + at least two
+    arrivals); the fit that follows checks it.
+    Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
+    then flattened ``member_rows`` with the seed index in the first array."""
+    rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
+    near_m = cfg.sensor_m
+    fb = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
+    fa = np.flatnonzero((labels < 0) & np.isnan(rows.az))
+    empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0), np.zeros(0))
+    if fb.shape[0] == 0 or fa.shape[0] < 2:
+        return empty
+    # arrival sensors (positions) and their time-sorted free arrivals
+    pos = np.column_stack([rows.ox[fa], rows.oy[fa]])
+    _, pid = np.unique(pos, axis=0, return_inverse=True)
+    pid = pid.ravel()
+    order = np.lexsort((rows.t[fa], pid))
+    fa_s, pid_s = fa[order], pid[order]
+    bnd = np.flatnonzero(np.diff(pid_s)) + 1
+    starts = np.concatenate([[0], bnd])
+    ends = np.append(bnd, fa_s.shape[0])
+    gb: list[IP] = []
+    ga: list[IP] = []
+    for a0, a1 in zip(starts.tolist(), ends.tolist(), strict=True):
+        ra = fa_s[a0:a1]
+        sx, sy = rows.ox[ra[0]], rows.oy[ra[0]]
+        d = np.hypot(rows.ox[fb] - sx, rows.oy[fb] - sy)
+        near = np.flatnonzero(d <= near_m)
+        if near.shape[0] == 0:
+            continue
+        slack = 4.0 * (rows.sigma_t[fb[near]] + float(rows.sigma_t[ra].max()))
+        lo = rows.t[fb[near]] - d[near] / c - slack
+        hi = rows.t[fb[near]] + d[near] / c + slack
+        ta = rows.t[ra]
+        ia = np.searchsorted(ta, lo)
+        ib = np.searchsorted(ta, hi, side="right")
+        cnt = ib - ia
+        tot = int(cnt.sum())
+        if tot == 0:
+            continue
+        st = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        gb.append(fb[np.repeat(near, cnt)])
+        ga.append(ra[np.repeat(ia, cnt) + (np.arange(tot) - st)])
+    if not gb:
+        return empty
+    b = np.concatenate(gb)
+    a = np.concatenate(ga)
+    keep = src[a] != src[b]
+    b, a = b[keep], a[keep]
+    ux, uy = np.sin(rows.az[b]), np.cos(rows.az[b])
+    wx, wy = rows.ox[b] - rows.ox[a], rows.oy[b] - rows.oy[a]
+    cd = c * (rows.t[a] - rows.t[b])
+    den = 2.0 * (wx * ux + wy * uy - cd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (cd * cd - wx * wx - wy * wy) / den
+    # sd of r from the bearing's and both times' noise (first order): the bearing
+    # error moves each sensor's r differently, so agreement is judged within it
+    dr_daz = -r * (wx * uy - wy * ux) / (0.5 * den)
+    dr_dcd = 2.0 * (cd + r) / den
+    sd_cd = c * np.hypot(rows.sigma_t[a], rows.sigma_t[b])
+    sd_r = np.hypot(dr_daz * rows.sigma_az[b], dr_dcd * sd_cd)
+    ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0) & np.isfinite(sd_r)
+    b, a, r, sd_r = b[ok], a[ok], r[ok], sd_r[ok]
+    if b.shape[0] < 2:
+        return empty
+    # per bearing, the densest window of r: [r_k, r_k + tol_k]
+    o = np.lexsort((a, r, b))
+    b, a, r, sd_r = b[o], a[o], r[o], sd_r[o]
+    # the r of two sensors differ by up to 3 sd of their difference: at most 3 √2
+    # times the bearing's largest sd (the later fit checks the seed properly)
+    first_b = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    sd_b = np.repeat(np.maximum.reduceat(sd_r, first_b), np.diff(np.r_[first_b, b.shape[0]]))
+    tol = np.maximum(np.maximum(300.0, 0.05 * r), np.minimum(4.25 * sd_b, 0.5 * r))
+    key = b.astype(np.float64) * 1e7 + r
+    hi_idx = np.searchsorted(key, key + tol, side="right")
+    count = hi_idx - np.arange(b.shape[0])
+    # best window per bearing: most arrivals, then the nearest r
+    o2 = np.lexsort((r, -count, b))
+    first = np.ones(o2.shape[0], bool)
+    first[1:] = b[o2][1:] != b[o2][:-1]
+    best = o2[first]
+    best = best[count[best] >= 2]
+    # an arrival may be claimed by several bearings: take windows by size first
+    best = best[np.lexsort((r[best], -count[best]))]
+    used = np.zeros(rows.ox.shape[0], bool)
+    seed_b: list[int] = []
+    mem_seed: list[IP] = []
+    mem_row: list[IP] = []
+    xs: list[float] = []
+    ys: list[float] = []
+    Ts: list[float] = []
+    for k in best.tolist():
+        win = np.arange(k, int(hi_idx[k]))
+        rows_a = a[win]
+        # one arrival per sensor
+        _, firsts = np.unique(src[rows_a], return_index=True)
+        rows_a = rows_a[np.sort(firsts)]
+        rows_a = rows_a[~used[rows_a]]
+        bk = int(b[k])
+        if rows_a.shape[0] < 2 or used[bk]:
+            continue
+        used[rows_a] = True
+        used[bk] = True
+        rk = float(np.median(r[win]))
+        s = len(seed_b)
+        seed_b.append(bk)
+        mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
+        mem_row.append(rows_a)
+        xs.append(float(rows.ox[bk] + rk * np.sin(rows.az[bk])))
+        ys.append(float(rows.oy[bk] + rk * np.cos(rows.az[bk])))
+        Ts.append(float(rows.t[bk] - rows.speed_factor[bk] * rk / c))
+    # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
+    # (x, y, T from the bearing and three times: one degree of freedom to check)
+    for bk, rows_a, x, y, T in triple_seeds(rep, b, a, r, sd_r, used):
+        used[rows_a] = True
+        used[bk] = True
+        s = len(seed_b)
+        seed_b.append(bk)
+        mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
+        mem_row.append(rows_a)
+        xs.append(x)
+        ys.append(y)
+        Ts.append(T)
+    if not seed_b:
+        return empty
+    sb = np.asarray(seed_b, np.intp)
+    ms = np.concatenate([np.arange(sb.shape[0]), *mem_seed])
+    mr = np.concatenate([sb, *mem_row])
+    return ms, mr, np.asarray(xs), np.asarray(ys), np.asarray(Ts)
+
+
+def triple_seeds(
+    rep: Reports, b: IP, a: IP, r: F8, sd_r: F8, used: B
+) -> list[tuple[int, IP, float, float, float]]:
+    """Seeds of one bearing and two arrivals, for bearings whose arrivals' ranges
+    along the ray disagree too much for a window (a bearing ~2 sigma off with
+    microphones on opposite sides): every pair of a free bearing's candidate
+    arrivals (distinct sensors, at most ``TRIPLE_ARRIVALS`` nearest in r per
+    bearing) is fitted jointly from the inverse-variance mean of their r; a triple
+    stands when its fit passes the 1-dof gate with the emission before every
+    arrival; each bearing takes its best, arrivals go to the best first."""
+    rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
+    free = ~used[b] & ~used[a]
+    b, a, r, sd_r = b[free], a[free], r[free], sd_r[free]
+    if b.shape[0] < 2:
+        return []
+    # per bearing, its candidates in order (b sorted, then r)
+    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    ends = np.r_[starts[1:], b.shape[0]]
+    tb: list[int] = []
+    t1: list[int] = []
+    t2: list[int] = []
+    r0: list[float] = []
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        if hi - lo < 2:
+            continue
+        k = np.arange(lo, hi)
+        if k.shape[0] > TRIPLE_ARRIVALS:
+            k = k[np.argsort(sd_r[k], kind="stable")[:TRIPLE_ARRIVALS]]
+        for i in range(k.shape[0]):
+            for j in range(i + 1, k.shape[0]):
+                ki, kj = int(k[i]), int(k[j])
+                if src[a[ki]] == src[a[kj]]:
+                    continue
+                wi, wj = 1.0 / sd_r[ki] ** 2, 1.0 / sd_r[kj] ** 2
+                tb.append(int(b[ki]))
+                t1.append(int(a[ki]))
+                t2.append(int(a[kj]))
+                r0.append(float((wi * r[ki] + wj * r[kj]) / (wi + wj)))
+    if not tb:
+        return []
+    G = len(tb)
+    bb, aa1, aa2 = np.asarray(tb), np.asarray(t1), np.asarray(t2)
+    rr = np.asarray(r0)
+    idx = np.concatenate([bb, aa1, aa2])
+    g = np.tile(np.arange(G), 3)
+    x0 = rows.ox[bb] + rr * np.sin(rows.az[bb])
+    y0 = rows.oy[bb] + rr * np.cos(rows.az[bb])
+    T0 = rows.t[bb] - rows.speed_factor[bb] * rr / c
+    sub = rows.take(idx)
+    f = fit(sub, g, G, x0, y0, T0, c)
+    cand = np.flatnonzero((f.dof >= 1) & stands(sub, g, f, R))
+    out: list[tuple[int, IP, float, float, float]] = []
+    taken = np.zeros(rows.ox.shape[0], bool)
+    for k in cand[np.argsort(f.chi2[cand], kind="stable")].tolist():
+        mem = np.array([aa1[k], aa2[k]], np.intp)
+        if taken[bb[k]] or taken[mem].any():
+            continue
+        taken[bb[k]] = True
+        taken[mem] = True
+        out.append((int(bb[k]), mem, float(f.x[k]), float(f.y[k]), float(f.T[k])))
+    return out

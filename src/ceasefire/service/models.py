@@ -1,0 +1,215 @@
+"""The API's request and response models; the OpenAPI schema is generated from them.
+
+GeoJSON responses (RFC 7946) are FeatureCollections of Point features
+(``geometry`` null when a record has no position) with two foreign members
+for paging: ``numberReturned`` and ``next_offset`` (null on the last page).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Ellipse",
+    "ErrorItem",
+    "ErrorResponse",
+    "EscalationList",
+    "EventCollection",
+    "IngestResponse",
+    "Me",
+    "ObservationCollection",
+    "ProcessResponse",
+    "PublishResponse",
+    "ViolationCollection",
+]
+
+
+class ErrorItem(BaseModel):
+    field: str = Field(description="where: 'query.bbox', 'body[3].time', 'path.day' ...")
+    message: str = Field(description="what was wrong and what was expected")
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx: a sentence, and for invalid input each field path."""
+
+    detail: str
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class Point(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float] = Field(min_length=2, max_length=3, description="[lon, lat], degrees")
+
+
+class Ellipse(BaseModel):
+    """The 95 % uncertainty ellipse: semi-axes in m, major axis clockwise from north."""
+
+    semi_major_m: float
+    semi_minor_m: float
+    orientation_deg: float
+    confidence: float
+
+
+class ViolationProperties(BaseModel):
+    """A violation. ``observations`` (ids) is null for parties: ids name observers."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: str
+    time: str = Field(description="ISO 8601 UTC")
+    day: str | None = Field(description="reporting day, YYYY-MM-DD")
+    rule: str
+    severity: str
+    response: str
+    party: str = Field(description="party id or 'undetermined'")
+    party_probability: float
+    probabilities: dict[str, float]
+    uncertainty: Ellipse | None
+    observations: list[str] | None
+    events: list[str]
+    object: str | None
+    weapon: str | None
+    sector: str | None
+    side: str | None
+    distance_to_line_km: float | None
+    first_seen: str | None
+    last_seen: str | None
+    notes: list[str]
+    launch: Point | None
+
+
+class ViolationFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Point | None
+    properties: ViolationProperties
+
+
+class EventProperties(BaseModel):
+    """A fused event (analysts and the chief only)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: str
+    time: str
+    day: str | None
+    sector: str | None
+    party: str
+    party_probability: float | None
+    uncertainty: Ellipse | None
+    observations: list[str]
+    n_observers: int
+    direction: str
+    weapon: str
+    object: str | None
+    count: int | None
+    party_marked: str | None
+    first_seen: str | None
+    last_seen: str | None
+    launch: Point | None
+    flags: list[str]
+    distance_to_line_km: float | None
+
+
+class EventFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Point | None
+    properties: EventProperties
+
+
+class ObservationFeature(BaseModel):
+    """An observation: ``properties`` is the record in the observation contract
+    (``ceasefire schema observation``) plus ``sector`` and ``submitted_by``."""
+
+    type: Literal["Feature"] = "Feature"
+    id: str = Field(description="source/id")
+    geometry: Point
+    properties: dict[str, Any]
+
+
+class _Collection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    numberReturned: int  # noqa: N815 (the OGC API Features name)
+    next_offset: int | None = Field(description="offset of the next page; null on the last")
+
+
+class ViolationCollection(_Collection):
+    features: list[ViolationFeature]
+
+
+class EventCollection(_Collection):
+    features: list[EventFeature]
+
+
+class ObservationCollection(_Collection):
+    features: list[ObservationFeature]
+
+
+class Escalation(BaseModel):
+    id: str
+    state: str
+    line: int
+    line_name: str
+    holder: str
+    trigger: str
+    time: str
+    day: str | None
+    party: str | None
+    sector: str | None
+    violation_ids: list[str]
+    message: str
+    details: dict[str, Any]
+
+
+class EscalationList(BaseModel):
+    escalations: list[Escalation]
+    numberReturned: int  # noqa: N815
+    next_offset: int | None
+
+
+class Rejection(BaseModel):
+    line: int = Field(description="line (NDJSON, CSV), element or feature number, from 1")
+    reason: str
+
+
+class DuplicateItem(BaseModel):
+    line: int
+    source: str
+    id: str
+    conflicting: bool = Field(description="same source and id, different content")
+
+
+class IngestResponse(BaseModel):
+    """Sent only after the batch is committed."""
+
+    input: int
+    accepted: int
+    rejected: int
+    duplicate: int
+    rejections: list[Rejection] = Field(description="the first 1,000")
+    duplicates: list[DuplicateItem] = Field(description="the first 1,000")
+
+
+class ProcessResponse(BaseModel):
+    day: str
+    observations: int
+    events: int
+    violations: int
+    escalations: int
+    ledger_head: dict[str, Any] | None
+
+
+class PublishResponse(BaseModel):
+    day: str
+    published: bool
+    audit_head: dict[str, Any]
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    sectors: list[str]
+    party: str | None

@@ -1,0 +1,68 @@
+"""Association, rebuilt by role, groups and places the reports of fixed simulated
+days exactly as the code it replaced: a heavy-day slice and a quiet day, their
+association inputs and outputs stored in ``data/association_days.npz`` by
+``data/make_association_days.py`` at the commit before the split (main's code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.association import Clusters, Reports, associate, late_attach
+from ceasefire.fuse.solve import Rows
+
+DATA = Path(__file__).with_name("data") / "association_days.npz"
+FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
+
+
+def _day(key: str) -> tuple[Reports, dict[str, np.ndarray]]:
+    with np.load(DATA) as d:
+        arrays = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith(key + "/")}
+    rows = Rows(*(arrays[f"rows/{f}"] for f in FIELDS))
+    cfg = FuseConfig()
+    rep = Reports(
+        rows, arrays["src"], arrays["phase"], cfg.speed_of_sound_m_s, cfg.max_range_m,
+        cfg.min_tdoa_sensors,
+    )  # fmt: skip
+    return rep, arrays
+
+
+def _late(rep: Reports, cl: Clusters, cfg: FuseConfig) -> np.ndarray:
+    labels = cl.labels.copy()
+    a = cfg.association
+    cov = cl.cov
+    late_attach(
+        rep, labels, cl.x, cl.y, cl.T, cov[:, :2, :2], np.sqrt(cov[:, 2, 2]), a.gates, a.attach,
+        cfg.wide_fix_m,
+    )  # fmt: skip
+    return labels
+
+
+@pytest.mark.parametrize("key", ["heavy2015", "quiet2"])
+def test_association_of_a_fixed_day_is_what_it_was_before_the_split(key: str) -> None:
+    rep, ref = _day(key)
+    cfg = FuseConfig()
+    cl, _ = associate(rep, cfg.association)
+    # the same reports in the same events, numbered alike
+    assert cl.n == ref["x"].shape[0]
+    differ = np.flatnonzero(cl.labels != ref["labels"])
+    assert differ.shape[0] == 0, f"{differ.shape[0]} rows in another event, first {differ[:5]}"
+    # the same estimates, to the last bit (the same arithmetic in the same order)
+    for name, got in (("x", cl.x), ("y", cl.y), ("T", cl.T), ("cov", cl.cov)):
+        assert np.array_equal(got, ref[name], equal_nan=True), name
+    # the late offer of free bearings gives the same bearings to the same events
+    assert np.array_equal(_late(rep, cl, cfg), ref["late_labels"])
+
+
+def test_the_reference_days_are_busy_enough_to_pin_something() -> None:
+    # the premise: many events, most reports grouped, some left free, some taken late
+    for key, min_events in (("heavy2015", 500), ("quiet2", 50)):
+        rep, ref = _day(key)
+        labels = ref["labels"]
+        assert ref["x"].shape[0] >= min_events
+        assert 0.1 < float(np.mean(labels >= 0)) < 0.95
+        assert int((ref["late_labels"] >= 0).sum()) > int((labels >= 0).sum())
+        assert rep.is_bearing.any() and (~rep.is_bearing).any()
