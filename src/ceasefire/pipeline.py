@@ -411,6 +411,26 @@ def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
     }
 
 
+def violation_records(
+    violations: Sequence[Violation], digests: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ledger record of each violation, with the digests (``source/id`` →
+    SHA-256, from :func:`observation_digests`) of the observations it rests on."""
+    by_id: dict[str, list[str]] = {}
+    for key in digests:
+        by_id.setdefault(key.split("/", 1)[1], []).append(key)
+    return [
+        {
+            "type": "violation",
+            **to_dict(v),
+            "observation_digests": {
+                k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])
+            },
+        }
+        for v in violations
+    ]
+
+
 def ledger_day(
     ledger: Ledger,
     day: date,
@@ -430,9 +450,6 @@ def ledger_day(
     e.g. a re-run of the same day) are not appended twice.
     """
     digests = observation_digests(observations)
-    by_id: dict[str, list[str]] = {}
-    for key in digests:
-        by_id.setdefault(key.split("/", 1)[1], []).append(key)
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
@@ -449,9 +466,7 @@ def ledger_day(
         }
         for k in range(parts)
     ]
-    for v in violations:
-        ev = {k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])}
-        records.append({"type": "violation", **to_dict(v), "observation_digests": ev})
+    records += violation_records(violations, digests)
     for x in escalations:
         records.append({"type": "escalation", **to_dict(x)})
     fresh = [r for r in records if not ledger.contains(str(r["id"]))]

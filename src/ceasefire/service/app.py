@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from ceasefire import pipeline
 from ceasefire.ingest import RawRecord, read_records
 from ceasefire.ledger import Ledger, SignedTreeHead
-from ceasefire.mandate import Mandate, day_bounds
+from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model.codec import (
     escalation_from_dict,
     event_from_dict,
@@ -88,6 +88,10 @@ class ServiceConfig:
     audit_dir: Path
     mandate: Mandate | None = None
     pdf: bool = True
+    #: a NATS JetStream bus (``ceasefire.stream``): accepted observations are
+    #: published to it and its announced violations relayed on ``/stream``
+    bus_url: str | None = None
+    bus_prefix: str = "ceasefire"
 
 
 class _Service:
@@ -101,6 +105,7 @@ class _Service:
         self._ledger: Ledger | None = None
         self.process_lock = threading.Lock()
         self.broadcast = Broadcast()
+        self.bus: Any = None  # ceasefire.stream's bus when the service is given one
 
     @property
     def ledger(self) -> Ledger:
@@ -139,9 +144,20 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         svc.broadcast.bind(asyncio.get_running_loop())
+        relay: asyncio.Task[None] | None = None
+        if cfg.bus_url is not None:
+            from ceasefire.stream.bus import Subjects
+            from ceasefire.stream.natsbus import NatsBus
+
+            svc.bus = await NatsBus.connect(cfg.bus_url, Subjects(cfg.bus_prefix))
+            relay = asyncio.create_task(_relay_violations(svc))
         try:
             yield
         finally:
+            if relay is not None:
+                relay.cancel()
+            if svc.bus is not None:
+                await svc.bus.close()
             svc.broadcast.close()
             svc.close()
 
@@ -311,6 +327,10 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
             submitted_by=user.name,
         )
         request.state.written = len(result.accepted)
+        if svc.bus is not None and result.accepted:
+            from ceasefire.stream.replay import publish_to_bus
+
+            await publish_to_bus(svc.bus, svc.mandate, result.accepted)
         return m.IngestResponse(
             input=result.total,
             accepted=len(result.accepted),
@@ -517,6 +537,15 @@ DAY_YEARS = (1970, 2200)
 
 #: The dashboard's files (``make web`` builds the third-party part).
 WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+
+
+async def _relay_violations(svc: _Service) -> None:
+    """The live workers' announcements (``<prefix>.violations``) to ``/stream``."""
+    async for data in svc.bus.violations(from_start=False):
+        v = violation_from_dict(json.loads(data))
+        feat = violation_feature(v)
+        feat["properties"]["day"] = day_of(svc.mandate, v.time_s).isoformat()
+        svc.broadcast.publish("violation", v.sector, feat)
 
 
 def _day_ok(day: date, where: str) -> date:
