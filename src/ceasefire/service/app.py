@@ -13,6 +13,7 @@ import json
 import logging
 import tempfile
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -30,6 +31,8 @@ from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import pipeline
+from ceasefire.assess.intervene import ack_record, outcome_record
+from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.ingest import RawRecord, read_records
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of
@@ -420,6 +423,51 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         head = svc.audit.sign()
         return m.PublishResponse(day=day.isoformat(), published=True, audit_head=head.to_dict())
 
+    # ── interventions (mode: intervene) ────────────────────────────────────
+    @router.get("/interventions", response_model=m.InterventionList)
+    def list_interventions(request: Request, user: User) -> m.InterventionList:
+        """The intervention requests in the evidence ledger and their state (the chief;
+        an analyst, those of its sectors)."""
+        user.require("analyst", "chief")
+        rows = intervention_status(pipeline.interventions(svc.ledger), time.time())
+        if user.role == "analyst":
+            # the ledger is a file, not SQL: the compartment is applied to its rows
+            rows = [r for r in rows if r["sector"] in user.sectors]
+        request.state.returned = len(rows)
+        return m.InterventionList(
+            interventions=[_intervention(r) for r in rows], numberReturned=len(rows)
+        )
+
+    RequestId = Annotated[str, PathParam(max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+    def _answer(request: Request, rec: dict[str, Any]) -> m.InterventionAnswered:
+        if not svc.ledger.contains(rec["request"]):
+            raise HTTPException(404, f"no intervention request {rec['request']!r}")
+        with svc.process_lock:  # one writer of the evidence ledger at a time
+            head = pipeline.answer_intervention(svc.ledger, rec, time.time())
+        request.state.written = 1
+        return m.InterventionAnswered(
+            id=rec["id"], request=rec["request"], type=rec["type"], ledger_size=head.size
+        )
+
+    @router.post("/interventions/{request_id}/ack", response_model=m.InterventionAnswered)
+    def ack_intervention(
+        request: Request, user: User, request_id: RequestId, body: m.InterventionAck
+    ) -> m.InterventionAnswered:
+        """Record that the force has the request (the chief), in the ledger."""
+        user.require("chief")
+        at = body.time.timestamp() if body.time else time.time()
+        return _answer(request, ack_record(request_id, body.by, at, body.note))
+
+    @router.post("/interventions/{request_id}/outcome", response_model=m.InterventionAnswered)
+    def intervention_outcome(
+        request: Request, user: User, request_id: RequestId, body: m.InterventionOutcome
+    ) -> m.InterventionAnswered:
+        """Record what the force did (the chief), in the ledger; one outcome a request."""
+        user.require("chief")
+        at = body.time.timestamp() if body.time else time.time()
+        return _answer(request, outcome_record(request_id, body.outcome, body.by, at, body.note))
+
     @router.get(
         "/days/{day}/report",
         response_class=Response,
@@ -546,6 +594,30 @@ async def _relay_violations(svc: _Service) -> None:
         feat = violation_feature(v)
         feat["properties"]["day"] = day_of(svc.mandate, v.time_s).isoformat()
         svc.broadcast.publish("violation", v.sector, feat)
+
+
+def _intervention(r: dict[str, Any]) -> m.Intervention:
+    def at(t: float | None) -> str | None:
+        return iso(t) if t is not None else None
+
+    return m.Intervention(
+        id=r["id"],
+        to=r["to"],
+        line=r["line"],
+        party=r["party"],
+        sector=r["sector"],
+        issued=at(r["issued_s"]) or "",
+        deadline=at(r["deadline_s"]) or "",
+        state=r["state"],
+        acks=[{"by": a["by"], "time": at(a["time_s"])} for a in r["acks"]],
+        outcome=None
+        if r["outcome"] is None
+        else {
+            "outcome": r["outcome"]["outcome"],
+            "by": r["outcome"]["by"],
+            "time": at(r["outcome"]["time_s"]),
+        },
+    )
 
 
 def _day_ok(day: date, where: str) -> date:
