@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench sysdeps clean web
+.PHONY: demo test lint bench sysdeps clean web tak-venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,14 +27,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: sysdeps $(STAMP) lint
+# FreeTAKServer (the live room's TAK test peer) in its own venv: its pins clash with ours
+tak-venv:
+	@bash scripts/tak-venv.sh
+
+test: sysdeps $(STAMP) lint tak-venv
 	$(BIN)/pytest -n 2 -q
 
 bench: sysdeps $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tak-venv demo-out .pytest_cache .mypy_cache .ruff_cache
 
 # The dashboard's third-party assets (Leaflet, marker clustering, Natural Earth
 # outlines) from npm into src/ceasefire/web/static/vendor. The output is committed,

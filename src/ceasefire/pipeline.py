@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ceasefire.assess import assess, escalate, notices
-from ceasefire.assess.intervene import intervention_requests
+from ceasefire.assess.intervene import OUTCOME, REQUEST, intervention_requests
+from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.assess.ladder import lookback_h
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.ingest import (
@@ -31,12 +32,12 @@ from ceasefire.ingest import (
     validate_records,
     write_quarantine,
 )
-from ceasefire.ledger import Ledger
+from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
-from ceasefire.model.errors import PipelineError
+from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature, write_geojson
@@ -411,6 +412,26 @@ def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
     }
 
 
+def violation_records(
+    violations: Sequence[Violation], digests: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ledger record of each violation, with the digests (``source/id`` →
+    SHA-256, from :func:`observation_digests`) of the observations it rests on."""
+    by_id: dict[str, list[str]] = {}
+    for key in digests:
+        by_id.setdefault(key.split("/", 1)[1], []).append(key)
+    return [
+        {
+            "type": "violation",
+            **to_dict(v),
+            "observation_digests": {
+                k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])
+            },
+        }
+        for v in violations
+    ]
+
+
 def ledger_day(
     ledger: Ledger,
     day: date,
@@ -430,9 +451,6 @@ def ledger_day(
     e.g. a re-run of the same day) are not appended twice.
     """
     digests = observation_digests(observations)
-    by_id: dict[str, list[str]] = {}
-    for key in digests:
-        by_id.setdefault(key.split("/", 1)[1], []).append(key)
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
@@ -449,9 +467,7 @@ def ledger_day(
         }
         for k in range(parts)
     ]
-    for v in violations:
-        ev = {k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])}
-        records.append({"type": "violation", **to_dict(v), "observation_digests": ev})
+    records += violation_records(violations, digests)
     for x in escalations:
         records.append({"type": "escalation", **to_dict(x)})
     fresh = [r for r in records if not ledger.contains(str(r["id"]))]
@@ -481,6 +497,44 @@ def intervene_day(
         ledger.append(fresh)
         ledger.sign_head(end_s)
     return fresh
+
+
+def interventions(ledger: Ledger) -> list[dict[str, Any]]:
+    """The ledger's intervention records (requests, acknowledgements, outcomes),
+    in ledger order."""
+    out = []
+    for i in range(ledger.size):
+        r = ledger.record(i)
+        if str(r.get("type", "")).startswith("intervention-"):
+            out.append(r)
+    return out
+
+
+def intervention_request(ledger: Ledger, request_id: str) -> dict[str, Any]:
+    """The request ``request_id`` as recorded (a LedgerError when there is none)."""
+    if not ledger.contains(request_id):
+        raise LedgerError(f"no record {request_id!r} in the ledger; see `ceasefire intervene list`")
+    rec: dict[str, Any] = ledger.record(ledger.index_of(request_id))
+    if rec.get("type") != REQUEST:
+        raise LedgerError(f"record {request_id!r} is a {rec.get('type')!r}, not a {REQUEST}")
+    return rec
+
+
+def answer_intervention(ledger: Ledger, answer: dict[str, Any], now_s: float) -> SignedTreeHead:
+    """Append a force's ``answer`` (``ack_record`` / ``outcome_record``) to its
+    request and sign a head at ``now_s``. A request has one outcome: a second is
+    refused (the ledger is append-only)."""
+    rid = str(answer["request"])
+    intervention_request(ledger, rid)
+    if answer["type"] == OUTCOME:
+        state = next(r for r in intervention_status(interventions(ledger), now_s) if r["id"] == rid)
+        if state["outcome"] is not None:
+            raise LedgerError(
+                f"request {rid} already has the outcome {state['outcome']['outcome']!r}; "
+                "the ledger is append-only: record a correction as a note in a new request"
+            )
+    ledger.append([answer])
+    return ledger.sign_head(now_s)
 
 
 def report_day(

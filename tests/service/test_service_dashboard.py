@@ -34,9 +34,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path
-) -> Iterator[Served]:
+def world(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("dash")
     lines = simulated_lines(donbas_mandate_path, hours=6.0, seed=2)
     with served_world(str(tmp / "store.db"), tmp, donbas_mandate_path, lines) as w:
@@ -113,7 +111,8 @@ def test_chief_sees_what_the_api_counts_and_a_filter_narrows_it(
         assert int(s.page.inner_text("#count-total").replace(",", "")) == total
         # the per-party table sums to the total
         party_rows = s.page.eval_on_selector_all(
-            "#count-party tbody td.n", "tds => tds.map(t => Number(t.textContent.replace(/,/g, '')))"
+            "#count-party tbody td.n",
+            "tds => tds.map(t => Number(t.textContent.replace(/,/g, '')))",
         )
         assert sum(party_rows) == total
         # a rule filter: fewer drawn, and still what the API counts for that rule
@@ -147,7 +146,8 @@ def test_a_violation_appears_live_within_two_seconds(
     try:
         s.page.wait_for_selector("body[data-stream=open]", timeout=30_000)
         with world.client("chief") as c:
-            before = {f["id"] for f in c.get("/violations", params={"limit": 10000}).json()["features"]}
+            listed = c.get("/violations", params={"limit": 10000}).json()["features"]
+            before = {f["id"] for f in listed}
         # a party's drone over the line, seen by a patrol: the drone ban's violation
         m = load_mandate(donbas_mandate_path)
         lon, lat = sector_lines(m)[0]["geometry"]["coordinates"][1]
@@ -168,7 +168,9 @@ def test_a_violation_appears_live_within_two_seconds(
             c.post(f"/days/{DAY}/process").raise_for_status()
             announced = time.monotonic()
             after = c.get("/violations", params={"limit": 10000}).json()["features"]
-        new = [f["id"] for f in after if f["id"] not in before and f["properties"]["rule"] == "drones"]
+        new = [
+            f["id"] for f in after if f["id"] not in before and f["properties"]["rule"] == "drones"
+        ]
         assert new, "processing the day should judge the new drone"
         s.page.wait_for_function(
             f"{json.dumps(new)}.every(id => window.dashboard.has(id))", timeout=2_000

@@ -17,11 +17,15 @@ from ceasefire.cli import intervene as intervene_cli
 from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import mandate as mandate_cli
 from ceasefire.cli import patrol as patrol_cli
+from ceasefire.cli import publish as publish_cli
 from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import stages as stages_cli
+from ceasefire.cli import tak as tak_cli
 from ceasefire.cli import users as users_cli
+from ceasefire.cli import watch as watch_cli
 from ceasefire.cli import whatif as whatif_cli
+from ceasefire.cli import worker as worker_cli
 from ceasefire.cli.common import err_console
 from ceasefire.model.errors import CeasefireError
 
@@ -46,6 +50,10 @@ calibrate_cli.register(app)
 serve_cli.register(app)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(audit_cli.app, name="audit")
+publish_cli.register(app)
+worker_cli.register(app)
+watch_cli.register(app)
+tak_cli.register(app)
 
 
 def main() -> None:

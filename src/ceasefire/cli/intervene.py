@@ -51,34 +51,14 @@ def _time(text: str | None) -> float:
     return dt.timestamp()
 
 
-def _records(led: Any) -> list[dict[str, Any]]:
-    """The ledger's intervention records, in ledger order."""
-    out = []
-    for i in range(led.size):
-        r = led.record(i)
-        if str(r.get("type", "")).startswith("intervention-"):
-            out.append(r)
-    return out
-
-
-def _request(led: Any, request_id: str) -> dict[str, Any]:
-    from ceasefire.assess.intervene import REQUEST
-
-    if not led.contains(request_id):
-        raise LedgerError(f"no record {request_id!r} in the ledger; see `ceasefire intervene list`")
-    rec: dict[str, Any] = led.record(led.index_of(request_id))
-    if rec.get("type") != REQUEST:
-        raise LedgerError(f"record {request_id!r} is a {rec.get('type')!r}, not a {REQUEST}")
-    return rec
-
-
 def _iso(t: float | None) -> str:
     return "" if t is None else datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _append(led: Any, rec: dict[str, Any]) -> None:
-    led.append([rec])
-    head = led.sign_head(time.time())
+def _answer(led: Any, rec: dict[str, Any]) -> None:
+    from ceasefire.pipeline import answer_intervention
+
+    head = answer_intervention(led, rec, time.time())
     console.print(f"{rec['type']} {rec['id']} appended; ledger size {head.size}, head signed")
 
 
@@ -90,8 +70,9 @@ def list_cmd(
 ) -> None:
     """Every intervention request and its state (open, overdue, acknowledged, closed)."""
     from ceasefire.assess.intervene import status
+    from ceasefire.pipeline import interventions
 
-    rows = status(_records(_open(ledger)), _time(now))
+    rows = status(interventions(_open(ledger)), _time(now))
     if as_json:
         typer.echo(json.dumps(rows, indent=2, sort_keys=True))
         return
@@ -115,9 +96,11 @@ def list_cmd(
 @app.command("show")
 def show_cmd(ledger: Path = DIR_ARG, request: str = typer.Argument(...)) -> None:
     """A request as recorded (with its proofs), then its answers."""
+    from ceasefire.pipeline import intervention_request, interventions
+
     led = _open(ledger)
-    rec = _request(led, request)
-    answers = [r for r in _records(led) if r.get("request") == request]
+    rec = intervention_request(led, request)
+    answers = [r for r in interventions(led) if r.get("request") == request]
     typer.echo(json.dumps({"request": rec, "answers": answers}, indent=2, sort_keys=True))
 
 
@@ -133,9 +116,7 @@ def ack_cmd(
     """Record that the force has the request."""
     from ceasefire.assess.intervene import ack_record
 
-    led = _open(ledger, key)
-    _request(led, request)
-    _append(led, ack_record(request, by, _time(at), note))
+    _answer(_open(ledger, key), ack_record(request, by, _time(at), note))
 
 
 @app.command("outcome")
@@ -149,14 +130,6 @@ def outcome_cmd(
     key: Path | None = KEY_OPT,
 ) -> None:
     """Record what the force did; a request has one outcome."""
-    from ceasefire.assess.intervene import outcome_record, status
+    from ceasefire.assess.intervene import outcome_record
 
-    led = _open(ledger, key)
-    _request(led, request)
-    state = next(r for r in status(_records(led), time.time()) if r["id"] == request)
-    if state["outcome"] is not None:
-        raise LedgerError(
-            f"request {request} already has the outcome {state['outcome']['outcome']!r}; "
-            "the ledger is append-only: record a correction as a note in a new request"
-        )
-    _append(led, outcome_record(request, outcome, by, _time(at), note))
+    _answer(_open(ledger, key), outcome_record(request, outcome, by, _time(at), note))

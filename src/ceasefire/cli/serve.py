@@ -26,6 +26,10 @@ def register(app: typer.Typer) -> None:
         ledger: Path | None = typer.Option(None, "--ledger", help="evidence ledger directory"),
         audit: Path | None = typer.Option(None, "--audit", help="access audit directory"),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="render PDF reports"),
+        nats: str | None = typer.Option(
+            None, "--nats", help="live bus: publish observations, relay its violations"
+        ),
+        prefix: str = typer.Option("ceasefire", "--prefix", help="the bus's subject prefix"),
     ) -> None:
         """Serve the API on HOST:PORT (docs at /api/v1/docs); every request is audited."""
         import uvicorn
@@ -56,7 +60,14 @@ def register(app: typer.Typer) -> None:
                 )
         ledger_dir, audit_dir = service_dirs(st, store, ledger, audit)
         st.close()
-        cfg = ServiceConfig(store=store, ledger_dir=ledger_dir, audit_dir=audit_dir, pdf=pdf)
+        cfg = ServiceConfig(
+            store=store,
+            ledger_dir=ledger_dir,
+            audit_dir=audit_dir,
+            pdf=pdf,
+            bus_url=nats,
+            bus_prefix=prefix,
+        )
         application = create_app(cfg)
         console.print(
             f"serving {safe_url(store)} on http://{host}:{port}/api/v1 "

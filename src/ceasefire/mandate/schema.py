@@ -355,6 +355,33 @@ class Reporting(_Strict):
         return v
 
 
+_SPOT_TYPES: dict[str, ObjectClass] = {
+    "a-h-G-E-W-H": "artillery_ge_100mm",
+    "a-u-G-E-W-H": "artillery_ge_100mm",
+    "a-h-G-E-W-R": "mlrs",
+    "a-u-G-E-W-R": "mlrs",
+    "a-h-G-E-W-O": "mortar",
+    "a-u-G-E-W-O": "mortar",
+    "a-h-G-E-V-A-T": "tank",
+    "a-u-G-E-V-A-T": "tank",
+}
+
+
+class Tak(_Strict):
+    """TAK (ATAK/WinTAK) in the live room: which Cursor-on-Target types from field
+    devices are spot reports, and of what object; how long a violation stays on
+    the clients' maps."""
+
+    spot_types: dict[str, ObjectClass] = Field(
+        default_factory=lambda: dict(_SPOT_TYPES),
+        description="CoT type of a spot report -> object class of the sighting",
+    )
+    #: position uncertainty of a spot report whose ``ce`` is unknown, m
+    default_sigma_m: float = Field(default=100.0, gt=0)
+    #: a violation stays current on TAK clients this long after it is sent, s
+    stale_s: float = Field(default=3600.0, gt=0)
+
+
 class Intake(_Strict):
     """What the mission accepts from observers beyond the observation contract."""
 
@@ -389,3 +416,4 @@ class MandateDoc(_Strict):
     attribution: Attribution = Field(default_factory=Attribution)
     reporting: Reporting = Field(default_factory=Reporting)
     intake: Intake = Field(default_factory=Intake)
+    tak: Tak = Field(default_factory=Tak)

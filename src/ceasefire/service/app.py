@@ -13,6 +13,7 @@ import json
 import logging
 import tempfile
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -30,9 +31,11 @@ from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import pipeline
+from ceasefire.assess.intervene import ack_record, outcome_record
+from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.ingest import RawRecord, read_records
 from ceasefire.ledger import Ledger, SignedTreeHead
-from ceasefire.mandate import Mandate, day_bounds
+from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model.codec import (
     escalation_from_dict,
     event_from_dict,
@@ -88,6 +91,10 @@ class ServiceConfig:
     audit_dir: Path
     mandate: Mandate | None = None
     pdf: bool = True
+    #: a NATS JetStream bus (``ceasefire.stream``): accepted observations are
+    #: published to it and its announced violations relayed on ``/stream``
+    bus_url: str | None = None
+    bus_prefix: str = "ceasefire"
 
 
 class _Service:
@@ -101,6 +108,7 @@ class _Service:
         self._ledger: Ledger | None = None
         self.process_lock = threading.Lock()
         self.broadcast = Broadcast()
+        self.bus: Any = None  # ceasefire.stream's bus when the service is given one
 
     @property
     def ledger(self) -> Ledger:
@@ -139,9 +147,20 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         svc.broadcast.bind(asyncio.get_running_loop())
+        relay: asyncio.Task[None] | None = None
+        if cfg.bus_url is not None:
+            from ceasefire.stream.bus import Subjects
+            from ceasefire.stream.natsbus import NatsBus
+
+            svc.bus = await NatsBus.connect(cfg.bus_url, Subjects(cfg.bus_prefix))
+            relay = asyncio.create_task(_relay_violations(svc))
         try:
             yield
         finally:
+            if relay is not None:
+                relay.cancel()
+            if svc.bus is not None:
+                await svc.bus.close()
             svc.broadcast.close()
             svc.close()
 
@@ -311,6 +330,10 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
             submitted_by=user.name,
         )
         request.state.written = len(result.accepted)
+        if svc.bus is not None and result.accepted:
+            from ceasefire.stream.replay import publish_to_bus
+
+            await publish_to_bus(svc.bus, svc.mandate, result.accepted)
         return m.IngestResponse(
             input=result.total,
             accepted=len(result.accepted),
@@ -399,6 +422,51 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         request.state.written = 1
         head = svc.audit.sign()
         return m.PublishResponse(day=day.isoformat(), published=True, audit_head=head.to_dict())
+
+    # ── interventions (mode: intervene) ────────────────────────────────────
+    @router.get("/interventions", response_model=m.InterventionList)
+    def list_interventions(request: Request, user: User) -> m.InterventionList:
+        """The intervention requests in the evidence ledger and their state (the chief;
+        an analyst, those of its sectors)."""
+        user.require("analyst", "chief")
+        rows = intervention_status(pipeline.interventions(svc.ledger), time.time())
+        if user.role == "analyst":
+            # the ledger is a file, not SQL: the compartment is applied to its rows
+            rows = [r for r in rows if r["sector"] in user.sectors]
+        request.state.returned = len(rows)
+        return m.InterventionList(
+            interventions=[_intervention(r) for r in rows], numberReturned=len(rows)
+        )
+
+    RequestId = Annotated[str, PathParam(max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+    def _answer(request: Request, rec: dict[str, Any]) -> m.InterventionAnswered:
+        if not svc.ledger.contains(rec["request"]):
+            raise HTTPException(404, f"no intervention request {rec['request']!r}")
+        with svc.process_lock:  # one writer of the evidence ledger at a time
+            head = pipeline.answer_intervention(svc.ledger, rec, time.time())
+        request.state.written = 1
+        return m.InterventionAnswered(
+            id=rec["id"], request=rec["request"], type=rec["type"], ledger_size=head.size
+        )
+
+    @router.post("/interventions/{request_id}/ack", response_model=m.InterventionAnswered)
+    def ack_intervention(
+        request: Request, user: User, request_id: RequestId, body: m.InterventionAck
+    ) -> m.InterventionAnswered:
+        """Record that the force has the request (the chief), in the ledger."""
+        user.require("chief")
+        at = body.time.timestamp() if body.time else time.time()
+        return _answer(request, ack_record(request_id, body.by, at, body.note))
+
+    @router.post("/interventions/{request_id}/outcome", response_model=m.InterventionAnswered)
+    def intervention_outcome(
+        request: Request, user: User, request_id: RequestId, body: m.InterventionOutcome
+    ) -> m.InterventionAnswered:
+        """Record what the force did (the chief), in the ledger; one outcome a request."""
+        user.require("chief")
+        at = body.time.timestamp() if body.time else time.time()
+        return _answer(request, outcome_record(request_id, body.outcome, body.by, at, body.note))
 
     @router.get(
         "/days/{day}/report",
@@ -517,6 +585,39 @@ DAY_YEARS = (1970, 2200)
 
 #: The dashboard's files (``make web`` builds the third-party part).
 WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
+
+
+async def _relay_violations(svc: _Service) -> None:
+    """The live workers' announcements (``<prefix>.violations``) to ``/stream``."""
+    async for data in svc.bus.violations(from_start=False):
+        v = violation_from_dict(json.loads(data))
+        feat = violation_feature(v)
+        feat["properties"]["day"] = day_of(svc.mandate, v.time_s).isoformat()
+        svc.broadcast.publish("violation", v.sector, feat)
+
+
+def _intervention(r: dict[str, Any]) -> m.Intervention:
+    def at(t: float | None) -> str | None:
+        return iso(t) if t is not None else None
+
+    return m.Intervention(
+        id=r["id"],
+        to=r["to"],
+        line=r["line"],
+        party=r["party"],
+        sector=r["sector"],
+        issued=at(r["issued_s"]) or "",
+        deadline=at(r["deadline_s"]) or "",
+        state=r["state"],
+        acks=[{"by": a["by"], "time": at(a["time_s"])} for a in r["acks"]],
+        outcome=None
+        if r["outcome"] is None
+        else {
+            "outcome": r["outcome"]["outcome"],
+            "by": r["outcome"]["by"],
+            "time": at(r["outcome"]["time_s"]),
+        },
+    )
 
 
 def _day_ok(day: date, where: str) -> date:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = [
     "Ellipse",
@@ -18,6 +18,10 @@ __all__ = [
     "EscalationList",
     "EventCollection",
     "IngestResponse",
+    "InterventionAck",
+    "InterventionAnswered",
+    "InterventionList",
+    "InterventionOutcome",
     "Me",
     "ObservationCollection",
     "ProcessResponse",
@@ -213,3 +217,45 @@ class Me(BaseModel):
     role: str
     sectors: list[str]
     party: str | None
+
+
+class InterventionAck(BaseModel):
+    """A force's acknowledgement of an intervention request, as the chief records it."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(min_length=1, max_length=200, description="the force answering")
+    time: AwareDatetime | None = Field(
+        default=None, description="when it answered, ISO 8601 with zone (default: now)"
+    )
+    note: str = Field(default="", max_length=4000)
+
+
+class InterventionOutcome(InterventionAck):
+    """What the force did; a request has one outcome."""
+
+    outcome: Literal["intervened", "declined", "unable", "not-needed"]
+
+
+class Intervention(BaseModel):
+    id: str
+    to: str
+    line: int
+    party: str | None
+    sector: str | None
+    issued: str
+    deadline: str
+    state: Literal["open", "overdue", "acknowledged", "closed"]
+    acks: list[dict[str, Any]]
+    outcome: dict[str, Any] | None
+
+
+class InterventionList(BaseModel):
+    interventions: list[Intervention]
+    numberReturned: int  # noqa: N815
+
+
+class InterventionAnswered(BaseModel):
+    id: str = Field(description="the answer's ledger record id")
+    request: str
+    type: str
+    ledger_size: int

@@ -563,9 +563,19 @@ class Store:
     ) -> None:
         """Replace the events of [start_s, end_s) by ``events`` (one transaction);
         ``sectors[i]`` is the sector of ``events[i]``."""
+        self._replace(
+            self.t.events, start_s, end_s, self._event_rows(events, [day] * len(events), sectors)
+        )
+
+    def _event_rows(
+        self,
+        events: Sequence[Event],
+        days: Sequence[str | None],
+        sectors: Sequence[str | None] | None,
+    ) -> list[dict[str, Any]]:
         rows = []
         for i, e in enumerate(events):
-            row = self._located(e, day, sectors[i] if sectors is not None else None)
+            row = self._located(e, days[i], sectors[i] if sectors is not None else None)
             row.update(
                 n_observers=e.n_observers,
                 weapon=e.weapon,
@@ -573,7 +583,7 @@ class Store:
                 party_marked=e.party_marked,
             )
             rows.append(row)
-        self._replace(self.t.events, start_s, end_s, rows)
+        return rows
 
     def replace_violations(
         self,
@@ -584,8 +594,14 @@ class Store:
         day: str | None = None,
     ) -> None:
         """Replace the violations of [start_s, end_s) (one transaction)."""
+        rows = self._violation_rows(violations, [day] * len(violations))
+        self._replace(self.t.violations, start_s, end_s, rows)
+
+    def _violation_rows(
+        self, violations: Sequence[Violation], days: Sequence[str | None]
+    ) -> list[dict[str, Any]]:
         rows = []
-        for v in violations:
+        for v, day in zip(violations, days, strict=True):
             row = self._located(v, day, v.sector)
             row.update(
                 rule=v.rule,
@@ -599,7 +615,32 @@ class Store:
                 response=v.response,
             )
             rows.append(row)
-        self._replace(self.t.violations, start_s, end_s, rows)
+        return rows
+
+    def add_new_results(
+        self,
+        events: Sequence[Event],
+        event_days: Sequence[str | None],
+        event_sectors: Sequence[str | None],
+        violations: Sequence[Violation],
+        violation_days: Sequence[str | None],
+    ) -> int:
+        """Insert the events and violations whose id is not stored yet, in one
+        transaction (the live workers: a result derived again after a restart
+        adds nothing). Returns how many violations were new."""
+        added = 0
+        with self._write() as conn:
+            for table, rows in (
+                (self.t.events, self._event_rows(events, event_days, event_sectors)),
+                (self.t.violations, self._violation_rows(violations, violation_days)),
+            ):
+                ins = self._insert_ignoring_conflicts(table, ["id"])
+                for k in range(0, len(rows), _CHUNK):
+                    part = rows[k : k + _CHUNK]
+                    n = len(list(conn.execute(ins.returning(table.c.id), part)))
+                    if table is self.t.violations:
+                        added += n
+        return added
 
     def replace_escalations(
         self,

@@ -1,0 +1,140 @@
+"""Live: a slice of the stress day through the bus (NATS JetStream on 127.0.0.1:4222).
+
+For one worker and for two (sectors split luhansk + donetsk-north | donetsk-south):
+- latency: from the publication of a violation's last observation to its
+  announcement on ``<prefix>.violations`` (p50, p99; wall seconds), replayed at
+  ``--speed`` (10: ten times real time);
+- throughput: the same slice published as fast as the bus takes it; observations
+  per wall second from the first publication to the last announcement, and the
+  workers' CPU seconds.
+
+    .venv/bin/python benchmarks/bench_live.py [--hours 0.33] [--speed 10] [--step-s 30]
+
+The anchor is the window horizon (``stream.window.horizon_s``): the target is p99
+≤ horizon / speed + 5 s of wall time (the horizon is replayed time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from ceasefire import pipeline
+from ceasefire.mandate import load_mandate
+from ceasefire.model.arrays import AnyObservation
+from ceasefire.simulate import get_profile, simulate
+from ceasefire.simulate.files import write_scenario
+from ceasefire.stream.bus import Subjects
+from ceasefire.stream.natsbus import NatsBus
+from ceasefire.stream.replay import publish_observations, read_file
+from ceasefire.stream.window import WindowConfig, horizon_s
+
+ROOT = Path(__file__).resolve().parents[1]
+MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
+CLI = str(Path(sys.executable).parent / "ceasefire")
+NATS = os.environ.get("CEASEFIRE_NATS", "nats://127.0.0.1:4222")
+SPLITS = {1: [[]], 2: [["luhansk", "donetsk-north"], ["donetsk-south"]]}
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+async def _run(models: list[AnyObservation], n_workers: int, speed: float, step_s: float) -> dict:
+    prefix = f"bench{uuid.uuid4().hex[:10]}"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    store = tmp / "live.db"
+    pipeline.init_store(store, MANDATE).close()
+    bus = await NatsBus.connect(NATS, Subjects(prefix))
+    received: dict[str, tuple[float, list[str]]] = {}
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        async for data in bus.violations(from_start=True):
+            v = json.loads(data)
+            received[v["id"]] = (time.time(), list(v["observation_ids"]))
+            if done.is_set():
+                return
+
+    watcher = asyncio.ensure_future(watch())
+    cpu0 = _children_cpu()
+    procs = []
+    for sectors in SPLITS[n_workers]:
+        args = [CLI, "worker", "--nats", NATS, "--prefix", prefix, "--store", str(store)]
+        args += ["--ledger", str(tmp / "ledger"), "--step-s", str(step_s), "--idle-exit", "8"]
+        for s in sectors:
+            args += ["--sector", s]
+        procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    t0 = time.time()
+    m = load_mandate(MANDATE)
+    res = await publish_observations(bus, m, models, speed=speed)
+    for p in procs:
+        await asyncio.to_thread(p.wait)
+    cpu = _children_cpu() - cpu0
+    done.set()
+    await asyncio.sleep(1.0)
+    watcher.cancel()
+    sent = {k.split("/", 1)[1]: t for k, t in res.sent_at.items()}
+    lat = [t - max(sent[o] for o in ids if o in sent) for t, ids in received.values() if ids]
+    last = max((t for t, _ in received.values()), default=t0)
+    await bus.delete_streams()
+    await bus.close()
+    return {
+        "violations": len(received),
+        "p50_s": float(np.percentile(lat, 50)) if lat else float("nan"),
+        "p99_s": float(np.percentile(lat, 99)) if lat else float("nan"),
+        "obs_per_s": len(models) / max(last - t0, 1e-9),
+        "worker_cpu_s": cpu,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hours", type=float, default=1 / 3)
+    ap.add_argument("--speed", type=float, default=10.0)
+    ap.add_argument("--step-s", type=float, default=30.0)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    m = load_mandate(MANDATE)
+    t0 = datetime(2025, 6, 1, 12, tzinfo=m.tz).timestamp()  # midday: the day's busy hours
+    sc = simulate(m, get_profile("stress"), t0, a.hours, a.seed)
+    path = write_scenario(Path(tempfile.mkdtemp()), sc.observations, sc.truth)["observations"]
+    models = read_file(path).accepted
+    fcfg = pipeline.fuse_config(m)
+    h = horizon_s(fcfg, WindowConfig(step_s=a.step_s))
+    print(
+        f"stress slice: {len(models)} observations, {a.hours:.2f} h from 12:00 local, seed {a.seed}"
+    )
+    print(
+        f"window horizon {h:.0f} s = {h / a.speed:.1f} s wall at {a.speed:g}x; step {a.step_s:g} s"
+    )
+    rows = {}
+    for n in (1, 2):
+        live = asyncio.run(_run(models, n, a.speed, a.step_s))
+        fast = asyncio.run(_run(models, n, 0.0, a.step_s))
+        rows[n] = (live, fast)
+        print(
+            f"{n} worker(s): {live['violations']} violations; latency at {a.speed:g}x "
+            f"p50 {live['p50_s']:.1f} s, p99 {live['p99_s']:.1f} s "
+            f"(target <= {h / a.speed + 5:.1f} s); as fast as possible "
+            f"{fast['obs_per_s']:.0f} obs/s, workers' CPU {fast['worker_cpu_s']:.1f} s"
+        )
+    r = rows[2][1]["obs_per_s"] / rows[1][1]["obs_per_s"]
+    print(f"throughput two workers / one: x{r:.2f}")
+
+
+if __name__ == "__main__":
+    main()

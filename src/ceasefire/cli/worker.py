@@ -1,0 +1,113 @@
+"""`ceasefire worker`: a live worker for some sectors (all by default)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from ceasefire.cli.common import console
+from ceasefire.cli.publish import NATS_OPT, PREFIX_OPT
+
+if TYPE_CHECKING:
+    from ceasefire.model import Violation
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``worker`` to the main app."""
+
+    @app.command("worker")
+    def worker_cmd(
+        nats_url: str = NATS_OPT,
+        store: str = typer.Option(..., "--store", "-s", help="store made by `ceasefire init`"),
+        sector: list[str] = typer.Option([], "--sector", help="own sector (repeat); default all"),
+        ledger: Path = typer.Option(Path("ledger"), "--ledger", help="ledger directory"),
+        prefix: str = PREFIX_OPT,
+        step_s: float = typer.Option(30.0, "--step-s", help="fusion step, s"),
+        halo_km: float = typer.Option(60.0, "--halo-km", help="reports read beyond own sectors"),
+        name: str | None = typer.Option(None, "--name", help="durable consumer name"),
+        idle_exit_s: float | None = typer.Option(
+            None, "--idle-exit", help="stop after S seconds without messages"
+        ),
+        tak: str | None = typer.Option(
+            None, "--tak", help="also send violations to a TAK server (tcp:// or tls://)"
+        ),
+        tak_cert: Path | None = typer.Option(None, "--tak-cert", help="client certificate (TLS)"),
+        tak_key: Path | None = typer.Option(None, "--tak-key", help="client key (TLS)"),
+        tak_ca: Path | None = typer.Option(None, "--tak-ca", help="CA file (TLS)"),
+    ) -> None:
+        """Consume observations, emit final violations to the ledger and the bus."""
+        from ceasefire import pipeline
+        from ceasefire.ledger import Ledger
+        from ceasefire.store import Store
+        from ceasefire.stream.bus import Subjects
+        from ceasefire.stream.natsbus import NatsBus
+        from ceasefire.stream.window import WindowConfig
+        from ceasefire.stream.worker import Worker
+
+        st = Store.open(store)
+        m = pipeline.mandate_of(st)
+        log = Ledger.open(ledger)
+
+        async def go() -> None:
+            import time
+
+            bus = await NatsBus.connect(nats_url, Subjects(prefix))
+            client = None
+            if tak is not None:
+                from ceasefire.stream.tak import TakClient
+
+                tls = {
+                    k: str(v)
+                    for k, v in (
+                        ("PYTAK_TLS_CLIENT_CERT", tak_cert),
+                        ("PYTAK_TLS_CLIENT_KEY", tak_key),
+                        ("PYTAK_TLS_CLIENT_CAFILE", tak_ca),
+                    )
+                    if v is not None
+                }
+                client = await TakClient.connect(tak, **tls)
+
+            async def to_tak(vs: Sequence[Violation]) -> None:
+                if client is not None:
+                    from ceasefire.stream.tak import send_violations
+
+                    await send_violations(client, vs, m, time.time())
+
+            w = Worker(
+                bus,
+                st,
+                log,
+                m,
+                sector or None,
+                WindowConfig(step_s=step_s, halo_km=halo_km),
+                name=name,
+                on_violations=to_tak,
+            )
+            console.print(
+                f"worker {w.name}: own {', '.join(w.own)}; reads {', '.join(w.read)}",
+                highlight=False,
+            )
+            try:
+                await w.run(idle_exit_s=idle_exit_s)
+            finally:
+                await bus.close()
+                if client is not None:
+                    await client.close()
+            s = w.stats
+            console.print(
+                f"worker {w.name}: {s.received} received, {s.stored} stored, {s.rejected} "
+                f"rejected, {s.steps} steps, {s.violations} violations",
+                highlight=False,
+            )
+
+        try:
+            asyncio.run(go())
+        except KeyboardInterrupt:
+            pass
+        finally:
+            log.close()
+            st.close()

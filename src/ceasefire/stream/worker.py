@@ -1,0 +1,222 @@
+"""A live worker: reads its sectors' subjects (and its halo's), keeps the window,
+commits what became final, announces it, and acknowledges only what is committed.
+
+Order of work for each batch of messages::
+
+    store the new observations (and the quarantine)  ─► ack the messages
+    watermark passes a step ─► fuse + assess (window) ─► store results,
+        ledger append (under its lock), state ─► announce on <prefix>.violations
+
+A worker killed at any point loses nothing acknowledged: acknowledged
+observations are in the store, the window is rebuilt from it on start, and the
+steps are re-derived from the same reports on the same grid, so the same ids
+come out; the ledger and the store skip ids they hold; the bus drops repeated
+announcements by violation id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ceasefire.ingest.readers import RawRecord
+from ceasefire.ingest.validate import validate_records
+from ceasefire.ledger import Ledger
+from ceasefire.mandate import Mandate, day_bounds, day_of
+from ceasefire.model import Violation
+from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.codec import to_dict
+from ceasefire.pipeline import intake_policy, sectors_of, violation_records
+from ceasefire.store import Store
+from ceasefire.stream.bus import TICK, Bus, Delivery
+from ceasefire.stream.sectors import SectorMap
+from ceasefire.stream.window import LiveState, LiveWindow, Step, WindowConfig
+
+OnViolations = Callable[[Sequence[Violation]], Awaitable[None]]
+#: Far future for "up to the end" store queries, s.
+_END_S = 1e18
+
+
+@dataclass
+class WorkerStats:
+    received: int = 0
+    stored: int = 0
+    rejected: int = 0
+    ticks: int = 0
+    steps: int = 0
+    violations: int = 0
+    started_s: float = field(default_factory=time.monotonic)
+
+
+class Worker:
+    """One worker process's loop over a bus, a store and a ledger."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        store: Store,
+        ledger: Ledger,
+        mandate: Mandate,
+        own: Sequence[str] | None = None,
+        config: WindowConfig | None = None,
+        *,
+        name: str | None = None,
+        batch: int = 500,
+        on_violations: OnViolations | None = None,
+    ) -> None:
+        self.bus, self.store, self.ledger, self.mandate = bus, store, ledger, mandate
+        self.sectors = SectorMap.of(mandate)
+        self.own = self.sectors.check(own or self.sectors.ids)
+        cfg = config or WindowConfig()
+        self.read = self.sectors.read_sectors(self.own, cfg.halo_km)
+        self.name = name or "w-" + "_".join(self.own)
+        self.window = LiveWindow(mandate, self.own, self.sectors, cfg)
+        self.batch = batch
+        self.on_violations = on_violations
+        self.marks: dict[str, float] = {s: -math.inf for s in self.read}
+        self.stats = WorkerStats()
+        self.policy = intake_policy(mandate)
+        self._restored = False
+
+    @property
+    def state_key(self) -> str:
+        return f"live:{self.name}"
+
+    @property
+    def marks_key(self) -> str:
+        return f"live:{self.name}:marks"
+
+    def durable(self, sector: str) -> str:
+        return f"{self.name}-{sector}"
+
+    async def restore(self) -> int:
+        """Rebuild the window from the store (after a restart); returns reports held."""
+        self.window.state = LiveState.from_json(self.store.get_meta(self.state_key))
+        marks = json.loads(self.store.get_meta(self.marks_key) or "{}")
+        for sector in self.read:
+            self.marks[sector] = float(marks.get(sector, -math.inf))
+        since = self.window.restore_from()
+        models = await asyncio.to_thread(self.store.observation_models, max(since, -_END_S), _END_S)
+        self._restored = True
+        return self.window.add(models)
+
+    @property
+    def watermark_s(self) -> float:
+        """Time up to which every read subject has delivered, s."""
+        return min(self.marks.values())
+
+    async def poll(self, timeout_s: float = 0.2) -> int:
+        """Pull one batch from each read subject, store, ack, advance; returns messages."""
+        if not self._restored:
+            await self.restore()
+        n = 0
+        for sector in self.read:
+            msgs = await self.bus.pull(
+                self.durable(sector), self.bus.subjects.obs(sector), self.batch, timeout_s
+            )
+            if msgs:
+                await self._take(sector, msgs)
+                n += len(msgs)
+        await self.advance()
+        return n
+
+    async def _take(self, sector: str, msgs: list[Delivery]) -> None:
+        records: list[RawRecord] = []
+        mark = self.marks[sector]
+        for m in msgs:
+            tick = m.headers.get(TICK)
+            if tick is not None:
+                mark = max(mark, float(tick))
+                self.stats.ticks += 1
+                continue
+            raw = m.data.decode("utf-8", errors="replace")
+            try:
+                data: Any = json.loads(raw)
+                err = None if isinstance(data, dict) else "expected a JSON object"
+            except json.JSONDecodeError as exc:
+                data, err = None, f"not JSON: {exc.msg} at column {exc.colno}"
+            records.append(RawRecord(m.subject, m.seq, raw, data if err is None else None, err))
+        result = validate_records(records, policy=self.policy)
+        quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected]
+        if records:
+            # one batch per fetch; an observation stored before (redelivered, or a
+            # halo neighbour's worker was first) is recognised as a duplicate
+            arr = ObservationArrays.from_observations(result.accepted)
+            outcome = await asyncio.to_thread(
+                self.store.ingest_batch,
+                [self.bus.subjects.obs(sector)],
+                result.accepted,
+                quarantined,
+                sectors=sectors_of(self.mandate, arr.lat, arr.lon),
+            )
+            self.stats.stored += len(outcome.stored)
+        for o in result.accepted:
+            mark = max(mark, o.time.timestamp())
+        self.marks[sector] = mark
+        # what the acknowledged messages told (ticks are not stored): a restarted
+        # worker resumes its watermark from here
+        marks = {k: v for k, v in self.marks.items() if math.isfinite(v)}
+        await asyncio.to_thread(self.store.set_meta, self.marks_key, json.dumps(marks))
+        for m in msgs:
+            await m.ack()
+        await self.bus.flush()
+        self.stats.received += len(records)
+        self.stats.rejected += len(result.rejected)
+        self.window.add(result.accepted)
+
+    async def advance(self) -> list[Step]:
+        """Commit and announce every step the watermark allows."""
+        done: list[Step] = []
+        while (step := self.window.next_step(self.watermark_s)) is not None:
+            await asyncio.to_thread(self._commit, step)
+            self.window.commit(step)
+            await self._announce(step.violations)
+            self.stats.steps += 1
+            self.stats.violations += len(step.violations)
+            done.append(step)
+        return done
+
+    def _commit(self, step: Step) -> None:
+        m = self.mandate
+        ev = step.events
+        self.store.add_new_results(
+            ev,
+            [day_of(m, e.time_s).isoformat() for e in ev],
+            sectors_of(
+                m,
+                [e.lat if e.lat is not None else e.observer_lat for e in ev],
+                [e.lon if e.lon is not None else e.observer_lon for e in ev],
+            ),
+            step.violations,
+            [day_of(m, v.time_s).isoformat() for v in step.violations],
+        )
+        records = violation_records(step.violations, step.digests)
+        fresh = [r for r in records if not self.ledger.contains(str(r["id"]))]
+        if fresh:
+            self.ledger.append(fresh)
+        if step.day is not None:
+            self.ledger.sign_head(day_bounds(self.mandate, step.day)[1])
+        self.store.set_meta(self.state_key, step.state.to_json())
+
+    async def _announce(self, violations: Sequence[Violation]) -> None:
+        for v in violations:
+            body = json.dumps({**to_dict(v), "worker": self.name}, separators=(",", ":"))
+            await self.bus.publish(self.bus.subjects.violations, body.encode(), v.id)
+        if violations and self.on_violations is not None:
+            await self.on_violations(violations)
+
+    async def run(
+        self, *, idle_exit_s: float | None = None, stop: asyncio.Event | None = None
+    ) -> None:
+        """Poll until ``stop`` is set, or until nothing came for ``idle_exit_s``."""
+        quiet_since = time.monotonic()
+        while stop is None or not stop.is_set():
+            if await self.poll():
+                quiet_since = time.monotonic()
+            elif idle_exit_s is not None and time.monotonic() - quiet_since > idle_exit_s:
+                return

@@ -1,0 +1,32 @@
+"""A simulated heavy day's first hours, shared by the live tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from ceasefire.mandate import load_mandate
+from ceasefire.model.arrays import AnyObservation
+from ceasefire.simulate import get_profile, simulate
+from ceasefire.simulate.files import write_scenario
+from ceasefire.stream.replay import read_file
+
+#: Hours of the heavy day the live tests replay (the full day: the benchmark).
+HOURS = 3.0
+
+
+@pytest.fixture(scope="session")
+def heavy_slice(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
+    """observations.ndjson of the first ``HOURS`` of a heavy day (seed 2015)."""
+    m = load_mandate(donbas_mandate_path)
+    t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
+    sc = simulate(m, get_profile("heavy"), t0, HOURS, 2015)
+    out = tmp_path_factory.mktemp("heavy")
+    return write_scenario(out, sc.observations, sc.truth)["observations"]
+
+
+@pytest.fixture(scope="session")
+def heavy_models(heavy_slice: Path) -> list[AnyObservation]:
+    return read_file(heavy_slice).accepted
