@@ -94,7 +94,9 @@ def simulated_lines(mandate_path: Path, hours: float = 6.0, seed: int = 1) -> li
 
 
 @contextmanager
-def served_world(target: str, tmp: Path, mandate_path: Path, lines: list[str]) -> Iterator[Served]:
+def served_world(
+    target: str, tmp: Path, mandate_path: Path, lines: list[str], patrol_dir: Path | None = None
+) -> Iterator[Served]:
     """The store at ``target`` with users, two monitors' halves of ``lines``
     posted, the day processed (counts for the party noted) and published."""
     st = init_store(target, mandate_path)
@@ -103,7 +105,13 @@ def served_world(target: str, tmp: Path, mandate_path: Path, lines: list[str]) -
         tokens[name] = new_token()
         st.add_user(name, role, hash_token(tokens[name]), sectors=sectors, party=party)
     st.close()
-    cfg = ServiceConfig(store=target, ledger_dir=tmp / "ledger", audit_dir=tmp / "audit", pdf=False)
+    cfg = ServiceConfig(
+        store=target,
+        ledger_dir=tmp / "ledger",
+        audit_dir=tmp / "audit",
+        pdf=False,
+        patrol_dir=patrol_dir,
+    )
     with uvicorn_on_loopback(cfg) as url:
         world = Served(url, tokens, tmp / "audit", tmp / "ledger", lines)
         half = len(lines) // 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from served import DAY, Served, served_world, simulated_lines
 
 from ceasefire.mandate import load_mandate
+from ceasefire.patrol import load_fleet
+from ceasefire.patrol.baseline import plan_baseline
+from ceasefire.patrol.files import write_plan
 from ceasefire.service.maplayers import sector_lines
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,7 +41,14 @@ SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 def world(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("dash")
     lines = simulated_lines(donbas_mandate_path, hours=6.0, seed=2)
-    with served_world(str(tmp / "store.db"), tmp, donbas_mandate_path, lines) as w:
+    m = load_mandate(donbas_mandate_path)
+    fleet = load_fleet(donbas_mandate_path.parent / "fleet.yaml", m)
+    plan = plan_baseline(m, fleet, datetime(2025, 6, 1, tzinfo=m.tz).timestamp(), 24.0)
+    write_plan(plan, None, tmp / "patrol")
+    with served_world(
+        str(tmp / "store.db"), tmp, donbas_mandate_path, lines, patrol_dir=tmp / "patrol"
+    ) as w:
+        w.before_publish["sorties"] = len(plan.sorties)
         yield w
 
 
@@ -130,6 +141,12 @@ def test_chief_sees_what_the_api_counts_and_a_filter_narrows_it(
         assert s.query()["rule"] == rules[-1]
         assert narrowed == api_count(world, "chief", s.query())
         assert s.page.is_visible("#publish")
+        # the drone routes of the plan the server was given (`serve --patrol`)
+        with s.page.expect_response(lambda r: "/api/v1/patrol" in r.url) as got:
+            s.page.check(".leaflet-control-layers-overlays label:has-text('Drone routes') input")
+        assert got.value.ok
+        s.page.wait_for_function("window.dashboard.routesDrawn() > 0")
+        assert s.page.evaluate("window.dashboard.routesDrawn()") == world.before_publish["sorties"]
         SHOTS.mkdir(parents=True, exist_ok=True)
         s.page.select_option("#f-rule", "")
         s.ready()
@@ -185,6 +202,7 @@ def test_an_analyst_sees_only_its_sector(browser: Browser, world: Served) -> Non
     try:
         layers = s.page.evaluate("window.dashboard.layers()")
         assert {"violations", "events", "observations"} <= set(layers)
+        assert "patrol" not in layers  # the plan is the chief's
         sectors = s.page.eval_on_selector_all("#f-sector option", "os => os.map(o => o.value)")
         assert sectors == ["", "luhansk"]
         # the observer layer loads when switched on, for the view and day only

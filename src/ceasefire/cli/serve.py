@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
             None, "--nats", help="live bus: publish observations, relay its violations"
         ),
         prefix: str = typer.Option("ceasefire", "--prefix", help="the bus's subject prefix"),
+        patrol: Path | None = typer.Option(
+            None, "--patrol", help="a drone patrol plan to show (`ceasefire patrol plan --out`)"
+        ),
     ) -> None:
         """Serve the API on HOST:PORT (docs at /api/v1/docs); every request is audited."""
         import uvicorn
@@ -67,6 +70,7 @@ def register(app: typer.Typer) -> None:
             pdf=pdf,
             bus_url=nats,
             bus_prefix=prefix,
+            patrol_dir=patrol,
         )
         application = create_app(cfg)
         console.print(

@@ -43,6 +43,7 @@ from ceasefire.model.codec import (
     violation_from_dict,
 )
 from ceasefire.model.errors import CeasefireError, InputError
+from ceasefire.patrol.files import read_plan, routes_geojson
 from ceasefire.report.geojson import event_feature, iso, violation_feature
 from ceasefire.service import models as m
 from ceasefire.service.audit import AuditLog
@@ -95,6 +96,7 @@ class ServiceConfig:
     #: published to it and its announced violations relayed on ``/stream``
     bus_url: str | None = None
     bus_prefix: str = "ceasefire"
+    patrol_dir: Path | None = None  # a drone patrol plan (`ceasefire patrol plan --out`)
 
 
 class _Service:
@@ -143,6 +145,7 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     """The application over ``cfg``'s store, ledger and audit."""
     svc = _Service(cfg)
     layers = mandate_layers(svc.mandate)
+    routes = routes_geojson(read_plan(cfg.patrol_dir)) if cfg.patrol_dir is not None else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -565,6 +568,16 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         mandate is the mission's public document, so every role may read it."""
         request.state.returned = 1
         return layers
+
+    @router.get("/patrol")
+    def patrol_routes(request: Request, user: User) -> dict[str, Any]:
+        """The drone sorties of the plan the service was given (`serve --patrol`) as
+        GeoJSON LineStrings with their times: the mission's own plan, the chief's."""
+        user.require("chief")
+        if routes is None:
+            raise HTTPException(404, "no patrol plan; start the service with --patrol DIR")
+        request.state.returned = len(routes["features"])
+        return routes
 
     @router.get("/me", response_model=m.Me)
     def me(request: Request, user: User) -> m.Me:

@@ -11,7 +11,9 @@ const ELLIPSE_ZOOM = 11;  // ellipses and launch lines only where they can be to
 const DETAIL_MAX = 3000;  // most ellipses / launch lines drawn at once
 
 const READS = {  // which layers each role may read (docs/service.md's table)
-  chief: { violations: true, events: true, observations: true, stream: true, publish: true },
+  chief: {
+    violations: true, events: true, observations: true, stream: true, publish: true, patrol: true,
+  },
   analyst: { violations: true, events: true, observations: true, stream: true },
   party: { violations: true },
   monitor: { observations: true },
@@ -169,6 +171,10 @@ function setUpMap() {
     overlays[state.me.role === "monitor" ? "My observations" : "Observers"] =
       state.layers.observations;
   }
+  if (reads.patrol) {
+    state.layers.patrol = L.layerGroup();
+    overlays["Drone routes"] = state.layers.patrol;
+  }
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   map.on("moveend", () => { reload(); });
@@ -176,6 +182,7 @@ function setUpMap() {
     for (const name of ["events", "observations"]) {
       if (e.layer === state.layers[name]) reloadPoints(name);
     }
+    if (e.layer === state.layers.patrol) loadRoutes();
   });
 }
 
@@ -242,6 +249,25 @@ async function reloadPoints(name) {
   const feats = await pages(`/${name}`, { day: $("day").value, bbox: bboxParam() });
   if (name === "events") drawPoints(layer, feats, "#37474f", 3);
   else drawPoints(layer, feats, "#00838f", 3, observationTip);
+}
+
+async function loadRoutes() {
+  // the plan's sorties, once: they do not depend on the view
+  const g = state.layers.patrol;
+  if (g.getLayers().length) return;
+  try {
+    const routes = await (await api("/patrol")).json();
+    for (const f of routes.features) {
+      const p = f.properties;
+      g.addLayer(L.polyline(f.geometry.coordinates.map(([lo, la]) => [la, lo]), {
+        color: "#6a1b9a", weight: 2, opacity: 0.8,
+      }).bindTooltip(`${p.drone} (${p.type}) from ${p.base}: ${p.takeoff} – ${p.landing}, ` +
+        `${p.distance_km} km`));
+    }
+    $("status").textContent = `${routes.features.length} sorties drawn`;
+  } catch (e) {
+    $("status").textContent = e.status === 404 ? "no patrol plan on this server" : e.message;
+  }
 }
 
 async function escalations(day) {
@@ -530,6 +556,7 @@ window.dashboard = {
   lastQuery: () => state.lastQuery,
   layers: () => Object.keys(state.layers),
   has: (id) => state.features.has(id),
+  routesDrawn: () => (state.layers.patrol ? state.layers.patrol.getLayers().length : 0),
   firstReadyMs: () => state.firstReadyMs ?? null,
   open: () => {  // the panel of the first violation drawn (for keyboard users and tests)
     const f = [...state.features.values()].find((x) => x.geometry && shown(x));
