@@ -193,8 +193,9 @@ def _reference(tmp: Path, mandate_path: Path, models: list[AnyObservation]) -> s
         w = Worker(
             bus, store, Ledger.open(tmp / "ref-ledger"), m, None, WindowConfig(step_s=STEP_S)
         )
-        while await w.poll(0):
-            pass
+        busy = True
+        while busy:  # until the worker has nothing left to do
+            busy = await w.poll(0)
         return {v.id for v in store.violations(-1e18, 1e18)}
 
     return asyncio.run(go())
