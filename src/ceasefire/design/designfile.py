@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ceasefire.design.conditions import Condition, parse_condition
@@ -27,7 +26,7 @@ from ceasefire.design.countries import (
     with_overrides,
 )
 from ceasefire.model.errors import DesignError
-from ceasefire.model.yamlpath import line_of, loc_str
+from ceasefire.model.yamlpath import line_of, loc_str, yaml_mapping
 
 Role = Literal["contributor", "guarantor"]
 ROLES: tuple[Role, ...] = ("contributor", "guarantor")
@@ -219,22 +218,9 @@ def load_design(path: str | Path) -> Design:
 
 def parse_design(text: str, *, source: str = "<design>") -> Design:
     """Validate design YAML ``text`` into a :class:`Design`."""
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DesignError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=source,
-            line=mark.line + 1 if mark else None,
-        ) from exc
-    if not isinstance(data, dict):
-        raise DesignError(
-            "expected a mapping at the top (design, draft, council, parties, force, ...), "
-            f"found {type(data).__name__}",
-            file=source,
-        )
+    node, data = yaml_mapping(
+        text, source, DesignError, "design, draft, council, parties, force, ..."
+    )
     try:
         doc = DesignDoc.model_validate(data)
     except ValidationError as exc:

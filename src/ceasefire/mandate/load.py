@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ceasefire.geo import GeoLine
@@ -19,7 +18,14 @@ from ceasefire.mandate.ladder import check_response
 from ceasefire.mandate.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, LineSpec, MandateDoc, PolygonZone
 from ceasefire.model.errors import MandateError
-from ceasefire.model.yamlpath import decode_utf8, did_you_mean, line_of, loc_str
+from ceasefire.model.yamlpath import (
+    decode_utf8,
+    did_you_mean,
+    field_error,
+    line_of,
+    loc_str,
+    yaml_mapping,
+)
 
 
 def _known_keys() -> set[str]:
@@ -46,26 +52,7 @@ def load_mandate(path: str | Path) -> Mandate:
 def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None = None) -> Mandate:
     """Validate mandate YAML ``text``; ``base_dir`` resolves line files."""
     text = text.removeprefix("\ufeff")
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise MandateError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=source,
-            line=mark.line + 1 if mark else None,
-        ) from exc
-    except RecursionError as exc:
-        raise MandateError(
-            "not valid YAML: nested deeper than the parser can follow (unclosed '[' or '{'?)",
-            file=source,
-        ) from exc
-    if not isinstance(data, dict):
-        raise MandateError(
-            f"expected a mapping at the top (mission, parties, ...), found {type(data).__name__}",
-            file=source,
-        )
+    node, data = yaml_mapping(text, source, MandateError, "mission, parties, ...")
     try:
         doc = MandateDoc.model_validate(data)
     except ValidationError as exc:
@@ -86,17 +73,7 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
                 line=line,
                 field=loc_str(loc[:-1]) or None,
             ) from exc
-        found = err.get("input")
-        # a mapping's own validator already says what was found in it
-        found_s = (
-            "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:80]}"
-        )
-        raise MandateError(
-            f"{err['msg'].removeprefix('Value error, ')}{found_s}{more}",
-            file=source,
-            line=line_of(node, loc),
-            field=loc_str(loc),
-        ) from exc
+        raise field_error(err, loc, len(errors), node, source, MandateError) from exc
 
     def fail(field: str, msg: str) -> MandateError:
         loc = tuple(

@@ -1,10 +1,12 @@
 """Where a field path points in a YAML document, for error messages that name
-the line: shared by every loader of YAML files (mandate, design)."""
+the line: shared by every loader of YAML files (mandate, design, fleet)."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -55,3 +57,53 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest of ``options``, or ``""``."""
     close = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def yaml_mapping(
+    text: str, source: str, error: type[InputError], top: str
+) -> tuple[yaml.Node | None, dict[str, Any]]:
+    """The node tree (for :func:`line_of`) and the data of YAML ``text``, whose top
+    must be a mapping (``top`` names its keys, e.g. ``"mission, parties, ..."``);
+    anything else is ``error`` naming ``source`` and, for bad YAML, the line."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise error(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=source,
+            line=mark.line + 1 if mark else None,
+        ) from exc
+    except RecursionError as exc:
+        raise error(
+            "not valid YAML: nested deeper than the parser can follow (unclosed '[' or '{'?)",
+            file=source,
+        ) from exc
+    if not isinstance(data, dict):
+        raise error(
+            f"expected a mapping at the top ({top}), found {type(data).__name__}", file=source
+        )
+    return node, data
+
+
+def field_error(
+    err: Mapping[str, Any],
+    loc: tuple[int | str, ...],
+    n_errors: int,
+    node: yaml.Node | None,
+    source: str,
+    error: type[InputError],
+) -> InputError:
+    """``error`` for one pydantic error ``err`` at ``loc``: its message, what was
+    found (a mapping's own validator already says that), how many more problems,
+    and the YAML line of the field."""
+    found = err.get("input")
+    found_s = "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:80]}"
+    more = f" (and {n_errors - 1} more problems)" if n_errors > 1 else ""
+    return error(
+        f"{str(err['msg']).removeprefix('Value error, ')}{found_s}{more}",
+        file=source,
+        line=line_of(node, loc),
+        field=loc_str(loc),
+    )

@@ -8,7 +8,6 @@ bases lie within reach of the line).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from ceasefire.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, TimeWindow
 from ceasefire.model.errors import FleetError
 from ceasefire.model.vocab import ObjectClass
-from ceasefire.model.yamlpath import line_of, loc_str
+from ceasefire.model.yamlpath import field_error, line_of, yaml_mapping
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -203,38 +202,13 @@ def load_fleet(path: str | Path, mandate: Mandate | None = None) -> Fleet:
 
 def parse_fleet(text: str, *, source: str = "<fleet>") -> Fleet:
     """Validate fleet YAML ``text``."""
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise FleetError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=source,
-            line=mark.line + 1 if mark else None,
-        ) from exc
-    if not isinstance(data, dict):
-        raise FleetError(
-            "expected a mapping at the top (name, drone_types, bases, goals), "
-            f"found {type(data).__name__}",
-            file=source,
-        )
+    node, data = yaml_mapping(text, source, FleetError, "name, drone_types, bases, goals")
     try:
         doc = FleetDoc.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        found = err.get("input")
-        found_s = (
-            "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:80]}"
-        )
-        more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-        raise FleetError(
-            f"{err['msg'].removeprefix('Value error, ')}{found_s}{more}",
-            file=source,
-            line=line_of(node, loc),
-            field=loc_str(loc),
-        ) from exc
+        errors = exc.errors()
+        err = errors[0]
+        raise field_error(err, tuple(err["loc"]), len(errors), node, source, FleetError) from exc
     fleet = Fleet(doc, source, node)
     type_ids = [t.id for t in doc.drone_types]
     for i, b in enumerate(doc.bases):
