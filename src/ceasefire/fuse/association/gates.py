@@ -13,7 +13,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
-from ceasefire.fuse.association.reports import DIR_UNDET, F8, I8, IP, B, Reports
+from ceasefire.fuse.association.reports import (
+    DIR_UNDET,
+    F8,
+    I8,
+    IP,
+    B,
+    Reports,
+    observer_runs,
+)
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -134,17 +142,10 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     ex, ey, eT = ev.x[ok], ev.y[ok], ev.T[ok]
     # sd of the predicted time from the event's uncertainty (T and position / c)
     sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
-    pos = np.column_stack([rows.ox[free], rows.oy[free]])
-    _, p_id = np.unique(pos, axis=0, return_inverse=True)
-    p_id = p_id.ravel()
-    order = np.lexsort((rows.t[free], p_id))
-    fs, ps = free[order], p_id[order]
-    bounds = np.flatnonzero(np.diff(ps)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.append(bounds, fs.shape[0])
+    fs, runs = observer_runs(rows, free)
     out_g: list[IP] = []
     out_k: list[IP] = []
-    for a0, b0 in zip(starts.tolist(), ends.tolist(), strict=True):
+    for a0, b0 in runs:
         rk = fs[a0:b0]
         px, py = rows.ox[rk[0]], rows.oy[rk[0]]
         d = np.hypot(ex - px, ey - py)

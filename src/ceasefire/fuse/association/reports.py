@@ -58,3 +58,16 @@ class Reports:
             self.rows.take(index), self.src[index], self.direction[index], self.c,
             self.max_range_m, self.min_tdoa_sensors,
         )  # fmt: skip
+
+
+def observer_runs(rows: Rows, idx: IP) -> tuple[IP, list[tuple[int, int]]]:
+    """``idx`` ordered by observer position, then time, and the ``[start, end)`` of
+    each observer's run in that order (an observer is a position: a sensor)."""
+    pos = np.column_stack([rows.ox[idx], rows.oy[idx]])
+    _, pid = np.unique(pos, axis=0, return_inverse=True)
+    pid = pid.ravel()
+    order = np.lexsort((rows.t[idx], pid))
+    bounds = np.flatnonzero(np.diff(pid[order])) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.append(bounds, idx.shape[0]).tolist()
+    return idx[order], list(zip(starts, ends, strict=True))

@@ -11,7 +11,7 @@ import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.pairs import Pairs, mutual_best
-from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.solve import fit, stands
 
 #: candidate arrivals of one bearing tried in pairs by :func:`triple_seeds`
@@ -73,17 +73,10 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     if fb.shape[0] == 0 or fa.shape[0] < 2:
         return empty
     # arrival sensors (positions) and their time-sorted free arrivals
-    pos = np.column_stack([rows.ox[fa], rows.oy[fa]])
-    _, pid = np.unique(pos, axis=0, return_inverse=True)
-    pid = pid.ravel()
-    order = np.lexsort((rows.t[fa], pid))
-    fa_s, pid_s = fa[order], pid[order]
-    bnd = np.flatnonzero(np.diff(pid_s)) + 1
-    starts = np.concatenate([[0], bnd])
-    ends = np.append(bnd, fa_s.shape[0])
+    fa_s, runs = observer_runs(rows, fa)
     gb: list[IP] = []
     ga: list[IP] = []
-    for a0, a1 in zip(starts.tolist(), ends.tolist(), strict=True):
+    for a0, a1 in runs:
         ra = fa_s[a0:a1]
         sx, sy = rows.ox[ra[0]], rows.oy[ra[0]]
         d = np.hypot(rows.ox[fb] - sx, rows.oy[fb] - sy)
