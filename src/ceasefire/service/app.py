@@ -36,6 +36,7 @@ from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.ingest import RawRecord, read_records
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of
+from ceasefire.model import Violation
 from ceasefire.model.codec import (
     escalation_from_dict,
     event_from_dict,
@@ -600,13 +601,19 @@ DAY_YEARS = (1970, 2200)
 WEB_DIR = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
+def _announce(svc: _Service, v: Violation, day: date) -> None:
+    """A violation on ``/stream``: its GeoJSON feature with its reporting day, as
+    GET /violations gives it."""
+    feat = violation_feature(v)
+    feat["properties"]["day"] = day.isoformat()
+    svc.broadcast.publish("violation", v.sector, feat)
+
+
 async def _relay_violations(svc: _Service) -> None:
     """The live workers' announcements (``<prefix>.violations``) to ``/stream``."""
     async for data in svc.bus.violations(from_start=False):
         v = violation_from_dict(json.loads(data))
-        feat = violation_feature(v)
-        feat["properties"]["day"] = day_of(svc.mandate, v.time_s).isoformat()
-        svc.broadcast.publish("violation", v.sector, feat)
+        _announce(svc, v, day_of(svc.mandate, v.time_s))
 
 
 def _intervention(r: dict[str, Any]) -> m.Intervention:
@@ -791,9 +798,7 @@ def _process(svc: _Service, day: date, pdf: bool) -> m.ProcessResponse:
                 store.put_report(day.isoformat(), fmt, paths[key].read_bytes())
     store.mark_processed(day.isoformat(), head)
     for v in violations:
-        feat = violation_feature(v)
-        feat["properties"]["day"] = day.isoformat()  # as GET /violations gives it
-        svc.broadcast.publish("violation", v.sector, feat)
+        _announce(svc, v, day)
     for x in escalations:
         d = to_dict(x)
         d["time"] = iso(d.pop("time_s"))
