@@ -90,6 +90,47 @@ def test_kml_valid_against_the_ogc_kml_22_schema(ctx: ReportContext, tmp_path: P
     assert not schema.validate(doc)
 
 
+def _no_address_off_the_machine(root: object) -> None:
+    """No attribute or text of the document is an http(s) address (namespaces are
+    element names, not fetched)."""
+    for el in root.iter():  # type: ignore[attr-defined]
+        values = [el.text or "", *el.attrib.values()]
+        assert not [v for v in values if "http" in v.lower()], el.tag
+
+
+def test_kml_names_no_icon_so_nothing_is_fetched(ctx: ReportContext, tmp_path: Path) -> None:
+    from lxml import etree
+
+    p = export("kml", ctx.events, ctx.violations, tmp_path / "d.kml", mandate=ctx.mandate)
+    root = etree.parse(str(p)).getroot()
+    _no_address_off_the_machine(root)
+    assert not root.findall(".//{http://www.opengis.net/kml/2.2}Icon")
+
+
+def test_kmz_carries_its_marker_and_a_valid_document(ctx: ReportContext, tmp_path: Path) -> None:
+    import zipfile
+
+    import fastkml
+    from lxml import etree
+
+    p = export("kmz", ctx.events, ctx.violations, tmp_path / "d.kmz", mandate=ctx.mandate)
+    with zipfile.ZipFile(p) as z:
+        assert z.namelist()[0] == "doc.kml"  # viewers take the first .kml entry
+        root = etree.fromstring(z.read("doc.kml"))
+        hrefs = {h.text for h in root.iter("{http://www.opengis.net/kml/2.2}href")}
+        assert hrefs == {"files/marker.png"}
+        assert z.read("files/marker.png")[:8] == b"\x89PNG\r\n\x1a\n"
+    xsd = Path(fastkml.__file__).parent / "schema" / "ogckml22.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    assert schema.validate(root.getroottree()), schema.error_log
+    _no_address_off_the_machine(root)
+    # the same violations as the plain KML
+    names = root.findall(
+        ".//{http://www.opengis.net/kml/2.2}Folder/{http://www.opengis.net/kml/2.2}name"
+    )
+    assert f"Violations ({TOTAL})" in {n.text for n in names}
+
+
 def test_kml_round_trip(ctx: ReportContext, tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -22,14 +22,17 @@ def register(app: typer.Typer) -> None:
             ...,
             "--format",
             "-f",
-            help="geojson, kml, gpkg (GeoPackage), csv or cot (a TAK data package, .zip)",
+            help=(
+                "geojson, kml, kmz (KML with its marker icon, zipped), gpkg (GeoPackage), "
+                "csv or cot (a TAK data package, .zip)"
+            ),
         ),
         out: Path = typer.Option(..., "--out", "-o", help="file to write"),
         mandate: Path | None = typer.Option(
             None, "--mandate", help="mandate YAML (default: the one stored at init)"
         ),
     ) -> None:
-        """Write the day's violations and events as GeoJSON, KML, GeoPackage, CSV or CoT."""
+        """Write the day's violations and events as GeoJSON, KML/KMZ, GeoPackage, CSV or CoT."""
         from ceasefire.mandate import day_bounds, load_mandate, parse_mandate
         from ceasefire.model.errors import PipelineError
         from ceasefire.report import FORMATS, export

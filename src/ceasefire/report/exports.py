@@ -14,7 +14,7 @@ from ceasefire.report.geojson import event_feature, violation_feature, write_geo
 from ceasefire.report.geometry import mandate_shapes
 from ceasefire.report.rows import COLUMNS, rows
 
-FORMATS = ("geojson", "kml", "gpkg", "csv", "cot")
+FORMATS = ("geojson", "kml", "kmz", "gpkg", "csv", "cot")
 
 
 def export_geojson(
@@ -66,6 +66,14 @@ def _kml(
     return write_kml(events, violations, path, mandate)
 
 
+def _kmz(
+    events: Sequence[Event], violations: Sequence[Violation], path: Path, mandate: Mandate | None
+) -> Path:
+    from ceasefire.report.kml import write_kmz
+
+    return write_kmz(events, violations, path, mandate)
+
+
 def _gpkg(
     events: Sequence[Event], violations: Sequence[Violation], path: Path, mandate: Mandate | None
 ) -> Path:
@@ -87,6 +95,7 @@ _WRITERS: dict[
 ] = {
     "geojson": export_geojson,
     "kml": _kml,
+    "kmz": _kmz,
     "gpkg": _gpkg,
     "csv": export_csv,
     "cot": _cot,

@@ -1,10 +1,15 @@
 """KML 2.2 for Google Earth, written with fastkml: folders of violations
 (point + 95 % ellipse, in the party's colour), events, and the mandate's lines
-and zones. The document validates against the OGC KML 2.2 schema."""
+and zones. The document validates against the OGC KML 2.2 schema.
+
+Nothing in it points off the machine (missions run offline): a ``.kml`` names no
+icon, so viewers draw their own pin in the party's colour; a ``.kmz`` carries a
+white round marker (``files/marker.png``) that the colour tints."""
 
 from __future__ import annotations
 
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +27,9 @@ if TYPE_CHECKING:
 
 #: decimal places of written coordinates (0.1 m)
 PRECISION = 6
-#: Google Earth's stock round marker, tinted with the party's colour (a KML
-#: IconStyle needs an Icon; viewers that cannot load it draw their default pin)
-ICON_HREF = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
+#: the marker inside a KMZ, relative to its doc.kml (white: the IconStyle colour tints it)
+KMZ_ICON = "files/marker.png"
+MARKER_PNG = Path(__file__).parent / "data" / "marker.png"
 
 
 def _fastkml() -> Any:
@@ -41,12 +46,14 @@ def _abgr(hex_rgb: str, alpha: int) -> str:
     return f"{alpha:02x}{b}{g}{r}".lower()
 
 
-def _style(sid: str, rgb: str, fill_alpha: int, width: float, scale: float) -> Style:
+def _style(
+    sid: str, rgb: str, fill_alpha: int, width: float, scale: float, icon: str | None
+) -> Style:
     k = _fastkml()
     return k.Style(
         id=sid,
         styles=[
-            k.IconStyle(color=_abgr(rgb, 255), scale=scale, icon_href=ICON_HREF),
+            k.IconStyle(color=_abgr(rgb, 255), scale=scale, icon_href=icon),
             k.LineStyle(color=_abgr(rgb, 255), width=width),
             k.PolyStyle(color=_abgr(rgb, fill_alpha)),
         ],
@@ -96,15 +103,44 @@ def write_kml(
     path: Path,
     mandate: Mandate | None = None,
 ) -> Path:
-    """Write the KML document to ``path``."""
+    """Write the KML document to ``path`` (no icon: viewers draw their own pin)."""
+    _fastkml().KML(features=[_document(events, violations, mandate, None)]).write(
+        Path(path), prettyprint=True, precision=PRECISION
+    )
+    return path
+
+
+def write_kmz(
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    path: Path,
+    mandate: Mandate | None = None,
+) -> Path:
+    """Write a KMZ to ``path``: ``doc.kml`` (as :func:`write_kml`, with the round
+    marker) and ``files/marker.png``, zipped (deflated)."""
+    kml = _fastkml().KML(features=[_document(events, violations, mandate, KMZ_ICON)])
+    text = kml.to_string(prettyprint=True, precision=PRECISION)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        # Google Earth reads the first .kml entry of the archive as the document
+        z.writestr("doc.kml", text)
+        z.write(MARKER_PNG, KMZ_ICON)
+    return path
+
+
+def _document(
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    mandate: Mandate | None,
+    icon: str | None,
+) -> Any:
     k = _fastkml()
     parties = mandate.party_ids if mandate else sorted({v.party for v in violations})
     colours = party_colours([p for p in parties if p != "undetermined"])
-    styles = [_style(f"party-{key}", rgb, 60, 1.5, 0.8) for key, rgb in colours.items()]
+    styles = [_style(f"party-{key}", rgb, 60, 1.5, 0.8, icon) for key, rgb in colours.items()]
     styles += [
-        _style("contact", "#111111", 255, 3.0, 0.5),
-        _style("zone", "#555555", 40, 1.0, 0.5),
-        _style("event", "#777777", 255, 1.0, 0.5),
+        _style("contact", "#111111", 255, 3.0, 0.5, icon),
+        _style("zone", "#555555", 40, 1.0, 0.5, icon),
+        _style("event", "#777777", 255, 1.0, 0.5, icon),
     ]
 
     vs = sorted(violations, key=lambda v: (v.time_s, v.id))
@@ -156,10 +192,8 @@ def write_kml(
                 )
             )
         folders.append(k.Folder(name="Mandate", features=shapes))
-    doc = k.Document(
+    return k.Document(
         name=mandate.doc.mission.name if mandate else "ceasefire export",
         styles=styles,
         features=folders,
     )
-    k.KML(features=[doc]).write(Path(path), prettyprint=True, precision=PRECISION)
-    return path
