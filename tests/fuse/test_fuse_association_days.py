@@ -1,7 +1,8 @@
 """Association, rebuilt by role, groups and places the reports of fixed simulated
-days exactly as the code it replaced: a heavy-day slice and a quiet day, their
-association inputs and outputs stored in ``data/association_days.npz`` by
-``data/make_association_days.py`` at the commit before the split (main's code)."""
+days as the code it replaced (the groups exactly, the estimates to within rounding):
+a heavy-day slice and a quiet day, their association inputs and outputs stored in
+``data/association_days.npz`` by ``data/make_association_days.py`` at the commit
+before the split (main's code)."""
 
 from __future__ import annotations
 
@@ -53,9 +54,18 @@ def test_association_of_a_fixed_day_is_what_it_was_before_the_split(key: str) ->
     assert cl.n == ref["x"].shape[0]
     differ = np.flatnonzero(cl.labels != ref["labels"])
     assert differ.shape[0] == 0, f"{differ.shape[0]} rows in another event, first {differ[:5]}"
-    # the same estimates, to the last bit (the same arithmetic in the same order)
-    for name, got in (("x", cl.x), ("y", cl.y), ("T", cl.T), ("cov", cl.cov)):
-        assert np.array_equal(got, ref[name], equal_nan=True), name
+    # the same estimates. Not to the last bit across machines: the fits iterate, and a
+    # last-bit difference of another numpy or BLAS build grows to millimetres (7 mm
+    # seen on heavy2015 with the reference made elsewhere). Fixes are uncertain by tens
+    # of metres and times by milliseconds, so 1 cm, 0.1 ms and 1e-5 of a covariance
+    # term are the same estimate; a changed association moves them by metres.
+    for name, got, atol, rtol in (
+        ("x", cl.x, 0.01, 0.0),
+        ("y", cl.y, 0.01, 0.0),
+        ("T", cl.T, 1e-4, 0.0),
+        ("cov", cl.cov, 1e-9, 1e-5),
+    ):
+        assert np.allclose(got, ref[name], rtol=rtol, atol=atol, equal_nan=True), name
     # the late offer of free bearings gives the same bearings to the same events
     assert np.array_equal(_late(rep, cl, cfg), ref["late_labels"])
 
