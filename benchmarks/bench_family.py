@@ -1,7 +1,7 @@
 """Fusion on a scenario family, against the oracle-association ceiling of each draw.
 
     .venv/bin/python benchmarks/bench_family.py [--set test|tuning] [--family varied]
-        [--draws K ...] [--procs 2] [--json out.json] [--quick]
+        [--draws K ...] [--procs 2] [--json out.json] [--quick] [--report out.json]
 
 Each draw of the family (``ceasefire simulate --family varied --draw K`` on the
 Donbas example mandate) is simulated, fused, judged and scored twice with the
@@ -11,7 +11,12 @@ draw, then the distribution over the draws: median and worst decile of F1, of
 F1 / oracle F1 and of the double-count rate (double counts / system
 violations); the undetermined share against the oracle's; accuracy of named
 attributions; reliability of ``party_probability`` per bin, pooled over the
-draws. The issue's targets are printed beside.
+draws. The issue's targets are printed beside. Then a table per draw class (by
+the drawn values, ``CLASSES``) of what limits it: the oracle's F1, the
+information limit (true violations perceived only as arrivals at < 4
+microphones, or by one bearing observer), association (F1 / oracle F1, double
+counts above the oracle's), the double counts by kind. ``--report out.json``
+prints the tables again from a ``--json`` file.
 
 The draws are split once and for all, before any tuning:
 
@@ -42,6 +47,8 @@ from ceasefire.fuse.frame import Grid
 from ceasefire.mandate import load_mandate
 from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.files import write_scenario
+from ceasefire.simulate.scoring import DOUBLE_KINDS
+from ceasefire.simulate.scoring import MISS_CLASSES as MISS
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
@@ -75,6 +82,8 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
         "undetermined": a["undetermined_share"],
         "reliability": s["reliability"],
         "misses": s.get("misses_by_perception", {}),
+        "perceived_by": s.get("truth_by_perception", {}),
+        "doubles_by_kind": s.get("double_counts_by_kind", {}),
     }
 
 
@@ -228,6 +237,86 @@ def report(rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
     return out
 
 
+#: draw classes by their drawn values (a draw may be in several; thresholds near the
+#: upper or lower quartile of each range), for the table of what limits each
+CLASSES: tuple[tuple[str, Any], ...] = (
+    ("light fire (< 30 rounds/h)", lambda p: p["rounds_per_hour"] < 30),
+    ("dense fire (>= 100 rounds/h)", lambda p: p["rounds_per_hour"] >= 100),
+    ("batteries in bursts (mean >= 4 rounds)", lambda p: p["burst_mean"] >= 4),
+    ("clutter in bursts (mean >= 4 reports)", lambda p: p["clutter_burst_mean"] >= 4),
+    ("much clutter (x >= 1.8)", lambda p: p["clutter_mult"] >= 1.8),
+    ("sigma understated (true/stated >= 1.4)", lambda p: p["sigma_true_mult"] >= 1.4),
+    ("sigma overstated (true/stated <= 0.7)", lambda p: p["sigma_true_mult"] <= 0.7),
+    ("clocks off (sd >= 1.2 s)", lambda p: p["clock_offset_s"] >= 1.2),
+    ("many cameras (>= 4 per 100 km)", lambda p: p["cameras_per_100km"] >= 4),
+    ("misreports (x >= 2)", lambda p: p["misreport_mult"] >= 2),
+    ("observers silent (>= 20 %)", lambda p: p["dropout_share"] >= 0.2),
+    ("all draws", lambda p: True),
+)
+
+
+def _share(r: dict[str, Any], who: str, key: str, names: tuple[str, ...]) -> float:
+    d = r[who].get(key) or {}
+    tot = r[who]["truth"] if key != "doubles_by_kind" else r[who]["double_counts"]
+    return sum(d.get(n, 0) for n in names) / tot if tot else 0.0
+
+
+def classes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per draw class: how many draws, how many miss the median targets, and what
+    limits them: the oracle's F1 (the ceiling), the information limit (true
+    violations perceived only as arrivals at < 4 microphones, or by one bearing
+    observer), association (F1 / oracle F1; double counts above the oracle's) and
+    the double counts by kind. Medians over the class's draws."""
+    t = TARGETS
+    out = []
+    print(
+        "\n| class | draws | miss targets | F1 / oracle | oracle F1 | perceived by one "
+        "bearing / < 4 mics only (% of truth) | oracle misses: one bearing / < 4 mics / "
+        "two or more (% of truth) | oracle false (% of its violations) | doubles: system "
+        "/ oracle % | system doubles without position / phases unpaired / second fixes / "
+        "by a pair (% of doubles) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, pred in CLASSES:
+        rs = [r for r in rows if pred(r["params"])]
+        if not rs:
+            continue
+        ratio = [r["system"]["f1"] / r["oracle"]["f1"] if r["oracle"]["f1"] else 1.0 for r in rs]
+        miss = sum(
+            1
+            for r, q in zip(rs, ratio, strict=True)
+            if q < t["ratio_median"] or r["system"]["double_rate"] > t["doubles_median"]
+        )
+        med = {
+            "ratio": _pct(ratio, 50),
+            "oracle_f1": _pct([r["oracle"]["f1"] for r in rs], 50),
+            "mics": _pct([_share(r, "oracle", "perceived_by", (MISS[0],)) for r in rs], 50),
+            "one": _pct([_share(r, "oracle", "perceived_by", (MISS[1],)) for r in rs], 50),
+            "o_one": _pct([_share(r, "oracle", "misses", (MISS[1],)) for r in rs], 50),
+            "o_mics": _pct([_share(r, "oracle", "misses", (MISS[0],)) for r in rs], 50),
+            "o_two": _pct([_share(r, "oracle", "misses", (MISS[2],)) for r in rs], 50),
+            "o_false": _pct([1.0 - r["oracle"]["precision"] for r in rs], 50),
+            "dbl": _pct([r["system"]["double_rate"] for r in rs], 50),
+            "odbl": _pct([r["oracle"]["double_rate"] for r in rs], 50),
+        }
+        kinds = {}
+        tot = sum(r["system"]["double_counts"] for r in rs)
+        for k in DOUBLE_KINDS[:4]:
+            n = sum((r["system"].get("doubles_by_kind") or {}).get(k, 0) for r in rs)
+            kinds[k] = n / tot if tot else 0.0
+        out.append({"class": name, "draws": len(rs), "miss": miss, **med, "kinds": kinds})
+        print(
+            f"| {name} | {len(rs)} | {miss} | {med['ratio']:.3f} | {med['oracle_f1']:.3f} | "
+            f"{100 * med['one']:.0f} / {100 * med['mics']:.0f} | "
+            f"{100 * med['o_one']:.1f} / {100 * med['o_mics']:.1f} / {100 * med['o_two']:.1f} | "
+            f"{100 * med['o_false']:.1f} | "
+            f"{100 * med['dbl']:.1f} / {100 * med['odbl']:.1f} | "
+            + " / ".join(f"{100 * v:.0f}" for v in kinds.values())
+            + f" (of {tot:,}) |"
+        )
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", default="varied")
@@ -236,7 +325,15 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=2, choices=(1, 2))
     ap.add_argument("--json", type=Path, help="write every figure here")
     ap.add_argument("--quick", action="store_true", help="the first four test draws")
+    ap.add_argument(
+        "--report", type=Path, help="print the tables again from a --json file; run nothing"
+    )
     a = ap.parse_args()
+    if a.report:
+        doc = json.loads(a.report.read_text())
+        report(doc["draws"], f"family {a.family}, from {a.report}")
+        classes(doc["draws"])
+        return 0
     draws = list(a.draws or (TEST_DRAWS if a.set == "test" else TUNING_DRAWS))
     if a.quick:
         draws = list(TEST_DRAWS[:4])
@@ -253,6 +350,7 @@ def main() -> int:
         rows = [run_draw(j) for j in jobs]
     wall = time.perf_counter() - wall
     out = report(rows, f"family {a.family}, {label}")
+    out["classes"] = classes(rows)
     cpu_s = sum(r["cpu_s"] for r in rows)
     print(
         f"  CPU {cpu_s:.0f} s over the draws ({cpu_s / len(rows):.1f} s a draw), wall {wall:.0f} s"

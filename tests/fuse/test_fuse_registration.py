@@ -83,3 +83,22 @@ def test_events_of_two_observers_say_nothing_about_either() -> None:
         RegistrationConfig(),
     )  # fmt: skip
     assert np.all(reg.offset_s == 0.0) and np.all(reg.scale_t == 1.0)
+
+
+def test_a_seen_report_is_trusted_to_no_better_than_its_floor_once_applied() -> None:
+    """Once registration applies, a seen report (no sound delay) has a time sigma of
+    at least the floor, whatever it states; a heard report keeps its own (registered)
+    sigma. A camera's clock offset cannot be read from fits its sharp time sets."""
+    rows, src, labels = _day(clock_s=0.6)
+    seen = np.arange(rows.t.shape[0]) % 2 == 0  # every other report seen
+    rows = Rows(rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t,
+                np.where(seen, 0.0, 1.0), rows.rng, rows.sigma_rng)  # fmt: skip
+    rep = reports(rows, src)
+    reg = register(rep, _events(rep, labels), RegistrationConfig())
+    floor = RegistrationConfig().seen_time_sigma_min_s
+    assert floor == 1.0 and np.all(rows.sigma_t == 0.2)  # stated: 0.2 s, below the floor
+    got = reg.apply(rep, floor).rows.sigma_t
+    assert np.all(got[seen] == floor)
+    assert np.allclose(got[~seen], 0.2 * reg.scale_t[np.asarray(src)[~seen]])
+    # without a floor (the default), seen reports keep their registered sigma
+    assert np.allclose(reg.apply(rep).rows.sigma_t, 0.2 * reg.scale_t[np.asarray(src)])

@@ -257,3 +257,34 @@ def test_misses_are_told_apart_by_what_perceived_them(tmp_path: Path) -> None:
     assert s2["reportable"] == {"truth": 2, "matched": 1, "recall": 0.5, "f1": 2 / 3}
     # without the observations file the scorer cannot tell, and says nothing
     assert "misses_by_perception" not in score(truth, [lone])
+
+
+def test_double_counts_are_counted_by_kind() -> None:
+    """One round, reported four times: its impact (the match: nearest in place and
+    time), its launch 5 km away never paired with it (the other phase), a second fix
+    300 m from the impact, and a lone report without position on time (the truth
+    lists no observations: candidates on time alone). Three double counts, one of
+    each kind; a violation matched nowhere else is not one."""
+    from dataclasses import replace
+
+    from ceasefire.simulate.scoring import DOUBLE_KINDS
+
+    truth = {"violations": [_round(1, "RU", T0)], "rounds": []}
+    la, lo = forward(48.3, 38.0, 90.0, 5_000.0)
+    again = forward(48.3, 38.0, 0.0, 300.0)
+    sysv = [
+        _sys("impact", T0 + 20, 48.3, 38.0, "RU"),
+        _sys("launch", T0 + 10, float(la), float(lo), "RU"),
+        _sys("again", T0 + 22, float(again[0]), float(again[1]), "RU"),
+        replace(_sys("lone", T0 + 25, 48.3, 38.0, "RU"), lat=None, lon=None, ell=None),
+        _sys("elsewhere", T0 + 5_000, 48.3, 38.0, "RU"),
+    ]
+    s = score(truth, sysv)
+    assert s["matched"] == 1 and s["double_counts"] == 3
+    assert s["double_counts_by_kind"] == {
+        DOUBLE_KINDS[0]: 1,  # no position
+        DOUBLE_KINDS[1]: 1,  # the launch, unpaired
+        DOUBLE_KINDS[2]: 1,  # a second fix of the impact
+        DOUBLE_KINDS[3]: 0,
+        DOUBLE_KINDS[4]: 0,
+    }

@@ -121,7 +121,7 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         # judges the reports by them (fuse/association/registration.py)
         reg = register(rep, cl, reg_cfg)
         if reg.matters(rep, reg_cfg):
-            rep = reg.apply(rep)
+            rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
             rows = rep.rows
             cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:

@@ -25,7 +25,11 @@ neighbouring round of the other party.
   *reportable* true violations (all but those of the first class, matched or not;
   precision is the same).
 - double count: an unmatched system violation that is a candidate of an
-  already matched true one (one round reported twice).
+  already matched true one (one round reported twice); counted by kind
+  (``DOUBLE_KINDS``): a report without position (a lone bearing), a positioned
+  one nearer the other phase of a round whose match was unpaired (launch and
+  impact never paired), a second fix of the phase already matched, one beside or
+  made of a paired round (pairing took another partner), other (objects).
 - localization: distance from the reported position (the launch point, for a
   match by it) to the matched point;
   median, p90, RMSE, next to the Cramér-Rao bound of the reports that
@@ -343,6 +347,37 @@ def _observation_index(
     return out, kinds
 
 
+#: kinds of double count, in the order the scorer reports them (module docstring)
+DOUBLE_KINDS = (
+    "no position",
+    "other phase unpaired",
+    "second fix of a phase",
+    "beside a paired round",
+    "other",
+)
+
+
+def _double_kind(extra: _Sys, kept: _Sys, v: dict[str, Any], point: int) -> str:
+    """Which kind of double count ``extra`` is, beside ``kept``, the system violation
+    matched to true violation ``v`` at truth point ``point``."""
+    if extra.lat is None or extra.lon is None:
+        return DOUBLE_KINDS[0]
+    if v.get("kind") != "round" or "launch" not in v:
+        return DOUBLE_KINDS[4]
+    if extra.launch is not None or kept.launch is not None:
+        return DOUBLE_KINDS[3]
+    pts = _truth_points(v)
+    cost = [
+        (float(distance_m(extra.lat, extra.lon, la, lo)) / ROUND_GATES[0]) ** 2
+        + ((extra.t - t) / ROUND_GATES[1]) ** 2
+        for la, lo, t in pts
+    ]
+    nearest = int(np.argmin(cost))
+    return (
+        DOUBLE_KINDS[2] if nearest == (0 if point == LAUNCH_POINT else point) else DOUBLE_KINDS[1]
+    )
+
+
 #: what perceived a missed violation, in the order the scorer reports them
 MISS_CLASSES = (
     "arrivals only, < 4 sensors",
@@ -401,6 +436,7 @@ def score(
     things = {t["id"]: t for t in truth.get("things", [])}
     matched: list[tuple[_Sys, dict[str, Any], int]] = []
     doubles = 0
+    kinds_2 = dict.fromkeys(DOUBLE_KINDS, 0)
     all_ev: list[tuple[frozenset[str] | None, bool]] = []  # (evidence, matched)
     per_rule: dict[str, dict[str, Any]] = {}
     for rule, si, tv, evs, m, cands in _per_rule(tru, system, rounds, things, stage):
@@ -410,6 +446,12 @@ def score(
         got_s = {i for i, _, _ in m}
         d = sum(1 for i in range(len(sv)) if i not in got_s and cands[i] & got_t)
         doubles += d
+        by_t = {j: (i, k) for i, j, k in m}
+        for i in range(len(sv)):
+            if i not in got_s and cands[i] & got_t:
+                j = min(cands[i] & got_t)
+                kept, point = by_t[j]
+                kinds_2[_double_kind(sv[i], sv[kept], tv[j], point)] += 1
         per_rule[rule] = {
             "system": len(sv),
             "truth": len(tv),
@@ -427,6 +469,7 @@ def score(
         **_prf(len(matched), n_sys, n_true),
         "double_counts": doubles,
         "double_count_rate": doubles / n_sys if n_sys else 0.0,
+        "double_counts_by_kind": kinds_2,
         "per_rule": per_rule,
     }
     # localization and the bound
@@ -444,6 +487,7 @@ def score(
         out["misses_by_perception"] = {
             c: sum(1 for k, hit in cls if k == c and not hit) for c in MISS_CLASSES
         }
+        out["truth_by_perception"] = {c: sum(1 for k, _ in cls if k == c) for c in MISS_CLASSES}
         # recall over what a system can report: the true violations heard only as
         # arrivals at fewer than four microphones left out (matched or not)
         rep = [hit for k, hit in cls if k != MISS_CLASSES[0]]

@@ -43,6 +43,15 @@ class RegistrationConfig:
     #: this many of its (registered) time σ, or a scale exceeds ``scale_change``
     offset_sd: float = 1.0
     scale_change: float = 1.5
+    #: in the second association, the least time sigma of a report seen rather than
+    #: heard, s. A camera states how well it times its frame (0.2 s), but its clock,
+    #: set by hand or over a field network, may be off by seconds, and its offset
+    #: cannot be read from the residuals: its sharp time sets the emission time of
+    #: every fix it joins, so its own residual stays near zero whatever its clock.
+    #: When registration finds this data's clocks or sigmas misstated, seen reports
+    #: are trusted to this much (family tuning draws 1000-1039: lone-report double
+    #: counts 771 -> 261; docs/family.md); where nothing is off, nothing changes
+    seen_time_sigma_min_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,12 +64,17 @@ class Registration:
     scale_t: F8
     informed: F8
 
-    def apply(self, rep: Reports) -> Reports:
-        """The reports with their times corrected and their σ scaled."""
+    def apply(self, rep: Reports, seen_time_sigma_min_s: float = 0.0) -> Reports:
+        """The reports with their times corrected and their σ scaled; the time σ of a
+        seen report (no sound delay) at least ``seen_time_sigma_min_s``."""
         r, s = rep.rows, rep.src
+        sigma_t = r.sigma_t * self.scale_t[s]
+        sigma_t = np.where(
+            r.speed_factor == 0.0, np.maximum(sigma_t, seen_time_sigma_min_s), sigma_t
+        )
         rows = Rows(
             r.ox, r.oy, r.az, r.sigma_az * self.scale_az[s], r.t - self.offset_s[s],
-            r.sigma_t * self.scale_t[s], r.speed_factor, r.rng, r.sigma_rng,
+            sigma_t, r.speed_factor, r.rng, r.sigma_rng,
         )  # fmt: skip
         return Reports(rows, s, rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors)
 
