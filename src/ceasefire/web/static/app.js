@@ -255,7 +255,11 @@ async function reload() {
   try {
     // the counts (and, on a busy view, the cells) first: the server aggregates them,
     // so they agree with the API whatever is drawn; features only for a view that
-    // holds at most POINTS_MAX of them
+    // holds at most POINTS_MAX of them. When the last view held few, its features
+    // are asked for alongside (a page at most, dropped if the view is now busy).
+    const early = reads.violations && state.mode === "points" && state.summary !== null
+      ? pages("/violations", params, POINTS_MAX) : null;
+    if (early) early.catch(() => {});  // awaited below when needed
     const [summary, esc] = await Promise.all([
       reads.violations ? violationSummary(params) : null,
       reads.violations ? escalations(params.day) : [],
@@ -264,7 +268,8 @@ async function reload() {
     let vs = [];
     const cells = summary !== null && summary.located > POINTS_MAX;
     if (summary !== null && !cells && summary.total > 0) {
-      vs = (await pages("/violations", params)).features;
+      const got = early ? await early : null;
+      vs = got && got.complete ? got.features : (await pages("/violations", params)).features;
       if (ticket !== state.loading) return;
     }
     state.lastQuery = params;
