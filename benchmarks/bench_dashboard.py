@@ -148,7 +148,7 @@ def serialization(store_path: Path) -> tuple[int, list[float], list[float]]:
 
 
 def page_runs(
-    browser: Browser, url: str, token: str, day: str, timeout_s: float
+    browser: Browser, url: str, token: str, day: str, timeout_s: float, shot: Path | None = None
 ) -> dict[str, list[float]]:
     """First render, a filter, a zoom: three fresh pages (seconds; a miss is the timeout)."""
     out: dict[str, list[float]] = {"first": [], "filter": [], "zoom": [], "drawn": []}
@@ -182,6 +182,9 @@ def page_runs(
             first = page.evaluate("window.dashboard.firstReadyMs()") / 1000.0
             out["first"].append(first if first else time.perf_counter() - s)
             out["drawn"].append(page.evaluate("window.dashboard.drawn()"))
+            if shot is not None and len(out["drawn"]) == 1:
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shot))
             rule = page.eval_on_selector_all(
                 "#count-rule tbody tr", "trs => trs.map(t => t.dataset.key)"
             )[0]
@@ -233,6 +236,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "cf-bench-dash")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds a page may take")
     ap.add_argument("--skip-anchor-page", action="store_true")
+    ap.add_argument("--screenshot", type=Path, help="save the new page's first view here")
     a = ap.parse_args()
     store_path = a.store if a.store is not None else built_slice(a.cache, a.hours)
     med = statistics.median
@@ -268,7 +272,8 @@ def main() -> None:
                 try:
                     if name == "new":
                         api_summary(url, token, a.day)
-                    results[name] = page_runs(browser, url, token, a.day, a.timeout)
+                    shot = a.screenshot if name == "new" else None
+                    results[name] = page_runs(browser, url, token, a.day, a.timeout, shot)
                 finally:
                     server.should_exit = True
                     thread.join(60)

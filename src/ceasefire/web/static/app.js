@@ -239,7 +239,8 @@ function bboxParam() {
 function cellDeg() {
   // degrees of longitude CELL_PX pixels span at the current zoom
   const b = state.map.getBounds();
-  return Math.max(1e-6, ((b.getEast() - b.getWest()) / state.map.getSize().x) * CELL_PX);
+  const deg = ((b.getEast() - b.getWest()) / state.map.getSize().x) * CELL_PX;
+  return Math.min(90, Math.max(1e-6, deg));
 }
 
 // ── data ────────────────────────────────────────────────────────────────────
@@ -584,6 +585,13 @@ async function listen() {
   }
 }
 
+const timers = new Map();
+
+function later(fn, ms) {
+  // fn once within ms, however often asked meanwhile
+  if (!timers.has(fn)) timers.set(fn, setTimeout(() => { timers.delete(fn); fn(); }, ms));
+}
+
 function onMessage(block) {
   let type = "message";
   const data = [];
@@ -595,9 +603,16 @@ function onMessage(block) {
   const body = JSON.parse(data.join("\n"));
   if (type === "violation") {
     const p = body.properties;
-    if (!state.summary || !matches(p, serverFilters()) || state.features.has(body.id)) return;
+    if (!state.summary || !matches(p, serverFilters())) return;
     if (!body.geometry || !state.map.getBounds().pad(0.1).contains(
       [body.geometry.coordinates[1], body.geometry.coordinates[0]])) return;
+    if (state.mode === "cells" || state.summary.located >= POINTS_MAX) {
+      // a busy view asks the server again (a processed day announces all of its
+      // violations, some already counted), once a second at most
+      later(reload, 1000);
+      return;
+    }
+    if (state.features.has(body.id)) return;
     // counted as the server would count it for this view, until the next reload
     const s = state.summary;
     s.total += 1;
@@ -605,13 +620,8 @@ function onMessage(block) {
     for (const key of ["rule", "party", "severity", "response"]) {
       s[key][p[key]] = (s[key][p[key]] || 0) + 1;
     }
-    if (state.mode === "cells") {
-      const [lon, lat] = body.geometry.coordinates;
-      s.cells.push({ lon, lat, n: 1, party: { [p.party]: 1 } });
-    } else {
-      state.features.set(body.id, body);
-    }
-    redraw();
+    state.features.set(body.id, body);
+    later(redraw, 200);  // a burst of announcements is drawn once
   } else if (type === "escalation") {
     addEscalation(body);
   }
