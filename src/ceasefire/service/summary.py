@@ -33,23 +33,17 @@ def summarize(
     corner (or the rows' own): each cell its count, per-party counts and the mean
     position of its violations (lon, lat degrees), so a cell is drawn where its
     violations are."""
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
-    rule, party, severity, response, lon, lat = (list(c) for c in cols)
-    located = [i for i, (a, b) in enumerate(zip(lon, lat, strict=True)) if None not in (a, b)]
-    out: dict[str, Any] = {
-        "total": len(rows),
-        "located": len(located),
-        "rule": _counts(rule),
-        "party": _counts(party),
-        "severity": _counts(severity),
-        "response": _counts(response),
-        "cell_deg": None,
-        "cells": [],
-    }
+    out: dict[str, Any] = {"total": len(rows)}
+    located = [r for r in rows if r[4] is not None and r[5] is not None]
+    out["located"] = len(located)
+    for j, name in enumerate(COLUMNS[:4]):
+        out[name] = _counts([r[j] for r in rows])
+    out["cell_deg"] = None
+    out["cells"] = []
     if cell_deg is None or not located:
         return out
-    x = np.array([lon[i] for i in located], dtype=float)
-    y = np.array([lat[i] for i in located], dtype=float)
+    x = np.fromiter((r[4] for r in located), dtype=float, count=len(located))
+    y = np.fromiter((r[5] for r in located), dtype=float, count=len(located))
     x0, y0, x1, y1 = bbox if bbox is not None else (x.min(), y.min(), x.max(), y.max())
     step = max(cell_deg, (x1 - x0) / MAX_CELLS_ACROSS, (y1 - y0) / MAX_CELLS_ACROSS)
     ix = np.floor((x - x0) / step).astype(np.int64)
@@ -58,7 +52,7 @@ def summarize(
     n = np.bincount(cell, minlength=len(keys))
     mx = np.bincount(cell, weights=x, minlength=len(keys)) / n
     my = np.bincount(cell, weights=y, minlength=len(keys)) / n
-    parties = [party[i] for i in located]
+    parties = [r[1] for r in located]
     names = sorted(set(parties))
     index = {p: j for j, p in enumerate(names)}
     code = np.array([index[p] for p in parties], dtype=np.int64)
