@@ -65,14 +65,14 @@ def browser() -> Iterator[Browser]:
 class Session:
     """A page logged in as one user, with every request it made."""
 
-    def __init__(self, browser: Browser, world: Served, user: str) -> None:
+    def __init__(self, browser: Browser, world: Served, user: str, query: str = "") -> None:
         self.ctx = browser.new_context(viewport={"width": 1400, "height": 900})
         self.page: Page = self.ctx.new_page()
         self.requests: list[str] = []
         self.responses: dict[str, list[Any]] = {}
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("response", self._keep)
-        self.page.goto(f"{world.url}/?day={DAY}")
+        self.page.goto(f"{world.url}/?day={DAY}{query}")
         self.page.fill("#token", world.tokens[user])
         self.page.click("button[type=submit]")
         self.ready()
@@ -241,6 +241,38 @@ def test_a_party_liaison_has_no_observer_layer_at_all(browser: Browser, world: S
         assert "leaf_index" in bundle and "tree_size" in bundle
         assert not s.page.is_visible("#publish")
         s.page.screenshot(path=str(SHOTS / "dashboard-party.png"))
+        assert only_local(s.requests, world) == []
+    finally:
+        s.close()
+
+
+def test_a_busy_view_is_drawn_as_the_servers_cells(browser: Browser, world: Served) -> None:
+    # `points=5`: a view of more than 5 violations is drawn from the server's cells
+    # (GET /violations/summary), as a stress day's 100,000 are, and no feature fetched
+    s = Session(browser, world, "chief", "&points=5")
+    try:
+        assert s.page.evaluate("window.dashboard.mode()") == "cells"
+        total = s.drawn()
+        assert total > 5 and total == api_count(world, "chief", s.query())
+        assert int(s.page.inner_text("#count-total").replace(",", "")) == total
+        assert s.page.locator(".server-cell").count() >= 1
+        features = [u for u in s.requests if "/api/v1/violations?" in u]
+        assert features == [], "a busy view should not fetch the features"
+        # the time bar is the API's too: the first hour (UTC) of the day, counted alike
+        s.page.eval_on_selector(
+            "#hour-to", "e => { e.value = '1'; e.dispatchEvent(new Event('input')); }"
+        )
+        s.page.wait_for_function("window.dashboard.lastQuery().until !== undefined")
+        s.ready()
+        q = s.query()
+        assert q["until"].startswith(f"{DAY}T01:00:00")
+        narrowed = s.drawn()
+        assert 0 < narrowed == api_count(world, "chief", q) < total
+        party_rows = s.page.eval_on_selector_all(
+            "#count-party tbody td.n",
+            "tds => tds.map(t => Number(t.textContent.replace(/,/g, '')))",
+        )
+        assert sum(party_rows) == narrowed
         assert only_local(s.requests, world) == []
     finally:
         s.close()

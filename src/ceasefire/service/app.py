@@ -39,18 +39,25 @@ from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Violation
 from ceasefire.model.codec import (
     escalation_from_dict,
-    event_from_dict,
     to_dict,
     violation_from_dict,
 )
 from ceasefire.model.errors import CeasefireError, InputError
 from ceasefire.patrol.files import read_plan, routes_geojson
-from ceasefire.report.geojson import event_feature, iso, violation_feature
+from ceasefire.report.geojson import iso, violation_feature
 from ceasefire.service import models as m
 from ceasefire.service.audit import AuditLog
 from ceasefire.service.auth import AccessError, Principal, hash_token
 from ceasefire.service.broadcast import Broadcast
+from ceasefire.service.features import (
+    GeoJSONBytes,
+    collection_bytes,
+    event_row_feature,
+    observation_row_feature,
+    violation_row_feature,
+)
 from ceasefire.service.maplayers import mandate_layers
+from ceasefire.service.summary import COLUMNS, summarize
 from ceasefire.store import Selection, Store
 
 __all__ = ["API", "ServiceConfig", "create_app"]
@@ -269,6 +276,9 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         since: Annotated[
             AwareDatetime | None, Query(description="only records at or after, ISO 8601 with zone")
         ] = None,
+        until: Annotated[
+            AwareDatetime | None, Query(description="only records before, ISO 8601 with zone")
+        ] = None,
         sector: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -276,6 +286,8 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         start = end = None
         if day is not None:
             start, end = day_bounds(svc.mandate, _day_ok(day, "query"))
+        if until is not None:
+            end = until.timestamp() if end is None else min(end, until.timestamp())
         return (
             Selection(
                 start_s=start,
@@ -353,37 +365,58 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         )
 
     @router.get("/observations", response_model=m.ObservationCollection)
-    def get_observations(request: Request, user: User, sel: Sel) -> m.ObservationCollection:
+    def get_observations(request: Request, user: User, sel: Sel) -> Response:
         """Observations as GeoJSON: a monitor's own submissions, an analyst's
         sectors, everything for the chief."""
         s = user.observations(sel[0], sel[1])
         rows, nxt = page(request, svc.store.select_observations(s), s)
-        feats = [_observation_feature(r) for r in rows]
-        return m.ObservationCollection(features=feats, numberReturned=len(feats), next_offset=nxt)
+        return GeoJSONBytes(collection_bytes(map(observation_row_feature, rows), nxt))
 
     # ── events, violations, escalations ────────────────────────────────────
     @router.get("/events", response_model=m.EventCollection)
-    def get_events(request: Request, user: User, sel: Sel) -> m.EventCollection:
+    def get_events(request: Request, user: User, sel: Sel) -> Response:
         """Fused events as GeoJSON (analysts: their sectors; the chief: all)."""
         s = user.events(sel[0], sel[1])
         rows, nxt = page(request, svc.store.select_events(s), s)
-        feats = [_event_feature(r) for r in rows]
-        return m.EventCollection(features=feats, numberReturned=len(feats), next_offset=nxt)
+        return GeoJSONBytes(collection_bytes(map(event_row_feature, rows), nxt))
 
-    @router.get("/violations", response_model=m.ViolationCollection)
-    def get_violations(
-        request: Request,
+    def violation_filters(
         user: User,
         sel: Sel,
         rule: Annotated[str | None, Query(max_length=100)] = None,
         party: Annotated[str | None, Query(max_length=100)] = None,
-    ) -> m.ViolationCollection:
+        severity: Annotated[str | None, Query(max_length=16)] = None,
+        response: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> Selection:
+        extra = {k: v for k, v in (("severity", severity), ("response", response)) if v}
+        return replace(user.violations(sel[0], sel[1]), rule=rule, party=party, extra=extra)
+
+    VSel = Annotated[Selection, Depends(violation_filters)]
+
+    @router.get("/violations", response_model=m.ViolationCollection)
+    def get_violations(request: Request, user: User, s: VSel) -> Response:
         """Violations as GeoJSON (analysts: their sectors; parties: published days
         of every sector, without observation ids; the chief: all)."""
-        s = replace(user.violations(sel[0], sel[1]), rule=rule, party=party)
         rows, nxt = page(request, svc.store.select_violations(s), s)
-        feats = [_violation_feature(r, user) for r in rows]
-        return m.ViolationCollection(features=feats, numberReturned=len(feats), next_offset=nxt)
+        see = user.sees_observers
+        return GeoJSONBytes(collection_bytes((violation_row_feature(r, see) for r in rows), nxt))
+
+    @router.get("/violations/summary", response_model=m.ViolationSummary)
+    def violation_summary(
+        request: Request,
+        s: VSel,
+        cell_deg: Annotated[
+            float | None,
+            Query(gt=0, le=90, description="also bin the located violations in cells this wide"),
+        ] = None,
+    ) -> m.ViolationSummary:
+        """How many violations GET /violations would return with the same filters
+        (all pages), per rule, party, severity and response, and optionally on a grid
+        of map cells: the dashboard's counts and its map on a stress day, without
+        shipping the features."""
+        rows = svc.store.violation_columns(s, COLUMNS)
+        request.state.returned = len(rows)
+        return m.ViolationSummary.model_validate(summarize(rows, cell_deg, s.bbox))
 
     @router.get("/escalations", response_model=m.EscalationList)
     def get_escalations(
@@ -733,31 +766,6 @@ def _via_file(body: bytes, suffix: str, label: str) -> list[RawRecord]:
             return [replace(r, file=label) for r in read_records(path)]
         except InputError as exc:
             raise InputError(exc.reason, file=label, line=exc.line, field=exc.field) from exc
-
-
-def _observation_feature(row: dict[str, Any]) -> m.ObservationFeature:
-    props = json.loads(row["body"])
-    props["sector"] = row["sector"]
-    props["submitted_by"] = row["submitted_by"]
-    return m.ObservationFeature(
-        id=f"{row['source']}/{row['id']}",
-        geometry=m.Point(coordinates=[row["lon"], row["lat"]]),
-        properties=props,
-    )
-
-
-def _event_feature(row: dict[str, Any]) -> m.EventFeature:
-    f = event_feature(event_from_dict(json.loads(row["body"])))
-    f["properties"].update(day=row["day"], sector=row["sector"])
-    return m.EventFeature.model_validate(f)
-
-
-def _violation_feature(row: dict[str, Any], user: Principal) -> m.ViolationFeature:
-    f = violation_feature(violation_from_dict(json.loads(row["body"])))
-    f["properties"]["day"] = row["day"]
-    if not user.sees_observers:
-        f["properties"]["observations"] = None
-    return m.ViolationFeature.model_validate(f)
 
 
 def _escalation(row: dict[str, Any]) -> m.Escalation:

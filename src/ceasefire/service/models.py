@@ -22,11 +22,13 @@ __all__ = [
     "InterventionAnswered",
     "InterventionList",
     "InterventionOutcome",
+    "MapCell",
     "Me",
     "ObservationCollection",
     "ProcessResponse",
     "PublishResponse",
     "ViolationCollection",
+    "ViolationSummary",
 ]
 
 
@@ -150,6 +152,31 @@ class EventCollection(_Collection):
 
 class ObservationCollection(_Collection):
     features: list[ObservationFeature]
+
+
+class MapCell(BaseModel):
+    """A square cell of the map's grid: its violations' count, mean position, parties."""
+
+    lon: float = Field(description="mean longitude of the cell's violations, degrees")
+    lat: float = Field(description="mean latitude of the cell's violations, degrees")
+    n: int = Field(ge=1)
+    party: dict[str, int] = Field(description="violations per attributed party")
+
+
+class ViolationSummary(BaseModel):
+    """Counts of the violations a GET /violations with the same filters returns
+    (every page), and with ``cell_deg`` the located ones binned on a grid."""
+
+    total: int
+    located: int = Field(description="with a position (drawn on a map)")
+    rule: dict[str, int]
+    party: dict[str, int]
+    severity: dict[str, int]
+    response: dict[str, int]
+    cell_deg: float | None = Field(
+        description="the cell side used, degrees (at least the one asked; null: no cells)"
+    )
+    cells: list[MapCell]
 
 
 class Escalation(BaseModel):

@@ -105,7 +105,8 @@ class Selection:
     Times are UTC epoch seconds, ``[start_s, end_s)``; ``since_s`` keeps
     ``time_s >= since_s``; ``bbox`` is ``(lon_min, lat_min, lon_max, lat_max)``
     in degrees; ``sectors`` None means every sector (and records outside any),
-    a tuple only those; ``days`` limits to records of those reporting days.
+    a tuple only those; ``days`` limits to records of those reporting days;
+    ``extra`` maps other typed columns (e.g. ``severity``) to the value they must equal.
     """
 
     start_s: float | None = None
@@ -697,6 +698,14 @@ class Store:
         v = self.t.violations
         return self._select(v, [v.c.id, v.c.sector, v.c.day, v.c.body], sel, [v.c.time_s, v.c.id])
 
+    def violation_columns(self, sel: Selection, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The typed columns ``names`` of every violation of ``sel`` (limit and
+        offset ignored), without the bodies: what counts and map cells need."""
+        v = self.t.violations
+        stmt = select(*(v.c[n] for n in names)).where(*self._where(v, sel))
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(stmt)]
+
     def select_escalations(self, sel: Selection) -> list[dict[str, Any]]:
         """Escalation rows of ``sel`` (no bbox: notices have no position)."""
         x = self.t.escalations
@@ -739,6 +748,9 @@ class Store:
             w.append(c.submitted_by == sel.submitted_by)
         if sel.days is not None:
             w.append(c.day.in_(list(sel.days)))
+        for name, value in sel.extra.items():  # equality on another typed column
+            if name in c:
+                w.append(c[name] == value)
         if sel.published_only:
             d = self.t.days
             w.append(c.day.in_(select(d.c.day).where(d.c.published_s.is_not(None))))

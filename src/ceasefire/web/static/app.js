@@ -7,6 +7,12 @@ const API = "api/v1";
 const UNDETERMINED = "#7f7f7f";
 const PALETTE = ["#1f5fbf", "#c62828", "#2e7d32", "#7b1fa2", "#ef6c00"];
 const PAGE = 10000;
+// At most this many violations in view are fetched as features and clustered on the
+// page; more (a stress day's 100,000) are drawn as the server's cells (GET
+// /violations/summary), so the page never holds more than a page of features.
+// `?points=N` sets it (tests, benchmarks).
+const POINTS_MAX = Number(new URLSearchParams(location.search).get("points")) || PAGE;
+const CELL_PX = 48;  // a server cell's side on the screen
 const ELLIPSE_ZOOM = 11;  // ellipses and launch lines only where they can be told apart
 const DETAIL_MAX = 3000;  // most ellipses / launch lines drawn at once
 
@@ -24,6 +30,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   token: null, me: null, mandate: null, map: null, colors: {}, layers: {},
   features: new Map(), lastQuery: null, loading: 0, streamAbort: null,
+  summary: null, mode: "points", cellsDrawn: 0,
 };
 
 // ── the API ─────────────────────────────────────────────────────────────────
@@ -40,15 +47,16 @@ async function api(path, opts = {}) {
   return res;
 }
 
-async function pages(path, params) {
-  // every page of a GeoJSON list, following next_offset
+async function pages(path, params, most = Infinity) {
+  // the pages of a GeoJSON list, following next_offset, until `most` features
   const out = [];
   let offset = 0;
   for (;;) {
-    const q = new URLSearchParams({ ...params, limit: PAGE, offset });
+    const q = new URLSearchParams({ ...params, limit: Math.min(PAGE, most - out.length), offset });
     const body = await (await api(`${path}?${q}`)).json();
     out.push(...body.features);
-    if (body.next_offset == null) return out;
+    if (body.next_offset == null) return { features: out, complete: true };
+    if (out.length >= most) return { features: out, complete: false };
     offset = body.next_offset;
   }
 }
@@ -102,37 +110,47 @@ function setUpFilters() {
   m.parties.forEach((p) => option($("f-party"), p.id, `${p.id} (${p.name})`));
   const sectors = state.me.role === "analyst" ? state.me.sectors : m.sectors;
   sectors.forEach((s) => option($("f-sector"), s));
-  for (const id of ["day", "f-rule", "f-party", "f-sector"]) $(id).addEventListener("change", reload);
-  for (const id of ["f-severity", "f-response", "hour-from", "hour-to"]) {
-    $(id).addEventListener("input", redraw);
+  const filters = ["day", "f-rule", "f-party", "f-sector", "f-severity", "f-response"];
+  for (const id of filters) $(id).addEventListener("change", reload);
+  let timer = null;  // the time bar fetches again once it stops moving
+  for (const id of ["hour-from", "hour-to"]) {
+    $(id).addEventListener("input", () => {
+      showHours();
+      clearTimeout(timer);
+      timer = setTimeout(reload, 250);
+    });
   }
 }
 
+const FILTERS = [["f-rule", "rule"], ["f-party", "party"], ["f-sector", "sector"],
+  ["f-severity", "severity"], ["f-response", "response"]];
+
 function serverFilters() {
-  // the filters the API applies (in SQL); the rest narrow what was fetched
+  // every filter is the API's (in SQL), so the counts it gives are those drawn
   const p = { day: $("day").value };
-  for (const [id, key] of [["f-rule", "rule"], ["f-party", "party"], ["f-sector", "sector"]]) {
-    if ($(id).value) p[key] = $(id).value;
+  for (const [id, key] of FILTERS) if ($(id).value) p[key] = $(id).value;
+  const lo = Number($("hour-from").value);
+  const hi = Number($("hour-to").value);
+  if (lo > 0 || hi < 24) {  // hours of the day in UTC: [since, until)
+    const t0 = Date.parse(`${p.day}T00:00:00Z`);
+    p.since = new Date(t0 + lo * 3.6e6).toISOString();
+    p.until = new Date(t0 + Math.max(lo, hi) * 3.6e6).toISOString();
   }
   return p;
 }
 
-function hourOf(iso, day) {
-  // hours since the reporting day's start in UTC (the time bar's scale)
-  return (Date.parse(iso) - Date.parse(`${day}T00:00:00Z`)) / 3.6e6;
+function showHours() {
+  const lo = $("hour-from").value.padStart(2, "0");
+  const hi = $("hour-to").value.padStart(2, "0");
+  $("hours").textContent = `${lo}:00–${hi}:00`;
 }
 
-function shown(f) {
-  const p = f.properties;
-  if ($("f-severity").value && p.severity !== $("f-severity").value) return false;
-  if ($("f-response").value && p.response !== $("f-response").value) return false;
-  const lo = Number($("hour-from").value);
-  const hi = Number($("hour-to").value);
-  if (lo > 0 || hi < 24) {
-    const h = hourOf(p.time, $("day").value);
-    if (h < lo || h >= hi) return false;
-  }
-  return true;
+function matches(p, q) {
+  // a live violation against the filters of the view (q: serverFilters())
+  for (const [, key] of FILTERS) if (q[key] && p[key] !== q[key]) return false;
+  const t = Date.parse(p.time);
+  return p.day === q.day && !(q.since && t < Date.parse(q.since)) &&
+    !(q.until && t >= Date.parse(q.until));
 }
 
 // ── the map ─────────────────────────────────────────────────────────────────
@@ -158,6 +176,7 @@ function setUpMap() {
     state.layers.violations = L.markerClusterGroup({
       chunkedLoading: true, disableClusteringAtZoom: 12, spiderfyOnMaxZoom: false,
     }).addTo(map);
+    state.layers.cells = L.layerGroup().addTo(map);  // the server's cells, on a busy view
     state.layers.detail = L.layerGroup().addTo(map);
     overlays.Violations = state.layers.violations;
     overlays["Ellipses and launch lines"] = state.layers.detail;
@@ -178,7 +197,11 @@ function setUpMap() {
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   map.on("moveend", () => { reload(); });
+  map.on("overlayremove", (e) => {
+    if (e.layer === state.layers.violations) map.removeLayer(state.layers.cells);
+  });
   map.on("overlayadd", (e) => {
+    if (e.layer === state.layers.violations) map.addLayer(state.layers.cells);
     for (const name of ["events", "observations"]) {
       if (e.layer === state.layers[name]) reloadPoints(name);
     }
@@ -208,7 +231,16 @@ function colorOf(p) {
 function bboxParam() {
   const b = state.map.getBounds().pad(0.1);
   const f = (x) => x.toFixed(5);
-  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(f).join(",");
+  const clamp = (x, lim) => Math.max(-lim, Math.min(lim, x));
+  return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180),
+    clamp(b.getNorth(), 90)].map(f).join(",");
+}
+
+function cellDeg() {
+  // degrees of longitude CELL_PX pixels span at the current zoom
+  const b = state.map.getBounds();
+  const deg = ((b.getEast() - b.getWest()) / state.map.getSize().x) * CELL_PX;
+  return Math.min(90, Math.max(1e-6, deg));
 }
 
 // ── data ────────────────────────────────────────────────────────────────────
@@ -222,18 +254,37 @@ async function reload() {
   const params = { ...serverFilters(), bbox: bboxParam() };
   const reads = READS[state.me.role] || {};
   try {
-    const [vs, esc] = await Promise.all([
-      reads.violations ? pages("/violations", params) : [],
+    // the counts (and, on a busy view, the cells) first: the server aggregates them,
+    // so they agree with the API whatever is drawn; features only for a view that
+    // holds at most POINTS_MAX of them. When the last view held few, its features
+    // are asked for alongside (a page at most, dropped if the view is now busy).
+    const early = reads.violations && state.mode === "points" && state.summary !== null
+      ? pages("/violations", params, POINTS_MAX) : null;
+    if (early) early.catch(() => {});  // awaited below when needed
+    const [summary, esc] = await Promise.all([
+      reads.violations ? violationSummary(params) : null,
       reads.violations ? escalations(params.day) : [],
     ]);
     if (ticket !== state.loading) return;  // a newer reload is under way
+    let vs = [];
+    const cells = summary !== null && summary.located > POINTS_MAX;
+    if (summary !== null && !cells && summary.total > 0) {
+      const got = early ? await early : null;
+      vs = got && got.complete ? got.features : (await pages("/violations", params)).features;
+      if (ticket !== state.loading) return;
+    }
     state.lastQuery = params;
+    state.summary = summary;
+    state.mode = cells ? "cells" : "points";
     state.features = new Map(vs.map((f) => [f.id, f]));
     drawEscalations(esc);
     redraw();
     await Promise.all([reloadPoints("events"), reloadPoints("observations")]);
     if (ticket !== state.loading) return;
-    $("status").textContent = `loaded ${vs.length.toLocaleString()} violations in view`;
+    $("status").textContent = !summary ? "" : cells
+      ? `${summary.located.toLocaleString()} violations in view, in ${summary.cells.length} ` +
+        "cells: zoom in for each one"
+      : `loaded ${vs.length.toLocaleString()} violations in view`;
     document.body.dataset.state = "ready";
     state.firstReadyMs ??= performance.now();
   } catch (e) {
@@ -243,12 +294,21 @@ async function reload() {
   }
 }
 
+async function violationSummary(params) {
+  const q = new URLSearchParams({ ...params, cell_deg: cellDeg().toPrecision(6) });
+  return (await api(`/violations/summary?${q}`)).json();
+}
+
 async function reloadPoints(name) {
+  // events and observers of the view, a page at most (a stress day's million
+  // observations stay on the server until the view is small enough)
   const layer = state.layers[name];
   if (!layer || !state.map.hasLayer(layer)) return;
-  const feats = await pages(`/${name}`, { day: $("day").value, bbox: bboxParam() });
-  if (name === "events") drawPoints(layer, feats, "#37474f", 3);
-  else drawPoints(layer, feats, "#00838f", 3, observationTip);
+  const q = { day: $("day").value, bbox: bboxParam() };
+  const { features, complete } = await pages(`/${name}`, q, POINTS_MAX);
+  if (name === "events") drawPoints(layer, features, "#37474f", 3);
+  else drawPoints(layer, features, "#00838f", 3, observationTip);
+  if (!complete) $("status").textContent = `the first ${features.length} ${name}: zoom in for all`;
 }
 
 async function loadRoutes() {
@@ -303,16 +363,48 @@ function marker(f) {
 }
 
 function redraw() {
-  const lo = $("hour-from").value.padStart(2, "0");
-  const hi = $("hour-to").value.padStart(2, "0");
-  $("hours").textContent = `${lo}:00–${hi}:00`;
+  showHours();
   const layer = state.layers.violations;
   if (!layer) return;
-  const feats = [...state.features.values()].filter(shown);
+  const feats = [...state.features.values()];
   layer.clearLayers();
   layer.addLayers(feats.filter((f) => f.geometry).map(marker));
+  drawCells(state.mode === "cells" ? state.summary.cells : []);
   drawDetail(feats);
-  drawCounts(feats);
+  if (state.summary) drawCounts(state.summary);
+}
+
+function dominant(parties) {
+  // the party with most violations in a cell
+  let best = null;
+  for (const [k, n] of Object.entries(parties)) if (best === null || n > parties[best]) best = k;
+  return best;
+}
+
+function cellMarker(c) {
+  // a cell drawn as markercluster draws its clusters, ringed in its main party's colour
+  const size = c.n < 100 ? "small" : c.n < 1000 ? "medium" : "large";
+  const who = dominant(c.party);
+  const ring = who && who !== "undetermined" ? state.colors[who] || UNDETERMINED : UNDETERMINED;
+  const icon = L.divIcon({
+    html: `<div style="box-shadow: 0 0 0 3px ${ring}"><span>${c.n.toLocaleString()}</span></div>`,
+    className: `marker-cluster marker-cluster-${size} server-cell`,
+    iconSize: L.point(40, 40),
+  });
+  const tip = Object.entries(c.party).map(([k, n]) => `${k} ${n.toLocaleString()}`).join(", ");
+  const m = L.marker([c.lat, c.lon], { icon, title: tip, keyboard: false });
+  m.on("click", () => state.map.setView([c.lat, c.lon], state.map.getZoom() + 2));
+  return m;
+}
+
+function drawCells(cells) {
+  const g = state.layers.cells;
+  g.clearLayers();
+  state.cellsDrawn = 0;
+  for (const c of cells) {
+    g.addLayer(cellMarker(c));
+    state.cellsDrawn += c.n;
+  }
 }
 
 function drawDetail(feats) {
@@ -354,16 +446,11 @@ function ellipse(lat, lon, u) {
   return out;
 }
 
-function drawCounts(feats) {
-  const byRule = new Map();
-  const byParty = new Map();
-  for (const f of feats) {
-    const p = f.properties;
-    byRule.set(p.rule, (byRule.get(p.rule) || 0) + 1);
-    const who = named(p) || "undetermined";
-    byParty.set(who, (byParty.get(who) || 0) + 1);
-  }
-  $("count-total").textContent = feats.length.toLocaleString();
+function drawCounts(summary) {
+  // the server's counts for the filters and view (GET /violations/summary)
+  const byRule = new Map(Object.entries(summary.rule));
+  const byParty = new Map(Object.entries(summary.party));
+  $("count-total").textContent = summary.total.toLocaleString();
   table($("count-rule"), byRule, () => null);
   table($("count-party"), byParty, (k) => (k === "undetermined" ? UNDETERMINED : state.colors[k]));
 }
@@ -498,6 +585,13 @@ async function listen() {
   }
 }
 
+const timers = new Map();
+
+function later(fn, ms) {
+  // fn once within ms, however often asked meanwhile
+  if (!timers.has(fn)) timers.set(fn, setTimeout(() => { timers.delete(fn); fn(); }, ms));
+}
+
 function onMessage(block) {
   let type = "message";
   const data = [];
@@ -509,13 +603,25 @@ function onMessage(block) {
   const body = JSON.parse(data.join("\n"));
   if (type === "violation") {
     const p = body.properties;
-    const f = serverFilters();
-    if (p.day !== f.day || (f.rule && p.rule !== f.rule) || (f.party && p.party !== f.party) ||
-        (f.sector && p.sector !== f.sector)) return;
-    if (body.geometry && !state.map.getBounds().pad(0.1).contains(
+    if (!state.summary || !matches(p, serverFilters())) return;
+    if (!body.geometry || !state.map.getBounds().pad(0.1).contains(
       [body.geometry.coordinates[1], body.geometry.coordinates[0]])) return;
+    if (state.mode === "cells" || state.summary.located >= POINTS_MAX) {
+      // a busy view asks the server again (a processed day announces all of its
+      // violations, some already counted), once a second at most
+      later(reload, 1000);
+      return;
+    }
+    if (state.features.has(body.id)) return;
+    // counted as the server would count it for this view, until the next reload
+    const s = state.summary;
+    s.total += 1;
+    s.located += 1;
+    for (const key of ["rule", "party", "severity", "response"]) {
+      s[key][p[key]] = (s[key][p[key]] || 0) + 1;
+    }
     state.features.set(body.id, body);
-    redraw();
+    later(redraw, 200);  // a burst of announcements is drawn once
   } else if (type === "escalation") {
     addEscalation(body);
   }
@@ -552,14 +658,18 @@ $("logout").addEventListener("click", logout);
 $("open-report").addEventListener("click", openReport);
 $("publish").addEventListener("click", publish);
 window.dashboard = {
-  drawn: () => (state.layers.violations ? state.layers.violations.getLayers().length : 0),
+  // violations drawn: markers, or the violations in the server's cells
+  drawn: () => (!state.layers.violations ? 0 : state.mode === "cells" ? state.cellsDrawn
+    : state.layers.violations.getLayers().length),
+  mode: () => state.mode,
+  summary: () => state.summary,
   lastQuery: () => state.lastQuery,
   layers: () => Object.keys(state.layers),
   has: (id) => state.features.has(id),
   routesDrawn: () => (state.layers.patrol ? state.layers.patrol.getLayers().length : 0),
   firstReadyMs: () => state.firstReadyMs ?? null,
   open: () => {  // the panel of the first violation drawn (for keyboard users and tests)
-    const f = [...state.features.values()].find((x) => x.geometry && shown(x));
+    const f = [...state.features.values()].find((x) => x.geometry);
     if (f) showPanel(f);
     return f ? f.id : null;
   },
