@@ -22,6 +22,7 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
+from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -142,7 +143,7 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     ex, ey, eT = ev.x[ok], ev.y[ok], ev.T[ok]
     # sd of the predicted time from the event's uncertainty (T and position / c)
     sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
-    fs, runs = observer_runs(rows, free)
+    fs, runs = observer_runs(rep, free)
     out_g: list[IP] = []
     out_k: list[IP] = []
     for a0, b0 in runs:
@@ -222,8 +223,8 @@ def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
     observer (one report per observer per event)."""
     nsrc = rep.n_src
     member = np.flatnonzero(labels >= 0)
-    taken = np.unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
-    return np.asarray(~np.isin(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
+    taken = unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
+    return np.asarray(~isin_sorted(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
 
 
 def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:
