@@ -7,14 +7,17 @@ association builds on every pass (benchmarks/README.md, fusion speed)."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
 IP = npt.NDArray[np.intp]
-I = npt.NDArray[np.integer]
+S = TypeVar("S", bound=np.integer)
+IA = npt.NDArray[np.integer]
 
 
-def _runs(s: I) -> npt.NDArray[np.bool_]:
+def _runs(s: IA) -> npt.NDArray[np.bool_]:
     """Per position of the sorted ``s``: it starts a run of equal values."""
     first = np.empty(s.shape[0], bool)
     if s.shape[0]:
@@ -23,13 +26,13 @@ def _runs(s: I) -> npt.NDArray[np.bool_]:
     return first
 
 
-def unique(a: I) -> I:
+def unique(a: npt.NDArray[S]) -> npt.NDArray[S]:
     """The sorted distinct values of the 1-D integer array ``a`` (``np.unique(a)``)."""
     s = np.sort(a)
     return s[_runs(s)]
 
 
-def unique_inverse(a: I) -> tuple[I, IP]:
+def unique_inverse(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     """``np.unique(a, return_inverse=True)`` for a 1-D integer array: the sorted
     distinct values and, per element of ``a``, the index of its value among them."""
     order = np.argsort(a, kind="stable")
@@ -40,7 +43,7 @@ def unique_inverse(a: I) -> tuple[I, IP]:
     return s[first], inv
 
 
-def unique_index(a: I) -> tuple[I, IP]:
+def unique_index(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     """``np.unique(a, return_index=True)`` for a 1-D integer array: the sorted
     distinct values and the index of each one's first occurrence in ``a``."""
     order = np.argsort(a, kind="stable")
@@ -48,7 +51,7 @@ def unique_index(a: I) -> tuple[I, IP]:
     return a[order][first], order[first].astype(np.intp)
 
 
-def isin_sorted(a: I, table: I) -> npt.NDArray[np.bool_]:
+def isin_sorted(a: IA, table: IA) -> npt.NDArray[np.bool_]:
     """Per element of ``a``: whether it is in ``table`` (sorted, distinct: the
     output of :func:`unique`); ``np.isin(a, table)``."""
     if table.shape[0] == 0:
