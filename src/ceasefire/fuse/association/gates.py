@@ -181,23 +181,26 @@ def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     dx = ev.x[g] - rows.ox[k]
     dy = ev.y[g] - rows.oy[k]
     rho = np.maximum(np.hypot(dx, dy), 1.0)
-    P = ev.cov[g]
+    # the six covariance terms gathered one by one (not the (n, 3, 3) stack)
+    cv = ev.cov.reshape(-1, 9)
+    p00, p11, p22 = cv[:, 0][g], cv[:, 4][g], cv[:, 8][g]
+    p01, p02, p12 = cv[:, 1][g], cv[:, 2][g], cv[:, 5][g]
     q = float(Q999[2])
     f = rows.speed_factor[k] / (rho * c)
     gx, gy = f * dx, f * dy
     var_t = (
         rows.sigma_t[k] ** 2
-        + gx * gx * P[:, 0, 0]
-        + gy * gy * P[:, 1, 1]
-        + P[:, 2, 2]
-        + 2 * (gx * gy * P[:, 0, 1] + gx * P[:, 0, 2] + gy * P[:, 1, 2])
+        + gx * gx * p00
+        + gy * gy * p11
+        + p22
+        + 2 * (gx * gy * p01 + gx * p02 + gy * p12)
     )
     r_t = rows.t[k] - ev.T[g] - rows.speed_factor[k] * rho / c
     ok = r_t * r_t <= q * var_t
     has_az = np.isfinite(rows.az[k])
     ax, ay = dy / rho**2, -dx / rho**2
-    var_az = rows.sigma_az[k] ** 2 + ax * ax * P[:, 0, 0] + ay * ay * P[:, 1, 1]
-    var_az = var_az + 2 * ax * ay * P[:, 0, 1]
+    var_az = rows.sigma_az[k] ** 2 + ax * ax * p00 + ay * ay * p11
+    var_az = var_az + 2 * ax * ay * p01
     r_az = (rows.az[k] - np.arctan2(dx, dy) + np.pi) % (2 * np.pi) - np.pi
     with np.errstate(invalid="ignore"):
         ok &= ~has_az | (r_az * r_az <= q * var_az)

@@ -66,7 +66,9 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     keep = ~isin_sorted(g.astype(np.int64) * nsrc + src[k], taken)
     keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
     keep &= fitted(cl)[g]
-    keep &= member | marginal_gate(rows, g, k, cl, c)
+    # the pre-gate only where it still decides (it is elementwise: same result)
+    test = np.flatnonzero(keep & ~member)
+    keep[test] = marginal_gate(rows, g[test], k[test], cl, c)
     g, k, member = g[keep], k[keep], member[keep]
     if g.shape[0] == 0:
         return 0
