@@ -22,6 +22,7 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
+from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
@@ -134,8 +135,8 @@ def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, 
 def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     """(event, row) candidates: rows ``free`` whose perceived time lies within 4
     sigma of the time the event's sound (or light) reaches their observer, within
-    the reach. One pass per observer position over all fitted events
-    (searchsorted on the position's times)."""
+    the reach; by observer position, then event, then time
+    (:mod:`~ceasefire.fuse.association.windows`)."""
     rows, c = rep.rows, rep.c
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or free.shape[0] == 0:
@@ -144,34 +145,16 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     # sd of the predicted time from the event's uncertainty (T and position / c)
     sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
     fs, runs = observer_runs(rep, free)
-    out_g: list[IP] = []
-    out_k: list[IP] = []
-    for a0, b0 in runs:
-        rk = fs[a0:b0]
-        px, py = rows.ox[rk[0]], rows.oy[rk[0]]
-        d = np.hypot(ex - px, ey - py)
-        near = np.flatnonzero(d <= rep.reach_m)
-        if near.shape[0] == 0:
-            continue
-        tk = rows.t[rk]
-        f_lo = float(rows.speed_factor[rk].min())
-        slack = 4.0 * (float(rows.sigma_t[rk].max()) + sd_ev[near])
-        lo = eT[near] + f_lo * d[near] / c - slack
-        hi = eT[near] + d[near] / c + slack
-        ia = np.searchsorted(tk, lo)
-        ib = np.searchsorted(tk, hi, side="right")
-        cnt = ib - ia
-        tot = int(cnt.sum())
-        if tot == 0:
-            continue
-        gg = np.repeat(near, cnt)
-        start = np.repeat(np.cumsum(cnt) - cnt, cnt)
-        kk = np.repeat(ia, cnt) + (np.arange(tot) - start)
-        out_g.append(ok[gg])
-        out_k.append(rk[kk])
-    if not out_g:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    return np.concatenate(out_g), np.concatenate(out_k)
+    starts = np.array([a for a, _ in runs], np.intp)
+    ends = np.array([b for _, b in runs], np.intp)
+    first = fs[starts]
+    gg, kk = windows(
+        rows.ox[first], rows.oy[first], starts, ends, rows.t[fs],
+        np.minimum.reduceat(rows.speed_factor[fs], starts),
+        np.maximum.reduceat(rows.sigma_t[fs], starts),
+        ex, ey, eT, sd_ev, rep.reach_m, c,
+    )  # fmt: skip
+    return ok[gg], fs[kk]
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
