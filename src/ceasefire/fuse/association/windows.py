@@ -20,7 +20,7 @@ IP = npt.NDArray[np.intp]
 try:  # the optional ``fast`` extra
     import numba
 except ImportError:  # pragma: no cover - depends on the install
-    numba = None
+    numba = None  # type: ignore[assignment]
 
 
 def windows_numpy(
