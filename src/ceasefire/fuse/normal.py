@@ -1,0 +1,119 @@
+"""The normal equations of the batched fit (:func:`ceasefire.fuse.solve.fit`) as
+one compiled loop over the rows (numba, the ``fast`` extra), giving the numpy
+code's Fisher information, gradient and chi-square to the bit: the same
+arithmetic in the same order (each measurement type summed per event in row
+order, as ``np.bincount`` sums, then the types added bearing, time, range). The
+azimuth to each row is computed by numpy's ``arctan2`` before the loop (its SIMD
+code need not round like libm's). Without numba, :data:`normal_compiled` is None
+and the numpy code runs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+try:  # the optional ``fast`` extra
+    import numba
+except ImportError:  # pragma: no cover - depends on the install
+    numba = None  # type: ignore[assignment]
+
+_PI = math.pi
+_TWO_PI = 2.0 * math.pi
+
+
+def _normal_loop(
+    ox: Any,
+    oy: Any,
+    az: Any,
+    sigma_az: Any,
+    t: Any,
+    sigma_t: Any,
+    speed: Any,
+    rng: Any,
+    sigma_rng: Any,
+    g: Any,
+    n: int,
+    x: Any,
+    y: Any,
+    T: Any,
+    ang: Any,
+    c: float,
+) -> tuple[Any, Any, Any]:
+    """Fisher information ``(n, 3, 3)``, gradient ``(n, 3)`` and chi-square ``(n,)``
+    of rows labelled ``g`` for events ``(x, y, T)``; ``ang`` = arctan2(dx, dy) per
+    row. Per type k (bearing, time, range), ``acc[k, e]`` holds H's upper triangle
+    (00, 01, 02, 11, 12, 22), b (0, 1, 2) and chi2."""
+    acc = np.zeros((3, n, 10))
+    for i in range(g.shape[0]):
+        e = g[i]
+        dx = x[e] - ox[i]
+        dy = y[e] - oy[i]
+        h = math.hypot(dx, dy)
+        rho = h if (h >= 1.0 or h != h) else 1.0
+        # wrap_pi: (a + pi) % (2 pi) - pi, numpy's float remainder spelled out
+        m = np.fmod((az[i] - ang[i]) + _PI, _TWO_PI)
+        if m != 0.0:
+            if m < 0.0:
+                m += _TWO_PI
+        else:
+            m = 0.0
+        r_az = m - _PI
+        r_t = t[i] - (T[e] + speed[i] * rho / c)
+        r_rng = rng[i] - rho
+        rho2 = rho * rho
+        for k in range(3):
+            if k == 0:
+                r = r_az
+                s = sigma_az[i]
+                a0 = dy / rho2
+                a1 = -dx / rho2
+                a2 = 0.0
+            elif k == 1:
+                r = r_t
+                s = sigma_t[i]
+                f = speed[i] / (rho * c)
+                a0 = f * dx
+                a1 = f * dy
+                a2 = 1.0
+            else:
+                r = r_rng
+                s = sigma_rng[i]
+                a0 = dx / rho
+                a1 = dy / rho
+                a2 = 0.0
+            if r - r != 0.0:  # not finite (inf - inf and NaN are NaN)
+                continue
+            w = 1.0 / (s * s)
+            wa0 = w * a0
+            wa1 = w * a1
+            wa2 = w * a2
+            q = acc[k, e]
+            q[0] += wa0 * a0
+            q[1] += wa0 * a1
+            q[2] += wa0 * a2
+            q[3] += wa1 * a1
+            q[4] += wa1 * a2
+            q[5] += wa2 * a2
+            q[6] += wa0 * r
+            q[7] += wa1 * r
+            q[8] += wa2 * r
+            q[9] += w * r * r
+    H = np.zeros((n, 3, 3))
+    b = np.zeros((n, 3))
+    chi2 = np.zeros(n)
+    up = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+    for e in range(n):
+        for u in range(6):
+            i0, j0 = up[u]
+            v = ((0.0 + acc[0, e, u]) + acc[1, e, u]) + acc[2, e, u]
+            H[e, i0, j0] = v
+            H[e, j0, i0] = v
+        for u in range(3):
+            b[e, u] = ((0.0 + acc[0, e, 6 + u]) + acc[1, e, 6 + u]) + acc[2, e, 6 + u]
+        chi2[e] = ((0.0 + acc[0, e, 9]) + acc[1, e, 9]) + acc[2, e, 9]
+    return H, b, chi2
+
+
+normal_compiled = None if numba is None else numba.njit(cache=True, nogil=True)(_normal_loop)
