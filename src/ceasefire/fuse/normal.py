@@ -43,9 +43,9 @@ def _normal_loop(
 ) -> tuple[Any, Any, Any]:
     """Fisher information ``(n, 3, 3)``, gradient ``(n, 3)`` and chi-square ``(n,)``
     of rows labelled ``g`` for events ``(x, y, T)``; ``ang`` = arctan2(dx, dy) per
-    row. Per type k (bearing, time, range), ``acc[k, e]`` holds H's upper triangle
+    row. Per event e and type k (bearing, time, range), ``acc[e, k]`` holds H's upper triangle
     (00, 01, 02, 11, 12, 22), b (0, 1, 2) and chi2."""
-    acc = np.zeros((3, n, 10))
+    acc = np.zeros((n, 3, 10))
     for i in range(g.shape[0]):
         e = g[i]
         dx = x[e] - ox[i]
@@ -89,16 +89,16 @@ def _normal_loop(
             wa0 = w * a0
             wa1 = w * a1
             wa2 = w * a2
-            acc[k, e, 0] += wa0 * a0
-            acc[k, e, 1] += wa0 * a1
-            acc[k, e, 2] += wa0 * a2
-            acc[k, e, 3] += wa1 * a1
-            acc[k, e, 4] += wa1 * a2
-            acc[k, e, 5] += wa2 * a2
-            acc[k, e, 6] += wa0 * r
-            acc[k, e, 7] += wa1 * r
-            acc[k, e, 8] += wa2 * r
-            acc[k, e, 9] += w * r * r
+            acc[e, k, 0] += wa0 * a0
+            acc[e, k, 1] += wa0 * a1
+            acc[e, k, 2] += wa0 * a2
+            acc[e, k, 3] += wa1 * a1
+            acc[e, k, 4] += wa1 * a2
+            acc[e, k, 5] += wa2 * a2
+            acc[e, k, 6] += wa0 * r
+            acc[e, k, 7] += wa1 * r
+            acc[e, k, 8] += wa2 * r
+            acc[e, k, 9] += w * r * r
     H = np.zeros((n, 3, 3))
     b = np.zeros((n, 3))
     chi2 = np.zeros(n)
@@ -106,13 +106,15 @@ def _normal_loop(
     for e in range(n):
         for u in range(6):
             i0, j0 = up[u]
-            v = ((0.0 + acc[0, e, u]) + acc[1, e, u]) + acc[2, e, u]
+            v = ((0.0 + acc[e, 0, u]) + acc[e, 1, u]) + acc[e, 2, u]
             H[e, i0, j0] = v
             H[e, j0, i0] = v
         for u in range(3):
-            b[e, u] = ((0.0 + acc[0, e, 6 + u]) + acc[1, e, 6 + u]) + acc[2, e, 6 + u]
-        chi2[e] = ((0.0 + acc[0, e, 9]) + acc[1, e, 9]) + acc[2, e, 9]
+            b[e, u] = ((0.0 + acc[e, 0, 6 + u]) + acc[e, 1, 6 + u]) + acc[e, 2, 6 + u]
+        chi2[e] = ((0.0 + acc[e, 0, 9]) + acc[e, 1, 9]) + acc[e, 2, 9]
     return H, b, chi2
 
 
-normal_compiled = None if numba is None else numba.njit(cache=True, nogil=True)(_normal_loop)
+normal_compiled = (
+    None if numba is None else numba.njit(cache=True, nogil=True, error_model="numpy")(_normal_loop)
+)

@@ -154,8 +154,8 @@ def _windows_loop(
 
 
 if numba is not None:
-    _search = numba.njit(cache=True, nogil=True)(_search)
-    windows_compiled = numba.njit(cache=True, nogil=True)(_windows_loop)
+    _search = numba.njit(cache=True, nogil=True, error_model="numpy")(_search)
+    windows_compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(_windows_loop)
 else:  # pragma: no cover - depends on the install
     windows_compiled = None
 
