@@ -34,3 +34,9 @@ def test_membership_in_a_sorted_table() -> None:
     table = unique(np.array([10, 5, 5, -3]))
     assert isin_sorted(a, table).tolist() == [True, True, False, True, False, True, False]
     assert not isin_sorted(a, table[:0]).any()
+    # a key range far wider than the keys (searched, not tabled) answers alike
+    wide = unique(np.array([10, 5, -3, 2**50]))
+    assert isin_sorted(a, wide).tolist() == [True, True, False, True, False, True, False]
+    rng = np.random.default_rng(9)
+    keys, tab = rng.integers(0, 5_000, 3_000), unique(rng.integers(0, 5_000, 800))
+    assert np.array_equal(isin_sorted(keys, tab), np.isin(keys, tab))

@@ -54,7 +54,16 @@ def unique_index(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
 def isin_sorted(a: IA, table: IA) -> npt.NDArray[np.bool_]:
     """Per element of ``a``: whether it is in ``table`` (sorted, distinct: the
     output of :func:`unique`); ``np.isin(a, table)``."""
-    if table.shape[0] == 0:
+    if table.shape[0] == 0 or a.shape[0] == 0:
         return np.zeros(a.shape[0], bool)
+    lo, hi = int(table[0]), int(table[-1])
+    if hi - lo <= 4 * a.shape[0] + 1024:
+        # a dense table over the keys' range: one lookup per key, no search
+        dense = np.zeros(hi - lo + 1, bool)
+        dense[table - lo] = True
+        inside = (a >= lo) & (a <= hi)
+        out = np.zeros(a.shape[0], bool)
+        out[inside] = dense[a[inside] - lo]
+        return out
     pos = np.minimum(np.searchsorted(table, a), table.shape[0] - 1)
     return np.asarray(table[pos] == a, dtype=bool)
