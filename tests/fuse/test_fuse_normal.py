@@ -29,7 +29,7 @@ def _rows(n: int, seed: int) -> tuple[Rows, np.ndarray]:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_compiled_normal_equations_equal_numpys_to_the_bit(seed: int) -> None:
     pytest.importorskip("numba")
-    from ceasefire.fuse.normal import normal_compiled
+    from ceasefire.fuse.normal import normal_kernel
 
     rows, g = _rows(20_000, seed)
     G = 410  # the last ten events have no rows
@@ -37,7 +37,9 @@ def test_compiled_normal_equations_equal_numpys_to_the_bit(seed: int) -> None:
     x, y, T = rng.uniform(-60e3, 60e3, G), rng.uniform(-30e3, 30e3, G), rng.uniform(0, 3_600, G)
     x[0], y[0] = rows.ox[g == 0][0], rows.oy[g == 0][0]  # an event on its observer
     ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
-    got = normal_compiled(
+    kernel = normal_kernel()
+    assert kernel is not None
+    got = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
         rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C,
     )  # fmt: skip

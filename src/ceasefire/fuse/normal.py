@@ -4,20 +4,17 @@ code's Fisher information, gradient and chi-square to the bit: the same
 arithmetic in the same order (each measurement type summed per event in row
 order, as ``np.bincount`` sums, then the types added bearing, time, range). The
 azimuth to each row is computed by numpy's ``arctan2`` before the loop (its SIMD
-code need not round like libm's). Without numba, :data:`normal_compiled` is None
+code need not round like libm's). Without numba, :func:`normal_kernel` is None
 and the numpy code runs."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-try:  # the optional ``fast`` extra
-    import numba
-except ImportError:  # pragma: no cover - depends on the install
-    numba = None  # type: ignore[assignment]
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
@@ -115,6 +112,13 @@ def _normal_loop(
     return H, b, chi2
 
 
-normal_compiled = (
-    None if numba is None else numba.njit(cache=True, nogil=True, error_model="numpy")(_normal_loop)
-)
+@functools.cache
+def normal_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
+    """:func:`_normal_loop` compiled (on first use: numba is imported only when a
+    fit runs), or None without the ``fast`` extra."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return jit(_normal_loop)

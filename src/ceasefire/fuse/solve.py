@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.normal import normal_compiled
+from ceasefire.fuse.normal import normal_kernel
 from ceasefire.fuse.stats import chi2_999
 
 F8 = npt.NDArray[np.float64]
@@ -85,10 +85,11 @@ def residuals(rows: Rows, g: IP, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8,
 def _normal(rows: Rows, g: IP, n_groups: int, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8, F8]:
     """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)``: the
     compiled loop when numba is installed (the same numbers, :mod:`.normal`)."""
-    if normal_compiled is None:
+    kernel = normal_kernel()
+    if kernel is None:
         return _normal_numpy(rows, g, n_groups, x, y, T, c)
     ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
-    H, b, chi2 = normal_compiled(
+    H, b, chi2 = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
         rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c,
     )  # fmt: skip

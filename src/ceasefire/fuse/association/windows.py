@@ -8,7 +8,9 @@ array calls on every pass of attachment and reassignment)."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,11 +18,6 @@ import numpy.typing as npt
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
-
-try:  # the optional ``fast`` extra
-    import numba
-except ImportError:  # pragma: no cover - depends on the install
-    numba = None  # type: ignore[assignment]
 
 
 def windows_numpy(
@@ -153,16 +150,25 @@ def _windows_loop(
     return out_g, out_k
 
 
-if numba is not None:
-    _search = numba.njit(cache=True, nogil=True, error_model="numpy")(_search)
-    windows_compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(_windows_loop)
-else:  # pragma: no cover - depends on the install
-    windows_compiled = None
+@functools.cache
+def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
+    """:func:`_windows_loop` compiled (on first use: numba is imported only when
+    association runs), or None without the ``fast`` extra."""
+    global _search
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    # the loop calls _search: compiled first, under the name the loop looks up
+    _search = jit(_search)
+    return jit(_windows_loop)
 
 
 def windows(*args: Any) -> tuple[IP, IP]:
     """:func:`windows_numpy`'s candidates, compiled when numba is installed."""
-    if windows_compiled is None:
+    kernel = windows_kernel()
+    if kernel is None:
         return windows_numpy(*args)
-    g, k = windows_compiled(*args)
+    g, k = kernel(*args)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
