@@ -44,9 +44,40 @@ def test_compiled_normal_equations_equal_numpys_to_the_bit(seed: int) -> None:
         rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C,
     )  # fmt: skip
     ref = _normal_numpy(rows, g, G, x, y, T, C)
-    for a, b in zip(got, ref, strict=True):
+    assert got[3]  # every azimuth wrapped in the loop
+    for a, b in zip(got[:3], ref, strict=True):
         assert a.tobytes() == b.tobytes()
     assert np.all(ref[0][400:] == 0.0)  # the premise: empty events stay empty
+
+
+def test_an_azimuth_beyond_the_wrapped_range_goes_back_to_numpy() -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.normal import normal_kernel
+    from ceasefire.fuse.solve import _normal
+
+    rows, g = _rows(2_000, 3)
+    az = rows.az.copy()
+    az[5] = 40.0  # not wrapped: (az - angle + pi) beyond 4 pi
+    rows = Rows(
+        rows.ox,
+        rows.oy,
+        az,
+        *(getattr(rows, f) for f in Rows.__dataclass_fields__ if f not in ("ox", "oy", "az")),
+    )
+    G = 400
+    rng = np.random.default_rng(4)
+    x, y, T = rng.uniform(-60e3, 60e3, G), rng.uniform(-30e3, 30e3, G), rng.uniform(0, 3_600, G)
+    kernel = normal_kernel()
+    assert kernel is not None
+    ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
+    assert not kernel(
+        rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
+        rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C,
+    )[3]  # fmt: skip
+    for a, b in zip(
+        _normal(rows, g, G, x, y, T, C), _normal_numpy(rows, g, G, x, y, T, C), strict=True
+    ):
+        assert a.tobytes() == b.tobytes()
 
 
 def test_fit_finds_a_three_bearing_fix() -> None:

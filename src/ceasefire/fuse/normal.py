@@ -37,25 +37,33 @@ def _normal_loop(
     T: Any,
     ang: Any,
     c: float,
-) -> tuple[Any, Any, Any]:
+) -> tuple[Any, Any, Any, bool]:
     """Fisher information ``(n, 3, 3)``, gradient ``(n, 3)`` and chi-square ``(n,)``
     of rows labelled ``g`` for events ``(x, y, T)``; ``ang`` = arctan2(dx, dy) per
-    row. Per event e and type k (bearing, time, range), ``acc[e, k]`` holds H's upper triangle
-    (00, 01, 02, 11, 12, 22), b (0, 1, 2) and chi2."""
+    row; and whether every azimuth residual was in the range wrapped here
+    (otherwise the caller computes in numpy). Per event e and type k (bearing,
+    time, range), ``acc[e, k]`` holds H's upper triangle (00, 01, 02, 11, 12,
+    22), b (0, 1, 2) and chi2."""
     acc = np.zeros((n, 3, 10))
+    ok = True
     for i in range(g.shape[0]):
         e = g[i]
         dx = x[e] - ox[i]
         dy = y[e] - oy[i]
         h = math.hypot(dx, dy)
         rho = h if (h >= 1.0 or h != h) else 1.0
-        # wrap_pi: (a + pi) % (2 pi) - pi, numpy's float remainder spelled out
-        m = np.fmod((az[i] - ang[i]) + _PI, _TWO_PI)
-        if m != 0.0:
-            if m < 0.0:
-                m += _TWO_PI
-        else:
-            m = 0.0
+        # wrap_pi: (a + pi) % (2 pi) - pi, numpy's float remainder: fmod, + 2 pi
+        # when negative, +0.0 when zero. fmod's exact result without the call
+        # (a call in the loop costs more than the rest of the row): v itself on
+        # (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi) (exact: Sterbenz).
+        # Wrapped azimuths (as fusion's rows are) never leave (-pi, 3 pi]; a row
+        # outside sends the whole call back to numpy (``ok`` False)
+        v = (az[i] - ang[i]) + _PI
+        if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+            ok = False
+        m = v - _TWO_PI if v >= _TWO_PI else v
+        m = m + _TWO_PI if m < 0.0 else m
+        m = 0.0 if m == 0.0 else m
         r_az = m - _PI
         r_t = t[i] - (T[e] + speed[i] * rho / c)
         r_rng = rng[i] - rho
@@ -109,11 +117,11 @@ def _normal_loop(
         for u in range(3):
             b[e, u] = ((0.0 + acc[e, 0, 6 + u]) + acc[e, 1, 6 + u]) + acc[e, 2, 6 + u]
         chi2[e] = ((0.0 + acc[e, 0, 9]) + acc[e, 1, 9]) + acc[e, 2, 9]
-    return H, b, chi2
+    return H, b, chi2, ok
 
 
 @functools.cache
-def normal_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
+def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normal_loop` compiled (on first use: numba is imported only when a
     fit runs), or None without the ``fast`` extra."""
     try:

@@ -89,10 +89,12 @@ def _normal(rows: Rows, g: IP, n_groups: int, x: F8, y: F8, T: F8, c: float) -> 
     if kernel is None:
         return _normal_numpy(rows, g, n_groups, x, y, T, c)
     ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
-    H, b, chi2 = kernel(
+    H, b, chi2, wrapped = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
         rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c,
     )  # fmt: skip
+    if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
+        return _normal_numpy(rows, g, n_groups, x, y, T, c)
     return H, b, chi2
 
 
