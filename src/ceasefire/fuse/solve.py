@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.normal import normal_kernel
 from ceasefire.fuse.stats import chi2_999
 
 F8 = npt.NDArray[np.float64]
@@ -82,7 +83,25 @@ def residuals(rows: Rows, g: IP, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8,
 
 
 def _normal(rows: Rows, g: IP, n_groups: int, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8, F8]:
-    """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)``."""
+    """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)``: the
+    compiled loop when numba is installed (the same numbers, :mod:`.normal`)."""
+    kernel = normal_kernel()
+    if kernel is None:
+        return _normal_numpy(rows, g, n_groups, x, y, T, c)
+    ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
+    H, b, chi2, wrapped = kernel(
+        rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
+        rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c,
+    )  # fmt: skip
+    if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
+        return _normal_numpy(rows, g, n_groups, x, y, T, c)
+    return H, b, chi2
+
+
+def _normal_numpy(
+    rows: Rows, g: IP, n_groups: int, x: F8, y: F8, T: F8, c: float
+) -> tuple[F8, F8, F8]:
+    """:func:`_normal` in numpy."""
     dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, x, y, T, c)
     rho2 = rho * rho
     H = np.zeros((n_groups, 3, 3))

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.keys import unique_inverse
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
 
 F8 = npt.NDArray[np.float64]
@@ -97,7 +98,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     if g.shape[0] == 0:
         return empty
     # renumber the surviving groups 0..G-1, anchors kept as the group's row
-    anchors, g = np.unique(g, return_inverse=True)
+    anchors, g = unique_inverse(g)
     G = anchors.shape[0]
     sub_rows = rows.take(r)
     x0, y0, T0 = _start(rows, anchors, g, r, G, c)

@@ -26,6 +26,7 @@ from ceasefire.fuse.association.gates import (
 )
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.events import semi_major_95_m
+from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Fit
 from ceasefire.fuse.stats import Q999
 
@@ -105,7 +106,7 @@ def guarded_attach(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachCon
     if not joined:
         return 0
     new = np.flatnonzero((before < 0) & (cl.labels >= 0))
-    grew = np.unique(cl.labels[new])
+    grew = unique(cl.labels[new])
     had = fitted(old)[grew]
     gb = grew[had & pulled_away(rep, cl, old, grew)]
     if gb.shape[0] == 0:
@@ -173,7 +174,7 @@ def free_shared_arrivals(rep: Reports, cl: Clusters, gates: GateConfig) -> int:
     g, k = time_candidates(rep, arr, cl)
     keep = (g != cl.labels[k]) & slot_free(rep, g, k, cl.labels)
     _, k, _, _ = gated(rep, g[keep], k[keep], cl, gates)
-    shared = np.unique(k)
+    shared = unique(k)
     cl.labels[shared] = -1
     return int(shared.shape[0])
 

@@ -22,6 +22,8 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
+from ceasefire.fuse.association.windows import windows
+from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -133,8 +135,8 @@ def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, 
 def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     """(event, row) candidates: rows ``free`` whose perceived time lies within 4
     sigma of the time the event's sound (or light) reaches their observer, within
-    the reach. One pass per observer position over all fitted events
-    (searchsorted on the position's times)."""
+    the reach; by observer position, then event, then time
+    (:mod:`~ceasefire.fuse.association.windows`)."""
     rows, c = rep.rows, rep.c
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or free.shape[0] == 0:
@@ -142,35 +144,17 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     ex, ey, eT = ev.x[ok], ev.y[ok], ev.T[ok]
     # sd of the predicted time from the event's uncertainty (T and position / c)
     sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
-    fs, runs = observer_runs(rows, free)
-    out_g: list[IP] = []
-    out_k: list[IP] = []
-    for a0, b0 in runs:
-        rk = fs[a0:b0]
-        px, py = rows.ox[rk[0]], rows.oy[rk[0]]
-        d = np.hypot(ex - px, ey - py)
-        near = np.flatnonzero(d <= rep.reach_m)
-        if near.shape[0] == 0:
-            continue
-        tk = rows.t[rk]
-        f_lo = float(rows.speed_factor[rk].min())
-        slack = 4.0 * (float(rows.sigma_t[rk].max()) + sd_ev[near])
-        lo = eT[near] + f_lo * d[near] / c - slack
-        hi = eT[near] + d[near] / c + slack
-        ia = np.searchsorted(tk, lo)
-        ib = np.searchsorted(tk, hi, side="right")
-        cnt = ib - ia
-        tot = int(cnt.sum())
-        if tot == 0:
-            continue
-        gg = np.repeat(near, cnt)
-        start = np.repeat(np.cumsum(cnt) - cnt, cnt)
-        kk = np.repeat(ia, cnt) + (np.arange(tot) - start)
-        out_g.append(ok[gg])
-        out_k.append(rk[kk])
-    if not out_g:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    return np.concatenate(out_g), np.concatenate(out_k)
+    fs, runs = observer_runs(rep, free)
+    starts = np.array([a for a, _ in runs], np.intp)
+    ends = np.array([b for _, b in runs], np.intp)
+    first = fs[starts]
+    gg, kk = windows(
+        rows.ox[first], rows.oy[first], starts, ends, rows.t[fs],
+        np.minimum.reduceat(rows.speed_factor[fs], starts),
+        np.maximum.reduceat(rows.sigma_t[fs], starts),
+        ex, ey, eT, sd_ev, rep.reach_m, c,
+    )  # fmt: skip
+    return ok[gg], fs[kk]
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
@@ -180,23 +164,26 @@ def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     dx = ev.x[g] - rows.ox[k]
     dy = ev.y[g] - rows.oy[k]
     rho = np.maximum(np.hypot(dx, dy), 1.0)
-    P = ev.cov[g]
+    # the six covariance terms gathered one by one (not the (n, 3, 3) stack)
+    cv = ev.cov.reshape(-1, 9)
+    p00, p11, p22 = cv[:, 0][g], cv[:, 4][g], cv[:, 8][g]
+    p01, p02, p12 = cv[:, 1][g], cv[:, 2][g], cv[:, 5][g]
     q = float(Q999[2])
     f = rows.speed_factor[k] / (rho * c)
     gx, gy = f * dx, f * dy
     var_t = (
         rows.sigma_t[k] ** 2
-        + gx * gx * P[:, 0, 0]
-        + gy * gy * P[:, 1, 1]
-        + P[:, 2, 2]
-        + 2 * (gx * gy * P[:, 0, 1] + gx * P[:, 0, 2] + gy * P[:, 1, 2])
+        + gx * gx * p00
+        + gy * gy * p11
+        + p22
+        + 2 * (gx * gy * p01 + gx * p02 + gy * p12)
     )
     r_t = rows.t[k] - ev.T[g] - rows.speed_factor[k] * rho / c
     ok = r_t * r_t <= q * var_t
     has_az = np.isfinite(rows.az[k])
     ax, ay = dy / rho**2, -dx / rho**2
-    var_az = rows.sigma_az[k] ** 2 + ax * ax * P[:, 0, 0] + ay * ay * P[:, 1, 1]
-    var_az = var_az + 2 * ax * ay * P[:, 0, 1]
+    var_az = rows.sigma_az[k] ** 2 + ax * ax * p00 + ay * ay * p11
+    var_az = var_az + 2 * ax * ay * p01
     r_az = (rows.az[k] - np.arctan2(dx, dy) + np.pi) % (2 * np.pi) - np.pi
     with np.errstate(invalid="ignore"):
         ok &= ~has_az | (r_az * r_az <= q * var_az)
@@ -222,8 +209,8 @@ def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
     observer (one report per observer per event)."""
     nsrc = rep.n_src
     member = np.flatnonzero(labels >= 0)
-    taken = np.unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
-    return np.asarray(~np.isin(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
+    taken = unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
+    return np.asarray(~isin_sorted(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
 
 
 def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:

@@ -14,6 +14,7 @@ from scipy import sparse
 
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
+from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.triangulate import intersect_rays
 
@@ -71,7 +72,7 @@ def candidate_pairs(
         ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
         kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
         cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
-        code = np.unique((cell << bits) | row)
+        code = unique((cell << bits) | row)
         cell = code >> bits
         r = code & ((1 << bits) - 1)
         brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
@@ -87,7 +88,7 @@ def candidate_pairs(
         out.append((np.minimum(i, j) << bits) | np.maximum(i, j))
     if not out:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    pr = np.unique(np.concatenate(out))
+    pr = unique(np.concatenate(out))
     return (pr >> bits).astype(np.intp), (pr & ((1 << bits) - 1)).astype(np.intp)
 
 

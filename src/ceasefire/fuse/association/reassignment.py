@@ -19,6 +19,7 @@ from ceasefire.fuse.association.gates import (
     time_candidates,
 )
 from ceasefire.fuse.association.reports import Reports
+from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
 
@@ -55,17 +56,19 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     mem = b[cl.labels[b] >= 0]
     g = np.concatenate([g, cl.labels[mem]])
     k = np.concatenate([k, mem])
-    key = np.unique(k.astype(np.int64) * (cl.n + 1) + g)
+    key = unique(k.astype(np.int64) * (cl.n + 1) + g)
     k, g = (key // (cl.n + 1)).astype(np.intp), (key % (cl.n + 1)).astype(np.intp)
     member = cl.labels[k] == g
     nsrc = rep.n_src
     # an event's other members (arrivals stay where they are) hold their observer's slot
     held = np.flatnonzero((cl.labels >= 0) & ~rep.is_bearing)
-    taken = np.unique(cl.labels[held].astype(np.int64) * nsrc + src[held])
-    keep = ~np.isin(g.astype(np.int64) * nsrc + src[k], taken)
+    taken = unique(cl.labels[held].astype(np.int64) * nsrc + src[held])
+    keep = ~isin_sorted(g.astype(np.int64) * nsrc + src[k], taken)
     keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
     keep &= fitted(cl)[g]
-    keep &= member | marginal_gate(rows, g, k, cl, c)
+    # the pre-gate only where it still decides (it is elementwise: same result)
+    test = np.flatnonzero(keep & ~member)
+    keep[test] = marginal_gate(rows, g[test], k[test], cl, c)
     g, k, member = g[keep], k[keep], member[keep]
     if g.shape[0] == 0:
         return 0
@@ -83,8 +86,8 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     g, k, cost = g[keep], k[keep], cost[keep]
     if g.shape[0] == 0:
         return 0
-    ur, ri = np.unique(k, return_inverse=True)
-    _, ci = np.unique(g.astype(np.int64) * nsrc + src[k], return_inverse=True)
+    ur, ri = unique_inverse(k)
+    _, ci = unique_inverse(g.astype(np.int64) * nsrc + src[k])
     free_cost = float(np.abs(cost).max()) + 1.0
     edge = min_cost_matching(ri, ci, cost, ur.shape[0], int(ci.max()) + 1, free_cost)
     new = np.where(edge >= 0, g[np.maximum(edge, 0)], -1)

@@ -20,6 +20,7 @@ import numpy as np
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import fitted, normalized
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
 
 
@@ -104,7 +105,7 @@ def register(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Registratio
     g = cl.labels[idx]
     src = rep.src[idx]
     # distinct observers per event
-    pair = np.unique(g.astype(np.int64) * n_src + src)
+    pair = unique(g.astype(np.int64) * n_src + src)
     n_obs = np.bincount((pair // n_src).astype(np.intp), minlength=cl.n)
     keep = ((n_obs >= cfg.min_observers) & fitted(cl))[g]
     idx, g, src = idx[keep], g[keep], src[keep]

@@ -4,6 +4,7 @@ names, and the physical frame (speed of sound, detection range)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +53,15 @@ class Reports:
         detection range: ranges are stated, not known)."""
         return 1.2 * self.max_range_m
 
+    @cached_property
+    def position_id(self) -> IP:
+        """Per row, its observer position's rank among the distinct positions in
+        (x, y) order; computed once per :class:`Reports` (positions never change
+        while association runs, and every candidate search groups by them)."""
+        pos = np.column_stack([self.rows.ox, self.rows.oy])
+        _, pid = np.unique(pos, axis=0, return_inverse=True)
+        return np.asarray(pid.ravel(), dtype=np.intp)
+
     def take(self, index: IP) -> Reports:
         """The reports ``index`` (same frame)."""
         return Reports(
@@ -60,13 +70,11 @@ class Reports:
         )  # fmt: skip
 
 
-def observer_runs(rows: Rows, idx: IP) -> tuple[IP, list[tuple[int, int]]]:
+def observer_runs(rep: Reports, idx: IP) -> tuple[IP, list[tuple[int, int]]]:
     """``idx`` ordered by observer position, then time, and the ``[start, end)`` of
     each observer's run in that order (an observer is a position: a sensor)."""
-    pos = np.column_stack([rows.ox[idx], rows.oy[idx]])
-    _, pid = np.unique(pos, axis=0, return_inverse=True)
-    pid = pid.ravel()
-    order = np.lexsort((rows.t[idx], pid))
+    pid = rep.position_id[idx]
+    order = np.lexsort((rep.rows.t[idx], pid))
     bounds = np.flatnonzero(np.diff(pid[order])) + 1
     starts = np.concatenate([[0], bounds]).tolist()
     ends = np.append(bounds, idx.shape[0]).tolist()

@@ -73,7 +73,7 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     if fb.shape[0] == 0 or fa.shape[0] < 2:
         return empty
     # arrival sensors (positions) and their time-sorted free arrivals
-    fa_s, runs = observer_runs(rows, fa)
+    fa_s, runs = observer_runs(rep, fa)
     gb: list[IP] = []
     ga: list[IP] = []
     for a0, a1 in runs:

@@ -1,0 +1,132 @@
+"""The normal equations of the batched fit (:func:`ceasefire.fuse.solve.fit`) as
+one compiled loop over the rows (numba, the ``fast`` extra), giving the numpy
+code's Fisher information, gradient and chi-square to the bit: the same
+arithmetic in the same order (each measurement type summed per event in row
+order, as ``np.bincount`` sums, then the types added bearing, time, range). The
+azimuth to each row is computed by numpy's ``arctan2`` before the loop (its SIMD
+code need not round like libm's). Without numba, :func:`normal_kernel` is None
+and the numpy code runs."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+_PI = math.pi
+_TWO_PI = 2.0 * math.pi
+
+
+def _normal_loop(
+    ox: Any,
+    oy: Any,
+    az: Any,
+    sigma_az: Any,
+    t: Any,
+    sigma_t: Any,
+    speed: Any,
+    rng: Any,
+    sigma_rng: Any,
+    g: Any,
+    n: int,
+    x: Any,
+    y: Any,
+    T: Any,
+    ang: Any,
+    c: float,
+) -> tuple[Any, Any, Any, bool]:
+    """Fisher information ``(n, 3, 3)``, gradient ``(n, 3)`` and chi-square ``(n,)``
+    of rows labelled ``g`` for events ``(x, y, T)``; ``ang`` = arctan2(dx, dy) per
+    row; and whether every azimuth residual was in the range wrapped here
+    (otherwise the caller computes in numpy). Per event e and type k (bearing,
+    time, range), ``acc[e, k]`` holds H's upper triangle (00, 01, 02, 11, 12,
+    22), b (0, 1, 2) and chi2."""
+    acc = np.zeros((n, 3, 10))
+    ok = True
+    for i in range(g.shape[0]):
+        e = g[i]
+        dx = x[e] - ox[i]
+        dy = y[e] - oy[i]
+        h = math.hypot(dx, dy)
+        rho = h if (h >= 1.0 or h != h) else 1.0
+        # wrap_pi: (a + pi) % (2 pi) - pi, numpy's float remainder: fmod, + 2 pi
+        # when negative, +0.0 when zero. fmod's exact result without the call
+        # (a call in the loop costs more than the rest of the row): v itself on
+        # (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi) (exact: Sterbenz).
+        # Wrapped azimuths (as fusion's rows are) never leave (-pi, 3 pi]; a row
+        # outside sends the whole call back to numpy (``ok`` False)
+        v = (az[i] - ang[i]) + _PI
+        if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+            ok = False
+        m = v - _TWO_PI if v >= _TWO_PI else v
+        m = m + _TWO_PI if m < 0.0 else m
+        m = 0.0 if m == 0.0 else m
+        r_az = m - _PI
+        r_t = t[i] - (T[e] + speed[i] * rho / c)
+        r_rng = rng[i] - rho
+        rho2 = rho * rho
+        for k in range(3):
+            if k == 0:
+                r = r_az
+                s = sigma_az[i]
+                a0 = dy / rho2
+                a1 = -dx / rho2
+                a2 = 0.0
+            elif k == 1:
+                r = r_t
+                s = sigma_t[i]
+                f = speed[i] / (rho * c)
+                a0 = f * dx
+                a1 = f * dy
+                a2 = 1.0
+            else:
+                r = r_rng
+                s = sigma_rng[i]
+                a0 = dx / rho
+                a1 = dy / rho
+                a2 = 0.0
+            if r - r != 0.0:  # not finite (inf - inf and NaN are NaN)
+                continue
+            w = 1.0 / (s * s)
+            wa0 = w * a0
+            wa1 = w * a1
+            wa2 = w * a2
+            acc[e, k, 0] += wa0 * a0
+            acc[e, k, 1] += wa0 * a1
+            acc[e, k, 2] += wa0 * a2
+            acc[e, k, 3] += wa1 * a1
+            acc[e, k, 4] += wa1 * a2
+            acc[e, k, 5] += wa2 * a2
+            acc[e, k, 6] += wa0 * r
+            acc[e, k, 7] += wa1 * r
+            acc[e, k, 8] += wa2 * r
+            acc[e, k, 9] += w * r * r
+    H = np.zeros((n, 3, 3))
+    b = np.zeros((n, 3))
+    chi2 = np.zeros(n)
+    up = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+    for e in range(n):
+        for u in range(6):
+            i0, j0 = up[u]
+            v = ((0.0 + acc[e, 0, u]) + acc[e, 1, u]) + acc[e, 2, u]
+            H[e, i0, j0] = v
+            H[e, j0, i0] = v
+        for u in range(3):
+            b[e, u] = ((0.0 + acc[e, 0, 6 + u]) + acc[e, 1, 6 + u]) + acc[e, 2, 6 + u]
+        chi2[e] = ((0.0 + acc[e, 0, 9]) + acc[e, 1, 9]) + acc[e, 2, 9]
+    return H, b, chi2, ok
+
+
+@functools.cache
+def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
+    """:func:`_normal_loop` compiled (on first use: numba is imported only when a
+    fit runs), or None without the ``fast`` extra."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return jit(_normal_loop)

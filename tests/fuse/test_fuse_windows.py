@@ -1,0 +1,51 @@
+"""The time windows of candidate search: the compiled loop (numba, the ``fast``
+extra) gives the numpy loop's candidates, in the same order, and both find
+what the definition says on a small hand-made case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse.association.windows import windows_numpy
+
+C = 343.0
+
+
+def test_a_report_in_its_events_window_is_a_candidate_and_one_outside_is_not() -> None:
+    # one position at the origin with reports at 10, 12.9 and 20 s (sd 0.01 s); an
+    # event 3430 m away emitted at 0 s is heard at 10 s (window 10 +- 4 x 0.02 s);
+    # a second event beyond the 5 km reach is never a candidate
+    px, py = np.array([0.0]), np.array([0.0])
+    starts, ends = np.array([0]), np.array([3])
+    tk = np.array([10.0, 12.9, 20.0])
+    g, k = windows_numpy(
+        px, py, starts, ends, tk, np.array([1.0]), np.array([0.01]),
+        np.array([3430.0, 9000.0]), np.array([0.0, 0.0]), np.array([0.0, 0.0]),
+        np.array([0.01, 0.01]), 5_000.0, C,
+    )  # fmt: skip
+    assert g.tolist() == [0] and k.tolist() == [0]
+
+
+def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.windows import windows_kernel
+
+    rng = np.random.default_rng(5)
+    n_pos, n_ev = 40, 300
+    sizes = rng.integers(0, 60, n_pos)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    tk = np.concatenate([np.sort(rng.uniform(0, 3_600, s)) for s in sizes])
+    args = (
+        rng.uniform(-60e3, 60e3, n_pos), rng.uniform(-20e3, 20e3, n_pos), starts, ends, tk,
+        rng.choice([0.0, 1.0], n_pos), rng.uniform(0.005, 2.0, n_pos),
+        rng.uniform(-70e3, 70e3, n_ev), rng.uniform(-25e3, 25e3, n_ev),
+        rng.uniform(0, 3_600, n_ev), rng.uniform(0.0, 5.0, n_ev), 36_000.0, C,
+    )  # fmt: skip
+    g0, k0 = windows_numpy(*args)
+    kernel = windows_kernel()
+    assert kernel is not None
+    g1, k1 = kernel(*args)
+    assert g0.shape[0] > 100  # the premise: many candidates to compare
+    assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
