@@ -26,6 +26,7 @@ from ceasefire.ingest.limits import (
     MAX_RECORD_BYTES,
     RAW_EXCERPT,
     parse_json,
+    parse_line,
     printable,
     string_problem,
     utf8_problem,
@@ -128,9 +129,7 @@ def _read_ndjson(path: Path) -> Iterator[RawRecord]:
                 continue
             text = line.decode("utf-8")
             try:
-                data, end = parse_json(text)
-                if text[end:].strip():
-                    raise ValueError(f"more after the JSON value at column {end + 1}")
+                data = parse_line(line)
             except ValueError as exc:
                 yield _reject(name, lineno, text, _json_reason(exc))
                 continue

@@ -64,12 +64,14 @@ class IngestResult:
     total: int = 0
     #: (file, first line, last line) of each accepted record, in ``accepted`` order
     accepted_from: list[tuple[str, int, int]] = field(default_factory=list)
+    #: accepted records stored but not kept in ``accepted`` (a streamed ingest)
+    streamed: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
         return {
             "input": self.total,
-            "accepted": len(self.accepted),
+            "accepted": len(self.accepted) + self.streamed,
             "rejected": len(self.rejected),
             "duplicate": len(self.duplicates),
         }
@@ -101,13 +103,15 @@ def format_validation_error(exc: ValidationError) -> str:
 def validate_records(
     records: Iterable[RawRecord],
     result: IngestResult | None = None,
-    seen: dict[tuple[str, str], str] | None = None,
+    seen: dict[tuple[str, str], Any] | None = None,
     policy: IntakePolicy | None = None,
+    origins: list[RawRecord] | None = None,
 ) -> IngestResult:
     """Validate ``records`` into ``result``; ``seen`` maps (source, id) to the
-    canonical JSON of the first accepted record (pass the store's keys to catch
-    duplicates across runs); ``policy`` is what the mission accepts (years,
-    evidence schemes; default :data:`DEFAULT_POLICY`)."""
+    first accepted record (its model, or its canonical JSON: pass the store's
+    keys to catch duplicates across runs); ``policy`` is what the mission accepts
+    (years, evidence schemes; default :data:`DEFAULT_POLICY`); ``origins`` is
+    given the raw record of each accepted one."""
     result = result if result is not None else IngestResult()
     seen = seen if seen is not None else {}
     context = {"policy": policy or DEFAULT_POLICY}
@@ -126,24 +130,33 @@ def validate_records(
             )
             continue
         key = (obs.source, obs.id)
-        canon = obs.model_dump_json()
         first = seen.get(key)
         if first is not None:
+            # canonical JSON only for a duplicate: most records are not one
+            canon = first if isinstance(first, str) else first.model_dump_json()
             result.duplicates.append(
                 Duplicate(
-                    rec.file, rec.line, obs.source, obs.id, first != canon, rec.raw, rec.end_line
+                    rec.file,
+                    rec.line,
+                    obs.source,
+                    obs.id,
+                    canon != obs.model_dump_json(),
+                    rec.raw,
+                    rec.end_line,
                 )
             )
             continue
-        seen[key] = canon
+        seen[key] = obs
         result.accepted.append(obs)
         result.accepted_from.append((rec.file, rec.line, rec.end_line))
+        if origins is not None:
+            origins.append(rec)
     return result
 
 
 def ingest_files(
     paths: Iterable[Path],
-    seen: dict[tuple[str, str], str] | None = None,
+    seen: dict[tuple[str, str], Any] | None = None,
     policy: IntakePolicy | None = None,
 ) -> IngestResult:
     """Read and validate every file; see :func:`validate_records`."""

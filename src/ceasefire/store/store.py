@@ -36,7 +36,6 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -55,16 +54,17 @@ from ceasefire.model.codec import (
 from ceasefire.model.errors import StoreError
 from ceasefire.model.observation import (
     OBSERVATION_ADAPTER,
-    BearingObservation,
-    SightingObservation,
 )
 from ceasefire.model.results import Escalation, Event, Violation
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
+from ceasefire.store.batch import BatchWriter
 from ceasefire.store.schema import SCHEMA_VERSION, SRID, Tables, tables_for
 
 __all__ = ["BatchOutcome", "Selection", "Store", "safe_url"]
 
 _CHUNK = 2000
+#: The PostgreSQL advisory lock key ingest batches take (any constant of ours).
+_INGEST_LOCK = 0x63656173
 #: How long a SQLite writer waits for another writer's lock, s.
 SQLITE_BUSY_TIMEOUT_S = 60.0
 #: Vertices of a stored error-ellipse polygon.
@@ -315,28 +315,19 @@ class Store:
         :meth:`ingest_batch`)."""
         return self.ingest_batch(files, accepted, quarantined).batch
 
-    def ingest_batch(
-        self,
-        files: Sequence[str],
-        accepted: Sequence[AnyObservation],
-        quarantined: Iterable[dict[str, Any]],
-        *,
-        origins: Sequence[tuple[str, int, str]] | None = None,
-        sectors: Sequence[str | None] | None = None,
-        submitted_by: str | None = None,
-    ) -> BatchOutcome:
-        """Store one ingest batch in one transaction, deciding duplicates inside it.
-
-        ``accepted`` are validated observations unique within the batch;
-        ``origins[i]`` = (file, line, raw text) of ``accepted[i]`` (named in the
-        quarantine when it turns out to be stored already); ``sectors[i]`` its
-        sector. A record whose (source, id) is already stored, by an earlier or a
-        concurrent writer, is not inserted and goes to quarantine as a duplicate.
-        """
-        q = list(quarantined)
+    @contextmanager
+    def batch_writer(
+        self, files: Sequence[str], submitted_by: str | None = None
+    ) -> Iterator[BatchWriter]:
+        """One ingest batch as one transaction, written a chunk at a time
+        (:class:`~ceasefire.store.batch.BatchWriter`); its counts are kept in
+        ``batches`` when the block ends, and nothing of it when the block raises.
+        Ingest batches are written one at a time (SQLite's write lock; an
+        advisory lock on PostgreSQL, so that batches sharing keys never deadlock)."""
         t = self.t
-        order = sorted(range(len(accepted)), key=lambda i: (accepted[i].source, accepted[i].id))
         with self._write() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INGEST_LOCK})")
             res = conn.execute(
                 insert(t.batches).values(
                     files=json.dumps(list(files)),
@@ -349,30 +340,38 @@ class Store:
             key = res.inserted_primary_key
             if key is None:
                 raise StoreError("the store did not return the new batch's id")
-            batch = int(key[0])
-            inserted: set[tuple[str, str]] = set()
-            ins = self._insert_ignoring_conflicts(t.observations, ["source", "id"])
-            # one order for every writer: concurrent batches lock keys without deadlock
-            for k in range(0, len(order), _CHUNK):
-                rows = [
-                    _observation_row(
-                        accepted[i],
-                        batch,
-                        sectors[i] if sectors is not None else None,
-                        submitted_by,
-                    )
-                    for i in order[k : k + _CHUNK]
-                ]
-                for r in conn.execute(
-                    ins.returning(t.observations.c.source, t.observations.c.id), rows
-                ):
-                    inserted.add((r[0], r[1]))
-            stored = [
-                i for i in range(len(accepted)) if (accepted[i].source, accepted[i].id) in inserted
-            ]
-            lost = [i for i in order if (accepted[i].source, accepted[i].id) not in inserted]
-            duplicates = self._late_duplicates(conn, accepted, lost)
-            for i, conflicting in duplicates:
+            writer = BatchWriter(conn, t, int(key[0]), submitted_by)
+            yield writer
+            conn.execute(
+                update(t.batches)
+                .where(t.batches.c.id == writer.batch)
+                .values(
+                    accepted=writer.accepted, rejected=writer.rejected, duplicate=writer.duplicate
+                )
+            )
+
+    def ingest_batch(
+        self,
+        files: Sequence[str],
+        accepted: Sequence[AnyObservation],
+        quarantined: Iterable[dict[str, Any]],
+        *,
+        origins: Sequence[tuple[str, int, str]] | None = None,
+        sectors: Sequence[str | None] | None = None,
+        submitted_by: str | None = None,
+    ) -> BatchOutcome:
+        """Store one ingest batch in one transaction, deciding duplicates inside it.
+
+        ``origins[i]`` = (file, line, raw text) of ``accepted[i]`` (named in the
+        quarantine when it turns out to be stored already); ``sectors[i]`` its
+        sector. A record whose (source, id) is already stored, by an earlier or a
+        concurrent writer (or earlier in ``accepted``), is not inserted and goes
+        to quarantine as a duplicate.
+        """
+        with self.batch_writer(files, submitted_by) as w:
+            out = w.add(accepted, sectors)
+            q = list(quarantined)
+            for i, conflicting, _ in out.duplicates:
                 f, line, raw = origins[i] if origins is not None else ("<batch>", 0, "")
                 q.append(
                     {
@@ -384,47 +383,13 @@ class Store:
                         "raw": raw or accepted[i].model_dump_json(),
                     }
                 )
-            rejected = sum(1 for r in q if r["status"] == "rejected")
-            conn.execute(
-                update(t.batches)
-                .where(t.batches.c.id == batch)
-                .values(accepted=len(stored), rejected=rejected, duplicate=len(q) - rejected)
-            )
-            qrows = [
-                {
-                    "batch": batch,
-                    "status": r["status"],
-                    "file": r["file"],
-                    "line": r["line"],
-                    "reason": r["reason"],
-                    "raw": r["raw"],
-                }
-                for r in q
-            ]
-            for k in range(0, len(qrows), _CHUNK):
-                conn.execute(insert(t.quarantine), qrows[k : k + _CHUNK])
-        return BatchOutcome(batch, stored, duplicates)
+            w.quarantine(q)
+        return BatchOutcome(w.batch, out.stored, [(i, c) for i, c, _ in out.duplicates])
 
     def _insert_ignoring_conflicts(self, table: Table, keys: list[str]) -> Any:
         if self.engine.dialect.name == "postgresql":
             return pg_dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
         return sqlite_dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
-
-    def _late_duplicates(
-        self, conn: Connection, accepted: Sequence[AnyObservation], lost: list[int]
-    ) -> list[tuple[int, bool]]:
-        o = self.t.observations
-        out: list[tuple[int, bool]] = []
-        for k in range(0, len(lost), 500):
-            part = lost[k : k + 500]
-            keys = [(accepted[i].source, accepted[i].id) for i in part]
-            rows = conn.execute(
-                select(o.c.source, o.c.id, o.c.body).where(tuple_(o.c.source, o.c.id).in_(keys))
-            )
-            bodies = {(r[0], r[1]): r[2] for r in rows}
-            for i, key in zip(part, keys, strict=True):
-                out.append((i, bodies.get(key) != accepted[i].model_dump_json()))
-        return sorted(out)
 
     def observation_models(self, start_s: float, end_s: float) -> list[AnyObservation]:
         """Observations perceived in [start_s, end_s), in time order."""
@@ -883,56 +848,6 @@ def _reason(exc: Exception) -> str:
     """The database's own words, without the SQL statement or parameters."""
     orig = getattr(exc, "orig", None)
     return str(orig if orig is not None else exc).strip().splitlines()[0]
-
-
-def _observation_row(
-    o: AnyObservation, batch: int, sector: str | None, submitted_by: str | None
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "source": o.source,
-        "id": o.id,
-        "kind": o.kind,
-        "time_s": o.time.timestamp(),
-        "time_sigma_s": o.effective_time_sigma_s(),
-        "sense": o.effective_sense(),
-        "sector": sector,
-        "submitted_by": submitted_by,
-        "batch": batch,
-        "bearing_deg": None,
-        "bearing_sigma_deg": None,
-        "range_m": None,
-        "range_sigma_m": None,
-        "event": None,
-        "direction": None,
-        "weapon": None,
-        "position_sigma_m": None,
-        "object": None,
-        "count": None,
-        "party": None,
-        "body": o.model_dump_json(),
-    }
-    if isinstance(o, SightingObservation):
-        row.update(
-            lat=o.position.lat,
-            lon=o.position.lon,
-            alt_m=o.position.alt_m,
-            position_sigma_m=o.position_sigma_m,
-            object=o.object,
-            count=o.count,
-            party=o.party,
-        )
-        return row
-    row.update(lat=o.observer.lat, lon=o.observer.lon, alt_m=o.observer.alt_m, event=o.event)
-    if isinstance(o, BearingObservation):
-        row.update(
-            bearing_deg=o.bearing_deg,
-            bearing_sigma_deg=o.bearing_sigma_deg,
-            range_m=o.range_m,
-            range_sigma_m=o.range_sigma_m,
-            direction=o.direction,
-            weapon=o.weapon,
-        )
-    return row
 
 
 def _codes(values: Sequence[Any], vocab: Sequence[str], default: int) -> np.ndarray:
