@@ -36,7 +36,7 @@ from ceasefire.ingest import (
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
-from ceasefire.model.arrays import AnyObservation, ObservationArrays
+from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
@@ -439,7 +439,8 @@ def judge_day(
 
 
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
-    """``source/id`` → SHA-256 of the observation's canonical JSON."""
+    """``source/id`` → SHA-256 of the observation's canonical JSON (as
+    :meth:`Store.observation_digests` gives for stored ones)."""
     return {
         f"{o.source}/{o.id}": hashlib.sha256(o.model_dump_json().encode()).hexdigest()
         for o in models
@@ -451,9 +452,12 @@ def violation_records(
 ) -> list[dict[str, Any]]:
     """The ledger record of each violation, with the digests (``source/id`` →
     SHA-256, from :func:`observation_digests`) of the observations it rests on."""
+    needed = {oid for v in violations for oid in v.observation_ids}
     by_id: dict[str, list[str]] = {}
     for key in digests:
-        by_id.setdefault(key.split("/", 1)[1], []).append(key)
+        oid = key.split("/", 1)[1]
+        if oid in needed:
+            by_id.setdefault(oid, []).append(key)
     return [
         {
             "type": "violation",
@@ -470,7 +474,7 @@ def ledger_day(
     ledger: Ledger,
     day: date,
     end_s: float,
-    observations: Sequence[AnyObservation],
+    observations: Sequence[AnyObservation] | dict[str, str],
     violations: Sequence[Violation],
     escalations: Sequence[Escalation],
     *,
@@ -478,13 +482,15 @@ def ledger_day(
 ) -> dict[str, Any]:
     """Append the day's records and sign a head at the day's end.
 
+    ``observations``: the day's observation models, or their digests
+    (``source/id`` → SHA-256, :meth:`Store.observation_digests`: no model built).
     Records: ``observations`` records (the digest of every observation the day
     rests on, ``chunk`` a record, each with the digest of the whole day), then
     each violation with the digests of its own
     observations, then each escalation. Records already in the log (same id,
     e.g. a re-run of the same day) are not appended twice.
     """
-    digests = observation_digests(observations)
+    digests = observations if isinstance(observations, dict) else observation_digests(observations)
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
@@ -705,7 +711,7 @@ def run(
             ledger,
             day,
             end,
-            store.observation_models(start, end + LATE_MARGIN_S),
+            store.observation_digests(start, end + LATE_MARGIN_S),
             violations,
             escalations,
         )

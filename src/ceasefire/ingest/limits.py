@@ -110,7 +110,6 @@ def parse_json(text: str, pos: int = 0) -> tuple[Any, int]:
     return value, end
 
 
-
 def _fast_table() -> bytes:
     """A ``bytes.translate`` table: escapes and control characters (other than
     tab) to NUL, digits to '0', tab to space, every other byte to itself."""
@@ -135,15 +134,20 @@ _THIRTEEN_DIGITS = b"0" * 13
 def _keys_within_depth(value: dict[str, Any]) -> int:
     """Keys of every object in ``value`` (-1 when a container sits at ``MAX_DEPTH``)."""
     n = len(value)
-    nested = [(x, 1) for x in value.values() if type(x) is dict or type(x) is list]
-    while nested:
-        v, depth = nested.pop()
+    todo: list[tuple[Any, int]] = []
+    for x in value.values():
+        if type(x) is dict or type(x) is list:
+            todo.append((x, 1))
+    while todo:
+        v, depth = todo.pop()
         if depth >= MAX_DEPTH:
             return -1
         if type(v) is dict:
             n += len(v)
             v = v.values()
-        nested.extend((x, depth + 1) for x in v if type(x) is dict or type(x) is list)
+        for x in v:
+            if type(x) is dict or type(x) is list:
+                todo.append((x, depth + 1))
     return n
 
 
@@ -161,12 +165,7 @@ def parse_line(data: bytes) -> Any:
     with the reason.
     """
     t = data.translate(_FAST_TABLE)
-    if (
-        data[:1] == b"{"
-        and b"\x00" not in t
-        and _THIRTEEN_DIGITS not in t
-        and b'" ' not in t
-    ):
+    if data[:1] == b"{" and b"\x00" not in t and _THIRTEEN_DIGITS not in t and b'" ' not in t:
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:

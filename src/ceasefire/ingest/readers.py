@@ -123,11 +123,11 @@ def _read_ndjson(path: Path) -> Iterator[RawRecord]:
                 continue
             if not line.strip():
                 continue
-            bad = utf8_problem(line)
-            if bad:
-                yield _reject(name, lineno, line, bad)
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield _reject(name, lineno, line, utf8_problem(line) or "invalid UTF-8")
                 continue
-            text = line.decode("utf-8")
             try:
                 data = parse_line(line)
             except ValueError as exc:

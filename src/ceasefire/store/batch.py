@@ -173,25 +173,22 @@ class BatchWriter:
         """Store the chunk ``accepted`` (``sectors[i]`` the sector of ``accepted[i]``);
         a record whose (source, id) is stored already, or came earlier in the
         chunk, is not stored and is returned as a duplicate."""
-        bodies = [o.model_dump_json() for o in accepted]
-        first: dict[tuple[str, str], int] = {}
-        inner: list[tuple[int, bool, bool]] = []
-        for i, o in enumerate(accepted):
-            k = (o.source, o.id)
-            j = first.setdefault(k, i)
-            if j != i:
-                inner.append((i, bodies[j] != bodies[i], True))
-        todo = list(first.values())
+        secs = sectors if sectors is not None else [None] * len(accepted)
+        b, by = self.batch, self.submitted_by
         rows = [
-            observation_values(
-                accepted[i],
-                self.batch,
-                sectors[i] if sectors is not None else None,
-                self.submitted_by,
-                bodies[i],
-            )
-            for i in todo
+            observation_values(o, b, s, by, o.model_dump_json())
+            for o, s in zip(accepted, secs, strict=True)
         ]
+        todo = list(range(len(rows)))
+        inner: list[tuple[int, bool, bool]] = []
+        first = {(r[0], r[1]): i for i, r in reversed(list(enumerate(rows)))}
+        if len(first) < len(rows):  # repeated within the chunk: the first one stands
+            for i, r in enumerate(rows):
+                j = first[(r[0], r[1])]
+                if j != i:
+                    inner.append((i, rows[j][-1] != r[-1], True))
+            todo = sorted(first.values())
+            rows = [rows[i] for i in todo]
         dups: list[tuple[int, bool, bool]] = []
         while rows:
             savepoint = self.conn.begin_nested()
