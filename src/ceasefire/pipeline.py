@@ -64,7 +64,7 @@ Progress = Callable[..., None]
 #: How many records ingest reads between two progress reports.
 PROGRESS_RECORDS = 5_000
 #: Records an ingest validates and writes at a time (memory holds one chunk).
-INGEST_CHUNK = 5_000
+INGEST_CHUNK = 10_000
 
 
 def _noop(*_: object) -> None:
@@ -233,7 +233,7 @@ def ingest_into(
     def counted() -> Iterator[RawRecord]:
         n = 0
         for f in files:
-            for rec in read_records(Path(f)):
+            for rec in read_records(Path(f), plain=True):
                 yield rec
                 n += 1
                 if n % PROGRESS_RECORDS == 0:
@@ -350,11 +350,12 @@ def sectors_of(mandate: Mandate, lat: Any, lon: Any) -> list[str | None]:
     out: list[str | None] = [None] * la.shape[0]
     ok = np.isfinite(la) & np.isfinite(lo)
     if ok.any():
-        near = mandate.contact.nearest(la[ok], lo[ok])
-        for i, sid in zip(
-            np.flatnonzero(ok), mandate.sector_of_chainage(near.chainage_m), strict=True
-        ):
-            out[int(i)] = sid
+        # each place once: most reports come from a few hundred fixed observers
+        places, back = np.unique(np.stack([la[ok], lo[ok]], axis=1), axis=0, return_inverse=True)
+        near = mandate.contact.nearest(places[:, 0], places[:, 1])
+        sids = mandate.sector_of_chainage(near.chainage_m)[back.reshape(-1)]
+        for i, sid in zip(np.flatnonzero(ok).tolist(), sids.tolist(), strict=True):
+            out[i] = sid
     return out
 
 
@@ -598,14 +599,7 @@ def report_day(
     prev_day = day - timedelta(days=1)
     prev_start, _ = day_bounds(mandate, prev_day)
     monitored = set(stored_days(store, mandate))
-    obs = store.observations(start, end)
-    observers = sorted(
-        {
-            (str(s), float(la), float(lo))
-            for s, la, lo, k in zip(obs.source, obs.lat, obs.lon, obs.kind, strict=True)
-            if k != 2
-        }
-    )
+    observers, n_obs = store.observers(start, end)
     ctx = ReportContext(
         mandate=mandate,
         day=day,
@@ -618,7 +612,7 @@ def report_day(
         previous=store.violations(prev_start, start) if prev_day in monitored else None,
         ledger_head=head,
         counts=store.counts(),
-        observations=len(obs),
+        observations=n_obs,
         patrol=patrol,
     )
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -455,6 +455,22 @@ class Store:
             parts = [_arrays(rows, names) for rows in result.partitions(_READ_PART)]
         return ObservationArrays.concat(parts) if len(parts) != 1 else parts[0]
 
+    def observers(self, start_s: float, end_s: float) -> tuple[list[tuple[str, float, float]], int]:
+        """The observers of [start_s, end_s) (``(source, lat, lon)`` of every
+        bearing and arrival, each once, sorted) and how many observations the
+        period holds: what the report needs, without reading the observations."""
+        o = self.t.observations
+        period = and_(o.c.time_s >= start_s, o.c.time_s < end_s)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(o.c.source, o.c.lat, o.c.lon)
+                .where(period, o.c.kind != "sighting")
+                .distinct()
+            )
+            observers = sorted((str(s), float(la), float(lo)) for s, la, lo in rows)
+            n = conn.execute(select(func.count()).select_from(o).where(period)).scalar_one()
+        return observers, int(n)
+
     def observation_span(self) -> tuple[float, float] | None:
         """(first, last) perceived time of all observations, or None when empty."""
         o = self.t.observations
