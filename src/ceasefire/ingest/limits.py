@@ -161,7 +161,8 @@ def plain_object(data: bytes) -> bool:
     if data[:1] != b"{":
         return False
     t = data.translate(_FAST_TABLE)
-    return b"\x00" not in t and _THIRTEEN_DIGITS not in t and b'" ' not in t
+    # find, not `in`: CPython's bytes `in` is several times slower on these needles
+    return t.find(b"\x00") < 0 and t.find(_THIRTEEN_DIGITS) < 0 and t.find(b'" ') < 0
 
 
 def parse_line(data: bytes) -> Any:
