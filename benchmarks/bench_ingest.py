@@ -90,8 +90,8 @@ def _rows(path: Path, mandate: Any) -> list[tuple[Any, ...]]:
 
     r = ingest_files([path], policy=intake_policy(mandate))
     obs = r.accepted
-    lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in obs]  # type: ignore[union-attr]
-    lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in obs]  # type: ignore[union-attr]
+    lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in obs]
+    lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in obs]
     sectors = sectors_of(mandate, lat, lon)
     return [
         observation_values(o, 1, s, None, o.model_dump_json())

@@ -309,8 +309,8 @@ def _ingest_chunk(
     accepted = part.accepted
     sectors = None
     if mandate is not None and accepted:
-        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]  # type: ignore[union-attr]
-        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]  # type: ignore[union-attr]
+        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
+        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
         sectors = sectors_of(mandate, lat, lon)
     outcome = writer.add(accepted, sectors)
     for i, conflicting, earlier in outcome.duplicates:

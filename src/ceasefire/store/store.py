@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 from pyproj import Geod
 from sqlalchemy import (
     Connection,
@@ -521,7 +522,7 @@ class Store:
                 .where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
                 .order_by(table.c.time_s, table.c.id)
             )
-            return [json.loads(r[0]) for r in rows]
+            return [_body(r[0]) for r in rows]
 
     def _located(
         self,
@@ -878,6 +879,16 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _body(text: str) -> Any:
+    """A stored body (``json.dumps`` text) decoded: by orjson (the same values,
+    several times faster), by the stdlib when it holds what only the stdlib
+    writes (NaN, Infinity)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _reason(exc: Exception) -> str:
