@@ -301,7 +301,9 @@ class Store:
 
     # -- observations ----------------------------------------------------
     def known_keys(self) -> dict[tuple[str, str], str]:
-        """(source, id) → canonical JSON of every stored observation."""
+        """(source, id) → canonical JSON of every stored observation (the whole
+        store in memory: for checks and small stores; ingest decides duplicates by
+        the primary key, see :mod:`ceasefire.store.batch`)."""
         o = self.t.observations
         with self.engine.connect() as conn:
             rows = conn.execute(select(o.c.source, o.c.id, o.c.body))
