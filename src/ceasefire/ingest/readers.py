@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from ceasefire.ingest.limits import (
     BOM,
@@ -36,11 +37,13 @@ from ceasefire.model.errors import ObservationError
 FORMATS = ("ndjson", "geojson", "csv")
 
 
-class RawRecord(NamedTuple):
+@dataclass(slots=True)
+class RawRecord:
     """One input record: ``data`` when it parsed, else ``error``; ``raw`` is the
     record's text as read (undecodable bytes and control characters escaped,
-    kept in quarantine when rejected); ``end_line`` its last line. (A named
-    tuple: made once per input record, it costs a third of a frozen dataclass.)"""
+    kept in quarantine when rejected); ``end_line`` its last line. (Not frozen:
+    made once per input record, and a frozen dataclass's ``__init__`` costs
+    three times as much; treat it as read-only.)"""
 
     file: str
     line: int
