@@ -7,8 +7,10 @@ to the whole day (issue 23: at most 2 GB for the stress day, linear).
 Each fraction is the first share of a simulated stress day's records (in time
 order), run through :func:`ceasefire.pipeline.run` (no PDF) in a process of its
 own. Peak memory is the largest summed resident set of that process and its
-children (fusion's worker processes), sampled from ``/proc`` every 50 ms, and
-the process's own high-water mark (``VmHWM``); each stage reports the
+children (fusion's worker processes), sampled from ``/proc`` every 50 ms (and
+the same with each process's proportional set size while workers run: forked
+workers share pages that the resident sets count in each), and the process's
+own high-water mark (``VmHWM``); each stage reports the
 resident set when it starts, so the table says where the memory goes. The
 anchor is the input: the bytes of the records read.
 
@@ -39,6 +41,17 @@ def _status_kb(pid: int | str, field: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size (shared pages divided among their processes), kB."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         return 0
@@ -99,6 +112,7 @@ def run_once(path: Path, workdir: Path) -> dict[str, Any]:
         text=True,
     )
     peak = [0]
+    peak_pss = [0]
     hwm = [0]
     stop = threading.Event()
 
@@ -106,6 +120,10 @@ def run_once(path: Path, workdir: Path) -> dict[str, Any]:
         while not stop.is_set():
             pids = _tree(proc.pid)
             peak[0] = max(peak[0], sum(_status_kb(p, "VmRSS") for p in pids))
+            if len(pids) > 1:  # forked workers share pages: RSS counts them in each
+                peak_pss[0] = max(peak_pss[0], sum(_pss_kb(p) for p in pids))
+            else:
+                peak_pss[0] = max(peak_pss[0], _status_kb(proc.pid, "VmRSS"))
             hwm[0] = max(hwm[0], _status_kb(proc.pid, "VmHWM"))
             time.sleep(0.05)
 
@@ -125,6 +143,7 @@ def run_once(path: Path, workdir: Path) -> dict[str, Any]:
         "observations": child["counts"]["accepted"],
         "input_bytes": path.stat().st_size,
         "peak_tree_mb": peak[0] / 1024,
+        "peak_tree_pss_mb": peak_pss[0] / 1024,
         "peak_main_mb": max(hwm[0], int(child["stages"][-1]["hwm_mb"] * 1024)) / 1024,
         "wall_s": wall,
         "cpu_s": cpu,
@@ -165,7 +184,8 @@ def measure(
             out["runs"].append(r)
             print(
                 f"{f:g} of the day: {r['observations']:,} observations, peak "
-                f"{r['peak_tree_mb']:,.0f} MB (main {r['peak_main_mb']:,.0f} MB), "
+                f"{r['peak_tree_mb']:,.0f} MB (PSS {r['peak_tree_pss_mb']:,.0f} MB, "
+                f"main {r['peak_main_mb']:,.0f} MB), "
                 f"{r['bytes_per_observation']:,.0f} B per observation "
                 f"({r['bytes_per_observation_above_start']:,.0f} above the start's "
                 f"{r['start_mb']:,.0f} MB), "
