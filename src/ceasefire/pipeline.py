@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,13 +36,14 @@ from ceasefire.ingest import (
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
-from ceasefire.model.arrays import AnyObservation, ObservationArrays
+from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature, write_geojson
 from ceasefire.store import Store
+from ceasefire.store.batch import BatchWriter
 
 #: Observations perceived this long after a day's end still belong to its
 #: events (sound from 40 km takes ~117 s; reports are written late), s.
@@ -61,6 +63,8 @@ PROOFS_PER_REQUEST = 20
 Progress = Callable[..., None]
 #: How many records ingest reads between two progress reports.
 PROGRESS_RECORDS = 5_000
+#: Records an ingest validates and writes at a time (memory holds one chunk).
+INGEST_CHUNK = 10_000
 
 
 def _noop(*_: object) -> None:
@@ -212,11 +216,14 @@ def ingest_into(
     mandate: Mandate | None = None,
     submitted_by: str | None = None,
     progress: Progress = _noop,
+    keep: bool = False,
 ) -> IngestResult:
     """Validate ``files`` against the contract and store the batch atomically
     with its quarantine; duplicates of stored records are decided inside the
     store's write, so concurrent ingests never lose a record. ``progress`` is
-    told the records read (of about the files' lines; see :data:`Progress`)."""
+    told the records read (of about the files' lines; see :data:`Progress`).
+    The accepted models are kept in the result only when ``keep`` (a day's
+    files are streamed: see :func:`ingest_records`)."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
@@ -226,7 +233,7 @@ def ingest_into(
     def counted() -> Iterator[RawRecord]:
         n = 0
         for f in files:
-            for rec in read_records(Path(f)):
+            for rec in read_records(Path(f), plain=True):
                 yield rec
                 n += 1
                 if n % PROGRESS_RECORDS == 0:
@@ -242,6 +249,7 @@ def ingest_into(
         quarantine_path,
         mandate=mandate,
         submitted_by=submitted_by,
+        keep=keep,
     )
 
 
@@ -253,20 +261,41 @@ def ingest_records(
     *,
     mandate: Mandate | None = None,
     submitted_by: str | None = None,
+    keep: bool = True,
+    chunk: int = INGEST_CHUNK,
 ) -> IngestResult:
     """Validate read ``records`` and store them as one batch (see ``ingest_into``);
-    each observation gets the sector of ``mandate`` (default: the store's) nearest it."""
+    each observation gets the sector of ``mandate`` (default: the store's) nearest it.
+
+    The batch is one transaction, written ``chunk`` records at a time, so that
+    memory holds a chunk, not the batch: the accepted models are kept in the
+    result only when ``keep`` (else only counted, ``IngestResult.streamed``).
+    Rejected and duplicate records are always kept in the result."""
     m = mandate if mandate is not None else _stored_mandate(store)
     policy = intake_policy(m) if m is not None else None
     result = IngestResult()
-    seen: dict[tuple[str, str], str] = {}
-    origins: list[tuple[str, int, str]] = []
-    for rec in records:
-        n = len(result.accepted)
-        validate_records([rec], result, seen, policy)
-        if len(result.accepted) > n:
-            origins.append((rec.file, rec.line, rec.raw))
-    quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected] + [
+    with store.batch_writer(files, submitted_by) as writer:
+        it = iter(records)
+        while part := list(itertools.islice(it, chunk)):
+            _ingest_chunk(writer, part, result, m, policy, keep)
+    if quarantine_path is not None:
+        write_quarantine(quarantine_path, result)
+    return result
+
+
+def _ingest_chunk(
+    writer: BatchWriter,
+    records: Sequence[RawRecord],
+    result: IngestResult,
+    mandate: Mandate | None,
+    policy: IntakePolicy | None,
+    keep: bool,
+) -> None:
+    """Validate and store one chunk of a batch into ``result``."""
+    part = IngestResult()
+    origins: list[RawRecord] = []
+    validate_records(records, part, {}, policy, origins)
+    quarantined = [{"status": "rejected", **r.to_dict()} for r in part.rejected] + [
         {
             "status": "duplicate",
             "file": d.file,
@@ -275,32 +304,37 @@ def ingest_records(
             + (" with different content" if d.conflicting else ""),
             "raw": d.raw,
         }
-        for d in result.duplicates
+        for d in part.duplicates
     ]
+    accepted = part.accepted
     sectors = None
-    if m is not None and result.accepted:
-        arr = ObservationArrays.from_observations(result.accepted)
-        sectors = sectors_of(m, arr.lat, arr.lon)
-    outcome = store.ingest_batch(
-        files,
-        result.accepted,
-        quarantined,
-        origins=origins,
-        sectors=sectors,
-        submitted_by=submitted_by,
-    )
-    if outcome.duplicates:
-        # stored before (or meanwhile, by a concurrent writer): duplicates, not accepted
-        for i, conflicting in outcome.duplicates:
-            f, line, raw = origins[i]
-            o = result.accepted[i]
-            result.duplicates.append(Duplicate(f, line, o.source, o.id, conflicting, raw))
-        keep = set(outcome.stored)
-        result.accepted = [o for i, o in enumerate(result.accepted) if i in keep]
-        result.accepted_from = [a for i, a in enumerate(result.accepted_from) if i in keep]
-    if quarantine_path is not None:
-        write_quarantine(quarantine_path, result)
-    return result
+    if mandate is not None and accepted:
+        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
+        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
+        sectors = sectors_of(mandate, lat, lon)
+    outcome = writer.add(accepted, sectors)
+    for i, conflicting, earlier in outcome.duplicates:
+        rec, o = origins[i], accepted[i]
+        part.duplicates.append(Duplicate(rec.file, rec.line, o.source, o.id, conflicting, rec.raw))
+        quarantined.append(
+            {
+                "status": "duplicate",
+                "file": rec.file,
+                "line": rec.line,
+                "reason": f"same source and id as {'an earlier' if earlier else 'a stored'} record"
+                + (" with different content" if conflicting else ""),
+                "raw": rec.raw,
+            }
+        )
+    writer.quarantine(quarantined)
+    result.total += part.total
+    result.rejected += part.rejected
+    result.duplicates += part.duplicates
+    if keep:
+        result.accepted += [accepted[i] for i in outcome.stored]
+        result.accepted_from += [part.accepted_from[i] for i in outcome.stored]
+    else:
+        result.streamed += len(outcome.stored)
 
 
 def _stored_mandate(store: Store) -> Mandate | None:
@@ -316,11 +350,12 @@ def sectors_of(mandate: Mandate, lat: Any, lon: Any) -> list[str | None]:
     out: list[str | None] = [None] * la.shape[0]
     ok = np.isfinite(la) & np.isfinite(lo)
     if ok.any():
-        near = mandate.contact.nearest(la[ok], lo[ok])
-        for i, sid in zip(
-            np.flatnonzero(ok), mandate.sector_of_chainage(near.chainage_m), strict=True
-        ):
-            out[int(i)] = sid
+        # each place once: most reports come from a few hundred fixed observers
+        places, back = np.unique(np.stack([la[ok], lo[ok]], axis=1), axis=0, return_inverse=True)
+        near = mandate.contact.nearest(places[:, 0], places[:, 1])
+        sids = mandate.sector_of_chainage(near.chainage_m)[back.reshape(-1)]
+        for i, sid in zip(np.flatnonzero(ok).tolist(), sids.tolist(), strict=True):
+            out[i] = sid
     return out
 
 
@@ -405,7 +440,8 @@ def judge_day(
 
 
 def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
-    """``source/id`` → SHA-256 of the observation's canonical JSON."""
+    """``source/id`` → SHA-256 of the observation's canonical JSON (as
+    :meth:`Store.observation_digests` gives for stored ones)."""
     return {
         f"{o.source}/{o.id}": hashlib.sha256(o.model_dump_json().encode()).hexdigest()
         for o in models
@@ -417,9 +453,12 @@ def violation_records(
 ) -> list[dict[str, Any]]:
     """The ledger record of each violation, with the digests (``source/id`` →
     SHA-256, from :func:`observation_digests`) of the observations it rests on."""
+    needed = {oid for v in violations for oid in v.observation_ids}
     by_id: dict[str, list[str]] = {}
     for key in digests:
-        by_id.setdefault(key.split("/", 1)[1], []).append(key)
+        oid = key.split("/", 1)[1]
+        if oid in needed:
+            by_id.setdefault(oid, []).append(key)
     return [
         {
             "type": "violation",
@@ -436,7 +475,7 @@ def ledger_day(
     ledger: Ledger,
     day: date,
     end_s: float,
-    observations: Sequence[AnyObservation],
+    observations: Sequence[AnyObservation] | dict[str, str],
     violations: Sequence[Violation],
     escalations: Sequence[Escalation],
     *,
@@ -444,13 +483,15 @@ def ledger_day(
 ) -> dict[str, Any]:
     """Append the day's records and sign a head at the day's end.
 
+    ``observations``: the day's observation models, or their digests
+    (``source/id`` → SHA-256, :meth:`Store.observation_digests`: no model built).
     Records: ``observations`` records (the digest of every observation the day
     rests on, ``chunk`` a record, each with the digest of the whole day), then
     each violation with the digests of its own
     observations, then each escalation. Records already in the log (same id,
     e.g. a re-run of the same day) are not appended twice.
     """
-    digests = observation_digests(observations)
+    digests = observations if isinstance(observations, dict) else observation_digests(observations)
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
@@ -558,14 +599,7 @@ def report_day(
     prev_day = day - timedelta(days=1)
     prev_start, _ = day_bounds(mandate, prev_day)
     monitored = set(stored_days(store, mandate))
-    obs = store.observations(start, end)
-    observers = sorted(
-        {
-            (str(s), float(la), float(lo))
-            for s, la, lo, k in zip(obs.source, obs.lat, obs.lon, obs.kind, strict=True)
-            if k != 2
-        }
-    )
+    observers, n_obs = store.observers(start, end)
     ctx = ReportContext(
         mandate=mandate,
         day=day,
@@ -578,7 +612,7 @@ def report_day(
         previous=store.violations(prev_start, start) if prev_day in monitored else None,
         ledger_head=head,
         counts=store.counts(),
-        observations=len(obs),
+        observations=n_obs,
         patrol=patrol,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -671,7 +705,7 @@ def run(
             ledger,
             day,
             end,
-            store.observation_models(start, end + LATE_MARGIN_S),
+            store.observation_digests(start, end + LATE_MARGIN_S),
             violations,
             escalations,
         )

@@ -26,6 +26,8 @@ from ceasefire.ingest.limits import (
     MAX_RECORD_BYTES,
     RAW_EXCERPT,
     parse_json,
+    parse_line,
+    plain_object,
     printable,
     string_problem,
     utf8_problem,
@@ -35,11 +37,13 @@ from ceasefire.model.errors import ObservationError
 FORMATS = ("ndjson", "geojson", "csv")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawRecord:
     """One input record: ``data`` when it parsed, else ``error``; ``raw`` is the
     record's text as read (undecodable bytes and control characters escaped,
-    kept in quarantine when rejected); ``end_line`` its last line."""
+    kept in quarantine when rejected); ``end_line`` its last line. (Not frozen:
+    made once per input record, and a frozen dataclass's ``__init__`` costs
+    three times as much; treat it as read-only.)"""
 
     file: str
     line: int
@@ -47,6 +51,10 @@ class RawRecord:
     data: dict[str, Any] | None
     error: str | None = None
     end_line: int = 0
+    #: the line's bytes, not decoded yet (``data`` and ``error`` None): an NDJSON
+    #: line read with ``plain=True`` that ``limits.plain_object`` lets through,
+    #: for the validator to decode (:func:`parse_record`) or validate as JSON
+    json: bytes | None = None
 
 
 def detect_format(path: Path) -> str:
@@ -65,11 +73,14 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_records(path: Path, fmt: str | None = None) -> Iterator[RawRecord]:
-    """Every record of ``path`` in file order."""
+def read_records(path: Path, fmt: str | None = None, *, plain: bool = False) -> Iterator[RawRecord]:
+    """Every record of ``path`` in file order. With ``plain``, NDJSON lines that
+    may take the fast path come undecoded (``RawRecord.json``): for
+    :func:`~ceasefire.ingest.validate.validate_records`, which validates them
+    as JSON in one step."""
     fmt = fmt or detect_format(path)
     if fmt == "ndjson":
-        yield from _read_ndjson(path)
+        yield from _read_ndjson(path, plain)
     elif fmt == "geojson":
         yield from _read_geojson(path)
     elif fmt == "csv":
@@ -108,7 +119,24 @@ def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes, int]]:
         yield lineno, line, size
 
 
-def _read_ndjson(path: Path) -> Iterator[RawRecord]:
+def parse_record(line: bytes) -> dict[str, Any]:
+    """The object of one NDJSON line (valid UTF-8, no line end); ``ValueError``
+    with the reason a record is rejected for when it is none."""
+    try:
+        data = parse_line(line)
+    except ValueError as exc:
+        raise ValueError(_json_reason(exc)) from None
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, found {_json_type(data)}")
+    return data
+
+
+def rejected_raw(text: str) -> str:
+    """A rejected record's text as quarantine keeps it (escaped, cut)."""
+    return printable(text, RAW_EXCERPT * 64)
+
+
+def _read_ndjson(path: Path, plain: bool = False) -> Iterator[RawRecord]:
     name = str(path)
     with path.open("rb") as fh:
         for lineno, line, size in _lines(fh):
@@ -122,22 +150,18 @@ def _read_ndjson(path: Path) -> Iterator[RawRecord]:
                 continue
             if not line.strip():
                 continue
-            bad = utf8_problem(line)
-            if bad:
-                yield _reject(name, lineno, line, bad)
-                continue
-            text = line.decode("utf-8")
             try:
-                data, end = parse_json(text)
-                if text[end:].strip():
-                    raise ValueError(f"more after the JSON value at column {end + 1}")
-            except ValueError as exc:
-                yield _reject(name, lineno, text, _json_reason(exc))
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield _reject(name, lineno, line, utf8_problem(line) or "invalid UTF-8")
                 continue
-            if not isinstance(data, dict):
-                yield _reject(
-                    name, lineno, text, f"expected a JSON object, found {_json_type(data)}"
-                )
+            if plain and plain_object(line):
+                yield RawRecord(name, lineno, text, None, None, lineno, line)
+                continue
+            try:
+                data = parse_record(line)
+            except ValueError as exc:
+                yield _reject(name, lineno, text, str(exc))
                 continue
             yield RawRecord(name, lineno, text, data, None, lineno)
 

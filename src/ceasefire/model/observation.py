@@ -73,6 +73,25 @@ DEFAULT_POLICY = IntakePolicy()
 _ISO_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$", re.ASCII
 )
+#: ``_ISO_TIME``'s matches with every digit written 0 (a set lookup on ASCII
+#: bytes takes a fraction of the regex's time, and ingest asks once per record).
+_ISO_SHAPES = frozenset(
+    ("0000-00-00T00:00:00" + frac + zone).encode()
+    for frac in ["", *("." + "0" * k for k in range(1, 10))]
+    for zone in ("Z", "+00:00", "-00:00")
+)
+_DIGITS_TO_0 = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _iso_shape(v: str) -> bool:
+    """Whether ``_ISO_TIME`` matches ``v`` (its ``$`` lets one final newline by)."""
+    try:
+        t = v.encode("ascii").translate(_DIGITS_TO_0)
+    except UnicodeEncodeError:  # the pattern is ASCII
+        return False
+    return t in _ISO_SHAPES or (t[-1:] == b"\n" and t[:-1] in _ISO_SHAPES)
+
+
 #: RFC 3986 scheme, then a non-empty rest without spaces or control characters.
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(\S+)$", re.ASCII)
 
@@ -149,7 +168,7 @@ class _ObservationBase(BaseModel):
     def _iso_time(cls, v: Any, info: ValidationInfo) -> datetime:
         if isinstance(v, datetime):
             t = v
-        elif isinstance(v, str) and _ISO_TIME.match(v):
+        elif isinstance(v, str) and _iso_shape(v):
             try:
                 t = datetime.fromisoformat(v)
             except ValueError as exc:

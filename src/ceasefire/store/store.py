@@ -13,6 +13,7 @@ submitter, published days) are SQL, never a filter applied afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 from pyproj import Geod
 from sqlalchemy import (
     Connection,
@@ -36,7 +38,6 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -55,16 +56,19 @@ from ceasefire.model.codec import (
 from ceasefire.model.errors import StoreError
 from ceasefire.model.observation import (
     OBSERVATION_ADAPTER,
-    BearingObservation,
-    SightingObservation,
 )
 from ceasefire.model.results import Escalation, Event, Violation
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
+from ceasefire.store.batch import BatchWriter
 from ceasefire.store.schema import SCHEMA_VERSION, SRID, Tables, tables_for
 
 __all__ = ["BatchOutcome", "Selection", "Store", "safe_url"]
 
 _CHUNK = 2000
+#: Rows read back into arrays at a time.
+_READ_PART = 20_000
+#: The PostgreSQL advisory lock key ingest batches take (any constant of ours).
+_INGEST_LOCK = 0x63656173
 #: How long a SQLite writer waits for another writer's lock, s.
 SQLITE_BUSY_TIMEOUT_S = 60.0
 #: Vertices of a stored error-ellipse polygon.
@@ -298,7 +302,9 @@ class Store:
 
     # -- observations ----------------------------------------------------
     def known_keys(self) -> dict[tuple[str, str], str]:
-        """(source, id) → canonical JSON of every stored observation."""
+        """(source, id) → canonical JSON of every stored observation (the whole
+        store in memory: for checks and small stores; ingest decides duplicates by
+        the primary key, see :mod:`ceasefire.store.batch`)."""
         o = self.t.observations
         with self.engine.connect() as conn:
             rows = conn.execute(select(o.c.source, o.c.id, o.c.body))
@@ -316,28 +322,19 @@ class Store:
         :meth:`ingest_batch`)."""
         return self.ingest_batch(files, accepted, quarantined).batch
 
-    def ingest_batch(
-        self,
-        files: Sequence[str],
-        accepted: Sequence[AnyObservation],
-        quarantined: Iterable[dict[str, Any]],
-        *,
-        origins: Sequence[tuple[str, int, str]] | None = None,
-        sectors: Sequence[str | None] | None = None,
-        submitted_by: str | None = None,
-    ) -> BatchOutcome:
-        """Store one ingest batch in one transaction, deciding duplicates inside it.
-
-        ``accepted`` are validated observations unique within the batch;
-        ``origins[i]`` = (file, line, raw text) of ``accepted[i]`` (named in the
-        quarantine when it turns out to be stored already); ``sectors[i]`` its
-        sector. A record whose (source, id) is already stored, by an earlier or a
-        concurrent writer, is not inserted and goes to quarantine as a duplicate.
-        """
-        q = list(quarantined)
+    @contextmanager
+    def batch_writer(
+        self, files: Sequence[str], submitted_by: str | None = None
+    ) -> Iterator[BatchWriter]:
+        """One ingest batch as one transaction, written a chunk at a time
+        (:class:`~ceasefire.store.batch.BatchWriter`); its counts are kept in
+        ``batches`` when the block ends, and nothing of it when the block raises.
+        Ingest batches are written one at a time (SQLite's write lock; an
+        advisory lock on PostgreSQL, so that batches sharing keys never deadlock)."""
         t = self.t
-        order = sorted(range(len(accepted)), key=lambda i: (accepted[i].source, accepted[i].id))
         with self._write() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INGEST_LOCK})")
             res = conn.execute(
                 insert(t.batches).values(
                     files=json.dumps(list(files)),
@@ -350,30 +347,38 @@ class Store:
             key = res.inserted_primary_key
             if key is None:
                 raise StoreError("the store did not return the new batch's id")
-            batch = int(key[0])
-            inserted: set[tuple[str, str]] = set()
-            ins = self._insert_ignoring_conflicts(t.observations, ["source", "id"])
-            # one order for every writer: concurrent batches lock keys without deadlock
-            for k in range(0, len(order), _CHUNK):
-                rows = [
-                    _observation_row(
-                        accepted[i],
-                        batch,
-                        sectors[i] if sectors is not None else None,
-                        submitted_by,
-                    )
-                    for i in order[k : k + _CHUNK]
-                ]
-                for r in conn.execute(
-                    ins.returning(t.observations.c.source, t.observations.c.id), rows
-                ):
-                    inserted.add((r[0], r[1]))
-            stored = [
-                i for i in range(len(accepted)) if (accepted[i].source, accepted[i].id) in inserted
-            ]
-            lost = [i for i in order if (accepted[i].source, accepted[i].id) not in inserted]
-            duplicates = self._late_duplicates(conn, accepted, lost)
-            for i, conflicting in duplicates:
+            writer = BatchWriter(conn, t, int(key[0]), submitted_by)
+            yield writer
+            conn.execute(
+                update(t.batches)
+                .where(t.batches.c.id == writer.batch)
+                .values(
+                    accepted=writer.accepted, rejected=writer.rejected, duplicate=writer.duplicate
+                )
+            )
+
+    def ingest_batch(
+        self,
+        files: Sequence[str],
+        accepted: Sequence[AnyObservation],
+        quarantined: Iterable[dict[str, Any]],
+        *,
+        origins: Sequence[tuple[str, int, str]] | None = None,
+        sectors: Sequence[str | None] | None = None,
+        submitted_by: str | None = None,
+    ) -> BatchOutcome:
+        """Store one ingest batch in one transaction, deciding duplicates inside it.
+
+        ``origins[i]`` = (file, line, raw text) of ``accepted[i]`` (named in the
+        quarantine when it turns out to be stored already); ``sectors[i]`` its
+        sector. A record whose (source, id) is already stored, by an earlier or a
+        concurrent writer (or earlier in ``accepted``), is not inserted and goes
+        to quarantine as a duplicate.
+        """
+        with self.batch_writer(files, submitted_by) as w:
+            out = w.add(accepted, sectors)
+            q = list(quarantined)
+            for i, conflicting, _ in out.duplicates:
                 f, line, raw = origins[i] if origins is not None else ("<batch>", 0, "")
                 q.append(
                     {
@@ -385,47 +390,13 @@ class Store:
                         "raw": raw or accepted[i].model_dump_json(),
                     }
                 )
-            rejected = sum(1 for r in q if r["status"] == "rejected")
-            conn.execute(
-                update(t.batches)
-                .where(t.batches.c.id == batch)
-                .values(accepted=len(stored), rejected=rejected, duplicate=len(q) - rejected)
-            )
-            qrows = [
-                {
-                    "batch": batch,
-                    "status": r["status"],
-                    "file": r["file"],
-                    "line": r["line"],
-                    "reason": r["reason"],
-                    "raw": r["raw"],
-                }
-                for r in q
-            ]
-            for k in range(0, len(qrows), _CHUNK):
-                conn.execute(insert(t.quarantine), qrows[k : k + _CHUNK])
-        return BatchOutcome(batch, stored, duplicates)
+            w.quarantine(q)
+        return BatchOutcome(w.batch, out.stored, [(i, c) for i, c, _ in out.duplicates])
 
     def _insert_ignoring_conflicts(self, table: Table, keys: list[str]) -> Any:
         if self.engine.dialect.name == "postgresql":
             return pg_dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
         return sqlite_dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
-
-    def _late_duplicates(
-        self, conn: Connection, accepted: Sequence[AnyObservation], lost: list[int]
-    ) -> list[tuple[int, bool]]:
-        o = self.t.observations
-        out: list[tuple[int, bool]] = []
-        for k in range(0, len(lost), 500):
-            part = lost[k : k + 500]
-            keys = [(accepted[i].source, accepted[i].id) for i in part]
-            rows = conn.execute(
-                select(o.c.source, o.c.id, o.c.body).where(tuple_(o.c.source, o.c.id).in_(keys))
-            )
-            bodies = {(r[0], r[1]): r[2] for r in rows}
-            for i, key in zip(part, keys, strict=True):
-                out.append((i, bodies.get(key) != accepted[i].model_dump_json()))
-        return sorted(out)
 
     def observation_models(self, start_s: float, end_s: float) -> list[AnyObservation]:
         """Observations perceived in [start_s, end_s), in time order."""
@@ -437,6 +408,20 @@ class Store:
                 .order_by(o.c.time_s, o.c.source, o.c.id)
             )
             return [OBSERVATION_ADAPTER.validate_json(r[0]) for r in rows]
+
+    def observation_digests(self, start_s: float, end_s: float) -> dict[str, str]:
+        """``source/id`` → SHA-256 (hex) of the canonical JSON of each observation
+        perceived in [start_s, end_s): the ledger's digests, from the stored text
+        (no model is built)."""
+        o = self.t.observations
+        sha = hashlib.sha256
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(o.c.source, o.c.id, o.c.body).where(
+                    and_(o.c.time_s >= start_s, o.c.time_s < end_s)
+                )
+            )
+            return {f"{s}/{i}": sha(b.encode()).hexdigest() for s, i, b in rows}
 
     def observations(self, start_s: float, end_s: float) -> ObservationArrays:
         """Observations perceived in [start_s, end_s) as columns (read from the
@@ -463,13 +448,32 @@ class Store:
             o.c.party,
             o.c.sense,
         ]
+        # a part of the rows at a time: Python rows cost ~1 KB each, the arrays ~150 B
         with self.engine.connect() as conn:
-            rows = conn.execute(
+            result = conn.execution_options(stream_results=True).execute(
                 select(*cols)
                 .where(and_(o.c.time_s >= start_s, o.c.time_s < end_s))
                 .order_by(o.c.time_s, o.c.source, o.c.id)
-            ).all()
-        return _arrays(rows)
+            )
+            names: dict[Any, Any] = {}
+            parts = [_arrays(rows, names) for rows in result.partitions(_READ_PART)]
+        return ObservationArrays.concat(parts) if len(parts) != 1 else parts[0]
+
+    def observers(self, start_s: float, end_s: float) -> tuple[list[tuple[str, float, float]], int]:
+        """The observers of [start_s, end_s) (``(source, lat, lon)`` of every
+        bearing and arrival, each once, sorted) and how many observations the
+        period holds: what the report needs, without reading the observations."""
+        o = self.t.observations
+        period = and_(o.c.time_s >= start_s, o.c.time_s < end_s)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(o.c.source, o.c.lat, o.c.lon)
+                .where(period, o.c.kind != "sighting")
+                .distinct()
+            )
+            observers = sorted((str(s), float(la), float(lo)) for s, la, lo in rows)
+            n = conn.execute(select(func.count()).select_from(o).where(period)).scalar_one()
+        return observers, int(n)
 
     def observation_span(self) -> tuple[float, float] | None:
         """(first, last) perceived time of all observations, or None when empty."""
@@ -521,7 +525,7 @@ class Store:
                 .where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
                 .order_by(table.c.time_s, table.c.id)
             )
-            return [json.loads(r[0]) for r in rows]
+            return [_body(r[0]) for r in rows]
 
     def _located(
         self,
@@ -891,60 +895,20 @@ class Store:
         self.engine.dispose()
 
 
+def _body(text: str) -> Any:
+    """A stored body (``json.dumps`` text) decoded: by orjson (the same values,
+    several times faster), by the stdlib when it holds what only the stdlib
+    writes (NaN, Infinity)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _reason(exc: Exception) -> str:
     """The database's own words, without the SQL statement or parameters."""
     orig = getattr(exc, "orig", None)
     return str(orig if orig is not None else exc).strip().splitlines()[0]
-
-
-def _observation_row(
-    o: AnyObservation, batch: int, sector: str | None, submitted_by: str | None
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "source": o.source,
-        "id": o.id,
-        "kind": o.kind,
-        "time_s": o.time.timestamp(),
-        "time_sigma_s": o.effective_time_sigma_s(),
-        "sense": o.effective_sense(),
-        "sector": sector,
-        "submitted_by": submitted_by,
-        "batch": batch,
-        "bearing_deg": None,
-        "bearing_sigma_deg": None,
-        "range_m": None,
-        "range_sigma_m": None,
-        "event": None,
-        "direction": None,
-        "weapon": None,
-        "position_sigma_m": None,
-        "object": None,
-        "count": None,
-        "party": None,
-        "body": o.model_dump_json(),
-    }
-    if isinstance(o, SightingObservation):
-        row.update(
-            lat=o.position.lat,
-            lon=o.position.lon,
-            alt_m=o.position.alt_m,
-            position_sigma_m=o.position_sigma_m,
-            object=o.object,
-            count=o.count,
-            party=o.party,
-        )
-        return row
-    row.update(lat=o.observer.lat, lon=o.observer.lon, alt_m=o.observer.alt_m, event=o.event)
-    if isinstance(o, BearingObservation):
-        row.update(
-            bearing_deg=o.bearing_deg,
-            bearing_sigma_deg=o.bearing_sigma_deg,
-            range_m=o.range_m,
-            range_sigma_m=o.range_sigma_m,
-            direction=o.direction,
-            weapon=o.weapon,
-        )
-    return row
 
 
 def _codes(values: Sequence[Any], vocab: Sequence[str], default: int) -> np.ndarray:
@@ -956,9 +920,12 @@ def _floats(values: Sequence[Any]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _arrays(rows: Sequence[Any]) -> ObservationArrays:
+def _arrays(rows: Sequence[Any], names: dict[Any, Any] | None = None) -> ObservationArrays:
     """``ObservationArrays`` from typed rows, the same as ``from_observations``
-    on the models (effective sigmas, vocabulary codes)."""
+    on the models (effective sigmas, vocabulary codes). ``names`` keeps one
+    string object per source and party name (a day repeats a few hundred
+    names a million times)."""
+    names = names if names is not None else {}
     if not rows:
         return ObservationArrays.empty()
     c = list(zip(*rows, strict=True))
@@ -970,7 +937,7 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
     count = np.array([0 if v is None else v for v in c[16]], dtype=np.int32)
     return ObservationArrays(
         id=np.array(c[0], dtype=object),
-        source=np.array(c[1], dtype=object),
+        source=np.array([names.setdefault(v, v) for v in c[1]], dtype=object),
         kind=kind,
         time_s=_floats(c[3]),
         time_sigma_s=_floats(c[4]),
@@ -986,6 +953,6 @@ def _arrays(rows: Sequence[Any]) -> ObservationArrays:
         position_sigma_m=_floats(c[14]),
         object=_codes(c[15], OBJECTS, -1),
         count=count,
-        party=np.array(list(c[17]), dtype=object),
+        party=np.array([names.setdefault(v, v) for v in c[17]], dtype=object),
         sense=_codes(c[18], SENSES, 0),
     )

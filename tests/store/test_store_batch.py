@@ -1,0 +1,137 @@
+"""An ingest batch written in chunks: duplicates decided by the store's key
+(in the chunk, in an earlier chunk, in an earlier batch), the batch atomic, and
+what the pipeline reads back from the stored text and columns."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ceasefire.ingest import ingest_files
+from ceasefire.pipeline import ingest_into, observation_digests
+from ceasefire.store import Store
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _rec(i: int, **change: Any) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "id": f"o{i}",
+        "source": f"mic-{i % 3}",
+        "time": f"2025-06-01T07:00:{i:02d}Z",
+        "kind": "arrival",
+        "observer": {"lat": 48.0 + (i % 3) * 0.01, "lon": 38.0},
+    }
+    rec.update(change)
+    return rec
+
+
+def _file(path: Path, recs: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        st = Store.create(tmp_path / "s.db")
+        yield st
+        st.close()
+        return
+    name = "cf_test_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    st = Store.create(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    yield st
+    st.close()
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_chunks_decide_duplicates_in_the_chunk_the_batch_and_the_store(
+    store: Store, tmp_path: Path
+) -> None:
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(6)])]).accepted
+    with store.batch_writer(["a"]) as w:
+        first = w.add(models[:4])
+    assert first.stored == [0, 1, 2, 3] and first.duplicates == []
+    changed = ingest_files([_file(tmp_path / "c.ndjson", [_rec(2, time_sigma_s=0.5)])]).accepted
+    with store.batch_writer(["b"]) as w:
+        # 0: new; 1: o5 new; 2: o5 again in the chunk; 3: o1 stored before,
+        # the same; 4: o2 stored before, different content
+        out = w.add([models[4], models[5], models[5], models[1], changed[0]])
+        # o4 again, in a later chunk of the same batch
+        later = w.add([models[4]])
+    assert out.stored == [0, 1]
+    assert out.duplicates == [(2, False, True), (3, False, False), (4, True, False)]
+    assert later.stored == [] and later.duplicates == [(0, False, True)]
+    assert w.accepted == 2
+    assert store.counts()["accepted"] == 6
+    assert len(store.observations(0, 4e9)) == 6
+
+
+def test_a_batch_that_raises_leaves_nothing(store: Store, tmp_path: Path) -> None:
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(3)])]).accepted
+    with pytest.raises(RuntimeError), store.batch_writer(["a"]) as w:
+        w.add(models)
+        w.quarantine([{"status": "rejected", "file": "a", "line": 9, "reason": "x", "raw": "y"}])
+        raise RuntimeError("a crash between chunks")
+    assert len(store.observations(0, 4e9)) == 0
+    assert store.counts()["accepted"] == 0 and store.quarantine_rows() == []
+
+
+def test_streamed_ingest_across_chunks_counts_and_names_every_record(tmp_path: Path) -> None:
+    from ceasefire.ingest import read_records
+    from ceasefire.pipeline import ingest_records
+
+    store = Store.create(tmp_path / "s.db")
+    recs = [_rec(i) for i in range(7)]
+    ingest_into(store, [_file(tmp_path / "old.ndjson", [recs[6]])])
+    lines = [*recs, recs[1], {"id": "bad"}, recs[5]]  # o6 stored before; o1, o5 twice
+    p = _file(tmp_path / "new.ndjson", lines)
+    r = ingest_records(store, [str(p)], read_records(p, plain=True), keep=False, chunk=3)
+    assert r.counts == {"input": 10, "accepted": 6, "rejected": 1, "duplicate": 3}
+    assert r.accepted == []  # streamed: counted, not kept
+    reasons = {q["line"]: q["reason"] for q in store.quarantine_rows() if q["batch"] == 2}
+    assert reasons == {
+        7: "same source and id as a stored record",
+        8: "same source and id as an earlier record",
+        9: reasons[9],
+        10: "same source and id as an earlier record",
+    }
+    assert "field" in reasons[9]
+    assert store.counts() == {"accepted": 7, "rejected": 1, "duplicate": 3}
+    store.close()
+
+
+def test_digests_and_observers_come_from_the_store_as_from_the_models(
+    store: Store, tmp_path: Path
+) -> None:
+    recs = [_rec(i) for i in range(9)]
+    recs.append(
+        {
+            "id": "s1",
+            "source": "drone",
+            "time": "2025-06-01T07:00:30Z",
+            "kind": "sighting",
+            "position": {"lat": 48.2, "lon": 38.2},
+            "position_sigma_m": 20.0,
+            "object": "tank",
+        }
+    )
+    p = _file(tmp_path / "a.ndjson", recs)
+    ingest_into(store, [p])
+    models = ingest_files([p]).accepted
+    assert store.observation_digests(0, 4e9) == observation_digests(models)
+    observers, n = store.observers(0, 4e9)
+    assert n == 10
+    # three microphones (the drone's sighting is no observer)
+    assert observers == [(f"mic-{k}", 48.0 + k * 0.01, 38.0) for k in range(3)]
