@@ -177,7 +177,6 @@ def measure_run(fractions: tuple[float, ...], repeat: int, seed: int = 11) -> li
             res["cpu_us_per_obs"] = res["cpu_s"] / max(obs, 1) * 1e6
             res["wall_us_per_obs"] = res["wall_s"] / max(obs, 1) * 1e6
             res["bytes_per_obs"] = res["peak_mb"] * 2**20 / max(obs, 1)
-            res["day_observations"] = round(obs / f) if f else obs
             out.append(res)
             print(
                 f"  run {f:g} of the stress day: {obs:,} obs, {res['cpu_us_per_obs']:.0f} "
@@ -203,16 +202,15 @@ def run_rows(res: list[dict[str, Any]]) -> list[Row]:
                 r["wall_us_per_obs"] <= TARGET_RUN_WALL_US,
             )
         )
-        day_mb = r["bytes_per_obs"] * r["day_observations"] / 2**20
+        whole = r["fraction"] == 1
         rows.append(
             _row(
                 f"run, stress day {name}: peak memory",
-                f"{r['peak_mb']:,.0f} MB, {r['bytes_per_obs']:,.0f} B/obs "
-                f"(day at this rate {day_mb / 1024:.1f} GB)",
+                f"{r['peak_mb']:,.0f} MB, {r['bytes_per_obs']:,.0f} B/obs",
                 f"input record {r['input_bytes_per_record']:.0f} B",
                 f"{r['bytes_per_obs'] / r['input_bytes_per_record']:.1f}x",
-                f"≤ {TARGET_STRESS_DAY_MB / 1024:.0f} GB the day, linear",
-                day_mb <= TARGET_STRESS_DAY_MB,
+                f"≤ {TARGET_STRESS_DAY_MB / 1024:.0f} GB" if whole else "B/obs flat (linear)",
+                r["peak_mb"] <= TARGET_STRESS_DAY_MB if whole else None,
             )
         )
     return rows
@@ -260,6 +258,9 @@ def _fusion_fallback(names: list[str], repeat: int) -> dict[str, dict[str, Any]]
         sc = score_groups(groups, truth, src.ravel(), is_arr)
         now = {"obs": len(obs), "cpu_s": statistics.median(cpu), "f1": sc["f1"]}
         now["obs_per_cpu_s"] = now["obs"] / now["cpu_s"]
+        out[name] = {"target_obs_per_cpu_s": 50_000, "now": now}
+        if name != "bearing":
+            continue  # the baseline has no answer on a stress slice (giant components)
         b = np.flatnonzero(np.isfinite(obs.bearing_deg))
         rw = _rows(obs.take(b), Grid(truth.frame), FuseConfig())
         bcpu, bl = [], []
@@ -279,11 +280,7 @@ def _fusion_fallback(names: list[str], repeat: int) -> dict[str, dict[str, Any]]
         bsc = score_groups([b[g] for g, _, _ in bl], masked, src.ravel(), is_arr)
         anchor = {"obs": len(b), "cpu_s": statistics.median(bcpu), "f1": bsc["f1"]}
         anchor["obs_per_cpu_s"] = anchor["obs"] / anchor["cpu_s"]
-        out[name] = {
-            "target_obs_per_cpu_s": {"bearing": 50_000, "stress": 50_000}[name],
-            "now": now,
-            "anchor": anchor,
-        }
+        out[name]["anchor"] = anchor
     return out
 
 
