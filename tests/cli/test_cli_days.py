@@ -5,6 +5,9 @@ violations; `whatif --days` gives each day's `whatif --day`."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -150,3 +153,46 @@ def test_days_without_observations_are_named(
     assert r.returncode == 2
     assert "no observations on the days asked for" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_whatif_days_on_a_running_scheduler(
+    cli: Cli, serial: Path, donbas_mandate_path: Path
+) -> None:
+    """``--scheduler tcp://...``: a scheduler and a worker started as a user would."""
+    bindir = Path(sys.executable).parent
+    addr = f"tcp://127.0.0.1:{_free_port()}"
+    procs = [
+        subprocess.Popen(
+            [bindir / "dask", "scheduler", "--host", "127.0.0.1", "--port", addr.rsplit(":")[-1],
+             "--no-dashboard"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        procs.append(
+            subprocess.Popen(
+                [bindir / "dask", "worker", addr, "--nthreads", "1", "--no-dashboard"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+        store = serial / "store.db"
+        span = f"{DAYS[0]}..{DAYS[-1]}"
+        r = cli("whatif", "-m", donbas_mandate_path, "--store", store, "--days", span,
+                "--scheduler", addr, "--json")  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        rows = json.loads(r.stdout)["days"]
+        # the same mandate on both sides: nothing changes, every day judged
+        assert [x["day"] for x in rows] == list(DAYS)
+        assert all(x["current"] == x["alternative"] and not x["only_current"] for x in rows)
+        summary = json.loads((serial / "summary.json").read_text())["days"]
+        assert [x["current"] for x in rows] == [d["violations"] for d in summary]
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            p.wait(timeout=30)
