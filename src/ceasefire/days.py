@@ -219,7 +219,8 @@ def _fuse_on(
     def submit(day: date) -> Future:
         start, end = day_bounds(mandate, day)
         window = (start, end + pipeline.LATE_MARGIN_S)
-        obs = store.observations(*window)
+        # scattered, not embedded in the task: a day's arrays may be large
+        obs = client.scatter(store.observations(*window), hash=False)
         return client.submit(_fuse_shipped, text, day, window, obs, pure=False)
 
     in_flight = IN_FLIGHT_PER_WORKER * _workers(client)
@@ -302,8 +303,10 @@ def judge_days(
 
     def submit(day: date) -> Future:
         window, events = read(day)
+        # one object (a list alone would be scattered item by item)
+        (shipped,) = client.scatter([events], hash=False)
         return client.submit(
-            _judge_shipped, current_text, alt, day, window, events, back_h, pure=False
+            _judge_shipped, current_text, alt, day, window, shipped, back_h, pure=False
         )
 
     in_flight = IN_FLIGHT_PER_WORKER * _workers(client)
