@@ -265,17 +265,44 @@ def _judge_shipped(
     return DayJudgement(day, len(shipped.events(start, end)), a, esc_a, b, esc_b)
 
 
+@functools.lru_cache(maxsize=4)
+def _worker_store(target: str) -> Store:
+    """A worker's own connection to a store it can reach (kept for its next days)."""
+    from ceasefire.store import Store
+
+    return Store.open(target)
+
+
+def _judge_read(
+    target: str,
+    current_text: str,
+    alt: tuple[str, str],
+    day: date,
+    window: tuple[float, float],
+    back_h: float,
+) -> DayJudgement:
+    """Worker: the day's events read from the store ``target`` by the worker itself
+    (parsed there, in parallel), then :func:`_judge_shipped`."""
+    events = _worker_store(target).events(*window)
+    return _judge_shipped(current_text, alt, day, window, events, back_h)
+
+
 def judge_days(
     store: Store,
     alt_path: Path,
     days: Sequence[date],
     client: Client | None = None,
+    *,
+    worker_store: str | None = None,
 ) -> Iterator[DayJudgement]:
     """Each of ``days`` judged under the store's mandate and under the mandate
     file ``alt_path``, in day order: on ``client``'s workers, or here when None.
 
     Both mandates look back over the longer of their ladders' windows, as
-    ``whatif`` of one day does.
+    ``whatif`` of one day does. ``worker_store``: the same store as the workers
+    can open it (an absolute SQLite path on a local cluster, a database URL);
+    they then read each day's events themselves instead of the client shipping
+    them (reading the events is most of a re-judgement's cost).
     """
     from ceasefire import pipeline
     from ceasefire.assess.ladder import lookback_h
@@ -302,6 +329,12 @@ def judge_days(
         return
 
     def submit(day: date) -> Future:
+        if worker_store is not None:
+            start, end = day_bounds(current, day)
+            window = (start - back_h * 3600.0, end)
+            return client.submit(
+                _judge_read, worker_store, current_text, alt, day, window, back_h, pure=False
+            )
         window, events = read(day)
         # one object (a list alone would be scattered item by item)
         (shipped,) = client.scatter([events], hash=False)

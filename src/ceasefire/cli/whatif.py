@@ -116,8 +116,12 @@ def _whatif_days(
     wanted = days_mod.parse_day_range(days_text)
     st = Store.open(store)
     rows: list[dict[str, Any]] = []
+    # a local cluster's workers open the store themselves (a remote one is sent the events)
+    reach = None
+    if scheduler is None:
+        reach = store if "://" in store else str(Path(store).resolve())
     with days_mod.cluster(scheduler, workers) as client:
-        for j in days_mod.judge_days(st, mandate, wanted, client):
+        for j in days_mod.judge_days(st, mandate, wanted, client, worker_store=reach):
             cmp = compare(j.violations_a, j.violations_b)
             rows.append(
                 {
