@@ -82,7 +82,12 @@ def run_archive(files: list[Path], out: Path, workers: int | None) -> tuple[str,
     from ceasefire import days, pipeline
 
     shutil.rmtree(out, ignore_errors=True)
-    fuser = days.dask_fuse_days(workers=workers) if workers else None
+    # a local cluster: the workers read the days' observations from the store
+    fuser = (
+        days.dask_fuse_days(workers=workers, worker_store=str(out / "store.db"))
+        if workers
+        else None
+    )
     s = pipeline.run(MANDATE, files, out, pdf=False, fuse_days=fuser)
     root = str((s.days[-1].head or {}).get("root_hash"))
     return root, sum(len(d.violations) for d in s.days)

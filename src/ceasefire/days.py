@@ -184,28 +184,48 @@ def _workers(client: Client) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
+def _fuse_read(
+    target: str, mandate_text: str, day: date, window: tuple[float, float]
+) -> tuple[int, list[Event], list[tuple[str, tuple[Any, ...], dict[str, Any]]]]:
+    """Worker: the day's observations read from the store ``target`` by the worker
+    itself, then :func:`_fuse_shipped`."""
+    obs = _worker_store(target).observations(*window)
+    return _fuse_shipped(mandate_text, day, window, obs)
+
+
 def dask_fuse_days(
-    client: Client | None = None, *, scheduler: str | None = None, workers: int | None = None
+    client: Client | None = None,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    worker_store: str | None = None,
 ) -> DayFuser:
     """A day fuser for ``pipeline.run(fuse_days=...)`` that fuses each day on a
     worker of ``client`` (default: a :func:`cluster` of ``scheduler``/``workers``,
     opened when the first day is fused and closed after the last); the events
-    are stored by the client in day order."""
+    are stored by the client in day order. ``worker_store``: the store as the
+    workers can open it (see :func:`judge_days`); they then read each day's
+    observations themselves (SQLite's WAL lets them read while the client writes)."""
 
     def fuse_days(
         store: Store, mandate: Mandate, days: Sequence[date], progress: Any = None
     ) -> Iterator[tuple[int, list[Event]]]:
         if client is not None:
-            yield from _fuse_on(client, store, mandate, days, progress)
+            yield from _fuse_on(client, store, mandate, days, progress, worker_store)
             return
         with cluster(scheduler, workers) as own:
-            yield from _fuse_on(own, store, mandate, days, progress)
+            yield from _fuse_on(own, store, mandate, days, progress, worker_store)
 
     return fuse_days
 
 
 def _fuse_on(
-    client: Client, store: Store, mandate: Mandate, days: Sequence[date], progress: Any
+    client: Client,
+    store: Store,
+    mandate: Mandate,
+    days: Sequence[date],
+    progress: Any,
+    worker_store: str | None,
 ) -> Iterator[tuple[int, list[Event]]]:
     """Each day fused on ``client``'s workers; its writes replayed into ``store``."""
     from ceasefire import pipeline
@@ -219,6 +239,8 @@ def _fuse_on(
     def submit(day: date) -> Future:
         start, end = day_bounds(mandate, day)
         window = (start, end + pipeline.LATE_MARGIN_S)
+        if worker_store is not None:
+            return client.submit(_fuse_read, worker_store, text, day, window, pure=False)
         # scattered, not embedded in the task: a day's arrays may be large
         obs = client.scatter(store.observations(*window), hash=False)
         return client.submit(_fuse_shipped, text, day, window, obs, pure=False)

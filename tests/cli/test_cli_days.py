@@ -161,10 +161,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_whatif_days_on_a_running_scheduler(
-    cli: Cli, serial: Path, donbas_mandate_path: Path
+def test_run_and_whatif_days_on_a_running_scheduler(
+    cli: Cli, serial: Path, archive: list[Path], donbas_mandate_path: Path, tmp_path: Path
 ) -> None:
-    """``--scheduler tcp://...``: a scheduler and a worker started as a user would."""
+    """``--scheduler tcp://...``: a scheduler and a worker started as a user would
+    (the client ships each day's input: the workers are not told where the store is)."""
     bindir = Path(sys.executable).parent
     addr = f"tcp://127.0.0.1:{_free_port()}"
     procs = [
@@ -181,8 +182,14 @@ def test_whatif_days_on_a_running_scheduler(
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
         )  # fmt: skip
-        store = serial / "store.db"
         span = f"{DAYS[0]}..{DAYS[-1]}"
+        obs = [a for f in archive for a in ("-o", str(f))]
+        r = cli("run", "-m", donbas_mandate_path, *obs, "--out", tmp_path / "out", "--no-pdf",
+                "--days", span, "--scheduler", addr)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        ledger = (serial / "ledger" / "records.log").read_bytes()
+        assert (tmp_path / "out" / "ledger" / "records.log").read_bytes() == ledger
+        store = serial / "store.db"
         r = cli("whatif", "-m", donbas_mandate_path, "--store", store, "--days", span,
                 "--scheduler", addr, "--json")  # fmt: skip
         assert r.returncode == 0, r.stderr

@@ -113,8 +113,15 @@ def register(app: typer.Typer) -> None:
             from ceasefire import days as days_mod
 
             wanted = days_mod.parse_day_range(days) if days is not None else None
+            # a local cluster's workers read the observations from the store themselves
+            reach = None
+            if scheduler is None:
+                target = store or str(out / "store.db")
+                reach = target if "://" in target else str(Path(target).resolve())
             # the cluster starts when the first day is fused (after ingest)
-            fuser = days_mod.dask_fuse_days(scheduler=scheduler, workers=workers)
+            fuser = days_mod.dask_fuse_days(
+                scheduler=scheduler, workers=workers, worker_store=reach
+            )
         with StageProgress("run") as progress:
             summary = pipeline.run(
                 mandate,
