@@ -146,9 +146,11 @@ def main() -> int:
             print("  (the serial run makes the store to re-judge; not timed)", flush=True)
             expect["run"] = run_archive(files, work / "serial", None)
         for what in whats:
-            for name, workers in configs:
-                runs = []
-                for _ in range(repeat):
+            # the configurations take turns in each round, so that a change of the
+            # machine's load during the run falls on all of them alike
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in configs}
+            for k in range(repeat):
+                for name, workers in configs:
                     if what == "run":
                         cpu, wall, got = _timed(
                             lambda w=workers, n=name: run_archive(files, work / n, w)
@@ -157,13 +159,16 @@ def main() -> int:
                         cpu, wall, got = _timed(lambda w=workers: rejudge(store, alt, n_days, w))
                     if expect.setdefault(what, got) != got:
                         raise SystemExit(f"{what} on {name} gave {got}; serial {expect[what]}")
-                    runs.append((cpu, wall))
-                results.setdefault(what, {})[name] = [
-                    statistics.median(r[0] for r in runs),
-                    statistics.median(r[1] for r in runs),
-                ]
-                cpu, wall = results[what][name]
-                print(f"  {what:6s} {name:9s}: {wall:7.1f} s wall, {cpu:7.1f} CPU-s", flush=True)
+                    runs[name].append((cpu, wall))
+                    print(
+                        f"  {what:6s} {name:9s} round {k + 1}: {wall:7.1f} s wall, "
+                        f"{cpu:7.1f} CPU-s",
+                        flush=True,
+                    )
+            results[what] = {
+                name: [statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs)]
+                for name, rs in runs.items()
+            }
         print()
         print("| measure | serial | 1 worker | 2 workers | speed-up 2 vs 1 | 2 vs serial |")
         print("|---|---|---|---|---|---|")
