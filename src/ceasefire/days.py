@@ -1,13 +1,14 @@
 """Many reporting days spread over a Dask cluster (``run --days``, ``whatif --days``).
 
-The client (the process holding the store and the ledger) reads each day's
-input from the store, ships it to a worker, and takes the results back in day
-order: the store and the ledger are written by the client alone, so the ledger
-stays single-writer and its order and heads are those of the serial run. A
-worker runs the pipeline's own day functions (``pipeline.fuse_day``,
-``pipeline.judge_day``) on a :class:`_ShippedDay`, a store that answers their
-reads from the shipped data and keeps their writes for the client to replay,
-so a day computed on a worker is computed by the same lines as a serial one.
+Each day's input goes to a worker (read by the client and shipped, or read by
+the worker itself from a store it can reach: ``worker_store``), and the client
+takes the results back in day order: the store and the ledger are written by
+the client alone, so the ledger stays single-writer and its order and heads are
+those of the serial run. A worker runs the pipeline's own day functions
+(``pipeline.fuse_day``, ``pipeline.judge_day``) on a :class:`_ShippedDay`, a
+store that answers their reads from the day's input and keeps their writes for
+the client to replay, so a day computed on a worker is computed by the same
+lines as a serial one.
 
 ``cluster()`` opens a ``LocalCluster`` (one single-threaded worker process per
 core by default) or connects to ``--scheduler tcp://...``; Dask comes in the
