@@ -22,6 +22,8 @@ EXTRA_OF: dict[str, str] = {
     "PIL": "report",
     "ortools": "pipeline",
     "psycopg": "postgres",
+    "dask": "cluster",
+    "distributed": "cluster",
 }
 
 

@@ -405,6 +405,19 @@ def fuse_day(
     return len(obs), events
 
 
+#: Fuses ``days`` of a store in order: ``(store, mandate, days, progress)`` →
+#: ``(observations, events)`` per day, the events stored (see ``fuse_day``).
+DayFuser = Callable[[Store, Mandate, Sequence[date], Progress], Iterator[tuple[int, list[Event]]]]
+
+
+def serial_fuse_days(
+    store: Store, mandate: Mandate, days: Sequence[date], progress: Progress = _noop
+) -> Iterator[tuple[int, list[Event]]]:
+    """``fuse_day`` of each day in turn, here (each fused when the caller asks)."""
+    for day in days:
+        yield fuse_day(store, mandate, day, progress=progress)
+
+
 def assess_day(
     store: Store, mandate: Mandate, day: date, events: Sequence[Event] | None = None
 ) -> tuple[list[Violation], list[Escalation], list[dict[str, Any]]]:
@@ -667,11 +680,17 @@ def run(
     store_url: str | None = None,
     pdf: bool = True,
     progress: Progress = _noop,
+    only_days: Sequence[date] | None = None,
+    fuse_days: DayFuser | None = None,
 ) -> RunSummary:
     """The one-shot pipeline into ``out_dir``: ``store.db`` (unless ``store_url``),
     ``quarantine.ndjson``, ``events.geojson``, ``violations.geojson``,
     ``escalations.json``, ``notices.json``, ``ledger/``, ``report.html`` (+ PDF,
-    map) of the last day (``reports/DAY/`` for each day) and ``summary.json``."""
+    map) of the last day (``reports/DAY/`` for each day) and ``summary.json``.
+
+    ``only_days``: only the stored days among these. ``fuse_days`` fuses the days
+    (default :func:`serial_fuse_days`; ``days.dask_fuse_days`` spreads them
+    over a Dask cluster); everything after fusion runs here, in day order."""
     mandate_path, out_dir = Path(mandate_path), Path(out_dir)
     paths = [Path(f) for f in files]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -695,9 +714,17 @@ def run(
     all_escalations: list[Escalation] = []
     all_notices: list[dict[str, Any]] = []
     all_days = stored_days(store, mandate)
-    for k, day in enumerate(all_days):
+    if only_days is not None:
+        wanted = set(only_days)
+        all_days = [d for d in all_days if d in wanted]
+        if not all_days:
+            raise PipelineError(
+                f"no observations on the days asked for ({min(wanted)}..{max(wanted)}); "
+                "the files hold other days"
+            )
+    fused = (fuse_days or serial_fuse_days)(store, mandate, all_days, tell)
+    for k, (day, (n_obs, events)) in enumerate(zip(all_days, fused, strict=True)):
         start, end = day_bounds(mandate, day)
-        n_obs, events = fuse_day(store, mandate, day, progress=tell)
         tell(f"{day}: assessing {len(events):,} events (day)", k, len(all_days))
         violations, escalations, notes = assess_day(store, mandate, day, events)
         tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))

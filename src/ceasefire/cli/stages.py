@@ -33,6 +33,15 @@ def _store(target: str) -> Store:
 
 
 STORE_OPT = typer.Option("ceasefire.db", "--store", "-s", help="SQLite path or SQLAlchemy URL")
+DAYS_OPT = typer.Option(
+    None, "--days", help="FROM..TO (YYYY-MM-DD..YYYY-MM-DD): these days, on a Dask cluster"
+)
+SCHEDULER_OPT = typer.Option(
+    None, "--scheduler", help="a Dask scheduler (tcp://host:8786); default: a local cluster"
+)
+WORKERS_OPT = typer.Option(
+    None, "--workers", min=1, help="worker processes of the local cluster (default: one per core)"
+)
 
 
 def _days(store: Store, day: str | None) -> list[date]:
@@ -90,9 +99,29 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("out"), "--out", help="output directory"),
         store: str | None = typer.Option(None, "--store", help="store URL (default: OUT/store.db)"),
         pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="also render the PDF report"),
+        days: str | None = DAYS_OPT,
+        scheduler: str | None = SCHEDULER_OPT,
+        workers: int | None = WORKERS_OPT,
     ) -> None:
-        """One shot: ingest, fuse, assess, sign and report into OUT."""
+        """One shot: ingest, fuse, assess, sign and report into OUT.
+
+        With --days FROM..TO, those days are fused on a Dask cluster (a local one
+        unless --scheduler); storing, judging and signing stay here, in day order."""
         pipeline = _pipeline()
+        wanted = fuser = None
+        if days is not None or scheduler is not None or workers is not None:
+            from ceasefire import days as days_mod
+
+            wanted = days_mod.parse_day_range(days) if days is not None else None
+            # a local cluster's workers read the observations from the store themselves
+            reach = None
+            if scheduler is None:
+                target = store or str(out / "store.db")
+                reach = target if "://" in target else str(Path(target).resolve())
+            # the cluster starts when the first day is fused (after ingest)
+            fuser = days_mod.dask_fuse_days(
+                scheduler=scheduler, workers=workers, worker_store=reach
+            )
         with StageProgress("run") as progress:
             summary = pipeline.run(
                 mandate,
@@ -101,6 +130,8 @@ def register(app: typer.Typer) -> None:
                 store_url=store,
                 pdf=pdf,
                 progress=progress,
+                only_days=wanted,
+                fuse_days=fuser,
             )
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))

@@ -22,11 +22,28 @@ def register(app: typer.Typer) -> None:
     def whatif_cmd(
         mandate: Path = typer.Option(..., "--mandate", "-m", help="the alternative mandate"),
         store: str = typer.Option("ceasefire.db", "--store", "-s"),
-        day: str = typer.Option(..., "--day", help="YYYY-MM-DD"),
+        day: str | None = typer.Option(None, "--day", help="YYYY-MM-DD"),
+        days: str | None = typer.Option(
+            None, "--days", help="FROM..TO: every day of the range, on a Dask cluster"
+        ),
+        scheduler: str | None = typer.Option(
+            None, "--scheduler", help="with --days: a Dask scheduler (tcp://host:8786)"
+        ),
+        workers: int | None = typer.Option(
+            None, "--workers", min=1, help="with --days: local worker processes (default: cores)"
+        ),
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
     ) -> None:
         """Judge a stored day's events under MANDATE and compare with the stored
-        mandate: violations per rule and party, then the ladder's engagements."""
+        mandate: violations per rule and party, then the ladder's engagements.
+        With --days FROM..TO, each day of the range (spread over a Dask cluster),
+        one row a day."""
+        if (day is None) == (days is None):
+            raise typer.BadParameter("give one of --day DAY or --days FROM..TO", param_hint="--day")
+        if days is not None:
+            _whatif_days(mandate, store, days, scheduler, workers, as_json)
+            return
+        assert day is not None
         from ceasefire.assess import compare
         from ceasefire.assess.compare import compare_engagements
         from ceasefire.assess.ladder import lookback_h
@@ -80,6 +97,79 @@ def register(app: typer.Typer) -> None:
             f"{len(cmp.only_b):,}; same violation, other party: {len(cmp.party_changed):,}"
         )
         _engagements_table(engagements, str(mandate.name), current)
+
+
+def _whatif_days(
+    mandate: Path,
+    store: str,
+    days_text: str,
+    scheduler: str | None,
+    workers: int | None,
+    as_json: bool,
+) -> None:
+    """``whatif --days``: every day of the range judged under both mandates on a
+    Dask cluster; one row a day (the side-by-side of each is ``whatif --day``)."""
+    from ceasefire import days as days_mod
+    from ceasefire.assess import compare
+    from ceasefire.store import Store
+
+    wanted = days_mod.parse_day_range(days_text)
+    st = Store.open(store)
+    rows: list[dict[str, Any]] = []
+    # a local cluster's workers open the store themselves (a remote one is sent the events)
+    reach = None
+    if scheduler is None:
+        reach = store if "://" in store else str(Path(store).resolve())
+    with days_mod.cluster(scheduler, workers) as client:
+        for j in days_mod.judge_days(st, mandate, wanted, client, worker_store=reach):
+            cmp = compare(j.violations_a, j.violations_b)
+            rows.append(
+                {
+                    "day": j.day.isoformat(),
+                    "events": j.events,
+                    "current": len(j.violations_a),
+                    "alternative": len(j.violations_b),
+                    "only_current": [v.id for v in cmp.only_a],
+                    "only_alternative": [v.id for v in cmp.only_b],
+                    "party_changed": [
+                        {"current": x.id, "alternative": y.id, "from": x.party, "to": y.party}
+                        for x, y in cmp.party_changed
+                    ],
+                    "escalations_current": len(j.escalations_a),
+                    "escalations_alternative": len(j.escalations_b),
+                }
+            )
+    st.close()
+    if as_json:
+        typer.echo(json.dumps({"days": rows}, indent=2))
+        return
+    t = Table(title=f"{wanted[0]}..{wanted[-1]}: each day judged under two mandates")
+    cols = ("day", "events", "current", str(mandate.name), "only current", "only alternative")
+    for col in (*cols, "other party", "escalations"):
+        t.add_column(col, justify="left" if col == "day" else "right")
+    for r in rows:
+        t.add_row(
+            r["day"],
+            f"{r['events']:,}",
+            f"{r['current']:,}",
+            f"{r['alternative']:,}",
+            f"{len(r['only_current']):,}",
+            f"{len(r['only_alternative']):,}",
+            f"{len(r['party_changed']):,}",
+            f"{r['escalations_current']} → {r['escalations_alternative']}",
+        )
+    t.add_row(
+        "total",
+        f"{sum(r['events'] for r in rows):,}",
+        f"{sum(r['current'] for r in rows):,}",
+        f"{sum(r['alternative'] for r in rows):,}",
+        f"{sum(len(r['only_current']) for r in rows):,}",
+        f"{sum(len(r['only_alternative']) for r in rows):,}",
+        f"{sum(len(r['party_changed']) for r in rows):,}",
+        "",
+        style="bold",
+    )
+    console.print(t)
 
 
 def _engagements_table(rows: list[Any], alt_name: str, m: Any) -> None:

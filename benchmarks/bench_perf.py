@@ -1,0 +1,439 @@
+"""Issue 23 in one command: every row of its table against its anchor, measured
+side by side in one run (CPU seconds and wall, peak memory, median of three).
+
+    .venv/bin/python benchmarks/bench_perf.py            # the full table (heavy: ~1 h)
+    .venv/bin/python benchmarks/bench_perf.py --quick    # a short run (small inputs, once)
+    .venv/bin/python benchmarks/bench_perf.py --rows ledger,fusion
+
+Rows (``--rows``, default all):
+
+- ``run``: ``ceasefire run`` (``pipeline.run``, no PDF) on the first 1/8, 1/4,
+  1/2 and all of a simulated stress day (frontline-2025, seed 11): CPU-µs and
+  wall-µs per observation, peak memory (the process tree) per observation
+  against the input record's bytes. Target: 1 M observations end to end in
+  < 60 s wall on 2 cores; ≤ 2 GB for the stress day, linear.
+- ``fusion``: ``fuse`` on the bearing benchmark, at 10× density and on a
+  stress 2 h slice, observations per CPU-s and F1, against the straightforward
+  numpy pipeline (``baseline_fuse.py``) on the same bearing rows.
+- ``ingest``: ``pipeline.ingest_into`` against bare ``sqlite3`` ``executemany``
+  of the same rows (138 k records of the stress day).
+- ``ledger``: full ``verify`` of 200 k violation records against one SHA-256
+  per record and the bare RFC 9162 root of the same records.
+
+Each row calls the benchmark that owns it (``bench_memory.measure``,
+``bench_fuse_speed.fusion_rows``, ``bench_ingest.measure``,
+``bench_ledger.verify_vs_anchors``); where one is not there, the row says so
+(``run`` and ``fusion`` then fall back to the older ``bench_fuse`` pieces and a
+plain ``pipeline.run`` in a child process). Prints the table with the target
+column and the ratio to the anchor; ``--json PATH`` keeps every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+ALL_ROWS = ("run", "fusion", "ingest", "ledger")
+#: a heavy day: one million observations end to end within a minute, on 2 cores
+TARGET_RUN_WALL_US = 60.0
+TARGET_STRESS_DAY_MB = 2048.0
+
+
+def _optional(name: str) -> Any | None:
+    """The benchmark module ``name`` of this folder, or None when it is not here."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _cpu_s() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+Row = dict[str, Any]
+
+
+def _row(measure: str, now: str, anchor: str, ratio: str, target: str, met: bool | None) -> Row:
+    return {
+        "measure": measure,
+        "now": now,
+        "anchor": anchor,
+        "ratio": ratio,
+        "target": target,
+        "met": met,
+    }
+
+
+# ---------------------------------------------------------------- run + memory
+
+
+def _stress_day(seed: int, cache: Path) -> Path:
+    """A simulated stress day (``ceasefire simulate``, frontline-2025), made once."""
+    ingest = _optional("bench_ingest")
+    if ingest is not None:
+        return Path(ingest.stress_day(seed))
+    day = cache / f"stress-{seed}"
+    obs = day / "observations.ndjson"
+    if not obs.exists():
+        cli = Path(sys.executable).with_name("ceasefire")
+        mandate = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
+        subprocess.run(
+            [str(cli), "simulate", "-m", str(mandate), "--profile", "stress", "--hours", "24",
+             "--seed", str(seed), "--out", str(day)],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+    return obs
+
+
+def _plain_run(path: Path, workdir: Path) -> dict[str, Any]:
+    """``ceasefire run --no-pdf`` on ``path`` in a child: CPU, wall, peak RSS (the
+    largest child's high-water mark: a lower bound of the tree's peak)."""
+    out = workdir / f"run-{path.stem}"
+    shutil.rmtree(out, ignore_errors=True)
+    cli = Path(sys.executable).with_name("ceasefire")
+    mandate = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
+    c0, w0 = _cpu_s(), time.perf_counter()
+    subprocess.run(
+        [str(cli), "run", "-m", str(mandate), "-o", str(path), "--out", str(out), "--no-pdf"],
+        check=True,
+        capture_output=True,
+    )
+    cpu, wall = _cpu_s() - c0, time.perf_counter() - w0
+    summary = json.loads((out / "summary.json").read_text())
+    shutil.rmtree(out, ignore_errors=True)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "observations": summary["counts"]["accepted"],
+        "input_bytes": path.stat().st_size,
+        "peak_tree_mb": peak_kb / 1024,
+        "cpu_s": cpu,
+        "wall_s": wall,
+    }
+
+
+def measure_run(fractions: tuple[float, ...], repeat: int, seed: int = 11) -> list[dict[str, Any]]:
+    """``run`` on the first ``fractions`` of a stress day, ``repeat`` times each:
+    medians of CPU, wall and peak memory per fraction."""
+    memory = _optional("bench_memory")
+    with tempfile.TemporaryDirectory(prefix="scale-bench-perf-") as d:
+        tmp = Path(d)
+        day = _stress_day(seed, Path(tempfile.gettempdir()) / "ceasefire-bench")
+        lines = day.read_bytes().splitlines(keepends=True)
+        out = []
+        for f in fractions:
+            n = round(len(lines) * f)
+            path = tmp / f"stress-{seed}-{n}.ndjson"
+            path.write_bytes(b"".join(lines[:n]))
+            runs = [
+                memory.run_once(path, tmp) if memory is not None else _plain_run(path, tmp)
+                for _ in range(repeat)
+            ]
+            obs = runs[0]["observations"]
+            res = {
+                "fraction": f,
+                "records": n,
+                "observations": obs,
+                "input_bytes_per_record": path.stat().st_size / max(n, 1),
+                "cpu_s": statistics.median(r["cpu_s"] for r in runs),
+                "wall_s": statistics.median(r["wall_s"] for r in runs),
+                "peak_mb": statistics.median(r["peak_tree_mb"] for r in runs),
+                "memory_from": "bench_memory (process tree, sampled)"
+                if memory is not None
+                else "largest child's high-water mark",
+            }
+            res["cpu_us_per_obs"] = res["cpu_s"] / max(obs, 1) * 1e6
+            res["wall_us_per_obs"] = res["wall_s"] / max(obs, 1) * 1e6
+            res["bytes_per_obs"] = res["peak_mb"] * 2**20 / max(obs, 1)
+            out.append(res)
+            print(
+                f"  run {f:g} of the stress day: {obs:,} obs, {res['cpu_us_per_obs']:.0f} "
+                f"CPU-µs/obs, {res['wall_us_per_obs']:.0f} wall-µs/obs, peak "
+                f"{res['peak_mb']:,.0f} MB ({res['bytes_per_obs']:,.0f} B/obs)",
+                flush=True,
+            )
+            path.unlink()
+    return out
+
+
+def run_rows(res: list[dict[str, Any]]) -> list[Row]:
+    rows = []
+    for r in res:
+        name = "all" if r["fraction"] == 1 else f"1/{round(1 / r['fraction'])}"
+        rows.append(
+            _row(
+                f"run, stress day {name} ({r['observations']:,} obs): time",
+                f"{r['cpu_us_per_obs']:.0f} CPU-µs/obs, {r['wall_us_per_obs']:.0f} wall-µs/obs",
+                "—",
+                "—",
+                f"≤ {TARGET_RUN_WALL_US:.0f} wall-µs/obs (1 M in 60 s)",
+                r["wall_us_per_obs"] <= TARGET_RUN_WALL_US,
+            )
+        )
+        whole = r["fraction"] == 1
+        rows.append(
+            _row(
+                f"run, stress day {name}: peak memory",
+                f"{r['peak_mb']:,.0f} MB, {r['bytes_per_obs']:,.0f} B/obs",
+                f"input record {r['input_bytes_per_record']:.0f} B",
+                f"{r['bytes_per_obs'] / r['input_bytes_per_record']:.1f}x",
+                f"≤ {TARGET_STRESS_DAY_MB / 1024:.0f} GB" if whole else "B/obs flat (linear)",
+                r["peak_mb"] <= TARGET_STRESS_DAY_MB if whole else None,
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------- fusion
+
+
+def _fusion_fallback(names: list[str], repeat: int) -> dict[str, dict[str, Any]]:
+    """The fusion rows from ``bench_fuse``'s pieces (before ``bench_fuse_speed``):
+    a 2 h stress slice and a 72 h heavy day's bearing reports, fuse vs baseline."""
+    import numpy as np
+    from baseline_fuse import baseline_fuse
+    from bench_fuse import score_groups
+    from fuse_sim import MANDATE
+    from fuse_sim import load as load_sim
+
+    from ceasefire.fuse import FuseConfig, fuse
+    from ceasefire.fuse.engine import _rows
+    from ceasefire.fuse.frame import Grid
+    from ceasefire.mandate import load_mandate
+
+    c = load_mandate(MANDATE).contact
+    cfg = FuseConfig(workers=1, contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)))
+    inputs = {"bearing": ("heavy", 72.0, 11), "stress": ("stress", 2.0, 13)}
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if name not in inputs:
+            continue
+        profile, hours, seed = inputs[name]
+        obs, truth, _ = load_sim(profile, hours=hours, seed=seed)
+        _, src = np.unique(obs.source.astype(str), return_inverse=True)
+        is_arr = (obs.kind == 1).astype(np.intp)
+        cpu, events = [], []
+        for _ in range(repeat):
+            c0 = _cpu_s()
+            events = fuse(obs, cfg)
+            cpu.append(_cpu_s() - c0)
+        idx = {str(k): i for i, k in enumerate(obs.id)}
+        groups = [
+            np.array([idx[o] for o in e.observation_ids])
+            for e in events
+            if "single_observer" not in e.flags
+        ]
+        sc = score_groups(groups, truth, src.ravel(), is_arr)
+        now = {"obs": len(obs), "cpu_s": statistics.median(cpu), "f1": sc["f1"]}
+        now["obs_per_cpu_s"] = now["obs"] / now["cpu_s"]
+        out[name] = {"target_obs_per_cpu_s": 50_000, "now": now}
+        if name != "bearing":
+            continue  # the baseline has no answer on a stress slice (giant components)
+        b = np.flatnonzero(np.isfinite(obs.bearing_deg))
+        rw = _rows(obs.take(b), Grid(truth.frame), FuseConfig())
+        bcpu, bl = [], []
+        for _ in range(repeat):
+            c0 = _cpu_s()
+            bl = baseline_fuse(
+                rw.ox, rw.oy, rw.t, rw.sigma_t, src.ravel()[b], np.degrees(rw.az),
+                obs.bearing_sigma_deg[b],
+            )  # fmt: skip
+            bcpu.append(_cpu_s() - c0)
+        inside = np.full(len(obs), -2)
+        inside[b] = truth.round_of_obs[b]
+        masked = type(truth)(
+            truth.launch_xy, truth.impact_xy, truth.launch_t, truth.impact_t, inside,
+            truth.phase_of_obs, truth.frame,
+        )  # fmt: skip
+        bsc = score_groups([b[g] for g, _, _ in bl], masked, src.ravel(), is_arr)
+        anchor = {"obs": len(b), "cpu_s": statistics.median(bcpu), "f1": bsc["f1"]}
+        anchor["obs_per_cpu_s"] = anchor["obs"] / anchor["cpu_s"]
+        out[name]["anchor"] = anchor
+    return out
+
+
+def measure_fusion(names: list[str], repeat: int) -> dict[str, dict[str, Any]]:
+    speed = _optional("bench_fuse_speed")
+    if speed is not None:
+        return dict(speed.fusion_rows(rows=names, repeat=repeat))
+    print("  (bench_fuse_speed.py not here: bench_fuse's pieces, no 10x density row)")
+    return _fusion_fallback(names, repeat)
+
+
+def fusion_rows(res: dict[str, dict[str, Any]]) -> list[Row]:
+    label = {
+        "bearing": "fusion, bearing benchmark",
+        "dense": "fusion, 10x density",
+        "stress": "fusion, stress 2 h slice",
+    }
+    rows = []
+    for name, r in res.items():
+        now, anchor = r["now"], r.get("anchor")
+        target = r["target_obs_per_cpu_s"]
+        rows.append(
+            _row(
+                f"{label.get(name, name)} ({now['obs']:,} obs)",
+                f"{now['obs_per_cpu_s'] / 1e3:.1f} k obs/CPU-s, F1 {now['f1']:.3f}",
+                f"numpy {anchor['obs_per_cpu_s'] / 1e3:.2f} k, F1 {anchor['f1']:.3f}"
+                if anchor
+                else "—",
+                f"{now['obs_per_cpu_s'] / anchor['obs_per_cpu_s']:.1f}x" if anchor else "—",
+                f"≥ {target / 1e3:.0f} k obs/CPU-s, F1 ≥ anchor",
+                now["obs_per_cpu_s"] >= target and (anchor is None or now["f1"] >= anchor["f1"]),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------- ingest
+
+
+def measure_ingest(records: int, repeat: int) -> dict[str, Any] | None:
+    ingest = _optional("bench_ingest")
+    if ingest is None:
+        print("  (bench_ingest.py not here: the ingest row is left out)")
+        return None
+    return dict(ingest.measure(records=records, backends=("sqlite",), runs=repeat))
+
+
+def ingest_rows(res: dict[str, Any] | None) -> list[Row]:
+    if res is None:
+        return [_row("ingest", "not measured (bench_ingest.py missing)", "", "", "", None)]
+    s = res["sqlite"]
+    a = s[s["anchor"]]
+    return [
+        _row(
+            f"ingest, SQLite ({res['records']:,} records)",
+            f"{s['ingest']['per_cpu_s'] / 1e3:.1f} k records/CPU-s",
+            f"bare sqlite3 executemany {a['per_cpu_s'] / 1e3:.0f} k/CPU-s",
+            f"{100 * s['ratio']:.1f} % (wall {100 * s['ratio_wall']:.1f} %)",
+            "≥ 30 % of bare",
+            s["ratio"] >= 0.30,
+        )
+    ]
+
+
+# ---------------------------------------------------------------------- ledger
+
+
+def measure_ledger(records: int, repeat: int) -> dict[str, Any]:
+    import bench_ledger
+
+    with tempfile.TemporaryDirectory(prefix="scale-bench-perf-ledger-") as d:
+        _, _, path = bench_ledger.bench_append(Path(d), records, batch=5_000)
+        return dict(bench_ledger.verify_vs_anchors(path, repeats=repeat))
+
+
+def ledger_rows(v: dict[str, Any]) -> list[Row]:
+    return [
+        _row(
+            f"ledger verify ({v['records']:,} violation records)",
+            f"{v['verify_cpu'] / 1e3:.0f} k records/CPU-s ({v['verify_wall'] / 1e3:.0f} k/s wall)",
+            f"SHA-256 per record {v['sha_cpu'] / 1e3:.0f} k/s; bare RFC 9162 root "
+            f"{v['root_cpu'] / 1e3:.0f} k/s",
+            f"{v['sha_cpu'] / v['verify_cpu']:.1f}x / {v['root_cpu'] / v['verify_cpu']:.1f}x "
+            "slower",
+            "≥ 200 k records/s",
+            v["verify_cpu"] >= 200_000,
+        )
+    ]
+
+
+# ----------------------------------------------------------------------- table
+
+
+def print_table(rows: list[Row]) -> None:
+    cols = ("measure", "now", "anchor", "ratio", "target", "met")
+
+    def cell(r: Row, c: str) -> str:
+        if c == "met":
+            return {True: "yes", False: "no", None: ""}[r["met"]]
+        return str(r[c])
+
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(cell(r, c) for c in cols) + " |")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small inputs, each measured once")
+    ap.add_argument("--rows", default=",".join(ALL_ROWS), help=f"of {', '.join(ALL_ROWS)}")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per measure (default 3)")
+    ap.add_argument("--json", type=Path, default=None, help="also write every number here")
+    args = ap.parse_args()
+    wanted = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = sorted(set(wanted) - set(ALL_ROWS))
+    if unknown:
+        ap.error(f"unknown rows {unknown}; expected some of {', '.join(ALL_ROWS)}")
+    repeat = args.repeat or (1 if args.quick else 3)
+    print(
+        f"machine: {_cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load {os.getloadavg()[0]:.1f}; median of {repeat}",
+        flush=True,
+    )
+    steps: dict[str, tuple[Callable[[], Any], Callable[[Any], list[Row]]]] = {
+        "run": (
+            lambda: measure_run((1 / 64,) if args.quick else (1 / 8, 1 / 4, 1 / 2, 1.0), repeat),
+            run_rows,
+        ),
+        "fusion": (
+            lambda: measure_fusion(
+                ["stress"] if args.quick else ["bearing", "dense", "stress"], repeat
+            ),
+            fusion_rows,
+        ),
+        "ingest": (lambda: measure_ingest(20_000 if args.quick else 138_000, repeat), ingest_rows),
+        "ledger": (lambda: measure_ledger(50_000 if args.quick else 200_000, repeat), ledger_rows),
+    }
+    table: list[Row] = []
+    raw: dict[str, Any] = {}
+    for name in wanted:
+        measure, rows = steps[name]
+        print(f"{name} ...", flush=True)
+        t = time.perf_counter()
+        raw[name] = measure()
+        print(f"{name}: {time.perf_counter() - t:.0f} s", flush=True)
+        table += rows(raw[name])
+    print()
+    print_table(table)
+    if args.json is not None:
+        args.json.write_text(json.dumps({"rows": table, "raw": raw}, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
