@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.keys import stable_argsort
 from ceasefire.fuse.normal import normal_kernel
 from ceasefire.fuse.stats import chi2_999
 
@@ -204,7 +205,7 @@ def fit(
     # each event stops on its own (its result does not depend on the batch); an
     # iteration works on the rows of the events still moving only
     active = np.ones(n_groups, bool)
-    order = np.argsort(g, kind="stable")
+    order = stable_argsort(g)
     bounds = np.searchsorted(g[order], np.arange(n_groups + 1))
     for _ in range(iterations):
         act = np.flatnonzero(active)
