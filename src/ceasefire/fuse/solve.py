@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.inverse import inv3_kernel
 from ceasefire.fuse.keys import stable_argsort
 from ceasefire.fuse.normal import normal_kernel
 from ceasefire.fuse.stats import chi2_999
@@ -165,8 +166,18 @@ def cofactors3(S: F8) -> tuple[F8, F8, F8, F8, F8, F8, F8]:
 
 def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     """Inverses of a stack of symmetric 3×3 matrices ``(G, 3, 3)`` by cofactors
-    after diagonal scaling (elementwise numpy, no LAPACK call per matrix); the
-    singular ones (scaled determinant <= 1e-10) are flagged and set to NaN."""
+    after diagonal scaling (no LAPACK call per matrix); the singular ones (scaled
+    determinant <= 1e-10) are flagged and set to NaN. The compiled loop when numba
+    is installed (the same numbers, :mod:`.inverse`)."""
+    kernel = inv3_kernel()
+    if kernel is None:
+        return _inv3_numpy(H)
+    inv, ok = kernel(np.ascontiguousarray(H, dtype=np.float64))
+    return np.asarray(inv, np.float64), np.asarray(ok, bool)
+
+
+def _inv3_numpy(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
+    """:func:`_inv3` in numpy (elementwise)."""
     scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
     A, B, C, D, E, F, det = cofactors3(H / scale[:, :, None] / scale[:, None, :])
     ok = np.isfinite(det) & (det > 1e-10)
