@@ -84,19 +84,35 @@ def residuals(rows: Rows, g: IP, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8,
     return dx, dy, rho, r_az, r_t, r_rng
 
 
-def _normal(rows: Rows, g: IP, n_groups: int, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8, F8]:
-    """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)``: the
-    compiled loop when numba is installed (the same numbers, :mod:`.normal`)."""
+def _normal(
+    rows: Rows,
+    g: IP,
+    n_groups: int,
+    x: F8,
+    y: F8,
+    T: F8,
+    c: float,
+    sel: IP | None = None,
+) -> tuple[F8, F8, F8]:
+    """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)`` of the
+    rows ``sel`` (all when None; ``g`` labels them): the compiled loop when numba
+    is installed (the same numbers, :mod:`.normal`; it reads the subset in place)."""
     kernel = normal_kernel()
     if kernel is None:
-        return _normal_numpy(rows, g, n_groups, x, y, T, c)
-    ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
+        return _normal_numpy(rows if sel is None else rows.take(sel), g, n_groups, x, y, T, c)
+    if sel is None:
+        idx = np.arange(g.shape[0])
+        ox, oy = rows.ox, rows.oy
+    else:
+        idx = sel
+        ox, oy = rows.ox[sel], rows.oy[sel]
+    ang = np.arctan2(x[g] - ox, y[g] - oy)
     H, b, chi2, wrapped = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
-        rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c,
+        rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c, idx,
     )  # fmt: skip
     if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
-        return _normal_numpy(rows, g, n_groups, x, y, T, c)
+        return _normal_numpy(rows if sel is None else rows.take(sel), g, n_groups, x, y, T, c)
     return H, b, chi2
 
 
@@ -224,8 +240,7 @@ def fit(
             break
         sel = order[_ranges(bounds[act], bounds[act + 1])]
         sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
-        sub = rows.take(sel)
-        H, b, _chi2 = _normal(sub, sub_g, act.shape[0], x[act], y[act], T[act], c)
+        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, sel)
         inv, _ok = _inv3(H)
         step = np.where(_ok[:, None], np.einsum("gij,gj->gi", np.nan_to_num(inv), b), 0.0)
         norm = np.hypot(step[:, 0], step[:, 1])
