@@ -43,9 +43,9 @@ def _normal_loop(
     of rows labelled ``g`` for events ``(x, y, T)``; ``ang`` = arctan2(dx, dy) per
     row; ``idx``: row ``i`` of the loop reads the observation arrays at ``idx[i]``
     (a subset without gathering nine arrays); and whether every azimuth residual
-    was in the range wrapped here (otherwise the caller computes in numpy). Per event e and type k (bearing,
-    time, range), ``acc[e, k]`` holds H's upper triangle (00, 01, 02, 11, 12,
-    22), b (0, 1, 2) and chi2."""
+    was in the range wrapped here (otherwise the caller computes in numpy). Per
+    event e and type k (bearing, time, range), ``acc[e, k]`` holds H's upper
+    triangle (00, 01, 02, 11, 12, 22), b (0, 1, 2) and chi2."""
     acc = np.zeros((n, 3, 10))
     ok = True
     for i in range(g.shape[0]):
