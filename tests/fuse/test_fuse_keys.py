@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ceasefire.fuse.keys import isin_sorted, unique, unique_index, unique_inverse
+from ceasefire.fuse.keys import (
+    isin_sorted,
+    stable_argsort,
+    unique,
+    unique_index,
+    unique_inverse,
+)
 
 CASES = {
     "repeats": np.random.default_rng(3).integers(-50, 50, 2_000),
@@ -40,3 +46,18 @@ def test_membership_in_a_sorted_table() -> None:
     rng = np.random.default_rng(9)
     keys, tab = rng.integers(0, 5_000, 3_000), unique(rng.integers(0, 5_000, 800))
     assert np.array_equal(isin_sorted(keys, tab), np.isin(keys, tab))
+
+
+@pytest.mark.parametrize("span", [3, 2**16 - 1, 2**16, 2**20])
+def test_the_stable_order_is_numpys_on_either_side_of_the_radix_span(span: int) -> None:
+    # many ties (stability decides their order) and negative keys; keys spanning at
+    # most 2**16 values (``span`` up to 2**16) take the 16-bit radix path, wider
+    # ones numpy's own sort
+    rng = np.random.default_rng(span)
+    a = rng.integers(-5, span - 5, 5_000)
+    a[:2] = -5, span - 6  # the whole span is used
+    order = stable_argsort(a)
+    assert order.dtype == np.intp
+    assert np.array_equal(order, np.argsort(a, kind="stable"))
+    for name in sorted(CASES):
+        assert np.array_equal(stable_argsort(CASES[name]), np.argsort(CASES[name], kind="stable"))

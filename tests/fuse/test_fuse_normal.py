@@ -41,7 +41,7 @@ def test_compiled_normal_equations_equal_numpys_to_the_bit(seed: int) -> None:
     assert kernel is not None
     got = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
-        rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C,
+        rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C, np.arange(g.shape[0]),
     )  # fmt: skip
     ref = _normal_numpy(rows, g, G, x, y, T, C)
     assert got[3]  # every azimuth wrapped in the loop
@@ -72,7 +72,7 @@ def test_an_azimuth_beyond_the_wrapped_range_goes_back_to_numpy() -> None:
     ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
     assert not kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
-        rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C,
+        rows.rng, rows.sigma_rng, g, G, x, y, T, ang, C, np.arange(g.shape[0]),
     )[3]  # fmt: skip
     for a, b in zip(
         _normal(rows, g, G, x, y, T, C), _normal_numpy(rows, g, G, x, y, T, C), strict=True
@@ -91,3 +91,20 @@ def test_fit_finds_a_three_bearing_fix() -> None:
     )  # fmt: skip
     f = fit(rows, np.zeros(3, np.intp), 1, np.array([0.0]), np.array([1000.0]), np.array([90.0]), C)
     assert abs(f.x[0] - 1000.0) < 1.0 and abs(f.y[0] - 2000.0) < 1.0 and abs(f.T[0] - 100.0) < 0.01
+
+
+def test_a_subset_read_in_place_equals_the_gathered_subset() -> None:
+    # the fit's iterations pass the rows of the events still moving as indices
+    pytest.importorskip("numba")
+    from ceasefire.fuse.solve import _normal
+
+    rows, g = _rows(6_000, 6)
+    rng = np.random.default_rng(7)
+    sel = np.sort(rng.choice(6_000, 2_500, replace=False))
+    G = 400
+    x, y, T = rng.uniform(-60e3, 60e3, G), rng.uniform(-30e3, 30e3, G), rng.uniform(0, 3_600, G)
+    got = _normal(rows, g[sel], G, x, y, T, C, sel)
+    ref = _normal_numpy(rows.take(sel), g[sel], G, x, y, T, C)
+    for a, b in zip(got, ref, strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert np.any(got[0] != _normal_numpy(rows, g, G, x, y, T, C)[0])  # the subset matters

@@ -26,6 +26,22 @@ def _runs(s: IA) -> npt.NDArray[np.bool_]:
     return first
 
 
+#: keys spanning fewer values than this are sorted as 16-bit integers (numpy's
+#: stable sort is then a radix sort, ~10 x faster than its merge sort on 64-bit keys)
+_RADIX_SPAN = 1 << 16
+
+
+def stable_argsort(a: IA) -> IP:
+    """``np.argsort(a, kind="stable")`` of a 1-D integer array (a stable order is
+    unique, so the result is the same): by radix sort on ``a - a.min()`` as 16-bit
+    integers when the keys span fewer than 2**16 values (as event labels do)."""
+    if a.shape[0] > 1024:
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo < _RADIX_SPAN:
+            return np.argsort((a - lo).astype(np.uint16), kind="stable").astype(np.intp)
+    return np.argsort(a, kind="stable").astype(np.intp, copy=False)
+
+
 def unique(a: npt.NDArray[S]) -> npt.NDArray[S]:
     """The sorted distinct values of the 1-D integer array ``a`` (``np.unique(a)``)."""
     s = np.sort(a)
@@ -35,7 +51,7 @@ def unique(a: npt.NDArray[S]) -> npt.NDArray[S]:
 def unique_inverse(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     """``np.unique(a, return_inverse=True)`` for a 1-D integer array: the sorted
     distinct values and, per element of ``a``, the index of its value among them."""
-    order = np.argsort(a, kind="stable")
+    order = stable_argsort(a)
     s = a[order]
     first = _runs(s)
     inv = np.empty(a.shape[0], np.intp)
@@ -46,7 +62,7 @@ def unique_inverse(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
 def unique_index(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     """``np.unique(a, return_index=True)`` for a 1-D integer array: the sorted
     distinct values and the index of each one's first occurrence in ``a``."""
-    order = np.argsort(a, kind="stable")
+    order = stable_argsort(a)
     first = _runs(a[order])
     return a[order][first], order[first].astype(np.intp)
 

@@ -37,19 +37,22 @@ def _normal_loop(
     T: Any,
     ang: Any,
     c: float,
+    idx: Any,
 ) -> tuple[Any, Any, Any, bool]:
     """Fisher information ``(n, 3, 3)``, gradient ``(n, 3)`` and chi-square ``(n,)``
     of rows labelled ``g`` for events ``(x, y, T)``; ``ang`` = arctan2(dx, dy) per
-    row; and whether every azimuth residual was in the range wrapped here
-    (otherwise the caller computes in numpy). Per event e and type k (bearing,
-    time, range), ``acc[e, k]`` holds H's upper triangle (00, 01, 02, 11, 12,
-    22), b (0, 1, 2) and chi2."""
+    row; ``idx``: row ``i`` of the loop reads the observation arrays at ``idx[i]``
+    (a subset without gathering nine arrays); and whether every azimuth residual
+    was in the range wrapped here (otherwise the caller computes in numpy). Per
+    event e and type k (bearing, time, range), ``acc[e, k]`` holds H's upper
+    triangle (00, 01, 02, 11, 12, 22), b (0, 1, 2) and chi2."""
     acc = np.zeros((n, 3, 10))
     ok = True
     for i in range(g.shape[0]):
         e = g[i]
-        dx = x[e] - ox[i]
-        dy = y[e] - oy[i]
+        j = idx[i]
+        dx = x[e] - ox[j]
+        dy = y[e] - oy[j]
         h = math.hypot(dx, dy)
         rho = h if (h >= 1.0 or h != h) else 1.0
         # wrap_pi: (a + pi) % (2 pi) - pi, numpy's float remainder: fmod, + 2 pi
@@ -58,33 +61,33 @@ def _normal_loop(
         # (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi) (exact: Sterbenz).
         # Wrapped azimuths (as fusion's rows are) never leave (-pi, 3 pi]; a row
         # outside sends the whole call back to numpy (``ok`` False)
-        v = (az[i] - ang[i]) + _PI
+        v = (az[j] - ang[i]) + _PI
         if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
             ok = False
         m = v - _TWO_PI if v >= _TWO_PI else v
         m = m + _TWO_PI if m < 0.0 else m
         m = 0.0 if m == 0.0 else m
         r_az = m - _PI
-        r_t = t[i] - (T[e] + speed[i] * rho / c)
-        r_rng = rng[i] - rho
+        r_t = t[j] - (T[e] + speed[j] * rho / c)
+        r_rng = rng[j] - rho
         rho2 = rho * rho
         for k in range(3):
             if k == 0:
                 r = r_az
-                s = sigma_az[i]
+                s = sigma_az[j]
                 a0 = dy / rho2
                 a1 = -dx / rho2
                 a2 = 0.0
             elif k == 1:
                 r = r_t
-                s = sigma_t[i]
-                f = speed[i] / (rho * c)
+                s = sigma_t[j]
+                f = speed[j] / (rho * c)
                 a0 = f * dx
                 a1 = f * dy
                 a2 = 1.0
             else:
                 r = r_rng
-                s = sigma_rng[i]
+                s = sigma_rng[j]
                 a0 = dx / rho
                 a1 = dy / rho
                 a2 = 0.0

@@ -31,8 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse import pairing
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.pairing import LaunchPairConfig, flight_cost
+from ceasefire.fuse.raycost import ray_cost_kernel
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.weapons import per_code
 from ceasefire.model.assignment import min_cost_matching
@@ -190,6 +192,39 @@ def _best_cost(
     return np.asarray(best.reshape(n, -1).min(axis=1), dtype=np.float64)
 
 
+def _best_cost_compiled(
+    lo: _Samples,
+    im: _Samples,
+    a: IP,
+    b: IP,
+    lw: IP,
+    iw: IP,
+    cfg: RayPairConfig,
+    launches: LaunchPairConfig,
+) -> F8:
+    """:func:`_best_cost` of the candidates ``(a, b)`` (rows of ``lo`` and ``im``;
+    ``lw``/``iw``: weapon codes per row of each) by the compiled loop
+    (:mod:`ceasefire.fuse.raycost`), the same costs to the bit."""
+    kernel = ray_cost_kernel()
+    assert kernel is not None
+    speeds = per_code(launches.weapons, "speed_m_s")
+    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
+    tried = np.array([v > 0 and w not in silent for w, v in enumerate(speeds.tolist())])
+    if a.shape[0] == 0:
+        return np.zeros(0)
+    out = kernel(
+        lo.x, lo.y, lo.T, lo.var_t, lo.var_pos, lo.side, lo.prior,
+        im.x, im.y, im.T, im.var_t, im.var_pos, im.side, im.prior,
+        a, b, lw, iw, speeds,
+        0.8 * per_code(launches.weapons, "range_min_m"),
+        1.2 * per_code(launches.weapons, "range_max_m"),
+        tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
+        pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
+        cfg.range_prior,
+    )  # fmt: skip
+    return np.asarray(out, dtype=np.float64)
+
+
 def _candidates(
     ax: F8, ay: F8, at: F8, bx: F8, by: F8, bt: F8, r_m: float, lo_s: float, hi_s: float
 ) -> tuple[IP, IP]:
@@ -253,6 +288,9 @@ def pair_rays(
     wide = max_range_m + launches.max_flight_range_m
 
     def add(lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int) -> F8:
+        if ray_cost_kernel() is not None:
+            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
+
         def one(s: slice) -> F8:
             return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg, launches)
 

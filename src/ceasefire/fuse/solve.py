@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.inverse import inv3_kernel
+from ceasefire.fuse.keys import stable_argsort
 from ceasefire.fuse.normal import normal_kernel
 from ceasefire.fuse.stats import chi2_999
 
@@ -82,19 +84,35 @@ def residuals(rows: Rows, g: IP, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8,
     return dx, dy, rho, r_az, r_t, r_rng
 
 
-def _normal(rows: Rows, g: IP, n_groups: int, x: F8, y: F8, T: F8, c: float) -> tuple[F8, F8, F8]:
-    """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)``: the
-    compiled loop when numba is installed (the same numbers, :mod:`.normal`)."""
+def _normal(
+    rows: Rows,
+    g: IP,
+    n_groups: int,
+    x: F8,
+    y: F8,
+    T: F8,
+    c: float,
+    sel: IP | None = None,
+) -> tuple[F8, F8, F8]:
+    """Fisher information ``(G,3,3)``, gradient ``(G,3)`` and chi2 ``(G,)`` of the
+    rows ``sel`` (all when None; ``g`` labels them): the compiled loop when numba
+    is installed (the same numbers, :mod:`.normal`; it reads the subset in place)."""
     kernel = normal_kernel()
     if kernel is None:
-        return _normal_numpy(rows, g, n_groups, x, y, T, c)
-    ang = np.arctan2(x[g] - rows.ox, y[g] - rows.oy)
+        return _normal_numpy(rows if sel is None else rows.take(sel), g, n_groups, x, y, T, c)
+    if sel is None:
+        idx = np.arange(g.shape[0])
+        ox, oy = rows.ox, rows.oy
+    else:
+        idx = sel
+        ox, oy = rows.ox[sel], rows.oy[sel]
+    ang = np.arctan2(x[g] - ox, y[g] - oy)
     H, b, chi2, wrapped = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
-        rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c,
+        rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c, idx,
     )  # fmt: skip
     if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
-        return _normal_numpy(rows, g, n_groups, x, y, T, c)
+        return _normal_numpy(rows if sel is None else rows.take(sel), g, n_groups, x, y, T, c)
     return H, b, chi2
 
 
@@ -164,8 +182,18 @@ def cofactors3(S: F8) -> tuple[F8, F8, F8, F8, F8, F8, F8]:
 
 def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     """Inverses of a stack of symmetric 3×3 matrices ``(G, 3, 3)`` by cofactors
-    after diagonal scaling (elementwise numpy, no LAPACK call per matrix); the
-    singular ones (scaled determinant <= 1e-10) are flagged and set to NaN."""
+    after diagonal scaling (no LAPACK call per matrix); the singular ones (scaled
+    determinant <= 1e-10) are flagged and set to NaN. The compiled loop when numba
+    is installed (the same numbers, :mod:`.inverse`)."""
+    kernel = inv3_kernel()
+    if kernel is None:
+        return _inv3_numpy(H)
+    inv, ok = kernel(np.ascontiguousarray(H, dtype=np.float64))
+    return np.asarray(inv, np.float64), np.asarray(ok, bool)
+
+
+def _inv3_numpy(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
+    """:func:`_inv3` in numpy (elementwise)."""
     scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
     A, B, C, D, E, F, det = cofactors3(H / scale[:, :, None] / scale[:, None, :])
     ok = np.isfinite(det) & (det > 1e-10)
@@ -204,7 +232,7 @@ def fit(
     # each event stops on its own (its result does not depend on the batch); an
     # iteration works on the rows of the events still moving only
     active = np.ones(n_groups, bool)
-    order = np.argsort(g, kind="stable")
+    order = stable_argsort(g)
     bounds = np.searchsorted(g[order], np.arange(n_groups + 1))
     for _ in range(iterations):
         act = np.flatnonzero(active)
@@ -212,8 +240,7 @@ def fit(
             break
         sel = order[_ranges(bounds[act], bounds[act + 1])]
         sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
-        sub = rows.take(sel)
-        H, b, _chi2 = _normal(sub, sub_g, act.shape[0], x[act], y[act], T[act], c)
+        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, sel)
         inv, _ok = _inv3(H)
         step = np.where(_ok[:, None], np.einsum("gij,gj->gi", np.nan_to_num(inv), b), 0.0)
         norm = np.hypot(step[:, 0], step[:, 1])

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.keys import unique_inverse
+from ceasefire.fuse.keys import stable_argsort, unique_inverse
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
 
 F8 = npt.NDArray[np.float64]
@@ -133,7 +133,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     per_dof = res.chi2[ok] / np.maximum(res.dof[ok], 1)
     order = ok[np.lexsort((ok, per_dof, -cnt[ok]))]
     am = np.flatnonzero(alive)
-    mo = np.argsort(g[am], kind="stable")
+    mo = stable_argsort(g[am])
     starts = np.searchsorted(g[am][mo], np.arange(G + 1))
     members = r[am][mo]
     used = np.zeros(n, bool)

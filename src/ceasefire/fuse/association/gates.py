@@ -94,7 +94,8 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
     var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
     sd = np.sqrt(var)
     An = A / sd[:, :, None]
-    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov[g])), An.transpose(0, 2, 1))
+    # NaN covariances zeroed per event, then gathered per row (the same values)
+    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
     return r / sd, M, has.sum(axis=1).astype(np.float64)
 
 

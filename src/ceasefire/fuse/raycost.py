@@ -1,0 +1,120 @@
+"""The least flight-time cost of ray-pair candidates (:mod:`ceasefire.fuse.raypairs`)
+as one compiled loop over (candidate, launch sample, impact sample, weapon)
+(numba, the ``fast`` extra), giving the numpy code's costs to the bit: the same
+arithmetic in the same order as :func:`~ceasefire.fuse.pairing.flight_cost` and
+``raypairs._best_cost`` (only divisions, products, sums, ``hypot`` and ``sqrt``,
+which round alike in both). The numpy code gathers every candidate's samples
+(``k x k`` per pair of rays, times each weapon) into temporary arrays; the loop
+reads them in place. Without numba, :func:`ray_cost_kernel` is None and the
+numpy code runs."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def _ray_cost_loop(
+    lx: Any,
+    ly: Any,
+    lT: Any,
+    lvt: Any,
+    lvp: Any,
+    lside: Any,
+    lprior: Any,
+    ix: Any,
+    iy: Any,
+    iT: Any,
+    ivt: Any,
+    ivp: Any,
+    iside: Any,
+    iprior: Any,
+    a: Any,
+    b: Any,
+    lw: Any,
+    iw: Any,
+    speeds: Any,
+    lo_m: Any,
+    hi_m: Any,
+    tried: Any,
+    spread: float,
+    fast_f: float,
+    gate: float,
+    unknown_cost: float,
+    other_cost: float,
+    same_side_cost: float,
+    use_prior: bool,
+) -> Any:
+    """Least cost per candidate ``(a[r], b[r])`` over the launch samples ``(nl, K1)``
+    and impact samples ``(ni, K2)`` (position m, emission time s, time and
+    position variances s², m², side of the line, ``prior`` ``(n, K, W)``), inf
+    when no sample passes. ``lw``/``iw``: weapon codes per launch/impact (-1
+    unknown); per weapon: ``speeds`` (m/s), range bounds ``lo_m``/``hi_m`` (m,
+    already 0.8 x min and 1.2 x max), ``tried``; ``fast_f`` = 1 + 3 spread."""
+    n = a.shape[0]
+    k1 = lx.shape[1]
+    k2 = ix.shape[1]
+    nw = speeds.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        p = a[r]
+        q = b[r]
+        wl = lw[p]
+        wi = iw[q]
+        m = np.inf
+        for i in range(k1):
+            for j in range(k2):
+                dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
+                dt = iT[q, j] - lT[p, i]
+                var_T = lvt[p, i] + ivt[q, j]
+                var_d = (lvp[p, i] + ivp[q, j]) + 2e4
+                best = np.inf
+                for w in range(nw):
+                    if not tried[w]:
+                        continue
+                    # the numpy code's mask, term by term (a sample outside any
+                    # term keeps ``best``); the cheap range bounds first
+                    if not (dist >= lo_m[w] and dist <= hi_m[w]):
+                        continue
+                    v = speeds[w]
+                    pred = dist / v
+                    sp = spread * pred
+                    var = (var_T + var_d / (v * v)) + sp * sp
+                    e = dt - pred
+                    chi2 = e * e / var
+                    if not chi2 <= gate:
+                        continue
+                    if dist - 2.0 * math.sqrt(var_d) > dt * v * fast_f:
+                        continue
+                    if wl == w or wi == w:
+                        wc = 0.0
+                    elif wl < 0 and wi < 0:
+                        wc = unknown_cost
+                    else:
+                        wc = other_cost
+                    cost = chi2 + wc
+                    if use_prior:
+                        cost = cost + (lprior[p, i, w] + iprior[q, j, w])
+                    if cost < best:
+                        best = cost
+                best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
+                if best < m:
+                    m = best
+        out[r] = m
+    return out
+
+
+@functools.cache
+def ray_cost_kernel() -> Callable[..., Any] | None:
+    """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
+    rays are paired), or None without the ``fast`` extra."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return jit(_ray_cost_loop)

@@ -1,0 +1,97 @@
+"""The ray-pair cost loop (fuse/raycost.py, compiled by numba, the ``fast`` extra)
+gives the numpy code's least cost of every candidate to the bit, for the three
+kinds of candidates (ray x point, point x ray, ray x ray), with and without the
+range prior and the contact line's sides."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse.pairing import LaunchPairConfig
+from ceasefire.fuse.raypairs import (
+    Points,
+    RayPairConfig,
+    Rays,
+    _best_cost,
+    _best_cost_compiled,
+    _points,
+    _sample,
+    _Samples,
+)
+from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.weapons import per_code
+from ceasefire.model.vocab import WEAPONS
+
+C = 343.0
+R = 36_000.0
+
+
+def _rays(rng: np.random.Generator, n: int) -> Rays:
+    z = np.zeros(n)
+    rows = Rows(
+        rng.uniform(-20e3, 20e3, n), rng.uniform(-20e3, 20e3, n), rng.uniform(-np.pi, np.pi, n),
+        rng.uniform(0.01, 0.2, n), rng.uniform(0.0, 600.0, n), rng.uniform(0.05, 5.0, n),
+        z + 1.0, z + np.nan, z + np.nan,
+    )  # fmt: skip
+    return Rays(rows, rng.integers(-1, len(WEAPONS), n), rng.integers(0, 5, n))
+
+
+def _pts(rng: np.random.Generator, n: int) -> Points:
+    cov = np.zeros((n, 2, 2))
+    cov[:, 0, 0] = rng.uniform(1e2, 1e6, n)
+    cov[:, 1, 1] = rng.uniform(1e2, 1e6, n)
+    cov[: n // 10, 0, 0] = np.nan  # absent uncertainty: the 10 km stand-in
+    sd = rng.uniform(0.1, 5.0, n)
+    sd[: n // 10] = np.nan
+    return Points(
+        rng.uniform(-20e3, 20e3, n), rng.uniform(-20e3, 20e3, n), rng.uniform(0.0, 600.0, n),
+        sd, cov, rng.integers(-1, len(WEAPONS), n),
+    )  # fmt: skip
+
+
+def _sided(s: _Samples, rng: np.random.Generator) -> _Samples:
+    return replace(s, side=rng.integers(-1, 2, s.x.shape).astype(np.intp))
+
+
+@pytest.mark.parametrize("range_prior", [True, False])
+def test_the_compiled_loop_gives_the_numpy_costs(range_prior: bool) -> None:
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(11)
+    cfg = RayPairConfig(range_prior=range_prior)
+    launches = LaunchPairConfig()
+    hear = per_code(launches.weapons, "hearing_l50_m")
+    lr, ir = _rays(rng, 60), _rays(rng, 70)
+    lp, ip = _pts(rng, 50), _pts(rng, 40)
+    ls = _sided(_sample(lr, cfg, hear, C, R, None), rng)
+    is_ = _sided(_sample(ir, cfg, hear, C, R, None), rng)
+    lps = _sided(_points(lp, None, len(WEAPONS)), rng)
+    ips = _points(ip, None, len(WEAPONS))
+    finite = 0
+    for lo, im, lw, iw in (
+        (ls, ips, lr.weapon, ip.weapon),
+        (lps, is_, lp.weapon, ir.weapon),
+        (ls, is_, lr.weapon, ir.weapon),
+    ):
+        # every pair of rows is a candidate (most fail the gate: inf both ways)
+        a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
+            np.arange(lo.x.shape[0]), np.arange(im.x.shape[0]), indexing="ij"))  # fmt: skip
+        ref = _best_cost(lo.take(a, 1), im.take(b, 2), lw[a], iw[b], cfg, launches)
+        got = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
+        assert got.dtype == np.float64 and got.shape == ref.shape
+        assert np.array_equal(got, ref)  # inf where the numpy code has inf, else the same bits
+        finite += int(np.isfinite(ref).sum())
+    assert finite > 100  # the premise: many candidates inside the gate to compare
+
+
+def test_no_candidates_cost_nothing() -> None:
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(2)
+    cfg, launches = RayPairConfig(), LaunchPairConfig()
+    hear = per_code(launches.weapons, "hearing_l50_m")
+    r = _rays(rng, 3)
+    s = _sample(r, cfg, hear, C, R, None)
+    none = np.zeros(0, np.intp)
+    assert _best_cost_compiled(s, s, none, none, r.weapon, r.weapon, cfg, launches).shape == (0,)
