@@ -26,8 +26,14 @@ def register(app: typer.Typer) -> None:
         sector: list[str] = typer.Option([], "--sector", help="own sector (repeat); default all"),
         ledger: Path = typer.Option(Path("ledger"), "--ledger", help="ledger directory"),
         prefix: str = PREFIX_OPT,
-        step_s: float = typer.Option(30.0, "--step-s", help="fusion step, s"),
-        halo_km: float = typer.Option(60.0, "--halo-km", help="reports read beyond own sectors"),
+        tile_s: float | None = typer.Option(
+            None,
+            "--tile-s",
+            help="fusion time tile, s (default: the batch's; keep it for live = batch)",
+        ),
+        halo_km: float | None = typer.Option(
+            None, "--halo-km", help="reports read beyond own sectors, km (default: the batch's)"
+        ),
         name: str | None = typer.Option(None, "--name", help="durable consumer name"),
         idle_exit_s: float | None = typer.Option(
             None, "--idle-exit", help="stop after S seconds without messages"
@@ -83,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 log,
                 m,
                 sector or None,
-                WindowConfig(step_s=step_s, halo_km=halo_km),
+                WindowConfig(tile_s=tile_s, halo_km=halo_km),
                 name=name,
                 on_violations=to_tak,
             )

@@ -72,10 +72,9 @@ class Worker:
         self.bus, self.store, self.ledger, self.mandate = bus, store, ledger, mandate
         self.sectors = SectorMap.of(mandate)
         self.own = self.sectors.check(own or self.sectors.ids)
-        cfg = config or WindowConfig()
-        self.read = self.sectors.read_sectors(self.own, cfg.halo_km)
+        self.window = LiveWindow(mandate, self.own, self.sectors, config or WindowConfig())
+        self.read = self.sectors.read_sectors(self.own, self.window.fuse_cfg.halo_km)
         self.name = name or "w-" + "_".join(self.own)
-        self.window = LiveWindow(mandate, self.own, self.sectors, cfg)
         self.batch = batch
         self.on_violations = on_violations
         self.marks: dict[str, float] = {s: -math.inf for s in self.read}
