@@ -15,9 +15,7 @@ from ceasefire.stream.window import LiveState, LiveWindow, WindowConfig
 CFG = WindowConfig()  # the batch's tiles
 
 
-def _window(
-    path: Path, state: LiveState | None = None, own: list[str] | None = None
-) -> LiveWindow:
+def _window(path: Path, state: LiveState | None = None, own: list[str] | None = None) -> LiveWindow:
     m = load_mandate(path)
     sm = SectorMap.of(m)
     return LiveWindow(m, own or list(sm.ids), sm, CFG, state or LiveState())

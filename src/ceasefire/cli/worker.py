@@ -106,9 +106,18 @@ def register(app: typer.Typer) -> None:
             s = w.stats
             console.print(
                 f"worker {w.name}: {s.received} received, {s.stored} stored, {s.rejected} "
-                f"rejected, {s.steps} steps, {s.violations} violations",
+                f"rejected, {s.steps} steps, {s.violations} violations, "
+                f"{w.window.late} late",
                 highlight=False,
             )
+            if w.window.late:
+                shown = ", ".join(w.window.late_keys[:20])
+                more = w.window.late - min(w.window.late, 20)
+                console.print(
+                    f"late reports (after their tile was final): {shown}"
+                    + (f" and {more} more" if more else ""),
+                    highlight=False,
+                )
 
         try:
             asyncio.run(go())

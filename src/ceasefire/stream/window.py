@@ -180,16 +180,31 @@ class LiveWindow:
         """The first tile not yet committed whose window holds a report, once the
         watermark has passed its window's end; tiles without reports are skipped
         (they have no events)."""
+        k = self._pending_tile()
+        if k is None or (k + 1) * self.tile_s + self.horizon > watermark_s:
+            return None
+        return k
+
+    def _pending_tile(self) -> int | None:
+        """The first tile not yet committed whose window holds a held report."""
         f = self.state.final_s
         k_next = -(10**12) if f is None else round(f / self.tile_s)
         lo_next = k_next * self.tile_s - self.lead
         later = [t for t, _ in self._acoustic.values() if t >= lo_next]
         if not later:
             return None
-        k = max(k_next, math.floor((min(later) - self.horizon) / self.tile_s))
-        if (k + 1) * self.tile_s + self.horizon > watermark_s:
-            return None
-        return k
+        return max(k_next, math.floor((min(later) - self.horizon) / self.tile_s))
+
+    def final_through(self, watermark_s: float) -> float:
+        """Up to when this window's acoustic events are final, s: every tile ending
+        by then is committed, or has no report in its window and none can still
+        come (the watermark has passed the window's end)."""
+        cap = math.floor((watermark_s - self.horizon) / self.tile_s) * self.tile_s
+        k = self._pending_tile()
+        if k is not None:
+            cap = min(cap, k * self.tile_s)
+        f = self.state.final_s
+        return max(cap, f) if f is not None else cap
 
     def _next_day(self, watermark_s: float) -> date | None:
         days = {day_of(self.mandate, t) for t, _ in self._sight.values()}
