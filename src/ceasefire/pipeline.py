@@ -351,7 +351,7 @@ def fuse_day(
     store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
 ) -> tuple[int, list[Event]]:
     """Fuse the day's observations; keep the events emitted within the day.
-    Acoustic reports are read with the tiles' margins (``fuse.tiles``: the tiles
+    Acoustic reports are read with the tiles' context (``fuse.tiles``: the tiles
     at the day's edges see the reports a live worker sees), sightings of the
     day only (tracks are per reporting day). ``progress`` is told the time tiles
     fused (see :data:`Progress`)."""
@@ -360,7 +360,7 @@ def fuse_day(
     if cfg.tile_s is None:
         obs = store.observations(start, end + LATE_MARGIN_S)
     else:
-        obs = store.observations(start - tiles.lead_s(cfg), end + tiles.horizon_s(cfg))
+        obs = store.observations(start - tiles.context_s(cfg), end + tiles.horizon_s(cfg))
         sight = obs.kind == KINDS.index("sighting")
         keep = ~sight | ((obs.time_s >= start) & (obs.time_s < end + LATE_MARGIN_S))
         obs = obs.take(np.flatnonzero(keep))

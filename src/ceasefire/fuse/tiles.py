@@ -6,8 +6,10 @@ line, one sector. A tile is fused from the acoustic and visual reports perceived
 in ``[lo - lead_s, hi + horizon_s)`` whose observer lies within the sector's halo
 (``halo_km`` of chainage either side), and keeps the events emitted in
 ``[lo, hi)`` that its sector owns (by where the event happened, else where it was
-heard). Corroboration runs on the tile's own events and reports. So a tile's
-events depend only on the reports of its window: the batch (every tile) and a
+heard). Corroboration runs on the tile's own events, with the reports from
+``context_s`` before the tile to its horizon (a microphone counts as listening if
+it perceived something in the half hour before). So a tile's events depend only
+on the reports of its context: the batch (every tile) and a
 live worker (each tile once the watermark passes ``hi + horizon_s``) give the same
 events for the same reports, by construction.
 
@@ -81,6 +83,14 @@ def tile_s(cfg: FuseConfig) -> float:
     if cfg.tile_s is None or not cfg.tile_s > 0:
         raise ValueError(f"fusion tiles need tile_s > 0, found {cfg.tile_s!r}")
     return float(cfg.tile_s)
+
+
+def context_s(cfg: FuseConfig) -> float:
+    """How long before a tile's start its reports are read for corroboration, s:
+    the lead, plus how far back corroboration looks for a microphone that was
+    listening (``unheard_alive_s``). Corroboration looks no further ahead than
+    the horizon: a tile need not wait for later evidence."""
+    return lead_s(cfg) + cfg.corroboration.unheard_alive_s
 
 
 def bounds(k: int, cfg: FuseConfig) -> tuple[float, float]:
@@ -192,23 +202,30 @@ def _owned(events: list[Event], sectors: Sectors, sector: str, lo: float, hi: fl
 
 def fuse_tile(obs: ObservationArrays, tile: Tile, cfg: FuseConfig) -> list[Event]:
     """The events of one tile from ``obs``: canonical acoustic/visual rows (any
-    superset of the tile's window; sightings are ignored). Corroborated on the
-    tile's own events and reports."""
+    superset of the tile's context, ``[lo - context_s, hi + horizon_s)``;
+    sightings are ignored). Fused from the window's reports, corroborated on the
+    tile's events and the context's reports (both within the sector's halo)."""
     from ceasefire.fuse.engine import fuse_whole
 
     sectors = Sectors.of(cfg)
+    lo, hi = bounds(tile.k, cfg)
     a, b = window(tile.k, cfg)
     t = obs.time_s
-    rows = np.arange(int(np.searchsorted(t, a, "left")), int(np.searchsorted(t, b, "left")))
-    rows = rows[obs.kind[rows] != K_SIGHTING]
-    if sectors.line is not None and rows.shape[0]:
-        km = sectors.chainage_km(obs.lat[rows], obs.lon[rows])
-        rows = rows[sectors.in_halo(tile.sector, km)]
+    ctx = np.arange(
+        int(np.searchsorted(t, lo - context_s(cfg), "left")), int(np.searchsorted(t, b, "left"))
+    )
+    ctx = ctx[obs.kind[ctx] != K_SIGHTING]
+    if sectors.line is not None and ctx.shape[0]:
+        km = sectors.chainage_km(obs.lat[ctx], obs.lon[ctx])
+        ctx = ctx[sectors.in_halo(tile.sector, km)]
+    rows = ctx[obs.time_s[ctx] >= a]
     if rows.shape[0] == 0:
         return []
-    sub = obs.take(rows)
-    events = corroborate(fuse_whole(sub, cfg), cfg.corroboration, sub, cfg.speed_of_sound_m_s)
-    return _owned(events, sectors, tile.sector, *bounds(tile.k, cfg))
+    context = obs.take(ctx)
+    events = corroborate(
+        fuse_whole(obs.take(rows), cfg), cfg.corroboration, context, cfg.speed_of_sound_m_s
+    )
+    return _owned(events, sectors, tile.sector, lo, hi)
 
 
 def fuse_sightings(
@@ -246,7 +263,8 @@ def _jobs(
         lo, hi = bounds(k, cfg)
         if span is not None and (hi <= span[0] or lo >= span[1]):
             continue
-        a, b = window(k, cfg)
+        b = window(k, cfg)[1]
+        a = lo - context_s(cfg)
         part = ac.take(np.arange(int(np.searchsorted(t, a)), int(np.searchsorted(t, b))))
         for s in sectors.ids:
             yield part, Tile(k, s), cfg
@@ -283,6 +301,7 @@ __all__ = [
     "Tile",
     "bounds",
     "canonical",
+    "context_s",
     "fuse_sightings",
     "fuse_tile",
     "fuse_tiles",

@@ -118,6 +118,7 @@ class LiveWindow:
         self.tile_s = float(self.fuse_cfg.tile_s or 0.0)
         self.horizon = tiles.horizon_s(self.fuse_cfg)
         self.lead = tiles.lead_s(self.fuse_cfg)
+        self.context = tiles.context_s(self.fuse_cfg)
         self.reach = self.sectors.reach_km(self.own, self.fuse_cfg.halo_km)
         self._acoustic: dict[str, tuple[float, AnyObservation]] = {}
         self._sight: dict[str, tuple[float, AnyObservation]] = {}
@@ -216,14 +217,14 @@ class LiveWindow:
         return d if day_bounds(self.mandate, d)[1] + LATE_MARGIN_S <= watermark_s else None
 
     def _tile_step(self, k: int) -> Step:
-        lo, hi = tiles.window(k, self.fuse_cfg)
+        start, end = tiles.bounds(k, self.fuse_cfg)
+        lo, hi = start - self.context, tiles.window(k, self.fuse_cfg)[1]
         models = [o for t, o in self._acoustic.values() if lo <= t < hi]
         obs = tiles.canonical(ObservationArrays.from_observations(models))
         events: list[Event] = []
         for s in self._own_tiles():
             events += tiles.fuse_tile(obs, tiles.Tile(k, s), self.fuse_cfg)
         events.sort(key=lambda e: (e.time_s, e.id))
-        start, end = tiles.bounds(k, self.fuse_cfg)
         return self._judged(start, end, events, models, LiveState(end, self.state.closed))
 
     def _own_tiles(self) -> list[str]:
@@ -265,12 +266,13 @@ class LiveWindow:
             end = day_bounds(self.mandate, step.day)[1]
             self._sight = {k: v for k, v in self._sight.items() if v[0] >= end}
         elif step.state.final_s is not None:
-            keep = step.state.final_s - self.lead
+            keep = step.state.final_s - self.context
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
 
     def restore_from(self) -> float:
         """The earliest perceived time a restarted worker must reload, s."""
-        acoustic = self.state.final_s - self.lead if self.state.final_s is not None else -math.inf
+        f = self.state.final_s
+        acoustic = f - self.context if f is not None else -math.inf
         sight = (
             day_bounds(self.mandate, self.state.closed)[1]
             if self.state.closed is not None
