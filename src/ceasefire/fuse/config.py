@@ -55,7 +55,7 @@ class FuseConfig:
     #: parallelism: worker processes (None: one per core)
     workers: int | None = None
     #: inputs smaller than this are fused in this process
-    parallel_min_obs: int = 200_000
+    parallel_min_obs: int = 5_000
     #: time tiles (fuse/tiles.py): acoustic events are fused per tile of this many
     #: seconds on a grid anchored at the epoch, the same in the batch and live
     #: (None: the whole input as one window, no live equivalence)
