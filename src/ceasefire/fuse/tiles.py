@@ -121,6 +121,15 @@ def tiles_of(times_s: F8, cfg: FuseConfig) -> list[int]:
     return [int(k) for k in ks[n > 0]]
 
 
+def sector_of_km(ids: Sequence[str], from_km: F8, to_km: F8, km: F8) -> npt.NDArray[np.object_]:
+    """The sector containing each chainage (``[from_km, to_km)``, first in order,
+    as ``Mandate.sector_of_chainage``), else the nearest one."""
+    inside = (from_km[None, :] <= km[:, None]) & (km[:, None] < to_km[None, :])
+    gap = np.maximum(from_km[None, :] - km[:, None], km[:, None] - to_km[None, :])
+    gap = np.where(inside, -1.0, np.maximum(gap, 0.0))
+    return np.asarray(ids, dtype=object)[np.argmin(gap, axis=1)]
+
+
 @dataclass(frozen=True)
 class Sectors:
     """The configuration's sectors as chainage intervals along the contact line (km)."""
@@ -150,12 +159,7 @@ class Sectors:
         return np.asarray(self.line.nearest(lat, lon).chainage_m, float) / 1000.0
 
     def sector_of_km(self, km: F8) -> npt.NDArray[np.object_]:
-        """The sector containing each chainage (``[from_km, to_km)``, first in
-        order), else the nearest one."""
-        inside = (self.from_km[None, :] <= km[:, None]) & (km[:, None] < self.to_km[None, :])
-        gap = np.maximum(self.from_km[None, :] - km[:, None], km[:, None] - self.to_km[None, :])
-        gap = np.where(inside, -1.0, np.maximum(gap, 0.0))
-        return np.asarray(self.ids, dtype=object)[np.argmin(gap, axis=1)]
+        return sector_of_km(self.ids, self.from_km, self.to_km, km)
 
     def in_halo(self, sector: str, km: F8) -> npt.NDArray[np.bool_]:
         """Which chainages lie within ``sector`` widened by the halo."""
@@ -308,6 +312,7 @@ __all__ = [
     "horizon_s",
     "lead_s",
     "longest_flight_s",
+    "sector_of_km",
     "tile_s",
     "tiles_of",
     "window",
