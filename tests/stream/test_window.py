@@ -96,3 +96,21 @@ def test_live_windows_give_the_batch_events(
         assert w.late == 0, w.late_keys[:5]
     assert len(live) == len(set(live)), "an event was made by both workers"
     assert sorted(live) == sorted(e.id for e in batch)
+
+
+def test_a_report_after_its_tile_was_final_is_counted_and_listed(
+    donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+) -> None:
+    acoustic = sorted(
+        (o for o in heavy_models if o.kind != "sighting"), key=lambda o: o.time.timestamp()
+    )
+    first, rest = acoustic[0], acoustic[1:]
+    w = _window(donbas_mandate_path)
+    w.add(rest)
+    _drain(w, acoustic[-1].time.timestamp() + 3600.0)
+    assert w.late == 0 and w.state.final_s is not None
+    # the earliest report arrives after every tile whose window holds it is final
+    w.add([first])
+    assert w.late_keys == [f"{first.source}/{first.id}"]
+    w.add([first])  # the same report again (redelivered): listed once
+    assert w.late == 1
