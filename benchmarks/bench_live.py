@@ -84,12 +84,15 @@ async def _run(
             args += ["--tile-s", str(tile_s)]
         for s in sectors:
             args += ["--sector", s]
-        procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        log = open(tmp / f"worker-{len(procs)}.log", "wb")  # noqa: SIM115 (closed with the run)
+        procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
     t0 = time.time()
     m = load_mandate(MANDATE)
     res = await publish_observations(bus, m, models, speed=speed)
-    for p in procs:
-        await asyncio.to_thread(p.wait)
+    for i, p in enumerate(procs):
+        rc = await asyncio.to_thread(p.wait)
+        if rc != 0:  # a worker that died spoils the run: say so, with its log
+            print(f"worker {i} exited with {rc}: see {tmp / f'worker-{i}.log'}", flush=True)
     cpu = _children_cpu() - cpu0
     done.set()
     await asyncio.sleep(1.0)
