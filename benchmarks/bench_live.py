@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ceasefire import pipeline
+from ceasefire.ledger import Ledger
 from ceasefire.mandate import load_mandate
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.simulate import get_profile, simulate
@@ -64,6 +65,9 @@ async def _run(
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     store = tmp / "live.db"
     pipeline.init_store(store, MANDATE).close()
+    # one ledger (one key) for every worker, made before they start: two workers
+    # creating it at once race (the second finds a directory without ledger.json)
+    Ledger.open(tmp / "ledger").close()
     bus = await NatsBus.connect(NATS, Subjects(prefix))
     received: dict[str, tuple[float, list[str]]] = {}
     done = asyncio.Event()
