@@ -24,7 +24,7 @@ from ceasefire.assess import assess, escalate, notices
 from ceasefire.assess.intervene import OUTCOME, REQUEST, intervention_requests
 from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.assess.ladder import lookback_h
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import FuseConfig, fuse, tiles
 from ceasefire.ingest import (
     Duplicate,
     IngestResult,
@@ -40,6 +40,7 @@ from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
+from ceasefire.model.vocab import KINDS
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature, write_geojson
 from ceasefire.store import Store
@@ -372,23 +373,37 @@ def stored_days(store: Store, mandate: Mandate) -> list[date]:
 
 
 def fuse_config(mandate: Mandate) -> FuseConfig:
-    """Fusion settings for a mandate: its contact line (fire is aimed across it)."""
+    """Fusion settings for a mandate: its contact line (fire is aimed across it)
+    and its sectors (a fusion tile is one sector with a halo, as a live worker's)."""
     c = mandate.contact
-    return FuseConfig(contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)))
+    return FuseConfig(
+        contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)),
+        sectors_km=tuple((s.id, float(s.from_km), float(s.to_km)) for s in mandate.doc.sectors),
+    )
 
 
 def fuse_day(
     store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
 ) -> tuple[int, list[Event]]:
     """Fuse the day's observations; keep the events emitted within the day.
-    ``progress`` is told the time tiles fused (see :data:`Progress`)."""
+    Acoustic reports are read with the tiles' context (``fuse.tiles``: the tiles
+    at the day's edges see the reports a live worker sees), sightings of the
+    day only (tracks are per reporting day). ``progress`` is told the time tiles
+    fused (see :data:`Progress`)."""
     start, end = day_bounds(mandate, day)
-    obs = store.observations(start, end + LATE_MARGIN_S)
+    cfg = fuse_config(mandate)
+    if cfg.tile_s is None:
+        obs = store.observations(start, end + LATE_MARGIN_S)
+    else:
+        obs = store.observations(start - tiles.context_s(cfg), end + tiles.horizon_s(cfg))
+        sight = obs.kind == KINDS.index("sighting")
+        keep = ~sight | ((obs.time_s >= start) & (obs.time_s < end + LATE_MARGIN_S))
+        obs = obs.take(np.flatnonzero(keep))
     tell = _counted(progress)
     text = f"{day}: fusing {len(obs):,} observations, tile"
     tell(text, 0, None)
     fused = (
-        fuse(obs, fuse_config(mandate), on_tile=lambda k, n: tell(text, k, n)) if len(obs) else []
+        fuse(obs, cfg, on_tile=lambda k, n: tell(text, k, n), span=(start, end)) if len(obs) else []
     )
     events = [e for e in fused if start <= e.time_s < end]
     store.replace_events(

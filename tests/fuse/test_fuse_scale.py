@@ -51,8 +51,9 @@ def test_an_array_heard_only_with_its_own_microphones_is_one_fixed_event() -> No
 
 
 def _rows_of(sc: Scene) -> tuple[Rows, np.ndarray, np.ndarray]:
-    from ceasefire.fuse.engine import _canonical, _rows
+    from ceasefire.fuse.engine import _rows
     from ceasefire.fuse.frame import Grid
+    from ceasefire.fuse.tiles import canonical as _canonical
 
     obs = _canonical(sc.arrays())
     rows = _rows(obs, Grid(FRAME), FuseConfig())
@@ -148,8 +149,8 @@ def test_time_slices_over_workers_give_the_events_of_one_serial_pass() -> None:
             nd, nt = float(rng.normal(0, 1.0)), float(rng.normal(0, 0.5))
             sc.bearing(f"e{n}o{k}", f"obs{k}", o, ev, T0 + 97.0 * n, noise_deg=nd, noise_t_s=nt)
     obs = sc.arrays()
-    serial = fuse(obs, FuseConfig(parallel_min_obs=10**9))
-    sliced = fuse(obs, FuseConfig(parallel_min_obs=1, slice_s=1_800.0, workers=2))
+    serial = fuse(obs, FuseConfig(tile_s=None))  # one window
+    sliced = fuse(obs, FuseConfig(parallel_min_obs=1, tile_s=1_800.0, workers=2))
     # the same events (ids are content hashes of the members); estimates equal to
     # rounding (sums accumulate in another order): well under a millimetre
     assert [e.id for e in serial] == [e.id for e in sliced]
@@ -159,7 +160,7 @@ def test_time_slices_over_workers_give_the_events_of_one_serial_pass() -> None:
         if a.lat is not None:
             assert abs(a.lat - b.lat) < 1e-8 and abs(a.lon - b.lon) < 1e-8  # type: ignore[operator]
     # and each mode is deterministic to the bit
-    assert sliced == fuse(obs, FuseConfig(parallel_min_obs=1, slice_s=1_800.0, workers=2))
+    assert sliced == fuse(obs, FuseConfig(parallel_min_obs=1, tile_s=1_800.0, workers=2))
     assert len([e for e in serial if e.n_observers >= 3]) >= 100
 
 

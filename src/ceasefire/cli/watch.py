@@ -44,8 +44,11 @@ def register(app: typer.Typer) -> None:
         count: int | None = typer.Option(None, "--count", help="stop after N violations"),
         rows: int = typer.Option(20, "--rows", help="latest rows shown"),
         as_json: bool = typer.Option(False, "--json", help="one JSON line per violation"),
+        escalations: bool = typer.Option(
+            False, "--escalations", help="escalation notices (<prefix>.escalations) instead"
+        ),
     ) -> None:
-        """Show violations arriving on <prefix>.violations."""
+        """Show violations arriving on <prefix>.violations (or escalation notices)."""
         from ceasefire.stream.bus import Subjects
         from ceasefire.stream.natsbus import NatsBus
 
@@ -53,8 +56,9 @@ def register(app: typer.Typer) -> None:
             bus = await NatsBus.connect(nats_url, Subjects(prefix))
             seen: list[dict[str, Any]] = []
             try:
-                if as_json:
-                    async for data in bus.violations(from_start=from_start):
+                follow = bus.escalations if escalations else bus.violations
+                if as_json or escalations:
+                    async for data in follow(from_start=from_start):
                         print(data.decode(), flush=True)
                         seen.append({})
                         if count is not None and len(seen) >= count:

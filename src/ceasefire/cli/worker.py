@@ -26,8 +26,14 @@ def register(app: typer.Typer) -> None:
         sector: list[str] = typer.Option([], "--sector", help="own sector (repeat); default all"),
         ledger: Path = typer.Option(Path("ledger"), "--ledger", help="ledger directory"),
         prefix: str = PREFIX_OPT,
-        step_s: float = typer.Option(30.0, "--step-s", help="fusion step, s"),
-        halo_km: float = typer.Option(60.0, "--halo-km", help="reports read beyond own sectors"),
+        tile_s: float | None = typer.Option(
+            None,
+            "--tile-s",
+            help="fusion time tile, s (default: the batch's; keep it for live = batch)",
+        ),
+        halo_km: float | None = typer.Option(
+            None, "--halo-km", help="reports read beyond own sectors, km (default: the batch's)"
+        ),
         name: str | None = typer.Option(None, "--name", help="durable consumer name"),
         idle_exit_s: float | None = typer.Option(
             None, "--idle-exit", help="stop after S seconds without messages"
@@ -83,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 log,
                 m,
                 sector or None,
-                WindowConfig(step_s=step_s, halo_km=halo_km),
+                WindowConfig(tile_s=tile_s, halo_km=halo_km),
                 name=name,
                 on_violations=to_tak,
             )
@@ -100,9 +106,18 @@ def register(app: typer.Typer) -> None:
             s = w.stats
             console.print(
                 f"worker {w.name}: {s.received} received, {s.stored} stored, {s.rejected} "
-                f"rejected, {s.steps} steps, {s.violations} violations",
+                f"rejected, {s.steps} steps, {s.violations} violations, "
+                f"{w.window.late} late",
                 highlight=False,
             )
+            if w.window.late:
+                shown = ", ".join(w.window.late_keys[:20])
+                more = w.window.late - min(w.window.late, 20)
+                console.print(
+                    f"late reports (after their tile was final): {shown}"
+                    + (f" and {more} more" if more else ""),
+                    highlight=False,
+                )
 
         try:
             asyncio.run(go())

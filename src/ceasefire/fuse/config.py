@@ -52,11 +52,17 @@ class FuseConfig:
     #: attribution log loss 0.399 -> 0.391)
     inflate_cov: bool = True
     inflate_max: float = 100.0
-    #: parallelism: worker processes (None: one per core, at most 2 tiles at a time)
+    #: parallelism: worker processes (None: one per core)
     workers: int | None = None
-    #: inputs smaller than this are fused serially in one tile
-    parallel_min_obs: int = 200_000
-    #: time slice of the acoustic rows fused by one worker, s
-    slice_s: float = 7_200.0
-    #: extra margin before a slice for launches paired with its impacts, s
-    slice_margin_s: float = 300.0
+    #: inputs smaller than this are fused in this process
+    parallel_min_obs: int = 5_000
+    #: time tiles (fuse/tiles.py): acoustic events are fused per tile of this many
+    #: seconds on a grid anchored at the epoch, the same in the batch and live
+    #: (None: the whole input as one window, no live equivalence)
+    tile_s: float | None = 600.0
+    #: uncertainty of report times added to a tile's margins, s
+    tile_margin_s: float = 10.0
+    #: sectors of the contact line as (id, from_km, to_km) chainage intervals: a
+    #: tile is also one sector, fused with the reports within ``halo_km`` of it
+    sectors_km: tuple[tuple[str, float, float], ...] = ()
+    halo_km: float = 60.0

@@ -1,13 +1,13 @@
 """``fuse``: observations → events. Canonical ordering, one metric frame,
 association and localization of acoustic/visual reports, launch/impact pairing,
-sighting tracks, and tiling with overlap over worker processes for scale."""
+sighting tracks; tiles in time (and sectors) through fuse/tiles.py, over worker
+processes for scale."""
 
 from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,7 @@ from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
+from ceasefire.fuse.tiles import canonical, fuse_sightings, fuse_tiles
 from ceasefire.fuse.tracks import track_sightings
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
@@ -74,12 +75,6 @@ class _Acoustic:
     n_obs: IP
     flags: list[tuple[str, ...]]
     rows: Rows  # the rows as association judged them (observers registered)
-
-
-def _canonical(obs: ObservationArrays) -> ObservationArrays:
-    """Rows sorted by (time, source, id): fusion does not depend on input order."""
-    order = np.lexsort((obs.id.astype(str), obs.source.astype(str), obs.time_s))
-    return obs.take(order)
 
 
 def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
@@ -507,8 +502,10 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     return out
 
 
-def _fuse_tile(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Event]:
-    """Fuse one tile (rows in canonical order) in the given grid."""
+def fuse_whole(obs: ObservationArrays, cfg: FuseConfig) -> list[Event]:
+    """Fuse ``obs`` (rows in canonical order) as one window, in a grid about them;
+    not corroborated (fuse/tiles.py fuses a tile with this)."""
+    grid = Grid.about(obs.lat, obs.lon)
     sight = obs.kind == K_SIGHTING
     out: list[Event] = []
     ac_obs = obs.take(np.flatnonzero(~sight))
@@ -520,93 +517,36 @@ def _fuse_tile(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Even
     return out
 
 
-def _slice_job(args: tuple[ObservationArrays, Grid, FuseConfig, float, float]) -> list[Event]:
-    """Fuse the acoustic rows of one time slice (with margins); keep the events whose
-    emission time lies in the slice's core ``[lo, hi)``."""
-    obs, grid, cfg, lo, hi = args
-    if len(obs) == 0:
-        return []
-    rows = _rows(obs, grid, cfg)
-    ac = _fuse_acoustic(obs, rows, cfg)
-    return [e for e in _acoustic_events(obs, ac.rows, ac, grid, cfg) if lo <= e.time_s < hi]
-
-
 def fuse(
     obs: ObservationArrays,
     config: FuseConfig | None = None,
     *,
     on_tile: Callable[[int, int], None] | None = None,
+    span: tuple[float, float] | None = None,
 ) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
-    same observations in any order give the same events. ``on_tile(done, total)``
-    is told as each time tile is fused (for a progress display)."""
+    same observations in any order give the same events. Acoustic and visual
+    reports are fused tile by tile (fuse/tiles.py: the cut a live worker makes
+    too), sightings per sector over all of ``obs``; with ``tile_s`` None the
+    whole input is one window. ``span``: fuse only the tiles whose time core meets
+    ``[start, end)`` (s; a day read with the tiles' margins). ``on_tile(done,
+    total)`` is told as each tile is fused (for a progress display)."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
-    obs = _canonical(obs)
-    grid = Grid.about(obs.lat, obs.lon)
-    workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
-    if len(obs) < cfg.parallel_min_obs:
-        events = _fuse_tile(obs, grid, cfg)
+    obs = canonical(obs)
+    if cfg.tile_s is None:
+        events = corroborate(fuse_whole(obs, cfg), cfg.corroboration, obs, cfg.speed_of_sound_m_s)
         if on_tile is not None:
             on_tile(1, 1)
     else:
-        events = _fuse_sliced(obs, grid, cfg, workers, on_tile)
-    events = corroborate(events, cfg.corroboration, obs, cfg.speed_of_sound_m_s)
+        workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
+        if len(obs) < cfg.parallel_min_obs:
+            workers = 1
+        events = fuse_tiles(obs, cfg, workers=workers, on_tile=on_tile, span=span)
+        events += fuse_sightings(obs, cfg)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
 
-def _fuse_sliced(
-    obs: ObservationArrays,
-    grid: Grid,
-    cfg: FuseConfig,
-    workers: int,
-    on_tile: Callable[[int, int], None] | None = None,
-) -> list[Event]:
-    """Acoustic rows cut into time slices with margins (sound travel over the
-    detection range plus the longest flight time), fused in worker processes; a
-    slice keeps the events whose emission time lies in its core. Sightings (tracks
-    that span days) are fused once, whole."""
-    sight = obs.kind == K_SIGHTING
-    ac = obs.take(np.flatnonzero(~sight))
-    out = _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
-    if len(ac) == 0:
-        return out
-    t = ac.time_s
-    t_lo, t_hi = float(t.min()), float(t.max())
-    n_slices = max(1, int(np.ceil((t_hi - t_lo) / cfg.slice_s)))
-    n_slices = max(n_slices, 2 * max(workers, 1)) if workers > 1 else n_slices
-    edges = np.linspace(t_lo, t_hi, n_slices + 1)
-    edges[0], edges[-1] = -np.inf, np.inf
-    before = cfg.max_range_m / cfg.speed_of_sound_m_s + cfg.slice_margin_s
-    after = cfg.max_range_m / cfg.speed_of_sound_m_s + 60.0
-    jobs = []
-    for k in range(n_slices):
-        lo, hi = float(edges[k]), float(edges[k + 1])
-        # rows perceived up to one sound travel after the core; launches up to the
-        # flight margin before it
-        a = int(np.searchsorted(t, lo - before)) if np.isfinite(lo) else 0
-        b = int(np.searchsorted(t, hi + after, side="right")) if np.isfinite(hi) else len(ac)
-        jobs.append((ac.take(np.arange(a, b)), grid, cfg, lo, hi))
-    tell = on_tile or (lambda _done, _total: None)
-    parts = []
-    if workers <= 1 or n_slices == 1:
-        for k, j in enumerate(jobs):
-            parts.append(_slice_job(j))
-            tell(k + 1, len(jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as ex:
-            for k, part in enumerate(ex.map(_slice_job, jobs)):
-                parts.append(part)
-                tell(k + 1, len(jobs))
-    seen: set[str] = set()
-    for part in parts:
-        for e in part:
-            if e.id not in seen:
-                seen.add(e.id)
-                out.append(e)
-    return out
-
-
-__all__ = ["fuse"]
+__all__ = ["fuse", "fuse_whole"]

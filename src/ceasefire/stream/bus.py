@@ -7,6 +7,7 @@ around it). Subjects (``Subjects``)::
     <prefix>.obs.<sector>   observations of one sector (message id ``source/id``)
                             and clock ticks (header ``Ceasefire-Tick``)
     <prefix>.violations     announced violations (message id = violation id)
+    <prefix>.escalations    announced escalation notices (message id = notice id)
 """
 
 from __future__ import annotations
@@ -42,12 +43,20 @@ class Subjects:
         return f"{self.prefix}.violations"
 
     @property
+    def escalations(self) -> str:
+        return f"{self.prefix}.escalations"
+
+    @property
     def obs_stream(self) -> str:
         return _stream_name(self.prefix) + "_OBS"
 
     @property
     def violation_stream(self) -> str:
         return _stream_name(self.prefix) + "_VIOLATIONS"
+
+    @property
+    def escalation_stream(self) -> str:
+        return _stream_name(self.prefix) + "_ESCALATIONS"
 
 
 def _stream_name(prefix: str) -> str:
@@ -89,6 +98,10 @@ class Bus(Protocol):
 
     def violations(self, *, from_start: bool) -> AsyncIterator[bytes]:
         """Announced violations, each once (from the start of the stream or new ones)."""
+        ...
+
+    def escalations(self, *, from_start: bool) -> AsyncIterator[bytes]:
+        """Announced escalation notices, each once (as :meth:`violations`)."""
         ...
 
     async def close(self) -> None: ...
@@ -162,10 +175,16 @@ class MemoryBus:
     async def flush(self) -> None:
         return None
 
-    async def violations(self, *, from_start: bool) -> AsyncIterator[bytes]:
-        k = 0 if from_start else len(self.log.get(self.subjects.violations, []))
+    def violations(self, *, from_start: bool) -> AsyncIterator[bytes]:
+        return self._follow(self.subjects.violations, from_start)
+
+    def escalations(self, *, from_start: bool) -> AsyncIterator[bytes]:
+        return self._follow(self.subjects.escalations, from_start)
+
+    async def _follow(self, subject: str, from_start: bool) -> AsyncIterator[bytes]:
+        k = 0 if from_start else len(self.log.get(subject, []))
         while True:
-            log = self.log.get(self.subjects.violations, [])
+            log = self.log.get(subject, [])
             while k < len(log):
                 yield log[k][0]
                 k += 1

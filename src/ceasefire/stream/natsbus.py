@@ -9,7 +9,8 @@ Streams (created when missing, see :class:`StreamLimits`):
   publish (the publisher sees an error and retries) instead of dropping a stored
   message nobody has consumed yet.
 - ``<PREFIX>_VIOLATIONS`` on ``<prefix>.violations``: the announcements,
-  de-duplicated by violation id.
+  de-duplicated by violation id; ``<PREFIX>_ESCALATIONS`` on
+  ``<prefix>.escalations``: the escalation notices, de-duplicated by notice id.
 
 Consumers are durable pull consumers with explicit acknowledgement; at most
 ``max_ack_pending`` messages are handed out unacknowledged, so a slow worker
@@ -92,6 +93,7 @@ class NatsBus:
         for name, subject, max_bytes in (
             (s.obs_stream, f"{s.prefix}.obs.>", lim.max_bytes),
             (s.violation_stream, s.violations, lim.max_bytes // 8),
+            (s.escalation_stream, s.escalations, lim.max_bytes // 64),
         ):
             try:
                 await self.js.stream_info(name)
@@ -175,10 +177,16 @@ class NatsBus:
     async def flush(self) -> None:
         await self.nc.flush()
 
-    async def violations(self, *, from_start: bool) -> AsyncIterator[bytes]:
+    def violations(self, *, from_start: bool) -> AsyncIterator[bytes]:
+        return self._follow(self.subjects.violations, self.subjects.violation_stream, from_start)
+
+    def escalations(self, *, from_start: bool) -> AsyncIterator[bytes]:
+        return self._follow(self.subjects.escalations, self.subjects.escalation_stream, from_start)
+
+    async def _follow(self, subject: str, stream: str, from_start: bool) -> AsyncIterator[bytes]:
         sub = await self.js.subscribe(
-            self.subjects.violations,
-            stream=self.subjects.violation_stream,
+            subject,
+            stream=stream,
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.ALL if from_start else DeliverPolicy.NEW,
         )
@@ -189,8 +197,9 @@ class NatsBus:
             await sub.unsubscribe()
 
     async def delete_streams(self) -> None:
-        """Remove both streams (tests clean up their unique prefix)."""
-        for name in (self.subjects.obs_stream, self.subjects.violation_stream):
+        """Remove the streams (tests clean up their unique prefix)."""
+        s = self.subjects
+        for name in (s.obs_stream, s.violation_stream, s.escalation_stream):
             with contextlib.suppress(NotFoundError):
                 await self.js.delete_stream(name)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.tiles import sector_of_km
 from ceasefire.mandate import Mandate
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.errors import PipelineError
@@ -58,12 +59,9 @@ class SectorMap:
         return np.asarray(self.mandate.contact.nearest(lat, lon).chainage_m, float) / 1000.0
 
     def sector_of_km(self, km: F8) -> npt.NDArray[np.object_]:
-        """The sector containing each chainage (``[from_km, to_km)``, first in
-        mandate order, as ``Mandate.sector_of_chainage``), else the nearest one."""
-        inside = (self.from_km[None, :] <= km[:, None]) & (km[:, None] < self.to_km[None, :])
-        gap = np.maximum(self.from_km[None, :] - km[:, None], km[:, None] - self.to_km[None, :])
-        gap = np.where(inside, -1.0, np.maximum(gap, 0.0))
-        return np.asarray(self.ids, dtype=object)[np.argmin(gap, axis=1)]
+        """The sector containing each chainage, else the nearest one (the rule
+        fusion's tiles use: ``fuse.tiles.sector_of_km``)."""
+        return sector_of_km(self.ids, self.from_km, self.to_km, km)
 
     def sector_of(self, lat: F8, lon: F8) -> npt.NDArray[np.object_]:
         return self.sector_of_km(self.chainage_km(lat, lon))

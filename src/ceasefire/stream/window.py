@@ -4,15 +4,14 @@ Pure state (no bus, no store): :meth:`LiveWindow.next_step` says what became
 final once the watermark (the time up to which every read subject has
 delivered) has passed, the worker commits it, then :meth:`LiveWindow.commit`.
 
-Acoustic and visual reports are fused in steps on a fixed grid of ``step_s``: a
-step ``[final_s, cut)`` fuses the reports perceived in ``[final_s - lead_s,
-cut + horizon_s)`` with the batch's own ``fuse`` and keeps the events emitted in
-the step, exactly as the batch cuts a large day into time slices. An event
-emitted before ``cut`` can gain no report after ``cut + horizon_s``: its sound
-travels at most ``max_range_m`` at 343 m/s, a paired launch lies at most the
-flight margin before its impact, plus the time uncertainty of the reports. Steps
-depend on the grid and the reports only, never on when the worker ran, so a
-worker restarted from the store re-derives the same events (ids from content).
+Acoustic and visual reports are fused in the batch's own tiles
+(``ceasefire.fuse.tiles``): tile ``k`` of each of the worker's sectors is fused
+from the reports perceived in ``[lo - lead, hi + horizon)`` (within the sector's
+halo) once the watermark has passed ``hi + horizon``, exactly as the batch fuses
+it, so the same reports give the same events. Tiles depend on the grid and the
+reports only, never on when the worker ran, so a worker restarted from the store
+re-derives the same events (ids from content). A report that arrives after a
+tile whose window holds it was committed is late: counted and listed.
 
 Sightings form tracks over a whole reporting day (as in the batch): they are
 fused when the day has closed (its end plus ``LATE_MARGIN_S``).
@@ -29,53 +28,44 @@ from datetime import date
 import numpy as np
 
 from ceasefire.assess import assess
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import FuseConfig, tiles
 from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
+from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import LATE_MARGIN_S, fuse_config, observation_digests
 from ceasefire.stream.sectors import SectorMap, position_of
 
 
 @dataclass(frozen=True)
 class WindowConfig:
-    """How far a live window looks back and ahead."""
+    """Overrides of the fusion's tiling for a live window (None: the mandate's
+    fusion settings, which the batch uses: keep them for live = batch)."""
 
-    #: grid of the fusion steps, s (finer: lower latency, more re-fusion)
-    step_s: float = 30.0
-    #: uncertainty of report times added to the horizon, s
-    time_margin_s: float = 10.0
-    #: longest launch-to-impact time paired, s (None: from the fusion's pairing bounds)
-    flight_margin_s: float | None = None
+    #: time tile, s (coarser: fewer re-fused reports, a longer wait for results)
+    tile_s: float | None = None
     #: reports read beyond a worker's own sectors, along the line, km
-    halo_km: float = 60.0
+    halo_km: float | None = None
 
 
-def longest_flight_s(fcfg: FuseConfig) -> float:
-    """The longest launch-to-impact time the pairing accepts, s: the farthest
-    range at the slowest speed, per weapon (unknown weapon: the overall bounds)."""
-    lp = fcfg.launches
-    k = 3.0 * lp.speed_spread
-    known = [
-        w.range_max_m / (w.speed_m_s * (1.0 - k)) for w in lp.weapons.values() if w.speed_m_s > 0
-    ]
-    return max([*known, lp.max_flight_range_m / lp.speed_min_m_s])
+def live_fuse_config(mandate: Mandate, wcfg: WindowConfig | None = None) -> FuseConfig:
+    """The fusion settings of a live window: the batch's, with the overrides, in
+    this process (a tile is small)."""
+    w = wcfg or WindowConfig()
+    fc = fuse_config(mandate)
+    fc = replace(fc, workers=1, parallel_min_obs=10**12)
+    if w.tile_s is not None:
+        fc = replace(fc, tile_s=w.tile_s)
+    if w.halo_km is not None:
+        fc = replace(fc, halo_km=w.halo_km)
+    if fc.tile_s is None:
+        raise PipelineError("a live window needs time tiles (the fusion's tile_s is None)")
+    return fc
 
 
-def horizon_s(fcfg: FuseConfig, wcfg: WindowConfig) -> float:
-    """How long after an event's emission a report can still join it, s: sound
-    over the longest detection range, the longest flight of a launch paired with
-    a later impact, and the time uncertainty."""
-    flight = wcfg.flight_margin_s if wcfg.flight_margin_s is not None else longest_flight_s(fcfg)
-    return fcfg.max_range_m / fcfg.speed_of_sound_m_s + flight + wcfg.time_margin_s
-
-
-def lead_s(fcfg: FuseConfig, wcfg: WindowConfig) -> float:
-    """How long before a step's start its reports are read, s: the batch's slice
-    margin, or the longest flight back to a paired launch, whichever is longer."""
-    flight = wcfg.flight_margin_s if wcfg.flight_margin_s is not None else longest_flight_s(fcfg)
-    sound = fcfg.max_range_m / fcfg.speed_of_sound_m_s
-    return sound + max(fcfg.slice_margin_s, flight)
+def horizon_s(fcfg: FuseConfig) -> float:
+    """How long after an event's emission a report can still join it, s."""
+    return tiles.horizon_s(fcfg)
 
 
 @dataclass
@@ -124,20 +114,26 @@ class LiveWindow:
     state: LiveState = field(default_factory=LiveState)
 
     def __post_init__(self) -> None:
-        fc = fuse_config(self.mandate)
-        # windows are small: no process pool
-        self.fuse_cfg = replace(fc, workers=1, parallel_min_obs=10**9)
-        self.horizon = horizon_s(self.fuse_cfg, self.config)
-        self.lead = lead_s(self.fuse_cfg, self.config)
-        self.reach = self.sectors.reach_km(self.own, self.config.halo_km)
+        self.fuse_cfg = live_fuse_config(self.mandate, self.config)
+        self.tile_s = float(self.fuse_cfg.tile_s or 0.0)
+        self.horizon = tiles.horizon_s(self.fuse_cfg)
+        self.lead = tiles.lead_s(self.fuse_cfg)
+        self.context = tiles.context_s(self.fuse_cfg)
+        self.reach = self.sectors.reach_km(self.own, self.fuse_cfg.halo_km)
         self._acoustic: dict[str, tuple[float, AnyObservation]] = {}
         self._sight: dict[str, tuple[float, AnyObservation]] = {}
-        self.late = 0
+        #: reports that came after a tile (or day) they belong to was committed
+        self.late_keys: list[str] = []
+
+    @property
+    def late(self) -> int:
+        return len(self.late_keys)
 
     # -- reports in ------------------------------------------------------------
     def add(self, models: Sequence[AnyObservation]) -> int:
         """Hold the reports within reach (own sectors plus halo); return how many
-        were held. A report perceived before what is already final counts as late."""
+        were held. A report perceived within the window of a tile (or the day)
+        already committed is late: counted and listed (the batch would use it)."""
         if not models:
             return 0
         pts = [position_of(o) for o in models]
@@ -154,12 +150,13 @@ class LiveWindow:
             if o.kind == "sighting":
                 if self.state.closed is not None and day_of(self.mandate, t) <= self.state.closed:
                     end = day_bounds(self.mandate, self.state.closed)[1]
-                    if t < end + LATE_MARGIN_S:
-                        self.late += 1
+                    if t < end + LATE_MARGIN_S and key not in self._sight:
+                        self.late_keys.append(key)
                 self._sight[key] = (t, o)
             else:
-                if self.state.final_s is not None and t < self.state.final_s + self.horizon:
-                    self.late += 1
+                final = self.state.final_s
+                if final is not None and t < final + self.horizon and key not in self._acoustic:
+                    self.late_keys.append(key)
                 self._acoustic[key] = (t, o)
             held += 1
         return held
@@ -170,37 +167,45 @@ class LiveWindow:
 
     # -- what became final ---------------------------------------------------------
     def next_step(self, watermark_s: float) -> Step | None:
-        """The earliest step the watermark allows, or None."""
-        cut = self._next_cut(watermark_s)
+        """The earliest tile (or closed day) the watermark allows, or None."""
+        k = self._next_tile(watermark_s)
         day = self._next_day(watermark_s)
+        cut = (k + 1) * self.tile_s if k is not None else None
         if day is not None and (cut is None or day_bounds(self.mandate, day)[1] <= cut):
             return self._day_step(day)
-        if cut is not None:
-            return self._acoustic_step(cut)
+        if k is not None:
+            return self._tile_step(k)
         return None
 
-    def _next_cut(self, watermark_s: float) -> float | None:
-        step = self.config.step_s
-        times = [t for t, _ in self._acoustic.values()]
-        if self.state.final_s is None:
-            if not times:
-                return None
-            self.state.final_s = math.floor((min(times) - self.lead) / step) * step
-        f = self.state.final_s
-        cut = f + step
-        if cut + self.horizon > watermark_s:
+    def _next_tile(self, watermark_s: float) -> int | None:
+        """The first tile not yet committed whose window holds a report, once the
+        watermark has passed its window's end; tiles without reports are skipped
+        (they have no events)."""
+        k = self._pending_tile()
+        if k is None or (k + 1) * self.tile_s + self.horizon > watermark_s:
             return None
-        later = [t for t in times if t >= f - self.lead]
-        nxt = min(later) if later else None
-        if nxt is None or nxt >= cut + self.horizon:
-            # nothing to fuse before the next report: jump (no event can be missed,
-            # and a step's reports do not depend on where the jump landed)
-            target = nxt if nxt is not None else watermark_s - self.horizon
-            self.state.final_s = max(f, math.floor((target - self.lead) / step) * step)
-            cut = self.state.final_s + step
-            if cut + self.horizon > watermark_s:
-                return None
-        return cut
+        return k
+
+    def _pending_tile(self) -> int | None:
+        """The first tile not yet committed whose window holds a held report."""
+        f = self.state.final_s
+        k_next = -(10**12) if f is None else round(f / self.tile_s)
+        lo_next = k_next * self.tile_s - self.lead
+        later = [t for t, _ in self._acoustic.values() if t >= lo_next]
+        if not later:
+            return None
+        return max(k_next, math.floor((min(later) - self.horizon) / self.tile_s))
+
+    def final_through(self, watermark_s: float) -> float:
+        """Up to when this window's acoustic events are final, s: every tile ending
+        by then is committed, or has no report in its window and none can still
+        come (the watermark has passed the window's end)."""
+        cap = math.floor((watermark_s - self.horizon) / self.tile_s) * self.tile_s
+        k = self._pending_tile()
+        if k is not None:
+            cap = min(cap, k * self.tile_s)
+        f = self.state.final_s
+        return max(cap, f) if f is not None else cap
 
     def _next_day(self, watermark_s: float) -> date | None:
         days = {day_of(self.mandate, t) for t, _ in self._sight.values()}
@@ -211,44 +216,35 @@ class LiveWindow:
         d = min(days)
         return d if day_bounds(self.mandate, d)[1] + LATE_MARGIN_S <= watermark_s else None
 
-    def _acoustic_step(self, cut: float) -> Step:
-        f = self.state.final_s
-        assert f is not None
-        lo, hi = f - self.lead, cut + self.horizon
+    def _tile_step(self, k: int) -> Step:
+        start, end = tiles.bounds(k, self.fuse_cfg)
+        lo, hi = start - self.context, tiles.window(k, self.fuse_cfg)[1]
         models = [o for t, o in self._acoustic.values() if lo <= t < hi]
-        events = self._fuse(models, f, cut, acoustic=True)
-        return self._judged(f, cut, events, models, LiveState(cut, self.state.closed))
+        obs = tiles.canonical(ObservationArrays.from_observations(models))
+        events: list[Event] = []
+        for s in self._own_tiles():
+            events += tiles.fuse_tile(obs, tiles.Tile(k, s), self.fuse_cfg)
+        events.sort(key=lambda e: (e.time_s, e.id))
+        return self._judged(start, end, events, models, LiveState(end, self.state.closed))
+
+    def _own_tiles(self) -> list[str]:
+        """The fusion's sectors this worker fuses (all of them without sectors)."""
+        ids = tiles.Sectors.of(self.fuse_cfg).ids
+        return [s for s in ids if s in self.own] if ids != (tiles.WHOLE,) else list(ids)
 
     def _day_step(self, day: date) -> Step:
         start, end = day_bounds(self.mandate, day)
         models = [o for t, o in self._sight.values() if start <= t < end + LATE_MARGIN_S]
-        events = self._fuse(models, start, end, acoustic=False)
+        events: list[Event] = []
+        if models:
+            obs = tiles.canonical(ObservationArrays.from_observations(models))
+            fused = tiles.fuse_sightings(obs, self.fuse_cfg, self._own_tiles())
+            events = sorted(
+                (e for e in fused if start <= e.time_s < end), key=lambda e: (e.time_s, e.id)
+            )
         st = self._judged(start, end, events, models, LiveState(self.state.final_s, day))
         st.day = day
         return st
-
-    def _fuse(
-        self, models: Sequence[AnyObservation], lo: float, hi: float, *, acoustic: bool
-    ) -> list[Event]:
-        if not models:
-            return []
-        evs = [
-            e
-            for e in fuse(ObservationArrays.from_observations(models), self.fuse_cfg)
-            if lo <= e.time_s < hi and (e.kind != "sighting") == acoustic
-        ]
-        return [e for e, s in zip(evs, self._owners(evs), strict=True) if s in self.own]
-
-    def _owners(self, events: Sequence[Event]) -> list[str]:
-        """The sector owning each event: where it happened, else where it was heard."""
-        lat = np.array([_first(e.lat, e.observer_lat) for e in events], float)
-        lon = np.array([_first(e.lon, e.observer_lon) for e in events], float)
-        out = [self.sectors.ids[0]] * len(events)
-        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-        if ok.shape[0]:
-            for i, s in zip(ok.tolist(), self.sectors.sector_of(lat[ok], lon[ok]), strict=True):
-                out[i] = str(s)
-        return out
 
     def _judged(
         self,
@@ -270,12 +266,13 @@ class LiveWindow:
             end = day_bounds(self.mandate, step.day)[1]
             self._sight = {k: v for k, v in self._sight.items() if v[0] >= end}
         elif step.state.final_s is not None:
-            keep = step.state.final_s - self.lead
+            keep = step.state.final_s - self.context
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
 
     def restore_from(self) -> float:
         """The earliest perceived time a restarted worker must reload, s."""
-        acoustic = self.state.final_s - self.lead if self.state.final_s is not None else -math.inf
+        f = self.state.final_s
+        acoustic = f - self.context if f is not None else -math.inf
         sight = (
             day_bounds(self.mandate, self.state.closed)[1]
             if self.state.closed is not None

@@ -4,12 +4,14 @@ commits what became final, announces it, and acknowledges only what is committed
 Order of work for each batch of messages::
 
     store the new observations (and the quarantine)  ─► ack the messages
-    watermark passes a step ─► fuse + assess (window) ─► store results,
+    watermark passes a tile ─► fuse + assess (window) ─► store results,
         ledger append (under its lock), state ─► announce on <prefix>.violations
+    every sector's tiles final up to t ─► the ladder's escalations before t
+        (as the batch computes them) ─► store ─► announce on <prefix>.escalations
 
 A worker killed at any point loses nothing acknowledged: acknowledged
 observations are in the store, the window is rebuilt from it on start, and the
-steps are re-derived from the same reports on the same grid, so the same ids
+tiles are re-derived from the same reports on the same grid, so the same ids
 come out; the ledger and the store skip ids they hold; the bus drops repeated
 announcements by violation id.
 """
@@ -22,13 +24,16 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from ceasefire.assess import escalate
+from ceasefire.assess.ladder import lookback_h
 from ceasefire.ingest.readers import RawRecord
 from ceasefire.ingest.validate import validate_records
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import Mandate, day_bounds, day_of
-from ceasefire.model import Violation
+from ceasefire.model import Escalation, Violation
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.codec import to_dict
 from ceasefire.pipeline import intake_policy, sectors_of, violation_records
@@ -40,6 +45,13 @@ from ceasefire.stream.window import LiveState, LiveWindow, Step, WindowConfig
 OnViolations = Callable[[Sequence[Violation]], Awaitable[None]]
 #: Far future for "up to the end" store queries, s.
 _END_S = 1e18
+#: Store meta: up to when escalations are final and stored (UTC epoch s).
+ESCALATED_KEY = "live:escalated_s"
+
+
+def sector_key(sector: str) -> str:
+    """Store meta: up to when a sector's events are final (any worker owning it)."""
+    return f"live:sector:{sector}"
 
 
 @dataclass
@@ -50,6 +62,7 @@ class WorkerStats:
     ticks: int = 0
     steps: int = 0
     violations: int = 0
+    escalations: int = 0
     started_s: float = field(default_factory=time.monotonic)
 
 
@@ -68,16 +81,18 @@ class Worker:
         name: str | None = None,
         batch: int = 500,
         on_violations: OnViolations | None = None,
+        escalations: bool = True,
     ) -> None:
         self.bus, self.store, self.ledger, self.mandate = bus, store, ledger, mandate
         self.sectors = SectorMap.of(mandate)
         self.own = self.sectors.check(own or self.sectors.ids)
-        cfg = config or WindowConfig()
-        self.read = self.sectors.read_sectors(self.own, cfg.halo_km)
+        self.window = LiveWindow(mandate, self.own, self.sectors, config or WindowConfig())
+        self.read = self.sectors.read_sectors(self.own, self.window.fuse_cfg.halo_km)
         self.name = name or "w-" + "_".join(self.own)
-        self.window = LiveWindow(mandate, self.own, self.sectors, cfg)
         self.batch = batch
         self.on_violations = on_violations
+        self.escalations = escalations and bool(mandate.doc.response.escalation)
+        self._through = -math.inf
         self.marks: dict[str, float] = {s: -math.inf for s in self.read}
         self.stats = WorkerStats()
         self.policy = intake_policy(mandate)
@@ -179,7 +194,73 @@ class Worker:
             self.stats.steps += 1
             self.stats.violations += len(step.violations)
             done.append(step)
+        through = self.window.final_through(self.watermark_s)
+        if math.isfinite(through) and through > self._through:
+            self._through = through
+            await asyncio.to_thread(self._mark_sectors, through)
+            if self.escalations:
+                notices = await asyncio.to_thread(self._escalate)
+                await self._announce_escalations(notices)
         return done
+
+    def _mark_sectors(self, through_s: float) -> None:
+        """Tell other workers (through the store) up to when this worker's
+        sectors' events are final, and its last closed day."""
+        closed = self.window.state.closed
+        mark = {
+            "final_s": through_s,
+            "closed_end_s": day_bounds(self.mandate, closed)[1] if closed else None,
+        }
+        for s in self.own:
+            self.store.set_meta(sector_key(s), json.dumps(mark))
+
+    def _escalate(self) -> list[Escalation]:
+        """The ladder's notices that became final, stored: those before the time up
+        to which every sector's events are final (whichever worker owns it), each
+        day judged as the batch judges it (the day's violations and the ladder's
+        lookback before it; a notice at t rests on violations up to t only)."""
+        m = self.mandate
+        marks = [self.store.get_meta(sector_key(s)) for s in self.sectors.ids]
+        if any(x is None for x in marks):
+            return []
+        safe = min(self._safe_s(json.loads(str(x))) for x in marks)
+        done = float(self.store.get_meta(ESCALATED_KEY) or "-inf")
+        if not safe > done:
+            return []
+        if not math.isfinite(done):
+            first = self.store.violation_times(-_END_S, safe)
+            done = min(first) if first else safe
+        back_s = lookback_h(m) * 3600.0
+        crossing = any(d.trigger.kind == "crossing" for d in m.doc.response.escalation)
+        out: list[Escalation] = []
+        day = day_of(m, done)
+        while day_bounds(m, day)[0] < safe:
+            start, end = day_bounds(m, day)
+            a, b = max(done, start), min(safe, end)
+            if b > a:
+                history = self.store.violations(start - back_s, b)
+                events = self.store.events(start, b) if crossing else []
+                notices = [x for x in escalate(history, m, events=events) if a <= x.time_s < b]
+                self.store.replace_escalations(a, b, notices, day=day.isoformat())
+                out += notices
+            day = day + timedelta(days=1)
+        self.store.set_meta(ESCALATED_KEY, repr(safe))
+        return out
+
+    def _safe_s(self, mark: dict[str, Any]) -> float:
+        """Up to when a sector's results are final: its tiles, and (when the ladder
+        watches crossings, which rest on sightings) its closed days."""
+        t = float(mark["final_s"]) if mark.get("final_s") is not None else -math.inf
+        if any(d.trigger.kind == "crossing" for d in self.mandate.doc.response.escalation):
+            c = mark.get("closed_end_s")
+            t = min(t, float(c) if c is not None else -math.inf)
+        return t
+
+    async def _announce_escalations(self, notices: Sequence[Escalation]) -> None:
+        for x in notices:
+            body = json.dumps({**to_dict(x), "worker": self.name}, separators=(",", ":"))
+            await self.bus.publish(self.bus.subjects.escalations, body.encode(), x.id)
+        self.stats.escalations += len(notices)
 
     def _commit(self, step: Step) -> None:
         m = self.mandate

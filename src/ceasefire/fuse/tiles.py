@@ -1,0 +1,319 @@
+"""Tiles: the one cut of fusion shared by the batch and the live workers.
+
+A tile is a fixed absolute time slice ``[k * tile_s, (k + 1) * tile_s)`` on a grid
+anchored at the epoch and, when the configuration names sectors of the contact
+line, one sector. A tile is fused from the acoustic and visual reports perceived
+in ``[lo - lead_s, hi + horizon_s)`` whose observer lies within the sector's halo
+(``halo_km`` of chainage either side), and keeps the events emitted in
+``[lo, hi)`` that its sector owns (by where the event happened, else where it was
+heard). Corroboration runs on the tile's own events, with the reports from
+``context_s`` before the tile to its horizon (a microphone counts as listening if
+it perceived something in the half hour before). So a tile's events depend only
+on the reports of its context: the batch (every tile) and a
+live worker (each tile once the watermark passes ``hi + horizon_s``) give the same
+events for the same reports, by construction.
+
+- **horizon** = sound over the longest detection range + the longest
+  launch-to-impact flight the pairing accepts + the reports' time margin: after
+  it no report can still join an event emitted before ``hi``.
+- **lead** = the same span backwards: a located impact's launch was fired at most
+  a flight earlier and heard at most a sound travel after that.
+
+Sightings make tracks over a reporting day: they are fused per sector (with its
+halo) over what the caller passes (the batch and the live worker pass one
+reporting day).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.fuse.config import FuseConfig
+from ceasefire.fuse.corroborate import corroborate
+from ceasefire.geo import GeoLine
+from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.results import Event
+from ceasefire.model.vocab import KINDS
+
+F8 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
+K_SIGHTING = KINDS.index("sighting")
+#: The one sector of a configuration without sectors.
+WHOLE = "all"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """Tile ``k`` (time ``[k * tile_s, (k + 1) * tile_s)``) of ``sector``."""
+
+    k: int
+    sector: str
+
+
+def longest_flight_s(cfg: FuseConfig) -> float:
+    """The longest launch-to-impact time the pairing accepts, s: the farthest
+    range at the slowest speed, per weapon (unknown weapon: the overall bounds)."""
+    lp = cfg.launches
+    k = 3.0 * lp.speed_spread
+    known = [
+        w.range_max_m / (w.speed_m_s * (1.0 - k)) for w in lp.weapons.values() if w.speed_m_s > 0
+    ]
+    return max([*known, lp.max_flight_range_m / lp.speed_min_m_s])
+
+
+def horizon_s(cfg: FuseConfig) -> float:
+    """How long after an event's emission a report can still join it, s."""
+    return cfg.max_range_m / cfg.speed_of_sound_m_s + longest_flight_s(cfg) + cfg.tile_margin_s
+
+
+def lead_s(cfg: FuseConfig) -> float:
+    """How long before a tile's start its reports are read, s."""
+    return horizon_s(cfg)
+
+
+def tile_s(cfg: FuseConfig) -> float:
+    """The configuration's tile length, s (a clear error when it has none)."""
+    if cfg.tile_s is None or not cfg.tile_s > 0:
+        raise ValueError(f"fusion tiles need tile_s > 0, found {cfg.tile_s!r}")
+    return float(cfg.tile_s)
+
+
+def context_s(cfg: FuseConfig) -> float:
+    """How long before a tile's start its reports are read for corroboration, s:
+    the lead, plus how far back corroboration looks for a microphone that was
+    listening (``unheard_alive_s``). Corroboration looks no further ahead than
+    the horizon: a tile need not wait for later evidence."""
+    return lead_s(cfg) + cfg.corroboration.unheard_alive_s
+
+
+def bounds(k: int, cfg: FuseConfig) -> tuple[float, float]:
+    """The emission-time core ``[lo, hi)`` of tile ``k``, s."""
+    ts = tile_s(cfg)
+    return k * ts, (k + 1) * ts
+
+
+def window(k: int, cfg: FuseConfig) -> tuple[float, float]:
+    """The perceived times ``[lo - lead, hi + horizon)`` tile ``k`` reads, s."""
+    lo, hi = bounds(k, cfg)
+    return lo - lead_s(cfg), hi + horizon_s(cfg)
+
+
+def tiles_of(times_s: F8, cfg: FuseConfig) -> list[int]:
+    """The tiles whose window holds at least one of ``times_s`` (sorted), ascending."""
+    if times_s.shape[0] == 0:
+        return []
+    t = np.sort(times_s)
+    ts = tile_s(cfg)
+    ks = np.arange(
+        math.floor((float(t[0]) - horizon_s(cfg)) / ts),
+        math.floor((float(t[-1]) + lead_s(cfg)) / ts) + 1,
+    )
+    lo = ks * ts - lead_s(cfg)
+    hi = (ks + 1) * ts + horizon_s(cfg)
+    n = np.searchsorted(t, hi, side="left") - np.searchsorted(t, lo, side="left")
+    return [int(k) for k in ks[n > 0]]
+
+
+def sector_of_km(ids: Sequence[str], from_km: F8, to_km: F8, km: F8) -> npt.NDArray[np.object_]:
+    """The sector containing each chainage (``[from_km, to_km)``, first in order,
+    as ``Mandate.sector_of_chainage``), else the nearest one."""
+    inside = (from_km[None, :] <= km[:, None]) & (km[:, None] < to_km[None, :])
+    gap = np.maximum(from_km[None, :] - km[:, None], km[:, None] - to_km[None, :])
+    gap = np.where(inside, -1.0, np.maximum(gap, 0.0))
+    return np.asarray(ids, dtype=object)[np.argmin(gap, axis=1)]
+
+
+@dataclass(frozen=True)
+class Sectors:
+    """The configuration's sectors as chainage intervals along the contact line (km)."""
+
+    ids: tuple[str, ...]
+    from_km: F8
+    to_km: F8
+    halo_km: float
+    line: GeoLine | None
+
+    @staticmethod
+    def of(cfg: FuseConfig) -> Sectors:
+        if not cfg.sectors_km or cfg.contact_line_lonlat is None:
+            return Sectors((WHOLE,), np.array([-np.inf]), np.array([np.inf]), 0.0, None)
+        return Sectors(
+            tuple(s[0] for s in cfg.sectors_km),
+            np.array([s[1] for s in cfg.sectors_km], float),
+            np.array([s[2] for s in cfg.sectors_km], float),
+            cfg.halo_km,
+            _line(cfg.contact_line_lonlat),
+        )
+
+    def chainage_km(self, lat: F8, lon: F8) -> F8:
+        """Chainage of the nearest point of the contact line, km (0 without one)."""
+        if self.line is None or lat.shape[0] == 0:
+            return np.zeros(lat.shape[0])
+        return np.asarray(self.line.nearest(lat, lon).chainage_m, float) / 1000.0
+
+    def sector_of_km(self, km: F8) -> npt.NDArray[np.object_]:
+        return sector_of_km(self.ids, self.from_km, self.to_km, km)
+
+    def in_halo(self, sector: str, km: F8) -> npt.NDArray[np.bool_]:
+        """Which chainages lie within ``sector`` widened by the halo."""
+        i = self.ids.index(sector)
+        return (km >= self.from_km[i] - self.halo_km) & (km <= self.to_km[i] + self.halo_km)
+
+    def owners(self, events: Sequence[Event]) -> list[str]:
+        """The sector owning each event: where it happened, else where it was heard."""
+        if self.line is None:
+            return [WHOLE] * len(events)
+        lat = np.array([_first(e.lat, e.observer_lat) for e in events], float)
+        lon = np.array([_first(e.lon, e.observer_lon) for e in events], float)
+        out = [self.ids[0]] * len(events)
+        ok = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        if ok.shape[0]:
+            km = self.chainage_km(lat[ok], lon[ok])
+            for i, s in zip(ok.tolist(), self.sector_of_km(km), strict=True):
+                out[i] = str(s)
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def _line(coords: tuple[tuple[float, float], ...]) -> GeoLine:
+    return GeoLine.from_lonlat(list(coords))
+
+
+def _first(*vals: float | None) -> float:
+    for v in vals:
+        if v is not None:
+            return v
+    return math.nan
+
+
+def canonical(obs: ObservationArrays) -> ObservationArrays:
+    """Rows sorted by (time, source, id): fusion does not depend on input order."""
+    order = np.lexsort((obs.id.astype(str), obs.source.astype(str), obs.time_s))
+    return obs.take(order)
+
+
+def _owned(events: list[Event], sectors: Sectors, sector: str, lo: float, hi: float) -> list[Event]:
+    core = [e for e in events if lo <= e.time_s < hi]
+    return [e for e, s in zip(core, sectors.owners(core), strict=True) if s == sector]
+
+
+def fuse_tile(obs: ObservationArrays, tile: Tile, cfg: FuseConfig) -> list[Event]:
+    """The events of one tile from ``obs``: canonical acoustic/visual rows (any
+    superset of the tile's context, ``[lo - context_s, hi + horizon_s)``;
+    sightings are ignored). Fused from the window's reports, corroborated on the
+    tile's events and the context's reports (both within the sector's halo)."""
+    from ceasefire.fuse.engine import fuse_whole
+
+    sectors = Sectors.of(cfg)
+    lo, hi = bounds(tile.k, cfg)
+    a, b = window(tile.k, cfg)
+    t = obs.time_s
+    ctx = np.arange(
+        int(np.searchsorted(t, lo - context_s(cfg), "left")), int(np.searchsorted(t, b, "left"))
+    )
+    ctx = ctx[obs.kind[ctx] != K_SIGHTING]
+    if sectors.line is not None and ctx.shape[0]:
+        km = sectors.chainage_km(obs.lat[ctx], obs.lon[ctx])
+        ctx = ctx[sectors.in_halo(tile.sector, km)]
+    rows = ctx[obs.time_s[ctx] >= a]
+    if rows.shape[0] == 0:
+        return []
+    context = obs.take(ctx)
+    events = corroborate(
+        fuse_whole(obs.take(rows), cfg), cfg.corroboration, context, cfg.speed_of_sound_m_s
+    )
+    return _owned(events, sectors, tile.sector, lo, hi)
+
+
+def fuse_sightings(
+    obs: ObservationArrays, cfg: FuseConfig, own: Sequence[str] | None = None
+) -> list[Event]:
+    """Tracks of the sightings in ``obs`` (canonical rows), per sector of ``own``
+    (default: every sector) from the sightings within its halo, kept by owner."""
+    from ceasefire.fuse.engine import fuse_whole
+
+    sectors = Sectors.of(cfg)
+    rows = np.flatnonzero(obs.kind == K_SIGHTING)
+    if rows.shape[0] == 0:
+        return []
+    km = sectors.chainage_km(obs.lat[rows], obs.lon[rows])
+    out: list[Event] = []
+    for s in own if own is not None else sectors.ids:
+        mine = rows[sectors.in_halo(s, km)] if sectors.line is not None else rows
+        if mine.shape[0]:
+            out += _owned(fuse_whole(obs.take(mine), cfg), sectors, s, -math.inf, math.inf)
+    return out
+
+
+def _job(args: tuple[ObservationArrays, Tile, FuseConfig]) -> list[Event]:
+    return fuse_tile(*args)
+
+
+def _jobs(
+    obs: ObservationArrays, cfg: FuseConfig, span: tuple[float, float] | None
+) -> Iterator[tuple[ObservationArrays, Tile, FuseConfig]]:
+    """Each tile with the rows of its window (a small copy for a worker process)."""
+    sectors = Sectors.of(cfg)
+    ac = obs.take(np.flatnonzero(obs.kind != K_SIGHTING))
+    t = ac.time_s
+    for k in tiles_of(t, cfg):
+        lo, hi = bounds(k, cfg)
+        if span is not None and (hi <= span[0] or lo >= span[1]):
+            continue
+        b = window(k, cfg)[1]
+        a = lo - context_s(cfg)
+        part = ac.take(np.arange(int(np.searchsorted(t, a)), int(np.searchsorted(t, b))))
+        for s in sectors.ids:
+            yield part, Tile(k, s), cfg
+
+
+def fuse_tiles(
+    obs: ObservationArrays,
+    cfg: FuseConfig,
+    *,
+    workers: int = 1,
+    on_tile: Callable[[int, int], None] | None = None,
+    span: tuple[float, float] | None = None,
+) -> list[Event]:
+    """Every tile's acoustic/visual events of ``obs`` (canonical rows), fused
+    serially or over ``workers`` processes; ``on_tile(done, total)`` as each ends.
+    ``span``: only the tiles whose core meets ``[start, end)``, s."""
+    jobs = list(_jobs(obs, cfg, span))
+    tell = on_tile or (lambda _done, _total: None)
+    out: list[Event] = []
+    if workers <= 1 or len(jobs) <= 1:
+        for i, j in enumerate(jobs):
+            out += _job(j)
+            tell(i + 1, len(jobs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as ex:
+            for i, part in enumerate(ex.map(_job, jobs, chunksize=2)):
+                out += part
+                tell(i + 1, len(jobs))
+    return out
+
+
+__all__ = [
+    "Sectors",
+    "Tile",
+    "bounds",
+    "canonical",
+    "context_s",
+    "fuse_sightings",
+    "fuse_tile",
+    "fuse_tiles",
+    "horizon_s",
+    "lead_s",
+    "longest_flight_s",
+    "sector_of_km",
+    "tile_s",
+    "tiles_of",
+    "window",
+]
