@@ -230,7 +230,6 @@ def _fuse_on(
 ) -> Iterator[tuple[int, list[Event]]]:
     """Each day fused on ``client``'s workers; its writes replayed into ``store``."""
     from ceasefire import pipeline
-    from ceasefire.mandate import day_bounds
 
     # workers parse the store's mandate text: ``run`` judges under that one
     text = store.mandate_text()
@@ -238,8 +237,7 @@ def _fuse_on(
         raise PipelineError("the store has no mandate; run `ceasefire init` first")
 
     def submit(day: date) -> Future:
-        start, end = day_bounds(mandate, day)
-        window = (start, end + pipeline.LATE_MARGIN_S)
+        window = pipeline.fuse_read_window(mandate, day)
         if worker_store is not None:
             return client.submit(_fuse_read, worker_store, text, day, window, pure=False)
         # scattered, not embedded in the task: a day's arrays may be large

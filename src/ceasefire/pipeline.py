@@ -382,6 +382,17 @@ def fuse_config(mandate: Mandate) -> FuseConfig:
     )
 
 
+def fuse_read_window(mandate: Mandate, day: date) -> tuple[float, float]:
+    """The perceived times ``[lo, hi)`` (epoch s) of the observations ``fuse_day``
+    reads for ``day``: the day and its late margin, or, when fusion is tiled, the
+    tiles' context before the day and their horizon after it."""
+    start, end = day_bounds(mandate, day)
+    cfg = fuse_config(mandate)
+    if cfg.tile_s is None:
+        return start, end + LATE_MARGIN_S
+    return start - tiles.context_s(cfg), end + tiles.horizon_s(cfg)
+
+
 def fuse_day(
     store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
 ) -> tuple[int, list[Event]]:
@@ -392,10 +403,8 @@ def fuse_day(
     fused (see :data:`Progress`)."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
-    if cfg.tile_s is None:
-        obs = store.observations(start, end + LATE_MARGIN_S)
-    else:
-        obs = store.observations(start - tiles.context_s(cfg), end + tiles.horizon_s(cfg))
+    obs = store.observations(*fuse_read_window(mandate, day))
+    if cfg.tile_s is not None:
         sight = obs.kind == KINDS.index("sighting")
         keep = ~sight | ((obs.time_s >= start) & (obs.time_s < end + LATE_MARGIN_S))
         obs = obs.take(np.flatnonzero(keep))
