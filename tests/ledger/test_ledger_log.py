@@ -152,3 +152,59 @@ def test_verify_refuses_wrong_trusted_key(tmp_path: Path) -> None:
     with pytest.raises(VerificationError, match="wrong key"):
         led.verify(other)
     assert led.verify(led.public_key_pem()).key_source == "the key given"
+
+
+def _open_and_tell_key(path: str, barrier: object, out: object) -> None:
+    barrier.wait()  # type: ignore[attr-defined]
+    led = Ledger.open(Path(path))
+    try:
+        out.put(led.key_id)  # type: ignore[attr-defined]
+    finally:
+        led.close()
+
+
+def test_processes_creating_one_ledger_at_once_get_one_ledger_and_one_key(
+    tmp_path: Path,
+) -> None:
+    # Two live workers started together both find no ledger: the creation is taken
+    # under the ledger's lock, so the second opens what the first made (before, it
+    # was refused, or each generated a key of its own).
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    for trial in range(5):
+        path = tmp_path / f"ledger{trial}"
+        barrier, out = ctx.Barrier(4), ctx.Queue()
+        procs = [
+            ctx.Process(target=_open_and_tell_key, args=(str(path), barrier, out)) for _ in range(4)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0, 0, 0, 0], trial
+        keys = {out.get(timeout=5) for _ in procs}
+        assert len(keys) == 1
+        led = Ledger.open(path, readonly=True)
+        assert keys == {led.key_id}
+        led.close()
+
+
+def test_a_folder_holding_only_the_lock_is_a_ledger_being_created(tmp_path: Path) -> None:
+    # what another process leaves while it creates the ledger under the lock
+    path = tmp_path / "ledger"
+    path.mkdir()
+    (path / "lock").touch()
+    led = Ledger.open(path)
+    led.close()
+    assert (path / "ledger.json").exists()
+
+
+def test_a_creation_that_did_not_finish_is_refused_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "ledger"
+    path.mkdir()
+    (path / "lock").touch()
+    (path / "records.log").write_bytes(b"partial")
+    with pytest.raises(LedgerError, match=r"no ledger\.json"):
+        Ledger.open(path)
+    assert (path / "records.log").read_bytes() == b"partial"

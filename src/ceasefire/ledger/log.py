@@ -202,14 +202,26 @@ class Ledger:
                 self._check_heads_covered()
             return
         if not meta_path.exists():
-            if p.exists() and any(p.iterdir()):
+            # a folder of the user's is refused before a byte is written to it; one
+            # holding our lock may be a ledger another process is creating
+            names = {e.name for e in p.iterdir()} if p.exists() else set()
+            if names and "lock" not in names:
                 raise LedgerError(
                     f"{p}: directory exists and is not empty but holds no ledger.json; "
                     "expected a ledger directory or a new one"
                 )
-            self._create()
+            p.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(p / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         with self._locked(exclusive=True):
+            # created under the lock: two workers starting at once get one ledger and
+            # one key, not two keys and a refusal
+            if not meta_path.exists():
+                if any(e.name != "lock" for e in p.iterdir()):
+                    raise LedgerError(
+                        f"{p}: holds ledger files but no ledger.json (a creation that did "
+                        "not finish?); expected a ledger directory or a new one"
+                    )
+                self._create()
             self._read_meta()
             for name in ("records.log", "index.bin", "ids.bin", "nodes.bin", "heads.ndjson"):
                 self._fds[name] = os.open(p / name, os.O_RDWR | os.O_CREAT, 0o644)
