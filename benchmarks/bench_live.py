@@ -65,8 +65,8 @@ async def _run(
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     store = tmp / "live.db"
     pipeline.init_store(store, MANDATE).close()
-    # one ledger (one key) for every worker, made before they start: two workers
-    # creating it at once race (the second finds a directory without ledger.json)
+    # one ledger (one key) for every worker, made before they start (workers
+    # starting at once also share one: it is created under its lock)
     Ledger.open(tmp / "ledger").close()
     bus = await NatsBus.connect(NATS, Subjects(prefix))
     received: dict[str, tuple[float, list[str]]] = {}
