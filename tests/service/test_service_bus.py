@@ -1,5 +1,6 @@
 """The service given a bus: `POST /observations` publishes what it accepted to the
-sectors' subjects, and `/stream` relays the violations the live workers announce."""
+sectors' subjects, and `/stream` relays the violations and escalation notices the live
+workers announce."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import threading
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -39,7 +41,7 @@ def test_posted_observations_reach_the_bus_and_announcements_reach_the_stream(
         bus_url=NATS,
         bus_prefix=prefix,
     )
-    got: list[str] = []
+    got: list[tuple[str, str]] = []
     try:
         with uvicorn_on_loopback(cfg) as url:
             api = url + "/api/v1"
@@ -56,10 +58,14 @@ def test_posted_observations_reach_the_bus_and_announcements_reach_the_stream(
                 with httpx.stream(
                     "GET", api + "/stream", headers={"Authorization": f"Bearer {chief}"}, timeout=30
                 ) as s:
+                    event = "message"
                     for line in s.iter_lines():
-                        if line.startswith("data:"):
-                            got.append(line[5:].strip())
-                            return
+                        if line.startswith("event:"):
+                            event = line[6:].strip()
+                        elif line.startswith("data:"):
+                            got.append((event, line[5:].strip()))
+                            if len(got) == 2:
+                                return
 
             t = threading.Thread(target=listen, daemon=True)
             t.start()
@@ -67,9 +73,14 @@ def test_posted_observations_reach_the_bus_and_announcements_reach_the_stream(
             t.join(30)
     finally:
         asyncio.run(_clean(prefix))
-    assert got, "/stream relayed nothing"
-    feature = json.loads(got[0])
+    assert [e for e, _ in got] == ["violation", "escalation"], got
+    feature = json.loads(got[0][1])
     assert feature["properties"]["id"] == "v-test-relay"
+    notice = json.loads(got[1][1])
+    # the notice as the batch announces it: its time in ISO 8601, not epoch seconds
+    assert notice["id"] == "x-test-relay" and notice["violation_ids"] == ["v-test-relay"]
+    when = datetime.fromisoformat(notice["time"])
+    assert when == datetime(2025, 6, 1, 0, 10, tzinfo=UTC) and "time_s" not in notice
 
 
 async def _announce_and_count(prefix: str, n: int) -> None:
@@ -91,6 +102,15 @@ async def _announce_and_count(prefix: str, n: int) -> None:
             "side": "left", "response": "record", "sector": "luhansk",
         }  # fmt: skip
         await bus.publish(bus.subjects.violations, json.dumps(v).encode(), v["id"])
+        await bus.flush()
+        await asyncio.sleep(0.5)  # in this order on the stream
+        x = {
+            "id": "x-test-relay", "state": "raised", "line": 1, "line_name": "record",
+            "holder": "mission", "trigger": "1 violation in 1 h", "time_s": 1748736600.0,
+            "party": "UA", "sector": "luhansk", "violation_ids": ["v-test-relay"],
+            "message": "line 1 raised", "details": {},
+        }  # fmt: skip
+        await bus.publish(bus.subjects.escalations, json.dumps(x).encode(), x["id"])
         await bus.flush()
     finally:
         await bus.close()

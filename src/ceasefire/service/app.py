@@ -36,7 +36,7 @@ from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.ingest import RawRecord, read_records
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of
-from ceasefire.model import Violation
+from ceasefire.model import Escalation, Violation
 from ceasefire.model.codec import (
     escalation_from_dict,
     to_dict,
@@ -159,17 +159,20 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         svc.broadcast.bind(asyncio.get_running_loop())
         relay: asyncio.Task[None] | None = None
+        relay_x: asyncio.Task[None] | None = None
         if cfg.bus_url is not None:
             from ceasefire.stream.bus import Subjects
             from ceasefire.stream.natsbus import NatsBus
 
             svc.bus = await NatsBus.connect(cfg.bus_url, Subjects(cfg.bus_prefix))
             relay = asyncio.create_task(_relay_violations(svc))
+            relay_x = asyncio.create_task(_relay_escalations(svc))
         try:
             yield
         finally:
-            if relay is not None:
-                relay.cancel()
+            for task in (relay, relay_x):
+                if task is not None:
+                    task.cancel()
             if svc.bus is not None:
                 await svc.bus.close()
             svc.broadcast.close()
@@ -649,6 +652,19 @@ async def _relay_violations(svc: _Service) -> None:
         _announce(svc, v, day_of(svc.mandate, v.time_s))
 
 
+async def _relay_escalations(svc: _Service) -> None:
+    """The live workers' escalation notices (``<prefix>.escalations``) to ``/stream``."""
+    async for data in svc.bus.escalations(from_start=False):
+        _announce_escalation(svc, escalation_from_dict(json.loads(data)))
+
+
+def _announce_escalation(svc: _Service, x: Escalation) -> None:
+    """An escalation notice on ``/stream`` (the sector's readers), its time in ISO 8601."""
+    d = to_dict(x)
+    d["time"] = iso(d.pop("time_s"))
+    svc.broadcast.publish("escalation", x.sector, d)
+
+
 def _intervention(r: dict[str, Any]) -> m.Intervention:
     def at(t: float | None) -> str | None:
         return iso(t) if t is not None else None
@@ -808,9 +824,7 @@ def _process(svc: _Service, day: date, pdf: bool) -> m.ProcessResponse:
     for v in violations:
         _announce(svc, v, day)
     for x in escalations:
-        d = to_dict(x)
-        d["time"] = iso(d.pop("time_s"))
-        svc.broadcast.publish("escalation", x.sector, d)
+        _announce_escalation(svc, x)
     return m.ProcessResponse(
         day=day.isoformat(),
         observations=n_obs,
