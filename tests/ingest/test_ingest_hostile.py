@@ -351,6 +351,21 @@ def test_bare_cr_neither_splits_a_record_nor_shifts_line_numbers(tmp_path: Path)
     assert [x.line for x in r.rejected] == [3, 4]
 
 
+@pytest.mark.parametrize("bad", [b"\x0b", b"\x0c", b" \x0c\t"])
+def test_a_line_of_other_white_space_is_rejected_not_skipped(tmp_path: Path, bad: bytes) -> None:
+    # JSON's white space is space, tab, CR and LF: a line of a vertical tab or form
+    # feed is no blank line, and no record may vanish without a reason
+    r = _sandwich(tmp_path, bad)
+    assert r.counts["input"] == 3
+    assert "not JSON" in r.rejected[0].reason
+
+
+def test_blank_lines_of_json_white_space_are_skipped(tmp_path: Path) -> None:
+    p = _ndjson_bytes(tmp_path, [_line(bearing(1)), b"", b" \t\r", _line(bearing(3))])
+    r = ingest_files([p])
+    assert r.counts["input"] == 2 and [o.id for o in r.accepted] == ["b1", "b3"]
+
+
 def test_bare_cr_in_a_csv_row_is_rejected_on_its_own_line(tmp_path: Path) -> None:
     p = _csv(tmp_path, [_csv_row(1), _csv_row(2), _csv_row(3), ["garbage"]])
     p.write_bytes(p.read_bytes().replace(b"c2,op", b"c2\r,op"))

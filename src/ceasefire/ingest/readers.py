@@ -148,7 +148,9 @@ def _read_ndjson(path: Path, plain: bool = False) -> Iterator[RawRecord]:
                     f"a record of {size:,} bytes; expected at most {MAX_RECORD_BYTES:,}",
                 )
                 continue
-            if not line.strip():
+            # blank by JSON's white space only: a line of \x0b or \x0c (which
+            # bytes.strip() also takes) is a record to reject, not to skip unseen
+            if not line.strip(b" \t\r\n"):
                 continue
             try:
                 text = line.decode("utf-8")
