@@ -50,9 +50,9 @@ N_OBS = 200
 DAY = date(2025, 6, 1)
 
 
-def _kill_at_random(work: Callable[[int], None], delay_s: float) -> list[str]:
-    """Fork, run ``work(fd)`` in the child (it writes acknowledgement lines to
-    ``fd``), SIGKILL it after ``delay_s``; the acknowledgements it got out."""
+def _forked(work: Callable[[int], None]) -> tuple[int, int]:
+    """Fork a child running ``work(fd)`` (it writes acknowledgement lines to ``fd``;
+    exit code 3 if it raised); the child's pid and the read end of its pipe."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
@@ -65,6 +65,13 @@ def _kill_at_random(work: Callable[[int], None], delay_s: float) -> list[str]:
         finally:
             os._exit(code)
     os.close(w)
+    return pid, r
+
+
+def _kill_at_random(work: Callable[[int], None], delay_s: float) -> list[str]:
+    """Fork, run ``work(fd)`` in the child, SIGKILL it after ``delay_s``; the
+    acknowledgements it got out."""
+    pid, r = _forked(work)
     time.sleep(delay_s)
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
@@ -87,19 +94,8 @@ def _duration(work: Callable[[int], None]) -> float:
 
 def _child_duration(work: Callable[[int], None]) -> float:
     """Wall seconds from fork to the exit of a child running ``work(fd)``."""
-    r, w = os.pipe()
     t0 = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        code = 0
-        try:
-            os.close(r)
-            work(w)
-        except BaseException:
-            code = 3
-        finally:
-            os._exit(code)
-    os.close(w)
+    pid, r = _forked(work)
     _, status = os.waitpid(pid, 0)
     span = time.perf_counter() - t0
     os.close(r)
