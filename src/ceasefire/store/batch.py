@@ -62,76 +62,21 @@ def observation_values(
     """The row of ``o`` in :data:`OBSERVATION_COLUMNS` order (``body`` its canonical JSON)."""
     head = (o.source, o.id, o.kind, o.time.timestamp(), o.effective_time_sigma_s())
     sense = o.effective_sense()
+    # bearing_deg .. party: the columns only some kinds fill
+    kind: tuple[Any, ...]
     if isinstance(o, SightingObservation):
         p = o.position
-        return (
-            *head,
-            p.lat,
-            p.lon,
-            p.alt_m,
-            sector,
-            submitted_by,
-            batch,
-            None,
-            None,
-            None,
-            None,
-            None,
-            sense,
-            None,
-            None,
-            o.position_sigma_m,
-            o.object,
-            o.count,
-            o.party,
-            body,
-        )
-    p = o.observer
-    if isinstance(o, BearingObservation):
-        return (
-            *head,
-            p.lat,
-            p.lon,
-            p.alt_m,
-            sector,
-            submitted_by,
-            batch,
-            o.bearing_deg,
-            o.bearing_sigma_deg,
-            o.range_m,
-            o.range_sigma_m,
-            o.event,
-            sense,
-            o.direction,
-            o.weapon,
-            None,
-            None,
-            None,
-            None,
-            body,
-        )
-    return (
-        *head,
-        p.lat,
-        p.lon,
-        p.alt_m,
-        sector,
-        submitted_by,
-        batch,
-        None,
-        None,
-        None,
-        None,
-        o.event,
-        sense,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        body,
-    )
+        kind = (*(None,) * 5, sense, None, None, o.position_sigma_m, o.object, o.count, o.party)
+    else:
+        p = o.observer
+        if isinstance(o, BearingObservation):
+            kind = (
+                *(o.bearing_deg, o.bearing_sigma_deg, o.range_m, o.range_sigma_m),
+                *(o.event, sense, o.direction, o.weapon, None, None, None, None),
+            )
+        else:
+            kind = (*(None,) * 4, o.event, sense, *(None,) * 6)
+    return (*head, p.lat, p.lon, p.alt_m, sector, submitted_by, batch, *kind, body)
 
 
 def _canonical(o: AnyObservation) -> str:
