@@ -373,12 +373,14 @@ def stored_days(store: Store, mandate: Mandate) -> list[date]:
 
 
 def fuse_config(mandate: Mandate) -> FuseConfig:
-    """Fusion settings for a mandate: its contact line (fire is aimed across it)
-    and its sectors (a fusion tile is one sector with a halo, as a live worker's)."""
+    """Fusion settings for a mandate: its contact line (fire is aimed across it),
+    its sectors (a fusion tile is one sector with a halo, as a live worker's) and
+    what observers are registered over (``fusion.register_over``)."""
     c = mandate.contact
     return FuseConfig(
         contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)),
         sectors_km=tuple((s.id, float(s.from_km), float(s.to_km)) for s in mandate.doc.sectors),
+        register_over="tile" if mandate.doc.fusion.register_over == "tile" else "run",
     )
 
 

@@ -229,3 +229,17 @@ def test_brackets_nested_past_the_parsers_depth_are_a_mandate_error(
     with pytest.raises(MandateError, match="nested deeper") as exc:
         parse_mandate(text[:i] + "[" * 3000 + text[i:], source="deep.yaml")
     assert "deep.yaml" in str(exc.value)
+
+
+def test_fusion_register_over_reaches_fusion_and_a_bad_value_is_named() -> None:
+    from ceasefire.pipeline import fuse_config
+
+    doc = yaml.safe_load(MINIMAL)
+    assert fuse_config(parse_mandate(MINIMAL)).register_over == "run"  # the day's, default
+    doc["fusion"] = {"register_over": "tile"}
+    assert fuse_config(parse_mandate(yaml.safe_dump(doc))).register_over == "tile"
+    doc["fusion"] = {"register_over": "week"}
+    with pytest.raises(MandateError) as info:
+        parse_mandate(yaml.safe_dump(doc), source="m.yaml")
+    assert info.value.field == "fusion.register_over"
+    assert "'day' or 'tile'" in str(info.value)

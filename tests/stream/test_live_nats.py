@@ -93,7 +93,13 @@ def test_two_workers_give_the_batch_violations(
     heavy_slice: Path,
     heavy_models: list[AnyObservation],
 ) -> None:
-    batch = pipeline.run(donbas_mandate_path, [heavy_slice], tmp_path / "batch", pdf=False)
+    # the batch registers observers per tile, as live workers must (the mandate's
+    # fusion.register_over: tile): then live = batch by construction
+    as_live = tmp_path / "mandate-as-live.yaml"
+    as_live.write_text(
+        donbas_mandate_path.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8"
+    )
+    batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
     batch_ids = {v.id for d in batch.days for v in d.violations}
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()

@@ -4,6 +4,7 @@ names). ``FuseConfig`` is the aggregate a caller builds or replaces parts of."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ceasefire.fuse.association import AssociationConfig
 from ceasefire.fuse.corroborate import CorroborationConfig
@@ -60,6 +61,18 @@ class FuseConfig:
     #: seconds on a grid anchored at the epoch, the same in the batch and live
     #: (None: the whole input as one window, no live equivalence)
     tile_s: float | None = 600.0
+    #: over what observers are registered (clock offset, noise scale:
+    #: fuse/association/registration.py) when fusion is tiled. "run": per sector
+    #: over every tile of the call (a day), so that every tile judges an observer
+    #: alike and a round straddling a tile edge is associated the same on both
+    #: sides; "tile": each tile from its own window, as a live worker must (it
+    #: cannot wait for the day's end). Family tuning draws 1000-1039: tiles with
+    #: their own registration lose up to 0.07 F1 against one window; with the
+    #: run's, within ~0.01 (NOTES.md, session 10)
+    register_over: Literal["run", "tile"] = "run"
+    #: a registration over the run reads its first association in blocks of this
+    #: many seconds over the whole line (fuse/tiles.py ``registration_blocks``)
+    register_block_s: float = 3600.0
     #: uncertainty of report times added to a tile's margins, s
     tile_margin_s: float = 10.0
     #: sectors of the contact line as (id, from_km, to_km) chainage intervals: a

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.association import Reports, associate, late_attach, register
+from ceasefire.fuse.association import (
+    ObserverRegistration,
+    Reports,
+    Residuals,
+    associate,
+    late_attach,
+    register,
+    residuals,
+)
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.fuse.events import (
@@ -96,11 +104,11 @@ def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
     return Rows(x, y, az, sig_az, obs.time_s.astype(float), sig_t, speed, rng, srng)
 
 
-def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acoustic:
-    n = len(obs)
-    c = cfg.speed_of_sound_m_s
-    _, src = np.unique(obs.source.astype(str), return_inverse=True)
-    src = src.astype(np.intp)
+def _reports(
+    obs: ObservationArrays, rows: Rows, cfg: FuseConfig
+) -> tuple[Reports, npt.NDArray[np.str_]]:
+    """The association's view of ``obs`` and the observers' names by code."""
+    names, src = np.unique(obs.source.astype(str), return_inverse=True)
     # the phase a report names (launch or impact), for association: from its event
     # kind (right in ~98 % of reports), from its direction class (~86 %) otherwise
     phase = np.where(
@@ -108,17 +116,57 @@ def _fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: FuseConfig) -> _Acou
         OUTGOING,
         np.where(obs.event == EXPLOSION, INCOMING, obs.direction),
     ).astype(obs.direction.dtype)
-    rep = Reports(rows, src, phase, c, cfg.max_range_m, cfg.min_tdoa_sensors)
-    cl, f = associate(rep, cfg.association)
+    rep = Reports(
+        rows, src.astype(np.intp), phase, cfg.speed_of_sound_m_s, cfg.max_range_m,
+        cfg.min_tdoa_sensors,
+    )  # fmt: skip
+    return rep, names
+
+
+def registration_residuals(
+    obs: ObservationArrays, cfg: FuseConfig, span: tuple[float, float]
+) -> tuple[npt.NDArray[np.str_], Residuals]:
+    """The first association of ``obs``'s acoustic reports (canonical rows) and the
+    registration residuals of its events emitted in ``span`` (s), with the
+    observers' names by code: a window's share of a registration over many."""
+    ac = obs.take(np.flatnonzero(obs.kind != K_SIGHTING))
+    if len(ac) == 0:
+        return np.zeros(0, str), Residuals.empty()
+    rep, names = _reports(ac, _rows(ac, Grid.about(ac.lat, ac.lon), cfg), cfg)
+    cl, _ = associate(rep, cfg.association)
+    res = residuals(rep, cl, cfg.association.registration)
+    return names, res.take((res.event_t >= span[0]) & (res.event_t < span[1]))
+
+
+def _fuse_acoustic(
+    obs: ObservationArrays,
+    rows: Rows,
+    cfg: FuseConfig,
+    registration: ObserverRegistration | None = None,
+) -> _Acoustic:
+    """Associate and locate; observers registered by ``registration`` when given,
+    else from this window's own first association."""
+    n = len(obs)
+    c = cfg.speed_of_sound_m_s
+    rep, names = _reports(obs, rows, cfg)
+    src = rep.src
     reg_cfg = cfg.association.registration
-    if reg_cfg.enabled:
-        # each observer's clock and noise from the first association; a second one
-        # judges the reports by them (fuse/association/registration.py)
-        reg = register(rep, cl, reg_cfg)
+    if registration is not None and reg_cfg.enabled:
+        reg = registration.of(names)
         if reg.matters(rep, reg_cfg):
             rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
             rows = rep.rows
-            cl, f = associate(rep, cfg.association)
+        cl, f = associate(rep, cfg.association)
+    else:
+        cl, f = associate(rep, cfg.association)
+        if reg_cfg.enabled:
+            # each observer's clock and noise from the first association; a second
+            # one judges the reports by them (fuse/association/registration.py)
+            reg = register(rep, cl, reg_cfg)
+            if reg.matters(rep, reg_cfg):
+                rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
+                rows = rep.rows
+                cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -502,16 +550,19 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     return out
 
 
-def fuse_whole(obs: ObservationArrays, cfg: FuseConfig) -> list[Event]:
+def fuse_whole(
+    obs: ObservationArrays, cfg: FuseConfig, registration: ObserverRegistration | None = None
+) -> list[Event]:
     """Fuse ``obs`` (rows in canonical order) as one window, in a grid about them;
-    not corroborated (fuse/tiles.py fuses a tile with this)."""
+    not corroborated (fuse/tiles.py fuses a tile with this). ``registration``: the
+    observers' (default: registered from this window)."""
     grid = Grid.about(obs.lat, obs.lon)
     sight = obs.kind == K_SIGHTING
     out: list[Event] = []
     ac_obs = obs.take(np.flatnonzero(~sight))
     if len(ac_obs):
         rows = _rows(ac_obs, grid, cfg)
-        ac = _fuse_acoustic(ac_obs, rows, cfg)
+        ac = _fuse_acoustic(ac_obs, rows, cfg, registration)
         out += _acoustic_events(ac_obs, ac.rows, ac, grid, cfg)
     out += _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
     return out
@@ -549,4 +600,4 @@ def fuse(
     return events
 
 
-__all__ = ["fuse", "fuse_whole"]
+__all__ = ["fuse", "fuse_whole", "registration_residuals"]

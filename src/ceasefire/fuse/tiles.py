@@ -26,15 +26,23 @@ reporting day).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.association import (
+    ObserverRegistration,
+    RegistrationConfig,
+    Residuals,
+    estimate,
+)
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.geo import GeoLine
@@ -204,15 +212,12 @@ def _owned(events: list[Event], sectors: Sectors, sector: str, lo: float, hi: fl
     return [e for e, s in zip(core, sectors.owners(core), strict=True) if s == sector]
 
 
-def fuse_tile(obs: ObservationArrays, tile: Tile, cfg: FuseConfig) -> list[Event]:
-    """The events of one tile from ``obs``: canonical acoustic/visual rows (any
-    superset of the tile's context, ``[lo - context_s, hi + horizon_s)``;
-    sightings are ignored). Fused from the window's reports, corroborated on the
-    tile's events and the context's reports (both within the sector's halo)."""
-    from ceasefire.fuse.engine import fuse_whole
-
+def _tile_rows(obs: ObservationArrays, tile: Tile, cfg: FuseConfig) -> tuple[IP, IP]:
+    """Rows of ``obs`` (canonical) a tile reads: its corroboration context
+    (``[lo - context_s, hi + horizon_s)``) and, within it, its fusion window, both
+    acoustic/visual and within the sector's halo."""
     sectors = Sectors.of(cfg)
-    lo, hi = bounds(tile.k, cfg)
+    lo, _ = bounds(tile.k, cfg)
     a, b = window(tile.k, cfg)
     t = obs.time_s
     ctx = np.arange(
@@ -222,14 +227,74 @@ def fuse_tile(obs: ObservationArrays, tile: Tile, cfg: FuseConfig) -> list[Event
     if sectors.line is not None and ctx.shape[0]:
         km = sectors.chainage_km(obs.lat[ctx], obs.lon[ctx])
         ctx = ctx[sectors.in_halo(tile.sector, km)]
-    rows = ctx[obs.time_s[ctx] >= a]
+    return ctx, ctx[obs.time_s[ctx] >= a]
+
+
+def fuse_tile(
+    obs: ObservationArrays,
+    tile: Tile,
+    cfg: FuseConfig,
+    registration: ObserverRegistration | None = None,
+) -> list[Event]:
+    """The events of one tile from ``obs``: canonical acoustic/visual rows (any
+    superset of the tile's context, ``[lo - context_s, hi + horizon_s)``;
+    sightings are ignored). Fused from the window's reports, corroborated on the
+    tile's events and the context's reports (both within the sector's halo).
+    ``registration``: the observers' over many tiles (default: the tile's own)."""
+    from ceasefire.fuse.engine import fuse_whole
+
+    ctx, rows = _tile_rows(obs, tile, cfg)
     if rows.shape[0] == 0:
         return []
+    lo, hi = bounds(tile.k, cfg)
     context = obs.take(ctx)
     events = corroborate(
-        fuse_whole(obs.take(rows), cfg), cfg.corroboration, context, cfg.speed_of_sound_m_s
+        fuse_whole(obs.take(rows), cfg, registration),
+        cfg.corroboration,
+        context,
+        cfg.speed_of_sound_m_s,
     )
-    return _owned(events, sectors, tile.sector, lo, hi)
+    return _owned(events, Sectors.of(cfg), tile.sector, lo, hi)
+
+
+def registration_blocks(cfg: FuseConfig) -> FuseConfig:
+    """The cut a registration over many tiles reads its residuals in: blocks of
+    ``register_block_s`` over the whole line (no sectors). Any cut gives the
+    residuals of the same events (each block keeps its core's); a long one
+    re-reads fewer margins and counts each event once, where sectors' halos
+    overlap."""
+    return replace(cfg, tile_s=max(cfg.register_block_s, tile_s(cfg)), sectors_km=())
+
+
+def tile_residuals(
+    obs: ObservationArrays,
+    tile: Tile,
+    cfg: FuseConfig,
+    span: tuple[float, float] | None = None,
+) -> tuple[npt.NDArray[np.str_], Residuals]:
+    """A tile's share of a registration pooled over tiles: the residuals of the
+    events its first association finds emitted in its core (and in ``span``, s),
+    and the observers' names by code (``engine.registration_residuals``)."""
+    from ceasefire.fuse.engine import registration_residuals
+
+    _, rows = _tile_rows(obs, tile, cfg)
+    if rows.shape[0] == 0:
+        return np.zeros(0, str), Residuals.empty()
+    lo, hi = bounds(tile.k, cfg)
+    if span is not None:
+        lo, hi = max(lo, span[0]), min(hi, span[1])
+    return registration_residuals(obs.take(rows), cfg, (lo, hi))
+
+
+def pooled(
+    parts: Sequence[tuple[npt.NDArray[np.str_], Residuals]], cfg: RegistrationConfig
+) -> ObserverRegistration:
+    """One registration by observer name from many windows' residuals."""
+    names = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0, str)
+    res = Residuals.concat(
+        [r.recode(np.searchsorted(names, n).astype(np.intp)) for n, r in parts if len(n)]
+    )
+    return ObserverRegistration(names, estimate(res, names.shape[0], cfg))
 
 
 def fuse_sightings(
@@ -252,8 +317,19 @@ def fuse_sightings(
     return out
 
 
-def _job(args: tuple[ObservationArrays, Tile, FuseConfig]) -> list[Event]:
+Job = tuple[ObservationArrays, Tile, FuseConfig]
+
+
+def _job(
+    args: tuple[ObservationArrays, Tile, FuseConfig, ObserverRegistration | None],
+) -> list[Event]:
     return fuse_tile(*args)
+
+
+def _residual_job(
+    args: tuple[ObservationArrays, Tile, FuseConfig, tuple[float, float] | None],
+) -> tuple[npt.NDArray[np.str_], Residuals]:
+    return tile_residuals(*args)
 
 
 def _jobs(
@@ -284,20 +360,43 @@ def fuse_tiles(
 ) -> list[Event]:
     """Every tile's acoustic/visual events of ``obs`` (canonical rows), fused
     serially or over ``workers`` processes; ``on_tile(done, total)`` as each ends.
-    ``span``: only the tiles whose core meets ``[start, end)``, s."""
+    ``span``: only the tiles whose core meets ``[start, end)``, s. With
+    ``register_over`` "run", observers are registered over all these tiles first
+    (the residuals of a first association, read in :func:`registration_blocks`),
+    then every tile is fused with that registration; with "tile", each tile
+    registers its own."""
     jobs = list(_jobs(obs, cfg, span))
     tell = on_tile or (lambda _done, _total: None)
-    out: list[Event] = []
-    if workers <= 1 or len(jobs) <= 1:
-        for i, j in enumerate(jobs):
-            out += _job(j)
-            tell(i + 1, len(jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as ex:
-            for i, part in enumerate(ex.map(_job, jobs, chunksize=2)):
-                out += part
-                tell(i + 1, len(jobs))
+    reg_cfg = cfg.association.registration
+    pool = cfg.register_over == "run" and reg_cfg.enabled and len(jobs) > 0
+    blocks = list(_jobs(obs, registration_blocks(cfg), span)) if pool else []
+    total = len(jobs) + len(blocks)
+    done = 0
+    with _mapper(workers, len(jobs)) as run:
+        reg: ObserverRegistration | None = None
+        if pool:
+            parts: list[tuple[npt.NDArray[np.str_], Residuals]] = []
+            for part in run(_residual_job, [(*b, span) for b in blocks]):
+                parts.append(part)
+                done += 1
+                tell(done, total)
+            reg = pooled(parts, reg_cfg)
+        out: list[Event] = []
+        for part in run(_job, [(*j, reg) for j in jobs]):
+            out += part
+            done += 1
+            tell(done, total)
     return out
+
+
+@contextlib.contextmanager
+def _mapper(workers: int, n: int) -> Iterator[Callable[..., Iterator[Any]]]:
+    """``map`` in this process, or over a pool of ``workers`` processes (in order)."""
+    if workers <= 1 or n <= 1:
+        yield map
+        return
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        yield functools.partial(ex.map, chunksize=2)
 
 
 __all__ = [
@@ -312,7 +411,10 @@ __all__ = [
     "horizon_s",
     "lead_s",
     "longest_flight_s",
+    "pooled",
+    "registration_blocks",
     "sector_of_km",
+    "tile_residuals",
     "tile_s",
     "tiles_of",
     "window",

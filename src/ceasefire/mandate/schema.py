@@ -382,6 +382,20 @@ class Tak(_Strict):
     stale_s: float = Field(default=3600.0, gt=0)
 
 
+class Fusion(_Strict):
+    """How the day's record is fused (``ceasefire.fuse``)."""
+
+    register_over: Literal["day", "tile"] = Field(
+        default="day",
+        description=(
+            "what each observer's clock offset and noise are estimated over in the "
+            "day's batch: the whole day (the better estimate), or each fusion tile "
+            "alone, as the live workers must: then the batch gives exactly the live "
+            "workers' violations"
+        ),
+    )
+
+
 class Intake(_Strict):
     """What the mission accepts from observers beyond the observation contract."""
 
@@ -417,3 +431,4 @@ class MandateDoc(_Strict):
     reporting: Reporting = Field(default_factory=Reporting)
     intake: Intake = Field(default_factory=Intake)
     tak: Tak = Field(default_factory=Tak)
+    fusion: Fusion = Field(default_factory=Fusion)

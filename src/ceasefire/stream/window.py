@@ -50,10 +50,11 @@ class WindowConfig:
 
 def live_fuse_config(mandate: Mandate, wcfg: WindowConfig | None = None) -> FuseConfig:
     """The fusion settings of a live window: the batch's, with the overrides, in
-    this process (a tile is small)."""
+    this process (a tile is small). Observers are registered per tile: a live
+    worker cannot pool a registration over a day it has not seen yet."""
     w = wcfg or WindowConfig()
     fc = fuse_config(mandate)
-    fc = replace(fc, workers=1, parallel_min_obs=10**12)
+    fc = replace(fc, workers=1, parallel_min_obs=10**12, register_over="tile")
     if w.tile_s is not None:
         fc = replace(fc, tile_s=w.tile_s)
     if w.halo_km is not None:

@@ -24,7 +24,15 @@ from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig
 from ceasefire.fuse.association.pairs import PairConfig
 from ceasefire.fuse.association.reassignment import ReassignConfig
-from ceasefire.fuse.association.registration import Registration, RegistrationConfig, register
+from ceasefire.fuse.association.registration import (
+    ObserverRegistration,
+    Registration,
+    RegistrationConfig,
+    Residuals,
+    estimate,
+    register,
+    residuals,
+)
 from ceasefire.fuse.association.reports import Reports
 from ceasefire.fuse.association.rounds import AssociationConfig, associate
 from ceasefire.fuse.association.seeding import SeedConfig
@@ -35,13 +43,17 @@ __all__ = [
     "Clusters",
     "GateConfig",
     "MergeConfig",
+    "ObserverRegistration",
     "PairConfig",
     "ReassignConfig",
     "Registration",
     "RegistrationConfig",
     "Reports",
+    "Residuals",
     "SeedConfig",
     "associate",
+    "estimate",
     "late_attach",
     "register",
+    "residuals",
 ]

@@ -13,15 +13,19 @@ scale lies in ``[1, max_scale]``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import fitted, normalized
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
+
+S = npt.NDArray[np.str_]
 
 
 @dataclass(frozen=True)
@@ -88,20 +92,91 @@ class Registration:
         scaled = (self.scale_az > cfg.scale_change) | (self.scale_t > cfg.scale_change)
         return bool((off | scaled).any())
 
+    def of(self, codes: IP) -> Registration:
+        """The registration of observers ``codes`` in this one's codes, in order;
+        a code -1 (an observer it does not know) as stated."""
+        ok = codes >= 0
+        c = np.where(ok, codes, 0)
 
-def register(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Registration:
-    """Each observer's clock offset and noise scales from its members of the fitted
-    events of ``cl`` with at least ``min_observers`` observers. A member's in-sample
-    residual is shrunk by its own weight in the fit (its leverage h: variance
-    σ² (1 - h)), so the estimates divide by the sum of 1 - h, not the count; a
-    residual beyond ``clip_sd`` counts as ``clip_sd`` (another round's report among
-    the members must not make the observer look noisy). Scales only grow: a stated
-    σ is a floor."""
+        def pick(a: F8, none: float) -> F8:
+            return np.where(ok, a[c] if a.shape[0] else none, none)
+
+        return Registration(
+            pick(self.offset_s, 0.0),
+            pick(self.scale_az, 1.0),
+            pick(self.scale_t, 1.0),
+            pick(self.informed, 0.0),
+        )
+
+
+@dataclass(frozen=True)
+class ObserverRegistration:
+    """A registration of observers by name (``names`` sorted, ``reg`` in their
+    order): estimated over a span larger than a window (a day's tiles), so that
+    every window of it judges an observer's reports alike."""
+
+    names: S
+    reg: Registration
+
+    def of(self, names: S) -> Registration:
+        """The registration of observers ``names`` (unknown ones as stated)."""
+        i = np.searchsorted(self.names, names)
+        i = np.minimum(i, max(self.names.shape[0] - 1, 0))
+        known = (self.names.shape[0] > 0) & (self.names[i] == names)
+        return self.reg.of(np.where(known, i, -1).astype(np.intp))
+
+
+@dataclass(frozen=True)
+class Residuals:
+    """What registration reads of a fitted association: per member report of an
+    event fixed by at least ``min_observers`` observers, its observer code ``src``,
+    its event's emission time ``event_t`` (s), and per component (time, bearing)
+    its normalized residual ``z`` (0 where the report has none), the weight of
+    that residual ``w`` (1 - its leverage) and whether it has one; ``sd_t`` its
+    time σ, s. Residuals of several windows concatenate (:meth:`concat`) once
+    their codes name the same observers (:meth:`recode`)."""
+
+    src: IP
+    event_t: F8
+    zt: F8
+    wt: F8
+    has_t: B
+    sd_t: F8
+    zaz: F8
+    waz: F8
+    has_az: B
+
+    def take(self, idx: IP | B) -> Residuals:
+        return Residuals(*(np.asarray(getattr(self, f))[idx] for f in _FIELDS))
+
+    def recode(self, codes: IP) -> Residuals:
+        """The same residuals with observer code ``c`` renamed ``codes[c]``."""
+        return replace(self, src=np.asarray(codes, np.intp)[self.src])
+
+    @staticmethod
+    def concat(parts: Sequence[Residuals]) -> Residuals:
+        if not parts:
+            return Residuals.empty()
+        return Residuals(*(np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS))
+
+    @staticmethod
+    def empty() -> Residuals:
+        f, b = np.zeros(0), np.zeros(0, bool)
+        return Residuals(np.zeros(0, np.intp), f, f, f, b, f, f, f, b)
+
+
+_FIELDS = ("src", "event_t", "zt", "wt", "has_t", "sd_t", "zaz", "waz", "has_az")
+
+
+def residuals(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Residuals:
+    """The members of the fitted events of ``cl`` with at least ``min_observers``
+    observers, with their residuals as registration reads them. A member's
+    in-sample residual is weighed by 1 - h (h: its leverage in the fit: variance
+    σ² (1 - h))."""
     n_src = rep.n_src
-    none = Registration(np.zeros(n_src), np.ones(n_src), np.ones(n_src), np.zeros(n_src))
     idx = np.flatnonzero(cl.labels >= 0)
     if idx.shape[0] == 0 or cl.n == 0:
-        return none
+        return Residuals.empty()
     g = cl.labels[idx]
     src = rep.src[idx]
     # distinct observers per event
@@ -110,37 +185,57 @@ def register(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Registratio
     keep = ((n_obs >= cfg.min_observers) & fitted(cl))[g]
     idx, g, src = idx[keep], g[keep], src[keep]
     if idx.shape[0] == 0:
-        return none
+        return Residuals.empty()
     rows = rep.rows.take(idx)
     rn, M, _ = normalized(rows, g, cl, rep.c)  # components: bearing, time, range
-    n0 = cfg.prior_reports
-    c2 = cfg.clip_sd**2
 
-    def component(j: int) -> tuple[F8, F8, F8]:
+    def component(j: int) -> tuple[F8, F8, B]:
         has = np.isfinite(rows.az) if j == 0 else np.isfinite(rows.t)
         w = np.where(has, np.clip(1.0 - M[:, j, j], 0.0, 1.0), 0.0)
-        z = np.where(has, rn[:, j], 0.0)
-        return z, w, np.bincount(src, weights=w, minlength=n_src).astype(np.float64)
+        return np.where(has, rn[:, j], 0.0), w, has
 
-    zt, wt, st = component(1)
-    # clock: the mean time residual over the members' own weight, shrunk to 0
-    sd = rows.sigma_t
-    off_z = np.bincount(src, weights=np.clip(zt, -cfg.clip_sd, cfg.clip_sd) * sd, minlength=n_src)
-    n_t = _count(src, np.isfinite(rows.t), n_src)
+    zt, wt, has_t = component(1)
+    zaz, waz, has_az = component(0)
+    return Residuals(src, cl.T[g], zt, wt, has_t, rows.sigma_t, zaz, waz, has_az)
+
+
+def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registration:
+    """Each observer's clock offset and noise scales from ``res`` (codes below
+    ``n_src``): the offset is the mean time residual over the members' own weight,
+    shrunk to 0 by ``prior_reports``; a residual beyond ``clip_sd`` counts as
+    ``clip_sd`` (another round's report among the members must not make the
+    observer look noisy). Scales only grow: a stated σ is a floor."""
+    if res.src.shape[0] == 0:
+        return Registration(np.zeros(n_src), np.ones(n_src), np.ones(n_src), np.zeros(n_src))
+    src = res.src
+    n0 = cfg.prior_reports
+    c2 = cfg.clip_sd**2
+    sd = res.sd_t
+    st = np.bincount(src, weights=res.wt, minlength=n_src).astype(np.float64)
+    off_z = np.bincount(
+        src, weights=np.clip(res.zt, -cfg.clip_sd, cfg.clip_sd) * sd, minlength=n_src
+    )
+    n_t = _count(src, res.has_t, n_src)
     offset = np.where(n_t >= cfg.min_reports, off_z / (st + n0), 0.0)
-    zt = np.where(wt > 0, zt - offset[src] / sd * wt, 0.0)
+    zt = np.where(res.wt > 0, res.zt - offset[src] / sd * res.wt, 0.0)
 
-    def scale(z: F8, w: F8, sw: F8, n: F8) -> F8:
+    def scale(z: F8, sw: F8, n: F8) -> F8:
         ss = np.bincount(src, weights=np.minimum(z * z, c2), minlength=n_src)
         var = (ss + n0) / (sw + n0)
         v = np.where(n >= cfg.min_reports, np.clip(var, 1.0, cfg.max_scale**2), 1.0)
         return np.asarray(np.sqrt(v), dtype=np.float64)
 
-    s_t = scale(zt, wt, st, n_t)
-    zaz, waz, saz = component(0)
-    n_az = _count(src, np.isfinite(rows.az), n_src)
-    s_az = scale(zaz, waz, saz, n_az)
+    s_t = scale(zt, st, n_t)
+    saz = np.bincount(src, weights=res.waz, minlength=n_src).astype(np.float64)
+    n_az = _count(src, res.has_az, n_src)
+    s_az = scale(res.zaz, saz, n_az)
     return Registration(offset, s_az, s_t, np.maximum(n_t, n_az))
+
+
+def register(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Registration:
+    """Each observer's clock offset and noise scales from its members of the fitted
+    events of ``cl`` (:func:`residuals`, then :func:`estimate`)."""
+    return estimate(residuals(rep, cl, cfg), rep.n_src, cfg)
 
 
 def _count(src: IP, has: B, n_src: int) -> F8:
