@@ -3,6 +3,7 @@ watermark advanced and wherever a worker was restarted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ceasefire.fuse import fuse
@@ -80,9 +81,11 @@ def test_live_windows_give_the_batch_events(
 ) -> None:
     """Live = batch by construction: two windows splitting the sectors, fed the
     reports in time order and drained as the watermark passes, give exactly the
-    events the batch's ``fuse`` makes of the same reports (ids: content)."""
+    events the batch's ``fuse`` makes of the same reports (ids: content) when the
+    batch registers observers per tile, as the workers must."""
     m = load_mandate(donbas_mandate_path)
-    batch = fuse(ObservationArrays.from_observations(heavy_models), fuse_config(m))
+    as_live = replace(fuse_config(m), register_over="tile")
+    batch = fuse(ObservationArrays.from_observations(heavy_models), as_live)
     end = max(o.time.timestamp() for o in heavy_models) + 86_400.0
     live: list[str] = []
     for own in (["luhansk", "donetsk-north"], ["donetsk-south"]):

@@ -62,17 +62,18 @@ class FuseConfig:
     #: (None: the whole input as one window, no live equivalence)
     tile_s: float | None = 600.0
     #: over what observers are registered (clock offset, noise scale:
-    #: fuse/association/registration.py) when fusion is tiled. "run": per sector
-    #: over every tile of the call (a day), so that every tile judges an observer
-    #: alike and a round straddling a tile edge is associated the same on both
-    #: sides; "tile": each tile from its own window, as a live worker must (it
-    #: cannot wait for the day's end). Family tuning draws 1000-1039: tiles with
-    #: their own registration lose up to 0.07 F1 against one window; with the
-    #: run's, within ~0.01 (NOTES.md, session 10)
+    #: fuse/association/registration.py) when fusion is tiled. "tile": each tile
+    #: from its own window, as a live worker must (it cannot wait for the day's
+    #: end); the batch then fuses the workers' tiles and gives their events
+    #: exactly. "run": over every tile of the call (a day), so that every tile
+    #: judges an observer alike and a round straddling a tile edge is associated
+    #: the same on both sides; the batch then fuses in tiles of ``run_tile_s``
+    #: over the whole line (fuse/tiles.py ``batch_cut``). Family tuning draws
+    #: 1000-1027: per-tile registration lost up to 0.07 F1 against one window
+    #: (draw 1005: 0.764 vs 0.822); over the run 0.811 (NOTES.md, session 10)
     register_over: Literal["run", "tile"] = "run"
-    #: a registration over the run reads its first association in blocks of this
-    #: many seconds over the whole line (fuse/tiles.py ``registration_blocks``)
-    register_block_s: float = 3600.0
+    #: the batch's tiles when registering over the run, s
+    run_tile_s: float = 3600.0
     #: uncertainty of report times added to a tile's margins, s
     tile_margin_s: float = 10.0
     #: sectors of the contact line as (id, from_km, to_km) chainage intervals: a
