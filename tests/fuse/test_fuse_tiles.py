@@ -4,12 +4,19 @@ its window's reports alone, each event kept by exactly one tile and one sector."
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.fuse import tiles as tl
+from ceasefire.fuse.association import associate, register
+from ceasefire.fuse.engine import _reports, _rows, registration_residuals
+from ceasefire.fuse.frame import Grid
+from ceasefire.mandate import load_mandate
+from ceasefire.pipeline import fuse_config
+from ceasefire.simulate.family import get_family, simulate_draw
 
 #: the live workers' tiles (600 s x sectors, each registering its own observers)
 CFG = FuseConfig(tile_s=600.0, register_over="tile")
@@ -96,21 +103,17 @@ def _clock_off_scene() -> Scene:
 
 
 def test_a_registration_pooled_over_one_window_is_that_windows_own() -> None:
-    from ceasefire.fuse.association import register
-    from ceasefire.fuse.engine import _reports, _rows, registration_residuals
-    from ceasefire.fuse.frame import Grid
-
     obs = tl.canonical(_clock_off_scene().arrays())
     rep, names = _reports(obs, _rows(obs, Grid.about(obs.lat, obs.lon), CFG), CFG)
-    from ceasefire.fuse.association import associate
-
     own = register(rep, associate(rep, CFG.association)[0], CFG.association.registration)
     part = registration_residuals(obs, CFG, (-np.inf, np.inf))
     pooled = tl.pooled([part], CFG.association.registration)
     assert list(pooled.names) == list(names)
     got = pooled.of(names)
     for a, b in zip(
-        (got.offset_s, got.scale_t, got.scale_az), (own.offset_s, own.scale_t, own.scale_az)
+        (got.offset_s, got.scale_t, got.scale_az),
+        (own.offset_s, own.scale_t, own.scale_az),
+        strict=True,
     ):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     # the fast clock is found: 4 s ahead of the others (only clocks relative to each
@@ -144,12 +147,6 @@ def test_a_family_draw_with_misstated_clocks_fuses_in_tiles_as_in_one_window() -
     (measured: 81 % of one window's events found with the same reports); the
     batch's tiles sharing the run's registration agree with one window but for
     the events near their edges (measured 95.6 %)."""
-    from pathlib import Path
-
-    from ceasefire.mandate import load_mandate
-    from ceasefire.pipeline import fuse_config
-    from ceasefire.simulate.family import get_family, simulate_draw
-
     root = Path(__file__).resolve().parents[2]
     m = load_mandate(root / "examples" / "donbas-2015" / "mandate.yaml")
     d = get_family("varied").draw(m, 1005)
