@@ -3,6 +3,7 @@ its window's reports alone, each event kept by exactly one tile and one sector."
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -92,10 +93,10 @@ def test_tiles_keep_each_event_once_and_sectors_split_the_line() -> None:
     assert {o for o, e in zip(owners, split, strict=True) if e.lon is not None} == {"west", "east"}
 
 
-def _clock_off_scene() -> Scene:
-    """Explosions every 97 s for 40 min heard by the four posts, post 2's clock 4 s
-    fast (its stated time σ is 1 s)."""
-    sc = _scene(25, 97.0)
+def _clock_off_scene(n: int = 25) -> Scene:
+    """``n`` explosions every 97 s heard by the four posts, post 2's clock 4 s fast
+    (its stated time σ is 1 s)."""
+    sc = _scene(n, 97.0)
     for r in sc.rows:
         if r["source"] == "obs2":
             r["time_s"] = float(r["time_s"]) + 4.0  # type: ignore[arg-type]
@@ -173,3 +174,18 @@ def test_the_batch_fuses_the_workers_tiles_only_when_it_registers_per_tile() -> 
     assert day.tile_s == 3_600.0 and day.sectors_km == ()
     # never finer than the workers' tiles
     assert tl.batch_cut(replace(as_live, register_over="run", run_tile_s=60.0)).tile_s == 600.0
+
+
+def test_a_day_fused_in_parts_with_its_pooled_registration_is_the_day_fused_whole() -> None:
+    # 3 h of fire; the batch's hour-long tiles registering over the run
+    run_cfg = replace(CFG, register_over="run", run_tile_s=3_600.0)
+    obs = tl.canonical(_clock_off_scene(110).arrays())
+    whole = fuse(obs, run_cfg)
+    cut = (math.floor(T0 / 3_600.0) + 2) * 3_600.0
+    spans = [(-math.inf, cut), (cut, math.inf)]
+    assert obs.time_s.min() < cut < obs.time_s.max() - 3_600.0
+    parts = [p for sp in spans for p in tl.registration_parts(obs, run_cfg, span=sp)]
+    reg = tl.pooled(parts, run_cfg.association.registration)
+    assert float(reg.of(np.array(["obs2"])).offset_s[0]) > 2.0, "the fast clock is seen"
+    in_parts = [e for sp in spans for e in fuse(obs, run_cfg, span=sp, registration=reg)]
+    assert sorted(e.id for e in in_parts) == sorted(e.id for e in whole)

@@ -574,6 +574,7 @@ def fuse(
     *,
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
+    registration: ObserverRegistration | None = None,
 ) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
     same observations in any order give the same events. Acoustic and visual
@@ -581,7 +582,9 @@ def fuse(
     too), sightings per sector over all of ``obs``; with ``tile_s`` None the
     whole input is one window. ``span``: fuse only the tiles whose time core meets
     ``[start, end)`` (s; a day read with the tiles' margins). ``on_tile(done,
-    total)`` is told as each tile is fused (for a progress display)."""
+    total)`` is told as each tile is fused (for a progress display).
+    ``registration``: the observers', pooled over more than ``obs`` (a day read
+    in parts, ``tiles.registration_parts``), when fusion registers over the run."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
@@ -594,7 +597,9 @@ def fuse(
         workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
         if len(obs) < cfg.parallel_min_obs:
             workers = 1
-        events = fuse_tiles(obs, cfg, workers=workers, on_tile=on_tile, span=span)
+        events = fuse_tiles(
+            obs, cfg, workers=workers, on_tile=on_tile, span=span, registration=registration
+        )
         events += fuse_sightings(obs, cfg)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events

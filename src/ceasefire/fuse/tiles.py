@@ -321,6 +321,8 @@ def fuse_sightings(
 
 
 Job = tuple[ObservationArrays, Tile, FuseConfig]
+#: a window's share of a pooled registration: observers' names by code, residuals
+Part = tuple[npt.NDArray[np.str_], Residuals]
 
 
 def _job(
@@ -331,7 +333,7 @@ def _job(
 
 def _residual_job(
     args: tuple[ObservationArrays, Tile, FuseConfig, tuple[float, float] | None],
-) -> tuple[npt.NDArray[np.str_], Residuals]:
+) -> Part:
     return tile_residuals(*args)
 
 
@@ -353,6 +355,26 @@ def _jobs(
             yield part, Tile(k, s), cfg
 
 
+def registers_over_run(cfg: FuseConfig) -> bool:
+    """Whether the batch registers observers over the whole call (or a day)."""
+    return cfg.register_over == "run" and cfg.association.registration.enabled
+
+
+def registration_parts(
+    obs: ObservationArrays,
+    cfg: FuseConfig,
+    *,
+    workers: int = 1,
+    span: tuple[float, float] | None = None,
+) -> list[Part]:
+    """The residuals of a first association of each of the batch's tiles of
+    ``obs`` (canonical rows) whose core meets ``span``, for :func:`pooled`: a day
+    read in parts gives its registration from every part's share."""
+    jobs = list(_jobs(obs, batch_cut(cfg), span))
+    with _mapper(workers, len(jobs)) as run:
+        return list(run(_residual_job, [(*j, span) for j in jobs]))
+
+
 def fuse_tiles(
     obs: ObservationArrays,
     cfg: FuseConfig,
@@ -360,29 +382,30 @@ def fuse_tiles(
     workers: int = 1,
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
+    registration: ObserverRegistration | None = None,
 ) -> list[Event]:
     """Every tile's acoustic/visual events of ``obs`` (canonical rows), fused
     serially or over ``workers`` processes; ``on_tile(done, total)`` as each ends.
     ``span``: only the tiles whose core meets ``[start, end)``, s. The tiles are
     :func:`batch_cut`'s. With ``register_over`` "run", observers are registered
     over all of them first (the residuals of each one's first association,
-    pooled), then every tile is fused with that registration; with "tile", each
-    tile registers its own."""
+    pooled), unless ``registration`` is given (a day read in parts: pooled from
+    :func:`registration_parts` of each), then every tile is fused with that
+    registration; with "tile", each tile registers its own."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     tell = on_tile or (lambda _done, _total: None)
-    reg_cfg = cfg.association.registration
-    pool = cfg.register_over == "run" and reg_cfg.enabled and len(jobs) > 0
+    pool = registers_over_run(cfg) and registration is None and len(jobs) > 0
     total = len(jobs) * (2 if pool else 1)
     done = 0
     with _mapper(workers, len(jobs)) as run:
-        reg: ObserverRegistration | None = None
+        reg = registration if registers_over_run(cfg) else None
         if pool:
-            parts: list[tuple[npt.NDArray[np.str_], Residuals]] = []
+            parts: list[Part] = []
             for part in run(_residual_job, [(*j, span) for j in jobs]):
                 parts.append(part)
                 done += 1
                 tell(done, total)
-            reg = pooled(parts, reg_cfg)
+            reg = pooled(parts, cfg.association.registration)
         out: list[Event] = []
         for part in run(_job, [(*j, reg) for j in jobs]):
             out += part
@@ -415,6 +438,8 @@ __all__ = [
     "lead_s",
     "longest_flight_s",
     "pooled",
+    "registers_over_run",
+    "registration_parts",
     "sector_of_km",
     "tile_residuals",
     "tile_s",
