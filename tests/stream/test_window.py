@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ceasefire.fuse import fuse
-from ceasefire.mandate import load_mandate
+from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.pipeline import fuse_config
 from ceasefire.stream.sectors import SectorMap
@@ -81,11 +81,14 @@ def test_live_windows_give_the_batch_events(
 ) -> None:
     """Live = batch by construction: two windows splitting the sectors, fed the
     reports in time order and drained as the watermark passes, give exactly the
-    events the batch's ``fuse`` makes of the same reports (ids: content) when the
-    batch registers observers per tile, as the workers must."""
+    events the batch's ``fuse`` of the day makes of the same reports (ids:
+    content) when the batch registers observers as the workers must: over each
+    sector's tiles of the day so far."""
     m = load_mandate(donbas_mandate_path)
-    as_live = replace(fuse_config(m), register_over="tile")
-    batch = fuse(ObservationArrays.from_observations(heavy_models), as_live)
+    as_live = replace(fuse_config(m), register_over="so_far")
+    first = min(o.time.timestamp() for o in heavy_models)
+    day = day_bounds(m, day_of(m, first))
+    batch = fuse(ObservationArrays.from_observations(heavy_models), as_live, span=day)
     end = max(o.time.timestamp() for o in heavy_models) + 86_400.0
     live: list[str] = []
     for own in (["luhansk", "donetsk-north"], ["donetsk-south"]):

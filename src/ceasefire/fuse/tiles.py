@@ -264,7 +264,7 @@ def batch_cut(cfg: FuseConfig) -> FuseConfig:
     it takes tiles of ``run_tile_s`` over the whole line: every report is fused
     ~(run_tile_s + lead + horizon) / run_tile_s times (1.4 at an hour) instead of
     ~3.2 x the sectors' halo overlap (~1.9 on the Donbas line) at 600 s."""
-    if cfg.register_over == "tile":
+    if cfg.register_over != "run":
         return cfg
     return replace(cfg, tile_s=max(cfg.run_tile_s, tile_s(cfg)), sectors_km=())
 
@@ -394,23 +394,42 @@ def fuse_tiles(
     registration; with "tile", each tile registers its own."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     tell = on_tile or (lambda _done, _total: None)
-    pool = registers_over_run(cfg) and registration is None and len(jobs) > 0
+    reg_cfg = cfg.association.registration
+    so_far = cfg.register_over == "so_far" and reg_cfg.enabled
+    pool = ((registers_over_run(cfg) and registration is None) or so_far) and len(jobs) > 0
     total = len(jobs) * (2 if pool else 1)
     done = 0
     with _mapper(workers, len(jobs)) as run:
-        reg = registration if registers_over_run(cfg) else None
+        regs: list[ObserverRegistration | None] = [
+            registration if registers_over_run(cfg) else None
+        ] * len(jobs)
         if pool:
             parts: list[Part] = []
             for part in run(_residual_job, [(*j, span) for j in jobs]):
                 parts.append(part)
                 done += 1
                 tell(done, total)
-            reg = pooled(parts, cfg.association.registration)
+            regs = _so_far(jobs, parts, reg_cfg) if so_far else [pooled(parts, reg_cfg)] * len(jobs)
         out: list[Event] = []
-        for part in run(_job, [(*j, reg) for j in jobs]):
+        for part in run(_job, [(*j, r) for j, r in zip(jobs, regs, strict=True)]):
             out += part
             done += 1
             tell(done, total)
+    return out
+
+
+def _so_far(
+    jobs: list[Job], parts: list[Part], cfg: RegistrationConfig
+) -> list[ObserverRegistration | None]:
+    """Per tile, the registration pooled over its sector's tiles up to it."""
+    out: list[ObserverRegistration | None] = [None] * len(jobs)
+    by_sector: dict[str, list[int]] = {}
+    for i, j in enumerate(jobs):
+        by_sector.setdefault(j[1].sector, []).append(i)
+    for idx in by_sector.values():
+        idx.sort(key=lambda i: jobs[i][1].k)
+        for n, i in enumerate(idx):
+            out[i] = pooled([parts[m] for m in idx[: n + 1]], cfg)
     return out
 
 
@@ -425,6 +444,7 @@ def _mapper(workers: int, n: int) -> Iterator[Callable[..., Iterator[Any]]]:
 
 
 __all__ = [
+    "Part",
     "Sectors",
     "Tile",
     "batch_cut",
