@@ -184,8 +184,15 @@ def test_a_day_fused_in_parts_with_its_pooled_registration_is_the_day_fused_whol
     cut = (math.floor(T0 / 3_600.0) + 2) * 3_600.0
     spans = [(-math.inf, cut), (cut, math.inf)]
     assert obs.time_s.min() < cut < obs.time_s.max() - 3_600.0
-    parts = [p for sp in spans for p in tl.registration_parts(obs, run_cfg, span=sp)]
-    reg = tl.pooled(parts, run_cfg.association.registration)
-    assert float(reg.of(np.array(["obs2"])).offset_s[0]) > 2.0, "the fast clock is seen"
-    in_parts = [e for sp in spans for e in fuse(obs, run_cfg, span=sp, registration=reg)]
+    shares = [sh for sp in spans for sh in tl.registration_shares(obs, run_cfg, span=sp)]
+    reg = tl.pooled([p for _, p in shares], run_cfg.association.registration)
+    rel = reg.reg.offset_s - reg.reg.offset_s[list(reg.names).index("obs2")]
+    assert np.sort(rel)[:-1].max() < -3.0, "the fast clock is seen"
+    in_parts = [e for sp in spans for e in fuse(obs, run_cfg, span=sp, shares=shares)]
     assert sorted(e.id for e in in_parts) == sorted(e.id for e in whole)
+    # registered over each sector's tiles so far (a live worker's day), the same
+    so_far = replace(CFG, register_over="so_far")
+    day = fuse(obs, so_far)
+    shares = [sh for sp in spans for sh in tl.registration_shares(obs, so_far, span=sp)]
+    in_parts = [e for sp in spans for e in fuse(obs, so_far, span=sp, shares=shares)]
+    assert sorted(e.id for e in in_parts) == sorted(e.id for e in day)

@@ -321,8 +321,10 @@ def fuse_sightings(
 
 
 Job = tuple[ObservationArrays, Tile, FuseConfig]
-#: a window's share of a pooled registration: observers' names by code, residuals
+#: a window's part of a pooled registration: observers' names by code, residuals
 Part = tuple[npt.NDArray[np.str_], Residuals]
+#: a tile with its part
+Share = tuple["Tile", Part]
 
 
 def _job(
@@ -355,24 +357,47 @@ def _jobs(
             yield part, Tile(k, s), cfg
 
 
-def registers_over_run(cfg: FuseConfig) -> bool:
-    """Whether the batch registers observers over the whole call (or a day)."""
-    return cfg.register_over == "run" and cfg.association.registration.enabled
+def pools_registration(cfg: FuseConfig) -> bool:
+    """Whether observers are registered over many tiles (``register_over`` run or
+    so_far, registration on): fusing then needs every tile's :data:`Share`."""
+    return cfg.register_over != "tile" and cfg.association.registration.enabled
 
 
-def registration_parts(
+def registration_shares(
     obs: ObservationArrays,
     cfg: FuseConfig,
     *,
     workers: int = 1,
     span: tuple[float, float] | None = None,
-) -> list[Part]:
-    """The residuals of a first association of each of the batch's tiles of
-    ``obs`` (canonical rows) whose core meets ``span``, for :func:`pooled`: a day
-    read in parts gives its registration from every part's share."""
+) -> list[Share]:
+    """Each of the batch's tiles of ``obs`` (canonical rows) whose core meets
+    ``span``, with the residuals of its first association (``tile_residuals``):
+    a day read in parts pools its registration from every part's shares."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     with _mapper(workers, len(jobs)) as run:
-        return list(run(_residual_job, [(*j, span) for j in jobs]))
+        res = list(run(_residual_job, [(*j, span) for j in jobs]))
+    return [(j[1], r) for j, r in zip(jobs, res, strict=True)]
+
+
+def registrations(
+    tiles: Sequence[Tile], shares: Sequence[Share], cfg: FuseConfig
+) -> list[ObserverRegistration | None]:
+    """The registration each of ``tiles`` is fused with: over all ``shares``
+    (``register_over`` run), over those of its sector up to it (so_far), or
+    none (tile: each registers its own)."""
+    if not pools_registration(cfg):
+        return [None] * len(tiles)
+    reg_cfg = cfg.association.registration
+    if cfg.register_over == "run":
+        return [pooled([p for _, p in shares], reg_cfg)] * len(tiles)
+    by_sector: dict[str, list[Share]] = {}
+    for sh in sorted(shares, key=lambda sh: sh[0].k):
+        by_sector.setdefault(sh[0].sector, []).append(sh)
+    out: list[ObserverRegistration | None] = []
+    for t in tiles:
+        mine = [p for u, p in by_sector.get(t.sector, []) if u.k <= t.k]
+        out.append(pooled(mine, reg_cfg))
+    return out
 
 
 def fuse_tiles(
@@ -382,54 +407,35 @@ def fuse_tiles(
     workers: int = 1,
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
-    registration: ObserverRegistration | None = None,
+    shares: Sequence[Share] | None = None,
 ) -> list[Event]:
     """Every tile's acoustic/visual events of ``obs`` (canonical rows), fused
     serially or over ``workers`` processes; ``on_tile(done, total)`` as each ends.
     ``span``: only the tiles whose core meets ``[start, end)``, s. The tiles are
-    :func:`batch_cut`'s. With ``register_over`` "run", observers are registered
-    over all of them first (the residuals of each one's first association,
-    pooled), unless ``registration`` is given (a day read in parts: pooled from
-    :func:`registration_parts` of each), then every tile is fused with that
-    registration; with "tile", each tile registers its own."""
+    :func:`batch_cut`'s. When observers are registered over many tiles
+    (:func:`pools_registration`), each tile's first association gives its share
+    first, unless ``shares`` are given (a day read in parts: every part's
+    :func:`registration_shares`); each tile is then fused with its
+    :func:`registrations`; with "tile", each tile registers its own."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     tell = on_tile or (lambda _done, _total: None)
-    reg_cfg = cfg.association.registration
-    so_far = cfg.register_over == "so_far" and reg_cfg.enabled
-    pool = ((registers_over_run(cfg) and registration is None) or so_far) and len(jobs) > 0
+    pool = pools_registration(cfg) and shares is None and len(jobs) > 0
     total = len(jobs) * (2 if pool else 1)
     done = 0
     with _mapper(workers, len(jobs)) as run:
-        regs: list[ObserverRegistration | None] = [
-            registration if registers_over_run(cfg) else None
-        ] * len(jobs)
         if pool:
-            parts: list[Part] = []
+            res: list[Part] = []
             for part in run(_residual_job, [(*j, span) for j in jobs]):
-                parts.append(part)
+                res.append(part)
                 done += 1
                 tell(done, total)
-            regs = _so_far(jobs, parts, reg_cfg) if so_far else [pooled(parts, reg_cfg)] * len(jobs)
+            shares = [(j[1], r) for j, r in zip(jobs, res, strict=True)]
+        regs = registrations([j[1] for j in jobs], shares or [], cfg)
         out: list[Event] = []
         for part in run(_job, [(*j, r) for j, r in zip(jobs, regs, strict=True)]):
             out += part
             done += 1
             tell(done, total)
-    return out
-
-
-def _so_far(
-    jobs: list[Job], parts: list[Part], cfg: RegistrationConfig
-) -> list[ObserverRegistration | None]:
-    """Per tile, the registration pooled over its sector's tiles up to it."""
-    out: list[ObserverRegistration | None] = [None] * len(jobs)
-    by_sector: dict[str, list[int]] = {}
-    for i, j in enumerate(jobs):
-        by_sector.setdefault(j[1].sector, []).append(i)
-    for idx in by_sector.values():
-        idx.sort(key=lambda i: jobs[i][1].k)
-        for n, i in enumerate(idx):
-            out[i] = pooled([parts[m] for m in idx[: n + 1]], cfg)
     return out
 
 
@@ -446,6 +452,7 @@ def _mapper(workers: int, n: int) -> Iterator[Callable[..., Iterator[Any]]]:
 __all__ = [
     "Part",
     "Sectors",
+    "Share",
     "Tile",
     "batch_cut",
     "bounds",
@@ -458,8 +465,9 @@ __all__ = [
     "lead_s",
     "longest_flight_s",
     "pooled",
-    "registers_over_run",
-    "registration_parts",
+    "pools_registration",
+    "registration_shares",
+    "registrations",
     "sector_of_km",
     "tile_residuals",
     "tile_s",

@@ -235,15 +235,14 @@ class LiveWindow:
     def _registration(
         self, k: int, sector: str, obs: ObservationArrays
     ) -> ObserverRegistration | None:
-        """Sector's observers registered over its tiles of the day up to tile ``k``
-        (``obs``: tile k's context), as the batch of that day does
-        (``register_over`` so_far). Shares of earlier tiles are kept; after a
+        """How tile ``k`` of ``sector`` registers observers (``obs``: its context):
+        over the sector's tiles of the day up to it, as the batch of that day
+        does (``register_over`` so_far). Earlier tiles' shares are kept; after a
         restart they are made again from the reloaded reports."""
         cfg = self.fuse_cfg
-        if cfg.register_over != "so_far" or not cfg.association.registration.enabled:
+        if not tiles.pools_registration(cfg):
             return None
-        day = day_of(self.mandate, k * self.tile_s)
-        span = day_bounds(self.mandate, day)
+        span = day_bounds(self.mandate, day_of(self.mandate, k * self.tile_s))
         k0 = math.floor(span[0] / self.tile_s)
         self._parts = {key: v for key, v in self._parts.items() if key[0] >= k0}
         for j in range(k0, k + 1):
@@ -256,8 +255,8 @@ class LiveWindow:
                 models = [o for t, o in self._acoustic.values() if lo <= t < hi]
                 here = tiles.canonical(ObservationArrays.from_observations(models))
             self._parts[(j, sector)] = tiles.tile_residuals(here, tiles.Tile(j, sector), cfg, span)
-        parts = [self._parts[(j, sector)] for j in range(k0, k + 1)]
-        return tiles.pooled(parts, cfg.association.registration)
+        shares = [(tiles.Tile(j, sector), self._parts[(j, sector)]) for j in range(k0, k + 1)]
+        return tiles.registrations([tiles.Tile(k, sector)], shares, cfg)[0]
 
     def _own_tiles(self) -> list[str]:
         """The fusion's sectors this worker fuses (all of them without sectors)."""
