@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from oracle import Oracle, patched, scored
+from oracle import SHIPPED, Oracle, patched, scored
 
-from ceasefire.fuse.frame import Grid
 from ceasefire.mandate import load_mandate
 from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.files import write_scenario
@@ -87,9 +86,10 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_draw(job: tuple[str, int]) -> dict[str, Any]:
-    """Simulate, fuse and score draw ``k`` of ``family`` twice (system, oracle)."""
-    family, k = job
+def run_draw(job: tuple[str, int, float | str | None]) -> dict[str, Any]:
+    """Simulate, fuse and score draw ``k`` of ``family`` twice (system, oracle),
+    with fusion's tiles of ``tile_s`` (None: one window; ``SHIPPED``: as shipped)."""
+    family, k, tile_s = job
     m = load_mandate(MANDATE)
     d = get_family(family).draw(m, k)
     c0 = time.process_time()
@@ -97,11 +97,11 @@ def run_draw(job: tuple[str, int]) -> dict[str, Any]:
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_scenario(Path(tmp), sc.observations, sc.truth)
-        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"])
-        oracle = Oracle(sc.truth, Grid.about(sc.observations.lat, sc.observations.lon))
+        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s)
+        oracle = Oracle(sc.truth)
         undo = patched(oracle)
         try:
-            s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"])
+            s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"], tile_s)
         finally:
             undo()
     if oracle.calls == 0:
@@ -328,6 +328,12 @@ def main() -> int:
     ap.add_argument(
         "--report", type=Path, help="print the tables again from a --json file; run nothing"
     )
+    ap.add_argument(
+        "--tile-s",
+        default=SHIPPED,
+        type=lambda v: v if v == SHIPPED else None if v.lower() == "none" else float(v),
+        help="fusion's tile length, s, or 'none' for one window (default: as shipped)",
+    )
     a = ap.parse_args()
     if a.report:
         doc = json.loads(a.report.read_text())
@@ -340,9 +346,10 @@ def main() -> int:
     label = "draws " + (" ".join(map(str, draws)) if a.draws or a.quick else f"{a.set} set")
     cpu = platform.processor() or platform.machine()
     print(f"machine: {cpu}, Python {platform.python_version()}, {a.procs} processes")
-    print(f"family {a.family} on {MANDATE.parent.name}, {label}")
+    tiles = "as shipped" if a.tile_s == SHIPPED else "one window" if a.tile_s is None else a.tile_s
+    print(f"family {a.family} on {MANDATE.parent.name}, {label}, fusion tiles: {tiles}")
     wall = time.perf_counter()
-    jobs = [(a.family, k) for k in draws]
+    jobs = [(a.family, k, a.tile_s) for k in draws]
     if a.procs > 1:
         with mp.get_context("spawn").Pool(a.procs) as pool:
             rows = pool.map(run_draw, jobs, chunksize=1)
