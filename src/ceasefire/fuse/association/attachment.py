@@ -53,10 +53,26 @@ class AttachConfig:
     #: ... by this gate (chi-square probability): a lone report that a located event
     #: explains is that event's, not a round of its own
     late_gate_p: float = 0.99999
+    #: ... even into an event that has a report of its observer (EXPERIMENT)
+    late_same_observer: bool = False
+    #: attach whatever phase it names (EXPERIMENT)
+    any_phase: bool = False
+    #: ... whatever phase it names (EXPERIMENT)
+    late_any_phase: bool = True
+    #: ... with a seen report's time sigma at least this, s (EXPERIMENT)
+    late_seen_time_sigma_min_s: float = 0.0
 
 
-def attach(rep: Reports, cl: Clusters, gates: GateConfig, unique_arrivals: bool = True) -> int:
-    """Free rows join their best compatible event; returns how many joined."""
+def attach(
+    rep: Reports,
+    cl: Clusters,
+    gates: GateConfig,
+    unique_arrivals: bool = True,
+    one_per_observer: bool = True,
+    same_phase_only: bool = True,
+) -> int:
+    """Free rows join their best compatible event; returns how many joined.
+    ``one_per_observer``: not into an event that has a report of the row's observer."""
     rows, src = rep.rows, rep.src
     free = np.flatnonzero(cl.labels < 0)
     if free.shape[0] == 0 or cl.n == 0:
@@ -65,8 +81,9 @@ def attach(rep: Reports, cl: Clusters, gates: GateConfig, unique_arrivals: bool 
     if g.shape[0] == 0:
         return 0
     # one report per observer per event; compatible direction
-    keep = slot_free(rep, g, k, cl.labels)
-    keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
+    keep = slot_free(rep, g, k, cl.labels) if one_per_observer else np.ones(g.shape[0], bool)
+    if same_phase_only:
+        keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
     g, k, chi2, dof = gated(rep, g[keep], k[keep], cl, gates)
     if g.shape[0] == 0:
         return 0
@@ -102,7 +119,7 @@ def guarded_attach(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachCon
     best, under the same test."""
     before = cl.labels.copy()
     old = cl.copy()
-    joined = attach(rep, cl, gates, cfg.unique_arrivals)
+    joined = attach(rep, cl, gates, cfg.unique_arrivals, True, not cfg.any_phase)
     if not joined:
         return 0
     new = np.flatnonzero((before < 0) & (cl.labels >= 0))
@@ -154,7 +171,7 @@ def attach_rounds(
         if cfg.guarded:
             joined = guarded_attach(rep, cl, gates, cfg)
         else:
-            joined = attach(rep, cl, gates, cfg.unique_arrivals)
+            joined = attach(rep, cl, gates, cfg.unique_arrivals, True, not cfg.any_phase)
         last = cl.refit(rep)
         pruned = cl.prune(rep, gates)
         if pruned:
@@ -214,12 +231,24 @@ def late_attach(
     sharp = semi_major_95_m(cov_xy) <= wide_fix_m  # NaN (no fix): not sharp
     cov[~sharp] = np.nan  # not offered
     k = np.flatnonzero((labels >= 0) | rep.is_bearing)  # free arrivals: not offered
+    rows = rep.rows.take(k)
+    if cfg.late_seen_time_sigma_min_s > 0:
+        floor = cfg.late_seen_time_sigma_min_s
+        seen = rows.speed_factor == 0.0
+        rows = replace(rows, sigma_t=np.where(seen, np.maximum(rows.sigma_t, floor), rows.sigma_t))
     far = Reports(
-        rep.rows.take(k), rep.src[k], rep.direction[k], rep.c, cfg.late_range_m,
+        rows, rep.src[k], rep.direction[k], rep.c, cfg.late_range_m,
         rep.min_tdoa_sensors,
     )  # fmt: skip
     cl = Clusters(labels[k].copy(), x, y, T, cov)
-    n = attach(far, cl, replace(gates, attach_p=cfg.late_gate_p), cfg.unique_arrivals)
+    n = attach(
+        far,
+        cl,
+        replace(gates, attach_p=cfg.late_gate_p),
+        cfg.unique_arrivals,
+        not cfg.late_same_observer,
+        not cfg.late_any_phase,
+    )
     got = (cl.labels >= 0) & (labels[k] < 0)
     labels[k[got]] = cl.labels[got]
     return n
