@@ -72,8 +72,10 @@ class Oracle:
         self.calls = 0
         self.obs: ObservationArrays | None = None
         self.grid: Grid | None = None
-        #: the grid of each window fused, in order (check_oracle.py reads them)
+        #: the grid of each window fused, in order, and how many of them had acoustic
+        #: reports to associate (check_oracle.py reads them)
         self.grids: list[Grid] = []
+        self.windows = 0
 
     def window(self, obs: ObservationArrays, rows: Rows) -> None:
         """The next calls associate ``obs`` (rows ``rows``) in ``self.grid``: checked."""
@@ -87,6 +89,7 @@ class Oracle:
                 f"(off by up to {float(off.max()) if off.shape[0] else 0.0:.3g} m)"
             )
         self.obs = obs
+        self.windows += 1
 
     def associate(self, rep: Reports, cfg: Any) -> tuple[Clusters, Any]:
         """Stands in for :func:`ceasefire.fuse.association.associate`."""
