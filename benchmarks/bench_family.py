@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_family.py [--set test|tuning] [--family varied]
         [--draws K ...] [--procs 2] [--json out.json] [--quick] [--report out.json]
+        [--tile-s none|SECONDS]
 
 Each draw of the family (``ceasefire simulate --family varied --draw K`` on the
 Donbas example mandate) is simulated, fused, judged and scored twice with the
@@ -25,7 +26,9 @@ The draws are split once and for all, before any tuning:
 
 ``--quick`` runs the first four test draws. Draws run in ``--procs`` worker
 processes (at most 2: the machine is shared); each fuses in its own process with
-one fusion worker, so the oracle's patch stays in that process.
+one fusion worker, so the oracle's patch stays in that process. ``--tile-s`` sets
+fusion's tiles (default: as shipped; ``none``: each draw as one window, which
+measures association without what tiles lose at their edges).
 """
 
 from __future__ import annotations
@@ -358,6 +361,7 @@ def main() -> int:
     wall = time.perf_counter() - wall
     out = report(rows, f"family {a.family}, {label}")
     out["classes"] = classes(rows)
+    out["tile_s"] = a.tile_s
     cpu_s = sum(r["cpu_s"] for r in rows)
     print(
         f"  CPU {cpu_s:.0f} s over the draws ({cpu_s / len(rows):.1f} s a draw), wall {wall:.0f} s"
