@@ -39,7 +39,6 @@ from typing import Any
 
 from oracle import Oracle, patched, scored
 
-from ceasefire.fuse.frame import Grid
 from ceasefire.mandate import load_mandate
 from ceasefire.simulate import get_profile, simulate
 from ceasefire.simulate.files import write_scenario
@@ -84,7 +83,7 @@ def main() -> int:
             paths = write_scenario(Path(tmp) / str(seed), sc.observations, sc.truth)
             print(f"seed {seed}: {len(sc.observations):,} observations")
             s_sys, t_sys = scored(sc, m, t0, t1, paths["observations"])
-            oracle = Oracle(sc.truth, Grid.about(sc.observations.lat, sc.observations.lon))
+            oracle = Oracle(sc.truth)
             undo = patched(oracle)
             try:
                 s_orc, t_orc = scored(sc, m, t0, t1, paths["observations"])

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_family.py [--set test|tuning] [--family varied]
         [--draws K ...] [--procs 2] [--json out.json] [--quick] [--report out.json]
+        [--tile-s none|SECONDS]
 
 Each draw of the family (``ceasefire simulate --family varied --draw K`` on the
 Donbas example mandate) is simulated, fused, judged and scored twice with the
@@ -25,7 +26,9 @@ The draws are split once and for all, before any tuning:
 
 ``--quick`` runs the first four test draws. Draws run in ``--procs`` worker
 processes (at most 2: the machine is shared); each fuses in its own process with
-one fusion worker, so the oracle's patch stays in that process.
+one fusion worker, so the oracle's patch stays in that process. ``--tile-s`` sets
+fusion's tiles (default: as shipped; ``none``: each draw as one window, which
+measures association without what tiles lose at their edges).
 """
 
 from __future__ import annotations
@@ -41,9 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from oracle import Oracle, patched, scored
+from oracle import SHIPPED, Oracle, patched, scored
 
-from ceasefire.fuse.frame import Grid
 from ceasefire.mandate import load_mandate
 from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.files import write_scenario
@@ -87,9 +89,10 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_draw(job: tuple[str, int]) -> dict[str, Any]:
-    """Simulate, fuse and score draw ``k`` of ``family`` twice (system, oracle)."""
-    family, k = job
+def run_draw(job: tuple[str, int, float | str | None]) -> dict[str, Any]:
+    """Simulate, fuse and score draw ``k`` of ``family`` twice (system, oracle),
+    with fusion's tiles of ``tile_s`` (None: one window; ``SHIPPED``: as shipped)."""
+    family, k, tile_s = job
     m = load_mandate(MANDATE)
     d = get_family(family).draw(m, k)
     c0 = time.process_time()
@@ -97,11 +100,11 @@ def run_draw(job: tuple[str, int]) -> dict[str, Any]:
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_scenario(Path(tmp), sc.observations, sc.truth)
-        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"])
-        oracle = Oracle(sc.truth, Grid.about(sc.observations.lat, sc.observations.lon))
+        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s)
+        oracle = Oracle(sc.truth)
         undo = patched(oracle)
         try:
-            s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"])
+            s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"], tile_s)
         finally:
             undo()
     if oracle.calls == 0:
@@ -328,6 +331,12 @@ def main() -> int:
     ap.add_argument(
         "--report", type=Path, help="print the tables again from a --json file; run nothing"
     )
+    ap.add_argument(
+        "--tile-s",
+        default=SHIPPED,
+        type=lambda v: v if v == SHIPPED else None if v.lower() == "none" else float(v),
+        help="fusion's tile length, s, or 'none' for one window (default: as shipped)",
+    )
     a = ap.parse_args()
     if a.report:
         doc = json.loads(a.report.read_text())
@@ -340,9 +349,10 @@ def main() -> int:
     label = "draws " + (" ".join(map(str, draws)) if a.draws or a.quick else f"{a.set} set")
     cpu = platform.processor() or platform.machine()
     print(f"machine: {cpu}, Python {platform.python_version()}, {a.procs} processes")
-    print(f"family {a.family} on {MANDATE.parent.name}, {label}")
+    tiles = "as shipped" if a.tile_s == SHIPPED else "one window" if a.tile_s is None else a.tile_s
+    print(f"family {a.family} on {MANDATE.parent.name}, {label}, fusion tiles: {tiles}")
     wall = time.perf_counter()
-    jobs = [(a.family, k) for k in draws]
+    jobs = [(a.family, k, a.tile_s) for k in draws]
     if a.procs > 1:
         with mp.get_context("spawn").Pool(a.procs) as pool:
             rows = pool.map(run_draw, jobs, chunksize=1)
@@ -351,6 +361,7 @@ def main() -> int:
     wall = time.perf_counter() - wall
     out = report(rows, f"family {a.family}, {label}")
     out["classes"] = classes(rows)
+    out["tile_s"] = a.tile_s
     cpu_s = sum(r["cpu_s"] for r in rows)
     print(
         f"  CPU {cpu_s:.0f} s over the draws ({cpu_s / len(rows):.1f} s a draw), wall {wall:.0f} s"

@@ -7,9 +7,18 @@ fix a position with a check (two bearings; one bearing and two arrivals; four
 arrivals), as association's own rule. Everything after it is the system's:
 arrival-only groups, late attachment, lone bearings, launch/impact and ray
 pairing, corroboration, assessment. :func:`patched` routes
-``ceasefire.fuse.engine.associate`` to the oracle in this process only
-(``_fuse_acoustic`` is wrapped to hand it the observations); a caller checks
-``Oracle.calls`` to know the replacement was used.
+``ceasefire.fuse.engine.associate`` to the oracle in this process only; a caller
+checks ``Oracle.calls`` to know the replacement was used.
+
+Fusion calls association once per window it fuses: the whole input (``tile_s``
+None), or each tile of a sector with its margins (``fuse/tiles.py``), each window
+in a grid of its own (``Grid.about`` its reports). So the oracle reads, per call,
+the window's observations (``_fuse_acoustic`` is wrapped to hand them over) and
+its grid (``fuse_whole`` is wrapped to build the same ``Grid.about``), and places
+each group's true point in that grid. A call whose rows are not that grid's
+positions of those observations is an error (``FrameError``), not a quiet ceiling
+in the wrong frame (session 9's oracle used one grid for every tile and scored
+below the system).
 """
 
 from __future__ import annotations
@@ -32,12 +41,22 @@ from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate.scoring import score, system_from_features
 
+#: ``scored``'s ``tile_s`` meaning "as the mandate's shipped fusion config"
+SHIPPED = "shipped"
+#: how far a call's rows may lie from the grid's positions of its observations, m
+FRAME_TOL_M = 1e-6
+
+
+class FrameError(RuntimeError):
+    """An association call whose rows are not in the grid the oracle placed its points in."""
+
 
 class Oracle:
-    """Association by the truth: ``phase_of`` maps an observation id to its round's
-    phase group, ``point_of`` a group to its true (lat, lon, time) (the fit's start)."""
+    """Association by the truth: ``group`` maps an observation id to its round's
+    phase group; ``lat``, ``lon``, ``T`` are each group's true point (the fit's
+    start), placed in the grid of the window being fused at each call."""
 
-    def __init__(self, truth: dict[str, Any], grid: Grid) -> None:
+    def __init__(self, truth: dict[str, Any]) -> None:
         self.group: dict[str, int] = {}
         pts: list[tuple[float, float, float]] = []
         for r in truth["rounds"]:
@@ -48,18 +67,39 @@ class Oracle:
                         self.group[o] = len(pts)
                     p = r[phase]
                     pts.append((p["lat"], p["lon"], p["time"]))
-        arr = np.array(pts).reshape(-1, 3)
-        x, y = grid.to_xy(arr[:, 0], arr[:, 1])
-        self.x, self.y, self.T = np.asarray(x, float), np.asarray(y, float), arr[:, 2]
+        arr = np.array(pts, float).reshape(-1, 3)
+        self.lat, self.lon, self.T = arr[:, 0], arr[:, 1], arr[:, 2]
         self.calls = 0
         self.obs: ObservationArrays | None = None
+        self.grid: Grid | None = None
+        #: the grid of each window fused, in order, and how many of them had acoustic
+        #: reports to associate (check_oracle.py reads them)
+        self.grids: list[Grid] = []
+        self.windows = 0
+
+    def window(self, obs: ObservationArrays, rows: Rows) -> None:
+        """The next calls associate ``obs`` (rows ``rows``) in ``self.grid``: checked."""
+        if self.grid is None:
+            raise FrameError("association was called outside fuse_whole: no grid known")
+        x, y = self.grid.to_xy(obs.lat, obs.lon)
+        off = np.hypot(np.asarray(x, float) - rows.ox, np.asarray(y, float) - rows.oy)
+        if off.shape[0] != len(obs) or (off.shape[0] and float(off.max()) > FRAME_TOL_M):
+            raise FrameError(
+                f"the window's rows are not its observations in the oracle's grid "
+                f"(off by up to {float(off.max()) if off.shape[0] else 0.0:.3g} m)"
+            )
+        self.obs = obs
+        self.windows += 1
 
     def associate(self, rep: Reports, cfg: Any) -> tuple[Clusters, Any]:
         """Stands in for :func:`ceasefire.fuse.association.associate`."""
-        assert self.obs is not None
+        if self.obs is None or self.grid is None:
+            raise FrameError("association was called before the oracle saw its window")
         self.calls += 1
         rows = rep.rows
         n = rows.ox.shape[0]
+        if n != len(self.obs):
+            raise FrameError(f"{n} rows to associate, the window has {len(self.obs)} reports")
         ids = self.obs.id.astype(str)
         truth_g = np.array([self.group.get(o, -1) for o in ids], np.intp)
         used, labels_in = np.unique(truth_g[truth_g >= 0], return_inverse=True)
@@ -72,36 +112,53 @@ class Oracle:
         na = np.bincount(labels[m], weights=(~is_b[m]).astype(float), minlength=G)
         ok = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
         labels[m] = np.where(ok[labels[m]], labels[m], -1)
+        x, y = self.grid.to_xy(self.lat[used], self.lon[used])
         cl = Clusters(
-            labels, self.x[used].copy(), self.y[used].copy(), self.T[used].copy(),
-            np.full((G, 3, 3), np.nan),
+            labels, np.asarray(x, float).copy(), np.asarray(y, float).copy(),
+            self.T[used].copy(), np.full((G, 3, 3), np.nan),
         )  # fmt: skip
         return cl, cl.settle(rep)
 
 
 def patched(oracle: Oracle) -> Callable[[], None]:
-    """Route fusion's association to ``oracle``; returns the undo."""
-    orig_assoc, orig_fa = engine.associate, engine._fuse_acoustic
+    """Route fusion's association to ``oracle`` in this process; returns the undo."""
+    orig_assoc, orig_fa, orig_fw = engine.associate, engine._fuse_acoustic, engine.fuse_whole
+
+    def fuse_whole(obs: ObservationArrays, cfg: Any) -> Any:
+        # fuse_whole builds this grid itself: the same call on the same rows
+        oracle.grid, oracle.obs = Grid.about(obs.lat, obs.lon), None
+        oracle.grids.append(oracle.grid)
+        try:
+            return orig_fw(obs, cfg)
+        finally:
+            oracle.grid = oracle.obs = None
 
     def fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: Any) -> Any:
-        oracle.obs = obs
+        oracle.window(obs, rows)
         return orig_fa(obs, rows, cfg)
 
     engine.associate = oracle.associate  # type: ignore[assignment]
     engine._fuse_acoustic = fuse_acoustic  # type: ignore[assignment]
+    engine.fuse_whole = fuse_whole  # type: ignore[assignment]
 
     def undo() -> None:
         engine.associate = orig_assoc  # type: ignore[assignment]
         engine._fuse_acoustic = orig_fa  # type: ignore[assignment]
+        engine.fuse_whole = orig_fw  # type: ignore[assignment]
 
     return undo
 
 
-def scored(sc: Any, m: Any, t0: float, t1: float, obs_path: Path) -> tuple[dict[str, Any], float]:
+def scored(
+    sc: Any, m: Any, t0: float, t1: float, obs_path: Path, tile_s: float | str | None = SHIPPED
+) -> tuple[dict[str, Any], float]:
     """Fuse ``sc``'s observations in this process (so that a patched association
     is the one used), keep the events of [t0, t1), assess them against ``m`` and
-    score them (``ceasefire score``'s scorer); the fusion's wall time, s."""
+    score them (``ceasefire score``'s scorer); the fusion's wall time, s.
+    ``tile_s``: fusion's tile length, s (None: one window; ``SHIPPED``: as shipped)."""
     cfg = replace(fuse_config(m), workers=1)  # in this process: the oracle is patched here
+    if tile_s != SHIPPED:
+        cfg = replace(cfg, tile_s=tile_s)
     a = time.perf_counter()
     events = [e for e in engine.fuse(sc.observations, cfg) if t0 <= e.time_s < t1]
     took = time.perf_counter() - a

@@ -14,6 +14,7 @@ import pytest
 
 from ceasefire.fuse import FuseConfig
 from ceasefire.fuse.association import Clusters, Reports, associate, late_attach
+from ceasefire.fuse.association.gates import event_direction
 from ceasefire.fuse.solve import Rows
 
 DATA = Path(__file__).with_name("data") / "association_days.npz"
@@ -32,11 +33,12 @@ def _day(key: str) -> tuple[Reports, dict[str, np.ndarray]]:
     return rep, arrays
 
 
-def _late(rep: Reports, cl: Clusters, cfg: FuseConfig) -> np.ndarray:
+def _late(rep: Reports, cl: Clusters, cfg: FuseConfig, *, as_then: bool = True) -> np.ndarray:
     labels = cl.labels.copy()
     a = cfg.association
-    # the late offer by the attach gate, as before session 8 widened it (0.99999)
-    then = replace(a.attach, late_gate_p=0.999)
+    # the late offer by the attach gate, as before session 8 widened it (0.99999),
+    # and only to events of the phase a bearing names, as before session 10
+    then = replace(a.attach, late_gate_p=0.999, late_any_phase=False) if as_then else a.attach
     cov = cl.cov
     late_attach(
         rep, labels, cl.x, cl.y, cl.T, cov[:, :2, :2], np.sqrt(cov[:, 2, 2]), a.gates, then,
@@ -68,6 +70,32 @@ def test_association_of_a_fixed_day_is_what_it_was_before_the_split(key: str) ->
         assert np.allclose(got, ref[name], rtol=rtol, atol=atol, equal_nan=True), name
     # the late offer of free bearings gives the same bearings to the same events
     assert np.array_equal(_late(rep, cl, cfg), ref["late_labels"])
+
+
+@pytest.mark.parametrize("key", ["heavy2015", "quiet2"])
+def test_the_late_offer_of_any_phase_only_adds_bearings_to_the_pinned_events(key: str) -> None:
+    # session 10's late offer ignores the phase a bearing names (its event kind or
+    # direction class may be misread): against the pinned offer of one phase, every
+    # report keeps its event, and what is new is free bearings joining, some of them
+    # naming another phase than their event's, none an undetermined one alone
+    rep, ref = _day(key)
+    cfg = FuseConfig()
+    cl, _ = associate(rep, cfg.association)
+    now = _late(rep, cl, cfg, as_then=False)
+    old = ref["late_labels"]
+    kept = old >= 0
+    assert np.array_equal(now[kept], old[kept])
+    new = np.flatnonzero(~kept & (now >= 0))
+    assert bool(rep.is_bearing[new].all())
+    if key == "quiet2":  # the quiet day: no free bearing gains an event (few rounds, few misreads)
+        assert new.shape[0] == 0
+        return
+    assert new.shape[0] > 0
+    # phases: 0 outgoing, 1 incoming, 2 undetermined (vocab DIRECTIONS)
+    edir = event_direction(rep.direction, old, int(old.max()) + 1)
+    named = rep.direction[new]
+    other = (named != 2) & (edir[now[new]] != 2) & (named != edir[now[new]])
+    assert bool(other.any())
 
 
 def test_the_reference_days_are_busy_enough_to_pin_something() -> None:

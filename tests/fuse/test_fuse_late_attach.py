@@ -104,3 +104,45 @@ def test_a_far_bearing_is_not_given_to_a_wide_fix() -> None:
     wide = [e for e in events if e.lat is not None]
     assert len(wide) == 1 and "wide_fix" in wide[0].flags
     assert "F" not in wide[0].observation_ids
+
+
+def _with_far_misnamed_bearing(any_phase: bool, late_by_s: float = 0.0) -> list[Event]:
+    """Three posts fix an explosion; a camera 45 km away reports its bearing,
+    ``late_by_s`` after its sound would reach it, but names it a firing, outgoing
+    (a misread: the bearing and time are the explosion's when ``late_by_s`` is 0)."""
+    sc = Scene()
+    for k, o in enumerate(NEAR):
+        sc.bearing(f"B{k}", f"post{k}", o, EVENT, T0, sigma_deg=1.0)
+    far = (45_000.0 * math.sin(math.radians(100.0)), 45_000.0 * math.cos(math.radians(100.0)))
+    sc.bearing(
+        "F", "cam", far, EVENT, T0, sigma_deg=1.0, time_sigma_s=0.2, noise_t_s=late_by_s,
+        event="firing", direction="outgoing",
+    )  # fmt: skip
+    cfg = FuseConfig(
+        association=AssociationConfig(attach=AttachConfig(late_any_phase=any_phase)),
+        ray_pairs=False,  # association alone: no pairing of the lone bearing as a launch ray
+    )
+    return fuse(sc.arrays(), cfg)
+
+
+def test_a_far_bearing_naming_the_wrong_phase_joins_the_event_it_fits() -> None:
+    # its bearing and time fit the explosion to within its noise: the misread kind
+    # does not make it a round of its own
+    events = _with_far_misnamed_bearing(any_phase=True)
+    assert len(events) == 1
+    assert set(events[0].observation_ids) == {"B0", "B1", "B2", "F"}
+    assert events[0].kind == "explosion"  # three explosions outvote one firing
+
+
+def test_the_phase_rule_kept_the_misnamed_bearing_apart() -> None:
+    # the former behaviour (late_any_phase False): the firing stays a lone report
+    events = _with_far_misnamed_bearing(any_phase=False)
+    assert sorted(len(e.observation_ids) for e in events) == [1, 3]
+
+
+def test_a_far_bearing_of_another_time_stays_apart_whatever_it_names() -> None:
+    # 10 s late at a stated 0.2 s (50 sigma): a launch's sound and its impact's are
+    # a flight apart, so the time, not the named phase, keeps the phases apart
+    events = _with_far_misnamed_bearing(any_phase=True, late_by_s=10.0)
+    assert sorted(len(e.observation_ids) for e in events) == [1, 3]
+    assert "F" not in next(e for e in events if len(e.observation_ids) == 3).observation_ids
