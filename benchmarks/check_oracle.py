@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/check_oracle.py [--draws 1000 1001 1002 1003]
 
 On tuning draws of the ``varied`` family (never the test draws), fused as
-shipped (600 s tiles x sectors) and as one window (``tile_s`` None):
+shipped (the batch's tiles, observers registered over the draw) and as one
+window (``tile_s`` None):
 
-- the oracle is called once per window with acoustic reports (twice when
+- the oracle is called once per window with acoustic reports (more when
   registration runs a second association; a window of sightings alone has none),
   every window in its own grid (a wrong frame raises ``FrameError`` inside fusion);
 - tiled, the oracle's F1 is at least the system's on every draw (association told

@@ -11,10 +11,12 @@ pairing, corroboration, assessment. :func:`patched` routes
 checks ``Oracle.calls`` to know the replacement was used.
 
 Fusion calls association once per window it fuses: the whole input (``tile_s``
-None), or each tile of a sector with its margins (``fuse/tiles.py``), each window
-in a grid of its own (``Grid.about`` its reports). So the oracle reads, per call,
-the window's observations (``_fuse_acoustic`` is wrapped to hand them over) and
-its grid (``fuse_whole`` is wrapped to build the same ``Grid.about``), and places
+None), or each tile with its margins (``fuse/tiles.py``; and once more per tile
+for a registration pooled over the tiles), each window in a grid of its own
+(``Grid.about`` its reports). So the oracle reads, per call, the window's
+observations (``_reports`` is wrapped to hand them over) and its grid
+(``fuse_whole`` and ``registration_residuals`` are wrapped to build the same
+``Grid.about``), and places
 each group's true point in that grid. A call whose rows are not that grid's
 positions of those observations is an error (``FrameError``), not a quiet ceiling
 in the wrong frame (session 9's oracle used one grid for every tile and scored
@@ -37,6 +39,7 @@ from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.solve import Rows
 from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.vocab import KINDS
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate.scoring import score, system_from_features
@@ -121,30 +124,41 @@ class Oracle:
 
 
 def patched(oracle: Oracle) -> Callable[[], None]:
-    """Route fusion's association to ``oracle`` in this process; returns the undo."""
-    orig_assoc, orig_fa, orig_fw = engine.associate, engine._fuse_acoustic, engine.fuse_whole
+    """Route fusion's association to ``oracle`` in this process; returns the undo.
+    A window is fused by ``fuse_whole`` (grid about its reports), or associated
+    once for a registration over many tiles by ``registration_residuals`` (grid
+    about its acoustic reports); both build the association's reports with
+    ``_reports``, which hands the oracle the window's observations."""
+    orig = (engine.associate, engine._reports, engine.fuse_whole, engine.registration_residuals)
 
-    def fuse_whole(obs: ObservationArrays, cfg: Any) -> Any:
-        # fuse_whole builds this grid itself: the same call on the same rows
-        oracle.grid, oracle.obs = Grid.about(obs.lat, obs.lon), None
+    def in_grid(grid_obs: ObservationArrays, call: Callable[[], Any]) -> Any:
+        # the wrapped function builds this grid itself: the same call on the same rows
+        oracle.grid, oracle.obs = Grid.about(grid_obs.lat, grid_obs.lon), None
         oracle.grids.append(oracle.grid)
         try:
-            return orig_fw(obs, cfg)
+            return call()
         finally:
             oracle.grid = oracle.obs = None
 
-    def fuse_acoustic(obs: ObservationArrays, rows: Rows, cfg: Any) -> Any:
+    def fuse_whole(obs: ObservationArrays, *args: Any) -> Any:
+        return in_grid(obs, lambda: orig[2](obs, *args))
+
+    def registration_residuals(obs: ObservationArrays, *args: Any) -> Any:
+        ac = obs.take(np.flatnonzero(obs.kind != KINDS.index("sighting")))
+        return in_grid(ac, lambda: orig[3](obs, *args))
+
+    def reports(obs: ObservationArrays, rows: Rows, cfg: Any) -> Any:
         oracle.window(obs, rows)
-        return orig_fa(obs, rows, cfg)
+        return orig[1](obs, rows, cfg)
 
     engine.associate = oracle.associate  # type: ignore[assignment]
-    engine._fuse_acoustic = fuse_acoustic  # type: ignore[assignment]
+    engine._reports = reports  # type: ignore[assignment]
     engine.fuse_whole = fuse_whole  # type: ignore[assignment]
+    engine.registration_residuals = registration_residuals  # type: ignore[assignment]
 
     def undo() -> None:
-        engine.associate = orig_assoc  # type: ignore[assignment]
-        engine._fuse_acoustic = orig_fa  # type: ignore[assignment]
-        engine.fuse_whole = orig_fw  # type: ignore[assignment]
+        engine.associate, engine._reports, engine.fuse_whole = orig[0], orig[1], orig[2]  # type: ignore[assignment]
+        engine.registration_residuals = orig[3]  # type: ignore[assignment]
 
     return undo
 
