@@ -100,6 +100,7 @@ class Worker:
         self._restored = False
         #: the current day's ladder run (count ladders), kept between steps
         self._ladder: tuple[date, LadderRun] | None = None
+        self._closed: list[Any] = []  # every sector's closed day end, as the run saw them
 
     @property
     def state_key(self) -> str:
@@ -224,14 +225,24 @@ class Worker:
         lookback before it; a notice at t rests on violations up to t only).
 
         A ladder of count lines is run step by step (``LadderRun``): a step reads
-        the violations that became final since the last one, and the ladder's
-        lookback once a day; one with a crossing line is judged with ``escalate``
-        over the day so far (its steps are whole closed days, see ``_safe_s``)."""
+        the violations that became final since the last one; a new run reads the
+        ladder's lookback and the day so far (a new day, a restart, or a day closed
+        by some worker: sightings are fused when their day closes, so their
+        violations come after the steps that passed their times, as they came to
+        ``escalate`` over the day at each step before). One with a crossing line is
+        judged with ``escalate`` over the day so far (its steps are whole closed
+        days, see ``_safe_s``)."""
         m = self.mandate
         marks = [self.store.get_meta(sector_key(s)) for s in self.sectors.ids]
         if any(x is None for x in marks):
             return []
-        safe = min(self._safe_s(json.loads(str(x))) for x in marks)
+        parsed = [json.loads(str(x)) for x in marks]
+        safe = min(self._safe_s(x) for x in parsed)
+        closed = [x.get("closed_end_s") for x in parsed]
+        if closed != self._closed:
+            # a day closed somewhere: its sightings' violations were stored only now,
+            # timed before steps already taken; the next step reads them (a new run)
+            self._closed, self._ladder = closed, None
         done = float(self.store.get_meta(ESCALATED_KEY) or "-inf")
         if not safe > done:
             return []
