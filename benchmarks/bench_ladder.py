@@ -37,16 +37,36 @@ SECTORS = ("luhansk", "donetsk-north", "donetsk-south")
 STEP_S = 600.0
 
 
+def _hot(rng: random.Random, lo: float, hi: float) -> list[tuple[float, float]]:
+    """A sector's hot spells in [lo, hi): 1-5 h of fire, then 2-8 h of quiet."""
+    out, t = [], lo + rng.uniform(0, 6) * 3600.0
+    while t < hi:
+        d = rng.uniform(1, 5) * 3600.0
+        out.append((t, t + d))
+        t += d + rng.uniform(2, 8) * 3600.0
+    return out
+
+
 def _violations(n_day: int, start_s: float, back_s: float, seed: int) -> list[Violation]:
+    """``n_day`` a day over the lookback and the day, in bursts of 4-12, mostly in
+    each sector's hot spells (a thousandth outside them), so that the ladder's lines
+    engage and stand down during the day."""
     rng = random.Random(seed)
     n = int(n_day * (1 + back_s / 86400.0))
-    lo = start_s - back_s
-    out = []
-    t = lo
-    per_s = n / (back_s + 86400.0)
-    i = 0
-    while i < n:
-        t += rng.expovariate(per_s / 8)  # bursts of ~8
+    lo, hi = start_s - back_s, start_s + 86400.0
+    hot = {s: _hot(rng, lo, hi) for s in SECTORS}
+
+    def heat(sector: str, t: float) -> bool:
+        return any(a <= t < b for a, b in hot[sector])
+
+    out: list[Violation] = []
+    t, i = lo, 0
+    per_s = 3 * n / (hi - lo) / 8  # bursts a second, before the quiet ones are thinned
+    while t < hi:
+        t += rng.expovariate(per_s)
+        sector = rng.choice(SECTORS)
+        if not heat(sector, t) and rng.random() > 0.001:
+            continue
         for _ in range(rng.randint(4, 12)):
             party = rng.choices(["RU", "UA", "undetermined"], [0.55, 0.4, 0.05])[0]
             p = rng.choice([0.92, 0.97, 0.99])
@@ -58,7 +78,7 @@ def _violations(n_day: int, start_s: float, back_s: float, seed: int) -> list[Vi
                     rule="ceasefire",
                     severity=rng.choice(["medium", "high"]),
                     kind="explosion",
-                    time_s=min(t + rng.uniform(0, 120), start_s + 86399.0),
+                    time_s=min(t + rng.uniform(0, 120), hi - 1.0),
                     lat=48.5,
                     lon=38.0,
                     cov_m2=None,
@@ -70,11 +90,12 @@ def _violations(n_day: int, start_s: float, back_s: float, seed: int) -> list[Vi
                     distance_to_line_km=1.0,
                     side="left",
                     response="notify",
-                    sector=rng.choice(SECTORS),
+                    sector=sector,
                 )
             )
             i += 1
-    return out
+    keep = sorted(rng.sample(range(len(out)), min(n, len(out))))
+    return [out[k] for k in keep]
 
 
 def main() -> None:
