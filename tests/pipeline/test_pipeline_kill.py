@@ -84,6 +84,7 @@ def _kill_at_random(work: Callable[[int], None], delay_s: float) -> list[str]:
 
 
 def _duration(work: Callable[[int], None]) -> float:
+    """Wall seconds of ``work(fd)`` run here (its acknowledgements dropped)."""
     t0 = time.perf_counter()
     r, w = os.pipe()
     work(w)
@@ -93,14 +94,40 @@ def _duration(work: Callable[[int], None]) -> float:
 
 
 def _child_duration(work: Callable[[int], None]) -> float:
-    """Wall seconds from fork to the exit of a child running ``work(fd)``."""
+    """Wall seconds from the fork of a child running ``work(fd)`` to the end of its
+    work, as the child's clock (system-wide monotonic) tells: its exit, a large
+    share of a short run, falls after every acknowledgement and is not counted,
+    and this process sleeps meanwhile as during a kill (reading each
+    acknowledgement as it came woke it, and slowed the child, on a busy machine)."""
+    r, w = os.pipe()
     t0 = time.perf_counter()
-    pid, r = _forked(work)
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 3
+        try:
+            os.close(r)
+            work(_DEVNULL)
+            os.write(w, repr(time.perf_counter()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
     _, status = os.waitpid(pid, 0)
-    span = time.perf_counter() - t0
+    done = os.read(r, 64)
     os.close(r)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "the work itself failed"
-    return span
+    return float(done) - t0
+
+
+def _kill_window(prepare: Callable[[str], Callable[[int], None]]) -> float:
+    """Wall seconds the kills are drawn over: the median of three forked children's
+    runs up to the end of their work (fork and copy-on-write included, as the kills
+    see them), after one warm-up run here. ``prepare(tag)`` sets up a fresh copy of
+    a run's inputs and returns its work. Why not one run timed here: cold (first imports, caches) it
+    took several times a warm child's run, so most kills landed after the end on a
+    fast machine; one child timed during a burst of load has the same effect."""
+    _duration(prepare("warm"))
+    return sorted(_child_duration(prepare(f"probe{k}")) for k in range(3))[1]
 
 
 def _obs_file(path: Path, n: int) -> Path:
@@ -130,16 +157,13 @@ def test_kill9_during_ingest(ram_path: Path) -> None:
         st.close()
 
     Store.create(tmp_path / "empty.db").close()
-    # timed as the kills see it: a forked child's whole run (the fork's copy-on-write
-    # and exit included), after one warm-up in this process; a span timed in-process
-    # while cold let most kills land after the end
-    shutil.copy(tmp_path / "empty.db", tmp_path / "probe.db")
-    _duration(lambda fd: work(fd, tmp_path / "probe.db"))
-    spans = []
-    for k in range(3):
-        shutil.copy(tmp_path / "empty.db", tmp_path / f"probe{k}.db")
-        spans.append(_child_duration(lambda fd, k=k: work(fd, tmp_path / f"probe{k}.db")))
-    span = sorted(spans)[1]
+
+    def prepare(tag: str) -> Callable[[int], None]:
+        db = tmp_path / f"{tag}.db"
+        shutil.copy(tmp_path / "empty.db", db)
+        return lambda fd: work(fd, db)
+
+    span = _kill_window(prepare)
     interrupted = 0
     for run in range(RUNS):
         db = tmp_path / f"s{run}.db"
@@ -157,6 +181,8 @@ def test_kill9_during_ingest(ram_path: Path) -> None:
         assert len(st.observations(0.0, 4e9)) == N_OBS and st.counts()["accepted"] == N_OBS
         st.close()
         db.unlink()
+    # shown with a failure (and with -s): how the kills fell
+    print(f"{interrupted} of {RUNS} kills before the end, window {span:.3f} s")
     assert interrupted >= 5, f"only {interrupted} of {RUNS} kills fell before the end"
 
 
@@ -202,13 +228,21 @@ def test_kill9_during_assessment_and_its_ledger_append(
     m = load_mandate(donbas_mandate_path)
     clean_db, clean_led = tmp_path / "clean.db", tmp_path / "clean-led"
     shutil.copy(fused_day, clean_db)
-    span = _duration(lambda fd: _assess_and_sign(clean_db, clean_led, m, fd))
+    _assess_and_sign(clean_db, clean_led, m, _DEVNULL)  # the uninterrupted run
     want_violations = [v.id for v in Store.open(clean_db).violations(*day_bounds(m, DAY))]
     want_size, want_records, _ = _ledger_state(clean_led)
     assert want_violations and want_size > 1
+    key = clean_led / "keys"
+
+    def prepare(tag: str) -> Callable[[int], None]:
+        db, led = tmp_path / f"{tag}.db", tmp_path / f"{tag}-led"
+        shutil.copy(fused_day, db)
+        Ledger.open(led, key).close()  # as each run below starts
+        return lambda fd: _assess_and_sign(db, led, m, fd, key)
+
+    span = _kill_window(prepare)
     rng = random.Random(2402)
     interrupted = 0
-    key = clean_led / "keys"
     for run in range(RUNS):
         db, led = tmp_path / f"d{run}.db", tmp_path / f"led{run}"
         shutil.copy(fused_day, db)
@@ -231,6 +265,8 @@ def test_kill9_during_assessment_and_its_ledger_append(
         st.close()
         db.unlink()
         shutil.rmtree(led)
+    # shown with a failure (and with -s): how the kills fell
+    print(f"{interrupted} of {RUNS} kills before the end, window {span:.3f} s")
     assert interrupted >= 5, f"only {interrupted} of {RUNS} kills fell before the end"
 
 
@@ -249,7 +285,13 @@ def test_kill9_during_ledger_append(ram_path: Path) -> None:
     records: list[dict[str, object]] = [
         {"id": f"v{i:04d}", "type": "violation", "pad": "x" * (i % 90)} for i in range(300)
     ]
-    span = _duration(lambda fd: _append_in_batches(tmp_path / "probe", records, fd))
+
+    def prepare(tag: str) -> Callable[[int], None]:
+        path = tmp_path / tag
+        Ledger.open(path).close()  # as each run below starts
+        return lambda fd: _append_in_batches(path, records, fd)
+
+    span = _kill_window(prepare)
     rng = random.Random(2403)
     interrupted = 0
     for run in range(RUNS):
@@ -270,4 +312,6 @@ def test_kill9_during_ledger_append(ram_path: Path) -> None:
         assert size == len(records)
         assert [json.loads(b)["id"] for b in stored] == [r["id"] for r in records]
         shutil.rmtree(path)
+    # shown with a failure (and with -s): how the kills fell
+    print(f"{interrupted} of {RUNS} kills before the end, window {span:.3f} s")
     assert interrupted >= 5, f"only {interrupted} of {RUNS} kills fell before the end"

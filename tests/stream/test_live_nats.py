@@ -206,15 +206,23 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     assert before <= set(after)
     assert store.counts()["accepted"] == len(heavy_models)
     # the same as a worker never killed (in memory, same window settings)
-    ref = _reference(tmp_path, donbas_mandate_path, heavy_models)
+    ref, ref_x = _reference(tmp_path, donbas_mandate_path, heavy_models)
     assert set(after) == ref
     log = Ledger.open(ledger)
     ids = [log.record(i)["id"] for i in range(log.size)]
     assert len(ids) == len(set(ids)) and set(ids) == ref
+    # the ladder's notices too: the restarted worker rebuilt its ladder run from
+    # the store (the lookback and the day up to where the killed one had stored)
+    after_x = [x.id for x in store.escalations(-1e18, 1e18)]
+    assert ref_x and sorted(after_x) == sorted(ref_x)
 
 
-def _reference(tmp: Path, mandate_path: Path, models: list[AnyObservation]) -> set[str]:
-    async def go() -> set[str]:
+def _reference(
+    tmp: Path, mandate_path: Path, models: list[AnyObservation]
+) -> tuple[set[str], list[str]]:
+    """The violation ids and the escalation ids of a worker never killed."""
+
+    async def go() -> tuple[set[str], list[str]]:
         store = pipeline.init_store(tmp / "ref.db", mandate_path)
         m = pipeline.mandate_of(store)
         bus = MemoryBus()
@@ -223,6 +231,9 @@ def _reference(tmp: Path, mandate_path: Path, models: list[AnyObservation]) -> s
         busy = True
         while busy:  # until the worker has nothing left to do
             busy = await w.poll(0)
-        return {v.id for v in store.violations(-1e18, 1e18)}
+        return (
+            {v.id for v in store.violations(-1e18, 1e18)},
+            [x.id for x in store.escalations(-1e18, 1e18)],
+        )
 
     return asyncio.run(go())

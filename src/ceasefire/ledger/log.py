@@ -7,6 +7,7 @@
     DIR/index.bin        uint64be byte offset of each record frame       (derived)
     DIR/ids.bin          8-byte SHA-256 prefix of each record id          (derived)
     DIR/nodes.bin        every perfect-subtree hash, post-order (``nodes``) (derived)
+    DIR/typed.bin        leaf index of each intervention record (``typed``)  (derived)
     DIR/heads.ndjson     signed tree heads, one canonical JSON line each
     DIR/mission.pub.pem  the mission public key
     DIR/keys/mission.key the private key when the ledger generated it (0600, dir 0700)
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ceasefire.ledger import frames
@@ -67,6 +69,8 @@ from ceasefire.ledger.nodes import (
     leaves_for_entries,
 )
 from ceasefire.ledger.report import VerifyReport
+from ceasefire.ledger.typed import NAME as TYPED
+from ceasefire.ledger.typed import is_typed, marked, read_index, write_index
 from ceasefire.model.errors import LedgerError, VerificationError
 
 __all__ = ["FORMAT", "Ledger", "TornTail"]
@@ -143,6 +147,7 @@ class Ledger:
         self._private: Ed25519PrivateKey | None = None
         self._fds: dict[str, int] = {}
         self._lock_fd = -1
+        self._exclusive = False  # holding the write lock (typed.bin is written only then)
         self._n = 0
         self._end = 0
         self._peaks: list[tuple[int, bytes]] = []
@@ -228,6 +233,7 @@ class Ledger:
             self._load_heads(repair=True)
             self._recover()
             self._check_heads_covered()
+            self._typed_sync(check=True)
 
     def _create(self) -> None:
         p = self.path
@@ -344,9 +350,11 @@ class Ledger:
                         f"{LOCK_TIMEOUT_S:.0f} s; expected it to finish (is a writer stuck?)"
                     ) from None
                 time.sleep(0.02)
+        self._exclusive = exclusive
         try:
             yield
         finally:
+            self._exclusive = False
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _fsize(self, name: str) -> int:
@@ -650,6 +658,23 @@ class Ledger:
             self._refresh()
             return self._find(record_id) is not None
 
+    def intervention_records(self) -> list[dict[str, Any]]:
+        """The intervention records (``type`` starting ``intervention-``: requests,
+        acknowledgements, outcomes) in ledger order, read through the typed index
+        (``typed``): the cost grows with the interventions, not with the log."""
+        with self._locked(exclusive=False):
+            self._refresh()
+            found = self._typed_sync()
+            recs = [parse_record(self._record_bytes(i), f"records.log record {i}") for i in found]
+            if not all(is_typed(r) for r in recs):  # an index that lies: read the log
+                every = (self._record_at(i) for i in self._typed_scan(0, self._n))
+                recs = [r for r in every if is_typed(r)]
+        return recs
+
+    def _record_at(self, index: int) -> dict[str, Any]:
+        """Record ``index`` as a dict, without taking the lock (the caller holds it)."""
+        return parse_record(self._record_bytes(index), f"records.log record {index}")
+
     def leaf_hash(self, index: int) -> bytes:
         """The stored leaf hash of record ``index``."""
         with self._locked(exclusive=False):
@@ -688,6 +713,55 @@ class Ledger:
         """The last signed head, if any."""
         heads = self.heads()
         return heads[-1] if heads else None
+
+    # ── the typed index ───────────────────────────────────────────────────────
+    def _typed_fd(self) -> int | None:
+        fd = self._fds.get(TYPED)
+        if fd is None:
+            try:
+                flags = os.O_RDONLY if self.readonly else os.O_RDWR | os.O_CREAT
+                fd = self._fds[TYPED] = os.open(self.path / TYPED, flags, 0o644)
+            except FileNotFoundError:  # read-only, a ledger from before the index
+                return None
+        return fd
+
+    def _typed_sync(self, *, check: bool = False) -> list[int]:
+        """The leaf indices of the intervention records (under the lock, after a
+        refresh): the index's, extended over the records it does not cover yet;
+        written back when this process holds the write lock. ``check`` also reads
+        each indexed record and rebuilds an index that names another type."""
+        fd = self._typed_fd()
+        got = read_index(fd) if fd is not None else None
+        if got is not None and (
+            got[0] > self._n or (check and not all(is_typed(self._record_at(i)) for i in got[1]))
+        ):
+            got = None  # another log's, or naming records of another type: built again
+        covered, entries = got if got is not None else (0, [])
+        keep = len(entries)
+        if covered < self._n:
+            entries = entries + self._typed_scan(covered, self._n)
+        stale = fd is not None and (
+            covered != self._n or os.fstat(fd).st_size != 8 + 8 * len(entries)
+        )
+        if stale and fd is not None and self._exclusive and not self.readonly:
+            write_index(fd, self._n, entries, keep)
+        return entries
+
+    def _typed_scan(self, lo: int, hi: int, chunk: int = 4096) -> list[int]:
+        """Leaf indices in ``[lo, hi)`` of the intervention records, found by the
+        marker in their canonical bytes (a chunk of records read at a time) and
+        confirmed by parsing."""
+        out: list[int] = []
+        for a in range(lo, hi, chunk):
+            b = min(a + chunk, hi)
+            raw = os.pread(self._fds["index.bin"], 8 * (b - a), 8 * a)
+            offsets = [int(x) for x in np.frombuffer(raw, dtype=">u8")]
+            end = self._offset(b) if b < self._n else self._end
+            buf = os.pread(self._fds["records.log"], end - offsets[0], offsets[0])
+            for k in marked(buf, offsets, offsets[0]):
+                if is_typed(self._record_at(a + k)):
+                    out.append(a + k)
+        return out
 
     # ── writing ───────────────────────────────────────────────────────────────
     def append(self, records: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -781,6 +855,7 @@ class Ledger:
         os.fsync(fd)
         self._end += len(data)
         self._write_derived(offsets, digests, leaves, (node_bytes, peaks))
+        self._typed_sync()
         return list(range(n0, self._n))
 
     def sign_head(self, time_s: float) -> SignedTreeHead:

@@ -21,6 +21,7 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +35,8 @@ from ceasefire.ledger.keys import PUBLIC_KEY_NAME, key_id, load_public_key
 from ceasefire.ledger.merkle import levels_of, next_level, subtree_from_levels
 from ceasefire.ledger.nodes import HASH, entries_for
 from ceasefire.ledger.report import VerifyReport
+from ceasefire.ledger.typed import NAME as TYPED
+from ceasefire.ledger.typed import is_typed, marked, read_index
 from ceasefire.model.errors import VerificationError
 
 if TYPE_CHECKING:
@@ -134,6 +137,10 @@ def verify_ledger(
             "byte offset of record",
         )
         _compare(fds["ids.bin"], bytes(idd), 8, "ids.bin", "id digest of record")
+        typed_fd = led._typed_fd()
+        if typed_fd is not None:
+            with mmap.mmap(fds["records.log"], size, prot=mmap.PROT_READ) as mm:
+                _check_typed(typed_fd, mm, offsets, led.path)
         expected_nodes = postorder(levels, n).tobytes()
         stored = os.pread(fds["nodes.bin"], len(expected_nodes) + 1, 0)
         if stored != expected_nodes:
@@ -460,6 +467,33 @@ def _frames(mm: mmap.mmap, size: int) -> tuple[list[int], list[tuple[int, int, b
             f"(byte offset {last_commit_end}) belong to no complete batch"
         )
     return offsets, commits
+
+
+def _check_typed(fd: int, mm: mmap.mmap, offsets: list[int], path: Path) -> None:
+    """``typed.bin`` lists exactly the intervention records below the count it
+    covers (a count lagging after a crash is no damage)."""
+    if os.fstat(fd).st_size == 0:  # made, never written (a crash at once): rebuilt on open
+        return
+    repair = f"a writer rebuilds it: remove {path / TYPED} and run `ceasefire ledger repair {path}`"
+    got = read_index(fd)
+    if got is None or got[0] > len(offsets):
+        raise VerificationError(
+            f"{TYPED}: not an index of this log's {len(offsets)} records; {repair}"
+        )
+    covered, entries = got
+
+    def typed_at(k: int) -> bool:
+        _, ln, _ = _rec.unpack_from(mm, offsets[k])
+        return is_typed(json.loads(mm[offsets[k] + 9 : offsets[k] + 9 + ln]))
+
+    want = [k for k in marked(mm, offsets, 0) if k < covered and typed_at(k)]
+    if entries != want:
+        diff = sorted(set(entries) ^ set(want))[0]
+        what = "lists" if diff in entries else "misses"
+        raise VerificationError(
+            f"{TYPED}: {what} record {diff} (the records give {len(want)} intervention records "
+            f"below {covered}, the index {len(entries)}); {repair}"
+        )
 
 
 def _id_at(mm: mmap.mmap, off: int) -> str:

@@ -469,7 +469,8 @@ def create_app(cfg: ServiceConfig) -> FastAPI:
         """The intervention requests in the evidence ledger and their state (the chief;
         an analyst, those of its sectors)."""
         user.require("analyst", "chief")
-        rows = intervention_status(pipeline.interventions(svc.ledger), time.time())
+        # the ledger's typed index: a listing reads the intervention records only
+        rows = intervention_status(svc.ledger.intervention_records(), time.time())
         if user.role == "analyst":
             # the ledger is a file, not SQL: the compartment is applied to its rows
             rows = [r for r in rows if r["sector"] in user.sectors]

@@ -24,10 +24,11 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from ceasefire.assess import escalate
+from ceasefire.assess.escalating import LadderRun
 from ceasefire.assess.ladder import lookback_h
 from ceasefire.ingest.readers import RawRecord
 from ceasefire.ingest.validate import validate_records
@@ -97,6 +98,9 @@ class Worker:
         self.stats = WorkerStats()
         self.policy = intake_policy(mandate)
         self._restored = False
+        #: the current day's ladder run (count ladders), kept between steps
+        self._ladder: tuple[date, LadderRun] | None = None
+        self._closed: list[Any] = []  # every sector's closed day end, as the run saw them
 
     @property
     def state_key(self) -> str:
@@ -218,19 +222,33 @@ class Worker:
         """The ladder's notices that became final, stored: those before the time up
         to which every sector's events are final (whichever worker owns it), each
         day judged as the batch judges it (the day's violations and the ladder's
-        lookback before it; a notice at t rests on violations up to t only)."""
+        lookback before it; a notice at t rests on violations up to t only).
+
+        A ladder of count lines is run step by step (``LadderRun``): a step reads
+        the violations that became final since the last one; a new run reads the
+        ladder's lookback and the day so far (a new day, a restart, or a day closed
+        by some worker: sightings are fused when their day closes, so their
+        violations come after the steps that passed their times, as they came to
+        ``escalate`` over the day at each step before). One with a crossing line is
+        judged with ``escalate`` over the day so far (its steps are whole closed
+        days, see ``_safe_s``)."""
         m = self.mandate
         marks = [self.store.get_meta(sector_key(s)) for s in self.sectors.ids]
         if any(x is None for x in marks):
             return []
-        safe = min(self._safe_s(json.loads(str(x))) for x in marks)
+        parsed = [json.loads(str(x)) for x in marks]
+        safe = min(self._safe_s(x) for x in parsed)
+        closed = [x.get("closed_end_s") for x in parsed]
+        if closed != self._closed:
+            # a day closed somewhere: its sightings' violations were stored only now,
+            # timed before steps already taken; the next step reads them (a new run)
+            self._closed, self._ladder = closed, None
         done = float(self.store.get_meta(ESCALATED_KEY) or "-inf")
         if not safe > done:
             return []
         if not math.isfinite(done):
             first = self.store.violation_times(-_END_S, safe)
             done = min(first) if first else safe
-        back_s = lookback_h(m) * 3600.0
         crossing = any(d.trigger.kind == "crossing" for d in m.doc.response.escalation)
         out: list[Escalation] = []
         day = day_of(m, done)
@@ -238,14 +256,32 @@ class Worker:
             start, end = day_bounds(m, day)
             a, b = max(done, start), min(safe, end)
             if b > a:
-                history = self.store.violations(start - back_s, b)
-                events = self.store.events(start, b) if crossing else []
-                notices = [x for x in escalate(history, m, events=events) if a <= x.time_s < b]
+                if crossing:
+                    history = self.store.violations(start - lookback_h(m) * 3600.0, b)
+                    events = self.store.events(start, b)
+                    found = escalate(history, m, events=events)
+                else:
+                    found = self._ladder_run(day, a).feed(self.store.violations(a, b), b)
+                notices = [x for x in found if a <= x.time_s < b]
                 self.store.replace_escalations(a, b, notices, day=day.isoformat())
                 out += notices
             day = day + timedelta(days=1)
         self.store.set_meta(ESCALATED_KEY, repr(safe))
         return out
+
+    def _ladder_run(self, day: date, through_s: float) -> LadderRun:
+        """The day's ladder run, fed up to ``through_s``: the one kept from the last
+        step, or a new one fed the ladder's lookback and the day so far (a new day,
+        or a restart)."""
+        kept = self._ladder
+        if kept is not None and kept[0] == day and kept[1].through == through_s:
+            return kept[1]
+        start = day_bounds(self.mandate, day)[0]
+        run = LadderRun(self.mandate)
+        past = self.store.violations(start - lookback_h(self.mandate) * 3600.0, through_s)
+        run.feed(past, through_s)  # notices before through_s are stored already
+        self._ladder = (day, run)
+        return run
 
     def _safe_s(self, mark: dict[str, Any]) -> float:
         """Up to when a sector's results are final: its tiles, and (when the ladder
