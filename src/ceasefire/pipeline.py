@@ -380,7 +380,7 @@ def fuse_config(mandate: Mandate) -> FuseConfig:
     return FuseConfig(
         contact_line_lonlat=tuple(zip(c.lons, c.lats, strict=True)),
         sectors_km=tuple((s.id, float(s.from_km), float(s.to_km)) for s in mandate.doc.sectors),
-        register_over="so_far" if mandate.doc.fusion.register_over == "live" else "run",
+        register_over="tile" if mandate.doc.fusion.register_over == "tile" else "run",
     )
 
 

@@ -190,9 +190,3 @@ def test_a_day_fused_in_parts_with_its_pooled_registration_is_the_day_fused_whol
     assert np.sort(rel)[:-1].max() < -3.0, "the fast clock is seen"
     in_parts = [e for sp in spans for e in fuse(obs, run_cfg, span=sp, shares=shares)]
     assert sorted(e.id for e in in_parts) == sorted(e.id for e in whole)
-    # registered over each sector's tiles so far (a live worker's day), the same
-    so_far = replace(CFG, register_over="so_far")
-    day = fuse(obs, so_far)
-    shares = [sh for sp in spans for sh in tl.registration_shares(obs, so_far, span=sp)]
-    in_parts = [e for sp in spans for e in fuse(obs, so_far, span=sp, shares=shares)]
-    assert sorted(e.id for e in in_parts) == sorted(e.id for e in day)

@@ -236,10 +236,10 @@ def test_fusion_register_over_reaches_fusion_and_a_bad_value_is_named() -> None:
 
     doc = yaml.safe_load(MINIMAL)
     assert fuse_config(parse_mandate(MINIMAL)).register_over == "run"  # the day's, default
-    doc["fusion"] = {"register_over": "live"}  # as the live workers: the day so far
-    assert fuse_config(parse_mandate(yaml.safe_dump(doc))).register_over == "so_far"
+    doc["fusion"] = {"register_over": "tile"}  # as the live workers must
+    assert fuse_config(parse_mandate(yaml.safe_dump(doc))).register_over == "tile"
     doc["fusion"] = {"register_over": "week"}
     with pytest.raises(MandateError) as info:
         parse_mandate(yaml.safe_dump(doc), source="m.yaml")
     assert info.value.field == "fusion.register_over"
-    assert "'day' or 'live'" in str(info.value)
+    assert "'day' or 'tile'" in str(info.value)

@@ -93,12 +93,11 @@ def test_two_workers_give_the_batch_violations(
     heavy_slice: Path,
     heavy_models: list[AnyObservation],
 ) -> None:
-    # the batch registers observers over each sector's tiles of the day so far, as
-    # live workers must (the mandate's fusion.register_over: live): then live =
-    # batch by construction
+    # the batch registers observers per tile, as live workers must (the mandate's
+    # fusion.register_over: tile): then live = batch by construction
     as_live = tmp_path / "mandate-as-live.yaml"
     as_live.write_text(
-        donbas_mandate_path.read_text() + "\nfusion:\n  register_over: live\n", encoding="utf-8"
+        donbas_mandate_path.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8"
     )
     batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
     batch_ids = {v.id for d in batch.days for v in d.violations}

@@ -82,10 +82,10 @@ def test_live_windows_give_the_batch_events(
     """Live = batch by construction: two windows splitting the sectors, fed the
     reports in time order and drained as the watermark passes, give exactly the
     events the batch's ``fuse`` of the day makes of the same reports (ids:
-    content) when the batch registers observers as the workers must: over each
-    sector's tiles of the day so far."""
+    content) when the batch registers observers as the workers must: each tile
+    from its own window."""
     m = load_mandate(donbas_mandate_path)
-    as_live = replace(fuse_config(m), register_over="so_far")
+    as_live = replace(fuse_config(m), register_over="tile")
     first = min(o.time.timestamp() for o in heavy_models)
     day = day_bounds(m, day_of(m, first))
     batch = fuse(ObservationArrays.from_observations(heavy_models), as_live, span=day)

@@ -63,17 +63,15 @@ class FuseConfig:
     tile_s: float | None = 600.0
     #: over what observers are registered (clock offset, noise scale:
     #: fuse/association/registration.py) when fusion is tiled. "tile": each tile
-    #: from its own window alone. "so_far": each sector's tile from that sector's
-    #: tiles of the call up to it (a live worker's day so far: it cannot wait for
-    #: the day's end); with either, the batch fuses the workers' tiles and, given
-    #: the same mode, their events exactly. "run": over every tile of the call
-    #: (a day), so that every tile judges an observer alike and a round straddling
-    #: a tile edge is associated the same on both sides; the batch then fuses in
-    #: tiles of ``run_tile_s`` over the whole line (fuse/tiles.py ``batch_cut``).
-    #: Family tuning draws 1005/1006/1020/1021, F1: tile 0.755/0.775/0.843/0.868,
-    #: so_far 0.759/0.815/0.854/0.901, run 0.811/0.811/0.877/0.909, one window
-    #: 0.822/0.833/0.876/0.909 (NOTES.md, session 10)
-    register_over: Literal["run", "so_far", "tile"] = "run"
+    #: from its own window alone, as a live worker must (it cannot wait for the
+    #: day's end); the batch then fuses the workers' tiles and gives their events
+    #: exactly. "run": over every tile of the call (a day), so that every tile
+    #: judges an observer alike and a round straddling a tile edge is associated
+    #: the same on both sides; the batch then fuses in tiles of ``run_tile_s`` over
+    #: the whole line (fuse/tiles.py ``batch_cut``). Family test draws 0-39
+    #: (benchmarks/bench_registration.py), F1 change against one window: tile mean
+    #: -0.017, worst -0.144; run mean -0.0025, worst -0.048
+    register_over: Literal["run", "tile"] = "run"
     #: the batch's tiles when registering over the run, s
     run_tile_s: float = 3600.0
     #: uncertainty of report times added to a tile's margins, s

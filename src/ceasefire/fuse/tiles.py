@@ -358,9 +358,9 @@ def _jobs(
 
 
 def pools_registration(cfg: FuseConfig) -> bool:
-    """Whether observers are registered over many tiles (``register_over`` run or
-    so_far, registration on): fusing then needs every tile's :data:`Share`."""
-    return cfg.register_over != "tile" and cfg.association.registration.enabled
+    """Whether observers are registered over many tiles (``register_over`` run,
+    registration on): fusing then needs every tile's :data:`Share`."""
+    return cfg.register_over == "run" and cfg.association.registration.enabled
 
 
 def registration_shares(
@@ -383,21 +383,10 @@ def registrations(
     tiles: Sequence[Tile], shares: Sequence[Share], cfg: FuseConfig
 ) -> list[ObserverRegistration | None]:
     """The registration each of ``tiles`` is fused with: over all ``shares``
-    (``register_over`` run), over those of its sector up to it (so_far), or
-    none (tile: each registers its own)."""
+    (``register_over`` run), or none (tile: each registers its own)."""
     if not pools_registration(cfg):
         return [None] * len(tiles)
-    reg_cfg = cfg.association.registration
-    if cfg.register_over == "run":
-        return [pooled([p for _, p in shares], reg_cfg)] * len(tiles)
-    by_sector: dict[str, list[Share]] = {}
-    for sh in sorted(shares, key=lambda sh: sh[0].k):
-        by_sector.setdefault(sh[0].sector, []).append(sh)
-    out: list[ObserverRegistration | None] = []
-    for t in tiles:
-        mine = [p for u, p in by_sector.get(t.sector, []) if u.k <= t.k]
-        out.append(pooled(mine, reg_cfg))
-    return out
+    return [pooled([p for _, p in shares], cfg.association.registration)] * len(tiles)
 
 
 def fuse_tiles(

@@ -385,13 +385,13 @@ class Tak(_Strict):
 class Fusion(_Strict):
     """How the day's record is fused (``ceasefire.fuse``)."""
 
-    register_over: Literal["day", "live"] = Field(
+    register_over: Literal["day", "tile"] = Field(
         default="day",
         description=(
             "what each observer's clock offset and noise are estimated over in the "
-            "day's batch: the whole day (the better estimate), or, as the live "
-            "workers must, each sector's tiles of the day up to the one fused: then "
-            "the batch gives exactly the live workers' violations"
+            "day's batch: the whole day (the better estimate), or each fusion tile "
+            "alone, as the live workers must: then the batch gives exactly the live "
+            "workers' violations"
         ),
     )
 

@@ -29,7 +29,6 @@ import numpy as np
 
 from ceasefire.assess import assess
 from ceasefire.fuse import FuseConfig, tiles
-from ceasefire.fuse.association import ObserverRegistration
 from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -51,11 +50,12 @@ class WindowConfig:
 
 def live_fuse_config(mandate: Mandate, wcfg: WindowConfig | None = None) -> FuseConfig:
     """The fusion settings of a live window: the batch's, with the overrides, in
-    this process (a tile is small). Observers are registered over each sector's
-    tiles of the day so far: a live worker cannot wait for the day's end."""
+    this process (a tile is small). Observers are registered per tile: a live
+    worker cannot pool a registration over a day it has not seen yet (pooling
+    its day so far gained nothing on the family's test draws: NOTES.md)."""
     w = wcfg or WindowConfig()
     fc = fuse_config(mandate)
-    fc = replace(fc, workers=1, parallel_min_obs=10**12, register_over="so_far")
+    fc = replace(fc, workers=1, parallel_min_obs=10**12, register_over="tile")
     if w.tile_s is not None:
         fc = replace(fc, tile_s=w.tile_s)
     if w.halo_km is not None:
@@ -124,8 +124,6 @@ class LiveWindow:
         self.reach = self.sectors.reach_km(self.own, self.fuse_cfg.halo_km)
         self._acoustic: dict[str, tuple[float, AnyObservation]] = {}
         self._sight: dict[str, tuple[float, AnyObservation]] = {}
-        #: each fused tile's share of its day's registration, by (tile, sector)
-        self._parts: dict[tuple[int, str], tiles.Part] = {}
         #: reports that came after a tile (or day) they belong to was committed
         self.late_keys: list[str] = []
 
@@ -227,36 +225,9 @@ class LiveWindow:
         obs = tiles.canonical(ObservationArrays.from_observations(models))
         events: list[Event] = []
         for s in self._own_tiles():
-            reg = self._registration(k, s, obs)
-            events += tiles.fuse_tile(obs, tiles.Tile(k, s), self.fuse_cfg, reg)
+            events += tiles.fuse_tile(obs, tiles.Tile(k, s), self.fuse_cfg)
         events.sort(key=lambda e: (e.time_s, e.id))
         return self._judged(start, end, events, models, LiveState(end, self.state.closed))
-
-    def _registration(
-        self, k: int, sector: str, obs: ObservationArrays
-    ) -> ObserverRegistration | None:
-        """How tile ``k`` of ``sector`` registers observers (``obs``: its context):
-        over the sector's tiles of the day up to it, as the batch of that day
-        does (``register_over`` so_far). Earlier tiles' shares are kept; after a
-        restart they are made again from the reloaded reports."""
-        cfg = self.fuse_cfg
-        if not tiles.pools_registration(cfg):
-            return None
-        span = day_bounds(self.mandate, day_of(self.mandate, k * self.tile_s))
-        k0 = math.floor(span[0] / self.tile_s)
-        self._parts = {key: v for key, v in self._parts.items() if key[0] >= k0}
-        for j in range(k0, k + 1):
-            if (j, sector) in self._parts:
-                continue
-            if j == k:
-                here = obs
-            else:
-                lo, hi = tiles.bounds(j, cfg)[0] - self.context, tiles.window(j, cfg)[1]
-                models = [o for t, o in self._acoustic.values() if lo <= t < hi]
-                here = tiles.canonical(ObservationArrays.from_observations(models))
-            self._parts[(j, sector)] = tiles.tile_residuals(here, tiles.Tile(j, sector), cfg, span)
-        shares = [(tiles.Tile(j, sector), self._parts[(j, sector)]) for j in range(k0, k + 1)]
-        return tiles.registrations([tiles.Tile(k, sector)], shares, cfg)[0]
 
     def _own_tiles(self) -> list[str]:
         """The fusion's sectors this worker fuses (all of them without sectors)."""
@@ -301,16 +272,9 @@ class LiveWindow:
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
 
     def restore_from(self) -> float:
-        """The earliest perceived time a restarted worker must reload, s: with a
-        registration over the day so far, from the day's start (its tiles'
-        shares are made again)."""
+        """The earliest perceived time a restarted worker must reload, s."""
         f = self.state.final_s
         acoustic = f - self.context if f is not None else -math.inf
-        if f is not None and self.fuse_cfg.register_over == "so_far":
-            day_start = day_bounds(self.mandate, day_of(self.mandate, f))[0]
-            acoustic = min(
-                acoustic, math.floor(day_start / self.tile_s) * self.tile_s - self.context
-            )
         sight = (
             day_bounds(self.mandate, self.state.closed)[1]
             if self.state.closed is not None
