@@ -184,9 +184,9 @@ def test_a_day_fused_in_parts_with_its_pooled_registration_is_the_day_fused_whol
     cut = (math.floor(T0 / 3_600.0) + 2) * 3_600.0
     spans = [(-math.inf, cut), (cut, math.inf)]
     assert obs.time_s.min() < cut < obs.time_s.max() - 3_600.0
-    shares = [sh for sp in spans for sh in tl.registration_shares(obs, run_cfg, span=sp)]
-    reg = tl.pooled([p for _, p in shares], run_cfg.association.registration)
+    parts = [p for sp in spans for p in tl.registration_parts(obs, run_cfg, span=sp)]
+    reg = tl.pooled(parts, run_cfg.association.registration)
     rel = reg.reg.offset_s - reg.reg.offset_s[list(reg.names).index("obs2")]
     assert np.sort(rel)[:-1].max() < -3.0, "the fast clock is seen"
-    in_parts = [e for sp in spans for e in fuse(obs, run_cfg, span=sp, shares=shares)]
+    in_parts = [e for sp in spans for e in fuse(obs, run_cfg, span=sp, registration=reg)]
     assert sorted(e.id for e in in_parts) == sorted(e.id for e in whole)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +43,7 @@ from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
-from ceasefire.fuse.tiles import Share, canonical, fuse_sightings, fuse_tiles
+from ceasefire.fuse.tiles import canonical, fuse_sightings, fuse_tiles
 from ceasefire.fuse.tracks import track_sightings
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
@@ -574,7 +574,7 @@ def fuse(
     *,
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
-    shares: Sequence[Share] | None = None,
+    registration: ObserverRegistration | None = None,
 ) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
     same observations in any order give the same events. Acoustic and visual
@@ -583,9 +583,9 @@ def fuse(
     whole input is one window. ``span``: fuse only the tiles whose time core meets
     ``[start, end)`` (s; a day read with the tiles' margins). ``on_tile(done,
     total)`` is told as each tile is fused (for a progress display).
-    ``shares``: the tiles' parts of a registration over more than ``obs`` (a day
-    read in parts: ``tiles.registration_shares`` of each), when fusion registers
-    observers over many tiles."""
+    ``registration``: the observers', pooled over more than ``obs`` (a day read
+    in parts: ``tiles.pooled`` of each part's ``tiles.registration_parts``), when
+    fusion registers observers over the run."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
@@ -598,7 +598,9 @@ def fuse(
         workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
         if len(obs) < cfg.parallel_min_obs:
             workers = 1
-        events = fuse_tiles(obs, cfg, workers=workers, on_tile=on_tile, span=span, shares=shares)
+        events = fuse_tiles(
+            obs, cfg, workers=workers, on_tile=on_tile, span=span, registration=registration
+        )
         events += fuse_sightings(obs, cfg)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events

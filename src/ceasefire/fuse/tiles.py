@@ -323,8 +323,6 @@ def fuse_sightings(
 Job = tuple[ObservationArrays, Tile, FuseConfig]
 #: a window's part of a pooled registration: observers' names by code, residuals
 Part = tuple[npt.NDArray[np.str_], Residuals]
-#: a tile with its part
-Share = tuple["Tile", Part]
 
 
 def _job(
@@ -358,35 +356,24 @@ def _jobs(
 
 
 def pools_registration(cfg: FuseConfig) -> bool:
-    """Whether observers are registered over many tiles (``register_over`` run,
-    registration on): fusing then needs every tile's :data:`Share`."""
+    """Whether observers are registered over the run (``register_over`` run,
+    registration on): fusing then needs every tile's part first."""
     return cfg.register_over == "run" and cfg.association.registration.enabled
 
 
-def registration_shares(
+def registration_parts(
     obs: ObservationArrays,
     cfg: FuseConfig,
     *,
     workers: int = 1,
     span: tuple[float, float] | None = None,
-) -> list[Share]:
-    """Each of the batch's tiles of ``obs`` (canonical rows) whose core meets
-    ``span``, with the residuals of its first association (``tile_residuals``):
-    a day read in parts pools its registration from every part's shares."""
+) -> list[Part]:
+    """The residuals of a first association of each of the batch's tiles of
+    ``obs`` (canonical rows) whose core meets ``span`` (``tile_residuals``): a
+    day read in parts is registered by :func:`pooled` of every part's parts."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     with _mapper(workers, len(jobs)) as run:
-        res = list(run(_residual_job, [(*j, span) for j in jobs]))
-    return [(j[1], r) for j, r in zip(jobs, res, strict=True)]
-
-
-def registrations(
-    tiles: Sequence[Tile], shares: Sequence[Share], cfg: FuseConfig
-) -> list[ObserverRegistration | None]:
-    """The registration each of ``tiles`` is fused with: over all ``shares``
-    (``register_over`` run), or none (tile: each registers its own)."""
-    if not pools_registration(cfg):
-        return [None] * len(tiles)
-    return [pooled([p for _, p in shares], cfg.association.registration)] * len(tiles)
+        return list(run(_residual_job, [(*j, span) for j in jobs]))
 
 
 def fuse_tiles(
@@ -396,32 +383,33 @@ def fuse_tiles(
     workers: int = 1,
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
-    shares: Sequence[Share] | None = None,
+    registration: ObserverRegistration | None = None,
 ) -> list[Event]:
     """Every tile's acoustic/visual events of ``obs`` (canonical rows), fused
     serially or over ``workers`` processes; ``on_tile(done, total)`` as each ends.
     ``span``: only the tiles whose core meets ``[start, end)``, s. The tiles are
-    :func:`batch_cut`'s. When observers are registered over many tiles
-    (:func:`pools_registration`), each tile's first association gives its share
-    first, unless ``shares`` are given (a day read in parts: every part's
-    :func:`registration_shares`); each tile is then fused with its
-    :func:`registrations`; with "tile", each tile registers its own."""
+    :func:`batch_cut`'s. When observers are registered over the run
+    (:func:`pools_registration`), every tile's first association gives its part
+    first, pooled into one registration, unless ``registration`` is given (a day
+    read in parts: :func:`pooled` of every part's :func:`registration_parts`);
+    every tile is then fused with it. Otherwise each tile registers its own."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     tell = on_tile or (lambda _done, _total: None)
-    pool = pools_registration(cfg) and shares is None and len(jobs) > 0
+    over_run = pools_registration(cfg)
+    pool = over_run and registration is None and len(jobs) > 0
     total = len(jobs) * (2 if pool else 1)
     done = 0
     with _mapper(workers, len(jobs)) as run:
+        reg = registration if over_run else None
         if pool:
-            res: list[Part] = []
+            parts: list[Part] = []
             for part in run(_residual_job, [(*j, span) for j in jobs]):
-                res.append(part)
+                parts.append(part)
                 done += 1
                 tell(done, total)
-            shares = [(j[1], r) for j, r in zip(jobs, res, strict=True)]
-        regs = registrations([j[1] for j in jobs], shares or [], cfg)
+            reg = pooled(parts, cfg.association.registration)
         out: list[Event] = []
-        for part in run(_job, [(*j, r) for j, r in zip(jobs, regs, strict=True)]):
+        for part in run(_job, [(*j, reg) for j in jobs]):
             out += part
             done += 1
             tell(done, total)
@@ -441,7 +429,6 @@ def _mapper(workers: int, n: int) -> Iterator[Callable[..., Iterator[Any]]]:
 __all__ = [
     "Part",
     "Sectors",
-    "Share",
     "Tile",
     "batch_cut",
     "bounds",
@@ -455,8 +442,7 @@ __all__ = [
     "longest_flight_s",
     "pooled",
     "pools_registration",
-    "registration_shares",
-    "registrations",
+    "registration_parts",
     "sector_of_km",
     "tile_residuals",
     "tile_s",
