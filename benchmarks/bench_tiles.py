@@ -5,9 +5,11 @@ truth and fusion CPU seconds, per tile size, on the heavy demo day or a family d
     .venv/bin/python benchmarks/bench_tiles.py 905 whole,600      # --family varied --draw 905
 
 Variants: ``whole`` (``tile_s=None``: one window, as before session 9), ``S`` (tiles of
-S seconds with the mandate's sectors, the batch's and the live workers' cut), ``Sns``
-(tiles of S seconds, no sectors). Draws: report on 900-915 only (0-39 are the family's
-test draws, 1000-1039 its tuning draws). One JSON line per variant; ``cpu_s`` is the
+S seconds with the mandate's sectors, each registering its observers: the live
+workers' cut), ``Sns`` (the same without sectors), ``run`` (the batch's default since
+session 10: observers registered over the input, hour-long tiles over the line).
+Draws: report on 900-915 only (0-39 are the family's test draws, 1000-1039 its
+tuning draws). One JSON line per variant; ``cpu_s`` is the
 fusion's process time (``workers=1``).
 """
 
@@ -36,9 +38,12 @@ MANDATE = Path(__file__).resolve().parents[1] / "examples" / "donbas-2015" / "ma
 def variant(base: FuseConfig, v: str) -> FuseConfig:
     if v == "whole":
         return replace(base, tile_s=None)
+    if v == "run":
+        return base
+    tiled = replace(base, register_over="tile")
     if v.endswith("ns"):
-        return replace(base, tile_s=float(v[:-2]), sectors_km=())
-    return replace(base, tile_s=float(v))
+        return replace(tiled, tile_s=float(v[:-2]), sectors_km=())
+    return replace(tiled, tile_s=float(v))
 
 
 def main() -> None:
