@@ -8,11 +8,15 @@ files; the CLI calls it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import itertools
 import json
 import math
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -459,32 +463,38 @@ def fuse_parts(
     (``fuse(span=...)``): each tile sees the reports it sees in a whole-day read,
     so the events are the whole day's, and memory holds one part's reports.
     Sightings make tracks over the day: they are fused first, from the day's
-    sightings (and its late margin) alone, and each event goes with its part."""
+    sightings (and its late margin) alone, and each event goes with its part.
+
+    With more than one fusion worker (``FuseConfig.workers``, default one per
+    core) and a day of at least ``parallel_min_obs`` observations, the parts are
+    fused by worker processes that read their part from the store themselves
+    (one pool for the day, started before this process holds any of the day;
+    at most ``workers + 1`` parts in flight); this process judges and writes."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
-    lo, hi = fuse_read_window(mandate, day)
     tell = _counted(progress)
     parts = day_parts(mandate, day)
-    text = f"{day}: fusing {day_observation_count(store, mandate, day):,} observations, part"
+    n_obs = day_observation_count(store, mandate, day)
+    text = f"{day}: fusing {n_obs:,} observations, part"
     tell(text, 0, len(parts))
     store.replace_events(start, end, [], day=day.isoformat())
-    if cfg.tile_s is None:
-        obs = store.observations(lo, hi)
-        sights: list[Event] = []
-    else:
-        sight_obs = store.observations(max(lo, start), min(hi, end + LATE_MARGIN_S), sightings=True)
+    reader = _PartReader(dataclasses.replace(cfg, workers=1), *fuse_read_window(mandate, day))
+    sights: list[Event] = []
+    if cfg.tile_s is not None:
+        sight_obs = store.observations(
+            max(reader.lo, start), min(reader.hi, end + LATE_MARGIN_S), sightings=True
+        )
         sights = (
             [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end] if len(sight_obs) else []
         )
         del sight_obs
-    for k, (a, b) in enumerate(parts):
-        if cfg.tile_s is not None:
-            ctx, hor = tiles.context_s(cfg), tiles.horizon_s(cfg)
-            obs = store.observations(max(lo, a - ctx), min(hi, b + hor), sightings=False)
-        fused = fuse(obs, cfg, span=(a, b)) if len(obs) else []
-        del obs
-        events = [e for e in fused if a <= e.time_s < b]
-        del fused
+    workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
+    url = _reopen_url(store)
+    if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
+        fused = _fuse_in_pool(url, reader, parts, workers)
+    else:
+        fused = (reader.fuse(store, a, b) for a, b in parts)
+    for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
         mine = [e for e in sights if a <= e.time_s < b]
         if mine:
             events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
@@ -499,6 +509,76 @@ def fuse_parts(
         )
         tell(text, k + 1, len(parts))
         yield events
+
+
+@dataclass(frozen=True)
+class _PartReader:
+    """How a part is read and fused: the day's read window ``[lo, hi)`` (s) and
+    the fusion settings (one process: the parts are what is spread)."""
+
+    cfg: FuseConfig
+    lo: float
+    hi: float
+
+    def fuse(self, store: Store, a: float, b: float) -> list[Event]:
+        """The acoustic and visual events emitted in ``[a, b)`` (whole day: the
+        sightings too when fusion is not tiled)."""
+        cfg = self.cfg
+        if cfg.tile_s is None:
+            obs = store.observations(self.lo, self.hi)
+        else:
+            ctx, hor = tiles.context_s(cfg), tiles.horizon_s(cfg)
+            obs = store.observations(max(self.lo, a - ctx), min(self.hi, b + hor), sightings=False)
+        fused = fuse(obs, cfg, span=(a, b)) if len(obs) else []
+        return [e for e in fused if a <= e.time_s < b]
+
+
+def _reopen_url(store: Store) -> str | None:
+    """The URL a worker process opens ``store`` by (None: a store that is not a
+    database, such as a Dask worker's shipped day)."""
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.url.database in (None, "", ":memory:"):
+        return None
+    return str(engine.url.render_as_string(hide_password=False))
+
+
+#: A part worker's store and reader (set once per process by ``_part_worker_init``).
+_PART_WORKER: dict[str, Any] = {}
+
+
+def _part_worker_init(url: str, reader: _PartReader) -> None:
+    _PART_WORKER["store"] = Store.open(url)
+    _PART_WORKER["reader"] = reader
+
+
+def _part_worker_fuse(a: float, b: float) -> list[Event]:
+    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b))
+
+
+def _fuse_in_pool(
+    url: str, reader: _PartReader, parts: Sequence[tuple[float, float]], workers: int
+) -> Iterator[list[Event]]:
+    """Each part's events from a pool of ``workers`` processes, in order."""
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(parts)),
+        mp_context=ctx,
+        initializer=_part_worker_init,
+        initargs=(url, reader),
+    ) as pool:
+        queue: deque[Future[list[Event]]] = deque()
+        todo = iter(parts)
+        for a, b in itertools.islice(todo, workers + 1):
+            queue.append(pool.submit(_part_worker_fuse, a, b))
+        while queue:
+            events = queue.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.append(pool.submit(_part_worker_fuse, *nxt))
+            yield events
 
 
 #: Fuses ``days`` of a store in order: ``(store, mandate, days, progress)`` →

@@ -3,6 +3,7 @@ whole day fused at once gives: the same events, violations and ledger."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from datetime import date, datetime
@@ -54,11 +55,16 @@ def _whole_day(store: Store, day: date) -> list[str]:
     return [e.id for e in fuse(obs, cfg, span=(start, end)) if start <= e.time_s < end]
 
 
-@pytest.mark.parametrize("part_s", [1200.0, pipeline.PART_S])
+@pytest.mark.parametrize(("part_s", "workers"), [(1200.0, 2), (1200.0, 1), (pipeline.PART_S, 2)])
 def test_parts_give_the_whole_days_events_and_violations(
-    stored: Path, part_s: float, monkeypatch: pytest.MonkeyPatch
+    stored: Path, part_s: float, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Parts fused here (1 worker) or by a pool of part workers reading the store."""
     monkeypatch.setattr(pipeline, "PART_S", part_s)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline, "fuse_config", lambda m: dataclasses.replace(config(m), workers=workers)
+    )
     store = Store.open(stored)
     try:
         m = pipeline.mandate_of(store)
@@ -89,6 +95,8 @@ def test_parts_give_the_whole_days_events_and_violations(
         sight = obs.kind == KINDS.index("sighting")
         late = (obs.time_s >= start) & (obs.time_s < end + pipeline.LATE_MARGIN_S)
         assert n == int((~sight | late).sum())
+        # large enough that two workers fuse the parts in a pool (pipeline._fuse_in_pool)
+        assert n >= pipeline.fuse_config(m).parallel_min_obs
     finally:
         store.close()
 
