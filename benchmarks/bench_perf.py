@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,10 @@ def measure_run(fractions: tuple[float, ...], repeat: int, seed: int = 11) -> li
                 "cpu_s": statistics.median(r["cpu_s"] for r in runs),
                 "wall_s": statistics.median(r["wall_s"] for r in runs),
                 "peak_mb": statistics.median(r["peak_tree_mb"] for r in runs),
+                # bench_memory only: the tree by proportional set size, the main process
+                "peak_pss_mb": statistics.median(r.get("peak_tree_pss_mb", 0.0) for r in runs),
+                "peak_main_mb": statistics.median(r.get("peak_main_mb", 0.0) for r in runs),
+                "stages": runs[0].get("stages", []),
                 "memory_from": "bench_memory (process tree, sampled)"
                 if memory is not None
                 else "largest child's high-water mark",
@@ -181,7 +186,8 @@ def measure_run(fractions: tuple[float, ...], repeat: int, seed: int = 11) -> li
             print(
                 f"  run {f:g} of the stress day: {obs:,} obs, {res['cpu_us_per_obs']:.0f} "
                 f"CPU-µs/obs, {res['wall_us_per_obs']:.0f} wall-µs/obs, peak "
-                f"{res['peak_mb']:,.0f} MB ({res['bytes_per_obs']:,.0f} B/obs)",
+                f"{res['peak_mb']:,.0f} MB ({res['bytes_per_obs']:,.0f} B/obs; PSS "
+                f"{res['peak_pss_mb']:,.0f} MB, main process {res['peak_main_mb']:,.0f} MB)",
                 flush=True,
             )
             path.unlink()
@@ -394,12 +400,22 @@ def main() -> int:
     ap.add_argument("--rows", default=",".join(ALL_ROWS), help=f"of {', '.join(ALL_ROWS)}")
     ap.add_argument("--repeat", type=int, default=None, help="runs per measure (default 3)")
     ap.add_argument("--json", type=Path, default=None, help="also write every number here")
+    ap.add_argument(
+        "--fractions",
+        default=None,
+        help="run rows: shares of the stress day (default 1/8,1/4,1/2,1; --quick 1/64)",
+    )
     args = ap.parse_args()
     wanted = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = sorted(set(wanted) - set(ALL_ROWS))
     if unknown:
         ap.error(f"unknown rows {unknown}; expected some of {', '.join(ALL_ROWS)}")
     repeat = args.repeat or (1 if args.quick else 3)
+    fractions = (
+        tuple(float(Fraction(x)) for x in args.fractions.split(","))
+        if args.fractions
+        else ((1 / 64,) if args.quick else (1 / 8, 1 / 4, 1 / 2, 1.0))
+    )
     print(
         f"machine: {_cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"load {os.getloadavg()[0]:.1f}; median of {repeat}",
@@ -407,7 +423,7 @@ def main() -> int:
     )
     steps: dict[str, tuple[Callable[[], Any], Callable[[Any], list[Row]]]] = {
         "run": (
-            lambda: measure_run((1 / 64,) if args.quick else (1 / 8, 1 / 4, 1 / 2, 1.0), repeat),
+            lambda: measure_run(fractions, repeat),
             run_rows,
         ),
         "fusion": (

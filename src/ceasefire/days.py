@@ -114,13 +114,34 @@ class _ShippedDay:
     shipped_events: list[Event] = field(default_factory=list)
     writes: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
 
-    def observations(self, start_s: float, end_s: float) -> ObservationArrays:
-        if self.shipped_observations is None or (start_s, end_s) != self.observation_window:
+    def _rows(self, start_s: float, end_s: float, sightings: bool | None) -> Any:
+        import numpy as np
+
+        from ceasefire.model.vocab import KINDS
+
+        w, obs = self.observation_window, self.shipped_observations
+        if obs is None or w is None or start_s < w[0] or end_s > w[1]:
             raise PipelineError(
                 f"a worker's day asked for the observations of [{start_s}, {end_s}); "
-                f"the client shipped {self.observation_window}"
+                f"the client shipped {w}"
             )
-        return self.shipped_observations
+        # the shipped rows are in the store's order (time, source, id)
+        t = obs.time_s
+        rows = np.arange(int(np.searchsorted(t, start_s)), int(np.searchsorted(t, end_s)))
+        if sightings is not None:
+            rows = rows[(obs.kind[rows] == KINDS.index("sighting")) == sightings]
+        return rows
+
+    def observations(
+        self, start_s: float, end_s: float, *, sightings: bool | None = None
+    ) -> ObservationArrays:
+        assert self.shipped_observations is not None
+        return self.shipped_observations.take(self._rows(start_s, end_s, sightings))
+
+    def count_observations(
+        self, start_s: float, end_s: float, *, sightings: bool | None = None
+    ) -> int:
+        return int(self._rows(start_s, end_s, sightings).shape[0])
 
     def events(self, start_s: float, end_s: float) -> list[Event]:
         w = self.event_window
@@ -134,6 +155,9 @@ class _ShippedDay:
 
     def replace_events(self, *args: Any, **kwargs: Any) -> None:
         self.writes.append(("replace_events", args, kwargs))
+
+    def add_events(self, *args: Any, **kwargs: Any) -> None:
+        self.writes.append(("add_events", args, kwargs))
 
 
 @functools.lru_cache(maxsize=8)

@@ -8,10 +8,15 @@ files; the CLI calls it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import itertools
 import json
+import math
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -40,9 +45,8 @@ from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
-from ceasefire.model.vocab import KINDS
 from ceasefire.report import ReportContext, render_report
-from ceasefire.report.geojson import event_feature, violation_feature, write_geojson
+from ceasefire.report.geojson import event_feature, violation_feature
 from ceasefire.store import Store
 from ceasefire.store.batch import BatchWriter
 
@@ -51,6 +55,9 @@ from ceasefire.store.batch import BatchWriter
 LATE_MARGIN_S = 180.0
 #: Observation digests per ledger record (~90 bytes each: a record stays ~2 MB).
 OBSERVATION_RECORD_CHUNK = 20_000
+#: Observation digests the ledger is given per append (a day's records are
+#: appended in batches of about this weight; ~90 bytes a digest).
+LEDGER_BATCH_DIGESTS = 20_000
 #: How many past days feed the report's trend chart.
 TREND_DAYS = 30
 #: Inclusion proofs an intervention request carries (its latest violations, and
@@ -66,6 +73,11 @@ Progress = Callable[..., None]
 PROGRESS_RECORDS = 5_000
 #: Records an ingest validates and writes at a time (memory holds one chunk).
 INGEST_CHUNK = 10_000
+#: Emission time a day is fused, judged and written in at a time, s (rounded to
+#: whole tiles): memory holds one part's reports and events, not the day's. Each
+#: part re-reads its tiles' margins (~50 min before, 11 min after, :mod:`fuse.tiles`),
+#: so a shorter part reads more rows twice.
+PART_S = 7200.0
 
 
 def _noop(*_: object) -> None:
@@ -111,7 +123,8 @@ class DayResult:
 
     day: date
     observations: int
-    events: list[Event]
+    #: how many events the day's fusion kept (the events are in the store)
+    n_events: int
     violations: list[Violation]
     escalations: list[Escalation]
     notices: list[dict[str, Any]] = field(default_factory=list)
@@ -398,37 +411,176 @@ def fuse_read_window(mandate: Mandate, day: date) -> tuple[float, float]:
 def fuse_day(
     store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
 ) -> tuple[int, list[Event]]:
-    """Fuse the day's observations; keep the events emitted within the day.
-    Acoustic reports are read with the tiles' context (``fuse.tiles``: the tiles
-    at the day's edges see the reports a live worker sees), sightings of the
-    day only (tracks are per reporting day). ``progress`` is told the time tiles
-    fused (see :data:`Progress`)."""
+    """Fuse the day's observations; keep (store and return) the events emitted
+    within the day: :func:`fuse_parts` collected, with
+    :func:`day_observation_count`. ``progress`` is told the time tiles fused
+    (see :data:`Progress`)."""
+    events: list[Event] = []
+    for part in fuse_parts(store, mandate, day, progress=progress):
+        events += part
+    return day_observation_count(store, mandate, day), events
+
+
+def day_observation_count(store: Store, mandate: Mandate, day: date) -> int:
+    """How many observations fusing ``day`` reads: the acoustic and visual reports
+    of :func:`fuse_read_window`, and the sightings of the day and its late
+    margin (when fusion is tiled; else every observation of the window)."""
+    lo, hi = fuse_read_window(mandate, day)
+    if fuse_config(mandate).tile_s is None:
+        return store.count_observations(lo, hi)
+    start, end = day_bounds(mandate, day)
+    return store.count_observations(lo, hi, sightings=False) + store.count_observations(
+        max(lo, start), min(hi, end + LATE_MARGIN_S), sightings=True
+    )
+
+
+def day_parts(mandate: Mandate, day: date) -> list[tuple[float, float]]:
+    """The emission-time parts ``[a, b)`` (s) a day is fused in, in order: the
+    day cut on a grid of ``PART_S`` (a whole number of tiles, anchored at the
+    epoch as the tiles are), so every tile falls in one part; the whole day
+    when fusion is not tiled."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
-    obs = store.observations(*fuse_read_window(mandate, day))
-    if cfg.tile_s is not None:
-        sight = obs.kind == KINDS.index("sighting")
-        keep = ~sight | ((obs.time_s >= start) & (obs.time_s < end + LATE_MARGIN_S))
-        obs = obs.take(np.flatnonzero(keep))
+    if cfg.tile_s is None:
+        return [(start, end)]
+    ts = tiles.tile_s(cfg)
+    step = ts * max(1, round(PART_S / ts))
+    out = []
+    c = math.floor(start / step) * step
+    while c < end:
+        out.append((max(c, start), min(c + step, end)))
+        c += step
+    return out
+
+
+def fuse_parts(
+    store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
+) -> Iterator[list[Event]]:
+    """The day's events part by part (:func:`day_parts`), each part's stored
+    before it is yielded (the day's events replaced by none first).
+
+    A part reads only its tiles' reports (from ``tiles.context_s`` before its
+    start to ``tiles.horizon_s`` after its end, within the day's
+    :func:`fuse_read_window`) and fuses the tiles whose core it holds
+    (``fuse(span=...)``): each tile sees the reports it sees in a whole-day read,
+    so the events are the whole day's, and memory holds one part's reports.
+    Sightings make tracks over the day: they are fused first, from the day's
+    sightings (and its late margin) alone, and each event goes with its part.
+
+    With more than one fusion worker (``FuseConfig.workers``, default one per
+    core) and a day of at least ``parallel_min_obs`` observations, the parts are
+    fused by worker processes that read their part from the store themselves
+    (one pool for the day, started before this process holds any of the day;
+    at most ``workers + 1`` parts in flight); this process judges and writes."""
+    start, end = day_bounds(mandate, day)
+    cfg = fuse_config(mandate)
     tell = _counted(progress)
-    text = f"{day}: fusing {len(obs):,} observations, tile"
-    tell(text, 0, None)
-    fused = (
-        fuse(obs, cfg, on_tile=lambda k, n: tell(text, k, n), span=(start, end)) if len(obs) else []
-    )
-    events = [e for e in fused if start <= e.time_s < end]
-    store.replace_events(
-        start,
-        end,
-        events,
-        day=day.isoformat(),
-        sectors=sectors_of(
-            mandate,
-            [e.lat if e.lat is not None else e.observer_lat for e in events],
-            [e.lon if e.lon is not None else e.observer_lon for e in events],
-        ),
-    )
-    return len(obs), events
+    parts = day_parts(mandate, day)
+    n_obs = day_observation_count(store, mandate, day)
+    text = f"{day}: fusing {n_obs:,} observations, part"
+    tell(text, 0, len(parts))
+    store.replace_events(start, end, [], day=day.isoformat())
+    reader = _PartReader(dataclasses.replace(cfg, workers=1), *fuse_read_window(mandate, day))
+    sights: list[Event] = []
+    if cfg.tile_s is not None:
+        sight_obs = store.observations(
+            max(reader.lo, start), min(reader.hi, end + LATE_MARGIN_S), sightings=True
+        )
+        sights = (
+            [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end] if len(sight_obs) else []
+        )
+        del sight_obs
+    workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
+    url = _reopen_url(store)
+    if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
+        fused = _fuse_in_pool(url, reader, parts, workers)
+    else:
+        fused = (reader.fuse(store, a, b) for a, b in parts)
+    for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
+        mine = [e for e in sights if a <= e.time_s < b]
+        if mine:
+            events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
+        store.add_events(
+            events,
+            day=day.isoformat(),
+            sectors=sectors_of(
+                mandate,
+                [e.lat if e.lat is not None else e.observer_lat for e in events],
+                [e.lon if e.lon is not None else e.observer_lon for e in events],
+            ),
+        )
+        tell(text, k + 1, len(parts))
+        yield events
+
+
+@dataclass(frozen=True)
+class _PartReader:
+    """How a part is read and fused: the day's read window ``[lo, hi)`` (s) and
+    the fusion settings (one process: the parts are what is spread)."""
+
+    cfg: FuseConfig
+    lo: float
+    hi: float
+
+    def fuse(self, store: Store, a: float, b: float) -> list[Event]:
+        """The acoustic and visual events emitted in ``[a, b)`` (whole day: the
+        sightings too when fusion is not tiled)."""
+        cfg = self.cfg
+        if cfg.tile_s is None:
+            obs = store.observations(self.lo, self.hi)
+        else:
+            ctx, hor = tiles.context_s(cfg), tiles.horizon_s(cfg)
+            obs = store.observations(max(self.lo, a - ctx), min(self.hi, b + hor), sightings=False)
+        fused = fuse(obs, cfg, span=(a, b)) if len(obs) else []
+        return [e for e in fused if a <= e.time_s < b]
+
+
+def _reopen_url(store: Store) -> str | None:
+    """The URL a worker process opens ``store`` by (None: a store that is not a
+    database, such as a Dask worker's shipped day)."""
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.url.database in (None, "", ":memory:"):
+        return None
+    return str(engine.url.render_as_string(hide_password=False))
+
+
+#: A part worker's store and reader (set once per process by ``_part_worker_init``).
+_PART_WORKER: dict[str, Any] = {}
+
+
+def _part_worker_init(url: str, reader: _PartReader) -> None:
+    _PART_WORKER["store"] = Store.open(url)
+    _PART_WORKER["reader"] = reader
+
+
+def _part_worker_fuse(a: float, b: float) -> list[Event]:
+    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b))
+
+
+def _fuse_in_pool(
+    url: str, reader: _PartReader, parts: Sequence[tuple[float, float]], workers: int
+) -> Iterator[list[Event]]:
+    """Each part's events from a pool of ``workers`` processes, in order."""
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(parts)),
+        mp_context=ctx,
+        initializer=_part_worker_init,
+        initargs=(url, reader),
+    ) as pool:
+        queue: deque[Future[list[Event]]] = deque()
+        todo = iter(parts)
+        for a, b in itertools.islice(todo, workers + 1):
+            queue.append(pool.submit(_part_worker_fuse, a, b))
+        while queue:
+            events = queue.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.append(pool.submit(_part_worker_fuse, *nxt))
+            yield events
 
 
 #: Fuses ``days`` of a store in order: ``(store, mandate, days, progress)`` →
@@ -444,6 +596,41 @@ def serial_fuse_days(
         yield fuse_day(store, mandate, day, progress=progress)
 
 
+def _parts_of_days(
+    store: Store,
+    mandate: Mandate,
+    days: Sequence[date],
+    progress: Progress,
+    fuse_days: DayFuser | None,
+) -> Iterator[tuple[date, int, Iterable[list[Event]]]]:
+    """Each day, its observation count and its events in parts (stored as they
+    come): :func:`fuse_parts` here, or the whole day as one part from ``fuse_days``."""
+    if fuse_days is None:
+        for day in days:
+            parts = fuse_parts(store, mandate, day, progress=progress)
+            yield day, day_observation_count(store, mandate, day), parts
+        return
+    for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
+        yield day, n_obs, [events]
+
+
+def escalations_of(
+    store: Store,
+    mandate: Mandate,
+    day: date,
+    violations: Sequence[Violation],
+    events: Sequence[Event],
+) -> list[Escalation]:
+    """The day's escalations from its ``violations`` and the stored ones of the
+    ladder's look-back before it; ``events``: the day's events (sightings suffice:
+    a crossing is a sighting's)."""
+    start, end = day_bounds(mandate, day)
+    back_h = lookback_h(mandate)
+    history = store.violations(start - back_h * 3600.0, start) if back_h else []
+    all_esc = escalate([*history, *violations], mandate, events=events)
+    return [x for x in all_esc if start <= x.time_s < end]
+
+
 def assess_day(
     store: Store, mandate: Mandate, day: date, events: Sequence[Event] | None = None
 ) -> tuple[list[Violation], list[Escalation], list[dict[str, Any]]]:
@@ -452,10 +639,7 @@ def assess_day(
     evs = list(events) if events is not None else store.events(start, end)
     violations = assess(evs, mandate)
     store.replace_violations(start, end, violations, day=day.isoformat())
-    back_h = lookback_h(mandate)
-    history = store.violations(start - back_h * 3600.0, start) if back_h else []
-    all_esc = escalate(history + violations, mandate, events=evs)
-    escalations = [x for x in all_esc if start <= x.time_s < end]
+    escalations = escalations_of(store, mandate, day, violations, evs)
     store.replace_escalations(start, end, escalations, day=day.isoformat())
     return violations, escalations, notices(violations, escalations, mandate, events=evs)
 
@@ -492,22 +676,28 @@ def violation_records(
 ) -> list[dict[str, Any]]:
     """The ledger record of each violation, with the digests (``source/id`` →
     SHA-256, from :func:`observation_digests`) of the observations it rests on."""
+    return list(_violation_records(violations, digests))
+
+
+def _violation_records(
+    violations: Sequence[Violation], digests: dict[str, str]
+) -> Iterator[dict[str, Any]]:
+    """:func:`violation_records` one at a time."""
     needed = {oid for v in violations for oid in v.observation_ids}
     by_id: dict[str, list[str]] = {}
     for key in digests:
         oid = key.split("/", 1)[1]
         if oid in needed:
             by_id.setdefault(oid, []).append(key)
-    return [
-        {
+    del needed
+    for v in violations:
+        yield {
             "type": "violation",
             **to_dict(v),
             "observation_digests": {
                 k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])
             },
         }
-        for v in violations
-    ]
 
 
 def ledger_day(
@@ -534,7 +724,7 @@ def ledger_day(
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
-    records: list[dict[str, Any]] = [
+    observation_records = (
         {
             "type": "observations",
             "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{k + 1}of{parts}",
@@ -546,15 +736,37 @@ def ledger_day(
             "digests": {key: digests[key] for key in keys[k * chunk : (k + 1) * chunk]},
         }
         for k in range(parts)
-    ]
-    records += violation_records(violations, digests)
-    for x in escalations:
-        records.append({"type": "escalation", **to_dict(x)})
-    fresh = [r for r in records if not ledger.contains(str(r["id"]))]
-    if fresh:
-        ledger.append(fresh)
+    )
+    escalation_records = ({"type": "escalation", **to_dict(x)} for x in escalations)
+    _append_new(
+        ledger,
+        itertools.chain(
+            observation_records,
+            _violation_records(violations, digests),
+            escalation_records,
+        ),
+    )
     head = ledger.sign_head(end_s)
     return head.to_dict()
+
+
+def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
+    """Append the ``records`` not in the log yet, in order, a batch of about
+    ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its digests, and
+    one): the same leaves as one append, without the day's records and their
+    text in memory at once."""
+    fresh: list[dict[str, Any]] = []
+    weight, batch = 0, LEDGER_BATCH_DIGESTS
+    for r in records:
+        if ledger.contains(str(r["id"])):
+            continue
+        fresh.append(r)
+        weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+        if weight >= batch:
+            ledger.append(fresh)
+            fresh, weight = [], 0
+    if fresh:
+        ledger.append(fresh)
 
 
 def intervene_day(
@@ -672,7 +884,7 @@ class RunSummary:
                 {
                     "day": d.day.isoformat(),
                     "observations": d.observations,
-                    "events": len(d.events),
+                    "events": d.n_events,
                     "violations": len(d.violations),
                     "violations_by_rule": _count_by(d.violations, "rule"),
                     "violations_by_party": _count_by(d.violations, "party"),
@@ -731,8 +943,6 @@ def run(
     )
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
-    all_events: list[Event] = []
-    all_violations: list[Violation] = []
     all_escalations: list[Escalation] = []
     all_notices: list[dict[str, Any]] = []
     all_days = stored_days(store, mandate)
@@ -744,38 +954,56 @@ def run(
                 f"no observations on the days asked for ({min(wanted)}..{max(wanted)}); "
                 "the files hold other days"
             )
-    fused = (fuse_days or serial_fuse_days)(store, mandate, all_days, tell)
-    for k, (day, (n_obs, events)) in enumerate(zip(all_days, fused, strict=True)):
-        start, end = day_bounds(mandate, day)
-        tell(f"{day}: assessing {len(events):,} events (day)", k, len(all_days))
-        violations, escalations, notes = assess_day(store, mandate, day, events)
-        tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
-        head = ledger_day(
-            ledger,
-            day,
-            end,
-            store.observation_digests(start, end + LATE_MARGIN_S),
-            violations,
-            escalations,
-        )
-        requests = intervention_requests(escalations, violations, mandate, events=events)
-        if intervene_day(ledger, requests, end):
-            latest = ledger.latest_head()
-            assert latest is not None
-            head = latest.to_dict()
-        days.append(DayResult(day, n_obs, events, violations, escalations, notes, head))
-        all_events += events
-        all_violations += violations
-        all_escalations += escalations
-        all_notices += notes
     outputs: dict[str, Path] = {
         "quarantine": out_dir / "quarantine.ndjson",
         "ledger": out_dir / "ledger",
-        "events": write_geojson(out_dir / "events.geojson", [event_feature(e) for e in all_events]),
-        "violations": write_geojson(
-            out_dir / "violations.geojson", [violation_feature(v) for v in all_violations]
-        ),
+        "events": out_dir / "events.geojson",
+        "violations": out_dir / "violations.geojson",
     }
+    with (
+        GeoJSONWriter(outputs["events"]) as events_out,
+        GeoJSONWriter(outputs["violations"]) as violations_out,
+    ):
+        for k, (day, n_obs, parts) in enumerate(
+            _parts_of_days(store, mandate, all_days, tell, fuse_days)
+        ):
+            start, end = day_bounds(mandate, day)
+            store.replace_violations(start, end, [], day=day.isoformat())
+            violations: list[Violation] = []
+            sightings: list[Event] = []
+            n_events = 0
+            for events in parts:
+                found = assess(events, mandate)
+                store.add_violations(found, day=day.isoformat())
+                events_out.write(event_feature(e) for e in events)
+                violations_out.write(violation_feature(v) for v in found)
+                violations += found
+                # escalations read sighting events only (a crossing, or an
+                # intervention's evidence that is not a violation): keep those
+                sightings += [e for e in events if e.kind == "sighting"]
+                n_events += len(events)
+                del events
+            tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
+            escalations = escalations_of(store, mandate, day, violations, sightings)
+            store.replace_escalations(start, end, escalations, day=day.isoformat())
+            notes = notices(violations, escalations, mandate, events=sightings)
+            tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
+            head = ledger_day(
+                ledger,
+                day,
+                end,
+                store.observation_digests(start, end + LATE_MARGIN_S),
+                violations,
+                escalations,
+            )
+            requests = intervention_requests(escalations, violations, mandate, events=sightings)
+            if intervene_day(ledger, requests, end):
+                latest = ledger.latest_head()
+                assert latest is not None
+                head = latest.to_dict()
+            days.append(DayResult(day, n_obs, n_events, violations, escalations, notes, head))
+            all_escalations += escalations
+            all_notices += notes
     outputs["escalations"] = _write_json(
         out_dir / "escalations.json", [to_dict(x) for x in all_escalations]
     )
@@ -810,6 +1038,35 @@ def run(
     _write_json(outputs["summary"], summary.to_dict())
     store.close()
     return summary
+
+
+class GeoJSONWriter:
+    """A FeatureCollection written feature by feature: the bytes of
+    ``report.geojson.write_geojson`` for the same features, without holding them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = path.open("w", encoding="utf-8")
+        self._fh.write('{"type": "FeatureCollection", "features": [\n')
+        self._first = True
+
+    def write(self, features: Iterable[dict[str, Any]]) -> None:
+        for f in features:
+            if not self._first:
+                self._fh.write(",\n")
+            self._fh.write(json.dumps(f, sort_keys=True, ensure_ascii=False))
+            self._first = False
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.write("\n]}\n")
+            self._fh.close()
+
+    def __enter__(self) -> GeoJSONWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _write_json(path: Path, data: Any) -> Path:

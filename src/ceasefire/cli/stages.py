@@ -78,7 +78,7 @@ def days_table(summary: pipeline.RunSummary) -> Table:
         t.add_row(
             d.day.isoformat(),
             f"{d.observations:,}",
-            f"{len(d.events):,}",
+            f"{d.n_events:,}",
             f"{len(d.violations):,}",
             f"{und:,}",
             str(len(d.escalations)),

@@ -423,9 +423,27 @@ class Store:
             )
             return {f"{s}/{i}": sha(b.encode()).hexdigest() for s, i, b in rows}
 
-    def observations(self, start_s: float, end_s: float) -> ObservationArrays:
+    def _kind_filter(self, sightings: bool | None) -> list[ColumnElement[bool]]:
+        o = self.t.observations
+        if sightings is None:
+            return []
+        return [o.c.kind == "sighting"] if sightings else [o.c.kind != "sighting"]
+
+    def count_observations(
+        self, start_s: float, end_s: float, *, sightings: bool | None = None
+    ) -> int:
+        """How many observations were perceived in [start_s, end_s) (``sightings``:
+        True only sightings, False all but sightings, None all)."""
+        o = self.t.observations
+        where = and_(o.c.time_s >= start_s, o.c.time_s < end_s, *self._kind_filter(sightings))
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(o).where(where)).scalar_one())
+
+    def observations(
+        self, start_s: float, end_s: float, *, sightings: bool | None = None
+    ) -> ObservationArrays:
         """Observations perceived in [start_s, end_s) as columns (read from the
-        typed columns, in time order)."""
+        typed columns, in time order); ``sightings`` as in :meth:`count_observations`."""
         o = self.t.observations
         cols = [
             o.c.id,
@@ -452,7 +470,9 @@ class Store:
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(
                 select(*cols)
-                .where(and_(o.c.time_s >= start_s, o.c.time_s < end_s))
+                .where(
+                    and_(o.c.time_s >= start_s, o.c.time_s < end_s, *self._kind_filter(sightings))
+                )
                 .order_by(o.c.time_s, o.c.source, o.c.id)
             )
             names: dict[Any, Any] = {}
@@ -572,6 +592,24 @@ class Store:
             self.t.events, start_s, end_s, self._event_rows(events, [day] * len(events), sectors)
         )
 
+    def add_events(
+        self,
+        events: Sequence[Event],
+        *,
+        day: str | None = None,
+        sectors: Sequence[str | None] | None = None,
+    ) -> None:
+        """Insert ``events`` (one transaction; a day streamed part by part after
+        ``replace_events`` of the day with none)."""
+        self._insert(self.t.events, self._event_rows(events, [day] * len(events), sectors))
+
+    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        with self._write() as conn:
+            for i in range(0, len(rows), _CHUNK):
+                conn.execute(insert(table), rows[i : i + _CHUNK])
+
     def _event_rows(
         self,
         events: Sequence[Event],
@@ -601,6 +639,10 @@ class Store:
         """Replace the violations of [start_s, end_s) (one transaction)."""
         rows = self._violation_rows(violations, [day] * len(violations))
         self._replace(self.t.violations, start_s, end_s, rows)
+
+    def add_violations(self, violations: Sequence[Violation], *, day: str | None = None) -> None:
+        """Insert ``violations`` (one transaction; see :meth:`add_events`)."""
+        self._insert(self.t.violations, self._violation_rows(violations, [day] * len(violations)))
 
     def _violation_rows(
         self, violations: Sequence[Violation], days: Sequence[str | None]

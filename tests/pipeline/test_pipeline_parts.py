@@ -1,0 +1,160 @@
+"""A day fused, judged and written part by part (bounded memory) gives what the
+whole day fused at once gives: the same events, violations and ledger."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from ceasefire import pipeline
+from ceasefire.assess import assess
+from ceasefire.fuse import fuse
+from ceasefire.ledger import Ledger
+from ceasefire.mandate import day_bounds, load_mandate
+from ceasefire.model.vocab import KINDS
+from ceasefire.report.geojson import event_feature, write_geojson
+from ceasefire.simulate import write_scenario
+from ceasefire.simulate.offensive import scenario
+from ceasefire.simulate.world import simulate
+from ceasefire.store import Store
+
+DAY = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
+    """A store holding 3 h of a simulated heavy day (bearings, arrivals and
+    sightings), 10:40 to 13:40 local: it crosses part and tile edges."""
+    m = load_mandate(donbas_mandate_path)
+    tmp = tmp_path_factory.mktemp("parts")
+    prof, addition = scenario("heavy", 7)
+    t0 = datetime.fromisoformat(f"{DAY}T10:40").replace(tzinfo=m.tz).timestamp()
+    sc = simulate(m, prof, t0, 3.0, 7, addition=addition)
+    obs = write_scenario(tmp / "day", sc.observations, sc.truth)["observations"]
+    store = pipeline.init_store(tmp / "store.db", donbas_mandate_path)
+    pipeline.ingest_into(store, [obs], mandate=pipeline.mandate_of(store))
+    store.close()
+    return tmp / "store.db"
+
+
+def _whole_day(store: Store, day: date) -> list[str]:
+    """The events' ids as the whole day read and fused at once gives them (the
+    lines ``fuse_day`` ran before it went part by part)."""
+    m = pipeline.mandate_of(store)
+    start, end = day_bounds(m, day)
+    cfg = pipeline.fuse_config(m)
+    obs = store.observations(*pipeline.fuse_read_window(m, day))
+    sight = obs.kind == KINDS.index("sighting")
+    keep = ~sight | ((obs.time_s >= start) & (obs.time_s < end + pipeline.LATE_MARGIN_S))
+    obs = obs.take(keep.nonzero()[0])
+    return [e.id for e in fuse(obs, cfg, span=(start, end)) if start <= e.time_s < end]
+
+
+@pytest.mark.parametrize(("part_s", "workers"), [(1200.0, 2), (1200.0, 1), (pipeline.PART_S, 2)])
+def test_parts_give_the_whole_days_events_and_violations(
+    stored: Path, part_s: float, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts fused here (1 worker) or by a pool of part workers reading the store
+    (``parallel_min_obs`` 0: the pool even for this small day)."""
+    monkeypatch.setattr(pipeline, "PART_S", part_s)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=workers, parallel_min_obs=0),
+    )
+    store = Store.open(stored)
+    try:
+        m = pipeline.mandate_of(store)
+        start, end = day_bounds(m, DAY)
+        want = _whole_day(store, DAY)
+        parts = pipeline.day_parts(m, DAY)
+        # the parts cover the day without gap or overlap, on the tiles' grid
+        assert parts[0][0] == start and parts[-1][1] == end
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+        # inner edges on the epoch-anchored grid of part_s (a whole number of 600 s tiles)
+        assert all(a % part_s == 0.0 for a, _ in parts[1:])
+        assert all(0 < b - a <= part_s for a, b in parts)
+        n, events = pipeline.fuse_day(store, m, DAY)
+        got = [e.id for e in events]
+        assert len(got) > 100  # a heavy 3 h: enough events for the comparison to mean something
+        assert {e.kind for e in events} >= {"sighting"}  # the day's tracks went with their parts
+        assert got == want
+        # stored once each (the store reads them back in time order, as fused)
+        assert [e.id for e in store.events(start, end)] == want
+        # judging part by part: the same violations as judging the whole day
+        by_parts = [
+            v.id for a, b in parts for v in assess([e for e in events if a <= e.time_s < b], m)
+        ]
+        assert by_parts == [v.id for v in assess(events, m)]
+        assert len(by_parts) > 10
+        # the count is the observations a whole-day read takes
+        obs = store.observations(*pipeline.fuse_read_window(m, DAY))
+        sight = obs.kind == KINDS.index("sighting")
+        late = (obs.time_s >= start) & (obs.time_s < end + pipeline.LATE_MARGIN_S)
+        assert n == int((~sight | late).sum())
+    finally:
+        store.close()
+
+
+def test_run_part_by_part_equals_the_whole_day(
+    stored: Path, tmp_path: Path, donbas_mandate_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run`` with small parts and small ledger batches against the whole day
+    judged at once (``assess_day``) and signed in one append."""
+    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
+    monkeypatch.setattr(pipeline, "LEDGER_BATCH_DIGESTS", 50)
+    files = next((stored.parent / "day").glob("observations.*"))
+    s = pipeline.run(donbas_mandate_path, [files], tmp_path / "parts", pdf=False)
+    monkeypatch.setattr(pipeline, "PART_S", 1e9)
+    monkeypatch.setattr(pipeline, "LEDGER_BATCH_DIGESTS", 10**9)
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    store = pipeline.init_store(ref / "store.db", donbas_mandate_path)
+    m = pipeline.mandate_of(store)
+    pipeline.ingest_into(store, [files], mandate=m)
+    start, end = day_bounds(m, DAY)
+    _, events = pipeline.fuse_day(store, m, DAY)
+    violations, escalations, notes = pipeline.assess_day(store, m, DAY, events)
+    led = Ledger.open(ref / "ledger")
+    head = pipeline.ledger_day(
+        led,
+        DAY,
+        end,
+        store.observation_digests(start, end + pipeline.LATE_MARGIN_S),
+        violations,
+        escalations,
+    )
+    store.close()
+    (day,) = s.days
+    assert [v.id for v in day.violations] == [v.id for v in violations]
+    assert [x.id for x in day.escalations] == [x.id for x in escalations]
+    assert day.notices == notes
+    assert day.n_events == len(events)
+    assert day.head is not None and day.head["root_hash"] == head["root_hash"]
+    assert day.head["size"] == head["size"] > len(violations)
+    # the GeoJSON written part by part: the bytes of the whole day's writer
+    write_geojson(tmp_path / "ref.geojson", [event_feature(e) for e in events])
+    assert (tmp_path / "parts" / "events.geojson").read_bytes() == (
+        tmp_path / "ref.geojson"
+    ).read_bytes()
+    got = json.loads((tmp_path / "parts" / "violations.geojson").read_text())
+    assert [f["properties"]["id"] for f in got["features"]] == [v.id for v in violations]
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_the_streamed_geojson_is_the_writers_bytes(tmp_path: Path, n: int) -> None:
+    feats = [
+        {"type": "Feature", "geometry": None, "properties": {"id": f"é{i}", "b": [i, None]}}
+        for i in range(n)
+    ]
+    write_geojson(tmp_path / "a.geojson", feats)
+    with pipeline.GeoJSONWriter(tmp_path / "b.geojson") as w:
+        w.write(feats[:1])
+        w.write(feats[1:])
+    assert (tmp_path / "b.geojson").read_bytes() == (tmp_path / "a.geojson").read_bytes()
