@@ -30,6 +30,7 @@ from ceasefire.assess.intervene import OUTCOME, REQUEST, intervention_requests
 from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.assess.ladder import lookback_h
 from ceasefire.fuse import FuseConfig, fuse, tiles
+from ceasefire.fuse.association import ObserverRegistration
 from ceasefire.ingest import (
     Duplicate,
     IngestResult,
@@ -41,7 +42,7 @@ from ceasefire.ingest import (
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
-from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
@@ -443,7 +444,7 @@ def day_parts(mandate: Mandate, day: date) -> list[tuple[float, float]]:
     cfg = fuse_config(mandate)
     if cfg.tile_s is None:
         return [(start, end)]
-    ts = tiles.tile_s(cfg)
+    ts = float(tiles.batch_cut(cfg).tile_s or tiles.tile_s(cfg))
     step = ts * max(1, round(PART_S / ts))
     out = []
     c = math.floor(start / step) * step
@@ -492,10 +493,15 @@ def fuse_parts(
         del sight_obs
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
+    register = cfg.tile_s is not None and tiles.pools_registration(cfg)
     if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
-        fused = _fuse_in_pool(url, reader, parts, workers)
+        fused = _fuse_in_pool(url, reader, parts, workers, register)
     else:
-        fused = (reader.fuse(store, a, b) for a, b in parts)
+        reg = None
+        if register:
+            shares = [p for a, b in parts for p in reader.registration_parts(store, a, b)]
+            reg = tiles.pooled(shares, cfg.association.registration)
+        fused = (reader.fuse(store, a, b, reg) for a, b in parts)
     for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
         mine = [e for e in sights if a <= e.time_s < b]
         if mine:
@@ -522,16 +528,29 @@ class _PartReader:
     lo: float
     hi: float
 
-    def fuse(self, store: Store, a: float, b: float) -> list[Event]:
-        """The acoustic and visual events emitted in ``[a, b)`` (whole day: the
-        sightings too when fusion is not tiled)."""
+    def read(self, store: Store, a: float, b: float) -> ObservationArrays:
+        """What fusing the part ``[a, b)`` reads: its tiles' acoustic and visual
+        reports with their margins (whole day: every observation when fusion is
+        not tiled)."""
         cfg = self.cfg
         if cfg.tile_s is None:
-            obs = store.observations(self.lo, self.hi)
-        else:
-            ctx, hor = tiles.context_s(cfg), tiles.horizon_s(cfg)
-            obs = store.observations(max(self.lo, a - ctx), min(self.hi, b + hor), sightings=False)
-        fused = fuse(obs, cfg, span=(a, b)) if len(obs) else []
+            return store.observations(self.lo, self.hi)
+        ctx, hor = tiles.context_s(cfg), tiles.horizon_s(cfg)
+        return store.observations(max(self.lo, a - ctx), min(self.hi, b + hor), sightings=False)
+
+    def registration_parts(self, store: Store, a: float, b: float) -> list[tiles.Part]:
+        """The part's share of the day's observer registration."""
+        obs = self.read(store, a, b)
+        return tiles.registration_parts(obs, self.cfg, span=(a, b)) if len(obs) else []
+
+    def fuse(
+        self, store: Store, a: float, b: float, registration: ObserverRegistration | None = None
+    ) -> list[Event]:
+        """The acoustic and visual events emitted in ``[a, b)`` (whole day: the
+        sightings too when fusion is not tiled), observers registered by
+        ``registration`` (the day's) when given."""
+        obs = self.read(store, a, b)
+        fused = fuse(obs, self.cfg, span=(a, b), registration=registration) if len(obs) else []
         return [e for e in fused if a <= e.time_s < b]
 
 
@@ -553,14 +572,23 @@ def _part_worker_init(url: str, reader: _PartReader) -> None:
     _PART_WORKER["reader"] = reader
 
 
-def _part_worker_fuse(a: float, b: float) -> list[Event]:
-    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b))
+def _part_worker_fuse(a: float, b: float, reg: ObserverRegistration | None) -> list[Event]:
+    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b, reg))
+
+
+def _part_worker_registration(a: float, b: float) -> list[tiles.Part]:
+    return _PART_WORKER["reader"].registration_parts(_PART_WORKER["store"], a, b)
 
 
 def _fuse_in_pool(
-    url: str, reader: _PartReader, parts: Sequence[tuple[float, float]], workers: int
+    url: str,
+    reader: _PartReader,
+    parts: Sequence[tuple[float, float]],
+    workers: int,
+    register: bool = False,
 ) -> Iterator[list[Event]]:
-    """Each part's events from a pool of ``workers`` processes, in order."""
+    """Each part's events from a pool of ``workers`` processes, in order; with
+    ``register``, the parts' shares of the day's observer registration first."""
     from concurrent.futures import Future, ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
@@ -571,15 +599,21 @@ def _fuse_in_pool(
         initializer=_part_worker_init,
         initargs=(url, reader),
     ) as pool:
+        reg = None
+        if register:
+            shares = pool.map(_part_worker_registration, *zip(*parts, strict=True))
+            reg = tiles.pooled(
+                [p for part in shares for p in part], reader.cfg.association.registration
+            )
         queue: deque[Future[list[Event]]] = deque()
         todo = iter(parts)
         for a, b in itertools.islice(todo, workers + 1):
-            queue.append(pool.submit(_part_worker_fuse, a, b))
+            queue.append(pool.submit(_part_worker_fuse, a, b, reg))
         while queue:
             events = queue.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                queue.append(pool.submit(_part_worker_fuse, *nxt))
+                queue.append(pool.submit(_part_worker_fuse, *nxt, reg))
             yield events
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from ceasefire import pipeline
 from ceasefire.assess import assess
-from ceasefire.fuse import fuse
+from ceasefire.fuse import fuse, tiles
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import day_bounds, load_mandate
 from ceasefire.model.vocab import KINDS
@@ -77,9 +77,12 @@ def test_parts_give_the_whole_days_events_and_violations(
         # the parts cover the day without gap or overlap, on the tiles' grid
         assert parts[0][0] == start and parts[-1][1] == end
         assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
-        # inner edges on the epoch-anchored grid of part_s (a whole number of 600 s tiles)
-        assert all(a % part_s == 0.0 for a, _ in parts[1:])
-        assert all(0 < b - a <= part_s for a, b in parts)
+        # inner edges on an epoch-anchored grid of whole batch tiles (an hour each: a
+        # part is at least one), the nearest to part_s
+        ts = float(tiles.batch_cut(pipeline.fuse_config(m)).tile_s or 0.0)
+        step = ts * max(1, round(part_s / ts))
+        assert all(a % step == 0.0 for a, _ in parts[1:]) and len(parts) >= 3
+        assert all(0 < b - a <= step for a, b in parts)
         n, events = pipeline.fuse_day(store, m, DAY)
         got = [e.id for e in events]
         assert len(got) > 100  # a heavy 3 h: enough events for the comparison to mean something
