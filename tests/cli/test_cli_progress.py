@@ -56,8 +56,9 @@ def test_run_logs_each_stage_with_counts_when_not_on_a_terminal(
     # 8 NDJSON lines + 8 CSV rows under a header
     assert "reading observations 0/16 (0 %)" in log
     assert "reading observations 16/16 (100 %)" in log
-    # fusion tiles (fuse/tiles.py): the last one ends the count at 100 %
-    tiles = [ln for ln in log if ln.startswith("2025-06-01: fusing 16 observations, tile ")]
-    assert re.fullmatch(r".*tile (\d+)/\1 \(100 %\)", tiles[-1]), tiles[-1]
+    # the day is fused part by part (pipeline.day_parts): the last part ends the
+    # count at 100 %
+    parts = [ln for ln in log if ln.startswith("2025-06-01: fusing 16 observations, part ")]
+    assert re.fullmatch(r".*part (\d+)/\1 \(100 %\)", parts[-1]), parts[-1]
     assert any(line.startswith("2025-06-01: assessing 2 events") for line in log)
     assert any(line.startswith("reports (day) 0/1") for line in log)
