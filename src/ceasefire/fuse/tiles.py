@@ -1,4 +1,4 @@
-"""Tiles: the one cut of fusion shared by the batch and the live workers.
+"""Tiles: the cut of fusion in time (and sectors) for the batch and the live workers.
 
 A tile is a fixed absolute time slice ``[k * tile_s, (k + 1) * tile_s)`` on a grid
 anchored at the epoch and, when the configuration names sectors of the contact
@@ -8,10 +8,19 @@ in ``[lo - lead_s, hi + horizon_s)`` whose observer lies within the sector's hal
 ``[lo, hi)`` that its sector owns (by where the event happened, else where it was
 heard). Corroboration runs on the tile's own events, with the reports from
 ``context_s`` before the tile to its horizon (a microphone counts as listening if
-it perceived something in the half hour before). So a tile's events depend only
-on the reports of its context: the batch (every tile) and a
-live worker (each tile once the watermark passes ``hi + horizon_s``) give the same
-events for the same reports, by construction.
+it perceived something in the half hour before). A tile registering its own
+observers (``register_over`` tile) depends only on the reports of its context:
+the batch (every tile) and a live worker (each tile once the watermark passes
+``hi + horizon_s``) then give the same events for the same reports, by
+construction.
+
+Registration (each observer's clock offset and noise scale) from one tile's ten
+minutes of reports differs from its neighbour's, and a round straddling their
+edge is associated differently on each side. So the batch by default registers
+observers over the run (a day): every tile's first association gives its
+:data:`Part`, :func:`pooled` by observer name, and every tile is fused with that
+one registration; it then fuses hour-long tiles over the whole line
+(:func:`batch_cut`), since it no longer matches the workers' cut anyway.
 
 - **horizon** = sound over the longest detection range + the longest
   launch-to-impact flight the pairing accepts + the reports' time margin: after
@@ -63,6 +72,12 @@ class Tile:
 
     k: int
     sector: str
+
+
+#: a tile's work: the rows its context may need, the tile, the settings
+Job = tuple[ObservationArrays, Tile, FuseConfig]
+#: a window's part of a pooled registration: observers' names by code, residuals
+Part = tuple[npt.NDArray[np.str_], Residuals]
 
 
 def longest_flight_s(cfg: FuseConfig) -> float:
@@ -274,7 +289,7 @@ def tile_residuals(
     tile: Tile,
     cfg: FuseConfig,
     span: tuple[float, float] | None = None,
-) -> tuple[npt.NDArray[np.str_], Residuals]:
+) -> Part:
     """A tile's share of a registration pooled over tiles: the residuals of the
     events its first association finds emitted in its core (and in ``span``, s),
     and the observers' names by code (``engine.registration_residuals``)."""
@@ -289,9 +304,7 @@ def tile_residuals(
     return registration_residuals(obs.take(rows), cfg, (lo, hi))
 
 
-def pooled(
-    parts: Sequence[tuple[npt.NDArray[np.str_], Residuals]], cfg: RegistrationConfig
-) -> ObserverRegistration:
+def pooled(parts: Sequence[Part], cfg: RegistrationConfig) -> ObserverRegistration:
     """One registration by observer name from many windows' residuals."""
     names = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0, str)
     res = Residuals.concat(
@@ -320,11 +333,6 @@ def fuse_sightings(
     return out
 
 
-Job = tuple[ObservationArrays, Tile, FuseConfig]
-#: a window's part of a pooled registration: observers' names by code, residuals
-Part = tuple[npt.NDArray[np.str_], Residuals]
-
-
 def _job(
     args: tuple[ObservationArrays, Tile, FuseConfig, ObserverRegistration | None],
 ) -> list[Event]:
@@ -339,7 +347,7 @@ def _residual_job(
 
 def _jobs(
     obs: ObservationArrays, cfg: FuseConfig, span: tuple[float, float] | None
-) -> Iterator[tuple[ObservationArrays, Tile, FuseConfig]]:
+) -> Iterator[Job]:
     """Each tile with the rows of its window (a small copy for a worker process)."""
     sectors = Sectors.of(cfg)
     ac = obs.take(np.flatnonzero(obs.kind != K_SIGHTING))
