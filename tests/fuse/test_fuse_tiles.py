@@ -126,6 +126,9 @@ def test_a_registration_pooled_over_one_window_is_that_windows_own() -> None:
     unk = pooled.of(np.array(["obs2", "nobody"]))
     assert unk.offset_s[0] == got.offset_s[i] and unk.offset_s[1] == 0.0
     assert unk.scale_t[1] == 1.0 and unk.scale_az[1] == 1.0
+    # a registration of nobody takes everyone as stated
+    none = tl.pooled([], CFG.association.registration).of(np.array(["obs2", "obs0"]))
+    assert list(none.offset_s) == [0.0, 0.0] and list(none.scale_t) == [1.0, 1.0]
 
 
 def test_tiles_registered_over_the_run_judge_an_observer_alike_in_every_tile() -> None:

@@ -120,10 +120,10 @@ class ObserverRegistration:
 
     def of(self, names: S) -> Registration:
         """The registration of observers ``names`` (unknown ones as stated)."""
-        i = np.searchsorted(self.names, names)
-        i = np.minimum(i, max(self.names.shape[0] - 1, 0))
-        known = (self.names.shape[0] > 0) & (self.names[i] == names)
-        return self.reg.of(np.where(known, i, -1).astype(np.intp))
+        if self.names.shape[0] == 0:
+            return self.reg.of(np.full(np.shape(names), -1, np.intp))
+        i = np.minimum(np.searchsorted(self.names, names), self.names.shape[0] - 1)
+        return self.reg.of(np.where(self.names[i] == names, i, -1).astype(np.intp))
 
 
 @dataclass(frozen=True)
