@@ -31,11 +31,10 @@ from ceasefire.assess.ladder import (
     Key,
     _Engaged,
     _key,
-    _matches,
-    _notice,
     _Span,
     _where,
     counts_for,
+    moment,
 )
 from ceasefire.mandate import Mandate
 from ceasefire.mandate.ladder import counted_by
@@ -170,60 +169,14 @@ class LadderRun:
         return out
 
     def _moment(self, t: float, out: list[Escalation]) -> None:
-        """What changes at ``t`` (the loop body of ``ladder.escalate``)."""
-        ladder, engaged = self.ladder, self._engaged
-        # engage bottom-up: a line can follow the one below at the same moment
-        for li, (d, c) in enumerate(zip(ladder, self.lines, strict=True)):
-            wait_h = d.trigger.after_below_h
-            for key in sorted(c.keys, key=str):
-                span = c.at(key, t)
-                if span is None or key in engaged[li]:
-                    continue
-                supports: list[Key] = []
-                if wait_h is not None:
-                    below = engaged[li - 1] if li > 0 else {}
-                    ready = [
-                        (k, e)
-                        for k, e in sorted(below.items(), key=lambda kv: str(kv[0]))
-                        if _matches(k, key)
-                    ]
-                    supports = [k for k, e in ready if e.since_s + wait_h * 3600.0 <= t]
-                    for _, e in ready:
-                        due = e.since_s + wait_h * 3600.0
-                        if due > t:
-                            heapq.heappush(self._moments, due)
-                    if not supports:
-                        continue
-                engaged[li][key] = _Engaged(t, supports)
-                ids = span.ids if t == span.start_s else c.ids_at(key, t)
-                msg = f"line {d.line} ({d.name}, held by {d.holder}) engaged: {span.why}"
-                details = dict(span.details)
-                if t != span.start_s:
-                    details["count"] = len(ids)
-                if supports:
-                    below_d = ladder[li - 1]
-                    msg += f"; line {below_d.line} engaged for {wait_h:g} h or more before it"
-                    details["after_line"] = below_d.line
-                    details["after_since_s"] = min(engaged[li - 1][k].since_s for k in supports)
-                out.append(_notice(d, "raised", key, t, ids, msg, details))
-        # stand down top-down: a line that supports a line above waits for it
-        for li in range(len(ladder) - 1, -1, -1):
-            d, c = ladder[li], self.lines[li]
-            above = engaged[li + 1] if li + 1 < len(ladder) else {}
-            for key in sorted(engaged[li], key=str):
-                if c.at(key, t) is not None:
-                    continue
-                if any(key in e.supports for e in above.values()):
-                    continue
-                del engaged[li][key]
-                out.append(
-                    _notice(
-                        d,
-                        "cleared",
-                        key,
-                        t,
-                        [],
-                        f"line {d.line} ({d.name}) stood down {_where(*key)}",
-                        {},
-                    )
-                )
+        """What changes at ``t`` (``ladder.moment``, as ``escalate`` runs it)."""
+        moment(
+            t,
+            self.ladder,
+            self.lines,
+            self._engaged,
+            keys=lambda li: self.lines[li].keys,
+            ids_at=lambda li, key, t: self.lines[li].ids_at(key, t),
+            wake=lambda due: heapq.heappush(self._moments, due),
+            out=out,
+        )

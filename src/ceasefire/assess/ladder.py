@@ -27,9 +27,9 @@ import bisect
 import hashlib
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ceasefire.geo import LEFT
 from ceasefire.mandate import Mandate
@@ -37,7 +37,7 @@ from ceasefire.mandate.ladder import counted_by
 from ceasefire.mandate.schema import SEVERITIES, UNDETERMINED, DefenceLine
 from ceasefire.model import Escalation, Event, Violation
 
-__all__ = ["counts_for", "escalate", "lookback_h"]
+__all__ = ["Line", "counts_for", "escalate", "lookback_h", "moment"]
 
 Key = tuple[str | None, str | None]
 
@@ -281,64 +281,97 @@ def escalate(
         if t <= last:
             continue
         last = t
-        # engage bottom-up: a line can follow the one below at the same moment
-        for li, (d, c) in enumerate(zip(ladder, conds, strict=True)):
-            wait_h = d.trigger.after_below_h
-            for key in sorted(c.spans, key=str):
-                span = c.at(key, t)
-                if span is None or key in engaged[li]:
-                    continue
-                supports: list[Key] = []
-                if wait_h is not None:
-                    below = engaged[li - 1] if li > 0 else {}
-                    ready = [
-                        (k, e)
-                        for k, e in sorted(below.items(), key=lambda kv: str(kv[0]))
-                        if _matches(k, key)
-                    ]
-                    supports = [k for k, e in ready if e.since_s + wait_h * 3600.0 <= t]
-                    for _, e in ready:
-                        due = e.since_s + wait_h * 3600.0
-                        if due > t:
-                            heapq.heappush(queue, due)
-                    if not supports:
-                        continue
-                engaged[li][key] = _Engaged(t, supports)
-                ids = span.ids if t == span.start_s else _ids_at(c, key, t, d)
-                msg = f"line {d.line} ({d.name}, held by {d.holder}) engaged: {span.why}"
-                details = dict(span.details)
-                if t != span.start_s and d.trigger.kind == "count":
-                    details["count"] = len(ids)
-                if supports:
-                    below_d = ladder[li - 1]
-                    msg += f"; line {below_d.line} engaged for {wait_h:g} h or more before it"
-                    details["after_line"] = below_d.line
-                    details["after_since_s"] = min(engaged[li - 1][k].since_s for k in supports)
-                out.append(_notice(d, "raised", key, t, ids, msg, details))
-        # stand down top-down: a line that supports a line above waits for it
-        for li in range(len(ladder) - 1, -1, -1):
-            d, c = ladder[li], conds[li]
-            above = engaged[li + 1] if li + 1 < len(ladder) else {}
-            for key in sorted(engaged[li], key=str):
-                if c.at(key, t) is not None:
-                    continue
-                if any(key in e.supports for e in above.values()):
-                    continue
-                del engaged[li][key]
-                out.append(
-                    _notice(
-                        d,
-                        "cleared",
-                        key,
-                        t,
-                        [],
-                        f"line {d.line} ({d.name}) stood down {_where(*key)}",
-                        {},
-                    )
-                )
+        moment(
+            t,
+            ladder,
+            conds,
+            engaged,
+            keys=lambda li: conds[li].spans,
+            ids_at=lambda li, key, t: _ids_at(conds[li], key, t, ladder[li]),
+            wake=lambda due: heapq.heappush(queue, due),
+            out=out,
+        )
     # moments were taken in order: ``out`` is in time order, and within a moment
     # raised bottom-up, then cleared top-down
     return out
+
+
+class Line(Protocol):
+    """A line's condition over time, per key: the span holding at ``t`` if any."""
+
+    def at(self, key: Key, t: float) -> _Span | None: ...
+
+
+def moment(
+    t: float,
+    ladder: Sequence[DefenceLine],
+    lines: Sequence[Line],
+    engaged: list[dict[Key, _Engaged]],
+    *,
+    keys: Callable[[int], Iterable[Key]],
+    ids_at: Callable[[int, Key, float], tuple[str, ...]],
+    wake: Callable[[float], None],
+    out: list[Escalation],
+) -> None:
+    """What changes at ``t``: lines engage bottom-up (a line can follow the one
+    below at the same moment), then stand down top-down (a line that supports a
+    line above waits for it); the notices are appended to ``out`` and
+    ``engaged`` updated. ``keys(li)``: the keys line ``li`` has seen;
+    ``ids_at(li, key, t)``: what counted in a late engagement; ``wake(due)``: a
+    later moment to look again (a line waiting ``after_below_h``)."""
+    for li, (d, c) in enumerate(zip(ladder, lines, strict=True)):
+        wait_h = d.trigger.after_below_h
+        for key in sorted(keys(li), key=str):
+            span = c.at(key, t)
+            if span is None or key in engaged[li]:
+                continue
+            supports: list[Key] = []
+            if wait_h is not None:
+                below = engaged[li - 1] if li > 0 else {}
+                ready = [
+                    (k, e)
+                    for k, e in sorted(below.items(), key=lambda kv: str(kv[0]))
+                    if _matches(k, key)
+                ]
+                supports = [k for k, e in ready if e.since_s + wait_h * 3600.0 <= t]
+                for _, e in ready:
+                    due = e.since_s + wait_h * 3600.0
+                    if due > t:
+                        wake(due)
+                if not supports:
+                    continue
+            engaged[li][key] = _Engaged(t, supports)
+            ids = span.ids if t == span.start_s else ids_at(li, key, t)
+            msg = f"line {d.line} ({d.name}, held by {d.holder}) engaged: {span.why}"
+            details = dict(span.details)
+            if t != span.start_s and d.trigger.kind == "count":
+                details["count"] = len(ids)
+            if supports:
+                below_d = ladder[li - 1]
+                msg += f"; line {below_d.line} engaged for {wait_h:g} h or more before it"
+                details["after_line"] = below_d.line
+                details["after_since_s"] = min(engaged[li - 1][k].since_s for k in supports)
+            out.append(_notice(d, "raised", key, t, ids, msg, details))
+    for li in range(len(ladder) - 1, -1, -1):
+        d, c = ladder[li], lines[li]
+        above = engaged[li + 1] if li + 1 < len(ladder) else {}
+        for key in sorted(engaged[li], key=str):
+            if c.at(key, t) is not None:
+                continue
+            if any(key in e.supports for e in above.values()):
+                continue
+            del engaged[li][key]
+            out.append(
+                _notice(
+                    d,
+                    "cleared",
+                    key,
+                    t,
+                    [],
+                    f"line {d.line} ({d.name}) stood down {_where(*key)}",
+                    {},
+                )
+            )
 
 
 def _ids_at(c: _Condition, key: Key, t: float, d: DefenceLine) -> tuple[str, ...]:
