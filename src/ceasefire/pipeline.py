@@ -708,8 +708,15 @@ def observation_digests(models: Sequence[AnyObservation]) -> dict[str, str]:
 def violation_records(
     violations: Sequence[Violation], digests: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The ledger record of each violation, with the digests (``source/id`` →
-    SHA-256, from :func:`observation_digests`) of the observations it rests on."""
+    """The ledger record of each violation: the violation without its observation
+    ids, and the sorted SHA-256 digests of the observations it rests on (from
+    ``digests``, ``source/id`` → SHA-256, :func:`observation_digests`).
+
+    A party may fetch a violation's proof bundle, which carries the record, and must
+    not learn the mission's observers: the record names no observation and no
+    observer. The digests tie it to the day's ``observations`` records (where the
+    digests are keyed by ``source/id``, for the mission's own checks), and any
+    observation later shown to a party can be checked against them."""
     return list(_violation_records(violations, digests))
 
 
@@ -725,13 +732,12 @@ def _violation_records(
             by_id.setdefault(oid, []).append(key)
     del needed
     for v in violations:
-        yield {
-            "type": "violation",
-            **to_dict(v),
-            "observation_digests": {
-                k: digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])
-            },
-        }
+        record = {"type": "violation", **to_dict(v)}
+        del record["observation_ids"]
+        record["observation_digests"] = sorted(
+            {digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])}
+        )
+        yield record
 
 
 def ledger_day(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from served import DAY, USERS, Served, served_world, simulated_lines
 
-from ceasefire.ledger import verify_bundle
+from ceasefire.ledger import Ledger, verify_bundle
 from ceasefire.model.errors import VerificationError
 
 pytestmark = pytest.mark.xdist_group("service")
@@ -330,6 +330,40 @@ def test_proof_of_a_violation_verifies_with_the_mission_key(world: Served) -> No
     bundle["record"]["party"] = "someone else"
     with pytest.raises(VerificationError):
         verify_bundle(bundle, pub)
+
+
+def test_a_partys_proof_names_no_observer_and_still_binds_the_observations(
+    world: Served,
+) -> None:
+    vid = _a_violation(world, "luhansk")
+    with world.client("chief") as c:
+        feats = c.get("/violations", params={"sector": "luhansk", "limit": 1}).json()
+    (feat,) = feats["features"]
+    assert feat["id"] == vid
+    oids = set(feat["properties"]["observations"])
+    assert oids
+    sources = {json.loads(line)["source"] for line in world.lines}
+    with world.client("liaison_ru") as c:
+        bundle = c.get(f"/ledger/proof/{vid}").json()
+    record = bundle["record"]
+    # the party learns neither the observations' ids nor the observers' names
+    assert "observation_ids" not in record
+    text = json.dumps(bundle)
+    assert not [s for s in sources if f'"{s}' in text or f"{s}/" in text]
+    assert not [o for o in oids if f'"{o}"' in text]
+    # yet the record binds its observations: their digests, as the day's signed
+    # observations records hold them under `source/id` for the mission
+    day_digests: dict[str, str] = {}
+    ledger = Ledger.open(world.ledger_dir, readonly=True)
+    try:
+        for i in range(ledger.size):
+            r = ledger.record(i)
+            if r["type"] == "observations":
+                day_digests.update(r["digests"])
+    finally:
+        ledger.close()
+    mine = {d for key, d in day_digests.items() if key.split("/", 1)[1] in oids}
+    assert record["observation_digests"] == sorted(mine)
 
 
 def test_stream_sends_an_analyst_only_its_sectors_violations(world: Served) -> None:
