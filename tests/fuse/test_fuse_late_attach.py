@@ -4,13 +4,23 @@ the last offer of free bearings to located events (``late_attach``)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+import numpy as np
 from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, fuse
-from ceasefire.fuse.association import AssociationConfig, AttachConfig
+from ceasefire.fuse.association import (
+    AssociationConfig,
+    AttachConfig,
+    GateConfig,
+    Reports,
+    late_attach,
+)
+from ceasefire.fuse.solve import Rows
 from ceasefire.geo import inverse
 from ceasefire.model.results import Event
+from ceasefire.model.vocab import SENSES
 
 EVENT = (0.0, 0.0)
 NEAR = [(-8_000.0, -3_000.0), (7_000.0, -5_000.0), (1_000.0, 9_000.0)]
@@ -146,3 +156,73 @@ def test_a_far_bearing_of_another_time_stays_apart_whatever_it_names() -> None:
     events = _with_far_misnamed_bearing(any_phase=True, late_by_s=10.0)
     assert sorted(len(e.observation_ids) for e in events) == [1, 3]
     assert "F" not in next(e for e in events if len(e.observation_ids) == 3).observation_ids
+
+
+def _offer_to_a_fix(
+    late_by_s: float, *, seen: bool = True, observer: int = 3, phase: int = 1, slack_s: float = 10.0
+) -> int:
+    """Three posts (observers 0-2) hold an explosion fixed at (0, 0) at T = 0 to 50 m
+    and 0.05 s; one more bearing of observer ``observer`` (3: a camera absent from the
+    event) 20 km east points at it, ``late_by_s`` off, stated to 0.2 s, naming phase
+    ``phase`` (1 incoming). The late offer with a seen report's clock slack of
+    ``slack_s``; returns the extra bearing's label (-1: it stayed free)."""
+    c = FuseConfig().speed_of_sound_m_s
+    obs = [*NEAR, (20_000.0, 0.0)]
+    ox = np.array([o[0] for o in obs])
+    oy = np.array([o[1] for o in obs])
+    az = np.arctan2(-ox, -oy)
+    d = np.hypot(ox, oy)
+    speed = np.array([1.0, 1.0, 1.0, 0.0 if seen else 1.0])
+    t = speed * d / c
+    t[3] += late_by_s
+    sig_t = np.array([1.0, 1.0, 1.0, 0.2])
+    rows = Rows(
+        ox, oy, az, np.full(4, np.radians(1.0)), t, sig_t, speed, np.full(4, np.nan),
+        np.full(4, np.nan),
+    )  # fmt: skip
+    src = np.array([0, 1, 2, observer], np.intp)
+    direction = np.array([1, 1, 1, phase], np.int8)
+    rep = Reports(rows, src, direction, c, 30_000.0)
+    labels = np.array([0, 0, 0, -1], np.intp)
+    cfg = replace(AttachConfig(), late_seen_slack_s=slack_s)
+    late_attach(
+        rep, labels, np.zeros(1), np.zeros(1), np.zeros(1), np.eye(2)[None] * 50.0**2,
+        np.array([0.05]), GateConfig(), cfg, 10_000.0,
+    )  # fmt: skip
+    return int(labels[3])
+
+
+def test_a_camera_seconds_off_joins_the_fix_it_is_absent_from() -> None:
+    # 4 s off at a stated 0.2 s (20 sigma): the plain offer refuses it; with a
+    # camera's clock slack of 10 s it fits, and it is this round seen by a camera
+    # whose clock is off (no report of it is in the event)
+    assert _offer_to_a_fix(4.0, slack_s=0.0) == -1
+    assert _offer_to_a_fix(4.0) == 0
+
+
+def test_the_clock_slack_is_for_seen_reports_of_the_named_phase_only() -> None:
+    # a heard report's clock is registration's to read; a report naming the other
+    # phase is kept out of the slack offer; an observer already in the event has
+    # reported this round: its second report, seconds later, is another round
+    assert _offer_to_a_fix(4.0, seen=False) == -1
+    assert _offer_to_a_fix(4.0, phase=0) == -1
+    assert _offer_to_a_fix(4.0, observer=1) == -1
+    # far beyond the slack (60 s, a flight time): another event
+    assert _offer_to_a_fix(60.0) == -1
+
+
+def test_the_engine_gives_no_slack_where_no_clock_was_found_off() -> None:
+    # three posts fix an explosion, with right clocks: registration finds nothing
+    # off, so a camera 4 s late (20 sigma) stays a report of its own
+    sc = Scene()
+    for k, o in enumerate(NEAR):
+        sc.bearing(f"B{k}", f"post{k}", o, EVENT, T0, sigma_deg=1.0)
+    sc.bearing(
+        "C", "cam", (20_000.0, 0.0), EVENT, T0, sigma_deg=1.0, time_sigma_s=0.2,
+        noise_t_s=4.0, light=True,
+    )  # fmt: skip
+    arr = sc.arrays()
+    seen = np.array([SENSES.index("seen" if i == "C" else "heard") for i in arr.id], np.int8)
+    events = fuse(replace(arr, sense=seen), FuseConfig(ray_pairs=False))
+    assert sorted(len(e.observation_ids) for e in events) == [1, 3]
+    assert "C" not in next(e for e in events if len(e.observation_ids) == 3).observation_ids

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -151,11 +151,13 @@ def _fuse_acoustic(
     rep, names = _reports(obs, rows, cfg)
     src = rep.src
     reg_cfg = cfg.association.registration
+    registered = False  # clocks or sigmas found misstated: reports judged anew
     if registration is not None and reg_cfg.enabled:
         reg = registration.of(names)
         if reg.matters(rep, reg_cfg):
             rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
             rows = rep.rows
+            registered = True
         cl, f = associate(rep, cfg.association)
     else:
         cl, f = associate(rep, cfg.association)
@@ -166,6 +168,7 @@ def _fuse_acoustic(
             if reg.matters(rep, reg_cfg):
                 rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
                 rows = rep.rows
+                registered = True
                 cl, f = associate(rep, cfg.association)
     if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
@@ -196,6 +199,10 @@ def _fuse_acoustic(
         flag_groups += [("tdoa",)] * gx.shape[0]
         G += gx.shape[0]
     if cfg.association.attach.late and G:
+        # the late offer's clock slack for cameras only where clocks were found off
+        late_cfg = cfg.association.attach
+        if not registered:
+            late_cfg = replace(late_cfg, late_seen_slack_s=0.0)
         late_attach(
             rep,
             labels,
@@ -205,7 +212,7 @@ def _fuse_acoustic(
             np.concatenate(covs),
             np.concatenate(sds),
             cfg.association.gates,
-            cfg.association.attach,
+            late_cfg,
             cfg.wide_fix_m,
         )
     # single bearings: with range → a wide fix; without → no position
