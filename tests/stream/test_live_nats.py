@@ -19,7 +19,7 @@ import pytest
 
 from ceasefire import pipeline
 from ceasefire.ledger import Ledger
-from ceasefire.mandate import load_mandate
+from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.store import Store
 from ceasefire.stream.bus import MemoryBus, Subjects
@@ -27,7 +27,7 @@ from ceasefire.stream.compare import compare_violations
 from ceasefire.stream.natsbus import NatsBus
 from ceasefire.stream.replay import publish_observations
 from ceasefire.stream.window import WindowConfig
-from ceasefire.stream.worker import ESCALATED_KEY, Worker
+from ceasefire.stream.worker import SETTLED_KEY, Worker
 
 NATS = os.environ.get("CEASEFIRE_TEST_NATS", "nats://127.0.0.1:4222")
 CLI = str(Path(sys.executable).parent / "ceasefire")
@@ -79,6 +79,20 @@ def _cli(*args: str) -> str:
     return subprocess.run(
         [CLI, args[0], "--nats", NATS, *args[1:]], capture_output=True, timeout=60, check=True
     ).stdout.decode()
+
+
+def _escalation_messages(prefix: str) -> int:
+    """How many messages the escalations stream holds."""
+
+    async def go() -> int:
+        bus = await NatsBus.connect(NATS, Subjects(prefix))
+        try:
+            info = await bus.js.stream_info(bus.subjects.escalation_stream)
+            return int(info.state.messages)
+        finally:
+            await bus.close()
+
+    return asyncio.run(go())
 
 
 def _f1(a: set[str], b: set[str]) -> float:
@@ -135,17 +149,22 @@ def test_two_workers_give_the_batch_violations(
     log = Ledger.open(ledger)
     ids = [log.record(i)["id"] for i in range(log.size)]
     assert sorted(ids) == sorted(live_ids)
-    # the ladder's notices, computed live once every sector was final (here: the
-    # whole slice, the publisher's last tick passes the day's close), as the batch's
-    escalated = float(store.get_meta(ESCALATED_KEY) or "nan")
-    batch_x = {x.id for d in batch.days for x in d.escalations if x.time_s < escalated}
+    # the ladder's notices: the day is settled once every sector has closed it (the
+    # publisher's last tick closes it), then they are the batch's
+    assert store.get_meta(SETTLED_KEY) == batch.days[0].day.isoformat()
+    batch_x = {x.id for d in batch.days for x in d.escalations}
     live_x = [x.id for x in store.escalations(-1e18, 1e18)]
     assert batch_x, "the heavy slice engages the ladder's first line"
     assert sorted(live_x) == sorted(batch_x)
-    out = _cli(
-        "watch", "--prefix", prefix, "--escalations", "--from-start", "--count", str(len(live_x))
-    )
-    assert sorted(json.loads(line)["id"] for line in out.splitlines()) == sorted(live_x)
+    # on the bus: what was issued, less what was withdrawn (a provisional notice
+    # the day's sightings changed), each once
+    n = _escalation_messages(prefix)
+    out = _cli("watch", "--prefix", prefix, "--escalations", "--from-start", "--count", str(n))
+    notes = [json.loads(line) for line in out.splitlines()]
+    issued = [d["id"] for d in notes if not d.get("withdrawn")]
+    withdrawn = {d["id"] for d in notes if d.get("withdrawn")}
+    assert len(issued) == len(set(issued)) and withdrawn <= set(issued)
+    assert sorted(set(issued) - withdrawn) == sorted(live_x)
     # every violation announced once on the bus (what `watch` and the service relay)
     out = subprocess.run(
         [
@@ -210,16 +229,15 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     log = Ledger.open(ledger)
     ids = [log.record(i)["id"] for i in range(log.size)]
     assert len(ids) == len(set(ids)) and set(ids) == ref
-    # the ladder's notices too: the restarted worker rebuilt its ladder run from
-    # the store (the lookback and the day up to where the killed one had stored)
-    after_x = [x.id for x in store.escalations(-1e18, 1e18)]
-    assert ref_x and after_x
-    if sorted(after_x) != sorted(ref_x):
-        # Known problem (NOTES.md, session 10): a notice is final before the day's
-        # sightings are (they are fused when the day closes), so which notices a
-        # worker issues depends on where its steps fall against the day's close; a
-        # restart moves them. Seen once in CI: 4 notices each, 1 different.
-        pytest.xfail(f"restart changed the ladder's notices: {after_x} vs {ref_x}")
+    # the ladder's notices too: the day is settled (every sector closed it), so its
+    # notices are the batch's over the stored violations, wherever the kill fell
+    after_x = sorted(x.id for x in store.escalations(-1e18, 1e18))
+    assert ref_x and after_x == sorted(ref_x)
+    m = pipeline.mandate_of(store)
+    day = day_of(m, first)
+    start, end = day_bounds(m, day)
+    batch_x = pipeline.escalations_of(store, m, day, store.violations(start, end), [])
+    assert after_x == sorted(x.id for x in batch_x)
 
 
 def _reference(
@@ -233,9 +251,8 @@ def _reference(
         bus = MemoryBus()
         await publish_observations(bus, m, models)
         w = Worker(bus, store, Ledger.open(tmp / "ref-ledger"), m, None, WindowConfig())
-        busy = True
-        while busy:  # until the worker has nothing left to do
-            busy = await w.poll(0)
+        while await w.poll(0):  # until the worker has nothing left to do
+            pass
         return (
             {v.id for v in store.violations(-1e18, 1e18)},
             [x.id for x in store.escalations(-1e18, 1e18)],
