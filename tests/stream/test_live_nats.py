@@ -31,6 +31,8 @@ from ceasefire.stream.worker import SETTLED_KEY, Worker
 
 NATS = os.environ.get("CEASEFIRE_TEST_NATS", "nats://127.0.0.1:4222")
 CLI = str(Path(sys.executable).parent / "ceasefire")
+#: a worker exits this long after its last message (the stream is published by then), s
+IDLE_S = 4.0
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def _publish(prefix: str, mandate_path: Path, models: list[AnyObservation]) -> i
 
 
 def _worker(
-    prefix: str, store: Path, ledger: Path, *sectors: str, idle: float = 6.0
+    prefix: str, store: Path, ledger: Path, *sectors: str, idle: float = IDLE_S
 ) -> subprocess.Popen[bytes]:
     args = [CLI, "worker", "--nats", NATS, "--prefix", prefix, "--store", str(store)]
     args += ["--ledger", str(ledger), "--idle-exit", str(idle)]
@@ -113,8 +115,6 @@ def test_two_workers_give_the_batch_violations(
     as_live.write_text(
         donbas_mandate_path.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8"
     )
-    batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
-    batch_ids = {v.id for d in batch.days for v in d.violations}
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()
     ledger = tmp_path / "ledger"
@@ -124,6 +124,9 @@ def test_two_workers_give_the_batch_violations(
         _worker(prefix, store_path, ledger, "donetsk-south"),
     ]
     assert _publish(prefix, donbas_mandate_path, heavy_models) == len(heavy_models)
+    # the batch while the worker processes run (on another core)
+    batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
+    batch_ids = {v.id for d in batch.days for v in d.violations}
     late = 0
     for w in workers:
         out = _wait(w)
@@ -218,7 +221,7 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     w.wait()
     before = {v.id for v in store.violations(-1e18, 1e18)}
     assert before, "violations were committed before the kill"
-    _wait(_worker(prefix, store_path, ledger, idle=6.0))
+    _wait(_worker(prefix, store_path, ledger))
     after = [v.id for v in store.violations(-1e18, 1e18)]
     assert len(after) == len(set(after))
     assert before <= set(after)
