@@ -16,18 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from liverun import LiveRun
 
 from ceasefire import pipeline
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.store import Store
-from ceasefire.stream.bus import MemoryBus, Subjects
+from ceasefire.stream.bus import Subjects
 from ceasefire.stream.compare import compare_violations
 from ceasefire.stream.natsbus import NatsBus
 from ceasefire.stream.replay import publish_observations
-from ceasefire.stream.window import WindowConfig
-from ceasefire.stream.worker import SETTLED_KEY, Worker
+from ceasefire.stream.worker import SETTLED_KEY
 
 NATS = os.environ.get("CEASEFIRE_TEST_NATS", "nats://127.0.0.1:4222")
 CLI = str(Path(sys.executable).parent / "ceasefire")
@@ -77,10 +77,16 @@ def _wait(p: subprocess.Popen[bytes], timeout: float = 240.0) -> str:
     return out.decode()
 
 
-def _cli(*args: str) -> str:
-    return subprocess.run(
-        [CLI, args[0], "--nats", NATS, *args[1:]], capture_output=True, timeout=60, check=True
-    ).stdout.decode()
+def _watch(prefix: str, *args: str) -> subprocess.Popen[bytes]:
+    """``ceasefire watch --from-start ARGS`` on ``prefix``, started."""
+    cmd = [CLI, "watch", "--nats", NATS, "--prefix", prefix, "--from-start", *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _out(p: subprocess.Popen[bytes]) -> str:
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err.decode()
+    return out.decode()
 
 
 def _escalation_messages(prefix: str) -> int:
@@ -162,30 +168,16 @@ def test_two_workers_give_the_batch_violations(
     # on the bus: what was issued, less what was withdrawn (a provisional notice
     # the day's sightings changed), each once
     n = _escalation_messages(prefix)
-    out = _cli("watch", "--prefix", prefix, "--escalations", "--from-start", "--count", str(n))
-    notes = [json.loads(line) for line in out.splitlines()]
+    # both `watch` processes at once (each spends seconds importing)
+    x_watch = _watch(prefix, "--escalations", "--count", str(n))
+    v_watch = _watch(prefix, "--json", "--count", str(len(live_ids)))
+    notes = [json.loads(line) for line in _out(x_watch).splitlines()]
     issued = [d["id"] for d in notes if not d.get("withdrawn")]
     withdrawn = {d["id"] for d in notes if d.get("withdrawn")}
     assert len(issued) == len(set(issued)) and withdrawn <= set(issued)
     assert sorted(set(issued) - withdrawn) == sorted(live_x)
     # every violation announced once on the bus (what `watch` and the service relay)
-    out = subprocess.run(
-        [
-            CLI,
-            "watch",
-            "--nats",
-            NATS,
-            "--prefix",
-            prefix,
-            "--from-start",
-            "--json",
-            "--count",
-            str(len(live_ids)),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    ).stdout.decode()
+    out = _out(v_watch)
     announced = [json.loads(line)["id"] for line in out.splitlines() if line.startswith("{")]
     assert sorted(announced) == sorted(live_ids)
 
@@ -199,6 +191,7 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     prefix: str,
     donbas_mandate_path: Path,
     heavy_models: list[AnyObservation],
+    live_reference: LiveRun,
 ) -> None:
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()
@@ -227,7 +220,8 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     assert before <= set(after)
     assert store.counts()["accepted"] == len(heavy_models)
     # the same as a worker never killed (in memory, same window settings)
-    ref, ref_x = _reference(tmp_path, donbas_mandate_path, heavy_models)
+    ref = {v.id for v in live_reference.store.violations(-1e18, 1e18)}
+    ref_x = [x.id for x in live_reference.store.escalations(-1e18, 1e18)]
     assert set(after) == ref
     log = Ledger.open(ledger)
     ids = [log.record(i)["id"] for i in range(log.size)]
@@ -241,24 +235,3 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     start, end = day_bounds(m, day)
     batch_x = pipeline.escalations_of(store, m, day, store.violations(start, end), [])
     assert after_x == sorted(x.id for x in batch_x)
-
-
-def _reference(
-    tmp: Path, mandate_path: Path, models: list[AnyObservation]
-) -> tuple[set[str], list[str]]:
-    """The violation ids and the escalation ids of a worker never killed."""
-
-    async def go() -> tuple[set[str], list[str]]:
-        store = pipeline.init_store(tmp / "ref.db", mandate_path)
-        m = pipeline.mandate_of(store)
-        bus = MemoryBus()
-        await publish_observations(bus, m, models)
-        w = Worker(bus, store, Ledger.open(tmp / "ref-ledger"), m, None, WindowConfig())
-        while await w.poll(0):  # until the worker has nothing left to do
-            pass
-        return (
-            {v.id for v in store.violations(-1e18, 1e18)},
-            [x.id for x in store.escalations(-1e18, 1e18)],
-        )
-
-    return asyncio.run(go())

@@ -6,49 +6,16 @@ among them was withdrawn on the bus, and nothing was issued twice."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
+from liverun import LiveRun, run_live
+
 from ceasefire import pipeline
-from ceasefire.ledger import Ledger
 from ceasefire.mandate import day_bounds, day_of
 from ceasefire.model.arrays import AnyObservation
-from ceasefire.store import Store
 from ceasefire.stream.bus import MemoryBus
-from ceasefire.stream.replay import publish_observations
-from ceasefire.stream.window import WindowConfig
-from ceasefire.stream.worker import SETTLED_KEY, Worker
-
-
-def _run(
-    tmp: Path, mandate_path: Path, models: list[AnyObservation], batch: int, restart_at: int | None
-) -> tuple[Store, MemoryBus, Worker]:
-    """A worker of every sector over the whole slice, pulling ``batch`` messages per
-    sector and poll, replaced by a new one (same store, bus, ledger) after
-    ``restart_at`` polls."""
-
-    async def go() -> tuple[Store, MemoryBus, Worker]:
-        tmp.mkdir()
-        store = pipeline.init_store(tmp / "live.db", mandate_path)
-        m = pipeline.mandate_of(store)
-        bus = MemoryBus()
-        await publish_observations(bus, m, models)
-        ledger = Ledger.open(tmp / "ledger")
-
-        def worker() -> Worker:
-            return Worker(bus, store, ledger, m, None, WindowConfig(), batch=batch)
-
-        w, polls = worker(), 0
-        while await w.poll(0):
-            polls += 1
-            if polls == restart_at:
-                for s in w.read:  # what was handed out and not acknowledged comes again
-                    bus.reopen(w.durable(s), bus.subjects.obs(s))
-                w = worker()
-        return store, bus, w
-
-    return asyncio.run(go())
+from ceasefire.stream.worker import SETTLED_KEY
 
 
 def _announced(bus: MemoryBus) -> tuple[list[str], list[str]]:
@@ -62,15 +29,19 @@ def _announced(bus: MemoryBus) -> tuple[list[str], list[str]]:
 
 
 def test_settled_notices_are_the_batch_s_however_the_steps_fell(
-    tmp_path: Path, donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+    tmp_path: Path,
+    donbas_mandate_path: Path,
+    heavy_models: list[AnyObservation],
+    live_reference: LiveRun,
 ) -> None:
     runs = {
-        "large batches": _run(tmp_path / "a", donbas_mandate_path, heavy_models, 500, None),
-        "small batches, restarted": _run(tmp_path / "b", donbas_mandate_path, heavy_models, 40, 25),
+        "large batches": live_reference,
+        # small batches: steps pass the first raises before the day closes
+        "small batches, restarted": run_live(tmp_path, donbas_mandate_path, heavy_models, 40, 25),
     }
     got: dict[str, list[str]] = {}
-    for name, (store, bus, w) in runs.items():
-        m = w.mandate
+    for name, run in runs.items():
+        store, bus, m = run.store, run.bus, run.worker.mandate
         day = day_of(m, min(o.time.timestamp() for o in heavy_models))
         assert store.get_meta(SETTLED_KEY) == day.isoformat(), name
         start, end = day_bounds(m, day)
