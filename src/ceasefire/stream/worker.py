@@ -63,6 +63,8 @@ class _Notices:
     writes: list[tuple[float, float, list[Escalation], str]] = field(default_factory=list)
     escalated_s: float = -math.inf
     settled: date | None = None
+    #: the days this plan settles (ISO dates)
+    settles: set[str] = field(default_factory=set)
 
 
 def _date(text: str | None) -> date | None:
@@ -231,7 +233,9 @@ class Worker:
                     # announced before stored: a worker killed in between announces
                     # the same again on restart (the bus drops it by message id)
                     await self._announce_escalations(plan.issue, plan.withdraw)
-                    await asyncio.to_thread(self._store_notices, plan)
+                    late = await asyncio.to_thread(self._store_notices, plan)
+                    if late:
+                        await self._announce_escalations([], late)
         return done
 
     def _mark_sectors(self, through_s: float) -> None:
@@ -332,19 +336,31 @@ class Worker:
             plan.issue += [x for x in final if x.id not in had]
             plan.withdraw += [x for x in old if x.id not in ids]
             plan.writes.append((start, end, final, day.isoformat()))
+            plan.settles.add(day.isoformat())
             plan.settled = day
             plan.escalated_s = max(plan.escalated_s, end)
             day = day + timedelta(days=1)
 
-    def _store_notices(self, plan: _Notices) -> None:
+    def _store_notices(self, plan: _Notices) -> list[Escalation]:
         """Store what ``_escalate`` planned, then advance the marks (last: a worker
-        killed before does it again)."""
+        killed before does it again; never back: another worker may be ahead).
+        Returns the provisional notices to withdraw because another worker settled
+        their day meanwhile (its notices stand) and does not hold them."""
+        settled = _date(self.store.get_meta(SETTLED_KEY))
+        late: list[Escalation] = []
         for a, b, notices, day in plan.writes:
+            provisional = day not in plan.settles
+            if provisional and settled is not None and date.fromisoformat(day) <= settled:
+                held = {x.id for x in self.store.escalations(a, b)}
+                late += [x for x in notices if x.id not in held]
+                continue
             self.store.replace_escalations(a, b, notices, day=day)
-        if plan.settled is not None:
+        if plan.settled is not None and (settled is None or plan.settled > settled):
             self.store.set_meta(SETTLED_KEY, plan.settled.isoformat())
-        if math.isfinite(plan.escalated_s):
+        done = float(self.store.get_meta(ESCALATED_KEY) or "-inf")
+        if plan.escalated_s > done:
             self.store.set_meta(ESCALATED_KEY, repr(plan.escalated_s))
+        return late
 
     def _ladder_run(self, day: date, through_s: float) -> LadderRun:
         """The day's ladder run, fed up to ``through_s``: the one kept from the last
