@@ -1,4 +1,5 @@
-"""A simulated heavy day's first hours, shared by the live tests."""
+"""A simulated heavy day's first hours, and a worker's run over them, shared by
+the live tests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from liverun import LiveRun, run_live
 
 from ceasefire.mandate import load_mandate
 from ceasefire.model.arrays import AnyObservation
@@ -30,3 +32,14 @@ def heavy_slice(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: P
 @pytest.fixture(scope="session")
 def heavy_models(heavy_slice: Path) -> list[AnyObservation]:
     return read_file(heavy_slice).accepted
+
+
+@pytest.fixture(scope="session")
+def live_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+    donbas_mandate_path: Path,
+    heavy_models: list[AnyObservation],
+) -> LiveRun:
+    """One worker of every sector over the whole slice on an in-memory bus, never
+    killed, 500 messages per subject and poll (the CLI worker's batch)."""
+    return run_live(tmp_path_factory.mktemp("reference"), donbas_mandate_path, heavy_models, 500)

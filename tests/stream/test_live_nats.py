@@ -16,21 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from liverun import LiveRun
 
 from ceasefire import pipeline
 from ceasefire.ledger import Ledger
-from ceasefire.mandate import load_mandate
+from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.store import Store
-from ceasefire.stream.bus import MemoryBus, Subjects
+from ceasefire.stream.bus import Subjects
 from ceasefire.stream.compare import compare_violations
 from ceasefire.stream.natsbus import NatsBus
 from ceasefire.stream.replay import publish_observations
-from ceasefire.stream.window import WindowConfig
-from ceasefire.stream.worker import ESCALATED_KEY, Worker
+from ceasefire.stream.worker import SETTLED_KEY
 
 NATS = os.environ.get("CEASEFIRE_TEST_NATS", "nats://127.0.0.1:4222")
 CLI = str(Path(sys.executable).parent / "ceasefire")
+#: a worker exits this long after its last message (the stream is published by then), s
+IDLE_S = 4.0
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def _publish(prefix: str, mandate_path: Path, models: list[AnyObservation]) -> i
 
 
 def _worker(
-    prefix: str, store: Path, ledger: Path, *sectors: str, idle: float = 6.0
+    prefix: str, store: Path, ledger: Path, *sectors: str, idle: float = IDLE_S
 ) -> subprocess.Popen[bytes]:
     args = [CLI, "worker", "--nats", NATS, "--prefix", prefix, "--store", str(store)]
     args += ["--ledger", str(ledger), "--idle-exit", str(idle)]
@@ -75,10 +77,30 @@ def _wait(p: subprocess.Popen[bytes], timeout: float = 240.0) -> str:
     return out.decode()
 
 
-def _cli(*args: str) -> str:
-    return subprocess.run(
-        [CLI, args[0], "--nats", NATS, *args[1:]], capture_output=True, timeout=60, check=True
-    ).stdout.decode()
+def _watch(prefix: str, *args: str) -> subprocess.Popen[bytes]:
+    """``ceasefire watch --from-start ARGS`` on ``prefix``, started."""
+    cmd = [CLI, "watch", "--nats", NATS, "--prefix", prefix, "--from-start", *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _out(p: subprocess.Popen[bytes]) -> str:
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err.decode()
+    return out.decode()
+
+
+def _escalation_messages(prefix: str) -> int:
+    """How many messages the escalations stream holds."""
+
+    async def go() -> int:
+        bus = await NatsBus.connect(NATS, Subjects(prefix))
+        try:
+            info = await bus.js.stream_info(bus.subjects.escalation_stream)
+            return int(info.state.messages)
+        finally:
+            await bus.close()
+
+    return asyncio.run(go())
 
 
 def _f1(a: set[str], b: set[str]) -> float:
@@ -99,8 +121,6 @@ def test_two_workers_give_the_batch_violations(
     as_live.write_text(
         donbas_mandate_path.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8"
     )
-    batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
-    batch_ids = {v.id for d in batch.days for v in d.violations}
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()
     ledger = tmp_path / "ledger"
@@ -110,6 +130,9 @@ def test_two_workers_give_the_batch_violations(
         _worker(prefix, store_path, ledger, "donetsk-south"),
     ]
     assert _publish(prefix, donbas_mandate_path, heavy_models) == len(heavy_models)
+    # the batch while the worker processes run (on another core)
+    batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
+    batch_ids = {v.id for d in batch.days for v in d.violations}
     late = 0
     for w in workers:
         out = _wait(w)
@@ -135,35 +158,26 @@ def test_two_workers_give_the_batch_violations(
     log = Ledger.open(ledger)
     ids = [log.record(i)["id"] for i in range(log.size)]
     assert sorted(ids) == sorted(live_ids)
-    # the ladder's notices, computed live once every sector was final (here: the
-    # whole slice, the publisher's last tick passes the day's close), as the batch's
-    escalated = float(store.get_meta(ESCALATED_KEY) or "nan")
-    batch_x = {x.id for d in batch.days for x in d.escalations if x.time_s < escalated}
+    # the ladder's notices: the day is settled once every sector has closed it (the
+    # publisher's last tick closes it), then they are the batch's
+    assert store.get_meta(SETTLED_KEY) == batch.days[0].day.isoformat()
+    batch_x = {x.id for d in batch.days for x in d.escalations}
     live_x = [x.id for x in store.escalations(-1e18, 1e18)]
     assert batch_x, "the heavy slice engages the ladder's first line"
     assert sorted(live_x) == sorted(batch_x)
-    out = _cli(
-        "watch", "--prefix", prefix, "--escalations", "--from-start", "--count", str(len(live_x))
-    )
-    assert sorted(json.loads(line)["id"] for line in out.splitlines()) == sorted(live_x)
+    # on the bus: what was issued, less what was withdrawn (a provisional notice
+    # the day's sightings changed), each once
+    n = _escalation_messages(prefix)
+    # both `watch` processes at once (each spends seconds importing)
+    x_watch = _watch(prefix, "--escalations", "--count", str(n))
+    v_watch = _watch(prefix, "--json", "--count", str(len(live_ids)))
+    notes = [json.loads(line) for line in _out(x_watch).splitlines()]
+    issued = [d["id"] for d in notes if not d.get("withdrawn")]
+    withdrawn = {d["id"] for d in notes if d.get("withdrawn")}
+    assert len(issued) == len(set(issued)) and withdrawn <= set(issued)
+    assert sorted(set(issued) - withdrawn) == sorted(live_x)
     # every violation announced once on the bus (what `watch` and the service relay)
-    out = subprocess.run(
-        [
-            CLI,
-            "watch",
-            "--nats",
-            NATS,
-            "--prefix",
-            prefix,
-            "--from-start",
-            "--json",
-            "--count",
-            str(len(live_ids)),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    ).stdout.decode()
+    out = _out(v_watch)
     announced = [json.loads(line)["id"] for line in out.splitlines() if line.startswith("{")]
     assert sorted(announced) == sorted(live_ids)
 
@@ -177,6 +191,7 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     prefix: str,
     donbas_mandate_path: Path,
     heavy_models: list[AnyObservation],
+    live_reference: LiveRun,
 ) -> None:
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()
@@ -199,46 +214,24 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     w.wait()
     before = {v.id for v in store.violations(-1e18, 1e18)}
     assert before, "violations were committed before the kill"
-    _wait(_worker(prefix, store_path, ledger, idle=6.0))
+    _wait(_worker(prefix, store_path, ledger))
     after = [v.id for v in store.violations(-1e18, 1e18)]
     assert len(after) == len(set(after))
     assert before <= set(after)
     assert store.counts()["accepted"] == len(heavy_models)
     # the same as a worker never killed (in memory, same window settings)
-    ref, ref_x = _reference(tmp_path, donbas_mandate_path, heavy_models)
+    ref = {v.id for v in live_reference.store.violations(-1e18, 1e18)}
+    ref_x = [x.id for x in live_reference.store.escalations(-1e18, 1e18)]
     assert set(after) == ref
     log = Ledger.open(ledger)
     ids = [log.record(i)["id"] for i in range(log.size)]
     assert len(ids) == len(set(ids)) and set(ids) == ref
-    # the ladder's notices too: the restarted worker rebuilt its ladder run from
-    # the store (the lookback and the day up to where the killed one had stored)
-    after_x = [x.id for x in store.escalations(-1e18, 1e18)]
-    assert ref_x and after_x
-    if sorted(after_x) != sorted(ref_x):
-        # Known problem (NOTES.md, session 10): a notice is final before the day's
-        # sightings are (they are fused when the day closes), so which notices a
-        # worker issues depends on where its steps fall against the day's close; a
-        # restart moves them. Seen once in CI: 4 notices each, 1 different.
-        pytest.xfail(f"restart changed the ladder's notices: {after_x} vs {ref_x}")
-
-
-def _reference(
-    tmp: Path, mandate_path: Path, models: list[AnyObservation]
-) -> tuple[set[str], list[str]]:
-    """The violation ids and the escalation ids of a worker never killed."""
-
-    async def go() -> tuple[set[str], list[str]]:
-        store = pipeline.init_store(tmp / "ref.db", mandate_path)
-        m = pipeline.mandate_of(store)
-        bus = MemoryBus()
-        await publish_observations(bus, m, models)
-        w = Worker(bus, store, Ledger.open(tmp / "ref-ledger"), m, None, WindowConfig())
-        busy = True
-        while busy:  # until the worker has nothing left to do
-            busy = await w.poll(0)
-        return (
-            {v.id for v in store.violations(-1e18, 1e18)},
-            [x.id for x in store.escalations(-1e18, 1e18)],
-        )
-
-    return asyncio.run(go())
+    # the ladder's notices too: the day is settled (every sector closed it), so its
+    # notices are the batch's over the stored violations, wherever the kill fell
+    after_x = sorted(x.id for x in store.escalations(-1e18, 1e18))
+    assert ref_x and after_x == sorted(ref_x)
+    m = pipeline.mandate_of(store)
+    day = day_of(m, first)
+    start, end = day_bounds(m, day)
+    batch_x = pipeline.escalations_of(store, m, day, store.violations(start, end), [])
+    assert after_x == sorted(x.id for x in batch_x)

@@ -656,13 +656,17 @@ async def _relay_violations(svc: _Service) -> None:
 async def _relay_escalations(svc: _Service) -> None:
     """The live workers' escalation notices (``<prefix>.escalations``) to ``/stream``."""
     async for data in svc.bus.escalations(from_start=False):
-        _announce_escalation(svc, escalation_from_dict(json.loads(data)))
+        body = json.loads(data)
+        _announce_escalation(svc, escalation_from_dict(body), bool(body.get("withdrawn")))
 
 
-def _announce_escalation(svc: _Service, x: Escalation) -> None:
-    """An escalation notice on ``/stream`` (the sector's readers), its time in ISO 8601."""
+def _announce_escalation(svc: _Service, x: Escalation, withdrawn: bool = False) -> None:
+    """An escalation notice on ``/stream`` (the sector's readers), its time in ISO
+    8601; a notice a worker withdrew (docs/live.md) carries ``withdrawn: true``."""
     d = to_dict(x)
     d["time"] = iso(d.pop("time_s"))
+    if withdrawn:
+        d["withdrawn"] = True
     svc.broadcast.publish("escalation", x.sector, d)
 
 

@@ -204,7 +204,17 @@ class NatsBus:
                 await self.js.delete_stream(name)
 
     async def close(self) -> None:
+        """Send what is buffered (acknowledgements), then close. Not ``drain``: a
+        pull subscription with a fetch request outstanding never drains, and
+        nats-py waits its whole drain timeout (30 s) for it; publishes are
+        complete already (each waited for the server's acknowledgement)."""
         try:
-            await self.nc.drain()
+            for sub in self._subs.values():
+                with contextlib.suppress(NatsError):
+                    await sub.unsubscribe()
+            self._subs.clear()
+            await self.nc.flush(timeout=5)
         except (TimeoutError, NatsError):
+            pass
+        finally:
             await self.nc.close()

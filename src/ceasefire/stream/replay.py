@@ -3,7 +3,9 @@
 A file is replayed at ``speed`` times real time (0: as fast as the bus takes
 it). Every ``tick_s`` of replayed time, and once at the end, a clock tick goes
 to every sector's subject, so that a quiet sector does not hold its workers'
-watermark back; the last tick closes the replayed reporting days.
+watermark back; the last tick closes the replayed reporting days: it comes
+``close_wait_s`` after the last day's end, when a worker (of the mandate's
+tiling) has made that day whole, sightings and tiles, and settles its notices.
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import LATE_MARGIN_S
 from ceasefire.stream.bus import TICK, Bus
 from ceasefire.stream.sectors import SectorMap
+from ceasefire.stream.window import horizon_s, live_fuse_config
 
 #: Publishes in flight at once (each waits for the server's acknowledgement).
 IN_FLIGHT = 256
+
+
+def close_wait_s(mandate: Mandate) -> float:
+    """How long past a day's end the watermark must be for a worker with the
+    mandate's tiling to have closed the day (its sightings) and made its last
+    tile final, s."""
+    return max(LATE_MARGIN_S, horizon_s(live_fuse_config(mandate)))
 
 
 @dataclass
@@ -101,7 +111,9 @@ async def publish_observations(
     await drain()
     if order:
         last = order[-1].time.timestamp()
-        end = day_bounds(mandate, day_of(mandate, last))[1] + LATE_MARGIN_S if close else last
+        end = last
+        if close:
+            end = day_bounds(mandate, day_of(mandate, last))[1] + close_wait_s(mandate)
         await ticks(max(end, last) + 1.0)
     await bus.flush()
     return res

@@ -5,9 +5,11 @@ Order of work for each batch of messages::
 
     store the new observations (and the quarantine)  ─► ack the messages
     watermark passes a tile ─► fuse + assess (window) ─► store results,
-        ledger append (under its lock), state ─► announce on <prefix>.violations
-    every sector's tiles final up to t ─► the ladder's escalations before t
-        (as the batch computes them) ─► store ─► announce on <prefix>.escalations
+        ledger append (under its lock) ─► announce on <prefix>.violations ─► state
+    every sector's tiles final up to t ─► the ladder's provisional notices
+        before t; every sector closed a day ─► the day's notices as the batch's,
+        withdrawing what was issued and is not among them ─► announce on
+        <prefix>.escalations ─► store ─► marks
 
 A worker killed at any point loses nothing acknowledged: acknowledged
 observations are in the store, the window is rebuilt from it on start, and the
@@ -37,7 +39,7 @@ from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Escalation, Violation
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.codec import to_dict
-from ceasefire.pipeline import intake_policy, sectors_of, violation_records
+from ceasefire.pipeline import escalations_of, intake_policy, sectors_of, violation_records
 from ceasefire.store import Store
 from ceasefire.stream.bus import TICK, Bus, Delivery
 from ceasefire.stream.sectors import SectorMap
@@ -48,6 +50,25 @@ OnViolations = Callable[[Sequence[Violation]], Awaitable[None]]
 _END_S = 1e18
 #: Store meta: up to when escalations are final and stored (UTC epoch s).
 ESCALATED_KEY = "live:escalated_s"
+#: Store meta: the last reporting day whose notices are settled (ISO date).
+SETTLED_KEY = "live:escalations_settled"
+
+
+@dataclass
+class _Notices:
+    """Notices to announce, then store (``replace_escalations`` spans), then marks."""
+
+    issue: list[Escalation] = field(default_factory=list)
+    withdraw: list[Escalation] = field(default_factory=list)
+    writes: list[tuple[float, float, list[Escalation], str]] = field(default_factory=list)
+    escalated_s: float = -math.inf
+    settled: date | None = None
+    #: the days this plan settles (ISO dates)
+    settles: set[str] = field(default_factory=set)
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def sector_key(sector: str) -> str:
@@ -64,6 +85,7 @@ class WorkerStats:
     steps: int = 0
     violations: int = 0
     escalations: int = 0
+    withdrawn: int = 0
     started_s: float = field(default_factory=time.monotonic)
 
 
@@ -193,8 +215,11 @@ class Worker:
         done: list[Step] = []
         while (step := self.window.next_step(self.watermark_s)) is not None:
             await asyncio.to_thread(self._commit, step)
-            self.window.commit(step)
             await self._announce(step.violations)
+            # the state last: a worker killed before it re-derives the step on
+            # restart (same ids: skipped by the store and the ledger, dropped by the bus)
+            await asyncio.to_thread(self.store.set_meta, self.state_key, step.state.to_json())
+            self.window.commit(step)
             self.stats.steps += 1
             self.stats.violations += len(step.violations)
             done.append(step)
@@ -203,8 +228,14 @@ class Worker:
             self._through = through
             await asyncio.to_thread(self._mark_sectors, through)
             if self.escalations:
-                notices = await asyncio.to_thread(self._escalate)
-                await self._announce_escalations(notices)
+                plan = await asyncio.to_thread(self._escalate)
+                if plan is not None:
+                    # announced before stored: a worker killed in between announces
+                    # the same again on restart (the bus drops it by message id)
+                    await self._announce_escalations(plan.issue, plan.withdraw)
+                    late = await asyncio.to_thread(self._store_notices, plan)
+                    if late:
+                        await self._announce_escalations([], late)
         return done
 
     def _mark_sectors(self, through_s: float) -> None:
@@ -218,24 +249,30 @@ class Worker:
         for s in self.own:
             self.store.set_meta(sector_key(s), json.dumps(mark))
 
-    def _escalate(self) -> list[Escalation]:
-        """The ladder's notices that became final, stored: those before the time up
-        to which every sector's events are final (whichever worker owns it), each
-        day judged as the batch judges it (the day's violations and the ladder's
-        lookback before it; a notice at t rests on violations up to t only).
+    def _escalate(self) -> _Notices | None:
+        """The ladder's notices that became final (not yet stored nor announced).
+
+        Whole days first: once every sector has closed a day (its sightings fused)
+        and is final past its end, the day's notices are the batch's
+        (``pipeline.escalations_of``: ``escalate`` over the day's violations and
+        the ladder's lookback); what was issued for it before and is not among
+        them is withdrawn, what is new is issued (the day is *settled*). Then,
+        provisionally, the notices before the time up to which every sector's
+        tiles are final (``_safe_s``): a notice at t rests on the violations
+        stored up to t, which lack the current day's sightings (fused at its
+        close). So the notices a worker stores for a settled day do not depend on
+        when it ran, was killed or restarted; the provisional ones may (docs/live.md).
 
         A ladder of count lines is run step by step (``LadderRun``): a step reads
         the violations that became final since the last one; a new run reads the
         ladder's lookback and the day so far (a new day, a restart, or a day closed
-        by some worker: sightings are fused when their day closes, so their
-        violations come after the steps that passed their times, as they came to
-        ``escalate`` over the day at each step before). One with a crossing line is
-        judged with ``escalate`` over the day so far (its steps are whole closed
-        days, see ``_safe_s``)."""
+        by some worker: its sightings' violations were stored only now). One with
+        a crossing line is judged with ``escalate`` over the day so far (its steps
+        are whole closed days, see ``_safe_s``)."""
         m = self.mandate
         marks = [self.store.get_meta(sector_key(s)) for s in self.sectors.ids]
         if any(x is None for x in marks):
-            return []
+            return None
         parsed = [json.loads(str(x)) for x in marks]
         safe = min(self._safe_s(x) for x in parsed)
         closed = [x.get("closed_end_s") for x in parsed]
@@ -244,13 +281,19 @@ class Worker:
             # timed before steps already taken; the next step reads them (a new run)
             self._closed, self._ladder = closed, None
         done = float(self.store.get_meta(ESCALATED_KEY) or "-inf")
+        settled_meta = self.store.get_meta(SETTLED_KEY)
+        plan = _Notices(escalated_s=done, settled=_date(settled_meta))
+        whole_to = min(safe, *(float(c) if c is not None else -math.inf for c in closed))
+        if math.isfinite(whole_to):
+            self._settle(plan, day_of(m, whole_to) - timedelta(days=1))
+        if plan.settled is not None:
+            done = max(done, day_bounds(m, plan.settled)[1])
         if not safe > done:
-            return []
+            return plan if plan.writes else None
         if not math.isfinite(done):
             first = self.store.violation_times(-_END_S, safe)
             done = min(first) if first else safe
         crossing = any(d.trigger.kind == "crossing" for d in m.doc.response.escalation)
-        out: list[Escalation] = []
         day = day_of(m, done)
         while day_bounds(m, day)[0] < safe:
             start, end = day_bounds(m, day)
@@ -263,11 +306,61 @@ class Worker:
                 else:
                     found = self._ladder_run(day, a).feed(self.store.violations(a, b), b)
                 notices = [x for x in found if a <= x.time_s < b]
-                self.store.replace_escalations(a, b, notices, day=day.isoformat())
-                out += notices
+                # rows in [a, b) only if a worker stored them and died before its mark
+                ids = {x.id for x in notices}
+                plan.withdraw += [x for x in self.store.escalations(a, b) if x.id not in ids]
+                plan.issue += notices
+                plan.writes.append((a, b, notices, day.isoformat()))
             day = day + timedelta(days=1)
-        self.store.set_meta(ESCALATED_KEY, repr(safe))
-        return out
+        plan.escalated_s = max(plan.escalated_s, safe)
+        return plan
+
+    def _settle(self, plan: _Notices, last: date) -> None:
+        """Settle every day after ``plan.settled`` up to ``last`` (whole days)."""
+        m = self.mandate
+        if plan.settled is not None:
+            day = plan.settled + timedelta(days=1)
+        else:
+            first = self.store.violation_times(-_END_S, day_bounds(m, last)[1])
+            if not first:
+                plan.settled = last  # nothing to judge up to here
+                return
+            day = day_of(m, min(first))
+        crossing = any(d.trigger.kind == "crossing" for d in m.doc.response.escalation)
+        while day <= last:
+            start, end = day_bounds(m, day)
+            events = self.store.events(start, end) if crossing else []
+            final = escalations_of(self.store, m, day, self.store.violations(start, end), events)
+            old = self.store.escalations(start, end)
+            had, ids = {x.id for x in old}, {x.id for x in final}
+            plan.issue += [x for x in final if x.id not in had]
+            plan.withdraw += [x for x in old if x.id not in ids]
+            plan.writes.append((start, end, final, day.isoformat()))
+            plan.settles.add(day.isoformat())
+            plan.settled = day
+            plan.escalated_s = max(plan.escalated_s, end)
+            day = day + timedelta(days=1)
+
+    def _store_notices(self, plan: _Notices) -> list[Escalation]:
+        """Store what ``_escalate`` planned, then advance the marks (last: a worker
+        killed before does it again; never back: another worker may be ahead).
+        Returns the provisional notices to withdraw because another worker settled
+        their day meanwhile (its notices stand) and does not hold them."""
+        settled = _date(self.store.get_meta(SETTLED_KEY))
+        late: list[Escalation] = []
+        for a, b, notices, day in plan.writes:
+            provisional = day not in plan.settles
+            if provisional and settled is not None and date.fromisoformat(day) <= settled:
+                held = {x.id for x in self.store.escalations(a, b)}
+                late += [x for x in notices if x.id not in held]
+                continue
+            self.store.replace_escalations(a, b, notices, day=day)
+        if plan.settled is not None and (settled is None or plan.settled > settled):
+            self.store.set_meta(SETTLED_KEY, plan.settled.isoformat())
+        done = float(self.store.get_meta(ESCALATED_KEY) or "-inf")
+        if plan.escalated_s > done:
+            self.store.set_meta(ESCALATED_KEY, repr(plan.escalated_s))
+        return late
 
     def _ladder_run(self, day: date, through_s: float) -> LadderRun:
         """The day's ladder run, fed up to ``through_s``: the one kept from the last
@@ -292,11 +385,21 @@ class Worker:
             t = min(t, float(c) if c is not None else -math.inf)
         return t
 
-    async def _announce_escalations(self, notices: Sequence[Escalation]) -> None:
+    async def _announce_escalations(
+        self, notices: Sequence[Escalation], withdrawn: Sequence[Escalation] = ()
+    ) -> None:
+        """Issue ``notices`` (message id: the notice id) and withdraw ``withdrawn``
+        (the notice with ``"withdrawn": true``, message id ``<id>/withdrawn``)."""
+        for x in withdrawn:
+            d = {**to_dict(x), "worker": self.name, "withdrawn": True}
+            body = json.dumps(d, separators=(",", ":"))
+            subject = self.bus.subjects.escalations
+            await self.bus.publish(subject, body.encode(), f"{x.id}/withdrawn")
         for x in notices:
             body = json.dumps({**to_dict(x), "worker": self.name}, separators=(",", ":"))
             await self.bus.publish(self.bus.subjects.escalations, body.encode(), x.id)
         self.stats.escalations += len(notices)
+        self.stats.withdrawn += len(withdrawn)
 
     def _commit(self, step: Step) -> None:
         m = self.mandate
@@ -318,7 +421,6 @@ class Worker:
             self.ledger.append(fresh)
         if step.day is not None:
             self.ledger.sign_head(day_bounds(self.mandate, step.day)[1])
-        self.store.set_meta(self.state_key, step.state.to_json())
 
     async def _announce(self, violations: Sequence[Violation]) -> None:
         for v in violations:

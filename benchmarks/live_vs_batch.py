@@ -1,0 +1,146 @@
+"""Live workers against ``ceasefire run`` with the DEFAULT mandate: F1 by violation id.
+
+A live worker registers observers per 600 s x sector tile (it cannot pool over a
+day it has not seen); the default batch pools the registration over the run and
+fuses hour-long tiles over the whole line (``register_over: run``, ``run_tile_s``).
+``fusion: {register_over: tile}`` in the mandate makes the batch the workers'
+exactly. This script measures how far the default batch is from live, and lists
+the differing violations by rule.
+
+Live here is the real worker (``stream.worker.Worker``) over an in-memory bus,
+one worker for every sector (the NATS test shows two workers splitting the
+sectors give the same ids, and that the bus path gives the same ids as this).
+
+    .venv/bin/python benchmarks/live_vs_batch.py [--heavy-hours 3] [--draws 1000 1001]
+        [--family varied] [--json FILE]
+
+Draws: the family's tuning draws (K >= 1000) unless told otherwise; nothing is
+tuned on these figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ceasefire import pipeline
+from ceasefire.ledger import Ledger
+from ceasefire.mandate import load_mandate
+from ceasefire.model import Violation
+from ceasefire.report.geojson import violation_feature
+from ceasefire.simulate import get_profile, simulate
+from ceasefire.simulate.family import get_family, simulate_draw
+from ceasefire.simulate.files import write_scenario
+from ceasefire.simulate.scoring import score, system_from_features
+from ceasefire.stream.bus import MemoryBus
+from ceasefire.stream.compare import compare_violations
+from ceasefire.stream.replay import publish_observations, read_file
+from ceasefire.stream.window import WindowConfig
+from ceasefire.stream.worker import Worker
+
+ROOT = Path(__file__).resolve().parents[1]
+MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
+
+
+def live_violations(tmp: Path, obs_file: Path) -> list[Violation]:
+    """What a live worker of every sector commits from ``obs_file`` (all of it)."""
+
+    async def go() -> list[Violation]:
+        store = pipeline.init_store(tmp / "live.db", MANDATE)
+        m = pipeline.mandate_of(store)
+        bus = MemoryBus()
+        await publish_observations(bus, m, read_file(obs_file).accepted)
+        w = Worker(bus, store, Ledger.open(tmp / "live-ledger"), m, None, WindowConfig())
+        while await w.poll(0):
+            pass
+        return store.violations(-1e18, 1e18)
+
+    return asyncio.run(go())
+
+
+def batch_violations(tmp: Path, obs_file: Path, mandate: Path, tag: str) -> list[Violation]:
+    res = pipeline.run(mandate, [obs_file], tmp / tag, pdf=False)
+    return [v for d in res.days for v in d.violations]
+
+
+def truth_f1(truth: dict[str, Any], vs: list[Violation], obs_file: Path) -> float:
+    """F1 against the simulator's truth (``ceasefire score``'s scorer)."""
+    s = score(truth, system_from_features([violation_feature(v) for v in vs]), obs_file)
+    return round(float(s["f1"]), 4)
+
+
+def compare(name: str, obs_file: Path, truth: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    as_live = tmp / "mandate-tile.yaml"
+    as_live.write_text(MANDATE.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8")
+    live = live_violations(tmp, obs_file)
+    default = batch_violations(tmp, obs_file, MANDATE, "default")
+    tile = batch_violations(tmp, obs_file, as_live, "tile")
+    c_def = compare_violations(live, default)
+    c_tile = compare_violations(live, tile)
+    row = {
+        "scenario": name,
+        "observations": len(read_file(obs_file).accepted),
+        "live": len(live),
+        "batch_default": len(default),
+        "batch_tile": len(tile),
+        "f1_id_default": round(c_def.f1_id, 4),
+        "f1_match_default": round(c_def.f1, 4),
+        "matched_not_same_id": c_def.matched,
+        "only_live": len(c_def.only_a),
+        "only_batch": len(c_def.only_b),
+        "only_live_by_rule": dict(Counter(v.rule for v in c_def.only_a)),
+        "only_batch_by_rule": dict(Counter(v.rule for v in c_def.only_b)),
+        "differ_by_kind": dict(
+            Counter(v.kind for v in live if v.id not in {w.id for w in default})
+        ),
+        "f1_id_tile": round(c_tile.f1_id, 4),
+        "truth_f1_live": truth_f1(truth, live, obs_file),
+        "truth_f1_default": truth_f1(truth, default, obs_file),
+    }
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def heavy_file(tmp: Path, hours: float) -> tuple[Path, dict[str, Any]]:
+    m = load_mandate(MANDATE)
+    t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
+    sc = simulate(m, get_profile("heavy"), t0, hours, 2015)
+    return write_scenario(tmp, sc.observations, sc.truth)["observations"], sc.truth
+
+
+def draw_file(tmp: Path, family: str, k: int) -> tuple[Path, dict[str, Any]]:
+    m = load_mandate(MANDATE)
+    sc = simulate_draw(m, get_family(family).draw(m, k))
+    return write_scenario(tmp, sc.observations, sc.truth)["observations"], sc.truth
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--heavy-hours", type=float, default=3.0, help="0: skip the heavy slice")
+    ap.add_argument("--family", default="varied")
+    ap.add_argument("--draws", type=int, nargs="*", default=[1000, 1001])
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+    rows = []
+    jobs: list[tuple[str, Any]] = []
+    if a.heavy_hours > 0:
+        jobs.append((f"heavy {a.heavy_hours:g} h (seed 2015)", ("heavy", a.heavy_hours)))
+    jobs += [(f"{a.family} draw {k}", ("draw", k)) for k in a.draws]
+    for name, (kind, arg) in jobs:
+        with tempfile.TemporaryDirectory() as t:
+            tmp = Path(t)
+            f, truth = heavy_file(tmp, arg) if kind == "heavy" else draw_file(tmp, a.family, arg)
+            rows.append(compare(name, f, truth, tmp))
+    if a.json:
+        a.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
