@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ceasefire.cli.common import console
+from ceasefire.cli.common import console, err_console
 from ceasefire.cli.publish import NATS_OPT, PREFIX_OPT
 
 if TYPE_CHECKING:
@@ -97,6 +97,23 @@ def register(app: typer.Typer) -> None:
                 f"worker {w.name}: own {', '.join(w.own)}; reads {', '.join(w.read)}",
                 highlight=False,
             )
+            fc = pipeline.fuse_config(m)
+            own_cut = (tile_s is not None and tile_s != fc.tile_s) or (
+                halo_km is not None and halo_km != fc.halo_km
+            )
+            if m.doc.fusion.register_over != "tile" or own_cut:
+                err_console.print(
+                    "[bold yellow]note:[/] `ceasefire run` of these days will not give this "
+                    "record's violations: the mandate's batch "
+                    + (
+                        "registers observers over the whole day"
+                        if m.doc.fusion.register_over != "tile"
+                        else "fuses with another tile or halo than --tile-s/--halo-km"
+                    )
+                    + "; set `fusion: {register_over: tile}` in the mandate and keep the "
+                    "default tiles for a record the batch reproduces (docs/live.md)",
+                    highlight=False,
+                )
             try:
                 await w.run(idle_exit_s=idle_exit_s)
             finally:
