@@ -135,3 +135,9 @@ def test_where_the_registration_matters_the_second_pass_associates_again() -> No
     kept, calls_kept = _fused(obs, cfg, reuse=True)
     assert calls_kept == calls_again == 2 * n_tiles
     assert _key(kept) == _key(again) and len(kept) > 50
+
+
+def test_reuse_across_the_tiles_worker_processes(heavy: Heavy) -> None:
+    # the first associations come back from the workers and go out again with pass 2
+    cfg = replace(heavy.cfg, workers=2, parallel_min_obs=0)
+    assert _key(fuse(heavy.obs, cfg)) == _key(heavy.again)
