@@ -19,8 +19,10 @@ minutes of reports differs from its neighbour's, and a round straddling their
 edge is associated differently on each side. So the batch by default registers
 observers over the run (a day): every tile's first association gives its
 :data:`Part`, :func:`pooled` by observer name, and every tile is fused with that
-one registration; it then fuses hour-long tiles over the whole line
-(:func:`batch_cut`), since it no longer matches the workers' cut anyway.
+one registration (taking its first association as it is where that registration
+does not matter for it: :func:`first_pass`); it then fuses hour-long tiles over
+the whole line (:func:`batch_cut`), since it no longer matches the workers' cut
+anyway.
 
 - **horizon** = sound over the longest detection range + the longest
   launch-to-impact flight the pairing accepts + the reports' time margin: after
