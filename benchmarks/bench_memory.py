@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,8 @@ def run_once(path: Path, workdir: Path) -> dict[str, Any]:
     """``pipeline.run`` on ``path`` in a child process: its peak memory (tree,
     sampled; own high-water mark), CPU and wall seconds, stages."""
     out = workdir / f"run-{path.stem}"
+    # `run` starts a new store: a repeat of the same input runs in a clean folder
+    shutil.rmtree(out, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", str(path), str(out)],

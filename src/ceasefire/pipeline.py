@@ -444,7 +444,7 @@ def day_parts(mandate: Mandate, day: date) -> list[tuple[float, float]]:
     cfg = fuse_config(mandate)
     if cfg.tile_s is None:
         return [(start, end)]
-    ts = float(tiles.batch_cut(cfg).tile_s or tiles.tile_s(cfg))
+    ts = tiles.tile_s(tiles.batch_cut(cfg))
     step = ts * max(1, round(PART_S / ts))
     out = []
     c = math.floor(start / step) * step
@@ -498,10 +498,14 @@ def fuse_parts(
         fused = _fuse_in_pool(url, reader, parts, workers, register)
     else:
         reg = None
+        firsts: list[tiles.Firsts] = [{} for _ in parts]
         if register:
-            shares = [p for a, b in parts for p in reader.registration_parts(store, a, b)]
+            shares: list[tiles.Part] = []
+            for k, (a, b) in enumerate(parts):
+                got, firsts[k] = reader.first_pass(store, a, b)
+                shares += got
             reg = tiles.pooled(shares, cfg.association.registration)
-        fused = (reader.fuse(store, a, b, reg) for a, b in parts)
+        fused = (reader.fuse(store, a, b, reg, firsts[k]) for k, (a, b) in enumerate(parts))
     for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
         mine = [e for e in sights if a <= e.time_s < b]
         if mine:
@@ -538,19 +542,30 @@ class _PartReader:
         ctx, hor = tiles.context_s(cfg), tiles.horizon_s(cfg)
         return store.observations(max(self.lo, a - ctx), min(self.hi, b + hor), sightings=False)
 
-    def registration_parts(self, store: Store, a: float, b: float) -> list[tiles.Part]:
-        """The part's share of the day's observer registration."""
-        obs = self.read(store, a, b)
-        return tiles.registration_parts(obs, self.cfg, span=(a, b)) if len(obs) else []
+    def first_pass(self, store: Store, a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts]:
+        """The part's share of the day's observer registration, and its tiles'
+        first associations (``tiles.first_pass``) for :meth:`fuse` of the part."""
+        obs = tiles.canonical(self.read(store, a, b))
+        return tiles.first_pass(obs, self.cfg, span=(a, b)) if len(obs) else ([], {})
 
     def fuse(
-        self, store: Store, a: float, b: float, registration: ObserverRegistration | None = None
+        self,
+        store: Store,
+        a: float,
+        b: float,
+        registration: ObserverRegistration | None = None,
+        firsts: tiles.Firsts | None = None,
     ) -> list[Event]:
         """The acoustic and visual events emitted in ``[a, b)`` (whole day: the
         sightings too when fusion is not tiled), observers registered by
-        ``registration`` (the day's) when given."""
+        ``registration`` (the day's) when given; ``firsts``: the part's
+        :meth:`first_pass` associations (the same reads)."""
         obs = self.read(store, a, b)
-        fused = fuse(obs, self.cfg, span=(a, b), registration=registration) if len(obs) else []
+        fused = (
+            fuse(obs, self.cfg, span=(a, b), registration=registration, firsts=firsts)
+            if len(obs)
+            else []
+        )
         return [e for e in fused if a <= e.time_s < b]
 
 
@@ -572,12 +587,14 @@ def _part_worker_init(url: str, reader: _PartReader) -> None:
     _PART_WORKER["reader"] = reader
 
 
-def _part_worker_fuse(a: float, b: float, reg: ObserverRegistration | None) -> list[Event]:
-    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b, reg))
+def _part_worker_fuse(
+    a: float, b: float, reg: ObserverRegistration | None, firsts: tiles.Firsts | None
+) -> list[Event]:
+    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b, reg, firsts))
 
 
-def _part_worker_registration(a: float, b: float) -> list[tiles.Part]:
-    return _PART_WORKER["reader"].registration_parts(_PART_WORKER["store"], a, b)
+def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts]:
+    return _PART_WORKER["reader"].first_pass(_PART_WORKER["store"], a, b)
 
 
 def _fuse_in_pool(
@@ -588,7 +605,8 @@ def _fuse_in_pool(
     register: bool = False,
 ) -> Iterator[list[Event]]:
     """Each part's events from a pool of ``workers`` processes, in order; with
-    ``register``, the parts' shares of the day's observer registration first."""
+    ``register``, the parts' shares of the day's observer registration first,
+    and their tiles' first associations, held here until the part is fused."""
     from concurrent.futures import Future, ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
@@ -600,20 +618,30 @@ def _fuse_in_pool(
         initargs=(url, reader),
     ) as pool:
         reg = None
+        firsts: list[tiles.Firsts | None] = [None] * len(parts)
         if register:
-            shares = pool.map(_part_worker_registration, *zip(*parts, strict=True))
-            reg = tiles.pooled(
-                [p for part in shares for p in part], reader.cfg.association.registration
-            )
+            shares: list[tiles.Part] = []
+            for k, (got, kept) in enumerate(
+                pool.map(_part_worker_first, *zip(*parts, strict=True))
+            ):
+                shares += got
+                firsts[k] = kept
+            reg = tiles.pooled(shares, reader.cfg.association.registration)
         queue: deque[Future[list[Event]]] = deque()
-        todo = iter(parts)
-        for a, b in itertools.islice(todo, workers + 1):
-            queue.append(pool.submit(_part_worker_fuse, a, b, reg))
+
+        def submit(k: int) -> None:
+            # a part's first associations leave this process with it
+            kept, firsts[k] = firsts[k], None
+            queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
+
+        todo = iter(range(len(parts)))
+        for k in itertools.islice(todo, workers + 1):
+            submit(k)
         while queue:
             events = queue.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                queue.append(pool.submit(_part_worker_fuse, *nxt, reg))
+                submit(nxt)
             yield events
 
 

@@ -107,8 +107,8 @@ def test_a_registration_pooled_over_one_window_is_that_windows_own() -> None:
     obs = tl.canonical(_clock_off_scene().arrays())
     rep, names = _reports(obs, _rows(obs, Grid.about(obs.lat, obs.lon), CFG), CFG)
     own = register(rep, associate(rep, CFG.association)[0], CFG.association.registration)
-    part = registration_residuals(obs, CFG, (-np.inf, np.inf))
-    pooled = tl.pooled([part], CFG.association.registration)
+    names_, res, _ = registration_residuals(obs, CFG, (-np.inf, np.inf))
+    pooled = tl.pooled([(names_, res)], CFG.association.registration)
     assert list(pooled.names) == list(names)
     got = pooled.of(names)
     for a, b in zip(

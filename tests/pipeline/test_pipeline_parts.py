@@ -161,3 +161,50 @@ def test_the_streamed_geojson_is_the_writers_bytes(tmp_path: Path, n: int) -> No
         w.write(feats[:1])
         w.write(feats[1:])
     assert (tmp_path / "b.geojson").read_bytes() == (tmp_path / "a.geojson").read_bytes()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_part_is_fused_with_its_first_passs_associations(
+    stored: Path, tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's second pass takes each tile's association from its part's first
+    pass (the registration over the day matters for none of this day's tiles):
+    half the associations, the same events; with 2 workers the associations go
+    from the workers that made them through this process to the ones fusing
+    (the workers are forked: they count in the file)."""
+    from ceasefire.fuse import engine
+
+    monkeypatch.setattr(pipeline, "PART_S", 3_600.0)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=workers, parallel_min_obs=0),
+    )
+    calls = tmp_path / "calls"
+    assoc, acoustic = engine._associate, engine._fuse_acoustic
+
+    def counted(*a: object) -> object:
+        with calls.open("a") as f:
+            f.write("x")
+        return assoc(*a)  # type: ignore[arg-type]
+
+    def without(
+        obs: object, rows: object, cfg: object, reg: object = None, _: object = None
+    ) -> object:
+        return acoustic(obs, rows, cfg, reg, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_associate", counted)
+    store = Store.open(stored)
+    try:
+        m = pipeline.mandate_of(store)
+        kept = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+        n_kept = len(calls.read_text())
+        calls.unlink()
+        monkeypatch.setattr(engine, "_fuse_acoustic", without)
+        again = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+        n_again = len(calls.read_text())
+    finally:
+        store.close()
+    assert kept == again and len(kept) > 100
+    assert n_again == 2 * n_kept and n_kept >= 3

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association import (
+    Clusters,
     ObserverRegistration,
     Reports,
     Residuals,
@@ -43,7 +44,7 @@ from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
-from ceasefire.fuse.tiles import canonical, fuse_sightings, fuse_tiles
+from ceasefire.fuse.tiles import Firsts, canonical, fuse_sightings, fuse_tiles
 from ceasefire.fuse.tracks import track_sightings
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
@@ -60,6 +61,7 @@ from ceasefire.model.vocab import (
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
+I8 = npt.NDArray[np.int64]
 
 K_BEARING = KINDS.index("bearing")
 K_ARRIVAL = KINDS.index("arrival")
@@ -123,19 +125,47 @@ def _reports(
     return rep, names
 
 
+@dataclass(frozen=True)
+class Association:
+    """What fusion keeps of an association of a window's reports: the clusters
+    and, per event, the last fit's chi-square and degrees of freedom (None when
+    that fit is not one per event). A window's first association (observers as
+    stated) is kept for its second pass: with a registration that does not
+    matter there, the second would repeat it on the same reports."""
+
+    clusters: Clusters
+    chi2: F8 | None
+    dof: I8 | None
+
+    @property
+    def n_rows(self) -> int:
+        """How many report rows it labels."""
+        return int(self.clusters.labels.shape[0])
+
+
+def _associate(rep: Reports, cfg: FuseConfig) -> Association:
+    cl, f = associate(rep, cfg.association)
+    if f is None or f.chi2.shape[0] != cl.n:
+        return Association(cl, None, None)
+    return Association(cl, f.chi2, f.dof)
+
+
 def registration_residuals(
     obs: ObservationArrays, cfg: FuseConfig, span: tuple[float, float]
-) -> tuple[npt.NDArray[np.str_], Residuals]:
+) -> tuple[npt.NDArray[np.str_], Residuals, Association | None]:
     """The first association of ``obs``'s acoustic reports (canonical rows) and the
     registration residuals of its events emitted in ``span`` (s), with the
-    observers' names by code: a window's share of a registration over many."""
+    observers' names by code: a window's share of a registration over many; and
+    the association itself (None without acoustic reports), which
+    ``fuse_whole(obs, cfg, registration, first=...)`` reuses where the
+    registration does not matter."""
     ac = obs.take(np.flatnonzero(obs.kind != K_SIGHTING))
     if len(ac) == 0:
-        return np.zeros(0, str), Residuals.empty()
+        return np.zeros(0, str), Residuals.empty(), None
     rep, names = _reports(ac, _rows(ac, Grid.about(ac.lat, ac.lon), cfg), cfg)
-    cl, _ = associate(rep, cfg.association)
-    res = residuals(rep, cl, cfg.association.registration)
-    return names, res.take((res.event_t >= span[0]) & (res.event_t < span[1]))
+    first = _associate(rep, cfg)
+    res = residuals(rep, first.clusters, cfg.association.registration)
+    return names, res.take((res.event_t >= span[0]) & (res.event_t < span[1])), first
 
 
 def _fuse_acoustic(
@@ -143,9 +173,12 @@ def _fuse_acoustic(
     rows: Rows,
     cfg: FuseConfig,
     registration: ObserverRegistration | None = None,
+    first: Association | None = None,
 ) -> _Acoustic:
     """Associate and locate; observers registered by ``registration`` when given,
-    else from this window's own first association."""
+    else from this window's own first association. ``first``: this window's
+    first association (``registration_residuals``), taken as the association
+    when ``registration`` does not matter here (the same reports)."""
     n = len(obs)
     c = cfg.speed_of_sound_m_s
     rep, names = _reports(obs, rows, cfg)
@@ -158,31 +191,38 @@ def _fuse_acoustic(
             rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
             rows = rep.rows
             registered = True
-        cl, f = associate(rep, cfg.association)
+            got = _associate(rep, cfg)
+        elif first is not None and first.n_rows == rep.n:
+            got = first
+        else:
+            got = _associate(rep, cfg)
     else:
-        cl, f = associate(rep, cfg.association)
+        got = _associate(rep, cfg)
         if reg_cfg.enabled:
             # each observer's clock and noise from the first association; a second
             # one judges the reports by them (fuse/association/registration.py)
-            reg = register(rep, cl, reg_cfg)
+            reg = register(rep, got.clusters, reg_cfg)
             if reg.matters(rep, reg_cfg):
                 rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
                 rows = rep.rows
                 registered = True
-                cl, f = associate(rep, cfg.association)
-    if cfg.inflate_cov and f is not None and f.chi2.shape[0] == cl.n:
+                got = _associate(rep, cfg)
+    cl = got.clusters
+    cov = cl.cov
+    if cfg.inflate_cov and got.chi2 is not None and got.dof is not None:
         # the fit's chi-square per dof, when above 1, widens the event's uncertainty
+        # (a new array: a kept first association stays as it was)
         with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.where(f.dof > 0, f.chi2 / np.maximum(f.dof, 1), 1.0)
+            k = np.where(got.dof > 0, got.chi2 / np.maximum(got.dof, 1), 1.0)
         k = np.clip(np.nan_to_num(k, nan=1.0, posinf=1.0), 1.0, cfg.inflate_max)
-        cl.cov = cl.cov * k[:, None, None]
+        cov = cov * k[:, None, None]
     labels = cl.labels.copy()
     G = cl.n
     xs: list[F8] = [cl.x]
     ys: list[F8] = [cl.y]
     Ts: list[F8] = [cl.T]
-    covs: list[F8] = [cl.cov[:, :2, :2] if G else np.zeros((0, 2, 2))]
-    sds: list[F8] = [np.sqrt(cl.cov[:, 2, 2]) if G else np.zeros(0)]
+    covs: list[F8] = [cov[:, :2, :2] if G else np.zeros((0, 2, 2))]
+    sds: list[F8] = [np.sqrt(cov[:, 2, 2]) if G else np.zeros(0)]
     flag_groups: list[tuple[str, ...]] = [()] * G
     # arrival-only groups (TDOA)
     free_arr = np.flatnonzero((labels < 0) & np.isnan(rows.az))
@@ -253,7 +293,7 @@ def _fuse_acoustic(
     direction = consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR)
     weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
     n_obs = np.bincount(labels[labels >= 0], minlength=G)
-    del f, n
+    del n
     return _Acoustic(
         x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, flag_groups, rows
     )
@@ -558,18 +598,23 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
 
 
 def fuse_whole(
-    obs: ObservationArrays, cfg: FuseConfig, registration: ObserverRegistration | None = None
+    obs: ObservationArrays,
+    cfg: FuseConfig,
+    registration: ObserverRegistration | None = None,
+    first: Association | None = None,
 ) -> list[Event]:
     """Fuse ``obs`` (rows in canonical order) as one window, in a grid about them;
     not corroborated (fuse/tiles.py fuses a tile with this). ``registration``: the
-    observers' (default: registered from this window)."""
+    observers' (default: registered from this window). ``first``: the first
+    association ``registration_residuals`` made of the same rows, reused when
+    ``registration`` does not matter for them."""
     grid = Grid.about(obs.lat, obs.lon)
     sight = obs.kind == K_SIGHTING
     out: list[Event] = []
     ac_obs = obs.take(np.flatnonzero(~sight))
     if len(ac_obs):
         rows = _rows(ac_obs, grid, cfg)
-        ac = _fuse_acoustic(ac_obs, rows, cfg, registration)
+        ac = _fuse_acoustic(ac_obs, rows, cfg, registration, first)
         out += _acoustic_events(ac_obs, ac.rows, ac, grid, cfg)
     out += _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
     return out
@@ -582,6 +627,7 @@ def fuse(
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
     registration: ObserverRegistration | None = None,
+    firsts: Firsts | None = None,
 ) -> list[Event]:
     """Fuse observations into events (sorted by time, then id). Deterministic: the
     same observations in any order give the same events. Acoustic and visual
@@ -592,7 +638,9 @@ def fuse(
     total)`` is told as each tile is fused (for a progress display).
     ``registration``: the observers', pooled over more than ``obs`` (a day read
     in parts: ``tiles.pooled`` of each part's ``tiles.registration_parts``), when
-    fusion registers observers over the run."""
+    fusion registers observers over the run. ``firsts``: the tiles' first
+    associations from ``tiles.first_pass`` of the same rows (reused where
+    ``registration`` does not matter for a tile)."""
     cfg = config or FuseConfig()
     if len(obs) == 0:
         return []
@@ -606,11 +654,17 @@ def fuse(
         if len(obs) < cfg.parallel_min_obs:
             workers = 1
         events = fuse_tiles(
-            obs, cfg, workers=workers, on_tile=on_tile, span=span, registration=registration
+            obs,
+            cfg,
+            workers=workers,
+            on_tile=on_tile,
+            span=span,
+            registration=registration,
+            firsts=firsts,
         )
         events += fuse_sightings(obs, cfg)
     events.sort(key=lambda e: (e.time_s, e.id))
     return events
 
 
-__all__ = ["fuse", "fuse_whole", "registration_residuals"]
+__all__ = ["Association", "fuse", "fuse_whole", "registration_residuals"]

@@ -19,8 +19,10 @@ minutes of reports differs from its neighbour's, and a round straddling their
 edge is associated differently on each side. So the batch by default registers
 observers over the run (a day): every tile's first association gives its
 :data:`Part`, :func:`pooled` by observer name, and every tile is fused with that
-one registration; it then fuses hour-long tiles over the whole line
-(:func:`batch_cut`), since it no longer matches the workers' cut anyway.
+one registration (taking its first association as it is where that registration
+does not matter for it: :func:`first_pass`); it then fuses hour-long tiles over
+the whole line (:func:`batch_cut`), since it no longer matches the workers' cut
+anyway.
 
 - **horizon** = sound over the longest detection range + the longest
   launch-to-impact flight the pairing accepts + the reports' time margin: after
@@ -38,10 +40,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +60,9 @@ from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import KINDS
+
+if TYPE_CHECKING:
+    from ceasefire.fuse.engine import Association
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -78,6 +83,8 @@ class Tile:
 Job = tuple[ObservationArrays, Tile, FuseConfig]
 #: a window's part of a pooled registration: observers' names by code, residuals
 Part = tuple[npt.NDArray[np.str_], Residuals]
+#: each tile's first association (observers as stated), kept for its second pass
+Firsts = dict[Tile, "Association"]
 
 
 def longest_flight_s(cfg: FuseConfig) -> float:
@@ -250,12 +257,15 @@ def fuse_tile(
     tile: Tile,
     cfg: FuseConfig,
     registration: ObserverRegistration | None = None,
+    first: Association | None = None,
 ) -> list[Event]:
     """The events of one tile from ``obs``: canonical acoustic/visual rows (any
     superset of the tile's context, ``[lo - context_s, hi + horizon_s)``;
     sightings are ignored). Fused from the window's reports, corroborated on the
     tile's events and the context's reports (both within the sector's halo).
-    ``registration``: the observers' over many tiles (default: the tile's own)."""
+    ``registration``: the observers' over many tiles (default: the tile's own).
+    ``first``: the tile's first association (:func:`tile_first`), reused where
+    ``registration`` does not matter for the tile's reports."""
     from ceasefire.fuse.engine import fuse_whole
 
     ctx, rows = _tile_rows(obs, tile, cfg)
@@ -264,7 +274,7 @@ def fuse_tile(
     lo, hi = bounds(tile.k, cfg)
     context = obs.take(ctx)
     events = corroborate(
-        fuse_whole(obs.take(rows), cfg, registration),
+        fuse_whole(obs.take(rows), cfg, registration, first),
         cfg.corroboration,
         context,
         cfg.speed_of_sound_m_s,
@@ -284,24 +294,36 @@ def batch_cut(cfg: FuseConfig) -> FuseConfig:
     return replace(cfg, tile_s=max(cfg.run_tile_s, tile_s(cfg)), sectors_km=())
 
 
+def tile_first(
+    obs: ObservationArrays,
+    tile: Tile,
+    cfg: FuseConfig,
+    span: tuple[float, float] | None = None,
+) -> tuple[Part, Association | None]:
+    """A tile's first association (None without reports) and its share of a
+    registration pooled over tiles: the residuals of the events that association
+    finds emitted in its core (and in ``span``, s), and the observers' names by
+    code (``engine.registration_residuals``)."""
+    from ceasefire.fuse.engine import registration_residuals
+
+    _, rows = _tile_rows(obs, tile, cfg)
+    if rows.shape[0] == 0:
+        return (np.zeros(0, str), Residuals.empty()), None
+    lo, hi = bounds(tile.k, cfg)
+    if span is not None:
+        lo, hi = max(lo, span[0]), min(hi, span[1])
+    names, res, first = registration_residuals(obs.take(rows), cfg, (lo, hi))
+    return (names, res), first
+
+
 def tile_residuals(
     obs: ObservationArrays,
     tile: Tile,
     cfg: FuseConfig,
     span: tuple[float, float] | None = None,
 ) -> Part:
-    """A tile's share of a registration pooled over tiles: the residuals of the
-    events its first association finds emitted in its core (and in ``span``, s),
-    and the observers' names by code (``engine.registration_residuals``)."""
-    from ceasefire.fuse.engine import registration_residuals
-
-    _, rows = _tile_rows(obs, tile, cfg)
-    if rows.shape[0] == 0:
-        return np.zeros(0, str), Residuals.empty()
-    lo, hi = bounds(tile.k, cfg)
-    if span is not None:
-        lo, hi = max(lo, span[0]), min(hi, span[1])
-    return registration_residuals(obs.take(rows), cfg, (lo, hi))
+    """A tile's share of a registration pooled over tiles (:func:`tile_first`)."""
+    return tile_first(obs, tile, cfg, span)[0]
 
 
 def pooled(parts: Sequence[Part], cfg: RegistrationConfig) -> ObserverRegistration:
@@ -334,15 +356,17 @@ def fuse_sightings(
 
 
 def _job(
-    args: tuple[ObservationArrays, Tile, FuseConfig, ObserverRegistration | None],
+    args: tuple[
+        ObservationArrays, Tile, FuseConfig, ObserverRegistration | None, Association | None
+    ],
 ) -> list[Event]:
     return fuse_tile(*args)
 
 
-def _residual_job(
+def _first_job(
     args: tuple[ObservationArrays, Tile, FuseConfig, tuple[float, float] | None],
-) -> Part:
-    return tile_residuals(*args)
+) -> tuple[Part, Association | None]:
+    return tile_first(*args)
 
 
 def _jobs(
@@ -369,6 +393,31 @@ def pools_registration(cfg: FuseConfig) -> bool:
     return cfg.register_over == "run" and cfg.association.registration.enabled
 
 
+def first_pass(
+    obs: ObservationArrays,
+    cfg: FuseConfig,
+    *,
+    workers: int = 1,
+    span: tuple[float, float] | None = None,
+) -> tuple[list[Part], Firsts]:
+    """A first association of each of the batch's tiles of ``obs`` (canonical
+    rows) whose core meets ``span`` (:func:`tile_first`): the tiles' shares of a
+    registration (a day read in parts is registered by :func:`pooled` of every
+    part's), and the associations by tile, for ``fuse_tiles(firsts=...)`` on
+    the same rows."""
+    jobs = list(_jobs(obs, batch_cut(cfg), span))
+    parts: list[Part] = []
+    firsts: Firsts = {}
+    with _mapper(workers, len(jobs)) as run:
+        for job, (part, first) in zip(
+            jobs, run(_first_job, [(*j, span) for j in jobs]), strict=True
+        ):
+            parts.append(part)
+            if first is not None:
+                firsts[job[1]] = first
+    return parts, firsts
+
+
 def registration_parts(
     obs: ObservationArrays,
     cfg: FuseConfig,
@@ -376,12 +425,8 @@ def registration_parts(
     workers: int = 1,
     span: tuple[float, float] | None = None,
 ) -> list[Part]:
-    """The residuals of a first association of each of the batch's tiles of
-    ``obs`` (canonical rows) whose core meets ``span`` (``tile_residuals``): a
-    day read in parts is registered by :func:`pooled` of every part's parts."""
-    jobs = list(_jobs(obs, batch_cut(cfg), span))
-    with _mapper(workers, len(jobs)) as run:
-        return list(run(_residual_job, [(*j, span) for j in jobs]))
+    """The tiles' shares of a registration (:func:`first_pass`)."""
+    return first_pass(obs, cfg, workers=workers, span=span)[0]
 
 
 def fuse_tiles(
@@ -392,6 +437,7 @@ def fuse_tiles(
     on_tile: Callable[[int, int], None] | None = None,
     span: tuple[float, float] | None = None,
     registration: ObserverRegistration | None = None,
+    firsts: Mapping[Tile, Association] | None = None,
 ) -> list[Event]:
     """Every tile's acoustic/visual events of ``obs`` (canonical rows), fused
     serially or over ``workers`` processes; ``on_tile(done, total)`` as each ends.
@@ -399,25 +445,36 @@ def fuse_tiles(
     :func:`batch_cut`'s. When observers are registered over the run
     (:func:`pools_registration`), every tile's first association gives its part
     first, pooled into one registration, unless ``registration`` is given (a day
-    read in parts: :func:`pooled` of every part's :func:`registration_parts`);
-    every tile is then fused with it. Otherwise each tile registers its own."""
+    read in parts: :func:`pooled` of every part's :func:`first_pass`, whose
+    ``firsts`` of the same rows may come along); every tile is then fused with
+    it, reusing its first association where that registration does not matter
+    for it. Otherwise each tile registers its own."""
     jobs = list(_jobs(obs, batch_cut(cfg), span))
     tell = on_tile or (lambda _done, _total: None)
     over_run = pools_registration(cfg)
     pool = over_run and registration is None and len(jobs) > 0
     total = len(jobs) * (2 if pool else 1)
     done = 0
+    kept: Mapping[Tile, Association] = firsts if over_run and firsts is not None else {}
     with _mapper(workers, len(jobs)) as run:
         reg = registration if over_run else None
         if pool:
             parts: list[Part] = []
-            for part in run(_residual_job, [(*j, span) for j in jobs]):
+            mine: Firsts = {}
+            for job, (part, first) in zip(
+                jobs, run(_first_job, [(*j, span) for j in jobs]), strict=True
+            ):
                 parts.append(part)
+                if first is not None:
+                    mine[job[1]] = first
                 done += 1
                 tell(done, total)
             reg = pooled(parts, cfg.association.registration)
+            kept = mine
         out: list[Event] = []
-        for part in run(_job, [(*j, reg) for j in jobs]):
+        for part in run(
+            _job, [(*j, reg, kept.get(j[1]) if reg is not None else None) for j in jobs]
+        ):
             out += part
             done += 1
             tell(done, total)
@@ -435,6 +492,7 @@ def _mapper(workers: int, n: int) -> Iterator[Callable[..., Iterator[Any]]]:
 
 
 __all__ = [
+    "Firsts",
     "Part",
     "Sectors",
     "Tile",
@@ -442,6 +500,7 @@ __all__ = [
     "bounds",
     "canonical",
     "context_s",
+    "first_pass",
     "fuse_sightings",
     "fuse_tile",
     "fuse_tiles",
@@ -452,6 +511,7 @@ __all__ = [
     "pools_registration",
     "registration_parts",
     "sector_of_km",
+    "tile_first",
     "tile_residuals",
     "tile_s",
     "tiles_of",
