@@ -29,10 +29,10 @@ def test_a_report_in_its_events_window_is_a_candidate_and_one_outside_is_not() -
 
 def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     pytest.importorskip("numba")
-    from ceasefire.fuse.association.windows import windows_kernel
+    from ceasefire.fuse.association.windows import windows, windows_kernel
 
     rng = np.random.default_rng(5)
-    n_pos, n_ev = 40, 300
+    n_pos, n_ev = 40, 3000
     sizes = rng.integers(0, 60, n_pos)
     ends = np.cumsum(sizes)
     starts = ends - sizes
@@ -40,12 +40,17 @@ def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     args = (
         rng.uniform(-60e3, 60e3, n_pos), rng.uniform(-20e3, 20e3, n_pos), starts, ends, tk,
         rng.choice([0.0, 1.0], n_pos), rng.uniform(0.005, 2.0, n_pos),
-        rng.uniform(-70e3, 70e3, n_ev), rng.uniform(-25e3, 25e3, n_ev),
+        rng.uniform(-700e3, 700e3, n_ev), rng.uniform(-25e3, 25e3, n_ev),
         rng.uniform(0, 3_600, n_ev), rng.uniform(0.0, 5.0, n_ev), 36_000.0, C,
     )  # fmt: skip
+    # events along a front far longer than the reach (most out of reach of a
+    # position: the compiled loop visits only those within its span of x), some
+    # exactly at the square's edge, one unfitted (NaN)
+    ex = args[7]
+    ex[:20] = args[0][:20] + np.where(np.arange(20) % 2, 1.0, -1.0) * 1.000001 * 36_000.0
+    ex[20] = np.nan
     g0, k0 = windows_numpy(*args)
-    kernel = windows_kernel()
-    assert kernel is not None
-    g1, k1 = kernel(*args)
+    assert windows_kernel() is not None
+    g1, k1 = windows(*args)
     assert g0.shape[0] > 100  # the premise: many candidates to compare
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
