@@ -22,6 +22,7 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
+from ceasefire.fuse.association.jacobian import jacobian_kernel
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
@@ -77,8 +78,27 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
     """Each row's (bearing, time, range) residual against event ``g`` in units of the
     row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
     the Jacobian of the prediction in (x, y, T) in the same units and P the event's
-    covariance; and the dof (the components the row has)."""
+    covariance; and the dof (the components the row has). The compiled loop builds
+    ``rn`` and An when numba is installed (the same numbers, :mod:`.jacobian`)."""
     dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, ev.x, ev.y, ev.T, c)
+    kernel = jacobian_kernel()
+    if kernel is None:
+        rn, An, dof = _jacobian_numpy(rows, dx, dy, rho, r_az, r_t, r_rng, c)
+    else:
+        rn, An, dof = kernel(
+            dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
+            rows.sigma_rng, c,
+        )  # fmt: skip
+    # NaN covariances zeroed per event, then gathered per row (the same values)
+    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
+    return rn, M, dof
+
+
+def _jacobian_numpy(
+    rows: Rows, dx: F8, dy: F8, rho: F8, r_az: F8, r_t: F8, r_rng: F8, c: float
+) -> tuple[F8, F8, F8]:
+    """:func:`~ceasefire.fuse.association.jacobian._jacobian_loop` in numpy: ``rn``,
+    An and the dof of :func:`normalized`."""
     n = dx.shape[0]
     rho2 = rho * rho
     k = rows.speed_factor / (rho * c)
@@ -93,10 +113,7 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
     A[~has] = 0.0
     var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
     sd = np.sqrt(var)
-    An = A / sd[:, :, None]
-    # NaN covariances zeroed per event, then gathered per row (the same values)
-    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
-    return r / sd, M, has.sum(axis=1).astype(np.float64)
+    return r / sd, A / sd[:, :, None], has.sum(axis=1).astype(np.float64)
 
 
 def row_chi2(

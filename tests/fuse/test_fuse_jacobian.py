@@ -1,0 +1,59 @@
+"""The gates' compiled normalized residuals and Jacobians (numba, the ``fast``
+extra) equal numpy's to the bit, signs of zero included: bearings, arrivals,
+ranges, absent and odd sds (zero, infinite, NaN), light and sound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse.association.gates import _jacobian_numpy
+from ceasefire.fuse.solve import Rows, residuals
+
+C = 343.0
+
+
+def _case(n: int, seed: int) -> tuple[Rows, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    az = rng.uniform(-np.pi, np.pi, n)
+    az[rng.random(n) < 0.3] = np.nan  # arrivals
+    r = rng.uniform(500, 30_000, n)
+    r[rng.random(n) < 0.6] = np.nan
+    sig_t = rng.uniform(0.003, 2.0, n)
+    sig_t[rng.random(n) < 0.05] = 0.0
+    sig_az = rng.uniform(0.002, 0.1, n)
+    sig_az[rng.random(n) < 0.05] = np.inf
+    sig_r = 0.3 * r
+    sig_r[rng.random(n) < 0.05] = np.nan
+    rows = Rows(
+        rng.uniform(-50e3, 50e3, n), rng.uniform(-20e3, 20e3, n), az, sig_az,
+        rng.uniform(0, 3_600, n), sig_t, rng.choice([0.0, 1.0], n, p=[0.1, 0.9]), r, sig_r,
+    )  # fmt: skip
+    G = 300
+    x, y = rng.uniform(-50e3, 50e3, G), rng.uniform(-20e3, 20e3, G)
+    x[:3] = np.nan  # unfitted events
+    # a few events on their observer (rho floored at 1 m)
+    g = rng.integers(0, G, n)
+    x[g[:5]], y[g[:5]] = rows.ox[:5], rows.oy[:5]
+    return rows, g, x, y, rng.uniform(0, 3_600, G)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_compiled_jacobians_equal_numpys_to_the_bit(seed: int) -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.jacobian import jacobian_kernel
+
+    rows, g, x, y, T = _case(5_000, seed)
+    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, x, y, T, C)
+    want = _jacobian_numpy(rows, dx, dy, rho, r_az, r_t, r_rng, C)
+    kernel = jacobian_kernel()
+    assert kernel is not None
+    got = kernel(
+        dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
+        rows.sigma_rng, C,
+    )  # fmt: skip
+    assert 0 < int(np.count_nonzero(want[2] < 3)) < 5_000  # the premise: rows lack parts
+    for w, v in zip(want, got, strict=True):
+        assert w.shape == v.shape
+        assert np.array_equal(w, v, equal_nan=True)
+        assert np.array_equal(np.signbit(w), np.signbit(v))
