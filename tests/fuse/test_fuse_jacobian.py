@@ -57,3 +57,27 @@ def test_compiled_jacobians_equal_numpys_to_the_bit(seed: int) -> None:
         assert w.shape == v.shape
         assert np.array_equal(w, v, equal_nan=True)
         assert np.array_equal(np.signbit(w), np.signbit(v))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_compiled_marginal_gate_passes_what_numpys_passes(seed: int) -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.clusters import Clusters
+    from ceasefire.fuse.association.gates import _marginal_numpy, marginal_gate
+
+    rows, g, x, y, T = _case(20_000, seed)
+    rng = np.random.default_rng(seed)
+    G = x.shape[0]
+    a = rng.normal(0, 1, (G, 3, 3)) * np.array([300.0, 300.0, 0.5])[None, :, None]
+    cov = np.einsum("gij,gkj->gik", a, a)
+    cov[5:8] = np.nan  # unfitted
+    # events placed so that about half the candidates pass: times near the prediction
+    T = rows.t[np.arange(G) % rows.t.shape[0]] - 10.0
+    ev = Clusters(np.zeros(0, np.intp), x, y, T, cov)
+    k = rng.integers(0, rows.t.shape[0], 20_000)
+    rows.t[k] = T[g] + rows.speed_factor[k] * np.hypot(x[g] - rows.ox[k], y[g] - rows.oy[k]) / C
+    rows.t[k] += rng.normal(0, 0.5, k.shape[0])
+    want = _marginal_numpy(rows, g, k, ev, C)
+    got = marginal_gate(rows, g, k, ev, C)
+    assert 1_000 < int(want.sum()) < 19_000  # the premise: both outcomes, many times
+    assert np.array_equal(want, got)

@@ -22,7 +22,7 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
-from ceasefire.fuse.association.jacobian import jacobian_kernel
+from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
@@ -178,7 +178,25 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     """Cheap necessary condition of the joint innovation test: the time and the
     bearing residuals each pass the 3-dof gate on their own (a component of a
-    Mahalanobis distance never exceeds the whole)."""
+    Mahalanobis distance never exceeds the whole). The compiled loop when numba is
+    installed (the same booleans, :mod:`.jacobian`)."""
+    kernel = marginal_kernel()
+    if kernel is None:
+        return _marginal_numpy(rows, g, k, ev, c)
+    dx = ev.x[g] - rows.ox[k]
+    dy = ev.y[g] - rows.oy[k]
+    ok, wrapped = kernel(
+        ev.x, ev.y, ev.T, ev.cov.reshape(-1, 9), g, k, rows.ox, rows.oy, rows.t, rows.az,
+        rows.speed_factor, rows.sigma_t, rows.sigma_az, dx, dy, np.arctan2(dx, dy), c,
+        float(Q999[2]),
+    )  # fmt: skip
+    if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
+        return _marginal_numpy(rows, g, k, ev, c)
+    return np.asarray(ok, dtype=bool)
+
+
+def _marginal_numpy(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
+    """:func:`marginal_gate` in numpy."""
     dx = ev.x[g] - rows.ox[k]
     dy = ev.y[g] - rows.oy[k]
     rho = np.maximum(np.hypot(dx, dy), 1.0)

@@ -1,5 +1,6 @@
 """The normalized residuals and Jacobians behind the gates
-(:func:`~ceasefire.fuse.association.gates.normalized`) as one compiled loop over
+(:func:`~ceasefire.fuse.association.gates.normalized`) and the marginal pre-gate
+(:func:`~ceasefire.fuse.association.gates.marginal_gate`) as compiled loops over
 the rows (numba, the ``fast`` extra), giving the numpy code's arrays to the bit:
 the same products, divisions and ``sqrt`` per element, without ~25 array passes
 and the boolean-mask writes into ``(n, 3, 3)`` stacks. The residuals come in
@@ -78,6 +79,92 @@ def _jacobian_loop(
             rn[i, j] = r / sd
         dof[i] = float(have)
     return rn, An, dof
+
+
+_PI = math.pi
+_TWO_PI = 2.0 * math.pi
+
+
+def _marginal_loop(
+    ex: Any,
+    ey: Any,
+    eT: Any,
+    cov9: Any,
+    g: Any,
+    k: Any,
+    ox: Any,
+    oy: Any,
+    t: Any,
+    az: Any,
+    speed: Any,
+    sigma_t: Any,
+    sigma_az: Any,
+    dx: Any,
+    dy: Any,
+    ang: Any,
+    c: float,
+    q: float,
+) -> tuple[Any, bool]:
+    """Per candidate (event ``g[i]``, row ``k[i]``; ``dx``, ``dy`` the event less the
+    observer, ``ang`` = arctan2(dx, dy) by numpy): whether its time and bearing
+    residuals each pass ``q`` (the marginal gate, the numpy code's arithmetic in
+    its order); and whether every azimuth residual was in the range wrapped here
+    (otherwise the caller computes in numpy)."""
+    n = g.shape[0]
+    out = np.empty(n, np.bool_)
+    wrapped = True
+    for i in range(n):
+        e = g[i]
+        j = k[i]
+        h = math.hypot(dx[i], dy[i])
+        rho = h if (h >= 1.0 or h != h) else 1.0
+        p00 = cov9[e, 0]
+        p01 = cov9[e, 1]
+        p02 = cov9[e, 2]
+        p11 = cov9[e, 4]
+        p12 = cov9[e, 5]
+        p22 = cov9[e, 8]
+        f = speed[j] / (rho * c)
+        gx = f * dx[i]
+        gy = f * dy[i]
+        st = sigma_t[j] * sigma_t[j]
+        var_t = (((st + gx * gx * p00) + gy * gy * p11) + p22) + 2 * (
+            (gx * gy * p01 + gx * p02) + gy * p12
+        )
+        r_t = (t[j] - eT[e]) - speed[j] * rho / c
+        ok = r_t * r_t <= q * var_t
+        a = az[j]
+        if ok and a - a == 0.0:  # a bearing: its residual too
+            rho2 = rho * rho
+            ax = dy[i] / rho2
+            ay = -dx[i] / rho2
+            sa = sigma_az[j] * sigma_az[j]
+            var_az = (sa + ax * ax * p00) + ay * ay * p11
+            var_az = var_az + 2 * ax * ay * p01
+            # numpy's float remainder by 2 pi, exact on (-2 pi, 4 pi) (see
+            # fuse.normal); outside, the whole call goes back to numpy
+            v = (a - ang[i]) + _PI
+            if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+                wrapped = False
+            m = v - _TWO_PI if v >= _TWO_PI else v
+            m = m + _TWO_PI if m < 0.0 else m
+            m = 0.0 if m == 0.0 else m
+            r_az = m - _PI
+            ok = r_az * r_az <= q * var_az
+        out[i] = ok
+    return out, wrapped
+
+
+@functools.cache
+def marginal_kernel() -> Callable[..., tuple[Any, bool]] | None:
+    """:func:`_marginal_loop` compiled (on first use), or None without the
+    ``fast`` extra."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return jit(_marginal_loop)
 
 
 @functools.cache
