@@ -81,3 +81,39 @@ def test_the_compiled_marginal_gate_passes_what_numpys_passes(seed: int) -> None
     got = marginal_gate(rows, g, k, ev, C)
     assert 1_000 < int(want.sum()) < 19_000  # the premise: both outcomes, many times
     assert np.array_equal(want, got)
+
+
+def test_the_compiled_gates_give_numpys_chi_square_and_log_determinant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # innovations, deleted residuals (members) and the predictive density, each with
+    # every kernel and with none: the same numbers to the bit
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association import gates
+    from ceasefire.fuse.association.clusters import Clusters
+
+    rows, g, x, y, T = _case(6_000, 5)
+    rng = np.random.default_rng(5)
+    G = x.shape[0]
+    a = rng.normal(0, 1, (G, 3, 3)) * np.array([800.0, 800.0, 1.0])[None, :, None]
+    cov = np.einsum("gij,gkj->gik", a, a)
+    cov[5:8] = np.nan
+    ev = Clusters(np.zeros(0, np.intp), x, y, T, cov)
+    member = rng.random(g.shape[0]) < 0.5
+
+    def every() -> list[np.ndarray]:
+        return [
+            *gates.row_chi2(rows, g, ev, C, True),
+            *gates.row_chi2(rows, g, ev, C, True, -1.0),
+            *gates.row_nll(rows, g, ev, C, member),
+        ]
+
+    got = every()
+    for name in ("jacobian_kernel", "quad_kernel"):
+        monkeypatch.setattr(gates, name, lambda: None)
+    want = every()
+    # the premise: finite and infinite outcomes (det S <= 0 for some members)
+    assert np.isfinite(want[2]).any() and np.isinf(want[2]).any()
+    for w, v in zip(want, got, strict=True):
+        assert np.array_equal(w, v, equal_nan=True)
+        assert np.array_equal(np.signbit(w), np.signbit(v))

@@ -22,7 +22,7 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
-from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel
+from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel, quad_kernel
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
@@ -124,6 +124,11 @@ def row_chi2(
     (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
     deleted-residual test). Without ``with_cov``, S = R."""
     rn, M, dof = normalized(rows, g, ev, c)
+    kernel = quad_kernel()
+    if kernel is not None and with_cov:
+        n = dof.shape[0]
+        quad, _ = kernel(M, rn, np.full(n, sign), np.full(n, 0.02), sign < 0)
+        return np.asarray(quad, np.float64), dof
     # normalized by the measurement sd: S = I ± D^-1/2 A P Aᵀ D^-1/2
     S = np.broadcast_to(np.eye(3), M.shape).copy()
     if with_cov:
@@ -143,6 +148,12 @@ def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, 
     comparable across events."""
     sign = np.where(member, -1.0, 1.0)
     rn, M, dof = normalized(rows, g, ev, c)
+    kernel = quad_kernel()
+    if kernel is not None:
+        quad, det = kernel(M, rn, sign, np.where(member, 0.02, 0.0), True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logdet = np.where(det > 0, sign * np.log(det), np.inf)
+        return np.asarray(quad, np.float64), dof, logdet
     S = np.eye(3) + sign[:, None, None] * M + np.where(member, 0.02, 0.0)[:, None, None] * np.eye(3)
     det = cofactors3(S)[6]
     with np.errstate(divide="ignore", invalid="ignore"):

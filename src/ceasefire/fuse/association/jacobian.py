@@ -155,6 +155,50 @@ def _marginal_loop(
     return out, wrapped
 
 
+def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple[Any, Any]:
+    """Per row, with S = (I + sign M) (+ floor I when ``add_floor``): ``rnᵀ S⁻¹ rn``
+    by cofactors (inf where det S <= 0) and det S, the numpy code's
+    (:func:`~ceasefire.fuse.association.gates.quad_inv3`) products in its order."""
+    n = M.shape[0]
+    quad = np.empty(n)
+    dets = np.empty(n)
+    S = np.empty((3, 3))
+    for i in range(n):
+        for u in range(3):
+            for v in range(3):
+                one = 1.0 if u == v else 0.0
+                s_uv = one + sign[i] * M[i, u, v]
+                if add_floor:
+                    s_uv = s_uv + floor[i] * one
+                S[u, v] = s_uv
+        a, b, c = S[0, 0], S[0, 1], S[0, 2]
+        d, e, f = S[1, 1], S[1, 2], S[2, 2]
+        A = d * f - e * e
+        B = c * e - b * f
+        C = b * e - c * d
+        D = a * f - c * c
+        E = b * c - a * e
+        F = a * d - b * b
+        det = (a * A + b * B) + c * C
+        x, y, z = rn[i, 0], rn[i, 1], rn[i, 2]
+        q = ((A * x * x + D * y * y) + F * z * z) + 2 * ((B * x * y + C * x * z) + E * y * z)
+        quad[i] = q / det if det > 0 else np.inf
+        dets[i] = det
+    return quad, dets
+
+
+@functools.cache
+def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
+    """:func:`_quad_loop` compiled (on first use), or None without the ``fast``
+    extra."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return jit(_quad_loop)
+
+
 @functools.cache
 def marginal_kernel() -> Callable[..., tuple[Any, bool]] | None:
     """:func:`_marginal_loop` compiled (on first use), or None without the
