@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
+from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -22,7 +23,6 @@ from ceasefire.fuse.association.reports import (
     Reports,
     observer_runs,
 )
-from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel, quad_kernel
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
