@@ -61,3 +61,28 @@ def test_the_stable_order_is_numpys_on_either_side_of_the_radix_span(span: int) 
     assert np.array_equal(order, np.argsort(a, kind="stable"))
     for name in sorted(CASES):
         assert np.array_equal(stable_argsort(CASES[name]), np.argsort(CASES[name], kind="stable"))
+
+
+def test_unique_inverse_of_a_sorted_array_needs_no_sort() -> None:
+    from ceasefire.fuse.keys import unique_inverse_sorted
+
+    a = np.sort(np.random.default_rng(3).integers(0, 50, 2_000))
+    want = np.unique(a, return_inverse=True)
+    got = unique_inverse_sorted(a)
+    assert np.array_equal(want[0], got[0]) and np.array_equal(want[1].ravel(), got[1])
+
+
+def test_pairs_by_row_equal_the_sorted_distinct_keys() -> None:
+    # events arrive in any order per row (the kernel sorts each row's run), with
+    # duplicates (a member that is also a time candidate)
+    from ceasefire.fuse.association.byrow import by_row
+
+    rng = np.random.default_rng(4)
+    n_rows, n_ev = 3_000, 400
+    k = rng.integers(0, n_rows, 40_000)
+    g = rng.integers(0, n_ev, 40_000)
+    k = np.concatenate([k, k[:5_000]])
+    g = np.concatenate([g, g[:5_000]])
+    key = np.unique(k.astype(np.int64) * (n_ev + 1) + g)
+    got_g, got_k = by_row(g, k, n_rows, n_ev)
+    assert np.array_equal(got_k, key // (n_ev + 1)) and np.array_equal(got_g, key % (n_ev + 1))

@@ -29,23 +29,78 @@ def test_a_report_in_its_events_window_is_a_candidate_and_one_outside_is_not() -
 
 def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     pytest.importorskip("numba")
-    from ceasefire.fuse.association.windows import windows_kernel
+    from ceasefire.fuse.association.windows import windows, windows_kernel
 
     rng = np.random.default_rng(5)
-    n_pos, n_ev = 40, 300
+    n_pos, n_ev = 40, 3000
     sizes = rng.integers(0, 60, n_pos)
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    tk = np.concatenate([np.sort(rng.uniform(0, 3_600, s)) for s in sizes])
+    ends = np.cumsum(2 * sizes)
+    starts = ends - 2 * sizes
+    # half of each position's reports in a burst: the compiled loop searches long
+    # runs through slices of their time span
+    tk = np.concatenate(
+        [np.sort(np.r_[rng.uniform(0, 3_600, s), rng.uniform(900, 960, s)]) for s in sizes]
+    )
     args = (
         rng.uniform(-60e3, 60e3, n_pos), rng.uniform(-20e3, 20e3, n_pos), starts, ends, tk,
         rng.choice([0.0, 1.0], n_pos), rng.uniform(0.005, 2.0, n_pos),
-        rng.uniform(-70e3, 70e3, n_ev), rng.uniform(-25e3, 25e3, n_ev),
+        rng.uniform(-700e3, 700e3, n_ev), rng.uniform(-25e3, 25e3, n_ev),
         rng.uniform(0, 3_600, n_ev), rng.uniform(0.0, 5.0, n_ev), 36_000.0, C,
     )  # fmt: skip
+    # events along a front far longer than the reach (most out of reach of a
+    # position: the compiled loop visits only those within its span of x), some
+    # exactly at the square's edge, one unfitted (NaN)
+    ex = args[7]
+    ex[:20] = args[0][:20] + np.where(np.arange(20) % 2, 1.0, -1.0) * 1.000001 * 36_000.0
+    ex[20] = np.nan
     g0, k0 = windows_numpy(*args)
-    kernel = windows_kernel()
-    assert kernel is not None
-    g1, k1 = kernel(*args)
+    assert windows_kernel() is not None
+    g1, k1 = windows(*args)
     assert g0.shape[0] > 100  # the premise: many candidates to compare
+    assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
+
+
+def test_a_search_through_slices_is_numpys_searchsorted() -> None:
+    # ties, bursts, values on, below and beyond the run, NaN and infinities
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association import windows as w
+
+    assert w.windows_kernel() is not None
+    rng = np.random.default_rng(8)
+    t = np.sort(np.r_[np.round(rng.uniform(0, 100, 300)), rng.uniform(40, 41, 200), [7.0] * 30])
+    t = np.r_[-5.0, t]  # the run is t[1:]
+    a0, b0 = 1, t.shape[0]
+    table, t0, inv_w = w._buckets(t, a0, b0)
+    vs = np.r_[t[a0:], rng.uniform(-10, 110, 500), [np.nan, np.inf, -np.inf, -5.0, 200.0]]
+    for right in (False, True):
+        side = "right" if right else "left"
+        want = a0 + np.searchsorted(t[a0:], vs, side=side)
+        got = [w._find(t, a0, b0, table, t0, inv_w, float(v), right) for v in vs]
+        assert np.array_equal(want, got), side
+
+
+@pytest.mark.parametrize("reach", [np.inf, 1.0, 36_000.0])
+def test_the_compiled_loop_without_a_grid_and_on_a_fine_one(reach: float) -> None:
+    # an unbounded reach (one cell of every event) and a reach so short that the
+    # grid would be too fine (one cell too): the numpy loop's candidates still
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.windows import windows
+
+    rng = np.random.default_rng(9)
+    sizes = rng.integers(0, 40, 20)
+    ends = np.cumsum(sizes)
+    tk = np.concatenate([np.sort(rng.uniform(0, 3_600, s)) for s in sizes])
+    ex = rng.uniform(-2e6, 2e6, 500)
+    ex[:3] = [np.nan, np.inf, -np.inf]
+    ey = rng.uniform(-25e3, 25e3, 500)
+    # positions on events (within any reach)
+    args = (
+        ex[10:30].copy(), ey[10:30].copy(), ends - sizes, ends, tk, rng.choice([0.0, 1.0], 20),
+        rng.uniform(0.005, 2.0, 20), ex, ey,
+        rng.uniform(0, 3_600, 500), rng.uniform(0.0, 200.0, 500), reach, C,
+    )  # fmt: skip
+    with np.errstate(invalid="ignore"):
+        g0, k0 = windows_numpy(*args)
+    g1, k1 = windows(*args)
+    assert g0.shape[0] > 0
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)

@@ -59,6 +59,13 @@ def unique_inverse(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     return s[first], inv
 
 
+def unique_inverse_sorted(s: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
+    """:func:`unique_inverse` of an already sorted 1-D integer array (its stable
+    order is the identity: no sort)."""
+    first = _runs(s)
+    return s[first], (np.cumsum(first) - 1).astype(np.intp)
+
+
 def unique_index(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     """``np.unique(a, return_index=True)`` for a 1-D integer array: the sorted
     distinct values and the index of each one's first occurrence in ``a``."""

@@ -225,22 +225,28 @@ def fit(
     *,
     iterations: int = 8,
     max_step_m: float = 5_000.0,
+    sel: IP | None = None,
 ) -> Fit:
     """Gauss-Newton ML fit of ``n_groups`` events whose rows are labelled ``g``
-    (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``."""
+    (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``; with ``sel``, the
+    rows are ``rows[sel]`` (read in place, not copied)."""
     x, y, T = x0.astype(float).copy(), y0.astype(float).copy(), T0.astype(float).copy()
     # each event stops on its own (its result does not depend on the batch); an
-    # iteration works on the rows of the events still moving only
-    active = np.ones(n_groups, bool)
+    # iteration works on the rows of the events still moving only, read in place
+    # (``src``: grouped by event in a stable order, so each event's sums are those
+    # of its rows in their order) without copying the rows first
     order = stable_argsort(g)
-    bounds = np.searchsorted(g[order], np.arange(n_groups + 1))
+    gs = g[order]
+    src = order if sel is None else sel[order]
+    bounds = np.searchsorted(gs, np.arange(n_groups + 1))
+    active = np.ones(n_groups, bool)
     for _ in range(iterations):
         act = np.flatnonzero(active)
         if act.shape[0] == 0:
             break
-        sel = order[_ranges(bounds[act], bounds[act + 1])]
+        loc = _ranges(bounds[act], bounds[act + 1])
         sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
-        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, sel)
+        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, src[loc])
         inv, _ok = _inv3(H)
         step = np.where(_ok[:, None], np.einsum("gij,gj->gi", np.nan_to_num(inv), b), 0.0)
         norm = np.hypot(step[:, 0], step[:, 1])
@@ -249,14 +255,14 @@ def fit(
         y[act] += step[:, 1] * shrink
         T[act] += step[:, 2] * shrink
         active[act[norm < 0.5]] = False
-    H, _b, chi2 = _normal(rows, g, n_groups, x, y, T, c)
+    H, _b, chi2 = _normal(rows, gs, n_groups, x, y, T, c, src)
     cov, ok = _inv3(H)
     ok &= np.isfinite(x) & np.isfinite(y)
     cov[~ok] = np.nan
     nmeas = (
-        np.bincount(g, weights=np.isfinite(rows.az).astype(float), minlength=n_groups)
-        + np.bincount(g, weights=np.isfinite(rows.t).astype(float), minlength=n_groups)
-        + np.bincount(g, weights=np.isfinite(rows.rng).astype(float), minlength=n_groups)
+        np.bincount(gs, weights=np.isfinite(rows.az[src]).astype(float), minlength=n_groups)
+        + np.bincount(gs, weights=np.isfinite(rows.t[src]).astype(float), minlength=n_groups)
+        + np.bincount(gs, weights=np.isfinite(rows.rng[src]).astype(float), minlength=n_groups)
     )
     dof = (nmeas - 3).astype(np.int64)
     return Fit(x, y, T, cov, chi2, dof, ok)

@@ -76,7 +76,8 @@ def min_cost_matching(
             RuntimeWarning,
             stacklevel=2,
         )
-    mate = np.fromiter((solver.right_mate(i) for i in range(n_rows)), np.int64, n_rows)
+    # one call per row is the only way out of the solver: map, not a generator
+    mate = np.array(list(map(solver.right_mate, range(n_rows))), np.int64).reshape(n_rows)
     real = np.flatnonzero(mate < n_cols)
     key = r * n_cols + c
     order = np.argsort(key, kind="stable")

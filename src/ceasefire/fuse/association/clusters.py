@@ -56,7 +56,7 @@ class Clusters:
         """Every event refitted to its members at once (batched Gauss-Newton from the
         current estimates); returns the fit."""
         idx = np.flatnonzero(self.labels >= 0)
-        f = fit(rep.rows.take(idx), self.labels[idx], self.n, self.x, self.y, self.T, rep.c)
+        f = fit(rep.rows, self.labels[idx], self.n, self.x, self.y, self.T, rep.c, sel=idx)
         self.x, self.y, self.T = f.x, f.y, f.T
         self.cov = f.cov
         return f

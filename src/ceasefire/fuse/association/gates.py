@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
+from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -77,8 +78,27 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
     """Each row's (bearing, time, range) residual against event ``g`` in units of the
     row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
     the Jacobian of the prediction in (x, y, T) in the same units and P the event's
-    covariance; and the dof (the components the row has)."""
+    covariance; and the dof (the components the row has). The compiled loop builds
+    ``rn`` and An when numba is installed (the same numbers, :mod:`.jacobian`)."""
     dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, ev.x, ev.y, ev.T, c)
+    kernel = jacobian_kernel()
+    if kernel is None:
+        rn, An, dof = _jacobian_numpy(rows, dx, dy, rho, r_az, r_t, r_rng, c)
+    else:
+        rn, An, dof = kernel(
+            dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
+            rows.sigma_rng, c,
+        )  # fmt: skip
+    # NaN covariances zeroed per event, then gathered per row (the same values)
+    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
+    return rn, M, dof
+
+
+def _jacobian_numpy(
+    rows: Rows, dx: F8, dy: F8, rho: F8, r_az: F8, r_t: F8, r_rng: F8, c: float
+) -> tuple[F8, F8, F8]:
+    """:func:`~ceasefire.fuse.association.jacobian._jacobian_loop` in numpy: ``rn``,
+    An and the dof of :func:`normalized`."""
     n = dx.shape[0]
     rho2 = rho * rho
     k = rows.speed_factor / (rho * c)
@@ -93,10 +113,7 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
     A[~has] = 0.0
     var = np.where(has & np.isfinite(var) & (var > 0), var, 1.0)
     sd = np.sqrt(var)
-    An = A / sd[:, :, None]
-    # NaN covariances zeroed per event, then gathered per row (the same values)
-    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
-    return r / sd, M, has.sum(axis=1).astype(np.float64)
+    return r / sd, A / sd[:, :, None], has.sum(axis=1).astype(np.float64)
 
 
 def row_chi2(
@@ -107,6 +124,11 @@ def row_chi2(
     (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
     deleted-residual test). Without ``with_cov``, S = R."""
     rn, M, dof = normalized(rows, g, ev, c)
+    kernel = quad_kernel()
+    if kernel is not None and with_cov:
+        n = dof.shape[0]
+        quad, _ = kernel(M, rn, np.full(n, sign), np.full(n, 0.02), sign < 0)
+        return np.asarray(quad, np.float64), dof
     # normalized by the measurement sd: S = I ± D^-1/2 A P Aᵀ D^-1/2
     S = np.broadcast_to(np.eye(3), M.shape).copy()
     if with_cov:
@@ -126,6 +148,12 @@ def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, 
     comparable across events."""
     sign = np.where(member, -1.0, 1.0)
     rn, M, dof = normalized(rows, g, ev, c)
+    kernel = quad_kernel()
+    if kernel is not None:
+        quad, det = kernel(M, rn, sign, np.where(member, 0.02, 0.0), True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logdet = np.where(det > 0, sign * np.log(det), np.inf)
+        return np.asarray(quad, np.float64), dof, logdet
     S = np.eye(3) + sign[:, None, None] * M + np.where(member, 0.02, 0.0)[:, None, None] * np.eye(3)
     det = cofactors3(S)[6]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -161,7 +189,25 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     """Cheap necessary condition of the joint innovation test: the time and the
     bearing residuals each pass the 3-dof gate on their own (a component of a
-    Mahalanobis distance never exceeds the whole)."""
+    Mahalanobis distance never exceeds the whole). The compiled loop when numba is
+    installed (the same booleans, :mod:`.jacobian`)."""
+    kernel = marginal_kernel()
+    if kernel is None:
+        return _marginal_numpy(rows, g, k, ev, c)
+    dx = ev.x[g] - rows.ox[k]
+    dy = ev.y[g] - rows.oy[k]
+    ok, wrapped = kernel(
+        ev.x, ev.y, ev.T, ev.cov.reshape(-1, 9), g, k, rows.ox, rows.oy, rows.t, rows.az,
+        rows.speed_factor, rows.sigma_t, rows.sigma_az, dx, dy, np.arctan2(dx, dy), c,
+        float(Q999[2]),
+    )  # fmt: skip
+    if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
+        return _marginal_numpy(rows, g, k, ev, c)
+    return np.asarray(ok, dtype=bool)
+
+
+def _marginal_numpy(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
+    """:func:`marginal_gate` in numpy."""
     dx = ev.x[g] - rows.ox[k]
     dy = ev.y[g] - rows.oy[k]
     rho = np.maximum(np.hypot(dx, dy), 1.0)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
     GateConfig,
@@ -19,7 +20,7 @@ from ceasefire.fuse.association.gates import (
     time_candidates,
 )
 from ceasefire.fuse.association.reports import Reports
-from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse
+from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
 
@@ -56,8 +57,7 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     mem = b[cl.labels[b] >= 0]
     g = np.concatenate([g, cl.labels[mem]])
     k = np.concatenate([k, mem])
-    key = unique(k.astype(np.int64) * (cl.n + 1) + g)
-    k, g = (key // (cl.n + 1)).astype(np.intp), (key % (cl.n + 1)).astype(np.intp)
+    g, k = by_row(g, k, rep.n, cl.n)
     member = cl.labels[k] == g
     nsrc = rep.n_src
     # an event's other members (arrivals stay where they are) hold their observer's slot
@@ -86,7 +86,7 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     g, k, cost = g[keep], k[keep], cost[keep]
     if g.shape[0] == 0:
         return 0
-    ur, ri = unique_inverse(k)
+    ur, ri = unique_inverse_sorted(k)  # k is sorted (by_row)
     _, ci = unique_inverse(g.astype(np.int64) * nsrc + src[k])
     free_cost = float(np.abs(cost).max()) + 1.0
     edge = min_cost_matching(ri, ci, cost, ur.shape[0], int(ci.max()) + 1, free_cost)

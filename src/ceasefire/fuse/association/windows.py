@@ -83,6 +83,62 @@ def _search(t: Any, lo: int, hi: int, v: float, right: bool) -> int:
     return lo
 
 
+def _walk(t: Any, lo: int, hi: int, p: int, v: float, right: bool) -> int:
+    """:func:`_search`'s answer found by walking from the guess ``p`` (``lo <= p <=
+    hi``): exact whatever the guess, quick when it is close."""
+    if v != v:
+        return hi
+    if right:
+        while p > lo and t[p - 1] > v:
+            p -= 1
+        while p < hi and t[p] <= v:
+            p += 1
+    else:
+        while p > lo and t[p - 1] >= v:
+            p -= 1
+        while p < hi and t[p] < v:
+            p += 1
+    return p
+
+
+def _buckets(t: Any, a0: int, b0: int) -> tuple[Any, float, float]:
+    """For the sorted ``t[a0:b0]``: ``b0 - a0`` equal slices of its time span from
+    ``t0`` (``inv_w`` slices per second), and where each slice's times start
+    (``table[b]``: the first index whose slice is ``b`` or later; ``table[-1]`` =
+    ``b0``)."""
+    nb = b0 - a0
+    t0 = t[a0]
+    span = t[b0 - 1] - t0
+    inv_w = nb / span if span > 0.0 else 0.0
+    table = np.empty(nb + 1, np.intp)
+    i = a0
+    for b in range(nb):
+        while i < b0 and min(int((t[i] - t0) * inv_w), nb - 1) < b:
+            i += 1
+        table[b] = i
+    table[nb] = b0
+    return table, t0, inv_w
+
+
+def _find(
+    t: Any, a0: int, b0: int, table: Any, t0: float, inv_w: float, v: float, right: bool
+) -> int:
+    """:func:`_search` on ``t[a0:b0]`` through its slices (:func:`_buckets`): a
+    binary search inside ``v``'s slice, then a walk that makes it exact."""
+    if v != v or v > t[b0 - 1]:
+        return b0
+    if v < t0:
+        return a0
+    nb = b0 - a0
+    b = min(int((v - t0) * inv_w), nb - 1)
+    p = _search(t, table[b], table[b + 1], v, right)
+    return _walk(t, a0, b0, p, v, right)
+
+
+#: runs shorter than this are searched directly (no slices)
+_SLICED = 16
+
+
 def _windows_loop(
     px: Any,
     py: Any,
@@ -97,13 +153,22 @@ def _windows_loop(
     sd_ev: Any,
     reach_m: float,
     c: float,
+    by_cell: Any,
+    cell_start: Any,
+    nx: int,
+    ny: int,
+    pcx: Any,
+    pcy: Any,
 ) -> tuple[Any, Any]:
     """:func:`windows_numpy` as one loop (compiled by numba), the same arithmetic
     in the same order. The exact distance (``hypot``) only for events inside the
     square about the position; the windows kept as they are found (arrays
-    doubled when full), then expanded."""
+    doubled when full), then expanded. Only the events of the 3 x 3 grid cells
+    about the position (``pcx``, ``pcy``; cells wider than the square: ``by_cell``
+    holds each cell's events in index order from ``cell_start``) are visited, in
+    index order: the others fail the square's test."""
     n_runs = starts.shape[0]
-    G = ex.shape[0]
+    stamp = np.full(ex.shape[0], -1, np.intp)
     cap = 1024
     w_e = np.empty(cap, np.intp)
     w_a = np.empty(cap, np.intp)
@@ -113,7 +178,24 @@ def _windows_loop(
     for r in range(n_runs):
         a0 = starts[r]
         b0 = ends[r]
-        for e in range(G):
+        sliced = b0 - a0 >= _SLICED
+        table, t0, inv_w = _buckets(tk, a0, b0) if sliced else (np.empty(0, np.intp), 0.0, 0.0)
+        # the events of the cells about the position, stamped with its run
+        e_min = ex.shape[0]
+        e_max = -1
+        for cy in range(pcy[r] - 1, pcy[r] + 2):
+            for cx in range(pcx[r] - 1, pcx[r] + 2):
+                if cy < 0 or cy >= ny or cx < 0 or cx >= nx:
+                    continue
+                cell = cy * nx + cx
+                for p in range(cell_start[cell], cell_start[cell + 1]):
+                    e = by_cell[p]
+                    stamp[e] = r
+                    e_min = min(e_min, e)
+                    e_max = max(e_max, e)
+        for e in range(e_min, e_max + 1):
+            if stamp[e] != r:
+                continue
             ddx = ex[e] - px[r]
             ddy = ey[e] - py[r]
             # a square a little wider than the reach: hypot only where it may pass
@@ -125,8 +207,12 @@ def _windows_loop(
             slack = 4.0 * (sig_max[r] + sd_ev[e])
             lo = eT[e] + f_lo[r] * d / c - slack
             hi = eT[e] + d / c + slack
-            ia = _search(tk, a0, b0, lo, False)
-            ib = _search(tk, a0, b0, hi, True)
+            if sliced:
+                ia = _find(tk, a0, b0, table, t0, inv_w, lo, False)
+                ib = _find(tk, a0, b0, table, t0, inv_w, hi, True)
+            else:
+                ia = _search(tk, a0, b0, lo, False)
+                ib = _search(tk, a0, b0, hi, True)
             if ib <= ia:
                 continue
             if m == cap:
@@ -154,21 +240,67 @@ def _windows_loop(
 def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_windows_loop` compiled (on first use: numba is imported only when
     association runs), or None without the ``fast`` extra."""
-    global _search
+    global _search, _walk, _buckets, _find
     try:
         import numba
     except ImportError:  # pragma: no cover - depends on the install
         return None
     jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    # the loop calls _search: compiled first, under the name the loop looks up
+    # the loop's helpers: compiled first, under the names the loop looks up
     _search = jit(_search)
+    _walk = jit(_walk)
+    _buckets = jit(_buckets)
+    _find = jit(_find)
     return jit(_windows_loop)
 
 
-def windows(*args: Any) -> tuple[IP, IP]:
-    """:func:`windows_numpy`'s candidates, compiled when numba is installed."""
+#: grid cells about positions, as a multiple of the reach (plus 1 m): wider than
+#: the loop's square (1.000001 x the reach) whatever the rounding
+_CELL = 1.001
+
+
+def windows(
+    px: F8,
+    py: F8,
+    starts: IP,
+    ends: IP,
+    tk: F8,
+    f_lo: F8,
+    sig_max: F8,
+    ex: F8,
+    ey: F8,
+    eT: F8,
+    sd_ev: F8,
+    reach_m: float,
+    c: float,
+) -> tuple[IP, IP]:
+    """:func:`windows_numpy`'s candidates, compiled when numba is installed: the
+    events put on a grid of cells a little wider than the reach, each position
+    visits only those of the cells about it (most events are out of reach of most
+    positions)."""
+    args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
     kernel = windows_kernel()
     if kernel is None:
         return windows_numpy(*args)
-    g, k = kernel(*args)
+    ok = np.flatnonzero(np.isfinite(ex) & np.isfinite(ey))  # others never pass
+    if ok.shape[0] == 0 or starts.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    w = _CELL * reach_m + 1.0
+    x0, y0 = float(ex[ok].min()), float(ey[ok].min())
+    nx = int((float(ex[ok].max()) - x0) // w) + 1 if math.isfinite(w) else 1
+    ny = int((float(ey[ok].max()) - y0) // w) + 1 if math.isfinite(w) else 1
+    if not math.isfinite(w) or nx * ny > 4 * ex.shape[0] + 1024:
+        # no grid (an unbounded reach, events scattered far): one cell of all
+        ok, w, nx, ny = np.arange(ex.shape[0]), math.inf, 1, 1
+        x0 = y0 = 0.0
+    cx = np.minimum(np.floor((ex[ok] - x0) / w), nx - 1).astype(np.intp) if nx > 1 else 0 * ok
+    cy = np.minimum(np.floor((ey[ok] - y0) / w), ny - 1).astype(np.intp) if ny > 1 else 0 * ok
+    cell = cy * nx + cx
+    order = np.argsort(cell, kind="stable")  # each cell's events in index order
+    cell_start = np.searchsorted(cell[order], np.arange(nx * ny + 1)).astype(np.intp)
+    # positions far outside the grid: a cell index that stays an integer
+    lim = float(max(nx, ny) + 2)
+    pcx = np.clip(np.nan_to_num(np.floor((px - x0) / w)), -lim, lim).astype(np.intp)
+    pcy = np.clip(np.nan_to_num(np.floor((py - y0) / w)), -lim, lim).astype(np.intp)
+    g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)

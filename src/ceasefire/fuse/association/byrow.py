@@ -1,0 +1,76 @@
+"""Distinct (row, event) pairs ordered by row, then event: what
+``unique(k * (n + 1) + g)`` gives, by one counting pass over the rows and an
+insertion sort of each row's few events (numba, the ``fast`` extra) instead of
+sorting every pair's 64-bit key on each reassignment pass. Without numba,
+:func:`by_row` sorts the keys."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.fuse.keys import unique
+
+IP = npt.NDArray[np.intp]
+
+
+def _by_row_loop(g: Any, k: Any, n_rows: int) -> tuple[Any, Any]:
+    """The distinct pairs ``(k[i], g[i])`` (rows in ``0..n_rows-1``) ordered by row,
+    then event: a counting sort by row, then per row an insertion sort of its
+    events, duplicates dropped."""
+    n = k.shape[0]
+    start = np.zeros(n_rows + 1, np.intp)
+    for i in range(n):
+        start[k[i] + 1] += 1
+    for r in range(n_rows):
+        start[r + 1] += start[r]
+    fill = start[:n_rows].copy()
+    ev = np.empty(n, np.intp)
+    for i in range(n):
+        r = k[i]
+        # insertion into the row's run so far, kept sorted
+        p = fill[r]
+        v = g[i]
+        while p > start[r] and ev[p - 1] > v:
+            ev[p] = ev[p - 1]
+            p -= 1
+        ev[p] = v
+        fill[r] += 1
+    out_g = np.empty(n, np.intp)
+    out_k = np.empty(n, np.intp)
+    m = 0
+    for r in range(n_rows):
+        for p in range(start[r], fill[r]):
+            if p > start[r] and ev[p] == ev[p - 1]:
+                continue
+            out_g[m] = ev[p]
+            out_k[m] = r
+            m += 1
+    return out_g[:m], out_k[:m]
+
+
+@functools.cache
+def by_row_kernel() -> Callable[..., tuple[Any, Any]] | None:
+    """:func:`_by_row_loop` compiled (on first use), or None without the ``fast``
+    extra."""
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    return jit(_by_row_loop)
+
+
+def by_row(g: IP, k: IP, n_rows: int, n_events: int) -> tuple[IP, IP]:
+    """The distinct (event ``g``, row ``k``) pairs ordered by row, then event
+    (events below ``n_events``, rows below ``n_rows``): returns (g, k)."""
+    kernel = by_row_kernel()
+    if kernel is None:
+        key = unique(k.astype(np.int64) * (n_events + 1) + g)
+        return (key % (n_events + 1)).astype(np.intp), (key // (n_events + 1)).astype(np.intp)
+    og, ok = kernel(np.asarray(g, np.intp), np.asarray(k, np.intp), n_rows)
+    return np.asarray(og, np.intp), np.asarray(ok, np.intp)
