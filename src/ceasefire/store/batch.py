@@ -13,7 +13,9 @@ through SQLAlchemy's per-row parameter processing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +56,20 @@ OBSERVATION_COLUMNS = (
 )
 #: Keys looked up in one statement when a chunk meets stored records.
 _LOOKUP = 500
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic collector off while a chunk's rows (tuples, no cycles) are
+    made: its collections walk every object the process holds, and would cost
+    about as much as the rows. It runs again at the next allocation threshold."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def observation_values(
@@ -126,10 +142,11 @@ class BatchWriter:
         chunk, is not stored and is returned as a duplicate."""
         secs = sectors if sectors is not None else [None] * len(accepted)
         b, by = self.batch, self.submitted_by
-        rows = [
-            observation_values(o, b, s, by, _canonical(o))
-            for o, s in zip(accepted, secs, strict=True)
-        ]
+        with _gc_paused():
+            rows = [
+                observation_values(o, b, s, by, _canonical(o))
+                for o, s in zip(accepted, secs, strict=True)
+            ]
         todo = list(range(len(rows)))
         inner: list[tuple[int, bool, bool]] = []
         first = {(r[0], r[1]): i for i, r in reversed(list(enumerate(rows)))}
