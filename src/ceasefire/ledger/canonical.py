@@ -118,7 +118,7 @@ def _encode(obj: Any, out: list[str], path: str) -> None:
         raise LedgerError(f"{path}: {type(obj).__name__} is not JSON; expected a JSON value")
 
 
-class _NotPlain(Exception):
+class _NotPlainError(Exception):
     """The fast pass met a value it leaves to the checked one."""
 
 
@@ -127,14 +127,14 @@ _STR = frozenset((str,))
 
 
 def _fast(obj: Any, out: list[str]) -> None:
-    """``obj`` into ``out`` for the exact plain types; ``_NotPlain`` for anything else."""
+    """``obj`` into ``out`` for the exact plain types; ``_NotPlainError`` for anything else."""
     t = type(obj)
     if t is str:
         out.append(_encode_str(obj))
     elif t is dict:
         keys = list(obj)
         if not set(map(type, keys)) <= _STR or not all(map(str.isascii, keys)):
-            raise _NotPlain
+            raise _NotPlainError
         keys.sort()
         if set(map(type, obj.values())) <= _STR:  # e.g. a day's observation digests
             out.append(
@@ -156,7 +156,7 @@ def _fast(obj: Any, out: list[str]) -> None:
         out.append(_number(obj))
     elif t is int:
         if not -_INT_MAX <= obj <= _INT_MAX:
-            raise _NotPlain
+            raise _NotPlainError
         out.append(str(obj))
     elif obj is None:
         out.append("null")
@@ -175,7 +175,7 @@ def _fast(obj: Any, out: list[str]) -> None:
             _fast(item, out)
         out.append("]")
     else:
-        raise _NotPlain
+        raise _NotPlainError
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -183,7 +183,7 @@ def canonical_json(obj: Any) -> bytes:
     out: list[str] = []
     try:
         _fast(obj, out)
-    except (_NotPlain, LedgerError, RecursionError):
+    except (_NotPlainError, LedgerError, RecursionError):
         # the checked pass gives the same bytes, or the error with its path
         out = []
         _encode(obj, out, "$")
