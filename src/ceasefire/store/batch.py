@@ -60,9 +60,10 @@ _LOOKUP = 500
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """The cyclic collector off while a chunk's rows (tuples, no cycles) are
-    made: its collections walk every object the process holds, and would cost
-    about as much as the rows. It runs again at the next allocation threshold."""
+    """The cyclic collector off while a chunk is written (its rows are tuples,
+    no cycles): its collections walk every object the process holds, and cost
+    about as much as making the rows. It runs again at the next allocation
+    threshold."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -141,12 +142,17 @@ class BatchWriter:
         a record whose (source, id) is stored already, or came earlier in the
         chunk, is not stored and is returned as a duplicate."""
         secs = sectors if sectors is not None else [None] * len(accepted)
-        b, by = self.batch, self.submitted_by
         with _gc_paused():
-            rows = [
-                observation_values(o, b, s, by, _canonical(o))
-                for o, s in zip(accepted, secs, strict=True)
-            ]
+            return self._add(accepted, secs)
+
+    def _add(
+        self, accepted: Sequence[AnyObservation], secs: Sequence[str | None]
+    ) -> ChunkOutcome:
+        b, by = self.batch, self.submitted_by
+        rows = [
+            observation_values(o, b, s, by, _canonical(o))
+            for o, s in zip(accepted, secs, strict=True)
+        ]
         todo = list(range(len(rows)))
         inner: list[tuple[int, bool, bool]] = []
         first = {(r[0], r[1]): i for i, r in reversed(list(enumerate(rows)))}
