@@ -145,9 +145,8 @@ class BatchWriter:
         with _gc_paused():
             return self._add(accepted, secs)
 
-    def _add(
-        self, accepted: Sequence[AnyObservation], secs: Sequence[str | None]
-    ) -> ChunkOutcome:
+    def _add(self, accepted: Sequence[AnyObservation], secs: Sequence[str | None]) -> ChunkOutcome:
+        """:meth:`add` with the collector paused."""
         b, by = self.batch, self.submitted_by
         rows = [
             observation_values(o, b, s, by, _canonical(o))
