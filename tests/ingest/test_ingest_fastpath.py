@@ -107,3 +107,21 @@ def test_a_repeated_key_is_rejected_on_the_fast_path_too(tmp_path: Path) -> None
     assert [o.id for o in r.accepted] == ["b1"]
     assert [x.line for x in r.rejected] == [1]
     assert "key 'id' appears twice" in r.rejected[0].reason
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_validation_leaves_the_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    """Validation pauses the cyclic collector for its loop (see ``validate._gc_paused``),
+    also when a record fails, and gives it back as it was."""
+    import gc
+
+    p = tmp_path / "obs.ndjson"
+    p.write_bytes(b"\n".join([_compact(_bearing()), b'{"id": 1}', _compact(_bearing(id="b2"))]))
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        res = validate_records(read_records(p, plain=True), IngestResult())
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert [o.id for o in res.accepted] == ["b1", "b2"] and len(res.rejected) == 1

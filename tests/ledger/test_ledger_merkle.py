@@ -254,3 +254,37 @@ def test_canonical_refuses_non_json() -> None:
     # keys sort by UTF-16 code units (RFC 8785 §3.2.3), not by code points
     doc = {"\U0001f600": 1, "\ufb01": 2}
     assert canonical_json(doc) == rfc8785.dumps(doc)
+
+
+#: Objects and arrays of strings only (the fast pass writes them in one join).
+string_containers = st.dictionaries(st.text(), st.text(), max_size=6) | st.lists(
+    st.text(), max_size=6
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(string_containers)
+def test_canonical_string_containers_equal_rfc8785(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except UnicodeEncodeError:
+        with pytest.raises(LedgerError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+def test_canonical_fast_and_checked_passes_agree() -> None:
+    """The types the fast pass leaves to the checked one give the same bytes or errors."""
+    from collections import OrderedDict
+
+    digests = {f"src/{i}": f"{i:064x}" for i in range(50)}
+    doc = {"type": "violation", "id": "v-1", "t": 1.5, "n": 3, "d": digests, "l": ["b", "a"]}
+    assert canonical_json(doc) == rfc8785.dumps(doc)
+    assert canonical_json(OrderedDict(doc)) == rfc8785.dumps(doc)  # a Mapping, not a dict
+    assert canonical_json(("x", 1.0, [])) == b'["x",1,[]]'  # a tuple is an array
+    assert canonical_json({"k": 'q"\\\n\x01é'}) == rfc8785.dumps({"k": 'q"\\\n\x01é'})
+    with pytest.raises(LedgerError, match=r"\$\.a\.b\[1\]: integer"):
+        canonical_json({"a": {"b": [1, 2**60]}})  # the path comes from the checked pass
+    with pytest.raises(LedgerError, match=r"\$\.a: object key 1"):
+        canonical_json({"a": {1: "x"}})

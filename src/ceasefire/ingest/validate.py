@@ -3,8 +3,10 @@ reason) or duplicate (same ``source`` + ``id``); the three counts add up."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,16 +116,36 @@ def _json_keys(obs: AnyObservation) -> int:
     return n
 
 
+#: The adapter's core validator: ``TypeAdapter.validate_json`` adds only the
+#: checking of keyword arguments we do not pass, a tenth of a record's cost.
+_validate_json = OBSERVATION_ADAPTER.validator.validate_json
+
+
 def _from_plain_json(line: bytes, context: dict[str, Any]) -> AnyObservation | None:
     """The observation of a line ``limits.plain_object`` let through, validated
     as JSON in one step, or None when that fails or a key came twice (the slow
     path then gives the reason): the contract's models nest three deep, and the
     line's '":' count every key it names."""
     try:
-        obs: AnyObservation = OBSERVATION_ADAPTER.validate_json(line, context=context)
+        obs: AnyObservation = _validate_json(line, context=context)
     except ValidationError:
         return None
     return obs if _json_keys(obs) == line.count(b'":') else None
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic collector off for a loop that makes objects without cycles
+    (models, tuples): its collections, which walk every object the process
+    holds, cost as much as pydantic's validation here. Reference counting frees
+    as before; the collector runs again at the next allocation threshold."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def validate_records(
@@ -141,57 +163,62 @@ def validate_records(
     result = result if result is not None else IngestResult()
     seen = seen if seen is not None else {}
     context = {"policy": policy or DEFAULT_POLICY}
-    for rec in records:
-        result.total += 1
-        data = rec.data
-        obs = None
-        if rec.json is not None and data is None and rec.error is None:
-            obs = _from_plain_json(rec.json, context)
-            if obs is None:  # the slow path says why (or accepts it after all)
-                try:
-                    data = parse_record(rec.json)
-                except ValueError as exc:
+    with _gc_paused():
+        for rec in records:
+            result.total += 1
+            data = rec.data
+            obs = None
+            if rec.json is not None and data is None and rec.error is None:
+                obs = _from_plain_json(rec.json, context)
+                if obs is None:  # the slow path says why (or accepts it after all)
+                    try:
+                        data = parse_record(rec.json)
+                    except ValueError as exc:
+                        result.rejected.append(
+                            Rejected(
+                                rec.file, rec.line, str(exc), rejected_raw(rec.raw), rec.end_line
+                            )
+                        )
+                        continue
+            if obs is None:
+                if data is None:
                     result.rejected.append(
-                        Rejected(rec.file, rec.line, str(exc), rejected_raw(rec.raw), rec.end_line)
+                        Rejected(
+                            rec.file, rec.line, rec.error or "unreadable", rec.raw, rec.end_line
+                        )
                     )
                     continue
-        if obs is None:
-            if data is None:
-                result.rejected.append(
-                    Rejected(rec.file, rec.line, rec.error or "unreadable", rec.raw, rec.end_line)
-                )
-                continue
-            try:
-                obs = OBSERVATION_ADAPTER.validate_python(data, context=context)
-            except ValidationError as exc:
-                result.rejected.append(
-                    Rejected(
-                        rec.file, rec.line, format_validation_error(exc), rec.raw, rec.end_line
+                try:
+                    obs = OBSERVATION_ADAPTER.validate_python(data, context=context)
+                except ValidationError as exc:
+                    result.rejected.append(
+                        Rejected(
+                            rec.file, rec.line, format_validation_error(exc), rec.raw, rec.end_line
+                        )
+                    )
+                    continue
+            key = (obs.source, obs.id)
+            first = seen.get(key)
+            if first is not None:
+                # canonical JSON only for a duplicate: most records are not one
+                canon = first if isinstance(first, str) else first.model_dump_json()
+                result.duplicates.append(
+                    Duplicate(
+                        rec.file,
+                        rec.line,
+                        obs.source,
+                        obs.id,
+                        canon != obs.model_dump_json(),
+                        rec.raw,
+                        rec.end_line,
                     )
                 )
                 continue
-        key = (obs.source, obs.id)
-        first = seen.get(key)
-        if first is not None:
-            # canonical JSON only for a duplicate: most records are not one
-            canon = first if isinstance(first, str) else first.model_dump_json()
-            result.duplicates.append(
-                Duplicate(
-                    rec.file,
-                    rec.line,
-                    obs.source,
-                    obs.id,
-                    canon != obs.model_dump_json(),
-                    rec.raw,
-                    rec.end_line,
-                )
-            )
-            continue
-        seen[key] = obs
-        result.accepted.append(obs)
-        result.accepted_from.append((rec.file, rec.line, rec.end_line))
-        if origins is not None:
-            origins.append(rec)
+            seen[key] = obs
+            result.accepted.append(obs)
+            result.accepted_from.append((rec.file, rec.line, rec.end_line))
+            if origins is not None:
+                origins.append(rec)
     return result
 
 

@@ -13,7 +13,9 @@ through SQLAlchemy's per-row parameter processing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +56,21 @@ OBSERVATION_COLUMNS = (
 )
 #: Keys looked up in one statement when a chunk meets stored records.
 _LOOKUP = 500
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic collector off while a chunk is written (its rows are tuples,
+    no cycles): its collections walk every object the process holds, and cost
+    about as much as making the rows. It runs again at the next allocation
+    threshold."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def observation_values(
@@ -125,6 +142,11 @@ class BatchWriter:
         a record whose (source, id) is stored already, or came earlier in the
         chunk, is not stored and is returned as a duplicate."""
         secs = sectors if sectors is not None else [None] * len(accepted)
+        with _gc_paused():
+            return self._add(accepted, secs)
+
+    def _add(self, accepted: Sequence[AnyObservation], secs: Sequence[str | None]) -> ChunkOutcome:
+        """:meth:`add` with the collector paused."""
         b, by = self.batch, self.submitted_by
         rows = [
             observation_values(o, b, s, by, _canonical(o))
