@@ -111,8 +111,9 @@ def test_a_repeated_key_is_rejected_on_the_fast_path_too(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_validation_leaves_the_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
-    """Validation pauses the cyclic collector for its loop (see ``validate._gc_paused``),
-    also when a record fails, and gives it back as it was."""
+    """Validation pauses the cyclic collector for its loop
+    (``model.collector.collector_paused``), also when a record fails, and gives it
+    back as it was."""
     import gc
 
     p = tmp_path / "obs.ndjson"

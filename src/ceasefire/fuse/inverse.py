@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse.compiled import compiled
+
 
 def _inv3_loop(H: Any) -> tuple[Any, Any]:
     """Inverses ``(G, 3, 3)`` of the symmetric ``H`` ``(G, 3, 3)`` (upper triangle
@@ -57,9 +59,4 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
 def inv3_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_inv3_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_inv3_loop)
+    return compiled(_inv3_loop)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse.compiled import compiled
+
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
 
@@ -127,9 +129,4 @@ def _normal_loop(
 def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normal_loop` compiled (on first use: numba is imported only when a
     fit runs), or None without the ``fast`` extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_normal_loop)
+    return compiled(_normal_loop)

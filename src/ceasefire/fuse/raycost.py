@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse.compiled import compiled
+
 
 def _ray_cost_loop(
     lx: Any,
@@ -112,9 +114,4 @@ def _ray_cost_loop(
 def ray_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
     rays are paired), or None without the ``fast`` extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_ray_cost_loop)
+    return compiled(_ray_cost_loop)

@@ -3,10 +3,8 @@ reason) or duplicate (same ``source`` + ``id``); the three counts add up."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from pydantic import ValidationError
 
 from ceasefire.ingest.readers import RawRecord, parse_record, read_records, rejected_raw
 from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.collector import collector_paused
 from ceasefire.model.observation import (
     DEFAULT_POLICY,
     OBSERVATION_ADAPTER,
@@ -133,21 +132,6 @@ def _from_plain_json(line: bytes, context: dict[str, Any]) -> AnyObservation | N
     return obs if _json_keys(obs) == line.count(b'":') else None
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic collector off for a loop that makes objects without cycles
-    (models, tuples): its collections, which walk every object the process
-    holds, cost as much as pydantic's validation here. Reference counting frees
-    as before; the collector runs again at the next allocation threshold."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def validate_records(
     records: Iterable[RawRecord],
     result: IngestResult | None = None,
@@ -163,7 +147,7 @@ def validate_records(
     result = result if result is not None else IngestResult()
     seen = seen if seen is not None else {}
     context = {"policy": policy or DEFAULT_POLICY}
-    with _gc_paused():
+    with collector_paused():
         for rec in records:
             result.total += 1
             data = rec.data

@@ -13,15 +13,14 @@ through SQLAlchemy's per-row parameter processing.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
 from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.collector import collector_paused
 from ceasefire.model.observation import BearingObservation, SightingObservation
 from ceasefire.store.schema import Tables
 
@@ -56,21 +55,6 @@ OBSERVATION_COLUMNS = (
 )
 #: Keys looked up in one statement when a chunk meets stored records.
 _LOOKUP = 500
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic collector off while a chunk is written (its rows are tuples,
-    no cycles): its collections walk every object the process holds, and cost
-    about as much as making the rows. It runs again at the next allocation
-    threshold."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def observation_values(
@@ -142,7 +126,7 @@ class BatchWriter:
         a record whose (source, id) is stored already, or came earlier in the
         chunk, is not stored and is returned as a duplicate."""
         secs = sectors if sectors is not None else [None] * len(accepted)
-        with _gc_paused():
+        with collector_paused():
             return self._add(accepted, secs)
 
     def _add(self, accepted: Sequence[AnyObservation], secs: Sequence[str | None]) -> ChunkOutcome:

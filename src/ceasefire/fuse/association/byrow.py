@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import unique
 
 IP = npt.NDArray[np.intp]
@@ -57,12 +58,7 @@ def _by_row_loop(g: Any, k: Any, n_rows: int) -> tuple[Any, Any]:
 def by_row_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_by_row_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_by_row_loop)
+    return compiled(_by_row_loop)
 
 
 def by_row(g: IP, k: IP, n_rows: int, n_events: int) -> tuple[IP, IP]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse.compiled import compiled
+
 
 def _jacobian_loop(
     dx: Any,
@@ -191,33 +193,18 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
 def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_quad_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_quad_loop)
+    return compiled(_quad_loop)
 
 
 @functools.cache
 def marginal_kernel() -> Callable[..., tuple[Any, bool]] | None:
     """:func:`_marginal_loop` compiled (on first use), or None without the
     ``fast`` extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_marginal_loop)
+    return compiled(_marginal_loop)
 
 
 @functools.cache
 def jacobian_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
     """:func:`_jacobian_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    return jit(_jacobian_loop)
+    return compiled(_jacobian_loop)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.compiled import jit
+
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
@@ -241,17 +243,15 @@ def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_windows_loop` compiled (on first use: numba is imported only when
     association runs), or None without the ``fast`` extra."""
     global _search, _walk, _buckets, _find
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the install
+    j = jit()
+    if j is None:
         return None
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
     # the loop's helpers: compiled first, under the names the loop looks up
-    _search = jit(_search)
-    _walk = jit(_walk)
-    _buckets = jit(_buckets)
-    _find = jit(_find)
-    return jit(_windows_loop)
+    _search = j(_search)
+    _walk = j(_walk)
+    _buckets = j(_buckets)
+    _find = j(_find)
+    return j(_windows_loop)
 
 
 #: grid cells about positions, as a multiple of the reach (plus 1 m): wider than
