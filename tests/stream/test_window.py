@@ -3,6 +3,7 @@ watermark advanced and wherever a worker was restarted."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,6 +47,17 @@ def test_no_event_is_final_before_its_horizon(
     assert ids, "two hours of a heavy day make events"
     st2 = w.state
     assert st2.final_s is not None and st2.final_s + w.horizon <= first + 2 * 3600.0
+
+
+def test_nothing_is_final_while_a_subject_has_delivered_nothing(
+    donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+) -> None:
+    # a worker whose first pull of one sector came back empty: its watermark is
+    # -inf: nothing is final, and nothing fails
+    w = _window(donbas_mandate_path)
+    w.add(heavy_models[:50])
+    assert w.next_step(-math.inf) is None
+    assert w.final_through(-math.inf) == -math.inf
 
 
 def test_restart_and_watermark_pace_do_not_change_the_events(

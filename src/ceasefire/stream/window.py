@@ -202,7 +202,10 @@ class LiveWindow:
         """Up to when this window's acoustic events are final, s: every tile ending
         by then is committed, or has no report in its window and none can still
         come (the watermark has passed the window's end)."""
-        cap = math.floor((watermark_s - self.horizon) / self.tile_s) * self.tile_s
+        # a read subject that has delivered nothing yet holds the watermark at -inf
+        cap = watermark_s
+        if math.isfinite(watermark_s):
+            cap = math.floor((watermark_s - self.horizon) / self.tile_s) * self.tile_s
         k = self._pending_tile()
         if k is not None:
             cap = min(cap, k * self.tile_s)
