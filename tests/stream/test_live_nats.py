@@ -22,10 +22,11 @@ from ceasefire import pipeline
 from ceasefire.ledger import Ledger
 from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.errors import PipelineError
 from ceasefire.store import Store
 from ceasefire.stream.bus import Subjects
 from ceasefire.stream.compare import compare_violations
-from ceasefire.stream.natsbus import NatsBus
+from ceasefire.stream.natsbus import NatsBus, StreamLimits
 from ceasefire.stream.replay import publish_observations
 from ceasefire.stream.worker import SETTLED_KEY
 
@@ -238,3 +239,23 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     start, end = day_bounds(m, day)
     batch_x = pipeline.escalations_of(store, m, day, store.violations(start, end), [])
     assert after_x == sorted(x.id for x in batch_x)
+
+
+def test_a_publish_the_server_never_acknowledges_is_a_clear_error(prefix: str) -> None:
+    # an acknowledgement cannot come within a microsecond: every try times out, and
+    # the publisher says what and where instead of a nats-py traceback
+    async def go() -> None:
+        limits = StreamLimits(publish_attempts=3, publish_timeout_s=1e-6)
+        bus = await NatsBus.connect(NATS, Subjects(prefix), limits)
+        try:
+            with pytest.raises(PipelineError, match=r"did not acknowledge message 's/1'.* 3 tries"):
+                await bus.publish(bus.subjects.obs("luhansk"), b"{}", "s/1")
+            # the server stored the message once whatever the tries; a publish with
+            # time to be acknowledged finds it there
+            await asyncio.sleep(0.5)
+            relaxed = NatsBus(bus.nc, bus.subjects, StreamLimits())
+            assert not await relaxed.publish(bus.subjects.obs("luhansk"), b"{}", "s/1")
+        finally:
+            await bus.close()
+
+    asyncio.run(go())

@@ -58,6 +58,10 @@ class StreamLimits:
     max_ack_pending: int = 20_000
     #: redelivery of a message not acknowledged in time, s
     ack_wait_s: float = 60.0
+    #: a publish whose acknowledgement does not come within ``publish_timeout_s`` is
+    #: sent again with the same message id (the server keeps one), this many times
+    publish_attempts: int = 6
+    publish_timeout_s: float = 5.0
 
 
 class NatsBus:
@@ -117,7 +121,26 @@ class NatsBus:
         self, subject: str, data: bytes, msg_id: str, headers: dict[str, str] | None = None
     ) -> bool:
         h = {"Nats-Msg-Id": msg_id, **(headers or {})}
-        ack = await self.js.publish(subject, data, headers=h)
+        lim = self.limits
+        # a busy server acknowledges late: the same id again, which it stores once
+        # (after a retry, "stored before" may be this publish's own first try)
+        for k in range(lim.publish_attempts - 1):
+            with contextlib.suppress(TimeoutError, NatsTimeout):
+                return await self._publish_once(subject, data, h) or k > 0
+        try:
+            return await self._publish_once(subject, data, h) or lim.publish_attempts > 1
+        except (TimeoutError, NatsTimeout):
+            raise PipelineError(
+                f"the NATS server did not acknowledge message {msg_id!r} on {subject} in "
+                f"{lim.publish_attempts} tries of {lim.publish_timeout_s:g} s; expected a "
+                "JetStream server that keeps up (is it overloaded or out of disk?)"
+            ) from None
+
+    async def _publish_once(self, subject: str, data: bytes, headers: dict[str, str]) -> bool:
+        """One publish and its acknowledgement; True unless the id was stored before."""
+        ack = await self.js.publish(
+            subject, data, timeout=self.limits.publish_timeout_s, headers=headers
+        )
         return not bool(ack.duplicate)
 
     async def pull(
