@@ -274,8 +274,8 @@ def test_canonical_string_containers_equal_rfc8785(value: object) -> None:
     assert canonical_json(value) == expected
 
 
-def test_canonical_fast_and_checked_passes_agree() -> None:
-    """The types the fast pass leaves to the checked one give the same bytes or errors."""
+def test_canonical_other_mappings_sequences_and_error_paths() -> None:
+    """Other mappings, tuples and escapes give rfc8785's bytes; errors name their path."""
     from collections import OrderedDict
 
     digests = {f"src/{i}": f"{i:064x}" for i in range(50)}
@@ -285,6 +285,10 @@ def test_canonical_fast_and_checked_passes_agree() -> None:
     assert canonical_json(("x", 1.0, [])) == b'["x",1,[]]'  # a tuple is an array
     assert canonical_json({"k": 'q"\\\n\x01é'}) == rfc8785.dumps({"k": 'q"\\\n\x01é'})
     with pytest.raises(LedgerError, match=r"\$\.a\.b\[1\]: integer"):
-        canonical_json({"a": {"b": [1, 2**60]}})  # the path comes from the checked pass
+        canonical_json({"a": {"b": [1, 2**60]}})
     with pytest.raises(LedgerError, match=r"\$\.a: object key 1"):
         canonical_json({"a": {1: "x"}})
+    with pytest.raises(LedgerError, match=r"\$\.a\[0\]\.x\[2\]: nan is not a JSON number"):
+        canonical_json({"a": [{"x": [1.0, 2.0, float("nan")]}]})
+    with pytest.raises(LedgerError, match=r"\$\.b: bytes is not JSON"):
+        canonical_json(OrderedDict({"a": 1, "b": b"x"}))

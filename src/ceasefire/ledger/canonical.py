@@ -6,12 +6,10 @@ documents) at a fraction of its cost: strings go through the C string
 escaper of :mod:`json`, numbers are written in the ECMAScript form JCS
 requires, and keys are sorted by UTF-16 code units.
 
-Two passes share the work: a fast one for the plain types the ledger writes
-(exact ``dict``/``list``/``str``/``int``/``float``, ASCII keys: sorting them
-by code point is sorting by UTF-16 code units; objects and arrays of strings
-in one join), and a checked one that tracks the path of every
-value for the error message; a document the fast pass does not know is
-encoded by the checked one.
+One recursive pass: the exact plain types the ledger writes (``dict``,
+``list``, ``str``, ``int``, ``float``) are tested first, objects and arrays
+of strings go out in one join, and the path of a value that is not JSON is
+built only for the error message, as the error leaves each container.
 """
 
 from __future__ import annotations
@@ -34,6 +32,15 @@ _encode_str: Any = getattr(json.encoder, "c_encode_basestring", None) or (
 )
 
 
+class _NotJsonError(Exception):
+    """A value that is not JSON; ``parts`` is its path, innermost step first."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+        self.parts: list[str] = []
+
+
 def _number(x: float) -> str:
     """``x`` as ECMAScript ``Number.prototype.toString`` writes it (RFC 8785 §3.2.2.3)."""
     r = repr(x)
@@ -42,7 +49,7 @@ def _number(x: float) -> str:
     if "e" not in r and "n" not in r and x != 0.0:
         return r[:-2] if r.endswith(".0") else r
     if math.isnan(x) or math.isinf(x):
-        raise LedgerError(f"{x!r} is not a JSON number; expected a finite number")
+        raise _NotJsonError(f"{x!r} is not a JSON number; expected a finite number")
     if x == 0.0:
         return "0"
     sign = "-" if x < 0 else ""
@@ -71,93 +78,26 @@ def _utf16_key(s: str) -> bytes:
     return s.encode("utf-16-be", "surrogatepass")
 
 
-def _encode(obj: Any, out: list[str], path: str) -> None:
-    if isinstance(obj, str):
-        out.append(_encode_str(obj))
-    elif obj is None:
-        out.append("null")
-    elif obj is True:
-        out.append("true")
-    elif obj is False:
-        out.append("false")
-    elif isinstance(obj, int):
-        if not -_INT_MAX <= obj <= _INT_MAX:
-            raise LedgerError(
-                f"{path}: integer {obj} is outside ±(2**53-1); JSON numbers are doubles"
-            )
-        out.append(str(int(obj)))
-    elif isinstance(obj, float):
-        out.append(_number(float(obj)))
-    elif isinstance(obj, Mapping):
-        keys = list(obj)
-        for key in keys:
-            if not isinstance(key, str):
-                raise LedgerError(f"{path}: object key {key!r} is not a string")
-        if not all(k.isascii() for k in keys):
-            keys.sort(key=_utf16_key)
-        else:
-            keys.sort()
-        out.append("{")
-        first = True
-        for key in keys:
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_encode_str(key))
-            out.append(":")
-            _encode(obj[key], out, f"{path}.{key}")
-        out.append("}")
-    elif isinstance(obj, Sequence) and not isinstance(obj, bytes | bytearray):
-        out.append("[")
-        for i, item in enumerate(obj):
-            if i:
-                out.append(",")
-            _encode(item, out, f"{path}[{i}]")
-        out.append("]")
-    else:
-        raise LedgerError(f"{path}: {type(obj).__name__} is not JSON; expected a JSON value")
-
-
-class _NotPlainError(Exception):
-    """The fast pass met a value it leaves to the checked one."""
-
-
 #: ``set(map(type, xs)) <= _STR``: all of ``xs`` are exact strings, tested in C.
 _STR = frozenset((str,))
 
 
-def _fast(obj: Any, out: list[str]) -> None:
-    """``obj`` into ``out`` for the exact plain types; ``_NotPlainError`` for anything else."""
+def _encode(obj: Any, out: list[str]) -> None:
+    """``obj`` into ``out``; ``_NotJsonError`` for what JSON cannot hold.
+
+    The exact plain types the ledger writes come first; subclasses, other
+    mappings and sequences follow. No path is built unless a value fails: each
+    container adds its step as the error passes through it.
+    """
     t = type(obj)
     if t is str:
         out.append(_encode_str(obj))
     elif t is dict:
-        keys = list(obj)
-        if not set(map(type, keys)) <= _STR or not all(map(str.isascii, keys)):
-            raise _NotPlainError
-        keys.sort()
-        if set(map(type, obj.values())) <= _STR:  # e.g. a day's observation digests
-            out.append(
-                "{" + ",".join([_encode_str(k) + ":" + _encode_str(obj[k]) for k in keys]) + "}"
-            )
-            return
-        out.append("{")
-        first = True
-        for key in keys:
-            if first:
-                first = False
-            else:
-                out.append(",")
-            out.append(_encode_str(key))
-            out.append(":")
-            _fast(obj[key], out)
-        out.append("}")
+        _object(obj, out)
     elif t is float:
         out.append(_number(obj))
     elif t is int:
-        if not -_INT_MAX <= obj <= _INT_MAX:
-            raise _NotPlainError
-        out.append(str(obj))
+        _integer(obj, out)
     elif obj is None:
         out.append("null")
     elif obj is True:
@@ -165,28 +105,82 @@ def _fast(obj: Any, out: list[str]) -> None:
     elif obj is False:
         out.append("false")
     elif t is list or t is tuple:
-        if set(map(type, obj)) <= _STR:  # e.g. a violation's observation digests
-            out.append("[" + ",".join(map(_encode_str, obj)) + "]")
-            return
-        out.append("[")
-        for i, item in enumerate(obj):
-            if i:
-                out.append(",")
-            _fast(item, out)
-        out.append("]")
+        _array(obj, out)
+    elif isinstance(obj, str):
+        out.append(_encode_str(obj))
+    elif isinstance(obj, int):
+        _integer(int(obj), out)
+    elif isinstance(obj, float):
+        out.append(_number(float(obj)))
+    elif isinstance(obj, Mapping):
+        _object(obj, out)
+    elif isinstance(obj, Sequence) and not isinstance(obj, bytes | bytearray):
+        _array(obj, out)
     else:
-        raise _NotPlainError
+        raise _NotJsonError(f"{type(obj).__name__} is not JSON; expected a JSON value")
+
+
+def _integer(obj: int, out: list[str]) -> None:
+    if not -_INT_MAX <= obj <= _INT_MAX:
+        raise _NotJsonError(f"integer {obj} is outside ±(2**53-1); JSON numbers are doubles")
+    out.append(str(obj))
+
+
+def _object(obj: Mapping[Any, Any], out: list[str]) -> None:
+    keys = list(obj)
+    if not set(map(type, keys)) <= _STR:
+        for key in keys:
+            if not isinstance(key, str):
+                raise _NotJsonError(f"object key {key!r} is not a string")
+    if all(map(str.isascii, keys)):
+        keys.sort()  # by code point: for ASCII, the same as by UTF-16 code units
+    else:
+        keys.sort(key=_utf16_key)
+    if type(obj) is dict and set(map(type, obj.values())) <= _STR:
+        # e.g. a day's observation digests: one join
+        out.append("{" + ",".join([_encode_str(k) + ":" + _encode_str(obj[k]) for k in keys]) + "}")
+        return
+    out.append("{")
+    first = True
+    for key in keys:
+        if first:
+            first = False
+        else:
+            out.append(",")
+        out.append(_encode_str(key))
+        out.append(":")
+        try:
+            _encode(obj[key], out)
+        except _NotJsonError as exc:
+            exc.parts.append(f".{key}")
+            raise
+    out.append("}")
+
+
+def _array(obj: Sequence[Any], out: list[str]) -> None:
+    if set(map(type, obj)) <= _STR:  # e.g. a violation's observation digests
+        out.append("[" + ",".join(map(_encode_str, obj)) + "]")
+        return
+    out.append("[")
+    for i, item in enumerate(obj):
+        if i:
+            out.append(",")
+        try:
+            _encode(item, out)
+        except _NotJsonError as exc:
+            exc.parts.append(f"[{i}]")
+            raise
+    out.append("]")
 
 
 def canonical_json(obj: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value; LedgerError if it is not JSON."""
     out: list[str] = []
     try:
-        _fast(obj, out)
-    except (_NotPlainError, LedgerError, RecursionError):
-        # the checked pass gives the same bytes, or the error with its path
-        out = []
-        _encode(obj, out, "$")
+        _encode(obj, out)
+    except _NotJsonError as exc:
+        path = "$" + "".join(reversed(exc.parts))
+        raise LedgerError(f"{path}: {exc.what}") from None
     try:
         return "".join(out).encode("utf-8")
     except UnicodeEncodeError as exc:
