@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_family.py [--set test|tuning] [--family varied]
         [--draws K ...] [--procs 2] [--json out.json] [--quick] [--report out.json]
-        [--tile-s none|SECONDS]
+        [--tile-s none|SECONDS] [--fuse-set FIELD=JSON ...]
 
 Each draw of the family (``ceasefire simulate --family varied --draw K`` on the
 Donbas example mandate) is simulated, fused, judged and scored twice with the
@@ -28,7 +28,10 @@ The draws are split once and for all, before any tuning:
 processes (at most 2: the machine is shared); each fuses in its own process with
 one fusion worker, so the oracle's patch stays in that process. ``--tile-s`` sets
 fusion's tiles (default: as shipped; ``none``: each draw as one window, which
-measures association without what tiles lose at their edges).
+measures association without what tiles lose at their edges). ``--fuse-set
+association.registration.mixture=true`` changes one fusion config field (a
+dotted path into ``FuseConfig``, a JSON value) for the system and the oracle
+alike, to measure an option without editing its default.
 """
 
 from __future__ import annotations
@@ -44,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from oracle import SHIPPED, Oracle, patched, scored
+from oracle import SHIPPED, Oracle, overridden, patched, scored
 
 from ceasefire.mandate import load_mandate
+from ceasefire.pipeline import fuse_config
 from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.files import write_scenario
 from ceasefire.simulate.scoring import DOUBLE_KINDS
@@ -89,10 +93,14 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_draw(job: tuple[str, int, float | str | None]) -> dict[str, Any]:
+Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...]]
+
+
+def run_draw(job: Job) -> dict[str, Any]:
     """Simulate, fuse and score draw ``k`` of ``family`` twice (system, oracle),
-    with fusion's tiles of ``tile_s`` (None: one window; ``SHIPPED``: as shipped)."""
-    family, k, tile_s = job
+    with fusion's tiles of ``tile_s`` (None: one window; ``SHIPPED``: as shipped)
+    and the fusion config fields ``sets`` changed (``oracle.overridden``)."""
+    family, k, tile_s, sets = job
     m = load_mandate(MANDATE)
     d = get_family(family).draw(m, k)
     c0 = time.process_time()
@@ -100,11 +108,11 @@ def run_draw(job: tuple[str, int, float | str | None]) -> dict[str, Any]:
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_scenario(Path(tmp), sc.observations, sc.truth)
-        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s)
+        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
         oracle = Oracle(sc.truth)
         undo = patched(oracle)
         try:
-            s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"], tile_s)
+            s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
         finally:
             undo()
     if oracle.calls == 0:
@@ -320,6 +328,17 @@ def classes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _fuse_set(text: str) -> tuple[str, Any]:
+    """``FIELD=JSON`` of ``--fuse-set`` as ``(field path, value)``."""
+    path, eq, value = text.partition("=")
+    if not eq or not path:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected FIELD=JSON")
+    try:
+        return path.strip(), json.loads(value)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: the value is not JSON ({e})") from e
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", default="varied")
@@ -337,7 +356,22 @@ def main() -> int:
         type=lambda v: v if v == SHIPPED else None if v.lower() == "none" else float(v),
         help="fusion's tile length, s, or 'none' for one window (default: as shipped)",
     )
+    ap.add_argument(
+        "--fuse-set",
+        action="append",
+        default=[],
+        type=_fuse_set,
+        metavar="FIELD=JSON",
+        help="change a fusion config field for both runs, by its dotted path and a JSON "
+        "value, e.g. association.registration.mixture=true (repeatable)",
+    )
     a = ap.parse_args()
+    sets = tuple(a.fuse_set)
+    if sets:
+        try:  # an unknown field fails here, before any draw runs
+            overridden(fuse_config(load_mandate(MANDATE)), sets)
+        except ValueError as e:
+            ap.error(str(e))
     if a.report:
         doc = json.loads(a.report.read_text())
         report(doc["draws"], f"family {a.family}, from {a.report}")
@@ -351,8 +385,10 @@ def main() -> int:
     print(f"machine: {cpu}, Python {platform.python_version()}, {a.procs} processes")
     tiles = "as shipped" if a.tile_s == SHIPPED else "one window" if a.tile_s is None else a.tile_s
     print(f"family {a.family} on {MANDATE.parent.name}, {label}, fusion tiles: {tiles}")
+    if sets:
+        print("fusion config changed: " + ", ".join(f"{p} = {v!r}" for p, v in sets))
     wall = time.perf_counter()
-    jobs = [(a.family, k, a.tile_s) for k in draws]
+    jobs: list[Job] = [(a.family, k, a.tile_s, sets) for k in draws]
     if a.procs > 1:
         with mp.get_context("spawn").Pool(a.procs) as pool:
             rows = pool.map(run_draw, jobs, chunksize=1)
@@ -362,6 +398,7 @@ def main() -> int:
     out = report(rows, f"family {a.family}, {label}")
     out["classes"] = classes(rows)
     out["tile_s"] = a.tile_s
+    out["fuse_set"] = [list(p) for p in sets]
     cpu_s = sum(r["cpu_s"] for r in rows)
     print(
         f"  CPU {cpu_s:.0f} s over the draws ({cpu_s / len(rows):.1f} s a draw), wall {wall:.0f} s"

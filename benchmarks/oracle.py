@@ -26,8 +26,8 @@ below the system).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,14 +163,40 @@ def patched(oracle: Oracle) -> Callable[[], None]:
     return undo
 
 
+def overridden(cfg: Any, sets: Sequence[tuple[str, Any]]) -> Any:
+    """``cfg`` (a frozen dataclass) with each ``(dotted.field.path, value)`` of
+    ``sets`` replaced, e.g. ``("association.registration.mixture", True)``. An
+    unknown field is a ``ValueError`` naming it."""
+    for path, value in sets:
+        names = path.split(".")
+        chain = [cfg]
+        for name in names:
+            here = chain[-1]
+            if not is_dataclass(here) or name not in {f.name for f in fields(here)}:
+                raise ValueError(f"{path}: {type(here).__name__} has no field {name!r}")
+            chain.append(getattr(here, name))
+        new = value
+        for here, name in zip(reversed(chain[:-1]), reversed(names), strict=True):
+            new = replace(here, **{name: new})
+        cfg = new
+    return cfg
+
+
 def scored(
-    sc: Any, m: Any, t0: float, t1: float, obs_path: Path, tile_s: float | str | None = SHIPPED
+    sc: Any,
+    m: Any,
+    t0: float,
+    t1: float,
+    obs_path: Path,
+    tile_s: float | str | None = SHIPPED,
+    sets: Sequence[tuple[str, Any]] = (),
 ) -> tuple[dict[str, Any], float]:
     """Fuse ``sc``'s observations in this process (so that a patched association
     is the one used), keep the events of [t0, t1), assess them against ``m`` and
     score them (``ceasefire score``'s scorer); the fusion's wall time, s.
-    ``tile_s``: fusion's tile length, s (None: one window; ``SHIPPED``: as shipped)."""
-    cfg = replace(fuse_config(m), workers=1)  # in this process: the oracle is patched here
+    ``tile_s``: fusion's tile length, s (None: one window; ``SHIPPED``: as shipped);
+    ``sets``: fusion config fields changed (:func:`overridden`)."""
+    cfg = replace(overridden(fuse_config(m), sets), workers=1)  # the oracle is patched here
     if tile_s != SHIPPED:
         cfg = replace(cfg, tile_s=tile_s)
     a = time.perf_counter()

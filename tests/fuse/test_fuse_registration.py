@@ -102,3 +102,65 @@ def test_a_seen_report_is_trusted_to_no_better_than_its_floor_once_applied() -> 
     assert np.allclose(got[~seen], 0.2 * reg.scale_t[np.asarray(src)[~seen]])
     # without a floor (the default), seen reports keep their registered sigma
     assert np.allclose(reg.apply(rep).rows.sigma_t, 0.2 * reg.scale_t[np.asarray(src)])
+
+
+def _unjoined_day(noise_deg: float) -> tuple[Reports, Clusters]:
+    """Every post hears every sound; the last post's bearings carry ``noise_deg`` of
+    noise on a stated 1° and joined no event (association refused them)."""
+    rows, src, labels = _day()
+    last = np.array(src) == LAST
+    noise = np.random.default_rng(11).normal(0.0, np.radians(noise_deg), last.sum())
+    az = rows.az.copy()
+    az[last] += noise
+    rows = Rows(rows.ox, rows.oy, az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
+                rows.rng, rows.sigma_rng)  # fmt: skip
+    rep = reports(rows, src)
+    cl = _events(rep, labels)
+    cl.labels[last] = -1
+    cl.refit(rep)
+    return rep, cl
+
+
+def test_an_understated_observer_that_joined_nothing_is_read_from_its_free_reports() -> None:
+    """Bearings 2.5 × noisier than stated that joined no event: its members say
+    nothing of it; its free reports, read against the events the others fixed, do."""
+    rep, cl = _unjoined_day(2.5)
+    members_only = register(rep, cl, RegistrationConfig())
+    assert members_only.scale_az[LAST] == 1.0 and members_only.informed[LAST] == 0
+    cfg = RegistrationConfig(mixture=True, free_gate_sd=8.0)
+    reg = register(rep, cl, cfg)
+    assert cfg.scale_change < reg.scale_az[LAST] < 3.0  # enough for a second association
+    assert reg.informed[LAST] == len(SOURCES)
+    assert np.all(reg.scale_az[:LAST] < 1.2)
+    assert reg.matters(rep, cfg)
+
+
+def test_free_reports_beyond_the_gate_or_of_an_observer_already_in_the_event_are_not_read() -> None:
+    rep, cl = _unjoined_day(2.5)
+    # 1 stated sigma of gate: only the few free bearings within 1° of their sound
+    narrow = register(rep, cl, RegistrationConfig(mixture=True, free_gate_sd=1.0))
+    assert narrow.informed[LAST] < len(SOURCES) // 2
+    # the last post's reports back in their events: nothing is free, members only
+    cl.labels[:] = np.arange(cl.labels.shape[0]) // len(POSTS)
+    cl.refit(rep)
+    both = register(rep, cl, RegistrationConfig(mixture=True, free_gate_sd=8.0))
+    assert both.informed[LAST] == len(SOURCES)
+
+
+def test_in_the_mixture_clutter_among_the_residuals_does_not_read_as_noise() -> None:
+    """A post as good as it says, 6 of whose 20 free reports are clutter (bearings
+    5-7 sigma off): clipped, the clutter makes it look noisy; in the mixture it
+    stays near as stated."""
+    rep, cl = _unjoined_day(1.0)
+    r = rep.rows
+    last = np.flatnonzero(np.array(rep.src) == LAST)
+    off = np.radians(np.array([5.0, -6.0, 7.0, -5.5, 6.5, -7.0]))
+    az = r.az.copy()
+    az[last[: off.shape[0]]] += off
+    rows = Rows(r.ox, r.oy, az, r.sigma_az, r.t, r.sigma_t, r.speed_factor, r.rng, r.sigma_rng)
+    rep2 = reports(rows, rep.src)
+    clipped = register(rep2, cl, RegistrationConfig(free_gate_sd=8.0))
+    mixed = register(rep2, cl, RegistrationConfig(mixture=True, free_gate_sd=8.0))
+    assert clipped.informed[LAST] == mixed.informed[LAST] >= len(SOURCES) - 1
+    assert clipped.scale_az[LAST] > 1.5
+    assert mixed.scale_az[LAST] < 1.2

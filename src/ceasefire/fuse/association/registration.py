@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.gates import fitted, normalized
+from ceasefire.fuse.association.gates import fitted, normalized, slot_free, time_candidates
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
@@ -57,6 +57,23 @@ class RegistrationConfig:
     #: are trusted to this much (family tuning draws 1000-1039: lone-report double
     #: counts 771 -> 261; docs/family.md); where nothing is off, nothing changes
     seen_time_sigma_min_s: float = 1.0
+    #: spread by a two-part mixture per observer and component: a report's
+    #: normalized residual is N(0, scale²) when it is of the event, uniform over
+    #: ``±mixture_sd`` when it is clutter or another round's; its share of the first
+    #: (EM, ``mixture_iter`` steps) weighs it in the offset and the scale, instead of
+    #: clipping at ``clip_sd`` (clutter then no longer reads as noise)
+    mixture: bool = False
+    mixture_sd: float = 8.0
+    mixture_iter: int = 20
+    #: ... the share of the first part, shrunk by these pseudo-reports (of the
+    #: event, clutter): with few reports, a wide one reads as noise more than clutter
+    mixture_prior: tuple[float, float] = (9.0, 1.0)
+    #: free bearings read too (0: members only): each against the fitted event of
+    #: at least ``min_observers`` observers that holds no report of its observer and
+    #: that it fits best, within this many stated sigma per component; its residual
+    #: is the innovation over sqrt(1 + the event's share). An observer whose σ is
+    #: understated joins few events, so its members alone say it is as stated
+    free_gate_sd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +213,58 @@ def residuals(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Residuals:
 
     zt, wt, has_t = component(1)
     zaz, waz, has_az = component(0)
-    return Residuals(src, cl.T[g], zt, wt, has_t, rows.sigma_t, zaz, waz, has_az)
+    out = Residuals(src, cl.T[g], zt, wt, has_t, rows.sigma_t, zaz, waz, has_az)
+    if cfg.free_gate_sd > 0:
+        return Residuals.concat([out, free_residuals(rep, cl, n_obs >= cfg.min_observers, cfg)])
+    return out
+
+
+def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -> Residuals:
+    """The free bearings of ``rep`` read against events ``ok`` of ``cl`` (fitted):
+    each against the event holding no report of its observer that it fits best
+    (least sum of squared normalized innovations), kept when every component lies
+    within ``free_gate_sd``; one report per (event, observer). Weight 1."""
+    G = cfg.free_gate_sd
+    free = np.flatnonzero((cl.labels < 0) & rep.is_bearing)
+    ok = ok & fitted(cl)
+    if free.shape[0] == 0 or not ok.any():
+        return Residuals.empty()
+    # candidates in time out to the gate (time_candidates looks 4 sigma out)
+    r = rep.rows
+    wide = Reports(
+        replace(r, sigma_t=r.sigma_t * max(G / 4.0, 1.0)), rep.src, rep.direction, rep.c,
+        rep.max_range_m, rep.min_tdoa_sensors,
+    )  # fmt: skip
+    g, k = time_candidates(wide, free, cl)
+    keep = ok[g] & slot_free(rep, g, k, cl.labels)
+    g, k = g[keep], k[keep]
+    if g.shape[0] == 0:
+        return Residuals.empty()
+    rows = r.take(k)
+    rn, M, _ = normalized(rows, g, cl, rep.c)
+    with np.errstate(invalid="ignore"):
+        z = rn[:, :2] / np.sqrt(1.0 + np.maximum(np.diagonal(M, axis1=1, axis2=2)[:, :2], 0.0))
+    has = np.column_stack([np.isfinite(rows.az), np.isfinite(rows.t)])
+    z = np.where(has, np.nan_to_num(z), 0.0)
+    inside = np.all(np.abs(z) <= G, axis=1)
+    g, k, z, has = g[inside], k[inside], z[inside], has[inside]
+    cost = np.sum(z * z, axis=1)
+    # each row its best event, then each (event, observer) its best row
+    order = np.lexsort((g, cost, k))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    sel = order[first]
+    key = g[sel].astype(np.int64) * rep.n_src + rep.src[k[sel]]
+    o2 = np.lexsort((k[sel], cost[sel], key))
+    f2 = np.ones(o2.shape[0], bool)
+    f2[1:] = key[o2][1:] != key[o2][:-1]
+    sel = sel[o2[f2]]
+    g, k, z, has = g[sel], k[sel], z[sel], has[sel]
+    one = np.ones(k.shape[0])
+    return Residuals(
+        rep.src[k], cl.T[g], z[:, 1], np.where(has[:, 1], one, 0.0), has[:, 1],
+        r.sigma_t[k], z[:, 0], np.where(has[:, 0], one, 0.0), has[:, 0],
+    )  # fmt: skip
 
 
 def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registration:
@@ -207,6 +275,8 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
     observer look noisy). Scales only grow: a stated σ is a floor."""
     if res.src.shape[0] == 0:
         return Registration(np.zeros(n_src), np.ones(n_src), np.ones(n_src), np.zeros(n_src))
+    if cfg.mixture:
+        return _estimate_mixture(res, n_src, cfg)
     src = res.src
     n0 = cfg.prior_reports
     c2 = cfg.clip_sd**2
@@ -229,6 +299,52 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
     saz = np.bincount(src, weights=res.waz, minlength=n_src).astype(np.float64)
     n_az = _count(src, res.has_az, n_src)
     s_az = scale(res.zaz, saz, n_az)
+    return Registration(offset, s_az, s_t, np.maximum(n_t, n_az))
+
+
+def _estimate_mixture(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registration:
+    """:func:`estimate` with each residual weighed by its probability of being of
+    its event (``RegistrationConfig.mixture``) instead of clipped."""
+    src = res.src
+    n0 = cfg.prior_reports
+    L = cfg.mixture_sd
+    flat = 1.0 / (2.0 * L)  # clutter: uniform over +-L (normalized units)
+    n_t = _count(src, res.has_t, n_src)
+    n_az = _count(src, res.has_az, n_src)
+
+    def fit(z: F8, w: F8, has: B, n: F8, sd: F8 | None) -> tuple[F8, F8]:
+        """Offset (s; 0 when ``sd`` is None) and scale per observer."""
+        on = has & (np.abs(z) <= L)
+        # start from the clipped spread (from 1 the wide reports of a noisy observer
+        # would all read as clutter: EM's other fixed point)
+        sw0 = np.bincount(src, weights=np.where(on, w, 0.0), minlength=n_src)
+        c2 = cfg.clip_sd**2
+        ss0 = np.bincount(src, weights=np.where(on, np.minimum(z * z, c2), 0.0), minlength=n_src)
+        s2 = np.clip((ss0 + n0) / (sw0 + n0), 1.0, cfg.max_scale**2)
+        a, b = cfg.mixture_prior
+        n_on = _count(src, on, n_src)
+        share = np.full(n_src, a / (a + b))
+        off = np.zeros(n_src)
+        for _ in range(cfg.mixture_iter):
+            zc = z - off[src] / sd * w if sd is not None else z
+            v = s2[src] * np.maximum(w, 0.05)  # an in-sample residual's variance: s² (1 - h)
+            dens = np.exp(-0.5 * zc * zc / v) / np.sqrt(2.0 * np.pi * v)
+            pt = share[src] * dens
+            r = np.where(on, pt / (pt + (1.0 - share[src]) * flat), 0.0)
+            sw = np.bincount(src, weights=r * w, minlength=n_src)
+            if sd is not None:
+                o = np.bincount(src, weights=r * z * sd, minlength=n_src) / (sw + n0)
+                off = np.where(n >= cfg.min_reports, o, 0.0)
+                zc = z - off[src] / sd * w
+            ss = np.bincount(src, weights=r * zc * zc, minlength=n_src)
+            var = (ss + n0) / (sw + n0)
+            s2 = np.where(n >= cfg.min_reports, np.clip(var, 1.0, cfg.max_scale**2), 1.0)
+            nr = np.bincount(src, weights=r, minlength=n_src)
+            share = np.clip((nr + a) / (n_on + a + b), 0.05, 0.99)
+        return off, np.sqrt(s2)
+
+    offset, s_t = fit(res.zt, res.wt, res.has_t, n_t, res.sd_t)
+    _, s_az = fit(res.zaz, res.waz, res.has_az, n_az, None)
     return Registration(offset, s_az, s_t, np.maximum(n_t, n_az))
 
 
