@@ -2,7 +2,10 @@
 days as the code it replaced (the groups exactly, the estimates to within rounding):
 a heavy-day slice and a quiet day, their association inputs and outputs stored in
 ``data/association_days.npz`` by ``data/make_association_days.py`` at the commit
-before the split (main's code)."""
+before the split (main's code). Re-pinned once since, on purpose (session 12, issue
+23): the outputs only, on the same inputs, when the reassignment passes began to
+stop on bearings swapping back and forth (heavy2015: 624 -> 623 events; scores of
+the scenario family's test draws the same or better)."""
 
 from __future__ import annotations
 
@@ -59,17 +62,13 @@ def test_association_of_a_fixed_day_is_what_it_was_before_the_split(key: str) ->
     # the same estimates. Not to the last bit across machines: the fits iterate, and a
     # last-bit difference of another numpy or BLAS build grows to millimetres (7 mm
     # seen on heavy2015 with the reference made elsewhere). Fixes are uncertain by tens
-    # of metres and times by milliseconds, so 5 cm, 0.2 ms and 2e-4 of a covariance
+    # of metres and times by milliseconds, so 1 cm, 0.1 ms and 1e-5 of a covariance
     # term are the same estimate; a changed association moves them by metres.
-    # Session 12 (issue 23): refits skip the events whose members did not change and
-    # association's last fit stops at steps under 1 mm; Gauss-Newton on these days
-    # lands within 2.5 cm of itself from different converged starts (the estimates
-    # moved by up to 3.8 cm, 5e-4 of their sigma, against the reference of before).
     for name, got, atol, rtol in (
-        ("x", cl.x, 0.05, 0.0),
-        ("y", cl.y, 0.05, 0.0),
-        ("T", cl.T, 2e-4, 0.0),
-        ("cov", cl.cov, 1e-9, 2e-4),
+        ("x", cl.x, 0.01, 0.0),
+        ("y", cl.y, 0.01, 0.0),
+        ("T", cl.T, 1e-4, 0.0),
+        ("cov", cl.cov, 1e-9, 1e-5),
     ):
         assert np.allclose(got, ref[name], rtol=rtol, atol=atol, equal_nan=True), name
     # the late offer of free bearings gives the same bearings to the same events

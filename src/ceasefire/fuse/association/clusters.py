@@ -16,19 +16,21 @@ from ceasefire.fuse.solve import Fit, fit
 @dataclass
 class Memo:
     """What the last :meth:`Clusters.refit` left: the labels it fitted (``labels``,
-    per row) and per event the fit's ``chi2``, ``dof``, ``ok`` and whether the
+    per row) and per event the fit's ``chi2``, ``dof``, ``ok``, whether the
     estimate is that fit's converged solution (``settled``: False once the estimate
-    was set from elsewhere)."""
+    was set from elsewhere) and the number of the refit that last moved it
+    (``stamp``, :attr:`Clusters.refits`)."""
 
     labels: IP
     chi2: F8
     dof: npt.NDArray[np.int64]
     ok: B
     settled: B
+    stamp: npt.NDArray[np.int64]
 
     def take(self, keep: IP) -> Memo:
         return Memo(self.labels, self.chi2[keep], self.dof[keep], self.ok[keep],
-                    self.settled[keep])  # fmt: skip
+                    self.settled[keep], self.stamp[keep])  # fmt: skip
 
 
 @dataclass
@@ -36,7 +38,8 @@ class Clusters:
     """Events under construction: per-row ``labels`` (event index, -1 free) and per
     event ``x``, ``y`` (m), ``T`` (s) and ``cov`` ``(G, 3, 3)`` (NaN until fitted).
     ``memo``: the last refit's state (None: none yet), so that the next refits
-    only the events whose members changed (:meth:`refit`)."""
+    only the events whose members changed (:meth:`refit`); ``refits`` counts the
+    refits so far."""
 
     labels: IP
     x: F8
@@ -44,6 +47,7 @@ class Clusters:
     T: F8
     cov: F8
     memo: Memo | None = field(default=None, repr=False)
+    refits: int = 0
 
     @classmethod
     def empty(cls, n_rows: int) -> Clusters:
@@ -62,6 +66,24 @@ class Clusters:
         c = self
         return Clusters(c.labels.copy(), c.x.copy(), c.y.copy(), c.T.copy(), c.cov.copy())
 
+    def snapshot(self) -> Clusters:
+        """A copy of everything, the memo included (:meth:`take_state` restores it)."""
+        c, m = self, self.memo
+        memo = None
+        if m is not None:
+            memo = Memo(m.labels.copy(), m.chi2.copy(), m.dof.copy(), m.ok.copy(),
+                        m.settled.copy(), m.stamp.copy())  # fmt: skip
+        return Clusters(c.labels.copy(), c.x.copy(), c.y.copy(), c.T.copy(), c.cov.copy(),
+                        memo, c.refits)  # fmt: skip
+
+    def take_state(self, other: Clusters) -> None:
+        """Labels (in place), estimates and memo of ``other`` (a :meth:`snapshot`);
+        the refit count goes on from this one's."""
+        self.labels[:] = other.labels
+        self.x, self.y, self.T, self.cov = other.x, other.y, other.T, other.cov
+        self.memo = other.memo
+        self.refits += 1
+
     def add(self, seed_of: IP, rows: IP, x: F8, y: F8, T: F8) -> None:
         """New unfitted events at ``(x, y, T)``; row ``rows[i]`` joins new event
         ``seed_of[i]`` (numbered from 0 among the new)."""
@@ -77,6 +99,7 @@ class Clusters:
                 np.concatenate([m.dof, np.zeros(k, np.int64)]),
                 np.concatenate([m.ok, np.zeros(k, bool)]),
                 np.concatenate([m.settled, np.zeros(k, bool)]),
+                np.concatenate([m.stamp, np.zeros(k, np.int64)]),
             )  # fmt: skip
 
     def restore(self, old: Clusters, g: IP) -> None:
@@ -94,7 +117,9 @@ class Clusters:
         f = fit(rep.rows, self.labels[idx], self.n, self.x, self.y, self.T, rep.c, sel=idx,
                 iterations=iterations, tol_m=tol_m)  # fmt: skip
         self.x, self.y, self.T, self.cov = f.x, f.y, f.T, f.cov
-        self.memo = Memo(self.labels.copy(), f.chi2, f.dof, f.ok, f.converged)
+        self.refits += 1
+        stamp = np.full(self.n, self.refits, np.int64)
+        self.memo = Memo(self.labels.copy(), f.chi2, f.dof, f.ok, f.converged, stamp)
         return f
 
     def refit(self, rep: Reports) -> Fit:
@@ -109,6 +134,7 @@ class Clusters:
             dirty = np.ones(n, bool)
             chi2, dof = np.full(n, np.nan), np.zeros(n, np.int64)
             ok, settled = np.zeros(n, bool), np.zeros(n, bool)
+            stamp = np.zeros(n, np.int64)
         else:
             dirty = ~(memo.settled & memo.ok)
             moved = np.flatnonzero(self.labels != memo.labels)
@@ -116,6 +142,7 @@ class Clusters:
                 dirty[lab[lab >= 0]] = True
             chi2, dof = memo.chi2.copy(), memo.dof.copy()
             ok, settled = memo.ok.copy(), memo.settled.copy()
+            stamp = memo.stamp.copy()
         d = np.flatnonzero(dirty)
         pos = np.full(n, -1, np.intp)
         pos[d] = np.arange(d.shape[0])
@@ -126,9 +153,17 @@ class Clusters:
         x, y, T, cov = self.x.copy(), self.y.copy(), self.T.copy(), self.cov.copy()
         x[d], y[d], T[d], cov[d] = f.x, f.y, f.T, f.cov
         chi2[d], dof[d], ok[d], settled[d] = f.chi2, f.dof, f.ok, f.converged
+        self.refits += 1
+        stamp[d] = self.refits
         self.x, self.y, self.T, self.cov = x, y, T, cov
-        self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled)
+        self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
         return Fit(x, y, T, cov, chi2, dof, ok, settled)
+
+    def refitted_since(self, refits: int) -> B:
+        """Per event: refitted (or added) after refit number ``refits``."""
+        if self.memo is None or self.memo.stamp.shape[0] != self.n:
+            return np.ones(self.n, bool)
+        return np.asarray((self.memo.stamp > refits) | ~self.memo.settled, dtype=bool)
 
     def compact(self, rep: Reports, check_reach: bool = False) -> None:
         """Drop the events that cannot stand: a failed fit, too few reports to fix a
