@@ -48,6 +48,8 @@ class Clusters:
     cov: F8
     memo: Memo | None = field(default=None, repr=False)
     refits: int = 0
+    #: the last prune: (refits then, its member gate, id of its reports)
+    pruned: tuple[int, float, int] | None = field(default=None, repr=False)
 
     @classmethod
     def empty(cls, n_rows: int) -> Clusters:
@@ -83,6 +85,7 @@ class Clusters:
         self.x, self.y, self.T, self.cov = other.x, other.y, other.T, other.cov
         self.memo = other.memo
         self.refits += 1
+        self.pruned = None
 
     def add(self, seed_of: IP, rows: IP, x: F8, y: F8, T: F8) -> None:
         """New unfitted events at ``(x, y, T)``; row ``rows[i]`` joins new event
@@ -159,6 +162,17 @@ class Clusters:
         self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
         return Fit(x, y, T, cov, chi2, dof, ok, settled)
 
+    def changed_since(self, refits: int) -> B:
+        """Per event: refitted (or added) after refit number ``refits``, or its
+        members changed since the last refit."""
+        out = self.refitted_since(refits)
+        if self.memo is not None and self.memo.labels.shape == self.labels.shape:
+            moved = np.flatnonzero(self.labels != self.memo.labels)
+            for lab in (self.labels[moved], self.memo.labels[moved]):
+                lab = lab[(lab >= 0) & (lab < self.n)]
+                out[lab] = True
+        return out
+
     def refitted_since(self, refits: int) -> B:
         """Per event: refitted (or added) after refit number ``refits``."""
         if self.memo is None or self.memo.stamp.shape[0] != self.n:
@@ -202,9 +216,15 @@ class Clusters:
 
     def prune(self, rep: Reports, gates: GateConfig) -> int:
         """Free the worst member of each event whose worst member fails the member
-        gate (its deleted residual) or lies beyond the reach; returns how many."""
+        gate (its deleted residual) or lies beyond the reach; returns how many.
+        Only the events refitted or changed since the last prune (with the same
+        gate) are tested: the others passed it then, with the same members and
+        estimate."""
         rows = rep.rows
         idx = np.flatnonzero(self.labels >= 0)
+        last, self.pruned = self.pruned, (self.refits, gates.member_p, id(rep))
+        if last is not None and last[1:] == self.pruned[1:]:
+            idx = idx[self.changed_since(last[0])[self.labels[idx]]]
         if idx.shape[0] == 0:
             return 0
         g = self.labels[idx]
