@@ -54,7 +54,9 @@ class Rows:
 @dataclass(frozen=True)
 class Fit:
     """Per-event solution: ``x``, ``y`` (m), ``T`` (s), ``cov`` ``(G, 3, 3)`` over
-    (x, y, T), ``chi2`` and ``dof`` of the fit, ``ok`` when well determined."""
+    (x, y, T), ``chi2`` and ``dof`` of the fit, ``ok`` when well determined,
+    ``converged`` when its last Gauss-Newton step was under 0.5 m (False when the
+    iterations ran out first)."""
 
     x: F8
     y: F8
@@ -63,6 +65,7 @@ class Fit:
     chi2: F8
     dof: npt.NDArray[np.int64]
     ok: npt.NDArray[np.bool_]
+    converged: npt.NDArray[np.bool_]
 
 
 def wrap_pi(a: F8) -> F8:
@@ -226,10 +229,12 @@ def fit(
     iterations: int = 8,
     max_step_m: float = 5_000.0,
     sel: IP | None = None,
+    tol_m: float = 0.5,
 ) -> Fit:
     """Gauss-Newton ML fit of ``n_groups`` events whose rows are labelled ``g``
     (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``; with ``sel``, the
-    rows are ``rows[sel]`` (read in place, not copied)."""
+    rows are ``rows[sel]`` (read in place, not copied). An event stops after a step
+    shorter than ``tol_m`` (m) or ``iterations`` steps."""
     x, y, T = x0.astype(float).copy(), y0.astype(float).copy(), T0.astype(float).copy()
     # each event stops on its own (its result does not depend on the batch); an
     # iteration works on the rows of the events still moving only, read in place
@@ -254,7 +259,7 @@ def fit(
         x[act] += step[:, 0] * shrink
         y[act] += step[:, 1] * shrink
         T[act] += step[:, 2] * shrink
-        active[act[norm < 0.5]] = False
+        active[act[norm < tol_m]] = False
     H, _b, chi2 = _normal(rows, gs, n_groups, x, y, T, c, src)
     cov, ok = _inv3(H)
     ok &= np.isfinite(x) & np.isfinite(y)
@@ -265,7 +270,7 @@ def fit(
         + np.bincount(gs, weights=np.isfinite(rows.rng[src]).astype(float), minlength=n_groups)
     )
     dof = (nmeas - 3).astype(np.int64)
-    return Fit(x, y, T, cov, chi2, dof, ok)
+    return Fit(x, y, T, cov, chi2, dof, ok, ~active)
 
 
 def stands(

@@ -19,7 +19,7 @@ from ceasefire.fuse.association.gates import (
     same_phase,
     time_candidates,
 )
-from ceasefire.fuse.association.reports import Reports
+from ceasefire.fuse.association.reports import IP, B, Reports
 from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
@@ -38,9 +38,22 @@ class ReassignConfig:
     #: a bearing's cost in an event falls by this much for each other bearing in it
     #: (-2 ln of the odds by which one more report makes the event a real round: e)
     support_cost: float = 2.0
+    #: after a reassignment pass, the next redistributes only the bearings with a
+    #: candidate event the pass changed (refitted or new) and those its settle
+    #: freed; the other bearings keep their events (their costs did not change)
+    incremental: bool = True
+    #: the passes stop when the grouping differs from that of two passes before in
+    #: at most ``min_share`` of the rows (:func:`reassign_passes`)
+    stop_cycles: bool = True
 
 
-def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig) -> int:
+def reassign(
+    rep: Reports,
+    cl: Clusters,
+    gates: GateConfig,
+    cfg: ReassignConfig,
+    focus: tuple[B, B] | None = None,
+) -> int:
     """Bearings redistributed among the fitted events by one least-total-cost
     assignment: each bearing to at most one event, each event at most one bearing
     per observer, the cost of a bearing in an event its leave-one-out predictive
@@ -48,7 +61,10 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     ``support_cost`` for each other bearing in the event, candidates by the attach
     gates. Leaving a bearing free costs more than any gated edge, so a bearing is
     freed only when a chain of moves would cost more than that: mostly, only who
-    goes where changes. Returns how many bearings changed event."""
+    goes where changes. With ``focus`` ``(events, rows)`` (per event, per row
+    masks), only the bearings with a candidate event in ``events`` or a row in
+    ``rows`` are redistributed; the other members hold their slots as they are.
+    Returns how many bearings changed event."""
     if cl.n == 0:
         return 0
     rows, src, c = rep.rows, rep.src, rep.c
@@ -57,11 +73,21 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     mem = b[cl.labels[b] >= 0]
     g = np.concatenate([g, cl.labels[mem]])
     k = np.concatenate([k, mem])
+    moving = rep.is_bearing
+    if focus is not None:
+        # the bearings with a candidate event among the changed (their own event
+        # included), and those freed since
+        near = np.zeros(rep.n, bool)
+        near[k[focus[0][g]]] = True
+        moving = near | (focus[1] & rep.is_bearing)
+        sel = moving[k]
+        g, k = g[sel], k[sel]
     g, k = by_row(g, k, rep.n, cl.n)
     member = cl.labels[k] == g
     nsrc = rep.n_src
-    # an event's other members (arrivals stay where they are) hold their observer's slot
-    held = np.flatnonzero((cl.labels >= 0) & ~rep.is_bearing)
+    # an event's other members (arrivals, and the bearings not redistributed, stay
+    # where they are) hold their observer's slot
+    held = np.flatnonzero((cl.labels >= 0) & ~moving)
     taken = unique(cl.labels[held].astype(np.int64) * nsrc + src[held])
     keep = ~isin_sorted(g.astype(np.int64) * nsrc + src[k], taken)
     keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
@@ -96,20 +122,54 @@ def reassign(rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig)
     return moved
 
 
+def partition(labels: IP) -> IP:
+    """Per row, the lowest row of its event (-1 free): labels that name the same
+    grouping alike whatever the events' numbering."""
+    m = np.flatnonzero(labels >= 0)
+    out = np.full(labels.shape[0], -1, np.intp)
+    if m.shape[0] == 0:
+        return out
+    low = np.full(int(labels.max()) + 1, labels.shape[0], np.intp)
+    np.minimum.at(low, labels[m], m)
+    out[m] = low[labels[m]]
+    return out
+
+
 def reassign_passes(
     rep: Reports, cl: Clusters, gates: GateConfig, cfg: ReassignConfig, passes: int
 ) -> Fit | None:
     """Up to ``passes`` rounds of :func:`reassign`, each followed by a settle (with
-    pruning); stops when at most ``min_share`` of the bearings changed event (a few
-    keep swapping between two events that fit them alike). Returns the last fit
-    (None when nothing moved)."""
+    pruning); stops when at most ``min_share`` of the bearings changed event, or
+    (``stop_cycles``) when the grouping differs from that of two passes before in
+    at most ``min_share`` of the rows: then a few hundred bearings that fit two
+    events alike swap between them on every pass, and the passes left would
+    alternate between the last two states (the one they would end in is kept).
+    Returns the last fit (None when nothing moved)."""
     last: Fit | None = None
     n_b = int(rep.is_bearing.sum())
-    for _ in range(passes if cl.n else 0):
-        moved = reassign(rep, cl, gates, cfg)
+    focus: tuple[B, B] | None = None
+    # the states after the last two passes: (clusters, fit, grouping)
+    before: list[tuple[Clusters, Fit | None, IP]] = []
+    if cfg.stop_cycles:
+        before.append((cl, None, partition(cl.labels)))
+    for p in range(passes if cl.n else 0):
+        moved = reassign(rep, cl, gates, cfg, focus if cfg.incremental else None)
         if not moved:
             break
+        r0 = cl.refits
+        was = cl.labels >= 0
         last = cl.settle(rep, gates)
         if moved <= cfg.min_share * n_b:
             break
+        if cfg.stop_cycles:
+            now = partition(cl.labels)
+            if len(before) == 2 and int((now != before[0][2]).sum()) <= cfg.min_share * n_b:
+                prev, f, _ = before[1]
+                if (passes - p - 1) % 2 == 1 and f is not None:
+                    cl.take_state(prev)
+                    last = f
+                break
+            before = [*before[-1:], (cl.snapshot(), last, now)]
+        # the next pass: the bearings near what this one's settle changed
+        focus = (cl.refitted_since(r0), was & (cl.labels < 0))
     return last

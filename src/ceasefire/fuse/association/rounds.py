@@ -88,7 +88,7 @@ def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | Non
             break
         last = got
     if cl.n:
-        last = cl.refit(rep)
+        last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
         n_before = cl.n
         # now only: a fit still converging may pass far out on its way
