@@ -14,7 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse import cofactor
+from ceasefire.fuse.compiled import jit
+
+#: the cofactors, called by the loop: rebound to numba's compiled helper when the
+#: loop is compiled (a compiled loop calls compiled functions only)
+_upper3 = cofactor.upper3
 
 
 def _inv3_loop(H: Any) -> tuple[Any, Any]:
@@ -35,15 +40,7 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
         for i in range(3):
             for j in range(i, 3):
                 S[i, j] = H[g, i, j] / s[i] / s[j]
-        a, b, c = S[0, 0], S[0, 1], S[0, 2]
-        d, e, f = S[1, 1], S[1, 2], S[2, 2]
-        A = d * f - e * e
-        B = c * e - b * f
-        C = b * e - c * d
-        D = a * f - c * c
-        E = b * c - a * e
-        F = a * d - b * b
-        det = a * A + b * B + c * C
+        A, B, C, D, E, F, det = _upper3(S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
         good = (det - det == 0.0) and det > 1e-10
         ok[g] = good
         cof[0, 0], cof[0, 1], cof[0, 2] = A, B, C
@@ -59,4 +56,9 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
 def inv3_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_inv3_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    return compiled(_inv3_loop)
+    global _upper3
+    j = jit()
+    if j is None:
+        return None
+    _upper3 = j(cofactor.upper3)
+    return j(_inv3_loop)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.cofactor import upper3
 from ceasefire.fuse.inverse import inv3_kernel
 from ceasefire.fuse.keys import stable_argsort
 from ceasefire.fuse.normal import normal_kernel
@@ -172,15 +173,10 @@ def cofactors3(S: F8) -> tuple[F8, F8, F8, F8, F8, F8, F8]:
     """For a stack of symmetric 3×3 matrices ``(n, 3, 3)``: the cofactors
     ``(A, B, C, D, E, F)`` of the upper triangle (row-major: 00, 01, 02, 11, 12,
     22) and the determinant, elementwise (no LAPACK call per matrix)."""
-    a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
-    d, e, f = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
-    A = d * f - e * e
-    B = c * e - b * f
-    C = b * e - c * d
-    D = a * f - c * c
-    E = b * c - a * e
-    F = a * d - b * b
-    return A, B, C, D, E, F, a * A + b * B + c * C
+    A, B, C, D, E, F, det = upper3(
+        S[:, 0, 0], S[:, 0, 1], S[:, 0, 2], S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
+    )
+    return A, B, C, D, E, F, det
 
 
 def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:

@@ -24,6 +24,7 @@ from ceasefire.fuse.association.reports import (
     observer_runs,
 )
 from ceasefire.fuse.association.windows import windows
+from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.keys import isin_sorted, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
@@ -66,9 +67,9 @@ def fitted(ev: Fixes) -> B:
 def quad_inv3(S: F8, r: F8) -> F8:
     """``rᵀ S⁻¹ r`` for stacks of symmetric 3×3 ``S`` ``(n, 3, 3)`` and ``r`` ``(n, 3)``
     by cofactors (elementwise, no LAPACK call per matrix)."""
-    A, B_, C, D, E, F, det = cofactors3(S)
-    x, y, z = r[:, 0], r[:, 1], r[:, 2]
-    q = A * x * x + D * y * y + F * z * z + 2 * (B_ * x * y + C * x * z + E * y * z)
+    cof = cofactors3(S)
+    det = cof[6]
+    q = quadratic3(cof, r[:, 0], r[:, 1], r[:, 2])
     with np.errstate(divide="ignore", invalid="ignore"):
         out = q / det
     return np.where(det > 0, out, np.inf)

@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse import cofactor
+from ceasefire.fuse.compiled import compiled, jit
+
+#: the cofactor helpers :func:`_quad_loop` calls: rebound to numba's compiled ones
+#: when the loop is compiled (a compiled loop calls compiled functions only)
+_upper3 = cofactor.upper3
+_quadratic3 = cofactor.quadratic3
 
 
 def _jacobian_loop(
@@ -173,17 +179,9 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
                 if add_floor:
                     s_uv = s_uv + floor[i] * one
                 S[u, v] = s_uv
-        a, b, c = S[0, 0], S[0, 1], S[0, 2]
-        d, e, f = S[1, 1], S[1, 2], S[2, 2]
-        A = d * f - e * e
-        B = c * e - b * f
-        C = b * e - c * d
-        D = a * f - c * c
-        E = b * c - a * e
-        F = a * d - b * b
-        det = (a * A + b * B) + c * C
-        x, y, z = rn[i, 0], rn[i, 1], rn[i, 2]
-        q = ((A * x * x + D * y * y) + F * z * z) + 2 * ((B * x * y + C * x * z) + E * y * z)
+        cof = _upper3(S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
+        det = cof[6]
+        q = _quadratic3(cof, rn[i, 0], rn[i, 1], rn[i, 2])
         quad[i] = q / det if det > 0 else np.inf
         dets[i] = det
     return quad, dets
@@ -193,7 +191,13 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
 def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_quad_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    return compiled(_quad_loop)
+    global _upper3, _quadratic3
+    j = jit()
+    if j is None:
+        return None
+    _upper3 = j(cofactor.upper3)
+    _quadratic3 = j(cofactor.quadratic3)
+    return j(_quad_loop)
 
 
 @functools.cache
