@@ -269,6 +269,8 @@ class Worker:
                     result.accepted,
                     quarantined,
                     sectors=secs,
+                    # a message of a halo or of another shard's, or redelivered
+                    quarantine_repeats=False,
                 )
             self.stats.stored += len(outcome.stored)
         for o in result.accepted:
