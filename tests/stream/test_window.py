@@ -10,9 +10,9 @@ from pathlib import Path
 from ceasefire.fuse import fuse
 from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
+from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import fuse_config
 from ceasefire.stream.sectors import SectorMap
-from ceasefire.model.errors import PipelineError
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, WindowConfig
 
 CFG = WindowConfig()  # the batch's tiles
@@ -152,9 +152,7 @@ def test_shards_split_the_tiles_and_give_one_window_s_events(
                     donbas_mandate_path, LiveState.from_json(w.state.to_json()), shard=Shard(1, 3)
                 )
                 since = w.restore_from()
-                w.add(
-                    [o for o in ordered[: k + 500] if o.time.timestamp() >= since], restored=True
-                )
+                w.add([o for o in ordered[: k + 500] if o.time.timestamp() >= since], restored=True)
         while (st := w.next_step(end)) is not None:
             if st.day is None:
                 own.add(round(st.start_s / w.tile_s))

@@ -40,11 +40,11 @@ from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Escalation, Violation
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.codec import to_dict
+from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import escalations_of, intake_policy, sectors_of, violation_records
 from ceasefire.store import Store
 from ceasefire.stream.bus import TICK, Bus, Delivery
 from ceasefire.stream.sectors import SectorMap
-from ceasefire.model.errors import PipelineError
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
 
 OnViolations = Callable[[Sequence[Violation]], Awaitable[None]]
@@ -492,8 +492,6 @@ class Worker:
         self.stats.withdrawn += len(withdrawn)
 
     def _commit(self, step: Step) -> None:
-        m = self.mandate
-        ev = step.events
         st = self.stats.stage
         with st("commit_store"):
             self._store_results(step)
