@@ -206,23 +206,32 @@ def test_two_workers_give_the_batch_violations(
 F1_ID_MIN = 0.99
 
 
+@pytest.mark.parametrize("shards", [1, 2])
 def test_sigkill_mid_stream_loses_and_doubles_nothing(
     tmp_path: Path,
     prefix: str,
     donbas_mandate_path: Path,
     heavy_models: list[AnyObservation],
     live_reference: LiveRun,
+    shards: int,
 ) -> None:
+    """One worker (or the second of two shards) killed once an hour is committed,
+    then restarted: every observation stored once, the violations and settled
+    notices of a worker never killed, each once in the store and the ledger."""
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()
     ledger = tmp_path / "ledger"
+    Ledger.open(ledger).close()  # one key for both shards
     _publish(prefix, donbas_mandate_path, heavy_models)
-    w = _worker(prefix, store_path, ledger, idle=30.0)
+    shard = f"{shards - 1}/{shards}" if shards > 1 else None
+    others = [_worker(prefix, store_path, ledger, shard=f"{i}/{shards}") for i in range(shards - 1)]
+    w = _worker(prefix, store_path, ledger, idle=30.0, shard=shard)
+    name = "w-donetsk-north_donetsk-south_luhansk" + (f"-s1of{shards}" if shard else "")
     store = Store.open(store_path)
     deadline = time.monotonic() + 180
     first = min(o.time.timestamp() for o in heavy_models)
     while time.monotonic() < deadline:
-        state = store.get_meta("live:w-donetsk-north_donetsk-south_luhansk")
+        state = store.get_meta(f"live:{name}")
         if state and '"final_s": null' not in state:
             final = float(state.split('"final_s": ')[1].split(",")[0])
             if final > first + 3600.0:  # an hour of the slice committed
@@ -234,7 +243,9 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     w.wait()
     before = {v.id for v in store.violations(-1e18, 1e18)}
     assert before, "violations were committed before the kill"
-    _wait(_worker(prefix, store_path, ledger))
+    _wait(_worker(prefix, store_path, ledger, shard=shard))
+    for o in others:
+        _wait(o)
     after = [v.id for v in store.violations(-1e18, 1e18)]
     assert len(after) == len(set(after))
     assert before <= set(after)
