@@ -78,9 +78,6 @@ class Shard:
                 f"shard {text!r}: expected I/N, e.g. 0/2 and 1/2 for two workers"
             ) from None
 
-    def owns_tile(self, k: int) -> bool:
-        return k % self.count == self.index
-
     def owns_day(self, day: date) -> bool:
         return day.toordinal() % self.count == self.index
 

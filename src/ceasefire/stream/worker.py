@@ -234,16 +234,14 @@ class Worker:
         await self.advance()
         return n
 
-    async def _take(self, sector: str, msgs: list[Delivery]) -> None:
-        st = self.stats.stage
+    def _records(self, msgs: list[Delivery]) -> tuple[list[RawRecord], float]:
+        """The observation messages as raw records, and the latest clock tick (s)."""
         records: list[RawRecord] = []
-        mark = self.marks[sector]
-        parse = st("validate")
-        parse.__enter__()
+        tick_s = -math.inf
         for m in msgs:
             tick = m.headers.get(TICK)
             if tick is not None:
-                mark = max(mark, float(tick))
+                tick_s = max(tick_s, float(tick))
                 self.stats.ticks += 1
                 continue
             raw = m.data.decode("utf-8", errors="replace")
@@ -253,9 +251,15 @@ class Worker:
             except json.JSONDecodeError as exc:
                 data, err = None, f"not JSON: {exc.msg} at column {exc.colno}"
             records.append(RawRecord(m.subject, m.seq, raw, data if err is None else None, err))
-        result = validate_records(records, policy=self.policy)
-        quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected]
-        parse.__exit__(None, None, None)
+        return records, tick_s
+
+    async def _take(self, sector: str, msgs: list[Delivery]) -> None:
+        st = self.stats.stage
+        with st("validate"):
+            records, tick_s = self._records(msgs)
+            mark = max(self.marks[sector], tick_s)
+            result = validate_records(records, policy=self.policy)
+            quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected]
         if records:
             # one batch per fetch; an observation stored before (redelivered, or a
             # halo neighbour's worker was first) is recognised as a duplicate
@@ -269,7 +273,7 @@ class Worker:
                     result.accepted,
                     quarantined,
                     sectors=secs,
-                    # a message of a halo or of another shard's, or redelivered
+                    # one a halo neighbour or another shard stored first, or redelivered
                     quarantine_repeats=False,
                 )
             self.stats.stored += len(outcome.stored)
