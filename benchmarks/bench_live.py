@@ -1,15 +1,19 @@
 """Live: a slice of the stress day through the bus (NATS JetStream on 127.0.0.1:4222).
 
-For one worker and for two (sectors split luhansk + donetsk-north | donetsk-south):
+For one worker and for two (``--split shards``: both of every sector, tile k fused by
+worker k % 2; ``--split sectors``: luhansk + donetsk-north | donetsk-south):
 - latency: from the publication of a violation's last observation to its
   announcement on ``<prefix>.violations`` (p50, p99; wall seconds), replayed at
   ``--speed`` (10: ten times real time);
 - throughput: the same slice published as fast as the bus takes it; observations
   per wall second from the first publication to the last announcement, and the
-  workers' CPU seconds.
+  workers' CPU seconds. With ``--prefill`` the slice is on the bus before the
+  workers start, and the time runs from their start (the workers' own throughput:
+  a publisher replaying in Python takes ~1,000 messages a second and would bound it).
 
     .venv/bin/python benchmarks/bench_live.py [--hours 0.5] [--start-h 12] [--speed 10]
-        [--tile-s S] [--workers 1,2] [--live-only | --fast-only] [--json FILE]
+        [--tile-s S] [--workers 1,2] [--split shards|sectors] [--repeat 3]
+        [--live-only | --fast-only] [--json FILE]
 
 The anchor is the window horizon (``stream.window.horizon_s``): the target is p99
 ≤ horizon / speed + 5 s of wall time (the horizon is replayed time). A violation
@@ -54,7 +58,14 @@ ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 CLI = str(Path(sys.executable).parent / "ceasefire")
 NATS = os.environ.get("CEASEFIRE_NATS", "nats://127.0.0.1:4222")
-SPLITS = {1: [[]], 2: [["luhansk", "donetsk-north"], ["donetsk-south"]]}
+#: how several workers share the work: each worker's (own sectors, shard)
+SPLITS: dict[str, list[tuple[list[str], str | None]]] = {
+    "one": [([], None)],
+    # by sectors: the fusion splits as the sectors' fire does (uneven)
+    "sectors": [(["luhansk", "donetsk-north"], None), (["donetsk-south"], None)],
+    # by tiles: every worker of every sector, tile k fused by shard k % 2 (even)
+    "shards": [([], "0/2"), ([], "1/2")],
+}
 
 
 def _children_cpu() -> float:
@@ -64,10 +75,11 @@ def _children_cpu() -> float:
 
 async def _run(
     models: list[AnyObservation],
-    n_workers: int,
+    split: str,
     speed: float,
     tile_s: float | None,
     fcfg: FuseConfig,
+    prefill: bool = False,
 ) -> dict:
     prefix = f"bench{uuid.uuid4().hex[:10]}"
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
@@ -88,25 +100,40 @@ async def _run(
                 return
 
     watcher = asyncio.ensure_future(watch())
+    m = load_mandate(MANDATE)
+    if prefill:  # the whole slice on the bus before any worker starts
+        res = await publish_observations(bus, m, models, speed=0.0)
     cpu0 = _children_cpu()
     procs = []
-    for sectors in SPLITS[n_workers]:
+    for sectors, shard in SPLITS[split]:
         args = [CLI, "worker", "--nats", NATS, "--prefix", prefix, "--store", str(store)]
         args += ["--ledger", str(tmp / "ledger"), "--idle-exit", "20"]
         if tile_s is not None:
             args += ["--tile-s", str(tile_s)]
         for s in sectors:
             args += ["--sector", s]
+        if shard is not None:
+            args += ["--shard", shard]
         log = open(tmp / f"worker-{len(procs)}.log", "wb")  # noqa: SIM115 (closed with the run)
-        procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+        env = {**os.environ, "COLUMNS": "400"}  # the closing lines unwrapped
+        procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env))
     t0 = time.time()
-    m = load_mandate(MANDATE)
-    res = await publish_observations(bus, m, models, speed=speed)
+    if not prefill:
+        res = await publish_observations(bus, m, models, speed=speed)
+    each: list[float] = []  # every worker's own CPU, s
     for i, p in enumerate(procs):
-        rc = await asyncio.to_thread(p.wait)
+        _, status, ru = await asyncio.to_thread(os.wait4, p.pid, 0)
+        p.returncode = rc = os.waitstatus_to_exitcode(status)
+        each.append(ru.ru_utime + ru.ru_stime)
         if rc != 0:  # a worker that died spoils the run: say so, with its log
             print(f"worker {i} exited with {rc}: see {tmp / f'worker-{i}.log'}", flush=True)
     cpu = _children_cpu() - cpu0
+    stage_lines = [
+        line
+        for i in range(len(procs))
+        for line in (tmp / f"worker-{i}.log").read_text(errors="replace").splitlines()
+        if "by stage" in line or " received, " in line
+    ]
     done.set()
     await asyncio.sleep(1.0)
     watcher.cancel()
@@ -140,6 +167,11 @@ async def _run(
         "wall_s": last - t0,
         "obs_per_s": len(models) / max(last - t0, 1e-9),
         "worker_cpu_s": cpu,
+        # the busiest worker's CPU: the run's length on free cores, one per worker
+        "max_worker_cpu_s": max(each),
+        "each_worker_cpu_s": each,
+        "load": os.getloadavg()[0],
+        "workers": stage_lines,
     }
 
 
@@ -150,6 +182,16 @@ def main() -> None:
     ap.add_argument("--tile-s", type=float, default=None, help="default: the batch's")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", default="1,2", help="worker counts to run (1, 2)")
+    ap.add_argument(
+        "--split", choices=["shards", "sectors"], default="shards", help="how 2 workers share"
+    )
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of the fast runs (median)")
+    ap.add_argument(
+        "--prefill",
+        action="store_true",
+        help="fast runs: publish the slice before the workers start, and time the workers "
+        "from their start to the last announcement (the publisher is not the limit)",
+    )
     ap.add_argument("--live-only", action="store_true", help="skip the as-fast-as-possible runs")
     ap.add_argument("--fast-only", action="store_true", help="skip the runs at --speed")
     ap.add_argument("--start-h", type=float, default=12.0, help="slice start, local hour")
@@ -171,15 +213,14 @@ def main() -> None:
         f"window horizon {h:.0f} s = {h / a.speed:.1f} s wall at {a.speed:g}x; "
         f"tile {fcfg.tile_s:g} s"
     )
-    rows: dict[int, dict] = {}
     out: dict[str, dict] = {}
-    counts = [int(x) for x in a.workers.split(",")]
+    splits = [_split(x, a.split) for x in a.workers.split(",")]
     # every run at --speed first, then the fast ones (a long slice may be cut short)
-    for n in counts if not a.fast_only else []:
-        live = asyncio.run(_run(models, n, a.speed, a.tile_s, fcfg))
-        out[f"live{n}"] = live
+    for split in splits if not a.fast_only else []:
+        live = asyncio.run(_run(models, split, a.speed, a.tile_s, fcfg))
+        out[f"live-{split}"] = live
         print(
-            f"{n} worker(s): {live['violations']} violations; latency at {a.speed:g}x "
+            f"{_label(split)}: {live['violations']} violations; latency at {a.speed:g}x "
             f"p50 {live['p50_s']:.1f} s, p99 {live['p99_s']:.1f} s "
             f"(target <= {h / a.speed + 5:.1f} s); the tiles' wait by design "
             f"p50 {live['floor_p50_s']:.1f} s, p99 {live['floor_p99_s']:.1f} s; over it "
@@ -190,20 +231,54 @@ def main() -> None:
         )
         if a.json:
             a.json.write_text(json.dumps(out, indent=1))
-    for n in counts if not a.live_only else []:
-        fast = asyncio.run(_run(models, n, 0.0, a.tile_s, fcfg))
-        rows[n] = out[f"fast{n}"] = fast
+    # as fast as possible: the worker counts interleaved, --repeat rounds (the
+    # machine's load drifts: side by side, then the median)
+    fast: dict[str, list[dict]] = {}
+    for r in range(a.repeat if not a.live_only else 0):
+        for split in splits:
+            row = asyncio.run(_run(models, split, 0.0, a.tile_s, fcfg, a.prefill))
+            fast.setdefault(split, []).append(row)
+            print(
+                f"{_label(split)} as fast as possible (round {r + 1}): {row['violations']} "
+                f"violations, {row['obs_per_s']:.0f} obs/s, workers' CPU "
+                f"{row['worker_cpu_s']:.1f} s (each: "
+                + ", ".join(f"{c:.1f}" for c in row["each_worker_cpu_s"])
+                + f"), load {row['load']:.1f}",
+                flush=True,
+            )
+            for line in row["workers"]:
+                print("  " + line, flush=True)
+            out[f"fast-{split}"] = {"rounds": fast[split]}
+            if a.json:
+                a.json.write_text(json.dumps(out, indent=1))
+    med = {k: float(np.median([x["obs_per_s"] for x in v])) for k, v in fast.items()}
+    busiest = {k: float(np.median([x["max_worker_cpu_s"] for x in v])) for k, v in fast.items()}
+    for k, v in med.items():
+        cpu = float(np.median([x["worker_cpu_s"] for x in fast[k]]))
         print(
-            f"{n} worker(s) as fast as possible: {fast['violations']} violations, "
-            f"{fast['obs_per_s']:.0f} obs/s, workers' CPU {fast['worker_cpu_s']:.1f} s",
-            flush=True,
+            f"{_label(k)}: median {v:.0f} obs/s, workers' CPU {cpu:.1f} s, "
+            f"the busiest worker's {busiest[k]:.1f} s"
         )
-        if a.json:
-            a.json.write_text(json.dumps(out, indent=1))
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1))
-    if 1 in rows and 2 in rows:
-        print(f"throughput two workers / one: x{rows[2]['obs_per_s'] / rows[1]['obs_per_s']:.2f}")
+    if "one" in med:
+        for k in med:
+            if k != "one":
+                print(
+                    f"throughput {_label(k)} / one worker: x{med[k] / med['one']:.2f} "
+                    f"(wall, on the shared cores); by the busiest worker's CPU "
+                    f"x{busiest['one'] / busiest[k]:.2f} (on free cores, one each)"
+                )
+
+
+def _split(n: str, split: str) -> str:
+    if n.strip() == "1":
+        return "one"
+    if n.strip() == "2":
+        return split
+    raise SystemExit(f"--workers: 1 or 2, not {n!r}")
+
+
+def _label(split: str) -> str:
+    return "1 worker" if split == "one" else f"2 workers by {split}"
 
 
 if __name__ == "__main__":

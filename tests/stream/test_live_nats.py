@@ -63,12 +63,19 @@ def _publish(prefix: str, mandate_path: Path, models: list[AnyObservation]) -> i
 
 
 def _worker(
-    prefix: str, store: Path, ledger: Path, *sectors: str, idle: float = IDLE_S
+    prefix: str,
+    store: Path,
+    ledger: Path,
+    *sectors: str,
+    idle: float = IDLE_S,
+    shard: str | None = None,
 ) -> subprocess.Popen[bytes]:
     args = [CLI, "worker", "--nats", NATS, "--prefix", prefix, "--store", str(store)]
     args += ["--ledger", str(ledger), "--idle-exit", str(idle)]
     for s in sectors:
         args += ["--sector", s]
+    if shard is not None:
+        args += ["--shard", shard]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -109,13 +116,18 @@ def _f1(a: set[str], b: set[str]) -> float:
     return 2 * tp / (len(a) + len(b)) if a or b else 1.0
 
 
+@pytest.mark.parametrize("split", ["sectors", "shards"])
 def test_two_workers_give_the_batch_violations(
     tmp_path: Path,
     prefix: str,
     donbas_mandate_path: Path,
     heavy_slice: Path,
     heavy_models: list[AnyObservation],
+    split: str,
 ) -> None:
+    """Two workers, by sectors (luhansk + donetsk-north | donetsk-south) or by
+    shards (both every sector, tile k fused by worker k % 2), give the batch's
+    violations and settled notices, each once in the store, ledger and bus."""
     # the batch registers observers per tile, as live workers must (the mandate's
     # fusion.register_over: tile): then live = batch by construction
     as_live = tmp_path / "mandate-as-live.yaml"
@@ -126,10 +138,14 @@ def test_two_workers_give_the_batch_violations(
     pipeline.init_store(store_path, donbas_mandate_path).close()
     ledger = tmp_path / "ledger"
     Ledger.open(ledger).close()  # one key for both workers
-    workers = [
-        _worker(prefix, store_path, ledger, "luhansk", "donetsk-north"),
-        _worker(prefix, store_path, ledger, "donetsk-south"),
-    ]
+    workers = (
+        [
+            _worker(prefix, store_path, ledger, "luhansk", "donetsk-north"),
+            _worker(prefix, store_path, ledger, "donetsk-south"),
+        ]
+        if split == "sectors"
+        else [_worker(prefix, store_path, ledger, shard=f"{i}/2") for i in range(2)]
+    )
     assert _publish(prefix, donbas_mandate_path, heavy_models) == len(heavy_models)
     # the batch while the worker processes run (on another core)
     batch = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
@@ -190,23 +206,32 @@ def test_two_workers_give_the_batch_violations(
 F1_ID_MIN = 0.99
 
 
+@pytest.mark.parametrize("shards", [1, 2])
 def test_sigkill_mid_stream_loses_and_doubles_nothing(
     tmp_path: Path,
     prefix: str,
     donbas_mandate_path: Path,
     heavy_models: list[AnyObservation],
     live_reference: LiveRun,
+    shards: int,
 ) -> None:
+    """One worker (or the second of two shards) killed once an hour is committed,
+    then restarted: every observation stored once, the violations and settled
+    notices of a worker never killed, each once in the store and the ledger."""
     store_path = tmp_path / "live.db"
     pipeline.init_store(store_path, donbas_mandate_path).close()
     ledger = tmp_path / "ledger"
+    Ledger.open(ledger).close()  # one key for both shards
     _publish(prefix, donbas_mandate_path, heavy_models)
-    w = _worker(prefix, store_path, ledger, idle=30.0)
+    shard = f"{shards - 1}/{shards}" if shards > 1 else None
+    others = [_worker(prefix, store_path, ledger, shard=f"{i}/{shards}") for i in range(shards - 1)]
+    w = _worker(prefix, store_path, ledger, idle=30.0, shard=shard)
+    name = "w-donetsk-north_donetsk-south_luhansk" + (f"-s1of{shards}" if shard else "")
     store = Store.open(store_path)
     deadline = time.monotonic() + 180
     first = min(o.time.timestamp() for o in heavy_models)
     while time.monotonic() < deadline:
-        state = store.get_meta("live:w-donetsk-north_donetsk-south_luhansk")
+        state = store.get_meta(f"live:{name}")
         if state and '"final_s": null' not in state:
             final = float(state.split('"final_s": ')[1].split(",")[0])
             if final > first + 3600.0:  # an hour of the slice committed
@@ -218,7 +243,9 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(
     w.wait()
     before = {v.id for v in store.violations(-1e18, 1e18)}
     assert before, "violations were committed before the kill"
-    _wait(_worker(prefix, store_path, ledger))
+    _wait(_worker(prefix, store_path, ledger, shard=shard))
+    for o in others:
+        _wait(o)
     after = [v.id for v in store.violations(-1e18, 1e18)]
     assert len(after) == len(set(after))
     assert before <= set(after)

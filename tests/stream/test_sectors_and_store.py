@@ -54,3 +54,19 @@ def test_results_derived_twice_are_stored_once(
     assert sorted(v.id for v in other.violations(-1e18, 1e18)) == sorted(
         v.id for v in store.violations(-1e18, 1e18)
     )
+
+
+def test_a_worker_s_repeats_are_not_quarantined_but_conflicts_are(
+    tmp_path: Path, donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+) -> None:
+    """A live worker takes in messages another worker stored (halo, other shard) or
+    that came again: no quarantine row for those; one whose content differs is kept."""
+    store = pipeline.init_store(tmp_path / "s.db", donbas_mandate_path)
+    part = heavy_models[:100]
+    store.ingest_batch(["x"], part, [])
+    changed = part[0].model_copy(update={"time_sigma_s": part[0].time_sigma_s + 1.0})
+    out = store.ingest_batch(["x"], [*part[1:], changed], [], quarantine_repeats=False)
+    assert out.stored == [] and len(out.duplicates) == 100
+    rows = store.quarantine_rows()
+    assert [r["status"] for r in rows] == ["duplicate"]
+    assert "different content" in rows[0]["reason"]

@@ -10,17 +10,23 @@ from pathlib import Path
 from ceasefire.fuse import fuse
 from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
+from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import fuse_config
 from ceasefire.stream.sectors import SectorMap
-from ceasefire.stream.window import LiveState, LiveWindow, WindowConfig
+from ceasefire.stream.window import LiveState, LiveWindow, Shard, WindowConfig
 
 CFG = WindowConfig()  # the batch's tiles
 
 
-def _window(path: Path, state: LiveState | None = None, own: list[str] | None = None) -> LiveWindow:
+def _window(
+    path: Path,
+    state: LiveState | None = None,
+    own: list[str] | None = None,
+    shard: Shard | None = None,
+) -> LiveWindow:
     m = load_mandate(path)
     sm = SectorMap.of(m)
-    return LiveWindow(m, own or list(sm.ids), sm, CFG, state or LiveState())
+    return LiveWindow(m, own or list(sm.ids), sm, CFG, state or LiveState(), shard or Shard())
 
 
 def _drain(w: LiveWindow, watermark: float) -> list[str]:
@@ -114,6 +120,60 @@ def test_live_windows_give_the_batch_events(
         assert w.late == 0, w.late_keys[:5]
     assert len(live) == len(set(live)), "an event was made by both workers"
     assert sorted(live) == sorted(e.id for e in batch)
+
+
+def test_shards_split_the_tiles_and_give_one_window_s_events(
+    donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+) -> None:
+    """Three shards of every sector, fed in time order and drained as the watermark
+    passes (one restarted half-way), make each event once and together exactly the
+    events of one unsharded window; each fuses only its own tiles (and sightings
+    of the days it owns)."""
+    ordered = sorted(heavy_models, key=lambda o: o.time.timestamp())
+    end = ordered[-1].time.timestamp() + 86_400.0
+    one = _window(donbas_mandate_path)
+    one.add(ordered)
+    whole = _drain(one, end)
+    sharded: list[str] = []
+    tiles_of: list[set[int]] = []
+    for i in range(3):
+        w = _window(donbas_mandate_path, shard=Shard(i, 3))
+        own: set[int] = set()
+        for k in range(0, len(ordered), 500):
+            part = ordered[k : k + 500]
+            w.add(part)
+            while (st := w.next_step(part[-1].time.timestamp())) is not None:
+                if st.day is None:
+                    own.add(round(st.start_s / w.tile_s))
+                sharded += [e.id for e in st.events]
+                w.commit(st)
+            if i == 1 and k == 1000:  # killed and restarted from its state
+                w = _window(
+                    donbas_mandate_path, LiveState.from_json(w.state.to_json()), shard=Shard(1, 3)
+                )
+                since = w.restore_from()
+                w.add([o for o in ordered[: k + 500] if o.time.timestamp() >= since], restored=True)
+        while (st := w.next_step(end)) is not None:
+            if st.day is None:
+                own.add(round(st.start_s / w.tile_s))
+            sharded += [e.id for e in st.events]
+            w.commit(st)
+        assert own and all(k % 3 == i for k in own), (i, sorted(own))
+        assert w.late == 0, w.late_keys[:5]
+        tiles_of.append(own)
+    assert len(sharded) == len(set(sharded)), "an event was made by two shards"
+    assert sorted(sharded) == sorted(whole)
+
+
+def test_a_shard_must_name_one_of_n() -> None:
+    assert Shard.parse("1/2") == Shard(1, 2)
+    for bad in ("2/2", "1", "a/b", "0/0", "-1/2"):
+        try:
+            Shard.parse(bad)
+        except PipelineError as exc:
+            assert "I/N" in str(exc)
+        else:
+            raise AssertionError(f"{bad!r} was taken")
 
 
 def test_a_report_after_its_tile_was_final_is_counted_and_listed(

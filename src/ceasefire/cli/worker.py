@@ -34,6 +34,12 @@ def register(app: typer.Typer) -> None:
         halo_km: float | None = typer.Option(
             None, "--halo-km", help="reports read beyond own sectors, km (default: the batch's)"
         ),
+        shard: str | None = typer.Option(
+            None,
+            "--shard",
+            help="I/N: fuse only tile k with k % N == I of the own sectors (N workers of the "
+            "same sectors, I = 0..N-1, share the fusion evenly; same results as one)",
+        ),
         name: str | None = typer.Option(None, "--name", help="durable consumer name"),
         idle_exit_s: float | None = typer.Option(
             None, "--idle-exit", help="stop after S seconds without messages"
@@ -51,7 +57,7 @@ def register(app: typer.Typer) -> None:
         from ceasefire.store import Store
         from ceasefire.stream.bus import Subjects
         from ceasefire.stream.natsbus import NatsBus
-        from ceasefire.stream.window import WindowConfig
+        from ceasefire.stream.window import Shard, WindowConfig
         from ceasefire.stream.worker import Worker
 
         st = Store.open(store)
@@ -92,9 +98,12 @@ def register(app: typer.Typer) -> None:
                 WindowConfig(tile_s=tile_s, halo_km=halo_km),
                 name=name,
                 on_violations=to_tak,
+                shard=Shard.parse(shard) if shard is not None else None,
             )
             console.print(
-                f"worker {w.name}: own {', '.join(w.own)}; reads {', '.join(w.read)}",
+                f"worker {w.name}: own {', '.join(w.own)}"
+                + (f" (tiles of shard {w.shard})" if w.shard.count > 1 else "")
+                + f"; reads {', '.join(w.read)}",
                 highlight=False,
             )
             fc = pipeline.fuse_config(m)
@@ -126,6 +135,9 @@ def register(app: typer.Typer) -> None:
                 f"rejected, {s.steps} steps, {s.violations} violations, "
                 f"{w.window.late} late",
                 highlight=False,
+            )
+            console.print(
+                f"worker {w.name}: CPU/wall s by stage: {s.stage_line()}", highlight=False
             )
             if w.window.late:
                 shown = ", ".join(w.window.late_keys[:20])

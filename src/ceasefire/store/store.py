@@ -366,6 +366,7 @@ class Store:
         origins: Sequence[tuple[str, int, str]] | None = None,
         sectors: Sequence[str | None] | None = None,
         submitted_by: str | None = None,
+        quarantine_repeats: bool = True,
     ) -> BatchOutcome:
         """Store one ingest batch in one transaction, deciding duplicates inside it.
 
@@ -373,12 +374,16 @@ class Store:
         quarantine when it turns out to be stored already); ``sectors[i]`` its
         sector. A record whose (source, id) is already stored, by an earlier or a
         concurrent writer (or earlier in ``accepted``), is not inserted and goes
-        to quarantine as a duplicate.
+        to quarantine as a duplicate; with ``quarantine_repeats`` False, only one
+        whose content differs (a live worker takes in the same message as its halo
+        neighbours and its redeliveries: a repeat there is expected, not a defect).
         """
         with self.batch_writer(files, submitted_by) as w:
             out = w.add(accepted, sectors)
             q = list(quarantined)
             for i, conflicting, _ in out.duplicates:
+                if not (conflicting or quarantine_repeats):
+                    continue
                 f, line, raw = origins[i] if origins is not None else ("<batch>", 0, "")
                 q.append(
                     {

@@ -48,6 +48,43 @@ class WindowConfig:
     halo_km: float | None = None
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Which of a sector's tiles a worker fuses: tile ``k`` when ``k % count ==
+    index`` (and a reporting day's sightings when its ordinal does). Tiles are
+    independent (each fused from the reports of its own window), so ``count``
+    workers of the same sectors, shards ``0 .. count-1``, give exactly the events
+    of one; the fusion's CPU splits evenly whatever the sectors' loads."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not (self.count >= 1 and 0 <= self.index < self.count):
+            raise PipelineError(
+                f"shard {self.index}/{self.count}: expected I/N with N >= 1 and 0 <= I < N"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"I/N"`` (e.g. ``"0/2"``) as a shard; a clear error otherwise."""
+        i, sep, n = text.partition("/")
+        try:
+            if not sep:
+                raise ValueError(text)
+            return cls(int(i), int(n))
+        except ValueError:
+            raise PipelineError(
+                f"shard {text!r}: expected I/N, e.g. 0/2 and 1/2 for two workers"
+            ) from None
+
+    def owns_day(self, day: date) -> bool:
+        return day.toordinal() % self.count == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
 def live_fuse_config(mandate: Mandate, wcfg: WindowConfig | None = None) -> FuseConfig:
     """The fusion settings of a live window: the batch's, with the overrides, in
     this process (a tile is small). Observers are registered per tile: a live
@@ -114,6 +151,7 @@ class LiveWindow:
     sectors: SectorMap
     config: WindowConfig = field(default_factory=WindowConfig)
     state: LiveState = field(default_factory=LiveState)
+    shard: Shard = field(default_factory=Shard)
 
     def __post_init__(self) -> None:
         self.fuse_cfg = live_fuse_config(self.mandate, self.config)
@@ -132,10 +170,11 @@ class LiveWindow:
         return len(self.late_keys)
 
     # -- reports in ------------------------------------------------------------
-    def add(self, models: Sequence[AnyObservation]) -> int:
+    def add(self, models: Sequence[AnyObservation], *, restored: bool = False) -> int:
         """Hold the reports within reach (own sectors plus halo); return how many
         were held. A report perceived within the window of a tile (or the day)
-        already committed is late: counted and listed (the batch would use it)."""
+        already committed is late: counted and listed (the batch would use it);
+        ``restored`` reports (reloaded from the store after a restart) never are."""
         if not models:
             return 0
         pts = [position_of(o) for o in models]
@@ -150,14 +189,23 @@ class LiveWindow:
             t = o.time.timestamp()
             key = f"{o.source}/{o.id}"
             if o.kind == "sighting":
-                if self.state.closed is not None and day_of(self.mandate, t) <= self.state.closed:
+                if (
+                    not restored
+                    and self.state.closed is not None
+                    and day_of(self.mandate, t) <= self.state.closed
+                ):
                     end = day_bounds(self.mandate, self.state.closed)[1]
                     if t < end + LATE_MARGIN_S and key not in self._sight:
                         self.late_keys.append(key)
                 self._sight[key] = (t, o)
             else:
                 final = self.state.final_s
-                if final is not None and t < final + self.horizon and key not in self._acoustic:
+                if (
+                    not restored
+                    and final is not None
+                    and t < final + self.horizon
+                    and key not in self._acoustic
+                ):
                     self.late_keys.append(key)
                 self._acoustic[key] = (t, o)
             held += 1
@@ -189,14 +237,31 @@ class LiveWindow:
         return k
 
     def _pending_tile(self) -> int | None:
-        """The first tile not yet committed whose window holds a held report."""
+        """The first tile of this shard not yet committed whose window holds a
+        held report."""
         f = self.state.final_s
         k_next = -(10**12) if f is None else round(f / self.tile_s)
         lo_next = k_next * self.tile_s - self.lead
         later = [t for t, _ in self._acoustic.values() if t >= lo_next]
         if not later:
             return None
-        return max(k_next, math.floor((min(later) - self.horizon) / self.tile_s))
+        k = max(k_next, math.floor((min(later) - self.horizon) / self.tile_s))
+        n = self.shard.count
+        if n == 1:
+            return k
+        # the shard's next tile whose window [k T - lead, (k + 1) T + horizon) holds one
+        ts = np.sort(np.asarray(later, float))
+        k += (self.shard.index - k) % n
+        while True:
+            lo = k * self.tile_s - self.lead
+            i = int(np.searchsorted(ts, lo, side="left"))
+            if i == ts.shape[0]:
+                return None
+            if ts[i] < (k + 1) * self.tile_s + self.horizon:
+                return k
+            # skip to the shard's first tile whose window reaches the next report
+            k_min = math.floor((float(ts[i]) - self.horizon) / self.tile_s)
+            k = max(k + n, k_min + (self.shard.index - k_min) % n)
 
     def final_through(self, watermark_s: float) -> float:
         """Up to when this window's acoustic events are final, s: every tile ending
@@ -241,6 +306,8 @@ class LiveWindow:
         start, end = day_bounds(self.mandate, day)
         models = [o for t, o in self._sight.values() if start <= t < end + LATE_MARGIN_S]
         events: list[Event] = []
+        if not self.shard.owns_day(day):
+            models = []  # another shard fuses this day's sightings; this one only closes it
         if models:
             obs = tiles.canonical(ObservationArrays.from_observations(models))
             fused = tiles.fuse_sightings(obs, self.fuse_cfg, self._own_tiles())

@@ -24,7 +24,8 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -39,11 +40,12 @@ from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Escalation, Violation
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.codec import to_dict
+from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import escalations_of, intake_policy, sectors_of, violation_records
 from ceasefire.store import Store
 from ceasefire.stream.bus import TICK, Bus, Delivery
 from ceasefire.stream.sectors import SectorMap
-from ceasefire.stream.window import LiveState, LiveWindow, Step, WindowConfig
+from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
 
 OnViolations = Callable[[Sequence[Violation]], Awaitable[None]]
 #: Far future for "up to the end" store queries, s.
@@ -71,9 +73,17 @@ def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def sector_key(sector: str) -> str:
-    """Store meta: up to when a sector's events are final (any worker owning it)."""
-    return f"live:sector:{sector}"
+def sector_key(sector: str, shard: Shard | None = None) -> str:
+    """Store meta: up to when a sector's events are final (any worker owning it;
+    with shards, each shard's own tiles)."""
+    if shard is None or shard.count == 1:
+        return f"live:sector:{sector}"
+    return f"live:sector:{sector}:{shard}"
+
+
+def shards_key(sector: str) -> str:
+    """Store meta: how many shards fuse a sector's tiles (absent: one)."""
+    return f"live:shards:{sector}"
 
 
 @dataclass
@@ -87,6 +97,24 @@ class WorkerStats:
     escalations: int = 0
     withdrawn: int = 0
     started_s: float = field(default_factory=time.monotonic)
+    #: per stage: [process CPU s, wall s] (the stage's own thread and the loop's)
+    stages: dict[str, list[float]] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Count the process CPU and wall time spent in ``name``."""
+        c0, w0 = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            row = self.stages.setdefault(name, [0.0, 0.0])
+            row[0] += time.process_time() - c0
+            row[1] += time.perf_counter() - w0
+
+    def stage_line(self) -> str:
+        """``stage cpu/wall`` for every stage, largest CPU first (s)."""
+        rows = sorted(self.stages.items(), key=lambda kv: -kv[1][0])
+        return ", ".join(f"{k} {c:.1f}/{w:.1f}" for k, (c, w) in rows)
 
 
 class Worker:
@@ -105,13 +133,18 @@ class Worker:
         batch: int = 500,
         on_violations: OnViolations | None = None,
         escalations: bool = True,
+        shard: Shard | None = None,
     ) -> None:
         self.bus, self.store, self.ledger, self.mandate = bus, store, ledger, mandate
         self.sectors = SectorMap.of(mandate)
         self.own = self.sectors.check(own or self.sectors.ids)
-        self.window = LiveWindow(mandate, self.own, self.sectors, config or WindowConfig())
+        self.shard = shard or Shard()
+        self.window = LiveWindow(
+            mandate, self.own, self.sectors, config or WindowConfig(), shard=self.shard
+        )
         self.read = self.sectors.read_sectors(self.own, self.window.fuse_cfg.halo_km)
-        self.name = name or "w-" + "_".join(self.own)
+        suffix = f"-s{self.shard.index}of{self.shard.count}" if self.shard.count > 1 else ""
+        self.name = name or "w-" + "_".join(self.own) + suffix
         self.batch = batch
         self.on_violations = on_violations
         self.escalations = escalations and bool(mandate.doc.response.escalation)
@@ -137,6 +170,7 @@ class Worker:
 
     async def restore(self) -> int:
         """Rebuild the window from the store (after a restart); returns reports held."""
+        await asyncio.to_thread(self._claim_shards)
         self.window.state = LiveState.from_json(self.store.get_meta(self.state_key))
         marks = json.loads(self.store.get_meta(self.marks_key) or "{}")
         for sector in self.read:
@@ -144,7 +178,40 @@ class Worker:
         since = self.window.restore_from()
         models = await asyncio.to_thread(self.store.observation_models, max(since, -_END_S), _END_S)
         self._restored = True
-        return self.window.add(models)
+        return self.window.add(models, restored=True)
+
+    def _claim_shards(self) -> None:
+        """Record how many shards fuse each own sector; a store whose sector another
+        worker fuses in another number of shards is refused (its tiles would be
+        fused twice or never)."""
+        for s in self.own:
+            held = self.store.get_meta(shards_key(s))
+            if held is None and self.shard.count > 1:
+                self.store.set_meta(shards_key(s), str(self.shard.count))
+            elif int(held or 1) != self.shard.count:
+                raise PipelineError(
+                    f"sector {s} is fused in {held or 1} shard(s) in this store; this worker "
+                    f"is shard {self.shard}: start every worker of a sector with the same N"
+                )
+
+    def _sector_mark(self, sector: str) -> dict[str, Any] | None:
+        """A sector's mark (``final_s``, ``closed_end_s``): with shards, the least of
+        its shards' (None until every one has written its own)."""
+        n = int(self.store.get_meta(shards_key(sector)) or 1)
+        marks = []
+        for i in range(n):
+            text = self.store.get_meta(sector_key(sector, Shard(i, n)))
+            if text is None:
+                return None
+            marks.append(json.loads(text))
+        if n == 1:
+            return marks[0]
+
+        def least(key: str) -> float | None:
+            vals = [x.get(key) for x in marks]
+            return None if any(v is None for v in vals) else min(float(v) for v in vals)
+
+        return {"final_s": least("final_s"), "closed_end_s": least("closed_end_s")}
 
     @property
     def watermark_s(self) -> float:
@@ -157,22 +224,24 @@ class Worker:
             await self.restore()
         n = 0
         for sector in self.read:
-            msgs = await self.bus.pull(
-                self.durable(sector), self.bus.subjects.obs(sector), self.batch, timeout_s
-            )
+            with self.stats.stage("pull"):
+                msgs = await self.bus.pull(
+                    self.durable(sector), self.bus.subjects.obs(sector), self.batch, timeout_s
+                )
             if msgs:
                 await self._take(sector, msgs)
                 n += len(msgs)
         await self.advance()
         return n
 
-    async def _take(self, sector: str, msgs: list[Delivery]) -> None:
+    def _records(self, msgs: list[Delivery]) -> tuple[list[RawRecord], float]:
+        """The observation messages as raw records, and the latest clock tick (s)."""
         records: list[RawRecord] = []
-        mark = self.marks[sector]
+        tick_s = -math.inf
         for m in msgs:
             tick = m.headers.get(TICK)
             if tick is not None:
-                mark = max(mark, float(tick))
+                tick_s = max(tick_s, float(tick))
                 self.stats.ticks += 1
                 continue
             raw = m.data.decode("utf-8", errors="replace")
@@ -182,19 +251,31 @@ class Worker:
             except json.JSONDecodeError as exc:
                 data, err = None, f"not JSON: {exc.msg} at column {exc.colno}"
             records.append(RawRecord(m.subject, m.seq, raw, data if err is None else None, err))
-        result = validate_records(records, policy=self.policy)
-        quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected]
+        return records, tick_s
+
+    async def _take(self, sector: str, msgs: list[Delivery]) -> None:
+        st = self.stats.stage
+        with st("validate"):
+            records, tick_s = self._records(msgs)
+            mark = max(self.marks[sector], tick_s)
+            result = validate_records(records, policy=self.policy)
+            quarantined = [{"status": "rejected", **r.to_dict()} for r in result.rejected]
         if records:
             # one batch per fetch; an observation stored before (redelivered, or a
             # halo neighbour's worker was first) is recognised as a duplicate
-            arr = ObservationArrays.from_observations(result.accepted)
-            outcome = await asyncio.to_thread(
-                self.store.ingest_batch,
-                [self.bus.subjects.obs(sector)],
-                result.accepted,
-                quarantined,
-                sectors=sectors_of(self.mandate, arr.lat, arr.lon),
-            )
+            with st("sectors"):
+                arr = ObservationArrays.from_observations(result.accepted)
+                secs = sectors_of(self.mandate, arr.lat, arr.lon)
+            with st("store"):
+                outcome = await asyncio.to_thread(
+                    self.store.ingest_batch,
+                    [self.bus.subjects.obs(sector)],
+                    result.accepted,
+                    quarantined,
+                    sectors=secs,
+                    # one a halo neighbour or another shard stored first, or redelivered
+                    quarantine_repeats=False,
+                )
             self.stats.stored += len(outcome.stored)
         for o in result.accepted:
             mark = max(mark, o.time.timestamp())
@@ -202,23 +283,34 @@ class Worker:
         # what the acknowledged messages told (ticks are not stored): a restarted
         # worker resumes its watermark from here
         marks = {k: v for k, v in self.marks.items() if math.isfinite(v)}
-        await asyncio.to_thread(self.store.set_meta, self.marks_key, json.dumps(marks))
-        for m in msgs:
-            await m.ack()
-        await self.bus.flush()
+        with st("marks"):
+            await asyncio.to_thread(self.store.set_meta, self.marks_key, json.dumps(marks))
+        with st("ack"):
+            for m in msgs:
+                await m.ack()
+            await self.bus.flush()
         self.stats.received += len(records)
         self.stats.rejected += len(result.rejected)
-        self.window.add(result.accepted)
+        with st("window_add"):
+            self.window.add(result.accepted)
 
     async def advance(self) -> list[Step]:
         """Commit and announce every step the watermark allows."""
         done: list[Step] = []
-        while (step := self.window.next_step(self.watermark_s)) is not None:
-            await asyncio.to_thread(self._commit, step)
-            await self._announce(step.violations)
+        st = self.stats.stage
+        while True:
+            with st("fuse_assess"):
+                step = self.window.next_step(self.watermark_s)
+            if step is None:
+                break
+            with st("commit"):
+                await asyncio.to_thread(self._commit, step)
+            with st("announce"):
+                await self._announce(step.violations)
             # the state last: a worker killed before it re-derives the step on
             # restart (same ids: skipped by the store and the ledger, dropped by the bus)
-            await asyncio.to_thread(self.store.set_meta, self.state_key, step.state.to_json())
+            with st("state"):
+                await asyncio.to_thread(self.store.set_meta, self.state_key, step.state.to_json())
             self.window.commit(step)
             self.stats.steps += 1
             self.stats.violations += len(step.violations)
@@ -226,16 +318,18 @@ class Worker:
         through = self.window.final_through(self.watermark_s)
         if math.isfinite(through) and through > self._through:
             self._through = through
-            await asyncio.to_thread(self._mark_sectors, through)
+            with st("state"):
+                await asyncio.to_thread(self._mark_sectors, through)
             if self.escalations:
-                plan = await asyncio.to_thread(self._escalate)
-                if plan is not None:
-                    # announced before stored: a worker killed in between announces
-                    # the same again on restart (the bus drops it by message id)
-                    await self._announce_escalations(plan.issue, plan.withdraw)
-                    late = await asyncio.to_thread(self._store_notices, plan)
-                    if late:
-                        await self._announce_escalations([], late)
+                with st("escalate"):
+                    plan = await asyncio.to_thread(self._escalate)
+                    if plan is not None:
+                        # announced before stored: a worker killed in between announces
+                        # the same again on restart (the bus drops it by message id)
+                        await self._announce_escalations(plan.issue, plan.withdraw)
+                        late = await asyncio.to_thread(self._store_notices, plan)
+                        if late:
+                            await self._announce_escalations([], late)
         return done
 
     def _mark_sectors(self, through_s: float) -> None:
@@ -247,7 +341,7 @@ class Worker:
             "closed_end_s": day_bounds(self.mandate, closed)[1] if closed else None,
         }
         for s in self.own:
-            self.store.set_meta(sector_key(s), json.dumps(mark))
+            self.store.set_meta(sector_key(s, self.shard), json.dumps(mark))
 
     def _escalate(self) -> _Notices | None:
         """The ladder's notices that became final (not yet stored nor announced).
@@ -270,10 +364,10 @@ class Worker:
         a crossing line is judged with ``escalate`` over the day so far (its steps
         are whole closed days, see ``_safe_s``)."""
         m = self.mandate
-        marks = [self.store.get_meta(sector_key(s)) for s in self.sectors.ids]
-        if any(x is None for x in marks):
+        got = [self._sector_mark(s) for s in self.sectors.ids]
+        if any(x is None for x in got):
             return None
-        parsed = [json.loads(str(x)) for x in marks]
+        parsed = [x for x in got if x is not None]
         safe = min(self._safe_s(x) for x in parsed)
         closed = [x.get("closed_end_s") for x in parsed]
         if closed != self._closed:
@@ -402,6 +496,18 @@ class Worker:
         self.stats.withdrawn += len(withdrawn)
 
     def _commit(self, step: Step) -> None:
+        st = self.stats.stage
+        with st("commit_store"):
+            self._store_results(step)
+        with st("commit_ledger"):
+            records = violation_records(step.violations, step.digests)
+            fresh = [r for r in records if not self.ledger.contains(str(r["id"]))]
+            if fresh:
+                self.ledger.append(fresh)
+            if step.day is not None:
+                self.ledger.sign_head(day_bounds(self.mandate, step.day)[1])
+
+    def _store_results(self, step: Step) -> None:
         m = self.mandate
         ev = step.events
         self.store.add_new_results(
@@ -415,12 +521,6 @@ class Worker:
             step.violations,
             [day_of(m, v.time_s).isoformat() for v in step.violations],
         )
-        records = violation_records(step.violations, step.digests)
-        fresh = [r for r in records if not self.ledger.contains(str(r["id"]))]
-        if fresh:
-            self.ledger.append(fresh)
-        if step.day is not None:
-            self.ledger.sign_head(day_bounds(self.mandate, step.day)[1])
 
     async def _announce(self, violations: Sequence[Violation]) -> None:
         for v in violations:
