@@ -455,7 +455,12 @@ def day_parts(mandate: Mandate, day: date) -> list[tuple[float, float]]:
 
 
 def fuse_parts(
-    store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
+    store: Store,
+    mandate: Mandate,
+    day: date,
+    *,
+    progress: Progress = _noop,
+    aside: Iterator[object] | None = None,
 ) -> Iterator[list[Event]]:
     """The day's events part by part (:func:`day_parts`), each part's stored
     before it is yielded (the day's events replaced by none first).
@@ -472,41 +477,60 @@ def fuse_parts(
     core) and a day of at least ``parallel_min_obs`` observations, the parts are
     fused by worker processes that read their part from the store themselves
     (one pool for the day, started before this process holds any of the day;
-    at most ``workers + 1`` parts in flight); this process judges and writes."""
+    at most ``2 * workers + 2`` parts in flight); this process judges and writes.
+    While it waits for them, it tracks the sightings and then takes steps of
+    ``aside`` (work of its own, each step short: it is not exhausted here), so
+    that the two cores stay busy; on one process ``aside`` is left untouched."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
     tell = _counted(progress)
     parts = day_parts(mandate, day)
     n_obs = day_observation_count(store, mandate, day)
     text = f"{day}: fusing {n_obs:,} observations, part"
-    tell(text, 0, len(parts))
     store.replace_events(start, end, [], day=day.isoformat())
     reader = _PartReader(dataclasses.replace(cfg, workers=1), *fuse_read_window(mandate, day))
     sights: list[Event] = []
-    if cfg.tile_s is not None:
+
+    def track_sightings() -> Iterator[None]:
+        if cfg.tile_s is None:
+            return
+        tell(f"{day}: sightings tracked", None, None)
         sight_obs = store.observations(
             max(reader.lo, start), min(reader.hi, end + LATE_MARGIN_S), sightings=True
         )
-        sights = (
-            [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end] if len(sight_obs) else []
-        )
-        del sight_obs
+        if len(sight_obs):
+            sights.extend(e for e in fuse(sight_obs, cfg) if start <= e.time_s < end)
+        yield None
+
+    tracking = track_sightings()
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
     register = cfg.tile_s is not None and tiles.pools_registration(cfg)
+
+    def day_tell(what: str, done: int | None = None, total: int | None = None) -> None:
+        tell(f"{day}: {what}", done, total)
+
     if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
-        fused = _fuse_in_pool(url, reader, parts, workers, register)
+        fused = _fuse_in_pool(
+            url, reader, parts, workers, register, day_tell, itertools.chain(tracking, aside or ())
+        )
     else:
+        for _ in tracking:
+            pass
         reg = None
         firsts: list[tiles.Firsts] = [{} for _ in parts]
         if register:
             shares: list[tiles.Part] = []
             for k, (a, b) in enumerate(parts):
+                day_tell("first pass, part", k, len(parts))
                 got, firsts[k] = reader.first_pass(store, a, b)
                 shares += got
             reg = tiles.pooled(shares, cfg.association.registration)
         fused = (reader.fuse(store, a, b, reg, firsts[k]) for k, (a, b) in enumerate(parts))
+    tell(text, 0, len(parts))
     for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
+        for _ in tracking:  # the sightings are needed now (pooled: tracked while waiting)
+            pass
         mine = [e for e in sights if a <= e.time_s < b]
         if mine:
             events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
@@ -603,10 +627,13 @@ def _fuse_in_pool(
     parts: Sequence[tuple[float, float]],
     workers: int,
     register: bool = False,
+    tell: Callable[[str, int | None, int | None], None] = _noop,
+    aside: Iterator[object] = iter(()),
 ) -> Iterator[list[Event]]:
     """Each part's events from a pool of ``workers`` processes, in order; with
     ``register``, the parts' shares of the day's observer registration first,
-    and their tiles' first associations, held here until the part is fused."""
+    and their tiles' first associations, held here until the part is fused.
+    While a result is not there yet, this process takes a step of ``aside``."""
     from concurrent.futures import Future, ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
@@ -617,16 +644,27 @@ def _fuse_in_pool(
         initializer=_part_worker_init,
         initargs=(url, reader),
     ) as pool:
+        done = object()
+
+        def wait(fut: Future[Any]) -> Any:
+            while not fut.done() and next(aside, done) is not done:
+                pass
+            return fut.result()
+
         reg = None
         firsts: list[tiles.Firsts | None] = [None] * len(parts)
         if register:
             shares: list[tiles.Part] = []
-            for k, (got, kept) in enumerate(
-                pool.map(_part_worker_first, *zip(*parts, strict=True))
-            ):
+            tell("first pass, part", 0, len(parts))
+            firsts_of = deque(pool.submit(_part_worker_first, a, b) for a, b in parts)
+            for k in range(len(parts)):
+                got, kept = wait(firsts_of.popleft())
                 shares += got
                 firsts[k] = kept
+                tell("first pass, part", k + 1, len(parts))
+            tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
+        tell("second pass, part", 0, len(parts))
         queue: deque[Future[list[Event]]] = deque()
 
         def submit(k: int) -> None:
@@ -635,10 +673,12 @@ def _fuse_in_pool(
             queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
 
         todo = iter(range(len(parts)))
-        for k in itertools.islice(todo, workers + 1):
+        # parts differ in weight and come back in order: a window of a few per
+        # worker keeps both busy while a heavy one is still running
+        for k in itertools.islice(todo, 2 * workers + 2):
             submit(k)
         while queue:
-            events = queue.popleft().result()
+            events = wait(queue.popleft())
             nxt = next(todo, None)
             if nxt is not None:
                 submit(nxt)
@@ -664,16 +704,21 @@ def _parts_of_days(
     days: Sequence[date],
     progress: Progress,
     fuse_days: DayFuser | None,
-) -> Iterator[tuple[date, int, Iterable[list[Event]]]]:
-    """Each day, its observation count and its events in parts (stored as they
-    come): :func:`fuse_parts` here, or the whole day as one part from ``fuse_days``."""
+    ahead: Callable[[date], Iterator[None]],
+) -> Iterator[tuple[date, int, Iterable[list[Event]], Iterator[None]]]:
+    """Each day, its observation count, its events in parts (stored as they
+    come) and ``ahead(day)``, work for this process that fusion does not need
+    (begun while the pool fuses; the caller finishes it): :func:`fuse_parts`
+    here, or the whole day as one part from ``fuse_days``. A day's ``ahead`` is
+    made when the day before it is done with."""
     if fuse_days is None:
         for day in days:
-            parts = fuse_parts(store, mandate, day, progress=progress)
-            yield day, day_observation_count(store, mandate, day), parts
+            early = ahead(day)
+            parts = fuse_parts(store, mandate, day, progress=progress, aside=early)
+            yield day, day_observation_count(store, mandate, day), parts, early
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
-        yield day, n_obs, [events]
+        yield day, n_obs, [events], ahead(day)
 
 
 def escalations_of(
@@ -789,11 +834,28 @@ def ledger_day(
     e.g. a re-run of the same day) are not appended twice.
     """
     digests = observations if isinstance(observations, dict) else observation_digests(observations)
+    escalation_records = ({"type": "escalation", **to_dict(x)} for x in escalations)
+    _append_new(
+        ledger,
+        itertools.chain(
+            _observation_records(day, digests, chunk),
+            _violation_records(violations, digests),
+            escalation_records,
+        ),
+    )
+    head = ledger.sign_head(end_s)
+    return head.to_dict()
+
+
+def _observation_records(
+    day: date, digests: dict[str, str], chunk: int = OBSERVATION_RECORD_CHUNK
+) -> Iterator[dict[str, Any]]:
+    """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
-    observation_records = (
-        {
+    for k in range(parts):
+        yield {
             "type": "observations",
             "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{k + 1}of{parts}",
             "day": day.isoformat(),
@@ -803,19 +865,30 @@ def ledger_day(
             "parts": parts,
             "digests": {key: digests[key] for key in keys[k * chunk : (k + 1) * chunk]},
         }
-        for k in range(parts)
-    )
-    escalation_records = ({"type": "escalation", **to_dict(x)} for x in escalations)
-    _append_new(
-        ledger,
-        itertools.chain(
-            observation_records,
-            _violation_records(violations, digests),
-            escalation_records,
-        ),
-    )
-    head = ledger.sign_head(end_s)
-    return head.to_dict()
+
+
+#: Reads the day's observation digests are split in when logged ahead (steps).
+AHEAD_READS = 8
+
+
+def ledger_ahead(
+    ledger: Ledger, store: Store, day: date, lo: float, hi: float, held: dict[str, Any]
+) -> Iterator[None]:
+    """The first records of :func:`ledger_day` (the day's ``observations`` records,
+    the digests of the observations perceived in ``[lo, hi)``, s), appended in
+    short steps: the work a process can do while fusion's pool runs, as it
+    depends on the stored observations only. The digests are left in
+    ``held["digests"]`` for ``ledger_day`` (its first records are then found
+    in the log and not appended twice)."""
+    digests: dict[str, str] = {}
+    edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
+    for a, b in itertools.pairwise(edges):
+        digests.update(store.observation_digests(a, b))
+        yield None
+    held["digests"] = digests
+    # the last batch stays open: ledger_day fills it with the first violations,
+    # so the log is written in the same batches (commit frames) as without this
+    yield from _append_steps(ledger, _observation_records(day, digests), flush=False)
 
 
 def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
@@ -823,6 +896,15 @@ def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
     ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its digests, and
     one): the same leaves as one append, without the day's records and their
     text in memory at once."""
+    for _ in _append_steps(ledger, records):
+        pass
+
+
+def _append_steps(
+    ledger: Ledger, records: Iterable[dict[str, Any]], *, flush: bool = True
+) -> Iterator[None]:
+    """:func:`_append_new`, a step (one append) at a time; without ``flush``
+    the records of a last batch short of its weight are not appended."""
     fresh: list[dict[str, Any]] = []
     weight, batch = 0, LEDGER_BATCH_DIGESTS
     for r in records:
@@ -833,8 +915,10 @@ def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
         if weight >= batch:
             ledger.append(fresh)
             fresh, weight = [], 0
-    if fresh:
+            yield None
+    if fresh and flush:
         ledger.append(fresh)
+        yield None
 
 
 def intervene_day(
@@ -1032,8 +1116,15 @@ def run(
         GeoJSONWriter(outputs["events"]) as events_out,
         GeoJSONWriter(outputs["violations"]) as violations_out,
     ):
-        for k, (day, n_obs, parts) in enumerate(
-            _parts_of_days(store, mandate, all_days, tell, fuse_days)
+        held: dict[str, Any] = {}
+
+        def ahead(day: date) -> Iterator[None]:
+            held.clear()
+            start, end = day_bounds(mandate, day)
+            return ledger_ahead(ledger, store, day, start, end + LATE_MARGIN_S, held)
+
+        for k, (day, n_obs, parts, early) in enumerate(
+            _parts_of_days(store, mandate, all_days, tell, fuse_days, ahead)
         ):
             start, end = day_bounds(mandate, day)
             store.replace_violations(start, end, [], day=day.isoformat())
@@ -1056,14 +1147,9 @@ def run(
             store.replace_escalations(start, end, escalations, day=day.isoformat())
             notes = notices(violations, escalations, mandate, events=sightings)
             tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
-            head = ledger_day(
-                ledger,
-                day,
-                end,
-                store.observation_digests(start, end + LATE_MARGIN_S),
-                violations,
-                escalations,
-            )
+            for _ in early:  # what fusion's pool left of the day's first records
+                pass
+            head = ledger_day(ledger, day, end, held.pop("digests"), violations, escalations)
             requests = intervention_requests(escalations, violations, mandate, events=sightings)
             if intervene_day(ledger, requests, end):
                 latest = ledger.latest_head()
