@@ -18,6 +18,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
+from ceasefire.model.collector import collector_paused
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
@@ -289,27 +291,61 @@ def ingest_records(
     m = mandate if mandate is not None else _stored_mandate(store)
     policy = intake_policy(m) if m is not None else None
     result = IngestResult()
-    with store.batch_writer(files, submitted_by) as writer:
+    # the collector off for the whole read (records make no cycles), and the
+    # store's writes of a chunk on a thread while the next chunk is validated
+    # (the database works without the interpreter lock); one chunk is written
+    # at a time, in order, so the batch is the same
+    with (
+        collector_paused(),
+        store.batch_writer(files, submitted_by) as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writes,
+    ):
         it = iter(records)
-        while part := list(itertools.islice(it, chunk)):
-            _ingest_chunk(writer, part, result, m, policy, keep)
+        pending: Future[None] | None = None
+        try:
+            while part := list(itertools.islice(it, chunk)):
+                checked = _check_chunk(part, m, policy)
+                if pending is not None:
+                    pending.result()
+                pending = writes.submit(_store_chunk, writer, checked, result, keep)
+        finally:
+            if pending is not None:
+                pending.result()
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)
     return result
 
 
-def _ingest_chunk(
-    writer: BatchWriter,
-    records: Sequence[RawRecord],
-    result: IngestResult,
-    mandate: Mandate | None,
-    policy: IntakePolicy | None,
-    keep: bool,
-) -> None:
-    """Validate and store one chunk of a batch into ``result``."""
+@dataclass
+class _CheckedChunk:
+    """A chunk of a batch validated (:func:`_check_chunk`), to be stored."""
+
+    part: IngestResult
+    origins: list[RawRecord]
+    sectors: list[str | None] | None
+
+
+def _check_chunk(
+    records: Sequence[RawRecord], mandate: Mandate | None, policy: IntakePolicy | None
+) -> _CheckedChunk:
+    """Validate one chunk of a batch and find its observations' sectors."""
     part = IngestResult()
     origins: list[RawRecord] = []
     validate_records(records, part, {}, policy, origins)
+    accepted = part.accepted
+    sectors = None
+    if mandate is not None and accepted:
+        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
+        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
+        sectors = sectors_of(mandate, lat, lon)
+    return _CheckedChunk(part, origins, sectors)
+
+
+def _store_chunk(
+    writer: BatchWriter, checked: _CheckedChunk, result: IngestResult, keep: bool
+) -> None:
+    """Store one validated chunk of a batch (its quarantine too) into ``result``."""
+    part, origins = checked.part, checked.origins
     quarantined = [{"status": "rejected", **r.to_dict()} for r in part.rejected] + [
         {
             "status": "duplicate",
@@ -322,12 +358,7 @@ def _ingest_chunk(
         for d in part.duplicates
     ]
     accepted = part.accepted
-    sectors = None
-    if mandate is not None and accepted:
-        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
-        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
-        sectors = sectors_of(mandate, lat, lon)
-    outcome = writer.add(accepted, sectors)
+    outcome = writer.add(accepted, checked.sectors)
     for i, conflicting, earlier in outcome.duplicates:
         rec, o = origins[i], accepted[i]
         part.duplicates.append(Duplicate(rec.file, rec.line, o.source, o.id, conflicting, rec.raw))
@@ -634,7 +665,7 @@ def _fuse_in_pool(
     ``register``, the parts' shares of the day's observer registration first,
     and their tiles' first associations, held here until the part is fused.
     While a result is not there yet, this process takes a step of ``aside``."""
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
