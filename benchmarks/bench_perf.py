@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import json
 import os
 import platform
@@ -294,7 +295,7 @@ def timeline_run(path: Path, workdir: Path, pythonpath: str | None = None) -> di
     child = json.loads(stdout.strip().splitlines()[-1])
     marks = child["marks"]
     stages = []
-    for a, b in zip(marks, marks[1:], strict=False):
+    for a, b in itertools.pairwise(marks):
         stages.append(
             {
                 "stage": a["stage"],
@@ -358,7 +359,8 @@ def measure_timeline(
                 }
                 out.append(res)
                 print(f"  {name} 1/{round(1 / f)} timeline (median run by wall):")
-                print(f"    {'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}")
+                head = f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
+                print(f"    {head}")
                 print(f"    {'start-up':<28} {mid['start_s']:7.1f}")
                 for st in mid["stages"]:
                     busy = (st["main_cpu_s"] + st["pool_cpu_s"]) / max(st["wall_s"], 1e-9)
@@ -610,9 +612,11 @@ def main() -> int:
     )
     steps: dict[str, tuple[Callable[[], Any], Callable[[Any], list[Row]]]] = {
         "run": (
-            lambda: measure_timeline(fractions, repeat, args.base)
-            if args.timeline
-            else measure_run(fractions, repeat),
+            lambda: (
+                measure_timeline(fractions, repeat, args.base)
+                if args.timeline
+                else measure_run(fractions, repeat)
+            ),
             (lambda _res: []) if args.timeline else run_rows,
         ),
         "fusion": (

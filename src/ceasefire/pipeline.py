@@ -735,21 +735,21 @@ def _parts_of_days(
     days: Sequence[date],
     progress: Progress,
     fuse_days: DayFuser | None,
-    ahead: Callable[[date], Iterator[None]],
-) -> Iterator[tuple[date, int, Iterable[list[Event]], Iterator[None]]]:
+    day_log: Callable[[date], DayLog],
+) -> Iterator[tuple[date, int, Iterable[list[Event]], DayLog]]:
     """Each day, its observation count, its events in parts (stored as they
-    come) and ``ahead(day)``, work for this process that fusion does not need
-    (begun while the pool fuses; the caller finishes it): :func:`fuse_parts`
-    here, or the whole day as one part from ``fuse_days``. A day's ``ahead`` is
-    made when the day before it is done with."""
+    come) and ``day_log(day)``, whose work ahead fusion's pool waits do
+    (:func:`fuse_parts`' ``aside``): :func:`fuse_parts` here, or the whole day
+    as one part from ``fuse_days``. A day's log is made when the day before it
+    is done with (its records come after that day's)."""
     if fuse_days is None:
         for day in days:
-            early = ahead(day)
-            parts = fuse_parts(store, mandate, day, progress=progress, aside=early)
-            yield day, day_observation_count(store, mandate, day), parts, early
+            log = day_log(day)
+            parts = fuse_parts(store, mandate, day, progress=progress, aside=log.ahead)
+            yield day, day_observation_count(store, mandate, day), parts, log
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
-        yield day, n_obs, [events], ahead(day)
+        yield day, n_obs, [events], day_log(day)
 
 
 def escalations_of(
@@ -902,24 +902,90 @@ def _observation_records(
 AHEAD_READS = 8
 
 
-def ledger_ahead(
-    ledger: Ledger, store: Store, day: date, lo: float, hi: float, held: dict[str, Any]
-) -> Iterator[None]:
-    """The first records of :func:`ledger_day` (the day's ``observations`` records,
-    the digests of the observations perceived in ``[lo, hi)``, s), appended in
-    short steps: the work a process can do while fusion's pool runs, as it
-    depends on the stored observations only. The digests are left in
-    ``held["digests"]`` for ``ledger_day`` (its first records are then found
-    in the log and not appended twice)."""
-    digests: dict[str, str] = {}
-    edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
-    for a, b in itertools.pairwise(edges):
-        digests.update(store.observation_digests(a, b))
+class DayLog:
+    """A day's ledger records (:func:`ledger_day`'s: the same records, appended in
+    the same batches) appended as they become known, so that a run signs its day
+    while fusion's pool works rather than after it:
+
+    - :attr:`ahead`, steps of work that depend on the stored observations only
+      (the digests of those perceived in ``[lo, hi)``, s, and the day's
+      ``observations`` records), for a process waiting on the pool;
+    - :meth:`violations` as each part's violations are found;
+    - :meth:`close` with the day's escalations: the last batch, and a head
+      signed at ``end_s``.
+
+    Records already in the log (same id) are not appended twice."""
+
+    def __init__(self, ledger: Ledger, store: Store, day: date, lo: float, hi: float) -> None:
+        self.ledger = ledger
+        self._fresh: list[dict[str, Any]] = []
+        self._weight = 0
+        # observation id -> the digest of its one observation (``_more``: of each,
+        # when sources share an id)
+        self._one: dict[str, str] = {}
+        self._more: dict[str, list[str]] = {}
+        self.ahead: Iterator[None] = self._ahead(store, day, lo, hi)
+
+    def _ahead(self, store: Store, day: date, lo: float, hi: float) -> Iterator[None]:
+        digests: dict[str, str] = {}
+        edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
+        for a, b in itertools.pairwise(edges):
+            digests.update(store.observation_digests(a, b))
+            yield None
+        yield from self._feed(_observation_records(day, digests))
+        one, more = self._one, self._more
+        for key, digest in digests.items():
+            oid = key.split("/", 1)[1]
+            if oid in one:
+                more.setdefault(oid, [one[oid]]).append(digest)
+            else:
+                one[oid] = digest
         yield None
-    held["digests"] = digests
-    # the last batch stays open: ledger_day fills it with the first violations,
-    # so the log is written in the same batches (commit frames) as without this
-    yield from _append_steps(ledger, _observation_records(day, digests), flush=False)
+
+    def _digests_of(self, oid: str) -> list[str]:
+        more = self._more.get(oid)
+        if more is not None:
+            return more
+        one = self._one.get(oid)
+        return [] if one is None else [one]
+
+    def _feed(self, records: Iterable[dict[str, Any]]) -> Iterator[None]:
+        """Take ``records`` into the open batch; append it (a step) whenever it
+        weighs ``LEDGER_BATCH_DIGESTS`` (:func:`_append_new`'s batches)."""
+        for r in records:
+            if self.ledger.contains(str(r["id"])):
+                continue
+            self._fresh.append(r)
+            self._weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+            if self._weight >= LEDGER_BATCH_DIGESTS:
+                self.ledger.append(self._fresh)
+                self._fresh, self._weight = [], 0
+                yield None
+
+    def violations(self, found: Sequence[Violation]) -> None:
+        """Log a part's violations (:func:`violation_records`), after what is ahead."""
+        for _ in itertools.chain(self.ahead, self._feed(self._violation_records(found))):
+            pass
+
+    def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
+        for v in violations:
+            record = {"type": "violation", **to_dict(v)}
+            del record["observation_ids"]
+            record["observation_digests"] = sorted(
+                {d for oid in v.observation_ids for d in self._digests_of(oid)}
+            )
+            yield record
+
+    def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
+        """Log the escalations and what is left, sign a head at ``end_s``."""
+        records = ({"type": "escalation", **to_dict(x)} for x in escalations)
+        for _ in itertools.chain(self.ahead, self._feed(records)):
+            pass
+        if self._fresh:
+            self.ledger.append(self._fresh)
+            self._fresh, self._weight = [], 0
+        self._one, self._more = {}, {}
+        return self.ledger.sign_head(end_s).to_dict()
 
 
 def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
@@ -927,15 +993,6 @@ def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
     ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its digests, and
     one): the same leaves as one append, without the day's records and their
     text in memory at once."""
-    for _ in _append_steps(ledger, records):
-        pass
-
-
-def _append_steps(
-    ledger: Ledger, records: Iterable[dict[str, Any]], *, flush: bool = True
-) -> Iterator[None]:
-    """:func:`_append_new`, a step (one append) at a time; without ``flush``
-    the records of a last batch short of its weight are not appended."""
     fresh: list[dict[str, Any]] = []
     weight, batch = 0, LEDGER_BATCH_DIGESTS
     for r in records:
@@ -946,10 +1003,8 @@ def _append_steps(
         if weight >= batch:
             ledger.append(fresh)
             fresh, weight = [], 0
-            yield None
-    if fresh and flush:
+    if fresh:
         ledger.append(fresh)
-        yield None
 
 
 def intervene_day(
@@ -1147,15 +1202,13 @@ def run(
         GeoJSONWriter(outputs["events"]) as events_out,
         GeoJSONWriter(outputs["violations"]) as violations_out,
     ):
-        held: dict[str, Any] = {}
 
-        def ahead(day: date) -> Iterator[None]:
-            held.clear()
+        def day_log(day: date) -> DayLog:
             start, end = day_bounds(mandate, day)
-            return ledger_ahead(ledger, store, day, start, end + LATE_MARGIN_S, held)
+            return DayLog(ledger, store, day, start, end + LATE_MARGIN_S)
 
-        for k, (day, n_obs, parts, early) in enumerate(
-            _parts_of_days(store, mandate, all_days, tell, fuse_days, ahead)
+        for k, (day, n_obs, parts, log) in enumerate(
+            _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log)
         ):
             start, end = day_bounds(mandate, day)
             store.replace_violations(start, end, [], day=day.isoformat())
@@ -1168,6 +1221,7 @@ def run(
                 events_out.write(event_feature(e) for e in events)
                 violations_out.write(violation_feature(v) for v in found)
                 violations += found
+                log.violations(found)
                 # escalations read sighting events only (a crossing, or an
                 # intervention's evidence that is not a violation): keep those
                 sightings += [e for e in events if e.kind == "sighting"]
@@ -1178,9 +1232,7 @@ def run(
             store.replace_escalations(start, end, escalations, day=day.isoformat())
             notes = notices(violations, escalations, mandate, events=sightings)
             tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
-            for _ in early:  # what fusion's pool left of the day's first records
-                pass
-            head = ledger_day(ledger, day, end, held.pop("digests"), violations, escalations)
+            head = log.close(escalations, end)
             requests = intervention_requests(escalations, violations, mandate, events=sightings)
             if intervene_day(ledger, requests, end):
                 latest = ledger.latest_head()
