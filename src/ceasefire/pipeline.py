@@ -920,10 +920,11 @@ class DayLog:
         self.ledger = ledger
         self._fresh: list[dict[str, Any]] = []
         self._weight = 0
-        # observation id -> the digest of its one observation (``_more``: of each,
-        # when sources share an id)
-        self._one: dict[str, str] = {}
-        self._more: dict[str, list[str]] = {}
+        # observation id -> the digest (32 bytes: held while the pool runs, a
+        # third of the hex text's memory) of its one observation (``_more``: of
+        # each, when sources share an id)
+        self._one: dict[str, bytes] = {}
+        self._more: dict[str, list[bytes]] = {}
         self.ahead: Iterator[None] = self._ahead(store, day, lo, hi)
 
     def _ahead(self, store: Store, day: date, lo: float, hi: float) -> Iterator[None]:
@@ -934,15 +935,16 @@ class DayLog:
             yield None
         yield from self._feed(_observation_records(day, digests))
         one, more = self._one, self._more
-        for key, digest in digests.items():
-            oid = key.split("/", 1)[1]
+        for key, text in digests.items():
+            oid, digest = key.split("/", 1)[1], bytes.fromhex(text)
             if oid in one:
                 more.setdefault(oid, [one[oid]]).append(digest)
             else:
                 one[oid] = digest
+        del digests
         yield None
 
-    def _digests_of(self, oid: str) -> list[str]:
+    def _digests_of(self, oid: str) -> list[bytes]:
         more = self._more.get(oid)
         if more is not None:
             return more
@@ -971,9 +973,11 @@ class DayLog:
         for v in violations:
             record = {"type": "violation", **to_dict(v)}
             del record["observation_ids"]
-            record["observation_digests"] = sorted(
-                {d for oid in v.observation_ids for d in self._digests_of(oid)}
-            )
+            # hex digits sort as their bytes do
+            record["observation_digests"] = [
+                d.hex()
+                for d in sorted({d for oid in v.observation_ids for d in self._digests_of(oid)})
+            ]
             yield record
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
