@@ -509,9 +509,9 @@ def fuse_parts(
     fused by worker processes that read their part from the store themselves
     (one pool for the day, started before this process holds any of the day;
     at most ``2 * workers + 2`` parts in flight); this process judges and writes.
-    While it waits for them, it tracks the sightings and then takes steps of
-    ``aside`` (work of its own, each step short: it is not exhausted here), so
-    that the two cores stay busy; on one process ``aside`` is left untouched."""
+    While it waits for them, it takes steps of ``aside`` (work of its own, each
+    step short: it is not exhausted here), so that the two cores stay busy; on
+    one process ``aside`` is left untouched."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
     tell = _counted(progress)
@@ -522,18 +522,16 @@ def fuse_parts(
     reader = _PartReader(dataclasses.replace(cfg, workers=1), *fuse_read_window(mandate, day))
     sights: list[Event] = []
 
-    def track_sightings() -> Iterator[None]:
-        if cfg.tile_s is None:
-            return
+    # before the pool (a few CPU-s at most): the workers are forked with
+    # fusion's compiled loops loaded
+    if cfg.tile_s is not None:
         tell(f"{day}: sightings tracked", None, None)
         sight_obs = store.observations(
             max(reader.lo, start), min(reader.hi, end + LATE_MARGIN_S), sightings=True
         )
         if len(sight_obs):
-            sights.extend(e for e in fuse(sight_obs, cfg) if start <= e.time_s < end)
-        yield None
-
-    tracking = track_sightings()
+            sights = [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end]
+        del sight_obs
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
     register = cfg.tile_s is not None and tiles.pools_registration(cfg)
@@ -542,12 +540,8 @@ def fuse_parts(
         tell(f"{day}: {what}", done, total)
 
     if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
-        fused = _fuse_in_pool(
-            url, reader, parts, workers, register, day_tell, itertools.chain(tracking, aside or ())
-        )
+        fused = _fuse_in_pool(url, reader, parts, workers, register, day_tell, aside or iter(()))
     else:
-        for _ in tracking:
-            pass
         reg = None
         firsts: list[tiles.Firsts] = [{} for _ in parts]
         if register:
@@ -560,8 +554,6 @@ def fuse_parts(
         fused = (reader.fuse(store, a, b, reg, firsts[k]) for k, (a, b) in enumerate(parts))
     tell(text, 0, len(parts))
     for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
-        for _ in tracking:  # the sightings are needed now (pooled: tracked while waiting)
-            pass
         mine = [e for e in sights if a <= e.time_s < b]
         if mine:
             events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
