@@ -4,6 +4,8 @@ side by side in one run (CPU seconds and wall, peak memory, median of three).
     .venv/bin/python benchmarks/bench_perf.py            # the full table (heavy: ~1 h)
     .venv/bin/python benchmarks/bench_perf.py --quick    # a short run (small inputs, once)
     .venv/bin/python benchmarks/bench_perf.py --rows ledger,fusion
+    .venv/bin/python benchmarks/bench_perf.py --rows run --timeline --fractions 1/8 \
+        --base /path/to/base-worktree     # where the wall goes, side by side with a base
 
 Rows (``--rows``, default all):
 
@@ -19,6 +21,11 @@ Rows (``--rows``, default all):
   of the same rows (138 k records of the stress day).
 - ``ledger``: full ``verify`` of 200 k violation records against one SHA-256
   per record and the bare RFC 9162 root of the same records.
+
+With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
+the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
+them), and with ``--base`` the same for a base worktree's tree on ``PYTHONPATH``, the runs
+alternated; ``--json`` keeps them.
 
 Each row calls the benchmark that owns it (``bench_memory.measure``,
 ``bench_fuse_speed.fusion_rows``, ``bench_ingest.measure``,
