@@ -4,6 +4,8 @@ side by side in one run (CPU seconds and wall, peak memory, median of three).
     .venv/bin/python benchmarks/bench_perf.py            # the full table (heavy: ~1 h)
     .venv/bin/python benchmarks/bench_perf.py --quick    # a short run (small inputs, once)
     .venv/bin/python benchmarks/bench_perf.py --rows ledger,fusion
+    .venv/bin/python benchmarks/bench_perf.py --rows run --timeline --fractions 1/8 \
+        --base /path/to/base-worktree     # where the wall goes, side by side with a base
 
 Rows (``--rows``, default all):
 
@@ -20,6 +22,11 @@ Rows (``--rows``, default all):
 - ``ledger``: full ``verify`` of 200 k violation records against one SHA-256
   per record and the bare RFC 9162 root of the same records.
 
+With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
+the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
+them), and with ``--base`` the same for a base worktree's tree on ``PYTHONPATH``, the runs
+alternated; ``--json`` keeps them.
+
 Each row calls the benchmark that owns it (``bench_memory.measure``,
 ``bench_fuse_speed.fusion_rows``, ``bench_ingest.measure``,
 ``bench_ledger.verify_vs_anchors``); where one is not there, the row says so
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import json
 import os
 import platform
@@ -190,6 +198,183 @@ def measure_run(fractions: tuple[float, ...], repeat: int, seed: int = 11) -> li
                 f"{res['peak_pss_mb']:,.0f} MB, main process {res['peak_main_mb']:,.0f} MB)",
                 flush=True,
             )
+            path.unlink()
+    return out
+
+
+# ------------------------------------------------------------- run timeline
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's children: the reaped ones' and the live ones'."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0.0
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            pids = [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        live += sum(_proc_cpu_s(p) for p in pids)
+    return kids.ru_utime + kids.ru_stime + live
+
+
+def _timeline_child(path: Path, out: Path) -> None:
+    """``pipeline.run`` on ``path`` (no PDF), printing as JSON each stage's start:
+    wall, this process's CPU and its children's (fusion's pool), s."""
+    t0 = time.perf_counter()
+    marks: list[dict[str, Any]] = []
+
+    def mark(stage: str) -> None:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        marks.append(
+            {
+                "stage": stage,
+                "at_s": time.perf_counter() - t0,
+                "main_cpu_s": me.ru_utime + me.ru_stime,
+                "pool_cpu_s": _children_cpu_s(),
+            }
+        )
+
+    mark("import")
+    from ceasefire.pipeline import run
+
+    def progress(text: str, done: int | None = None, total: int | None = None) -> None:
+        stage = text.split(": ", 1)[-1]
+        stage = " ".join(w for w in stage.split(" ")[:2] if not w[:1].isdigit())
+        if not marks or marks[-1]["stage"] != stage:
+            mark(stage)
+
+    summary = run(MANDATE_PATH, [path], out, pdf=False, progress=progress)
+    mark("end")
+    print(json.dumps({"counts": summary.counts, "marks": marks}))
+
+
+MANDATE_PATH = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
+
+
+def timeline_run(path: Path, workdir: Path, pythonpath: str | None = None) -> dict[str, Any]:
+    """One timed ``pipeline.run`` in a child (``pythonpath`` first on its path: a
+    base worktree's ``src``): wall, CPU, peak tree RSS and the stages' timeline
+    (per stage: wall, main CPU, pool CPU, s)."""
+    memory = _optional("bench_memory")
+    out = workdir / f"tl-{path.stem}"
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--timeline-child", str(path), str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    peak = [0]
+    stop = False
+
+    def sample() -> None:
+        while not stop and memory is not None:
+            pids = memory._tree(proc.pid)
+            peak[0] = max(peak[0], sum(memory._status_kb(p, "VmRSS") for p in pids))
+            time.sleep(0.1)
+
+    import threading
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    stdout, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    stop = True
+    th.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the run on {path} failed ({proc.returncode})")
+    child = json.loads(stdout.strip().splitlines()[-1])
+    marks = child["marks"]
+    stages = []
+    for a, b in itertools.pairwise(marks):
+        stages.append(
+            {
+                "stage": a["stage"],
+                "wall_s": b["at_s"] - a["at_s"],
+                "main_cpu_s": b["main_cpu_s"] - a["main_cpu_s"],
+                "pool_cpu_s": b["pool_cpu_s"] - a["pool_cpu_s"],
+            }
+        )
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        "observations": child["counts"]["accepted"],
+        "wall_s": wall,
+        "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        "peak_tree_mb": peak[0] / 1024,
+        "start_s": marks[0]["at_s"],
+        "stages": stages,
+    }
+
+
+def measure_timeline(
+    fractions: tuple[float, ...], repeat: int, base: Path | None, seed: int = 11
+) -> list[dict[str, Any]]:
+    """:func:`timeline_run` on the first ``fractions`` of the stress day, this code
+    and (``base``: a worktree of the base commit) the base's, alternated, ``repeat``
+    times each: medians of wall and CPU, the median run's timeline."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="scale-bench-tl-") as d:
+        tmp = Path(d)
+        day = _stress_day(seed, Path(tempfile.gettempdir()) / "ceasefire-bench")
+        lines = day.read_bytes().splitlines(keepends=True)
+        for f in fractions:
+            n = round(len(lines) * f)
+            path = tmp / f"stress-{seed}-{n}.ndjson"
+            path.write_bytes(b"".join(lines[:n]))
+            codes = {"new": None} | ({"base": str(base / "src")} if base else {})
+            runs: dict[str, list[dict[str, Any]]] = {k: [] for k in codes}
+            for _ in range(repeat):
+                for name, pp in codes.items():
+                    r = timeline_run(path, tmp, pp)
+                    r["load"] = os.getloadavg()[0]
+                    runs[name].append(r)
+                    print(
+                        f"  {name} 1/{round(1 / f)}: {r['observations']:,} obs, wall "
+                        f"{r['wall_s']:.1f} s, CPU {r['cpu_s']:.1f} s "
+                        f"({r['cpu_s'] / r['wall_s']:.2f} cores), peak {r['peak_tree_mb']:,.0f} MB"
+                        f", load {r['load']:.1f}",
+                        flush=True,
+                    )
+            for name, rs in runs.items():
+                mid = sorted(rs, key=lambda r: r["wall_s"])[len(rs) // 2]
+                res = {
+                    "code": name,
+                    "fraction": f,
+                    "observations": mid["observations"],
+                    "wall_s": statistics.median(r["wall_s"] for r in rs),
+                    "cpu_s": statistics.median(r["cpu_s"] for r in rs),
+                    "peak_mb": statistics.median(r["peak_tree_mb"] for r in rs),
+                    "walls": [round(r["wall_s"], 1) for r in rs],
+                    "loads": [round(r["load"], 1) for r in rs],
+                    "timeline": mid,
+                }
+                out.append(res)
+                print(f"  {name} 1/{round(1 / f)} timeline (median run by wall):")
+                head = f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
+                print(f"    {head}")
+                print(f"    {'start-up':<28} {mid['start_s']:7.1f}")
+                for st in mid["stages"]:
+                    busy = (st["main_cpu_s"] + st["pool_cpu_s"]) / max(st["wall_s"], 1e-9)
+                    print(
+                        f"    {st['stage'][:28]:<28} {st['wall_s']:7.1f} {st['main_cpu_s']:9.1f} "
+                        f"{st['pool_cpu_s']:9.1f} {busy:6.2f}"
+                    )
             path.unlink()
     return out
 
@@ -405,6 +590,17 @@ def main() -> int:
         default=None,
         help="run rows: shares of the stress day (default 1/8,1/4,1/2,1; --quick 1/64)",
     )
+    ap.add_argument(
+        "--timeline",
+        action="store_true",
+        help="run rows: each stage's wall, main and pool CPU (instead of the memory table)",
+    )
+    ap.add_argument(
+        "--base", type=Path, default=None, help="timeline: a base worktree, run side by side"
+    )
+    if len(sys.argv) == 4 and sys.argv[1] == "--timeline-child":
+        _timeline_child(Path(sys.argv[2]), Path(sys.argv[3]))
+        return 0
     args = ap.parse_args()
     wanted = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = sorted(set(wanted) - set(ALL_ROWS))
@@ -423,8 +619,12 @@ def main() -> int:
     )
     steps: dict[str, tuple[Callable[[], Any], Callable[[Any], list[Row]]]] = {
         "run": (
-            lambda: measure_run(fractions, repeat),
-            run_rows,
+            lambda: (
+                measure_timeline(fractions, repeat, args.base)
+                if args.timeline
+                else measure_run(fractions, repeat)
+            ),
+            (lambda _res: []) if args.timeline else run_rows,
         ),
         "fusion": (
             lambda: measure_fusion(

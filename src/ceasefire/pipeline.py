@@ -18,6 +18,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
+from ceasefire.model.collector import collector_paused
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
@@ -289,27 +291,61 @@ def ingest_records(
     m = mandate if mandate is not None else _stored_mandate(store)
     policy = intake_policy(m) if m is not None else None
     result = IngestResult()
-    with store.batch_writer(files, submitted_by) as writer:
+    # the collector off for the whole read (records make no cycles), and the
+    # store's writes of a chunk on a thread while the next chunk is validated
+    # (the database works without the interpreter lock); one chunk is written
+    # at a time, in order, so the batch is the same
+    with (
+        collector_paused(),
+        store.batch_writer(files, submitted_by) as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writes,
+    ):
         it = iter(records)
-        while part := list(itertools.islice(it, chunk)):
-            _ingest_chunk(writer, part, result, m, policy, keep)
+        pending: Future[None] | None = None
+        try:
+            while part := list(itertools.islice(it, chunk)):
+                checked = _check_chunk(part, m, policy)
+                if pending is not None:
+                    pending.result()
+                pending = writes.submit(_store_chunk, writer, checked, result, keep)
+        finally:
+            if pending is not None:
+                pending.result()
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)
     return result
 
 
-def _ingest_chunk(
-    writer: BatchWriter,
-    records: Sequence[RawRecord],
-    result: IngestResult,
-    mandate: Mandate | None,
-    policy: IntakePolicy | None,
-    keep: bool,
-) -> None:
-    """Validate and store one chunk of a batch into ``result``."""
+@dataclass
+class _CheckedChunk:
+    """A chunk of a batch validated (:func:`_check_chunk`), to be stored."""
+
+    part: IngestResult
+    origins: list[RawRecord]
+    sectors: list[str | None] | None
+
+
+def _check_chunk(
+    records: Sequence[RawRecord], mandate: Mandate | None, policy: IntakePolicy | None
+) -> _CheckedChunk:
+    """Validate one chunk of a batch and find its observations' sectors."""
     part = IngestResult()
     origins: list[RawRecord] = []
     validate_records(records, part, {}, policy, origins)
+    accepted = part.accepted
+    sectors = None
+    if mandate is not None and accepted:
+        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
+        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
+        sectors = sectors_of(mandate, lat, lon)
+    return _CheckedChunk(part, origins, sectors)
+
+
+def _store_chunk(
+    writer: BatchWriter, checked: _CheckedChunk, result: IngestResult, keep: bool
+) -> None:
+    """Store one validated chunk of a batch (its quarantine too) into ``result``."""
+    part, origins = checked.part, checked.origins
     quarantined = [{"status": "rejected", **r.to_dict()} for r in part.rejected] + [
         {
             "status": "duplicate",
@@ -322,12 +358,7 @@ def _ingest_chunk(
         for d in part.duplicates
     ]
     accepted = part.accepted
-    sectors = None
-    if mandate is not None and accepted:
-        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
-        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
-        sectors = sectors_of(mandate, lat, lon)
-    outcome = writer.add(accepted, sectors)
+    outcome = writer.add(accepted, checked.sectors)
     for i, conflicting, earlier in outcome.duplicates:
         rec, o = origins[i], accepted[i]
         part.duplicates.append(Duplicate(rec.file, rec.line, o.source, o.id, conflicting, rec.raw))
@@ -455,7 +486,12 @@ def day_parts(mandate: Mandate, day: date) -> list[tuple[float, float]]:
 
 
 def fuse_parts(
-    store: Store, mandate: Mandate, day: date, *, progress: Progress = _noop
+    store: Store,
+    mandate: Mandate,
+    day: date,
+    *,
+    progress: Progress = _noop,
+    aside: Iterator[object] | None = None,
 ) -> Iterator[list[Event]]:
     """The day's events part by part (:func:`day_parts`), each part's stored
     before it is yielded (the day's events replaced by none first).
@@ -472,40 +508,51 @@ def fuse_parts(
     core) and a day of at least ``parallel_min_obs`` observations, the parts are
     fused by worker processes that read their part from the store themselves
     (one pool for the day, started before this process holds any of the day;
-    at most ``workers + 1`` parts in flight); this process judges and writes."""
+    at most ``2 * workers + 2`` parts in flight); this process judges and writes.
+    While it waits for them, it takes steps of ``aside`` (work of its own, each
+    step short: it is not exhausted here), so that the two cores stay busy; on
+    one process ``aside`` is left untouched."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
     tell = _counted(progress)
     parts = day_parts(mandate, day)
     n_obs = day_observation_count(store, mandate, day)
     text = f"{day}: fusing {n_obs:,} observations, part"
-    tell(text, 0, len(parts))
     store.replace_events(start, end, [], day=day.isoformat())
     reader = _PartReader(dataclasses.replace(cfg, workers=1), *fuse_read_window(mandate, day))
     sights: list[Event] = []
+
+    # before the pool (a few CPU-s at most): the workers are forked with
+    # fusion's compiled loops loaded
     if cfg.tile_s is not None:
+        tell(f"{day}: sightings tracked", None, None)
         sight_obs = store.observations(
             max(reader.lo, start), min(reader.hi, end + LATE_MARGIN_S), sightings=True
         )
-        sights = (
-            [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end] if len(sight_obs) else []
-        )
+        if len(sight_obs):
+            sights = [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end]
         del sight_obs
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
     register = cfg.tile_s is not None and tiles.pools_registration(cfg)
+
+    def day_tell(what: str, done: int | None = None, total: int | None = None) -> None:
+        tell(f"{day}: {what}", done, total)
+
     if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
-        fused = _fuse_in_pool(url, reader, parts, workers, register)
+        fused = _fuse_in_pool(url, reader, parts, workers, register, day_tell, aside or iter(()))
     else:
         reg = None
         firsts: list[tiles.Firsts] = [{} for _ in parts]
         if register:
             shares: list[tiles.Part] = []
             for k, (a, b) in enumerate(parts):
+                day_tell("first pass, part", k, len(parts))
                 got, firsts[k] = reader.first_pass(store, a, b)
                 shares += got
             reg = tiles.pooled(shares, cfg.association.registration)
         fused = (reader.fuse(store, a, b, reg, firsts[k]) for k, (a, b) in enumerate(parts))
+    tell(text, 0, len(parts))
     for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
         mine = [e for e in sights if a <= e.time_s < b]
         if mine:
@@ -603,11 +650,14 @@ def _fuse_in_pool(
     parts: Sequence[tuple[float, float]],
     workers: int,
     register: bool = False,
+    tell: Callable[[str, int | None, int | None], None] = _noop,
+    aside: Iterator[object] = iter(()),
 ) -> Iterator[list[Event]]:
     """Each part's events from a pool of ``workers`` processes, in order; with
     ``register``, the parts' shares of the day's observer registration first,
-    and their tiles' first associations, held here until the part is fused."""
-    from concurrent.futures import Future, ProcessPoolExecutor
+    and their tiles' first associations, held here until the part is fused.
+    While a result is not there yet, this process takes a step of ``aside``."""
+    from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -617,16 +667,27 @@ def _fuse_in_pool(
         initializer=_part_worker_init,
         initargs=(url, reader),
     ) as pool:
+        done = object()
+
+        def wait(fut: Future[Any]) -> Any:
+            while not fut.done() and next(aside, done) is not done:
+                pass
+            return fut.result()
+
         reg = None
         firsts: list[tiles.Firsts | None] = [None] * len(parts)
         if register:
             shares: list[tiles.Part] = []
-            for k, (got, kept) in enumerate(
-                pool.map(_part_worker_first, *zip(*parts, strict=True))
-            ):
+            tell("first pass, part", 0, len(parts))
+            firsts_of = deque(pool.submit(_part_worker_first, a, b) for a, b in parts)
+            for k in range(len(parts)):
+                got, kept = wait(firsts_of.popleft())
                 shares += got
                 firsts[k] = kept
+                tell("first pass, part", k + 1, len(parts))
+            tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
+        tell("second pass, part", 0, len(parts))
         queue: deque[Future[list[Event]]] = deque()
 
         def submit(k: int) -> None:
@@ -635,10 +696,12 @@ def _fuse_in_pool(
             queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
 
         todo = iter(range(len(parts)))
-        for k in itertools.islice(todo, workers + 1):
+        # parts differ in weight and come back in order: a window of a few per
+        # worker keeps both busy while a heavy one is still running
+        for k in itertools.islice(todo, 2 * workers + 2):
             submit(k)
         while queue:
-            events = queue.popleft().result()
+            events = wait(queue.popleft())
             nxt = next(todo, None)
             if nxt is not None:
                 submit(nxt)
@@ -664,16 +727,21 @@ def _parts_of_days(
     days: Sequence[date],
     progress: Progress,
     fuse_days: DayFuser | None,
-) -> Iterator[tuple[date, int, Iterable[list[Event]]]]:
-    """Each day, its observation count and its events in parts (stored as they
-    come): :func:`fuse_parts` here, or the whole day as one part from ``fuse_days``."""
+    day_log: Callable[[date], DayLog],
+) -> Iterator[tuple[date, int, Iterable[list[Event]], DayLog]]:
+    """Each day, its observation count, its events in parts (stored as they
+    come) and ``day_log(day)``, whose work ahead fusion's pool waits do
+    (:func:`fuse_parts`' ``aside``): :func:`fuse_parts` here, or the whole day
+    as one part from ``fuse_days``. A day's log is made when the day before it
+    is done with (its records come after that day's)."""
     if fuse_days is None:
         for day in days:
-            parts = fuse_parts(store, mandate, day, progress=progress)
-            yield day, day_observation_count(store, mandate, day), parts
+            log = day_log(day)
+            parts = fuse_parts(store, mandate, day, progress=progress, aside=log.ahead)
+            yield day, day_observation_count(store, mandate, day), parts, log
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
-        yield day, n_obs, [events]
+        yield day, n_obs, [events], day_log(day)
 
 
 def escalations_of(
@@ -789,11 +857,28 @@ def ledger_day(
     e.g. a re-run of the same day) are not appended twice.
     """
     digests = observations if isinstance(observations, dict) else observation_digests(observations)
+    escalation_records = ({"type": "escalation", **to_dict(x)} for x in escalations)
+    _append_new(
+        ledger,
+        itertools.chain(
+            _observation_records(day, digests, chunk),
+            _violation_records(violations, digests),
+            escalation_records,
+        ),
+    )
+    head = ledger.sign_head(end_s)
+    return head.to_dict()
+
+
+def _observation_records(
+    day: date, digests: dict[str, str], chunk: int = OBSERVATION_RECORD_CHUNK
+) -> Iterator[dict[str, Any]]:
+    """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
     keys = sorted(digests)
     day_digest = hashlib.sha256("".join(digests[k] for k in keys).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
-    observation_records = (
-        {
+    for k in range(parts):
+        yield {
             "type": "observations",
             "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{k + 1}of{parts}",
             "day": day.isoformat(),
@@ -803,19 +888,100 @@ def ledger_day(
             "parts": parts,
             "digests": {key: digests[key] for key in keys[k * chunk : (k + 1) * chunk]},
         }
-        for k in range(parts)
-    )
-    escalation_records = ({"type": "escalation", **to_dict(x)} for x in escalations)
-    _append_new(
-        ledger,
-        itertools.chain(
-            observation_records,
-            _violation_records(violations, digests),
-            escalation_records,
-        ),
-    )
-    head = ledger.sign_head(end_s)
-    return head.to_dict()
+
+
+#: Reads the day's observation digests are split in when logged ahead (steps).
+AHEAD_READS = 8
+
+
+class DayLog:
+    """A day's ledger records (:func:`ledger_day`'s: the same records, appended in
+    the same batches) appended as they become known, so that a run signs its day
+    while fusion's pool works rather than after it:
+
+    - :attr:`ahead`, steps of work that depend on the stored observations only
+      (the digests of those perceived in ``[lo, hi)``, s, and the day's
+      ``observations`` records), for a process waiting on the pool;
+    - :meth:`violations` as each part's violations are found;
+    - :meth:`close` with the day's escalations: the last batch, and a head
+      signed at ``end_s``.
+
+    Records already in the log (same id) are not appended twice."""
+
+    def __init__(self, ledger: Ledger, store: Store, day: date, lo: float, hi: float) -> None:
+        self.ledger = ledger
+        self._fresh: list[dict[str, Any]] = []
+        self._weight = 0
+        # observation id -> the digest (32 bytes: held while the pool runs, a
+        # third of the hex text's memory) of its one observation (``_more``: of
+        # each, when sources share an id)
+        self._one: dict[str, bytes] = {}
+        self._more: dict[str, list[bytes]] = {}
+        self.ahead: Iterator[None] = self._ahead(store, day, lo, hi)
+
+    def _ahead(self, store: Store, day: date, lo: float, hi: float) -> Iterator[None]:
+        digests: dict[str, str] = {}
+        edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
+        for a, b in itertools.pairwise(edges):
+            digests.update(store.observation_digests(a, b))
+            yield None
+        yield from self._feed(_observation_records(day, digests))
+        one, more = self._one, self._more
+        for key, text in digests.items():
+            oid, digest = key.split("/", 1)[1], bytes.fromhex(text)
+            if oid in one:
+                more.setdefault(oid, [one[oid]]).append(digest)
+            else:
+                one[oid] = digest
+        del digests
+        yield None
+
+    def _digests_of(self, oid: str) -> list[bytes]:
+        more = self._more.get(oid)
+        if more is not None:
+            return more
+        one = self._one.get(oid)
+        return [] if one is None else [one]
+
+    def _feed(self, records: Iterable[dict[str, Any]]) -> Iterator[None]:
+        """Take ``records`` into the open batch; append it (a step) whenever it
+        weighs ``LEDGER_BATCH_DIGESTS`` (:func:`_append_new`'s batches)."""
+        for r in records:
+            if self.ledger.contains(str(r["id"])):
+                continue
+            self._fresh.append(r)
+            self._weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+            if self._weight >= LEDGER_BATCH_DIGESTS:
+                self.ledger.append(self._fresh)
+                self._fresh, self._weight = [], 0
+                yield None
+
+    def violations(self, found: Sequence[Violation]) -> None:
+        """Log a part's violations (:func:`violation_records`), after what is ahead."""
+        for _ in itertools.chain(self.ahead, self._feed(self._violation_records(found))):
+            pass
+
+    def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
+        for v in violations:
+            record = {"type": "violation", **to_dict(v)}
+            del record["observation_ids"]
+            # hex digits sort as their bytes do
+            record["observation_digests"] = [
+                d.hex()
+                for d in sorted({d for oid in v.observation_ids for d in self._digests_of(oid)})
+            ]
+            yield record
+
+    def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
+        """Log the escalations and what is left, sign a head at ``end_s``."""
+        records = ({"type": "escalation", **to_dict(x)} for x in escalations)
+        for _ in itertools.chain(self.ahead, self._feed(records)):
+            pass
+        if self._fresh:
+            self.ledger.append(self._fresh)
+            self._fresh, self._weight = [], 0
+        self._one, self._more = {}, {}
+        return self.ledger.sign_head(end_s).to_dict()
 
 
 def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
@@ -1032,8 +1198,13 @@ def run(
         GeoJSONWriter(outputs["events"]) as events_out,
         GeoJSONWriter(outputs["violations"]) as violations_out,
     ):
-        for k, (day, n_obs, parts) in enumerate(
-            _parts_of_days(store, mandate, all_days, tell, fuse_days)
+
+        def day_log(day: date) -> DayLog:
+            start, end = day_bounds(mandate, day)
+            return DayLog(ledger, store, day, start, end + LATE_MARGIN_S)
+
+        for k, (day, n_obs, parts, log) in enumerate(
+            _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log)
         ):
             start, end = day_bounds(mandate, day)
             store.replace_violations(start, end, [], day=day.isoformat())
@@ -1046,6 +1217,7 @@ def run(
                 events_out.write(event_feature(e) for e in events)
                 violations_out.write(violation_feature(v) for v in found)
                 violations += found
+                log.violations(found)
                 # escalations read sighting events only (a crossing, or an
                 # intervention's evidence that is not a violation): keep those
                 sightings += [e for e in events if e.kind == "sighting"]
@@ -1056,14 +1228,7 @@ def run(
             store.replace_escalations(start, end, escalations, day=day.isoformat())
             notes = notices(violations, escalations, mandate, events=sightings)
             tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
-            head = ledger_day(
-                ledger,
-                day,
-                end,
-                store.observation_digests(start, end + LATE_MARGIN_S),
-                violations,
-                escalations,
-            )
+            head = log.close(escalations, end)
             requests = intervention_requests(escalations, violations, mandate, events=sightings)
             if intervene_day(ledger, requests, end):
                 latest = ledger.latest_head()

@@ -208,3 +208,56 @@ def test_a_part_is_fused_with_its_first_passs_associations(
         store.close()
     assert kept == again and len(kept) > 100
     assert n_again == 2 * n_kept and n_kept >= 3
+
+
+@pytest.mark.parametrize("over", [None, 100])
+def test_run_signs_as_it_goes_in_ledger_days_batches(
+    stored: Path,
+    tmp_path: Path,
+    donbas_mandate_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    over: int | None,
+) -> None:
+    """``run`` appends the day's ledger records while the pool fuses (the
+    observations records ahead, each part's violations as judged): its log holds
+    ``ledger_day``'s bytes, commit frames included, for the same batch weight
+    (``over``: a batch weighs the day's digests and ``over`` more, so that the
+    observations record shares its batch with the first violations)."""
+    before = Store.open(stored)
+    lo, hi = day_bounds(pipeline.mandate_of(before), DAY)
+    n = before.count_observations(lo, hi + pipeline.LATE_MARGIN_S)
+    before.close()
+    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
+    monkeypatch.setattr(pipeline, "LEDGER_BATCH_DIGESTS", 40 if over is None else n + over)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
+    )
+    files = next((stored.parent / "day").glob("observations.*"))
+    s = pipeline.run(donbas_mandate_path, [files], tmp_path / "run", pdf=False)
+    (day,) = s.days
+    assert day.violations, "a day without violations would not test the batches"
+    store = Store.open(tmp_path / "run" / "store.db")
+    try:
+        m = pipeline.mandate_of(store)
+        start, end = day_bounds(m, DAY)
+        led = Ledger.open(tmp_path / "ref")
+        pipeline.ledger_day(
+            led,
+            DAY,
+            end,
+            store.observation_digests(start, end + pipeline.LATE_MARGIN_S),
+            store.violations(start, end),
+            store.escalations(start, end),
+        )
+        led.close()
+    finally:
+        store.close()
+    ref = (tmp_path / "ref" / "records.log").read_bytes()
+    got = (tmp_path / "run" / "ledger" / "records.log").read_bytes()
+    # the run appends the day's intervention requests after them
+    assert got[: len(ref)] == ref
+    # many batches, one commit frame each (a violation weighs ~5 digests)
+    assert ref.count(b'"type":"violation"') == len(day.violations) > 20
