@@ -18,7 +18,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -291,26 +291,11 @@ def ingest_records(
     m = mandate if mandate is not None else _stored_mandate(store)
     policy = intake_policy(m) if m is not None else None
     result = IngestResult()
-    # the collector off for the whole read (records make no cycles), and the
-    # store's writes of a chunk on a thread while the next chunk is validated
-    # (the database works without the interpreter lock); one chunk is written
-    # at a time, in order, so the batch is the same
-    with (
-        collector_paused(),
-        store.batch_writer(files, submitted_by) as writer,
-        ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writes,
-    ):
+    # the collector off for the whole read: records make no cycles
+    with collector_paused(), store.batch_writer(files, submitted_by) as writer:
         it = iter(records)
-        pending: Future[None] | None = None
-        try:
-            while part := list(itertools.islice(it, chunk)):
-                checked = _check_chunk(part, m, policy)
-                if pending is not None:
-                    pending.result()
-                pending = writes.submit(_store_chunk, writer, checked, result, keep)
-        finally:
-            if pending is not None:
-                pending.result()
+        while part := list(itertools.islice(it, chunk)):
+            _store_chunk(writer, _check_chunk(part, m, policy), result, keep)
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)
     return result
