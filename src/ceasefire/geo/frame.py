@@ -11,6 +11,25 @@ import numpy.typing as npt
 from pyproj import Transformer
 
 F8 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.intp]
+
+#: inputs at least this long are projected once per distinct position
+_DEDUP_MIN = 512
+
+
+def _distinct(lat: F8, lon: F8) -> tuple[I8, I8]:
+    """The index of one of each distinct (lat, lon) pair and, per input, the
+    position of its pair among those: ``lat[first][back] == lat`` (NaNs each
+    distinct). One sort, shape ``(n,)``."""
+    order = np.lexsort((lon, lat))
+    la, lo = lat[order], lon[order]
+    new = np.empty(order.shape[0], dtype=bool)
+    new[:1] = True
+    np.logical_or(la[1:] != la[:-1], lo[1:] != lo[:-1], out=new[1:])
+    group = np.cumsum(new) - 1
+    back = np.empty(order.shape[0], dtype=np.intp)
+    back[order] = group
+    return order[new], back
 
 
 @dataclass(frozen=True)
@@ -33,8 +52,19 @@ class LocalFrame:
         object.__setattr__(self, "_inv", Transformer.from_pipeline(inv))
 
     def to_xy(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F8, F8]:
-        """(x east, y north) in m of WGS84 (lat, lon) in degrees."""
-        x, y = self._fwd.transform(np.asarray(lon, float), np.asarray(lat, float))
+        """(x east, y north) in m of WGS84 (lat, lon) in degrees, any equal shapes.
+
+        Observations repeat their observers' positions (a post reports all day
+        from one spot): long inputs are projected once per distinct position,
+        which gives the same numbers (the projection is pointwise)."""
+        la = np.asarray(lat, float)
+        lo = np.asarray(lon, float)
+        if la.ndim == 1 and la.shape[0] >= _DEDUP_MIN and la.shape == lo.shape:
+            first, back = _distinct(la, lo)
+            if first.shape[0] * 2 <= la.shape[0]:
+                x, y = self._fwd.transform(lo[first], la[first])
+                return np.asarray(x, np.float64)[back], np.asarray(y, np.float64)[back]
+        x, y = self._fwd.transform(lo, la)
         return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
     def to_latlon(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[F8, F8]:

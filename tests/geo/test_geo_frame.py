@@ -1,0 +1,44 @@
+"""The local frame projects long inputs once per distinct position: the numbers
+must be those of projecting every point, to the bit."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyproj import Transformer
+
+from ceasefire.geo.frame import LocalFrame
+
+
+def _each(frame: LocalFrame, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # the frame's own projection, point by point (no deduplication can apply)
+    pts = [frame.to_xy(lat[i : i + 1], lon[i : i + 1]) for i in range(lat.shape[0])]
+    return np.concatenate([p[0] for p in pts]), np.concatenate([p[1] for p in pts])
+
+
+def test_repeated_positions_project_as_each_point_alone() -> None:
+    rng = np.random.default_rng(7)
+    posts = np.column_stack([rng.uniform(47.5, 49.0, 40), rng.uniform(37.0, 39.5, 40)])
+    pick = rng.integers(0, 40, 3_000)
+    lat, lon = posts[pick, 0].copy(), posts[pick, 1].copy()
+    lat[::97] = np.nan  # unknown positions stay unknown, each its own
+    lat[5::101] += rng.normal(0, 0.01, lat[5::101].shape)  # and some that move
+    frame = LocalFrame(48.2, 38.2)
+    x, y = frame.to_xy(lat, lon)
+    ex, ey = _each(frame, lat, lon)
+    np.testing.assert_array_equal(x, ex)
+    np.testing.assert_array_equal(y, ey)
+    assert np.isnan(x[::97]).all()
+
+
+def test_the_frame_is_pyprojs_azimuthal_equidistant() -> None:
+    frame = LocalFrame(48.0, 38.0)
+    crs = "+proj=aeqd +lat_0=48.0 +lon_0=38.0 +x_0=0 +y_0=0 +ellps=WGS84"
+    ref = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lat = np.repeat([48.1, 47.9, 48.5], 400)
+    lon = np.repeat([38.2, 37.7, 38.9], 400)
+    x, y = frame.to_xy(lat, lon)
+    rx, ry = ref.transform(lon, lat)
+    np.testing.assert_allclose(x, rx, atol=1e-6)
+    np.testing.assert_allclose(y, ry, atol=1e-6)
+    # the origin is (0, 0)
+    assert abs(frame.to_xy(np.array([48.0]), np.array([38.0]))[0][0]) < 1e-6
