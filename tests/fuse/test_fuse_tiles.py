@@ -134,7 +134,7 @@ def test_a_registration_pooled_over_one_window_is_that_windows_own() -> None:
 def test_tiles_registered_over_the_run_judge_an_observer_alike_in_every_tile() -> None:
     obs = tl.canonical(_clock_off_scene().arrays())
     ks = [k for k in tl.tiles_of(obs.time_s, CFG) if tl.bounds(k, CFG)[0] >= T0]
-    parts = [tl.tile_residuals(obs, tl.Tile(k, tl.WHOLE), CFG) for k in ks]
+    parts = [tl.tile_first(obs, tl.Tile(k, tl.WHOLE), CFG)[0] for k in ks]
     # each tile alone sees a few rounds: its own estimate of obs2's clock differs
     # from its neighbour's; pooled, one estimate holds for all
     alone = [tl.pooled([p], CFG.association.registration).of(np.array(["obs2"])) for p in parts]
@@ -187,7 +187,7 @@ def test_a_day_fused_in_parts_with_its_pooled_registration_is_the_day_fused_whol
     cut = (math.floor(T0 / 3_600.0) + 2) * 3_600.0
     spans = [(-math.inf, cut), (cut, math.inf)]
     assert obs.time_s.min() < cut < obs.time_s.max() - 3_600.0
-    parts = [p for sp in spans for p in tl.registration_parts(obs, run_cfg, span=sp)]
+    parts = [p for sp in spans for p in tl.first_pass(obs, run_cfg, span=sp)[0]]
     reg = tl.pooled(parts, run_cfg.association.registration)
     rel = reg.reg.offset_s - reg.reg.offset_s[list(reg.names).index("obs2")]
     assert np.sort(rel)[:-1].max() < -3.0, "the fast clock is seen"

@@ -637,7 +637,7 @@ def fuse(
     ``[start, end)`` (s; a day read with the tiles' margins). ``on_tile(done,
     total)`` is told as each tile is fused (for a progress display).
     ``registration``: the observers', pooled over more than ``obs`` (a day read
-    in parts: ``tiles.pooled`` of each part's ``tiles.registration_parts``), when
+    in parts: ``tiles.pooled`` of each part's ``tiles.first_pass``), when
     fusion registers observers over the run. ``firsts``: the tiles' first
     associations from ``tiles.first_pass`` of the same rows (reused where
     ``registration`` does not matter for a tile)."""

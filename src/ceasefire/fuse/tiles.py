@@ -316,16 +316,6 @@ def tile_first(
     return (names, res), first
 
 
-def tile_residuals(
-    obs: ObservationArrays,
-    tile: Tile,
-    cfg: FuseConfig,
-    span: tuple[float, float] | None = None,
-) -> Part:
-    """A tile's share of a registration pooled over tiles (:func:`tile_first`)."""
-    return tile_first(obs, tile, cfg, span)[0]
-
-
 def pooled(parts: Sequence[Part], cfg: RegistrationConfig) -> ObserverRegistration:
     """One registration by observer name from many windows' residuals."""
     names = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0, str)
@@ -418,17 +408,6 @@ def first_pass(
     return parts, firsts
 
 
-def registration_parts(
-    obs: ObservationArrays,
-    cfg: FuseConfig,
-    *,
-    workers: int = 1,
-    span: tuple[float, float] | None = None,
-) -> list[Part]:
-    """The tiles' shares of a registration (:func:`first_pass`)."""
-    return first_pass(obs, cfg, workers=workers, span=span)[0]
-
-
 def fuse_tiles(
     obs: ObservationArrays,
     cfg: FuseConfig,
@@ -509,10 +488,8 @@ __all__ = [
     "longest_flight_s",
     "pooled",
     "pools_registration",
-    "registration_parts",
     "sector_of_km",
     "tile_first",
-    "tile_residuals",
     "tile_s",
     "tiles_of",
     "window",
