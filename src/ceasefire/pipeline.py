@@ -813,12 +813,18 @@ def _violation_records(
             by_id.setdefault(oid, []).append(key)
     del needed
     for v in violations:
-        record = {"type": "violation", **to_dict(v)}
-        del record["observation_ids"]
-        record["observation_digests"] = sorted(
-            {digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])}
+        yield _violation_record(
+            v, {digests[k] for oid in v.observation_ids for k in by_id.get(oid, [])}
         )
-        yield record
+
+
+def _violation_record(v: Violation, digests: set[str]) -> dict[str, Any]:
+    """A violation's record: its digests (hex) sorted in place of its observation
+    ids, so that a party's proof names no observer."""
+    record = {"type": "violation", **to_dict(v)}
+    del record["observation_ids"]
+    record["observation_digests"] = sorted(digests)
+    return record
 
 
 def ledger_day(
@@ -895,8 +901,7 @@ class DayLog:
 
     def __init__(self, ledger: Ledger, store: Store, day: date, lo: float, hi: float) -> None:
         self.ledger = ledger
-        self._fresh: list[dict[str, Any]] = []
-        self._weight = 0
+        self._batches = _LedgerBatches(ledger)
         # observation id -> the digest (32 bytes: held while the pool runs, a
         # third of the hex text's memory) of its one observation (``_more``: of
         # each, when sources share an id)
@@ -910,7 +915,7 @@ class DayLog:
         for a, b in itertools.pairwise(edges):
             digests.update(store.observation_digests(a, b))
             yield None
-        yield from self._feed(_observation_records(day, digests))
+        yield from self._batches.feed(_observation_records(day, digests))
         one, more = self._one, self._more
         for key, text in digests.items():
             oid, digest = key.split("/", 1)[1], bytes.fromhex(text)
@@ -928,64 +933,62 @@ class DayLog:
         one = self._one.get(oid)
         return [] if one is None else [one]
 
-    def _feed(self, records: Iterable[dict[str, Any]]) -> Iterator[None]:
-        """Take ``records`` into the open batch; append it (a step) whenever it
-        weighs ``LEDGER_BATCH_DIGESTS`` (:func:`_append_new`'s batches)."""
+    def violations(self, found: Sequence[Violation]) -> None:
+        """Log a part's violations (:func:`violation_records`), after what is ahead."""
+        for _ in itertools.chain(self.ahead, self._batches.feed(self._violation_records(found))):
+            pass
+
+    def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
+        for v in violations:
+            yield _violation_record(
+                v, {d.hex() for oid in v.observation_ids for d in self._digests_of(oid)}
+            )
+
+    def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
+        """Log the escalations and what is left, sign a head at ``end_s``."""
+        records = ({"type": "escalation", **to_dict(x)} for x in escalations)
+        for _ in itertools.chain(self.ahead, self._batches.feed(records)):
+            pass
+        self._batches.flush()
+        self._one, self._more = {}, {}
+        return self.ledger.sign_head(end_s).to_dict()
+
+
+class _LedgerBatches:
+    """Records not in the log yet, appended in order, a batch of about
+    ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its
+    digests, and one): the same leaves as one append, without a day's records
+    and their text in memory at once."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._fresh: list[dict[str, Any]] = []
+        self._weight = 0
+
+    def feed(self, records: Iterable[dict[str, Any]]) -> Iterator[None]:
+        """Take ``records`` into the open batch; append it (a step) whenever it is full."""
         for r in records:
             if self.ledger.contains(str(r["id"])):
                 continue
             self._fresh.append(r)
             self._weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
             if self._weight >= LEDGER_BATCH_DIGESTS:
-                self.ledger.append(self._fresh)
-                self._fresh, self._weight = [], 0
+                self.flush()
                 yield None
 
-    def violations(self, found: Sequence[Violation]) -> None:
-        """Log a part's violations (:func:`violation_records`), after what is ahead."""
-        for _ in itertools.chain(self.ahead, self._feed(self._violation_records(found))):
-            pass
-
-    def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
-        for v in violations:
-            record = {"type": "violation", **to_dict(v)}
-            del record["observation_ids"]
-            # hex digits sort as their bytes do
-            record["observation_digests"] = [
-                d.hex()
-                for d in sorted({d for oid in v.observation_ids for d in self._digests_of(oid)})
-            ]
-            yield record
-
-    def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
-        """Log the escalations and what is left, sign a head at ``end_s``."""
-        records = ({"type": "escalation", **to_dict(x)} for x in escalations)
-        for _ in itertools.chain(self.ahead, self._feed(records)):
-            pass
+    def flush(self) -> None:
+        """Append the open batch, if it holds anything."""
         if self._fresh:
             self.ledger.append(self._fresh)
             self._fresh, self._weight = [], 0
-        self._one, self._more = {}, {}
-        return self.ledger.sign_head(end_s).to_dict()
 
 
 def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
-    """Append the ``records`` not in the log yet, in order, a batch of about
-    ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its digests, and
-    one): the same leaves as one append, without the day's records and their
-    text in memory at once."""
-    fresh: list[dict[str, Any]] = []
-    weight, batch = 0, LEDGER_BATCH_DIGESTS
-    for r in records:
-        if ledger.contains(str(r["id"])):
-            continue
-        fresh.append(r)
-        weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
-        if weight >= batch:
-            ledger.append(fresh)
-            fresh, weight = [], 0
-    if fresh:
-        ledger.append(fresh)
+    """Append the ``records`` not in the log yet (:class:`_LedgerBatches`)."""
+    batches = _LedgerBatches(ledger)
+    for _ in batches.feed(records):
+        pass
+    batches.flush()
 
 
 def intervene_day(
