@@ -28,6 +28,10 @@ class Memo:
     settled: B
     stamp: npt.NDArray[np.int64]
 
+    def copy(self) -> Memo:
+        return Memo(self.labels.copy(), self.chi2.copy(), self.dof.copy(), self.ok.copy(),
+                    self.settled.copy(), self.stamp.copy())  # fmt: skip
+
     def take(self, keep: IP) -> Memo:
         return Memo(self.labels, self.chi2[keep], self.dof[keep], self.ok[keep],
                     self.settled[keep], self.stamp[keep])  # fmt: skip
@@ -70,11 +74,8 @@ class Clusters:
 
     def snapshot(self) -> Clusters:
         """A copy of everything, the memo included (:meth:`take_state` restores it)."""
-        c, m = self, self.memo
-        memo = None
-        if m is not None:
-            memo = Memo(m.labels.copy(), m.chi2.copy(), m.dof.copy(), m.ok.copy(),
-                        m.settled.copy(), m.stamp.copy())  # fmt: skip
+        c = self
+        memo = None if c.memo is None else c.memo.copy()
         return Clusters(c.labels.copy(), c.x.copy(), c.y.copy(), c.T.copy(), c.cov.copy(),
                         memo, c.refits)  # fmt: skip
 
@@ -140,12 +141,9 @@ class Clusters:
             stamp = np.zeros(n, np.int64)
         else:
             dirty = ~(memo.settled & memo.ok)
-            moved = np.flatnonzero(self.labels != memo.labels)
-            for lab in (self.labels[moved], memo.labels[moved]):
-                dirty[lab[lab >= 0]] = True
-            chi2, dof = memo.chi2.copy(), memo.dof.copy()
-            ok, settled = memo.ok.copy(), memo.settled.copy()
-            stamp = memo.stamp.copy()
+            self._mark_moved(dirty)
+            kept = memo.copy()
+            chi2, dof, ok, settled, stamp = kept.chi2, kept.dof, kept.ok, kept.settled, kept.stamp
         d = np.flatnonzero(dirty)
         pos = np.full(n, -1, np.intp)
         pos[d] = np.arange(d.shape[0])
@@ -166,12 +164,17 @@ class Clusters:
         """Per event: refitted (or added) after refit number ``refits``, or its
         members changed since the last refit."""
         out = self.refitted_since(refits)
-        if self.memo is not None and self.memo.labels.shape == self.labels.shape:
-            moved = np.flatnonzero(self.labels != self.memo.labels)
-            for lab in (self.labels[moved], self.memo.labels[moved]):
-                lab = lab[(lab >= 0) & (lab < self.n)]
-                out[lab] = True
+        self._mark_moved(out)
         return out
+
+    def _mark_moved(self, out: B) -> None:
+        """Mark in ``out`` (per event) the events a row joined or left since the last refit."""
+        m = self.memo
+        if m is None or m.labels.shape != self.labels.shape:
+            return
+        moved = np.flatnonzero(self.labels != m.labels)
+        for lab in (self.labels[moved], m.labels[moved]):
+            out[lab[(lab >= 0) & (lab < self.n)]] = True
 
     def refitted_since(self, refits: int) -> B:
         """Per event: refitted (or added) after refit number ``refits``."""
