@@ -132,3 +132,19 @@ def test_design_file_errors_point_at_the_line() -> None:
     with pytest.raises(DesignError) as ei3:
         parse_design(text.replace("votes: {}", "votes: {RUS: veto}"), source="x.yaml")
     assert ei3.value.field == "council.votes.RUS"
+
+
+def test_design_file_errors_name_a_misspelled_key_and_drop_pydantic_prefixes() -> None:
+    text = EXAMPLE.read_text()
+    # "yeer" is unknown (and the council then has neither year nor members): the
+    # misspelling is named, with the key that was meant
+    with pytest.raises(DesignError) as ei:
+        parse_design(text.replace("  year: 2025", "  yeer: 2025"), source="x.yaml")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("  year: 2025"))
+    assert ei.value.field == "council.yeer" and ei.value.line == line
+    assert "unknown key 'yeer'; did you mean 'year'?" in str(ei.value)
+    # a model validator's message reads as ours, without pydantic's "Value error, "
+    with pytest.raises(DesignError) as ei2:
+        parse_design(text.replace("  year: 2025", "  year: 2025\n  members: []"), source="x.yaml")
+    assert "give either 'year'" in str(ei2.value) and "Value error" not in str(ei2.value)
+    assert ei2.value.field == "council"

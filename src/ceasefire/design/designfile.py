@@ -8,7 +8,6 @@ readings), the required force, the pledges, and attribute overrides. See
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +25,14 @@ from ceasefire.design.countries import (
     with_overrides,
 )
 from ceasefire.model.errors import DesignError
-from ceasefire.model.yamlpath import line_of, loc_str, yaml_mapping
+from ceasefire.model.yamlpath import (
+    field_error,
+    line_of,
+    loc_str,
+    pick_error,
+    schema_keys,
+    yaml_mapping,
+)
 
 Role = Literal["contributor", "guarantor"]
 ROLES: tuple[Role, ...] = ("contributor", "guarantor")
@@ -224,18 +230,16 @@ def parse_design(text: str, *, source: str = "<design>") -> Design:
     try:
         doc = DesignDoc.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        found = err.get("input")
-        found_s = (
-            json.dumps(found, default=str)[:80] if not isinstance(found, dict) else "a mapping"
-        )
-        more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-        raise DesignError(
-            f"{err['msg']}; found {found_s}{more}",
-            file=source,
-            line=line_of(node, loc),
-            field=loc_str(loc),
+        errors = exc.errors()
+        err = pick_error(errors)
+        raise field_error(
+            err,
+            tuple(err["loc"]),
+            len(errors),
+            node,
+            source,
+            DesignError,
+            known=schema_keys(globals().values()),
         ) from exc
 
     def where(*loc: int | str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ceasefire.geo import GeoLine
 from ceasefire.mandate import schema
@@ -24,19 +24,10 @@ from ceasefire.model.yamlpath import (
     field_error,
     line_of,
     loc_str,
+    pick_error,
+    schema_keys,
     yaml_mapping,
 )
-
-
-def _known_keys() -> set[str]:
-    """Every key the mandate schema knows (field names and aliases), for
-    suggestions when a key is misspelled."""
-    keys: set[str] = set()
-    for obj in vars(schema).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
-            for name, f in obj.model_fields.items():
-                keys.add(f.alias or name)
-    return keys
 
 
 def load_mandate(path: str | Path) -> Mandate:
@@ -57,8 +48,7 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
         doc = MandateDoc.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
-        # a misspelled key also makes the intended one "missing": name the misspelling
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        err = pick_error(errors)
         loc = tuple(
             p for p in err["loc"] if not (isinstance(p, str) and p in ("buffer", "polygon"))
         )
@@ -67,8 +57,9 @@ def parse_mandate(text: str, *, source: str = "<mandate>", base_dir: Path | None
             key = str(loc[-1])
             line = line_of(node, loc)
             at = f" at line {line}" if line is not None else ""
+            hint = did_you_mean(key, schema_keys(vars(schema).values()))
             raise MandateError(
-                f"unknown key {key!r}{at}{did_you_mean(key, _known_keys())}{more}",
+                f"unknown key {key!r}{at}{hint}{more}",
                 file=source,
                 line=line,
                 field=loc_str(loc[:-1]) or None,

@@ -87,6 +87,25 @@ def yaml_mapping(
     return node, data
 
 
+def schema_keys(namespace: Iterable[object]) -> set[str]:
+    """Every key (field name or alias) of the pydantic models among ``namespace``
+    (e.g. ``vars(module).values()``), for suggestions when a key is misspelled."""
+    from pydantic import BaseModel  # only loaders that already use pydantic call this
+
+    keys: set[str] = set()
+    for obj in namespace:
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            for name, f in obj.model_fields.items():
+                keys.add(f.alias or name)
+    return keys
+
+
+def pick_error(errors: list[Any]) -> Any:
+    """The pydantic error to report of ``errors``: a misspelled key first (it also
+    makes the intended key look missing), else the first."""
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def field_error(
     err: Mapping[str, Any],
     loc: tuple[int | str, ...],
@@ -94,15 +113,20 @@ def field_error(
     node: yaml.Node | None,
     source: str,
     error: type[InputError],
+    known: Iterable[str] = (),
 ) -> InputError:
     """``error`` for one pydantic error ``err`` at ``loc``: its message, what was
     found (a mapping's own validator already says that), how many more problems,
-    and the YAML line of the field."""
+    and the YAML line of the field. An unknown key is named as such, with the
+    closest of ``known`` keys as a suggestion."""
     found = err.get("input")
     found_s = "" if isinstance(found, dict) else f"; found {json.dumps(found, default=str)[:80]}"
     more = f" (and {n_errors - 1} more problems)" if n_errors > 1 else ""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden" and loc:
+        msg, found_s = f"unknown key {str(loc[-1])!r}{did_you_mean(str(loc[-1]), known)}", ""
     return error(
-        f"{str(err['msg']).removeprefix('Value error, ')}{found_s}{more}",
+        f"{msg}{found_s}{more}",
         file=source,
         line=line_of(node, loc),
         field=loc_str(loc),
