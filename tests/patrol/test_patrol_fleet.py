@@ -96,3 +96,13 @@ def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
     assert ei.value.file == "bad.yaml" and ei.value.line is not None
     with pytest.raises(FleetError, match="cannot read"):
         load_fleet(tmp_path / "missing.yaml")
+
+
+def test_misspelled_key_is_named_with_the_key_meant() -> None:
+    # "endurance_hours" is unknown and "endurance_h" then missing: the misspelling is named
+    with pytest.raises(FleetError) as ei:
+        parse_fleet(GOOD.replace("endurance_h: 6", "endurance_hours: 6"), source="wing.yaml")
+    e = ei.value
+    assert (e.file, e.line, e.field) == ("wing.yaml", 6, "drone_types[0].endurance_hours")
+    assert "unknown key 'endurance_hours'; did you mean 'endurance_h'?" in str(e)
+    assert "more problems" in str(e)
