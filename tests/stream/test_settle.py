@@ -6,6 +6,7 @@ among them was withdrawn on the bus, and nothing was issued twice."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -14,10 +15,15 @@ import pytest
 from liverun import LiveRun, run_live
 
 from ceasefire import pipeline
+from ceasefire.ledger import Ledger
 from ceasefire.mandate import day_bounds, day_of
+from ceasefire.model import Escalation
 from ceasefire.model.arrays import AnyObservation
+from ceasefire.store import Store
 from ceasefire.stream.bus import MemoryBus
-from ceasefire.stream.worker import SETTLED_KEY, _Notices
+from ceasefire.stream.replay import publish_observations
+from ceasefire.stream.window import WindowConfig
+from ceasefire.stream.worker import SETTLED_KEY, Worker, _Notices
 
 
 def _announced(bus: MemoryBus) -> tuple[list[str], list[str]]:
@@ -84,3 +90,53 @@ def test_a_provisional_step_behind_a_settled_day_is_withdrawn_not_stored(
     late = w._store_notices(plan)
     assert [x.id for x in late] == ["esc-stray"]
     assert sorted(x.id for x in store.escalations(-1e18, 1e18)) == sorted(x.id for x in settled)
+
+
+class _KilledError(Exception):
+    """Stands for a SIGKILL between announcing a plan's notices and storing them."""
+
+
+def test_a_worker_killed_between_announcing_and_storing_leaves_nothing_unwithdrawn(
+    tmp_path: Path, donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+) -> None:
+    """A worker announces its first provisional notices and dies before storing
+    them; its successor takes the rest of the day in one poll, so the day settles
+    before any provisional step is taken again. What the bus carried, less what it
+    withdrew, must still be exactly what the store holds: the outbox is finished
+    on restart, so the settlement sees (and withdraws) the killed plan's notices."""
+
+    async def go() -> tuple[MemoryBus, Store, list[str], str]:
+        store = pipeline.init_store(tmp_path / "live.db", donbas_mandate_path)
+        m = pipeline.mandate_of(store)
+        bus = MemoryBus()
+        await publish_observations(bus, m, heavy_models)
+        ledger = Ledger.open(tmp_path / "ledger")
+        first = Worker(bus, store, ledger, m, None, WindowConfig(), batch=40)
+        killed: list[str] = []
+
+        def die(plan: _Notices) -> list[Escalation]:
+            if any(day not in plan.settles for *_, day in plan.writes) and plan.issue:
+                killed.extend(x.id for x in plan.issue)
+                raise _KilledError
+            return Worker._store_notices(first, plan)
+
+        first._store_notices = die  # type: ignore[method-assign]
+        with pytest.raises(_KilledError):
+            while await first.poll(0):
+                pass
+        for s in first.read:  # what was handed out and not acknowledged comes again
+            bus.reopen(first.durable(s), bus.subjects.obs(s))
+        second = Worker(bus, store, ledger, m, None, WindowConfig(), batch=10**6)
+        while await second.poll(0):
+            pass
+        return bus, store, killed, second.outbox_key
+
+    bus, store, killed, outbox = asyncio.run(go())
+    assert killed, "no provisional plan was announced"
+    stored = sorted(x.id for x in store.escalations(-1e18, 1e18))
+    # the case that matters: the killed plan announced a notice the settled day lacks
+    assert set(killed) - set(stored)
+    issued, withdrawn = _announced(bus)
+    assert set(killed) <= set(issued)
+    assert sorted(set(issued) - set(withdrawn)) == stored
+    assert store.get_meta(outbox) == "", "the finished plan was not cleared"

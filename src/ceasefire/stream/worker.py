@@ -8,8 +8,8 @@ Order of work for each batch of messages::
         ledger append (under its lock) ─► announce on <prefix>.violations ─► state
     every sector's tiles final up to t ─► the ladder's provisional notices
         before t; every sector closed a day ─► the day's notices as the batch's,
-        withdrawing what was issued and is not among them ─► announce on
-        <prefix>.escalations ─► store ─► marks
+        withdrawing what was issued and is not among them ─► outbox (store)
+        ─► announce on <prefix>.escalations ─► store ─► marks ─► outbox cleared
 
 A worker killed at any point loses nothing acknowledged: acknowledged
 observations are in the store, the window is rebuilt from it on start, and the
@@ -39,7 +39,7 @@ from ceasefire.ledger import Ledger
 from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Escalation, Violation
 from ceasefire.model.arrays import ObservationArrays
-from ceasefire.model.codec import to_dict
+from ceasefire.model.codec import escalation_from_dict, to_dict
 from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import escalations_of, intake_policy, sectors_of, violation_records
 from ceasefire.store import Store
@@ -67,6 +67,40 @@ class _Notices:
     settled: date | None = None
     #: the days this plan settles (ISO dates)
     settles: set[str] = field(default_factory=set)
+
+    def to_json(self) -> str:
+        """The plan as JSON (the worker's outbox in the store)."""
+
+        def xs(notices: Sequence[Escalation]) -> list[dict[str, Any]]:
+            return [to_dict(x) for x in notices]
+
+        return json.dumps(
+            {
+                "issue": xs(self.issue),
+                "withdraw": xs(self.withdraw),
+                "writes": [[a, b, xs(n), day] for a, b, n, day in self.writes],
+                "escalated_s": self.escalated_s if math.isfinite(self.escalated_s) else None,
+                "settled": self.settled.isoformat() if self.settled else None,
+                "settles": sorted(self.settles),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> _Notices:
+        d = json.loads(text)
+
+        def xs(rows: list[dict[str, Any]]) -> list[Escalation]:
+            return [escalation_from_dict(r) for r in rows]
+
+        esc = d["escalated_s"]
+        return cls(
+            issue=xs(d["issue"]),
+            withdraw=xs(d["withdraw"]),
+            writes=[(float(a), float(b), xs(n), str(day)) for a, b, n, day in d["writes"]],
+            escalated_s=-math.inf if esc is None else float(esc),
+            settled=_date(d["settled"]),
+            settles=set(d["settles"]),
+        )
 
 
 def _date(text: str | None) -> date | None:
@@ -165,6 +199,11 @@ class Worker:
     def marks_key(self) -> str:
         return f"live:{self.name}:marks"
 
+    @property
+    def outbox_key(self) -> str:
+        """Store meta: the notices' plan being announced and stored (JSON; empty: none)."""
+        return f"live:{self.name}:outbox"
+
     def durable(self, sector: str) -> str:
         return f"{self.name}-{sector}"
 
@@ -175,6 +214,9 @@ class Worker:
         marks = json.loads(self.store.get_meta(self.marks_key) or "{}")
         for sector in self.read:
             self.marks[sector] = float(marks.get(sector, -math.inf))
+        outbox = self.store.get_meta(self.outbox_key)
+        if outbox:
+            await self._deliver(_Notices.from_json(outbox))
         since = self.window.restore_from()
         models = await asyncio.to_thread(self.store.observation_models, max(since, -_END_S), _END_S)
         self._restored = True
@@ -324,13 +366,24 @@ class Worker:
                 with st("escalate"):
                     plan = await asyncio.to_thread(self._escalate)
                     if plan is not None:
-                        # announced before stored: a worker killed in between announces
-                        # the same again on restart (the bus drops it by message id)
-                        await self._announce_escalations(plan.issue, plan.withdraw)
-                        late = await asyncio.to_thread(self._store_notices, plan)
-                        if late:
-                            await self._announce_escalations([], late)
+                        await self._deliver(plan)
         return done
+
+    async def _deliver(self, plan: _Notices) -> None:
+        """Announce ``plan``, store it, advance the marks.
+
+        The plan is kept in the store (the worker's outbox) before anything is
+        announced, and cleared last: a worker killed in between finishes it on
+        restart (``restore``), announcing again what the bus may have carried (it
+        drops repeated message ids) and storing it. Without the outbox a notice
+        announced and never stored could be missed by a later settlement, which
+        withdraws only what the store holds."""
+        await asyncio.to_thread(self.store.set_meta, self.outbox_key, plan.to_json())
+        await self._announce_escalations(plan.issue, plan.withdraw)
+        late = await asyncio.to_thread(self._store_notices, plan)
+        if late:
+            await self._announce_escalations([], late)
+        await asyncio.to_thread(self.store.set_meta, self.outbox_key, "")
 
     def _mark_sectors(self, through_s: float) -> None:
         """Tell other workers (through the store) up to when this worker's
