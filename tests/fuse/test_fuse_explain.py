@@ -77,8 +77,8 @@ def _explained(sc: Scene, events: list[Event], cfg: ExplainConfig = ON) -> dict[
 
 def test_a_lone_bearing_through_a_located_impact_is_explained_and_kept() -> None:
     sc = _scene()
-    # a third post hears the impact 1.5 s late (its clock) and 3 degrees off (sigma 2)
-    sc.bearing("c", "post-c", (8_000.0, 0.0), IMPACT, T0, noise_t_s=1.5, noise_deg=3.0)
+    # a third post hears the impact 2.5 s late (its clock) and 3 degrees off (sigma 2)
+    sc.bearing("c", "post-c", (8_000.0, 0.0), IMPACT, T0, noise_t_s=2.5, noise_deg=3.0)
     events = [_located(("a", "b")), _lone(sc, "c")]
     out = explain(events, ON, sc.arrays())
     assert out[0] == events[0]
@@ -92,11 +92,11 @@ def test_a_lone_bearing_through_a_located_impact_is_explained_and_kept() -> None
 @pytest.mark.parametrize(
     ("noise_t_s", "noise_deg", "expected"),
     [
-        (1.5, 3.0, "located-1"),
-        (-1.5, -3.0, "located-1"),
-        (10.0, 0.0, None),  # 8 s beyond the 2 s slack at sigma 1 s: another round
-        (-10.0, 0.0, None),
-        (0.0, 10.0, None),  # 5 sigma off in bearing: another direction
+        (2.5, 3.0, "located-1"),  # 0.5 s beyond the 2 s slack, 1.5 sigma in bearing
+        (-2.5, -3.0, "located-1"),
+        (5.0, 0.0, None),  # 3 s beyond the slack at sigma 1 s: another round
+        (-5.0, 0.0, None),
+        (0.0, 5.0, None),  # 2.5 sigma off in bearing: another direction
     ],
 )
 def test_time_and_bearing_decide(noise_t_s: float, noise_deg: float, expected: str | None) -> None:
@@ -107,10 +107,10 @@ def test_time_and_bearing_decide(noise_t_s: float, noise_deg: float, expected: s
 
 def test_a_wider_gate_or_sigma_scale_explains_more() -> None:
     sc = _scene()
-    sc.bearing("c", "post-c", (8_000.0, 0.0), IMPACT, T0, noise_deg=10.0)
+    sc.bearing("c", "post-c", (8_000.0, 0.0), IMPACT, T0, noise_deg=6.0)
     events = [_located(("a", "b")), _lone(sc, "c")]
     assert _explained(sc, events) == {"lone-c": None}
-    assert _explained(sc, events, replace(ON, gate_chi2=30.0)) == {"lone-c": "located-1"}
+    assert _explained(sc, events, replace(ON, gate_chi2=10.0)) == {"lone-c": "located-1"}
     assert _explained(sc, events, replace(ON, sigma_scale=2.0)) == {"lone-c": "located-1"}
 
 

@@ -60,8 +60,10 @@ class ExplainConfig:
     #: off by default: on the family's tuning draws it loses more true lone rounds
     #: (a battery's next round) than it removes double counts (docs/family.md)
     enabled: bool = False
-    #: the gate on the sum of the squared bearing and time residuals (2 dof)
-    gate_chi2: float = 9.0
+    #: the gate on the sum of the squared bearing and time residuals (2 dof; tuned
+    #: on the family's tuning draws: 4 loses half as many true lone rounds per
+    #: double count removed as 9-25)
+    gate_chi2: float = 4.0
     #: stated σ (bearing and time) are multiplied by this (observers understate)
     sigma_scale: float = 1.0
     #: clock slack of seen and of heard reports, s (not counted against the time)
