@@ -13,7 +13,7 @@ from fuse_scenes import T0, Scene, latlon
 from ceasefire.fuse.explain import ExplainConfig, explain, explained_by
 from ceasefire.model.results import Event
 
-ON = ExplainConfig(enabled=True)
+ON = ExplainConfig()
 IMPACT = (0.0, 6_000.0)
 LAUNCH = (0.0, -8_000.0)
 T_LAUNCH = T0 - 40.0
@@ -85,8 +85,8 @@ def test_a_lone_bearing_through_a_located_impact_is_explained_and_kept() -> None
     assert explained_by(out[1]) == "located-1"
     assert "explained" in out[1].flags and "no_position" in out[1].flags
     assert out[1].observation_ids == ("c",)
-    # off (the default), nothing is flagged
-    assert explain(events, ExplainConfig(), sc.arrays()) == events
+    # off, nothing is flagged
+    assert explain(events, ExplainConfig(enabled=False), sc.arrays()) == events
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ class CorroborationConfig:
     unheard_slack_s: float = 1.0
     unheard_alive_s: float = 1_800.0
     #: lone bearings a located event explains are flagged ``explained`` and not
-    #: counted (fuse/explain.py; off by default)
+    #: counted (fuse/explain.py)
     explain: ExplainConfig = dataclasses.field(default_factory=ExplainConfig)
 
 
