@@ -112,8 +112,8 @@ def explain(
     out = list(events)
     if not cfg.enabled or obs is None or len(obs) == 0:
         return out
-    row_of = _row_index(obs)
-    lone_k, lone_row = _lone_reports(out, obs, row_of)
+    ids = _Ids.of(obs)
+    lone_k, lone_row = _lone_reports(out, obs, ids)
     located = [
         k
         for k, e in enumerate(out)
@@ -121,8 +121,8 @@ def explain(
     ]
     if lone_k.shape[0] == 0 or not located:
         return out
-    pts = _points([out[k] for k in located], obs, row_of, cfg, c)
-    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, row_of, cfg, c)
+    pts = _points([out[k] for k in located], obs, ids, cfg, c)
+    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, cfg, c)
     for i in np.flatnonzero(by >= 0):
         k = int(lone_k[i])
         e = out[k]
@@ -141,44 +141,56 @@ def explained_by(e: Event) -> str | None:
     return None
 
 
-def _row_index(obs: ObservationArrays) -> dict[str, int]:
-    return {o: j for j, o in enumerate(obs.id.astype(str).tolist())}
+@dataclass(frozen=True)
+class _Ids:
+    """The observations' ids sorted, to find rows by id without a dict."""
+
+    sorted_ids: npt.NDArray[np.str_]
+    by_id: IP
+
+    @staticmethod
+    def of(obs: ObservationArrays) -> _Ids:
+        ids = obs.id.astype(str)
+        by_id = np.argsort(ids, kind="stable").astype(np.intp)
+        return _Ids(ids[by_id], by_id)
+
+    def rows(self, want: npt.NDArray[np.str_]) -> IP:
+        """The row of each id in ``want`` (-1: not among the observations)."""
+        if self.sorted_ids.shape[0] == 0 or want.shape[0] == 0:
+            return np.full(want.shape[0], -1, np.intp)
+        at = np.minimum(np.searchsorted(self.sorted_ids, want), self.sorted_ids.shape[0] - 1)
+        return np.where(self.sorted_ids[at] == want, self.by_id[at], -1).astype(np.intp)
 
 
-def _lone_reports(
-    events: Sequence[Event], obs: ObservationArrays, row_of: dict[str, int]
-) -> tuple[IP, IP]:
+def _members(events: Sequence[Event], ids: _Ids) -> tuple[IP, IP]:
+    """(event index, row in the observations) of every member found, in event
+    order and each event's member order."""
+    owner = np.repeat(np.arange(len(events)), [len(e.observation_ids) for e in events])
+    want = np.array([o for e in events for o in e.observation_ids], dtype=str)
+    at = ids.rows(want)
+    hit = at >= 0
+    return owner[hit].astype(np.intp), at[hit]
+
+
+def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: _Ids) -> tuple[IP, IP]:
     """The lone bearings among ``events`` (one observer, no position, a bearing):
-    their indices and the row in ``obs`` of each one's bearing report."""
-    ks, rows = [], []
-    for k, e in enumerate(events):
-        if e.has_position or e.kind == "sighting" or "single_observer" not in e.flags:
-            continue
-        if e.bearing_deg is None:
-            continue
-        r = [
-            row_of[o]
-            for o in e.observation_ids
-            if o in row_of and np.isfinite(obs.bearing_deg[row_of[o]])
-        ]
-        if r:
-            ks.append(k)
-            rows.append(r[0])
-    return np.array(ks, np.intp), np.array(rows, np.intp)
-
-
-def _members(
-    events: Sequence[Event], obs: ObservationArrays, row_of: dict[str, int]
-) -> tuple[IP, IP]:
-    """(event index, row in ``obs``) of every member found in ``obs``."""
-    ev, at = [], []
-    for q, e in enumerate(events):
-        for o in e.observation_ids:
-            j = row_of.get(o)
-            if j is not None:
-                ev.append(q)
-                at.append(j)
-    return np.array(ev, np.intp), np.array(at, np.intp)
+    their indices and the row in ``obs`` of each one's first bearing report."""
+    ks = np.array(
+        [
+            k
+            for k, e in enumerate(events)
+            if not e.has_position
+            and e.kind != "sighting"
+            and "single_observer" in e.flags
+            and e.bearing_deg is not None
+        ],
+        np.intp,
+    )
+    owner, at = _members([events[int(k)] for k in ks], ids)
+    bearing = np.isfinite(obs.bearing_deg[at])
+    owner, at = owner[bearing], at[bearing]
+    first = np.r_[True, owner[1:] != owner[:-1]] if owner.shape[0] else np.zeros(0, bool)
+    return ks[owner[first]], at[first]
 
 
 def _emission(obs: ObservationArrays, rows: IP, lat: F8, lon: F8, c: float) -> tuple[F8, F8, F8]:
@@ -192,7 +204,7 @@ def _emission(obs: ObservationArrays, rows: IP, lat: F8, lon: F8, c: float) -> t
 def _points(
     located: Sequence[Event],
     obs: ObservationArrays,
-    row_of: dict[str, int],
+    ids: _Ids,
     cfg: ExplainConfig,
     c: float,
 ) -> _Points:
@@ -222,7 +234,7 @@ def _points(
     lo = t[paired] - flight_m / v_lo
     hi = t[paired] - flight_m / v_hi
     # the launch time from members the impact time does not explain
-    ev, at = _members(pe, obs, row_of)
+    ev, at = _members(pe, ids)
     if ev.shape[0]:
         e_imp, _, _ = _emission(obs, at, lat[paired][ev], lon[paired][ev], c)
         e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
@@ -255,7 +267,7 @@ def _explain_rows(
     pts: _Points,
     located: Sequence[Event],
     obs: ObservationArrays,
-    row_of: dict[str, int],
+    ids: _Ids,
     cfg: ExplainConfig,
     c: float,
 ) -> IP:
@@ -280,7 +292,7 @@ def _explain_rows(
     keep = dist <= cfg.max_range_m
     # the slot rule: the observer's members of the event, each at its best point
     src = obs.source.astype(str)
-    blocked = _slots(pts, located, obs, row_of, src, cfg, c)
+    blocked = _slots(pts, located, obs, ids, src, cfg, c)
     key = np.char.add(np.char.add(pj.astype(str), "|"), src[rows])
     if blocked.shape[0]:
         keep &= ~np.isin(key, blocked)
@@ -317,7 +329,7 @@ def _slots(
     pts: _Points,
     located: Sequence[Event],
     obs: ObservationArrays,
-    row_of: dict[str, int],
+    ids: _Ids,
     src: npt.NDArray[np.str_],
     cfg: ExplainConfig,
     c: float,
@@ -326,7 +338,7 @@ def _slots(
     ``slot`` = ``"event"`` every point of an event it reported in, else the point
     of the event its bearing report fits best (a report without a bearing: the
     fix)."""
-    ev, at = _members(located, obs, row_of)
+    ev, at = _members(located, ids)
     if ev.shape[0] == 0:
         return np.zeros(0, str)
     # the points of each event
