@@ -290,12 +290,6 @@ def _explain_rows(
     rows = lone_row[li]
     e_lo, az, dist = _emission(obs, rows, pts.lat[pj], pts.lon[pj], c)
     keep = dist <= cfg.max_range_m
-    # the slot rule: the observer's members of the event, each at its best point
-    src = obs.source.astype(str)
-    blocked = _slots(pts, located, obs, ids, src, cfg, c)
-    key = np.char.add(np.char.add(pj.astype(str), "|"), src[rows])
-    if blocked.shape[0]:
-        keep &= ~np.isin(key, blocked)
     # bearing residual, over the stated σ and the point's σ across the ray
     db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
     a = np.radians(az)
@@ -315,9 +309,14 @@ def _explain_rows(
     sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
     chi2 = (db / sd_b) ** 2 + (off / np.maximum(sd_t, 1e-6)) ** 2
     keep &= np.isfinite(chi2) & (chi2 <= cfg.gate_chi2)
-    if not keep.any():
-        return best
     li, pj, chi2 = li[keep], pj[keep], chi2[keep]
+    # the slot rule, on the pairs within the gate only
+    _, src = np.unique(obs.source.astype(str), return_inverse=True)
+    src = src.ravel().astype(np.int64)
+    free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
+    li, pj, chi2 = li[free], pj[free], chi2[free]
+    if li.shape[0] == 0:
+        return best
     o = np.lexsort((pj, chi2, li))
     li, pj = li[o], pj[o]
     first = np.r_[True, li[1:] != li[:-1]]
@@ -325,42 +324,55 @@ def _explain_rows(
     return best
 
 
-def _slots(
+def _held(
     pts: _Points,
     located: Sequence[Event],
     obs: ObservationArrays,
     ids: _Ids,
-    src: npt.NDArray[np.str_],
+    src: npt.NDArray[np.int64],
+    pj: IP,
+    who: npt.NDArray[np.int64],
     cfg: ExplainConfig,
     c: float,
-) -> npt.NDArray[np.str_]:
-    """``"<point>|<source>"`` of every point an observer already holds: with
-    ``slot`` = ``"event"`` every point of an event it reported in, else the point
-    of the event its bearing report fits best (a report without a bearing: the
-    fix)."""
-    ev, at = _members(located, ids)
+) -> npt.NDArray[np.bool_]:
+    """For each (point ``pj``, observer code ``who``) pair, whether the observer
+    already holds that point: with ``slot`` = ``"event"`` it has any report in the
+    point's event, else a report of the event fits that point best of the event's
+    points (a report without a bearing: by its time alone). ``src``: each
+    observation's observer code."""
+    out = np.zeros(pj.shape[0], bool)
+    if pj.shape[0] == 0:
+        return out
+    n_src = np.int64(src.max() + 1) if src.shape[0] else np.int64(1)
+    want_ev = np.unique(pts.event[pj])
+    ev, at = _members([located[int(q)] for q in want_ev], ids)
+    ev = want_ev[ev]
+    # only the members of the observers asked about, in the events asked about
+    asked = np.unique(pts.event[pj].astype(np.int64) * n_src + who)
+    mine = np.isin(ev.astype(np.int64) * n_src + src[at], asked)
+    ev, at = ev[mine], at[mine]
     if ev.shape[0] == 0:
-        return np.zeros(0, str)
-    # the points of each event
+        return out
+    if cfg.slot == "event":
+        held = np.unique(ev.astype(np.int64) * n_src + src[at])
+        return np.isin(pts.event[pj].astype(np.int64) * n_src + who, held)
+    # each member against each point of its event
     of_ev = np.argsort(pts.event, kind="stable")
     starts = np.searchsorted(pts.event[of_ev], ev, "left")
     ends = np.searchsorted(pts.event[of_ev], ev, "right")
     cnt = ends - starts
     mi = np.repeat(np.arange(ev.shape[0]), cnt)
-    pj = of_ev[np.repeat(starts - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
-    if cfg.slot == "event":
-        hold = np.ones(mi.shape[0], bool)
-    else:
-        rows = at[mi]
-        e, az, _ = _emission(obs, rows, pts.lat[pj], pts.lon[pj], c)
-        db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
-        sd_t = np.maximum(np.nan_to_num(obs.time_sigma_s[rows], nan=1.0), 0.01)
-        off = np.maximum(np.maximum(pts.t_lo[pj] - e, e - pts.t_hi[pj]), 0.0)
-        sd_b = np.maximum(np.nan_to_num(obs.bearing_sigma_deg[rows], nan=1.0), 0.01)
-        cost = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
-        # each member at its least-cost point (the fix first on a tie)
-        o = np.lexsort((pj, cost, mi))
-        first = np.r_[True, mi[o][1:] != mi[o][:-1]]
-        hold = np.zeros(mi.shape[0], bool)
-        hold[o[first]] = True
-    return np.unique(np.char.add(np.char.add(pj[hold].astype(str), "|"), src[at[mi[hold]]]))
+    pm = of_ev[np.repeat(starts - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    rows = at[mi]
+    e, az, _ = _emission(obs, rows, pts.lat[pm], pts.lon[pm], c)
+    db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
+    sd_t = np.maximum(np.nan_to_num(obs.time_sigma_s[rows], nan=1.0), 0.01)
+    off = np.maximum(np.maximum(pts.t_lo[pm] - e, e - pts.t_hi[pm]), 0.0)
+    sd_b = np.maximum(np.nan_to_num(obs.bearing_sigma_deg[rows], nan=1.0), 0.01)
+    cost = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
+    # each member at its least-cost point (the fix first on a tie)
+    o = np.lexsort((pm, cost, mi))
+    first = np.r_[True, mi[o][1:] != mi[o][:-1]]
+    best = o[first]
+    held = np.unique(pm[best].astype(np.int64) * n_src + src[rows[best]])
+    return np.isin(pj.astype(np.int64) * n_src + who, held)
