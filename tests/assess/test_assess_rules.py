@@ -427,3 +427,16 @@ def test_uncorroborated_lone_reports_count_only_where_the_rule_says_so() -> None
     counting = parse_mandate(yaml.safe_dump(doc))
     got = {v.event_ids[0] for v in assess([lone, heard], counting) if v.rule == "ceasefire"}
     assert got == {"lone", "heard"}
+
+
+def test_a_lone_report_explained_by_an_event_counts_under_no_rule() -> None:
+    # fuse/explain.py flags a lone bearing a located event accounts for: it stays an
+    # event, but no rule counts it, not even one that counts uncorroborated reports
+    flags = ("explained", "explained_by:located-1", "no_position")
+    lone = replace(_ray_event("lone", 3.0), flags=flags)
+    heard = _ray_event("heard", 3.0)
+    doc = yaml.safe_load(DOC)
+    doc["rules"][0]["uncorroborated"] = True
+    for m in (mandate(), parse_mandate(yaml.safe_dump(doc))):
+        got = {v.event_ids[0] for v in assess([lone, heard], m) if v.rule == "ceasefire"}
+        assert got == {"heard"}

@@ -104,6 +104,11 @@ def test_uncorroborated_reports_are_told_apart_from_violations(day_ctx: ReportCo
     said = "2 single reports that nothing else heard nearby corroborated were recorded"
     assert said in s.paragraph
     assert "single report" not in summarize(day_ctx).paragraph
+    # one a located event explained (fuse/explain.py) is told apart again
+    explained = replace(lone(3), flags=("explained", "explained_by:x", "no_position"))
+    s = summarize(replace(day_ctx, events=[*day_ctx.events, lone(1), explained]))
+    assert s.events_uncorroborated == 1 and s.events_explained == 1 and s.total == TOTAL
+    assert "1 single report of a round already located was recorded with that round" in s.paragraph
 
 
 def test_a_day_with_no_observations_is_not_a_quiet_day(day_ctx: ReportContext) -> None:

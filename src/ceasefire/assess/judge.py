@@ -136,6 +136,8 @@ def _select(
     sel = _common_filters(rule, t, minutes)
     if not rule.uncorroborated:
         sel &= ~t.uncorroborated
+    # a lone report an event already accounts for is that event's, not a violation
+    sel &= ~t.explained
     if rule.kind == "ceasefire":
         sel &= ~t.is_sighting
         if rule.events:

@@ -59,6 +59,8 @@ class EventTable:
     observer_lon: F8
     bearing_deg: F8
     uncorroborated: B
+    #: a lone report a located event explains (fuse/explain.py): never counted
+    explained: B
     #: a paired round whose launch or impact had another candidate nearly as good
     close_pair: B
 
@@ -145,5 +147,6 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         observer_lon=olon,
         bearing_deg=_f8([e.bearing_deg for e in evs]),
         uncorroborated=np.array(["uncorroborated" in e.flags for e in evs], dtype=bool).reshape(n),
+        explained=np.array(["explained" in e.flags for e in evs], dtype=bool).reshape(n),
         close_pair=np.array(["pair_close_call" in e.flags for e in evs], dtype=bool).reshape(n),
     )

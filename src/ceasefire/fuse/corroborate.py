@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse.explain import ExplainConfig, explain
 from ceasefire.geo import LocalFrame
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
@@ -64,6 +65,9 @@ class CorroborationConfig:
     unheard_min_sensors: int = 3
     unheard_slack_s: float = 1.0
     unheard_alive_s: float = 1_800.0
+    #: lone bearings a located event explains are flagged ``explained`` and not
+    #: counted (fuse/explain.py)
+    explain: ExplainConfig = dataclasses.field(default_factory=ExplainConfig)
 
 
 def corroborate(
@@ -73,16 +77,17 @@ def corroborate(
     c: float = SPEED_OF_SOUND_M_S,
 ) -> list[Event]:
     """``events`` with ``uncorroborated`` added to the flags of lone reports that
-    nothing corroborates (same order). ``obs``: the observations fused (for the
-    same observer's other reports; without them that test is skipped); ``c``: the
-    speed of sound, m/s."""
+    nothing corroborates (same order), and those a located event explains
+    flagged ``explained`` when ``cfg.explain`` is on (fuse/explain.py). ``obs``:
+    the observations fused (for the same observer's other reports; without them
+    that test is skipped); ``c``: the speed of sound, m/s."""
     out = list(events)
     anchors = [_anchor(e) for e in out]
     acoustic = [k for k, e in enumerate(out) if e.kind != "sighting" and anchors[k] is not None]
     lone = [k for k in acoustic if "single_observer" in out[k].flags]
     located = [k for k in acoustic if out[k].has_position and "single_observer" not in out[k].flags]
     if not lone:
-        return out
+        return explain(out, cfg.explain, obs, c)
     where = [a for k in lone + located if (a := anchors[k]) is not None]
     lat = np.array([a[0] for a in where], float)
     lon = np.array([a[1] for a in where], float)
@@ -106,7 +111,7 @@ def corroborate(
         if add:
             e = out[k]
             out[k] = dataclasses.replace(e, flags=tuple(sorted({*e.flags, *add})))
-    return out
+    return explain(out, cfg.explain, obs, c)
 
 
 def _near(

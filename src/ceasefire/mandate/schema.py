@@ -157,7 +157,8 @@ class Rule(_Strict):
     - ``disengagement``: any event or object inside ``zone`` (a polygon zone).
     - ``drone``: ``uav`` sightings attributed to a party (``zone`` optional).
     ``sectors`` and ``time_window`` narrow any rule. Lone reports that fusion
-    flags ``uncorroborated`` make violations only where ``uncorroborated`` is set.
+    flags ``uncorroborated`` make violations only where ``uncorroborated`` is set;
+    those it flags ``explained`` (a located event accounts for them) make none.
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")

@@ -124,6 +124,8 @@ class Summary:
     rules: dict[str, str] = field(default_factory=dict)
     #: lone reports nothing corroborated (events, not violations, unless a rule says so)
     events_uncorroborated: int = 0
+    #: lone reports a located event explained (fuse/explain.py), not uncorroborated
+    events_explained: int = 0
     paragraph: str = ""
 
 
@@ -298,6 +300,9 @@ def summarize(ctx: ReportContext) -> Summary:
         sectors=sector_labels,
         rules=rule_labels,
         events_uncorroborated=sum(1 for e in ctx.events if "uncorroborated" in e.flags),
+        events_explained=sum(
+            1 for e in ctx.events if "explained" in e.flags and "uncorroborated" not in e.flags
+        ),
     )
     s.paragraph = paragraph(s)
     return s
@@ -368,5 +373,11 @@ def paragraph(s: Summary) -> str:
         text += (
             f" {_n(k, 'single report')} that nothing else heard nearby corroborated "
             f"{'was' if k == 1 else 'were'} recorded but not counted as violations."
+        )
+    if s.events_explained:
+        k = s.events_explained
+        text += (
+            f" {_n(k, 'single report')} of a round already located "
+            f"{'was' if k == 1 else 'were'} recorded with that round, not counted again."
         )
     return text

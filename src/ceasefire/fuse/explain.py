@@ -1,0 +1,378 @@
+"""Explaining away lone bearings at the counting stage: a lone report (one
+observer, no position) is flagged ``explained`` (and ``explained_by:<event id>``)
+when a located event accounts for it, so that assessment does not count it as a
+violation of its own. It stays among the events, traceable to what explained it.
+
+A located event explains a lone bearing when, at one of its points (its fix; a
+paired round's launch point too):
+
+- the bearing's ray passes the point: the bearing residual against the azimuth
+  from the observer, over the stated bearing σ (× ``sigma_scale``) and the point's
+  position σ across the ray, in quadrature;
+- the time fits: the report's time against the point's emission time plus the
+  sound's travel (none for a seen report), less a clock slack (``slack_seen_s``,
+  ``slack_heard_s``: cameras' and people's clocks are seconds off), over the stated
+  time σ (× ``sigma_scale``) with a floor for seen reports (``seen_floor_s``);
+- the two squared residuals sum to at most ``gate_chi2``;
+- the event holds no report of the same observer at that point (the slot rule:
+  an observer reports one round once, so its second report of a point is another
+  round of the battery). With ``slot`` = ``"event"`` the observer must be absent
+  from the whole event.
+
+A paired round's launch time is the median emission time, at the launch point, of
+its members that the impact time does not explain (heard more than 3 σ + 1 s off
+it); with none, any flight between the weapon class's speed × (1 ∓
+``speed_spread``) fits.
+
+Measured on the scenario family in session 13 (``docs/family.md``): many lone
+bearings an event explains are a battery's *next* round (same spot, seconds
+apart), which the scorer counts as found; at the tuned gate the double counts
+removed outweigh them (test draws: 406 -> 388 double counts, 8 true rounds
+fewer, F1 median unchanged, mean +0.0005).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
+from ceasefire.geo import inverse
+from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.results import Event
+from ceasefire.model.vocab import SENSES, SPEED_OF_SOUND_M_S
+
+F8 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
+SEEN = SENSES.index("seen")
+#: the flag of an explained lone report; ``explained_by:<id>`` names the event
+EXPLAINED = "explained"
+EXPLAINED_BY = "explained_by:"
+
+
+@dataclass(frozen=True)
+class ExplainConfig:
+    """When a located event explains a lone bearing (windows in s, angles in deg)."""
+
+    #: on: fewer double counts on the family's draws, F1 no lower (docs/family.md)
+    enabled: bool = True
+    #: the gate on the sum of the squared bearing and time residuals (2 dof; tuned
+    #: on the family's tuning draws: 4 loses half as many true lone rounds per
+    #: double count removed as 9-25)
+    gate_chi2: float = 4.0
+    #: stated σ (bearing and time) are multiplied by this (observers understate)
+    sigma_scale: float = 1.0
+    #: clock slack of seen and of heard reports, s (not counted against the time)
+    slack_seen_s: float = 5.0
+    slack_heard_s: float = 2.0
+    #: a seen report's time σ is at least this, s (cameras' clocks)
+    seen_floor_s: float = 1.0
+    #: ``"point"``: the event holds no report of the observer at that point;
+    #: ``"event"``: none at all
+    slot: Literal["point", "event"] = "point"
+    #: a paired round's launch time without launch members: the weapon's speed
+    #: × (1 ∓ this)
+    speed_spread: float = 0.3
+    #: the weapons' speeds, by name (an undetermined one: any of them)
+    weapons: Mapping[str, WeaponFlight] = field(default_factory=lambda: dict(WEAPON_FLIGHTS))
+    #: farthest a lone report's source is from the point it may explain, m
+    max_range_m: float = 45_000.0
+    #: longest flight plus sound travel considered, s (bounds the candidate search)
+    window_s: float = 400.0
+
+
+@dataclass(frozen=True)
+class _Points:
+    """Candidate points of located events: event index, lat/lon, emission time
+    window [t_lo, t_hi] (s; equal when known), cov (E, N m²)."""
+
+    event: IP
+    lat: F8
+    lon: F8
+    t_lo: F8
+    t_hi: F8
+    cov: F8  # (P, 3): ee, nn, en
+
+
+def explain(
+    events: Sequence[Event],
+    cfg: ExplainConfig,
+    obs: ObservationArrays | None,
+    c: float = SPEED_OF_SOUND_M_S,
+) -> list[Event]:
+    """``events`` with lone bearings a located event explains flagged
+    ``explained`` and ``explained_by:<its id>`` (same order). ``obs``: the
+    observations fused (the lone reports' and the events' members); ``c``: the
+    speed of sound, m/s."""
+    out = list(events)
+    if not cfg.enabled or obs is None or len(obs) == 0:
+        return out
+    ids = _Ids.of(obs)
+    lone_k, lone_row = _lone_reports(out, obs, ids)
+    located = [
+        k
+        for k, e in enumerate(out)
+        if e.has_position and e.kind != "sighting" and "single_observer" not in e.flags
+    ]
+    if lone_k.shape[0] == 0 or not located:
+        return out
+    pts = _points([out[k] for k in located], obs, ids, cfg, c)
+    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, cfg, c)
+    for i in np.flatnonzero(by >= 0):
+        k = int(lone_k[i])
+        e = out[k]
+        who = out[located[int(by[i])]].id
+        out[k] = dataclasses.replace(
+            e, flags=tuple(sorted({*e.flags, EXPLAINED, EXPLAINED_BY + who}))
+        )
+    return out
+
+
+def explained_by(e: Event) -> str | None:
+    """The id of the event that explained ``e``, if any."""
+    for f in e.flags:
+        if f.startswith(EXPLAINED_BY):
+            return f[len(EXPLAINED_BY) :]
+    return None
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The observations' ids sorted, to find rows by id without a dict."""
+
+    sorted_ids: npt.NDArray[np.str_]
+    by_id: IP
+
+    @staticmethod
+    def of(obs: ObservationArrays) -> _Ids:
+        ids = obs.id.astype(str)
+        by_id = np.argsort(ids, kind="stable").astype(np.intp)
+        return _Ids(ids[by_id], by_id)
+
+    def rows(self, want: npt.NDArray[np.str_]) -> IP:
+        """The row of each id in ``want`` (-1: not among the observations)."""
+        if self.sorted_ids.shape[0] == 0 or want.shape[0] == 0:
+            return np.full(want.shape[0], -1, np.intp)
+        at = np.minimum(np.searchsorted(self.sorted_ids, want), self.sorted_ids.shape[0] - 1)
+        return np.where(self.sorted_ids[at] == want, self.by_id[at], -1).astype(np.intp)
+
+
+def _members(events: Sequence[Event], ids: _Ids) -> tuple[IP, IP]:
+    """(event index, row in the observations) of every member found, in event
+    order and each event's member order."""
+    owner = np.repeat(np.arange(len(events)), [len(e.observation_ids) for e in events])
+    want = np.array([o for e in events for o in e.observation_ids], dtype=str)
+    at = ids.rows(want)
+    hit = at >= 0
+    return owner[hit].astype(np.intp), at[hit]
+
+
+def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: _Ids) -> tuple[IP, IP]:
+    """The lone bearings among ``events`` (one observer, no position, a bearing):
+    their indices and the row in ``obs`` of each one's first bearing report."""
+    ks = np.array(
+        [
+            k
+            for k, e in enumerate(events)
+            if not e.has_position
+            and e.kind != "sighting"
+            and "single_observer" in e.flags
+            and e.bearing_deg is not None
+        ],
+        np.intp,
+    )
+    owner, at = _members([events[int(k)] for k in ks], ids)
+    bearing = np.isfinite(obs.bearing_deg[at])
+    owner, at = owner[bearing], at[bearing]
+    first = np.r_[True, owner[1:] != owner[:-1]] if owner.shape[0] else np.zeros(0, bool)
+    return ks[owner[first]], at[first]
+
+
+def _emission(obs: ObservationArrays, rows: IP, lat: F8, lon: F8, c: float) -> tuple[F8, F8, F8]:
+    """For reports ``rows`` and points (lat, lon): the implied emission time (s),
+    the azimuth from the report's position to the point (deg) and the distance (m)."""
+    az, d = inverse(obs.lat[rows], obs.lon[rows], lat, lon)
+    travel = np.where(obs.sense[rows] == SEEN, 0.0, d / c)
+    return obs.time_s[rows] - travel, az, d
+
+
+def _points(
+    located: Sequence[Event],
+    obs: ObservationArrays,
+    ids: _Ids,
+    cfg: ExplainConfig,
+    c: float,
+) -> _Points:
+    """Each located event's fix, and a paired round's launch point with its
+    launch time (from its launch members, else from the weapon's flight)."""
+    n = len(located)
+    lat = np.array([e.lat for e in located], np.float64)
+    lon = np.array([e.lon for e in located], np.float64)
+    t = np.array([e.time_s for e in located], np.float64)
+    cov = np.array([e.cov_m2 or (0.0, 0.0, 0.0) for e in located], np.float64).reshape(n, 3)
+    paired = np.flatnonzero(
+        [e.launch_lat is not None and e.launch_lon is not None for e in located]
+    )
+    if paired.shape[0] == 0:
+        return _Points(np.arange(n, dtype=np.intp), lat, lon, t, t, cov)
+    pe = [located[int(q)] for q in paired]
+    llat = np.array([e.launch_lat for e in pe], np.float64)
+    llon = np.array([e.launch_lon for e in pe], np.float64)
+    lcov = np.array([e.launch_cov_m2 or (0.0, 0.0, 0.0) for e in pe], np.float64).reshape(-1, 3)
+    # the flight's bounds from the weapon's speed (an undetermined one: any weapon's)
+    _, flight_m = inverse(lat[paired], lon[paired], llat, llon)
+    speeds = [w.speed_m_s for w in cfg.weapons.values() if w.speed_m_s > 0]
+    v_lo = np.array([_speed(e.weapon, cfg.weapons, min(speeds)) for e in pe])
+    v_hi = np.array([_speed(e.weapon, cfg.weapons, max(speeds)) for e in pe])
+    v_lo *= max(1.0 - cfg.speed_spread, 0.05)
+    v_hi *= 1.0 + cfg.speed_spread
+    lo = t[paired] - flight_m / v_lo
+    hi = t[paired] - flight_m / v_hi
+    # the launch time from members the impact time does not explain
+    ev, at = _members(pe, ids)
+    if ev.shape[0]:
+        e_imp, _, _ = _emission(obs, at, lat[paired][ev], lon[paired][ev], c)
+        e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
+        sd = np.nan_to_num(obs.time_sigma_s[at], nan=1.0)
+        is_launch = np.abs(e_imp - t[paired][ev]) > 3.0 * sd + 1.0
+        ev, e_lau = ev[is_launch], e_lau[is_launch]
+        order = np.lexsort((e_lau, ev))
+        ev, e_lau = ev[order], e_lau[order]
+        have, first, count = np.unique(ev, return_index=True, return_counts=True)
+        mid = 0.5 * (e_lau[first + (count - 1) // 2] + e_lau[first + count // 2])
+        lo[have] = mid
+        hi[have] = mid
+    return _Points(
+        np.concatenate([np.arange(n, dtype=np.intp), paired]),
+        np.concatenate([lat, llat]),
+        np.concatenate([lon, llon]),
+        np.concatenate([t, lo]),
+        np.concatenate([t, hi]),
+        np.concatenate([cov, lcov]),
+    )
+
+
+def _speed(weapon: str, weapons: Mapping[str, WeaponFlight], other: float) -> float:
+    w = weapons.get(weapon)
+    return w.speed_m_s if w is not None and w.speed_m_s > 0 else other
+
+
+def _explain_rows(
+    lone_row: IP,
+    pts: _Points,
+    located: Sequence[Event],
+    obs: ObservationArrays,
+    ids: _Ids,
+    cfg: ExplainConfig,
+    c: float,
+) -> IP:
+    """For each lone report row, the index (in ``located``) of the event that
+    explains it best (least chi-square within the gate), or -1."""
+    n = lone_row.shape[0]
+    best = np.full(n, -1, np.intp)
+    # candidate (lone, point) pairs: the point emitted within window_s before the report
+    order = np.argsort(pts.t_lo, kind="stable")
+    t_sorted = pts.t_lo[order]
+    t_rep = obs.time_s[lone_row]
+    slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
+    lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
+    hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
+    cnt = hi - lo
+    if cnt.sum() == 0:
+        return best
+    li = np.repeat(np.arange(n), cnt)
+    pj = order[np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    rows = lone_row[li]
+    e_lo, az, dist = _emission(obs, rows, pts.lat[pj], pts.lon[pj], c)
+    keep = dist <= cfg.max_range_m
+    # bearing residual, over the stated σ and the point's σ across the ray
+    db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
+    a = np.radians(az)
+    ce, sn = np.cos(a), np.sin(a)  # across the ray: (cos az, -sin az) in (E, N)
+    cv = pts.cov[pj]
+    v_perp = np.maximum(cv[:, 0] * ce**2 + cv[:, 1] * sn**2 - 2.0 * cv[:, 2] * ce * sn, 0.0)
+    sd_pos = np.degrees(np.sqrt(v_perp) / np.maximum(dist, 1.0))
+    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[rows], sd_pos)
+    # time residual: outside the emission window, less the clock slack
+    seen = obs.sense[rows] == SEEN
+    arrive_lo = pts.t_lo[pj] + (t_rep[li] - e_lo)  # + the travel
+    arrive_hi = pts.t_hi[pj] + (t_rep[li] - e_lo)
+    t = t_rep[li]
+    off = np.maximum(np.maximum(arrive_lo - t, t - arrive_hi), 0.0)
+    off = np.maximum(off - np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s), 0.0)
+    sd_t = cfg.sigma_scale * np.nan_to_num(obs.time_sigma_s[rows], nan=1.0)
+    sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
+    chi2 = (db / sd_b) ** 2 + (off / np.maximum(sd_t, 1e-6)) ** 2
+    keep &= np.isfinite(chi2) & (chi2 <= cfg.gate_chi2)
+    li, pj, chi2 = li[keep], pj[keep], chi2[keep]
+    # the slot rule, on the pairs within the gate only
+    _, src = np.unique(obs.source.astype(str), return_inverse=True)
+    src = src.ravel().astype(np.int64)
+    free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
+    li, pj, chi2 = li[free], pj[free], chi2[free]
+    if li.shape[0] == 0:
+        return best
+    o = np.lexsort((pj, chi2, li))
+    li, pj = li[o], pj[o]
+    first = np.r_[True, li[1:] != li[:-1]]
+    best[li[first]] = pts.event[pj[first]]
+    return best
+
+
+def _held(
+    pts: _Points,
+    located: Sequence[Event],
+    obs: ObservationArrays,
+    ids: _Ids,
+    src: npt.NDArray[np.int64],
+    pj: IP,
+    who: npt.NDArray[np.int64],
+    cfg: ExplainConfig,
+    c: float,
+) -> npt.NDArray[np.bool_]:
+    """For each (point ``pj``, observer code ``who``) pair, whether the observer
+    already holds that point: with ``slot`` = ``"event"`` it has any report in the
+    point's event, else a report of the event fits that point best of the event's
+    points (a report without a bearing: by its time alone). ``src``: each
+    observation's observer code."""
+    out = np.zeros(pj.shape[0], bool)
+    if pj.shape[0] == 0:
+        return out
+    n_src = np.int64(src.max() + 1) if src.shape[0] else np.int64(1)
+    want_ev = np.unique(pts.event[pj])
+    ev, at = _members([located[int(q)] for q in want_ev], ids)
+    ev = want_ev[ev]
+    # only the members of the observers asked about, in the events asked about
+    asked = np.unique(pts.event[pj].astype(np.int64) * n_src + who)
+    mine = np.isin(ev.astype(np.int64) * n_src + src[at], asked)
+    ev, at = ev[mine], at[mine]
+    if ev.shape[0] == 0:
+        return out
+    if cfg.slot == "event":
+        held = np.unique(ev.astype(np.int64) * n_src + src[at])
+        return np.isin(pts.event[pj].astype(np.int64) * n_src + who, held)
+    # each member against each point of its event
+    of_ev = np.argsort(pts.event, kind="stable")
+    starts = np.searchsorted(pts.event[of_ev], ev, "left")
+    ends = np.searchsorted(pts.event[of_ev], ev, "right")
+    cnt = ends - starts
+    mi = np.repeat(np.arange(ev.shape[0]), cnt)
+    pm = of_ev[np.repeat(starts - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    rows = at[mi]
+    e, az, _ = _emission(obs, rows, pts.lat[pm], pts.lon[pm], c)
+    db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
+    sd_t = np.maximum(np.nan_to_num(obs.time_sigma_s[rows], nan=1.0), 0.01)
+    off = np.maximum(np.maximum(pts.t_lo[pm] - e, e - pts.t_hi[pm]), 0.0)
+    sd_b = np.maximum(np.nan_to_num(obs.bearing_sigma_deg[rows], nan=1.0), 0.01)
+    cost = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
+    # each member at its least-cost point (the fix first on a tie)
+    o = np.lexsort((pm, cost, mi))
+    first = np.r_[True, mi[o][1:] != mi[o][:-1]]
+    best = o[first]
+    held = np.unique(pm[best].astype(np.int64) * n_src + src[rows[best]])
+    return np.isin(pj.astype(np.int64) * n_src + who, held)
