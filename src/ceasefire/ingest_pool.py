@@ -120,7 +120,10 @@ def ingest_pooled(
     ) as pool:
         # forked now, before the batch's transaction is open and the collector paused
         pool.submit(_ready).result()
-        with collector_paused(), store.batch_writer(list(files), submitted_by) as writer:
+        with (
+            collector_paused(),
+            store.batch_writer(list(files), submitted_by, rows_hint=total or 0) as writer,
+        ):
             chunks = _Chunks(writer, result, chunk)
             told = 0
             for name, offset, items in _in_order(pool, paths, writer, 2 * workers + 2):
