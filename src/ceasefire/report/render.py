@@ -19,9 +19,9 @@ from ceasefire.report.pdf import write_pdf
 from ceasefire.report.summary import summarize
 
 #: Events and violations from which a day's maps are drawn by forked
-#: processes while this one renders the rest (a fork and its exit cost ~0.1 s;
-#: a map of the stress day's ~8 s).
-PARALLEL_MAP_ITEMS = 5_000
+#: processes while this one renders the rest (a pool of two forked and shut
+#: down costs ~0.03 s; a map, a second or more).
+PARALLEL_MAP_ITEMS = 1_000
 
 #: A map to draw: ``render_map``'s arguments.
 MapJob = tuple[
