@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -168,6 +169,7 @@ def test_maps_drawn_by_forked_processes_are_the_same_bytes(
     for kind in one:
         assert one[kind].read_bytes() == two[kind].read_bytes(), kind
     assert render._JOBS == []  # nothing of the day held after the report
+    assert gc.get_freeze_count() == 0  # the collector sees this process's objects again
 
 
 def test_the_published_map_does_not_show_observers_the_internal_one_does(

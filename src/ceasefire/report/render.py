@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,9 @@ def _maps(jobs: Sequence[MapJob], workers: int) -> Iterator[Callable[[int], Path
         yield lambda k: render_map(*jobs[k])
         return
     _JOBS[:] = jobs
+    # the collector of a worker would write into every object it inherited
+    # (copying the pages of this process's whole heap): frozen, it leaves them
+    gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
@@ -55,6 +59,7 @@ def _maps(jobs: Sequence[MapJob], workers: int) -> Iterator[Callable[[int], Path
             yield lambda k: futures[k].result()
     finally:
         _JOBS.clear()
+        gc.unfreeze()
 
 
 def render_report(
