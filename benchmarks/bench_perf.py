@@ -279,13 +279,19 @@ def timeline_run(path: Path, workdir: Path, pythonpath: str | None = None) -> di
         text=True,
         env=env,
     )
-    peak = [0]
+    peak = [0, 0]
+    samples: list[tuple[float, int, int]] = []
     stop = False
 
     def sample() -> None:
+        # resident sets summed count a forked child's pages shared with its
+        # parent twice; the proportional set sizes divide them among the two
         while not stop and memory is not None:
             pids = memory._tree(proc.pid)
-            peak[0] = max(peak[0], sum(memory._status_kb(p, "VmRSS") for p in pids))
+            rss = sum(memory._status_kb(p, "VmRSS") for p in pids)
+            pss = sum(memory._pss_kb(p) for p in pids)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            samples.append((time.perf_counter() - t0, rss, pss))
             time.sleep(0.1)
 
     import threading
@@ -302,13 +308,18 @@ def timeline_run(path: Path, workdir: Path, pythonpath: str | None = None) -> di
     child = json.loads(stdout.strip().splitlines()[-1])
     marks = child["marks"]
     stages = []
+    # the child's clock starts a start-up later than this one's (~0.1-0.3 s)
+    shift = wall - marks[-1]["at_s"] if marks else 0.0
     for a, b in itertools.pairwise(marks):
+        inside = [x for x in samples if a["at_s"] <= x[0] - shift < b["at_s"]]
         stages.append(
             {
                 "stage": a["stage"],
                 "wall_s": b["at_s"] - a["at_s"],
                 "main_cpu_s": b["main_cpu_s"] - a["main_cpu_s"],
                 "pool_cpu_s": b["pool_cpu_s"] - a["pool_cpu_s"],
+                "peak_mb": max((x[1] for x in inside), default=0) / 1024,
+                "peak_pss_mb": max((x[2] for x in inside), default=0) / 1024,
             }
         )
     shutil.rmtree(out, ignore_errors=True)
@@ -317,6 +328,7 @@ def timeline_run(path: Path, workdir: Path, pythonpath: str | None = None) -> di
         "wall_s": wall,
         "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
         "peak_tree_mb": peak[0] / 1024,
+        "peak_tree_pss_mb": peak[1] / 1024,
         "start_s": marks[0]["at_s"],
         "stages": stages,
     }
@@ -348,6 +360,7 @@ def measure_timeline(
                         f"  {name} 1/{round(1 / f)}: {r['observations']:,} obs, wall "
                         f"{r['wall_s']:.1f} s, CPU {r['cpu_s']:.1f} s "
                         f"({r['cpu_s'] / r['wall_s']:.2f} cores), peak {r['peak_tree_mb']:,.0f} MB"
+                        f" (PSS {r['peak_tree_pss_mb']:,.0f} MB)"
                         f", load {r['load']:.1f}",
                         flush=True,
                     )
@@ -360,20 +373,25 @@ def measure_timeline(
                     "wall_s": statistics.median(r["wall_s"] for r in rs),
                     "cpu_s": statistics.median(r["cpu_s"] for r in rs),
                     "peak_mb": statistics.median(r["peak_tree_mb"] for r in rs),
+                    "peak_pss_mb": statistics.median(r["peak_tree_pss_mb"] for r in rs),
                     "walls": [round(r["wall_s"], 1) for r in rs],
                     "loads": [round(r["load"], 1) for r in rs],
                     "timeline": mid,
                 }
                 out.append(res)
                 print(f"  {name} 1/{round(1 / f)} timeline (median run by wall):")
-                head = f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
+                head = (
+                    f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
+                    f" {'RSS MB':>7} {'PSS MB':>7}"
+                )
                 print(f"    {head}")
                 print(f"    {'start-up':<28} {mid['start_s']:7.1f}")
                 for st in mid["stages"]:
                     busy = (st["main_cpu_s"] + st["pool_cpu_s"]) / max(st["wall_s"], 1e-9)
                     print(
                         f"    {st['stage'][:28]:<28} {st['wall_s']:7.1f} {st['main_cpu_s']:9.1f} "
-                        f"{st['pool_cpu_s']:9.1f} {busy:6.2f}"
+                        f"{st['pool_cpu_s']:9.1f} {busy:6.2f} {st.get('peak_mb', 0):7,.0f}"
+                        f" {st.get('peak_pss_mb', 0):7,.0f}"
                     )
             path.unlink()
     return out

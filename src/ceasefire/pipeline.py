@@ -9,6 +9,7 @@ files; the CLI calls it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import inspect
 import itertools
@@ -33,13 +34,13 @@ from ceasefire.assess.ladder import lookback_h
 from ceasefire.fuse import FuseConfig, fuse, tiles
 from ceasefire.fuse.association import ObserverRegistration
 from ceasefire.ingest import (
-    Duplicate,
     IngestResult,
     RawRecord,
     read_records,
     validate_records,
     write_quarantine,
 )
+from ceasefire.ingest_pool import ingest_pooled, pool_pays, quarantine_entries, stored_duplicates
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
@@ -234,23 +235,46 @@ def ingest_into(
     submitted_by: str | None = None,
     progress: Progress = _noop,
     keep: bool = False,
+    workers: int | None = None,
 ) -> IngestResult:
     """Validate ``files`` against the contract and store the batch atomically
     with its quarantine; duplicates of stored records are decided inside the
     store's write, so concurrent ingests never lose a record. ``progress`` is
     told the records read (of about the files' lines; see :data:`Progress`).
     The accepted models are kept in the result only when ``keep`` (a day's
-    files are streamed: see :func:`ingest_records`)."""
+    files are streamed: see :func:`ingest_records`).
+
+    A batch of NDJSON files of many lines that keeps no models is validated by
+    ``workers`` processes (default: one per core; :mod:`ceasefire.ingest_pool`),
+    with the same outcome, the same quarantine and the same messages."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
     tell = _counted(progress)
-    total = _count_lines([Path(f) for f in files])
+    paths = [Path(f) for f in files]
+    total = _count_lines(paths)
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if not keep and pool_pays(paths, total, n_workers):
+        tell("reading observations", 0, total)
+        m = mandate if mandate is not None else _stored_mandate(store)
+        return ingest_pooled(
+            store,
+            [str(f) for f in files],
+            quarantine_path,
+            policy=intake_policy(m) if m is not None else None,
+            sectors=functools.partial(_model_sectors, m) if m is not None else None,
+            submitted_by=submitted_by,
+            workers=n_workers,
+            chunk=INGEST_CHUNK,
+            tell=tell,
+            total=total,
+            every=PROGRESS_RECORDS,
+        )
 
     def counted() -> Iterator[RawRecord]:
         n = 0
-        for f in files:
-            for rec in read_records(Path(f), plain=True):
+        for f in paths:
+            for rec in read_records(f, plain=True):
                 yield rec
                 n += 1
                 if n % PROGRESS_RECORDS == 0:
@@ -267,6 +291,7 @@ def ingest_into(
         mandate=mandate,
         submitted_by=submitted_by,
         keep=keep,
+        chunk=INGEST_CHUNK,
     )
 
 
@@ -318,12 +343,15 @@ def _check_chunk(
     origins: list[RawRecord] = []
     validate_records(records, part, {}, policy, origins)
     accepted = part.accepted
-    sectors = None
-    if mandate is not None and accepted:
-        lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
-        lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
-        sectors = sectors_of(mandate, lat, lon)
+    sectors = _model_sectors(mandate, accepted) if mandate is not None and accepted else None
     return _CheckedChunk(part, origins, sectors)
+
+
+def _model_sectors(mandate: Mandate, accepted: Sequence[AnyObservation]) -> list[str | None]:
+    """The sector of each observation (:func:`sectors_of` its observer's or sighting's place)."""
+    lat = [o.position.lat if o.kind == "sighting" else o.observer.lat for o in accepted]
+    lon = [o.position.lon if o.kind == "sighting" else o.observer.lon for o in accepted]
+    return sectors_of(mandate, lat, lon)
 
 
 def _store_chunk(
@@ -331,32 +359,14 @@ def _store_chunk(
 ) -> None:
     """Store one validated chunk of a batch (its quarantine too) into ``result``."""
     part, origins = checked.part, checked.origins
-    quarantined = [{"status": "rejected", **r.to_dict()} for r in part.rejected] + [
-        {
-            "status": "duplicate",
-            "file": d.file,
-            "line": d.line,
-            "reason": "same source and id as an earlier record"
-            + (" with different content" if d.conflicting else ""),
-            "raw": d.raw,
-        }
-        for d in part.duplicates
-    ]
+    quarantined = quarantine_entries(part)
     accepted = part.accepted
     outcome = writer.add(accepted, checked.sectors)
-    for i, conflicting, earlier in outcome.duplicates:
-        rec, o = origins[i], accepted[i]
-        part.duplicates.append(Duplicate(rec.file, rec.line, o.source, o.id, conflicting, rec.raw))
-        quarantined.append(
-            {
-                "status": "duplicate",
-                "file": rec.file,
-                "line": rec.line,
-                "reason": f"same source and id as {'an earlier' if earlier else 'a stored'} record"
-                + (" with different content" if conflicting else ""),
-                "raw": rec.raw,
-            }
-        )
+    quarantined += stored_duplicates(
+        outcome,
+        [(r.file, r.line, o.source, o.id, r.raw) for r, o in zip(origins, accepted, strict=True)],
+        part,
+    )
     writer.quarantine(quarantined)
     result.total += part.total
     result.rejected += part.rejected

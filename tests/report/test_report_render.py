@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import re
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ import pytest
 
 from ceasefire.mandate import Mandate
 from ceasefire.report import render_report
+from ceasefire.report.mapplot import render_map
 from conftest import TOTAL, UNDETERMINED, build_day_ctx
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -141,6 +144,32 @@ def test_same_inputs_same_bytes(tmp_path: Path, donbas: Mandate) -> None:
     b = render_report(build_day_ctx(donbas), tmp_path / "b", pdf=True)
     for kind in ("html", "map", "pdf"):
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
+
+
+def test_maps_drawn_by_forked_processes_are_the_same_bytes(
+    tmp_path: Path, donbas: Mandate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ceasefire.report import render
+
+    def spied(*args: object) -> Path:  # tells which process drew, by a file
+        path = args[-1]
+        assert isinstance(path, Path)
+        (tmp_path / f"drawn-{path.stem}").write_text(str(os.getpid()))
+        return render_map(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "render_map", spied)
+    ctx = build_day_ctx(donbas)
+    one = render_report(ctx, tmp_path / "one", pdf=True, map_workers=1)
+    drawn = {p.name: int(p.read_text()) for p in tmp_path.glob("drawn-*")}
+    assert drawn == {"drawn-map": os.getpid(), "drawn-map-internal": os.getpid()}
+    two = render_report(ctx, tmp_path / "two", pdf=True, map_workers=2)
+    drawn = {p.name: int(p.read_text()) for p in tmp_path.glob("drawn-*")}
+    assert len(drawn) == 2 and os.getpid() not in drawn.values()
+    assert sorted(one) == sorted(two) == ["html", "internal_html", "internal_map", "map", "pdf"]
+    for kind in one:
+        assert one[kind].read_bytes() == two[kind].read_bytes(), kind
+    assert render._JOBS == []  # nothing of the day held after the report
+    assert gc.get_freeze_count() == 0  # the collector sees this process's objects again
 
 
 def test_the_published_map_does_not_show_observers_the_internal_one_does(

@@ -135,3 +135,48 @@ def test_digests_and_observers_come_from_the_store_as_from_the_models(
     assert n == 10
     # three microphones (the drone's sighting is no observer)
     assert observers == [(f"mic-{k}", 48.0 + k * 0.01, 38.0) for k in range(3)]
+
+
+def _indexes(conn: Any) -> list[str]:
+    """The observations' indexes as the database states them."""
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT sql FROM sqlite_master WHERE tbl_name = 'observations' AND type = 'index'"
+    else:
+        sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'observations'"
+    return sorted(str(r[0]) for r in conn.exec_driver_sql(sql))
+
+
+def test_a_large_batch_makes_the_indexes_at_its_end(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ceasefire.store import store as store_module
+
+    monkeypatch.setattr(store_module, "DEFER_INDEX_ROWS", 3)
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(8)])]).accepted
+    with store.engine.connect() as c:
+        before = _indexes(c)
+    sqlite = store.engine.dialect.name == "sqlite"
+    assert len(before) >= 4  # the time, sector, submitter and place indexes
+
+    with store.batch_writer(["a"], rows_hint=6) as w:
+        during = _indexes(w.conn)
+        w.add(models[:6])
+    # SQLite: none but the key's while the batch ran; PostgreSQL: left alone
+    assert during == ([i for i in before if i == "None"] if sqlite else before)
+    with store.engine.connect() as c:
+        assert _indexes(c) == before
+    assert len(store.observations(0, 2e9)) == 6
+
+    # a batch that fails leaves the indexes and the rows as they were
+    with pytest.raises(RuntimeError), store.batch_writer(["b"], rows_hint=6) as w:
+        w.add(models[6:])
+        raise RuntimeError("cut")
+    with store.engine.connect() as c:
+        assert _indexes(c) == before
+    assert len(store.observations(0, 2e9)) == 6
+
+    # a store that holds more than the batch keeps its indexes while it runs
+    with store.batch_writer(["c"], rows_hint=3) as w:
+        assert _indexes(w.conn) == before
+        w.add(models[6:])
+    assert len(store.observations(0, 2e9)) == 8

@@ -94,9 +94,10 @@ def _reject(name: str, line: int, raw: str | bytes, reason: str, end: int = 0) -
 
 
 # ── NDJSON ────────────────────────────────────────────────────────────────────
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes, int]]:
+def _lines(fh: IO[bytes] | _Slice, bom: bool = True) -> Iterator[tuple[int, bytes, int]]:
     """``(line number, line without its LF or CR LF, length in bytes)``; a line
-    longer than ``MAX_RECORD_BYTES`` comes as its first bytes with its length."""
+    longer than ``MAX_RECORD_BYTES`` comes as its first bytes with its length.
+    ``bom``: ``fh`` is at the file's start (a byte-order mark there is skipped)."""
     lineno = 0
     while True:
         line = fh.readline(MAX_RECORD_BYTES + 1)
@@ -112,7 +113,7 @@ def _lines(fh: IO[bytes]) -> Iterator[tuple[int, bytes, int]]:
                     break
             yield lineno, line[:RAW_EXCERPT], size
             continue
-        if lineno == 1 and line.startswith(BOM):
+        if bom and lineno == 1 and line.startswith(BOM):
             line = line[len(BOM) :]
         if line.endswith(b"\n"):
             line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
@@ -137,35 +138,91 @@ def rejected_raw(text: str) -> str:
 
 
 def _read_ndjson(path: Path, plain: bool = False) -> Iterator[RawRecord]:
-    name = str(path)
     with path.open("rb") as fh:
-        for lineno, line, size in _lines(fh):
-            if size > MAX_RECORD_BYTES:
-                yield _reject(
-                    name,
-                    lineno,
-                    printable(line) + "…",
-                    f"a record of {size:,} bytes; expected at most {MAX_RECORD_BYTES:,}",
-                )
-                continue
-            # blank by JSON's white space only: a line of \x0b or \x0c (which
-            # bytes.strip() also takes) is a record to reject, not to skip unseen
-            if not line.strip(b" \t\r\n"):
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                yield _reject(name, lineno, line, utf8_problem(line) or "invalid UTF-8")
-                continue
-            if plain and plain_object(line):
-                yield RawRecord(name, lineno, text, None, None, lineno, line)
-                continue
-            try:
-                data = parse_record(line)
-            except ValueError as exc:
-                yield _reject(name, lineno, text, str(exc))
-                continue
-            yield RawRecord(name, lineno, text, data, None, lineno)
+        yield from _ndjson_records(fh, str(path), plain)
+
+
+def ndjson_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` byte ranges of about ``size`` bytes that cover the NDJSON
+    file ``path``, each ending just after a LF (or at the file's end): whole
+    lines, for :func:`read_ndjson_range`."""
+    end = path.stat().st_size
+    with path.open("rb") as fh:
+        start = 0
+        while start < end:
+            stop = min(start + max(size, 1), end)
+            fh.seek(stop)
+            while stop < end:  # on to the next LF, a block at a time
+                block = fh.read(1 << 16)
+                nl = block.find(b"\n")
+                if nl >= 0:
+                    stop += nl + 1
+                    break
+                stop += len(block)
+            yield start, min(stop, end)
+            start = stop
+
+
+def read_ndjson_range(
+    path: Path, start: int, end: int, *, plain: bool = False
+) -> tuple[list[RawRecord], int]:
+    """The records of the whole lines in bytes ``[start, end)`` of the NDJSON
+    file ``path`` (:func:`ndjson_ranges`), as :func:`read_records` reads them,
+    but with line numbers counted from the range's start (its first line is
+    line 1: add the lines before it); and how many lines the range holds."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        part = _Slice(fh, end - start)
+        records = list(_ndjson_records(part, str(path), plain, bom=start == 0))
+        return records, part.lines
+
+
+class _Slice:
+    """The first ``left`` bytes of a file from where it stands, read by lines
+    (what :func:`_lines` calls), counting them."""
+
+    def __init__(self, fh: IO[bytes], left: int) -> None:
+        self.fh, self.left, self.lines = fh, left, 0
+
+    def readline(self, size: int) -> bytes:
+        line = self.fh.readline(min(size, self.left)) if self.left > 0 else b""
+        self.left -= len(line)
+        self.lines += line.endswith(b"\n") or (self.left == 0 and line != b"")
+        return line
+
+
+def _ndjson_records(
+    fh: IO[bytes] | _Slice, name: str, plain: bool, *, bom: bool = True
+) -> Iterator[RawRecord]:
+    """The records of the NDJSON lines of ``fh``; ``bom``: ``fh`` is at the
+    file's start (a byte-order mark there is skipped)."""
+    for lineno, line, size in _lines(fh, bom):
+        if size > MAX_RECORD_BYTES:
+            yield _reject(
+                name,
+                lineno,
+                printable(line) + "…",
+                f"a record of {size:,} bytes; expected at most {MAX_RECORD_BYTES:,}",
+            )
+            continue
+        # blank by JSON's white space only: a line of \x0b or \x0c (which
+        # bytes.strip() also takes) is a record to reject, not to skip unseen
+        if not line.strip(b" \t\r\n"):
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            yield _reject(name, lineno, line, utf8_problem(line) or "invalid UTF-8")
+            continue
+        if plain and plain_object(line):
+            yield RawRecord(name, lineno, text, None, None, lineno, line)
+            continue
+        try:
+            data = parse_record(line)
+        except ValueError as exc:
+            yield _reject(name, lineno, text, str(exc))
+            continue
+        yield RawRecord(name, lineno, text, data, None, lineno)
 
 
 def _json_reason(exc: ValueError) -> str:

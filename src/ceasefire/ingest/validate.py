@@ -4,7 +4,7 @@ reason) or duplicate (same ``source`` + ``id``); the three counts add up."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,40 @@ def _from_plain_json(line: bytes, context: dict[str, Any]) -> AnyObservation | N
     return obs if _json_keys(obs) == line.count(b'":') else None
 
 
+def validated(
+    records: Iterable[RawRecord], policy: IntakePolicy | None = None
+) -> Iterator[tuple[RawRecord, AnyObservation | Rejected]]:
+    """Each of ``records`` with its model, or with why it is rejected, in
+    order (duplicates not looked for: see :func:`validate_records`)."""
+    context = {"policy": policy or DEFAULT_POLICY}
+    for rec in records:
+        data = rec.data
+        obs = None
+        if rec.json is not None and data is None and rec.error is None:
+            obs = _from_plain_json(rec.json, context)
+            if obs is None:  # the slow path says why (or accepts it after all)
+                try:
+                    data = parse_record(rec.json)
+                except ValueError as exc:
+                    yield (
+                        rec,
+                        Rejected(rec.file, rec.line, str(exc), rejected_raw(rec.raw), rec.end_line),
+                    )
+                    continue
+        if obs is None:
+            if data is None:
+                reason = rec.error or "unreadable"
+                yield rec, Rejected(rec.file, rec.line, reason, rec.raw, rec.end_line)
+                continue
+            try:
+                obs = OBSERVATION_ADAPTER.validate_python(data, context=context)
+            except ValidationError as exc:
+                reason = format_validation_error(exc)
+                yield rec, Rejected(rec.file, rec.line, reason, rec.raw, rec.end_line)
+                continue
+        yield rec, obs
+
+
 def validate_records(
     records: Iterable[RawRecord],
     result: IngestResult | None = None,
@@ -146,41 +180,12 @@ def validate_records(
     given the raw record of each accepted one."""
     result = result if result is not None else IngestResult()
     seen = seen if seen is not None else {}
-    context = {"policy": policy or DEFAULT_POLICY}
     with collector_paused():
-        for rec in records:
+        for rec, obs in validated(records, policy):
             result.total += 1
-            data = rec.data
-            obs = None
-            if rec.json is not None and data is None and rec.error is None:
-                obs = _from_plain_json(rec.json, context)
-                if obs is None:  # the slow path says why (or accepts it after all)
-                    try:
-                        data = parse_record(rec.json)
-                    except ValueError as exc:
-                        result.rejected.append(
-                            Rejected(
-                                rec.file, rec.line, str(exc), rejected_raw(rec.raw), rec.end_line
-                            )
-                        )
-                        continue
-            if obs is None:
-                if data is None:
-                    result.rejected.append(
-                        Rejected(
-                            rec.file, rec.line, rec.error or "unreadable", rec.raw, rec.end_line
-                        )
-                    )
-                    continue
-                try:
-                    obs = OBSERVATION_ADAPTER.validate_python(data, context=context)
-                except ValidationError as exc:
-                    result.rejected.append(
-                        Rejected(
-                            rec.file, rec.line, format_validation_error(exc), rec.raw, rec.end_line
-                        )
-                    )
-                    continue
+            if isinstance(obs, Rejected):
+                result.rejected.append(obs)
+                continue
             key = (obs.source, obs.id)
             first = seen.get(key)
             if first is not None:

@@ -24,7 +24,13 @@ from ceasefire.model.collector import collector_paused
 from ceasefire.model.observation import BearingObservation, SightingObservation
 from ceasefire.store.schema import Tables
 
-__all__ = ["OBSERVATION_COLUMNS", "BatchWriter", "ChunkOutcome", "observation_values"]
+__all__ = [
+    "OBSERVATION_COLUMNS",
+    "BatchWriter",
+    "ChunkOutcome",
+    "observation_rows",
+    "observation_values",
+]
 
 #: The observation columns a batch writes, in the order of :func:`observation_values`.
 OBSERVATION_COLUMNS = (
@@ -80,6 +86,21 @@ def observation_values(
     return (*head, p.lat, p.lon, p.alt_m, sector, submitted_by, batch, *kind, body)
 
 
+def observation_rows(
+    accepted: Sequence[AnyObservation],
+    sectors: Sequence[str | None],
+    batch: int,
+    submitted_by: str | None,
+) -> list[tuple[Any, ...]]:
+    """The rows a :class:`BatchWriter` of ``batch`` inserts for ``accepted``
+    (``sectors[i]`` the sector of ``accepted[i]``): :func:`observation_values`
+    with the canonical JSON as ``body``."""
+    return [
+        observation_values(o, batch, s, submitted_by, _canonical(o))
+        for o, s in zip(accepted, sectors, strict=True)
+    ]
+
+
 def _canonical(o: AnyObservation) -> str:
     """``o.model_dump_json()`` (the canonical JSON), without its per-call
     keyword handling: the same text, a third less time per record."""
@@ -131,11 +152,15 @@ class BatchWriter:
 
     def _add(self, accepted: Sequence[AnyObservation], secs: Sequence[str | None]) -> ChunkOutcome:
         """:meth:`add` with the collector paused."""
-        b, by = self.batch, self.submitted_by
-        rows = [
-            observation_values(o, b, s, by, _canonical(o))
-            for o, s in zip(accepted, secs, strict=True)
-        ]
+        return self._add_rows(observation_rows(accepted, secs, self.batch, self.submitted_by))
+
+    def add_rows(self, rows: list[tuple[Any, ...]]) -> ChunkOutcome:
+        """:meth:`add` of a chunk made into rows already (:func:`observation_rows`
+        with this writer's ``batch`` and ``submitted_by``), such as by another process."""
+        with collector_paused():
+            return self._add_rows(rows)
+
+    def _add_rows(self, rows: list[tuple[Any, ...]]) -> ChunkOutcome:
         todo = list(range(len(rows)))
         inner: list[tuple[int, bool, bool]] = []
         first = {(r[0], r[1]): i for i, r in reversed(list(enumerate(rows)))}

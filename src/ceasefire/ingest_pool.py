@@ -1,0 +1,266 @@
+"""An ingest batch of NDJSON files validated by a pool of processes.
+
+Reading and validating a record costs ~30 CPU-µs; storing it a few. So the
+files are cut into byte ranges of whole lines (``readers.ndjson_ranges``), and
+worker processes (forked) each read a range, validate its records and make
+the accepted ones into the rows the store inserts (``batch.observation_rows``,
+sector included). This process alone writes: it takes the ranges back in file
+order, gives them their files' line numbers, and cuts the records into the
+serial path's chunks (``chunk`` records, across files), so that duplicates
+within a chunk, the store's duplicates, the quarantine and its order, and
+every message are the serial ingest's (``pipeline.ingest_records``).
+
+A row and a record's text cost a few µs to pickle and unpickle: much less
+than their validation, which is what moves to the workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
+from ceasefire.ingest.readers import ndjson_ranges, read_ndjson_range
+from ceasefire.ingest.validate import validated
+from ceasefire.model.arrays import AnyObservation
+from ceasefire.model.collector import collector_paused
+from ceasefire.model.observation import IntakePolicy
+from ceasefire.store import Store
+from ceasefire.store.batch import BatchWriter, ChunkOutcome, observation_rows
+
+#: Bytes of a file one worker task reads (~9,000 lines of the stress day).
+RANGE_BYTES = 2 << 20
+#: Lines a batch needs for the pool to pay for its start (forking, ~0.1 s).
+MIN_LINES = 40_000
+
+#: The sector of each accepted model (``pipeline``'s, over the batch's mandate).
+Sectors = Callable[[Sequence[AnyObservation]], list[str | None]]
+#: A record as a worker hands it back: ``(line in its range, text, row, reason)``,
+#: ``row`` None for a rejected record (then ``reason`` says why).
+Item = tuple[int, str, tuple[Any, ...] | None, str | None]
+#: Told what the ingest does (``pipeline._counted``'s three arguments).
+Tell = Callable[[str, int | None, int | None], None]
+
+
+def pool_pays(paths: Sequence[Path], lines: int | None, workers: int) -> bool:
+    """Whether a batch of ``paths`` (``lines`` in all) is worth the pool: more
+    than one worker, NDJSON files only, enough lines, and processes by fork
+    (the workers inherit the mandate rather than receive it pickled)."""
+    return (
+        workers > 1
+        and lines is not None
+        and lines >= MIN_LINES
+        and all(p.suffix.lower() in (".ndjson", ".jsonl") for p in paths)
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+# ── in a worker ───────────────────────────────────────────────────────────────
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(policy: IntakePolicy | None, sectors: Sectors | None) -> None:
+    _WORKER["policy"] = policy
+    _WORKER["sectors"] = sectors
+
+
+def _ready() -> None:
+    return None
+
+
+def _range_items(
+    path: str, start: int, end: int, batch: int, submitted_by: str | None
+) -> tuple[int, list[Item]]:
+    """The records of bytes ``[start, end)`` of ``path`` validated, the accepted
+    ones as rows of ``batch``; and how many lines the range holds."""
+    with collector_paused():
+        records, lines = read_ndjson_range(Path(path), start, end, plain=True)
+        got = list(validated(records, _WORKER["policy"]))
+        accepted = [o for _, o in got if not isinstance(o, Rejected)]
+        sectors = _WORKER["sectors"]
+        secs = sectors(accepted) if sectors is not None and accepted else [None] * len(accepted)
+        rows = iter(observation_rows(accepted, secs, batch, submitted_by))
+        items: list[Item] = [
+            (o.line, o.raw, None, o.reason)
+            if isinstance(o, Rejected)
+            else (rec.line, rec.raw, next(rows), None)
+            for rec, o in got
+        ]
+    return lines, items
+
+
+# ── in this process ───────────────────────────────────────────────────────────
+def ingest_pooled(
+    store: Store,
+    files: Sequence[str],
+    quarantine_path: Path | None,
+    *,
+    policy: IntakePolicy | None,
+    sectors: Sectors | None,
+    submitted_by: str | None,
+    workers: int,
+    chunk: int,
+    tell: Tell,
+    total: int | None,
+    every: int,
+) -> IngestResult:
+    """``pipeline.ingest_records`` of the NDJSON ``files`` (not keeping the
+    accepted models), validated by ``workers`` processes; ``tell`` is told the
+    records stored every ``every`` or so (of about ``total``)."""
+    paths = [Path(f) for f in files]
+    ctx = multiprocessing.get_context("fork")
+    result = IngestResult()
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(policy, sectors)
+    ) as pool:
+        # forked now, before the batch's transaction is open and the collector paused
+        pool.submit(_ready).result()
+        with (
+            collector_paused(),
+            store.batch_writer(list(files), submitted_by, rows_hint=total or 0) as writer,
+        ):
+            chunks = _Chunks(writer, result, chunk)
+            told = 0
+            for name, offset, items in _in_order(pool, paths, writer, 2 * workers + 2):
+                chunks.feed(name, offset, items)
+                if result.total + len(chunks.pending) - told >= every:
+                    told = result.total + len(chunks.pending)
+                    tell("reading observations", told, max(total or 0, told) or None)
+            n = result.total + len(chunks.pending)
+            tell("reading observations", n, n)
+            tell("storing observations", None, None)
+            chunks.flush()
+    if quarantine_path is not None:
+        write_quarantine(quarantine_path, result)
+    return result
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, paths: Sequence[Path], writer: BatchWriter, window: int
+) -> Iterator[tuple[str, int, list[Item]]]:
+    """Each range's ``(file, lines before it in its file, items)``, in file
+    order, at most ``window`` ranges in flight."""
+    todo = ((str(p), a, b) for p in paths for a, b in ndjson_ranges(p, RANGE_BYTES))
+    queue: deque[tuple[str, int, Future[tuple[int, list[Item]]]]] = deque()
+
+    def submit() -> bool:
+        nxt = next(todo, None)
+        if nxt is not None:
+            fut = pool.submit(_range_items, *nxt, writer.batch, writer.submitted_by)
+            queue.append((nxt[0], nxt[1], fut))
+        return nxt is not None
+
+    while len(queue) < window and submit():
+        pass
+    offset: dict[str, int] = {}
+    while queue:
+        name, start, fut = queue.popleft()
+        lines, items = fut.result()
+        submit()
+        before = offset.get(name, 0) if start else 0
+        offset[name] = before + lines
+        yield name, before, items
+
+
+@dataclass
+class _Chunks:
+    """Records gathered into the serial path's chunks and stored chunk by chunk."""
+
+    writer: BatchWriter
+    result: IngestResult
+    size: int
+
+    def __post_init__(self) -> None:
+        #: ``(file, line, text, row, reason)`` of the records not stored yet
+        self.pending: list[tuple[str, int, str, tuple[Any, ...] | None, str | None]] = []
+
+    def feed(self, name: str, offset: int, items: list[Item]) -> None:
+        self.pending += [(name, offset + line, raw, row, why) for line, raw, row, why in items]
+        while len(self.pending) >= self.size:
+            part, self.pending = self.pending[: self.size], self.pending[self.size :]
+            self._store(part)
+
+    def flush(self) -> None:
+        if self.pending:
+            part, self.pending = self.pending, []
+            self._store(part)
+
+    def _store(self, part: list[tuple[str, int, str, tuple[Any, ...] | None, str | None]]) -> None:
+        """One chunk as ``validate_records`` (a fresh ``seen``) and then
+        ``pipeline._store_chunk`` would have it."""
+        got = IngestResult(total=len(part))
+        seen: dict[tuple[str, str], str] = {}
+        rows: list[tuple[Any, ...]] = []
+        origins: list[tuple[str, int, str]] = []
+        # an NDJSON record is one line: its end line is its line
+        for name, line, raw, row, why in part:
+            if row is None:
+                got.rejected.append(Rejected(name, line, why or "unreadable", raw, line))
+                continue
+            key = (row[0], row[1])
+            first = seen.get(key)
+            if first is not None:  # the body is the canonical JSON validation compares
+                got.duplicates.append(Duplicate(name, line, *key, first != row[-1], raw, line))
+                continue
+            seen[key] = row[-1]
+            rows.append(row)
+            origins.append((name, line, raw))
+        quarantined = quarantine_entries(got)
+        outcome = self.writer.add_rows(rows)
+        quarantined += stored_duplicates(
+            outcome,
+            [
+                (name, line, r[0], r[1], raw)
+                for (name, line, raw), r in zip(origins, rows, strict=True)
+            ],
+            got,
+        )
+        self.writer.quarantine(quarantined)
+        self.result.total += got.total
+        self.result.rejected += got.rejected
+        self.result.duplicates += got.duplicates
+        self.result.streamed += len(outcome.stored)
+
+
+def quarantine_entries(part: IngestResult) -> list[dict[str, Any]]:
+    """The store's quarantine rows of a chunk's rejected records and of the
+    duplicates its validation found."""
+    return [{"status": "rejected", **r.to_dict()} for r in part.rejected] + [
+        {
+            "status": "duplicate",
+            "file": d.file,
+            "line": d.line,
+            "reason": "same source and id as an earlier record"
+            + (" with different content" if d.conflicting else ""),
+            "raw": d.raw,
+        }
+        for d in part.duplicates
+    ]
+
+
+def stored_duplicates(
+    outcome: ChunkOutcome, origins: Sequence[tuple[str, int, str, str, str]], part: IngestResult
+) -> list[dict[str, Any]]:
+    """The duplicates the store found in a chunk (``origins[i]``: file, line,
+    source, id and text of the chunk's ``i``-th row) added to ``part``, and
+    their quarantine rows."""
+    out = []
+    for i, conflicting, earlier in outcome.duplicates:
+        name, line, source, oid, raw = origins[i]
+        part.duplicates.append(Duplicate(name, line, source, oid, conflicting, raw))
+        out.append(
+            {
+                "status": "duplicate",
+                "file": name,
+                "line": line,
+                "reason": f"same source and id as {'an earlier' if earlier else 'a stored'} record"
+                + (" with different content" if conflicting else ""),
+                "raw": raw,
+            }
+        )
+    return out

@@ -1,0 +1,161 @@
+"""The pooled ingest (``ceasefire.ingest_pool``): the same batch as the serial
+path, with hostile lines cut across ranges and chunks, several files, and
+records stored before."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ceasefire import ingest_pool, pipeline
+from ceasefire.ingest import IngestResult
+from ceasefire.ingest.limits import MAX_RECORD_BYTES
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+MANDATE = EXAMPLES / "frontline-2025" / "mandate.yaml"
+
+
+def bearing(i: int, **change: Any) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "id": f"b{i}",
+        "source": "op-7",
+        "time": "2025-06-01T10:00:03.500+03:00",
+        "kind": "bearing",
+        "observer": {"lat": 48.1 + i * 1e-4, "lon": 37.7, "alt_m": 210.0},
+        "bearing_deg": 95.0,
+        "bearing_sigma_deg": 5.0,
+    }
+    rec.update(change)
+    return rec
+
+
+def _line(rec: dict[str, Any]) -> bytes:
+    return json.dumps(rec).encode()
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path, dict[str, tuple[str, int]]]:
+    """Two NDJSON files of good, bad and repeated records; where each bad one is."""
+    first = [b"\xef\xbb\xbf" + _line(bearing(0))]  # a byte-order mark, line 1
+    first += [_line(bearing(i)) for i in range(1, 12)]
+    first += [b"", b"  \t", _line(bearing(12))]  # blank lines are no records
+    first += [b"\xff" + _line(bearing(13))[1:]]  # line 16: invalid UTF-8
+    first += [_line(bearing(14, bearing_deg=400.0))]  # line 17: out of range
+    first += [_line(bearing(3))]  # line 18: the same as line 4
+    first += [_line(bearing(5, bearing_deg=90.0))]  # line 19: conflicts with line 6
+    first += [b'{"id": "x", ' + b"a" * (MAX_RECORD_BYTES + 10)]  # line 20: too long
+    first += [_line(bearing(i)) for i in range(15, 30)]
+    first += [b"not json"]  # line 36
+    second = [_line(bearing(i)) for i in range(30, 40)]
+    second += [_line(bearing(20))]  # line 11: stored from the first file
+    second += [_line(bearing(99))]  # line 12: stored by an earlier batch
+    second += [_line(bearing(i)) for i in range(40, 45)]
+    a, b = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
+    a.write_bytes(b"\n".join(first) + b"\n")
+    b.write_bytes(b"\n".join(second))  # no line end after the last
+    where = {
+        "utf8": (str(a), 16),
+        "range": (str(a), 17),
+        "long": (str(a), 20),
+        "json": (str(a), 36),
+        "same": (str(a), 18),
+        "conflict": (str(a), 19),
+        "earlier": (str(b), 11),
+        "stored": (str(b), 12),
+    }
+    return a, b, where
+
+
+def _ingest(tmp_path: Path, name: str, files: list[Path], workers: int) -> IngestResult:
+    d = tmp_path / name
+    d.mkdir()
+    store = pipeline.init_store(d / "store.db", MANDATE)
+    old = tmp_path / "old.ndjson"
+    old.write_bytes(_line(bearing(99)) + b"\n")
+    pipeline.ingest_into(store, [old], workers=1)
+    r = pipeline.ingest_into(store, files, d / "q.ndjson", workers=workers)
+    store.close()
+    return r
+
+
+def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    con = sqlite3.connect(db)
+    names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    out = {n: con.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
+    con.close()
+    return out
+
+
+@pytest.mark.parametrize("range_bytes", [1, 700, 1 << 20])
+def test_pooled_ingest_is_the_serial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, range_bytes: int
+) -> None:
+    a, b, where = _files(tmp_path)
+    # chunks of 7 records and ranges of a line or a few: both cut across each
+    # other, the files and the repeated records
+    monkeypatch.setattr(pipeline, "INGEST_CHUNK", 7)
+    monkeypatch.setattr(ingest_pool, "RANGE_BYTES", range_bytes)
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    pooled_runs: list[int] = []
+
+    def spied(*args: Any, **kw: Any) -> IngestResult:
+        pooled_runs.append(kw["workers"])
+        return ingest_pool.ingest_pooled(*args, **kw)
+
+    monkeypatch.setattr(pipeline, "ingest_pooled", spied)
+    serial = _ingest(tmp_path, "serial", [a, b], workers=1)
+    assert pooled_runs == []
+    pooled = _ingest(tmp_path, "pooled", [a, b], workers=2)
+    assert pooled_runs == [2]
+
+    # what the serial path finds, found by the pool at the same lines
+    rejected = {(r.file, r.line): r.reason for r in pooled.rejected}
+    assert set(rejected) == {where[k] for k in ("utf8", "range", "long", "json")}
+    assert "UTF-8" in rejected[where["utf8"]]
+    assert "bearing_deg" in rejected[where["range"]]
+    assert "bytes; expected at most" in rejected[where["long"]]
+    assert rejected[where["json"]].startswith("not JSON")
+    dups = {(d.file, d.line): d.conflicting for d in pooled.duplicates}
+    assert dups == {
+        where["same"]: False,
+        where["conflict"]: True,
+        where["earlier"]: False,
+        where["stored"]: False,
+    }
+    assert pooled.counts == {"input": 51, "accepted": 43, "rejected": 4, "duplicate": 4}
+    assert pooled.streamed == 43 and not pooled.accepted
+
+    assert pooled.rejected == serial.rejected
+    assert pooled.duplicates == serial.duplicates
+    assert pooled.counts == serial.counts
+    s, p = tmp_path / "serial", tmp_path / "pooled"
+    assert (p / "q.ndjson").read_bytes() == (s / "q.ndjson").read_bytes()
+    st, pt = _tables(s / "store.db"), _tables(p / "store.db")
+    assert len(pt["observations"]) == 44  # the earlier batch's one, then 43
+    assert [r[:2] for r in pt["observations"][:2]] == [("op-7", "b99"), ("op-7", "b0")]
+    assert pt == st
+
+
+def test_the_pool_only_where_it_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 10)
+    nd, csv = tmp_path / "a.ndjson", tmp_path / "a.csv"
+    assert ingest_pool.pool_pays([nd], 10, workers=2)
+    assert not ingest_pool.pool_pays([nd], 9, workers=2)
+    assert not ingest_pool.pool_pays([nd], 10, workers=1)
+    assert not ingest_pool.pool_pays([nd, csv], 10, workers=2)
+    assert not ingest_pool.pool_pays([nd], None, workers=2)
+
+
+def test_kept_models_come_from_the_serial_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, _ = _files(tmp_path)
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    store = pipeline.init_store(tmp_path / "store.db", MANDATE)
+    r = pipeline.ingest_into(store, [a, b], keep=True, workers=2)
+    store.close()
+    assert len(r.accepted) == r.counts["accepted"] == 44 and r.streamed == 0
+    assert r.accepted_from[0] == (str(a), 1, 1)
