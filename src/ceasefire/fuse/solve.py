@@ -203,6 +203,17 @@ def _inv3_numpy(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     return inv, ok
 
 
+def _zero_nan(inv: F8, ok: npt.NDArray[np.bool_]) -> F8:
+    """``np.nan_to_num(inv)`` for :func:`_inv3`'s output (the singular rows NaN,
+    the regular ones finite), in place and without its per-call overhead (fit
+    calls it once per Gauss-Newton iteration); any other input goes to
+    ``nan_to_num`` itself."""
+    inv[~ok] = 0.0
+    if np.isfinite(inv).all():
+        return inv
+    return np.nan_to_num(inv)
+
+
 def _ranges(lo: IP, hi: IP) -> IP:
     """Concatenated ``arange(lo[k], hi[k])`` over k, vectorized."""
     n = hi - lo
@@ -241,15 +252,19 @@ def fit(
     src = order if sel is None else sel[order]
     bounds = np.searchsorted(gs, np.arange(n_groups + 1))
     active = np.ones(n_groups, bool)
-    for _ in range(iterations):
-        act = np.flatnonzero(active)
-        if act.shape[0] == 0:
-            break
-        loc = _ranges(bounds[act], bounds[act + 1])
-        sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
-        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, src[loc])
+    for it in range(iterations):
+        if it == 0 and n_groups > 0:
+            # every event moves: its rows are all rows, labelled as sorted
+            act, sub_g, sub_src = np.arange(n_groups), gs, src
+        else:
+            act = np.flatnonzero(active)
+            if act.shape[0] == 0:
+                break
+            sub_src = src[_ranges(bounds[act], bounds[act + 1])]
+            sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
+        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, sub_src)
         inv, _ok = _inv3(H)
-        step = np.where(_ok[:, None], np.einsum("gij,gj->gi", np.nan_to_num(inv), b), 0.0)
+        step = np.where(_ok[:, None], np.einsum("gij,gj->gi", _zero_nan(inv, _ok), b), 0.0)
         norm = np.hypot(step[:, 0], step[:, 1])
         shrink = np.where(norm > max_step_m, max_step_m / np.maximum(norm, 1e-9), 1.0)
         x[act] += step[:, 0] * shrink
