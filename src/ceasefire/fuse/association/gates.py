@@ -90,8 +90,12 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
             dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
             rows.sigma_rng, c,
         )  # fmt: skip
-    # NaN covariances zeroed per event, then gathered per row (the same values)
-    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
+    # NaN covariances zeroed (nan_to_num's numbers; its per-call overhead only
+    # when one is not finite)
+    P = ev.cov[g]
+    if not np.isfinite(P).all():
+        P = np.nan_to_num(P)
+    M = np.matmul(np.matmul(An, P), An.transpose(0, 2, 1))
     return rn, M, dof
 
 
