@@ -17,12 +17,14 @@ Fisher information at the solution.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.cofactor import upper3
+from ceasefire.fuse.gauss_newton import iteration_kernel
 from ceasefire.fuse.inverse import inv3_kernel
 from ceasefire.fuse.keys import stable_argsort
 from ceasefire.fuse.normal import normal_kernel
@@ -203,6 +205,17 @@ def _inv3_numpy(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     return inv, ok
 
 
+def _zero_nan(inv: F8, ok: npt.NDArray[np.bool_]) -> F8:
+    """``np.nan_to_num(inv)`` for :func:`_inv3`'s output (the singular rows NaN,
+    the regular ones finite), in place and without its per-call overhead (fit
+    calls it once per Gauss-Newton iteration); any other input goes to
+    ``nan_to_num`` itself."""
+    inv[~ok] = 0.0
+    if np.isfinite(inv).all():
+        return inv
+    return np.nan_to_num(inv)
+
+
 def _ranges(lo: IP, hi: IP) -> IP:
     """Concatenated ``arange(lo[k], hi[k])`` over k, vectorized."""
     n = hi - lo
@@ -241,21 +254,13 @@ def fit(
     src = order if sel is None else sel[order]
     bounds = np.searchsorted(gs, np.arange(n_groups + 1))
     active = np.ones(n_groups, bool)
-    for _ in range(iterations):
-        act = np.flatnonzero(active)
-        if act.shape[0] == 0:
-            break
-        loc = _ranges(bounds[act], bounds[act + 1])
-        sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
-        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, src[loc])
-        inv, _ok = _inv3(H)
-        step = np.where(_ok[:, None], np.einsum("gij,gj->gi", np.nan_to_num(inv), b), 0.0)
-        norm = np.hypot(step[:, 0], step[:, 1])
-        shrink = np.where(norm > max_step_m, max_step_m / np.maximum(norm, 1e-9), 1.0)
-        x[act] += step[:, 0] * shrink
-        y[act] += step[:, 1] * shrink
-        T[act] += step[:, 2] * shrink
-        active[act[norm < tol_m]] = False
+    kernel = iteration_kernel()
+    if kernel is None or not _iterate_compiled(
+        kernel, rows, gs, src, bounds, x, y, T, active, c, iterations, max_step_m, tol_m
+    ):
+        x, y, T = x0.astype(float).copy(), y0.astype(float).copy(), T0.astype(float).copy()
+        active[:] = True
+        _iterate_numpy(rows, gs, src, bounds, x, y, T, active, c, iterations, max_step_m, tol_m)
     H, _b, chi2 = _normal(rows, gs, n_groups, x, y, T, c, src)
     cov, ok = _inv3(H)
     ok &= np.isfinite(x) & np.isfinite(y)
@@ -267,6 +272,70 @@ def fit(
     )
     dof = (nmeas - 3).astype(np.int64)
     return Fit(x, y, T, cov, chi2, dof, ok, ~active)
+
+
+def gn_step(inv: F8, ok: npt.NDArray[np.bool_], b: F8) -> F8:
+    """The Gauss-Newton steps ``(G, 3)``: ``inv @ b`` per event (``inv`` as
+    :func:`_inv3` returns it, NaN for the singular; their step 0), each entry
+    summed as (0 + 2) + 1, the order numpy's ``einsum`` takes here (the compiled
+    loop, :mod:`.gauss_newton`, sums the same way)."""
+    z = _zero_nan(inv, ok)
+    bb = b[:, None, :]
+    step = (z[:, :, 0] * bb[:, :, 0] + z[:, :, 2] * bb[:, :, 2]) + z[:, :, 1] * bb[:, :, 1]
+    return np.where(ok[:, None], step, 0.0)
+
+
+def _iterate_numpy(
+    rows: Rows, gs: IP, src: IP, bounds: IP, x: F8, y: F8, T: F8, active: npt.NDArray[np.bool_],
+    c: float, iterations: int, max_step_m: float, tol_m: float,
+) -> None:  # fmt: skip
+    """:func:`fit`'s iterations in numpy: ``x``, ``y``, ``T`` stepped and
+    ``active`` cleared in place (rows ``src`` grouped by event: ``gs``, ``bounds``)."""
+    n_groups = x.shape[0]
+    for it in range(iterations):
+        if it == 0 and n_groups > 0:
+            # every event moves: its rows are all rows, labelled as sorted
+            act, sub_g, sub_src = np.arange(n_groups), gs, src
+        else:
+            act = np.flatnonzero(active)
+            if act.shape[0] == 0:
+                break
+            sub_src = src[_ranges(bounds[act], bounds[act + 1])]
+            sub_g = np.repeat(np.arange(act.shape[0]), bounds[act + 1] - bounds[act])
+        H, b, _chi2 = _normal(rows, sub_g, act.shape[0], x[act], y[act], T[act], c, sub_src)
+        inv, _ok = _inv3(H)
+        step = gn_step(inv, _ok, b)
+        norm = np.hypot(step[:, 0], step[:, 1])
+        shrink = np.where(norm > max_step_m, max_step_m / np.maximum(norm, 1e-9), 1.0)
+        x[act] += step[:, 0] * shrink
+        y[act] += step[:, 1] * shrink
+        T[act] += step[:, 2] * shrink
+        active[act[norm < tol_m]] = False
+
+
+def _iterate_compiled(
+    kernel: Callable[..., tuple[IP, F8, F8, bool]], rows: Rows, gs: IP, src: IP, bounds: IP,
+    x: F8, y: F8, T: F8, active: npt.NDArray[np.bool_], c: float, iterations: int,
+    max_step_m: float, tol_m: float,
+) -> bool:  # fmt: skip
+    """:func:`_iterate_numpy` by the compiled loop (:mod:`.gauss_newton`), one call
+    per iteration (numpy's ``arctan2`` between); False when an azimuth lies
+    beyond the loop's wrapped range (then the caller starts over in numpy)."""
+    if x.shape[0] == 0:
+        return True
+    act = np.arange(x.shape[0])
+    dx, dy = x[gs] - rows.ox[src], y[gs] - rows.oy[src]
+    for _ in range(iterations):
+        if act.shape[0] == 0:
+            break
+        act, dx, dy, wrapped = kernel(
+            rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
+            rows.rng, rows.sigma_rng, src, bounds, act, x, y, T, np.arctan2(dx, dy), c,
+            max_step_m, tol_m, active,
+        )  # fmt: skip
+        if not wrapped:
+            return False
+    return True
 
 
 def stands(

@@ -50,23 +50,20 @@ def min_cost_matching(
     m = r.shape[0]
     if m == 0:
         return out
-    left = np.concatenate([r, np.arange(n_rows), n_rows + np.arange(n_cols), n_rows + c])
-    right = np.concatenate([c, n_cols + np.arange(n_rows), np.arange(n_cols), n_cols + r])
-    w = np.concatenate(
-        [w0, np.full(n_rows, unmatched_cost), np.full(n_cols, unmatched_cost), np.zeros(m)]
-    )
-    top = float(np.abs(w).max())
+    top = float(max(np.abs(w0).max(), abs(unmatched_cost)))
     n_nodes = n_rows + n_cols + 1
     scale = min(_SCALE, _INT_BUDGET / (top * n_nodes)) if top > 0 else 1.0
-    while True:
-        solver = SimpleLinearSumAssignment()
-        solver.add_arcs_with_cost(left, right, np.rint(w * scale).astype(np.int64))
-        status = solver.solve()
-        if status != solver.POSSIBLE_OVERFLOW or scale < 1e-3:
-            break
-        scale /= 64.0
-    if status != solver.OPTIMAL:  # pragma: no cover - the padded graph always has one
-        raise RuntimeError(f"assignment solver failed with status {status}")
+    # an edge whose row and column have no other edge is a problem of its own (the
+    # padded graph falls apart along the components of the edges): taken when it
+    # costs less than leaving both alone; the rest go to the solver, with the
+    # integer costs of the whole problem (a tie goes to the solver too)
+    lone = (np.bincount(r, minlength=n_rows)[r] == 1) & (np.bincount(c, minlength=n_cols)[c] == 1)
+    w_int = np.rint(w0 * scale)
+    take = lone & (w_int < 2.0 * np.rint(unmatched_cost * scale))
+    out[r[take]] = edge[take]
+    rest = np.flatnonzero(~(lone & (take | (w_int > 2.0 * np.rint(unmatched_cost * scale)))))
+    if rest.shape[0] > 0:
+        scale = _solve_rest(out, edge[rest], r[rest], c[rest], w0[rest], unmatched_cost, scale)
     if scale < 1.0:
         # costs below a unit round to the same integer: the matching is then largest
         # but its ties are arbitrary (a caller's huge outlier cost does this)
@@ -76,10 +73,60 @@ def min_cost_matching(
             RuntimeWarning,
             stacklevel=2,
         )
+    return out
+
+
+def _solve_rest(
+    out: IP,
+    edge: IP,
+    r: IP,
+    c: IP,
+    w0: npt.NDArray[np.float64],
+    unmatched: float,
+    scale: float,
+) -> float:
+    """The edges ``edge`` (rows ``r``, columns ``c``, costs ``w0``) matched by
+    :func:`_solve` on their own rows and columns (renumbered); each matched row's
+    chosen edge written to ``out``. Returns the scale used."""
+    r_ids, r_sub = np.unique(r, return_inverse=True)
+    c_ids, c_sub = np.unique(c, return_inverse=True)
+    r_sub, c_sub = r_sub.ravel(), c_sub.ravel()
+    n_c = c_ids.shape[0]
+    mate, scale = _solve(r_sub, c_sub, w0, r_ids.shape[0], n_c, unmatched, scale)
+    real = np.flatnonzero(mate >= 0)
+    # the chosen edge of each matched row, found by its (row, column) key
+    key = r_sub.astype(np.int64) * n_c + c_sub
+    order = np.argsort(key, kind="stable")
+    hit = order[np.searchsorted(key[order], real * n_c + mate[real])]
+    out[r_ids[real]] = edge[hit]
+    return scale
+
+
+def _solve(
+    r: IP,
+    c: IP,
+    w0: npt.NDArray[np.float64],
+    n_rows: int,
+    n_cols: int,
+    unmatched: float,
+    scale: float,
+) -> tuple[IP, float]:
+    """The padded perfect matching of :func:`min_cost_matching` solved by OR-Tools
+    with integer costs ``rint(cost * scale)`` (the scale cut by 64 while the solver
+    may overflow): per row its column, or -1; and the scale used."""
+    m = r.shape[0]
+    left = np.concatenate([r, np.arange(n_rows), n_rows + np.arange(n_cols), n_rows + c])
+    right = np.concatenate([c, n_cols + np.arange(n_rows), np.arange(n_cols), n_cols + r])
+    w = np.concatenate([w0, np.full(n_rows, unmatched), np.full(n_cols, unmatched), np.zeros(m)])
+    while True:
+        solver = SimpleLinearSumAssignment()
+        solver.add_arcs_with_cost(left, right, np.rint(w * scale).astype(np.int64))
+        status = solver.solve()
+        if status != solver.POSSIBLE_OVERFLOW or scale < 1e-3:
+            break
+        scale /= 64.0
+    if status != solver.OPTIMAL:  # pragma: no cover - the padded graph always has one
+        raise RuntimeError(f"assignment solver failed with status {status}")
     # one call per row is the only way out of the solver: map, not a generator
     mate = np.array(list(map(solver.right_mate, range(n_rows))), np.int64).reshape(n_rows)
-    real = np.flatnonzero(mate < n_cols)
-    key = r * n_cols + c
-    order = np.argsort(key, kind="stable")
-    out[real] = edge[order[np.searchsorted(key[order], real * n_cols + mate[real])]]
-    return out
+    return np.where(mate < n_cols, mate, -1).astype(np.intp), scale

@@ -90,8 +90,12 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
             dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
             rows.sigma_rng, c,
         )  # fmt: skip
-    # NaN covariances zeroed per event, then gathered per row (the same values)
-    M = np.matmul(np.matmul(An, np.nan_to_num(ev.cov)[g]), An.transpose(0, 2, 1))
+    # NaN covariances zeroed (nan_to_num's numbers; its per-call overhead only
+    # when one is not finite)
+    P = ev.cov[g]
+    if not np.isfinite(P).all():
+        P = np.nan_to_num(P)
+    M = np.matmul(np.matmul(An, P), An.transpose(0, 2, 1))
     return rn, M, dof
 
 
@@ -162,13 +166,19 @@ def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, 
     return quad_inv3(S, rn), dof, logdet
 
 
-def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
+def time_candidates(
+    rep: Reports, free: IP, ev: Fixes, events: B | None = None, rows_kept: B | None = None
+) -> tuple[IP, IP]:
     """(event, row) candidates: rows ``free`` whose perceived time lies within 4
     sigma of the time the event's sound (or light) reaches their observer, within
     the reach; by observer position, then event, then time
-    (:mod:`~ceasefire.fuse.association.windows`)."""
+    (:mod:`~ceasefire.fuse.association.windows`). With ``events`` (per event) or
+    ``rows_kept`` (per ``free`` row), only those events' or rows' candidates: the
+    pairs of the whole answer that hold them, in its order (each position's
+    window still sized by all its ``free`` rows)."""
     rows, c = rep.rows, rep.c
-    ok = np.flatnonzero(fitted(ev))
+    keep_ev = fitted(ev) if events is None else fitted(ev) & events
+    ok = np.flatnonzero(keep_ev)
     if ok.shape[0] == 0 or free.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     ex, ey, eT = ev.x[ok], ev.y[ok], ev.T[ok]
@@ -178,10 +188,21 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     starts = np.array([a for a, _ in runs], np.intp)
     ends = np.array([b for _, b in runs], np.intp)
     first = fs[starts]
+    f_lo = np.minimum.reduceat(rows.speed_factor[fs], starts)
+    sig_max = np.maximum.reduceat(rows.sigma_t[fs], starts)
+    if rows_kept is not None:
+        # the kept rows of each run, the run's window as for all its rows
+        kept = np.zeros(rep.n, bool)
+        kept[free[rows_kept]] = True
+        keep = kept[fs]
+        before = np.concatenate([[0], np.cumsum(keep)])
+        starts, ends = before[starts], before[ends]
+        fs = fs[keep]
+        some = np.flatnonzero(ends > starts)
+        starts, ends, first = starts[some], ends[some], first[some]
+        f_lo, sig_max = f_lo[some], sig_max[some]
     gg, kk = windows(
-        rows.ox[first], rows.oy[first], starts, ends, rows.t[fs],
-        np.minimum.reduceat(rows.speed_factor[fs], starts),
-        np.maximum.reduceat(rows.sigma_t[fs], starts),
+        rows.ox[first], rows.oy[first], starts, ends, rows.t[fs], f_lo, sig_max,
         ex, ey, eT, sd_ev, rep.reach_m, c,
     )  # fmt: skip
     return ok[gg], fs[kk]

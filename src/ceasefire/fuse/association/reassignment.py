@@ -69,19 +69,20 @@ def reassign(
         return 0
     rows, src, c = rep.rows, rep.src, rep.c
     b = np.flatnonzero(rep.is_bearing)
-    g, k = time_candidates(rep, b, cl)
     mem = b[cl.labels[b] >= 0]
-    g = np.concatenate([g, cl.labels[mem]])
-    k = np.concatenate([k, mem])
     moving = rep.is_bearing
     if focus is not None:
         # the bearings with a candidate event among the changed (their own event
-        # included), and those freed since
+        # included), and those freed since; then only their candidates (the same
+        # pairs as all bearings' candidates filtered, found for fewer rows)
         near = np.zeros(rep.n, bool)
-        near[k[focus[0][g]]] = True
+        near[time_candidates(rep, b, cl, events=focus[0])[1]] = True
+        near[mem[focus[0][cl.labels[mem]]]] = True
         moving = near | (focus[1] & rep.is_bearing)
-        sel = moving[k]
-        g, k = g[sel], k[sel]
+    g, k = time_candidates(rep, b, cl, rows_kept=None if focus is None else moving[b])
+    mem_moving = mem[moving[mem]]
+    g = np.concatenate([g, cl.labels[mem_moving]])
+    k = np.concatenate([k, mem_moving])
     g, k = by_row(g, k, rep.n, cl.n)
     member = cl.labels[k] == g
     nsrc = rep.n_src

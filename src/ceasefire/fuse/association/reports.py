@@ -62,6 +62,12 @@ class Reports:
         _, pid = np.unique(pos, axis=0, return_inverse=True)
         return np.asarray(pid.ravel(), dtype=np.intp)
 
+    @cached_property
+    def run_order(self) -> IP:
+        """Every row in observer-position order, then time order, ties by row
+        (:func:`observer_runs` of all rows); sorted once per :class:`Reports`."""
+        return np.asarray(np.lexsort((self.rows.t, self.position_id)), dtype=np.intp)
+
     def take(self, index: IP) -> Reports:
         """The reports ``index`` (same frame)."""
         return Reports(
@@ -73,9 +79,16 @@ class Reports:
 def observer_runs(rep: Reports, idx: IP) -> tuple[IP, list[tuple[int, int]]]:
     """``idx`` ordered by observer position, then time, and the ``[start, end)`` of
     each observer's run in that order (an observer is a position: a sensor)."""
-    pid = rep.position_id[idx]
-    order = np.lexsort((rep.rows.t[idx], pid))
-    bounds = np.flatnonzero(np.diff(pid[order])) + 1
+    if idx.shape[0] > 1 and bool(np.all(idx[1:] > idx[:-1])):
+        # increasing rows (as flatnonzero gives): the all-rows order filtered is
+        # their own stable sort (ties by row either way)
+        on = np.zeros(rep.n, bool)
+        on[idx] = True
+        out = rep.run_order[on[rep.run_order]]
+    else:
+        out = idx[np.lexsort((rep.rows.t[idx], rep.position_id[idx]))]
+    pid = rep.position_id[out]
+    bounds = np.flatnonzero(pid[1:] != pid[:-1]) + 1
     starts = np.concatenate([[0], bounds]).tolist()
     ends = np.append(bounds, idx.shape[0]).tolist()
-    return idx[order], list(zip(starts, ends, strict=True))
+    return out, list(zip(starts, ends, strict=True))

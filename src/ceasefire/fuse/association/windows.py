@@ -259,6 +259,15 @@ def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
 _CELL = 1.001
 
 
+def _cell_of(p: F8, p0: float, w: float, lim: float) -> IP:
+    """Grid cell indices of coordinates ``p`` (m) on cells ``w`` wide from ``p0``,
+    NaN as 0 and clipped to ``[-lim, lim]``: ``np.clip(np.nan_to_num(...))``'s
+    numbers in three array calls (the two cost ~20 array calls a search)."""
+    v = np.floor((p - p0) / w)
+    v[np.isnan(v)] = 0.0
+    return np.minimum(np.maximum(v, -lim), lim).astype(np.intp)
+
+
 def windows(
     px: F8,
     py: F8,
@@ -300,7 +309,7 @@ def windows(
     cell_start = np.searchsorted(cell[order], np.arange(nx * ny + 1)).astype(np.intp)
     # positions far outside the grid: a cell index that stays an integer
     lim = float(max(nx, ny) + 2)
-    pcx = np.clip(np.nan_to_num(np.floor((px - x0) / w)), -lim, lim).astype(np.intp)
-    pcy = np.clip(np.nan_to_num(np.floor((py - y0) / w)), -lim, lim).astype(np.intp)
+    pcx = _cell_of(px, x0, w, lim)
+    pcy = _cell_of(py, y0, w, lim)
     g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)

@@ -1,0 +1,98 @@
+"""The compiled Gauss-Newton iterations (numba, the ``fast`` extra) give numpy's
+fit to the bit: events that converge, stop early, never converge, are singular
+or have no rows; an azimuth beyond the wrapped range sends the fit to numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import solve
+from ceasefire.fuse.solve import Fit, Rows, fit, gn_step
+
+C = 343.0
+
+
+def _scene(n_events: int, seed: int) -> tuple[Rows, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``n_events`` events (2-9 reports each: bearings, arrivals, some
+    ranges, a few light-speed), noisy, and starts 0-3 km off; the last 5 events
+    have no rows, event 0 has one (singular)."""
+    rng = np.random.default_rng(seed)
+    ex, ey = rng.uniform(-30e3, 30e3, n_events), rng.uniform(-30e3, 30e3, n_events)
+    eT = rng.uniform(0, 3_600, n_events)
+    size = rng.integers(2, 10, n_events)
+    size[0] = 1
+    size[-5:] = 0
+    g = np.repeat(np.arange(n_events), size)
+    n = g.shape[0]
+    ox = ex[g] + rng.uniform(-15e3, 15e3, n)
+    oy = ey[g] + rng.uniform(-15e3, 15e3, n)
+    d = np.hypot(ex[g] - ox, ey[g] - oy)
+    az = np.arctan2(ex[g] - ox, ey[g] - oy) + rng.normal(0, 0.01, n)
+    az = (az + np.pi) % (2 * np.pi) - np.pi
+    az[rng.random(n) < 0.3] = np.nan  # arrivals
+    speed = rng.choice([0.0, 1.0], n, p=[0.05, 0.95])
+    t = eT[g] + speed * d / C + rng.normal(0, 0.01, n)
+    r = np.where(rng.random(n) < 0.2, d * (1 + rng.normal(0, 0.1, n)), np.nan)
+    rows = Rows(ox, oy, az, np.full(n, 0.01), t, np.full(n, 0.01), speed, r, 0.3 * d)
+    off = rng.uniform(0, 3_000, n_events)
+    ang = rng.uniform(0, 2 * np.pi, n_events)
+    order = rng.permutation(n)  # rows not grouped by event
+    return (rows.take(order), g[order], ex + off * np.cos(ang), ey + off * np.sin(ang),
+            eT + rng.normal(0, 1, n_events))  # fmt: skip
+
+
+def _same(a: Fit, b: Fit) -> None:
+    for f in Fit.__dataclass_fields__:
+        assert getattr(a, f).tobytes() == getattr(b, f).tobytes(), f
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("iterations", [1, 3, 8])
+def test_compiled_iterations_equal_numpys_to_the_bit(
+    seed: int, iterations: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.gauss_newton import iteration_kernel
+
+    assert iteration_kernel() is not None
+    rows, g, x0, y0, T0 = _scene(600, seed)
+    got = fit(rows, g, 600, x0, y0, T0, C, iterations=iterations)
+    sel = np.flatnonzero(g % 3 != 1)  # a subset read in place
+    got_sel = fit(rows, g[sel], 600, x0, y0, T0, C, iterations=iterations, sel=sel)
+    monkeypatch.setattr(solve, "iteration_kernel", lambda: None)
+    ref = fit(rows, g, 600, x0, y0, T0, C, iterations=iterations)
+    ref_sel = fit(rows, g[sel], 600, x0, y0, T0, C, iterations=iterations, sel=sel)
+    _same(got, ref)
+    _same(got_sel, ref_sel)
+    # the premises: some events stopped, some did not (at 1 and 3 iterations), the
+    # singular and empty ones are there
+    if iterations < 8:
+        assert got.converged.any() and not got.converged.all()
+    assert not got.ok[0] and not got.ok[-5:].any()
+
+
+def test_an_azimuth_beyond_the_wrapped_range_sends_the_fit_to_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    rows, g, x0, y0, T0 = _scene(200, 4)
+    az = rows.az.copy()
+    az[np.flatnonzero(np.isfinite(az))[3]] = 40.0  # not wrapped
+    rows = Rows(
+        rows.ox, rows.oy, az, *(getattr(rows, f) for f in list(Rows.__dataclass_fields__)[3:])
+    )
+    got = fit(rows, g, 200, x0, y0, T0, C)
+    monkeypatch.setattr(solve, "iteration_kernel", lambda: None)
+    _same(got, fit(rows, g, 200, x0, y0, T0, C))
+
+
+def test_gn_step_is_inv_times_b_and_zero_for_the_singular() -> None:
+    rng = np.random.default_rng(5)
+    inv = rng.normal(size=(50, 3, 3))
+    b = rng.normal(size=(50, 3))
+    ok = rng.random(50) < 0.8
+    inv[~ok] = np.nan
+    got = gn_step(inv.copy(), ok, b)
+    assert np.allclose(got[ok], np.einsum("gij,gj->gi", inv[ok], b[ok]), rtol=1e-12, atol=0)
+    assert np.all(got[~ok] == 0.0)

@@ -1,0 +1,36 @@
+"""``observer_runs`` of increasing rows (read off the all-rows order sorted once)
+equals the sort of those rows themselves: ties in time, NaN times, one position."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse.association import Reports
+from ceasefire.fuse.association.reports import observer_runs
+from ceasefire.fuse.solve import Rows
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_runs_of_increasing_rows_equal_their_own_sort(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    post = rng.integers(0, 30, n)
+    t = rng.integers(0, 400, n).astype(float)  # many ties
+    t[rng.random(n) < 0.02] = np.nan
+    rows = Rows(
+        post * 1_000.0, post * -500.0, np.full(n, np.nan), np.full(n, np.nan), t,
+        np.full(n, 0.003), np.ones(n), np.full(n, np.nan), np.full(n, np.nan),
+    )  # fmt: skip
+    rep = Reports(rows, post.astype(np.intp), np.full(n, 2, np.int8), 343.0, 30_000.0)
+    for idx in (np.flatnonzero(rng.random(n) < 0.4), np.arange(n), np.flatnonzero(post == 7)):
+        got, runs = observer_runs(rep, idx)
+        order = np.lexsort((t[idx], rep.position_id[idx]))
+        assert np.array_equal(got, idx[order])
+        pid = rep.position_id[got]
+        assert [pid[a] for a, _ in runs] == sorted(set(pid.tolist()))
+        assert all(np.all(pid[a:b] == pid[a]) for a, b in runs)
+    # not increasing: sorted by itself
+    idx = rng.permutation(n)[:500]
+    got, _ = observer_runs(rep, idx)
+    assert np.array_equal(got, idx[np.lexsort((t[idx], rep.position_id[idx]))])
