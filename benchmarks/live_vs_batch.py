@@ -144,7 +144,7 @@ def main() -> int:
     ap.add_argument("--draws", type=int, nargs="*", default=[1000, 1001])
     ap.add_argument("--json", type=Path)
     ap.add_argument("--finality", choices=["tile", "event"], default="tile")
-    ap.add_argument("--step-s", type=float, default=30.0, help="event finality's step, s")
+    ap.add_argument("--step-s", type=float, default=60.0, help="event finality's step, s")
     ap.add_argument("--strict-flight", action="store_true", help="event finality: 562.5 s")
     ap.add_argument("--min-wait-s", type=float, default=0.0, help="event finality's least wait")
     a = ap.parse_args()

@@ -32,7 +32,8 @@ def _event(kind: str, flags: tuple[str, ...] = ()) -> Event:
 def test_each_case_waits_its_own_bound() -> None:
     cfg = FuseConfig()
     b = bounds_of(cfg)
-    sound = 30_000.0 / 343.0 + 10.0  # the farthest observer's sound, plus the margin
+    # the farthest report late attachment offers (80 km) at 343 m/s, plus the margin
+    sound = 80_000.0 / 343.0 + 10.0
     # artillery's 30 km (x1.2, pairing's range gate) at 330 m/s less three 15 % spreads
     flight = 1.2 * 30_000.0 / (330.0 * (1.0 - 0.45))
     assert b.sound_s == pytest.approx(sound)
@@ -51,8 +52,8 @@ def test_each_case_waits_its_own_bound() -> None:
     # strict: the pairing's hard cap, 45 km at 80 m/s
     assert bounds_of(cfg, strict=True).flight_s == pytest.approx(45_000.0 / 80.0)
     # a least wait lifts the short ones only
-    lifted = final_at_s(cases, bounds_of(cfg, min_wait_s=200.0)) - 1000.0
-    assert lifted.tolist() == pytest.approx([200.0, 200.0, long, long, long, sound + 600.0])
+    lifted = final_at_s(cases, bounds_of(cfg, min_wait_s=300.0)) - 1000.0
+    assert lifted.tolist() == pytest.approx([300.0, 300.0, long, long, long, sound + 600.0])
 
 
 def _window(path: Path, state: LiveState | None = None) -> LiveWindow:

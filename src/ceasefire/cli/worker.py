@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
             "(the batch's tiles); event: when its own bound has passed (steps of --step-s; "
             "lower latency, close to the batch: docs/live.md)",
         ),
-        step_s: float = typer.Option(30.0, "--step-s", help="event finality: step, s"),
+        step_s: float = typer.Option(60.0, "--step-s", help="event finality: step, s"),
         strict_flight: bool = typer.Option(
             False,
             "--strict-flight",

@@ -10,8 +10,9 @@ fused only while it is open (a few steps for most).
 
 An event at emission time ``T`` (s) can change until:
 
-- ``T + sound_s``: its own reports are still arriving (the farthest observer
-  within ``max_range_m`` at the speed of sound, plus the tiles' time margin);
+- ``T + sound_s``: its own reports are still arriving (the farthest report
+  that may join it, :func:`reach_m` (80 km: late attachment), at the speed of
+  sound, plus the tiles' time margin);
 - ``T + flight_s + sound_s`` for a launch candidate (``firing``,
   ``undetermined``) or a paired impact: an impact of the launch may still be
   heard (the launch is then absorbed into it), or a later impact may compete
@@ -76,12 +77,20 @@ class Bounds:
         return max(self.sound_s + max(self.flight_s, self.self_s), self.min_wait_s)
 
 
+def reach_m(cfg: FuseConfig) -> float:
+    """The farthest report that can join an event, m: the detection range, or
+    late attachment's (a free bearing offered to a located event from up to
+    ``late_range_m``: an array hears an MLRS launch 75 km away)."""
+    att = cfg.association.attach
+    return max(cfg.max_range_m, att.late_range_m if att.late else 0.0)
+
+
 def bounds_of(cfg: FuseConfig, *, strict: bool = False, min_wait_s: float = 0.0) -> Bounds:
     """The bounds of ``cfg``; ``strict``: the pairing's hard flight cap;
     ``min_wait_s``: the least wait of every event, s."""
     flight = tiles.longest_flight_s(cfg) if strict else physical_flight_s(cfg)
     return Bounds(
-        cfg.max_range_m / cfg.speed_of_sound_m_s + cfg.tile_margin_s,
+        reach_m(cfg) / cfg.speed_of_sound_m_s + cfg.tile_margin_s,
         flight,
         cfg.corroboration.self_s,
         min_wait_s,
@@ -122,4 +131,4 @@ def fuse_open(
     return [e for e, s in zip(events, sectors.owners(events), strict=True) if s == sector]
 
 
-__all__ = ["Bounds", "bounds_of", "final_at_s", "fuse_open", "physical_flight_s"]
+__all__ = ["Bounds", "bounds_of", "final_at_s", "fuse_open", "physical_flight_s", "reach_m"]

@@ -54,7 +54,7 @@ class WindowConfig:
     #: fused in steps of ``step_s`` from the reports no emitted event holds)
     finality: Literal["tile", "event"] = "tile"
     #: event finality: the step of the watermark, s
-    step_s: float = 30.0
+    step_s: float = 60.0
     #: event finality: a launch's or paired impact's wait is the pairing's hard
     #: flight cap (562.5 s) instead of the weapons table's longest flight (~198 s)
     strict_flight: bool = False
@@ -202,6 +202,7 @@ class LiveWindow:
         self._consumed: dict[str, dict[str, float]] = {s: {} for s in self._own_tiles()}
         self._emitted: dict[str, list[Event]] = {s: [] for s in self._own_tiles()}
         self._late: set[str] = set()
+        self._km: dict[str, float] = {}  # event finality: chainage by report key, km
         self._sectors = tiles.Sectors.of(self.fuse_cfg)
         if self.event_mode and self.shard.count > 1:
             raise PipelineError(
@@ -408,7 +409,12 @@ class LiveWindow:
         if models:
             obs = ObservationArrays.from_observations(models)
             key_arr = np.asarray(keys, dtype=object)
-            km = self._sectors.chainage_km(obs.lat, obs.lon)
+            # each report's chainage once (the context is re-read every step)
+            new = [i for i, k in enumerate(keys) if k not in self._km]
+            if new:
+                got = self._sectors.chainage_km(obs.lat[new], obs.lon[new])
+                self._km.update(zip((keys[i] for i in new), got.tolist(), strict=True))
+            km = np.array([self._km[k] for k in keys], float)
             t_arr = obs.time_s
             for s in self._own_tiles():
                 halo = (
@@ -506,6 +512,7 @@ class LiveWindow:
             keep = lo - self.fuse_cfg.corroboration.unheard_alive_s
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
             self._late = {k for k in self._late if k in self._acoustic}
+            self._km = {k: v for k, v in self._km.items() if k in self._acoustic}
             for s, used in step.consumed.items():
                 self._consumed[s].update(used)
             for s in self._consumed:
