@@ -15,6 +15,10 @@ tile whose window holds it was committed is late: counted and listed.
 
 Sightings form tracks over a whole reporting day (as in the batch): they are
 fused when the day has closed (its end plus ``LATE_MARGIN_S``).
+
+With ``WindowConfig(finality="event")`` acoustic events are instead emitted in
+steps of ``step_s`` as soon as each one's own bound has passed
+(``stream/finality.py``): lower latency, close to the batch but not its tiles.
 """
 
 from __future__ import annotations
