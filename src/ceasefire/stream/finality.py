@@ -2,7 +2,7 @@
 that emits it then (``WindowConfig(finality="event")``, docs/live.md).
 
 At each step ``W`` (a grid of ``step_s``), each sector fuses its **open**
-acoustic reports perceived in ``[W - reach_s, W)`` (within its halo) as one
+acoustic reports perceived in ``[W - open_s, W)`` (within its halo) as one
 window, and emits every event whose bound (:func:`final_at_s`) is ``<= W``.
 The reports such an event holds are **consumed**: never fused again by that
 sector, so an emitted event is never re-formed nor doubled, and a report is
