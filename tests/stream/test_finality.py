@@ -56,20 +56,23 @@ def test_each_case_waits_its_own_bound() -> None:
     assert lifted.tolist() == pytest.approx([300.0, 300.0, long, long, long, sound + 600.0])
 
 
-def _window(path: Path, state: LiveState | None = None) -> LiveWindow:
+def _window(path: Path, state: LiveState | None = None, own: list[str] | None = None) -> LiveWindow:
     m = load_mandate(path)
     sm = SectorMap.of(m)
-    return LiveWindow(m, list(sm.ids), sm, EVENT, state or LiveState())
+    return LiveWindow(m, own or list(sm.ids), sm, EVENT, state or LiveState())
 
 
 def _paced(
-    path: Path, models: list[AnyObservation], restart_after: float | None = None
+    path: Path,
+    models: list[AnyObservation],
+    restart_after: float | None = None,
+    own: list[str] | None = None,
 ) -> list[Step]:
     """Steps of a window fed in time order, 150 reports at a time, each batch's
     last report time the watermark; killed and rebuilt once past ``restart_after``
     (from its state, the reports since ``restore_from`` and the events emitted)."""
     ordered = sorted(models, key=lambda o: o.time.timestamp())
-    w = _window(path)
+    w = _window(path, own=own)
     steps: list[Step] = []
     end = ordered[-1].time.timestamp() + 86_400.0
     for k in range(0, len(ordered) + 150, 150):
@@ -82,7 +85,7 @@ def _paced(
             w.commit(st)
         if restart_after is not None and mark > restart_after:
             restart_after = None
-            w = _window(path, LiveState.from_json(w.state.to_json()))
+            w = _window(path, LiveState.from_json(w.state.to_json()), own)
             since = w.restore_from()
             w.add([o for o in ordered[: k + 150] if o.time.timestamp() >= since], restored=True)
             w.restore_consumed([e for s in steps for e in s.events if e.time_s >= since])
@@ -129,6 +132,22 @@ def test_a_restart_and_the_pace_do_not_change_the_events(
     again = [e.id for s in paced for e in s.events]
     assert len(again) == len(set(again)), "an event was emitted twice"
     assert sorted(again) == sorted(ids)
+
+
+def test_workers_splitting_the_sectors_give_one_worker_s_events(
+    donbas_mandate_path: Path, heavy_models: list[AnyObservation]
+) -> None:
+    """Each sector keeps its own consumed reports and fuses its own halo: how the
+    sectors are split among workers changes nothing."""
+    one = [e.id for s in _paced(donbas_mandate_path, heavy_models) for e in s.events]
+    split = [
+        e.id
+        for own in (["luhansk", "donetsk-north"], ["donetsk-south"])
+        for s in _paced(donbas_mandate_path, heavy_models, own=own)
+        for e in s.events
+    ]
+    assert len(split) == len(set(split)), "an event was made by both workers"
+    assert sorted(split) == sorted(one)
 
 
 def test_event_finality_refuses_shards_and_bad_settings(donbas_mandate_path: Path) -> None:
