@@ -73,6 +73,14 @@ def register(app: typer.Typer) -> None:
         from ceasefire.stream.window import Shard, WindowConfig
         from ceasefire.stream.worker import Worker
 
+        # the settings first: a wrong one is told before anything is opened
+        wcfg = WindowConfig(
+            tile_s=tile_s,
+            halo_km=halo_km,
+            finality=finality,  # type: ignore[arg-type]  # checked by WindowConfig
+            step_s=step_s,
+            strict_flight=strict_flight,
+        )
         st = Store.open(store)
         m = pipeline.mandate_of(st)
         log = Ledger.open(ledger)
@@ -108,13 +116,7 @@ def register(app: typer.Typer) -> None:
                 log,
                 m,
                 sector or None,
-                WindowConfig(
-                    tile_s=tile_s,
-                    halo_km=halo_km,
-                    finality=finality,  # type: ignore[arg-type]  # checked by WindowConfig
-                    step_s=step_s,
-                    strict_flight=strict_flight,
-                ),
+                wcfg,
                 name=name,
                 on_violations=to_tak,
                 shard=Shard.parse(shard) if shard is not None else None,
