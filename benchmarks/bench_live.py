@@ -13,7 +13,7 @@ worker k % 2; ``--split sectors``: luhansk + donetsk-north | donetsk-south):
 
     .venv/bin/python benchmarks/bench_live.py [--hours 0.5] [--start-h 12] [--speed 10]
         [--tile-s S] [--workers 1,2] [--split shards|sectors] [--repeat 3]
-        [--live-only | --fast-only] [--json FILE]
+        [--finality tile|event] [--step-s 60] [--live-only | --fast-only] [--json FILE]
 
 The anchor is the window horizon (``stream.window.horizon_s``): the target is p99
 ≤ horizon / speed + 5 s of wall time (the horizon is replayed time). A violation
@@ -23,6 +23,9 @@ its wait after its last report (heard at about T + 0-90 s) is up to
 Each run reports that wait too (per violation: its tile's end plus the horizon,
 less its last report's time, over the speed; "the floor") and the latency over
 it (the workers' own delay: fusing, committing, queueing behind other tiles).
+With ``--finality event`` the floor is the step that emitted the violation (the
+announcement's ``step_end_s``) less its last report's time: the event's own bound
+plus up to a step (docs/live.md, "Event finality").
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ async def _run(
     tile_s: float | None,
     fcfg: FuseConfig,
     prefill: bool = False,
+    finality: str = "tile",
+    step_s: float = 60.0,
 ) -> dict:
     prefix = f"bench{uuid.uuid4().hex[:10]}"
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
@@ -89,13 +94,15 @@ async def _run(
     # starting at once also share one: it is created under its lock)
     Ledger.open(tmp / "ledger").close()
     bus = await NatsBus.connect(NATS, Subjects(prefix))
-    received: dict[str, tuple[float, list[str]]] = {}
+    received: dict[str, tuple[float, list[str], float, float]] = {}
     done = asyncio.Event()
 
     async def watch() -> None:
         async for data in bus.violations(from_start=True):
             v = json.loads(data)
-            received[v["id"]] = (time.time(), list(v["observation_ids"]), float(v["time_s"]))
+            # the step that made it final (event finality: its watermark step)
+            step = float(v.get("step_end_s", "nan"))
+            received[v["id"]] = (time.time(), list(v["observation_ids"]), float(v["time_s"]), step)
             if done.is_set():
                 return
 
@@ -110,6 +117,8 @@ async def _run(
         args += ["--ledger", str(tmp / "ledger"), "--idle-exit", "20"]
         if tile_s is not None:
             args += ["--tile-s", str(tile_s)]
+        if finality != "tile":
+            args += ["--finality", finality, "--step-s", str(step_s)]
         for s in sectors:
             args += ["--sector", s]
         if shard is not None:
@@ -142,7 +151,7 @@ async def _run(
     lat, floor = [], []
     h = horizon_s(fcfg)
     stream_end_s = max(obs_s.values())  # the replay's last tick closes every tile
-    for t, ids, v_s in received.values():
+    for t, ids, v_s, step_end in received.values():
         last_id = max((o for o in ids if o in sent), key=lambda o: sent[o], default=None)
         if last_id is None:
             continue
@@ -151,8 +160,10 @@ async def _run(
         # plus the horizon; that much replayed time after its last report
         tile_end = (np.floor(v_s / fcfg.tile_s) + 1) * fcfg.tile_s
         final_s = min(tile_end + h, stream_end_s)
+        if finality == "event":  # its step: the first past its bound (or a later regroup)
+            final_s = min(step_end, stream_end_s)
         floor.append(max(final_s - obs_s[last_id], 0.0) / speed if speed else 0.0)
-    last = max((t for t, _, _ in received.values()), default=t0)
+    last = max((x[0] for x in received.values()), default=t0)
     excess = np.asarray(lat) - np.asarray(floor)
     await bus.delete_streams()
     await bus.close()
@@ -196,6 +207,13 @@ def main() -> None:
     ap.add_argument("--fast-only", action="store_true", help="skip the runs at --speed")
     ap.add_argument("--start-h", type=float, default=12.0, help="slice start, local hour")
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    ap.add_argument(
+        "--finality",
+        choices=["tile", "event"],
+        default="tile",
+        help="the workers' finality (event: docs/live.md, 'Event finality')",
+    )
+    ap.add_argument("--step-s", type=float, default=60.0, help="event finality: step, s")
     a = ap.parse_args()
     m = load_mandate(MANDATE)
     # default midday: the day's busy hours
@@ -217,12 +235,14 @@ def main() -> None:
     splits = [_split(x, a.split) for x in a.workers.split(",")]
     # every run at --speed first, then the fast ones (a long slice may be cut short)
     for split in splits if not a.fast_only else []:
-        live = asyncio.run(_run(models, split, a.speed, a.tile_s, fcfg))
+        live = asyncio.run(
+            _run(models, split, a.speed, a.tile_s, fcfg, False, a.finality, a.step_s)
+        )
         out[f"live-{split}"] = live
         print(
             f"{_label(split)}: {live['violations']} violations; latency at {a.speed:g}x "
             f"p50 {live['p50_s']:.1f} s, p99 {live['p99_s']:.1f} s "
-            f"(target <= {h / a.speed + 5:.1f} s); the tiles' wait by design "
+            f"(target <= {h / a.speed + 5:.1f} s); {a.finality} finality's wait by design "
             f"p50 {live['floor_p50_s']:.1f} s, p99 {live['floor_p99_s']:.1f} s; over it "
             f"p50 {live['over_floor_p50_s']:.1f} s, p99 {live['over_floor_p99_s']:.1f} s; "
             f"{live['obs_per_s']:.0f} obs/s over {live['wall_s']:.0f} s, "
@@ -236,7 +256,9 @@ def main() -> None:
     fast: dict[str, list[dict]] = {}
     for r in range(a.repeat if not a.live_only else 0):
         for split in splits:
-            row = asyncio.run(_run(models, split, 0.0, a.tile_s, fcfg, a.prefill))
+            row = asyncio.run(
+                _run(models, split, 0.0, a.tile_s, fcfg, a.prefill, a.finality, a.step_s)
+            )
             fast.setdefault(split, []).append(row)
             print(
                 f"{_label(split)} as fast as possible (round {r + 1}): {row['violations']} "

@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import tempfile
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +40,7 @@ from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.files import write_scenario
 from ceasefire.simulate.scoring import score, system_from_features
 from ceasefire.stream.bus import MemoryBus
-from ceasefire.stream.compare import compare_violations
+from ceasefire.stream.compare import compare_violations, why_differs
 from ceasefire.stream.replay import publish_observations, read_file
 from ceasefire.stream.window import WindowConfig
 from ceasefire.stream.worker import Worker
@@ -48,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 
 
-def live_violations(tmp: Path, obs_file: Path) -> list[Violation]:
+def live_violations(tmp: Path, obs_file: Path, wcfg: WindowConfig | None = None) -> list[Violation]:
     """What a live worker of every sector commits from ``obs_file`` (all of it)."""
 
     async def go() -> list[Violation]:
@@ -56,7 +57,7 @@ def live_violations(tmp: Path, obs_file: Path) -> list[Violation]:
         m = pipeline.mandate_of(store)
         bus = MemoryBus()
         await publish_observations(bus, m, read_file(obs_file).accepted)
-        w = Worker(bus, store, Ledger.open(tmp / "live-ledger"), m, None, WindowConfig())
+        w = Worker(bus, store, Ledger.open(tmp / "live-ledger"), m, None, wcfg or WindowConfig())
         while await w.poll(0):
             pass
         return store.violations(-1e18, 1e18)
@@ -75,16 +76,25 @@ def truth_f1(truth: dict[str, Any], vs: list[Violation], obs_file: Path) -> floa
     return round(float(s["f1"]), 4)
 
 
-def compare(name: str, obs_file: Path, truth: dict[str, Any], tmp: Path) -> dict[str, Any]:
+def compare(
+    name: str, obs_file: Path, truth: dict[str, Any], tmp: Path, wcfg: WindowConfig
+) -> dict[str, Any]:
     as_live = tmp / "mandate-tile.yaml"
     as_live.write_text(MANDATE.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8")
-    live = live_violations(tmp, obs_file)
+    c0 = time.process_time()
+    live = live_violations(tmp, obs_file, wcfg)
+    live_cpu = time.process_time() - c0
     default = batch_violations(tmp, obs_file, MANDATE, "default")
     tile = batch_violations(tmp, obs_file, as_live, "tile")
     c_def = compare_violations(live, default)
     c_tile = compare_violations(live, tile)
     row = {
         "scenario": name,
+        "finality": wcfg.finality,
+        "step_s": wcfg.step_s,
+        "strict_flight": wcfg.strict_flight,
+        "min_wait_s": wcfg.min_wait_s,
+        "live_cpu_s": round(live_cpu, 1),
         "observations": len(read_file(obs_file).accepted),
         "live": len(live),
         "batch_default": len(default),
@@ -100,6 +110,13 @@ def compare(name: str, obs_file: Path, truth: dict[str, Any], tmp: Path) -> dict
             Counter(v.kind for v in live if v.id not in {w.id for w in default})
         ),
         "f1_id_tile": round(c_tile.f1_id, 4),
+        "f1_match_tile": round(c_tile.f1, 4),
+        "only_live_tile": len(c_tile.only_a),
+        "only_batch_tile": len(c_tile.only_b),
+        "why_only_live_tile": why_differs(c_tile.only_a, tile),
+        "why_only_batch_tile": why_differs(c_tile.only_b, live),
+        "why_only_live_default": why_differs(c_def.only_a, default),
+        "why_only_batch_default": why_differs(c_def.only_b, live),
         "truth_f1_live": truth_f1(truth, live, obs_file),
         "truth_f1_default": truth_f1(truth, default, obs_file),
     }
@@ -126,7 +143,17 @@ def main() -> int:
     ap.add_argument("--family", default="varied")
     ap.add_argument("--draws", type=int, nargs="*", default=[1000, 1001])
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--finality", choices=["tile", "event"], default="tile")
+    ap.add_argument("--step-s", type=float, default=60.0, help="event finality's step, s")
+    ap.add_argument("--strict-flight", action="store_true", help="event finality: 562.5 s")
+    ap.add_argument("--min-wait-s", type=float, default=0.0, help="event finality's least wait")
     a = ap.parse_args()
+    wcfg = WindowConfig(
+        finality=a.finality,
+        step_s=a.step_s,
+        strict_flight=a.strict_flight,
+        min_wait_s=a.min_wait_s,
+    )
     rows = []
     jobs: list[tuple[str, Any]] = []
     if a.heavy_hours > 0:
@@ -136,7 +163,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as t:
             tmp = Path(t)
             f, truth = heavy_file(tmp, arg) if kind == "heavy" else draw_file(tmp, a.family, arg)
-            rows.append(compare(name, f, truth, tmp))
+            rows.append(compare(name, f, truth, tmp, wcfg))
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -32,6 +32,7 @@ def run_live(
     models: list[AnyObservation],
     batch: int,
     restart_at: int | None = None,
+    config: WindowConfig | None = None,
 ) -> LiveRun:
     """A worker of every sector over all of ``models`` (published at once, then the
     publisher's closing tick), pulling ``batch`` messages per subject and poll,
@@ -46,7 +47,7 @@ def run_live(
         ledger = Ledger.open(tmp / "ledger")
 
         def worker() -> Worker:
-            return Worker(bus, store, ledger, m, None, WindowConfig(), batch=batch)
+            return Worker(bus, store, ledger, m, None, config or WindowConfig(), batch=batch)
 
         w, polls = worker(), 0
         while await w.poll(0):  # until the worker has nothing left to do

@@ -40,6 +40,19 @@ def register(app: typer.Typer) -> None:
             help="I/N: fuse only tile k with k % N == I of the own sectors (N workers of the "
             "same sectors, I = 0..N-1, share the fusion evenly; same results as one)",
         ),
+        finality: str = typer.Option(
+            "tile",
+            "--finality",
+            help="tile: an event is final when its tile's end plus the horizon has passed "
+            "(the batch's tiles); event: when its own bound has passed (steps of --step-s; "
+            "lower latency, close to the batch: docs/live.md)",
+        ),
+        step_s: float = typer.Option(60.0, "--step-s", help="event finality: step, s"),
+        strict_flight: bool = typer.Option(
+            False,
+            "--strict-flight",
+            help="event finality: launches wait the pairing's hard flight cap (562.5 s)",
+        ),
         name: str | None = typer.Option(None, "--name", help="durable consumer name"),
         idle_exit_s: float | None = typer.Option(
             None, "--idle-exit", help="stop after S seconds without messages"
@@ -60,6 +73,14 @@ def register(app: typer.Typer) -> None:
         from ceasefire.stream.window import Shard, WindowConfig
         from ceasefire.stream.worker import Worker
 
+        # the settings first: a wrong one is told before anything is opened
+        wcfg = WindowConfig(
+            tile_s=tile_s,
+            halo_km=halo_km,
+            finality=finality,  # type: ignore[arg-type]  # checked by WindowConfig
+            step_s=step_s,
+            strict_flight=strict_flight,
+        )
         st = Store.open(store)
         m = pipeline.mandate_of(st)
         log = Ledger.open(ledger)
@@ -95,7 +116,7 @@ def register(app: typer.Typer) -> None:
                 log,
                 m,
                 sector or None,
-                WindowConfig(tile_s=tile_s, halo_km=halo_km),
+                wcfg,
                 name=name,
                 on_violations=to_tak,
                 shard=Shard.parse(shard) if shard is not None else None,
@@ -110,7 +131,13 @@ def register(app: typer.Typer) -> None:
             own_cut = (tile_s is not None and tile_s != fc.tile_s) or (
                 halo_km is not None and halo_km != fc.halo_km
             )
-            if m.doc.fusion.register_over != "tile" or own_cut:
+            if finality == "event":
+                err_console.print(
+                    "[bold yellow]note:[/] event finality: `ceasefire run` of these days gives "
+                    "close but not the same violations (docs/live.md, 'Event finality')",
+                    highlight=False,
+                )
+            elif m.doc.fusion.register_over != "tile" or own_cut:
                 err_console.print(
                     "[bold yellow]note:[/] `ceasefire run` of these days will not give this "
                     "record's violations: the mandate's batch "

@@ -67,3 +67,27 @@ def _distance_m(v: Violation, w: Violation) -> float:
     if v.lat is None or v.lon is None or w.lat is None or w.lon is None:
         return 0.0 if (v.lat is None) == (w.lat is None) else math.inf
     return float(distance_m(v.lat, v.lon, w.lat, w.lon))
+
+
+def why_differs(only: Sequence[Violation], other: Sequence[Violation]) -> dict[str, int]:
+    """Why each of ``only`` (violations of one side without a match) has none on
+    the other side, counted by cause: ``pairing`` (a violation of the other side
+    shares reports with it, and one of the two is a paired launch and impact, the
+    other not), ``grouping`` (one shares reports, both paired or both not: the
+    reports were grouped differently), ``none`` (no violation of the other side
+    shares a report: the other side made no violation of them, e.g. it found the
+    event uncorroborated or judged it under no rule)."""
+    by_obs: dict[str, list[Violation]] = {}
+    for w in other:
+        for o in w.observation_ids:
+            by_obs.setdefault(o, []).append(w)
+    out = {"pairing": 0, "grouping": 0, "none": 0}
+    for v in only:
+        near = {w.id: w for o in v.observation_ids for w in by_obs.get(o, [])}
+        if not near:
+            out["none"] += 1
+        elif any((w.launch_lat is None) != (v.launch_lat is None) for w in near.values()):
+            out["pairing"] += 1
+        else:
+            out["grouping"] += 1
+    return out

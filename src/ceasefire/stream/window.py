@@ -15,6 +15,10 @@ tile whose window holds it was committed is late: counted and listed.
 
 Sightings form tracks over a whole reporting day (as in the batch): they are
 fused when the day has closed (its end plus ``LATE_MARGIN_S``).
+
+With ``WindowConfig(finality="event")`` acoustic events are instead emitted in
+steps of ``step_s`` as soon as each one's own bound has passed
+(``stream/finality.py``): lower latency, close to the batch but not its tiles.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Literal
 
 import numpy as np
 
@@ -34,6 +39,7 @@ from ceasefire.model import Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import LATE_MARGIN_S, fuse_config, observation_digests
+from ceasefire.stream import finality
 from ceasefire.stream.sectors import SectorMap, position_of
 
 
@@ -46,6 +52,24 @@ class WindowConfig:
     tile_s: float | None = None
     #: reports read beyond a worker's own sectors, along the line, km
     halo_km: float | None = None
+    #: when an acoustic event is final: "tile", when the watermark passes its tile's
+    #: end plus the horizon (the batch's tiles: live = batch with ``register_over:
+    #: tile``); "event", when it passes the event's own bound (stream/finality.py:
+    #: fused in steps of ``step_s`` from the reports no emitted event holds)
+    finality: Literal["tile", "event"] = "tile"
+    #: event finality: the step of the watermark, s
+    step_s: float = 60.0
+    #: event finality: a launch's or paired impact's wait is the pairing's hard
+    #: flight cap (562.5 s) instead of the weapons table's longest flight (~198 s)
+    strict_flight: bool = False
+    #: event finality: the least wait of any event after its emission, s
+    min_wait_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.finality not in ("tile", "event"):
+            raise PipelineError(f"finality {self.finality!r}: expected tile or event")
+        if not self.step_s > 0:
+            raise PipelineError(f"step_s {self.step_s!r}: expected a positive number of seconds")
 
 
 @dataclass(frozen=True)
@@ -140,6 +164,11 @@ class Step:
     digests: dict[str, str]
     state: LiveState
     day: date | None = None  # a reporting day closed by this step
+    #: event finality: per own sector, the reports (key -> perceived time, s) the
+    #: step's events consumed
+    consumed: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: event finality, per own sector: the events it emitted
+    emitted: dict[str, list[Event]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,6 +193,26 @@ class LiveWindow:
         self._sight: dict[str, tuple[float, AnyObservation]] = {}
         #: reports that came after a tile (or day) they belong to was committed
         self.late_keys: list[str] = []
+        self.event_mode = self.config.finality == "event"
+        self.step_s = float(self.config.step_s)
+        self.bounds = finality.bounds_of(
+            self.fuse_cfg, strict=self.config.strict_flight, min_wait_s=self.config.min_wait_s
+        )
+        #: event finality: how far back a step fuses open reports, s (an event
+        #: formed of older reports had its bound passed a step ago, and was emitted)
+        self.open_s = self.bounds.longest_s + self.fuse_cfg.tile_margin_s + self.step_s
+        #: event finality, per own sector: reports consumed (key -> time, s) and
+        #: the events emitted lately (anchors for corroboration)
+        self._consumed: dict[str, dict[str, float]] = {s: {} for s in self._own_tiles()}
+        self._emitted: dict[str, list[Event]] = {s: [] for s in self._own_tiles()}
+        self._late: set[str] = set()
+        self._km: dict[str, float] = {}  # event finality: chainage by report key, km
+        self._sectors = tiles.Sectors.of(self.fuse_cfg)
+        if self.event_mode and self.shard.count > 1:
+            raise PipelineError(
+                "shards split tiles: event finality fuses each sector in steps that "
+                "depend on the ones before; run one worker per sector instead"
+            )
 
     @property
     def late(self) -> int:
@@ -200,13 +249,17 @@ class LiveWindow:
                 self._sight[key] = (t, o)
             else:
                 final = self.state.final_s
+                # event finality: a step at W fused every report before W
+                late_after = 0.0 if self.event_mode else self.horizon
                 if (
                     not restored
                     and final is not None
-                    and t < final + self.horizon
+                    and t < final + late_after
                     and key not in self._acoustic
                 ):
                     self.late_keys.append(key)
+                    if self.event_mode:
+                        self._late.add(key)  # context only: its step has passed
                 self._acoustic[key] = (t, o)
             held += 1
         return held
@@ -218,6 +271,8 @@ class LiveWindow:
     # -- what became final ---------------------------------------------------------
     def next_step(self, watermark_s: float) -> Step | None:
         """The earliest tile (or closed day) the watermark allows, or None."""
+        if self.event_mode:
+            return self._next_event_step(watermark_s)
         k = self._next_tile(watermark_s)
         day = self._next_day(watermark_s)
         cut = (k + 1) * self.tile_s if k is not None else None
@@ -266,7 +321,12 @@ class LiveWindow:
     def final_through(self, watermark_s: float) -> float:
         """Up to when this window's acoustic events are final, s: every tile ending
         by then is committed, or has no report in its window and none can still
-        come (the watermark has passed the window's end)."""
+        come (the watermark has passed the window's end). Event finality: the
+        last step less the longest wait (an event emitted later was emitted at a
+        bound after that step)."""
+        if self.event_mode:
+            w = self._steps_through(watermark_s)
+            return w - self.bounds.longest_s if math.isfinite(w) else w
         # a read subject that has delivered nothing yet holds the watermark at -inf
         cap = watermark_s
         if math.isfinite(watermark_s):
@@ -296,6 +356,119 @@ class LiveWindow:
             events += tiles.fuse_tile(obs, tiles.Tile(k, s), self.fuse_cfg)
         events.sort(key=lambda e: (e.time_s, e.id))
         return self._judged(start, end, events, models, LiveState(end, self.state.closed))
+
+    # -- event finality ------------------------------------------------------------
+    def _open_times(self) -> list[float]:
+        """Perceived times of the reports some own sector has not consumed, s."""
+        n = len(self._consumed)
+        return [
+            t
+            for k, (t, _) in self._acoustic.items()
+            if k not in self._late and sum(k in c for c in self._consumed.values()) < n
+        ]
+
+    def _next_w(self) -> float | None:
+        """The next step's end: after the last one, or skipping to the first step
+        holding an open report (steps without reports make no events)."""
+        f = self.state.final_s
+        times = [t for t in self._open_times() if f is None or t >= f - self.open_s]
+        if not times:
+            return None
+        first = (math.floor(min(times) / self.step_s) + 1) * self.step_s
+        return first if f is None else max(f + self.step_s, first)
+
+    def _steps_through(self, watermark_s: float) -> float:
+        """Up to when steps are done or need not be, s (the watermark's last
+        step when no open report waits for one)."""
+        if not math.isfinite(watermark_s):
+            return watermark_s
+        w = self._next_w()
+        done = math.floor(watermark_s / self.step_s) * self.step_s
+        if w is not None:
+            done = min(done, w - self.step_s)
+        f = self.state.final_s
+        return max(done, f) if f is not None else done
+
+    def _next_event_step(self, watermark_s: float) -> Step | None:
+        w = self._next_w()
+        day = self._next_day(watermark_s)
+        if day is not None and (
+            w is None or w > watermark_s or day_bounds(self.mandate, day)[1] <= w
+        ):
+            return self._day_step(day)
+        if w is None or w > watermark_s:
+            return None
+        return self._event_step(w)
+
+    def _event_step(self, w: float) -> Step:
+        """Fuse each own sector's open reports before ``w`` and emit the events
+        whose bound has passed (stream/finality.py)."""
+        lo = w - self.open_s
+        ctx_lo = lo - self.fuse_cfg.corroboration.unheard_alive_s
+        keys = [k for k, (t, _) in self._acoustic.items() if ctx_lo <= t < w]
+        models = [self._acoustic[k][1] for k in keys]
+        events: list[Event] = []
+        consumed: dict[str, dict[str, float]] = {}
+        emitted: dict[str, list[Event]] = {}
+        if models:
+            obs = ObservationArrays.from_observations(models)
+            key_arr = np.asarray(keys, dtype=object)
+            # each report's chainage once (the context is re-read every step)
+            new = [i for i, k in enumerate(keys) if k not in self._km]
+            if new:
+                got = self._sectors.chainage_km(obs.lat[new], obs.lon[new])
+                self._km.update(zip((keys[i] for i in new), got.tolist(), strict=True))
+            km = np.array([self._km[k] for k in keys], float)
+            t_arr = obs.time_s
+            for s in self._own_tiles():
+                halo = (
+                    self._sectors.in_halo(s, km)
+                    if self._sectors.line is not None
+                    else np.ones(len(keys), bool)
+                )
+                gone = self._consumed[s]
+                is_open = np.array([k not in gone and k not in self._late for k in keys], bool) & (
+                    t_arr >= lo
+                )
+                rows_open = np.flatnonzero(halo & is_open)
+                if rows_open.shape[0] == 0:
+                    continue
+                open_obs = tiles.canonical(obs.take(rows_open))
+                context = tiles.canonical(obs.take(np.flatnonzero(halo)))
+                recent = [e for e in self._emitted[s] if e.time_s >= lo - self.bounds.self_s]
+                fused = finality.fuse_open(open_obs, context, recent, s, self.fuse_cfg)
+                at = finality.final_at_s(fused, self.bounds)
+                final = [e for e, a in zip(fused, at.tolist(), strict=True) if a <= w]
+                if not final:
+                    continue
+                events += final
+                emitted[s] = final
+                by_id: dict[str, list[int]] = {}
+                for i in rows_open.tolist():
+                    by_id.setdefault(str(obs.id[i]), []).append(i)
+                used = {i for e in final for oid in e.observation_ids for i in by_id.get(oid, [])}
+                consumed[s] = {str(key_arr[i]): float(t_arr[i]) for i in used}
+        events.sort(key=lambda e: (e.time_s, e.id))
+        st = self._judged(w - self.step_s, w, events, models, LiveState(w, self.state.closed))
+        st.consumed, st.emitted = consumed, emitted
+        return st
+
+    def restore_consumed(self, events: Sequence[Event]) -> None:
+        """After a restart: the reports the stored events of the own sectors hold
+        are consumed (event finality; ``events`` from the store since
+        :meth:`restore_from`)."""
+        if not self.event_mode or not events:
+            return
+        by_id: dict[str, list[tuple[str, float]]] = {}
+        for k, (t, o) in self._acoustic.items():
+            by_id.setdefault(o.id, []).append((k, t))
+        for e, s in zip(events, self._sectors.owners(events), strict=True):
+            if s not in self._consumed or e.kind == "sighting":
+                continue
+            for oid in e.observation_ids:
+                for k, t in by_id.get(oid, []):
+                    self._consumed[s][k] = t
+            self._emitted[s].append(e)
 
     def _own_tiles(self) -> list[str]:
         """The fusion's sectors this worker fuses (all of them without sectors)."""
@@ -337,6 +510,23 @@ class LiveWindow:
         if step.day is not None:
             end = day_bounds(self.mandate, step.day)[1]
             self._sight = {k: v for k, v in self._sight.items() if v[0] >= end}
+        elif self.event_mode and step.state.final_s is not None:
+            w = step.state.final_s
+            lo = w - self.open_s
+            keep = lo - self.fuse_cfg.corroboration.unheard_alive_s
+            self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
+            self._late = {k for k in self._late if k in self._acoustic}
+            self._km = {k: v for k, v in self._km.items() if k in self._acoustic}
+            for s, used in step.consumed.items():
+                self._consumed[s].update(used)
+            for s in self._consumed:
+                self._consumed[s] = {k: t for k, t in self._consumed[s].items() if t >= lo}
+            for s in self._emitted:
+                self._emitted[s] = [
+                    e
+                    for e in [*self._emitted[s], *step.emitted.get(s, [])]
+                    if e.time_s >= lo - self.bounds.self_s
+                ]
         elif step.state.final_s is not None:
             keep = step.state.final_s - self.context
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
@@ -345,6 +535,8 @@ class LiveWindow:
         """The earliest perceived time a restarted worker must reload, s."""
         f = self.state.final_s
         acoustic = f - self.context if f is not None else -math.inf
+        if self.event_mode and f is not None:
+            acoustic = f - self.open_s - self.fuse_cfg.corroboration.unheard_alive_s
         sight = (
             day_bounds(self.mandate, self.state.closed)[1]
             if self.state.closed is not None

@@ -220,7 +220,19 @@ class Worker:
         since = self.window.restore_from()
         models = await asyncio.to_thread(self.store.observation_models, max(since, -_END_S), _END_S)
         self._restored = True
-        return self.window.add(models, restored=True)
+        held = self.window.add(models, restored=True)
+        final = self.window.state.final_s
+        if self.window.event_mode and final is not None:
+            # event finality: what the stored events hold is consumed (never fused
+            # again); a step committed but not marked (killed before the state) is
+            # not re-derived from those reports, so its violations are announced
+            # again here (the bus drops what it has by violation id)
+            events = await asyncio.to_thread(self.store.events, max(since, -_END_S), _END_S)
+            self.window.restore_consumed(events)
+            again = final + self.window.step_s - self.window.open_s
+            vs = await asyncio.to_thread(self.store.violations, again, _END_S)
+            await self._announce(vs, final)
+        return held
 
     def _claim_shards(self) -> None:
         """Record how many shards fuse each own sector; a store whose sector another
@@ -348,7 +360,7 @@ class Worker:
             with st("commit"):
                 await asyncio.to_thread(self._commit, step)
             with st("announce"):
-                await self._announce(step.violations)
+                await self._announce(step.violations, step.end_s if step.day is None else None)
             # the state last: a worker killed before it re-derives the step on
             # restart (same ids: skipped by the store and the ledger, dropped by the bus)
             with st("state"):
@@ -575,9 +587,14 @@ class Worker:
             [day_of(m, v.time_s).isoformat() for v in step.violations],
         )
 
-    async def _announce(self, violations: Sequence[Violation]) -> None:
+    async def _announce(self, violations: Sequence[Violation], final_s: float | None) -> None:
+        """Announce ``violations``; ``final_s``: the step that made them final
+        (event finality: the watermark's step; tiles: the tile's end), s."""
+        extra: dict[str, Any] = {"worker": self.name}
+        if final_s is not None:
+            extra["step_end_s"] = final_s
         for v in violations:
-            body = json.dumps({**to_dict(v), "worker": self.name}, separators=(",", ":"))
+            body = json.dumps({**to_dict(v), **extra}, separators=(",", ":"))
             await self.bus.publish(self.bus.subjects.violations, body.encode(), v.id)
         if violations and self.on_violations is not None:
             await self.on_violations(violations)
