@@ -26,10 +26,9 @@ from ceasefire.design.countries import (
 )
 from ceasefire.model.errors import DesignError
 from ceasefire.model.yamlpath import (
-    field_error,
     line_of,
     loc_str,
-    pick_error,
+    model_error,
     schema_keys,
     yaml_mapping,
 )
@@ -230,17 +229,8 @@ def parse_design(text: str, *, source: str = "<design>") -> Design:
     try:
         doc = DesignDoc.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        err = pick_error(errors)
-        raise field_error(
-            err,
-            tuple(err["loc"]),
-            len(errors),
-            node,
-            source,
-            DesignError,
-            known=schema_keys(globals().values()),
-        ) from exc
+        known = schema_keys(globals().values())
+        raise model_error(exc.errors(), node, source, DesignError, known) from exc
 
     def where(*loc: int | str) -> dict[str, Any]:
         return {"file": source, "line": line_of(node, loc), "field": loc_str(loc)}

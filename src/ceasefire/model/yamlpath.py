@@ -131,3 +131,16 @@ def field_error(
         line=line_of(node, loc),
         field=loc_str(loc),
     )
+
+
+def model_error(
+    errors: list[Any],
+    node: yaml.Node | None,
+    source: str,
+    error: type[InputError],
+    known: Iterable[str] = (),
+) -> InputError:
+    """:func:`field_error` for a model's validation ``errors`` (pydantic's
+    ``exc.errors()``): the one :func:`pick_error` reports, at its own location."""
+    err = pick_error(errors)
+    return field_error(err, tuple(err["loc"]), len(errors), node, source, error, known)

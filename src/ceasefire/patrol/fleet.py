@@ -19,7 +19,7 @@ from ceasefire.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, TimeWindow
 from ceasefire.model.errors import FleetError
 from ceasefire.model.vocab import ObjectClass
-from ceasefire.model.yamlpath import field_error, line_of, pick_error, schema_keys, yaml_mapping
+from ceasefire.model.yamlpath import line_of, model_error, schema_keys, yaml_mapping
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -206,17 +206,8 @@ def parse_fleet(text: str, *, source: str = "<fleet>") -> Fleet:
     try:
         doc = FleetDoc.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        err = pick_error(errors)
-        raise field_error(
-            err,
-            tuple(err["loc"]),
-            len(errors),
-            node,
-            source,
-            FleetError,
-            known=schema_keys(globals().values()),
-        ) from exc
+        known = schema_keys(globals().values())
+        raise model_error(exc.errors(), node, source, FleetError, known) from exc
     fleet = Fleet(doc, source, node)
     type_ids = [t.id for t in doc.drone_types]
     for i, b in enumerate(doc.bases):
