@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse import cofactor
+from ceasefire.fuse import cofactor, normal
 from ceasefire.fuse.compiled import jit
 
 _PI = math.pi
@@ -26,8 +26,10 @@ _TWO_PI = 2.0 * math.pi
 #: ``np.nan_to_num``'s stand-in for an infinite entry
 _BIG = float(np.finfo(np.float64).max)
 
-#: the cofactors, rebound to numba's compiled helper when the loop is compiled
+#: the cofactors and a row's terms, rebound to numba's compiled helpers when the
+#: loop is compiled
 _upper3 = cofactor.upper3
+_row_terms = normal.row_terms
 
 
 def _iteration_loop(
@@ -68,7 +70,7 @@ def _iteration_loop(
             if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
                 return np.zeros(0, np.intp), empty, empty, False
             p += 1
-    acc = np.zeros((3, 10))
+    acc = np.zeros((1, 3, 10))
     H = np.empty((3, 3))
     s = np.empty(3)
     S = np.empty((3, 3))
@@ -83,7 +85,7 @@ def _iteration_loop(
     for a in range(act.shape[0]):
         e = act[a]
         acc[:] = 0.0
-        # the normal equations (normal._normal_loop's arithmetic, this event's rows)
+        # the normal equations (normal.row_terms, as normal._normal_loop sums them)
         for q in range(bounds[e], bounds[e + 1]):
             j = src[q]
             dx = x[e] - ox[j]
@@ -92,51 +94,15 @@ def _iteration_loop(
             rho = h if (h >= 1.0 or h != h) else 1.0
             v = (az[j] - ang[p]) + _PI
             p += 1
-            m = v - _TWO_PI if v >= _TWO_PI else v
-            m = m + _TWO_PI if m < 0.0 else m
-            m = 0.0 if m == 0.0 else m
-            r_az = m - _PI
-            r_t = t[j] - (T[e] + speed[j] * rho / c)
-            r_rng = rng[j] - rho
-            rho2 = rho * rho
-            for k in range(3):
-                r = r_az if k == 0 else (r_t if k == 1 else r_rng)
-                if r - r != 0.0:  # not finite: no Jacobian row needed
-                    continue
-                if k == 0:
-                    sd = sigma_az[j]
-                    a0 = dy / rho2
-                    a1 = -dx / rho2
-                    a2 = 0.0
-                elif k == 1:
-                    sd = sigma_t[j]
-                    f = speed[j] / (rho * c)
-                    a0 = f * dx
-                    a1 = f * dy
-                    a2 = 1.0
-                else:
-                    sd = sigma_rng[j]
-                    a0 = dx / rho
-                    a1 = dy / rho
-                    a2 = 0.0
-                w = 1.0 / (sd * sd)
-                wa0 = w * a0
-                wa1 = w * a1
-                wa2 = w * a2
-                acc[k, 0] += wa0 * a0
-                acc[k, 1] += wa0 * a1
-                acc[k, 2] += wa0 * a2
-                acc[k, 3] += wa1 * a1
-                acc[k, 4] += wa1 * a2
-                acc[k, 5] += wa2 * a2
-                acc[k, 6] += wa0 * r
-                acc[k, 7] += wa1 * r
-                acc[k, 8] += wa2 * r
+            _row_terms(
+                acc, 0, dx, dy, rho, v, t[j], T[e], rng[j], speed[j],
+                sigma_az[j], sigma_t[j], sigma_rng[j], c,
+            )  # fmt: skip
         for u in range(6):
             i0, j0 = up[u]
-            H[i0, j0] = ((0.0 + acc[0, u]) + acc[1, u]) + acc[2, u]
+            H[i0, j0] = ((0.0 + acc[0, 0, u]) + acc[0, 1, u]) + acc[0, 2, u]
         for u in range(3):
-            bv[u] = ((0.0 + acc[0, 6 + u]) + acc[1, 6 + u]) + acc[2, 6 + u]
+            bv[u] = ((0.0 + acc[0, 0, 6 + u]) + acc[0, 1, 6 + u]) + acc[0, 2, 6 + u]
         # the inverse (inverse._inv3_loop's arithmetic)
         for i in range(3):
             hd = H[i, i]
@@ -200,11 +166,12 @@ def _iteration_loop(
 def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_iteration_loop` compiled (on first use), or None without the
     ``fast`` extra."""
-    global _upper3
+    global _upper3, _row_terms
     j = jit()
     if j is None:
         return None
     _upper3 = j(cofactor.upper3)
+    _row_terms = j(normal.row_terms)
     return j(_iteration_loop)
 
 

@@ -16,10 +16,86 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse.compiled import jit
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
+
+
+def row_terms(
+    acc: Any,
+    e: int,
+    dx: float,
+    dy: float,
+    rho: float,
+    v: float,
+    t: float,
+    t_event: float,
+    rng: float,
+    speed: float,
+    sigma_az: float,
+    sigma_t: float,
+    sigma_rng: float,
+    c: float,
+) -> None:
+    """Add one row's terms to ``acc[e]`` (``(3, 10)`` per event: per type k,
+    bearing, time, range, H's upper triangle 00, 01, 02, 11, 12, 22, b 0, 1, 2 and
+    chi2): the event at ``(dx, dy)`` (m) from the observer, ``rho`` the distance
+    clipped at 1 m, ``v`` = observed - computed azimuth + pi (rad, in (-2 pi, 4 pi)),
+    ``t``, ``t_event``: the report's and the event's time (s). Shared by the compiled loops
+    (:func:`_normal_loop`, ``gauss_newton``), so they sum the same terms alike.
+
+    The azimuth residual wraps as numpy's float remainder does, (a + pi) % (2 pi)
+    - pi: fmod, + 2 pi when negative, +0.0 when zero. fmod's exact result without
+    the call (a call per row costs more than the rest of the row): v itself on
+    (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi) (exact: Sterbenz)."""
+    m = v - _TWO_PI if v >= _TWO_PI else v
+    m = m + _TWO_PI if m < 0.0 else m
+    m = 0.0 if m == 0.0 else m
+    r_az = m - _PI
+    r_t = t - (t_event + speed * rho / c)
+    r_rng = rng - rho
+    rho2 = rho * rho
+    for k in range(3):
+        if k == 0:
+            r = r_az
+            sd = sigma_az
+            a0 = dy / rho2
+            a1 = -dx / rho2
+            a2 = 0.0
+        elif k == 1:
+            r = r_t
+            sd = sigma_t
+            f = speed / (rho * c)
+            a0 = f * dx
+            a1 = f * dy
+            a2 = 1.0
+        else:
+            r = r_rng
+            sd = sigma_rng
+            a0 = dx / rho
+            a1 = dy / rho
+            a2 = 0.0
+        if r - r != 0.0:  # not finite (inf - inf and NaN are NaN): no row
+            continue
+        w = 1.0 / (sd * sd)
+        wa0 = w * a0
+        wa1 = w * a1
+        wa2 = w * a2
+        acc[e, k, 0] += wa0 * a0
+        acc[e, k, 1] += wa0 * a1
+        acc[e, k, 2] += wa0 * a2
+        acc[e, k, 3] += wa1 * a1
+        acc[e, k, 4] += wa1 * a2
+        acc[e, k, 5] += wa2 * a2
+        acc[e, k, 6] += wa0 * r
+        acc[e, k, 7] += wa1 * r
+        acc[e, k, 8] += wa2 * r
+        acc[e, k, 9] += w * r * r
+
+
+#: the row's terms, rebound to numba's compiled helper when a loop is compiled
+_row_terms = row_terms
 
 
 def _normal_loop(
@@ -57,58 +133,14 @@ def _normal_loop(
         dy = y[e] - oy[j]
         h = math.hypot(dx, dy)
         rho = h if (h >= 1.0 or h != h) else 1.0
-        # wrap_pi: (a + pi) % (2 pi) - pi, numpy's float remainder: fmod, + 2 pi
-        # when negative, +0.0 when zero. fmod's exact result without the call
-        # (a call in the loop costs more than the rest of the row): v itself on
-        # (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi) (exact: Sterbenz).
-        # Wrapped azimuths (as fusion's rows are) never leave (-pi, 3 pi]; a row
-        # outside sends the whole call back to numpy (``ok`` False)
+        # a row outside the range row_terms wraps sends the call back to numpy
         v = (az[j] - ang[i]) + _PI
         if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
             ok = False
-        m = v - _TWO_PI if v >= _TWO_PI else v
-        m = m + _TWO_PI if m < 0.0 else m
-        m = 0.0 if m == 0.0 else m
-        r_az = m - _PI
-        r_t = t[j] - (T[e] + speed[j] * rho / c)
-        r_rng = rng[j] - rho
-        rho2 = rho * rho
-        for k in range(3):
-            if k == 0:
-                r = r_az
-                s = sigma_az[j]
-                a0 = dy / rho2
-                a1 = -dx / rho2
-                a2 = 0.0
-            elif k == 1:
-                r = r_t
-                s = sigma_t[j]
-                f = speed[j] / (rho * c)
-                a0 = f * dx
-                a1 = f * dy
-                a2 = 1.0
-            else:
-                r = r_rng
-                s = sigma_rng[j]
-                a0 = dx / rho
-                a1 = dy / rho
-                a2 = 0.0
-            if r - r != 0.0:  # not finite (inf - inf and NaN are NaN)
-                continue
-            w = 1.0 / (s * s)
-            wa0 = w * a0
-            wa1 = w * a1
-            wa2 = w * a2
-            acc[e, k, 0] += wa0 * a0
-            acc[e, k, 1] += wa0 * a1
-            acc[e, k, 2] += wa0 * a2
-            acc[e, k, 3] += wa1 * a1
-            acc[e, k, 4] += wa1 * a2
-            acc[e, k, 5] += wa2 * a2
-            acc[e, k, 6] += wa0 * r
-            acc[e, k, 7] += wa1 * r
-            acc[e, k, 8] += wa2 * r
-            acc[e, k, 9] += w * r * r
+        _row_terms(
+            acc, e, dx, dy, rho, v, t[j], T[e], rng[j], speed[j],
+            sigma_az[j], sigma_t[j], sigma_rng[j], c,
+        )  # fmt: skip
     H = np.zeros((n, 3, 3))
     b = np.zeros((n, 3))
     chi2 = np.zeros(n)
@@ -129,4 +161,9 @@ def _normal_loop(
 def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normal_loop` compiled (on first use: numba is imported only when a
     fit runs), or None without the ``fast`` extra."""
-    return compiled(_normal_loop)
+    global _row_terms
+    j = jit()
+    if j is None:
+        return None
+    _row_terms = j(row_terms)
+    return j(_normal_loop)
