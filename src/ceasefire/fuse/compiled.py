@@ -27,4 +27,17 @@ def compiled(fn: F) -> F | None:
     return None if j is None else j(fn)
 
 
-__all__ = ["compiled", "jit"]
+def compiled_calling(fn: F, **helpers: Callable[..., Any]) -> F | None:
+    """``fn`` compiled by :func:`jit`, each of ``helpers`` compiled first and bound
+    under its name in ``fn``'s module (a compiled loop calls compiled functions
+    only, and finds them among its globals when it is compiled); None without
+    numba."""
+    j = jit()
+    if j is None:
+        return None
+    for name, helper in helpers.items():
+        fn.__globals__[name] = j(helper)
+    return j(fn)
+
+
+__all__ = ["compiled", "compiled_calling", "jit"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor, normal
-from ceasefire.fuse.compiled import jit
+from ceasefire.fuse.compiled import compiled_calling
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
@@ -166,13 +166,7 @@ def _iteration_loop(
 def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_iteration_loop` compiled (on first use), or None without the
     ``fast`` extra."""
-    global _upper3, _row_terms
-    j = jit()
-    if j is None:
-        return None
-    _upper3 = j(cofactor.upper3)
-    _row_terms = j(normal.row_terms)
-    return j(_iteration_loop)
+    return compiled_calling(_iteration_loop, _upper3=cofactor.upper3, _row_terms=normal.row_terms)
 
 
 __all__ = ["iteration_kernel"]

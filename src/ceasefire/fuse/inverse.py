@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor
-from ceasefire.fuse.compiled import jit
+from ceasefire.fuse.compiled import compiled_calling
 
 #: the cofactors, called by the loop: rebound to numba's compiled helper when the
 #: loop is compiled (a compiled loop calls compiled functions only)
@@ -56,9 +56,4 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
 def inv3_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_inv3_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    global _upper3
-    j = jit()
-    if j is None:
-        return None
-    _upper3 = j(cofactor.upper3)
-    return j(_inv3_loop)
+    return compiled_calling(_inv3_loop, _upper3=cofactor.upper3)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import jit
+from ceasefire.fuse.compiled import compiled_calling
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
@@ -161,9 +161,4 @@ def _normal_loop(
 def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normal_loop` compiled (on first use: numba is imported only when a
     fit runs), or None without the ``fast`` extra."""
-    global _row_terms
-    j = jit()
-    if j is None:
-        return None
-    _row_terms = j(row_terms)
-    return j(_normal_loop)
+    return compiled_calling(_normal_loop, _row_terms=row_terms)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor
-from ceasefire.fuse.compiled import compiled, jit
+from ceasefire.fuse.compiled import compiled, compiled_calling
 
 #: the cofactor helpers :func:`_quad_loop` calls: rebound to numba's compiled ones
 #: when the loop is compiled (a compiled loop calls compiled functions only)
@@ -191,13 +191,7 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
 def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_quad_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    global _upper3, _quadratic3
-    j = jit()
-    if j is None:
-        return None
-    _upper3 = j(cofactor.upper3)
-    _quadratic3 = j(cofactor.quadratic3)
-    return j(_quad_loop)
+    return compiled_calling(_quad_loop, _upper3=cofactor.upper3, _quadratic3=cofactor.quadratic3)
 
 
 @functools.cache

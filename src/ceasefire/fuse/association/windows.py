@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import jit
+from ceasefire.fuse.compiled import compiled_calling
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -242,16 +242,9 @@ def _windows_loop(
 def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_windows_loop` compiled (on first use: numba is imported only when
     association runs), or None without the ``fast`` extra."""
-    global _search, _walk, _buckets, _find
-    j = jit()
-    if j is None:
-        return None
-    # the loop's helpers: compiled first, under the names the loop looks up
-    _search = j(_search)
-    _walk = j(_walk)
-    _buckets = j(_buckets)
-    _find = j(_find)
-    return j(_windows_loop)
+    return compiled_calling(
+        _windows_loop, _search=_search, _walk=_walk, _buckets=_buckets, _find=_find
+    )
 
 
 #: grid cells about positions, as a multiple of the reach (plus 1 m): wider than
