@@ -92,6 +92,14 @@ def test_a_provisional_step_behind_a_settled_day_is_withdrawn_not_stored(
     assert sorted(x.id for x in store.escalations(-1e18, 1e18)) == sorted(x.id for x in settled)
 
 
+async def _polls(w: Worker) -> int:
+    """Poll ``w`` until it has nothing left to do; returns the polls that had work."""
+    n = 0
+    while await w.poll(0):
+        n += 1
+    return n
+
+
 class _KilledError(Exception):
     """Stands for a SIGKILL between announcing a plan's notices and storing them."""
 
@@ -122,13 +130,12 @@ def test_a_worker_killed_between_announcing_and_storing_leaves_nothing_unwithdra
 
         first._store_notices = die  # type: ignore[method-assign]
         with pytest.raises(_KilledError):
-            while await first.poll(0):
-                pass
+            await _polls(first)
         for s in first.read:  # what was handed out and not acknowledged comes again
             bus.reopen(first.durable(s), bus.subjects.obs(s))
         second = Worker(bus, store, ledger, m, None, WindowConfig(), batch=10**6)
-        while await second.poll(0):
-            pass
+        # the premise: the rest of the day in one poll (no provisional step between)
+        assert await _polls(second) == 1
         return bus, store, killed, second.outbox_key
 
     bus, store, killed, outbox = asyncio.run(go())
