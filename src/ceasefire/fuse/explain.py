@@ -84,6 +84,12 @@ class ExplainConfig:
     max_range_m: float = 45_000.0
     #: longest flight plus sound travel considered, s (bounds the candidate search)
     window_s: float = 400.0
+    #: located pieces too: an unpaired located event each of whose reports a
+    #: stronger located event's point explains (each within ``piece_gate_chi2``, its
+    #: observer not holding that point) is the same round split in two
+    pieces: bool = False
+    #: the gate on each report of a piece (bearing and time residuals, 2 dof)
+    piece_gate_chi2: float = 9.0
 
 
 @dataclass(frozen=True)
@@ -119,18 +125,23 @@ def explain(
         for k, e in enumerate(out)
         if e.has_position and e.kind != "sighting" and "single_observer" not in e.flags
     ]
-    if lone_k.shape[0] == 0 or not located:
+    if not located or (lone_k.shape[0] == 0 and not cfg.pieces):
         return out
     pts = _points([out[k] for k in located], obs, ids, cfg, c)
+    if cfg.pieces:
+        for k, by_k in _explain_pieces(out, located, pts, obs, ids, cfg, c):
+            out[k] = _flagged(out[k], out[by_k].id)
+    if lone_k.shape[0] == 0:
+        return out
     by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, cfg, c)
     for i in np.flatnonzero(by >= 0):
         k = int(lone_k[i])
-        e = out[k]
-        who = out[located[int(by[i])]].id
-        out[k] = dataclasses.replace(
-            e, flags=tuple(sorted({*e.flags, EXPLAINED, EXPLAINED_BY + who}))
-        )
+        out[k] = _flagged(out[k], out[located[int(by[i])]].id)
     return out
+
+
+def _flagged(e: Event, by: str) -> Event:
+    return dataclasses.replace(e, flags=tuple(sorted({*e.flags, EXPLAINED, EXPLAINED_BY + by})))
 
 
 def explained_by(e: Event) -> str | None:
@@ -275,61 +286,9 @@ def _explain_rows(
     explains it best (least chi-square within the gate), or -1."""
     n = lone_row.shape[0]
     best = np.full(n, -1, np.intp)
-    # candidate (lone, point) pairs: the point emitted within window_s before the report
-    order = np.argsort(pts.t_lo, kind="stable")
-    t_sorted = pts.t_lo[order]
-    t_rep = obs.time_s[lone_row]
-    slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
-    lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
-    hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
-    cnt = hi - lo
-    if cnt.sum() == 0:
-        return best
-    li = np.repeat(np.arange(n), cnt)
-    pj = order[np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
-    # in dense fire most points in the time window are far along the line: a
-    # spherical distance (within 1 % of the geodesic's at these ranges) drops
-    # them before the geodesic, and only pairs the range gate refuses anyway
-    rows = lone_row[li]
-    d_s, az_s = _sphere(obs.lat[rows], obs.lon[rows], pts.lat[pj], pts.lon[pj])
-    near = d_s <= 1.02 * cfg.max_range_m + 100.0
-    # and those whose ray misses by more than the gate allows: the bearing's σ
-    # bounded above (the point's σ across the ray by its covariance's trace, the
-    # distance by the sphere's less 2 %), a degree's slack for the sphere's azimuth
-    cv = pts.cov[pj]
-    sd_pos = np.degrees(
-        np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / np.maximum(d_s / 1.02 - 100.0, 1.0)
-    )
-    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[rows], sd_pos)
-    db = np.abs((obs.bearing_deg[rows] - az_s + 180.0) % 360.0 - 180.0)
-    near &= db <= np.sqrt(cfg.gate_chi2) * sd_b + 1.0
-    li, pj = li[near], pj[near]
-    rows = lone_row[li]
-    e_lo, az, dist = _emission(obs, rows, pts.lat[pj], pts.lon[pj], c)
-    keep = dist <= cfg.max_range_m
-    # bearing residual, over the stated σ and the point's σ across the ray
-    db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
-    a = np.radians(az)
-    ce, sn = np.cos(a), np.sin(a)  # across the ray: (cos az, -sin az) in (E, N)
-    cv = pts.cov[pj]
-    v_perp = np.maximum(cv[:, 0] * ce**2 + cv[:, 1] * sn**2 - 2.0 * cv[:, 2] * ce * sn, 0.0)
-    sd_pos = np.degrees(np.sqrt(v_perp) / np.maximum(dist, 1.0))
-    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[rows], sd_pos)
-    # time residual: outside the emission window, less the clock slack
-    seen = obs.sense[rows] == SEEN
-    arrive_lo = pts.t_lo[pj] + (t_rep[li] - e_lo)  # + the travel
-    arrive_hi = pts.t_hi[pj] + (t_rep[li] - e_lo)
-    t = t_rep[li]
-    off = np.maximum(np.maximum(arrive_lo - t, t - arrive_hi), 0.0)
-    off = np.maximum(off - np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s), 0.0)
-    sd_t = cfg.sigma_scale * np.nan_to_num(obs.time_sigma_s[rows], nan=1.0)
-    sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
-    chi2 = (db / sd_b) ** 2 + (off / np.maximum(sd_t, 1e-6)) ** 2
-    keep &= np.isfinite(chi2) & (chi2 <= cfg.gate_chi2)
-    li, pj, chi2 = li[keep], pj[keep], chi2[keep]
+    li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c)
     # the slot rule, on the pairs within the gate only
-    _, src = np.unique(obs.source.astype(str), return_inverse=True)
-    src = src.ravel().astype(np.int64)
+    src = _sources(obs)
     free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
     li, pj, chi2 = li[free], pj[free], chi2[free]
     if li.shape[0] == 0:
@@ -339,6 +298,162 @@ def _explain_rows(
     first = np.r_[True, li[1:] != li[:-1]]
     best[li[first]] = pts.event[pj[first]]
     return best
+
+
+def _sources(obs: ObservationArrays) -> npt.NDArray[np.int64]:
+    """Each observation's observer code."""
+    _, src = np.unique(obs.source.astype(str), return_inverse=True)
+    return src.ravel().astype(np.int64)
+
+
+def _explain_pieces(
+    events: Sequence[Event],
+    located: Sequence[int],
+    pts: _Points,
+    obs: ObservationArrays,
+    ids: _Ids,
+    cfg: ExplainConfig,
+    c: float,
+) -> list[tuple[int, int]]:
+    """``(piece, explainer)`` event indices: located events not paired (no launch
+    point, no ray) each of whose reports a point of a stronger located event
+    explains (:func:`_residuals` within ``piece_gate_chi2``; the report's observer
+    does not hold that point, :func:`_held`), at least cost. Stronger: paired, then
+    more observers, then a smaller position variance (a strict order, so two
+    pieces never explain each other); an explainer is never itself explained."""
+    loc = np.asarray(located, np.intp)
+    strength = [_strength(events[int(k)]) for k in loc]
+    rank = np.empty(loc.shape[0], np.intp)
+    rank[sorted(range(loc.shape[0]), key=lambda q: strength[q])] = np.arange(loc.shape[0])
+    cand = [
+        k
+        for k, e in enumerate(events)
+        if e.has_position
+        and e.kind != "sighting"
+        and e.launch_lat is None
+        and "paired" not in e.flags
+        and EXPLAINED not in e.flags
+    ]
+    if not cand:
+        return []
+    pos_in_loc = {int(k): q for q, k in enumerate(loc)}
+    # a single observer's located report is weaker than any located event
+    c_rank = np.array([rank[pos_in_loc[k]] if k in pos_in_loc else -1 for k in cand], np.intp)
+    owner, rows = _members([events[k] for k in cand], ids)
+    if owner.shape[0] == 0:
+        return []
+    n_mem = np.bincount(owner, minlength=len(cand))
+    li, pj, chi2 = _residuals(rows, pts, obs, cfg, cfg.piece_gate_chi2, c, travel_sd=True)
+    own = owner[li]
+    # the point's event is stronger than the piece (so not the piece itself)
+    ok = rank[pts.event[pj]] > c_rank[own]
+    li, pj, chi2, own = li[ok], pj[ok], chi2[ok], own[ok]
+    src = _sources(obs)
+    free = ~_held(pts, [events[int(k)] for k in loc], obs, ids, src, pj, src[rows[li]], cfg, c)
+    li, pj, chi2, own = li[free], pj[free], chi2[free], own[free]
+    if li.shape[0] == 0:
+        return []
+    # every report of the piece explained by the same point (a report once per point)
+    key = own.astype(np.int64) * pts.event.shape[0] + pj
+    o = np.lexsort((li, key))
+    key, li, chi2, own, pj = key[o], li[o], chi2[o], own[o], pj[o]
+    first = np.r_[True, (key[1:] != key[:-1]) | (li[1:] != li[:-1])]
+    key, chi2, own, pj = key[first], chi2[first], own[first], pj[first]
+    u, start, cnt = np.unique(key, return_index=True, return_counts=True)
+    tot = np.add.reduceat(chi2, start) if start.shape[0] else np.zeros(0)
+    whole = cnt == n_mem[own[start]]
+    u_own, u_pt, u_tot = own[start][whole], pj[start][whole], tot[whole]
+    if u_own.shape[0] == 0:
+        return []
+    o = np.lexsort((u_pt, u_tot, u_own))
+    u_own, u_pt = u_own[o], u_pt[o]
+    first = np.r_[True, u_own[1:] != u_own[:-1]]
+    picks = [(cand[int(a)], int(loc[pts.event[b]])) for a, b in zip(u_own[first], u_pt[first])]
+    explained = {k for k, _ in picks}
+    return [(k, by) for k, by in picks if by not in explained]
+
+
+def _strength(e: Event) -> tuple[int, int, float]:
+    """Order of located events for explaining pieces: paired first, then more
+    observers, then a smaller position variance (m²)."""
+    tr = (e.cov_m2[0] + e.cov_m2[1]) if e.cov_m2 is not None else np.inf
+    return (int(e.launch_lat is not None), e.n_observers, -float(tr))
+
+
+def _residuals(
+    rows: IP,
+    pts: _Points,
+    obs: ObservationArrays,
+    cfg: ExplainConfig,
+    gate: float,
+    c: float,
+    travel_sd: bool = False,
+) -> tuple[IP, IP, F8]:
+    """(index into ``rows``, point, chi-square) of every report-point pair within
+    ``gate``: the bearing residual (none for a report without a bearing) and the
+    time residual against the point's emission window plus the travel (module
+    docstring). ``travel_sd``: a report's time σ also holds the point's: its
+    position σ over ``c`` (a fix's emission time and position move together;
+    a microphone's millisecond clock says nothing finer about a point known to
+    100 m)."""
+    n = rows.shape[0]
+    none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
+    # candidate (report, point) pairs: the point emitted within window_s before the report
+    order = np.argsort(pts.t_lo, kind="stable")
+    t_sorted = pts.t_lo[order]
+    t_rep = obs.time_s[rows]
+    slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
+    lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
+    hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
+    cnt = hi - lo
+    if cnt.sum() == 0:
+        return none
+    li = np.repeat(np.arange(n), cnt)
+    pj = order[np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    # in dense fire most points in the time window are far along the line: a
+    # spherical distance (within 1 % of the geodesic's at these ranges) drops
+    # them before the geodesic, and only pairs the range gate refuses anyway
+    r = rows[li]
+    d_s, az_s = _sphere(obs.lat[r], obs.lon[r], pts.lat[pj], pts.lon[pj])
+    near = d_s <= 1.02 * cfg.max_range_m + 100.0
+    # and those whose ray misses by more than the gate allows: the bearing's σ
+    # bounded above (the point's σ across the ray by its covariance's trace, the
+    # distance by the sphere's less 2 %), a degree's slack for the sphere's azimuth
+    cv = pts.cov[pj]
+    sd_pos = np.degrees(
+        np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / np.maximum(d_s / 1.02 - 100.0, 1.0)
+    )
+    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[r], sd_pos)
+    has_b = np.isfinite(obs.bearing_deg[r])
+    db = np.abs((obs.bearing_deg[r] - az_s + 180.0) % 360.0 - 180.0)
+    near &= ~has_b | (db <= np.sqrt(gate) * sd_b + 1.0)
+    li, pj = li[near], pj[near]
+    r = rows[li]
+    e_lo, az, dist = _emission(obs, r, pts.lat[pj], pts.lon[pj], c)
+    keep = dist <= cfg.max_range_m
+    # bearing residual, over the stated σ and the point's σ across the ray
+    db = (obs.bearing_deg[r] - az + 180.0) % 360.0 - 180.0
+    a = np.radians(az)
+    ce, sn = np.cos(a), np.sin(a)  # across the ray: (cos az, -sin az) in (E, N)
+    cv = pts.cov[pj]
+    v_perp = np.maximum(cv[:, 0] * ce**2 + cv[:, 1] * sn**2 - 2.0 * cv[:, 2] * ce * sn, 0.0)
+    sd_pos = np.degrees(np.sqrt(v_perp) / np.maximum(dist, 1.0))
+    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[r], sd_pos)
+    b_term = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0)
+    # time residual: outside the emission window, less the clock slack
+    seen = obs.sense[r] == SEEN
+    t = t_rep[li]
+    arrive_lo = pts.t_lo[pj] + (t - e_lo)  # + the travel
+    arrive_hi = pts.t_hi[pj] + (t - e_lo)
+    off = np.maximum(np.maximum(arrive_lo - t, t - arrive_hi), 0.0)
+    off = np.maximum(off - np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s), 0.0)
+    sd_t = cfg.sigma_scale * np.nan_to_num(obs.time_sigma_s[r], nan=1.0)
+    sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
+    if travel_sd:
+        sd_t = np.hypot(sd_t, np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / c)
+    chi2 = b_term + (off / np.maximum(sd_t, 1e-6)) ** 2
+    keep &= np.isfinite(chi2) & (chi2 <= gate)
+    return li[keep], pj[keep], chi2[keep]
 
 
 def _sphere(lat1: F8, lon1: F8, lat2: F8, lon2: F8) -> tuple[F8, F8]:

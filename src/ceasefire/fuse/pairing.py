@@ -61,6 +61,10 @@ class LaunchPairConfig:
     #: -2 ln of the odds that a round lands across the contact line (about 0.88 :
     #: 0.12): a launch and an impact on one side pay this (when a line is known)
     same_side_cost: float = 4.0
+    #: an impact dated before its launch is still a candidate when it is so by at
+    #: most this many σ of the two emission times (a tank's 2 s flight against
+    #: clocks a second off); 0: the impact must follow the launch
+    early_sd: float = 0.0
 
     def __post_init__(self) -> None:
         check_names(self.weapons)
@@ -76,6 +80,7 @@ def flight_cost(
     cfg: LaunchPairConfig,
     skip: frozenset[int] = frozenset(),
     prior: Callable[[int], F8] | None = None,
+    early_sd: float = 0.0,
 ) -> F8:
     """Least cost over the weapon hypotheses of launch → impact candidates: the
     flight-time chi-square (1 dof) of ``dt`` (s) against ``dist`` (m) / the weapon's
@@ -83,7 +88,8 @@ def flight_cost(
     ``var_d`` (m²) and the speed spread, plus the weapon's cost (0 when a report
     names it) and ``prior(w)``; inf outside the gate or the weapon's range bounds.
     ``lw``/``iw``: named weapon codes (-1 unknown), broadcastable to ``dist`` along
-    its first axis; weapons in ``skip`` are not tried."""
+    its first axis; weapons in ``skip`` are not tried. ``early_sd``: the speed
+    bound allows the emission times' error, this many σ (``var_T``)."""
     speeds = per_code(cfg.weapons, "speed_m_s")
     rmin = per_code(cfg.weapons, "range_min_m")
     rmax = per_code(cfg.weapons, "range_max_m")
@@ -105,7 +111,9 @@ def flight_cost(
         # the spread is in time (symmetric about d / v): its upper tail would let a
         # round fly twice its class's mean speed; no round flies more than 3 sd
         # faster than its class (2 sd of the distance's own uncertainty allowed)
-        fast = dist - 2.0 * np.sqrt(var_d) > dt * v * (1.0 + 3.0 * cfg.speed_spread)
+        # (and ``early_sd`` σ of the emission times, when an early impact may pair)
+        dt_hi = dt + early_sd * np.sqrt(var_T) if early_sd > 0 else dt
+        fast = dist - 2.0 * np.sqrt(var_d) > dt_hi * v * (1.0 + 3.0 * cfg.speed_spread)
         inside = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE) & ~fast
         best = np.where(inside & (cost < best), cost, best)
     return best
@@ -155,7 +163,9 @@ def pair_launches(
     a = sm["i"].astype(np.intp)
     b = sm["j"].astype(np.intp)
     dt = iT[b] - lT[a]
-    ok = dt > 0
+    sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
+    si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
+    ok = dt > -cfg.early_sd * np.hypot(sl[a], si[b]) if cfg.early_sd > 0 else dt > 0
     a, b, dt = a[ok], b[ok], dt[ok]
     ex, ey = ix[b] - lx[a], iy[b] - ly[a]
     d = np.hypot(ex, ey)
@@ -164,12 +174,10 @@ def pair_launches(
     ic = np.full((ni, 2, 2), 0.0) if i_cov is None else np.nan_to_num(i_cov, nan=1e8)
     P = lc[a] + ic[b]
     var_d = ux * ux * P[:, 0, 0] + uy * uy * P[:, 1, 1] + 2 * ux * uy * P[:, 0, 1] + 2e4
-    sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
-    si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
     var_T = sl[a] ** 2 + si[b] ** 2
     lw = np.full(nl, -1) if l_weapon is None else np.asarray(l_weapon)
     iw = np.full(ni, -1) if i_weapon is None else np.asarray(i_weapon)
-    best = flight_cost(d, dt, var_T, var_d, lw[a], iw[b], cfg)
+    best = flight_cost(d, dt, var_T, var_d, lw[a], iw[b], cfg, early_sd=cfg.early_sd)
     ok = np.isfinite(best)
     a, b, cost = a[ok], b[ok], best[ok]
     if l_side is not None and i_side is not None:
