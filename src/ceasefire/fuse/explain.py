@@ -87,8 +87,10 @@ class ExplainConfig:
     #: located pieces too: an unpaired located event each of whose reports a
     #: stronger located event's point explains (each within ``piece_gate_chi2``, its
     #: observer not holding that point) is the same round split in two
-    pieces: bool = False
-    #: the gate on each report of a piece (bearing and time residuals, 2 dof)
+    #: (docs/family.md, session 14)
+    pieces: bool = True
+    #: the gate on each report of a piece (bearing and time residuals, 2 dof;
+    #: 9 and 16 alike on the tuning draws, 16 took 6 true rounds more)
     piece_gate_chi2: float = 9.0
 
 

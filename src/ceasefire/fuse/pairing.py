@@ -62,9 +62,11 @@ class LaunchPairConfig:
     #: 0.12): a launch and an impact on one side pay this (when a line is known)
     same_side_cost: float = 4.0
     #: an impact dated before its launch is still a candidate when it is so by at
-    #: most this many σ of the two emission times (a tank's 2 s flight against
-    #: clocks a second off); 0: the impact must follow the launch
-    early_sd: float = 0.0
+    #: most this many σ of the two emission times (a tank's 2-4 s flight against
+    #: emission times a second off: clocks, fixes); 0: the impact must follow the
+    #: launch (the former rule). On the family's tuning draws 1, 3 and 5 took
+    #: double counts 285 -> 275, 267, 267 (docs/family.md, session 14)
+    early_sd: float = 3.0
 
     def __post_init__(self) -> None:
         check_names(self.weapons)
@@ -88,8 +90,8 @@ def flight_cost(
     ``var_d`` (m²) and the speed spread, plus the weapon's cost (0 when a report
     names it) and ``prior(w)``; inf outside the gate or the weapon's range bounds.
     ``lw``/``iw``: named weapon codes (-1 unknown), broadcastable to ``dist`` along
-    its first axis; weapons in ``skip`` are not tried. ``early_sd``: the speed
-    bound allows the emission times' error, this many σ (``var_T``)."""
+    its first axis; weapons in ``skip`` are not tried. ``early_sd`` > 0: the speed
+    bound allows 2 σ of the emission times (``var_T``), as of the distance."""
     speeds = per_code(cfg.weapons, "speed_m_s")
     rmin = per_code(cfg.weapons, "range_min_m")
     rmax = per_code(cfg.weapons, "range_max_m")
@@ -111,8 +113,8 @@ def flight_cost(
         # the spread is in time (symmetric about d / v): its upper tail would let a
         # round fly twice its class's mean speed; no round flies more than 3 sd
         # faster than its class (2 sd of the distance's own uncertainty allowed)
-        # (and ``early_sd`` σ of the emission times, when an early impact may pair)
-        dt_hi = dt + early_sd * np.sqrt(var_T) if early_sd > 0 else dt
+        # (and, when an impact dated early may pair, 2 σ of the emission times)
+        dt_hi = dt + 2.0 * np.sqrt(var_T) if early_sd > 0 else dt
         fast = dist - 2.0 * np.sqrt(var_d) > dt_hi * v * (1.0 + 3.0 * cfg.speed_spread)
         inside = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE) & ~fast
         best = np.where(inside & (cost < best), cost, best)
