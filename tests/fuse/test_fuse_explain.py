@@ -148,3 +148,109 @@ def test_a_paired_rounds_launch_explains_a_lone_bearing_of_the_launch() -> None:
     assert _explained(sc, [located, _lone(sc, "cl")], replace(ON, slot="event")) == {
         "lone-cl": None
     }
+
+
+def _piece(ids: tuple[str, ...], xy: tuple[float, float], t: float, sd_m: float = 200.0) -> Event:
+    """An unpaired located firing of ``ids`` (each its own observer) at ``xy``."""
+    la, lo = latlon(*xy)
+    return Event(
+        id="piece-1",
+        kind="firing",
+        time_s=t,
+        lat=la,
+        lon=lo,
+        cov_m2=(sd_m**2, sd_m**2, 0.0),
+        observation_ids=ids,
+        n_observers=len(ids),
+    )
+
+
+def _launch_scene() -> Scene:
+    """A paired round: its impact located by obs-a and obs-b, its launch 40 s earlier
+    by obs-la and obs-lb."""
+    sc = _scene()
+    sc.bearing("la", "obs-la", (-5_000.0, -12_000.0), LAUNCH, T_LAUNCH, event="firing")
+    sc.bearing("lb", "obs-lb", (5_000.0, -12_000.0), LAUNCH, T_LAUNCH, event="firing")
+    return sc
+
+
+def _pieces(sc: Scene, events: list[Event], cfg: ExplainConfig = ON) -> dict[str, str | None]:
+    out = explain(events, cfg, sc.arrays())
+    assert [e.id for e in out] == [e.id for e in events]  # nothing deleted
+    return {e.id: explained_by(e) for e in out}
+
+
+def test_a_second_fix_of_a_paired_rounds_launch_by_other_observers_is_explained() -> None:
+    # two more posts and a microphone heard the same launch, located apart (200 m off,
+    # 1.5 deg and a second of clock off): one round split in two, counted once
+    sc = _launch_scene()
+    sc.bearing("lc", "post-lc", (-9_000.0, -6_000.0), LAUNCH, T_LAUNCH, noise_deg=1.5,
+               event="firing")  # fmt: skip
+    sc.bearing("ld", "post-ld", (9_000.0, -6_000.0), LAUNCH, T_LAUNCH, noise_t_s=1.0,
+               event="firing")  # fmt: skip
+    sc.arrival("m", "mic-m", (0.0, -14_000.0), LAUNCH, T_LAUNCH)
+    paired = _located(("a", "b", "la", "lb"), paired=True)
+    piece = _piece(("lc", "ld", "m"), (LAUNCH[0] + 200.0, LAUNCH[1]), T_LAUNCH + 0.5)
+    got = _pieces(sc, [paired, piece])
+    assert got == {"located-1": None, "piece-1": "located-1"}
+    out = explain([paired, piece], ON, sc.arrays())
+    assert "explained" in out[1].flags and out[1].observation_ids == piece.observation_ids
+    # off: counted as before
+    assert _pieces(sc, [paired, piece], replace(ON, pieces=False)) == {
+        "located-1": None,
+        "piece-1": None,
+    }
+
+
+def test_a_piece_is_another_round_when_an_observer_already_holds_that_point() -> None:
+    # obs-la's report is the paired round's launch: its second report from there, with
+    # post-lc's, is the battery's next round, seconds later
+    sc = _launch_scene()
+    sc.bearing("la2", "obs-la", (-5_000.0, -12_000.0), LAUNCH, T_LAUNCH, event="firing")
+    sc.bearing("lc", "post-lc", (-9_000.0, -6_000.0), LAUNCH, T_LAUNCH, event="firing")
+    paired = _located(("a", "b", "la", "lb"), paired=True)
+    piece = _piece(("la2", "lc"), LAUNCH, T_LAUNCH)
+    assert _pieces(sc, [paired, piece])["piece-1"] is None
+
+
+@pytest.mark.parametrize(
+    ("noise_t_s", "noise_deg", "expected"),
+    [
+        (0.0, 0.0, "located-1"),
+        # the time sigma: the report's 1 s and the launch point's 212 m / c, 1.18 s
+        (4.0, 0.0, "located-1"),  # 2 s beyond the 2 s slack: chi-square 2.9 of 9
+        (6.0, 0.0, None),  # 4 s beyond: 11.5, the battery's next round
+        # the bearing sigma: 2 deg and the point's 150 m across the ray at 9.2 km
+        (0.0, 7.0, None),  # 3.2 sigma off the launch point: another place
+    ],
+)
+def test_every_report_of_a_piece_must_fit_the_point(
+    noise_t_s: float, noise_deg: float, expected: str | None
+) -> None:
+    sc = _launch_scene()
+    sc.bearing("lc", "post-lc", (-9_000.0, -6_000.0), LAUNCH, T_LAUNCH, event="firing")
+    sc.bearing("ld", "post-ld", (9_000.0, -6_000.0), LAUNCH, T_LAUNCH, event="firing",
+               noise_t_s=noise_t_s, noise_deg=noise_deg)  # fmt: skip
+    paired = _located(("a", "b", "la", "lb"), paired=True)
+    piece = _piece(("lc", "ld"), LAUNCH, T_LAUNCH, sd_m=50.0)
+    assert _pieces(sc, [paired, piece])["piece-1"] == expected
+
+
+def test_of_two_unpaired_fixes_the_weaker_is_explained_never_both() -> None:
+    # one impact located twice by disjoint observers: the one of two observers is
+    # explained by the one of three, and the three-observer fix stays counted
+    sc = _scene()
+    sc.bearing("c", "post-c", (8_000.0, 0.0), IMPACT, T0)
+    sc.bearing("d", "post-d", (-8_000.0, 0.0), IMPACT, T0, noise_t_s=0.5)
+    sc.bearing("e", "post-e", (0.0, 0.0), IMPACT, T0, noise_deg=1.0)
+    strong = replace(_located(("a", "b", "e")), id="strong")
+    weak = replace(_located(("c", "d")), id="weak")
+    assert _pieces(sc, [weak, strong]) == {"weak": "strong", "strong": None}
+    # a paired round is stronger than any unpaired fix, whatever its observers
+    sc2 = _launch_scene()
+    sc2.bearing("lc", "post-lc", (-9_000.0, -6_000.0), LAUNCH, T_LAUNCH, event="firing")
+    sc2.bearing("ld", "post-ld", (9_000.0, -6_000.0), LAUNCH, T_LAUNCH, event="firing")
+    sc2.bearing("le", "post-le", (0.0, -3_000.0), LAUNCH, T_LAUNCH, event="firing")
+    big = _piece(("lc", "ld", "le"), LAUNCH, T_LAUNCH)
+    paired = _located(("a", "b", "la", "lb"), paired=True)
+    assert _pieces(sc2, [paired, big]) == {"located-1": None, "piece-1": "located-1"}

@@ -361,7 +361,7 @@ def _explain_pieces(
     key, li, chi2, own, pj = key[o], li[o], chi2[o], own[o], pj[o]
     first = np.r_[True, (key[1:] != key[:-1]) | (li[1:] != li[:-1])]
     key, chi2, own, pj = key[first], chi2[first], own[first], pj[first]
-    u, start, cnt = np.unique(key, return_index=True, return_counts=True)
+    _, start, cnt = np.unique(key, return_index=True, return_counts=True)
     tot = np.add.reduceat(chi2, start) if start.shape[0] else np.zeros(0)
     whole = cnt == n_mem[own[start]]
     u_own, u_pt, u_tot = own[start][whole], pj[start][whole], tot[whole]
@@ -370,7 +370,8 @@ def _explain_pieces(
     o = np.lexsort((u_pt, u_tot, u_own))
     u_own, u_pt = u_own[o], u_pt[o]
     first = np.r_[True, u_own[1:] != u_own[:-1]]
-    picks = [(cand[int(a)], int(loc[pts.event[b]])) for a, b in zip(u_own[first], u_pt[first])]
+    pairs = zip(u_own[first].tolist(), u_pt[first].tolist(), strict=True)
+    picks = [(cand[a], int(loc[pts.event[b]])) for a, b in pairs]
     explained = {k for k, _ in picks}
     return [(k, by) for k, by in picks if by not in explained]
 
