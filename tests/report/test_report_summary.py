@@ -109,6 +109,19 @@ def test_uncorroborated_reports_are_told_apart_from_violations(day_ctx: ReportCo
     s = summarize(replace(day_ctx, events=[*day_ctx.events, lone(1), explained]))
     assert s.events_uncorroborated == 1 and s.events_explained == 1 and s.total == TOTAL
     assert "1 single report of a round already located was recorded with that round" in s.paragraph
+    assert "second fix" not in s.paragraph
+    # a located fix a stronger event explained (a round located twice) is told apart too
+    fix = replace(
+        explained,
+        id="fix",
+        lat=48.6,
+        lon=38.7,
+        cov_m2=(1e4, 1e4, 0.0),
+        flags=("explained", "explained_by:x"),
+    )
+    s = summarize(replace(day_ctx, events=[*day_ctx.events, explained, fix]))
+    assert s.events_explained == 1 and s.fixes_explained == 1 and s.total == TOTAL
+    assert "1 second fix of a round already located was recorded with that round" in s.paragraph
 
 
 def test_a_day_with_no_observations_is_not_a_quiet_day(day_ctx: ReportContext) -> None:

@@ -24,6 +24,13 @@ its members that the impact time does not explain (heard more than 3 σ + 1 s of
 it); with none, any flight between the weapon class's speed × (1 ∓
 ``speed_spread``) fits.
 
+Located pieces (``pieces``): an unpaired located event (no launch point, no ray
+joined) is the same round split in two when a stronger located event (paired,
+else more observers, else a sharper fix) has a point that explains each of its
+reports as above (each within ``piece_gate_chi2``; the point's position σ over
+the speed of sound joins each report's time σ), and none of its observers holds
+that point. It is flagged the same way; an explainer is never itself explained.
+
 Measured on the scenario family in session 13 (``docs/family.md``): many lone
 bearings an event explains are a battery's *next* round (same spot, seconds
 apart), which the scorer counts as found; at the tuned gate the double counts

@@ -126,6 +126,8 @@ class Summary:
     events_uncorroborated: int = 0
     #: lone reports a located event explained (fuse/explain.py), not uncorroborated
     events_explained: int = 0
+    #: located fixes a stronger located event explained: one round located twice
+    fixes_explained: int = 0
     paragraph: str = ""
 
 
@@ -301,8 +303,11 @@ def summarize(ctx: ReportContext) -> Summary:
         rules=rule_labels,
         events_uncorroborated=sum(1 for e in ctx.events if "uncorroborated" in e.flags),
         events_explained=sum(
-            1 for e in ctx.events if "explained" in e.flags and "uncorroborated" not in e.flags
+            1
+            for e in ctx.events
+            if "explained" in e.flags and "uncorroborated" not in e.flags and not e.has_position
         ),
+        fixes_explained=sum(1 for e in ctx.events if "explained" in e.flags and e.has_position),
     )
     s.paragraph = paragraph(s)
     return s
@@ -378,6 +383,12 @@ def paragraph(s: Summary) -> str:
         k = s.events_explained
         text += (
             f" {_n(k, 'single report')} of a round already located "
+            f"{'was' if k == 1 else 'were'} recorded with that round, not counted again."
+        )
+    if s.fixes_explained:
+        k = s.fixes_explained
+        text += (
+            f" {_n(k, 'second fix')} of a round already located "
             f"{'was' if k == 1 else 'were'} recorded with that round, not counted again."
         )
     return text
