@@ -64,7 +64,8 @@ EXPLAINED_BY = "explained_by:"
 
 @dataclass(frozen=True)
 class ExplainConfig:
-    """When a located event explains a lone bearing (windows in s, angles in deg)."""
+    """When a located event explains a lone bearing, or a weaker located piece
+    (windows in s, angles in deg)."""
 
     #: on: fewer double counts on the family's draws, F1 no lower (docs/family.md)
     enabled: bool = True
