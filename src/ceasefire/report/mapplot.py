@@ -257,7 +257,9 @@ def _draw(
     if len(layers.rings):
         ax.add_collection(
             PolyCollection(
-                layers.rings,
+                # an array, not a list of rings: matplotlib's fast path (the
+                # stubs name only sequences)
+                layers.rings,  # type: ignore[arg-type]
                 facecolors=layers.ring_rgba,
                 edgecolors=layers.ring_rgba,
                 linewidths=0.4,
