@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from ceasefire.mandate import Mandate
+from ceasefire.model import Event, Violation
 from ceasefire.report import charts
 from ceasefire.report.context import ReportContext
 from ceasefire.report.html import render_html
@@ -54,14 +55,12 @@ def _maps(jobs: Sequence[MapJob], workers: int) -> Iterator[Callable[[], list[Pa
         yield lambda: [render_map(*job) for job in jobs]
         return
     _JOBS[:] = jobs
-    # the collector of a worker would write into every object it inherited
-    # (copying the pages of this process's whole heap): frozen, it leaves them
-    gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(forked, mp_context=ctx) as pool:
-            # with fork, every worker starts at the first submit: _JOBS is theirs
-            futures = [pool.submit(_draw, k) for k in range(forked)]
+            with frozen_heap():
+                # with fork, every worker starts at the first submit: _JOBS is theirs
+                futures = [pool.submit(_draw, k) for k in range(forked)]
             _JOBS.clear()
 
             def drawn() -> list[Path]:
@@ -71,7 +70,62 @@ def _maps(jobs: Sequence[MapJob], workers: int) -> Iterator[Callable[[], list[Pa
             yield drawn
     finally:
         _JOBS.clear()
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The collector's objects frozen while processes are forked: a child's
+    collector would otherwise write into every object it inherited (copying
+    the pages of this process's whole heap into it). The children keep them
+    frozen; this process sees them again on leaving."""
+    gc.freeze()
+    try:
+        yield
+    finally:
         gc.unfreeze()
+
+
+def _variants(
+    observers: Sequence[tuple[str, float, float]], internal: bool
+) -> list[tuple[str, Sequence[tuple[str, float, float]]]]:
+    """(key prefix, observers drawn) of the published map and the internal one."""
+    return [("", [])] + ([("internal_", observers)] if internal else [])
+
+
+def _map_jobs(
+    mandate: Mandate,
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    observers: Sequence[tuple[str, float, float]],
+    out_dir: Path,
+    internal: bool,
+) -> list[MapJob]:
+    layers = map_layers(mandate, events, violations)
+    return [
+        (mandate, layers, seen, out_dir / f"map{'-internal' if prefix else ''}.png")
+        for prefix, seen in _variants(observers, internal)
+    ]
+
+
+def render_maps(
+    mandate: Mandate,
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    observers: Sequence[tuple[str, float, float]],
+    out_dir: Path,
+    *,
+    internal: bool = True,
+) -> dict[str, Path]:
+    """The report's maps of a day drawn here into ``out_dir``, the files
+    :func:`render_report` writes: ``map`` (``map.png``, no observers) and with
+    ``internal`` ``internal_map`` (``map-internal.png``). For a process that
+    draws them ahead of the report (``render_report(maps=...)``)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = _map_jobs(mandate, events, violations, observers, out_dir, internal)
+    return {
+        f"{prefix}map": render_map(*job)
+        for (prefix, _), job in zip(_variants(observers, internal), jobs, strict=True)
+    }
 
 
 def render_report(
@@ -81,6 +135,7 @@ def render_report(
     pdf: bool = True,
     internal: bool = True,
     map_workers: int | None = None,
+    maps: Mapping[str, Path] | None = None,
 ) -> dict[str, Path]:
     """Write the published report into ``out_dir``: ``report.html``
     (self-contained), ``report.pdf`` (unless ``pdf`` is False) and ``map.png``,
@@ -95,17 +150,14 @@ def render_report(
     process while this one computes the rest and draws the internal map; the
     same bytes. The maps are drawn from :class:`~ceasefire.report.layers.MapLayers`
     (arrays built here once), so the forked process copies no page of the
-    day's events and violations."""
+    day's events and violations. ``maps``: the maps of ``ctx`` already drawn
+    (:func:`render_maps`' paths), used as they are."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    variants: list[tuple[str, list[tuple[str, float, float]]]] = [("", [])] + (
-        [("internal_", ctx.observers)] if internal else []
-    )
-    layers = map_layers(ctx.mandate, ctx.events, ctx.violations)
-    jobs: list[MapJob] = [
-        (ctx.mandate, layers, observers, out_dir / f"map{'-internal' if prefix else ''}.png")
-        for prefix, observers in variants
-    ]
+    variants = _variants(ctx.observers, internal)
+    jobs: list[MapJob] = []
+    if maps is None:
+        jobs = _map_jobs(ctx.mandate, ctx.events, ctx.violations, ctx.observers, out_dir, internal)
     workers = map_processes(ctx) if map_workers is None else map_workers
     paths: dict[str, Path] = {}
     with _maps(jobs, workers) as drawn:
@@ -115,10 +167,9 @@ def render_report(
             "sector_svg": charts.per_sector(ctx.mandate, ctx.violations, s),
             "trend_svg": charts.trend(s),
         }
-        maps = drawn()
-    for k, (prefix, _observers) in enumerate(variants):
+        pngs = drawn() if maps is None else [maps[f"{prefix}map"] for prefix, _ in variants]
+    for (prefix, _observers), map_path in zip(variants, pngs, strict=True):
         stem = "-internal" if prefix else ""
-        map_path = maps[k]
         html = render_html(
             s,
             ctx.mandate,
