@@ -51,6 +51,7 @@ from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature
+from ceasefire.report.layers import map_layers
 from ceasefire.report.render import PARALLEL_MIN_ITEMS, frozen_heap, render_maps
 from ceasefire.store import Store
 from ceasefire.store.batch import BatchWriter
@@ -1063,8 +1064,10 @@ def _draw_maps(url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
     store = Store.open(url)
     start, end = day_bounds(mandate, day)
     observers, _ = store.observers(start, end)
-    render_maps(mandate, store.events(start, end), store.violations(start, end), observers, out_dir)
+    # the day's objects are let go once their layers are built, before drawing
+    layers = map_layers(mandate, store.events(start, end), store.violations(start, end))
     store.close()
+    render_maps(mandate, layers, observers, out_dir)
 
 
 class MapsAhead:

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ceasefire.mandate import Mandate
-from ceasefire.model import Event, Violation
 from ceasefire.report import charts
 from ceasefire.report.context import ReportContext
 from ceasefire.report.html import render_html
@@ -94,13 +93,11 @@ def _variants(
 
 def _map_jobs(
     mandate: Mandate,
-    events: Sequence[Event],
-    violations: Sequence[Violation],
+    layers: MapLayers,
     observers: Sequence[tuple[str, float, float]],
     out_dir: Path,
     internal: bool,
 ) -> list[MapJob]:
-    layers = map_layers(mandate, events, violations)
     return [
         (mandate, layers, seen, out_dir / f"map{'-internal' if prefix else ''}.png")
         for prefix, seen in _variants(observers, internal)
@@ -109,19 +106,19 @@ def _map_jobs(
 
 def render_maps(
     mandate: Mandate,
-    events: Sequence[Event],
-    violations: Sequence[Violation],
+    layers: MapLayers,
     observers: Sequence[tuple[str, float, float]],
     out_dir: Path,
     *,
     internal: bool = True,
 ) -> dict[str, Path]:
-    """The report's maps of a day drawn here into ``out_dir``, the files
+    """The report's maps of a day (``layers``: :func:`~ceasefire.report.layers.map_layers`
+    of its events and violations) drawn here into ``out_dir``, the files
     :func:`render_report` writes: ``map`` (``map.png``, no observers) and with
     ``internal`` ``internal_map`` (``map-internal.png``). For a process that
     draws them ahead of the report (``render_report(maps=...)``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = _map_jobs(mandate, events, violations, observers, out_dir, internal)
+    jobs = _map_jobs(mandate, layers, observers, out_dir, internal)
     return {
         f"{prefix}map": render_map(*job)
         for (prefix, _), job in zip(_variants(observers, internal), jobs, strict=True)
@@ -157,7 +154,8 @@ def render_report(
     variants = _variants(ctx.observers, internal)
     jobs: list[MapJob] = []
     if maps is None:
-        jobs = _map_jobs(ctx.mandate, ctx.events, ctx.violations, ctx.observers, out_dir, internal)
+        layers = map_layers(ctx.mandate, ctx.events, ctx.violations)
+        jobs = _map_jobs(ctx.mandate, layers, ctx.observers, out_dir, internal)
     workers = map_processes(ctx) if map_workers is None else map_workers
     paths: dict[str, Path] = {}
     with _maps(jobs, workers) as drawn:
