@@ -51,7 +51,7 @@ from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature
-from ceasefire.report.layers import map_layers
+from ceasefire.report.layers import MapLayers, map_layers, named_events
 from ceasefire.report.render import PARALLEL_MIN_ITEMS, frozen_heap, render_maps
 from ceasefire.store import Store
 from ceasefire.store.batch import BatchWriter
@@ -1059,15 +1059,29 @@ def answer_intervention(ledger: Ledger, answer: dict[str, Any], now_s: float) ->
     return ledger.sign_head(now_s)
 
 
+#: Time slices :class:`MapsAhead`'s process reads a day's events and violations in.
+MAP_READS = 8
+
+
 def _draw_maps(url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
     """:class:`MapsAhead`'s process: the day's maps from its own reads of the store."""
     store = Store.open(url)
     start, end = day_bounds(mandate, day)
     observers, _ = store.observers(start, end)
-    # the day's objects are let go once their layers are built, before drawing
-    layers = map_layers(mandate, store.events(start, end), store.violations(start, end))
+    # a slice of the day's objects at a time, each let go once its layers are
+    # built: this process holds arrays, not the day (the report's process does)
+    edges = [start + (end - start) * i / MAP_READS for i in range(MAP_READS)] + [end]
+    named: set[str] = set()
+    parts = []
+    for a, b in itertools.pairwise(edges):
+        found = store.violations(a, b)
+        named |= named_events(found)
+        parts.append(map_layers(mandate, [], found))
+    del found
+    for a, b in itertools.pairwise(edges):
+        parts.append(map_layers(mandate, store.events(a, b), [], named=named))
     store.close()
-    render_maps(mandate, layers, observers, out_dir)
+    render_maps(mandate, MapLayers.concat(parts), observers, out_dir)
 
 
 class MapsAhead:

@@ -13,7 +13,7 @@ from ceasefire.mandate import Mandate
 from ceasefire.model import Event
 from ceasefire.report.context import ReportContext
 from ceasefire.report.geometry import ELLIPSE_VERTICES
-from ceasefire.report.layers import MapLayers, Marks, map_layers
+from ceasefire.report.layers import MapLayers, Marks, map_layers, named_events
 from ceasefire.report.render import PARALLEL_MIN_ITEMS, map_processes
 from ceasefire.report.style import OTHER_COLOUR, UNDETERMINED_COLOUR, party_colours
 from conftest import PLAN, TOTAL, build_day_ctx
@@ -103,3 +103,27 @@ def test_large_days_draw_their_maps_in_two_processes(
     assert map_processes(big) == expected
     monkeypatch.setattr("os.cpu_count", lambda: 1)
     assert map_processes(big) == 1
+
+
+def test_layers_of_slices_are_the_layers_of_the_day(donbas: Mandate) -> None:
+    """How ``pipeline.MapsAhead`` reads a day: violations a slice at a time,
+    then events with the whole day's named ids; the same arrays, in order."""
+    ctx = _day(donbas)
+    whole = map_layers(donbas, ctx.events, ctx.violations)
+    vs, es = ctx.violations, ctx.events
+    cuts = [(0, 4), (4, 5), (5, 5), (5, len(vs))]
+    named = named_events(vs)
+    parts = [map_layers(donbas, [], vs[a:b]) for a, b in cuts]
+    parts += [map_layers(donbas, es[a:b], [], named=named) for a, b in ((0, 9), (9, len(es)))]
+    joined = MapLayers.concat(parts)
+    for f in fields(MapLayers):
+        got, want = getattr(joined, f.name), getattr(whole, f.name)
+        if f.name == "marks":
+            assert got.keys() == want.keys()
+            for k in got:
+                for g in fields(Marks):
+                    assert np.array_equal(getattr(got[k], g.name), getattr(want[k], g.name))
+        else:
+            assert np.array_equal(got, want), f.name
+    # without the day's named ids, a slice's events would all be grey dots
+    assert map_layers(donbas, es, []).others == len([e for e in es if e.has_position])

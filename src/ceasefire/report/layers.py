@@ -8,7 +8,7 @@ reference count, which copies the page it sits on into the process).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +63,35 @@ class MapLayers:
         """How many grey dots: events that are not violations."""
         return len(self.other_lat)
 
+    @classmethod
+    def concat(cls, parts: Sequence[MapLayers]) -> MapLayers:
+        """The layers of the parts' events and violations taken together, in
+        order (the parts of a day read a time slice at a time; the events' parts
+        built with the whole day's ``named``)."""
+
+        def cat(name: str) -> F8:
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        marks: dict[str, Marks] = {}
+        for key, _marker in SHAPES:
+            got = [p.marks[key] for p in parts if key in p.marks]
+            if got:
+                marks[key] = Marks(
+                    np.concatenate([m.lat for m in got]),
+                    np.concatenate([m.lon for m in got]),
+                    np.concatenate([m.rgba for m in got]),
+                )
+        return cls(
+            violation_lat=cat("violation_lat"),
+            violation_lon=cat("violation_lon"),
+            other_lat=cat("other_lat"),
+            other_lon=cat("other_lon"),
+            rings=cat("rings"),
+            ring_rgba=cat("ring_rgba"),
+            marks=marks,
+            unlocated=sum(p.unlocated for p in parts),
+        )
+
 
 def _shape(v: Violation, kinds: dict[str, str | None]) -> str:
     if kinds[v.rule] == "withdrawal":
@@ -76,10 +105,20 @@ def _latlon(items: Sequence[Event | Violation]) -> tuple[F8, F8]:
     return lat, lon
 
 
+def named_events(violations: Iterable[Violation]) -> set[str]:
+    """Ids of the events ``violations`` name (drawn as violations, not as grey dots)."""
+    return {eid for v in violations for eid in v.event_ids}
+
+
 def map_layers(
-    mandate: Mandate, events: Sequence[Event], violations: Sequence[Violation]
+    mandate: Mandate,
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    *,
+    named: set[str] | None = None,
 ) -> MapLayers:
-    """The layers of the day's map from its events and violations."""
+    """The layers of the day's map from its events and violations (``named``:
+    the ids of events a violation names, default those of ``violations``)."""
     parties = mandate.party_ids
     rgba = {k: np.array(to_rgba(c), float) for k, c in party_colours(parties).items()}
     kinds = {r: rule_kind(mandate, r) for r in {v.rule for v in violations}}
@@ -89,7 +128,7 @@ def map_layers(
             return np.zeros((0, 4))
         return np.stack([rgba[party_key(v.party, parties)] for v in group])
 
-    named = {eid for v in violations for eid in v.event_ids}
+    named = named_events(violations) if named is None else named
     others = [e for e in events if e.id not in named and e.has_position]
     located = [v for v in violations if v.lat is not None and v.lon is not None]
     with_ell = [v for v in located if v.cov_m2 is not None]
