@@ -1085,11 +1085,11 @@ def _draw_maps(url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
 
 
 class MapsAhead:
-    """A day's report maps drawn by a forked process from the store (the same
-    reads and drawing as :func:`report_day`'s: the same files), started once
-    the day's events and violations are stored, while this process finishes
-    the day (escalations, signing) and reads the report's numbers.
-    :meth:`result` gives them to :func:`report_day`."""
+    """A day's report maps drawn by a forked process from the store (the day's
+    events and violations read a time slice at a time, as arrays; the same
+    files as :func:`report_day` draws), started once they are stored, while
+    this process finishes the day (escalations, signing) and reads the
+    report's numbers. :meth:`result` gives them to :func:`report_day`."""
 
     def __init__(self, url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
         self.out_dir = out_dir
