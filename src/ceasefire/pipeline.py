@@ -51,6 +51,8 @@ from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature
+from ceasefire.report.layers import MapLayers, map_layers, named_events
+from ceasefire.report.render import PARALLEL_MIN_ITEMS, frozen_heap, render_maps
 from ceasefire.store import Store
 from ceasefire.store.batch import BatchWriter
 
@@ -1057,6 +1059,72 @@ def answer_intervention(ledger: Ledger, answer: dict[str, Any], now_s: float) ->
     return ledger.sign_head(now_s)
 
 
+#: Time slices :class:`MapsAhead`'s process reads a day's events and violations in.
+MAP_READS = 8
+
+
+def _draw_maps(url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
+    """:class:`MapsAhead`'s process: the day's maps from its own reads of the store."""
+    store = Store.open(url)
+    start, end = day_bounds(mandate, day)
+    observers, _ = store.observers(start, end)
+    # a slice of the day's objects at a time, each let go once its layers are
+    # built: this process holds arrays, not the day (the report's process does)
+    edges = [start + (end - start) * i / MAP_READS for i in range(MAP_READS)] + [end]
+    named: set[str] = set()
+    parts = []
+    for a, b in itertools.pairwise(edges):
+        found = store.violations(a, b)
+        named |= named_events(found)
+        parts.append(map_layers(mandate, [], found))
+    del found
+    for a, b in itertools.pairwise(edges):
+        parts.append(map_layers(mandate, store.events(a, b), [], named=named))
+    store.close()
+    render_maps(mandate, MapLayers.concat(parts), observers, out_dir)
+
+
+class MapsAhead:
+    """A day's report maps drawn by a forked process from the store (the day's
+    events and violations read a time slice at a time, as arrays; the same
+    files as :func:`report_day` draws), started once they are stored, while
+    this process finishes the day (escalations, signing) and reads the
+    report's numbers. :meth:`result` gives them to :func:`report_day`."""
+
+    def __init__(self, url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        ctx = multiprocessing.get_context("fork")
+        # a daemon: stopped with this process if the run fails before the report
+        self._proc = ctx.Process(target=_draw_maps, args=(url, mandate, day, out_dir), daemon=True)
+        with frozen_heap():
+            self._proc.start()
+
+    @classmethod
+    def start(
+        cls, store: Store, mandate: Mandate, day: date, out_dir: Path, items: int
+    ) -> MapsAhead | None:
+        """Start drawing the maps of ``day`` (``items``: its events and
+        violations), or None where the report draws them itself as fast: a
+        small day, one core, no fork, or a store a process cannot reopen."""
+        url = _reopen_url(store)
+        if (
+            items < PARALLEL_MIN_ITEMS
+            or (os.cpu_count() or 1) < 2
+            or "fork" not in multiprocessing.get_all_start_methods()
+            or url is None
+        ):
+            return None
+        return cls(url, mandate, day, out_dir)
+
+    def result(self) -> dict[str, Path] | None:
+        """The maps by kind (``map``, ``internal_map``) once drawn; None if the
+        process failed (the report then draws them, and meets the error itself)."""
+        self._proc.join()
+        if self._proc.exitcode != 0:
+            return None
+        return {"map": self.out_dir / "map.png", "internal_map": self.out_dir / "map-internal.png"}
+
+
 def report_day(
     store: Store,
     mandate: Mandate,
@@ -1066,9 +1134,11 @@ def report_day(
     head: dict[str, Any] | None = None,
     pdf: bool = True,
     patrol: dict[str, Any] | None = None,
+    maps: MapsAhead | None = None,
 ) -> dict[str, Path]:
     """Render the day's report from the store into ``out_dir`` (``patrol``: the
-    day's patrol coverage figures, for their section)."""
+    day's patrol coverage figures, for their section; ``maps``: its maps being
+    drawn ahead)."""
     start, end = day_bounds(mandate, day)
     history: dict[date, int] = {}
     trend_start, _ = day_bounds(mandate, day - timedelta(days=TREND_DAYS))
@@ -1095,7 +1165,8 @@ def report_day(
         patrol=patrol,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    return render_report(ctx, out_dir, pdf=pdf)
+    drawn = maps.result() if maps is not None else None
+    return render_report(ctx, out_dir, pdf=pdf, maps=drawn)
 
 
 @dataclass
@@ -1178,6 +1249,7 @@ def run(
     all_escalations: list[Escalation] = []
     all_notices: list[dict[str, Any]] = []
     all_days = stored_days(store, mandate)
+    ahead: MapsAhead | None = None
     if only_days is not None:
         wanted = set(only_days)
         all_days = [d for d in all_days if d in wanted]
@@ -1221,6 +1293,15 @@ def run(
                 sightings += [e for e in events if e.kind == "sighting"]
                 n_events += len(events)
                 del events
+            if k == len(all_days) - 1:
+                # the report follows the last day: its maps can be drawn now
+                ahead = MapsAhead.start(
+                    store,
+                    mandate,
+                    day,
+                    out_dir / "reports" / day.isoformat(),
+                    n_events + len(violations),
+                )
             tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
             escalations = escalations_of(store, mandate, day, violations, sightings)
             store.replace_escalations(start, end, escalations, day=day.isoformat())
@@ -1249,6 +1330,7 @@ def run(
             out_dir / "reports" / d.day.isoformat(),
             head=d.head,
             pdf=pdf and last,
+            maps=ahead if last else None,
         )
         if last:
             for kind, name in (

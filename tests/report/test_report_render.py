@@ -146,7 +146,7 @@ def test_same_inputs_same_bytes(tmp_path: Path, donbas: Mandate) -> None:
         assert a[kind].read_bytes() == b[kind].read_bytes(), kind
 
 
-def test_maps_drawn_by_forked_processes_are_the_same_bytes(
+def test_maps_drawn_by_a_forked_process_are_the_same_bytes(
     tmp_path: Path, donbas: Mandate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ceasefire.report import render
@@ -162,14 +162,33 @@ def test_maps_drawn_by_forked_processes_are_the_same_bytes(
     one = render_report(ctx, tmp_path / "one", pdf=True, map_workers=1)
     drawn = {p.name: int(p.read_text()) for p in tmp_path.glob("drawn-*")}
     assert drawn == {"drawn-map": os.getpid(), "drawn-map-internal": os.getpid()}
+    # the default for a day this small: one process (a fork costs more than the maps)
+    assert render_report(ctx, tmp_path / "auto", pdf=False) and drawn == {
+        p.name: int(p.read_text()) for p in tmp_path.glob("drawn-*")
+    }
     two = render_report(ctx, tmp_path / "two", pdf=True, map_workers=2)
     drawn = {p.name: int(p.read_text()) for p in tmp_path.glob("drawn-*")}
-    assert len(drawn) == 2 and os.getpid() not in drawn.values()
+    # the published map by another process, the internal one here
+    assert drawn["drawn-map"] != os.getpid() and drawn["drawn-map-internal"] == os.getpid()
     assert sorted(one) == sorted(two) == ["html", "internal_html", "internal_map", "map", "pdf"]
     for kind in one:
         assert one[kind].read_bytes() == two[kind].read_bytes(), kind
     assert render._JOBS == []  # nothing of the day held after the report
     assert gc.get_freeze_count() == 0  # the collector sees this process's objects again
+
+
+def test_a_failing_map_process_fails_the_report(
+    tmp_path: Path, donbas: Mandate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ceasefire.report import render
+
+    def broken(*args: object) -> Path:
+        raise OSError(f"cannot write {args[-1]}")
+
+    monkeypatch.setattr(render, "render_map", broken)
+    with pytest.raises(OSError, match="cannot write"):
+        render_report(build_day_ctx(donbas), tmp_path, pdf=False, map_workers=2)
+    assert render._JOBS == [] and gc.get_freeze_count() == 0
 
 
 def test_the_published_map_does_not_show_observers_the_internal_one_does(

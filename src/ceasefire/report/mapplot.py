@@ -25,10 +25,8 @@ from matplotlib.patches import Patch
 from ceasefire.geo import distance_m, forward
 from ceasefire.mandate import Mandate
 from ceasefire.mandate.schema import BufferZone, PolygonZone
-from ceasefire.model import Event, Violation
-from ceasefire.report.geometry import ellipse_rings
+from ceasefire.report.layers import SHAPES, MapLayers
 from ceasefire.report.style import CONTACT_COLOUR, PNG_META, RC, party_colours
-from ceasefire.report.summary import party_key, rule_kind
 
 F8 = npt.NDArray[np.float64]
 #: Axes of the map in figure fractions (left, bottom, width, height).
@@ -75,16 +73,9 @@ def _extent(
     return lon0 - pad_lon, lon1 + pad_lon, lat0 - pad_lat, lat1 + pad_lat
 
 
-def _positions(items: Sequence[Event | Violation]) -> tuple[F8, F8]:
-    lat = np.array([i.lat for i in items if i.lat is not None and i.lon is not None], float)
-    lon = np.array([i.lon for i in items if i.lat is not None and i.lon is not None], float)
-    return lat, lon
-
-
 def render_map(
     mandate: Mandate,
-    events: Sequence[Event],
-    violations: Sequence[Violation],
+    layers: MapLayers,
     observers: Sequence[tuple[str, float, float]],
     path: Path,
     *,
@@ -92,9 +83,11 @@ def render_map(
     height_in: float = 5.9,
     dpi: int = 150,
 ) -> Path:
-    """Draw the map into ``path`` (PNG)."""
+    """Draw the map of ``layers`` (see :func:`~ceasefire.report.layers.map_layers`)
+    with ``observers`` (``(source, lat, lon)``; none on the published map) into
+    ``path`` (PNG)."""
     with mpl.rc_context(RC):
-        fig = _draw(mandate, events, violations, observers, width_in, height_in)
+        fig = _draw(mandate, layers, observers, width_in, height_in)
         FigureCanvasAgg(fig)
         fig.savefig(path, dpi=dpi, metadata=PNG_META)
     return path
@@ -102,8 +95,7 @@ def render_map(
 
 def _draw(
     mandate: Mandate,
-    events: Sequence[Event],
-    violations: Sequence[Violation],
+    layers: MapLayers,
     observers: Sequence[tuple[str, float, float]],
     width_in: float,
     height_in: float,
@@ -112,7 +104,7 @@ def _draw(
     colours = party_colours(parties)
     fig = Figure(figsize=(width_in, height_in))
     ax = fig.add_axes(AX_BOX)
-    vlat, vlon = _positions(violations)
+    vlat, vlon = layers.violation_lat, layers.violation_lon
     olat = np.array([o[1] for o in observers], float)
     olon = np.array([o[2] for o in observers], float)
     zlat: list[float] = []
@@ -247,11 +239,8 @@ def _draw(
         )
 
     # events that are not violations: small grey dots
-    vio_events = {eid for v in violations for eid in v.event_ids}
-    others = [e for e in events if e.id not in vio_events and e.has_position]
-    if others:
-        elat, elon = _positions(others)
-        ax.scatter(elon, elat, s=3, c="#777", alpha=0.5, lw=0, zorder=5)
+    if layers.others:
+        ax.scatter(layers.other_lon, layers.other_lat, s=3, c="#777", alpha=0.5, lw=0, zorder=5)
         handles.append(
             Line2D(
                 [],
@@ -260,47 +249,40 @@ def _draw(
                 marker=".",
                 lw=0,
                 ms=4,
-                label=f"other events ({len(others):,})",
+                label=f"other events ({layers.others:,})",
             )
         )
 
     # violations: ellipses then markers, by party
-    located = [v for v in violations if v.lat is not None and v.lon is not None]
-    with_ell = [v for v in located if v.cov_m2 is not None]
-    ell_lat, ell_lon = _positions(with_ell)
-    ell_rings = ellipse_rings(
-        list(ell_lat), list(ell_lon), [e for v in with_ell if (e := v.ellipse) is not None]
-    )
-    ecol = [colours[party_key(v.party, parties)] for v in with_ell]
-    if len(with_ell):
+    if len(layers.rings):
         ax.add_collection(
             PolyCollection(
-                list(ell_rings),
-                facecolors=ecol,
-                edgecolors=ecol,
+                # an array, not a list of rings: matplotlib's fast path (the
+                # stubs name only sequences)
+                layers.rings,  # type: ignore[arg-type]
+                facecolors=layers.ring_rgba,
+                edgecolors=layers.ring_rgba,
                 linewidths=0.4,
                 alpha=0.18,
                 zorder=6,
             )
         )
-    shapes = {"explosion": "*", "withdrawal": "s", "other": "o"}
-    for key, marker in shapes.items():
-        group = [v for v in located if _shape(v, mandate) == key]
-        if not group:
+    shapes = dict(SHAPES)
+    for key, marker in SHAPES:
+        group = layers.marks.get(key)
+        if group is None:
             continue
-        glat, glon = _positions(group)
-        c = [colours[party_key(v.party, parties)] for v in group]
         ax.scatter(
-            glon,
-            glat,
+            group.lon,
+            group.lat,
             s=42 if marker == "*" else 16,
-            c=c,
+            c=group.rgba,
             marker=marker,
             edgecolors="white",
             linewidths=0.3,
             zorder=7,
         )
-    n_unloc = len(violations) - len(located)
+    n_unloc = layers.unlocated
     for key, label in (
         ("explosion", "explosion"),
         ("withdrawal", "weapon in a withdrawal zone"),
@@ -381,12 +363,6 @@ def _draw(
         )
     fig.text(0.5, 0.006, BOUNDARY_NOTE, fontsize=5.2, color="#555", ha="center", va="bottom")
     return fig
-
-
-def _shape(v: Violation, mandate: Mandate) -> str:
-    if rule_kind(mandate, v.rule) == "withdrawal":
-        return "withdrawal"
-    return "explosion" if v.kind == "explosion" else "other"
 
 
 def _scale_bar(ax: Any) -> None:

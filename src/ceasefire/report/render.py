@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from ceasefire.mandate import Mandate
-from ceasefire.model import Event, Violation
 from ceasefire.report import charts
 from ceasefire.report.context import ReportContext
 from ceasefire.report.html import render_html
+from ceasefire.report.layers import MapLayers, map_layers
 from ceasefire.report.mapplot import BOUNDARY_NOTE, render_map
 from ceasefire.report.pdf import write_pdf
 from ceasefire.report.summary import summarize
 
 #: A map to draw: ``render_map``'s arguments.
-MapJob = tuple[
-    Mandate, Sequence[Event], Sequence[Violation], Sequence[tuple[str, float, float]], Path
-]
+MapJob = tuple[Mandate, MapLayers, Sequence[tuple[str, float, float]], Path]
+
+#: Below this many events and violations together a map draws in well under a
+#: second, less than forking a process with the day in memory costs.
+PARALLEL_MIN_ITEMS = 20_000
 
 #: The maps of the report being rendered, for forked processes to inherit
-#: (a day's events would cost more to pickle than to draw).
+#: (cheaper than pickling the layers' rings through a pipe).
 _JOBS: list[MapJob] = []
 
 
@@ -32,28 +35,94 @@ def _draw(k: int) -> Path:
     return render_map(*_JOBS[k])
 
 
+def map_processes(ctx: ReportContext) -> int:
+    """How many processes draw the maps of ``ctx`` by default: two (a forked
+    one and this one) for a large day on a machine of two cores or more, else one."""
+    if len(ctx.events) + len(ctx.violations) < PARALLEL_MIN_ITEMS or (os.cpu_count() or 1) < 2:
+        return 1
+    return 2
+
+
 @contextmanager
-def _maps(jobs: Sequence[MapJob], workers: int) -> Iterator[Callable[[int], Path]]:
-    """``map_of(k)``: the path of map ``jobs[k]``, drawn by up to ``workers``
-    forked processes started here (all maps at once), else drawn when asked."""
-    methods = multiprocessing.get_all_start_methods()
-    if workers < 2 or len(jobs) < 2 or "fork" not in methods:
-        yield lambda k: render_map(*jobs[k])
+def _maps(jobs: Sequence[MapJob], workers: int) -> Iterator[Callable[[], list[Path]]]:
+    """``drawn()``: the paths of the maps ``jobs``, in order. With ``workers``
+    of 2 or more, the first ``workers - 1`` of them are drawn by as many forked
+    processes started here (at once) while this one goes on; the others are
+    drawn by this process when ``drawn()`` is called."""
+    forked = min(workers - 1, len(jobs) - 1)
+    if forked < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda: [render_map(*job) for job in jobs]
         return
     _JOBS[:] = jobs
-    # the collector of a worker would write into every object it inherited
-    # (copying the pages of this process's whole heap): frozen, it leaves them
-    gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx) as pool:
-            # with fork, every worker starts at the first submit: _JOBS is theirs
-            futures = [pool.submit(_draw, k) for k in range(len(jobs))]
+        with ProcessPoolExecutor(forked, mp_context=ctx) as pool:
+            with frozen_heap():
+                # with fork, every worker starts at the first submit: _JOBS is theirs
+                futures = [pool.submit(_draw, k) for k in range(forked)]
             _JOBS.clear()
-            yield lambda k: futures[k].result()
+
+            def drawn() -> list[Path]:
+                here = [render_map(*job) for job in jobs[forked:]]
+                return [f.result() for f in futures] + here
+
+            yield drawn
     finally:
         _JOBS.clear()
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The collector's objects frozen while processes are forked: a child's
+    collector would otherwise write into every object it inherited (copying
+    the pages of this process's whole heap into it). The children keep them
+    frozen; this process sees them again on leaving."""
+    gc.freeze()
+    try:
+        yield
+    finally:
         gc.unfreeze()
+
+
+def _variants(
+    observers: Sequence[tuple[str, float, float]], internal: bool
+) -> list[tuple[str, Sequence[tuple[str, float, float]]]]:
+    """(key prefix, observers drawn) of the published map and the internal one."""
+    return [("", [])] + ([("internal_", observers)] if internal else [])
+
+
+def _map_jobs(
+    mandate: Mandate,
+    layers: MapLayers,
+    observers: Sequence[tuple[str, float, float]],
+    out_dir: Path,
+    internal: bool,
+) -> list[MapJob]:
+    return [
+        (mandate, layers, seen, out_dir / f"map{'-internal' if prefix else ''}.png")
+        for prefix, seen in _variants(observers, internal)
+    ]
+
+
+def render_maps(
+    mandate: Mandate,
+    layers: MapLayers,
+    observers: Sequence[tuple[str, float, float]],
+    out_dir: Path,
+    *,
+    internal: bool = True,
+) -> dict[str, Path]:
+    """The report's maps of a day (``layers``: :func:`~ceasefire.report.layers.map_layers`
+    of its events and violations) drawn here into ``out_dir``, the files
+    :func:`render_report` writes: ``map`` (``map.png``, no observers) and with
+    ``internal`` ``internal_map`` (``map-internal.png``). For a process that
+    draws them ahead of the report (``render_report(maps=...)``)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = _map_jobs(mandate, layers, observers, out_dir, internal)
+    return {
+        f"{prefix}map": render_map(*job)
+        for (prefix, _), job in zip(_variants(observers, internal), jobs, strict=True)
+    }
 
 
 def render_report(
@@ -62,7 +131,8 @@ def render_report(
     *,
     pdf: bool = True,
     internal: bool = True,
-    map_workers: int = 1,
+    map_workers: int | None = None,
+    maps: Mapping[str, Path] | None = None,
 ) -> dict[str, Path]:
     """Write the published report into ``out_dir``: ``report.html``
     (self-contained), ``report.pdf`` (unless ``pdf`` is False) and ``map.png``,
@@ -72,49 +142,44 @@ def render_report(
     positions, marked as not for publication. Returns the paths by kind
     (``html``, ``pdf``, ``map``, ``internal_html``, ``internal_map``).
 
-    With ``map_workers`` of 2 or more, the two maps are drawn by that many
-    forked processes while this one renders the rest; the same bytes. Off by
-    default: each worker copies the pages of the events and violations it
-    reads (their reference counts), which on the stress day (~1 M observations)
-    put ~0.9 GB over the one-process peak."""
+    ``map_workers``: how many processes draw the two maps (default
+    :func:`map_processes`); with 2, the published map is drawn by a forked
+    process while this one computes the rest and draws the internal map; the
+    same bytes. The maps are drawn from :class:`~ceasefire.report.layers.MapLayers`
+    (arrays built here once), so the forked process copies no page of the
+    day's events and violations. ``maps``: the maps of ``ctx`` already drawn
+    (:func:`render_maps`' paths), used as they are."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    variants: list[tuple[str, list[tuple[str, float, float]]]] = [("", [])] + (
-        [("internal_", ctx.observers)] if internal else []
-    )
-    jobs: list[MapJob] = [
-        (
-            ctx.mandate,
-            ctx.events,
-            ctx.violations,
-            observers,
-            out_dir / f"map{'-internal' if prefix else ''}.png",
-        )
-        for prefix, observers in variants
-    ]
+    variants = _variants(ctx.observers, internal)
+    jobs: list[MapJob] = []
+    if maps is None:
+        layers = map_layers(ctx.mandate, ctx.events, ctx.violations)
+        jobs = _map_jobs(ctx.mandate, layers, ctx.observers, out_dir, internal)
+    workers = map_processes(ctx) if map_workers is None else map_workers
     paths: dict[str, Path] = {}
-    with _maps(jobs, map_workers) as map_of:
+    with _maps(jobs, workers) as drawn:
         s = summarize(ctx)
         svgs = {
             "hour_svg": charts.per_hour(ctx.mandate, ctx.violations, s),
             "sector_svg": charts.per_sector(ctx.mandate, ctx.violations, s),
             "trend_svg": charts.trend(s),
         }
-        for k, (prefix, _observers) in enumerate(variants):
-            stem = "-internal" if prefix else ""
-            map_path = map_of(k)
-            html = render_html(
-                s,
-                ctx.mandate,
-                map_png=map_path.read_bytes(),
-                boundary_note=BOUNDARY_NOTE,
-                internal=bool(prefix),
-                patrol=ctx.patrol,
-                **svgs,
-            )
-            paths[f"{prefix}map"] = map_path
-            paths[f"{prefix}html"] = out_dir / f"report{stem}.html"
-            paths[f"{prefix}html"].write_text(html, encoding="utf-8")
-            if pdf and not prefix:
-                paths["pdf"] = write_pdf(html, out_dir / "report.pdf")
+        pngs = drawn() if maps is None else [maps[f"{prefix}map"] for prefix, _ in variants]
+    for (prefix, _observers), map_path in zip(variants, pngs, strict=True):
+        stem = "-internal" if prefix else ""
+        html = render_html(
+            s,
+            ctx.mandate,
+            map_png=map_path.read_bytes(),
+            boundary_note=BOUNDARY_NOTE,
+            internal=bool(prefix),
+            patrol=ctx.patrol,
+            **svgs,
+        )
+        paths[f"{prefix}map"] = map_path
+        paths[f"{prefix}html"] = out_dir / f"report{stem}.html"
+        paths[f"{prefix}html"].write_text(html, encoding="utf-8")
+        if pdf and not prefix:
+            paths["pdf"] = write_pdf(html, out_dir / "report.pdf")
     return paths
