@@ -20,6 +20,28 @@ B = npt.NDArray[np.bool_]
 DIR_UNDET = 2
 
 
+@dataclass
+class WindowMemo:
+    """The time windows of every bearing row, kept across the reassignment passes of
+    one :class:`Reports` (:func:`~ceasefire.fuse.association.gates.bearing_candidates`).
+    ``runs``: the bearings' observer runs (rows by position then time, each run's
+    start and end among them, its position x and y, the rows' times, each run's
+    smallest speed factor and largest time sd). Per event estimate of the last
+    call (slot ``i``): the bits of its x, y, T and time sd (``keys`` ``(S, 4)``
+    uint64) and the bearing rows in its window, ``rows[start[i]:start[i] +
+    count[i]]``; ``lookup`` orders the slots by ``hashes`` (x's bits xor T's). A
+    window depends on nothing else, so an event whose estimate did not change
+    keeps its rows whatever its index."""
+
+    runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
+    keys: npt.NDArray[np.uint64] | None = None
+    hashes: npt.NDArray[np.uint64] | None = None
+    lookup: IP | None = None
+    start: IP | None = None
+    count: IP | None = None
+    rows: IP | None = None
+
+
 @dataclass(frozen=True)
 class Reports:
     """Bearing and arrival rows (time-sorted) with, per row, its observer's code
@@ -67,6 +89,11 @@ class Reports:
         """Every row in observer-position order, then time order, ties by row
         (:func:`observer_runs` of all rows); sorted once per :class:`Reports`."""
         return np.asarray(np.lexsort((self.rows.t, self.position_id)), dtype=np.intp)
+
+    @cached_property
+    def window_memo(self) -> WindowMemo:
+        """The bearings' windows found so far (filled by the candidate search)."""
+        return WindowMemo()
 
     def take(self, index: IP) -> Reports:
         """The reports ``index`` (same frame)."""
