@@ -21,6 +21,7 @@ from ceasefire.fuse.association.reports import (
     IP,
     B,
     Reports,
+    WindowMemo,
     observer_runs,
 )
 from ceasefire.fuse.association.windows import windows
@@ -229,9 +230,16 @@ def bearing_candidates(rep: Reports, ev: Fixes) -> tuple[IP, IP]:
     its estimate's bits, so only the events whose estimate changed since the last
     call are searched: the reassignment passes ask again for every event while a
     pass moves few. The memo then holds this call's events only."""
-    memo = rep.window_memo
+    return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
+
+
+def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP, IP]:
+    """The (event, row) candidates of the rows ``sel`` (per row: the same rows on
+    every call with ``memo``) against every fitted event, through ``memo``: the
+    events whose estimate it holds take its rows, the others are searched; the
+    memo then holds this call's events. Grouped by event, in no set order."""
     if memo.runs is None:
-        fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(rep.is_bearing))
+        fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
         memo.runs = (fs, starts, ends, r.ox[first], r.oy[first], r.t[fs], f_lo, sig_max)
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs

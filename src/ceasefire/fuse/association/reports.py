@@ -22,9 +22,10 @@ DIR_UNDET = 2
 
 @dataclass
 class WindowMemo:
-    """The time windows of every bearing row, kept across the reassignment passes of
-    one :class:`Reports` (:func:`~ceasefire.fuse.association.gates.bearing_candidates`).
-    ``runs``: the bearings' observer runs (rows by position then time, each run's
+    """The time windows of a fixed set of rows (every bearing; every row), kept across
+    the candidate searches of one :class:`Reports`
+    (:func:`~ceasefire.fuse.association.gates.bearing_candidates`). ``runs``: the
+    rows' observer runs (rows by position then time, each run's
     start and end among them, its position x and y, the rows' times, each run's
     smallest speed factor and largest time sd). Per event estimate of the last
     call (slot ``i``): the bits of its x, y, T and time sd (``keys`` ``(S, 4)``
