@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.keys import row_ranks
 from ceasefire.fuse.solve import Rows
 
 F8 = npt.NDArray[np.float64]
@@ -81,9 +82,7 @@ class Reports:
         """Per row, its observer position's rank among the distinct positions in
         (x, y) order; computed once per :class:`Reports` (positions never change
         while association runs, and every candidate search groups by them)."""
-        pos = np.column_stack([self.rows.ox, self.rows.oy])
-        _, pid = np.unique(pos, axis=0, return_inverse=True)
-        return np.asarray(pid.ravel(), dtype=np.intp)
+        return row_ranks(self.rows.ox, self.rows.oy)
 
     @cached_property
     def run_order(self) -> IP:
