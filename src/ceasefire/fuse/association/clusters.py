@@ -196,9 +196,17 @@ class Clusters:
         lab = self.labels[m]
         nb = np.bincount(lab, weights=is_b.astype(float), minlength=self.n)
         na = np.bincount(lab, weights=(~is_b).astype(float), minlength=self.n)
-        reach = rep.reach_m if check_reach else np.inf
-        rho = np.hypot(self.x[lab] - rows.ox[m], self.y[lab] - rows.oy[m])
-        far = np.bincount(lab, weights=(~(rho <= reach)).astype(float), minlength=self.n)
+        finite = rep.finite_positions and bool(
+            np.isfinite(self.x).all() & np.isfinite(self.y).all()
+        )
+        if check_reach or not finite:
+            reach = rep.reach_m if check_reach else np.inf
+            rho = np.hypot(self.x[lab] - rows.ox[m], self.y[lab] - rows.oy[m])
+            far = np.bincount(lab, weights=(~(rho <= reach)).astype(float), minlength=self.n)
+        else:
+            # finite positions and estimates: a distance is never NaN, so never
+            # beyond an infinite reach
+            far = np.zeros(self.n)
         enough = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
         alive = fitted(self) & (far == 0) & enough
         self.labels[m & ~alive[np.maximum(self.labels, 0)]] = -1

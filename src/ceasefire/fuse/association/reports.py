@@ -78,6 +78,11 @@ class Reports:
         return 1.2 * self.max_range_m
 
     @cached_property
+    def finite_positions(self) -> bool:
+        """Every row's observer position is finite."""
+        return bool(np.isfinite(self.rows.ox).all() and np.isfinite(self.rows.oy).all())
+
+    @cached_property
     def position_id(self) -> IP:
         """Per row, its observer position's rank among the distinct positions in
         (x, y) order; computed once per :class:`Reports` (positions never change
