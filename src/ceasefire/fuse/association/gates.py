@@ -26,7 +26,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.keys import isin_sorted, unique
+from ceasefire.fuse.keys import isin_sorted, stable_argsort, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -269,7 +269,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
         rep.reach_m, rep.c,
     )  # fmt: skip
     # each searched event's rows together, in the order found (position, then time)
-    miss_rows = fs[kk[np.argsort(gg, kind="stable")]]
+    miss_rows = fs[kk[stable_argsort(gg)]]
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
     # the slots of this call: the hits, then the events searched
     events = np.concatenate([hits, miss])
@@ -277,7 +277,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
     memo.keys, memo.count, memo.rows = bits[events], count, rows
     memo.start = np.cumsum(count) - count
-    memo.lookup = np.argsort(hashes[events], kind="stable")
+    memo.lookup = np.argsort(hashes[events])
     memo.hashes = hashes[events][memo.lookup]
     return np.repeat(ok[events], count), rows
 

@@ -81,7 +81,8 @@ def reassign(
         near[k[focus[0][g]]] = True
         near[mem[focus[0][cl.labels[mem]]]] = True
         moving = near | (focus[1] & rep.is_bearing)
-        g, k = g[moving[k]], k[moving[k]]
+        on = moving[k]
+        g, k = g[on], k[on]
     mem_moving = mem[moving[mem]]
     g = np.concatenate([g, cl.labels[mem_moving]])
     k = np.concatenate([k, mem_moving])
