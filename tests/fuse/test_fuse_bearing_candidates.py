@@ -74,8 +74,9 @@ def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_los
     got = bearing_candidates(rep, cl)
     assert searched[-1] == 7 - int(moved[0] - 1 in moved)
     assert _pairs(*got) == _direct(rep, cl)
-    # no pair twice
+    # no pair twice; by event
     assert len(_pairs(*got)) == got[0].shape[0]
+    assert bool(np.all(np.diff(got[0]) >= 0))
 
 
 def test_two_events_with_one_estimate_share_their_windows() -> None:

@@ -225,11 +225,11 @@ def time_candidates(
 
 def bearing_candidates(rep: Reports, ev: Fixes) -> tuple[IP, IP]:
     """:func:`time_candidates` of every bearing row (``free`` = the bearings): the
-    same pairs, grouped by event (in no set order of events; each event's rows by
-    position, then time). Each event's rows are kept in ``rep.window_memo`` under
-    its estimate's bits, so only the events whose estimate changed since the last
-    call are searched: the reassignment passes ask again for every event while a
-    pass moves few. The memo then holds this call's events only."""
+    same pairs, by event (each event's rows by position, then time). Each event's
+    rows are kept in ``rep.window_memo`` under its estimate's bits, so only the
+    events whose estimate changed since the last call are searched: the
+    reassignment passes ask again for every event while a pass moves few. The memo
+    then holds this call's events only."""
     return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
 
 
@@ -237,7 +237,8 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     """The (event, row) candidates of the rows ``sel`` (per row: the same rows on
     every call with ``memo``) against every fitted event, through ``memo``: the
     events whose estimate it holds take its rows, the others are searched; the
-    memo then holds this call's events. Grouped by event, in no set order."""
+    memo then holds this call's events. By event, each event's rows by position,
+    then time."""
     if memo.runs is None:
         fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
@@ -271,10 +272,16 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     # each searched event's rows together, in the order found (position, then time)
     miss_rows = fs[kk[stable_argsort(gg)]]
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
-    # the slots of this call: the hits, then the events searched
+    # the slots of this call by event: the hits and the events searched merged
+    # (a row's events then come in index order: by_row's insertion sort of each
+    # row's events moves none)
     events = np.concatenate([hits, miss])
     count = np.concatenate([n_hit, n_miss])
     rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
+    if hits.shape[0] and miss.shape[0]:
+        by_event = np.argsort(events, kind="stable")
+        rows = rows[_ranges((np.cumsum(count) - count)[by_event], count[by_event])]
+        events, count = events[by_event], count[by_event]
     memo.keys, memo.count, memo.rows = bits[events], count, rows
     memo.start = np.cumsum(count) - count
     memo.lookup = np.argsort(hashes[events])
