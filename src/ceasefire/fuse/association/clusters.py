@@ -147,13 +147,14 @@ class Clusters:
         d = np.flatnonzero(dirty)
         pos = np.full(n, -1, np.intp)
         pos[d] = np.arange(d.shape[0])
-        idx = np.flatnonzero(self.labels >= 0)
-        idx = idx[dirty[self.labels[idx]]]
-        f = fit(rep.rows, pos[self.labels[idx]], d.shape[0], self.x[d], self.y[d], self.T[d],
-                rep.c, sel=idx)  # fmt: skip
         x, y, T, cov = self.x.copy(), self.y.copy(), self.T.copy(), self.cov.copy()
-        x[d], y[d], T[d], cov[d] = f.x, f.y, f.T, f.cov
-        chi2[d], dof[d], ok[d], settled[d] = f.chi2, f.dof, f.ok, f.converged
+        if d.shape[0]:  # (nothing dirty: no fit, whose fixed cost is ~30 µs)
+            idx = np.flatnonzero(self.labels >= 0)
+            idx = idx[dirty[self.labels[idx]]]
+            f = fit(rep.rows, pos[self.labels[idx]], d.shape[0], self.x[d], self.y[d],
+                    self.T[d], rep.c, sel=idx)  # fmt: skip
+            x[d], y[d], T[d], cov[d] = f.x, f.y, f.T, f.cov
+            chi2[d], dof[d], ok[d], settled[d] = f.chi2, f.dof, f.ok, f.converged
         self.refits += 1
         stamp[d] = self.refits
         self.x, self.y, self.T, self.cov = x, y, T, cov
