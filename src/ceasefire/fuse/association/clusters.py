@@ -207,7 +207,7 @@ class Clusters:
         else:
             # finite positions and estimates: a distance is never NaN, so never
             # beyond an infinite reach
-            far = np.zeros(self.n)
+            far = np.zeros(self.n, np.intp)
         enough = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
         alive = fitted(self) & (far == 0) & enough
         self.labels[m & ~alive[np.maximum(self.labels, 0)]] = -1
