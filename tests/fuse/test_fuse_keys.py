@@ -8,6 +8,7 @@ import pytest
 
 from ceasefire.fuse.keys import (
     isin_sorted,
+    row_ranks,
     stable_argsort,
     unique,
     unique_index,
@@ -86,3 +87,24 @@ def test_pairs_by_row_equal_the_sorted_distinct_keys() -> None:
     key = np.unique(k.astype(np.int64) * (n_ev + 1) + g)
     got_g, got_k = by_row(g, k, n_rows, n_ev)
     assert np.array_equal(got_k, key // (n_ev + 1)) and np.array_equal(got_g, key % (n_ev + 1))
+
+
+@pytest.mark.parametrize("n_cols", [2, 3])
+def test_row_ranks_are_numpys_unique_inverse_along_rows(n_cols: int) -> None:
+    rng = np.random.default_rng(4)
+    # 300 distinct records repeated over 20 k rows, ties in the first column,
+    # +0.0 and -0.0 (equal: one record)
+    table = rng.uniform(-1e5, 1e5, (300, n_cols))
+    table[:40, 0] = table[40:80, 0]
+    table[80, 0], table[81, 0] = 0.0, -0.0
+    table[81, 1:] = table[80, 1:]
+    rows = table[rng.integers(0, 300, 20_000)]
+    cols = [rows[:, i].copy() for i in range(n_cols)]
+    want = np.unique(rows, axis=0, return_inverse=True)[1].ravel()
+    got = row_ranks(*cols)
+    assert np.array_equal(got, want)
+    assert got.max() == 298  # the premise: the two zeros are one record
+    # a NaN: numpy's own answer
+    cols[0][5] = np.nan
+    want = np.unique(np.column_stack(cols), axis=0, return_inverse=True)[1].ravel()
+    assert np.array_equal(row_ranks(*cols), want)

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.explain import ExplainConfig, explain
+from ceasefire.fuse.keys import row_ranks
 from ceasefire.geo import LocalFrame
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
@@ -153,9 +154,7 @@ def _same_direction(
         return found
     # one observer = one source at one position
     _, src = np.unique(obs.source[b].astype(str), return_inverse=True)
-    where_obs = np.column_stack([src.astype(np.float64), obs.lat[b], obs.lon[b]])
-    _, code = np.unique(where_obs, axis=0, return_inverse=True)
-    code = code.ravel()
+    code = row_ranks(src.astype(np.float64), obs.lat[b], obs.lon[b])
     order = np.lexsort((obs.time_s[b], code))
     rows = b[order]
     c_sorted = code[order].astype(np.float64)

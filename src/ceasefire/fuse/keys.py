@@ -90,3 +90,24 @@ def isin_sorted(a: IA, table: IA) -> npt.NDArray[np.bool_]:
         return out
     pos = np.minimum(np.searchsorted(table, a), table.shape[0] - 1)
     return np.asarray(table[pos] == a, dtype=bool)
+
+
+def row_ranks(*columns: npt.NDArray[np.floating]) -> IP:
+    """Per row of the float ``columns`` (each ``(n,)``), the rank of its record among
+    the distinct records in column order: ``np.unique(np.column_stack(columns),
+    axis=0, return_inverse=True)``'s inverse, by one lexsort (numpy's unique along
+    an axis sorts the rows as records, ~7 x the time). Records with a NaN or an
+    infinity go to numpy itself (its record order of NaN is its own)."""
+    n = columns[0].shape[0]
+    if n == 0 or not all(bool(np.isfinite(c).all()) for c in columns):
+        _, inv = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+        return np.asarray(inv.ravel(), dtype=np.intp)
+    order = np.lexsort(columns[::-1])
+    new = np.zeros(n, bool)
+    new[0] = True
+    for c in columns:
+        s = c[order]
+        new[1:] |= s[1:] != s[:-1]
+    out = np.empty(n, np.intp)
+    out[order] = np.cumsum(new) - 1
+    return out

@@ -21,11 +21,12 @@ from ceasefire.fuse.association.reports import (
     IP,
     B,
     Reports,
+    WindowMemo,
     observer_runs,
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.keys import isin_sorted, unique
+from ceasefire.fuse.keys import isin_sorted, stable_argsort, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -166,6 +167,27 @@ def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, 
     return quad_inv3(S, rn), dof, logdet
 
 
+def _run_arrays(rep: Reports, free: IP) -> tuple[IP, IP, IP, IP, F8, F8]:
+    """Rows ``free`` by observer position, then time (``fs``); each run's start and
+    end in ``fs``, first row, smallest speed factor and largest time sd."""
+    rows = rep.rows
+    fs, runs = observer_runs(rep, free)
+    starts = np.array([a for a, _ in runs], np.intp)
+    ends = np.array([b for _, b in runs], np.intp)
+    first = fs[starts]
+    f_lo = np.minimum.reduceat(rows.speed_factor[fs], starts)
+    sig_max = np.maximum.reduceat(rows.sigma_t[fs], starts)
+    return fs, starts, ends, first, f_lo, sig_max
+
+
+def _event_terms(rep: Reports, ev: Fixes, ok: IP) -> tuple[F8, F8, F8, F8]:
+    """x, y, T of events ``ok`` and the sd of their predicted time (T and position
+    / c, s)."""
+    c = rep.c
+    sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
+    return ev.x[ok], ev.y[ok], ev.T[ok], sd_ev
+
+
 def time_candidates(
     rep: Reports, free: IP, ev: Fixes, events: B | None = None, rows_kept: B | None = None
 ) -> tuple[IP, IP]:
@@ -181,15 +203,8 @@ def time_candidates(
     ok = np.flatnonzero(keep_ev)
     if ok.shape[0] == 0 or free.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    ex, ey, eT = ev.x[ok], ev.y[ok], ev.T[ok]
-    # sd of the predicted time from the event's uncertainty (T and position / c)
-    sd_ev = np.sqrt(ev.cov[ok, 2, 2]) + np.sqrt(ev.cov[ok, 0, 0] + ev.cov[ok, 1, 1]) / c
-    fs, runs = observer_runs(rep, free)
-    starts = np.array([a for a, _ in runs], np.intp)
-    ends = np.array([b for _, b in runs], np.intp)
-    first = fs[starts]
-    f_lo = np.minimum.reduceat(rows.speed_factor[fs], starts)
-    sig_max = np.maximum.reduceat(rows.sigma_t[fs], starts)
+    ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
+    fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, free)
     if rows_kept is not None:
         # the kept rows of each run, the run's window as for all its rows
         kept = np.zeros(rep.n, bool)
@@ -206,6 +221,79 @@ def time_candidates(
         ex, ey, eT, sd_ev, rep.reach_m, c,
     )  # fmt: skip
     return ok[gg], fs[kk]
+
+
+def bearing_candidates(rep: Reports, ev: Fixes) -> tuple[IP, IP]:
+    """:func:`time_candidates` of every bearing row (``free`` = the bearings): the
+    same pairs, by event (each event's rows by position, then time). Each event's
+    rows are kept in ``rep.window_memo`` under its estimate's bits, so only the
+    events whose estimate changed since the last call are searched: the
+    reassignment passes ask again for every event while a pass moves few. The memo
+    then holds this call's events only."""
+    return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
+
+
+def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP, IP]:
+    """The (event, row) candidates of the rows ``sel`` (per row: the same rows on
+    every call with ``memo``) against every fitted event, through ``memo``: the
+    events whose estimate it holds take its rows, the others are searched; the
+    memo then holds this call's events. By event, each event's rows by position,
+    then time."""
+    if memo.runs is None:
+        fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
+        r = rep.rows
+        memo.runs = (fs, starts, ends, r.ox[first], r.oy[first], r.t[fs], f_lo, sig_max)
+    fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
+    ok = np.flatnonzero(fitted(ev))
+    if ok.shape[0] == 0 or fs.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
+    bits = np.column_stack([ex, ey, eT, sd_ev]).view(np.uint64)
+    hashes = bits[:, 0] ^ bits[:, 2]
+    hit = np.zeros(ok.shape[0], bool)
+    slot = np.zeros(ok.shape[0], np.intp)
+    if memo.keys is not None and memo.keys.shape[0]:
+        assert memo.hashes is not None and memo.lookup is not None
+        at = np.minimum(np.searchsorted(memo.hashes, hashes), memo.hashes.shape[0] - 1)
+        slot = memo.lookup[at]
+        # an equal hash is a hit only when all four values are the same bits
+        hit = (memo.hashes[at] == hashes) & (memo.keys[slot] == bits).all(axis=1)
+    hits, miss = np.flatnonzero(hit), np.flatnonzero(~hit)
+    if hits.shape[0]:
+        assert memo.start is not None and memo.count is not None and memo.rows is not None
+        n_hit = memo.count[slot[hits]]
+        hit_rows = memo.rows[_ranges(memo.start[slot[hits]], n_hit)]
+    else:
+        n_hit, hit_rows = np.zeros(0, np.intp), np.zeros(0, np.intp)
+    gg, kk = windows(
+        px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
+        rep.reach_m, rep.c,
+    )  # fmt: skip
+    # each searched event's rows together, in the order found (position, then time)
+    miss_rows = fs[kk[stable_argsort(gg)]]
+    n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
+    # the slots of this call by event: the hits and the events searched merged
+    # (a row's events then come in index order: by_row's insertion sort of each
+    # row's events moves none)
+    events = np.concatenate([hits, miss])
+    count = np.concatenate([n_hit, n_miss])
+    rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
+    if hits.shape[0] and miss.shape[0]:
+        by_event = np.argsort(events, kind="stable")
+        rows = rows[_ranges((np.cumsum(count) - count)[by_event], count[by_event])]
+        events, count = events[by_event], count[by_event]
+    memo.keys, memo.count, memo.rows = bits[events], count, rows
+    memo.start = np.cumsum(count) - count
+    memo.lookup = np.argsort(hashes[events])
+    memo.hashes = hashes[events][memo.lookup]
+    return np.repeat(ok[events], count), rows
+
+
+def _ranges(start: IP, count: IP) -> IP:
+    """The indices ``start[i]:start[i] + count[i]`` of every ``i``, concatenated."""
+    total = int(count.sum())
+    before = np.cumsum(count) - count
+    return np.repeat(start - before, count) + np.arange(total)
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:

@@ -12,12 +12,12 @@ from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
     GateConfig,
+    bearing_candidates,
     fitted,
     marginal_gate,
     quantile,
     row_nll,
     same_phase,
-    time_candidates,
 )
 from ceasefire.fuse.association.reports import IP, B, Reports
 from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse, unique_inverse_sorted
@@ -71,15 +71,18 @@ def reassign(
     b = np.flatnonzero(rep.is_bearing)
     mem = b[cl.labels[b] >= 0]
     moving = rep.is_bearing
+    # every bearing's candidates (only the events whose estimate changed are
+    # searched again); their order does not matter: by_row sorts them
+    g, k = bearing_candidates(rep, cl)
     if focus is not None:
         # the bearings with a candidate event among the changed (their own event
-        # included), and those freed since; then only their candidates (the same
-        # pairs as all bearings' candidates filtered, found for fewer rows)
+        # included), and those freed since; then only their candidates
         near = np.zeros(rep.n, bool)
-        near[time_candidates(rep, b, cl, events=focus[0])[1]] = True
+        near[k[focus[0][g]]] = True
         near[mem[focus[0][cl.labels[mem]]]] = True
         moving = near | (focus[1] & rep.is_bearing)
-    g, k = time_candidates(rep, b, cl, rows_kept=None if focus is None else moving[b])
+        on = moving[k]
+        g, k = g[on], k[on]
     mem_moving = mem[moving[mem]]
     g = np.concatenate([g, cl.labels[mem_moving]])
     k = np.concatenate([k, mem_moving])

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.keys import row_ranks
 from ceasefire.fuse.solve import Rows
 
 F8 = npt.NDArray[np.float64]
@@ -18,6 +19,29 @@ B = npt.NDArray[np.bool_]
 
 #: direction code meaning "undetermined" (vocab DIRECTIONS index 2)
 DIR_UNDET = 2
+
+
+@dataclass
+class WindowMemo:
+    """The time windows of a fixed set of rows (every bearing; every row), kept across
+    the candidate searches of one :class:`Reports`
+    (:func:`~ceasefire.fuse.association.gates.bearing_candidates`). ``runs``: the
+    rows' observer runs (rows by position then time, each run's
+    start and end among them, its position x and y, the rows' times, each run's
+    smallest speed factor and largest time sd). Per event estimate of the last
+    call (slot ``i``): the bits of its x, y, T and time sd (``keys`` ``(S, 4)``
+    uint64) and the bearing rows in its window, ``rows[start[i]:start[i] +
+    count[i]]``; ``lookup`` orders the slots by ``hashes`` (x's bits xor T's). A
+    window depends on nothing else, so an event whose estimate did not change
+    keeps its rows whatever its index."""
+
+    runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
+    keys: npt.NDArray[np.uint64] | None = None
+    hashes: npt.NDArray[np.uint64] | None = None
+    lookup: IP | None = None
+    start: IP | None = None
+    count: IP | None = None
+    rows: IP | None = None
 
 
 @dataclass(frozen=True)
@@ -54,19 +78,27 @@ class Reports:
         return 1.2 * self.max_range_m
 
     @cached_property
+    def finite_positions(self) -> bool:
+        """Every row's observer position is finite."""
+        return bool(np.isfinite(self.rows.ox).all() and np.isfinite(self.rows.oy).all())
+
+    @cached_property
     def position_id(self) -> IP:
         """Per row, its observer position's rank among the distinct positions in
         (x, y) order; computed once per :class:`Reports` (positions never change
         while association runs, and every candidate search groups by them)."""
-        pos = np.column_stack([self.rows.ox, self.rows.oy])
-        _, pid = np.unique(pos, axis=0, return_inverse=True)
-        return np.asarray(pid.ravel(), dtype=np.intp)
+        return row_ranks(self.rows.ox, self.rows.oy)
 
     @cached_property
     def run_order(self) -> IP:
         """Every row in observer-position order, then time order, ties by row
         (:func:`observer_runs` of all rows); sorted once per :class:`Reports`."""
         return np.asarray(np.lexsort((self.rows.t, self.position_id)), dtype=np.intp)
+
+    @cached_property
+    def window_memo(self) -> WindowMemo:
+        """The bearings' windows found so far (filled by the candidate search)."""
+        return WindowMemo()
 
     def take(self, index: IP) -> Reports:
         """The reports ``index`` (same frame)."""

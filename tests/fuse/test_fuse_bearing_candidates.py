@@ -1,0 +1,89 @@
+"""Every bearing's candidate events kept across reassignment passes
+(:func:`~ceasefire.fuse.association.gates.bearing_candidates`): the pairs of the
+direct search (:func:`~ceasefire.fuse.association.gates.time_candidates` of all
+bearings) whatever moved, was renumbered or went since the last call, and only
+the events whose estimate changed are searched again. On the fixed heavy day of
+the identity test (its reports and pinned events)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.association import gates as gates_mod
+from ceasefire.fuse.association.gates import bearing_candidates, time_candidates
+from ceasefire.fuse.solve import Rows
+
+DATA = Path(__file__).with_name("data") / "association_days.npz"
+FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
+
+
+def _day() -> tuple[Reports, Clusters]:
+    key = "heavy2015"
+    with np.load(DATA) as d:
+        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith(key + "/")}
+    cfg = FuseConfig()
+    rep = Reports(
+        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
+        cfg.max_range_m, cfg.min_tdoa_sensors,
+    )  # fmt: skip
+    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
+    return rep, cl
+
+
+def _pairs(g: np.ndarray, k: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(g.tolist(), k.tolist(), strict=True))
+
+
+def _direct(rep: Reports, cl: Clusters) -> set[tuple[int, int]]:
+    return _pairs(*time_candidates(rep, np.flatnonzero(rep.is_bearing), cl))
+
+
+def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_losses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rep, cl = _day()
+    searched: list[int] = []
+    real = gates_mod.windows
+
+    def counting(*args: object) -> tuple[np.ndarray, np.ndarray]:
+        searched.append(int(np.asarray(args[7]).shape[0]))  # events searched
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gates_mod, "windows", counting)
+    first = bearing_candidates(rep, cl)
+    assert len(first[0]) > 3_000  # the premise: a busy day
+    assert _pairs(*first) == _direct(rep, cl)
+    assert searched[-1] == cl.n
+    # unchanged: nothing searched, the same pairs
+    assert _pairs(*bearing_candidates(rep, cl)) == _pairs(*first)
+    assert searched[-1] == 0
+    # 7 events moved (one by a single bit of T: a different estimate), one made
+    # unfitted, and the events renumbered: only the moved are searched
+    rng = np.random.default_rng(3)
+    moved = rng.choice(cl.n, 7, replace=False)
+    cl.x[moved[:6]] += rng.uniform(-3_000.0, 3_000.0, 6)
+    cl.T[moved[6]] = np.nextafter(cl.T[moved[6]], np.inf)
+    cl.cov[moved[0] - 1] = np.nan
+    perm = rng.permutation(cl.n)
+    cl = Clusters(cl.labels, cl.x[perm], cl.y[perm], cl.T[perm], cl.cov[perm])
+    got = bearing_candidates(rep, cl)
+    assert searched[-1] == 7 - int(moved[0] - 1 in moved)
+    assert _pairs(*got) == _direct(rep, cl)
+    # no pair twice; by event
+    assert len(_pairs(*got)) == got[0].shape[0]
+    assert bool(np.all(np.diff(got[0]) >= 0))
+
+
+def test_two_events_with_one_estimate_share_their_windows() -> None:
+    rep, cl = _day()
+    twin = Clusters(
+        cl.labels, np.r_[cl.x, cl.x[:3]], np.r_[cl.y, cl.y[:3]], np.r_[cl.T, cl.T[:3]],
+        np.concatenate([cl.cov, cl.cov[:3]]),
+    )  # fmt: skip
+    bearing_candidates(rep, cl)
+    assert _pairs(*bearing_candidates(rep, twin)) == _direct(rep, twin)

@@ -1,0 +1,48 @@
+"""Clusters.compact without the reach check: an event with a position that is not
+finite (a NaN distance to its reports) goes, finite ones stay, whether the
+distances are computed or known finite beforehand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.solve import Rows
+
+
+def _reports(ox: np.ndarray) -> Reports:
+    n = ox.shape[0]
+    rows = Rows(
+        ox, np.zeros(n), np.full(n, 0.3), np.full(n, 0.01), np.arange(n, dtype=float),
+        np.full(n, 0.05), np.ones(n), np.full(n, np.nan), np.full(n, np.nan),
+    )  # fmt: skip
+    return Reports(rows, np.arange(n), np.full(n, 2, np.int8), 343.0, 30_000.0)
+
+
+def _compact(rep: Reports, x: np.ndarray) -> Clusters:
+    # three events of two bearings each, all fitted
+    cl = Clusters(
+        np.repeat(np.arange(3), 2), x, np.zeros(3), np.zeros(3), np.tile(np.eye(3), (3, 1, 1))
+    )
+    cl.compact(rep)
+    return cl
+
+
+def test_an_event_at_a_nan_position_goes_and_the_others_stay() -> None:
+    rep = _reports(np.array([0.0, 1e3, 2e3, 3e3, 4e3, 5e3]))
+    assert rep.finite_positions
+    # finite estimates far beyond the reach stay (the reach is not checked here)
+    cl = _compact(rep, np.array([0.0, 1e9, 2e3]))
+    assert cl.n == 3 and cl.labels.tolist() == [0, 0, 1, 1, 2, 2]
+    cl = _compact(rep, np.array([0.0, np.nan, 2e3]))
+    assert cl.n == 2 and cl.labels.tolist() == [0, 0, -1, -1, 1, 1]
+    # an infinite estimate: hypot is infinite, not NaN, so within an infinite reach
+    cl = _compact(rep, np.array([0.0, np.inf, 2e3]))
+    assert cl.n == 3
+
+
+def test_a_report_at_a_nan_position_takes_its_event_with_it() -> None:
+    rep = _reports(np.array([0.0, 1e3, np.nan, 3e3, 4e3, 5e3]))
+    assert not rep.finite_positions
+    cl = _compact(rep, np.array([0.0, 2e3, 4e3]))
+    assert cl.n == 2 and cl.labels.tolist() == [0, 0, -1, -1, 1, 1]
