@@ -1,4 +1,4 @@
-"""Event finality (stream/finality.py; ``WindowConfig(finality="event")``): each
+"""Event finality (fuse/steps.py; ``WindowConfig(finality="event")``): each
 event waits its own bound, a sector emits each report in one event at most, the
 result does not depend on the watermark's pace nor on a restart, and a worker on
 the in-memory bus stays close to the batch."""
@@ -18,7 +18,7 @@ from ceasefire.model import Event
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.errors import PipelineError
 from ceasefire.stream.compare import compare_violations, why_differs
-from ceasefire.stream.finality import bounds_of, final_at_s
+from ceasefire.fuse.steps import bounds_of, final_at_s
 from ceasefire.stream.sectors import SectorMap
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
 
