@@ -109,6 +109,27 @@ class Shard:
         return f"{self.index}/{self.count}"
 
 
+def window_config(
+    mandate: Mandate,
+    *,
+    finality: str | None = None,
+    step_s: float | None = None,
+    tile_s: float | None = None,
+    halo_km: float | None = None,
+    strict_flight: bool = False,
+) -> WindowConfig:
+    """A worker's window settings: the mandate's finality and step (``fusion:
+    {finality, step_s}``, the batch's: keep them for live = batch) unless given."""
+    f = mandate.doc.fusion
+    return WindowConfig(
+        tile_s=tile_s,
+        halo_km=halo_km,
+        finality=finality or f.finality,  # type: ignore[arg-type]  # checked by WindowConfig
+        step_s=step_s if step_s is not None else f.step_s,
+        strict_flight=strict_flight,
+    )
+
+
 def live_fuse_config(mandate: Mandate, wcfg: WindowConfig | None = None) -> FuseConfig:
     """The fusion settings of a live window: the batch's, with the overrides, in
     this process (a tile is small). Observers are registered per tile: a live
