@@ -13,12 +13,12 @@ from liverun import run_live
 
 from ceasefire import pipeline
 from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.steps import bounds_of, final_at_s
 from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.errors import PipelineError
 from ceasefire.stream.compare import compare_violations, why_differs
-from ceasefire.fuse.steps import bounds_of, final_at_s
 from ceasefire.stream.sectors import SectorMap
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
 
@@ -192,3 +192,18 @@ def test_a_worker_stays_close_to_the_batch_and_restarts_without_doubles(
     announced = [json.loads(d)["id"] for d, _ in again.bus.log[again.bus.subjects.violations]]
     assert sorted(set(announced)) == sorted(ids)
     assert len(announced) == len(set(announced)), "the bus drops a repeated announcement"
+
+
+def test_a_worker_takes_the_mandate_s_finality_unless_told(donbas_mandate_path: Path) -> None:
+    from ceasefire.mandate import parse_mandate
+    from ceasefire.stream.window import window_config
+
+    text = donbas_mandate_path.read_text()
+    assert window_config(parse_mandate(text)).finality == "tile"  # the default mandate
+    ev = parse_mandate(text + "\nfusion:\n  finality: event\n  step_s: 30\n")
+    w = window_config(ev)
+    assert (w.finality, w.step_s) == ("event", 30.0)
+    # the flags override (the note says the batch then differs)
+    w = window_config(ev, finality="tile", step_s=60.0)
+    assert (w.finality, w.step_s) == ("tile", 60.0)
+    assert window_config(ev, step_s=120.0).step_s == 120.0

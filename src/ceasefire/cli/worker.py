@@ -144,7 +144,8 @@ def register(app: typer.Typer) -> None:
             )
             mode = m.doc.fusion
             if wcfg.finality != mode.finality or (
-                wcfg.finality == "event" and (wcfg.step_s != mode.step_s or strict_flight or own_cut)
+                wcfg.finality == "event"
+                and (wcfg.step_s != mode.step_s or strict_flight or own_cut)
             ):
                 err_console.print(
                     f"[bold yellow]note:[/] {wcfg.finality} finality"

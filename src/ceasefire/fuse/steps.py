@@ -139,7 +139,6 @@ def fuse_open(
     return [e for e, s in zip(events, sectors.owners(events), strict=True) if s == sector]
 
 
-
 @dataclass(frozen=True)
 class StepPlan:
     """The settings of a chain of steps: the fusion's, the bounds, the step (s)."""
@@ -202,6 +201,8 @@ class SectorChain:
     sector: str
     consumed: dict[str, float] = field(default_factory=dict)
     emitted: list[Event] = field(default_factory=list)
+    #: skip a step whose open set is unchanged (False: fuse every step; tests)
+    remember: bool = True
     #: the last fused step's open keys and the earliest bound of its events, s
     _memo: tuple[frozenset[str], float] | None = None
     #: steps fused and skipped (for the CPU counts)
@@ -236,7 +237,8 @@ class SectorChain:
         if late:
             # a late report is context only, and may corroborate: part of the memo
             open_keys |= {"late:" + k for k in (keys[i] for i in ctx_rows.tolist()) if k in late}
-        if self._memo is not None and self._memo[0] == open_keys and self._memo[1] > w:
+        memo = self._memo if self.remember else None
+        if memo is not None and memo[0] == open_keys and memo[1] > w:
             self.skipped += 1
             return Emission()
         self.fused += 1
@@ -267,7 +269,9 @@ class SectorChain:
         since = plan.emitted_since(w)
         self.emitted = [e for e in self.emitted if e.time_s >= since]
 
-    def restore(self, events: Iterable[Event], keys_by_id: dict[str, list[tuple[str, float]]]) -> None:
+    def restore(
+        self, events: Iterable[Event], keys_by_id: dict[str, list[tuple[str, float]]]
+    ) -> None:
         """Events this sector emitted before (a restarted worker's stored events,
         or the day before's for the batch): their reports consumed (``keys_by_id``:
         observation id -> its reports' keys and perceived times, s)."""
