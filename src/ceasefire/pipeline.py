@@ -547,7 +547,7 @@ def fuse_parts(
 
     if event_steps(mandate):
         # one chain of steps per sector through the day (the steps depend on the
-        # ones before): the whole day as one part, in this process
+        # ones before): the whole day as one part, the sectors' chains in parallel
         fused: Iterable[list[Event]] = [
             pipeline_steps.fuse_day_steps(
                 store,
@@ -555,6 +555,7 @@ def fuse_parts(
                 mandate.doc.fusion.step_s,
                 start,
                 end,
+                workers=workers,
             )
         ]
     elif workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:

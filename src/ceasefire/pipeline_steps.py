@@ -15,16 +15,26 @@ then still open). It runs until no event emitted within the day can still
 form (its reports left the open window), and keeps the events emitted within
 the day. Observers are registered per step's window, as a worker registers
 them (``register_over: tile``-like; the day's pooled registration needs the
-day a worker has not seen yet).
+day a worker has not seen yet). Sectors are independent chains: with more than one worker and a day
+of at least ``parallel_min_obs`` reports, each sector's chain runs in a forked
+process (the same events: tested).
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from ceasefire.fuse import FuseConfig, steps
 from ceasefire.model import Event
+from ceasefire.model.arrays import ObservationArrays
 from ceasefire.store import Store
+
+#: a forked sector process's reports and plan (set before the pool forks)
+_DAY: dict[str, Any] = {}
 
 
 def step_plan(cfg: FuseConfig, step_s: float) -> steps.StepPlan:
@@ -49,10 +59,17 @@ def read_window(plan: steps.StepPlan, start_s: float, end_s: float) -> tuple[flo
 
 
 def fuse_day_steps(
-    store: Store, cfg: FuseConfig, step_s: float, start_s: float, end_s: float
+    store: Store,
+    cfg: FuseConfig,
+    step_s: float,
+    start_s: float,
+    end_s: float,
+    *,
+    workers: int = 1,
 ) -> list[Event]:
     """The acoustic and visual events emitted within ``[start_s, end_s)`` by the
-    sectors' chains of steps (module docstring), in step order."""
+    sectors' chains of steps (module docstring), by time and id; ``workers``:
+    processes the sectors' chains may run in."""
     plan = step_plan(cfg, step_s)
     first, last = step_span(plan, start_s, end_s)
     obs = store.observations(plan.reads_from(first), last, sightings=False)
@@ -68,5 +85,36 @@ def fuse_day_steps(
         done = plan.emitted_at(before) < first
         before = [e for e, d in zip(before, done.tolist(), strict=True) if d]
         steps.restore_chains(chains, cfg, before, steps.keys_by_id(obs, keys))
-    events = steps.run_steps(obs, chains, plan, first, last)
-    return [e for e in events if start_s <= e.time_s < end_s]
+    if workers > 1 and len(chains) > 1 and len(obs) >= cfg.parallel_min_obs:
+        events = _in_pool(obs, chains, plan, first, last, workers)
+    else:
+        events = steps.run_steps(obs, chains, plan, first, last)
+    return sorted(
+        (e for e in events if start_s <= e.time_s < end_s), key=lambda e: (e.time_s, e.id)
+    )
+
+
+def _in_pool(
+    obs: ObservationArrays,
+    chains: dict[str, steps.SectorChain],
+    plan: steps.StepPlan,
+    first: float,
+    last: float,
+    workers: int,
+) -> list[Event]:
+    """Each sector's chain in a forked process (the reports inherited, not sent)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return steps.run_steps(obs, chains, plan, first, last)
+    _DAY.update(obs=obs, plan=plan, span=(first, last))
+    try:
+        ctx = multiprocessing.get_context("fork")
+        n = min(workers, len(chains), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+            got = pool.map(_sector_steps, chains.values())
+            return [e for part in got for e in part]
+    finally:
+        _DAY.clear()
+
+
+def _sector_steps(chain: steps.SectorChain) -> list[Event]:
+    return steps.run_steps(_DAY["obs"], {chain.sector: chain}, _DAY["plan"], *_DAY["span"])

@@ -5,6 +5,7 @@ events, as a restarted worker), and the default mandate's batch is untouched."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,17 +28,27 @@ def midnight(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path
     return write_scenario(out, sc.observations, sc.truth)["observations"]
 
 
-def test_two_days_in_steps_are_one_chain_through_both(
-    tmp_path: Path, donbas_mandate_path: Path, midnight: Path
-) -> None:
-    event = tmp_path / "mandate-event.yaml"
+@pytest.fixture(scope="module")
+def ran(
+    tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path, midnight: Path
+) -> tuple[pipeline.RunSummary, Path]:
+    """``ceasefire run`` of the slice with ``fusion: {finality: event}``: its
+    summary and its output directory."""
+    tmp = tmp_path_factory.mktemp("ran")
+    event = tmp / "mandate-event.yaml"
     event.write_text(
         donbas_mandate_path.read_text() + "\nfusion:\n  finality: event\n  step_s: 60\n",
         encoding="utf-8",
     )
-    res = pipeline.run(event, [midnight], tmp_path / "out", pdf=False)
+    return pipeline.run(event, [midnight], tmp / "out", pdf=False), tmp / "out"
+
+
+def test_two_days_in_steps_are_one_chain_through_both(
+    ran: tuple[pipeline.RunSummary, Path],
+) -> None:
+    res, out = ran
     assert [d.day for d in res.days] == [date(2025, 6, 1), date(2025, 6, 2)]
-    store = Store.open(tmp_path / "out" / "store.db")
+    store = Store.open(out / "store.db")
     m = pipeline.mandate_of(store)
     stored = [e for e in store.events(-1e18, 1e18) if e.kind != "sighting"]
     # one chain per sector through both days, from the slice's first report
@@ -78,3 +89,19 @@ def test_the_default_mandate_fuses_tiles_and_event_reads_the_steps_window(
     # the first step's context before the day; the last day's event's reports after it
     assert lo == plan.reads_from(start) and hi >= end + plan.bounds.sound_s + plan.open_s
     assert pipeline.day_parts(ev, day) == [(start, end)]
+
+
+def test_sectors_fused_in_parallel_give_the_serial_events(
+    ran: tuple[pipeline.RunSummary, Path],
+) -> None:
+    res, out = ran
+    store = Store.open(out / "store.db")
+    m = pipeline.mandate_of(store)
+    cfg = dataclasses.replace(pipeline.fuse_config(m), parallel_min_obs=0)
+    start, end = day_bounds(m, res.days[1].day)  # warmed up from the first day's events
+    serial = pipeline_steps.fuse_day_steps(store, cfg, 60.0, start, end, workers=1)
+    forked = pipeline_steps.fuse_day_steps(store, cfg, 60.0, start, end, workers=2)
+    assert len(serial) > 50
+    assert forked == serial
+    stored = [e for e in store.events(start, end) if e.kind != "sighting"]
+    assert sorted(e.id for e in serial) == sorted(e.id for e in stored)
