@@ -16,6 +16,7 @@ sectors give the same ids, and that the bus path gives the same ids as this).
 
     .venv/bin/python benchmarks/live_vs_batch.py [--heavy-hours 3] [--draws 1000 1001]
         [--family varied] [--json FILE] [--finality event [--step-s 60]]
+        [--profile stress --start-h 12]
 
 Draws: the family's tuning draws (K >= 1000) unless told otherwise; nothing is
 tuned on these figures.
@@ -139,10 +140,12 @@ def same_mode(wcfg: WindowConfig) -> str:
     return "\nfusion:\n  register_over: tile\n"
 
 
-def heavy_file(tmp: Path, hours: float) -> tuple[Path, dict[str, Any]]:
+def heavy_file(
+    tmp: Path, hours: float, profile: str = "heavy", start_h: float = 0.0, seed: int = 2015
+) -> tuple[Path, dict[str, Any]]:
     m = load_mandate(MANDATE)
-    t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
-    sc = simulate(m, get_profile("heavy"), t0, hours, 2015)
+    t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp() + start_h * 3600.0
+    sc = simulate(m, get_profile(profile), t0, hours, seed)
     return write_scenario(tmp, sc.observations, sc.truth)["observations"], sc.truth
 
 
@@ -155,6 +158,8 @@ def draw_file(tmp: Path, family: str, k: int) -> tuple[Path, dict[str, Any]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--heavy-hours", type=float, default=3.0, help="0: skip the heavy slice")
+    ap.add_argument("--profile", default="heavy", help="the slice's profile (stress: seed 1)")
+    ap.add_argument("--start-h", type=float, default=0.0, help="the slice's start, local hour")
     ap.add_argument("--family", default="varied")
     ap.add_argument("--draws", type=int, nargs="*", default=[1000, 1001])
     ap.add_argument("--json", type=Path)
@@ -171,13 +176,19 @@ def main() -> int:
     )
     rows = []
     jobs: list[tuple[str, Any]] = []
+    seed = 1 if a.profile == "stress" else 2015
     if a.heavy_hours > 0:
-        jobs.append((f"heavy {a.heavy_hours:g} h (seed 2015)", ("heavy", a.heavy_hours)))
+        name = f"{a.profile} {a.heavy_hours:g} h from {a.start_h:g}:00 (seed {seed})"
+        jobs.append((name, ("heavy", a.heavy_hours)))
     jobs += [(f"{a.family} draw {k}", ("draw", k)) for k in a.draws]
     for name, (kind, arg) in jobs:
         with tempfile.TemporaryDirectory() as t:
             tmp = Path(t)
-            f, truth = heavy_file(tmp, arg) if kind == "heavy" else draw_file(tmp, a.family, arg)
+            f, truth = (
+                heavy_file(tmp, arg, a.profile, a.start_h, seed)
+                if kind == "heavy"
+                else draw_file(tmp, a.family, arg)
+            )
             rows.append(compare(name, f, truth, tmp, wcfg))
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1))

@@ -20,10 +20,10 @@ from ceasefire.store import Store
 
 @pytest.fixture(scope="module")
 def midnight(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
-    """observations.ndjson of a heavy simulated slice from 23:00 to 01:00 local."""
+    """observations.ndjson of a heavy simulated slice from 23:20 to 00:40 local."""
     m = load_mandate(donbas_mandate_path)
-    t0 = datetime(2025, 6, 1, 23, tzinfo=m.tz).timestamp()
-    sc = simulate(m, get_profile("heavy"), t0, 2.0, 2016)
+    t0 = datetime(2025, 6, 1, 23, 20, tzinfo=m.tz).timestamp()
+    sc = simulate(m, get_profile("heavy"), t0, 80 / 60, 2016)
     out = tmp_path_factory.mktemp("midnight")
     return write_scenario(out, sc.observations, sc.truth)["observations"]
 
@@ -58,7 +58,7 @@ def test_two_days_in_steps_are_one_chain_through_both(
     first = plan.first_step(float(obs.time_s.min()))
     last = plan.first_step(float(obs.time_s.max()) + plan.open_s)
     chain = steps.run_steps(obs, steps.chains_of(cfg), plan, first, last)
-    assert len(chain) > 200
+    assert len(chain) > 100
     assert sorted(e.id for e in stored) == sorted(e.id for e in chain)
     # the events around midnight are in play: some of each day within 10 min of it
     cut = day_bounds(m, date(2025, 6, 2))[0]
@@ -101,7 +101,7 @@ def test_sectors_fused_in_parallel_give_the_serial_events(
     start, end = day_bounds(m, res.days[1].day)  # warmed up from the first day's events
     serial = pipeline_steps.fuse_day_steps(store, cfg, 60.0, start, end, workers=1)
     forked = pipeline_steps.fuse_day_steps(store, cfg, 60.0, start, end, workers=2)
-    assert len(serial) > 50
+    assert len(serial) > 30
     assert forked == serial
     stored = [e for e in store.events(start, end) if e.kind != "sighting"]
     assert sorted(e.id for e in serial) == sorted(e.id for e in stored)
