@@ -143,10 +143,11 @@ def register(app: typer.Typer) -> None:
                 halo_km is not None and halo_km != fc.halo_km
             )
             mode = m.doc.fusion
-            if wcfg.finality != mode.finality or (
-                wcfg.finality == "event"
-                and (wcfg.step_s != mode.step_s or strict_flight or own_cut)
-            ):
+            # event finality equals the batch when the worker takes the mandate's steps
+            other_steps = wcfg.finality == "event" and (
+                wcfg.step_s != mode.step_s or strict_flight or own_cut
+            )
+            if wcfg.finality != mode.finality or other_steps:
                 err_console.print(
                     f"[bold yellow]note:[/] {wcfg.finality} finality"
                     + (f" in steps of {wcfg.step_s:g} s" if wcfg.finality == "event" else "")
@@ -157,9 +158,7 @@ def register(app: typer.Typer) -> None:
                     "'Event finality')",
                     highlight=False,
                 )
-            elif wcfg.finality == "event":
-                pass  # the batch fuses the same steps
-            elif m.doc.fusion.register_over != "tile" or own_cut:
+            elif wcfg.finality == "tile" and (mode.register_over != "tile" or own_cut):
                 err_console.print(
                     "[bold yellow]note:[/] `ceasefire run` of these days will not give this "
                     "record's violations: the mandate's batch "
