@@ -105,14 +105,16 @@ def bounds_of(cfg: FuseConfig, *, strict: bool = False, min_wait_s: float = 0.0)
     )
 
 
-def final_at_s(events: Sequence[Event], b: Bounds) -> F8:
-    """When each event is final (s): its emission time plus its case's wait."""
+def final_at_s(events: Sequence[Event], b: Bounds, *, corroborated: bool = False) -> F8:
+    """When each event is final (s): its emission time plus its case's wait;
+    ``corroborated``: as if every lone report were corroborated (the earliest it
+    can be, whatever the context says)."""
     out = np.empty(len(events))
     for i, e in enumerate(events):
         wait = max(b.sound_s, b.min_wait_s)
         if e.kind in LAUNCH_CANDIDATES or "paired" in e.flags:
             wait = max(wait, b.sound_s + b.flight_s)
-        if "uncorroborated" in e.flags:
+        if "uncorroborated" in e.flags and not corroborated:
             wait = max(wait, b.sound_s + b.self_s)
         out[i] = e.time_s + wait
     return out
@@ -193,17 +195,21 @@ class SectorChain:
     """One sector's state between steps: the reports its emitted events hold
     (consumed: never fused again by this sector) and the events it emitted lately
     (anchors for corroboration). A step that would fuse the same open reports as
-    the last one, none of whose events could be final yet, is skipped (its
-    events, and their bounds, are those of the last step: context that slid out
-    can only take corroboration away, which delays an event, never hastens it;
-    a late report that came into the context counts as a change)."""
+    the last one is skipped when none of that step's events can be final yet,
+    whatever their corroboration: the same open reports fuse to the same events
+    (``fuse_whole`` sees nothing else), and only corroboration flags can differ
+    (context and recent events slide out of the window: a microphone no longer
+    counted as listening, an anchor gone), which moves a bound by at most the
+    lone report's wait for corroboration. A late report that came into the
+    context counts as a change."""
 
     sector: str
     consumed: dict[str, float] = field(default_factory=dict)
     emitted: list[Event] = field(default_factory=list)
     #: skip a step whose open set is unchanged (False: fuse every step; tests)
     remember: bool = True
-    #: the last fused step's open keys and the earliest bound of its events, s
+    #: the last fused step's open keys and the earliest any of its events can be
+    #: final, s
     _memo: tuple[frozenset[str], float] | None = None
     #: steps fused and skipped (for the CPU counts)
     fused: int = 0
@@ -247,7 +253,11 @@ class SectorChain:
         recent = [e for e in self.emitted if e.time_s >= plan.emitted_since(w)]
         fused = fuse_open(open_obs, context, recent, self.sector, plan.cfg)
         at = final_at_s(fused, plan.bounds)
-        self._memo = (open_keys, float(at.min()) if at.shape[0] else math.inf)
+        # the same open reports fuse to the same events; only their corroboration
+        # can differ (context and recent events slide out): the earliest any of
+        # them can be final, corroborated or not
+        soonest = final_at_s(fused, plan.bounds, corroborated=True)
+        self._memo = (open_keys, float(soonest.min()) if soonest.shape[0] else math.inf)
         final = [e for e, a in zip(fused, at.tolist(), strict=True) if a <= w]
         if not final:
             return Emission()
