@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire import pipeline_steps
 from ceasefire.assess import assess, escalate, notices
 from ceasefire.assess.intervene import OUTCOME, REQUEST, intervention_requests
 from ceasefire.assess.intervene import status as intervention_status
@@ -434,7 +435,17 @@ def fuse_read_window(mandate: Mandate, day: date) -> tuple[float, float]:
     cfg = fuse_config(mandate)
     if cfg.tile_s is None:
         return start, end + LATE_MARGIN_S
+    if event_steps(mandate):
+        return pipeline_steps.read_window(
+            pipeline_steps.step_plan(cfg, mandate.doc.fusion.step_s), start, end
+        )
     return start - tiles.context_s(cfg), end + tiles.horizon_s(cfg)
+
+
+def event_steps(mandate: Mandate) -> bool:
+    """Whether the mandate's days are fused in event finality's steps
+    (``fusion: {finality: event}``, :mod:`ceasefire.pipeline_steps`)."""
+    return mandate.doc.fusion.finality == "event"
 
 
 def fuse_day(
@@ -470,7 +481,7 @@ def day_parts(mandate: Mandate, day: date) -> list[tuple[float, float]]:
     when fusion is not tiled."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
-    if cfg.tile_s is None:
+    if cfg.tile_s is None or event_steps(mandate):
         return [(start, end)]
     ts = tiles.tile_s(tiles.batch_cut(cfg))
     step = ts * max(1, round(PART_S / ts))
@@ -536,7 +547,20 @@ def fuse_parts(
     def day_tell(what: str, done: int | None = None, total: int | None = None) -> None:
         tell(f"{day}: {what}", done, total)
 
-    if workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
+    if event_steps(mandate):
+        # one chain of steps per sector through the day (the steps depend on the
+        # ones before): the whole day as one part, the sectors' chains in parallel
+        fused: Iterable[list[Event]] = [
+            pipeline_steps.fuse_day_steps(
+                store,
+                dataclasses.replace(cfg, workers=1, register_over="tile"),
+                mandate.doc.fusion.step_s,
+                start,
+                end,
+                workers=workers,
+            )
+        ]
+    elif workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
         fused = _fuse_in_pool(url, reader, parts, workers, register, day_tell, aside or iter(()))
     else:
         reg = None

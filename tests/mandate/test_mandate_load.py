@@ -243,3 +243,21 @@ def test_fusion_register_over_reaches_fusion_and_a_bad_value_is_named() -> None:
         parse_mandate(yaml.safe_dump(doc), source="m.yaml")
     assert info.value.field == "fusion.register_over"
     assert "'day' or 'tile'" in str(info.value)
+
+
+def test_fusion_finality_and_step_are_read_and_bad_ones_named() -> None:
+    doc = yaml.safe_load(MINIMAL)
+    f = parse_mandate(MINIMAL).doc.fusion
+    assert (f.finality, f.step_s) == ("tile", 60.0)  # the default: today's batch
+    doc["fusion"] = {"finality": "event", "step_s": 30}
+    f = parse_mandate(yaml.safe_dump(doc)).doc.fusion
+    assert (f.finality, f.step_s) == ("event", 30.0)
+    doc["fusion"] = {"finality": "event", "step_s": 0}
+    with pytest.raises(MandateError) as info:
+        parse_mandate(yaml.safe_dump(doc), source="m.yaml")
+    assert info.value.field == "fusion.step_s"
+    doc["fusion"] = {"finality": "soon"}
+    with pytest.raises(MandateError) as info:
+        parse_mandate(yaml.safe_dump(doc), source="m.yaml")
+    assert info.value.field == "fusion.finality"
+    assert "'tile' or 'event'" in str(info.value)

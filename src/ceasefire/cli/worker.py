@@ -40,14 +40,17 @@ def register(app: typer.Typer) -> None:
             help="I/N: fuse only tile k with k % N == I of the own sectors (N workers of the "
             "same sectors, I = 0..N-1, share the fusion evenly; same results as one)",
         ),
-        finality: str = typer.Option(
-            "tile",
+        finality: str | None = typer.Option(
+            None,
             "--finality",
             help="tile: an event is final when its tile's end plus the horizon has passed "
             "(the batch's tiles); event: when its own bound has passed (steps of --step-s; "
-            "lower latency, close to the batch: docs/live.md)",
+            "lower latency). Default: the mandate's fusion.finality, which `ceasefire run` "
+            "uses: another gives violations the batch does not reproduce (docs/live.md)",
         ),
-        step_s: float = typer.Option(60.0, "--step-s", help="event finality: step, s"),
+        step_s: float | None = typer.Option(
+            None, "--step-s", help="event finality: step, s (default: the mandate's fusion.step_s)"
+        ),
         strict_flight: bool = typer.Option(
             False,
             "--strict-flight",
@@ -70,19 +73,27 @@ def register(app: typer.Typer) -> None:
         from ceasefire.store import Store
         from ceasefire.stream.bus import Subjects
         from ceasefire.stream.natsbus import NatsBus
-        from ceasefire.stream.window import Shard, WindowConfig
+        from ceasefire.stream.window import Shard, WindowConfig, window_config
         from ceasefire.stream.worker import Worker
 
         # the settings first: a wrong one is told before anything is opened
-        wcfg = WindowConfig(
+        WindowConfig(
             tile_s=tile_s,
             halo_km=halo_km,
-            finality=finality,  # type: ignore[arg-type]  # checked by WindowConfig
-            step_s=step_s,
+            finality=finality or "tile",  # type: ignore[arg-type]  # checked by WindowConfig
+            step_s=step_s or 60.0,
             strict_flight=strict_flight,
         )
         st = Store.open(store)
         m = pipeline.mandate_of(st)
+        wcfg = window_config(
+            m,
+            tile_s=tile_s,
+            halo_km=halo_km,
+            finality=finality,
+            step_s=step_s,
+            strict_flight=strict_flight,
+        )
         log = Ledger.open(ledger)
 
         async def go() -> None:
@@ -131,13 +142,23 @@ def register(app: typer.Typer) -> None:
             own_cut = (tile_s is not None and tile_s != fc.tile_s) or (
                 halo_km is not None and halo_km != fc.halo_km
             )
-            if finality == "event":
+            mode = m.doc.fusion
+            # event finality equals the batch when the worker takes the mandate's steps
+            other_steps = wcfg.finality == "event" and (
+                wcfg.step_s != mode.step_s or strict_flight or own_cut
+            )
+            if wcfg.finality != mode.finality or other_steps:
                 err_console.print(
-                    "[bold yellow]note:[/] event finality: `ceasefire run` of these days gives "
-                    "close but not the same violations (docs/live.md, 'Event finality')",
+                    f"[bold yellow]note:[/] {wcfg.finality} finality"
+                    + (f" in steps of {wcfg.step_s:g} s" if wcfg.finality == "event" else "")
+                    + ": `ceasefire run` of these days fuses with the mandate's "
+                    f"`fusion: {{finality: {mode.finality}"
+                    + (f", step_s: {mode.step_s:g}" if mode.finality == "event" else "")
+                    + "}` and gives close but not the same violations (docs/live.md, "
+                    "'Event finality')",
                     highlight=False,
                 )
-            elif m.doc.fusion.register_over != "tile" or own_cut:
+            elif wcfg.finality == "tile" and (mode.register_over != "tile" or own_cut):
                 err_console.print(
                     "[bold yellow]note:[/] `ceasefire run` of these days will not give this "
                     "record's violations: the mandate's batch "

@@ -395,6 +395,19 @@ class Fusion(_Strict):
             "workers' violations"
         ),
     )
+    finality: Literal["tile", "event"] = Field(
+        default="tile",
+        description=(
+            "when an acoustic event is final, in the batch and (by default) the live "
+            "workers: tile, when its time tile and the horizon have passed (the batch "
+            "fuses tiles); event, when its own bound has passed: the day is fused in "
+            "steps of step_s as a live worker with --finality event fuses it (lower "
+            "latency live, the same violations in both)"
+        ),
+    )
+    step_s: float = Field(
+        default=60.0, gt=0, le=3600, description="event finality: the step of the fusion, s"
+    )
 
 
 class Intake(_Strict):

@@ -18,7 +18,8 @@ fused when the day has closed (its end plus ``LATE_MARGIN_S``).
 
 With ``WindowConfig(finality="event")`` acoustic events are instead emitted in
 steps of ``step_s`` as soon as each one's own bound has passed
-(``stream/finality.py``): lower latency, close to the batch but not its tiles.
+(``fuse/steps.py``, the step the batch takes with ``fusion: {finality: event}``):
+lower latency, the same events as that batch but not the batch's tiles.
 """
 
 from __future__ import annotations
@@ -33,13 +34,12 @@ from typing import Literal
 import numpy as np
 
 from ceasefire.assess import assess
-from ceasefire.fuse import FuseConfig, tiles
+from ceasefire.fuse import FuseConfig, steps, tiles
 from ceasefire.mandate import Mandate, day_bounds, day_of
 from ceasefire.model import Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import LATE_MARGIN_S, fuse_config, observation_digests
-from ceasefire.stream import finality
 from ceasefire.stream.sectors import SectorMap, position_of
 
 
@@ -54,7 +54,7 @@ class WindowConfig:
     halo_km: float | None = None
     #: when an acoustic event is final: "tile", when the watermark passes its tile's
     #: end plus the horizon (the batch's tiles: live = batch with ``register_over:
-    #: tile``); "event", when it passes the event's own bound (stream/finality.py:
+    #: tile``); "event", when it passes the event's own bound (fuse/steps.py:
     #: fused in steps of ``step_s`` from the reports no emitted event holds)
     finality: Literal["tile", "event"] = "tile"
     #: event finality: the step of the watermark, s
@@ -107,6 +107,27 @@ class Shard:
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
+
+
+def window_config(
+    mandate: Mandate,
+    *,
+    finality: str | None = None,
+    step_s: float | None = None,
+    tile_s: float | None = None,
+    halo_km: float | None = None,
+    strict_flight: bool = False,
+) -> WindowConfig:
+    """A worker's window settings: the mandate's finality and step (``fusion:
+    {finality, step_s}``, the batch's: keep them for live = batch) unless given."""
+    f = mandate.doc.fusion
+    return WindowConfig(
+        tile_s=tile_s,
+        halo_km=halo_km,
+        finality=finality or f.finality,  # type: ignore[arg-type]  # checked by WindowConfig
+        step_s=step_s if step_s is not None else f.step_s,
+        strict_flight=strict_flight,
+    )
 
 
 def live_fuse_config(mandate: Mandate, wcfg: WindowConfig | None = None) -> FuseConfig:
@@ -195,16 +216,15 @@ class LiveWindow:
         self.late_keys: list[str] = []
         self.event_mode = self.config.finality == "event"
         self.step_s = float(self.config.step_s)
-        self.bounds = finality.bounds_of(
+        self.bounds = steps.bounds_of(
             self.fuse_cfg, strict=self.config.strict_flight, min_wait_s=self.config.min_wait_s
         )
-        #: event finality: how far back a step fuses open reports, s (an event
-        #: formed of older reports had its bound passed a step ago, and was emitted)
-        self.open_s = self.bounds.longest_s + self.fuse_cfg.tile_margin_s + self.step_s
-        #: event finality, per own sector: reports consumed (key -> time, s) and
-        #: the events emitted lately (anchors for corroboration)
-        self._consumed: dict[str, dict[str, float]] = {s: {} for s in self._own_tiles()}
-        self._emitted: dict[str, list[Event]] = {s: [] for s in self._own_tiles()}
+        self.plan = steps.StepPlan(self.fuse_cfg, self.bounds, self.step_s)
+        #: event finality: how far back a step fuses open reports, s
+        self.open_s = self.plan.open_s
+        #: event finality, per own sector: its chain of steps (consumed reports,
+        #: events emitted lately)
+        self.chains = steps.chains_of(self.fuse_cfg, self._own_tiles())
         self._late: set[str] = set()
         self._km: dict[str, float] = {}  # event finality: chainage by report key, km
         self._sectors = tiles.Sectors.of(self.fuse_cfg)
@@ -360,11 +380,11 @@ class LiveWindow:
     # -- event finality ------------------------------------------------------------
     def _open_times(self) -> list[float]:
         """Perceived times of the reports some own sector has not consumed, s."""
-        n = len(self._consumed)
+        n = len(self.chains)
         return [
             t
             for k, (t, _) in self._acoustic.items()
-            if k not in self._late and sum(k in c for c in self._consumed.values()) < n
+            if k not in self._late and sum(k in c.consumed for c in self.chains.values()) < n
         ]
 
     def _next_w(self) -> float | None:
@@ -401,56 +421,35 @@ class LiveWindow:
         return self._event_step(w)
 
     def _event_step(self, w: float) -> Step:
-        """Fuse each own sector's open reports before ``w`` and emit the events
-        whose bound has passed (stream/finality.py)."""
-        lo = w - self.open_s
-        ctx_lo = lo - self.fuse_cfg.corroboration.unheard_alive_s
+        """Each own sector's step at ``w`` (:meth:`steps.SectorChain.step`): its
+        open reports before ``w`` fused, the events whose bound has passed emitted."""
+        ctx_lo = self.plan.reads_from(w)
         keys = [k for k, (t, _) in self._acoustic.items() if ctx_lo <= t < w]
         models = [self._acoustic[k][1] for k in keys]
         events: list[Event] = []
-        consumed: dict[str, dict[str, float]] = {}
-        emitted: dict[str, list[Event]] = {}
+        emitted: dict[str, steps.Emission] = {}
         if models:
             obs = ObservationArrays.from_observations(models)
-            key_arr = np.asarray(keys, dtype=object)
             # each report's chainage once (the context is re-read every step)
             new = [i for i, k in enumerate(keys) if k not in self._km]
             if new:
                 got = self._sectors.chainage_km(obs.lat[new], obs.lon[new])
                 self._km.update(zip((keys[i] for i in new), got.tolist(), strict=True))
             km = np.array([self._km[k] for k in keys], float)
-            t_arr = obs.time_s
-            for s in self._own_tiles():
+            for s, chain in self.chains.items():
                 halo = (
                     self._sectors.in_halo(s, km)
                     if self._sectors.line is not None
                     else np.ones(len(keys), bool)
                 )
-                gone = self._consumed[s]
-                is_open = np.array([k not in gone and k not in self._late for k in keys], bool) & (
-                    t_arr >= lo
-                )
-                rows_open = np.flatnonzero(halo & is_open)
-                if rows_open.shape[0] == 0:
-                    continue
-                open_obs = tiles.canonical(obs.take(rows_open))
-                context = tiles.canonical(obs.take(np.flatnonzero(halo)))
-                recent = [e for e in self._emitted[s] if e.time_s >= lo - self.bounds.self_s]
-                fused = finality.fuse_open(open_obs, context, recent, s, self.fuse_cfg)
-                at = finality.final_at_s(fused, self.bounds)
-                final = [e for e, a in zip(fused, at.tolist(), strict=True) if a <= w]
-                if not final:
-                    continue
-                events += final
-                emitted[s] = final
-                by_id: dict[str, list[int]] = {}
-                for i in rows_open.tolist():
-                    by_id.setdefault(str(obs.id[i]), []).append(i)
-                used = {i for e in final for oid in e.observation_ids for i in by_id.get(oid, [])}
-                consumed[s] = {str(key_arr[i]): float(t_arr[i]) for i in used}
+                em = chain.step(self.plan, w, obs, keys, halo, self._late)
+                if em.events:
+                    events += em.events
+                    emitted[s] = em
         events.sort(key=lambda e: (e.time_s, e.id))
         st = self._judged(w - self.step_s, w, events, models, LiveState(w, self.state.closed))
-        st.consumed, st.emitted = consumed, emitted
+        st.consumed = {s: em.consumed for s, em in emitted.items()}
+        st.emitted = {s: em.events for s, em in emitted.items()}
         return st
 
     def restore_consumed(self, events: Sequence[Event]) -> None:
@@ -462,13 +461,7 @@ class LiveWindow:
         by_id: dict[str, list[tuple[str, float]]] = {}
         for k, (t, o) in self._acoustic.items():
             by_id.setdefault(o.id, []).append((k, t))
-        for e, s in zip(events, self._sectors.owners(events), strict=True):
-            if s not in self._consumed or e.kind == "sighting":
-                continue
-            for oid in e.observation_ids:
-                for k, t in by_id.get(oid, []):
-                    self._consumed[s][k] = t
-            self._emitted[s].append(e)
+        steps.restore_chains(self.chains, self.fuse_cfg, events, by_id)
 
     def _own_tiles(self) -> list[str]:
         """The fusion's sectors this worker fuses (all of them without sectors)."""
@@ -512,21 +505,17 @@ class LiveWindow:
             self._sight = {k: v for k, v in self._sight.items() if v[0] >= end}
         elif self.event_mode and step.state.final_s is not None:
             w = step.state.final_s
-            lo = w - self.open_s
-            keep = lo - self.fuse_cfg.corroboration.unheard_alive_s
+            keep = self.plan.reads_from(w)
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
             self._late = {k for k in self._late if k in self._acoustic}
             self._km = {k: v for k, v in self._km.items() if k in self._acoustic}
-            for s, used in step.consumed.items():
-                self._consumed[s].update(used)
-            for s in self._consumed:
-                self._consumed[s] = {k: t for k, t in self._consumed[s].items() if t >= lo}
-            for s in self._emitted:
-                self._emitted[s] = [
-                    e
-                    for e in [*self._emitted[s], *step.emitted.get(s, [])]
-                    if e.time_s >= lo - self.bounds.self_s
-                ]
+            for s, chain in self.chains.items():
+                got = s in step.emitted
+                chain.advance(
+                    self.plan,
+                    w,
+                    steps.Emission(step.emitted[s], step.consumed[s]) if got else None,
+                )
         elif step.state.final_s is not None:
             keep = step.state.final_s - self.context
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
@@ -536,7 +525,7 @@ class LiveWindow:
         f = self.state.final_s
         acoustic = f - self.context if f is not None else -math.inf
         if self.event_mode and f is not None:
-            acoustic = f - self.open_s - self.fuse_cfg.corroboration.unheard_alive_s
+            acoustic = self.plan.reads_from(f)
         sight = (
             day_bounds(self.mandate, self.state.closed)[1]
             if self.state.closed is not None

@@ -45,7 +45,14 @@ from ceasefire.pipeline import escalations_of, intake_policy, sectors_of, violat
 from ceasefire.store import Store
 from ceasefire.stream.bus import TICK, Bus, Delivery
 from ceasefire.stream.sectors import SectorMap
-from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
+from ceasefire.stream.window import (
+    LiveState,
+    LiveWindow,
+    Shard,
+    Step,
+    WindowConfig,
+    window_config,
+)
 
 OnViolations = Callable[[Sequence[Violation]], Awaitable[None]]
 #: Far future for "up to the end" store queries, s.
@@ -174,7 +181,7 @@ class Worker:
         self.own = self.sectors.check(own or self.sectors.ids)
         self.shard = shard or Shard()
         self.window = LiveWindow(
-            mandate, self.own, self.sectors, config or WindowConfig(), shard=self.shard
+            mandate, self.own, self.sectors, config or window_config(mandate), shard=self.shard
         )
         self.read = self.sectors.read_sectors(self.own, self.window.fuse_cfg.halo_km)
         suffix = f"-s{self.shard.index}of{self.shard.count}" if self.shard.count > 1 else ""

@@ -1,7 +1,7 @@
-"""Event finality (stream/finality.py; ``WindowConfig(finality="event")``): each
+"""Event finality (fuse/steps.py; ``WindowConfig(finality="event")``): each
 event waits its own bound, a sector emits each report in one event at most, the
 result does not depend on the watermark's pace nor on a restart, and a worker on
-the in-memory bus stays close to the batch."""
+the in-memory bus gives the violations of the batch in event mode."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from liverun import run_live
 
 from ceasefire import pipeline
 from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.steps import bounds_of, final_at_s
 from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.errors import PipelineError
 from ceasefire.stream.compare import compare_violations, why_differs
-from ceasefire.stream.finality import bounds_of, final_at_s
 from ceasefire.stream.sectors import SectorMap
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
 
@@ -161,29 +161,29 @@ def test_event_finality_refuses_shards_and_bad_settings(donbas_mandate_path: Pat
         WindowConfig(finality="event", step_s=0.0)
 
 
-def test_a_worker_stays_close_to_the_batch_and_restarts_without_doubles(
+def test_a_worker_gives_the_event_batch_and_restarts_without_doubles(
     tmp_path: Path,
     donbas_mandate_path: Path,
     heavy_slice: Path,
     heavy_models: list[AnyObservation],
 ) -> None:
-    """Over the in-memory bus, against ``ceasefire run`` of the same reports with the
-    workers' registration (``register_over: tile``). Event finality is not the
-    batch by construction (a step fuses the open reports of its window, not the
-    batch's tiles): on this slice 0.94-0.96 of the violations match by rule, time
-    and place (benchmarks/README.md), the rest are reports grouped or paired
-    differently. The test asks 0.9 and that every difference shares reports with a
-    violation of the other side or none: no violation of another kind of cause."""
-    as_live = tmp_path / "mandate-tile.yaml"
-    as_live.write_text(
-        donbas_mandate_path.read_text() + "\nfusion:\n  register_over: tile\n", encoding="utf-8"
+    """Over the in-memory bus, against ``ceasefire run`` of the same reports with
+    ``fusion: {finality: event}``: the batch takes the worker's steps
+    (fuse/steps.py), so with every report on time the violations are the same, by
+    id. (Against the batch's tiles with the workers' registration, ``register_over:
+    tile``, 0.94-0.96 of them match: benchmarks/README.md, session 13.)"""
+    event = tmp_path / "mandate-event.yaml"
+    event.write_text(
+        donbas_mandate_path.read_text() + "\nfusion:\n  finality: event\n", encoding="utf-8"
     )
-    res = pipeline.run(as_live, [heavy_slice], tmp_path / "batch", pdf=False)
+    res = pipeline.run(event, [heavy_slice], tmp_path / "batch", pdf=False)
     batch = [v for d in res.days for v in d.violations]
     run = run_live(tmp_path / "live", donbas_mandate_path, heavy_models, 500, config=EVENT)
     live = run.store.violations(-1e18, 1e18)
+    assert run.worker.window.late == 0, "the in-memory bus delivers every report on time"
     c = compare_violations(live, batch)
-    assert c.f1 >= 0.9, (c.f1, why_differs(c.only_a, batch), why_differs(c.only_b, live))
+    assert len(batch) > 100
+    assert c.f1_id == 1.0, (why_differs(c.only_a, batch), why_differs(c.only_b, live))
     # killed after 25 polls of 40 messages: the same violations, each once
     again = run_live(tmp_path / "restart", donbas_mandate_path, heavy_models, 40, 25, config=EVENT)
     ids = [v.id for v in again.store.violations(-1e18, 1e18)]
@@ -192,3 +192,18 @@ def test_a_worker_stays_close_to_the_batch_and_restarts_without_doubles(
     announced = [json.loads(d)["id"] for d, _ in again.bus.log[again.bus.subjects.violations]]
     assert sorted(set(announced)) == sorted(ids)
     assert len(announced) == len(set(announced)), "the bus drops a repeated announcement"
+
+
+def test_a_worker_takes_the_mandate_s_finality_unless_told(donbas_mandate_path: Path) -> None:
+    from ceasefire.mandate import parse_mandate
+    from ceasefire.stream.window import window_config
+
+    text = donbas_mandate_path.read_text()
+    assert window_config(parse_mandate(text)).finality == "tile"  # the default mandate
+    ev = parse_mandate(text + "\nfusion:\n  finality: event\n  step_s: 30\n")
+    w = window_config(ev)
+    assert (w.finality, w.step_s) == ("event", 30.0)
+    # the flags override (the note says the batch then differs)
+    w = window_config(ev, finality="tile", step_s=60.0)
+    assert (w.finality, w.step_s) == ("tile", 60.0)
+    assert window_config(ev, step_s=120.0).step_s == 120.0
