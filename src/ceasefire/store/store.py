@@ -27,15 +27,18 @@ import numpy as np
 import orjson
 from pyproj import Geod
 from sqlalchemy import (
+    Boolean,
     Connection,
     Engine,
     Table,
     and_,
+    case,
     create_engine,
     delete,
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -756,6 +759,49 @@ class Store:
 
     def escalations(self, start_s: float, end_s: float) -> list[Escalation]:
         return [escalation_from_dict(d) for d in self._load(self.t.escalations, start_s, end_s)]
+
+    def event_counts(self, start_s: float, end_s: float) -> dict[str, int]:
+        """Counts of the stored events of [start_s, end_s), in SQL (no event is
+        read back): ``total``; ``located`` (a position); ``uncorroborated``
+        (flagged so); ``explained`` (flagged ``explained``, not uncorroborated,
+        no position: a lone report of a located round); ``fixes_explained``
+        (flagged ``explained`` with a position: a second fix of a round)."""
+        e = self.t.events
+        located = and_(e.c.lat.is_not(None), e.c.lon.is_not(None))
+        unc = self._has_flag(e, "uncorroborated")
+        expl = self._has_flag(e, "explained")
+
+        def n(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+            return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+        stmt = select(
+            func.count(),
+            n(located),
+            n(unc),
+            n(and_(expl, ~unc, ~located)),
+            n(and_(expl, located)),
+        ).where(and_(e.c.time_s >= start_s, e.c.time_s < end_s))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).one()
+        keys = ("total", "located", "uncorroborated", "explained", "fixes_explained")
+        return dict(zip(keys, (int(v) for v in row), strict=True))
+
+    def _has_flag(self, table: Table, flag: str) -> ColumnElement[bool]:
+        """Whether a row's JSON ``body`` lists ``flag`` in its ``flags`` (an
+        exact element: ``explained_by:<id>`` is not ``explained``). ``flag`` is
+        one of ours (a word), written into the SQL as it is."""
+        if not flag.isidentifier():
+            raise ValueError(f"not a flag: {flag!r}")
+        body = f"{table.name}.body"
+        if self.t.postgis:
+            sql = f"((CAST({body} AS jsonb) -> 'flags') ? '{flag}')"
+        else:
+            # the LIKE first: most bodies lack the flag and are then not parsed
+            sql = (
+                f"({body} LIKE '%\"{flag}\"%' AND EXISTS (SELECT 1 FROM "
+                f"json_each({body}, '$.flags') WHERE json_each.value = '{flag}'))"
+            )
+        return literal_column(sql, Boolean)
 
     def violation_times(self, start_s: float, end_s: float) -> list[float]:
         """Times (s) of the stored violations in [start_s, end_s): for trends."""
