@@ -1154,7 +1154,6 @@ def report_day(
     monitored = set(stored_days(store, mandate))
     observers, n_obs = store.observers(start, end)
     held = held or {}
-    drawn = maps.result() if maps is not None else None
     previous: list[Violation] | None = None
     # a day before the store's first is unknown, not a day without violations
     if prev_day in monitored:
@@ -1162,12 +1161,18 @@ def report_day(
         if previous is None:
             previous = store.violations(prev_start, start)
     violations = held.get(day)
+    if violations is None:
+        violations = store.violations(start, end)
+    escalations = store.escalations(start, end)
+    counts = store.event_counts(start, end)
+    # the reads above go on while the maps are drawn; the events only if they failed
+    drawn = maps.result() if maps is not None else None
     ctx = ReportContext(
         mandate=mandate,
         day=day,
         events=store.events(start, end) if drawn is None else [],
-        violations=violations if violations is not None else store.violations(start, end),
-        escalations=store.escalations(start, end),
+        violations=violations,
+        escalations=escalations,
         observers=observers,
         history=history,
         previous=previous,
@@ -1175,17 +1180,19 @@ def report_day(
         counts=store.counts(),
         observations=n_obs,
         patrol=patrol,
-        event_counts=store.event_counts(start, end),
+        event_counts=counts,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     return render_report(ctx, out_dir, pdf=pdf, maps=drawn)
 
 
 def held_violations(mandate: Mandate, days: Sequence[DayResult]) -> dict[date, list[Violation]]:
-    """The violations ``days`` hold, by day, in the store's order, for
-    :func:`report_day` not to read them again; none where a day's violation
-    lies outside its day's period (the store's period then holds another
-    set: a later day's stored after it, or it is not in its day's)."""
+    """The violations ``days`` hold, by day, in the store's order (time, then
+    id by code point: SQLite's; a PostgreSQL collation may order ties in time
+    otherwise, which moves nothing but the drawing order of a map drawn here),
+    for :func:`report_day` not to read them again; none where a day's
+    violation lies outside its day's period (the store's period then holds
+    another set: a later day's stored after it, or it is not in its day's)."""
     held: dict[date, list[Violation]] = {}
     for d in days:
         start, end = day_bounds(mandate, d.day)
