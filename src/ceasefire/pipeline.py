@@ -1141,8 +1141,8 @@ def report_day(
     day's patrol coverage figures, for their section; ``maps``: its maps being
     drawn ahead; ``held``: violations by day the caller holds, each day's the
     same as the store's of its period in the store's order, not read again).
-    The events' counts are the store's (SQL); the events themselves are read
-    only when the maps are drawn here."""
+    With ``maps``, the events' counts are the store's (SQL) and the events are
+    read only if the maps failed (to draw them here)."""
     start, end = day_bounds(mandate, day)
     history: dict[date, int] = {}
     trend_start, _ = day_bounds(mandate, day - timedelta(days=TREND_DAYS))
@@ -1164,7 +1164,8 @@ def report_day(
     if violations is None:
         violations = store.violations(start, end)
     escalations = store.escalations(start, end)
-    counts = store.event_counts(start, end)
+    # counted by the store where the events need not be read (maps drawn ahead)
+    counts = store.event_counts(start, end) if maps is not None else None
     # the reads above go on while the maps are drawn; the events only if they failed
     drawn = maps.result() if maps is not None else None
     ctx = ReportContext(

@@ -122,8 +122,10 @@ def _copy_store(out: Path, dest: Path) -> Path:
 def test_event_counts_from_sql_make_the_report_made_from_the_events(
     ran: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``report_day`` takes the events' counts from ``Store.event_counts``;
-    with that gone (None) the summary counts the events read back, as before.
+    """``report_day`` with maps drawn ahead takes the events' counts from
+    ``Store.event_counts`` and reads no event; without, it reads the events
+    to draw the maps and the summary counts them (``Store.event_counts`` made
+    to fail here, to show it is not used).
     The scene's day has no flagged event, so two lone reports are added, one
     uncorroborated and one explained by a located event, and a second fix:
     the paragraph states each, and the two reports are the same bytes."""
@@ -146,9 +148,23 @@ def test_event_counts_from_sql_make_the_report_made_from_the_events(
         assert st.event_counts(start, end)["explained"] == 1
     finally:
         st.close()
-    sql = _report(out, tmp_path / "sql")
-    monkeypatch.setattr(Store, "event_counts", lambda *_: None)
+    reads: list[tuple[float, float]] = []
+    events = Store.events
+
+    def spied(self: Store, a: float, b: float) -> Any:
+        reads.append((a, b))
+        return events(self, a, b)
+
+    monkeypatch.setattr(Store, "events", spied)
+    sql = _report(out, tmp_path / "sql", maps=True)
+    assert reads == []  # this process read no event (the map process did, forked before)
+
+    def fail(*_: Any) -> None:
+        raise AssertionError("the events are read: they are counted as they are")
+
+    monkeypatch.setattr(Store, "event_counts", fail)
     read = _report(out, tmp_path / "read")
+    assert reads == [(start, end)]
     assert sql.keys() == read.keys()
     for f in FILES:
         assert (tmp_path / "sql" / f).read_bytes() == (tmp_path / "read" / f).read_bytes(), f
