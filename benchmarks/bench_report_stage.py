@@ -2,7 +2,7 @@
 the store of a finished run (issue 23: the day's wall outside fusion).
 
     .venv/bin/python benchmarks/bench_report_stage.py --store OUT/store.db \
-        --base /path/to/base-worktree [--repeat 3] [--pdf]
+        --base /path/to/base-worktree [--repeat 3] [--pdf] [--ahead]
 
 ``OUT`` is the ``--out`` of a ``ceasefire run`` (its ``summary.json`` gives the
 day and the ledger head the report shows); the whole stress day's is the case
@@ -12,7 +12,11 @@ Each repeat runs this code and the base's (its ``src`` first on
 ``PYTHONPATH``) one after the other, each in a fresh process: wall, CPU
 (the process and its children: the map process), peak PSS of the process tree
 (sampled from ``/proc`` every 50 ms) and the report's stages (store reads,
-rendering). The reports of the two codes are compared byte for byte.
+rendering), and the CPU of the report's own process alone (``main CPU``:
+the serial part). ``--ahead``: the maps drawn by a forked process from the
+store (``pipeline.MapsAhead``, started just before ``report_day``, as ``run``
+does for a large day) rather than by ``report_day`` itself. The reports of the
+two codes are compared byte for byte.
 """
 
 from __future__ import annotations
@@ -38,12 +42,13 @@ from bench_memory import _pss_kb, _tree  # noqa: E402
 FILES = ("map.png", "map-internal.png", "report.html", "report-internal.html", "report.pdf")
 
 
-def _child(store_path: Path, out: Path, pdf: bool) -> None:
-    """``report_day`` of the run's last day into ``out``; prints its stages as JSON."""
+def _child(store_path: Path, out: Path, pdf: bool, ahead: bool) -> None:
+    """``report_day`` of the run's last day into ``out`` (``ahead``: its maps
+    drawn by ``MapsAhead``); prints its stages as JSON."""
     from datetime import date
 
     t0 = time.perf_counter()
-    from ceasefire.pipeline import mandate_of, report_day
+    from ceasefire.pipeline import MapsAhead, mandate_of, report_day
     from ceasefire.store import Store
 
     imported = time.perf_counter()
@@ -51,21 +56,40 @@ def _child(store_path: Path, out: Path, pdf: bool) -> None:
     last = summary["days"][-1]
     store = Store.open(store_path)
     mandate = mandate_of(store)
-    report_day(
-        store, mandate, date.fromisoformat(last["day"]), out, head=last["ledger_head"], pdf=pdf
-    )
+    day = date.fromisoformat(last["day"])
+    maps = MapsAhead(str(store_path), mandate, day, out) if ahead else None
+    report_day(store, mandate, day, out, head=last["ledger_head"], pdf=pdf, maps=maps)
     store.close()
-    print(json.dumps({"import_s": imported - t0, "report_s": time.perf_counter() - imported}))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "import_s": imported - t0,
+                "report_s": time.perf_counter() - imported,
+                "main_cpu_s": own.ru_utime + own.ru_stime,
+            }
+        )
+    )
 
 
-def report_once(store_path: Path, out: Path, pythonpath: str | None, pdf: bool) -> dict[str, Any]:
+def report_once(
+    store_path: Path, out: Path, pythonpath: str | None, pdf: bool, ahead: bool = False
+) -> dict[str, Any]:
     """One ``report_day`` in a fresh process: wall, CPU and peak PSS of its tree."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", str(store_path), str(out), str(int(pdf))],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(store_path),
+            str(out),
+            str(int(pdf)),
+            str(int(ahead)),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -90,6 +114,7 @@ def report_once(store_path: Path, out: Path, pythonpath: str | None, pdf: bool) 
     return {
         "report_wall_s": child["report_s"],
         "import_s": child["import_s"],
+        "main_cpu_s": child["main_cpu_s"],
         "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
         "peak_pss_mb": peak[0] / 1024,
         "load": os.getloadavg()[0],
@@ -102,9 +127,10 @@ def main() -> int:
     ap.add_argument("--base", type=Path, default=None, help="a base worktree, run side by side")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--pdf", action="store_true", help="also the PDF (WeasyPrint)")
+    ap.add_argument("--ahead", action="store_true", help="the maps drawn ahead, as run does")
     ap.add_argument("--json", type=Path, default=None)
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        _child(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "1")
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        _child(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "1", sys.argv[5] == "1")
         return 0
     args = ap.parse_args()
     codes = {"new": None} | ({"base": str(args.base / "src")} if args.base else {})
@@ -112,10 +138,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-report-") as d:
         for i in range(args.repeat):
             for name, pp in codes.items():
-                r = report_once(args.store, Path(d) / f"{name}-{i}", pp, args.pdf)
+                r = report_once(args.store, Path(d) / f"{name}-{i}", pp, args.pdf, args.ahead)
                 runs[name].append(r)
                 print(
                     f"  {name}: report {r['report_wall_s']:.1f} s wall, CPU {r['cpu_s']:.1f} s"
+                    f" (main {r['main_cpu_s']:.1f} s)"
                     f" (with start-up and imports {r['import_s']:.1f} s), peak PSS "
                     f"{r['peak_pss_mb']:,.0f} MB, load {r['load']:.1f}",
                     flush=True,
@@ -126,13 +153,14 @@ def main() -> int:
             if args.base and (Path(d) / "new-0" / f).exists()
         }
     print(f"machine: {os.cpu_count()} CPUs, median of {args.repeat}")
-    print("| code | report wall s | CPU s (tree) | peak PSS MB | loads |")
-    print("|---|---|---|---|---|")
+    print("| code | report wall s | CPU s (tree) | main CPU s | peak PSS MB | loads |")
+    print("|---|---|---|---|---|---|")
     for name, rs in runs.items():
         loads = ", ".join(f"{r['load']:.1f}" for r in rs)
         print(
             f"| {name} | {statistics.median(r['report_wall_s'] for r in rs):.1f} | "
             f"{statistics.median(r['cpu_s'] for r in rs):.1f} | "
+            f"{statistics.median(r['main_cpu_s'] for r in rs):.1f} | "
             f"{statistics.median(r['peak_pss_mb'] for r in rs):,.0f} | "
             f"{loads} |"
         )

@@ -18,7 +18,7 @@ import math
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -1159,10 +1159,14 @@ def report_day(
     pdf: bool = True,
     patrol: dict[str, Any] | None = None,
     maps: MapsAhead | None = None,
+    held: Mapping[date, list[Violation]] | None = None,
 ) -> dict[str, Path]:
     """Render the day's report from the store into ``out_dir`` (``patrol``: the
     day's patrol coverage figures, for their section; ``maps``: its maps being
-    drawn ahead)."""
+    drawn ahead; ``held``: violations by day the caller holds, each day's the
+    same as the store's of its period in the store's order, not read again).
+    With ``maps``, the events' counts are the store's (SQL) and the events are
+    read only if the maps failed (to draw them here)."""
     start, end = day_bounds(mandate, day)
     history: dict[date, int] = {}
     trend_start, _ = day_bounds(mandate, day - timedelta(days=TREND_DAYS))
@@ -1173,24 +1177,54 @@ def report_day(
     prev_start, _ = day_bounds(mandate, prev_day)
     monitored = set(stored_days(store, mandate))
     observers, n_obs = store.observers(start, end)
+    held = held or {}
+    previous: list[Violation] | None = None
+    # a day before the store's first is unknown, not a day without violations
+    if prev_day in monitored:
+        previous = held.get(prev_day)
+        if previous is None:
+            previous = store.violations(prev_start, start)
+    violations = held.get(day)
+    if violations is None:
+        violations = store.violations(start, end)
+    escalations = store.escalations(start, end)
+    # counted by the store where the events need not be read (maps drawn ahead)
+    counts = store.event_counts(start, end) if maps is not None else None
+    # the reads above go on while the maps are drawn; the events only if they failed
+    drawn = maps.result() if maps is not None else None
     ctx = ReportContext(
         mandate=mandate,
         day=day,
-        events=store.events(start, end),
-        violations=store.violations(start, end),
-        escalations=store.escalations(start, end),
+        events=store.events(start, end) if drawn is None else [],
+        violations=violations,
+        escalations=escalations,
         observers=observers,
         history=history,
-        # a day before the store's first is unknown, not a day without violations
-        previous=store.violations(prev_start, start) if prev_day in monitored else None,
+        previous=previous,
         ledger_head=head,
         counts=store.counts(),
         observations=n_obs,
         patrol=patrol,
+        event_counts=counts,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    drawn = maps.result() if maps is not None else None
     return render_report(ctx, out_dir, pdf=pdf, maps=drawn)
+
+
+def held_violations(mandate: Mandate, days: Sequence[DayResult]) -> dict[date, list[Violation]]:
+    """The violations ``days`` hold, by day, in the store's order (time, then
+    id by code point: SQLite's; a PostgreSQL collation may order ties in time
+    otherwise, which moves nothing but the drawing order of a map drawn here),
+    for :func:`report_day` not to read them again; none where a day's
+    violation lies outside its day's period (the store's period then holds
+    another set: a later day's stored after it, or it is not in its day's)."""
+    held: dict[date, list[Violation]] = {}
+    for d in days:
+        start, end = day_bounds(mandate, d.day)
+        if not all(start <= v.time_s < end for v in d.violations):
+            return {}
+        held[d.day] = sorted(d.violations, key=lambda v: (v.time_s, v.id))
+    return held
 
 
 @dataclass
@@ -1344,6 +1378,7 @@ def run(
         out_dir / "escalations.json", [to_dict(x) for x in all_escalations]
     )
     outputs["notices"] = _write_json(out_dir / "notices.json", all_notices)
+    held = held_violations(mandate, days)
     for i, d in enumerate(days):
         tell("reports (day)", i, len(days))
         last = i == len(days) - 1
@@ -1355,6 +1390,7 @@ def run(
             head=d.head,
             pdf=pdf and last,
             maps=ahead if last else None,
+            held=held,
         )
         if last:
             for kind, name in (

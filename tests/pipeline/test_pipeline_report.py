@@ -1,11 +1,15 @@
 """The day's report maps drawn ahead by a forked process (``MapsAhead``): the
-report made with them is the report made without."""
+report made with them is the report made without. The report's event counts
+from SQL and the violations ``run`` holds: the report made from them is the
+report made from the events and violations read back."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,18 +21,24 @@ sys.path.insert(0, str(Path(__file__).parent))
 from scene import build_scene
 
 from ceasefire import pipeline
-from ceasefire.mandate import load_mandate
+from ceasefire.mandate import day_bounds, load_mandate
 from ceasefire.store import Store
 
 FILES = ("map.png", "map-internal.png", "report.html", "report-internal.html")
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
+def run_summary(
+    tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path
+) -> pipeline.RunSummary:
     tmp = tmp_path_factory.mktemp("run")
     build_scene(load_mandate(donbas_mandate_path), tmp / "obs.ndjson")
-    pipeline.run(donbas_mandate_path, [tmp / "obs.ndjson"], tmp / "out", pdf=False)
-    return tmp / "out"
+    return pipeline.run(donbas_mandate_path, [tmp / "obs.ndjson"], tmp / "out", pdf=False)
+
+
+@pytest.fixture(scope="module")
+def ran(run_summary: pipeline.RunSummary) -> Path:
+    return run_summary.outputs["ledger"].parent
 
 
 def _last_day(out: Path) -> tuple[date, dict[str, Any]]:
@@ -98,3 +108,105 @@ def test_run_draws_a_large_days_maps_ahead(
     for f in ("map.png", "map-internal.png"):
         got = tmp_path / "out" / "reports" / day.isoformat() / f
         assert got.read_bytes() == (ran / "reports" / day.isoformat() / f).read_bytes(), f
+
+
+def _copy_store(out: Path, dest: Path) -> Path:
+    """A copy of the run's output with its store (the module's run stays as it is)."""
+    dest.mkdir()
+    (dest / "summary.json").write_bytes((out / "summary.json").read_bytes())
+    with sqlite3.connect(out / "store.db") as src, sqlite3.connect(dest / "store.db") as to:
+        src.backup(to)
+    return dest
+
+
+def test_event_counts_from_sql_make_the_report_made_from_the_events(
+    ran: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``report_day`` with maps drawn ahead takes the events' counts from
+    ``Store.event_counts`` and reads no event; without, it reads the events
+    to draw the maps and the summary counts them (``Store.event_counts`` made
+    to fail here, to show it is not used).
+    The scene's day has no flagged event, so two lone reports are added, one
+    uncorroborated and one explained by a located event, and a second fix:
+    the paragraph states each, and the two reports are the same bytes."""
+    out = _copy_store(ran, tmp_path / "out")
+    st = Store.open(out / "store.db")
+    try:
+        m = pipeline.mandate_of(st)
+        day, _ = _last_day(out)
+        start, end = day_bounds(m, day)
+        located = [e for e in st.events(start, end) if e.has_position]
+        lone = replace(located[0], lat=None, lon=None, cov_m2=None, flags=())
+        st.add_events(
+            [
+                replace(lone, id="x-unc", time_s=start + 60, flags=("uncorroborated",)),
+                replace(lone, id="x-expl", time_s=start + 61, flags=("explained",)),
+                replace(located[0], id="x-fix", time_s=start + 62, flags=("explained",)),
+            ],
+            day=day.isoformat(),
+        )
+        assert st.event_counts(start, end)["explained"] == 1
+    finally:
+        st.close()
+    reads: list[tuple[float, float]] = []
+    events = Store.events
+
+    def spied(self: Store, a: float, b: float) -> Any:
+        reads.append((a, b))
+        return events(self, a, b)
+
+    monkeypatch.setattr(Store, "events", spied)
+    sql = _report(out, tmp_path / "sql", maps=True)
+    assert reads == []  # this process read no event (the map process did, forked before)
+
+    def fail(*_: Any) -> None:
+        raise AssertionError("the events are read: they are counted as they are")
+
+    monkeypatch.setattr(Store, "event_counts", fail)
+    read = _report(out, tmp_path / "read")
+    assert reads == [(start, end)]
+    assert sql.keys() == read.keys()
+    for f in FILES:
+        assert (tmp_path / "sql" / f).read_bytes() == (tmp_path / "read" / f).read_bytes(), f
+    html = (tmp_path / "sql" / "report.html").read_text()
+    assert "1 single report that nothing else heard nearby corroborated" in html
+    assert "1 single report of a round already located" in html
+    assert "1 second fix of a round already located" in html
+
+
+def test_runs_report_from_the_violations_it_holds_is_the_stores(
+    run_summary: pipeline.RunSummary, ran: Path, tmp_path: Path
+) -> None:
+    """``run`` hands ``report_day`` the violations of its days: its report is
+    the report made from the store alone. The premise: the violations held
+    are the store's of each day's period, in the store's order."""
+    st = Store.open(ran / "store.db")
+    try:
+        m = pipeline.mandate_of(st)
+        held = pipeline.held_violations(m, run_summary.days)
+        assert held.keys() == {d.day for d in run_summary.days}
+        assert sum(len(v) for v in held.values()) > 0
+        for d, vs in held.items():
+            assert vs == st.violations(*day_bounds(m, d))
+    finally:
+        st.close()
+    day, _ = _last_day(ran)
+    _report(ran, tmp_path / "store")
+    for f in FILES:
+        made = ran / "reports" / day.isoformat() / f
+        assert made.read_bytes() == (tmp_path / "store" / f).read_bytes(), f
+
+
+def test_violations_outside_their_day_are_not_held(run_summary: pipeline.RunSummary) -> None:
+    """A violation whose time lies after its day's period is stored in the next
+    day's period (or replaced by it): no day's held set is then trusted."""
+    st = Store.open(run_summary.outputs["ledger"].parent / "store.db")
+    try:
+        m = pipeline.mandate_of(st)
+    finally:
+        st.close()
+    d = next(d for d in run_summary.days if d.violations)
+    _, end = day_bounds(m, d.day)
+    late = replace(d.violations[0], id="late", time_s=end + 1.0)
+    days = [replace(x, violations=[*x.violations, late]) if x is d else x for x in run_summary.days]
+    assert pipeline.held_violations(m, days) == {}

@@ -113,6 +113,48 @@ def test_results_replace_a_period_as_a_whole(store: Store) -> None:
     assert store.violation_times(0, 100) == [20.0]
 
 
+def test_event_counts_in_sql_match_the_events_read_back(store: Store) -> None:
+    """The report's event counts come from SQL on both backends: each case
+    below is one the definitions tell apart (``explained_by:`` is not the
+    ``explained`` flag; a located explained event is a second fix, an
+    uncorroborated one is not an explained lone report; an event outside the
+    window is not counted), checked against the counts of the events read back."""
+    from dataclasses import replace
+
+    lone = replace(_event(0, 0.0), lat=None, lon=None, cov_m2=None, flags=())
+    cases = [
+        replace(_event(1, 10.0), flags=()),  # located
+        replace(lone, id="l2", time_s=11.0, flags=("uncorroborated",)),
+        replace(lone, id="l3", time_s=12.0, flags=("uncorroborated", "explained")),
+        replace(lone, id="l4", time_s=13.0, flags=("explained", "explained_by:ev1")),
+        replace(lone, id="l5", time_s=14.0, flags=("explained_by:ev1",)),
+        replace(_event(6, 15.0), flags=("paired", "explained", "explained_by:ev1")),
+        replace(lone, id="l7", time_s=16.0, flags=("no_position",)),
+    ]
+    store.replace_events(0, 200, [*cases, replace(lone, id="late", time_s=150.0)])
+    got = store.event_counts(0, 100)
+    events = store.events(0, 100)
+    assert got == {
+        "total": len(events),
+        "located": sum(e.has_position for e in events),
+        "uncorroborated": sum("uncorroborated" in e.flags for e in events),
+        "explained": sum(
+            "explained" in e.flags and "uncorroborated" not in e.flags and not e.has_position
+            for e in events
+        ),
+        "fixes_explained": sum("explained" in e.flags and e.has_position for e in events),
+    }
+    # and by hand, so a wrong reading of both sides would show
+    assert got == {
+        "total": 7,
+        "located": 2,
+        "uncorroborated": 2,
+        "explained": 1,
+        "fixes_explained": 1,
+    }
+    assert store.event_counts(300, 400) == dict.fromkeys(got, 0)
+
+
 def test_meta_and_mandate_text(store: Store) -> None:
     assert store.mandate_text() is None
     store.set_meta("mandate", "mission: x")

@@ -25,6 +25,10 @@ class ReportContext:
     than that the day was quiet.
     ``patrol``: the day's drone patrol coverage (``coverage.json`` of
     ``ceasefire patrol plan``), shown in its own section when given.
+    ``event_counts``: the counts of the day's events the report states
+    (:func:`~ceasefire.report.summary.event_counts`' keys), when known
+    without ``events`` (the store counts them; ``events`` may then be empty
+    if the maps are drawn elsewhere); None: counted from ``events``.
     """
 
     mandate: Mandate
@@ -39,3 +43,4 @@ class ReportContext:
     counts: dict[str, int] | None = None
     observations: int | None = None
     patrol: dict[str, Any] | None = None
+    event_counts: dict[str, int] | None = None

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ceasefire.mandate import Mandate, day_bounds
-from ceasefire.model import Escalation, Violation
+from ceasefire.model import Escalation, Event, Violation
 from ceasefire.report.context import ReportContext
 
 UNDETERMINED = "undetermined"
@@ -193,6 +193,25 @@ def _escalation_row(x: Escalation, mandate: Mandate) -> EscalationRow:
     )
 
 
+def event_counts(events: Sequence[Event]) -> dict[str, int]:
+    """The counts of ``events`` the report states: ``total``, ``located``,
+    ``uncorroborated`` (lone reports nothing corroborated), ``explained``
+    (lone reports a located event explained, not uncorroborated) and
+    ``fixes_explained`` (located fixes a stronger one explained); the same
+    as ``Store.event_counts`` of the stored events."""
+    return {
+        "total": len(events),
+        "located": sum(1 for e in events if e.has_position),
+        "uncorroborated": sum(1 for e in events if "uncorroborated" in e.flags),
+        "explained": sum(
+            1
+            for e in events
+            if "explained" in e.flags and "uncorroborated" not in e.flags and not e.has_position
+        ),
+        "fixes_explained": sum(1 for e in events if "explained" in e.flags and e.has_position),
+    }
+
+
 def summarize(ctx: ReportContext) -> Summary:
     """The report's numbers for ``ctx`` (no I/O)."""
     m = ctx.mandate
@@ -269,6 +288,7 @@ def summarize(ctx: ReportContext) -> Summary:
         for v in weapons_all[:MAX_ROWS]
     ]
     escs = sorted(ctx.escalations, key=lambda x: (x.time_s, x.id))
+    n_events = ctx.event_counts if ctx.event_counts is not None else event_counts(ctx.events)
     s = Summary(
         day=ctx.day,
         mission=doc.mission.name,
@@ -292,8 +312,8 @@ def summarize(ctx: ReportContext) -> Summary:
         weapons_total=len(weapons_all),
         raised=[_escalation_row(x, m) for x in escs if x.state == "raised"],
         cleared=[_escalation_row(x, m) for x in escs if x.state == "cleared"],
-        events_total=len(ctx.events),
-        events_located=sum(1 for e in ctx.events if e.has_position),
+        events_total=n_events["total"],
+        events_located=n_events["located"],
         observers=len({o[0] for o in ctx.observers}),
         observations=ctx.observations,
         counts=ctx.counts,
@@ -301,13 +321,9 @@ def summarize(ctx: ReportContext) -> Summary:
         parties=party_labels,
         sectors=sector_labels,
         rules=rule_labels,
-        events_uncorroborated=sum(1 for e in ctx.events if "uncorroborated" in e.flags),
-        events_explained=sum(
-            1
-            for e in ctx.events
-            if "explained" in e.flags and "uncorroborated" not in e.flags and not e.has_position
-        ),
-        fixes_explained=sum(1 for e in ctx.events if "explained" in e.flags and e.has_position),
+        events_uncorroborated=n_events["uncorroborated"],
+        events_explained=n_events["explained"],
+        fixes_explained=n_events["fixes_explained"],
     )
     s.paragraph = paragraph(s)
     return s

@@ -27,15 +27,18 @@ import numpy as np
 import orjson
 from pyproj import Geod
 from sqlalchemy import (
+    Boolean,
     Connection,
     Engine,
     Table,
     and_,
+    case,
     create_engine,
     delete,
     event,
     func,
     insert,
+    literal_column,
     select,
     text,
     update,
@@ -756,6 +759,58 @@ class Store:
 
     def escalations(self, start_s: float, end_s: float) -> list[Escalation]:
         return [escalation_from_dict(d) for d in self._load(self.t.escalations, start_s, end_s)]
+
+    def event_counts(self, start_s: float, end_s: float) -> dict[str, int]:
+        """Counts of the stored events of [start_s, end_s), in SQL (no event is
+        read back): ``total``; ``located`` (a position); ``uncorroborated``
+        (flagged so); ``explained`` (flagged ``explained``, not uncorroborated,
+        no position: a lone report of a located round); ``fixes_explained``
+        (flagged ``explained`` with a position: a second fix of a round)."""
+        e = self.t.events
+        # each test once per row (a subquery), then summed: the flags' tests
+        # read the JSON text, the largest cost here
+        per_row = (
+            select(
+                case((and_(e.c.lat.is_not(None), e.c.lon.is_not(None)), 1), else_=0).label("loc"),
+                case((self._has_flag(e, "uncorroborated"), 1), else_=0).label("unc"),
+                case((self._has_flag(e, "explained"), 1), else_=0).label("expl"),
+            )
+            .where(and_(e.c.time_s >= start_s, e.c.time_s < end_s))
+            .subquery()
+        )
+        loc, unc, expl = per_row.c.loc, per_row.c.unc, per_row.c.expl
+
+        def n(x: ColumnElement[Any]) -> ColumnElement[Any]:
+            return func.coalesce(func.sum(x), 0)
+
+        stmt = select(
+            func.count(),
+            n(loc),
+            n(unc),
+            n(expl * (1 - unc) * (1 - loc)),
+            n(expl * loc),
+        ).select_from(per_row)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).one()
+        keys = ("total", "located", "uncorroborated", "explained", "fixes_explained")
+        return dict(zip(keys, (int(v) for v in row), strict=True))
+
+    def _has_flag(self, table: Table, flag: str) -> ColumnElement[bool]:
+        """Whether a row's JSON ``body`` lists ``flag`` in its ``flags`` (an
+        exact element: ``explained_by:<id>`` is not ``explained``). ``flag`` is
+        one of ours (a word), written into the SQL as it is."""
+        if not flag.isidentifier():
+            raise ValueError(f"not a flag: {flag!r}")
+        body = f"{table.name}.body"
+        if self.t.postgis:
+            sql = f"((CAST({body} AS jsonb) -> 'flags') ? '{flag}')"
+        else:
+            # the LIKE first: most bodies lack the flag and are then not parsed
+            sql = (
+                f"({body} LIKE '%\"{flag}\"%' AND EXISTS (SELECT 1 FROM "
+                f"json_each({body}, '$.flags') WHERE json_each.value = '{flag}'))"
+            )
+        return literal_column(sql, Boolean)
 
     def violation_times(self, start_s: float, end_s: float) -> list[float]:
         """Times (s) of the stored violations in [start_s, end_s): for trends."""
