@@ -353,7 +353,7 @@ def _explain_pieces(
     if owner.shape[0] == 0:
         return []
     n_mem = np.bincount(owner, minlength=len(cand))
-    li, pj, chi2 = _residuals(rows, pts, obs, cfg, cfg.piece_gate_chi2, c, travel_sd=True)
+    li, pj, chi2 = _piece_residuals(owner, rows, n_mem, pts, obs, cfg, c)
     own = owner[li]
     # the point's event is stronger than the piece (so not the piece itself)
     ok = rank[pts.event[pj]] > c_rank[own]
@@ -391,6 +391,64 @@ def _strength(e: Event) -> tuple[int, int, float]:
     return (int(e.launch_lat is not None), e.n_observers, -float(tr))
 
 
+def _piece_residuals(
+    owner: IP,
+    rows: IP,
+    n_mem: IP,
+    pts: _Points,
+    obs: ObservationArrays,
+    cfg: ExplainConfig,
+    c: float,
+) -> tuple[IP, IP, F8]:
+    """:func:`_residuals` of the pieces' member ``rows`` (``owner``: each one's
+    piece, ascending; ``n_mem``: members per piece) within ``piece_gate_chi2``,
+    the point's σ in the time's, for only the points within the gate of each
+    piece's first member: a point explains a piece only if it explains every
+    member, so no other pair can count (the same pairs and chi-squares, found
+    from one member's search instead of every member's)."""
+    start = np.r_[0, np.cumsum(n_mem)[:-1]].astype(np.intp)[n_mem > 0]
+    gate = cfg.piece_gate_chi2
+    f_li, f_pj, _ = _residuals(rows[start], pts, obs, cfg, gate, c, travel_sd=True)
+    none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
+    if f_li.shape[0] == 0:
+        return none
+    # each (piece, point) candidate over every member of the piece
+    first = start[f_li]
+    cnt = n_mem[owner[first]]
+    li = np.repeat(first, cnt) + _ranges(cnt)
+    pj = np.repeat(f_pj, cnt)
+    # the time window _window_pairs searches, as a condition
+    t_rep = obs.time_s[rows[li]]
+    slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
+    tp = pts.t_lo[pj]
+    inside = (tp >= t_rep - cfg.window_s) & (tp <= t_rep + slack + 60.0)
+    li, pj = li[inside], pj[inside]
+    return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd=True)
+
+
+def _ranges(cnt: IP) -> IP:
+    """0, 1, ..., n - 1 for each n of ``cnt``, concatenated."""
+    total = int(cnt.sum())
+    return np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+
+
+def _window_pairs(
+    rows: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig
+) -> tuple[IP, IP]:
+    """(index into ``rows``, point) of every pair whose point was emitted within
+    ``window_s`` before the report (up to the clock slack and a minute after)."""
+    order = np.argsort(pts.t_lo, kind="stable")
+    t_sorted = pts.t_lo[order]
+    t_rep = obs.time_s[rows]
+    slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
+    lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
+    hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
+    cnt = hi - lo
+    li = np.repeat(np.arange(rows.shape[0]), cnt)
+    pj = order[np.repeat(lo, cnt) + _ranges(cnt)]
+    return li, pj
+
+
 def _residuals(
     rows: IP,
     pts: _Points,
@@ -407,20 +465,26 @@ def _residuals(
     position σ over ``c`` (a fix's emission time and position move together;
     a microphone's millisecond clock says nothing finer about a point known to
     100 m)."""
-    n = rows.shape[0]
+    li, pj = _window_pairs(rows, pts, obs, cfg)
+    return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd)
+
+
+def _pair_residuals(
+    rows: IP,
+    li: IP,
+    pj: IP,
+    pts: _Points,
+    obs: ObservationArrays,
+    cfg: ExplainConfig,
+    gate: float,
+    c: float,
+    travel_sd: bool = False,
+) -> tuple[IP, IP, F8]:
+    """:func:`_residuals` of the given (index into ``rows``, point) pairs."""
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
-    # candidate (report, point) pairs: the point emitted within window_s before the report
-    order = np.argsort(pts.t_lo, kind="stable")
-    t_sorted = pts.t_lo[order]
-    t_rep = obs.time_s[rows]
-    slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
-    lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
-    hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
-    cnt = hi - lo
-    if cnt.sum() == 0:
+    if li.shape[0] == 0:
         return none
-    li = np.repeat(np.arange(n), cnt)
-    pj = order[np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    t_rep = obs.time_s[rows]
     # in dense fire most points in the time window are far along the line: a
     # spherical distance (within 1 % of the geodesic's at these ranges) drops
     # them before the geodesic, and only pairs the range gate refuses anyway
