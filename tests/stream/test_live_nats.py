@@ -202,6 +202,25 @@ def test_two_workers_give_the_batch_violations(
     assert sorted(announced) == sorted(live_ids)
 
 
+def _event_mandate(tmp_path: Path, mandate_path: Path) -> Path:
+    """The mandate with ``fusion: {finality: event, step_s: 60}``, written in ``tmp_path``."""
+    event = tmp_path / "mandate-event.yaml"
+    event.write_text(
+        mandate_path.read_text() + "\nfusion:\n  finality: event\n  step_s: 60\n",
+        encoding="utf-8",
+    )
+    return event
+
+
+def _live_store(tmp_path: Path, mandate_path: Path) -> tuple[Path, Path]:
+    """A new store of ``mandate_path`` and a ledger (one key for every worker)."""
+    store_path = tmp_path / "live.db"
+    pipeline.init_store(store_path, mandate_path).close()
+    ledger = tmp_path / "ledger"
+    Ledger.open(ledger).close()
+    return store_path, ledger
+
+
 #: live = batch by construction (docs/live.md); the floor allows a few late reports
 F1_ID_MIN = 0.99
 
@@ -218,15 +237,8 @@ def test_two_workers_in_event_mode_give_the_event_batch_violations(
     default and fuse event finality's steps; ``ceasefire run`` of the same reports
     fuses the same steps (fuse/steps.py): the same violations, each once, unless a
     report reached a worker after its step had passed (then it is context only)."""
-    event = tmp_path / "mandate-event.yaml"
-    event.write_text(
-        donbas_mandate_path.read_text() + "\nfusion:\n  finality: event\n  step_s: 60\n",
-        encoding="utf-8",
-    )
-    store_path = tmp_path / "live.db"
-    pipeline.init_store(store_path, event).close()
-    ledger = tmp_path / "ledger"
-    Ledger.open(ledger).close()
+    event = _event_mandate(tmp_path, donbas_mandate_path)
+    store_path, ledger = _live_store(tmp_path, event)
     workers = [
         _worker(prefix, store_path, ledger, "luhansk", "donetsk-north"),
         _worker(prefix, store_path, ledger, "donetsk-south"),
@@ -356,15 +368,8 @@ def test_sigkill_in_event_mode_loses_and_doubles_nothing(
     committed, then restarted: it reloads the open reports, marks those of its
     stored events consumed (fuse/steps.py) and goes on; every observation stored
     once, and the violations are the event batch's, each once in store and ledger."""
-    event = tmp_path / "mandate-event.yaml"
-    event.write_text(
-        donbas_mandate_path.read_text() + "\nfusion:\n  finality: event\n  step_s: 60\n",
-        encoding="utf-8",
-    )
-    store_path = tmp_path / "live.db"
-    pipeline.init_store(store_path, event).close()
-    ledger = tmp_path / "ledger"
-    Ledger.open(ledger).close()
+    event = _event_mandate(tmp_path, donbas_mandate_path)
+    store_path, ledger = _live_store(tmp_path, event)
     assert _publish(prefix, event, heavy_models) == len(heavy_models)
     w = _worker(prefix, store_path, ledger, idle=30.0)
     store = Store.open(store_path)
