@@ -8,6 +8,7 @@ import pytest
 
 from ceasefire.fuse.keys import (
     isin_sorted,
+    ranges,
     row_ranks,
     stable_argsort,
     unique,
@@ -108,3 +109,11 @@ def test_row_ranks_are_numpys_unique_inverse_along_rows(n_cols: int) -> None:
     cols[0][5] = np.nan
     want = np.unique(np.column_stack(cols), axis=0, return_inverse=True)[1].ravel()
     assert np.array_equal(row_ranks(*cols), want)
+
+
+def test_ranges_are_the_segments_concatenated() -> None:
+    # segments [5, 8), [] and [0, 2) of a flat array, as a loop would list them
+    got = ranges(np.array([5, 9, 0]), np.array([3, 0, 2]))
+    assert got.tolist() == [5, 6, 7, 0, 1]
+    assert got.dtype == np.intp
+    assert ranges(np.zeros(0, np.intp), np.zeros(0, np.intp)).shape == (0,)

@@ -48,6 +48,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
 from ceasefire.model.arrays import ObservationArrays
@@ -415,7 +416,7 @@ def _piece_residuals(
     # each (piece, point) candidate over every member of the piece
     first = start[f_li]
     cnt = n_mem[owner[first]]
-    li = np.repeat(first, cnt) + _ranges(cnt)
+    li = ranges(first, cnt)
     pj = np.repeat(f_pj, cnt)
     # the time window _window_pairs searches, as a condition
     t_rep = obs.time_s[rows[li]]
@@ -424,12 +425,6 @@ def _piece_residuals(
     inside = (tp >= t_rep - cfg.window_s) & (tp <= t_rep + slack + 60.0)
     li, pj = li[inside], pj[inside]
     return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd=True)
-
-
-def _ranges(cnt: IP) -> IP:
-    """0, 1, ..., n - 1 for each n of ``cnt``, concatenated."""
-    total = int(cnt.sum())
-    return np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
 
 
 def _window_pairs(
@@ -445,7 +440,7 @@ def _window_pairs(
     hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
     cnt = hi - lo
     li = np.repeat(np.arange(rows.shape[0]), cnt)
-    pj = order[np.repeat(lo, cnt) + _ranges(cnt)]
+    pj = order[ranges(lo, cnt)]
     return li, pj
 
 

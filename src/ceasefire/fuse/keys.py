@@ -111,3 +111,11 @@ def row_ranks(*columns: npt.NDArray[np.floating]) -> IP:
     out = np.empty(n, np.intp)
     out[order] = np.cumsum(new) - 1
     return out
+
+
+def ranges(start: npt.NDArray[np.integer], count: npt.NDArray[np.integer]) -> IP:
+    """The indices ``start[i]:start[i] + count[i]`` of every ``i``, concatenated
+    (the rows of segments of a flat array, without a loop)."""
+    total = int(count.sum())
+    before = np.cumsum(count) - count
+    return (np.repeat(start - before, count) + np.arange(total)).astype(np.intp, copy=False)

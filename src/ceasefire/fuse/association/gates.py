@@ -26,7 +26,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.keys import isin_sorted, stable_argsort, unique
+from ceasefire.fuse.keys import isin_sorted, ranges, stable_argsort, unique
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -262,7 +262,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     if hits.shape[0]:
         assert memo.start is not None and memo.count is not None and memo.rows is not None
         n_hit = memo.count[slot[hits]]
-        hit_rows = memo.rows[_ranges(memo.start[slot[hits]], n_hit)]
+        hit_rows = memo.rows[ranges(memo.start[slot[hits]], n_hit)]
     else:
         n_hit, hit_rows = np.zeros(0, np.intp), np.zeros(0, np.intp)
     gg, kk = windows(
@@ -280,20 +280,13 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
     if hits.shape[0] and miss.shape[0]:
         by_event = np.argsort(events, kind="stable")
-        rows = rows[_ranges((np.cumsum(count) - count)[by_event], count[by_event])]
+        rows = rows[ranges((np.cumsum(count) - count)[by_event], count[by_event])]
         events, count = events[by_event], count[by_event]
     memo.keys, memo.count, memo.rows = bits[events], count, rows
     memo.start = np.cumsum(count) - count
     memo.lookup = np.argsort(hashes[events])
     memo.hashes = hashes[events][memo.lookup]
     return np.repeat(ok[events], count), rows
-
-
-def _ranges(start: IP, count: IP) -> IP:
-    """The indices ``start[i]:start[i] + count[i]`` of every ``i``, concatenated."""
-    total = int(count.sum())
-    before = np.cumsum(count) - count
-    return np.repeat(start - before, count) + np.arange(total)
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
