@@ -361,10 +361,9 @@ def run_steps(
         b = int(np.searchsorted(t, w, side="left"))
         if not (b > a and t[b - 1] >= plan.open_from(w)):
             # no report in the open window: skip to the first step holding one
-            nxt = int(np.searchsorted(t, w, side="left"))
-            if nxt == t.shape[0]:
+            if b == t.shape[0]:
                 break
-            w = max(w + plan.step_s, plan.first_step(float(t[nxt])))
+            w = max(w + plan.step_s, plan.first_step(float(t[b])))
             continue
         window = obs.take(np.arange(a, b))
         wkeys = keys[a:b]

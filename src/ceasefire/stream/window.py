@@ -185,11 +185,15 @@ class Step:
     digests: dict[str, str]
     state: LiveState
     day: date | None = None  # a reporting day closed by this step
-    #: event finality: per own sector, the reports (key -> perceived time, s) the
-    #: step's events consumed
-    consumed: dict[str, dict[str, float]] = field(default_factory=dict)
-    #: event finality, per own sector: the events it emitted
-    emitted: dict[str, list[Event]] = field(default_factory=dict)
+    #: event finality, per own sector that emitted: its events and the reports
+    #: they consumed
+    emissions: dict[str, steps.Emission] = field(default_factory=dict)
+
+    @property
+    def consumed(self) -> dict[str, dict[str, float]]:
+        """Per own sector, the reports (key -> perceived time, s) the step's
+        events consumed (event finality)."""
+        return {s: em.consumed for s, em in self.emissions.items()}
 
 
 @dataclass
@@ -448,8 +452,7 @@ class LiveWindow:
                     emitted[s] = em
         events.sort(key=lambda e: (e.time_s, e.id))
         st = self._judged(w - self.step_s, w, events, models, LiveState(w, self.state.closed))
-        st.consumed = {s: em.consumed for s, em in emitted.items()}
-        st.emitted = {s: em.events for s, em in emitted.items()}
+        st.emissions = emitted
         return st
 
     def restore_consumed(self, events: Sequence[Event]) -> None:
@@ -510,12 +513,7 @@ class LiveWindow:
             self._late = {k for k in self._late if k in self._acoustic}
             self._km = {k: v for k, v in self._km.items() if k in self._acoustic}
             for s, chain in self.chains.items():
-                got = s in step.emitted
-                chain.advance(
-                    self.plan,
-                    w,
-                    steps.Emission(step.emitted[s], step.consumed[s]) if got else None,
-                )
+                chain.advance(self.plan, w, step.emissions.get(s))
         elif step.state.final_s is not None:
             keep = step.state.final_s - self.context
             self._acoustic = {k: v for k, v in self._acoustic.items() if v[0] >= keep}
