@@ -188,34 +188,17 @@ def _event_terms(rep: Reports, ev: Fixes, ok: IP) -> tuple[F8, F8, F8, F8]:
     return ev.x[ok], ev.y[ok], ev.T[ok], sd_ev
 
 
-def time_candidates(
-    rep: Reports, free: IP, ev: Fixes, events: B | None = None, rows_kept: B | None = None
-) -> tuple[IP, IP]:
+def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     """(event, row) candidates: rows ``free`` whose perceived time lies within 4
     sigma of the time the event's sound (or light) reaches their observer, within
     the reach; by observer position, then event, then time
-    (:mod:`~ceasefire.fuse.association.windows`). With ``events`` (per event) or
-    ``rows_kept`` (per ``free`` row), only those events' or rows' candidates: the
-    pairs of the whole answer that hold them, in its order (each position's
-    window still sized by all its ``free`` rows)."""
+    (:mod:`~ceasefire.fuse.association.windows`)."""
     rows, c = rep.rows, rep.c
-    keep_ev = fitted(ev) if events is None else fitted(ev) & events
-    ok = np.flatnonzero(keep_ev)
+    ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or free.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
     fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, free)
-    if rows_kept is not None:
-        # the kept rows of each run, the run's window as for all its rows
-        kept = np.zeros(rep.n, bool)
-        kept[free[rows_kept]] = True
-        keep = kept[fs]
-        before = np.concatenate([[0], np.cumsum(keep)])
-        starts, ends = before[starts], before[ends]
-        fs = fs[keep]
-        some = np.flatnonzero(ends > starts)
-        starts, ends, first = starts[some], ends[some], first[some]
-        f_lo, sig_max = f_lo[some], sig_max[some]
     gg, kk = windows(
         rows.ox[first], rows.oy[first], starts, ends, rows.t[fs], f_lo, sig_max,
         ex, ey, eT, sd_ev, rep.reach_m, c,
