@@ -20,7 +20,9 @@ def run_cli(
     timeout: float = 300,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``ceasefire ARGS`` in a subprocess (wide terminal, no colour)."""
+    """``ceasefire ARGS`` in a subprocess (wide terminal, no colour); the test
+    process's ``PYTHONPATH`` is kept, so tests run from a git worktree with its
+    ``src`` on the path exercise that tree's code, not the installed one."""
     assert EXE is not None, "the ceasefire console script is not installed in this environment"
     return subprocess.run(
         [EXE, *map(str, args)],
@@ -32,6 +34,7 @@ def run_cli(
             "PATH": "/usr/bin:/bin",
             "NO_COLOR": "1",
             "HOME": os.environ.get("HOME", "/tmp"),
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
             **(env or {}),
         },
         timeout=timeout,
