@@ -63,7 +63,9 @@ def test_side_doubt_is_the_likelihood_share_of_candidate_launches_across() -> No
 
 def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
     # a tank impact 2,500 m east of two launches 1 km apart, fired together: equally
-    # good flights; the rival (1) on the impact's side pays the same-side cost (4)
+    # good flights. The rival (1) on the impact's side pays the same-side cost (4) in
+    # the assignment, so the launch across the line is chosen; the doubt weighs the
+    # flights alone (attribution weighs the impact's side itself): a coin toss
     lx, ly, lT = np.array([0.0, 0.0]), np.array([500.0, -500.0]), np.array([0.0, 0.0])
     ix, iy = np.array([2_500.0]), np.array([0.0])
     iT = np.array([np.hypot(2_500.0, 500.0) / 1_200.0])
@@ -73,7 +75,7 @@ def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
         l_side=np.array([1, -1]), i_side=np.array([-1]),
     )  # fmt: skip
     assert pl.tolist() == [0]
-    assert doubt[0] == pytest.approx(np.exp(-2.0) / (1.0 + np.exp(-2.0)), rel=1e-6)
+    assert doubt[0] == pytest.approx(0.5)
     # both launches on one side (a battery): the close call leaves the side certain
     pl, _, _, doubt = pair_launches(
         lx, ly, lT, ix, iy, iT, CFG, tanks, TANK,
