@@ -243,7 +243,7 @@ def pair_launches(
         used[kb[take]] = True
         alive &= ~used[ka] & ~used[kb]
     pl, pi = np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
-    doubt = side_doubt(a, b, cost, pl, pi, l_side)
+    doubt = side_doubt(a, b, flight, pl, pi, l_side)
     return pl, pi, _margins(a, b, cost, pl, pi, nl, ni), doubt
 
 
@@ -256,8 +256,8 @@ def side_doubt(a: IP, b: IP, cost: F8, pl: IP, pi: IP, l_side: IP | None) -> F8:
     candidate across the line nearly as good makes it a coin toss. 0 without sides
     (``l_side`` None). ``pair_launches`` passes the flight's cost without the
     same-side cost: attribution weighs the impact's side itself, and the prior
-    counted twice named 3,096 at 96.4 % right on the family's tuning draws, against
-    2,925 at 96.6 % (docs/family.md, session 15)."""
+    counted twice left more wrong names on the family's tuning draws (docs/family.md,
+    session 15)."""
     out = np.zeros(pl.shape[0])
     if l_side is None or pl.shape[0] == 0 or a.shape[0] == 0:
         return out
