@@ -318,6 +318,19 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     odds_close = ((1 - close_err) / close_err) * (across / (1 - across))
     assert close.probabilities["RU"] == pytest.approx(odds_close / (1 + odds_close), abs=1e-6)
     assert close.probabilities["RU"] < v[0].probabilities["RU"]
+    # a candidate launch across the line as good as the chosen one (fusion's side
+    # doubt 0.5): the launch point says nothing, the impact alone decides, as for an
+    # unpaired impact across the line
+    toss = assess([replace(e, id="r-toss", flags=("paired", "pair_side_doubt:0.50"))], m)[0]
+    assert toss.probabilities["RU"] == pytest.approx(across, abs=1e-6)
+    # ... a fifth of the likelihood across: the launch is wrong with err blurred by 0.2
+    e_d = err * 0.8 + (1 - err) * 0.2
+    odds_d = ((1 - e_d) / e_d) * (across / (1 - across))
+    fifth = assess([replace(e, id="r-d", flags=("paired", "pair_side_doubt:0.20"))], m)[0]
+    assert fifth.probabilities["RU"] == pytest.approx(odds_d / (1 + odds_d), abs=1e-6)
+    # ... most of it across: still a coin toss at most (the impact decides)
+    most = assess([replace(e, id="r-most", flags=("paired", "pair_side_doubt:0.90"))], m)[0]
+    assert most.probabilities["RU"] == pytest.approx(across, abs=1e-6)
     # an impact on the launch's own side speaks against the pairing: the odds divide
     sa, so = east(3.0)
     same = assess([replace(e, id="r-same", lat=sa, lon=so)], m)[0]

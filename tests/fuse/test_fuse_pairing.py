@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches, side_doubt
 from ceasefire.model.vocab import WEAPONS
 
 TANK = np.array([WEAPONS.index("tank")])
@@ -20,7 +21,7 @@ def _pair(dt_s: float, sd_s: float, cfg: LaunchPairConfig = CFG, dist_m: float =
     """How many pairs a tank launch at 0 and its impact ``dist_m`` east, dated
     ``dt_s`` after it, make, each emission time with sd ``sd_s``."""
     sd = np.array([sd_s])
-    pl, _, _ = pair_launches(
+    pl, _, _, _ = pair_launches(
         np.array([0.0]), np.array([0.0]), np.array([0.0]),
         np.array([dist_m]), np.array([0.0]), np.array([dt_s]),
         cfg, TANK, TANK, l_sd_t_s=sd, i_sd_t_s=sd,
@@ -43,3 +44,41 @@ def test_an_impact_far_before_its_launch_or_too_soon_does_not_pair() -> None:
     assert _pair(0.5, 0.1) == 0
     # ... the same 0.5 s with times to 1 s: within 2 sigma of a tank's 2.1 s
     assert _pair(0.5, 1.0) == 1
+
+
+def test_side_doubt_is_the_likelihood_share_of_candidate_launches_across() -> None:
+    # one impact (0), its chosen launch (0) on the left and a rival launch (1)
+    a, b, pl, pi = np.array([0, 1]), np.array([0, 0]), np.array([0]), np.array([0])
+    # the rival as good and across the line: a coin toss
+    cost = np.array([1.0, 1.0])
+    assert side_doubt(a, b, cost, pl, pi, np.array([1, -1]))[0] == pytest.approx(0.5)
+    # ... as good but on the same side (another round of the battery): no doubt
+    assert side_doubt(a, b, cost, pl, pi, np.array([1, 1]))[0] == 0.0
+    # ... across, 9 times less likely (cost 2 ln 9 higher): 1 / 10
+    cost = np.array([1.0, 1.0 + 2 * np.log(9.0)])
+    assert side_doubt(a, b, cost, pl, pi, np.array([1, -1]))[0] == pytest.approx(0.1)
+    # no line known: no doubt to state
+    assert side_doubt(a, b, cost, pl, pi, None)[0] == 0.0
+
+
+def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
+    # a tank impact 2,500 m east of two launches 1 km apart, fired together: equally
+    # good flights. The rival (1) on the impact's side pays the same-side cost (4) in
+    # the assignment, so the launch across the line is chosen; the doubt weighs the
+    # flights alone (attribution weighs the impact's side itself): a coin toss
+    lx, ly, lT = np.array([0.0, 0.0]), np.array([500.0, -500.0]), np.array([0.0, 0.0])
+    ix, iy = np.array([2_500.0]), np.array([0.0])
+    iT = np.array([np.hypot(2_500.0, 500.0) / 1_200.0])
+    tanks = np.array([TANK[0], TANK[0]])
+    pl, _, _, doubt = pair_launches(
+        lx, ly, lT, ix, iy, iT, CFG, tanks, TANK,
+        l_side=np.array([1, -1]), i_side=np.array([-1]),
+    )  # fmt: skip
+    assert pl.tolist() == [0]
+    assert doubt[0] == pytest.approx(0.5)
+    # both launches on one side (a battery): the close call leaves the side certain
+    pl, _, _, doubt = pair_launches(
+        lx, ly, lT, ix, iy, iT, CFG, tanks, TANK,
+        l_side=np.array([1, 1]), i_side=np.array([-1]),
+    )  # fmt: skip
+    assert pl.shape[0] == 1 and doubt[0] == 0.0

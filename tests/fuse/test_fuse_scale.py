@@ -121,7 +121,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     iy = np.array([0.0, 9_900.0])
     iT = np.array([45.0, 30.0])
     cov = np.tile(np.eye(2) * 100.0**2, (1, 1, 1))
-    pl, pi, _ = pair_launches(
+    pl, pi, _, _ = pair_launches(
         lx, ly, lT, ix, iy, iT, cfg, np.array([art]), np.array([-1, -1]),
         cov, np.tile(cov[0], (2, 1, 1)), np.array([0.1]), np.array([0.1, 0.1]),
     )  # fmt: skip
@@ -129,7 +129,7 @@ def test_flight_time_pairing_picks_the_impact_the_weapon_speed_predicts() -> Non
     # a mortar round cannot fly 20 km: out of its range bounds, even at 180 m/s
     mortar = WEAPONS.index("mortar")
     cfg_m = LaunchPairConfig(weapons={"mortar": WEAPON_FLIGHTS["mortar"]})
-    pl, pi, _ = pair_launches(
+    pl, pi, _, _ = pair_launches(
         lx, ly, lT, np.array([20_000.0]), np.array([0.0]), np.array([20_000.0 / 180.0]),
         cfg_m, np.array([mortar]), np.array([-1]),
     )  # fmt: skip
@@ -251,7 +251,7 @@ def test_a_launch_pairs_with_the_impact_across_the_contact_line() -> None:
     side = line.nearest(la, lo).side.astype(np.intp)
     assert side[0] == side[1] != side[2]  # launch and west impact on one side
     pairing = cfg_line.launches
-    pl, pi, _ = pair_launches(lx, ly, lT, ix, iy, iT, pairing, l_side=side[:1], i_side=side[1:])
+    pl, pi, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, pairing, l_side=side[:1], i_side=side[1:])
     assert pl.tolist() == [0]
     assert pi.tolist() == [1]
 
@@ -305,11 +305,11 @@ def test_a_pair_with_a_near_rival_is_a_close_call_and_a_lone_one_is_not() -> Non
     lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([T0])
     ix, iy = np.array([6_000.0, 6_000.0]), np.array([0.0, 200.0])
     iT = T0 + np.array([6_000.0, 6_003.3]) / 330.0 + np.array([0.0, 1.0])
-    pl, pi, margin = pair_launches(lx, ly, lT, ix, iy, iT, cfg, np.array([1]), np.array([1, 1]))
+    pl, pi, margin, _ = pair_launches(lx, ly, lT, ix, iy, iT, cfg, np.array([1]), np.array([1, 1]))
     assert pl.tolist() == [0] and pi.tolist() == [0]
     assert 0.0 <= margin[0] < cfg.close_margin
     # the rival gone: no alternative at all
-    pl, pi, margin = pair_launches(
+    pl, pi, margin, _ = pair_launches(
         lx, ly, lT, ix[:1], iy[:1], iT[:1], cfg, np.array([1]), np.array([1])
     )
     assert pl.tolist() == [0] and np.isinf(margin[0])
@@ -322,11 +322,12 @@ def test_a_round_slower_than_its_class_mean_still_pairs() -> None:
     art = np.array([WEAPONS.index("artillery")])
     lx, ly, lT = np.array([0.0]), np.array([0.0]), np.array([0.0])
     ix, iy, iT = np.array([9_900.0]), np.array([0.0]), np.array([37.5])
-    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(), art, art)
+    pl, _, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(), art, art)
     assert pl.tolist() == [0]
-    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, LaunchPairConfig(speed_spread=0.02), art, art)
+    slow = LaunchPairConfig(speed_spread=0.02)
+    pl, _, _, _ = pair_launches(lx, ly, lT, ix, iy, iT, slow, art, art)
     assert pl.shape[0] == 0
     # ... but no round flies 3 spreads faster than its class: 9,900 m in 11 s is 900
     # m/s, beyond artillery's and an MLRS's 1.45 x mean, and a tank's range
-    pl, _, _ = pair_launches(lx, ly, lT, ix, iy, np.array([11.0]), LaunchPairConfig(), art, art)
+    pl, _, _, _ = pair_launches(lx, ly, lT, ix, iy, np.array([11.0]), LaunchPairConfig(), art, art)
     assert pl.shape[0] == 0

@@ -155,6 +155,12 @@ def shooter_p_left(
     launch = np.isfinite(t.launch_signed_m)
     err = np.where(t.close_pair[launch], cfg.close_launch_error_p, cfg.launch_error_p)
     p_launch = _blur(p_left(t.launch_signed_m[launch], t.launch_sigma_n_m[launch]), err)
+    # candidate launches across the line: the launch point names the wrong side with
+    # their share of the flights' likelihood, up to a coin toss (then the impact's
+    # own evidence decides). Not beyond: on the family's tuning draws the impact's
+    # side was still the shooter's 79 % of the time where the doubt was above 0.6
+    # (docs/family.md, session 15)
+    p_launch = _blur(p_launch, np.minimum(t.side_doubt[launch], 0.5))
     # the impact of a paired round is independent evidence: fire is aimed across
     # the line, so an impact on the launch's own side casts doubt on the pairing
     lp = launch & t.has_pos

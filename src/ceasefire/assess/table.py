@@ -15,6 +15,7 @@ import numpy.typing as npt
 from ceasefire.geo import GeoLine
 from ceasefire.mandate import Mandate
 from ceasefire.model import Event
+from ceasefire.model.results import side_doubt
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS
 
 F8 = npt.NDArray[np.float64]
@@ -63,6 +64,9 @@ class EventTable:
     explained: B
     #: a paired round whose launch or impact had another candidate nearly as good
     close_pair: B
+    #: a paired round: the probability that its launch lies across the line from its
+    #: launch point (fusion's ``pair_side_doubt``; 0 when none)
+    side_doubt: F8
 
     def __len__(self) -> int:
         return len(self.events)
@@ -149,4 +153,5 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         uncorroborated=np.array(["uncorroborated" in e.flags for e in evs], dtype=bool).reshape(n),
         explained=np.array(["explained" in e.flags for e in evs], dtype=bool).reshape(n),
         close_pair=np.array(["pair_close_call" in e.flags for e in evs], dtype=bool).reshape(n),
+        side_doubt=_f8([side_doubt(e.flags) for e in evs]),
     )

@@ -48,7 +48,7 @@ from ceasefire.fuse.tiles import Firsts, canonical, fuse_sightings, fuse_tiles
 from ceasefire.fuse.tracks import track_sightings
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
-from ceasefire.model.results import Event
+from ceasefire.model.results import SIDE_DOUBT, Event
 from ceasefire.model.vocab import (
     DIRECTIONS,
     EVENT_KINDS,
@@ -422,7 +422,7 @@ def _acoustic_events(
     launch = np.flatnonzero(has_pos & can_launch)
     impact = np.flatnonzero(has_pos & can_impact)
     weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
-    pl, pi, margin = pair_launches(
+    pl, pi, margin, doubt = pair_launches(
         ac.x[launch],
         ac.y[launch],
         ac.T[launch],
@@ -445,6 +445,9 @@ def _acoustic_events(
     # a pair whose launch or impact had another candidate nearly as good
     close_call = np.zeros(G, bool)
     close_call[impact[pi]] = margin < cfg.launches.close_margin
+    # ... and the probability that its launch lies across the line from the chosen one
+    side_doubt = np.zeros(G)
+    side_doubt[impact[pi]] = doubt
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
@@ -472,6 +475,8 @@ def _acoustic_events(
             flags.append("paired")
             if close_call[g]:
                 flags.append("pair_close_call")
+            if side_doubt[g] >= cfg.launches.side_doubt_min:
+                flags.append(f"{SIDE_DOUBT}{side_doubt[g]:.2f}")
             kind_c = EXPLOSION
             if weap_c == UND_WEAPON:
                 weap_c = int(ac.weapon[p])

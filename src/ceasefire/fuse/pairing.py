@@ -67,6 +67,9 @@ class LaunchPairConfig:
     #: launch (the former rule). On the family's tuning draws 1, 3 and 5 took
     #: double counts 285 -> 275, 267, 267 (docs/family.md, session 14)
     early_sd: float = 3.0
+    #: flag each pair's side doubt (``pair_side_doubt:<p>``, :func:`side_doubt`) at or
+    #: above this probability, for attribution to weigh; above 1: never
+    side_doubt_min: float = 0.005
 
     def __post_init__(self) -> None:
         check_names(self.weapons)
@@ -139,10 +142,11 @@ def pair_launches(
     i_id: IP | None = None,
     l_side: IP | None = None,
     i_side: IP | None = None,
-) -> tuple[IP, IP, F8]:
-    """Indices ``(launch, impact)`` of the pairs, and each pair's margin (the cost of
+) -> tuple[IP, IP, F8, F8]:
+    """Indices ``(launch, impact)`` of the pairs, each pair's margin (the cost of
     the cheapest other candidate sharing its launch or its impact, minus its own;
-    inf when there is none), from launch and impact positions
+    inf when there is none) and its side doubt (:func:`side_doubt`; 0 without
+    sides), from launch and impact positions
     (m), emission times (s), weapon codes (vocab order, -1 or None when unknown),
     position covariances ``(n, 2, 2)`` m² and emission-time sd (s); absent
     uncertainties count as 100 m and 1 s. ``l_id``/``i_id``: global event ids when
@@ -150,7 +154,7 @@ def pair_launches(
     ``l_side``/``i_side``: side of the contact line (+1/-1, 0 unknown); a pair on
     one side pays ``cfg.same_side_cost``."""
     nl, ni = lx.shape[0], ix.shape[0]
-    none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
+    none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0)
     if nl == 0 or ni == 0:
         return none
     R = cfg.max_flight_range_m
@@ -182,16 +186,18 @@ def pair_launches(
     best = flight_cost(d, dt, var_T, var_d, lw[a], iw[b], cfg, early_sd=cfg.early_sd)
     ok = np.isfinite(best)
     a, b, cost = a[ok], b[ok], best[ok]
+    flight = cost  # the side doubt's likelihood: attribution weighs the side itself
     if l_side is not None and i_side is not None:
         same = (l_side[a] * i_side[b]) > 0
         cost = cost + np.where(same, cfg.same_side_cost, 0.0)
     gl = np.arange(nl) if l_id is None else np.asarray(l_id)
     gi = np.arange(nl, nl + ni) if i_id is None else np.asarray(i_id)
     ok = gl[a] != gi[b]
-    a, b, cost = a[ok], b[ok], cost[ok]
+    a, b, cost, flight = a[ok], b[ok], cost[ok], flight[ok]
     if cfg.assignment == "global":
         pl, pi = _global_pairs(a, b, cost, gl, gi, nl, ni)
-        return pl, pi, _margins(a, b, cost, pl, pi, nl, ni)
+        doubt = side_doubt(a, b, flight, pl, pi, l_side)
+        return pl, pi, _margins(a, b, cost, pl, pi, nl, ni), doubt
     # unambiguous pairs only: each side's best, and the runner-up of either side
     # costs at least ``margin`` more (a wrong pair loses a round)
     ka, kb = gl[a], gi[b]
@@ -237,7 +243,43 @@ def pair_launches(
         used[kb[take]] = True
         alive &= ~used[ka] & ~used[kb]
     pl, pi = np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
-    return pl, pi, _margins(a, b, cost, pl, pi, nl, ni)
+    doubt = side_doubt(a, b, flight, pl, pi, l_side)
+    return pl, pi, _margins(a, b, cost, pl, pi, nl, ni), doubt
+
+
+def side_doubt(a: IP, b: IP, cost: F8, pl: IP, pi: IP, l_side: IP | None) -> F8:
+    """For each chosen pair ``(pl[k], pi[k])`` among candidate edges ``(a, b, cost)``
+    (cost = -2 ln likelihood of the flight): the probability that its impact's launch
+    lies on the other side of the contact line than the chosen one, from the impact's
+    candidate launches weighted by ``exp(-cost / 2)``. A close call among one
+    battery's rounds (every candidate on one side) leaves the side certain; a
+    candidate across the line nearly as good makes it a coin toss. 0 without sides
+    (``l_side`` None). ``pair_launches`` passes the flight's cost without the
+    same-side cost: attribution weighs the impact's side itself, and the prior
+    counted twice left more wrong names on the family's tuning draws (docs/family.md,
+    session 15)."""
+    out = np.zeros(pl.shape[0])
+    if l_side is None or pl.shape[0] == 0 or a.shape[0] == 0:
+        return out
+    side = np.asarray(l_side)
+    slot = np.full(int(b.max(initial=-1)) + 1, -1, np.intp)
+    slot[pi[pi < slot.shape[0]]] = np.flatnonzero(pi < slot.shape[0])
+    k = slot[b]
+    mine = k >= 0
+    k, ea, ec = k[mine], a[mine], cost[mine]
+    own = np.full(pl.shape[0], np.inf)
+    chosen = ea == pl[k]
+    np.minimum.at(own, k[chosen], ec[chosen])
+    w = np.exp(-0.5 * np.clip(ec - own[k], -50.0, 50.0))
+    s0 = side[pl[k]]
+    across = (side[ea] * s0) < 0
+    total = np.zeros(pl.shape[0])
+    np.add.at(total, k, w)
+    far = np.zeros(pl.shape[0])
+    np.add.at(far, k[across], w[across])
+    ok = total > 0
+    out[ok] = far[ok] / total[ok]
+    return out
 
 
 def _margins(a: IP, b: IP, cost: F8, pl: IP, pi: IP, nl: int, ni: int) -> F8:

@@ -51,6 +51,20 @@ def ellipse_from_cov(cov_m2: tuple[float, float, float], scale2: float = CHI2_2D
     return Ellipse(math.sqrt(scale2 * l1), math.sqrt(scale2 * l2), azimuth)
 
 
+#: flag of a paired round: ``pair_side_doubt:<p>``, the probability (two decimals)
+#: that its launch lies across the contact line from the launch point it was paired
+#: with (another candidate launch across the line nearly as good)
+SIDE_DOUBT = "pair_side_doubt:"
+
+
+def side_doubt(flags: tuple[str, ...]) -> float:
+    """The ``pair_side_doubt`` of an event's flags; 0 when absent."""
+    for f in flags:
+        if f.startswith(SIDE_DOUBT):
+            return float(f[len(SIDE_DOUBT) :])
+    return 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A physical event (a round fired or exploding) or an object track, fused
