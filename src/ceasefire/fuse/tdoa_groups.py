@@ -118,7 +118,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
         worst = worst[z[worst] >= 0]
         alive[worst] = False
         m = alive
-        res = fit(sub_rows.take(np.flatnonzero(m)), g[m], G, res.x, res.y, res.T, c)
+        res = fit(sub_rows, g[m], G, res.x, res.y, res.T, c, sel=np.flatnonzero(m))
     passed = _passes(rows, g, r, alive, res, R)
     cnt = np.bincount(g[alive], minlength=G)
     passed &= cnt >= cfg.min_tdoa_sensors
@@ -195,4 +195,4 @@ def _passes(
 ) -> npt.NDArray[np.bool_]:
     """Groups whose fit passes on their live members (:func:`solve.stands`):
     chi-square gate, emission before every arrival, every sensor within range."""
-    return stands(rows.take(r[alive]), g[alive], res, R)
+    return stands(rows, g[alive], res, R, sel=r[alive])
