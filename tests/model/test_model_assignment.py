@@ -76,3 +76,53 @@ def test_costs_too_large_to_resolve_are_reported() -> None:
     # cheap edges (1.0 and 1.4) can no longer be told apart, and the caller is warned
     with pytest.warns(RuntimeWarning, match="resolved to"):
         min_cost_matching([0, 0, 1], [0, 1, 1], [1.0, 1.4, 1e12], 2, 2, 1e12)
+
+
+def _total(rows, cols, cost, got, n_rows, n_cols, u):  # type: ignore[no-untyped-def]
+    """The padded problem's cost of a matching: its edges plus u per one left alone."""
+    taken = got[got >= 0]
+    return float(cost[taken].sum()) + u * (n_rows + n_cols - 2 * taken.shape[0])
+
+
+def test_small_components_by_enumeration_give_the_reference_optimum() -> None:
+    # many components of 2 to 12 edges (what reassignment offers), costs in whole
+    # units so that many components have two best matchings (left to the solver):
+    # the least total cost, one edge per row and column
+    rng = np.random.default_rng(11)
+    rows_l, cols_l = [], []
+    n = 0
+    for _ in range(400):
+        k = int(rng.integers(1, 5))
+        pairs = np.unique(rng.integers(0, k, size=(int(rng.integers(2, 10)), 2)), axis=0)
+        rows_l.append(n + pairs[:, 0])
+        cols_l.append(n + pairs[:, 1])
+        n += k
+    rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
+    for cost in (rng.uniform(-1.0, 12.0, rows.shape[0]), rng.integers(0, 6, rows.shape[0]) * 2.0):
+        got = min_cost_matching(rows, cols, cost, n, n, 5.0)
+        ref = _scipy_reference(rows, cols, cost, n, 5.0)
+        taken = got[got >= 0]
+        assert np.unique(cols[taken]).shape[0] == taken.shape[0]
+        assert (rows[taken] == np.flatnonzero(got >= 0)).all()
+        assert _total(rows, cols, cost, got, n, n, 5.0) == pytest.approx(
+            _total(rows, cols, cost, ref, n, n, 5.0), abs=1e-6
+        )
+
+
+def test_a_small_component_with_two_best_matchings_is_left_to_the_solver() -> None:
+    from ceasefire.model.small_matching import small_component_kernel
+
+    kernel = small_component_kernel()
+    if kernel is None:  # pragma: no cover - without numba every edge goes to the solver
+        pytest.skip("numba not installed")
+    # component A: r0-c0 and r0-c1 gain -3 each (a tie); component B: r1-c2 -1,
+    # r1-c3 -4, r2-c3 -2 (r1-c3 alone, -4, beats r1-c2 with r2-c3, -3); component
+    # C: r3-c4 gains +1 (better left alone)
+    r = np.array([0, 0, 1, 1, 2, 3])
+    c = np.array([0, 1, 2, 3, 3, 4])
+    gain = np.array([-3, -3, -1, -4, -2, 1])
+    chosen = np.zeros(6, bool)
+    left = np.zeros(6, bool)
+    kernel(r, c, gain, 4, 5, chosen, left)
+    assert left.tolist() == [True, True, False, False, False, False]
+    assert chosen.tolist() == [False, False, False, True, False, False]

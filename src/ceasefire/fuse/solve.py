@@ -339,20 +339,40 @@ def _iterate_compiled(
 
 
 def stands(
-    rows: Rows, g: IP, f: Fit, max_range_m: float, *, emission_first: bool = True
+    rows: Rows,
+    g: IP,
+    f: Fit,
+    max_range_m: float,
+    *,
+    emission_first: bool = True,
+    sel: IP | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Events whose fit stands: fitted, within the 0.999 chi-square gate, within
     1.2 x the detection range of each of its rows (labelled ``g``) and, with
-    ``emission_first``, emitted no later than each row's perceived time."""
+    ``emission_first``, emitted no later than each row's perceived time. With
+    ``sel``, the rows are ``rows[sel]``."""
     G = f.x.shape[0]
-    rho = np.hypot(f.x[g] - rows.ox, f.y[g] - rows.oy)
+    ox, oy, t = (
+        (rows.ox, rows.oy, rows.t) if sel is None else (rows.ox[sel], rows.oy[sel], rows.t[sel])
+    )
+    rho = np.hypot(f.x[g] - ox, f.y[g] - oy)
     far = np.bincount(g, weights=(rho > 1.2 * max_range_m).astype(float), minlength=G) > 0
     ok = f.ok & (f.chi2 <= chi2_999(f.dof)) & ~far & np.isfinite(f.x)
     if emission_first:
-        early = np.full(G, np.inf)
-        np.minimum.at(early, g, rows.t)
-        ok &= early + 1e-6 >= f.T
+        ok &= _group_min(g, t, G) + 1e-6 >= f.T
     return np.asarray(ok, dtype=bool)
+
+
+def _group_min(g: IP, v: F8, n_groups: int) -> F8:
+    """The least ``v`` per label ``g`` (inf for a label without rows; NaN when one
+    of its values is): ``np.minimum.at``, by one ``reduceat`` when ``g`` is sorted."""
+    out = np.full(n_groups, np.inf)
+    if g.shape[0] and bool((g[1:] >= g[:-1]).all()):
+        starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
+        out[g[starts]] = np.minimum.reduceat(v, starts)
+    else:
+        np.minimum.at(out, g, v)
+    return out
 
 
 #: starts tried around an event's sensors when looking for a second solution

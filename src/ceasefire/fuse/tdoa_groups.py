@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.keys import stable_argsort, unique_inverse
+from ceasefire.fuse.keys import stable_argsort, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
 
 F8 = npt.NDArray[np.float64]
@@ -97,8 +97,9 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     g, r = g[keep], r[keep]
     if g.shape[0] == 0:
         return empty
-    # renumber the surviving groups 0..G-1, anchors kept as the group's row
-    anchors, g = unique_inverse(g)
+    # renumber the surviving groups 0..G-1, anchors kept as the group's row (``g``
+    # is sorted: _candidates orders by group)
+    anchors, g = unique_inverse_sorted(g)
     G = anchors.shape[0]
     sub_rows = rows.take(r)
     x0, y0, T0 = _start(rows, anchors, g, r, G, c)
@@ -113,14 +114,11 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
         rho = np.hypot(res.x[g] - rows.ox[r], res.y[g] - rows.oy[r])
         z = np.abs(rows.t[r] - res.T[g] - rho / c) / rows.sigma_t[r]
         z[~alive | (r == anchors[g]) | ~fail[g]] = -1.0
-        order = np.lexsort((-z, g))
-        first = np.ones(order.shape[0], bool)
-        first[1:] = g[order][1:] != g[order][:-1]
-        worst = order[first]
+        worst = _first_max(g, z)
         worst = worst[z[worst] >= 0]
         alive[worst] = False
         m = alive
-        res = fit(sub_rows.take(np.flatnonzero(m)), g[m], G, res.x, res.y, res.T, c)
+        res = fit(sub_rows, g[m], G, res.x, res.y, res.T, c, sel=np.flatnonzero(m))
     passed = _passes(rows, g, r, alive, res, R)
     cnt = np.bincount(g[alive], minlength=G)
     passed &= cnt >= cfg.min_tdoa_sensors
@@ -155,6 +153,17 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     return labels, np.array(xs), np.array(ys), np.array(Ts), cov
 
 
+def _first_max(g: IP, z: F8) -> IP:
+    """Per run of equal values of the sorted ``g``: the index of its largest ``z``
+    (the first of equal ones; NaN below every number), as the first of each group
+    in ``np.lexsort((-z, g))`` (a stable sort), without the sort."""
+    starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
+    zz = np.where(np.isnan(z), -np.inf, z)
+    run = np.repeat(np.arange(starts.shape[0]), np.diff(np.append(starts, g.shape[0])))
+    top = np.flatnonzero(zz == np.maximum.reduceat(zz, starts)[run])
+    return top[np.concatenate([[True], run[top][1:] != run[top][:-1]])]
+
+
 def _start(rows: Rows, anchors: IP, g: IP, r: IP, G: int, c: float) -> tuple[F8, F8, F8]:
     """Linear start per group: 2 s·p - 2 c² t T = |s|² - c² t² for every
     non-anchor member, with the anchor's position and time as origin (least squares)."""
@@ -186,4 +195,4 @@ def _passes(
 ) -> npt.NDArray[np.bool_]:
     """Groups whose fit passes on their live members (:func:`solve.stands`):
     chi-square gate, emission before every arrival, every sensor within range."""
-    return stands(rows.take(r[alive]), g[alive], res, R)
+    return stands(rows, g[alive], res, R, sel=r[alive])

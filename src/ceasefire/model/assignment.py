@@ -1,7 +1,10 @@
 """Minimum-cost one-to-one assignment over sparse candidate edges, where any row
 or column may stay unmatched: a perfect matching on a padded bipartite graph,
 solved by OR-Tools' cost-scaling ``LinearSumAssignment`` (scipy's LAPJVsp gave the
-same matchings but took minutes on some dense-fire slices)."""
+same matchings but took minutes on some dense-fire slices). Components of the
+graph with one edge, or with a few edges and one best matching
+(:mod:`.small_matching`), are settled before the solver sees the rest: their
+matching is the only one the solver could give."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
+
+from ceasefire.model.small_matching import small_component_kernel
 
 IP = npt.NDArray[np.intp]
 
@@ -63,7 +68,21 @@ def min_cost_matching(
     out[r[take]] = edge[take]
     rest = np.flatnonzero(~(lone & (take | (w_int > 2.0 * np.rint(unmatched_cost * scale)))))
     if rest.shape[0] > 0:
-        scale = _solve_rest(out, edge[rest], r[rest], c[rest], w0[rest], unmatched_cost, scale)
+        # small components settled exactly when their best is unique (the solver
+        # could give no other), the rest solved; if the solver must then cut the
+        # scale, the small ones' integer costs were not its own: all solved again
+        u_int = np.rint(unmatched_cost * scale)
+        big = _small_components(
+            out, edge[rest], r[rest], c[rest], w_int[rest] - 2.0 * u_int, n_rows, n_cols
+        )
+        part = rest[big]
+        used = scale
+        if part.shape[0] > 0:
+            used = _solve_rest(out, edge[part], r[part], c[part], w0[part], unmatched_cost, scale)
+        if used != scale:
+            out[r[rest]] = -1
+            used = _solve_rest(out, edge[rest], r[rest], c[rest], w0[rest], unmatched_cost, scale)
+        scale = used
     if scale < 1.0:
         # costs below a unit round to the same integer: the matching is then largest
         # but its ties are arbitrary (a caller's huge outlier cost does this)
@@ -74,6 +93,35 @@ def min_cost_matching(
             stacklevel=2,
         )
     return out
+
+
+def _small_components(
+    out: IP,
+    edge: IP,
+    r: npt.NDArray[np.int64],
+    c: npt.NDArray[np.int64],
+    gain: npt.NDArray[np.float64],
+    n_rows: int,
+    n_cols: int,
+) -> IP:
+    """The edges ``edge`` (rows ``r`` of ``n_rows``, columns ``c`` of ``n_cols``;
+    ``gain``: integer cost less twice the integer cost of leaving one alone)
+    whose connected component has at most
+    :data:`~ceasefire.model.small_matching.MAX_EDGES` edges matched by
+    enumeration, each matched row's edge written to ``out``; returns the
+    positions (into ``edge``) of the edges left to the solver: those of larger
+    components and of components with two best matchings (all of them without
+    numba)."""
+    m = r.shape[0]
+    kernel = small_component_kernel()
+    if kernel is None:
+        return np.arange(m)
+    chosen = np.zeros(m, bool)
+    left = np.zeros(m, bool)
+    kernel(r, c, gain.astype(np.int64), n_rows, n_cols, chosen, left)
+    hit = np.flatnonzero(chosen)
+    out[r[hit]] = edge[hit]
+    return np.flatnonzero(left)
 
 
 def _solve_rest(
