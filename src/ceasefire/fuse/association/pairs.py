@@ -72,7 +72,13 @@ def candidate_pairs(
         ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
         kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
         cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
-        code = unique((cell << bits) | row)
+        code = (cell << bits) | row
+        # a ray's next sample is often in the same voxel: those repeats dropped
+        # before the sort (unique drops them anyway)
+        new = np.empty(code.shape[0], bool)
+        new[0] = True
+        np.not_equal(code[1:], code[:-1], out=new[1:])
+        code = unique(code[new])
         cell = code >> bits
         r = code & ((1 << bits) - 1)
         brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
