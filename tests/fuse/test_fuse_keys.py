@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse.keys import (
+    isin_keys,
     isin_sorted,
     ranges,
     row_ranks,
@@ -117,3 +118,15 @@ def test_ranges_are_the_segments_concatenated() -> None:
     assert got.tolist() == [5, 6, 7, 0, 1]
     assert got.dtype == np.intp
     assert ranges(np.zeros(0, np.intp), np.zeros(0, np.intp)).shape == (0,)
+
+
+@pytest.mark.parametrize("size", [5_000, 2**40])
+def test_membership_among_unsorted_keys_by_table_or_sort(size: int) -> None:
+    # a small key space goes through a table of flags, a wide one through a sort
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, size, 3_000)  # unsorted, with repeats when the space is small
+    a = np.concatenate([rng.integers(0, size, 4_000), keys[:500], [0, size - 1]])
+    got = isin_keys(a, keys, size)
+    assert np.array_equal(got, np.isin(a, keys))
+    assert got[4_000:4_500].all()  # the keys themselves are in
+    assert not isin_keys(a, keys[:0], size).any()

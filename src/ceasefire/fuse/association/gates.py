@@ -26,7 +26,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.keys import isin_sorted, ranges, stable_argsort, unique
+from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -359,8 +359,10 @@ def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
     observer (one report per observer per event)."""
     nsrc = rep.n_src
     member = np.flatnonzero(labels >= 0)
-    taken = unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
-    return np.asarray(~isin_sorted(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
+    taken = labels[member].astype(np.int64) * nsrc + rep.src[member]
+    slot = g.astype(np.int64) * nsrc + rep.src[k]
+    n_slots = (max(int(labels.max()), int(g.max(initial=-1))) + 1) * nsrc
+    return np.asarray(~isin_keys(slot, taken, n_slots), dtype=bool)
 
 
 def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:

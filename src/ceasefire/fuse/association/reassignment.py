@@ -19,7 +19,7 @@ from ceasefire.fuse.association.gates import (
     same_phase,
 )
 from ceasefire.fuse.association.reports import IP, B, Reports
-from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse, unique_inverse_sorted
+from ceasefire.fuse.keys import isin_keys, unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
 
@@ -96,8 +96,8 @@ def reassign(
     # an event's other members (arrivals, and the bearings not redistributed, stay
     # where they are) hold their observer's slot
     held = np.flatnonzero((cl.labels >= 0) & ~moving)
-    taken = unique(cl.labels[held].astype(np.int64) * nsrc + src[held])
-    keep = ~isin_sorted(g.astype(np.int64) * nsrc + src[k], taken)
+    taken = cl.labels[held].astype(np.int64) * nsrc + src[held]
+    keep = ~isin_keys(g.astype(np.int64) * nsrc + src[k], taken, cl.n * nsrc)
     keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
     keep &= fitted(cl)[g]
     g, k, member = g[keep], k[keep], member[keep]
