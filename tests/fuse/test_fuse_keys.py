@@ -91,6 +91,27 @@ def test_pairs_by_row_equal_the_sorted_distinct_keys() -> None:
     assert np.array_equal(got_k, key // (n_ev + 1)) and np.array_equal(got_g, key % (n_ev + 1))
 
 
+def test_each_rows_best_pair_is_the_first_of_its_row_in_the_lexsort() -> None:
+    # scores with ties (a few values), -0.0 next to 0.0 and NaNs: ties go to the
+    # lowest event, NaN last, as in np.lexsort
+    from ceasefire.fuse.association.byrow import best_of_rows
+
+    rng = np.random.default_rng(5)
+    n_rows, n = 2_000, 30_000
+    k = rng.integers(0, n_rows - 100, n)  # the last 100 rows have no pair
+    g = rng.integers(0, 500, n)
+    score = rng.integers(-3, 4, n).astype(float)
+    score[rng.random(n) < 0.1] = np.nan
+    score[score == 0.0] = np.where(rng.random(int((score == 0.0).sum())) < 0.5, -0.0, 0.0)
+    order = np.lexsort((g, score, k))
+    first = np.ones(n, bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    want = order[first]
+    got = best_of_rows(k, score, g, n_rows)
+    assert np.array_equal(got, want)
+    assert got.shape[0] == np.unique(k).shape[0] < n_rows
+
+
 @pytest.mark.parametrize("n_cols", [2, 3])
 def test_row_ranks_are_numpys_unique_inverse_along_rows(n_cols: int) -> None:
     rng = np.random.default_rng(4)
