@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
 from ceasefire.fuse.keys import unique
@@ -201,12 +202,11 @@ def mutual_best(pi: IP, pj: IP, score: F8) -> npt.NDArray[np.bool_]:
     obs = np.concatenate([pi, pj])
     pid = np.concatenate([np.arange(m), np.arange(m)])
     sc = np.concatenate([score, score])
-    order = np.lexsort((pid, sc, obs))
-    first = np.ones(order.shape[0], bool)
-    first[1:] = obs[order][1:] != obs[order][:-1]
-    o_sorted = obs[order][first]
-    p_sorted = pid[order][first]
-    best = np.full(int(max(pi.max(), pj.max())) + 1, -1, np.intp)
-    best[o_sorted] = p_sorted
+    n_obs = int(max(pi.max(), pj.max())) + 1
+    # each row's first pair by (score, pair): the first of its rows in
+    # np.lexsort((pid, sc, obs)), without sorting every pair
+    first = best_of_rows(obs, sc, pid, n_obs)
+    best = np.full(n_obs, -1, np.intp)
+    best[obs[first]] = pid[first]
     k = np.arange(m)
     return (best[pi] == k) & (best[pj] == k)
