@@ -15,7 +15,12 @@ import pytest
 from ceasefire.fuse import FuseConfig
 from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.association import gates as gates_mod
-from ceasefire.fuse.association.gates import bearing_candidates, time_candidates
+from ceasefire.fuse.association.gates import (
+    bearing_candidates,
+    bearing_candidates_gated,
+    marginal_gate,
+    time_candidates,
+)
 from ceasefire.fuse.solve import Rows
 
 DATA = Path(__file__).with_name("data") / "association_days.npz"
@@ -87,3 +92,20 @@ def test_two_events_with_one_estimate_share_their_windows() -> None:
     )  # fmt: skip
     bearing_candidates(rep, cl)
     assert _pairs(*bearing_candidates(rep, twin)) == _direct(rep, twin)
+
+
+def test_the_kept_gates_are_the_marginal_gates_of_the_pairs_after_a_covariance_change() -> None:
+    rep, cl = _day()
+    g, k, passes = bearing_candidates_gated(rep, cl)
+    assert 0 < int(passes.sum()) < passes.shape[0]  # the gate decides some pairs
+    assert np.array_equal(passes, marginal_gate(rep.rows, g, k, cl, rep.c))
+    # the covariance alone changed (x, y, T, the time sd kept): the window is the
+    # same, the gate not; those events are searched again and gated anew
+    hit = np.unique(g[~passes])[:20]
+    cl.cov[hit, 0, 1] = cl.cov[hit, 1, 0] = 0.0
+    cl.cov[hit, 0, 0] *= 1e-6
+    cl.cov[hit, 1, 1] = cl.cov[hit, 1, 1] + cl.cov[hit, 0, 0] * (1e6 - 1.0)
+    g2, k2, passes2 = bearing_candidates_gated(rep, cl)
+    assert _pairs(g2, k2) == _direct(rep, cl)
+    assert np.array_equal(passes2, marginal_gate(rep.rows, g2, k2, cl, rep.c))
+    assert not np.array_equal(passes2[np.isin(g2, hit)], passes[np.isin(g, hit)])

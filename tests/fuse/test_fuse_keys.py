@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse.keys import (
+    isin_keys,
     isin_sorted,
     ranges,
     row_ranks,
@@ -90,6 +91,27 @@ def test_pairs_by_row_equal_the_sorted_distinct_keys() -> None:
     assert np.array_equal(got_k, key // (n_ev + 1)) and np.array_equal(got_g, key % (n_ev + 1))
 
 
+def test_each_rows_best_pair_is_the_first_of_its_row_in_the_lexsort() -> None:
+    # scores with ties (a few values), -0.0 next to 0.0 and NaNs: ties go to the
+    # lowest event, NaN last, as in np.lexsort
+    from ceasefire.fuse.association.byrow import best_of_rows
+
+    rng = np.random.default_rng(5)
+    n_rows, n = 2_000, 30_000
+    k = rng.integers(0, n_rows - 100, n)  # the last 100 rows have no pair
+    g = rng.integers(0, 500, n)
+    score = rng.integers(-3, 4, n).astype(float)
+    score[rng.random(n) < 0.1] = np.nan
+    score[score == 0.0] = np.where(rng.random(int((score == 0.0).sum())) < 0.5, -0.0, 0.0)
+    order = np.lexsort((g, score, k))
+    first = np.ones(n, bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    want = order[first]
+    got = best_of_rows(k, score, g, n_rows)
+    assert np.array_equal(got, want)
+    assert got.shape[0] == np.unique(k).shape[0] < n_rows
+
+
 @pytest.mark.parametrize("n_cols", [2, 3])
 def test_row_ranks_are_numpys_unique_inverse_along_rows(n_cols: int) -> None:
     rng = np.random.default_rng(4)
@@ -117,3 +139,15 @@ def test_ranges_are_the_segments_concatenated() -> None:
     assert got.tolist() == [5, 6, 7, 0, 1]
     assert got.dtype == np.intp
     assert ranges(np.zeros(0, np.intp), np.zeros(0, np.intp)).shape == (0,)
+
+
+@pytest.mark.parametrize("size", [5_000, 2**40])
+def test_membership_among_unsorted_keys_by_table_or_sort(size: int) -> None:
+    # a small key space goes through a table of flags, a wide one through a sort
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, size, 3_000)  # unsorted, with repeats when the space is small
+    a = np.concatenate([rng.integers(0, size, 4_000), keys[:500], [0, size - 1]])
+    got = isin_keys(a, keys, size)
+    assert np.array_equal(got, np.isin(a, keys))
+    assert got[4_000:4_500].all()  # the keys themselves are in
+    assert not isin_keys(a, keys[:0], size).any()

@@ -92,6 +92,18 @@ def isin_sorted(a: IA, table: IA) -> npt.NDArray[np.bool_]:
     return np.asarray(table[pos] == a, dtype=bool)
 
 
+def isin_keys(a: IA, keys: IA, size: int) -> npt.NDArray[np.bool_]:
+    """Per element of ``a``: whether it is among ``keys`` (any order, repeats
+    allowed), both in ``0..size-1``; ``np.isin(a, keys)``. A table of ``size``
+    flags when that is small next to the arrays (no sort), else
+    :func:`isin_sorted` of the sorted keys."""
+    if size <= 8 * (a.shape[0] + keys.shape[0]) + (1 << 20):
+        table = np.zeros(size, bool)
+        table[keys] = True
+        return np.asarray(table[a], dtype=bool)
+    return isin_sorted(a, unique(keys))
+
+
 def row_ranks(*columns: npt.NDArray[np.floating]) -> IP:
     """Per row of the float ``columns`` (each ``(n,)``), the rank of its record among
     the distinct records in column order: ``np.unique(np.column_stack(columns),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
     GateConfig,
@@ -98,10 +99,7 @@ def attach(
     nsrc = rep.n_src
     score = chi2 - dof
     # each row: its best event
-    order = np.lexsort((g, score, k))
-    first = np.ones(order.shape[0], bool)
-    first[1:] = k[order][1:] != k[order][:-1]
-    sel = order[first]
+    sel = best_of_rows(k, score, g, rows.az.shape[0])
     if unique_arrivals:
         # an arrival (a time, no direction) that two events explain stays free
         n_cand = np.bincount(k, minlength=rows.az.shape[0])

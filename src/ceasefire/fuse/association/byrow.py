@@ -1,8 +1,9 @@
 """Distinct (row, event) pairs ordered by row, then event: what
 ``unique(k * (n + 1) + g)`` gives, by one counting pass over the rows and an
 insertion sort of each row's few events (numba, the ``fast`` extra) instead of
-sorting every pair's 64-bit key on each reassignment pass. Without numba,
-:func:`by_row` sorts the keys."""
+sorting every pair's 64-bit key on each reassignment pass; and each row's best
+pair by one pass (:func:`best_of_rows`, attachment's choice) instead of a
+lexsort. Without numba, both sort."""
 
 from __future__ import annotations
 
@@ -70,3 +71,64 @@ def by_row(g: IP, k: IP, n_rows: int, n_events: int) -> tuple[IP, IP]:
         return (key % (n_events + 1)).astype(np.intp), (key // (n_events + 1)).astype(np.intp)
     og, ok = kernel(np.asarray(g, np.intp), np.asarray(k, np.intp), n_rows)
     return np.asarray(og, np.intp), np.asarray(ok, np.intp)
+
+
+def _best_loop(k: Any, score: Any, g: Any, n_rows: int) -> Any:
+    """Per row of ``k`` (rows in ``0..n_rows-1``) the index of its pair that comes
+    first by (score, event ``g``, index), NaN scores last (``np.lexsort``'s order),
+    in row order."""
+    best = np.full(n_rows, -1, np.intp)
+    for i in range(k.shape[0]):
+        r = k[i]
+        b = best[r]
+        if b < 0:
+            best[r] = i
+            continue
+        si = score[i]
+        sb = score[b]
+        if si == sb or (si != si and sb != sb):
+            better = g[i] < g[b]
+        elif si != si:
+            better = False
+        elif sb != sb:
+            better = True
+        else:
+            better = si < sb
+        if better:
+            best[r] = i
+    m = 0
+    for r in range(n_rows):
+        if best[r] >= 0:
+            m += 1
+    out = np.empty(m, np.intp)
+    m = 0
+    for r in range(n_rows):
+        if best[r] >= 0:
+            out[m] = best[r]
+            m += 1
+    return out
+
+
+@functools.cache
+def best_kernel() -> Callable[..., Any] | None:
+    """:func:`_best_loop` compiled (on first use), or None without the ``fast``
+    extra."""
+    return compiled(_best_loop)
+
+
+def best_of_rows(k: IP, score: npt.NDArray[np.float64], g: IP, n_rows: int) -> IP:
+    """Per row among ``k`` (below ``n_rows``), the index of its pair with the lowest
+    ``score``, ties by the lowest event ``g``, then the first (NaN last), in row
+    order: the first of each row in ``np.lexsort((g, score, k))``."""
+    kernel = best_kernel()
+    if kernel is None:
+        order = np.lexsort((g, score, k))
+        first = np.ones(order.shape[0], bool)
+        first[1:] = k[order][1:] != k[order][:-1]
+        return np.asarray(order[first], np.intp)
+    return np.asarray(
+        kernel(
+            np.asarray(k, np.intp), np.asarray(score, np.float64), np.asarray(g, np.intp), n_rows
+        ),
+        np.intp,
+    )

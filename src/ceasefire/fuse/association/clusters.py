@@ -213,16 +213,20 @@ class Clusters:
         self.labels[m & ~alive[np.maximum(self.labels, 0)]] = -1
         remap = np.full(self.n, -1, np.intp)
         remap[alive] = np.arange(int(alive.sum()))
-        m = self.labels >= 0
-        self.labels[m] = remap[self.labels[m]]
+        # every event stands (the common case): the numbering stays, no remap
+        renumber = not bool(alive.all())
+        if renumber:
+            m = self.labels >= 0
+            self.labels[m] = remap[self.labels[m]]
         self.x, self.y, self.T = self.x[alive], self.y[alive], self.T[alive]
         self.cov = self.cov[alive]
         if self.memo is not None and self.memo.ok.shape[0] != alive.shape[0]:
             self.memo = None
         if self.memo is not None:
             ml = self.memo.labels.copy()
-            mm = ml >= 0
-            ml[mm] = remap[ml[mm]]
+            if renumber:
+                mm = ml >= 0
+                ml[mm] = remap[ml[mm]]
             self.memo = self.memo.take(np.flatnonzero(alive))
             self.memo.labels = ml
 

@@ -26,7 +26,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.keys import isin_sorted, ranges, stable_argsort, unique
+from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
 
@@ -210,18 +210,27 @@ def bearing_candidates(rep: Reports, ev: Fixes) -> tuple[IP, IP]:
     """:func:`time_candidates` of every bearing row (``free`` = the bearings): the
     same pairs, by event (each event's rows by position, then time). Each event's
     rows are kept in ``rep.window_memo`` under its estimate's bits, so only the
-    events whose estimate changed since the last call are searched: the
-    reassignment passes ask again for every event while a pass moves few. The memo
-    then holds this call's events only."""
+    events whose estimate changed are searched: the reassignment passes ask again
+    for every event while a pass moves few. The memo then holds this call's events
+    only."""
+    g, k, _ = bearing_candidates_gated(rep, ev)
+    return g, k
+
+
+def bearing_candidates_gated(rep: Reports, ev: Fixes) -> tuple[IP, IP, B]:
+    """:func:`bearing_candidates` with, per pair, its :func:`marginal_gate`: kept in
+    the memo with the pair (the gate depends on the event's x, y, T and covariance,
+    all in the memo's key, and on the row), so only the pairs of the events searched
+    are gated."""
     return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
 
 
-def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP, IP]:
+def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP, IP, B]:
     """The (event, row) candidates of the rows ``sel`` (per row: the same rows on
-    every call with ``memo``) against every fitted event, through ``memo``: the
-    events whose estimate it holds take its rows, the others are searched; the
-    memo then holds this call's events. By event, each event's rows by position,
-    then time."""
+    every call with ``memo``) against every fitted event, with their marginal gate,
+    through ``memo``: the events whose estimate it holds take its rows and gates,
+    the others are searched; the memo then holds this call's events. By event, each
+    event's rows by position, then time."""
     if memo.runs is None:
         fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
@@ -229,9 +238,11 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or fs.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
     ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
-    bits = np.column_stack([ex, ey, eT, sd_ev]).view(np.uint64)
+    # the window needs x, y, T and sd_ev (a function of the covariance); the
+    # marginal gate the whole covariance
+    bits = np.column_stack([ex, ey, eT, ev.cov[ok].reshape(-1, 9)]).view(np.uint64)
     hashes = bits[:, 0] ^ bits[:, 2]
     hit = np.zeros(ok.shape[0], bool)
     slot = np.zeros(ok.shape[0], np.intp)
@@ -239,21 +250,25 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
         assert memo.hashes is not None and memo.lookup is not None
         at = np.minimum(np.searchsorted(memo.hashes, hashes), memo.hashes.shape[0] - 1)
         slot = memo.lookup[at]
-        # an equal hash is a hit only when all four values are the same bits
+        # an equal hash is a hit only when all values are the same bits
         hit = (memo.hashes[at] == hashes) & (memo.keys[slot] == bits).all(axis=1)
     hits, miss = np.flatnonzero(hit), np.flatnonzero(~hit)
     if hits.shape[0]:
         assert memo.start is not None and memo.count is not None and memo.rows is not None
+        assert memo.passes is not None
         n_hit = memo.count[slot[hits]]
-        hit_rows = memo.rows[ranges(memo.start[slot[hits]], n_hit)]
+        at_hit = ranges(memo.start[slot[hits]], n_hit)
+        hit_rows, hit_pass = memo.rows[at_hit], memo.passes[at_hit]
     else:
-        n_hit, hit_rows = np.zeros(0, np.intp), np.zeros(0, np.intp)
+        n_hit, hit_rows, hit_pass = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
     gg, kk = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
         rep.reach_m, rep.c,
     )  # fmt: skip
     # each searched event's rows together, in the order found (position, then time)
-    miss_rows = fs[kk[stable_argsort(gg)]]
+    by_ev = stable_argsort(gg)
+    miss_rows = fs[kk[by_ev]]
+    miss_pass = marginal_gate(rep.rows, ok[miss[gg[by_ev]]], miss_rows, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
     # the slots of this call by event: the hits and the events searched merged
     # (a row's events then come in index order: by_row's insertion sort of each
@@ -261,15 +276,17 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     events = np.concatenate([hits, miss])
     count = np.concatenate([n_hit, n_miss])
     rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
+    passes = np.concatenate([hit_pass, miss_pass])
     if hits.shape[0] and miss.shape[0]:
         by_event = np.argsort(events, kind="stable")
-        rows = rows[ranges((np.cumsum(count) - count)[by_event], count[by_event])]
+        at = ranges((np.cumsum(count) - count)[by_event], count[by_event])
+        rows, passes = rows[at], passes[at]
         events, count = events[by_event], count[by_event]
-    memo.keys, memo.count, memo.rows = bits[events], count, rows
+    memo.keys, memo.count, memo.rows, memo.passes = bits[events], count, rows, passes
     memo.start = np.cumsum(count) - count
     memo.lookup = np.argsort(hashes[events])
     memo.hashes = hashes[events][memo.lookup]
-    return np.repeat(ok[events], count), rows
+    return np.repeat(ok[events], count), rows, passes
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
@@ -342,8 +359,10 @@ def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
     observer (one report per observer per event)."""
     nsrc = rep.n_src
     member = np.flatnonzero(labels >= 0)
-    taken = unique(labels[member].astype(np.int64) * nsrc + rep.src[member])
-    return np.asarray(~isin_sorted(g.astype(np.int64) * nsrc + rep.src[k], taken), dtype=bool)
+    taken = labels[member].astype(np.int64) * nsrc + rep.src[member]
+    slot = g.astype(np.int64) * nsrc + rep.src[k]
+    n_slots = (max(int(labels.max()), int(g.max(initial=-1))) + 1) * nsrc
+    return np.asarray(~isin_keys(slot, taken, n_slots), dtype=bool)
 
 
 def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:

@@ -6,14 +6,19 @@ into; a pair's support is how many third reports pair with both of its own."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
+from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.triangulate import intersect_rays
@@ -72,7 +77,13 @@ def candidate_pairs(
         ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
         kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
         cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
-        code = unique((cell << bits) | row)
+        code = (cell << bits) | row
+        # a ray's next sample is often in the same voxel: those repeats dropped
+        # before the sort (unique drops them anyway)
+        new = np.empty(code.shape[0], bool)
+        new[0] = True
+        np.not_equal(code[1:], code[:-1], out=new[1:])
+        code = unique(code[new])
         cell = code >> bits
         r = code & ((1 << bits) - 1)
         brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
@@ -173,8 +184,40 @@ def pair_chi2(rows: Rows, i: IP, j: IP, x: F8, y: F8, c: float) -> tuple[F8, F8,
     return chi2, T, dof
 
 
+def _common_loop(indptr: Any, indices: Any, pi: Any, pj: Any) -> Any:
+    """Per pair ``(pi[p], pj[p])``: how many rows are neighbours of both, by a walk
+    through the two sorted neighbour lists of a CSR adjacency (``indptr``,
+    ``indices``)."""
+    out = np.empty(pi.shape[0])
+    for p in range(pi.shape[0]):
+        x, xe = indptr[pi[p]], indptr[pi[p] + 1]
+        y, ye = indptr[pj[p]], indptr[pj[p] + 1]
+        c = 0
+        while x < xe and y < ye:
+            u, v = indices[x], indices[y]
+            if u < v:
+                x += 1
+            elif u > v:
+                y += 1
+            else:
+                c += 1
+                x += 1
+                y += 1
+        out[p] = float(c)
+    return out
+
+
+@functools.cache
+def common_kernel() -> Callable[..., Any] | None:
+    """:func:`_common_loop` compiled (on first use), or None without the ``fast``
+    extra."""
+    return compiled(_common_loop)
+
+
 def triangles(pairs: Pairs, n: int) -> F8:
-    """Per pair, how many third rows pair with both of its rows."""
+    """Per pair, how many third rows pair with both of its rows (the pair's entry of
+    A², A the pairs' adjacency: by the common neighbours of its two rows when numba
+    is installed, the same counts)."""
     m = pairs.i.shape[0]
     if m == 0:
         return np.zeros(0)
@@ -182,6 +225,13 @@ def triangles(pairs: Pairs, n: int) -> F8:
         (np.ones(2 * m), (np.concatenate([pairs.i, pairs.j]), np.concatenate([pairs.j, pairs.i]))),
         shape=(n, n),
     ).tocsr()
+    kernel = common_kernel()
+    if kernel is not None:
+        A.sort_indices()
+        return np.asarray(
+            kernel(A.indptr.astype(np.intp), A.indices.astype(np.intp), pairs.i, pairs.j),
+            np.float64,
+        )
     A.data[:] = 1.0
     A2 = A @ A
     return np.asarray(A2[pairs.i, pairs.j]).ravel()
@@ -195,12 +245,11 @@ def mutual_best(pi: IP, pj: IP, score: F8) -> npt.NDArray[np.bool_]:
     obs = np.concatenate([pi, pj])
     pid = np.concatenate([np.arange(m), np.arange(m)])
     sc = np.concatenate([score, score])
-    order = np.lexsort((pid, sc, obs))
-    first = np.ones(order.shape[0], bool)
-    first[1:] = obs[order][1:] != obs[order][:-1]
-    o_sorted = obs[order][first]
-    p_sorted = pid[order][first]
-    best = np.full(int(max(pi.max(), pj.max())) + 1, -1, np.intp)
-    best[o_sorted] = p_sorted
+    n_obs = int(max(pi.max(), pj.max())) + 1
+    # each row's first pair by (score, pair): the first of its rows in
+    # np.lexsort((pid, sc, obs)), without sorting every pair
+    first = best_of_rows(obs, sc, pid, n_obs)
+    best = np.full(n_obs, -1, np.intp)
+    best[obs[first]] = pid[first]
     k = np.arange(m)
     return (best[pi] == k) & (best[pj] == k)

@@ -12,15 +12,14 @@ from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
     GateConfig,
-    bearing_candidates,
+    bearing_candidates_gated,
     fitted,
-    marginal_gate,
     quantile,
     row_nll,
     same_phase,
 )
 from ceasefire.fuse.association.reports import IP, B, Reports
-from ceasefire.fuse.keys import isin_sorted, unique, unique_inverse, unique_inverse_sorted
+from ceasefire.fuse.keys import isin_keys, unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
 
@@ -72,8 +71,9 @@ def reassign(
     mem = b[cl.labels[b] >= 0]
     moving = rep.is_bearing
     # every bearing's candidates (only the events whose estimate changed are
-    # searched again); their order does not matter: by_row sorts them
-    g, k = bearing_candidates(rep, cl)
+    # searched again) with their marginal pre-gate; their order does not matter:
+    # by_row sorts them
+    g, k, passes = bearing_candidates_gated(rep, cl)
     if focus is not None:
         # the bearings with a candidate event among the changed (their own event
         # included), and those freed since; then only their candidates
@@ -81,8 +81,12 @@ def reassign(
         near[k[focus[0][g]]] = True
         near[mem[focus[0][cl.labels[mem]]]] = True
         moving = near | (focus[1] & rep.is_bearing)
-        on = moving[k]
-        g, k = g[on], k[on]
+        on = moving[k] & (passes | (cl.labels[k] == g))
+    else:
+        on = passes | (cl.labels[k] == g)
+    # a pair the pre-gate turns away is a member or never kept (the gate is
+    # elementwise: dropping it here keeps the same edges)
+    g, k = g[on], k[on]
     mem_moving = mem[moving[mem]]
     g = np.concatenate([g, cl.labels[mem_moving]])
     k = np.concatenate([k, mem_moving])
@@ -92,13 +96,10 @@ def reassign(
     # an event's other members (arrivals, and the bearings not redistributed, stay
     # where they are) hold their observer's slot
     held = np.flatnonzero((cl.labels >= 0) & ~moving)
-    taken = unique(cl.labels[held].astype(np.int64) * nsrc + src[held])
-    keep = ~isin_sorted(g.astype(np.int64) * nsrc + src[k], taken)
+    taken = cl.labels[held].astype(np.int64) * nsrc + src[held]
+    keep = ~isin_keys(g.astype(np.int64) * nsrc + src[k], taken, cl.n * nsrc)
     keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
     keep &= fitted(cl)[g]
-    # the pre-gate only where it still decides (it is elementwise: same result)
-    test = np.flatnonzero(keep & ~member)
-    keep[test] = marginal_gate(rows, g[test], k[test], cl, c)
     g, k, member = g[keep], k[keep], member[keep]
     if g.shape[0] == 0:
         return 0

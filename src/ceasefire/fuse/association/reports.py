@@ -29,11 +29,12 @@ class WindowMemo:
     rows' observer runs (rows by position then time, each run's
     start and end among them, its position x and y, the rows' times, each run's
     smallest speed factor and largest time sd). Per event estimate of the last
-    call (slot ``i``): the bits of its x, y, T and time sd (``keys`` ``(S, 4)``
+    call (slot ``i``): the bits of its x, y, T and covariance (``keys`` ``(S, 12)``
     uint64) and the bearing rows in its window, ``rows[start[i]:start[i] +
-    count[i]]``; ``lookup`` orders the slots by ``hashes`` (x's bits xor T's). A
-    window depends on nothing else, so an event whose estimate did not change
-    keeps its rows whatever its index."""
+    count[i]]``, with each pair's marginal gate in ``passes``; ``lookup`` orders the
+    slots by ``hashes`` (x's bits xor T's). A window and a gate depend on nothing
+    else, so an event whose estimate did not change keeps its rows whatever its
+    index."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
     keys: npt.NDArray[np.uint64] | None = None
@@ -42,6 +43,7 @@ class WindowMemo:
     start: IP | None = None
     count: IP | None = None
     rows: IP | None = None
+    passes: B | None = None
 
 
 @dataclass(frozen=True)
