@@ -169,7 +169,9 @@ def impact_p_left(signed_m: F8, sigma_m: F8, cfg: AttributionConfig) -> F8:
             k = sigma_m / big_l
             i_plus = np.exp(log_ndtr(z - k) - signed_m / big_l + c)
             i_minus = np.exp(log_ndtr(-z - k) + signed_m / big_l + c)
-            out = out + (a - 0.5) * (i_plus - i_minus)
+            band = (a - 0.5) * (i_plus - i_minus)
+            # a position known to kilometres only (inf - inf): about 1/2 without the band
+            out = np.where(np.isfinite(band), out + band, out)
     return np.asarray(out, dtype=np.float64)
 
 
