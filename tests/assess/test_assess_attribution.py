@@ -84,3 +84,44 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     # every point of the ray is left: the launch evidence alone is 1 - launch_ray_error_p
     assert v_joined.probabilities["RU"] == pytest.approx(1.0 - cfg.launch_ray_error_p, abs=0.01)
     assert "attributed from the launch bearing and the impact" in v_joined.notes
+
+
+@pytest.mark.parametrize(
+    ("off_m", "cov"),
+    [
+        (150.0, (400.0**2, 100.0**2, 0.0)),
+        (-300.0, (250.0**2, 250.0**2, 3e4)),
+        (900.0, (80.0**2, 600.0**2, -2e4)),
+    ],
+)
+def test_an_impact_near_the_line_weighs_short_rounds_as_monte_carlo(
+    off_m: float, cov: tuple[float, float, float]
+) -> None:
+    """An impact's shooter is across the line with ``a - (a - 1/2) exp(-s / L)`` at
+    ``s`` m from it: the closed form over a Gaussian position against sampling."""
+    m = parse_mandate(DOC)
+    line: GeoLine = m.contact
+    mid = line.nearest(48.2, 38.1)
+    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, off_m)
+    e = Event(
+        id="x", kind="explosion", time_s=0.0, lat=float(la), lon=float(lo), cov_m2=cov,
+        observation_ids=("o",), n_observers=3, direction="incoming",
+    )  # fmt: skip
+    cfg = AttributionConfig(
+        phase_error_p=0.0, position_error_p=0.0, impact_across_p=0.9, short_band_m=500.0
+    )
+    p_ru = assess([e], m, cfg)[0].probabilities["RU"]
+    rng = np.random.default_rng(12)
+    f = LocalFrame(float(la), float(lo))
+    c = np.array([[cov[0], cov[2]], [cov[2], cov[1]]])
+    xy = rng.multivariate_normal([0.0, 0.0], c, size=100_000)
+    near = line.nearest(*f.to_latlon(xy[:, 0], xy[:, 1]))
+    across = 0.9 - 0.4 * np.exp(-near.distance_m / 500.0)
+    mc = float(np.mean(np.where(near.side == 1, 1.0 - across, across)))
+    assert p_ru == pytest.approx(mc, abs=0.01)
+    # without the band: the far value at every distance, further from a coin toss
+    flat = AttributionConfig(
+        phase_error_p=0.0, position_error_p=0.0, impact_across_p=0.9, short_band_m=0.0
+    )
+    assert abs(assess([e], m, flat)[0].probabilities["RU"] - 0.5) > abs(p_ru - 0.5)

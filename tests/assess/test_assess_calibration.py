@@ -70,8 +70,9 @@ def outcomes(n: int, across_share: float) -> Outcomes:
     return Outcomes(build_table(evs, m), np.arange(n) < k)
 
 
-# the impact's side is certain and the kind names an impact: P(across) = impact_across_p
-EXACT = AttributionConfig(phase_error_p=0.0, position_error_p=0.0)
+# the impact's side is certain, the kind names an impact and short rounds are not
+# told by their distance from the line: P(across) = impact_across_p
+EXACT = AttributionConfig(phase_error_p=0.0, position_error_p=0.0, short_band_m=0.0)
 
 
 def test_fit_recovers_the_share_of_impacts_fired_from_across_the_line() -> None:

@@ -115,7 +115,12 @@ def test_the_kind_of_sound_decides_launch_or_impact() -> None:
     cfg = AttributionConfig()
     fire = assess([shell("f", T_NOON, kind="firing")], m, cfg)[0]
     boom = assess([shell("b", T_NOON, kind="explosion")], m, cfg)[0]
-    q, a, err = 1 - cfg.phase_error_p, cfg.impact_across_p, cfg.position_error_p
+    q, err = 1 - cfg.phase_error_p, cfg.position_error_p
+    # 3 km from the line an impact is across with a - (a - 1/2) exp(-3 km / short_band_m)
+    # (the 100 m spread moves the exponent by 0.5 (100 / short_band_m)^2)
+    a = cfg.impact_across_p - (cfg.impact_across_p - 0.5) * np.exp(
+        -3000.0 / cfg.short_band_m + 0.5 * (100.0 / cfg.short_band_m) ** 2
+    )
     # P(source west) = 1: UA fired when it is the launch, RU (across) when the impact
     p_ua_fire = q * 1.0 + (1 - q) * (1 - a)
     p_ru_boom = (1 - cfg.phase_error_p) * a + cfg.phase_error_p * 0.0

@@ -230,19 +230,28 @@ def _ray_shooter_ru(km_west: float, ray_error_p: float = AttributionConfig().ray
     the meridian line, by quadrature of the ray's source density (AttributionConfig):
     d/(1 + (d/L)^4) * exp(-|d - x| / band) per metre of ray, L = 5 km (weapon
     undetermined), band = ``ray_band_m``, 150 m <= d <= 40 km; the source (an
-    impact, the kind says so with 0.98) lies left (east, RU) beyond the crossing at x."""
+    impact, the kind says so with 0.98) lies left (east, RU) beyond the crossing at x.
+    An impact |d - x| from the line came from across with a - (a - 1/2) exp(-|d - x| / B),
+    B = ``short_band_m``."""
     d0 = AttributionConfig()
     x, lo_m, hi_m, l50, band = km_west * 1000.0, 150.0, 40_000.0, 5_000.0, d0.ray_band_m
-    a = d0.impact_across_p
 
     def dens(d: float) -> float:
         return d / (1.0 + (d / l50) ** 4) * np.exp(-abs(d - x) / band)
 
+    def across(d: float) -> float:
+        a = d0.impact_across_p
+        return a - (a - 0.5) * np.exp(-abs(d - x) / d0.short_band_m)
+
     near = quad(dens, lo_m, x, limit=200)[0]
     far = quad(dens, x, hi_m, limit=200)[0]
     s = far / (near + far)  # P(source left of the line)
+    # an impact on the near (UA) side is RU's when it came from across, on the far side
+    # when it did not
+    ru_near = quad(lambda d: dens(d) * across(d), lo_m, x, limit=200)[0]
+    ru_far = quad(lambda d: dens(d) * (1.0 - across(d)), x, hi_m, limit=200)[0]
     q = 0.02  # P(source is the launch)
-    shooter = q * s + (1 - q) * (a * (1 - s) + (1 - a) * s)
+    shooter = q * s + (1 - q) * (ru_near + ru_far) / (near + far)
     # a lone bearing is wrong (another round, or elsewhere on its ray) with ray_error_p
     return shooter * (1 - ray_error_p) + (1 - shooter) * ray_error_p
 
@@ -300,10 +309,14 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     )
     v = assess([e], m)
     cfg = AttributionConfig()
-    err, close_err, across = cfg.launch_error_p, cfg.close_launch_error_p, cfg.impact_across_p
+    err, close_err = cfg.launch_error_p, cfg.close_launch_error_p
+    # 3 km from the line (50 m spread) the impact came from across with
+    # a - (a - 1/2) E[exp(-s / short_band_m)], E[...] = exp(-3 km / B + (50 m / B)^2 / 2)
+    a, big_b = cfg.impact_across_p, cfg.short_band_m
+    across = a - (a - 0.5) * np.exp(-3000.0 / big_b + 0.5 * (50.0 / big_b) ** 2)
     # both points geometrically certain: the launch names RU, wrong with launch_error_p,
     # and the impact across the line names the far side's party, wrong with
-    # 1 - impact_across_p: the odds multiply
+    # 1 - across: the odds multiply
     odds = ((1 - err) / err) * (across / (1 - across))
     assert v[0].party == "RU"
     assert v[0].party_probability == pytest.approx(odds / (1 + odds), abs=1e-6)

@@ -55,7 +55,7 @@ def test_calibrate_prints_the_block_to_paste(donbas_mandate_path: Path) -> None:
     assert block[:2] == ["attribution:", "  allowances:"]
     assert {line.split(":")[0].strip() for line in block[2:]} == {
         "impact_across_p", "launch_error_p", "close_launch_error_p", "launch_ray_error_p",
-        "position_error_p", "ray_error_p", "burst_ray_error_p", "ray_band_m",
+        "position_error_p", "ray_error_p", "burst_ray_error_p", "ray_band_m", "short_band_m",
     }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
 from ceasefire.assess.table import EventTable
 from ceasefire.mandate import Mandate
@@ -29,24 +29,32 @@ LAUNCH_KINDS = np.array([EVENT_KINDS.index(k) for k in LAUNCH_EVENT_KINDS], np.i
 
 @dataclass(frozen=True)
 class AttributionConfig:
-    """Evidence weights (probabilities). The defaults of the eight ``FITTED``
+    """Evidence weights (probabilities). The defaults of the nine ``FITTED``
     allowances are fitted by maximum likelihood (``ceasefire calibrate``) on the
     simulator's Donbas heavy days (seeds 2015, 2017) and quiet days (1, 3); a mandate may
     set its own (``attribution.allowances``, see :meth:`for_mandate` and
-    docs/assess.md).
+    docs/assess.md). ``short_band_m`` was fitted with ``impact_across_p`` held at 0.9:
+    the likelihood is flat along ``impact_across_p`` above it, and beyond it an impact
+    alone would be named at 0.9 (docs/family.md).
 
     The source of a sound is the launch or the impact of a round. With ``q`` the
     probability that it is the launch and ``s`` the probability that the source
     lies left of the line, the shooter is left with
-    ``q·s + (1 - q)·(a·(1 - s) + (1 - a)·s)``, ``a`` = ``impact_across_p``.
+    ``q·s + (1 - q)·(a·(1 - s) + (1 - a)·s)``, ``a`` the probability that an impact
+    came from across the line (:func:`across_p`, averaged over the source's position).
     ``q`` comes from the event kind (``firing``/``burst``/``shot`` are launches,
     ``explosion`` an impact, wrong with ``phase_error_p``), else from the
     direction class (wrong with ``direction_error_p``).
     """
 
     #: an impact whose launch is unknown came from across the line (fire is
-    #: aimed across the line; some rounds fall short)
-    impact_across_p: float = 0.86
+    #: aimed across the line; some rounds fall short), far from the line
+    impact_across_p: float = 0.9
+    #: a short round lands between its battery and the line, so near the line an
+    #: impact is as likely short as aimed: at ``s`` m from the line it came from
+    #: across with ``a - (a - 1/2)·exp(-s / short_band_m)``, ``a`` =
+    #: ``impact_across_p`` (0: ``a`` at every distance)
+    short_band_m: float = 500.0
     #: markings name the right party
     marking_p: float = 0.98
     #: the event kind names the wrong phase (a launch heard as an explosion)
@@ -103,6 +111,7 @@ class AttributionConfig:
         "ray_error_p": (0.0, 0.499),
         "burst_ray_error_p": (0.0, 0.499),
         "ray_band_m": (200.0, 40_000.0),
+        "short_band_m": (0.0, 5_000.0),
     }
     FITTED: ClassVar[tuple[str, ...]] = tuple(BOUNDS)
 
@@ -136,10 +145,34 @@ def launch_probability(t: EventTable, cfg: AttributionConfig) -> F8:
     )
 
 
-def shooter_given_source(p_src: F8, q: F8, across_p: float) -> F8:
-    """P(shooter left) from P(source left) ``p_src`` and P(source is the launch) ``q``."""
-    impact = p_src * (1.0 - across_p) + (1.0 - p_src) * across_p
-    return np.asarray(q * p_src + (1.0 - q) * impact, dtype=np.float64)
+def across_p(s_m: F8, cfg: AttributionConfig) -> F8:
+    """P(an impact ``s_m`` m from the line came from across it)."""
+    a = cfg.impact_across_p
+    if cfg.short_band_m <= 0.0:
+        return np.full(np.shape(s_m), a)
+    return np.asarray(a - (a - 0.5) * np.exp(-np.abs(s_m) / cfg.short_band_m), dtype=np.float64)
+
+
+def impact_p_left(signed_m: F8, sigma_m: F8, cfg: AttributionConfig) -> F8:
+    """P(shooter left) from an impact at Gaussian signed distance ``signed_m``
+    (> 0 left, m) with ``sigma_m`` along the line's normal: the shooter is across
+    from the impact with :func:`across_p` of its distance, averaged over the
+    position. With ``a - (a - 1/2)·exp(-|s| / L)`` the average has a closed form:
+    ``(1 - a)·Φ(z) + a·Φ(-z) + (a - 1/2)·(I₊ - I₋)``, ``z = μ / σ``,
+    ``I± = E[exp(∓s / L); ±s > 0] = exp(∓μ / L + σ² / 2L²)·Φ((±μ - σ² / L) / σ)``."""
+    a, big_l = cfg.impact_across_p, cfg.short_band_m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = signed_m / sigma_m
+        out = (1.0 - a) * ndtr(z) + a * ndtr(-z)
+        if big_l > 0.0:
+            c = sigma_m * sigma_m / (2.0 * big_l * big_l)
+            k = sigma_m / big_l
+            i_plus = np.exp(log_ndtr(z - k) - signed_m / big_l + c)
+            i_minus = np.exp(log_ndtr(-z - k) + signed_m / big_l + c)
+            band = (a - 0.5) * (i_plus - i_minus)
+            # a position known to kilometres only (inf - inf): about 1/2 without the band
+            out = np.where(np.isfinite(band), out + band, out)
+    return np.asarray(out, dtype=np.float64)
 
 
 def shooter_p_left(
@@ -170,10 +203,9 @@ def shooter_p_left(
     p[launch] = _combine(p_launch, p_imp)
     basis[launch] = "launch point"
     pos = ~launch & t.has_pos
+    sm, sn = t.signed_m[pos], t.sigma_n_m[pos]
     p[pos] = _blur(
-        shooter_given_source(
-            p_left(t.signed_m[pos], t.sigma_n_m[pos]), q[pos], cfg.impact_across_p
-        ),
+        q[pos] * p_left(sm, sn) + (1.0 - q[pos]) * impact_p_left(sm, sn, cfg),
         cfg.position_error_p,
     )
     basis[pos] = np.where(q[pos] >= 0.5, "firing position", "impact across the line")
@@ -182,23 +214,22 @@ def shooter_p_left(
     has_ray = np.isfinite(t.observer_lat) & np.isfinite(t.bearing_deg)
     lray = pos & has_ray & (q < 0.5)
     if lray.any():
-        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg, cache), cfg.launch_ray_error_p)
+        on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg, cache)[0], cfg.launch_ray_error_p)
         p[lray] = _combine(on_ray, _impact_evidence(t, lray, cfg))
         basis[lray] = "launch bearing and the impact"
     ray = ~t.has_pos & has_ray
     if ray.any():
-        on_ray = _ray_p_left(t, np.flatnonzero(ray), cfg, cache)
+        on_ray, imp_ray = _ray_p_left(t, np.flatnonzero(ray), cfg, cache)
         err = np.where(np.isin(t.kind[ray], BURST_KINDS), cfg.burst_ray_error_p, cfg.ray_error_p)
-        p[ray] = _blur(shooter_given_source(on_ray, q[ray], cfg.impact_across_p), err)
+        p[ray] = _blur(q[ray] * on_ray + (1.0 - q[ray]) * imp_ray, err)
         basis[ray] = "bearing ray"
     return p, basis
 
 
 def _impact_evidence(t: EventTable, sel: npt.NDArray[np.bool_], cfg: AttributionConfig) -> F8:
     """P(shooter left) from the located impacts ``sel`` alone: fired from across
-    the line with ``impact_across_p``."""
-    src = p_left(t.signed_m[sel], t.sigma_n_m[sel])
-    return shooter_given_source(src, np.zeros(src.shape[0]), cfg.impact_across_p)
+    the line with :func:`across_p`."""
+    return impact_p_left(t.signed_m[sel], t.sigma_n_m[sel], cfg)
 
 
 def _combine(p1: F8, p2: F8) -> F8:
@@ -245,9 +276,10 @@ def _ray_geometry(
 
 def _ray_p_left(
     t: EventTable, idx: npt.NDArray[np.intp], cfg: AttributionConfig, cache: RayCache | None = None
-) -> F8:
+) -> tuple[F8, F8]:
     """Share of a bearing ray's source density (see :class:`AttributionConfig`)
-    lying left of the line."""
+    lying left of the line; and P(shooter left) were the source an impact, over
+    the same density (:func:`across_p` of each sample's distance to the line)."""
     key = (idx.tobytes(), cfg.ray_min_m, cfg.ray_max_m, cfg.ray_samples, cfg.hearing_l50_m)
     got = cache.get(key) if cache is not None else None
     if got is None:
@@ -258,7 +290,11 @@ def _ray_p_left(
     left, s_m = geo[0], geo[1]
     d = dist[None, :]
     w = d * d / (1.0 + (d / lw[:, None]) ** 4) * np.exp(-s_m / cfg.ray_band_m)
-    return np.asarray((w * left).sum(axis=1) / w.sum(axis=1), dtype=np.float64)
+    total = w.sum(axis=1)
+    a = across_p(s_m, cfg)
+    imp = (w * (left * (1.0 - a) + (1.0 - left) * a)).sum(axis=1) / total
+    on = (w * left).sum(axis=1) / total
+    return np.asarray(on, dtype=np.float64), np.asarray(imp, dtype=np.float64)
 
 
 def object_p_left(t: EventTable, marked_left: npt.NDArray[np.int8], cfg: AttributionConfig) -> F8:

@@ -330,6 +330,12 @@ class Allowances(_Strict):
         le=100_000.0,
         description="fire sources thin out with distance from the line on this scale, m",
     )
+    short_band_m: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=100_000.0,
+        description="short rounds land within this distance of the line, m (0: anywhere)",
+    )
 
     def given(self) -> dict[str, Any]:
         """The allowances this mandate sets (name -> value)."""
