@@ -638,6 +638,31 @@ class Store:
         ``replace_events`` of the day with none)."""
         self._insert(self.t.events, self._event_rows(events, [day] * len(events), sectors))
 
+    def event_rows(
+        self,
+        events: Sequence[Event],
+        *,
+        day: str | None = None,
+        sectors: Sequence[str | None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The rows :meth:`add_events` inserts for ``events`` (made where the
+        events are, such as a fusion worker's process; :meth:`add_event_rows`)."""
+        return self._event_rows(events, [day] * len(events), sectors)
+
+    def add_event_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert events made into rows by :meth:`event_rows` (one transaction)."""
+        self._insert(self.t.events, rows)
+
+    def violation_rows(
+        self, violations: Sequence[Violation], *, day: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows :meth:`add_violations` inserts for ``violations``."""
+        return self._violation_rows(violations, [day] * len(violations))
+
+    def add_violation_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert violations made into rows by :meth:`violation_rows` (one transaction)."""
+        self._insert(self.t.violations, rows)
+
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
