@@ -43,6 +43,7 @@ from ceasefire.ingest import (
 )
 from ceasefire.ingest_pool import ingest_pooled, pool_pays, quarantine_entries, stored_duplicates
 from ceasefire.ledger import Ledger, SignedTreeHead
+from ceasefire.ledger.canonical import canonical_json, check_record
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -555,6 +556,39 @@ class JudgedPart:
     violation_rows: list[dict[str, Any]]
     event_features: list[str]
     violation_features: list[str]
+    #: each violation's ledger record, encoded but for its digests
+    #: (:class:`ViolationRecord`)
+    violation_records: list[ViolationRecord]
+
+
+@dataclass(frozen=True)
+class ViolationRecord:
+    """A violation's ledger record (:func:`violation_records`) as its canonical
+    JSON around its ``observation_digests`` (``head`` ends with the array's
+    ``[``, ``tail`` starts with its ``]``), so that the process holding the
+    day's digests writes only them."""
+
+    id: str
+    observation_ids: tuple[str, ...]
+    head: bytes
+    tail: bytes
+
+    @classmethod
+    def of(cls, v: Violation, plain: dict[str, Any] | None = None) -> ViolationRecord:
+        """``v``'s (``plain``: ``to_dict(v)``, if made already)."""
+        record = _violation_record(v, set(), plain)
+        text = canonical_json(record)
+        # the key is a top-level one: inside a JSON string its quotes are escaped
+        at = text.index(_DIGESTS_KEY) + len(_DIGESTS_KEY) - 1
+        return cls(v.id, tuple(v.observation_ids), text[:at], text[at:])
+
+    def payload(self, digests: Iterable[str]) -> bytes:
+        """The record's canonical JSON with ``digests`` (hex, sorted here)."""
+        inner = ",".join(f'"{d}"' for d in sorted(digests))
+        return self.head + inner.encode() + self.tail
+
+
+_DIGESTS_KEY = b'"observation_digests":[]'
 
 
 def judge_part(
@@ -568,6 +602,7 @@ def judge_part(
     GeoJSON features (``report.geojson``'s, as ``GeoJSONWriter`` writes them)."""
     found = assess(events, mandate)
     iso_day = day.isoformat()
+    plain = [to_dict(v) for v in found]
     return JudgedPart(
         n_events=len(events),
         sightings=[e for e in events if e.kind == "sighting"],
@@ -577,9 +612,12 @@ def judge_part(
             if store is None
             else store.event_rows(events, day=iso_day, sectors=_event_sectors(mandate, events))
         ),
-        violation_rows=(store.violation_rows(found, day=iso_day) if store is not None else []),
+        violation_rows=(
+            store.violation_rows(found, day=iso_day, plain=plain) if store is not None else []
+        ),
         event_features=[feature_text(event_feature(e)) for e in events],
         violation_features=[feature_text(violation_feature(v)) for v in found],
+        violation_records=[ViolationRecord.of(v, d) for v, d in zip(found, plain, strict=True)],
     )
 
 
@@ -989,10 +1027,12 @@ def _violation_records(
         )
 
 
-def _violation_record(v: Violation, digests: set[str]) -> dict[str, Any]:
+def _violation_record(
+    v: Violation, digests: set[str], plain: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A violation's record: its digests (hex) sorted in place of its observation
-    ids, so that a party's proof names no observer."""
-    record = {"type": "violation", **to_dict(v)}
+    ids, so that a party's proof names no observer (``plain``: ``to_dict(v)``)."""
+    record = {"type": "violation", **(plain if plain is not None else to_dict(v))}
     del record["observation_ids"]
     record["observation_digests"] = sorted(digests)
     return record
@@ -1104,9 +1144,13 @@ class DayLog:
         one = self._one.get(oid)
         return [] if one is None else [one]
 
-    def violations(self, found: Sequence[Violation]) -> None:
-        """Log a part's violations (:func:`violation_records`), after what is ahead."""
-        for _ in itertools.chain(self.ahead, self._batches.feed(self._violation_records(found))):
+    def violations(
+        self, found: Sequence[Violation], records: Sequence[ViolationRecord] | None = None
+    ) -> None:
+        """Log a part's violations (:func:`violation_records`), after what is
+        ahead; ``records``: theirs, encoded already (:class:`ViolationRecord`)."""
+        todo = self._encoded(records) if records is not None else self._violation_records(found)
+        for _ in itertools.chain(self.ahead, self._batches.feed(todo)):
             pass
 
     def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
@@ -1114,6 +1158,11 @@ class DayLog:
             yield _violation_record(
                 v, {d.hex() for oid in v.observation_ids for d in self._digests_of(oid)}
             )
+
+    def _encoded(self, records: Sequence[ViolationRecord]) -> Iterator[_Encoded]:
+        for r in records:
+            digests = {d.hex() for oid in r.observation_ids for d in self._digests_of(oid)}
+            yield _Encoded(r.id, r.payload(digests), 1 + len(digests))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""
@@ -1125,24 +1174,38 @@ class DayLog:
         return self.ledger.sign_head(end_s).to_dict()
 
 
+@dataclass(frozen=True)
+class _Encoded:
+    """A record encoded already: its id, canonical JSON and batch weight."""
+
+    id: str
+    payload: bytes
+    weight: int
+
+
 class _LedgerBatches:
     """Records not in the log yet, appended in order, a batch of about
     ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its
     digests, and one): the same leaves as one append, without a day's records
-    and their text in memory at once."""
+    and their text in memory at once. Records are encoded as they are taken."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._fresh: list[dict[str, Any]] = []
+        self._fresh: list[tuple[str, bytes]] = []
         self._weight = 0
 
-    def feed(self, records: Iterable[dict[str, Any]]) -> Iterator[None]:
+    def feed(self, records: Iterable[dict[str, Any] | _Encoded]) -> Iterator[None]:
         """Take ``records`` into the open batch; append it (a step) whenever it is full."""
         for r in records:
-            if self.ledger.contains(str(r["id"])):
+            if isinstance(r, _Encoded):
+                rid, weight = r.id, r.weight
+            else:
+                rid = check_record(r, f"record {len(self._fresh)} of the batch")
+                weight = 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+            if self.ledger.contains(rid):
                 continue
-            self._fresh.append(r)
-            self._weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+            self._fresh.append((rid, r.payload if isinstance(r, _Encoded) else canonical_json(r)))
+            self._weight += weight
             if self._weight >= LEDGER_BATCH_DIGESTS:
                 self.flush()
                 yield None
@@ -1150,7 +1213,7 @@ class _LedgerBatches:
     def flush(self) -> None:
         """Append the open batch, if it holds anything."""
         if self._fresh:
-            self.ledger.append(self._fresh)
+            self.ledger.append_encoded(self._fresh)
             self._fresh, self._weight = [], 0
 
 
@@ -1480,7 +1543,7 @@ def run(
                 events_out.write_texts(part.event_features)
                 violations_out.write_texts(part.violation_features)
                 violations += found
-                log.violations(found)
+                log.violations(found, part.violation_records)
                 # escalations read sighting events only (a crossing, or an
                 # intervention's evidence that is not a violation): keep those
                 sightings += part.sightings
