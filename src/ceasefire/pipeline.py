@@ -812,7 +812,10 @@ def _part_worker_fuse(
 ) -> list[Event] | JudgedPart:
     store = _PART_WORKER["store"]
     events = list(_PART_WORKER["reader"].fuse(store, a, b, reg, firsts))
-    finished: list[Event] | JudgedPart = _PART_WORKER["finish"](events, a, b, store)
+    # judging makes a few objects per event and violation, none in cycles: the
+    # collector's walks of this process's heap would cost more than the work
+    with collector_paused():
+        finished: list[Event] | JudgedPart = _PART_WORKER["finish"](events, a, b, store)
     return finished
 
 
