@@ -43,6 +43,7 @@ from ceasefire.ingest import (
 )
 from ceasefire.ingest_pool import ingest_pooled, pool_pays, quarantine_entries, stored_duplicates
 from ceasefire.ledger import Ledger, SignedTreeHead
+from ceasefire.ledger.canonical import canonical_json, check_record
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -516,10 +517,154 @@ def fuse_parts(
     core) and a day of at least ``parallel_min_obs`` observations, the parts are
     fused by worker processes that read their part from the store themselves
     (one pool for the day, started before this process holds any of the day;
-    at most ``2 * workers + 2`` parts in flight); this process judges and writes.
+    at most ``2 * workers + 2`` parts running); this process writes.
     While it waits for them, it takes steps of ``aside`` (work of its own, each
     step short: it is not exhausted here), so that the two cores stay busy; on
     one process ``aside`` is left untouched."""
+    for part in _finished_parts(store, mandate, day, progress, aside, judge=False):
+        assert isinstance(part, list)
+        yield part
+
+
+def judged_parts(
+    store: Store,
+    mandate: Mandate,
+    day: date,
+    *,
+    progress: Progress = _noop,
+    aside: Iterator[object] | None = None,
+) -> Iterator[JudgedPart]:
+    """:func:`fuse_parts`, each part's events judged (:func:`judge_part`) where
+    they were fused (in the pool's workers when there is a pool): the events
+    are stored from the rows the part carries; the violations are not stored."""
+    for part in _finished_parts(store, mandate, day, progress, aside, judge=True):
+        assert isinstance(part, JudgedPart)
+        yield part
+
+
+@dataclass
+class JudgedPart:
+    """A part's events judged, and made into what ``run`` writes of them: the
+    store's rows and the GeoJSON features' text (in the events' order)."""
+
+    n_events: int
+    #: the part's sighting events (escalations read those)
+    sightings: list[Event]
+    violations: list[Violation]
+    #: the events' store rows (``Store.event_rows``); None: stored already
+    event_rows: list[dict[str, Any]] | None
+    violation_rows: list[dict[str, Any]]
+    event_features: list[str]
+    violation_features: list[str]
+    #: each violation's ledger record, encoded but for its digests
+    #: (:class:`ViolationRecord`)
+    violation_records: list[ViolationRecord]
+
+
+@dataclass(frozen=True)
+class ViolationRecord:
+    """A violation's ledger record (:func:`violation_records`) as its canonical
+    JSON around its ``observation_digests`` (``head`` ends with the array's
+    ``[``, ``tail`` starts with its ``]``), so that the process holding the
+    day's digests writes only them."""
+
+    id: str
+    observation_ids: tuple[str, ...]
+    head: bytes
+    tail: bytes
+
+    @classmethod
+    def of(cls, v: Violation, plain: dict[str, Any] | None = None) -> ViolationRecord:
+        """``v``'s (``plain``: ``to_dict(v)``, if made already)."""
+        record = _violation_record(v, set(), plain)
+        text = canonical_json(record)
+        # the key is a top-level one: inside a JSON string its quotes are escaped
+        at = text.index(_DIGESTS_KEY) + len(_DIGESTS_KEY) - 1
+        return cls(v.id, tuple(v.observation_ids), text[:at], text[at:])
+
+    def payload(self, digests: Iterable[str]) -> bytes:
+        """The record's canonical JSON with ``digests`` (hex, sorted here)."""
+        inner = ",".join(f'"{d}"' for d in sorted(digests))
+        return self.head + inner.encode() + self.tail
+
+
+_DIGESTS_KEY = b'"observation_digests":[]'
+
+
+def judge_part(
+    events: Sequence[Event],
+    mandate: Mandate,
+    day: date,
+    store: Store | None,
+) -> JudgedPart:
+    """``events`` (a part's, or a day's) judged (``assess``) and made into rows
+    (by ``store``'s schema; None: no event rows, the events are stored) and
+    GeoJSON features (``report.geojson``'s, as ``GeoJSONWriter`` writes them)."""
+    found = assess(events, mandate)
+    iso_day = day.isoformat()
+    plain = [to_dict(v) for v in found]
+    return JudgedPart(
+        n_events=len(events),
+        sightings=[e for e in events if e.kind == "sighting"],
+        violations=found,
+        event_rows=(
+            None
+            if store is None
+            else store.event_rows(events, day=iso_day, sectors=_event_sectors(mandate, events))
+        ),
+        violation_rows=(
+            store.violation_rows(found, day=iso_day, plain=plain) if store is not None else []
+        ),
+        event_features=[feature_text(event_feature(e)) for e in events],
+        violation_features=[feature_text(violation_feature(v)) for v in found],
+        violation_records=[ViolationRecord.of(v, d) for v, d in zip(found, plain, strict=True)],
+    )
+
+
+def feature_text(feature: dict[str, Any]) -> str:
+    """A GeoJSON feature's text in a FeatureCollection (``write_geojson``'s)."""
+    return json.dumps(feature, sort_keys=True, ensure_ascii=False)
+
+
+def _event_sectors(mandate: Mandate, events: Sequence[Event]) -> list[str | None]:
+    """The sector of each event (at its position, else its observer's)."""
+    return sectors_of(
+        mandate,
+        [e.lat if e.lat is not None else e.observer_lat for e in events],
+        [e.lon if e.lon is not None else e.observer_lon for e in events],
+    )
+
+
+@dataclass(frozen=True)
+class _PartFinish:
+    """What is done with a part's fused events where they were fused: the
+    day's sighting events of the part added (``sights``, fused before the
+    parts), and, with ``judge``, :func:`judge_part` (rows by ``store``'s schema)."""
+
+    mandate: Mandate
+    day: date
+    sights: Sequence[Event]
+    judge: bool
+
+    def __call__(
+        self, events: list[Event], a: float, b: float, store: Store
+    ) -> list[Event] | JudgedPart:
+        mine = [e for e in self.sights if a <= e.time_s < b]
+        if mine:
+            events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
+        return judge_part(events, self.mandate, self.day, store) if self.judge else events
+
+
+def _finished_parts(
+    store: Store,
+    mandate: Mandate,
+    day: date,
+    progress: Progress,
+    aside: Iterator[object] | None,
+    *,
+    judge: bool,
+) -> Iterator[list[Event] | JudgedPart]:
+    """:func:`fuse_parts` (``judge``: :func:`judged_parts`)."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
     tell = _counted(progress)
@@ -540,6 +685,7 @@ def fuse_parts(
         if len(sight_obs):
             sights = [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end]
         del sight_obs
+    finish = _PartFinish(mandate, day, sights, judge)
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
     register = cfg.tile_s is not None and tiles.pools_registration(cfg)
@@ -547,21 +693,29 @@ def fuse_parts(
     def day_tell(what: str, done: int | None = None, total: int | None = None) -> None:
         tell(f"{day}: {what}", done, total)
 
+    fused: Iterable[list[Event] | JudgedPart]
     if event_steps(mandate):
         # one chain of steps per sector through the day (the steps depend on the
         # ones before): the whole day as one part, the sectors' chains in parallel
-        fused: Iterable[list[Event]] = [
-            pipeline_steps.fuse_day_steps(
-                store,
-                dataclasses.replace(cfg, workers=1, register_over="tile"),
-                mandate.doc.fusion.step_s,
+        fused = [
+            finish(
+                pipeline_steps.fuse_day_steps(
+                    store,
+                    dataclasses.replace(cfg, workers=1, register_over="tile"),
+                    mandate.doc.fusion.step_s,
+                    start,
+                    end,
+                    workers=workers,
+                ),
                 start,
                 end,
-                workers=workers,
+                store,
             )
         ]
     elif workers > 1 and len(parts) > 1 and n_obs >= cfg.parallel_min_obs and url is not None:
-        fused = _fuse_in_pool(url, reader, parts, workers, register, day_tell, aside or iter(()))
+        fused = _fuse_in_pool(
+            url, reader, finish, parts, workers, register, day_tell, aside or iter(())
+        )
     else:
         reg = None
         firsts: list[tiles.Firsts] = [{} for _ in parts]
@@ -572,23 +726,20 @@ def fuse_parts(
                 got, firsts[k] = reader.first_pass(store, a, b)
                 shares += got
             reg = tiles.pooled(shares, cfg.association.registration)
-        fused = (reader.fuse(store, a, b, reg, firsts[k]) for k, (a, b) in enumerate(parts))
-    tell(text, 0, len(parts))
-    for k, ((a, b), events) in enumerate(zip(parts, fused, strict=True)):
-        mine = [e for e in sights if a <= e.time_s < b]
-        if mine:
-            events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
-        store.add_events(
-            events,
-            day=day.isoformat(),
-            sectors=sectors_of(
-                mandate,
-                [e.lat if e.lat is not None else e.observer_lat for e in events],
-                [e.lon if e.lon is not None else e.observer_lon for e in events],
-            ),
+        fused = (
+            finish(reader.fuse(store, a, b, reg, firsts[k]), a, b, store)
+            for k, (a, b) in enumerate(parts)
         )
+    tell(text, 0, len(parts))
+    for k, (_, part) in enumerate(zip(parts, fused, strict=True)):
+        if isinstance(part, JudgedPart):
+            assert part.event_rows is not None
+            store.add_event_rows(part.event_rows)
+            part.event_rows = None
+        else:
+            store.add_events(part, day=day.isoformat(), sectors=_event_sectors(mandate, part))
         tell(text, k + 1, len(parts))
-        yield events
+        yield part
 
 
 @dataclass(frozen=True)
@@ -650,15 +801,22 @@ def _reopen_url(store: Store) -> str | None:
 _PART_WORKER: dict[str, Any] = {}
 
 
-def _part_worker_init(url: str, reader: _PartReader) -> None:
+def _part_worker_init(url: str, reader: _PartReader, finish: _PartFinish) -> None:
     _PART_WORKER["store"] = Store.open(url)
     _PART_WORKER["reader"] = reader
+    _PART_WORKER["finish"] = finish
 
 
 def _part_worker_fuse(
     a: float, b: float, reg: ObserverRegistration | None, firsts: tiles.Firsts | None
-) -> list[Event]:
-    return list(_PART_WORKER["reader"].fuse(_PART_WORKER["store"], a, b, reg, firsts))
+) -> list[Event] | JudgedPart:
+    store = _PART_WORKER["store"]
+    events = list(_PART_WORKER["reader"].fuse(store, a, b, reg, firsts))
+    # judging makes a few objects per event and violation, none in cycles: the
+    # collector's walks of this process's heap would cost more than the work
+    with collector_paused():
+        finished: list[Event] | JudgedPart = _PART_WORKER["finish"](events, a, b, store)
+    return finished
 
 
 def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts]:
@@ -668,17 +826,20 @@ def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firs
 def _fuse_in_pool(
     url: str,
     reader: _PartReader,
+    finish: _PartFinish,
     parts: Sequence[tuple[float, float]],
     workers: int,
     register: bool = False,
     tell: Callable[[str, int | None, int | None], None] = _noop,
     aside: Iterator[object] = iter(()),
-) -> Iterator[list[Event]]:
-    """Each part's events from a pool of ``workers`` processes, in order; with
-    ``register``, the parts' shares of the day's observer registration first,
-    and their tiles' first associations, held here until the part is fused.
-    While a result is not there yet, this process takes a step of ``aside``."""
-    from concurrent.futures import ProcessPoolExecutor
+) -> Iterator[list[Event] | JudgedPart]:
+    """Each part's events from a pool of ``workers`` processes, in order, made
+    by ``finish`` in the worker; with ``register``, the parts' shares of the
+    day's observer registration first, and their tiles' first associations,
+    held here until the part is fused. While a result is not there yet, this
+    process takes a step of ``aside``."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+    from concurrent.futures import wait as futures_wait
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -686,13 +847,22 @@ def _fuse_in_pool(
         max_workers=min(workers, len(parts)),
         mp_context=ctx,
         initializer=_part_worker_init,
-        initargs=(url, reader),
+        initargs=(url, reader, finish),
     ) as pool:
         done = object()
+        queue: deque[Future[list[Event] | JudgedPart]] = deque()
 
-        def wait(fut: Future[Any]) -> Any:
-            while not fut.done() and next(aside, done) is not done:
-                pass
+        def wait(fut: Future[Any], more: Callable[[], None] | None = None) -> Any:
+            """``fut``'s result; meanwhile steps of ``aside``, then (``more``:
+            told whenever a part of ``queue`` finishes) sleeps."""
+            while not fut.done():
+                if next(aside, done) is done:
+                    watched = [f for f in queue if not f.done()] if more else []
+                    futures_wait([fut, *watched], return_when=FIRST_COMPLETED)
+                if more is not None:
+                    more()
+            if more is not None:
+                more()
             return fut.result()
 
         reg = None
@@ -709,24 +879,28 @@ def _fuse_in_pool(
             tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
         tell("second pass, part", 0, len(parts))
-        queue: deque[Future[list[Event]]] = deque()
-
-        def submit(k: int) -> None:
-            # a part's first associations leave this process with it
-            kept, firsts[k] = firsts[k], None
-            queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
-
         todo = iter(range(len(parts)))
-        # parts differ in weight and come back in order: a window of a few per
-        # worker keeps both busy while a heavy one is still running
-        for k in itertools.islice(todo, 2 * workers + 2):
-            submit(k)
+        # parts differ in weight and come back in order: a heavy part at the
+        # head must not hold the other worker's next submissions, so parts are
+        # submitted as any finishes (``running`` at most), while at most
+        # ``held`` results wait for the head
+        running, held = 2 * workers + 2, 4 * workers + 2
+
+        def submit() -> None:
+            while len(queue) < held and sum(not f.done() for f in queue) < running:
+                k = next(todo, None)
+                if k is None:
+                    return
+                # a part's first associations leave this process with it
+                kept, firsts[k] = firsts[k], None
+                queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
+
+        submit()
         while queue:
-            events = wait(queue.popleft())
-            nxt = next(todo, None)
-            if nxt is not None:
-                submit(nxt)
-            yield events
+            result = wait(queue[0], submit)
+            queue.popleft()
+            submit()
+            yield result
 
 
 #: Fuses ``days`` of a store in order: ``(store, mandate, days, progress)`` →
@@ -749,20 +923,22 @@ def _parts_of_days(
     progress: Progress,
     fuse_days: DayFuser | None,
     day_log: Callable[[date], DayLog],
-) -> Iterator[tuple[date, int, Iterable[list[Event]], DayLog]]:
-    """Each day, its observation count, its events in parts (stored as they
-    come) and ``day_log(day)``, whose work ahead fusion's pool waits do
-    (:func:`fuse_parts`' ``aside``): :func:`fuse_parts` here, or the whole day
-    as one part from ``fuse_days``. A day's log is made when the day before it
-    is done with (its records come after that day's)."""
+) -> Iterator[tuple[date, int, Iterable[JudgedPart], DayLog]]:
+    """Each day, its observation count, its events in parts, judged (the events
+    stored as they come) and ``day_log(day)``, whose work ahead fusion's pool
+    waits do (:func:`fuse_parts`' ``aside``): :func:`judged_parts` here, or the
+    whole day as one part from ``fuse_days``, judged here. A day's log is made
+    when the day before it is done with (its records come after that day's)."""
     if fuse_days is None:
         for day in days:
             log = day_log(day)
-            parts = fuse_parts(store, mandate, day, progress=progress, aside=log.ahead)
+            parts = judged_parts(store, mandate, day, progress=progress, aside=log.ahead)
             yield day, day_observation_count(store, mandate, day), parts, log
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
-        yield day, n_obs, [events], day_log(day)
+        part = judge_part(events, mandate, day, None)
+        part.violation_rows = store.violation_rows(part.violations, day=day.isoformat())
+        yield day, n_obs, [part], day_log(day)
 
 
 def escalations_of(
@@ -854,10 +1030,12 @@ def _violation_records(
         )
 
 
-def _violation_record(v: Violation, digests: set[str]) -> dict[str, Any]:
+def _violation_record(
+    v: Violation, digests: set[str], plain: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A violation's record: its digests (hex) sorted in place of its observation
-    ids, so that a party's proof names no observer."""
-    record = {"type": "violation", **to_dict(v)}
+    ids, so that a party's proof names no observer (``plain``: ``to_dict(v)``)."""
+    record = {"type": "violation", **(plain if plain is not None else to_dict(v))}
     del record["observation_ids"]
     record["observation_digests"] = sorted(digests)
     return record
@@ -969,9 +1147,13 @@ class DayLog:
         one = self._one.get(oid)
         return [] if one is None else [one]
 
-    def violations(self, found: Sequence[Violation]) -> None:
-        """Log a part's violations (:func:`violation_records`), after what is ahead."""
-        for _ in itertools.chain(self.ahead, self._batches.feed(self._violation_records(found))):
+    def violations(
+        self, found: Sequence[Violation], records: Sequence[ViolationRecord] | None = None
+    ) -> None:
+        """Log a part's violations (:func:`violation_records`), after what is
+        ahead; ``records``: theirs, encoded already (:class:`ViolationRecord`)."""
+        todo = self._encoded(records) if records is not None else self._violation_records(found)
+        for _ in itertools.chain(self.ahead, self._batches.feed(todo)):
             pass
 
     def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
@@ -979,6 +1161,11 @@ class DayLog:
             yield _violation_record(
                 v, {d.hex() for oid in v.observation_ids for d in self._digests_of(oid)}
             )
+
+    def _encoded(self, records: Sequence[ViolationRecord]) -> Iterator[_Encoded]:
+        for r in records:
+            digests = {d.hex() for oid in r.observation_ids for d in self._digests_of(oid)}
+            yield _Encoded(r.id, r.payload(digests), 1 + len(digests))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""
@@ -990,24 +1177,38 @@ class DayLog:
         return self.ledger.sign_head(end_s).to_dict()
 
 
+@dataclass(frozen=True)
+class _Encoded:
+    """A record encoded already: its id, canonical JSON and batch weight."""
+
+    id: str
+    payload: bytes
+    weight: int
+
+
 class _LedgerBatches:
     """Records not in the log yet, appended in order, a batch of about
     ``LEDGER_BATCH_DIGESTS`` observation digests at a time (a record weighs its
     digests, and one): the same leaves as one append, without a day's records
-    and their text in memory at once."""
+    and their text in memory at once. Records are encoded as they are taken."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._fresh: list[dict[str, Any]] = []
+        self._fresh: list[tuple[str, bytes]] = []
         self._weight = 0
 
-    def feed(self, records: Iterable[dict[str, Any]]) -> Iterator[None]:
+    def feed(self, records: Iterable[dict[str, Any] | _Encoded]) -> Iterator[None]:
         """Take ``records`` into the open batch; append it (a step) whenever it is full."""
         for r in records:
-            if self.ledger.contains(str(r["id"])):
+            if isinstance(r, _Encoded):
+                rid, weight = r.id, r.weight
+            else:
+                rid = check_record(r, f"record {len(self._fresh)} of the batch")
+                weight = 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+            if self.ledger.contains(rid):
                 continue
-            self._fresh.append(r)
-            self._weight += 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+            self._fresh.append((rid, r.payload if isinstance(r, _Encoded) else canonical_json(r)))
+            self._weight += weight
             if self._weight >= LEDGER_BATCH_DIGESTS:
                 self.flush()
                 yield None
@@ -1015,7 +1216,7 @@ class _LedgerBatches:
     def flush(self) -> None:
         """Append the open batch, if it holds anything."""
         if self._fresh:
-            self.ledger.append(self._fresh)
+            self.ledger.append_encoded(self._fresh)
             self._fresh, self._weight = [], 0
 
 
@@ -1339,18 +1540,18 @@ def run(
             violations: list[Violation] = []
             sightings: list[Event] = []
             n_events = 0
-            for events in parts:
-                found = assess(events, mandate)
-                store.add_violations(found, day=day.isoformat())
-                events_out.write(event_feature(e) for e in events)
-                violations_out.write(violation_feature(v) for v in found)
+            for part in parts:
+                found = part.violations
+                store.add_violation_rows(part.violation_rows)
+                events_out.write_texts(part.event_features)
+                violations_out.write_texts(part.violation_features)
                 violations += found
-                log.violations(found)
+                log.violations(found, part.violation_records)
                 # escalations read sighting events only (a crossing, or an
                 # intervention's evidence that is not a violation): keep those
-                sightings += [e for e in events if e.kind == "sighting"]
-                n_events += len(events)
-                del events
+                sightings += part.sightings
+                n_events += part.n_events
+                del part
             if k == len(all_days) - 1:
                 # the report follows the last day: its maps can be drawn now
                 ahead = MapsAhead.start(
@@ -1424,10 +1625,14 @@ class GeoJSONWriter:
         self._first = True
 
     def write(self, features: Iterable[dict[str, Any]]) -> None:
-        for f in features:
+        self.write_texts(feature_text(f) for f in features)
+
+    def write_texts(self, texts: Iterable[str]) -> None:
+        """Write features given as their text (:func:`feature_text`)."""
+        for text in texts:
             if not self._first:
                 self._fh.write(",\n")
-            self._fh.write(json.dumps(f, sort_keys=True, ensure_ascii=False))
+            self._fh.write(text)
             self._first = False
 
     def close(self) -> None:

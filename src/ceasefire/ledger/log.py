@@ -797,6 +797,32 @@ class Ledger:
             digests.append(id_digest(rid))
         return self._append_canonical(payloads, list(seen), digests)
 
+    def append_encoded(self, records: Sequence[tuple[str, bytes]]) -> list[int]:
+        """:meth:`append` of records given as ``(id, canonical_json(record))``,
+        encoded already (such as by another process): the same checks of the
+        batch's ids and sizes, the same leaves."""
+        payloads: list[bytes] = []
+        digests: list[bytes] = []
+        seen: dict[str, int] = {}
+        for i, (rid, payload) in enumerate(records):
+            if not isinstance(rid, str) or not rid:
+                raise LedgerError(
+                    f"record {i} of the batch: id {rid!r}; expected a non-empty string"
+                )
+            if rid in seen:
+                raise LedgerError(
+                    f"record {i} of the batch: id {rid!r} repeats record {seen[rid]} of the batch"
+                )
+            seen[rid] = i
+            if len(payload) > frames.MAX_PAYLOAD:
+                raise LedgerError(
+                    f"record {i} of the batch (id {rid!r}): {len(payload)} bytes; expected at "
+                    f"most {frames.MAX_PAYLOAD}"
+                )
+            payloads.append(payload)
+            digests.append(id_digest(rid))
+        return self._append_canonical(payloads, list(seen), digests)
+
     def _append_canonical(
         self, payloads: Sequence[bytes], ids: Sequence[str], digests: Sequence[bytes]
     ) -> list[int]:

@@ -587,6 +587,7 @@ class Store:
         x: Event | Violation,
         day: str | None,
         sector: str | None,
+        plain: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         ell = x.ellipse
         row: dict[str, Any] = {
@@ -602,7 +603,7 @@ class Store:
             "semi_major_m": ell.semi_major_m if ell else None,
             "semi_minor_m": ell.semi_minor_m if ell else None,
             "orientation_deg": ell.orientation_deg if ell else None,
-            "body": json.dumps(to_dict(x)),
+            "body": json.dumps(plain if plain is not None else to_dict(x)),
         }
         if self.t.postgis:
             row["ellipse"] = (
@@ -638,12 +639,51 @@ class Store:
         ``replace_events`` of the day with none)."""
         self._insert(self.t.events, self._event_rows(events, [day] * len(events), sectors))
 
+    def event_rows(
+        self,
+        events: Sequence[Event],
+        *,
+        day: str | None = None,
+        sectors: Sequence[str | None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The rows :meth:`add_events` inserts for ``events`` (made where the
+        events are, such as a fusion worker's process; :meth:`add_event_rows`)."""
+        return self._event_rows(events, [day] * len(events), sectors)
+
+    def add_event_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert events made into rows by :meth:`event_rows` (one transaction)."""
+        self._insert(self.t.events, rows)
+
+    def violation_rows(
+        self,
+        violations: Sequence[Violation],
+        *,
+        day: str | None = None,
+        plain: Sequence[dict[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The rows :meth:`add_violations` inserts for ``violations``
+        (``plain[i]``: ``to_dict(violations[i])``, if made already)."""
+        return self._violation_rows(violations, [day] * len(violations), plain)
+
+    def add_violation_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert violations made into rows by :meth:`violation_rows` (one transaction)."""
+        self._insert(self.t.violations, rows)
+
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        cols = list(rows[0])
         with self._write() as conn:
-            for i in range(0, len(rows), _CHUNK):
-                conn.execute(insert(table), rows[i : i + _CHUNK])
+            if conn.dialect.name != "sqlite" or any(len(r) != len(cols) for r in rows):
+                for i in range(0, len(rows), _CHUNK):
+                    conn.execute(insert(table), rows[i : i + _CHUNK])
+                return
+            # the driver's executemany of plain tuples: SQLAlchemy's per-row
+            # parameter handling (none of these columns converts a value on
+            # SQLite) cost more than the inserts
+            names = ", ".join(f'"{c}"' for c in cols)
+            sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(cols))})"
+            conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
 
     def _event_rows(
         self,
@@ -680,11 +720,14 @@ class Store:
         self._insert(self.t.violations, self._violation_rows(violations, [day] * len(violations)))
 
     def _violation_rows(
-        self, violations: Sequence[Violation], days: Sequence[str | None]
+        self,
+        violations: Sequence[Violation],
+        days: Sequence[str | None],
+        plain: Sequence[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         rows = []
-        for v, day in zip(violations, days, strict=True):
-            row = self._located(v, day, v.sector)
+        for i, (v, day) in enumerate(zip(violations, days, strict=True)):
+            row = self._located(v, day, v.sector, plain[i] if plain is not None else None)
             row.update(
                 rule=v.rule,
                 party=v.party,
