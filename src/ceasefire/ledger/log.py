@@ -774,28 +774,15 @@ class Ledger:
         by a crash can be run again; the same id with other content is
         refused (LedgerError) and nothing of the batch is written.
         """
-        payloads: list[bytes] = []
-        digests: list[bytes] = []
-        seen: dict[str, int] = {}
+        encoded: list[tuple[str, bytes]] = []
         for i, rec in enumerate(records):
             rid = check_record(rec, f"record {i} of the batch")
-            if rid in seen:
-                raise LedgerError(
-                    f"record {i} of the batch: id {rid!r} repeats record {seen[rid]} of the batch"
-                )
-            seen[rid] = i
             try:
                 payload = canonical_json(rec)
             except LedgerError as exc:
                 raise LedgerError(f"record {i} of the batch (id {rid!r}): {exc}") from exc
-            if len(payload) > frames.MAX_PAYLOAD:
-                raise LedgerError(
-                    f"record {i} of the batch (id {rid!r}): {len(payload)} bytes; expected at "
-                    f"most {frames.MAX_PAYLOAD}"
-                )
-            payloads.append(payload)
-            digests.append(id_digest(rid))
-        return self._append_canonical(payloads, list(seen), digests)
+            encoded.append((rid, payload))
+        return self.append_encoded(encoded)
 
     def append_encoded(self, records: Sequence[tuple[str, bytes]]) -> list[int]:
         """:meth:`append` of records given as ``(id, canonical_json(record))``,
