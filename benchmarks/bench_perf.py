@@ -227,9 +227,9 @@ def _children_cpu_s() -> float:
     return kids.ru_utime + kids.ru_stime + live
 
 
-def _timeline_child(path: Path, out: Path) -> None:
-    """``pipeline.run`` on ``path`` (no PDF), printing as JSON each stage's start:
-    wall, this process's CPU and its children's (fusion's pool), s."""
+def _timeline_child(path: Path, out: Path, mandate: Path) -> None:
+    """``pipeline.run`` of ``mandate`` on ``path`` (no PDF), printing as JSON each
+    stage's start: wall, this process's CPU and its children's (fusion's pool), s."""
     t0 = time.perf_counter()
     marks: list[dict[str, Any]] = []
 
@@ -253,7 +253,7 @@ def _timeline_child(path: Path, out: Path) -> None:
         if not marks or marks[-1]["stage"] != stage:
             mark(stage)
 
-    summary = run(MANDATE_PATH, [path], out, pdf=False, progress=progress)
+    summary = run(mandate, [path], out, pdf=False, progress=progress)
     mark("end")
     print(json.dumps({"counts": summary.counts, "marks": marks}))
 
@@ -261,20 +261,21 @@ def _timeline_child(path: Path, out: Path) -> None:
 MANDATE_PATH = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
 
 
-def timeline_run(path: Path, workdir: Path, pythonpath: str | None = None) -> dict[str, Any]:
-    """One timed ``pipeline.run`` in a child (``pythonpath`` first on its path: a
-    base worktree's ``src``): wall, CPU, peak tree RSS and the stages' timeline
-    (per stage: wall, main CPU, pool CPU, s)."""
+def timeline_run(path: Path, workdir: Path, tree: Path = ROOT) -> dict[str, Any]:
+    """One timed ``pipeline.run`` in a child, of the code and the example mandate of
+    ``tree`` (this one, or a base worktree: its ``src`` first on the child's path, so
+    neither side runs whatever is installed, and a base reads a mandate its own schema
+    knows): wall, CPU, peak tree RSS and the stages' timeline (per stage: wall, main
+    CPU, pool CPU, s)."""
     memory = _optional("bench_memory")
     out = workdir / f"tl-{path.stem}"
     shutil.rmtree(out, ignore_errors=True)
-    env = dict(os.environ)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
+    env = dict(os.environ) | {"PYTHONPATH": str(tree / "src")}
+    mandate = tree / MANDATE_PATH.relative_to(ROOT)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--timeline-child", str(path), str(out)],
+        [sys.executable, __file__, "--timeline-child", str(path), str(out), str(mandate)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -349,11 +350,11 @@ def measure_timeline(
             n = round(len(lines) * f)
             path = tmp / f"stress-{seed}-{n}.ndjson"
             path.write_bytes(b"".join(lines[:n]))
-            codes = {"new": None} | ({"base": str(base / "src")} if base else {})
+            codes = {"new": ROOT} | ({"base": base} if base else {})
             runs: dict[str, list[dict[str, Any]]] = {k: [] for k in codes}
             for _ in range(repeat):
-                for name, pp in codes.items():
-                    r = timeline_run(path, tmp, pp)
+                for name, tree in codes.items():
+                    r = timeline_run(path, tmp, tree)
                     r["load"] = os.getloadavg()[0]
                     runs[name].append(r)
                     print(
@@ -616,8 +617,8 @@ def main() -> int:
     ap.add_argument(
         "--base", type=Path, default=None, help="timeline: a base worktree, run side by side"
     )
-    if len(sys.argv) == 4 and sys.argv[1] == "--timeline-child":
-        _timeline_child(Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--timeline-child":
+        _timeline_child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
         return 0
     args = ap.parse_args()
     wanted = [r.strip() for r in args.rows.split(",") if r.strip()]
