@@ -24,8 +24,8 @@ Rows (``--rows``, default all):
 
 With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
 the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
-them), and with ``--base`` the same for a base worktree's tree on ``PYTHONPATH``, the runs
-alternated; ``--json`` keeps them.
+them), and with ``--base`` the same for a base worktree (its ``src`` on ``PYTHONPATH``, its
+example mandate; this tree's likewise), the runs alternated; ``--json`` keeps them.
 
 Each row calls the benchmark that owns it (``bench_memory.measure``,
 ``bench_fuse_speed.fusion_rows``, ``bench_ingest.measure``,
