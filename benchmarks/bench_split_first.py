@@ -8,8 +8,8 @@ registration pooled from the prefix's residuals with the full first pass's.
     .venv/bin/python benchmarks/bench_split_first.py stress 1/8
     .venv/bin/python benchmarks/bench_split_first.py draws 1000 1001 ...
 
-``prefix`` and ``suffix`` copy the body of ``association.rounds.associate`` as of
-session 15 (the check ``resumed_same`` says whether they still add up to it)."""
+The two halves are ``association.rounds.early_rounds`` and ``late_steps``, whose
+composition is ``associate`` (the check ``resumed_same`` confirms it per tile)."""
 
 import json
 import sys
@@ -23,65 +23,12 @@ import bench_first_pass as bfp
 import numpy as np
 
 from ceasefire.fuse import tiles
-from ceasefire.fuse.association.attachment import attach_rounds, release_shared_arrivals
-from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.merging import merge
-from ceasefire.fuse.association.pairs import bearing_pairs, triangles
-from ceasefire.fuse.association.reassignment import reassign_passes
 from ceasefire.fuse.association.registration import residuals
-from ceasefire.fuse.association.rounds import associate, drop_ambiguous, final_pairs
-from ceasefire.fuse.association.seeding import add_ray_seeds, seed_pairs
+from ceasefire.fuse.association.rounds import associate, early_rounds, late_steps
 from ceasefire.fuse.tiles import bounds
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
 from ceasefire.simulate.family import get_family, simulate_draw
-
-
-def prefix(rep, cfg):
-    cl = Clusters.empty(rep.n)
-    pairs = bearing_pairs(rep, cfg.pairs)
-    tri = triangles(pairs, rep.n)
-    gates = cfg.gates
-    last = None
-    for _ in range(max(cfg.rounds, 1)):
-        if not seed_pairs(cl, pairs, tri) and cl.n == 0:
-            break
-        last = cl.settle(rep)
-        last = attach_rounds(rep, cl, gates, cfg.attach, 2)
-        if merge(rep, cl, cfg.merge):
-            cl.compact(rep)
-            last = cl.refit(rep)
-            if cl.prune(rep, gates):
-                cl.compact(rep)
-                last = cl.refit(rep)
-        last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.round_passes) or last
-        last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
-    if add_ray_seeds(rep, cl, cfg.seeds):
-        cl.refit(rep)
-        cl.prune(rep, gates)
-        cl.compact(rep)
-        last = cl.refit(rep)
-        last = attach_rounds(rep, cl, gates, cfg.attach, 2)
-    return cl, last, pairs, tri
-
-
-def suffix(rep, cfg, cl, last, pairs, tri):
-    gates = cfg.gates
-    last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.passes) or last
-    last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
-    for _ in range(cfg.final_pairs):
-        got = final_pairs(rep, cl, pairs, tri, cfg)
-        if got is None:
-            break
-        last = got
-    if cl.n:
-        last = cl.polish(rep)
-        drop_ambiguous(rep, cl, last)
-        n0 = cl.n
-        cl.compact(rep, check_reach=True)
-        if cl.n != n0:
-            last = cl.refit(rep)
-    return cl, last
 
 
 def q(d, p):
@@ -108,12 +55,12 @@ def run(obs, mandate):
         rf = residuals(rep, cl_f, rc)
         full_parts.append((names, rf.take((rf.event_t >= lo) & (rf.event_t < hi))))
         t = time.process_time()
-        cl, last, pairs, tri = prefix(rep, cfg.association)
+        early = early_rounds(rep, cfg.association)
         t_pre += time.process_time() - t
-        rp = residuals(rep, cl, rc)
+        rp = residuals(rep, early.clusters, rc)
         pre_parts.append((names, rp.take((rp.event_t >= lo) & (rp.event_t < hi))))
         t = time.process_time()
-        cl, last = suffix(rep, cfg.association, cl, last, pairs, tri)
+        cl, _ = late_steps(rep, cfg.association, early)
         t_suf += time.process_time() - t
         same += bool(
             np.array_equal(cl.labels, cl_f.labels) and np.array_equal(cl.x, cl_f.x, equal_nan=True)

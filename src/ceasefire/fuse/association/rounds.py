@@ -50,6 +50,24 @@ class AssociationConfig:
 def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
     """Labels (event index per row, -1 when in no multi-report event) and the fit
     of each event. The rows of ``rep`` must be sorted by time."""
+    return late_steps(rep, cfg, early_rounds(rep, cfg))
+
+
+@dataclass
+class Rounds:
+    """Association after its rounds and ray seeds (:func:`early_rounds`): the
+    clusters, the last fit, and the bearing pairs with their support, which the
+    late steps (:func:`late_steps`) pair again."""
+
+    clusters: Clusters
+    last: Fit | None
+    pairs: Pairs
+    tri: F8
+
+
+def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
+    """The rounds of seed, attach, settle, merge, reassign, then the ray seeds:
+    :func:`associate` before its last reassignment."""
     cl = Clusters.empty(rep.n)
     pairs = bearing_pairs(rep, cfg.pairs)
     tri = triangles(pairs, rep.n)
@@ -80,6 +98,14 @@ def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | Non
         cl.compact(rep)
         last = cl.refit(rep)
         last = attach_rounds(rep, cl, gates, cfg.attach, 2)
+    return Rounds(cl, last, pairs, tri)
+
+
+def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Clusters, Fit | None]:
+    """:func:`associate` after :func:`early_rounds`: the last reassignment, the
+    late pairs, the polish, and the events whose reports fit two positions alike
+    let go (``r.clusters`` is changed in place)."""
+    cl, last, pairs, tri, gates = r.clusters, r.last, r.pairs, r.tri, cfg.gates
     last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.passes) or last
     last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
     for _ in range(cfg.final_pairs):
