@@ -86,6 +86,37 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     assert "attributed from the launch bearing and the impact" in v_joined.notes
 
 
+def test_a_launch_bearing_joined_to_an_impact_bearing_weighs_the_join() -> None:
+    """A lone launch bearing that stays left names RU up to ``ray_error_p``; joined
+    to an impact bearing (fusion's ray pairing: flag ``paired``, no position) the
+    join may have taken another round's impact, so it is blurred by
+    ``launch_ray_error_p`` and, with the defaults, no longer named at 0.9."""
+    m = parse_mandate(DOC)
+    line: GeoLine = m.contact
+    mid = line.nearest(48.2, 38.1)
+    left = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    olat, olon = forward(float(mid.lat[0]), float(mid.lon[0]), left, 3_000.0)
+    common = dict(kind="firing", time_s=0.0, lat=None, lon=None, cov_m2=None, n_observers=1,
+                  direction="outgoing",
+                  observer_lat=float(olat), observer_lon=float(olon), bearing_deg=left)  # fmt: skip
+    lone = Event(id="l", observation_ids=("a",), flags=("no_position",), **common)  # type: ignore[arg-type]
+    joined = Event(
+        id="j", observation_ids=("a", "b"), flags=("paired", "no_position"),
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    cfg = AttributionConfig(phase_error_p=0.0)
+    assert cfg.launch_ray_error_p > cfg.ray_error_p
+    by_event = {v.event_ids[0]: v for v in assess([lone, joined], m, cfg)}
+    v_lone, v_joined = by_event["l"], by_event["j"]
+    # every point of the ray is left: the launch evidence alone, blurred
+    assert v_lone.probabilities["RU"] == pytest.approx(1.0 - cfg.ray_error_p, abs=0.005)
+    assert v_joined.probabilities["RU"] == pytest.approx(1.0 - cfg.launch_ray_error_p, abs=0.005)
+    assert v_lone.party == "RU"
+    assert v_joined.party == "undetermined"
+    assert "attributed from the bearing ray" in v_lone.notes
+    assert "attributed from the launch and impact bearings" in v_joined.notes
+
+
 @pytest.mark.parametrize(
     ("off_m", "cov"),
     [

@@ -62,6 +62,8 @@ class EventTable:
     uncorroborated: B
     #: a lone report a located event explains (fuse/explain.py): never counted
     explained: B
+    #: fusion paired the event with the other phase of its round (flag ``paired``)
+    paired: B
     #: a paired round whose launch or impact had another candidate nearly as good
     close_pair: B
     #: a paired round: the probability that its launch lies across the line from its
@@ -152,6 +154,7 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         bearing_deg=_f8([e.bearing_deg for e in evs]),
         uncorroborated=np.array(["uncorroborated" in e.flags for e in evs], dtype=bool).reshape(n),
         explained=np.array(["explained" in e.flags for e in evs], dtype=bool).reshape(n),
+        paired=np.array(["paired" in e.flags for e in evs], dtype=bool).reshape(n),
         close_pair=np.array(["pair_close_call" in e.flags for e in evs], dtype=bool).reshape(n),
         side_doubt=_f8([side_doubt(e.flags) for e in evs]),
     )
