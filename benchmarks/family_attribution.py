@@ -10,11 +10,15 @@ the probability model could reach them with the system's association, or whether
 association sets the limit. Each draw is fused, judged and matched to the truth
 twice, as ``bench_family.py`` does (the system, and association told the truth:
 ``oracle.py``); per matched violation it keeps the stated probability, whether the
-likeliest party is the shooter, and the basis the attribution names. Reported,
+likeliest party is the shooter, the basis the attribution names, and the parts of its
+event (:func:`_parts`: kind, weapon, observers, pairing flags, side doubt, and how many
+of its reports are of the true round's launch, of its impact, of neither). Reported,
 pooled over the draws of each set (TEST 0-39, TUNING 1000-1039, the same split as
 ``bench_family.py``):
 
-- per basis: matched, named, right when named, the reliability bins;
+- per basis: matched, named, right when named, the reliability bins; and of the
+  wrong names, how many hold no report of their true round's launch (the launch
+  evidence is another round's: a join or association error, not a side error);
 - the naming threshold swept (the mandate's is 0.9): named accuracy against the
   undetermined share, system and oracle: the least undetermined share at which the
   system names >= 97 % right, beside the oracle's share at its own threshold;
@@ -39,7 +43,9 @@ from oracle import Oracle, patched
 from ceasefire.assess import assess
 from ceasefire.fuse import engine
 from ceasefire.mandate import load_mandate
+from ceasefire.model import Event
 from ceasefire.model.reliability import reliability_bins
+from ceasefire.model.results import side_doubt
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate.family import get_family, simulate_draw
@@ -61,10 +67,37 @@ def _basis(notes: tuple[str, ...]) -> str:
     return "marking or track"
 
 
+def _parts(e: Event | None, rnd: dict[str, Any] | None) -> dict[str, Any]:
+    """What an attribution was made of: the event's kind, weapon, observers, pairing
+    flags and side doubt, and how many of its reports are of the true round's
+    launch, of its impact, and of neither (another round, clutter)."""
+    if e is None:
+        return {}
+    launch = set(rnd["launch_observations"]) if rnd else set()
+    impact = set(rnd["impact_observations"]) if rnd else set()
+    ids = e.observation_ids
+    n_launch = sum(o in launch for o in ids)
+    n_impact = sum(o in impact for o in ids)
+    return {
+        "kind": e.kind,
+        "weapon": e.weapon,
+        "n_observers": e.n_observers,
+        "paired": "paired" in e.flags,
+        "launch_ray": "launch_ray" in e.flags,
+        "close_call": "pair_close_call" in e.flags,
+        "side_doubt": side_doubt(e.flags),
+        "of_launch": n_launch,
+        "of_impact": n_impact,
+        "of_neither": len(ids) - n_launch - n_impact,
+    }
+
+
 def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
-    """Per matched violation: stated probability, named, right, basis."""
+    """Per matched violation: stated probability, named, right, basis, its parts."""
     cfg = replace(fuse_config(m), workers=1)  # in this process: the oracle is patched here
     events = [e for e in engine.fuse(sc.observations, cfg) if t0 <= e.time_s < t1]
+    by_id = {e.id: e for e in events}
+    rounds = {r["id"]: r for r in sc.truth.get("rounds", [])}
     vs = assess(events, m)
     system = system_from_features([violation_feature(v) for v in vs])
     out = []
@@ -72,12 +105,15 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
         v = vs[i]
         named = v.party != "undetermined"
         likeliest = v.party if named else max(v.probabilities, key=v.probabilities.__getitem__)
+        # the parts of a violation of one event (a round's; a weapon track's has none)
+        event = by_id.get(v.event_ids[0]) if len(v.event_ids) == 1 else None
         out.append(
             {
                 "p": v.party_probability,
                 "named": named,
                 "right": likeliest == tv["party"],
                 "basis": _basis(v.notes),
+                **_parts(event, rounds.get(tv.get("round", ""))),
             }
         )
     return out
@@ -157,15 +193,19 @@ def summarize(rows: list[dict[str, Any]], who: str) -> dict[str, Any]:
     """Per basis, the threshold sweep and the worst bin of one set's pooled rows."""
     pooled = [r for d in rows for r in d[who]]
     p, right, basis = _arrays(pooled)
+    # the launch evidence is another round's: the event holds no report of the launch
+    other_launch = np.array([r.get("of_launch", 1) == 0 for r in pooled], dtype=bool)
     per_basis = {}
     for b in sorted(set(basis)):
         sel = basis == b
         acc, _, named = at_threshold(p[sel], right[sel], 0.9)
         worst, where = _worst_bin(p[sel], right[sel])
+        wrong = sel & (p >= 0.9) & ~right
         per_basis[b] = {
             "matched": int(sel.sum()),
             "named": named,
             "accuracy": acc,
+            "wrong_without_launch": int((wrong & other_launch).sum()),
             "worst_bin_points": worst,
             "worst_bin": where,
         }
@@ -213,10 +253,14 @@ def report(figures: dict[str, Any]) -> None:
     for name, s in figures["sets"].items():
         sysf, orc = s["system"], s["oracle"]
         print(f"\n== {name} draws: {sysf['matched']:,} matched (oracle {orc['matched']:,})")
-        print(f"{'basis':32} {'matched':>7} {'named':>6} {'right':>6} {'worst bin':>16}")
+        print(
+            f"{'basis':32} {'matched':>7} {'named':>6} {'right':>6} {'wrong, no launch':>16} "
+            f"{'worst bin':>16}"
+        )
         for b, r in sysf["per_basis"].items():
             print(
                 f"{b:32} {r['matched']:>7} {r['named']:>6} {100 * r['accuracy']:>5.1f}% "
+                f"{r.get('wrong_without_launch', 0):>16} "
                 f"{r['worst_bin_points']:>+6.1f} {r['worst_bin']:>9}"
             )
         print(
