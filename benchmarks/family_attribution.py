@@ -73,12 +73,7 @@ def _parts(e: Event | None, rnd: dict[str, Any] | None) -> dict[str, Any]:
     launch, of its impact, and of neither (another round, clutter)."""
     if e is None:
         return {}
-    launch = set(rnd["launch_observations"]) if rnd else set()
-    impact = set(rnd["impact_observations"]) if rnd else set()
-    ids = e.observation_ids
-    n_launch = sum(o in launch for o in ids)
-    n_impact = sum(o in impact for o in ids)
-    return {
+    parts = {
         "kind": e.kind,
         "weapon": e.weapon,
         "n_observers": e.n_observers,
@@ -86,6 +81,14 @@ def _parts(e: Event | None, rnd: dict[str, Any] | None) -> dict[str, Any]:
         "launch_ray": "launch_ray" in e.flags,
         "close_call": "pair_close_call" in e.flags,
         "side_doubt": side_doubt(e.flags),
+    }
+    if rnd is None:  # not a round's violation (a weapon seen): no phases to count
+        return parts
+    launch, impact = set(rnd["launch_observations"]), set(rnd["impact_observations"])
+    ids = e.observation_ids
+    n_launch = sum(o in launch for o in ids)
+    n_impact = sum(o in impact for o in ids)
+    return parts | {
         "of_launch": n_launch,
         "of_impact": n_impact,
         "of_neither": len(ids) - n_launch - n_impact,
