@@ -48,7 +48,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.companions import CompanionConfig, companions
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
@@ -102,9 +101,6 @@ class ExplainConfig:
     #: the gate on each report of a piece (bearing and time residuals, 2 dof;
     #: 9 and 16 alike on the tuning draws, 16 took 6 true rounds more)
     piece_gate_chi2: float = 9.0
-    #: a lone bearing whose observer's report of the other phase is a member of a
-    #: located event (fuse/companions.py; docs/family.md, session 16)
-    companions: CompanionConfig = field(default_factory=CompanionConfig)
 
 
 @dataclass(frozen=True)
@@ -152,19 +148,6 @@ def explain(
     for i in np.flatnonzero(by >= 0):
         k = int(lone_k[i])
         out[k] = _flagged(out[k], out[located[int(by[i])]].id)
-    if cfg.companions.enabled:
-        left = by < 0
-        fixes = [
-            k
-            for k, e in enumerate(out)
-            if e.has_position and e.kind != "sighting" and EXPLAINED not in e.flags
-        ]
-        owner, rows = _members([out[k] for k in fixes], ids)
-        fx = np.asarray(fixes, np.intp)
-        for k, by_k in companions(
-            out, lone_k[left], lone_row[left], obs, fx[owner], rows, cfg.companions, c
-        ):
-            out[k] = _flagged(out[k], out[by_k].id)
     return out
 
 
