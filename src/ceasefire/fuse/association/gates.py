@@ -7,7 +7,6 @@ member, or the leave-one-out predictive density that compares events."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -36,11 +35,8 @@ from ceasefire.fuse.stats import Q999, chi2_999
 class GateConfig:
     """Chi-square gates as the probability that a true report passes."""
 
-    #: a report against an event it might join (its innovation). 0.9999: on the
-    #: scenario family, whose observers understate their σ by up to × 2, 0.999 left
-    #: true members out to be counted twice (docs/family.md, session 16); the
-    #: heavy days are the same either way
-    attach_p: float = 0.9999
+    #: a report against an event it might join (its innovation)
+    attach_p: float = 0.999
     #: a member kept in a refitted event (its deleted residual)
     member_p: float = 0.999
 
@@ -56,20 +52,11 @@ class Fixes(Protocol):
 
 
 def quantile(p: float, dof: npt.ArrayLike) -> F8:
-    """The chi-square ``p`` quantile for ``dof`` (a table lookup for 1..64 dof)."""
+    """The chi-square ``p`` quantile for ``dof`` (a table lookup for p = 0.999)."""
     if p == 0.999:
         return chi2_999(dof)
     d = np.clip(np.asarray(dof, dtype=np.int64), 1, None)
-    table = _table(p)
-    if d.size and int(d.max()) > table.shape[0]:
-        return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
-    return np.asarray(table[d - 1], dtype=np.float64)
-
-
-@lru_cache(maxsize=8)
-def _table(p: float) -> F8:
-    """The chi-square ``p`` quantiles for 1..64 dof (gates run on millions of rows)."""
-    return np.asarray(chi2_dist.ppf(p, np.arange(1, 65)), dtype=np.float64)
+    return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
 
 
 def fitted(ev: Fixes) -> B:
