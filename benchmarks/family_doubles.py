@@ -75,19 +75,6 @@ def _fused(sc: Any, m: Any, t0: float, t1: float, sets: Sets) -> tuple[list[Even
     return events, scoring.system_from_features([violation_feature(v) for v in vs])
 
 
-def _matching(sc: Any, system: list[Any]) -> list[tuple[list[int], list[Any], Any, Any]]:
-    """Per rule: system indices, true violations, matches, candidates."""
-    tru = [v for v in sc.truth["violations"] if v.get("perceived", True)]
-    rounds = {r["id"]: r for r in sc.truth["rounds"]}
-    things = {t["id"]: t for t in sc.truth.get("things", [])}
-    return [
-        (si, tv, m, cands)
-        for _, si, tv, _, m, cands in scoring._per_rule(
-            tru, system, rounds, things, lambda _s: None
-        )
-    ]
-
-
 def _lone_class(rnd: str, rep: tuple[str, str], src: str, kept: list[tuple[str, str, str]]) -> str:
     """What the kept violation holds of a lone double count's report ``rep`` (round,
     phase) by observer ``src``; ``kept``: (observer, round, phase) of its reports."""
@@ -127,28 +114,18 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         of.update(dict.fromkeys(r["launch_observations"], (r["id"], "L")))
         of.update(dict.fromkeys(r["impact_observations"], (r["id"], "I")))
     doubles: collections.Counter[str] = collections.Counter()
-    matched: dict[str, int] = {}
-    for si, tv, mm, cands in _matching(sc, system):
-        got_t = {j for _, j, _ in mm}
-        got_s = {i for i, _, _ in mm}
-        by_t = {j: (i, p) for i, j, p in mm}
-        matched.update({tv[j]["id"]: si[i] for i, j, _ in mm})
-        for i in range(len(si)):
-            if i in got_s or not (cands[i] & got_t):
-                continue
-            j = min(cands[i] & got_t)
-            kept, point = by_t[j]
-            ex, ke = system[si[i]], system[si[kept]]
-            kind = scoring._double_kind(ex, ke, tv[j], point)
-            if kind != scoring.DOUBLE_KINDS[0] or not ex.obs:
-                doubles[f"located: {kind}"] += 1
-                continue
-            held = [(src[o], *of.get(o, CLUTTER)) for o in ke.obs]
-            o0 = ex.obs[0]
-            doubles[
-                "lone: " + _lone_class(tv[j].get("round", ""), of.get(o0, CLUTTER), src[o0], held)
-            ] += 1
-    o_matched = {tv[j]["id"] for _, tv, mm, _ in _matching(sc, o_system) for _, j, _ in mm}
+    matched = {v["id"]: q for q, v in scoring.matched_truth(sc.truth, system)}
+    for dc in scoring.double_counts(sc.truth, system):
+        ex, ke = system[dc.extra], system[dc.kept]
+        if dc.kind != scoring.DOUBLE_KINDS[0] or not ex.obs:
+            doubles[f"located: {dc.kind}"] += 1
+            continue
+        held = [(src[o], *of.get(o, CLUTTER)) for o in ke.obs]
+        o0 = ex.obs[0]
+        doubles[
+            "lone: " + _lone_class(dc.truth.get("round", ""), of.get(o0, CLUTTER), src[o0], held)
+        ] += 1
+    o_matched = {v["id"] for _, v in scoring.matched_truth(sc.truth, o_system)}
     # where each extra miss's reports went
     in_event = {o: e for e in events for o in e.observation_ids}
     in_viol: dict[str, int] = {}

@@ -288,3 +288,33 @@ def test_double_counts_are_counted_by_kind() -> None:
         DOUBLE_KINDS[3]: 0,
         DOUBLE_KINDS[4]: 0,
     }
+
+
+def test_double_counts_name_each_extra_beside_the_violation_kept() -> None:
+    """The same round reported four times: ``double_counts`` lists the three extras
+    by their index in the system's list, each beside the impact (index 0) that
+    matched the round, with the kind the scorer counts; the violation an hour and a
+    half later is no double. A second round's violation first in the list checks
+    that the indices are the caller's, not the rule's."""
+    from dataclasses import replace
+
+    from ceasefire.simulate.scoring import DOUBLE_KINDS, double_counts
+
+    truth = {"violations": [_round(1, "RU", T0), _round(2, "UA", T0 + 600, lat=48.4)], "rounds": []}
+    la, lo = forward(48.3, 38.0, 90.0, 5_000.0)
+    again = forward(48.3, 38.0, 0.0, 300.0)
+    sysv = [
+        _sys("b", T0 + 620, 48.4, 38.0, "UA"),
+        _sys("impact", T0 + 20, 48.3, 38.0, "RU"),
+        _sys("launch", T0 + 10, float(la), float(lo), "RU"),
+        _sys("again", T0 + 22, float(again[0]), float(again[1]), "RU"),
+        replace(_sys("lone", T0 + 25, 48.3, 38.0, "RU"), lat=None, lon=None, ell=None),
+        _sys("elsewhere", T0 + 5_000, 48.3, 38.0, "RU"),
+    ]
+    got = sorted((d.extra, d.kept, d.truth["id"], d.kind) for d in double_counts(truth, sysv))
+    assert got == [
+        (2, 1, truth["violations"][0]["id"], DOUBLE_KINDS[1]),
+        (3, 1, truth["violations"][0]["id"], DOUBLE_KINDS[2]),
+        (4, 1, truth["violations"][0]["id"], DOUBLE_KINDS[0]),
+    ]
+    assert score(truth, sysv)["double_counts"] == len(got)

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -443,15 +443,11 @@ def score(
         sv = [system[i] for i in si]
         got_t = {j for _, j, _ in m}
         all_ev += [(evs[j], j in got_t) for j in range(len(tv))]
-        got_s = {i for i, _, _ in m}
-        d = sum(1 for i in range(len(sv)) if i not in got_s and cands[i] & got_t)
+        dbl = _rule_doubles(sv, tv, m, cands)
+        d = len(dbl)
         doubles += d
-        by_t = {j: (i, k) for i, j, k in m}
-        for i in range(len(sv)):
-            if i not in got_s and cands[i] & got_t:
-                j = min(cands[i] & got_t)
-                kept, point = by_t[j]
-                kinds_2[_double_kind(sv[i], sv[kept], tv[j], point)] += 1
+        for x in dbl:
+            kinds_2[x.kind] += 1
         per_rule[rule] = {
             "system": len(sv),
             "truth": len(tv),
@@ -597,6 +593,56 @@ def _per_rule(
         evs = [_evidence(v, rounds, things) for v in tv]
         m, cands = _match([system[i] for i in si], tv, evs)
         yield rule, si, tv, evs, m, cands
+
+
+class DoubleCount(NamedTuple):
+    """A system violation counted twice: ``extra`` and ``kept`` index the system's
+    violations; ``truth`` is the true violation ``kept`` matches (at its truth point
+    ``point``), which ``extra`` could have matched too; ``kind`` is one of
+    ``DOUBLE_KINDS``."""
+
+    extra: int
+    kept: int
+    truth: dict[str, Any]
+    point: int
+    kind: str
+
+
+def _rule_doubles(
+    sv: list[_Sys],
+    tv: list[dict[str, Any]],
+    m: list[tuple[int, int, int]],
+    cands: list[set[int]],
+) -> list[DoubleCount]:
+    """One rule's double counts (indices into ``sv``): the unmatched system
+    violations that a matched true violation gates, each beside the lowest such."""
+    got_t = {j for _, j, _ in m}
+    got_s = {i for i, _, _ in m}
+    by_t = {j: (i, k) for i, j, k in m}
+    out: list[DoubleCount] = []
+    for i in range(len(sv)):
+        if i not in got_s and cands[i] & got_t:
+            j = min(cands[i] & got_t)
+            kept, point = by_t[j]
+            out.append(
+                DoubleCount(i, kept, tv[j], point, _double_kind(sv[i], sv[kept], tv[j], point))
+            )
+    return out
+
+
+def double_counts(truth: dict[str, Any], system: list[_Sys]) -> list[DoubleCount]:
+    """The scorer's double counts over all rules (perceived truth only), with
+    ``extra`` and ``kept`` indexing ``system``: the ones ``score`` counts."""
+    tru = [v for v in truth["violations"] if v.get("perceived", True)]
+    rounds = {r["id"]: r for r in truth.get("rounds", [])}
+    things = {t["id"]: t for t in truth.get("things", [])}
+    out: list[DoubleCount] = []
+    for _, si, tv, _, m, cands in _per_rule(tru, system, rounds, things, lambda _s: None):
+        out += [
+            d._replace(extra=si[d.extra], kept=si[d.kept])
+            for d in _rule_doubles([system[i] for i in si], tv, m, cands)
+        ]
+    return out
 
 
 def matched_truth(truth: dict[str, Any], system: list[_Sys]) -> list[tuple[int, dict[str, Any]]]:
