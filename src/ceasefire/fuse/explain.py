@@ -48,7 +48,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel
+from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
@@ -431,20 +431,29 @@ def _piece_residuals(
 
 
 def _window_pairs(
-    rows: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig
-) -> tuple[IP, IP]:
+    rows: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig, gate: float
+) -> tuple[IP, IP, bool]:
     """(index into ``rows``, point) of every pair whose point was emitted within
-    ``window_s`` before the report (up to the clock slack and a minute after)."""
+    ``window_s`` before the report (up to the clock slack and a minute after),
+    and whether they are already through :func:`_near`'s pre-gate (by the
+    compiled loop, which makes only those: most pairs in the window fail it)."""
     order = np.argsort(pts.t_lo, kind="stable")
     t_sorted = pts.t_lo[order]
     t_rep = obs.time_s[rows]
     slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
     lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
     hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
+    kernel = window_near_kernel()
+    if kernel is not None:
+        li, pj = kernel(
+            obs.lat, obs.lon, obs.bearing_deg, obs.bearing_sigma_deg, rows, lo, hi, order,
+            pts.lat, pts.lon, pts.cov, cfg.max_range_m, cfg.sigma_scale, gate,
+        )  # fmt: skip
+        return li, pj, True
     cnt = hi - lo
     li = np.repeat(np.arange(rows.shape[0]), cnt)
     pj = order[ranges(lo, cnt)]
-    return li, pj
+    return li, pj, False
 
 
 def _residuals(
@@ -463,8 +472,8 @@ def _residuals(
     position σ over ``c`` (a fix's emission time and position move together;
     a microphone's millisecond clock says nothing finer about a point known to
     100 m)."""
-    li, pj = _window_pairs(rows, pts, obs, cfg)
-    return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd)
+    li, pj, gated = _window_pairs(rows, pts, obs, cfg, gate)
+    return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd, gated)
 
 
 def _pair_residuals(
@@ -477,8 +486,10 @@ def _pair_residuals(
     gate: float,
     c: float,
     travel_sd: bool = False,
+    gated: bool = False,
 ) -> tuple[IP, IP, F8]:
-    """:func:`_residuals` of the given (index into ``rows``, point) pairs."""
+    """:func:`_residuals` of the given (index into ``rows``, point) pairs
+    (``gated``: already through the pre-gate, :func:`_near`)."""
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     if li.shape[0] == 0:
         return none
@@ -486,8 +497,9 @@ def _pair_residuals(
     # in dense fire most points in the time window are far along the line: a
     # spherical distance (within 1 % of the geodesic's at these ranges) drops
     # them before the geodesic, and only pairs the range gate refuses anyway
-    near = _near(rows[li], pj, pts, obs, cfg, gate)
-    li, pj = li[near], pj[near]
+    if not gated:
+        near = _near(rows[li], pj, pts, obs, cfg, gate)
+        li, pj = li[near], pj[near]
     r = rows[li]
     e_lo, az, dist = _emission(obs, r, pts.lat[pj], pts.lon[pj], c)
     keep = dist <= cfg.max_range_m
