@@ -261,10 +261,11 @@ def _points(
     ev, at = _members(pe, ids)
     if ev.shape[0]:
         e_imp, _, _ = _emission(obs, at, lat[paired][ev], lon[paired][ev], c)
-        e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
         sd = np.nan_to_num(obs.time_sigma_s[at], nan=1.0)
         is_launch = np.abs(e_imp - t[paired][ev]) > 3.0 * sd + 1.0
-        ev, e_lau = ev[is_launch], e_lau[is_launch]
+        # the geodesic to the launch point of those members only (pointwise)
+        ev, at = ev[is_launch], at[is_launch]
+        e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
         order = np.lexsort((e_lau, ev))
         ev, e_lau = ev[order], e_lau[order]
         have, first, count = np.unique(ev, return_index=True, return_counts=True)
