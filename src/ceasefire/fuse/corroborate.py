@@ -102,9 +102,11 @@ def corroborate(
     found |= _near(xl, yl, tl, xl, yl, tl, cfg.lone_m, cfg.lone_s, 1.0)
     unheard = np.zeros(n, bool)
     if obs is not None and len(obs):
-        found |= _same_direction([out[k] for k in lone], obs, cfg)
+        lone_ev = [out[k] for k in lone]
+        reports = _report_rows(lone_ev, obs)  # found once for both tests
+        found |= _same_direction(lone_ev, obs, cfg, reports)
         if cfg.unheard:
-            unheard = _unheard([out[k] for k in lone], obs, cfg, c)
+            unheard = _unheard(lone_ev, obs, cfg, c, reports)
     for i, k in enumerate(lone):
         add = {"uncorroborated", "unheard"} if unheard[i] else set()
         if not found[i]:
@@ -143,11 +145,15 @@ def _anchor(e: Event) -> tuple[float, float] | None:
 
 
 def _same_direction(
-    lone: Sequence[Event], obs: ObservationArrays, cfg: CorroborationConfig
+    lone: Sequence[Event],
+    obs: ObservationArrays,
+    cfg: CorroborationConfig,
+    reports: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """For each lone event, whether its observer made another bearing report (not one
     of the event's own) within ``self_s`` and ``self_deg``
-    of the event's first report."""
+    of the event's first report. ``reports``: :func:`_report_rows` of ``lone``
+    when already found."""
     found = np.zeros(len(lone), bool)
     b = np.flatnonzero(np.isfinite(obs.bearing_deg))
     if b.shape[0] < 2 or not lone:
@@ -161,7 +167,7 @@ def _same_direction(
     span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.self_s + 1.0
     key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
     # each lone event's reports, as positions in ``rows`` (non-bearing ones dropped)
-    owner, at = _report_rows(lone, obs)
+    owner, at = _report_rows(lone, obs) if reports is None else reports
     pos = np.full(len(obs), -1, np.intp)
     pos[rows] = np.arange(rows.shape[0])
     hit = pos[at] >= 0
@@ -199,17 +205,22 @@ def _report_rows(
 
 
 def _unheard(
-    lone: Sequence[Event], obs: ObservationArrays, cfg: CorroborationConfig, c: float
+    lone: Sequence[Event],
+    obs: ObservationArrays,
+    cfg: CorroborationConfig,
+    c: float,
+    reports: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """For each lone event: its observer has at least ``unheard_min_sensors`` arrival
     sensors within ``unheard_m`` that are listening (they perceived something within
     ``unheard_alive_s``), and none of them perceived anything within ``unheard_m`` / c
-    + ``unheard_slack_s`` of the event's first report."""
+    + ``unheard_slack_s`` of the event's first report. ``reports``:
+    :func:`_report_rows` of ``lone`` when already found."""
     out = np.zeros(len(lone), bool)
     arr = np.flatnonzero(obs.kind == KINDS.index("arrival"))
     if arr.shape[0] == 0 or not lone:
         return out
-    owner, at = _report_rows(lone, obs)
+    owner, at = _report_rows(lone, obs) if reports is None else reports
     first = np.r_[True, owner[1:] != owner[:-1]]
     have, rows = owner[first], at[first]  # each event's first report
     frame = LocalFrame.about(obs.lat, obs.lon)

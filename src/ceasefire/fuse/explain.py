@@ -48,6 +48,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
@@ -139,12 +140,13 @@ def explain(
     if not located or (lone_k.shape[0] == 0 and not cfg.pieces):
         return out
     pts = _points([out[k] for k in located], obs, ids, cfg, c)
+    src = _sources(obs)
     if cfg.pieces:
-        for k, by_k in _explain_pieces(out, located, pts, obs, ids, cfg, c):
+        for k, by_k in _explain_pieces(out, located, pts, obs, ids, src, cfg, c):
             out[k] = _flagged(out[k], out[by_k].id)
     if lone_k.shape[0] == 0:
         return out
-    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, cfg, c)
+    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, src, cfg, c)
     for i in np.flatnonzero(by >= 0):
         k = int(lone_k[i])
         out[k] = _flagged(out[k], out[located[int(by[i])]].id)
@@ -259,10 +261,11 @@ def _points(
     ev, at = _members(pe, ids)
     if ev.shape[0]:
         e_imp, _, _ = _emission(obs, at, lat[paired][ev], lon[paired][ev], c)
-        e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
         sd = np.nan_to_num(obs.time_sigma_s[at], nan=1.0)
         is_launch = np.abs(e_imp - t[paired][ev]) > 3.0 * sd + 1.0
-        ev, e_lau = ev[is_launch], e_lau[is_launch]
+        # the geodesic to the launch point of those members only (pointwise)
+        ev, at = ev[is_launch], at[is_launch]
+        e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
         order = np.lexsort((e_lau, ev))
         ev, e_lau = ev[order], e_lau[order]
         have, first, count = np.unique(ev, return_index=True, return_counts=True)
@@ -290,16 +293,17 @@ def _explain_rows(
     located: Sequence[Event],
     obs: ObservationArrays,
     ids: _Ids,
+    src: npt.NDArray[np.int64],
     cfg: ExplainConfig,
     c: float,
 ) -> IP:
     """For each lone report row, the index (in ``located``) of the event that
-    explains it best (least chi-square within the gate), or -1."""
+    explains it best (least chi-square within the gate), or -1. ``src``: each
+    observation's observer code (:func:`_sources`)."""
     n = lone_row.shape[0]
     best = np.full(n, -1, np.intp)
     li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c)
     # the slot rule, on the pairs within the gate only
-    src = _sources(obs)
     free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
     li, pj, chi2 = li[free], pj[free], chi2[free]
     if li.shape[0] == 0:
@@ -323,6 +327,7 @@ def _explain_pieces(
     pts: _Points,
     obs: ObservationArrays,
     ids: _Ids,
+    src: npt.NDArray[np.int64],
     cfg: ExplainConfig,
     c: float,
 ) -> list[tuple[int, int]]:
@@ -359,7 +364,6 @@ def _explain_pieces(
     # the point's event is stronger than the piece (so not the piece itself)
     ok = rank[pts.event[pj]] > c_rank[own]
     li, pj, chi2, own = li[ok], pj[ok], chi2[ok], own[ok]
-    src = _sources(obs)
     free = ~_held(pts, [events[int(k)] for k in loc], obs, ids, src, pj, src[rows[li]], cfg, c)
     li, pj, chi2, own = li[free], pj[free], chi2[free], own[free]
     if li.shape[0] == 0:
@@ -428,20 +432,29 @@ def _piece_residuals(
 
 
 def _window_pairs(
-    rows: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig
-) -> tuple[IP, IP]:
+    rows: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig, gate: float
+) -> tuple[IP, IP, bool]:
     """(index into ``rows``, point) of every pair whose point was emitted within
-    ``window_s`` before the report (up to the clock slack and a minute after)."""
+    ``window_s`` before the report (up to the clock slack and a minute after),
+    and whether they are already through :func:`_near`'s pre-gate (by the
+    compiled loop, which makes only those: most pairs in the window fail it)."""
     order = np.argsort(pts.t_lo, kind="stable")
     t_sorted = pts.t_lo[order]
     t_rep = obs.time_s[rows]
     slack = max(cfg.slack_seen_s, cfg.slack_heard_s)
     lo = np.searchsorted(t_sorted, t_rep - cfg.window_s, "left")
     hi = np.searchsorted(t_sorted, t_rep + slack + 60.0, "right")
+    kernel = window_near_kernel()
+    if kernel is not None:
+        li, pj = kernel(
+            obs.lat, obs.lon, obs.bearing_deg, obs.bearing_sigma_deg, rows, lo, hi, order,
+            pts.lat, pts.lon, pts.cov, cfg.max_range_m, cfg.sigma_scale, gate,
+        )  # fmt: skip
+        return li, pj, True
     cnt = hi - lo
     li = np.repeat(np.arange(rows.shape[0]), cnt)
     pj = order[ranges(lo, cnt)]
-    return li, pj
+    return li, pj, False
 
 
 def _residuals(
@@ -460,8 +473,8 @@ def _residuals(
     position σ over ``c`` (a fix's emission time and position move together;
     a microphone's millisecond clock says nothing finer about a point known to
     100 m)."""
-    li, pj = _window_pairs(rows, pts, obs, cfg)
-    return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd)
+    li, pj, gated = _window_pairs(rows, pts, obs, cfg, gate)
+    return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd, gated)
 
 
 def _pair_residuals(
@@ -474,8 +487,10 @@ def _pair_residuals(
     gate: float,
     c: float,
     travel_sd: bool = False,
+    gated: bool = False,
 ) -> tuple[IP, IP, F8]:
-    """:func:`_residuals` of the given (index into ``rows``, point) pairs."""
+    """:func:`_residuals` of the given (index into ``rows``, point) pairs
+    (``gated``: already through the pre-gate, :func:`_near`)."""
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     if li.shape[0] == 0:
         return none
@@ -483,21 +498,9 @@ def _pair_residuals(
     # in dense fire most points in the time window are far along the line: a
     # spherical distance (within 1 % of the geodesic's at these ranges) drops
     # them before the geodesic, and only pairs the range gate refuses anyway
-    r = rows[li]
-    d_s, az_s = _sphere(obs.lat[r], obs.lon[r], pts.lat[pj], pts.lon[pj])
-    near = d_s <= 1.02 * cfg.max_range_m + 100.0
-    # and those whose ray misses by more than the gate allows: the bearing's σ
-    # bounded above (the point's σ across the ray by its covariance's trace, the
-    # distance by the sphere's less 2 %), a degree's slack for the sphere's azimuth
-    cv = pts.cov[pj]
-    sd_pos = np.degrees(
-        np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / np.maximum(d_s / 1.02 - 100.0, 1.0)
-    )
-    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[r], sd_pos)
-    has_b = np.isfinite(obs.bearing_deg[r])
-    db = np.abs((obs.bearing_deg[r] - az_s + 180.0) % 360.0 - 180.0)
-    near &= ~has_b | (db <= np.sqrt(gate) * sd_b + 1.0)
-    li, pj = li[near], pj[near]
+    if not gated:
+        near = _near(rows[li], pj, pts, obs, cfg, gate)
+        li, pj = li[near], pj[near]
     r = rows[li]
     e_lo, az, dist = _emission(obs, r, pts.lat[pj], pts.lon[pj], c)
     keep = dist <= cfg.max_range_m
@@ -526,6 +529,34 @@ def _pair_residuals(
     return li[keep], pj[keep], chi2[keep]
 
 
+def _near(
+    r: IP, pj: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig, gate: float
+) -> npt.NDArray[np.bool_]:
+    """Whether each pair (report row ``r``, point ``pj``) passes the pre-gate of
+    :func:`_pair_residuals` (compiled in :mod:`.explain_near` when numba is there)."""
+    kernel = near_kernel()
+    if kernel is not None:
+        out: npt.NDArray[np.bool_] = kernel(
+            obs.lat, obs.lon, obs.bearing_deg, obs.bearing_sigma_deg, r, pts.lat, pts.lon,
+            pts.cov, pj, cfg.max_range_m, cfg.sigma_scale, gate,
+        )  # fmt: skip
+        return out
+    d_s, az_s = _sphere(obs.lat[r], obs.lon[r], pts.lat[pj], pts.lon[pj])
+    near = d_s <= 1.02 * cfg.max_range_m + 100.0
+    # and those whose ray misses by more than the gate allows: the bearing's σ
+    # bounded above (the point's σ across the ray by its covariance's trace, the
+    # distance by the sphere's less 2 %), a degree's slack for the sphere's azimuth
+    cv = pts.cov[pj]
+    sd_pos = np.degrees(
+        np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / np.maximum(d_s / 1.02 - 100.0, 1.0)
+    )
+    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[r], sd_pos)
+    has_b = np.isfinite(obs.bearing_deg[r])
+    db = np.abs((obs.bearing_deg[r] - az_s + 180.0) % 360.0 - 180.0)
+    near &= ~has_b | (db <= np.sqrt(gate) * sd_b + 1.0)
+    return near
+
+
 def _sphere(lat1: F8, lon1: F8, lat2: F8, lon2: F8) -> tuple[F8, F8]:
     """Distance (m) and azimuth (deg) on the sphere of the mean Earth radius,
     equirectangular at the mid-latitude: a cheap stand-in for the geodesic over
@@ -533,7 +564,7 @@ def _sphere(lat1: F8, lon1: F8, lat2: F8, lon2: F8) -> tuple[F8, F8]:
     mid = np.radians(0.5 * (lat1 + lat2))
     dx = np.radians((lon2 - lon1 + 180.0) % 360.0 - 180.0) * np.cos(mid)
     dy = np.radians(lat2 - lat1)
-    return 6_371_008.8 * np.hypot(dx, dy), np.degrees(np.arctan2(dx, dy)) % 360.0
+    return EARTH_R_M * np.hypot(dx, dy), np.degrees(np.arctan2(dx, dy)) % 360.0
 
 
 def _held(

@@ -11,9 +11,15 @@ chi-square per dof), each arrival in at most one group."""
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.keys import stable_argsort, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
@@ -28,6 +34,20 @@ def _candidates(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, IP]:
     c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
     g_out: list[IP] = [np.arange(n, dtype=np.intp)]
     r_out: list[IP] = [np.arange(n, dtype=np.intp)]
+    kernel = candidates_kernel()
+    if kernel is not None and n:
+        by_src = stable_argsort(src)
+        bounds = np.flatnonzero(np.r_[True, src[by_src][1:] != src[by_src][:-1], True])
+        # each sensor's largest time sigma squared as the numpy loop squares it: a
+        # Python float's power (libm's pow), not a product
+        top = np.maximum.reduceat(rows.sigma_t[by_src], bounds[:-1]).tolist()
+        top2 = np.array([float(v) ** 2 for v in top])
+        g_k, r_k = kernel(
+            rows.ox, rows.oy, rows.t, rows.sigma_t, src, by_src, bounds, top2, float(c), float(R)
+        )
+        g_out.append(g_k)
+        r_out.append(r_k)
+        return _sorted_pairs(g_out, r_out)
     for s in np.unique(src).tolist():
         mine = np.flatnonzero(src == s)
         ts = rows.t[mine]
@@ -45,10 +65,96 @@ def _candidates(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, IP]:
         ok &= ts[a_c] <= hi
         g_out.append(other[ok])
         r_out.append(mine[a_c[ok]])
+    return _sorted_pairs(g_out, r_out)
+
+
+def _sorted_pairs(g_out: list[IP], r_out: list[IP]) -> tuple[IP, IP]:
+    """The (group, row) pairs by group, then row (each pair once: an order that
+    does not depend on how they were found)."""
     g = np.concatenate(g_out)
     r = np.concatenate(r_out)
     order = np.lexsort((r, g))
     return g[order], r[order]
+
+
+def _candidates_loop(
+    ox: Any,
+    oy: Any,
+    t: Any,
+    sigma_t: Any,
+    src: Any,
+    by_src: Any,
+    bounds: Any,
+    top2: Any,
+    c: float,
+    R: float,
+) -> tuple[Any, Any]:
+    """:func:`_candidates`' per-sensor loop compiled: for each sensor (its rows
+    ``by_src[bounds[s]:bounds[s + 1]]``, ascending, so by time) and each other
+    sensor's row ``j`` within 2 ``R`` (m) of the sensor's first row, the
+    sensor's earliest row in ``j``'s window (``searchsorted``'s left side, NaN
+    last as numpy sorts it); ``top2``: per sensor, its largest time sigma
+    squared (s²). The same arithmetic as the numpy loop (products for its
+    arrays' squares): (anchor rows, member rows), unsorted."""
+    n = ox.shape[0]
+    n_src = bounds.shape[0] - 1
+    cap = 1024
+    g_out = np.empty(cap, np.intp)
+    r_out = np.empty(cap, np.intp)
+    k = 0
+    for s in range(n_src):
+        b0, b1 = bounds[s], bounds[s + 1]
+        m = b1 - b0
+        first = by_src[b0]
+        code = src[first]
+        sx, sy = ox[first], oy[first]
+        for j in range(n):
+            if src[j] == code:
+                continue
+            dx = ox[j] - sx
+            dy = oy[j] - sy
+            # hypot is at least either leg: most sensors are farther apart than
+            # 2 R along one axis, decided before the hypot
+            if abs(dx) > 2 * R or abs(dy) > 2 * R:
+                continue
+            d = math.hypot(dx, dy)
+            if not d <= 2 * R:
+                continue
+            sj = sigma_t[j]
+            slack = 4.0 * math.sqrt(sj * sj + top2[s])
+            lo = t[j] - slack
+            hi = t[j] + d / c + slack
+            # the first of the sensor's times not below lo, in numpy's order
+            a, z = 0, m
+            while a < z:
+                mid = (a + z) // 2
+                tm = t[by_src[b0 + mid]]
+                if tm < lo or (lo != lo and tm == tm):
+                    a = mid + 1
+                else:
+                    z = mid
+            if a >= m:
+                continue
+            row = by_src[b0 + a]
+            if not t[row] <= hi:
+                continue
+            if k == cap:
+                cap *= 2
+                g_new = np.empty(cap, np.intp)
+                r_new = np.empty(cap, np.intp)
+                g_new[:k] = g_out[:k]
+                r_new[:k] = r_out[:k]
+                g_out, r_out = g_new, r_new
+            g_out[k] = j
+            r_out[k] = row
+            k += 1
+    return g_out[:k].copy(), r_out[:k].copy()
+
+
+@functools.cache
+def candidates_kernel() -> Callable[..., tuple[Any, Any]] | None:
+    """:func:`_candidates_loop` compiled (on first use), or None without numba."""
+    return compiled(_candidates_loop)
 
 
 def group_arrivals(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]:

@@ -1,0 +1,117 @@
+"""Explanation's pre-gate as compiled loops (fuse/explain_near.py, numba, the
+``fast`` extra): the same pairs as the numpy pre-gate, the window's pairs made
+already gated in the window's order, and the pre-gate never drops a pair the
+exact gate would keep (so the explanations do not depend on it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import explain as ex
+from ceasefire.fuse.explain import ExplainConfig, _Points
+from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.vocab import SENSES
+
+CFG = ExplainConfig()
+
+
+def _obs(rng: np.random.Generator, n: int) -> ObservationArrays:
+    """``n`` reports about 48 N 37.5 E over ten minutes, a fifth without a bearing."""
+    z = np.zeros(n)
+    bearing = rng.uniform(0.0, 360.0, n)
+    bearing[: n // 5] = np.nan
+    return ObservationArrays(
+        id=np.array([f"o{i}" for i in range(n)], dtype=object),
+        source=np.array([f"s{i % 7}" for i in range(n)], dtype=object),
+        kind=np.zeros(n, np.int8),
+        time_s=np.sort(rng.uniform(0.0, 600.0, n)),
+        time_sigma_s=rng.uniform(0.05, 3.0, n),
+        lat=rng.uniform(47.6, 48.4, n),
+        lon=rng.uniform(37.0, 38.0, n),
+        bearing_deg=bearing,
+        bearing_sigma_deg=rng.uniform(0.5, 30.0, n),
+        range_m=z + np.nan,
+        range_sigma_m=z + np.nan,
+        event=np.zeros(n, np.int8),
+        direction=np.zeros(n, np.int8),
+        weapon=np.zeros(n, np.int8),
+        position_sigma_m=z + np.nan,
+        object=np.zeros(n, np.int8),
+        count=np.zeros(n, np.int32),
+        party=np.full(n, None, dtype=object),
+        sense=rng.integers(0, len(SENSES), n).astype(np.int8),
+    )
+
+
+def _pts(rng: np.random.Generator, n: int) -> _Points:
+    t = rng.uniform(-300.0, 600.0, n)
+    cov = np.column_stack(
+        [rng.uniform(1e2, 4e6, n), rng.uniform(1e2, 4e6, n), rng.uniform(-1e2, 1e2, n)]
+    )
+    cov[: n // 10, 0] = np.nan  # a fix without a covariance fails the bearing bound
+    return _Points(
+        np.arange(n, dtype=np.intp),
+        rng.uniform(47.5, 48.5, n),
+        rng.uniform(36.8, 38.2, n),
+        t,
+        t + rng.uniform(0.0, 30.0, n) * (rng.random(n) < 0.3),
+        cov,
+    )
+
+
+def _numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ex, "near_kernel", lambda: None)
+    monkeypatch.setattr(ex, "window_near_kernel", lambda: None)
+
+
+def test_the_compiled_pre_gate_keeps_the_numpy_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(5)
+    obs, pts = _obs(rng, 300), _pts(rng, 400)
+    r = rng.integers(0, 300, 60_000).astype(np.intp)
+    pj = rng.integers(0, 400, 60_000).astype(np.intp)
+    got = ex._near(r, pj, pts, obs, CFG, 9.0)
+    _numpy(monkeypatch)
+    ref = ex._near(r, pj, pts, obs, CFG, 9.0)
+    assert got.dtype == np.bool_ and np.array_equal(got, ref)
+    assert 1_000 < int(ref.sum()) < 59_000  # the premise: both kinds of pairs, many
+
+
+def test_the_window_is_made_gated_in_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(6)
+    obs, pts = _obs(rng, 400), _pts(rng, 500)
+    rows = np.sort(rng.choice(400, 250, replace=False)).astype(np.intp)
+    li, pj, gated = ex._window_pairs(rows, pts, obs, CFG, CFG.gate_chi2)
+    assert gated
+    _numpy(monkeypatch)
+    ali, apj, agated = ex._window_pairs(rows, pts, obs, CFG, CFG.gate_chi2)
+    assert not agated
+    keep = ex._near(rows[ali], apj, pts, obs, CFG, CFG.gate_chi2)
+    assert np.array_equal(li, ali[keep]) and np.array_equal(pj, apj[keep])
+    assert 0 < li.shape[0] < ali.shape[0]
+
+
+@pytest.mark.parametrize("travel_sd", [False, True])
+def test_the_pre_gate_drops_only_pairs_the_exact_gate_refuses(
+    monkeypatch: pytest.MonkeyPatch, travel_sd: bool
+) -> None:
+    rng = np.random.default_rng(7)
+    obs, pts = _obs(rng, 400), _pts(rng, 300)
+    # points placed on some reports' rays, a few km out, so that many pairs pass
+    k = rng.choice(400, 150, replace=False)
+    d = rng.uniform(500.0, 30_000.0, 150)
+    b = np.radians(np.nan_to_num(obs.bearing_deg[k], nan=90.0) + rng.normal(0.0, 2.0, 150))
+    pts.lat[:150] = obs.lat[k] + d * np.cos(b) / 111_195.0
+    pts.lon[:150] = obs.lon[k] + d * np.sin(b) / (111_195.0 * np.cos(np.radians(obs.lat[k])))
+    rows = np.arange(400, dtype=np.intp)
+    gate = CFG.piece_gate_chi2
+    got = ex._residuals(rows, pts, obs, CFG, gate, 343.0, travel_sd)
+    # every pair of the window through the exact gate alone
+    monkeypatch.setattr(ex, "window_near_kernel", lambda: None)
+    monkeypatch.setattr(ex, "_near", lambda r, *a: np.ones(r.shape[0], bool))
+    ref = ex._residuals(rows, pts, obs, CFG, gate, 343.0, travel_sd)
+    assert ref[0].shape[0] > 20  # the premise: pairs within the exact gate
+    for a, b_ in zip(got, ref, strict=True):
+        assert np.array_equal(a, b_)
