@@ -17,8 +17,6 @@ from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
     GateConfig,
-    _event_terms,
-    _run_arrays,
     fitted,
     gated,
     quad_inv3,
@@ -28,7 +26,6 @@ from ceasefire.fuse.association.gates import (
     time_candidates,
 )
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
-from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.events import semi_major_95_m
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Fit
@@ -89,7 +86,14 @@ def attach(
     free = np.flatnonzero(cl.labels < 0)
     if free.shape[0] == 0 or cl.n == 0:
         return 0
-    g, k, chi2, dof = attach_candidates(rep, free, cl, gates, same_phase_only)
+    g, k = time_candidates(rep, free, cl)
+    if g.shape[0] == 0:
+        return 0
+    # one report per observer per event; compatible direction
+    keep = slot_free(rep, g, k, cl.labels)
+    if same_phase_only:
+        keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
+    g, k, chi2, dof = gated(rep, g[keep], k[keep], cl, gates)
     if g.shape[0] == 0:
         return 0
     nsrc = rep.n_src
@@ -109,123 +113,6 @@ def attach(
     sel = order[first]
     cl.labels[k[sel]] = g[sel]
     return int(sel.shape[0])
-
-
-def attach_candidates(
-    rep: Reports, free: IP, cl: Clusters, gates: GateConfig, same_phase_only: bool = True
-) -> tuple[IP, IP, F8, F8]:
-    """The (event, row) pairs of the rows ``free`` (increasing) with a free slot
-    (:func:`slot_free`), of the same phase (with ``same_phase_only``) and through
-    the attach gates, with their chi-square and dof: the pairs ``gated`` keeps of
-    ``time_candidates(rep, free, cl)`` so checked, in another order.
-
-    Through ``rep.attach_memo``: an event whose estimate is the same bits as at the
-    last search keeps its pairs with the rows still free in positions whose run
-    terms did not change (a window depends on nothing else), and is searched only
-    against the other free rows; the other events are searched against every free
-    row. A pair is gated once (its gate depends on the estimate and the row only):
-    the memo keeps the pairs that passed, and those not yet gated (a slot taken,
-    another phase) with a NaN chi-square."""
-    rows, memo = rep.rows, rep.attach_memo
-    ok = np.flatnonzero(fitted(cl))
-    if ok.shape[0] == 0 or free.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0)
-    ex, ey, eT, sd_ev = _event_terms(rep, cl, ok)
-    fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, free)
-    px, py, tk = rows.ox[first], rows.oy[first], rows.t[fs]
-    pid = rep.position_id[first]
-    n_pos = int(rep.position_id.max()) + 1
-    pos_lo = np.full(n_pos, np.nan)
-    pos_sig = np.full(n_pos, np.nan)
-    pos_lo[pid], pos_sig[pid] = f_lo, sig_max
-    bits = np.column_stack([cl.x[ok], cl.y[ok], cl.T[ok], cl.cov[ok].reshape(-1, 9)])
-    bits = bits.view(np.uint64)
-    hashes = bits[:, 0] ^ bits[:, 2]
-    hit = np.zeros(ok.shape[0], bool)
-    slot = np.zeros(ok.shape[0], np.intp)
-    if memo.attach_p == gates.attach_p and memo.keys is not None and memo.keys.shape[0]:
-        assert memo.hashes is not None and memo.lookup is not None
-        at = np.minimum(np.searchsorted(memo.hashes, hashes), memo.hashes.shape[0] - 1)
-        slot = memo.lookup[at]
-        # an equal hash is a hit only when all values are the same bits; two
-        # estimates alike on one slot are both searched
-        hit = (memo.hashes[at] == hashes) & (memo.keys[slot] == bits).all(axis=1)
-        hit &= np.bincount(slot[hit], minlength=memo.keys.shape[0])[slot] == 1
-    hits, miss = np.flatnonzero(hit), np.flatnonzero(~hit)
-    reach, c = rep.reach_m, rep.c
-    ga, ka = windows(
-        px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
-        reach, c,
-    )  # fmt: skip
-    found_s, found_k = [miss[ga]], [fs[ka]]
-    kept_s, kept_k = np.zeros(0, np.intp), np.zeros(0, np.intp)
-    kept_chi2, kept_dof = np.zeros(0), np.zeros(0)
-    if hits.shape[0]:
-        assert memo.free is not None and memo.f_lo is not None and memo.sig_max is not None
-        assert memo.slot is not None and memo.rows is not None and memo.keys is not None
-        assert memo.chi2 is not None and memo.dof is not None
-        # a position keeps its windows when its run terms are the same (NaN: no
-        # free row then, never the same)
-        clean = (f_lo == memo.f_lo[pid]) & (sig_max == memo.sig_max[pid])
-        run_of = np.repeat(np.arange(starts.shape[0]), ends - starts)
-        same_row = clean[run_of] & memo.free[fs]
-        new_at = np.flatnonzero(~same_row)
-        if new_at.shape[0]:
-            # the hit events against the rows not kept, in their runs' windows
-            rr = run_of[new_at]
-            cut = np.flatnonzero(rr[1:] != rr[:-1]) + 1
-            s_starts = np.concatenate([[0], cut]).astype(np.intp)
-            s_ends = np.append(cut, new_at.shape[0]).astype(np.intp)
-            sub = rr[s_starts]
-            gb, kb = windows(
-                px[sub], py[sub], s_starts, s_ends, tk[new_at], f_lo[sub], sig_max[sub],
-                ex[hits], ey[hits], eT[hits], sd_ev[hits], reach, c,
-            )  # fmt: skip
-            found_s.append(hits[gb])
-            found_k.append(fs[new_at[kb]])
-        # the kept pairs: a hit event's, with a row still free in a clean position
-        cur = np.full(memo.keys.shape[0], -1, np.intp)
-        cur[slot[hits]] = hits
-        row_kept = np.zeros(rep.n, bool)
-        row_kept[fs] = same_row
-        on = np.flatnonzero((cur[memo.slot] >= 0) & row_kept[memo.rows])
-        kept_s, kept_k = cur[memo.slot[on]], memo.rows[on]
-        kept_chi2, kept_dof = memo.chi2[on], memo.dof[on]
-    n_found = sum(a.shape[0] for a in found_k)
-    s_all = np.concatenate([kept_s, *found_s]).astype(np.intp, copy=False)
-    k_all = np.concatenate([kept_k, *found_k]).astype(np.intp, copy=False)
-    chi2_all = np.concatenate([kept_chi2, np.full(n_found, np.nan)])
-    dof_all = np.concatenate([kept_dof, np.zeros(n_found)])
-    g_all = ok[s_all]
-    # one report per observer per event; compatible direction
-    keep = slot_free(rep, g_all, k_all, cl.labels)
-    if same_phase_only:
-        keep &= same_phase(rep.direction, cl.labels, cl.n, g_all, k_all)
-    gated_before = ~np.isnan(chi2_all)
-    todo = keep & ~gated_before
-    g, k, chi2, dof = gated(rep, g_all[todo], k_all[todo], cl, gates)
-    at_ev = np.zeros(cl.n, np.intp)
-    at_ev[ok] = np.arange(ok.shape[0])
-    # the memo: the pairs gated before or left for later, and those that passed now
-    stay = ~todo
-    memo.attach_p = gates.attach_p
-    memo.free = np.zeros(rep.n, bool)
-    memo.free[free] = True
-    memo.f_lo, memo.sig_max = pos_lo, pos_sig
-    memo.keys = bits
-    memo.lookup = np.argsort(hashes)
-    memo.hashes = hashes[memo.lookup]
-    memo.slot = np.concatenate([s_all[stay], at_ev[g]]).astype(np.intp, copy=False)
-    memo.rows = np.concatenate([k_all[stay], k]).astype(np.intp, copy=False)
-    memo.chi2 = np.concatenate([chi2_all[stay], chi2])
-    memo.dof = np.concatenate([dof_all[stay], dof])
-    out = keep & gated_before
-    return (
-        np.concatenate([g_all[out], g]).astype(np.intp, copy=False),
-        np.concatenate([k_all[out], k]).astype(np.intp, copy=False),
-        np.concatenate([chi2_all[out], chi2]),
-        np.concatenate([dof_all[out], dof]),
-    )
 
 
 def guarded_attach(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig) -> int:

@@ -46,33 +46,6 @@ class WindowMemo:
     passes: B | None = None
 
 
-@dataclass
-class AttachMemo:
-    """The gated candidates of attachment's last search of one :class:`Reports`
-    (:func:`~ceasefire.fuse.association.attachment.gated_candidates`), by the
-    gate ``attach_p``: the free rows then (``free`` ``(n,)``), each observer
-    position's run terms over them (smallest speed factor ``f_lo`` and largest time
-    sd ``sig_max``, per position id, NaN where none was free), the bits of each
-    event estimate searched (``keys`` ``(S, 12)`` uint64: x, y, T, covariance;
-    ``lookup`` orders them by ``hashes``, x's bits xor T's) and every pair that
-    passed the gates with its slot among them, row, chi-square and dof. A window
-    depends on the event's estimate, the row and its position's run terms, the
-    gates on the estimate and the row: a pair of an unchanged estimate and a row
-    still free in a position with the same terms is found and gated alike."""
-
-    attach_p: float = float("nan")
-    free: B | None = None
-    f_lo: F8 | None = None
-    sig_max: F8 | None = None
-    keys: npt.NDArray[np.uint64] | None = None
-    hashes: npt.NDArray[np.uint64] | None = None
-    lookup: IP | None = None
-    slot: IP | None = None
-    rows: IP | None = None
-    chi2: F8 | None = None
-    dof: F8 | None = None
-
-
 @dataclass(frozen=True)
 class Reports:
     """Bearing and arrival rows (time-sorted) with, per row, its observer's code
@@ -128,11 +101,6 @@ class Reports:
     def window_memo(self) -> WindowMemo:
         """The bearings' windows found so far (filled by the candidate search)."""
         return WindowMemo()
-
-    @cached_property
-    def attach_memo(self) -> AttachMemo:
-        """Attachment's gated candidates of its last search (filled by it)."""
-        return AttachMemo()
 
     def take(self, index: IP) -> Reports:
         """The reports ``index`` (same frame)."""
