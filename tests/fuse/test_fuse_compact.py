@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.association.clusters import Memo
 from ceasefire.fuse.solve import Rows
 
 
@@ -46,3 +47,26 @@ def test_a_report_at_a_nan_position_takes_its_event_with_it() -> None:
     assert not rep.finite_positions
     cl = _compact(rep, np.array([0.0, 2e3, 4e3]))
     assert cl.n == 2 and cl.labels.tolist() == [0, 0, -1, -1, 1, 1]
+
+
+def test_a_dropped_event_frees_its_rows_and_the_others_and_the_memo_renumber() -> None:
+    # rows: event 0 (two), a free row, event 1 (unfitted: goes), event 2 (two)
+    rep = _reports(np.arange(7) * 1e3)
+    labels = np.array([0, 0, -1, 1, 1, 2, 2])
+    cov = np.tile(np.eye(3), (3, 1, 1))
+    cov[1] = np.nan
+    # the last refit saw row 3 free (so its memo labels differ from the labels)
+    memo = Memo(
+        np.array([0, 0, -1, -1, 1, 2, 2]), np.array([1.0, 2.0, 3.0]), np.array([1, 2, 3]),
+        np.ones(3, bool), np.ones(3, bool), np.array([4, 5, 6]),
+    )  # fmt: skip
+    cl = Clusters(labels, np.zeros(3), np.zeros(3), np.zeros(3), cov, memo)
+    cl.compact(rep)
+    assert cl.n == 2
+    # in place: the caller's array sees the new labels
+    assert labels.tolist() == [0, 0, -1, -1, -1, 1, 1] and cl.labels is labels
+    assert cl.memo is not None
+    assert cl.memo.labels.tolist() == [0, 0, -1, -1, -1, 1, 1]
+    assert cl.memo.chi2.tolist() == [1.0, 3.0] and cl.memo.stamp.tolist() == [4, 6]
+    # the memo's labels are its own: the old memo's are untouched
+    assert memo.labels.tolist() == [0, 0, -1, -1, 1, 2, 2]

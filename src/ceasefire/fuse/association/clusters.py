@@ -210,23 +210,20 @@ class Clusters:
             far = np.zeros(self.n, np.intp)
         enough = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
         alive = fitted(self) & (far == 0) & enough
-        self.labels[m & ~alive[np.maximum(self.labels, 0)]] = -1
-        remap = np.full(self.n, -1, np.intp)
-        remap[alive] = np.arange(int(alive.sum()))
         # every event stands (the common case): the numbering stays, no remap
         renumber = not bool(alive.all())
+        # new numbers by old label, the last entry for label -1: one gather frees the
+        # rows of the events dropped and renumbers the others
+        remap = np.full(self.n + 1, -1, np.intp)
+        remap[np.flatnonzero(alive)] = np.arange(int(alive.sum()))
         if renumber:
-            m = self.labels >= 0
-            self.labels[m] = remap[self.labels[m]]
+            self.labels[:] = remap[self.labels]
         self.x, self.y, self.T = self.x[alive], self.y[alive], self.T[alive]
         self.cov = self.cov[alive]
         if self.memo is not None and self.memo.ok.shape[0] != alive.shape[0]:
             self.memo = None
         if self.memo is not None:
-            ml = self.memo.labels.copy()
-            if renumber:
-                mm = ml >= 0
-                ml[mm] = remap[ml[mm]]
+            ml = remap[self.memo.labels] if renumber else self.memo.labels.copy()
             self.memo = self.memo.take(np.flatnonzero(alive))
             self.memo.labels = ml
 
