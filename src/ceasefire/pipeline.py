@@ -534,11 +534,13 @@ def judged_parts(
     *,
     progress: Progress = _noop,
     aside: Iterator[object] | None = None,
+    n_obs: int | None = None,
 ) -> Iterator[JudgedPart]:
     """:func:`fuse_parts`, each part's events judged (:func:`judge_part`) where
     they were fused (in the pool's workers when there is a pool): the events
-    are stored from the rows the part carries; the violations are not stored."""
-    for part in _finished_parts(store, mandate, day, progress, aside, judge=True):
+    are stored from the rows the part carries; the violations are not stored.
+    ``n_obs``: :func:`day_observation_count` of the day, if the caller has it."""
+    for part in _finished_parts(store, mandate, day, progress, aside, judge=True, n_obs=n_obs):
         assert isinstance(part, JudgedPart)
         yield part
 
@@ -664,13 +666,16 @@ def _finished_parts(
     aside: Iterator[object] | None,
     *,
     judge: bool,
+    n_obs: int | None = None,
 ) -> Iterator[list[Event] | JudgedPart]:
-    """:func:`fuse_parts` (``judge``: :func:`judged_parts`)."""
+    """:func:`fuse_parts` (``judge``: :func:`judged_parts`; ``n_obs``: the day's
+    :func:`day_observation_count` if known)."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
     tell = _counted(progress)
     parts = day_parts(mandate, day)
-    n_obs = day_observation_count(store, mandate, day)
+    if n_obs is None:
+        n_obs = day_observation_count(store, mandate, day)
     text = f"{day}: fusing {n_obs:,} observations, part"
     store.replace_events(start, end, [], day=day.isoformat())
     reader = _PartReader(dataclasses.replace(cfg, workers=1), *fuse_read_window(mandate, day))
@@ -763,9 +768,11 @@ class _PartReader:
         return max(self.lo, a - ctx), min(self.hi, b + hor), False
 
     def weight(self, store: Store, a: float, b: float) -> int:
-        """How many observations fusing the part ``[a, b)`` reads (SQL, by the time index)."""
-        lo, hi, sightings = self.span(a, b)
-        return store.count_observations(lo, hi, sightings=sightings)
+        """About how many observations fusing the part ``[a, b)`` reads: those
+        of its times, of every kind (counted in the time index alone, ~5x
+        faster than with the kinds it reads; sightings are few)."""
+        lo, hi, _ = self.span(a, b)
+        return store.count_observations(lo, hi)
 
     def read(self, store: Store, a: float, b: float) -> ObservationArrays:
         """What fusing the part ``[a, b)`` reads: its tiles' acoustic and visual
@@ -953,8 +960,11 @@ def _parts_of_days(
     if fuse_days is None:
         for day in days:
             log = day_log(day)
-            parts = judged_parts(store, mandate, day, progress=progress, aside=log.ahead)
-            yield day, day_observation_count(store, mandate, day), parts, log
+            n_obs = day_observation_count(store, mandate, day)
+            parts = judged_parts(
+                store, mandate, day, progress=progress, aside=log.ahead, n_obs=n_obs
+            )
+            yield day, n_obs, parts, log
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
         part = judge_part(events, mandate, day, None)
