@@ -10,17 +10,20 @@ serial path's chunks (``chunk`` records, across files), so that duplicates
 within a chunk, the store's duplicates, the quarantine and its order, and
 every message are the serial ingest's (``pipeline.ingest_records``).
 
-A row and a record's text cost a few µs to pickle and unpickle: much less
-than their validation, which is what moves to the workers.
+A row costs a few µs to pickle and unpickle: much less than its validation,
+which is what moves to the workers. A record's text is sent back only when it
+was rejected: an accepted record's text is needed only if it turns out to be a
+duplicate (rare), and this process then reads it again from its range.
 """
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +44,9 @@ MIN_LINES = 40_000
 #: The sector of each accepted model (``pipeline``'s, over the batch's mandate).
 Sectors = Callable[[Sequence[AnyObservation]], list[str | None]]
 #: A record as a worker hands it back: ``(line in its range, text, row, reason)``,
-#: ``row`` None for a rejected record (then ``reason`` says why).
-Item = tuple[int, str, tuple[Any, ...] | None, str | None]
+#: ``row`` None for a rejected record (then ``reason`` says why), ``text`` None
+#: for an accepted one.
+Item = tuple[int, str | None, tuple[Any, ...] | None, str | None]
 #: Told what the ingest does (``pipeline._counted``'s three arguments).
 Tell = Callable[[str, int | None, int | None], None]
 
@@ -88,7 +92,7 @@ def _range_items(
         items: list[Item] = [
             (o.line, o.raw, None, o.reason)
             if isinstance(o, Rejected)
-            else (rec.line, rec.raw, next(rows), None)
+            else (rec.line, None, next(rows), None)
             for rec, o in got
         ]
     return lines, items
@@ -126,7 +130,8 @@ def ingest_pooled(
         ):
             chunks = _Chunks(writer, result, chunk)
             told = 0
-            for name, offset, items in _in_order(pool, paths, writer, 2 * workers + 2):
+            for name, offset, span, items in _in_order(pool, paths, writer, 2 * workers + 2):
+                chunks.texts.add(name, offset, span)
                 chunks.feed(name, offset, items)
                 if result.total + len(chunks.pending) - told >= every:
                     told = result.total + len(chunks.pending)
@@ -142,29 +147,53 @@ def ingest_pooled(
 
 def _in_order(
     pool: ProcessPoolExecutor, paths: Sequence[Path], writer: BatchWriter, window: int
-) -> Iterator[tuple[str, int, list[Item]]]:
-    """Each range's ``(file, lines before it in its file, items)``, in file
-    order, at most ``window`` ranges in flight."""
+) -> Iterator[tuple[str, int, tuple[int, int], list[Item]]]:
+    """Each range's ``(file, lines before it in its file, its bytes [start, end),
+    items)``, in file order, at most ``window`` ranges in flight."""
     todo = ((str(p), a, b) for p in paths for a, b in ndjson_ranges(p, RANGE_BYTES))
-    queue: deque[tuple[str, int, Future[tuple[int, list[Item]]]]] = deque()
+    queue: deque[tuple[str, int, int, Future[tuple[int, list[Item]]]]] = deque()
 
     def submit() -> bool:
         nxt = next(todo, None)
         if nxt is not None:
             fut = pool.submit(_range_items, *nxt, writer.batch, writer.submitted_by)
-            queue.append((nxt[0], nxt[1], fut))
+            queue.append((*nxt, fut))
         return nxt is not None
 
     while len(queue) < window and submit():
         pass
     offset: dict[str, int] = {}
     while queue:
-        name, start, fut = queue.popleft()
+        name, start, end, fut = queue.popleft()
         lines, items = fut.result()
         submit()
         before = offset.get(name, 0) if start else 0
         offset[name] = before + lines
-        yield name, before, items
+        yield name, before, (start, end), items
+
+
+@dataclass
+class _Texts:
+    """Accepted records' texts read again from their files' ranges (the workers
+    send none back): where each range starts, in lines and bytes, per file."""
+
+    #: per file: (lines before the range, start byte, end byte), in file order
+    ranges: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
+    #: the range last read again: (file, lines before it) and its texts by line
+    _last: tuple[tuple[str, int], dict[int, str]] | None = None
+
+    def add(self, name: str, offset: int, span: tuple[int, int]) -> None:
+        self.ranges.setdefault(name, []).append((offset, *span))
+
+    def text(self, name: str, line: int) -> str:
+        """The text of the record at ``line`` of file ``name`` as its worker read it."""
+        ranges = self.ranges[name]
+        k = bisect.bisect_left(ranges, (line, -1, -1)) - 1
+        before, start, end = ranges[k]
+        if self._last is None or self._last[0] != (name, before):
+            records, _ = read_ndjson_range(Path(name), start, end, plain=True)
+            self._last = ((name, before), {r.line: r.raw for r in records})
+        return self._last[1][line - before]
 
 
 @dataclass
@@ -177,7 +206,9 @@ class _Chunks:
 
     def __post_init__(self) -> None:
         #: ``(file, line, text, row, reason)`` of the records not stored yet
-        self.pending: list[tuple[str, int, str, tuple[Any, ...] | None, str | None]] = []
+        #: (``text`` None for an accepted record: see :attr:`texts`)
+        self.pending: list[tuple[str, int, str | None, tuple[Any, ...] | None, str | None]] = []
+        self.texts = _Texts()
 
     def feed(self, name: str, offset: int, items: list[Item]) -> None:
         self.pending += [(name, offset + line, raw, row, why) for line, raw, row, why in items]
@@ -190,33 +221,37 @@ class _Chunks:
             part, self.pending = self.pending, []
             self._store(part)
 
-    def _store(self, part: list[tuple[str, int, str, tuple[Any, ...] | None, str | None]]) -> None:
+    def _store(
+        self, part: list[tuple[str, int, str | None, tuple[Any, ...] | None, str | None]]
+    ) -> None:
         """One chunk as ``validate_records`` (a fresh ``seen``) and then
         ``pipeline._store_chunk`` would have it."""
         got = IngestResult(total=len(part))
         seen: dict[tuple[str, str], str] = {}
         rows: list[tuple[Any, ...]] = []
-        origins: list[tuple[str, int, str]] = []
+        origins: list[tuple[str, int]] = []
         # an NDJSON record is one line: its end line is its line
         for name, line, raw, row, why in part:
             if row is None:
-                got.rejected.append(Rejected(name, line, why or "unreadable", raw, line))
+                got.rejected.append(Rejected(name, line, why or "unreadable", raw or "", line))
                 continue
             key = (row[0], row[1])
             first = seen.get(key)
             if first is not None:  # the body is the canonical JSON validation compares
-                got.duplicates.append(Duplicate(name, line, *key, first != row[-1], raw, line))
+                text = raw if raw is not None else self.texts.text(name, line)
+                got.duplicates.append(Duplicate(name, line, *key, first != row[-1], text, line))
                 continue
             seen[key] = row[-1]
             rows.append(row)
-            origins.append((name, line, raw))
+            origins.append((name, line))
         quarantined = quarantine_entries(got)
         outcome = self.writer.add_rows(rows)
+        again = {i for i, _, _ in outcome.duplicates}
         quarantined += stored_duplicates(
             outcome,
             [
-                (name, line, r[0], r[1], raw)
-                for (name, line, raw), r in zip(origins, rows, strict=True)
+                (name, line, r[0], r[1], self.texts.text(name, line) if i in again else "")
+                for i, ((name, line), r) in enumerate(zip(origins, rows, strict=True))
             ],
             got,
         )

@@ -261,3 +261,49 @@ def test_run_signs_as_it_goes_in_ledger_days_batches(
     assert got[: len(ref)] == ref
     # many batches, one commit frame each (a violation weighs ~5 digests)
     assert ref.count(b'"type":"violation"') == len(day.violations) > 20
+
+
+def test_first_passes_go_to_the_pool_heaviest_first(
+    stored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pooling the registration waits for the last first pass: the parts' first
+    passes are submitted by the observations of the times they read, most first
+    (ties in day order), and the day's events are still the whole day's, in order."""
+    from concurrent import futures
+
+    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
+    )
+    firsts: list[tuple[float, float]] = []
+
+    class Spied(futures.ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+            if fn is pipeline._part_worker_first:
+                firsts.append(args)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", Spied)
+    store = Store.open(stored)
+    try:
+        m = pipeline.mandate_of(store)
+        events = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+        assert events == _whole_day(store, DAY)
+        parts = pipeline.day_parts(m, DAY)
+        reader = pipeline._PartReader(config(m), *pipeline.fuse_read_window(m, DAY))
+        # what each part reads (its times, with their margins), of every kind
+        read = {p: len(store.observations(*reader.span(*p)[:2])) for p in parts}
+        assert all(len(reader.read(store, *p)) <= read[p] for p in parts)
+    finally:
+        store.close()
+    assert sorted(firsts) == parts  # each part's first pass once
+    sizes = [read[p] for p in firsts]
+    assert sizes == sorted(sizes, reverse=True)
+    # not the day's order: the 3 h heavy day lies within a day of hourly parts
+    assert firsts != parts and sizes[0] > 0 and sizes[-1] == 0
+    # equal sizes (the empty parts) keep the day's order
+    empty = [p for p in firsts if read[p] == 0]
+    assert empty == sorted(empty) and len(empty) > 1
