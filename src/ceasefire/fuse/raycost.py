@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled
 
 
 def _ray_cost_loop(
@@ -62,16 +62,6 @@ def _ray_cost_loop(
     k2 = ix.shape[1]
     nw = speeds.shape[0]
     out = np.empty(n)
-    # the least prior of each sample over the weapons tried: no cost of a sample
-    # pair is below the sum of its two samples' (a cost adds the non-negative
-    # chi-square, weapon and side costs to its prior sum, and a rounded sum is no
-    # less than either non-negative part), so a pair whose bound is not below the
-    # candidate's best so far cannot lower it and is skipped
-    l_lo = _least_prior(lprior, tried, use_prior)
-    i_lo = _least_prior(iprior, tried, use_prior)
-    i_lo_min = np.empty(i_lo.shape[0])
-    for q in range(i_lo.shape[0]):
-        i_lo_min[q] = i_lo[q].min() if k2 > 0 else np.inf
     for r in range(n):
         p = a[r]
         q = b[r]
@@ -79,11 +69,7 @@ def _ray_cost_loop(
         wi = iw[q]
         m = np.inf
         for i in range(k1):
-            if l_lo[p, i] + i_lo_min[q] >= m:
-                continue
             for j in range(k2):
-                if l_lo[p, i] + i_lo[q, j] >= m:
-                    continue
                 dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
                 dt = iT[q, j] - lT[p, i]
                 var_T = lvt[p, i] + ivt[q, j]
@@ -124,25 +110,8 @@ def _ray_cost_loop(
     return out
 
 
-def _least_prior(prior: Any, tried: Any, use_prior: bool) -> Any:
-    """Per sample of ``prior`` ``(n, K, W)``, its least value over the weapons
-    ``tried`` (``(n, K)``); -inf without the prior (nothing is skipped)."""
-    n, k, nw = prior.shape
-    out = np.full((n, k), -np.inf)
-    if not use_prior:
-        return out
-    for p in range(n):
-        for i in range(k):
-            lo = np.inf
-            for w in range(nw):
-                if tried[w] and prior[p, i, w] < lo:
-                    lo = prior[p, i, w]
-            out[p, i] = lo
-    return out
-
-
 @functools.cache
 def ray_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
     rays are paired), or None without the ``fast`` extra."""
-    return compiled_calling(_ray_cost_loop, _least_prior=_least_prior)
+    return compiled(_ray_cost_loop)
