@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse.launchcost import launch_cost_kernel
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight, check_names, per_code
 from ceasefire.model.assignment import min_cost_matching
 
@@ -168,22 +169,19 @@ def pair_launches(
         return none
     a = sm["i"].astype(np.intp)
     b = sm["j"].astype(np.intp)
-    dt = iT[b] - lT[a]
     sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
     si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
-    ok = dt > -cfg.early_sd * np.hypot(sl[a], si[b]) if cfg.early_sd > 0 else dt > 0
-    a, b, dt = a[ok], b[ok], dt[ok]
-    ex, ey = ix[b] - lx[a], iy[b] - ly[a]
-    d = np.hypot(ex, ey)
-    ux, uy = ex / np.maximum(d, 1.0), ey / np.maximum(d, 1.0)
     lc = np.full((nl, 2, 2), 0.0) if l_cov is None else np.nan_to_num(l_cov, nan=1e8)
     ic = np.full((ni, 2, 2), 0.0) if i_cov is None else np.nan_to_num(i_cov, nan=1e8)
-    P = lc[a] + ic[b]
-    var_d = ux * ux * P[:, 0, 0] + uy * uy * P[:, 1, 1] + 2 * ux * uy * P[:, 0, 1] + 2e4
-    var_T = sl[a] ** 2 + si[b] ** 2
     lw = np.full(nl, -1) if l_weapon is None else np.asarray(l_weapon)
     iw = np.full(ni, -1) if i_weapon is None else np.asarray(i_weapon)
-    best = flight_cost(d, dt, var_T, var_d, lw[a], iw[b], cfg, early_sd=cfg.early_sd)
+    kernel = launch_cost_kernel()
+    if kernel is not None:
+        best = _launch_cost_compiled(
+            kernel, a, b, lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg
+        )
+    else:
+        a, b, best = _launch_cost(a, b, lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg)
     ok = np.isfinite(best)
     a, b, cost = a[ok], b[ok], best[ok]
     flight = cost  # the side doubt's likelihood: attribution weighs the side itself
@@ -245,6 +243,73 @@ def pair_launches(
     pl, pi = np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
     doubt = side_doubt(a, b, flight, pl, pi, l_side)
     return pl, pi, _margins(a, b, cost, pl, pi, nl, ni), doubt
+
+
+def _launch_cost(
+    a: IP,
+    b: IP,
+    lx: F8,
+    ly: F8,
+    lT: F8,
+    ix: F8,
+    iy: F8,
+    iT: F8,
+    sl: F8,
+    si: F8,
+    lc: F8,
+    ic: F8,
+    lw: IP,
+    iw: IP,
+    cfg: LaunchPairConfig,
+) -> tuple[IP, IP, F8]:
+    """The candidates ``(a, b)`` (launch, impact) whose impact is not too early,
+    and their least flight cost (inf outside every weapon's gate), by numpy:
+    positions (m), emission times and their sd (s), covariances ``(n, 2, 2)``
+    (m²), weapon codes (-1 unknown)."""  # fmt: skip
+    dt = iT[b] - lT[a]
+    ok = dt > -cfg.early_sd * np.hypot(sl[a], si[b]) if cfg.early_sd > 0 else dt > 0
+    a, b, dt = a[ok], b[ok], dt[ok]
+    ex, ey = ix[b] - lx[a], iy[b] - ly[a]
+    d = np.hypot(ex, ey)
+    ux, uy = ex / np.maximum(d, 1.0), ey / np.maximum(d, 1.0)
+    P = lc[a] + ic[b]
+    var_d = ux * ux * P[:, 0, 0] + uy * uy * P[:, 1, 1] + 2 * ux * uy * P[:, 0, 1] + 2e4
+    var_T = sl[a] ** 2 + si[b] ** 2
+    best = flight_cost(d, dt, var_T, var_d, lw[a], iw[b], cfg, early_sd=cfg.early_sd)
+    return a, b, best
+
+
+def _launch_cost_compiled(
+    kernel: Callable[..., F8],
+    a: IP,
+    b: IP,
+    lx: F8,
+    ly: F8,
+    lT: F8,
+    ix: F8,
+    iy: F8,
+    iT: F8,
+    sl: F8,
+    si: F8,
+    lc: F8,
+    ic: F8,
+    lw: IP,
+    iw: IP,
+    cfg: LaunchPairConfig,
+) -> F8:
+    """:func:`_launch_cost`'s costs by the compiled loop
+    (:mod:`ceasefire.fuse.launchcost`), the same to the bit, inf for the
+    candidates whose impact is too early (kept in place, not dropped)."""  # fmt: skip
+    f8 = lambda v: np.ascontiguousarray(v, dtype=np.float64)  # noqa: E731
+    i8 = lambda v: np.ascontiguousarray(v, dtype=np.int64)  # noqa: E731
+    out = kernel(
+        a, b, f8(lx), f8(ly), f8(lT), f8(ix), f8(iy), f8(iT), f8(sl), f8(si), f8(lc), f8(ic),
+        i8(lw), i8(iw), per_code(cfg.weapons, "speed_m_s"),
+        0.8 * per_code(cfg.weapons, "range_min_m"), 1.2 * per_code(cfg.weapons, "range_max_m"),
+        cfg.speed_spread, 1.0 + 3.0 * cfg.speed_spread, _GATE, _UNKNOWN_WEAPON, _OTHER_WEAPON,
+        float(cfg.early_sd),
+    )  # fmt: skip
+    return np.asarray(out, dtype=np.float64)
 
 
 def side_doubt(a: IP, b: IP, cost: F8, pl: IP, pi: IP, l_side: IP | None) -> F8:
