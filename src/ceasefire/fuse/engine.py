@@ -460,8 +460,10 @@ def _acoustic_events(
             extra[keep] = gone
             absorbed[gone] = True
             launch_ray[keep] = ray_row
-    # the per-event loop reads Python lists: a numpy scalar index per field per
-    # event cost more than the events themselves (values are the same floats)
+    # the per-event loop reads its scalars from Python lists: a numpy scalar per
+    # field per event (and formatting a numpy float) cost more than the lists
+    # (values are the same floats); members stay arrays, whose fancy indexing
+    # beats Python comprehensions at these group sizes
     members = ac.members
     fl = ac.flags
     absorbed_l = absorbed.tolist()
@@ -476,22 +478,21 @@ def _acoustic_events(
     ve_l, vn_l, cen_l = cov_en[:, 0, 0].tolist(), cov_en[:, 1, 1].tolist(), cov_en[:, 0, 1].tolist()
     o_lat, o_lon = obs.lat.tolist(), obs.lon.tolist()
     o_brg, o_t = obs.bearing_deg.tolist(), obs.time_s.tolist()
-    ids_l, keys_l, src_l = ids.tolist(), keys.tolist(), sources.tolist()
     doubt_min = cfg.launches.side_doubt_min
     out: list[Event] = []
     for g in range(G):
         if absorbed_l[g]:
             continue
-        mem = members[g].tolist()
+        mem = members[g]
         flags = list(fl[g])
         kind_c, dir_c, weap_c = kind_l[g], dir_l[g], weap_l[g]
         launch_lat = launch_lon = None
         launch_cov: tuple[float, float, float] | None = None
         pos = has_pos_l[g]
-        ray_k = mem[0] if not pos else launch_ray_l[g]
+        ray_k = int(mem[0]) if not pos else launch_ray_l[g]
         p = partner_l[g]
         if p >= 0:
-            mem = mem + members[p].tolist()
+            mem = np.concatenate([mem, members[p]])
             flags.append("paired")
             if close_l[g]:
                 flags.append("pair_close_call")
@@ -504,19 +505,19 @@ def _acoustic_events(
             launch_cov = (ve_l[p], vn_l[p], cen_l[p])
         if g in extra:
             other = extra[g]
-            mem = mem + members[other].tolist()
+            mem = np.concatenate([mem, members[other]])
             flags.append("paired")
             if launch_ray_l[g] >= 0:
                 flags.append("launch_ray")
             if weap_c == UND_WEAPON:
                 weap_c = weap_l[other]
-        n_src = len({src_l[i] for i in mem})
+        n_src = len(set(sources[mem].tolist()))
         if n_src == 1 and "single_observer" not in flags:
             flags.append("single_observer")
         if wide_l[g]:
             flags.append("wide_fix")
-        obs_ids = tuple(sorted([ids_l[i] for i in mem]))
-        eid = event_id([keys_l[i] for i in mem])
+        obs_ids = tuple(sorted(ids[mem].tolist()))
+        eid = event_id(keys[mem].tolist())
         if pos:
             out.append(
                 Event(
