@@ -6,7 +6,6 @@ processes for scale."""
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -460,73 +459,56 @@ def _acoustic_events(
             extra[keep] = gone
             absorbed[gone] = True
             launch_ray[keep] = ray_row
-    # the per-event loop reads its scalars from Python lists: a numpy scalar per
-    # field per event (and formatting a numpy float) cost more than the lists
-    # (values are the same floats); members stay arrays, whose fancy indexing
-    # beats Python comprehensions at these group sizes
-    members = ac.members
-    fl = ac.flags
-    absorbed_l = absorbed.tolist()
-    has_pos_l = has_pos.tolist()
-    partner_l = partner.tolist()
-    launch_ray_l = launch_ray.tolist()
-    close_l = close_call.tolist()
-    doubt_l = side_doubt.tolist()
-    wide_l = (has_pos & (semi > cfg.wide_fix_m)).tolist()
-    kind_l, dir_l, weap_l = ac.kind.tolist(), ac.direction.tolist(), ac.weapon.tolist()
-    t_l, lat_l, lon_l = ac.T.tolist(), lat.tolist(), lon.tolist()
-    ve_l, vn_l, cen_l = cov_en[:, 0, 0].tolist(), cov_en[:, 1, 1].tolist(), cov_en[:, 0, 1].tolist()
-    o_lat, o_lon = obs.lat.tolist(), obs.lon.tolist()
-    o_brg, o_t = obs.bearing_deg.tolist(), obs.time_s.tolist()
-    doubt_min = cfg.launches.side_doubt_min
     out: list[Event] = []
     for g in range(G):
-        if absorbed_l[g]:
+        if absorbed[g]:
             continue
-        mem = members[g]
-        flags = list(fl[g])
-        kind_c, dir_c, weap_c = kind_l[g], dir_l[g], weap_l[g]
+        mem = ac.members[g]
+        flags = list(ac.flags[g])
+        kind_c, dir_c, weap_c = int(ac.kind[g]), int(ac.direction[g]), int(ac.weapon[g])
         launch_lat = launch_lon = None
         launch_cov: tuple[float, float, float] | None = None
-        pos = has_pos_l[g]
-        ray_k = int(mem[0]) if not pos else launch_ray_l[g]
-        p = partner_l[g]
+        ray_k = int(mem[0]) if not has_pos[g] else int(launch_ray[g])
+        p = int(partner[g])
         if p >= 0:
-            mem = np.concatenate([mem, members[p]])
+            mem = np.concatenate([mem, ac.members[p]])
             flags.append("paired")
-            if close_l[g]:
+            if close_call[g]:
                 flags.append("pair_close_call")
-            if doubt_l[g] >= doubt_min:
-                flags.append(f"{SIDE_DOUBT}{doubt_l[g]:.2f}")
+            if side_doubt[g] >= cfg.launches.side_doubt_min:
+                flags.append(f"{SIDE_DOUBT}{side_doubt[g]:.2f}")
             kind_c = EXPLOSION
             if weap_c == UND_WEAPON:
-                weap_c = weap_l[p]
-            launch_lat, launch_lon = lat_l[p], lon_l[p]
-            launch_cov = (ve_l[p], vn_l[p], cen_l[p])
+                weap_c = int(ac.weapon[p])
+            launch_lat, launch_lon = float(lat[p]), float(lon[p])
+            lc = cov_en[p]
+            launch_cov = (float(lc[0, 0]), float(lc[1, 1]), float(lc[0, 1]))
         if g in extra:
             other = extra[g]
-            mem = np.concatenate([mem, members[other]])
+            mem = np.concatenate([mem, ac.members[other]])
             flags.append("paired")
-            if launch_ray_l[g] >= 0:
+            if launch_ray[g] >= 0:
                 flags.append("launch_ray")
             if weap_c == UND_WEAPON:
-                weap_c = weap_l[other]
-        n_src = len(set(sources[mem].tolist()))
+                weap_c = int(ac.weapon[other])
+        srcs = set(sources[mem].tolist())
+        n_src = len(srcs)
         if n_src == 1 and "single_observer" not in flags:
             flags.append("single_observer")
-        if wide_l[g]:
+        if has_pos[g] and semi[g] > cfg.wide_fix_m:
             flags.append("wide_fix")
         obs_ids = tuple(sorted(ids[mem].tolist()))
         eid = event_id(keys[mem].tolist())
-        if pos:
+        if has_pos[g]:
+            ce = cov_en[g]
             out.append(
                 Event(
                     id=eid,
                     kind=kind_name(kind_c, dir_c),
-                    time_s=t_l[g],
-                    lat=lat_l[g],
-                    lon=lon_l[g],
-                    cov_m2=(ve_l[g], vn_l[g], cen_l[g]),
+                    time_s=float(ac.T[g]),
+                    lat=float(lat[g]),
+                    lon=float(lon[g]),
+                    cov_m2=(float(ce[0, 0]), float(ce[1, 1]), float(ce[0, 1])),
                     observation_ids=obs_ids,
                     n_observers=n_src,
                     direction=DIRECTIONS[dir_c],
@@ -534,9 +516,9 @@ def _acoustic_events(
                     launch_lat=launch_lat,
                     launch_lon=launch_lon,
                     launch_cov_m2=launch_cov,
-                    observer_lat=o_lat[ray_k] if ray_k >= 0 else None,
-                    observer_lon=o_lon[ray_k] if ray_k >= 0 else None,
-                    bearing_deg=o_brg[ray_k] if ray_k >= 0 else None,
+                    observer_lat=float(obs.lat[ray_k]) if ray_k >= 0 else None,
+                    observer_lon=float(obs.lon[ray_k]) if ray_k >= 0 else None,
+                    bearing_deg=float(obs.bearing_deg[ray_k]) if ray_k >= 0 else None,
                     flags=tuple(sorted(set(flags))),
                 )
             )
@@ -544,12 +526,11 @@ def _acoustic_events(
             k = ray_k
             if "no_position" not in flags:
                 flags.append("no_position")
-            t = t_l[g]
             out.append(
                 Event(
                     id=eid,
                     kind=kind_name(kind_c, dir_c),
-                    time_s=t if math.isfinite(t) else o_t[k],
+                    time_s=float(ac.T[g]) if np.isfinite(ac.T[g]) else float(obs.time_s[k]),
                     lat=None,
                     lon=None,
                     cov_m2=None,
@@ -557,9 +538,11 @@ def _acoustic_events(
                     n_observers=n_src,
                     direction=DIRECTIONS[dir_c],
                     weapon=WEAPONS[weap_c],
-                    observer_lat=o_lat[k],
-                    observer_lon=o_lon[k],
-                    bearing_deg=o_brg[k] if math.isfinite(o_brg[k]) else None,
+                    observer_lat=float(obs.lat[k]),
+                    observer_lon=float(obs.lon[k]),
+                    bearing_deg=float(obs.bearing_deg[k])
+                    if np.isfinite(obs.bearing_deg[k])
+                    else None,
                     flags=tuple(sorted(set(flags))),
                 )
             )
