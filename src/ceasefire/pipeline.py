@@ -535,12 +535,17 @@ def judged_parts(
     progress: Progress = _noop,
     aside: Iterator[object] | None = None,
     n_obs: int | None = None,
+    layers: bool = True,
 ) -> Iterator[JudgedPart]:
     """:func:`fuse_parts`, each part's events judged (:func:`judge_part`) where
     they were fused (in the pool's workers when there is a pool): the events
     are stored from the rows the part carries; the violations are not stored.
-    ``n_obs``: :func:`day_observation_count` of the day, if the caller has it."""
-    for part in _finished_parts(store, mandate, day, progress, aside, judge=True, n_obs=n_obs):
+    ``n_obs``: :func:`day_observation_count` of the day, if the caller has it;
+    ``layers``: the parts carry their map layers (:func:`part_layers`)."""
+    parts = _finished_parts(
+        store, mandate, day, progress, aside, judge=True, n_obs=n_obs, layers=layers
+    )
+    for part in parts:
         assert isinstance(part, JudgedPart)
         yield part
 
@@ -601,6 +606,8 @@ def judge_part(
     mandate: Mandate,
     day: date,
     store: Store | None,
+    *,
+    layers: bool = True,
 ) -> JudgedPart:
     """``events`` (a part's, or a day's) judged (``assess``) and made into rows
     (by ``store``'s schema; None: no event rows, the events are stored) and
@@ -623,7 +630,7 @@ def judge_part(
         event_features=[feature_text(event_feature(e)) for e in events],
         violation_features=[feature_text(violation_feature(v)) for v in found],
         violation_records=[ViolationRecord.of(v, d) for v, d in zip(found, plain, strict=True)],
-        layers=part_layers(mandate, events, found),
+        layers=part_layers(mandate, events, found) if layers else None,
     )
 
 
@@ -694,6 +701,8 @@ class _PartFinish:
     day: date
     sights: Sequence[Event]
     judge: bool
+    #: judged parts carry their map layers (the day's maps are drawn ahead)
+    layers: bool = True
 
     def __call__(
         self, events: list[Event], a: float, b: float, store: Store
@@ -701,7 +710,9 @@ class _PartFinish:
         mine = [e for e in self.sights if a <= e.time_s < b]
         if mine:
             events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
-        return judge_part(events, self.mandate, self.day, store) if self.judge else events
+        if not self.judge:
+            return events
+        return judge_part(events, self.mandate, self.day, store, layers=self.layers)
 
 
 def _finished_parts(
@@ -713,6 +724,7 @@ def _finished_parts(
     *,
     judge: bool,
     n_obs: int | None = None,
+    layers: bool = True,
 ) -> Iterator[list[Event] | JudgedPart]:
     """:func:`fuse_parts` (``judge``: :func:`judged_parts`; ``n_obs``: the day's
     :func:`day_observation_count` if known)."""
@@ -737,7 +749,7 @@ def _finished_parts(
         if len(sight_obs):
             sights = [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end]
         del sight_obs
-    finish = _PartFinish(mandate, day, sights, judge)
+    finish = _PartFinish(mandate, day, sights, judge, layers)
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
     register = cfg.tile_s is not None and tiles.pools_registration(cfg)
@@ -1007,13 +1019,20 @@ def _parts_of_days(
         for day in days:
             log = day_log(day)
             n_obs = day_observation_count(store, mandate, day)
+            # only the last day's maps are drawn ahead (``run``)
             parts = judged_parts(
-                store, mandate, day, progress=progress, aside=log.ahead, n_obs=n_obs
+                store,
+                mandate,
+                day,
+                progress=progress,
+                aside=log.ahead,
+                n_obs=n_obs,
+                layers=day == days[-1],
             )
             yield day, n_obs, parts, log
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
-        part = judge_part(events, mandate, day, None)
+        part = judge_part(events, mandate, day, None, layers=day == days[-1])
         part.violation_rows = store.violation_rows(part.violations, day=day.isoformat())
         yield day, n_obs, [part], day_log(day)
 
