@@ -535,12 +535,17 @@ def judged_parts(
     progress: Progress = _noop,
     aside: Iterator[object] | None = None,
     n_obs: int | None = None,
+    layers: bool = True,
 ) -> Iterator[JudgedPart]:
     """:func:`fuse_parts`, each part's events judged (:func:`judge_part`) where
     they were fused (in the pool's workers when there is a pool): the events
     are stored from the rows the part carries; the violations are not stored.
-    ``n_obs``: :func:`day_observation_count` of the day, if the caller has it."""
-    for part in _finished_parts(store, mandate, day, progress, aside, judge=True, n_obs=n_obs):
+    ``n_obs``: :func:`day_observation_count` of the day, if the caller has it;
+    ``layers``: the parts carry their map layers (:func:`part_layers`)."""
+    parts = _finished_parts(
+        store, mandate, day, progress, aside, judge=True, n_obs=n_obs, layers=layers
+    )
+    for part in parts:
         assert isinstance(part, JudgedPart)
         yield part
 
@@ -562,6 +567,8 @@ class JudgedPart:
     #: each violation's ledger record, encoded but for its digests
     #: (:class:`ViolationRecord`)
     violation_records: list[ViolationRecord]
+    #: the part's map layers (:func:`part_layers`): its violations', its events'
+    layers: tuple[MapLayers, MapLayers] | None = None
 
 
 @dataclass(frozen=True)
@@ -599,6 +606,8 @@ def judge_part(
     mandate: Mandate,
     day: date,
     store: Store | None,
+    *,
+    layers: bool = True,
 ) -> JudgedPart:
     """``events`` (a part's, or a day's) judged (``assess``) and made into rows
     (by ``store``'s schema; None: no event rows, the events are stored) and
@@ -621,7 +630,51 @@ def judge_part(
         event_features=[feature_text(event_feature(e)) for e in events],
         violation_features=[feature_text(violation_feature(v)) for v in found],
         violation_records=[ViolationRecord.of(v, d) for v, d in zip(found, plain, strict=True)],
+        layers=part_layers(mandate, events, found) if layers else None,
     )
+
+
+def part_layers(
+    mandate: Mandate, events: Sequence[Event], violations: Sequence[Violation]
+) -> tuple[MapLayers, MapLayers] | None:
+    """The map layers of a part's violations and of its events, each in the
+    store's order (time, then id), as :func:`_draw_maps` builds them from its
+    reads of the day; None where the part's violations name an event that is
+    not among its events (its grey dots then depend on other parts)."""
+    named = named_events(violations)
+    if not named <= {e.id for e in events}:
+        return None
+    by_time = sorted(violations, key=lambda v: (v.time_s, v.id))
+    in_order = sorted(events, key=lambda e: (e.time_s, e.id))
+    return (
+        map_layers(mandate, [], by_time),
+        map_layers(mandate, in_order, [], named=named),
+    )
+
+
+def day_layers(
+    mandate: Mandate,
+    day: date,
+    layers: Sequence[tuple[MapLayers, MapLayers] | None],
+    violations: Sequence[Sequence[Violation]],
+) -> MapLayers | None:
+    """The day's map layers from its parts' (``layers[k]``: :func:`part_layers`
+    of the ``k``-th part in the day's order, whose violations are
+    ``violations[k]``): what :func:`_draw_maps` builds from the store, or None
+    where a part has none, or the parts' violations, each part's in time then
+    id, are not in that order across the day and within the day's period."""
+    if not layers or any(x is None for x in layers):
+        return None
+    start, end = day_bounds(mandate, day)
+    keys = [(v.time_s, v.id) for found in violations for v in sorted(found, key=_time_id)]
+    if keys != sorted(keys) or not all(start <= t < end for t, _ in keys):
+        return None
+    got = [x for x in layers if x is not None]
+    return MapLayers.concat([x[0] for x in got] + [x[1] for x in got])
+
+
+def _time_id(v: Violation) -> tuple[float, str]:
+    return v.time_s, v.id
 
 
 def feature_text(feature: dict[str, Any]) -> str:
@@ -648,6 +701,8 @@ class _PartFinish:
     day: date
     sights: Sequence[Event]
     judge: bool
+    #: judged parts carry their map layers (the day's maps are drawn ahead)
+    layers: bool = True
 
     def __call__(
         self, events: list[Event], a: float, b: float, store: Store
@@ -655,7 +710,9 @@ class _PartFinish:
         mine = [e for e in self.sights if a <= e.time_s < b]
         if mine:
             events = sorted(events + mine, key=lambda e: (e.time_s, e.id))
-        return judge_part(events, self.mandate, self.day, store) if self.judge else events
+        if not self.judge:
+            return events
+        return judge_part(events, self.mandate, self.day, store, layers=self.layers)
 
 
 def _finished_parts(
@@ -667,6 +724,7 @@ def _finished_parts(
     *,
     judge: bool,
     n_obs: int | None = None,
+    layers: bool = True,
 ) -> Iterator[list[Event] | JudgedPart]:
     """:func:`fuse_parts` (``judge``: :func:`judged_parts`; ``n_obs``: the day's
     :func:`day_observation_count` if known)."""
@@ -691,7 +749,7 @@ def _finished_parts(
         if len(sight_obs):
             sights = [e for e in fuse(sight_obs, cfg) if start <= e.time_s < end]
         del sight_obs
-    finish = _PartFinish(mandate, day, sights, judge)
+    finish = _PartFinish(mandate, day, sights, judge, layers)
     workers = cfg.workers if cfg.workers is not None else (os.cpu_count() or 1)
     url = _reopen_url(store)
     register = cfg.tile_s is not None and tiles.pools_registration(cfg)
@@ -961,13 +1019,20 @@ def _parts_of_days(
         for day in days:
             log = day_log(day)
             n_obs = day_observation_count(store, mandate, day)
+            # only the last day's maps are drawn ahead (``run``)
             parts = judged_parts(
-                store, mandate, day, progress=progress, aside=log.ahead, n_obs=n_obs
+                store,
+                mandate,
+                day,
+                progress=progress,
+                aside=log.ahead,
+                n_obs=n_obs,
+                layers=day == days[-1],
             )
             yield day, n_obs, parts, log
         return
     for day, (n_obs, events) in zip(days, fuse_days(store, mandate, days, progress), strict=True):
-        part = judge_part(events, mandate, day, None)
+        part = judge_part(events, mandate, day, None, layers=day == days[-1])
         part.violation_rows = store.violation_rows(part.violations, day=day.isoformat())
         yield day, n_obs, [part], day_log(day)
 
@@ -1319,11 +1384,23 @@ def answer_intervention(ledger: Ledger, answer: dict[str, Any], now_s: float) ->
 MAP_READS = 8
 
 
-def _draw_maps(url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
-    """:class:`MapsAhead`'s process: the day's maps from its own reads of the store."""
+def _draw_maps(
+    url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
+) -> None:
+    """:class:`MapsAhead`'s process: the day's maps from ``layers`` (the parts'
+    layers, :func:`day_layers`) or from its own reads of the store."""
     store = Store.open(url)
     start, end = day_bounds(mandate, day)
     observers, _ = store.observers(start, end)
+    if layers is None:
+        layers = store_layers(store, mandate, day)
+    store.close()
+    render_maps(mandate, layers, observers, out_dir)
+
+
+def store_layers(store: Store, mandate: Mandate, day: date) -> MapLayers:
+    """The day's map layers from the store's events and violations of its period."""
+    start, end = day_bounds(mandate, day)
     # a slice of the day's objects at a time, each let go once its layers are
     # built: this process holds arrays, not the day (the report's process does)
     edges = [start + (end - start) * i / MAP_READS for i in range(MAP_READS)] + [end]
@@ -1336,8 +1413,7 @@ def _draw_maps(url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
     del found
     for a, b in itertools.pairwise(edges):
         parts.append(map_layers(mandate, store.events(a, b), [], named=named))
-    store.close()
-    render_maps(mandate, MapLayers.concat(parts), observers, out_dir)
+    return MapLayers.concat(parts)
 
 
 class MapsAhead:
@@ -1347,21 +1423,33 @@ class MapsAhead:
     this process finishes the day (escalations, signing) and reads the
     report's numbers. :meth:`result` gives them to :func:`report_day`."""
 
-    def __init__(self, url: str, mandate: Mandate, day: date, out_dir: Path) -> None:
+    def __init__(
+        self, url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
+    ) -> None:
         self.out_dir = out_dir
         ctx = multiprocessing.get_context("fork")
         # a daemon: stopped with this process if the run fails before the report
-        self._proc = ctx.Process(target=_draw_maps, args=(url, mandate, day, out_dir), daemon=True)
+        self._proc = ctx.Process(
+            target=_draw_maps, args=(url, mandate, day, out_dir, layers), daemon=True
+        )
         with frozen_heap():
             self._proc.start()
 
     @classmethod
     def start(
-        cls, store: Store, mandate: Mandate, day: date, out_dir: Path, items: int
+        cls,
+        store: Store,
+        mandate: Mandate,
+        day: date,
+        out_dir: Path,
+        items: int,
+        layers: MapLayers | None = None,
     ) -> MapsAhead | None:
         """Start drawing the maps of ``day`` (``items``: its events and
-        violations), or None where the report draws them itself as fast: a
-        small day, one core, no fork, or a store a process cannot reopen."""
+        violations; ``layers``: the day's map layers made as its parts were
+        judged, else read from the store), or None where the report draws them
+        itself as fast: a small day, one core, no fork, or a store a process
+        cannot reopen."""
         url = _reopen_url(store)
         if (
             items < PARALLEL_MIN_ITEMS
@@ -1370,7 +1458,7 @@ class MapsAhead:
             or url is None
         ):
             return None
-        return cls(url, mandate, day, out_dir)
+        return cls(url, mandate, day, out_dir, layers)
 
     def result(self) -> dict[str, Path] | None:
         """The maps by kind (``map``, ``internal_map``) once drawn; None if the
@@ -1571,8 +1659,13 @@ def run(
             violations: list[Violation] = []
             sightings: list[Event] = []
             n_events = 0
+            # the parts' map layers, for the last day's maps drawn ahead
+            layers: list[tuple[MapLayers, MapLayers] | None] = []
+            found_by_part: list[list[Violation]] = []
             for part in parts:
                 found = part.violations
+                layers.append(part.layers)
+                found_by_part.append(found)
                 store.add_violation_rows(part.violation_rows)
                 events_out.write_texts(part.event_features)
                 violations_out.write_texts(part.violation_features)
@@ -1591,7 +1684,9 @@ def run(
                     day,
                     out_dir / "reports" / day.isoformat(),
                     n_events + len(violations),
+                    day_layers(mandate, day, layers, found_by_part),
                 )
+            del layers, found_by_part
             tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
             escalations = escalations_of(store, mandate, day, violations, sightings)
             store.replace_escalations(start, end, escalations, day=day.isoformat())

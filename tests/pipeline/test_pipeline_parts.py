@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ceasefire import pipeline
@@ -18,6 +20,7 @@ from ceasefire.ledger import Ledger
 from ceasefire.mandate import day_bounds, load_mandate
 from ceasefire.model.vocab import KINDS
 from ceasefire.report.geojson import event_feature, write_geojson
+from ceasefire.report.layers import MapLayers
 from ceasefire.simulate import write_scenario
 from ceasefire.simulate.offensive import scenario
 from ceasefire.simulate.world import simulate
@@ -307,3 +310,61 @@ def test_first_passes_go_to_the_pool_heaviest_first(
     # equal sizes (the empty parts) keep the day's order
     empty = [p for p in firsts if read[p] == 0]
     assert empty == sorted(empty) and len(empty) > 1
+
+
+def _same_layers(a: MapLayers, b: MapLayers) -> bool:
+    # every array the layers carry, and the rings the maps process makes of them
+    arrays = [f.name for f in dataclasses.fields(MapLayers) if f.name not in ("marks", "unlocated")]
+    arrays.append("rings")
+    return (
+        all(np.array_equal(getattr(a, k), getattr(b, k)) for k in arrays)
+        and a.marks.keys() == b.marks.keys()
+        and all(
+            np.array_equal(getattr(a.marks[k], f), getattr(b.marks[k], f))
+            for k in a.marks
+            for f in ("lat", "lon", "rgba")
+        )
+        and a.unlocated == b.unlocated
+    )
+
+
+def test_the_parts_map_layers_are_the_stores(
+    stored: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layers the pool's workers make of each judged part, taken in the day's
+    order, are those the maps process builds from its reads of the stored day
+    (so the maps drawn from them are the same); a part without layers, or
+    violations out of the day's order, give none."""
+    shutil.copy(stored, tmp_path / "store.db")
+    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
+    )
+    store = Store.open(tmp_path / "store.db")
+    try:
+        m = pipeline.mandate_of(store)
+        start, end = day_bounds(m, DAY)
+        store.replace_violations(start, end, [], day=DAY.isoformat())
+        layers, found = [], []
+        for part in pipeline.judged_parts(store, m, DAY):
+            store.add_violation_rows(part.violation_rows)
+            layers.append(part.layers)
+            found.append(part.violations)
+        want = pipeline.store_layers(store, m, DAY)
+    finally:
+        store.close()
+    got = pipeline.day_layers(m, DAY, layers, found)
+    assert got is not None and len(layers) > 3
+    assert got.others > 0 and len(got.violation_lat) > 100 and len(got.rings) > 100
+    assert _same_layers(got, want)
+    # not the store's order: the parts' violations swapped
+    busy = [k for k, f in enumerate(found) if f]
+    i, j = busy[0], busy[-1]
+    assert i != j
+    swapped = list(found)
+    swapped[i], swapped[j] = found[j], found[i]
+    assert pipeline.day_layers(m, DAY, layers, swapped) is None
+    assert pipeline.day_layers(m, DAY, [*layers[:-1], None], found) is None

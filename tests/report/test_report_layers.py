@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgba
 from ceasefire.mandate import Mandate
 from ceasefire.model import Event
 from ceasefire.report.context import ReportContext
-from ceasefire.report.geometry import ELLIPSE_VERTICES
+from ceasefire.report.geometry import ELLIPSE_VERTICES, ellipse_rings
 from ceasefire.report.layers import MapLayers, Marks, map_layers, named_events
 from ceasefire.report.render import PARALLEL_MIN_ITEMS, map_processes
 from ceasefire.report.style import OTHER_COLOUR, UNDETERMINED_COLOUR, party_colours
@@ -127,3 +127,31 @@ def test_layers_of_slices_are_the_layers_of_the_day(donbas: Mandate) -> None:
             assert np.array_equal(got, want), f.name
     # without the day's named ids, a slice's events would all be grey dots
     assert map_layers(donbas, es, []).others == len([e for e in es if e.has_position])
+
+
+def test_layers_carry_ellipse_parameters_and_draw_the_exports_rings(donbas: Mandate) -> None:
+    """The layers hold 5 numbers an ellipse (what travels between processes);
+    the rings are made where the map is drawn, the same as the exports' rings."""
+    ctx = _day(donbas)
+    layers = map_layers(donbas, ctx.events, ctx.violations)
+    assert "rings" not in vars(layers)  # not made until drawn
+    params = ("ellipse_lat", "ellipse_lon", "semi_major_m", "semi_minor_m", "orientation_deg")
+    assert {getattr(layers, p).shape for p in params} == {(TOTAL - 2,)}
+    with_ell = [v for v in ctx.violations if v.lat is not None and v.cov_m2 is not None]
+    want = ellipse_rings(
+        [v.lat for v in with_ell],
+        [v.lon for v in with_ell],
+        [e for v in with_ell if (e := v.ellipse) is not None],
+    )
+    assert np.array_equal(layers.rings, want)
+    # a layer's rings of a slice of the violations are the day's rings of that slice
+    parts = [map_layers(donbas, [], ctx.violations[a:b]) for a, b in ((0, 5), (5, TOTAL))]
+    assert np.array_equal(MapLayers.concat(parts).rings, want)
+
+
+def test_no_ellipse_no_rings(donbas: Mandate) -> None:
+    ctx = build_day_ctx(donbas)
+    flat = [replace(v, cov_m2=None) for v in ctx.violations]
+    layers = map_layers(donbas, ctx.events, flat)
+    assert layers.rings.shape == (0, ELLIPSE_VERTICES, 2)
+    assert len(layers.ring_rgba) == 0 and len(layers.violation_lat) == TOTAL

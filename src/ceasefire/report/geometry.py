@@ -16,6 +16,8 @@ from ceasefire.mandate import Mandate
 from ceasefire.mandate.schema import PolygonZone
 from ceasefire.model import Ellipse
 
+F8 = npt.NDArray[np.float64]
+
 #: Vertices per ellipse ring (the last repeats the first).
 ELLIPSE_VERTICES = 37
 
@@ -24,22 +26,36 @@ def ellipse_rings(
     lat: Sequence[float], lon: Sequence[float], ellipses: Sequence[Ellipse]
 ) -> npt.NDArray[np.float64]:
     """Closed rings (n, ELLIPSE_VERTICES, 2) of (lon, lat) for each ellipse about
-    its centre, laid out geodesically (azimuth and distance from the centre).
-    Semi-axes in m; orientation of the major axis in degrees clockwise from north.
-    Rings wind counter-clockwise."""
+    its centre (:func:`rings_of` of the ellipses' parameters)."""
     if len(ellipses) == 0:
         return np.zeros((0, ELLIPSE_VERTICES, 2))
-    a = np.array([e.semi_major_m for e in ellipses], float)[:, None]
-    b = np.array([e.semi_minor_m for e in ellipses], float)[:, None]
-    th = np.radians([e.orientation_deg for e in ellipses])[:, None]
+    return rings_of(
+        np.asarray(lat, float),
+        np.asarray(lon, float),
+        np.array([e.semi_major_m for e in ellipses], float),
+        np.array([e.semi_minor_m for e in ellipses], float),
+        np.array([e.orientation_deg for e in ellipses], float),
+    )
+
+
+def rings_of(lat: F8, lon: F8, semi_major_m: F8, semi_minor_m: F8, orientation_deg: F8) -> F8:
+    """Closed rings (n, ELLIPSE_VERTICES, 2) of (lon, lat) of ellipses given by
+    their centres (degrees, (n,)), semi-axes (m, (n,)) and the orientation of
+    the major axis (degrees clockwise from north, (n,)), laid out geodesically
+    (azimuth and distance from the centre). Rings wind counter-clockwise."""
+    if len(lat) == 0:
+        return np.zeros((0, ELLIPSE_VERTICES, 2))
+    a = semi_major_m[:, None]
+    b = semi_minor_m[:, None]
+    th = np.radians(orientation_deg)[:, None]
     t = np.linspace(0.0, 2.0 * math.pi, ELLIPSE_VERTICES)[None, :]
     # counter-clockwise (east to north) as RFC 7946 requires of exterior rings
     east = a * np.cos(t) * np.sin(th) - b * np.sin(t) * np.cos(th)
     north = a * np.cos(t) * np.cos(th) + b * np.sin(t) * np.sin(th)
     az = np.degrees(np.arctan2(east, north))
     dist = np.hypot(east, north)
-    la = np.broadcast_to(np.asarray(lat, float)[:, None], az.shape)
-    lo = np.broadcast_to(np.asarray(lon, float)[:, None], az.shape)
+    la = np.broadcast_to(lat[:, None], az.shape)
+    lo = np.broadcast_to(lon[:, None], az.shape)
     plat, plon = forward(la, lo, az, dist)
     rings = np.stack([plon, plat], axis=-1)
     rings[:, -1, :] = rings[:, 0, :]

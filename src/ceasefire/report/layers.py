@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,7 @@ from matplotlib.colors import to_rgba
 
 from ceasefire.mandate import Mandate
 from ceasefire.model import Event, Violation
-from ceasefire.report.geometry import ELLIPSE_VERTICES, ellipse_rings
+from ceasefire.report.geometry import rings_of
 from ceasefire.report.style import party_colours
 from ceasefire.report.summary import party_key, rule_kind
 
@@ -39,21 +40,27 @@ class Marks:
 
 @dataclass(frozen=True)
 class MapLayers:
-    """The day's map content, compact (about 0.7 KB per violation with an ellipse).
+    """The day's map content, compact (about 0.15 KB per violation with an ellipse).
 
     ``violation_lat``/``violation_lon``: located violations (degrees, (n,)),
     which the map's extent covers. ``other_lat``/``other_lon``: events with a
-    position that no violation names (grey dots). ``rings``: the violations'
-    95 % ellipses as closed (lon, lat) rings, (m, ELLIPSE_VERTICES, 2), with
-    their party colours ``ring_rgba`` (m, 4). ``marks``: the located
-    violations by marker group (the keys of :data:`SHAPES`, present groups
-    only). ``unlocated``: violations without a position (not drawn)."""
+    position that no violation names (grey dots). ``ellipse_lat``,
+    ``ellipse_lon``, ``semi_major_m``, ``semi_minor_m``, ``orientation_deg``:
+    the violations' 95 % ellipses (centre in degrees, semi-axes in m, the major
+    axis's orientation in degrees clockwise from north; each (m,)), drawn as
+    :attr:`rings` with their party colours ``ring_rgba`` (m, 4). ``marks``: the
+    located violations by marker group (the keys of :data:`SHAPES`, present
+    groups only). ``unlocated``: violations without a position (not drawn)."""
 
     violation_lat: F8
     violation_lon: F8
     other_lat: F8
     other_lon: F8
-    rings: F8
+    ellipse_lat: F8
+    ellipse_lon: F8
+    semi_major_m: F8
+    semi_minor_m: F8
+    orientation_deg: F8
     ring_rgba: F8
     marks: dict[str, Marks]
     unlocated: int
@@ -62,6 +69,19 @@ class MapLayers:
     def others(self) -> int:
         """How many grey dots: events that are not violations."""
         return len(self.other_lat)
+
+    @cached_property
+    def rings(self) -> F8:
+        """The ellipses as closed (lon, lat) rings, (m, ELLIPSE_VERTICES, 2),
+        made on first use: where the map is drawn, so that the layers carried
+        between processes hold 5 numbers an ellipse, not 74."""
+        return rings_of(
+            self.ellipse_lat,
+            self.ellipse_lon,
+            self.semi_major_m,
+            self.semi_minor_m,
+            self.orientation_deg,
+        )
 
     @classmethod
     def concat(cls, parts: Sequence[MapLayers]) -> MapLayers:
@@ -86,7 +106,11 @@ class MapLayers:
             violation_lon=cat("violation_lon"),
             other_lat=cat("other_lat"),
             other_lon=cat("other_lon"),
-            rings=cat("rings"),
+            ellipse_lat=cat("ellipse_lat"),
+            ellipse_lon=cat("ellipse_lon"),
+            semi_major_m=cat("semi_major_m"),
+            semi_minor_m=cat("semi_minor_m"),
+            orientation_deg=cat("orientation_deg"),
             ring_rgba=cat("ring_rgba"),
             marks=marks,
             unlocated=sum(p.unlocated for p in parts),
@@ -131,15 +155,9 @@ def map_layers(
     named = named_events(violations) if named is None else named
     others = [e for e in events if e.id not in named and e.has_position]
     located = [v for v in violations if v.lat is not None and v.lon is not None]
-    with_ell = [v for v in located if v.cov_m2 is not None]
+    pairs = [(v, e) for v in located if v.cov_m2 is not None and (e := v.ellipse) is not None]
+    with_ell = [v for v, _ in pairs]
     ell_lat, ell_lon = _latlon(with_ell)
-    rings = (
-        ellipse_rings(
-            list(ell_lat), list(ell_lon), [e for v in with_ell if (e := v.ellipse) is not None]
-        )
-        if with_ell
-        else np.zeros((0, ELLIPSE_VERTICES, 2))
-    )
     marks: dict[str, Marks] = {}
     for key, _marker in SHAPES:
         group = [v for v in located if _shape(v, kinds) == key]
@@ -153,7 +171,11 @@ def map_layers(
         violation_lon=vlon,
         other_lat=olat,
         other_lon=olon,
-        rings=rings,
+        ellipse_lat=ell_lat,
+        ellipse_lon=ell_lon,
+        semi_major_m=np.array([e.semi_major_m for _, e in pairs], float),
+        semi_minor_m=np.array([e.semi_minor_m for _, e in pairs], float),
+        orientation_deg=np.array([e.orientation_deg for _, e in pairs], float),
         ring_rgba=colours(with_ell),
         marks=marks,
         unlocated=len(violations) - len(located),
