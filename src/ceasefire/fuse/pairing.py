@@ -32,6 +32,8 @@ _GATE = 10.83
 #: cost added when the pair's weapon is not the one the reports name
 _OTHER_WEAPON = 4.0
 _UNKNOWN_WEAPON = 2.0
+#: a weapon's ranges widened by these factors (short and long) for the range bounds
+_RANGE_SHORT, _RANGE_LONG = 0.8, 1.2
 #: cost of leaving a launch or an impact unpaired (global assignment): above half
 #: the costliest gated pair, so every pair within the gate is worth taking
 _UNPAIRED = 10.0
@@ -120,7 +122,12 @@ def flight_cost(
         # (and, when an impact dated early may pair, 2 σ of the emission times)
         dt_hi = dt + 2.0 * np.sqrt(var_T) if early_sd > 0 else dt
         fast = dist - 2.0 * np.sqrt(var_d) > dt_hi * v * (1.0 + 3.0 * cfg.speed_spread)
-        inside = (dist >= 0.8 * rmin[w]) & (dist <= 1.2 * rmax[w]) & (chi2 <= _GATE) & ~fast
+        inside = (
+            (dist >= _RANGE_SHORT * rmin[w])
+            & (dist <= _RANGE_LONG * rmax[w])
+            & (chi2 <= _GATE)
+            & ~fast
+        )
         best = np.where(inside & (cost < best), cost, best)
     return best
 
@@ -305,7 +312,8 @@ def _launch_cost_compiled(
     out = kernel(
         a, b, f8(lx), f8(ly), f8(lT), f8(ix), f8(iy), f8(iT), f8(sl), f8(si), f8(lc), f8(ic),
         i8(lw), i8(iw), per_code(cfg.weapons, "speed_m_s"),
-        0.8 * per_code(cfg.weapons, "range_min_m"), 1.2 * per_code(cfg.weapons, "range_max_m"),
+        _RANGE_SHORT * per_code(cfg.weapons, "range_min_m"),
+        _RANGE_LONG * per_code(cfg.weapons, "range_max_m"),
         cfg.speed_spread, 1.0 + 3.0 * cfg.speed_spread, _GATE, _UNKNOWN_WEAPON, _OTHER_WEAPON,
         float(cfg.early_sd),
     )  # fmt: skip
