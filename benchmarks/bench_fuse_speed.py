@@ -50,6 +50,7 @@ from baseline_fuse import baseline_fuse  # noqa: E402
 from bench_fuse import _cpu, score_groups  # noqa: E402
 from fuse_scenario import Truth  # noqa: E402
 from fuse_sim import MANDATE  # noqa: E402
+from tree_side import child_answer, run_child  # noqa: E402
 
 #: row name -> (profile, hours, seed, rounds multiplier, bearing reports only)
 ROWS: dict[str, tuple[str, float, int, float, bool]] = {
@@ -214,20 +215,7 @@ def _before_src(rev: str, into: Path) -> Path:
 
 def _measure_before(src: Path, inputs: Path, repeat: int) -> dict[str, Any]:
     """:func:`measure_fusion` with the package found in ``src`` (a subprocess)."""
-    env = dict(os.environ, PYTHONPATH=str(src))
-    out = subprocess.run(
-        [sys.executable, __file__, "--_child", str(inputs), "--repeat", str(repeat)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"the previous code failed: {out.stderr[-2000:]}")
-    got = dict(json.loads(out.stdout.strip().splitlines()[-1]))
-    if not got["package"].startswith(str(src)):
-        raise RuntimeError(f"the child imported {got['package']}, not {src}")
-    return got
+    return run_child(__file__, src, [str(inputs), "--repeat", str(repeat)], "the previous code")
 
 
 def fusion_rows(
@@ -315,10 +303,7 @@ def main() -> None:
     args = ap.parse_args()
     if args._child:
         obs, truth = pickle.loads(Path(args._child).read_bytes())
-        import ceasefire
-
-        out = measure_fusion(obs, truth, args.repeat)
-        print(json.dumps({**out, "package": str(Path(ceasefire.__file__).parent)}))
+        print(child_answer(measure_fusion(obs, truth, args.repeat)))
         return
     print(f"{datetime.now().isoformat(timespec='seconds')}; machine: {os.cpu_count()} cores, "
           f"{_cpu()}; load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip

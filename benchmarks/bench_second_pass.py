@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import pickle
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +32,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from tree_side import child_answer, run_child  # noqa: E402
 
 
 def prepare(fraction: Fraction, into: Path) -> Path:
@@ -88,20 +89,7 @@ def second_pass(inputs: Path, runs: int) -> dict[str, Any]:
 
 
 def _side(src: Path, inputs: Path, runs: int) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=str(src))
-    out = subprocess.run(
-        [sys.executable, __file__, "--_child", str(inputs), "--runs", str(runs)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"the side in {src} failed: {out.stderr[-2000:]}")
-    got: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    if not got["package"].startswith(str(src)):
-        raise RuntimeError(f"the child imported {got['package']}, not {src}")
-    return got
+    return run_child(__file__, src, [str(inputs), "--runs", str(runs)], f"the side in {src}")
 
 
 def main() -> int:
@@ -112,11 +100,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--_child", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.runs < 2:
+        ap.error("--runs must be at least 2: each side's first run warms it and is not counted")
     if a._child:
-        import ceasefire
-
-        res = second_pass(a._child, a.runs)
-        print(json.dumps({**res, "package": str(Path(ceasefire.__file__).parent)}))
+        print(child_answer(second_pass(a._child, a.runs)))
         return 0
     inputs = prepare(a.stress, Path(tempfile.gettempdir()))
     sides = {"this": ROOT / "src"} | ({"base": a.base.resolve()} if a.base else {})
