@@ -14,7 +14,7 @@ import pytest
 
 from ceasefire.fuse import pairing
 from ceasefire.fuse.launchcost import launch_cost_kernel
-from ceasefire.fuse.pairing import LaunchPairConfig, _launch_cost, _launch_cost_compiled
+from ceasefire.fuse.pairing import LaunchPairConfig, _launch_cost_compiled, _launch_cost_numpy
 from ceasefire.model.vocab import WEAPONS
 
 F8 = np.ndarray
@@ -45,7 +45,7 @@ def test_the_compiled_loop_gives_the_numpy_candidates_and_costs(early_sd: float)
     a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
         np.arange(150), np.arange(170), indexing="ij"))  # fmt: skip
     args = (lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg)
-    na, nb, want = _launch_cost(a, b, *args)
+    na, nb, want = _launch_cost_numpy(a, b, *args)
     got = _launch_cost_compiled(kernel, a, b, *args)
     kept = np.isfinite(got)
     # the numpy code drops early impacts before costing them; the loop leaves inf

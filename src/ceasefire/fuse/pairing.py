@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -182,13 +183,7 @@ def pair_launches(
     ic = np.full((ni, 2, 2), 0.0) if i_cov is None else np.nan_to_num(i_cov, nan=1e8)
     lw = np.full(nl, -1) if l_weapon is None else np.asarray(l_weapon)
     iw = np.full(ni, -1) if i_weapon is None else np.asarray(i_weapon)
-    kernel = launch_cost_kernel()
-    if kernel is not None:
-        best = _launch_cost_compiled(
-            kernel, a, b, lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg
-        )
-    else:
-        a, b, best = _launch_cost(a, b, lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg)
+    a, b, best = _launch_cost(a, b, lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg)
     ok = np.isfinite(best)
     a, b, cost = a[ok], b[ok], best[ok]
     flight = cost  # the side doubt's likelihood: attribution weighs the side itself
@@ -252,7 +247,17 @@ def pair_launches(
     return pl, pi, _margins(a, b, cost, pl, pi, nl, ni), doubt
 
 
-def _launch_cost(
+def _launch_cost(a: IP, b: IP, *args: Any) -> tuple[IP, IP, F8]:
+    """:func:`_launch_cost_numpy`'s candidates and costs (same arguments), by the
+    compiled loop where there is one: the same costs to the bit, a too-early
+    impact kept in place at inf."""
+    kernel = launch_cost_kernel()
+    if kernel is None:
+        return _launch_cost_numpy(a, b, *args)
+    return a, b, _launch_cost_compiled(kernel, a, b, *args)
+
+
+def _launch_cost_numpy(
     a: IP,
     b: IP,
     lx: F8,
@@ -304,7 +309,7 @@ def _launch_cost_compiled(
     iw: IP,
     cfg: LaunchPairConfig,
 ) -> F8:
-    """:func:`_launch_cost`'s costs by the compiled loop
+    """:func:`_launch_cost_numpy`'s costs by the compiled loop
     (:mod:`ceasefire.fuse.launchcost`), the same to the bit, inf for the
     candidates whose impact is too early (kept in place, not dropped)."""  # fmt: skip
     f8 = lambda v: np.ascontiguousarray(v, dtype=np.float64)  # noqa: E731
