@@ -105,8 +105,15 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
 Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...], tuple[str, ...]]
 #: the ceilings ``--ceilings`` may name (the oracle always runs): ``likely`` knows the
 #: draw's true noise model, ``stated`` the σ as the observers state them and no clock error
-CEILINGS = ("oracle", "likely", "stated")
-LIKELY_NAMES = {"likely": "likelihood oracle", "stated": "likelihood oracle, stated noise"}
+CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas")
+#: each likelihood oracle: its name in the tables, and the noise it knows (``World.noise``)
+LIKELY_NAMES = {
+    "likely": "likelihood oracle",
+    "stated": "likelihood, stated noise",
+    "clocks": "likelihood, true clocks, stated σ",
+    "sigmas": "likelihood, true σ, no clocks",
+}
+LIKELY_NOISE = {"likely": "true", "stated": "stated", "clocks": "clocks", "sigmas": "sigmas"}
 
 
 def run_draw(job: Job) -> dict[str, Any]:
@@ -130,13 +137,11 @@ def run_draw(job: Job) -> dict[str, Any]:
         finally:
             undo()
         more: dict[str, Any] = {}
-        for w in ("likely", "stated"):
+        for w in LIKELY_NAMES:
             if w not in ceilings:
                 continue
             world = World.of(sc, d, m.tz)
-            likely = LikelyOracle(
-                sc.truth, sc.observations, world if w == "likely" else world.stated()
-            )
+            likely = LikelyOracle(sc.truth, sc.observations, world.noise(LIKELY_NOISE[w]))
             undo = patched(likely)
             try:
                 s_lik, took_lik = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
@@ -379,7 +384,7 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     association (the likelihood oracle reaches it, the system does not)."""
     t = TARGETS
     out = []
-    who = [w for w in ("likely", "stated") if rows and w in rows[0]]
+    who = [w for w in LIKELY_NAMES if rows and w in rows[0]]
     print(
         "\n| class | draws | F1 / oracle: system, median / worst decile | "
         + " | ".join(f"{LIKELY_NAMES[w]}" for w in who)
@@ -387,9 +392,11 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         + " | ".join(f"{LIKELY_NAMES[w]}" for w in who)
         + " | oracle | undetermined - oracle's, points, median: system / "
         + " / ".join(LIKELY_NAMES[w] for w in who)
-        + " | limit |"
+        + " | double counts pooled: system / "
+        + " / ".join(LIKELY_NAMES[w] for w in who)
+        + " / oracle | limit |"
     )
-    print("|---" * (6 + 2 * len(who)) + "|")
+    print("|---" * (7 + 2 * len(who)) + "|")
     for name, pred in CLASSES:
         rs = [r for r in rows if pred(r["params"]) and all(w in r for w in who)]
         if not rs:
@@ -403,6 +410,7 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ratio": (_pct(ratio, 50), _pct(ratio, 10)),
                 "doubles": (_pct(dbl, 50), _pct(dbl, 90)),
                 "undetermined_gap": _pct(gap, 50),
+                "double_counts": sum(r[w]["double_counts"] for r in rs),
             }
         limits = []
         for what, key, bad in (
@@ -430,6 +438,8 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             + " | ".join(pair(row[w]["doubles"], 100, ".1f") for w in ("system", *who, "oracle"))
             + " | "
             + " / ".join(f"{row[w]['undetermined_gap']:+.1f}" for w in ("system", *who))
+            + " | "
+            + " / ".join(str(row[w]["double_counts"]) for w in ("system", *who, "oracle"))
             + f" | {row['limit']} |"
         )
     for w in who:
@@ -517,7 +527,7 @@ def main() -> int:
         doc = json.loads(a.report.read_text())
         report(doc["draws"], f"family {a.family}, from {a.report}")
         classes(doc["draws"])
-        if any("likely" in r or "stated" in r for r in doc["draws"]):
+        if any(w in r for r in doc["draws"] for w in LIKELY_NAMES):
             ceilings(doc["draws"])
         return 0
     draws = list(a.draws or (TEST_DRAWS if a.set == "test" else TUNING_DRAWS))

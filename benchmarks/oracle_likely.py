@@ -76,6 +76,8 @@ UNDETERMINED_EVENT = EVENT_KINDS.index("undetermined")
 UNDETERMINED_DIRECTION = DIRECTIONS.index("undetermined")
 UNDETERMINED_WEAPON = WEAPONS.index("undetermined")
 LOG_0 = -np.inf
+#: how much of the draw's noise model a likelihood oracle may know (``World.noise``)
+NOISE = ("true", "stated", "clocks", "sigmas")
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,21 @@ class World:
             d.start_s, d.start_s + d.hours * 3600.0,
         )  # fmt: skip
 
-    def stated(self) -> World:
-        """This world with the noise as the observers state it: their σ, no clock error."""
-        return replace(self, faults=None)
+    def noise(self, known: str) -> World:
+        """This world with the noise known as ``known`` says (:data:`NOISE`): ``true``
+        (as drawn), ``stated`` (the observers' stated σ, no clock error), ``clocks``
+        (stated σ, true clocks) or ``sigmas`` (true σ, no clock error)."""
+        f = self.faults
+        if known == "true" or (f is None and known in NOISE):
+            return self
+        if known == "stated":
+            return replace(self, faults=None)
+        if known == "clocks":
+            return replace(self, faults=replace(f, sigma_mult=np.ones_like(f.sigma_mult)))
+        if known == "sigmas":
+            zero = np.zeros_like(f.clock_offset_s)
+            return replace(self, faults=replace(f, clock_offset_s=zero, drift=zero))
+        raise ValueError(f"noise known as {known!r}: expected one of {', '.join(NOISE)}")
 
     def phases(self) -> tuple[F8, F8, F8]:
         """Every phase of every round: lat, lon (deg), emission time (s); phase
