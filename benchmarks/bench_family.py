@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 from oracle import SHIPPED, Oracle, overridden, patched, scored
-from oracle_likely import LikelyOracle, World, agreement
+from oracle_likely import MARGINS, LikelyOracle, World, agreement, kept_registration
 
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
@@ -105,15 +105,20 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
 Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...], tuple[str, ...]]
 #: the ceilings ``--ceilings`` may name (the oracle always runs): ``likely`` knows the
 #: draw's true noise model, ``stated`` the σ as the observers state them and no clock error
-CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas")
+CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas", "registered")
 #: each likelihood oracle: its name in the tables, and the noise it knows (``World.noise``)
 LIKELY_NAMES = {
     "likely": "likelihood oracle",
     "stated": "likelihood, stated noise",
     "clocks": "likelihood, true clocks, stated σ",
     "sigmas": "likelihood, true σ, no clocks",
+    "registered": "likelihood, as registered",
 }
-LIKELY_NOISE = {"likely": "true", "stated": "stated", "clocks": "clocks", "sigmas": "sigmas"}
+#: the noise each knows (``World.noise``; ``registered``: as the system's registration found)
+LIKELY_NOISE = {
+    "likely": "true", "stated": "stated", "clocks": "clocks", "sigmas": "sigmas",
+    "registered": "registered",
+}  # fmt: skip
 
 
 def run_draw(job: Job) -> dict[str, Any]:
@@ -129,7 +134,11 @@ def run_draw(job: Job) -> dict[str, Any]:
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_scenario(Path(tmp), sc.observations, sc.truth)
-        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
+        regs, undo = kept_registration()
+        try:
+            s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
+        finally:
+            undo()
         oracle = Oracle(sc.truth)
         undo = patched(oracle)
         try:
@@ -141,7 +150,17 @@ def run_draw(job: Job) -> dict[str, Any]:
             if w not in ceilings:
                 continue
             world = World.of(sc, d, m.tz)
-            likely = LikelyOracle(sc.truth, sc.observations, world.noise(LIKELY_NOISE[w]))
+            if w == "registered" and len(regs) != 1:
+                raise RuntimeError(
+                    f"draw {k}: {len(regs)} registrations pooled over tiles, expected one "
+                    "(--ceilings registered needs the shipped tiles)"
+                )
+            world = world.registered(regs[0]) if w == "registered" else world
+            likely = LikelyOracle(
+                sc.truth,
+                sc.observations,
+                world if w == "registered" else world.noise(LIKELY_NOISE[w]),
+            )
             undo = patched(likely)
             try:
                 s_lik, took_lik = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
@@ -458,7 +477,13 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             f"{sum(r[w]['double_counts'] for r in rows):,} (oracle "
             f"{sum(r['oracle']['double_counts'] for r in rows):,}, system "
             f"{sum(r['system']['double_counts'] for r in rows):,}); named attributions "
-            f"{right / given if given else float('nan'):.3f} right of {given:,}"
+            f"{right / given if given else float('nan'):.3f} right of {given:,}; chosen by a "
+            "likelihood ratio over the runner-up of "
+            + ", ".join(
+                f"< {k}: {agree.get(f'margin_below_{k}', 0):,} "
+                f"({agree.get(f'wrong_margin_below_{k}', 0):,} of them wrong)"
+                for k in MARGINS
+            )
         )
         out.append(
             {

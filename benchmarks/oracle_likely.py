@@ -45,6 +45,8 @@ import numpy as np
 import numpy.typing as npt
 from oracle import SHIPPED, Oracle, patched, scored
 
+from ceasefire.fuse import tiles
+from ceasefire.fuse.association.registration import ObserverRegistration
 from ceasefire.geo import inverse
 from ceasefire.mandate import load_mandate
 from ceasefire.model.arrays import ObservationArrays
@@ -76,6 +78,8 @@ UNDETERMINED_EVENT = EVENT_KINDS.index("undetermined")
 UNDETERMINED_DIRECTION = DIRECTIONS.index("undetermined")
 UNDETERMINED_WEAPON = WEAPONS.index("undetermined")
 LOG_0 = -np.inf
+#: likelihood ratios of a choice over its runner-up that ``agreement`` counts reports below
+MARGINS = (10, 100)
 #: how much of the draw's noise model a likelihood oracle may know (``World.noise``)
 NOISE = ("true", "stated", "clocks", "sigmas")
 
@@ -95,6 +99,9 @@ class World:
     tz: Any
     start_s: float
     end_s: float
+    #: per observer row, true / stated bearing σ when it differs from the time σ's
+    #: (``faults.sigma_mult``); None: the same
+    az_mult: F8 | None = None
 
     @staticmethod
     def of(sc: Scenario, d: Draw, tz: Any) -> World:
@@ -119,6 +126,15 @@ class World:
             zero = np.zeros_like(f.clock_offset_s)
             return replace(self, faults=replace(f, clock_offset_s=zero, drift=zero))
         raise ValueError(f"noise known as {known!r}: expected one of {', '.join(NOISE)}")
+
+    def registered(self, reg: ObserverRegistration) -> World:
+        """This world with the noise as the system's registration ``reg`` estimated
+        it (clock offsets, σ factors of bearings and times; no drift): what the
+        system knows of the noise."""
+        r = reg.of(self.observers.source.astype(str))
+        zero = np.zeros(len(self.observers))
+        faults = ObserverFaults(r.scale_t, r.offset_s, zero, self.start_s)
+        return replace(self, faults=faults, az_mult=r.scale_az)
 
     def phases(self) -> tuple[F8, F8, F8]:
         """Every phase of every round: lat, lon (deg), emission time (s); phase
@@ -174,18 +190,30 @@ def _log(p: F8) -> F8:
 @dataclass(frozen=True)
 class Assignment:
     """Per report: its phase (``2 r + p``; -1: clutter, or not an acoustic
-    report), the log intensity of that choice and of clutter."""
+    report), the log intensity of its most intense phase, of its second, and of
+    clutter."""
 
     phase: IP
     log_best: F8
     log_clutter: F8
+    log_second: F8
+
+    def margin(self) -> F8:
+        """Per report, log of how many times its choice is more intense than the
+        runner-up (a phase or clutter); inf when nothing else is possible."""
+        top = np.maximum(self.log_best, self.log_clutter)
+        runner = np.maximum(np.minimum(self.log_best, self.log_clutter), self.log_second)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(top), top - runner, np.nan)
 
 
 def assign(obs: ObservationArrays, w: World) -> Assignment:
     """Each acoustic report of ``obs`` to its most intense hypothesis in ``w``
     (a round's phase, or clutter); sightings get -1."""
     n = len(obs)
-    out = Assignment(np.full(n, -1, np.intp), np.full(n, LOG_0), np.full(n, LOG_0))
+    out = Assignment(
+        np.full(n, -1, np.intp), np.full(n, LOG_0), np.full(n, LOG_0), np.full(n, LOG_0)
+    )
     idx = np.flatnonzero(obs.kind != KINDS.index("sighting"))
     if idx.size == 0:
         return out
@@ -199,7 +227,7 @@ def assign(obs: ObservationArrays, w: World) -> Assignment:
 
     mult = w.faults.sigma_mult[row] if w.faults is not None else np.ones(row.shape[0])
     tsig = spec("time_sigma_s") * mult
-    bsig = spec("bearing_sigma_deg") * mult
+    bsig = spec("bearing_sigma_deg") * (mult if w.az_mult is None else w.az_mult[row])
     off = w.faults.clock_offset_s[row] if w.faults is not None else np.zeros(row.shape[0])
     drift = w.faults.drift[row] if w.faults is not None else np.zeros(row.shape[0])
     t_ref = w.faults.t_ref_s if w.faults is not None else 0.0
@@ -303,11 +331,33 @@ def assign(obs: ObservationArrays, w: World) -> Assignment:
         at = pick[first]
         best[j[at]] = log_r[at]
         best_q[j[at]] = q[at]
+        starts = np.flatnonzero(first)
+        two = np.diff(np.r_[starts, pick.size]) >= 2  # the report has a second candidate
+        sec = pick[starts[two] + 1]
+        out.log_second[idx[j[sec]]] = log_r[sec]
     real = np.isfinite(best) & (best > log_c)
     out.phase[idx] = np.where(real, best_q, -1)
     out.log_best[idx] = best
     out.log_clutter[idx] = log_c
     return out
+
+
+def kept_registration() -> tuple[list[ObserverRegistration], Any]:
+    """Keep every registration fusion pools over its tiles (``tiles.pooled``) in the
+    list returned, until the undo returned is called."""
+    got: list[ObserverRegistration] = []
+    orig = tiles.pooled
+
+    def pooled(*args: Any) -> ObserverRegistration:
+        got.append(orig(*args))
+        return got[-1]
+
+    tiles.pooled = pooled  # type: ignore[assignment]
+
+    def undo() -> None:
+        tiles.pooled = orig  # type: ignore[assignment]
+
+    return got, undo
 
 
 class LikelyOracle(Oracle):
@@ -337,11 +387,19 @@ def true_phases(truth: dict[str, Any], obs: ObservationArrays) -> IP:
 def agreement(truth: dict[str, Any], obs: ObservationArrays, a: Assignment) -> dict[str, int]:
     """How :func:`assign`'s choices compare with the truth, over the acoustic
     reports: right, a real report called clutter, clutter given a round, a real
-    report given the other phase of its round, or another round."""
+    report given the other phase of its round, or another round; and how many
+    (and of them wrong) were chosen by a likelihood ratio below each of
+    :data:`MARGINS` over the runner-up."""
     ac = obs.kind != KINDS.index("sighting")
     tp, got = true_phases(truth, obs)[ac], a.phase[ac]
     real = tp >= 0
+    margin = a.margin()[ac]
     return {
+        **{f"margin_below_{k}": int((margin < np.log(float(k))).sum()) for k in MARGINS},
+        **{
+            f"wrong_margin_below_{k}": int(((margin < np.log(float(k))) & (tp != got)).sum())
+            for k in MARGINS
+        },
         "reports": int(ac.sum()),
         "right": int((tp == got).sum()),
         "real_as_clutter": int((real & (got < 0)).sum()),
