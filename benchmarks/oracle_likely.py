@@ -150,12 +150,10 @@ def _stations(obs: ObservationArrays, observers: Observers) -> tuple[IP, F8, F8]
     """Each report's observer: a row index (σ, clock, sensor are per observer)
     and the watch windows of every row of that observer at that spot, (n, k),
     padded with NaN."""
-    key = {}
     windows: dict[tuple[str, float, float], list[int]] = {}
     for i in range(len(observers)):
         k = (str(observers.source[i]), float(observers.lat[i]), float(observers.lon[i]))
         windows.setdefault(k, []).append(i)
-        key.setdefault(k, i)
     n = len(obs)
     row = np.empty(n, np.intp)
     width = max((len(v) for v in windows.values()), default=1)
@@ -163,10 +161,10 @@ def _stations(obs: ObservationArrays, observers: Observers) -> tuple[IP, F8, F8]
     t1 = np.full((n, width), np.nan)
     for j in range(n):
         k = (str(obs.source[j]), float(obs.lat[j]), float(obs.lon[j]))
-        if k not in key:
+        if k not in windows:
             raise ValueError(f"report {obs.id[j]}: no observer {k[0]} at ({k[1]}, {k[2]})")
         rows = windows[k]
-        row[j] = key[k]
+        row[j] = rows[0]
         t0[j, : len(rows)] = observers.t0_s[rows]
         t1[j, : len(rows)] = observers.t1_s[rows]
     return row, t0, t1
