@@ -51,6 +51,7 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
 Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...], tuple[str, ...]]
 #: the ceilings ``--ceilings`` may name (the oracle always runs): ``likely`` knows the
 #: draw's true noise model, ``stated`` the σ as the observers state them and no clock error
-CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas", "registered")
+CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas", "registered", "geometry")
 #: each likelihood oracle: its name in the tables, and the noise it knows (``World.noise``)
 LIKELY_NAMES = {
     "likely": "likelihood oracle",
@@ -113,11 +114,12 @@ LIKELY_NAMES = {
     "clocks": "likelihood, true clocks, stated σ",
     "sigmas": "likelihood, true σ, no clocks",
     "registered": "likelihood, as registered",
+    "geometry": "likelihood, where and when only",
 }
 #: the noise each knows (``World.noise``; ``registered``: as the system's registration found)
 LIKELY_NOISE = {
     "likely": "true", "stated": "stated", "clocks": "clocks", "sigmas": "sigmas",
-    "registered": "registered",
+    "registered": "registered", "geometry": "true",
 }  # fmt: skip
 
 
@@ -155,12 +157,11 @@ def run_draw(job: Job) -> dict[str, Any]:
                     f"draw {k}: {len(regs)} registrations pooled over tiles, expected one "
                     "(--ceilings registered needs the shipped tiles)"
                 )
-            world = world.registered(regs[0]) if w == "registered" else world
-            likely = LikelyOracle(
-                sc.truth,
-                sc.observations,
-                world if w == "registered" else world.noise(LIKELY_NOISE[w]),
-            )
+            if w == "registered":
+                world = world.registered(regs[0])
+            else:  # geometry: the true noise, and no range nor class read
+                world = replace(world.noise(LIKELY_NOISE[w]), classes=w != "geometry")
+            likely = LikelyOracle(sc.truth, sc.observations, world)
             undo = patched(likely)
             try:
                 s_lik, took_lik = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,9 @@ class World:
     #: per observer row, true / stated bearing σ when it differs from the time σ's
     #: (``faults.sigma_mult``); None: the same
     az_mult: F8 | None = None
+    #: whether a report's range, event, direction and weapon class are read (False:
+    #: where and when alone, and who reported)
+    classes: bool = True
 
     @staticmethod
     def of(sc: Scenario, d: Draw, tz: Any) -> World:
@@ -205,6 +209,53 @@ class Assignment:
             return np.where(np.isfinite(top), top - runner, np.nan)
 
 
+def _log_said(
+    o: ObservationArrays, j: IP, q: IP, is_launch: npt.NDArray[np.bool_], pw: IP, dist: F8,
+    spec_j: Callable[[str], F8],
+) -> F8:  # fmt: skip
+    """Per (report ``j``, phase ``q``) pair, the log chance of what the report says
+    besides where and when: a range (and its log-normal density about the true
+    distance ``dist``, m), its event, direction and weapon class (the sensor's
+    misreport rates about the phase's true ones)."""
+    ranged = np.isfinite(o.range_m)
+    share = spec_j("range_share")
+    rel = spec_j("range_rel_sigma")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_range = (
+            _log(share)
+            + _log_normal_pdf(np.log(o.range_m[j] / dist), rel**2)
+            - np.log(o.range_m[j])
+        )
+    out = np.where(ranged[j], log_range, _log(1.0 - share))
+    # misreports: the sensor's rates of a right class, of undetermined, of a wrong one
+    launch_ev = np.array(
+        [EVENT_KINDS.index(SPEC_BY_CODE[int(c)].launch_event) for c in pw[q]], np.intp
+    ).reshape(-1)
+    true_ev = np.where(is_launch[q], launch_ev, EVENT_KINDS.index("explosion"))
+    ev_ok = spec_j("event_ok")
+    ev = o.event[j]
+    out += _log(np.where(ev == true_ev, ev_ok, np.where(ev == UNDETERMINED_EVENT, 1 - ev_ok, 0.0)))
+    true_dir = np.where(is_launch[q], DIRECTIONS.index("outgoing"), DIRECTIONS.index("incoming"))
+    d_ok = spec_j("direction_ok")
+    di = o.direction[j]
+    p_dir = np.where(
+        di == true_dir,
+        d_ok,
+        np.where(di == UNDETERMINED_DIRECTION, 0.7 * (1 - d_ok), 0.3 * (1 - d_ok)),
+    )
+    out += _log(p_dir)
+    w_ok = spec_j("weapon_ok")
+    p_any = np.minimum(w_ok + 0.1, 1.0) - w_ok  # a random class of the real ones
+    wi = o.weapon[j]
+    p_w = np.where(
+        wi == UNDETERMINED_WEAPON,
+        1.0 - w_ok - p_any,
+        p_any / (len(WEAPONS) - 1) + np.where(wi == pw[q], w_ok, 0.0),
+    )
+    out += _log(np.maximum(p_w, 0.0))
+    return out
+
+
 def assign(obs: ObservationArrays, w: World) -> Assignment:
     """Each acoustic report of ``obs`` to its most intense hypothesis in ``w``
     (a round's phase, or clutter); sightings get -1."""
@@ -238,9 +289,10 @@ def assign(obs: ObservationArrays, w: World) -> Assignment:
     watch_c = _watching(w0, w1, t) & (t >= w.start_s) & (t < w.end_s)
     rate_s = spec("clutter_per_h") * w.clutter_mult / 3600.0
     log_c = _log(rate_s) + np.where(is_bearing, -np.log(360.0), 0.0)
-    log_c += np.where(np.isin(o.event, CLUTTER_EVENTS), -np.log(len(CLUTTER_EVENTS)), LOG_0)
-    log_c += -np.log(len(DIRECTIONS))
-    log_c = np.where(watch_c & ~ranged & (o.weapon == UNDETERMINED_WEAPON), log_c, LOG_0)
+    if w.classes:
+        said = np.isin(o.event, CLUTTER_EVENTS) & ~ranged & (o.weapon == UNDETERMINED_WEAPON)
+        log_c += np.where(said, -np.log(len(CLUTTER_EVENTS)) - np.log(len(DIRECTIONS)), LOG_0)
+    log_c = np.where(watch_c, log_c, LOG_0)
 
     # candidate phases: emitted in [t - reach, t + slack]
     plat, plon, pt = w.phases()
@@ -281,43 +333,8 @@ def assign(obs: ObservationArrays, w: World) -> Assignment:
     log_r += _log_normal_pdf(resid, tsig[j] ** 2)
     db = (o.bearing_deg[j] - az + 180.0) % 360.0 - 180.0
     log_r += np.where(is_bearing[j], _log_normal_pdf(db, bsig[j] ** 2 + BEARING_ROUND_VAR), 0.0)
-    share = spec_j("range_share")
-    rel = spec_j("range_rel_sigma")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_range = (
-            _log(share)
-            + _log_normal_pdf(np.log(o.range_m[j] / dist), rel**2)
-            - np.log(o.range_m[j])
-        )
-    log_r += np.where(ranged[j], log_range, _log(1.0 - share))
-    # misreports: the sensor's rates of a right class, of undetermined, of a wrong one
-    launch_ev = np.array(
-        [EVENT_KINDS.index(SPEC_BY_CODE[int(c)].launch_event) for c in pw[q]], np.intp
-    ).reshape(-1)
-    true_ev = np.where(is_launch[q], launch_ev, EVENT_KINDS.index("explosion"))
-    ev_ok = spec_j("event_ok")
-    ev = o.event[j]
-    log_r += _log(
-        np.where(ev == true_ev, ev_ok, np.where(ev == UNDETERMINED_EVENT, 1 - ev_ok, 0.0))
-    )
-    true_dir = np.where(is_launch[q], DIRECTIONS.index("outgoing"), DIRECTIONS.index("incoming"))
-    d_ok = spec_j("direction_ok")
-    di = o.direction[j]
-    p_dir = np.where(
-        di == true_dir,
-        d_ok,
-        np.where(di == UNDETERMINED_DIRECTION, 0.7 * (1 - d_ok), 0.3 * (1 - d_ok)),
-    )
-    log_r += _log(p_dir)
-    w_ok = spec_j("weapon_ok")
-    p_any = np.minimum(w_ok + 0.1, 1.0) - w_ok  # a random class of the real ones
-    wi = o.weapon[j]
-    p_w = np.where(
-        wi == UNDETERMINED_WEAPON,
-        1.0 - w_ok - p_any,
-        p_any / (len(WEAPONS) - 1) + np.where(wi == pw[q], w_ok, 0.0),
-    )
-    log_r += _log(np.maximum(p_w, 0.0))
+    if w.classes:
+        log_r += _log_said(o, j, q, is_launch, pw, dist, spec_j)
     log_r = np.where(np.isnan(log_r), LOG_0, log_r)
 
     # the most intense phase of each report, then against clutter
