@@ -37,9 +37,12 @@ alike, to measure an option without editing its default.
 oracle (``oracle_likely.py``: each report to its most probable true round's phase
 or clutter, given the draw's true rounds and noise model), and ends with a table
 per draw class of the system against both ceilings (what the reports allow, and
-what association told the truth reaches); ``stated`` adds the likelihood oracle
-that knows the noise only as the observers state it (their σ, no clock error).
-The default output is unchanged.
+what association told the truth reaches). The other likelihood oracles know less
+of the noise or read less of the reports: ``stated`` (the observers' stated σ, no
+clock error), ``clocks`` (true clocks, stated σ), ``sigmas`` (true σ, no clocks),
+``registered`` (clocks and σ as the system's registration estimated them in the
+draw; shipped tiles only), ``geometry`` (the true noise, but where and when alone:
+no range, event, direction or weapon read). The default output is unchanged.
 """
 
 from __future__ import annotations

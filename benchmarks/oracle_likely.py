@@ -26,6 +26,9 @@ one by one (not one report per observer and phase): an optimistic bound for any
 association that decides from the reports, since it is told the true rounds;
 its double counts and F1 are what the reports allow.
 
+Variants (``bench_family.py --ceilings``) know less of the noise (``World.noise``,
+``World.registered``) or read where and when alone (``World.classes`` False).
+
 Run alone, it checks itself on tuning draws: how many reports it assigns as the
 truth does, and the F1 and double counts of the oracle and of it; with
 ``--sigma-scale`` the draw's sensor σ (bearing, time, range) are scaled (with
