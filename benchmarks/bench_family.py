@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_family.py [--set test|tuning] [--family varied]
         [--draws K ...] [--procs 2] [--json out.json] [--quick] [--report out.json]
-        [--tile-s none|SECONDS] [--fuse-set FIELD=JSON ...]
+        [--tile-s none|SECONDS] [--fuse-set FIELD=JSON ...] [--ceilings oracle,likely]
 
 Each draw of the family (``ceasefire simulate --family varied --draw K`` on the
 Donbas example mandate) is simulated, fused, judged and scored twice with the
@@ -32,6 +32,17 @@ measures association without what tiles lose at their edges). ``--fuse-set
 association.registration.mixture=true`` changes one fusion config field (a
 dotted path into ``FuseConfig``, a JSON value) for the system and the oracle
 alike, to measure an option without editing its default.
+
+``--ceilings oracle,likely`` scores each draw a third time, under the likelihood
+oracle (``oracle_likely.py``: each report to its most probable true round's phase
+or clutter, given the draw's true rounds and noise model), and ends with a table
+per draw class of the system against both ceilings (what the reports allow, and
+what association told the truth reaches). The other likelihood oracles know less
+of the noise or read less of the reports: ``stated`` (the observers' stated σ, no
+clock error), ``clocks`` (true clocks, stated σ), ``sigmas`` (true σ, no clocks),
+``registered`` (clocks and σ as the system's registration estimated them in the
+draw; shipped tiles only), ``geometry`` (the true noise, but where and when alone:
+no range, event, direction or weapon read). The default output is unchanged.
 """
 
 from __future__ import annotations
@@ -43,11 +54,13 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from oracle import SHIPPED, Oracle, overridden, patched, scored
+from oracle_likely import MARGINS, LikelyOracle, World, agreement, kept_registration
 
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
@@ -93,14 +106,32 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...]]
+Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...], tuple[str, ...]]
+#: the ceilings ``--ceilings`` may name (the oracle always runs): ``likely`` knows the
+#: draw's true noise model, ``stated`` the σ as the observers state them and no clock error
+CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas", "registered", "geometry")
+#: each likelihood oracle: its name in the tables, and the noise it knows (``World.noise``)
+LIKELY_NAMES = {
+    "likely": "likelihood oracle",
+    "stated": "likelihood, stated noise",
+    "clocks": "likelihood, true clocks, stated σ",
+    "sigmas": "likelihood, true σ, no clocks",
+    "registered": "likelihood, as registered",
+    "geometry": "likelihood, where and when only",
+}
+#: the noise each knows (``World.noise``; ``registered``: as the system's registration found)
+LIKELY_NOISE = {
+    "likely": "true", "stated": "stated", "clocks": "clocks", "sigmas": "sigmas",
+    "registered": "registered", "geometry": "true",
+}  # fmt: skip
 
 
 def run_draw(job: Job) -> dict[str, Any]:
     """Simulate, fuse and score draw ``k`` of ``family`` twice (system, oracle),
     with fusion's tiles of ``tile_s`` (None: one window; ``SHIPPED``: as shipped)
-    and the fusion config fields ``sets`` changed (``oracle.overridden``)."""
-    family, k, tile_s, sets = job
+    and the fusion config fields ``sets`` changed (``oracle.overridden``); a third
+    time under the likelihood oracle when ``ceilings`` names ``likely``."""
+    family, k, tile_s, sets, ceilings = job
     m = load_mandate(MANDATE)
     d = get_family(family).draw(m, k)
     c0 = time.process_time()
@@ -108,17 +139,44 @@ def run_draw(job: Job) -> dict[str, Any]:
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_scenario(Path(tmp), sc.observations, sc.truth)
-        s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
+        regs, undo = kept_registration()
+        try:
+            s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
+        finally:
+            undo()
         oracle = Oracle(sc.truth)
         undo = patched(oracle)
         try:
             s_orc, took_orc = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
         finally:
             undo()
+        more: dict[str, Any] = {}
+        for w in LIKELY_NAMES:
+            if w not in ceilings:
+                continue
+            world = World.of(sc, d, m.tz)
+            if w == "registered" and len(regs) != 1:
+                raise RuntimeError(
+                    f"draw {k}: {len(regs)} registrations pooled over tiles, expected one "
+                    "(--ceilings registered needs the shipped tiles)"
+                )
+            if w == "registered":
+                world = world.registered(regs[0])
+            else:  # geometry: the true noise, and no range nor class read
+                world = replace(world.noise(LIKELY_NOISE[w]), classes=w != "geometry")
+            likely = LikelyOracle(sc.truth, sc.observations, world)
+            undo = patched(likely)
+            try:
+                s_lik, took_lik = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
+            finally:
+                undo()
+            more[w] = _summary(s_lik)
+            more[f"{w}_fusion_s"] = took_lik
+            more[f"{w}_agreement"] = agreement(sc.truth, sc.observations, likely.assignment)
     if oracle.calls == 0:
         raise RuntimeError("the oracle was never called: fusion no longer goes through associate")
     p = d.params
-    return {
+    out: dict[str, Any] = {
         "draw": k,
         "hours": d.hours,
         "span_km": p["span_km"],
@@ -131,6 +189,7 @@ def run_draw(job: Job) -> dict[str, Any]:
         "oracle_fusion_s": took_orc,
         "cpu_s": time.process_time() - c0,
     }
+    return {**out, **more}
 
 
 def _pct(x: list[float], q: float) -> float:
@@ -328,6 +387,119 @@ def classes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _ratio(r: dict[str, Any], who: str) -> float:
+    o = r["oracle"]["f1"]
+    return r[who]["f1"] / o if o else 1.0
+
+
+def _undetermined_gap(r: dict[str, Any], who: str) -> float | None:
+    a, b = r[who]["undetermined"], r["oracle"]["undetermined"]
+    return None if a is None or b is None else 100.0 * (a - b)
+
+
+def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per draw class: the system against the likelihood oracles (what the reports
+    allow, ``likely``; and with the noise as stated, ``stated``, when run) and the
+    oracle (association told the truth): F1 / oracle F1 and double counts, median
+    and worst decile over the class's draws; and which limit holds the class where
+    the system misses a median target: downstream (the oracle misses it too),
+    information (the likelihood oracle misses it, the oracle does not) or
+    association (the likelihood oracle reaches it, the system does not)."""
+    t = TARGETS
+    out = []
+    who = [w for w in LIKELY_NAMES if rows and w in rows[0]]
+    print(
+        "\n| class | draws | F1 / oracle: system, median / worst decile | "
+        + " | ".join(f"{LIKELY_NAMES[w]}" for w in who)
+        + " | doubles %, median / worst decile: system | "
+        + " | ".join(f"{LIKELY_NAMES[w]}" for w in who)
+        + " | oracle | undetermined - oracle's, points, median: system / "
+        + " / ".join(LIKELY_NAMES[w] for w in who)
+        + " | double counts pooled: system / "
+        + " / ".join(LIKELY_NAMES[w] for w in who)
+        + " / oracle | limit |"
+    )
+    print("|---" * (7 + 2 * len(who)) + "|")
+    for name, pred in CLASSES:
+        rs = [r for r in rows if pred(r["params"]) and all(w in r for w in who)]
+        if not rs:
+            continue
+        row: dict[str, Any] = {"class": name, "draws": len(rs)}
+        for w in ("system", *who, "oracle"):
+            ratio = [_ratio(r, w) for r in rs]
+            dbl = [r[w]["double_rate"] for r in rs]
+            gap = [g for r in rs if (g := _undetermined_gap(r, w)) is not None]
+            row[w] = {
+                "ratio": (_pct(ratio, 50), _pct(ratio, 10)),
+                "doubles": (_pct(dbl, 50), _pct(dbl, 90)),
+                "undetermined_gap": _pct(gap, 50),
+                "double_counts": sum(r[w]["double_counts"] for r in rs),
+            }
+        limits = []
+        for what, key, bad in (
+            ("F1", "ratio", lambda x: x < t["ratio_median"]),
+            ("doubles", "doubles", lambda x: x > t["doubles_median"]),
+        ):
+            if not bad(row["system"][key][0]):
+                continue
+            if bad(row["oracle"][key][0]):
+                limits.append(f"{what}: downstream")
+            elif "likely" in row and bad(row["likely"][key][0]):
+                limits.append(f"{what}: information")
+            else:
+                limits.append(f"{what}: association")
+        row["limit"] = "; ".join(limits) or "meets the median targets"
+        out.append(row)
+
+        def pair(x: tuple[float, float], scale: float = 1.0, f: str = ".3f") -> str:
+            return f"{scale * x[0]:{f}} / {scale * x[1]:{f}}"
+
+        print(
+            f"| {name} | {len(rs)} | "
+            + " | ".join(pair(row[w]["ratio"]) for w in ("system", *who))
+            + " | "
+            + " | ".join(pair(row[w]["doubles"], 100, ".1f") for w in ("system", *who, "oracle"))
+            + " | "
+            + " / ".join(f"{row[w]['undetermined_gap']:+.1f}" for w in ("system", *who))
+            + " | "
+            + " / ".join(str(row[w]["double_counts"]) for w in ("system", *who, "oracle"))
+            + f" | {row['limit']} |"
+        )
+    for w in who:
+        agree = {k: sum(r[f"{w}_agreement"][k] for r in rows) for k in rows[0][f"{w}_agreement"]}
+        given = sum(r[w]["given_party"] for r in rows)
+        right = sum(
+            r[w]["accuracy"] * r[w]["given_party"] for r in rows if r[w]["accuracy"] is not None
+        )
+        print(
+            f"\n{LIKELY_NAMES[w]}, pooled over {len(rows)} draws: {agree['right']:,} of "
+            f"{agree['reports']:,} acoustic reports assigned as the truth; real called clutter "
+            f"{agree['real_as_clutter']:,}, clutter given a round {agree['clutter_as_real']:,}, "
+            f"the other phase {agree['other_phase']:,}, another round {agree['other_round']:,}; "
+            f"violations {sum(r[w]['system'] for r in rows):,}, matched "
+            f"{sum(r[w]['matched'] for r in rows):,}, double counts "
+            f"{sum(r[w]['double_counts'] for r in rows):,} (oracle "
+            f"{sum(r['oracle']['double_counts'] for r in rows):,}, system "
+            f"{sum(r['system']['double_counts'] for r in rows):,}); named attributions "
+            f"{right / given if given else float('nan'):.3f} right of {given:,}; chosen by a "
+            "likelihood ratio over the runner-up of "
+            + ", ".join(
+                f"< {k}: {agree.get(f'margin_below_{k}', 0):,} "
+                f"({agree.get(f'wrong_margin_below_{k}', 0):,} of them wrong)"
+                for k in MARGINS
+            )
+        )
+        out.append(
+            {
+                "class": f"pooled {w}",
+                "agreement": agree,
+                "named_accuracy": right / given if given else float("nan"),
+                "named": given,
+            }
+        )
+    return out
+
+
 def _fuse_set(text: str) -> tuple[str, Any]:
     """``FIELD=JSON`` of ``--fuse-set`` as ``(field path, value)``."""
     path, eq, value = text.partition("=")
@@ -365,7 +537,15 @@ def main() -> int:
         help="change a fusion config field for both runs, by its dotted path and a JSON "
         "value, e.g. association.registration.mixture=true (repeatable)",
     )
+    ap.add_argument(
+        "--ceilings",
+        default="oracle",
+        type=lambda v: tuple(x.strip() for x in v.split(",") if x.strip()),
+        help="the ceilings to score against, of " + ", ".join(CEILINGS) + " (default: oracle)",
+    )
     a = ap.parse_args()
+    if unknown := [c for c in a.ceilings if c not in CEILINGS]:
+        ap.error(f"--ceilings: unknown {', '.join(unknown)}; expected of {', '.join(CEILINGS)}")
     sets = tuple(a.fuse_set)
     if sets:
         try:  # an unknown field fails here, before any draw runs
@@ -376,6 +556,8 @@ def main() -> int:
         doc = json.loads(a.report.read_text())
         report(doc["draws"], f"family {a.family}, from {a.report}")
         classes(doc["draws"])
+        if any(w in r for r in doc["draws"] for w in LIKELY_NAMES):
+            ceilings(doc["draws"])
         return 0
     draws = list(a.draws or (TEST_DRAWS if a.set == "test" else TUNING_DRAWS))
     if a.quick:
@@ -388,7 +570,7 @@ def main() -> int:
     if sets:
         print("fusion config changed: " + ", ".join(f"{p} = {v!r}" for p, v in sets))
     wall = time.perf_counter()
-    jobs: list[Job] = [(a.family, k, a.tile_s, sets) for k in draws]
+    jobs: list[Job] = [(a.family, k, a.tile_s, sets, a.ceilings) for k in draws]
     if a.procs > 1:
         with mp.get_context("spawn").Pool(a.procs) as pool:
             rows = pool.map(run_draw, jobs, chunksize=1)
@@ -397,6 +579,8 @@ def main() -> int:
     wall = time.perf_counter() - wall
     out = report(rows, f"family {a.family}, {label}")
     out["classes"] = classes(rows)
+    if set(a.ceilings) - {"oracle"}:
+        out["ceilings"] = ceilings(rows)
     out["tile_s"] = a.tile_s
     out["fuse_set"] = [list(p) for p in sets]
     cpu_s = sum(r["cpu_s"] for r in rows)

@@ -19,7 +19,7 @@ from ceasefire.model.vocab import KINDS, OBJECTS, SENSES
 from ceasefire.patrol import Plan
 from ceasefire.simulate.additions import Addition, concat_rounds, merge_sightings
 from ceasefire.simulate.assumptions import NEUTRAL, Assumptions
-from ceasefire.simulate.family_effects import drop_out, observer_faults
+from ceasefire.simulate.family_effects import ObserverFaults, drop_out, observer_faults
 from ceasefire.simulate.ground import Sighting, Thing, place_things, sight
 from ceasefire.simulate.groundtruth import truth_violations
 from ceasefire.simulate.hearing import CLUTTER, IMPACT, LAUNCH, Perceived, perceive
@@ -37,13 +37,15 @@ def round_bearing_deg(bearing_deg: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Observations (time-ordered) and the truth behind them."""
+    """Observations (time-ordered) and the truth behind them; ``faults``: each
+    observer row's true / stated σ and clock error as drawn (None: none drawn)."""
 
     observations: ObservationArrays
     truth: dict[str, Any]
     rounds: Rounds
     observers: Observers
     things: list[Thing]
+    faults: ObserverFaults | None = None
 
 
 def _arrays(
@@ -239,4 +241,4 @@ def simulate(
     if patrol is not None:
         truth["patrol"] = {"planner": patrol.planner, "sorties": len(patrol.sorties)}
         truth["patrol"].update(caught(truth["violations"]))
-    return Scenario(arrays, truth, rounds, observers, things)
+    return Scenario(arrays, truth, rounds, observers, things, faults)
