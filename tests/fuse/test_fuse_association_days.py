@@ -60,17 +60,17 @@ def test_association_of_a_fixed_day_is_what_it_was_before_the_split(key: str) ->
     differ = np.flatnonzero(cl.labels != ref["labels"])
     assert differ.shape[0] == 0, f"{differ.shape[0]} rows in another event, first {differ[:5]}"
     # the same estimates. Not to the last bit across machines: the fits iterate, and a
-    # last-bit difference of another numpy or BLAS build grows to millimetres (7 mm
-    # seen on heavy2015 with the reference made elsewhere). Fixes are uncertain by tens
-    # of metres and times by milliseconds, so 1 cm, 0.1 ms and 1e-5 of a covariance
-    # term are the same estimate; a changed association moves them by metres.
-    for name, got, atol, rtol in (
-        ("x", cl.x, 0.01, 0.0),
-        ("y", cl.y, 0.01, 0.0),
-        ("T", cl.T, 1e-4, 0.0),
-        ("cov", cl.cov, 1e-9, 1e-5),
-    ):
-        assert np.allclose(got, ref[name], rtol=rtol, atol=atol, equal_nan=True), name
+    # last-bit difference of another numpy or BLAS build grows (7 mm seen on heavy2015
+    # with the reference made elsewhere, 37 mm on an AMD EPYC for an event of sd 377 m).
+    # So the same estimate is one within a thousandth of its own sd (plus 1 cm, 0.1 ms),
+    # and each covariance term within 1e-5; a changed association moves them by metres.
+    sd = np.sqrt(np.abs(np.diagonal(ref["cov"], axis1=1, axis2=2)))
+    for name, got, k in (("x", cl.x, 0), ("y", cl.y, 1), ("T", cl.T, 2)):
+        floor = 1e-4 if name == "T" else 0.01
+        tol = np.where(np.isfinite(sd[:, k]), 1e-3 * sd[:, k], 0.0) + floor
+        bad = ~(np.abs(got - ref[name]) <= tol) & ~(np.isnan(got) & np.isnan(ref[name]))
+        assert not bad.any(), f"{name}: {bad.sum()} events moved, first {np.flatnonzero(bad)[:5]}"
+    assert np.allclose(cl.cov, ref["cov"], rtol=1e-5, atol=1e-9, equal_nan=True), "cov"
     # the late offer of free bearings gives the same bearings to the same events
     assert np.array_equal(_late(rep, cl, cfg), ref["late_labels"])
 
