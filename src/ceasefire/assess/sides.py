@@ -217,6 +217,8 @@ def shooter_p_left(
     lray = pos & has_ray & (q < 0.5)
     if lray.any():
         on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg, cache)[0], cfg.launch_ray_error_p)
+        # rival launches across the line, as for a launch point (fusion's ray pairing)
+        on_ray = _blur(on_ray, np.minimum(t.side_doubt[lray], 0.5))
         p[lray] = _combine(on_ray, _impact_evidence(t, lray, cfg))
         basis[lray] = "launch bearing and the impact"
     ray = ~t.has_pos & has_ray
@@ -233,6 +235,8 @@ def shooter_p_left(
             [cfg.launch_ray_error_p, cfg.burst_ray_error_p],
             cfg.ray_error_p,
         )
+        # ... and its rival launches across the line (0 for a lone bearing)
+        on_ray = _blur(on_ray, np.minimum(t.side_doubt[ray], 0.5))
         p[ray] = _blur(q[ray] * on_ray + (1.0 - q[ray]) * imp_ray, err)
         basis[ray] = np.where(joined, "launch and impact bearings", "bearing ray")
     return p, basis
