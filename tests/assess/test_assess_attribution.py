@@ -126,14 +126,6 @@ def test_a_launch_bearing_joined_to_an_impact_bearing_weighs_the_join() -> None:
     assert v_joined.party == "undetermined"
     assert "attributed from the bearing ray" in v_lone.notes
     assert "attributed from the launch and impact bearings" in v_joined.notes
-    # its rival launches across the line blur the launch bearing before the join's
-    # allowance; a coin toss at most
-    doubt = replace(joined, id="d", flags=(*joined.flags, "pair_side_doubt:0.30"))
-    err = cfg.launch_ray_error_p
-    p_d = assess([doubt], m, cfg)[0].probabilities["RU"]
-    assert p_d == pytest.approx((0.7 * (1 - err) + 0.3 * err), abs=0.005)
-    toss = replace(joined, id="t", flags=(*joined.flags, "pair_side_doubt:0.80"))
-    assert assess([toss], m, cfg)[0].probabilities["RU"] == pytest.approx(0.5, abs=0.005)
 
 
 @pytest.mark.parametrize(

@@ -235,8 +235,6 @@ def shooter_p_left(
             [cfg.launch_ray_error_p, cfg.burst_ray_error_p],
             cfg.ray_error_p,
         )
-        # ... and its rival launches across the line (0 for a lone bearing)
-        on_ray = _blur(on_ray, np.minimum(t.side_doubt[ray], 0.5))
         p[ray] = _blur(q[ray] * on_ray + (1.0 - q[ray]) * imp_ray, err)
         basis[ray] = np.where(joined, "launch and impact bearings", "bearing ray")
     return p, basis

@@ -356,7 +356,7 @@ def _ray_pairs(
     """Lone bearings paired with the other phase of their round, as ``(keep, gone,
     ray_row, doubt)``: event indices, ``gone`` joins ``keep``; ``ray_row`` is the
     launch bearing's row when ``keep`` is a located impact (else -1); ``doubt``, the
-    pair's side doubt when its launch is a bearing (``pair_rays``; else 0).
+    side doubt of a launch bearing joined to a located impact (``pair_rays``; else 0).
     ``weapon``: per event, its weapon code (-1 unknown)."""
     G = ac.x.shape[0]
     first = np.array([int(m[0]) if m.shape[0] else -1 for m in ac.members], np.intp)
@@ -390,8 +390,9 @@ def _ray_pairs(
             out.append((int(ip[j - nir]), int(lr[i]), int(first[lr[i]]), d))
         elif i >= nlr:  # located launch <- impact ray: the launch point is its own evidence
             out.append((int(lp[i - nlr]), int(ir[j]), -1, 0.0))
-        else:  # one observer's launch and impact rays
-            out.append((int(lr[i]), int(ir[j]), -1, d))
+        else:  # launch and impact rays: not flagged. Their doubt over-stated the
+            # other side on the heavy training days (docs/family.md, session 17)
+            out.append((int(lr[i]), int(ir[j]), -1, 0.0))
     return out
 
 
