@@ -13,6 +13,9 @@ over both rays' samples), as :mod:`ceasefire.fuse.pairing` scores located pairs
 side prior and -2 ln of the source density along the ray (``_range_prior``).
 Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
+Each pair also gets a side doubt from its impact's rival launches across the line
+(:func:`_rival_doubt`), with the launches located pairing gave to other impacts
+among the rivals.
 
 Two rays are offered as a pair when one observer made both reports, or when two
 observers within ``RayPairConfig.two_m`` (40 km) of each other did: one heard the firing,
@@ -290,7 +293,8 @@ def pair_rays(
     decided them). ``launches``: the weapons' flight; ``c``: speed of sound (m/s);
     ``max_range_m``: farthest a report is heard from; ``sides``: the contact line
     (fire is aimed across it); ``rivals``: located launches already paired (by
-    located pairing), weighed in the side doubt only, never paired here."""
+    located pairing), weighed in the side doubt of the pairs with a located impact
+    only, never paired here."""
     nlr, nir, nlp, nip = len(l_rays), len(i_rays), len(l_pts), len(i_pts)
     sound = max_range_m / c
     flight = _flight_s(launches)
@@ -358,21 +362,21 @@ def pair_rays(
         return la.astype(np.intp), co[edge[la]].astype(np.intp), np.zeros(la.shape[0])
     # launches paired elsewhere by located pairing: rivals in the doubt only (one
     # round's launch paired with a neighbour's impact leaves its own impact to a
-    # bearing of another round)
-    if rivals is not None and len(rivals):
+    # bearing of another round), of the chosen pairs whose impact is located (the
+    # pairs whose doubt fusion flags)
+    got = co[edge[la]]
+    pts = np.unique(got[got >= nir]) - nir
+    if rivals is not None and len(rivals) and pts.shape[0]:
         rp = _points(rivals, sides, n_weapons)
-        for im, it, iw, shift, wide_s in (
-            (ip, i_pts, i_pts.weapon, nir, (-sound, flight)),
-            (is_, None, i_rays.weapon, 0, (0.0, flight + sound)),
-        ):
-            if it is not None:
-                a, b = _candidates(rivals.x, rivals.y, rivals.T, it.x, it.y, it.T, wide, *wide_s)
-            else:
-                a, b = _candidates(rivals.x, rivals.y, rivals.T, ir.ox, ir.oy, ir.t, wide, *wide_s)
-            cost, side_of = add(rp, im, a, b, rivals.weapon, iw, k if it is None else 1)
-            fin = np.isfinite(cost)
-            co = np.concatenate([co, b[fin] + shift])
-            by_side = np.concatenate([by_side, side_of[fin]])
+        a, b = _candidates(
+            rivals.x, rivals.y, rivals.T, i_pts.x[pts], i_pts.y[pts], i_pts.T[pts], wide,
+            -sound, flight,
+        )  # fmt: skip
+        b = pts[b]
+        cost, side_of = add(rp, ip, a, b, rivals.weapon, i_pts.weapon, 1)
+        fin = np.isfinite(cost)
+        co = np.concatenate([co, b[fin] + nir])
+        by_side = np.concatenate([by_side, side_of[fin]])
     doubt = _rival_doubt(co, by_side, edge[la])
     return la.astype(np.intp), co[edge[la]].astype(np.intp), doubt
 
