@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -84,6 +86,15 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     # every point of the ray is left: the launch evidence alone is 1 - launch_ray_error_p
     assert v_joined.probabilities["RU"] == pytest.approx(1.0 - cfg.launch_ray_error_p, abs=0.01)
     assert "attributed from the launch bearing and the impact" in v_joined.notes
+    # a rival launch across the line (fusion's side doubt) blurs the bearing further,
+    # as it does a launch point: a fifth of the likelihood across ...
+    err = cfg.launch_ray_error_p
+    doubted = assess([replace(joined, id="d", flags=(*joined.flags, "pair_side_doubt:0.20"))], m)
+    blurred = (1 - err) * 0.8 + err * 0.2
+    assert doubted[0].probabilities["RU"] == pytest.approx(blurred, abs=0.01)
+    # ... and at most a coin toss (the impact on the line says nothing either)
+    most = assess([replace(joined, id="m", flags=(*joined.flags, "pair_side_doubt:0.90"))], m)
+    assert most[0].probabilities["RU"] == pytest.approx(0.5, abs=0.01)
 
 
 def test_a_launch_bearing_joined_to_an_impact_bearing_weighs_the_join() -> None:

@@ -78,11 +78,17 @@ def test_the_compiled_loop_gives_the_numpy_costs(range_prior: bool) -> None:
         # every pair of rows is a candidate (most fail the gate: inf both ways)
         a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
             np.arange(lo.x.shape[0]), np.arange(im.x.shape[0]), indexing="ij"))  # fmt: skip
-        ref = _best_cost(lo.take(a, 1), im.take(b, 2), lw[a], iw[b], cfg, launches)
-        got = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
+        ref, ref_side = _best_cost(lo.take(a, 1), im.take(b, 2), lw[a], iw[b], cfg, launches)
+        got, got_side = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
         assert got.dtype == np.float64 and got.shape == ref.shape
         assert np.array_equal(got, ref)  # inf where the numpy code has inf, else the same bits
+        # the least flight cost on each side of the line and the side of the best sample
+        assert got_side.shape == ref_side.shape == (a.shape[0], 3)
+        assert np.array_equal(got_side, ref_side)
         finite += int(np.isfinite(ref).sum())
+        # the premise: both sides and the side of the best sample are exercised
+        assert np.isfinite(ref_side[:, 0]).any() and np.isfinite(ref_side[:, 1]).any()
+        assert set(np.unique(ref_side[np.isfinite(ref), 2]).tolist()) >= {-1.0, 1.0}
     assert finite > 100  # the premise: many candidates inside the gate to compare
 
 
@@ -94,4 +100,5 @@ def test_no_candidates_cost_nothing() -> None:
     r = _rays(rng, 3)
     s = _sample(r, cfg, hear, C, R, None)
     none = np.zeros(0, np.intp)
-    assert _best_cost_compiled(s, s, none, none, r.weapon, r.weapon, cfg, launches).shape == (0,)
+    cost, by_side = _best_cost_compiled(s, s, none, none, r.weapon, r.weapon, cfg, launches)
+    assert cost.shape == (0,) and by_side.shape == (0, 3)

@@ -5,10 +5,10 @@ impact, and the cases that must stay apart (impossible timing, small arms)."""
 from __future__ import annotations
 
 import numpy as np
-from fuse_scenes import T0, Scene
+from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, RayPairConfig, fuse
-from ceasefire.model.results import Event
+from ceasefire.model.results import Event, side_doubt
 
 OBSERVERS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
 MORTAR_M_S = 180.0  # FuseConfig's mean speed of a mortar round
@@ -117,3 +117,80 @@ def test_an_impact_bearing_joins_the_located_launch() -> None:
     e = events[0]
     assert set(e.observation_ids) == {"L0", "L1", "L2", "L3", "I"}
     assert e.kind == "firing" and "paired" in e.flags and e.lat is not None
+
+
+def _rival_launch_rays(rival: tuple[float, float], post_dx: float) -> list[Event]:
+    """A located mortar impact east of a north-south contact line (x = 0), and two
+    lone launch bearings, each from its own far post, fired together: the round's
+    launch west of the line, and a rival at ``rival`` at the same distance from the
+    impact (an equally good flight), heard from a post as far from it, ``post_dx``
+    (m, ±7,500) east of it."""
+    sc = Scene()
+    for k, o in enumerate(OBSERVERS):
+        sc.bearing(f"I{k}", f"obs{k}", o, IMPACT, T0 + FLIGHT_S, weapon="undetermined")
+    sc.bearing("L", "far-w", (-9_000.0, -4_000.0), LAUNCH, T0, event="firing",
+               direction="outgoing", weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    post = (rival[0] + post_dx, rival[1] - 6_500.0)
+    sc.bearing("R", "far-e", post, rival, T0, event="firing", direction="outgoing",
+               weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    line = (latlon(0.0, -60_000.0)[::-1], latlon(0.0, 60_000.0)[::-1])
+    return fuse(sc.arrays(), FuseConfig(contact_line_lonlat=line))
+
+
+def test_a_launch_bearing_joined_to_an_impact_states_a_rival_across_the_line() -> None:
+    d = float(np.hypot(IMPACT[0] - LAUNCH[0], IMPACT[1] - LAUNCH[1]))
+    # the rival on the impact's side of the line: the same-side cost lets the
+    # western launch take the impact, and the rival's flight is as likely
+    across = _rival_launch_rays((IMPACT[0], IMPACT[1] - d), 7_500.0)
+    joined = next(e for e in across if "launch_ray" in e.flags)
+    assert "L" in joined.observation_ids and "R" not in joined.observation_ids
+    doubt = side_doubt(joined.flags)
+    assert 0.3 < doubt < 0.7
+    # the rival west of the line as well (a battery's two tubes; its post's ray
+    # parallel to the other, so the two bearings do not cross): only the far end
+    # of the rival's ray, past the line, is across
+    west = _rival_launch_rays((IMPACT[0] - d, IMPACT[1]), -7_500.0)
+    joined = next(e for e in west if "launch_ray" in e.flags)
+    assert side_doubt(joined.flags) < 0.15
+    # without a contact line there is no side to doubt
+    sc = Scene()
+    for k, o in enumerate(OBSERVERS):
+        sc.bearing(f"I{k}", f"obs{k}", o, IMPACT, T0 + FLIGHT_S, weapon="undetermined")
+    sc.bearing("L", "far-w", (-9_000.0, -4_000.0), LAUNCH, T0, event="firing",
+               direction="outgoing", weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    sc.bearing("R", "far-e", (IMPACT[0] + 7_500.0, IMPACT[1] - d - 6_500.0),
+               (IMPACT[0], IMPACT[1] - d), T0, event="firing", direction="outgoing",
+               weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    joined = next(e for e in fuse(sc.arrays()) if "launch_ray" in e.flags)
+    assert side_doubt(joined.flags) == 0.0
+
+
+def test_a_launch_paired_elsewhere_is_a_rival_of_a_joined_launch_bearing() -> None:
+    # Impact B (east of the line x = 0) is joined by a lone launch bearing from the
+    # west. A located launch A east of the line, 3 s later, is paired by located
+    # pairing with impact X west of the line (fire aimed across it); its flight to
+    # B fits as well, so it is a rival across from the bearing's launch even though
+    # ray pairing may not give it B
+    v = MORTAR_M_S
+    d_ab = v * (FLIGHT_S - 3.0)
+    a_xy = (IMPACT[0], IMPACT[1] - d_ab)
+    x_xy = (a_xy[0] - 0.8 * d_ab, a_xy[1] + 0.6 * d_ab)
+    assert a_xy[0] > 0 > x_xy[0]
+    sc = Scene()
+    for k, o in enumerate(OBSERVERS):
+        sc.bearing(f"B{k}", f"obs{k}", o, IMPACT, T0 + FLIGHT_S, weapon="mortar")
+        sc.bearing(f"A{k}", f"obs{k}", o, a_xy, T0 + 3.0, event="firing",
+                   direction="outgoing", weapon="mortar")  # fmt: skip
+        sc.bearing(f"X{k}", f"obs{k}", o, x_xy, T0 + 3.0 + d_ab / v, weapon="mortar")
+    sc.bearing("L", "far-w", (-9_000.0, -4_000.0), LAUNCH, T0, event="firing",
+               direction="outgoing", weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    line = (latlon(0.0, -60_000.0)[::-1], latlon(0.0, 60_000.0)[::-1])
+    events = fuse(sc.arrays(), FuseConfig(contact_line_lonlat=line))
+    assert len(events) == 2
+    ax = next(e for e in events if "A0" in e.observation_ids)
+    assert "X0" in ax.observation_ids and "launch_ray" not in ax.flags
+    joined = next(e for e in events if "L" in e.observation_ids)
+    assert "B0" in joined.observation_ids and "launch_ray" in joined.flags
+    # a located launch fits its flight more sharply than the ray's best sample: more
+    # than a coin toss across (attribution caps the doubt at one)
+    assert 0.5 < side_doubt(joined.flags) < 0.95

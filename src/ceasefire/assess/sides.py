@@ -217,6 +217,8 @@ def shooter_p_left(
     lray = pos & has_ray & (q < 0.5)
     if lray.any():
         on_ray = _blur(_ray_p_left(t, np.flatnonzero(lray), cfg, cache)[0], cfg.launch_ray_error_p)
+        # rival launches across the line, as for a launch point (fusion's ray pairing)
+        on_ray = _blur(on_ray, np.minimum(t.side_doubt[lray], 0.5))
         p[lray] = _combine(on_ray, _impact_evidence(t, lray, cfg))
         basis[lray] = "launch bearing and the impact"
     ray = ~t.has_pos & has_ray

@@ -67,7 +67,8 @@ class EventTable:
     #: a paired round whose launch or impact had another candidate nearly as good
     close_pair: B
     #: a paired round: the probability that its launch lies across the line from its
-    #: launch point (fusion's ``pair_side_doubt``; 0 when none)
+    #: launch point, or from its joined launch bearing (fusion's ``pair_side_doubt``; 0
+    #: when none)
     side_doubt: F8
 
     def __len__(self) -> int:

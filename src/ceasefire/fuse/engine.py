@@ -352,11 +352,12 @@ def _ray_pairs(
     weapon: IP,
     grid: Grid,
     cfg: FuseConfig,
-) -> list[tuple[int, int, int]]:
+) -> list[tuple[int, int, int, float]]:
     """Lone bearings paired with the other phase of their round, as ``(keep, gone,
-    ray_row)`` event indices: ``gone`` joins ``keep``; ``ray_row`` is the launch
-    bearing's row when ``keep`` is a located impact (else -1). ``weapon``: per
-    event, its weapon code (-1 unknown)."""
+    ray_row, doubt)``: event indices, ``gone`` joins ``keep``; ``ray_row`` is the
+    launch bearing's row when ``keep`` is a located impact (else -1); ``doubt``, the
+    side doubt of a launch bearing joined to a located impact (``pair_rays``; else 0).
+    ``weapon``: per event, its weapon code (-1 unknown)."""
     G = ac.x.shape[0]
     first = np.array([int(m[0]) if m.shape[0] else -1 for m in ac.members], np.intp)
     lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
@@ -377,19 +378,21 @@ def _ray_pairs(
     def points(g: IP) -> Points:
         return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
 
-    a, b = pair_rays(
+    a, b, doubt = pair_rays(
         rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
         cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
+        points(np.flatnonzero(has_pos & taken & is_l)),
     )  # fmt: skip
-    out: list[tuple[int, int, int]] = []
+    out: list[tuple[int, int, int, float]] = []
     nlr, nir = lr.shape[0], ir.shape[0]
-    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+    for i, j, d in zip(a.tolist(), b.tolist(), doubt.tolist(), strict=True):
         if i < nlr and j >= nir:  # launch ray -> located impact
-            out.append((int(ip[j - nir]), int(lr[i]), int(first[lr[i]])))
-        elif i >= nlr:  # located launch <- impact ray
-            out.append((int(lp[i - nlr]), int(ir[j]), -1))
-        else:  # one observer's launch and impact rays
-            out.append((int(lr[i]), int(ir[j]), -1))
+            out.append((int(ip[j - nir]), int(lr[i]), int(first[lr[i]]), d))
+        elif i >= nlr:  # located launch <- impact ray: the launch point is its own evidence
+            out.append((int(lp[i - nlr]), int(ir[j]), -1, 0.0))
+        else:  # launch and impact rays: not flagged. Their doubt over-stated the
+            # other side on the heavy training days (docs/family.md, session 17)
+            out.append((int(lr[i]), int(ir[j]), -1, 0.0))
     return out
 
 
@@ -453,12 +456,14 @@ def _acoustic_events(
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
     extra: dict[int, int] = {}
     launch_ray = np.full(G, -1, np.intp)
+    ray_doubt = np.zeros(G)
     if cfg.ray_pairs:
         taken = absorbed | (partner >= 0)
-        for keep, gone, ray_row in _ray_pairs(rows, ac, has_pos, taken, weapon, grid, cfg):
+        for keep, gone, ray_row, d in _ray_pairs(rows, ac, has_pos, taken, weapon, grid, cfg):
             extra[keep] = gone
             absorbed[gone] = True
             launch_ray[keep] = ray_row
+            ray_doubt[keep] = d
     out: list[Event] = []
     for g in range(G):
         if absorbed[g]:
@@ -489,6 +494,8 @@ def _acoustic_events(
             flags.append("paired")
             if launch_ray[g] >= 0:
                 flags.append("launch_ray")
+            if ray_doubt[g] >= cfg.rays.side_doubt_min:
+                flags.append(f"{SIDE_DOUBT}{ray_doubt[g]:.2f}")
             if weap_c == UND_WEAPON:
                 weap_c = int(ac.weapon[other])
         srcs = set(sources[mem].tolist())

@@ -50,13 +50,17 @@ def _ray_cost_loop(
     other_cost: float,
     same_side_cost: float,
     use_prior: bool,
+    by_side: Any,
 ) -> Any:
     """Least cost per candidate ``(a[r], b[r])`` over the launch samples ``(nl, K1)``
     and impact samples ``(ni, K2)`` (position m, emission time s, time and
     position variances s², m², side of the line, ``prior`` ``(n, K, W)``), inf
     when no sample passes. ``lw``/``iw``: weapon codes per launch/impact (-1
     unknown); per weapon: ``speeds`` (m/s), range bounds ``lo_m``/``hi_m`` (m,
-    already 0.8 x min and 1.2 x max), ``tried``; ``fast_f`` = 1 + 3 spread."""
+    already 0.8 x min and 1.2 x max), ``tried``; ``fast_f`` = 1 + 3 spread.
+    ``by_side`` ``(n, 3)`` is filled in place: the least cost without the
+    same-side cost over the launch samples left (side > 0) and right (< 0) of the
+    line, and the launch side of the least-cost sample (0 when none passes)."""
     n = a.shape[0]
     k1 = lx.shape[1]
     k2 = ix.shape[1]
@@ -68,6 +72,9 @@ def _ray_cost_loop(
         wl = lw[p]
         wi = iw[q]
         m = np.inf
+        m_left = np.inf
+        m_right = np.inf
+        at = 0.0
         for i in range(k1):
             for j in range(k2):
                 dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
@@ -103,10 +110,18 @@ def _ray_cost_loop(
                         cost = cost + (lprior[p, i, w] + iprior[q, j, w])
                     if cost < best:
                         best = cost
+                if lside[p, i] > 0 and best < m_left:
+                    m_left = best
+                if lside[p, i] < 0 and best < m_right:
+                    m_right = best
                 best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
                 if best < m:
                     m = best
+                    at = float(lside[p, i])
         out[r] = m
+        by_side[r, 0] = m_left
+        by_side[r, 1] = m_right
+        by_side[r, 2] = at
     return out
 
 

@@ -13,6 +13,9 @@ over both rays' samples), as :mod:`ceasefire.fuse.pairing` scores located pairs
 side prior and -2 ln of the source density along the ray (``_range_prior``).
 Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
+Each pair also gets a side doubt from its impact's rival launches across the line
+(:func:`_rival_doubt`), with the launches located pairing gave to other impacts
+among the rivals.
 
 Two rays are offered as a pair when one observer made both reports, or when two
 observers within ``RayPairConfig.two_m`` (40 km) of each other did: one heard the firing,
@@ -70,6 +73,10 @@ class RayPairConfig:
     #: a sample far from (or very near) the weapon's 50 % hearing distance costs -2 ln
     #: of the source density there (``_range_prior``)
     range_prior: bool = True
+    #: flag a pair whose launch is a bearing with its side doubt
+    #: (``pair_side_doubt:<p>``, :func:`_rival_doubt`) at or above this probability,
+    #: for attribution to weigh; above 1: never
+    side_doubt_min: float = 0.005
 
 
 @dataclass(frozen=True)
@@ -174,22 +181,34 @@ def _range_prior(d: F8, l50: F8) -> F8:
 
 def _best_cost(
     lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: RayPairConfig, launches: LaunchPairConfig
-) -> F8:
+) -> tuple[F8, F8]:
     """Least cost per candidate (row) over its samples (trailing axes), inf when
-    no sample passes the gate. ``lw``/``iw``: weapon codes per row."""
+    no sample passes the gate; and ``(n, 3)``: the least cost without the same-side
+    cost over the launch samples left (side > 0) and right (< 0) of the line, and
+    the launch side of the least-cost sample (0 when none passes; the first in
+    sample order on a tie). ``lw``/``iw``: weapon codes per row."""
     dist = np.hypot(im.x - lo.x, im.y - lo.y)
 
     def prior(w: int) -> F8:
         return np.asarray(lo.prior[..., w] + im.prior[..., w], dtype=np.float64)
 
     silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
-    best = flight_cost(
+    flight = flight_cost(
         dist, im.T - lo.T, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw,
         launches, silent, prior if cfg.range_prior else None,
     )  # fmt: skip
-    best = best + np.where(lo.side * im.side > 0, launches.same_side_cost, 0.0)
+    best = flight + np.where(lo.side * im.side > 0, launches.same_side_cost, 0.0)
     n = int(dist.shape[0])
-    return np.asarray(best.reshape(n, -1).min(axis=1), dtype=np.float64)
+    best = best.reshape(n, -1)
+    flight = flight.reshape(n, -1)
+    side = np.broadcast_to(lo.side, dist.shape).reshape(n, -1)
+    least = best.min(axis=1)
+    by_side = np.zeros((n, 3))
+    by_side[:, 0] = np.where(side > 0, flight, np.inf).min(axis=1, initial=np.inf)
+    by_side[:, 1] = np.where(side < 0, flight, np.inf).min(axis=1, initial=np.inf)
+    at = side[np.arange(n), best.argmin(axis=1)] if n else np.zeros(0)
+    by_side[:, 2] = np.where(np.isfinite(least), at, 0)
+    return np.asarray(least, dtype=np.float64), by_side
 
 
 def _best_cost_compiled(
@@ -201,7 +220,7 @@ def _best_cost_compiled(
     iw: IP,
     cfg: RayPairConfig,
     launches: LaunchPairConfig,
-) -> F8:
+) -> tuple[F8, F8]:
     """:func:`_best_cost` of the candidates ``(a, b)`` (rows of ``lo`` and ``im``;
     ``lw``/``iw``: weapon codes per row of each) by the compiled loop
     (:mod:`ceasefire.fuse.raycost`), the same costs to the bit."""
@@ -210,8 +229,9 @@ def _best_cost_compiled(
     speeds = per_code(launches.weapons, "speed_m_s")
     silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
     tried = np.array([v > 0 and w not in silent for w, v in enumerate(speeds.tolist())])
+    by_side = np.zeros((a.shape[0], 3))
     if a.shape[0] == 0:
-        return np.zeros(0)
+        return np.zeros(0), by_side
     out = kernel(
         lo.x, lo.y, lo.T, lo.var_t, lo.var_pos, lo.side, lo.prior,
         im.x, im.y, im.T, im.var_t, im.var_pos, im.side, im.prior,
@@ -220,9 +240,9 @@ def _best_cost_compiled(
         1.2 * per_code(launches.weapons, "range_max_m"),
         tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
         pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
-        cfg.range_prior,
+        cfg.range_prior, by_side,
     )  # fmt: skip
-    return np.asarray(out, dtype=np.float64)
+    return np.asarray(out, dtype=np.float64), by_side
 
 
 def _candidates(
@@ -263,14 +283,18 @@ def pair_rays(
     c: float,
     max_range_m: float,
     sides: LineSides | None = None,
-) -> tuple[IP, IP]:
+    rivals: Points | None = None,
+) -> tuple[IP, IP, F8]:
     """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
-    unpaired located launches and impacts. Launch indices run over
+    unpaired located launches and impacts, and each pair's side doubt
+    (:func:`_rival_doubt`; 0 without ``sides``). Launch indices run over
     ``[l_rays, l_pts]`` (a point ``j`` is ``len(l_rays) + j``), impact indices over
     ``[i_rays, i_pts]``. Point-point pairs are not offered (located pairing
     decided them). ``launches``: the weapons' flight; ``c``: speed of sound (m/s);
     ``max_range_m``: farthest a report is heard from; ``sides``: the contact line
-    (fire is aimed across it)."""
+    (fire is aimed across it); ``rivals``: located launches already paired (by
+    located pairing), weighed in the side doubt of the pairs with a located impact
+    only, never paired here."""
     nlr, nir, nlp, nip = len(l_rays), len(i_rays), len(l_pts), len(i_pts)
     sound = max_range_m / c
     flight = _flight_s(launches)
@@ -283,15 +307,17 @@ def pair_rays(
     ip = _points(i_pts, sides, n_weapons)
     rows: list[IP] = []
     cols: list[IP] = []
-    costs: list[F8] = []
+    costs: list[tuple[F8, F8]] = []
     k = cfg.samples
     wide = max_range_m + launches.max_flight_range_m
 
-    def add(lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int) -> F8:
+    def add(
+        lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int
+    ) -> tuple[F8, F8]:
         if ray_cost_kernel() is not None:
             return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
 
-        def one(s: slice) -> F8:
+        def one(s: slice) -> tuple[F8, F8]:
             return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg, launches)
 
         return _chunked(one, a.shape[0], per_row)
@@ -323,20 +349,68 @@ def pair_rays(
         cols.append(b)
         costs.append(add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k))
     if not rows:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     r = np.concatenate(rows)
     co = np.concatenate(cols)
-    w = np.concatenate(costs)
+    w = np.concatenate([c[0] for c in costs])
+    by_side = np.concatenate([c[1] for c in costs])
     ok = np.isfinite(w)
-    r, co, w = r[ok], co[ok], w[ok]
+    r, co, w, by_side = r[ok], co[ok], w[ok], by_side[ok]
     edge = min_cost_matching(r, co, w, nlr + nlp, nir + nip, cfg.unpaired_cost)
     la = np.flatnonzero(edge >= 0)
-    return la.astype(np.intp), co[edge[la]].astype(np.intp)
+    if sides is None or la.shape[0] == 0:
+        return la.astype(np.intp), co[edge[la]].astype(np.intp), np.zeros(la.shape[0])
+    # launches paired elsewhere by located pairing: rivals in the doubt only (one
+    # round's launch paired with a neighbour's impact leaves its own impact to a
+    # bearing of another round), of the chosen pairs whose impact is located (the
+    # pairs whose doubt fusion flags)
+    got = co[edge[la]]
+    pts = np.unique(got[got >= nir]) - nir
+    if rivals is not None and len(rivals) and pts.shape[0]:
+        rp = _points(rivals, sides, n_weapons)
+        a, b = _candidates(
+            rivals.x, rivals.y, rivals.T, i_pts.x[pts], i_pts.y[pts], i_pts.T[pts], wide,
+            -sound, flight,
+        )  # fmt: skip
+        b = pts[b]
+        cost, side_of = add(rp, ip, a, b, rivals.weapon, i_pts.weapon, 1)
+        fin = np.isfinite(cost)
+        co = np.concatenate([co, b[fin] + nir])
+        by_side = np.concatenate([by_side, side_of[fin]])
+    doubt = _rival_doubt(co, by_side, edge[la])
+    return la.astype(np.intp), co[edge[la]].astype(np.intp), doubt
 
 
-def _chunked(fn: Callable[[slice], F8], n: int, per_row: int) -> F8:
+def _rival_doubt(co: IP, by_side: F8, chosen: IP) -> F8:
+    """Each chosen pair's side doubt, as :func:`~ceasefire.fuse.pairing.side_doubt`
+    gives a located pair's: the share of its impact's candidate launches' flight
+    likelihood (``exp(-cost / 2)``, without the same-side cost) lying across the
+    line from where the pair puts its launch. ``co``: each candidate's impact;
+    ``by_side`` ``(n, 3)``: its least flight cost with the launch left and right of
+    the line, and the side of the pair's launch (``_best_cost``); ``chosen``: the
+    chosen candidates. A rival ray crossing the line weighs on both sides; the
+    chosen launch ray's own samples across the line do not (attribution weighs the
+    ray's density itself)."""
+    n = co.shape[0]
+    own = np.zeros(n, np.intp)
+    own[chosen] = by_side[chosen, 2].astype(np.intp)
+    keep = [np.isfinite(by_side[:, 0]) & (own >= 0), np.isfinite(by_side[:, 1]) & (own <= 0)]
+    cand = np.concatenate([np.flatnonzero(k) for k in keep])
+    side = np.concatenate([np.full(int(keep[0].sum()), 1), np.full(int(keep[1].sum()), -1)])
+    cost = np.concatenate([by_side[keep[0], 0], by_side[keep[1], 1]])
+    # one virtual launch per (candidate, side): the chosen pair's is the one on its side
+    slot = np.full((n, 2), -1, np.intp)
+    slot[cand, (side < 0).astype(np.intp)] = np.arange(cand.shape[0])
+    pick = slot[chosen, (own[chosen] < 0).astype(np.intp)]
+    out = pairing.side_doubt(np.arange(cand.shape[0]), co[cand], cost, pick, co[chosen], side)
+    # a launch on the line itself (side 0, no left sample) has no side to doubt
+    return np.where((own[chosen] != 0) & (pick >= 0), out, 0.0)
+
+
+def _chunked(fn: Callable[[slice], tuple[F8, F8]], n: int, per_row: int) -> tuple[F8, F8]:
     """``fn`` over row slices of at most ``_CHUNK // per_row`` rows, concatenated."""
     if n == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros((0, 3))
     step = max(1, _CHUNK // max(per_row, 1))
-    return np.concatenate([fn(slice(s, min(s + step, n))) for s in range(0, n, step)])
+    parts = [fn(slice(s, min(s + step, n))) for s in range(0, n, step)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
