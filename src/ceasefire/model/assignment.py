@@ -178,9 +178,10 @@ def _unique(
     w_int = np.rint(w0 * scale)
     u_int = float(np.rint(unmatched * scale))
     # the solver scales its integer costs by about its node count: where that may
-    # overflow it cuts ``scale`` (:func:`_solve`), and these integers are not its own
+    # overflow it cuts ``scale`` (:func:`_solve`), and these integers are not its own;
+    # small weights keep the search's sums far inside int64
     top = max(float(np.abs(w_int).max(initial=0.0)), abs(u_int))
-    if top * (2 * (n_rows + n_cols) + 1) >= 2.0**62:
+    if top * (2 * (n_rows + n_cols) + 1) >= 2.0**62 or 3.0 * top >= 2.0**58:
         return None
     # a pair's weight: what taking it saves over leaving its row and column alone
     weight = (2.0 * u_int - w_int).astype(np.int64)

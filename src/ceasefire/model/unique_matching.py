@@ -35,6 +35,9 @@ import numpy as np
 UNIQUE, NOT_UNIQUE, GAVE_UP = 0, 1, 2
 
 _INF = np.iinfo(np.int64).max // 4
+#: the largest dual the certificate accepts (with weights below 2^59, so that no
+#: sum of the check can overflow, whatever the search did)
+_Y_MAX = 2**60
 
 
 def _heap_push(hk: Any, hv: Any, n: int, key: int, val: int) -> int:
@@ -207,8 +210,11 @@ def _check_unique(
     m = r.shape[0]
     # the certificate: a matching, duals feasible, matched edges tight, the
     # unmatched at zero
+    for e in range(m):
+        if not -_Y_MAX < w[e] < _Y_MAX // 2:
+            return GAVE_UP
     for j in range(n_cols):
-        if yc[j] < 0 or (col_row[j] < 0 and yc[j] != 0):
+        if yc[j] < 0 or yc[j] > _Y_MAX or (col_row[j] < 0 and yc[j] != 0):
             return GAVE_UP
         if col_row[j] >= 0:
             e = row_edge[col_row[j]]
@@ -216,7 +222,7 @@ def _check_unique(
                 return GAVE_UP
     for i in range(n_rows):
         e = row_edge[i]
-        if yr[i] < 0 or (e < 0 and yr[i] != 0):
+        if yr[i] < 0 or yr[i] > _Y_MAX or (e < 0 and yr[i] != 0):
             return GAVE_UP
         if e >= 0 and (r[e] != i or col_row[c[e]] != i or yr[i] + yc[c[e]] != w[e]):
             return GAVE_UP
