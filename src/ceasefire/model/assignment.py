@@ -4,7 +4,9 @@ solved by OR-Tools' cost-scaling ``LinearSumAssignment`` (scipy's LAPJVsp gave t
 same matchings but took minutes on some dense-fire slices). Components of the
 graph with one edge, or with a few edges and one best matching
 (:mod:`.small_matching`), are settled before the solver sees the rest: their
-matching is the only one the solver could give."""
+matching is the only one the solver could give. The rest is solved exactly first
+(:mod:`.unique_matching`) and handed to the solver only when its optimum is not
+certified unique (ties, a search that gives up, or costs the solver would rescale)."""
 
 from __future__ import annotations
 
