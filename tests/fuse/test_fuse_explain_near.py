@@ -115,3 +115,41 @@ def test_the_pre_gate_drops_only_pairs_the_exact_gate_refuses(
     assert ref[0].shape[0] > 20  # the premise: pairs within the exact gate
     for a, b_ in zip(got, ref, strict=True):
         assert np.array_equal(a, b_)
+
+
+def test_a_paired_rounds_members_are_told_apart_as_by_the_geodesic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # which members of a paired round its impact time does not explain: decided on
+    # the sphere where the distance's bounds leave no doubt, the same answer as the
+    # geodesic's emission time on every member (times near the 3 σ + 1 s bound,
+    # points up to ~150 km away, some beyond the sphere's 100 km, some NaN times)
+    rng = np.random.default_rng(21)
+    n = 20_000
+    obs = _obs(rng, n)
+    rows = rng.integers(0, n, 3 * n).astype(np.intp)
+    lat = obs.lat[rows] + rng.uniform(-0.7, 0.7, rows.shape[0])
+    lon = obs.lon[rows] + rng.uniform(-1.0, 1.0, rows.shape[0])
+    e, _, d = ex._emission(obs, rows, lat, lon, 343.0)
+    sd = np.nan_to_num(obs.time_sigma_s[rows], nan=1.0)
+    # emission times about the bound, either side, some far off
+    t = e + rng.choice([-1.0, 1.0], rows.shape[0]) * (3.0 * sd + 1.0) * rng.uniform(
+        0.0, 3.0, rows.shape[0]
+    )
+    t[::97] = np.nan
+    want = np.abs(e - t) > 3.0 * sd + 1.0
+    exact: list[int] = []
+    emission = ex._emission
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        exact.append(args[1].shape[0])
+        return emission(*args)
+
+    monkeypatch.setattr(ex, "_emission", counted)
+    got = ex._unexplained(obs, rows, lat, lon, t, 343.0)
+    assert got.tolist() == want.tolist()
+    assert want.any() and not want.all() and (d > ex._SPHERE_M).any()
+    # the premise: the sphere decided many heard members (these times crowd the
+    # bound and many points are beyond 100 km), the geodesic the rest
+    heard = int((obs.sense[rows] != ex.SEEN).sum())
+    assert 0 < sum(exact) < 0.8 * heard

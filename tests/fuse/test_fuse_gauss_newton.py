@@ -13,10 +13,12 @@ from ceasefire.fuse.solve import Fit, Rows, fit, gn_step
 C = 343.0
 
 
-def _scene(n_events: int, seed: int) -> tuple[Rows, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of ``n_events`` events (2-9 reports each: bearings, arrivals, some
-    ranges, a few light-speed), noisy, and starts 0-3 km off; the last 5 events
-    have no rows, event 0 has one (singular)."""
+def _scene(
+    n_events: int, seed: int, arrivals: float = 0.3
+) -> tuple[Rows, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``n_events`` events (2-9 reports each: bearings, arrivals (this
+    share of the rows), some ranges, a few light-speed), noisy, and starts 0-3 km
+    off; the last 5 events have no rows, event 0 has one (singular)."""
     rng = np.random.default_rng(seed)
     ex, ey = rng.uniform(-30e3, 30e3, n_events), rng.uniform(-30e3, 30e3, n_events)
     eT = rng.uniform(0, 3_600, n_events)
@@ -30,7 +32,7 @@ def _scene(n_events: int, seed: int) -> tuple[Rows, np.ndarray, np.ndarray, np.n
     d = np.hypot(ex[g] - ox, ey[g] - oy)
     az = np.arctan2(ex[g] - ox, ey[g] - oy) + rng.normal(0, 0.01, n)
     az = (az + np.pi) % (2 * np.pi) - np.pi
-    az[rng.random(n) < 0.3] = np.nan  # arrivals
+    az[rng.random(n) < arrivals] = np.nan  # arrivals
     speed = rng.choice([0.0, 1.0], n, p=[0.05, 0.95])
     t = eT[g] + speed * d / C + rng.normal(0, 0.01, n)
     r = np.where(rng.random(n) < 0.2, d * (1 + rng.normal(0, 0.1, n)), np.nan)
@@ -49,14 +51,16 @@ def _same(a: Fit, b: Fit) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("iterations", [1, 3, 8])
+@pytest.mark.parametrize("arrivals", [0.3, 1.0])
 def test_compiled_iterations_equal_numpys_to_the_bit(
-    seed: int, iterations: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, iterations: int, arrivals: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # with bearings among the rows, and arrivals only (no angle computed at all)
     pytest.importorskip("numba")
     from ceasefire.fuse.gauss_newton import iteration_kernel
 
     assert iteration_kernel() is not None
-    rows, g, x0, y0, T0 = _scene(600, seed)
+    rows, g, x0, y0, T0 = _scene(600, seed, arrivals)
     got = fit(rows, g, 600, x0, y0, T0, C, iterations=iterations)
     sel = np.flatnonzero(g % 3 != 1)  # a subset read in place
     got_sel = fit(rows, g[sel], 600, x0, y0, T0, C, iterations=iterations, sel=sel)

@@ -260,9 +260,7 @@ def _points(
     # the launch time from members the impact time does not explain
     ev, at = _members(pe, ids)
     if ev.shape[0]:
-        e_imp, _, _ = _emission(obs, at, lat[paired][ev], lon[paired][ev], c)
-        sd = np.nan_to_num(obs.time_sigma_s[at], nan=1.0)
-        is_launch = np.abs(e_imp - t[paired][ev]) > 3.0 * sd + 1.0
+        is_launch = _unexplained(obs, at, lat[paired][ev], lon[paired][ev], t[paired][ev], c)
         # the geodesic to the launch point of those members only (pointwise)
         ev, at = ev[is_launch], at[is_launch]
         e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
@@ -280,6 +278,41 @@ def _points(
         np.concatenate([t, hi]),
         np.concatenate([cov, lcov]),
     )
+
+
+#: the sphere's distance decides a report's timing alone within this distance (m)
+#: and latitude (deg); beyond them the geodesic does
+_SPHERE_M, _SPHERE_LAT = 100_000.0, 80.0
+
+
+def _unexplained(
+    obs: ObservationArrays, rows: IP, lat: F8, lon: F8, t: F8, c: float
+) -> npt.NDArray[np.bool_]:
+    """Whether each report ``rows`` is more than 3 σ + 1 s (its time σ, 1 s when
+    unknown) from the emission time ``t`` (s) at the point (``lat``, ``lon``), as
+    :func:`_emission` has it. A seen report needs no distance; a heard one within
+    100 km is decided by the sphere's distance where the geodesic's bounds (2 % +
+    100 m either side: within 100 km the sphere is within 0.6 % of the spheroid)
+    leave no doubt, the rest by the geodesic (pyproj's inverse costs ~1 µs a pair)."""
+    sd = np.nan_to_num(obs.time_sigma_s[rows], nan=1.0)
+    lim = 3.0 * sd + 1.0
+    time = obs.time_s[rows]
+    # the emission time of a seen report is its own (``_emission``'s travel 0.0)
+    out = np.abs((time - 0.0) - t) > lim
+    heard = obs.sense[rows] != SEEN
+    la1, lo1 = obs.lat[rows], obs.lon[rows]
+    d_s, _ = _sphere(la1, lo1, lat, lon)
+    near = (d_s <= _SPHERE_M) & (np.abs(la1) <= _SPHERE_LAT) & (np.abs(lat) <= _SPHERE_LAT)
+    u_lo = (time - (1.02 * d_s + 100.0) / c) - t
+    u_hi = (time - (0.98 * d_s - 100.0) / c) - t
+    off = near & ((u_lo > lim) | (u_hi < -lim))
+    on = near & (u_lo > -lim) & (u_hi < lim)
+    out[heard] = off[heard]
+    exact = np.flatnonzero(heard & ~off & ~on)
+    if exact.shape[0]:
+        e, _, _ = _emission(obs, rows[exact], lat[exact], lon[exact], c)
+        out[exact] = np.abs(e - t[exact]) > lim[exact]
+    return out
 
 
 def _speed(weapon: str, weapons: Mapping[str, WeaponFlight], other: float) -> float:

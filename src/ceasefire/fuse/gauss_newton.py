@@ -5,8 +5,10 @@ converged events stopped, the next iteration's rows gathered. The same
 arithmetic in the same order as :mod:`.normal`'s loop, :mod:`.inverse`'s loop
 and :func:`~ceasefire.fuse.solve.gn_step`, so the same numbers to the bit; the
 azimuth to each row stays numpy's ``arctan2`` (its SIMD code need not round like
-libm's), computed between the calls. A fit of a few events made ~30 numpy calls
-per iteration, and association makes ~15 k such fits on the bearing benchmark.
+libm's), computed between the calls, and only for the rows with an azimuth (a
+row without one has no bearing term whatever the angle: arrival groups are
+arrivals only). A fit of a few events made ~30 numpy calls per iteration, and
+association makes ~15 k such fits on the bearing benchmark.
 Without numba, :func:`iteration_kernel` is None and the numpy code runs."""
 
 from __future__ import annotations
@@ -56,17 +58,21 @@ def _iteration_loop(
 ) -> tuple[Any, Any, Any, bool]:
     """One iteration for the events ``act`` (ascending), whose rows are
     ``src[bounds[e]:bounds[e + 1]]`` of the row arrays; ``ang`` = arctan2(dx, dy)
-    of those rows in that order. Steps ``x``, ``y`` (m), ``T`` (s) in place and
-    clears ``active`` of the events whose step was under ``tol_m``. Returns the
-    events still moving, their rows' dx and dy (m, for the next ``ang``) and
-    whether every azimuth residual was in the range wrapped here (if not,
-    nothing was changed and the caller computes in numpy)."""
+    of those rows in that order, the rows whose azimuth is NaN left out. Steps
+    ``x``, ``y`` (m), ``T`` (s) in place and clears ``active`` of the events
+    whose step was under ``tol_m``. Returns the events still moving, the dx and
+    dy (m, for the next ``ang``) of their rows with an azimuth, and whether every
+    azimuth residual was in the range wrapped here (if not, nothing was changed
+    and the caller computes in numpy)."""
     empty = np.zeros(0)
     p = 0
     for a in range(act.shape[0]):
         e = act[a]
         for q in range(bounds[e], bounds[e + 1]):
-            v = (az[src[q]] - ang[p]) + _PI
+            azq = az[src[q]]
+            if azq != azq:
+                continue
+            v = (azq - ang[p]) + _PI
             if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
                 return np.zeros(0, np.intp), empty, empty, False
             p += 1
@@ -92,8 +98,11 @@ def _iteration_loop(
             dy = y[e] - oy[j]
             h = math.hypot(dx, dy)
             rho = h if (h >= 1.0 or h != h) else 1.0
-            v = (az[j] - ang[p]) + _PI
-            p += 1
+            # no azimuth: a NaN residual whatever the angle (no bearing term)
+            v = az[j]
+            if v == v:
+                v = (v - ang[p]) + _PI
+                p += 1
             _row_terms(
                 acc, 0, dx, dy, rho, v, t[j], T[e], rng[j], speed[j],
                 sigma_az[j], sigma_t[j], sigma_rng[j], c,
@@ -143,7 +152,9 @@ def _iteration_loop(
             active[e] = False
         else:
             n_next += 1
-            n_rows += bounds[e + 1] - bounds[e]
+            for q in range(bounds[e], bounds[e + 1]):
+                if az[src[q]] == az[src[q]]:
+                    n_rows += 1
     nxt = np.empty(n_next, np.intp)
     ndx = np.empty(n_rows)
     ndy = np.empty(n_rows)
@@ -156,9 +167,11 @@ def _iteration_loop(
         nxt[n_next] = e
         n_next += 1
         for q in range(bounds[e], bounds[e + 1]):
-            ndx[p] = x[e] - ox[src[q]]
-            ndy[p] = y[e] - oy[src[q]]
-            p += 1
+            j = src[q]
+            if az[j] == az[j]:
+                ndx[p] = x[e] - ox[j]
+                ndy[p] = y[e] - oy[j]
+                p += 1
     return nxt, ndx, ndy, True
 
 

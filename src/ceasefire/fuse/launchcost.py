@@ -3,9 +3,11 @@ as one compiled loop over (candidate, weapon) (numba, the ``fast`` extra), givin
 the numpy code's costs to the bit: the same arithmetic in the same order as
 ``pair_launches``' candidate step and :func:`~ceasefire.fuse.pairing.flight_cost`
 (only divisions, products, sums, ``hypot`` and ``sqrt``, which round alike in
-both). The numpy code gathers each candidate's positions, covariances and times
-into about twenty temporary arrays of every kd-tree pair (~1.2 M per 1/8 of the
-stress day) and repeats the test per weapon; the loop reads them in place.
+both; each weapon's term is :func:`~ceasefire.fuse.flightcost.weapon_cost`,
+shared with :mod:`.raycost`). The numpy code gathers each candidate's positions,
+covariances and times into about twenty temporary arrays of every kd-tree pair
+(~1.2 M per 1/8 of the stress day) and repeats the test per weapon; the loop
+reads them in place.
 Without numba, :func:`launch_cost_kernel` is None and the numpy code runs."""
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse import flightcost
+from ceasefire.fuse.compiled import compiled_calling
+
+#: one weapon's cost, rebound to numba's compiled helper when the loop is compiled
+_weapon_cost = flightcost.weapon_cost
 
 
 def _launch_cost_loop(
@@ -85,26 +91,10 @@ def _launch_cost_loop(
             v = speeds[w]
             if v <= 0:
                 continue
-            # the numpy code's mask, term by term (a candidate outside any term
-            # keeps ``best``); the cheap range bounds first
-            if not (d >= lo_m[w] and d <= hi_m[w]):
-                continue
-            pred = d / v
-            sp = spread * pred
-            var = (var_T + var_d / (v * v)) + sp * sp
-            e = dt - pred
-            chi2 = e * e / var
-            if not chi2 <= gate:
-                continue
-            if d - 2.0 * math.sqrt(var_d) > dt_hi * v * fast_f:
-                continue
-            if wl == w or wi == w:
-                wc = 0.0
-            elif wl < 0 and wi < 0:
-                wc = unknown_cost
-            else:
-                wc = other_cost
-            cost = chi2 + wc
+            cost = _weapon_cost(
+                d, dt, dt_hi, var_T, var_d, w, v, lo_m[w], hi_m[w], wl, wi, spread, fast_f,
+                gate, unknown_cost, other_cost,
+            )  # fmt: skip
             if cost < best:
                 best = cost
         out[r] = best
@@ -115,4 +105,4 @@ def _launch_cost_loop(
 def launch_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_launch_cost_loop` compiled (on first use: numba is imported only
     when launches are paired), or None without the ``fast`` extra."""
-    return compiled(_launch_cost_loop)
+    return compiled_calling(_launch_cost_loop, _weapon_cost=flightcost.weapon_cost)

@@ -57,27 +57,27 @@ def row_terms(
     r_rng = rng - rho
     rho2 = rho * rho
     for k in range(3):
+        r = r_az if k == 0 else (r_t if k == 1 else r_rng)
+        # not finite (inf - inf and NaN are NaN): no row, and its Jacobian's
+        # divisions are not made (most rows have one or two measurements)
+        if r - r != 0.0:
+            continue
         if k == 0:
-            r = r_az
             sd = sigma_az
             a0 = dy / rho2
             a1 = -dx / rho2
             a2 = 0.0
         elif k == 1:
-            r = r_t
             sd = sigma_t
             f = speed / (rho * c)
             a0 = f * dx
             a1 = f * dy
             a2 = 1.0
         else:
-            r = r_rng
             sd = sigma_rng
             a0 = dx / rho
             a1 = dy / rho
             a2 = 0.0
-        if r - r != 0.0:  # not finite (inf - inf and NaN are NaN): no row
-            continue
         w = 1.0 / (sd * sd)
         wa0 = w * a0
         wa1 = w * a1

@@ -17,7 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse import flightcost
+from ceasefire.fuse.compiled import compiled_calling
+
+#: one weapon's cost, rebound to numba's compiled helper when the loop is compiled
+_weapon_cost = flightcost.weapon_cost
 
 
 def _ray_cost_loop(
@@ -85,27 +89,10 @@ def _ray_cost_loop(
                 for w in range(nw):
                     if not tried[w]:
                         continue
-                    # the numpy code's mask, term by term (a sample outside any
-                    # term keeps ``best``); the cheap range bounds first
-                    if not (dist >= lo_m[w] and dist <= hi_m[w]):
-                        continue
-                    v = speeds[w]
-                    pred = dist / v
-                    sp = spread * pred
-                    var = (var_T + var_d / (v * v)) + sp * sp
-                    e = dt - pred
-                    chi2 = e * e / var
-                    if not chi2 <= gate:
-                        continue
-                    if dist - 2.0 * math.sqrt(var_d) > dt * v * fast_f:
-                        continue
-                    if wl == w or wi == w:
-                        wc = 0.0
-                    elif wl < 0 and wi < 0:
-                        wc = unknown_cost
-                    else:
-                        wc = other_cost
-                    cost = chi2 + wc
+                    cost = _weapon_cost(
+                        dist, dt, dt, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
+                        spread, fast_f, gate, unknown_cost, other_cost,
+                    )  # fmt: skip
                     if use_prior:
                         cost = cost + (lprior[p, i, w] + iprior[q, j, w])
                     if cost < best:
@@ -129,4 +116,4 @@ def _ray_cost_loop(
 def ray_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
     rays are paired), or None without the ``fast`` extra."""
-    return compiled(_ray_cost_loop)
+    return compiled_calling(_ray_cost_loop, _weapon_cost=flightcost.weapon_cost)

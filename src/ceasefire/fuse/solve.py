@@ -108,11 +108,18 @@ def _normal(
         return _normal_numpy(rows if sel is None else rows.take(sel), g, n_groups, x, y, T, c)
     if sel is None:
         idx = np.arange(g.shape[0])
-        ox, oy = rows.ox, rows.oy
+        ox, oy, az = rows.ox, rows.oy, rows.az
     else:
         idx = sel
-        ox, oy = rows.ox[sel], rows.oy[sel]
-    ang = np.arctan2(x[g] - ox, y[g] - oy)
+        ox, oy, az = rows.ox[sel], rows.oy[sel], rows.az[sel]
+    # the angle only where a row has an azimuth: without one the residual is NaN
+    # whatever the angle (arrival groups are arrivals only)
+    has = ~np.isnan(az)
+    if has.all():
+        ang = np.arctan2(x[g] - ox, y[g] - oy)
+    else:
+        ang = np.full(g.shape[0], np.nan)
+        ang[has] = np.arctan2(x[g[has]] - ox[has], y[g[has]] - oy[has])
     H, b, chi2, wrapped = kernel(
         rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
         rows.rng, rows.sigma_rng, g, n_groups, x, y, T, ang, c, idx,
@@ -324,7 +331,12 @@ def _iterate_compiled(
     if x.shape[0] == 0:
         return True
     act = np.arange(x.shape[0])
-    dx, dy = x[gs] - rows.ox[src], y[gs] - rows.oy[src]
+    # the angle only where a row has an azimuth (the loop skips the others)
+    has = ~np.isnan(rows.az[src])
+    if has.all():
+        dx, dy = x[gs] - rows.ox[src], y[gs] - rows.oy[src]
+    else:
+        dx, dy = x[gs[has]] - rows.ox[src[has]], y[gs[has]] - rows.oy[src[has]]
     for _ in range(iterations):
         if act.shape[0] == 0:
             break

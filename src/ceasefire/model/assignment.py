@@ -4,7 +4,9 @@ solved by OR-Tools' cost-scaling ``LinearSumAssignment`` (scipy's LAPJVsp gave t
 same matchings but took minutes on some dense-fire slices). Components of the
 graph with one edge, or with a few edges and one best matching
 (:mod:`.small_matching`), are settled before the solver sees the rest: their
-matching is the only one the solver could give."""
+matching is the only one the solver could give. The rest is solved exactly first
+(:mod:`.unique_matching`) and handed to the solver only when its optimum is not
+certified unique (ties, a search that gives up, or costs the solver would rescale)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import numpy.typing as npt
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
 from ceasefire.model.small_matching import small_component_kernel
+from ceasefire.model.unique_matching import UNIQUE, unique_matching_kernel
 
 IP = npt.NDArray[np.intp]
 
@@ -25,6 +28,8 @@ IP = npt.NDArray[np.intp]
 _INT_BUDGET = 2.0**40
 #: costs are scaled to integers with at most this resolution
 _SCALE = 1e6
+#: heap pushes the exact search may spend per edge before the solver takes over
+_SEARCH_BUDGET = 64
 
 
 def min_cost_matching(
@@ -140,6 +145,11 @@ def _solve_rest(
     c_ids, c_sub = np.unique(c, return_inverse=True)
     r_sub, c_sub = r_sub.ravel(), c_sub.ravel()
     n_c = c_ids.shape[0]
+    sub = _unique(r_sub, c_sub, w0, r_ids.shape[0], n_c, unmatched, scale)
+    if sub is not None:
+        hit = np.flatnonzero(sub >= 0)
+        out[r_ids[hit]] = edge[sub[hit]]
+        return scale
     mate, scale = _solve(r_sub, c_sub, w0, r_ids.shape[0], n_c, unmatched, scale)
     real = np.flatnonzero(mate >= 0)
     # the chosen edge of each matched row, found by its (row, column) key
@@ -148,6 +158,41 @@ def _solve_rest(
     hit = order[np.searchsorted(key[order], real * n_c + mate[real])]
     out[r_ids[real]] = edge[hit]
     return scale
+
+
+def _unique(
+    r: IP,
+    c: IP,
+    w0: npt.NDArray[np.float64],
+    n_rows: int,
+    n_cols: int,
+    unmatched: float,
+    scale: float,
+) -> IP | None:
+    """Per row its chosen edge (-1 alone) when the padded problem of :func:`_solve`
+    has one optimum on the integer costs ``rint(cost * scale)``, certified by
+    :mod:`.unique_matching` (the solver, exact on those integers, could give no
+    other); None when it has several, when the exact search gives up, when the
+    solver would cut the scale, or without numba."""
+    kernel = unique_matching_kernel()
+    if kernel is None:
+        return None
+    w_int = np.rint(w0 * scale)
+    u_int = float(np.rint(unmatched * scale))
+    # the solver scales its integer costs by about its node count: where that may
+    # overflow it cuts ``scale`` (:func:`_solve`), and these integers are not its own;
+    # small weights keep the search's sums far inside int64
+    top = max(float(np.abs(w_int).max(initial=0.0)), abs(u_int))
+    if top * (2 * (n_rows + n_cols) + 1) >= 2.0**62 or 3.0 * top >= 2.0**58:
+        return None
+    # a pair's weight: what taking it saves over leaving its row and column alone
+    weight = (2.0 * u_int - w_int).astype(np.int64)
+    row_edge = np.empty(n_rows, np.int64)
+    budget = _SEARCH_BUDGET * r.shape[0] + 10_000
+    status = kernel(
+        r.astype(np.int64), c.astype(np.int64), weight, n_rows, n_cols, budget, row_edge
+    )
+    return row_edge.astype(np.intp) if status == UNIQUE else None
 
 
 def _solve(
