@@ -70,13 +70,51 @@ def test_a_search_through_slices_is_numpys_searchsorted() -> None:
     t = np.sort(np.r_[np.round(rng.uniform(0, 100, 300)), rng.uniform(40, 41, 200), [7.0] * 30])
     t = np.r_[-5.0, t]  # the run is t[1:]
     a0, b0 = 1, t.shape[0]
-    table, t0, inv_w = w._buckets(t, a0, b0)
     vs = np.r_[t[a0:], rng.uniform(-10, 110, 500), [np.nan, np.inf, -np.inf, -5.0, 200.0]]
-    for right in (False, True):
-        side = "right" if right else "left"
-        want = a0 + np.searchsorted(t[a0:], vs, side=side)
-        got = [w._find(t, a0, b0, table, t0, inv_w, float(v), right) for v in vs]
-        assert np.array_equal(want, got), side
+    # as few slices as rows, and the loop's many per row
+    for nb in (b0 - a0, 8 * (b0 - a0), 1):
+        table, t0, inv_w = w._slices(t, a0, b0, nb)
+        for right in (False, True):
+            side = "right" if right else "left"
+            want = a0 + np.searchsorted(t[a0:], vs, side=side)
+            got = [w._find(t, a0, b0, table, t0, inv_w, float(v), right) for v in vs]
+            assert np.array_equal(want, got), (nb, side)
+
+
+def test_windows_that_end_exactly_on_a_report_at_epoch_times() -> None:
+    # times of day in epoch seconds (1.7e9: a unit in the last place is 2.4e-7 s)
+    # and events whose window, without slack, ends or starts exactly on a report,
+    # or just misses one: the compiled loop's first test (by sqrt, widened) must not
+    # drop a window the exact arithmetic keeps
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.windows import windows
+
+    rng = np.random.default_rng(12)
+    n_pos = 30
+    sizes = rng.integers(1, 80, n_pos)
+    ends = np.cumsum(sizes)
+    day = 1.7e9
+    tk = np.concatenate([np.sort(day + np.round(rng.uniform(0, 3_600, s) * 4) / 4) for s in sizes])
+    px, py = rng.uniform(-30e3, 30e3, n_pos), rng.uniform(-10e3, 10e3, n_pos)
+    # per position, events 3430 m east (heard 10 s later, to the bit) emitted 10 s
+    # before its last report: to the last place (twice), 1e-6 s and one unit in the
+    # last place either way (without slack only the first two hold it)
+    pos = np.repeat(np.arange(n_pos), 6)
+    row = ends[pos] - 1
+    shift = np.tile([0.0, 0.0, 1e-6, -1e-6, 2.4e-7, -2.4e-7], n_pos)
+    ex = np.r_[px[pos] + 3_430.0, rng.uniform(-60e3, 60e3, 400)]
+    ey = np.r_[py[pos], rng.uniform(-20e3, 20e3, 400)]
+    eT = np.r_[tk[row] - 10.0 + shift, day + rng.uniform(0, 3_600, 400)]
+    sd = np.r_[np.zeros(pos.shape[0]), rng.uniform(0.0, 3.0, 400)]
+    for f_lo, sig in ((1.0, 0.0), (0.0, 0.0), (1.0, 0.003)):
+        args = (
+            px, py, ends - sizes, ends, tk, np.full(n_pos, f_lo), np.full(n_pos, sig),
+            ex, ey, eT, sd, 36_000.0, C,
+        )  # fmt: skip
+        g0, k0 = windows_numpy(*args)
+        g1, k1 = windows(*args)
+        assert g0.shape[0] > n_pos  # the premise: the edge cases are candidates
+        assert np.array_equal(g0, g1) and np.array_equal(k0, k1), (f_lo, sig)
 
 
 @pytest.mark.parametrize("reach", [np.inf, 1.0, 36_000.0])

@@ -10,16 +10,15 @@ import numpy as np
 
 from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
+from ceasefire.fuse.association.edges import moving_pairs, open_edges
 from ceasefire.fuse.association.gates import (
     GateConfig,
     bearing_candidates_gated,
-    fitted,
     quantile,
     row_nll,
-    same_phase,
 )
 from ceasefire.fuse.association.reports import IP, B, Reports
-from ceasefire.fuse.keys import isin_keys, unique_inverse, unique_inverse_sorted
+from ceasefire.fuse.keys import unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
 
@@ -69,37 +68,18 @@ def reassign(
     rows, src, c = rep.rows, rep.src, rep.c
     b = np.flatnonzero(rep.is_bearing)
     mem = b[cl.labels[b] >= 0]
-    moving = rep.is_bearing
     # every bearing's candidates (only the events whose estimate changed are
     # searched again) with their marginal pre-gate; their order does not matter:
     # by_row sorts them
     g, k, passes = bearing_candidates_gated(rep, cl)
-    if focus is not None:
-        # the bearings with a candidate event among the changed (their own event
-        # included), and those freed since; then only their candidates
-        near = np.zeros(rep.n, bool)
-        near[k[focus[0][g]]] = True
-        near[mem[focus[0][cl.labels[mem]]]] = True
-        moving = near | (focus[1] & rep.is_bearing)
-        on = moving[k] & (passes | (cl.labels[k] == g))
-    else:
-        on = passes | (cl.labels[k] == g)
-    # a pair the pre-gate turns away is a member or never kept (the gate is
-    # elementwise: dropping it here keeps the same edges)
-    g, k = g[on], k[on]
-    mem_moving = mem[moving[mem]]
-    g = np.concatenate([g, cl.labels[mem_moving]])
-    k = np.concatenate([k, mem_moving])
+    # with focus: the bearings with a candidate event among the changed (their own
+    # event included), and those freed since; then only their candidates
+    g, k, moving = moving_pairs(rep, cl, g, k, passes, focus)
     g, k = by_row(g, k, rep.n, cl.n)
     member = cl.labels[k] == g
-    nsrc = rep.n_src
     # an event's other members (arrivals, and the bearings not redistributed, stay
     # where they are) hold their observer's slot
-    held = np.flatnonzero((cl.labels >= 0) & ~moving)
-    taken = cl.labels[held].astype(np.int64) * nsrc + src[held]
-    keep = ~isin_keys(g.astype(np.int64) * nsrc + src[k], taken, cl.n * nsrc)
-    keep &= same_phase(rep.direction, cl.labels, cl.n, g, k)
-    keep &= fitted(cl)[g]
+    keep = open_edges(rep, cl, g, k, moving)
     g, k, member = g[keep], k[keep], member[keep]
     if g.shape[0] == 0:
         return 0
@@ -118,7 +98,7 @@ def reassign(
     if g.shape[0] == 0:
         return 0
     ur, ri = unique_inverse_sorted(k)  # k is sorted (by_row)
-    _, ci = unique_inverse(g.astype(np.int64) * nsrc + src[k])
+    _, ci = unique_inverse(g.astype(np.int64) * rep.n_src + src[k])
     free_cost = float(np.abs(cost).max()) + 1.0
     edge = min_cost_matching(ri, ci, cost, ur.shape[0], int(ci.max()) + 1, free_cost)
     new = np.where(edge >= 0, g[np.maximum(edge, 0)], -1)

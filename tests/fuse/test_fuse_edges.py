@@ -1,0 +1,81 @@
+"""Reassignment's edges before scoring (``association.edges``): the compiled
+passes (numba, the ``fast`` extra) give the numpy code's arrays, on random
+pairs with held slots, phases, unfitted events and a focus; and a held slot
+turns a pair away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse.association import Clusters, Reports, edges
+from ceasefire.fuse.solve import Rows
+
+
+def _scene(seed: int) -> tuple[Reports, Clusters]:
+    rng = np.random.default_rng(seed)
+    n, n_ev, n_src = 3_000, 200, 60
+    az = np.where(rng.random(n) < 0.7, rng.uniform(-np.pi, np.pi, n), np.nan)
+    one = np.ones(n)
+    rows = Rows(one, one, az, one, np.sort(rng.uniform(0, 3_600, n)), one, one, one, one)
+    rep = Reports(rows, rng.integers(0, n_src, n), rng.integers(0, 3, n).astype(np.int8), 343.0,
+                  30_000.0)  # fmt: skip
+    cov = np.tile(np.eye(3), (n_ev, 1, 1))
+    cov[rng.random(n_ev) < 0.1] = np.nan  # unfitted events
+    labels = np.where(rng.random(n) < 0.6, rng.integers(0, n_ev, n), -1)
+    z = np.zeros(n_ev)
+    return rep, Clusters(labels.astype(np.intp), z, z, z, cov)
+
+
+@contextmanager
+def _numpy_only() -> Iterator[None]:
+    """The numpy code, as without numba."""
+    saved = edges.moving_kernel, edges.open_kernel
+    edges.moving_kernel = edges.open_kernel = lambda: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        edges.moving_kernel, edges.open_kernel = saved
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_compiled_passes_give_the_numpy_codes_arrays(seed: int) -> None:
+    pytest.importorskip("numba")
+    rep, cl = _scene(seed)
+    rng = np.random.default_rng(seed + 10)
+    b = np.flatnonzero(rep.is_bearing)
+    m = 20_000
+    g = rng.integers(0, cl.n, m).astype(np.intp)
+    k = b[rng.integers(0, b.shape[0], m)].astype(np.intp)
+    passes = rng.random(m) < 0.5
+    for focus in (None, (rng.random(cl.n) < 0.2, rng.random(rep.n) < 0.05)):
+        fg, fk, fm = edges.moving_pairs(rep, cl, g, k, passes, focus)
+        fast = edges.open_edges(rep, cl, fg, fk, fm)
+        with _numpy_only():
+            sg, sk, sm = edges.moving_pairs(rep, cl, g, k, passes, focus)
+            slow = edges.open_edges(rep, cl, fg, fk, fm)
+        # the premise: many pairs kept, many dropped, at both steps
+        assert 1_000 < fg.shape[0] < m + b.shape[0]
+        assert 0 < int(fast.sum()) < fg.shape[0]
+        assert np.array_equal(fg, sg) and np.array_equal(fk, sk) and np.array_equal(fm, sm)
+        assert np.array_equal(fast, slow)
+
+
+def test_a_held_slot_turns_a_pair_away() -> None:
+    # event 0 holds an arrival of observer 3 (held: arrivals never move); a bearing
+    # of observer 3 may not join it, one of observer 4 may, and event 1 (no member
+    # of observer 3) may take either
+    nan = np.nan
+    rows = Rows(*(np.array(v, float) for v in (
+        [0, 0, 0], [0, 0, 0], [nan, 0.5, 0.7], [1, 1, 1], [1, 2, 3], [1, 1, 1], [1, 1, 1],
+        [nan] * 3, [nan] * 3,
+    )))  # fmt: skip
+    rep = Reports(rows, np.array([3, 3, 4]), np.full(3, 2, np.int8), 343.0, 30_000.0)
+    z = np.zeros(2)
+    cl = Clusters(np.array([0, -1, -1]), z, z, z, np.tile(np.eye(3), (2, 1, 1)))
+    g, k = np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2])
+    moving = np.array([False, True, True])
+    assert edges.open_edges(rep, cl, g, k, moving).tolist() == [False, True, True, True]
