@@ -11,9 +11,12 @@ within a chunk, the store's duplicates, the quarantine and its order, and
 every message are the serial ingest's (``pipeline.ingest_records``).
 
 A row costs a few µs to pickle and unpickle: much less than its validation,
-which is what moves to the workers. A record's text is sent back only when it
-was rejected: an accepted record's text is needed only if it turns out to be a
-duplicate (rare), and this process then reads it again from its range.
+which is what moves to the workers. A range comes back in columns (the rows,
+their lines, the rejected records: :class:`Range`), so that this process cuts
+chunks by slicing lists and makes nothing per record but where a key repeats.
+A record's text is sent back only when it was rejected: an accepted record's
+text is needed only if it turns out to be a duplicate (rare), and this process
+then reads it again from its range.
 """
 
 from __future__ import annotations
@@ -177,7 +180,7 @@ def _in_order(
     pool: ProcessPoolExecutor, paths: Sequence[Path], writer: BatchWriter, window: int
 ) -> Iterator[tuple[str, int, tuple[int, int], Range]]:
     """Each range's ``(file, lines before it in its file, its bytes [start, end),
-    items)``, in file order, at most ``window`` ranges in flight."""
+    records)``, in file order, at most ``window`` ranges in flight."""
     todo = ((str(p), a, b) for p in paths for a, b in ndjson_ranges(p, RANGE_BYTES))
     queue: deque[tuple[str, int, int, Future[tuple[int, Range]]]] = deque()
 
