@@ -56,16 +56,25 @@ def notices(path: Path, repeat: int) -> None:
 def range_items(path: Path, repeat: int) -> None:
     a, b = next(iter(ndjson_ranges(path, ingest_pool.RANGE_BYTES)))
     ingest_pool._worker_init(None, None)
-    lines, items = ingest_pool._range_items(str(path), a, b, 1, None)
+    lines, part = ingest_pool._range_items(str(path), a, b, 1, None)
     texts = {r.line: r.raw for r in read_ndjson_range(path, a, b, plain=True)[0]}
-    # as the workers sent them before: every record's text
+    # as the workers sent them before session 17: a tuple per record, with
+    # every record's text (session 15) or the rejected ones' only (session 16)
+    items: list[Any] = [
+        (line, None, row, None) for line, row in zip(part.at, part.rows, strict=True)
+    ]
+    items += [(line, raw, None, why) for line, raw, why in part.bad]
     every = [(line, texts[line], row, why) for line, _, row, why in items]
-    for name, its in (("every text", every), ("rejected texts only", items)):
+    for name, its in (
+        ("every text", every),
+        ("rejected texts only", items),
+        ("columns (session 17)", part),
+    ):
         blob = pickle.dumps((lines, its), protocol=pickle.HIGHEST_PROTOCOL)
         dumps = _cpu(lambda its=its: pickle.dumps((lines, its), pickle.HIGHEST_PROTOCOL), repeat)
         loads = _cpu(lambda blob=blob: pickle.loads(blob), repeat)
         print(
-            f"range of {len(items):,} records, {name}: {len(blob) / 1e6:.2f} MB, "
+            f"range of {len(part):,} records, {name}: {len(blob) / 1e6:.2f} MB, "
             f"pickled {dumps * 1e3:.1f} ms (worker), unpickled {loads * 1e3:.1f} ms (main)"
         )
 

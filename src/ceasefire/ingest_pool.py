@@ -11,9 +11,12 @@ within a chunk, the store's duplicates, the quarantine and its order, and
 every message are the serial ingest's (``pipeline.ingest_records``).
 
 A row costs a few µs to pickle and unpickle: much less than its validation,
-which is what moves to the workers. A record's text is sent back only when it
-was rejected: an accepted record's text is needed only if it turns out to be a
-duplicate (rare), and this process then reads it again from its range.
+which is what moves to the workers. A range comes back in columns (the rows,
+their lines, the rejected records: :class:`Range`), so that this process cuts
+chunks by slicing lists and makes nothing per record but where a key repeats.
+A record's text is sent back only when it was rejected: an accepted record's
+text is needed only if it turns out to be a duplicate (rare), and this process
+then reads it again from its range.
 """
 
 from __future__ import annotations
@@ -43,10 +46,8 @@ MIN_LINES = 40_000
 
 #: The sector of each accepted model (``pipeline``'s, over the batch's mandate).
 Sectors = Callable[[Sequence[AnyObservation]], list[str | None]]
-#: A record as a worker hands it back: ``(line in its range, text, row, reason)``,
-#: ``row`` None for a rejected record (then ``reason`` says why), ``text`` None
-#: for an accepted one.
-Item = tuple[int, str | None, tuple[Any, ...] | None, str | None]
+#: A rejected record as a worker hands it back: ``(line in its range, text, reason)``.
+Bad = tuple[int, str, str]
 #: Told what the ingest does (``pipeline._counted``'s three arguments).
 Tell = Callable[[str, int | None, int | None], None]
 
@@ -77,9 +78,41 @@ def _ready() -> None:
     return None
 
 
+@dataclass
+class Range:
+    """A range's records as a worker hands them back, in columns rather than a
+    tuple per record: the accepted ones' rows and lines, and the rejected ones
+    (their lines among the rows': the records in order are both merged by line).
+    Lines count from the range's start (its first line is 1) until
+    :class:`_Chunks` gives them the lines before the range in its file."""
+
+    rows: list[tuple[Any, ...]]
+    #: the line of each row
+    at: list[int]
+    bad: list[Bad]
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.bad)
+
+    def split(self, k: int) -> tuple[Range, Range]:
+        """The first ``k`` records (``0 < k < len(self)``) and the rest."""
+        if not self.bad:
+            return (
+                Range(self.rows[:k], self.at[:k], []),
+                Range(self.rows[k:], self.at[k:], []),
+            )
+        last = sorted([*self.at, *(b[0] for b in self.bad)])[k - 1]
+        r = bisect.bisect_right(self.at, last)
+        b = sum(1 for x in self.bad if x[0] <= last)
+        return (
+            Range(self.rows[:r], self.at[:r], self.bad[:b]),
+            Range(self.rows[r:], self.at[r:], self.bad[b:]),
+        )
+
+
 def _range_items(
     path: str, start: int, end: int, batch: int, submitted_by: str | None
-) -> tuple[int, list[Item]]:
+) -> tuple[int, Range]:
     """The records of bytes ``[start, end)`` of ``path`` validated, the accepted
     ones as rows of ``batch``; and how many lines the range holds."""
     with collector_paused():
@@ -88,14 +121,12 @@ def _range_items(
         accepted = [o for _, o in got if not isinstance(o, Rejected)]
         sectors = _WORKER["sectors"]
         secs = sectors(accepted) if sectors is not None and accepted else [None] * len(accepted)
-        rows = iter(observation_rows(accepted, secs, batch, submitted_by))
-        items: list[Item] = [
-            (o.line, o.raw, None, o.reason)
-            if isinstance(o, Rejected)
-            else (rec.line, None, next(rows), None)
-            for rec, o in got
-        ]
-    return lines, items
+        rows = observation_rows(accepted, secs, batch, submitted_by)
+        if len(accepted) == len(got):
+            return lines, Range(rows, [rec.line for rec, _ in got], [])
+        at = [rec.line for rec, o in got if not isinstance(o, Rejected)]
+        bad = [(o.line, o.raw, o.reason) for _, o in got if isinstance(o, Rejected)]
+    return lines, Range(rows, at, bad)
 
 
 # ── in this process ───────────────────────────────────────────────────────────
@@ -130,13 +161,13 @@ def ingest_pooled(
         ):
             chunks = _Chunks(writer, result, chunk)
             told = 0
-            for name, offset, span, items in _in_order(pool, paths, writer, 2 * workers + 2):
+            for name, offset, span, part in _in_order(pool, paths, writer, 2 * workers + 2):
                 chunks.texts.add(name, offset, span)
-                chunks.feed(name, offset, items)
-                if result.total + len(chunks.pending) - told >= every:
-                    told = result.total + len(chunks.pending)
+                chunks.feed(name, offset, part)
+                if result.total + chunks.held - told >= every:
+                    told = result.total + chunks.held
                     tell("reading observations", told, max(total or 0, told) or None)
-            n = result.total + len(chunks.pending)
+            n = result.total + chunks.held
             tell("reading observations", n, n)
             tell("storing observations", None, None)
             chunks.flush()
@@ -147,11 +178,11 @@ def ingest_pooled(
 
 def _in_order(
     pool: ProcessPoolExecutor, paths: Sequence[Path], writer: BatchWriter, window: int
-) -> Iterator[tuple[str, int, tuple[int, int], list[Item]]]:
+) -> Iterator[tuple[str, int, tuple[int, int], Range]]:
     """Each range's ``(file, lines before it in its file, its bytes [start, end),
-    items)``, in file order, at most ``window`` ranges in flight."""
+    records)``, in file order, at most ``window`` ranges in flight."""
     todo = ((str(p), a, b) for p in paths for a, b in ndjson_ranges(p, RANGE_BYTES))
-    queue: deque[tuple[str, int, int, Future[tuple[int, list[Item]]]]] = deque()
+    queue: deque[tuple[str, int, int, Future[tuple[int, Range]]]] = deque()
 
     def submit() -> bool:
         nxt = next(todo, None)
@@ -205,61 +236,90 @@ class _Chunks:
     size: int
 
     def __post_init__(self) -> None:
-        #: ``(file, line, text, row, reason)`` of the records not stored yet
-        #: (``text`` None for an accepted record: see :attr:`texts`)
-        self.pending: list[tuple[str, int, str | None, tuple[Any, ...] | None, str | None]] = []
+        #: ``(file, lines before the range, its records)`` not stored yet, in order
+        #: (an accepted record's text is not held: see :attr:`texts`)
+        self.pending: list[tuple[str, int, Range]] = []
+        #: records in :attr:`pending`
+        self.held = 0
         self.texts = _Texts()
 
-    def feed(self, name: str, offset: int, items: list[Item]) -> None:
-        self.pending += [(name, offset + line, raw, row, why) for line, raw, row, why in items]
-        while len(self.pending) >= self.size:
-            part, self.pending = self.pending[: self.size], self.pending[self.size :]
-            self._store(part)
+    def feed(self, name: str, offset: int, part: Range) -> None:
+        self.pending.append((name, offset, part))
+        self.held += len(part)
+        while self.held >= self.size:
+            chunk: list[tuple[str, int, Range]] = []
+            need = self.size
+            while need:
+                name, offset, part = self.pending.pop(0)
+                if len(part) > need:
+                    part, rest = part.split(need)
+                    self.pending.insert(0, (name, offset, rest))
+                chunk.append((name, offset, part))
+                need -= len(part)
+            self.held -= self.size
+            self._store(chunk)
 
     def flush(self) -> None:
-        if self.pending:
-            part, self.pending = self.pending, []
-            self._store(part)
+        if self.held:
+            chunk, self.pending, self.held = self.pending, [], 0
+            self._store(chunk)
 
-    def _store(
-        self, part: list[tuple[str, int, str | None, tuple[Any, ...] | None, str | None]]
-    ) -> None:
+    def _store(self, chunk: list[tuple[str, int, Range]]) -> None:
         """One chunk as ``validate_records`` (a fresh ``seen``) and then
         ``pipeline._store_chunk`` would have it."""
-        got = IngestResult(total=len(part))
-        seen: dict[tuple[str, str], str] = {}
-        rows: list[tuple[Any, ...]] = []
-        origins: list[tuple[str, int]] = []
+        got = IngestResult(total=sum(len(part) for _, _, part in chunk))
         # an NDJSON record is one line: its end line is its line
-        for name, line, raw, row, why in part:
-            if row is None:
-                got.rejected.append(Rejected(name, line, why or "unreadable", raw or "", line))
-                continue
-            key = (row[0], row[1])
-            first = seen.get(key)
-            if first is not None:  # the body is the canonical JSON validation compares
-                text = raw if raw is not None else self.texts.text(name, line)
-                got.duplicates.append(Duplicate(name, line, *key, first != row[-1], text, line))
-                continue
-            seen[key] = row[-1]
-            rows.append(row)
-            origins.append((name, line))
+        for name, offset, part in chunk:
+            got.rejected += [
+                Rejected(name, offset + line, why or "unreadable", raw or "", offset + line)
+                for line, raw, why in part.bad
+            ]
+        rows = [row for _, _, part in chunk for row in part.rows]
+        origins: list[tuple[str, int]] | None = None
+        if len({(r[0], r[1]) for r in rows}) < len(rows):
+            rows, origins = self._repeats(chunk, got)
         quarantined = quarantine_entries(got)
-        outcome = self.writer.add_rows(rows)
-        again = {i for i, _, _ in outcome.duplicates}
-        quarantined += stored_duplicates(
-            outcome,
-            [
-                (name, line, r[0], r[1], self.texts.text(name, line) if i in again else "")
-                for i, ((name, line), r) in enumerate(zip(origins, rows, strict=True))
-            ],
-            got,
-        )
+        outcome = self.writer.add_rows(rows, distinct=True)
+        if outcome.duplicates:  # (name, line) of each row, wanted only now
+            if origins is None:
+                origins = [(n, offset + line) for n, offset, part in chunk for line in part.at]
+            again = {i for i, _, _ in outcome.duplicates}
+            quarantined += stored_duplicates(
+                outcome,
+                [
+                    (name, line, r[0], r[1], self.texts.text(name, line) if i in again else "")
+                    for i, ((name, line), r) in enumerate(zip(origins, rows, strict=True))
+                ],
+                got,
+            )
         self.writer.quarantine(quarantined)
         self.result.total += got.total
         self.result.rejected += got.rejected
         self.result.duplicates += got.duplicates
         self.result.streamed += len(outcome.stored)
+
+    def _repeats(
+        self, chunk: list[tuple[str, int, Range]], got: IngestResult
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
+        """The chunk's rows but those whose (source, id) came earlier in it,
+        which go to ``got`` as duplicates (rare: the fast check found some);
+        and the (file, line) of each row kept."""
+        seen: dict[tuple[str, str], str] = {}
+        rows: list[tuple[Any, ...]] = []
+        origins: list[tuple[str, int]] = []
+        for name, offset, part in chunk:
+            for at, row in zip(part.at, part.rows, strict=True):
+                line = offset + at
+                key = (row[0], row[1])
+                first = seen.get(key)
+                if first is not None:  # the body is the canonical JSON validation compares
+                    text = self.texts.text(name, line)
+                    got.duplicates.append(Duplicate(name, line, *key, first != row[-1], text, line))
+                    continue
+                seen[key] = row[-1]
+                rows.append(row)
+                origins.append((name, line))
+        return rows, origins
 
 
 def quarantine_entries(part: IngestResult) -> list[dict[str, Any]]:

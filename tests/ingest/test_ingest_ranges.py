@@ -3,11 +3,13 @@ the same records as one read of the whole file, line numbers included."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 
 import pytest
 
+from ceasefire.ingest import readers
 from ceasefire.ingest.limits import MAX_RECORD_BYTES
 from ceasefire.ingest.readers import RawRecord, ndjson_ranges, read_ndjson_range, read_records
 
@@ -56,3 +58,42 @@ def test_ranges_read_as_the_whole_file(tmp_path: Path, size: int, ending: bytes)
     assert [_fields(r) for r in got] == [_fields(r) for r in whole]
     # the blank lines (2, 5) are no records; line 8 (a vertical tab) is one
     assert [r.line for r in whole] == [1, 3, 4, 6, 7, 8, 9, 10, 11]
+
+
+def test_ranges_read_a_line_at_a_time_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range longer than ``WHOLE_RANGE_BYTES`` is read by lines, not at once:
+    the same records and line counts."""
+    p = tmp_path / "o.ndjson"
+    data = b"\n".join(LINES)
+    p.write_bytes(data)
+    ranges = list(ndjson_ranges(p, 17))
+    at_once = [read_ndjson_range(p, a, b, plain=True) for a, b in ranges]
+    monkeypatch.setattr(readers, "WHOLE_RANGE_BYTES", 0)
+    by_lines = [read_ndjson_range(p, a, b, plain=True) for a, b in ranges]
+    assert [([_fields(r) for r in rs], n) for rs, n in by_lines] == [
+        ([_fields(r) for r in rs], n) for rs, n in at_once
+    ]
+
+
+EDGES = [
+    b"x" * MAX_RECORD_BYTES,  # the longest line kept whole
+    b"y" * (MAX_RECORD_BYTES - 1) + b"\r",
+    b"z" * (MAX_RECORD_BYTES + 1),  # cut, with its line end in the first read
+    b"w" * (MAX_RECORD_BYTES + 2),
+    b"\xef\xbb\xbf" + b"v" * MAX_RECORD_BYTES,
+    b"\r",
+    b"",
+]
+
+
+@pytest.mark.parametrize("first", range(len(EDGES)))
+@pytest.mark.parametrize("last", range(len(EDGES)))
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b""])
+def test_split_lines_are_the_line_reader(first: int, last: int, ending: bytes) -> None:
+    """The lines of bytes held in memory are those ``readline`` finds, long
+    lines, byte-order marks and CRs included, with or without a last LF."""
+    data = EDGES[first] + b"\n" + b"\n".join(EDGES) + b"\n" + EDGES[last] + ending
+    for bom in (True, False):
+        assert list(readers._split_lines(data, bom)) == list(readers._lines(io.BytesIO(data), bom))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +35,9 @@ from ceasefire.ingest.limits import (
 from ceasefire.model.errors import ObservationError
 
 FORMATS = ("ndjson", "geojson", "csv")
+#: The longest byte range :func:`read_ndjson_range` reads at once (a longer
+#: one, such as a range ending a giant line, is read a line at a time).
+WHOLE_RANGE_BYTES = 16 << 20
 
 
 @dataclass(slots=True)
@@ -139,7 +142,7 @@ def rejected_raw(text: str) -> str:
 
 def _read_ndjson(path: Path, plain: bool = False) -> Iterator[RawRecord]:
     with path.open("rb") as fh:
-        yield from _ndjson_records(fh, str(path), plain)
+        yield from _ndjson_records(_lines(fh), str(path), plain)
 
 
 def ndjson_ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
@@ -172,9 +175,40 @@ def read_ndjson_range(
     line 1: add the lines before it); and how many lines the range holds."""
     with path.open("rb") as fh:
         fh.seek(start)
+        if end - start <= WHOLE_RANGE_BYTES:  # the usual range: split in memory
+            data = fh.read(end - start)
+            lines = _split_lines(data, bom=start == 0)
+            count = data.count(b"\n") + (not data.endswith(b"\n") and data != b"")
+            return list(_ndjson_records(lines, str(path), plain)), count
         part = _Slice(fh, end - start)
-        records = list(_ndjson_records(part, str(path), plain, bom=start == 0))
+        records = list(_ndjson_records(_lines(part, start == 0), str(path), plain))
         return records, part.lines
+
+
+def _split_lines(data: bytes, bom: bool) -> Iterator[tuple[int, bytes, int]]:
+    """:func:`_lines` of a file's bytes ``data`` held in memory (the same
+    lines, line numbers, lengths and cut long lines): one ``split``, not a
+    ``readline`` per line."""
+    pieces = data.split(b"\n")
+    last = pieces.pop()  # after the final LF: empty, or a last line without one
+    for lineno, piece in enumerate(pieces, 1):
+        size = len(piece) + 1
+        if size > MAX_RECORD_BYTES + 1:  # readline(MAX + 1) would have cut it
+            yield lineno, piece[:RAW_EXCERPT], size
+            continue
+        if bom and lineno == 1 and piece.startswith(BOM):
+            piece = piece[len(BOM) :]
+        yield lineno, piece[:-1] if piece.endswith(b"\r") else piece, size
+    if last:
+        lineno, size = len(pieces) + 1, len(last)
+        if size > MAX_RECORD_BYTES:
+            yield lineno, last[:RAW_EXCERPT], size
+        else:
+            yield (
+                lineno,
+                last[len(BOM) :] if bom and lineno == 1 and last.startswith(BOM) else last,
+                size,
+            )
 
 
 class _Slice:
@@ -192,11 +226,10 @@ class _Slice:
 
 
 def _ndjson_records(
-    fh: IO[bytes] | _Slice, name: str, plain: bool, *, bom: bool = True
+    lines: Iterable[tuple[int, bytes, int]], name: str, plain: bool
 ) -> Iterator[RawRecord]:
-    """The records of the NDJSON lines of ``fh``; ``bom``: ``fh`` is at the
-    file's start (a byte-order mark there is skipped)."""
-    for lineno, line, size in _lines(fh, bom):
+    """The records of NDJSON ``lines`` (:func:`_lines`) of the file ``name``."""
+    for lineno, line, size in lines:
         if size > MAX_RECORD_BYTES:
             yield _reject(
                 name,

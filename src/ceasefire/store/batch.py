@@ -154,17 +154,19 @@ class BatchWriter:
         """:meth:`add` with the collector paused."""
         return self._add_rows(observation_rows(accepted, secs, self.batch, self.submitted_by))
 
-    def add_rows(self, rows: list[tuple[Any, ...]]) -> ChunkOutcome:
+    def add_rows(self, rows: list[tuple[Any, ...]], *, distinct: bool = False) -> ChunkOutcome:
         """:meth:`add` of a chunk made into rows already (:func:`observation_rows`
-        with this writer's ``batch`` and ``submitted_by``), such as by another process."""
+        with this writer's ``batch`` and ``submitted_by``), such as by another
+        process; ``distinct``: the caller knows that no (source, id) repeats in
+        ``rows`` (not looked for again)."""
         with collector_paused():
-            return self._add_rows(rows)
+            return self._add_rows(rows, distinct)
 
-    def _add_rows(self, rows: list[tuple[Any, ...]]) -> ChunkOutcome:
+    def _add_rows(self, rows: list[tuple[Any, ...]], distinct: bool = False) -> ChunkOutcome:
         todo = list(range(len(rows)))
         inner: list[tuple[int, bool, bool]] = []
-        first = {(r[0], r[1]): i for i, r in reversed(list(enumerate(rows)))}
-        if len(first) < len(rows):  # repeated within the chunk: the first one stands
+        first = {} if distinct else {(r[0], r[1]): i for i, r in reversed(list(enumerate(rows)))}
+        if not distinct and len(first) < len(rows):  # repeated in the chunk: the first stands
             for i, r in enumerate(rows):
                 j = first[(r[0], r[1])]
                 if j != i:
