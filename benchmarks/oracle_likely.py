@@ -549,6 +549,8 @@ def relabelled(truth: dict[str, Any], obs: ObservationArrays, a: Assignment) -> 
     tp = true_phases(truth, obs)
     got = a.phase
     name = np.full(int(got.max(initial=-1)) + 1, -1, np.intp)
+    if name.size == 0:  # no report chose a hypothesis
+        return a
     pair = (got >= 0) & (tp >= 0)
     if pair.any():
         # per hypothesis, its most frequent true phase (ties: the lowest)

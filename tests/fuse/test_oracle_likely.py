@@ -226,3 +226,6 @@ def test_the_systems_events_stand_for_the_rounds() -> None:
     # a hypothesis given only clutter gets a label beyond every true phase
     stray = relabelled({"rounds": []}, obs, got)
     assert stray.phase.tolist() == [0, 1, 1, 2, 2, -1]
+    # no event at all: every report free, nothing to name
+    none = assign(obs, _world().estimated([], obs))
+    assert relabelled(truth, obs, none).phase.tolist() == [-1] * 6
