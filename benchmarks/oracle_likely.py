@@ -308,7 +308,8 @@ def _log(p: F8) -> F8:
 class Assignment:
     """Per report: its phase (``2 r + p``; -1: clutter, or not an acoustic
     report), the log intensity of its most intense phase, of its second, and of
-    clutter."""
+    clutter (or, when ``World.other_per_s`` allows it, a round not among the
+    hypotheses, whichever is more intense)."""
 
     phase: IP
     log_best: F8
