@@ -42,7 +42,12 @@ of the noise or read less of the reports: ``stated`` (the observers' stated σ, 
 clock error), ``clocks`` (true clocks, stated σ), ``sigmas`` (true σ, no clocks),
 ``registered`` (clocks and σ as the system's registration estimated them in the
 draw; shipped tiles only), ``geometry`` (the true noise, but where and when alone:
-no range, event, direction or weapon read). The default output is unchanged.
+no range, event, direction or weapon read), ``estimated`` (the noise as registered,
+and the system's own located events of the draw in place of the true rounds:
+what the system knows after one fusion; shipped tiles only; each report to an
+event's phase or clutter), ``estimated_others`` (the same, and a report may also be
+of a round fusion did not locate, uniform in bearing). The default output is
+unchanged.
 """
 
 from __future__ import annotations
@@ -60,7 +65,15 @@ from typing import Any
 
 import numpy as np
 from oracle import SHIPPED, Oracle, overridden, patched, scored
-from oracle_likely import MARGINS, LikelyOracle, World, agreement, kept_registration
+from oracle_likely import (
+    MARGINS,
+    LikelyOracle,
+    World,
+    agreement,
+    kept_events,
+    kept_registration,
+    relabelled,
+)
 
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
@@ -109,7 +122,10 @@ def _summary(s: dict[str, Any]) -> dict[str, Any]:
 Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...], tuple[str, ...]]
 #: the ceilings ``--ceilings`` may name (the oracle always runs): ``likely`` knows the
 #: draw's true noise model, ``stated`` the σ as the observers state them and no clock error
-CEILINGS = ("oracle", "likely", "stated", "clocks", "sigmas", "registered", "geometry")
+CEILINGS = (
+    "oracle", "likely", "stated", "clocks", "sigmas", "registered", "geometry", "estimated",
+    "estimated_others",
+)  # fmt: skip
 #: each likelihood oracle: its name in the tables, and the noise it knows (``World.noise``)
 LIKELY_NAMES = {
     "likely": "likelihood oracle",
@@ -118,11 +134,14 @@ LIKELY_NAMES = {
     "sigmas": "likelihood, true σ, no clocks",
     "registered": "likelihood, as registered",
     "geometry": "likelihood, where and when only",
+    "estimated": "likelihood among the system's events",
+    "estimated_others": "the system's events, or a round not located",
 }
 #: the noise each knows (``World.noise``; ``registered``: as the system's registration found)
 LIKELY_NOISE = {
     "likely": "true", "stated": "stated", "clocks": "clocks", "sigmas": "sigmas",
-    "registered": "registered", "geometry": "true",
+    "registered": "registered", "geometry": "true", "estimated": "registered",
+    "estimated_others": "registered",
 }  # fmt: skip
 
 
@@ -140,10 +159,12 @@ def run_draw(job: Job) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_scenario(Path(tmp), sc.observations, sc.truth)
         regs, undo = kept_registration()
+        fused, undo_ev = kept_events()
         try:
             s_sys, took_sys = scored(sc, m, t0, t1, paths["observations"], tile_s, sets)
         finally:
             undo()
+            undo_ev()
         oracle = Oracle(sc.truth)
         undo = patched(oracle)
         try:
@@ -155,13 +176,17 @@ def run_draw(job: Job) -> dict[str, Any]:
             if w not in ceilings:
                 continue
             world = World.of(sc, d, m.tz)
-            if w == "registered" and len(regs) != 1:
+            if w in ("registered", "estimated", "estimated_others") and len(regs) != 1:
                 raise RuntimeError(
                     f"draw {k}: {len(regs)} registrations pooled over tiles, expected one "
-                    "(--ceilings registered needs the shipped tiles)"
+                    f"(--ceilings {w} needs the shipped tiles)"
                 )
             if w == "registered":
                 world = world.registered(regs[0])
+            elif w.startswith("estimated"):  # the system's own events of its first run
+                world = world.registered(regs[0]).estimated(
+                    fused[0], sc.observations, others=w == "estimated_others"
+                )
             else:  # geometry: the true noise, and no range nor class read
                 world = replace(world.noise(LIKELY_NOISE[w]), classes=w != "geometry")
             likely = LikelyOracle(sc.truth, sc.observations, world)
@@ -172,7 +197,10 @@ def run_draw(job: Job) -> dict[str, Any]:
                 undo()
             more[w] = _summary(s_lik)
             more[f"{w}_fusion_s"] = took_lik
-            more[f"{w}_agreement"] = agreement(sc.truth, sc.observations, likely.assignment)
+            chose = likely.assignment
+            if w.startswith("estimated"):
+                chose = relabelled(sc.truth, sc.observations, chose)
+            more[f"{w}_agreement"] = agreement(sc.truth, sc.observations, chose)
     if oracle.calls == 0:
         raise RuntimeError("the oracle was never called: fusion no longer goes through associate")
     p = d.params

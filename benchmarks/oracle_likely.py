@@ -28,6 +28,12 @@ its double counts and F1 are what the reports allow.
 
 Variants (``bench_family.py --ceilings``) know less of the noise (``World.noise``,
 ``World.registered``) or read where and when alone (``World.classes`` False).
+``World.estimated`` replaces the true rounds by the system's own fused events of
+the draw (:meth:`Hypotheses.of_events`): each located event's point, time and
+weapon as fusion estimated them, its position variance folded into the bearing
+and time densities. With the noise as registered, it knows only what the system
+knows after one fusion; :func:`relabelled` names its choices by the truth for
+:func:`agreement`.
 
 Run alone, it checks itself on tuning draws: how many reports it assigns as the
 truth does, and the F1 and double counts of the oracle and of it; with
@@ -40,7 +46,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -49,12 +55,21 @@ import numpy as np
 import numpy.typing as npt
 from oracle import SHIPPED, Oracle, patched, scored
 
-from ceasefire.fuse import tiles
+from ceasefire.fuse import engine, tiles
 from ceasefire.fuse.association.registration import ObserverRegistration
 from ceasefire.geo import inverse
 from ceasefire.mandate import load_mandate
 from ceasefire.model.arrays import ObservationArrays
-from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, SPEED_OF_SOUND_M_S, WEAPONS
+from ceasefire.model.results import Event
+from ceasefire.model.vocab import (
+    DIRECTIONS,
+    EVENT_KINDS,
+    KINDS,
+    LAUNCH_EVENT_KINDS,
+    SENSES,
+    SPEED_OF_SOUND_M_S,
+    WEAPONS,
+)
 from ceasefire.simulate.family import Draw, get_family, simulate_draw
 from ceasefire.simulate.family_effects import ObserverFaults
 from ceasefire.simulate.files import write_scenario
@@ -89,6 +104,85 @@ NOISE = ("true", "stated", "clocks", "sigmas")
 
 
 @dataclass(frozen=True)
+class Hypotheses:
+    """The phases a report may belong to: per phase its point (lat, lon, deg), its
+    emission time (s), weapon code, whether it is a launch, the variance of its
+    point per axis (m²) and of its time (s²; 0: exactly known)."""
+
+    lat: F8
+    lon: F8
+    t: F8
+    weapon: IP
+    is_launch: npt.NDArray[np.bool_]
+    var_m2: F8
+    t_var_s2: F8
+
+    @staticmethod
+    def of_rounds(r: Rounds) -> Hypotheses:
+        """Every phase of every round, exactly: phase ``2 i`` is round i's launch,
+        ``2 i + 1`` its impact."""
+        n = len(r)
+        return Hypotheses(
+            np.column_stack([r.launch_lat, r.impact_lat]).ravel(),
+            np.column_stack([r.launch_lon, r.impact_lon]).ravel(),
+            np.column_stack([r.launch_s, r.impact_s]).ravel(),
+            np.repeat(r.weapon.astype(np.intp), 2),
+            np.tile(np.array([True, False]), n),
+            np.zeros(2 * n),
+            np.zeros(2 * n),
+        )
+
+    @staticmethod
+    def of_events(events: Sequence[Event], obs: ObservationArrays) -> Hypotheses:
+        """The located events of a fusion of ``obs`` as phases: each event's point
+        and time; a paired round's launch too, at its launch point, emitted at the
+        median of what its launch reports (outgoing, or a launch event) say with
+        the sound's travel taken off (no launch phase when it has none). An event's
+        undetermined weapon is the one the events name most. Its point's variance
+        is the mean of its covariance's two axes; its time's, that of a mean (a
+        median's: × π/2) of its reports' times at their stated σ."""
+        named = [WEAPONS.index(e.weapon) for e in events if e.weapon != "undetermined"]
+        common = int(np.bincount(named).argmax()) if named else WEAPONS.index("mortar")
+        row = {str(x): i for i, x in enumerate(obs.id)}
+        acoustic = obs.kind != KINDS.index("sighting")
+        launchy = acoustic & (
+            (obs.direction == DIRECTIONS.index("outgoing"))
+            | np.isin(obs.event, [EVENT_KINDS.index(k) for k in LAUNCH_EVENT_KINDS])
+        )
+        heard = obs.sense != SENSES.index("seen")
+        w_t = 1.0 / obs.time_sigma_s**2
+        out: list[tuple[float, float, float, int, bool, float, float]] = []
+
+        def var(cov: tuple[float, float, float] | None) -> float:
+            return 0.0 if cov is None else 0.5 * (cov[0] + cov[1])
+
+        for e in events:
+            if e.lat is None or e.lon is None:
+                continue
+            w = common if e.weapon == "undetermined" else WEAPONS.index(e.weapon)
+            m = np.array([row[x] for x in e.observation_ids], np.intp)
+            paired = e.launch_lat is not None and e.launch_lon is not None
+            # a paired round's impact: its time from its reports that are not the launch's
+            own = m[acoustic[m] & ~(paired & launchy[m])]
+            t_var = 1.0 / max(float(w_t[own].sum()), 1e-12)
+            if e.launch_lat is not None and e.launch_lon is not None:
+                la = m[launchy[m]]
+                if la.size:
+                    _, d = inverse(obs.lat[la], obs.lon[la], e.launch_lat, e.launch_lon)
+                    t = float(np.median(obs.time_s[la] - heard[la] * d / SPEED_OF_SOUND_M_S))
+                    tv = 0.5 * np.pi / float(w_t[la].sum())
+                    out.append((e.launch_lat, e.launch_lon, t, w, True, var(e.launch_cov_m2), tv))
+                out.append((e.lat, e.lon, e.time_s, w, False, var(e.cov_m2), t_var))
+            else:
+                launch = e.kind in LAUNCH_EVENT_KINDS
+                out.append((e.lat, e.lon, e.time_s, w, launch, var(e.cov_m2), t_var))
+        a = np.array(out, float).reshape(-1, 7)
+        return Hypotheses(
+            a[:, 0], a[:, 1], a[:, 2], a[:, 3].astype(np.intp), a[:, 4] > 0.5, a[:, 5], a[:, 6]
+        )
+
+
+@dataclass(frozen=True)
 class World:
     """What the likelihood oracle knows of a draw: the true rounds, the observer
     rows (as placed, after dropouts), their true σ and clocks (``faults``; None:
@@ -109,6 +203,12 @@ class World:
     #: whether a report's range, event, direction and weapon class are read (False:
     #: where and when alone, and who reported)
     classes: bool = True
+    #: the phases a report may belong to instead of the true rounds' (None: the rounds')
+    events: Hypotheses | None = None
+    #: the rate (per s) of phases not among ``events`` that an observer may report,
+    #: uniform in bearing, whatever the report says: a report's alternative to the
+    #: events besides clutter (0: none, as with the true rounds)
+    other_per_s: float = 0.0
 
     @staticmethod
     def of(sc: Scenario, d: Draw, tz: Any) -> World:
@@ -143,14 +243,26 @@ class World:
         faults = ObserverFaults(r.scale_t, r.offset_s, zero, self.start_s)
         return replace(self, faults=faults, az_mult=r.scale_az)
 
+    def estimated(
+        self, events: Sequence[Event], obs: ObservationArrays, others: bool = False
+    ) -> World:
+        """This world with the phases of ``events`` (a fusion of ``obs``) in place of
+        the true rounds' (:meth:`Hypotheses.of_events`). With ``others`` a report
+        may also be of a round fusion did not locate: as many such phases as
+        located ones, over the draw's span (:attr:`other_per_s`)."""
+        h = Hypotheses.of_events(events, obs)
+        rate = len(h.t) / max(self.end_s - self.start_s, 1.0) if others else 0.0
+        return replace(self, events=h, other_per_s=rate)
+
+    def hypotheses(self) -> Hypotheses:
+        """The phases a report may belong to: ``events``, or every phase of every
+        true round (phase ``2 i`` is round i's launch, ``2 i + 1`` its impact)."""
+        return self.events if self.events is not None else Hypotheses.of_rounds(self.rounds)
+
     def phases(self) -> tuple[F8, F8, F8]:
-        """Every phase of every round: lat, lon (deg), emission time (s); phase
-        ``2 i`` is round i's launch, ``2 i + 1`` its impact."""
-        r = self.rounds
-        lat = np.column_stack([r.launch_lat, r.impact_lat]).ravel()
-        lon = np.column_stack([r.launch_lon, r.impact_lon]).ravel()
-        t = np.column_stack([r.launch_s, r.impact_s]).ravel()
-        return lat, lon, t
+        """Every hypothesis's point: lat, lon (deg), emission time (s)."""
+        h = self.hypotheses()
+        return h.lat, h.lon, h.t
 
 
 def _stations(obs: ObservationArrays, observers: Observers) -> tuple[IP, F8, F8]:
@@ -196,7 +308,8 @@ def _log(p: F8) -> F8:
 class Assignment:
     """Per report: its phase (``2 r + p``; -1: clutter, or not an acoustic
     report), the log intensity of its most intense phase, of its second, and of
-    clutter."""
+    clutter (or, when ``World.other_per_s`` allows it, a round not among the
+    hypotheses, whichever is more intense)."""
 
     phase: IP
     log_best: F8
@@ -295,12 +408,14 @@ def assign(obs: ObservationArrays, w: World) -> Assignment:
     if w.classes:
         said = np.isin(o.event, CLUTTER_EVENTS) & ~ranged & (o.weapon == UNDETERMINED_WEAPON)
         log_c += np.where(said, -np.log(len(CLUTTER_EVENTS)) - np.log(len(DIRECTIONS)), LOG_0)
+    if w.other_per_s > 0:  # or a round not among the hypotheses: free as clutter is
+        log_o = np.log(w.other_per_s) + np.where(is_bearing, -np.log(360.0), 0.0)
+        log_c = np.maximum(log_c, log_o)
     log_c = np.where(watch_c, log_c, LOG_0)
 
     # candidate phases: emitted in [t - reach, t + slack]
-    plat, plon, pt = w.phases()
-    pw = np.repeat(w.rounds.weapon.astype(np.intp), 2)
-    is_launch = np.tile(np.array([True, False]), len(w.rounds))
+    h = w.hypotheses()
+    plat, plon, pt, pw, is_launch = h.lat, h.lon, h.t, h.weapon, h.is_launch
     l50 = np.array(
         [SPEC_BY_CODE[int(c)].launch_l50_m if la else SPEC_BY_CODE[int(c)].impact_l50_m
          for c, la in zip(pw, is_launch, strict=True)], float,
@@ -333,9 +448,16 @@ def assign(obs: ObservationArrays, w: World) -> Assignment:
     log_r = _log(np.where(heard, p_det, 0.0))
     t_pred = pt[q] + np.where(sees[j], 0.0, dist / SPEED_OF_SOUND_M_S)
     resid = t[j] - t_pred - (off[j] + drift[j] * (t_pred - t_ref))
-    log_r += _log_normal_pdf(resid, tsig[j] ** 2)
+    # an estimated point's variance spreads the sound's travel and the azimuth, its
+    # time's the emission
+    pv = h.var_m2[q]
+    t_var = tsig[j] ** 2 + h.t_var_s2[q] + np.where(sees[j], 0.0, pv / SPEED_OF_SOUND_M_S**2)
+    log_r += _log_normal_pdf(resid, t_var)
     db = (o.bearing_deg[j] - az + 180.0) % 360.0 - 180.0
-    log_r += np.where(is_bearing[j], _log_normal_pdf(db, bsig[j] ** 2 + BEARING_ROUND_VAR), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        az_var = np.where(pv > 0, pv / np.maximum(dist, 1.0) ** 2 * np.degrees(1.0) ** 2, 0.0)
+    b_var = bsig[j] ** 2 + BEARING_ROUND_VAR + az_var
+    log_r += np.where(is_bearing[j], _log_normal_pdf(db, b_var), 0.0)
     if w.classes:
         log_r += _log_said(o, j, q, is_launch, pw, dist, spec_j)
     log_r = np.where(np.isnan(log_r), LOG_0, log_r)
@@ -378,6 +500,24 @@ def kept_registration() -> tuple[list[ObserverRegistration], Any]:
     return got, undo
 
 
+def kept_events() -> tuple[list[list[Event]], Any]:
+    """Keep the events of every fusion (``engine.fuse``) in the list returned, until
+    the undo returned is called."""
+    got: list[list[Event]] = []
+    orig = engine.fuse
+
+    def fuse(*args: Any, **kw: Any) -> list[Event]:
+        got.append(orig(*args, **kw))
+        return got[-1]
+
+    engine.fuse = fuse  # type: ignore[assignment]
+
+    def undo() -> None:
+        engine.fuse = orig  # type: ignore[assignment]
+
+    return got, undo
+
+
 class LikelyOracle(Oracle):
     """An :class:`Oracle` whose groups are :func:`assign`'s phases: every phase of
     every round is a point (``2 r + p``), and a report joins the phase it chose."""
@@ -400,6 +540,29 @@ def true_phases(truth: dict[str, Any], obs: ObservationArrays) -> IP:
             for x in r[f"{phase}_observations"]:
                 g[x] = 2 * i + p
     return np.array([g.get(str(x), -1) for x in obs.id], np.intp)
+
+
+def relabelled(truth: dict[str, Any], obs: ObservationArrays, a: Assignment) -> Assignment:
+    """``a`` (over hypotheses that are not the true rounds' phases) with each
+    hypothesis named as the true phase (``2 r + p``) most of the real reports it
+    was given belong to; a hypothesis given only clutter gets a label of its own
+    beyond every true phase (so its reports count as clutter given a round)."""
+    tp = true_phases(truth, obs)
+    got = a.phase
+    name = np.full(int(got.max(initial=-1)) + 1, -1, np.intp)
+    if name.size == 0:  # no report chose a hypothesis
+        return a
+    pair = (got >= 0) & (tp >= 0)
+    if pair.any():
+        # per hypothesis, its most frequent true phase (ties: the lowest)
+        keys, n = np.unique(np.column_stack([got[pair], tp[pair]]), axis=0, return_counts=True)
+        order = np.lexsort((keys[:, 1], -n, keys[:, 0]))
+        first = np.r_[True, keys[order][1:, 0] != keys[order][:-1, 0]]
+        best = keys[order][first]
+        name[best[:, 0]] = best[:, 1]
+    fresh = name < 0
+    name[fresh] = 2 * len(truth["rounds"]) + np.arange(int(fresh.sum()))
+    return replace(a, phase=np.where(got >= 0, name[np.maximum(got, 0)], -1))
 
 
 def agreement(truth: dict[str, Any], obs: ObservationArrays, a: Assignment) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """``benchmarks/oracle_likely.py``: the likelihood oracle, on a hand-made case of
-two posts, two mortar rounds fired ten seconds apart and one stray report."""
+two posts, two mortar rounds fired ten seconds apart and one stray report; and
+with fusion's events in place of the rounds."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from datetime import UTC
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ceasefire.geo import inverse
 from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.results import Event
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, SPEED_OF_SOUND_M_S, WEAPONS
 from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS, Observers
 from ceasefire.simulate.rounds import Rounds
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from oracle_likely import LikelyOracle, World, agreement, assign
+from oracle_likely import Hypotheses, LikelyOracle, World, agreement, assign, relabelled
 
 POSTS = {"post-001": (48.00, 37.00), "post-002": (48.00, 37.20)}
 MORTAR = WEAPONS.index("mortar")
@@ -145,3 +148,84 @@ def test_a_report_that_names_a_weapon_is_no_clutter_and_the_groups_follow() -> N
     }  # fmt: skip
     # the 40° report is round 0's by a wide margin over round 1 (no clutter possible)
     assert oracle.assignment.margin()[0] > np.log(100.0)
+
+
+def _events(r: Rounds, ids: dict[str, tuple[str, ...]]) -> list[Event]:
+    """Fusion's events as it might give them: round 0 paired (its impact located
+    100 m north of the truth, 0.5 s late, its launch at the truth), round 1's launch
+    alone with no weapon named, and a lone bearing without position."""
+    return [
+        Event(
+            "e0", "explosion", float(r.impact_s[0]) + 0.5, float(r.impact_lat[0]) + 0.0009,
+            float(r.impact_lon[0]), (100.0**2, 100.0**2, 0.0), ids["e0"], 2, weapon="mortar",
+            launch_lat=float(r.launch_lat[0]), launch_lon=float(r.launch_lon[0]),
+            launch_cov_m2=(50.0**2, 30.0**2, 0.0),
+        ),
+        Event(
+            "e1", "firing", float(r.launch_s[1]), float(r.launch_lat[1]),
+            float(r.launch_lon[1]), (80.0**2, 80.0**2, 0.0), ids["e1"], 2,
+        ),
+        Event("e2", "firing", 5_000.0, None, None, None, ("o9",), 1, flags=("no_position",)),
+    ]  # fmt: skip
+
+
+def test_the_systems_events_stand_for_the_rounds() -> None:
+    r = _rounds()
+    launch = [(r.launch_lat[i], r.launch_lon[i], r.launch_s[i]) for i in range(2)]
+    impact = (r.impact_lat[0], r.impact_lon[0], r.impact_s[0])
+    boom = {"event": EVENT_KINDS.index("explosion"), "direction": DIRECTIONS.index("incoming")}
+    # a third round no event stands for: fired at 3,000 s, 5 km south of post-002
+    lost = (47.955, 37.20, 3_000.0)
+    reports = [
+        _report("post-001", launch[0]),  # o0: round 0's launch
+        _report("post-001", impact, **boom),  # o1, o2: its impact
+        _report("post-002", impact, **boom),
+        _report("post-001", launch[1]),  # o3, o4: round 1's launch
+        _report("post-002", launch[1]),
+        _report("post-001", lost),  # o5: the lost round, a weapon named: never clutter
+    ]
+    obs = _arrays(reports)
+    ids = {"e0": ("o0", "o1", "o2"), "e1": ("o3", "o4")}
+    events = _events(r, ids)
+
+    h = Hypotheses.of_events(events, obs)
+    # e0's launch, e0's impact, e1 (a launch); the lone bearing stands for nothing
+    assert h.is_launch.tolist() == [True, False, True]
+    # the launch's time: its report's less the sound's travel (0.5 s late)
+    assert h.t[0] == pytest.approx(r.launch_s[0] + 0.5, abs=1e-6)
+    assert h.t[1] == events[0].time_s and h.t[2] == r.launch_s[1]
+    assert h.weapon.tolist() == [MORTAR] * 3  # e1 names none: the weapon most named
+    assert h.var_m2.tolist() == pytest.approx([0.5 * (50.0**2 + 30.0**2), 100.0**2, 80.0**2])
+    # a mean of two reports at 2 s; the launch's is a median's (of one report)
+    assert h.t_var_s2.tolist() == pytest.approx([2.0 * np.pi, 2.0, 2.0])
+
+    # events or clutter: the lost round's report names a weapon, so it is no clutter,
+    # and no event is possible then: it stays free, with nothing to choose
+    alone = assign(obs, _world().estimated(events, obs))
+    assert alone.phase.tolist() == [0, 1, 1, 2, 2, -1]
+    assert alone.log_clutter[5] == -np.inf and alone.log_best[5] == -np.inf
+    # with rounds fusion did not locate as an alternative, it is of one of them
+    w = _world().estimated(events, obs, others=True)
+    assert w.other_per_s == pytest.approx(3 / 10_000.0)
+    got = assign(obs, w)
+    assert got.phase.tolist() == [0, 1, 1, 2, 2, -1]
+    assert np.isfinite(got.log_clutter[5])
+    # named by the truth: hypothesis 0 is round 0's launch (phase 0), 1 its impact,
+    # 2 round 1's launch (phase 2)
+    truth = {
+        "rounds": [
+            {"launch_observations": ["o0"], "impact_observations": ["o1", "o2"]},
+            {"launch_observations": ["o3", "o4"], "impact_observations": []},
+            {"launch_observations": ["o5"], "impact_observations": []},
+        ]
+    }
+    named = relabelled(truth, obs, got)
+    assert named.phase.tolist() == [0, 1, 1, 2, 2, -1]
+    agree = agreement(truth, obs, named)
+    assert (agree["right"], agree["real_as_clutter"]) == (5, 1)
+    # a hypothesis given only clutter gets a label beyond every true phase
+    stray = relabelled({"rounds": []}, obs, got)
+    assert stray.phase.tolist() == [0, 1, 1, 2, 2, -1]
+    # no event at all: every report free, nothing to name
+    none = assign(obs, _world().estimated([], obs))
+    assert relabelled(truth, obs, none).phase.tolist() == [-1] * 6
