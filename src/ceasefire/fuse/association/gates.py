@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
-from ceasefire.fuse.association.jacobian import marginal_kernel, normalized_kernel, quad_kernel
+from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -302,18 +302,19 @@ def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     bearing residuals each pass the 3-dof gate on their own (a component of a
     Mahalanobis distance never exceeds the whole). The compiled loop when numba is
     installed (the same booleans, :mod:`.jacobian`)."""
-    kernel = marginal_kernel()
-    if kernel is None:
+    kernels = marginal_kernels()
+    if kernels is None:
         return _marginal_numpy(rows, g, k, ev, c)
-    dx = ev.x[g] - rows.ox[k]
-    dy = ev.y[g] - rows.oy[k]
-    ok, wrapped = kernel(
-        ev.x, ev.y, ev.T, ev.cov.reshape(-1, 9), g, k, rows.ox, rows.oy, rows.t, rows.az,
-        rows.speed_factor, rows.sigma_t, rows.sigma_az, dx, dy, np.arctan2(dx, dy), c,
-        float(Q999[2]),
+    time_loop, bearing_loop = kernels
+    cov9, q = ev.cov.reshape(-1, 9), float(Q999[2])
+    ok, at, dx, dy = time_loop(
+        ev.x, ev.y, ev.T, cov9, g, k, rows.ox, rows.oy, rows.t, rows.az, rows.speed_factor,
+        rows.sigma_t, c, q,
     )  # fmt: skip
-    if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
-        return _marginal_numpy(rows, g, k, ev, c)
+    # the azimuth only where the time passed (a quarter of the candidates)
+    ang = np.arctan2(dx, dy)
+    if not bearing_loop(ok, at, cov9, g, k, rows.az, rows.sigma_az, dx, dy, ang, q):
+        return _marginal_numpy(rows, g, k, ev, c)  # an azimuth the loop does not wrap
     return np.asarray(ok, dtype=bool)
 
 

@@ -182,7 +182,7 @@ def _normalized_loop(
     return rn, M, dof, wrapped
 
 
-def _marginal_loop(
+def _marginal_time_loop(
     ex: Any,
     ey: Any,
     eT: Any,
@@ -195,25 +195,26 @@ def _marginal_loop(
     az: Any,
     speed: Any,
     sigma_t: Any,
-    sigma_az: Any,
-    dx: Any,
-    dy: Any,
-    ang: Any,
     c: float,
     q: float,
-) -> tuple[Any, bool]:
-    """Per candidate (event ``g[i]``, row ``k[i]``; ``dx``, ``dy`` the event less the
-    observer, ``ang`` = arctan2(dx, dy) by numpy): whether its time and bearing
-    residuals each pass ``q`` (the marginal gate, the numpy code's arithmetic in
-    its order); and whether every azimuth residual was in the range wrapped here
-    (otherwise the caller computes in numpy)."""
+) -> tuple[Any, Any, Any, Any]:
+    """Per candidate (event ``g[i]``, row ``k[i]``): whether its time residual
+    passes ``q`` (the marginal gate's time half, the numpy code's arithmetic in its
+    order); and the candidates that passed with a bearing, ``at``, with the event
+    less the observer ``dx``, ``dy`` (m): their bearing half needs numpy's
+    ``arctan2`` of these (:func:`_marginal_bearing_loop`)."""
     n = g.shape[0]
     out = np.empty(n, np.bool_)
-    wrapped = True
+    at = np.empty(n, np.intp)
+    dxs = np.empty(n)
+    dys = np.empty(n)
+    m = 0
     for i in range(n):
         e = g[i]
         j = k[i]
-        h = math.hypot(dx[i], dy[i])
+        dx = ex[e] - ox[j]
+        dy = ey[e] - oy[j]
+        h = math.hypot(dx, dy)
         rho = h if (h >= 1.0 or h != h) else 1.0
         p00 = cov9[e, 0]
         p01 = cov9[e, 1]
@@ -222,8 +223,8 @@ def _marginal_loop(
         p12 = cov9[e, 5]
         p22 = cov9[e, 8]
         f = speed[j] / (rho * c)
-        gx = f * dx[i]
-        gy = f * dy[i]
+        gx = f * dx
+        gy = f * dy
         st = sigma_t[j] * sigma_t[j]
         var_t = (((st + gx * gx * p00) + gy * gy * p11) + p22) + 2 * (
             (gx * gy * p01 + gx * p02) + gy * p12
@@ -232,24 +233,55 @@ def _marginal_loop(
         ok = r_t * r_t <= q * var_t
         a = az[j]
         if ok and a - a == 0.0:  # a bearing: its residual too
-            rho2 = rho * rho
-            ax = dy[i] / rho2
-            ay = -dx[i] / rho2
-            sa = sigma_az[j] * sigma_az[j]
-            var_az = (sa + ax * ax * p00) + ay * ay * p11
-            var_az = var_az + 2 * ax * ay * p01
-            # numpy's float remainder by 2 pi, exact on (-2 pi, 4 pi) (see
-            # fuse.normal); outside, the whole call goes back to numpy
-            v = (a - ang[i]) + _PI
-            if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
-                wrapped = False
-            m = v - _TWO_PI if v >= _TWO_PI else v
-            m = m + _TWO_PI if m < 0.0 else m
-            m = 0.0 if m == 0.0 else m
-            r_az = m - _PI
-            ok = r_az * r_az <= q * var_az
+            at[m] = i
+            dxs[m] = dx
+            dys[m] = dy
+            m += 1
         out[i] = ok
-    return out, wrapped
+    return out, at[:m], dxs[:m], dys[:m]
+
+
+def _marginal_bearing_loop(
+    out: Any,
+    at: Any,
+    cov9: Any,
+    g: Any,
+    k: Any,
+    az: Any,
+    sigma_az: Any,
+    dx: Any,
+    dy: Any,
+    ang: Any,
+    q: float,
+) -> bool:
+    """The marginal gate's bearing half, in place on ``out``, for the candidates
+    ``at`` (:func:`_marginal_time_loop`'s, ``ang`` = arctan2(dx, dy) by numpy);
+    returns whether every azimuth residual was in the range wrapped here
+    (otherwise the caller computes in numpy)."""
+    wrapped = True
+    for u in range(at.shape[0]):
+        i = at[u]
+        e = g[i]
+        j = k[i]
+        h = math.hypot(dx[u], dy[u])
+        rho = h if (h >= 1.0 or h != h) else 1.0
+        rho2 = rho * rho
+        ax = dy[u] / rho2
+        ay = -dx[u] / rho2
+        sa = sigma_az[j] * sigma_az[j]
+        var_az = (sa + ax * ax * cov9[e, 0]) + ay * ay * cov9[e, 4]
+        var_az = var_az + 2 * ax * ay * cov9[e, 1]
+        # numpy's float remainder by 2 pi, exact on (-2 pi, 4 pi) (see
+        # fuse.normal); outside, the whole call goes back to numpy
+        v = (az[j] - ang[u]) + _PI
+        if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+            wrapped = False
+        m = v - _TWO_PI if v >= _TWO_PI else v
+        m = m + _TWO_PI if m < 0.0 else m
+        m = 0.0 if m == 0.0 else m
+        r_az = m - _PI
+        out[i] = r_az * r_az <= q * var_az
+    return wrapped
 
 
 def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple[Any, Any]:
@@ -284,10 +316,14 @@ def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
 
 
 @functools.cache
-def marginal_kernel() -> Callable[..., tuple[Any, bool]] | None:
-    """:func:`_marginal_loop` compiled (on first use), or None without the
-    ``fast`` extra."""
-    return compiled(_marginal_loop)
+def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
+    """:func:`_marginal_time_loop` and :func:`_marginal_bearing_loop` compiled (on
+    first use), or None without the ``fast`` extra."""
+    time_loop = compiled(_marginal_time_loop)
+    bearing_loop = compiled(_marginal_bearing_loop)
+    if time_loop is None or bearing_loop is None:
+        return None
+    return time_loop, bearing_loop
 
 
 @functools.cache
