@@ -32,8 +32,9 @@ _quadratic3 = cofactor.quadratic3
 
 def _fma(a: float, b: float, c: float) -> float:
     """``a * b + c`` rounded once (IEEE 754's fused multiply-add): the exact value
-    in rationals rounded to the nearest float (non-finite operands: the plain
-    expression). Compiled, LLVM's ``llvm.fma.f64`` (:func:`_fma_overload`)."""
+    in rationals rounded to the nearest float (a zero's sign aside; non-finite
+    operands: the plain expression). Compiled, LLVM's ``llvm.fma.f64``
+    (:func:`_fma_overload`)."""
     if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
         return a * b + c
     return float(Fraction(a) * Fraction(b) + Fraction(c))
