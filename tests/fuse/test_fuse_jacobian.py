@@ -1,6 +1,7 @@
-"""The gates' compiled normalized residuals and Jacobians (numba, the ``fast``
+"""The gates' compiled normalized residuals and M = An P Anᵀ (numba, the ``fast``
 extra) equal numpy's to the bit, signs of zero included: bearings, arrivals,
-ranges, absent and odd sds (zero, infinite, NaN), light and sound."""
+ranges, absent and odd sds (zero, infinite, NaN), light and sound, unfitted
+events."""
 
 from __future__ import annotations
 
@@ -38,25 +39,63 @@ def _case(n: int, seed: int) -> tuple[Rows, np.ndarray, np.ndarray, np.ndarray, 
     return rows, g, x, y, rng.uniform(0, 3_600, G)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_compiled_jacobians_equal_numpys_to_the_bit(seed: int) -> None:
-    pytest.importorskip("numba")
-    from ceasefire.fuse.association.jacobian import jacobian_kernel
+def _cov(G: int, seed: int, scale: tuple[float, float, float]) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, 1, (G, 3, 3)) * np.array(scale)[None, :, None]
+    return np.einsum("gij,gkj->gik", a, a)
 
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_compiled_normalized_residuals_equal_numpys_to_the_bit(seed: int) -> None:
+    # rn, M = An P Anᵀ (numpy: two stacked matmuls through BLAS) and the dof, with
+    # unfitted (NaN) and infinite covariances among the events
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.clusters import Clusters
+    from ceasefire.fuse.association.gates import _normalized_numpy, normalized
+    from ceasefire.fuse.association.jacobian import normalized_kernel
+
+    assert normalized_kernel() is not None
     rows, g, x, y, T = _case(5_000, seed)
-    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, x, y, T, C)
-    want = _jacobian_numpy(rows, dx, dy, rho, r_az, r_t, r_rng, C)
-    kernel = jacobian_kernel()
-    assert kernel is not None
-    got = kernel(
-        dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
-        rows.sigma_rng, C,
-    )  # fmt: skip
+    cov = _cov(x.shape[0], seed, (300.0, 300.0, 0.5))
+    cov[3:6] = np.nan
+    cov[6, 2, 2], cov[7, 0, 1] = np.inf, -np.inf
+    g[:40] = np.arange(40) % 8  # rows against each odd event
+    ev = Clusters(np.zeros(0, np.intp), x, y, T, cov)
+    with np.errstate(over="ignore", invalid="ignore"):  # the infinite terms
+        want = _normalized_numpy(rows, g, ev, C)
+    got = normalized(rows, g, ev, C)
     assert 0 < int(np.count_nonzero(want[2] < 3)) < 5_000  # the premise: rows lack parts
+    assert np.isnan(want[1]).any() and np.isfinite(want[1]).any()
     for w, v in zip(want, got, strict=True):
         assert w.shape == v.shape
         assert np.array_equal(w, v, equal_nan=True)
         assert np.array_equal(np.signbit(w), np.signbit(v))
+
+
+def test_the_compiled_product_adds_by_fused_multiply_adds_in_order() -> None:
+    # M's entries against :func:`_fma` in Python (exact rationals, rounded once):
+    # the loop's arithmetic whatever BLAS numpy has
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.clusters import Clusters
+    from ceasefire.fuse.association.gates import normalized
+    from ceasefire.fuse.association.jacobian import _fma
+
+    rows, g, x, y, T = _case(300, 6)
+    cov = _cov(x.shape[0], 6, (800.0, 800.0, 1.0))
+    ok = np.isfinite(x[g])
+    _, An, _ = _jacobian_numpy(rows, *residuals(rows, g, x, y, T, C), C)
+    _, M, _ = normalized(rows, g, Clusters(np.zeros(0, np.intp), x, y, T, cov), C)
+    plain = 0
+    for i in np.flatnonzero(ok):
+        A, P = An[i], cov[g[i]]
+        AP = [[_fma(A[u, 2], P[2, w], _fma(A[u, 1], P[1, w], _fma(A[u, 0], P[0, w], 0.0)))
+               for w in range(3)] for u in range(3)]  # fmt: skip
+        for u in range(3):
+            for w in range(3):
+                want = _fma(AP[u][2], A[w, 2], _fma(AP[u][1], A[w, 1], AP[u][0] * A[w, 0]))
+                assert M[i, u, w] == want
+                plain += want != (AP[u][0] * A[w, 0] + AP[u][1] * A[w, 1]) + AP[u][2] * A[w, 2]
+    assert plain > 50  # the premise: rounding once differs from the plain sum
 
 
 @pytest.mark.parametrize("seed", [3, 4])
@@ -109,7 +148,7 @@ def test_the_compiled_gates_give_numpys_chi_square_and_log_determinant(
         ]
 
     got = every()
-    for name in ("jacobian_kernel", "quad_kernel"):
+    for name in ("normalized_kernel", "quad_kernel"):
         monkeypatch.setattr(gates, name, lambda: None)
     want = every()
     # the premise: finite and infinite outcomes (det S <= 0 for some members)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
-from ceasefire.fuse.association.jacobian import jacobian_kernel, marginal_kernel, quad_kernel
+from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -80,17 +80,25 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
     """Each row's (bearing, time, range) residual against event ``g`` in units of the
     row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
     the Jacobian of the prediction in (x, y, T) in the same units and P the event's
-    covariance; and the dof (the components the row has). The compiled loop builds
-    ``rn`` and An when numba is installed (the same numbers, :mod:`.jacobian`)."""
-    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, ev.x, ev.y, ev.T, c)
-    kernel = jacobian_kernel()
-    if kernel is None:
-        rn, An, dof = _jacobian_numpy(rows, dx, dy, rho, r_az, r_t, r_rng, c)
-    else:
-        rn, An, dof = kernel(
-            dx, dy, rho, r_az, r_t, r_rng, rows.speed_factor, rows.sigma_az, rows.sigma_t,
-            rows.sigma_rng, c,
+    covariance; and the dof (the components the row has). One compiled loop when
+    numba is installed (the same numbers, :mod:`.jacobian`)."""
+    kernel = normalized_kernel()
+    if kernel is not None:
+        dx = ev.x[g] - rows.ox
+        dy = ev.y[g] - rows.oy
+        rn, M, dof, wrapped = kernel(
+            rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng,
+            rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c,
         )  # fmt: skip
+        if wrapped:  # else an azimuth the loop does not wrap (never for fusion's rows)
+            return rn, M, dof
+    return _normalized_numpy(rows, g, ev, c)
+
+
+def _normalized_numpy(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
+    """:func:`normalized` in numpy."""
+    dx, dy, rho, r_az, r_t, r_rng = residuals(rows, g, ev.x, ev.y, ev.T, c)
+    rn, An, dof = _jacobian_numpy(rows, dx, dy, rho, r_az, r_t, r_rng, c)
     # NaN covariances zeroed (nan_to_num's numbers; its per-call overhead only
     # when one is not finite)
     P = ev.cov[g]
@@ -103,8 +111,8 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
 def _jacobian_numpy(
     rows: Rows, dx: F8, dy: F8, rho: F8, r_az: F8, r_t: F8, r_rng: F8, c: float
 ) -> tuple[F8, F8, F8]:
-    """:func:`~ceasefire.fuse.association.jacobian._jacobian_loop` in numpy: ``rn``,
-    An and the dof of :func:`normalized`."""
+    """``rn``, An and the dof of :func:`normalized` (the residuals ``r_az``,
+    ``r_t``, ``r_rng`` of :func:`~ceasefire.fuse.solve.residuals`)."""
     n = dx.shape[0]
     rho2 = rho * rho
     k = rows.speed_factor / (rho * c)
@@ -294,18 +302,19 @@ def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     bearing residuals each pass the 3-dof gate on their own (a component of a
     Mahalanobis distance never exceeds the whole). The compiled loop when numba is
     installed (the same booleans, :mod:`.jacobian`)."""
-    kernel = marginal_kernel()
-    if kernel is None:
+    kernels = marginal_kernels()
+    if kernels is None:
         return _marginal_numpy(rows, g, k, ev, c)
-    dx = ev.x[g] - rows.ox[k]
-    dy = ev.y[g] - rows.oy[k]
-    ok, wrapped = kernel(
-        ev.x, ev.y, ev.T, ev.cov.reshape(-1, 9), g, k, rows.ox, rows.oy, rows.t, rows.az,
-        rows.speed_factor, rows.sigma_t, rows.sigma_az, dx, dy, np.arctan2(dx, dy), c,
-        float(Q999[2]),
+    time_loop, bearing_loop = kernels
+    cov9, q = ev.cov.reshape(-1, 9), float(Q999[2])
+    ok, at, dx, dy = time_loop(
+        ev.x, ev.y, ev.T, cov9, g, k, rows.ox, rows.oy, rows.t, rows.az, rows.speed_factor,
+        rows.sigma_t, c, q,
     )  # fmt: skip
-    if not wrapped:  # an azimuth the loop does not wrap (never for fusion's rows)
-        return _marginal_numpy(rows, g, k, ev, c)
+    # the azimuth only where the time passed (a quarter of the candidates)
+    ang = np.arctan2(dx, dy)
+    if not bearing_loop(ok, at, cov9, g, k, rows.az, rows.sigma_az, dx, dy, ang, q):
+        return _marginal_numpy(rows, g, k, ev, c)  # an azimuth the loop does not wrap
     return np.asarray(ok, dtype=bool)
 
 

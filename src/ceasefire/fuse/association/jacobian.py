@@ -1,17 +1,22 @@
-"""The normalized residuals and Jacobians behind the gates
-(:func:`~ceasefire.fuse.association.gates.normalized`) and the marginal pre-gate
-(:func:`~ceasefire.fuse.association.gates.marginal_gate`) as compiled loops over
-the rows (numba, the ``fast`` extra), giving the numpy code's arrays to the bit:
-the same products, divisions and ``sqrt`` per element, without ~25 array passes
-and the boolean-mask writes into ``(n, 3, 3)`` stacks. The residuals come in
-computed by numpy (``arctan2`` and the wrap stay numpy's). Without numba,
-:func:`jacobian_kernel` is None and the numpy code runs."""
+"""The gates' arithmetic as compiled loops over the rows (numba, the ``fast``
+extra), giving the numpy code's arrays to the bit: the normalized residuals and
+M = An P Anᵀ of :func:`~ceasefire.fuse.association.gates.normalized`, the marginal
+pre-gate (:func:`~ceasefire.fuse.association.gates.marginal_gate`) and the
+chi-square / determinant of the gates. The same products, divisions and ``sqrt``
+per element, without ~25 array passes, the boolean-mask writes into ``(n, 3, 3)``
+stacks and a BLAS call per 3 × 3 product (numpy's stacked ``matmul`` makes one per
+matrix). ``arctan2`` stays numpy's (its SIMD code need not round like libm's); its
+wrap is emulated exactly. M's sums are fused multiply-adds in order, as OpenBLAS's
+x86 kernels add (numpy's ``matmul`` goes through them): the tests compare both
+with numpy's and with :func:`_fma` in exact rationals. Without numba, the kernel
+functions give None and the numpy code runs."""
 
 from __future__ import annotations
 
 import functools
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -25,49 +30,118 @@ _upper3 = cofactor.upper3
 _quadratic3 = cofactor.quadratic3
 
 
-def _jacobian_loop(
+def _fma(a: float, b: float, c: float) -> float:
+    """``a * b + c`` rounded once (IEEE 754's fused multiply-add): the exact value
+    in rationals rounded to the nearest float (a zero's sign aside; non-finite
+    operands: the plain expression). Compiled, LLVM's ``llvm.fma.f64``
+    (:func:`_fma_overload`)."""
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        return a * b + c
+    return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+@functools.cache
+def _fma_overload() -> bool:
+    """Teach numba to compile :func:`_fma` as LLVM's ``fma`` (once); False without
+    numba."""
+    try:
+        from numba import types
+        from numba.extending import intrinsic, overload
+    except ImportError:  # pragma: no cover - depends on the install
+        return False
+
+    @intrinsic
+    def llvm_fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+        sig = types.float64(types.float64, types.float64, types.float64)
+
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return builder.fma(*args)
+
+        return sig, codegen
+
+    @overload(_fma)
+    def _fma_impl(a: Any, b: Any, c: Any) -> Any:
+        # numba matches the implementation's parameters to these, annotations too
+        def impl(a: Any, b: Any, c: Any) -> Any:
+            return llvm_fma(a, b, c)  # type: ignore[call-arg]  # typingctx is numba's
+
+        return impl
+
+    return True
+
+
+_PI = math.pi
+_TWO_PI = 2.0 * math.pi
+#: numpy's ``nan_to_num`` of an infinity
+_BIG = float(np.finfo(np.float64).max)
+
+
+def _normalized_loop(
+    az: Any,
+    sigma_az: Any,
+    t: Any,
+    sigma_t: Any,
+    speed: Any,
+    rng: Any,
+    sigma_rng: Any,
+    g: Any,
+    eT: Any,
+    cov9: Any,
     dx: Any,
     dy: Any,
-    rho: Any,
-    r_az: Any,
-    r_t: Any,
-    r_rng: Any,
-    speed: Any,
-    sigma_az: Any,
-    sigma_t: Any,
-    sigma_rng: Any,
+    ang: Any,
     c: float,
-) -> tuple[Any, Any, Any]:
-    """Per row: the (bearing, time, range) residual in units of its sd ``(n, 3)``
-    (0 where absent), the Jacobian of the prediction in (x, y, T) in the same
-    units ``(n, 3, 3)`` (a zero row where absent; an sd that is not finite and
-    positive counts as 1) and the dof (components present)."""
-    n = dx.shape[0]
-    An = np.empty((n, 3, 3))
+) -> tuple[Any, Any, Any, bool]:
+    """Per row (against event ``g[i]``; ``dx``, ``dy`` the event less the observer,
+    ``ang`` = arctan2(dx, dy) by numpy): the (bearing, time, range) residual in
+    units of its sd ``(n, 3)`` (0 where absent), M = An P Anᵀ ``(n, 3, 3)`` (An the
+    Jacobian of the prediction in (x, y, T) in the same units, a zero row where
+    absent, an sd not finite and positive counting as 1; P the event's covariance,
+    ``nan_to_num``'s numbers) and the dof (components present); and whether every
+    azimuth residual was in the range wrapped here (otherwise the caller computes
+    in numpy). Residuals as :func:`~ceasefire.fuse.solve.residuals`, the wrap as
+    :func:`~ceasefire.fuse.normal.row_terms`'. M's products as numpy's stacked
+    ``matmul`` through OpenBLAS's x86 kernels: each entry the three products added
+    in order by fused multiply-adds onto +0."""
+    n = g.shape[0]
     rn = np.empty((n, 3))
+    M = np.empty((n, 3, 3))
     dof = np.empty(n)
+    A = np.empty((3, 3))
+    P = np.empty((3, 3))
+    AP = np.empty((3, 3))
+    wrapped = True
     for i in range(n):
-        rho2 = rho[i] * rho[i]
-        k = speed[i] / (rho[i] * c)
+        e = g[i]
+        h = math.hypot(dx[i], dy[i])
+        rho = h if (h >= 1.0 or h != h) else 1.0  # solve's 1 m floor (NaN kept)
+        v = (az[i] - ang[i]) + _PI
+        if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+            wrapped = False
+        m = v - _TWO_PI if v >= _TWO_PI else v
+        m = m + _TWO_PI if m < 0.0 else m
+        m = 0.0 if m == 0.0 else m
+        rho2 = rho * rho
+        k = speed[i] / (rho * c)
         have = 0
         for j in range(3):
             if j == 0:
-                r = r_az[i]
+                r = m - _PI
                 s = sigma_az[i]
                 a0 = dy[i] / rho2
                 a1 = -dx[i] / rho2
                 a2 = 0.0
             elif j == 1:
-                r = r_t[i]
+                r = t[i] - (eT[e] + speed[i] * rho / c)
                 s = sigma_t[i]
                 a0 = k * dx[i]
                 a1 = k * dy[i]
                 a2 = 1.0
             else:
-                r = r_rng[i]
+                r = rng[i] - rho
                 s = sigma_rng[i]
-                a0 = dx[i] / rho[i]
-                a1 = dy[i] / rho[i]
+                a0 = dx[i] / rho
+                a1 = dy[i] / rho
                 a2 = 0.0
             var = s * s
             if r - r != 0.0:  # not finite (inf - inf and NaN are NaN)
@@ -81,19 +155,35 @@ def _jacobian_loop(
                 if not (var - var == 0.0 and var > 0.0):
                     var = 1.0
             sd = math.sqrt(var)
-            An[i, j, 0] = a0 / sd
-            An[i, j, 1] = a1 / sd
-            An[i, j, 2] = a2 / sd
+            A[j, 0] = a0 / sd
+            A[j, 1] = a1 / sd
+            A[j, 2] = a2 / sd
             rn[i, j] = r / sd
         dof[i] = float(have)
-    return rn, An, dof
+        for u in range(3):
+            for w in range(3):
+                p = cov9[e, 3 * u + w]
+                if p != p:
+                    p = 0.0
+                elif p > _BIG:
+                    p = _BIG
+                elif p < -_BIG:
+                    p = -_BIG
+                P[u, w] = p
+        for u in range(3):
+            for w in range(3):
+                AP[u, w] = _fma(
+                    A[u, 2], P[2, w], _fma(A[u, 1], P[1, w], _fma(A[u, 0], P[0, w], 0.0))
+                )
+        for u in range(3):
+            for w in range(3):
+                M[i, u, w] = _fma(
+                    AP[u, 2], A[w, 2], _fma(AP[u, 1], A[w, 1], _fma(AP[u, 0], A[w, 0], 0.0))
+                )
+    return rn, M, dof, wrapped
 
 
-_PI = math.pi
-_TWO_PI = 2.0 * math.pi
-
-
-def _marginal_loop(
+def _marginal_time_loop(
     ex: Any,
     ey: Any,
     eT: Any,
@@ -106,25 +196,26 @@ def _marginal_loop(
     az: Any,
     speed: Any,
     sigma_t: Any,
-    sigma_az: Any,
-    dx: Any,
-    dy: Any,
-    ang: Any,
     c: float,
     q: float,
-) -> tuple[Any, bool]:
-    """Per candidate (event ``g[i]``, row ``k[i]``; ``dx``, ``dy`` the event less the
-    observer, ``ang`` = arctan2(dx, dy) by numpy): whether its time and bearing
-    residuals each pass ``q`` (the marginal gate, the numpy code's arithmetic in
-    its order); and whether every azimuth residual was in the range wrapped here
-    (otherwise the caller computes in numpy)."""
+) -> tuple[Any, Any, Any, Any]:
+    """Per candidate (event ``g[i]``, row ``k[i]``): whether its time residual
+    passes ``q`` (the marginal gate's time half, the numpy code's arithmetic in its
+    order); and the candidates that passed with a bearing, ``at``, with the event
+    less the observer ``dx``, ``dy`` (m): their bearing half needs numpy's
+    ``arctan2`` of these (:func:`_marginal_bearing_loop`)."""
     n = g.shape[0]
     out = np.empty(n, np.bool_)
-    wrapped = True
+    at = np.empty(n, np.intp)
+    dxs = np.empty(n)
+    dys = np.empty(n)
+    m = 0
     for i in range(n):
         e = g[i]
         j = k[i]
-        h = math.hypot(dx[i], dy[i])
+        dx = ex[e] - ox[j]
+        dy = ey[e] - oy[j]
+        h = math.hypot(dx, dy)
         rho = h if (h >= 1.0 or h != h) else 1.0
         p00 = cov9[e, 0]
         p01 = cov9[e, 1]
@@ -133,8 +224,8 @@ def _marginal_loop(
         p12 = cov9[e, 5]
         p22 = cov9[e, 8]
         f = speed[j] / (rho * c)
-        gx = f * dx[i]
-        gy = f * dy[i]
+        gx = f * dx
+        gy = f * dy
         st = sigma_t[j] * sigma_t[j]
         var_t = (((st + gx * gx * p00) + gy * gy * p11) + p22) + 2 * (
             (gx * gy * p01 + gx * p02) + gy * p12
@@ -143,24 +234,55 @@ def _marginal_loop(
         ok = r_t * r_t <= q * var_t
         a = az[j]
         if ok and a - a == 0.0:  # a bearing: its residual too
-            rho2 = rho * rho
-            ax = dy[i] / rho2
-            ay = -dx[i] / rho2
-            sa = sigma_az[j] * sigma_az[j]
-            var_az = (sa + ax * ax * p00) + ay * ay * p11
-            var_az = var_az + 2 * ax * ay * p01
-            # numpy's float remainder by 2 pi, exact on (-2 pi, 4 pi) (see
-            # fuse.normal); outside, the whole call goes back to numpy
-            v = (a - ang[i]) + _PI
-            if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
-                wrapped = False
-            m = v - _TWO_PI if v >= _TWO_PI else v
-            m = m + _TWO_PI if m < 0.0 else m
-            m = 0.0 if m == 0.0 else m
-            r_az = m - _PI
-            ok = r_az * r_az <= q * var_az
+            at[m] = i
+            dxs[m] = dx
+            dys[m] = dy
+            m += 1
         out[i] = ok
-    return out, wrapped
+    return out, at[:m], dxs[:m], dys[:m]
+
+
+def _marginal_bearing_loop(
+    out: Any,
+    at: Any,
+    cov9: Any,
+    g: Any,
+    k: Any,
+    az: Any,
+    sigma_az: Any,
+    dx: Any,
+    dy: Any,
+    ang: Any,
+    q: float,
+) -> bool:
+    """The marginal gate's bearing half, in place on ``out``, for the candidates
+    ``at`` (:func:`_marginal_time_loop`'s, ``ang`` = arctan2(dx, dy) by numpy);
+    returns whether every azimuth residual was in the range wrapped here
+    (otherwise the caller computes in numpy)."""
+    wrapped = True
+    for u in range(at.shape[0]):
+        i = at[u]
+        e = g[i]
+        j = k[i]
+        h = math.hypot(dx[u], dy[u])
+        rho = h if (h >= 1.0 or h != h) else 1.0
+        rho2 = rho * rho
+        ax = dy[u] / rho2
+        ay = -dx[u] / rho2
+        sa = sigma_az[j] * sigma_az[j]
+        var_az = (sa + ax * ax * cov9[e, 0]) + ay * ay * cov9[e, 4]
+        var_az = var_az + 2 * ax * ay * cov9[e, 1]
+        # numpy's float remainder by 2 pi, exact on (-2 pi, 4 pi) (see
+        # fuse.normal); outside, the whole call goes back to numpy
+        v = (az[j] - ang[u]) + _PI
+        if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+            wrapped = False
+        m = v - _TWO_PI if v >= _TWO_PI else v
+        m = m + _TWO_PI if m < 0.0 else m
+        m = 0.0 if m == 0.0 else m
+        r_az = m - _PI
+        out[i] = r_az * r_az <= q * var_az
+    return wrapped
 
 
 def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple[Any, Any]:
@@ -195,14 +317,20 @@ def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
 
 
 @functools.cache
-def marginal_kernel() -> Callable[..., tuple[Any, bool]] | None:
-    """:func:`_marginal_loop` compiled (on first use), or None without the
-    ``fast`` extra."""
-    return compiled(_marginal_loop)
+def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
+    """:func:`_marginal_time_loop` and :func:`_marginal_bearing_loop` compiled (on
+    first use), or None without the ``fast`` extra."""
+    time_loop = compiled(_marginal_time_loop)
+    bearing_loop = compiled(_marginal_bearing_loop)
+    if time_loop is None or bearing_loop is None:
+        return None
+    return time_loop, bearing_loop
 
 
 @functools.cache
-def jacobian_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
-    """:func:`_jacobian_loop` compiled (on first use), or None without the ``fast``
-    extra."""
-    return compiled(_jacobian_loop)
+def normalized_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
+    """:func:`_normalized_loop` compiled (on first use), or None without the
+    ``fast`` extra."""
+    if not _fma_overload():
+        return None
+    return compiled(_normalized_loop)

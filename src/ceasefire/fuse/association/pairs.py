@@ -7,6 +7,7 @@ into; a pair's support is how many third reports pair with both of its own."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -59,48 +60,172 @@ def candidate_pairs(
     voxel of (x, y, emission time): each ray is sampled every ``cell_m / 2`` out to
     ``range_m``, a sample at distance r carrying the emission time t - r / c; two
     reports of one event meet near its (x, y, T). Two grids shifted by half a cell
-    catch meetings near cell boundaries. Returns ``(a, b)`` with ``a < b``."""
+    catch meetings near cell boundaries. Returns ``(a, b)`` with ``a < b``. The
+    voxel codes and each voxel's pairs by compiled loops when numba is installed
+    (the same pairs: the keys are integers)."""
     n = idx.shape[0]
     if n < 2:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     steps = np.arange(cell_m / 4.0, range_m + cell_m / 2.0, cell_m / 2.0)
     az = rows.az[idx]
-    x = rows.ox[idx, None] + steps[None, :] * np.sin(az)[:, None]
-    y = rows.oy[idx, None] + steps[None, :] * np.cos(az)[:, None]
-    T = rows.t[idx, None] - rows.speed_factor[idx, None] * steps[None, :] / c
-    x0, y0, T0 = float(x.min()), float(y.min()), float(T.min())
+    # the samples: x = ox + step sin(az), y = oy + step cos(az), T = t - f step / c
+    sa, ca = np.sin(az), np.cos(az)
+    ox, oy, t, f = rows.ox[idx], rows.oy[idx], rows.t[idx], rows.speed_factor[idx]
     bits = max(int(n - 1).bit_length(), 1)
+    kernels = voxel_kernels()
     out: list[npt.NDArray[np.int64]] = []
-    row = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], x.shape).ravel()
+    if kernels is None:
+        x = ox[:, None] + steps[None, :] * sa[:, None]
+        y = oy[:, None] + steps[None, :] * ca[:, None]
+        T = t[:, None] - f[:, None] * steps[None, :] / c
+        x0, y0, T0 = float(x.min()), float(y.min()), float(T.min())
+    else:
+        bounds, codes, pairs = kernels
+        # each sample computed where used (the same arithmetic as the arrays)
+        lo_hi = bounds(ox, oy, t, f, sa, ca, steps, c)
     for shift in (0.0, 0.5):
-        kx = np.floor((x - x0) / cell_m + shift).astype(np.int64).ravel()
-        ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
-        kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
-        cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
-        code = (cell << bits) | row
-        # a ray's next sample is often in the same voxel: those repeats dropped
-        # before the sort (unique drops them anyway)
-        new = np.empty(code.shape[0], bool)
-        new[0] = True
-        np.not_equal(code[1:], code[:-1], out=new[1:])
-        code = unique(code[new])
-        cell = code >> bits
-        r = code & ((1 << bits) - 1)
-        brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
-        ends = np.append(brk, cell.shape[0])
-        run_end = np.repeat(ends, np.diff(np.concatenate([[0], ends])))
-        after = run_end - np.arange(cell.shape[0]) - 1
-        if int(after.sum()) == 0:
-            continue
-        a = np.repeat(np.arange(cell.shape[0]), after)
-        start = np.repeat(np.cumsum(after) - after, after)
-        b = a + (np.arange(a.shape[0]) - start) + 1
-        i, j = r[a], r[b]
-        out.append((np.minimum(i, j) << bits) | np.maximum(i, j))
+        if kernels is None:
+            code = _voxel_codes_numpy(x, y, T, x0, y0, T0, cell_m, cell_s, shift, bits)
+        else:
+            code = codes(ox, oy, t, f, sa, ca, steps, c, lo_hi, cell_m, cell_s, shift, bits)
+        code = unique(code)
+        pr = _voxel_pairs_numpy(code, bits) if kernels is None else pairs(code, bits)
+        if pr.shape[0]:
+            out.append(pr)
     if not out:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     pr = unique(np.concatenate(out))
     return (pr >> bits).astype(np.intp), (pr & ((1 << bits) - 1)).astype(np.intp)
+
+
+def _voxel_codes_numpy(
+    x: F8, y: F8, T: F8, x0: float, y0: float, T0: float, cell_m: float, cell_s: float,
+    shift: float, bits: int,
+) -> npt.NDArray[np.int64]:  # fmt: skip
+    """Per sample of ``x``, ``y``, ``T`` ``(n, steps)`` (by row, then step): its
+    voxel's code shifted left by ``bits``, or'd with its row; a sample in its row's
+    previous sample's voxel dropped (a repeat)."""
+    kx = np.floor((x - x0) / cell_m + shift).astype(np.int64).ravel()
+    ky = np.floor((y - y0) / cell_m + shift).astype(np.int64).ravel()
+    kt = np.floor((T - T0) / cell_s + shift).astype(np.int64).ravel()
+    row = np.broadcast_to(np.arange(x.shape[0], dtype=np.int64)[:, None], x.shape).ravel()
+    cell = (kt * (int(ky.max()) + 1) + ky) * (int(kx.max()) + 1) + kx
+    code = (cell << bits) | row
+    new = np.empty(code.shape[0], bool)
+    new[0] = True
+    np.not_equal(code[1:], code[:-1], out=new[1:])
+    return code[new]
+
+
+def _sample_bounds_loop(
+    ox: Any, oy: Any, t: Any, f: Any, sa: Any, ca: Any, steps: Any, c: float
+) -> Any:
+    """The smallest and largest x, y and the smallest T of the rays' samples
+    (:func:`candidate_pairs`), ``(x0, x1, y0, y1, T0)``."""
+    x0 = y0 = T0 = math.inf
+    x1 = y1 = -math.inf
+    for i in range(ox.shape[0]):
+        for s in range(steps.shape[0]):
+            x = ox[i] + steps[s] * sa[i]
+            y = oy[i] + steps[s] * ca[i]
+            T = t[i] - f[i] * steps[s] / c
+            x0 = min(x0, x)
+            x1 = max(x1, x)
+            y0 = min(y0, y)
+            y1 = max(y1, y)
+            T0 = min(T0, T)
+    out = np.empty(5)
+    out[0], out[1], out[2], out[3], out[4] = x0, x1, y0, y1, T0
+    return out
+
+
+def _voxel_codes_loop(
+    ox: Any, oy: Any, t: Any, f: Any, sa: Any, ca: Any, steps: Any, c: float, lo_hi: Any,
+    cell_m: float, cell_s: float, shift: float, bits: int,
+) -> Any:  # fmt: skip
+    """:func:`_voxel_codes_numpy` as one loop, each sample computed in place (the
+    same floats floored, the same integer codes); ``lo_hi`` from
+    :func:`_sample_bounds_loop`: the largest voxel index is the largest sample's
+    (rounding is monotonic, so is the floor)."""
+    x0, x1, y0, y1, T0 = lo_hi[0], lo_hi[1], lo_hi[2], lo_hi[3], lo_hi[4]
+    n, m = ox.shape[0], steps.shape[0]
+    mx = math.floor((x1 - x0) / cell_m + shift)
+    my = math.floor((y1 - y0) / cell_m + shift)
+    out = np.empty(n * m, np.int64)
+    k = 0
+    last = -1
+    for i in range(n):
+        for s in range(m):
+            x = ox[i] + steps[s] * sa[i]
+            y = oy[i] + steps[s] * ca[i]
+            T = t[i] - f[i] * steps[s] / c
+            kx = math.floor((x - x0) / cell_m + shift)
+            ky = math.floor((y - y0) / cell_m + shift)
+            kt = math.floor((T - T0) / cell_s + shift)
+            code = (((kt * (my + 1) + ky) * (mx + 1) + kx) << bits) | i
+            if k == 0 or code != last:
+                out[k] = code
+                k += 1
+            last = code
+    return out[:k]
+
+
+def _voxel_pairs_numpy(code: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
+    """Every pair of two rows in one voxel, ``(lower << bits) | higher``, from the
+    sorted distinct codes of :func:`_voxel_codes_numpy` (a voxel's rows are a run
+    of equal ``code >> bits``)."""
+    cell = code >> bits
+    r = code & ((1 << bits) - 1)
+    brk = np.flatnonzero(cell[1:] != cell[:-1]) + 1
+    ends = np.append(brk, cell.shape[0])
+    run_end = np.repeat(ends, np.diff(np.concatenate([[0], ends])))
+    after = run_end - np.arange(cell.shape[0]) - 1
+    a = np.repeat(np.arange(cell.shape[0]), after)
+    start = np.repeat(np.cumsum(after) - after, after)
+    b = a + (np.arange(a.shape[0]) - start) + 1
+    i, j = r[a], r[b]
+    return np.asarray((np.minimum(i, j) << bits) | np.maximum(i, j), np.int64)
+
+
+def _voxel_pairs_loop(code: Any, bits: int) -> Any:
+    """:func:`_voxel_pairs_numpy` as a loop (the same keys in the same order)."""
+    n = code.shape[0]
+    mask = (np.int64(1) << bits) - 1
+    total = 0
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and (code[b] >> bits) == (code[a] >> bits):
+            b += 1
+        total += (b - a) * (b - a - 1) // 2
+        a = b
+    out = np.empty(total, np.int64)
+    k = 0
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and (code[b] >> bits) == (code[a] >> bits):
+            b += 1
+        for u in range(a, b):
+            for v in range(u + 1, b):
+                i = code[u] & mask
+                j = code[v] & mask
+                out[k] = ((i << bits) | j) if i < j else ((j << bits) | i)
+                k += 1
+        a = b
+    return out
+
+
+@functools.cache
+def voxel_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
+    """:func:`_sample_bounds_loop`, :func:`_voxel_codes_loop` and
+    :func:`_voxel_pairs_loop` compiled (on first use), or None without the
+    ``fast`` extra."""
+    bounds = compiled(_sample_bounds_loop)
+    codes, pairs = compiled(_voxel_codes_loop), compiled(_voxel_pairs_loop)
+    if bounds is None or codes is None or pairs is None:
+        return None
+    return bounds, codes, pairs
 
 
 def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs:
