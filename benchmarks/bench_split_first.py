@@ -11,8 +11,8 @@ registration pooled from the prefix's residuals with the full first pass's.
 The two halves are ``association.rounds.early_rounds`` and ``late_steps``, whose
 composition is ``associate`` (the check ``resumed_same`` confirms it per tile)."""
 
+import argparse
 import json
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -98,13 +98,17 @@ def run(obs, mandate):
     return out
 
 
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("what", choices=["stress", "draws"])
+parser.add_argument("values", nargs="+", help="stress: a fraction of the day; draws: draw numbers")
+args = parser.parse_args()
 res = {}
-if sys.argv[1] == "stress":
+if args.what == "stress":
     with tempfile.TemporaryDirectory() as d:
-        obs = bfp._stress(Fraction(sys.argv[2]), Path(d))
+        obs = bfp._stress(Fraction(args.values[0]), Path(d))
     res["stress"] = run(obs, bfp.FRONTLINE)
 else:
     m = load_mandate(bfp.MANDATE)
-    for k in map(int, sys.argv[2:]):
+    for k in map(int, args.values):
         res[k] = run(simulate_draw(m, get_family("varied").draw(m, k)).observations, bfp.MANDATE)
-Path(f"split_first_{sys.argv[1]}.json").write_text(json.dumps(res, indent=1))
+Path(f"split_first_{args.what}.json").write_text(json.dumps(res, indent=1))
