@@ -76,6 +76,19 @@ _TWO_PI = 2.0 * math.pi
 _BIG = float(np.finfo(np.float64).max)
 
 
+def _remainder_2pi(v: float) -> float:
+    """numpy's float remainder ``v % (2 pi)`` for ``v`` in (-2 pi, 4 pi) and NaN, as
+    :func:`ceasefire.fuse.normal.row_terms` has it: fmod's exact result without the
+    call, + 2 pi when negative, +0.0 when zero. The callers check the range."""
+    m = v - _TWO_PI if v >= _TWO_PI else v
+    m = m + _TWO_PI if m < 0.0 else m
+    return 0.0 if m == 0.0 else m
+
+
+#: :func:`_remainder_2pi`, rebound to numba's compiled one when a loop is compiled
+_rem_2pi = _remainder_2pi
+
+
 def _normalized_loop(
     az: Any,
     sigma_az: Any,
@@ -118,9 +131,7 @@ def _normalized_loop(
         v = (az[i] - ang[i]) + _PI
         if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
             wrapped = False
-        m = v - _TWO_PI if v >= _TWO_PI else v
-        m = m + _TWO_PI if m < 0.0 else m
-        m = 0.0 if m == 0.0 else m
+        m = _rem_2pi(v)
         rho2 = rho * rho
         k = speed[i] / (rho * c)
         have = 0
@@ -277,9 +288,7 @@ def _marginal_bearing_loop(
         v = (az[j] - ang[u]) + _PI
         if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
             wrapped = False
-        m = v - _TWO_PI if v >= _TWO_PI else v
-        m = m + _TWO_PI if m < 0.0 else m
-        m = 0.0 if m == 0.0 else m
+        m = _rem_2pi(v)
         r_az = m - _PI
         out[i] = r_az * r_az <= q * var_az
     return wrapped
@@ -321,7 +330,7 @@ def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
     """:func:`_marginal_time_loop` and :func:`_marginal_bearing_loop` compiled (on
     first use), or None without the ``fast`` extra."""
     time_loop = compiled(_marginal_time_loop)
-    bearing_loop = compiled(_marginal_bearing_loop)
+    bearing_loop = compiled_calling(_marginal_bearing_loop, _rem_2pi=_remainder_2pi)
     if time_loop is None or bearing_loop is None:
         return None
     return time_loop, bearing_loop
@@ -333,4 +342,4 @@ def normalized_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     ``fast`` extra."""
     if not _fma_overload():
         return None
-    return compiled(_normalized_loop)
+    return compiled_calling(_normalized_loop, _rem_2pi=_remainder_2pi)
