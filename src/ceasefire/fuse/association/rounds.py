@@ -22,6 +22,7 @@ from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
 from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
+from ceasefire.fuse.association.refine import RefineConfig, split_pairs
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
@@ -39,6 +40,7 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
+    refine: RefineConfig = field(default_factory=RefineConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many
@@ -113,6 +115,12 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         if got is None:
             break
         last = got
+    if cfg.refine.split:
+        for _ in range(cfg.refine.passes):
+            if not split_pairs(rep, cl, pairs, tri, cfg.refine):
+                break
+            cl.settle(rep)
+            last = attach_rounds(rep, cl, gates, cfg.attach, 1)
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
