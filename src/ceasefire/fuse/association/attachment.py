@@ -263,11 +263,33 @@ def late_attach(
         n += slack_offer(far, cl, replace(gates, attach_p=cfg.late_gate_p), cfg)
     if cfg.late_swap_margin is not None:
         late_gates = replace(gates, attach_p=cfg.late_gate_p)
-        if swap_slots(far, cl, late_gates, cfg.late_swap_margin):
-            n += attach(far, cl, late_gates, cfg.unique_arrivals, not cfg.late_any_phase)
+        n += swap_chains(far, cl, late_gates, cfg)
     got = cl.labels != labels[k]
     labels[k[got]] = cl.labels[got]
     return n
+
+
+def swap_chains(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig) -> int:
+    """:func:`swap_slots`, then the members it freed are offered to the other events
+    (:func:`attach`); a swap whose member no event took is undone (a member freed
+    to stand alone would be a lone report in place of another). Returns how many
+    rows joined an event."""
+    margin = 0.0 if cfg.late_swap_margin is None else cfg.late_swap_margin
+    before = cl.labels.copy()
+    if not swap_slots(rep, cl, gates, margin):
+        return 0
+    freed = np.flatnonzero((before >= 0) & (cl.labels < 0))
+    taker = np.flatnonzero((before < 0) & (cl.labels >= 0))
+    attach(rep, cl, gates, cfg.unique_arrivals, not cfg.late_any_phase)
+    alone = freed[cl.labels[freed] < 0]
+    if alone.shape[0]:
+        # undo: the taker of each lone member's slot goes back to free
+        slot = before[alone].astype(np.int64) * rep.n_src + rep.src[alone]
+        t_slot = cl.labels[taker].astype(np.int64) * rep.n_src + rep.src[taker]
+        back = taker[np.isin(t_slot, slot)]
+        cl.labels[back] = -1
+        cl.labels[alone] = before[alone]
+    return int(((before < 0) & (cl.labels >= 0)).sum())
 
 
 def swap_slots(rep: Reports, cl: Clusters, gates: GateConfig, margin: float) -> int:

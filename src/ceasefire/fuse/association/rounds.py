@@ -22,7 +22,12 @@ from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
 from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
-from ceasefire.fuse.association.refine import RefineConfig, split_pairs
+from ceasefire.fuse.association.refine import (
+    RefineConfig,
+    split_pairs,
+    split_rays,
+    undo_unsupported,
+)
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
@@ -117,10 +122,20 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         last = got
     if cfg.refine.split:
         for _ in range(cfg.refine.passes):
-            if not split_pairs(rep, cl, pairs, tri, cfg.refine):
+            split = split_pairs(rep, cl, pairs, tri, cfg.refine)
+            if not split.n:
                 break
             cl.settle(rep)
             last = attach_rounds(rep, cl, gates, cfg.attach, 1)
+            if undo_unsupported(rep, cl, split, cfg.refine.min_reports):
+                last = cl.settle(rep)
+    if cfg.refine.rays:
+        split = split_rays(rep, cl, cfg.refine, cfg.seeds)
+        if split.n:
+            cl.settle(rep)
+            last = attach_rounds(rep, cl, gates, cfg.attach, 1)
+            if undo_unsupported(rep, cl, split, cfg.refine.min_reports):
+                last = cl.settle(rep)
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
