@@ -52,6 +52,8 @@ class AssociationConfig:
     #: times (their mutual-best pairs seed events, which attach and are reassigned
     #: twice; 0: never): the rounds never pair again what the last steps freed
     final_pairs: int = 3
+    #: reassignment passes after each of the late pairs' attach
+    final_reassign: int = 2
 
 
 def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
@@ -158,7 +160,7 @@ def final_pairs(
         return None
     cl.settle(rep)
     last = attach_rounds(rep, cl, cfg.gates, cfg.attach, 1)
-    return reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
+    return reassign_passes(rep, cl, cfg.gates, cfg.reassign, cfg.final_reassign) or last
 
 
 def drop_ambiguous(rep: Reports, cl: Clusters, f: Fit) -> None:
