@@ -21,7 +21,6 @@ from ceasefire.fuse.association.gates import (
     gated,
     quad_inv3,
     row_chi2,
-    row_nll,
     same_phase,
     slot_free,
     time_candidates,
@@ -72,13 +71,6 @@ class AttachConfig:
     #: -> 308, named attributions right 96.1 -> 96.4 %, F1 mean 0.8034 -> 0.8036
     #: (docs/family.md)
     late_seen_slack_s: float = 10.0
-    #: the late offer's events: 95 % semi-major within this, m (None: fusion's
-    #: ``wide_fix_m``)
-    late_sharp_m: float | None = None
-    #: then a free bearing whose observer's slot in an offered event is held by a
-    #: member fitting it worse takes the slot, by this margin in -2 ln predictive
-    #: density (None: never); the member is freed and offered once more
-    late_swap_margin: float | None = None
 
 
 def attach(
@@ -243,8 +235,7 @@ def late_attach(
     cov = np.zeros((G, 3, 3))
     cov[:, :2, :2] = cov_xy
     cov[:, 2, 2] = sd_t**2
-    sharp_m = wide_fix_m if cfg.late_sharp_m is None else cfg.late_sharp_m
-    sharp = semi_major_95_m(cov_xy) <= sharp_m  # NaN (no fix): not sharp
+    sharp = semi_major_95_m(cov_xy) <= wide_fix_m  # NaN (no fix): not sharp
     cov[~sharp] = np.nan  # not offered
     k = np.flatnonzero((labels >= 0) | rep.is_bearing)  # free arrivals: not offered
     far = Reports(
@@ -261,79 +252,9 @@ def late_attach(
     )
     if cfg.late_seen_slack_s > 0:
         n += slack_offer(far, cl, replace(gates, attach_p=cfg.late_gate_p), cfg)
-    if cfg.late_swap_margin is not None:
-        late_gates = replace(gates, attach_p=cfg.late_gate_p)
-        n += swap_chains(far, cl, late_gates, cfg)
-    got = cl.labels != labels[k]
+    got = (cl.labels >= 0) & (labels[k] < 0)
     labels[k[got]] = cl.labels[got]
     return n
-
-
-def swap_chains(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig) -> int:
-    """:func:`swap_slots`, then the members it freed are offered to the other events
-    (:func:`attach`); a swap whose member no event took is undone (a member freed
-    to stand alone would be a lone report in place of another). Returns how many
-    rows joined an event."""
-    margin = 0.0 if cfg.late_swap_margin is None else cfg.late_swap_margin
-    before = cl.labels.copy()
-    if not swap_slots(rep, cl, gates, margin):
-        return 0
-    freed = np.flatnonzero((before >= 0) & (cl.labels < 0))
-    taker = np.flatnonzero((before < 0) & (cl.labels >= 0))
-    attach(rep, cl, gates, cfg.unique_arrivals, not cfg.late_any_phase)
-    alone = freed[cl.labels[freed] < 0]
-    if alone.shape[0]:
-        # undo: the taker of each lone member's slot goes back to free
-        slot = before[alone].astype(np.int64) * rep.n_src + rep.src[alone]
-        t_slot = cl.labels[taker].astype(np.int64) * rep.n_src + rep.src[taker]
-        back = taker[np.isin(t_slot, slot)]
-        cl.labels[back] = -1
-        cl.labels[alone] = before[alone]
-    return int(((before < 0) & (cl.labels >= 0)).sum())
-
-
-def swap_slots(rep: Reports, cl: Clusters, gates: GateConfig, margin: float) -> int:
-    """Free bearings of ``rep`` whose observer already holds a slot in an event
-    they pass the gate of take that slot when they fit it better: the member's
-    deleted-residual -2 ln predictive density exceeds the bearing's innovation one
-    by ``margin`` (:func:`~.gates.row_nll`). At most one swap per event and per
-    bearing, best first; the members are freed (``cl.labels`` in place, the events
-    keep their estimates). Returns how many swapped."""
-    free = np.flatnonzero((cl.labels < 0) & rep.is_bearing)
-    if free.shape[0] == 0 or cl.n == 0:
-        return 0
-    g, k = time_candidates(rep, free, cl)
-    if g.shape[0] == 0:
-        return 0
-    taken = ~slot_free(rep, g, k, cl.labels)
-    g, k, _, _ = gated(rep, g[taken], k[taken], cl, gates)
-    if g.shape[0] == 0:
-        return 0
-    # the member of the same observer in each candidate's event
-    mem = np.flatnonzero(cl.labels >= 0)
-    nsrc = rep.n_src
-    key_m = cl.labels[mem].astype(np.int64) * nsrc + rep.src[mem]
-    order = np.argsort(key_m, kind="stable")
-    key_m, mem = key_m[order], mem[order]
-    pos = np.searchsorted(key_m, g.astype(np.int64) * nsrc + rep.src[k])
-    m = mem[np.minimum(pos, mem.shape[0] - 1)]
-    rows = rep.rows
-    c_new, _, ld_new = row_nll(rows.take(k), g, cl, rep.c, np.zeros(k.shape[0], bool))
-    c_old, _, ld_old = row_nll(rows.take(m), g, cl, rep.c, np.ones(k.shape[0], bool))
-    gain = (c_old + ld_old) - (c_new + ld_new)
-    keep = np.flatnonzero(rep.is_bearing[m] & (gain > margin))
-    used_ev = np.zeros(cl.n, bool)
-    used_row = np.zeros(rep.n, bool)
-    swapped = 0
-    for o in keep[np.argsort(-gain[keep], kind="stable")].tolist():
-        e, b, a = int(g[o]), int(k[o]), int(m[o])
-        if used_ev[e] or used_row[b]:
-            continue
-        used_ev[e] = used_row[b] = True
-        cl.labels[a] = -1
-        cl.labels[b] = e
-        swapped += 1
-    return swapped
 
 
 def slack_offer(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachConfig) -> int:

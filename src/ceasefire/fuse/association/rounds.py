@@ -22,12 +22,6 @@ from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
 from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
-from ceasefire.fuse.association.refine import (
-    RefineConfig,
-    split_pairs,
-    split_rays,
-    undo_unsupported,
-)
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
@@ -45,15 +39,12 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
-    refine: RefineConfig = field(default_factory=RefineConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many
     #: times (their mutual-best pairs seed events, which attach and are reassigned
     #: twice; 0: never): the rounds never pair again what the last steps freed
     final_pairs: int = 3
-    #: reassignment passes after each of the late pairs' attach
-    final_reassign: int = 2
 
 
 def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
@@ -122,22 +113,6 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         if got is None:
             break
         last = got
-    if cfg.refine.split:
-        for _ in range(cfg.refine.passes):
-            split = split_pairs(rep, cl, pairs, tri, cfg.refine)
-            if not split.n:
-                break
-            cl.settle(rep)
-            last = attach_rounds(rep, cl, gates, cfg.attach, 1)
-            if undo_unsupported(rep, cl, split, cfg.refine.min_reports):
-                last = cl.settle(rep)
-    if cfg.refine.rays:
-        split = split_rays(rep, cl, cfg.refine, cfg.seeds)
-        if split.n:
-            cl.settle(rep)
-            last = attach_rounds(rep, cl, gates, cfg.attach, 1)
-            if undo_unsupported(rep, cl, split, cfg.refine.min_reports):
-                last = cl.settle(rep)
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
@@ -160,7 +135,7 @@ def final_pairs(
         return None
     cl.settle(rep)
     last = attach_rounds(rep, cl, cfg.gates, cfg.attach, 1)
-    return reassign_passes(rep, cl, cfg.gates, cfg.reassign, cfg.final_reassign) or last
+    return reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
 
 
 def drop_ambiguous(rep: Reports, cl: Clusters, f: Fit) -> None:
