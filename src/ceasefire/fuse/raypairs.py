@@ -13,6 +13,10 @@ over both rays' samples), as :mod:`ceasefire.fuse.pairing` scores located pairs
 side prior and -2 ln of the source density along the ray (``_range_prior``).
 Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
+A pair of a ray and a point is then joined by other observers' lone bearings of
+its ray's phase that fit its ray and point together (:func:`_more_rays`): a round
+heard by two observers that association did not fix leaves two such bearings,
+and the assignment takes one.
 Each pair also gets a side doubt from its impact's rival launches across the line
 (:func:`_rival_doubt`), with the launches located pairing gave to other impacts
 among the rivals.
@@ -83,8 +87,10 @@ class RayPairConfig:
     #: more bearings of a chosen pair's ray phase (other observers') join the pair
     #: when they fit its ray and its point together at most this much worse than the
     #: pair alone (chi-square, 3 dof: the two rays' source position and time);
-    #: 0: none (:func:`_more_rays`)
-    more_rays_chi2: float = 0.0
+    #: 0: none (:func:`_more_rays`). Tuning draws (docs/family.md, session 18):
+    #: double counts 260 -> 241 / 238 at 11.34 / 25, matched 6,637 -> 6,634; of the
+    #: 33 bearings joined at 25, 21 are of the pair's round, 11 of another, 1 clutter
+    more_rays_chi2: float = 25.0
     #: flag a pair whose launch is a bearing with its side doubt
     #: (``pair_side_doubt:<p>``, :func:`_rival_doubt`) at or above this probability,
     #: for attribution to weigh; above 1: never
@@ -253,20 +259,26 @@ def _more_rays(
     cand_ray: IP,
     src1: IP,
     src2: IP,
+    rows1: Rows,
+    rows2: Rows,
     cfg: RayPairConfig,
     launches: LaunchPairConfig,
+    c: float,
+    R: float,
 ) -> tuple[IP, IP]:
     """More bearings of chosen pairs' ray phase: candidate ``c`` offers ray
     ``cand_ray[c]`` (a row of ``r2``) to chosen pair ``cand[c]`` (its point
     ``pair_pt``, a row of ``pt``; its ray ``pair_ray``, a row of ``r1``; its cost
     ``pair_cost``). The candidate costs the least, over the pair ray's samples i and
     the offered ray's samples j, of the pair's cost at i plus the chi-square of
-    the two samples' positions and emission times (3 dof); it joins when that is
+    the two samples' positions and emission times (3 dof, :func:`_two_rays_fit`;
+    ``rows1``/``rows2``: the rays' rows); it joins when that is
     at most ``more_rays_chi2`` above the pair's cost and its observer is not the
     pair ray's. Each ray joins one pair, each pair one ray per observer, least
     increase first. ``launch_ray``: the rays are launches (the points impacts);
-    ``pw``/``w1``: weapon codes of the points and the pair rays. Returns the
-    chosen (candidate's pair, ray)."""
+    ``pw``/``w1``: weapon codes of the points and the pair rays; ``c``: speed of
+    sound (m/s); ``R``: the rays' sampled length (m). Returns the chosen
+    (candidate's pair, ray)."""
     if cand.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     p, q = pair_pt[cand], pair_ray[cand]
@@ -276,27 +288,24 @@ def _more_rays(
         per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
     per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
     j = cand_ray
-
-    def two(a: F8, b: F8) -> F8:
-        return np.asarray(a[q][:, :, None] - b[j][:, None, :], dtype=np.float64)
-
-    def plus(a: F8, b: F8) -> F8:
-        return np.asarray(a[q][:, :, None] + b[j][:, None, :], dtype=np.float64)
-
-    dx, dy, dT = two(r1.x, r2.x), two(r1.y, r2.y), two(r1.T, r2.T)
-    fit = (dx * dx + dy * dy) / plus(r1.var_pos, r2.var_pos) + dT * dT / plus(r1.var_t, r2.var_t)
-    rise = (per[:, :, None] + fit).reshape(cand.shape[0], -1).min(axis=1) - pair_cost[cand]
+    rise = np.empty(cand.shape[0])
+    step = max(1, _CHUNK // (9 * per.shape[1] ** 2))
+    for s0 in range(0, cand.shape[0], step):
+        sl = slice(s0, s0 + step)
+        fit = _two_rays_fit(r1, r2, q[sl], j[sl], rows1, rows2, cfg, c, R)
+        rise[sl] = (per[sl, :, None] + fit).reshape(fit.shape[0], -1).min(axis=1)
+    rise -= pair_cost[cand]
     ok = (rise <= cfg.more_rays_chi2) & (src2[j] != src1[q])
     taken: set[int] = set()
     slots: set[tuple[int, int]] = set()
     out_c: list[int] = []
-    for c in np.flatnonzero(ok)[np.argsort(rise[ok], kind="stable")].tolist():
-        key = (int(cand[c]), int(src2[j[c]]))
-        if int(j[c]) in taken or key in slots:
+    for e in np.flatnonzero(ok)[np.argsort(rise[ok], kind="stable")].tolist():
+        key = (int(cand[e]), int(src2[j[e]]))
+        if int(j[e]) in taken or key in slots:
             continue
-        taken.add(int(j[c]))
+        taken.add(int(j[e]))
         slots.add(key)
-        out_c.append(c)
+        out_c.append(e)
     sel = np.asarray(out_c, np.intp)
     return cand[sel].astype(np.intp), j[sel].astype(np.intp)
 
@@ -455,7 +464,7 @@ def pair_rays(
     if more is not None and cfg.more_rays_chi2 > 0 and la.shape[0]:
         more += _offer_more(
             r, co, w, edge, la, nlr, nir, ls, is_, lp, ip, l_rays, i_rays, l_pts, i_pts,
-            cfg, launches,
+            cfg, launches, c, max_range_m,
         )  # fmt: skip
     if sides is None or la.shape[0] == 0:
         return la.astype(np.intp), co[edge[la]].astype(np.intp), np.zeros(la.shape[0])
@@ -480,10 +489,43 @@ def pair_rays(
     return la.astype(np.intp), co[edge[la]].astype(np.intp), doubt
 
 
+def _two_rays_fit(
+    r1: _Samples, r2: _Samples, q: IP, j: IP, rows1: Rows, rows2: Rows, cfg: RayPairConfig,
+    c: float, R: float,
+) -> F8:  # fmt: skip
+    """``(n, K, K)``: the chi-square (3 dof) of samples i of rays ``q`` (rows of
+    ``r1``) against samples j of rays ``j`` (of ``r2``) being one source: their
+    difference in position and emission time over each sample's covariance in
+    (x, y, T): across the ray the bearing's spread, along it the sample's extent,
+    which moves the emission time with the position (T = t - d / c), and the
+    report time's variance."""
+    k = cfg.samples
+    d = np.geomspace(cfg.min_m, R, k)
+    along = (d * ((R / cfg.min_m) ** (1.0 / max(k - 1, 1)) - 1.0)) ** 2 / 12.0
+
+    def cov(rows: Rows, i: IP) -> F8:
+        ux, uy = np.sin(rows.az[i]), np.cos(rows.az[i])
+        w = np.stack([ux, uy, np.full_like(ux, -1.0 / c)], -1)[:, None, :]  # (n, 1, 3)
+        m = np.stack([-uy, ux, np.zeros_like(ux)], -1)[:, None, :]
+        cross = (d[None, :] * rows.sigma_az[i][:, None]) ** 2  # (n, K)
+        out = along[None, :, None, None] * (w[..., :, None] * w[..., None, :])
+        out = out + cross[..., None, None] * (m[..., :, None] * m[..., None, :])
+        out[..., 2, 2] += rows.sigma_t[i][:, None] ** 2
+        return np.asarray(out, dtype=np.float64)  # (n, K, 3, 3)
+
+    C = cov(rows1, q)[:, :, None] + cov(rows2, j)[:, None, :]
+    D = np.stack(
+        [r1.x[q][:, :, None] - r2.x[j][:, None, :], r1.y[q][:, :, None] - r2.y[j][:, None, :],
+         r1.T[q][:, :, None] - r2.T[j][:, None, :]], -1,
+    )  # fmt: skip
+    return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
+
+
 def _offer_more(
     r: IP, co: IP, w: F8, edge: IP, la: IP, nlr: int, nir: int, ls: _Samples,
     is_: _Samples, lp: _Samples, ip: _Samples, l_rays: Rays, i_rays: Rays,
     l_pts: Points, i_pts: Points, cfg: RayPairConfig, launches: LaunchPairConfig,
+    c_m_s: float, R: float,
 ) -> list[tuple[int, int]]:  # fmt: skip
     """:func:`_more_rays` of the chosen pairs (``la``: the matched rows, in
     ``pair_rays``'s order) with a point, over the candidates (``r``, ``co``, ``w``)
@@ -501,7 +543,7 @@ def _offer_more(
         kk = np.array([by_col[int(x)] for x in co[c]], np.intp)
         pk, ray = _more_rays(
             ip, ls, ls, i_pts.weapon, l_rays.weapon, True, got - nir, la, w[edge[la]],
-            kk, r[c], l_rays.src, l_rays.src, cfg, launches,
+            kk, r[c], l_rays.src, l_rays.src, l_rays.rows, l_rays.rows, cfg, launches, c_m_s, R,
         )  # fmt: skip
         out += list(zip(pk.tolist(), ray.tolist(), strict=True))
     # located launch + impact ray: more impact rays offered to the launch
@@ -512,7 +554,7 @@ def _offer_more(
         kk = np.array([by_row[int(x)] for x in r[c]], np.intp)
         pk, ray = _more_rays(
             lp, is_, is_, l_pts.weapon, i_rays.weapon, False, la - nlr, got, w[edge[la]],
-            kk, co[c], i_rays.src, i_rays.src, cfg, launches,
+            kk, co[c], i_rays.src, i_rays.src, i_rays.rows, i_rays.rows, cfg, launches, c_m_s, R,
         )  # fmt: skip
         out += list(zip(pk.tolist(), ray.tolist(), strict=True))
     return out
