@@ -266,8 +266,8 @@ def _more_rays(
     c: float,
     R: float,
 ) -> tuple[IP, IP]:
-    """More bearings of chosen pairs' ray phase: candidate ``c`` offers ray
-    ``cand_ray[c]`` (a row of ``r2``) to chosen pair ``cand[c]`` (its point
+    """More bearings of chosen pairs' ray phase: candidate ``e`` offers ray
+    ``cand_ray[e]`` (a row of ``r2``) to chosen pair ``cand[e]`` (its point
     ``pair_pt``, a row of ``pt``; its ray ``pair_ray``, a row of ``r1``; its cost
     ``pair_cost``). The candidate costs the least, over the pair ray's samples i and
     the offered ray's samples j, of the pair's cost at i plus the chi-square of
