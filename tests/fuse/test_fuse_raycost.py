@@ -1,7 +1,7 @@
 """The ray-pair cost loop (fuse/raycost.py, compiled by numba, the ``fast`` extra)
 gives the numpy code's least cost of every candidate to the bit, for the three
 kinds of candidates (ray x point, point x ray, ray x ray), with and without the
-range prior and the contact line's sides."""
+range prior, the contact line's sides and an impact's early allowance."""
 
 from __future__ import annotations
 
@@ -56,11 +56,11 @@ def _sided(s: _Samples, rng: np.random.Generator) -> _Samples:
     return replace(s, side=rng.integers(-1, 2, s.x.shape).astype(np.intp))
 
 
-@pytest.mark.parametrize("range_prior", [True, False])
-def test_the_compiled_loop_gives_the_numpy_costs(range_prior: bool) -> None:
+@pytest.mark.parametrize(("range_prior", "early_sd"), [(True, 3.0), (False, 3.0), (True, 0.0)])
+def test_the_compiled_loop_gives_the_numpy_costs(range_prior: bool, early_sd: float) -> None:
     pytest.importorskip("numba")
     rng = np.random.default_rng(11)
-    cfg = RayPairConfig(range_prior=range_prior)
+    cfg = RayPairConfig(range_prior=range_prior, early_sd=early_sd)
     launches = LaunchPairConfig()
     hear = per_code(launches.weapons, "hearing_l50_m")
     lr, ir = _rays(rng, 60), _rays(rng, 70)
@@ -102,3 +102,33 @@ def test_no_candidates_cost_nothing() -> None:
     none = np.zeros(0, np.intp)
     cost, by_side = _best_cost_compiled(s, s, none, none, r.weapon, r.weapon, cfg, launches)
     assert cost.shape == (0,) and by_side.shape == (0, 3)
+
+
+def _tank_pair(early_s: float, early_sd: float) -> float:
+    """The ray-pair cost of a located tank launch and a located impact 3 km east
+    (a 2.5 s flight at the class's 1,200 m/s), the impact's emission time dated
+    ``early_s`` before the launch's, both times with sd 1 s."""
+    tank = WEAPONS.index("tank")
+    cov = np.tile(np.eye(2) * 100.0, (1, 1, 1))
+
+    def pt(x: float, t: float) -> Points:
+        return Points(np.array([x]), np.array([0.0]), np.array([t]), np.array([1.0]), cov,
+                      np.array([tank]))  # fmt: skip
+
+    lo = _points(pt(0.0, 100.0), None, len(WEAPONS))
+    im = _points(pt(3_000.0, 100.0 - early_s), None, len(WEAPONS))
+    one = np.zeros(1, np.intp)
+    cost, _ = _best_cost(lo.take(one, 1), im.take(one, 2), np.array([tank]), np.array([tank]),
+                         RayPairConfig(early_sd=early_sd), LaunchPairConfig())  # fmt: skip
+    return float(cost[0])
+
+
+def test_an_impact_dated_a_little_before_its_launch_is_still_a_candidate() -> None:
+    # a tank's 2.5 s flight against times 1 s off: dated 1 s early is 3.5 s from the
+    # flight, chi-square about 5.7 (inside the gate, 10.83), not impossible
+    early = _tank_pair(1.0, 3.0)
+    assert 4.0 < early < 8.0 and _tank_pair(-2.5, 3.0) < 0.1  # the on-time flight: ~0
+    # without the allowance no round flies back in time (the speed bound)
+    assert _tank_pair(1.0, 0.0) == np.inf
+    # beyond 3 sd of the two times (1.41 s: 4.2 s) it is too early either way
+    assert _tank_pair(5.0, 3.0) == np.inf and _tank_pair(5.0, 0.0) == np.inf

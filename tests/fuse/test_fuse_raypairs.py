@@ -8,7 +8,11 @@ import numpy as np
 from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, RayPairConfig, fuse
+from ceasefire.fuse.pairing import LaunchPairConfig
+from ceasefire.fuse.raypairs import Points, Rays, pair_rays
+from ceasefire.fuse.solve import Rows
 from ceasefire.model.results import Event, side_doubt
+from ceasefire.model.vocab import WEAPONS
 
 OBSERVERS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
 MORTAR_M_S = 180.0  # FuseConfig's mean speed of a mortar round
@@ -194,3 +198,59 @@ def test_a_launch_paired_elsewhere_is_a_rival_of_a_joined_launch_bearing() -> No
     # a located launch fits its flight more sharply than the ray's best sample: more
     # than a coin toss across (attribution caps the doubt at one)
     assert 0.5 < side_doubt(joined.flags) < 0.95
+
+
+C_M_S = 343.0
+MORTAR = WEAPONS.index("mortar")
+#: a located mortar launch at the origin at t = 100 s; its impact 3,606 m away,
+#: emitted a flight of 3,606 / 180 s later
+HIT = (3_000.0, 2_000.0)
+HIT_T = 100.0 + float(np.hypot(*HIT)) / MORTAR_M_S
+
+
+def _impact_rays(posts: list[tuple[float, float, float]], src: list[int]) -> Rays:
+    """Impact bearings at HIT from ``posts`` ``(x, y, late_s)`` (m, s), each heard
+    at the impact's time plus the sound's travel plus ``late_s``, sd 2° and 1 s;
+    observers ``src``."""
+    x = np.array([p[0] for p in posts])
+    y = np.array([p[1] for p in posts])
+    az = np.arctan2(HIT[0] - x, HIT[1] - y)
+    n = len(posts)
+    t = HIT_T + np.hypot(HIT[0] - x, HIT[1] - y) / C_M_S + np.array([p[2] for p in posts])
+    one = np.ones(n)
+    rows = Rows(x, y, az, np.radians(2.0) * one, t, one, one, one * np.nan, one * np.nan)
+    return Rays(rows, np.full(n, -1, np.intp), np.array(src, np.intp))
+
+
+def _launch_point() -> Points:
+    return Points(np.zeros(1), np.zeros(1), np.full(1, 100.0), np.full(1, 0.5),
+                  np.eye(2)[None] * 100.0**2, np.full(1, MORTAR, np.intp))  # fmt: skip
+
+
+def _joined(
+    posts: list[tuple[float, float, float]],
+    src: list[int],
+    gate: float = RayPairConfig.more_rays_chi2,
+) -> list[int]:
+    """The impact rays joined to the located launch: the pair's, then ``more``."""
+    none = _impact_rays([], [])
+    nopts = Points(*(np.zeros((0, *s)) for s in ((), (), (), (), (2, 2))), np.zeros(0, np.intp))
+    more: list[tuple[int, int]] = []
+    a, b, _ = pair_rays(
+        Rays(none.rows, none.weapon, none.src), _impact_rays(posts, src), _launch_point(), nopts,
+        RayPairConfig(more_rays_chi2=gate), LaunchPairConfig(), C_M_S, 30_000.0, more=more,
+    )  # fmt: skip
+    assert a.tolist() == [0]  # the located launch (no launch rays: the first point)
+    return [int(b[0])] + [ray for k, ray in more if k == 0]
+
+
+def test_two_observers_impact_bearings_both_join_the_located_launch() -> None:
+    east, south = (9_000.0, 2_000.0, 0.0), (3_000.0, -5_000.0, 0.0)
+    assert sorted(_joined([east, south], [0, 1])) == [0, 1]
+    # off: one of them only
+    assert len(_joined([east, south], [0, 1], 0.0)) == 1
+    # one observer reports a round once: its second bearing is another round's
+    assert len(_joined([east, south], [0, 0])) == 1
+    # the same spot hit 30 s later is another round (of a battery): its bearing
+    # crosses the first one where their times disagree by 30 s
+    assert len(_joined([east, (3_000.0, -5_000.0, 30.0)], [0, 1])) == 1

@@ -378,10 +378,11 @@ def _ray_pairs(
     def points(g: IP) -> Points:
         return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
 
+    more: list[tuple[int, int]] = []
     a, b, doubt = pair_rays(
         rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
         cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
-        points(np.flatnonzero(has_pos & taken & is_l)),
+        points(np.flatnonzero(has_pos & taken & is_l)), more,
     )  # fmt: skip
     out: list[tuple[int, int, int, float]] = []
     nlr, nir = lr.shape[0], ir.shape[0]
@@ -393,6 +394,14 @@ def _ray_pairs(
         else:  # launch and impact rays: not flagged. Their doubt over-stated the
             # other side on the heavy training days (docs/family.md, session 17)
             out.append((int(lr[i]), int(ir[j]), -1, 0.0))
+    # more bearings of a pair's ray phase, after the pairs: joined to the pair's
+    # point, neither the pair's ray row nor its doubt
+    for k, ray in more:
+        i, j = int(a[k]), int(b[k])
+        if i < nlr:
+            out.append((int(ip[j - nir]), int(lr[ray]), -1, 0.0))
+        else:
+            out.append((int(lp[i - nlr]), int(ir[ray]), -1, 0.0))
     return out
 
 
@@ -454,16 +463,17 @@ def _acoustic_events(
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
-    extra: dict[int, int] = {}
+    extra: dict[int, list[int]] = {}
     launch_ray = np.full(G, -1, np.intp)
     ray_doubt = np.zeros(G)
     if cfg.ray_pairs:
         taken = absorbed | (partner >= 0)
         for keep, gone, ray_row, d in _ray_pairs(rows, ac, has_pos, taken, weapon, grid, cfg):
-            extra[keep] = gone
+            extra.setdefault(keep, []).append(gone)
             absorbed[gone] = True
-            launch_ray[keep] = ray_row
-            ray_doubt[keep] = d
+            if len(extra[keep]) == 1:  # the pair's own; more bearings follow it
+                launch_ray[keep] = ray_row
+                ray_doubt[keep] = d
     out: list[Event] = []
     for g in range(G):
         if absorbed[g]:
@@ -489,15 +499,15 @@ def _acoustic_events(
             lc = cov_en[p]
             launch_cov = (float(lc[0, 0]), float(lc[1, 1]), float(lc[0, 1]))
         if g in extra:
-            other = extra[g]
-            mem = np.concatenate([mem, ac.members[other]])
+            mem = np.concatenate([mem, *(ac.members[o] for o in extra[g])])
             flags.append("paired")
             if launch_ray[g] >= 0:
                 flags.append("launch_ray")
             if ray_doubt[g] >= cfg.rays.side_doubt_min:
                 flags.append(f"{SIDE_DOUBT}{ray_doubt[g]:.2f}")
-            if weap_c == UND_WEAPON:
-                weap_c = int(ac.weapon[other])
+            for other in extra[g]:
+                if weap_c == UND_WEAPON:
+                    weap_c = int(ac.weapon[other])
         srcs = set(sources[mem].tolist())
         n_src = len(srcs)
         if n_src == 1 and "single_observer" not in flags:

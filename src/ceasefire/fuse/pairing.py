@@ -90,6 +90,7 @@ def flight_cost(
     skip: frozenset[int] = frozenset(),
     prior: Callable[[int], F8] | None = None,
     early_sd: float = 0.0,
+    var_early: F8 | None = None,
 ) -> F8:
     """Least cost over the weapon hypotheses of launch → impact candidates: the
     flight-time chi-square (1 dof) of ``dt`` (s) against ``dist`` (m) / the weapon's
@@ -98,7 +99,8 @@ def flight_cost(
     names it) and ``prior(w)``; inf outside the gate or the weapon's range bounds.
     ``lw``/``iw``: named weapon codes (-1 unknown), broadcastable to ``dist`` along
     its first axis; weapons in ``skip`` are not tried. ``early_sd`` > 0: the speed
-    bound allows 2 σ of the emission times (``var_T``), as of the distance."""
+    bound allows 2 σ of the emission times (``var_T``, or ``var_early`` when
+    given), as of the distance."""
     speeds = per_code(cfg.weapons, "speed_m_s")
     rmin = per_code(cfg.weapons, "range_min_m")
     rmax = per_code(cfg.weapons, "range_max_m")
@@ -121,7 +123,8 @@ def flight_cost(
         # round fly twice its class's mean speed; no round flies more than 3 sd
         # faster than its class (2 sd of the distance's own uncertainty allowed)
         # (and, when an impact dated early may pair, 2 σ of the emission times)
-        dt_hi = dt + 2.0 * np.sqrt(var_T) if early_sd > 0 else dt
+        var_e = var_T if var_early is None else var_early
+        dt_hi = dt + 2.0 * np.sqrt(var_e) if early_sd > 0 else dt
         fast = dist - 2.0 * np.sqrt(var_d) > dt_hi * v * (1.0 + 3.0 * cfg.speed_spread)
         inside = (
             (dist >= _RANGE_SHORT * rmin[w])

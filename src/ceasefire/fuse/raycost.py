@@ -29,6 +29,7 @@ def _ray_cost_loop(
     ly: Any,
     lT: Any,
     lvt: Any,
+    lvo: Any,
     lvp: Any,
     lside: Any,
     lprior: Any,
@@ -36,6 +37,7 @@ def _ray_cost_loop(
     iy: Any,
     iT: Any,
     ivt: Any,
+    ivo: Any,
     ivp: Any,
     iside: Any,
     iprior: Any,
@@ -54,14 +56,19 @@ def _ray_cost_loop(
     other_cost: float,
     same_side_cost: float,
     use_prior: bool,
+    early_sd: float,
     by_side: Any,
 ) -> Any:
     """Least cost per candidate ``(a[r], b[r])`` over the launch samples ``(nl, K1)``
-    and impact samples ``(ni, K2)`` (position m, emission time s, time and
-    position variances s², m², side of the line, ``prior`` ``(n, K, W)``), inf
-    when no sample passes. ``lw``/``iw``: weapon codes per launch/impact (-1
-    unknown); per weapon: ``speeds`` (m/s), range bounds ``lo_m``/``hi_m`` (m,
-    already 0.8 x min and 1.2 x max), ``tried``; ``fast_f`` = 1 + 3 spread.
+    and impact samples ``(ni, K2)`` (position m, emission time s, time variance
+    s², the report time's alone s², position variance m², side of the line,
+    ``prior`` ``(n, K, W)``), inf when no sample passes. ``lw``/``iw``: weapon
+    codes per launch/impact (-1 unknown); per weapon: ``speeds`` (m/s), range
+    bounds ``lo_m``/``hi_m`` (m, already 0.8 x min and 1.2 x max), ``tried``;
+    ``fast_f`` = 1 + 3 spread;
+    ``early_sd`` > 0: a sample pair whose impact is dated early by less than this
+    many σ of the report times is tried, the speed bound allowing 2 of them (else
+    none dated early passes the speed bound).
     ``by_side`` ``(n, 3)`` is filled in place: the least cost without the
     same-side cost over the launch samples left (side > 0) and right (< 0) of the
     line, and the launch side of the least-cost sample (0 when none passes)."""
@@ -86,11 +93,17 @@ def _ray_cost_loop(
                 var_T = lvt[p, i] + ivt[q, j]
                 var_d = (lvp[p, i] + ivp[q, j]) + 2e4
                 best = np.inf
+                dt_hi = dt
+                too_early = False
+                if early_sd > 0:
+                    sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
+                    dt_hi = dt + 2.0 * sd_T
+                    too_early = not dt > -early_sd * sd_T
                 for w in range(nw):
-                    if not tried[w]:
+                    if too_early or not tried[w]:
                         continue
                     cost = _weapon_cost(
-                        dist, dt, dt, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
+                        dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
                         spread, fast_f, gate, unknown_cost, other_cost,
                     )  # fmt: skip
                     if use_prior:

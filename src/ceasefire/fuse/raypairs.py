@@ -13,6 +13,10 @@ over both rays' samples), as :mod:`ceasefire.fuse.pairing` scores located pairs
 side prior and -2 ln of the source density along the ray (``_range_prior``).
 Weapons whose impact makes no sound (bullets) are not tried. All candidates go
 through one least-total-cost assignment, so each report joins at most one pair.
+A pair of a ray and a point is then joined by other observers' lone bearings of
+its ray's phase that fit its ray and point together (:func:`_more_rays`): a round
+heard by two observers that association did not fix leaves two such bearings,
+and the assignment takes one.
 Each pair also gets a side doubt from its impact's rival launches across the line
 (:func:`_rival_doubt`), with the launches located pairing gave to other impacts
 among the rivals.
@@ -73,6 +77,20 @@ class RayPairConfig:
     #: a sample far from (or very near) the weapon's 50 % hearing distance costs -2 ln
     #: of the source density there (``_range_prior``)
     range_prior: bool = True
+    #: an impact sample dated before its launch sample is still tried when it is so
+    #: by less than this many σ of the two reports' times (not the samples' extent
+    #: along the ray), and the speed bound allows 2 σ of them, as located pairing
+    #: does (``LaunchPairConfig.early_sd``: a tank's 2-4 s flight against clocks a
+    #: second off); 0: the impact must follow its launch by the speed bound. Tuning
+    #: draws: double counts 264 -> 260, matched the same (docs/family.md, session 18)
+    early_sd: float = 3.0
+    #: more bearings of a chosen pair's ray phase (other observers') join the pair
+    #: when they fit its ray and its point together at most this much worse than the
+    #: pair alone (chi-square, 3 dof: the two rays' source position and time);
+    #: 0: none (:func:`_more_rays`). Tuning draws (docs/family.md, session 18):
+    #: double counts 260 -> 241 / 238 at 11.34 / 25, matched 6,637 -> 6,634; of the
+    #: 33 bearings joined at 25, 21 are of the pair's round, 11 of another, 1 clutter
+    more_rays_chi2: float = 25.0
     #: flag a pair whose launch is a bearing with its side doubt
     #: (``pair_side_doubt:<p>``, :func:`_rival_doubt`) at or above this probability,
     #: for attribution to weigh; above 1: never
@@ -120,6 +138,7 @@ class _Samples:
     y: F8
     T: F8
     var_t: F8  # s²: observation time + the sample's extent along the ray
+    var_obs: F8  # s²: the observation time alone (an early impact's allowance)
     var_pos: F8  # m²: cross-range and along-range, isotropic bound
     side: IP
     prior: F8
@@ -156,7 +175,8 @@ def _sample(
     else:
         side = sides.rays(o.ox, o.oy, o.az, d)
     prior = np.broadcast_to(_range_prior(d[:, None], hear[None, :]), (len(r), k, hear.shape[0]))
-    return _Samples(x, y, T, var_t, var_pos, side, prior)
+    var_obs = np.repeat(o.sigma_t[:, None] ** 2, k, axis=1)
+    return _Samples(x, y, T, var_t, var_obs, var_pos, side, prior)
 
 
 def _points(p: Points, sides: LineSides | None, n_weapons: int) -> _Samples:
@@ -166,7 +186,8 @@ def _points(p: Points, sides: LineSides | None, n_weapons: int) -> _Samples:
     side = np.zeros(len(p), np.intp) if sides is None else sides.points(p.x, p.y)
     col = lambda a: np.asarray(a)[:, None]  # noqa: E731
     return _Samples(
-        col(p.x), col(p.y), col(p.T), col(sd * sd), col(0.5 * (cov[:, 0, 0] + cov[:, 1, 1])),
+        col(p.x), col(p.y), col(p.T), col(sd * sd), col(sd * sd),
+        col(0.5 * (cov[:, 0, 0] + cov[:, 1, 1])),
         col(side), np.zeros((len(p), 1, n_weapons)),
     )  # fmt: skip
 
@@ -179,6 +200,29 @@ def _range_prior(d: F8, l50: F8) -> F8:
     return np.asarray(-2.0 * np.log(2.0 * q * q / (1.0 + q**4)), dtype=np.float64)
 
 
+def _sample_costs(
+    lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: RayPairConfig, launches: LaunchPairConfig
+) -> tuple[F8, F8, F8]:
+    """Per sample pair (the samples' broadcast shape): the cost with the same-side
+    cost, the flight cost without it, and the distance (m). ``lw``/``iw``: weapon
+    codes per row."""
+    dist = np.hypot(im.x - lo.x, im.y - lo.y)
+
+    def prior(w: int) -> F8:
+        return np.asarray(lo.prior[..., w] + im.prior[..., w], dtype=np.float64)
+
+    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
+    dt, var_obs = im.T - lo.T, lo.var_obs + im.var_obs
+    flight = flight_cost(
+        dist, dt, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw,
+        launches, silent, prior if cfg.range_prior else None, cfg.early_sd, var_obs,
+    )  # fmt: skip
+    if cfg.early_sd > 0:  # an impact dated early by the reports' times, not the samples' extent
+        flight = np.where(dt > -cfg.early_sd * np.sqrt(var_obs), flight, np.inf)
+    best = flight + np.where(lo.side * im.side > 0, launches.same_side_cost, 0.0)
+    return best, flight, dist
+
+
 def _best_cost(
     lo: _Samples, im: _Samples, lw: IP, iw: IP, cfg: RayPairConfig, launches: LaunchPairConfig
 ) -> tuple[F8, F8]:
@@ -187,17 +231,7 @@ def _best_cost(
     cost over the launch samples left (side > 0) and right (< 0) of the line, and
     the launch side of the least-cost sample (0 when none passes; the first in
     sample order on a tie). ``lw``/``iw``: weapon codes per row."""
-    dist = np.hypot(im.x - lo.x, im.y - lo.y)
-
-    def prior(w: int) -> F8:
-        return np.asarray(lo.prior[..., w] + im.prior[..., w], dtype=np.float64)
-
-    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
-    flight = flight_cost(
-        dist, im.T - lo.T, lo.var_t + im.var_t, lo.var_pos + im.var_pos + 2e4, lw, iw,
-        launches, silent, prior if cfg.range_prior else None,
-    )  # fmt: skip
-    best = flight + np.where(lo.side * im.side > 0, launches.same_side_cost, 0.0)
+    best, flight, dist = _sample_costs(lo, im, lw, iw, cfg, launches)
     n = int(dist.shape[0])
     best = best.reshape(n, -1)
     flight = flight.reshape(n, -1)
@@ -209,6 +243,71 @@ def _best_cost(
     at = side[np.arange(n), best.argmin(axis=1)] if n else np.zeros(0)
     by_side[:, 2] = np.where(np.isfinite(least), at, 0)
     return np.asarray(least, dtype=np.float64), by_side
+
+
+def _more_rays(
+    pt: _Samples,
+    r1: _Samples,
+    r2: _Samples,
+    pw: IP,
+    w1: IP,
+    launch_ray: bool,
+    pair_pt: IP,
+    pair_ray: IP,
+    pair_cost: F8,
+    cand: IP,
+    cand_ray: IP,
+    src1: IP,
+    src2: IP,
+    rows1: Rows,
+    rows2: Rows,
+    cfg: RayPairConfig,
+    launches: LaunchPairConfig,
+    c: float,
+    R: float,
+) -> tuple[IP, IP]:
+    """More bearings of chosen pairs' ray phase: candidate ``e`` offers ray
+    ``cand_ray[e]`` (a row of ``r2``) to chosen pair ``cand[e]`` (its point
+    ``pair_pt``, a row of ``pt``; its ray ``pair_ray``, a row of ``r1``; its cost
+    ``pair_cost``). The candidate costs the least, over the pair ray's samples i and
+    the offered ray's samples j, of the pair's cost at i plus the chi-square of
+    the two samples' positions and emission times (3 dof, :func:`_two_rays_fit`;
+    ``rows1``/``rows2``: the rays' rows); it joins when that is
+    at most ``more_rays_chi2`` above the pair's cost and its observer is not the
+    pair ray's. Each ray joins one pair, each pair one ray per observer, least
+    increase first. ``launch_ray``: the rays are launches (the points impacts);
+    ``pw``/``w1``: weapon codes of the points and the pair rays; ``c``: speed of
+    sound (m/s); ``R``: the rays' sampled length (m). Returns the chosen
+    (candidate's pair, ray)."""
+    if cand.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    p, q = pair_pt[cand], pair_ray[cand]
+    if launch_ray:
+        per, _, _ = _sample_costs(r1.take(q, 1), pt.take(p, 2), w1[q], pw[p], cfg, launches)
+    else:
+        per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
+    per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
+    j = cand_ray
+    rise = np.empty(cand.shape[0])
+    step = max(1, _CHUNK // (9 * per.shape[1] ** 2))
+    for s0 in range(0, cand.shape[0], step):
+        sl = slice(s0, s0 + step)
+        fit = _two_rays_fit(r1, r2, q[sl], j[sl], rows1, rows2, cfg, c, R)
+        rise[sl] = (per[sl, :, None] + fit).reshape(fit.shape[0], -1).min(axis=1)
+    rise -= pair_cost[cand]
+    ok = (rise <= cfg.more_rays_chi2) & (src2[j] != src1[q])
+    taken: set[int] = set()
+    slots: set[tuple[int, int]] = set()
+    out_c: list[int] = []
+    for e in np.flatnonzero(ok)[np.argsort(rise[ok], kind="stable")].tolist():
+        key = (int(cand[e]), int(src2[j[e]]))
+        if int(j[e]) in taken or key in slots:
+            continue
+        taken.add(int(j[e]))
+        slots.add(key)
+        out_c.append(e)
+    sel = np.asarray(out_c, np.intp)
+    return cand[sel].astype(np.intp), j[sel].astype(np.intp)
 
 
 def _best_cost_compiled(
@@ -233,14 +332,14 @@ def _best_cost_compiled(
     if a.shape[0] == 0:
         return np.zeros(0), by_side
     out = kernel(
-        lo.x, lo.y, lo.T, lo.var_t, lo.var_pos, lo.side, lo.prior,
-        im.x, im.y, im.T, im.var_t, im.var_pos, im.side, im.prior,
+        lo.x, lo.y, lo.T, lo.var_t, lo.var_obs, lo.var_pos, lo.side, lo.prior,
+        im.x, im.y, im.T, im.var_t, im.var_obs, im.var_pos, im.side, im.prior,
         a, b, lw, iw, speeds,
         0.8 * per_code(launches.weapons, "range_min_m"),
         1.2 * per_code(launches.weapons, "range_max_m"),
         tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
         pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
-        cfg.range_prior, by_side,
+        cfg.range_prior, cfg.early_sd, by_side,
     )  # fmt: skip
     return np.asarray(out, dtype=np.float64), by_side
 
@@ -284,6 +383,7 @@ def pair_rays(
     max_range_m: float,
     sides: LineSides | None = None,
     rivals: Points | None = None,
+    more: list[tuple[int, int]] | None = None,
 ) -> tuple[IP, IP, F8]:
     """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
     unpaired located launches and impacts, and each pair's side doubt
@@ -294,7 +394,10 @@ def pair_rays(
     ``max_range_m``: farthest a report is heard from; ``sides``: the contact line
     (fire is aimed across it); ``rivals``: located launches already paired (by
     located pairing), weighed in the side doubt of the pairs with a located impact
-    only, never paired here."""
+    only, never paired here; ``more``: filled, when given and
+    ``cfg.more_rays_chi2`` > 0, with ``(k, ray)``: the ``k``-th returned pair (one
+    with a point) is joined by lone ray ``ray`` of its ray's role too (a launch ray
+    when its launch is a ray; :func:`_more_rays`)."""
     nlr, nir, nlp, nip = len(l_rays), len(i_rays), len(l_pts), len(i_pts)
     sound = max_range_m / c
     flight = _flight_s(launches)
@@ -358,6 +461,11 @@ def pair_rays(
     r, co, w, by_side = r[ok], co[ok], w[ok], by_side[ok]
     edge = min_cost_matching(r, co, w, nlr + nlp, nir + nip, cfg.unpaired_cost)
     la = np.flatnonzero(edge >= 0)
+    if more is not None and cfg.more_rays_chi2 > 0 and la.shape[0]:
+        more += _offer_more(
+            r, co, w, edge, la, nlr, nir, ls, is_, lp, ip, l_rays, i_rays, l_pts, i_pts,
+            cfg, launches, c, max_range_m,
+        )  # fmt: skip
     if sides is None or la.shape[0] == 0:
         return la.astype(np.intp), co[edge[la]].astype(np.intp), np.zeros(la.shape[0])
     # launches paired elsewhere by located pairing: rivals in the doubt only (one
@@ -379,6 +487,77 @@ def pair_rays(
         by_side = np.concatenate([by_side, side_of[fin]])
     doubt = _rival_doubt(co, by_side, edge[la])
     return la.astype(np.intp), co[edge[la]].astype(np.intp), doubt
+
+
+def _two_rays_fit(
+    r1: _Samples, r2: _Samples, q: IP, j: IP, rows1: Rows, rows2: Rows, cfg: RayPairConfig,
+    c: float, R: float,
+) -> F8:  # fmt: skip
+    """``(n, K, K)``: the chi-square (3 dof) of samples i of rays ``q`` (rows of
+    ``r1``) against samples j of rays ``j`` (of ``r2``) being one source: their
+    difference in position and emission time over each sample's covariance in
+    (x, y, T): across the ray the bearing's spread, along it the sample's extent,
+    which moves the emission time with the position (T = t - d / c), and the
+    report time's variance."""
+    k = cfg.samples
+    d = np.geomspace(cfg.min_m, R, k)
+    along = (d * ((R / cfg.min_m) ** (1.0 / max(k - 1, 1)) - 1.0)) ** 2 / 12.0
+
+    def cov(rows: Rows, i: IP) -> F8:
+        ux, uy = np.sin(rows.az[i]), np.cos(rows.az[i])
+        w = np.stack([ux, uy, np.full_like(ux, -1.0 / c)], -1)[:, None, :]  # (n, 1, 3)
+        m = np.stack([-uy, ux, np.zeros_like(ux)], -1)[:, None, :]
+        cross = (d[None, :] * rows.sigma_az[i][:, None]) ** 2  # (n, K)
+        out = along[None, :, None, None] * (w[..., :, None] * w[..., None, :])
+        out = out + cross[..., None, None] * (m[..., :, None] * m[..., None, :])
+        out[..., 2, 2] += rows.sigma_t[i][:, None] ** 2
+        return np.asarray(out, dtype=np.float64)  # (n, K, 3, 3)
+
+    C = cov(rows1, q)[:, :, None] + cov(rows2, j)[:, None, :]
+    D = np.stack(
+        [r1.x[q][:, :, None] - r2.x[j][:, None, :], r1.y[q][:, :, None] - r2.y[j][:, None, :],
+         r1.T[q][:, :, None] - r2.T[j][:, None, :]], -1,
+    )  # fmt: skip
+    return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
+
+
+def _offer_more(
+    r: IP, co: IP, w: F8, edge: IP, la: IP, nlr: int, nir: int, ls: _Samples,
+    is_: _Samples, lp: _Samples, ip: _Samples, l_rays: Rays, i_rays: Rays,
+    l_pts: Points, i_pts: Points, cfg: RayPairConfig, launches: LaunchPairConfig,
+    c_m_s: float, R: float,
+) -> list[tuple[int, int]]:  # fmt: skip
+    """:func:`_more_rays` of the chosen pairs (``la``: the matched rows, in
+    ``pair_rays``'s order) with a point, over the candidates (``r``, ``co``, ``w``)
+    whose ray stayed unpaired: ``(k, ray)`` with ``k`` the pair's place in ``la``."""
+    got = co[edge[la]]
+    row_free = edge < 0
+    col_free = np.ones(int(co.max(initial=-1)) + 1 if co.shape[0] else 0, bool)
+    col_free[got] = False
+    out: list[tuple[int, int]] = []
+    # launch ray + located impact: more launch rays offered to the impact
+    k1 = np.flatnonzero((la < nlr) & (got >= nir))
+    by_col = {int(got[k]): int(k) for k in k1}
+    c = np.flatnonzero((r < nlr) & row_free[r] & np.isin(co, got[k1]))
+    if c.shape[0]:
+        kk = np.array([by_col[int(x)] for x in co[c]], np.intp)
+        pk, ray = _more_rays(
+            ip, ls, ls, i_pts.weapon, l_rays.weapon, True, got - nir, la, w[edge[la]],
+            kk, r[c], l_rays.src, l_rays.src, l_rays.rows, l_rays.rows, cfg, launches, c_m_s, R,
+        )  # fmt: skip
+        out += list(zip(pk.tolist(), ray.tolist(), strict=True))
+    # located launch + impact ray: more impact rays offered to the launch
+    k2 = np.flatnonzero((la >= nlr) & (got < nir))
+    by_row = {int(la[k]): int(k) for k in k2}
+    c = np.flatnonzero((co < nir) & col_free[co] & np.isin(r, la[k2]))
+    if c.shape[0]:
+        kk = np.array([by_row[int(x)] for x in r[c]], np.intp)
+        pk, ray = _more_rays(
+            lp, is_, is_, l_pts.weapon, i_rays.weapon, False, la - nlr, got, w[edge[la]],
+            kk, co[c], i_rays.src, i_rays.src, i_rays.rows, i_rays.rows, cfg, launches, c_m_s, R,
+        )  # fmt: skip
+        out += list(zip(pk.tolist(), ray.tolist(), strict=True))
+    return out
 
 
 def _rival_doubt(co: IP, by_side: F8, chosen: IP) -> F8:
