@@ -18,8 +18,9 @@ mean change against one window, the worst draw's change, and the total fusion
 CPU with its ratio to one window's.
 
 With ``--clocks`` each draw's first pass (the shipped batch's tiles, observers
-as stated) is run once (kept in ``--cache`` as the residuals it pools) and its
-pooled registration is estimated as shipped and as ``--reg-set`` changes it.
+as stated) is run once (kept in ``--cache`` as the residuals it pools, read as
+``--first-set`` says: one cache per reading) and its pooled registration is
+estimated as shipped and as each ``--reg-set`` variant changes it.
 Each observer's registered offset is compared with its true clock error
 (``Scenario.faults``: offset + drift, at the mean time of its reports): per
 sensor kind, the observers, how many the registration informed, and the median,
@@ -226,13 +227,17 @@ def main() -> int:
     a = ap.parse_args()
     draws = a.draws or list(TEST_DRAWS if a.set == "test" else TUNING_DRAWS)
     if a.clocks:
-        shipped = fuse_config(load_mandate(MANDATE)).association.registration
-        variants: dict[str, RegistrationConfig] = {"shipped": shipped}
+        # the residuals are read as --first-set says (each cache holds one reading):
+        # the first variant is the shipped estimator on them ("as read" when changed)
+        first = tuple((key, val) for _, key, val in a.first_set)
+        shipped = replace(
+            fuse_config(load_mandate(MANDATE)).association.registration, **dict(first)
+        )
+        variants: dict[str, RegistrationConfig] = {"as read" if first else "shipped": shipped}
         for name, key, val in a.reg_set:
             variants[name] = replace(variants.get(name, shipped), **{key: val})
         if a.cache is not None:
             a.cache.mkdir(parents=True, exist_ok=True)
-        first = tuple((key, val) for _, key, val in a.first_set)
         crow = [clock_errors(k, a.cache, variants, first) for k in draws]
         clock_report(crow, list(variants))
         if a.json:
