@@ -126,7 +126,7 @@ def test_an_understated_observer_that_joined_nothing_is_read_from_its_free_repor
     """Bearings 2.5 × noisier than stated that joined no event: its members say
     nothing of it; its free reports, read against the events the others fixed, do."""
     rep, cl = _unjoined_day(2.5)
-    members_only = register(rep, cl, RegistrationConfig())
+    members_only = register(rep, cl, RegistrationConfig(clock_gate_s=0.0))
     assert members_only.scale_az[LAST] == 1.0 and members_only.informed[LAST] == 0
     cfg = RegistrationConfig(mixture=True, free_gate_sd=8.0)
     reg = register(rep, cl, cfg)
@@ -160,7 +160,7 @@ def test_in_the_mixture_clutter_among_the_residuals_does_not_read_as_noise() -> 
     az[last[: off.shape[0]]] += off
     rows = Rows(r.ox, r.oy, az, r.sigma_az, r.t, r.sigma_t, r.speed_factor, r.rng, r.sigma_rng)
     rep2 = reports(rows, rep.src)
-    clipped = register(rep2, cl, RegistrationConfig(free_gate_sd=8.0))
+    clipped = register(rep2, cl, RegistrationConfig(free_gate_sd=8.0, clock_gate_s=0.0))
     mixed = register(rep2, cl, RegistrationConfig(mixture=True, free_gate_sd=8.0))
     assert clipped.informed[LAST] == mixed.informed[LAST] >= len(SOURCES) - 1
     assert clipped.scale_az[LAST] > 1.5
@@ -187,11 +187,21 @@ def test_a_sharp_seen_clock_is_read_against_events_refitted_with_its_time_blunte
     (weight 1 against 1.75), the posts set most of the time and most of its 1.5 s
     shows as its own."""
     rep, cl = _camera_day(1.5)
-    as_fitted = register(rep, cl, RegistrationConfig())
+    as_fitted = register(rep, cl, RegistrationConfig(read_seen_sigma_s=0.0, clock_gate_s=0.0))
     assert as_fitted.offset_s[LAST] < 0.4 and np.all(as_fitted.offset_s[:LAST] < -1.0)
-    read = register(rep, cl, RegistrationConfig(read_seen_sigma_s=1.0))
+    read = register(rep, cl, RegistrationConfig(read_seen_sigma_s=1.0, clock_gate_s=0.0))
     assert 0.9 < read.offset_s[LAST] < 1.5
     assert np.all(np.abs(read.offset_s[:LAST]) < 0.5 * np.abs(as_fitted.offset_s[:LAST]))
+    # the mode of its members' residuals over their 1 - h (each the residual of an
+    # event fitted without it, here exact) says 1.5 s, not shrunk toward 0. As
+    # shipped it is not taken: its members read at 1 s are not sharp (above
+    # clock_mode_sigma_s) and it lies 0.42 s from the mean (under
+    # clock_mode_margin_s); the posts' own clocks are read from their means
+    mode = register(rep, cl, RegistrationConfig(clock_mode_margin_s=0.0, clock_mode_sigma_s=1.0))
+    assert abs(mode.offset_s[LAST] - 1.5) < 0.05
+    assert np.allclose(mode.offset_s[:LAST], read.offset_s[:LAST])
+    shipped = register(rep, cl, RegistrationConfig())
+    assert shipped.offset_s[LAST] == read.offset_s[LAST]
 
 
 def test_a_sharp_clock_association_left_out_is_read_from_its_free_reports() -> None:
@@ -202,7 +212,7 @@ def test_a_sharp_clock_association_left_out_is_read_from_its_free_reports() -> N
     rep, cl = _camera_day(2.0)
     cl.labels[np.array(rep.src) == LAST] = -1
     cl.refit(rep)
-    assert register(rep, cl, RegistrationConfig()).informed[LAST] == 0
+    assert register(rep, cl, RegistrationConfig(clock_gate_s=0.0)).informed[LAST] == 0
     reg = register(rep, cl, RegistrationConfig(clock_gate_s=4.0))
     assert reg.informed[LAST] == len(SOURCES)
     assert abs(reg.offset_s[LAST] - 2.0) < 0.05
