@@ -95,7 +95,7 @@ class RegistrationConfig:
     #: offset of a sharp observer is then the mode of its residuals (members'
     #: leave-one-out ones and these). With ``read_seen_sigma_s`` on the family's
     #: tuning draws 1000-1039 (docs/family.md, session 18): registered camera clocks
-    #: RMS 1.43 -> 0.93 s off the truth; system double counts 264 -> 247
+    #: RMS 1.43 -> 0.99 s off the truth; system double counts 264 -> 245
     clock_gate_s: float = 8.0
     clock_gate_az_sd: float = 3.0
     #: ... the mode needs at least ``min_reports`` residuals within ``clock_band`` ×
