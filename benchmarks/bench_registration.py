@@ -1,8 +1,11 @@
 """Observer registration over one tile or over the whole run: F1 and fusion CPU
-on the scenario family, against one window.
+on the scenario family, against one window; or (``--clocks``) the registered
+clock offsets against the true ones.
 
     .venv/bin/python benchmarks/bench_registration.py [--set test|tuning]
         [--draws K ...] [--procs 2] [--json out.json]
+    .venv/bin/python benchmarks/bench_registration.py --clocks [--set tuning]
+        [--reg-set key=value ...] [--cache DIR]
 
 Per draw of the `varied` family (Donbas mandate; ``bench_family``'s draw sets:
 test 0-39, tuning 1000-1039), fusion is run three ways and scored with
@@ -12,7 +15,17 @@ workers' 600 s x sector tiles each registering observers from its own window
 registration pooled over the whole input, hour-long tiles over the line).
 Printed: per draw F1 and fusion CPU-s, then per mode the median and mean F1, the
 mean change against one window, the worst draw's change, and the total fusion
-CPU with its ratio to one window's. (Session 10 also measured a worker pooling
+CPU with its ratio to one window's.
+
+With ``--clocks`` each draw's first pass (the shipped batch's tiles, observers
+as stated) is run once (kept in ``--cache`` as the residuals it pools, read as
+``--first-set`` says: one cache per reading) and its pooled registration is
+estimated as shipped and as each ``--reg-set`` variant changes it.
+Each observer's registered offset is compared with its true clock error
+(``Scenario.faults``: offset + drift, at the mean time of its reports): per
+sensor kind, the observers, how many the registration informed, and the median,
+90th percentile and report-weighted RMS of |registered - true| (``none``:
+of |true|, no registration). (Session 10 also measured a worker pooling
 its sector's tiles of the day so far: on the test draws median F1 0.796, mean
 change -0.016 against per-tile's -0.017, at 1.4x its CPU: not kept.)
 """
@@ -20,8 +33,10 @@ change -0.016 against per-tile's -0.017, at 1.4x its CPU: not kept.)
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import multiprocessing as mp
+import pickle
 import statistics
 import sys
 import tempfile
@@ -30,15 +45,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from bench_family import MANDATE, TEST_DRAWS, TUNING_DRAWS
 
 from ceasefire.assess import assess
-from ceasefire.fuse import FuseConfig, fuse
+from ceasefire.fuse import FuseConfig, fuse, tiles
+from ceasefire.fuse.association import RegistrationConfig
+from ceasefire.fuse.tiles import canonical
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.files import write_scenario
+from ceasefire.simulate.observers import SENSORS
 from ceasefire.simulate.scoring import score, system_from_features
 
 MODES = ("window", "tile", "run")
@@ -94,14 +113,136 @@ def report(rows: list[dict[str, Any]]) -> None:
         )
 
 
+#: the widest ``clock_gate_s`` a --clocks variant may take (its first pass reads them)
+CLOCK_GATE_S = 8.0
+
+
+def _first_parts(
+    k: int, cache: Path | None, first: tuple[tuple[str, Any], ...] = ()
+) -> dict[str, Any]:
+    """Draw ``k``'s first-pass residuals by tile and each observer's truth: name,
+    sensor, true clock error at the mean time of its reports (s), report count."""
+    f = cache / f"clocks-{k}.pkl" if cache is not None else None
+    if f is not None and f.exists():
+        got: dict[str, Any] = pickle.loads(f.read_bytes())
+        return got
+    m = load_mandate(MANDATE)
+    d = get_family("varied").draw(m, k)
+    sc = simulate_draw(m, d)
+    cfg = replace(fuse_config(m), workers=1)
+    # the free bearings' residuals too (a variant without ``clock_gate_s`` drops them)
+    a = cfg.association
+    reg = replace(a.registration, clock_gate_s=CLOCK_GATE_S, **dict(first))
+    cfg = replace(cfg, association=replace(a, registration=reg))
+    parts, _ = tiles.first_pass(canonical(sc.observations), cfg)
+    obs = sc.observations
+    names, inv = np.unique(obs.source.astype(str), return_inverse=True)
+    t_mean = np.bincount(inv, weights=obs.time_s) / np.bincount(inv)
+    n_rep = np.bincount(inv)
+    o = sc.observers
+    row = {str(n): i for i, n in reversed(list(enumerate(o.source.astype(str))))}
+    oi = np.array([row.get(str(n), -1) for n in names])
+    true = np.zeros(names.shape[0])
+    sensor = np.array(["?"] * names.shape[0], dtype=object)
+    known = oi >= 0
+    if sc.faults is not None:
+        true[known] = sc.faults.clock_error_s(oi[known], t_mean[known])
+    sensor[known] = [SENSORS[int(j)].name for j in o.sensor[oi[known]]]
+    out = {"draw": k, "parts": parts, "names": names, "true_s": true,
+           "sensor": sensor.astype(str), "n_reports": n_rep}  # fmt: skip
+    if f is not None:
+        f.write_bytes(pickle.dumps(out))
+    return out
+
+
+def clock_errors(
+    k: int,
+    cache: Path | None,
+    variants: dict[str, RegistrationConfig],
+    first: tuple[tuple[str, Any], ...] = (),
+) -> dict[str, Any]:
+    """Per observer of draw ``k``: sensor, reports, true clock error and the offset
+    (and whether informed) each registration variant gives it; ``first``: the
+    registration fields the first pass reads its residuals with."""
+    p = _first_parts(k, cache, first)
+    out: dict[str, Any] = {
+        "draw": k,
+        "names": list(p["names"]),
+        "sensor": list(p["sensor"]),
+        "true_s": list(p["true_s"]),
+        "n_reports": list(p["n_reports"]),
+    }
+    for v, rc in variants.items():
+        reg = tiles.pooled(p["parts"], rc).of(p["names"])
+        out[v] = {"offset_s": list(reg.offset_s), "informed": list(reg.informed)}
+    return out
+
+
+def clock_report(rows: list[dict[str, Any]], variants: list[str]) -> None:
+    """|registered - true| offsets per sensor kind, pooled over the draws."""
+    sensor = np.concatenate([np.asarray(r["sensor"], str) for r in rows])
+    true = np.concatenate([np.asarray(r["true_s"]) for r in rows])
+    nrep = np.concatenate([np.asarray(r["n_reports"], float) for r in rows])
+    kinds = [s.name for s in SENSORS if (sensor == s.name).any()]
+    print(f"{'sensor':>8} {'variant':>10} {'observers':>9} {'informed':>9} "
+          f"{'median |err|':>12} {'p90 |err|':>10} {'RMS (reports)':>14}")  # fmt: skip
+    for kind in [*kinds, "all"]:
+        m = sensor == kind if kind != "all" else np.ones(sensor.shape[0], bool)
+        for v in ["none", *variants]:
+            if v == "none":
+                err, inf = np.abs(true[m]), np.zeros(int(m.sum()))
+            else:
+                off = np.concatenate([np.asarray(r[v]["offset_s"]) for r in rows])
+                inf = np.concatenate([np.asarray(r[v]["informed"]) for r in rows])[m]
+                err = np.abs(off[m] - true[m])
+            rms = float(np.sqrt(np.sum(nrep[m] * err**2) / max(np.sum(nrep[m]), 1.0)))
+            med, p90 = np.median(err), np.percentile(err, 90)
+            print(f"{kind:>8} {v:>10} {int(m.sum()):>9} {int((inf > 0).sum()):>9} "
+                  f"{med:>12.3f} {p90:>10.3f} {rms:>14.3f}")  # fmt: skip
+
+
+def _reg_set(text: str) -> tuple[str, str, Any]:
+    """``variant:field=value`` (``variant`` optional: ``new``)."""
+    name, _, kv = text.rpartition(":")
+    key, _, val = kv.partition("=")
+    return name or "new", key, ast.literal_eval(val)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", choices=("test", "tuning"), default="test")
     ap.add_argument("--draws", type=int, nargs="+")
     ap.add_argument("--procs", type=int, default=2, choices=(1, 2))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--clocks", action="store_true", help="registered vs true clock offsets")
+    ap.add_argument(
+        "--reg-set", action="append", default=[], type=_reg_set,
+        help="[variant:]field=value of RegistrationConfig for --clocks (repeatable)",
+    )  # fmt: skip
+    ap.add_argument("--cache", type=Path, help="--clocks: keep each draw's first pass here")
+    ap.add_argument(
+        "--first-set", action="append", default=[], type=_reg_set,
+        help="--clocks: field=value of the first pass's RegistrationConfig (residuals read)",
+    )  # fmt: skip
     a = ap.parse_args()
     draws = a.draws or list(TEST_DRAWS if a.set == "test" else TUNING_DRAWS)
+    if a.clocks:
+        # the residuals are read as --first-set says (each cache holds one reading):
+        # the first variant is the shipped estimator on them ("as read" when changed)
+        first = tuple((key, val) for _, key, val in a.first_set)
+        shipped = replace(
+            fuse_config(load_mandate(MANDATE)).association.registration, **dict(first)
+        )
+        variants: dict[str, RegistrationConfig] = {"as read" if first else "shipped": shipped}
+        for name, key, val in a.reg_set:
+            variants[name] = replace(variants.get(name, shipped), **{key: val})
+        if a.cache is not None:
+            a.cache.mkdir(parents=True, exist_ok=True)
+        crow = [clock_errors(k, a.cache, variants, first) for k in draws]
+        clock_report(crow, list(variants))
+        if a.json:
+            a.json.write_text(json.dumps(crow, indent=1))
+        return 0
     if a.procs > 1:
         with mp.get_context("spawn").Pool(a.procs) as pool:
             rows = pool.map(run_draw, draws, chunksize=1)

@@ -7,6 +7,7 @@ import numpy as np
 from grid_rows import bearing_rows, fitted, reports
 
 from ceasefire.fuse.association import Clusters, RegistrationConfig, Reports, register
+from ceasefire.fuse.association.registration import Residuals, residuals
 from ceasefire.fuse.solve import Rows
 
 #: eight posts on a ring of 8.5 km (the last one is the odd one out)
@@ -125,7 +126,7 @@ def test_an_understated_observer_that_joined_nothing_is_read_from_its_free_repor
     """Bearings 2.5 × noisier than stated that joined no event: its members say
     nothing of it; its free reports, read against the events the others fixed, do."""
     rep, cl = _unjoined_day(2.5)
-    members_only = register(rep, cl, RegistrationConfig())
+    members_only = register(rep, cl, RegistrationConfig(clock_gate_s=0.0))
     assert members_only.scale_az[LAST] == 1.0 and members_only.informed[LAST] == 0
     cfg = RegistrationConfig(mixture=True, free_gate_sd=8.0)
     reg = register(rep, cl, cfg)
@@ -159,8 +160,73 @@ def test_in_the_mixture_clutter_among_the_residuals_does_not_read_as_noise() -> 
     az[last[: off.shape[0]]] += off
     rows = Rows(r.ox, r.oy, az, r.sigma_az, r.t, r.sigma_t, r.speed_factor, r.rng, r.sigma_rng)
     rep2 = reports(rows, rep.src)
-    clipped = register(rep2, cl, RegistrationConfig(free_gate_sd=8.0))
+    clipped = register(rep2, cl, RegistrationConfig(free_gate_sd=8.0, clock_gate_s=0.0))
     mixed = register(rep2, cl, RegistrationConfig(mixture=True, free_gate_sd=8.0))
     assert clipped.informed[LAST] == mixed.informed[LAST] >= len(SOURCES) - 1
     assert clipped.scale_az[LAST] > 1.5
     assert mixed.scale_az[LAST] < 1.2
+
+
+def _camera_day(clock_s: float) -> tuple[Reports, Clusters]:
+    """Every post hears every sound (exact; stated 2 s, a post's), the last one is
+    a camera that sees them (no sound delay; stated 0.2 s) with its clock
+    ``clock_s`` fast; every report in its sound's event, fitted."""
+    rows, src, labels = _day()
+    last = np.array(src) == LAST
+    t = np.where(last, np.repeat([s[2] for s in SOURCES], len(POSTS)) + clock_s, rows.t)
+    rows = Rows(rows.ox, rows.oy, rows.az, rows.sigma_az, t, np.where(last, 0.2, 2.0),
+                np.where(last, 0.0, 1.0), rows.rng, rows.sigma_rng)  # fmt: skip
+    rep = reports(rows, src)
+    return rep, _events(rep, labels)
+
+
+def test_a_sharp_seen_clock_is_read_against_events_refitted_with_its_time_blunted() -> None:
+    """A camera (0.2 s) sets the emission time of every fit it joins beside seven
+    posts (2 s; weights 25 against 7 × 0.25): its own residual is small whatever
+    its clock, and the posts look early. Refitted with its seen time at 1 s
+    (weight 1 against 1.75), the posts set most of the time and most of its 1.5 s
+    shows as its own."""
+    rep, cl = _camera_day(1.5)
+    as_fitted = register(rep, cl, RegistrationConfig(read_seen_sigma_s=0.0, clock_gate_s=0.0))
+    assert as_fitted.offset_s[LAST] < 0.4 and np.all(as_fitted.offset_s[:LAST] < -1.0)
+    read = register(rep, cl, RegistrationConfig(read_seen_sigma_s=1.0, clock_gate_s=0.0))
+    assert 0.9 < read.offset_s[LAST] < 1.5
+    assert np.all(np.abs(read.offset_s[:LAST]) < 0.5 * np.abs(as_fitted.offset_s[:LAST]))
+    # the mode of its members' residuals over their 1 - h (each the residual of an
+    # event fitted without it, here exact) says 1.5 s, not shrunk toward 0. As
+    # shipped it is not taken: its members read at 1 s are not sharp (above
+    # clock_mode_sigma_s) and it lies 0.42 s from the mean (under
+    # clock_mode_margin_s); the posts' own clocks are read from their means
+    mode = register(rep, cl, RegistrationConfig(clock_mode_margin_s=0.0, clock_mode_sigma_s=1.0))
+    assert abs(mode.offset_s[LAST] - 1.5) < 0.05
+    assert np.allclose(mode.offset_s[:LAST], read.offset_s[:LAST])
+    shipped = register(rep, cl, RegistrationConfig())
+    assert shipped.offset_s[LAST] == read.offset_s[LAST]
+
+
+def test_a_sharp_clock_association_left_out_is_read_from_its_free_reports() -> None:
+    """A camera whose clock is 2 s off joined no event (each of its reports 10 of
+    its σ off): its members say nothing; its free reports, each against the event
+    whose bearing it fits, say 2 s, and the mode of them is taken; beyond the gate
+    they are not read."""
+    rep, cl = _camera_day(2.0)
+    cl.labels[np.array(rep.src) == LAST] = -1
+    cl.refit(rep)
+    assert register(rep, cl, RegistrationConfig(clock_gate_s=0.0)).informed[LAST] == 0
+    reg = register(rep, cl, RegistrationConfig(clock_gate_s=4.0))
+    assert reg.informed[LAST] == len(SOURCES)
+    assert abs(reg.offset_s[LAST] - 2.0) < 0.05
+    assert np.all(np.abs(reg.offset_s[:LAST]) < 0.05)
+    assert register(rep, cl, RegistrationConfig(clock_gate_s=1.5)).offset_s[LAST] == 0.0
+
+
+def test_residuals_of_windows_concatenate_with_their_events_apart() -> None:
+    rep, cl = _camera_day(0.0)
+    res = residuals(rep, cl, RegistrationConfig())
+    assert set(res.event.tolist()) == set(range(len(SOURCES)))
+    both = Residuals.concat([res, res])
+    # the second window's events are others, numbered after the first's
+    assert np.array_equal(both.event[: res.event.shape[0]], res.event)
+    assert np.array_equal(both.event[res.event.shape[0] :], res.event + len(SOURCES))
+    assert np.array_equal(Residuals.concat([res, res], apart=False).event[res.event.shape[0] :],
+                          res.event)  # fmt: skip

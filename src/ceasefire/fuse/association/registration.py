@@ -9,7 +9,12 @@ several events, or let another round's in. The residuals of an observer's
 reports in events fixed by at least ``min_observers`` observers carry both: their
 mean is its clock offset, their spread (after it) its noise against the stated
 σ. Each is shrunk toward "as stated" by ``prior_reports`` pseudo-reports; a
-scale lies in ``[1, max_scale]``."""
+scale lies in ``[1, max_scale]``. A sharp observer (a camera: 0.2 s) hides its
+clock from that mean twice: its seen time sets the fit of every event it joins
+(so the residuals are read against fits that trust a seen time to a second),
+and when its clock is off association leaves its reports out (so its free
+bearings are read too, against the events whose bearing they fit, and the mode
+of its residuals is its offset where it disagrees with the mean)."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from ceasefire.fuse.association.gates import fitted, normalized, slot_free, time
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.solve import fit as solve_fit
 
 S = npt.NDArray[np.str_]
 
@@ -52,7 +58,8 @@ class RegistrationConfig:
     #: heard, s. A camera states how well it times its frame (0.2 s), but its clock,
     #: set by hand or over a field network, may be off by seconds, and its offset
     #: cannot be read from the residuals: its sharp time sets the emission time of
-    #: every fix it joins, so its own residual stays near zero whatever its clock.
+    #: every fix it joins, so its own residual stays near zero whatever its clock
+    #: (``read_seen_sigma_s`` and ``clock_gate_s`` find part of it).
     #: When registration finds this data's clocks or sigmas misstated, seen reports
     #: are trusted to this much (family tuning draws 1000-1039: lone-report double
     #: counts 771 -> 261; docs/family.md); where nothing is off, nothing changes
@@ -74,6 +81,38 @@ class RegistrationConfig:
     #: is the innovation over sqrt(1 + the event's share). An observer whose σ is
     #: understated joins few events, so its members alone say it is as stated
     free_gate_sd: float = 0.0
+    #: residuals read against the events refitted with every seen report's time σ
+    #: at least this much, s (0: the association's fits, as stated): a camera's
+    #: sharp seen time sets its event's emission time in the fit, so its own
+    #: residual says ~0 whatever its clock; at a second's σ (as the second
+    #: association trusts it, ``seen_time_sigma_min_s``) the others set most of it
+    read_seen_sigma_s: float = 1.0
+    #: clocks read from free bearings too (0: off): each free bearing against the
+    #: fitted event of at least ``min_observers`` observers whose bearing it fits
+    #: best (within ``clock_gate_az_sd``), its time residual within this many s.
+    #: Association's gates let in only the reports whose time fits as stated, so a
+    #: sharp camera off by 2 s is found among the reports association left out. The
+    #: offset of a sharp observer is then the mode of its residuals (members'
+    #: leave-one-out ones and these). With ``read_seen_sigma_s`` on the family's
+    #: tuning draws 1000-1039 (docs/family.md, session 18): registered camera clocks
+    #: RMS 1.43 -> 0.99 s off the truth; system double counts 264 -> 245
+    clock_gate_s: float = 8.0
+    clock_gate_az_sd: float = 3.0
+    #: ... the mode needs at least ``min_reports`` residuals within ``clock_band`` ×
+    #: their median σ (at least ``clock_band_min_s``) of it
+    clock_band: float = 2.0
+    clock_band_min_s: float = 0.25
+    #: ... only for observers whose least time σ as read is at most this, s: the
+    #: sharp ones (cameras: 0.2 s free, 1 s as members read), which association's
+    #: gates leave out when their clock is off. A post's 2 s lets it in, and the
+    #: mean of its members reads its clock better than a mode
+    clock_mode_sigma_s: float = 0.5
+    #: ... and only where the mode and the members' mean differ by more than this, s:
+    #: a clock the gates hid. Elsewhere a mode of few reports is noisier than the
+    #: mean (the heavy demo day, no clock errors: three cameras at 0.21-0.26 s, each
+    #: more than its σ, which would call for a second association), and an error
+    #: under it costs little where the second association trusts a seen time to 1 s
+    clock_mode_margin_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -162,6 +201,9 @@ class Residuals:
     zaz: F8
     waz: F8
     has_az: B
+    event: IP
+    #: read against an event the report is not a member of (``clock_gate_s``)
+    free: B
 
     def take(self, idx: IP | B) -> Residuals:
         return Residuals(*(np.asarray(getattr(self, f))[idx] for f in _FIELDS))
@@ -171,18 +213,26 @@ class Residuals:
         return replace(self, src=np.asarray(codes, np.intp)[self.src])
 
     @staticmethod
-    def concat(parts: Sequence[Residuals]) -> Residuals:
+    def concat(parts: Sequence[Residuals], apart: bool = True) -> Residuals:
+        """One residuals of ``parts``; ``apart``: of events of different windows
+        (each part's event ids moved past the previous parts')."""
         if not parts:
             return Residuals.empty()
+        if not apart:
+            return Residuals(*(np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS))
+        base = np.cumsum([0] + [int(p.event.max()) + 1 if p.event.shape[0] else 0 for p in parts])
+        parts = [replace(p, event=p.event + b) for p, b in zip(parts, base[:-1], strict=True)]
         return Residuals(*(np.concatenate([getattr(p, f) for p in parts]) for f in _FIELDS))
 
     @staticmethod
     def empty() -> Residuals:
-        f, b = np.zeros(0), np.zeros(0, bool)
-        return Residuals(np.zeros(0, np.intp), f, f, f, b, f, f, f, b)
+        f, b, i = np.zeros(0), np.zeros(0, bool), np.zeros(0, np.intp)
+        return Residuals(i, f, f, f, b, f, f, f, b, i, b)
 
 
-_FIELDS = ("src", "event_t", "zt", "wt", "has_t", "sd_t", "zaz", "waz", "has_az")
+_FIELDS = (
+    "src", "event_t", "zt", "wt", "has_t", "sd_t", "zaz", "waz", "has_az", "event", "free",
+)  # fmt: skip
 
 
 def residuals(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Residuals:
@@ -204,7 +254,17 @@ def residuals(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Residuals:
     if idx.shape[0] == 0:
         return Residuals.empty()
     rows = rep.rows.take(idx)
-    rn, M, _ = normalized(rows, g, cl, rep.c)  # components: bearing, time, range
+    ev = cl
+    if cfg.read_seen_sigma_s > 0 and (rows.speed_factor == 0.0).any():
+        # the events refitted with the seen times blunted (the association's own
+        # clusters stay as they are)
+        seen = rows.speed_factor == 0.0
+        floor = np.maximum(rows.sigma_t, cfg.read_seen_sigma_s)
+        rows = replace(rows, sigma_t=np.where(seen, floor, rows.sigma_t))
+        f = solve_fit(rows, g, cl.n, cl.x, cl.y, cl.T, rep.c)
+        ev = cl.copy()
+        ev.x, ev.y, ev.T, ev.cov = f.x, f.y, f.T, f.cov
+    rn, M, _ = normalized(rows, g, ev, rep.c)  # components: bearing, time, range
 
     def component(j: int) -> tuple[F8, F8, B]:
         has = np.isfinite(rows.az) if j == 0 else np.isfinite(rows.t)
@@ -213,10 +273,16 @@ def residuals(rep: Reports, cl: Clusters, cfg: RegistrationConfig) -> Residuals:
 
     zt, wt, has_t = component(1)
     zaz, waz, has_az = component(0)
-    out = Residuals(src, cl.T[g], zt, wt, has_t, rows.sigma_t, zaz, waz, has_az)
+    out = Residuals(
+        src, ev.T[g], zt, wt, has_t, rows.sigma_t, zaz, waz, has_az, g.astype(np.intp),
+        np.zeros(g.shape[0], bool),
+    )  # fmt: skip
+    more = [out]
     if cfg.free_gate_sd > 0:
-        return Residuals.concat([out, free_residuals(rep, cl, n_obs >= cfg.min_observers, cfg)])
-    return out
+        more.append(free_residuals(rep, cl, n_obs >= cfg.min_observers, cfg))
+    if cfg.clock_gate_s > 0:
+        more.append(clock_residuals(rep, cl, n_obs >= cfg.min_observers, cfg))
+    return Residuals.concat(more, apart=False) if len(more) > 1 else out
 
 
 def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -> Residuals:
@@ -263,7 +329,53 @@ def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -
     one = np.ones(k.shape[0])
     return Residuals(
         rep.src[k], cl.T[g], z[:, 1], np.where(has[:, 1], one, 0.0), has[:, 1],
-        r.sigma_t[k], z[:, 0], np.where(has[:, 0], one, 0.0), has[:, 0],
+        r.sigma_t[k], z[:, 0], np.where(has[:, 0], one, 0.0), has[:, 0], g.astype(np.intp),
+        np.zeros(g.shape[0], bool),
+    )  # fmt: skip
+
+
+def clock_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -> Residuals:
+    """The free timed bearings of ``rep`` read against events ``ok`` of ``cl``: each
+    against the event holding no report of its observer whose bearing it fits best
+    (normalized innovation within ``clock_gate_az_sd``), its time residual within
+    ``clock_gate_s``; one report per (event, observer). ``free`` set, weight 1."""
+    free = np.flatnonzero((cl.labels < 0) & rep.is_bearing & np.isfinite(rep.rows.t))
+    ok = ok & fitted(cl)
+    if free.shape[0] == 0 or not ok.any():
+        return Residuals.empty()
+    r = rep.rows
+    wide = Reports(
+        replace(r, sigma_t=np.maximum(r.sigma_t, cfg.clock_gate_s / 4.0)), rep.src,
+        rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors,
+    )  # fmt: skip
+    g, k = time_candidates(wide, free, cl)
+    keep = ok[g] & slot_free(rep, g, k, cl.labels)
+    g, k = g[keep], k[keep]
+    if g.shape[0] == 0:
+        return Residuals.empty()
+    rows = r.take(k)
+    rn, M, _ = normalized(rows, g, cl, rep.c)
+    with np.errstate(invalid="ignore"):
+        zaz = rn[:, 0] / np.sqrt(1.0 + np.maximum(M[:, 0, 0], 0.0))
+    dt = rn[:, 1] * rows.sigma_t  # s
+    inside = (np.abs(zaz) <= cfg.clock_gate_az_sd) & (np.abs(dt) <= cfg.clock_gate_s)
+    g, k, zaz, dt = g[inside], k[inside], zaz[inside], dt[inside]
+    cost = zaz * zaz
+    order = np.lexsort((g, cost, k))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    sel = order[first]
+    key = g[sel].astype(np.int64) * rep.n_src + rep.src[k[sel]]
+    o2 = np.lexsort((k[sel], cost[sel], key))
+    f2 = np.ones(o2.shape[0], bool)
+    f2[1:] = key[o2][1:] != key[o2][:-1]
+    sel = sel[o2[f2]]
+    g, k, dt = g[sel], k[sel], dt[sel]
+    n = k.shape[0]
+    one, no = np.ones(n), np.zeros(n, bool)
+    return Residuals(
+        rep.src[k], cl.T[g], dt / r.sigma_t[k], one, ~no, r.sigma_t[k], np.zeros(n),
+        np.zeros(n), no, g.astype(np.intp), ~no,
     )  # fmt: skip
 
 
@@ -273,7 +385,10 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
     shrunk to 0 by ``prior_reports``; a residual beyond ``clip_sd`` counts as
     ``clip_sd`` (another round's report among the members must not make the
     observer look noisy). Scales only grow: a stated σ is a floor."""
-    if res.src.shape[0] == 0:
+    every = res  # with the free reports' residuals, for the modes of sharp clocks
+    if res.free.any():
+        res = res.take(~res.free)
+    if res.src.shape[0] == 0 and not (cfg.clock_gate_s > 0 and every.src.shape[0]):
         return Registration(np.zeros(n_src), np.ones(n_src), np.ones(n_src), np.zeros(n_src))
     if cfg.mixture:
         return _estimate_mixture(res, n_src, cfg)
@@ -288,6 +403,14 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
     n_t = _count(src, res.has_t, n_src)
     offset = np.where(n_t >= cfg.min_reports, off_z / (st + n0), 0.0)
     zt = np.where(res.wt > 0, res.zt - offset[src] / sd * res.wt, 0.0)
+    n_mode = np.zeros(n_src)
+    if cfg.clock_gate_s > 0:
+        # the mode where it disagrees with the members' mean: association's gates hid
+        # that clock (else the mean, as for any observer)
+        mode, n_mode = _mode_offsets(every, n_src, cfg)
+        n_mode = np.where(np.abs(mode - offset) > cfg.clock_mode_margin_s, n_mode, 0.0)
+        offset = np.where(n_mode > 0, mode, offset)
+        zt = np.where(res.wt > 0, res.zt - offset[src] / sd * res.wt, 0.0)
 
     def scale(z: F8, sw: F8, n: F8) -> F8:
         ss = np.bincount(src, weights=np.minimum(z * z, c2), minlength=n_src)
@@ -299,7 +422,39 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
     saz = np.bincount(src, weights=res.waz, minlength=n_src).astype(np.float64)
     n_az = _count(src, res.has_az, n_src)
     s_az = scale(res.zaz, saz, n_az)
-    return Registration(offset, s_az, s_t, np.maximum(n_t, n_az))
+    return Registration(offset, s_az, s_t, np.maximum(np.maximum(n_t, n_az), n_mode))
+
+
+def _mode_offsets(res: Residuals, n_src: int, cfg: RegistrationConfig) -> tuple[F8, F8]:
+    """Each sharp observer's clock offset (s) as the mode of its time residuals:
+    members' leave-one-out ones (in-sample over 1 - h, where 1 - h ≥ 0.2) and free
+    ones within ``clock_gate_s`` (:func:`clock_residuals`). A box of ± ``clock_band``
+    × their median σ (at least ``clock_band_min_s``) slides over them; the offset
+    is the mean of those in the fullest box. Also how many that box holds (0: not
+    found: fewer than ``min_reports``, or the observer's least σ above
+    ``clock_mode_sigma_s``)."""
+    member = res.has_t & ~res.free & (res.wt >= 0.2)
+    x_all = np.where(member, res.zt * res.sd_t / np.maximum(res.wt, 1e-9), res.zt * res.sd_t)
+    use = member | (res.free & res.has_t & (np.abs(x_all) <= cfg.clock_gate_s))
+    x, o, sd = x_all[use], res.src[use], res.sd_t[use]
+    band = np.maximum(cfg.clock_band * sd, cfg.clock_band_min_s)
+    off, count = np.zeros(n_src), np.zeros(n_src)
+    least = np.full(n_src, np.inf)
+    np.minimum.at(least, o, sd)
+    order = np.lexsort((x, o))
+    x, o, band = x[order], o[order], band[order]
+    starts = np.searchsorted(o, np.arange(n_src + 1))
+    for j in np.flatnonzero(least <= cfg.clock_mode_sigma_s):
+        xs = x[starts[j] : starts[j + 1]]
+        if xs.shape[0] < cfg.min_reports:
+            continue
+        h = float(np.median(band[starts[j] : starts[j + 1]]))
+        inside = np.searchsorted(xs, xs + 2.0 * h, side="right") - np.arange(xs.shape[0])
+        best = int(np.argmax(inside))
+        if inside[best] >= cfg.min_reports:
+            off[j] = float(np.mean(xs[best : best + inside[best]]))
+            count[j] = inside[best]
+    return off, count
 
 
 def _estimate_mixture(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registration:
