@@ -95,6 +95,17 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     # ... and at most a coin toss (the impact on the line says nothing either)
     most = assess([replace(joined, id="m", flags=(*joined.flags, "pair_side_doubt:0.90"))], m)
     assert most[0].probabilities["RU"] == pytest.approx(0.5, abs=0.01)
+    # an impact on the bearing's own side (left, 300 m from the line: a short round if
+    # the join is right): a rival launch across would name the other party through
+    # the impact, so the doubt is not weighed; the odds are the bearing's and the
+    # impact's alone, as for a join without a doubt
+    ila, ilo = forward(float(mid.lat[0]), float(mid.lon[0]), left, 300.0)
+    short = replace(joined, id="s", lat=float(ila), lon=float(ilo))
+    plain, doubted_short = assess(
+        [short, replace(short, id="sd", flags=(*short.flags, "pair_side_doubt:0.90"))], m
+    )
+    assert plain.probabilities["RU"] > 0.5  # the bearing outweighs the impact across
+    assert doubted_short.probabilities["RU"] == pytest.approx(plain.probabilities["RU"], abs=1e-12)
 
 
 def test_a_launch_bearing_joined_to_an_impact_bearing_weighs_the_join() -> None:

@@ -363,6 +363,15 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
         config=ev_cfg,
     )[0]  # fmt: skip
     assert flip.probabilities["RU"] < 0.5
+    # a rival launch across the line of a pair whose impact lies on its own side (a
+    # short round if the pair is right) would name the rival's party through the
+    # impact: the doubt is not weighed there, the odds are those without it
+    for doubt in ("0.20", "0.90"):
+        flags = ("paired", f"pair_side_doubt:{doubt}")
+        short = assess([replace(e, id=f"r-s{doubt}", lat=sa, lon=so, flags=flags)], m)[0]
+        assert short.probabilities["RU"] == pytest.approx(same.probabilities["RU"], abs=1e-12)
+    # ... while a pair across the line still weighs it, as above
+    assert fifth.probabilities["RU"] < v[0].probabilities["RU"]
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(
