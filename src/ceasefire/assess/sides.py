@@ -272,9 +272,10 @@ def _doubt_unless_short(doubt: F8, launch_side: F8, impact_signed_m: F8) -> F8:
     aimed round, so the doubt's blur and the impact's own evidence (fire is aimed
     across) together name the rival's party, from the flights and the aiming prior
     that the assignment had already weighed when it chose this launch. Such names
-    were right 40 % of the time on the family's tuning draws (108 launch points with
-    a doubt, stated 0.65-0.86; docs/family.md, session 18), and without the doubt
-    the Donbas calibration days lose less (mean log loss 0.3529 -> 0.3491)."""
+    were right 45 % of the time on the family's tuning draws (112 launch points with
+    a doubt, stated 0.65-0.86; 35 % of the 63 with a doubt >= 0.2; docs/family.md,
+    session 18), and without the doubt the Donbas calibration days lose less (mean
+    log loss 0.3529 -> 0.3493)."""
     short = launch_side * np.sign(impact_signed_m) > 0.0  # NaN compares False
     return np.asarray(np.where(short, 0.0, doubt), dtype=np.float64)
 
