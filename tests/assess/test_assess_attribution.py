@@ -21,6 +21,7 @@ attribution: {threshold: 0.9}
 """
 
 
+@pytest.mark.parametrize("dof", [0.0, 4.0])
 @pytest.mark.parametrize(
     ("off_m", "cov"),
     [
@@ -30,8 +31,10 @@ attribution: {threshold: 0.9}
     ],
 )
 def test_side_probability_matches_monte_carlo(
-    off_m: float, cov: tuple[float, float, float]
+    off_m: float, cov: tuple[float, float, float], dof: float
 ) -> None:
+    """A located launch's side: a Gaussian of the stated covariance (``dof`` 0), or
+    the bivariate Student t of that scale matrix, sampled."""
     m = parse_mandate(DOC)
     line: GeoLine = m.contact
     # a launch point off the middle of the second segment, towards the left normal
@@ -50,13 +53,16 @@ def test_side_probability_matches_monte_carlo(
         direction="outgoing",
     )
     # the geometry alone: no allowance for misread kinds or association errors
-    cfg = AttributionConfig(phase_error_p=0.0, position_error_p=0.0)
+    cfg = AttributionConfig(phase_error_p=0.0, position_error_p=0.0, position_dof=dof)
     p_ru = assess([e], m, cfg)[0].probabilities["RU"]
-    # Monte Carlo: sample the Gaussian in a local frame at the point, count the left side
+    # Monte Carlo: sample the Gaussian in a local frame at the point (for the t, each
+    # sample scaled by sqrt(dof / chi2(dof))), count the left side
     rng = np.random.default_rng(11)
     f = LocalFrame(float(la), float(lo))
     c = np.array([[cov[0], cov[2]], [cov[2], cov[1]]])
     xy = rng.multivariate_normal([0.0, 0.0], c, size=100_000)
+    if dof:
+        xy *= np.sqrt(dof / rng.chisquare(dof, size=len(xy)))[:, None]
     slat, slon = f.to_latlon(xy[:, 0], xy[:, 1])
     mc = float(np.mean(line.nearest(slat, slon).side == 1))
     assert p_ru == pytest.approx(mc, abs=0.01)
@@ -95,6 +101,17 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     # ... and at most a coin toss (the impact on the line says nothing either)
     most = assess([replace(joined, id="m", flags=(*joined.flags, "pair_side_doubt:0.90"))], m)
     assert most[0].probabilities["RU"] == pytest.approx(0.5, abs=0.01)
+    # an impact on the bearing's own side (left, 300 m from the line: a short round if
+    # the join is right): a rival launch across would name the other party through
+    # the impact, so the doubt is not weighed; the odds are the bearing's and the
+    # impact's alone, as for a join without a doubt
+    ila, ilo = forward(float(mid.lat[0]), float(mid.lon[0]), left, 300.0)
+    short = replace(joined, id="s", lat=float(ila), lon=float(ilo))
+    plain, doubted_short = assess(
+        [short, replace(short, id="sd", flags=(*short.flags, "pair_side_doubt:0.90"))], m
+    )
+    assert plain.probabilities["RU"] > 0.5  # the bearing outweighs the impact across
+    assert doubted_short.probabilities["RU"] == pytest.approx(plain.probabilities["RU"], abs=1e-12)
 
 
 def test_a_launch_bearing_joined_to_an_impact_bearing_weighs_the_join() -> None:

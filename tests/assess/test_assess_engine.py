@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 import yaml
+from scipy.special import stdtr
 
 from ceasefire.assess import AttributionConfig, assess, escalate, violation_id
 from ceasefire.assess.judge import local_minutes
@@ -121,8 +122,11 @@ def test_the_kind_of_sound_decides_launch_or_impact() -> None:
     a = cfg.impact_across_p - (cfg.impact_across_p - 0.5) * np.exp(
         -3000.0 / cfg.short_band_m + 0.5 * (100.0 / cfg.short_band_m) ** 2
     )
-    # P(source west) = 1: UA fired when it is the launch, RU (across) when the impact
-    p_ua_fire = q * 1.0 + (1 - q) * (1 - a)
+    # the source is west but for the tail of the position's Student t at 30 σ (about
+    # 4e-6 at 4 degrees of freedom): UA fired when it is the launch, RU (across) when
+    # the impact
+    west = float(stdtr(cfg.position_dof, 30.0))
+    p_ua_fire = q * west + (1 - q) * (1 - a)
     p_ru_boom = (1 - cfg.phase_error_p) * a + cfg.phase_error_p * 0.0
     assert fire.party == "UA"
     assert fire.probabilities["UA"] == pytest.approx(p_ua_fire * (1 - err) + (1 - p_ua_fire) * err)

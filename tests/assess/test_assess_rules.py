@@ -363,6 +363,15 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
         config=ev_cfg,
     )[0]  # fmt: skip
     assert flip.probabilities["RU"] < 0.5
+    # a rival launch across the line of a pair whose impact lies on its own side (a
+    # short round if the pair is right) would name the rival's party through the
+    # impact: the doubt is not weighed there, the odds are those without it
+    for doubt in ("0.20", "0.90"):
+        flags = ("paired", f"pair_side_doubt:{doubt}")
+        short = assess([replace(e, id=f"r-s{doubt}", lat=sa, lon=so, flags=flags)], m)[0]
+        assert short.probabilities["RU"] == pytest.approx(same.probabilities["RU"], abs=1e-12)
+    # ... while a pair across the line still weighs it, as above
+    assert fifth.probabilities["RU"] < v[0].probabilities["RU"]
     # a launch 100 m from the line with 300 m spread is undetermined
     la2, lo2 = east(0.1)
     e2 = Event(
@@ -378,11 +387,13 @@ def test_paired_round_is_attributed_to_the_launch_side() -> None:
     )
     v2 = assess([e2], m)
     assert v2[0].party == "undetermined"
-    # source left with Φ(100/300) = 0.6306; a firing is the launch with 0.98 (else an
-    # impact, fired from across with impact_across_p); a fused position is wrong
+    # source left with the position's Student t at 100 / 300 σ (Φ(1/3) = 0.6306 for a
+    # Gaussian; 0.6222 at 4 degrees of freedom); a firing is the launch with 0.98 (else
+    # an impact, fired from across with impact_across_p); a fused position is wrong
     # with position_error_p
     d0 = AttributionConfig()
-    s, q, a, e = 0.6306, 0.98, d0.impact_across_p, d0.position_error_p
+    assert d0.position_dof == 4.0
+    s, q, a, e = 0.6222, 0.98, d0.impact_across_p, d0.position_error_p
     shooter = q * s + (1 - q) * (a * (1 - s) + (1 - a) * s)
     assert v2[0].probabilities["RU"] == pytest.approx(
         shooter * (1 - e) + (1 - shooter) * e, abs=1e-3
