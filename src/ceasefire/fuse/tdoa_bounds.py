@@ -52,7 +52,11 @@ def _conflict(
     farther apart than ``far`` (m), or their times further apart than the sound's
     travel between them by more than ``bound`` (the gate's square root) times
     their combined sigma, less the margins."""
-    d = math.hypot(ox[i] - ox[j], oy[i] - oy[j])
+    dx = ox[i] - ox[j]
+    dy = oy[i] - oy[j]
+    # sqrt of the sum, within a few units in the last place of hypot (the margins
+    # are far wider)
+    d = math.sqrt(dx * dx + dy * dy)
     gap = abs(t[i] - t[j]) - d / c
     slack = bound * math.sqrt(sigma_t[i] ** 2 + sigma_t[j] ** 2)
     slack += _ABS_S + _T_REL * max(abs(t[i]), abs(t[j]))

@@ -251,14 +251,15 @@ def _one_pass(
     labels = np.full(n, -1, np.intp)
     empty = (labels, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 2, 2)))
     if n < cfg.min_tdoa_sensors:
-        return empty, before
+        return empty, None
     g, r = _candidates(rows, src, cfg)
     size = np.bincount(g, minlength=n)
     keep = size[g] >= cfg.min_tdoa_sensors
     g, r = g[keep], r[keep]
     if g.shape[0] == 0:
-        return empty, before
-    # every candidate group fails now but the ones passing at the end
+        return empty, None
+    # every candidate group fails now but the ones passing at the end (for the
+    # next pass, when this one finds groups)
     g_all, r_all = g, r
     # each group's fit, drops and gate are its own (the others' come out the same):
     # groups that failed in the pass before, and those whose members' times rule
@@ -270,7 +271,7 @@ def _one_pass(
         may = viable(rows, starts, r, g[starts[:-1]], cfg.min_tdoa_sensors, c, R)
         g, r = _groups_where(may, g, r)
     if g.shape[0] == 0:
-        return empty, _failing(ids, n_all, g_all, r_all, np.zeros(0, np.intp))
+        return empty, None
     # renumber the surviving groups 0..G-1, anchors kept as the group's row (``g``
     # is sorted: _candidates orders by group)
     anchors, g = unique_inverse_sorted(g)
@@ -300,9 +301,10 @@ def _one_pass(
     live = np.flatnonzero(alive)
     passed[cand[ambiguous(sub_rows.take(live), g[live], res.x, res.y, res.T, cand, c, R)]] = False
     ok = np.flatnonzero(passed)
-    failed = _failing(ids, n_all, g_all, r_all, anchors[ok])
     if ok.shape[0] == 0:
-        return empty, failed
+        # no group: group_arrivals makes no further pass
+        return empty, None
+    failed = _failing(ids, n_all, g_all, r_all, anchors[ok])
     per_dof = res.chi2[ok] / np.maximum(res.dof[ok], 1)
     order = ok[np.lexsort((ok, per_dof, -cnt[ok]))]
     am = np.flatnonzero(alive)
