@@ -23,6 +23,7 @@ from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.keys import stable_argsort, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
+from ceasefire.fuse.tdoa_bounds import DROPS, viable
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -170,11 +171,12 @@ def group_arrivals(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8
     Ts: list[F8] = []
     covs: list[F8] = []
     G = 0
+    failed: Failed | None = None
     for _ in range(3):
         free = np.flatnonzero(labels < 0)
         if free.shape[0] < cfg.min_tdoa_sensors:
             break
-        lab, x, y, T, cov = _one_pass(rows.take(free), src[free], cfg)
+        (lab, x, y, T, cov), failed = _one_pass(rows.take(free), src[free], cfg, free, n, failed)
         if x.shape[0] == 0:
             break
         m = lab >= 0
@@ -189,20 +191,87 @@ def group_arrivals(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8
     return labels, np.concatenate(xs), np.concatenate(ys), np.concatenate(Ts), np.concatenate(covs)
 
 
-def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]:
-    """One batched pass over ``rows`` (see :func:`group_arrivals`)."""
+#: The candidate groups of a pass that did not pass, by the arrivals' indices in
+#: :func:`group_arrivals`' rows: their (anchor, member) pairs as ``anchor * n +
+#: member`` (``n`` rows), sorted, and per row the size of the group it anchored
+#: (0: none).
+Failed = tuple[npt.NDArray[np.int64], IP]
+
+
+def _seen_failing(failed: Failed, ids: IP, g: IP, r: IP) -> npt.NDArray[np.bool_]:
+    """Per candidate group (``g`` sorted, members ``r``; ``ids``: this pass's rows'
+    indices in :func:`group_arrivals`' rows): the same group (anchor and members)
+    as one of ``failed``. A group's fit, drops and gate read its own rows only, in
+    their order, and the rows' values do not change between passes, so such a
+    group fails again."""
+    keys, size = failed
+    n = size.shape[0]
+    pair = ids[g].astype(np.int64) * n + ids[r]
+    at = np.minimum(np.searchsorted(keys, pair), keys.shape[0] - 1)
+    found = keys[at] == pair if keys.shape[0] else np.zeros(pair.shape[0], bool)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    every = np.logical_and.reduceat(found, starts)
+    count = np.diff(np.r_[starts, g.shape[0]])
+    return np.asarray(every & (size[ids[g[starts]]] == count), dtype=bool)
+
+
+def _groups_where(keep: npt.NDArray[np.bool_], g: IP, r: IP) -> tuple[IP, IP]:
+    """The (group, row) pairs (``g`` sorted) of the groups ``keep`` (one flag per
+    distinct group, in order)."""
+    if keep.all():
+        return g, r
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True])
+    m = np.repeat(keep, np.diff(starts))
+    return g[m], r[m]
+
+
+def _failing(ids: IP, n: int, g: IP, r: IP, passed: IP) -> Failed:
+    """:data:`Failed` of the candidate groups ``g`` (sorted; members ``r``) but
+    those anchored at the rows ``passed``; ``ids``: the rows' indices among the
+    ``n`` rows of :func:`group_arrivals`."""
+    failing = np.ones(g.shape[0], bool)
+    if passed.shape[0]:
+        failing[np.isin(g, passed)] = False
+    g, r = g[failing], r[failing]
+    size = np.zeros(n, np.intp)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if g.shape[0] else g
+    size[ids[g[starts]]] = np.diff(np.r_[starts, g.shape[0]])
+    keys = np.sort(ids[g].astype(np.int64) * n + ids[r])
+    return keys, size
+
+
+def _one_pass(
+    rows: Rows, src: IP, cfg: FuseConfig, ids: IP, n_all: int, before: Failed | None
+) -> tuple[tuple[IP, F8, F8, F8, F8], Failed | None]:
+    """One batched pass over ``rows`` (see :func:`group_arrivals`; ``ids``: their
+    indices among its ``n_all`` rows), the groups failing ``before`` left out;
+    and the groups that did not pass (:data:`Failed`)."""
     n = rows.ox.shape[0]
     c, R = cfg.speed_of_sound_m_s, cfg.max_range_m
     labels = np.full(n, -1, np.intp)
     empty = (labels, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 2, 2)))
     if n < cfg.min_tdoa_sensors:
-        return empty
+        return empty, None
     g, r = _candidates(rows, src, cfg)
     size = np.bincount(g, minlength=n)
     keep = size[g] >= cfg.min_tdoa_sensors
     g, r = g[keep], r[keep]
     if g.shape[0] == 0:
-        return empty
+        return empty, None
+    # every candidate group fails now but the ones passing at the end (for the
+    # next pass, when this one finds groups)
+    g_all, r_all = g, r
+    # each group's fit, drops and gate are its own (the others' come out the same):
+    # groups that failed in the pass before, and those whose members' times rule
+    # out a pass, are not fitted
+    if before is not None:
+        g, r = _groups_where(~_seen_failing(before, ids, g, r), g, r)
+    if g.shape[0]:
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True])
+        may = viable(rows, starts, r, g[starts[:-1]], cfg.min_tdoa_sensors, c, R)
+        g, r = _groups_where(may, g, r)
+    if g.shape[0] == 0:
+        return empty, None
     # renumber the surviving groups 0..G-1, anchors kept as the group's row (``g``
     # is sorted: _candidates orders by group)
     anchors, g = unique_inverse_sorted(g)
@@ -211,7 +280,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     x0, y0, T0 = _start(rows, anchors, g, r, G, c)
     alive = np.ones(r.shape[0], bool)
     res = fit(sub_rows, g, G, x0, y0, T0, c)
-    for _ in range(3):
+    for _ in range(DROPS):
         passed = _passes(rows, g, r, alive, res, R)
         fail = ~passed & (np.bincount(g[alive], minlength=G) > cfg.min_tdoa_sensors)
         if not fail.any():
@@ -233,7 +302,9 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
     passed[cand[ambiguous(sub_rows.take(live), g[live], res.x, res.y, res.T, cand, c, R)]] = False
     ok = np.flatnonzero(passed)
     if ok.shape[0] == 0:
-        return empty
+        # no group: group_arrivals makes no further pass
+        return empty, None
+    failed = _failing(ids, n_all, g_all, r_all, anchors[ok])
     per_dof = res.chi2[ok] / np.maximum(res.dof[ok], 1)
     order = ok[np.lexsort((ok, per_dof, -cnt[ok]))]
     am = np.flatnonzero(alive)
@@ -256,7 +327,7 @@ def _one_pass(rows: Rows, src: IP, cfg: FuseConfig) -> tuple[IP, F8, F8, F8, F8]
         Ts.append(float(res.T[k]))
         covs.append(res.cov[k, :2, :2])
     cov = np.array(covs) if covs else np.zeros((0, 2, 2))
-    return labels, np.array(xs), np.array(ys), np.array(Ts), cov
+    return (labels, np.array(xs), np.array(ys), np.array(Ts), cov), failed
 
 
 def _first_max(g: IP, z: F8) -> IP:
