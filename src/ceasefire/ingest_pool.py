@@ -157,7 +157,9 @@ def ingest_pooled(
         pool.submit(_ready).result()
         with (
             collector_paused(),
-            store.batch_writer(list(files), submitted_by, rows_hint=total or 0) as writer,
+            store.batch_writer(
+                list(files), submitted_by, rows_hint=total or 0, indexes_aside=True
+            ) as writer,
         ):
             chunks = _Chunks(writer, result, chunk)
             told = 0
