@@ -159,3 +159,28 @@ def test_kept_models_come_from_the_serial_path(
     store.close()
     assert len(r.accepted) == r.counts["accepted"] == 44 and r.streamed == 0
     assert r.accepted_from[0] == (str(a), 1, 1)
+
+
+def test_indexes_made_aside_leave_the_same_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ceasefire.store import store as store_module
+
+    monkeypatch.setattr(store_module, "DEFER_INDEX_ROWS", 10)
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    a, b, _ = _files(tmp_path)
+    out = {}
+    for aside in (False, True):
+        d = tmp_path / f"aside-{aside}"
+        d.mkdir()
+        store = pipeline.init_store(d / "store.db", MANDATE)
+        r = pipeline.ingest_into(store, [a, b], d / "q.ndjson", workers=2, indexes_aside=aside)
+        # a batch of ~60 lines into an empty store defers its indexes: aside, a child makes them
+        assert (store._index_build is not None) is aside
+        store.close()
+        con = sqlite3.connect(d / "store.db")
+        schema = sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        con.close()
+        out[aside] = (r.counts, _tables(d / "store.db"), schema, (d / "q.ndjson").read_bytes())
+    assert out[True] == out[False]
+    assert any(row[1] == "ix_observations_latlon" for row in out[True][2])

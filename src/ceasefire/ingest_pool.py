@@ -143,10 +143,12 @@ def ingest_pooled(
     tell: Tell,
     total: int | None,
     every: int,
+    indexes_aside: bool = False,
 ) -> IngestResult:
     """``pipeline.ingest_records`` of the NDJSON ``files`` (not keeping the
     accepted models), validated by ``workers`` processes; ``tell`` is told the
-    records stored every ``every`` or so (of about ``total``)."""
+    records stored every ``every`` or so (of about ``total``); ``indexes_aside``
+    as ``Store.batch_writer``'s."""
     paths = [Path(f) for f in files]
     ctx = multiprocessing.get_context("fork")
     result = IngestResult()
@@ -157,7 +159,9 @@ def ingest_pooled(
         pool.submit(_ready).result()
         with (
             collector_paused(),
-            store.batch_writer(list(files), submitted_by, rows_hint=total or 0) as writer,
+            store.batch_writer(
+                list(files), submitted_by, rows_hint=total or 0, indexes_aside=indexes_aside
+            ) as writer,
         ):
             chunks = _Chunks(writer, result, chunk)
             told = 0

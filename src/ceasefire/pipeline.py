@@ -241,6 +241,7 @@ def ingest_into(
     progress: Progress = _noop,
     keep: bool = False,
     workers: int | None = None,
+    indexes_aside: bool = False,
 ) -> IngestResult:
     """Validate ``files`` against the contract and store the batch atomically
     with its quarantine; duplicates of stored records are decided inside the
@@ -251,7 +252,9 @@ def ingest_into(
 
     A batch of NDJSON files of many lines that keeps no models is validated by
     ``workers`` processes (default: one per core; :mod:`ceasefire.ingest_pool`),
-    with the same outcome, the same quarantine and the same messages."""
+    with the same outcome, the same quarantine and the same messages; with
+    ``indexes_aside``, its secondary indexes may be left to a child process that
+    the store's next write waits for (``Store.batch_writer``)."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
@@ -274,6 +277,7 @@ def ingest_into(
             tell=tell,
             total=total,
             every=PROGRESS_RECORDS,
+            indexes_aside=indexes_aside,
         )
 
     def counted() -> Iterator[RawRecord]:
@@ -1626,8 +1630,14 @@ def run(
     tell("checking the mandate", None, None)
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
+    # the day's reads need the time index only: the others are made beside them
     result = ingest_into(
-        store, paths, out_dir / "quarantine.ndjson", mandate=mandate, progress=tell
+        store,
+        paths,
+        out_dir / "quarantine.ndjson",
+        mandate=mandate,
+        progress=tell,
+        indexes_aside=True,
     )
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []

@@ -179,3 +179,20 @@ def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
     Store.create(tmp_path / "w.db").set_meta("k", "v")
     mode = sqlite3.connect(tmp_path / "w.db").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_replacing_an_empty_period_by_nothing_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.replace_events(0, 100, [_event(1, 10.0), _event(2, 50.0)])
+
+    def no_write() -> None:
+        raise AssertionError("a write transaction was opened")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "_write", no_write)
+        store.replace_events(100, 200, [])  # nothing there: no write
+        with pytest.raises(AssertionError):
+            store.replace_events(50, 60, [])  # an event there: it must go
+    store.replace_events(50, 60, [])
+    assert [e.id for e in store.events(0, 200)] == ["ev1"]

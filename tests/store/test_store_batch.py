@@ -180,3 +180,80 @@ def test_a_large_batch_makes_the_indexes_at_its_end(
         assert _indexes(w.conn) == before
         w.add(models[6:])
     assert len(store.observations(0, 2e9)) == 8
+
+
+def _index_names(store: Store) -> list[str]:
+    """The observations' indexes in the order the schema lists them (SQLite)."""
+    with store.engine.connect() as c:
+        rows = c.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'observations' ORDER BY rowid"
+        )
+        return [str(r[0]) for r in rows]
+
+
+def _autocheckpoint(store: Store) -> int:
+    with store.engine.connect() as c:
+        return int(c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+
+
+def test_a_large_batch_leaves_the_indexes_but_time_to_a_child_process(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ceasefire.store import store as store_module
+
+    monkeypatch.setattr(store_module, "DEFER_INDEX_ROWS", 3)
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(8)])]).accepted
+    with store.engine.connect() as c:
+        before = _indexes(c)
+    with store.batch_writer(["a"], rows_hint=6, indexes_aside=True) as w:
+        w.add(models[:6])
+    build = store._index_build
+    if store.engine.dialect.name != "sqlite":  # PostgreSQL keeps its indexes: nothing aside
+        assert build is None
+        with store.engine.connect() as c:
+            assert _indexes(c) == before
+        return
+    assert build is not None
+    assert sorted(name for name, _ in build.indexes) == [
+        "ix_observations_latlon",
+        "ix_observations_sector_time",
+        "ix_observations_submitter",
+    ]
+    # the child alone makes them (this process has not written since the batch)
+    assert build.wait() is None
+    with store.engine.connect() as c:
+        assert _indexes(c) == before
+    # the batch's connection checkpoints again as it did before the batch
+    assert _autocheckpoint(store) == 1000
+    assert len(store.observations(0, 2e9)) == 6
+
+
+def test_indexes_a_child_did_not_make_are_made_by_the_next_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ceasefire.store import indexes
+    from ceasefire.store import store as store_module
+
+    monkeypatch.setattr(store_module, "DEFER_INDEX_ROWS", 3)
+    monkeypatch.setattr(indexes, "_CHILD", "import sys; sys.exit('no disk')")
+    store = Store.create(tmp_path / "s.db")
+    before = _index_names(store)
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(8)])]).accepted
+    with store.batch_writer(["a"], rows_hint=6, indexes_aside=True) as w:
+        w.add(models[:6])
+    build = store._index_build
+    assert build is not None
+    assert _index_names(store) == [n for n in before if n not in dict(build.indexes)]
+    assert "ix_observations_time" in _index_names(store)
+    store.set_meta("k", "v")  # waits for the child, which failed: made here
+    assert store._index_build is None
+    assert sorted(_index_names(store)) == sorted(before)
+    before = _index_names(store)
+    # a failed batch starts no child and leaves the store as it was
+    with pytest.raises(RuntimeError), store.batch_writer(["b"], rows_hint=6, indexes_aside=True):
+        raise RuntimeError("cut")
+    assert store._index_build is None
+    assert _index_names(store) == before
+    assert _autocheckpoint(store) == 1000
+    store.close()

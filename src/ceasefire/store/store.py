@@ -63,6 +63,7 @@ from ceasefire.model.observation import (
 from ceasefire.model.results import Escalation, Event, Violation
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, KINDS, OBJECTS, SENSES, WEAPONS
 from ceasefire.store.batch import BatchWriter
+from ceasefire.store.indexes import READ_INDEXES, IndexBuild
 from ceasefire.store.schema import SCHEMA_VERSION, SRID, Tables, tables_for
 
 __all__ = ["BatchOutcome", "Selection", "Store", "safe_url"]
@@ -159,6 +160,8 @@ class Store:
         self.target = safe_url(target)
         self.t: Tables = tables_for(engine.dialect.name)
         self._write_engine = engine.execution_options(cf_write=True)
+        #: secondary indexes a large batch left to a child process (see ``batch_writer``)
+        self._index_build: IndexBuild | None = None
 
     @property
     def spatial(self) -> bool:
@@ -261,9 +264,23 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A write transaction (on SQLite it holds the write lock from its start)."""
+        """A write transaction (on SQLite it holds the write lock from its start),
+        after the indexes a batch left to a child process are made."""
+        self._settle_indexes()
         with self._write_engine.begin() as conn:
             yield conn
+
+    def _settle_indexes(self) -> None:
+        """Wait for the child making a batch's secondary indexes (if any); make
+        here those it did not."""
+        build, self._index_build = self._index_build, None
+        if build is None or build.wait() is None:
+            return
+        with self._write_engine.begin() as conn:
+            have = {str(r[0]) for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+            for name, sql in build.indexes:
+                if name not in have:
+                    conn.exec_driver_sql(sql)
 
     def _not_a_store(self, exc: Exception) -> StoreError:
         return StoreError(
@@ -330,7 +347,12 @@ class Store:
 
     @contextmanager
     def batch_writer(
-        self, files: Sequence[str], submitted_by: str | None = None, *, rows_hint: int = 0
+        self,
+        files: Sequence[str],
+        submitted_by: str | None = None,
+        *,
+        rows_hint: int = 0,
+        indexes_aside: bool = False,
     ) -> Iterator[BatchWriter]:
         """One ingest batch as one transaction, written a chunk at a time
         (:class:`~ceasefire.store.batch.BatchWriter`); its counts are kept in
@@ -342,42 +364,78 @@ class Store:
         of at least :data:`DEFER_INDEX_ROWS` into a store holding fewer has the
         observations' secondary indexes dropped and made again at its end, in
         its transaction (a sort beats a random insert per row and index: the
-        stress day's 1 M rows ~16 -> ~12 CPU-s)."""
+        stress day's 1 M rows ~16 -> ~12 CPU-s). With ``indexes_aside``, only
+        the time index (what a day's reads select by) is made in the
+        transaction; the others, and the checkpoint of the write-ahead log, by a
+        child process after the commit (:mod:`ceasefire.store.indexes`), which
+        this store's next write (or :meth:`close`) waits for."""
         t = self.t
-        with self._write() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INGEST_LOCK})")
-            deferred: list[tuple[str, str]] = []
-            if self.engine.dialect.name == "sqlite" and rows_hint >= DEFER_INDEX_ROWS:
-                # max(rowid): about the rows stored, without counting them
-                stored = conn.exec_driver_sql("SELECT max(rowid) FROM observations").scalar()
-                if (stored or 0) < rows_hint:
-                    deferred = self._secondary_indexes(conn)
-            for name, _sql in deferred:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            res = conn.execute(
-                insert(t.batches).values(
-                    files=json.dumps(list(files)),
-                    accepted=0,
-                    rejected=0,
-                    duplicate=0,
-                    submitted_by=submitted_by,
-                )
+        self._settle_indexes()
+        path = self.engine.url.database
+        # a child reaches a database file only (not one in memory)
+        indexes_aside = indexes_aside and path not in (None, "", ":memory:")
+        aside: list[tuple[str, str]] = []
+        with self._write_engine.connect() as conn:
+            raw: Any = None
+            every = 1000
+            try:
+                with conn.begin():
+                    writer, deferred = self._begin_batch(conn, files, submitted_by, rows_hint)
+                    yield writer
+                    for name, sql in deferred:  # as they were: the schema's own text
+                        if indexes_aside and name not in READ_INDEXES:
+                            aside.append((name, sql))
+                        else:
+                            conn.exec_driver_sql(sql)
+                    conn.execute(
+                        update(t.batches)
+                        .where(t.batches.c.id == writer.batch)
+                        .values(
+                            accepted=writer.accepted,
+                            rejected=writer.rejected,
+                            duplicate=writer.duplicate,
+                        )
+                    )
+                    if aside:  # the child's commit checkpoints instead
+                        raw = conn.connection.driver_connection
+                        every = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+                        raw.execute("PRAGMA wal_autocheckpoint=0")
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA wal_autocheckpoint={int(every)}")
+        if aside:
+            assert path is not None
+            self._index_build = IndexBuild(path, aside, SQLITE_BUSY_TIMEOUT_S).start()
+
+    def _begin_batch(
+        self, conn: Connection, files: Sequence[str], submitted_by: str | None, rows_hint: int
+    ) -> tuple[BatchWriter, list[tuple[str, str]]]:
+        """A batch's row in ``batches`` and its writer, after the lock it takes;
+        and the indexes it dropped (see :meth:`batch_writer`)."""
+        t = self.t
+        if self.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_INGEST_LOCK})")
+        deferred: list[tuple[str, str]] = []
+        if self.engine.dialect.name == "sqlite" and rows_hint >= DEFER_INDEX_ROWS:
+            # max(rowid): about the rows stored, without counting them
+            stored = conn.exec_driver_sql("SELECT max(rowid) FROM observations").scalar()
+            if (stored or 0) < rows_hint:
+                deferred = self._secondary_indexes(conn)
+        for name, _sql in deferred:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        res = conn.execute(
+            insert(t.batches).values(
+                files=json.dumps(list(files)),
+                accepted=0,
+                rejected=0,
+                duplicate=0,
+                submitted_by=submitted_by,
             )
-            key = res.inserted_primary_key
-            if key is None:
-                raise StoreError("the store did not return the new batch's id")
-            writer = BatchWriter(conn, t, int(key[0]), submitted_by)
-            yield writer
-            for _name, sql in deferred:  # as they were: the schema's own text
-                conn.exec_driver_sql(sql)
-            conn.execute(
-                update(t.batches)
-                .where(t.batches.c.id == writer.batch)
-                .values(
-                    accepted=writer.accepted, rejected=writer.rejected, duplicate=writer.duplicate
-                )
-            )
+        )
+        key = res.inserted_primary_key
+        if key is None:
+            raise StoreError("the store did not return the new batch's id")
+        return BatchWriter(conn, t, int(key[0]), submitted_by), deferred
 
     def _secondary_indexes(self, conn: Connection) -> list[tuple[str, str]]:
         """(name, SQL) of the observations' secondary indexes (SQLite)."""
@@ -566,10 +624,15 @@ class Store:
     def _replace(
         self, table: Table, start_s: float, end_s: float, rows: list[dict[str, Any]]
     ) -> None:
+        period = and_(table.c.time_s >= start_s, table.c.time_s < end_s)
+        if not rows:
+            # nothing to put in place of nothing: no write (which would wait
+            # for a batch's indexes still being made: see ``batch_writer``)
+            with self.engine.connect() as conn:
+                if conn.execute(select(table.c.time_s).where(period).limit(1)).first() is None:
+                    return
         with self._write() as conn:
-            conn.execute(
-                delete(table).where(and_(table.c.time_s >= start_s, table.c.time_s < end_s))
-            )
+            conn.execute(delete(table).where(period))
             for i in range(0, len(rows), _CHUNK):
                 conn.execute(insert(table), rows[i : i + _CHUNK])
 
@@ -1064,6 +1127,7 @@ class Store:
             ]
 
     def close(self) -> None:
+        self._settle_indexes()
         self.engine.dispose()
 
 
