@@ -6,8 +6,10 @@ member, or the leave-one-out predictive density that compares events."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +28,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
+from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
@@ -59,9 +62,33 @@ def quantile(p: float, dof: npt.ArrayLike) -> F8:
     return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
 
 
+def _fitted_loop(cov9: Any) -> Any:
+    """:func:`fitted` as one loop (compiled by numba): every entry finite."""
+    n = cov9.shape[0]
+    out = np.empty(n, np.bool_)
+    for i in range(n):
+        ok = True
+        for u in range(9):
+            v = cov9[i, u]
+            if v - v != 0.0:  # NaN or infinite
+                ok = False
+                break
+        out[i] = ok
+    return out
+
+
+@functools.cache
+def _fitted_kernel() -> Callable[..., Any] | None:
+    """:func:`_fitted_loop` compiled (on first use), or None without numba."""
+    return compiled(_fitted_loop)
+
+
 def fitted(ev: Fixes) -> B:
-    """Per event: its covariance is known (the fit held)."""
+    """Per event: its covariance is known (the fit held: all 9 entries finite)."""
     n = ev.x.shape[0]
+    kernel = _fitted_kernel()
+    if kernel is not None:
+        return np.asarray(kernel(ev.cov.reshape(n, 9)), dtype=bool)
     return np.asarray(np.all(np.isfinite(ev.cov.reshape(n, 9)), axis=1), dtype=bool)
 
 
@@ -230,15 +257,52 @@ def bearing_candidates_gated(rep: Reports, ev: Fixes) -> tuple[IP, IP, B]:
     the memo with the pair (the gate depends on the event's x, y, T and covariance,
     all in the memo's key, and on the row), so only the pairs of the events searched
     are gated."""
-    return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
+    return KeptPairs.search(rep, ev).expand()
 
 
-def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP, IP, B]:
+@dataclass(frozen=True)
+class KeptPairs:
+    """The bearings' candidate pairs of one search by segments of the memo's pool:
+    event ``events[i]`` (an index of the events searched) has the bearing rows
+    ``rows[start[i]:start[i] + count[i]]`` (by position, then time), each pair's
+    marginal gate in ``passes``; segments in no particular event order, the pool
+    holding segments of earlier searches too (not read)."""
+
+    events: IP
+    start: IP
+    count: IP
+    rows: IP
+    passes: B
+
+    @classmethod
+    def search(cls, rep: Reports, ev: Fixes) -> KeptPairs:
+        """Every bearing's pairs with every fitted event of ``ev`` through
+        ``rep.window_memo`` (:func:`_kept_search`)."""
+        return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
+
+    def expand(self) -> tuple[IP, IP, B]:
+        """The pairs ``(event, row, passes)`` by event, each event's rows in their
+        segment's order."""
+        by_event = np.argsort(self.events, kind="stable")
+        at = ranges(self.start[by_event], self.count[by_event])
+        return (
+            np.repeat(self.events[by_event], self.count[by_event]),
+            self.rows[at],
+            self.passes[at],
+        )
+
+
+#: the memo's pool is rebuilt from the live segments when it holds more than
+#: this many times their pairs (else a search appends the new segments only)
+_POOL_SLACK = 3
+
+
+def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs:
     """The (event, row) candidates of the rows ``sel`` (per row: the same rows on
     every call with ``memo``) against every fitted event, with their marginal gate,
-    through ``memo``: the events whose estimate it holds take its rows and gates,
-    the others are searched; the memo then holds this call's events. By event, each
-    event's rows by position, then time."""
+    through ``memo``: the events whose estimate it holds take its segment of the
+    pool, the others are searched and their segments appended; the memo then holds
+    this call's events. Each event's rows by position, then time."""
     if memo.runs is None:
         fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
@@ -246,7 +310,8 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or fs.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
+        none = np.zeros(0, np.intp)
+        return KeptPairs(none, none, none, none, np.zeros(0, bool))
     ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
     # the window needs x, y, T and sd_ev (a function of the covariance); the
     # marginal gate the whole covariance
@@ -262,13 +327,13 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
         hit = (memo.hashes[at] == hashes) & (memo.keys[slot] == bits).all(axis=1)
     hits, miss = np.flatnonzero(hit), np.flatnonzero(~hit)
     if hits.shape[0]:
-        assert memo.start is not None and memo.count is not None and memo.rows is not None
-        assert memo.passes is not None
-        n_hit = memo.count[slot[hits]]
-        at_hit = ranges(memo.start[slot[hits]], n_hit)
-        hit_rows, hit_pass = memo.rows[at_hit], memo.passes[at_hit]
+        assert memo.start is not None and memo.count is not None
+        assert memo.rows is not None and memo.passes is not None
+        hit_start, hit_count = memo.start[slot[hits]], memo.count[slot[hits]]
+        pool_rows, pool_pass = memo.rows, memo.passes
     else:
-        n_hit, hit_rows, hit_pass = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
+        hit_start = hit_count = np.zeros(0, np.intp)
+        pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
     gg, kk = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
         rep.reach_m, rep.c,
@@ -278,23 +343,28 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     miss_rows = fs[kk[by_ev]]
     miss_pass = marginal_gate(rep.rows, ok[miss[gg[by_ev]]], miss_rows, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
-    # the slots of this call by event: the hits and the events searched merged
-    # (a row's events then come in index order: by_row's insertion sort of each
-    # row's events moves none)
+    live = int(hit_count.sum())
+    if pool_rows.shape[0] > _POOL_SLACK * (live + miss_rows.shape[0]):
+        # mostly dead segments: the live ones copied out
+        at = ranges(hit_start, hit_count)
+        pool_rows, pool_pass = pool_rows[at], pool_pass[at]
+        hit_start = np.cumsum(hit_count) - hit_count
+    base = pool_rows.shape[0]
     events = np.concatenate([hits, miss])
-    count = np.concatenate([n_hit, n_miss])
-    rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
-    passes = np.concatenate([hit_pass, miss_pass])
-    if hits.shape[0] and miss.shape[0]:
-        by_event = np.argsort(events, kind="stable")
-        at = ranges((np.cumsum(count) - count)[by_event], count[by_event])
-        rows, passes = rows[at], passes[at]
-        events, count = events[by_event], count[by_event]
-    memo.keys, memo.count, memo.rows, memo.passes = bits[events], count, rows, passes
-    memo.start = np.cumsum(count) - count
+    count = np.concatenate([hit_count, n_miss])
+    start = np.concatenate([hit_start, base + np.cumsum(n_miss) - n_miss]).astype(np.intp)
+    rows = np.concatenate([pool_rows, miss_rows.astype(np.intp, copy=False)])
+    passes = np.concatenate([pool_pass, miss_pass])
+    memo.keys, memo.count, memo.start, memo.rows, memo.passes = (
+        bits[events],
+        count,
+        start,
+        rows,
+        passes,
+    )
     memo.lookup = np.argsort(hashes[events])
     memo.hashes = hashes[events][memo.lookup]
-    return np.repeat(ok[events], count), rows, passes
+    return KeptPairs(ok[events], start, count, rows, passes)
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
