@@ -276,7 +276,7 @@ class Clusters:
         if idx.shape[0] == 0:
             return 0
         g = self.labels[idx]
-        chi2, dof = row_chi2(rows.take(idx), g, self, rep.c, True, -1.0)
+        chi2, dof = row_chi2(rows, g, self, rep.c, True, -1.0, sel=idx)
         rho = np.hypot(self.x[g] - rows.ox[idx], self.y[g] - rows.oy[idx])
         chi2 = np.where(~(rho <= rep.reach_m), np.inf, chi2)
         bad = chi2 > quantile(gates.member_p, dof)

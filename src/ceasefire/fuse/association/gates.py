@@ -103,23 +103,29 @@ def quad_inv3(S: F8, r: F8) -> F8:
     return np.where(det > 0, out, np.inf)
 
 
-def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
+def normalized(rows: Rows, g: IP, ev: Fixes, c: float, sel: IP | None = None) -> tuple[F8, F8, F8]:
     """Each row's (bearing, time, range) residual against event ``g`` in units of the
     row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
     the Jacobian of the prediction in (x, y, T) in the same units and P the event's
-    covariance; and the dof (the components the row has). One compiled loop when
-    numba is installed (the same numbers, :mod:`.jacobian`)."""
+    covariance; and the dof (the components the row has). With ``sel``, the rows
+    are ``rows[sel]`` (read in place by the loop). One compiled loop when numba is
+    installed (the same numbers, :mod:`.jacobian`)."""
     kernel = normalized_kernel()
     if kernel is not None:
-        dx = ev.x[g] - rows.ox
-        dy = ev.y[g] - rows.oy
+        if sel is None:
+            dx = ev.x[g] - rows.ox
+            dy = ev.y[g] - rows.oy
+            sel = np.arange(g.shape[0])
+        else:
+            dx = ev.x[g] - rows.ox[sel]
+            dy = ev.y[g] - rows.oy[sel]
         rn, M, dof, wrapped = kernel(
             rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng,
-            rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c,
+            rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c, sel,
         )  # fmt: skip
         if wrapped:  # else an azimuth the loop does not wrap (never for fusion's rows)
             return rn, M, dof
-    return _normalized_numpy(rows, g, ev, c)
+    return _normalized_numpy(rows if sel is None else rows.take(sel), g, ev, c)
 
 
 def _normalized_numpy(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
@@ -158,13 +164,20 @@ def _jacobian_numpy(
 
 
 def row_chi2(
-    rows: Rows, g: IP, ev: Fixes, c: float, with_cov: bool, sign: float = 1.0
+    rows: Rows,
+    g: IP,
+    ev: Fixes,
+    c: float,
+    with_cov: bool,
+    sign: float = 1.0,
+    sel: IP | None = None,
 ) -> tuple[F8, F8]:
     """Mahalanobis distance of each row's (bearing, time, range) residual vector
     against event ``g``, and its dof. ``sign`` +1: innovation of a new row
     (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
-    deleted-residual test). Without ``with_cov``, S = R."""
-    rn, M, dof = normalized(rows, g, ev, c)
+    deleted-residual test). Without ``with_cov``, S = R. With ``sel``, the rows
+    are ``rows[sel]``."""
+    rn, M, dof = normalized(rows, g, ev, c, sel)
     kernel = quad_kernel()
     if kernel is not None and with_cov:
         n = dof.shape[0]
@@ -180,15 +193,17 @@ def row_chi2(
     return quad_inv3(S, rn), dof
 
 
-def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, F8]:
+def row_nll(
+    rows: Rows, g: IP, ev: Fixes, c: float, member: B, sel: IP | None = None
+) -> tuple[F8, F8, F8]:
     """Leave-one-out predictive chi-square, dof and log-determinant (normalized by
     the measurement sd) of each row against event ``g``: for a member of ``g`` the
     deleted residual (S = (I - A P Aᵀ)⁻¹ in normalized units, with the 2 % floor of
     :func:`row_chi2`), for any other row the innovation (S = I + A P Aᵀ); chi-square
     + log det S is -2 ln of its predictive density up to the row's own constant,
-    comparable across events."""
+    comparable across events. With ``sel``, the rows are ``rows[sel]``."""
     sign = np.where(member, -1.0, 1.0)
-    rn, M, dof = normalized(rows, g, ev, c)
+    rn, M, dof = normalized(rows, g, ev, c, sel)
     kernel = quad_kernel()
     if kernel is not None:
         quad, det = kernel(M, rn, sign, np.where(member, 0.02, 0.0), True)
@@ -426,7 +441,7 @@ def gated(rep: Reports, g: IP, k: IP, ev: Fixes, cfg: GateConfig) -> tuple[IP, I
     rows, c = rep.rows, rep.c
     keep = marginal_gate(rows, g, k, ev, c)
     g, k = g[keep], k[keep]
-    chi2, dof = row_chi2(rows.take(k), g, ev, c, with_cov=True)
+    chi2, dof = row_chi2(rows, g, ev, c, with_cov=True, sel=k)
     rho = np.hypot(ev.x[g] - rows.ox[k], ev.y[g] - rows.oy[k])
     keep = (chi2 <= quantile(cfg.attach_p, dof)) & (rho <= rep.reach_m)
     keep &= dof > 0

@@ -78,7 +78,7 @@ def reassign(
     g, k, member = g[keep], k[keep], member[keep]
     if g.shape[0] == 0:
         return 0
-    chi2, dof, logdet = row_nll(rows.take(k), g, cl, c, member)
+    chi2, dof, logdet = row_nll(rows, g, cl, c, member, sel=k)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
     gate = quantile(gates.attach_p, dof)
     keep = ((chi2 <= gate) | member) & (rho <= rep.reach_m) & (dof > 0) & np.isfinite(logdet)
