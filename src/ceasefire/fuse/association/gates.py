@@ -448,9 +448,74 @@ def gated(rep: Reports, g: IP, k: IP, ev: Fixes, cfg: GateConfig) -> tuple[IP, I
     return g[keep], k[keep], chi2[keep], dof[keep]
 
 
+def _slot_free_loop(g: Any, k: Any, labels: Any, src: Any, n_ev: int) -> Any:
+    """:func:`slot_free` as one loop (compiled by numba): each event's members'
+    observers listed once (a counting sort of the members by event), then each
+    pair's event searched for its row's observer."""
+    start = np.zeros(n_ev + 1, np.intp)
+    for r in range(labels.shape[0]):
+        if labels[r] >= 0:
+            start[labels[r] + 1] += 1
+    for e in range(n_ev):
+        start[e + 1] += start[e]
+    fill = start[:n_ev].copy()
+    held = np.empty(start[n_ev], np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        if e >= 0:
+            held[fill[e]] = src[r]
+            fill[e] += 1
+    out = np.empty(g.shape[0], np.bool_)
+    for i in range(g.shape[0]):
+        e = g[i]
+        s = src[k[i]]
+        free = True
+        for p in range(start[e], start[e + 1]):
+            if held[p] == s:
+                free = False
+                break
+        out[i] = free
+    return out
+
+
+def _direction_loop(direction: Any, labels: Any, n_events: int, undet: int) -> Any:
+    """:func:`event_direction` as one loop (compiled by numba): the determined codes
+    (0 and 1 of 0..2) counted per event, then the most counted, ties by the lower
+    code (``np.argmax``'s first)."""
+    counts = np.zeros((n_events, 3), np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        d = direction[r]
+        if e >= 0 and e < n_events and d != undet:
+            counts[e, d] += 1
+    out = np.empty(n_events, np.int64)
+    for e in range(n_events):
+        best = 0
+        for d in range(1, 3):
+            if counts[e, d] > counts[e, best]:
+                best = d
+        total = counts[e, 0] + counts[e, 1] + counts[e, 2]
+        out[e] = best if total > 0 else undet
+    return out
+
+
+@functools.cache
+def _slot_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """:func:`_slot_free_loop` and :func:`_direction_loop` compiled (on first use),
+    or None without numba."""
+    slot_loop, direction_loop = compiled(_slot_free_loop), compiled(_direction_loop)
+    if slot_loop is None or direction_loop is None:
+        return None
+    return slot_loop, direction_loop
+
+
 def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
     """Per (event ``g``, row ``k``) candidate: the event holds no report of the row's
     observer (one report per observer per event)."""
+    kernels = _slot_kernels()
+    if kernels is not None:
+        n_ev = max(int(labels.max(initial=-1)), int(g.max(initial=-1))) + 1
+        return np.asarray(kernels[0](g, k, labels, rep.src, n_ev), dtype=bool)
     nsrc = rep.n_src
     member = np.flatnonzero(labels >= 0)
     taken = labels[member].astype(np.int64) * nsrc + rep.src[member]
@@ -468,7 +533,11 @@ def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:
 
 
 def event_direction(direction: I8, labels: IP, n_events: int) -> npt.NDArray[np.int64]:
-    """Per event, the majority determined direction code, or undetermined."""
+    """Per event, the majority determined direction code (codes 0..2; ties by the
+    lower), or undetermined."""
+    kernels = _slot_kernels()
+    if kernels is not None:
+        return np.asarray(kernels[1](direction, labels, n_events, DIR_UNDET), np.int64)
     m = (labels >= 0) & (direction != DIR_UNDET)
     counts = np.bincount(
         labels[m] * 3 + direction[m].astype(np.intp), minlength=3 * max(n_events, 1)
