@@ -179,8 +179,9 @@ class Clusters:
         else:
             dirty = ~(memo.settled & memo.ok)
             self._mark_moved(dirty)
-            kept = memo.copy()
-            chi2, dof, ok, settled, stamp = kept.chi2, kept.dof, kept.ok, kept.settled, kept.stamp
+            # the per-event arrays only (the labels are taken anew below)
+            chi2, dof, ok = memo.chi2.copy(), memo.dof.copy(), memo.ok.copy()
+            settled, stamp = memo.settled.copy(), memo.stamp.copy()
         d = np.flatnonzero(dirty)
         pos = np.full(n, -1, np.intp)
         pos[d] = np.arange(d.shape[0])
