@@ -109,3 +109,22 @@ def test_the_kept_gates_are_the_marginal_gates_of_the_pairs_after_a_covariance_c
     assert _pairs(g2, k2) == _direct(rep, cl)
     assert np.array_equal(passes2, marginal_gate(rep.rows, g2, k2, cl, rep.c))
     assert not np.array_equal(passes2[np.isin(g2, hit)], passes[np.isin(g, hit)])
+
+
+def test_the_kept_pairs_stay_the_direct_searchs_while_the_pool_is_rebuilt() -> None:
+    # a third of the events move before every search: the pool gains their new
+    # segments each time and is rebuilt from the live ones when mostly dead
+    rep, cl = _day()
+    rng = np.random.default_rng(5)
+    sizes = []
+    for _ in range(8):
+        got = bearing_candidates(rep, cl)
+        assert _pairs(*got) == _direct(rep, cl)
+        assert len(_pairs(*got)) == got[0].shape[0]
+        memo = rep.window_memo
+        assert memo.rows is not None
+        sizes.append(memo.rows.shape[0] / got[0].shape[0])
+        moved = rng.random(cl.n) < 0.35
+        cl.x[moved] += rng.uniform(-500.0, 500.0, int(moved.sum()))
+    assert max(sizes) > 1.5  # the premise: dead segments pile up
+    assert max(sizes) <= gates_mod._POOL_SLACK + 1  # and are let go

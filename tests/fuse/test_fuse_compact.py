@@ -5,6 +5,7 @@ distances are computed or known finite beforehand."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.association.clusters import Memo
@@ -70,3 +71,34 @@ def test_a_dropped_event_frees_its_rows_and_the_others_and_the_memo_renumber() -
     assert cl.memo.chi2.tolist() == [1.0, 3.0] and cl.memo.stamp.tolist() == [4, 6]
     # the memo's labels are its own: the old memo's are untouched
     assert memo.labels.tolist() == [0, 0, -1, -1, 1, 2, 2]
+
+
+def test_member_counts_count_finite_azimuths_as_bearings_and_the_rest_as_arrivals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ceasefire.fuse.association import clusters
+
+    labels = np.array([0, 0, 1, -1, 1, 2, 2, -1])
+    az = np.array([0.1, np.nan, np.inf, 0.3, -0.2, np.nan, -np.inf, 0.5])
+    for numba in (True, False):
+        if not numba:
+            monkeypatch.setattr(clusters, "_members_kernel", lambda: None)
+        nb, na = clusters.member_counts(labels, az, 4)
+        assert nb.tolist() == [1, 1, 0, 0]
+        assert na.tolist() == [1, 1, 2, 0]
+
+
+def test_an_event_is_fitted_only_when_all_nine_covariance_entries_are_finite(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ceasefire.fuse.association import gates
+
+    cov = np.tile(np.eye(3), (4, 1, 1))
+    cov[1, 2, 1] = np.inf
+    cov[2, 0, 2] = np.nan
+    cov[3, 1, 1] = -1e308
+    ev = Clusters(np.zeros(0, np.intp), np.zeros(4), np.zeros(4), np.zeros(4), cov)
+    for numba in (True, False):
+        if not numba:
+            monkeypatch.setattr(gates, "_fitted_kernel", lambda: None)
+        assert gates.fitted(ev).tolist() == [True, False, False, True]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse.association import Clusters, Reports, edges
+from ceasefire.fuse.association.gates import KeptPairs
 from ceasefire.fuse.solve import Rows
 
 
@@ -79,3 +80,25 @@ def test_a_held_slot_turns_a_pair_away() -> None:
     g, k = np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2])
     moving = np.array([False, True, True])
     assert edges.open_edges(rep, cl, g, k, moving).tolist() == [False, True, True, True]
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_moving_pairs_read_from_kept_segments_are_the_expanded_pairs(seed: int) -> None:
+    # segments scattered in a pool with dead stretches between them, in no event
+    # order: the same pairs (as a set; repeats as many) as from the expanded arrays
+    rep, cl = _scene(seed)
+    rng = np.random.default_rng(seed + 20)
+    b = np.flatnonzero(rep.is_bearing)
+    events = rng.permutation(np.flatnonzero(rng.random(cl.n) < 0.8)).astype(np.intp)
+    count = rng.integers(0, 60, events.shape[0]).astype(np.intp)
+    gap = rng.integers(0, 30, events.shape[0])
+    start = (np.cumsum(count + gap) - count).astype(np.intp)
+    pool = b[rng.integers(0, b.shape[0], int(start[-1] + count[-1]))].astype(np.intp)
+    kept = KeptPairs(events, start, count, pool, rng.random(pool.shape[0]) < 0.5)
+    for focus in (None, (rng.random(cl.n) < 0.2, rng.random(rep.n) < 0.05)):
+        fg, fk, fm = edges.moving_kept(rep, cl, kept, focus)
+        sg, sk, sm = edges.moving_pairs(rep, cl, *kept.expand(), focus)
+        assert 1_000 < fg.shape[0] < int(count.sum()) + b.shape[0]  # some kept, some not
+        pairs = sorted(zip(fg.tolist(), fk.tolist(), strict=True))
+        assert pairs == sorted(zip(sg.tolist(), sk.tolist(), strict=True))
+        assert np.array_equal(fm, sm)

@@ -189,3 +189,47 @@ def test_the_compiled_gates_give_numpys_chi_square_and_log_determinant(
     bitwise = _blas_adds_as_the_loop()
     for w, v in zip(want, got, strict=True):
         _equal(w, v, bitwise)
+
+
+def test_the_marginal_time_test_at_the_gate_is_made_at_hypots_distance() -> None:
+    # rows whose time residual lies on the gate to the last bit, at distances where
+    # sqrt(dx² + dy²) and hypot differ: the compiled loop (sqrt first) must decide
+    # as numpy (hypot) does, which the sqrt distance alone would not always do
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.clusters import Clusters
+    from ceasefire.fuse.association.gates import _marginal_numpy, marginal_gate
+    from ceasefire.fuse.stats import Q999
+
+    rng = np.random.default_rng(7)
+    n = 40_000
+    dx, dy = rng.uniform(-30e3, 30e3, n), rng.uniform(-30e3, 30e3, n)
+    differ = np.sqrt(dx * dx + dy * dy) != np.hypot(dx, dy)
+    dx, dy = dx[differ], dy[differ]
+    n = dx.shape[0]
+    assert n > 1_000  # the premise: sqrt and hypot differ on many distances
+    q = float(Q999[2])
+    cov = np.tile(np.diag([90.0**2, 70.0**2, 0.2**2]), (n, 1, 1))
+    x, y, T = dx, dy, np.full(n, 100.0)
+    sig_t = np.full(n, 0.05)
+    one, nan, zero = np.ones(n), np.full(n, np.nan), np.zeros(n)
+
+    def sides(rho: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        gx, gy = dx / (rho * C), dy / (rho * C)
+        var_t = ((sig_t * sig_t + gx * gx * cov[:, 0, 0]) + gy * gy * cov[:, 1, 1]) + 0.04
+        var_t = var_t + 2 * ((gx * gy * 0.0 + gx * 0.0) + gy * 0.0)
+        r_t = (t - T) - rho / C
+        return r_t * r_t, q * var_t
+
+    # times on the gate at hypot's distance, then nudged by a few units either way
+    rho = np.hypot(dx, dy)
+    _, rhs = sides(rho, np.zeros(n))
+    t = T + rho / C + np.sqrt(rhs)
+    t = t + rng.integers(-3, 4, n) * np.spacing(t)
+    rows = Rows(zero, zero, nan, one, t, sig_t, one, nan, nan)
+    g = np.arange(n)
+    ev = Clusters(np.zeros(0, np.intp), x, y, T, cov)
+    want = _marginal_numpy(rows, g, g, ev, C)
+    assert 0 < int(want.sum()) < n  # the premise: both outcomes on the gate
+    lhs_s, rhs_s = sides(np.sqrt(dx * dx + dy * dy), t)
+    assert int(((lhs_s <= rhs_s) != want).sum()) > 0  # sqrt alone would differ
+    assert np.array_equal(marginal_gate(rows, g, g, ev, C), want)

@@ -25,13 +25,12 @@ from ceasefire.fuse.compiled import compiled_calling
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
-#: ``np.nan_to_num``'s stand-in for an infinite entry
-_BIG = float(np.finfo(np.float64).max)
 
-#: the cofactors and a row's terms, rebound to numba's compiled helpers when the
-#: loop is compiled
+#: the cofactors, a row's terms and ``nan_to_num`` of one number, rebound to
+#: numba's compiled helpers when the loop is compiled
 _upper3 = cofactor.upper3
 _row_terms = normal.row_terms
+_nan_to_num = normal.nan_to_num
 
 
 def _iteration_loop(
@@ -127,15 +126,7 @@ def _iteration_loop(
             cof[2, 0], cof[2, 1], cof[2, 2] = C, E, F
             for i in range(3):
                 for j0 in range(3):
-                    vi = cof[i, j0] / det / s[i] / s[j0]
-                    # np.nan_to_num
-                    if vi != vi:
-                        vi = 0.0
-                    elif vi > _BIG:
-                        vi = _BIG
-                    elif vi < -_BIG:
-                        vi = -_BIG
-                    inv[i, j0] = vi
+                    inv[i, j0] = _nan_to_num(cof[i, j0] / det / s[i] / s[j0])
             # solve.gn_step's order
             for i in range(3):
                 step[i] = (inv[i, 0] * bv[0] + inv[i, 2] * bv[2]) + inv[i, 1] * bv[1]
@@ -179,7 +170,12 @@ def _iteration_loop(
 def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_iteration_loop` compiled (on first use), or None without the
     ``fast`` extra."""
-    return compiled_calling(_iteration_loop, _upper3=cofactor.upper3, _row_terms=normal.row_terms)
+    if not normal.bind_helpers():
+        return None
+    return compiled_calling(
+        _iteration_loop, _upper3=cofactor.upper3, _row_terms=normal.row_terms,
+        _nan_to_num=normal.nan_to_num,
+    )  # fmt: skip
 
 
 __all__ = ["iteration_kernel"]

@@ -16,10 +16,52 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, jit
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
+#: numpy's ``nan_to_num`` of an infinity
+_BIG = float(np.finfo(np.float64).max)
+
+
+def remainder_2pi(v: float) -> float:
+    """numpy's float remainder ``v % (2 pi)`` for ``v`` in (-2 pi, 4 pi) and NaN:
+    fmod's exact result without the call (a call per row costs more than the rest
+    of the row): v itself on (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi)
+    (exact: Sterbenz); then + 2 pi when negative, +0.0 when zero. The callers
+    check the range."""
+    m = v - _TWO_PI if v >= _TWO_PI else v
+    m = m + _TWO_PI if m < 0.0 else m
+    return 0.0 if m == 0.0 else m
+
+
+def nan_to_num(v: float) -> float:
+    """numpy's ``nan_to_num`` of one number: NaN as 0, infinities as the largest
+    finite numbers."""
+    if v != v:
+        return 0.0
+    if v > _BIG:
+        return _BIG
+    if v < -_BIG:
+        return -_BIG
+    return v
+
+
+#: :func:`remainder_2pi` as :func:`row_terms` calls it: numba's compiled one once
+#: :func:`bind_helpers` ran (a loop that calls row_terms compiles it afterwards)
+_rem_2pi = remainder_2pi
+
+
+@functools.cache
+def bind_helpers() -> bool:
+    """Bind :func:`row_terms`'s helper, compiled, in this module (once): numba
+    compiles row_terms into a loop (here or in ``gauss_newton``) only when the
+    functions it calls are compiled ones. False without numba."""
+    j = jit()
+    if j is None:
+        return False
+    globals()["_rem_2pi"] = j(remainder_2pi)
+    return True
 
 
 def row_terms(
@@ -43,16 +85,10 @@ def row_terms(
     chi2): the event at ``(dx, dy)`` (m) from the observer, ``rho`` the distance
     clipped at 1 m, ``v`` = observed - computed azimuth + pi (rad, in (-2 pi, 4 pi)),
     ``t``, ``t_event``: the report's and the event's time (s). Shared by the compiled loops
-    (:func:`_normal_loop`, ``gauss_newton``), so they sum the same terms alike.
-
-    The azimuth residual wraps as numpy's float remainder does, (a + pi) % (2 pi)
-    - pi: fmod, + 2 pi when negative, +0.0 when zero. fmod's exact result without
-    the call (a call per row costs more than the rest of the row): v itself on
-    (-2 pi, 2 pi) and for NaN, v - 2 pi on [2 pi, 4 pi) (exact: Sterbenz)."""
-    m = v - _TWO_PI if v >= _TWO_PI else v
-    m = m + _TWO_PI if m < 0.0 else m
-    m = 0.0 if m == 0.0 else m
-    r_az = m - _PI
+    (:func:`_normal_loop`, ``gauss_newton``), so they sum the same terms alike. The
+    azimuth residual wraps as numpy's float remainder does, (a + pi) % (2 pi) - pi
+    (:func:`remainder_2pi`)."""
+    r_az = _rem_2pi(v) - _PI
     r_t = t - (t_event + speed * rho / c)
     r_rng = rng - rho
     rho2 = rho * rho
@@ -161,4 +197,6 @@ def _normal_loop(
 def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normal_loop` compiled (on first use: numba is imported only when a
     fit runs), or None without the ``fast`` extra."""
+    if not bind_helpers():
+        return None
     return compiled_calling(_normal_loop, _row_terms=row_terms)

@@ -3,14 +3,51 @@ each event's estimate; and its upkeep, written once (:meth:`Clusters.settle`).""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.solve import Fit, fit
+
+
+def _members_loop(labels: Any, az: Any, n: int) -> tuple[Any, Any]:
+    """:func:`member_counts` as one pass over the rows (compiled by numba)."""
+    nb = np.zeros(n, np.intp)
+    na = np.zeros(n, np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        if e >= 0:
+            if az[r] - az[r] == 0.0:  # finite: a bearing
+                nb[e] += 1
+            else:
+                na[e] += 1
+    return nb, na
+
+
+@functools.cache
+def _members_kernel() -> Callable[..., tuple[Any, Any]] | None:
+    """:func:`_members_loop` compiled (on first use), or None without numba."""
+    return compiled(_members_loop)
+
+
+def member_counts(labels: IP, az: F8, n: int) -> tuple[IP, IP]:
+    """Per event (``n`` of them), how many of its rows (``labels``) have a finite
+    azimuth (bearings) and how many do not (arrivals)."""
+    kernel = _members_kernel()
+    if kernel is not None:
+        nb, na = kernel(labels, az, n)
+        return np.asarray(nb, np.intp), np.asarray(na, np.intp)
+    m = labels >= 0
+    is_b = np.isfinite(az[m])
+    lab = labels[m]
+    return np.bincount(lab[is_b], minlength=n), np.bincount(lab[~is_b], minlength=n)
 
 
 @dataclass
@@ -142,8 +179,9 @@ class Clusters:
         else:
             dirty = ~(memo.settled & memo.ok)
             self._mark_moved(dirty)
-            kept = memo.copy()
-            chi2, dof, ok, settled, stamp = kept.chi2, kept.dof, kept.ok, kept.settled, kept.stamp
+            # the per-event arrays only (the labels are taken anew below)
+            chi2, dof, ok = memo.chi2.copy(), memo.dof.copy(), memo.ok.copy()
+            settled, stamp = memo.settled.copy(), memo.stamp.copy()
         d = np.flatnonzero(dirty)
         pos = np.full(n, -1, np.intp)
         pos[d] = np.arange(d.shape[0])
@@ -192,16 +230,14 @@ class Clusters:
             self.labels[:] = -1
             return
         rows = rep.rows
-        m = self.labels >= 0
-        is_b = np.isfinite(rows.az[m])
-        lab = self.labels[m]
-        nb = np.bincount(lab, weights=is_b.astype(float), minlength=self.n)
-        na = np.bincount(lab, weights=(~is_b).astype(float), minlength=self.n)
+        nb, na = member_counts(self.labels, rows.az, self.n)
         finite = rep.finite_positions and bool(
             np.isfinite(self.x).all() & np.isfinite(self.y).all()
         )
         if check_reach or not finite:
             reach = rep.reach_m if check_reach else np.inf
+            m = self.labels >= 0
+            lab = self.labels[m]
             rho = np.hypot(self.x[lab] - rows.ox[m], self.y[lab] - rows.oy[m])
             far = np.bincount(lab, weights=(~(rho <= reach)).astype(float), minlength=self.n)
         else:
@@ -241,7 +277,7 @@ class Clusters:
         if idx.shape[0] == 0:
             return 0
         g = self.labels[idx]
-        chi2, dof = row_chi2(rows.take(idx), g, self, rep.c, True, -1.0)
+        chi2, dof = row_chi2(rows, g, self, rep.c, True, -1.0, sel=idx)
         rho = np.hypot(self.x[g] - rows.ox[idx], self.y[g] - rows.oy[idx])
         chi2 = np.where(~(rho <= rep.reach_m), np.inf, chi2)
         bad = chi2 > quantile(gates.member_p, dof)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.gates import event_direction, fitted, same_phase
+from ceasefire.fuse.association.gates import KeptPairs, event_direction, fitted, same_phase
 from ceasefire.fuse.association.reports import DIR_UNDET, IP, B, Reports
 from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import isin_keys
@@ -107,6 +107,57 @@ def _open_loop(
     return keep
 
 
+def _moving_kept_loop(
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, is_bearing: Any,
+    mem: Any, focus_ev: Any, freed: Any, focused: bool,
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    """:func:`_moving_loop` on the pairs of :class:`~.gates.KeptPairs` read in place
+    (event ``events[s]`` with the rows of its segment ``s``): the same pairs, in
+    segment order."""
+    n = labels.shape[0]
+    moving = np.zeros(n, np.bool_)
+    if focused:
+        for s in range(events.shape[0]):
+            if focus_ev[events[s]]:
+                for p in range(start[s], start[s] + count[s]):
+                    moving[rows[p]] = True
+        for j in range(mem.shape[0]):
+            if focus_ev[labels[mem[j]]]:
+                moving[mem[j]] = True
+        for r in range(n):
+            if freed[r] and is_bearing[r]:
+                moving[r] = True
+    else:
+        for r in range(n):
+            moving[r] = is_bearing[r]
+    total = mem.shape[0]
+    for s in range(events.shape[0]):
+        total += count[s]
+    # written in one pass into arrays of the largest size, then cut
+    out_g = np.empty(total, np.intp)
+    out_k = np.empty(total, np.intp)
+    m = 0
+    for s in range(events.shape[0]):
+        e = events[s]
+        for p in range(start[s], start[s] + count[s]):
+            r = rows[p]
+            out_g[m] = e
+            out_k[m] = r
+            m += moving[r] and (passes[p] or labels[r] == e)
+    for j in range(mem.shape[0]):
+        r = mem[j]
+        out_g[m] = labels[r]
+        out_k[m] = r
+        m += moving[r]
+    return out_g[:m], out_k[:m], moving
+
+
+@functools.cache
+def moving_kept_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
+    """:func:`_moving_kept_loop` compiled (on first use), or None without numba."""
+    return compiled(_moving_kept_loop)
+
+
 @functools.cache
 def moving_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
     """:func:`_moving_loop` compiled (on first use), or None without numba."""
@@ -154,6 +205,27 @@ def moving_pairs(
         np.concatenate([k[on], mem_moving]),
         moving,
     )
+
+
+def moving_kept(
+    rep: Reports, cl: Clusters, kept: KeptPairs, focus: tuple[B, B] | None
+) -> tuple[IP, IP, B]:
+    """:func:`moving_pairs` of the pairs ``kept`` (the same pairs, in no order),
+    read from their segments without expanding them first when numba is
+    installed."""
+    kernel = moving_kept_kernel()
+    if kernel is None:
+        return moving_pairs(rep, cl, *kept.expand(), focus)
+    labels = cl.labels
+    b = np.flatnonzero(rep.is_bearing)
+    mem = b[labels[b] >= 0]
+    none = np.zeros(0, bool)
+    focus_ev, freed = focus if focus is not None else (none, none)
+    og, ok, moving = kernel(
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rep.is_bearing,
+        mem, focus_ev, freed, focus is not None,
+    )  # fmt: skip
+    return np.asarray(og, np.intp), np.asarray(ok, np.intp), np.asarray(moving, bool)
 
 
 def open_edges(rep: Reports, cl: Clusters, g: IP, k: IP, moving: B) -> B:

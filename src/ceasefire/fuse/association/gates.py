@@ -6,8 +6,10 @@ member, or the leave-one-out predictive density that compares events."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +28,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import windows
 from ceasefire.fuse.cofactor import quadratic3
+from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
@@ -59,9 +62,33 @@ def quantile(p: float, dof: npt.ArrayLike) -> F8:
     return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
 
 
+def _fitted_loop(cov9: Any) -> Any:
+    """:func:`fitted` as one loop (compiled by numba): every entry finite."""
+    n = cov9.shape[0]
+    out = np.empty(n, np.bool_)
+    for i in range(n):
+        ok = True
+        for u in range(9):
+            v = cov9[i, u]
+            if v - v != 0.0:  # NaN or infinite
+                ok = False
+                break
+        out[i] = ok
+    return out
+
+
+@functools.cache
+def _fitted_kernel() -> Callable[..., Any] | None:
+    """:func:`_fitted_loop` compiled (on first use), or None without numba."""
+    return compiled(_fitted_loop)
+
+
 def fitted(ev: Fixes) -> B:
-    """Per event: its covariance is known (the fit held)."""
+    """Per event: its covariance is known (the fit held: all 9 entries finite)."""
     n = ev.x.shape[0]
+    kernel = _fitted_kernel()
+    if kernel is not None:
+        return np.asarray(kernel(ev.cov.reshape(n, 9)), dtype=bool)
     return np.asarray(np.all(np.isfinite(ev.cov.reshape(n, 9)), axis=1), dtype=bool)
 
 
@@ -76,23 +103,29 @@ def quad_inv3(S: F8, r: F8) -> F8:
     return np.where(det > 0, out, np.inf)
 
 
-def normalized(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
+def normalized(rows: Rows, g: IP, ev: Fixes, c: float, sel: IP | None = None) -> tuple[F8, F8, F8]:
     """Each row's (bearing, time, range) residual against event ``g`` in units of the
     row's measurement sd, ``rn`` ``(n, 3)``; ``M`` = An P Anᵀ ``(n, 3, 3)``, with An
     the Jacobian of the prediction in (x, y, T) in the same units and P the event's
-    covariance; and the dof (the components the row has). One compiled loop when
-    numba is installed (the same numbers, :mod:`.jacobian`)."""
+    covariance; and the dof (the components the row has). With ``sel``, the rows
+    are ``rows[sel]`` (read in place by the loop). One compiled loop when numba is
+    installed (the same numbers, :mod:`.jacobian`)."""
     kernel = normalized_kernel()
     if kernel is not None:
-        dx = ev.x[g] - rows.ox
-        dy = ev.y[g] - rows.oy
+        if sel is None:
+            dx = ev.x[g] - rows.ox
+            dy = ev.y[g] - rows.oy
+            sel = np.arange(g.shape[0])
+        else:
+            dx = ev.x[g] - rows.ox[sel]
+            dy = ev.y[g] - rows.oy[sel]
         rn, M, dof, wrapped = kernel(
             rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng,
-            rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c,
+            rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c, sel,
         )  # fmt: skip
         if wrapped:  # else an azimuth the loop does not wrap (never for fusion's rows)
             return rn, M, dof
-    return _normalized_numpy(rows, g, ev, c)
+    return _normalized_numpy(rows if sel is None else rows.take(sel), g, ev, c)
 
 
 def _normalized_numpy(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
@@ -131,13 +164,20 @@ def _jacobian_numpy(
 
 
 def row_chi2(
-    rows: Rows, g: IP, ev: Fixes, c: float, with_cov: bool, sign: float = 1.0
+    rows: Rows,
+    g: IP,
+    ev: Fixes,
+    c: float,
+    with_cov: bool,
+    sign: float = 1.0,
+    sel: IP | None = None,
 ) -> tuple[F8, F8]:
     """Mahalanobis distance of each row's (bearing, time, range) residual vector
     against event ``g``, and its dof. ``sign`` +1: innovation of a new row
     (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
-    deleted-residual test). Without ``with_cov``, S = R."""
-    rn, M, dof = normalized(rows, g, ev, c)
+    deleted-residual test). Without ``with_cov``, S = R. With ``sel``, the rows
+    are ``rows[sel]``."""
+    rn, M, dof = normalized(rows, g, ev, c, sel)
     kernel = quad_kernel()
     if kernel is not None and with_cov:
         n = dof.shape[0]
@@ -153,15 +193,17 @@ def row_chi2(
     return quad_inv3(S, rn), dof
 
 
-def row_nll(rows: Rows, g: IP, ev: Fixes, c: float, member: B) -> tuple[F8, F8, F8]:
+def row_nll(
+    rows: Rows, g: IP, ev: Fixes, c: float, member: B, sel: IP | None = None
+) -> tuple[F8, F8, F8]:
     """Leave-one-out predictive chi-square, dof and log-determinant (normalized by
     the measurement sd) of each row against event ``g``: for a member of ``g`` the
     deleted residual (S = (I - A P Aᵀ)⁻¹ in normalized units, with the 2 % floor of
     :func:`row_chi2`), for any other row the innovation (S = I + A P Aᵀ); chi-square
     + log det S is -2 ln of its predictive density up to the row's own constant,
-    comparable across events."""
+    comparable across events. With ``sel``, the rows are ``rows[sel]``."""
     sign = np.where(member, -1.0, 1.0)
-    rn, M, dof = normalized(rows, g, ev, c)
+    rn, M, dof = normalized(rows, g, ev, c, sel)
     kernel = quad_kernel()
     if kernel is not None:
         quad, det = kernel(M, rn, sign, np.where(member, 0.02, 0.0), True)
@@ -230,15 +272,52 @@ def bearing_candidates_gated(rep: Reports, ev: Fixes) -> tuple[IP, IP, B]:
     the memo with the pair (the gate depends on the event's x, y, T and covariance,
     all in the memo's key, and on the row), so only the pairs of the events searched
     are gated."""
-    return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
+    return KeptPairs.search(rep, ev).expand()
 
 
-def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP, IP, B]:
+@dataclass(frozen=True)
+class KeptPairs:
+    """The bearings' candidate pairs of one search by segments of the memo's pool:
+    event ``events[i]`` (an index of the events searched) has the bearing rows
+    ``rows[start[i]:start[i] + count[i]]`` (by position, then time), each pair's
+    marginal gate in ``passes``; segments in no particular event order, the pool
+    holding segments of earlier searches too (not read)."""
+
+    events: IP
+    start: IP
+    count: IP
+    rows: IP
+    passes: B
+
+    @classmethod
+    def search(cls, rep: Reports, ev: Fixes) -> KeptPairs:
+        """Every bearing's pairs with every fitted event of ``ev`` through
+        ``rep.window_memo`` (:func:`_kept_search`)."""
+        return _kept_search(rep, rep.window_memo, rep.is_bearing, ev)
+
+    def expand(self) -> tuple[IP, IP, B]:
+        """The pairs ``(event, row, passes)`` by event, each event's rows in their
+        segment's order."""
+        by_event = np.argsort(self.events, kind="stable")
+        at = ranges(self.start[by_event], self.count[by_event])
+        return (
+            np.repeat(self.events[by_event], self.count[by_event]),
+            self.rows[at],
+            self.passes[at],
+        )
+
+
+#: the memo's pool is rebuilt from the live segments when it holds more than
+#: this many times their pairs (else a search appends the new segments only)
+_POOL_SLACK = 3
+
+
+def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs:
     """The (event, row) candidates of the rows ``sel`` (per row: the same rows on
     every call with ``memo``) against every fitted event, with their marginal gate,
-    through ``memo``: the events whose estimate it holds take its rows and gates,
-    the others are searched; the memo then holds this call's events. By event, each
-    event's rows by position, then time."""
+    through ``memo``: the events whose estimate it holds take its segment of the
+    pool, the others are searched and their segments appended; the memo then holds
+    this call's events. Each event's rows by position, then time."""
     if memo.runs is None:
         fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
@@ -246,7 +325,8 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or fs.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
+        none = np.zeros(0, np.intp)
+        return KeptPairs(none, none, none, none, np.zeros(0, bool))
     ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
     # the window needs x, y, T and sd_ev (a function of the covariance); the
     # marginal gate the whole covariance
@@ -262,13 +342,13 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
         hit = (memo.hashes[at] == hashes) & (memo.keys[slot] == bits).all(axis=1)
     hits, miss = np.flatnonzero(hit), np.flatnonzero(~hit)
     if hits.shape[0]:
-        assert memo.start is not None and memo.count is not None and memo.rows is not None
-        assert memo.passes is not None
-        n_hit = memo.count[slot[hits]]
-        at_hit = ranges(memo.start[slot[hits]], n_hit)
-        hit_rows, hit_pass = memo.rows[at_hit], memo.passes[at_hit]
+        assert memo.start is not None and memo.count is not None
+        assert memo.rows is not None and memo.passes is not None
+        hit_start, hit_count = memo.start[slot[hits]], memo.count[slot[hits]]
+        pool_rows, pool_pass = memo.rows, memo.passes
     else:
-        n_hit, hit_rows, hit_pass = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
+        hit_start = hit_count = np.zeros(0, np.intp)
+        pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
     gg, kk = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
         rep.reach_m, rep.c,
@@ -278,23 +358,28 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> tuple[IP,
     miss_rows = fs[kk[by_ev]]
     miss_pass = marginal_gate(rep.rows, ok[miss[gg[by_ev]]], miss_rows, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
-    # the slots of this call by event: the hits and the events searched merged
-    # (a row's events then come in index order: by_row's insertion sort of each
-    # row's events moves none)
+    live = int(hit_count.sum())
+    if pool_rows.shape[0] > _POOL_SLACK * (live + miss_rows.shape[0]):
+        # mostly dead segments: the live ones copied out
+        at = ranges(hit_start, hit_count)
+        pool_rows, pool_pass = pool_rows[at], pool_pass[at]
+        hit_start = np.cumsum(hit_count) - hit_count
+    base = pool_rows.shape[0]
     events = np.concatenate([hits, miss])
-    count = np.concatenate([n_hit, n_miss])
-    rows = np.concatenate([hit_rows, miss_rows]).astype(np.intp, copy=False)
-    passes = np.concatenate([hit_pass, miss_pass])
-    if hits.shape[0] and miss.shape[0]:
-        by_event = np.argsort(events, kind="stable")
-        at = ranges((np.cumsum(count) - count)[by_event], count[by_event])
-        rows, passes = rows[at], passes[at]
-        events, count = events[by_event], count[by_event]
-    memo.keys, memo.count, memo.rows, memo.passes = bits[events], count, rows, passes
-    memo.start = np.cumsum(count) - count
+    count = np.concatenate([hit_count, n_miss])
+    start = np.concatenate([hit_start, base + np.cumsum(n_miss) - n_miss]).astype(np.intp)
+    rows = np.concatenate([pool_rows, miss_rows.astype(np.intp, copy=False)])
+    passes = np.concatenate([pool_pass, miss_pass])
+    memo.keys, memo.count, memo.start, memo.rows, memo.passes = (
+        bits[events],
+        count,
+        start,
+        rows,
+        passes,
+    )
     memo.lookup = np.argsort(hashes[events])
     memo.hashes = hashes[events][memo.lookup]
-    return np.repeat(ok[events], count), rows, passes
+    return KeptPairs(ok[events], start, count, rows, passes)
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
@@ -356,16 +441,81 @@ def gated(rep: Reports, g: IP, k: IP, ev: Fixes, cfg: GateConfig) -> tuple[IP, I
     rows, c = rep.rows, rep.c
     keep = marginal_gate(rows, g, k, ev, c)
     g, k = g[keep], k[keep]
-    chi2, dof = row_chi2(rows.take(k), g, ev, c, with_cov=True)
+    chi2, dof = row_chi2(rows, g, ev, c, with_cov=True, sel=k)
     rho = np.hypot(ev.x[g] - rows.ox[k], ev.y[g] - rows.oy[k])
     keep = (chi2 <= quantile(cfg.attach_p, dof)) & (rho <= rep.reach_m)
     keep &= dof > 0
     return g[keep], k[keep], chi2[keep], dof[keep]
 
 
+def _slot_free_loop(g: Any, k: Any, labels: Any, src: Any, n_ev: int) -> Any:
+    """:func:`slot_free` as one loop (compiled by numba): each event's members'
+    observers listed once (a counting sort of the members by event), then each
+    pair's event searched for its row's observer."""
+    start = np.zeros(n_ev + 1, np.intp)
+    for r in range(labels.shape[0]):
+        if labels[r] >= 0:
+            start[labels[r] + 1] += 1
+    for e in range(n_ev):
+        start[e + 1] += start[e]
+    fill = start[:n_ev].copy()
+    held = np.empty(start[n_ev], np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        if e >= 0:
+            held[fill[e]] = src[r]
+            fill[e] += 1
+    out = np.empty(g.shape[0], np.bool_)
+    for i in range(g.shape[0]):
+        e = g[i]
+        s = src[k[i]]
+        free = True
+        for p in range(start[e], start[e + 1]):
+            if held[p] == s:
+                free = False
+                break
+        out[i] = free
+    return out
+
+
+def _direction_loop(direction: Any, labels: Any, n_events: int, undet: int) -> Any:
+    """:func:`event_direction` as one loop (compiled by numba): the determined codes
+    (0 and 1 of 0..2) counted per event, then the most counted, ties by the lower
+    code (``np.argmax``'s first)."""
+    counts = np.zeros((n_events, 3), np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        d = direction[r]
+        if e >= 0 and e < n_events and d != undet:
+            counts[e, d] += 1
+    out = np.empty(n_events, np.int64)
+    for e in range(n_events):
+        best = 0
+        for d in range(1, 3):
+            if counts[e, d] > counts[e, best]:
+                best = d
+        total = counts[e, 0] + counts[e, 1] + counts[e, 2]
+        out[e] = best if total > 0 else undet
+    return out
+
+
+@functools.cache
+def _slot_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """:func:`_slot_free_loop` and :func:`_direction_loop` compiled (on first use),
+    or None without numba."""
+    slot_loop, direction_loop = compiled(_slot_free_loop), compiled(_direction_loop)
+    if slot_loop is None or direction_loop is None:
+        return None
+    return slot_loop, direction_loop
+
+
 def slot_free(rep: Reports, g: IP, k: IP, labels: IP) -> B:
     """Per (event ``g``, row ``k``) candidate: the event holds no report of the row's
     observer (one report per observer per event)."""
+    kernels = _slot_kernels()
+    if kernels is not None:
+        n_ev = max(int(labels.max(initial=-1)), int(g.max(initial=-1))) + 1
+        return np.asarray(kernels[0](g, k, labels, rep.src, n_ev), dtype=bool)
     nsrc = rep.n_src
     member = np.flatnonzero(labels >= 0)
     taken = labels[member].astype(np.int64) * nsrc + rep.src[member]
@@ -383,7 +533,11 @@ def same_phase(direction: I8, labels: IP, n_events: int, g: IP, k: IP) -> B:
 
 
 def event_direction(direction: I8, labels: IP, n_events: int) -> npt.NDArray[np.int64]:
-    """Per event, the majority determined direction code, or undetermined."""
+    """Per event, the majority determined direction code (codes 0..2; ties by the
+    lower), or undetermined."""
+    kernels = _slot_kernels()
+    if kernels is not None:
+        return np.asarray(kernels[1](direction, labels, n_events, DIR_UNDET), np.int64)
     m = (labels >= 0) & (direction != DIR_UNDET)
     counts = np.bincount(
         labels[m] * 3 + direction[m].astype(np.intp), minlength=3 * max(n_events, 1)

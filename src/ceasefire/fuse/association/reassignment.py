@@ -10,13 +10,8 @@ import numpy as np
 
 from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.edges import moving_pairs, open_edges
-from ceasefire.fuse.association.gates import (
-    GateConfig,
-    bearing_candidates_gated,
-    quantile,
-    row_nll,
-)
+from ceasefire.fuse.association.edges import moving_kept, open_edges
+from ceasefire.fuse.association.gates import GateConfig, KeptPairs, quantile, row_nll
 from ceasefire.fuse.association.reports import IP, B, Reports
 from ceasefire.fuse.keys import unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
@@ -71,10 +66,10 @@ def reassign(
     # every bearing's candidates (only the events whose estimate changed are
     # searched again) with their marginal pre-gate; their order does not matter:
     # by_row sorts them
-    g, k, passes = bearing_candidates_gated(rep, cl)
+    kept = KeptPairs.search(rep, cl)
     # with focus: the bearings with a candidate event among the changed (their own
     # event included), and those freed since; then only their candidates
-    g, k, moving = moving_pairs(rep, cl, g, k, passes, focus)
+    g, k, moving = moving_kept(rep, cl, kept, focus)
     g, k = by_row(g, k, rep.n, cl.n)
     member = cl.labels[k] == g
     # an event's other members (arrivals, and the bearings not redistributed, stay
@@ -83,7 +78,7 @@ def reassign(
     g, k, member = g[keep], k[keep], member[keep]
     if g.shape[0] == 0:
         return 0
-    chi2, dof, logdet = row_nll(rows.take(k), g, cl, c, member)
+    chi2, dof, logdet = row_nll(rows, g, cl, c, member, sel=k)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
     gate = quantile(gates.attach_p, dof)
     keep = ((chi2 <= gate) | member) & (rho <= rep.reach_m) & (dof > 0) & np.isfinite(logdet)
