@@ -205,9 +205,11 @@ def measure_anchor(obs: Any, truth: Truth, repeat: int = 3) -> dict[str, Any]:
 
 def _before_src(rev: str, into: Path) -> Path:
     """``src/`` of git revision ``rev`` extracted under ``into``."""
-    data = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=True
-    ).stdout
+    got = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True)
+    if got.returncode != 0:
+        said = got.stderr.decode(errors="replace").strip()
+        raise SystemExit(f"--before {rev}: not a git revision of {ROOT} ({said})")
+    data = got.stdout
     with tarfile.open(fileobj=BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
     return into / "src"
