@@ -314,17 +314,7 @@ def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -
     z = np.where(has, np.nan_to_num(z), 0.0)
     inside = np.all(np.abs(z) <= G, axis=1)
     g, k, z, has = g[inside], k[inside], z[inside], has[inside]
-    cost = np.sum(z * z, axis=1)
-    # each row its best event, then each (event, observer) its best row
-    order = np.lexsort((g, cost, k))
-    first = np.ones(order.shape[0], bool)
-    first[1:] = k[order][1:] != k[order][:-1]
-    sel = order[first]
-    key = g[sel].astype(np.int64) * rep.n_src + rep.src[k[sel]]
-    o2 = np.lexsort((k[sel], cost[sel], key))
-    f2 = np.ones(o2.shape[0], bool)
-    f2[1:] = key[o2][1:] != key[o2][:-1]
-    sel = sel[o2[f2]]
+    sel = _best_pairs(g, k, np.sum(z * z, axis=1), rep.src, rep.n_src)
     g, k, z, has = g[sel], k[sel], z[sel], has[sel]
     one = np.ones(k.shape[0])
     return Residuals(
@@ -332,6 +322,21 @@ def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -
         r.sigma_t[k], z[:, 0], np.where(has[:, 0], one, 0.0), has[:, 0], g.astype(np.intp),
         np.zeros(g.shape[0], bool),
     )  # fmt: skip
+
+
+def _best_pairs(g: IP, k: IP, cost: F8, src: IP, n_src: int) -> IP:
+    """Of candidate (event ``g``, report ``k``) pairs costing ``cost``: each report's
+    least-cost event, then each (event, observer ``src[k]``) its least-cost report
+    (ties to the lower event, then report). Returns the chosen pairs' indices."""
+    order = np.lexsort((g, cost, k))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = k[order][1:] != k[order][:-1]
+    sel = order[first]
+    key = g[sel].astype(np.int64) * n_src + src[k[sel]]
+    o2 = np.lexsort((k[sel], cost[sel], key))
+    f2 = np.ones(o2.shape[0], bool)
+    f2[1:] = key[o2][1:] != key[o2][:-1]
+    return np.asarray(sel[o2[f2]], dtype=np.intp)
 
 
 def clock_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -> Residuals:
@@ -360,16 +365,7 @@ def clock_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) 
     dt = rn[:, 1] * rows.sigma_t  # s
     inside = (np.abs(zaz) <= cfg.clock_gate_az_sd) & (np.abs(dt) <= cfg.clock_gate_s)
     g, k, zaz, dt = g[inside], k[inside], zaz[inside], dt[inside]
-    cost = zaz * zaz
-    order = np.lexsort((g, cost, k))
-    first = np.ones(order.shape[0], bool)
-    first[1:] = k[order][1:] != k[order][:-1]
-    sel = order[first]
-    key = g[sel].astype(np.int64) * rep.n_src + rep.src[k[sel]]
-    o2 = np.lexsort((k[sel], cost[sel], key))
-    f2 = np.ones(o2.shape[0], bool)
-    f2[1:] = key[o2][1:] != key[o2][:-1]
-    sel = sel[o2[f2]]
+    sel = _best_pairs(g, k, zaz * zaz, rep.src, rep.n_src)
     g, k, dt = g[sel], k[sel], dt[sel]
     n = k.shape[0]
     one, no = np.ones(n), np.zeros(n, bool)
