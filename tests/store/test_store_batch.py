@@ -257,3 +257,30 @@ def test_indexes_a_child_did_not_make_are_made_by_the_next_write(
     assert _index_names(store) == before
     assert _autocheckpoint(store) == 1000
     store.close()
+
+
+def test_indexes_lost_with_the_child_are_made_again_when_the_store_is_created_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash after a batch's commit kills its index child too: ``ceasefire run`` or
+    ``init`` on the same store (``Store.create``) makes what is missing, keeping the rows."""
+    from ceasefire.store import indexes
+    from ceasefire.store import store as store_module
+
+    monkeypatch.setattr(store_module, "DEFER_INDEX_ROWS", 3)
+    monkeypatch.setattr(indexes, "_CHILD", "import sys; sys.exit('killed')")
+    store = Store.create(tmp_path / "s.db")
+    before = _index_names(store)
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(8)])]).accepted
+    with store.batch_writer(["a"], rows_hint=6, indexes_aside=True) as w:
+        w.add(models[:6])
+    missing = [n for n, _ in store._index_build.indexes] if store._index_build else []
+    assert len(missing) == 3
+    # the process dies here: nothing waits for the child, nothing makes its indexes
+    store._index_build = None
+    store.engine.dispose()
+    assert sorted(set(before) - set(_index_names(Store.open(tmp_path / "s.db")))) == sorted(missing)
+    again = Store.create(tmp_path / "s.db")
+    assert sorted(_index_names(again)) == sorted(before)
+    assert len(again.observations(0, 2e9)) == 6
+    again.close()

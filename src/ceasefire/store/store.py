@@ -179,6 +179,12 @@ class Store:
                 store._create_postgis()
             store.t.metadata.create_all(store.engine)
             with store._write() as conn:
+                if store.engine.dialect.name == "sqlite":
+                    # indexes a batch's child process did not live to make (a
+                    # crash after the batch's commit: see ``batch_writer``)
+                    for table in store.t.metadata.sorted_tables:
+                        for index in table.indexes:
+                            index.create(conn, checkfirst=True)
                 row = conn.execute(
                     select(store.t.meta.c.value).where(store.t.meta.c.key == "schema_version")
                 ).first()
