@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
-from ceasefire.ingest.readers import ndjson_ranges, read_ndjson_range
+from ceasefire.ingest.readers import iter_ndjson_range, ndjson_ranges, read_ndjson_range
 from ceasefire.ingest.validate import validated
 from ceasefire.model.collector import collector_paused
 from ceasefire.model.observation import IntakePolicy
@@ -124,7 +124,7 @@ def _range_items(
     """The records of bytes ``[start, end)`` of ``path`` validated, the accepted
     ones as rows of ``batch``; and how many lines the range holds."""
     with collector_paused():
-        records, lines = read_ndjson_range(Path(path), start, end, plain=True)
+        records, lines = iter_ndjson_range(Path(path), start, end, plain=True)
         rows: list[tuple[Any, ...]] = []
         at: list[int] = []
         bad: list[Bad] = []
