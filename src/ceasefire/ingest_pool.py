@@ -34,7 +34,7 @@ from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
 from ceasefire.ingest.readers import iter_ndjson_range, ndjson_ranges, read_ndjson_range
 from ceasefire.ingest.validate import validated
 from ceasefire.model.collector import collector_paused
-from ceasefire.model.observation import IntakePolicy
+from ceasefire.model.observation import IntakePolicy, SightingObservation
 from ceasefire.store import Store
 from ceasefire.store.batch import (
     OBSERVATION_COLUMNS,
@@ -52,6 +52,8 @@ MIN_LINES = 40_000
 #: The sector of each place given by its latitudes and longitudes (degrees):
 #: ``pipeline.sectors_of`` over the batch's mandate.
 Sectors = Callable[[Sequence[float], Sequence[float]], list[str | None]]
+#: A place whose sector is not known yet.
+_UNKNOWN: Any = object()
 #: Where a row holds its place and its sector.
 _LAT, _LON, _SECTOR = (OBSERVATION_COLUMNS.index(c) for c in ("lat", "lon", "sector"))
 #: A rejected record as a worker hands it back: ``(line in its range, text, reason)``.
@@ -80,6 +82,7 @@ _WORKER: dict[str, Any] = {}
 def _worker_init(policy: IntakePolicy | None, sectors: Sectors | None) -> None:
     _WORKER["policy"] = policy
     _WORKER["sectors"] = sectors
+    _WORKER["places"] = {}  # (lat, lon) -> the sector ``sectors`` gave it
 
 
 def _ready() -> None:
@@ -128,6 +131,8 @@ def _range_items(
         rows: list[tuple[Any, ...]] = []
         at: list[int] = []
         bad: list[Bad] = []
+        sectors, known = _WORKER["sectors"], _WORKER["places"]
+        new: list[int] = []  # the rows whose place had no sector known yet
         # each model made into its row and dropped before the next is made: a
         # range's models all alive until its end cost ~4 µs a record more (their
         # memory not reused while hot, then freed cold)
@@ -135,12 +140,21 @@ def _range_items(
             if isinstance(obs, Rejected):
                 bad.append((obs.line, obs.raw, obs.reason))
                 continue
-            rows.append(observation_values(obs, batch, None, submitted_by, canonical_body(obs)))
+            sector = None
+            if sectors is not None:  # most reports come from a few hundred places
+                place = obs.position if isinstance(obs, SightingObservation) else obs.observer
+                sector = known.get((place.lat, place.lon), _UNKNOWN)
+                if sector is _UNKNOWN:
+                    new.append(len(rows))
+                    sector = None
+            rows.append(observation_values(obs, batch, sector, submitted_by, canonical_body(obs)))
             at.append(rec.line)
-        sectors = _WORKER["sectors"]
-        if sectors is not None and rows:
-            secs = sectors([r[_LAT] for r in rows], [r[_LON] for r in rows])
-            rows = [(*r[:_SECTOR], s, *r[_SECTOR + 1 :]) for r, s in zip(rows, secs, strict=True)]
+        if new:  # their sectors at once, put in their rows
+            got = sectors([rows[i][_LAT] for i in new], [rows[i][_LON] for i in new])
+            for i, s in zip(new, got, strict=True):
+                r = rows[i]
+                rows[i] = (*r[:_SECTOR], s, *r[_SECTOR + 1 :])
+                known[r[_LAT], r[_LON]] = s
     return lines, Range(rows, at, bad)
 
 
