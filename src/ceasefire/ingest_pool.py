@@ -1,6 +1,6 @@
 """An ingest batch of NDJSON files validated by a pool of processes.
 
-Reading and validating a record costs ~30 CPU-µs; storing it a few. So the
+Reading and validating a record costs ~13 CPU-µs; storing it a few. So the
 files are cut into byte ranges of whole lines (``readers.ndjson_ranges``), and
 worker processes (forked) each read a range, validate its records and make
 the accepted ones into the rows the store inserts (``batch.observation_values``,
