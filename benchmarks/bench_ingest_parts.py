@@ -60,9 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     path: Path = args.ndjson
     m = pipeline.parse_mandate(MANDATE.read_text(), source=str(MANDATE))
-    ingest_pool._worker_init(
-        pipeline.intake_policy(m), functools.partial(pipeline._model_sectors, m)
-    )
+    ingest_pool._worker_init(pipeline.intake_policy(m), functools.partial(pipeline.sectors_of, m))
     ranges = list(ndjson_ranges(path, ingest_pool.RANGE_BYTES))
     n = sum(read_ndjson_range(path, a, b)[1] for a, b in ranges)
 

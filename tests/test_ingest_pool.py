@@ -184,3 +184,36 @@ def test_indexes_made_aside_leave_the_same_store(
         out[aside] = (r.counts, _tables(d / "store.db"), schema, (d / "q.ndjson").read_bytes())
     assert out[True] == out[False]
     assert any(row[1] == "ix_observations_latlon" for row in out[True][2])
+
+
+def test_a_worker_gives_each_place_its_sector_however_often_it_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker keeps the sectors of the places it has seen (most reports come
+    from a few fixed observers): places repeated within and across ranges, and
+    new ones late, get the serial path's sectors."""
+    places = [(47.0, 35.8), (48.0, 37.5), (49.2, 37.9), (50.5, 30.0)]  # four sectors
+    recs = [
+        bearing(i, observer={"lat": places[i % 3][0], "lon": places[i % 3][1]}) for i in range(40)
+    ]
+    recs += [
+        bearing(i, observer={"lat": places[i % 4][0], "lon": places[i % 4][1]})
+        for i in range(40, 50)
+    ]
+    recs.insert(10, bearing(7, bearing_deg=1.0))  # a duplicate: not stored
+    f = tmp_path / "places.ndjson"
+    f.write_bytes(b"\n".join(_line(r) for r in recs) + b"\n")
+    monkeypatch.setattr(pipeline, "INGEST_CHUNK", 7)
+    monkeypatch.setattr(ingest_pool, "RANGE_BYTES", 900)  # a few records a range
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    _ingest(tmp_path, "serial", [f], workers=1)
+    _ingest(tmp_path, "pooled", [f], workers=2)
+    st = _tables(tmp_path / "serial" / "store.db")
+    pt = _tables(tmp_path / "pooled" / "store.db")
+    assert pt == st
+    con = sqlite3.connect(tmp_path / "pooled" / "store.db")
+    got = dict(con.execute("SELECT id, sector FROM observations").fetchall())
+    con.close()
+    assert len(got) == 51  # the earlier batch's b99 and 50 of these
+    assert len({got[f"b{i}"] for i in range(40, 44)}) == 4
+    assert {got[f"b{i}"] for i in range(0, 40, 3)} == {got["b0"]}

@@ -270,7 +270,7 @@ def ingest_into(
             [str(f) for f in files],
             quarantine_path,
             policy=intake_policy(m) if m is not None else None,
-            sectors=functools.partial(_model_sectors, m) if m is not None else None,
+            sectors=functools.partial(sectors_of, m) if m is not None else None,
             submitted_by=submitted_by,
             workers=n_workers,
             chunk=INGEST_CHUNK,

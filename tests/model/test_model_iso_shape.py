@@ -4,6 +4,7 @@ regular expression accepts."""
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from ceasefire.model.observation import _ISO_TIME, _iso_shape
 
@@ -48,3 +49,25 @@ def test_shape_examples() -> None:
     assert not _iso_shape("2025-06-01T07:00Z")  # no seconds
     assert not _iso_shape("2025-06-01T07:00:00")  # no zone
     assert not _iso_shape("\u0662025-06-01T07:00:00Z")  # an Arabic-Indic digit
+
+
+def test_every_time_of_the_shape_that_parses_has_a_zone() -> None:
+    """The validator skips the zone check for text of the shape: it must not need it."""
+    rnd = random.Random(18)
+    parsed = 0
+    for _ in range(5000):
+        date = f"{rnd.randint(1, 9999):04d}-{rnd.randint(0, 13):02d}-{rnd.randint(0, 32):02d}"
+        clock = f"{rnd.randint(0, 25):02d}:{rnd.randint(0, 61):02d}:{rnd.randint(0, 61):02d}"
+        frac = rnd.choice(["", "." + "7" * rnd.randint(1, 9)])
+        zone = rnd.choice(
+            ["Z", f"{rnd.choice('+-')}{rnd.randint(0, 25):02d}:{rnd.randint(0, 61):02d}"]
+        )
+        text = f"{date}T{clock}{frac}{zone}"
+        assert _iso_shape(text), text
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        parsed += 1
+        assert t.tzinfo is not None and t.utcoffset() is not None, text
+    assert parsed > 500  # the test saw many valid times

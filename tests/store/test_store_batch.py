@@ -284,3 +284,58 @@ def test_indexes_lost_with_the_child_are_made_again_when_the_store_is_created_ag
     assert sorted(_index_names(again)) == sorted(before)
     assert len(again.observations(0, 2e9)) == 6
     again.close()
+
+
+@pytest.mark.parametrize(
+    "rec",
+    [
+        _rec(1),
+        _rec(2, event="flare", time_sigma_s=0.25),
+        _rec(3, event="shot", sense="seen"),
+        _rec(4, kind="bearing", bearing_deg=10.5, bearing_sigma_deg=3.0, event="flare"),
+        _rec(
+            5,
+            kind="bearing",
+            bearing_deg=0.0,
+            bearing_sigma_deg=1.0,
+            range_m=900.0,
+            range_sigma_m=50.0,
+            sense="heard",
+            direction="outgoing",
+            weapon="mortar",
+        ),
+        {
+            **{k: v for k, v in _rec(6).items() if k != "observer"},
+            "kind": "sighting",
+            "position": {"lat": 48.1, "lon": 37.9, "alt_m": 120.0},
+            "position_sigma_m": 40.0,
+            "object": "tank",
+            "count": 3,
+            "party": "east",
+        },
+    ],
+)
+def test_a_row_holds_each_column_of_its_model(rec: dict[str, Any]) -> None:
+    from ceasefire.model.observation import OBSERVATION_ADAPTER
+    from ceasefire.store.batch import OBSERVATION_COLUMNS, observation_values
+
+    o = OBSERVATION_ADAPTER.validate_python(rec)
+    row = dict(zip(OBSERVATION_COLUMNS, observation_values(o, 4, "S2", "me", "B"), strict=True))
+    place = o.position if o.kind == "sighting" else o.observer
+    want = {c: getattr(o, c, None) for c in OBSERVATION_COLUMNS}  # the kinds' own fields
+    want.update(
+        time_s=o.time.timestamp(),
+        time_sigma_s=o.effective_time_sigma_s(),
+        sense=o.effective_sense(),
+        lat=place.lat,
+        lon=place.lon,
+        alt_m=place.alt_m,
+        sector="S2",
+        submitted_by="me",
+        batch=4,
+        body="B",
+    )
+    assert row == want
+    assert row["time_sigma_s"] == rec.get(
+        "time_sigma_s", {"arrival": 0.005, "bearing": 1.5, "sighting": 5.0}[rec["kind"]]
+    )

@@ -173,16 +173,26 @@ def read_ndjson_range(
     file ``path`` (:func:`ndjson_ranges`), as :func:`read_records` reads them,
     but with line numbers counted from the range's start (its first line is
     line 1: add the lines before it); and how many lines the range holds."""
+    records, lines = iter_ndjson_range(path, start, end, plain=plain)
+    return list(records), lines
+
+
+def iter_ndjson_range(
+    path: Path, start: int, end: int, *, plain: bool = False
+) -> tuple[Iterator[RawRecord], int]:
+    """:func:`read_ndjson_range`'s records one at a time (a usual range's are
+    made as they are asked for: a worker drops each before the next), and how
+    many lines the range holds."""
     with path.open("rb") as fh:
         fh.seek(start)
         if end - start <= WHOLE_RANGE_BYTES:  # the usual range: split in memory
             data = fh.read(end - start)
             lines = _split_lines(data, bom=start == 0)
             count = data.count(b"\n") + (not data.endswith(b"\n") and data != b"")
-            return list(_ndjson_records(lines, str(path), plain)), count
+            return _ndjson_records(lines, str(path), plain), count
         part = _Slice(fh, end - start)
         records = list(_ndjson_records(_lines(part, start == 0), str(path), plain))
-        return records, part.lines
+        return iter(records), part.lines
 
 
 def _split_lines(data: bytes, bom: bool) -> Iterator[tuple[int, bytes, int]]:

@@ -109,9 +109,10 @@ def format_validation_error(exc: ValidationError) -> str:
 def _json_keys(obs: AnyObservation) -> int:
     """Keys the JSON of ``obs`` named: the fields set in it and in its nested models."""
     place = obs.position if isinstance(obs, SightingObservation) else obs.observer
-    n = len(obs.model_fields_set) + len(place.model_fields_set)
+    # the attribute ``model_fields_set`` returns, without the property's call
+    n = len(obs.__pydantic_fields_set__) + len(place.__pydantic_fields_set__)
     if obs.evidence:  # most records carry none: no generator for them
-        n += sum(len(e.model_fields_set) for e in obs.evidence)
+        n += sum(len(e.__pydantic_fields_set__) for e in obs.evidence)
     return n
 
 

@@ -98,8 +98,10 @@ _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(\S+)$", re.ASCII)
 
 def _policy(info: ValidationInfo) -> IntakePolicy:
     ctx = info.context
-    if isinstance(ctx, dict) and isinstance(ctx.get("policy"), IntakePolicy):
-        return ctx["policy"]
+    if isinstance(ctx, dict):
+        policy = ctx.get("policy")
+        if isinstance(policy, IntakePolicy):
+            return policy
     return DEFAULT_POLICY
 
 
@@ -166,13 +168,16 @@ class _ObservationBase(BaseModel):
     @field_validator("time", mode="before")
     @classmethod
     def _iso_time(cls, v: Any, info: ValidationInfo) -> datetime:
-        if isinstance(v, datetime):
-            t = v
-        elif isinstance(v, str) and _iso_shape(v):
+        if isinstance(v, str) and _iso_shape(v):  # the usual case first
             try:
                 t = datetime.fromisoformat(v)
             except ValueError as exc:
                 raise ValueError(f"not a valid date or time ({exc})") from None
+            # the shape ends in Z or +hh:mm, so fromisoformat gave t its zone
+        elif isinstance(v, datetime):
+            t = v
+            if t.tzinfo is None or t.utcoffset() is None:
+                raise ValueError("expected a time with a zone (Z or +hh:mm)")
         elif isinstance(v, str):
             raise ValueError(
                 "not ISO 8601 with seconds and a zone; expected e.g. 2025-06-01T07:00:00Z"
@@ -182,8 +187,6 @@ class _ObservationBase(BaseModel):
                 f"found a {type(v).__name__}; expected ISO 8601 text with seconds and a zone, "
                 "e.g. 2025-06-01T07:00:00Z (epoch numbers are not accepted)"
             )
-        if t.tzinfo is None or t.utcoffset() is None:
-            raise ValueError("expected a time with a zone (Z or +hh:mm)")
         lo, hi = _policy(info).years
         if not lo <= t.year <= hi:
             raise ValueError(f"year {t.year} is outside the mission's years {lo}-{hi}")

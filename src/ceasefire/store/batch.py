@@ -22,12 +22,14 @@ from sqlalchemy import Connection, select, tuple_
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.model.collector import collector_paused
 from ceasefire.model.observation import BearingObservation, SightingObservation
+from ceasefire.model.vocab import DEFAULT_TIME_SIGMA_S, default_sense
 from ceasefire.store.schema import Tables
 
 __all__ = [
     "OBSERVATION_COLUMNS",
     "BatchWriter",
     "ChunkOutcome",
+    "canonical_body",
     "observation_rows",
     "observation_values",
 ]
@@ -63,27 +65,40 @@ OBSERVATION_COLUMNS = (
 _LOOKUP = 500
 
 
+# fmt: off
 def observation_values(
     o: AnyObservation, batch: int, sector: str | None, submitted_by: str | None, body: str
 ) -> tuple[Any, ...]:
     """The row of ``o`` in :data:`OBSERVATION_COLUMNS` order (``body`` its canonical JSON)."""
-    head = (o.source, o.id, o.kind, o.time.timestamp(), o.effective_time_sigma_s())
-    sense = o.effective_sense()
-    # bearing_deg .. party: the columns only some kinds fill
-    kind: tuple[Any, ...]
+    # a flat tuple per kind (the workers make one per record, and tuples joined
+    # with * cost a list each); the time sigma and sense are ``effective_*``'s
+    sigma = o.time_sigma_s
     if isinstance(o, SightingObservation):
         p = o.position
-        kind = (*(None,) * 5, sense, None, None, o.position_sigma_m, o.object, o.count, o.party)
-    else:
-        p = o.observer
-        if isinstance(o, BearingObservation):
-            kind = (
-                *(o.bearing_deg, o.bearing_sigma_deg, o.range_m, o.range_sigma_m),
-                *(o.event, sense, o.direction, o.weapon, None, None, None, None),
-            )
-        else:
-            kind = (*(None,) * 4, o.event, sense, *(None,) * 6)
-    return (*head, p.lat, p.lon, p.alt_m, sector, submitted_by, batch, *kind, body)
+        return (
+            o.source, o.id, "sighting", o.time.timestamp(),
+            DEFAULT_TIME_SIGMA_S["sighting"] if sigma is None else sigma,
+            p.lat, p.lon, p.alt_m, sector, submitted_by, batch,
+            None, None, None, None, None, default_sense("sighting", None), None, None,
+            o.position_sigma_m, o.object, o.count, o.party, body,
+        )
+    kind, event, given, p = o.kind, o.event, o.sense, o.observer
+    sense = default_sense(kind, event) if given is None else str(given)
+    if sigma is None:
+        sigma = DEFAULT_TIME_SIGMA_S[kind]
+    if isinstance(o, BearingObservation):
+        return (
+            o.source, o.id, kind, o.time.timestamp(), sigma,
+            p.lat, p.lon, p.alt_m, sector, submitted_by, batch,
+            o.bearing_deg, o.bearing_sigma_deg, o.range_m, o.range_sigma_m,
+            event, sense, o.direction, o.weapon, None, None, None, None, body,
+        )
+    return (
+        o.source, o.id, kind, o.time.timestamp(), sigma,
+        p.lat, p.lon, p.alt_m, sector, submitted_by, batch,
+        None, None, None, None, event, sense, None, None, None, None, None, None, body,
+    )
+# fmt: on
 
 
 def observation_rows(
@@ -96,12 +111,12 @@ def observation_rows(
     (``sectors[i]`` the sector of ``accepted[i]``): :func:`observation_values`
     with the canonical JSON as ``body``."""
     return [
-        observation_values(o, batch, s, submitted_by, _canonical(o))
+        observation_values(o, batch, s, submitted_by, canonical_body(o))
         for o, s in zip(accepted, sectors, strict=True)
     ]
 
 
-def _canonical(o: AnyObservation) -> str:
+def canonical_body(o: AnyObservation) -> str:
     """``o.model_dump_json()`` (the canonical JSON), without its per-call
     keyword handling: the same text, a third less time per record."""
     return o.__pydantic_serializer__.to_json(o).decode()
