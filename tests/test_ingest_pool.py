@@ -186,12 +186,15 @@ def test_indexes_made_aside_leave_the_same_store(
     assert any(row[1] == "ix_observations_latlon" for row in out[True][2])
 
 
+@pytest.mark.parametrize("kept", [100_000, 1])
 def test_a_worker_gives_each_place_its_sector_however_often_it_comes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
 ) -> None:
     """A worker keeps the sectors of the places it has seen (most reports come
     from a few fixed observers): places repeated within and across ranges, and
-    new ones late, get the serial path's sectors."""
+    new ones late, get the serial path's sectors; also when it may keep only
+    ``kept`` places and forgets the rest."""
+    monkeypatch.setattr(ingest_pool, "_PLACES_KEPT", kept)
     places = [(47.0, 35.8), (48.0, 37.5), (49.2, 37.9), (50.5, 30.0)]  # four sectors
     recs = [
         bearing(i, observer={"lat": places[i % 3][0], "lon": places[i % 3][1]}) for i in range(40)

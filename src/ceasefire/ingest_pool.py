@@ -54,6 +54,9 @@ MIN_LINES = 40_000
 Sectors = Callable[[Sequence[float], Sequence[float]], list[str | None]]
 #: A place whose sector is not known yet.
 _UNKNOWN: Any = object()
+#: Places (and their sectors) a worker remembers at most: a day's fixed observers
+#: are a few hundred; drones' sightings are each somewhere new.
+_PLACES_KEPT = 100_000
 #: Where a row holds its place and its sector.
 _LAT, _LON, _SECTOR = (OBSERVATION_COLUMNS.index(c) for c in ("lat", "lon", "sector"))
 #: A rejected record as a worker hands it back: ``(line in its range, text, reason)``.
@@ -150,6 +153,8 @@ def _range_items(
             rows.append(observation_values(obs, batch, sector, submitted_by, canonical_body(obs)))
             at.append(rec.line)
         if new:  # their sectors at once, put in their rows
+            if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
+                known.clear()
             got = sectors([rows[i][_LAT] for i in new], [rows[i][_LON] for i in new])
             for i, s in zip(new, got, strict=True):
                 r = rows[i]
