@@ -297,17 +297,10 @@ def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -
         return Residuals.empty()
     # candidates in time out to the gate (time_candidates looks 4 sigma out)
     r = rep.rows
-    wide = Reports(
-        replace(r, sigma_t=r.sigma_t * max(G / 4.0, 1.0)), rep.src, rep.direction, rep.c,
-        rep.max_range_m, rep.min_tdoa_sensors,
-    )  # fmt: skip
-    g, k = time_candidates(wide, free, cl)
-    keep = ok[g] & slot_free(rep, g, k, cl.labels)
-    g, k = g[keep], k[keep]
-    if g.shape[0] == 0:
+    got = _free_candidates(rep, cl, free, ok, r.sigma_t * max(G / 4.0, 1.0))
+    if got is None:
         return Residuals.empty()
-    rows = r.take(k)
-    rn, M, _ = normalized(rows, g, cl, rep.c)
+    g, k, rows, rn, M = got
     with np.errstate(invalid="ignore"):
         z = rn[:, :2] / np.sqrt(1.0 + np.maximum(np.diagonal(M, axis1=1, axis2=2)[:, :2], 0.0))
     has = np.column_stack([np.isfinite(rows.az), np.isfinite(rows.t)])
@@ -322,6 +315,27 @@ def free_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) -
         r.sigma_t[k], z[:, 0], np.where(has[:, 0], one, 0.0), has[:, 0], g.astype(np.intp),
         np.zeros(g.shape[0], bool),
     )  # fmt: skip
+
+
+def _free_candidates(
+    rep: Reports, cl: Clusters, free: IP, ok: B, sigma_t: F8
+) -> tuple[IP, IP, Rows, F8, F8] | None:
+    """Candidate (event ``g``, free report ``k``) pairs: events ``ok`` within the
+    time window of ``free``'s reports at time σ ``sigma_t`` (s, per report), whose
+    slot for the report's observer is free; with the reports' rows and
+    :func:`~.gates.normalized`'s residuals ``rn`` and ``M``. None when there are none."""
+    wide = Reports(
+        replace(rep.rows, sigma_t=sigma_t), rep.src, rep.direction, rep.c, rep.max_range_m,
+        rep.min_tdoa_sensors,
+    )  # fmt: skip
+    g, k = time_candidates(wide, free, cl)
+    keep = ok[g] & slot_free(rep, g, k, cl.labels)
+    g, k = g[keep], k[keep]
+    if g.shape[0] == 0:
+        return None
+    rows = rep.rows.take(k)
+    rn, M, _ = normalized(rows, g, cl, rep.c)
+    return g, k, rows, rn, M
 
 
 def _best_pairs(g: IP, k: IP, cost: F8, src: IP, n_src: int) -> IP:
@@ -349,17 +363,10 @@ def clock_residuals(rep: Reports, cl: Clusters, ok: B, cfg: RegistrationConfig) 
     if free.shape[0] == 0 or not ok.any():
         return Residuals.empty()
     r = rep.rows
-    wide = Reports(
-        replace(r, sigma_t=np.maximum(r.sigma_t, cfg.clock_gate_s / 4.0)), rep.src,
-        rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors,
-    )  # fmt: skip
-    g, k = time_candidates(wide, free, cl)
-    keep = ok[g] & slot_free(rep, g, k, cl.labels)
-    g, k = g[keep], k[keep]
-    if g.shape[0] == 0:
+    got = _free_candidates(rep, cl, free, ok, np.maximum(r.sigma_t, cfg.clock_gate_s / 4.0))
+    if got is None:
         return Residuals.empty()
-    rows = r.take(k)
-    rn, M, _ = normalized(rows, g, cl, rep.c)
+    g, k, rows, rn, M = got
     with np.errstate(invalid="ignore"):
         zaz = rn[:, 0] / np.sqrt(1.0 + np.maximum(M[:, 0, 0], 0.0))
     dt = rn[:, 1] * rows.sigma_t  # s
