@@ -180,11 +180,8 @@ class Store:
             store.t.metadata.create_all(store.engine)
             with store._write() as conn:
                 if store.engine.dialect.name == "sqlite":
-                    # indexes a batch's child process did not live to make (a
-                    # crash after the batch's commit: see ``batch_writer``)
-                    for table in store.t.metadata.sorted_tables:
-                        for index in table.indexes:
-                            index.create(conn, checkfirst=True)
+                    # a batch's child killed with its process (see ``batch_writer``)
+                    store._make_missing_indexes(conn)
                 row = conn.execute(
                     select(store.t.meta.c.value).where(store.t.meta.c.key == "schema_version")
                 ).first()
@@ -283,10 +280,14 @@ class Store:
         if build is None or build.wait() is None:
             return
         with self._write_engine.begin() as conn:
-            have = {str(r[0]) for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
-            for name, sql in build.indexes:
-                if name not in have:
-                    conn.exec_driver_sql(sql)
+            self._make_missing_indexes(conn)
+
+    def _make_missing_indexes(self, conn: Connection) -> None:
+        """Make the schema's indexes that the database lacks (SQLite: those a
+        batch left to a child process that failed or died)."""
+        for table in self.t.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
     def _not_a_store(self, exc: Exception) -> StoreError:
         return StoreError(
