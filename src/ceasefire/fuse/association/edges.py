@@ -1,10 +1,11 @@
 """Reassignment's edges before they are scored: which bearings move this pass
-and their (event, bearing) candidates (:func:`moving_pairs`), then which of
-those an event can take (:func:`open_edges`: its observer's slot free, the
+and their (event, bearing) candidates (:func:`moving_kept`, from the kept pairs'
+segments; :func:`moving_pairs`, the numpy code, from expanded pairs), then which
+of those an event can take (:func:`open_edges`: its observer's slot free, the
 phase agreeing, the event fitted). Each is one compiled pass over the pairs
 with the ``fast`` extra (numba) instead of ~10 numpy calls over every
 candidate pair of the pass (~150 k on a stress tile), and the numpy code
-without it; both give the same arrays."""
+without it; both give the same pairs."""
 
 from __future__ import annotations
 
@@ -19,53 +20,6 @@ from ceasefire.fuse.association.gates import KeptPairs, event_direction, fitted,
 from ceasefire.fuse.association.reports import DIR_UNDET, IP, B, Reports
 from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import isin_keys
-
-
-def _moving_loop(
-    g: Any, k: Any, passes: Any, labels: Any, is_bearing: Any, mem: Any, focus_ev: Any,
-    freed: Any, focused: bool,
-) -> tuple[Any, Any, Any]:  # fmt: skip
-    """:func:`moving_pairs` as one loop: the moving rows, then the pairs kept
-    counted, then written."""
-    n = labels.shape[0]
-    moving = np.zeros(n, np.bool_)
-    if focused:
-        for i in range(g.shape[0]):
-            if focus_ev[g[i]]:
-                moving[k[i]] = True
-        for j in range(mem.shape[0]):
-            if focus_ev[labels[mem[j]]]:
-                moving[mem[j]] = True
-        for r in range(n):
-            if freed[r] and is_bearing[r]:
-                moving[r] = True
-    else:
-        for r in range(n):
-            moving[r] = is_bearing[r]
-    m = 0
-    for i in range(g.shape[0]):
-        r = k[i]
-        if moving[r] and (passes[i] or labels[r] == g[i]):
-            m += 1
-    for j in range(mem.shape[0]):
-        if moving[mem[j]]:
-            m += 1
-    out_g = np.empty(m, np.intp)
-    out_k = np.empty(m, np.intp)
-    m = 0
-    for i in range(g.shape[0]):
-        r = k[i]
-        if moving[r] and (passes[i] or labels[r] == g[i]):
-            out_g[m] = g[i]
-            out_k[m] = r
-            m += 1
-    for j in range(mem.shape[0]):
-        r = mem[j]
-        if moving[r]:
-            out_g[m] = labels[r]
-            out_k[m] = r
-            m += 1
-    return out_g, out_k, moving
 
 
 def _open_loop(
@@ -111,9 +65,9 @@ def _moving_kept_loop(
     events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, is_bearing: Any,
     mem: Any, focus_ev: Any, freed: Any, focused: bool,
 ) -> tuple[Any, Any, Any]:  # fmt: skip
-    """:func:`_moving_loop` on the pairs of :class:`~.gates.KeptPairs` read in place
-    (event ``events[s]`` with the rows of its segment ``s``): the same pairs, in
-    segment order."""
+    """:func:`moving_pairs` as one loop on the pairs of :class:`~.gates.KeptPairs`
+    read in place (event ``events[s]`` with the rows of its segment ``s``): the
+    moving rows, then the pairs written; the same pairs, in segment order."""
     n = labels.shape[0]
     moving = np.zeros(n, np.bool_)
     if focused:
@@ -159,12 +113,6 @@ def moving_kept_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
 
 
 @functools.cache
-def moving_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
-    """:func:`_moving_loop` compiled (on first use), or None without numba."""
-    return compiled(_moving_loop)
-
-
-@functools.cache
 def open_kernel() -> Callable[..., Any] | None:
     """:func:`_open_loop` compiled (on first use), or None without numba."""
     return compiled(_open_loop)
@@ -182,14 +130,6 @@ def moving_pairs(
     labels = cl.labels
     b = np.flatnonzero(rep.is_bearing)
     mem = b[labels[b] >= 0]
-    kernel = moving_kernel()
-    if kernel is not None:
-        none = np.zeros(0, bool)
-        focus_ev, freed = focus if focus is not None else (none, none)
-        og, ok, moving = kernel(
-            g, k, passes, labels, rep.is_bearing, mem, focus_ev, freed, focus is not None
-        )
-        return np.asarray(og, np.intp), np.asarray(ok, np.intp), np.asarray(moving, bool)
     moving = rep.is_bearing
     if focus is not None:
         near = np.zeros(rep.n, bool)
