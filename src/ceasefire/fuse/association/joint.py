@@ -29,12 +29,14 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.gates import fitted
+from ceasefire.fuse.association.gates import fitted, quantile, row_nll
 from ceasefire.fuse.association.pairs import Pairs
 from ceasefire.fuse.association.reports import F8, IP, Reports
 from ceasefire.fuse.solve import fit
 
 LN_2PI = float(np.log(2.0 * np.pi))
+#: TEMP: proposals recorded for a diagnostic (None: not recorded)
+TRACE: list[tuple[object, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,16 @@ class JointConfig:
     splits: bool = True
     #: candidates for a merge: estimates within this box in x, y and c x T, m
     merge_window_m: float = 3_000.0
+    #: only in the association of reports registered anew (the engine's second)
+    registered_only: bool = False
     #: rounds of (merge, split)
     passes: int = 1
+    #: a split's new event counts the free reports it explains (within this
+    #: gate, as the probability a true report passes; arriving from ``support_slack_s``
+    #: before its time to the sound's travel over the reach after)
+    support: bool = False
+    support_gate_p: float = 0.999
+    support_slack_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -174,6 +184,7 @@ class Scored:
     x: F8
     y: F8
     T: F8
+    cov: F8
     loglik: F8
 
 
@@ -192,7 +203,7 @@ def score_groups(
     n = len(rows_of)
     if n == 0:
         z = np.zeros(0)
-        return Scored(z, z, z, z)
+        return Scored(z, z, z, np.zeros((0, 3, 3)), z)
     sel = np.concatenate(rows_of).astype(np.intp)
     g = np.repeat(np.arange(n), [r.shape[0] for r in rows_of])
     f = fit(rep.rows, g, n, x0, y0, T0, rep.c, sel=sel, iterations=16)
@@ -212,7 +223,47 @@ def score_groups(
         rep, obs, f.x[ok], f.y[ok], f.T[ok], [rep.src[rows_of[i]] for i in ok.tolist()], cfg
     )
     ll = np.where(stand, base + members + det_terms, -np.inf)
-    return Scored(f.x, f.y, f.T, ll)
+    return Scored(f.x, f.y, f.T, f.cov, ll)
+
+
+def free_support(
+    rep: Reports, sc: Scored, taken: list[IP], free: IP, cfg: JointConfig, free_gain: F8
+) -> F8:
+    """Per scored event, what the free reports it explains add to its ln L: each
+    free row of an observer not in ``taken[i]`` (src codes) within the attach gate,
+    its predictive density and its observer's detection in place of its free
+    density and the observer's miss; the best row per observer, gains above 0."""
+    n = sc.x.shape[0]
+    out = np.zeros(n)
+    if n == 0 or free.shape[0] == 0:
+        return out
+    rows = rep.rows
+    order = free[np.argsort(rows.t[free], kind="stable")]
+    tf = rows.t[order]
+    lo = np.searchsorted(tf, sc.T - cfg.support_slack_s)
+    hi = np.searchsorted(tf, sc.T + rep.reach_m / rep.c + cfg.support_slack_s)
+    ok = np.isfinite(sc.x) & np.isfinite(sc.cov).all(axis=(1, 2))
+    ev = [i for i in range(n) if ok[i] and hi[i] > lo[i]]
+    if not ev:
+        return out
+    g = np.concatenate([np.full(hi[i] - lo[i], i, np.intp) for i in ev])
+    r = np.concatenate([order[lo[i] : hi[i]] for i in ev])
+    keep = np.array([rep.src[rr] not in taken[gg] for gg, rr in zip(g.tolist(), r.tolist())], bool)
+    g, r = g[keep], r[keep]
+    if g.shape[0] == 0:
+        return out
+    chi2, dof, logdet = row_nll(rows, g, sc, rep.c, np.zeros(g.shape[0], bool), sel=r)
+    d = np.hypot(sc.x[g] - rows.ox[r], sc.y[g] - rows.oy[r])
+    pd = cfg.p0 / (1.0 + (d / cfg.l50_m) ** 4)
+    gain = free_gain[r] - 0.5 * (chi2 + logdet) + np.log(pd) - np.log1p(-pd)
+    gain = np.where((chi2 <= quantile(cfg.support_gate_p, dof)) & np.isfinite(gain), gain, 0.0)
+    best: dict[tuple[int, int], float] = {}
+    for gg, ss, v in zip(g.tolist(), rep.src[r].tolist(), gain.tolist()):
+        if v > best.get((gg, ss), 0.0):
+            best[(gg, ss)] = v
+    for (gg, _), v in best.items():
+        out[gg] += v
+    return out
 
 
 def _members(cl: Clusters) -> list[IP]:
@@ -272,6 +323,9 @@ def merge_proposals(
     )  # fmt: skip
     delta = union.loglik - ll[a] - ll[b]
     good = np.isfinite(delta) & (delta > cfg.gain)
+    if TRACE is not None:
+        for o in range(a.shape[0]):
+            TRACE.append(("merge", id(rep), mem[a[o]], mem[b[o]], float(delta[o])))
     used = np.zeros(cl.n, bool)
     remap = np.arange(cl.n)
     merged = 0
@@ -332,7 +386,17 @@ def split_proposals(
         pairs.y[p], pairs.T[p], cfg, free_gain,
     )  # fmt: skip
     delta = new.loglik + without.loglik - ll[ev]
+    if cfg.support:
+        taken = [rep.src[np.array([r, f])] for r, f in zip(member, free)]
+        delta = delta + free_support(
+            rep, new, taken, np.flatnonzero(cl.labels < 0), cfg, free_gain
+        )
     good = np.isfinite(delta) & (delta > cfg.gain)
+    if TRACE is not None:
+        TRACE.append(("labels", id(rep), cl.labels.copy()))
+        for o in range(p.shape[0]):
+            TRACE.append(("split", id(rep), int(member[o]), int(free[o]), mem[ev[o]],
+                          float(delta[o])))
     used_row = np.zeros(rep.n, bool)
     used_ev = np.zeros(cl.n, bool)
     take: list[int] = []
