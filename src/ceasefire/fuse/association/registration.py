@@ -125,6 +125,7 @@ class RegistrationConfig:
     #: ``clock_joint_clip`` such σ of its prediction (another round's report)
     clock_joint_sigma_min_s: float = 0.5
     clock_joint_clip: float = 3.0
+    clock_joint_anchor_min_s: float = 0.5
     clock_joint_iter: int = 50
     #: ... the free bearings' residuals too (else the members' only)
     clock_joint_free: bool = True
@@ -505,7 +506,8 @@ def _joint_offsets(
         return start, np.zeros(n_src)
     _, ev = np.unique(ev, return_inverse=True)
     n_ev = int(ev.max()) + 1
-    s_eff = np.maximum(sd, cfg.clock_joint_sigma_min_s)
+    floor = np.where(anchor[o_src], cfg.clock_joint_anchor_min_s, cfg.clock_joint_sigma_min_s)
+    s_eff = np.maximum(sd, floor)
     w0 = 1.0 / s_eff**2
     lam = 1.0 / cfg.clock_joint_prior_s**2
     off = np.where(anchor, 0.0, start)
