@@ -228,9 +228,17 @@ def _two_cameras(anchor_sd: float) -> Residuals:
     cameras (its time 2 s late): their residuals 0 and 0.2 s, the post's -2 s."""
     src, ev, x, sd, free = [], [], [], [], []
     for j in range(10):
-        src += [0, 1]; ev += [j, j]; x += [0.0, 2.0]; sd += [anchor_sd, 0.2]; free += [False, True]  # fmt: skip
+        src += [0, 1]
+        ev += [j, j]
+        x += [0.0, 2.0]
+        sd += [anchor_sd, 0.2]
+        free += [False, True]
     for j in range(10, 20):
-        src += [1, 2, 3]; ev += [j] * 3; x += [0.0, 0.2, -2.0]; sd += [0.2, 0.2, 2.0]; free += [False] * 3  # fmt: skip
+        src += [1, 2, 3]
+        ev += [j] * 3
+        x += [0.0, 0.2, -2.0]
+        sd += [0.2, 0.2, 2.0]
+        free += [False] * 3
     n = len(src)
     sd_a, one, no = np.array(sd), np.ones(n), np.zeros(n, bool)
     return Residuals(
@@ -244,20 +252,24 @@ def test_cameras_off_alike_are_read_against_the_events_a_gps_timed_sensor_fixed(
     its residuals say 0.2 s, and per observer (means, modes) that is all it shows
     (camera 1's residuals split evenly between 0 and 2 s, so its mode is no help
     either). Solved jointly with each event's time shift, the microphone's events
-    fix camera 1's clock (2 s, from its free reports; the events' shift 0), which
-    fixes the shift of the shared events (-2 s), which gives camera 2's (2.2 s;
-    shrunk by the 1 s prior: 40 weight units against 1, 2.2 x 40/41 = 2.15 s)."""
+    fix camera 1's clock (its free reports say 2 s; the events' shift 0), which
+    fixes the shift of the shared events, which gives camera 2's, 0.2 s later.
+    Shrunk by the 1 s prior: camera 1's anchored reports weigh 40 (10 at σ 0.5 s,
+    the floor), and the shared events tie the two cameras and the post to it
+    (o2 = o1 + 0.2, oP = o1 - 2), so o1 minimizes 40 (2 - o1)² + o1² + (o1 + 0.2)²
+    + (o1 - 2)²: 163.6 / 86 = 1.90 s."""
     res = _two_cameras(0.005)
     alone = estimate(res, 4, RegistrationConfig())
     assert abs(alone.offset_s[1]) < 0.3 and abs(alone.offset_s[2]) < 0.3
-    joint = estimate(res, 4, RegistrationConfig(clock_joint_prior_s=1.0))
-    assert abs(joint.offset_s[1] - 2.0) < 0.1
-    assert abs(joint.offset_s[2] - 2.2) < 0.1
+    cfg = RegistrationConfig(clock_joint_prior_s=1.0, clock_joint_anchor_min_s=0.0)
+    joint = estimate(res, 4, cfg)
+    assert abs(joint.offset_s[1] - 1.90) < 0.03
+    assert 1.9 < joint.offset_s[2] < 2.15 and joint.offset_s[2] > joint.offset_s[1]
     # the anchor keeps 0; the post is not sharp: its mean, as before
     assert joint.offset_s[0] == alone.offset_s[0] and joint.offset_s[3] == alone.offset_s[3]
     # without a GPS-timed sensor nothing fixes the gauge: as before
     unanchored = _two_cameras(0.1)
-    loose = estimate(unanchored, 4, RegistrationConfig(clock_joint_prior_s=1.0))
+    loose = estimate(unanchored, 4, cfg)
     assert np.array_equal(loose.offset_s, estimate(unanchored, 4, RegistrationConfig()).offset_s)
 
 

@@ -126,6 +126,7 @@ class RegistrationConfig:
     clock_joint_sigma_min_s: float = 0.5
     clock_joint_clip: float = 3.0
     clock_joint_anchor_min_s: float = 0.5
+    clock_joint_margin_s: float = 0.0
     clock_joint_iter: int = 50
     #: ... the free bearings' residuals too (else the members' only)
     clock_joint_free: bool = True
@@ -482,9 +483,7 @@ def _mode_offsets(res: Residuals, n_src: int, cfg: RegistrationConfig) -> tuple[
     return off, count
 
 
-def _joint_offsets(
-    res: Residuals, n_src: int, start: F8, cfg: RegistrationConfig
-) -> tuple[F8, F8]:
+def _joint_offsets(res: Residuals, n_src: int, start: F8, cfg: RegistrationConfig) -> tuple[F8, F8]:
     """Clock offsets (s) solved jointly with a time shift per event: a time
     residual x (s) is o[observer] + s[event] + noise. Anchors (least σ at most
     ``clock_anchor_sigma_s``) keep o = 0; the others' o are shrunk to 0 with sd
@@ -515,16 +514,18 @@ def _joint_offsets(
     w = w0
     for _ in range(cfg.clock_joint_iter):
         sw = np.bincount(ev, weights=w, minlength=n_ev)
-        shift = np.bincount(ev, weights=w * (x - off[o_src]), minlength=n_ev) / np.maximum(sw, 1e-300)
+        shift = np.bincount(ev, weights=w * (x - off[o_src]), minlength=n_ev)
+        shift = shift / np.maximum(sw, 1e-300)
         num = np.bincount(o_src, weights=w * (x - shift[ev]), minlength=n_src)
         den = np.bincount(o_src, weights=w, minlength=n_src) + lam
         off = np.where(anchor, 0.0, num / den)
         w = np.where(np.abs(x - off[o_src] - shift[ev]) <= cfg.clock_joint_clip * s_eff, w0, 0.0)
     n = np.bincount(o_src, weights=(w > 0).astype(np.float64), minlength=n_src)
     # taken for the sharp ones only (as the mode): a post's members' mean reads it better
-    n = np.where(anchor | (least > cfg.clock_mode_sigma_s) if cfg.clock_joint_sharp else anchor, 0.0, n)
-    off = np.where(n >= cfg.min_reports, off, start)
-    return off, np.where(n >= cfg.min_reports, n, 0.0)
+    dull = least > cfg.clock_mode_sigma_s if cfg.clock_joint_sharp else np.zeros(n_src, bool)
+    n = np.where(anchor | dull, 0.0, n)
+    take = (n >= cfg.min_reports) & (np.abs(off - start) > cfg.clock_joint_margin_s)
+    return np.where(take, off, start), np.where(take, n, 0.0)
 
 
 def _estimate_mixture(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registration:
