@@ -14,7 +14,9 @@ clock from that mean twice: its seen time sets the fit of every event it joins
 (so the residuals are read against fits that trust a seen time to a second),
 and when its clock is off association leaves its reports out (so its free
 bearings are read too, against the events whose bearing they fit, and the mode
-of its residuals is its offset where it disagrees with the mean)."""
+of its residuals is its offset where it disagrees with the mean). Sharp clocks
+off alike hide each other in the events they share: their offsets are solved
+jointly with each event's time shift, anchored on the GPS-timed sensors."""
 
 from __future__ import annotations
 
@@ -113,25 +115,23 @@ class RegistrationConfig:
     #: more than its σ, which would call for a second association), and an error
     #: under it costs little where the second association trusts a seen time to 1 s
     clock_mode_margin_s: float = 0.5
-    #: offsets solved jointly with each event's time error (0: off): a residual (s)
-    #: is its observer's offset plus its event's shift; observers whose least time
-    #: σ as read is at most ``clock_anchor_sigma_s`` (GPS-timed acoustic sensors)
-    #: hold offset 0 and so fix the shift of the events they are in; the others'
-    #: offsets are shrunk to 0 with this sd, s. Cameras whose clocks are off alike
-    #: share events and their shift: only the anchored events tell them apart
-    clock_joint_prior_s: float = 0.0
+    #: a sharp observer's offset solved jointly with each event's time shift (0: off;
+    #: :func:`_joint_offsets`): a residual (s) is its observer's offset plus its
+    #: event's shift. Observers whose least time σ as read is at most
+    #: ``clock_anchor_sigma_s`` (GPS-timed acoustic sensors) hold offset 0 and fix
+    #: the shift of the events they are in; the others' offsets are shrunk to 0 with
+    #: this sd, s. Cameras whose clocks are off alike share events and their shift,
+    #: and only the anchored events tell them apart. Family tuning draws 1000-1039
+    #: (docs/family.md, session 19): camera clocks RMS 0.99 -> 0.70 s off the truth,
+    #: system double counts 225 -> 216 (a prior of 2 s: the same RMS)
+    clock_joint_prior_s: float = 1.0
     clock_anchor_sigma_s: float = 0.05
-    #: ... a residual weighs 1 / max(σ, this)², s; and counts only within
-    #: ``clock_joint_clip`` such σ of its prediction (another round's report)
+    #: ... a non-anchor's residual weighs 1 / max(σ, this)², s (an anchor's by its
+    #: own σ), and counts only within ``clock_joint_clip`` such σ of its prediction
+    #: (another round's report); sweeps of the block coordinate descent
     clock_joint_sigma_min_s: float = 0.5
     clock_joint_clip: float = 3.0
-    clock_joint_anchor_min_s: float = 0.5
-    clock_joint_margin_s: float = 0.0
     clock_joint_iter: int = 50
-    #: ... the free bearings' residuals too (else the members' only)
-    clock_joint_free: bool = True
-    #: ... taken for the sharp observers only (``clock_mode_sigma_s``)
-    clock_joint_sharp: bool = True
 
 
 @dataclass(frozen=True)
@@ -485,16 +485,19 @@ def _mode_offsets(res: Residuals, n_src: int, cfg: RegistrationConfig) -> tuple[
 
 def _joint_offsets(res: Residuals, n_src: int, start: F8, cfg: RegistrationConfig) -> tuple[F8, F8]:
     """Clock offsets (s) solved jointly with a time shift per event: a time
-    residual x (s) is o[observer] + s[event] + noise. Anchors (least σ at most
-    ``clock_anchor_sigma_s``) keep o = 0; the others' o are shrunk to 0 with sd
-    ``clock_joint_prior_s``; the shifts are free. Block coordinate descent from
-    ``start``; a residual beyond ``clock_joint_clip`` σ of its prediction is left
-    out. Also how many residuals each non-anchor's offset rests on."""
-    # a member's in-sample residual over 1 - h (its leave-one-out one, variance
-    # σ² / (1 - h)): the fit moved toward its own time by h of it
+    residual x (s) is o[observer] + s[event] + noise, the members' leave-one-out
+    ones (in-sample over 1 - h, where 1 - h ≥ 0.2) and the free ones within
+    ``clock_gate_s``. Anchors (least σ at most ``clock_anchor_sigma_s``) keep
+    o = 0; the others' o are shrunk to 0 with sd ``clock_joint_prior_s``; the
+    shifts are free. Block coordinate descent from ``start``; a residual beyond
+    ``clock_joint_clip`` σ of its prediction is left out. The sharp observers
+    (least σ at most ``clock_mode_sigma_s``) with at least ``min_reports``
+    residuals take theirs (others keep ``start``: a post's members' mean reads it
+    better); also how many residuals each taken offset rests on (0 elsewhere)."""
+    # a member's in-sample residual over 1 - h: the fit moved toward its own time by
+    # h of it (variance σ² / (1 - h))
     member = ~res.free & (res.wt >= 0.2)
-    use = res.has_t & (member | (cfg.clock_joint_free & res.free))
-    use &= ~res.free | (np.abs(res.zt * res.sd_t) <= cfg.clock_gate_s)
+    use = res.has_t & (member | (res.free & (np.abs(res.zt * res.sd_t) <= cfg.clock_gate_s)))
     keep = np.where(member, np.maximum(res.wt, 1e-9), 1.0)
     x = (res.zt * res.sd_t / keep)[use]
     o_src, ev, sd = res.src[use], res.event[use], (res.sd_t / np.sqrt(keep))[use]
@@ -505,12 +508,10 @@ def _joint_offsets(res: Residuals, n_src: int, start: F8, cfg: RegistrationConfi
         return start, np.zeros(n_src)
     _, ev = np.unique(ev, return_inverse=True)
     n_ev = int(ev.max()) + 1
-    floor = np.where(anchor[o_src], cfg.clock_joint_anchor_min_s, cfg.clock_joint_sigma_min_s)
-    s_eff = np.maximum(sd, floor)
+    s_eff = np.where(anchor[o_src], sd, np.maximum(sd, cfg.clock_joint_sigma_min_s))
     w0 = 1.0 / s_eff**2
     lam = 1.0 / cfg.clock_joint_prior_s**2
     off = np.where(anchor, 0.0, start)
-    shift = np.zeros(n_ev)
     w = w0
     for _ in range(cfg.clock_joint_iter):
         sw = np.bincount(ev, weights=w, minlength=n_ev)
@@ -521,10 +522,7 @@ def _joint_offsets(res: Residuals, n_src: int, start: F8, cfg: RegistrationConfi
         off = np.where(anchor, 0.0, num / den)
         w = np.where(np.abs(x - off[o_src] - shift[ev]) <= cfg.clock_joint_clip * s_eff, w0, 0.0)
     n = np.bincount(o_src, weights=(w > 0).astype(np.float64), minlength=n_src)
-    # taken for the sharp ones only (as the mode): a post's members' mean reads it better
-    dull = least > cfg.clock_mode_sigma_s if cfg.clock_joint_sharp else np.zeros(n_src, bool)
-    n = np.where(anchor | dull, 0.0, n)
-    take = (n >= cfg.min_reports) & (np.abs(off - start) > cfg.clock_joint_margin_s)
+    take = ~anchor & (least <= cfg.clock_mode_sigma_s) & (n >= cfg.min_reports)
     return np.where(take, off, start), np.where(take, n, 0.0)
 
 
