@@ -515,8 +515,8 @@ def _joint_offsets(res: Residuals, n_src: int, start: F8, cfg: RegistrationConfi
     w = w0
     for _ in range(cfg.clock_joint_iter):
         sw = np.bincount(ev, weights=w, minlength=n_ev)
-        shift = np.bincount(ev, weights=w * (x - off[o_src]), minlength=n_ev)
-        shift = shift / np.maximum(sw, 1e-300)
+        sx = np.bincount(ev, weights=w * (x - off[o_src]), minlength=n_ev)
+        shift = sx / np.maximum(sw, 1e-300)
         num = np.bincount(o_src, weights=w * (x - shift[ev]), minlength=n_src)
         den = np.bincount(o_src, weights=w, minlength=n_src) + lam
         off = np.where(anchor, 0.0, num / den)
