@@ -7,7 +7,7 @@ import numpy as np
 from grid_rows import bearing_rows, fitted, reports
 
 from ceasefire.fuse.association import Clusters, RegistrationConfig, Reports, register
-from ceasefire.fuse.association.registration import Residuals, estimate, residuals
+from ceasefire.fuse.association.registration import Residuals, residuals
 from ceasefire.fuse.solve import Rows
 
 #: eight posts on a ring of 8.5 km (the last one is the odd one out)
@@ -218,59 +218,6 @@ def test_a_sharp_clock_association_left_out_is_read_from_its_free_reports() -> N
     assert abs(reg.offset_s[LAST] - 2.0) < 0.05
     assert np.all(np.abs(reg.offset_s[:LAST]) < 0.05)
     assert register(rep, cl, RegistrationConfig(clock_gate_s=1.5)).offset_s[LAST] == 0.0
-
-
-def _two_cameras(anchor_sd: float) -> Residuals:
-    """Observers: 0 a microphone (``anchor_sd``), 1 and 2 cameras (0.2 s) whose
-    clocks are +2.0 and +2.2 s off, 3 a post (2 s, clock right). Events 0-9: the
-    microphone fixes the time (its residual 0) and camera 1's free reports are
-    2.0 s late. Events 10-19: the two cameras and the post; the fit followed the
-    cameras (its time 2 s late): their residuals 0 and 0.2 s, the post's -2 s."""
-    src, ev, x, sd, free = [], [], [], [], []
-    for j in range(10):
-        src += [0, 1]
-        ev += [j, j]
-        x += [0.0, 2.0]
-        sd += [anchor_sd, 0.2]
-        free += [False, True]
-    for j in range(10, 20):
-        src += [1, 2, 3]
-        ev += [j] * 3
-        x += [0.0, 0.2, -2.0]
-        sd += [0.2, 0.2, 2.0]
-        free += [False] * 3
-    n = len(src)
-    sd_a, one, no = np.array(sd), np.ones(n), np.zeros(n, bool)
-    return Residuals(
-        np.array(src), np.zeros(n), np.array(x) / sd_a, one, ~no, sd_a, np.zeros(n),
-        np.zeros(n), no, np.array(ev), np.array(free),
-    )  # fmt: skip
-
-
-def test_cameras_off_alike_are_read_against_the_events_a_gps_timed_sensor_fixed() -> None:
-    """Camera 2 only ever shares events with camera 1, whose clock is as far off:
-    its residuals say 0.2 s, and per observer (means, modes) that is all it shows
-    (camera 1's residuals split evenly between 0 and 2 s, so its mode is no help
-    either). Solved jointly with each event's time shift, the microphone's events
-    fix camera 1's clock (its free reports say 2 s; the events' shift 0), which
-    fixes the shift of the shared events, which gives camera 2's, 0.2 s later.
-    Shrunk by the 1 s prior (as shipped): camera 1's anchored reports weigh 40
-    (10 at σ 0.5 s, the floor), and the shared events tie the two cameras and the post to it
-    (o2 = o1 + 0.2, oP = o1 - 2), so o1 minimizes 40 (2 - o1)² + o1² + (o1 + 0.2)²
-    + (o1 - 2)²: 163.6 / 86 = 1.90 s."""
-    res = _two_cameras(0.005)
-    off = RegistrationConfig(clock_joint_prior_s=0.0)
-    alone = estimate(res, 4, off)
-    assert abs(alone.offset_s[1]) < 0.3 and abs(alone.offset_s[2]) < 0.3
-    joint = estimate(res, 4, RegistrationConfig())
-    assert abs(joint.offset_s[1] - 1.90) < 0.03
-    assert 1.9 < joint.offset_s[2] < 2.15 and joint.offset_s[2] > joint.offset_s[1]
-    # the anchor keeps 0; the post is not sharp: its mean, as before
-    assert joint.offset_s[0] == alone.offset_s[0] and joint.offset_s[3] == alone.offset_s[3]
-    # without a GPS-timed sensor nothing fixes the gauge: as before
-    unanchored = _two_cameras(0.1)
-    loose = estimate(unanchored, 4, RegistrationConfig())
-    assert np.array_equal(loose.offset_s, estimate(unanchored, 4, off).offset_s)
 
 
 def test_residuals_of_windows_concatenate_with_their_events_apart() -> None:

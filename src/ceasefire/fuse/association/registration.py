@@ -14,9 +14,7 @@ clock from that mean twice: its seen time sets the fit of every event it joins
 (so the residuals are read against fits that trust a seen time to a second),
 and when its clock is off association leaves its reports out (so its free
 bearings are read too, against the events whose bearing they fit, and the mode
-of its residuals is its offset where it disagrees with the mean). Sharp clocks
-off alike hide each other in the events they share: their offsets are solved
-jointly with each event's time shift, anchored on the GPS-timed sensors."""
+of its residuals is its offset where it disagrees with the mean)."""
 
 from __future__ import annotations
 
@@ -115,23 +113,6 @@ class RegistrationConfig:
     #: more than its σ, which would call for a second association), and an error
     #: under it costs little where the second association trusts a seen time to 1 s
     clock_mode_margin_s: float = 0.5
-    #: a sharp observer's offset solved jointly with each event's time shift (0: off;
-    #: :func:`_joint_offsets`): a residual (s) is its observer's offset plus its
-    #: event's shift. Observers whose least time σ as read is at most
-    #: ``clock_anchor_sigma_s`` (GPS-timed acoustic sensors) hold offset 0 and fix
-    #: the shift of the events they are in; the others' offsets are shrunk to 0 with
-    #: this sd, s. Cameras whose clocks are off alike share events and their shift,
-    #: and only the anchored events tell them apart. Family tuning draws 1000-1039
-    #: (docs/family.md, session 19): camera clocks RMS 0.99 -> 0.70 s off the truth,
-    #: system double counts 225 -> 216 (a prior of 2 s: the same RMS)
-    clock_joint_prior_s: float = 1.0
-    clock_anchor_sigma_s: float = 0.05
-    #: ... a non-anchor's residual weighs 1 / max(σ, this)², s (an anchor's by its
-    #: own σ), and counts only within ``clock_joint_clip`` such σ of its prediction
-    #: (another round's report); sweeps of the block coordinate descent
-    clock_joint_sigma_min_s: float = 0.5
-    clock_joint_clip: float = 3.0
-    clock_joint_iter: int = 50
 
 
 @dataclass(frozen=True)
@@ -433,10 +414,6 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
         n_mode = np.where(np.abs(mode - offset) > cfg.clock_mode_margin_s, n_mode, 0.0)
         offset = np.where(n_mode > 0, mode, offset)
         zt = np.where(res.wt > 0, res.zt - offset[src] / sd * res.wt, 0.0)
-    if cfg.clock_joint_prior_s > 0:
-        offset, n_joint = _joint_offsets(every, n_src, offset, cfg)
-        n_mode = np.maximum(n_mode, n_joint)
-        zt = np.where(res.wt > 0, res.zt - offset[src] / sd * res.wt, 0.0)
 
     def scale(z: F8, sw: F8, n: F8) -> F8:
         ss = np.bincount(src, weights=np.minimum(z * z, c2), minlength=n_src)
@@ -481,49 +458,6 @@ def _mode_offsets(res: Residuals, n_src: int, cfg: RegistrationConfig) -> tuple[
             off[j] = float(np.mean(xs[best : best + inside[best]]))
             count[j] = inside[best]
     return off, count
-
-
-def _joint_offsets(res: Residuals, n_src: int, start: F8, cfg: RegistrationConfig) -> tuple[F8, F8]:
-    """Clock offsets (s) solved jointly with a time shift per event: a time
-    residual x (s) is o[observer] + s[event] + noise, the members' leave-one-out
-    ones (in-sample over 1 - h, where 1 - h ≥ 0.2) and the free ones within
-    ``clock_gate_s``. Anchors (least σ at most ``clock_anchor_sigma_s``) keep
-    o = 0; the others' o are shrunk to 0 with sd ``clock_joint_prior_s``; the
-    shifts are free. Block coordinate descent from ``start``; a residual beyond
-    ``clock_joint_clip`` σ of its prediction is left out. The sharp observers
-    (least σ at most ``clock_mode_sigma_s``) with at least ``min_reports``
-    residuals take theirs (others keep ``start``: a post's members' mean reads it
-    better); also how many residuals each taken offset rests on (0 elsewhere)."""
-    # a member's in-sample residual over 1 - h: the fit moved toward its own time by
-    # h of it (variance σ² / (1 - h))
-    member = ~res.free & (res.wt >= 0.2)
-    use = res.has_t & (member | (res.free & (np.abs(res.zt * res.sd_t) <= cfg.clock_gate_s)))
-    keep = np.where(member, np.maximum(res.wt, 1e-9), 1.0)
-    x = (res.zt * res.sd_t / keep)[use]
-    o_src, ev, sd = res.src[use], res.event[use], (res.sd_t / np.sqrt(keep))[use]
-    least = np.full(n_src, np.inf)
-    np.minimum.at(least, o_src, sd)
-    anchor = least <= cfg.clock_anchor_sigma_s
-    if x.shape[0] == 0 or not anchor.any():
-        return start, np.zeros(n_src)
-    _, ev = np.unique(ev, return_inverse=True)
-    n_ev = int(ev.max()) + 1
-    s_eff = np.where(anchor[o_src], sd, np.maximum(sd, cfg.clock_joint_sigma_min_s))
-    w0 = 1.0 / s_eff**2
-    lam = 1.0 / cfg.clock_joint_prior_s**2
-    off = np.where(anchor, 0.0, start)
-    w = w0
-    for _ in range(cfg.clock_joint_iter):
-        sw = np.bincount(ev, weights=w, minlength=n_ev)
-        sx = np.bincount(ev, weights=w * (x - off[o_src]), minlength=n_ev)
-        shift = sx / np.maximum(sw, 1e-300)
-        num = np.bincount(o_src, weights=w * (x - shift[ev]), minlength=n_src)
-        den = np.bincount(o_src, weights=w, minlength=n_src) + lam
-        off = np.where(anchor, 0.0, num / den)
-        w = np.where(np.abs(x - off[o_src] - shift[ev]) <= cfg.clock_joint_clip * s_eff, w0, 0.0)
-    n = np.bincount(o_src, weights=(w > 0).astype(np.float64), minlength=n_src)
-    take = ~anchor & (least <= cfg.clock_mode_sigma_s) & (n >= cfg.min_reports)
-    return np.where(take, off, start), np.where(take, n, 0.0)
 
 
 def _estimate_mixture(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registration:
