@@ -167,14 +167,14 @@ def clock_errors(
     p = _first_parts(k, cache, first)
     out: dict[str, Any] = {
         "draw": k,
-        "names": list(p["names"]),
-        "sensor": list(p["sensor"]),
-        "true_s": list(p["true_s"]),
-        "n_reports": list(p["n_reports"]),
+        "names": [str(n) for n in p["names"]],
+        "sensor": [str(s) for s in p["sensor"]],
+        "true_s": [float(t) for t in p["true_s"]],
+        "n_reports": [int(n) for n in p["n_reports"]],
     }
     for v, rc in variants.items():
         reg = tiles.pooled(p["parts"], rc).of(p["names"])
-        out[v] = {"offset_s": list(reg.offset_s), "informed": list(reg.informed)}
+        out[v] = {"offset_s": reg.offset_s.tolist(), "informed": reg.informed.tolist()}
     return out
 
 
