@@ -2,10 +2,12 @@
 days as the code it replaced (the groups exactly, the estimates to within rounding):
 a heavy-day slice and a quiet day, their association inputs and outputs stored in
 ``data/association_days.npz`` by ``data/make_association_days.py`` at the commit
-before the split (main's code). Re-pinned once since, on purpose (session 12, issue
-23): the outputs only, on the same inputs, when the reassignment passes began to
+before the split (main's code). Re-pinned twice since, on purpose, the outputs only,
+on the same inputs: session 12 (issue 23), when the reassignment passes began to
 stop on bearings swapping back and forth (heavy2015: 624 -> 623 events; scores of
-the scenario family's test draws the same or better)."""
+the scenario family's test draws the same or better); session 19 (issue 21), when
+the fit's inverse stopped flagging as singular matrices regular in float64
+(heavy2015: 623 -> 622 events; family double counts fewer on tuning and test draws)."""
 
 from __future__ import annotations
 

@@ -26,9 +26,10 @@ from ceasefire.fuse.compiled import compiled_calling
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
 
-#: the cofactors, a row's terms and ``nan_to_num`` of one number, rebound to
-#: numba's compiled helpers when the loop is compiled
+#: the cofactors and their regularity test, a row's terms and ``nan_to_num`` of
+#: one number, rebound to numba's compiled helpers when the loop is compiled
 _upper3 = cofactor.upper3
+_regular3 = cofactor.regular3
 _row_terms = normal.row_terms
 _nan_to_num = normal.nan_to_num
 
@@ -118,8 +119,10 @@ def _iteration_loop(
         for i in range(3):
             for j0 in range(i, 3):
                 S[i, j0] = H[i, j0] / s[i] / s[j0]
-        A, B, C, D, E, F, det = _upper3(S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
-        good = (det - det == 0.0) and det > 1e-10
+        tri = (S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
+        cof6 = _upper3(tri[0], tri[1], tri[2], tri[3], tri[4], tri[5])
+        A, B, C, D, E, F, det = cof6
+        good = _regular3(tri[0], tri[1], tri[2], tri[3], tri[4], tri[5], cof6)
         if good:
             cof[0, 0], cof[0, 1], cof[0, 2] = A, B, C
             cof[1, 0], cof[1, 1], cof[1, 2] = B, D, E
@@ -173,7 +176,8 @@ def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     if not normal.bind_helpers():
         return None
     return compiled_calling(
-        _iteration_loop, _upper3=cofactor.upper3, _row_terms=normal.row_terms,
+        _iteration_loop, _upper3=cofactor.upper3, _regular3=cofactor.regular3,
+        _row_terms=normal.row_terms,
         _nan_to_num=normal.nan_to_num,
     )  # fmt: skip
 

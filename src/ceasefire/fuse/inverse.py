@@ -20,12 +20,13 @@ from ceasefire.fuse.compiled import compiled_calling
 #: the cofactors, called by the loop: rebound to numba's compiled helper when the
 #: loop is compiled (a compiled loop calls compiled functions only)
 _upper3 = cofactor.upper3
+_regular3 = cofactor.regular3
 
 
 def _inv3_loop(H: Any) -> tuple[Any, Any]:
     """Inverses ``(G, 3, 3)`` of the symmetric ``H`` ``(G, 3, 3)`` (upper triangle
-    read) and whether each is regular (scaled determinant finite and > 1e-10;
-    the others NaN)."""
+    read) and whether each is regular (:func:`~ceasefire.fuse.cofactor.regular3`
+    after diagonal scaling; the others NaN)."""
     n = H.shape[0]
     inv = np.empty((n, 3, 3))
     ok = np.empty(n, np.bool_)
@@ -40,8 +41,10 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
         for i in range(3):
             for j in range(i, 3):
                 S[i, j] = H[g, i, j] / s[i] / s[j]
-        A, B, C, D, E, F, det = _upper3(S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
-        good = (det - det == 0.0) and det > 1e-10
+        tri = (S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
+        cof6 = _upper3(tri[0], tri[1], tri[2], tri[3], tri[4], tri[5])
+        A, B, C, D, E, F, det = cof6
+        good = _regular3(tri[0], tri[1], tri[2], tri[3], tri[4], tri[5], cof6)
         ok[g] = good
         cof[0, 0], cof[0, 1], cof[0, 2] = A, B, C
         cof[1, 0], cof[1, 1], cof[1, 2] = B, D, E
@@ -56,4 +59,4 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
 def inv3_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_inv3_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    return compiled_calling(_inv3_loop, _upper3=cofactor.upper3)
+    return compiled_calling(_inv3_loop, _upper3=cofactor.upper3, _regular3=cofactor.regular3)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.cofactor import upper3
+from ceasefire.fuse.cofactor import regular3, upper3
 from ceasefire.fuse.gauss_newton import iteration_kernel
 from ceasefire.fuse.inverse import inv3_kernel
 from ceasefire.fuse.keys import stable_argsort
@@ -190,8 +190,9 @@ def cofactors3(S: F8) -> tuple[F8, F8, F8, F8, F8, F8, F8]:
 
 def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     """Inverses of a stack of symmetric 3×3 matrices ``(G, 3, 3)`` by cofactors
-    after diagonal scaling (no LAPACK call per matrix); the singular ones (scaled
-    determinant <= 1e-10) are flagged and set to NaN. The compiled loop when numba
+    after diagonal scaling (no LAPACK call per matrix); the singular ones (those
+    :func:`~ceasefire.fuse.cofactor.regular3` does not pass: a determinant within
+    100 times its rounding error) are flagged and set to NaN. The compiled loop when numba
     is installed (the same numbers, :mod:`.inverse`)."""
     kernel = inv3_kernel()
     if kernel is None:
@@ -203,9 +204,12 @@ def _inv3(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
 def _inv3_numpy(H: F8) -> tuple[F8, npt.NDArray[np.bool_]]:
     """:func:`_inv3` in numpy (elementwise)."""
     scale = np.sqrt(np.maximum(np.einsum("gii->gi", H), 1e-300))
-    A, B, C, D, E, F, det = cofactors3(H / scale[:, :, None] / scale[:, None, :])
-    ok = np.isfinite(det) & (det > 1e-10)
+    S = H / scale[:, :, None] / scale[:, None, :]
+    cof = cofactors3(S)
+    A, B, C, D, E, F, det = cof
+    tri = (S[:, 0, 0], S[:, 0, 1], S[:, 0, 2], S[:, 1, 1], S[:, 1, 2], S[:, 2, 2])
     with np.errstate(divide="ignore", invalid="ignore"):
+        ok = np.asarray(regular3(*tri, cof), bool)
         inv = np.stack([A, B, C, B, D, E, C, E, F], axis=1).reshape(-1, 3, 3) / det[:, None, None]
     inv = inv / scale[:, :, None] / scale[:, None, :]
     inv[~ok] = np.nan

@@ -25,6 +25,9 @@ re-pins the outputs only (labels, estimates, late labels) on the stored inputs
 captures one association per day). Session 12 did this once: the reassignment
 passes stop when they only swap bearings back and forth (issue 23), which moved
 one event of heavy2015 (624 -> 623 events); the inputs are those of 1a2c4a0.
+Session 19 did it again: the fit's 3×3 inverse tells singular from regular by the
+determinant's rounding error (``cofactor.regular3``), not a floor of 1e-10, so fits the
+floor dropped stand (heavy2015: 623 -> 622 events; quiet2: two events take a row each).
 """
 
 from __future__ import annotations
