@@ -140,7 +140,10 @@ def explain(
     located = [
         k
         for k, e in enumerate(out)
-        if e.has_position and e.kind != "sighting" and "single_observer" not in e.flags
+        if e.lat is not None
+        and e.lon is not None
+        and e.kind != "sighting"
+        and "single_observer" not in e.flags
     ]
     if not located or (lone_k.shape[0] == 0 and not cfg.pieces):
         return out
@@ -177,7 +180,7 @@ def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) 
         [
             k
             for k, e in enumerate(events)
-            if not e.has_position
+            if (e.lat is None or e.lon is None)
             and e.kind != "sighting"
             and "single_observer" in e.flags
             and e.bearing_deg is not None
@@ -224,9 +227,10 @@ def _points(
     lcov = np.array([e.launch_cov_m2 or (0.0, 0.0, 0.0) for e in pe], np.float64).reshape(-1, 3)
     # the flight's bounds from the weapon's speed (an undetermined one: any weapon's)
     _, flight_m = inverse(lat[paired], lon[paired], llat, llon)
-    speeds = [w.speed_m_s for w in cfg.weapons.values() if w.speed_m_s > 0]
-    v_lo = np.array([_speed(e.weapon, cfg.weapons, min(speeds)) for e in pe])
-    v_hi = np.array([_speed(e.weapon, cfg.weapons, max(speeds)) for e in pe])
+    speed = {k: w.speed_m_s for k, w in cfg.weapons.items() if w.speed_m_s > 0}
+    slow, fast = min(speed.values()), max(speed.values())
+    v_lo = np.array([speed.get(e.weapon, slow) for e in pe])
+    v_hi = np.array([speed.get(e.weapon, fast) for e in pe])
     v_lo *= max(1.0 - cfg.speed_spread, 0.05)
     v_hi *= 1.0 + cfg.speed_spread
     lo = t[paired] - flight_m / v_lo
@@ -289,11 +293,6 @@ def _unexplained(
     return out
 
 
-def _speed(weapon: str, weapons: Mapping[str, WeaponFlight], other: float) -> float:
-    w = weapons.get(weapon)
-    return w.speed_m_s if w is not None and w.speed_m_s > 0 else other
-
-
 def _explain_rows(
     lone_row: IP,
     pts: _Points,
@@ -341,11 +340,12 @@ def _explain_pieces(
     loc = np.asarray(located, np.intp)
     strength = [_strength(events[int(k)]) for k in loc]
     rank = np.empty(loc.shape[0], np.intp)
-    rank[sorted(range(loc.shape[0]), key=lambda q: strength[q])] = np.arange(loc.shape[0])
+    rank[sorted(range(loc.shape[0]), key=strength.__getitem__)] = np.arange(loc.shape[0])
     cand = [
         k
         for k, e in enumerate(events)
-        if e.has_position
+        if e.lat is not None
+        and e.lon is not None
         and e.kind != "sighting"
         and e.launch_lat is None
         and "paired" not in e.flags

@@ -1,13 +1,14 @@
 """Lookups into a fused set of observations made once and shared by
 corroboration and explanation (:mod:`.corroborate`, :mod:`.explain`): the rows
 found by observation id (:class:`RowIds`) and each row's observer code
-(:func:`source_codes`). Each costs a sort of ~10⁵ strings per tile; both steps
-used to make their own."""
+(:func:`source_codes`): ~10⁵ strings a tile, read once. Both by dicts: hashing
+the strings costs a fraction of sorting them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -20,31 +21,26 @@ IP = npt.NDArray[np.intp]
 
 @dataclass(frozen=True)
 class RowIds:
-    """The observations' ids sorted (stable: of equal ids the first row), to find
-    rows by id without a dict."""
+    """Each observation id's row (of equal ids the first), to find the rows of
+    events' members."""
 
-    sorted_ids: npt.NDArray[np.str_]
-    by_id: IP
+    row_of: dict[str, int]
 
     @staticmethod
     def of(obs: ObservationArrays) -> RowIds:
-        ids = obs.id.astype(str)
-        by_id = np.argsort(ids, kind="stable").astype(np.intp)
-        return RowIds(ids[by_id], by_id)
+        ids = obs.id.tolist()
+        # the last assignment of an id wins: made backwards, its first row
+        return RowIds(dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True)))
 
-    def rows(self, want: npt.NDArray[np.str_]) -> IP:
+    def rows(self, want: Sequence[str]) -> IP:
         """The row of each id in ``want`` (-1: not among the observations)."""
-        if self.sorted_ids.shape[0] == 0 or want.shape[0] == 0:
-            return np.full(want.shape[0], -1, np.intp)
-        at = np.minimum(np.searchsorted(self.sorted_ids, want), self.sorted_ids.shape[0] - 1)
-        return np.where(self.sorted_ids[at] == want, self.by_id[at], -1).astype(np.intp)
+        return np.fromiter(map(self.row_of.get, want, repeat(-1)), np.intp, len(want))
 
     def members(self, events: Sequence[Event]) -> tuple[IP, IP]:
         """(event index, row in the observations) of every member of ``events``
         found, in event order and each event's member order."""
         owner = np.repeat(np.arange(len(events)), [len(e.observation_ids) for e in events])
-        want = np.array([o for e in events for o in e.observation_ids], dtype=str)
-        at = self.rows(want)
+        at = self.rows([o for e in events for o in e.observation_ids])
         hit = at >= 0
         return owner[hit].astype(np.intp), at[hit]
 
@@ -52,12 +48,11 @@ class RowIds:
 def source_codes(obs: ObservationArrays) -> npt.NDArray[np.int64]:
     """Each observation's observer code: the rank of its ``source`` among the
     distinct sources (``np.unique(obs.source.astype(str), return_inverse=True)``'s
-    inverse). The few hundred distinct names are found by a dict and only they are
-    converted and sorted, not every row's."""
-    first: dict[object, int] = {}
-    seen = np.fromiter(
-        (first.setdefault(s, len(first)) for s in obs.source.tolist()), np.intp, len(obs)
-    )
+    inverse). Only the few hundred distinct names are converted and sorted, not
+    every row's; rows find their code by one dict lookup each."""
+    names = obs.source.tolist()
+    distinct = list(set(names))
     # the names as numpy strings, so names numpy's conversion makes equal share a code
-    _, rank = np.unique(np.array(list(first), dtype=str), return_inverse=True)
-    return np.asarray(rank.ravel()[seen], dtype=np.int64)
+    _, rank = np.unique(np.array(distinct, dtype=str), return_inverse=True)
+    code = dict(zip(distinct, rank.ravel().tolist(), strict=True))
+    return np.fromiter(map(code.__getitem__, names), np.int64, len(names))
