@@ -79,3 +79,18 @@ def test_buffer_rings_wind_counter_clockwise_as_rfc7946_asks(
     area2 = float(np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]))
     assert area2 > 0
     assert shapely.LinearRing(ring).is_ccw
+
+
+@pytest.mark.parametrize("vertices", [3, 200])
+def test_sides_alone_are_nearests_sides(vertices: int) -> None:
+    # a zigzag (numpy's segment search at 3 vertices, shapely's at 200), with
+    # points on both sides, at vertices and beyond both ends
+    rng = np.random.default_rng(vertices)
+    lat = np.linspace(47.0, 49.0, vertices)
+    lon = 38.0 + 0.05 * np.where(np.arange(vertices) % 2 == 0, 1.0, -1.0)
+    line = GeoLine(tuple(lat.tolist()), tuple(lon.tolist()))
+    qlat = np.concatenate([rng.uniform(46.8, 49.2, 2_000), lat])
+    qlon = np.concatenate([rng.uniform(37.7, 38.3, 2_000), lon])
+    side = line.sides(qlat, qlon)
+    assert side.dtype == np.int8 and np.array_equal(side, line.nearest(qlat, qlon).side)
+    assert (side == LEFT).sum() > 500 and (side == RIGHT).sum() > 500

@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 
 from ceasefire.fuse.explain import ExplainConfig, explain
 from ceasefire.fuse.keys import row_ranks
+from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.geo import LocalFrame
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
@@ -83,13 +84,23 @@ def corroborate(
     the observations fused (for the same observer's other reports; without them
     that test is skipped); ``c``: the speed of sound, m/s."""
     out = list(events)
-    anchors = [_anchor(e) for e in out]
-    acoustic = [k for k, e in enumerate(out) if e.kind != "sighting" and anchors[k] is not None]
-    lone = [k for k in acoustic if "single_observer" in out[k].flags]
-    located = [k for k in acoustic if out[k].has_position and "single_observer" not in out[k].flags]
+    # acoustic reports with an anchor: lone ones, and located multi-observer events
+    lone: list[int] = []
+    located: list[int] = []
+    lone_at: list[tuple[float, float]] = []
+    located_at: list[tuple[float, float]] = []
+    for k, e in enumerate(out):
+        if e.kind == "sighting" or (a := _anchor(e)) is None:
+            continue
+        if "single_observer" in e.flags:
+            lone.append(k)
+            lone_at.append(a)
+        elif e.lat is not None and e.lon is not None:
+            located.append(k)
+            located_at.append(a)
     if not lone:
         return explain(out, cfg.explain, obs, c)
-    where = [a for k in lone + located if (a := anchors[k]) is not None]
+    where = lone_at + located_at
     lat = np.array([a[0] for a in where], float)
     lon = np.array([a[1] for a in where], float)
     x, y = LocalFrame.about(lat, lon).to_xy(lat, lon)
@@ -101,12 +112,16 @@ def corroborate(
     # another observer's lone report (not the same observer: more than 1 m apart)
     found |= _near(xl, yl, tl, xl, yl, tl, cfg.lone_m, cfg.lone_s, 1.0)
     unheard = np.zeros(n, bool)
+    ids: RowIds | None = None
+    src: npt.NDArray[np.int64] | None = None
     if obs is not None and len(obs):
+        # found once for both tests and explanation
+        ids, src = RowIds.of(obs), source_codes(obs)
         lone_ev = [out[k] for k in lone]
-        reports = _report_rows(lone_ev, obs)  # found once for both tests
-        found |= _same_direction(lone_ev, obs, cfg, reports)
+        reports = ids.members(lone_ev)
+        found |= _same_direction(lone_ev, obs, cfg, reports, src)
         if cfg.unheard:
-            unheard = _unheard(lone_ev, obs, cfg, c, reports)
+            unheard = _unheard(lone_ev, obs, cfg, c, reports, src)
     for i, k in enumerate(lone):
         add = {"uncorroborated", "unheard"} if unheard[i] else set()
         if not found[i]:
@@ -114,7 +129,7 @@ def corroborate(
         if add:
             e = out[k]
             out[k] = dataclasses.replace(e, flags=tuple(sorted({*e.flags, *add})))
-    return explain(out, cfg.explain, obs, c)
+    return explain(out, cfg.explain, obs, c, ids, src)
 
 
 def _near(
@@ -148,26 +163,27 @@ def _same_direction(
     lone: Sequence[Event],
     obs: ObservationArrays,
     cfg: CorroborationConfig,
-    reports: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None,
+    reports: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
+    src: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.bool_]:
     """For each lone event, whether its observer made another bearing report (not one
     of the event's own) within ``self_s`` and ``self_deg``
-    of the event's first report. ``reports``: :func:`_report_rows` of ``lone``
-    when already found."""
+    of the event's first report. ``reports``: (event, row) of the lone events'
+    reports (:meth:`RowIds.members`); ``src``: each row's observer code
+    (:func:`source_codes`)."""
     found = np.zeros(len(lone), bool)
     b = np.flatnonzero(np.isfinite(obs.bearing_deg))
     if b.shape[0] < 2 or not lone:
         return found
     # one observer = one source at one position
-    _, src = np.unique(obs.source[b].astype(str), return_inverse=True)
-    code = row_ranks(src.astype(np.float64), obs.lat[b], obs.lon[b])
+    code = row_ranks(src[b].astype(np.float64), obs.lat[b], obs.lon[b])
     order = np.lexsort((obs.time_s[b], code))
     rows = b[order]
     c_sorted = code[order].astype(np.float64)
     span = float(obs.time_s[b].max() - obs.time_s[b].min()) + 4.0 * cfg.self_s + 1.0
     key = c_sorted * span + (obs.time_s[rows] - obs.time_s[b].min())
     # each lone event's reports, as positions in ``rows`` (non-bearing ones dropped)
-    owner, at = _report_rows(lone, obs) if reports is None else reports
+    owner, at = reports
     pos = np.full(len(obs), -1, np.intp)
     pos[rows] = np.arange(rows.shape[0])
     hit = pos[at] >= 0
@@ -190,44 +206,29 @@ def _same_direction(
     return found
 
 
-def _report_rows(
-    lone: Sequence[Event], obs: ObservationArrays
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """The lone events' reports found in ``obs``, in event order and each event's
-    report order: (event index, row in ``obs``)."""
-    ids = obs.id.astype(str)
-    by_id = np.argsort(ids)
-    want = np.array([o for e in lone for o in e.observation_ids], dtype=str)
-    owner = np.repeat(np.arange(len(lone)), [len(e.observation_ids) for e in lone])
-    at = np.minimum(np.searchsorted(ids[by_id], want), max(ids.shape[0] - 1, 0))
-    hit = ids[by_id][at] == want
-    return owner[hit].astype(np.intp), by_id[at[hit]].astype(np.intp)
-
-
 def _unheard(
     lone: Sequence[Event],
     obs: ObservationArrays,
     cfg: CorroborationConfig,
     c: float,
-    reports: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None,
+    reports: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
+    src: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.bool_]:
     """For each lone event: its observer has at least ``unheard_min_sensors`` arrival
     sensors within ``unheard_m`` that are listening (they perceived something within
     ``unheard_alive_s``), and none of them perceived anything within ``unheard_m`` / c
-    + ``unheard_slack_s`` of the event's first report. ``reports``:
-    :func:`_report_rows` of ``lone`` when already found."""
+    + ``unheard_slack_s`` of the event's first report. ``reports``, ``src``: as
+    :func:`_same_direction` takes them."""
     out = np.zeros(len(lone), bool)
     arr = np.flatnonzero(obs.kind == KINDS.index("arrival"))
     if arr.shape[0] == 0 or not lone:
         return out
-    owner, at = _report_rows(lone, obs) if reports is None else reports
+    owner, at = reports
     first = np.r_[True, owner[1:] != owner[:-1]]
     have, rows = owner[first], at[first]  # each event's first report
     frame = LocalFrame.about(obs.lat, obs.lon)
     # each arrival sensor where it first reported (microphones stay put)
-    _, s_first, s_of = np.unique(
-        obs.source[arr].astype(str), return_index=True, return_inverse=True
-    )
+    _, s_first, s_of = np.unique(src[arr], return_index=True, return_inverse=True)
     s_of = s_of.ravel()
     sx, sy = frame.to_xy(obs.lat[arr[s_first]], obs.lon[arr[s_first]])
     qx, qy = frame.to_xy(obs.lat[rows], obs.lon[rows])

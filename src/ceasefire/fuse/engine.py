@@ -323,7 +323,7 @@ def _sides(
     side = np.zeros(lat.shape[0], np.intp)
     pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
     if pos.shape[0]:
-        side[pos] = line.nearest(lat[pos], lon[pos]).side
+        side[pos] = line.sides(lat[pos], lon[pos])
     return side[launch], side[impact]
 
 

@@ -50,6 +50,7 @@ import numpy.typing as npt
 
 from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
 from ceasefire.fuse.keys import ranges
+from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
 from ceasefire.model.arrays import ObservationArrays
@@ -58,6 +59,7 @@ from ceasefire.model.vocab import SENSES, SPEED_OF_SOUND_M_S
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
+I8 = npt.NDArray[np.int64]
 SEEN = SENSES.index("seen")
 #: the flag of an explained lone report; ``explained_by:<id>`` names the event
 EXPLAINED = "explained"
@@ -122,25 +124,31 @@ def explain(
     cfg: ExplainConfig,
     obs: ObservationArrays | None,
     c: float = SPEED_OF_SOUND_M_S,
+    ids: RowIds | None = None,
+    src: I8 | None = None,
 ) -> list[Event]:
     """``events`` with lone bearings a located event explains flagged
     ``explained`` and ``explained_by:<its id>`` (same order). ``obs``: the
     observations fused (the lone reports' and the events' members); ``c``: the
-    speed of sound, m/s."""
+    speed of sound, m/s; ``ids``, ``src``: ``obs``'s :class:`RowIds` and
+    :func:`source_codes` when the caller has them."""
     out = list(events)
     if not cfg.enabled or obs is None or len(obs) == 0:
         return out
-    ids = _Ids.of(obs)
+    ids = RowIds.of(obs) if ids is None else ids
     lone_k, lone_row = _lone_reports(out, obs, ids)
     located = [
         k
         for k, e in enumerate(out)
-        if e.has_position and e.kind != "sighting" and "single_observer" not in e.flags
+        if e.lat is not None
+        and e.lon is not None
+        and e.kind != "sighting"
+        and "single_observer" not in e.flags
     ]
     if not located or (lone_k.shape[0] == 0 and not cfg.pieces):
         return out
     pts = _points([out[k] for k in located], obs, ids, cfg, c)
-    src = _sources(obs)
+    src = source_codes(obs) if src is None else src
     if cfg.pieces:
         for k, by_k in _explain_pieces(out, located, pts, obs, ids, src, cfg, c):
             out[k] = _flagged(out[k], out[by_k].id)
@@ -165,52 +173,21 @@ def explained_by(e: Event) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Ids:
-    """The observations' ids sorted, to find rows by id without a dict."""
-
-    sorted_ids: npt.NDArray[np.str_]
-    by_id: IP
-
-    @staticmethod
-    def of(obs: ObservationArrays) -> _Ids:
-        ids = obs.id.astype(str)
-        by_id = np.argsort(ids, kind="stable").astype(np.intp)
-        return _Ids(ids[by_id], by_id)
-
-    def rows(self, want: npt.NDArray[np.str_]) -> IP:
-        """The row of each id in ``want`` (-1: not among the observations)."""
-        if self.sorted_ids.shape[0] == 0 or want.shape[0] == 0:
-            return np.full(want.shape[0], -1, np.intp)
-        at = np.minimum(np.searchsorted(self.sorted_ids, want), self.sorted_ids.shape[0] - 1)
-        return np.where(self.sorted_ids[at] == want, self.by_id[at], -1).astype(np.intp)
-
-
-def _members(events: Sequence[Event], ids: _Ids) -> tuple[IP, IP]:
-    """(event index, row in the observations) of every member found, in event
-    order and each event's member order."""
-    owner = np.repeat(np.arange(len(events)), [len(e.observation_ids) for e in events])
-    want = np.array([o for e in events for o in e.observation_ids], dtype=str)
-    at = ids.rows(want)
-    hit = at >= 0
-    return owner[hit].astype(np.intp), at[hit]
-
-
-def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: _Ids) -> tuple[IP, IP]:
+def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) -> tuple[IP, IP]:
     """The lone bearings among ``events`` (one observer, no position, a bearing):
     their indices and the row in ``obs`` of each one's first bearing report."""
     ks = np.array(
         [
             k
             for k, e in enumerate(events)
-            if not e.has_position
+            if (e.lat is None or e.lon is None)
             and e.kind != "sighting"
             and "single_observer" in e.flags
             and e.bearing_deg is not None
         ],
         np.intp,
     )
-    owner, at = _members([events[int(k)] for k in ks], ids)
+    owner, at = ids.members([events[int(k)] for k in ks])
     bearing = np.isfinite(obs.bearing_deg[at])
     owner, at = owner[bearing], at[bearing]
     first = np.r_[True, owner[1:] != owner[:-1]] if owner.shape[0] else np.zeros(0, bool)
@@ -228,7 +205,7 @@ def _emission(obs: ObservationArrays, rows: IP, lat: F8, lon: F8, c: float) -> t
 def _points(
     located: Sequence[Event],
     obs: ObservationArrays,
-    ids: _Ids,
+    ids: RowIds,
     cfg: ExplainConfig,
     c: float,
 ) -> _Points:
@@ -250,15 +227,16 @@ def _points(
     lcov = np.array([e.launch_cov_m2 or (0.0, 0.0, 0.0) for e in pe], np.float64).reshape(-1, 3)
     # the flight's bounds from the weapon's speed (an undetermined one: any weapon's)
     _, flight_m = inverse(lat[paired], lon[paired], llat, llon)
-    speeds = [w.speed_m_s for w in cfg.weapons.values() if w.speed_m_s > 0]
-    v_lo = np.array([_speed(e.weapon, cfg.weapons, min(speeds)) for e in pe])
-    v_hi = np.array([_speed(e.weapon, cfg.weapons, max(speeds)) for e in pe])
+    speed = {k: w.speed_m_s for k, w in cfg.weapons.items() if w.speed_m_s > 0}
+    slow, fast = min(speed.values()), max(speed.values())
+    v_lo = np.array([speed.get(e.weapon, slow) for e in pe])
+    v_hi = np.array([speed.get(e.weapon, fast) for e in pe])
     v_lo *= max(1.0 - cfg.speed_spread, 0.05)
     v_hi *= 1.0 + cfg.speed_spread
     lo = t[paired] - flight_m / v_lo
     hi = t[paired] - flight_m / v_hi
     # the launch time from members the impact time does not explain
-    ev, at = _members(pe, ids)
+    ev, at = ids.members(pe)
     if ev.shape[0]:
         is_launch = _unexplained(obs, at, lat[paired][ev], lon[paired][ev], t[paired][ev], c)
         # the geodesic to the launch point of those members only (pointwise)
@@ -315,24 +293,19 @@ def _unexplained(
     return out
 
 
-def _speed(weapon: str, weapons: Mapping[str, WeaponFlight], other: float) -> float:
-    w = weapons.get(weapon)
-    return w.speed_m_s if w is not None and w.speed_m_s > 0 else other
-
-
 def _explain_rows(
     lone_row: IP,
     pts: _Points,
     located: Sequence[Event],
     obs: ObservationArrays,
-    ids: _Ids,
-    src: npt.NDArray[np.int64],
+    ids: RowIds,
+    src: I8,
     cfg: ExplainConfig,
     c: float,
 ) -> IP:
     """For each lone report row, the index (in ``located``) of the event that
     explains it best (least chi-square within the gate), or -1. ``src``: each
-    observation's observer code (:func:`_sources`)."""
+    observation's observer code (:func:`source_codes`)."""
     n = lone_row.shape[0]
     best = np.full(n, -1, np.intp)
     li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c)
@@ -348,19 +321,13 @@ def _explain_rows(
     return best
 
 
-def _sources(obs: ObservationArrays) -> npt.NDArray[np.int64]:
-    """Each observation's observer code."""
-    _, src = np.unique(obs.source.astype(str), return_inverse=True)
-    return src.ravel().astype(np.int64)
-
-
 def _explain_pieces(
     events: Sequence[Event],
     located: Sequence[int],
     pts: _Points,
     obs: ObservationArrays,
-    ids: _Ids,
-    src: npt.NDArray[np.int64],
+    ids: RowIds,
+    src: I8,
     cfg: ExplainConfig,
     c: float,
 ) -> list[tuple[int, int]]:
@@ -373,11 +340,12 @@ def _explain_pieces(
     loc = np.asarray(located, np.intp)
     strength = [_strength(events[int(k)]) for k in loc]
     rank = np.empty(loc.shape[0], np.intp)
-    rank[sorted(range(loc.shape[0]), key=lambda q: strength[q])] = np.arange(loc.shape[0])
+    rank[sorted(range(loc.shape[0]), key=strength.__getitem__)] = np.arange(loc.shape[0])
     cand = [
         k
         for k, e in enumerate(events)
-        if e.has_position
+        if e.lat is not None
+        and e.lon is not None
         and e.kind != "sighting"
         and e.launch_lat is None
         and "paired" not in e.flags
@@ -388,7 +356,7 @@ def _explain_pieces(
     pos_in_loc = {int(k): q for q, k in enumerate(loc)}
     # a single observer's located report is weaker than any located event
     c_rank = np.array([rank[pos_in_loc[k]] if k in pos_in_loc else -1 for k in cand], np.intp)
-    owner, rows = _members([events[k] for k in cand], ids)
+    owner, rows = ids.members([events[k] for k in cand])
     if owner.shape[0] == 0:
         return []
     n_mem = np.bincount(owner, minlength=len(cand))
@@ -604,10 +572,10 @@ def _held(
     pts: _Points,
     located: Sequence[Event],
     obs: ObservationArrays,
-    ids: _Ids,
-    src: npt.NDArray[np.int64],
+    ids: RowIds,
+    src: I8,
     pj: IP,
-    who: npt.NDArray[np.int64],
+    who: I8,
     cfg: ExplainConfig,
     c: float,
 ) -> npt.NDArray[np.bool_]:
@@ -621,7 +589,7 @@ def _held(
         return out
     n_src = np.int64(src.max() + 1) if src.shape[0] else np.int64(1)
     want_ev = np.unique(pts.event[pj])
-    ev, at = _members([located[int(q)] for q in want_ev], ids)
+    ev, at = ids.members([located[int(q)] for q in want_ev])
     ev = want_ev[ev]
     # only the members of the observers asked about, in the events asked about
     asked = np.unique(pts.event[pj].astype(np.int64) * n_src + who)

@@ -30,7 +30,12 @@ def weapon_cost(
     sp = spread * pred
     var = (var_T + var_d / (v * v)) + sp * sp
     e = dt - pred
-    chi2 = e * e / var
+    ee = e * e
+    # most candidates fail the gate: by a margin far beyond the division's and the
+    # product's rounding, without the division
+    if ee > (gate * var) * (1.0 + 1e-9):
+        return math.inf
+    chi2 = ee / var
     if not chi2 <= gate:
         return math.inf
     if d - 2.0 * math.sqrt(var_d) > dt_hi * v * fast_f:

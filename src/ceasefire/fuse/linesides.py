@@ -55,7 +55,7 @@ class LineSides:
         if x.shape[0] == 0:
             return np.zeros(0, np.intp)
         la, lo = self.grid.to_latlon(x, y)
-        return np.asarray(self.line.nearest(la, lo).side, dtype=np.intp)
+        return np.asarray(self.line.sides(la, lo), dtype=np.intp)
 
     def rays(self, ox: F8, oy: F8, az: F8, dist: F8) -> IP:
         """Side ``(n, K)`` of the points at distances ``dist`` ``(K,)`` (ascending, m)

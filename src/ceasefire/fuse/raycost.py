@@ -76,6 +76,14 @@ def _ray_cost_loop(
     k1 = lx.shape[1]
     k2 = ix.shape[1]
     nw = speeds.shape[0]
+    # the distances some tried weapon's range bounds allow: a sample pair beyond
+    # them (or dated too early) costs inf for every weapon and changes no minimum
+    d_lo = np.inf
+    d_hi = -np.inf
+    for w in range(nw):
+        if tried[w]:
+            d_lo = min(d_lo, lo_m[w])
+            d_hi = max(d_hi, hi_m[w])
     out = np.empty(n)
     for r in range(n):
         p = a[r]
@@ -89,18 +97,20 @@ def _ray_cost_loop(
         for i in range(k1):
             for j in range(k2):
                 dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
+                if not (dist >= d_lo and dist <= d_hi):
+                    continue
                 dt = iT[q, j] - lT[p, i]
+                dt_hi = dt
+                if early_sd > 0:
+                    sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
+                    if not dt > -early_sd * sd_T:
+                        continue
+                    dt_hi = dt + 2.0 * sd_T
                 var_T = lvt[p, i] + ivt[q, j]
                 var_d = (lvp[p, i] + ivp[q, j]) + 2e4
                 best = np.inf
-                dt_hi = dt
-                too_early = False
-                if early_sd > 0:
-                    sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
-                    dt_hi = dt + 2.0 * sd_T
-                    too_early = not dt > -early_sd * sd_T
                 for w in range(nw):
-                    if too_early or not tried[w]:
+                    if not tried[w]:
                         continue
                     cost = _weapon_cost(
                         dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,

@@ -107,6 +107,21 @@ class GeoLine:
         """Distance, side, chainage and normal for each (lat, lon); vectorized."""
         lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        side, s, qx, qy, tx, ty = self._project(lat_a, lon_a)
+        qlat, qlon = self.frame.to_latlon(qx, qy)
+        dist = distance_m(lat_a, lon_a, qlat, qlon)
+        return Nearest(dist, side, s, -ty, tx, qlat, qlon)
+
+    def sides(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.int8]:
+        """:meth:`nearest`'s side alone (+1 left, -1 right) for each (lat, lon),
+        without the nearest point's position and geodesic distance."""
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        return self._project(lat_a, lon_a)[0]
+
+    def _project(self, lat_a: F8, lon_a: F8) -> tuple[npt.NDArray[np.int8], F8, F8, F8, F8, F8]:
+        """Side, chainage (m), nearest point (local x, y, m) and the unit tangent
+        there (local x, y) of each (lat, lon)."""
         x, y = self.frame.to_xy(lat_a, lon_a)
         coords = np.asarray(self.local.coords)
         if coords.shape[0] - 1 <= _NUMPY_SEGMENTS:
@@ -132,9 +147,7 @@ class GeoLine:
             tx[at_vertex], ty[at_vertex] = bx / nb, by / nb
         cross = tx * (y - qy) - ty * (x - qx)
         side = np.where(cross >= 0, LEFT, RIGHT).astype(np.int8)
-        qlat, qlon = self.frame.to_latlon(qx, qy)
-        dist = distance_m(lat_a, lon_a, qlat, qlon)
-        return Nearest(dist, side, s, -ty, tx, qlat, qlon)
+        return side, s, qx, qy, tx, ty
 
     def buffer(self, left_m: float, right_m: float, *, quad_segs: int = 8) -> Polygon:
         """The one-sided band of ``left_m`` to the left and ``right_m`` to the right,
