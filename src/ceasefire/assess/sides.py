@@ -149,7 +149,7 @@ def launch_probability(t: EventTable, cfg: AttributionConfig) -> F8:
     """P(the event's sound source is the launch of a round, not its impact)."""
     # a kind fusion took from the direction class (no report named one) is as good
     # as that class: on the family's tuning draws such located launches stated 0.96
-    # were right 6 of 13 times under the oracle's association (docs/family.md, session 19)
+    # were right 5 of 13 times under the oracle's association (docs/family.md, session 19)
     k = np.where(t.kind_by_direction, -1, t.kind)
     by_dir = np.select(
         [t.direction == OUTGOING, t.direction == INCOMING],
