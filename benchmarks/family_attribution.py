@@ -25,7 +25,15 @@ pooled over the draws of each set (TEST 0-39, TUNING 1000-1039, the same split a
 - a recalibration fitted where it may be (isotonic regression of right on the
   stated probability, per basis, on TUNING) and applied to TEST: whether a monotone
   map of the probabilities, the most any probability model built on the same
-  events could do per basis, carries over to draws it did not see.
+  events could do per basis, carries over to draws it did not see;
+- the undetermined gap (system's undetermined share minus the oracle's, points, per
+  draw) and where it comes from: over the true violations both match, the ones one
+  names and the other leaves undetermined, grouped by the two bases (on the worst
+  decile's draws and on all), with where the system holds the round's launch reports
+  when only the oracle's event locates the launch (:func:`_launch_held`); and the
+  worst decile that the draws' own sampling noise alone would give, were every draw's
+  gap the pooled one (:func:`noise_worst_decile`: matched violations resampled
+  within each draw).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
 from ceasefire.model.reliability import reliability_bins
 from ceasefire.model.results import side_doubt
+from ceasefire.model.vocab import LAUNCH_EVENT_KINDS
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate.family import get_family, simulate_draw
@@ -95,11 +104,38 @@ def _parts(e: Event | None, rnd: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _launch_held(e: Event | None, rnd: dict[str, Any] | None, held: dict[str, Event]) -> str:
+    """Where the fused events hold the launch reports of ``e``'s true round: in ``e``,
+    in another event that locates a launch (a paired round's launch point, or a located
+    launch), in another located event, in a lone report, in no event (``held``: each
+    report's event; the event holding the most of them is read)."""
+    if rnd is None or not rnd["launch_observations"]:
+        return "no launch reports"
+    count: dict[str, int] = {}
+    by: dict[str, Event] = {}
+    for o in rnd["launch_observations"]:
+        if (h := held.get(o)) is not None:
+            count[h.id] = count.get(h.id, 0) + 1
+            by[h.id] = h
+    if not count:
+        return "in no event"
+    best = by[max(count, key=count.__getitem__)]
+    if e is not None and best.id == e.id:
+        return "in this event"
+    if best.launch_lat is not None or (best.lat is not None and best.kind in LAUNCH_EVENT_KINDS):
+        return "in another event that locates a launch"
+    if best.lat is not None:
+        return "in another located event"
+    return "in a lone report"
+
+
 def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
-    """Per matched violation: stated probability, named, right, basis, its parts."""
+    """Per matched violation: stated probability, named, right, basis, its parts,
+    the true violation's id and where its round's launch reports are held."""
     cfg = replace(fuse_config(m), workers=1)  # in this process: the oracle is patched here
     events = [e for e in engine.fuse(sc.observations, cfg) if t0 <= e.time_s < t1]
     by_id = {e.id: e for e in events}
+    held = {o: e for e in events for o in e.observation_ids}
     rounds = {r["id"]: r for r in sc.truth.get("rounds", [])}
     vs = assess(events, m)
     system = system_from_features([violation_feature(v) for v in vs])
@@ -110,13 +146,16 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
         likeliest = v.party if named else max(v.probabilities, key=v.probabilities.__getitem__)
         # the parts of a violation of one event (a round's; a weapon track's has none)
         event = by_id.get(v.event_ids[0]) if len(v.event_ids) == 1 else None
+        rnd = rounds.get(tv.get("round", ""))
         out.append(
             {
+                "truth": tv["id"],
+                "launch_held": _launch_held(event, rnd, held),
                 "p": v.party_probability,
                 "named": named,
                 "right": likeliest == tv["party"],
                 "basis": _basis(v.notes),
-                **_parts(event, rounds.get(tv.get("round", ""))),
+                **_parts(event, rnd),
             }
         )
     return out
@@ -252,6 +291,126 @@ def transfer(fit_rows: list[dict[str, Any]], on_rows: list[dict[str, Any]]) -> d
     }
 
 
+#: the bases that locate a round's launch
+LOCATED_LAUNCH = ("launch point", "firing position")
+#: the gap's part not made of named / undetermined flips on true violations both match
+BY_ONE = "matched by one only (and the matched counts' difference)"
+
+
+def undetermined_gap(d: dict[str, Any]) -> float:
+    """A draw's undetermined share, system minus oracle, points (NaN if either
+    matched nothing)."""
+    s, o = d["system"], d["oracle"]
+    if not s or not o:
+        return float("nan")
+    return 100.0 * (
+        sum(not r["named"] for r in s) / len(s) - sum(not r["named"] for r in o) / len(o)
+    )
+
+
+def _gap_group(s: dict[str, Any], o: dict[str, Any]) -> str:
+    """Why one names a true violation and the other does not, by the two bases."""
+    sb, ob = s["basis"], o["basis"]
+    if ob in LOCATED_LAUNCH and sb not in LOCATED_LAUNCH:
+        return "the oracle's event locates the launch, the system's does not"
+    if sb in LOCATED_LAUNCH and ob not in LOCATED_LAUNCH:
+        return "the system's event locates the launch, the oracle's does not"
+    if sb == ob:
+        return f"the same basis: {sb}"
+    return "other bases"
+
+
+def gap_sources(draws: list[dict[str, Any]]) -> dict[str, Any]:
+    """The draws' mean undetermined gap split into points by :func:`_gap_group` over
+    the true violations both match and one of them names (each flip weighs 100 /
+    the system's matched count of its draw; undetermined by the system: +), the rest
+    :data:`BY_ONE`; and where the system holds the round's launch reports for the
+    violations the oracle names from a located launch and the system leaves
+    undetermined without one (:func:`_launch_held`)."""
+    points: dict[str, float] = {}
+    held: dict[str, int] = {}
+    n = len(draws)
+    for d in draws:
+        sys_by = {r["truth"]: r for r in d["system"]}
+        orc_by = {r["truth"]: r for r in d["oracle"]}
+        flips = 0.0
+        for t in sys_by.keys() & orc_by.keys():
+            s, o = sys_by[t], orc_by[t]
+            if s["named"] == o["named"]:
+                continue
+            w = (100.0 if o["named"] else -100.0) / len(d["system"])
+            g = _gap_group(s, o)
+            points[g] = points.get(g, 0.0) + w / n
+            flips += w
+            if o["named"] and g.startswith("the oracle's"):
+                held[s["launch_held"]] = held.get(s["launch_held"], 0) + 1
+        points[BY_ONE] = points.get(BY_ONE, 0.0) + (undetermined_gap(d) - flips) / n
+    return {
+        "mean_gap": float(np.mean([undetermined_gap(d) for d in draws])),
+        "points": dict(sorted(points.items(), key=lambda kv: -abs(kv[1]))),
+        "launch_held": dict(sorted(held.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def _undetermined(r: dict[str, Any] | None) -> bool:
+    return r is not None and not r["named"]
+
+
+def noise_worst_decile(
+    draws: list[dict[str, Any]], samples: int = 500, seed: int = 0
+) -> tuple[float, float, float]:
+    """The pooled gap (points), and the worst decile of the draws' gaps that their
+    sampling noise alone would give (mean and sd over ``samples``): each draw's true
+    violations (matched by either) resampled with replacement, its gap moved by the
+    resample's change from its own gap onto the pooled gap."""
+    rng = np.random.default_rng(seed)
+    cols = []
+    for d in draws:
+        sys_by = {r["truth"]: r for r in d["system"]}
+        orc_by = {r["truth"]: r for r in d["oracle"]}
+        # per true violation: matched by the system, undetermined there, the same for the oracle
+        col = [
+            (t in sys_by, _undetermined(sys_by.get(t)), t in orc_by, _undetermined(orc_by.get(t)))
+            for t in sorted(sys_by.keys() | orc_by.keys())
+        ]
+        cols.append(np.array(col, dtype=np.float64).reshape(-1, 4))
+
+    def gap(c: np.ndarray) -> float:
+        ms, us, mo, uo = c.sum(axis=0)
+        return 100.0 * (us / ms - uo / mo) if ms and mo else float("nan")
+
+    tot = np.sum([c.sum(axis=0) for c in cols], axis=0)
+    pooled = 100.0 * (tot[1] / tot[0] - tot[3] / tot[2])
+    own = np.array([gap(c) for c in cols])
+    worst = []
+    for _ in range(samples):
+        moved = [gap(c[rng.integers(0, len(c), len(c))]) for c in cols]
+        g = np.array(moved) - own + pooled
+        worst.append(float(np.nanpercentile(g, 90)))
+    return float(pooled), float(np.mean(worst)), float(np.std(worst))
+
+
+def undetermined_figures(draws: list[dict[str, Any]]) -> dict[str, Any]:
+    """One set's undetermined gap: median, worst decile, pooled, the noise's worst
+    decile, and the sources on the worst decile's draws (at or above it) and on all."""
+    gaps = np.array([undetermined_gap(d) for d in draws])
+    worst_decile = float(np.nanpercentile(gaps, 90))
+    worst = [d for d, g in zip(draws, gaps, strict=True) if g >= worst_decile]
+    pooled, noise, noise_sd = noise_worst_decile(draws)
+    return {
+        "median": float(np.nanmedian(gaps)),
+        "worst_decile": worst_decile,
+        "pooled": pooled,
+        "noise_worst_decile": noise,
+        "noise_worst_decile_sd": noise_sd,
+        "worst_draws": {
+            d["draw"]: float(g) for d, g in zip(draws, gaps, strict=True) if g >= worst_decile
+        },
+        "sources_worst": gap_sources(worst),
+        "sources_all": gap_sources(draws),
+    }
+
+
 def report(figures: dict[str, Any]) -> None:
     for name, s in figures["sets"].items():
         sysf, orc = s["system"], s["oracle"]
@@ -286,6 +445,8 @@ def report(figures: dict[str, Any]) -> None:
             )
         else:
             print("system never names >= 97 % right on the swept thresholds")
+        if "undetermined" in s:
+            _report_gap(s["undetermined"])
     if "transfer" in figures:
         t = figures["transfer"]
         b, a = t["before"], t["after"]
@@ -300,6 +461,26 @@ def report(figures: dict[str, Any]) -> None:
             f"{a['undetermined']:.3f}, worst bin {a['worst_bin_points']:+.1f} "
             f"({a['worst_bin']})"
         )
+
+
+def _report_gap(u: dict[str, Any]) -> None:
+    print(
+        f"undetermined - oracle's, points: median {u['median']:+.1f}, worst decile "
+        f"{u['worst_decile']:+.1f}, pooled {u['pooled']:+.1f}; the worst decile that the "
+        f"draws' sampling noise alone gives at the pooled gap: {u['noise_worst_decile']:+.1f} "
+        f"(sd {u['noise_worst_decile_sd']:.1f})"
+    )
+    worst = ", ".join(f"{k} {g:+.1f}" for k, g in u["worst_draws"].items())
+    for name, key in (
+        (f"worst decile's draws ({worst})", "sources_worst"),
+        ("all draws", "sources_all"),
+    ):
+        src = u[key]
+        print(f"  where the gap comes from, {name}: mean {src['mean_gap']:+.2f} points")
+        for g, pts in src["points"].items():
+            print(f"    {pts:+6.2f}  {g}")
+        held = ", ".join(f"{n} {h}" for h, n in src["launch_held"].items())
+        print(f"    the round's launch reports where only the oracle locates the launch: {held}")
 
 
 def main() -> int:
@@ -319,7 +500,11 @@ def main() -> int:
             rows[name] = sorted(pool.map(run_draw, SETS[name]), key=lambda r: r["draw"])
             print(f"{name}: {len(rows[name])} draws", flush=True)
     figures: dict[str, Any] = {
-        "sets": {n: {w: summarize(r, w) for w in ("system", "oracle")} for n, r in rows.items()}
+        "sets": {
+            n: {w: summarize(r, w) for w in ("system", "oracle")}
+            | {"undetermined": undetermined_figures(r)}
+            for n, r in rows.items()
+        }
     }
     if "test" in rows and "tuning" in rows:
         figures["transfer"] = transfer(rows["tuning"], rows["test"])

@@ -184,3 +184,37 @@ def test_an_impact_near_the_line_weighs_short_rounds_as_monte_carlo(
         phase_error_p=0.0, position_error_p=0.0, impact_across_p=0.9, short_band_m=0.0
     )
     assert abs(assess([e], m, flat)[0].probabilities["RU"] - 0.5) > abs(p_ru - 0.5)
+
+
+def test_a_kind_taken_from_the_direction_class_weighs_as_that_class() -> None:
+    """A launch located far on the left (RU) side: named RU when a report named it a
+    firing; when fusion took ``firing`` from the outgoing direction class alone (flag
+    ``kind_by_direction``), the source is the launch with 1 - direction_error_p only,
+    else the impact of a round fired from across the line."""
+    m = parse_mandate(DOC)
+    line: GeoLine = m.contact
+    mid = line.nearest(48.2, 38.1)
+    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, 20_000.0)  # 20 km left
+    named = Event(
+        id="f",
+        kind="firing",
+        time_s=0.0,
+        lat=float(la),
+        lon=float(lo),
+        cov_m2=(100.0**2, 100.0**2, 0.0),
+        observation_ids=("o",),
+        n_observers=3,
+        direction="outgoing",
+    )
+    by_direction = replace(named, flags=("kind_by_direction",))
+    cfg = AttributionConfig(position_error_p=0.0, impact_across_p=0.9)
+    q_kind, q_dir = 1.0 - cfg.phase_error_p, 1.0 - cfg.direction_error_p
+    # 200 sigma from the line: the launch is RU's (1); an impact there came from
+    # across the line (UA) with impact_across_p, far beyond short_band_m
+    p_named = assess([named], m, cfg)[0].probabilities["RU"]
+    p_dir = assess([by_direction], m, cfg)[0].probabilities["RU"]
+    assert p_named == pytest.approx(q_kind * 1.0 + (1.0 - q_kind) * 0.1, abs=1e-6)
+    assert p_dir == pytest.approx(q_dir * 1.0 + (1.0 - q_dir) * 0.1, abs=1e-6)
+    v_named, v_dir = assess([named], m, cfg)[0], assess([by_direction], m, cfg)[0]
+    assert v_named.party == "RU" and v_dir.party == "undetermined"  # 0.982 and 0.865

@@ -66,6 +66,9 @@ class EventTable:
     paired: B
     #: a paired round whose launch or impact had another candidate nearly as good
     close_pair: B
+    #: no report named the event's kind: fusion took it from the direction class
+    #: (fusion's ``kind_by_direction``)
+    kind_by_direction: B
     #: a paired round: the probability that its launch lies across the line from its
     #: launch point, or from its joined launch bearing (fusion's ``pair_side_doubt``; 0
     #: when none)
@@ -157,5 +160,8 @@ def build_table(events: Sequence[Event], m: Mandate) -> EventTable:
         explained=np.array(["explained" in e.flags for e in evs], dtype=bool).reshape(n),
         paired=np.array(["paired" in e.flags for e in evs], dtype=bool).reshape(n),
         close_pair=np.array(["pair_close_call" in e.flags for e in evs], dtype=bool).reshape(n),
+        kind_by_direction=np.array(
+            ["kind_by_direction" in e.flags for e in evs], dtype=bool
+        ).reshape(n),
         side_doubt=_f8([side_doubt(e.flags) for e in evs]),
     )

@@ -29,12 +29,14 @@ from ceasefire.fuse.events import (
     EXPLOSION,
     FIRING,
     INCOMING,
+    KIND_BY_DIRECTION,
     OUTGOING,
     UND_DIR,
     UND_EVENT,
     UND_WEAPON,
     consensus,
     event_id,
+    kind_by_direction,
     kind_name,
     semi_major_95_m,
 )
@@ -508,6 +510,8 @@ def _acoustic_events(
             for other in extra[g]:
                 if weap_c == UND_WEAPON:
                     weap_c = int(ac.weapon[other])
+        if kind_by_direction(kind_c, dir_c):  # a pairing names the phase: not flagged
+            flags.append(KIND_BY_DIRECTION)
         srcs = set(sources[mem].tolist())
         n_src = len(srcs)
         if n_src == 1 and "single_observer" not in flags:

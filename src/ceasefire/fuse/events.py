@@ -51,8 +51,19 @@ EXPLOSION = EVENT_KINDS.index("explosion")
 FIRING = EVENT_KINDS.index("firing")
 
 
+#: flag of an event whose kind no report named, taken from its direction class
+#: (:func:`kind_name`): attribution weighs such a phase as a direction class, not a kind
+KIND_BY_DIRECTION = "kind_by_direction"
+
+
+def kind_by_direction(kind_code: int, dir_code: int) -> bool:
+    """Whether :func:`kind_name` takes the kind from the direction class."""
+    return kind_code == UND_EVENT and dir_code in (OUTGOING, INCOMING)
+
+
 def kind_name(kind_code: int, dir_code: int) -> str:
-    """The event kind, defaulting by direction when the reports name none."""
+    """The event kind, defaulting by direction when the reports name none
+    (:func:`kind_by_direction`)."""
     if kind_code == UND_EVENT:
         if dir_code == OUTGOING:
             return "firing"
