@@ -28,7 +28,9 @@ class WindowMemo:
     (:func:`~ceasefire.fuse.association.gates.bearing_candidates`). ``runs``: the
     rows' observer runs (rows by position then time, each run's
     start and end among them, its position x and y, the rows' times, each run's
-    smallest speed factor and largest time sd). Per event estimate of the last
+    smallest speed factor and largest time sd); ``tables``: the runs' time slices
+    (:func:`~ceasefire.fuse.association.windows.slice_tables`, None without numba).
+    Per event estimate of the last
     call (slot ``i``): the bits of its x, y, T and covariance (``keys`` ``(S, 12)``
     uint64) and the bearing rows in its window, ``rows[start[i]:start[i] +
     count[i]]``, with each pair's marginal gate in ``passes``; ``lookup`` orders the
@@ -37,6 +39,7 @@ class WindowMemo:
     index."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
+    tables: tuple[IP, IP, F8, F8] | None = None
     keys: npt.NDArray[np.uint64] | None = None
     hashes: npt.NDArray[np.uint64] | None = None
     lookup: IP | None = None
