@@ -88,8 +88,7 @@ class _Acoustic:
 
 
 def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
-    x, y = grid.to_xy(obs.lat, obs.lon)
-    gam = grid.convergence_rad(obs.lat, obs.lon)
+    x, y, gam = grid.xy_and_convergence(obs.lat, obs.lon)
     az = np.radians(obs.bearing_deg) + gam
     az = np.where(np.isfinite(az), (az + np.pi) % (2 * np.pi) - np.pi, np.nan)
     # a report perceived by light (``sense`` seen, or an event kind fusion counts as
