@@ -409,7 +409,7 @@ def windows(
     lim = float(max(nx, ny) + 2)
     pcx = _cell_of(px, x0, w, lim)
     pcy = _cell_of(py, y0, w, lim)
-    if tables is None:
-        tables = _kernels()[1](tk, starts, ends)  # type: ignore[index]
+    tables = slice_tables(tk, starts, ends) if tables is None else tables
+    assert tables is not None  # the kernel compiled: so is the tables' loop
     g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy, *tables)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
