@@ -60,6 +60,40 @@ def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
 
 
+def test_slices_made_once_give_the_windows_of_slices_made_per_search() -> None:
+    # the kept search passes the runs' slices it made once; a run with no rows has
+    # an empty table and the others each position's own slices
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association import windows as w
+
+    rng = np.random.default_rng(9)
+    sizes = np.array([0, 5, 1, 40, 0, 17])
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    tk = np.concatenate([np.sort(rng.uniform(0, 600, s)) for s in sizes])
+    tables = w.slice_tables(tk, starts, ends)
+    assert tables is not None
+    tab, offs, t0s, inv_ws = tables
+    for r in range(sizes.shape[0]):
+        if sizes[r] == 0:
+            assert offs[r + 1] == offs[r]
+            continue
+        table, t0, inv_w = w._slices(tk, int(starts[r]), int(ends[r]), 8 * int(sizes[r]))
+        assert np.array_equal(tab[offs[r] : offs[r + 1]], table)
+        assert (t0s[r], inv_ws[r]) == (t0, inv_w)
+    n_ev = 400
+    args = (
+        rng.uniform(-20e3, 20e3, 6), rng.uniform(-20e3, 20e3, 6), starts, ends, tk,
+        np.ones(6), rng.uniform(0.01, 1.0, 6), rng.uniform(-30e3, 30e3, n_ev),
+        rng.uniform(-30e3, 30e3, n_ev), rng.uniform(0, 600, n_ev), rng.uniform(0, 2, n_ev),
+        36_000.0, C,
+    )  # fmt: skip
+    g0, k0 = windows_numpy(*args)
+    g1, k1 = w.windows(*args, tables)
+    assert g0.shape[0] > 0
+    assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
+
+
 def test_a_search_through_slices_is_numpys_searchsorted() -> None:
     # ties, bursts, values on, below and beyond the run, NaN and infinities
     pytest.importorskip("numba")

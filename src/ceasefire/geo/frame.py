@@ -14,10 +14,10 @@ F8 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.intp]
 
 #: inputs at least this long are projected once per distinct position
-_DEDUP_MIN = 512
+DEDUP_MIN = 512
 
 
-def _distinct(lat: F8, lon: F8) -> tuple[I8, I8]:
+def distinct_points(lat: F8, lon: F8) -> tuple[I8, I8]:
     """The index of one of each distinct (lat, lon) pair and, per input, the
     position of its pair among those: ``lat[first][back] == lat`` (NaNs each
     distinct). One sort, shape ``(n,)``."""
@@ -59,8 +59,8 @@ class LocalFrame:
         which gives the same numbers (the projection is pointwise)."""
         la = np.asarray(lat, float)
         lo = np.asarray(lon, float)
-        if la.ndim == 1 and la.shape[0] >= _DEDUP_MIN and la.shape == lo.shape:
-            first, back = _distinct(la, lo)
+        if la.ndim == 1 and la.shape[0] >= DEDUP_MIN and la.shape == lo.shape:
+            first, back = distinct_points(la, lo)
             if first.shape[0] * 2 <= la.shape[0]:
                 x, y = self._fwd.transform(lo[first], la[first])
                 return np.asarray(x, np.float64)[back], np.asarray(y, np.float64)[back]

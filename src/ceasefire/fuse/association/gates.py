@@ -26,7 +26,7 @@ from ceasefire.fuse.association.reports import (
     WindowMemo,
     observer_runs,
 )
-from ceasefire.fuse.association.windows import windows
+from ceasefire.fuse.association.windows import slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
@@ -322,6 +322,8 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
         memo.runs = (fs, starts, ends, r.ox[first], r.oy[first], r.t[fs], f_lo, sig_max)
+        # the runs stay the same on every call: their time slices made once
+        memo.tables = slice_tables(memo.runs[5], starts, ends)
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or fs.shape[0] == 0:
@@ -351,7 +353,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
     gg, kk = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
-        rep.reach_m, rep.c,
+        rep.reach_m, rep.c, memo.tables,
     )  # fmt: skip
     # each searched event's rows together, in the order found (position, then time)
     by_ev = stable_argsort(gg)

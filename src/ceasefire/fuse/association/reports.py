@@ -26,17 +26,19 @@ class WindowMemo:
     """The time windows of a fixed set of rows (every bearing; every row), kept across
     the candidate searches of one :class:`Reports`
     (:func:`~ceasefire.fuse.association.gates.bearing_candidates`). ``runs``: the
-    rows' observer runs (rows by position then time, each run's
-    start and end among them, its position x and y, the rows' times, each run's
-    smallest speed factor and largest time sd). Per event estimate of the last
-    call (slot ``i``): the bits of its x, y, T and covariance (``keys`` ``(S, 12)``
-    uint64) and the bearing rows in its window, ``rows[start[i]:start[i] +
-    count[i]]``, with each pair's marginal gate in ``passes``; ``lookup`` orders the
-    slots by ``hashes`` (x's bits xor T's). A window and a gate depend on nothing
-    else, so an event whose estimate did not change keeps its rows whatever its
-    index."""
+    rows' observer runs (rows by position then time, each run's start and end among
+    them, its position x and y, the rows' times, each run's smallest speed factor and
+    largest time sd); ``tables``: the runs' time slices
+    (:func:`~ceasefire.fuse.association.windows.slice_tables`, None without numba).
+    Per event estimate of the last call (slot ``i``): the bits of its x, y, T and
+    covariance (``keys`` ``(S, 12)`` uint64) and the bearing rows in its window,
+    ``rows[start[i]:start[i] + count[i]]``, with each pair's marginal gate in
+    ``passes``; ``lookup`` orders the slots by ``hashes`` (x's bits xor T's). A
+    window and a gate depend on nothing else, so an event whose estimate did not
+    change keeps its rows whatever its index."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
+    tables: tuple[IP, IP, F8, F8] | None = None
     keys: npt.NDArray[np.uint64] | None = None
     hashes: npt.NDArray[np.uint64] | None = None
     lookup: IP | None = None

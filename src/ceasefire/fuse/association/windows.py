@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled, compiled_calling
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -114,22 +114,29 @@ def _slice(v: float, t0: float, inv_w: float, nb: int) -> int:
     return int(x)
 
 
+def _fill_slices(t: Any, a0: int, b0: int, nb: int, table: Any, o: int) -> tuple[float, float]:
+    """:func:`_slices`' table written into ``table[o:o + nb + 1]``; returns its
+    ``(t0, inv_w)``."""
+    t0 = t[a0]
+    span = t[b0 - 1] - t0
+    inv_w = nb / span if span > 0.0 else 0.0
+    i = a0
+    for b in range(nb):
+        while i < b0 and _slice(t[i], t0, inv_w, nb) < b:
+            i += 1
+        table[o + b] = i
+    table[o + nb] = b0
+    return t0, inv_w
+
+
 def _slices(t: Any, a0: int, b0: int, nb: int) -> tuple[Any, float, float]:
     """For the sorted ``t[a0:b0]`` (not empty): ``nb`` equal slices of its time span
     from ``t0`` (``inv_w`` slices per second; all in slice 0 when the span is 0 or
     not finite), and where each slice's times start (``table[b]``: the first index
     whose slice is ``b`` or later; ``table[nb]`` = ``b0``). Rows in slices ``b0..b1``
     number ``table[b1 + 1] - table[b0]``."""
-    t0 = t[a0]
-    span = t[b0 - 1] - t0
-    inv_w = nb / span if span > 0.0 else 0.0
     table = np.empty(nb + 1, np.intp)
-    i = a0
-    for b in range(nb):
-        while i < b0 and _slice(t[i], t0, inv_w, nb) < b:
-            i += 1
-        table[b] = i
-    table[nb] = b0
+    t0, inv_w = _fill_slices(t, a0, b0, nb, table, 0)
     return table, t0, inv_w
 
 
@@ -154,6 +161,25 @@ def _find(
 _PER_ROW = 8
 
 
+def _tables_loop(tk: Any, starts: Any, ends: Any) -> tuple[Any, Any, Any, Any]:
+    """Every run's slices (:func:`_slices`, ``_PER_ROW`` per row) in one array: run
+    ``r``'s table is ``tab[offs[r]:offs[r + 1]]`` (empty for an empty run), its
+    ``t0`` and ``inv_w`` are ``t0s[r]`` and ``inv_ws[r]``."""
+    n = starts.shape[0]
+    offs = np.zeros(n + 1, np.intp)
+    for r in range(n):
+        m = ends[r] - starts[r]
+        offs[r + 1] = offs[r] + (_PER_ROW * m + 1 if m > 0 else 0)
+    tab = np.empty(offs[n], np.intp)
+    t0s = np.zeros(n)
+    inv_ws = np.zeros(n)
+    for r in range(n):
+        if ends[r] > starts[r]:
+            nb = _PER_ROW * (ends[r] - starts[r])
+            t0s[r], inv_ws[r] = _fill_slices(tk, starts[r], ends[r], nb, tab, offs[r])
+    return tab, offs, t0s, inv_ws
+
+
 def _windows_loop(
     px: Any,
     py: Any,
@@ -174,6 +200,10 @@ def _windows_loop(
     ny: int,
     pcx: Any,
     pcy: Any,
+    tab: Any,
+    offs: Any,
+    t0s: Any,
+    inv_ws: Any,
 ) -> tuple[Any, Any]:
     """:func:`windows_numpy` as one loop (compiled by numba): the same windows, by
     the same arithmetic. Only the events of the 3 x 3 grid cells about a position
@@ -182,9 +212,10 @@ def _windows_loop(
     a little wider than its own (by ``sqrt``, not ``hypot``, and widened by far
     more than the rounding of either), in a loop without branches: most such
     windows hold no row of the position, which its slices (:func:`_slices`) tell
-    by two lookups. The others, in index order, get the exact distance and
-    window. The windows kept as they are found (arrays doubled when full), then
-    expanded."""
+    by two lookups (the slices of every position made beforehand:
+    :func:`_tables_loop`'s ``tab``, ``offs``, ``t0s``, ``inv_ws``). The others, in
+    index order, get the exact distance and window. The windows kept as they are
+    found (arrays doubled when full), then expanded."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     cap = 1024
@@ -200,8 +231,11 @@ def _windows_loop(
         b0 = ends[r]
         if b0 <= a0:
             continue
+        # the position's slices (:func:`_tables_loop`)
         nb = _PER_ROW * (b0 - a0)
-        table, t0, inv_w = _slices(tk, a0, b0, nb)
+        table = tab[offs[r] : offs[r + 1]]
+        t0 = t0s[r]
+        inv_w = inv_ws[r]
         t_first = tk[a0]
         t_last = tk[b0 - 1]
         f_r = f_lo[r]
@@ -282,12 +316,38 @@ def _windows_loop(
 
 
 @functools.cache
+def _kernels() -> tuple[Callable[..., tuple[Any, Any]], Callable[..., Any]] | None:
+    """:func:`_windows_loop` and :func:`_tables_loop` compiled (on first use: numba is
+    imported only when association runs), or None without the ``fast`` extra."""
+    win = compiled_calling(
+        _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
+        _slices=_slices, _find=_find,
+    )  # fmt: skip
+    tables = compiled(_tables_loop)  # its helpers are bound above
+    if win is None or tables is None:
+        return None
+    return win, tables
+
+
 def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
-    """:func:`_windows_loop` compiled (on first use: numba is imported only when
-    association runs), or None without the ``fast`` extra."""
-    return compiled_calling(
-        _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _slices=_slices, _find=_find
-    )
+    """:func:`_windows_loop` compiled, or None without the ``fast`` extra."""
+    k = _kernels()
+    return None if k is None else k[0]
+
+
+#: every position's time slices (:func:`_tables_loop`: ``tab``, ``offs``, ``t0s``,
+#: ``inv_ws``)
+Tables = tuple[IP, IP, F8, F8]
+
+
+def slice_tables(tk: F8, starts: IP, ends: IP) -> Tables | None:
+    """The time slices of every run ``tk[starts[r]:ends[r]]`` (sorted times, s) the
+    compiled :func:`windows` reads, or None without the ``fast`` extra. They depend
+    on the runs' times only: a caller whose runs stay the same across searches
+    (:func:`~ceasefire.fuse.association.gates.bearing_candidates`) makes them once
+    and passes them to each."""
+    k = _kernels()
+    return None if k is None else k[1](tk, starts, ends)
 
 
 #: grid cells about positions, as a multiple of the reach (plus 1 m): wider than
@@ -318,11 +378,13 @@ def windows(
     sd_ev: F8,
     reach_m: float,
     c: float,
+    tables: Tables | None = None,
 ) -> tuple[IP, IP]:
     """:func:`windows_numpy`'s candidates, compiled when numba is installed: the
     events put on a grid of cells a little wider than the reach, each position
     visits only those of the cells about it (most events are out of reach of most
-    positions)."""
+    positions). ``tables``: :func:`slice_tables` of ``tk``, ``starts``, ``ends``
+    (made here when None)."""
     args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
     kernel = windows_kernel()
     if kernel is None:
@@ -347,5 +409,7 @@ def windows(
     lim = float(max(nx, ny) + 2)
     pcx = _cell_of(px, x0, w, lim)
     pcy = _cell_of(py, y0, w, lim)
-    g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy)
+    tables = slice_tables(tk, starts, ends) if tables is None else tables
+    assert tables is not None  # the kernel compiled: so is the tables' loop
+    g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy, *tables)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
