@@ -87,17 +87,15 @@ def observation_values(
     # a flat tuple per kind (the workers make one per record, and tuples joined
     # with * cost a list each); the time sigma and sense are ``effective_*``'s
     sigma = o.time_sigma_s
-    if sector is None:
-        sector = null
-    if submitted_by is None:
-        submitted_by = null
+    place: str | float | None = null if sector is None else sector
+    by: str | float | None = null if submitted_by is None else submitted_by
     if isinstance(o, SightingObservation):
         p, party = o.position, o.party
         alt = p.alt_m
         return (
             o.source, o.id, "sighting", o.time.timestamp(),
             DEFAULT_TIME_SIGMA_S["sighting"] if sigma is None else sigma,
-            p.lat, p.lon, null if alt is None else alt, sector, submitted_by, batch,
+            p.lat, p.lon, null if alt is None else alt, place, by, batch,
             null, null, null, null, null, default_sense("sighting", None), null, null,
             o.position_sigma_m, o.object, o.count, null if party is None else party, body,
         )
@@ -110,14 +108,14 @@ def observation_values(
         rng, rng_sigma = o.range_m, o.range_sigma_m
         return (
             o.source, o.id, kind, o.time.timestamp(), sigma,
-            p.lat, p.lon, null if alt is None else alt, sector, submitted_by, batch,
+            p.lat, p.lon, null if alt is None else alt, place, by, batch,
             o.bearing_deg, o.bearing_sigma_deg,
             null if rng is None else rng, null if rng_sigma is None else rng_sigma,
             event, sense, o.direction, o.weapon, null, null, null, null, body,
         )
     return (
         o.source, o.id, kind, o.time.timestamp(), sigma,
-        p.lat, p.lon, null if alt is None else alt, sector, submitted_by, batch,
+        p.lat, p.lon, null if alt is None else alt, place, by, batch,
         null, null, null, null, null if event is None else event, sense,
         null, null, null, null, null, null, body,
     )
