@@ -7,8 +7,8 @@ stress day. Best of ``repeat``, CPU seconds of this process:
 - **read**: ``readers.read_ndjson_range`` over the file's ranges
   (``ingest_pool.RANGE_BYTES``);
 - **worker**: a worker's whole task over those ranges
-  (``ingest_pool._range_items``: read, validate, sectors, rows) and the
-  pickling of what it hands back;
+  (``ingest_pool._range_items``: read, validate, sectors, rows for a SQLite
+  store, NULL as ``SQLITE_NULL``) and the pickling of what it hands back;
 - **unpickling**: the main process's share of that hand-over;
 - **sectors**: ``pipeline.sectors_of`` of every record's place.
 
@@ -39,6 +39,7 @@ import orjson
 from ceasefire import ingest_pool, pipeline
 from ceasefire.ingest.readers import ndjson_ranges, read_ndjson_range
 from ceasefire.store import Store
+from ceasefire.store.batch import SQLITE_NULL
 
 MANDATE = Path(__file__).resolve().parents[1] / "examples" / "frontline-2025" / "mandate.yaml"
 
@@ -73,7 +74,7 @@ def main() -> None:
     def worker() -> None:
         blobs.clear()
         for a, b in ranges:
-            got = ingest_pool._range_items(str(path), a, b, 1, None)
+            got = ingest_pool._range_items(str(path), a, b, 1, None, SQLITE_NULL)
             blobs.append(pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL))
 
     def unpickle() -> None:

@@ -125,10 +125,16 @@ class Range:
 
 
 def _range_items(
-    path: str, start: int, end: int, batch: int, submitted_by: str | None
+    path: str,
+    start: int,
+    end: int,
+    batch: int,
+    submitted_by: str | None,
+    null: float | None = None,
 ) -> tuple[int, Range]:
     """The records of bytes ``[start, end)`` of ``path`` validated, the accepted
-    ones as rows of ``batch``; and how many lines the range holds."""
+    ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``); and
+    how many lines the range holds."""
     with collector_paused():
         records, lines = iter_ndjson_range(Path(path), start, end, plain=True)
         rows: list[tuple[Any, ...]] = []
@@ -150,7 +156,8 @@ def _range_items(
                 if sector is _UNKNOWN:
                     new.append(len(rows))
                     sector = None
-            rows.append(observation_values(obs, batch, sector, submitted_by, canonical_body(obs)))
+            body = canonical_body(obs)
+            rows.append(observation_values(obs, batch, sector, submitted_by, body, null))
             at.append(rec.line)
         if new:  # their sectors at once, put in their rows
             if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
@@ -158,7 +165,7 @@ def _range_items(
             got = sectors([rows[i][_LAT] for i in new], [rows[i][_LON] for i in new])
             for i, s in zip(new, got, strict=True):
                 r = rows[i]
-                rows[i] = (*r[:_SECTOR], s, *r[_SECTOR + 1 :])
+                rows[i] = (*r[:_SECTOR], null if s is None else s, *r[_SECTOR + 1 :])
                 known[r[_LAT], r[_LON]] = s
     return lines, Range(rows, at, bad)
 
@@ -225,7 +232,7 @@ def _in_order(
     def submit() -> bool:
         nxt = next(todo, None)
         if nxt is not None:
-            fut = pool.submit(_range_items, *nxt, writer.batch, writer.submitted_by)
+            fut = pool.submit(_range_items, *nxt, writer.batch, writer.submitted_by, writer.null)
             queue.append((*nxt, fut))
         return nxt is not None
 

@@ -5,6 +5,7 @@ what the pipeline reads back from the stored text and columns."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,3 +340,64 @@ def test_a_row_holds_each_column_of_its_model(rec: dict[str, Any]) -> None:
     assert row["time_sigma_s"] == rec.get(
         "time_sigma_s", {"arrival": 0.005, "bearing": 1.5, "sighting": 5.0}[rec["kind"]]
     )
+
+
+_KINDS = [
+    _rec(1),  # an arrival without event: NULL event and every bearing/sighting column
+    _rec(2, event="shot", observer={"lat": 48.0, "lon": 38.0, "alt_m": 12.5}),
+    _rec(3, kind="bearing", bearing_deg=10.5, bearing_sigma_deg=3.0),  # no range
+    _rec(4, kind="bearing", bearing_deg=1.0, bearing_sigma_deg=1.0, range_m=9e2, range_sigma_m=5e1),
+    {
+        **{k: v for k, v in _rec(5).items() if k != "observer"},
+        "kind": "sighting",
+        "position": {"lat": 48.1, "lon": 37.9},
+        "position_sigma_m": 40.0,
+        "object": "tank",
+    },
+]
+
+
+def test_a_rows_nulls_are_sqlite_null_where_they_are_none() -> None:
+    import math
+
+    from ceasefire.model.observation import OBSERVATION_ADAPTER
+    from ceasefire.store.batch import SQLITE_NULL, observation_values
+
+    assert math.isnan(SQLITE_NULL)
+    # empty columns with no sector or submitter: an arrival has 14 (12 with an
+    # event and an altitude), a bearing 9 (7 with a range), a sighting 11
+    empty = [14, 12, 9, 7, 11]
+    for rec, n in zip(_KINDS, empty, strict=True):
+        o = OBSERVATION_ADAPTER.validate_python(rec)
+        for sector, submitter in ((None, None), ("S2", "me")):
+            plain = observation_values(o, 4, sector, submitter, "B")
+            nulls = observation_values(o, 4, sector, submitter, "B", SQLITE_NULL)
+            assert [x is SQLITE_NULL for x in nulls] == [x is None for x in plain]
+            assert [x for x in nulls if x is not SQLITE_NULL] == [x for x in plain if x is not None]
+            assert sum(x is SQLITE_NULL for x in nulls) == n - 2 * (sector is not None)
+
+
+def test_sqlite_stores_a_rows_nan_nulls_as_the_none_rows_nulls(tmp_path: Path) -> None:
+    """What the pooled ingest's rows (NaN for NULL) store equals what rows with
+    None store, by value and type: NULL, never a real number."""
+    from ceasefire.model.observation import OBSERVATION_ADAPTER
+    from ceasefire.store.batch import SQLITE_NULL, observation_rows
+
+    models = [OBSERVATION_ADAPTER.validate_python(r) for r in _KINDS]
+    sectors = [None, "S1", None, "S2", None]
+    got = []
+    for name, null in (("none", None), ("nan", SQLITE_NULL)):
+        store = Store.create(tmp_path / f"{name}.db")
+        with store.batch_writer(["a"], submitted_by=None) as w:
+            assert w.null is SQLITE_NULL  # what the writer makes its own rows with
+            rows = observation_rows(models, sectors, w.batch, None, null)
+            assert w.add_rows(rows).stored == list(range(len(models)))
+        store.close()
+        con = sqlite3.connect(tmp_path / f"{name}.db")
+        cols = [r[1] for r in con.execute("PRAGMA table_info(observations)")]
+        sel = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
+        got.append(con.execute(f"SELECT rowid, {sel} FROM observations ORDER BY rowid").fetchall())
+        con.close()
+    assert got[0] == got[1]
+    # every kind's empty columns NULL (see the test above), but the two sectors given
+    assert sum(row.count("null") for row in got[1]) == 14 + 12 + 9 + 7 + 11 - 2
