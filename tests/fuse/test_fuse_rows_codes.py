@@ -1,5 +1,5 @@
 """Association's inputs made with fewer sorts: the observers' codes
-(``engine.observer_codes``) are ``np.unique``'s, and the grid coordinates and
+(``obsindex.observer_codes``) are ``np.unique``'s, and the grid coordinates and
 convergence of repeated positions (``Grid.xy_and_convergence``) are those of
 each point on its own."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ceasefire.fuse.engine import observer_codes
 from ceasefire.fuse.frame import Grid
+from ceasefire.fuse.obsindex import observer_codes
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ from ceasefire.fuse.events import (
 )
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
+from ceasefire.fuse.obsindex import observer_codes
 from ceasefire.fuse.pairing import pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
@@ -105,23 +106,6 @@ def _rows(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> Rows:
         np.isfinite(obs.range_sigma_m) & (obs.range_sigma_m > 0), obs.range_sigma_m, 0.3 * rng
     )
     return Rows(x, y, az, sig_az, obs.time_s.astype(float), sig_t, speed, rng, srng)
-
-
-def observer_codes(source: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.str_], IP]:
-    """The sorted distinct names of ``source`` (str objects, ``(n,)``) and each
-    report's code among them: ``np.unique(source.astype(str), return_inverse=True)``
-    by a set and a dict (a few hundred observers among tens of thousands of
-    reports: numpy sorts every string, ~3 x the time). Names with a NUL go to numpy
-    (its strings drop trailing NULs)."""
-    lst = source.tolist()
-    distinct = set(lst)
-    if not all(type(s) is str and "\x00" not in s for s in distinct):
-        names, inv = np.unique(source.astype(str), return_inverse=True)
-        return names, inv.astype(np.intp)
-    order = sorted(distinct)
-    code = {s: i for i, s in enumerate(order)}
-    names = np.array(order, dtype=str) if order else np.zeros(0, "<U1")
-    return names, np.fromiter(map(code.__getitem__, lst), np.intp, len(lst))
 
 
 def _reports(

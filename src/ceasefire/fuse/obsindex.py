@@ -1,8 +1,8 @@
-"""Lookups into a fused set of observations made once and shared by
-corroboration and explanation (:mod:`.corroborate`, :mod:`.explain`): the rows
-found by observation id (:class:`RowIds`) and each row's observer code
-(:func:`source_codes`): ~10⁵ strings a tile, read once. Both by dicts: hashing
-the strings costs a fraction of sorting them."""
+"""Lookups into a fused set of observations made once and shared by the
+engine, corroboration and explanation (:mod:`.corroborate`, :mod:`.explain`): the
+rows found by observation id (:class:`RowIds`) and each row's observer code
+(:func:`observer_codes`, :func:`source_codes`): ~10⁵ strings a tile, read once.
+Both by dicts: hashing the strings costs a fraction of sorting them."""
 
 from __future__ import annotations
 
@@ -45,14 +45,24 @@ class RowIds:
         return owner[hit].astype(np.intp), at[hit]
 
 
-def source_codes(obs: ObservationArrays) -> npt.NDArray[np.int64]:
+def observer_codes(source: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.str_], IP]:
+    """The sorted distinct names of ``source`` (str objects, ``(n,)``) and each
+    report's code among them: ``np.unique(source.astype(str), return_inverse=True)``
+    by a set and a dict (a few hundred observers among tens of thousands of
+    reports: numpy sorts every string, ~3 x the time). Names with a NUL go to numpy
+    (its strings drop trailing NULs)."""
+    lst = source.tolist()
+    distinct = set(lst)
+    if not all(type(s) is str and "\x00" not in s for s in distinct):
+        names, inv = np.unique(source.astype(str), return_inverse=True)
+        return names, inv.ravel().astype(np.intp)
+    order = sorted(distinct)
+    code = {s: i for i, s in enumerate(order)}
+    names = np.array(order, dtype=str) if order else np.zeros(0, "<U1")
+    return names, np.fromiter(map(code.__getitem__, lst), np.intp, len(lst))
+
+
+def source_codes(obs: ObservationArrays) -> IP:
     """Each observation's observer code: the rank of its ``source`` among the
-    distinct sources (``np.unique(obs.source.astype(str), return_inverse=True)``'s
-    inverse). Only the few hundred distinct names are converted and sorted, not
-    every row's; rows find their code by one dict lookup each."""
-    names = obs.source.tolist()
-    distinct = list(set(names))
-    # the names as numpy strings, so names numpy's conversion makes equal share a code
-    _, rank = np.unique(np.array(distinct, dtype=str), return_inverse=True)
-    code = dict(zip(distinct, rank.ravel().tolist(), strict=True))
-    return np.fromiter(map(code.__getitem__, names), np.int64, len(names))
+    distinct sources (:func:`observer_codes`)."""
+    return observer_codes(obs.source)[1]
