@@ -7,12 +7,7 @@ import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.reports import Reports
-from ceasefire.fuse.association.siblings import (
-    SiblingConfig,
-    sibling_pairs,
-    sibling_seeds,
-    time_splits,
-)
+from ceasefire.fuse.association.siblings import SiblingConfig, sibling_pairs, sibling_seeds
 from ceasefire.fuse.solve import Rows
 
 C = 340.0
@@ -68,37 +63,3 @@ def test_one_observer_or_a_late_report_seeds_nothing() -> None:
     # 8 s apart is beyond a 5 s window
     assert sibling_seeds(rep, cl, SiblingConfig(near_s=5.0)) == 0
     assert cl.labels.tolist() == [0, 0, 0, -1, -1, -1, -1]
-
-
-def _mixed(gap_s: float) -> tuple[Reports, Clusters]:
-    """One event of four observers' bearings at the origin: observers 0 and 1 heard a
-    launch at T = 1e9 s, observers 2 and 3 one ``gap_s`` later (time sd 2 s)."""
-    who = np.array([0, 1, 2, 3])
-    emit = 1e9 + np.array([0.0, 0.0, gap_s, gap_s])
-    ox, oy = OBS[who, 0], OBS[who, 1]
-    rho = np.hypot(ox, oy)
-    n = who.shape[0]
-    rows = Rows(
-        ox, oy, np.arctan2(-ox, -oy), np.full(n, np.radians(5.0)), emit + rho / C,
-        np.full(n, 2.0), np.ones(n), np.full(n, np.nan), np.full(n, np.nan),
-    )  # fmt: skip
-    rep = Reports(rows, who.astype(np.intp), np.zeros(n, np.int8), C, 20_000.0)
-    cov = np.diag([100.0**2, 100.0**2, 1.0])[None]
-    T = np.array([1e9 + gap_s / 2])
-    return rep, Clusters(np.zeros(n, np.intp), np.zeros(1), np.zeros(1), T, cov)
-
-
-def test_a_burst_of_two_observer_pairs_is_split_by_time() -> None:
-    # 10 s apart at sd 2 s, two and two: the cut lowers the time chi-square by
-    # 10^2 x (2 x 2 / 4) / 2^2 = 25 > 20
-    rep, cl = _mixed(10.0)
-    assert time_splits(rep, cl, SiblingConfig(split=True)) == 1
-    assert cl.labels.tolist() == [0, 0, 1, 1]
-    assert abs(cl.T[1] - (1e9 + 10.0)) < 1e-6
-    # 8 s apart: 16 < 20, one round
-    rep, cl = _mixed(8.0)
-    assert time_splits(rep, cl, SiblingConfig(split=True)) == 0
-    assert cl.labels.tolist() == [0, 0, 0, 0]
-    # three a side needed: nothing to cut
-    rep, cl = _mixed(10.0)
-    assert time_splits(rep, cl, SiblingConfig(split=True, split_min=3)) == 0

@@ -25,7 +25,7 @@ from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_pas
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
-from ceasefire.fuse.association.siblings import SiblingConfig, sibling_seeds, time_splits
+from ceasefire.fuse.association.siblings import SiblingConfig, sibling_seeds
 from ceasefire.fuse.solve import Fit, ambiguous
 
 
@@ -116,9 +116,6 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
             break
         last = got
     if cfg.siblings.enabled and cl.n and sibling_seeds(rep, cl, cfg.siblings):
-        last = cl.settle(rep, gates)
-        last = attach_rounds(rep, cl, gates, cfg.attach, 1) or last
-    if cfg.siblings.split and cl.n and time_splits(rep, cl, cfg.siblings):
         last = cl.settle(rep, gates)
         last = attach_rounds(rep, cl, gates, cfg.attach, 1) or last
     if cl.n:

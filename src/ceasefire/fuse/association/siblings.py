@@ -29,13 +29,6 @@ class SiblingConfig:
     bearing_sd: float = 3.0
     #: observers (one free bearing each) a sibling needs
     min_observers: int = 2
-    #: split events whose members' emission times fall in two groups
-    #: (:func:`time_splits`), after association's late pairs
-    split: bool = False
-    #: ... when the best cut lowers their time chi-square by more than this
-    split_gain: float = 20.0
-    #: ... with at least this many members a side
-    split_min: int = 2
 
 
 def sibling_pairs(rep: Reports, cl: Clusters, cfg: SiblingConfig) -> tuple[IP, IP]:
@@ -113,61 +106,3 @@ def sibling_seeds(rep: Reports, cl: Clusters, cfg: SiblingConfig) -> int:
     T = np.array([float(np.median(emitted[seed_of == i])) for i in range(ev.shape[0])])
     cl.add(seed_of, rk, cl.x[ev].copy(), cl.y[ev].copy(), T)
     return int(ev.shape[0])
-
-
-def time_splits(rep: Reports, cl: Clusters, cfg: SiblingConfig) -> int:
-    """Events whose members' emission times fall in two groups (a burst whose two
-    rounds' reports came from different observers, so no slot held them apart) are
-    split: members sorted by their emission time at the event's position (time less
-    the sound's travel), the cut that most lowers the time chi-square (each group about
-    its own weighted mean, each report by its time sd) taken when it lowers it by more
-    than ``split_gain`` with ``split_min`` members a side. The later group seeds a new
-    unfitted event at the event's position. Returns how many were split."""
-    rows, c = rep.rows, rep.c
-    ok = fitted(cl)
-    mem = np.flatnonzero(cl.labels >= 0)
-    mem = mem[ok[cl.labels[mem]]]
-    if mem.shape[0] == 0:
-        return 0
-    g = cl.labels[mem]
-    rho = np.hypot(cl.x[g] - rows.ox[mem], cl.y[g] - rows.oy[mem])
-    emit = rows.t[mem] - rows.speed_factor[mem] * rho / c
-    w = 1.0 / rows.sigma_t[mem] ** 2
-    order = np.lexsort((emit, g))
-    mem, g, emit, w = mem[order], g[order], emit[order], w[order]
-    ev, start, count = np.unique(g, return_index=True, return_counts=True)
-    seeds: list[IP] = []
-    times: list[float] = []
-    where: list[int] = []
-    for e, s, n in zip(ev.tolist(), start.tolist(), count.tolist(), strict=True):
-        if n < 2 * cfg.split_min:
-            continue
-        # times about the event's first (epoch seconds squared lose the seconds)
-        cut, gain, late_t = _best_cut(emit[s : s + n] - emit[s], w[s : s + n], cfg.split_min)
-        if gain > cfg.split_gain:
-            seeds.append(mem[s + cut : s + n])
-            times.append(late_t + float(emit[s]))
-            where.append(e)
-    if not seeds:
-        return 0
-    at = np.array(where, np.intp)
-    seed_of = np.repeat(np.arange(at.shape[0]), [x.shape[0] for x in seeds])
-    cl.add(seed_of, np.concatenate(seeds), cl.x[at].copy(), cl.y[at].copy(), np.array(times))
-    return int(at.shape[0])
-
-
-def _best_cut(t: F8, w: F8, least: int) -> tuple[int, float, float]:
-    """Of sorted times ``t`` (weights ``w``), the cut ``j`` (``t[:j]``, ``t[j:]``,
-    at least ``least`` a side) that most lowers the weighted sum of squares about the
-    mean; returns it, the drop and the later group's weighted mean."""
-    cw, cwt, cwtt = np.cumsum(w), np.cumsum(w * t), np.cumsum(w * t * t)
-    W, S, Q = cw[-1], cwt[-1], cwtt[-1]
-    j = np.arange(least, t.shape[0] - least + 1)
-    w1, s1, q1 = cw[j - 1], cwt[j - 1], cwtt[j - 1]
-    w2, s2, q2 = W - w1, S - s1, Q - q1
-    whole = Q - S * S / W
-    split = (q1 - s1 * s1 / w1) + (q2 - s2 * s2 / w2)
-    drop = whole - split
-    best = int(np.argmax(drop))
-    jb = int(j[best])
-    return jb, float(drop[best]), float(s2[best] / w2[best])
