@@ -25,7 +25,6 @@ from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_pas
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
-from ceasefire.fuse.association.siblings import SiblingConfig, sibling_seeds
 from ceasefire.fuse.solve import Fit, ambiguous
 
 
@@ -40,7 +39,6 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
-    siblings: SiblingConfig = field(default_factory=SiblingConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many
@@ -115,9 +113,6 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         if got is None:
             break
         last = got
-    if cfg.siblings.enabled and cl.n and sibling_seeds(rep, cl, cfg.siblings):
-        last = cl.settle(rep, gates)
-        last = attach_rounds(rep, cl, gates, cfg.attach, 1) or last
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
