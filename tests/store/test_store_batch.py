@@ -79,6 +79,67 @@ def test_chunks_decide_duplicates_in_the_chunk_the_batch_and_the_store(
     assert len(store.observations(0, 4e9)) == 6
 
 
+def _stored_rows(path: Path) -> list[tuple[Any, ...]]:
+    """(rowid, source, id, batch, body) of each stored observation, by rowid."""
+    con = sqlite3.connect(path)
+    rows = con.execute(
+        "SELECT rowid, source, id, batch, body FROM observations ORDER BY rowid"
+    ).fetchall()
+    con.close()
+    return rows
+
+
+def test_sqlite_chunks_meeting_stored_records_store_the_others_in_order(tmp_path: Path) -> None:
+    """A chunk with records stored before stores its others as a chunk of only
+    them would: the same rows and rowids, in the chunk's order, no gaps."""
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(8)])]).accepted
+    changed = ingest_files([_file(tmp_path / "c.ndjson", [_rec(3, time_sigma_s=0.5)])]).accepted
+    st = Store.create(tmp_path / "dups.db")
+    with st.batch_writer(["a"]) as w:
+        w.add([models[1], models[3]])
+    with st.batch_writer(["b"]) as w:
+        first = w.add([models[0], models[5]])
+        # o1 stored by batch 1 (same), o5 by the chunk before (same), o3 by batch 1
+        # (other content): the new ones around them keep their order
+        out = w.add([models[2], models[1], models[6], models[5], changed[0], models[7]])
+    st.close()
+    assert first.stored == [0, 1]
+    assert out.stored == [0, 2, 5]
+    assert out.duplicates == [(1, False, False), (3, False, True), (4, True, False)]
+    assert w.accepted == 5
+    plain = Store.create(tmp_path / "plain.db")
+    with plain.batch_writer(["a"]) as w:
+        w.add([models[1], models[3]])
+    with plain.batch_writer(["b"]) as w:
+        w.add([models[0], models[5]])
+        w.add([models[2], models[6], models[7]])
+    plain.close()
+    got = _stored_rows(tmp_path / "dups.db")
+    assert got == _stored_rows(tmp_path / "plain.db")
+    assert [r[0] for r in got] == list(range(1, 8))
+    assert [r[2] for r in got] == ["o1", "o3", "o0", "o5", "o2", "o6", "o7"]
+
+
+def test_sqlite_rowids_at_their_largest_still_tell_duplicates(tmp_path: Path) -> None:
+    """Past the largest rowid SQLite picks rowids at random, so the rows a
+    chunk stored are not those after the largest before it: the writer then
+    rolls the chunk back and looks its keys up, with the same outcome."""
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(5)])]).accepted
+    st = Store.create(tmp_path / "s.db")
+    with st.batch_writer(["a"]) as w:
+        w.add([models[0], models[1]])
+    con = sqlite3.connect(tmp_path / "s.db")
+    con.execute("UPDATE observations SET rowid = 9223372036854775807 WHERE id = 'o1'")
+    con.commit()
+    con.close()
+    with st.batch_writer(["b"]) as w:
+        out = w.add([models[2], models[1], models[3], models[0], models[4]])
+    st.close()
+    assert out.stored == [0, 2, 4]
+    assert out.duplicates == [(1, False, False), (3, False, False)]
+    assert sorted(r[2] for r in _stored_rows(tmp_path / "s.db")) == [f"o{i}" for i in range(5)]
+
+
 def test_a_batch_that_raises_leaves_nothing(store: Store, tmp_path: Path) -> None:
     models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(3)])]).accepted
     with pytest.raises(RuntimeError), store.batch_writer(["a"]) as w:

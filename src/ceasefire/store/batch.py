@@ -6,9 +6,13 @@ time. Duplicates are decided by the store's primary key, never by a copy of the
 stored keys in memory: a chunk is inserted with ``INSERT ... ON CONFLICT DO
 NOTHING``; when the database inserted fewer rows than it was given (a record
 stored before, by an earlier batch, an earlier chunk or a concurrent writer),
-the chunk is rolled back to its savepoint, its stored keys are looked up, and
-the rest inserted. Rows go to the driver as plain tuples (``executemany``), not
-through SQLAlchemy's per-row parameter processing.
+the rows it skipped are found and looked up. On SQLite the batch holds the
+write lock, so the rows a chunk stored are those after the table's largest
+rowid before it (one range read), and the rest are the duplicates. On
+PostgreSQL the chunk is rolled back to its savepoint, its stored keys are
+looked up, and the rest inserted again (a concurrent writer may come between).
+Rows go to the driver as plain tuples (``executemany``), not through
+SQLAlchemy's per-row parameter processing.
 """
 
 from __future__ import annotations
@@ -62,8 +66,10 @@ OBSERVATION_COLUMNS = (
     "party",
     "body",
 )
-#: Keys looked up in one statement when a chunk meets stored records.
+#: Keys looked up in one statement when a chunk meets stored records (PostgreSQL).
 _LOOKUP = 500
+#: SQLite's largest rowid: past it, SQLite picks a new row's rowid at random.
+_MAX_ROWID = 2**63 - 1
 
 
 #: What a SQLite row holds for NULL: SQLite stores a NaN bound as a number as NULL
@@ -215,6 +221,50 @@ class BatchWriter:
                     inner.append((i, rows[j][-1] != r[-1], True))
             todo = sorted(first.values())
             rows = [rows[i] for i in todo]
+        if self.conn.dialect.name == "sqlite":
+            todo, dups = self._insert_sqlite(todo, rows)
+        else:
+            todo, dups = self._insert_retrying(todo, rows)
+        self.accepted += len(todo)
+        return ChunkOutcome(sorted(todo), sorted(inner + dups))
+
+    def _insert_sqlite(
+        self, todo: list[int], rows: list[tuple[Any, ...]]
+    ) -> tuple[list[int], list[tuple[int, bool, bool]]]:
+        """Insert ``rows`` (distinct keys; ``todo[i]`` the chunk's index of
+        ``rows[i]``) on SQLite: the chunk's indexes stored, and its duplicates.
+        The batch's transaction holds the write lock (``BEGIN IMMEDIATE``), so a
+        row the insert skipped meets a row stored before it, and the rows it
+        stored took rowids above the largest before it (SQLite's
+        ``max(rowid) + 1``, unless that is past :data:`_MAX_ROWID`)."""
+        if not rows:
+            return todo, []
+        raw: Any = self.conn.connection.driver_connection
+        before = raw.execute("SELECT max(rowid) FROM observations").fetchone()[0] or 0
+        if before > _MAX_ROWID - len(rows):  # rowids at random: not told apart by order
+            return self._insert_retrying(todo, rows)
+        if self._insert(rows) == len(rows):
+            return todo, []
+        new = set(raw.execute("SELECT source, id FROM observations WHERE rowid > ?", (before,)))
+        find = "SELECT batch, body FROM observations WHERE source = ? AND id = ?"
+        keep: list[int] = []
+        dups: list[tuple[int, bool, bool]] = []
+        for i, row in zip(todo, rows, strict=True):
+            key = (row[0], row[1])
+            if key in new:
+                keep.append(i)
+            else:
+                batch, body = raw.execute(find, key).fetchone()
+                dups.append((i, body != row[-1], int(batch) == self.batch))
+        return keep, dups
+
+    def _insert_retrying(
+        self, todo: list[int], rows: list[tuple[Any, ...]]
+    ) -> tuple[list[int], list[tuple[int, bool, bool]]]:
+        """:meth:`_insert_sqlite`'s result by savepoints: a chunk that meets
+        stored records is rolled back, its stored keys are looked up, and the
+        others inserted again (again under a savepoint: a concurrent writer
+        may have come between)."""
         dups: list[tuple[int, bool, bool]] = []
         while rows:
             savepoint = self.conn.begin_nested()
@@ -222,7 +272,6 @@ class BatchWriter:
                 savepoint.commit()
                 break
             # some are stored already: look them up, then insert only the others
-            # (again under a savepoint: a concurrent writer may have come between)
             savepoint.rollback()
             stored = self._stored([(r[0], r[1]) for r in rows])
             keep = []
@@ -235,8 +284,7 @@ class BatchWriter:
             kept = set(keep)
             rows = [row for i, row in zip(todo, rows, strict=True) if i in kept]
             todo = keep
-        self.accepted += len(todo)
-        return ChunkOutcome(sorted(todo), sorted(inner + dups))
+        return todo, dups
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
         """Insert ``rows`` unless their key is stored; how many were inserted.
