@@ -55,13 +55,14 @@ def _finite(lo: _Samples, p: int, i: int, im: _Samples, q: int, j: int) -> bool:
         return False
     var_T = lo.var_t[p, i] + im.var_t[q, j]
     var_d = (lo.var_pos[p, i] + im.var_pos[q, j]) + 2e4
-    return any(
-        weapon_cost(
+    for w in np.flatnonzero(TRIED).tolist():
+        cost = weapon_cost(
             dist, dt, dt + 2.0 * sd_T, var_T, var_d, w, SPEEDS[w], LO[w], HI[w], w, w,
             SPREAD, FAST, pairing._GATE, 0.0, 0.0,
-        ) < math.inf  # fmt: skip
-        for w in np.flatnonzero(TRIED).tolist()
-    )
+        )  # fmt: skip
+        if cost < math.inf:
+            return True
+    return False
 
 
 def _blocks(s: _Samples) -> np.ndarray:
