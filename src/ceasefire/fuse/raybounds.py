@@ -22,26 +22,28 @@ from typing import Any
 
 import numpy as np
 
-#: samples per block; a ray of 24 samples makes 6 blocks
+#: samples per block (the loop's); a ray of 24 samples makes 6 blocks
 BLOCK = 4
 
 # the columns of :func:`row_blocks`' table
 _XLO, _XHI, _YLO, _YHI, _TLO, _THI, _VT, _VO, _VP, _OK = range(10)
 
 
-def row_blocks(x: Any, y: Any, T: Any, var_t: Any, var_obs: Any, var_pos: Any) -> Any:
-    """``(n, nb, 10)`` per row and block of :data:`BLOCK` consecutive samples of
+def row_blocks(
+    x: Any, y: Any, T: Any, var_t: Any, var_obs: Any, var_pos: Any, block: int = BLOCK
+) -> Any:
+    """``(n, nb, 10)`` per row and block of ``block`` consecutive samples of
     the ``(n, K)`` arrays: least and greatest x, y (m) and emission time (s), the
     greatest time variance, report-time variance (s²) and position variance (m²),
     and 1.0 when every one of them is finite (else 0.0: the block is never
     skipped, so samples with NaN need no bound)."""
     n, k = x.shape
-    nb = (k + BLOCK - 1) // BLOCK
+    nb = (k + block - 1) // block
     out = np.empty((n, nb, 10))
     for p in range(n):
         for u in range(nb):
             o = out[p, u]
-            j0 = u * BLOCK
+            j0 = u * block
             o[_XLO] = o[_XHI] = x[p, j0]
             o[_YLO] = o[_YHI] = y[p, j0]
             o[_TLO] = o[_THI] = T[p, j0]
@@ -49,7 +51,7 @@ def row_blocks(x: Any, y: Any, T: Any, var_t: Any, var_obs: Any, var_pos: Any) -
             o[_VO] = var_obs[p, j0]
             o[_VP] = var_pos[p, j0]
             ok = True
-            for j in range(j0, min(k, j0 + BLOCK)):
+            for j in range(j0, min(k, j0 + block)):
                 # a NaN or an infinity makes the sum so (or an overflow: never skipped)
                 s = x[p, j] + y[p, j] + T[p, j] + var_t[p, j] + var_obs[p, j] + var_pos[p, j]
                 if not math.isfinite(s):

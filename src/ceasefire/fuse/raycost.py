@@ -90,8 +90,8 @@ def _ray_cost_loop(
             d_hi = max(d_hi, hi_m[w])
     # blocks of samples whose every pair costs inf are skipped (:mod:`.raybounds`:
     # exact); the pairs left are visited in the same (i, j) order, so ties go alike
-    lb = _row_blocks(lx, ly, lT, lvt, lvo, lvp)
-    ib = _row_blocks(ix, iy, iT, ivt, ivo, ivp)
+    lb = _row_blocks(lx, ly, lT, lvt, lvo, lvp, _BLOCK)
+    ib = _row_blocks(ix, iy, iT, ivt, ivo, ivp, _BLOCK)
     nb1 = lb.shape[1]
     nb2 = ib.shape[1]
     may = np.empty((nb1, nb2), np.bool_)
