@@ -71,16 +71,22 @@ def row_blocks(
 
 def may_pass(
     L: Any, Im: Any, speeds: Any, lo_m: Any, hi_m: Any, tried: Any, spread: float,
-    gate: float, early_sd: float,
+    gate: float, early_sd: float, out: Any,
 ) -> bool:  # fmt: skip
-    """False only when every pair of a launch sample of block ``L`` and an impact
-    sample of block ``Im`` (rows of :func:`row_blocks`) costs inf in the ray cost
-    loop for every tried weapon (mean speed ``speeds`` m/s, range bounds
-    ``lo_m``/``hi_m`` m): dated too early by ``early_sd`` σ of the report times
-    (when > 0), outside the range bounds, or beyond the chi-square ``gate`` with
-    the relative speed ``spread``."""
+    """Fill ``out[w]`` (one per weapon code) with False where every pair of a
+    launch sample of block ``L`` and an impact sample of block ``Im`` (rows of
+    :func:`row_blocks`) costs inf in the ray cost loop for weapon ``w`` (mean speed
+    ``speeds[w]`` m/s, range bounds ``lo_m[w]``/``hi_m[w]`` m): not ``tried``,
+    dated too early by ``early_sd`` σ of the report times (when > 0), outside the
+    range bounds, or beyond the chi-square ``gate`` with the relative speed
+    ``spread``; True where some pair might not. Returns whether any is True."""
+    nw = speeds.shape[0]
     if L[_OK] == 0.0 or Im[_OK] == 0.0:
+        for w in range(nw):
+            out[w] = tried[w]
         return True
+    for w in range(nw):
+        out[w] = False
     dt_lo = Im[_TLO] - L[_THI]
     dt_hi = Im[_THI] - L[_TLO]
     # the loop skips a pair with dt <= -early_sd sd_T; sd_T is at most this
@@ -94,7 +100,8 @@ def may_pass(
     d_hi = math.hypot(fx, fy) * (1.0 + 1e-12)
     var_T = L[_VT] + Im[_VT]
     var_d = (L[_VP] + Im[_VP]) + 2e4
-    for w in range(speeds.shape[0]):
+    some = False
+    for w in range(nw):
         if not tried[w]:
             continue
         lo = max(d_lo, lo_m[w])
@@ -109,8 +116,9 @@ def may_pass(
         sp = spread * p_hi
         var = (var_T + var_d / (v * v)) + sp * sp
         if not (e * e) / var > gate:
-            return True
-    return False
+            out[w] = True
+            some = True
+    return some
 
 
 __all__ = ["BLOCK", "may_pass", "row_blocks"]

@@ -5,7 +5,9 @@ arithmetic in the same order as :func:`~ceasefire.fuse.pairing.flight_cost` and
 ``raypairs._best_cost`` (only divisions, products, sums, ``hypot`` and ``sqrt``,
 which round alike in both). The numpy code gathers every candidate's samples
 (``k x k`` per pair of rays, times each weapon) into temporary arrays; the loop
-reads them in place. Without numba, :func:`ray_cost_kernel` is None and the
+reads them in place, and skips the blocks of samples (and, within the rest,
+the weapons) that :mod:`.raybounds` proves cost inf (the same costs: an inf
+changes no least cost). Without numba, :func:`ray_cost_kernel` is None and the
 numpy code runs."""
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ def _ray_cost_loop(
     ib = _row_blocks(ix, iy, iT, ivt, ivo, ivp, _BLOCK)
     nb1 = lb.shape[1]
     nb2 = ib.shape[1]
-    may = np.empty((nb1, nb2), np.bool_)
+    may = np.empty((nb1, nb2, nw), np.bool_)  # the weapons a block pair may pass
+    may_any = np.empty((nb1, nb2), np.bool_)
     out = np.empty(n)
     for r in range(n):
         p = a[r]
@@ -109,9 +112,10 @@ def _ray_cost_loop(
         for u in range(nb1):
             for v in range(nb2):
                 ok = _may_pass(
-                    lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, gate, early_sd
-                )
-                may[u, v] = ok
+                    lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, gate, early_sd,
+                    may[u, v],
+                )  # fmt: skip
+                may_any[u, v] = ok
                 some = some or ok
         if not some:
             out[r] = m
@@ -122,8 +126,9 @@ def _ray_cost_loop(
         for i in range(k1):
             u = i // _BLOCK
             for v in range(nb2):
-                if not may[u, v]:
+                if not may_any[u, v]:
                     continue
+                wmay = may[u, v]
                 for j in range(v * _BLOCK, min(k2, (v + 1) * _BLOCK)):
                     dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
                     if not (dist >= d_lo and dist <= d_hi):
@@ -139,7 +144,7 @@ def _ray_cost_loop(
                     var_d = (lvp[p, i] + ivp[q, j]) + 2e4
                     best = np.inf
                     for w in range(nw):
-                        if not tried[w]:
+                        if not wmay[w]:  # untried, or inf for the whole block pair
                             continue
                         cost = _weapon_cost(
                             dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
