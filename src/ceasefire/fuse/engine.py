@@ -440,8 +440,8 @@ def _acoustic_events(
         cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo)
     semi = np.where(has_pos, semi_major_95_m(np.nan_to_num(cov_en)), np.inf)
     ids = obs.id.astype(str)
-    keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
     sources = obs.source.astype(str)
+    keys = np.char.add(np.char.add(sources, "/"), ids)
     # launch/impact pairing among positioned events; the role comes from the event
     # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
     # reports), from the direction class (~86 %) only when no kind is named; bursts
@@ -620,8 +620,8 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     ty = np.bincount(labels, weights=w * y, minlength=G) / sw
     lat, lon = grid.to_latlon(tx, ty)
     ids = obs.id.astype(str)
-    keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
     sources = obs.source.astype(str)
+    keys = np.char.add(np.char.add(sources, "/"), ids)
     out: list[Event] = []
     for g, mem in enumerate(_split(labels, G)):
         var = float(1.0 / sw[g])
