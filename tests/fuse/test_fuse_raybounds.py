@@ -74,7 +74,9 @@ def _may(lb: np.ndarray, ib: np.ndarray, p: int, u: int, q: int, v: int) -> set[
     """The weapons the bound leaves to block ``u`` of launch row ``p`` and block
     ``v`` of impact row ``q`` (checked against its answer)."""
     out = np.ones(len(WEAPONS), bool)
-    some = may_pass(lb[p, u], ib[q, v], SPEEDS, LO, HI, TRIED, SPREAD, pairing._GATE, EARLY_SD, out)
+    some = may_pass(
+        lb[p, u], ib[q, v], SPEEDS, LO, HI, TRIED, SPREAD, FAST, pairing._GATE, EARLY_SD, out
+    )
     assert some == bool(out.any()) and not (out & ~TRIED).any()
     return set(np.flatnonzero(out).tolist())
 
@@ -106,9 +108,9 @@ def test_a_weapon_rejected_for_a_block_pair_passes_no_sample_pair_of_it() -> Non
                     kept += bool(left)
                     rejected += not left
     # the premise: many block pairs with finite sample pairs (all kept), and most
-    # of those without one rejected (here 2,061 of 2,576)
+    # of those without one rejected (here 2,334 of 2,576)
     assert finite > 1_000 and kept >= finite
-    assert rejected > 0.7 * (kept + rejected - finite)
+    assert rejected > 0.8 * (kept + rejected - finite)
 
 
 def _point(x: float, t: float, sd_t: float = 1.0) -> np.ndarray:

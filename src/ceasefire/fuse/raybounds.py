@@ -71,15 +71,16 @@ def row_blocks(
 
 def may_pass(
     L: Any, Im: Any, speeds: Any, lo_m: Any, hi_m: Any, tried: Any, spread: float,
-    gate: float, early_sd: float, out: Any,
+    fast_f: float, gate: float, early_sd: float, out: Any,
 ) -> bool:  # fmt: skip
     """Fill ``out[w]`` (one per weapon code) with False where every pair of a
     launch sample of block ``L`` and an impact sample of block ``Im`` (rows of
     :func:`row_blocks`) costs inf in the ray cost loop for weapon ``w`` (mean speed
     ``speeds[w]`` m/s, range bounds ``lo_m[w]``/``hi_m[w]`` m): not ``tried``,
     dated too early by ``early_sd`` σ of the report times (when > 0), outside the
-    range bounds, or beyond the chi-square ``gate`` with the relative speed
-    ``spread``; True where some pair might not. Returns whether any is True."""
+    range bounds, beyond the chi-square ``gate`` with the relative speed
+    ``spread``, or flying faster than ``fast_f`` x the speed (with the loop's
+    allowances); True where some pair might not. Returns whether any is True."""
     nw = speeds.shape[0]
     if L[_OK] == 0.0 or Im[_OK] == 0.0:
         for w in range(nw):
@@ -89,9 +90,12 @@ def may_pass(
         out[w] = False
     dt_lo = Im[_TLO] - L[_THI]
     dt_hi = Im[_THI] - L[_TLO]
-    # the loop skips a pair with dt <= -early_sd sd_T; sd_T is at most this
-    if early_sd > 0 and not dt_hi > -early_sd * math.sqrt(L[_VO] + Im[_VO]):
+    # the loop skips a pair with dt <= -early_sd sd_T; sd_T is at most sd_hi
+    sd_hi = math.sqrt(L[_VO] + Im[_VO])
+    if early_sd > 0 and not dt_hi > -early_sd * sd_hi:
         return False
+    # the speed bound's time: dt with the early allowance, at most this
+    late = dt_hi + 2.0 * sd_hi if early_sd > 0 else dt_hi
     gx = max(0.0, max(Im[_XLO] - L[_XHI], L[_XLO] - Im[_XHI]))
     gy = max(0.0, max(Im[_YLO] - L[_YHI], L[_YLO] - Im[_YHI]))
     d_lo = math.hypot(gx, gy) * (1.0 - 1e-12)
@@ -100,6 +104,7 @@ def may_pass(
     d_hi = math.hypot(fx, fy) * (1.0 + 1e-12)
     var_T = L[_VT] + Im[_VT]
     var_d = (L[_VP] + Im[_VP]) + 2e4
+    sd_d2 = 2.0 * math.sqrt(var_d)
     some = False
     for w in range(nw):
         if not tried[w]:
@@ -115,9 +120,12 @@ def may_pass(
         e = max(0.0, max(dt_lo - p_hi, p_lo - dt_hi))
         sp = spread * p_hi
         var = (var_T + var_d / (v * v)) + sp * sp
-        if not (e * e) / var > gate:
-            out[w] = True
-            some = True
+        if (e * e) / var > gate:
+            continue
+        if lo - sd_d2 > late * v * fast_f:
+            continue  # every pair would fly too fast
+        out[w] = True
+        some = True
     return some
 
 

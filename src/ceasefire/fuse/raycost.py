@@ -112,8 +112,8 @@ def _ray_cost_loop(
         for u in range(nb1):
             for v in range(nb2):
                 ok = _may_pass(
-                    lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, gate, early_sd,
-                    may[u, v],
+                    lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, fast_f, gate,
+                    early_sd, may[u, v],
                 )  # fmt: skip
                 may_any[u, v] = ok
                 some = some or ok
