@@ -6,6 +6,7 @@ processes for scale."""
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -423,8 +424,8 @@ def _acoustic_events(
         cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo)
     semi = np.where(has_pos, semi_major_95_m(np.nan_to_num(cov_en)), np.inf)
     ids = obs.id.astype(str)
-    keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
     sources = obs.source.astype(str)
+    keys = np.char.add(np.char.add(sources, "/"), ids)
     # launch/impact pairing among positioned events; the role comes from the event
     # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
     # reports), from the direction class (~86 %) only when no kind is named; bursts
@@ -476,60 +477,79 @@ def _acoustic_events(
             if len(extra[keep]) == 1:  # the pair's own; more bearings follow it
                 launch_ray[keep] = ray_row
                 ray_doubt[keep] = d
+    # per-event values as Python lists once: the loop below then indexes lists,
+    # not numpy scalars (the same floats: ``tolist`` converts them exactly)
+    ids_l: list[str] = ids.tolist()
+    keys_l: list[str] = keys.tolist()
+    src_l: list[str] = sources.tolist()
+    lat_l: list[float] = lat.tolist()
+    lon_l: list[float] = lon.tolist()
+    T_l: list[float] = ac.T.tolist()
+    cov_l: list[list[float]] = np.stack(
+        [cov_en[:, 0, 0], cov_en[:, 1, 1], cov_en[:, 0, 1]], axis=1
+    ).tolist()
+    semi_l: list[float] = semi.tolist()
+    has_l: list[bool] = has_pos.tolist()
+    kind_l: list[int] = ac.kind.tolist()
+    dir_l: list[int] = ac.direction.tolist()
+    weap_l: list[int] = ac.weapon.tolist()
+    partner_l: list[int] = partner.tolist()
+    close_l: list[bool] = close_call.tolist()
+    side_l: list[float] = side_doubt.tolist()
+    ray_l: list[int] = launch_ray.tolist()
+    ray_doubt_l: list[float] = ray_doubt.tolist()
     out: list[Event] = []
-    for g in range(G):
-        if absorbed[g]:
-            continue
-        mem = ac.members[g]
+    for g in np.flatnonzero(~absorbed).tolist():
+        mem: list[int] = ac.members[g].tolist()
         flags = list(ac.flags[g])
-        kind_c, dir_c, weap_c = int(ac.kind[g]), int(ac.direction[g]), int(ac.weapon[g])
+        kind_c, dir_c, weap_c = kind_l[g], dir_l[g], weap_l[g]
         launch_lat = launch_lon = None
         launch_cov: tuple[float, float, float] | None = None
-        ray_k = int(mem[0]) if not has_pos[g] else int(launch_ray[g])
-        p = int(partner[g])
+        ray_k = mem[0] if not has_l[g] else ray_l[g]
+        p = partner_l[g]
         if p >= 0:
-            mem = np.concatenate([mem, ac.members[p]])
+            mem += ac.members[p].tolist()
             flags.append("paired")
-            if close_call[g]:
+            if close_l[g]:
                 flags.append("pair_close_call")
-            if side_doubt[g] >= cfg.launches.side_doubt_min:
-                flags.append(f"{SIDE_DOUBT}{side_doubt[g]:.2f}")
+            if side_l[g] >= cfg.launches.side_doubt_min:
+                flags.append(f"{SIDE_DOUBT}{side_l[g]:.2f}")
             kind_c = EXPLOSION
             if weap_c == UND_WEAPON:
-                weap_c = int(ac.weapon[p])
-            launch_lat, launch_lon = float(lat[p]), float(lon[p])
-            lc = cov_en[p]
-            launch_cov = (float(lc[0, 0]), float(lc[1, 1]), float(lc[0, 1]))
+                weap_c = weap_l[p]
+            launch_lat, launch_lon = lat_l[p], lon_l[p]
+            lc = cov_l[p]
+            launch_cov = (lc[0], lc[1], lc[2])
         if g in extra:
-            mem = np.concatenate([mem, *(ac.members[o] for o in extra[g])])
+            for o in extra[g]:
+                mem += ac.members[o].tolist()
             flags.append("paired")
-            if launch_ray[g] >= 0:
+            if ray_l[g] >= 0:
                 flags.append("launch_ray")
-            if ray_doubt[g] >= cfg.rays.side_doubt_min:
-                flags.append(f"{SIDE_DOUBT}{ray_doubt[g]:.2f}")
+            if ray_doubt_l[g] >= cfg.rays.side_doubt_min:
+                flags.append(f"{SIDE_DOUBT}{ray_doubt_l[g]:.2f}")
             for other in extra[g]:
                 if weap_c == UND_WEAPON:
-                    weap_c = int(ac.weapon[other])
+                    weap_c = weap_l[other]
         if kind_by_direction(kind_c, dir_c):  # a pairing names the phase: not flagged
             flags.append(KIND_BY_DIRECTION)
-        srcs = set(sources[mem].tolist())
-        n_src = len(srcs)
+        n_src = len({src_l[i] for i in mem})
         if n_src == 1 and "single_observer" not in flags:
             flags.append("single_observer")
-        if has_pos[g] and semi[g] > cfg.wide_fix_m:
+        if has_l[g] and semi_l[g] > cfg.wide_fix_m:
             flags.append("wide_fix")
-        obs_ids = tuple(sorted(ids[mem].tolist()))
-        eid = event_id(keys[mem].tolist())
-        if has_pos[g]:
-            ce = cov_en[g]
+        obs_ids = tuple(sorted([ids_l[i] for i in mem]))
+        eid = event_id([keys_l[i] for i in mem])
+        if has_l[g]:
+            ce = cov_l[g]
             out.append(
                 Event(
                     id=eid,
                     kind=kind_name(kind_c, dir_c),
-                    time_s=float(ac.T[g]),
-                    lat=float(lat[g]),
-                    lon=float(lon[g]),
-                    cov_m2=(float(ce[0, 0]), float(ce[1, 1]), float(ce[0, 1])),
+                    time_s=T_l[g],
+                    lat=lat_l[g],
+                    lon=lon_l[g],
+                    cov_m2=(ce[0], ce[1], ce[2]),
                     observation_ids=obs_ids,
                     n_observers=n_src,
                     direction=DIRECTIONS[dir_c],
@@ -547,11 +567,12 @@ def _acoustic_events(
             k = ray_k
             if "no_position" not in flags:
                 flags.append("no_position")
+            b = float(obs.bearing_deg[k])
             out.append(
                 Event(
                     id=eid,
                     kind=kind_name(kind_c, dir_c),
-                    time_s=float(ac.T[g]) if np.isfinite(ac.T[g]) else float(obs.time_s[k]),
+                    time_s=T_l[g] if math.isfinite(T_l[g]) else float(obs.time_s[k]),
                     lat=None,
                     lon=None,
                     cov_m2=None,
@@ -561,9 +582,7 @@ def _acoustic_events(
                     weapon=WEAPONS[weap_c],
                     observer_lat=float(obs.lat[k]),
                     observer_lon=float(obs.lon[k]),
-                    bearing_deg=float(obs.bearing_deg[k])
-                    if np.isfinite(obs.bearing_deg[k])
-                    else None,
+                    bearing_deg=b if math.isfinite(b) else None,
                     flags=tuple(sorted(set(flags))),
                 )
             )
@@ -585,8 +604,8 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     ty = np.bincount(labels, weights=w * y, minlength=G) / sw
     lat, lon = grid.to_latlon(tx, ty)
     ids = obs.id.astype(str)
-    keys = np.char.add(np.char.add(obs.source.astype(str), "/"), ids)
     sources = obs.source.astype(str)
+    keys = np.char.add(np.char.add(sources, "/"), ids)
     out: list[Event] = []
     for g, mem in enumerate(_split(labels, G)):
         var = float(1.0 / sw[g])

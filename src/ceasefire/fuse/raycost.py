@@ -5,7 +5,9 @@ arithmetic in the same order as :func:`~ceasefire.fuse.pairing.flight_cost` and
 ``raypairs._best_cost`` (only divisions, products, sums, ``hypot`` and ``sqrt``,
 which round alike in both). The numpy code gathers every candidate's samples
 (``k x k`` per pair of rays, times each weapon) into temporary arrays; the loop
-reads them in place. Without numba, :func:`ray_cost_kernel` is None and the
+reads them in place, and skips the blocks of samples (and, within the rest,
+the weapons) that :mod:`.raybounds` proves cost inf (the same costs: an inf
+changes no least cost). Without numba, :func:`ray_cost_kernel` is None and the
 numpy code runs."""
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse import flightcost
+from ceasefire.fuse import flightcost, raybounds
 from ceasefire.fuse.compiled import compiled_calling
 
 #: one weapon's cost, rebound to numba's compiled helper when the loop is compiled
 _weapon_cost = flightcost.weapon_cost
+#: the blocks' bound (:mod:`.raybounds`), rebound likewise
+_row_blocks = raybounds.row_blocks
+_may_pass = raybounds.may_pass
+_BLOCK = raybounds.BLOCK
 
 
 def _ray_cost_loop(
@@ -84,6 +90,14 @@ def _ray_cost_loop(
         if tried[w]:
             d_lo = min(d_lo, lo_m[w])
             d_hi = max(d_hi, hi_m[w])
+    # blocks of samples whose every pair costs inf are skipped (:mod:`.raybounds`:
+    # exact); the pairs left are visited in the same (i, j) order, so ties go alike
+    lb = _row_blocks(lx, ly, lT, lvt, lvo, lvp, _BLOCK)
+    ib = _row_blocks(ix, iy, iT, ivt, ivo, ivp, _BLOCK)
+    nb1 = lb.shape[1]
+    nb2 = ib.shape[1]
+    may = np.empty((nb1, nb2, nw), np.bool_)  # the weapons a block pair may pass
+    may_any = np.empty((nb1, nb2), np.bool_)
     out = np.empty(n)
     for r in range(n):
         p = a[r]
@@ -94,40 +108,60 @@ def _ray_cost_loop(
         m_left = np.inf
         m_right = np.inf
         at = 0.0
+        some = False
+        for u in range(nb1):
+            for v in range(nb2):
+                ok = _may_pass(
+                    lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, fast_f, gate,
+                    early_sd, may[u, v],
+                )  # fmt: skip
+                may_any[u, v] = ok
+                some = some or ok
+        if not some:
+            out[r] = m
+            by_side[r, 0] = m_left
+            by_side[r, 1] = m_right
+            by_side[r, 2] = at
+            continue
         for i in range(k1):
-            for j in range(k2):
-                dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
-                if not (dist >= d_lo and dist <= d_hi):
+            u = i // _BLOCK
+            for v in range(nb2):
+                if not may_any[u, v]:
                     continue
-                dt = iT[q, j] - lT[p, i]
-                dt_hi = dt
-                if early_sd > 0:
-                    sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
-                    if not dt > -early_sd * sd_T:
+                wmay = may[u, v]
+                for j in range(v * _BLOCK, min(k2, (v + 1) * _BLOCK)):
+                    dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
+                    if not (dist >= d_lo and dist <= d_hi):
                         continue
-                    dt_hi = dt + 2.0 * sd_T
-                var_T = lvt[p, i] + ivt[q, j]
-                var_d = (lvp[p, i] + ivp[q, j]) + 2e4
-                best = np.inf
-                for w in range(nw):
-                    if not tried[w]:
-                        continue
-                    cost = _weapon_cost(
-                        dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
-                        spread, fast_f, gate, unknown_cost, other_cost,
-                    )  # fmt: skip
-                    if use_prior:
-                        cost = cost + (lprior[p, i, w] + iprior[q, j, w])
-                    if cost < best:
-                        best = cost
-                if lside[p, i] > 0 and best < m_left:
-                    m_left = best
-                if lside[p, i] < 0 and best < m_right:
-                    m_right = best
-                best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
-                if best < m:
-                    m = best
-                    at = float(lside[p, i])
+                    dt = iT[q, j] - lT[p, i]
+                    dt_hi = dt
+                    if early_sd > 0:
+                        sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
+                        if not dt > -early_sd * sd_T:
+                            continue
+                        dt_hi = dt + 2.0 * sd_T
+                    var_T = lvt[p, i] + ivt[q, j]
+                    var_d = (lvp[p, i] + ivp[q, j]) + 2e4
+                    best = np.inf
+                    for w in range(nw):
+                        if not wmay[w]:  # untried, or inf for the whole block pair
+                            continue
+                        cost = _weapon_cost(
+                            dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
+                            spread, fast_f, gate, unknown_cost, other_cost,
+                        )  # fmt: skip
+                        if use_prior:
+                            cost = cost + (lprior[p, i, w] + iprior[q, j, w])
+                        if cost < best:
+                            best = cost
+                    if lside[p, i] > 0 and best < m_left:
+                        m_left = best
+                    if lside[p, i] < 0 and best < m_right:
+                        m_right = best
+                    best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
+                    if best < m:
+                        m = best
+                        at = float(lside[p, i])
         out[r] = m
         by_side[r, 0] = m_left
         by_side[r, 1] = m_right
@@ -139,4 +173,9 @@ def _ray_cost_loop(
 def ray_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
     rays are paired), or None without the ``fast`` extra."""
-    return compiled_calling(_ray_cost_loop, _weapon_cost=flightcost.weapon_cost)
+    return compiled_calling(
+        _ray_cost_loop,
+        _weapon_cost=flightcost.weapon_cost,
+        _row_blocks=raybounds.row_blocks,
+        _may_pass=raybounds.may_pass,
+    )
