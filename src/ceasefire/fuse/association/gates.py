@@ -269,8 +269,8 @@ def time_gated_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     kernel = timed_pairs_kernel()
     if kernel is None:
         g, k = time_candidates(rep, free, ev)
-        ok, _, _, _ = _time_numpy(rep.rows, g, k, ev, rep.c)
-        return g[ok], k[ok]
+        passes, _, _, _ = _time_numpy(rep.rows, g, k, ev, rep.c)
+        return g[passes], k[passes]
     rows, c = rep.rows, rep.c
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or free.shape[0] == 0:
