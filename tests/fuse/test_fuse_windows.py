@@ -176,30 +176,3 @@ def test_the_compiled_loop_without_a_grid_and_on_a_fine_one(reach: float) -> Non
     g1, k1 = windows(*args)
     assert g0.shape[0] > 0
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
-
-
-def test_the_windows_spans_expand_to_the_candidates() -> None:
-    # the compiled spans are the numpy spans (windows holding a report only), and
-    # expanding them, compiled or not, gives the candidates in their order
-    pytest.importorskip("numba")
-    from ceasefire.fuse.association import windows as w
-
-    rng = np.random.default_rng(21)
-    n_pos, n_ev = 25, 1500
-    sizes = rng.integers(0, 50, n_pos)
-    ends = np.cumsum(sizes)
-    tk = np.concatenate([np.sort(rng.uniform(0, 1_800, s)) for s in sizes])
-    args = (
-        rng.uniform(-40e3, 40e3, n_pos), rng.uniform(-20e3, 20e3, n_pos), ends - sizes, ends,
-        tk, rng.choice([0.0, 1.0], n_pos), rng.uniform(0.005, 2.0, n_pos),
-        rng.uniform(-60e3, 60e3, n_ev), rng.uniform(-25e3, 25e3, n_ev),
-        rng.uniform(0, 1_800, n_ev), rng.uniform(0.0, 5.0, n_ev), 36_000.0, C,
-    )  # fmt: skip
-    s0 = w.spans_numpy(*args)
-    s1 = w.window_spans(*args)
-    assert s0[0].shape[0] > 50 and bool(np.all(s0[2] > s0[1]))  # the premise
-    assert all(np.array_equal(a, b) for a, b in zip(s0, s1, strict=True))
-    g0, k0 = w.windows_numpy(*args)
-    assert int((s0[2] - s0[1]).sum()) == g0.shape[0]
-    for g, k in (w.expand(s1), w.expand_spans(s1), w.windows(*args)):
-        assert np.array_equal(g0, g) and np.array_equal(k0, k)

@@ -23,7 +23,7 @@ from ceasefire.fuse.association.gates import (
     row_chi2,
     same_phase,
     slot_free,
-    time_gated_candidates,
+    time_candidates,
 )
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.events import semi_major_95_m
@@ -86,8 +86,7 @@ def attach(
     free = np.flatnonzero(cl.labels < 0)
     if free.shape[0] == 0 or cl.n == 0:
         return 0
-    # the pairs that fail the marginal gate's time half are left out at once
-    g, k = time_gated_candidates(rep, free, cl)
+    g, k = time_candidates(rep, free, cl)
     if g.shape[0] == 0:
         return 0
     # one report per observer per event; compatible direction
@@ -195,7 +194,7 @@ def free_shared_arrivals(rep: Reports, cl: Clusters, gates: GateConfig) -> int:
     arr = np.flatnonzero((cl.labels >= 0) & ~rep.is_bearing)
     if arr.shape[0] == 0:
         return 0
-    g, k = time_gated_candidates(rep, arr, cl)
+    g, k = time_candidates(rep, arr, cl)
     keep = (g != cl.labels[k]) & slot_free(rep, g, k, cl.labels)
     _, k, _, _ = gated(rep, g[keep], k[keep], cl, gates)
     shared = unique(k)

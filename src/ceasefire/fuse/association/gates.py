@@ -15,12 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
-from ceasefire.fuse.association.jacobian import (
-    marginal_kernels,
-    normalized_kernel,
-    quad_kernel,
-    timed_pairs_kernel,
-)
+from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -31,7 +26,7 @@ from ceasefire.fuse.association.reports import (
     WindowMemo,
     observer_runs,
 )
-from ceasefire.fuse.association.windows import expand_spans, slice_tables, window_spans, windows
+from ceasefire.fuse.association.windows import slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.compiled import compiled
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
@@ -261,33 +256,6 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
     return ok[gg], fs[kk]
 
 
-def time_gated_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
-    """:func:`time_candidates` less the pairs that fail :func:`marginal_gate`'s time
-    half (by its arithmetic, so that gate passes the same pairs of either), in the
-    same order: attachment's windows hold ~4 times the pairs that pass, and the
-    test made as the windows are expanded spares gathering and testing the rest."""
-    kernel = timed_pairs_kernel()
-    if kernel is None:
-        g, k = time_candidates(rep, free, ev)
-        passes, _, _, _ = _time_numpy(rep.rows, g, k, ev, rep.c)
-        return g[passes], k[passes]
-    rows, c = rep.rows, rep.c
-    ok = np.flatnonzero(fitted(ev))
-    if ok.shape[0] == 0 or free.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
-    fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, free)
-    spans = window_spans(
-        rows.ox[first], rows.oy[first], starts, ends, rows.t[fs], f_lo, sig_max,
-        ex, ey, eT, sd_ev, rep.reach_m, c,
-    )  # fmt: skip
-    gg, kk = kernel(
-        *spans, fs, ex, ey, eT, ev.cov[ok].reshape(-1, 9), rows.ox, rows.oy, rows.t,
-        rows.speed_factor, rows.sigma_t, c, float(Q999[2]),
-    )  # fmt: skip
-    return ok[gg], fs[kk]
-
-
 def bearing_candidates(rep: Reports, ev: Fixes) -> tuple[IP, IP]:
     """:func:`time_candidates` of every bearing row (``free`` = the bearings): the
     same pairs, by event (each event's rows by position, then time). Each event's
@@ -383,17 +351,14 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
     else:
         hit_start = hit_count = np.zeros(0, np.intp)
         pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
-    we, wa, wb = window_spans(
+    gg, kk = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
         rep.reach_m, rep.c, memo.tables,
     )  # fmt: skip
-    # each searched event's rows together, in the order found (position, then
-    # time): its windows in a stable order by event, then expanded (a window's
-    # rows share its event: the pairs' stable order, sorting fewer keys)
-    by_ev = stable_argsort(we)
-    gg, kk = expand_spans((we[by_ev], wa[by_ev], wb[by_ev]))
-    miss_rows = fs[kk]
-    miss_pass = marginal_gate(rep.rows, ok[miss[gg]], miss_rows, ev, rep.c)
+    # each searched event's rows together, in the order found (position, then time)
+    by_ev = stable_argsort(gg)
+    miss_rows = fs[kk[by_ev]]
+    miss_pass = marginal_gate(rep.rows, ok[miss[gg[by_ev]]], miss_rows, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
     live = int(hit_count.sum())
     if pool_rows.shape[0] > _POOL_SLACK * (live + miss_rows.shape[0]):
@@ -440,9 +405,8 @@ def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
     return np.asarray(ok, dtype=bool)
 
 
-def _time_numpy(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> tuple[B, F8, F8, F8]:
-    """:func:`marginal_gate`'s time half in numpy, with the event less the observer
-    ``dx``, ``dy`` and their distance ``rho`` (m; 1 m at least)."""
+def _marginal_numpy(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
+    """:func:`marginal_gate` in numpy."""
     dx = ev.x[g] - rows.ox[k]
     dy = ev.y[g] - rows.oy[k]
     rho = np.maximum(np.hypot(dx, dy), 1.0)
@@ -461,15 +425,7 @@ def _time_numpy(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> tuple[B, F8, F
         + 2 * (gx * gy * p01 + gx * p02 + gy * p12)
     )
     r_t = rows.t[k] - ev.T[g] - rows.speed_factor[k] * rho / c
-    return np.asarray(r_t * r_t <= q * var_t, dtype=bool), dx, dy, rho
-
-
-def _marginal_numpy(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:
-    """:func:`marginal_gate` in numpy."""
-    ok, dx, dy, rho = _time_numpy(rows, g, k, ev, c)
-    cv = ev.cov.reshape(-1, 9)
-    p00, p11, p01 = cv[:, 0][g], cv[:, 4][g], cv[:, 1][g]
-    q = float(Q999[2])
+    ok = r_t * r_t <= q * var_t
     has_az = np.isfinite(rows.az[k])
     ax, ay = dy / rho**2, -dx / rho**2
     var_az = rows.sigma_az[k] ** 2 + ax * ax * p00 + ay * ay * p11

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor, normal
-from ceasefire.fuse.compiled import compiled, compiled_calling
+from ceasefire.fuse.compiled import compiled_calling
 
 #: the cofactor helpers :func:`_quad_loop` calls: rebound to numba's compiled ones
 #: when the loop is compiled (a compiled loop calls compiled functions only)
@@ -208,28 +208,6 @@ def _time_terms(
     return r_t * r_t, var_t, (2.0 * abs(r_t) + e_t) * e_t + e_var + 1e-290
 
 
-def _time_pass(
-    dx: float, dy: float, p00: float, p01: float, p02: float, p11: float, p12: float,
-    p22: float, sj: float, a: float, speed: float, c: float, q: float,
-) -> bool:  # fmt: skip
-    """The marginal gate's time half for one (event, row) pair: ``r_t² <= q var_t``
-    (:func:`_time_terms`' arguments). The test is first made at the distance by
-    ``sqrt`` (~10 ns less than ``hypot``, which agrees with it to a unit or two in
-    the last place) and made again at ``hypot``'s only when its two sides lie
-    within the bound of :func:`_time_terms` (or are not finite)."""
-    lhs, var_t, err = _time_terms(
-        dx, dy, math.sqrt(dx * dx + dy * dy), p00, p01, p02, p11, p12, p22, sj, a, speed, c
-    )
-    rhs = q * var_t
-    if abs(lhs - rhs) > err * (1.0 + q):
-        return lhs <= rhs
-    # near the gate, or not finite: at hypot's distance
-    lhs, var_t, err = _time_terms(
-        dx, dy, math.hypot(dx, dy), p00, p01, p02, p11, p12, p22, sj, a, speed, c
-    )
-    return lhs <= q * var_t
-
-
 def _marginal_time_loop(
     ex: Any,
     ey: Any,
@@ -250,8 +228,10 @@ def _marginal_time_loop(
     passes ``q`` (the marginal gate's time half, the numpy code's arithmetic in its
     order); and the candidates that passed with a bearing, ``at``, with the event
     less the observer ``dx``, ``dy`` (m): their bearing half needs numpy's
-    ``arctan2`` of these (:func:`_marginal_bearing_loop`); the time test is
-    :func:`_time_pass`."""
+    ``arctan2`` of these (:func:`_marginal_bearing_loop`). The test is first made
+    at the distance by ``sqrt`` (~10 ns less than ``hypot``, which agrees with it
+    to a unit or two in the last place) and made again at ``hypot``'s only when
+    its two sides lie within the bound of :func:`_time_terms` (or are not finite)."""
     n = g.shape[0]
     out = np.empty(n, np.bool_)
     at = np.empty(n, np.intp)
@@ -272,7 +252,17 @@ def _marginal_time_loop(
         a = t[j] - eT[e]
         sp = speed[j]
         sj = sigma_t[j]
-        ok = _time_pass(dx, dy, p00, p01, p02, p11, p12, p22, sj, a, sp, c, q)
+        lhs, var_t, err = _time_terms(
+            dx, dy, math.sqrt(dx * dx + dy * dy), p00, p01, p02, p11, p12, p22, sj, a, sp, c
+        )
+        rhs = q * var_t
+        if abs(lhs - rhs) > err * (1.0 + q):
+            ok = lhs <= rhs
+        else:  # near the gate, or not finite: at hypot's distance
+            lhs, var_t, err = _time_terms(
+                dx, dy, math.hypot(dx, dy), p00, p01, p02, p11, p12, p22, sj, a, sp, c
+            )
+            ok = lhs <= q * var_t
         w = az[j]
         if ok and w - w == 0.0:  # a bearing: its residual too
             at[m] = i
@@ -281,57 +271,6 @@ def _marginal_time_loop(
             m += 1
         out[i] = ok
     return out, at[:m], dxs[:m], dys[:m]
-
-
-def _timed_pairs_loop(
-    w_e: Any,
-    w_a: Any,
-    w_b: Any,
-    fs: Any,
-    ex: Any,
-    ey: Any,
-    eT: Any,
-    cov9: Any,
-    ox: Any,
-    oy: Any,
-    t: Any,
-    speed: Any,
-    sigma_t: Any,
-    c: float,
-    q: float,
-) -> tuple[Any, Any]:
-    """The pairs of windows (event ``w_e[i]``, positions ``w_a[i]:w_b[i]`` of
-    ``fs``, whose entries are rows) in order, less those whose time fails
-    :func:`_time_pass` (:func:`_marginal_time_loop`'s arguments, the same
-    arithmetic: those pairs fail the marginal gate whatever their bearing).
-    Returns the kept pairs' events and positions in ``fs``."""
-    total = 0
-    for i in range(w_e.shape[0]):
-        total += w_b[i] - w_a[i]
-    out_g = np.empty(total, np.intp)
-    out_k = np.empty(total, np.intp)
-    n = 0
-    for i in range(w_e.shape[0]):
-        e = w_e[i]
-        xe = ex[e]
-        ye = ey[e]
-        te = eT[e]
-        p00 = cov9[e, 0]
-        p01 = cov9[e, 1]
-        p02 = cov9[e, 2]
-        p11 = cov9[e, 4]
-        p12 = cov9[e, 5]
-        p22 = cov9[e, 8]
-        for u in range(w_a[i], w_b[i]):
-            j = fs[u]
-            dx = xe - ox[j]
-            dy = ye - oy[j]
-            a = t[j] - te
-            if _time_pass(dx, dy, p00, p01, p02, p11, p12, p22, sigma_t[j], a, speed[j], c, q):
-                out_g[n] = e
-                out_k[n] = u
-                n += 1
-    return out_g[:n], out_k[:n]
 
 
 def _marginal_bearing_loop(
@@ -410,22 +349,11 @@ def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
 def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
     """:func:`_marginal_time_loop` and :func:`_marginal_bearing_loop` compiled (on
     first use), or None without the ``fast`` extra."""
-    time_loop = compiled_calling(
-        _marginal_time_loop, _time_terms=_time_terms, _time_pass=_time_pass
-    )
+    time_loop = compiled_calling(_marginal_time_loop, _time_terms=_time_terms)
     bearing_loop = compiled_calling(_marginal_bearing_loop, _rem_2pi=normal.remainder_2pi)
     if time_loop is None or bearing_loop is None:
         return None
     return time_loop, bearing_loop
-
-
-@functools.cache
-def timed_pairs_kernel() -> Callable[..., tuple[Any, Any]] | None:
-    """:func:`_timed_pairs_loop` compiled (on first use), or None without the
-    ``fast`` extra."""
-    if marginal_kernels() is None:
-        return None
-    return compiled(_timed_pairs_loop)  # its helpers are bound by marginal_kernels
 
 
 @functools.cache

@@ -4,9 +4,7 @@ reports perceived within the event's window. Two implementations that give the
 same candidates in the same order, to the bit: a numpy loop over positions, and,
 with the ``fast`` extra (numba), one compiled loop over (position, event) (the
 numpy loop spends its time in per-position call overhead: ~100 positions x ~15
-array calls on every pass of attachment and reassignment). The windows come as
-(event, start, end) spans (:func:`window_spans`) that :func:`windows` expands
-into pairs; a caller that tests each pair further expands them itself."""
+array calls on every pass of attachment and reassignment)."""
 
 from __future__ import annotations
 
@@ -19,69 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.compiled import compiled, compiled_calling
-from ceasefire.fuse.keys import ranges
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
-#: windows as (event, start, end) arrays: the event's candidates are the reports
-#: ``start:end``
-Spans = tuple[IP, IP, IP]
-
-
-def spans_numpy(
-    px: F8,
-    py: F8,
-    starts: IP,
-    ends: IP,
-    tk: F8,
-    f_lo: F8,
-    sig_max: F8,
-    ex: F8,
-    ey: F8,
-    eT: F8,
-    sd_ev: F8,
-    reach_m: float,
-    c: float,
-) -> Spans:
-    """The candidates' windows, by position: position ``r`` at ``(px, py)`` owns
-    the reports ``starts[r]:ends[r]`` of ``tk`` (perceived times, s, sorted within
-    a position), with the smallest speed factor ``f_lo[r]`` and largest time sd
-    ``sig_max[r]``; events at ``(ex, ey)`` emitted at ``eT`` with a time sd
-    ``sd_ev``. A report is a candidate of an event within ``reach_m`` of its
-    position when its time lies in [eT + f_lo d / c - s, eT + d / c + s], s = 4
-    (sig_max + sd_ev). Returns, per window holding a report, its event and the
-    ``[start, end)`` of its reports in ``tk``; ordered by position, then event."""
-    out_e: list[IP] = []
-    out_a: list[IP] = []
-    out_b: list[IP] = []
-    for r in range(starts.shape[0]):
-        a0, b0 = int(starts[r]), int(ends[r])
-        d = np.hypot(ex - px[r], ey - py[r])
-        near = np.flatnonzero(d <= reach_m)
-        if near.shape[0] == 0:
-            continue
-        t = tk[a0:b0]
-        slack = 4.0 * (sig_max[r] + sd_ev[near])
-        lo = eT[near] + f_lo[r] * d[near] / c - slack
-        hi = eT[near] + d[near] / c + slack
-        ia = np.searchsorted(t, lo)
-        ib = np.searchsorted(t, hi, side="right")
-        held = ib > ia
-        out_e.append(near[held])
-        out_a.append(a0 + ia[held])
-        out_b.append(a0 + ib[held])
-    if not out_e:
-        none = np.zeros(0, np.intp)
-        return none, none, none
-    e, a, b = (np.concatenate(v).astype(np.intp) for v in (out_e, out_a, out_b))
-    return e, a, b
-
-
-def expand(spans: Spans) -> tuple[IP, IP]:
-    """The (event, report) pairs of windows ``spans`` (event, start, end), in their
-    order, each window's reports in order."""
-    e, a, b = spans
-    return np.repeat(e, b - a), ranges(a, b - a)
 
 
 def windows_numpy(
@@ -99,12 +37,38 @@ def windows_numpy(
     reach_m: float,
     c: float,
 ) -> tuple[IP, IP]:
-    """(event, report) candidates of :func:`spans_numpy`'s windows: event indices
-    and report indices (into ``tk``), ordered by position, then event, then
-    time."""
-    return expand(
-        spans_numpy(px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
-    )
+    """(event, report) candidates, by position: position ``r`` at ``(px, py)`` owns
+    the reports ``starts[r]:ends[r]`` of ``tk`` (perceived times, s, sorted within
+    a position), with the smallest speed factor ``f_lo[r]`` and largest time sd
+    ``sig_max[r]``; events at ``(ex, ey)`` emitted at ``eT`` with a time sd
+    ``sd_ev``. A report is a candidate of an event within ``reach_m`` of its
+    position when its time lies in [eT + f_lo d / c - s, eT + d / c + s], s = 4
+    (sig_max + sd_ev). Returns event indices and report indices (into ``tk``),
+    ordered by position, then event, then time."""
+    out_g: list[IP] = []
+    out_k: list[IP] = []
+    for r in range(starts.shape[0]):
+        a0, b0 = int(starts[r]), int(ends[r])
+        d = np.hypot(ex - px[r], ey - py[r])
+        near = np.flatnonzero(d <= reach_m)
+        if near.shape[0] == 0:
+            continue
+        t = tk[a0:b0]
+        slack = 4.0 * (sig_max[r] + sd_ev[near])
+        lo = eT[near] + f_lo[r] * d[near] / c - slack
+        hi = eT[near] + d[near] / c + slack
+        ia = np.searchsorted(t, lo)
+        ib = np.searchsorted(t, hi, side="right")
+        cnt = ib - ia
+        tot = int(cnt.sum())
+        if tot == 0:
+            continue
+        start = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        out_g.append(np.repeat(near, cnt))
+        out_k.append(a0 + np.repeat(ia, cnt) + (np.arange(tot) - start))
+    if not out_g:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(out_g).astype(np.intp), np.concatenate(out_k).astype(np.intp)
 
 
 def _search(t: Any, lo: int, hi: int, v: float, right: bool) -> int:
@@ -216,7 +180,7 @@ def _tables_loop(tk: Any, starts: Any, ends: Any) -> tuple[Any, Any, Any, Any]:
     return tab, offs, t0s, inv_ws
 
 
-def _spans_loop(
+def _windows_loop(
     px: Any,
     py: Any,
     starts: Any,
@@ -240,8 +204,8 @@ def _spans_loop(
     offs: Any,
     t0s: Any,
     inv_ws: Any,
-) -> tuple[Any, Any, Any]:
-    """:func:`spans_numpy` as one loop (compiled by numba): the same windows, by
+) -> tuple[Any, Any]:
+    """:func:`windows_numpy` as one loop (compiled by numba): the same windows, by
     the same arithmetic. Only the events of the 3 x 3 grid cells about a position
     (``pcx``, ``pcy``; cells wider than the reach: ``by_cell`` holds each cell's
     events from ``cell_start``) are visited. Each is first tested against a window
@@ -250,8 +214,8 @@ def _spans_loop(
     windows hold no row of the position, which its slices (:func:`_slices`) tell
     by two lookups (the slices of every position made beforehand:
     :func:`_tables_loop`'s ``tab``, ``offs``, ``t0s``, ``inv_ws``). The others, in
-    index order, get the exact distance and window, kept as they are found (arrays
-    doubled when full)."""
+    index order, get the exact distance and window. The windows kept as they are
+    found (arrays doubled when full), then expanded."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     cap = 1024
@@ -259,6 +223,7 @@ def _spans_loop(
     w_a = np.empty(cap, np.intp)
     w_b = np.empty(cap, np.intp)
     m = 0
+    total = 0
     inv_c = 1.0 / c
     wide = 1.000001 * reach_m
     for r in range(n_runs):
@@ -338,18 +303,11 @@ def _spans_loop(
             w_a[m] = ia
             w_b[m] = ib
             m += 1
-    return w_e[:m], w_a[:m], w_b[:m]
-
-
-def _expand_loop(w_e: Any, w_a: Any, w_b: Any) -> tuple[Any, Any]:
-    """:func:`expand` as one loop (compiled by numba)."""
-    total = 0
-    for i in range(w_e.shape[0]):
-        total += w_b[i] - w_a[i]
+            total += ib - ia
     out_g = np.empty(total, np.intp)
     out_k = np.empty(total, np.intp)
     n = 0
-    for i in range(w_e.shape[0]):
+    for i in range(m):
         for k in range(w_a[i], w_b[i]):
             out_g[n] = w_e[i]
             out_k[n] = k
@@ -358,23 +316,21 @@ def _expand_loop(w_e: Any, w_a: Any, w_b: Any) -> tuple[Any, Any]:
 
 
 @functools.cache
-def _kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
-    """:func:`_spans_loop`, :func:`_tables_loop` and :func:`_expand_loop` compiled (on
-    first use: numba is imported only when association runs), or None without the
-    ``fast`` extra."""
-    spans = compiled_calling(
-        _spans_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
+def _kernels() -> tuple[Callable[..., tuple[Any, Any]], Callable[..., Any]] | None:
+    """:func:`_windows_loop` and :func:`_tables_loop` compiled (on first use: numba is
+    imported only when association runs), or None without the ``fast`` extra."""
+    win = compiled_calling(
+        _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
         _slices=_slices, _find=_find,
     )  # fmt: skip
     tables = compiled(_tables_loop)  # its helpers are bound above
-    expand_ = compiled(_expand_loop)
-    if spans is None or tables is None or expand_ is None:
+    if win is None or tables is None:
         return None
-    return spans, tables, expand_
+    return win, tables
 
 
-def windows_kernel() -> Callable[..., Any] | None:
-    """:func:`_spans_loop` compiled, or None without the ``fast`` extra."""
+def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
+    """:func:`_windows_loop` compiled, or None without the ``fast`` extra."""
     k = _kernels()
     return None if k is None else k[0]
 
@@ -408,7 +364,7 @@ def _cell_of(p: F8, p0: float, w: float, lim: float) -> IP:
     return np.minimum(np.maximum(v, -lim), lim).astype(np.intp)
 
 
-def window_spans(
+def windows(
     px: F8,
     py: F8,
     starts: IP,
@@ -423,20 +379,19 @@ def window_spans(
     reach_m: float,
     c: float,
     tables: Tables | None = None,
-) -> Spans:
-    """:func:`spans_numpy`'s windows, compiled when numba is installed: the events
-    put on a grid of cells a little wider than the reach, each position visits
-    only those of the cells about it (most events are out of reach of most
+) -> tuple[IP, IP]:
+    """:func:`windows_numpy`'s candidates, compiled when numba is installed: the
+    events put on a grid of cells a little wider than the reach, each position
+    visits only those of the cells about it (most events are out of reach of most
     positions). ``tables``: :func:`slice_tables` of ``tk``, ``starts``, ``ends``
     (made here when None)."""
     args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
     kernel = windows_kernel()
     if kernel is None:
-        return spans_numpy(*args)
+        return windows_numpy(*args)
     ok = np.flatnonzero(np.isfinite(ex) & np.isfinite(ey))  # others never pass
     if ok.shape[0] == 0 or starts.shape[0] == 0:
-        none = np.zeros(0, np.intp)
-        return none, none, none
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
     w = _CELL * reach_m + 1.0
     x0, y0 = float(ex[ok].min()), float(ey[ok].min())
     nx = int((float(ex[ok].max()) - x0) // w) + 1 if math.isfinite(w) else 1
@@ -456,37 +411,5 @@ def window_spans(
     pcy = _cell_of(py, y0, w, lim)
     tables = slice_tables(tk, starts, ends) if tables is None else tables
     assert tables is not None  # the kernel compiled: so is the tables' loop
-    e, a, b = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy, *tables)
-    return np.asarray(e, np.intp), np.asarray(a, np.intp), np.asarray(b, np.intp)
-
-
-def expand_spans(spans: Spans) -> tuple[IP, IP]:
-    """:func:`expand`, compiled when numba is installed."""
-    k = _kernels()
-    if k is None:
-        return expand(spans)
-    g, r = k[2](*spans)
-    return np.asarray(g, np.intp), np.asarray(r, np.intp)
-
-
-def windows(
-    px: F8,
-    py: F8,
-    starts: IP,
-    ends: IP,
-    tk: F8,
-    f_lo: F8,
-    sig_max: F8,
-    ex: F8,
-    ey: F8,
-    eT: F8,
-    sd_ev: F8,
-    reach_m: float,
-    c: float,
-    tables: Tables | None = None,
-) -> tuple[IP, IP]:
-    """:func:`windows_numpy`'s candidates (compiled when numba is installed):
-    :func:`window_spans` expanded."""
-    return expand_spans(
-        window_spans(px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c, tables)
-    )
+    g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy, *tables)
+    return np.asarray(g, np.intp), np.asarray(k, np.intp)
