@@ -64,6 +64,11 @@ def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_los
     assert len(first[0]) > 3_000  # the premise: a busy day
     assert _pairs(*first) == _direct(rep, cl)
     assert searched[-1] == cl.n
+    # all searched: the direct pairs in a stable order by event (each event's rows
+    # by position, then time), the order the kept segments are expanded in
+    g0, k0 = time_candidates(rep, np.flatnonzero(rep.is_bearing), cl)
+    by_event = np.argsort(g0, kind="stable")
+    assert np.array_equal(first[0], g0[by_event]) and np.array_equal(first[1], k0[by_event])
     # unchanged: nothing searched, the same pairs
     assert _pairs(*bearing_candidates(rep, cl)) == _pairs(*first)
     assert searched[-1] == 0
