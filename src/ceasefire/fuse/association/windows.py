@@ -321,7 +321,7 @@ def _kernels() -> tuple[Callable[..., tuple[Any, Any]], Callable[..., Any]] | No
     imported only when association runs), or None without the ``fast`` extra."""
     win = compiled_calling(
         _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
-        _slices=_slices, _find=_find,
+        _find=_find,
     )  # fmt: skip
     tables = compiled(_tables_loop)  # its helpers are bound above
     if win is None or tables is None:
