@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 
 from ceasefire.assess import AttributionConfig, assess
-from ceasefire.assess.sides import object_p_left
-from ceasefire.assess.table import build_table
 from ceasefire.geo import GeoLine, LocalFrame, forward
 from ceasefire.mandate import parse_mandate
 from ceasefire.model import Event
@@ -220,39 +218,3 @@ def test_a_kind_taken_from_the_direction_class_weighs_as_that_class() -> None:
     assert p_dir == pytest.approx(q_dir * 1.0 + (1.0 - q_dir) * 0.1, abs=1e-6)
     v_named, v_dir = assess([named], m, cfg)[0], assess([by_direction], m, cfg)[0]
     assert v_named.party == "RU" and v_dir.party == "undetermined"  # 0.982 and 0.865
-
-
-def test_an_unmarked_drone_is_not_named_by_where_it_flies() -> None:
-    """A tank and a drone seen 5 km into the RU (left) side, 100 m σ (50 σ): the
-    tank's side names its owner RU at ~1; the unmarked drone's side names RU with
-    1 - drone_across_p only (a drone flies over the other side), below the 0.9
-    threshold; a marked drone is named by its markings as before."""
-    m = parse_mandate(DOC.replace("kind: ceasefire}", "kind: ceasefire}, {id: d, kind: drone}"))
-    line: GeoLine = m.contact
-    mid = line.nearest(48.2, 38.1)
-    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
-    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, 5_000.0)
-    tank = Event(
-        id="t",
-        kind="sighting",
-        time_s=0.0,
-        lat=float(la),
-        lon=float(lo),
-        cov_m2=(100.0**2, 100.0**2, 0.0),
-        observation_ids=("o",),
-        n_observers=1,
-        object="tank",
-        count=1,
-    )
-    drone = replace(tank, id="d", object="uav")
-    marked = replace(drone, id="m", party_marked="UA")
-    cfg = AttributionConfig()
-    t = build_table([tank, drone, marked], m)
-    p = object_p_left(t, t.marked, cfg)
-    assert p[0] == pytest.approx(1.0, abs=1e-9)  # the tank stands on its owner's side
-    assert p[1] == pytest.approx(1.0 - cfg.drone_across_p, abs=1e-9)
-    assert p[2] == pytest.approx(1.0 - cfg.marking_p, abs=1e-9)  # markings: UA, the right
-    by_id = {v.event_ids[0]: v for v in assess([drone, marked], m, cfg) if v.rule == "d"}
-    assert by_id["d"].party == "undetermined"
-    assert by_id["d"].probabilities["RU"] == pytest.approx(0.8, abs=1e-6)
-    assert by_id["m"].party == "UA"

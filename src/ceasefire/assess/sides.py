@@ -57,13 +57,6 @@ class AttributionConfig:
     short_band_m: float = 500.0
     #: markings name the right party
     marking_p: float = 0.98
-    #: an unmarked drone is seen over the other party's side of the line: a drone's
-    #: task is to fly over the other side, so where it is seen names its owner with
-    #: ``1 - drone_across_p`` only (ground weapons stand on their owner's side).
-    #: Above 0.1 an unmarked drone is never named at a threshold of 0.9; on the
-    #: family's tuning draws 5 of 7 such drones named at 1.0 were right
-    #: (docs/family.md, session 20)
-    drone_across_p: float = 0.2
     #: the event kind names the wrong phase (a launch heard as an explosion)
     phase_error_p: float = 0.02
     #: the direction class names the wrong phase (used for flares and
@@ -366,10 +359,8 @@ def object_p_left(t: EventTable, marked_left: npt.NDArray[np.int8], cfg: Attribu
     """For sightings: P(the object belongs to the left party). ``marked_left`` is
     +1 when markings name the left party, -1 the right one, 0 when unmarked.
     Markings decide when present (a marked weapon across the line is a crossing,
-    not evidence of the other owner); otherwise the side where it stands, or for
-    a drone where it flies, wrong with ``cfg.drone_across_p``."""
+    not evidence of the other owner); otherwise the side where it stands."""
     p_side = np.where(t.has_pos, p_left(t.signed_m, t.sigma_n_m), 0.5)
-    p_side = np.where(t.object == "uav", _blur(p_side, cfg.drone_across_p), p_side)
     m = cfg.marking_p
     p = np.where(marked_left > 0, m, np.where(marked_left < 0, 1.0 - m, p_side))
     return np.asarray(p, dtype=np.float64)
