@@ -33,13 +33,25 @@ pooled over the draws of each set (TEST 0-39, TUNING 1000-1039, the same split a
   when only the oracle's event locates the launch (:func:`_launch_held`); and the
   worst decile that the draws' own sampling noise alone would give, were every draw's
   gap the pooled one (:func:`noise_worst_decile`: matched violations resampled
-  within each draw).
+  within each draw);
+- the named attributions by class (:func:`named_class`: a launch point across the line
+  or short, close call, side doubt; a firing position paired or lone, its observers,
+  how many σ from the line; a sighting's object and markings): named, wrong, the wrong
+  names the stated probabilities expect, the accuracy's 95 % interval, and the
+  undetermined ones' share right (:func:`wrong_classes`); and how many of the names one
+  of system and oracle gives and the other does not come from the same event (the same
+  reports), where attribution rather than association decides
+  (:func:`same_event_flips`). Each row also keeps the event's signed distance from the
+  line and spread across it (m, > 0 left), its launch point's, and the true launch's
+  and impact's.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import multiprocessing as mp
 from dataclasses import replace
 from pathlib import Path
@@ -49,6 +61,7 @@ import numpy as np
 from oracle import Oracle, patched
 
 from ceasefire.assess import assess
+from ceasefire.assess.table import build_table
 from ceasefire.fuse import engine
 from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
@@ -90,6 +103,10 @@ def _parts(e: Event | None, rnd: dict[str, Any] | None) -> dict[str, Any]:
         "launch_ray": "launch_ray" in e.flags,
         "close_call": "pair_close_call" in e.flags,
         "side_doubt": side_doubt(e.flags),
+        "object": e.object,
+        "marked": e.party_marked is not None,
+        # the event's reports, to tell the system's and the oracle's event apart
+        "reports": hashlib.sha1("\0".join(sorted(e.observation_ids)).encode()).hexdigest()[:16],
     }
     if rnd is None:  # not a round's violation (a weapon seen): no phases to count
         return parts
@@ -129,6 +146,43 @@ def _launch_held(e: Event | None, rnd: dict[str, Any] | None, held: dict[str, Ev
     return "in a lone report"
 
 
+def _geometry(events: list[Event], m: Any) -> dict[str, dict[str, Any]]:
+    """Per event id: its signed distance from the line and spread across it (m, > 0
+    left; None without a position), the same for its launch point, its direction
+    class and whether fusion took its kind from that class."""
+    t = build_table(events, m)
+
+    def num(x: float) -> float | None:
+        return float(x) if np.isfinite(x) else None
+
+    return {
+        e.id: {
+            "signed_m": num(t.signed_m[i]),
+            "sigma_n_m": num(t.sigma_n_m[i]),
+            "launch_signed_m": num(t.launch_signed_m[i]),
+            "launch_sigma_n_m": num(t.launch_sigma_n_m[i]),
+            "direction": e.direction,
+            "kind_by_direction": bool(t.kind_by_direction[i]),
+            "bearing": e.bearing_deg is not None,
+        }
+        for i, e in enumerate(t.events)
+    }
+
+
+def _true_sides(rounds: list[dict[str, Any]], m: Any) -> dict[str, dict[str, float]]:
+    """Per round id: its true launch's and impact's signed distances from the line (m)."""
+    if not rounds:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for phase in ("launch", "impact"):
+        lat = np.array([r[phase]["lat"] for r in rounds])
+        lon = np.array([r[phase]["lon"] for r in rounds])
+        near = m.contact.nearest(lat, lon)
+        for r, s in zip(rounds, near.side * near.distance_m, strict=True):
+            out.setdefault(r["id"], {})[f"true_{phase}_signed_m"] = float(s)
+    return out
+
+
 def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
     """Per matched violation: stated probability, named, right, basis, its parts,
     the true violation's id and where its round's launch reports are held."""
@@ -137,6 +191,8 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
     by_id = {e.id: e for e in events}
     held = {o: e for e in events for o in e.observation_ids}
     rounds = {r["id"]: r for r in sc.truth.get("rounds", [])}
+    geo = _geometry(events, m)
+    true_side = _true_sides(list(rounds.values()), m)
     vs = assess(events, m)
     system = system_from_features([violation_feature(v) for v in vs])
     out = []
@@ -155,7 +211,11 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
                 "named": named,
                 "right": likeliest == tv["party"],
                 "basis": _basis(v.notes),
+                "party": v.party,
+                "true_party": tv["party"],
                 **_parts(event, rnd),
+                **(geo.get(event.id, {}) if event is not None else {}),
+                **true_side.get(tv.get("round", ""), {}),
             }
         )
     return out
@@ -411,6 +471,100 @@ def undetermined_figures(draws: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: a firing position this many of its σ across the line or more is a sure side
+SURE_Z = 4.0
+
+
+def named_class(r: dict[str, Any]) -> str:
+    """What a matched violation's attribution is made of, finer than its basis: a
+    launch point's impact across the line from its launch or on its own side (short),
+    the close call and the side doubt; a firing position joined to an impact
+    (``paired``) or lone, its observers and how many σ it lies from the line; a
+    sighting's object and markings; a bearing with or without a position."""
+    b = r["basis"]
+    if b == "launch point" and r.get("launch_signed_m") is not None:
+        short = (r.get("signed_m") or 0.0) * r["launch_signed_m"] > 0.0
+        return (
+            f"launch point, {'short' if short else 'across'}, "
+            f"{'close call' if r.get('close_call') else 'clear'}, "
+            f"{'doubt' if r.get('side_doubt', 0.0) >= 0.005 else 'no doubt'}"
+        )
+    if b == "firing position" and r.get("signed_m") is not None:
+        z = abs(r["signed_m"]) / max(r.get("sigma_n_m") or 1.0, 1e-9)
+        return (
+            f"firing position, {'paired' if r.get('paired') else 'lone'}, "
+            f"{'<= 3' if r.get('n_observers', 0) <= 3 else '4+'} observers, "
+            f"{'|z| < 4' if z < SURE_Z else '|z| >= 4'}"
+        )
+    if r.get("kind") == "sighting":
+        return f"sighting of {r.get('object')}, {'marked' if r.get('marked') else 'unmarked'}"
+    if b == "launch bearing and the impact":
+        return f"{b}, {'doubt' if r.get('side_doubt', 0.0) >= 0.005 else 'no doubt'}"
+    return b
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson interval of a binomial share ``k / n``."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    d = 1.0 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1.0 - p) / n + z * z / (4 * n * n)) / d
+    return c - h, c + h
+
+
+def wrong_classes(draws: list[dict[str, Any]], who: str = "system") -> list[dict[str, Any]]:
+    """Per :func:`named_class`, pooled over ``draws``: matched, named, named wrong
+    (the likeliest party is not the shooter), the wrong names the stated
+    probabilities expect (sum of 1 - p), the named accuracy with its Wilson interval,
+    and the undetermined ones with their share right; most excess wrong first."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for d in draws:
+        for r in d[who]:
+            by.setdefault(named_class(r), []).append(r)
+    out = []
+    for c, rs in by.items():
+        named = [r for r in rs if r["named"]]
+        wrong = sum(not r["right"] for r in named)
+        undet = [r for r in rs if not r["named"]]
+        lo, hi = wilson(len(named) - wrong, len(named))
+        out.append(
+            {
+                "class": c,
+                "matched": len(rs),
+                "named": len(named),
+                "wrong": wrong,
+                "expected_wrong": float(sum(1.0 - r["p"] for r in named)),
+                "stated": float(np.mean([r["p"] for r in named])) if named else float("nan"),
+                "accuracy_interval": (lo, hi),
+                "undetermined": len(undet),
+                "undetermined_right": sum(r["right"] for r in undet),
+            }
+        )
+    return sorted(out, key=lambda c: -(c["wrong"] - c["expected_wrong"]))
+
+
+def same_event_flips(draws: list[dict[str, Any]]) -> dict[str, int]:
+    """Over the true violations both match where one names a party and the other
+    does not: how many, and how many of them the two judge from the same event (the
+    same reports), where attribution and not association loses or gains the name."""
+    out = {"oracle_names": 0, "oracle_names_same": 0, "system_names": 0, "system_names_same": 0}
+    for d in draws:
+        sys_by = {r["truth"]: r for r in d["system"]}
+        orc_by = {r["truth"]: r for r in d["oracle"]}
+        for t in sys_by.keys() & orc_by.keys():
+            s, o = sys_by[t], orc_by[t]
+            if s["named"] == o["named"]:
+                continue
+            key = "oracle_names" if o["named"] else "system_names"
+            out[key] += 1
+            out[key + "_same"] += int(
+                s.get("reports") is not None and s.get("reports") == o.get("reports")
+            )
+    return out
+
+
 def report(figures: dict[str, Any]) -> None:
     for name, s in figures["sets"].items():
         sysf, orc = s["system"], s["oracle"]
@@ -445,6 +599,8 @@ def report(figures: dict[str, Any]) -> None:
             )
         else:
             print("system never names >= 97 % right on the swept thresholds")
+        if "classes" in s:
+            _report_classes(s["classes"], s["flips"])
         if "undetermined" in s:
             _report_gap(s["undetermined"])
     if "transfer" in figures:
@@ -461,6 +617,26 @@ def report(figures: dict[str, Any]) -> None:
             f"{a['undetermined']:.3f}, worst bin {a['worst_bin_points']:+.1f} "
             f"({a['worst_bin']})"
         )
+
+
+def _report_classes(classes: list[dict[str, Any]], flips: dict[str, int]) -> None:
+    print(
+        f"{'class (system)':58} {'named':>5} {'wrong':>5} {'expect':>6} {'stated':>6} "
+        f"{'right, 95 %':>13} | {'undet':>5} {'right':>6}"
+    )
+    for c in classes:
+        lo, hi = c["accuracy_interval"]
+        ur = 100 * c["undetermined_right"] / c["undetermined"] if c["undetermined"] else 0.0
+        print(
+            f"{c['class'][:58]:58} {c['named']:>5} {c['wrong']:>5} {c['expected_wrong']:>6.1f} "
+            f"{c['stated']:>6.3f} {100 * lo:>5.1f}-{100 * hi:>5.1f} % | {c['undetermined']:>5} "
+            f"{ur:>5.1f}%"
+        )
+    print(
+        f"named by the oracle, undetermined by the system: {flips['oracle_names']}, of them "
+        f"from the same event {flips['oracle_names_same']}; the reverse: "
+        f"{flips['system_names']}, {flips['system_names_same']}"
+    )
 
 
 def _report_gap(u: dict[str, Any]) -> None:
@@ -502,7 +678,11 @@ def main() -> int:
     figures: dict[str, Any] = {
         "sets": {
             n: {w: summarize(r, w) for w in ("system", "oracle")}
-            | {"undetermined": undetermined_figures(r)}
+            | {
+                "undetermined": undetermined_figures(r),
+                "classes": wrong_classes(r),
+                "flips": same_event_flips(r),
+            }
             for n, r in rows.items()
         }
     }

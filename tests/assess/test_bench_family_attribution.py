@@ -1,0 +1,82 @@
+"""``benchmarks/family_attribution.py``'s class table: the classes of named
+attributions, their Wilson interval, and the names that system and oracle give
+from the same event."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from family_attribution import named_class, same_event_flips, wilson, wrong_classes
+
+
+def _row(**kw: Any) -> dict[str, Any]:
+    return {"truth": "t", "p": 0.95, "named": True, "right": True, "basis": "none"} | kw
+
+
+def test_the_wilson_interval_of_all_right_has_its_closed_form() -> None:
+    # k = n: the lower bound is n / (n + z^2), the upper 1
+    lo, hi = wilson(10, 10)
+    assert lo == pytest.approx(10 / (10 + 1.96**2))
+    assert hi == pytest.approx(1.0)
+    lo, hi = wilson(5, 7)
+    assert lo < 5 / 7 < hi
+    assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+def test_a_launch_point_is_short_when_its_impact_lies_on_its_side() -> None:
+    lp = _row(basis="launch point", launch_signed_m=-8_000.0, close_call=True, side_doubt=0.3)
+    assert named_class(lp | {"signed_m": 1_500.0}) == "launch point, across, close call, doubt"
+    assert named_class(lp | {"signed_m": -500.0, "close_call": False, "side_doubt": 0.001}) == (
+        "launch point, short, clear, no doubt"
+    )
+    fp = _row(basis="firing position", signed_m=900.0, sigma_n_m=300.0, n_observers=2)
+    assert named_class(fp) == "firing position, lone, <= 3 observers, |z| < 4"
+    assert named_class(fp | {"sigma_n_m": 200.0, "paired": True}) == (
+        "firing position, paired, <= 3 observers, |z| >= 4"
+    )
+
+
+def test_wrong_classes_count_the_wrong_names_against_the_stated() -> None:
+    fp = {"basis": "firing position", "signed_m": 300.0, "sigma_n_m": 300.0, "n_observers": 2}
+    rows = [
+        _row(p=0.9, right=False, **fp),
+        _row(p=0.9, **fp),
+        _row(p=0.7, named=False, **fp),  # undetermined: not in the named counts
+        _row(p=0.99),
+    ]
+    got = {c["class"]: c for c in wrong_classes([{"system": rows}])}
+    c = got["firing position, lone, <= 3 observers, |z| < 4"]
+    assert (c["named"], c["wrong"], c["undetermined"], c["undetermined_right"]) == (2, 1, 1, 1)
+    assert c["expected_wrong"] == pytest.approx(0.2)
+    assert next(iter(got)) == c["class"]  # the most excess wrong first
+
+
+def test_same_event_flips_compare_the_two_events_reports() -> None:
+    draws = [
+        {
+            "system": [
+                _row(truth="a", named=False, reports="x"),
+                _row(truth="b", named=False, reports="y"),
+                _row(truth="c", reports="z"),
+                _row(truth="d", reports="w"),
+            ],
+            "oracle": [
+                _row(truth="a", reports="x"),  # named from the same event
+                _row(truth="b", reports="other"),
+                _row(truth="c", named=False, reports="z2"),
+                _row(truth="d", reports="w"),  # both name it: no flip
+            ],
+        }
+    ]
+    assert same_event_flips(draws) == {
+        "oracle_names": 2,
+        "oracle_names_same": 1,
+        "system_names": 1,
+        "system_names_same": 0,
+    }
