@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, select, text
 
 from ceasefire.ingest import ingest_files
 from ceasefire.pipeline import ingest_into, observation_digests
 from ceasefire.store import Store
+from ceasefire.store.batch import BatchWriter
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -138,6 +139,85 @@ def test_sqlite_rowids_at_their_largest_still_tell_duplicates(tmp_path: Path) ->
     assert out.stored == [0, 2, 4]
     assert out.duplicates == [(1, False, False), (3, False, False)]
     assert sorted(r[2] for r in _stored_rows(tmp_path / "s.db")) == [f"o{i}" for i in range(5)]
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    name = "cf_test_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"CREATE DATABASE {name}"))
+    st = Store.create(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    yield st
+    st.close()
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def _pg_rows(st: Store) -> list[tuple[Any, ...]]:
+    o = st.t.observations
+    with st.engine.connect() as conn:
+        q = select(o.c.source, o.c.id, o.c.batch, o.c.body).order_by(o.c.id)
+        return [tuple(r) for r in conn.execute(q)]
+
+
+def test_postgresql_chunks_meeting_stored_records_are_not_rolled_back(
+    pg_store: Store, tmp_path: Path
+) -> None:
+    """On PostgreSQL the insert returns the keys it stored: a chunk meeting
+    stored records keeps its other rows without a rollback to its savepoint,
+    and its duplicates are told by the stored rows' batch and body."""
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(8)])]).accepted
+    changed = ingest_files([_file(tmp_path / "c.ndjson", [_rec(3, time_sigma_s=0.5)])]).accepted
+    rollbacks: list[Any] = []
+    event.listen(pg_store.engine, "rollback_savepoint", lambda *a: rollbacks.append(a))
+    with pg_store.batch_writer(["a"]) as w:
+        w.add([models[1], models[3]])
+    with pg_store.batch_writer(["b"]) as w:
+        first = w.add([models[0], models[5]])
+        out = w.add([models[2], models[1], models[6], models[5], changed[0], models[7]])
+    assert rollbacks == []
+    assert first.stored == [0, 1]
+    assert out.stored == [0, 2, 5]
+    assert out.duplicates == [(1, False, False), (3, False, True), (4, True, False)]
+    assert w.accepted == 5
+    got = _pg_rows(pg_store)
+    assert [(r[1], r[2]) for r in got] == [
+        ("o0", 2), ("o1", 1), ("o2", 2), ("o3", 1), ("o5", 2), ("o6", 2), ("o7", 2),
+    ]  # fmt: skip
+    # o3 keeps batch 1's content, not the changed record's
+    assert got[3][1] == "o3" and json.loads(got[3][3]).get("time_sigma_s") != 0.5
+
+
+def test_postgresql_a_skipped_row_not_found_is_inserted_again(
+    pg_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row the insert skipped whose stored match the lookup does not see (a
+    concurrent writer's row under another isolation level) is not lost: it is
+    tried again under a savepoint and ends stored or a duplicate."""
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(4)])]).accepted
+    with pg_store.batch_writer(["a"]) as w:
+        w.add([models[1]])
+    real = BatchWriter._stored
+    hidden: list[tuple[str, str]] = []
+
+    def blind_once(self: BatchWriter, keys: list[tuple[str, str]]) -> Any:
+        found = real(self, keys)
+        if not hidden and found:
+            hidden.append(next(iter(found)))
+            del found[hidden[0]]
+        return found
+
+    monkeypatch.setattr(BatchWriter, "_stored", blind_once)
+    with pg_store.batch_writer(["b"]) as w:
+        out = w.add([models[0], models[1], models[2], models[3]])
+    assert hidden == [("mic-1", "o1")]
+    assert out.stored == [0, 2, 3]
+    assert out.duplicates == [(1, False, False)]
+    assert [(r[1], r[2]) for r in _pg_rows(pg_store)] == [
+        ("o0", 2), ("o1", 1), ("o2", 2), ("o3", 2),
+    ]  # fmt: skip
 
 
 def test_a_batch_that_raises_leaves_nothing(store: Store, tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ stored before, by an earlier batch, an earlier chunk or a concurrent writer),
 the rows it skipped are found and looked up. On SQLite the batch holds the
 write lock, so the rows a chunk stored are those after the table's largest
 rowid before it (one range read), and the rest are the duplicates. On
-PostgreSQL the chunk is rolled back to its savepoint, its stored keys are
-looked up, and the rest inserted again (a concurrent writer may come between).
+PostgreSQL the insert tells the keys it skipped; each met a committed row
+(``ON CONFLICT DO NOTHING`` waits for a concurrent writer's transaction), which
+one lookup finds: no chunk is rolled back and inserted again.
 Rows go to the driver as plain tuples (``executemany``), not through
 SQLAlchemy's per-row parameter processing.
 """
@@ -224,7 +225,7 @@ class BatchWriter:
         if self.conn.dialect.name == "sqlite":
             todo, dups = self._insert_sqlite(todo, rows)
         else:
-            todo, dups = self._insert_retrying(todo, rows)
+            todo, dups = self._insert_returning(todo, rows)
         self.accepted += len(todo)
         return ChunkOutcome(sorted(todo), sorted(inner + dups))
 
@@ -258,6 +259,37 @@ class BatchWriter:
                 dups.append((i, body != row[-1], int(batch) == self.batch))
         return keep, dups
 
+    def _insert_returning(
+        self, todo: list[int], rows: list[tuple[Any, ...]]
+    ) -> tuple[list[int], list[tuple[int, bool, bool]]]:
+        """:meth:`_insert_sqlite`'s result on PostgreSQL: the insert tells the
+        keys it skipped, and each of those met a stored row, looked up by key.
+        ``ON CONFLICT DO NOTHING`` waits for a concurrent writer's transaction
+        holding the same key, so a skipped row's match is committed and visible
+        to the lookup (read committed); one that is not (another isolation
+        level) is inserted again under a savepoint (:meth:`_insert_retrying`)."""
+        if not rows:
+            return todo, []
+        skipped = self._insert_skipped(rows)
+        if not skipped:
+            return todo, []
+        rest = [(i, row) for i, row in zip(todo, rows, strict=True) if (row[0], row[1]) in skipped]
+        keep = [i for i, row in zip(todo, rows, strict=True) if (row[0], row[1]) not in skipped]
+        stored = self._stored([(row[0], row[1]) for _, row in rest])
+        dups: list[tuple[int, bool, bool]] = []
+        lost: list[tuple[int, tuple[Any, ...]]] = []
+        for i, row in rest:
+            hit = stored.get((row[0], row[1]))
+            if hit is None:
+                lost.append((i, row))
+            else:
+                dups.append((i, hit[1] != row[-1], hit[0] == self.batch))
+        if lost:
+            more, more_dups = self._insert_retrying([i for i, _ in lost], [r for _, r in lost])
+            keep += more
+            dups += more_dups
+        return keep, dups
+
     def _insert_retrying(
         self, todo: list[int], rows: list[tuple[Any, ...]]
     ) -> tuple[list[int], list[tuple[int, bool, bool]]]:
@@ -287,11 +319,17 @@ class BatchWriter:
         return todo, dups
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
-        """Insert ``rows`` unless their key is stored; how many were inserted.
-        PostgreSQL takes them by ``COPY`` into a staging table (a fraction of
-        the client's work of an ``executemany``), then one ``INSERT ... SELECT``."""
+        """Insert ``rows`` unless their key is stored; how many were inserted."""
         if self.conn.dialect.name != "postgresql":
             return int(self.conn.exec_driver_sql(self._sql, rows).rowcount)
+        return len(rows) - len(self._insert_skipped(rows))
+
+    def _insert_skipped(self, rows: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
+        """Insert ``rows`` unless their key is stored, on PostgreSQL; the (source,
+        id) keys it skipped. The rows go by ``COPY`` into a staging table (a
+        fraction of the client's work of an ``executemany``), then one
+        ``INSERT ... SELECT ... RETURNING`` whose keys the same statement takes
+        from the staging table's, so that only the skipped ones come back."""
         cols = ", ".join(f'"{c}"' for c in OBSERVATION_COLUMNS)
         # made again after a rollback to the chunk's savepoint took it away
         self.conn.exec_driver_sql(
@@ -304,10 +342,11 @@ class BatchWriter:
             for r in rows:
                 cp.write_row(r)
         res = self.conn.exec_driver_sql(
-            f"INSERT INTO observations ({cols}) SELECT {cols} FROM cf_ingest_rows "
-            "ON CONFLICT (source, id) DO NOTHING"
+            f"WITH stored AS (INSERT INTO observations ({cols}) SELECT {cols} FROM cf_ingest_rows "
+            "ON CONFLICT (source, id) DO NOTHING RETURNING source, id) "
+            "SELECT source, id FROM cf_ingest_rows EXCEPT ALL SELECT source, id FROM stored"
         )
-        return int(res.rowcount)
+        return {(r[0], r[1]) for r in res}
 
     def _stored(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
         """(source, id) → (batch, body) of the stored records among ``keys``."""
