@@ -25,6 +25,7 @@ from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_pas
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import SeedConfig, add_ray_seeds, seed_pairs
+from ceasefire.fuse.association.weak import WeakConfig, split_weak
 from ceasefire.fuse.solve import Fit, ambiguous
 
 
@@ -39,6 +40,8 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
+    #: located events of a few nearly parallel bearings split into their reports
+    weak: WeakConfig = field(default_factory=WeakConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many
@@ -116,6 +119,7 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
+        split_weak(rep, cl, last, cfg.weak)
         n_before = cl.n
         # now only: a fit still converging may pass far out on its way
         cl.compact(rep, check_reach=True)
