@@ -55,6 +55,10 @@ def test_only_the_long_ellipse_of_bearings_alone_is_picked() -> None:
     assert not weak(rep, cl, f, WeakConfig(split_a95_m=1e6)).any()
     # the far observer of event 1 is ~20 km away: a 25 km floor keeps it
     assert not weak(rep, cl, f, WeakConfig(split_a95_m=2_000.0, min_far_m=25e3)).any()
+    # every observer of event 1 is ~20 km away, of event 0 10 and 14 km away
+    near = weak(rep, cl, f, WeakConfig(split_a95_m=0.0, min_near_m=15e3, max_bearings=4))
+    assert near.tolist() == [False, True, False]
+    assert not weak(rep, cl, f, WeakConfig(split_a95_m=0.0, min_near_m=25e3)).any()
     # exact reports: no chi-square is over its 99 % quantile
     assert not weak(rep, cl, f, WeakConfig(split_a95_m=0.0, split_p=0.99)).any()
 

@@ -28,6 +28,8 @@ class WeakConfig:
     max_bearings: int = 2
     #: and only when their farthest observer is at least this far from the fix, m
     min_far_m: float = 0.0
+    #: and only when their nearest observer is at least this far from the fix, m
+    min_near_m: float = 0.0
     #: and only when the fit's chi-square is over its quantile ``split_p`` at the
     #: fit's degrees of freedom (None: whatever the chi-square)
     split_p: float | None = None
@@ -37,7 +39,8 @@ def weak(rep: Reports, cl: Clusters, f: Fit, cfg: WeakConfig) -> B:
     """Per event of ``cl`` (fitted, covariance ``cl.cov``; ``f`` its fit): whether
     ``cfg`` splits it: only bearings (2 to ``max_bearings``, no arrival), a 95 %
     semi-major axis over ``split_a95_m``, the farthest observer at least
-    ``min_far_m`` away and (with ``split_p``) a chi-square over its quantile."""
+    ``min_far_m`` away, the nearest at least ``min_near_m`` away and (with
+    ``split_p``) a chi-square over its quantile."""
     out = np.zeros(cl.n, bool)
     if cfg.split_a95_m is None or cl.n == 0:
         return out
@@ -54,7 +57,9 @@ def weak(rep: Reports, cl: Clusters, f: Fit, cfg: WeakConfig) -> B:
     rho = np.hypot(cl.x[lab] - rows.ox[m], cl.y[lab] - rows.oy[m])
     far = np.zeros(cl.n)
     np.maximum.at(far, lab, rho)
-    out = cand & (a95 > cfg.split_a95_m) & (far >= cfg.min_far_m)
+    near = np.full(cl.n, np.inf)
+    np.minimum.at(near, lab, rho)
+    out = cand & (a95 > cfg.split_a95_m) & (far >= cfg.min_far_m) & (near >= cfg.min_near_m)
     if cfg.split_p is not None:
         out &= f.chi2 > quantile(cfg.split_p, np.maximum(f.dof, 1))
     return np.asarray(out, dtype=bool)
