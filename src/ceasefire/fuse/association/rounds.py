@@ -40,7 +40,8 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
-    #: located events of a few nearly parallel bearings split into their reports
+    #: located events of a few bearings alone, far from every observer, split into
+    #: their reports (fuse/association/weak.py)
     weak: WeakConfig = field(default_factory=WeakConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
@@ -119,7 +120,7 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
-        split_weak(rep, cl, last, cfg.weak)
+        split_weak(rep, cl, cfg.weak)
         n_before = cl.n
         # now only: a fit still converging may pass far out on its way
         cl.compact(rep, check_reach=True)
