@@ -11,7 +11,7 @@ the fit's inverse stopped flagging as singular matrices regular in float64
 session 20 (issue 21), when events of 2-4 bearings alone whose every observer is 25 km or
 more from the fix are split into their reports (``association/weak.py``: by the truth on
 the tuning draws mostly two rounds' bearings crossing far out; quiet2: 80 -> 78 events,
-their 4 rows free; heavy2015: the same groups, two fixes within 4 cm)."""
+their 4 rows free; heavy2015: the same groups)."""
 
 from __future__ import annotations
 
