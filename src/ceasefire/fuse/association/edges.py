@@ -86,10 +86,12 @@ def _moving_kept_loop(
     for s in range(events.shape[0]):
         e = events[s]
         for p in range(start[s], start[s] + count[s]):
-            r = rows[p]
-            out_g[m] = e
-            out_k[m] = r
-            m += moving[r] and (passes[p] or labels[r] == e)
+            # most pairs fail the pre-gate: their row is not read
+            if passes[p]:
+                r = rows[p]
+                out_g[m] = e
+                out_k[m] = r
+                m += moving[r]
     for j in range(mem.shape[0]):
         r = mem[j]
         out_g[m] = labels[r]
@@ -116,9 +118,10 @@ def moving_pairs(
     """The bearings that move this pass (all of them without ``focus``; with it
     ``(events, rows)``, those with a candidate event among ``events``, their own
     included, and the bearings among ``rows``), and their candidates ``(g, k)``
-    whose marginal pre-gate ``passes`` or that are their own event's (a pair the
-    pre-gate turns away is a member or never kept), each member's own event
-    added: returns (events, rows, moving), the pairs in no order, repeats allowed."""
+    whose marginal pre-gate ``passes``, each member's own event added (a pair the
+    pre-gate turns away is never kept unless it is a member's own, which this
+    adds: not taken from ``(g, k)``, where ~80 % of the pairs fail the pre-gate):
+    returns (events, rows, moving), the pairs in no order, repeats allowed."""
     labels = cl.labels
     b = np.flatnonzero(rep.is_bearing)
     mem = b[labels[b] >= 0]
@@ -128,9 +131,9 @@ def moving_pairs(
         near[k[focus[0][g]]] = True
         near[mem[focus[0][labels[mem]]]] = True
         moving = near | (focus[1] & rep.is_bearing)
-        on = moving[k] & (passes | (labels[k] == g))
+        on = moving[k] & passes
     else:
-        on = passes | (labels[k] == g)
+        on = passes
     mem_moving = mem[moving[mem]]
     return (
         np.concatenate([g[on], labels[mem_moving]]),
