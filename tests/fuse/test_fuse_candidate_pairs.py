@@ -10,6 +10,7 @@ import pytest
 
 from ceasefire.fuse.association import pairs
 from ceasefire.fuse.association.pairs import candidate_pairs
+from ceasefire.fuse.association.reports import DIR_UNDET
 from ceasefire.fuse.solve import Rows
 
 C = 343.0
@@ -70,3 +71,27 @@ def test_the_compiled_candidates_are_numpys(seed: int, monkeypatch: pytest.Monke
     assert want[0].shape[0] > 10_000
     for w, g in zip(want, got, strict=True):
         assert w.dtype == g.dtype and np.array_equal(w, g)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_pairs_of_one_observer_or_two_phases_are_left_out(
+    compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With observers and phases, exactly the voxel pairs of two observers whose
+    phases agree (or one is undetermined) come back, in the same order; few
+    observers and three phase codes make every case common."""
+    if compiled:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(pairs, "voxel_kernels", lambda: None)
+    rows = _rays(1_500, 5)
+    idx = np.arange(1, 1_500, 2)
+    rng = np.random.default_rng(6)
+    obs = rng.integers(0, 8, idx.shape[0])
+    ph = rng.integers(0, 3, idx.shape[0]).astype(np.int8)  # 2: DIR_UNDET
+    a, b = candidate_pairs(rows, idx, CELL_M, CELL_S, RANGE_M, C)
+    one = obs[a] == obs[b]
+    differ = (ph[a] != ph[b]) & (ph[a] != DIR_UNDET) & (ph[b] != DIR_UNDET)
+    assert one.sum() > 50 and differ.sum() > 100 and (~one & ~differ).sum() > 100
+    ga, gb = candidate_pairs(rows, idx, CELL_M, CELL_S, RANGE_M, C, obs, ph)
+    assert np.array_equal(ga, a[~one & ~differ]) and np.array_equal(gb, b[~one & ~differ])

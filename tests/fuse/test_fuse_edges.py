@@ -100,3 +100,35 @@ def test_the_moving_pairs_read_from_kept_segments_are_the_expanded_pairs(seed: i
         pairs = sorted(zip(fg.tolist(), fk.tolist(), strict=True))
         assert pairs == sorted(zip(sg.tolist(), sk.tolist(), strict=True))
         assert np.array_equal(fm, sm)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_a_members_own_pair_is_kept_whether_or_not_it_passes_the_pre_gate(seed: int) -> None:
+    """The pairs that fail the pre-gate are not read, yet as a set the moving pairs
+    are every moving row's passing pairs and every moving member's pair with its own
+    event (reassignment reads them as a set: ``by_row``), whether that pair passed."""
+    rep, cl = _scene(seed)
+    rng = np.random.default_rng(seed + 30)
+    b = np.flatnonzero(rep.is_bearing)
+    events = rng.permutation(cl.n).astype(np.intp)
+    count = rng.integers(0, 60, events.shape[0]).astype(np.intp)
+    start = (np.cumsum(count) - count).astype(np.intp)
+    pool = b[rng.integers(0, b.shape[0], int(count.sum()))].astype(np.intp)
+    # members' own pairs in their segments, half of them failing the pre-gate
+    g_all = np.repeat(events, count)
+    own = np.flatnonzero(cl.labels[b] >= 0)[: events.shape[0]]
+    for r in b[own]:
+        at = np.flatnonzero(g_all == cl.labels[r])
+        if at.shape[0]:
+            pool[at[0]] = r
+    passes = rng.random(pool.shape[0]) < 0.3
+    kept = KeptPairs(events, start, count, pool, passes)
+    focus = (rng.random(cl.n) < 0.3, rng.random(rep.n) < 0.05)
+    fg, fk, moving = edges.moving_kept(rep, cl, kept, focus)
+    on = moving[pool] & (passes | (cl.labels[pool] == g_all))
+    mem = b[(cl.labels[b] >= 0) & moving[b]]
+    want = set(zip(g_all[on].tolist(), pool[on].tolist(), strict=True))
+    want |= set(zip(cl.labels[mem].tolist(), mem.tolist(), strict=True))
+    failed_own = on & ~passes
+    assert int(failed_own.sum()) > 10  # the premise: members' own pairs that failed
+    assert set(zip(fg.tolist(), fk.tolist(), strict=True)) == want

@@ -55,3 +55,22 @@ def test_the_compiled_slot_and_phase_rules_give_the_numpy_codes_answers(
     assert len(set(slow_dir.tolist())) == 3  # every phase, undetermined too
     assert np.array_equal(fast_slot, slow_slot)
     assert np.array_equal(fast_dir, slow_dir)
+
+
+def test_the_slot_table_lists_each_events_observers_but_the_skipped_rows() -> None:
+    """The helper both compiled slot tests call (``slot_free``'s loop and
+    reassignment's ``open_edges``), run as plain Python: rows 1 and 4 skipped,
+    event 0 keeps observer 4 only, event 1 observer 5 (row 2), event 2 observer 6."""
+    labels = np.array([0, 0, 1, -1, 1, 2])
+    src = np.array([4, 5, 5, 4, 7, 6])
+    skip = np.array([False, True, False, False, True, False])
+    start, held = gates.held_observers(labels, src, skip, 4)
+    assert start.tolist() == [0, 1, 2, 3, 3]
+    assert held.tolist() == [4, 5, 6]
+    assert [gates.holds(start, held, e, s) for e, s in [(0, 4), (0, 5), (1, 5), (1, 7)]] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert not gates.holds(start, held, 3, 4)

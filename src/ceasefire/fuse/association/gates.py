@@ -28,7 +28,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse.compiled import compiled, compiled_calling
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999
@@ -450,13 +450,15 @@ def gated(rep: Reports, g: IP, k: IP, ev: Fixes, cfg: GateConfig) -> tuple[IP, I
     return g[keep], k[keep], chi2[keep], dof[keep]
 
 
-def _slot_free_loop(g: Any, k: Any, labels: Any, src: Any, n_ev: int) -> Any:
-    """:func:`slot_free` as one loop (compiled by numba): each event's members'
-    observers listed once (a counting sort of the members by event), then each
-    pair's event searched for its row's observer."""
+def held_observers(labels: Any, src: Any, skip: Any, n_ev: int) -> tuple[Any, Any]:
+    """The slot test's table, for compiled loops (bound into them by
+    :func:`~ceasefire.fuse.compiled.compiled_calling`): per event (``n_ev`` of
+    them), the observers ``src`` of its rows (``labels``) not ``skip``ped, event
+    ``e``'s in ``held[start[e]:start[e + 1]]`` (a counting sort of the rows by
+    event). Returns ``(start, held)``."""
     start = np.zeros(n_ev + 1, np.intp)
     for r in range(labels.shape[0]):
-        if labels[r] >= 0:
+        if labels[r] >= 0 and not skip[r]:
             start[labels[r] + 1] += 1
     for e in range(n_ev):
         start[e + 1] += start[e]
@@ -464,19 +466,35 @@ def _slot_free_loop(g: Any, k: Any, labels: Any, src: Any, n_ev: int) -> Any:
     held = np.empty(start[n_ev], np.intp)
     for r in range(labels.shape[0]):
         e = labels[r]
-        if e >= 0:
+        if e >= 0 and not skip[r]:
             held[fill[e]] = src[r]
             fill[e] += 1
+    return start, held
+
+
+def holds(start: Any, held: Any, e: int, s: int) -> bool:
+    """The slot test, for compiled loops: event ``e`` holds a report of observer
+    ``s`` (in the table of :func:`held_observers`)."""
+    found = False
+    for p in range(start[e], start[e + 1]):
+        if held[p] == s:
+            found = True
+            break
+    return found
+
+
+#: the names the compiled loops call (bound compiled by ``compiled_calling``)
+_held_observers, _holds = held_observers, holds
+
+
+def _slot_free_loop(g: Any, k: Any, labels: Any, src: Any, n_ev: int) -> Any:
+    """:func:`slot_free` as one loop (compiled by numba): each event's members'
+    observers listed once (:func:`held_observers`), then each pair's event
+    searched for its row's observer (:func:`holds`)."""
+    start, held = _held_observers(labels, src, np.zeros(labels.shape[0], np.bool_), n_ev)
     out = np.empty(g.shape[0], np.bool_)
     for i in range(g.shape[0]):
-        e = g[i]
-        s = src[k[i]]
-        free = True
-        for p in range(start[e], start[e + 1]):
-            if held[p] == s:
-                free = False
-                break
-        out[i] = free
+        out[i] = not _holds(start, held, g[i], src[k[i]])
     return out
 
 
@@ -505,7 +523,8 @@ def _direction_loop(direction: Any, labels: Any, n_events: int, undet: int) -> A
 def _slot_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_slot_free_loop` and :func:`_direction_loop` compiled (on first use),
     or None without numba."""
-    slot_loop, direction_loop = compiled(_slot_free_loop), compiled(_direction_loop)
+    slot_loop = compiled_calling(_slot_free_loop, _held_observers=held_observers, _holds=holds)
+    direction_loop = compiled(_direction_loop)
     if slot_loop is None or direction_loop is None:
         return None
     return slot_loop, direction_loop
