@@ -34,7 +34,8 @@ from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
 from ceasefire.ingest.readers import iter_ndjson_range, ndjson_ranges, read_ndjson_range
 from ceasefire.ingest.validate import validated
 from ceasefire.model.collector import collector_paused
-from ceasefire.model.observation import IntakePolicy, SightingObservation
+from ceasefire.model.observation import DEFAULT_POLICY, IntakePolicy
+from ceasefire.plain_rows import plain_row
 from ceasefire.store import Store
 from ceasefire.store.batch import (
     OBSERVATION_COLUMNS,
@@ -85,7 +86,7 @@ _WORKER: dict[str, Any] = {}
 def _worker_init(policy: IntakePolicy | None, sectors: Sectors | None) -> None:
     _WORKER["policy"] = policy
     _WORKER["sectors"] = sectors
-    _WORKER["places"] = {}  # (lat, lon) -> the sector ``sectors`` gave it
+    _WORKER["places"] = {}  # (lat, lon) -> the sector ``sectors`` gave it, as a row holds it
 
 
 def _ready() -> None:
@@ -141,23 +142,28 @@ def _range_items(
         at: list[int] = []
         bad: list[Bad] = []
         sectors, known = _WORKER["sectors"], _WORKER["places"]
+        policy = _WORKER["policy"]
+        years = (policy or DEFAULT_POLICY).years
+        # a row's sector as the row holds it (``null`` for None) when its place is known
+        unknown = null if sectors is None else _UNKNOWN
         new: list[int] = []  # the rows whose place had no sector known yet
-        # each model made into its row and dropped before the next is made: a
-        # range's models all alive until its end cost ~4 µs a record more (their
-        # memory not reused while hot, then freed cold)
-        for rec, obs in validated(records, _WORKER["policy"]):
-            if isinstance(obs, Rejected):
-                bad.append((obs.line, obs.raw, obs.reason))
-                continue
-            sector = None
-            if sectors is not None:  # most reports come from a few hundred places
-                place = obs.position if isinstance(obs, SightingObservation) else obs.observer
-                sector = known.get((place.lat, place.lon), _UNKNOWN)
-                if sector is _UNKNOWN:
-                    new.append(len(rows))
-                    sector = None
-            body = canonical_body(obs)
-            rows.append(observation_values(obs, batch, sector, submitted_by, body, null))
+        for rec in records:
+            row = None
+            if rec.json is not None:  # the usual line: its row without a model
+                row = plain_row(rec.json, years, batch, submitted_by, null, known, unknown)
+            if row is None:
+                # each model made into its row and dropped before the next is made
+                # (a range's models all alive until its end cost ~4 µs a record more)
+                obs = next(validated((rec,), policy))[1]
+                if isinstance(obs, Rejected):
+                    bad.append((obs.line, obs.raw, obs.reason))
+                    continue
+                row = observation_values(obs, batch, None, submitted_by, canonical_body(obs), null)
+                sector = known.get((row[_LAT], row[_LON]), unknown)
+                row = (*row[:_SECTOR], sector, *row[_SECTOR + 1 :])
+            if row[_SECTOR] is _UNKNOWN:  # most reports come from a few hundred places
+                new.append(len(rows))
+            rows.append(row)
             at.append(rec.line)
         if new:  # their sectors at once, put in their rows
             if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
@@ -165,8 +171,9 @@ def _range_items(
             got = sectors([rows[i][_LAT] for i in new], [rows[i][_LON] for i in new])
             for i, s in zip(new, got, strict=True):
                 r = rows[i]
-                rows[i] = (*r[:_SECTOR], null if s is None else s, *r[_SECTOR + 1 :])
-                known[r[_LAT], r[_LON]] = s
+                sector = null if s is None else s
+                rows[i] = (*r[:_SECTOR], sector, *r[_SECTOR + 1 :])
+                known[r[_LAT], r[_LON]] = sector
     return lines, Range(rows, at, bad)
 
 
