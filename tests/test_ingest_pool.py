@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from ceasefire import ingest_pool, pipeline
 from ceasefire.ingest import IngestResult
 from ceasefire.ingest.limits import MAX_RECORD_BYTES
+from ceasefire.plain_rows import plain_row
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MANDATE = EXAMPLES / "frontline-2025" / "mandate.yaml"
@@ -37,8 +39,16 @@ def _line(rec: dict[str, Any]) -> bytes:
     return json.dumps(rec).encode()
 
 
-def _files(tmp_path: Path) -> tuple[Path, Path, dict[str, tuple[str, int]]]:
-    """Two NDJSON files of good, bad and repeated records; where each bad one is."""
+def _plain_line(rec: dict[str, Any]) -> bytes:
+    """A record as the usual line: compact, its time in UTC (``plain_rows``'s way)."""
+    return json.dumps({**rec, "time": "2025-06-01T07:00:03.500Z"}, separators=(",", ":")).encode()
+
+
+def _files(
+    tmp_path: Path, _line: Callable[[dict[str, Any]], bytes] = _line
+) -> tuple[Path, Path, dict[str, tuple[str, int]]]:
+    """Two NDJSON files of good, bad and repeated records (lines made by
+    ``_line``); where each bad one is."""
     first = [b"\xef\xbb\xbf" + _line(bearing(0))]  # a byte-order mark, line 1
     first += [_line(bearing(i)) for i in range(1, 12)]
     first += [b"", b"  \t", _line(bearing(12))]  # blank lines are no records
@@ -69,12 +79,18 @@ def _files(tmp_path: Path) -> tuple[Path, Path, dict[str, tuple[str, int]]]:
     return a, b, where
 
 
-def _ingest(tmp_path: Path, name: str, files: list[Path], workers: int) -> IngestResult:
+def _ingest(
+    tmp_path: Path,
+    name: str,
+    files: list[Path],
+    workers: int,
+    line: Callable[[dict[str, Any]], bytes] = _line,
+) -> IngestResult:
     d = tmp_path / name
     d.mkdir()
     store = pipeline.init_store(d / "store.db", MANDATE)
     old = tmp_path / "old.ndjson"
-    old.write_bytes(_line(bearing(99)) + b"\n")
+    old.write_bytes(line(bearing(99)) + b"\n")
     pipeline.ingest_into(store, [old], workers=1)
     r = pipeline.ingest_into(store, files, d / "q.ndjson", workers=workers)
     store.close()
@@ -89,11 +105,17 @@ def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["model", "plain"])
 @pytest.mark.parametrize("range_bytes", [1, 700, 1 << 20])
 def test_pooled_ingest_is_the_serial_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, range_bytes: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, range_bytes: int, plain: bool
 ) -> None:
-    a, b, where = _files(tmp_path)
+    # plain: the good lines are rows without models in the workers (plain_rows),
+    # the others not (json.dumps's blanks, a time not in UTC: the model's way)
+    line = _plain_line if plain else _line
+    took = plain_row(line(bearing(1)), (2000, 2100), 1, None, None, {}, None) is not None
+    assert took == plain
+    a, b, where = _files(tmp_path, line)
     # chunks of 7 records and ranges of a line or a few: both cut across each
     # other, the files and the repeated records
     monkeypatch.setattr(pipeline, "INGEST_CHUNK", 7)
@@ -106,9 +128,9 @@ def test_pooled_ingest_is_the_serial_one(
         return ingest_pool.ingest_pooled(*args, **kw)
 
     monkeypatch.setattr(pipeline, "ingest_pooled", spied)
-    serial = _ingest(tmp_path, "serial", [a, b], workers=1)
+    serial = _ingest(tmp_path, "serial", [a, b], workers=1, line=line)
     assert pooled_runs == []
-    pooled = _ingest(tmp_path, "pooled", [a, b], workers=2)
+    pooled = _ingest(tmp_path, "pooled", [a, b], workers=2, line=line)
     assert pooled_runs == [2]
 
     # what the serial path finds, found by the pool at the same lines
