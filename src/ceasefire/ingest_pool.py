@@ -31,7 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
-from ceasefire.ingest.readers import iter_ndjson_range, ndjson_ranges, read_ndjson_range
+from ceasefire.ingest.readers import (
+    RawRecord,
+    iter_ndjson_rows,
+    ndjson_ranges,
+    read_ndjson_range,
+)
 from ceasefire.ingest.validate import validated
 from ceasefire.model.collector import collector_paused
 from ceasefire.model.observation import DEFAULT_POLICY, IntakePolicy
@@ -137,34 +142,43 @@ def _range_items(
     ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``); and
     how many lines the range holds."""
     with collector_paused():
-        records, lines = iter_ndjson_range(Path(path), start, end, plain=True)
-        rows: list[tuple[Any, ...]] = []
-        at: list[int] = []
-        bad: list[Bad] = []
         sectors, known = _WORKER["sectors"], _WORKER["places"]
         policy = _WORKER["policy"]
         years = (policy or DEFAULT_POLICY).years
         # a row's sector as the row holds it (``null`` for None) when its place is known
         unknown = null if sectors is None else _UNKNOWN
+
+        def plain(line: bytes) -> tuple[Any, ...] | None:  # the usual line: no model
+            return plain_row(line, years, batch, submitted_by, null, known, unknown)
+
+        records, lines = iter_ndjson_rows(Path(path), start, end, plain)
+        rows: list[tuple[Any, ...]] = []
+        at: list[int] = []
+        bad: list[Bad] = []
         new: list[int] = []  # the rows whose place had no sector known yet
         for rec in records:
-            row = None
-            if rec.json is not None:  # the usual line: its row without a model
-                row = plain_row(rec.json, years, batch, submitted_by, null, known, unknown)
-            if row is None:
-                # each model made into its row and dropped before the next is made
-                # (a range's models all alive until its end cost ~4 µs a record more)
-                obs = next(validated((rec,), policy))[1]
-                if isinstance(obs, Rejected):
-                    bad.append((obs.line, obs.raw, obs.reason))
-                    continue
-                row = observation_values(obs, batch, None, submitted_by, canonical_body(obs), null)
-                sector = known.get((row[_LAT], row[_LON]), unknown)
-                row = (*row[:_SECTOR], sector, *row[_SECTOR + 1 :])
+            if type(rec) is tuple:
+                lineno, row = rec
+            else:
+                assert isinstance(rec, RawRecord)
+                lineno, row = rec.line, None
+                if rec.json is not None and not rec.json.isascii():  # (ASCII ones were tried)
+                    row = plain(rec.json)
+                if row is None:
+                    # each model made into its row and dropped before the next is made
+                    # (a range's models all alive until its end cost ~4 µs a record more)
+                    obs = next(validated((rec,), policy))[1]
+                    if isinstance(obs, Rejected):
+                        bad.append((obs.line, obs.raw, obs.reason))
+                        continue
+                    body = canonical_body(obs)
+                    row = observation_values(obs, batch, None, submitted_by, body, null)
+                    sector = known.get((row[_LAT], row[_LON]), unknown)
+                    row = (*row[:_SECTOR], sector, *row[_SECTOR + 1 :])
             if row[_SECTOR] is _UNKNOWN:  # most reports come from a few hundred places
                 new.append(len(rows))
             rows.append(row)
-            at.append(rec.line)
+            at.append(lineno)
         if new:  # their sectors at once, put in their rows
             if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
                 known.clear()

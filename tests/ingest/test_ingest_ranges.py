@@ -97,3 +97,53 @@ def test_split_lines_are_the_line_reader(first: int, last: int, ending: bytes) -
     data = EDGES[first] + b"\n" + b"\n".join(EDGES) + b"\n" + EDGES[last] + ending
     for bom in (True, False):
         assert list(readers._split_lines(data, bom)) == list(readers._lines(io.BytesIO(data), bom))
+
+
+#: lines ``iter_ndjson_rows`` may give to ``rows``: plain, ASCII (with a
+#: byte-order mark, a CR LF, a rows value None, a line not ASCII, too long)
+ROW_LINES = [
+    b'\xef\xbb\xbf{"id":"a"}',
+    b'{"id":"b"}\r',
+    b'{"id":"none"}',  # rows gives None: the record as read
+    b'{"id":"\xc3\xa9"}',  # plain but not ASCII: the record as read
+    b"",
+    b'{"id":"' + b"x" * (MAX_RECORD_BYTES + 5) + b'"}',
+    b"\xff\xfe not UTF-8",
+    b'{"id" : "spaced"}',  # not plain (a blank after a quote)
+    b'{"id":"c"}',
+]
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["at once", "by lines"])
+@pytest.mark.parametrize("size", [1, 40, 1 << 20])
+def test_rows_in_place_of_the_plain_ascii_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, whole: bool
+) -> None:
+    p = tmp_path / "o.ndjson"
+    p.write_bytes(b"\n".join(ROW_LINES))
+    if not whole:
+        monkeypatch.setattr(readers, "WHOLE_RANGE_BYTES", 0)
+    given: list[bytes] = []
+
+    def rows(line: bytes) -> str | None:
+        given.append(line)
+        return None if b"none" in line else line.decode().upper()
+
+    got: list[object] = []
+    for a, b in ndjson_ranges(p, size):
+        items, lines = readers.iter_ndjson_rows(p, a, b, rows)
+        records, n = read_ndjson_range(p, a, b, plain=True)
+        assert lines == n
+        items = list(items)
+        # each record read, or its line number and value where rows gave one
+        assert len(items) == len(records)
+        for item, r in zip(items, records, strict=True):
+            if isinstance(item, tuple):
+                assert r.json is not None and r.json.isascii()
+                assert item == (r.line, r.raw.upper())
+            else:
+                assert _fields(item) == _fields(r)
+        got += items
+    assert given == [b'{"id":"a"}', b'{"id":"b"}', b'{"id":"none"}', b'{"id":"c"}']
+    values = [g[1] if isinstance(g, tuple) else g.line for g in got]
+    assert values[:2] == ['{"ID":"A"}', '{"ID":"B"}'] and values[-1] == '{"ID":"C"}'

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -195,6 +195,26 @@ def iter_ndjson_range(
         return iter(records), part.lines
 
 
+def iter_ndjson_rows(
+    path: Path, start: int, end: int, rows: Callable[[bytes], Any]
+) -> tuple[Iterator[RawRecord | tuple[int, Any]], int]:
+    """:func:`iter_ndjson_range`'s records (``plain=True``) but where an ASCII
+    line that ``limits.plain_object`` lets through gives a value ``rows(line)``
+    other than None: ``(line number, value)`` in its record's place (no
+    :class:`RawRecord` made, its text not decoded). The other lines, those
+    given back None among them, are the records ``iter_ndjson_range`` reads."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        if end - start <= WHOLE_RANGE_BYTES:
+            data = fh.read(end - start)
+            lines = _split_lines(data, bom=start == 0)
+            count = data.count(b"\n") + (not data.endswith(b"\n") and data != b"")
+            return _ndjson_rows(lines, str(path), rows), count
+        part = _Slice(fh, end - start)
+        got = list(_ndjson_rows(_lines(part, start == 0), str(path), rows))
+        return iter(got), part.lines
+
+
 def _split_lines(data: bytes, bom: bool) -> Iterator[tuple[int, bytes, int]]:
     """:func:`_lines` of a file's bytes ``data`` held in memory (the same
     lines, line numbers, lengths and cut long lines): one ``split``, not a
@@ -266,6 +286,21 @@ def _ndjson_records(
             yield _reject(name, lineno, text, str(exc))
             continue
         yield RawRecord(name, lineno, text, data, None, lineno)
+
+
+def _ndjson_rows(
+    lines: Iterable[tuple[int, bytes, int]], name: str, rows: Callable[[bytes], Any]
+) -> Iterator[RawRecord | tuple[int, Any]]:
+    """:func:`iter_ndjson_rows` of NDJSON ``lines`` (:func:`_lines`) of the file ``name``."""
+    for item in lines:
+        lineno, line, size = item
+        # ASCII: valid UTF-8, nothing to decode
+        if size <= MAX_RECORD_BYTES and line.isascii() and plain_object(line):
+            got = rows(line)
+            if got is not None:
+                yield lineno, got
+                continue
+        yield from _ndjson_records((item,), name, True)
 
 
 def _json_reason(exc: ValueError) -> str:
