@@ -1,14 +1,16 @@
 """An ingest batch of NDJSON files validated by a pool of processes.
 
-Reading and validating a record costs ~13 CPU-µs; storing it a few. So the
+Reading and validating a record costs ~9 CPU-µs; storing it ~7. So the
 files are cut into byte ranges of whole lines (``readers.ndjson_ranges``), and
 worker processes (forked) each read a range, validate its records and make
-the accepted ones into the rows the store inserts (``batch.observation_values``,
-sector included). This process alone writes: it takes the ranges back in file
-order, gives them their files' line numbers, and cuts the records into the
-serial path's chunks (``chunk`` records, across files), so that duplicates
-within a chunk, the store's duplicates, the quarantine and its order, and
-every message are the serial ingest's (``pipeline.ingest_records``).
+the accepted ones into the rows the store inserts, sector included: a line of
+the usual shape straight from its decoded value (``plain_rows.plain_row``),
+any other by its model (``batch.observation_values``). This process alone
+writes: it takes the ranges back in file order, gives them their files' line
+numbers, and cuts the records into the serial path's chunks (``chunk``
+records, across files), so that duplicates within a chunk, the store's
+duplicates, the quarantine and its order, and every message are the serial
+ingest's (``pipeline.ingest_records``).
 
 A row costs a few µs to pickle and unpickle: much less than its validation,
 which is what moves to the workers. A range comes back in columns (the rows,
