@@ -178,6 +178,14 @@ REFUSED: list[tuple[str, dict[str, Any]]] = [
     ("sighting", {"position_sigma_m": 100000.5}),
     ("sighting", {"position_sigma_m": 0.0}),
     ("sighting", {"observer": {"lat": 1.0, "lon": 1.0}}),
+    # lists where a word belongs (a list is no dict key: nothing may look it up)
+    ("arrival", {"kind": ["arrival"]}),
+    ("bearing", {"event": ["shot"]}),
+    ("bearing", {"direction": []}),
+    ("bearing", {"weapon": [1]}),
+    ("arrival", {"sense": ["seen"]}),
+    ("arrival", {"event": ["shot"]}),
+    ("sighting", {"object": ["tank"]}),
 ]
 
 

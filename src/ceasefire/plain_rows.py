@@ -39,11 +39,11 @@ __all__ = ["plain_row"]
 
 #: each vocabulary's words, by themselves: a row holds the word's one string (as the
 #: model's does), which pickles once per range and is kept once by the main process
-_EVENTS: dict[Any, str] = {w: w for w in get_args(EventKind)}
-_DIRECTIONS: dict[Any, str] = {w: w for w in get_args(Direction)}
-_WEAPONS: dict[Any, str] = {w: w for w in get_args(Weapon)}
-_OBJECTS: dict[Any, str] = {w: w for w in get_args(ObjectClass)}
-_SENSES: dict[Any, str] = {w: w for w in get_args(Sense)}
+_EVENTS: dict[str, str] = {w: w for w in get_args(EventKind)}
+_DIRECTIONS: dict[str, str] = {w: w for w in get_args(Direction)}
+_WEAPONS: dict[str, str] = {w: w for w in get_args(Weapon)}
+_OBJECTS: dict[str, str] = {w: w for w in get_args(ObjectClass)}
+_SENSES: dict[str, str] = {w: w for w in get_args(Sense)}
 #: ``default_sense`` of each kind and event
 _DEFAULT_SENSE = {
     (k, e): default_sense(k, e) for k in ("bearing", "arrival") for e in (*_EVENTS, None)
@@ -90,6 +90,12 @@ def _num(v: Any, lo: float, hi: float) -> TypeGuard[float]:
     return type(v) is float and lo <= v <= hi
 
 
+def _word(vocabulary: dict[str, str], v: Any) -> str | None:
+    """``v``'s word in ``vocabulary`` (its one string), or None: not one of its
+    words, or not a string (a list would not even be looked up)."""
+    return vocabulary.get(v) if type(v) is str else None
+
+
 def plain_row(
     line: bytes,
     years: tuple[int, int],
@@ -113,7 +119,7 @@ def plain_row(
         return None
     get = d.get
     kind = get("kind")
-    keys = _KEYS.get(kind)  # type: ignore[arg-type]
+    keys = _KEYS.get(kind) if type(kind) is str else None  # (a list is no key)
     if keys is None or not keys.issuperset(d):
         return None
     p = get("position" if kind == "sighting" else "observer")
@@ -157,7 +163,7 @@ def plain_row(
     alt_v = null if alt is None else alt
     sector = places.get((lat, lon), unknown)
     if kind == "sighting":
-        ps, obj, party = get("position_sigma_m"), _OBJECTS.get(get("object")), get("party")
+        ps, obj, party = get("position_sigma_m"), _word(_OBJECTS, get("object")), get("party")
         count = get("count", 1)  # a null count is not the default: the model refuses it
         if not (_num(ps, 0.0, 100_000.0) and ps > 0.0 and obj is not None):
             return None
@@ -180,13 +186,13 @@ def plain_row(
         )  # fmt: skip
     sense = get("sense")
     if sense is not None:
-        sense = _SENSES.get(sense)
+        sense = _word(_SENSES, sense)
         if sense is None:
             return None
     if kind == "arrival":
         event = get("event")
         if event is not None:
-            event = _EVENTS.get(event)
+            event = _word(_EVENTS, event)
             if event is None:
                 return None
         body = _dumps(
@@ -209,9 +215,9 @@ def plain_row(
         get("range_m"),
         get("range_sigma_m"),
     )
-    event = _EVENTS.get(get("event", "undetermined"))
-    direction = _DIRECTIONS.get(get("direction", "undetermined"))
-    weapon = _WEAPONS.get(get("weapon", "undetermined"))
+    event = _word(_EVENTS, get("event", "undetermined"))
+    direction = _word(_DIRECTIONS, get("direction", "undetermined"))
+    weapon = _word(_WEAPONS, get("weapon", "undetermined"))
     if event is None or direction is None or weapon is None:
         return None
     if not (_num(b, 0.0, 360.0) and b < 360.0 and _num(bs, 0.0, 180.0) and bs > 0.0):
