@@ -903,19 +903,24 @@ def _part_worker_fuse(
     a: float, b: float, reg: ObserverRegistration | None, firsts: tiles.Firsts | None
 ) -> list[Event] | JudgedPart:
     store = _PART_WORKER["store"]
-    events = list(_PART_WORKER["reader"].fuse(store, a, b, reg, firsts))
-    # judging makes a few objects per event and violation, none in cycles: the
-    # collector's walks of this process's heap would cost more than the work
+    # fusing and judging make many objects and almost no cycles (a few hundred
+    # objects over a stress slice's tasks): the collector's walks of the task's
+    # objects would cost more than the memory they could free, so it runs once,
+    # after the task
     with collector_paused():
+        events = list(_PART_WORKER["reader"].fuse(store, a, b, reg, firsts))
         finished: list[Event] | JudgedPart = _PART_WORKER["finish"](events, a, b, store)
-    del events
-    survivors_frozen()
+        del events
+        # inside the pause: re-enabled first, the collector would walk the
+        # task's objects once more in a young collection
+        survivors_frozen()
     return finished
 
 
 def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts]:
-    got = _PART_WORKER["reader"].first_pass(_PART_WORKER["store"], a, b)
-    survivors_frozen()
+    with collector_paused():
+        got = _PART_WORKER["reader"].first_pass(_PART_WORKER["store"], a, b)
+        survivors_frozen()
     return got
 
 
