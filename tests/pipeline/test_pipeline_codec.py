@@ -55,3 +55,22 @@ def test_to_dict_treats_unusual_values_as_asdict_does() -> None:
     got = codec.to_dict(x)  # type: ignore[arg-type]
     assert got == asdict(x) and type(got["pair"]) is Pair
     assert got["nested"]["k"][0] == (1, 2) and got["other"] is not x.other
+
+
+@dataclass
+class Flat:
+    names: list[str] = field(default_factory=lambda: ["a", "b"])
+    ids: tuple[str, ...] = ("o1", "o2")
+    mixed: tuple[object, ...] = ("o1", ["a"], None)
+
+
+def test_to_dict_copies_a_list_of_atoms_and_a_tuple_holding_a_container() -> None:
+    x = Flat()
+    got = codec.to_dict(x)  # type: ignore[arg-type]
+    assert got == asdict(x)
+    # a list is a new list (asdict's copy): changing it leaves the result alone
+    assert got["names"] is not x.names
+    got["names"].append("c")
+    assert x.names == ["a", "b"]
+    # a tuple holding a list is rebuilt around a copy of the list
+    assert got["mixed"][1] is not x.mixed[1] and got["mixed"] == ("o1", ["a"], None)

@@ -42,8 +42,14 @@ def _plain(v: Any) -> Any:
     if t in _ATOMS:
         return v
     if t is tuple:
+        # of atoms (a result's ids, flags, notes): asdict's copy equals it, and a
+        # tuple cannot change under its holder
+        if set(map(type, v)) <= _ATOMS:
+            return v
         return tuple([_plain(x) for x in v])
     if t is list:
+        if set(map(type, v)) <= _ATOMS:
+            return list(v)
         return [_plain(x) for x in v]
     if t is dict:
         return {_plain(k): _plain(x) for k, x in v.items()}

@@ -26,4 +26,21 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-__all__ = ["collector_paused"]
+def survivors_frozen(*, collect: bool = True) -> None:
+    """Every object alive now moved out of the collector's reach (``gc.freeze``),
+    after collecting the cycles made since the last call (``collect``; not in a
+    freshly forked child: a collection writes into every object it walks, which
+    would copy the parent's pages into the child).
+
+    For a pool worker between tasks: what a task leaves alive (its modules'
+    caches, the compiled code it loaded) and what the worker inherited stay for
+    the worker's life, and a full collection walks them all again each time
+    (~0.13 s for a fusion worker's ~260 k objects, 14 % of its CPU on a stress
+    slice). Frozen objects are still freed by reference counting; only a cycle
+    formed among them later is never collected."""
+    if collect:
+        gc.collect()
+    gc.freeze()
+
+
+__all__ = ["collector_paused", "survivors_frozen"]
