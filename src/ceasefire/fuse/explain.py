@@ -48,7 +48,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.explain_lone import lone_pairs
 from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.obsindex import RowIds, source_codes
@@ -105,12 +104,6 @@ class ExplainConfig:
     #: the gate on each report of a piece (bearing and time residuals, 2 dof;
     #: 9 and 16 alike on the tuning draws, 16 took 6 true rounds more)
     piece_gate_chi2: float = 9.0
-    #: lone bearings of two observers whose rays cross in time count once
-    #: (:mod:`.explain_lone`), within this gate on their emission times (1 dof)
-    lone_pairs: bool = False
-    lone_gate_chi2: float = 4.0
-    #: ... only pairs of reports with no other partner within the gate
-    lone_unique: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,26 +145,19 @@ def explain(
         and e.kind != "sighting"
         and "single_observer" not in e.flags
     ]
+    if not located or (lone_k.shape[0] == 0 and not cfg.pieces):
+        return out
+    pts = _points([out[k] for k in located], obs, ids, cfg, c)
     src = source_codes(obs) if src is None else src
-    by = np.full(lone_k.shape[0], -1, np.intp)
-    if located and (lone_k.shape[0] or cfg.pieces):
-        pts = _points([out[k] for k in located], obs, ids, cfg, c)
-        if cfg.pieces:
-            for k, by_k in _explain_pieces(out, located, pts, obs, ids, src, cfg, c):
-                out[k] = _flagged(out[k], out[by_k].id)
-        if lone_k.shape[0]:
-            by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, src, cfg, c)
-    for q in np.flatnonzero(by >= 0).tolist():
-        out[int(lone_k[q])] = _flagged(out[int(lone_k[q])], out[located[int(by[q])]].id)
-    if cfg.lone_pairs:
-        left = np.flatnonzero(by < 0)
-        got = lone_pairs(
-            lone_row[left], obs, src, cfg.lone_gate_chi2, cfg.slack_seen_s,
-            cfg.slack_heard_s, cfg.max_range_m, c, cfg.lone_unique,
-        )  # fmt: skip
-        for i, j in got:
-            one, other = int(lone_k[left[i]]), int(lone_k[left[j]])
-            out[one] = _flagged(out[one], out[other].id)
+    if cfg.pieces:
+        for k, by_k in _explain_pieces(out, located, pts, obs, ids, src, cfg, c):
+            out[k] = _flagged(out[k], out[by_k].id)
+    if lone_k.shape[0] == 0:
+        return out
+    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, src, cfg, c)
+    for i in np.flatnonzero(by >= 0):
+        k = int(lone_k[i])
+        out[k] = _flagged(out[k], out[located[int(by[i])]].id)
     return out
 
 
