@@ -56,17 +56,6 @@ class JointConfig:
     #: an observer is active at an event when it reported within this of the
     #: event's arrival at it, s
     active_s: float = 900.0
-    #: an active observer that did not report the event but has a report within
-    #: this of its arrival (held by another event, or free) is not counted as a
-    #: miss: it heard something then (0: every active non-reporter is a miss), s
-    near_s: float = 0.0
-    #: a detection law per observer: ``p0`` and ``l50_m`` chosen per observer
-    #: (on ``P0_GRID`` x ``L50_GRID``) from the events already fitted with at least
-    #: ``law_min_observers`` observers (who of the active observers at distance d
-    #: reported them), shrunk to the one law above by ``law_prior`` (sd of ln l50)
-    per_observer: bool = False
-    law_min_observers: int = 3
-    law_prior: float = 0.7
     #: a proposal is kept when the log-likelihood rises by more than this
     gain: float = 0.0
     #: proposals: merges, splits
@@ -108,17 +97,14 @@ class Observers:
         return Observers(key[order], order.astype(np.intp), span, t0, rep.n_src)
 
 
-def free_log_density(rep: Reports, cfg: JointConfig, law: Law | None = None) -> F8:
+def free_log_density(rep: Reports, cfg: JointConfig) -> F8:
     """Per row, ln of the density of a free report at what it says (clutter, or a
     round heard by its observer alone), in the units of its Gaussian (s, rad, m)."""
     rows = rep.rows
     bearing = np.isfinite(rows.az)
     lam = cfg.rounds_per_day_km2 / 86_400.0 / 1e6
     # a round heard from anywhere along the ray: lambda p0 * int rho / (1 + (rho/L)^4)
-    if law is None:
-        single = lam * cfg.p0 * cfg.l50_m**2 * np.pi / 4.0
-    else:
-        single = lam * law.p0[rep.src] * law.l50[rep.src] ** 2 * np.pi / 4.0
+    single = lam * cfg.p0 * cfg.l50_m**2 * np.pi / 4.0
     per_rad = cfg.clutter_per_h / 3_600.0 / (2.0 * np.pi) + single
     dens = np.where(bearing, per_rad, 2.0 * np.pi * per_rad)
     ranged = np.isfinite(rows.rng)
@@ -136,150 +122,51 @@ def row_log_norm(rep: Reports) -> F8:
     return out + np.where(r, 0.5 * LN_2PI + np.log(np.where(r, rows.sigma_rng, 1.0)), 0.0)
 
 
-#: the grids of the per-observer detection law (probability at zero distance;
-#: distance where it halves, m)
-P0_GRID = np.array([0.5, 0.7, 0.85, 0.95])
-L50_GRID = np.geomspace(1_000.0, 40_000.0, 17)
-
-
-@dataclass(frozen=True)
-class Law:
-    """Per observer code: ``p0`` and ``l50`` (m) of ``Pd = p0 / (1 + (d / l50)^4)``."""
-
-    p0: F8
-    l50: F8
-
-    @staticmethod
-    def one(n_src: int, cfg: JointConfig) -> Law:
-        return Law(np.full(n_src, cfg.p0), np.full(n_src, cfg.l50_m))
-
-    def pd(self, src: IP, d: F8) -> F8:
-        return np.asarray(self.p0[src] / (1.0 + (d / self.l50[src]) ** 4))
-
-
-def _nearest(rep: Reports, obs: Observers, x: float, y: float, T: float) -> tuple[IP, F8, F8]:
-    """Per observer code: its row whose arrival lag from an event at ``(x, y, T)`` is
-    least among its two rows nearest ``T`` (-1: none), that lag (s) and its
-    distance (m)."""
-    rows = rep.rows
-    srcs = np.arange(obs.n_src)
-    want = srcs * obs.span + (T - obs.t0)
-    pos = np.searchsorted(obs.key, want)
-    best = np.full(obs.n_src, -1, np.intp)
-    gap = np.full(obs.n_src, np.inf)
-    dist = np.full(obs.n_src, np.inf)
-    for cand in (pos - 1, pos):
-        ok = (cand >= 0) & (cand < obs.key.shape[0])
-        c = np.where(ok, cand, 0)
-        r = obs.row[c]
-        same = ok & (rep.src[r] == srcs)
-        d = np.hypot(rows.ox[r] - x, rows.oy[r] - y)
-        lag = np.abs(rows.t[r] - T - d / rep.c)
-        better = same & (lag < gap)
-        best = np.where(better, r, best)
-        gap = np.where(better, lag, gap)
-        dist = np.where(better, d, dist)
-    return best, gap, dist
-
-
-def _hits_misses(
-    rep: Reports, obs: Observers, x: float, y: float, T: float, reporters: IP, cfg: JointConfig
-) -> tuple[IP, F8, IP, F8]:
-    """For an event at ``(x, y, T)`` reported by observer codes ``reporters``: the
-    reporters and their distances (m), and the misses (active observers that did
-    not report it and, with ``near_s``, have no report within it of its arrival)
-    and theirs."""
-    best, gap, dist = _nearest(rep, obs, x, y, T)
-    act = (best >= 0) & (gap <= cfg.active_s)
-    hit = np.unique(reporters)
-    dr = np.array([_src_distance(rep, s, x, y, T) for s in hit.tolist()], np.float64)
-    miss = act.copy()
-    miss[hit] = False
-    if cfg.near_s > 0.0:
-        miss &= gap > cfg.near_s
-    m = np.flatnonzero(miss)
-    return hit.astype(np.intp), dr, m.astype(np.intp), dist[m]
-
-
 def detection_terms(
-    rep: Reports,
-    obs: Observers,
-    x: F8,
-    y: F8,
-    T: F8,
-    reporters: list[IP],
-    cfg: JointConfig,
-    law: Law | None = None,
+    rep: Reports, obs: Observers, x: F8, y: F8, T: F8, reporters: list[IP], cfg: JointConfig
 ) -> F8:
     """Per event at ``(x, y, T)``: sum of ln Pd over the observers that reported it
-    (``reporters[i]``, src codes) and of ln(1 - Pd) over the missing ones
-    (:func:`_hits_misses`); ``law``: per observer (None: ``cfg``'s for all)."""
+    (``reporters[i]``, src codes) and of ln(1 - Pd) over the other active ones."""
     n = x.shape[0]
     out = np.zeros(n)
     if n == 0 or obs.key.shape[0] == 0:
         return out
-    law = Law.one(obs.n_src, cfg) if law is None else law
+    rows = rep.rows
+    srcs = np.arange(obs.n_src)
     for i in range(n):
         if not (np.isfinite(x[i]) and np.isfinite(y[i]) and np.isfinite(T[i])):
             out[i] = -np.inf
             continue
-        hit, dh, miss, dm = _hits_misses(rep, obs, x[i], y[i], T[i], reporters[i], cfg)
-        out[i] = float(np.log(law.pd(hit, dh)).sum() + np.log1p(-law.pd(miss, dm)).sum())
+        want = srcs * obs.span + (T[i] - obs.t0)
+        pos = np.searchsorted(obs.key, want)
+        best = np.full(obs.n_src, -1, np.intp)
+        gap = np.full(obs.n_src, np.inf)
+        for cand in (pos - 1, pos):
+            ok = (cand >= 0) & (cand < obs.key.shape[0])
+            c = np.where(ok, cand, 0)
+            r = obs.row[c]
+            same = ok & (rep.src[r] == srcs)
+            d = np.hypot(rows.ox[r] - x[i], rows.oy[r] - y[i])
+            lag = np.abs(rows.t[r] - T[i] - d / rep.c)
+            better = same & (lag < gap)
+            best = np.where(better, r, best)
+            gap = np.where(better, lag, gap)
+        act = (best >= 0) & (gap <= cfg.active_s)
+        r = best[act]
+        d = np.hypot(rows.ox[r] - x[i], rows.oy[r] - y[i])
+        pd = cfg.p0 / (1.0 + (d / cfg.l50_m) ** 4)
+        miss = np.log1p(-pd)
+        total = float(miss.sum())
+        rep_src = np.unique(reporters[i])
+        # reporters: ln Pd at their own rows' distance, in place of ln(1 - Pd)
+        where = np.searchsorted(srcs[act], rep_src)
+        inside = where < r.shape[0]
+        inside[inside] &= srcs[act][where[inside]] == rep_src[inside]
+        total -= float(miss[where[inside]].sum())
+        dr = np.array([_src_distance(rep, s, x[i], y[i], T[i]) for s in rep_src.tolist()])
+        total += float(np.log(cfg.p0 / (1.0 + (dr / cfg.l50_m) ** 4)).sum()) if dr.size else 0.0
+        out[i] = total
     return out
-
-
-def estimate_law(rep: Reports, cl: Clusters, obs: Observers, cfg: JointConfig) -> Law:
-    """Each observer's detection law from the fitted events of ``cl`` with at least
-    ``law_min_observers`` observers: the grid point of most likelihood of its hits
-    and misses at their distances, with a normal prior on ln l50 about ``l50_m``
-    (sd ``law_prior``) and p0 on its grid alone."""
-    n_src = obs.n_src
-    one = Law.one(n_src, cfg)
-    if cl.n == 0 or obs.key.shape[0] == 0:
-        return one
-    mem = _members(cl)
-    ok = fitted(cl)
-    src_h: list[IP] = []
-    d_h: list[F8] = []
-    src_m: list[IP] = []
-    d_m: list[F8] = []
-    for e in range(cl.n):
-        who = rep.src[mem[e]]
-        if not ok[e] or np.unique(who).shape[0] < cfg.law_min_observers:
-            continue
-        hit, dh, miss, dm = _hits_misses(rep, obs, cl.x[e], cl.y[e], cl.T[e], who, cfg)
-        src_h.append(hit)
-        d_h.append(dh)
-        src_m.append(miss)
-        d_m.append(dm)
-    if not src_h:
-        return one
-    sh, dh_all = np.concatenate(src_h), np.concatenate(d_h)
-    sm, dm_all = np.concatenate(src_m), np.concatenate(d_m)
-    p0 = P0_GRID[:, None, None]
-    l50 = L50_GRID[None, :, None]
-    # (p0, l50, row) log-likelihoods, summed per observer
-    ll = np.zeros((P0_GRID.shape[0], L50_GRID.shape[0], n_src))
-    if sh.shape[0]:
-        lh = np.log(p0 / (1.0 + (dh_all[None, None, :] / l50) ** 4))
-        for a in range(P0_GRID.shape[0]):
-            for b in range(L50_GRID.shape[0]):
-                ll[a, b] += np.bincount(sh, weights=lh[a, b], minlength=n_src)
-    if sm.shape[0]:
-        lm = np.log1p(-p0 / (1.0 + (dm_all[None, None, :] / l50) ** 4))
-        for a in range(P0_GRID.shape[0]):
-            for b in range(L50_GRID.shape[0]):
-                ll[a, b] += np.bincount(sm, weights=lm[a, b], minlength=n_src)
-    prior = -0.5 * ((np.log(L50_GRID) - np.log(cfg.l50_m)) / cfg.law_prior) ** 2
-    ll += prior[None, :, None]
-    flat = ll.reshape(-1, n_src).argmax(axis=0)
-    a, b = np.unravel_index(flat, ll.shape[:2])
-    seen = np.zeros(n_src, bool)
-    seen[sh] = True
-    seen[sm] = True
-    p0_s = np.where(seen, P0_GRID[a], cfg.p0)
-    l50_s = np.where(seen, L50_GRID[b], cfg.l50_m)
-    return Law(p0_s, l50_s)
 
 
 def _src_distance(rep: Reports, s: int, x: float, y: float, T: float) -> float:
@@ -310,7 +197,6 @@ def score_groups(
     T0: F8,
     cfg: JointConfig,
     free_gain: F8,
-    law: Law | None = None,
 ) -> Scored:
     """Fit each group of rows ``rows_of[i]`` from ``(x0, y0, T0)[i]`` and score it
     (ln L_e of the module's doc; ``free_gain`` per row: -ln norm_r - ln f_r)."""
@@ -334,7 +220,7 @@ def score_groups(
     det_terms = np.full(n, -np.inf)
     ok = np.flatnonzero(stand)
     det_terms[ok] = detection_terms(
-        rep, obs, f.x[ok], f.y[ok], f.T[ok], [rep.src[rows_of[i]] for i in ok.tolist()], cfg, law
+        rep, obs, f.x[ok], f.y[ok], f.T[ok], [rep.src[rows_of[i]] for i in ok.tolist()], cfg
     )
     ll = np.where(stand, base + members + det_terms, -np.inf)
     return Scored(f.x, f.y, f.T, f.cov, ll)
@@ -397,12 +283,7 @@ def _standing_without(rep: Reports, rows: IP) -> bool:
 
 
 def merge_proposals(
-    rep: Reports,
-    cl: Clusters,
-    obs: Observers,
-    cfg: JointConfig,
-    free_gain: F8,
-    law: Law | None = None,
+    rep: Reports, cl: Clusters, obs: Observers, cfg: JointConfig, free_gain: F8
 ) -> int:
     """Merge pairs of events (estimates within ``merge_window_m``, no observer in
     both) whose union's ln L beats the two's by more than ``gain``; best first, each
@@ -429,7 +310,7 @@ def merge_proposals(
     involved = np.unique(np.concatenate([a, b]))
     single = score_groups(
         rep, obs, [mem[e] for e in involved.tolist()], cl.x[involved], cl.y[involved],
-        cl.T[involved], cfg, free_gain, law,
+        cl.T[involved], cfg, free_gain,
     )  # fmt: skip
     ll = np.full(cl.n, -np.inf)
     ll[involved] = single.loglik
@@ -438,7 +319,7 @@ def merge_proposals(
     start = np.where(tr[a] <= tr[b], a, b)
     union = score_groups(
         rep, obs, [np.concatenate([mem[i], mem[j]]) for i, j in zip(a, b)], cl.x[start],
-        cl.y[start], cl.T[start], cfg, free_gain, law,
+        cl.y[start], cl.T[start], cfg, free_gain,
     )  # fmt: skip
     delta = union.loglik - ll[a] - ll[b]
     good = np.isfinite(delta) & (delta > cfg.gain)
@@ -465,13 +346,7 @@ def merge_proposals(
 
 
 def split_proposals(
-    rep: Reports,
-    cl: Clusters,
-    pairs: Pairs,
-    obs: Observers,
-    cfg: JointConfig,
-    free_gain: F8,
-    law: Law | None = None,
+    rep: Reports, cl: Clusters, pairs: Pairs, obs: Observers, cfg: JointConfig, free_gain: F8
 ) -> int:
     """New events of a gated bearing pair of one member bearing and one free
     bearing, where the member's event still stands without it and ln L (the new
@@ -498,29 +373,30 @@ def split_proposals(
     involved = np.unique(ev)
     before = score_groups(
         rep, obs, [mem[e] for e in involved.tolist()], cl.x[involved], cl.y[involved],
-        cl.T[involved], cfg, free_gain, law,
+        cl.T[involved], cfg, free_gain,
     )  # fmt: skip
     ll = np.full(cl.n, -np.inf)
     ll[involved] = before.loglik
     without = score_groups(
         rep, obs, [mem[e][mem[e] != r] for e, r in zip(ev, member)], cl.x[ev], cl.y[ev],
-        cl.T[ev], cfg, free_gain, law,
+        cl.T[ev], cfg, free_gain,
     )  # fmt: skip
     new = score_groups(
         rep, obs, [np.array([r, f], np.intp) for r, f in zip(member, free)], pairs.x[p],
-        pairs.y[p], pairs.T[p], cfg, free_gain, law,
+        pairs.y[p], pairs.T[p], cfg, free_gain,
     )  # fmt: skip
     delta = new.loglik + without.loglik - ll[ev]
     if cfg.support:
         taken = [rep.src[np.array([r, f])] for r, f in zip(member, free)]
-        delta = delta + free_support(rep, new, taken, np.flatnonzero(cl.labels < 0), cfg, free_gain)
+        delta = delta + free_support(
+            rep, new, taken, np.flatnonzero(cl.labels < 0), cfg, free_gain
+        )
     good = np.isfinite(delta) & (delta > cfg.gain)
     if TRACE is not None:
         TRACE.append(("labels", id(rep), cl.labels.copy()))
         for o in range(p.shape[0]):
-            TRACE.append(
-                ("split", id(rep), int(member[o]), int(free[o]), mem[ev[o]], float(delta[o]))
-            )
+            TRACE.append(("split", id(rep), int(member[o]), int(free[o]), mem[ev[o]],
+                          float(delta[o])))
     used_row = np.zeros(rep.n, bool)
     used_ev = np.zeros(cl.n, bool)
     take: list[int] = []
@@ -548,23 +424,19 @@ def refine(rep: Reports, cl: Clusters, pairs: Pairs, cfg: JointConfig) -> tuple[
     if not cfg.on or cl.n == 0:
         return 0, 0
     obs = Observers.of(rep)
-    law = None
-    if cfg.per_observer:
-        cl.refit(rep)
-        law = estimate_law(rep, cl, obs, cfg)
-    free_gain = -row_log_norm(rep) - free_log_density(rep, cfg, law)
+    free_gain = -row_log_norm(rep) - free_log_density(rep, cfg)
     merged = split = 0
     for _ in range(cfg.passes):
         got = 0
         if cfg.merges:
             cl.refit(rep)
-            got = merge_proposals(rep, cl, obs, cfg, free_gain, law)
+            got = merge_proposals(rep, cl, obs, cfg, free_gain)
             if got:
                 cl.settle(rep)
             merged += got
         if cfg.splits:
             cl.refit(rep)
-            s = split_proposals(rep, cl, pairs, obs, cfg, free_gain, law)
+            s = split_proposals(rep, cl, pairs, obs, cfg, free_gain)
             if s:
                 cl.settle(rep)
             split += s
