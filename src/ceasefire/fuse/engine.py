@@ -146,11 +146,8 @@ class Association:
         return int(self.clusters.labels.shape[0])
 
 
-def _associate(rep: Reports, cfg: FuseConfig, registered: bool = False) -> Association:
-    a = cfg.association
-    if a.joint.on and a.joint.registered_only and not registered:
-        a = replace(a, joint=replace(a.joint, on=False))
-    cl, f = associate(rep, a)
+def _associate(rep: Reports, cfg: FuseConfig) -> Association:
+    cl, f = associate(rep, cfg.association)
     if f is None or f.chi2.shape[0] != cl.n:
         return Association(cl, None, None)
     return Association(cl, f.chi2, f.dof)
@@ -197,7 +194,7 @@ def _fuse_acoustic(
             rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
             rows = rep.rows
             registered = True
-            got = _associate(rep, cfg, registered=True)
+            got = _associate(rep, cfg)
         elif first is not None and first.n_rows == rep.n:
             got = first
         else:
@@ -212,7 +209,7 @@ def _fuse_acoustic(
                 rep = reg.apply(rep, reg_cfg.seen_time_sigma_min_s)
                 rows = rep.rows
                 registered = True
-                got = _associate(rep, cfg, registered=True)
+                got = _associate(rep, cfg)
     cl = got.clusters
     cov = cl.cov
     if cfg.inflate_cov and got.chi2 is not None and got.dof is not None:

@@ -19,7 +19,6 @@ from ceasefire.fuse.association.attachment import (
 )
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import GateConfig
-from ceasefire.fuse.association.joint import JointConfig, refine
 from ceasefire.fuse.association.merging import MergeConfig, merge
 from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
@@ -46,9 +45,6 @@ class AssociationConfig:
     #: times (their mutual-best pairs seed events, which attach and are reassigned
     #: twice; 0: never): the rounds never pair again what the last steps freed
     final_pairs: int = 3
-    #: merges and splits kept by the likelihood of the whole association, after
-    #: the late pairs (:mod:`~.joint`)
-    joint: JointConfig = field(default_factory=JointConfig)
 
 
 def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
@@ -117,8 +113,6 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         if got is None:
             break
         last = got
-    if cfg.joint.on and any(refine(rep, cl, pairs, cfg.joint)):
-        last = attach_rounds(rep, cl, gates, cfg.attach, 1) or cl.refit(rep)
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
