@@ -16,7 +16,8 @@ violation's reports is of (the truth's ``launch_observations`` /
   ("kept") holds: the bearing of the kept violation's own round or another's, its
   observer in the kept violation with a report of the same round's other phase, of
   another round, or absent, and whether the kept violation holds the bearing's
-  phase of the round;
+  phase of the round, and whether the kept violation has a position (without one,
+  two observers' reports of the round were left apart, each counted);
 - the system's misses that the oracle matched, by where the missed round's
   reports went (``WHERE``, the first that holds one of them): a located violation
   matched to another round (the round's reports a minority of its reports, or half
@@ -122,9 +123,10 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
             continue
         held = [(src[o], *of.get(o, CLUTTER)) for o in ke.obs]
         o0 = ex.obs[0]
-        doubles[
-            "lone: " + _lone_class(dc.truth.get("round", ""), of.get(o0, CLUTTER), src[o0], held)
-        ] += 1
+        cls = _lone_class(dc.truth.get("round", ""), of.get(o0, CLUTTER), src[o0], held)
+        # kept without a position: the round's phase heard by other observers whose
+        # reports were not located together with this one either
+        doubles["lone: " + cls + ("; kept has no position" if ke.lat is None else "")] += 1
     o_matched = {v["id"] for _, v in scoring.matched_truth(sc.truth, o_system)}
     # where each extra miss's reports went
     in_event = {o: e for e in events for o in e.observation_ids}

@@ -132,3 +132,24 @@ def test_a_lone_report_its_own_microphones_did_not_hear_is_unheard() -> None:
     silent_off = FuseConfig(corroboration=CorroborationConfig(unheard=False))
     off = _flags(_array_scene(4, False), silent_off)
     assert "unheard" not in off[("lone",)] and "uncorroborated" not in off[("lone",)]
+
+
+def test_two_observers_bearings_joined_without_position_corroborate_a_neighbour() -> None:
+    # a mortar's firing heard by one post and its impact (26 s later) by another:
+    # joined by ray pairing, without position; two observers heard it, so it is
+    # corroborated, and it corroborates a third post's lone report a minute later
+    # (as a lone report would), pointing elsewhere
+    sc = Scene()
+    sc.bearing("L", "post-a", (0.0, 0.0), (-1_500.0, 2_500.0), T0, event="firing",
+               direction="outgoing", weapon="mortar", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    sc.bearing("I", "post-b", (5_000.0, 0.0), (1_800.0, 3_500.0), T0 + 19.1,
+               weapon="undetermined", sigma_deg=5.0, time_sigma_s=2.0)  # fmt: skip
+    sc.bearing("c", "post-c", (8_000.0, 3_000.0), (14_000.0, 9_000.0), T0 + 80.0)
+    flags = _flags(sc)
+    joined = flags[("I", "L")]
+    assert "paired" in joined and "no_position" in joined
+    assert "single_observer" not in joined and "uncorroborated" not in joined
+    assert "uncorroborated" not in flags[("c",)]
+    # without ray pairing each bearing is its own lone report; "c" still corroborated
+    apart = _flags(sc, FuseConfig(ray_pairs=False))
+    assert ("I", "L") not in apart and "uncorroborated" not in apart[("c",)]

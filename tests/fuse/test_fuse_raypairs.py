@@ -254,3 +254,29 @@ def test_two_observers_impact_bearings_both_join_the_located_launch() -> None:
     # the same spot hit 30 s later is another round (of a battery): its bearing
     # crosses the first one where their times disagree by 30 s
     assert len(_joined([east, (3_000.0, -5_000.0, 30.0)], [0, 1])) == 1
+
+
+def test_a_single_observers_fix_joined_by_another_observer_is_no_single_observers() -> None:
+    # one post locates the impact alone (bearing and range); a far post hears only the
+    # firing: joined, the round is heard by two observers, so it is corroborated like
+    # any located event of two (corroborate.py) and may explain lone bearings
+    sc = Scene()
+    sc.bearing("I", "post", (0.0, 0.0), IMPACT, T0 + FLIGHT_S, weapon="undetermined",
+               range_m=float(np.hypot(*IMPACT)), range_sigma_m=150.0)  # fmt: skip
+    sc.bearing("L", "far", (-9_000.0, -4_000.0), LAUNCH, T0, event="firing",
+               direction="outgoing", weapon="mortar", sigma_deg=2.0, time_sigma_s=1.0)  # fmt: skip
+    alone = fuse(sc.arrays(), FuseConfig(ray_pairs=False))
+    located = next(e for e in alone if "I" in e.observation_ids)
+    assert located.lat is not None and "single_observer" in located.flags
+    events = fuse(sc.arrays())
+    assert len(events) == 1 and set(events[0].observation_ids) == {"I", "L"}
+    assert "paired" in events[0].flags and events[0].n_observers == 2
+    assert "single_observer" not in events[0].flags
+    assert "uncorroborated" not in events[0].flags  # was flagged so: counted as no violation
+
+
+def test_two_observers_joined_bearings_are_corroborated_by_each_other() -> None:
+    # no position, but two observers heard the round: not one observer's lone report
+    e = _two_observers(5_000.0)[0]
+    assert e.lat is None and e.n_observers == 2
+    assert "single_observer" not in e.flags and "uncorroborated" not in e.flags

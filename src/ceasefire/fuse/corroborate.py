@@ -84,7 +84,9 @@ def corroborate(
     the observations fused (for the same observer's other reports; without them
     that test is skipped); ``c``: the speed of sound, m/s."""
     out = list(events)
-    # acoustic reports with an anchor: lone ones, and located multi-observer events
+    # acoustic reports with an anchor: lone ones (one observer; or no position, which
+    # may corroborate others though two observers' reports corroborate it), and
+    # located multi-observer events
     lone: list[int] = []
     located: list[int] = []
     lone_at: list[tuple[float, float]] = []
@@ -92,7 +94,7 @@ def corroborate(
     for k, e in enumerate(out):
         if e.kind == "sighting" or (a := _anchor(e)) is None:
             continue
-        if "single_observer" in e.flags:
+        if "single_observer" in e.flags or e.lat is None or e.lon is None:
             lone.append(k)
             lone_at.append(a)
         elif e.lat is not None and e.lon is not None:
@@ -123,6 +125,8 @@ def corroborate(
         if cfg.unheard:
             unheard = _unheard(lone_ev, obs, cfg, c, reports, src)
     for i, k in enumerate(lone):
+        if "single_observer" not in out[k].flags:
+            continue
         add = {"uncorroborated", "unheard"} if unheard[i] else set()
         if not found[i]:
             add.add("uncorroborated")

@@ -536,6 +536,10 @@ def _acoustic_events(
         n_src = len({src_l[i] for i in mem})
         if n_src == 1 and "single_observer" not in flags:
             flags.append("single_observer")
+        elif n_src > 1 and "single_observer" in flags:
+            # pairing joined another observer's reports: not one observer's event
+            # (corroborated by them; a located one may explain lone bearings)
+            flags.remove("single_observer")
         if has_l[g] and semi_l[g] > cfg.wide_fix_m:
             flags.append("wide_fix")
         obs_ids = tuple(sorted([ids_l[i] for i in mem]))

@@ -174,7 +174,8 @@ def explained_by(e: Event) -> str | None:
 
 
 def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) -> tuple[IP, IP]:
-    """The lone bearings among ``events`` (one observer, no position, a bearing):
+    """The lone bearings among ``events`` (no position, a bearing; one observer, or a
+    pairing of two observers' bearings, counted as one violation without position):
     their indices and the row in ``obs`` of each one's first bearing report."""
     ks = np.array(
         [
@@ -182,7 +183,6 @@ def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) 
             for k, e in enumerate(events)
             if (e.lat is None or e.lon is None)
             and e.kind != "sighting"
-            and "single_observer" in e.flags
             and e.bearing_deg is not None
         ],
         np.intp,
