@@ -1439,24 +1439,17 @@ MAP_READS = 8
 
 
 def _draw_maps(
-    url: str,
-    mandate: Mandate,
-    day: date,
-    out_dir: Path,
-    layers: MapLayers | None = None,
-    kind: str | None = None,
+    url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
 ) -> None:
-    """A :class:`MapsAhead` process: the day's maps (``kind``: only that one, of
-    ``map`` and ``internal_map``) from ``layers`` (the parts' layers,
-    :func:`day_layers`) or from its own reads of the store."""
+    """:class:`MapsAhead`'s process: the day's maps from ``layers`` (the parts'
+    layers, :func:`day_layers`) or from its own reads of the store."""
     store = Store.open(url)
     start, end = day_bounds(mandate, day)
-    # the published map shows no observer
-    observers = store.observers(start, end)[0] if kind != "map" else []
+    observers, _ = store.observers(start, end)
     if layers is None:
         layers = store_layers(store, mandate, day)
     store.close()
-    render_maps(mandate, layers, observers, out_dir, kinds=None if kind is None else [kind])
+    render_maps(mandate, layers, observers, out_dir)
 
 
 def store_layers(store: Store, mandate: Mandate, day: date) -> MapLayers:
@@ -1478,32 +1471,23 @@ def store_layers(store: Store, mandate: Mandate, day: date) -> MapLayers:
 
 
 class MapsAhead:
-    """A day's report maps drawn by forked processes (the same files as
-    :func:`report_day` draws), started once the day's events and violations are
-    stored, while this process finishes the day (escalations, signing) and
-    reads the report's numbers. With ``layers`` (the parts'), one process per
-    map; else one process reads the store (the day's events and violations a
-    time slice at a time, as arrays) and draws both. :meth:`result` gives them
-    to :func:`report_day`."""
+    """A day's report maps drawn by a forked process from the store (the day's
+    events and violations read a time slice at a time, as arrays; the same
+    files as :func:`report_day` draws), started once they are stored, while
+    this process finishes the day (escalations, signing) and reads the
+    report's numbers. :meth:`result` gives them to :func:`report_day`."""
 
     def __init__(
         self, url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
     ) -> None:
         self.out_dir = out_dir
         ctx = multiprocessing.get_context("fork")
-        # the two maps take about as long each: apart, they end with the main
-        # process's day rather than after it (the layers are inherited, not read)
-        kinds: list[str | None] = [None] if layers is None else ["map", "internal_map"]
-        # daemons: stopped with this process if the run fails before the report
-        self._procs = [
-            ctx.Process(
-                target=_draw_maps, args=(url, mandate, day, out_dir, layers, kind), daemon=True
-            )
-            for kind in kinds
-        ]
+        # a daemon: stopped with this process if the run fails before the report
+        self._proc = ctx.Process(
+            target=_draw_maps, args=(url, mandate, day, out_dir, layers), daemon=True
+        )
         with frozen_heap():
-            for proc in self._procs:
-                proc.start()
+            self._proc.start()
 
     @classmethod
     def start(
@@ -1533,9 +1517,8 @@ class MapsAhead:
     def result(self) -> dict[str, Path] | None:
         """The maps by kind (``map``, ``internal_map``) once drawn; None if the
         process failed (the report then draws them, and meets the error itself)."""
-        for proc in self._procs:
-            proc.join()
-        if any(proc.exitcode != 0 for proc in self._procs):
+        self._proc.join()
+        if self._proc.exitcode != 0:
             return None
         return {"map": self.out_dir / "map.png", "internal_map": self.out_dir / "map-internal.png"}
 

@@ -110,35 +110,6 @@ def test_run_draws_a_large_days_maps_ahead(
         assert got.read_bytes() == (ran / "reports" / day.isoformat() / f).read_bytes(), f
 
 
-def test_maps_ahead_from_layers_draw_each_map_in_a_process_of_its_own(
-    ran: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Given the day's layers, the published map and the internal one are drawn
-    by two processes, neither this one: the same files as the report draws itself."""
-    draw = pipeline._draw_maps
-
-    def spied(*args: Any) -> None:
-        draw(*args)
-        (tmp_path / f"drawn-{args[-1]}").write_text(str(os.getpid()))
-
-    monkeypatch.setattr(pipeline, "_draw_maps", spied)
-    st = Store.open(ran / "store.db")
-    try:
-        m = pipeline.mandate_of(st)
-        day, head = _last_day(ran)
-        layers = pipeline.store_layers(st, m, day)
-        dest = tmp_path / "ahead"
-        ahead = pipeline.MapsAhead(str(ran / "store.db"), m, day, dest, layers)
-        pipeline.report_day(st, m, day, dest, head=head, pdf=False, maps=ahead)
-    finally:
-        st.close()
-    pids = {int((tmp_path / f"drawn-{k}").read_text()) for k in ("map", "internal_map")}
-    assert len(pids) == 2 and os.getpid() not in pids
-    _report(ran, tmp_path / "here")
-    for f in FILES:
-        assert (tmp_path / "here" / f).read_bytes() == (tmp_path / "ahead" / f).read_bytes(), f
-
-
 def _copy_store(out: Path, dest: Path) -> Path:
     """A copy of the run's output with its store (the module's run stays as it is)."""
     dest.mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,20 +111,17 @@ def render_maps(
     out_dir: Path,
     *,
     internal: bool = True,
-    kinds: Collection[str] | None = None,
 ) -> dict[str, Path]:
     """The report's maps of a day (``layers``: :func:`~ceasefire.report.layers.map_layers`
     of its events and violations) drawn here into ``out_dir``, the files
     :func:`render_report` writes: ``map`` (``map.png``, no observers) and with
-    ``internal`` ``internal_map`` (``map-internal.png``); ``kinds``: only those
-    of them. For a process that draws them ahead of the report
-    (``render_report(maps=...)``)."""
+    ``internal`` ``internal_map`` (``map-internal.png``). For a process that
+    draws them ahead of the report (``render_report(maps=...)``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = _map_jobs(mandate, layers, observers, out_dir, internal)
     return {
         f"{prefix}map": render_map(*job)
         for (prefix, _), job in zip(_variants(observers, internal), jobs, strict=True)
-        if kinds is None or f"{prefix}map" in kinds
     }
 
 
