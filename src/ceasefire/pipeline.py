@@ -1318,25 +1318,68 @@ class _LedgerBatches:
 
     def feed(self, records: Iterable[dict[str, Any] | _Encoded]) -> Iterator[None]:
         """Take ``records`` into the open batch; append it (a step) whenever it is full."""
-        for r in records:
-            if isinstance(r, _Encoded):
-                rid, weight = r.id, r.weight
-            else:
-                rid = check_record(r, f"record {len(self._fresh)} of the batch")
-                weight = 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
-            if self.ledger.contains(rid):
-                continue
-            self._fresh.append((rid, r.payload if isinstance(r, _Encoded) else canonical_json(r)))
-            self._weight += weight
-            if self._weight >= LEDGER_BATCH_DIGESTS:
-                self.flush()
-                yield None
+        todo = iter(records)
+        while group := _feed_group(todo):
+            # the log is asked once for a group's ids (one lock, one index
+            # look-up); an id this group's own appends put there counts as logged
+            logged = self.ledger.contains_many([_record_id(r) for r in group])
+            appended: set[str] = set()
+            for r, known in zip(group, logged, strict=True):
+                if isinstance(r, _Encoded):
+                    rid, weight = r.id, r.weight
+                else:
+                    rid = check_record(r, f"record {len(self._fresh)} of the batch")
+                    weight = _record_weight(r)
+                if known or rid in appended:
+                    continue
+                self._fresh.append(
+                    (rid, r.payload if isinstance(r, _Encoded) else canonical_json(r))
+                )
+                self._weight += weight
+                if self._weight >= LEDGER_BATCH_DIGESTS:
+                    appended.update(i for i, _ in self._fresh)
+                    self.flush()
+                    yield None
 
     def flush(self) -> None:
         """Append the open batch, if it holds anything."""
         if self._fresh:
             self.ledger.append_encoded(self._fresh)
             self._fresh, self._weight = [], 0
+
+
+#: Records whose ids the log is asked for at once (:class:`_LedgerBatches`).
+FEED_GROUP = 512
+
+
+def _record_weight(r: dict[str, Any]) -> int:
+    return 1 + len(r.get("digests", ())) + len(r.get("observation_digests", ()))
+
+
+def _record_id(r: dict[str, Any] | _Encoded) -> str:
+    """The record's id as the log is asked for it (a malformed record's is
+    checked, and refused, where it is taken)."""
+    if isinstance(r, _Encoded):
+        return r.id
+    rid = r.get("id") if isinstance(r, dict) else None
+    return rid if isinstance(rid, str) else ""
+
+
+def _feed_group(
+    todo: Iterator[dict[str, Any] | _Encoded],
+) -> list[dict[str, Any] | _Encoded]:
+    """The next records of ``todo``: ``FEED_GROUP`` of them, or fewer that
+    weigh a batch (a day's observation records are large: one at a time)."""
+    group: list[dict[str, Any] | _Encoded] = []
+    weight = 0
+    for r in todo:
+        group.append(r)
+        weight += (
+            r.weight if isinstance(r, _Encoded) else _record_weight(r) if isinstance(r, dict) else 1
+        )
+        if len(group) >= FEED_GROUP or weight >= LEDGER_BATCH_DIGESTS:
+            break
+    return group
 
 
 def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:

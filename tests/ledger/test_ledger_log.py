@@ -208,3 +208,14 @@ def test_a_creation_that_did_not_finish_is_refused_not_overwritten(tmp_path: Pat
     with pytest.raises(LedgerError, match=r"no ledger\.json"):
         Ledger.open(path)
     assert (path / "records.log").read_bytes() == b"partial"
+
+
+def test_contains_many_answers_as_contains_for_each_id(tmp_path: Path) -> None:
+    led = Ledger.open(tmp_path / "led")
+    assert led.contains_many(["r0"]) == [False] and led.contains_many([]) == []
+    led.append(_records(300))
+    other = Ledger.open(tmp_path / "led")  # another handle: sees the appends after it opened
+    led.append(_records(2, "s"))
+    ids = ["s1", "r299", "x", "r0", "s2", "r3", "r3", "r30"]
+    assert other.contains_many(ids) == [other.contains(i) for i in ids]
+    assert other.contains_many(ids) == [True, True, False, True, False, True, True, True]

@@ -658,6 +658,19 @@ class Ledger:
             self._refresh()
             return self._find(record_id) is not None
 
+    def contains_many(self, record_ids: Sequence[str]) -> list[bool]:
+        """:meth:`contains` of each of ``record_ids``, under one lock and one
+        look-up of the ids' index."""
+        with self._locked(exclusive=False):
+            self._refresh()
+            if not record_ids or self._n == 0:
+                return [False] * len(record_ids)
+            found = self._ids.find_many([id_digest(r) for r in record_ids], self._n)
+            return [
+                any(self._record_at(i)["id"] == rid for i in candidates)
+                for rid, candidates in zip(record_ids, found, strict=True)
+            ]
+
     def intervention_records(self) -> list[dict[str, Any]]:
         """The intervention records (``type`` starting ``intervention-``: requests,
         acknowledgements, outcomes) in ledger order, read through the typed index
