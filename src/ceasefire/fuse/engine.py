@@ -423,9 +423,6 @@ def _acoustic_events(
         lat[has_pos], lon[has_pos] = la, lo
         cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo)
     semi = np.where(has_pos, semi_major_95_m(np.nan_to_num(cov_en)), np.inf)
-    ids = obs.id.astype(str)
-    sources = obs.source.astype(str)
-    keys = np.char.add(np.char.add(sources, "/"), ids)
     # launch/impact pairing among positioned events; the role comes from the event
     # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
     # reports), from the direction class (~86 %) only when no kind is named; bursts
@@ -479,9 +476,9 @@ def _acoustic_events(
                 ray_doubt[keep] = d
     # per-event values as Python lists once: the loop below then indexes lists,
     # not numpy scalars (the same floats: ``tolist`` converts them exactly)
-    ids_l: list[str] = ids.tolist()
-    keys_l: list[str] = keys.tolist()
-    src_l: list[str] = sources.tolist()
+    # (ids and sources are Python strings already: no numpy string round trip)
+    ids_l: list[str] = obs.id.tolist()
+    src_l: list[str] = obs.source.tolist()
     lat_l: list[float] = lat.tolist()
     lon_l: list[float] = lon.tolist()
     T_l: list[float] = ac.T.tolist()
@@ -543,7 +540,7 @@ def _acoustic_events(
         if has_l[g] and semi_l[g] > cfg.wide_fix_m:
             flags.append("wide_fix")
         obs_ids = tuple(sorted([ids_l[i] for i in mem]))
-        eid = event_id([keys_l[i] for i in mem])
+        eid = event_id([f"{src_l[i]}/{ids_l[i]}" for i in mem])
         if has_l[g]:
             ce = cov_l[g]
             out.append(
