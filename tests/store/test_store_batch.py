@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import event, select
 
 from ceasefire.ingest import ingest_files
 from ceasefire.pipeline import ingest_into, observation_digests
 from ceasefire.store import Store
 from ceasefire.store.batch import BatchWriter
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def _rec(i: int, **change: Any) -> dict[str, Any]:
@@ -46,16 +43,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield st
         st.close()
         return
-    name = "cf_test_" + uuid.uuid4().hex[:10]
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    st = Store.create(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    st = Store.create(request.getfixturevalue("pg_url"))
     yield st
     st.close()
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def test_chunks_decide_duplicates_in_the_chunk_the_batch_and_the_store(
@@ -142,17 +132,10 @@ def test_sqlite_rowids_at_their_largest_still_tell_duplicates(tmp_path: Path) ->
 
 
 @pytest.fixture
-def pg_store() -> Iterator[Store]:
-    name = "cf_test_" + uuid.uuid4().hex[:10]
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    st = Store.create(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+def pg_store(pg_url: str) -> Iterator[Store]:
+    st = Store.create(pg_url)
     yield st
     st.close()
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def _pg_rows(st: Store) -> list[tuple[Any, ...]]:
