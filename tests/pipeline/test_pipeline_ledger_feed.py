@@ -44,13 +44,13 @@ def test_feed_leaves_out_what_the_log_holds(
     monkeypatch.setattr(led, "contains_many", spied)
     steps = _fed(led, _records(["b", "a", "c", "d", "c", "e"]))
     assert [led.record(i)["id"] for i in range(led.size)] == ["a", "b", "c", "d", "e"]
-    assert steps == 2  # (b, c) and (d, ...) are full batches; e is flushed after
+    assert steps == 2  # (b, c) and (d, e): two full batches, nothing left to flush
     # the groups asked: every record once, at most ``group`` at a time
     assert sum(asked) == 6 and max(asked) <= group
 
 
 def test_feed_refuses_a_repeat_within_an_open_batch(tmp_path: Path) -> None:
-    """Two records of one id in one batch: the ledger refuses the batch, as before."""
+    """Two records of one id in one open batch: the ledger refuses the batch."""
     led = Ledger.open(tmp_path / "led")
     with pytest.raises(Exception, match="repeats record 0 of the batch"):
         _fed(led, _records(["b", "b"]))
