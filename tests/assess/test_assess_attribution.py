@@ -21,6 +21,15 @@ attribution: {threshold: 0.9}
 """
 
 
+def _middle(line: GeoLine) -> tuple[float, float, float]:
+    """The point of ``line`` nearest (48.2, 38.1), the middle of the second
+    segment: its latitude and longitude, and the azimuth of its left normal
+    (degrees from north)."""
+    mid = line.nearest(48.2, 38.1)
+    left = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    return float(mid.lat[0]), float(mid.lon[0]), left
+
+
 @pytest.mark.parametrize("dof", [0.0, 4.0])
 @pytest.mark.parametrize(
     ("off_m", "cov"),
@@ -38,9 +47,8 @@ def test_side_probability_matches_monte_carlo(
     m = parse_mandate(DOC)
     line: GeoLine = m.contact
     # a launch point off the middle of the second segment, towards the left normal
-    mid = line.nearest(48.2, 38.1)
-    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
-    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, off_m)
+    lat0, lon0, left = _middle(line)
+    la, lo = forward(lat0, lon0, left, off_m)
     e = Event(
         id="f",
         kind="firing",
@@ -73,11 +81,10 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     stays on the left (RU) side names RU, weighed as a paired launch."""
     m = parse_mandate(DOC)
     line: GeoLine = m.contact
-    mid = line.nearest(48.2, 38.1)
-    left = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
+    lat0, lon0, left = _middle(line)
     # an observer 3 km left of the line looks further left, away from it
-    olat, olon = forward(float(mid.lat[0]), float(mid.lon[0]), left, 3_000.0)
-    common = dict(time_s=0.0, lat=float(mid.lat[0]), lon=float(mid.lon[0]),
+    olat, olon = forward(lat0, lon0, left, 3_000.0)
+    common = dict(time_s=0.0, lat=lat0, lon=lon0,
                   cov_m2=(200.0**2, 200.0**2, 0.0), n_observers=3)  # fmt: skip
     alone = Event(id="i", kind="explosion", observation_ids=("a",), **common)  # type: ignore[arg-type]
     joined = Event(
@@ -105,7 +112,7 @@ def test_a_paired_launch_bearing_decides_an_impact_on_the_line() -> None:
     # the join is right): a rival launch across would name the other party through
     # the impact, so the doubt is not weighed; the odds are the bearing's and the
     # impact's alone, as for a join without a doubt
-    ila, ilo = forward(float(mid.lat[0]), float(mid.lon[0]), left, 300.0)
+    ila, ilo = forward(lat0, lon0, left, 300.0)
     short = replace(joined, id="s", lat=float(ila), lon=float(ilo))
     plain, doubted_short = assess(
         [short, replace(short, id="sd", flags=(*short.flags, "pair_side_doubt:0.90"))], m
@@ -121,9 +128,8 @@ def test_a_launch_bearing_joined_to_an_impact_bearing_weighs_the_join() -> None:
     ``launch_ray_error_p`` and, with the defaults, no longer named at 0.9."""
     m = parse_mandate(DOC)
     line: GeoLine = m.contact
-    mid = line.nearest(48.2, 38.1)
-    left = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
-    olat, olon = forward(float(mid.lat[0]), float(mid.lon[0]), left, 3_000.0)
+    lat0, lon0, left = _middle(line)
+    olat, olon = forward(lat0, lon0, left, 3_000.0)
     common = dict(kind="firing", time_s=0.0, lat=None, lon=None, cov_m2=None, n_observers=1,
                   direction="outgoing",
                   observer_lat=float(olat), observer_lon=float(olon), bearing_deg=left)  # fmt: skip
@@ -160,9 +166,8 @@ def test_an_impact_near_the_line_weighs_short_rounds_as_monte_carlo(
     ``s`` m from it: the closed form over a Gaussian position against sampling."""
     m = parse_mandate(DOC)
     line: GeoLine = m.contact
-    mid = line.nearest(48.2, 38.1)
-    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
-    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, off_m)
+    lat0, lon0, left = _middle(line)
+    la, lo = forward(lat0, lon0, left, off_m)
     e = Event(
         id="x", kind="explosion", time_s=0.0, lat=float(la), lon=float(lo), cov_m2=cov,
         observation_ids=("o",), n_observers=3, direction="incoming",
@@ -193,9 +198,8 @@ def test_a_kind_taken_from_the_direction_class_weighs_as_that_class() -> None:
     else the impact of a round fired from across the line."""
     m = parse_mandate(DOC)
     line: GeoLine = m.contact
-    mid = line.nearest(48.2, 38.1)
-    az = float(np.degrees(np.arctan2(mid.normal_e[0], mid.normal_n[0])))
-    la, lo = forward(float(mid.lat[0]), float(mid.lon[0]), az, 20_000.0)  # 20 km left
+    lat0, lon0, left = _middle(line)
+    la, lo = forward(lat0, lon0, left, 20_000.0)  # 20 km left
     named = Event(
         id="f",
         kind="firing",

@@ -28,6 +28,19 @@ def bearing_rows(reports: list[tuple[Point, Source]]) -> Rows:
     )  # fmt: skip
 
 
+def random_bearing_rows(rng: np.random.Generator, n: int, half_m: float, span_s: float) -> Rows:
+    """``n`` bearings of observers uniform within ``half_m`` of the origin (m) in x
+    and y, any azimuth, sigma 0.01-0.2 rad, times uniform in [0, ``span_s``] s with
+    sigma 0.05-5 s, drawn from ``rng`` in that order; speed factor 1, no range."""
+    z = np.zeros(n)
+    return Rows(
+        rng.uniform(-half_m, half_m, n), rng.uniform(-half_m, half_m, n),
+        rng.uniform(-np.pi, np.pi, n), rng.uniform(0.01, 0.2, n),
+        rng.uniform(0.0, span_s, n), rng.uniform(0.05, 5.0, n),
+        z + 1.0, z + np.nan, z + np.nan,
+    )  # fmt: skip
+
+
 def arrival_rows(mics: list[Point], times: list[float]) -> Rows:
     """Microphone arrivals (3 ms) at ``times`` (s)."""
     n = len(mics)

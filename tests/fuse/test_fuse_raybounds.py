@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from grid_rows import random_bearing_rows
 
 from ceasefire.fuse import pairing
 from ceasefire.fuse.flightcost import weapon_cost
 from ceasefire.fuse.pairing import LaunchPairConfig
 from ceasefire.fuse.raybounds import BLOCK, may_pass, row_blocks
 from ceasefire.fuse.raypairs import RayPairConfig, Rays, _sample, _Samples
-from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.weapons import per_code
 from ceasefire.model.vocab import WEAPONS
 
@@ -34,13 +34,8 @@ EARLY_SD = 3.0
 
 def _rays(rng: np.random.Generator, n: int) -> _Samples:
     """``n`` rays of observers within 6 km of each other, within 60 s."""
-    z = np.zeros(n)
-    rows = Rows(
-        rng.uniform(-3e3, 3e3, n), rng.uniform(-3e3, 3e3, n), rng.uniform(-np.pi, np.pi, n),
-        rng.uniform(0.01, 0.2, n), rng.uniform(0.0, 60.0, n), rng.uniform(0.05, 5.0, n),
-        z + 1.0, z + np.nan, z + np.nan,
-    )  # fmt: skip
-    r = Rays(rows, z.astype(np.intp) - 1, z.astype(np.intp))
+    rows = random_bearing_rows(rng, n, 3e3, 60.0)
+    r = Rays(rows, np.full(n, -1, np.intp), np.zeros(n, np.intp))
     hear = per_code(LAUNCHES.weapons, "hearing_l50_m")
     return _sample(r, RayPairConfig(), hear, C, R, None)
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from grid_rows import random_bearing_rows
 
 from ceasefire.fuse.pairing import LaunchPairConfig
 from ceasefire.fuse.raypairs import (
@@ -21,7 +22,6 @@ from ceasefire.fuse.raypairs import (
     _sample,
     _Samples,
 )
-from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.weapons import per_code
 from ceasefire.model.vocab import WEAPONS
 
@@ -30,12 +30,7 @@ R = 36_000.0
 
 
 def _rays(rng: np.random.Generator, n: int) -> Rays:
-    z = np.zeros(n)
-    rows = Rows(
-        rng.uniform(-20e3, 20e3, n), rng.uniform(-20e3, 20e3, n), rng.uniform(-np.pi, np.pi, n),
-        rng.uniform(0.01, 0.2, n), rng.uniform(0.0, 600.0, n), rng.uniform(0.05, 5.0, n),
-        z + 1.0, z + np.nan, z + np.nan,
-    )  # fmt: skip
+    rows = random_bearing_rows(rng, n, 20e3, 600.0)
     return Rays(rows, rng.integers(-1, len(WEAPONS), n), rng.integers(0, 5, n))
 
 

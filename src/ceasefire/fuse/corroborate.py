@@ -97,7 +97,7 @@ def corroborate(
         if "single_observer" in e.flags or e.lat is None or e.lon is None:
             lone.append(k)
             lone_at.append(a)
-        elif e.lat is not None and e.lon is not None:
+        else:
             located.append(k)
             located_at.append(a)
     if not lone:
