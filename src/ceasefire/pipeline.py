@@ -1322,14 +1322,13 @@ class _LedgerBatches:
         while group := _feed_group(todo):
             # the log is asked once for a group's ids (one lock, one index
             # look-up); an id this group's own appends put there counts as logged
-            logged = self.ledger.contains_many([_record_id(r) for r in group])
+            logged = self.ledger.contains_many([_record_id(r) for r, _ in group])
             appended: set[str] = set()
-            for r, known in zip(group, logged, strict=True):
+            for (r, weight), known in zip(group, logged, strict=True):
                 if isinstance(r, _Encoded):
-                    rid, weight = r.id, r.weight
+                    rid = r.id
                 else:
                     rid = check_record(r, f"record {len(self._fresh)} of the batch")
-                    weight = _record_weight(r)
                 if known or rid in appended:
                     continue
                 self._fresh.append(
@@ -1367,17 +1366,19 @@ def _record_id(r: dict[str, Any] | _Encoded) -> str:
 
 def _feed_group(
     todo: Iterator[dict[str, Any] | _Encoded],
-) -> list[dict[str, Any] | _Encoded]:
-    """The next records of ``todo``: ``FEED_GROUP`` of them, or fewer that
-    weigh a batch (a day's observation records are large: one at a time)."""
-    group: list[dict[str, Any] | _Encoded] = []
-    weight = 0
+) -> list[tuple[dict[str, Any] | _Encoded, int]]:
+    """The next records of ``todo`` with their weights (digests a batch holds):
+    ``FEED_GROUP`` of them, or fewer that weigh a batch (a day's observation
+    records are large: one at a time)."""
+    group: list[tuple[dict[str, Any] | _Encoded, int]] = []
+    total = 0
     for r in todo:
-        group.append(r)
-        weight += (
+        weight = (
             r.weight if isinstance(r, _Encoded) else _record_weight(r) if isinstance(r, dict) else 1
         )
-        if len(group) >= FEED_GROUP or weight >= LEDGER_BATCH_DIGESTS:
+        group.append((r, weight))
+        total += weight
+        if len(group) >= FEED_GROUP or total >= LEDGER_BATCH_DIGESTS:
             break
     return group
 
