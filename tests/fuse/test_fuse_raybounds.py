@@ -14,8 +14,8 @@ from grid_rows import random_bearing_rows
 from ceasefire.fuse import pairing
 from ceasefire.fuse.flightcost import weapon_cost
 from ceasefire.fuse.pairing import LaunchPairConfig
-from ceasefire.fuse.raybounds import BLOCK, may_pass, row_blocks
-from ceasefire.fuse.raypairs import RayPairConfig, Rays, _sample, _Samples
+from ceasefire.fuse.raybounds import BLOCK, may_pass, row_blocks, with_priors
+from ceasefire.fuse.raypairs import RayPairConfig, Rays, _sample, _sample_costs, _Samples
 from ceasefire.fuse.weapons import per_code
 from ceasefire.model.vocab import WEAPONS
 
@@ -69,10 +69,11 @@ def _may(lb: np.ndarray, ib: np.ndarray, p: int, u: int, q: int, v: int) -> set[
     """The weapons the bound leaves to block ``u`` of launch row ``p`` and block
     ``v`` of impact row ``q`` (checked against its answer)."""
     out = np.ones(len(WEAPONS), bool)
-    some = may_pass(
-        lb[p, u], ib[q, v], SPEEDS, LO, HI, TRIED, SPREAD, FAST, pairing._GATE, EARLY_SD, out
-    )
-    assert some == bool(out.any()) and not (out & ~TRIED).any()
+    floor = may_pass(
+        lb[p, u], ib[q, v], SPEEDS, LO, HI, TRIED, SPREAD, FAST, pairing._GATE, EARLY_SD, out,
+        -1, -1, 0.0, 0.0, False, False,
+    )  # fmt: skip
+    assert (floor < math.inf) == bool(out.any()) and not (out & ~TRIED).any()
     return set(np.flatnonzero(out).tolist())
 
 
@@ -131,3 +132,33 @@ def test_a_block_with_a_nan_is_never_rejected() -> None:
     launch = _point(0.0, 100.0, sd_t=float("nan"))
     assert launch[0, 0, 9] == 0.0
     assert _may(launch, _point(500_000.0, 200.0), 0, 0, 0, 0) == set(np.flatnonzero(TRIED))
+
+
+def test_a_block_pairs_floor_is_at_most_each_of_its_sample_pairs_costs() -> None:
+    # the loop skips a block pair whose floor cannot lower the least costs found:
+    # the floor (weapons named and not, the range prior) is below every cost
+    rng = np.random.default_rng(8)
+    lo, im = _rays(rng, 10), _rays(rng, 10)
+    lw, iw = rng.integers(-1, len(WEAPONS), 10), rng.integers(-1, len(WEAPONS), 10)
+    lb = with_priors(_blocks(lo), lo.prior, lo.side)
+    ib = with_priors(_blocks(im), im.prior, im.side)
+    cfg, k = RayPairConfig(), lo.x.shape[1]
+    _, flight, _ = _sample_costs(lo.take(np.arange(10), 1), im.take(np.arange(10), 2), lw, iw,
+                                 cfg, LAUNCHES)  # fmt: skip
+    tight = 0
+    for p in range(10):
+        for u in range(lb.shape[1]):
+            rows = slice(u * BLOCK, (u + 1) * BLOCK)
+            for v in range(ib.shape[1]):
+                cols = slice(v * BLOCK, (v + 1) * BLOCK)
+                out = np.ones(len(WEAPONS), bool)
+                floor = may_pass(
+                    lb[p, u], ib[p, v], SPEEDS, LO, HI, TRIED, SPREAD, FAST, pairing._GATE,
+                    EARLY_SD, out, int(lw[p]), int(iw[p]), pairing._UNKNOWN_WEAPON,
+                    pairing._OTHER_WEAPON, True, True,
+                )  # fmt: skip
+                least = float(flight[p, rows, cols].min())
+                assert floor <= least, (p, u, v)
+                tight += math.isfinite(least) and least - floor < 5.0
+    assert tight > 20  # the premise: floors near the costs, for many block pairs
+    assert k == 24 and lb.shape[2] == 10 + len(WEAPONS) + 2

@@ -20,6 +20,7 @@ from ceasefire.fuse.raypairs import (
     _best_cost_compiled,
     _points,
     _sample,
+    _sample_costs,
     _Samples,
 )
 from ceasefire.fuse.weapons import per_code
@@ -127,3 +128,40 @@ def test_an_impact_dated_a_little_before_its_launch_is_still_a_candidate() -> No
     assert _tank_pair(1.0, 0.0) == np.inf
     # beyond 3 sd of the two times (1.41 s: 4.2 s) it is too early either way
     assert _tank_pair(5.0, 3.0) == np.inf and _tank_pair(5.0, 0.0) == np.inf
+
+
+def test_equal_least_costs_keep_the_first_sample_pairs_side() -> None:
+    # the loop visits a pair of rays' blocks least floor first: of equal least costs
+    # it must still report the side of the first sample pair in (i, j) order, as the
+    # numpy code does. Rays of observers on a 2 km grid, whole-second times, priors
+    # of 0 or 1 and random sides make many exact ties
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(4)
+    cfg, launches = RayPairConfig(), LaunchPairConfig()
+    hear = per_code(launches.weapons, "hearing_l50_m")
+
+    def coarse(n: int) -> _Samples:
+        s = _sided(_sample(_rays(rng, n), cfg, hear, C, R, None), rng)
+        k = s.x.shape[1]
+        x = np.round(s.x / 2e3) * 2e3
+        prior = rng.integers(0, 2, (n, k, len(WEAPONS))).astype(float)
+        return replace(
+            s, x=x, y=np.round(s.y / 2e3) * 2e3, T=np.round(s.T), var_t=np.ones((n, k)),
+            var_obs=np.ones((n, k)), var_pos=np.full((n, k), 1e6), prior=prior,
+        )  # fmt: skip
+
+    lo, im = coarse(40), coarse(40)
+    lw, iw = np.full(40, -1, np.intp), np.full(40, -1, np.intp)
+    a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
+        np.arange(40), np.arange(40), indexing="ij"))  # fmt: skip
+    ref, ref_side = _best_cost(lo.take(a, 1), im.take(b, 2), lw[a], iw[b], cfg, launches)
+    got, got_side = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
+    assert np.array_equal(got, ref) and np.array_equal(got_side, ref_side)
+    # the premise: many candidates whose least cost is reached by sample pairs of
+    # both sides of the line (the side reported depends on which comes first)
+    best, _, _ = _sample_costs(lo.take(a, 1), im.take(b, 2), lw[a], iw[b], cfg, launches)
+    best = best.reshape(a.shape[0], -1)
+    side = np.broadcast_to(lo.side[a][:, :, None], (a.shape[0], 24, 24)).reshape(a.shape[0], -1)
+    at_min = (best == ref[:, None]) & np.isfinite(ref)[:, None]
+    both = (at_min & (side > 0)).any(1) & (at_min & (side < 0)).any(1)
+    assert both.sum() > 5

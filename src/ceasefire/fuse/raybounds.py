@@ -12,8 +12,11 @@ sums, differences, products, quotients and square roots of the samples'
 numbers, each of which rounds monotonically (round-to-nearest never reverses an
 order), so the same expression of the block's extreme numbers, in the same
 order, bounds the loop's to the bit; only ``hypot`` (within an ulp) gets a
-relative margin of 1e-12. Compiled into the loop by numba (the ``fast`` extra);
-plain Python otherwise (tests call it so)."""
+relative margin of 1e-12. The same monotone rounding gives a floor of the
+loop's cost over a block pair (the least chi-square the boxes allow, plus the
+weapon's term and the blocks' least priors), which lets the loop skip block
+pairs that cannot lower the least costs it has found. Compiled into the loop
+by numba (the ``fast`` extra); plain Python otherwise (tests call it so)."""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ BLOCK = 4
 
 # the columns of :func:`row_blocks`' table
 _XLO, _XHI, _YLO, _YHI, _TLO, _THI, _VT, _VO, _VP, _OK = range(10)
+#: :func:`row_blocks`' columns; :func:`with_priors` adds the priors' after them
+_NCOL = 10
 
 
 def row_blocks(
@@ -69,10 +74,51 @@ def row_blocks(
     return out
 
 
+def with_priors(table: Any, prior: Any, side: Any, block: int = BLOCK) -> Any:
+    """:func:`row_blocks`' ``table`` ``(n, nb, 10)`` with more columns after its
+    own, ``(n, nb, 10 + W + 2)``: per block of ``block`` consecutive samples of
+    ``prior`` ``(n, K, W)`` (-2 ln of the source density, per weapon) the least
+    prior of each weapon over the block's samples (-inf when one is NaN: no
+    floor), then 1.0 when a sample of the block has ``side`` > 0 (else 0.0), and
+    1.0 when one has ``side`` < 0 (:func:`may_pass`' floors, the loop's sides)."""
+    n, k, nw = prior.shape
+    nb = table.shape[1]
+    c = table.shape[2]
+    out = np.empty((n, nb, c + nw + 2))
+    for p in range(n):
+        for u in range(nb):
+            o = out[p, u]
+            for col in range(c):
+                o[col] = table[p, u, col]
+            j0 = u * block
+            j1 = min(k, j0 + block)
+            for w in range(nw):
+                least = prior[p, j0, w]
+                for j in range(j0, j1):
+                    x = prior[p, j, w]
+                    if x < least:
+                        least = x
+                    elif x != x:
+                        least = np.nan
+                        break
+                o[c + w] = least if least == least else -np.inf
+            left = 0.0
+            right = 0.0
+            for j in range(j0, j1):
+                if side[p, j] > 0:
+                    left = 1.0
+                if side[p, j] < 0:
+                    right = 1.0
+            o[c + nw] = left
+            o[c + nw + 1] = right
+    return out
+
+
 def may_pass(
     L: Any, Im: Any, speeds: Any, lo_m: Any, hi_m: Any, tried: Any, spread: float,
-    fast_f: float, gate: float, early_sd: float, out: Any,
-) -> bool:  # fmt: skip
+    fast_f: float, gate: float, early_sd: float, out: Any, wl: int,
+    wi: int, unknown_cost: float, other_cost: float, use_prior: bool, floors: bool,
+) -> float:  # fmt: skip
     """Fill ``out[w]`` (one per weapon code) with False where every pair of a
     launch sample of block ``L`` and an impact sample of block ``Im`` (rows of
     :func:`row_blocks`) costs inf in the ray cost loop for weapon ``w`` (mean speed
@@ -80,12 +126,18 @@ def may_pass(
     dated too early by ``early_sd`` σ of the report times (when > 0), outside the
     range bounds, beyond the chi-square ``gate`` with the relative speed
     ``spread``, or flying faster than ``fast_f`` x the speed (with the loop's
-    allowances); True where some pair might not. Returns whether any is True."""
+    allowances); True where some pair might not. Returns a floor of the loop's
+    cost (without the same-side cost) of every sample pair of the blocks: inf
+    when every weapon is False, -inf when a block holds a NaN or an infinity.
+    ``LP``/``IP``: the blocks' rows of :func:`prior_floor` (read when
+    ``use_prior``); ``wl``/``wi``: the launch's and impact's weapon codes (-1
+    unknown), with ``unknown_cost`` and ``other_cost`` as the loop's; without
+    ``floors`` the floor is -inf when some weapon may pass."""
     nw = speeds.shape[0]
     if L[_OK] == 0.0 or Im[_OK] == 0.0:
         for w in range(nw):
             out[w] = tried[w]
-        return True
+        return -np.inf
     for w in range(nw):
         out[w] = False
     dt_lo = Im[_TLO] - L[_THI]
@@ -93,7 +145,7 @@ def may_pass(
     # the loop skips a pair with dt <= -early_sd sd_T; sd_T is at most sd_hi
     sd_hi = math.sqrt(L[_VO] + Im[_VO])
     if early_sd > 0 and not dt_hi > -early_sd * sd_hi:
-        return False
+        return np.inf
     # the speed bound's time: dt with the early allowance, at most this
     late = dt_hi + 2.0 * sd_hi if early_sd > 0 else dt_hi
     gx = max(0.0, max(Im[_XLO] - L[_XHI], L[_XLO] - Im[_XHI]))
@@ -105,7 +157,7 @@ def may_pass(
     var_T = L[_VT] + Im[_VT]
     var_d = (L[_VP] + Im[_VP]) + 2e4
     sd_d2 = 2.0 * math.sqrt(var_d)
-    some = False
+    floor = np.inf
     for w in range(nw):
         if not tried[w]:
             continue
@@ -120,13 +172,31 @@ def may_pass(
         e = max(0.0, max(dt_lo - p_hi, p_lo - dt_hi))
         sp = spread * p_hi
         var = (var_T + var_d / (v * v)) + sp * sp
-        if (e * e) / var > gate:
+        chi2 = (e * e) / var
+        if chi2 > gate:
             continue
         if lo - sd_d2 > late * v * fast_f:
             continue  # every pair would fly too fast
         out[w] = True
-        some = True
-    return some
+        if not floors:
+            floor = -np.inf
+            continue
+        # the loop's cost of the weapon, each step rounding monotonically: at
+        # least its chi-square's floor plus the weapon's term plus the priors'
+        if wl == w or wi == w:
+            wc = 0.0
+        elif wl < 0 and wi < 0:
+            wc = unknown_cost
+        else:
+            wc = other_cost
+        cost = chi2 + wc
+        if use_prior:
+            cost = cost + (L[_NCOL + w] + Im[_NCOL + w])
+        if cost < floor:
+            floor = cost
+        elif cost != cost:  # NaN: no floor
+            floor = -np.inf
+    return floor
 
 
-__all__ = ["BLOCK", "may_pass", "row_blocks"]
+__all__ = ["BLOCK", "may_pass", "row_blocks", "with_priors"]

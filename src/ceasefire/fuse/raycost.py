@@ -7,8 +7,10 @@ which round alike in both). The numpy code gathers every candidate's samples
 (``k x k`` per pair of rays, times each weapon) into temporary arrays; the loop
 reads them in place, and skips the blocks of samples (and, within the rest,
 the weapons) that :mod:`.raybounds` proves cost inf (the same costs: an inf
-changes no least cost). Without numba, :func:`ray_cost_kernel` is None and the
-numpy code runs."""
+changes no least cost); between two rays it visits the blocks least floor first
+and skips those whose floor cannot lower a least cost found (nor tie one
+before its sample pair: the same sides). Without numba, :func:`ray_cost_kernel`
+is None and the numpy code runs."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ _weapon_cost = flightcost.weapon_cost
 #: the blocks' bound (:mod:`.raybounds`), rebound likewise
 _row_blocks = raybounds.row_blocks
 _may_pass = raybounds.may_pass
+_with_priors = raybounds.with_priors
 _BLOCK = raybounds.BLOCK
 
 
@@ -91,13 +94,30 @@ def _ray_cost_loop(
             d_lo = min(d_lo, lo_m[w])
             d_hi = max(d_hi, hi_m[w])
     # blocks of samples whose every pair costs inf are skipped (:mod:`.raybounds`:
-    # exact); the pairs left are visited in the same (i, j) order, so ties go alike
+    # exact), and between rays those whose floor cannot lower the least costs
+    # found; of equal least costs the first sample pair in (i, j) order gives the side
     lb = _row_blocks(lx, ly, lT, lvt, lvo, lvp, _BLOCK)
     ib = _row_blocks(ix, iy, iT, ivt, ivo, ivp, _BLOCK)
     nb1 = lb.shape[1]
     nb2 = ib.shape[1]
+    # ray x ray: 36 block pairs, visited least floor first; once the least costs
+    # are found, most of the rest cannot lower them (two thirds of the kept ones
+    # on the stress day's ray pairs). A ray x point's 6 are visited in (i, j) order
+    ordered = nb1 > 1 and nb2 > 1
+    if ordered:
+        # the blocks' least priors per weapon and which sides of the line they hold
+        lb = _with_priors(lb, lprior, lside, _BLOCK)
+        ib = _with_priors(ib, iprior, iside, _BLOCK)
+    lcol = 10 + nw  # the launch blocks' sides: which ones hold a sample left, right
     may = np.empty((nb1, nb2, nw), np.bool_)  # the weapons a block pair may pass
     may_any = np.empty((nb1, nb2), np.bool_)
+    # a floor of the block pair's costs without the same-side cost, and with it
+    # at its least (a negative same-side cost lowers it)
+    floor = np.empty((nb1, nb2))
+    side_min = min(same_side_cost, 0.0)
+    order_f = np.empty(nb1 * nb2)
+    order_u = np.empty(nb1 * nb2, np.intp)
+    order_v = np.empty(nb1 * nb2, np.intp)
     out = np.empty(n)
     for r in range(n):
         p = a[r]
@@ -111,10 +131,12 @@ def _ray_cost_loop(
         some = False
         for u in range(nb1):
             for v in range(nb2):
-                ok = _may_pass(
+                f = _may_pass(
                     lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, fast_f, gate,
-                    early_sd, may[u, v],
+                    early_sd, may[u, v], wl, wi, unknown_cost, other_cost, use_prior, ordered,
                 )  # fmt: skip
+                ok = f < np.inf
+                floor[u, v] = f
                 may_any[u, v] = ok
                 some = some or ok
         if not some:
@@ -123,12 +145,87 @@ def _ray_cost_loop(
             by_side[r, 1] = m_right
             by_side[r, 2] = at
             continue
-        for i in range(k1):
-            u = i // _BLOCK
+        if not ordered:
+            # (i, j) order, as the block pairs are few
+            for i in range(k1):
+                u = i // _BLOCK
+                for v in range(nb2):
+                    if not may_any[u, v]:
+                        continue
+                    wmay = may[u, v]
+                    for j in range(v * _BLOCK, min(k2, (v + 1) * _BLOCK)):
+                        dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
+                        if not (dist >= d_lo and dist <= d_hi):
+                            continue
+                        dt = iT[q, j] - lT[p, i]
+                        dt_hi = dt
+                        if early_sd > 0:
+                            sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
+                            if not dt > -early_sd * sd_T:
+                                continue
+                            dt_hi = dt + 2.0 * sd_T
+                        var_T = lvt[p, i] + ivt[q, j]
+                        var_d = (lvp[p, i] + ivp[q, j]) + 2e4
+                        best = np.inf
+                        for w in range(nw):
+                            if not wmay[w]:  # untried, or inf for the whole block pair
+                                continue
+                            cost = _weapon_cost(
+                                dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w],
+                                wl, wi, spread, fast_f, gate, unknown_cost, other_cost,
+                            )  # fmt: skip
+                            if use_prior:
+                                cost = cost + (lprior[p, i, w] + iprior[q, j, w])
+                            if cost < best:
+                                best = cost
+                        if lside[p, i] > 0 and best < m_left:
+                            m_left = best
+                        if lside[p, i] < 0 and best < m_right:
+                            m_right = best
+                        best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
+                        if best < m:
+                            m = best
+                            at = float(lside[p, i])
+            out[r] = m
+            by_side[r, 0] = m_left
+            by_side[r, 1] = m_right
+            by_side[r, 2] = at
+            continue
+        # the kept block pairs, least floor first (stable: ties in (u, v) order):
+        # the least costs are found early, and block pairs whose floor cannot
+        # lower them are then skipped
+        nk = 0
+        for u in range(nb1):
             for v in range(nb2):
-                if not may_any[u, v]:
-                    continue
-                wmay = may[u, v]
+                if may_any[u, v]:
+                    f = floor[u, v]
+                    h = nk
+                    while h > 0 and order_f[h - 1] > f:
+                        order_f[h] = order_f[h - 1]
+                        order_u[h] = order_u[h - 1]
+                        order_v[h] = order_v[h - 1]
+                        h -= 1
+                    order_f[h] = f
+                    order_u[h] = u
+                    order_v[h] = v
+                    nk += 1
+        at_key = k1 * k2  # the (i, j) order of the least cost's sample pair
+        for h in range(nk):
+            u = order_u[h]
+            v = order_v[h]
+            f = order_f[h]
+            # no sample pair of the block pair can lower a least cost found so
+            # far, nor tie the overall one before its sample pair in (i, j)
+            # order (the (i, j) loop keeps the first of equal costs): skipped
+            fm = f + side_min
+            if (
+                (fm > m or (fm == m and (u * _BLOCK) * k2 + v * _BLOCK > at_key))
+                and (lb[p, u, lcol] == 0.0 or f >= m_left)
+                and (lb[p, u, lcol + 1] == 0.0 or f >= m_right)
+            ):
+                continue
+            wmay = may[u, v]
+            for i in range(u * _BLOCK, min(k1, (u + 1) * _BLOCK)):
                 for j in range(v * _BLOCK, min(k2, (v + 1) * _BLOCK)):
                     dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
                     if not (dist >= d_lo and dist <= d_hi):
@@ -159,9 +256,12 @@ def _ray_cost_loop(
                     if lside[p, i] < 0 and best < m_right:
                         m_right = best
                     best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
-                    if best < m:
+                    # the least cost, of equal ones the first in (i, j) order
+                    key = i * k2 + j
+                    if best < m or (best == m and best < np.inf and key < at_key):
                         m = best
                         at = float(lside[p, i])
+                        at_key = key
         out[r] = m
         by_side[r, 0] = m_left
         by_side[r, 1] = m_right
@@ -178,4 +278,5 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
         _weapon_cost=flightcost.weapon_cost,
         _row_blocks=raybounds.row_blocks,
         _may_pass=raybounds.may_pass,
+        _with_priors=raybounds.with_priors,
     )
