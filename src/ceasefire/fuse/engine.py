@@ -449,7 +449,7 @@ def _acoustic_events(
         # each weapon's speed from this window's clear pairs, then paired again
         # (fuse/speedcal.py)
         lg, ig = launch[pl], impact[pi]
-        clear, w = clear_pairs(margin, cfg.launches.close_margin, weapon[lg], weapon[ig])
+        clear, w = clear_pairs(margin, cfg.launches, weapon[lg], weapon[ig])
         dist = np.hypot(ac.x[ig] - ac.x[lg], ac.y[ig] - ac.y[lg])
         lcfg = measured(cfg.launches, dist[clear], ac.T[ig][clear] - ac.T[lg][clear], w[clear])
         if lcfg is not cfg.launches:

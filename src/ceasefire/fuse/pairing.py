@@ -81,9 +81,13 @@ class LaunchPairConfig:
     #: each weapon's mean speed and spread measured from a window's clear pairs, and
     #: the window paired again with them (:mod:`ceasefire.fuse.speedcal`): a battery's
     #: rounds fly alike, so a burst's launches are told apart by their flight times
-    speed_from_pairs: bool = False
-    #: clear pairs (no close call) of a named weapon needed to measure its speed
-    speed_min_pairs: int = 6
+    #: (family tuning draws: double counts 208 -> 201, matched +3; docs/family.md,
+    #: session 21)
+    speed_from_pairs: bool = True
+    #: pairs of a named weapon needed to measure its speed (6: doubles 203, matched +1)
+    speed_min_pairs: int = 4
+    #: only clear pairs (no close call) measure the speeds
+    speed_clear_only: bool = True
     #: the measured spread is at least this (relative, 1 sigma)
     speed_spread_floor: float = 0.03
 

@@ -61,15 +61,18 @@ def measured(cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP) -> Lau
 
 
 def clear_pairs(
-    margin: F8, close_margin: float, l_weapon: IP, i_weapon: IP
+    margin: F8, cfg: LaunchPairConfig, l_weapon: IP, i_weapon: IP
 ) -> tuple[npt.NDArray[np.bool_], IP]:
-    """Which pairs are clear (``margin`` at least ``close_margin``, one weapon named:
-    by either side, the same when both name one) and each pair's weapon code (-1
-    when none or two)."""
+    """Which pairs measure speeds (one weapon named: by either side, the same when
+    both name one; with ``speed_clear_only`` also clear: ``margin`` at least
+    ``close_margin``) and each pair's weapon code (-1 when none or two)."""
     w = np.where(l_weapon >= 0, l_weapon, i_weapon)
     two = (l_weapon >= 0) & (i_weapon >= 0) & (l_weapon != i_weapon)
     w = np.where(two, -1, w).astype(np.intp)
-    return (margin >= close_margin) & (w >= 0), w
+    ok = w >= 0
+    if cfg.speed_clear_only:
+        ok &= margin >= cfg.close_margin
+    return ok, w
 
 
 __all__ = ["clear_pairs", "measured"]
