@@ -44,9 +44,10 @@ from ceasefire.fuse.events import (
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.obsindex import observer_codes
-from ceasefire.fuse.pairing import pair_launches
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
+from ceasefire.fuse.speedcal import clear_pairs, measured
 from ceasefire.fuse.tdoa_groups import group_arrivals
 from ceasefire.fuse.tiles import Firsts, canonical, fuse_sightings, fuse_tiles
 from ceasefire.fuse.tracks import track_sightings
@@ -434,24 +435,25 @@ def _acoustic_events(
     launch = np.flatnonzero(has_pos & can_launch)
     impact = np.flatnonzero(has_pos & can_impact)
     weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
-    pl, pi, margin, doubt = pair_launches(
-        ac.x[launch],
-        ac.y[launch],
-        ac.T[launch],
-        ac.x[impact],
-        ac.y[impact],
-        ac.T[impact],
-        cfg.launches,
-        weapon[launch],
-        weapon[impact],
-        ac.cov[launch],
-        ac.cov[impact],
-        ac.sd_t_s[launch],
-        ac.sd_t_s[impact],
-        launch,
-        impact,
-        *_sides(lat, lon, launch, impact, cfg),
-    )
+    sides = _sides(lat, lon, launch, impact, cfg)
+
+    def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
+        return pair_launches(
+            ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact],
+            ac.T[impact], lcfg, weapon[launch], weapon[impact], ac.cov[launch],
+            ac.cov[impact], ac.sd_t_s[launch], ac.sd_t_s[impact], launch, impact, *sides,
+        )  # fmt: skip
+
+    pl, pi, margin, doubt = pairs(cfg.launches)
+    if cfg.launches.speed_from_pairs and pl.shape[0]:
+        # each weapon's speed from this window's clear pairs, then paired again
+        # (fuse/speedcal.py)
+        lg, ig = launch[pl], impact[pi]
+        clear, w = clear_pairs(margin, cfg.launches, weapon[lg], weapon[ig])
+        dist = np.hypot(ac.x[ig] - ac.x[lg], ac.y[ig] - ac.y[lg])
+        lcfg = measured(cfg.launches, dist[clear], ac.T[ig][clear] - ac.T[lg][clear], w[clear])
+        if lcfg is not cfg.launches:
+            pl, pi, margin, doubt = pairs(lcfg)
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]
     # a pair whose launch or impact had another candidate nearly as good

@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 from ceasefire.fuse.launchcost import launch_cost_kernel
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight, check_names, per_code
 from ceasefire.model.assignment import min_cost_matching
+from ceasefire.model.vocab import WEAPONS
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -74,6 +75,21 @@ class LaunchPairConfig:
     #: flag each pair's side doubt (``pair_side_doubt:<p>``, :func:`side_doubt`) at or
     #: above this probability, for attribution to weigh; above 1: never
     side_doubt_min: float = 0.005
+    #: per weapon name, its own relative speed spread in place of ``speed_spread``
+    #: (None: ``speed_spread`` for all; set by :mod:`ceasefire.fuse.speedcal`)
+    weapon_spread: Mapping[str, float] | None = None
+    #: each weapon's mean speed and spread measured from a window's clear pairs, and
+    #: the window paired again with them (:mod:`ceasefire.fuse.speedcal`): a battery's
+    #: rounds fly alike, so a burst's launches are told apart by their flight times
+    #: (family tuning draws: double counts 208 -> 201, matched +3; docs/family.md,
+    #: session 21)
+    speed_from_pairs: bool = True
+    #: pairs of a named weapon needed to measure its speed (6: doubles 203, matched +1)
+    speed_min_pairs: int = 4
+    #: only clear pairs (no close call) measure the speeds
+    speed_clear_only: bool = True
+    #: the measured spread is at least this (relative, 1 sigma)
+    speed_spread_floor: float = 0.03
 
     def __post_init__(self) -> None:
         check_names(self.weapons)
@@ -102,6 +118,7 @@ def flight_cost(
     bound allows 2 σ of the emission times (``var_T``, or ``var_early`` when
     given), as of the distance."""
     speeds = per_code(cfg.weapons, "speed_m_s")
+    spreads = spread_per_code(cfg)
     rmin = per_code(cfg.weapons, "range_min_m")
     rmax = per_code(cfg.weapons, "range_max_m")
     extra = (1,) * (dist.ndim - 1)
@@ -112,7 +129,8 @@ def flight_cost(
         if v <= 0 or w in skip:
             continue
         pred = dist / v
-        var = var_T + var_d / (v * v) + (cfg.speed_spread * pred) ** 2
+        spread = spreads[w]
+        var = var_T + var_d / (v * v) + (spread * pred) ** 2
         chi2 = (dt - pred) ** 2 / var
         named = (lw_ == w) | (iw_ == w)
         unknown = (lw_ < 0) & (iw_ < 0)
@@ -125,7 +143,7 @@ def flight_cost(
         # (and, when an impact dated early may pair, 2 σ of the emission times)
         var_e = var_T if var_early is None else var_early
         dt_hi = dt + 2.0 * np.sqrt(var_e) if early_sd > 0 else dt
-        fast = dist - 2.0 * np.sqrt(var_d) > dt_hi * v * (1.0 + 3.0 * cfg.speed_spread)
+        fast = dist - 2.0 * np.sqrt(var_d) > dt_hi * v * (1.0 + 3.0 * spread)
         inside = (
             (dist >= _RANGE_SHORT * rmin[w])
             & (dist <= _RANGE_LONG * rmax[w])
@@ -134,6 +152,13 @@ def flight_cost(
         )
         best = np.where(inside & (cost < best), cost, best)
     return best
+
+
+def spread_per_code(cfg: LaunchPairConfig) -> F8:
+    """Each weapon's relative speed spread in vocab WEAPONS order: its own
+    (``weapon_spread``) or ``speed_spread``."""
+    own = cfg.weapon_spread or {}
+    return np.array([own.get(w, cfg.speed_spread) for w in WEAPONS], dtype=np.float64)
 
 
 def pair_launches(
@@ -255,7 +280,7 @@ def _launch_cost(a: IP, b: IP, *args: Any) -> tuple[IP, IP, F8]:
     compiled loop where there is one: the same costs to the bit, a too-early
     impact kept in place at inf."""
     kernel = launch_cost_kernel()
-    if kernel is None:
+    if kernel is None or args[-1].weapon_spread is not None:  # the kernel: one spread
         return _launch_cost_numpy(a, b, *args)
     return a, b, _launch_cost_compiled(kernel, a, b, *args)
 
