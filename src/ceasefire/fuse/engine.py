@@ -330,6 +330,18 @@ def _sides(
     return side[launch], side[impact]
 
 
+def _line_m(lat: F8, lon: F8, cfg: FuseConfig) -> F8 | None:
+    """Distance of each position from the contact line, m (NaN where unknown), when
+    pairing prices a pair on one side by its impact's distance (``short_band_m``)."""
+    if cfg.contact_line_lonlat is None or cfg.launches.short_band_m <= 0.0:
+        return None
+    out = np.full(lat.shape[0], np.nan)
+    pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if pos.shape[0]:
+        out[pos] = _line(cfg.contact_line_lonlat).nearest(lat[pos], lon[pos]).distance_m
+    return out
+
+
 def _roles(ac: _Acoustic) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """One role per event for ray pairing: launch or impact (from the event kind,
     else the direction class); neither when both are undetermined. Bursts and
@@ -451,6 +463,7 @@ def _acoustic_events(
         launch,
         impact,
         *_sides(lat, lon, launch, impact, cfg),
+        _line_m(lat[impact], lon[impact], cfg),
     )
     partner = np.full(G, -1, np.intp)
     partner[impact[pi]] = launch[pl]
