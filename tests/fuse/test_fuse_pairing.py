@@ -85,15 +85,15 @@ def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
 
 
 def test_the_same_side_cost_falls_to_even_odds_at_the_line() -> None:
-    cfg = replace(CFG, short_band_m=500.0)
-    c = same_side_costs(np.array([0.0, 500.0, 1e6, np.nan, -500.0]), cfg)
+    c = same_side_costs(np.array([0.0, 500.0, 1e6, np.nan, -500.0]), CFG)
     # at the line a short round and an aimed one are as likely: no cost
     assert c[0] == pytest.approx(0.0)
     # far from it (or unknown) the flat cost; the sign of the distance does not matter
     assert c[2] == pytest.approx(CFG.same_side_cost) and c[3] == pytest.approx(c[2])
     assert c[4] == pytest.approx(c[1])
-    # one band out: across with a∞ - (a∞ - 1/2)/e, a∞ = 1/(1 + e^-2)
-    far = 1.0 / (1.0 + np.exp(-2.0))
+    # one band out: across with a∞ - (a∞ - 1/2)/e, a∞ = 0.9 (attribution's prior)
+    far = 0.9
+    assert CFG.same_side_cost == pytest.approx(2.0 * np.log(9.0))
     a = far - (far - 0.5) / np.e
     assert c[1] == pytest.approx(2.0 * np.log(a / (1.0 - a)))
 
@@ -117,6 +117,6 @@ def test_an_impact_near_the_line_pairs_with_the_better_flight_on_its_own_side() 
         return pl.tolist()
 
     # the flat cost takes the launch across the line
-    assert chosen(CFG) == [1]
+    assert chosen(replace(CFG, short_band_m=0.0)) == [1]
     # priced by the impact's distance (near even odds 100 m from the line): its own
-    assert chosen(replace(CFG, short_band_m=500.0)) == [0]
+    assert chosen(CFG) == [0]
