@@ -63,7 +63,7 @@ def test_side_doubt_is_the_likelihood_share_of_candidate_launches_across() -> No
 
 def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
     # a tank impact 2,500 m east of two launches 1 km apart, fired together: equally
-    # good flights. The rival (1) on the impact's side pays the same-side cost (4) in
+    # good flights. The rival (1) on the impact's side pays the same-side cost (~4.4) in
     # the assignment, so the launch across the line is chosen; the doubt weighs the
     # flights alone (attribution weighs the impact's side itself): a coin toss
     lx, ly, lT = np.array([0.0, 0.0]), np.array([500.0, -500.0]), np.array([0.0, 0.0])
