@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches, side_doubt
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches, same_side_costs, side_doubt
 from ceasefire.model.vocab import WEAPONS
 
 TANK = np.array([WEAPONS.index("tank")])
@@ -63,7 +63,7 @@ def test_side_doubt_is_the_likelihood_share_of_candidate_launches_across() -> No
 
 def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
     # a tank impact 2,500 m east of two launches 1 km apart, fired together: equally
-    # good flights. The rival (1) on the impact's side pays the same-side cost (4) in
+    # good flights. The rival (1) on the impact's side pays the same-side cost (~4.4) in
     # the assignment, so the launch across the line is chosen; the doubt weighs the
     # flights alone (attribution weighs the impact's side itself): a coin toss
     lx, ly, lT = np.array([0.0, 0.0]), np.array([500.0, -500.0]), np.array([0.0, 0.0])
@@ -82,3 +82,41 @@ def test_pairing_states_the_side_doubt_of_a_rival_launch_across() -> None:
         l_side=np.array([1, 1]), i_side=np.array([-1]),
     )  # fmt: skip
     assert pl.shape[0] == 1 and doubt[0] == 0.0
+
+
+def test_the_same_side_cost_falls_to_even_odds_at_the_line() -> None:
+    c = same_side_costs(np.array([0.0, 500.0, 1e6, np.nan, -500.0]), CFG)
+    # at the line a short round and an aimed one are as likely: no cost
+    assert c[0] == pytest.approx(0.0)
+    # far from it (or unknown) the flat cost; the sign of the distance does not matter
+    assert c[2] == pytest.approx(CFG.same_side_cost) and c[3] == pytest.approx(c[2])
+    assert c[4] == pytest.approx(c[1])
+    # one band out: across with a∞ - (a∞ - 1/2)/e, a∞ = 0.9 (attribution's prior)
+    far = 0.9
+    assert CFG.same_side_cost == pytest.approx(2.0 * np.log(9.0))
+    a = far - (far - 0.5) / np.e
+    assert c[1] == pytest.approx(2.0 * np.log(a / (1.0 - a)))
+
+
+def test_an_impact_near_the_line_pairs_with_the_better_flight_on_its_own_side() -> None:
+    # a tank impact 100 m from the line, and two launches 1 km apart as far from it:
+    # the one on the impact's side fired when its flight fits (cost 0), the one across
+    # 1.7 s later (chi-square ~1.4 with both times to 1 s, under the flat cost of 4)
+    lx, ly = np.array([0.0, 0.0]), np.array([500.0, -500.0])
+    ix, iy = np.array([2_500.0]), np.array([0.0])
+    lT = np.array([0.0, 1.7])
+    iT = np.array([np.hypot(2_500.0, 500.0) / 1_200.0])
+    tanks = np.array([TANK[0], TANK[0]])
+    sd = np.array([1.0, 1.0])
+
+    def chosen(cfg: LaunchPairConfig) -> list[int]:
+        pl, _, _, _ = pair_launches(
+            lx, ly, lT, ix, iy, iT, cfg, tanks, TANK, l_sd_t_s=sd, i_sd_t_s=sd[:1],
+            l_side=np.array([-1, 1]), i_side=np.array([-1]), i_line_m=np.array([100.0]),
+        )  # fmt: skip
+        return pl.tolist()
+
+    # the flat cost takes the launch across the line
+    assert chosen(replace(CFG, short_band_m=0.0)) == [1]
+    # priced by the impact's distance (near even odds 100 m from the line): its own
+    assert chosen(CFG) == [0]

@@ -331,6 +331,18 @@ def _sides(
     return side[launch], side[impact]
 
 
+def _line_m(lat: F8, lon: F8, cfg: FuseConfig) -> F8 | None:
+    """Distance of each position from the contact line, m (NaN where unknown), when
+    pairing prices a pair on one side by its impact's distance (``short_band_m``)."""
+    if cfg.contact_line_lonlat is None or cfg.launches.short_band_m <= 0.0:
+        return None
+    out = np.full(lat.shape[0], np.nan)
+    pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if pos.shape[0]:
+        out[pos] = _line(cfg.contact_line_lonlat).nearest(lat[pos], lon[pos]).distance_m
+    return out
+
+
 def _roles(ac: _Acoustic) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """One role per event for ray pairing: launch or impact (from the event kind,
     else the direction class); neither when both are undetermined. Bursts and
@@ -436,12 +448,13 @@ def _acoustic_events(
     impact = np.flatnonzero(has_pos & can_impact)
     weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
     sides = _sides(lat, lon, launch, impact, cfg)
+    line_m = _line_m(lat[impact], lon[impact], cfg)
 
     def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
         return pair_launches(
             ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact],
             ac.T[impact], lcfg, weapon[launch], weapon[impact], ac.cov[launch],
-            ac.cov[impact], ac.sd_t_s[launch], ac.sd_t_s[impact], launch, impact, *sides,
+            ac.cov[impact], ac.sd_t_s[launch], ac.sd_t_s[impact], launch, impact, *sides, line_m,
         )  # fmt: skip
 
     pl, pi, margin, doubt = pairs(cfg.launches)
