@@ -50,55 +50,21 @@ def member_counts(labels: IP, az: F8, n: int) -> tuple[IP, IP]:
     return np.bincount(lab[is_b], minlength=n), np.bincount(lab[~is_b], minlength=n)
 
 
-def _dirty_rows_loop(labels: Any, old: Any, dirty: Any) -> Any:
-    """:func:`dirty_rows` as two passes over the rows (compiled by numba)."""
-    n = dirty.shape[0]
-    if old.shape[0] == labels.shape[0]:
-        for r in range(labels.shape[0]):
-            a, b = labels[r], old[r]
-            if a != b:
-                if 0 <= a < n:
-                    dirty[a] = True
-                if 0 <= b < n:
-                    dirty[b] = True
-    count = 0
-    for r in range(labels.shape[0]):
-        e = labels[r]
-        if 0 <= e < n and dirty[e]:
-            count += 1
-    out = np.empty(count, np.intp)
-    j = 0
-    for r in range(labels.shape[0]):
-        e = labels[r]
-        if 0 <= e < n and dirty[e]:
-            out[j] = r
-            j += 1
-    return out
-
-
-@functools.cache
-def _dirty_rows_kernel() -> Callable[..., Any] | None:
-    """:func:`_dirty_rows_loop` compiled (on first use), or None without numba."""
-    return compiled(_dirty_rows_loop)
-
-
 def dirty_rows(labels: IP, old: IP | None, dirty: B) -> IP:
     """The rows (increasing) whose event (``labels``) is marked in ``dirty`` (per
     event), after marking in place every event a row joined or left since
-    ``old`` (the labels before; None or another length: none marked). One
-    compiled pass instead of several over every row: the refits and prunes of
-    association each ask it."""
-    if old is None or old.shape != labels.shape:
-        old = labels[:0]
-    kernel = _dirty_rows_kernel()
-    if kernel is not None:
-        return np.asarray(kernel(labels, old, dirty), dtype=np.intp)
-    if old.shape == labels.shape:
+    ``old`` (the labels before; None or another length: none marked). The rows
+    by one gather of the marks with a last, unmarked slot for the free rows'
+    label -1 (1.5x the filter of the labelled rows by their events' marks: the
+    refits and prunes of association each ask it)."""
+    n = dirty.shape[0]
+    if old is not None and old.shape == labels.shape:
         moved = np.flatnonzero(labels != old)
         for lab in (labels[moved], old[moved]):
-            dirty[lab[(lab >= 0) & (lab < dirty.shape[0])]] = True
-    idx = np.flatnonzero(labels >= 0)
-    return idx[dirty[labels[idx]]]
+            dirty[lab[(lab >= 0) & (lab < n)]] = True
+    marks = np.zeros(n + 1, bool)
+    marks[:n] = dirty
+    return np.flatnonzero(marks[labels])
 
 
 @dataclass
