@@ -15,12 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2 as chi2_dist
 
-from ceasefire.fuse.association.jacobian import (
-    marginal_kernels,
-    normalized_kernel,
-    normalized_quad_kernel,
-    quad_kernel,
-)
+from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -117,42 +112,20 @@ def normalized(rows: Rows, g: IP, ev: Fixes, c: float, sel: IP | None = None) ->
     installed (the same numbers, :mod:`.jacobian`)."""
     kernel = normalized_kernel()
     if kernel is not None:
-        rn, M, dof, wrapped = kernel(*_kernel_rows(rows, g, ev, c, sel))
+        if sel is None:
+            dx = ev.x[g] - rows.ox
+            dy = ev.y[g] - rows.oy
+            sel = np.arange(g.shape[0])
+        else:
+            dx = ev.x[g] - rows.ox[sel]
+            dy = ev.y[g] - rows.oy[sel]
+        rn, M, dof, wrapped = kernel(
+            rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng,
+            rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c, sel,
+        )  # fmt: skip
         if wrapped:  # else an azimuth the loop does not wrap (never for fusion's rows)
             return rn, M, dof
     return _normalized_numpy(rows if sel is None else rows.take(sel), g, ev, c)
-
-
-def _kernel_rows(rows: Rows, g: IP, ev: Fixes, c: float, sel: IP | None) -> tuple[Any, ...]:
-    """The arguments of the compiled :func:`normalized` loops (``jacobian``'s): the
-    row arrays, the events' terms, each row's offset from its event and its
-    ``arctan2`` (numpy's), and ``sel`` (every row when None)."""
-    if sel is None:
-        dx = ev.x[g] - rows.ox
-        dy = ev.y[g] - rows.oy
-        sel = np.arange(g.shape[0])
-    else:
-        dx = ev.x[g] - rows.ox[sel]
-        dy = ev.y[g] - rows.oy[sel]
-    return (
-        rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng,
-        rows.sigma_rng, g, ev.T, ev.cov.reshape(-1, 9), dx, dy, np.arctan2(dx, dy), c, sel,
-    )  # fmt: skip
-
-
-def _normalized_quad(
-    rows: Rows, g: IP, ev: Fixes, c: float, sel: IP | None, sign: F8, floor: F8, add_floor: bool
-) -> tuple[F8, F8, F8] | None:
-    """The compiled quadratic form and det S of :func:`row_chi2` / :func:`row_nll`
-    (S = I + sign M, + floor I with ``add_floor``) and the dof, made with
-    :func:`normalized`'s numbers in one pass, without its ``(n, 3, 3)`` M; None
-    without numba or when an azimuth lies beyond the loop's wrap (the caller then
-    takes :func:`normalized`)."""
-    kernel = normalized_quad_kernel()
-    if kernel is None:
-        return None
-    quad, det, dof, wrapped = kernel(*_kernel_rows(rows, g, ev, c, sel), sign, floor, add_floor)
-    return (quad, det, dof) if wrapped else None
 
 
 def _normalized_numpy(rows: Rows, g: IP, ev: Fixes, c: float) -> tuple[F8, F8, F8]:
@@ -204,11 +177,6 @@ def row_chi2(
     (S = R + A P Aᵀ); -1: in-sample residual of a member (S = R - A P Aᵀ, the
     deleted-residual test). Without ``with_cov``, S = R. With ``sel``, the rows
     are ``rows[sel]``."""
-    if with_cov:
-        n = g.shape[0]
-        fused = _normalized_quad(rows, g, ev, c, sel, np.full(n, sign), np.full(n, 0.02), sign < 0)
-        if fused is not None:
-            return np.asarray(fused[0], np.float64), fused[2]
     rn, M, dof = normalized(rows, g, ev, c, sel)
     kernel = quad_kernel()
     if kernel is not None and with_cov:
@@ -235,21 +203,18 @@ def row_nll(
     + log det S is -2 ln of its predictive density up to the row's own constant,
     comparable across events. With ``sel``, the rows are ``rows[sel]``."""
     sign = np.where(member, -1.0, 1.0)
-    floor = np.where(member, 0.02, 0.0)
-    fused = _normalized_quad(rows, g, ev, c, sel, sign, floor, True)
-    if fused is not None:
-        quad, det, dof = fused
-    else:
-        rn, M, dof = normalized(rows, g, ev, c, sel)
-        kernel = quad_kernel()
-        if kernel is not None:
-            quad, det = kernel(M, rn, sign, floor, True)
-        else:
-            S = np.eye(3) + sign[:, None, None] * M + floor[:, None, None] * np.eye(3)
-            quad, det = quad_inv3(S, rn), cofactors3(S)[6]
+    rn, M, dof = normalized(rows, g, ev, c, sel)
+    kernel = quad_kernel()
+    if kernel is not None:
+        quad, det = kernel(M, rn, sign, np.where(member, 0.02, 0.0), True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logdet = np.where(det > 0, sign * np.log(det), np.inf)
+        return np.asarray(quad, np.float64), dof, logdet
+    S = np.eye(3) + sign[:, None, None] * M + np.where(member, 0.02, 0.0)[:, None, None] * np.eye(3)
+    det = cofactors3(S)[6]
     with np.errstate(divide="ignore", invalid="ignore"):
         logdet = np.where(det > 0, sign * np.log(det), np.inf)
-    return np.asarray(quad, np.float64), dof, logdet
+    return quad_inv3(S, rn), dof, logdet
 
 
 def _run_arrays(rep: Reports, free: IP) -> tuple[IP, IP, IP, IP, F8, F8]:

@@ -80,74 +80,6 @@ _rem_2pi = normal.remainder_2pi
 _nan_to_num = normal.nan_to_num
 
 
-def normalized_row(
-    az: Any, sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any, sigma_rng: Any,
-    eT: Any, cov9: Any, e: int, q: int, dx: float, dy: float, ang: float, c: float,
-    A: Any, P: Any, AP: Any, rn: Any, M: Any,
-) -> tuple[float, bool]:  # fmt: skip
-    """One row of :func:`_normalized_loop` (row ``q`` of the row arrays against
-    event ``e``): its ``rn`` (3) and ``M`` (3 × 3) written in place (``A``, ``P``,
-    ``AP``: 3 × 3 scratch); returns the dof and whether its azimuth residual was
-    in the range wrapped here."""
-    h = math.hypot(dx, dy)
-    rho = h if (h >= 1.0 or h != h) else 1.0  # solve's 1 m floor (NaN kept)
-    v = (az[q] - ang) + _PI
-    wrapped = not (v <= -_TWO_PI or v >= 2.0 * _TWO_PI)
-    m = _rem_2pi(v)
-    rho2 = rho * rho
-    k = speed[q] / (rho * c)
-    have = 0
-    for j in range(3):
-        if j == 0:
-            r = m - _PI
-            s = sigma_az[q]
-            a0 = dy / rho2
-            a1 = -dx / rho2
-            a2 = 0.0
-        elif j == 1:
-            r = t[q] - (eT[e] + speed[q] * rho / c)
-            s = sigma_t[q]
-            a0 = k * dx
-            a1 = k * dy
-            a2 = 1.0
-        else:
-            r = rng[q] - rho
-            s = sigma_rng[q]
-            a0 = dx / rho
-            a1 = dy / rho
-            a2 = 0.0
-        var = s * s
-        if r - r != 0.0:  # not finite (inf - inf and NaN are NaN)
-            r = 0.0
-            a0 = 0.0
-            a1 = 0.0
-            a2 = 0.0
-            var = 1.0
-        else:
-            have += 1
-            if not (var - var == 0.0 and var > 0.0):
-                var = 1.0
-        sd = math.sqrt(var)
-        A[j, 0] = a0 / sd
-        A[j, 1] = a1 / sd
-        A[j, 2] = a2 / sd
-        rn[j] = r / sd
-    for u in range(3):
-        for w in range(3):
-            P[u, w] = _nan_to_num(cov9[e, 3 * u + w])
-    for u in range(3):
-        for w in range(3):
-            AP[u, w] = _fma(A[u, 2], P[2, w], _fma(A[u, 1], P[1, w], _fma(A[u, 0], P[0, w], 0.0)))
-    for u in range(3):
-        for w in range(3):
-            M[u, w] = _fma(AP[u, 2], A[w, 2], _fma(AP[u, 1], A[w, 1], _fma(AP[u, 0], A[w, 0], 0.0)))
-    return float(have), wrapped
-
-
-#: rebound to the compiled :func:`normalized_row` when a loop is compiled
-_row_normalized = normalized_row
-
-
 def _normalized_loop(
     az: Any,
     sigma_az: Any,
@@ -176,7 +108,7 @@ def _normalized_loop(
     :func:`~ceasefire.fuse.solve.residuals`, the wrap as
     :func:`~ceasefire.fuse.normal.row_terms`'. M's products as numpy's stacked
     ``matmul`` through OpenBLAS's x86 kernels: each entry the three products added
-    in order by fused multiply-adds onto +0 (:func:`normalized_row`)."""
+    in order by fused multiply-adds onto +0."""
     n = g.shape[0]
     rn = np.empty((n, 3))
     M = np.empty((n, 3, 3))
@@ -186,57 +118,67 @@ def _normalized_loop(
     AP = np.empty((3, 3))
     wrapped = True
     for i in range(n):
-        dof[i], ok = _row_normalized(
-            az, sigma_az, t, sigma_t, speed, rng, sigma_rng, eT, cov9, g[i], sel[i], dx[i],
-            dy[i], ang[i], c, A, P, AP, rn[i], M[i],
-        )  # fmt: skip
-        wrapped = wrapped and ok
+        e = g[i]
+        q = sel[i]
+        h = math.hypot(dx[i], dy[i])
+        rho = h if (h >= 1.0 or h != h) else 1.0  # solve's 1 m floor (NaN kept)
+        v = (az[q] - ang[i]) + _PI
+        if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+            wrapped = False
+        m = _rem_2pi(v)
+        rho2 = rho * rho
+        k = speed[q] / (rho * c)
+        have = 0
+        for j in range(3):
+            if j == 0:
+                r = m - _PI
+                s = sigma_az[q]
+                a0 = dy[i] / rho2
+                a1 = -dx[i] / rho2
+                a2 = 0.0
+            elif j == 1:
+                r = t[q] - (eT[e] + speed[q] * rho / c)
+                s = sigma_t[q]
+                a0 = k * dx[i]
+                a1 = k * dy[i]
+                a2 = 1.0
+            else:
+                r = rng[q] - rho
+                s = sigma_rng[q]
+                a0 = dx[i] / rho
+                a1 = dy[i] / rho
+                a2 = 0.0
+            var = s * s
+            if r - r != 0.0:  # not finite (inf - inf and NaN are NaN)
+                r = 0.0
+                a0 = 0.0
+                a1 = 0.0
+                a2 = 0.0
+                var = 1.0
+            else:
+                have += 1
+                if not (var - var == 0.0 and var > 0.0):
+                    var = 1.0
+            sd = math.sqrt(var)
+            A[j, 0] = a0 / sd
+            A[j, 1] = a1 / sd
+            A[j, 2] = a2 / sd
+            rn[i, j] = r / sd
+        dof[i] = float(have)
+        for u in range(3):
+            for w in range(3):
+                P[u, w] = _nan_to_num(cov9[e, 3 * u + w])
+        for u in range(3):
+            for w in range(3):
+                AP[u, w] = _fma(
+                    A[u, 2], P[2, w], _fma(A[u, 1], P[1, w], _fma(A[u, 0], P[0, w], 0.0))
+                )
+        for u in range(3):
+            for w in range(3):
+                M[i, u, w] = _fma(
+                    AP[u, 2], A[w, 2], _fma(AP[u, 1], A[w, 1], _fma(AP[u, 0], A[w, 0], 0.0))
+                )
     return rn, M, dof, wrapped
-
-
-def _normalized_quad_loop(
-    az: Any,
-    sigma_az: Any,
-    t: Any,
-    sigma_t: Any,
-    speed: Any,
-    rng: Any,
-    sigma_rng: Any,
-    g: Any,
-    eT: Any,
-    cov9: Any,
-    dx: Any,
-    dy: Any,
-    ang: Any,
-    c: float,
-    sel: Any,
-    sign: Any,
-    floor: Any,
-    add_floor: bool,
-) -> tuple[Any, Any, Any, bool]:
-    """:func:`_quad_loop` of :func:`_normalized_loop`'s ``rn`` and ``M`` in one pass,
-    each row's kept in scratch instead of ``(n, 3)`` and ``(n, 3, 3)`` arrays (the
-    same numbers): per row the quadratic form and det S, the dof, and whether
-    every azimuth residual was in the range wrapped here."""
-    n = g.shape[0]
-    quad = np.empty(n)
-    dets = np.empty(n)
-    dof = np.empty(n)
-    A = np.empty((3, 3))
-    P = np.empty((3, 3))
-    AP = np.empty((3, 3))
-    S = np.empty((3, 3))
-    rn = np.empty(3)
-    M = np.empty((3, 3))
-    wrapped = True
-    for i in range(n):
-        dof[i], ok = _row_normalized(
-            az, sigma_az, t, sigma_t, speed, rng, sigma_rng, eT, cov9, g[i], sel[i], dx[i],
-            dy[i], ang[i], c, A, P, AP, rn, M,
-        )  # fmt: skip
-        wrapped = wrapped and ok
-        quad[i], dets[i] = _quad_row(M, rn, sign[i], floor[i], add_floor, S)
-    return quad, dets, dof, wrapped
 
 
 def _time_terms(
@@ -372,28 +314,6 @@ def _marginal_bearing_loop(
     return wrapped
 
 
-def quad_row(
-    M: Any, rn: Any, sign: float, floor: float, add_floor: bool, S: Any
-) -> tuple[float, float]:
-    """One row of :func:`_quad_loop` (``M`` 3 × 3, ``rn`` 3; ``S`` 3 × 3 scratch):
-    the quadratic form (inf where det S <= 0) and det S."""
-    for u in range(3):
-        for v in range(3):
-            one = 1.0 if u == v else 0.0
-            s_uv = one + sign * M[u, v]
-            if add_floor:
-                s_uv = s_uv + floor * one
-            S[u, v] = s_uv
-    cof = _upper3(S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
-    det = cof[6]
-    q = _quadratic3(cof, rn[0], rn[1], rn[2])
-    return (q / det if det > 0 else np.inf), det
-
-
-#: rebound to the compiled :func:`quad_row` when a loop is compiled
-_quad_row = quad_row
-
-
 def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple[Any, Any]:
     """Per row, with S = (I + sign M) (+ floor I when ``add_floor``): ``rnᵀ S⁻¹ rn``
     by cofactors (inf where det S <= 0) and det S, the numpy code's
@@ -403,7 +323,18 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
     dets = np.empty(n)
     S = np.empty((3, 3))
     for i in range(n):
-        quad[i], dets[i] = _quad_row(M[i], rn[i], sign[i], floor[i], add_floor, S)
+        for u in range(3):
+            for v in range(3):
+                one = 1.0 if u == v else 0.0
+                s_uv = one + sign[i] * M[i, u, v]
+                if add_floor:
+                    s_uv = s_uv + floor[i] * one
+                S[u, v] = s_uv
+        cof = _upper3(S[0, 0], S[0, 1], S[0, 2], S[1, 1], S[1, 2], S[2, 2])
+        det = cof[6]
+        q = _quadratic3(cof, rn[i, 0], rn[i, 1], rn[i, 2])
+        quad[i] = q / det if det > 0 else np.inf
+        dets[i] = det
     return quad, dets
 
 
@@ -411,9 +342,7 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
 def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_quad_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    return compiled_calling(
-        _quad_loop, _quad_row=quad_row, _upper3=cofactor.upper3, _quadratic3=cofactor.quadratic3
-    )
+    return compiled_calling(_quad_loop, _upper3=cofactor.upper3, _quadratic3=cofactor.quadratic3)
 
 
 @functools.cache
@@ -434,19 +363,5 @@ def normalized_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     if not _fma_overload():
         return None
     return compiled_calling(
-        _normalized_loop, _row_normalized=normalized_row, _rem_2pi=normal.remainder_2pi,
-        _nan_to_num=normal.nan_to_num,
-    )  # fmt: skip
-
-
-@functools.cache
-def normalized_quad_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
-    """:func:`_normalized_quad_loop` compiled (on first use), or None without the
-    ``fast`` extra."""
-    if not _fma_overload():
-        return None
-    return compiled_calling(
-        _normalized_quad_loop, _row_normalized=normalized_row, _quad_row=quad_row,
-        _rem_2pi=normal.remainder_2pi, _nan_to_num=normal.nan_to_num, _upper3=cofactor.upper3,
-        _quadratic3=cofactor.quadratic3,
-    )  # fmt: skip
+        _normalized_loop, _rem_2pi=normal.remainder_2pi, _nan_to_num=normal.nan_to_num
+    )
