@@ -102,3 +102,25 @@ def test_an_event_is_fitted_only_when_all_nine_covariance_entries_are_finite(
         if not numba:
             monkeypatch.setattr(gates, "_fitted_kernel", lambda: None)
         assert gates.fitted(ev).tolist() == [True, False, False, True]
+
+
+def test_dirty_rows_marks_the_events_rows_moved_between_and_lists_their_rows() -> None:
+    from ceasefire.fuse.association import clusters
+
+    old = np.array([0, 0, 1, -1, 2, 2, 3, 1])
+    labels = np.array([0, 0, -1, 1, 2, 3, 3, 1])
+    # row 2 left event 1, row 3 joined it, row 5 moved from event 2 to 3;
+    # event 0 was marked already
+    dirty = np.array([True, False, False, False])
+    rows = clusters.dirty_rows(labels, old, dirty)
+    assert dirty.tolist() == [True, True, True, True]
+    assert rows.tolist() == [0, 1, 3, 4, 5, 6, 7]
+    # nothing moved: only the marked event's rows
+    dirty = np.array([False, False, True, False])
+    assert clusters.dirty_rows(labels, labels.copy(), dirty).tolist() == [4]
+    assert dirty.tolist() == [False, False, True, False]
+    # no labels before (or another length): nothing marked
+    for before in (None, old[:3]):
+        dirty = np.array([False, True, False, False])
+        assert clusters.dirty_rows(labels, before, dirty).tolist() == [3, 7]
+        assert dirty.tolist() == [False, True, False, False]

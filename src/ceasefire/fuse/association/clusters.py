@@ -50,6 +50,23 @@ def member_counts(labels: IP, az: F8, n: int) -> tuple[IP, IP]:
     return np.bincount(lab[is_b], minlength=n), np.bincount(lab[~is_b], minlength=n)
 
 
+def dirty_rows(labels: IP, old: IP | None, dirty: B) -> IP:
+    """The rows (increasing) whose event (``labels``) is marked in ``dirty`` (per
+    event), after marking in place every event a row joined or left since
+    ``old`` (the labels before; None or another length: none marked). The rows
+    by one gather of the marks with a last, unmarked slot for the free rows'
+    label -1 (1.5x the filter of the labelled rows by their events' marks: the
+    refits and prunes of association each ask it)."""
+    n = dirty.shape[0]
+    if old is not None and old.shape == labels.shape:
+        moved = np.flatnonzero(labels != old)
+        for lab in (labels[moved], old[moved]):
+            dirty[lab[(lab >= 0) & (lab < n)]] = True
+    marks = np.zeros(n + 1, bool)
+    marks[:n] = dirty
+    return np.flatnonzero(marks[labels])
+
+
 @dataclass
 class Memo:
     """What the last :meth:`Clusters.refit` left: the labels it fitted (``labels``,
@@ -178,17 +195,16 @@ class Clusters:
             stamp = np.zeros(n, np.int64)
         else:
             dirty = ~(memo.settled & memo.ok)
-            self._mark_moved(dirty)
             # the per-event arrays only (the labels are taken anew below)
             chi2, dof, ok = memo.chi2.copy(), memo.dof.copy(), memo.ok.copy()
             settled, stamp = memo.settled.copy(), memo.stamp.copy()
+        # the events whose members moved marked dirty too, and the dirty events' rows
+        idx = dirty_rows(self.labels, None if memo is None else memo.labels, dirty)
         d = np.flatnonzero(dirty)
         pos = np.full(n, -1, np.intp)
         pos[d] = np.arange(d.shape[0])
         x, y, T, cov = self.x.copy(), self.y.copy(), self.T.copy(), self.cov.copy()
         if d.shape[0]:  # (nothing dirty: no fit, whose fixed cost is ~30 µs)
-            idx = np.flatnonzero(self.labels >= 0)
-            idx = idx[dirty[self.labels[idx]]]
             f = fit(rep.rows, pos[self.labels[idx]], d.shape[0], self.x[d], self.y[d],
                     self.T[d], rep.c, sel=idx)  # fmt: skip
             x[d], y[d], T[d], cov[d] = f.x, f.y, f.T, f.cov
@@ -198,22 +214,6 @@ class Clusters:
         self.x, self.y, self.T, self.cov = x, y, T, cov
         self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
         return Fit(x, y, T, cov, chi2, dof, ok, settled)
-
-    def changed_since(self, refits: int) -> B:
-        """Per event: refitted (or added) after refit number ``refits``, or its
-        members changed since the last refit."""
-        out = self.refitted_since(refits)
-        self._mark_moved(out)
-        return out
-
-    def _mark_moved(self, out: B) -> None:
-        """Mark in ``out`` (per event) the events a row joined or left since the last refit."""
-        m = self.memo
-        if m is None or m.labels.shape != self.labels.shape:
-            return
-        moved = np.flatnonzero(self.labels != m.labels)
-        for lab in (self.labels[moved], m.labels[moved]):
-            out[lab[(lab >= 0) & (lab < self.n)]] = True
 
     def refitted_since(self, refits: int) -> B:
         """Per event: refitted (or added) after refit number ``refits``."""
@@ -270,10 +270,14 @@ class Clusters:
         gate) are tested: the others passed it then, with the same members and
         estimate."""
         rows = rep.rows
-        idx = np.flatnonzero(self.labels >= 0)
         last, self.pruned = self.pruned, (self.refits, gates.member_p, id(rep))
         if last is not None and last[1:] == self.pruned[1:]:
-            idx = idx[self.changed_since(last[0])[self.labels[idx]]]
+            # the rows of the events refitted since, or whose members moved since
+            # the last refit
+            old = None if self.memo is None else self.memo.labels
+            idx = dirty_rows(self.labels, old, self.refitted_since(last[0]))
+        else:
+            idx = np.flatnonzero(self.labels >= 0)
         if idx.shape[0] == 0:
             return 0
         g = self.labels[idx]
@@ -283,13 +287,15 @@ class Clusters:
         bad = chi2 > quantile(gates.member_p, dof)
         if not bad.any():
             return 0
-        score = np.where(bad, chi2 / np.maximum(dof, 1), -np.inf)
-        order = np.lexsort((idx, -score, g))
+        # each event's worst failing member (ties to the lower row): only the
+        # failing rows are ranked, a few of those tested
+        b = np.flatnonzero(bad)
+        gb, ib = g[b], idx[b]
+        order = np.lexsort((ib, -(chi2[b] / np.maximum(dof[b], 1)), gb))
         first = np.ones(order.shape[0], bool)
-        first[1:] = g[order][1:] != g[order][:-1]
-        worst = order[first]
-        worst = worst[bad[worst]]
-        self.labels[idx[worst]] = -1
+        first[1:] = gb[order][1:] != gb[order][:-1]
+        worst = ib[order[first]]
+        self.labels[worst] = -1
         return int(worst.shape[0])
 
     def settle(self, rep: Reports, gates: GateConfig | None = None) -> Fit:
