@@ -530,9 +530,11 @@ def fuse_parts(
 
     With more than one fusion worker (``FuseConfig.workers``, default one per
     core) and a day of at least ``parallel_min_obs`` observations, the parts are
-    fused by worker processes that read their part from the store themselves
-    (one pool for the day, started before this process holds any of the day;
-    at most ``2 * workers + 2`` parts running); this process writes.
+    fused by worker processes that read their part from the store themselves,
+    once (a part's second pass loads what its first pass read, from a private
+    temporary spool; one pool for the day, started before this process holds
+    any of the day; at most ``2 * workers + 2`` parts running); this process
+    writes.
     While it waits for them, it takes steps of ``aside`` (work of its own, each
     step short: it is not exhausted here), so that the two cores stay busy; on
     one process ``aside`` is left untouched."""
