@@ -209,9 +209,9 @@ def simulate(
         t += dt
         for x in runnable:
             x[-1] -= rate * dt
-        for i, x in enumerate(busy):
-            if x is not None and x[-1] <= 0:
-                done[x[0]].add(x[1])
+        for i, job in enumerate(busy):
+            if job is not None and job[-1] <= 0:
+                done[job[0]].add(job[1])
                 busy[i] = None
         if maps is not None and maps[-1] <= 0:
             maps = None
@@ -256,7 +256,7 @@ def main() -> int:
     )
     bound = work(c) / args.cores
     print(f"work {work(c):.1f} CPU-s; bound on {args.cores} cores {bound:.1f} s")
-    variants = {
+    variants: dict[str, dict[str, Any]] = {
         "present (first passes heaviest first)": {},
         "first passes in day order": {"heaviest_first": False},
         "pool of 3 workers": {"workers": 3},
