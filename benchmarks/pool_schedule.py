@@ -34,32 +34,51 @@ ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
 
 
+#: the traced run's clock start, log directory and the wrapped functions (module
+#: level: the pool pickles its tasks' functions by name; forked workers inherit these)
+_TRACE: dict[str, Any] = {}
+
+
+def _log(rec: dict[str, Any]) -> None:
+    with (_TRACE["where"] / f"{os.getpid()}.jsonl").open("a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def _timed(kind: str, *args: Any) -> Any:
+    t, c = time.time(), time.process_time()
+    got = _TRACE[kind](*args)
+    part = {"a": args[0], "b": args[1]} if kind != "maps" else {}
+    t0 = _TRACE["t0"]
+    _log({"kind": kind, **part, "t0": t - t0, "t1": time.time() - t0,
+          "cpu": time.process_time() - c})  # fmt: skip
+    return got
+
+
+def _first(*args: Any) -> Any:
+    return _timed("first", *args)
+
+
+def _fuse(*args: Any) -> Any:
+    return _timed("fuse", *args)
+
+
+def _maps(*args: Any) -> None:
+    _timed("maps", *args)
+
+
 def trace(path: Path, out: Path, where: Path) -> None:
     """``pipeline.run`` of ``path`` into ``out`` (no PDF), traced into ``where``."""
     from ceasefire import pipeline as pl
 
     where.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-
-    def log(rec: dict[str, Any]) -> None:
-        with (where / f"{os.getpid()}.jsonl").open("a") as f:
-            f.write(json.dumps(rec) + "\n")
-
-    def timed(kind: str, fn: Any) -> Any:
-        def wrapped(*args: Any, **kw: Any) -> Any:
-            t, c = time.time(), time.process_time()
-            got = fn(*args, **kw)
-            part = {"a": args[0], "b": args[1]} if kind != "maps" else {}
-            log({"kind": kind, **part, "t0": t - t0, "t1": time.time() - t0,
-                 "cpu": time.process_time() - c})  # fmt: skip
-            return got
-
-        return wrapped
-
-    # forked workers look these up in the module: they run the wrapped ones
-    pl._part_worker_first = timed("first", pl._part_worker_first)
-    pl._part_worker_fuse = timed("fuse", pl._part_worker_fuse)
-    pl._draw_maps = timed("maps", pl._draw_maps)
+    _TRACE.update(t0=t0, where=where, first=pl._part_worker_first)
+    _TRACE.update(fuse=pl._part_worker_fuse, maps=pl._draw_maps)
+    log = _log
+    # the pool's workers look these up in the module: they run the wrapped ones
+    wrapped = {"_part_worker_first": _first, "_part_worker_fuse": _fuse, "_draw_maps": _maps}
+    for name, fn in wrapped.items():
+        setattr(pl, name, fn)
     judged = pl.judged_parts
 
     def judged_parts(*args: Any, **kw: Any) -> Iterator[Any]:
