@@ -872,8 +872,8 @@ class _PartReader:
 
     def _keep(self, obs: ObservationArrays, a: float, b: float) -> None:
         """Leave the part's reads in the spool: loading them back costs ~2 % of
-        reading the store again (SQL rows made into arrays: a quarter of a
-        second pass's CPU on the stress day)."""
+        reading the store again (SQL rows made into arrays: a fifth to a third
+        of a second pass's CPU on the stress day)."""
         path = self._spooled(a, b)
         if path is None:
             return
