@@ -1,0 +1,291 @@
+"""The day's pool schedule: each pool task's CPU and span, and its makespan on 2 cores.
+
+``trace``: ``pipeline.run`` of a slice in this process, logging as JSON lines (one
+file per process, under ``TRACE/``) each fusion pool task's CPU-s and wall span
+(first passes, second passes with judging), the main process's CPU per part and
+per step of the ledger's work ahead, the maps process, and the progress marks.
+
+``simulate``: the pool's stages and the day's end replayed on ``--cores`` cores
+(processor sharing: n runnable processes on c cores each run at min(1, c / n))
+from the trace's CPU costs and the pipeline's dependencies (pooling waits for
+every first pass; parts are taken in day order by the main process; at most
+``2w + 2`` parts running and ``4w + 2`` held; the end: assessing and signing, then
+the report, beside the maps process): the makespan against the bound (work / cores),
+for the present policy and variants. On a loaded machine wall time says nothing;
+CPU costs and this makespan do (session 21, helper overlap).
+
+    PYTHONPATH=src python benchmarks/pool_schedule.py trace SLICE.ndjson OUT TRACE
+    PYTHONPATH=src python benchmarks/pool_schedule.py simulate TRACE [--spool-reads R.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MANDATE = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
+
+
+#: the traced run's clock start, log directory and the wrapped functions (module
+#: level: the pool pickles its tasks' functions by name; forked workers inherit these)
+_TRACE: dict[str, Any] = {}
+
+
+def _log(rec: dict[str, Any]) -> None:
+    with (_TRACE["where"] / f"{os.getpid()}.jsonl").open("a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def _timed(kind: str, *args: Any) -> Any:
+    t, c = time.time(), time.process_time()
+    got = _TRACE[kind](*args)
+    part = {"a": args[0], "b": args[1]} if kind != "maps" else {}
+    t0 = _TRACE["t0"]
+    _log({"kind": kind, **part, "t0": t - t0, "t1": time.time() - t0,
+          "cpu": time.process_time() - c})  # fmt: skip
+    return got
+
+
+def _first(*args: Any) -> Any:
+    return _timed("first", *args)
+
+
+def _fuse(*args: Any) -> Any:
+    return _timed("fuse", *args)
+
+
+def _maps(*args: Any) -> None:
+    _timed("maps", *args)
+
+
+def trace(path: Path, out: Path, where: Path) -> None:
+    """``pipeline.run`` of ``path`` into ``out`` (no PDF), traced into ``where``."""
+    from ceasefire import pipeline as pl
+
+    where.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    _TRACE.update(t0=t0, where=where, first=pl._part_worker_first)
+    _TRACE.update(fuse=pl._part_worker_fuse, maps=pl._draw_maps)
+    log = _log
+    # the pool's workers look these up in the module: they run the wrapped ones
+    wrapped = {"_part_worker_first": _first, "_part_worker_fuse": _fuse, "_draw_maps": _maps}
+    for name, fn in wrapped.items():
+        setattr(pl, name, fn)
+    judged = pl.judged_parts
+
+    def judged_parts(*args: Any, **kw: Any) -> Iterator[Any]:
+        it = judged(*args, **kw)
+        k = 0
+        while True:
+            t, c = time.time(), time.process_time()
+            try:
+                part = next(it)
+            except StopIteration:
+                return
+            g, gc = time.time(), time.process_time()
+            log({"kind": "main_get", "k": k, "t0": t - t0, "t1": g - t0, "cpu": gc - c})
+            yield part
+            log({"kind": "main_part", "k": k, "t0": g - t0, "t1": time.time() - t0,
+                 "cpu": time.process_time() - gc})  # fmt: skip
+            k += 1
+
+    pl.judged_parts = judged_parts
+    init = pl.DayLog.__init__
+
+    def day_log(self: Any, *args: Any, **kw: Any) -> None:
+        init(self, *args, **kw)
+        inner = self.ahead
+
+        def steps() -> Iterator[None]:
+            while True:
+                t, c = time.time(), time.process_time()
+                if next(inner, StopIteration) is StopIteration:
+                    return
+                log({"kind": "aside", "t0": t - t0, "t1": time.time() - t0,
+                     "cpu": time.process_time() - c})  # fmt: skip
+                yield None
+
+        self.ahead = steps()
+
+    pl.DayLog.__init__ = day_log  # type: ignore[method-assign]
+
+    def progress(text: str, done: int | None = None, total: int | None = None) -> None:
+        stage = text.split(": ", 1)[-1]
+        stage = " ".join(w for w in stage.split(" ")[:2] if not w[:1].isdigit())
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        log({"kind": "mark", "stage": stage, "t": time.time() - t0,
+             "cpu": me.ru_utime + me.ru_stime})  # fmt: skip
+
+    summary = pl.run(MANDATE, [path], out, pdf=False, progress=progress)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    log({"kind": "end", "t": time.time() - t0, "cpu": me.ru_utime + me.ru_stime,
+         "children": kids.ru_utime + kids.ru_stime, "counts": summary.counts})  # fmt: skip
+
+
+def costs(where: Path) -> dict[str, Any]:
+    """A trace's CPU costs, s: first and second passes by part (day order), the main
+    process's own work per part (its asides taken out), its asides, pooling, the end."""
+    rs = [json.loads(x) for f in where.glob("*.jsonl") for x in f.read_text().splitlines()]
+    parts = sorted({r["a"] for r in rs if r["kind"] == "first"})
+    at = {a: k for k, a in enumerate(parts)}
+    first, second = [0.0] * len(parts), [0.0] * len(parts)
+    for r in rs:
+        if r["kind"] in ("first", "fuse"):
+            (first if r["kind"] == "first" else second)[at[r["a"]]] = r["cpu"]
+    asides = sorted((r for r in rs if r["kind"] == "aside"), key=lambda r: r["t0"])
+    gets = {r["k"]: r for r in rs if r["kind"] == "main_get"}
+    after = {r["k"]: r for r in rs if r["kind"] == "main_part"}
+    main = []
+    for k in range(len(parts)):
+        g = gets[k]
+        inside = sum(x["cpu"] for x in asides if g["t0"] <= x["t0"] < g["t1"])
+        # the first part's get holds the whole first pass (pooling is counted apart)
+        main.append((max(0.0, g["cpu"] - inside) if k else 0.0) + after[k]["cpu"])
+    marks: dict[str, dict[str, Any]] = {}
+    for r in sorted((r for r in rs if r["kind"] == "mark"), key=lambda r: r["t"]):
+        marks.setdefault(r["stage"], r)
+    end = next(r for r in rs if r["kind"] == "end")
+    maps = [r["cpu"] for r in rs if r["kind"] == "maps"]
+    return {
+        "first": first,
+        "second": second,
+        "main": main,
+        "asides": [x["cpu"] for x in asides],
+        "pooling": marks["second pass,"]["cpu"] - marks["registration pooled"]["cpu"],
+        "assess_sign": marks["reports (day)"]["cpu"] - marks["assessing"]["cpu"],
+        "report": end["cpu"] - marks["reports (day)"]["cpu"],
+        "maps": maps[0] if maps else 0.0,
+    }
+
+
+def work(c: dict[str, Any]) -> float:
+    """The CPU-s the simulation schedules."""
+    return (
+        sum(c["first"]) + sum(c["second"]) + sum(c["main"]) + sum(c["asides"])
+        + c["pooling"] + c["assess_sign"] + c["report"] + c["maps"]
+    )  # fmt: skip
+
+
+def simulate(
+    c: dict[str, Any],
+    *,
+    cores: int = 2,
+    workers: int = 2,
+    heaviest_first: bool = True,
+    dt: float = 0.002,
+) -> tuple[float, dict[str, float]]:
+    """The makespan, s (from the pool's start to the day's end), and the idle
+    core-seconds by stage, of the pipeline's policy on these costs."""
+    n = len(c["first"])
+    first, second, main_k = c["first"], c["second"], c["main"]
+    running, held = 2 * workers + 2, 4 * workers + 2
+    order = sorted(range(n), key=lambda k: -first[k]) if heaviest_first else list(range(n))
+    pending: list[tuple[str, int]] = [("first", k) for k in order]
+    busy: list[list[Any] | None] = [None] * workers
+    done: dict[str, set[int]] = {"first": set(), "second": set()}
+    asides = list(c["asides"])
+    todo = list(range(n))
+    queue: list[int] = []
+    main: list[Any] | None = None
+    maps: list[Any] | None = None
+    stage, taken, t = "first pass", 0, 0.0
+    idle: dict[str, float] = {}
+
+    def submit() -> None:
+        while todo and len(queue) < held and sum(k not in done["second"] for k in queue) < running:
+            k = todo.pop(0)
+            queue.append(k)
+            pending.append(("second", k))
+
+    while True:
+        for i in range(workers):
+            if busy[i] is None and pending:
+                kind, k = pending.pop(0)
+                busy[i] = [kind, k, (first if kind == "first" else second)[k]]
+        if main is None:
+            if stage == "first pass" and len(done["first"]) == n:
+                main = ["pooling", c["pooling"]]
+            elif stage == "fusing" and taken in done["second"] and not (taken == 0 and asides):
+                main = ["part", main_k[taken]]
+            elif stage in ("first pass", "fusing") and asides:
+                main = ["aside", asides.pop(0)]
+        runnable = [x for x in [*busy, main, maps] if x is not None]
+        if not runnable:
+            return t, idle
+        rate = min(1.0, cores / len(runnable))
+        idle[stage] = idle.get(stage, 0.0) + max(0, cores - len(runnable)) * dt
+        t += dt
+        for x in runnable:
+            x[-1] -= rate * dt
+        for i, job in enumerate(busy):
+            if job is not None and job[-1] <= 0:
+                done[job[0]].add(job[1])
+                busy[i] = None
+        if maps is not None and maps[-1] <= 0:
+            maps = None
+        if main is not None and main[-1] <= 0:
+            what, main = main[0], None
+            if what == "pooling":
+                stage = "fusing"
+                submit()
+            elif what == "part":
+                queue.remove(taken)
+                taken += 1
+                submit()
+                if taken == n:
+                    stage = "end"
+                    main, maps = ["assess", c["assess_sign"]], ["maps", c["maps"]]
+            elif what == "assess":
+                main = ["report", c["report"]]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    tr = sub.add_parser("trace", help="run a slice, tracing the pool's tasks")
+    tr.add_argument("slice", type=Path)
+    tr.add_argument("out", type=Path)
+    tr.add_argument("trace", type=Path)
+    si = sub.add_parser("simulate", help="a trace's schedule on 2 cores")
+    si.add_argument("trace", type=Path)
+    si.add_argument("--cores", type=int, default=2)
+    args = ap.parse_args()
+    if args.cmd == "trace":
+        trace(args.slice, args.out, args.trace)
+        return 0
+    c = costs(args.trace)
+    for k in range(len(c["first"])):
+        print(f"part {k:2d}: first pass {c['first'][k]:5.2f}  second {c['second'][k]:5.2f}"
+              f"  main {c['main'][k]:4.2f} CPU-s")  # fmt: skip
+    print(
+        f"first passes {sum(c['first']):.1f}, second {sum(c['second']):.1f}, main per part "
+        f"{sum(c['main']):.1f}, ledger ahead {sum(c['asides']):.1f}, pooling {c['pooling']:.2f}, "
+        f"assessing+signing {c['assess_sign']:.2f}, report {c['report']:.2f}, maps {c['maps']:.2f}"
+    )
+    bound = work(c) / args.cores
+    print(f"work {work(c):.1f} CPU-s; bound on {args.cores} cores {bound:.1f} s")
+    variants: dict[str, dict[str, Any]] = {
+        "present (first passes heaviest first)": {},
+        "first passes in day order": {"heaviest_first": False},
+        "pool of 3 workers": {"workers": 3},
+    }
+    for name, kw in variants.items():
+        t, idle = simulate(c, cores=args.cores, **kw)
+        spent = ", ".join(f"{k} {v:.1f}" for k, v in idle.items())
+        print(f"{name:40s} makespan {t:5.1f} s (bound +{t - bound:.1f}); idle core-s: {spent}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

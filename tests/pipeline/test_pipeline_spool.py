@@ -1,0 +1,136 @@
+"""The pool's second pass of a part loads the reads its first pass left in a
+private spool, not the store: the same arrays, so the same events."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire import pipeline
+from ceasefire.mandate import load_mandate
+from ceasefire.simulate import write_scenario
+from ceasefire.simulate.offensive import scenario
+from ceasefire.simulate.world import simulate
+from ceasefire.store import Store
+
+DAY = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
+    """A store holding 2 h of a simulated heavy day, 11:20 to 13:20 local."""
+    m = load_mandate(donbas_mandate_path)
+    tmp = tmp_path_factory.mktemp("spool")
+    prof, addition = scenario("heavy", 5)
+    t0 = datetime.fromisoformat(f"{DAY}T11:20").replace(tzinfo=m.tz).timestamp()
+    sc = simulate(m, prof, t0, 2.0, 5, addition=addition)
+    obs = write_scenario(tmp / "day", sc.observations, sc.truth)["observations"]
+    store = pipeline.init_store(tmp / "store.db", donbas_mandate_path)
+    pipeline.ingest_into(store, [obs], mandate=pipeline.mandate_of(store))
+    store.close()
+    return tmp / "store.db"
+
+
+class _NoReads:
+    """A store whose observations cannot be read (the spool must serve them)."""
+
+    def observations(self, *_: object, **__: object) -> object:
+        raise AssertionError("the store was read again")
+
+
+def _reader(store: Store, spool: Path | None) -> tuple[pipeline._PartReader, tuple[float, float]]:
+    m = pipeline.mandate_of(store)
+    cfg = dataclasses.replace(pipeline.fuse_config(m), workers=1)
+    reader = pipeline._PartReader(
+        cfg, *pipeline.fuse_read_window(m, DAY), spool=None if spool is None else str(spool)
+    )
+    # the part holding most of the simulated hours
+    part = max(pipeline.day_parts(m, DAY), key=lambda p: len(reader.read(store, *p)))
+    return reader, part
+
+
+def test_the_second_pass_loads_the_first_passs_reads(stored: Path, tmp_path: Path) -> None:
+    store = Store.open(stored)
+    try:
+        plain, (a, b) = _reader(store, None)
+        spooled, _ = _reader(store, tmp_path)
+        read = plain.read(store, a, b)
+        first = plain.first_pass(store, a, b)
+        want = plain.fuse(store, a, b, None, first[1])
+        got_first = spooled.first_pass(store, a, b)
+        assert len(list(tmp_path.iterdir())) == 1
+        got = spooled.fuse(_NoReads(), a, b, None, got_first[1])  # type: ignore[arg-type]
+    finally:
+        store.close()
+    assert len(read) > 200 and len(want) > 5
+    assert [repr(e) for e in got] == [repr(e) for e in want]
+    # taken: the file is gone, and a second fuse of the part reads the store
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(AssertionError, match="read again"):
+        spooled.fuse(_NoReads(), a, b)  # type: ignore[arg-type]
+
+
+def test_the_spools_arrays_are_the_stores(stored: Path, tmp_path: Path) -> None:
+    store = Store.open(stored)
+    try:
+        reader, (a, b) = _reader(store, tmp_path)
+        read = reader.read(store, a, b)
+        reader._keep(read, a, b)
+        back = reader._kept(a, b)
+    finally:
+        store.close()
+    assert back is not None
+    for f in dataclasses.fields(read):
+        x, y = getattr(read, f.name), getattr(back, f.name)
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            assert y.dtype == object and x.tolist() == y.tolist(), f.name
+        elif isinstance(x, np.ndarray):
+            # bit for bit (NaNs too)
+            assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), f.name
+        else:
+            assert x == y, f.name
+
+
+def test_an_unwritable_spool_reads_the_store(stored: Path, tmp_path: Path) -> None:
+    store = Store.open(stored)
+    try:
+        plain, (a, b) = _reader(store, None)
+        gone, _ = _reader(store, tmp_path / "missing")
+        want = plain.fuse(store, a, b)
+        gone.first_pass(store, a, b)  # cannot write: left to the store
+        got = gone.fuse(store, a, b)
+    finally:
+        store.close()
+    assert [e.id for e in got] == [e.id for e in want] and len(want) > 5
+
+
+def test_a_pooled_day_leaves_no_spool(
+    stored: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers, parts of 20 min: the whole day's events, and the spool
+    (under the temporary directory) removed once the pool is done."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
+    )
+    store = Store.open(stored)
+    try:
+        m = pipeline.mandate_of(store)
+        pooled = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+        monkeypatch.setattr(
+            pipeline, "fuse_config", lambda m: dataclasses.replace(config(m), workers=1)
+        )
+        serial = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+    finally:
+        store.close()
+    assert pooled == serial and len(pooled) > 5
+    assert not list(tmp_path.glob("ceasefire-parts-*"))
