@@ -13,7 +13,7 @@ import pytest
 
 from ceasefire import ingest_pool, pipeline
 from ceasefire.ingest import IngestResult
-from ceasefire.ingest.limits import MAX_RECORD_BYTES
+from ceasefire.ingest.limits import MAX_RECORD_BYTES, plain_object
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MANDATE = EXAMPLES / "frontline-2025" / "mandate.yaml"
@@ -220,3 +220,54 @@ def test_a_worker_gives_each_place_its_sector_however_often_it_comes(
     assert len(got) == 51  # the earlier batch's b99 and 50 of these
     assert len({got[f"b{i}"] for i in range(40, 44)}) == 4
     assert {got[f"b{i}"] for i in range(0, 40, 3)} == {got["b0"]}
+
+
+def test_plain_lines_the_models_refuse_are_the_serial_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compact lines that a worker validates straight from their bytes, and the
+    ones among them the models refuse or whose keys repeat: each rejected at
+    its line with the serial path's reason. Two lines that are one valid
+    array's two elements when joined (a string left open by the first, closed by
+    the second) are two rejections, as each alone is."""
+    compact = [
+        json.dumps(bearing(i, observer={"lat": 48.1, "lon": 37.7}), separators=(",", ":")).encode()
+        for i in range(20)
+    ]
+    head, tail = compact[5][:-1], compact[6]  # the second hides in the first's open string
+    lines = [
+        *compact[:4],
+        json.dumps(bearing(30, observer={"lat": 123.0, "lon": 37.7}), separators=(",", ":")),
+        b'{"id":"dup",' + compact[4][1:],  # a key named twice
+        head + b',"weapon":"undetermined',
+        b'{"},' + tail,
+        *compact[7:],
+    ]
+    data = [x if isinstance(x, bytes) else x.encode() for x in lines]
+    assert all(plain_object(x) for x in data)  # every line a worker's bytes
+    f = tmp_path / "plain.ndjson"
+    f.write_bytes(b"\n".join(data) + b"\n")
+    monkeypatch.setattr(pipeline, "INGEST_CHUNK", 7)
+    monkeypatch.setattr(ingest_pool, "RANGE_BYTES", 700)
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    serial = _ingest(tmp_path, "serial", [f], workers=1)
+    pooled = _ingest(tmp_path, "pooled", [f], workers=2)
+    assert [(r.line, r.reason) for r in pooled.rejected] == [
+        (r.line, r.reason) for r in serial.rejected
+    ]
+    assert [r.line for r in pooled.rejected] == [5, 6, 7, 8]
+    assert "observer.lat" in pooled.rejected[0].reason
+    assert "appears twice" in pooled.rejected[1].reason
+    assert (
+        pooled.counts
+        == serial.counts
+        == {
+            "input": 21,
+            "accepted": 17,
+            "rejected": 4,
+            "duplicate": 0,
+        }
+    )
+    s, p = tmp_path / "serial", tmp_path / "pooled"
+    assert (p / "q.ndjson").read_bytes() == (s / "q.ndjson").read_bytes()
+    assert _tables(p / "store.db") == _tables(s / "store.db")

@@ -31,10 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
-from ceasefire.ingest.readers import iter_ndjson_range, ndjson_ranges, read_ndjson_range
-from ceasefire.ingest.validate import validated
+from ceasefire.ingest.readers import (
+    iter_ndjson_plain,
+    ndjson_ranges,
+    plain_record,
+    read_ndjson_range,
+)
+from ceasefire.ingest.validate import from_plain_json, validated
 from ceasefire.model.collector import collector_paused
-from ceasefire.model.observation import IntakePolicy, SightingObservation
+from ceasefire.model.observation import DEFAULT_POLICY, IntakePolicy, SightingObservation
 from ceasefire.store import Store
 from ceasefire.store.batch import (
     OBSERVATION_COLUMNS,
@@ -136,19 +141,29 @@ def _range_items(
     ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``); and
     how many lines the range holds."""
     with collector_paused():
-        records, lines = iter_ndjson_range(Path(path), start, end, plain=True)
+        name = str(Path(path))  # as the records name their file
+        items, lines = iter_ndjson_plain(Path(path), start, end)
         rows: list[tuple[Any, ...]] = []
         at: list[int] = []
         bad: list[Bad] = []
+        policy = _WORKER["policy"]
+        context = {"policy": policy or DEFAULT_POLICY}  # as ``validated`` passes it
         sectors, known = _WORKER["sectors"], _WORKER["places"]
         new: list[int] = []  # the rows whose place had no sector known yet
         # each model made into its row and dropped before the next is made: a
         # range's models all alive until its end cost ~4 µs a record more (their
         # memory not reused while hot, then freed cold)
-        for rec, obs in validated(records, _WORKER["policy"]):
-            if isinstance(obs, Rejected):
-                bad.append((obs.line, obs.raw, obs.reason))
-                continue
+        for line, item in items:
+            # a plain line straight from its bytes; its record, and the slow
+            # path that says why it fails (or accepts it after all), only then
+            obs = from_plain_json(item, context) if isinstance(item, bytes) else None
+            if obs is None:
+                rec = plain_record(name, line, item) if isinstance(item, bytes) else item
+                _, got = next(validated((rec,), policy))
+                if isinstance(got, Rejected):
+                    bad.append((got.line, got.raw, got.reason))
+                    continue
+                obs = got
             sector = None
             if sectors is not None:  # most reports come from a few hundred places
                 place = obs.position if isinstance(obs, SightingObservation) else obs.observer
@@ -158,7 +173,7 @@ def _range_items(
                     sector = None
             body = canonical_body(obs)
             rows.append(observation_values(obs, batch, sector, submitted_by, body, null))
-            at.append(rec.line)
+            at.append(line)
         if new:  # their sectors at once, put in their rows
             if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
                 known.clear()

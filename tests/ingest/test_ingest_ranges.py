@@ -97,3 +97,58 @@ def test_split_lines_are_the_line_reader(first: int, last: int, ending: bytes) -
     data = EDGES[first] + b"\n" + b"\n".join(EDGES) + b"\n" + EDGES[last] + ending
     for bom in (True, False):
         assert list(readers._split_lines(data, bom)) == list(readers._lines(io.BytesIO(data), bom))
+
+
+def _plain(size: int) -> bytes:
+    """A plain line (``limits.plain_object``) of ``size`` bytes."""
+    return b'{"id":"' + b"p" * (size - 9) + b'"}'
+
+
+PLAIN = [
+    b'{"id":"a","kind":"arrival"}',
+    _plain(MAX_RECORD_BYTES - 1),  # the longest plain line taken as bytes
+    _plain(MAX_RECORD_BYTES),  # with its LF one byte too long: rejected
+    b'{"id":"b"}\r',  # CR LF: the slow path strips the CR
+    b'{"id":"\xc3\xa9"}',  # plain but not ASCII
+    b'{"id": "c" }',  # a quote followed by a blank: not plain
+    b'{"id":"d","id":"e"}',  # plain: the validator counts the keys
+]
+#: The lines of ``PLAIN`` and ``LINES`` that are plain ASCII lines (from 1).
+PLAIN_AT, LINES_AT = [1, 2, 7], [9, 11]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("last", [b"", _plain(40), _plain(MAX_RECORD_BYTES)])
+@pytest.mark.parametrize("whole", [True, False])
+def test_plain_items_are_the_range_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bom: bytes, last: bytes, whole: bool
+) -> None:
+    """``iter_ndjson_plain``: each plain ASCII line as its bytes, whose
+    ``plain_record`` is the record ``iter_ndjson_range`` reads; every other
+    line's record as it reads it; the same line counts (read at once, and by
+    lines for a range longer than ``WHOLE_RANGE_BYTES``)."""
+    p = tmp_path / "o.ndjson"
+    data = bom + b"\n".join([*PLAIN, *LINES, *PLAIN]) + b"\n" + last
+    p.write_bytes(data)
+    if not whole:
+        monkeypatch.setattr(readers, "WHOLE_RANGE_BYTES", 0)
+    for size in (1, 100, 1 << 22):
+        for a, b in ndjson_ranges(p, size):
+            items, n = readers.iter_ndjson_plain(p, a, b)
+            records, lines = readers.iter_ndjson_range(p, a, b, plain=True)
+            got = list(items)
+            assert n == lines
+            assert [
+                _fields(readers.plain_record(str(p), i, x) if isinstance(x, bytes) else x)
+                for i, x in got
+            ] == [_fields(r) for r in records]
+            assert all(x.line == i for i, x in got if not isinstance(x, bytes))
+    # which lines came as bytes (one range: the file at once)
+    items, _ = readers.iter_ndjson_plain(p, 0, len(data))
+    as_bytes = [i for i, x in items if isinstance(x, bytes)]
+    k = len(PLAIN) + len(LINES)
+    expect = [*PLAIN_AT, *(len(PLAIN) + i for i in LINES_AT), *(k + i for i in PLAIN_AT)]
+    expect = expect if whole else []
+    if bom:  # line 1 holds the mark: not ASCII
+        expect = [i for i in expect if i != 1]
+    assert as_bytes == expect

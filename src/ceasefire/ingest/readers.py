@@ -195,6 +195,53 @@ def iter_ndjson_range(
         return iter(records), part.lines
 
 
+def iter_ndjson_plain(
+    path: Path, start: int, end: int
+) -> tuple[Iterator[tuple[int, bytes | RawRecord]], int]:
+    """:func:`iter_ndjson_range`'s records (``plain=True``) as ``(line, item)``,
+    where the item of a plain ASCII line (:func:`~ceasefire.ingest.limits.plain_object`,
+    within :data:`MAX_RECORD_BYTES`) is its bytes, not its record: most lines
+    are validated straight from their bytes, and their record (its text
+    decoded: :func:`plain_record`) is wanted only when that fails. ASCII is
+    valid UTF-8, so such a line's record is the bytes' :func:`plain_record`.
+    And how many lines the range holds."""
+    if end - start > WHOLE_RANGE_BYTES:  # a giant line: read by lines, as records
+        records, count = iter_ndjson_range(path, start, end, plain=True)
+        return ((rec.line, rec) for rec in records), count
+    with path.open("rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    count = data.count(b"\n") + (not data.endswith(b"\n") and data != b"")
+    return _plain_items(data, start == 0, str(path)), count
+
+
+def plain_record(name: str, line: int, data: bytes) -> RawRecord:
+    """The record :func:`iter_ndjson_range` (``plain=True``) reads from line
+    ``line`` of file ``name`` holding ``data``, a plain ASCII line."""
+    return RawRecord(name, line, data.decode("ascii"), None, None, line, data)
+
+
+def _plain_items(data: bytes, bom: bool, name: str) -> Iterator[tuple[int, bytes | RawRecord]]:
+    """:func:`iter_ndjson_plain`'s items of a range's bytes ``data`` (``bom``:
+    the file's start): :func:`_split_lines` and :func:`_ndjson_records` in one
+    loop for the plain lines, the others' records by those two."""
+    pieces = data.split(b"\n")
+    last = pieces.pop()
+    for lineno, piece in enumerate(pieces, 1):
+        # a plain line is all _ndjson_records lets by: within the limit with its
+        # LF, not blank (it opens with '{'), ASCII (UTF-8, no byte-order mark),
+        # no CR (a control character: plain_object refuses it)
+        if len(piece) < MAX_RECORD_BYTES and piece.isascii() and plain_object(piece):
+            yield lineno, piece
+            continue
+        for rec in _ndjson_records((_line_of(lineno, piece, bom, True),), name, True):
+            yield lineno, rec
+    if last:
+        lineno = len(pieces) + 1
+        for rec in _ndjson_records((_line_of(lineno, last, bom, False),), name, True):
+            yield lineno, rec
+
+
 def _split_lines(data: bytes, bom: bool) -> Iterator[tuple[int, bytes, int]]:
     """:func:`_lines` of a file's bytes ``data`` held in memory (the same
     lines, line numbers, lengths and cut long lines): one ``split``, not a
@@ -202,23 +249,21 @@ def _split_lines(data: bytes, bom: bool) -> Iterator[tuple[int, bytes, int]]:
     pieces = data.split(b"\n")
     last = pieces.pop()  # after the final LF: empty, or a last line without one
     for lineno, piece in enumerate(pieces, 1):
-        size = len(piece) + 1
-        if size > MAX_RECORD_BYTES + 1:  # readline(MAX + 1) would have cut it
-            yield lineno, piece[:RAW_EXCERPT], size
-            continue
-        if bom and lineno == 1 and piece.startswith(BOM):
-            piece = piece[len(BOM) :]
-        yield lineno, piece[:-1] if piece.endswith(b"\r") else piece, size
+        yield _line_of(lineno, piece, bom, True)
     if last:
-        lineno, size = len(pieces) + 1, len(last)
-        if size > MAX_RECORD_BYTES:
-            yield lineno, last[:RAW_EXCERPT], size
-        else:
-            yield (
-                lineno,
-                last[len(BOM) :] if bom and lineno == 1 and last.startswith(BOM) else last,
-                size,
-            )
+        yield _line_of(len(pieces) + 1, last, bom, False)
+
+
+def _line_of(lineno: int, piece: bytes, bom: bool, ended: bool) -> tuple[int, bytes, int]:
+    """:func:`_lines`'s item of line ``lineno`` of a file's bytes split at LF
+    (``piece``, ``ended`` by a LF, else the file's last bytes); ``bom``: the
+    bytes are the file's start."""
+    size = len(piece) + ended
+    if size > MAX_RECORD_BYTES + ended:  # readline(MAX + 1) would have cut it
+        return lineno, piece[:RAW_EXCERPT], size
+    if bom and lineno == 1 and piece.startswith(BOM):
+        piece = piece[len(BOM) :]
+    return lineno, piece[:-1] if ended and piece.endswith(b"\r") else piece, size
 
 
 class _Slice:

@@ -121,7 +121,7 @@ def _json_keys(obs: AnyObservation) -> int:
 _validate_json = OBSERVATION_ADAPTER.validator.validate_json
 
 
-def _from_plain_json(line: bytes, context: dict[str, Any]) -> AnyObservation | None:
+def from_plain_json(line: bytes, context: dict[str, Any]) -> AnyObservation | None:
     """The observation of a line ``limits.plain_object`` let through, validated
     as JSON in one step, or None when that fails or a key came twice (the slow
     path then gives the reason): the contract's models nest three deep, and the
@@ -143,7 +143,7 @@ def validated(
         data = rec.data
         obs = None
         if rec.json is not None and data is None and rec.error is None:
-            obs = _from_plain_json(rec.json, context)
+            obs = from_plain_json(rec.json, context)
             if obs is None:  # the slow path says why (or accepts it after all)
                 try:
                     data = parse_record(rec.json)
