@@ -20,6 +20,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from ceasefire.model.errors import LedgerError
 
 __all__ = ["canonical_json", "check_record", "id_digest", "parse_record"]
@@ -173,8 +175,59 @@ def _array(obj: Sequence[Any], out: list[str]) -> None:
     out.append("]")
 
 
+#: orjson's keys sorted by code point (the same as by UTF-16 code units for ASCII,
+#: which :func:`_fast` requires), integers refused beyond ±(2**53-1) as here,
+#: subclasses of the plain types refused (checked first by :func:`_orjson_same`)
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+#: Floats of magnitude in [_LOW, _HIGH) that are not integral are written by
+#: orjson as JCS writes them (plain decimals of Python's shortest round-trip
+#: digits); integral ones (``5.0``, JCS ``5``) and others (exponents) are not.
+_LOW, _HIGH = 1e-4, 1e16
+
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
+def _orjson_same(obj: Any) -> bool:
+    """Whether ``obj`` holds only dicts, lists, tuples, strings, ints, bools,
+    None and floats that orjson writes as JCS does (exact types; see ``_LOW``)."""
+    stack = [obj]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        o = pop()
+        t = type(o)
+        if t is dict or t is list or t is tuple:
+            items = o.values() if t is dict else o
+            if set(map(type, items)) <= _STR:
+                continue
+            push(items)
+        elif t is float:
+            # NaN fails both bounds (orjson writes null for it and infinities)
+            if not _LOW <= abs(o) < _HIGH or o.is_integer():
+                return False
+        elif t not in _PLAIN:
+            return False
+    return True
+
+
+def _fast(obj: Any) -> bytes | None:
+    """``obj``'s canonical bytes by orjson where they are certainly JCS's (the
+    plain types, ASCII text, the floats of :func:`_orjson_same`: orjson's
+    shortest round-trip digits are Python's ``repr``'s); None otherwise."""
+    if not _orjson_same(obj):
+        return None
+    try:
+        text = orjson.dumps(obj, option=_ORJSON)
+    except TypeError:  # a non-string key, a lone surrogate, a large integer
+        return None
+    return text if text.isascii() else None
+
+
 def canonical_json(obj: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value; LedgerError if it is not JSON."""
+    fast = _fast(obj)
+    if fast is not None:
+        return fast
     out: list[str] = []
     try:
         _encode(obj, out)
