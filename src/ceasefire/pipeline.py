@@ -56,7 +56,6 @@ from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import event_feature, violation_feature
-from ceasefire.report.geojson import feature_text as geojson_feature_text
 from ceasefire.report.jsonfile import write_json
 from ceasefire.report.layers import MapLayers, map_layers, named_events
 from ceasefire.report.render import PARALLEL_MIN_ITEMS, frozen_heap, render_maps
@@ -696,7 +695,7 @@ def _time_id(v: Violation) -> tuple[float, str]:
 
 def feature_text(feature: dict[str, Any]) -> str:
     """A GeoJSON feature's text in a FeatureCollection (``write_geojson``'s)."""
-    return geojson_feature_text(feature)
+    return json.dumps(feature, sort_keys=True, ensure_ascii=False)
 
 
 def _event_sectors(mandate: Mandate, events: Sequence[Event]) -> list[str | None]:

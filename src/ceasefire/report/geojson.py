@@ -89,39 +89,13 @@ def violation_feature(v: Violation) -> dict[str, Any]:
     return {"type": "Feature", "id": v.id, "geometry": _point(v.lat, v.lon), "properties": props}
 
 
-#: ``json.dumps(f, sort_keys=True, ensure_ascii=False)``'s settings: its C
-#: encoder made here per call skips ``dumps``' encoder object and its Python
-#: frames (~1.5 µs of ~10 a feature, called for every event and violation)
-_FEATURE_SETTINGS = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
-_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-
-
-def feature_text(feature: dict[str, Any]) -> str:
-    """``json.dumps(feature, sort_keys=True, ensure_ascii=False)``, the same text
-    (a feature's line in :func:`write_geojson`'s FeatureCollection)."""
-    if _c_make_encoder is None:
-        return _FEATURE_SETTINGS.encode(feature)
-    enc = _c_make_encoder(
-        {},  # check_circular's markers, fresh as dumps makes them
-        _FEATURE_SETTINGS.default,
-        json.encoder.encode_basestring,
-        None,
-        ": ",
-        ", ",
-        True,
-        False,
-        True,
-    )
-    return "".join(enc(feature, 0))
-
-
 def feature_collection(features: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
 
 
 def write_geojson(path: Path, features: Sequence[dict[str, Any]]) -> Path:
     """Write a FeatureCollection (UTF-8, sorted keys, one feature per line)."""
-    lines = ",\n".join(map(feature_text, features))
+    lines = ",\n".join(json.dumps(f, sort_keys=True, ensure_ascii=False) for f in features)
     path.write_text(
         '{"type": "FeatureCollection", "features": [\n' + lines + "\n]}\n", encoding="utf-8"
     )

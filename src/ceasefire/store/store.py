@@ -673,7 +673,7 @@ class Store:
             "semi_major_m": ell.semi_major_m if ell else None,
             "semi_minor_m": ell.semi_minor_m if ell else None,
             "orientation_deg": ell.orientation_deg if ell else None,
-            "body": _body_text(plain if plain is not None else to_dict(x)),
+            "body": json.dumps(plain if plain is not None else to_dict(x)),
         }
         if self.t.postgis:
             row["ellipse"] = (
@@ -1136,29 +1136,6 @@ class Store:
     def close(self) -> None:
         self._settle_indexes()
         self.engine.dispose()
-
-
-_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_DEFAULT_DUMPS = json.JSONEncoder()
-
-
-def _body_text(data: dict[str, Any]) -> str:
-    """``json.dumps(data)``, the same text: its C encoder made here per call
-    skips ``dumps``' Python frames (a body for every event and violation)."""
-    if _c_make_encoder is None:
-        return json.dumps(data)
-    enc = _c_make_encoder(
-        {},  # check_circular's markers, fresh as dumps makes them
-        _DEFAULT_DUMPS.default,
-        json.encoder.encode_basestring_ascii,
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        True,
-    )
-    return "".join(enc(data, 0))
 
 
 def _body(text: str) -> Any:
