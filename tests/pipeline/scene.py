@@ -10,8 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire import pipeline
 from ceasefire.geo import GeoLine, azimuth_deg, distance_m, forward
-from ceasefire.mandate import Mandate
+from ceasefire.mandate import Mandate, load_mandate
+from ceasefire.simulate import write_scenario
+from ceasefire.simulate.offensive import scenario
+from ceasefire.simulate.world import simulate
 
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)  # 12:00 in Kyiv: mid reporting day 2025-06-01
 C_M_S = 343.0
@@ -124,3 +128,18 @@ def build_scene(m: Mandate, path: Path) -> dict[str, Any]:
         "tank": tank,
         "gun": gun,
     }
+
+
+def heavy_store(tmp: Path, mandate_path: Path, start: str, hours: float, seed: int) -> Path:
+    """A store (``tmp/store.db``) holding ``hours`` of a simulated heavy day of
+    the mandate from ``start`` (ISO local time), seed ``seed``: its observations
+    written under ``tmp/day`` and ingested."""
+    m = load_mandate(mandate_path)
+    prof, addition = scenario("heavy", seed)
+    t0 = datetime.fromisoformat(start).replace(tzinfo=m.tz).timestamp()
+    sc = simulate(m, prof, t0, hours, seed, addition=addition)
+    obs = write_scenario(tmp / "day", sc.observations, sc.truth)["observations"]
+    store = pipeline.init_store(tmp / "store.db", mandate_path)
+    pipeline.ingest_into(store, [obs], mandate=pipeline.mandate_of(store))
+    store.close()
+    return tmp / "store.db"

@@ -7,23 +7,21 @@ import dataclasses
 import itertools
 import json
 import shutil
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scene import heavy_store
 
 from ceasefire import pipeline
 from ceasefire.assess import assess
 from ceasefire.fuse import fuse, tiles
 from ceasefire.ledger import Ledger
-from ceasefire.mandate import day_bounds, load_mandate
+from ceasefire.mandate import day_bounds
 from ceasefire.model.vocab import KINDS
 from ceasefire.report.geojson import event_feature, write_geojson
 from ceasefire.report.layers import MapLayers
-from ceasefire.simulate import write_scenario
-from ceasefire.simulate.offensive import scenario
-from ceasefire.simulate.world import simulate
 from ceasefire.store import Store
 
 DAY = date(2025, 6, 1)
@@ -33,16 +31,8 @@ DAY = date(2025, 6, 1)
 def stored(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
     """A store holding 3 h of a simulated heavy day (bearings, arrivals and
     sightings), 10:40 to 13:40 local: it crosses part and tile edges."""
-    m = load_mandate(donbas_mandate_path)
     tmp = tmp_path_factory.mktemp("parts")
-    prof, addition = scenario("heavy", 7)
-    t0 = datetime.fromisoformat(f"{DAY}T10:40").replace(tzinfo=m.tz).timestamp()
-    sc = simulate(m, prof, t0, 3.0, 7, addition=addition)
-    obs = write_scenario(tmp / "day", sc.observations, sc.truth)["observations"]
-    store = pipeline.init_store(tmp / "store.db", donbas_mandate_path)
-    pipeline.ingest_into(store, [obs], mandate=pipeline.mandate_of(store))
-    store.close()
-    return tmp / "store.db"
+    return heavy_store(tmp, donbas_mandate_path, f"{DAY}T10:40", 3.0, 7)
 
 
 def _whole_day(store: Store, day: date) -> list[str]:

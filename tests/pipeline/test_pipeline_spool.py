@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scene import heavy_store
 
 from ceasefire import pipeline
-from ceasefire.mandate import load_mandate
-from ceasefire.simulate import write_scenario
-from ceasefire.simulate.offensive import scenario
-from ceasefire.simulate.world import simulate
 from ceasefire.store import Store
 
 DAY = date(2025, 6, 1)
@@ -24,16 +21,8 @@ DAY = date(2025, 6, 1)
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:
     """A store holding 2 h of a simulated heavy day, 11:20 to 13:20 local."""
-    m = load_mandate(donbas_mandate_path)
     tmp = tmp_path_factory.mktemp("spool")
-    prof, addition = scenario("heavy", 5)
-    t0 = datetime.fromisoformat(f"{DAY}T11:20").replace(tzinfo=m.tz).timestamp()
-    sc = simulate(m, prof, t0, 2.0, 5, addition=addition)
-    obs = write_scenario(tmp / "day", sc.observations, sc.truth)["observations"]
-    store = pipeline.init_store(tmp / "store.db", donbas_mandate_path)
-    pipeline.ingest_into(store, [obs], mandate=pipeline.mandate_of(store))
-    store.close()
-    return tmp / "store.db"
+    return heavy_store(tmp, donbas_mandate_path, f"{DAY}T11:20", 2.0, 5)
 
 
 class _NoReads:
