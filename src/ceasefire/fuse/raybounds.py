@@ -129,10 +129,10 @@ def may_pass(
     allowances); True where some pair might not. Returns a floor of the loop's
     cost (without the same-side cost) of every sample pair of the blocks: inf
     when every weapon is False, -inf when a block holds a NaN or an infinity.
-    ``LP``/``IP``: the blocks' rows of :func:`prior_floor` (read when
-    ``use_prior``); ``wl``/``wi``: the launch's and impact's weapon codes (-1
-    unknown), with ``unknown_cost`` and ``other_cost`` as the loop's; without
-    ``floors`` the floor is -inf when some weapon may pass."""
+    With ``use_prior`` the blocks' least priors are read from the columns
+    :func:`with_priors` adds to ``L`` and ``Im``. ``wl``/``wi``: the launch's and
+    impact's weapon codes (-1 unknown), with ``unknown_cost`` and ``other_cost``
+    as the loop's; without ``floors`` the floor is -inf when some weapon may pass."""
     nw = speeds.shape[0]
     if L[_OK] == 0.0 or Im[_OK] == 0.0:
         for w in range(nw):
