@@ -165,3 +165,98 @@ def test_equal_least_costs_keep_the_first_sample_pairs_side() -> None:
     at_min = (best == ref[:, None]) & np.isfinite(ref)[:, None]
     both = (at_min & (side > 0)).any(1) & (at_min & (side < 0)).any(1)
     assert both.sum() > 5
+
+
+def _near_line(s: _Samples, rng: np.random.Generator) -> _Samples:
+    """Impact samples with distances from the line of 0-3 km (a tenth unknown)."""
+    m = rng.uniform(0.0, 3_000.0, s.x.shape)
+    m[rng.uniform(size=s.x.shape) < 0.1] = np.nan
+    return replace(_sided(s, rng), line_m=m)
+
+
+@pytest.mark.parametrize("same_side_cost", [4.394449, -3.0])
+def test_the_compiled_loop_prices_a_same_side_pair_by_the_impacts_distance(
+    same_side_cost: float,
+) -> None:
+    # each impact sample pays its own same-side cost; the loop's skipping of block
+    # pairs must use the least of them (a negative cost lowers the floor) to keep
+    # the numpy code's least costs and sides to the bit
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(21)
+    cfg = RayPairConfig()
+    launches = LaunchPairConfig(same_side_cost=same_side_cost, short_band_m=500.0)
+    hear = per_code(launches.weapons, "hearing_l50_m")
+    lr, ir, lp, ip = _rays(rng, 60), _rays(rng, 70), _pts(rng, 50), _pts(rng, 40)
+    ls = _sided(_sample(lr, cfg, hear, C, R, None), rng)
+    is_ = _near_line(_sample(ir, cfg, hear, C, R, None), rng)
+    lps = _sided(_points(lp, None, len(WEAPONS)), rng)
+    ips = _near_line(_points(ip, None, len(WEAPONS)), rng)
+    moved = 0
+    for lo, im, lw, iw in (
+        (ls, ips, lr.weapon, ip.weapon),
+        (lps, is_, lp.weapon, ir.weapon),
+        (ls, is_, lr.weapon, ir.weapon),
+    ):
+        a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
+            np.arange(lo.x.shape[0]), np.arange(im.x.shape[0]), indexing="ij"))  # fmt: skip
+        ref, ref_side = _best_cost(lo.take(a, 1), im.take(b, 2), lw[a], iw[b], cfg, launches)
+        got, got_side = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
+        assert np.array_equal(got, ref) and np.array_equal(got_side, ref_side)
+        flat = replace(launches, short_band_m=0.0)
+        was, _ = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, flat)
+        fin = np.isfinite(ref)
+        moved += int((got[fin] != was[fin]).sum())
+    # the premise: the price by distance changes many candidates' least costs
+    assert moved > 50
+
+
+def test_a_same_side_pair_pays_by_its_impacts_distance_from_the_line() -> None:
+    # a tank's launch and its impact 3 km east (a 2.5 s flight) on one side: even
+    # odds (0) at the line, the far price (same_side_cost) far from it, the
+    # distance unknown priced as far
+    tank = WEAPONS.index("tank")
+    n = 4
+    cov = np.tile(np.eye(2) * 100.0, (n, 1, 1))
+    w = np.full(n, tank)
+
+    def pts(x: float, t: float) -> _Samples:
+        p = Points(np.full(n, x), np.zeros(n), np.full(n, t), np.ones(n), cov, w)
+        return replace(_points(p, None, len(WEAPONS)), side=np.ones((n, 1), np.intp))
+
+    cfg, launches = RayPairConfig(), LaunchPairConfig()
+    lo = pts(0.0, 100.0)
+    im = replace(pts(3_000.0, 102.5), line_m=np.array([[0.0], [500.0], [1e6], [np.nan]]))
+    one = np.arange(n, dtype=np.intp)
+    best, flight, _ = _sample_costs(lo.take(one, 1), im.take(one, 2), w, w, cfg, launches)
+    assert np.isfinite(flight).all()  # the premise: the flight fits
+    pay = (best - flight).ravel()
+    assert pay[0] == 0.0 and 0.3 * pay[2] < pay[1] < 0.7 * pay[2]
+    assert pay[2] == pytest.approx(launches.same_side_cost) and pay[3] == pytest.approx(pay[2])
+    # across the line nothing is paid at any distance
+    across = replace(im, side=-im.side)
+    best, flight, _ = _sample_costs(lo.take(one, 1), across.take(one, 2), w, w, cfg, launches)
+    assert np.array_equal(best, flight)
+
+
+def test_without_the_band_a_same_side_pair_pays_the_flat_cost_to_the_bit() -> None:
+    # short_band_m <= 0: every same-side sample pair pays same_side_cost, whatever
+    # its impact's distance, in the numpy code and the compiled loop alike
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(8)
+    cfg = RayPairConfig()
+    hear = per_code(LaunchPairConfig().weapons, "hearing_l50_m")
+    lr, ir = _rays(rng, 50), _rays(rng, 50)
+    lo = _sided(_sample(lr, cfg, hear, C, R, None), rng)
+    im = _near_line(_sample(ir, cfg, hear, C, R, None), rng)
+    a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
+        np.arange(50), np.arange(50), indexing="ij"))  # fmt: skip
+    for band in (0.0, -1.0):
+        launches = LaunchPairConfig(short_band_m=band)
+        best, flight, _ = _sample_costs(lo.take(a, 1), im.take(b, 2), lr.weapon[a],
+                                        ir.weapon[b], cfg, launches)  # fmt: skip
+        same = np.broadcast_to(lo.take(a, 1).side * im.take(b, 2).side > 0, best.shape)
+        assert np.array_equal(best, flight + np.where(same, launches.same_side_cost, 0.0))
+        ref = best.reshape(a.shape[0], -1).min(axis=1)
+        got, _ = _best_cost_compiled(lo, im, a, b, lr.weapon, ir.weapon, cfg, launches)
+        assert np.array_equal(got, ref)
+        assert np.isfinite(ref).sum() > 20  # the premise: candidates to compare
