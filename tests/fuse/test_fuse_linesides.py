@@ -43,18 +43,3 @@ def test_ray_sides_match_a_side_test_of_every_sample() -> None:
     keep = ~near & ~around
     assert keep.mean() > 0.9
     assert np.array_equal(got[keep], want[keep])
-
-
-def test_distance_of_grid_points_is_the_lines_nearest_distance() -> None:
-    grid = Grid.about(np.array(LINE.lats), np.array(LINE.lons))
-    sides = LineSides.of(LINE, grid)
-    rng = np.random.default_rng(6)
-    la = rng.uniform(47.6, 48.8, (30, 4))
-    lo = rng.uniform(37.3, 38.2, (30, 4))
-    x, y = grid.to_xy(la.ravel(), lo.ravel())
-    got = sides.distance(x.reshape(30, 4), y.reshape(30, 4))
-    assert got.shape == (30, 4)
-    want = LINE.nearest(*grid.to_latlon(x, y)).distance_m.reshape(30, 4)
-    assert np.array_equal(got, want)
-    assert got.min() < 5_000.0 < 20_000.0 < got.max()  # the premise: near and far points
-    assert sides.distance(np.zeros((0, 24)), np.zeros((0, 24))).shape == (0, 24)

@@ -57,14 +57,6 @@ class LineSides:
         la, lo = self.grid.to_latlon(x, y)
         return np.asarray(self.line.sides(la, lo), dtype=np.intp)
 
-    def distance(self, x: F8, y: F8) -> F8:
-        """Distance (m, geodesic) of grid points of any shape from the line."""
-        if x.size == 0:
-            return np.zeros(x.shape)
-        la, lo = self.grid.to_latlon(x.ravel(), y.ravel())
-        d = np.asarray(self.line.nearest(la, lo).distance_m, dtype=np.float64)
-        return d.reshape(x.shape)
-
     def rays(self, ox: F8, oy: F8, az: F8, dist: F8) -> IP:
         """Side ``(n, K)`` of the points at distances ``dist`` ``(K,)`` (ascending, m)
         along rays from ``(ox, oy)`` at grid azimuth ``az`` (rad)."""

@@ -50,7 +50,6 @@ def _ray_cost_loop(
     ivp: Any,
     iside: Any,
     iprior: Any,
-    iss: Any,
     a: Any,
     b: Any,
     lw: Any,
@@ -64,6 +63,7 @@ def _ray_cost_loop(
     gate: float,
     unknown_cost: float,
     other_cost: float,
+    same_side_cost: float,
     use_prior: bool,
     early_sd: float,
     by_side: Any,
@@ -71,8 +71,7 @@ def _ray_cost_loop(
     """Least cost per candidate ``(a[r], b[r])`` over the launch samples ``(nl, K1)``
     and impact samples ``(ni, K2)`` (position m, emission time s, time variance
     s², the report time's alone s², position variance m², side of the line,
-    ``prior`` ``(n, K, W)``), inf when no sample passes; ``iss`` ``(ni, K2)``: what
-    a sample pair with its launch sample on the impact sample's side pays. ``lw``/``iw``: weapon
+    ``prior`` ``(n, K, W)``), inf when no sample passes. ``lw``/``iw``: weapon
     codes per launch/impact (-1 unknown); per weapon: ``speeds`` (m/s), range
     bounds ``lo_m``/``hi_m`` (m, already 0.8 x min and 1.2 x max), ``tried``;
     ``fast_f`` = 1 + 3 spread;
@@ -113,13 +112,9 @@ def _ray_cost_loop(
     may = np.empty((nb1, nb2, nw), np.bool_)  # the weapons a block pair may pass
     may_any = np.empty((nb1, nb2), np.bool_)
     # a floor of the block pair's costs without the same-side cost, and with it
-    # at its least over every impact sample (a negative same-side cost lowers it):
-    # a lower bound of every block's least
+    # at its least (a negative same-side cost lowers it)
     floor = np.empty((nb1, nb2))
-    side_min = 0.0
-    for g in range(iss.shape[0]):
-        for h in range(k2):
-            side_min = min(side_min, iss[g, h])
+    side_min = min(same_side_cost, 0.0)
     order_f = np.empty(nb1 * nb2)
     order_u = np.empty(nb1 * nb2, np.intp)
     order_v = np.empty(nb1 * nb2, np.intp)
@@ -189,7 +184,7 @@ def _ray_cost_loop(
                             m_left = best
                         if lside[p, i] < 0 and best < m_right:
                             m_right = best
-                        best = best + (iss[q, j] if lside[p, i] * iside[q, j] > 0 else 0.0)
+                        best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
                         if best < m:
                             m = best
                             at = float(lside[p, i])
@@ -262,7 +257,7 @@ def _ray_cost_loop(
                         m_left = best
                     if lside[p, i] < 0 and best < m_right:
                         m_right = best
-                    best = best + (iss[q, j] if lside[p, i] * iside[q, j] > 0 else 0.0)
+                    best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
                     # the least cost, of equal ones the first in (i, j) order
                     key = i * k2 + j
                     if best < m or (best == m and best < np.inf and key < at_key):

@@ -130,9 +130,9 @@ class Points:
 @dataclass(frozen=True)
 class _Samples:
     """Candidate source points, ``(n, K)`` (``K`` = 1 for a located event):
-    position (m), emission time (s), variances, side of the line, ``prior``
+    position (m), emission time (s), variances, side of the line, and ``prior``
     ``(n, K, W)``: -2 ln of the source density there for each weapon (0 for a
-    located event), and distance from the line (m, NaN when not needed)."""
+    located event)."""
 
     x: F8
     y: F8
@@ -142,9 +142,6 @@ class _Samples:
     var_pos: F8  # m²: cross-range and along-range, isotropic bound
     side: IP
     prior: F8
-    #: m: distance from the contact line, read of impact samples only when
-    #: pairing prices a same-side pair by it (``short_band_m`` > 0), else NaN
-    line_m: F8
 
     def take(self, rows: IP, axis: int) -> _Samples:
         """Rows ``rows``, with the samples on axis ``axis`` (1 or 2) of a 3-d shape
@@ -158,17 +155,10 @@ class _Samples:
 
 
 def _sample(
-    r: Rays,
-    cfg: RayPairConfig,
-    hear: F8,
-    c: float,
-    R: float,
-    sides: LineSides | None,
-    by_line: bool = False,
+    r: Rays, cfg: RayPairConfig, hear: F8, c: float, R: float, sides: LineSides | None
 ) -> _Samples:
     """Each ray's samples out to ``R`` (m); ``hear``: 50 % hearing distance per weapon
-    code (m); ``c``: speed of sound (m/s); ``by_line``: each sample's distance from
-    the line is measured (impact rays, when a same-side pair is priced by it)."""
+    code (m); ``c``: speed of sound (m/s)."""
     k = cfg.samples
     d = np.geomspace(cfg.min_m, R, k)
     step = d * ((R / cfg.min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
@@ -186,21 +176,11 @@ def _sample(
         side = sides.rays(o.ox, o.oy, o.az, d)
     prior = np.broadcast_to(_range_prior(d[:, None], hear[None, :]), (len(r), k, hear.shape[0]))
     var_obs = np.repeat(o.sigma_t[:, None] ** 2, k, axis=1)
-    line_m = _line_m(x, y, sides, by_line)
-    return _Samples(x, y, T, var_t, var_obs, var_pos, side, prior, line_m)
+    return _Samples(x, y, T, var_t, var_obs, var_pos, side, prior)
 
 
-def _line_m(x: F8, y: F8, sides: LineSides | None, by_line: bool) -> F8:
-    """Distance of the samples ``x``, ``y`` (m, grid) from the line when ``by_line``
-    and there is a line, else NaN (same shape)."""
-    if by_line and sides is not None:
-        return sides.distance(x, y)
-    return np.full(x.shape, np.nan)
-
-
-def _points(p: Points, sides: LineSides | None, n_weapons: int, by_line: bool = False) -> _Samples:
-    """Located events as one sample each (absent uncertainties: 30 s, 10 km);
-    ``by_line`` as :func:`_sample`'s."""
+def _points(p: Points, sides: LineSides | None, n_weapons: int) -> _Samples:
+    """Located events as one sample each (absent uncertainties: 30 s, 10 km)."""
     sd = np.nan_to_num(p.sd_t, nan=30.0)
     cov = np.nan_to_num(p.cov, nan=1e8)
     side = np.zeros(len(p), np.intp) if sides is None else sides.points(p.x, p.y)
@@ -208,7 +188,7 @@ def _points(p: Points, sides: LineSides | None, n_weapons: int, by_line: bool = 
     return _Samples(
         col(p.x), col(p.y), col(p.T), col(sd * sd), col(sd * sd),
         col(0.5 * (cov[:, 0, 0] + cov[:, 1, 1])),
-        col(side), np.zeros((len(p), 1, n_weapons)), col(_line_m(p.x, p.y, sides, by_line)),
+        col(side), np.zeros((len(p), 1, n_weapons)),
     )  # fmt: skip
 
 
@@ -239,18 +219,8 @@ def _sample_costs(
     )  # fmt: skip
     if cfg.early_sd > 0:  # an impact dated early by the reports' times, not the samples' extent
         flight = np.where(dt > -cfg.early_sd * np.sqrt(var_obs), flight, np.inf)
-    best = flight + np.where(lo.side * im.side > 0, _same_side(im, launches), 0.0)
+    best = flight + np.where(lo.side * im.side > 0, launches.same_side_cost, 0.0)
     return best, flight, dist
-
-
-def _same_side(im: _Samples, launches: LaunchPairConfig) -> F8:
-    """What a pair with its launch on the impact sample's side of the line pays, per
-    impact sample: ``same_side_cost``, or by the sample's distance from the line
-    (:func:`~ceasefire.fuse.pairing.same_side_costs`) when ``short_band_m`` > 0, as
-    located pairing prices its pairs (a short round lands near the line)."""
-    if launches.short_band_m > 0.0:
-        return pairing.same_side_costs(im.line_m, launches)
-    return np.full(im.line_m.shape, launches.same_side_cost)
 
 
 def _best_cost(
@@ -364,12 +334,12 @@ def _best_cost_compiled(
     out = kernel(
         lo.x, lo.y, lo.T, lo.var_t, lo.var_obs, lo.var_pos, lo.side, lo.prior,
         im.x, im.y, im.T, im.var_t, im.var_obs, im.var_pos, im.side, im.prior,
-        _same_side(im, launches),
         a, b, lw, iw, speeds,
         0.8 * per_code(launches.weapons, "range_min_m"),
         1.2 * per_code(launches.weapons, "range_max_m"),
         tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
-        pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, cfg.range_prior, cfg.early_sd, by_side,
+        pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
+        cfg.range_prior, cfg.early_sd, by_side,
     )  # fmt: skip
     return np.asarray(out, dtype=np.float64), by_side
 
@@ -433,13 +403,11 @@ def pair_rays(
     flight = _flight_s(launches)
     lr, ir = l_rays.rows, i_rays.rows
     hear = per_code(launches.weapons, "hearing_l50_m")
-    # impacts' distances from the line, for the same-side price
-    by_line = launches.short_band_m > 0.0
     ls = _sample(l_rays, cfg, hear, c, max_range_m, sides)
-    is_ = _sample(i_rays, cfg, hear, c, max_range_m, sides, by_line)
+    is_ = _sample(i_rays, cfg, hear, c, max_range_m, sides)
     n_weapons = len(WEAPONS)
     lp = _points(l_pts, sides, n_weapons)
-    ip = _points(i_pts, sides, n_weapons, by_line)
+    ip = _points(i_pts, sides, n_weapons)
     rows: list[IP] = []
     cols: list[IP] = []
     costs: list[tuple[F8, F8]] = []
