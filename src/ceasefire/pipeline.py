@@ -19,6 +19,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -969,6 +970,40 @@ def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firs
     return got
 
 
+#: the prefix of a pool's spool folder in the temp directory, before its process id
+SPOOL_PREFIX = "ceasefire-parts-"
+
+
+def _part_spool(root: str | None = None) -> tempfile.TemporaryDirectory[str]:
+    """A private folder for the pool's part reads, named for this process, in
+    ``root`` (default: the temp directory), after sweeping the spools of runs
+    that were killed before they could remove theirs (:func:`sweep_spools`)."""
+    sweep_spools(root)
+    return tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=root)
+
+
+def sweep_spools(root: str | None = None) -> list[Path]:
+    """Remove this user's spool folders in ``root`` (default: the temp directory)
+    whose process is gone: a run killed outright leaves its folder (up to
+    ~150 MB on a stress day). A live process's, another user's, and any folder
+    not named ``SPOOL_PREFIX<pid>-...`` are left (one removed under a live run
+    all the same only makes its parts read the store again). Returns the
+    folders removed."""
+    gone = []
+    for d in Path(root or tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*-*"):
+        pid = d.name[len(SPOOL_PREFIX) :].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or not d.is_dir() or d.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its process is gone
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+        except (OSError, OverflowError):  # alive under another user (EPERM),
+            continue  # unreadable, or no process id at all: left
+    return gone
+
+
 def _fuse_in_pool(
     url: str,
     reader: _PartReader,
@@ -994,7 +1029,7 @@ def _fuse_in_pool(
     with contextlib.ExitStack() as stack:
         if register:
             # the first pass's reads of each part, for its second pass
-            spool = stack.enter_context(tempfile.TemporaryDirectory(prefix="ceasefire-parts-"))
+            spool = stack.enter_context(_part_spool())
             reader = dataclasses.replace(reader, spool=spool)
         pool = stack.enter_context(
             ProcessPoolExecutor(

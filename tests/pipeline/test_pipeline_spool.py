@@ -4,6 +4,8 @@ private spool, not the store: the same arrays, so the same events."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -123,3 +125,34 @@ def test_a_pooled_day_leaves_no_spool(
         store.close()
     assert pooled == serial and len(pooled) > 5
     assert not list(tmp_path.glob("ceasefire-parts-*"))
+
+
+def test_a_killed_runs_spool_is_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
+    # a process that has ended: its id names no process now (ids are not reused
+    # this soon: Linux hands them out in order up to pid_max)
+    dead_pid = _ended_pid()
+    dead = tmp_path / f"{pipeline.SPOOL_PREFIX}{dead_pid}-abc"
+    (dead / "sub").mkdir(parents=True)
+    (dead / "sub" / "1.0-2.0.pkl").write_bytes(b"x" * 10)
+    live = tmp_path / f"{pipeline.SPOOL_PREFIX}{os.getpid()}-def"
+    live.mkdir()
+    other = tmp_path / f"{pipeline.SPOOL_PREFIX}notapid-ghi"
+    other.mkdir()
+    loose = tmp_path / f"{pipeline.SPOOL_PREFIX}{dead_pid}-file"
+    loose.write_text("a file, not a spool")
+    assert pipeline.sweep_spools(str(tmp_path)) == [dead]
+    assert not dead.exists()
+    assert live.is_dir() and other.is_dir() and loose.is_file()
+    # a new spool sweeps before it is made, and is named for this process
+    (dead / "sub").mkdir(parents=True)
+    with pipeline._part_spool(str(tmp_path)) as spool:
+        assert not dead.exists()
+        assert Path(spool).name.startswith(f"{pipeline.SPOOL_PREFIX}{os.getpid()}-")
+    assert not Path(spool).exists()
+
+
+def _ended_pid() -> int:
+    """The id of a child process that has ended and been reaped."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
