@@ -32,13 +32,21 @@ def _events(rng: np.random.Generator, n: int, t_hi: float) -> tuple[F8, ...]:
     )  # fmt: skip
 
 
+#: speeds measured for two classes (fuse/speedcal.py): their own spreads, one
+#: narrower and one wider than the others' ``speed_spread``
+MEASURED = {"artillery": 0.04, "mortar": 0.3}
+
+
+@pytest.mark.parametrize("own", [None, MEASURED])
 @pytest.mark.parametrize("early_sd", [0.0, 3.0])
-def test_the_compiled_loop_gives_the_numpy_candidates_and_costs(early_sd: float) -> None:
+def test_the_compiled_loop_gives_the_numpy_candidates_and_costs(
+    early_sd: float, own: dict[str, float] | None
+) -> None:
     kernel = launch_cost_kernel()
     if kernel is None:
         pytest.skip("numba (the fast extra) is not installed")
     rng = np.random.default_rng(23)
-    cfg = LaunchPairConfig(early_sd=early_sd)
+    cfg = LaunchPairConfig(early_sd=early_sd, weapon_spread=own)
     lx, ly, lT, sl, lc, lw = _events(rng, 150, 200.0)
     ix, iy, iT, si, ic, iw = _events(rng, 170, 260.0)
     # every pair a candidate: most fail a gate (inf), some are early impacts
@@ -70,7 +78,11 @@ def test_pair_launches_is_the_same_with_and_without_the_loop(
     ix, iy, iT, si, ic, iw = _events(rng, 140, 360.0)
     lc[:5, 0, 0] = np.nan  # absent uncertainty: the stand-in
     sides = rng.choice([-1, 1], 120), rng.choice([-1, 1], 140)
-    for cfg in (LaunchPairConfig(), replace(LaunchPairConfig(), assignment="mutual")):
+    for cfg in (
+        LaunchPairConfig(),
+        replace(LaunchPairConfig(), assignment="mutual"),
+        LaunchPairConfig(weapon_spread=MEASURED),
+    ):
         call = (lx, ly, lT, ix, iy, iT, cfg, lw, iw, lc, ic, sl, si, None, None, *sides)
         compiled = pairing.pair_launches(*call)
         with monkeypatch.context() as m:

@@ -44,8 +44,8 @@ def _launch_cost_loop(
     speeds: Any,
     lo_m: Any,
     hi_m: Any,
-    spread: float,
-    fast_f: float,
+    spread: Any,
+    fast_f: Any,
     gate: float,
     unknown_cost: float,
     other_cost: float,
@@ -56,7 +56,8 @@ def _launch_cost_loop(
     (m), emission time ``lT`` and its sd ``sl`` (s), covariance ``lc`` ``(nl, 2,
     2)`` (m²), weapon code ``lw`` (-1 unknown); impacts alike. Per weapon code:
     ``speeds`` (m/s; <= 0: not tried), range bounds ``lo_m``/``hi_m`` (m, already
-    0.8 x min and 1.2 x max); ``fast_f`` = 1 + 3 spread; ``early_sd`` > 0: an
+    0.8 x min and 1.2 x max), relative speed ``spread`` and ``fast_f`` = 1 + 3
+    spread (measured classes have their own: :mod:`.speedcal`); ``early_sd`` > 0: an
     impact up to this many σ of the emission times early is a candidate (else it
     must follow its launch)."""
     n = a.shape[0]
@@ -92,8 +93,8 @@ def _launch_cost_loop(
             if v <= 0:
                 continue
             cost = _weapon_cost(
-                d, dt, dt_hi, var_T, var_d, w, v, lo_m[w], hi_m[w], wl, wi, spread, fast_f,
-                gate, unknown_cost, other_cost,
+                d, dt, dt_hi, var_T, var_d, w, v, lo_m[w], hi_m[w], wl, wi, spread[w],
+                fast_f[w], gate, unknown_cost, other_cost,
             )  # fmt: skip
             if cost < best:
                 best = cost

@@ -295,7 +295,7 @@ def _launch_cost(a: IP, b: IP, *args: Any) -> tuple[IP, IP, F8]:
     compiled loop where there is one: the same costs to the bit, a too-early
     impact kept in place at inf."""
     kernel = launch_cost_kernel()
-    if kernel is None or args[-1].weapon_spread is not None:  # the kernel: one spread
+    if kernel is None:
         return _launch_cost_numpy(a, b, *args)
     return a, b, _launch_cost_compiled(kernel, a, b, *args)
 
@@ -357,12 +357,13 @@ def _launch_cost_compiled(
     candidates whose impact is too early (kept in place, not dropped)."""  # fmt: skip
     f8 = lambda v: np.ascontiguousarray(v, dtype=np.float64)  # noqa: E731
     i8 = lambda v: np.ascontiguousarray(v, dtype=np.int64)  # noqa: E731
+    spread = spread_per_code(cfg)
     out = kernel(
         a, b, f8(lx), f8(ly), f8(lT), f8(ix), f8(iy), f8(iT), f8(sl), f8(si), f8(lc), f8(ic),
         i8(lw), i8(iw), per_code(cfg.weapons, "speed_m_s"),
         _RANGE_SHORT * per_code(cfg.weapons, "range_min_m"),
         _RANGE_LONG * per_code(cfg.weapons, "range_max_m"),
-        cfg.speed_spread, 1.0 + 3.0 * cfg.speed_spread, _GATE, _UNKNOWN_WEAPON, _OTHER_WEAPON,
+        spread, 1.0 + 3.0 * spread, _GATE, _UNKNOWN_WEAPON, _OTHER_WEAPON,
         float(cfg.early_sd),
     )  # fmt: skip
     return np.asarray(out, dtype=np.float64)
