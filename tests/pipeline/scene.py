@@ -3,12 +3,14 @@ mandate and the geometry, not from the code (helpers for the pipeline tests)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from ceasefire import pipeline
 from ceasefire.geo import GeoLine, azimuth_deg, distance_m, forward
@@ -143,3 +145,15 @@ def heavy_store(tmp: Path, mandate_path: Path, start: str, hours: float, seed: i
     pipeline.ingest_into(store, [obs], mandate=pipeline.mandate_of(store))
     store.close()
     return tmp / "store.db"
+
+
+def fused_in_parts(monkeypatch: pytest.MonkeyPatch, part_s: float, workers: int = 2) -> None:
+    """The pipeline fuses a day in parts of ``part_s`` s by ``workers`` processes,
+    the pool even for a small day (``parallel_min_obs`` 0)."""
+    monkeypatch.setattr(pipeline, "PART_S", part_s)
+    config = pipeline.fuse_config
+    monkeypatch.setattr(
+        pipeline,
+        "fuse_config",
+        lambda m: dataclasses.replace(config(m), workers=workers, parallel_min_obs=0),
+    )

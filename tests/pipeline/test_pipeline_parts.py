@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scene import heavy_store
+from scene import fused_in_parts, heavy_store
 
 from ceasefire import pipeline
 from ceasefire.assess import assess
@@ -54,13 +54,7 @@ def test_parts_give_the_whole_days_events_and_violations(
 ) -> None:
     """Parts fused here (1 worker) or by a pool of part workers reading the store
     (``parallel_min_obs`` 0: the pool even for this small day)."""
-    monkeypatch.setattr(pipeline, "PART_S", part_s)
-    config = pipeline.fuse_config
-    monkeypatch.setattr(
-        pipeline,
-        "fuse_config",
-        lambda m: dataclasses.replace(config(m), workers=workers, parallel_min_obs=0),
-    )
+    fused_in_parts(monkeypatch, part_s, workers)
     store = Store.open(stored)
     try:
         m = pipeline.mandate_of(store)
@@ -167,13 +161,7 @@ def test_a_part_is_fused_with_its_first_passs_associations(
     (the workers are forked: they count in the file)."""
     from ceasefire.fuse import engine
 
-    monkeypatch.setattr(pipeline, "PART_S", 3_600.0)
-    config = pipeline.fuse_config
-    monkeypatch.setattr(
-        pipeline,
-        "fuse_config",
-        lambda m: dataclasses.replace(config(m), workers=workers, parallel_min_obs=0),
-    )
+    fused_in_parts(monkeypatch, 3_600.0, workers)
     calls = tmp_path / "calls"
     assoc, acoustic = engine._associate, engine._fuse_acoustic
 
@@ -220,14 +208,8 @@ def test_run_signs_as_it_goes_in_ledger_days_batches(
     lo, hi = day_bounds(pipeline.mandate_of(before), DAY)
     n = before.count_observations(lo, hi + pipeline.LATE_MARGIN_S)
     before.close()
-    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
+    fused_in_parts(monkeypatch, 1200.0)
     monkeypatch.setattr(pipeline, "LEDGER_BATCH_DIGESTS", 40 if over is None else n + over)
-    config = pipeline.fuse_config
-    monkeypatch.setattr(
-        pipeline,
-        "fuse_config",
-        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
-    )
     files = next((stored.parent / "day").glob("observations.*"))
     s = pipeline.run(donbas_mandate_path, [files], tmp_path / "run", pdf=False)
     (day,) = s.days
@@ -264,13 +246,7 @@ def test_first_passes_go_to_the_pool_heaviest_first(
     (ties in day order), and the day's events are still the whole day's, in order."""
     from concurrent import futures
 
-    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
-    config = pipeline.fuse_config
-    monkeypatch.setattr(
-        pipeline,
-        "fuse_config",
-        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
-    )
+    fused_in_parts(monkeypatch, 1200.0)
     firsts: list[tuple[float, float]] = []
 
     class Spied(futures.ProcessPoolExecutor):
@@ -286,7 +262,7 @@ def test_first_passes_go_to_the_pool_heaviest_first(
         events = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
         assert events == _whole_day(store, DAY)
         parts = pipeline.day_parts(m, DAY)
-        reader = pipeline._PartReader(config(m), *pipeline.fuse_read_window(m, DAY))
+        reader = pipeline._PartReader(pipeline.fuse_config(m), *pipeline.fuse_read_window(m, DAY))
         # what each part reads (its times, with their margins), of every kind
         read = {p: len(store.observations(*reader.span(*p)[:2])) for p in parts}
         assert all(len(reader.read(store, *p)) <= read[p] for p in parts)
@@ -326,13 +302,7 @@ def test_the_parts_map_layers_are_the_stores(
     (so the maps drawn from them are the same); a part without layers, or
     violations out of the day's order, give none."""
     shutil.copy(stored, tmp_path / "store.db")
-    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
-    config = pipeline.fuse_config
-    monkeypatch.setattr(
-        pipeline,
-        "fuse_config",
-        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
-    )
+    fused_in_parts(monkeypatch, 1200.0)
     store = Store.open(tmp_path / "store.db")
     try:
         m = pipeline.mandate_of(store)

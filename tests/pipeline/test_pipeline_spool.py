@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scene import heavy_store
+from scene import fused_in_parts, heavy_store
 
 from ceasefire import pipeline
 from ceasefire.store import Store
@@ -106,19 +106,14 @@ def test_a_pooled_day_leaves_no_spool(
     """Two workers, parts of 20 min: the whole day's events, and the spool
     (under the temporary directory) removed once the pool is done."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(pipeline, "PART_S", 1200.0)
-    config = pipeline.fuse_config
-    monkeypatch.setattr(
-        pipeline,
-        "fuse_config",
-        lambda m: dataclasses.replace(config(m), workers=2, parallel_min_obs=0),
-    )
+    fused_in_parts(monkeypatch, 1200.0)
     store = Store.open(stored)
     try:
         m = pipeline.mandate_of(store)
         pooled = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+        pooled_config = pipeline.fuse_config
         monkeypatch.setattr(
-            pipeline, "fuse_config", lambda m: dataclasses.replace(config(m), workers=1)
+            pipeline, "fuse_config", lambda m: dataclasses.replace(pooled_config(m), workers=1)
         )
         serial = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
     finally:
