@@ -104,12 +104,6 @@ class ExplainConfig:
     #: the gate on each report of a piece (bearing and time residuals, 2 dof;
     #: 9 and 16 alike on the tuning draws, 16 took 6 true rounds more)
     piece_gate_chi2: float = 9.0
-    #: a lone bearing's time σ also holds the point's position σ over the speed of
-    #: sound (True: the covariance's trace; "along": along the ray only)
-    lone_travel_sd: bool | Literal["along"] = False
-    #: the slot rule reads a paired event's members by the fix's time (a member it
-    #: explains holds the fix, the others the launch point), not by least cost
-    held_by_time: bool = False
 
 
 @dataclass(frozen=True)
@@ -314,7 +308,7 @@ def _explain_rows(
     observation's observer code (:func:`source_codes`)."""
     n = lone_row.shape[0]
     best = np.full(n, -1, np.intp)
-    li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c, cfg.lone_travel_sd)
+    li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c)
     # the slot rule, on the pairs within the gate only
     free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
     li, pj, chi2 = li[free], pj[free], chi2[free]
@@ -529,10 +523,7 @@ def _pair_residuals(
     off = np.maximum(off - np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s), 0.0)
     sd_t = cfg.sigma_scale * np.nan_to_num(obs.time_sigma_s[r], nan=1.0)
     sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
-    if travel_sd == "along":
-        v_par = np.maximum(cv[:, 0] * sn**2 + cv[:, 1] * ce**2 + 2.0 * cv[:, 2] * ce * sn, 0.0)
-        sd_t = np.hypot(sd_t, np.sqrt(v_par) / c)
-    elif travel_sd:
+    if travel_sd:
         sd_t = np.hypot(sd_t, np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / c)
     chi2 = b_term + (off / np.maximum(sd_t, 1e-6)) ** 2
     keep &= np.isfinite(chi2) & (chi2 <= gate)
@@ -624,11 +615,7 @@ def _held(
     sd_b = np.maximum(np.nan_to_num(obs.bearing_sigma_deg[rows], nan=1.0), 0.01)
     cost = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
     # each member at its least-cost point (the fix first on a tie)
-    keys: tuple[npt.NDArray[np.generic], ...] = (pm, cost, mi)
-    if cfg.held_by_time:
-        launch = _unexplained(obs, at, pts.lat[ev], pts.lon[ev], pts.t_lo[ev], c)
-        keys = (pm, cost, (pm != ev[mi]) != launch[mi], mi)
-    o = np.lexsort(keys)
+    o = np.lexsort((pm, cost, mi))
     first = np.r_[True, mi[o][1:] != mi[o][:-1]]
     best = o[first]
     held = np.unique(pm[best].astype(np.int64) * n_src + src[rows[best]])
