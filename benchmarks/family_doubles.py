@@ -18,6 +18,14 @@ violation's reports is of (the truth's ``launch_observations`` /
   another round, or absent, and whether the kept violation holds the bearing's
   phase of the round, and whether the kept violation has a position (without one,
   two observers' reports of the round were left apart, each counted);
+- why explanation (``fuse/explain.py``) left each lone double count of the kept
+  violation's round counted: the located event holding most of the
+  round's reports of the bearing's phase ("home"; none: the round, or that phase,
+  never located), else the slot rule (the bearing's observer holds home's point
+  nearest the truth's, with which report), else explain's own residuals at that
+  point over the gate (bearing, time or both), each also against the truth (the
+  report's miss of its true point and emission time in its stated σ, and home's
+  point's distance from the truth's);
 - the system's misses that the oracle matched, by where the missed round's
   reports went (``WHERE``, the first that holds one of them): a located violation
   matched to another round (the round's reports a minority of its reports, or half
@@ -40,11 +48,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from bench_family import _fuse_set
 from oracle import Oracle, overridden, patched
 
 from ceasefire.assess import assess
 from ceasefire.fuse import engine
+from ceasefire.fuse import explain as ex_mod
+from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.geo import inverse
 from ceasefire.mandate import load_mandate
 from ceasefire.model.results import Event
 from ceasefire.pipeline import fuse_config
@@ -95,6 +107,109 @@ def _lone_class(rnd: str, rep: tuple[str, str], src: str, kept: list[tuple[str, 
     return f"observer in kept with another round; {phase}"
 
 
+def _residual_z(
+    obs: Any, row: int, pts: Any, j: int, cfg: Any, c: float
+) -> tuple[float, float, float]:
+    """Explain's bearing and time residuals of report ``row`` at point ``j`` in their
+    σ (``explain._pair_residuals``' terms, the slack taken off the time), and the
+    time's signed miss before the slack (s)."""
+    r = np.array([row])
+    e_lo, az, dist = ex_mod._emission(obs, r, pts.lat[[j]], pts.lon[[j]], c)
+    db = (obs.bearing_deg[row] - az[0] + 180.0) % 360.0 - 180.0
+    a = np.radians(az[0])
+    ce, sn = np.cos(a), np.sin(a)
+    cv = pts.cov[j]
+    v_perp = max(cv[0] * ce**2 + cv[1] * sn**2 - 2.0 * cv[2] * ce * sn, 0.0)
+    sd_pos = np.degrees(np.sqrt(v_perp) / max(float(dist[0]), 1.0))
+    sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[row], sd_pos)
+    seen = obs.sense[row] == ex_mod.SEEN
+    t = float(obs.time_s[row])
+    travel = t - float(e_lo[0])
+    lo, hi = pts.t_lo[j] + travel, pts.t_hi[j] + travel
+    miss = t - hi if t > hi else (t - lo if t < lo else 0.0)
+    off = max(abs(miss) - (cfg.slack_seen_s if seen else cfg.slack_heard_s), 0.0)
+    sd_t = cfg.sigma_scale * float(np.nan_to_num(obs.time_sigma_s[row], nan=1.0))
+    if seen:
+        sd_t = max(sd_t, cfg.seen_floor_s)
+    return float(db / sd_b), off / max(sd_t, 1e-6), float(miss)
+
+
+def _why_lone(
+    row: int,
+    rnd: dict[str, Any],
+    phase: str,
+    events: list[Event],
+    obs: Any,
+    of: dict[str, tuple[str, str]],
+    cfg: Any,
+    c: float,
+) -> tuple[str, dict[str, float]]:
+    """Why explanation left lone report ``row`` (of round ``rnd``'s ``phase``)
+    counted (module docstring), and the residuals behind a gate's refusal."""
+    ids, src = RowIds.of(obs), source_codes(obs)
+    located = [
+        e
+        for e in events
+        if e.lat is not None and e.kind != "sighting" and "single_observer" not in e.flags
+    ]
+    mine = [sum(1 for o in e.observation_ids if of.get(o) == (rnd["id"], phase)) for e in located]
+    if not located or max(mine) == 0:
+        other = [
+            e for e in located if any(of.get(o, CLUTTER)[0] == rnd["id"] for o in e.observation_ids)
+        ]
+        if not other:
+            return "its round never located", {}
+        paired = any(e.launch_lat is not None for e in other)
+        return (
+            "its phase never located; the other phase located "
+            + ("(paired)" if paired else "(unpaired)"),
+            {},
+        )
+    home = located[int(np.argmax(mine))]
+    pts = ex_mod._points([home], obs, ids, cfg, c)
+    p = rnd["launch" if phase == "L" else "impact"]
+    _, d_pt = inverse(
+        pts.lat, pts.lon, np.full(pts.lat.shape, p["lat"]), np.full(pts.lat.shape, p["lon"])
+    )
+    j = int(np.argmin(d_pt))
+    az, d = inverse(obs.lat[[row]], obs.lon[[row]], np.array([p["lat"]]), np.array([p["lon"]]))
+    travel = 0.0 if obs.sense[row] == ex_mod.SEEN else float(d[0]) / c
+    zb, zt, miss = _residual_z(obs, row, pts, j, cfg, c)
+    info = {
+        "zb": zb,
+        "zt": zt,
+        "miss_s": miss,
+        "point_off_m": float(d_pt[j]),
+        "true_zb": float(
+            ((obs.bearing_deg[row] - az[0] + 180.0) % 360.0 - 180.0) / obs.bearing_sigma_deg[row]
+        ),
+        "true_zt": float(
+            (obs.time_s[row] - p["time"] - travel) / np.nan_to_num(obs.time_sigma_s[row], nan=1.0)
+        ),
+    }
+    if ex_mod.EXPLAINED in home.flags:
+        return "home itself explained (a piece)", info
+    held = ex_mod._held(pts, [home], obs, ids, src, np.array([j]), np.array([src[row]]), cfg, c)
+    if held[0]:
+        who = src[row]
+        kinds = set()
+        for o in home.observation_ids:
+            if src[ids.rows([o])[0]] == who:
+                r_o, ph_o = of.get(o, CLUTTER)
+                kinds.add(
+                    "its round's other phase"
+                    if r_o == rnd["id"] and ph_o != phase
+                    else "its round's same phase"
+                    if r_o == rnd["id"]
+                    else "another round / clutter"
+                )
+        return "slot: its observer holds the point, with " + " and ".join(sorted(kinds)), info
+    if zb**2 + zt**2 <= cfg.gate_chi2:
+        return "within the gate at home (another point or the range)", info
+    part = "bearing" if zt**2 <= cfg.gate_chi2 else ("time" if zb**2 <= cfg.gate_chi2 else "both")
+    return f"over the gate: {part}", info
+
+
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Double counts and extra misses of draw ``k`` (module docstring)."""
     k, sets = job
@@ -111,10 +226,18 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         undo()
     src = dict(zip(sc.observations.id.tolist(), sc.observations.source.tolist(), strict=True))
     of: dict[str, tuple[str, str]] = {}
+    rounds = {r["id"]: r for r in sc.truth["rounds"]}
     for r in sc.truth["rounds"]:
         of.update(dict.fromkeys(r["launch_observations"], (r["id"], "L")))
         of.update(dict.fromkeys(r["impact_observations"], (r["id"], "I")))
     doubles: collections.Counter[str] = collections.Counter()
+    why: collections.Counter[str] = collections.Counter()
+    gated: list[dict[str, Any]] = []
+    ecfg = overridden(fuse_config(m), sets).corroboration.explain
+    c = fuse_config(m).speed_of_sound_m_s
+    obs = sc.observations
+    rows_of = RowIds.of(obs)
+    ev_of = {o: e for e in events for o in e.observation_ids}
     matched = {v["id"]: q for q, v in scoring.matched_truth(sc.truth, system)}
     for dc in scoring.double_counts(sc.truth, system):
         ex, ke = system[dc.extra], system[dc.kept]
@@ -127,6 +250,17 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         # kept without a position: the round's phase heard by other observers whose
         # reports were not located together with this one either
         doubles["lone: " + cls + ("; kept has no position" if ke.lat is None else "")] += 1
+        # explain's row: the lone event's first bearing report
+        lone_rows = np.sort(rows_of.rows(list(ev_of[o0].observation_ids)))
+        row = int(next(r for r in lone_rows if np.isfinite(obs.bearing_deg[r])))
+        rnd, ph = of.get(str(obs.id[row]), CLUTTER)
+        if rnd != dc.truth.get("round", ""):
+            why["the bearing is clutter or another round's"] += 1
+            continue
+        w, info = _why_lone(row, rounds[rnd], ph, events, obs, of, ecfg, c)
+        why[w] += 1
+        if w.startswith("over the gate"):
+            gated.append({"draw": k, "source": str(obs.source[row]), **info})
     o_matched = {v["id"] for _, v in scoring.matched_truth(sc.truth, o_system)}
     # where each extra miss's reports went
     in_event = {o: e for e in events for o in e.observation_ids}
@@ -134,7 +268,6 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     for q, s in enumerate(system):
         in_viol.update(dict.fromkeys(s.obs, q))
     matched_sys = set(matched.values())
-    rounds = {r["id"]: r for r in sc.truth["rounds"]}
     misses: collections.Counter[str] = collections.Counter()
     for v in sc.truth["violations"]:
         if not v.get("perceived", True) or v["id"] in matched or v["id"] not in o_matched:
@@ -165,6 +298,8 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         "matched": len(matched),
         "oracle_matched": len(o_matched),
         "doubles": dict(doubles),
+        "why": dict(why),
+        "gated": gated,
         "misses": dict(misses),
     }
 
@@ -177,13 +312,31 @@ def report(rows: list[dict[str, Any]]) -> None:
         f"{sum(r['oracle_violations'] for r in rows):,}), matched "
         f"{sum(r['matched'] for r in rows):,} (oracle {sum(r['oracle_matched'] for r in rows):,})"
     )
-    for key, title in (("doubles", "double counts"), ("misses", "misses the oracle matched")):
+    tables = (
+        ("doubles", "double counts"),
+        ("why", "lone double counts: why explanation left them"),
+        ("misses", "misses the oracle matched"),
+    )
+    for key, title in tables:
         tot: collections.Counter[str] = collections.Counter()
         for r in rows:
-            tot.update(r[key])
+            tot.update(r.get(key, {}))
         print(f"\n| {title}: {sum(tot.values())} | n |\n|---|---|")
         for k, v in sorted(tot.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"| {k} | {v} |")
+    gated = [g for r in rows for g in r.get("gated", [])]
+    if gated:
+        print(
+            "\n| over the gate: draw, observer | bearing / time z at home | time miss s "
+            "| home's point off the truth m | the report against the truth: bearing / time z |"
+            "\n|---|---|---|---|---|"
+        )
+        for g in gated:
+            print(
+                f"| {g['draw']} {g['source']} | {g['zb']:+.1f} / {g['zt']:.1f} "
+                f"| {g['miss_s']:+.1f} "
+                f"| {g['point_off_m']:,.0f} | {g['true_zb']:+.1f} / {g['true_zt']:+.1f} |"
+            )
 
 
 def main() -> int:
