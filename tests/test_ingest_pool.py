@@ -139,6 +139,37 @@ def test_pooled_ingest_is_the_serial_one(
     assert pt == st
 
 
+@pytest.mark.parametrize("repeat", [False, True])
+def test_an_id_of_two_sources_is_two_records_in_a_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repeat: bool
+) -> None:
+    """A chunk's repeat check looks at ids first: the same ids from two sources
+    are distinct records, all stored; a (source, id) given twice among them is
+    the serial path's duplicate."""
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    recs = [bearing(i) for i in range(6)] + [bearing(i, source="op-8") for i in range(4)]
+    if repeat:
+        recs.append(bearing(2, source="op-8", bearing_deg=90.0))
+    path = tmp_path / "a.ndjson"
+    path.write_bytes(b"\n".join(_line(r) for r in recs) + b"\n")
+    got = {}
+    for workers in (1, 2):
+        d = tmp_path / f"w{workers}"
+        d.mkdir()
+        store = pipeline.init_store(d / "store.db", MANDATE)
+        r = pipeline.ingest_into(store, [path], d / "q.ndjson", workers=workers)
+        store.close()
+        got[workers] = (r.counts, r.duplicates, _tables(d / "store.db"))
+    counts, dups, tables = got[2]
+    assert counts == {"input": 10 + repeat, "accepted": 10, "rejected": 0, "duplicate": repeat}
+    assert [(d.source, d.id, d.line, d.conflicting) for d in dups] == (
+        [("op-8", "b2", 11, True)] if repeat else []
+    )
+    keys = [r[:2] for r in tables["observations"]]
+    assert keys == [("op-7", f"b{i}") for i in range(6)] + [("op-8", f"b{i}") for i in range(4)]
+    assert got[2] == got[1]
+
+
 def test_the_pool_only_where_it_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ingest_pool, "MIN_LINES", 10)
     nd, csv = tmp_path / "a.ndjson", tmp_path / "a.csv"

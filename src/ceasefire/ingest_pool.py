@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import multiprocessing
+import operator
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -64,6 +65,8 @@ _UNKNOWN: Any = object()
 _PLACES_KEPT = 100_000
 #: Where a row holds its place and its sector.
 _LAT, _LON, _SECTOR = (OBSERVATION_COLUMNS.index(c) for c in ("lat", "lon", "sector"))
+#: A row's id, and its key (source, id)
+_ID, _KEY = operator.itemgetter(1), operator.itemgetter(0, 1)
 #: A rejected record as a worker hands it back: ``(line in its range, text, reason)``.
 Bad = tuple[int, str, str]
 #: Told what the ingest does (``pipeline._counted``'s three arguments).
@@ -336,7 +339,10 @@ class _Chunks:
             ]
         rows = [row for _, _, part in chunk for row in part.rows]
         origins: list[tuple[str, int]] | None = None
-        if len({(r[0], r[1]) for r in rows}) < len(rows):
+        # ids all distinct make the keys distinct: a set of strings costs less
+        # than one of (source, id) tuples made for it (~0.07 vs ~0.25 µs a row)
+        n = len(rows)
+        if len(set(map(_ID, rows))) < n and len(set(map(_KEY, rows))) < n:
             rows, origins = self._repeats(chunk, got)
         quarantined = quarantine_entries(got)
         outcome = self.writer.add_rows(rows, distinct=True)

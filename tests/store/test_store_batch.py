@@ -4,6 +4,7 @@ what the pipeline reads back from the stored text and columns."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy import event, select
 from ceasefire.ingest import ingest_files
 from ceasefire.pipeline import ingest_into, observation_digests
 from ceasefire.store import Store
+from ceasefire.store import store as store_module
 from ceasefire.store.batch import BatchWriter
 
 
@@ -211,6 +213,30 @@ def test_a_batch_that_raises_leaves_nothing(store: Store, tmp_path: Path) -> Non
         raise RuntimeError("a crash between chunks")
     assert len(store.observations(0, 4e9)) == 0
     assert store.counts()["accepted"] == 0 and store.quarantine_rows() == []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_sqlite_batch_writes_with_a_larger_page_cache_then_puts_it_back(
+    tmp_path: Path, fails: bool
+) -> None:
+    """The batch's connection holds ``BATCH_CACHE_KIB`` of page cache while it
+    writes (memory only), and its own size again after, also when it raises."""
+    st = Store.create(tmp_path / "s.db")
+    models = ingest_files([_file(tmp_path / "a.ndjson", [_rec(i) for i in range(3)])]).accepted
+    raw: Any = None
+    with st._write_engine.connect() as conn:
+        own = conn.connection.driver_connection.execute("PRAGMA cache_size").fetchone()[0]
+    assert own != -store_module.BATCH_CACHE_KIB
+    failing = pytest.raises(RuntimeError) if fails else contextlib.nullcontext()
+    with failing, st.batch_writer(["a"]) as w:
+        raw = w.conn.connection.driver_connection
+        assert raw.execute("PRAGMA cache_size").fetchone()[0] == -store_module.BATCH_CACHE_KIB
+        w.add(models)
+        if fails:
+            raise RuntimeError("a crash between chunks")
+    assert raw.execute("PRAGMA cache_size").fetchone()[0] == own  # the pooled connection's
+    assert len(st.observations(0, 4e9)) == (0 if fails else 3)
+    st.close()
 
 
 def test_streamed_ingest_across_chunks_counts_and_names_every_record(tmp_path: Path) -> None:

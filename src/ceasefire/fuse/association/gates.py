@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import chi2 as chi2_dist
 
 from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
 from ceasefire.fuse.association.reports import (
@@ -31,7 +30,7 @@ from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.compiled import compiled, compiled_calling
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
-from ceasefire.fuse.stats import Q999, chi2_999
+from ceasefire.fuse.stats import Q999, chi2_999, chi2_quantile
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def quantile(p: float, dof: npt.ArrayLike) -> F8:
     if p == 0.999:
         return chi2_999(dof)
     d = np.clip(np.asarray(dof, dtype=np.int64), 1, None)
-    return np.asarray(chi2_dist.ppf(p, d), dtype=np.float64)
+    return chi2_quantile(p, d)
 
 
 def _fitted_loop(cov9: Any) -> Any:
