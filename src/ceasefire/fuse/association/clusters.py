@@ -59,8 +59,9 @@ def dirty_rows(labels: IP, old: IP | None, dirty: B) -> IP:
     refits and prunes of association each ask it)."""
     n = dirty.shape[0]
     if old is not None and old.shape == labels.shape:
-        moved = np.flatnonzero(labels != old)
-        for lab in (labels[moved], old[moved]):
+        moved = labels != old
+        if moved.any():
+            lab = np.concatenate((labels[moved], old[moved]))
             dirty[lab[(lab >= 0) & (lab < n)]] = True
     marks = np.zeros(n + 1, bool)
     marks[:n] = dirty
