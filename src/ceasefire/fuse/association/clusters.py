@@ -240,25 +240,24 @@ class Clusters:
         finite = rep.finite_positions and bool(
             np.isfinite(self.x).all() & np.isfinite(self.y).all()
         )
+        enough = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
+        alive = fitted(self) & enough
         if check_reach or not finite:
             reach = rep.reach_m if check_reach else np.inf
             m = self.labels >= 0
             lab = self.labels[m]
             rho = np.hypot(self.x[lab] - rows.ox[m], self.y[lab] - rows.oy[m])
             far = np.bincount(lab, weights=(~(rho <= reach)).astype(float), minlength=self.n)
-        else:
-            # finite positions and estimates: a distance is never NaN, so never
-            # beyond an infinite reach
-            far = np.zeros(self.n, np.intp)
-        enough = (nb >= 2) | ((nb >= 1) & (na >= 2)) | (na >= rep.min_tdoa_sensors)
-        alive = fitted(self) & (far == 0) & enough
+            alive &= far == 0
+        # else finite positions and estimates: a distance is never NaN, so never
+        # beyond an infinite reach
         # every event stands (the common case): the numbering stays, no remap
         renumber = not bool(alive.all())
-        # new numbers by old label, the last entry for label -1: one gather frees the
-        # rows of the events dropped and renumbers the others
-        remap = np.full(self.n + 1, -1, np.intp)
-        remap[np.flatnonzero(alive)] = np.arange(int(alive.sum()))
         if renumber:
+            # new numbers by old label, the last entry for label -1: one gather frees
+            # the rows of the events dropped and renumbers the others
+            remap = np.full(self.n + 1, -1, np.intp)
+            remap[np.flatnonzero(alive)] = np.arange(int(alive.sum()))
             self.labels[:] = remap[self.labels]
         self.x, self.y, self.T = self.x[alive], self.y[alive], self.T[alive]
         self.cov = self.cov[alive]
