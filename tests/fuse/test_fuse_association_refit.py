@@ -93,3 +93,27 @@ def test_partition_names_one_grouping_alike_whatever_the_numbering() -> None:
     c = np.array([0, 0, 2, -1, 1, 1])  # row 4 moved
     assert (partition(c) != partition(a)).sum() == 2
     assert partition(np.full(3, -1)).tolist() == [-1, -1, -1]
+
+
+def test_a_refit_with_nothing_moved_gives_the_same_numbers_in_new_arrays() -> None:
+    rep, cl = _scene()
+    for _ in range(3):  # until every event converged
+        f0 = cl.refit(rep)
+    assert f0.converged.all() and f0.ok.all()
+    memo = cl.memo
+    assert memo is not None
+    stamp, r = memo.stamp.copy(), cl.refits
+    f = cl.refit(rep)
+    assert cl.refits == r + 1 and not cl.refitted_since(r).any()
+    assert np.array_equal(cl.memo.stamp, stamp)  # type: ignore[union-attr]
+    for name in ("x", "y", "T", "cov", "chi2", "dof", "ok", "converged"):
+        assert np.array_equal(getattr(f, name), getattr(f0, name), equal_nan=name == "cov")
+        assert getattr(f, name) is not getattr(f0, name)
+    # the fit returned before is not the clusters' state: changing that leaves it
+    x0 = f0.x.copy()
+    cl.x[0] += 1.0
+    assert np.array_equal(f0.x, x0)
+    # one member moved: its event alone refitted
+    cl.labels[0] = -1
+    cl.refit(rep)
+    assert cl.refitted_since(r + 1).tolist() == [True, False, False]

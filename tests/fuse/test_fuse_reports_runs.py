@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse.association import Reports
-from ceasefire.fuse.association.reports import observer_runs
+from ceasefire.fuse.association.reports import observer_run_bounds, observer_runs
 from ceasefire.fuse.solve import Rows
 
 
@@ -34,3 +34,22 @@ def test_runs_of_increasing_rows_equal_their_own_sort(seed: int) -> None:
     idx = rng.permutation(n)[:500]
     got, _ = observer_runs(rep, idx)
     assert np.array_equal(got, idx[np.lexsort((t[idx], rep.position_id[idx]))])
+
+
+def test_run_bounds_are_the_runs_as_arrays() -> None:
+    rng = np.random.default_rng(3)
+    n = 500
+    post = rng.integers(0, 9, n)
+    rows = Rows(
+        post * 1_000.0, post * 0.0, np.full(n, np.nan), np.full(n, np.nan),
+        rng.random(n) * 100.0, np.full(n, 0.003), np.ones(n), np.full(n, np.nan),
+        np.full(n, np.nan),
+    )  # fmt: skip
+    rep = Reports(rows, post.astype(np.intp), np.full(n, 2, np.int8), 343.0, 30_000.0)
+    for idx in (np.flatnonzero(rng.random(n) < 0.3), rng.permutation(n)[:40], np.arange(1)):
+        out, runs = observer_runs(rep, idx)
+        got, starts, ends = observer_run_bounds(rep, idx)
+        assert np.array_equal(got, out)
+        assert starts.dtype == ends.dtype == np.intp
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == runs
+        assert ends[-1] == idx.shape[0] and starts[0] == 0

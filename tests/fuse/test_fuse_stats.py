@@ -38,3 +38,18 @@ def test_the_pipeline_imports_no_scipy_stats() -> None:
     code = "import sys, ceasefire.pipeline; print('scipy.stats' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_dof_outside_the_table_take_its_nearest_end() -> None:
+    q = stats.Q999
+    got = stats.chi2_999(np.array([-7, 0, 1, 2, 64, 65, 1_000], np.int64))
+    assert got.dtype == np.float64
+    assert got.tolist() == [q[0], q[0], q[0], q[1], q[63], q[63], q[63]]
+
+
+def test_scalars_lists_and_float_dof_as_before() -> None:
+    q = stats.Q999
+    assert stats.chi2_999(3).shape == () and float(stats.chi2_999(3)) == q[2]
+    assert stats.chi2_999([0, 5]).tolist() == [q[0], q[4]]
+    assert stats.chi2_999(np.array([2.0, 70.0])).tolist() == [q[1], q[63]]
+    assert stats.chi2_999(np.zeros(0, np.int64)).shape == (0,)

@@ -4,10 +4,12 @@ what the definition says on a small hand-made case."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from ceasefire.fuse.association.windows import windows_numpy
+from ceasefire.fuse.association.windows import _kernels, windows_numpy
 
 C = 343.0
 
@@ -176,3 +178,50 @@ def test_the_compiled_loop_without_a_grid_and_on_a_fine_one(reach: float) -> Non
     g1, k1 = windows(*args)
     assert g0.shape[0] > 0
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
+
+
+def _grid_numpy(
+    ex: np.ndarray, ey: np.ndarray, ok: np.ndarray, x0: float, y0: float, w: float, nx: int,
+    ny: int, px: np.ndarray, py: np.ndarray, lim: float,
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """The grid as numpy expressions (the compiled loop's reference)."""
+    cx = np.minimum(np.floor((ex[ok] - x0) / w), nx - 1).astype(np.intp) if nx > 1 else 0 * ok
+    cy = np.minimum(np.floor((ey[ok] - y0) / w), ny - 1).astype(np.intp) if ny > 1 else 0 * ok
+    cell = cy * nx + cx
+    order = np.argsort(cell, kind="stable")
+    cell_start = np.searchsorted(cell[order], np.arange(nx * ny + 1)).astype(np.intp)
+
+    def cell_of(p: np.ndarray, p0: float) -> np.ndarray:
+        with np.errstate(invalid="ignore"):  # inf / inf: NaN, as 0
+            v = np.floor((p - p0) / w)
+        v[np.isnan(v)] = 0.0
+        return np.minimum(np.maximum(v, -lim), lim).astype(np.intp)
+
+    return ok[order].astype(np.intp), cell_start, cell_of(px, x0), cell_of(py, y0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compiled_grid_is_numpys(seed: int) -> None:
+    kernels = _kernels()
+    if kernels is None:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(seed)
+    ex, ey = rng.normal(0.0, 40_000.0, (2, 300))
+    ex[:5] = np.nan
+    ey[5:8] = np.inf
+    px, py = rng.normal(0.0, 80_000.0, (2, 120))
+    px[:3], py[3:6], px[6] = np.nan, -np.inf, 1e300
+    ok = np.flatnonzero(np.isfinite(ex) & np.isfinite(ey))
+    w = 1.001 * 30_000.0 + 1.0
+    x0, y0 = float(ex[ok].min()), float(ey[ok].min())
+    nx = int((float(ex[ok].max()) - x0) // w) + 1
+    ny = int((float(ey[ok].max()) - y0) // w) + 1
+    for args in (
+        (ex, ey, ok, x0, y0, w, nx, ny, px, py, float(max(nx, ny) + 2)),
+        (ex, ey, np.arange(300), 0.0, 0.0, math.inf, 1, 1, px, py, 3.0),  # one cell
+    ):
+        got = kernels[2](*args)
+        want = _grid_numpy(*args)
+        assert nx > 2 and ny > 2
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == np.intp and np.array_equal(a, b)

@@ -255,7 +255,7 @@ def fit(
     (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``; with ``sel``, the
     rows are ``rows[sel]`` (read in place, not copied). An event stops after a step
     shorter than ``tol_m`` (m) or ``iterations`` steps."""
-    x, y, T = x0.astype(float).copy(), y0.astype(float).copy(), T0.astype(float).copy()
+    x, y, T = np.array(x0, float), np.array(y0, float), np.array(T0, float)
     # each event stops on its own (its result does not depend on the batch); an
     # iteration works on the rows of the events still moving only, read in place
     # (``src``: grouped by event in a stable order, so each event's sums are those
@@ -276,11 +276,11 @@ def fit(
     cov, ok = _inv3(H)
     ok &= np.isfinite(x) & np.isfinite(y)
     cov[~ok] = np.nan
-    nmeas = (
-        np.bincount(gs, weights=np.isfinite(rows.az[src]).astype(float), minlength=n_groups)
-        + np.bincount(gs, weights=np.isfinite(rows.t[src]).astype(float), minlength=n_groups)
-        + np.bincount(gs, weights=np.isfinite(rows.rng[src]).astype(float), minlength=n_groups)
-    )
+    # the measurements per row (0-3, exact in floats): one count per event
+    per_row = np.isfinite(rows.az[src]).astype(float)
+    per_row += np.isfinite(rows.t[src])
+    per_row += np.isfinite(rows.rng[src])
+    nmeas = np.bincount(gs, weights=per_row, minlength=n_groups)
     dof = (nmeas - 3).astype(np.int64)
     return Fit(x, y, T, cov, chi2, dof, ok, ~active)
 

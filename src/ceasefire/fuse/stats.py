@@ -21,6 +21,8 @@ Q999: F8 = chi2_quantile(0.999, np.arange(1, 65))
 
 
 def chi2_999(dof: npt.ArrayLike) -> F8:
-    """The 0.999 chi-square quantile for each ``dof`` (clipped to 1..64)."""
-    d = np.clip(np.asarray(dof, dtype=np.int64), 1, Q999.shape[0])
-    return np.asarray(Q999[d - 1], dtype=np.float64)
+    """The 0.999 chi-square quantile for each ``dof`` (clipped to 1..64). The
+    clip by ``take``'s index mode: ``np.clip`` costs ~8 µs a call more, and the
+    gates of association ask ~40 times per tile."""
+    d = np.asarray(dof, dtype=np.int64)
+    return np.asarray(Q999.take(d - 1, mode="clip"), dtype=np.float64)

@@ -161,8 +161,14 @@ def pulled_away(rep: Reports, cl: Clusters, old: Clusters, g: IP) -> B:
     estimate's 3-dof 99.9 % region (``old``: the estimates before)."""
     f = cl.refit(rep)
     d = np.column_stack([cl.x[g] - old.x[g], cl.y[g] - old.y[g], cl.T[g] - old.T[g]])
-    m2 = quad_inv3(np.nan_to_num(old.cov[g]), np.nan_to_num(d))
+    m2 = quad_inv3(_finite(old.cov[g]), _finite(d))
     return np.asarray(~f.ok[g] | ~(m2 <= float(Q999[2])), dtype=bool)
+
+
+def _finite(a: F8) -> F8:
+    """``np.nan_to_num(a)``'s numbers: ``a`` itself when every entry is finite
+    (``nan_to_num`` costs ~8 µs a call, twice per guarded attach)."""
+    return a if bool(np.isfinite(a).all()) else np.nan_to_num(a)
 
 
 def attach_rounds(

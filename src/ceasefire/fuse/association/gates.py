@@ -23,7 +23,7 @@ from ceasefire.fuse.association.reports import (
     B,
     Reports,
     WindowMemo,
-    observer_runs,
+    observer_run_bounds,
 )
 from ceasefire.fuse.association.windows import slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
@@ -220,9 +220,7 @@ def _run_arrays(rep: Reports, free: IP) -> tuple[IP, IP, IP, IP, F8, F8]:
     """Rows ``free`` by observer position, then time (``fs``); each run's start and
     end in ``fs``, first row, smallest speed factor and largest time sd."""
     rows = rep.rows
-    fs, runs = observer_runs(rep, free)
-    starts = np.array([a for a, _ in runs], np.intp)
-    ends = np.array([b for _, b in runs], np.intp)
+    fs, starts, ends = observer_run_bounds(rep, free)
     first = fs[starts]
     f_lo = np.minimum.reduceat(rows.speed_factor[fs], starts)
     sig_max = np.maximum.reduceat(rows.sigma_t[fs], starts)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import fitted, quantile
-from ceasefire.fuse.association.reports import Reports
+from ceasefire.fuse.association.reports import IP, B, Reports
+from ceasefire.fuse.keys import isin_sorted, ranges, unique
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,24 @@ class MergeConfig:
     gate_p: float = 0.999
     #: candidates: estimates within this distance in x, y and c x T (a box), m
     window_m: float = 2_000.0
+
+
+def shares_observer(labels: IP, src: IP, n_src: int, a: IP, b: IP) -> B:
+    """Per pair ``(a[i], b[i])`` of events: whether an observer (``src`` of the rows,
+    codes below ``n_src``) has a row in both (``labels``: event per row, -1 free).
+    Each of ``a``'s distinct observers looked up among ``b``'s by one sorted table
+    of (event, observer) keys (a sparse product costs ~0.2 ms a call: merge runs
+    ~3 times a tile)."""
+    m = labels >= 0
+    keys = unique(labels[m].astype(np.int64) * n_src + src[m])
+    ev = keys // n_src
+    lo = np.searchsorted(ev, a, side="left")
+    cnt = np.searchsorted(ev, a, side="right") - lo
+    pair = np.repeat(np.arange(a.shape[0]), cnt)
+    # every observer of a's event, as a key of b's event
+    want = b[pair].astype(np.int64) * n_src + keys[ranges(lo, cnt)] % n_src
+    found = isin_sorted(want, keys)
+    return np.bincount(pair[found], minlength=a.shape[0]) > 0
 
 
 def merge(rep: Reports, cl: Clusters, cfg: MergeConfig) -> int:
@@ -53,13 +71,7 @@ def merge(rep: Reports, cl: Clusters, cfg: MergeConfig) -> int:
     if a.shape[0] == 0:
         return 0
     # disjoint observers
-    idx = np.flatnonzero(cl.labels >= 0)
-    nsrc = rep.n_src
-    S_ev = sparse.csr_matrix(
-        (np.ones(idx.shape[0]), (cl.labels[idx], src[idx])), shape=(cl.n, nsrc)
-    )
-    shared = np.asarray(S_ev[a].multiply(S_ev[b]).sum(axis=1)).ravel()
-    keep = shared == 0
+    keep = ~shares_observer(cl.labels, src, rep.n_src, a, b)
     a, b, m2 = a[keep], b[keep], m2[keep]
     order = np.lexsort((b, a, m2))
     used = np.zeros(cl.n, bool)

@@ -115,6 +115,12 @@ class Reports:
 def observer_runs(rep: Reports, idx: IP) -> tuple[IP, list[tuple[int, int]]]:
     """``idx`` ordered by observer position, then time, and the ``[start, end)`` of
     each observer's run in that order (an observer is a position: a sensor)."""
+    out, starts, ends = observer_run_bounds(rep, idx)
+    return out, list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def observer_run_bounds(rep: Reports, idx: IP) -> tuple[IP, IP, IP]:
+    """:func:`observer_runs` with the runs' starts and ends as two arrays."""
     if idx.shape[0] > 1 and bool(np.all(idx[1:] > idx[:-1])):
         # increasing rows (as flatnonzero gives): the all-rows order filtered is
         # their own stable sort (ties by row either way)
@@ -125,6 +131,10 @@ def observer_runs(rep: Reports, idx: IP) -> tuple[IP, list[tuple[int, int]]]:
         out = idx[np.lexsort((rep.rows.t[idx], rep.position_id[idx]))]
     pid = rep.position_id[out]
     bounds = np.flatnonzero(pid[1:] != pid[:-1]) + 1
-    starts = np.concatenate([[0], bounds]).tolist()
-    ends = np.append(bounds, idx.shape[0]).tolist()
-    return out, list(zip(starts, ends, strict=True))
+    starts = np.empty(bounds.shape[0] + 1, np.intp)
+    starts[0] = 0
+    starts[1:] = bounds
+    ends = np.empty(bounds.shape[0] + 1, np.intp)
+    ends[:-1] = bounds
+    ends[-1] = idx.shape[0]
+    return out, starts, ends

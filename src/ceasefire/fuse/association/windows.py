@@ -316,17 +316,21 @@ def _windows_loop(
 
 
 @functools.cache
-def _kernels() -> tuple[Callable[..., tuple[Any, Any]], Callable[..., Any]] | None:
-    """:func:`_windows_loop` and :func:`_tables_loop` compiled (on first use: numba is
-    imported only when association runs), or None without the ``fast`` extra."""
+def _kernels() -> (
+    tuple[Callable[..., tuple[Any, Any]], Callable[..., Any], Callable[..., Any]] | None
+):
+    """:func:`_windows_loop`, :func:`_tables_loop` and :func:`_grid_loop` compiled (on
+    first use: numba is imported only when association runs), or None without the
+    ``fast`` extra."""
     win = compiled_calling(
         _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
         _find=_find,
     )  # fmt: skip
     tables = compiled(_tables_loop)  # its helpers are bound above
-    if win is None or tables is None:
+    grid = compiled(_grid_loop)
+    if win is None or tables is None or grid is None:
         return None
-    return win, tables
+    return win, tables, grid
 
 
 def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
@@ -355,13 +359,43 @@ def slice_tables(tk: F8, starts: IP, ends: IP) -> Tables | None:
 _CELL = 1.001
 
 
-def _cell_of(p: F8, p0: float, w: float, lim: float) -> IP:
-    """Grid cell indices of coordinates ``p`` (m) on cells ``w`` wide from ``p0``,
-    NaN as 0 and clipped to ``[-lim, lim]``: ``np.clip(np.nan_to_num(...))``'s
-    numbers in three array calls (the two cost ~20 array calls a search)."""
-    v = np.floor((p - p0) / w)
-    v[np.isnan(v)] = 0.0
-    return np.minimum(np.maximum(v, -lim), lim).astype(np.intp)
+def _grid_loop(
+    ex: Any, ey: Any, ok: Any, x0: float, y0: float, w: float, nx: int, ny: int, px: Any,
+    py: Any, lim: float,
+) -> tuple[Any, Any, Any, Any]:  # fmt: skip
+    """The grid :func:`_windows_loop` reads, in one pass (compiled by numba; as
+    numpy expressions it took ~35 array calls a search, most of a small search's
+    cost): events ``ok`` put in cells ``w`` wide from ``(x0, y0)``, ``nx`` x ``ny``
+    of them (the last row and column take what lies beyond), listed by cell, each
+    cell's in index order (``by_cell``, from ``cell_start``: a counting sort, the
+    order of a stable sort by cell); and each position's cell (``pcx``, ``pcy``),
+    NaN as 0 and clipped to ``[-lim, lim]``."""
+    n = ok.shape[0]
+    cell = np.empty(n, np.intp)
+    cell_start = np.zeros(nx * ny + 1, np.intp)
+    for i in range(n):
+        e = ok[i]
+        cx = int(min(np.floor((ex[e] - x0) / w), nx - 1)) if nx > 1 else 0
+        cy = int(min(np.floor((ey[e] - y0) / w), ny - 1)) if ny > 1 else 0
+        cell[i] = cy * nx + cx
+        cell_start[cy * nx + cx + 1] += 1
+    for j in range(nx * ny):
+        cell_start[j + 1] += cell_start[j]
+    at = cell_start[:-1].copy()
+    by_cell = np.empty(n, np.intp)
+    for i in range(n):
+        by_cell[at[cell[i]]] = ok[i]
+        at[cell[i]] += 1
+    pcx = np.empty(px.shape[0], np.intp)
+    pcy = np.empty(px.shape[0], np.intp)
+    for r in range(px.shape[0]):
+        vx = np.floor((px[r] - x0) / w)
+        vy = np.floor((py[r] - y0) / w)
+        vx = 0.0 if vx != vx else vx
+        vy = 0.0 if vy != vy else vy
+        pcx[r] = int(min(max(vx, -lim), lim))
+        pcy[r] = int(min(max(vy, -lim), lim))
+    return by_cell, cell_start, pcx, pcy
 
 
 def windows(
@@ -386,9 +420,10 @@ def windows(
     positions). ``tables``: :func:`slice_tables` of ``tk``, ``starts``, ``ends``
     (made here when None)."""
     args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
-    kernel = windows_kernel()
-    if kernel is None:
+    kernels = _kernels()
+    if kernels is None:
         return windows_numpy(*args)
+    kernel, _, grid = kernels
     ok = np.flatnonzero(np.isfinite(ex) & np.isfinite(ey))  # others never pass
     if ok.shape[0] == 0 or starts.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
@@ -400,16 +435,10 @@ def windows(
         # no grid (an unbounded reach, events scattered far): one cell of all
         ok, w, nx, ny = np.arange(ex.shape[0]), math.inf, 1, 1
         x0 = y0 = 0.0
-    cx = np.minimum(np.floor((ex[ok] - x0) / w), nx - 1).astype(np.intp) if nx > 1 else 0 * ok
-    cy = np.minimum(np.floor((ey[ok] - y0) / w), ny - 1).astype(np.intp) if ny > 1 else 0 * ok
-    cell = cy * nx + cx
-    order = np.argsort(cell, kind="stable")  # each cell's events in index order
-    cell_start = np.searchsorted(cell[order], np.arange(nx * ny + 1)).astype(np.intp)
     # positions far outside the grid: a cell index that stays an integer
     lim = float(max(nx, ny) + 2)
-    pcx = _cell_of(px, x0, w, lim)
-    pcy = _cell_of(py, y0, w, lim)
+    by_cell, cell_start, pcx, pcy = grid(ex, ey, ok, x0, y0, w, nx, ny, px, py, lim)
     tables = slice_tables(tk, starts, ends) if tables is None else tables
     assert tables is not None  # the kernel compiled: so is the tables' loop
-    g, k = kernel(*args, ok[order].astype(np.intp), cell_start, nx, ny, pcx, pcy, *tables)
+    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
