@@ -15,12 +15,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ceasefire.model import Event, Violation
 
 
+#: remembered: a violation's times are its event's, its feature made a few
+#: thousand features after the event's (a part's events, then its violations)
+@lru_cache(maxsize=1 << 14)
 def iso(time_s: float | None) -> str | None:
     """UTC epoch seconds as ISO 8601 with zone, millisecond precision."""
     if time_s is None:
