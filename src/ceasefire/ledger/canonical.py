@@ -186,47 +186,28 @@ _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHRO
 _LOW, _HIGH = 1e-4, 1e16
 
 _PLAIN = frozenset((str, int, bool, type(None)))
-_CONTAINERS = frozenset((dict, list, tuple))
-_KNOWN = _PLAIN | _CONTAINERS | {float}
 
 
 def _orjson_same(obj: Any) -> bool:
     """Whether ``obj`` holds only dicts, lists, tuples, strings, ints, bools,
     None and floats that orjson writes as JCS does (exact types; see ``_LOW``)."""
     stack = [obj]
-    pop, push = stack.pop, stack.append
+    pop, push = stack.pop, stack.extend
     while stack:
         o = pop()
         t = type(o)
         if t is dict or t is list or t is tuple:
             items = o.values() if t is dict else o
-            # one C pass over the items: most containers (a violation's ids,
-            # notes) hold plain values only; the rest are looked at here, the
-            # containers among them later
-            kinds = set(map(type, items))
-            if kinds <= _PLAIN:
+            if set(map(type, items)) <= _STR:
                 continue
-            if not kinds <= _KNOWN:
-                return False
-            for x in items:
-                tx = type(x)
-                if tx is float:
-                    if not _float_same(x):
-                        return False
-                elif tx is dict or tx is list or tx is tuple:
-                    push(x)
+            push(items)
         elif t is float:
-            if not _float_same(o):
+            # NaN fails both bounds (orjson writes null for it and infinities)
+            if not _LOW <= abs(o) < _HIGH or o.is_integer():
                 return False
         elif t not in _PLAIN:
             return False
     return True
-
-
-def _float_same(x: float) -> bool:
-    """Whether orjson writes ``x`` as JCS does (NaN fails both bounds: orjson
-    writes null for it and infinities)."""
-    return _LOW <= abs(x) < _HIGH and not x.is_integer()
 
 
 def _fast(obj: Any) -> bytes | None:
