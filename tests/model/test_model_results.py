@@ -83,6 +83,12 @@ def test_an_events_ellipse_is_its_covariances_remembered_or_not() -> None:
     # another covariance is not the first one's
     assert _event((400.0, 2500.0, 300.0)).ellipse == ellipse_from_cov((400.0, 2500.0, 300.0))
     assert _event((400.0, 2500.0, 300.0)).ellipse != want
-    # a covariance that cannot be remembered (a list) is computed all the same
+    # one that is not remembered (a list, integers, a zero) is computed all the same
     assert _event([2500.0, 400.0, -300.0]).ellipse == want
+    assert _event((2500, 400, -300)).ellipse == ellipse_from_cov((2500, 400, -300))
     assert _event(None).ellipse is None
+    # -0.0 equals 0.0, but its ellipse's minor axis is -0.0: not the remembered one
+    zero, negative_zero = _event((0.0, 0.0, 0.0)).ellipse, _event((-0.0, -0.0, 0.0)).ellipse
+    assert negative_zero == ellipse_from_cov((-0.0, -0.0, 0.0))
+    assert zero is not None and negative_zero is not None
+    assert math.copysign(1.0, zero.semi_minor_m) != math.copysign(1.0, negative_zero.semi_minor_m)

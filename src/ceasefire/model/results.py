@@ -53,13 +53,15 @@ def ellipse_from_cov(cov_m2: tuple[float, float, float], scale2: float = CHI2_2D
 
 
 def _ellipse_95(cov_m2: tuple[float, float, float]) -> Ellipse:
-    """:func:`ellipse_from_cov` at 95 %, remembered by value (a covariance given
-    as a list, say, is not)."""
-    try:
+    """:func:`ellipse_from_cov` at 95 %, remembered for a tuple of nonzero floats:
+    equal such covariances hold the same bits (0.0 equals -0.0, whose ellipse
+    may differ in a sign; an integer equals its float)."""
+    if type(cov_m2) is tuple and set(map(type, cov_m2)) <= _FLOAT and 0.0 not in cov_m2:
         return _remembered_95(cov_m2)
-    except TypeError:  # not hashable
-        return ellipse_from_cov(cov_m2)
+    return ellipse_from_cov(cov_m2)
 
+
+_FLOAT = frozenset((float,))
 
 #: a violated event's ellipse is asked for up to five times (its and its
 #: violation's store row and GeoJSON feature, the map), each list of a part's

@@ -24,14 +24,22 @@ import orjson
 from ceasefire.model import Event, Violation
 
 
-#: remembered: a violation's times are its event's, its feature made a few
-#: thousand features after the event's (a part's events, then its violations)
-@lru_cache(maxsize=1 << 14)
 def iso(time_s: float | None) -> str | None:
     """UTC epoch seconds as ISO 8601 with zone, millisecond precision."""
     if time_s is None:
         return None
+    if type(time_s) is float:
+        return _iso_remembered(time_s)
+    return _iso(time_s)
+
+
+def _iso(time_s: float) -> str:
     return datetime.fromtimestamp(time_s, tz=UTC).isoformat(timespec="milliseconds")
+
+
+#: a violation's times are its event's, its feature made a few thousand features
+#: after the event's (a part's events, then its violations)
+_iso_remembered = lru_cache(maxsize=1 << 14)(_iso)
 
 
 def _point(lat: float | None, lon: float | None) -> dict[str, Any] | None:
