@@ -56,7 +56,11 @@ from ceasefire.model.collector import collector_paused, survivors_frozen
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
-from ceasefire.report.geojson import event_feature, violation_feature
+from ceasefire.report.geojson import (
+    event_feature_text,
+    feature_text,
+    violation_feature_text,
+)
 from ceasefire.report.jsonfile import write_json
 from ceasefire.report.layers import MapLayers, map_layers, named_events
 from ceasefire.report.render import PARALLEL_MIN_ITEMS, frozen_heap, render_maps
@@ -644,8 +648,8 @@ def judge_part(
         violation_rows=(
             store.violation_rows(found, day=iso_day, plain=plain) if store is not None else []
         ),
-        event_features=[feature_text(event_feature(e)) for e in events],
-        violation_features=[feature_text(violation_feature(v)) for v in found],
+        event_features=[event_feature_text(e) for e in events],
+        violation_features=[violation_feature_text(v) for v in found],
         violation_records=[ViolationRecord.of(v, d) for v, d in zip(found, plain, strict=True)],
         layers=part_layers(mandate, events, found) if layers else None,
     )
@@ -692,11 +696,6 @@ def day_layers(
 
 def _time_id(v: Violation) -> tuple[float, str]:
     return v.time_s, v.id
-
-
-def feature_text(feature: dict[str, Any]) -> str:
-    """A GeoJSON feature's text in a FeatureCollection (``write_geojson``'s)."""
-    return json.dumps(feature, sort_keys=True, ensure_ascii=False)
 
 
 def _event_sectors(mandate: Mandate, events: Sequence[Event]) -> list[str | None]:

@@ -59,3 +59,36 @@ def test_event_codec_round_trip() -> None:
         flags=("no_position",),
     )
     assert event_from_dict(to_dict(ev)) == ev
+
+
+def _event(cov: object) -> Event:
+    return Event("e", "explosion", 0.0, 48.0, 37.0, cov, ("o",), 1)  # type: ignore[arg-type]
+
+
+def test_an_events_ellipse_is_its_covariances_remembered_or_not() -> None:
+    from ceasefire.model.results import Violation, _remembered_95
+
+    _remembered_95.cache_clear()
+    cov = (2500.0, 400.0, -300.0)
+    want = ellipse_from_cov(cov)
+    assert _event(cov).ellipse == want
+    # asked again (a violation's, its row's, its feature's): the remembered one
+    assert _event((2500.0, 400.0, -300.0)).ellipse is _event(cov).ellipse
+    assert _remembered_95.cache_info().hits >= 2
+    v = Violation(
+        "v", "r", "high", "explosion", 0.0, 48.0, 37.0, cov, "A", 0.9, {"A": 0.9}, ("e",),
+        ("o",), 1.0, "left", "notify",
+    )  # fmt: skip
+    assert v.ellipse == want
+    # another covariance is not the first one's
+    assert _event((400.0, 2500.0, 300.0)).ellipse == ellipse_from_cov((400.0, 2500.0, 300.0))
+    assert _event((400.0, 2500.0, 300.0)).ellipse != want
+    # one that is not remembered (a list, integers, a zero) is computed all the same
+    assert _event([2500.0, 400.0, -300.0]).ellipse == want
+    assert _event((2500, 400, -300)).ellipse == ellipse_from_cov((2500, 400, -300))
+    assert _event(None).ellipse is None
+    # -0.0 equals 0.0, but its ellipse's minor axis is -0.0: not the remembered one
+    zero, negative_zero = _event((0.0, 0.0, 0.0)).ellipse, _event((-0.0, -0.0, 0.0)).ellipse
+    assert negative_zero == ellipse_from_cov((-0.0, -0.0, 0.0))
+    assert zero is not None and negative_zero is not None
+    assert math.copysign(1.0, zero.semi_minor_m) != math.copysign(1.0, negative_zero.semi_minor_m)

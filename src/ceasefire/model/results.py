@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 #: Chi-square quantile, 2 degrees of freedom, 95 %: scales a 1-sigma ellipse to 95 %.
@@ -49,6 +50,23 @@ def ellipse_from_cov(cov_m2: tuple[float, float, float], scale2: float = CHI2_2D
         ex, ny = l1 - vn, cen
     azimuth = math.degrees(math.atan2(ex, ny)) % 180.0
     return Ellipse(math.sqrt(scale2 * l1), math.sqrt(scale2 * l2), azimuth)
+
+
+def _ellipse_95(cov_m2: tuple[float, float, float]) -> Ellipse:
+    """:func:`ellipse_from_cov` at 95 %, remembered for a tuple of nonzero floats:
+    equal such covariances hold the same bits (0.0 equals -0.0, whose ellipse
+    may differ in a sign; an integer equals its float)."""
+    if type(cov_m2) is tuple and set(map(type, cov_m2)) <= _FLOAT and 0.0 not in cov_m2:
+        return _remembered_95(cov_m2)
+    return ellipse_from_cov(cov_m2)
+
+
+_FLOAT = frozenset((float,))
+
+#: a violated event's ellipse is asked for up to five times (its and its
+#: violation's store row and GeoJSON feature, the map), each list of a part's
+#: rows or features in turn: a part holds up to a few thousand events
+_remembered_95 = lru_cache(maxsize=1 << 14)(ellipse_from_cov)
 
 
 #: flag of a paired round: ``pair_side_doubt:<p>``, the probability (two decimals)
@@ -106,7 +124,7 @@ class Event:
 
     @property
     def ellipse(self) -> Ellipse | None:
-        return ellipse_from_cov(self.cov_m2) if self.cov_m2 is not None else None
+        return _ellipse_95(self.cov_m2) if self.cov_m2 is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +165,7 @@ class Violation:
 
     @property
     def ellipse(self) -> Ellipse | None:
-        return ellipse_from_cov(self.cov_m2) if self.cov_m2 is not None else None
+        return _ellipse_95(self.cov_m2) if self.cov_m2 is not None else None
 
 
 @dataclass(frozen=True, slots=True)
