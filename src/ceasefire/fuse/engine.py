@@ -47,9 +47,9 @@ from ceasefire.fuse.obsindex import observer_codes
 from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
-from ceasefire.fuse.speedcal import clear_pairs, measured
+from ceasefire.fuse.speedcal import SpeedPairs, clear_pairs, measured
 from ceasefire.fuse.tdoa_groups import group_arrivals
-from ceasefire.fuse.tiles import Firsts, canonical, fuse_sightings, fuse_tiles
+from ceasefire.fuse.tiles import Firsts, RunRegistration, canonical, fuse_sightings, fuse_tiles
 from ceasefire.fuse.tracks import track_sightings
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
@@ -212,14 +212,7 @@ def _fuse_acoustic(
                 registered = True
                 got = _associate(rep, cfg)
     cl = got.clusters
-    cov = cl.cov
-    if cfg.inflate_cov and got.chi2 is not None and got.dof is not None:
-        # the fit's chi-square per dof, when above 1, widens the event's uncertainty
-        # (a new array: a kept first association stays as it was)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.where(got.dof > 0, got.chi2 / np.maximum(got.dof, 1), 1.0)
-        k = np.clip(np.nan_to_num(k, nan=1.0, posinf=1.0), 1.0, cfg.inflate_max)
-        cov = cov * k[:, None, None]
+    cov = _inflated(got, cfg)
     labels = cl.labels.copy()
     G = cl.n
     xs: list[F8] = [cl.x]
@@ -303,6 +296,107 @@ def _fuse_acoustic(
     )
 
 
+def _inflated(got: Association, cfg: FuseConfig) -> F8:
+    """The events' ``(G, 3, 3)`` covariances, widened by the fit's chi-square per
+    dof when above 1 (``inflate_cov``; a new array: a kept first association stays
+    as it was)."""
+    cov = got.clusters.cov
+    if cfg.inflate_cov and got.chi2 is not None and got.dof is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(got.dof > 0, got.chi2 / np.maximum(got.dof, 1), 1.0)
+        k = np.clip(np.nan_to_num(k, nan=1.0, posinf=1.0), 1.0, cfg.inflate_max)
+        cov = cov * k[:, None, None]
+    return np.asarray(cov, dtype=np.float64)
+
+
+def _clustered(obs: ObservationArrays, rows: Rows, got: Association, cfg: FuseConfig) -> _Acoustic:
+    """The located events of an association alone (no arrival groups, late
+    attachment or lone bearings): what launch pairing reads of a first pass."""
+    cl = got.clusters
+    G = cl.n
+    cov = _inflated(got, cfg) if G else np.zeros((0, 3, 3))
+    labels = cl.labels
+    return _Acoustic(
+        cl.x, cl.y, cl.T, cov[:, :2, :2], np.sqrt(cov[:, 2, 2]), _split(labels, G),
+        consensus(obs.event, labels, G, len(EVENT_KINDS), UND_EVENT),
+        consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR),
+        consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON),
+        np.bincount(labels[labels >= 0], minlength=G), [()] * G, rows,
+    )  # fmt: skip
+
+
+def _positions(ac: _Acoustic, grid: Grid) -> tuple[npt.NDArray[np.bool_], F8, F8]:
+    """Which events have a position, and their latitude and longitude (NaN without)."""
+    G = ac.x.shape[0]
+    has_pos = np.isfinite(ac.x) & np.isfinite(ac.y) & np.all(np.isfinite(ac.cov.reshape(G, 4)), 1)
+    lat = np.full(G, np.nan)
+    lon = np.full(G, np.nan)
+    if has_pos.any():
+        lat[has_pos], lon[has_pos] = grid.to_latlon(ac.x[has_pos], ac.y[has_pos])
+    return has_pos, lat, lon
+
+
+PairFn = Callable[[LaunchPairConfig], tuple[IP, IP, F8, F8]]
+
+
+def _launch_pairing(
+    ac: _Acoustic, lat: F8, lon: F8, has_pos: npt.NDArray[np.bool_], cfg: FuseConfig
+) -> tuple[IP, IP, IP, PairFn]:
+    """Launch and impact candidates (event indices), each event's weapon code (-1
+    unknown), and their pairing under a launch configuration (``pair_launches``'
+    pairs as indices into the candidates, margins, side doubts)."""
+    # the role comes from the event kind (a firing is a launch, an explosion an
+    # impact: named right in ~98 % of reports), from the direction class (~86 %)
+    # only when no kind is named; bursts and shots are small arms, whose bullets
+    # make no explosion to pair with
+    und_kind = ac.kind == UND_EVENT
+    can_launch = (ac.kind == FIRING) | (und_kind & (ac.direction != INCOMING))
+    can_impact = (ac.kind == EXPLOSION) | (und_kind & (ac.direction != OUTGOING))
+    launch = np.flatnonzero(has_pos & can_launch)
+    impact = np.flatnonzero(has_pos & can_impact)
+    weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)
+    sides = _sides(lat, lon, launch, impact, cfg)
+    line_m = _line_m(lat[impact], lon[impact], cfg)
+
+    def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
+        return pair_launches(
+            ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact],
+            ac.T[impact], lcfg, weapon[launch], weapon[impact], ac.cov[launch],
+            ac.cov[impact], ac.sd_t_s[launch], ac.sd_t_s[impact], launch, impact, *sides, line_m,
+        )  # fmt: skip
+
+    return launch, impact, weapon, pairs
+
+
+def _clear(
+    ac: _Acoustic, lg: IP, ig: IP, margin: F8, weapon: IP, cfg: FuseConfig
+) -> tuple[SpeedPairs, npt.NDArray[np.bool_]]:
+    """The clear pairs (launch events ``lg``, impact events ``ig``) that measure
+    speeds (:func:`speedcal.clear_pairs`), and which of the pairs they are."""
+    clear, w = clear_pairs(margin, cfg.launches, weapon[lg], weapon[ig])
+    dist = np.hypot(ac.x[ig] - ac.x[lg], ac.y[ig] - ac.y[lg])
+    return SpeedPairs(dist[clear], ac.T[ig][clear] - ac.T[lg][clear], w[clear]), clear
+
+
+def speed_pairs(
+    obs: ObservationArrays, cfg: FuseConfig, span: tuple[float, float], first: Association | None
+) -> SpeedPairs:
+    """A window's share of speeds measured over many: the clear pairs (``speedcal``)
+    of ``first``, its first association of ``obs`` (canonical rows:
+    ``registration_residuals``'), whose impact was emitted in ``span`` (s)."""
+    if first is None or not cfg.launches.speed_from_pairs:
+        return SpeedPairs.empty()
+    ac_obs = obs.take(np.flatnonzero(obs.kind != K_SIGHTING))
+    grid = Grid.about(ac_obs.lat, ac_obs.lon)
+    ac = _clustered(ac_obs, _rows(ac_obs, grid, cfg), first, cfg)
+    has_pos, lat, lon = _positions(ac, grid)
+    launch, impact, weapon, pairs = _launch_pairing(ac, lat, lon, has_pos, cfg)
+    pl, pi, margin, _ = pairs(cfg.launches)
+    ig = impact[pi]
+    inside = (ac.T[ig] >= span[0]) & (ac.T[ig] < span[1])
+    return _clear(ac, launch[pl][inside], ig[inside], margin[inside], weapon, cfg)[0]
+
+
 def _split(labels: IP, G: int) -> list[IP]:
     """Row indices of each group, in row order."""
     m = np.flatnonzero(labels >= 0)
@@ -361,6 +455,7 @@ def _line_sides(grid: Grid, cfg: FuseConfig) -> LineSides | None:
 
 
 def _ray_pairs(
+    launches: LaunchPairConfig,
     rows: Rows,
     ac: _Acoustic,
     has_pos: npt.NDArray[np.bool_],
@@ -396,7 +491,7 @@ def _ray_pairs(
 
     more: list[tuple[int, int]] = []
     a, b, doubt = pair_rays(
-        rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
+        rays(lr), rays(ir), points(lp), points(ip), cfg.rays, launches,
         cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
         points(np.flatnonzero(has_pos & taken & is_l)), more,
     )  # fmt: skip
@@ -422,49 +517,34 @@ def _ray_pairs(
 
 
 def _acoustic_events(
-    obs: ObservationArrays, rows: Rows, ac: _Acoustic, grid: Grid, cfg: FuseConfig
+    obs: ObservationArrays,
+    rows: Rows,
+    ac: _Acoustic,
+    grid: Grid,
+    cfg: FuseConfig,
+    speeds: SpeedPairs | None = None,
 ) -> list[Event]:
+    """The events of ``ac``, launches paired with impacts. ``speeds``: clear pairs
+    pooled over the run (``tiles.pooled``), else this window's own measure."""
     G = ac.x.shape[0]
     if G == 0:
         return []
-    has_pos = np.isfinite(ac.x) & np.isfinite(ac.y) & np.all(np.isfinite(ac.cov.reshape(G, 4)), 1)
-    lat = np.full(G, np.nan)
-    lon = np.full(G, np.nan)
+    has_pos, lat, lon = _positions(ac, grid)
     cov_en = np.full((G, 2, 2), np.nan)
     if has_pos.any():
-        la, lo = grid.to_latlon(ac.x[has_pos], ac.y[has_pos])
-        lat[has_pos], lon[has_pos] = la, lo
-        cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo)
+        cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], lat[has_pos], lon[has_pos])
     semi = np.where(has_pos, semi_major_95_m(np.nan_to_num(cov_en)), np.inf)
-    # launch/impact pairing among positioned events; the role comes from the event
-    # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
-    # reports), from the direction class (~86 %) only when no kind is named; bursts
-    # and shots are small arms, whose bullets make no explosion to pair with
-    is_launch_kind = ac.kind == FIRING
-    und_kind = ac.kind == UND_EVENT
-    can_launch = is_launch_kind | (und_kind & (ac.direction != INCOMING))
-    can_impact = (ac.kind == EXPLOSION) | (und_kind & (ac.direction != OUTGOING))
-    launch = np.flatnonzero(has_pos & can_launch)
-    impact = np.flatnonzero(has_pos & can_impact)
-    weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
-    sides = _sides(lat, lon, launch, impact, cfg)
-    line_m = _line_m(lat[impact], lon[impact], cfg)
-
-    def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
-        return pair_launches(
-            ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact],
-            ac.T[impact], lcfg, weapon[launch], weapon[impact], ac.cov[launch],
-            ac.cov[impact], ac.sd_t_s[launch], ac.sd_t_s[impact], launch, impact, *sides, line_m,
-        )  # fmt: skip
-
-    pl, pi, margin, doubt = pairs(cfg.launches)
-    if cfg.launches.speed_from_pairs and pl.shape[0]:
-        # each weapon's speed from this window's clear pairs, then paired again
-        # (fuse/speedcal.py)
-        lg, ig = launch[pl], impact[pi]
-        clear, w = clear_pairs(margin, cfg.launches, weapon[lg], weapon[ig])
-        dist = np.hypot(ac.x[ig] - ac.x[lg], ac.y[ig] - ac.y[lg])
-        lcfg = measured(cfg.launches, dist[clear], ac.T[ig][clear] - ac.T[lg][clear], w[clear])
+    launch, impact, weapon, pairs = _launch_pairing(ac, lat, lon, has_pos, cfg)
+    # each weapon's speed measured from clear pairs (fuse/speedcal.py): the run's
+    # when pooled and some class reached enough of them, else the window's own,
+    # the window then paired again
+    lcfg = cfg.launches
+    if lcfg.speed_from_pairs and speeds is not None:
+        lcfg = measured(cfg.launches, speeds.dist_m, speeds.flight_s, speeds.weapon)
+    pl, pi, margin, doubt = pairs(lcfg)
+    if lcfg is cfg.launches and lcfg.speed_from_pairs and pl.shape[0]:
+        own = _clear(ac, launch[pl], impact[pi], margin, weapon, cfg)[0]
+        lcfg = measured(cfg.launches, own.dist_m, own.flight_s, own.weapon)
         if lcfg is not cfg.launches:
             pl, pi, margin, doubt = pairs(lcfg)
     partner = np.full(G, -1, np.intp)
@@ -483,7 +563,11 @@ def _acoustic_events(
     ray_doubt = np.zeros(G)
     if cfg.ray_pairs:
         taken = absorbed | (partner >= 0)
-        for keep, gone, ray_row, d in _ray_pairs(rows, ac, has_pos, taken, weapon, grid, cfg):
+        # the measured speeds, not spreads: the compiled ray loop has one spread
+        ray_cfg = replace(lcfg, weapon_spread=None) if cfg.launches.speeds_in_rays else cfg.launches
+        for keep, gone, ray_row, d in _ray_pairs(
+            ray_cfg, rows, ac, has_pos, taken, weapon, grid, cfg
+        ):
             extra.setdefault(keep, []).append(gone)
             absorbed[gone] = True
             if len(extra[keep]) == 1:  # the pair's own; more bearings follow it
@@ -676,7 +760,8 @@ def fuse_whole(
     if len(ac_obs):
         rows = _rows(ac_obs, grid, cfg)
         ac = _fuse_acoustic(ac_obs, rows, cfg, registration, first)
-        out += _acoustic_events(ac_obs, ac.rows, ac, grid, cfg)
+        speeds = registration.speeds if isinstance(registration, RunRegistration) else None
+        out += _acoustic_events(ac_obs, ac.rows, ac, grid, cfg, speeds)
     out += _sighting_events(obs.take(np.flatnonzero(sight)), grid, cfg)
     return out
 
@@ -728,4 +813,4 @@ def fuse(
     return events
 
 
-__all__ = ["Association", "fuse", "fuse_whole", "registration_residuals"]
+__all__ = ["Association", "fuse", "fuse_whole", "registration_residuals", "speed_pairs"]

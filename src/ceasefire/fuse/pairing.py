@@ -85,6 +85,9 @@ class LaunchPairConfig:
     #: (family tuning draws: double counts 208 -> 201, matched +3; docs/family.md,
     #: session 21)
     speed_from_pairs: bool = True
+    #: ray pairing (:mod:`ceasefire.fuse.raypairs`) takes the measured mean speeds too
+    #: (with the prior's spread: its compiled loop has one spread for all classes)
+    speeds_in_rays: bool = True
     #: pairs of a named weapon needed to measure its speed (6: doubles 203, matched +1)
     speed_min_pairs: int = 4
     #: only clear pairs (no close call) measure the speeds

@@ -11,11 +11,19 @@ seconds apart) are told apart by their flight times, which a 15 % spread of a
 Only clear pairs count: a pair with no rival candidate within ``close_margin`` (no
 ``pair_close_call``) whose weapon a report names (one name on both sides). A class
 with fewer than ``speed_min_pairs`` of them keeps the prior.
+
+A window alone rarely holds that many of a class. When observers are registered over
+the run, each tile's first association gives its clear pairs too (:class:`SpeedPairs`,
+``engine.speed_pairs``), pooled over the run's tiles like the clocks
+(``tiles.pooled``): every tile is then paired with the run's measured speeds, in
+located and in ray pairing. A pair counts in the tile whose core holds its impact, so
+the pool is the same for any cut into parts and any number of workers.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +36,34 @@ IP = npt.NDArray[np.intp]
 
 #: 1.4826 x the median absolute deviation: the sd of a normal sample
 _MAD_SD = 1.4826
+
+
+@dataclass(frozen=True)
+class SpeedPairs:
+    """Clear launch/impact pairs that measure speeds: distance (m), flight time
+    (impact minus launch emission, s) and weapon code (vocab WEAPONS), each ``(n,)``."""
+
+    dist_m: F8
+    flight_s: F8
+    weapon: IP
+
+    @staticmethod
+    def empty() -> SpeedPairs:
+        return SpeedPairs(np.zeros(0), np.zeros(0), np.zeros(0, np.intp))
+
+    @staticmethod
+    def concat(parts: Sequence[SpeedPairs]) -> SpeedPairs:
+        """The pairs of many windows, in their order."""
+        if not parts:
+            return SpeedPairs.empty()
+        return SpeedPairs(
+            np.concatenate([p.dist_m for p in parts]),
+            np.concatenate([p.flight_s for p in parts]),
+            np.concatenate([p.weapon for p in parts]).astype(np.intp),
+        )
+
+    def __len__(self) -> int:
+        return int(self.dist_m.shape[0])
 
 
 def measured(cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP) -> LaunchPairConfig:
@@ -75,4 +111,4 @@ def clear_pairs(
     return ok, w
 
 
-__all__ = ["clear_pairs", "measured"]
+__all__ = ["SpeedPairs", "clear_pairs", "measured"]

@@ -42,7 +42,7 @@ import functools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +56,7 @@ from ceasefire.fuse.association import (
 )
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
+from ceasefire.fuse.speedcal import SpeedPairs
 from ceasefire.geo import GeoLine
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
@@ -72,6 +73,15 @@ WHOLE = "all"
 
 
 @dataclass(frozen=True)
+class RunRegistration(ObserverRegistration):
+    """The observers registered over the run, and the clear launch/impact pairs of
+    the run's tiles, by which every tile measures the weapons' speeds
+    (:mod:`ceasefire.fuse.speedcal`)."""
+
+    speeds: SpeedPairs = field(default_factory=SpeedPairs.empty)
+
+
+@dataclass(frozen=True)
 class Tile:
     """Tile ``k`` (time ``[k * tile_s, (k + 1) * tile_s)``) of ``sector``."""
 
@@ -81,8 +91,9 @@ class Tile:
 
 #: a tile's work: the rows its context may need, the tile, the settings
 Job = tuple[ObservationArrays, Tile, FuseConfig]
-#: a window's part of a pooled registration: observers' names by code, residuals
-Part = tuple[npt.NDArray[np.str_], Residuals]
+#: a window's part of a pooled registration: observers' names by code, residuals,
+#: and the clear launch/impact pairs that measure the weapons' speeds
+Part = tuple[npt.NDArray[np.str_], Residuals, SpeedPairs]
 #: each tile's first association (observers as stated), kept for its second pass
 Firsts = dict[Tile, "Association"]
 
@@ -326,26 +337,30 @@ def tile_first(
     """A tile's first association (None without reports) and its share of a
     registration pooled over tiles: the residuals of the events that association
     finds emitted in its core (and in ``span``, s), and the observers' names by
-    code (``engine.registration_residuals``)."""
-    from ceasefire.fuse.engine import registration_residuals
+    code (``engine.registration_residuals``); and its clear launch/impact pairs
+    whose impact was emitted there (``engine.speed_pairs``)."""
+    from ceasefire.fuse.engine import registration_residuals, speed_pairs
 
     _, rows = _tile_rows(obs, tile, cfg)
     if rows.shape[0] == 0:
-        return (np.zeros(0, str), Residuals.empty()), None
+        return (np.zeros(0, str), Residuals.empty(), SpeedPairs.empty()), None
     lo, hi = bounds(tile.k, cfg)
     if span is not None:
         lo, hi = max(lo, span[0]), min(hi, span[1])
-    names, res, first = registration_residuals(obs.take(rows), cfg, (lo, hi))
-    return (names, res), first
+    mine = obs.take(rows)
+    names, res, first = registration_residuals(mine, cfg, (lo, hi))
+    return (names, res, speed_pairs(mine, cfg, (lo, hi), first)), first
 
 
-def pooled(parts: Sequence[Part], cfg: RegistrationConfig) -> ObserverRegistration:
-    """One registration by observer name from many windows' residuals."""
+def pooled(parts: Sequence[Part], cfg: RegistrationConfig) -> RunRegistration:
+    """One registration by observer name from many windows' residuals, with their
+    clear launch/impact pairs (in the parts' order)."""
     names = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0, str)
     res = Residuals.concat(
-        [r.recode(np.searchsorted(names, n).astype(np.intp)) for n, r in parts if len(n)]
+        [r.recode(np.searchsorted(names, n).astype(np.intp)) for n, r, _ in parts if len(n)]
     )
-    return ObserverRegistration(names, estimate(res, names.shape[0], cfg))
+    speeds = SpeedPairs.concat([p[2] for p in parts])
+    return RunRegistration(names, estimate(res, names.shape[0], cfg), speeds)
 
 
 def fuse_sightings(
@@ -496,6 +511,7 @@ def _mapper(workers: int, n: int) -> Iterator[Callable[..., Iterator[Any]]]:
 __all__ = [
     "Firsts",
     "Part",
+    "RunRegistration",
     "Sectors",
     "Tile",
     "batch_cut",
