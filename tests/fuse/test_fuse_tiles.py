@@ -15,6 +15,7 @@ from ceasefire.fuse import tiles as tl
 from ceasefire.fuse.association import associate, register
 from ceasefire.fuse.engine import _reports, _rows, registration_residuals
 from ceasefire.fuse.frame import Grid
+from ceasefire.fuse.speedcal import SpeedPairs
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
 from ceasefire.simulate.family import get_family, simulate_draw
@@ -108,7 +109,7 @@ def test_a_registration_pooled_over_one_window_is_that_windows_own() -> None:
     rep, names = _reports(obs, _rows(obs, Grid.about(obs.lat, obs.lon), CFG), CFG)
     own = register(rep, associate(rep, CFG.association)[0], CFG.association.registration)
     names_, res, _ = registration_residuals(obs, CFG, (-np.inf, np.inf))
-    pooled = tl.pooled([(names_, res)], CFG.association.registration)
+    pooled = tl.pooled([(names_, res, SpeedPairs.empty())], CFG.association.registration)
     assert list(pooled.names) == list(names)
     got = pooled.of(names)
     for a, b in zip(

@@ -368,14 +368,20 @@ def _launch_pairing(
     return launch, impact, weapon, pairs
 
 
-def _clear(
-    ac: _Acoustic, lg: IP, ig: IP, margin: F8, weapon: IP, cfg: FuseConfig
-) -> tuple[SpeedPairs, npt.NDArray[np.bool_]]:
-    """The clear pairs (launch events ``lg``, impact events ``ig``) that measure
-    speeds (:func:`speedcal.clear_pairs`), and which of the pairs they are."""
+def _clear(ac: _Acoustic, lg: IP, ig: IP, margin: F8, weapon: IP, cfg: FuseConfig) -> SpeedPairs:
+    """The pairs (launch events ``lg``, impact events ``ig``, their ``margin``)
+    that measure speeds (:func:`speedcal.clear_pairs`)."""
     clear, w = clear_pairs(margin, cfg.launches, weapon[lg], weapon[ig])
+    lg, ig = lg[clear], ig[clear]
     dist = np.hypot(ac.x[ig] - ac.x[lg], ac.y[ig] - ac.y[lg])
-    return SpeedPairs(dist[clear], ac.T[ig][clear] - ac.T[lg][clear], w[clear]), clear
+    flight = ac.T[ig] - ac.T[lg]
+    # the speed's relative sd: the distance's (each fix's mean variance per axis)
+    # and the flight time's (the two emission times'), NaN (never counted) unknown
+    var_d = 0.5 * (np.trace(ac.cov[lg], axis1=1, axis2=2) + np.trace(ac.cov[ig], axis1=1, axis2=2))
+    var_f = ac.sd_t_s[lg] ** 2 + ac.sd_t_s[ig] ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.sqrt(var_d / dist**2 + var_f / flight**2)
+    return SpeedPairs(dist, flight, w[clear], rel)
 
 
 def speed_pairs(
@@ -394,7 +400,7 @@ def speed_pairs(
     pl, pi, margin, _ = pairs(cfg.launches)
     ig = impact[pi]
     inside = (ac.T[ig] >= span[0]) & (ac.T[ig] < span[1])
-    return _clear(ac, launch[pl][inside], ig[inside], margin[inside], weapon, cfg)[0]
+    return _clear(ac, launch[pl][inside], ig[inside], margin[inside], weapon, cfg)
 
 
 def _split(labels: IP, G: int) -> list[IP]:
@@ -540,11 +546,11 @@ def _acoustic_events(
     # the window then paired again
     lcfg = cfg.launches
     if lcfg.speed_from_pairs and speeds is not None:
-        lcfg = measured(cfg.launches, speeds.dist_m, speeds.flight_s, speeds.weapon)
+        lcfg = measured(cfg.launches, speeds.dist_m, speeds.flight_s, speeds.weapon, speeds.rel_sd)
     pl, pi, margin, doubt = pairs(lcfg)
     if lcfg is cfg.launches and lcfg.speed_from_pairs and pl.shape[0]:
-        own = _clear(ac, launch[pl], impact[pi], margin, weapon, cfg)[0]
-        lcfg = measured(cfg.launches, own.dist_m, own.flight_s, own.weapon)
+        own = _clear(ac, launch[pl], impact[pi], margin, weapon, cfg)
+        lcfg = measured(cfg.launches, own.dist_m, own.flight_s, own.weapon, own.rel_sd)
         if lcfg is not cfg.launches:
             pl, pi, margin, doubt = pairs(lcfg)
     partner = np.full(G, -1, np.intp)

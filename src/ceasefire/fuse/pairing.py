@@ -92,6 +92,15 @@ class LaunchPairConfig:
     speed_min_pairs: int = 4
     #: only clear pairs (no close call) measure the speeds
     speed_clear_only: bool = True
+    #: a pair measures its weapon's speed when that speed's relative sd from the
+    #: pair's fixes (position and emission-time sd) is at most this
+    speed_pair_sd_max: float = 0.1
+    #: a measured speed beyond the prior's by more than this (log; 0.25: x0.78-1.28,
+    #: 1.7 prior spreads; the family draws x0.75-1.3) is mispaired pairs: the prior is
+    #: kept (tuning draws: 0.35 gave 4 right names fewer, +1 double count)
+    speed_shift_max: float = 0.25
+    #: the measured spread widened by the measured mean's own error
+    speed_spread_of_mean: bool = True
     #: the measured spread is at least this (relative, 1 sigma)
     speed_spread_floor: float = 0.03
     #: near the line a round lands on either side about as often (a short round and

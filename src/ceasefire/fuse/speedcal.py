@@ -22,6 +22,7 @@ the pool is the same for any cut into parts and any number of workers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -41,15 +42,17 @@ _MAD_SD = 1.4826
 @dataclass(frozen=True)
 class SpeedPairs:
     """Clear launch/impact pairs that measure speeds: distance (m), flight time
-    (impact minus launch emission, s) and weapon code (vocab WEAPONS), each ``(n,)``."""
+    (impact minus launch emission, s), weapon code (vocab WEAPONS) and the relative
+    sd of the pair's speed from its two fixes' position and time sd, each ``(n,)``."""
 
     dist_m: F8
     flight_s: F8
     weapon: IP
+    rel_sd: F8
 
     @staticmethod
     def empty() -> SpeedPairs:
-        return SpeedPairs(np.zeros(0), np.zeros(0), np.zeros(0, np.intp))
+        return SpeedPairs(np.zeros(0), np.zeros(0), np.zeros(0, np.intp), np.zeros(0))
 
     @staticmethod
     def concat(parts: Sequence[SpeedPairs]) -> SpeedPairs:
@@ -60,20 +63,30 @@ class SpeedPairs:
             np.concatenate([p.dist_m for p in parts]),
             np.concatenate([p.flight_s for p in parts]),
             np.concatenate([p.weapon for p in parts]).astype(np.intp),
+            np.concatenate([p.rel_sd for p in parts]),
         )
 
     def __len__(self) -> int:
         return int(self.dist_m.shape[0])
 
 
-def measured(cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP) -> LaunchPairConfig:
+def measured(
+    cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP, rel_sd: F8 | None = None
+) -> LaunchPairConfig:
     """``cfg`` with each named weapon's mean speed (m/s) and relative spread measured
     from clear pairs: ``dist_m`` launch-to-impact distances (m), ``flight_s`` impact
-    minus launch emission times (s), ``weapon`` codes (vocab WEAPONS, -1 unknown).
-    The speed is the prior's times the median ratio of the pairs' speeds to it; the
-    spread the robust sd of the log ratio (at least ``speed_spread_floor``, at most
-    ``speed_spread``). ``cfg`` itself when no class has enough pairs."""
+    minus launch emission times (s), ``weapon`` codes (vocab WEAPONS, -1 unknown);
+    ``rel_sd``: each pair's speed's relative sd from its fixes (pairs above
+    ``speed_pair_sd_max`` do not count: a short flight between fixes a second off
+    measures its clocks, not its speed). The speed is the prior's times the median
+    ratio of the pairs' speeds to it; the spread the robust sd of the log ratio (at
+    least ``speed_spread_floor``, at most ``speed_spread``). A class whose median
+    ratio lies beyond ``speed_shift_max`` (log) keeps the prior: no round flies so
+    far from its class's speed, the pairs are mispaired. ``cfg`` itself when no
+    class is measured."""
     ok = (weapon >= 0) & (flight_s > 0.5) & (dist_m > 0.0)
+    if rel_sd is not None:
+        ok &= rel_sd <= cfg.speed_pair_sd_max
     speeds = dict(cfg.weapons)
     spread = dict(cfg.weapon_spread or {})
     changed = False
@@ -87,7 +100,13 @@ def measured(cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP) -> Lau
             continue
         r = np.log(dist_m[m] / (flight_s[m] * wf.speed_m_s))
         mid = float(np.median(r))
+        if abs(mid) > cfg.speed_shift_max:
+            continue
         sd = _MAD_SD * float(np.median(np.abs(r - mid)))
+        if cfg.speed_spread_of_mean:
+            # a new round's spread about the measured mean: its own and the
+            # median's error (variance pi/2 sd^2/n)
+            sd *= math.sqrt(1.0 + 0.5 * math.pi / int(m.sum()))
         speeds[name] = replace(wf, speed_m_s=wf.speed_m_s * float(np.exp(mid)))
         spread[name] = float(np.clip(sd, cfg.speed_spread_floor, cfg.speed_spread))
         changed = True
