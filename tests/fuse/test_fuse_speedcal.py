@@ -84,3 +84,36 @@ def test_a_burst_launch_is_told_by_the_measured_speed() -> None:
     # measured from the window's other pairs, the first launch's 45.5 s fits
     d, f, w = _pairs(0.8 * V_ART, 8)
     assert _burst_pair(measured(CFG, d, f, w)) == 0
+
+
+def test_pairs_whose_fixes_cannot_time_the_flight_do_not_measure() -> None:
+    d, f, w = _pairs(0.8 * V_ART, 12)
+    # half the pairs timed by fixes a tenth of their flight off: alone they are too
+    # few; the precise half measures
+    rel = np.where(np.arange(12) < 6, 0.5, 0.01)
+    slow = f.copy()
+    slow[:6] *= 2.0  # what such a pair may say
+    got = measured(CFG, d, slow, w, rel)
+    assert got.weapons["artillery"].speed_m_s == pytest.approx(0.8 * V_ART, rel=0.03)
+    # counted, they drag the median off the true speed (here beyond the shift
+    # allowed: the prior is kept)
+    off = measured(CFG, d, slow, w).weapons["artillery"].speed_m_s
+    assert abs(off / (0.8 * V_ART) - 1.0) > 0.1
+    assert measured(CFG, d[:6], slow[:6], w[:6], rel[:6]) is CFG
+
+
+def test_a_speed_no_round_of_the_class_flies_keeps_the_prior() -> None:
+    # 0.6 x the prior's speed is beyond speed_shift_max: mispaired pairs
+    d, f, w = _pairs(0.6 * V_ART, 12)
+    assert measured(CFG, d, f, w) is CFG
+    d, f, w = _pairs(0.8 * V_ART, 12)
+    assert measured(CFG, d, f, w) is not CFG
+
+
+def test_few_pairs_widen_the_spread_by_the_means_own_error() -> None:
+    d, f, w = _pairs(0.8 * V_ART, 5, jitter=0.08)
+    wide = measured(CFG, d, f, w).weapon_spread
+    narrow = measured(replace(CFG, speed_spread_of_mean=False), d, f, w).weapon_spread
+    assert wide is not None and narrow is not None
+    # sd x sqrt(1 + pi / (2 n)), n = 5
+    assert wide["artillery"] == pytest.approx(narrow["artillery"] * np.sqrt(1 + np.pi / 10))
