@@ -111,7 +111,7 @@ def test_a_speed_no_round_of_the_class_flies_keeps_the_prior() -> None:
 
 
 def test_few_pairs_widen_the_spread_by_the_means_own_error() -> None:
-    d, f, w = _pairs(0.8 * V_ART, 5, jitter=0.08)
+    d, f, w = _pairs(0.9 * V_ART, 5, jitter=0.08)
     wide = measured(CFG, d, f, w).weapon_spread
     narrow = measured(replace(CFG, speed_spread_of_mean=False), d, f, w).weapon_spread
     assert wide is not None and narrow is not None
