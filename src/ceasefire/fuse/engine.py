@@ -336,12 +336,12 @@ def _positions(ac: _Acoustic, grid: Grid) -> tuple[npt.NDArray[np.bool_], F8, F8
     return has_pos, lat, lon
 
 
-PairFn = Callable[[LaunchPairConfig], tuple[IP, IP, F8, F8]]
+_PairFn = Callable[[LaunchPairConfig], tuple[IP, IP, F8, F8]]
 
 
 def _launch_pairing(
     ac: _Acoustic, lat: F8, lon: F8, has_pos: npt.NDArray[np.bool_], cfg: FuseConfig
-) -> tuple[IP, IP, IP, PairFn]:
+) -> tuple[IP, IP, IP, _PairFn]:
     """Launch and impact candidates (event indices), each event's weapon code (-1
     unknown), and their pairing under a launch configuration (``pair_launches``'
     pairs as indices into the candidates, margins, side doubts)."""

@@ -23,6 +23,9 @@ one registration (taking its first association as it is where that registration
 does not matter for it: :func:`first_pass`); it then fuses hour-long tiles over
 the whole line (:func:`batch_cut`), since it no longer matches the workers' cut
 anyway.
+The first pass also gives each tile's clear launch/impact pairs, pooled with the
+clocks (:class:`RunRegistration`): every tile then pairs launches with impacts by
+the weapons' speeds measured over the run (fuse/speedcal.py).
 
 - **horizon** = sound over the longest detection range + the longest
   launch-to-impact flight the pairing accepts + the reports' time margin: after
