@@ -57,11 +57,13 @@ class LineSides:
         la, lo = self.grid.to_latlon(x, y)
         return np.asarray(self.line.sides(la, lo), dtype=np.intp)
 
-    def rays(self, ox: F8, oy: F8, az: F8, dist: F8) -> IP:
+    def rays(self, ox: F8, oy: F8, az: F8, dist: F8, side0: IP | None = None) -> IP:
         """Side ``(n, K)`` of the points at distances ``dist`` ``(K,)`` (ascending, m)
-        along rays from ``(ox, oy)`` at grid azimuth ``az`` (rad)."""
+        along rays from ``(ox, oy)`` at grid azimuth ``az`` (rad); ``side0``: the
+        origins' :meth:`points` when known."""
         n, k = ox.shape[0], dist.shape[0]
-        side0 = self.points(ox, oy)
+        if side0 is None:
+            side0 = self.points(ox, oy)
         flips = np.zeros((n, k + 1), np.intp)
         if n and k:
             ux, uy = np.sin(az), np.cos(az)
