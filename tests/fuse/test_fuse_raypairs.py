@@ -298,8 +298,8 @@ def test_the_sides_a_caller_knows_are_the_ones_ray_pairing_uses(
     sides = LineSides.of(GeoLine(tuple(la.tolist()), tuple(lo.tolist())), grid)
     posts = [(3_000.0, 6_000.0, 0.0)]
     none = _impact_rays([], [])
-    empty = (np.zeros((0, *s)) for s in ((), (), (), (), (2, 2)))
-    nopts = Points(*empty, np.zeros(0, np.intp), np.zeros(0, np.intp))
+    e, no = np.zeros(0), np.zeros(0, np.intp)
+    nopts = Points(e, e, e, e, np.zeros((0, 2, 2)), no, no)
 
     def cost(side: np.ndarray | None, side0: np.ndarray | None) -> tuple[list[int], list[float]]:
         p = _launch_point()

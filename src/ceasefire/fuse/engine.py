@@ -455,7 +455,9 @@ def _acoustic_events(
     impact = np.flatnonzero(has_pos & can_impact)
     weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
     line = _on_line(lat, lon, cfg)
-    sides = (None, None) if line is None else (line[0][launch], line[0][impact])
+    sides: tuple[IP | None, IP | None] = (
+        (None, None) if line is None else (line[0][launch], line[0][impact])
+    )
     line_m = None if line is None or line[1] is None else line[1][impact]
 
     def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
