@@ -43,3 +43,19 @@ def test_ray_sides_match_a_side_test_of_every_sample() -> None:
     keep = ~near & ~around
     assert keep.mean() > 0.9
     assert np.array_equal(got[keep], want[keep])
+
+
+def test_ray_sides_start_from_the_origins_sides_when_given() -> None:
+    # the origins' sides found once by the caller give the same sides; the sides
+    # given are the ones used (flipped origins flip every sample)
+    grid = Grid.about(np.array(LINE.lats), np.array(LINE.lons))
+    sides = LineSides.of(LINE, grid)
+    rng = np.random.default_rng(5)
+    n = 200
+    ox, oy = rng.normal(0.0, 20_000.0, n), rng.normal(0.0, 20_000.0, n)
+    az = rng.uniform(-np.pi, np.pi, n)
+    dist = np.geomspace(150.0, 30_000.0, 24)
+    found = sides.rays(ox, oy, az, dist)
+    assert np.array_equal(sides.rays(ox, oy, az, dist, sides.points(ox, oy)), found)
+    assert np.array_equal(sides.rays(ox, oy, az, dist, -sides.points(ox, oy)), -found)
+    assert (found[:, 0] != found[:, -1]).sum() > 10

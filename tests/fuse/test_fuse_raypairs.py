@@ -5,6 +5,7 @@ impact, and the cases that must stay apart (impossible timing, small arms)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import FuseConfig, RayPairConfig, fuse
@@ -280,3 +281,45 @@ def test_two_observers_joined_bearings_are_corroborated_by_each_other() -> None:
     e = _two_observers(5_000.0)[0]
     assert e.lat is None and e.n_observers == 2
     assert "single_observer" not in e.flags and "uncorroborated" not in e.flags
+
+
+def test_the_sides_a_caller_knows_are_the_ones_ray_pairing_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a contact line along y = 1,000 m between the launch point (south) and the
+    # impact ray's post: the located launch's and the post's sides given as
+    # LineSides finds them pair the same, without a side test of their own
+    from ceasefire.fuse.frame import Grid
+    from ceasefire.fuse.linesides import LineSides
+    from ceasefire.geo import GeoLine
+
+    grid = Grid.about(np.array([48.0]), np.array([37.5]))
+    la, lo = grid.to_latlon(np.array([-40_000.0, 40_000.0]), np.array([1_000.0, 1_000.0]))
+    sides = LineSides.of(GeoLine(tuple(la.tolist()), tuple(lo.tolist())), grid)
+    posts = [(3_000.0, 6_000.0, 0.0)]
+    none = _impact_rays([], [])
+    e, no = np.zeros(0), np.zeros(0, np.intp)
+    nopts = Points(e, e, e, e, np.zeros((0, 2, 2)), no, no)
+
+    def cost(side: np.ndarray | None, side0: np.ndarray | None) -> tuple[list[int], list[float]]:
+        p = _launch_point()
+        launch = Points(p.x, p.y, p.T, p.sd_t, p.cov, p.weapon, side)
+        r = _impact_rays(posts, [0])
+        rays = Rays(r.rows, r.weapon, r.src, side0)
+        a, b, d = pair_rays(
+            none, rays, launch, nopts, RayPairConfig(), LaunchPairConfig(), C_M_S, 30_000.0,
+            sides,
+        )  # fmt: skip
+        return a.tolist() + b.tolist(), d.tolist()
+
+    found = cost(None, None)
+    assert found[0] == [0, 0]
+    here = sides.points(np.zeros(1), np.zeros(1))
+    post = sides.points(np.array([3_000.0]), np.array([6_000.0]))
+    assert here.tolist() != post.tolist()
+
+    def no_side_test(*_args: object) -> None:
+        raise AssertionError("a known side tested again")
+
+    monkeypatch.setattr(LineSides, "points", no_side_test)
+    assert cost(here, post) == found

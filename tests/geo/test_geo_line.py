@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ceasefire.geo import LEFT, RIGHT, GeoLine, distance_m, forward
+from ceasefire.geo import line as line_mod
 
 
 @pytest.fixture()
@@ -94,3 +95,41 @@ def test_sides_alone_are_nearests_sides(vertices: int) -> None:
     side = line.sides(qlat, qlon)
     assert side.dtype == np.int8 and np.array_equal(side, line.nearest(qlat, qlon).side)
     assert (side == LEFT).sum() > 500 and (side == RIGHT).sum() > 500
+
+
+def _locate_by_segment(line: GeoLine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The nearest point on the line one segment at a time, the first strictly
+    nearer segment kept: the search ``_locate`` does over all segments at once."""
+    c = np.asarray(line.local.coords)
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(c[:, 0]), np.diff(c[:, 1])))])
+    best = np.full(x.shape[0], np.inf)
+    s, qx, qy = np.zeros(x.shape[0]), np.zeros(x.shape[0]), np.zeros(x.shape[0])
+    for i in range(c.shape[0] - 1):
+        dx, dy = c[i + 1, 0] - c[i, 0], c[i + 1, 1] - c[i, 1]
+        l2 = max(dx * dx + dy * dy, 1e-18)
+        t = np.clip(((x - c[i, 0]) * dx + (y - c[i, 1]) * dy) / l2, 0.0, 1.0)
+        px, py = c[i, 0] + t * dx, c[i, 1] + t * dy
+        d2 = (x - px) ** 2 + (y - py) ** 2
+        better = d2 < best
+        best = np.where(better, d2, best)
+        s = np.where(better, cum[i] + t * np.sqrt(l2), s)
+        qx, qy = np.where(better, px, qx), np.where(better, py, qy)
+    return s, qx, qy
+
+
+def test_all_segments_at_once_find_the_segment_by_segment_nearest_to_the_bit() -> None:
+    # a zigzag with a repeated vertex (a zero-length segment); points at the
+    # vertices (ties between two segments), beyond both ends, NaN, and more rows
+    # than one block
+    lat = [47.0, 47.5, 47.5, 48.0, 48.5, 49.0]
+    lon = [38.0, 38.1, 38.1, 37.9, 38.1, 38.0]
+    line = GeoLine(tuple(lat), tuple(lon))
+    rng = np.random.default_rng(7)
+    qlat = np.concatenate([rng.uniform(46.5, 49.5, 2 * line_mod._BLOCK + 11), lat, [np.nan]])
+    qlon = np.concatenate([rng.uniform(37.5, 38.5, 2 * line_mod._BLOCK + 11), lon, [38.0]])
+    x, y = line.frame.to_xy(qlat, qlon)
+    got = line_mod._locate(line._seg, x, y)
+    want = _locate_by_segment(line, x, y)
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w)
+    assert got[0][-1] == 0.0 and got[0][:-1].max() > 0.9 * line._cum_m[-1]

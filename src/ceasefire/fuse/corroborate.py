@@ -147,8 +147,9 @@ def _near(
     s = r_m / w_s  # time in metres: a box |Δx|, |Δy| <= r and |Δt| <= w, then the disc
     q = cKDTree(np.column_stack([qx, qy, qt * s]))
     p = cKDTree(np.column_stack([px, py, pt * s]))
-    near = q.sparse_distance_matrix(p, r_m, p=np.inf, output_type="coo_matrix")
-    i, j = near.row, near.col
+    # the pairs as arrays (a sparse matrix object costs more than the search here)
+    near = q.sparse_distance_matrix(p, r_m, p=np.inf, output_type="ndarray")
+    i, j = near["i"].astype(np.intp), near["j"].astype(np.intp)
     d = np.hypot(px[j] - qx[i], py[j] - qy[i])
     found[i[(d <= r_m) & (d > min_m)]] = True
     return found

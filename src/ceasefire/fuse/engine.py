@@ -316,31 +316,26 @@ def _line(coords: tuple[tuple[float, float], ...]) -> GeoLine:
     return GeoLine.from_lonlat(list(coords))
 
 
-def _sides(
-    lat: F8, lon: F8, launch: IP, impact: IP, cfg: FuseConfig
-) -> tuple[IP | None, IP | None]:
-    """Side of the contact line (+1 left, -1 right) of the launch and impact
-    candidates, or ``(None, None)`` when the configuration has no line."""
+def _on_line(lat: F8, lon: F8, cfg: FuseConfig) -> tuple[IP, F8 | None] | None:
+    """Each event's side of the contact line (+1 left, -1 right, 0 where its
+    position is unknown) and, when pairing prices a pair on one side by its
+    impact's distance from the line (``short_band_m``), that distance (m, NaN where
+    unknown); None without a line. Launch pairing and ray pairing read both from
+    this one projection on the line."""
     if cfg.contact_line_lonlat is None:
-        return None, None
+        return None
     line = _line(cfg.contact_line_lonlat)
     side = np.zeros(lat.shape[0], np.intp)
     pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if cfg.launches.short_band_m <= 0.0:
+        if pos.shape[0]:
+            side[pos] = line.sides(lat[pos], lon[pos])
+        return side, None
+    dist = np.full(lat.shape[0], np.nan)
     if pos.shape[0]:
-        side[pos] = line.sides(lat[pos], lon[pos])
-    return side[launch], side[impact]
-
-
-def _line_m(lat: F8, lon: F8, cfg: FuseConfig) -> F8 | None:
-    """Distance of each position from the contact line, m (NaN where unknown), when
-    pairing prices a pair on one side by its impact's distance (``short_band_m``)."""
-    if cfg.contact_line_lonlat is None or cfg.launches.short_band_m <= 0.0:
-        return None
-    out = np.full(lat.shape[0], np.nan)
-    pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-    if pos.shape[0]:
-        out[pos] = _line(cfg.contact_line_lonlat).nearest(lat[pos], lon[pos]).distance_m
-    return out
+        near = line.nearest(lat[pos], lon[pos])
+        side[pos], dist[pos] = near.side, near.distance_m
+    return side, dist
 
 
 def _roles(ac: _Acoustic) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -368,12 +363,14 @@ def _ray_pairs(
     weapon: IP,
     grid: Grid,
     cfg: FuseConfig,
+    side: IP | None = None,
 ) -> list[tuple[int, int, int, float]]:
     """Lone bearings paired with the other phase of their round, as ``(keep, gone,
     ray_row, doubt)``: event indices, ``gone`` joins ``keep``; ``ray_row`` is the
     launch bearing's row when ``keep`` is a located impact (else -1); ``doubt``, the
     side doubt of a launch bearing joined to a located impact (``pair_rays``; else 0).
-    ``weapon``: per event, its weapon code (-1 unknown)."""
+    ``weapon``: per event, its weapon code (-1 unknown); ``side``: per located event,
+    its side of the contact line when known (``LineSides.points`` of its position)."""
     G = ac.x.shape[0]
     first = np.array([int(m[0]) if m.shape[0] else -1 for m in ac.members], np.intp)
     lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
@@ -387,21 +384,31 @@ def _ray_pairs(
         return []
     # one observer = one position (a patrol's stops are apart: their rays share no origin)
     src = np.unique(rows.ox + 1j * rows.oy, return_inverse=True)[1].astype(np.intp)
+    sides = _line_sides(grid, cfg)
+    # every lone bearing's observer side in one projection on the line
+    side0 = None
+    if sides is not None:
+        o = first[np.concatenate([lr, ir])]
+        side0 = sides.points(rows.ox[o], rows.oy[o])
 
-    def rays(g: IP) -> Rays:
-        return Rays(rows.take(first[g]), weapon[g], src[first[g]])
+    def rays(g: IP, s0: IP | None) -> Rays:
+        return Rays(rows.take(first[g]), weapon[g], src[first[g]], s0)
 
     def points(g: IP) -> Points:
-        return Points(ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g])
+        return Points(
+            ac.x[g], ac.y[g], ac.T[g], ac.sd_t_s[g], ac.cov[g], weapon[g],
+            None if side is None else side[g],
+        )  # fmt: skip
 
+    nlr, nir = lr.shape[0], ir.shape[0]
     more: list[tuple[int, int]] = []
     a, b, doubt = pair_rays(
-        rays(lr), rays(ir), points(lp), points(ip), cfg.rays, cfg.launches,
-        cfg.speed_of_sound_m_s, cfg.max_range_m, _line_sides(grid, cfg),
+        rays(lr, None if side0 is None else side0[:nlr]),
+        rays(ir, None if side0 is None else side0[nlr:]), points(lp), points(ip), cfg.rays,
+        cfg.launches, cfg.speed_of_sound_m_s, cfg.max_range_m, sides,
         points(np.flatnonzero(has_pos & taken & is_l)), more,
     )  # fmt: skip
     out: list[tuple[int, int, int, float]] = []
-    nlr, nir = lr.shape[0], ir.shape[0]
     for i, j, d in zip(a.tolist(), b.tolist(), doubt.tolist(), strict=True):
         if i < nlr and j >= nir:  # launch ray -> located impact
             out.append((int(ip[j - nir]), int(lr[i]), int(first[lr[i]]), d))
@@ -447,8 +454,11 @@ def _acoustic_events(
     launch = np.flatnonzero(has_pos & can_launch)
     impact = np.flatnonzero(has_pos & can_impact)
     weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
-    sides = _sides(lat, lon, launch, impact, cfg)
-    line_m = _line_m(lat[impact], lon[impact], cfg)
+    line = _on_line(lat, lon, cfg)
+    sides: tuple[IP | None, IP | None] = (
+        (None, None) if line is None else (line[0][launch], line[0][impact])
+    )
+    line_m = None if line is None or line[1] is None else line[1][impact]
 
     def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
         return pair_launches(
@@ -483,7 +493,13 @@ def _acoustic_events(
     ray_doubt = np.zeros(G)
     if cfg.ray_pairs:
         taken = absorbed | (partner >= 0)
-        for keep, gone, ray_row, d in _ray_pairs(rows, ac, has_pos, taken, weapon, grid, cfg):
+        # ray pairing's sides of located events are these (the same projection)
+        # unless a grid position has none on the globe
+        on_globe = bool(np.isfinite(lat[has_pos]).all() and np.isfinite(lon[has_pos]).all())
+        known = line[0] if line is not None and on_globe else None
+        for keep, gone, ray_row, d in _ray_pairs(
+            rows, ac, has_pos, taken, weapon, grid, cfg, known
+        ):
             extra.setdefault(keep, []).append(gone)
             absorbed[gone] = True
             if len(extra[keep]) == 1:  # the pair's own; more bearings follow it

@@ -6,6 +6,7 @@ would turn it round the end."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -25,6 +26,26 @@ _PIECE_M = 2_000.0
 _CHUNK = 4_000_000
 
 
+@functools.lru_cache(maxsize=8)
+def _densified(line: GeoLine) -> tuple[F8, F8]:
+    """(lat, lon) ``(m + 1,)`` of the line's vertices and points between them at
+    most ``_PIECE_M`` apart (in its own frame), made once per line (read-only)."""
+    coords = np.asarray(line.local.coords)
+    xs: list[F8] = []
+    ys: list[F8] = []
+    for (x0, y0), (x1, y1) in itertools.pairwise(coords):
+        n = max(1, int(np.ceil(np.hypot(x1 - x0, y1 - y0) / _PIECE_M)))
+        f = np.arange(n) / n
+        xs.append(x0 + f * (x1 - x0))
+        ys.append(y0 + f * (y1 - y0))
+    xs.append(coords[-1:, 0])
+    ys.append(coords[-1:, 1])
+    la, lo = line.frame.to_latlon(np.concatenate(xs), np.concatenate(ys))
+    la.flags.writeable = False
+    lo.flags.writeable = False
+    return la, lo
+
+
 @dataclass(frozen=True)
 class LineSides:
     """The contact line seen from a fusion grid."""
@@ -36,17 +57,7 @@ class LineSides:
 
     @staticmethod
     def of(line: GeoLine, grid: Grid) -> LineSides:
-        coords = np.asarray(line.local.coords)
-        xs: list[F8] = []
-        ys: list[F8] = []
-        for (x0, y0), (x1, y1) in itertools.pairwise(coords):
-            n = max(1, int(np.ceil(np.hypot(x1 - x0, y1 - y0) / _PIECE_M)))
-            f = np.arange(n) / n
-            xs.append(x0 + f * (x1 - x0))
-            ys.append(y0 + f * (y1 - y0))
-        xs.append(coords[-1:, 0])
-        ys.append(coords[-1:, 1])
-        la, lo = line.frame.to_latlon(np.concatenate(xs), np.concatenate(ys))
+        la, lo = _densified(line)
         px, py = grid.to_xy(la, lo)
         return LineSides(line, grid, px, py)
 
@@ -57,11 +68,13 @@ class LineSides:
         la, lo = self.grid.to_latlon(x, y)
         return np.asarray(self.line.sides(la, lo), dtype=np.intp)
 
-    def rays(self, ox: F8, oy: F8, az: F8, dist: F8) -> IP:
+    def rays(self, ox: F8, oy: F8, az: F8, dist: F8, side0: IP | None = None) -> IP:
         """Side ``(n, K)`` of the points at distances ``dist`` ``(K,)`` (ascending, m)
-        along rays from ``(ox, oy)`` at grid azimuth ``az`` (rad)."""
+        along rays from ``(ox, oy)`` at grid azimuth ``az`` (rad); ``side0``: the
+        origins' :meth:`points` when known."""
         n, k = ox.shape[0], dist.shape[0]
-        side0 = self.points(ox, oy)
+        if side0 is None:
+            side0 = self.points(ox, oy)
         flips = np.zeros((n, k + 1), np.intp)
         if n and k:
             ux, uy = np.sin(az), np.cos(az)

@@ -101,11 +101,13 @@ class RayPairConfig:
 class Rays:
     """Lone bearings: their observation ``rows`` (observer, grid azimuth, time and
     their sd; :class:`~ceasefire.fuse.solve.Rows`), weapon code (-1 unknown),
-    observer ``src`` code."""
+    observer ``src`` code, and ``side0``: their observers' side of the contact line
+    when the caller knows it (``LineSides.points`` of the origins; else found here)."""
 
     rows: Rows
     weapon: IP
     src: IP
+    side0: IP | None = None
 
     def __len__(self) -> int:
         return int(self.weapon.shape[0])
@@ -114,7 +116,9 @@ class Rays:
 @dataclass(frozen=True)
 class Points:
     """Located events: ``x``, ``y`` (m), emission time ``T`` (s) and its sd
-    ``sd_t`` (s), covariance ``cov`` ``(n, 2, 2)`` (m²), weapon code (-1 unknown)."""
+    ``sd_t`` (s), covariance ``cov`` ``(n, 2, 2)`` (m²), weapon code (-1 unknown),
+    and ``side``: their side of the contact line when the caller knows it
+    (``LineSides.points`` of ``x``, ``y``; else found here)."""
 
     x: F8
     y: F8
@@ -122,6 +126,7 @@ class Points:
     sd_t: F8
     cov: F8
     weapon: IP
+    side: IP | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -173,7 +178,7 @@ def _sample(
     if sides is None or len(r) == 0:
         side = np.zeros(x.shape, np.intp)
     else:
-        side = sides.rays(o.ox, o.oy, o.az, d)
+        side = sides.rays(o.ox, o.oy, o.az, d, r.side0)
     prior = np.broadcast_to(_range_prior(d[:, None], hear[None, :]), (len(r), k, hear.shape[0]))
     var_obs = np.repeat(o.sigma_t[:, None] ** 2, k, axis=1)
     return _Samples(x, y, T, var_t, var_obs, var_pos, side, prior)
@@ -183,7 +188,10 @@ def _points(p: Points, sides: LineSides | None, n_weapons: int) -> _Samples:
     """Located events as one sample each (absent uncertainties: 30 s, 10 km)."""
     sd = np.nan_to_num(p.sd_t, nan=30.0)
     cov = np.nan_to_num(p.cov, nan=1e8)
-    side = np.zeros(len(p), np.intp) if sides is None else sides.points(p.x, p.y)
+    if sides is None:
+        side = np.zeros(len(p), np.intp)
+    else:
+        side = sides.points(p.x, p.y) if p.side is None else p.side
     col = lambda a: np.asarray(a)[:, None]  # noqa: E731
     return _Samples(
         col(p.x), col(p.y), col(p.T), col(sd * sd), col(sd * sd),

@@ -23,33 +23,68 @@ LEFT = 1
 RIGHT = -1
 
 
-#: lines of at most this many segments are searched by numpy, segment by segment
+#: lines of at most this many segments are searched by numpy (:func:`_locate`)
 #: (no point geometries to build); longer ones through shapely
 _NUMPY_SEGMENTS = 64
 
 
-def _locate(coords: F8, cum_m: F8, x: F8, y: F8) -> tuple[F8, F8, F8]:
-    """Chainage (m) and nearest point of each (x, y) on the polyline ``coords``
-    ``(k, 2)``: the closest of the clamped projections on every segment (the
-    first segment on a tie)."""
-    ax, ay = coords[:-1, 0], coords[:-1, 1]
-    dx, dy = np.diff(coords[:, 0]), np.diff(coords[:, 1])
-    l2 = np.maximum(dx * dx + dy * dy, 1e-18)
-    best_d2 = np.full(x.shape[0], np.inf)
-    best_s = np.zeros(x.shape[0])
-    best_qx = np.zeros(x.shape[0])
-    best_qy = np.zeros(x.shape[0])
-    for i in range(dx.shape[0]):
-        t = np.clip(((x - ax[i]) * dx[i] + (y - ay[i]) * dy[i]) / l2[i], 0.0, 1.0)
-        qx = ax[i] + t * dx[i]
-        qy = ay[i] + t * dy[i]
-        d2 = (x - qx) ** 2 + (y - qy) ** 2
-        better = d2 < best_d2
-        best_d2 = np.where(better, d2, best_d2)
-        best_s = np.where(better, cum_m[i] + t * np.sqrt(l2[i]), best_s)
-        best_qx = np.where(better, qx, best_qx)
-        best_qy = np.where(better, qy, best_qy)
-    return best_s, best_qx, best_qy
+#: rows of query points searched against every segment at once (the ``(rows, k)``
+#: temporaries stay in cache; fewer rows per call cost numpy's per-call overhead)
+_BLOCK = 2048
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """A polyline's segments in its local frame (m), made once per line: starts
+    ``ax``, ``ay`` ``(k,)``, steps ``dx``, ``dy``, squared lengths ``l2`` (at least
+    1e-18) and lengths ``l``, chainage of each start ``s0``, and unit directions
+    ``ux``, ``uy``."""
+
+    ax: F8
+    ay: F8
+    dx: F8
+    dy: F8
+    l2: F8
+    l: F8  # noqa: E741
+    s0: F8
+    ux: F8
+    uy: F8
+
+    @staticmethod
+    def of(coords: F8, cum_m: F8) -> _Segments:
+        dx, dy = np.diff(coords[:, 0]), np.diff(coords[:, 1])
+        l2 = np.maximum(dx * dx + dy * dy, 1e-18)
+        norm = np.hypot(dx, dy)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a repeated vertex: NaN
+            ux, uy = dx / norm, dy / norm
+        return _Segments(
+            coords[:-1, 0].copy(), coords[:-1, 1].copy(), dx, dy, l2, np.sqrt(l2),
+            cum_m[:-1].copy(), ux, uy,
+        )  # fmt: skip
+
+
+def _locate(seg: _Segments, x: F8, y: F8) -> tuple[F8, F8, F8]:
+    """Chainage (m) and nearest point of each (x, y) on the polyline: the closest
+    of the clamped projections on every segment (the first segment on a tie; a
+    point no segment is at a finite distance from gets 0, 0, 0)."""
+    n = x.shape[0]
+    s, qx, qy = np.empty(n), np.empty(n), np.empty(n)
+    for a in range(0, n, _BLOCK):
+        b = min(a + _BLOCK, n)
+        xc, yc = x[a:b, None], y[a:b, None]
+        t = ((xc - seg.ax) * seg.dx + (yc - seg.ay) * seg.dy) / seg.l2
+        np.clip(t, 0.0, 1.0, out=t)
+        px = seg.ax + t * seg.dx
+        py = seg.ay + t * seg.dy
+        d2 = (xc - px) ** 2 + (yc - py) ** 2
+        d2[np.isnan(d2)] = np.inf
+        k = np.argmin(d2, axis=1)
+        r = np.arange(b - a)
+        found = d2[r, k] < np.inf
+        s[a:b] = np.where(found, seg.s0[k] + t[r, k] * seg.l[k], 0.0)
+        qx[a:b] = np.where(found, px[r, k], 0.0)
+        qy[a:b] = np.where(found, py[r, k], 0.0)
+    return s, qx, qy
 
 
 @dataclass(frozen=True)
@@ -76,6 +111,7 @@ class GeoLine:
     frame: LocalFrame = field(init=False, repr=False, compare=False)
     local: LineString = field(init=False, repr=False, compare=False)
     _cum_m: F8 = field(init=False, repr=False, compare=False)
+    _seg: _Segments = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.lats) != len(self.lons) or len(self.lats) < 2:
@@ -86,7 +122,9 @@ class GeoLine:
         seg = np.hypot(np.diff(x), np.diff(y))
         object.__setattr__(self, "frame", frame)
         object.__setattr__(self, "local", local)
-        object.__setattr__(self, "_cum_m", np.concatenate([[0.0], np.cumsum(seg)]))
+        cum_m = np.concatenate([[0.0], np.cumsum(seg)])
+        object.__setattr__(self, "_cum_m", cum_m)
+        object.__setattr__(self, "_seg", _Segments.of(np.asarray(local.coords), cum_m))
 
     @staticmethod
     def from_lonlat(coords: list[list[float]] | list[tuple[float, float]]) -> GeoLine:
@@ -123,25 +161,25 @@ class GeoLine:
         """Side, chainage (m), nearest point (local x, y, m) and the unit tangent
         there (local x, y) of each (lat, lon)."""
         x, y = self.frame.to_xy(lat_a, lon_a)
-        coords = np.asarray(self.local.coords)
-        if coords.shape[0] - 1 <= _NUMPY_SEGMENTS:
-            s, qx, qy = _locate(coords, self._cum_m, x, y)
+        seg = self._seg
+        nseg = seg.ax.shape[0]
+        if nseg <= _NUMPY_SEGMENTS:
+            s, qx, qy = _locate(seg, x, y)
         else:
             pts = shapely.points(x, y)
             s = np.asarray(shapely.line_locate_point(self.local, pts), dtype=np.float64)
             q = shapely.line_interpolate_point(self.local, s)
             qx, qy = shapely.get_x(q), shapely.get_y(q)
-        d = np.diff(coords, axis=0)
-        d /= np.hypot(d[:, 0], d[:, 1])[:, None]
-        nseg = d.shape[0]
         k = np.clip(np.searchsorted(self._cum_m, s, side="right") - 1, 0, nseg - 1)
-        tx, ty = d[k, 0].copy(), d[k, 1].copy()
+        tx, ty = seg.ux[k], seg.uy[k]
         # at an interior vertex the tangent is the mean of both segments' directions
-        at_vertex = np.isclose(s, self._cum_m[k], atol=1e-6) & (k > 0)
+        # (``np.isclose(s, s0, atol=1e-6)`` written out: s0 is finite)
+        s0 = self._cum_m[k]
+        at_vertex = (np.abs(s - s0) <= 1e-6 + 1e-5 * np.abs(s0)) & (k > 0)
         if np.any(at_vertex):
             kv = k[at_vertex]
-            bx = d[kv, 0] + d[kv - 1, 0]
-            by = d[kv, 1] + d[kv - 1, 1]
+            bx = seg.ux[kv] + seg.ux[kv - 1]
+            by = seg.uy[kv] + seg.uy[kv - 1]
             nb = np.hypot(bx, by)
             nb[nb == 0] = 1.0
             tx[at_vertex], ty[at_vertex] = bx / nb, by / nb
