@@ -31,7 +31,7 @@ def test_a_report_in_its_events_window_is_a_candidate_and_one_outside_is_not() -
 
 def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     pytest.importorskip("numba")
-    from ceasefire.fuse.association.windows import windows, windows_kernel
+    from ceasefire.fuse.association.windows import windows
 
     rng = np.random.default_rng(5)
     n_pos, n_ev = 40, 3000
@@ -56,7 +56,7 @@ def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     ex[:20] = args[0][:20] + np.where(np.arange(20) % 2, 1.0, -1.0) * 1.000001 * 36_000.0
     ex[20] = np.nan
     g0, k0 = windows_numpy(*args)
-    assert windows_kernel() is not None
+    assert _kernels() is not None
     g1, k1 = windows(*args)
     assert g0.shape[0] > 100  # the premise: many candidates to compare
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
@@ -101,7 +101,7 @@ def test_a_search_through_slices_is_numpys_searchsorted() -> None:
     pytest.importorskip("numba")
     from ceasefire.fuse.association import windows as w
 
-    assert w.windows_kernel() is not None
+    assert w._kernels() is not None
     rng = np.random.default_rng(8)
     t = np.sort(np.r_[np.round(rng.uniform(0, 100, 300)), rng.uniform(40, 41, 200), [7.0] * 30])
     t = np.r_[-5.0, t]  # the run is t[1:]

@@ -113,13 +113,7 @@ def event_feature_text(e: Event) -> str:
     """``feature_text(event_feature(e))``, character for character."""
     feature = event_feature(e)
     props = feature["properties"]
-    numbers = [
-        *_point_numbers(feature["geometry"]),
-        *_point_numbers(props["launch"]),
-        *(props["uncertainty"] or {}).values(),
-        props["count"],
-        props["n_observers"],
-    ]
+    numbers = [*_placed_numbers(feature), props["count"], props["n_observers"]]
     texts = [e.id, e.kind, e.direction, e.weapon, e.object, e.party_marked]
     return _text(feature, numbers, [*texts, *e.observation_ids, *e.flags])
 
@@ -129,9 +123,7 @@ def violation_feature_text(v: Violation) -> str:
     feature = violation_feature(v)
     props = feature["properties"]
     numbers = [
-        *_point_numbers(feature["geometry"]),
-        *_point_numbers(props["launch"]),
-        *(props["uncertainty"] or {}).values(),
+        *_placed_numbers(feature),
         props["party_probability"],
         *props["probabilities"].values(),
         props["distance_to_line_km"],
@@ -141,8 +133,15 @@ def violation_feature_text(v: Violation) -> str:
     return _text(feature, numbers, [*texts, *v.notes])
 
 
-def _point_numbers(point: dict[str, Any] | None) -> list[Any]:
-    return point["coordinates"] if point is not None else []
+def _placed_numbers(feature: dict[str, Any]) -> list[Any]:
+    """The numbers of a feature's position, its launch point and its uncertainty
+    (what events' and violations' features share)."""
+    props = feature["properties"]
+    numbers: list[Any] = []
+    for point in (feature["geometry"], props["launch"]):
+        if point is not None:
+            numbers += point["coordinates"]
+    return [*numbers, *(props["uncertainty"] or {}).values()]
 
 
 #: the types of the numbers and texts :func:`_text` writes by orjson (exactly)

@@ -333,12 +333,6 @@ def _kernels() -> (
     return win, tables, grid
 
 
-def windows_kernel() -> Callable[..., tuple[Any, Any]] | None:
-    """:func:`_windows_loop` compiled, or None without the ``fast`` extra."""
-    k = _kernels()
-    return None if k is None else k[0]
-
-
 #: every position's time slices (:func:`_tables_loop`: ``tab``, ``offs``, ``t0s``,
 #: ``inv_ws``)
 Tables = tuple[IP, IP, F8, F8]
