@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -146,3 +147,34 @@ def test_password_never_in_a_store_error(pg_url: str) -> None:
     with pytest.raises(StoreError) as info:
         Store.open(url)
     assert "hunter2secret" not in str(info.value) and "***" in str(info.value)
+
+
+def test_rows_of_equal_times_are_read_by_source_then_id(store: Store, tmp_path: Path) -> None:
+    # the database reads by time alone; rows of one time must still come back
+    # by source, then id (fusion's canonical order), whatever the file's order
+    recs = [("s2", "b", 5), ("s1", "z", 5), ("s1", "a", 5), ("s2", "a", 3), ("s0", "m", 9)]
+    lines = [
+        json.dumps(
+            {
+                "id": i,
+                "source": s,
+                "time": f"2025-06-01T07:00:0{sec}Z",
+                "kind": "arrival",
+                "observer": {"lat": 48.0, "lon": 38.0},
+            }
+        )
+        for s, i, sec in recs
+    ]
+    p = tmp_path / "ties.ndjson"
+    p.write_text("\n".join(lines) + "\n")
+    assert ingest_into(store, [p]).counts["accepted"] == 5
+    got = store.observations(1748761200.0, 1748761210.0)
+    # 07:00:03 s2/a; 07:00:05 s1/a, s1/z, s2/b; 07:00:09 s0/m
+    assert list(zip(got.source.tolist(), got.id.tolist(), strict=True)) == [
+        ("s2", "a"),
+        ("s1", "a"),
+        ("s1", "z"),
+        ("s2", "b"),
+        ("s0", "m"),
+    ]
+    assert np.all(np.diff(got.time_s) >= 0)

@@ -57,7 +57,7 @@ from ceasefire.fuse.association import (
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.geo import GeoLine
-from ceasefire.model.arrays import ObservationArrays
+from ceasefire.model.arrays import ObservationArrays, canonical_order
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import KINDS
 
@@ -226,30 +226,6 @@ def _first(*vals: float | None) -> float:
 def canonical(obs: ObservationArrays) -> ObservationArrays:
     """Rows sorted by (time, source, id): fusion does not depend on input order."""
     return obs.take(canonical_order(obs.time_s, obs.source, obs.id))
-
-
-def canonical_order(time_s: F8, source: npt.NDArray[Any], ids: npt.NDArray[Any]) -> IP:
-    """``np.lexsort((ids.astype(str), source.astype(str), time_s))``: the rows by
-    time, then source, then id (then as given), the strings made and compared only
-    among rows of equal times (a part's times are nearly all distinct: sorting
-    every row's strings cost ~5 x the sort by time)."""
-    order = np.argsort(time_s, kind="stable")
-    ts = time_s[order]
-    if ts.shape[0] < 2:
-        return order.astype(np.intp, copy=False)
-    if np.isnan(ts[-1]):
-        # NaN times (sorted last) are equal among themselves to lexsort
-        return np.lexsort((ids.astype(str), source.astype(str), time_s)).astype(np.intp)
-    tie = ts[1:] == ts[:-1]
-    if not tie.any():
-        return order.astype(np.intp, copy=False)
-    run = np.cumsum(np.r_[True, ~tie])
-    tied = np.r_[tie, False] | np.r_[False, tie]
-    rows = order[tied]
-    # each run of equal times keeps its places; within it, rows by source and id
-    sub = np.lexsort((ids[rows].astype(str), source[rows].astype(str), run[tied]))
-    order[tied] = rows[sub]
-    return order.astype(np.intp, copy=False)
 
 
 def _owned(events: list[Event], sectors: Sectors, sector: str, lo: float, hi: float) -> list[Event]:

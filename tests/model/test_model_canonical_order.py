@@ -1,4 +1,4 @@
-"""The canonical order of observations (fuse/tiles.py, ``canonical_order``): by
+"""The canonical order of observations (model/arrays.py, ``canonical_order``): by
 time, then source, then id, then as given, which is ``np.lexsort`` of the three
 (the strings compared only where times are equal)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ceasefire.fuse.tiles import canonical_order
+from ceasefire.model.arrays import canonical_order
 
 
 def _lexsort(t: np.ndarray, source: np.ndarray, ids: np.ndarray) -> np.ndarray:
