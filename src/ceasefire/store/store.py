@@ -57,6 +57,7 @@ from ceasefire.model.codec import (
     violation_from_dict,
 )
 from ceasefire.model.errors import StoreError
+from ceasefire.model.jsontext import body_text
 from ceasefire.model.observation import (
     OBSERVATION_ADAPTER,
 )
@@ -687,7 +688,7 @@ class Store:
             "semi_major_m": ell.semi_major_m if ell else None,
             "semi_minor_m": ell.semi_minor_m if ell else None,
             "orientation_deg": ell.orientation_deg if ell else None,
-            "body": json.dumps(plain if plain is not None else to_dict(x)),
+            "body": body_text(x, plain),
         }
         if self.t.postgis:
             row["ellipse"] = (
