@@ -14,8 +14,9 @@ after, and anything else goes to ``json``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
+from itertools import chain
 from operator import attrgetter
 from typing import Any, get_type_hints
 
@@ -59,7 +60,15 @@ def spaced(text: bytes) -> str | None:
     return text.replace(b",", b", ").replace(b'":', b'": ').decode()
 
 
-_Getter = Callable[[Any], tuple[Any, ...]]
+_Getter = Callable[[Any], Any]
+
+
+def _tuple_of(names: list[str]) -> _Getter:
+    """A getter of ``names``' values as a tuple (``attrgetter`` gives one name's bare)."""
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda x: (one(x),)
+    return attrgetter(*names) if names else lambda x: ()
 
 
 class _Plan:
@@ -70,9 +79,9 @@ class _Plan:
         hints = get_type_hints(cls)
         num: list[str] = []
         txt: list[str] = []
-        self.num_seqs: tuple[str, ...] = ()
-        self.txt_seqs: tuple[str, ...] = ()
-        self.maps: tuple[str, ...] = ()
+        num_seqs: list[_Getter] = []
+        txt_seqs: list[_Getter] = []
+        maps: list[_Getter] = []
         self.unknown: tuple[str, ...] = ()
         for f in fields(cls):
             h = hints[f.name]
@@ -81,28 +90,30 @@ class _Plan:
             elif h in _TXT:
                 txt.append(f.name)
             elif h in _NUM_SEQ:
-                self.num_seqs += (f.name,)
+                num_seqs.append(attrgetter(f.name))
             elif h in _TXT_SEQ:
-                self.txt_seqs += (f.name,)
+                txt_seqs.append(attrgetter(f.name))
             elif h in _MAPS:
-                self.maps += (f.name,)
+                maps.append(attrgetter(f.name))
             else:
                 self.unknown += (f.name,)
-        self.num: _Getter = attrgetter(*num, "__class__")  # a tuple even of one
-        self.txt: _Getter = attrgetter(*txt, "__class__")
+        self.num, self.txt = _tuple_of(num), _tuple_of(txt)
+        self.num_seqs, self.txt_seqs, self.maps = num_seqs, txt_seqs, maps
 
-    def values(self, x: Any) -> tuple[list[Any], list[Any]]:
-        """``x``'s numbers and strings."""
-        numbers = list(self.num(x)[:-1])
-        texts = list(self.txt(x)[:-1])
-        for name in self.num_seqs:
-            numbers += getattr(x, name) or ()
-        for name in self.txt_seqs:
-            texts += getattr(x, name)
-        for name in self.maps:
-            d = getattr(x, name)
-            texts += d.keys()
-            numbers += d.values()
+    def values(self, xs: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+        """The numbers and strings of ``xs`` (all of the plan's type), gathered in C
+        passes; TypeError where a field holds what its type does not allow."""
+        chained = chain.from_iterable
+        numbers = list(chained(map(self.num, xs)))
+        texts = list(chained(map(self.txt, xs)))
+        for get in self.num_seqs:
+            numbers += chained(filter(None, map(get, xs)))  # None: no tuple
+        for get in self.txt_seqs:
+            texts += chained(map(get, xs))
+        for get in self.maps:
+            dicts = list(map(get, xs))
+            texts += chained(dicts)
+            numbers += chained(map(dict.values, dicts))
         return numbers, texts
 
 
@@ -113,22 +124,60 @@ _TXT_SEQ = (tuple[str, ...],)
 _MAPS = (dict[str, float],)
 _PLANS = {cls: _Plan(cls) for cls in (Event, Violation)}
 
+#: results written by one orjson call (orjson's fixed cost a call is ~4x its
+#: cost a body within a list; a result json must write sends its batch to json)
+BATCH = 256
+
 
 def body_text(x: Event | Violation, plain: dict[str, Any] | None = None) -> str:
     """``json.dumps(plain)`` (``plain``: ``to_dict(x)``, made here if not given),
     character for character: the store's body of a result."""
-    plan = _PLANS.get(type(x))
-    if plan is not None and not plan.unknown:
-        numbers, texts = plan.values(x)
-        if plain_values(numbers, texts):
-            try:
-                # a dataclass is written field by field in order, as ``to_dict`` makes it
-                raw = orjson.dumps(x if plain is None else plain, option=_AS_IS)
-            except TypeError:  # a key, integer or string orjson refuses
-                raw = None
-            # json escapes all but " " to "~" (DEL too); orjson's escapes go by "\\"
-            if raw is not None and raw.isascii() and b"\x7f" not in raw:
-                text = spaced(raw)
-                if text is not None:
-                    return text
-    return json.dumps(plain if plain is not None else to_dict(x))
+    return body_texts([x], None if plain is None else [plain])[0]
+
+
+def body_texts(
+    xs: Sequence[Event | Violation], plain: Sequence[dict[str, Any]] | None = None
+) -> list[str]:
+    """:func:`body_text` of each of ``xs`` (``plain[i]``: ``to_dict(xs[i])``, if made)."""
+    out: list[str] = []
+    for a in range(0, len(xs), BATCH):
+        some = xs[a : a + BATCH]
+        docs = None if plain is None else plain[a : a + BATCH]
+        got = _batch(some, docs)
+        if got is None:
+            dicts = docs if docs is not None else [to_dict(x) for x in some]
+            got = [json.dumps(d) for d in dicts]
+        out += got
+    return out
+
+
+def _batch(xs: Sequence[Any], plain: Sequence[dict[str, Any]] | None) -> list[str] | None:
+    """The bodies of ``xs`` by one orjson call, or None where ``json``'s text
+    could differ for any of them."""
+    cls = type(xs[0])
+    plan = _PLANS.get(cls)
+    if plan is None or plan.unknown or any(type(x) is not cls for x in xs):
+        return None
+    try:
+        numbers, texts = plan.values(xs)
+    except TypeError:
+        return None
+    if not plain_values(numbers, texts):
+        return None
+    try:
+        # a dataclass is written field by field in order, as ``to_dict`` makes it
+        raw = orjson.dumps(list(xs) if plain is None else list(plain), option=_AS_IS)
+    except TypeError:  # a key, integer or string orjson refuses
+        return None
+    # json escapes all but " " to "~" (DEL too); orjson's escapes go by "\\"
+    if not raw.isascii() or b"\x7f" in raw:
+        return None
+    text = spaced(raw)
+    if text is None:
+        return None
+    # no string holds a comma and no list holds an object (the plan's types): a
+    # "}, {" is where one result ends and the next begins
+    items = text[2:-2].split("}, {")
+    if len(items) != len(xs):
+        return None
+    return ["{" + item + "}" for item in items]
