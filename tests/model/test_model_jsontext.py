@@ -21,7 +21,7 @@ from ceasefire.model.jsontext import body_text, body_texts, plain_values
 _floats = st.sampled_from(
     [0.0, -0.0, 1e-4, 9.999e-05, 5e-324, 1e16, 1e300, 0.95, 48.123456, float("nan")]
 ) | st.floats(allow_nan=True, allow_infinity=True)
-_texts = st.text(max_size=6) | st.sampled_from(["a,b", 'q"', "b\\s", '":', "é", "\x7f", "ok"])
+_texts = st.text(max_size=6) | st.sampled_from(["a,b", 'q"', "b\\s", '":', "é", "\x7f", "ok", ":x"])
 _by_annotation: dict[str, st.SearchStrategy[Any]] = {
     "str": _texts,
     "str | None": st.none() | _texts,
@@ -93,6 +93,9 @@ def test_plain_values_take_orjsons_way_and_the_rest_jsons() -> None:
     assert not plain_values([2**1100, 1.5], [])  # the sum overflows
     assert not plain_values([np.float64(1.5)], [])  # a subclass of float
     assert not plain_values([], ["a,b"])  # the separators could not be put back
+    assert not plain_values([], ["a", ":b"])  # '":' would be inside a string
+    assert not plain_values([], [":b"])
+    assert plain_values([], ["b:", "a:b"])
 
 
 def test_non_ascii_escapes_and_numpy_floats_are_written_by_json() -> None:

@@ -36,7 +36,8 @@ _AS_IS = orjson.OPT_PASSTHROUGH_SUBCLASS
 
 def plain_values(numbers: list[Any], texts: list[Any]) -> bool:
     """Whether orjson writes each of ``numbers`` and ``texts`` as ``json`` does
-    (a string with a comma counts as not: the separators could not be put back)."""
+    (a string with a comma, or starting with a colon, counts as not: the
+    separators could not be put back)."""
     if not (set(map(type, numbers)) <= NUMBERS and set(map(type, texts)) <= TEXTS):
         return False
     nonzero = list(filter(None, numbers))
@@ -48,7 +49,10 @@ def plain_values(numbers: list[Any], texts: list[Any]) -> bool:
         return False
     if nonzero and min(map(abs, nonzero)) < SMALLEST_SAME:
         return False
-    return "," not in "".join(filter(None, texts))
+    # a string starting with a colon would put a '":' inside a string (after its
+    # opening quote), where the separators' ``replace`` would space it
+    joined = "\n".join(filter(None, texts))
+    return "," not in joined and "\n:" not in joined and not joined.startswith(":")
 
 
 def spaced(text: bytes) -> str | None:
