@@ -57,9 +57,9 @@ from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import (
-    event_features_text,
+    event_feature_text,
     feature_text,
-    violation_features_text,
+    violation_feature_text,
 )
 from ceasefire.report.jsonfile import write_json
 from ceasefire.report.layers import MapLayers, map_layers, named_events
@@ -648,8 +648,8 @@ def judge_part(
         violation_rows=(
             store.violation_rows(found, day=iso_day, plain=plain) if store is not None else []
         ),
-        event_features=event_features_text(events),
-        violation_features=violation_features_text(found),
+        event_features=[event_feature_text(e) for e in events],
+        violation_features=[violation_feature_text(v) for v in found],
         violation_records=[ViolationRecord.of(v, d) for v, d in zip(found, plain, strict=True)],
         layers=part_layers(mandate, events, found) if layers else None,
     )

@@ -16,11 +16,9 @@ from ceasefire.report import geojson
 from ceasefire.report.geojson import (
     event_feature,
     event_feature_text,
-    event_features_text,
     iso,
     violation_feature,
     violation_feature_text,
-    violation_features_text,
 )
 
 
@@ -84,39 +82,6 @@ def test_an_events_feature_text_is_jsons(e: Event) -> None:
 @given(_results(Violation))
 def test_a_violations_feature_text_is_jsons(v: Violation) -> None:
     _same(violation_feature_text, violation_feature, v)
-
-
-def _same_batch(make_texts: Any, make_feature: Any, xs: list[Any]) -> None:
-    try:
-        want = [json.dumps(make_feature(x), sort_keys=True, ensure_ascii=False) for x in xs]
-    except Exception as exc:  # a feature cannot be built: the same error
-        with pytest.raises(type(exc)):
-            make_texts(xs)
-        return
-    assert make_texts(xs) == want
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_results(Event), max_size=6), st.lists(_results(Violation), max_size=6))
-def test_a_batchs_feature_texts_are_each_jsons(
-    events: list[Event], violations: list[Violation]
-) -> None:
-    _same_batch(event_features_text, event_feature, events)
-    _same_batch(violation_features_text, violation_feature, violations)
-
-
-def test_a_batch_of_features_with_one_odd_is_written_feature_by_feature(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(geojson, "BATCH", 2)
-    e = Event("ev-1", "explosion", 1.5, 49.25, 37.5, (1704.6, 566.2, 965.3), ("o1",), 1)
-    events = [
-        Event(f"ev-{k}", "explosion", 1.5 + k, 49.25, 37.5, None, ("o1",), 1) for k in range(5)
-    ]
-    events[3] = Event("ev-3", "explosion", 4.5, 49.25, 1e-7, None, ("o,1",), 1)
-    want = [json.dumps(event_feature(x), sort_keys=True, ensure_ascii=False) for x in [e, *events]]
-    assert event_features_text([e, *events]) == want
-    assert event_features_text([]) == []
 
 
 def test_plain_features_take_orjsons_way() -> None:

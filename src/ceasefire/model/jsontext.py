@@ -32,7 +32,6 @@ TEXTS = frozenset((str, type(None)))
 #: in exponent form, by orjson not always so (at and above it, digit for digit alike)
 SMALLEST_SAME = 1e-4
 _AS_IS = orjson.OPT_PASSTHROUGH_SUBCLASS
-_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def plain_values(numbers: list[Any], texts: list[Any]) -> bool:
@@ -167,33 +166,22 @@ def _batch(xs: Sequence[Any], plain: Sequence[dict[str, Any]] | None) -> list[st
         numbers, texts = plan.values(xs)
     except TypeError:
         return None
-    return batch_texts(list(xs) if plain is None else list(plain), numbers, texts)
-
-
-def batch_texts(
-    docs: list[Any], numbers: list[Any], texts: list[Any], *, sort_keys: bool = False
-) -> list[str] | None:
-    """``json.dumps``' text of each of ``docs`` (``sort_keys``: sorted keys and
-    UTF-8, GeoJSON's way; else insertion order and ASCII escapes, the default), by
-    one orjson call; None where it could differ for any of them. Each doc is a
-    dict (or a dataclass) with no object inside a list, and its every number is
-    among ``numbers`` and every string among ``texts`` (but for keys and the
-    caller's own constant strings)."""
-    if not docs or not plain_values(numbers, texts):
+    if not plain_values(numbers, texts):
         return None
     try:
-        raw = orjson.dumps(docs, option=_SORTED if sort_keys else _AS_IS)
+        # a dataclass is written field by field in order, as ``to_dict`` makes it
+        raw = orjson.dumps(list(xs) if plain is None else list(plain), option=_AS_IS)
     except TypeError:  # a key, integer or string orjson refuses
         return None
-    # json escapes all but " " to "~" (DEL too) by default; orjson's escapes go by "\\"
-    if not sort_keys and (not raw.isascii() or b"\x7f" in raw):
+    # json escapes all but " " to "~" (DEL too); orjson's escapes go by "\\"
+    if not raw.isascii() or b"\x7f" in raw:
         return None
     text = spaced(raw)
     if text is None:
         return None
-    # no string holds a comma and no list an object: a "}, {" is where one doc
-    # ends and the next begins
+    # no string holds a comma and no list holds an object (the plan's types): a
+    # "}, {" is where one result ends and the next begins
     items = text[2:-2].split("}, {")
-    if len(items) != len(docs):
+    if len(items) != len(xs):
         return None
     return ["{" + item + "}" for item in items]

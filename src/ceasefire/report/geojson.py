@@ -16,14 +16,13 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ceasefire.model import Event, Violation
-from ceasefire.model.jsontext import BATCH, batch_texts, plain_values, spaced
+from ceasefire.model.jsontext import plain_values, spaced
 
 
 def iso(time_s: float | None) -> str | None:
@@ -113,38 +112,15 @@ def feature_text(feature: dict[str, Any]) -> str:
 
 def event_feature_text(e: Event) -> str:
     """``feature_text(event_feature(e))``, character for character."""
-    return _text(*_event_parts(e))
-
-
-def violation_feature_text(v: Violation) -> str:
-    """``feature_text(violation_feature(v))``, character for character."""
-    return _text(*_violation_parts(v))
-
-
-def event_features_text(events: Sequence[Event]) -> list[str]:
-    """:func:`event_feature_text` of each of ``events`` (a batch per orjson call)."""
-    return _texts([_event_parts(e) for e in events])
-
-
-def violation_features_text(violations: Sequence[Violation]) -> list[str]:
-    """:func:`violation_feature_text` of each of ``violations`` (a batch per orjson call)."""
-    return _texts([_violation_parts(v) for v in violations])
-
-
-_Parts = tuple[dict[str, Any], list[Any], list[Any]]
-
-
-def _event_parts(e: Event) -> _Parts:
-    """``e``'s feature, its numbers and its strings (:func:`_text`)."""
     feature = event_feature(e)
     props = feature["properties"]
     numbers = [*_placed_numbers(feature), props["count"], props["n_observers"]]
     texts = [e.id, e.kind, e.direction, e.weapon, e.object, e.party_marked]
-    return feature, numbers, [*texts, *e.observation_ids, *e.flags]
+    return _text(feature, numbers, [*texts, *e.observation_ids, *e.flags])
 
 
-def _violation_parts(v: Violation) -> _Parts:
-    """``v``'s feature, its numbers and its strings (:func:`_text`)."""
+def violation_feature_text(v: Violation) -> str:
+    """``feature_text(violation_feature(v))``, character for character."""
     feature = violation_feature(v)
     props = feature["properties"]
     numbers = [
@@ -155,20 +131,7 @@ def _violation_parts(v: Violation) -> _Parts:
     ]
     texts = [v.id, v.kind, v.rule, v.severity, v.response, v.party, v.object, v.weapon]
     texts += [v.sector, v.side, *props["probabilities"], *v.observation_ids, *v.event_ids]
-    return feature, numbers, [*texts, *v.notes]
-
-
-def _texts(parts: list[_Parts]) -> list[str]:
-    """:func:`_text` of each of ``parts``, ``BATCH`` features per orjson call (a
-    batch where json's text could differ: each feature on its own)."""
-    out: list[str] = []
-    for a in range(0, len(parts), BATCH):
-        some = parts[a : a + BATCH]
-        numbers = list(chain.from_iterable(p[1] for p in some))
-        texts = list(chain.from_iterable(p[2] for p in some))
-        got = batch_texts([p[0] for p in some], numbers, texts, sort_keys=True)
-        out += got if got is not None else [_text(*p) for p in some]
-    return out
+    return _text(feature, numbers, [*texts, *v.notes])
 
 
 def _placed_numbers(feature: dict[str, Any]) -> list[Any]:
