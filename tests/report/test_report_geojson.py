@@ -40,7 +40,7 @@ _floats = st.sampled_from(
     [0.0, -0.0, 1e-4, -1e-4, 9.999e-05, 1.5e-05, 1e-7, 5e-324, 1e16, 1e300, 0.95, 48.123456]
 ) | st.floats(allow_nan=True, allow_infinity=True)
 _times = st.floats(0.0, 4e9) | st.sampled_from([float("nan"), -1e12, 1748725221.9078908])
-_texts = st.text(max_size=8) | st.sampled_from(["a,b", 'q"', "b\\s", '":', "é", "\x7f", "\n"])
+_texts = st.text(max_size=8) | st.sampled_from(["a,b", 'q"', "b\\s", '":', "é", "\x7f", "\n", ":x"])
 _ints = st.integers(-(2**70), 2**70) | st.integers(0, 20)
 
 #: a strategy per field annotation (a field of another type fails here: add it)
@@ -94,5 +94,10 @@ def test_plain_features_take_orjsons_way() -> None:
     assert event_feature_text(e) == json.dumps(feature, sort_keys=True, ensure_ascii=False)
     # a comma in a string, a tiny float, NaN: json's way
     assert geojson._orjson_text(feature, [1.0], ["a,b"]) is None
+    # an id starting with a colon: its '":' is not a key's end
+    odd = Event("ev-1", "explosion", 1.0, 48.5, 37.25, None, (":o1",), 1)
+    assert event_feature_text(odd) == json.dumps(
+        event_feature(odd), sort_keys=True, ensure_ascii=False
+    )
     assert geojson._orjson_text(feature, [1e-5], []) is None
     assert geojson._orjson_text(feature, [float("nan")], []) is None

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from ceasefire.model import Event, Violation
+from ceasefire.model.jsontext import plain_values, spaced
 
 
 def iso(time_s: float | None) -> str | None:
@@ -144,12 +145,6 @@ def _placed_numbers(feature: dict[str, Any]) -> list[Any]:
     return [*numbers, *(props["uncertainty"] or {}).values()]
 
 
-#: the types of the numbers and texts :func:`_text` writes by orjson (exactly)
-_NUMBERS = frozenset((int, float, bool, type(None)))
-_TEXTS = frozenset((str, type(None)))
-#: Below this magnitude, a nonzero float is written by ``json`` (``float.__repr__``)
-#: in exponent form, by orjson not always so (at and above it, digit for digit alike).
-_SMALLEST_SAME = 1e-4
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
@@ -166,29 +161,15 @@ def _text(feature: dict[str, Any], numbers: list[Any], texts: list[Any]) -> str:
     are not strings, integers beyond 64 bits, lone surrogates and subclasses
     of the plain types: each goes to ``json`` (the numbers' and texts' types and
     values checked before, the text after, orjson refuses the rest)."""
-    text = _orjson_text(feature, numbers, texts)
-    # no escapes: every comma then separates items and every colon (after a
-    # key's closing quote) a key from its value
-    if text is not None and b"\\" not in text:
-        return text.replace(b",", b", ").replace(b'":', b'": ').decode()
-    return feature_text(feature)
+    raw = _orjson_text(feature, numbers, texts)
+    text = spaced(raw) if raw is not None else None
+    return text if text is not None else feature_text(feature)
 
 
 def _orjson_text(feature: dict[str, Any], numbers: list[Any], texts: list[Any]) -> bytes | None:
     """orjson's compact text of ``feature`` where its numbers and texts are
     written as ``json`` writes them, else None."""
-    if not (set(map(type, numbers)) <= _NUMBERS and set(map(type, texts)) <= _TEXTS):
-        return None
-    nonzero = list(filter(None, numbers))
-    try:
-        total = sum(nonzero)
-    except OverflowError:  # an integer beyond floats beside a float
-        return None
-    if total - total != 0.0:  # NaN or infinite
-        return None
-    if nonzero and min(map(abs, nonzero)) < _SMALLEST_SAME:
-        return None
-    if "," in "".join(filter(None, texts)):
+    if not plain_values(numbers, texts):
         return None
     try:
         return orjson.dumps(feature, option=_SORTED)

@@ -58,6 +58,7 @@ from ceasefire.model.codec import (
     violation_from_dict,
 )
 from ceasefire.model.errors import StoreError
+from ceasefire.model.jsontext import body_texts
 from ceasefire.model.observation import (
     OBSERVATION_ADAPTER,
 )
@@ -656,8 +657,9 @@ class Store:
         x: Event | Violation,
         day: str | None,
         sector: str | None,
-        plain: dict[str, Any] | None = None,
+        body: str,
     ) -> dict[str, Any]:
+        """``x``'s row but for its type's own columns (``body``: :func:`body_texts`')."""
         ell = x.ellipse
         row: dict[str, Any] = {
             "id": x.id,
@@ -672,7 +674,7 @@ class Store:
             "semi_major_m": ell.semi_major_m if ell else None,
             "semi_minor_m": ell.semi_minor_m if ell else None,
             "orientation_deg": ell.orientation_deg if ell else None,
-            "body": json.dumps(plain if plain is not None else to_dict(x)),
+            "body": body,
         }
         if self.t.postgis:
             row["ellipse"] = (
@@ -761,8 +763,9 @@ class Store:
         sectors: Sequence[str | None] | None,
     ) -> list[dict[str, Any]]:
         rows = []
+        bodies = body_texts(events)
         for i, e in enumerate(events):
-            row = self._located(e, days[i], sectors[i] if sectors is not None else None)
+            row = self._located(e, days[i], sectors[i] if sectors is not None else None, bodies[i])
             row.update(
                 n_observers=e.n_observers,
                 weapon=e.weapon,
@@ -795,8 +798,9 @@ class Store:
         plain: Sequence[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         rows = []
+        bodies = body_texts(violations, plain)
         for i, (v, day) in enumerate(zip(violations, days, strict=True)):
-            row = self._located(v, day, v.sector, plain[i] if plain is not None else None)
+            row = self._located(v, day, v.sector, bodies[i])
             row.update(
                 rule=v.rule,
                 party=v.party,
