@@ -35,6 +35,10 @@ IP = npt.NDArray[np.intp]
 
 _MIN_RHO_M = 1.0
 
+#: :func:`fit` gathers its rows first from row arrays longer than this (their
+#: nine arrays then outgrow a core's L2 cache: ~300 kB)
+_GATHER_ROWS = 4096
+
 
 @dataclass(frozen=True)
 class Rows:
@@ -259,13 +263,16 @@ def fit(
     # each event stops on its own (its result does not depend on the batch); an
     # iteration works on the rows of the events still moving only (``src``: grouped
     # by event in a stable order, so each event's sums are those of its rows in
-    # their order). The rows are gathered once in that order: the iterations and
-    # the last normal equations read each ~3.4 times on the stress day, and read
-    # in place, scattered over a tile's arrays, the fits took ~2x the CPU
+    # their order). Rows of many (beyond the caches) are gathered once in that
+    # order: the iterations and the last normal equations read each ~3.4 times on
+    # the stress day, and read in place, scattered over a tile's arrays, the fits
+    # took ~2x the CPU
     order = stable_argsort(g)
     gs = g[order]
-    rows = rows.take(order if sel is None else sel[order])
-    src = np.arange(gs.shape[0])
+    src = order if sel is None else sel[order]
+    if rows.ox.shape[0] > _GATHER_ROWS:
+        rows = rows.take(src)
+        src = np.arange(gs.shape[0])
     bounds = np.searchsorted(gs, np.arange(n_groups + 1))
     active = np.ones(n_groups, bool)
     kernel = iteration_kernel()
