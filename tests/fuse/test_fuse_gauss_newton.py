@@ -110,6 +110,7 @@ def test_rows_gathered_first_give_the_fit_read_in_place_to_the_bit(
     rows, g, x0, y0, T0 = _scene(400, seed)
     sel = np.flatnonzero(g % 4 != 2)
     monkeypatch.setattr(solve, "_GATHER_ROWS", 0)
+    monkeypatch.setattr(solve, "_GATHER_MIN", 0)
     got = fit(rows, g, 400, x0, y0, T0, C)
     got_sel = fit(rows, g[sel], 400, x0, y0, T0, C, sel=sel)
     monkeypatch.setattr(solve, "_GATHER_ROWS", 10**9)
