@@ -100,3 +100,20 @@ def test_gn_step_is_inv_times_b_and_zero_for_the_singular() -> None:
     got = gn_step(inv.copy(), ok, b)
     assert np.allclose(got[ok], np.einsum("gij,gj->gi", inv[ok], b[ok]), rtol=1e-12, atol=0)
     assert np.all(got[~ok] == 0.0)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_rows_gathered_first_give_the_fit_read_in_place_to_the_bit(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the gather is a layout change only: each event's rows in the same order
+    rows, g, x0, y0, T0 = _scene(400, seed)
+    sel = np.flatnonzero(g % 4 != 2)
+    monkeypatch.setattr(solve, "_GATHER_ROWS", 0)
+    monkeypatch.setattr(solve, "_GATHER_MIN", 0)
+    got = fit(rows, g, 400, x0, y0, T0, C)
+    got_sel = fit(rows, g[sel], 400, x0, y0, T0, C, sel=sel)
+    monkeypatch.setattr(solve, "_GATHER_ROWS", 10**9)
+    _same(got, fit(rows, g, 400, x0, y0, T0, C))
+    _same(got_sel, fit(rows, g[sel], 400, x0, y0, T0, C, sel=sel))
+    assert got.converged.any() and got.ok.any()  # the premise: fits that moved and held

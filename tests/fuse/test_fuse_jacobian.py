@@ -233,3 +233,49 @@ def test_the_marginal_time_test_at_the_gate_is_made_at_hypots_distance() -> None
     lhs_s, rhs_s = sides(np.sqrt(dx * dx + dy * dy), t)
     assert int(((lhs_s <= rhs_s) != want).sum()) > 0  # sqrt alone would differ
     assert np.array_equal(marginal_gate(rows, g, g, ev, C), want)
+
+
+def test_the_marginal_time_terms_a_window_shares_are_reused_alike() -> None:
+    # candidates as windows list them: one event's rows of one position in a run,
+    # with speed factors that change within a run, a position at NaN and a zero
+    # dx of either sign (ex = -0.0 less an observer at +0.0 or -0.0)
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.clusters import Clusters
+    from ceasefire.fuse.association.gates import _marginal_numpy, marginal_gate
+
+    rng = np.random.default_rng(9)
+    n_pos, per = 60, 12
+    px, py = rng.uniform(-30e3, 30e3, n_pos), rng.uniform(-30e3, 30e3, n_pos)
+    px[:2], py[:2] = (0.0, -0.0), (5e3, 5e3)  # two positions at a zero of either sign
+    px[5] = np.nan
+    n = n_pos * per
+    pos = np.repeat(np.arange(n_pos), per)
+    G = 40
+    x, y = rng.uniform(-30e3, 30e3, G), rng.uniform(-30e3, 30e3, G)
+    x[0], y[0] = -0.0, 0.0
+    T = rng.uniform(0, 600, G)
+    a = rng.normal(0, 1, (G, 3, 3)) * np.array([200.0, 200.0, 0.3])[None, :, None]
+    cov = np.einsum("gij,gkj->gik", a, a)
+    speed = np.where(rng.random(n) < 0.15, 0.0, 1.0)
+    az = np.where(rng.random(n) < 0.3, np.nan, rng.uniform(-np.pi, np.pi, n))
+    # each position's rows against each event: times about the prediction
+    g = np.repeat(np.arange(G), n)
+    k = np.tile(np.arange(n), G)
+    d = np.hypot(x[g] - px[pos[k]], y[g] - py[pos[k]])
+    t = np.zeros(n)
+    rows = Rows(px[pos], py[pos], az, np.full(n, 0.02), t, rng.uniform(0.01, 1.0, n),
+                speed, np.full(n, np.nan), np.full(n, np.nan))  # fmt: skip
+    k0 = np.flatnonzero(g == 7)
+    rows.t[:] = T[7] + speed * d[k0] / C + rng.normal(0, 1.0, n)
+    # the rows of the two positions at a zero dx about event 0's prediction
+    z = np.flatnonzero(pos < 2)
+    rows.t[z] = T[0] + speed[z] * d[z] / C + rng.normal(0, 0.3, z.shape[0])
+    ev = Clusters(np.zeros(0, np.intp), x, y, T, cov)
+    want = _marginal_numpy(rows, g, k, ev, C)
+    got = marginal_gate(rows, g, k, ev, C)
+    assert np.array_equal(want, got)
+    # the same pairs shuffled (no two alike in a row: every term made afresh)
+    order = rng.permutation(g.shape[0])
+    assert np.array_equal(marginal_gate(rows, g[order], k[order], ev, C), got[order])
+    assert 0 < int(got[g == 7].sum()) < n  # the premise: the gate decides event 7's rows
+    assert got[(g == 0) & (pos[k] < 2)].any()  # and passes some at a zero dx

@@ -319,6 +319,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, np.flatnonzero(sel))
         r = rep.rows
         memo.runs = (fs, starts, ends, r.ox[first], r.oy[first], r.t[fs], f_lo, sig_max)
+        memo.by_run = r.take(fs)
         # the runs stay the same on every call: their time slices made once
         memo.tables = slice_tables(memo.runs[5], starts, ends)
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
@@ -354,8 +355,10 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
     )  # fmt: skip
     # each searched event's rows together, in the order found (position, then time)
     by_ev = stable_argsort(gg)
-    miss_rows = fs[kk[by_ev]]
-    miss_pass = marginal_gate(rep.rows, ok[miss[gg[by_ev]]], miss_rows, ev, rep.c)
+    at = kk[by_ev]
+    miss_rows = fs[at]
+    assert memo.by_run is not None
+    miss_pass = marginal_gate(memo.by_run, ok[miss[gg[by_ev]]], at, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
     live = int(hit_count.sum())
     if pool_rows.shape[0] > _POOL_SLACK * (live + miss_rows.shape[0]):

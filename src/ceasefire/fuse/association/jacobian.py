@@ -181,30 +181,45 @@ def _normalized_loop(
     return rn, M, dof, wrapped
 
 
-def _time_terms(
+def _time_geometry(
     dx: float, dy: float, h: float, p00: float, p01: float, p02: float, p11: float,
-    p12: float, p22: float, sj: float, a: float, speed: float, c: float,
-) -> tuple[float, float, float]:  # fmt: skip
-    """The marginal time test's two sides at distance ``h`` (m; 1 m at least):
-    ``r_t²`` and ``var_t`` (``a`` = the row's time less the event's, ``sj`` the
-    time sd), and a bound on how far either side moves when ``h`` moves by a few
-    units in its last place (its terms' magnitudes by 1e-12, and 1e-290 where
-    they are subnormal)."""
+    p12: float, speed: float, c: float,
+) -> tuple[float, float, float, float, float, float, float]:  # fmt: skip
+    """The marginal time test's terms at distance ``h`` (m; 1 m at least) that do
+    not depend on the row's time or time sd: the variance terms ``t00``, ``t11``,
+    ``p22``'s partners ``2 ((t01 + t02) + t12)`` and its magnitude's bound
+    ``2 (|t01| + |t02| + |t12|)``, the sound's delay ``b`` (s), ``|t00|`` and
+    ``|t11|``. A window's rows share them (one event, one position)."""
     rho = h if (h >= 1.0 or h != h) else 1.0
     f = speed / (rho * c)
     gx = f * dx
     gy = f * dy
-    st = sj * sj
     t00 = gx * gx * p00
     t11 = gy * gy * p11
     t01 = gx * gy * p01
     t02 = gx * p02
     t12 = gy * p12
-    var_t = (((st + t00) + t11) + p22) + 2 * ((t01 + t02) + t12)
+    cross = 2 * ((t01 + t02) + t12)
+    e_cross = 2 * (abs(t01) + abs(t02) + abs(t12))
     b = speed * rho / c
+    return t00, t11, cross, e_cross, b, abs(t00), abs(t11)
+
+
+def _time_sides(
+    geo: tuple[float, float, float, float, float, float, float], p22: float, sj: float,
+    a: float,
+) -> tuple[float, float, float]:  # fmt: skip
+    """The marginal time test's two sides from :func:`_time_geometry`'s terms:
+    ``r_t²`` and ``var_t`` (``a`` = the row's time less the event's, ``sj`` the
+    time sd), and a bound on how far either side moves when the distance moves
+    by a few units in its last place (its terms' magnitudes by 1e-12, and
+    1e-290 where they are subnormal)."""
+    t00, t11, cross, e_cross, b, a00, a11 = geo
+    st = sj * sj
+    var_t = (((st + t00) + t11) + p22) + cross
     r_t = a - b
     e_t = 1e-12 * (abs(a) + abs(b))
-    e_var = 1e-12 * ((st + abs(t00) + abs(t11) + abs(p22)) + 2 * (abs(t01) + abs(t02) + abs(t12)))
+    e_var = 1e-12 * ((st + a00 + a11 + abs(p22)) + e_cross)
     return r_t * r_t, var_t, (2.0 * abs(r_t) + e_t) * e_t + e_var + 1e-290
 
 
@@ -231,37 +246,50 @@ def _marginal_time_loop(
     ``arctan2`` of these (:func:`_marginal_bearing_loop`). The test is first made
     at the distance by ``sqrt`` (~10 ns less than ``hypot``, which agrees with it
     to a unit or two in the last place) and made again at ``hypot``'s only when
-    its two sides lie within the bound of :func:`_time_terms` (or are not finite)."""
+    its two sides lie within the bound of :func:`_time_sides` (or are not finite).
+    The terms of :func:`_time_geometry` are made again only when the event, the
+    event less the observer or the speed factor differs from the previous
+    candidate's (windows list each event's rows of one position together): the
+    same inputs, so the same numbers (a zero ``dx`` or ``dy`` may differ in sign
+    from the one they were made with: then only the sign of a zero term
+    differs, which no sum with a nonzero term and no comparison sees)."""
     n = g.shape[0]
     out = np.empty(n, np.bool_)
     at = np.empty(n, np.intp)
     dxs = np.empty(n)
     dys = np.empty(n)
     m = 0
+    e_was = -1
+    dx_was = dy_was = sp_was = math.nan
+    p00 = p01 = p02 = p11 = p12 = p22 = 0.0
+    geo = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     for i in range(n):
         e = g[i]
         j = k[i]
+        sp = speed[j]
         dx = ex[e] - ox[j]
         dy = ey[e] - oy[j]
-        p00 = cov9[e, 0]
-        p01 = cov9[e, 1]
-        p02 = cov9[e, 2]
-        p11 = cov9[e, 4]
-        p12 = cov9[e, 5]
-        p22 = cov9[e, 8]
+        # NaN never equals: such a candidate's terms are always made afresh
+        if not (e == e_was and dx == dx_was and dy == dy_was and sp == sp_was):
+            e_was, dx_was, dy_was, sp_was = e, dx, dy, sp
+            p00 = cov9[e, 0]
+            p01 = cov9[e, 1]
+            p02 = cov9[e, 2]
+            p11 = cov9[e, 4]
+            p12 = cov9[e, 5]
+            p22 = cov9[e, 8]
+            geo = _time_geometry(
+                dx, dy, math.sqrt(dx * dx + dy * dy), p00, p01, p02, p11, p12, sp, c
+            )
         a = t[j] - eT[e]
-        sp = speed[j]
         sj = sigma_t[j]
-        lhs, var_t, err = _time_terms(
-            dx, dy, math.sqrt(dx * dx + dy * dy), p00, p01, p02, p11, p12, p22, sj, a, sp, c
-        )
+        lhs, var_t, err = _time_sides(geo, p22, sj, a)
         rhs = q * var_t
         if abs(lhs - rhs) > err * (1.0 + q):
             ok = lhs <= rhs
         else:  # near the gate, or not finite: at hypot's distance
-            lhs, var_t, err = _time_terms(
-                dx, dy, math.hypot(dx, dy), p00, p01, p02, p11, p12, p22, sj, a, sp, c
-            )
+            at_h = _time_geometry(dx, dy, math.hypot(dx, dy), p00, p01, p02, p11, p12, sp, c)
+            lhs, var_t, err = _time_sides(at_h, p22, sj, a)
             ok = lhs <= q * var_t
         w = az[j]
         if ok and w - w == 0.0:  # a bearing: its residual too
@@ -349,7 +377,9 @@ def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
 def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
     """:func:`_marginal_time_loop` and :func:`_marginal_bearing_loop` compiled (on
     first use), or None without the ``fast`` extra."""
-    time_loop = compiled_calling(_marginal_time_loop, _time_terms=_time_terms)
+    time_loop = compiled_calling(
+        _marginal_time_loop, _time_geometry=_time_geometry, _time_sides=_time_sides
+    )
     bearing_loop = compiled_calling(_marginal_bearing_loop, _rem_2pi=normal.remainder_2pi)
     if time_loop is None or bearing_loop is None:
         return None

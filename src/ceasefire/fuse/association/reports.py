@@ -35,9 +35,12 @@ class WindowMemo:
     ``rows[start[i]:start[i] + count[i]]``, with each pair's marginal gate in
     ``passes``; ``lookup`` orders the slots by ``hashes`` (x's bits xor T's). A
     window and a gate depend on nothing else, so an event whose estimate did not
-    change keeps its rows whatever its index."""
+    change keeps its rows whatever its index. ``by_run``: the rows in the runs'
+    order (the marginal gate reads a searched event's rows in that order: in
+    place, they lie scattered over the row arrays)."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
+    by_run: Rows | None = None
     tables: tuple[IP, IP, F8, F8] | None = None
     keys: npt.NDArray[np.uint64] | None = None
     hashes: npt.NDArray[np.uint64] | None = None
