@@ -1003,7 +1003,7 @@ def _part_worker_fuse(
         # inside the pause: re-enabled first, the collector would walk the
         # task's objects once more in a young collection
         survivors_frozen()
-    return handed  # type: ignore[no-any-return]
+    return handed
 
 
 def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts] | _Handed:
@@ -1016,7 +1016,7 @@ def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firs
         handed = _hand_over((shares, kept), f"{a!r}-{b!r}.first.pkl")
         del shares, firsts, kept
         survivors_frozen()
-    return handed  # type: ignore[no-any-return]
+    return handed
 
 
 #: the prefix of a pool's spool folder in the temp directory, before its process id
