@@ -959,7 +959,7 @@ def _hand_over(value: Any, name: str) -> Any:
     A result sent through the pool's pipe blocks the worker until the parent's
     receiving thread has read all of it, 64 KiB a read, each read waiting for the
     parent's interpreter lock while its main thread stores rows and writes ledger
-    records: a judged part (15-65 MB) idled a worker for seconds. A file in the
+    records: a judged part (15-65 MB) holds a worker for seconds. A file in the
     page cache takes it at once; the parent loads it when it takes the part."""
     spool = _PART_WORKER["reader"].spool
     if spool is None:
