@@ -21,6 +21,7 @@ CPU costs and this makespan do (session 21, helper overlap).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -169,6 +170,21 @@ def costs(where: Path) -> dict[str, Any]:
     }
 
 
+def gaps(where: Path) -> dict[str, list[float]]:
+    """A trace's wall waits of the pool's workers, s: for each task after a
+    worker's first one, the time from the end of its task before to its start,
+    by the task's pass (``first``, ``fuse``; a ``fuse`` after a ``first`` counts
+    pooling). What the worker does then: sends its answer (blocked until the
+    parent has read it), frees it, takes its next task."""
+    out: dict[str, list[float]] = {"first": [], "fuse": []}
+    for f in where.glob("*.jsonl"):
+        rs = [json.loads(x) for x in f.read_text().splitlines()]
+        rs = sorted((r for r in rs if r["kind"] in out), key=lambda r: r["t0"])
+        for before, r in itertools.pairwise(rs):
+            out[r["kind"]].append(r["t0"] - before["t1"])
+    return out
+
+
 def work(c: dict[str, Any]) -> float:
     """The CPU-s the simulation schedules."""
     return (
@@ -265,6 +281,9 @@ def main() -> int:
         trace(args.slice, args.out, args.trace)
         return 0
     c = costs(args.trace)
+    for kind, waits in gaps(args.trace).items():
+        print(f"workers' waits between {kind} tasks: {len(waits)}, sum {sum(waits):.2f} s wall,"
+              f" max {max(waits, default=0.0):.2f}")  # fmt: skip
     for k in range(len(c["first"])):
         print(f"part {k:2d}: first pass {c['first'][k]:5.2f}  second {c['second'][k]:5.2f}"
               f"  main {c['main'][k]:4.2f} CPU-s")  # fmt: skip

@@ -944,29 +944,79 @@ def _part_worker_init(url: str, reader: _PartReader, finish: _PartFinish) -> Non
     _PART_WORKER["finish"] = finish
 
 
+@dataclass(frozen=True)
+class _Handed:
+    """A pool task's result left as a pickle in the pool's spool (``path``) by
+    :func:`_hand_over`, for :func:`_taken` to load."""
+
+    path: str
+
+
+def _hand_over(value: Any, name: str) -> Any:
+    """``value`` pickled into the worker's spool as ``name`` and a :class:`_Handed`
+    for it, or ``value`` itself (no spool, or a failed write).
+
+    A result sent through the pool's pipe blocks the worker until the parent's
+    receiving thread has read all of it, 64 KiB a read, each read waiting for the
+    parent's interpreter lock while its main thread stores rows and writes ledger
+    records: a judged part (15-65 MB) holds a worker for seconds. A file in the
+    page cache takes it at once; the parent loads it when it takes the part."""
+    spool = _PART_WORKER["reader"].spool
+    if spool is None:
+        return value
+    path = Path(spool) / name
+    try:
+        with path.open("wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        # a full disk, say: the result goes through the pipe
+        path.unlink(missing_ok=True)
+        return value
+    return _Handed(str(path))
+
+
+def _taken(value: Any) -> Any:
+    """What :func:`_hand_over` was given (its file then removed)."""
+    if not isinstance(value, _Handed):
+        return value
+    path = Path(value.path)
+    got = pickle.loads(path.read_bytes())
+    path.unlink()
+    return got
+
+
 def _part_worker_fuse(
-    a: float, b: float, reg: ObserverRegistration | None, firsts: tiles.Firsts | None
-) -> list[Event] | JudgedPart:
+    a: float, b: float, reg: ObserverRegistration | None, firsts: tiles.Firsts | _Handed | None
+) -> list[Event] | JudgedPart | _Handed:
     store = _PART_WORKER["store"]
     # fusing and judging make many objects and almost no cycles (a few hundred
     # objects over a stress slice's tasks): the collector's walks of the task's
     # objects would cost more than the memory they could free, so it runs once,
     # after the task
     with collector_paused():
+        firsts = _taken(firsts)
         events = list(_PART_WORKER["reader"].fuse(store, a, b, reg, firsts))
         finished: list[Event] | JudgedPart = _PART_WORKER["finish"](events, a, b, store)
-        del events
+        del events, firsts
+        handed = _hand_over(finished, f"{a!r}-{b!r}.fused.pkl")
+        del finished
         # inside the pause: re-enabled first, the collector would walk the
         # task's objects once more in a young collection
         survivors_frozen()
-    return finished
+    return handed
 
 
-def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts]:
+def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firsts] | _Handed:
+    """The part's first pass; with a spool, its associations stay there for the
+    part's second pass (the parent passes on their :class:`_Handed` unread) and
+    the whole answer is handed over there too."""
     with collector_paused():
-        got = _PART_WORKER["reader"].first_pass(_PART_WORKER["store"], a, b)
+        shares, firsts = _PART_WORKER["reader"].first_pass(_PART_WORKER["store"], a, b)
+        kept = _hand_over(firsts, f"{a!r}-{b!r}.firsts.pkl")
+        handed = _hand_over((shares, kept), f"{a!r}-{b!r}.first.pkl")
+        del shares, firsts, kept
         survivors_frozen()
-    return got
+    return handed
 
 
 #: the prefix of a pool's spool folder in the temp directory, before its process id
@@ -1039,7 +1089,7 @@ def _fuse_in_pool(
             )
         )
         done = object()
-        queue: deque[Future[list[Event] | JudgedPart]] = deque()
+        queue: deque[Future[list[Event] | JudgedPart | _Handed]] = deque()
 
         def wait(fut: Future[Any], more: Callable[[], None] | None = None) -> Any:
             """``fut``'s result; meanwhile steps of ``aside``, then (``more``:
@@ -1055,7 +1105,7 @@ def _fuse_in_pool(
             return fut.result()
 
         reg = None
-        firsts: list[tiles.Firsts | None] = [None] * len(parts)
+        firsts: list[tiles.Firsts | _Handed | None] = [None] * len(parts)
         if register:
             shares: list[tiles.Part] = []
             tell("first pass, part", 0, len(parts))
@@ -1067,7 +1117,7 @@ def _fuse_in_pool(
                 order = sorted(order, key=lambda k: -weights[k])
             firsts_of = {k: pool.submit(_part_worker_first, *parts[k]) for k in order}
             for k in range(len(parts)):
-                got, kept = wait(firsts_of.pop(k))
+                got, kept = _taken(wait(firsts_of.pop(k)))
                 shares += got
                 firsts[k] = kept
                 tell("first pass, part", k + 1, len(parts))
@@ -1095,7 +1145,7 @@ def _fuse_in_pool(
             result = wait(queue[0], submit)
             queue.popleft()
             submit()
-            yield result
+            yield _taken(result)
 
 
 #: Fuses ``days`` of a store in order: ``(store, mandate, days, progress)`` →

@@ -122,6 +122,75 @@ def test_a_pooled_day_leaves_no_spool(
     assert not list(tmp_path.glob("ceasefire-parts-*"))
 
 
+def test_a_pooled_days_results_come_through_the_spool(
+    stored: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pool task's answer reaches this process as a file in the spool, not
+    through the pipe: each part's first pass (its associations left there for its
+    second pass, unread here) and each judged part; the events are the serial day's."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    fused_in_parts(monkeypatch, 1200.0)
+    taken = pipeline._taken
+    seen: list[tuple[object, object]] = []
+
+    def spied(value: object) -> object:
+        got = taken(value)
+        seen.append((value, got))
+        return got
+
+    monkeypatch.setattr(pipeline, "_taken", spied)
+    store = Store.open(stored)
+    try:
+        m = pipeline.mandate_of(store)
+        n_parts = len(pipeline.day_parts(m, DAY))
+        pooled = pipeline.judged_parts(store, m, DAY)
+        pooled_ids = [r["id"] for part in pooled for r in part.violation_rows]
+        fused = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+        seen_pool = seen[: 2 * n_parts]
+        pooled_config = pipeline.fuse_config
+        monkeypatch.setattr(
+            pipeline, "fuse_config", lambda m: dataclasses.replace(pooled_config(m), workers=1)
+        )
+        serial_parts = pipeline.judged_parts(store, m, DAY)
+        serial_ids = [r["id"] for part in serial_parts for r in part.violation_rows]
+        serial = [e.id for e in pipeline.fuse_day(store, m, DAY)[1]]
+    finally:
+        store.close()
+    assert pooled_ids == serial_ids and len(serial_ids) > 0
+    assert fused == serial and len(serial) > 5
+    # in this process: a first pass and a second pass per part, all handed over
+    assert len(seen_pool) == 2 * n_parts and n_parts > 2
+    assert all(isinstance(v, pipeline._Handed) for v, _ in seen_pool)
+    firsts = [got for _, got in seen_pool if isinstance(got, tuple)]
+    judged = [got for _, got in seen_pool if isinstance(got, pipeline.JudgedPart)]
+    assert len(firsts) == len(judged) == n_parts
+    # the first passes' associations stay in the spool for the second pass
+    assert all(isinstance(kept, pipeline._Handed) for _, kept in firsts)
+    assert not list(tmp_path.glob("ceasefire-parts-*"))
+
+
+def test_a_handed_over_result_is_the_value_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the spool, the value comes back equal and its file is removed;
+    without a spool, or where it cannot be written, the value goes as it is."""
+    value = {"rows": [1.5, -0.0, float("inf")], "ids": ("a", "b"), "x": np.arange(5.0)}
+    reader = pipeline._PartReader(None, 0.0, 1.0, spool=str(tmp_path))  # type: ignore[arg-type]
+    monkeypatch.setitem(pipeline._PART_WORKER, "reader", reader)
+    handed = pipeline._hand_over(value, "0.0-1.0.fused.pkl")
+    assert isinstance(handed, pipeline._Handed)
+    assert Path(handed.path).parent == tmp_path and Path(handed.path).is_file()
+    got = pipeline._taken(handed)
+    assert got["rows"][:2] == [1.5, 0.0] and str(got["rows"][1]) == "-0.0"
+    assert got["ids"] == ("a", "b") and np.array_equal(got["x"], value["x"])
+    assert not list(tmp_path.iterdir())
+    for spool in (None, str(tmp_path / "missing")):
+        reader = dataclasses.replace(reader, spool=spool)
+        monkeypatch.setitem(pipeline._PART_WORKER, "reader", reader)
+        assert pipeline._hand_over(value, "0.0-1.0.fused.pkl") is value
+        assert pipeline._taken(value) is value
+
+
 def test_a_killed_runs_spool_is_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
     # a process that has ended: its id names no process now (ids are not reused
     # this soon: Linux hands them out in order up to pid_max)
