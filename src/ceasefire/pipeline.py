@@ -1667,12 +1667,10 @@ def report_day(
     escalations = store.escalations(start, end)
     # counted by the store where the events need not be read (maps drawn ahead)
     counts = store.event_counts(start, end) if maps is not None else None
-    # the reads above go on while the maps are drawn; the events only if they failed
-    drawn = maps.result() if maps is not None else None
     ctx = ReportContext(
         mandate=mandate,
         day=day,
-        events=store.events(start, end) if drawn is None else [],
+        events=store.events(start, end) if maps is None else [],
         violations=violations,
         escalations=escalations,
         observers=observers,
@@ -1685,6 +1683,19 @@ def report_day(
         event_counts=counts,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    if maps is None:
+        return render_report(ctx, out_dir, pdf=pdf)
+    ahead = maps
+
+    def drawn() -> dict[str, Path]:
+        # the report's reads and its pages go on while the maps are drawn; if
+        # their process failed, they are drawn here from the events read now
+        got = ahead.result()
+        if got is not None:
+            return got
+        layers = map_layers(mandate, store.events(start, end), ctx.violations)
+        return render_maps(mandate, layers, observers, out_dir)
+
     return render_report(ctx, out_dir, pdf=pdf, maps=drawn)
 
 
