@@ -61,8 +61,12 @@ def load_cached() -> int:
     (a pool worker would pay ~0.5-1 CPU-s to load its own). Returns how many
     were loaded: 0 without numba, or where numba's cache is not laid out as
     0.60-0.68's (its index is not public API; the workers then load theirs)."""
+    from ceasefire.model.small_matching import small_component_kernel
+    from ceasefire.model.unique_matching import unique_matching_kernel
+
     loaded = 0
-    for get in list(_GETTERS):
+    # the model's two matching loops fusion calls (the model cannot list them)
+    for get in [*_GETTERS, small_component_kernel, unique_matching_kernel]:
         made = get()
         for loop in made if isinstance(made, tuple) else (made,):
             loaded += _load_signatures(loop)
