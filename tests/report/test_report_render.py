@@ -232,7 +232,8 @@ def test_a_page_holding_the_stand_in_twice_is_rendered_again_with_its_map(
 
     ctx = build_day_ctx(donbas)
     s = summarize(ctx)
-    svgs = {k: "data:image/svg+xml;base64,PHN2Zy8+" for k in ("hour_uri", "sector_uri", "trend_uri")}
+    svg = "data:image/svg+xml;base64,PHN2Zy8+"
+    svgs = {k: svg for k in ("hour_uri", "sector_uri", "trend_uri")}
     png = b"\x89PNG not a map"
     page = render._page(ctx, s, svgs, False, render.MAP_STAND_IN)
     whole = render._page(ctx, s, svgs, False, render.data_uri(png, "image/png"))

@@ -57,16 +57,22 @@ def getter(fn: Callable[[], T]) -> Callable[[], T]:
 def load_cached() -> int:
     """Call every :func:`getter` listed and load their loops' signatures from
     numba's disk cache, those its index holds for this code and this machine
-    (never compiling one), so that processes forked afterwards find them loaded
-    (a pool worker would pay ~0.5-1 CPU-s to load its own). Returns how many
-    were loaded: 0 without numba, or where numba's cache is not laid out as
-    0.60-0.68's (its index is not public API; the workers then load theirs)."""
+    (none compiled: only a data file removed since the index was read would
+    be), so that processes forked afterwards find them loaded (a pool worker
+    would pay ~0.3-0.7 CPU-s to load its own). Returns how many were loaded: 0
+    without numba, or where numba's cache is not laid out as 0.68's (its index
+    is not public API; the workers then load theirs)."""
     from ceasefire.model.small_matching import small_component_kernel
     from ceasefire.model.unique_matching import unique_matching_kernel
 
     loaded = 0
     # the model's two matching loops fusion calls (the model cannot list them)
-    for get in [*_GETTERS, small_component_kernel, unique_matching_kernel]:
+    getters: list[Callable[[], object]] = [
+        *_GETTERS,
+        small_component_kernel,
+        unique_matching_kernel,
+    ]
+    for get in getters:
         made = get()
         for loop in made if isinstance(made, tuple) else (made,):
             loaded += _load_signatures(loop)
@@ -89,7 +95,7 @@ def _load_signatures(loop: Any) -> int:
     for sig in sigs:
         try:
             loop.compile(sig)
-        except Exception:  # noqa: BLE001 - a worker that needs it meets the error itself
+        except Exception:  # a worker that needs it meets the error itself
             continue
         loaded += 1
     return loaded
@@ -110,7 +116,7 @@ class LoadAhead:
     def _run(self) -> None:
         try:
             self.loaded = load_cached()
-        except Exception as e:  # noqa: BLE001 - raised again by join, in the caller
+        except Exception as e:  # raised again by join, in the caller
             self._error = e
 
     def join(self) -> int:
