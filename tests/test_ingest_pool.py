@@ -170,6 +170,43 @@ def test_an_id_of_two_sources_is_two_records_in_a_chunk(
     assert got[2] == got[1]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ahead_is_called_once_the_pool_has_read_every_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """``ahead`` (what ``run`` loads fusion's loops by) is called once, after the
+    last record is read and before the batch ends; never without the pool."""
+    a, b, _ = _files(tmp_path)
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    store = pipeline.init_store(tmp_path / "store.db", MANDATE)
+    seen: list[str] = []
+    stored: list[int] = []
+
+    def ahead() -> None:
+        seen.append("ahead")
+        # the batch is not committed yet: another connection sees no record
+        con = sqlite3.connect(tmp_path / "store.db")
+        stored.append(con.execute("SELECT count(*) FROM observations").fetchone()[0])
+        con.close()
+
+    r = pipeline.ingest_into(
+        store,
+        [a, b],
+        workers=workers,
+        progress=lambda text, *_: seen.append(text),
+        ahead=ahead,
+    )
+    store.close()
+    assert r.counts["accepted"] == 44
+    if workers == 1:
+        assert "ahead" not in seen
+        return
+    assert seen.count("ahead") == 1 and stored == [0]
+    at = seen.index("ahead")
+    assert seen[at - 1] == "storing observations"
+    assert "reading observations" not in seen[at:]
+
+
 def test_the_pool_only_where_it_pays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ingest_pool, "MIN_LINES", 10)
     nd, csv = tmp_path / "a.ndjson", tmp_path / "a.csv"

@@ -203,11 +203,14 @@ def ingest_pooled(
     total: int | None,
     every: int,
     indexes_aside: bool = False,
+    ahead: Callable[[], object] | None = None,
 ) -> IngestResult:
     """``pipeline.ingest_records`` of the NDJSON ``files`` (not keeping the
     accepted models), validated by ``workers`` processes; ``tell`` is told the
     records stored every ``every`` or so (of about ``total``); ``indexes_aside``
-    as ``Store.batch_writer``'s."""
+    as ``Store.batch_writer``'s. ``ahead`` is called once every record is read,
+    after the workers are forked, while the batch's end is written (SQLite's
+    work, without the GIL: a core is free for a thread it starts)."""
     paths = [Path(f) for f in files]
     ctx = multiprocessing.get_context("fork")
     result = IngestResult()
@@ -233,6 +236,8 @@ def ingest_pooled(
             n = result.total + chunks.held
             tell("reading observations", n, n)
             tell("storing observations", None, None)
+            if ahead is not None:
+                ahead()
             chunks.flush()
     if quarantine_path is not None:
         write_quarantine(quarantine_path, result)

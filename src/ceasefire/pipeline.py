@@ -36,7 +36,7 @@ from ceasefire.assess import assess, escalate, notices
 from ceasefire.assess.intervene import OUTCOME, REQUEST, intervention_requests
 from ceasefire.assess.intervene import status as intervention_status
 from ceasefire.assess.ladder import lookback_h
-from ceasefire.fuse import FuseConfig, fuse, tiles
+from ceasefire.fuse import FuseConfig, compiled, fuse, tiles
 from ceasefire.fuse.association import ObserverRegistration
 from ceasefire.ingest import (
     IngestResult,
@@ -250,6 +250,7 @@ def ingest_into(
     keep: bool = False,
     workers: int | None = None,
     indexes_aside: bool = False,
+    ahead: Callable[[], object] | None = None,
 ) -> IngestResult:
     """Validate ``files`` against the contract and store the batch atomically
     with its quarantine; duplicates of stored records are decided inside the
@@ -262,7 +263,9 @@ def ingest_into(
     ``workers`` processes (default: one per core; :mod:`ceasefire.ingest_pool`),
     with the same outcome, the same quarantine and the same messages; with
     ``indexes_aside``, its secondary indexes may be left to a child process that
-    the store's next write waits for (``Store.batch_writer``)."""
+    the store's next write waits for (``Store.batch_writer``); ``ahead`` is
+    called while the pool's batch ends (``ingest_pool.ingest_pooled``'s), not
+    at all without the pool."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
@@ -286,6 +289,7 @@ def ingest_into(
             total=total,
             every=PROGRESS_RECORDS,
             indexes_aside=indexes_aside,
+            ahead=ahead,
         )
 
     def counted() -> Iterator[RawRecord]:
@@ -1730,12 +1734,10 @@ def report_day(
     escalations = store.escalations(start, end)
     # counted by the store where the events need not be read (maps drawn ahead)
     counts = store.event_counts(start, end) if maps is not None else None
-    # the reads above go on while the maps are drawn; the events only if they failed
-    drawn = maps.result() if maps is not None else None
     ctx = ReportContext(
         mandate=mandate,
         day=day,
-        events=store.events(start, end) if drawn is None else [],
+        events=store.events(start, end) if maps is None else [],
         violations=violations,
         escalations=escalations,
         observers=observers,
@@ -1748,6 +1750,19 @@ def report_day(
         event_counts=counts,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    if maps is None:
+        return render_report(ctx, out_dir, pdf=pdf)
+    ahead = maps
+
+    def drawn() -> dict[str, Path]:
+        # the report's reads and its pages go on while the maps are drawn; if
+        # their process failed, they are drawn here from the events read now
+        got = ahead.result()
+        if got is not None:
+            return got
+        layers = map_layers(mandate, store.events(start, end), ctx.violations)
+        return render_maps(mandate, layers, observers, out_dir)
+
     return render_report(ctx, out_dir, pdf=pdf, maps=drawn)
 
 
@@ -1839,7 +1854,10 @@ def run(
     tell("checking the mandate", None, None)
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
-    # the day's reads need the time index only: the others are made beside them
+    loading: list[compiled.LoadAhead] = []
+    # the day's reads need the time index only: the others are made beside them;
+    # while the batch ends, a thread loads fusion's compiled loops from numba's
+    # disk cache, which the fusion pool's workers then inherit
     result = ingest_into(
         store,
         paths,
@@ -1847,7 +1865,10 @@ def run(
         mandate=mandate,
         progress=tell,
         indexes_aside=True,
+        ahead=lambda: loading.append(compiled.LoadAhead()),
     )
+    for load in loading:  # before anything forks or fuses here
+        load.join()
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_escalations: list[Escalation] = []

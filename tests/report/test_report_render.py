@@ -15,6 +15,7 @@ import pytest
 
 from ceasefire.mandate import Mandate
 from ceasefire.report import render_report
+from ceasefire.report.layers import map_layers
 from ceasefire.report.mapplot import render_map
 from conftest import TOTAL, UNDETERMINED, build_day_ctx
 
@@ -189,6 +190,57 @@ def test_a_failing_map_process_fails_the_report(
     with pytest.raises(OSError, match="cannot write"):
         render_report(build_day_ctx(donbas), tmp_path, pdf=False, map_workers=2)
     assert render._JOBS == [] and gc.get_freeze_count() == 0
+
+
+def test_pages_rendered_before_their_maps_are_the_pages_rendered_with_them(
+    tmp_path: Path, donbas: Mandate
+) -> None:
+    """``maps`` as a function: called once the pages are rendered with the map's
+    stand-in, and the pages, once the maps are in, the bytes of a report given
+    its maps as they are."""
+    from ceasefire.report import render
+
+    ctx = build_day_ctx(donbas)
+    drawn = render.render_maps(ctx.mandate, map_layers(ctx.mandate, ctx.events, ctx.violations),
+                               ctx.observers, tmp_path / "maps")  # fmt: skip
+    given = render_report(ctx, tmp_path / "given", pdf=False, maps=drawn)
+    asked: list[bool] = []
+
+    def maps() -> dict[str, Path]:
+        asked.append((tmp_path / "later" / "report.html").exists())
+        return drawn
+
+    later = render_report(ctx, tmp_path / "later", pdf=False, maps=maps)
+    assert asked == [False]  # asked once, before a page is written
+    for kind in ("html", "internal_html"):
+        page = later[kind].read_text()
+        assert render.MAP_STAND_IN not in page and page.count("data:image/png;base64,") == 1
+        assert later[kind].read_bytes() == given[kind].read_bytes(), kind
+    # the map's URI in each page: its own map's bytes
+    assert html_map_uri(later["html"]) != html_map_uri(later["internal_html"])
+
+
+def html_map_uri(path: Path) -> str:
+    return re.findall(r'class="map" src="([^"]+)"', path.read_text())[0]
+
+
+def test_a_page_holding_the_stand_in_twice_is_rendered_again_with_its_map(
+    donbas: Mandate,
+) -> None:
+    from ceasefire.report import render
+    from ceasefire.report.summary import summarize
+
+    ctx = build_day_ctx(donbas)
+    s = summarize(ctx)
+    svg = "data:image/svg+xml;base64,PHN2Zy8+"
+    svgs = {k: svg for k in ("hour_uri", "sector_uri", "trend_uri")}
+    png = b"\x89PNG not a map"
+    page = render._page(ctx, s, svgs, False, render.MAP_STAND_IN)
+    whole = render._page(ctx, s, svgs, False, render.data_uri(png, "image/png"))
+    assert render._with_map(ctx, s, svgs, False, page, png) == whole
+    # a text of the report that held the stand-in would be left alone
+    twice = page + render.MAP_STAND_IN
+    assert render._with_map(ctx, s, svgs, False, twice, png) == whole
 
 
 def test_the_published_map_does_not_show_observers_the_internal_one_does(

@@ -10,14 +10,13 @@ are None and the numpy code runs."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 
 #: the mean Earth radius, m (``explain._sphere``'s)
 EARTH_R_M = 6_371_008.8
@@ -136,13 +135,13 @@ def _window_near_loop(
     return li[:n].copy(), pj[:n].copy()
 
 
-@functools.cache
+@getter
 def near_kernel() -> Callable[..., Any] | None:
     """:func:`_near_loop` compiled (on first use), or None without numba."""
     return compiled_calling(_near_loop, _passes=passes)
 
 
-@functools.cache
+@getter
 def window_near_kernel() -> Callable[..., Any] | None:
     """:func:`_window_near_loop` compiled (on first use), or None without numba."""
     return compiled_calling(_window_near_loop, _passes=passes)

@@ -13,7 +13,6 @@ Without numba, :func:`iteration_kernel` is None and the numpy code runs."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor, normal
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
@@ -169,7 +168,7 @@ def _iteration_loop(
     return nxt, ndx, ndy, True
 
 
-@functools.cache
+@getter
 def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_iteration_loop` compiled (on first use), or None without the
     ``fast`` extra."""

@@ -7,7 +7,6 @@ the numpy code runs."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 
 #: the cofactors, called by the loop: rebound to numba's compiled helper when the
 #: loop is compiled (a compiled loop calls compiled functions only)
@@ -55,7 +54,7 @@ def _inv3_loop(H: Any) -> tuple[Any, Any]:
     return inv, ok
 
 
-@functools.cache
+@getter
 def inv3_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_inv3_loop` compiled (on first use), or None without the ``fast``
     extra."""

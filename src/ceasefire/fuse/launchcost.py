@@ -12,7 +12,6 @@ Without numba, :func:`launch_cost_kernel` is None and the numpy code runs."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import flightcost
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 
 #: one weapon's cost, rebound to numba's compiled helper when the loop is compiled
 _weapon_cost = flightcost.weapon_cost
@@ -102,7 +101,7 @@ def _launch_cost_loop(
     return out
 
 
-@functools.cache
+@getter
 def launch_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_launch_cost_loop` compiled (on first use: numba is imported only
     when launches are paired), or None without the ``fast`` extra."""

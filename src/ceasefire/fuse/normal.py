@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled_calling, jit
+from ceasefire.fuse.compiled import compiled_calling, getter, jit
 
 _PI = math.pi
 _TWO_PI = 2.0 * math.pi
@@ -193,7 +193,7 @@ def _normal_loop(
     return H, b, chi2, ok
 
 
-@functools.cache
+@getter
 def normal_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normal_loop` compiled (on first use: numba is imported only when a
     fit runs), or None without the ``fast`` extra."""

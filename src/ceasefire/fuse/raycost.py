@@ -14,7 +14,6 @@ is None and the numpy code runs."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import flightcost, raybounds
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 
 #: one weapon's cost, rebound to numba's compiled helper when the loop is compiled
 _weapon_cost = flightcost.weapon_cost
@@ -271,7 +270,7 @@ def _ray_cost_loop(
     return out
 
 
-@functools.cache
+@getter
 def ray_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
     rays are paired), or None without the ``fast`` extra."""

@@ -23,7 +23,6 @@ no bearing, no range) are judged; any other group is kept."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.stats import Q999
 
@@ -189,7 +188,7 @@ def _viable_loop(
     return keep
 
 
-@functools.cache
+@getter
 def viable_kernel() -> Callable[..., Any] | None:
     """:func:`_viable_loop` compiled (on first use), or None without numba."""
     return compiled_calling(_viable_loop, _conflict=_conflict, _edge=_edge, _coverable=_coverable)

@@ -11,7 +11,6 @@ chi-square per dof), each arrival in at most one group."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.keys import stable_argsort, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit, Rows, ambiguous, fit, stands
@@ -152,7 +151,7 @@ def _candidates_loop(
     return g_out[:k].copy(), r_out[:k].copy()
 
 
-@functools.cache
+@getter
 def candidates_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_candidates_loop` compiled (on first use), or None without numba."""
     return compiled(_candidates_loop)

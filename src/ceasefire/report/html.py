@@ -70,16 +70,17 @@ def render_html(
     summary: Summary,
     mandate: Mandate,
     *,
-    map_png: bytes,
-    hour_svg: str,
-    sector_svg: str,
-    trend_svg: str,
+    map_uri: str,
+    hour_uri: str,
+    sector_uri: str,
+    trend_uri: str,
     boundary_note: str,
     internal: bool = False,
     patrol: dict[str, Any] | None = None,
 ) -> str:
-    """The report's HTML text; ``internal`` marks the variant that shows the
-    mission's own positions (not for publication)."""
+    """The report's HTML text, its images given as ``data:`` URIs
+    (:func:`data_uri`: the map's PNG, the charts' SVG); ``internal`` marks the
+    variant that shows the mission's own positions (not for publication)."""
     return (
         environment()
         .get_template("report.html.j2")
@@ -87,10 +88,10 @@ def render_html(
             s=summary,
             parties=mandate.doc.parties,
             threshold=mandate.threshold,
-            map_uri=data_uri(map_png, "image/png"),
-            hour_uri=data_uri(hour_svg, "image/svg+xml"),
-            sector_uri=data_uri(sector_svg, "image/svg+xml"),
-            trend_uri=data_uri(trend_svg, "image/svg+xml"),
+            map_uri=map_uri,
+            hour_uri=hour_uri,
+            sector_uri=sector_uri,
+            trend_uri=trend_uri,
             boundary_note=boundary_note,
             internal=internal,
             patrol=patrol,

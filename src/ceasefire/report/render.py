@@ -13,11 +13,11 @@ from pathlib import Path
 from ceasefire.mandate import Mandate
 from ceasefire.report import charts
 from ceasefire.report.context import ReportContext
-from ceasefire.report.html import render_html
+from ceasefire.report.html import data_uri, render_html
 from ceasefire.report.layers import MapLayers, map_layers
 from ceasefire.report.mapplot import BOUNDARY_NOTE, render_map
 from ceasefire.report.pdf import write_pdf
-from ceasefire.report.summary import summarize
+from ceasefire.report.summary import Summary, summarize
 
 #: A map to draw: ``render_map``'s arguments.
 MapJob = tuple[Mandate, MapLayers, Sequence[tuple[str, float, float]], Path]
@@ -125,6 +125,38 @@ def render_maps(
     }
 
 
+#: The map's data URI in a page rendered before its map is drawn, put in its
+#: place once the map is there (``@`` is no character of base64, and HTML's
+#: escaping leaves the URI as it is: the page is the one rendered with the map)
+MAP_STAND_IN = "data:image/png;base64,@map@"
+
+
+def _page(
+    ctx: ReportContext, s: Summary, svgs: Mapping[str, str], internal: bool, map_uri: str
+) -> str:
+    """One variant's HTML (``internal``: with the observers), the map as ``map_uri``."""
+    return render_html(
+        s,
+        ctx.mandate,
+        map_uri=map_uri,
+        boundary_note=BOUNDARY_NOTE,
+        internal=internal,
+        patrol=ctx.patrol,
+        **svgs,
+    )
+
+
+def _with_map(
+    ctx: ReportContext, s: Summary, svgs: Mapping[str, str], internal: bool, page: str, png: bytes
+) -> str:
+    """``page`` (rendered with :data:`MAP_STAND_IN`) with the map ``png`` in its
+    place; rendered again with it if the stand-in is not there exactly once."""
+    uri = data_uri(png, "image/png")
+    if page.count(MAP_STAND_IN) == 1:
+        return page.replace(MAP_STAND_IN, uri)
+    return _page(ctx, s, svgs, internal, uri)
+
+
 def render_report(
     ctx: ReportContext,
     out_dir: Path,
@@ -132,7 +164,7 @@ def render_report(
     pdf: bool = True,
     internal: bool = True,
     map_workers: int | None = None,
-    maps: Mapping[str, Path] | None = None,
+    maps: Mapping[str, Path] | Callable[[], Mapping[str, Path]] | None = None,
 ) -> dict[str, Path]:
     """Write the published report into ``out_dir``: ``report.html``
     (self-contained), ``report.pdf`` (unless ``pdf`` is False) and ``map.png``,
@@ -148,7 +180,9 @@ def render_report(
     same bytes. The maps are drawn from :class:`~ceasefire.report.layers.MapLayers`
     (arrays built here once), so the forked process copies no page of the
     day's events and violations. ``maps``: the maps of ``ctx`` already drawn
-    (:func:`render_maps`' paths), used as they are."""
+    (:func:`render_maps`' paths), used as they are, or a function giving them
+    (called once the pages are rendered without them: the maps may be drawn
+    meanwhile)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     variants = _variants(ctx.observers, internal)
@@ -161,22 +195,22 @@ def render_report(
     with _maps(jobs, workers) as drawn:
         s = summarize(ctx)
         svgs = {
-            "hour_svg": charts.per_hour(ctx.mandate, ctx.violations, s),
-            "sector_svg": charts.per_sector(ctx.mandate, ctx.violations, s),
-            "trend_svg": charts.trend(s),
+            "hour_uri": data_uri(charts.per_hour(ctx.mandate, ctx.violations, s), "image/svg+xml"),
+            "sector_uri": data_uri(
+                charts.per_sector(ctx.mandate, ctx.violations, s), "image/svg+xml"
+            ),
+            "trend_uri": data_uri(charts.trend(s), "image/svg+xml"),
         }
-        pngs = drawn() if maps is None else [maps[f"{prefix}map"] for prefix, _ in variants]
-    for (prefix, _observers), map_path in zip(variants, pngs, strict=True):
+        # the pages while the maps are drawn (elsewhere, or by a forked process)
+        pages = [_page(ctx, s, svgs, bool(prefix), MAP_STAND_IN) for prefix, _ in variants]
+        if maps is None:
+            pngs = drawn()
+        else:
+            got = maps() if callable(maps) else maps
+            pngs = [got[f"{prefix}map"] for prefix, _ in variants]
+    for (prefix, _observers), map_path, page in zip(variants, pngs, pages, strict=True):
         stem = "-internal" if prefix else ""
-        html = render_html(
-            s,
-            ctx.mandate,
-            map_png=map_path.read_bytes(),
-            boundary_note=BOUNDARY_NOTE,
-            internal=bool(prefix),
-            patrol=ctx.patrol,
-            **svgs,
-        )
+        html = _with_map(ctx, s, svgs, bool(prefix), page, map_path.read_bytes())
         paths[f"{prefix}map"] = map_path
         paths[f"{prefix}html"] = out_dir / f"report{stem}.html"
         paths[f"{prefix}html"].write_text(html, encoding="utf-8")

@@ -7,14 +7,13 @@ lexsort. Without numba, both sort."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.keys import unique
 
 IP = npt.NDArray[np.intp]
@@ -55,7 +54,7 @@ def _by_row_loop(g: Any, k: Any, n_rows: int) -> tuple[Any, Any]:
     return out_g[:m], out_k[:m]
 
 
-@functools.cache
+@getter
 def by_row_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_by_row_loop` compiled (on first use), or None without the ``fast``
     extra."""
@@ -109,7 +108,7 @@ def _best_loop(k: Any, score: Any, g: Any, n_rows: int) -> Any:
     return out
 
 
-@functools.cache
+@getter
 def best_kernel() -> Callable[..., Any] | None:
     """:func:`_best_loop` compiled (on first use), or None without the ``fast``
     extra."""

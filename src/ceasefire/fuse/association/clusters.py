@@ -3,7 +3,6 @@ each event's estimate; and its upkeep, written once (:meth:`Clusters.settle`).""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +12,7 @@ import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.solve import Fit, fit
 
 
@@ -31,7 +30,7 @@ def _members_loop(labels: Any, az: Any, n: int) -> tuple[Any, Any]:
     return nb, na
 
 
-@functools.cache
+@getter
 def _members_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_members_loop` compiled (on first use), or None without numba."""
     return compiled(_members_loop)

@@ -9,7 +9,6 @@ without it; both give the same pairs."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,7 @@ from ceasefire.fuse.association.gates import (
     same_phase,
 )
 from ceasefire.fuse.association.reports import DIR_UNDET, IP, B, Reports
-from ceasefire.fuse.compiled import compiled, compiled_calling
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import isin_keys
 
 #: the names :func:`_open_loop` calls (bound compiled by ``compiled_calling``)
@@ -100,13 +99,13 @@ def _moving_kept_loop(
     return out_g[:m], out_k[:m], moving
 
 
-@functools.cache
+@getter
 def moving_kept_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
     """:func:`_moving_kept_loop` compiled (on first use), or None without numba."""
     return compiled(_moving_kept_loop)
 
 
-@functools.cache
+@getter
 def open_kernel() -> Callable[..., Any] | None:
     """:func:`_open_loop` compiled (on first use), or None without numba."""
     return compiled_calling(_open_loop, _held_observers=held_observers, _holds=holds)

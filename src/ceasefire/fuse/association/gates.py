@@ -6,7 +6,6 @@ member, or the leave-one-out predictive density that compares events."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from ceasefire.fuse.association.reports import (
 )
 from ceasefire.fuse.association.windows import slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
-from ceasefire.fuse.compiled import compiled, compiled_calling
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999, chi2_quantile
@@ -76,7 +75,7 @@ def _fitted_loop(cov9: Any) -> Any:
     return out
 
 
-@functools.cache
+@getter
 def _fitted_kernel() -> Callable[..., Any] | None:
     """:func:`_fitted_loop` compiled (on first use), or None without numba."""
     return compiled(_fitted_loop)
@@ -519,7 +518,7 @@ def _direction_loop(direction: Any, labels: Any, n_events: int, undet: int) -> A
     return out
 
 
-@functools.cache
+@getter
 def _slot_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_slot_free_loop` and :func:`_direction_loop` compiled (on first use),
     or None without numba."""

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ceasefire.fuse import cofactor, normal
-from ceasefire.fuse.compiled import compiled_calling
+from ceasefire.fuse.compiled import compiled_calling, getter
 
 #: the cofactor helpers :func:`_quad_loop` calls: rebound to numba's compiled ones
 #: when the loop is compiled (a compiled loop calls compiled functions only)
@@ -366,14 +366,14 @@ def _quad_loop(M: Any, rn: Any, sign: Any, floor: Any, add_floor: bool) -> tuple
     return quad, dets
 
 
-@functools.cache
+@getter
 def quad_kernel() -> Callable[..., tuple[Any, Any]] | None:
     """:func:`_quad_loop` compiled (on first use), or None without the ``fast``
     extra."""
     return compiled_calling(_quad_loop, _upper3=cofactor.upper3, _quadratic3=cofactor.quadratic3)
 
 
-@functools.cache
+@getter
 def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
     """:func:`_marginal_time_loop` and :func:`_marginal_bearing_loop` compiled (on
     first use), or None without the ``fast`` extra."""
@@ -386,7 +386,7 @@ def marginal_kernels() -> tuple[Callable[..., Any], Callable[..., bool]] | None:
     return time_loop, bearing_loop
 
 
-@functools.cache
+@getter
 def normalized_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_normalized_loop` compiled (on first use), or None without the
     ``fast`` extra."""

@@ -6,7 +6,6 @@ into; a pair's support is how many third reports pair with both of its own."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from scipy import sparse
 from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
-from ceasefire.fuse.compiled import compiled
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.triangulate import intersect_rays
@@ -244,7 +243,7 @@ def _voxel_pairs_loop(code: Any, bits: int, obs: Any, ph: Any, undet: int) -> An
     return out[:k]
 
 
-@functools.cache
+@getter
 def voxel_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_sample_bounds_loop`, :func:`_voxel_codes_loop` and
     :func:`_voxel_pairs_loop` compiled (on first use), or None without the
@@ -358,7 +357,7 @@ def _common_loop(indptr: Any, indices: Any, pi: Any, pj: Any) -> Any:
     return out
 
 
-@functools.cache
+@getter
 def common_kernel() -> Callable[..., Any] | None:
     """:func:`_common_loop` compiled (on first use), or None without the ``fast``
     extra."""

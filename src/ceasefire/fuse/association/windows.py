@@ -8,7 +8,6 @@ array calls on every pass of attachment and reassignment)."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import compiled, compiled_calling
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -315,7 +314,7 @@ def _windows_loop(
     return out_g, out_k
 
 
-@functools.cache
+@getter
 def _kernels() -> (
     tuple[Callable[..., tuple[Any, Any]], Callable[..., Any], Callable[..., Any]] | None
 ):
