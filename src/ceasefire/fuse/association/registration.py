@@ -68,7 +68,10 @@ class RegistrationConfig:
     #: observer's members pooled, per component; at least 1) instead of toward
     #: "as stated", and observers with fewer than ``min_reports`` reports take it:
     #: a data set whose σ are understated is understated for most observers, while
-    #: one observer's few members (those its too narrow gates let in) say little
+    #: one observer's few members (those its too narrow gates let in) say little.
+    #: Off: on the family's tuning draws it trades 6 double counts for 5 matched
+    #: rounds, on the test draws it costs 10 right names (docs/family.md, session
+    #: 23). Not read by ``mixture``'s estimate
     pool_scales: bool = False
     #: spread by a two-part mixture per observer and component: a report's
     #: normalized residual is N(0, scale²) when it is of the event, uniform over
