@@ -5,7 +5,7 @@ clock offsets against the true ones.
     .venv/bin/python benchmarks/bench_registration.py [--set test|tuning]
         [--draws K ...] [--procs 2] [--json out.json]
     .venv/bin/python benchmarks/bench_registration.py --clocks [--set tuning]
-        [--reg-set key=value ...] [--cache DIR]
+        [--reg-set key=value ...] [--cache DIR] [--scales]
 
 Per draw of the `varied` family (Donbas mandate; ``bench_family``'s draw sets:
 test 0-39, tuning 1000-1039), fusion is run three ways and scored with
@@ -20,7 +20,8 @@ CPU with its ratio to one window's.
 With ``--clocks`` each draw's first pass (the shipped batch's tiles, observers
 as stated) is run once (kept in ``--cache`` as the residuals it pools, read as
 ``--first-set`` says: one cache per reading) and its pooled registration is
-estimated as shipped and as each ``--reg-set`` variant changes it.
+estimated as shipped and as each ``--reg-set`` variant changes it (``--scales``:
+also its noise scales against each observer's true σ factor).
 Each observer's registered offset is compared with its true clock error
 (``Scenario.faults``: offset + drift, at the mean time of its reports): per
 sensor kind, the observers, how many the registration informed, and the median,
@@ -143,12 +144,14 @@ def _first_parts(
     row = {str(n): i for i, n in reversed(list(enumerate(o.source.astype(str))))}
     oi = np.array([row.get(str(n), -1) for n in names])
     true = np.zeros(names.shape[0])
+    mult = np.ones(names.shape[0])
     sensor = np.array(["?"] * names.shape[0], dtype=object)
     known = oi >= 0
     if sc.faults is not None:
         true[known] = sc.faults.clock_error_s(oi[known], t_mean[known])
+        mult[known] = sc.faults.sigma_mult[oi[known]]
     sensor[known] = [SENSORS[int(j)].name for j in o.sensor[oi[known]]]
-    out = {"draw": k, "parts": parts, "names": names, "true_s": true,
+    out = {"draw": k, "parts": parts, "names": names, "true_s": true, "mult": mult,
            "sensor": sensor.astype(str), "n_reports": n_rep}  # fmt: skip
     if f is not None:
         f.write_bytes(pickle.dumps(out))
@@ -170,11 +173,15 @@ def clock_errors(
         "names": [str(n) for n in p["names"]],
         "sensor": [str(s) for s in p["sensor"]],
         "true_s": [float(t) for t in p["true_s"]],
+        "mult": [float(t) for t in p.get("mult", np.ones(len(p["names"])))],
         "n_reports": [int(n) for n in p["n_reports"]],
     }
     for v, rc in variants.items():
         reg = tiles.pooled(p["parts"], rc).of(p["names"])
-        out[v] = {"offset_s": reg.offset_s.tolist(), "informed": reg.informed.tolist()}
+        out[v] = {
+            "offset_s": reg.offset_s.tolist(), "informed": reg.informed.tolist(),
+            "scale_t": reg.scale_t.tolist(), "scale_az": reg.scale_az.tolist(),
+        }  # fmt: skip
     return out
 
 
@@ -201,6 +208,41 @@ def clock_report(rows: list[dict[str, Any]], variants: list[str]) -> None:
                   f"{med:>12.3f} {p90:>10.3f} {rms:>14.3f}")  # fmt: skip
 
 
+def scale_report(rows: list[dict[str, Any]], variants: list[str]) -> None:
+    """Registered noise scales against the true σ factor (``Scenario.faults``: the
+    same on an observer's bearing and time σ), pooled over the draws, per sensor
+    kind and for the observers whose true factor is >= 1.3 (understated): the
+    median of sqrt(scale_t x scale_az) over reports, against the truth floored at 1
+    (a stated σ is never lowered), and the report-weighted RMS and mean of the log
+    error."""
+    sensor = np.concatenate([np.asarray(r["sensor"], str) for r in rows])
+    true = np.maximum(np.concatenate([np.asarray(r["mult"]) for r in rows]), 1.0)
+    nrep = np.concatenate([np.asarray(r["n_reports"], float) for r in rows])
+    kinds = [s.name for s in SENSORS if (sensor == s.name).any()]
+    print(f"{'observers':>10} {'variant':>10} {'n':>5} {'true (median)':>13} "
+          f"{'registered':>10} {'RMS log err':>11} {'mean log err':>12}")  # fmt: skip
+    for kind in [*kinds, "x>=1.3", "all"]:
+        if kind == "all":
+            m = np.ones(sensor.shape[0], bool)
+        elif kind == "x>=1.3":
+            m = true >= 1.3
+        else:
+            m = sensor == kind
+        w = nrep[m]
+        if not m.any() or w.sum() == 0:
+            continue
+        med_true = float(np.median(np.repeat(true[m], w.astype(int))))
+        for v in variants:
+            st = np.concatenate([np.asarray(r[v]["scale_t"]) for r in rows])[m]
+            sa = np.concatenate([np.asarray(r[v]["scale_az"]) for r in rows])[m]
+            s = np.sqrt(st * sa)
+            e = np.log(s) - np.log(true[m])
+            print(f"{kind:>10} {v:>10} {int(m.sum()):>5} {med_true:>13.2f} "
+                  f"{float(np.median(np.repeat(s, w.astype(int)))):>10.2f} "
+                  f"{float(np.sqrt(np.average(e**2, weights=w))):>11.3f} "
+                  f"{float(np.average(e, weights=w)):>+12.3f}")  # fmt: skip
+
+
 def _reg_set(text: str) -> tuple[str, str, Any]:
     """``variant:field=value`` (``variant`` optional: ``new``)."""
     name, _, kv = text.rpartition(":")
@@ -215,6 +257,9 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=2, choices=(1, 2))
     ap.add_argument("--json", type=Path)
     ap.add_argument("--clocks", action="store_true", help="registered vs true clock offsets")
+    ap.add_argument(
+        "--scales", action="store_true", help="with --clocks: registered vs true noise scales"
+    )  # fmt: skip
     ap.add_argument(
         "--reg-set", action="append", default=[], type=_reg_set,
         help="[variant:]field=value of RegistrationConfig for --clocks (repeatable)",
@@ -240,6 +285,9 @@ def main() -> int:
             a.cache.mkdir(parents=True, exist_ok=True)
         crow = [clock_errors(k, a.cache, variants, first) for k in draws]
         clock_report(crow, list(variants))
+        if a.scales:
+            print()
+            scale_report(crow, list(variants))
         if a.json:
             a.json.write_text(json.dumps(crow, indent=1))
         return 0

@@ -74,6 +74,49 @@ def test_observers_as_good_as_they_say_are_left_alone() -> None:
     assert not reg.matters(rep, RegistrationConfig())
 
 
+def _understated_day(noise_sd: float, kept: int) -> tuple[Reports, Clusters]:
+    """Every post's times carry ``noise_sd`` s of noise on a stated 0.2 s; the last
+    post's reports joined their events only ``kept`` times (its others left free)."""
+    rows, src, labels = _day()
+    noise = np.random.default_rng(5).normal(0.0, noise_sd, rows.t.shape[0])
+    rows = Rows(rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t + noise, rows.sigma_t,
+                rows.speed_factor, rows.rng, rows.sigma_rng)  # fmt: skip
+    rep = reports(rows, src)
+    cl = _events(rep, labels)
+    last = np.flatnonzero(np.array(src) == LAST)
+    cl.labels[last[kept:]] = -1
+    cl.refit(rep)
+    return rep, cl
+
+
+def test_pooled_scales_give_an_observer_with_few_members_the_runs_understatement() -> None:
+    """Every post 1.6 × noisier in time than it states; the last one joined three
+    events. Shrunk toward "as stated", three members are too few to register it (1);
+    shrunk toward the run's pooled scale, it takes about the run's factor. The
+    others (20 members each: ~0.25 of sampling spread each) are pulled up toward the
+    run's factor rather than down toward 1."""
+    rep, cl = _understated_day(0.32, kept=3)
+    alone = register(rep, cl, RegistrationConfig(clock_gate_s=0.0))
+    assert alone.scale_t[LAST] == 1.0
+    cfg = RegistrationConfig(clock_gate_s=0.0, pool_scales=True)
+    pooled = register(rep, cl, cfg)
+    assert 1.3 < pooled.scale_t[LAST] < 1.9
+    assert 1.3 < np.median(pooled.scale_t[:LAST]) < 1.9
+    assert np.all(pooled.scale_t[:LAST] > alone.scale_t[:LAST])
+    # bearings are as stated: their pooled scale stays at the floor
+    assert np.all(pooled.scale_az == 1.0)
+    assert pooled.matters(rep, cfg)
+
+
+def test_pooled_scales_leave_a_run_as_good_as_it_says_alone() -> None:
+    rows, src, labels = _day()
+    rep = reports(rows, src)
+    cfg = RegistrationConfig(pool_scales=True)
+    reg = register(rep, _events(rep, labels), cfg)
+    assert np.all(reg.scale_t == 1.0) and np.all(reg.scale_az == 1.0)
+    assert not reg.matters(rep, cfg)
+
+
 def test_events_of_two_observers_say_nothing_about_either() -> None:
     # in a two-observer event each report's error is the other's: not used
     rows, src, labels = _day(clock_s=0.6)

@@ -64,6 +64,15 @@ class RegistrationConfig:
     #: are trusted to this much (family tuning draws 1000-1039: lone-report double
     #: counts 771 -> 261; docs/family.md); where nothing is off, nothing changes
     seen_time_sigma_min_s: float = 1.0
+    #: each observer's scale shrunk by ``prior_reports`` toward the run's (every
+    #: observer's members pooled, per component; at least 1) instead of toward
+    #: "as stated", and observers with fewer than ``min_reports`` reports take it:
+    #: a data set whose σ are understated is understated for most observers, while
+    #: one observer's few members (those its too narrow gates let in) say little.
+    #: Off: on the family's tuning draws it trades 6 double counts for 5 matched
+    #: rounds, on the test draws it costs 10 right names (docs/family.md, session
+    #: 23). Not read by ``mixture``'s estimate
+    pool_scales: bool = False
     #: spread by a two-part mixture per observer and component: a report's
     #: normalized residual is N(0, scale²) when it is of the event, uniform over
     #: ``±mixture_sd`` when it is clutter or another round's; its share of the first
@@ -417,6 +426,10 @@ def estimate(res: Residuals, n_src: int, cfg: RegistrationConfig) -> Registratio
 
     def scale(z: F8, sw: F8, n: F8) -> F8:
         ss = np.bincount(src, weights=np.minimum(z * z, c2), minlength=n_src)
+        if cfg.pool_scales:
+            prior = min(max((ss.sum() + n0) / (sw.sum() + n0), 1.0), cfg.max_scale**2)
+            var = (ss + n0 * prior) / (sw + n0)
+            return np.asarray(np.sqrt(np.clip(var, 1.0, cfg.max_scale**2)), dtype=np.float64)
         var = (ss + n0) / (sw + n0)
         v = np.where(n >= cfg.min_reports, np.clip(var, 1.0, cfg.max_scale**2), 1.0)
         return np.asarray(np.sqrt(v), dtype=np.float64)
