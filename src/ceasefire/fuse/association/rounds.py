@@ -20,7 +20,6 @@ from ceasefire.fuse.association.attachment import (
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
-from ceasefire.fuse.association.order import OrderConfig, uncross_passes
 from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
 from ceasefire.fuse.association.registration import RegistrationConfig
@@ -40,7 +39,6 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
-    order: OrderConfig = field(default_factory=OrderConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many
@@ -115,7 +113,6 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         if got is None:
             break
         last = got
-    last = uncross_passes(rep, cl, gates, cfg.order) or last
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
