@@ -57,7 +57,7 @@ from ceasefire.fuse.association import (
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.geo import GeoLine
-from ceasefire.model.arrays import ObservationArrays, canonical_order
+from ceasefire.model.arrays import ObservationArrays, canonical
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import KINDS
 
@@ -221,11 +221,6 @@ def _first(*vals: float | None) -> float:
         if v is not None:
             return v
     return math.nan
-
-
-def canonical(obs: ObservationArrays) -> ObservationArrays:
-    """Rows sorted by (time, source, id): fusion does not depend on input order."""
-    return obs.take(canonical_order(obs.time_s, obs.source, obs.id))
 
 
 def _owned(events: list[Event], sectors: Sectors, sector: str, lo: float, hi: float) -> list[Event]:

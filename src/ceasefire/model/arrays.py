@@ -182,3 +182,10 @@ def canonical_order(
     sub = np.lexsort((ids[rows].astype(str), source[rows].astype(str), run[tied]))
     order[tied] = rows[sub]
     return order.astype(np.intp, copy=False)
+
+
+def canonical(obs: ObservationArrays) -> ObservationArrays:
+    """``obs``' rows in :func:`canonical_order` (``obs`` itself when they are in it
+    already, as a store reads them: no copy of every column)."""
+    order = canonical_order(obs.time_s, obs.source, obs.id)
+    return obs if bool(np.all(order[1:] > order[:-1])) else obs.take(order)

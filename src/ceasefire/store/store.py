@@ -50,7 +50,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
-from ceasefire.model.arrays import AnyObservation, ObservationArrays, canonical_order
+from ceasefire.model.arrays import AnyObservation, ObservationArrays, canonical
 from ceasefire.model.codec import (
     escalation_from_dict,
     event_from_dict,
@@ -574,10 +574,7 @@ class Store:
         with self.engine.connect() as conn:
             names: dict[Any, Any] = {}
             parts = [_arrays(rows, names) for rows in _row_parts(conn, stmt)]
-        obs = ObservationArrays.concat(parts) if len(parts) != 1 else parts[0]
-        order = canonical_order(obs.time_s, obs.source, obs.id)
-        in_order = bool(np.all(order[1:] > order[:-1]))
-        return obs if in_order else obs.take(order)
+        return canonical(ObservationArrays.concat(parts) if len(parts) != 1 else parts[0])
 
     def observers(self, start_s: float, end_s: float) -> tuple[list[tuple[str, float, float]], int]:
         """The observers of [start_s, end_s) (``(source, lat, lon)`` of every
