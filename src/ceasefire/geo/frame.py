@@ -4,6 +4,7 @@ the scale error is about (d/R)²/6 (0.01 % at 150 km)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,8 +14,10 @@ from pyproj import Transformer
 F8 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.intp]
 
-#: inputs at least this long are projected once per distinct position
-DEDUP_MIN = 512
+#: inputs at least this long are projected once per distinct position (the sort
+#: costs about what projecting ~16 points does: 512 made a fusion tile of a few
+#: hundred reports from ~40 observers project every report)
+DEDUP_MIN = 32
 
 
 def distinct_points(lat: F8, lon: F8) -> tuple[I8, I8]:
@@ -39,17 +42,26 @@ class LocalFrame:
     lat0: float
     lon0: float
     _fwd: Transformer = field(init=False, repr=False, compare=False)
-    _inv: Transformer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # the pipelines pyproj builds for EPSG:4326 <-> this aeqd CRS, written out:
         # the same numbers bit for bit, without a CRS database look-up (~140 ms a
         # frame; live windows build one every few seconds)
-        aeqd = f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +x_0=0 +y_0=0 +ellps=WGS84"
-        fwd = f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {aeqd}"
-        inv = f"+proj=pipeline +step +inv {aeqd} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+        fwd = f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {self._aeqd}"
         object.__setattr__(self, "_fwd", Transformer.from_pipeline(fwd))
-        object.__setattr__(self, "_inv", Transformer.from_pipeline(inv))
+
+    @property
+    def _aeqd(self) -> str:
+        return f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +x_0=0 +y_0=0 +ellps=WGS84"
+
+    @functools.cached_property
+    def _inv(self) -> Transformer:
+        # made on first use (~0.1 ms a pipeline): most frames (a fusion tile's first
+        # pass, corroboration's) only project forward
+        aeqd = self._aeqd
+        return Transformer.from_pipeline(
+            f"+proj=pipeline +step +inv {aeqd} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+        )
 
     def to_xy(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F8, F8]:
         """(x east, y north) in m of WGS84 (lat, lon) in degrees, any equal shapes.
