@@ -59,3 +59,20 @@ def test_ray_sides_start_from_the_origins_sides_when_given() -> None:
     assert np.array_equal(sides.rays(ox, oy, az, dist, sides.points(ox, oy)), found)
     assert np.array_equal(sides.rays(ox, oy, az, dist, -sides.points(ox, oy)), -found)
     assert (found[:, 0] != found[:, -1]).sum() > 10
+
+
+def test_sides_of_repeated_points_are_each_points_own() -> None:
+    # lone bearings' origins repeat their observers' positions: from 32 points each
+    # distinct one is tested once, and every point gets the side it has alone
+    grid = Grid.about(np.array(LINE.lats), np.array(LINE.lons))
+    sides = LineSides.of(LINE, grid)
+    rng = np.random.default_rng(8)
+    posts_x, posts_y = rng.normal(0.0, 20_000.0, 9), rng.normal(0.0, 20_000.0, 9)
+    for n in (5, 32, 120):
+        at = rng.integers(0, 9, n)
+        x, y = posts_x[at], posts_y[at]
+        want = np.array([sides.points(x[i : i + 1], y[i : i + 1])[0] for i in range(n)])
+        got = sides.points(x, y)
+        assert got.dtype == np.intp
+        assert np.array_equal(got, want)
+    assert set(sides.points(posts_x, posts_y).tolist()) == {-1, 1}  # both sides occur

@@ -42,3 +42,39 @@ def test_the_frame_is_pyprojs_azimuthal_equidistant() -> None:
     np.testing.assert_allclose(y, ry, atol=1e-6)
     # the origin is (0, 0)
     assert abs(frame.to_xy(np.array([48.0]), np.array([38.0]))[0][0]) < 1e-6
+
+
+def test_short_inputs_of_repeated_positions_project_as_each_point_alone() -> None:
+    # from 32 points (a small fusion tile's reports from a few observers) the
+    # positions are projected once each: the numbers of every point alone
+    rng = np.random.default_rng(11)
+    posts = np.column_stack([rng.uniform(47.5, 49.0, 6), rng.uniform(37.0, 39.5, 6)])
+    for n in (8, 31, 32, 40, 200):
+        pick = rng.integers(0, 6, n)
+        lat, lon = posts[pick, 0].copy(), posts[pick, 1].copy()
+        lat[0] = np.nan
+        frame = LocalFrame(48.2, 38.2)
+        x, y = frame.to_xy(lat, lon)
+        ex, ey = _each(frame, lat, lon)
+        np.testing.assert_array_equal(x, ex)
+        np.testing.assert_array_equal(y, ey)
+
+
+def test_the_inverse_is_made_on_first_use_and_undoes_the_projection() -> None:
+    frame = LocalFrame(48.0, 38.0)
+    assert "_inv" not in vars(frame)  # a frame that only projects forward never makes it
+    lat = np.array([48.3, 47.6, 48.0])
+    lon = np.array([38.4, 37.5, 38.0])
+    back_lat, back_lon = frame.to_latlon(*frame.to_xy(lat, lon))
+    np.testing.assert_allclose(back_lat, lat, atol=1e-9)
+    np.testing.assert_allclose(back_lon, lon, atol=1e-9)
+    assert vars(frame)["_inv"] is frame._inv  # made once
+    # pyproj's own inverse of the CRS gives the same positions
+    crs = "+proj=aeqd +lat_0=48.0 +lon_0=38.0 +x_0=0 +y_0=0 +ellps=WGS84"
+    ref = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    rlon, rlat = ref.transform(np.array([1000.0, -25_000.0]), np.array([5000.0, 12_000.0]))
+    got_lat, got_lon = frame.to_latlon(np.array([1000.0, -25_000.0]), np.array([5000.0, 12_000.0]))
+    np.testing.assert_allclose(got_lat, rlat, atol=1e-10)
+    np.testing.assert_allclose(got_lon, rlon, atol=1e-10)
+    # equality and hashing stay those of the origin
+    assert frame == LocalFrame(48.0, 38.0) and hash(frame) == hash(LocalFrame(48.0, 38.0))
