@@ -163,8 +163,8 @@ class _Samples:
 @functools.lru_cache(maxsize=8)
 def _distances(min_m: float, R: float, k: int) -> tuple[F8, F8]:
     """A ray's ``k`` sample distances, log-spaced from ``min_m`` to ``R`` (m), and
-    each one's spacing to the next (m), made once per setting (read-only: ~20 us
-    a call, twice or more per fused window)."""
+    each one's spacing to the next (m), made once per setting and read-only
+    (``geomspace`` costs ~20 us a call, made twice or more per fused window)."""
     d = np.geomspace(min_m, R, k)
     step = d * ((R / min_m) ** (1.0 / max(k - 1, 1)) - 1.0)
     d.flags.writeable = False
