@@ -78,3 +78,25 @@ def test_the_inverse_is_made_on_first_use_and_undoes_the_projection() -> None:
     np.testing.assert_allclose(got_lon, rlon, atol=1e-10)
     # equality and hashing stay those of the origin
     assert frame == LocalFrame(48.0, 38.0) and hash(frame) == hash(LocalFrame(48.0, 38.0))
+
+
+def test_points_said_distinct_project_as_the_search_for_repeats_does() -> None:
+    # ``repeats=False`` skips the search; the numbers must not move, whether the
+    # points repeat (the search's shortcut applies) or not (it finds none)
+    rng = np.random.default_rng(11)
+    posts = np.column_stack([rng.uniform(47.5, 49.0, 30), rng.uniform(37.0, 39.5, 30)])
+    pick = rng.integers(0, 30, 2_000)
+    lat_rep, lon_rep = posts[pick, 0].copy(), posts[pick, 1].copy()
+    lat_rep[::89] = np.nan
+    lat_new, lon_new = rng.uniform(47.0, 49.5, 2_000), rng.uniform(36.5, 40.0, 2_000)
+    frame = LocalFrame(48.2, 38.2)
+    for lat, lon in ((lat_rep, lon_rep), (lat_new, lon_new)):
+        x, y = frame.to_xy(lat, lon, repeats=False)
+        ex, ey = frame.to_xy(lat, lon)
+        np.testing.assert_array_equal(x, ex)
+        np.testing.assert_array_equal(y, ey)
+    # and both are each point's projection alone
+    ex, ey = _each(frame, lat_rep[:600], lon_rep[:600])
+    x, y = frame.to_xy(lat_rep[:600], lon_rep[:600], repeats=False)
+    np.testing.assert_array_equal(x, ex)
+    np.testing.assert_array_equal(y, ey)

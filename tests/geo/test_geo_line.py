@@ -133,3 +133,21 @@ def test_all_segments_at_once_find_the_segment_by_segment_nearest_to_the_bit() -
     for g, w in zip(got, want, strict=True):
         assert np.array_equal(g, w)
     assert got[0][-1] == 0.0 and got[0][:-1].max() > 0.9 * line._cum_m[-1]
+
+
+def test_nearest_of_points_said_distinct_is_nearest_to_the_bit() -> None:
+    # ``repeats=False`` only skips the frame's search for repeated points: every
+    # field of every point must be what the default gives, on points that repeat
+    # (where that search pays) and points that do not
+    line = GeoLine.from_lonlat([[37.0, 49.0], [38.0, 48.6], [38.2, 47.8], [37.6, 47.2]])
+    rng = np.random.default_rng(5)
+    posts = np.column_stack([rng.uniform(47.0, 49.2, 25), rng.uniform(36.5, 38.8, 25)])
+    pick = rng.integers(0, 25, 1_500)
+    cases = [
+        (posts[pick, 0], posts[pick, 1]),
+        (rng.uniform(47.0, 49.2, 1_500), rng.uniform(36.5, 38.8, 1_500)),
+    ]
+    for lat, lon in cases:
+        a, b = line.nearest(lat, lon, repeats=False), line.nearest(lat, lon)
+        for f in ("distance_m", "side", "chainage_m", "normal_e", "normal_n", "lat", "lon"):
+            np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)

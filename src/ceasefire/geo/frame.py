@@ -63,15 +63,19 @@ class LocalFrame:
             f"+proj=pipeline +step +inv {aeqd} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
         )
 
-    def to_xy(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F8, F8]:
+    def to_xy(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, repeats: bool = True
+    ) -> tuple[F8, F8]:
         """(x east, y north) in m of WGS84 (lat, lon) in degrees, any equal shapes.
 
         Observations repeat their observers' positions (a post reports all day
         from one spot): long inputs are projected once per distinct position,
-        which gives the same numbers (the projection is pointwise)."""
+        which gives the same numbers (the projection is pointwise). ``repeats``
+        False: the caller knows its points are (nearly all) distinct, so every one
+        is projected without that search (its sort would be wasted)."""
         la = np.asarray(lat, float)
         lo = np.asarray(lon, float)
-        if la.ndim == 1 and la.shape[0] >= DEDUP_MIN and la.shape == lo.shape:
+        if repeats and la.ndim == 1 and la.shape[0] >= DEDUP_MIN and la.shape == lo.shape:
             first, back = distinct_points(la, lo)
             if first.shape[0] * 2 <= la.shape[0]:
                 x, y = self._fwd.transform(lo[first], la[first])

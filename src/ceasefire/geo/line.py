@@ -141,11 +141,13 @@ class GeoLine:
         """False when the line crosses itself."""
         return bool(self.local.is_simple)
 
-    def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> Nearest:
-        """Distance, side, chainage and normal for each (lat, lon); vectorized."""
+    def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, repeats: bool = True) -> Nearest:
+        """Distance, side, chainage and normal for each (lat, lon); vectorized.
+        ``repeats``: as :meth:`LocalFrame.to_xy` takes it (False: the points are
+        distinct; the same numbers, without searching for repeats)."""
         lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
-        side, s, qx, qy, tx, ty = self._project(lat_a, lon_a)
+        side, s, qx, qy, tx, ty = self._project(lat_a, lon_a, repeats)
         qlat, qlon = self.frame.to_latlon(qx, qy)
         dist = distance_m(lat_a, lon_a, qlat, qlon)
         return Nearest(dist, side, s, -ty, tx, qlat, qlon)
@@ -157,10 +159,12 @@ class GeoLine:
         lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         return self._project(lat_a, lon_a)[0]
 
-    def _project(self, lat_a: F8, lon_a: F8) -> tuple[npt.NDArray[np.int8], F8, F8, F8, F8, F8]:
+    def _project(
+        self, lat_a: F8, lon_a: F8, repeats: bool = True
+    ) -> tuple[npt.NDArray[np.int8], F8, F8, F8, F8, F8]:
         """Side, chainage (m), nearest point (local x, y, m) and the unit tangent
-        there (local x, y) of each (lat, lon)."""
-        x, y = self.frame.to_xy(lat_a, lon_a)
+        there (local x, y) of each (lat, lon) (``repeats``: :meth:`nearest`'s)."""
+        x, y = self.frame.to_xy(lat_a, lon_a, repeats=repeats)
         seg = self._seg
         nseg = seg.ax.shape[0]
         if nseg <= _NUMPY_SEGMENTS:
