@@ -21,7 +21,6 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -95,6 +94,9 @@ INGEST_CHUNK = 10_000
 #: part re-reads its tiles' margins (~50 min before, 11 min after, :mod:`fuse.tiles`),
 #: so a shorter part reads more rows twice.
 PART_S = 7200.0
+#: How far ahead of the first part not yet fused the pool's second passes may be
+#: taken, heaviest first (:func:`second_pass_order`; 1: the day's order).
+SECOND_PASS_LOOKAHEAD = 4
 
 
 def _noop(*_: object) -> None:
@@ -926,6 +928,30 @@ class _PartReader:
         return [e for e in fused if a <= e.time_s < b]
 
 
+def second_pass_order(weights: Sequence[float], lookahead: int) -> list[int]:
+    """The order the parts' second passes are submitted in, given their weights
+    (any unit; parts in the day's order): each time, the heaviest of the parts
+    not yet submitted among the ``lookahead`` from the first of them on (ties: the
+    earlier part).
+
+    The parts are taken back in the day's order, so the first part not yet
+    submitted waits at most ``lookahead - 1`` submissions, and the parts done
+    before it are fewer than ``lookahead`` (``lookahead`` 1: the day's order).
+    Within that, the heavy parts go earlier and the day ends on light ones, so
+    that one worker does not run the last heavy part alone."""
+    if lookahead < 1:
+        raise ValueError(f"lookahead must be at least 1, found {lookahead}")
+    left = list(range(len(weights)))
+    order = []
+    while left:
+        head = left[0]
+        window = [k for k in left if k < head + lookahead]
+        k = max(window, key=lambda j: (weights[j], -j))
+        order.append(k)
+        left.remove(k)
+    return order
+
+
 def _reopen_url(store: Store) -> str | None:
     """The URL a worker process opens ``store`` by (None: a store that is not a
     database, such as a Dask worker's shipped day)."""
@@ -1093,14 +1119,15 @@ def _fuse_in_pool(
             )
         )
         done = object()
-        queue: deque[Future[list[Event] | JudgedPart | _Handed]] = deque()
+        # the second passes submitted and not yet taken, by part
+        sent: dict[int, Future[list[Event] | JudgedPart | _Handed]] = {}
 
         def wait(fut: Future[Any], more: Callable[[], None] | None = None) -> Any:
             """``fut``'s result; meanwhile steps of ``aside``, then (``more``:
-            told whenever a part of ``queue`` finishes) sleeps."""
+            told whenever a part of ``sent`` finishes) sleeps."""
             while not fut.done():
                 if next(aside, done) is done:
-                    watched = [f for f in queue if not f.done()] if more else []
+                    watched = [f for f in sent.values() if not f.done()] if more else []
                     futures_wait([fut, *watched], return_when=FIRST_COMPLETED)
                 if more is not None:
                     more()
@@ -1128,26 +1155,41 @@ def _fuse_in_pool(
             tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
         tell("second pass, part", 0, len(parts))
-        todo = iter(range(len(parts)))
+        # the heavy parts go early within a lookahead (their answers wait as
+        # spool files), so that the day ends on light parts and both workers
+        # stay busy to the end; they are taken in the day's order all the same
+        todo = iter(
+            second_pass_order(weights, SECOND_PASS_LOOKAHEAD)
+            if weights is not None
+            else range(len(parts))
+        )
         # parts differ in weight and come back in order: a heavy part at the
         # head must not hold the other worker's next submissions, so parts are
         # submitted as any finishes (``running`` at most), while at most
-        # ``held`` results wait for the head
-        running, held = 2 * workers + 2, 4 * workers + 2
+        # ``held`` results wait for the head (at least the lookahead: the
+        # head is then always submitted)
+        running = 2 * workers + 2
+        held = max(4 * workers + 2, SECOND_PASS_LOOKAHEAD)
 
         def submit() -> None:
-            while len(queue) < held and sum(not f.done() for f in queue) < running:
+            while len(sent) < held and sum(not f.done() for f in sent.values()) < running:
                 k = next(todo, None)
                 if k is None:
                     return
                 # a part's first associations leave this process with it
                 kept, firsts[k] = firsts[k], None
-                queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
+                sent[k] = pool.submit(_part_worker_fuse, *parts[k], reg, kept)
 
         submit()
-        while queue:
-            result = wait(queue[0], submit)
-            queue.popleft()
+        for k in range(len(parts)):
+            while k not in sent:
+                # not submitted yet: ``running`` parts after it are running
+                futures_wait(
+                    [f for f in sent.values() if not f.done()], return_when=FIRST_COMPLETED
+                )
+                submit()
+            result = wait(sent[k], submit)
+            del sent[k]
             submit()
             yield _taken(result)
 
