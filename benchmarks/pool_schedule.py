@@ -202,6 +202,61 @@ def gaps(where: Path) -> dict[str, list[float]]:
     return out
 
 
+def sleeps(where: Path) -> dict[str, dict[str, float]]:
+    """A trace's wall of the pool's tasks and of the main process's parts,
+    split by ``/proc`` schedstat (s, summed): on a CPU (``run``), runnable but
+    waiting for one (``queued``: the machine's load), and asleep (``slept``:
+    blocked; what an idle machine leaves idle); ``gap`` is a worker's sleep
+    between its tasks of a pass (the first of a pass after another pass: the
+    barrier, ``barrier``). Traces without schedstat give an empty dict."""
+    out: dict[str, dict[str, float]] = {}
+
+    def add(key: str, wall: float, s0: list[float], s1: list[float]) -> None:
+        run, queued = s1[0] - s0[0], s1[1] - s0[1]
+        d = out.setdefault(key, {"wall": 0.0, "run": 0.0, "queued": 0.0, "slept": 0.0})
+        d["wall"] += wall
+        d["run"] += run
+        d["queued"] += queued
+        d["slept"] += wall - run - queued
+
+    for f in where.glob("*.jsonl"):
+        rs = [json.loads(x) for x in f.read_text().splitlines()]
+        rs = sorted((r for r in rs if "s0" in r), key=lambda r: r["t0"])
+        for r in rs:
+            add(r["kind"], r["t1"] - r["t0"], r["s0"], r["s1"])
+        tasks = [r for r in rs if r["kind"] in ("first", "fuse")]
+        for before, r in itertools.pairwise(tasks):
+            key = "gap " + r["kind"] if r["kind"] == before["kind"] else "barrier"
+            add(key, r["t0"] - before["t1"], before["s1"], r["s0"])
+    return out
+
+
+def replayed(where: Path) -> dict[str, float]:
+    """A loaded trace's stages as an idle machine without contention would run
+    them, s: each stage's wall (``first pass``: from its first mark to the second
+    pass's; ``fusing``: from there to assessing) times the share of a CPU its pool
+    tasks got while runnable (schedstat: on a CPU / (on a CPU + queued)). On a
+    machine loaded well beyond its cores, each of the run's processes gets that
+    share whether or not the others run, so this is the schedule on as many
+    cores as processes (``simulate(cores=workers + 2)``): the check of the model's
+    dependencies (pooling, parts taken in order, the limits) on a loaded run."""
+    rs = [json.loads(x) for f in where.glob("*.jsonl") for x in f.read_text().splitlines()]
+    marks: dict[str, float] = {}
+    for r in sorted((r for r in rs if r["kind"] == "mark"), key=lambda r: r["t"]):
+        marks.setdefault(r["stage"], r["t"])
+    out = {}
+    spans = {
+        "first pass": ("first", marks["first pass,"], marks["second pass,"]),
+        "fusing": ("fuse", marks["second pass,"], marks["assessing"]),
+    }
+    for stage, (kind, a, b) in spans.items():
+        tasks = [r for r in rs if r["kind"] == kind and "s0" in r]
+        run = sum(r["s1"][0] - r["s0"][0] for r in tasks)
+        queued = sum(r["s1"][1] - r["s0"][1] for r in tasks)
+        out[stage] = (b - a) * run / (run + queued) if tasks else float("nan")
+    return out
+
+
 def tails(where: Path) -> dict[str, tuple[float, float]]:
     """A trace's pool tails by pass (``first``, ``fuse``): the wall span of the
     pass's tasks, s (first start to last end), and the share of its two-worker
@@ -338,10 +393,15 @@ def main() -> int:
     si = sub.add_parser("simulate", help="a trace's schedule on 2 cores")
     si.add_argument("trace", type=Path)
     si.add_argument("--cores", type=int, default=2)
+    si.add_argument(
+        "--lookahead", type=int, default=1, help="the traced run's SECOND_PASS_LOOKAHEAD"
+    )
     args = ap.parse_args()
     if args.cmd == "trace":
         trace(args.slice, args.out, args.trace, args.part_s)
         return 0
+    from ceasefire.pipeline import second_pass_order
+
     c = costs(args.trace)
     for kind, waits in gaps(args.trace).items():
         print(f"workers' waits between {kind} tasks: {len(waits)}, sum {sum(waits):.2f} s wall,"
@@ -356,8 +416,6 @@ def main() -> int:
     )
     bound = work(c) / args.cores
     print(f"work {work(c):.1f} CPU-s; bound on {args.cores} cores {bound:.1f} s")
-    from ceasefire.pipeline import second_pass_order
-
     # the parts' weights: their first passes' CPU (the pipeline counts the rows
     # each reads; the two go together: session 21's table)
     variants: dict[str, dict[str, Any]] = {
@@ -371,6 +429,19 @@ def main() -> int:
             "second_order": order,
             "limits": (6, max(10, look)),
         }
+    for key, d in sorted(sleeps(args.trace).items()):
+        print(f"{key:10s} wall {d['wall']:6.1f} s: on a CPU {d['run']:6.1f}, queued "
+              f"{d['queued']:6.1f}, asleep {d['slept']:5.2f}")  # fmt: skip
+    if any("s0" in json.loads(x) for f in args.trace.glob("*.jsonl")
+           for x in f.read_text().splitlines()[:1] + f.read_text().splitlines()[-1:]):  # fmt: skip
+        rep = replayed(args.trace)
+        traced_order = second_pass_order(c["first"], args.lookahead)
+        _, _, walls = simulate(c, cores=4, second_order=traced_order,
+                               limits=(6, max(10, args.lookahead)))  # fmt: skip
+        print(f"check, the traced stages replayed at their CPU share: first pass "
+              f"{rep['first pass']:.1f} s, fusing {rep['fusing']:.1f} s; the model on as "
+              f"many cores as processes: {walls['first pass']:.1f} s, "
+              f"{walls['fusing']:.1f} s")  # fmt: skip
     traced = tails(args.trace)
     print("traced pool tails (wall span s, idle share after each worker's last task): "
           + ", ".join(f"{k} {w:.1f} s {x:.1%}" for k, (w, x) in traced.items()))  # fmt: skip
