@@ -25,8 +25,9 @@ Rows (``--rows``, default all):
 With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
 the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
 them; ``idle`` and ``stolen``: the machine's idle CPU-s in the stage, all its CPUs,
-and those its host took away, from ``/proc/stat``: on an idle machine, a stage's idle
-cores and whether a slow regime is the host's), and with ``--base`` the same for a base
+and those its host took away, from ``/proc/stat``; ``others``: the rest of the
+machine's CPU-s that were not this run's: on an idle machine, a stage's idle cores, and
+whether a slow regime is the host's or the kernel's), and with ``--base`` the same for a base
 worktree (its ``src`` on ``PYTHONPATH``, its example mandate; this tree's likewise), the
 runs alternated; ``--json`` keeps them.
 
@@ -404,17 +405,26 @@ def measure_timeline(
                 print(f"  {name} 1/{round(1 / f)} timeline (median run by wall):")
                 head = (
                     f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
-                    f" {'RSS MB':>7} {'PSS MB':>7} {'idle':>6} {'stolen':>6}"
+                    f" {'RSS MB':>7} {'PSS MB':>7} {'idle':>6} {'stolen':>6} {'others':>6}"
                 )
                 print(f"    {head}")
                 print(f"    {'start-up':<28} {mid['start_s']:7.1f}")
                 for st in mid["stages"]:
                     busy = (st["main_cpu_s"] + st["pool_cpu_s"]) / max(st["wall_s"], 1e-9)
+                    # the machine's CPU-s in the stage that were neither idle, stolen
+                    # nor this run's: other processes', the kernel's threads' (writeback)
+                    others = (
+                        (os.cpu_count() or 1) * st["wall_s"]
+                        - st.get("idle_s", 0.0)
+                        - st.get("steal_s", 0.0)
+                        - st["main_cpu_s"]
+                        - st["pool_cpu_s"]
+                    )
                     print(
                         f"    {st['stage'][:28]:<28} {st['wall_s']:7.1f} {st['main_cpu_s']:9.1f} "
                         f"{st['pool_cpu_s']:9.1f} {busy:6.2f} {st.get('peak_mb', 0):7,.0f}"
                         f" {st.get('peak_pss_mb', 0):7,.0f} {st.get('idle_s', 0):6.1f}"
-                        f" {st.get('steal_s', 0):6.1f}"
+                        f" {st.get('steal_s', 0):6.1f} {others:6.1f}"
                     )
             path.unlink()
     return out

@@ -95,8 +95,10 @@ INGEST_CHUNK = 10_000
 #: so a shorter part reads more rows twice.
 PART_S = 7200.0
 #: How far ahead of the first part not yet fused the pool's second passes may be
-#: taken, heaviest first (:func:`second_pass_order`; 1: the day's order).
-SECOND_PASS_LOOKAHEAD = 4
+#: taken, heaviest first (:func:`second_pass_order`; 1: the day's order). Left at 1:
+#: on the stress day's traced costs no lookahead gains beyond the schedule model's
+#: own error (benchmarks/README.md, session 24, tail).
+SECOND_PASS_LOOKAHEAD = 1
 
 
 def _noop(*_: object) -> None:
@@ -1155,9 +1157,8 @@ def _fuse_in_pool(
             tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
         tell("second pass, part", 0, len(parts))
-        # the heavy parts go early within a lookahead (their answers wait as
-        # spool files), so that the day ends on light parts and both workers
-        # stay busy to the end; they are taken in the day's order all the same
+        # submitted in :func:`second_pass_order` (with a lookahead, heavy parts
+        # early: their answers wait as spool files), taken in the day's order
         todo = iter(
             second_pass_order(weights, SECOND_PASS_LOOKAHEAD)
             if weights is not None

@@ -278,6 +278,40 @@ def test_first_passes_go_to_the_pool_heaviest_first(
     assert empty == sorted(empty) and len(empty) > 1
 
 
+def test_second_passes_ahead_of_the_day_are_taken_in_its_order(
+    stored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a lookahead, the second passes are submitted in ``second_pass_order``
+    of the parts' weights (the heavy ones of the 3 h early, not the day's order),
+    every part once, and taken back in the day's order: the whole day's events."""
+    from concurrent import futures
+
+    fused_in_parts(monkeypatch, 1200.0)
+    monkeypatch.setattr(pipeline, "SECOND_PASS_LOOKAHEAD", 5)
+    seconds: list[tuple[float, float]] = []
+
+    class Spied(futures.ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+            if fn is pipeline._part_worker_fuse:
+                seconds.append(args[:2])
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", Spied)
+    store = Store.open(stored)
+    try:
+        m = pipeline.mandate_of(store)
+        events = pipeline.fuse_day(store, m, DAY)[1]
+        assert [e.id for e in events] == _whole_day(store, DAY)
+        parts = pipeline.day_parts(m, DAY)
+        reader = pipeline._PartReader(pipeline.fuse_config(m), *pipeline.fuse_read_window(m, DAY))
+        weights = [reader.weight(store, *p) for p in parts]
+    finally:
+        store.close()
+    want = [parts[k] for k in pipeline.second_pass_order(weights, 5)]
+    assert seconds == want
+    assert sorted(seconds) == parts and seconds != parts
+
+
 def _same_layers(a: MapLayers, b: MapLayers) -> bool:
     # every array the layers carry, and the rings the maps process makes of them
     arrays = [f.name for f in dataclasses.fields(MapLayers) if f.name not in ("marks", "unlocated")]
