@@ -1181,13 +1181,14 @@ def _fuse_in_pool(
                 kept, firsts[k] = firsts[k], None
                 sent[k] = pool.submit(_part_worker_fuse, *parts[k], reg, kept)
 
-        submit()
         for k in range(len(parts)):
+            submit()
             while k not in sent:
                 # not submitted yet: ``running`` parts after it are running
-                futures_wait(
-                    [f for f in sent.values() if not f.done()], return_when=FIRST_COMPLETED
-                )
+                running_now = [f for f in sent.values() if not f.done()]
+                if not running_now:  # the order rule keeps fewer than ``held`` ahead
+                    raise PipelineError(f"part {k} was never submitted ({len(sent)} held)")
+                futures_wait(running_now, return_when=FIRST_COMPLETED)
                 submit()
             result = wait(sent[k], submit)
             del sent[k]
