@@ -24,8 +24,12 @@ Rows (``--rows``, default all):
 
 With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
 the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
-them), and with ``--base`` the same for a base worktree (its ``src`` on ``PYTHONPATH``, its
-example mandate; this tree's likewise), the runs alternated; ``--json`` keeps them.
+them; ``idle`` and ``stolen``: the machine's idle CPU-s in the stage, all its CPUs,
+and those its host took away, from ``/proc/stat``; ``others``: the rest of the
+machine's CPU-s that were not this run's: on an idle machine, a stage's idle cores, and
+whether a slow regime is the host's or the kernel's), and with ``--base`` the same for a base
+worktree (its ``src`` on ``PYTHONPATH``, its example mandate; this tree's likewise), the
+runs alternated; ``--json`` keeps them.
 
 Each row calls the benchmark that owns it (``bench_memory.measure``,
 ``bench_fuse_speed.fusion_rows``, ``bench_ingest.measure``,
@@ -227,6 +231,19 @@ def _children_cpu_s() -> float:
     return kids.ru_utime + kids.ru_stime + live
 
 
+def _machine_s() -> tuple[float, float]:
+    """The machine's idle (with I/O wait) and stolen CPU seconds since boot, over
+    all its CPUs (``/proc/stat``; zeros where there is none): a stage's idle
+    cores on an idle machine, and the time the host took its CPUs away (counted
+    in no process's CPU)."""
+    try:
+        f = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(f[4]) + int(f[5])) / tick, (int(f[8]) if len(f) > 8 else 0) / tick
+
+
 def _timeline_child(path: Path, out: Path, mandate: Path) -> None:
     """``pipeline.run`` of ``mandate`` on ``path`` (no PDF), printing as JSON each
     stage's start: wall, this process's CPU and its children's (fusion's pool), s."""
@@ -235,12 +252,15 @@ def _timeline_child(path: Path, out: Path, mandate: Path) -> None:
 
     def mark(stage: str) -> None:
         me = resource.getrusage(resource.RUSAGE_SELF)
+        idle, steal = _machine_s()
         marks.append(
             {
                 "stage": stage,
                 "at_s": time.perf_counter() - t0,
                 "main_cpu_s": me.ru_utime + me.ru_stime,
                 "pool_cpu_s": _children_cpu_s(),
+                "idle_s": idle,
+                "steal_s": steal,
             }
         )
 
@@ -319,6 +339,8 @@ def timeline_run(path: Path, workdir: Path, tree: Path = ROOT) -> dict[str, Any]
                 "wall_s": b["at_s"] - a["at_s"],
                 "main_cpu_s": b["main_cpu_s"] - a["main_cpu_s"],
                 "pool_cpu_s": b["pool_cpu_s"] - a["pool_cpu_s"],
+                "idle_s": b.get("idle_s", 0.0) - a.get("idle_s", 0.0),
+                "steal_s": b.get("steal_s", 0.0) - a.get("steal_s", 0.0),
                 "peak_mb": max((x[1] for x in inside), default=0) / 1024,
                 "peak_pss_mb": max((x[2] for x in inside), default=0) / 1024,
             }
@@ -383,16 +405,26 @@ def measure_timeline(
                 print(f"  {name} 1/{round(1 / f)} timeline (median run by wall):")
                 head = (
                     f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
-                    f" {'RSS MB':>7} {'PSS MB':>7}"
+                    f" {'RSS MB':>7} {'PSS MB':>7} {'idle':>6} {'stolen':>6} {'others':>6}"
                 )
                 print(f"    {head}")
                 print(f"    {'start-up':<28} {mid['start_s']:7.1f}")
                 for st in mid["stages"]:
                     busy = (st["main_cpu_s"] + st["pool_cpu_s"]) / max(st["wall_s"], 1e-9)
+                    # the machine's CPU-s in the stage that were neither idle, stolen
+                    # nor this run's: other processes', the kernel's threads' (writeback)
+                    others = (
+                        (os.cpu_count() or 1) * st["wall_s"]
+                        - st.get("idle_s", 0.0)
+                        - st.get("steal_s", 0.0)
+                        - st["main_cpu_s"]
+                        - st["pool_cpu_s"]
+                    )
                     print(
                         f"    {st['stage'][:28]:<28} {st['wall_s']:7.1f} {st['main_cpu_s']:9.1f} "
                         f"{st['pool_cpu_s']:9.1f} {busy:6.2f} {st.get('peak_mb', 0):7,.0f}"
-                        f" {st.get('peak_pss_mb', 0):7,.0f}"
+                        f" {st.get('peak_pss_mb', 0):7,.0f} {st.get('idle_s', 0):6.1f}"
+                        f" {st.get('steal_s', 0):6.1f} {others:6.1f}"
                     )
             path.unlink()
     return out
