@@ -487,6 +487,25 @@ def _acoustic_events(
     side_doubt[impact[pi]] = doubt
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
+    # an unpaired launch beside a paired one at the same spot and time: the pair's
+    # round's second half (one round's launch reports split in two events)
+    halves: dict[int, list[int]] = {}
+    if cfg.launches.split_halves and pl.shape[0]:
+        loose = np.setdiff1d(launch, np.union1d(launch[pl], impact[pi]))
+        near = set(np.union1d(loose, launch[pl]).tolist())
+        sources = [
+            frozenset(obs.source[m].tolist()) if i in near else frozenset()
+            for i, m in enumerate(ac.members)
+        ]
+        hu, hp = split_halves(
+            ac.x, ac.y, ac.T, ac.cov, ac.sd_t_s, sources, loose, launch[pl],
+            cfg.launches.split_half_gate, cfg.launches.split_half_shared,
+        )  # fmt: skip
+        owner = np.full(G, -1, np.intp)
+        owner[launch[pl]] = impact[pi]
+        for u, p in zip(hu.tolist(), hp.tolist(), strict=True):
+            halves.setdefault(int(owner[p]), []).append(u)
+            absorbed[u] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
     extra: dict[int, list[int]] = {}
     launch_ray = np.full(G, -1, np.intp)
@@ -505,28 +524,6 @@ def _acoustic_events(
             if len(extra[keep]) == 1:  # the pair's own; more bearings follow it
                 launch_ray[keep] = ray_row
                 ray_doubt[keep] = d
-    # an unpaired launch beside a paired one at the same spot and time: the pair's
-    # round's second half (one round's launch reports split in two events)
-    halves: dict[int, list[int]] = {}
-    if cfg.launches.split_halves and pl.shape[0]:
-        # after ray pairing: a launch a lone impact bearing paired is a round of
-        # its own (joined before it, such rounds lost their names: docs/family.md)
-        loose = np.setdiff1d(launch, np.union1d(launch[pl], impact[pi]))
-        loose = loose[~np.isin(loose, np.fromiter(extra, np.intp, len(extra)))]
-        near = set(np.union1d(loose, launch[pl]).tolist())
-        sources = [
-            frozenset(obs.source[m].tolist()) if i in near else frozenset()
-            for i, m in enumerate(ac.members)
-        ]
-        hu, hp = split_halves(
-            ac.x, ac.y, ac.T, ac.cov, ac.sd_t_s, sources, loose, launch[pl],
-            cfg.launches.split_half_gate, cfg.launches.split_half_shared,
-        )  # fmt: skip
-        owner = np.full(G, -1, np.intp)
-        owner[launch[pl]] = impact[pi]
-        for u, p in zip(hu.tolist(), hp.tolist(), strict=True):
-            halves.setdefault(int(owner[p]), []).append(u)
-            absorbed[u] = True
     # per-event values as Python lists once: the loop below then indexes lists,
     # not numpy scalars (the same floats: ``tolist`` converts them exactly)
     # (ids and sources are Python strings already: no numpy string round trip)
