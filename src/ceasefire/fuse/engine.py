@@ -44,7 +44,7 @@ from ceasefire.fuse.events import (
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.obsindex import observer_codes
-from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches, split_halves
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.speedcal import clear_pairs, measured
@@ -487,25 +487,6 @@ def _acoustic_events(
     side_doubt[impact[pi]] = doubt
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
-    # an unpaired launch beside a paired one at the same spot and time: the pair's
-    # round's second half (one round's launch reports split in two events)
-    halves: dict[int, list[int]] = {}
-    if cfg.launches.split_halves and pl.shape[0]:
-        loose = np.setdiff1d(launch, np.union1d(launch[pl], impact[pi]))
-        near = set(np.union1d(loose, launch[pl]).tolist())
-        sources = [
-            frozenset(obs.source[m].tolist()) if i in near else frozenset()
-            for i, m in enumerate(ac.members)
-        ]
-        hu, hp = split_halves(
-            ac.x, ac.y, ac.T, ac.cov, ac.sd_t_s, sources, loose, launch[pl],
-            cfg.launches.split_half_gate, cfg.launches.split_half_shared,
-        )  # fmt: skip
-        owner = np.full(G, -1, np.intp)
-        owner[launch[pl]] = impact[pi]
-        for u, p in zip(hu.tolist(), hp.tolist(), strict=True):
-            halves.setdefault(int(owner[p]), []).append(u)
-            absorbed[u] = True
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
     extra: dict[int, list[int]] = {}
     launch_ray = np.full(G, -1, np.intp)
@@ -567,10 +548,6 @@ def _acoustic_events(
             launch_lat, launch_lon = lat_l[p], lon_l[p]
             lc = cov_l[p]
             launch_cov = (lc[0], lc[1], lc[2])
-        if g in halves:
-            for o in halves[g]:
-                mem += ac.members[o].tolist()
-            flags.append("split_half")
         if g in extra:
             for o in extra[g]:
                 mem += ac.members[o].tolist()

@@ -91,18 +91,6 @@ class LaunchPairConfig:
     speed_clear_only: bool = True
     #: the measured spread is at least this (relative, 1 sigma)
     speed_spread_floor: float = 0.03
-    #: a located launch left unpaired beside a paired launch at the same spot and
-    #: time (joint chi-square of the two positions and emission times, 3 dof, at
-    #: most ``split_half_gate``) is the pair's round's second half (a burst round's
-    #: launch reports split in two events): joined to the pair, not counted apart
-    #: (:func:`split_halves`). Off: measured on the family's tuning draws
-    #: (docs/family.md, session 24, burstseed)
-    split_halves: bool = False
-    #: :func:`split_halves`' gate (3 dof; 16.27 = 0.999)
-    split_half_gate: float = 16.27
-    #: ... and only when the two share an observer (a half the merge gate could not
-    #: join: one report per observer and event)
-    split_half_shared: bool = True
     #: near the line a round lands on either side about as often (a short round and
     #: an aimed one cannot be told apart there): the odds of landing across fall from
     #: ``same_side_cost``'s far from the line to even at the line, over this many
@@ -477,54 +465,3 @@ def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> t
         out_l.append(int(la[k]))
         out_i.append(int(ib[k]))
     return np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
-
-
-def split_halves(
-    x: F8,
-    y: F8,
-    T: F8,
-    cov: F8,
-    sd_t_s: F8,
-    sources: list[frozenset[str]],
-    loose: IP,
-    paired: IP,
-    gate: float,
-    shared: bool = True,
-) -> tuple[IP, IP]:
-    """Unpaired launch events that are a paired round's other half: for each
-    ``loose`` event (indices into the arrays), the ``paired`` launch event whose
-    position (m, covariance ``(n, 2, 2)`` m²) and emission time (s, sd ``sd_t_s``)
-    are nearest by the joint chi-square (3 dof: the two positions' difference
-    under the sum of their covariances, the times' under the sum of their
-    variances), when it is at most ``gate`` and (``shared``) the two events'
-    observer sets ``sources`` meet. Returns ``(loose, paired)`` index pairs, each
-    loose event at most once. An unknown time sd counts as 1 s."""
-    out_l: list[int] = []
-    out_p: list[int] = []
-    if loose.shape[0] == 0 or paired.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    sd = np.nan_to_num(sd_t_s, nan=1.0)
-    order = paired[np.argsort(T[paired], kind="stable")]
-    Tp = T[order]
-    # no pair passes the gate beyond sqrt(gate) joint sds in time alone
-    reach = np.sqrt(gate) * np.hypot(sd[loose], float(np.max(sd[paired])))
-    lo = np.searchsorted(Tp, T[loose] - reach)
-    hi = np.searchsorted(Tp, T[loose] + reach, side="right")
-    for k, u in enumerate(loose.tolist()):
-        best, arg = gate, -1
-        for p in order[lo[k] : hi[k]].tolist():
-            if shared and not (sources[u] & sources[p]):
-                continue
-            S = cov[u] + cov[p]
-            dx, dy = x[u] - x[p], y[u] - y[p]
-            det = S[0, 0] * S[1, 1] - S[0, 1] * S[1, 0]
-            if not (det > 0.0):
-                continue
-            d2 = (S[1, 1] * dx * dx - 2.0 * S[0, 1] * dx * dy + S[0, 0] * dy * dy) / det
-            d2 += (T[u] - T[p]) ** 2 / (sd[u] ** 2 + sd[p] ** 2)
-            if d2 <= best:
-                best, arg = d2, p
-        if arg >= 0:
-            out_l.append(u)
-            out_p.append(arg)
-    return np.asarray(out_l, np.intp), np.asarray(out_p, np.intp)
