@@ -233,7 +233,8 @@ def run_draw(
     of_event = event_rounds(events, round_of)
     # each event's round by its other phase's reports (split rounds, launch phase)
     other = "impact" if phase == "launch" else "launch"
-    of_other = event_rounds(events, {o: r["id"] for r in rounds for o in r[f"{other}_observations"]})
+    other_of = {o: r["id"] for r in rounds for o in r[f"{other}_observations"]}
+    of_other = event_rounds(events, other_of)
     o = sc.observations
     ids = o.id.astype(str).tolist()
     source_of = dict(zip(ids, o.source.astype(str).tolist(), strict=True))
