@@ -44,7 +44,7 @@ from ceasefire.fuse.events import (
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.obsindex import observer_codes
-from ceasefire.fuse.pairing import LaunchPairConfig, burst_launches, pair_launches
+from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.speedcal import clear_pairs, measured
@@ -487,21 +487,6 @@ def _acoustic_events(
     side_doubt[impact[pi]] = doubt
     absorbed = np.zeros(G, bool)
     absorbed[launch[pl]] = True
-    if cfg.launches.burst_pool and pl.shape[0] > 1:
-        # a burst's paired launches share one point: the fixes pooled (the launch
-        # reports of a burst's rounds went to one another's pairs, each fix a few
-        # of them)
-        lg = launch[pl]
-        ok = np.isfinite(ac.cov[lg].reshape(-1, 4)).all(1) & (np.linalg.det(ac.cov[lg]) > 0)
-        lg = lg[ok]
-        _, pt, pc = burst_launches(
-            ac.x[lg], ac.y[lg], ac.T[lg], ac.cov[lg], weapon[lg],
-            cfg.launches.burst_gap_s, cfg.launches.burst_gate,
-        )  # fmt: skip
-        if lg.shape[0]:
-            la, lo = grid.to_latlon(pt[:, 0], pt[:, 1])
-            lat[lg], lon[lg] = la, lo
-            cov_en[lg] = grid.cov_to_en(pc, la, lo)
     # lone bearings paired with the other phase of their round (fuse/raypairs.py)
     extra: dict[int, list[int]] = {}
     launch_ray = np.full(G, -1, np.intp)

@@ -91,17 +91,6 @@ class LaunchPairConfig:
     speed_clear_only: bool = True
     #: the measured spread is at least this (relative, 1 sigma)
     speed_spread_floor: float = 0.03
-    #: a battery's burst: paired launches seconds apart (consecutive ones within
-    #: ``burst_gap_s``) whose fixes agree (each within ``burst_gate``, 2-dof
-    #: chi-square, of the burst's pooled point) and whose weapons do not differ
-    #: share one launch point, their fixes pooled by their information
-    #: (:func:`burst_launches`): a burst's launch reports go to its rounds' pairs
-    #: in any order (docs/family.md, session 24, burstseed)
-    burst_pool: bool = False
-    #: ... consecutive launches of one burst at most this far apart, s
-    burst_gap_s: float = 40.0
-    #: ... each fix within this 2-dof chi-square of the pooled point (13.82 = 0.999)
-    burst_gate: float = 13.82
     #: near the line a round lands on either side about as often (a short round and
     #: an aimed one cannot be told apart there): the odds of landing across fall from
     #: ``same_side_cost``'s far from the line to even at the line, over this many
@@ -476,61 +465,3 @@ def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> t
         out_l.append(int(la[k]))
         out_i.append(int(ib[k]))
     return np.asarray(out_l, np.intp), np.asarray(out_i, np.intp)
-
-
-def burst_launches(
-    x: F8, y: F8, T: F8, cov: F8, weapon: IP, gap_s: float, gate: float
-) -> tuple[IP, F8, F8]:
-    """Launch fixes (m, covariance ``(n, 2, 2)`` m²; emission times ``T`` s; weapon
-    codes, -1 unknown) in bursts, and each burst's pooled point: in time order a fix
-    joins the latest burst whose last launch is at most ``gap_s`` before it, whose
-    named weapon it does not contradict and whose pooled point it lies within
-    ``gate`` (2-dof chi-square under the sum of the two covariances) of; else it
-    starts one. The pooled point is the information-weighted mean, its covariance
-    the inverse of the summed information. Returns each fix's burst label and the
-    pooled ``(n, 2)`` points and ``(n, 2, 2)`` covariances per fix (a burst of one:
-    its own fix)."""
-    n = x.shape[0]
-    label = np.full(n, -1, np.intp)
-    info: list[F8] = []  # per burst: summed information (2, 2)
-    wsum: list[F8] = []  # per burst: summed information times the point (2,)
-    last: list[float] = []
-    named: list[int] = []
-    order = np.argsort(T, kind="stable")
-    P = np.linalg.inv(cov)
-    for i in order.tolist():
-        xi = np.array([x[i], y[i]])
-        best, arg = gate, -1
-        for b in range(len(last) - 1, -1, -1):
-            if T[i] - last[b] > gap_s:
-                if T[i] - last[b] > 10.0 * gap_s:
-                    break
-                continue
-            if weapon[i] >= 0 and named[b] >= 0 and weapon[i] != named[b]:
-                continue
-            C = np.linalg.inv(info[b])
-            d = xi - C @ wsum[b]
-            d2 = float(d @ np.linalg.solve(C + cov[i], d))
-            if d2 <= best:
-                best, arg = d2, b
-        if arg < 0:
-            arg = len(last)
-            info.append(np.zeros((2, 2)))
-            wsum.append(np.zeros(2))
-            last.append(float(T[i]))
-            named.append(-1)
-        info[arg] = info[arg] + P[i]
-        wsum[arg] = wsum[arg] + P[i] @ xi
-        last[arg] = max(last[arg], float(T[i]))
-        if named[arg] < 0:
-            named[arg] = int(weapon[i])
-        label[i] = arg
-    pt = np.column_stack([x, y]).astype(np.float64)
-    pc = np.array(cov, dtype=np.float64)
-    sizes = np.bincount(label, minlength=len(last))
-    for b in np.flatnonzero(sizes >= 2).tolist():
-        C = np.linalg.inv(info[b])
-        k = label == b
-        pt[k] = C @ wsum[b]
-        pc[k] = C
-    return label, pt, pc
