@@ -22,6 +22,10 @@ rounds were launched in the other order (its earlier report in the later round's
 event): the swaps an order rule (each observer hears a burst's launches in firing
 order, all from one spot) would undo. A burst's impacts fall up to kilometres
 apart, so their order at an observer need not be the firing order: not counted.
+**Split rounds** (:func:`split_rounds`, launch phase only): a round with two or more
+events by its launch reports, by what those events carry on the impact side: each a
+different round's impact (the launch reports went to other rounds' pairs: no event
+too many) or a surplus (two of them one round's impact, or one none).
 
 Usage: ``PYTHONPATH=src:benchmarks python benchmarks/family_burst_rounds.py --draws
 1006 1000 --procs 2 [--phase impact] [--fuse-set FIELD=JSON ...] [--json out.json]``.
@@ -148,6 +152,41 @@ def events_per_round(
     return out
 
 
+def split_rounds(
+    burst: Sequence[Mapping[str, Any]],
+    events: Sequence[Event],
+    launch_round: Mapping[str, str],
+    impact_round: Mapping[str, str],
+) -> Counter[str]:
+    """The burst's rounds with two or more events by their launch reports (``events``:
+    the draw's; ``launch_round``/``impact_round``: each event id's round by its
+    launch / impact reports, :func:`event_rounds`), by what the round's events carry
+    on the impact side: ``split: impacts of other rounds`` (every event holds an
+    impact, each of a different round, none of them this one: the launch reports
+    went to other rounds' pairs, no event too many), ``split: own impact and
+    others'`` (likewise, one of them this round's own impact), ``split: a surplus``
+    (two of the events hold one round's impact, or one holds none: an event more
+    than the rounds it carries). Also ``split rounds``."""
+    ids = {r["id"] for r in burst}
+    by: dict[str, list[str | None]] = {}
+    for e in events:
+        r = launch_round.get(e.id)
+        if r in ids:
+            by.setdefault(r, []).append(impact_round.get(e.id))
+    out: Counter[str] = Counter()
+    for r, imp in by.items():
+        if len(imp) < 2:
+            continue
+        out["split rounds"] += 1
+        if None in imp or len(set(imp)) < len(imp):
+            out["split: a surplus"] += 1
+        elif r in imp:
+            out["split: own impact and others'"] += 1
+        else:
+            out["split: impacts of other rounds"] += 1
+    return out
+
+
 def crossings(
     burst: Sequence[Mapping[str, Any]],
     key: str,
@@ -192,6 +231,10 @@ def run_draw(
     round_of = {o: r["id"] for r in rounds for o in r[key]}
     event_of = {o: e.id for e in events for o in e.observation_ids}
     of_event = event_rounds(events, round_of)
+    # each event's round by its other phase's reports (split rounds, launch phase)
+    other = "impact" if phase == "launch" else "launch"
+    other_of = {o: r["id"] for r in rounds for o in r[f"{other}_observations"]}
+    of_other = event_rounds(events, other_of)
     o = sc.observations
     ids = o.id.astype(str).tolist()
     source_of = dict(zip(ids, o.source.astype(str).tolist(), strict=True))
@@ -209,6 +252,7 @@ def run_draw(
         sizes.update(events_per_round([r for r in b if r[key]], of_event))
         if phase == "launch":
             cross.update(crossings(b, key, event_of, of_event, source_of, time_of))
+            sizes.update(split_rounds(b, events, of_event, of_other))
     return {"draw": k, "phase": phase, "bursts": dict(sizes), "placement": dict(place),
             "crossings": dict(cross)}  # fmt: skip
 

@@ -16,6 +16,7 @@ from family_burst_rounds import (
     event_rounds,
     events_per_round,
     placement,
+    split_rounds,
 )
 
 from ceasefire.model.results import Event
@@ -98,3 +99,29 @@ def test_events_per_round_counts_a_second_event_as_surplus() -> None:
     burst = [_round("r1", 0.0), _round("r2", 5.0), _round("r3", 9.0)]
     got = events_per_round(burst, {"e1": "r1", "e2": "r1", "e3": "r2", "e4": "r9"})
     assert got == {"rounds with 2+ events": 1, "rounds with 1 events": 1, "rounds with 0 events": 1}
+
+
+def test_split_rounds_tell_other_rounds_impacts_from_a_surplus() -> None:
+    # 4 rounds 4 s apart from one spot, heard by cam-1, post-1 and post-2 (post-2
+    # missed r2); each round's launch reports are the majority of two events, and
+    # what the two carry on the impact side decides whether one is too many
+    burst = [_round(f"r{k}", 4.0 * k) for k in (1, 2, 3, 4)]
+    launch_round = {f"e{k}": f"r{(k + 1) // 2}" for k in range(1, 9)} | {"e9": "r9"}
+    impact_round = {
+        "e1": "r1", "e2": "r2",  # r1: its own impact and r2's: no event too many
+        "e3": "r3", "e4": "r4",  # r2: r3's and r4's impacts: its launch went astray
+        "e5": "r3",  # r3: e6 holds no impact report: a surplus launch event
+        "e7": "r4", "e8": "r4",  # r4: both hold r4's impact: a surplus
+        "e9": "r1",  # outside the burst
+    }  # fmt: skip
+    events = [_event(f"e{k}", f"o{k}") for k in range(1, 10)]
+    got = split_rounds(burst, events, launch_round, impact_round)
+    assert got == {
+        "split rounds": 4,
+        "split: own impact and others'": 1,
+        "split: impacts of other rounds": 1,
+        "split: a surplus": 2,
+    }
+    # one event a round: nothing split
+    one = {f"e{k}": f"r{k}" for k in (1, 2, 3, 4)}
+    assert split_rounds(burst, events, one, impact_round) == {}
