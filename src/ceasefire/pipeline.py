@@ -1057,6 +1057,27 @@ def sweep_spools(root: str | None = None) -> list[Path]:
     return gone
 
 
+def _as_they_end(
+    running: dict[int, Future[Any]], aside: Iterator[object]
+) -> Iterator[tuple[int, Any]]:
+    """``(key, result)`` of each of ``running``'s futures as it ends (ties: the
+    dict's order); while none has ended, steps of ``aside``, then sleeps. A
+    future's exception is raised here."""
+    from concurrent.futures import FIRST_COMPLETED
+    from concurrent.futures import wait as futures_wait
+
+    left = dict(running)
+    done = object()
+    while left:
+        ended = [k for k, f in left.items() if f.done()]
+        if not ended:
+            if next(aside, done) is done:
+                futures_wait(left.values(), return_when=FIRST_COMPLETED)
+            continue
+        for k in ended:
+            yield k, left.pop(k).result()
+
+
 def _fuse_in_pool(
     url: str,
     reader: _PartReader,
@@ -1111,20 +1132,20 @@ def _fuse_in_pool(
         reg = None
         firsts: list[tiles.Firsts | _Handed | None] = [None] * len(parts)
         if register:
-            shares: list[tiles.Part] = []
             tell("first pass, part", 0, len(parts))
             # pooling waits for the last first pass to end: the heaviest parts
             # go first, so that the last ones to run are short (the shares are
-            # taken in the parts' order all the same)
+            # pooled in the parts' order all the same; the count told is of the
+            # parts done, as they end)
             order: Iterable[int] = range(len(parts))
             if weights is not None:
                 order = sorted(order, key=lambda k: -weights[k])
-            firsts_of = {k: pool.submit(_part_worker_first, *parts[k]) for k in order}
-            for k in range(len(parts)):
-                got, kept = _taken(wait(firsts_of.pop(k)))
-                shares += got
-                firsts[k] = kept
-                tell("first pass, part", k + 1, len(parts))
+            running_first = {k: pool.submit(_part_worker_first, *parts[k]) for k in order}
+            share_of: dict[int, list[tiles.Part]] = {}
+            for k, result in _as_they_end(running_first, aside):
+                share_of[k], firsts[k] = _taken(result)
+                tell("first pass, part", len(share_of), len(parts))
+            shares = [p for k in range(len(parts)) for p in share_of[k]]
             tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
         tell("second pass, part", 0, len(parts))
