@@ -396,34 +396,28 @@ def _windows_loop(
             lo = eT[e] + f_lo[r] * d / c - slack
             hi = eT[e] + d / c + slack
             ia = _find(tk, a0, b0, table, t0, inv_w, lo, False)
-            if ia >= b0:
+            if ia >= b0 or tk[ia] > hi:
                 continue
-            # the window's end, walked from its start (windows hold few rows)
-            if hi != hi:
-                ib = b0
-            elif not tk[ia] <= hi:
-                continue
-            else:
-                ib = ia + 1
-                while ib < b0 and tk[ib] <= hi:
-                    ib += 1
             if gate_q > 0.0:
-                # the rows that may pass the gate, of a window that holds any
+                # a window that holds rows: those that may pass the gate
                 h = _gate_half(
                     ddx, ddy, d, c, f_lo[r], f_hi[r], sd_hi[r], cov9[e, 0], cov9[e, 1],
                     cov9[e, 2], cov9[e, 4], cov9[e, 5], cov9[e, 8], gate_q,
                 )  # fmt: skip
-                if h == h:
-                    lo_g, hi_g = _gate_bounds(eT[e], d, c, f_lo[r], f_hi[r], h)
-                    while ia < ib and tk[ia] < lo_g:
-                        ia += 1
-                    if hi == hi and hi_g == hi_g:  # a window without an end keeps its rows
-                        end = ia
-                        while end < ib and tk[end] <= hi_g:
-                            end += 1
-                        ib = end
-                    if ia == ib:
-                        continue
+                lo_g, hi_g = _gate_bounds(eT[e], d, c, f_lo[r], f_hi[r], h)
+                # NaN (no bound) compares false: the window stays
+                hi = hi_g if hi_g < hi else hi
+                while ia < b0 and tk[ia] < lo_g:
+                    ia += 1
+            # the window's end, walked from its start (windows hold few rows)
+            if hi != hi:
+                ib = b0
+            else:
+                ib = ia
+                while ib < b0 and tk[ib] <= hi:
+                    ib += 1
+            if ib == ia:
+                continue
             if m == cap:
                 cap *= 2
                 w_e = np.concatenate((w_e, np.empty(cap - m, np.intp)))
