@@ -7,18 +7,23 @@ against the full one by the pooled registration they give.
 
     .venv/bin/python benchmarks/bench_first_pass.py --stress 1/8 [--mandate M]
     .venv/bin/python benchmarks/bench_first_pass.py --draws 1000 1001 [--time-reused]
+    .venv/bin/python benchmarks/bench_first_pass.py --stress 1 --digests [--tiles 2 23]
 
 ``--stress F``: the first F of the stress day (seed 11, ``bench_perf``'s, made
 once under TMPDIR/ceasefire-bench), frontline-2025; ``--draws``: draws of the
 ``varied`` family (Donbas). Fusion as the batch does it (``register_over`` run,
 hour-long tiles over the whole line), serially in this process (CPU-s by
 ``time.process_time``, one run each: a diagnostic, not an A/B). The second pass
-is timed only for re-associating tiles unless ``--time-reused``.
+is timed only for re-associating tiles unless ``--time-reused``. ``--digests``:
+per tile only the first pass's CPU-s and a digest of what it gives (the
+residuals and names, the association's labels, estimates, covariances and the
+fit's chi-square and dof): two trees' first passes compared tile by tile.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import tempfile
 import time
@@ -118,6 +123,44 @@ def _moved(reg: ObserverRegistration, rep: Reports, names: Any, cfg: FuseConfig)
     }
 
 
+def _digest(part: tiles.Part, first: Any) -> str:
+    """sha256 (16 hex digits) of a tile's first pass: the names, every residual
+    array, and the association's labels, x, y, T, cov, refits, chi2 and dof."""
+    h = hashlib.sha256()
+    names, res = part
+    arrays = [names, *(getattr(res, f) for f in res.__dataclass_fields__)]
+    if first is not None:
+        c = first.clusters
+        arrays += [c.labels, c.x, c.y, c.T, c.cov, np.array([c.refits])]
+        arrays += [a for a in (first.chi2, first.dof) if a is not None]
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def digests(obs: ObservationArrays, mandate: Path, which: list[int]) -> list[dict[str, Any]]:
+    """Per tile (``which``: their indices, all when empty): the first pass's CPU-s
+    and :func:`_digest`, after one tile run untimed (numba's loops loaded)."""
+    obs = tiles.canonical(obs)
+    cfg = tiles.batch_cut(
+        replace(fuse_config(load_mandate(mandate)), register_over="run", workers=1)
+    )
+    jobs = list(tiles._jobs(obs, cfg, None))
+    if jobs:
+        tiles.tile_first(jobs[0][0], jobs[0][1], cfg, None)
+    out = []
+    for i, (part, tile, _) in enumerate(jobs):
+        if which and i not in which:
+            continue
+        (p, f), t = _cpu(tiles.tile_first, part, tile, cfg, None)
+        out.append({"tile": i, "k": tile.k, "pass1_cpu_s": t, "digest": _digest(p, f)})
+        print(out[-1], flush=True)
+    print({"pass1_cpu_s": sum(r["pass1_cpu_s"] for r in out)}, flush=True)
+    return out
+
+
 def run(obs: ObservationArrays, mandate: Path, time_reused: bool) -> dict[str, Any]:
     obs = tiles.canonical(obs)
     cfg = tiles.batch_cut(
@@ -190,13 +233,18 @@ def main() -> int:
     ap.add_argument("--stress", type=Fraction, help="fraction of the stress day, e.g. 1/8")
     ap.add_argument("--draws", type=int, nargs="*", default=[])
     ap.add_argument("--time-reused", action="store_true")
+    ap.add_argument("--digests", action="store_true", help="per tile: CPU-s and a digest only")
+    ap.add_argument("--tiles", type=int, nargs="*", default=[], help="with --digests")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     res: dict[str, Any] = {}
     if a.stress is not None:
         with tempfile.TemporaryDirectory() as d:
             obs = _stress(a.stress, Path(d))
-        res["stress"] = run(obs, FRONTLINE, a.time_reused)
+        if a.digests:
+            res["stress"] = digests(obs, FRONTLINE, a.tiles)
+        else:
+            res["stress"] = run(obs, FRONTLINE, a.time_reused)
     m = load_mandate(MANDATE)
     for k in a.draws:
         sc = simulate_draw(m, get_family("varied").draw(m, k))

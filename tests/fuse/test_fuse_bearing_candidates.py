@@ -55,9 +55,9 @@ def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_los
     searched: list[int] = []
     real = gates_mod.windows
 
-    def counting(*args: object) -> tuple[np.ndarray, np.ndarray]:
+    def counting(*args: object, **kw: object) -> tuple[np.ndarray, np.ndarray]:
         searched.append(int(np.asarray(args[7]).shape[0]))  # events searched
-        return real(*args)  # type: ignore[arg-type]
+        return real(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(gates_mod, "windows", counting)
     first = bearing_candidates(rep, cl)

@@ -225,3 +225,54 @@ def test_the_compiled_grid_is_numpys(seed: int) -> None:
         assert nx > 2 and ny > 2
         for a, b in zip(got, want, strict=True):
             assert a.dtype == np.intp and np.array_equal(a, b)
+
+
+def test_windows_cut_by_the_gate_are_the_same_in_numpy_and_compiled() -> None:
+    # the gate's bound made by both loops' arithmetic: the same cut windows, inside
+    # the whole ones; covariances positive, not positive (cut only where V is
+    # convex along the line of sight), NaN (no cut), runs with both speed factors,
+    # a run whose gate has no time sd (no cut), epoch times
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.windows import TimeGate, windows
+
+    rng = np.random.default_rng(21)
+    n_pos, n_ev = 40, 2_000
+    sizes = rng.integers(0, 80, n_pos)
+    ends = np.cumsum(sizes)
+    day = 1.7e9
+    tk = np.concatenate([np.sort(day + rng.uniform(0, 1_800, s)) for s in sizes])
+    f_lo = rng.choice([0.0, 1.0], n_pos)
+    f_hi = np.where(rng.random(n_pos) < 0.3, 1.0, f_lo)
+    sig = rng.uniform(0.005, 1.0, n_pos)
+    L = rng.normal(0.0, 1.0, (n_ev, 3, 3)) * np.array([200.0, 200.0, 0.5])[:, None]
+    cov = L @ L.transpose(0, 2, 1)
+    cov[:10, 0, 0] = -cov[:10, 0, 0]  # not positive
+    cov[10:15] = np.nan
+    args = (
+        rng.uniform(-30e3, 30e3, n_pos), rng.uniform(-5e3, 5e3, n_pos), ends - sizes, ends, tk,
+        f_lo, sig, rng.uniform(-40e3, 40e3, n_ev), rng.uniform(-8e3, 8e3, n_ev),
+        day + rng.uniform(-100, 1_800, n_ev), rng.uniform(0.0, 3.0, n_ev), 36_000.0, C,
+    )  # fmt: skip
+    sd_hi = sig.copy()
+    sd_hi[3] = np.nan
+    gate = TimeGate(cov.reshape(-1, 9), f_hi, sd_hi, 16.27)
+    g_all, k_all = windows(*args)
+    with np.errstate(invalid="ignore"):
+        g0, k0 = windows_numpy(*args, gate)
+    g1, k1 = windows(*args, gate=gate)
+    assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
+    # a cut, within the whole windows (each pair once in both)
+    assert 0 < g1.shape[0] < 0.7 * g_all.shape[0]
+    whole = set(zip(g_all.tolist(), k_all.tolist(), strict=True))
+    assert set(zip(g1.tolist(), k1.tolist(), strict=True)) <= whole
+    # events and runs without a bound keep their whole windows
+    assert np.isin([10, 12], g_all).all()
+    for e in (10, 12):
+        assert np.array_equal(k1[g1 == e], k_all[g_all == e])
+
+    def of_run3(g: np.ndarray, k: np.ndarray) -> np.ndarray:
+        on = (k >= ends[3] - sizes[3]) & (k < ends[3])
+        return np.column_stack([g[on], k[on]])
+
+    assert of_run3(g_all, k_all).shape[0] > 0
+    assert np.array_equal(of_run3(g1, k1), of_run3(g_all, k_all))

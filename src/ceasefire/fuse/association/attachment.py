@@ -86,7 +86,7 @@ def attach(
     free = np.flatnonzero(cl.labels < 0)
     if free.shape[0] == 0 or cl.n == 0:
         return 0
-    g, k = time_candidates(rep, free, cl)
+    g, k = time_candidates(rep, free, cl, pregate=True)  # all through `gated` below
     if g.shape[0] == 0:
         return 0
     # one report per observer per event; compatible direction
@@ -200,7 +200,7 @@ def free_shared_arrivals(rep: Reports, cl: Clusters, gates: GateConfig) -> int:
     arr = np.flatnonzero((cl.labels >= 0) & ~rep.is_bearing)
     if arr.shape[0] == 0:
         return 0
-    g, k = time_candidates(rep, arr, cl)
+    g, k = time_candidates(rep, arr, cl, pregate=True)  # all through `gated` below
     keep = (g != cl.labels[k]) & slot_free(rep, g, k, cl.labels)
     _, k, _, _ = gated(rep, g[keep], k[keep], cl, gates)
     shared = unique(k)

@@ -24,7 +24,7 @@ from ceasefire.fuse.association.reports import (
     WindowMemo,
     observer_run_bounds,
 )
-from ceasefire.fuse.association.windows import slice_tables, windows
+from ceasefire.fuse.association.windows import TimeGate, slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
@@ -234,20 +234,30 @@ def _event_terms(rep: Reports, ev: Fixes, ok: IP) -> tuple[F8, F8, F8, F8]:
     return ev.x[ok], ev.y[ok], ev.T[ok], sd_ev
 
 
-def time_candidates(rep: Reports, free: IP, ev: Fixes) -> tuple[IP, IP]:
+def time_candidates(rep: Reports, free: IP, ev: Fixes, pregate: bool = False) -> tuple[IP, IP]:
     """(event, row) candidates: rows ``free`` whose perceived time lies within 4
     sigma of the time the event's sound (or light) reaches their observer, within
     the reach; by observer position, then event, then time
-    (:mod:`~ceasefire.fuse.association.windows`)."""
+    (:mod:`~ceasefire.fuse.association.windows`). ``pregate``: for a caller that
+    puts every pair through :func:`marginal_gate` (as :func:`gated` does) and
+    reads none that fails it: pairs whose time the gate would turn away may be
+    left out (most of attachment's: their windows are cut to the gate's time
+    bound, :class:`~ceasefire.fuse.association.windows.TimeGate`); the others
+    are the same, in the same order."""
     rows, c = rep.rows, rep.c
     ok = np.flatnonzero(fitted(ev))
     if ok.shape[0] == 0 or free.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
     fs, starts, ends, first, f_lo, sig_max = _run_arrays(rep, free)
+    gate = None
+    if pregate:
+        f_hi = np.maximum.reduceat(rows.speed_factor[fs], starts)
+        sd_hi = np.maximum.reduceat(np.abs(rows.sigma_t[fs]), starts)
+        gate = TimeGate(ev.cov[ok].reshape(-1, 9), f_hi, sd_hi, float(Q999[2]))
     gg, kk = windows(
         rows.ox[first], rows.oy[first], starts, ends, rows.t[fs], f_lo, sig_max,
-        ex, ey, eT, sd_ev, rep.reach_m, c,
+        ex, ey, eT, sd_ev, rep.reach_m, c, gate=gate,
     )  # fmt: skip
     return ok[gg], fs[kk]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,70 @@ from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
+
+
+class TimeGate(NamedTuple):
+    """The marginal gate's time half (:func:`~.gates.marginal_gate`), for windows
+    whose every pair goes through it: a window then holds only the rows that may
+    pass it (:func:`_gate_half`), every pair the gate would take still found, in
+    the same order. ``cov9``: per event, its covariance over (x, y in m, T in s),
+    row-major ``(n_ev, 9)``; per run, ``f_hi`` its largest speed factor and
+    ``sd_hi`` its largest ``|time sd|`` (s); ``q``: the gate's chi-square."""
+
+    cov9: F8
+    f_hi: F8
+    sd_hi: F8
+    q: float
+
+
+def _gate_half(
+    ddx: float, ddy: float, d: float, c: float, f_lo: float, f_hi: float, s: float,
+    p00: float, p01: float, p02: float, p11: float, p12: float, p22: float, q: float,
+) -> float:  # fmt: skip
+    """How far (s) a row's time may lie from ``T + f rho / c`` and still pass the
+    marginal time gate ``(t - T - f rho / c)^2 <= q var_t`` of an event at ``(ddx,
+    ddy)`` from the position (``d``: their distance, m; ``rho`` = max(d, 1)), for
+    any row of speed factor ``f`` in ``[f_lo, f_hi]`` and time sd at most ``s``;
+    NaN when no bound is concluded (then the caller keeps its window). ``var_t`` =
+    sd^2 + V(f), V(f) = f^2 u + 2 f v + p22 (u = aᵀ Pxy a, v = aᵀ (p02, p12), a =
+    (ddx, ddy) / (rho c)): with u >= 0 V is convex in f, largest at an end of
+    the range. Widened by 1e-9 of the terms' magnitudes (the gate's own sums
+    differ from these by units in the last place: ~1e-16)."""
+    rho = d if d >= 1.0 else 1.0
+    w = 1.0 / (rho * c)
+    ux = ddx * w
+    uy = ddy * w
+    a00 = ux * ux * p00
+    a11 = uy * uy * p11
+    a01 = 2.0 * ux * uy * p01
+    u = (a00 + a11) + a01
+    b02 = ux * p02
+    b12 = uy * p12
+    v = b02 + b12
+    v_lo = f_lo * f_lo * u + 2.0 * f_lo * v
+    v_hi = f_hi * f_hi * u + 2.0 * f_hi * v
+    fm = abs(f_lo) if abs(f_lo) >= abs(f_hi) else abs(f_hi)
+    mag = (s * s + abs(p22)) + fm * fm * (abs(a00) + abs(a11) + abs(a01))
+    mag = mag + 2.0 * fm * (abs(b02) + abs(b12))
+    vmax = v_lo if v_lo >= v_hi else v_hi
+    var = ((s * s + p22) + vmax) + 1e-9 * mag
+    # NaN terms, a non-convex V (Pxy not positive) or a negative variance: none
+    if not (u >= 0.0 and v_lo == v_lo and v_hi == v_hi and var >= 0.0 and mag < math.inf):
+        return math.nan
+    return math.sqrt(q * var) * (1.0 + 1e-9)
+
+
+def _gate_bounds(
+    te: float, d: float, c: float, f_lo: float, f_hi: float, h: float
+) -> tuple[float, float]:
+    """The times (s) within :func:`_gate_half`'s ``h`` of ``te + f rho / c`` for
+    some ``f`` in ``[f_lo, f_hi]``, widened by 1e-12 of their terms (thousands of
+    units in the last place at epoch times: the gate's residual ``t - T - f rho /
+    c`` is rounded differently)."""
+    rho = d if d >= 1.0 else 1.0
+    delay = rho / c
+    pad = 1e-12 * (abs(te) + delay * (abs(f_lo) + abs(f_hi)) + h) + 1e-12
+    return te + f_lo * delay - h - pad, te + f_hi * delay + h + pad
 
 
 def windows_numpy(
@@ -35,6 +99,7 @@ def windows_numpy(
     sd_ev: F8,
     reach_m: float,
     c: float,
+    gate: TimeGate | None = None,
 ) -> tuple[IP, IP]:
     """(event, report) candidates, by position: position ``r`` at ``(px, py)`` owns
     the reports ``starts[r]:ends[r]`` of ``tk`` (perceived times, s, sorted within
@@ -42,8 +107,9 @@ def windows_numpy(
     ``sig_max[r]``; events at ``(ex, ey)`` emitted at ``eT`` with a time sd
     ``sd_ev``. A report is a candidate of an event within ``reach_m`` of its
     position when its time lies in [eT + f_lo d / c - s, eT + d / c + s], s = 4
-    (sig_max + sd_ev). Returns event indices and report indices (into ``tk``),
-    ordered by position, then event, then time."""
+    (sig_max + sd_ev). With ``gate``, each window is cut to the rows that may
+    pass it (:func:`_gate_half`, :func:`_gate_bounds`). Returns event indices and
+    report indices (into ``tk``), ordered by position, then event, then time."""
     out_g: list[IP] = []
     out_k: list[IP] = []
     for r in range(starts.shape[0]):
@@ -56,6 +122,11 @@ def windows_numpy(
         slack = 4.0 * (sig_max[r] + sd_ev[near])
         lo = eT[near] + f_lo[r] * d[near] / c - slack
         hi = eT[near] + d[near] / c + slack
+        if gate is not None:
+            lo, hi = _gate_cut_numpy(
+                gate, r, ex[near] - px[r], ey[near] - py[r], d[near], eT[near], near,
+                float(f_lo[r]), c, lo, hi,
+            )  # fmt: skip
         ia = np.searchsorted(t, lo)
         ib = np.searchsorted(t, hi, side="right")
         cnt = ib - ia
@@ -68,6 +139,43 @@ def windows_numpy(
     if not out_g:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     return np.concatenate(out_g).astype(np.intp), np.concatenate(out_k).astype(np.intp)
+
+
+def _gate_cut_numpy(
+    gate: TimeGate, r: int, ddx: F8, ddy: F8, d: F8, te: F8, near: IP, f_lo: float, c: float,
+    lo: F8, hi: F8,
+) -> tuple[F8, F8]:  # fmt: skip
+    """Windows ``[lo, hi]`` of run ``r`` and events ``near`` cut by
+    :func:`_gate_half` and :func:`_gate_bounds` (their arithmetic, elementwise)."""
+    cv = gate.cov9[near]
+    p00, p01, p02, p11, p12, p22 = (cv[:, j] for j in (0, 1, 2, 4, 5, 8))
+    f_hi, s, q = float(gate.f_hi[r]), float(gate.sd_hi[r]), gate.q
+    rho = np.where(d >= 1.0, d, 1.0)
+    w = 1.0 / (rho * c)
+    ux = ddx * w
+    uy = ddy * w
+    a00 = ux * ux * p00
+    a11 = uy * uy * p11
+    a01 = 2.0 * ux * uy * p01
+    u = (a00 + a11) + a01
+    b02 = ux * p02
+    b12 = uy * p12
+    v = b02 + b12
+    v_lo = f_lo * f_lo * u + 2.0 * f_lo * v
+    v_hi = f_hi * f_hi * u + 2.0 * f_hi * v
+    fm = abs(f_lo) if abs(f_lo) >= abs(f_hi) else abs(f_hi)
+    mag = (s * s + np.abs(p22)) + fm * fm * (np.abs(a00) + np.abs(a11) + np.abs(a01))
+    mag = mag + 2.0 * fm * (np.abs(b02) + np.abs(b12))
+    vmax = np.where(v_lo >= v_hi, v_lo, v_hi)
+    var = ((s * s + p22) + vmax) + 1e-9 * mag
+    with np.errstate(invalid="ignore"):
+        sure = (u >= 0.0) & (v_lo == v_lo) & (v_hi == v_hi) & (var >= 0.0) & (mag < math.inf)
+        h = np.where(sure, np.sqrt(np.where(sure, q * var, 0.0)) * (1.0 + 1e-9), math.nan)
+        qd = rho / c
+        pad = 1e-12 * (np.abs(te) + qd * (abs(f_lo) + abs(f_hi)) + h) + 1e-12
+        lo_g = te + f_lo * qd - h - pad
+        hi_g = te + f_hi * qd + h + pad
+        return np.where(lo_g > lo, lo_g, lo), np.where(hi_g < hi, hi_g, hi)
 
 
 def _search(t: Any, lo: int, hi: int, v: float, right: bool) -> int:
@@ -203,6 +311,10 @@ def _windows_loop(
     offs: Any,
     t0s: Any,
     inv_ws: Any,
+    cov9: Any,
+    f_hi: Any,
+    sd_hi: Any,
+    gate_q: float,
 ) -> tuple[Any, Any]:
     """:func:`windows_numpy` as one loop (compiled by numba): the same windows, by
     the same arithmetic. Only the events of the 3 x 3 grid cells about a position
@@ -213,8 +325,10 @@ def _windows_loop(
     windows hold no row of the position, which its slices (:func:`_slices`) tell
     by two lookups (the slices of every position made beforehand:
     :func:`_tables_loop`'s ``tab``, ``offs``, ``t0s``, ``inv_ws``). The others, in
-    index order, get the exact distance and window. The windows kept as they are
-    found (arrays doubled when full), then expanded."""
+    index order, get the exact distance and window, cut by the gate when
+    ``gate_q`` > 0 (:class:`TimeGate`'s ``cov9``, ``f_hi``, ``sd_hi``, ``q``; else
+    empty arrays and 0). The windows kept as they are found (arrays doubled when full), then
+    expanded."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     cap = 1024
@@ -282,17 +396,28 @@ def _windows_loop(
             lo = eT[e] + f_lo[r] * d / c - slack
             hi = eT[e] + d / c + slack
             ia = _find(tk, a0, b0, table, t0, inv_w, lo, False)
-            if ia >= b0:
+            if ia >= b0 or tk[ia] > hi:
                 continue
+            if gate_q > 0.0:
+                # a window that holds rows: those that may pass the gate
+                h = _gate_half(
+                    ddx, ddy, d, c, f_lo[r], f_hi[r], sd_hi[r], cov9[e, 0], cov9[e, 1],
+                    cov9[e, 2], cov9[e, 4], cov9[e, 5], cov9[e, 8], gate_q,
+                )  # fmt: skip
+                lo_g, hi_g = _gate_bounds(eT[e], d, c, f_lo[r], f_hi[r], h)
+                # NaN (no bound) compares false: the window stays
+                hi = hi_g if hi_g < hi else hi
+                while ia < b0 and tk[ia] < lo_g:
+                    ia += 1
             # the window's end, walked from its start (windows hold few rows)
             if hi != hi:
                 ib = b0
-            elif not tk[ia] <= hi:
-                continue
             else:
-                ib = ia + 1
+                ib = ia
                 while ib < b0 and tk[ib] <= hi:
                     ib += 1
+            if ib == ia:
+                continue
             if m == cap:
                 cap *= 2
                 w_e = np.concatenate((w_e, np.empty(cap - m, np.intp)))
@@ -323,7 +448,7 @@ def _kernels() -> (
     ``fast`` extra."""
     win = compiled_calling(
         _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
-        _find=_find,
+        _find=_find, _gate_half=_gate_half, _gate_bounds=_gate_bounds,
     )  # fmt: skip
     tables = compiled(_tables_loop)  # its helpers are bound above
     grid = compiled(_grid_loop)
@@ -406,16 +531,18 @@ def windows(
     reach_m: float,
     c: float,
     tables: Tables | None = None,
+    gate: TimeGate | None = None,
 ) -> tuple[IP, IP]:
     """:func:`windows_numpy`'s candidates, compiled when numba is installed: the
     events put on a grid of cells a little wider than the reach, each position
     visits only those of the cells about it (most events are out of reach of most
     positions). ``tables``: :func:`slice_tables` of ``tk``, ``starts``, ``ends``
-    (made here when None)."""
+    (made here when None). ``gate``: windows cut to the rows that may pass it
+    (:class:`TimeGate`)."""
     args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
     kernels = _kernels()
     if kernels is None:
-        return windows_numpy(*args)
+        return windows_numpy(*args, gate)
     kernel, _, grid = kernels
     ok = np.flatnonzero(np.isfinite(ex) & np.isfinite(ey))  # others never pass
     if ok.shape[0] == 0 or starts.shape[0] == 0:
@@ -433,5 +560,7 @@ def windows(
     by_cell, cell_start, pcx, pcy = grid(ex, ey, ok, x0, y0, w, nx, ny, px, py, lim)
     tables = slice_tables(tk, starts, ends) if tables is None else tables
     assert tables is not None  # the kernel compiled: so is the tables' loop
-    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables)
+    if gate is None:
+        gate = TimeGate(np.zeros((0, 9)), np.zeros(0), np.zeros(0), 0.0)
+    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
