@@ -10,9 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scene import build_scene
-
 import pytest
+from scene import build_scene
 
 from ceasefire import ingest_pool, pipeline
 from ceasefire.ingest import ingest_files
@@ -60,9 +59,7 @@ def _day_log_records(
     day = date(2025, 6, 1)
     start, end = day_bounds(m, day)
     led = Ledger.open(tmp_path / name)
-    log = DayLog(
-        led, store, day, start, end + LATE_MARGIN_S, None if held is None else (held, end)
-    )
+    log = DayLog(led, store, day, start, end + LATE_MARGIN_S, None if held is None else (held, end))
     for _ in log.ahead:
         pass
     log.close([], end)
