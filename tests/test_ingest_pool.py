@@ -365,21 +365,26 @@ def test_the_digests_a_batch_gathers_are_its_stored_rows(
     stored = store.observation_digests(-math.inf, math.inf)
     store.close()
     assert len(hashed) == r.counts["accepted"] == 43
-    got = hashed.take(-math.inf, math.inf, math.inf)
+    keys, hexes = hashed.take(-math.inf, math.inf, math.inf)
     assert "op-7/b99" in stored
     del stored["op-7/b99"]
-    assert got == stored
+    assert len(keys) == len(hexes) == len(set(keys)) == 43
+    assert dict(zip(keys, hexes, strict=True)) == stored
+    # in the order stored: the first file's records by line, then the second's
+    assert keys[:3] == ["op-7/b0", "op-7/b1", "op-7/b2"] and keys[-1] == "op-7/b44"
     assert len(hashed) == 0  # all forgotten (kept from +inf)
 
 
 def test_digests_taken_by_time_keep_those_the_next_day_needs() -> None:
-    """``take`` gives the records of ``[lo, hi)`` by their times, and keeps
-    those at or after ``keep_from`` for the next take, in their order."""
+    """``take`` gives the records of ``[lo, hi)`` by their times, in their
+    order, and keeps those at or after ``keep_from`` for the next take; keys
+    of any text (a line end in an id) come back as they were given."""
     hashed = ingest_pool.StoredDigests()
     times = [5.0, 1.0, 9.0, 10.0, 3.0, 12.0]
     keys = [f"s{i}/é{i}" * (i + 1) for i in range(6)]  # unequal lengths, not ASCII
+    keys[3] = "s3/a\nb"  # a line end: what a chunk's keys are joined by
     digests = [hashlib.sha256(k.encode()).digest() for k in keys]
-    # two chunks: all of the first stored, the second's 1st and 3rd
+    # two chunks: all of the first stored, the second's 1st, 2nd and 4th
     hashed.add(keys[:3], array("d", times[:3]), b"".join(digests[:3]), None)
     hashed.add(
         [*keys[3:5], "x/never", keys[5]],
@@ -389,9 +394,8 @@ def test_digests_taken_by_time_keep_those_the_next_day_needs() -> None:
     )
     assert len(hashed) == 6 and hashed.keys() == keys
     got = hashed.take(3.0, 10.0, 9.0)
-    assert got == {keys[i]: digests[i].hex() for i in (0, 2, 4)}
+    assert got == ([keys[i] for i in (0, 2, 4)], [digests[i].hex() for i in (0, 2, 4)])
     assert hashed.keys() == [keys[2], keys[3], keys[5]]
     got = hashed.take(9.0, 12.5, 12.5)
-    assert list(got) == [keys[2], keys[3], keys[5]]
-    assert got[keys[5]] == digests[5].hex()
-    assert len(hashed) == 0
+    assert got == ([keys[2], keys[3], keys[5]], [digests[i].hex() for i in (2, 3, 5)])
+    assert len(hashed) == 0 and hashed.keys() == []

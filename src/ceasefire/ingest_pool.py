@@ -442,19 +442,16 @@ class StoredDigests:
     a dict): a process forked while they are held (fusion's pool) shares their
     pages, never written, rather than a million objects whose pages this
     process copies as it lets them go. In the order stored: the ``source/id``
-    texts (joined a chunk at a time, with each one's length), the perceived
-    times (s) and the SHA-256 digests of the stored bodies (``DIGEST_BYTES``
-    each, joined)."""
+    keys (a chunk's joined by a line end, or a list where a key holds one),
+    the perceived times (s) and the SHA-256 digests of the stored bodies
+    (``DIGEST_BYTES`` each, joined)."""
 
-    texts: list[str] = field(default_factory=list)
-    #: how many keys each of ``texts`` joins
-    counts: list[int] = field(default_factory=list)
-    lengths: array[int] = field(default_factory=lambda: array("L"))
+    texts: list[str | list[str]] = field(default_factory=list)
     times: array[float] = field(default_factory=lambda: array("d"))
     digests: bytearray = field(default_factory=bytearray)
 
     def __len__(self) -> int:
-        return len(self.lengths)
+        return len(self.times)
 
     def add(
         self, keys: list[str], times: array[float], digests: bytes, stored: list[int] | None
@@ -465,26 +462,25 @@ class StoredDigests:
             keys = [keys[i] for i in stored]
             times = array("d", [times[i] for i in stored])
             digests = b"".join(digests[i * DIGEST_BYTES : (i + 1) * DIGEST_BYTES] for i in stored)
-        self.texts.append("".join(keys))
-        self.counts.append(len(keys))
-        self.lengths += array("L", map(len, keys))
+        if keys:
+            text = "\n".join(keys)
+            # an id may hold a line end (rare): that chunk's keys stay a list
+            self.texts.append(text if text.count("\n") == len(keys) - 1 else list(keys))
         self.times += times
         self.digests += digests
 
     def keys(self) -> list[str]:
         """Each record's ``source/id``, in order."""
         out: list[str] = []
-        k = 0
-        for text, n in zip(self.texts, self.counts, strict=True):
-            ends = list(itertools.accumulate(self.lengths[k : k + n]))
-            out += map(text.__getitem__, map(slice, [0, *ends[:-1]], ends))
-            k += n
+        for text in self.texts:
+            out += text.split("\n") if isinstance(text, str) else text
         return out
 
-    def take(self, lo: float, hi: float, keep_from: float) -> dict[str, str]:
-        """``source/id`` → SHA-256 (hex) of the records perceived in ``[lo, hi)``
-        (s), as ``Store.observation_digests(lo, hi)`` gives those of this batch;
-        those perceived before ``keep_from`` (s) are forgotten."""
+    def take(self, lo: float, hi: float, keep_from: float) -> tuple[list[str], list[str]]:
+        """The ``source/id`` and SHA-256 (hex) of the records perceived in
+        ``[lo, hi)`` (s), in the order stored: what ``Store.observation_digests(lo,
+        hi)`` gives of this batch's records; those perceived before ``keep_from``
+        (s) are forgotten."""
         t = np.frombuffer(self.times, dtype=np.float64)
         inside = (t >= lo) & (t < hi)
         keep = t >= keep_from
@@ -493,22 +489,18 @@ class StoredDigests:
         text = self.digests.hex() if every else _picked(self.digests, inside).hex()
         step = 2 * DIGEST_BYTES
         hexes = [text[i : i + step] for i in range(0, len(text), step)]
-        got = dict(
-            zip(keys if every else itertools.compress(keys, inside.tolist()), hexes, strict=True)
-        )
-        if keep.all():
-            return got
-        left = StoredDigests()
-        if keep.any():
-            left.add(
-                list(itertools.compress(keys, keep.tolist())),
-                array("d", t[keep].tobytes()),
-                _picked(self.digests, keep),
-                None,
-            )
-        self.texts, self.counts, self.lengths = left.texts, left.counts, left.lengths
-        self.times, self.digests = left.times, left.digests
-        return got
+        got = keys if every else list(itertools.compress(keys, inside.tolist()))
+        if not keep.all():
+            left = StoredDigests()
+            if keep.any():
+                left.add(
+                    list(itertools.compress(keys, keep.tolist())),
+                    array("d", t[keep].tobytes()),
+                    _picked(self.digests, keep),
+                    None,
+                )
+            self.texts, self.times, self.digests = left.texts, left.times, left.digests
+        return got, hexes
 
 
 def _picked(digests: bytes | bytearray, mask: npt.NDArray[np.bool_]) -> bytes:

@@ -1343,13 +1343,26 @@ def ledger_day(
     return head.to_dict()
 
 
+#: A day's observation digests: ``source/id`` -> SHA-256 (hex), or the keys and
+#: the digests as two lists, in any order (``ingest_pool.StoredDigests.take``).
+Digests = dict[str, str] | tuple[list[str], list[str]]
+
+
 def _observation_records(
-    day: date, digests: dict[str, str], chunk: int = OBSERVATION_RECORD_CHUNK
+    day: date, digests: Digests, chunk: int = OBSERVATION_RECORD_CHUNK
 ) -> Iterator[dict[str, Any]]:
     """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
-    keys = sorted(digests)
-    # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
-    values = list(map(digests.__getitem__, keys))
+    if isinstance(digests, dict):
+        keys = sorted(digests)
+        # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
+        values = list(map(digests.__getitem__, keys))
+    else:
+        # sorted by their places: no dict of a day's million keys made for it
+        given, hexes = digests
+        order = sorted(range(len(given)), key=given.__getitem__)
+        keys = list(map(given.__getitem__, order))
+        values = list(map(hexes.__getitem__, order))
+        del order
     day_digest = hashlib.sha256("".join(values).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
     for k in range(parts):
@@ -1366,18 +1379,19 @@ def _observation_records(
         }
 
 
-def _digests_by_id(digests: dict[str, str]) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
+def _digests_by_id(digests: Digests) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
     """``source/id`` -> SHA-256 (hex) as :class:`DayLog` holds them: observation id
     -> its one observation's digest (bytes), and, for the ids sources share, id ->
     every digest of that id (in ``digests``' order)."""
-    oids = [key.partition("/")[2] for key in digests]
-    one = dict(zip(oids, map(bytes.fromhex, digests.values()), strict=True))
+    keys, hexes = (digests, digests.values()) if isinstance(digests, dict) else digests
+    oids = [key.partition("/")[2] for key in keys]
+    one = dict(zip(oids, map(bytes.fromhex, hexes), strict=True))
     more: dict[str, list[bytes]] = {}
     if len(one) == len(oids):
         return one, more
     # sources share an id (rare): the first digest in ``one``, all of them in ``more``
     one = {}
-    for oid, text in zip(oids, digests.values(), strict=True):
+    for oid, text in zip(oids, hexes, strict=True):
         digest = bytes.fromhex(text)
         if oid in one:
             more.setdefault(oid, [one[oid]]).append(digest)
@@ -1436,11 +1450,15 @@ class DayLog:
         # taken here, in fusion's pool waits (not before the pool forks: its
         # workers would share the dict's pages); the ingest's digests are the
         # stored ones when the store holds no other record of the span: as many
-        digests = held[0].take(lo, hi, held[1]) if held is not None else None
+        taken = held[0].take(lo, hi, held[1]) if held is not None else None
         del held
-        if digests is not None and len(digests) == store.count_observations(lo, hi):
+        digests: Digests
+        if taken is not None and len(taken[0]) == store.count_observations(lo, hi):
+            digests = taken
+            del taken
             yield None
         else:
+            del taken
             digests = {}
             edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
             for a, b in itertools.pairwise(edges):
