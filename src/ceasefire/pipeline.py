@@ -19,7 +19,6 @@ import math
 import multiprocessing
 import os
 import pickle
-import re
 import shutil
 import tempfile
 from collections import deque
@@ -1349,16 +1348,10 @@ def ledger_day(
 Digests = dict[str, str] | tuple[list[str], list[str]]
 
 
-#: Text JSON writes as it is, escaping nothing: printable ASCII but ``"`` and ``\\``.
-_NOT_AS_IS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
-_DIGESTS_OBJECT = b'"digests":{}'
-
-
 def _observation_records(
     day: date, digests: Digests, chunk: int = OBSERVATION_RECORD_CHUNK
-) -> Iterator[dict[str, Any] | _Encoded]:
-    """The day's ``observations`` records (:func:`ledger_day`), one at a time:
-    encoded already where their keys are plain ASCII (:func:`_digests_payload`)."""
+) -> Iterator[dict[str, Any]]:
+    """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
     if isinstance(digests, dict):
         keys = sorted(digests)
         # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
@@ -1374,7 +1367,7 @@ def _observation_records(
     parts = max(1, -(-len(keys) // chunk))
     for k in range(parts):
         a, b = k * chunk, (k + 1) * chunk
-        record: dict[str, Any] = {
+        yield {
             "type": "observations",
             "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{k + 1}of{parts}",
             "day": day.isoformat(),
@@ -1382,31 +1375,8 @@ def _observation_records(
             "day_digest": day_digest,
             "part": k + 1,
             "parts": parts,
-            "digests": {},
+            "digests": dict(zip(keys[a:b], values[a:b], strict=True)),
         }
-        payload = _digests_payload(record, keys[a:b], values[a:b])
-        if payload is not None:
-            yield _Encoded(record["id"], payload, 1 + len(keys[a:b]))
-        else:
-            record["digests"] = dict(zip(keys[a:b], values[a:b], strict=True))
-            yield record
-
-
-def _digests_payload(record: dict[str, Any], keys: list[str], values: list[str]) -> bytes | None:
-    """``canonical_json(record)`` with ``keys`` -> ``values`` (sorted by key) as
-    its ``digests``, written here without a dict of them, when every key and
-    value is printable ASCII that JSON writes as it is (their order is then
-    JCS's, by UTF-16 code units); None otherwise."""
-    text = canonical_json(record)
-    if not keys:
-        return text
-    inner = '"' + '","'.join(map('":"'.join, zip(keys, values, strict=True))) + '"'
-    # the quotes and separators put here are the only characters not as is
-    plain = "".join(keys) + "".join(values)
-    if _NOT_AS_IS.search(plain) is not None:
-        return None
-    at = text.index(_DIGESTS_OBJECT) + len(_DIGESTS_OBJECT) - 1
-    return text[:at] + inner.encode("ascii") + text[at:]
 
 
 def _digests_by_id(digests: Digests) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
@@ -1623,7 +1593,7 @@ def _feed_group(
     return group
 
 
-def _append_new(ledger: Ledger, records: Iterable[dict[str, Any] | _Encoded]) -> None:
+def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
     """Append the ``records`` not in the log yet (:class:`_LedgerBatches`)."""
     batches = _LedgerBatches(ledger)
     for _ in batches.feed(records):

@@ -17,7 +17,6 @@ from ceasefire import ingest_pool, pipeline
 from ceasefire.ingest import ingest_files
 from ceasefire.ingest_pool import StoredDigests
 from ceasefire.ledger import Ledger
-from ceasefire.ledger.canonical import canonical_json
 from ceasefire.mandate import Mandate, day_bounds, load_mandate
 from ceasefire.pipeline import LATE_MARGIN_S, DayLog, ledger_day
 from ceasefire.store import Store
@@ -122,49 +121,3 @@ def test_a_day_log_reads_the_store_when_it_holds_more_of_the_day(
     assert taken == read
     digests = json.loads(read[0][0])["digests"]
     assert len(digests) == 13 and f"{earlier['source']}/{earlier['id']}" in digests
-
-
-@pytest.mark.parametrize(
-    "odd",
-    [
-        None,  # every key plain ASCII: the records are encoded here
-        'post-"7"/a1',  # a quote: JSON escapes it
-        "post-7/a\\1",  # a backslash
-        "post-7/a\t1",  # a control character
-        "post-\u00e9/a1",  # not ASCII: sorted by UTF-16 code units by JCS
-        "post-\U0001f600/a1",  # beyond the BMP: UTF-16's order is not Python's
-        "post-\uff01/a1",
-    ],
-)
-def test_observation_records_are_their_canonical_json(odd: str | None) -> None:
-    """Each ``observations`` record, whether its text is written here or by
-    ``canonical_json`` of its dict, is the canonical JSON of the record with
-    its chunk's digests: the same bytes, ids and weights (a record's digests
-    and one), the chunks cut in key order."""
-    keys = [f"cam-{i % 7}/o{i:05d}" for i in range(23)] + ["cam-1-b/o1", "cam-10/o1"]
-    if odd is not None:
-        keys.append(odd)
-    digests = {k: hashlib.sha256(k.encode()).hexdigest() for k in keys}
-    got = list(pipeline._observation_records(date(2025, 6, 1), digests, chunk=5))
-    # the same from the keys and digests as two lists, in another order
-    rev = list(reversed(keys))
-    assert got == list(
-        pipeline._observation_records(date(2025, 6, 1), (rev, [digests[k] for k in rev]), chunk=5)
-    )
-    ordered = sorted(keys)
-    assert len(got) == -(-len(keys) // 5)
-    for k, r in enumerate(got):
-        part = ordered[5 * k : 5 * k + 5]
-        if isinstance(r, pipeline._Encoded):
-            record = json.loads(r.payload)
-            assert r.payload == canonical_json(record)
-            assert (r.id, r.weight) == (record["id"], 1 + len(part))
-        else:
-            record = r
-            assert odd is not None and odd in part
-        assert list(record["digests"]) == part or set(record["digests"]) == set(part)
-        assert record["digests"] == {key: digests[key] for key in part}
-        assert (record["part"], record["parts"], record["count"]) == (k + 1, len(got), len(keys))
-    # a plain key is never encoded by the other way, an odd one always
-    encoded = [isinstance(r, pipeline._Encoded) for r in got]
-    assert encoded.count(False) == (0 if odd is None else 1)
