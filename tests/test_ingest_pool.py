@@ -399,3 +399,20 @@ def test_digests_taken_by_time_keep_those_the_next_day_needs() -> None:
     got = hashed.take(9.0, 12.5, 12.5)
     assert got == ([keys[2], keys[3], keys[5]], [digests[i].hex() for i in (2, 3, 5)])
     assert len(hashed) == 0 and hashed.keys() == []
+
+
+def test_a_worker_hashes_only_when_the_digests_are_gathered(tmp_path: Path) -> None:
+    """A range's keys and digests are made only for a batch that gathers them
+    (``run``'s); each digest is the SHA-256 of its row's body, the stored text."""
+    path = tmp_path / "a.ndjson"
+    path.write_bytes(b"".join(_line(bearing(i)) + b"\n" for i in range(3)))
+    ingest_pool._worker_init(None, None)
+    size = path.stat().st_size
+    _, plain = ingest_pool._range_items(str(path), 0, size, 1, None)
+    assert len(plain.rows) == 3 and plain.keys == [] and plain.digests == b""
+    _, hashed = ingest_pool._range_items(str(path), 0, size, 1, None, None, True)
+    assert hashed.rows == plain.rows
+    assert (
+        hashed.keys == [f"{r[0]}/{r[1]}" for r in hashed.rows] == ["op-7/b0", "op-7/b1", "op-7/b2"]
+    )
+    assert hashed.digests == b"".join(hashlib.sha256(r[-1].encode()).digest() for r in hashed.rows)

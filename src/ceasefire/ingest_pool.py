@@ -151,10 +151,12 @@ def _range_items(
     batch: int,
     submitted_by: str | None,
     null: float | None = None,
+    hashed: bool = False,
 ) -> tuple[int, Range]:
     """The records of bytes ``[start, end)`` of ``path`` validated, the accepted
-    ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``); and
-    how many lines the range holds."""
+    ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``), with
+    their keys and digests when ``hashed`` (:attr:`Range.keys`); and how many
+    lines the range holds."""
     with collector_paused():
         name = str(Path(path))  # as the records name their file
         items, lines = iter_ndjson_plain(Path(path), start, end)
@@ -192,10 +194,11 @@ def _range_items(
             body = canonical_body(obs)
             rows.append(observation_values(obs, batch, sector, submitted_by, body, null))
             at.append(line)
-            # the ledger's digest of the stored body, made here where the text
-            # is at hand (this process read and hashed it again: ~2.4 CPU-s a day)
-            keys.append(f"{obs.source}/{obs.id}")
-            digests.append(sha(body.encode()).digest())
+            if hashed:
+                # the ledger's digest of the stored body, made here where the text
+                # is at hand (the parent read and hashed it again: ~2.4 CPU-s a day)
+                keys.append(f"{obs.source}/{obs.id}")
+                digests.append(sha(body.encode()).digest())
         if new:  # their sectors at once, put in their rows
             if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
                 known.clear()
@@ -248,7 +251,10 @@ def ingest_pooled(
         ):
             chunks = _Chunks(writer, result, chunk, digests)
             told = 0
-            for name, offset, span, part in _in_order(pool, paths, writer, 2 * workers + 2):
+            window = 2 * workers + 2
+            for name, offset, span, part in _in_order(
+                pool, paths, writer, window, digests is not None
+            ):
                 chunks.texts.add(name, offset, span)
                 chunks.feed(name, offset, part)
                 if result.total + chunks.held - told >= every:
@@ -266,17 +272,24 @@ def ingest_pooled(
 
 
 def _in_order(
-    pool: ProcessPoolExecutor, paths: Sequence[Path], writer: BatchWriter, window: int
+    pool: ProcessPoolExecutor,
+    paths: Sequence[Path],
+    writer: BatchWriter,
+    window: int,
+    hashed: bool = False,
 ) -> Iterator[tuple[str, int, tuple[int, int], Range]]:
     """Each range's ``(file, lines before it in its file, its bytes [start, end),
-    records)``, in file order, at most ``window`` ranges in flight."""
+    records)``, in file order, at most ``window`` ranges in flight (``hashed``:
+    with the rows' keys and digests)."""
     todo = ((str(p), a, b) for p in paths for a, b in ndjson_ranges(p, RANGE_BYTES))
     queue: deque[tuple[str, int, int, Future[tuple[int, Range]]]] = deque()
 
     def submit() -> bool:
         nxt = next(todo, None)
         if nxt is not None:
-            fut = pool.submit(_range_items, *nxt, writer.batch, writer.submitted_by, writer.null)
+            fut = pool.submit(
+                _range_items, *nxt, writer.batch, writer.submitted_by, writer.null, hashed
+            )
             queue.append((*nxt, fut))
         return nxt is not None
 
