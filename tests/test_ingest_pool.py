@@ -4,8 +4,11 @@ records stored before."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import sqlite3
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +342,77 @@ def test_plain_lines_the_models_refuse_are_the_serial_paths(
     s, p = tmp_path / "serial", tmp_path / "pooled"
     assert (p / "q.ndjson").read_bytes() == (s / "q.ndjson").read_bytes()
     assert _tables(p / "store.db") == _tables(s / "store.db")
+
+
+@pytest.mark.parametrize("range_bytes", [1, 700, 1 << 20])
+def test_the_digests_a_batch_gathers_are_its_stored_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, range_bytes: int
+) -> None:
+    """The digests the workers hash are those the store's read gives for the
+    rows the batch stored: not the rejected records, nor the duplicates in a
+    chunk, across chunks or of a stored record (``b99``, an earlier batch's,
+    is in the store's read only); ranges and chunks cut across each other."""
+    a, b, _ = _files(tmp_path)
+    monkeypatch.setattr(pipeline, "INGEST_CHUNK", 7)
+    monkeypatch.setattr(ingest_pool, "RANGE_BYTES", range_bytes)
+    monkeypatch.setattr(ingest_pool, "MIN_LINES", 0)
+    store = pipeline.init_store(tmp_path / "store.db", MANDATE)
+    old = tmp_path / "old.ndjson"
+    old.write_bytes(_line(bearing(99)) + b"\n")
+    pipeline.ingest_into(store, [old], workers=1)
+    hashed = ingest_pool.StoredDigests()
+    r = pipeline.ingest_into(store, [a, b], workers=2, digests=hashed)
+    stored = store.observation_digests(-math.inf, math.inf)
+    store.close()
+    assert len(hashed) == r.counts["accepted"] == 43
+    keys, hexes = hashed.take(-math.inf, math.inf, math.inf)
+    assert "op-7/b99" in stored
+    del stored["op-7/b99"]
+    assert len(keys) == len(hexes) == len(set(keys)) == 43
+    assert dict(zip(keys, hexes, strict=True)) == stored
+    # in the order stored: the first file's records by line, then the second's
+    assert keys[:3] == ["op-7/b0", "op-7/b1", "op-7/b2"] and keys[-1] == "op-7/b44"
+    assert len(hashed) == 0  # all forgotten (kept from +inf)
+
+
+def test_digests_taken_by_time_keep_those_the_next_day_needs() -> None:
+    """``take`` gives the records of ``[lo, hi)`` by their times, in their
+    order, and keeps those at or after ``keep_from`` for the next take; keys
+    of any text (a line end in an id) come back as they were given."""
+    hashed = ingest_pool.StoredDigests()
+    times = [5.0, 1.0, 9.0, 10.0, 3.0, 12.0]
+    keys = [f"s{i}/é{i}" * (i + 1) for i in range(6)]  # unequal lengths, not ASCII
+    keys[3] = "s3/a\nb"  # a line end: what a chunk's keys are joined by
+    digests = [hashlib.sha256(k.encode()).digest() for k in keys]
+    # two chunks: all of the first stored, the second's 1st, 2nd and 4th
+    hashed.add(keys[:3], array("d", times[:3]), b"".join(digests[:3]), None)
+    hashed.add(
+        [*keys[3:5], "x/never", keys[5]],
+        array("d", [*times[3:5], 7.0, times[5]]),
+        b"".join([*digests[3:5], bytes(32), digests[5]]),
+        [0, 1, 3],
+    )
+    assert len(hashed) == 6 and hashed.keys() == keys
+    got = hashed.take(3.0, 10.0, 9.0)
+    assert got == ([keys[i] for i in (0, 2, 4)], [digests[i].hex() for i in (0, 2, 4)])
+    assert hashed.keys() == [keys[2], keys[3], keys[5]]
+    got = hashed.take(9.0, 12.5, 12.5)
+    assert got == ([keys[2], keys[3], keys[5]], [digests[i].hex() for i in (2, 3, 5)])
+    assert len(hashed) == 0 and hashed.keys() == []
+
+
+def test_a_worker_hashes_only_when_the_digests_are_gathered(tmp_path: Path) -> None:
+    """A range's keys and digests are made only for a batch that gathers them
+    (``run``'s); each digest is the SHA-256 of its row's body, the stored text."""
+    path = tmp_path / "a.ndjson"
+    path.write_bytes(b"".join(_line(bearing(i)) + b"\n" for i in range(3)))
+    ingest_pool._worker_init(None, None)
+    size = path.stat().st_size
+    _, plain = ingest_pool._range_items(str(path), 0, size, 1, None)
+    assert len(plain.rows) == 3 and plain.keys == [] and plain.digests == b""
+    _, hashed = ingest_pool._range_items(str(path), 0, size, 1, None, None, True)
+    assert hashed.rows == plain.rows
+    assert (
+        hashed.keys == [f"{r[0]}/{r[1]}" for r in hashed.rows] == ["op-7/b0", "op-7/b1", "op-7/b2"]
+    )
+    assert hashed.digests == b"".join(hashlib.sha256(r[-1].encode()).digest() for r in hashed.rows)

@@ -22,14 +22,20 @@ then reads it again from its range.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import itertools
 import multiprocessing
 import operator
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from ceasefire.ingest import Duplicate, IngestResult, Rejected, write_quarantine
 from ceasefire.ingest.readers import (
@@ -67,6 +73,10 @@ _PLACES_KEPT = 100_000
 _LAT, _LON, _SECTOR = (OBSERVATION_COLUMNS.index(c) for c in ("lat", "lon", "sector"))
 #: A row's id, and its key (source, id)
 _ID, _KEY = operator.itemgetter(1), operator.itemgetter(0, 1)
+#: A row's perceived time (s)
+_TIME = operator.itemgetter(OBSERVATION_COLUMNS.index("time_s"))
+#: Bytes of a SHA-256 digest
+DIGEST_BYTES = 32
 #: A rejected record as a worker hands it back: ``(line in its range, text, reason)``.
 Bad = tuple[int, str, str]
 #: Told what the ingest does (``pipeline._counted``'s three arguments).
@@ -112,23 +122,25 @@ class Range:
     #: the line of each row
     at: list[int]
     bad: list[Bad]
+    #: each row's ``source/id`` and the SHA-256 of its body (``DIGEST_BYTES``
+    #: a row, joined): the ledger's digest of the record (:class:`StoredDigests`)
+    keys: list[str] = field(default_factory=list)
+    digests: bytes = b""
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.bad)
 
     def split(self, k: int) -> tuple[Range, Range]:
         """The first ``k`` records (``0 < k < len(self)``) and the rest."""
-        if not self.bad:
-            return (
-                Range(self.rows[:k], self.at[:k], []),
-                Range(self.rows[k:], self.at[k:], []),
-            )
-        last = sorted([*self.at, *(b[0] for b in self.bad)])[k - 1]
-        r = bisect.bisect_right(self.at, last)
-        b = sum(1 for x in self.bad if x[0] <= last)
+        r, b = k, 0
+        if self.bad:
+            last = sorted([*self.at, *(b[0] for b in self.bad)])[k - 1]
+            r = bisect.bisect_right(self.at, last)
+            b = sum(1 for x in self.bad if x[0] <= last)
+        cut = r * DIGEST_BYTES
         return (
-            Range(self.rows[:r], self.at[:r], self.bad[:b]),
-            Range(self.rows[r:], self.at[r:], self.bad[b:]),
+            Range(self.rows[:r], self.at[:r], self.bad[:b], self.keys[:r], self.digests[:cut]),
+            Range(self.rows[r:], self.at[r:], self.bad[b:], self.keys[r:], self.digests[cut:]),
         )
 
 
@@ -139,16 +151,21 @@ def _range_items(
     batch: int,
     submitted_by: str | None,
     null: float | None = None,
+    hashed: bool = False,
 ) -> tuple[int, Range]:
     """The records of bytes ``[start, end)`` of ``path`` validated, the accepted
-    ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``); and
-    how many lines the range holds."""
+    ones as rows of ``batch`` (``null`` for NULL: ``BatchWriter.null``), with
+    their keys and digests when ``hashed`` (:attr:`Range.keys`); and how many
+    lines the range holds."""
     with collector_paused():
         name = str(Path(path))  # as the records name their file
         items, lines = iter_ndjson_plain(Path(path), start, end)
         rows: list[tuple[Any, ...]] = []
         at: list[int] = []
         bad: list[Bad] = []
+        keys: list[str] = []
+        digests: list[bytes] = []
+        sha = hashlib.sha256
         policy = _WORKER["policy"]
         context = {"policy": policy or DEFAULT_POLICY}  # as ``validated`` passes it
         sectors, known = _WORKER["sectors"], _WORKER["places"]
@@ -177,6 +194,11 @@ def _range_items(
             body = canonical_body(obs)
             rows.append(observation_values(obs, batch, sector, submitted_by, body, null))
             at.append(line)
+            if hashed:
+                # the ledger's digest of the stored body, made here where the text
+                # is at hand (the parent read and hashed it again: ~2.4 CPU-s a day)
+                keys.append(f"{obs.source}/{obs.id}")
+                digests.append(sha(body.encode()).digest())
         if new:  # their sectors at once, put in their rows
             if len(known) > _PLACES_KEPT:  # moving observers: places seldom repeat
                 known.clear()
@@ -185,7 +207,7 @@ def _range_items(
                 r = rows[i]
                 rows[i] = (*r[:_SECTOR], null if s is None else s, *r[_SECTOR + 1 :])
                 known[r[_LAT], r[_LON]] = s
-    return lines, Range(rows, at, bad)
+    return lines, Range(rows, at, bad, keys, b"".join(digests))
 
 
 # ── in this process ───────────────────────────────────────────────────────────
@@ -204,13 +226,15 @@ def ingest_pooled(
     every: int,
     indexes_aside: bool = False,
     ahead: Callable[[], object] | None = None,
+    digests: StoredDigests | None = None,
 ) -> IngestResult:
     """``pipeline.ingest_records`` of the NDJSON ``files`` (not keeping the
     accepted models), validated by ``workers`` processes; ``tell`` is told the
     records stored every ``every`` or so (of about ``total``); ``indexes_aside``
     as ``Store.batch_writer``'s. ``ahead`` is called once every record is read,
     after the workers are forked, while the batch's end is written (SQLite's
-    work, without the GIL: a core is free for a thread it starts)."""
+    work, without the GIL: a core is free for a thread it starts). ``digests``
+    is given the ledger's digest of every record the batch stores."""
     paths = [Path(f) for f in files]
     ctx = multiprocessing.get_context("fork")
     result = IngestResult()
@@ -225,9 +249,12 @@ def ingest_pooled(
                 list(files), submitted_by, rows_hint=total or 0, indexes_aside=indexes_aside
             ) as writer,
         ):
-            chunks = _Chunks(writer, result, chunk)
+            chunks = _Chunks(writer, result, chunk, digests)
             told = 0
-            for name, offset, span, part in _in_order(pool, paths, writer, 2 * workers + 2):
+            window = 2 * workers + 2
+            for name, offset, span, part in _in_order(
+                pool, paths, writer, window, digests is not None
+            ):
                 chunks.texts.add(name, offset, span)
                 chunks.feed(name, offset, part)
                 if result.total + chunks.held - told >= every:
@@ -245,17 +272,24 @@ def ingest_pooled(
 
 
 def _in_order(
-    pool: ProcessPoolExecutor, paths: Sequence[Path], writer: BatchWriter, window: int
+    pool: ProcessPoolExecutor,
+    paths: Sequence[Path],
+    writer: BatchWriter,
+    window: int,
+    hashed: bool = False,
 ) -> Iterator[tuple[str, int, tuple[int, int], Range]]:
     """Each range's ``(file, lines before it in its file, its bytes [start, end),
-    records)``, in file order, at most ``window`` ranges in flight."""
+    records)``, in file order, at most ``window`` ranges in flight (``hashed``:
+    with the rows' keys and digests)."""
     todo = ((str(p), a, b) for p in paths for a, b in ndjson_ranges(p, RANGE_BYTES))
     queue: deque[tuple[str, int, int, Future[tuple[int, Range]]]] = deque()
 
     def submit() -> bool:
         nxt = next(todo, None)
         if nxt is not None:
-            fut = pool.submit(_range_items, *nxt, writer.batch, writer.submitted_by, writer.null)
+            fut = pool.submit(
+                _range_items, *nxt, writer.batch, writer.submitted_by, writer.null, hashed
+            )
             queue.append((*nxt, fut))
         return nxt is not None
 
@@ -302,6 +336,8 @@ class _Chunks:
     writer: BatchWriter
     result: IngestResult
     size: int
+    #: given the digests of the records stored (None: not gathered)
+    digests: StoredDigests | None = None
 
     def __post_init__(self) -> None:
         #: ``(file, lines before the range, its records)`` not stored yet, in order
@@ -344,13 +380,24 @@ class _Chunks:
             ]
         rows = [row for _, _, part in chunk for row in part.rows]
         origins: list[tuple[str, int]] | None = None
+        kept: list[int] | None = None  # the chunk's rows ``rows`` holds, when not all
         # ids all distinct make the keys distinct: a set of strings costs less
         # than one of (source, id) tuples made for it (~0.07 vs ~0.25 µs a row)
-        n = len(rows)
+        n, every = len(rows), rows
         if len(set(map(_ID, rows))) < n and len(set(map(_KEY, rows))) < n:
-            rows, origins = self._repeats(chunk, got)
+            rows, origins, kept = self._repeats(chunk, got)
         quarantined = quarantine_entries(got)
         outcome = self.writer.add_rows(rows, distinct=True)
+        if self.digests is not None:
+            stored: list[int] | None = None  # None: every row of the chunk
+            if kept is not None or len(outcome.stored) < len(rows):
+                stored = outcome.stored if kept is None else [kept[i] for i in outcome.stored]
+            self.digests.add(
+                [key for _, _, part in chunk for key in part.keys],
+                array("d", map(_TIME, every)),
+                b"".join(part.digests for _, _, part in chunk),
+                stored,
+            )
         if outcome.duplicates:  # (name, line) of each row, wanted only now
             if origins is None:
                 origins = [(n, offset + line) for n, offset, part in chunk for line in part.at]
@@ -371,15 +418,18 @@ class _Chunks:
 
     def _repeats(
         self, chunk: list[tuple[str, int, Range]], got: IngestResult
-    ) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]], list[int]]:
         """The chunk's rows but those whose (source, id) came earlier in it,
         which go to ``got`` as duplicates (rare: the fast check found some);
-        and the (file, line) of each row kept."""
+        the (file, line) of each row kept, and its place among the chunk's rows."""
         seen: dict[tuple[str, str], str] = {}
         rows: list[tuple[Any, ...]] = []
         origins: list[tuple[str, int]] = []
+        kept: list[int] = []
+        k = -1
         for name, offset, part in chunk:
             for at, row in zip(part.at, part.rows, strict=True):
+                k += 1
                 line = offset + at
                 key = (row[0], row[1])
                 first = seen.get(key)
@@ -390,7 +440,86 @@ class _Chunks:
                 seen[key] = row[-1]
                 rows.append(row)
                 origins.append((name, line))
-        return rows, origins
+                kept.append(k)
+        return rows, origins, kept
+
+
+@dataclass
+class StoredDigests:
+    """The ledger's digest of each observation an ingest batch stored, gathered
+    as its chunks are stored (the workers hash the bodies they make): what
+    ``Store.observation_digests`` gives for the rows it reads, without this
+    process reading and hashing a day's bodies again (~400 B a record).
+
+    Held in a few large buffers (~60 B a record, not ~190 B as strings and
+    a dict): a process forked while they are held (fusion's pool) shares their
+    pages, never written, rather than a million objects whose pages this
+    process copies as it lets them go. In the order stored: the ``source/id``
+    keys (a chunk's joined by a line end, or a list where a key holds one),
+    the perceived times (s) and the SHA-256 digests of the stored bodies
+    (``DIGEST_BYTES`` each, joined)."""
+
+    texts: list[str | list[str]] = field(default_factory=list)
+    times: array[float] = field(default_factory=lambda: array("d"))
+    digests: bytearray = field(default_factory=bytearray)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def add(
+        self, keys: list[str], times: array[float], digests: bytes, stored: list[int] | None
+    ) -> None:
+        """Take a chunk's rows (``keys``, ``times``, ``digests`` of each, in
+        order) of which those at ``stored`` (ascending) were stored (None: all)."""
+        if stored is not None:
+            keys = [keys[i] for i in stored]
+            times = array("d", [times[i] for i in stored])
+            digests = b"".join(digests[i * DIGEST_BYTES : (i + 1) * DIGEST_BYTES] for i in stored)
+        if keys:
+            text = "\n".join(keys)
+            # an id may hold a line end (rare): that chunk's keys stay a list
+            self.texts.append(text if text.count("\n") == len(keys) - 1 else list(keys))
+        self.times += times
+        self.digests += digests
+
+    def keys(self) -> list[str]:
+        """Each record's ``source/id``, in order."""
+        out: list[str] = []
+        for text in self.texts:
+            out += text.split("\n") if isinstance(text, str) else text
+        return out
+
+    def take(self, lo: float, hi: float, keep_from: float) -> tuple[list[str], list[str]]:
+        """The ``source/id`` and SHA-256 (hex) of the records perceived in
+        ``[lo, hi)`` (s), in the order stored: what ``Store.observation_digests(lo,
+        hi)`` gives of this batch's records; those perceived before ``keep_from``
+        (s) are forgotten."""
+        t = np.frombuffer(self.times, dtype=np.float64)
+        inside = (t >= lo) & (t < hi)
+        keep = t >= keep_from
+        keys = self.keys()
+        every = bool(inside.all())
+        text = self.digests.hex() if every else _picked(self.digests, inside).hex()
+        step = 2 * DIGEST_BYTES
+        hexes = [text[i : i + step] for i in range(0, len(text), step)]
+        got = keys if every else list(itertools.compress(keys, inside.tolist()))
+        if not keep.all():
+            left = StoredDigests()
+            if keep.any():
+                left.add(
+                    list(itertools.compress(keys, keep.tolist())),
+                    array("d", t[keep].tobytes()),
+                    _picked(self.digests, keep),
+                    None,
+                )
+            self.texts, self.times, self.digests = left.texts, left.times, left.digests
+        return got, hexes
+
+
+def _picked(digests: bytes | bytearray, mask: npt.NDArray[np.bool_]) -> bytes:
+    """The joined digests of those rows where ``mask`` holds."""
+    rows = np.frombuffer(digests, dtype=np.uint8).reshape(-1, DIGEST_BYTES)
+    return rows[mask].tobytes()
 
 
 def quarantine_entries(part: IngestResult) -> list[dict[str, Any]]:

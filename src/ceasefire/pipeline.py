@@ -45,7 +45,13 @@ from ceasefire.ingest import (
     validate_records,
     write_quarantine,
 )
-from ceasefire.ingest_pool import ingest_pooled, pool_pays, quarantine_entries, stored_duplicates
+from ceasefire.ingest_pool import (
+    StoredDigests,
+    ingest_pooled,
+    pool_pays,
+    quarantine_entries,
+    stored_duplicates,
+)
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.ledger.canonical import canonical_json, check_record
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
@@ -251,6 +257,7 @@ def ingest_into(
     workers: int | None = None,
     indexes_aside: bool = False,
     ahead: Callable[[], object] | None = None,
+    digests: StoredDigests | None = None,
 ) -> IngestResult:
     """Validate ``files`` against the contract and store the batch atomically
     with its quarantine; duplicates of stored records are decided inside the
@@ -265,7 +272,8 @@ def ingest_into(
     ``indexes_aside``, its secondary indexes may be left to a child process that
     the store's next write waits for (``Store.batch_writer``); ``ahead`` is
     called while the pool's batch ends (``ingest_pool.ingest_pooled``'s), not
-    at all without the pool."""
+    at all without the pool; so is ``digests`` given the ledger's digests of
+    the records stored (for :class:`DayLog`)."""
     missing = [str(f) for f in files if not Path(f).exists()]
     if missing:
         raise PipelineError(f"observation file(s) not found: {', '.join(missing)}")
@@ -290,6 +298,7 @@ def ingest_into(
             every=PROGRESS_RECORDS,
             indexes_aside=indexes_aside,
             ahead=ahead,
+            digests=digests,
         )
 
     def counted() -> Iterator[RawRecord]:
@@ -1355,13 +1364,26 @@ def ledger_day(
     return head.to_dict()
 
 
+#: A day's observation digests: ``source/id`` -> SHA-256 (hex), or the keys and
+#: the digests as two lists, in any order (``ingest_pool.StoredDigests.take``).
+Digests = dict[str, str] | tuple[list[str], list[str]]
+
+
 def _observation_records(
-    day: date, digests: dict[str, str], chunk: int = OBSERVATION_RECORD_CHUNK
+    day: date, digests: Digests, chunk: int = OBSERVATION_RECORD_CHUNK
 ) -> Iterator[dict[str, Any]]:
     """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
-    keys = sorted(digests)
-    # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
-    values = list(map(digests.__getitem__, keys))
+    if isinstance(digests, dict):
+        keys = sorted(digests)
+        # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
+        values = list(map(digests.__getitem__, keys))
+    else:
+        # sorted by their places: no dict of a day's million keys made for it
+        given, hexes = digests
+        order = sorted(range(len(given)), key=given.__getitem__)
+        keys = list(map(given.__getitem__, order))
+        values = list(map(hexes.__getitem__, order))
+        del order
     day_digest = hashlib.sha256("".join(values).encode()).hexdigest()
     parts = max(1, -(-len(keys) // chunk))
     for k in range(parts):
@@ -1378,18 +1400,19 @@ def _observation_records(
         }
 
 
-def _digests_by_id(digests: dict[str, str]) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
+def _digests_by_id(digests: Digests) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
     """``source/id`` -> SHA-256 (hex) as :class:`DayLog` holds them: observation id
     -> its one observation's digest (bytes), and, for the ids sources share, id ->
     every digest of that id (in ``digests``' order)."""
-    oids = [key.partition("/")[2] for key in digests]
-    one = dict(zip(oids, map(bytes.fromhex, digests.values()), strict=True))
+    keys, hexes = (digests, digests.values()) if isinstance(digests, dict) else digests
+    oids = [key.partition("/")[2] for key in keys]
+    one = dict(zip(oids, map(bytes.fromhex, hexes), strict=True))
     more: dict[str, list[bytes]] = {}
     if len(one) == len(oids):
         return one, more
     # sources share an id (rare): the first digest in ``one``, all of them in ``more``
     one = {}
-    for oid, text in zip(oids, digests.values(), strict=True):
+    for oid, text in zip(oids, hexes, strict=True):
         digest = bytes.fromhex(text)
         if oid in one:
             more.setdefault(oid, [one[oid]]).append(digest)
@@ -1416,7 +1439,18 @@ class DayLog:
 
     Records already in the log (same id) are not appended twice."""
 
-    def __init__(self, ledger: Ledger, store: Store, day: date, lo: float, hi: float) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        store: Store,
+        day: date,
+        lo: float,
+        hi: float,
+        held: tuple[StoredDigests, float] | None = None,
+    ) -> None:
+        """``held``: the digests an ingest gave (:class:`StoredDigests`), read
+        in place of the store's when they are all of ``[lo, hi)``'s, and the
+        time (s) before which the next day needs none of them."""
         self.ledger = ledger
         self._batches = _LedgerBatches(ledger)
         # observation id -> the digest (32 bytes: held while the pool runs, a
@@ -1424,14 +1458,33 @@ class DayLog:
         # each, when sources share an id)
         self._one: dict[str, bytes] = {}
         self._more: dict[str, list[bytes]] = {}
-        self.ahead: Iterator[None] = self._ahead(store, day, lo, hi)
+        self.ahead: Iterator[None] = self._ahead(store, day, lo, hi, held)
 
-    def _ahead(self, store: Store, day: date, lo: float, hi: float) -> Iterator[None]:
-        digests: dict[str, str] = {}
-        edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
-        for a, b in itertools.pairwise(edges):
-            digests.update(store.observation_digests(a, b))
+    def _ahead(
+        self,
+        store: Store,
+        day: date,
+        lo: float,
+        hi: float,
+        held: tuple[StoredDigests, float] | None,
+    ) -> Iterator[None]:
+        # taken here, in fusion's pool waits (not before the pool forks: its
+        # workers would share the dict's pages); the ingest's digests are the
+        # stored ones when the store holds no other record of the span: as many
+        taken = held[0].take(lo, hi, held[1]) if held is not None else None
+        del held
+        digests: Digests
+        if taken is not None and len(taken[0]) == store.count_observations(lo, hi):
+            digests = taken
+            del taken
             yield None
+        else:
+            del taken
+            digests = {}
+            edges = [lo + (hi - lo) * i / AHEAD_READS for i in range(AHEAD_READS)] + [hi]
+            for a, b in itertools.pairwise(edges):
+                digests.update(store.observation_digests(a, b))
+                yield None
         yield from self._batches.feed(_observation_records(day, digests))
         self._one, self._more = _digests_by_id(digests)
         del digests
@@ -1876,6 +1929,8 @@ def run(
     store = init_store(target, mandate_path)
     mandate = mandate_of(store)
     loading: list[compiled.LoadAhead] = []
+    # the ledger's digests of the records, hashed by the ingest's workers
+    hashed = StoredDigests()
     # the day's reads need the time index only: the others are made beside them;
     # while the batch ends, a thread loads fusion's compiled loops from numba's
     # disk cache, which the fusion pool's workers then inherit
@@ -1887,6 +1942,7 @@ def run(
         progress=tell,
         indexes_aside=True,
         ahead=lambda: loading.append(compiled.LoadAhead()),
+        digests=hashed,
     )
     for load in loading:  # before anything forks or fuses here
         load.join()
@@ -1917,7 +1973,9 @@ def run(
 
         def day_log(day: date) -> DayLog:
             start, end = day_bounds(mandate, day)
-            return DayLog(ledger, store, day, start, end + LATE_MARGIN_S)
+            # the next day's records start at this day's end
+            hi = end + LATE_MARGIN_S
+            return DayLog(ledger, store, day, start, hi, (hashed, end))
 
         for k, (day, n_obs, parts, log) in enumerate(
             _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log)
