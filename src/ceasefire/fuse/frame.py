@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.geo import LocalFrame
-from ceasefire.geo.frame import DEDUP_MIN, distinct_points
+from ceasefire.geo.frame import per_distinct_point
 
 F8 = npt.NDArray[np.float64]
 
@@ -33,9 +33,7 @@ class Grid:
             return Grid(LocalFrame(0.0, 0.0))
         if not ok.all():
             la, lo = la[ok], lo[ok]
-        # ``LocalFrame.about``'s middle of the bounding box; the points are finite,
-        # so min/max give nanmin/nanmax's values (at a fraction of their cost)
-        return Grid(LocalFrame(float((la.min() + la.max()) / 2), float((lo.min() + lo.max()) / 2)))
+        return Grid(LocalFrame.about(la, lo))
 
     def to_xy(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F8, F8]:
         """(x, y) in m."""
@@ -62,14 +60,7 @@ class Grid:
         both elementwise, so made once per distinct position (reports repeat their
         observer's: ~260 positions among 60 k reports of a stress tile) and spread
         back, the same numbers by one sort of the points instead of three."""
-        la = np.asarray(lat, float)
-        lo = np.asarray(lon, float)
-        if la.ndim == 1 and la.shape[0] >= DEDUP_MIN and la.shape == lo.shape:
-            first, back = distinct_points(la, lo)
-            if first.shape[0] * 2 <= la.shape[0]:
-                x, y, g = self._xy_conv(la[first], lo[first])
-                return x[back], y[back], g[back]
-        return self._xy_conv(la, lo)
+        return per_distinct_point(self._xy_conv, np.asarray(lat, float), np.asarray(lon, float))
 
     def cov_to_en(self, cov_xy: F8, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F8:
         """Covariances ``(n, 2, 2)`` in grid axes → true east/north axes at each point."""

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from ceasefire.fuse.frame import Grid
 from ceasefire.geo import GeoLine
-from ceasefire.geo.frame import DEDUP_MIN, distinct_points
+from ceasefire.geo.frame import per_distinct_point
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -66,18 +66,14 @@ class LineSides:
         """Side (+1 left, -1 right) of grid points ``(n,)``."""
         if x.shape[0] == 0:
             return np.zeros(0, np.intp)
-        if x.shape[0] >= DEDUP_MIN:
-            # lone bearings' origins repeat their observers' positions: each distinct
-            # one once (the round trip and the side are pointwise: the same sides)
-            first, back = distinct_points(x, y)
-            if first.shape[0] * 2 <= x.shape[0]:
-                return self._each(x[first], y[first])[back]
-        return self._each(x, y)
+        # lone bearings' origins repeat their observers' positions: each distinct
+        # one once (the round trip and the side are pointwise: the same sides)
+        return per_distinct_point(self._each, x, y)[0]
 
-    def _each(self, x: F8, y: F8) -> IP:
+    def _each(self, x: F8, y: F8) -> tuple[IP]:
         """:meth:`points` of every point (back on the globe, then the line's side)."""
         la, lo = self.grid.to_latlon(x, y)
-        return np.asarray(self.line.sides(la, lo), dtype=np.intp)
+        return (np.asarray(self.line.sides(la, lo), dtype=np.intp),)
 
     def rays(self, ox: F8, oy: F8, az: F8, dist: F8, side0: IP | None = None) -> IP:
         """Side ``(n, K)`` of the points at distances ``dist`` ``(K,)`` (ascending, m)

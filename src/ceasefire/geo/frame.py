@@ -5,7 +5,9 @@ the scale error is about (d/R)²/6 (0.01 % at 150 km)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +15,8 @@ from pyproj import Transformer
 
 F8 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.intp]
+#: what a pointwise function of points returns: arrays shaped as the points
+T = TypeVar("T", bound=tuple[npt.NDArray[Any], ...])
 
 #: inputs at least this long are projected once per distinct position (the sort
 #: costs about what projecting ~16 points does: 512 made a fusion tile of a few
@@ -33,6 +37,19 @@ def distinct_points(lat: F8, lon: F8) -> tuple[I8, I8]:
     back = np.empty(order.shape[0], dtype=np.intp)
     back[order] = group
     return order[new], back
+
+
+def per_distinct_point(f: Callable[[F8, F8], T], a: F8, b: F8) -> T:
+    """``f(a, b)`` for a function pointwise in the points ``(a, b)`` (each of its
+    arrays shaped as ``a``): made once per distinct point and spread back when the
+    input is long and repeats (at least :data:`DEDUP_MIN` points, at most half of
+    them distinct; observations repeat their observers' positions), which gives
+    the same numbers."""
+    if a.ndim == 1 and a.shape[0] >= DEDUP_MIN and a.shape == b.shape:
+        first, back = distinct_points(a, b)
+        if first.shape[0] * 2 <= a.shape[0]:
+            return cast(T, tuple(v[back] for v in f(a[first], b[first])))
+    return f(a, b)
 
 
 @dataclass(frozen=True)
@@ -75,11 +92,10 @@ class LocalFrame:
         is projected without that search (its sort would be wasted)."""
         la = np.asarray(lat, float)
         lo = np.asarray(lon, float)
-        if repeats and la.ndim == 1 and la.shape[0] >= DEDUP_MIN and la.shape == lo.shape:
-            first, back = distinct_points(la, lo)
-            if first.shape[0] * 2 <= la.shape[0]:
-                x, y = self._fwd.transform(lo[first], la[first])
-                return np.asarray(x, np.float64)[back], np.asarray(y, np.float64)[back]
+        return per_distinct_point(self._each_xy, la, lo) if repeats else self._each_xy(la, lo)
+
+    def _each_xy(self, la: F8, lo: F8) -> tuple[F8, F8]:
+        """:meth:`to_xy` of every point."""
         x, y = self._fwd.transform(lo, la)
         return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
@@ -93,6 +109,9 @@ class LocalFrame:
         """A frame about the middle of the bounding box of the given points."""
         la = np.asarray(lat, float)
         lo = np.asarray(lon, float)
-        return LocalFrame(
-            float((np.nanmin(la) + np.nanmax(la)) / 2), float((np.nanmin(lo) + np.nanmax(lo)) / 2)
-        )
+        if np.isfinite(la).all() and np.isfinite(lo).all():
+            # min/max give nanmin/nanmax's values here, at a fraction of their cost
+            lat0, lon0 = (la.min() + la.max()) / 2, (lo.min() + lo.max()) / 2
+        else:
+            lat0, lon0 = (np.nanmin(la) + np.nanmax(la)) / 2, (np.nanmin(lo) + np.nanmax(lo)) / 2
+        return LocalFrame(float(lat0), float(lon0))
