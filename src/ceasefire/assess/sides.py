@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import log_ndtr, ndtr, stdtr
 
-from ceasefire.assess.siblings import sibling_p_left
 from ceasefire.assess.table import EventTable
 from ceasefire.mandate import Mandate
 from ceasefire.model.vocab import DIRECTIONS, EVENT_KINDS, LAUNCH_EVENT_KINDS
@@ -109,17 +108,6 @@ class AttributionConfig:
         ("heavy_machine_gun", 2_500.0),
         ("undetermined", 5_000.0),
     )
-
-    #: a burst sibling (:mod:`ceasefire.assess.siblings`): a located launch named at
-    #: ``sibling_anchor_p`` or more, at most ``sibling_window_s`` s from an event whose
-    #: launch is not located, its impact within ``sibling_impact_m`` m of the event's
-    #: or its launch within ``sibling_ray_deg`` of the event's launch bearing, names
-    #: the event's side wrong with ``sibling_error_p`` (0.5: siblings not read)
-    sibling_window_s: float = 30.0
-    sibling_impact_m: float = 3_000.0
-    sibling_ray_deg: float = 2.0
-    sibling_anchor_p: float = 0.9
-    sibling_error_p: float = 0.1
 
     #: the allowances fitted by ``ceasefire calibrate`` (the others stay fixed), each
     #: with the range the fit may give it
@@ -275,12 +263,6 @@ def shooter_p_left(
         )
         p[ray] = _blur(q[ray] * on_ray + (1.0 - q[ray]) * imp_ray, err)
         basis[ray] = np.where(joined, "launch and impact bearings", "bearing ray")
-    if cfg.sibling_error_p < 0.5:
-        p, sib = sibling_p_left(
-            t, p, basis, q, cfg.sibling_window_s, cfg.sibling_impact_m, cfg.sibling_ray_deg,
-            cfg.sibling_anchor_p, cfg.sibling_error_p,
-        )  # fmt: skip
-        basis[sib] = basis[sib] + " and a sibling's launch"
     return p, basis
 
 
