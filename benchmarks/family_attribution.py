@@ -380,15 +380,50 @@ def _gap_group(s: dict[str, Any], o: dict[str, Any]) -> str:
     return "other bases"
 
 
+#: a side doubt this large blurs a launch point's name (attribution takes it up to 1/2)
+DOUBT = 0.05
+#: a launch point this many of its σ from the line or nearer is a wide ellipse
+WIDE_Z = 2.5
+#: an impact this near the line reads little from the aiming prior (``across_p``), m
+NEAR_LINE_M = 1_000.0
+
+
+def undetermined_reading(r: dict[str, Any]) -> str:
+    """What the system's attribution read for a violation it leaves undetermined: a
+    launch point's side doubt (>= :data:`DOUBT`), close call, impact on the launch's
+    own side, or an ellipse within :data:`WIDE_Z` σ of the line; a firing position;
+    an impact alone near the line (< :data:`NEAR_LINE_M`) or farther (the aiming prior
+    alone); or the basis (bearings) as it is."""
+    b = r["basis"]
+    if b == "launch point":
+        ls, sd, sm = r.get("launch_signed_m"), r.get("launch_sigma_n_m"), r.get("signed_m")
+        if r.get("side_doubt", 0.0) >= DOUBT:
+            return "launch point, side doubt"
+        if r.get("close_call"):
+            return "launch point, close call"
+        if ls is not None and sm is not None and ls * sm > 0.0:
+            return "launch point, impact on the launch's side"
+        if ls is not None and sd and abs(ls) < WIDE_Z * sd:
+            return "launch point, a wide ellipse"
+        return "launch point, other"
+    if b == "impact across the line":
+        sm = r.get("signed_m")
+        near = sm is not None and abs(sm) < NEAR_LINE_M
+        return f"impact alone, {'near' if near else 'far from'} the line"
+    return b
+
+
 def gap_sources(draws: list[dict[str, Any]]) -> dict[str, Any]:
     """The draws' mean undetermined gap split into points by :func:`_gap_group` over
     the true violations both match and one of them names (each flip weighs 100 /
     the system's matched count of its draw; undetermined by the system: +), the rest
     :data:`BY_ONE`; and where the system holds the round's launch reports for the
     violations the oracle names from a located launch and the system leaves
-    undetermined without one (:func:`_launch_held`)."""
+    undetermined without one (:func:`_launch_held`); and for every violation the oracle
+    names and the system does not, what the system read (:func:`undetermined_reading`)."""
     points: dict[str, float] = {}
     held: dict[str, int] = {}
+    read: dict[str, int] = {}
     n = len(draws)
     for d in draws:
         sys_by = {r["truth"]: r for r in d["system"]}
@@ -404,11 +439,15 @@ def gap_sources(draws: list[dict[str, Any]]) -> dict[str, Any]:
             flips += w
             if o["named"] and g.startswith("the oracle's"):
                 held[s["launch_held"]] = held.get(s["launch_held"], 0) + 1
+            if o["named"]:
+                k = undetermined_reading(s)
+                read[k] = read.get(k, 0) + 1
         points[BY_ONE] = points.get(BY_ONE, 0.0) + (undetermined_gap(d) - flips) / n
     return {
         "mean_gap": float(np.mean([undetermined_gap(d) for d in draws])),
         "points": dict(sorted(points.items(), key=lambda kv: -abs(kv[1]))),
         "launch_held": dict(sorted(held.items(), key=lambda kv: -kv[1])),
+        "system_read": dict(sorted(read.items(), key=lambda kv: -kv[1])),
     }
 
 
@@ -657,6 +696,8 @@ def _report_gap(u: dict[str, Any]) -> None:
             print(f"    {pts:+6.2f}  {g}")
         held = ", ".join(f"{n} {h}" for h, n in src["launch_held"].items())
         print(f"    the round's launch reports where only the oracle locates the launch: {held}")
+        read = ", ".join(f"{n} {k}" for k, n in src.get("system_read", {}).items())
+        print(f"    what the system read where the oracle names and it does not: {read}")
 
 
 def main() -> int:

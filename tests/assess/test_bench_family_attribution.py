@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from family_attribution import named_class, same_event_flips, wilson, wrong_classes
+from family_attribution import (
+    gap_sources,
+    named_class,
+    same_event_flips,
+    undetermined_reading,
+    wilson,
+    wrong_classes,
+)
 
 
 def _row(**kw: Any) -> dict[str, Any]:
@@ -79,4 +86,40 @@ def test_same_event_flips_compare_the_two_events_reports() -> None:
         "oracle_names_same": 1,
         "system_names": 1,
         "system_names_same": 0,
+    }
+
+
+def test_what_the_system_read_where_only_the_oracle_names() -> None:
+    lp = _row(basis="launch point", named=False, launch_signed_m=-4_000.0, signed_m=2_000.0)
+    assert undetermined_reading(lp | {"side_doubt": 0.2, "close_call": True}) == (
+        "launch point, side doubt"
+    )
+    assert undetermined_reading(lp | {"side_doubt": 0.01, "close_call": True}) == (
+        "launch point, close call"
+    )
+    assert undetermined_reading(lp | {"signed_m": -300.0}) == (
+        "launch point, impact on the launch's side"
+    )
+    wide = lp | {"launch_sigma_n_m": 2_000.0}
+    assert undetermined_reading(wide) == "launch point, a wide ellipse"
+    assert undetermined_reading(lp | {"launch_sigma_n_m": 1_000.0}) == "launch point, other"
+    imp = _row(basis="impact across the line", named=False)
+    assert undetermined_reading(imp | {"signed_m": -700.0}) == "impact alone, near the line"
+    assert undetermined_reading(imp | {"signed_m": 4_000.0}) == "impact alone, far from the line"
+    assert undetermined_reading(_row(basis="bearing ray")) == "bearing ray"
+    # counted only where the oracle names the violation and the system does not
+    sys_rows = [
+        imp | {"truth": "a", "signed_m": 4_000.0, "launch_held": "in no event"},
+        lp | {"truth": "b", "side_doubt": 0.3, "launch_held": "in this event"},
+        imp | {"truth": "c", "signed_m": 200.0, "launch_held": "in no event"},
+    ]
+    orc_rows = [
+        _row(truth="a", basis="launch point"),
+        _row(truth="b", basis="launch point"),
+        _row(truth="c", basis="launch point", named=False),
+    ]
+    src = gap_sources([{"draw": 1, "system": sys_rows, "oracle": orc_rows}])
+    assert src["system_read"] == {
+        "impact alone, far from the line": 1,
+        "launch point, side doubt": 1,
     }
