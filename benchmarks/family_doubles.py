@@ -210,6 +210,52 @@ def _why_lone(
     return f"over the gate: {part}", info
 
 
+def _cause(
+    row: int,
+    rnd: dict[str, Any],
+    phase: str,
+    why: str,
+    info: dict[str, float],
+    lone: Event,
+    kept_pos: bool,
+    events: list[Event],
+    of: dict[str, tuple[str, str]],
+) -> str:
+    """The cause of one lone double count of its own round, on the issue's axes:
+    the other phase (the bearing's phase never located: what holds the round's
+    located other phase, and whether the lone event could take a ray pairing's
+    role), the slot rule, the ellipse missing the ray (bearing), the time gate,
+    each refusal also by whether the report itself misses its truth by more than
+    2 stated σ (an understated σ)."""
+    if not kept_pos:
+        kinds = {of.get(o, CLUTTER)[1] for o in lone.observation_ids}
+        return "never located (kept lone too): bearing " + ("L" if "L" in kinds else "I")
+    if why.startswith("its phase never located"):
+        other = [
+            e
+            for e in events
+            if e.lat is not None
+            and any(of.get(o, CLUTTER)[0] == rnd["id"] for o in e.observation_ids)
+        ]
+        held = max(
+            other, key=lambda e: sum(of.get(o, CLUTTER)[0] == rnd["id"] for o in e.observation_ids)
+        )
+        if held.launch_lat is not None:
+            how = "paired by points"
+        elif "launch_ray" in held.flags or "paired" in held.flags:
+            mine = any(of.get(o, CLUTTER)[0] != rnd["id"] for o in held.observation_ids)
+            how = "ray-paired" + (" (holds other rounds' reports)" if mine else "")
+        else:
+            how = "unpaired"
+        role = {"firing": "L", "explosion": "I"}.get(lone.kind, "?")
+        fit = "role " + ("right" if role == phase else ("none" if role == "?" else "wrong"))
+        return f"other phase: bearing {phase}, its round's located {how}; lone {fit}"
+    if not info:
+        return why
+    off = abs(info["true_zb"]) > 2.0 or abs(info["true_zt"]) > 2.0
+    return f"{why}; report {'off' if off else 'within 2σ of'} its truth"
+
+
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Double counts and extra misses of draw ``k`` (module docstring)."""
     k, sets = job
@@ -232,6 +278,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         of.update(dict.fromkeys(r["impact_observations"], (r["id"], "I")))
     doubles: collections.Counter[str] = collections.Counter()
     why: collections.Counter[str] = collections.Counter()
+    cause: collections.Counter[str] = collections.Counter()
     gated: list[dict[str, Any]] = []
     ecfg = overridden(fuse_config(m), sets).corroboration.explain
     c = fuse_config(m).speed_of_sound_m_s
@@ -259,6 +306,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
             continue
         w, info = _why_lone(row, rounds[rnd], ph, events, obs, of, ecfg, c)
         why[w] += 1
+        cause[_cause(row, rounds[rnd], ph, w, info, ev_of[o0], ke.lat is not None, events, of)] += 1
         if w.startswith("over the gate"):
             gated.append({"draw": k, "source": str(obs.source[row]), **info})
     o_matched = {v["id"] for _, v in scoring.matched_truth(sc.truth, o_system)}
@@ -299,6 +347,8 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         "oracle_matched": len(o_matched),
         "doubles": dict(doubles),
         "why": dict(why),
+        "cause": dict(cause),
+        "sigma_true_mult": d.assume.sigma_true_mult,
         "gated": gated,
         "misses": dict(misses),
     }
@@ -315,6 +365,7 @@ def report(rows: list[dict[str, Any]]) -> None:
     tables = (
         ("doubles", "double counts"),
         ("why", "lone double counts: why explanation left them"),
+        ("cause", "lone double counts of their own round: cause"),
         ("misses", "misses the oracle matched"),
     )
     for key, title in tables:
