@@ -26,6 +26,12 @@ violation's reports is of (the truth's ``launch_observations`` /
   point over the gate (bearing, time or both), each also against the truth (the
   report's miss of its true point and emission time in its stated σ, and home's
   point's distance from the truth's);
+- each lone double count of its own round by cause (``_cause``): never located
+  (the kept violation a lone bearing too, of the same or the other phase), the
+  other phase (the bearing's phase never located: how the round's located other
+  phase was paired, and whether the lone event's kind gives it ray pairing's
+  role), the slot rule, or the gate (bearing, time), each refusal also by whether
+  the report misses its truth by more than 2 stated σ;
 - the system's misses that the oracle matched, by where the missed round's
   reports went (``WHERE``, the first that holds one of them): a located violation
   matched to another round (the round's reports a minority of its reports, or half
@@ -211,25 +217,27 @@ def _why_lone(
 
 
 def _cause(
-    row: int,
     rnd: dict[str, Any],
     phase: str,
     why: str,
     info: dict[str, float],
     lone: Event,
-    kept_pos: bool,
+    kept_lone: set[str] | None,
     events: list[Event],
     of: dict[str, tuple[str, str]],
 ) -> str:
-    """The cause of one lone double count of its own round, on the issue's axes:
-    the other phase (the bearing's phase never located: what holds the round's
-    located other phase, and whether the lone event could take a ray pairing's
-    role), the slot rule, the ellipse missing the ray (bearing), the time gate,
-    each refusal also by whether the report itself misses its truth by more than
-    2 stated σ (an understated σ)."""
-    if not kept_pos:
-        kinds = {of.get(o, CLUTTER)[1] for o in lone.observation_ids}
-        return "never located (kept lone too): bearing " + ("L" if "L" in kinds else "I")
+    """The cause of one lone double count (its bearing of round ``rnd``'s
+    ``phase``; ``why``, ``info``: :func:`_why_lone`'s) on the issue's axes: never
+    located (``kept_lone``: the phases of the round that the kept violation, itself
+    without position, holds; None when it is located), the other phase (the
+    bearing's phase never located: what holds the round's located other phase, and
+    whether the lone event could take ray pairing's role), the slot rule, the
+    ellipse missing the ray (bearing) or the time gate, each refusal also by
+    whether the report itself misses its truth by more than 2 stated σ (an
+    understated σ)."""
+    if kept_lone is not None:
+        same = "the same phase" if phase in kept_lone else "the other phase"
+        return f"never located (kept lone too): bearing {phase}, kept holds {same}"
     if why.startswith("its phase never located"):
         other = [
             e
@@ -243,8 +251,7 @@ def _cause(
         if held.launch_lat is not None:
             how = "paired by points"
         elif "launch_ray" in held.flags or "paired" in held.flags:
-            mine = any(of.get(o, CLUTTER)[0] != rnd["id"] for o in held.observation_ids)
-            how = "ray-paired" + (" (holds other rounds' reports)" if mine else "")
+            how = "ray-paired (to another round's or clutter's bearing)"
         else:
             how = "unpaired"
         role = {"firing": "L", "explosion": "I"}.get(lone.kind, "?")
@@ -306,7 +313,8 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
             continue
         w, info = _why_lone(row, rounds[rnd], ph, events, obs, of, ecfg, c)
         why[w] += 1
-        cause[_cause(row, rounds[rnd], ph, w, info, ev_of[o0], ke.lat is not None, events, of)] += 1
+        kept_lone = None if ke.lat is not None else {of.get(o, CLUTTER)[1] for o in ke.obs}
+        cause[_cause(rounds[rnd], ph, w, info, ev_of[o0], kept_lone, events, of)] += 1
         if w.startswith("over the gate"):
             gated.append({"draw": k, "source": str(obs.source[row]), **info})
     o_matched = {v["id"] for _, v in scoring.matched_truth(sc.truth, o_system)}
