@@ -388,9 +388,8 @@ def _ray_pairs(
     lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
     lone[lone] &= np.isfinite(rows.az[first[lone]])
     is_l, is_i = _roles(ac)
-    roleless = ~(is_l | is_i)
     if cfg.rays.roleless_as_launch:
-        is_l = is_l | roleless
+        is_l = is_l | ~(is_l | is_i)
     lr = np.flatnonzero(lone & is_l)
     ir = np.flatnonzero(lone & is_i)
     lp = np.flatnonzero(has_pos & ~taken & is_l)
@@ -422,7 +421,6 @@ def _ray_pairs(
         rays(ir, None if side0 is None else side0[nlr:]), points(lp), points(ip), cfg.rays,
         cfg.launches, cfg.speed_of_sound_m_s, cfg.max_range_m, sides,
         points(np.flatnonzero(has_pos & taken & is_l)), more,
-        roleless[lr] if cfg.rays.roleless_as_launch == "point" else None,
     )  # fmt: skip
     out: list[tuple[int, int, int, float]] = []
     for i, j, d in zip(a.tolist(), b.tolist(), doubt.tolist(), strict=True):

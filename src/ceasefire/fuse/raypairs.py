@@ -94,12 +94,10 @@ class RayPairConfig:
     more_rays_chi2: float = 25.0
     #: a lone bearing whose reports name neither kind nor direction is offered as
     #: a launch ray (beside a located impact or an impact ray)
-    roleless_as_launch: bool | str = False
+    roleless_as_launch: bool = False
     #: added to a two-ray candidate's cost (chi-square): its least cost is over two
     #: unknown ranges, a ray and a point's over one
     ray_ray_extra: float = 0.0
-    #: the same for two observers' rays
-    two_extra: float = 0.0
     #: flag a pair whose launch is a bearing with its side doubt
     #: (``pair_side_doubt:<p>``, :func:`_rival_doubt`) at or above this probability,
     #: for attribution to weigh; above 1: never
@@ -412,7 +410,6 @@ def pair_rays(
     sides: LineSides | None = None,
     rivals: Points | None = None,
     more: list[tuple[int, int]] | None = None,
-    point_only: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[IP, IP, F8]:
     """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
     unpaired located launches and impacts, and each pair's side doubt
@@ -476,13 +473,11 @@ def pair_rays(
         )  # fmt: skip
         same = l_rays.src[a] == i_rays.src[b]
         keep = (same & one) | (~same & two)
-        if point_only is not None:
-            keep &= ~point_only[a]
         a, b = a[keep], b[keep]
         rows.append(a)
         cols.append(b)
         cost, by = add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k)
-        costs.append((cost + np.where(l_rays.src[a] == i_rays.src[b], cfg.ray_ray_extra, cfg.two_extra), by))
+        costs.append((cost + cfg.ray_ray_extra, by))
     if not rows:
         return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     r = np.concatenate(rows)
