@@ -388,8 +388,6 @@ def _ray_pairs(
     lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
     lone[lone] &= np.isfinite(rows.az[first[lone]])
     is_l, is_i = _roles(ac)
-    if cfg.rays.roleless_as_launch:
-        is_l = is_l | ~(is_l | is_i)
     lr = np.flatnonzero(lone & is_l)
     ir = np.flatnonzero(lone & is_i)
     lp = np.flatnonzero(has_pos & ~taken & is_l)

@@ -92,12 +92,6 @@ class RayPairConfig:
     #: double counts 260 -> 241 / 238 at 11.34 / 25, matched 6,637 -> 6,634; of the
     #: 33 bearings joined at 25, 21 are of the pair's round, 11 of another, 1 clutter
     more_rays_chi2: float = 25.0
-    #: a lone bearing whose reports name neither kind nor direction is offered as
-    #: a launch ray (beside a located impact or an impact ray)
-    roleless_as_launch: bool = False
-    #: added to a two-ray candidate's cost (chi-square): its least cost is over two
-    #: unknown ranges, a ray and a point's over one
-    ray_ray_extra: float = 0.0
     #: flag a pair whose launch is a bearing with its side doubt
     #: (``pair_side_doubt:<p>``, :func:`_rival_doubt`) at or above this probability,
     #: for attribution to weigh; above 1: never
@@ -476,8 +470,7 @@ def pair_rays(
         a, b = a[keep], b[keep]
         rows.append(a)
         cols.append(b)
-        cost, by = add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k)
-        costs.append((cost + cfg.ray_ray_extra, by))
+        costs.append(add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k))
     if not rows:
         return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     r = np.concatenate(rows)
