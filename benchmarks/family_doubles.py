@@ -26,6 +26,12 @@ violation's reports is of (the truth's ``launch_observations`` /
   point over the gate (bearing, time or both), each also against the truth (the
   report's miss of its true point and emission time in its stated σ, and home's
   point's distance from the truth's);
+- each lone double count of its own round by cause (``_cause``): never located
+  (the kept violation a lone bearing too, of the same or the other phase), the
+  other phase (the bearing's phase never located: how the round's located other
+  phase was paired, and whether the lone event's kind gives it ray pairing's
+  role), the slot rule, or the gate (bearing, time), each refusal also by whether
+  the report misses its truth by more than 2 stated σ;
 - the system's misses that the oracle matched, by where the missed round's
   reports went (``WHERE``, the first that holds one of them): a located violation
   matched to another round (the round's reports a minority of its reports, or half
@@ -210,6 +216,53 @@ def _why_lone(
     return f"over the gate: {part}", info
 
 
+def _cause(
+    rnd: dict[str, Any],
+    phase: str,
+    why: str,
+    info: dict[str, float],
+    lone: Event,
+    kept_lone: set[str] | None,
+    events: list[Event],
+    of: dict[str, tuple[str, str]],
+) -> str:
+    """The cause of one lone double count (its bearing of round ``rnd``'s
+    ``phase``; ``why``, ``info``: :func:`_why_lone`'s) on the issue's axes: never
+    located (``kept_lone``: the phases of the round that the kept violation, itself
+    without position, holds; None when it is located), the other phase (the
+    bearing's phase never located: what holds the round's located other phase, and
+    whether the lone event could take ray pairing's role), the slot rule, the
+    ellipse missing the ray (bearing) or the time gate, each refusal also by
+    whether the report itself misses its truth by more than 2 stated σ (an
+    understated σ)."""
+    if kept_lone is not None:
+        same = "the same phase" if phase in kept_lone else "the other phase"
+        return f"never located (kept lone too): bearing {phase}, kept holds {same}"
+    if why.startswith("its phase never located"):
+        other = [
+            e
+            for e in events
+            if e.lat is not None
+            and any(of.get(o, CLUTTER)[0] == rnd["id"] for o in e.observation_ids)
+        ]
+        held = max(
+            other, key=lambda e: sum(of.get(o, CLUTTER)[0] == rnd["id"] for o in e.observation_ids)
+        )
+        if held.launch_lat is not None:
+            how = "paired by points"
+        elif "launch_ray" in held.flags or "paired" in held.flags:
+            how = "ray-paired (to another round's or clutter's bearing)"
+        else:
+            how = "unpaired"
+        role = {"firing": "L", "explosion": "I"}.get(lone.kind, "?")
+        fit = "role " + ("right" if role == phase else ("none" if role == "?" else "wrong"))
+        return f"other phase: bearing {phase}, its round's located {how}; lone {fit}"
+    if not info:
+        return why
+    off = abs(info["true_zb"]) > 2.0 or abs(info["true_zt"]) > 2.0
+    return f"{why}; report {'off' if off else 'within 2σ of'} its truth"
+
+
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Double counts and extra misses of draw ``k`` (module docstring)."""
     k, sets = job
@@ -232,6 +285,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         of.update(dict.fromkeys(r["impact_observations"], (r["id"], "I")))
     doubles: collections.Counter[str] = collections.Counter()
     why: collections.Counter[str] = collections.Counter()
+    cause: collections.Counter[str] = collections.Counter()
     gated: list[dict[str, Any]] = []
     ecfg = overridden(fuse_config(m), sets).corroboration.explain
     c = fuse_config(m).speed_of_sound_m_s
@@ -259,6 +313,8 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
             continue
         w, info = _why_lone(row, rounds[rnd], ph, events, obs, of, ecfg, c)
         why[w] += 1
+        kept_lone = None if ke.lat is not None else {of.get(o, CLUTTER)[1] for o in ke.obs}
+        cause[_cause(rounds[rnd], ph, w, info, ev_of[o0], kept_lone, events, of)] += 1
         if w.startswith("over the gate"):
             gated.append({"draw": k, "source": str(obs.source[row]), **info})
     o_matched = {v["id"] for _, v in scoring.matched_truth(sc.truth, o_system)}
@@ -299,6 +355,8 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         "oracle_matched": len(o_matched),
         "doubles": dict(doubles),
         "why": dict(why),
+        "cause": dict(cause),
+        "sigma_true_mult": d.assume.sigma_true_mult,
         "gated": gated,
         "misses": dict(misses),
     }
@@ -315,6 +373,7 @@ def report(rows: list[dict[str, Any]]) -> None:
     tables = (
         ("doubles", "double counts"),
         ("why", "lone double counts: why explanation left them"),
+        ("cause", "lone double counts of their own round: cause"),
         ("misses", "misses the oracle matched"),
     )
     for key, title in tables:

@@ -13,7 +13,7 @@ import pytest
 from fuse_scenes import T0, Scene, latlon
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from family_doubles import _why_lone
+from family_doubles import _cause, _why_lone
 
 from ceasefire.fuse.explain import ExplainConfig
 from ceasefire.model.results import Event
@@ -100,3 +100,36 @@ def test_a_round_no_located_event_holds_was_never_located() -> None:
     of = {"a": ("r2", "I"), "b": ("r2", "I"), "c": ("r1", "I")}
     why, info = _why(sc, "c", [_located(("a", "b"))], of)
     assert (why, info) == ("its round never located", {})
+
+
+def _lone(ids: tuple[str, ...], kind: str) -> Event:
+    return Event(
+        id="lone-1", kind=kind, time_s=T0, lat=None, lon=None, cov_m2=None,
+        observation_ids=ids, n_observers=1,
+    )  # fmt: skip
+
+
+def test_a_launch_bearing_beside_its_rounds_unpaired_impact_is_the_other_phase() -> None:
+    # round r1's impact located (a, b); c is r1's launch bearing, a firing
+    of = OF | {"c": ("r1", "L")}
+    why = "its phase never located; the other phase located (unpaired)"
+    rnd = _round("r1", IMPACT, T0)
+    located = _located(("a", "b"))
+    got = _cause(rnd, "L", why, {}, _lone(("c",), "firing"), None, [located], of)
+    assert got == "other phase: bearing L, its round's located unpaired; lone role right"
+    # named an explosion, ray pairing would not offer it as a launch
+    got = _cause(rnd, "L", why, {}, _lone(("c",), "explosion"), None, [located], of)
+    assert got.endswith("lone role wrong")
+    # the same when the kept violation has no position: never located
+    got = _cause(rnd, "L", why, {}, _lone(("c",), "firing"), {"I"}, [located], of)
+    assert got == "never located (kept lone too): bearing L, kept holds the other phase"
+
+
+def test_a_gate_refusal_says_whether_the_report_misses_its_truth() -> None:
+    rnd = _round("r1", IMPACT, T0)
+    ev = _lone(("c",), "explosion")
+    within = {"true_zb": 1.0, "true_zt": -1.5}
+    off = {"true_zb": 0.5, "true_zt": 3.0}
+    why = "over the gate: time"
+    assert _cause(rnd, "I", why, within, ev, None, [], OF).endswith("within 2σ of its truth")
+    assert _cause(rnd, "I", why, off, ev, None, [], OF).endswith("off its truth")
