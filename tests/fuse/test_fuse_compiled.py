@@ -66,3 +66,32 @@ def test_a_saved_signature_is_loaded_before_any_call(tmp_path: Path) -> None:
     # called with those types: no compile (the loaded one serves)
     assert got["fitted"] == [False]
     assert got["compiled_since"] == 0
+
+
+def _twice(x: float) -> float:
+    return 2.0 * x
+
+
+def _plus_one(x: float) -> float:
+    return x + 1.0
+
+
+def _sum_loop(xs: object) -> float:
+    total = 0.0
+    for x in xs:  # type: ignore[attr-defined]
+        total += _twice_h(x) + _plus_one_h(x)  # noqa: F821 (bound by compiled_calling)
+    return total
+
+
+def test_a_helper_named_inlined_is_written_into_the_loop_the_others_called() -> None:
+    import numpy as np
+
+    from ceasefire.fuse.compiled import compiled_calling
+
+    loop = compiled_calling(
+        _sum_loop, inlined=("_twice_h",), _twice_h=_twice, _plus_one_h=_plus_one
+    )
+    assert loop is not None
+    assert loop(np.array([1.0, 2.0, 3.0])) == 2.0 * 6.0 + 6.0 + 3.0
+    assert globals()["_twice_h"].targetoptions["inline"] == "always"
+    assert globals()["_plus_one_h"].targetoptions["inline"] == "never"

@@ -257,6 +257,44 @@ def test_two_observers_impact_bearings_both_join_the_located_launch() -> None:
     assert len(_joined([east, (3_000.0, -5_000.0, 30.0)], [0, 1])) == 1
 
 
+def test_more_rays_fits_only_what_can_join_and_joins_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # twenty impact bearings of six observers, from posts around the hit, late by
+    # up to 10 s: the fits made are fewer than the rays' samples (pair's own
+    # observer and far samples left out), and the rays joined are those of fitting
+    # every sample pair; a bound cut 23 below the gate joins others
+    from ceasefire.fuse import raypairs
+
+    rng = np.random.default_rng(4)
+    ang = rng.uniform(0.0, 2.0 * np.pi, 20)
+    dist = rng.uniform(2_000.0, 9_000.0, 20)
+    late = rng.uniform(-10.0, 10.0, 20)
+    posts = [
+        (HIT[0] + r * np.sin(a), HIT[1] + r * np.cos(a), s)
+        for a, r, s in zip(ang.tolist(), dist.tolist(), late.tolist(), strict=True)
+    ]
+    src = rng.integers(0, 6, 20).tolist()
+    fitted: list[int] = []
+    fit = raypairs._two_rays_fit
+
+    def counted(*args: object) -> np.ndarray:
+        out = fit(*args)  # type: ignore[arg-type]
+        fitted.append(int(out.size))
+        return out
+
+    monkeypatch.setattr(raypairs, "_two_rays_fit", counted)
+    joined = _joined(posts, src)
+    pruned = sum(fitted)
+    monkeypatch.setattr(raypairs, "_FIT_SLACK", np.inf)
+    fitted.clear()
+    assert _joined(posts, src) == joined
+    assert len(joined) > 2
+    assert 0 < pruned < sum(fitted)
+    monkeypatch.setattr(raypairs, "_FIT_SLACK", -23.0)
+    assert _joined(posts, src) != joined
+
+
 def test_a_single_observers_fix_joined_by_another_observer_is_no_single_observers() -> None:
     # one post locates the impact alone (bearing and range); a far post hears only the
     # firing: joined, the round is heard by two observers, so it is corroborated like

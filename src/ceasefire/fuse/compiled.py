@@ -16,14 +16,17 @@ T = TypeVar("T")
 _GETTERS: list[Callable[[], object]] = []
 
 
-def jit() -> Callable[[F], F] | None:
+def jit(inline: bool = False) -> Callable[[F], F] | None:
     """numba's ``njit`` (cached on disk, without the GIL, numpy's error model), or
-    None when numba is not installed."""
+    None when numba is not installed. ``inline``: the function's body written
+    into each compiled function that calls it (numba's ``inline="always"``)."""
     try:
         import numba
     except ImportError:  # pragma: no cover - depends on the install
         return None
-    compile_: Any = numba.njit(cache=True, nogil=True, error_model="numpy")
+    compile_: Any = numba.njit(
+        cache=True, nogil=True, error_model="numpy", inline="always" if inline else "never"
+    )
     return compile_
 
 
@@ -33,16 +36,20 @@ def compiled(fn: F) -> F | None:
     return None if j is None else j(fn)
 
 
-def compiled_calling(fn: F, **helpers: Callable[..., Any]) -> F | None:
+def compiled_calling(
+    fn: F, inlined: tuple[str, ...] = (), **helpers: Callable[..., Any]
+) -> F | None:
     """``fn`` compiled by :func:`jit`, each of ``helpers`` compiled first and bound
     under its name in ``fn``'s module (a compiled loop calls compiled functions
-    only, and finds them among its globals when it is compiled); None without
-    numba."""
-    j = jit()
-    if j is None:
+    only, and finds them among its globals when it is compiled); those named in
+    ``inlined`` written into ``fn`` (``jit(inline=True)``: for a helper called in
+    a hot inner loop, whose call numba's compiler does not inline itself). None
+    without numba."""
+    j, written = jit(), jit(inline=True)
+    if j is None or written is None:
         return None
     for name, helper in helpers.items():
-        fn.__globals__[name] = j(helper)
+        fn.__globals__[name] = (written if name in inlined else j)(helper)
     return j(fn)
 
 

@@ -53,6 +53,9 @@ IP = npt.NDArray[np.intp]
 
 #: candidates are scored in chunks of at most this many samples (memory bound)
 _CHUNK = 2_000_000
+#: chi-square by which :func:`_two_rays_fit`'s rounding might take it below 0
+#: (a bound far beyond it: the fits are of 3 x 3 systems)
+_FIT_SLACK = 1.0
 
 
 @dataclass(frozen=True)
@@ -308,14 +311,22 @@ def _more_rays(
         per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
     per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
     j = cand_ray
-    rise = np.empty(cand.shape[0])
-    step = max(1, _CHUNK // (9 * per.shape[1] ** 2))
-    for s0 in range(0, cand.shape[0], step):
-        sl = slice(s0, s0 + step)
-        fit = _two_rays_fit(r1, r2, q[sl], j[sl], rows1, rows2, cfg, c, R)
-        rise[sl] = (per[sl, :, None] + fit).reshape(fit.shape[0], -1).min(axis=1)
-    rise -= pair_cost[cand]
-    ok = (rise <= cfg.more_rays_chi2) & (src2[j] != src1[q])
+    # a ray of the pair ray's observer never joins, nor through a sample of the
+    # pair's ray whose cost alone rises above the bound (a fit only adds to it, up
+    # to its rounding: _FIT_SLACK): the fits are made of the other (candidate,
+    # sample) pairs only, which give the same least rise to every candidate that
+    # can join
+    other = src2[j] != src1[q]
+    near = ~(per - pair_cost[cand][:, None] > cfg.more_rays_chi2 + _FIT_SLACK)
+    ce, ci = np.nonzero(other[:, None] & near)
+    low = np.full(cand.shape[0], np.inf)
+    step = max(1, _CHUNK // (9 * per.shape[1]))
+    for s0 in range(0, ce.shape[0], step):
+        ek, ik = ce[s0 : s0 + step], ci[s0 : s0 + step]
+        fit = _two_rays_fit(r1, r2, q[ek], ik, j[ek], rows1, rows2, cfg, c, R)
+        np.minimum.at(low, ek, (per[ek, ik, None] + fit).min(axis=1))
+    rise = low - pair_cost[cand]
+    ok = (rise <= cfg.more_rays_chi2) & other
     taken: set[int] = set()
     slots: set[tuple[int, int]] = set()
     out_c: list[int] = []
@@ -510,10 +521,10 @@ def pair_rays(
 
 
 def _two_rays_fit(
-    r1: _Samples, r2: _Samples, q: IP, j: IP, rows1: Rows, rows2: Rows, cfg: RayPairConfig,
-    c: float, R: float,
+    r1: _Samples, r2: _Samples, q: IP, i: IP, j: IP, rows1: Rows, rows2: Rows,
+    cfg: RayPairConfig, c: float, R: float,
 ) -> F8:  # fmt: skip
-    """``(n, K, K)``: the chi-square (3 dof) of samples i of rays ``q`` (rows of
+    """``(n, K)``: the chi-square (3 dof) of sample ``i`` of rays ``q`` (rows of
     ``r1``) against samples j of rays ``j`` (of ``r2``) being one source: their
     difference in position and emission time over each sample's covariance in
     (x, y, T): across the ray the bearing's spread, along it the sample's extent,
@@ -522,20 +533,23 @@ def _two_rays_fit(
     d, step = _distances(cfg.min_m, R, cfg.samples)
     along = step**2 / 12.0
 
-    def cov(rows: Rows, i: IP) -> F8:
-        ux, uy = np.sin(rows.az[i]), np.cos(rows.az[i])
+    def cov(rows: Rows, r: IP, s: IP | None) -> F8:
+        """``(n, K, 3, 3)`` of rays ``r``'s samples, or ``(n, 1, 3, 3)`` of their
+        samples ``s``."""
+        ux, uy = np.sin(rows.az[r]), np.cos(rows.az[r])
         w = np.stack([ux, uy, np.full_like(ux, -1.0 / c)], -1)[:, None, :]  # (n, 1, 3)
         m = np.stack([-uy, ux, np.zeros_like(ux)], -1)[:, None, :]
-        cross = (d[None, :] * rows.sigma_az[i][:, None]) ** 2  # (n, K)
-        out = along[None, :, None, None] * (w[..., :, None] * w[..., None, :])
+        dd, al = (d[None, :], along[None, :]) if s is None else (d[s][:, None], along[s][:, None])
+        cross = (dd * rows.sigma_az[r][:, None]) ** 2  # (n, K) or (n, 1)
+        out = al[..., None, None] * (w[..., :, None] * w[..., None, :])
         out = out + cross[..., None, None] * (m[..., :, None] * m[..., None, :])
-        out[..., 2, 2] += rows.sigma_t[i][:, None] ** 2
-        return np.asarray(out, dtype=np.float64)  # (n, K, 3, 3)
+        out[..., 2, 2] += rows.sigma_t[r][:, None] ** 2
+        return np.asarray(out, dtype=np.float64)
 
-    C = cov(rows1, q)[:, :, None] + cov(rows2, j)[:, None, :]
+    C = cov(rows1, q, i) + cov(rows2, j, None)
     D = np.stack(
-        [r1.x[q][:, :, None] - r2.x[j][:, None, :], r1.y[q][:, :, None] - r2.y[j][:, None, :],
-         r1.T[q][:, :, None] - r2.T[j][:, None, :]], -1,
+        [r1.x[q, i][:, None] - r2.x[j], r1.y[q, i][:, None] - r2.y[j],
+         r1.T[q, i][:, None] - r2.T[j]], -1,
     )  # fmt: skip
     return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
 
