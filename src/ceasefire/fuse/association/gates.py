@@ -245,7 +245,7 @@ def time_candidates(rep: Reports, free: IP, ev: Fixes, pregate: bool = False) ->
     bound, :class:`~ceasefire.fuse.association.windows.TimeGate`); the others
     are the same, in the same order."""
     rows, c = rep.rows, rep.c
-    ok = np.flatnonzero(fitted(ev))
+    ok = fitted(ev).nonzero()[0]
     if ok.shape[0] == 0 or free.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     ex, ey, eT, sd_ev = _event_terms(rep, ev, ok)
@@ -332,7 +332,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         # the runs stay the same on every call: their time slices made once
         memo.tables = slice_tables(memo.runs[5], starts, ends)
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
-    ok = np.flatnonzero(fitted(ev))
+    ok = fitted(ev).nonzero()[0]
     if ok.shape[0] == 0 or fs.shape[0] == 0:
         none = np.zeros(0, np.intp)
         return KeptPairs(none, none, none, none, np.zeros(0, bool))
@@ -349,7 +349,7 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         slot = memo.lookup[at]
         # an equal hash is a hit only when all values are the same bits
         hit = (memo.hashes[at] == hashes) & (memo.keys[slot] == bits).all(axis=1)
-    hits, miss = np.flatnonzero(hit), np.flatnonzero(~hit)
+    hits, miss = hit.nonzero()[0], (~hit).nonzero()[0]
     if hits.shape[0]:
         assert memo.start is not None and memo.count is not None
         assert memo.rows is not None and memo.passes is not None

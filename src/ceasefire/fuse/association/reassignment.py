@@ -61,7 +61,7 @@ def reassign(
     if cl.n == 0:
         return 0
     rows, src, c = rep.rows, rep.src, rep.c
-    b = np.flatnonzero(rep.is_bearing)
+    b = rep.is_bearing.nonzero()[0]
     mem = b[cl.labels[b] >= 0]
     # every bearing's candidates (only the events whose estimate changed are
     # searched again) with their marginal pre-gate; their order does not matter:
@@ -105,7 +105,7 @@ def reassign(
 def partition(labels: IP) -> IP:
     """Per row, the lowest row of its event (-1 free): labels that name the same
     grouping alike whatever the events' numbering."""
-    m = np.flatnonzero(labels >= 0)
+    m = (labels >= 0).nonzero()[0]
     out = np.full(labels.shape[0], -1, np.intp)
     if m.shape[0] == 0:
         return out
