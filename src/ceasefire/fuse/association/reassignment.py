@@ -106,10 +106,13 @@ def partition(labels: IP) -> IP:
     """Per row, the lowest row of its event (-1 free): labels that name the same
     grouping alike whatever the events' numbering."""
     m = (labels >= 0).nonzero()[0]
-    out = np.full(labels.shape[0], -1, np.intp)
+    # np.empty and fill, not np.full (its Python wrapper: ~2 us a call)
+    out = np.empty(labels.shape[0], np.intp)
+    out.fill(-1)
     if m.shape[0] == 0:
         return out
-    low = np.full(int(labels.max()) + 1, labels.shape[0], np.intp)
+    low = np.empty(int(labels.max()) + 1, np.intp)
+    low.fill(labels.shape[0])
     np.minimum.at(low, labels[m], m)
     out[m] = low[labels[m]]
     return out
