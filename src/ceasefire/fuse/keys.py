@@ -39,7 +39,7 @@ def stable_argsort(a: IA) -> IP:
         lo, hi = int(a.min()), int(a.max())
         if hi - lo < _RADIX_SPAN:
             return np.argsort((a - lo).astype(np.uint16), kind="stable").astype(np.intp)
-    return np.argsort(a, kind="stable").astype(np.intp, copy=False)
+    return a.argsort(kind="stable").astype(np.intp, copy=False)
 
 
 def unique(a: npt.NDArray[S]) -> npt.NDArray[S]:
@@ -55,7 +55,7 @@ def unique_inverse(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     s = a[order]
     first = _runs(s)
     inv = np.empty(a.shape[0], np.intp)
-    inv[order] = np.cumsum(first) - 1
+    inv[order] = first.cumsum() - 1
     return s[first], inv
 
 
@@ -63,7 +63,7 @@ def unique_inverse_sorted(s: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:
     """:func:`unique_inverse` of an already sorted 1-D integer array (its stable
     order is the identity: no sort)."""
     first = _runs(s)
-    return s[first], (np.cumsum(first) - 1).astype(np.intp)
+    return s[first], (first.cumsum() - 1).astype(np.intp)
 
 
 def unique_index(a: npt.NDArray[S]) -> tuple[npt.NDArray[S], IP]:

@@ -431,7 +431,7 @@ def _margins(a: IP, b: IP, cost: F8, pl: IP, pi: IP, nl: int, ni: int) -> F8:
         b1 = np.full(n, np.inf)
         b2 = np.full(n, np.inf)
         b1[node[o][first]] = cost[o][first]
-        nxt = np.flatnonzero(first) + 1
+        nxt = first.nonzero()[0] + 1
         nxt = nxt[nxt < o.shape[0]]
         same = node[o][nxt] == node[o][nxt - 1]
         b2[node[o][nxt[same]]] = cost[o][nxt[same]]

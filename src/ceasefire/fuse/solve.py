@@ -275,7 +275,7 @@ def fit(
     if src.shape[0] >= _GATHER_MIN and rows.ox.shape[0] > _GATHER_ROWS:
         rows = rows.take(src)
         src = np.arange(gs.shape[0])
-    bounds = np.searchsorted(gs, np.arange(n_groups + 1))
+    bounds = gs.searchsorted(np.arange(n_groups + 1))
     active = np.ones(n_groups, bool)
     kernel = iteration_kernel()
     if kernel is None or not _iterate_compiled(

@@ -33,7 +33,7 @@ def distinct_points(lat: F8, lon: F8) -> tuple[I8, I8]:
     new = np.empty(order.shape[0], dtype=bool)
     new[:1] = True
     np.logical_or(la[1:] != la[:-1], lo[1:] != lo[:-1], out=new[1:])
-    group = np.cumsum(new) - 1
+    group = new.cumsum() - 1
     back = np.empty(order.shape[0], dtype=np.intp)
     back[order] = group
     return order[new], back

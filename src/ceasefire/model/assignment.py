@@ -52,7 +52,7 @@ def min_cost_matching(
     alone takes its own stand-in, a column its own, and stand-ins pair freely (at
     no cost) along the edges. Edges must be distinct pairs."""
     w0 = np.asarray(cost, dtype=np.float64)
-    edge = np.flatnonzero(np.isfinite(w0))  # the edges offered, as indices into the input
+    edge = np.isfinite(w0).nonzero()[0]  # the edges offered, as indices into the input
     r = np.asarray(rows, dtype=np.int64)[edge]
     c = np.asarray(cols, dtype=np.int64)[edge]
     w0 = w0[edge]
@@ -71,7 +71,7 @@ def min_cost_matching(
     w_int = np.rint(w0 * scale)
     take = lone & (w_int < 2.0 * np.rint(unmatched_cost * scale))
     out[r[take]] = edge[take]
-    rest = np.flatnonzero(~(lone & (take | (w_int > 2.0 * np.rint(unmatched_cost * scale)))))
+    rest = (~(lone & (take | (w_int > 2.0 * np.rint(unmatched_cost * scale))))).nonzero()[0]
     if rest.shape[0] > 0:
         # small components settled exactly when their best is unique (the solver
         # could give no other), the rest solved; if the solver must then cut the
@@ -124,9 +124,9 @@ def _small_components(
     chosen = np.zeros(m, bool)
     left = np.zeros(m, bool)
     kernel(r, c, gain.astype(np.int64), n_rows, n_cols, chosen, left)
-    hit = np.flatnonzero(chosen)
+    hit = chosen.nonzero()[0]
     out[r[hit]] = edge[hit]
-    return np.flatnonzero(left)
+    return left.nonzero()[0]
 
 
 def _solve_rest(
@@ -147,7 +147,7 @@ def _solve_rest(
     n_c = c_ids.shape[0]
     sub = _unique(r_sub, c_sub, w0, r_ids.shape[0], n_c, unmatched, scale)
     if sub is not None:
-        hit = np.flatnonzero(sub >= 0)
+        hit = (sub >= 0).nonzero()[0]
         out[r_ids[hit]] = edge[sub[hit]]
         return scale
     mate, scale = _solve(r_sub, c_sub, w0, r_ids.shape[0], n_c, unmatched, scale)

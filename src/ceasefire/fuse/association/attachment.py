@@ -83,7 +83,7 @@ def attach(
     """Free rows join their best compatible event; returns how many joined.
     ``same_phase_only``: only events of the phase the row names (or undetermined)."""
     rows, src = rep.rows, rep.src
-    free = np.flatnonzero(cl.labels < 0)
+    free = (cl.labels < 0).nonzero()[0]
     if free.shape[0] == 0 or cl.n == 0:
         return 0
     g, k = time_candidates(rep, free, cl, pregate=True)  # all through `gated` below
@@ -128,7 +128,7 @@ def guarded_attach(rep: Reports, cl: Clusters, gates: GateConfig, cfg: AttachCon
     joined = attach(rep, cl, gates, cfg.unique_arrivals)
     if not joined:
         return 0
-    new = np.flatnonzero((before < 0) & (cl.labels >= 0))
+    new = ((before < 0) & (cl.labels >= 0)).nonzero()[0]
     grew = unique(cl.labels[new])
     had = fitted(old)[grew]
     gb = grew[had & pulled_away(rep, cl, old, grew)]
@@ -197,7 +197,7 @@ def attach_rounds(
 def free_shared_arrivals(rep: Reports, cl: Clusters, gates: GateConfig) -> int:
     """Free the arrival members that another event (with no report of their sensor)
     would also take by the attach gate. Returns how many."""
-    arr = np.flatnonzero((cl.labels >= 0) & ~rep.is_bearing)
+    arr = ((cl.labels >= 0) & ~rep.is_bearing).nonzero()[0]
     if arr.shape[0] == 0:
         return 0
     g, k = time_candidates(rep, arr, cl, pregate=True)  # all through `gated` below

@@ -151,7 +151,7 @@ def moving_kept(
     if kernel is None:
         return moving_pairs(rep, cl, *kept.expand(), focus)
     labels = cl.labels
-    b = np.flatnonzero(rep.is_bearing)
+    b = rep.is_bearing.nonzero()[0]
     mem = b[labels[b] >= 0]
     none = np.zeros(0, bool)
     focus_ev, freed = focus if focus is not None else (none, none)

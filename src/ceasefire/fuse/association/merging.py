@@ -52,7 +52,7 @@ def merge(rep: Reports, cl: Clusters, cfg: MergeConfig) -> int:
     c, src = rep.c, rep.src
     ok = fitted(cl)
     pts = np.column_stack([cl.x, cl.y, (cl.T - float(np.nanmin(cl.T))) * c])
-    ev = np.flatnonzero(ok & np.all(np.isfinite(pts), axis=1))
+    ev = (ok & np.all(np.isfinite(pts), axis=1)).nonzero()[0]
     if ev.shape[0] < 2:
         return 0
     tree = cKDTree(pts[ev])

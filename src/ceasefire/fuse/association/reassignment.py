@@ -61,7 +61,7 @@ def reassign(
     if cl.n == 0:
         return 0
     rows, src, c = rep.rows, rep.src, rep.c
-    b = np.flatnonzero(rep.is_bearing)
+    b = rep.is_bearing.nonzero()[0]
     mem = b[cl.labels[b] >= 0]
     # every bearing's candidates (only the events whose estimate changed are
     # searched again) with their marginal pre-gate; their order does not matter:
@@ -105,11 +105,14 @@ def reassign(
 def partition(labels: IP) -> IP:
     """Per row, the lowest row of its event (-1 free): labels that name the same
     grouping alike whatever the events' numbering."""
-    m = np.flatnonzero(labels >= 0)
-    out = np.full(labels.shape[0], -1, np.intp)
+    m = (labels >= 0).nonzero()[0]
+    # np.empty and fill, not np.full (its Python wrapper: ~2 us a call)
+    out = np.empty(labels.shape[0], np.intp)
+    out.fill(-1)
     if m.shape[0] == 0:
         return out
-    low = np.full(int(labels.max()) + 1, labels.shape[0], np.intp)
+    low = np.empty(int(labels.max()) + 1, np.intp)
+    low.fill(labels.shape[0])
     np.minimum.at(low, labels[m], m)
     out[m] = low[labels[m]]
     return out

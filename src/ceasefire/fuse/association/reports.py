@@ -133,7 +133,7 @@ def observer_run_bounds(rep: Reports, idx: IP) -> tuple[IP, IP, IP]:
     else:
         out = idx[np.lexsort((rep.rows.t[idx], rep.position_id[idx]))]
     pid = rep.position_id[out]
-    bounds = np.flatnonzero(pid[1:] != pid[:-1]) + 1
+    bounds = (pid[1:] != pid[:-1]).nonzero()[0] + 1
     starts = np.empty(bounds.shape[0] + 1, np.intp)
     starts[0] = 0
     starts[1:] = bounds

@@ -30,7 +30,7 @@ class SeedConfig:
 def seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
     """New events from the mutual-best pairs of two free bearings (more triangles
     first, then lower chi-square), unfitted; returns how many."""
-    fp = np.flatnonzero((cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0))
+    fp = ((cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0)).nonzero()[0]
     if fp.shape[0] == 0:
         return 0
     score = pairs.chi2[fp] - 1000.0 * tri[fp]

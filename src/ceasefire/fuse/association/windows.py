@@ -544,7 +544,7 @@ def windows(
     if kernels is None:
         return windows_numpy(*args, gate)
     kernel, _, grid = kernels
-    ok = np.flatnonzero(np.isfinite(ex) & np.isfinite(ey))  # others never pass
+    ok = (np.isfinite(ex) & np.isfinite(ey)).nonzero()[0]  # others never pass
     if ok.shape[0] == 0 or starts.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     w = _CELL * reach_m + 1.0
