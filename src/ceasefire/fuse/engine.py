@@ -43,7 +43,6 @@ from ceasefire.fuse.events import (
     semi_major_95_m,
 )
 from ceasefire.fuse.frame import Grid
-from ceasefire.fuse.keys import unique
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.obsindex import observer_codes
 from ceasefire.fuse.pairing import LaunchPairConfig, launch_candidates, pair_launches
@@ -90,7 +89,6 @@ class _Acoustic:
     direction: IP
     weapon: IP
     n_obs: IP
-    n_src: IP  # distinct sources (by name) among each group's reports
     flags: list[tuple[str, ...]]
     rows: Rows  # the rows as association judged them (observers registered)
 
@@ -311,30 +309,10 @@ def _fuse_acoustic(
     direction = consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR)
     weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
     n_obs = np.bincount(labels[labels >= 0], minlength=G)
-    n_src = _distinct_per_group(labels, _name_codes(obs.source), G)
     del n
     return _Acoustic(
-        x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, n_src, flag_groups, rows
+        x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, flag_groups, rows
     )
-
-
-def _name_codes(source: npt.NDArray[np.object_]) -> IP:
-    """Per report, a code of its source name: equal names (``==``, as a set of
-    them tells them apart) the same code, others different ones."""
-    names = source.tolist()
-    code = {s: i for i, s in enumerate(set(names))}
-    return np.fromiter(map(code.__getitem__, names), np.intp, len(names))
-
-
-def _distinct_per_group(labels: IP, codes: IP, G: int) -> IP:
-    """Per group ``0..G-1`` of rows ``labels`` (-1: none), how many distinct
-    ``codes`` (>= 0) its rows have."""
-    m = labels >= 0
-    if not m.any():
-        return np.zeros(G, np.intp)
-    n_codes = int(codes.max()) + 1
-    pairs = unique(labels[m].astype(np.int64) * n_codes + codes[m])
-    return np.bincount(pairs // n_codes, minlength=G).astype(np.intp)
 
 
 def _split(labels: IP, G: int) -> list[IP]:
@@ -569,7 +547,6 @@ def _acoustic_events(
     side_l: list[float] = side_doubt.tolist()
     ray_l: list[int] = launch_ray.tolist()
     ray_doubt_l: list[float] = ray_doubt.tolist()
-    n_src_l: list[int] = ac.n_src.tolist()
     out: list[Event] = []
     for g in np.flatnonzero(~absorbed).tolist():
         mem: list[int] = ac.members[g].tolist()
@@ -605,8 +582,7 @@ def _acoustic_events(
                     weap_c = weap_l[other]
         if kind_by_direction(kind_c, dir_c):  # a pairing names the phase: not flagged
             flags.append(KIND_BY_DIRECTION)
-        # a group's own count unless pairing joined other groups' reports to it
-        n_src = len({src_l[i] for i in mem}) if p >= 0 or g in extra else n_src_l[g]
+        n_src = len({src_l[i] for i in mem})
         if n_src == 1 and "single_observer" not in flags:
             flags.append("single_observer")
         elif n_src > 1 and "single_observer" in flags:
