@@ -144,3 +144,21 @@ def test_candidates_searched_once_serve_a_second_pairing_with_other_speeds() -> 
         assert want[0].shape[0] > 5  # the premise: pairs to compare
         for a, b in zip(want, got, strict=True):
             assert np.array_equal(a, b)
+
+
+def test_the_compiled_two_best_costs_are_the_sorted_ones() -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.pairing import _two_best_kernel, _two_best_numpy
+
+    kernel = _two_best_kernel()
+    assert kernel is not None
+    rng = np.random.default_rng(6)
+    node = rng.integers(0, 50, 600)
+    # ties within a node (a cost twice is both its least and its second least)
+    cost = np.round(rng.uniform(0.0, 10.0, 600), 1)
+    for n in (50, 60):  # nodes without edges: inf
+        got, want = kernel(node, cost, n), _two_best_numpy(node, cost, n)
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(g, w)
+    b1, b2 = want
+    assert np.isinf(b1[50:]).all() and (b1[:50] == b2[:50]).any()  # the premise

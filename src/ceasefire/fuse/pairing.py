@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.launchcost import launch_cost_kernel
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight, check_names, per_code
 from ceasefire.model.assignment import min_cost_matching
@@ -441,25 +442,52 @@ def _margins(a: IP, b: IP, cost: F8, pl: IP, pi: IP, nl: int, ni: int) -> F8:
     key = a.astype(np.int64) * ni + b
     order = np.argsort(key)
     own = cost[order[np.searchsorted(key[order], pl.astype(np.int64) * ni + pi)]]
-
-    def two_best(node: IP, n: int) -> tuple[F8, F8]:
-        o = np.lexsort((cost, node))
-        first = np.r_[True, node[o][1:] != node[o][:-1]]
-        b1 = np.full(n, np.inf)
-        b2 = np.full(n, np.inf)
-        b1[node[o][first]] = cost[o][first]
-        nxt = np.flatnonzero(first) + 1
-        nxt = nxt[nxt < o.shape[0]]
-        same = node[o][nxt] == node[o][nxt - 1]
-        b2[node[o][nxt[same]]] = cost[o][nxt[same]]
-        return b1, b2
-
-    l1, l2 = two_best(a, nl)
-    i1, i2 = two_best(b, ni)
+    kernel = _two_best_kernel()
+    two_best = _two_best_numpy if kernel is None else kernel
+    l1, l2 = two_best(a, cost, nl)
+    i1, i2 = two_best(b, cost, ni)
     alt_l = np.where(l1[pl] < own, l1[pl], l2[pl])
     alt_i = np.where(i1[pi] < own, i1[pi], i2[pi])
     out[:] = np.minimum(alt_l, alt_i) - own
     return out
+
+
+def _two_best_numpy(node: IP, cost: F8, n: int) -> tuple[F8, F8]:
+    """Per node ``0..n-1``, the least and the second least ``cost`` of its edges
+    (``node``: each edge's; inf where there are fewer), by sorting."""
+    o = np.lexsort((cost, node))
+    first = np.r_[True, node[o][1:] != node[o][:-1]]
+    b1 = np.full(n, np.inf)
+    b2 = np.full(n, np.inf)
+    b1[node[o][first]] = cost[o][first]
+    nxt = np.flatnonzero(first) + 1
+    nxt = nxt[nxt < o.shape[0]]
+    same = node[o][nxt] == node[o][nxt - 1]
+    b2[node[o][nxt[same]]] = cost[o][nxt[same]]
+    return b1, b2
+
+
+def _two_best_loop(node: Any, cost: Any, n: int) -> tuple[Any, Any]:
+    """:func:`_two_best_numpy` as one pass over the edges (compiled by numba): the
+    two least of each node's costs kept as they come (equal costs both count, as
+    in the sorted order; the costs are never NaN)."""
+    b1 = np.full(n, np.inf)
+    b2 = np.full(n, np.inf)
+    for i in range(node.shape[0]):
+        v = node[i]
+        c = cost[i]
+        if c < b1[v]:
+            b2[v] = b1[v]
+            b1[v] = c
+        elif c < b2[v]:
+            b2[v] = c
+    return b1, b2
+
+
+@getter
+def _two_best_kernel() -> Callable[..., tuple[F8, F8]] | None:
+    """:func:`_two_best_loop` compiled (on first use), or None without numba."""
+    return compiled(_two_best_loop)
 
 
 def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> tuple[IP, IP]:
