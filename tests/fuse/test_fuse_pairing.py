@@ -120,3 +120,45 @@ def test_an_impact_near_the_line_pairs_with_the_better_flight_on_its_own_side() 
     assert chosen(replace(CFG, short_band_m=0.0)) == [1]
     # priced by the impact's distance (near even odds 100 m from the line): its own
     assert chosen(CFG) == [0]
+
+
+def test_candidates_searched_once_serve_a_second_pairing_with_other_speeds() -> None:
+    # a window paired again with measured speeds (fuse/speedcal.py) passes the
+    # first search's candidates: the pairs, margins and doubts of its own search
+    from ceasefire.fuse.pairing import launch_candidates
+    from ceasefire.fuse.speedcal import measured
+
+    rng = np.random.default_rng(3)
+    nl, ni = 60, 70
+    lx, ly = rng.uniform(0, 40e3, (2, nl))
+    ix, iy = rng.uniform(0, 40e3, (2, ni))
+    lT, iT = rng.uniform(0, 600, nl), rng.uniform(0, 700, ni)
+    lw, iw = np.full(nl, TANK[0]), rng.choice([-1, int(TANK[0])], ni)
+    near = launch_candidates(lx, ly, lT, ix, iy, iT, CFG)
+    faster = replace(CFG, speed_spread=0.05)
+    faster = measured(faster, np.full(8, 2_000.0), np.full(8, 1.5), np.full(8, TANK[0]))
+    assert faster is not CFG and faster.max_flight_range_m == CFG.max_flight_range_m
+    for cfg in (CFG, faster):
+        want = pair_launches(lx, ly, lT, ix, iy, iT, cfg, lw, iw)
+        got = pair_launches(lx, ly, lT, ix, iy, iT, cfg, lw, iw, near=near)
+        assert want[0].shape[0] > 5  # the premise: pairs to compare
+        for a, b in zip(want, got, strict=True):
+            assert np.array_equal(a, b)
+
+
+def test_the_compiled_two_best_costs_are_the_sorted_ones() -> None:
+    pytest.importorskip("numba")
+    from ceasefire.fuse.pairing import _two_best_kernel, _two_best_numpy
+
+    kernel = _two_best_kernel()
+    assert kernel is not None
+    rng = np.random.default_rng(6)
+    node = rng.integers(0, 50, 600)
+    # ties within a node (a cost twice is both its least and its second least)
+    cost = np.round(rng.uniform(0.0, 10.0, 600), 1)
+    for n in (50, 60):  # nodes without edges: inf
+        got, want = kernel(node, cost, n), _two_best_numpy(node, cost, n)
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(g, w)
+    b1, b2 = want
+    assert np.isinf(b1[50:]).all() and (b1[:50] == b2[:50]).any()  # the premise

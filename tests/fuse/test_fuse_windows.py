@@ -60,6 +60,12 @@ def test_the_compiled_loop_gives_the_numpy_loops_candidates() -> None:
     g1, k1 = windows(*args)
     assert g0.shape[0] > 100  # the premise: many candidates to compare
     assert np.array_equal(g0, g1) and np.array_equal(k0, k1)
+    # by event: the pairs of a stable sort by event (each event's by position, then
+    # time), with the gate too
+    order = np.argsort(g0, kind="stable")
+    assert not np.array_equal(order, np.arange(order.shape[0]))  # the premise
+    g2, k2 = windows(*args, by_event=True)
+    assert np.array_equal(g2, g0[order]) and np.array_equal(k2, k0[order])
 
 
 def test_slices_made_once_give_the_windows_of_slices_made_per_search() -> None:

@@ -45,7 +45,7 @@ from ceasefire.fuse.events import (
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.obsindex import observer_codes
-from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
+from ceasefire.fuse.pairing import LaunchPairConfig, launch_candidates, pair_launches
 from ceasefire.fuse.raypairs import Points, Rays, pair_rays
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.speedcal import clear_pairs, measured
@@ -473,11 +473,20 @@ def _acoustic_events(
     )
     line_m = None if line is None or line[1] is None else line[1][impact]
 
+    lx, ly, lT = ac.x[launch], ac.y[launch], ac.T[launch]
+    ix, iy, iT = ac.x[impact], ac.y[impact], ac.T[impact]
+    # the candidates depend on the range and the slowest speed, which the speeds
+    # measured from pairs (below) leave as they are: searched once
+    near: dict[tuple[float, float], tuple[IP, IP]] = {}
+
     def pairs(lcfg: LaunchPairConfig) -> tuple[IP, IP, F8, F8]:
+        key = (lcfg.max_flight_range_m, lcfg.speed_min_m_s)
+        if key not in near:
+            near[key] = launch_candidates(lx, ly, lT, ix, iy, iT, lcfg)
         return pair_launches(
-            ac.x[launch], ac.y[launch], ac.T[launch], ac.x[impact], ac.y[impact],
-            ac.T[impact], lcfg, weapon[launch], weapon[impact], ac.cov[launch],
+            lx, ly, lT, ix, iy, iT, lcfg, weapon[launch], weapon[impact], ac.cov[launch],
             ac.cov[impact], ac.sd_t_s[launch], ac.sd_t_s[impact], launch, impact, *sides, line_m,
+            near[key],
         )  # fmt: skip
 
     pl, pi, margin, doubt = pairs(cfg.launches)

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.launchcost import launch_cost_kernel
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight, check_names, per_code
 from ceasefire.model.assignment import min_cost_matching
@@ -170,6 +171,28 @@ def spread_per_code(cfg: LaunchPairConfig) -> F8:
     return np.array([own.get(w, cfg.speed_spread) for w in WEAPONS], dtype=np.float64)
 
 
+def launch_candidates(
+    lx: F8, ly: F8, lT: F8, ix: F8, iy: F8, iT: F8, cfg: LaunchPairConfig
+) -> tuple[IP, IP]:
+    """The (launch, impact) index pairs :func:`pair_launches` prices: within
+    ``cfg.max_flight_range_m`` in x and y (m) and emitted within the flight time
+    at the slowest speed (``speed_min_m_s``) of each other, as one box search of
+    a k-d tree over (x, y, scaled time). Depends on those two of ``cfg`` only."""
+    none = np.zeros(0, np.intp), np.zeros(0, np.intp)
+    if lx.shape[0] == 0 or ix.shape[0] == 0:
+        return none
+    R = cfg.max_flight_range_m
+    tmax = R / cfg.speed_min_m_s
+    scale = R / tmax
+    t0 = float(min(np.min(lT), np.min(iT)))
+    tl = cKDTree(np.column_stack([lx, ly, (lT + tmax / 2 - t0) * scale]))
+    ti = cKDTree(np.column_stack([ix, iy, (iT - t0) * scale]))
+    sm = tl.sparse_distance_matrix(ti, R, p=np.inf, output_type="ndarray")
+    if sm.shape[0] == 0:
+        return none
+    return sm["i"].astype(np.intp), sm["j"].astype(np.intp)
+
+
 def pair_launches(
     lx: F8,
     ly: F8,
@@ -189,6 +212,7 @@ def pair_launches(
     l_side: IP | None = None,
     i_side: IP | None = None,
     i_line_m: F8 | None = None,
+    near: tuple[IP, IP] | None = None,
 ) -> tuple[IP, IP, F8, F8]:
     """Indices ``(launch, impact)`` of the pairs, each pair's margin (the cost of
     the cheapest other candidate sharing its launch or its impact, minus its own;
@@ -200,22 +224,16 @@ def pair_launches(
     one event may be offered in both roles (it then takes at most one).
     ``l_side``/``i_side``: side of the contact line (+1/-1, 0 unknown); a pair on
     one side pays ``cfg.same_side_cost``, or :func:`same_side_costs` of its impact's
-    distance from the line ``i_line_m`` (m) when ``cfg.short_band_m`` > 0."""
+    distance from the line ``i_line_m`` (m) when ``cfg.short_band_m`` > 0.
+    ``near``: :func:`launch_candidates` of the same positions and times and of
+    ``cfg``'s range and slowest speed (a window paired twice searches once)."""
     nl, ni = lx.shape[0], ix.shape[0]
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0)
     if nl == 0 or ni == 0:
         return none
-    R = cfg.max_flight_range_m
-    tmax = R / cfg.speed_min_m_s
-    scale = R / tmax
-    t0 = float(min(np.min(lT), np.min(iT)))
-    tl = cKDTree(np.column_stack([lx, ly, (lT + tmax / 2 - t0) * scale]))
-    ti = cKDTree(np.column_stack([ix, iy, (iT - t0) * scale]))
-    sm = tl.sparse_distance_matrix(ti, R, p=np.inf, output_type="ndarray")
-    if sm.shape[0] == 0:
+    a, b = launch_candidates(lx, ly, lT, ix, iy, iT, cfg) if near is None else near
+    if a.shape[0] == 0:
         return none
-    a = sm["i"].astype(np.intp)
-    b = sm["j"].astype(np.intp)
     sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
     si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
     lc = np.full((nl, 2, 2), 0.0) if l_cov is None else np.nan_to_num(l_cov, nan=1e8)
@@ -424,25 +442,52 @@ def _margins(a: IP, b: IP, cost: F8, pl: IP, pi: IP, nl: int, ni: int) -> F8:
     key = a.astype(np.int64) * ni + b
     order = np.argsort(key)
     own = cost[order[np.searchsorted(key[order], pl.astype(np.int64) * ni + pi)]]
-
-    def two_best(node: IP, n: int) -> tuple[F8, F8]:
-        o = np.lexsort((cost, node))
-        first = np.r_[True, node[o][1:] != node[o][:-1]]
-        b1 = np.full(n, np.inf)
-        b2 = np.full(n, np.inf)
-        b1[node[o][first]] = cost[o][first]
-        nxt = first.nonzero()[0] + 1
-        nxt = nxt[nxt < o.shape[0]]
-        same = node[o][nxt] == node[o][nxt - 1]
-        b2[node[o][nxt[same]]] = cost[o][nxt[same]]
-        return b1, b2
-
-    l1, l2 = two_best(a, nl)
-    i1, i2 = two_best(b, ni)
+    kernel = _two_best_kernel()
+    two_best = _two_best_numpy if kernel is None else kernel
+    l1, l2 = two_best(a, cost, nl)
+    i1, i2 = two_best(b, cost, ni)
     alt_l = np.where(l1[pl] < own, l1[pl], l2[pl])
     alt_i = np.where(i1[pi] < own, i1[pi], i2[pi])
     out[:] = np.minimum(alt_l, alt_i) - own
     return out
+
+
+def _two_best_numpy(node: IP, cost: F8, n: int) -> tuple[F8, F8]:
+    """Per node ``0..n-1``, the least and the second least ``cost`` of its edges
+    (``node``: each edge's; inf where there are fewer), by sorting."""
+    o = np.lexsort((cost, node))
+    first = np.r_[True, node[o][1:] != node[o][:-1]]
+    b1 = np.full(n, np.inf)
+    b2 = np.full(n, np.inf)
+    b1[node[o][first]] = cost[o][first]
+    nxt = first.nonzero()[0] + 1
+    nxt = nxt[nxt < o.shape[0]]
+    same = node[o][nxt] == node[o][nxt - 1]
+    b2[node[o][nxt[same]]] = cost[o][nxt[same]]
+    return b1, b2
+
+
+def _two_best_loop(node: Any, cost: Any, n: int) -> tuple[Any, Any]:
+    """:func:`_two_best_numpy` as one pass over the edges (compiled by numba): the
+    two least of each node's costs kept as they come (equal costs both count, as
+    in the sorted order; the costs are never NaN)."""
+    b1 = np.full(n, np.inf)
+    b2 = np.full(n, np.inf)
+    for i in range(node.shape[0]):
+        v = node[i]
+        c = cost[i]
+        if c < b1[v]:
+            b2[v] = b1[v]
+            b1[v] = c
+        elif c < b2[v]:
+            b2[v] = c
+    return b1, b2
+
+
+@getter
+def _two_best_kernel() -> Callable[..., tuple[F8, F8]] | None:
+    """:func:`_two_best_loop` compiled (on first use), or None without numba."""
+    return compiled(_two_best_loop)
 
 
 def _global_pairs(a: IP, b: IP, cost: F8, gl: IP, gi: IP, nl: int, ni: int) -> tuple[IP, IP]:

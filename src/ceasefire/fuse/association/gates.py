@@ -27,7 +27,7 @@ from ceasefire.fuse.association.reports import (
 from ceasefire.fuse.association.windows import TimeGate, slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.compiled import compiled, compiled_calling, getter
-from ceasefire.fuse.keys import isin_keys, ranges, stable_argsort
+from ceasefire.fuse.keys import isin_keys, ranges
 from ceasefire.fuse.solve import Rows, cofactors3, residuals
 from ceasefire.fuse.stats import Q999, chi2_999, chi2_quantile
 
@@ -362,16 +362,14 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
     else:
         hit_start = hit_count = np.zeros(0, np.intp)
         pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
-    gg, kk = windows(
-        px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
-        rep.reach_m, rep.c, memo.tables,
-    )  # fmt: skip
     # each searched event's rows together, in the order found (position, then time)
-    by_ev = stable_argsort(gg)
-    at = kk[by_ev]
+    gg, at = windows(
+        px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
+        rep.reach_m, rep.c, memo.tables, by_event=True,
+    )  # fmt: skip
     miss_rows = fs[at]
     assert memo.by_run is not None
-    miss_pass = marginal_gate(memo.by_run, ok[miss[gg[by_ev]]], at, ev, rep.c)
+    miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
     live = int(hit_count.sum())
     if pool_rows.shape[0] > _POOL_SLACK * (live + miss_rows.shape[0]):

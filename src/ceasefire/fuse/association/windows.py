@@ -315,6 +315,7 @@ def _windows_loop(
     f_hi: Any,
     sd_hi: Any,
     gate_q: float,
+    by_event: bool,
 ) -> tuple[Any, Any]:
     """:func:`windows_numpy` as one loop (compiled by numba): the same windows, by
     the same arithmetic. Only the events of the 3 x 3 grid cells about a position
@@ -328,7 +329,9 @@ def _windows_loop(
     index order, get the exact distance and window, cut by the gate when
     ``gate_q`` > 0 (:class:`TimeGate`'s ``cov9``, ``f_hi``, ``sd_hi``, ``q``; else
     empty arrays and 0). The windows kept as they are found (arrays doubled when full), then
-    expanded."""
+    expanded: in the order found (by position), or with ``by_event`` each event's
+    together, in event order (a counting sort of the windows: each event's still by
+    position, then time: the order of a stable sort of the pairs by event)."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     cap = 1024
@@ -430,6 +433,21 @@ def _windows_loop(
             total += ib - ia
     out_g = np.empty(total, np.intp)
     out_k = np.empty(total, np.intp)
+    if by_event:
+        # each event's first pair's place: its windows' sizes summed by event
+        at = np.zeros(ex.shape[0] + 1, np.intp)
+        for i in range(m):
+            at[w_e[i] + 1] += w_b[i] - w_a[i]
+        for e in range(ex.shape[0]):
+            at[e + 1] += at[e]
+        for i in range(m):
+            n = at[w_e[i]]
+            for k in range(w_a[i], w_b[i]):
+                out_g[n] = w_e[i]
+                out_k[n] = k
+                n += 1
+            at[w_e[i]] = n
+        return out_g, out_k
     n = 0
     for i in range(m):
         for k in range(w_a[i], w_b[i]):
@@ -532,17 +550,24 @@ def windows(
     c: float,
     tables: Tables | None = None,
     gate: TimeGate | None = None,
+    by_event: bool = False,
 ) -> tuple[IP, IP]:
     """:func:`windows_numpy`'s candidates, compiled when numba is installed: the
     events put on a grid of cells a little wider than the reach, each position
     visits only those of the cells about it (most events are out of reach of most
     positions). ``tables``: :func:`slice_tables` of ``tk``, ``starts``, ``ends``
     (made here when None). ``gate``: windows cut to the rows that may pass it
-    (:class:`TimeGate`)."""
+    (:class:`TimeGate`). ``by_event``: the same pairs in a stable order by event
+    (each event's by position, then time), as ``stable_argsort`` of the events
+    would put them."""
     args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
     kernels = _kernels()
     if kernels is None:
-        return windows_numpy(*args, gate)
+        g, k = windows_numpy(*args, gate)
+        if by_event:
+            order = np.argsort(g, kind="stable")
+            return g[order], k[order]
+        return g, k
     kernel, _, grid = kernels
     ok = (np.isfinite(ex) & np.isfinite(ey)).nonzero()[0]  # others never pass
     if ok.shape[0] == 0 or starts.shape[0] == 0:
@@ -562,5 +587,5 @@ def windows(
     assert tables is not None  # the kernel compiled: so is the tables' loop
     if gate is None:
         gate = TimeGate(np.zeros((0, 9)), np.zeros(0), np.zeros(0), 0.0)
-    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate)
+    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate, by_event)
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
