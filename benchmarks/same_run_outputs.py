@@ -50,7 +50,7 @@ def table_digest(db: Path, table: str, skip_keys: tuple[str, ...] = ()) -> tuple
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         h, n = hashlib.sha256(), 0
-        for row in con.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):  # noqa: S608
+        for row in con.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
             if skip_keys and row[0] in skip_keys:
                 continue
             h.update(repr(row).encode())
@@ -82,7 +82,8 @@ def compare(a: Path, b: Path) -> list[tuple[str, bool, str]]:
         )
         out.append((name, x == y, f"{pa.stat().st_size:,} B" if x == y else f"{x} vs {y}"))
     ra, rb = root(a), root(b)
-    out.append(("ledger root", ra == rb, f"size {ra[0]:,} root {ra[1][:16]}" if ra == rb else f"{ra} vs {rb}"))
+    what = f"size {ra[0]:,} root {ra[1][:16]}" if ra == rb else f"{ra} vs {rb}"
+    out.append(("ledger root", ra == rb, what))
     return out
 
 

@@ -75,11 +75,12 @@ def _pickled_by_fields(cls: type[_T]) -> type[_T]:
     from the fusion pool to the main process."""
     values = operator.attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
 
-    def __reduce__(self: _T) -> tuple[type[_T], tuple[Any, ...]]:
+    def reduce(self: _T) -> tuple[type[_T], tuple[Any, ...]]:
         return cls, values(self)
 
-    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
     return cls
+
 
 #: a violated event's ellipse is asked for up to five times (its and its
 #: violation's store row and GeoJSON feature, the map), each list of a part's
