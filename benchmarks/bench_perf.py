@@ -25,9 +25,12 @@ Rows (``--rows``, default all):
 With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
 the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
 them; ``idle`` and ``stolen``: the machine's idle CPU-s in the stage, all its CPUs,
-and those its host took away, from ``/proc/stat``; ``others``: the rest of the
-machine's CPU-s that were not this run's: on an idle machine, a stage's idle cores, and
-whether a slow regime is the host's or the kernel's), and with ``--base`` the same for a base
+and those its host took away, from ``/proc/stat``; ``sampler``: this benchmark's own
+memory sampler's CPU-s (each PSS read walks the run's page tables: ~13 CPU-ms a resident
+GB, 10 reads a second; a plain ``ceasefire run`` has none of it); ``others``: the rest of
+the machine's CPU-s that were not this run's: other processes', the kernel's threads'
+(DAMON's ``kdamond``, writeback): on an idle machine, whether a slow regime is the host's
+or the kernel's), and with ``--base`` the same for a base
 worktree (its ``src`` on ``PYTHONPATH``, its example mandate; this tree's likewise), the
 runs alternated; ``--json`` keeps them.
 

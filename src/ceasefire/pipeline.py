@@ -27,7 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -1526,12 +1526,14 @@ class DayLog:
         # (while no sources share an id, each id has its one digest or none)
         one = self._one.get
         for r in records:
+            digests: set[bytes | None]
             if self._more:
                 digests = {d for oid in r.observation_ids for d in self._digests_of(oid)}
             else:
                 digests = set(map(one, r.observation_ids))
-                digests.discard(None)  # type: ignore[arg-type]
-            yield _Encoded(r.id, r.payload_of(digests), 1 + len(digests))
+                digests.discard(None)
+            found = cast("set[bytes]", digests)
+            yield _Encoded(r.id, r.payload_of(found), 1 + len(found))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""
@@ -2103,10 +2105,9 @@ class GeoJSONWriter:
 
     def write_texts(self, texts: Iterable[str]) -> None:
         """Write features given as their text (:func:`feature_text`)."""
-        for text in texts:
-            if not self._first:
-                self._fh.write(",\n")
-            self._fh.write(text)
+        joined = ",\n".join(texts)  # one write a part, not two a feature
+        if joined:
+            self._fh.write(joined if self._first else ",\n" + joined)
             self._first = False
 
     def close(self) -> None:
