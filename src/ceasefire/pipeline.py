@@ -1987,7 +1987,9 @@ def run(
     # the day's parts, records and notices are kept to its end: frozen as they
     # come, so that the collector's full collections do not walk them again
     with frozen_as_kept() as keep:
-        keep()  # the ingest's survivors (the mandate, the modules: ~240 k objects)
+        # the ingest's survivors (the mandate, the modules: ~240 k objects), after
+        # one full collection (the ingest's cycles are not kept frozen)
+        survivors_frozen()
         with (
             GeoJSONWriter(outputs["events"]) as events_out,
             GeoJSONWriter(outputs["violations"]) as violations_out,
