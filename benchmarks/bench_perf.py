@@ -25,9 +25,12 @@ Rows (``--rows``, default all):
 With ``--timeline`` the run rows print, instead of the memory table, each stage's wall,
 the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progress names
 them; ``idle`` and ``stolen``: the machine's idle CPU-s in the stage, all its CPUs,
-and those its host took away, from ``/proc/stat``; ``others``: the rest of the
-machine's CPU-s that were not this run's: on an idle machine, a stage's idle cores, and
-whether a slow regime is the host's or the kernel's), and with ``--base`` the same for a base
+and those its host took away, from ``/proc/stat``; ``sampler``: this benchmark's own
+memory sampler's CPU-s (each PSS read walks the run's page tables: ~13 CPU-ms a resident
+GB, 10 reads a second; a plain ``ceasefire run`` has none of it); ``others``: the rest of
+the machine's CPU-s that were not this run's: other processes', the kernel's threads'
+(DAMON's ``kdamond``, writeback): on an idle machine, whether a slow regime is the host's
+or the kernel's), and with ``--base`` the same for a base
 worktree (its ``src`` on ``PYTHONPATH``, its example mandate; this tree's likewise), the
 runs alternated; ``--json`` keeps them.
 
@@ -301,18 +304,21 @@ def timeline_run(path: Path, workdir: Path, tree: Path = ROOT) -> dict[str, Any]
         env=env,
     )
     peak = [0, 0]
-    samples: list[tuple[float, int, int]] = []
+    # (wall s, RSS kB, PSS kB, this sampler's own CPU-s so far)
+    samples: list[tuple[float, int, int, float]] = []
     stop = False
 
     def sample() -> None:
         # resident sets summed count a forked child's pages shared with its
-        # parent twice; the proportional set sizes divide them among the two
+        # parent twice; the proportional set sizes divide them among the two.
+        # Reading a PSS walks the process's page tables (~13 CPU-ms a resident
+        # GB): the sampler's own CPU is kept, and told apart from ``others``
         while not stop and memory is not None:
             pids = memory._tree(proc.pid)
             rss = sum(memory._status_kb(p, "VmRSS") for p in pids)
             pss = sum(memory._pss_kb(p) for p in pids)
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
-            samples.append((time.perf_counter() - t0, rss, pss))
+            samples.append((time.perf_counter() - t0, rss, pss, time.thread_time()))
             time.sleep(0.1)
 
     import threading
@@ -333,6 +339,8 @@ def timeline_run(path: Path, workdir: Path, tree: Path = ROOT) -> dict[str, Any]
     shift = wall - marks[-1]["at_s"] if marks else 0.0
     for a, b in itertools.pairwise(marks):
         inside = [x for x in samples if a["at_s"] <= x[0] - shift < b["at_s"]]
+        before_a = [x[3] for x in samples if x[0] - shift < a["at_s"]]
+        sampler = inside[-1][3] - (before_a[-1] if before_a else 0.0) if inside else 0.0
         stages.append(
             {
                 "stage": a["stage"],
@@ -343,6 +351,7 @@ def timeline_run(path: Path, workdir: Path, tree: Path = ROOT) -> dict[str, Any]
                 "steal_s": b.get("steal_s", 0.0) - a.get("steal_s", 0.0),
                 "peak_mb": max((x[1] for x in inside), default=0) / 1024,
                 "peak_pss_mb": max((x[2] for x in inside), default=0) / 1024,
+                "sampler_cpu_s": sampler,
             }
         )
     shutil.rmtree(out, ignore_errors=True)
@@ -406,25 +415,29 @@ def measure_timeline(
                 head = (
                     f"{'stage':<28} {'wall s':>7} {'main CPU':>9} {'pool CPU':>9} {'cores':>6}"
                     f" {'RSS MB':>7} {'PSS MB':>7} {'idle':>6} {'stolen':>6} {'others':>6}"
+                    f" {'sampler':>7}"
                 )
                 print(f"    {head}")
                 print(f"    {'start-up':<28} {mid['start_s']:7.1f}")
                 for st in mid["stages"]:
                     busy = (st["main_cpu_s"] + st["pool_cpu_s"]) / max(st["wall_s"], 1e-9)
-                    # the machine's CPU-s in the stage that were neither idle, stolen
-                    # nor this run's: other processes', the kernel's threads' (writeback)
+                    # the machine's CPU-s in the stage that were neither idle, stolen,
+                    # this run's nor this benchmark's memory sampler's: other
+                    # processes', the kernel's threads' (writeback, DAMON)
+                    sampler = st.get("sampler_cpu_s", 0.0)
                     others = (
                         (os.cpu_count() or 1) * st["wall_s"]
                         - st.get("idle_s", 0.0)
                         - st.get("steal_s", 0.0)
                         - st["main_cpu_s"]
                         - st["pool_cpu_s"]
+                        - sampler
                     )
                     print(
                         f"    {st['stage'][:28]:<28} {st['wall_s']:7.1f} {st['main_cpu_s']:9.1f} "
                         f"{st['pool_cpu_s']:9.1f} {busy:6.2f} {st.get('peak_mb', 0):7,.0f}"
                         f" {st.get('peak_pss_mb', 0):7,.0f} {st.get('idle_s', 0):6.1f}"
-                        f" {st.get('steal_s', 0):6.1f} {others:6.1f}"
+                        f" {st.get('steal_s', 0):6.1f} {others:6.1f} {sampler:7.1f}"
                     )
             path.unlink()
     return out

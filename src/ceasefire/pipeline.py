@@ -27,7 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -58,7 +58,7 @@ from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
-from ceasefire.model.collector import collector_paused, survivors_frozen
+from ceasefire.model.collector import collector_paused, frozen_as_kept, survivors_frozen
 from ceasefire.model.errors import LedgerError, PipelineError
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
@@ -628,8 +628,17 @@ class ViolationRecord:
 
     def payload(self, digests: Iterable[str]) -> bytes:
         """The record's canonical JSON with ``digests`` (hex, sorted here)."""
-        inner = ",".join(f'"{d}"' for d in sorted(digests))
-        return self.head + inner.encode() + self.tail
+        return self.head + _quoted(sorted(digests)) + self.tail
+
+    def payload_of(self, digests: Iterable[bytes]) -> bytes:
+        """:meth:`payload` of ``digests`` given as bytes (hex made here: sorted
+        bytes and their lowercase hex sort alike)."""
+        return self.head + _quoted([d.hex() for d in sorted(digests)]) + self.tail
+
+
+def _quoted(texts: Sequence[str]) -> bytes:
+    """``texts`` as JSON strings, comma separated (no escapes: hex digests)."""
+    return ('"' + '","'.join(texts) + '"').encode() if texts else b""
 
 
 _DIGESTS_KEY = b'"observation_digests":[]'
@@ -1513,9 +1522,18 @@ class DayLog:
             )
 
     def _encoded(self, records: Sequence[ViolationRecord]) -> Iterator[_Encoded]:
+        # ~90 k records of ~10 ids a stress day: the look-ups in C, no call per id
+        # (while no sources share an id, each id has its one digest or none)
+        one = self._one.get
         for r in records:
-            digests = {d.hex() for oid in r.observation_ids for d in self._digests_of(oid)}
-            yield _Encoded(r.id, r.payload(digests), 1 + len(digests))
+            digests: set[bytes | None]
+            if self._more:
+                digests = {d for oid in r.observation_ids for d in self._digests_of(oid)}
+            else:
+                digests = set(map(one, r.observation_ids))
+                digests.discard(None)
+            found = cast("set[bytes]", digests)
+            yield _Encoded(r.id, r.payload_of(found), 1 + len(found))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""
@@ -1966,97 +1984,105 @@ def run(
         "events": out_dir / "events.geojson",
         "violations": out_dir / "violations.geojson",
     }
-    with (
-        GeoJSONWriter(outputs["events"]) as events_out,
-        GeoJSONWriter(outputs["violations"]) as violations_out,
-    ):
-
-        def day_log(day: date) -> DayLog:
-            start, end = day_bounds(mandate, day)
-            # the next day's records start at this day's end
-            hi = end + LATE_MARGIN_S
-            return DayLog(ledger, store, day, start, hi, (hashed, end))
-
-        for k, (day, n_obs, parts, log) in enumerate(
-            _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log)
+    # the day's parts, records and notices are kept to its end: frozen as they
+    # come, so that the collector's full collections do not walk them again
+    with frozen_as_kept() as keep:
+        # the ingest's survivors (the mandate, the modules: ~240 k objects), after
+        # one full collection (the ingest's cycles are not kept frozen)
+        survivors_frozen()
+        with (
+            GeoJSONWriter(outputs["events"]) as events_out,
+            GeoJSONWriter(outputs["violations"]) as violations_out,
         ):
-            start, end = day_bounds(mandate, day)
-            store.replace_violations(start, end, [], day=day.isoformat())
-            violations: list[Violation] = []
-            sightings: list[Event] = []
-            n_events = 0
-            # the parts' map layers, for the last day's maps drawn ahead
-            layers: list[tuple[MapLayers, MapLayers] | None] = []
-            found_by_part: list[list[Violation]] = []
-            for part in parts:
-                found = part.violations
-                layers.append(part.layers)
-                found_by_part.append(found)
-                store.add_violation_rows(part.violation_rows)
-                events_out.write_texts(part.event_features)
-                violations_out.write_texts(part.violation_features)
-                violations += found
-                log.violations(found, part.violation_records)
-                # escalations read sighting events only (a crossing, or an
-                # intervention's evidence that is not a violation): keep those
-                sightings += part.sightings
-                n_events += part.n_events
-                del part
-            if k == len(all_days) - 1:
-                # the report follows the last day: its maps can be drawn now
-                ahead = MapsAhead.start(
-                    store,
-                    mandate,
-                    day,
-                    out_dir / "reports" / day.isoformat(),
-                    n_events + len(violations),
-                    day_layers(mandate, day, layers, found_by_part),
-                )
-            del layers, found_by_part
-            tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
-            escalations = escalations_of(store, mandate, day, violations, sightings)
-            store.replace_escalations(start, end, escalations, day=day.isoformat())
-            notes = notices(violations, escalations, mandate, events=sightings)
-            tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
-            head = log.close(escalations, end)
-            requests = intervention_requests(escalations, violations, mandate, events=sightings)
-            if intervene_day(ledger, requests, end):
-                latest = ledger.latest_head()
-                assert latest is not None
-                head = latest.to_dict()
-            days.append(DayResult(day, n_obs, n_events, violations, escalations, notes, head))
-            all_escalations += escalations
-            all_notices += notes
-    outputs["escalations"] = write_json(
-        out_dir / "escalations.json", [to_dict(x) for x in all_escalations]
-    )
-    outputs["notices"] = write_json(out_dir / "notices.json", all_notices)
-    held = held_violations(mandate, days)
-    for i, d in enumerate(days):
-        tell("reports (day)", i, len(days))
-        last = i == len(days) - 1
-        d.report = report_day(
-            store,
-            mandate,
-            d.day,
-            out_dir / "reports" / d.day.isoformat(),
-            head=d.head,
-            pdf=pdf and last,
-            maps=ahead if last else None,
-            held=held,
-        )
-        if last:
-            for kind, name in (
-                ("html", "report.html"),
-                ("pdf", "report.pdf"),
-                ("internal_html", "report-internal.html"),
+
+            def day_log(day: date) -> DayLog:
+                start, end = day_bounds(mandate, day)
+                # the next day's records start at this day's end
+                hi = end + LATE_MARGIN_S
+                return DayLog(ledger, store, day, start, hi, (hashed, end))
+
+            for k, (day, n_obs, parts, log) in enumerate(
+                _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log)
             ):
-                if kind in d.report:
-                    link = out_dir / name
-                    link.write_bytes(d.report[kind].read_bytes())
-                    outputs[f"report_{kind}"] = link
-            if "map" in d.report:
-                outputs["map"] = d.report["map"]
+                start, end = day_bounds(mandate, day)
+                store.replace_violations(start, end, [], day=day.isoformat())
+                violations: list[Violation] = []
+                sightings: list[Event] = []
+                n_events = 0
+                # the parts' map layers, for the last day's maps drawn ahead
+                layers: list[tuple[MapLayers, MapLayers] | None] = []
+                found_by_part: list[list[Violation]] = []
+                for part in parts:
+                    found = part.violations
+                    layers.append(part.layers)
+                    found_by_part.append(found)
+                    store.add_violation_rows(part.violation_rows)
+                    events_out.write_texts(part.event_features)
+                    violations_out.write_texts(part.violation_features)
+                    violations += found
+                    log.violations(found, part.violation_records)
+                    # escalations read sighting events only (a crossing, or an
+                    # intervention's evidence that is not a violation): keep those
+                    sightings += part.sightings
+                    n_events += part.n_events
+                    del part
+                    keep()
+                if k == len(all_days) - 1:
+                    # the report follows the last day: its maps can be drawn now
+                    ahead = MapsAhead.start(
+                        store,
+                        mandate,
+                        day,
+                        out_dir / "reports" / day.isoformat(),
+                        n_events + len(violations),
+                        day_layers(mandate, day, layers, found_by_part),
+                    )
+                del layers, found_by_part
+                tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
+                escalations = escalations_of(store, mandate, day, violations, sightings)
+                store.replace_escalations(start, end, escalations, day=day.isoformat())
+                notes = notices(violations, escalations, mandate, events=sightings)
+                tell(f"{day}: signing {len(violations):,} violations (day)", k, len(all_days))
+                head = log.close(escalations, end)
+                requests = intervention_requests(escalations, violations, mandate, events=sightings)
+                if intervene_day(ledger, requests, end):
+                    latest = ledger.latest_head()
+                    assert latest is not None
+                    head = latest.to_dict()
+                days.append(DayResult(day, n_obs, n_events, violations, escalations, notes, head))
+                all_escalations += escalations
+                all_notices += notes
+                keep()
+        outputs["escalations"] = write_json(
+            out_dir / "escalations.json", [to_dict(x) for x in all_escalations]
+        )
+        outputs["notices"] = write_json(out_dir / "notices.json", all_notices)
+        held = held_violations(mandate, days)
+        for i, d in enumerate(days):
+            tell("reports (day)", i, len(days))
+            last = i == len(days) - 1
+            d.report = report_day(
+                store,
+                mandate,
+                d.day,
+                out_dir / "reports" / d.day.isoformat(),
+                head=d.head,
+                pdf=pdf and last,
+                maps=ahead if last else None,
+                held=held,
+            )
+            if last:
+                for kind, name in (
+                    ("html", "report.html"),
+                    ("pdf", "report.pdf"),
+                    ("internal_html", "report-internal.html"),
+                ):
+                    if kind in d.report:
+                        link = out_dir / name
+                        link.write_bytes(d.report[kind].read_bytes())
+                        outputs[f"report_{kind}"] = link
+                if "map" in d.report:
+                    outputs["map"] = d.report["map"]
     if store_url is None:
         outputs["store"] = out_dir / "store.db"
     summary = RunSummary(result.counts, days, outputs, public_url(target))
@@ -2081,10 +2107,9 @@ class GeoJSONWriter:
 
     def write_texts(self, texts: Iterable[str]) -> None:
         """Write features given as their text (:func:`feature_text`)."""
-        for text in texts:
-            if not self._first:
-                self._fh.write(",\n")
-            self._fh.write(text)
+        joined = ",\n".join(texts)  # one write a part, not two a feature
+        if joined:
+            self._fh.write(joined if self._first else ",\n" + joined)
             self._first = False
 
     def close(self) -> None:

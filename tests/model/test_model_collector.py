@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ceasefire.model.collector import collector_paused, survivors_frozen
+from ceasefire.model.collector import collector_paused, frozen_as_kept, survivors_frozen
+from ceasefire.report.render import frozen_heap
 
 
 class _Node:
@@ -67,3 +68,32 @@ def test_a_frozen_object_is_still_freed_by_reference_counting(unfrozen: None) ->
     survivors_frozen()
     del x
     assert ref() is None
+
+
+def test_kept_objects_frozen_as_they_come_and_given_back_after(unfrozen: None) -> None:
+    gc.collect()
+    assert gc.get_freeze_count() == 0
+    with frozen_as_kept() as keep:
+        kept = [_Node() for _ in range(100)]
+        # a cycle dropped before keep() is collected, not frozen for good
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a
+        gone = weakref.ref(a)
+        del a, b
+        keep()
+        assert gone() is None
+        assert gc.get_freeze_count() >= len(kept)
+        # a fork's freeze inside the block leaves the block's objects frozen
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0
+
+
+def test_kept_objects_left_frozen_under_an_outer_freeze(unfrozen: None) -> None:
+    gc.freeze()
+    before = gc.get_freeze_count()
+    with frozen_as_kept() as keep:
+        kept = [_Node() for _ in range(10)]
+        keep()
+    assert gc.get_freeze_count() >= before + len(kept)

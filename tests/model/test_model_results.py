@@ -92,3 +92,55 @@ def test_an_events_ellipse_is_its_covariances_remembered_or_not() -> None:
     assert negative_zero == ellipse_from_cov((-0.0, -0.0, 0.0))
     assert zero is not None and negative_zero is not None
     assert math.copysign(1.0, zero.semi_minor_m) != math.copysign(1.0, negative_zero.semi_minor_m)
+
+
+def test_events_and_violations_pickle_as_their_fields() -> None:
+    """The pool hands parts over as pickles: every field comes back, defaults
+    and all, and the pickle calls the constructor (not a field-by-field state)."""
+    import copy
+    import pickle
+
+    from ceasefire.model import Violation
+
+    event = Event(
+        id="e1",
+        kind="impact",
+        time_s=12.5,
+        lat=48.1,
+        lon=37.2,
+        cov_m2=(400.0, 900.0, -12.0),
+        observation_ids=("o1", "o2"),
+        n_observers=2,
+        weapon="mortar",
+        launch_lat=48.0,
+        flags=("launch_ray", "pair_side_doubt:0.25"),
+    )
+    violation = Violation(
+        id="v1",
+        rule="no_fire",
+        severity="high",
+        kind="impact",
+        time_s=12.5,
+        lat=None,
+        lon=None,
+        cov_m2=None,
+        party="red",
+        party_probability=0.8,
+        probabilities={"red": 0.8, "blue": 0.2},
+        event_ids=("e1",),
+        observation_ids=("o1", "o2"),
+        distance_to_line_km=None,
+        side=None,
+        response="notify",
+        notes=("a",),
+        launch_lon=37.0,
+    )
+    for x in (event, violation):
+        for back in (pickle.loads(pickle.dumps(x, protocol=p)) for p in (2, 5)):
+            assert back == x and type(back) is type(x)
+            assert [getattr(back, f) for f in back.__slots__] == [
+                getattr(x, f) for f in x.__slots__
+            ]
+        assert copy.copy(x) == x and copy.deepcopy(x) == x
+        reduced = x.__reduce__()
+        assert reduced[0] is type(x) and reduced[0](*reduced[1]) == x

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -43,4 +43,27 @@ def survivors_frozen(*, collect: bool = True) -> None:
     gc.freeze()
 
 
-__all__ = ["collector_paused", "survivors_frozen"]
+@contextlib.contextmanager
+def frozen_as_kept() -> Iterator[Callable[[], None]]:
+    """A block that keeps what it makes (a run's day: its parts' violations,
+    the ledger's batches) and gives ``keep()``: the young generations' cycles
+    collected, then every object alive frozen (``gc.freeze``), so that the
+    collector's full collections walk only what was made since. Without it a
+    full collection walks the whole day kept so far each time the kept objects
+    grow by a quarter (a stress day's run: ~10 % of the main process's CPU).
+    On leaving, the objects are unfrozen, unless some were frozen before the
+    block (whoever froze them unfreezes)."""
+    outer = gc.get_freeze_count() > 0
+    try:
+        yield _young_frozen
+    finally:
+        if not outer:
+            gc.unfreeze()
+
+
+def _young_frozen() -> None:
+    gc.collect(1)
+    gc.freeze()
+
+
+__all__ = ["collector_paused", "frozen_as_kept", "survivors_frozen"]

@@ -76,12 +76,15 @@ def frozen_heap() -> Iterator[None]:
     """The collector's objects frozen while processes are forked: a child's
     collector would otherwise write into every object it inherited (copying
     the pages of this process's whole heap into it). The children keep them
-    frozen; this process sees them again on leaving."""
+    frozen; this process sees them again on leaving, unless some were frozen
+    before (whoever froze them unfreezes: ``collector.frozen_as_kept``)."""
+    outer = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not outer:
+            gc.unfreeze()
 
 
 def _variants(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -751,7 +752,9 @@ class Store:
             # SQLite) cost more than the inserts
             names = ", ".join(f'"{c}"' for c in cols)
             sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(cols))})"
-            conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+            values = operator.itemgetter(*cols)  # a tuple of two or more columns
+            tuples = list(map(values, rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
+            conn.exec_driver_sql(sql, tuples)
 
     def _event_rows(
         self,
