@@ -27,7 +27,7 @@ the main process's CPU and the fusion pool's CPU (the stages as ``run``'s progre
 them; ``idle`` and ``stolen``: the machine's idle CPU-s in the stage, all its CPUs,
 and those its host took away, from ``/proc/stat``; ``sampler``: this benchmark's own
 memory sampler's CPU-s (each PSS read walks the run's page tables: ~13 CPU-ms a resident
-GB, 10 reads a second; a plain ``ceasefire run`` has none of it); ``others``: the rest of
+GB, two reads a second; a plain ``ceasefire run`` has none of it); ``others``: the rest of
 the machine's CPU-s that were not this run's: other processes', the kernel's threads'
 (DAMON's ``kdamond``, writeback): on an idle machine, whether a slow regime is the host's
 or the kernel's), and with ``--base`` the same for a base
@@ -313,10 +313,13 @@ def timeline_run(path: Path, workdir: Path, tree: Path = ROOT) -> dict[str, Any]
         # parent twice; the proportional set sizes divide them among the two.
         # Reading a PSS walks the process's page tables (~13 CPU-ms a resident
         # GB): the sampler's own CPU is kept, and told apart from ``others``
+        next_pss, pss = 0.0, 0
         while not stop and memory is not None:
             pids = memory._tree(proc.pid)
             rss = sum(memory._status_kb(p, "VmRSS") for p in pids)
-            pss = sum(memory._pss_kb(p) for p in pids)
+            if time.perf_counter() >= next_pss:  # the last PSS read stands between
+                pss = sum(memory._pss_kb(p) for p in pids)
+                next_pss = time.perf_counter() + memory.PSS_EVERY_S
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             samples.append((time.perf_counter() - t0, rss, pss, time.thread_time()))
             time.sleep(0.1)
