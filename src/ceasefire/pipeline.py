@@ -626,13 +626,9 @@ class ViolationRecord:
         at = text.index(_DIGESTS_KEY) + len(_DIGESTS_KEY) - 1
         return cls(v.id, tuple(v.observation_ids), text[:at], text[at:])
 
-    def payload(self, digests: Iterable[str]) -> bytes:
-        """The record's canonical JSON with ``digests`` (hex, sorted here)."""
-        return self.head + _quoted(sorted(digests)) + self.tail
-
-    def payload_of(self, digests: Iterable[bytes]) -> bytes:
-        """:meth:`payload` of ``digests`` given as bytes (hex made here: sorted
-        bytes and their lowercase hex sort alike)."""
+    def payload(self, digests: Iterable[bytes]) -> bytes:
+        """The record's canonical JSON with ``digests`` (SHA-256 bytes; written as
+        hex, sorted here: sorted bytes and their lowercase hex sort alike)."""
         return self.head + _quoted([d.hex() for d in sorted(digests)]) + self.tail
 
 
@@ -1533,7 +1529,7 @@ class DayLog:
                 digests = set(map(one, r.observation_ids))
                 digests.discard(None)
             found = cast("set[bytes]", digests)
-            yield _Encoded(r.id, r.payload_of(found), 1 + len(found))
+            yield _Encoded(r.id, r.payload(found), 1 + len(found))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""

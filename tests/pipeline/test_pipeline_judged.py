@@ -57,7 +57,7 @@ def test_encoded_record_is_the_records_canonical_json(notes: tuple[str, ...]) ->
     assert record.id == "vio-1"
     assert record.observation_ids == ("obs-2", "obs-1")
     want = canonical_json(pipeline._violation_record(v, digests))
-    assert record.payload(digests) == want
+    assert record.payload({bytes.fromhex(d) for d in digests}) == want
     assert record.payload(set()) == canonical_json(pipeline._violation_record(v, set()))
 
 
