@@ -51,12 +51,11 @@ import numpy.typing as npt
 from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.obsindex import RowIds, source_codes
-from ceasefire.fuse.speedcal import class_speeds
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
-from ceasefire.model.vocab import SENSES, SPEED_OF_SOUND_M_S, WEAPONS
+from ceasefire.model.vocab import SENSES, SPEED_OF_SOUND_M_S
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -91,19 +90,9 @@ class ExplainConfig:
     #: a paired round's launch time without launch members: the weapon's speed
     #: × (1 ∓ this)
     speed_spread: float = 0.3
-    #: a weapon's speed measured from the window's clear pairs (paired events with
-    #: launch members and no ``pair_close_call``, the weapon named; at least
-    #: ``measured_min_pairs`` of the class, :func:`.speedcal.class_speeds`) in place
-    #: of the prior's: the window is its speed × (1 ∓ ``measured_sd_k`` × its
-    #: measured relative spread (at least ``measured_spread_floor``); the product
-    #: at most ``speed_spread``)
-    measured_speeds: bool = False
-    measured_sd_k: float = 3.0
-    measured_min_pairs: int = 4
-    measured_spread_floor: float = 0.03
-    #: an undetermined weapon's window: only the classes whose range holds the
-    #: flight's distance (else any class's)
-    undetermined_by_range: bool = False
+    #: False: a paired round's launch point without launch members is no point
+    #: (no flight window at all; docs/family.md, session 26, explspeed)
+    flight_window: bool = True
     #: the weapons' speeds, by name (an undetermined one: any of them)
     weapons: Mapping[str, WeaponFlight] = field(default_factory=lambda: dict(WEAPON_FLIGHTS))
     #: farthest a lone report's source is from the point it may explain, m
@@ -241,11 +230,17 @@ def _points(
     lcov = np.array([e.launch_cov_m2 or (0.0, 0.0, 0.0) for e in pe], np.float64).reshape(-1, 3)
     # the flight's bounds from the weapon's speed (an undetermined one: any weapon's)
     _, flight_m = inverse(lat[paired], lon[paired], llat, llon)
-    v_lo, v_hi = _prior_speeds(pe, flight_m, cfg)
+    speed = {k: w.speed_m_s for k, w in cfg.weapons.items() if w.speed_m_s > 0}
+    slow, fast = min(speed.values()), max(speed.values())
+    v_lo = np.array([speed.get(e.weapon, slow) for e in pe])
+    v_hi = np.array([speed.get(e.weapon, fast) for e in pe])
+    v_lo *= max(1.0 - cfg.speed_spread, 0.05)
+    v_hi *= 1.0 + cfg.speed_spread
     lo = t[paired] - flight_m / v_lo
     hi = t[paired] - flight_m / v_hi
     # the launch time from members the impact time does not explain
     ev, at = ids.members(pe)
+    timed = np.zeros(len(pe), bool)
     if ev.shape[0]:
         is_launch = _unexplained(obs, at, lat[paired][ev], lon[paired][ev], t[paired][ev], c)
         # the geodesic to the launch point of those members only (pointwise)
@@ -255,69 +250,18 @@ def _points(
         ev, e_lau = ev[order], e_lau[order]
         have, first, count = np.unique(ev, return_index=True, return_counts=True)
         mid = 0.5 * (e_lau[first + (count - 1) // 2] + e_lau[first + count // 2])
-        if cfg.measured_speeds and have.shape[0]:
-            _measured_window(pe, have, flight_m, t[paired][have] - mid, lo, hi, t[paired], cfg)
         lo[have] = mid
         hi[have] = mid
+        timed[have] = True
+    k = slice(None) if cfg.flight_window else timed
     return _Points(
-        np.concatenate([np.arange(n, dtype=np.intp), paired]),
-        np.concatenate([lat, llat]),
-        np.concatenate([lon, llon]),
-        np.concatenate([t, lo]),
-        np.concatenate([t, hi]),
-        np.concatenate([cov, lcov]),
+        np.concatenate([np.arange(n, dtype=np.intp), paired[k]]),
+        np.concatenate([lat, llat[k]]),
+        np.concatenate([lon, llon[k]]),
+        np.concatenate([t, lo[k]]),
+        np.concatenate([t, hi[k]]),
+        np.concatenate([cov, lcov[k]]),
     )
-
-
-def _prior_speeds(pe: Sequence[Event], flight_m: F8, cfg: ExplainConfig) -> tuple[F8, F8]:
-    """The slowest and fastest mean speeds (m/s) of paired events ``pe`` (flights
-    ``flight_m``, m) by the prior: the weapon's × (1 ∓ ``speed_spread``), an
-    undetermined one's any class's (with ``undetermined_by_range``: any class
-    whose range holds the flight)."""
-    speed = {k: w.speed_m_s for k, w in cfg.weapons.items() if w.speed_m_s > 0}
-    slow, fast = min(speed.values()), max(speed.values())
-    v_lo = np.array([speed.get(e.weapon, slow) for e in pe])
-    v_hi = np.array([speed.get(e.weapon, fast) for e in pe])
-    if cfg.undetermined_by_range:
-        und = np.flatnonzero([e.weapon not in speed for e in pe])
-        names = list(speed)
-        v = np.array([speed[k] for k in names])
-        r_lo = np.array([cfg.weapons[k].range_min_m for k in names])
-        r_hi = np.array([cfg.weapons[k].range_max_m for k in names])
-        fits = (flight_m[und, None] >= r_lo) & (flight_m[und, None] <= r_hi)
-        some = fits.any(axis=1)
-        v_lo[und[some]] = np.where(fits, v, np.inf)[some].min(axis=1)
-        v_hi[und[some]] = np.where(fits, v, 0.0)[some].max(axis=1)
-    return v_lo * max(1.0 - cfg.speed_spread, 0.05), v_hi * (1.0 + cfg.speed_spread)
-
-
-def _measured_window(
-    pe: Sequence[Event],
-    have: IP,
-    flight_m: F8,
-    flight_s: F8,
-    lo: F8,
-    hi: F8,
-    t: F8,
-    cfg: ExplainConfig,
-) -> None:
-    """Narrow, in place, the emission windows [``lo``, ``hi``] (s) of the paired
-    events ``pe`` whose weapon's speed the window's clear pairs measure
-    (``ExplainConfig.measured_speeds``). ``have``: the events with a launch time
-    from their members, ``flight_s`` theirs (s); ``flight_m``: every event's
-    flight (m); ``t``: every event's impact emission time (s)."""
-    code = np.array([WEAPONS.index(e.weapon) if e.weapon in WEAPONS else -1 for e in pe], np.intp)
-    clear = np.array(["pair_close_call" not in pe[int(k)].flags for k in have], bool)
-    got = class_speeds(
-        cfg.weapons, flight_m[have][clear], flight_s[clear], code[have][clear],
-        cfg.measured_min_pairs, cfg.measured_spread_floor, cfg.speed_spread,
-    )  # fmt: skip
-    for name, (v, sd) in got.items():
-        q = np.flatnonzero(code == WEAPONS.index(name))
-        # never wider than the prior's window about the measured speed
-        w = min(cfg.measured_sd_k * sd, cfg.speed_spread)
-        lo[q] = t[q] - flight_m[q] / (v * max(1.0 - w, 0.05))
-        hi[q] = t[q] - flight_m[q] / (v * (1.0 + w))
 
 
 #: the sphere's distance decides a report's timing alone within this distance (m)

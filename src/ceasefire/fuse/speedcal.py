@@ -15,14 +15,12 @@ with fewer than ``speed_min_pairs`` of them keeps the prior.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.pairing import LaunchPairConfig
-from ceasefire.fuse.weapons import WeaponFlight
 from ceasefire.model.vocab import WEAPONS
 
 F8 = npt.NDArray[np.float64]
@@ -32,56 +30,33 @@ IP = npt.NDArray[np.intp]
 _MAD_SD = 1.4826
 
 
-def class_speeds(
-    prior: Mapping[str, WeaponFlight],
-    dist_m: F8,
-    flight_s: F8,
-    weapon: IP,
-    min_pairs: int,
-    spread_floor: float,
-    spread_cap: float,
-) -> dict[str, tuple[float, float]]:
-    """Each named class's measured mean speed (m/s) and relative spread (1 σ) from
-    pairs: ``dist_m`` launch-to-impact distances (m), ``flight_s`` impact minus
-    launch emission times (s), ``weapon`` codes (vocab WEAPONS, -1 unknown); only
-    classes of ``prior`` with a speed and at least ``min_pairs`` pairs. The speed
-    is the prior's times the median ratio of the pairs' speeds to it; the spread
-    the robust sd of the log ratio, clipped to [``spread_floor``, ``spread_cap``]."""
+def measured(cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP) -> LaunchPairConfig:
+    """``cfg`` with each named weapon's mean speed (m/s) and relative spread measured
+    from clear pairs: ``dist_m`` launch-to-impact distances (m), ``flight_s`` impact
+    minus launch emission times (s), ``weapon`` codes (vocab WEAPONS, -1 unknown).
+    The speed is the prior's times the median ratio of the pairs' speeds to it; the
+    spread the robust sd of the log ratio (at least ``speed_spread_floor``, at most
+    ``speed_spread``). ``cfg`` itself when no class has enough pairs."""
     ok = (weapon >= 0) & (flight_s > 0.5) & (dist_m > 0.0)
-    out: dict[str, tuple[float, float]] = {}
+    speeds = dict(cfg.weapons)
+    spread = dict(cfg.weapon_spread or {})
+    changed = False
     for w in np.unique(weapon[ok]).tolist():
         name = WEAPONS[int(w)]
-        wf = prior.get(name)
+        wf = speeds.get(name)
         if wf is None or wf.speed_m_s <= 0:
             continue
         m = ok & (weapon == w)
-        if int(m.sum()) < min_pairs:
+        if int(m.sum()) < cfg.speed_min_pairs:
             continue
         r = np.log(dist_m[m] / (flight_s[m] * wf.speed_m_s))
         mid = float(np.median(r))
         sd = _MAD_SD * float(np.median(np.abs(r - mid)))
-        out[name] = (wf.speed_m_s * float(np.exp(mid)), float(np.clip(sd, spread_floor, spread_cap)))
-    return out
-
-
-def measured(cfg: LaunchPairConfig, dist_m: F8, flight_s: F8, weapon: IP) -> LaunchPairConfig:
-    """``cfg`` with each named weapon's mean speed (m/s) and relative spread measured
-    from clear pairs (:func:`class_speeds`, at least ``speed_min_pairs`` a class,
-    the spread within [``speed_spread_floor``, ``speed_spread``]): ``dist_m``
-    launch-to-impact distances (m), ``flight_s`` impact minus launch emission
-    times (s), ``weapon`` codes (vocab WEAPONS, -1 unknown). ``cfg`` itself when no
-    class has enough pairs."""
-    got = class_speeds(
-        cfg.weapons, dist_m, flight_s, weapon, cfg.speed_min_pairs, cfg.speed_spread_floor,
-        cfg.speed_spread,
-    )  # fmt: skip
-    if not got:
+        speeds[name] = replace(wf, speed_m_s=wf.speed_m_s * float(np.exp(mid)))
+        spread[name] = float(np.clip(sd, cfg.speed_spread_floor, cfg.speed_spread))
+        changed = True
+    if not changed:
         return cfg
-    speeds = dict(cfg.weapons)
-    spread = dict(cfg.weapon_spread or {})
-    for name, (v, sd) in got.items():
-        speeds[name] = replace(speeds[name], speed_m_s=v)
-        spread[name] = sd
     return replace(cfg, weapons=speeds, weapon_spread=spread)
 
 
@@ -100,4 +75,4 @@ def clear_pairs(
     return ok, w
 
 
-__all__ = ["class_speeds", "clear_pairs", "measured"]
+__all__ = ["clear_pairs", "measured"]
