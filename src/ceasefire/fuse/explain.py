@@ -90,9 +90,6 @@ class ExplainConfig:
     #: a paired round's launch time without launch members: the weapon's speed
     #: × (1 ∓ this)
     speed_spread: float = 0.3
-    #: False: a paired round's launch point without launch members is no point
-    #: (no flight window at all; docs/family.md, session 26, explspeed)
-    flight_window: bool = True
     #: the weapons' speeds, by name (an undetermined one: any of them)
     weapons: Mapping[str, WeaponFlight] = field(default_factory=lambda: dict(WEAPON_FLIGHTS))
     #: farthest a lone report's source is from the point it may explain, m
@@ -240,7 +237,6 @@ def _points(
     hi = t[paired] - flight_m / v_hi
     # the launch time from members the impact time does not explain
     ev, at = ids.members(pe)
-    timed = np.zeros(len(pe), bool)
     if ev.shape[0]:
         is_launch = _unexplained(obs, at, lat[paired][ev], lon[paired][ev], t[paired][ev], c)
         # the geodesic to the launch point of those members only (pointwise)
@@ -252,15 +248,13 @@ def _points(
         mid = 0.5 * (e_lau[first + (count - 1) // 2] + e_lau[first + count // 2])
         lo[have] = mid
         hi[have] = mid
-        timed[have] = True
-    k = slice(None) if cfg.flight_window else timed
     return _Points(
-        np.concatenate([np.arange(n, dtype=np.intp), paired[k]]),
-        np.concatenate([lat, llat[k]]),
-        np.concatenate([lon, llon[k]]),
-        np.concatenate([t, lo[k]]),
-        np.concatenate([t, hi[k]]),
-        np.concatenate([cov, lcov[k]]),
+        np.concatenate([np.arange(n, dtype=np.intp), paired]),
+        np.concatenate([lat, llat]),
+        np.concatenate([lon, llon]),
+        np.concatenate([t, lo]),
+        np.concatenate([t, hi]),
+        np.concatenate([cov, lcov]),
     )
 
 
