@@ -294,9 +294,9 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
                 by = ex_mod.explained_by(out[q])
                 explained[ev[q].id][name] = by is not None
                 if by is not None:
-                    x = by_id[by]
-                    top = collections.Counter(of.get(o, "") for o in x.observation_ids)
-                    explainer[ev[q].id][name] = (x.weapon, top.most_common(1)[0][0])
+                    ex = by_id[by]
+                    most = collections.Counter(of.get(o, "") for o in ex.observation_ids)
+                    explainer[ev[q].id][name] = (ex.weapon, most.most_common(1)[0][0])
     counts: dict[str, dict[str, int]] = {name: collections.Counter() for name, *_ in VARIANTS}
     base = VARIANTS[0][0]
     for eid, cls in lone.items():
@@ -306,8 +306,8 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
             counts[name][f"{cls} +"] += int(x and not b)
             counts[name][f"{cls} -"] += int(b and not x)
             if x != b:
-                w, top = explainer[eid][name if x else base]
-                own = "its own round's" if top and top == round_of[eid] else "another round's"
+                w, rnd = explainer[eid][name if x else base]
+                own = "its own round's" if rnd and rnd == round_of[eid] else "another round's"
                 counts[name][f"{cls} {'+' if x else '-'} by {own} event, {_named(w)}"] += 1
     return {
         "draw": k,
@@ -318,19 +318,20 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
 
 
 def report(rows: list[dict[str, Any]]) -> None:
+    """Print the tables of ``run_draw``'s rows."""
     lone: collections.Counter[str] = collections.Counter()
     for r in rows:
         lone.update(r["lone"])
     print(
         f"{len(rows)} draws; lone bearings owned: " + ", ".join(f"{c} {lone[c]}" for c in CLASSES)
     )
-    head = ["variant"] + [f"{c} explained (+ / -)" for c in CLASSES]
-    print("| " + " | ".join(head) + " |")
-    print("|---|---|---|---|")
     windows: collections.Counter[str] = collections.Counter()
     for r in rows:
         windows.update(r["windows"])
     print("paired events owned: " + ", ".join(f"{k} {v}" for k, v in sorted(windows.items())))
+    head = ["variant"] + [f"{c} explained (+ / -)" for c in CLASSES]
+    print("| " + " | ".join(head) + " |")
+    print("|---|---|---|---|")
     changed: list[str] = []
     for name, *_ in VARIANTS:
         tot: collections.Counter[str] = collections.Counter()
@@ -339,7 +340,7 @@ def report(rows: list[dict[str, Any]]) -> None:
         cells = [f"{tot[f'{c} explained']} (+{tot[f'{c} +']} / -{tot[f'{c} -']})" for c in CLASSES]
         print(f"| {name} | " + " | ".join(cells) + " |")
         changed += [f"  {name}: {k} {v}" for k, v in sorted(tot.items()) if " by " in k]
-    print("changes against the shipped window, by the explaining event's weapon:")
+    print("changes against the shipped window, by the explaining event (its round, weapon):")
     print("\n".join(changed) or "  none")
 
 
