@@ -34,7 +34,8 @@ from family_burst_rounds import bursts_of
 from oracle import overridden
 
 from ceasefire.assess import assess
-from ceasefire.fuse import engine
+from ceasefire.fuse import engine, sequence
+from ceasefire.fuse import explain as ex_mod
 from ceasefire.fuse.explain import EXPLAINED, explained_by
 from ceasefire.mandate import load_mandate
 from ceasefire.model.results import Event
@@ -91,6 +92,21 @@ def taken_class(
     return "holder is another round, not of its burst"
 
 
+def _recording(tried: dict[str, bool]) -> Any:
+    """``sequence.leftovers`` as explain calls it, recording per tried lone
+    report (observation id) whether the count took it."""
+    inner = sequence.leftovers
+
+    def wrapped(cand_li: Any, cand_pj: Any, rows: Any, pts: Any, obs: Any, *a: Any) -> Any:
+        out = inner(cand_li, cand_pj, rows, pts, obs, *a)
+        for i in set(cand_li.tolist()):
+            oid = str(obs.id[rows[i]])
+            tried[oid] = tried.get(oid, False) or bool(out[i] >= 0)
+        return out
+
+    return wrapped
+
+
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """The two runs of draw ``k`` against each other (module docstring)."""
     k, sets = job
@@ -99,7 +115,13 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     sc = simulate_draw(m, d)
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     ev0, sys0 = _fused(sc, m, t0, t1, sets)
-    ev1, sys1 = _fused(sc, m, t0, t1, (*sets, ON))
+    tried: dict[str, bool] = {}
+    keep = ex_mod.leftovers
+    ex_mod.leftovers = _recording(tried)
+    try:
+        ev1, sys1 = _fused(sc, m, t0, t1, (*sets, ON))
+    finally:
+        ex_mod.leftovers = keep
     st0 = status(sc.truth, sys0)
     st1 = status(sc.truth, sys1)
     of: dict[str, str] = {}
@@ -122,6 +144,13 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         h = explained_by(e)
         cls = taken_class(rnd, by_id.get(h) if h else None, of, burst_of)
         taken[f"{s0}; {cls}"] += 1
+    # the premise: each first-run lone violation the count was asked about, by
+    # its status there and the count's answer
+    premise: collections.Counter[str] = collections.Counter()
+    for q, v in enumerate(sys0):
+        asked = [tried[o] for o in v.obs if o in tried]
+        if v.lat is None and asked:
+            premise[f"{st0[q]}: {'no more rounds' if any(asked) else 'a round more'}"] += 1
     n0 = collections.Counter(st0.values())
     n1 = collections.Counter(st1.values())
     lone_doubles = sum(
@@ -132,6 +161,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     return {
         "draw": k,
         "taken": dict(taken),
+        "premise": dict(premise),
         "before": dict(n0),
         "after": dict(n1),
         "lone_doubles": lone_doubles,
@@ -140,6 +170,12 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
 
 def report(rows: list[dict[str, Any]]) -> None:
     """Print the pooled tables."""
+    pre: collections.Counter[str] = collections.Counter()
+    for r in rows:
+        pre.update(r.get("premise", {}))
+    print("\n| lone violations (first run) the count was asked about | n |\n|---|---|")
+    for k, v in sorted(pre.items()):
+        print(f"| {k} | {v} |")
     tot: collections.Counter[str] = collections.Counter()
     for r in rows:
         tot.update(r["taken"])

@@ -343,6 +343,15 @@ def _burst_leftovers(
     if not cfg.sequence.enabled:
         return best
     li, pj = refused
+    if cfg.sequence.reach == "ray":
+        # every point the ray passes, emitted within the burst's span of the report
+        wide = dataclasses.replace(
+            cfg, slack_seen_s=cfg.sequence.burst_s, slack_heard_s=cfg.sequence.burst_s
+        )
+        open_rows = np.flatnonzero(best < 0)
+        r_li, pj, chi2 = _residuals(lone_row[open_rows], pts, obs, wide, cfg.gate_chi2, c)
+        o = np.lexsort((chi2, r_li))
+        li, pj = open_rows[r_li[o]], pj[o]
     open_ = best[li] < 0
     by = leftovers(
         li[open_], pj[open_], lone_row, pts, obs, src, cfg.sequence, cfg.gate_chi2,

@@ -32,7 +32,7 @@ Off by default (:class:`SequenceConfig`); measured in ``docs/family.md``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +62,13 @@ class SequenceConfig:
     #: a report's time fits an event within this many of its time σ, plus the
     #: clock slack
     time_sd: float = 3.0
+    #: which lone bearings are tried: ``"slot"``, those the slot rule refused at a
+    #: point within the gate; ``"ray"``, also those whose ray passes a point emitted
+    #: within ``burst_s`` of the report's emission there (the time gate left to the
+    #: burst's order)
+    reach: Literal["slot", "ray"] = "slot"
+    #: at most this many points are tried per lone bearing (least cost first)
+    tries: int = 4
 
 
 class _PointsLike(Protocol):
@@ -89,17 +96,19 @@ def leftovers(
 ) -> IP:
     """For each lone report ``rows[i]``, the event index (``pts.event``'s) that
     takes it as a burst's leftover (module docstring), or -1. ``cand_li``,
-    ``cand_pj``: the (index into ``rows``, point) pairs within the gate that the
-    slot rule refused; ``src``: each observation's observer code; the gate, σ
+    ``cand_pj``: the (index into ``rows``, point) pairs to try (:class:`SequenceConfig`'s
+    ``reach``), each row's in the order tried; ``src``: each observation's observer code; the gate, σ
     scale and clock slacks are explanation's (:class:`.explain.ExplainConfig`)."""
     out = np.full(rows.shape[0], -1, np.intp)
     if not cfg.enabled or cand_li.shape[0] == 0:
         return out
     has_b = np.isfinite(obs.bearing_deg)
     t_mid = 0.5 * (pts.t_lo + pts.t_hi)
+    tried = np.zeros(rows.shape[0], np.intp)
     for i, j in zip(cand_li.tolist(), cand_pj.tolist(), strict=True):
-        if out[i] >= 0:
+        if out[i] >= 0 or tried[i] >= cfg.tries:
             continue
+        tried[i] += 1
         by = _burst_slot(
             int(rows[i]), j, pts, t_mid, obs, src, has_b, cfg, gate_chi2, sigma_scale,
             slack_seen_s, slack_heard_s, c,
