@@ -45,6 +45,8 @@ F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 I8 = npt.NDArray[np.int64]
 SEEN = SENSES.index("seen")
+#: :func:`_burst_slot`'s answers other than an event
+NOT_PASSING, MORE_REPORTS, OUT_OF_ORDER = -2, -3, -4
 
 
 @dataclass(frozen=True)
@@ -132,10 +134,14 @@ def _burst_slot(
     slack_seen_s: float,
     slack_heard_s: float,
     c: float,
+    need_row: bool = True,
 ) -> int:
     """The burst event (``pts.event``'s index) that report ``row`` goes to when
     its observer's reports of the burst at point ``j`` fit the burst's events one
-    each in time order, else -1."""
+    each in time order, else why not: ``MORE_REPORTS`` (the observer heard more
+    of the spot than the burst has events), ``OUT_OF_ORDER`` (no order fits the
+    events' times), -1 (``row`` does not pass ``j``: its ray, or the burst's span;
+    ``NOT_PASSING`` when not ``need_row``)."""
     near_t = np.flatnonzero(np.abs(t_mid - t_mid[j]) <= cfg.burst_s)
     _, d = inverse(
         np.full(near_t.shape[0], pts.lat[j]), np.full(near_t.shape[0], pts.lon[j]),
@@ -172,8 +178,10 @@ def _burst_slot(
     inside = (e >= lo.min() - tol) & (e <= hi.max() + tol)
     keep = passes & inside
     mine, e, tol = mine[keep], e[keep], tol[keep]
-    if mine.shape[0] == 0 or mine.shape[0] > burst.shape[0] or row not in mine:
-        return -1
+    if row not in mine:
+        return -1 if need_row else NOT_PASSING
+    if mine.shape[0] > burst.shape[0]:
+        return MORE_REPORTS
     o = np.argsort(e, kind="stable")
     mine, e, tol = mine[o], e[o], tol[o]
     # in time order, each report to the earliest later event whose window fits it
@@ -183,7 +191,7 @@ def _burst_slot(
         while k < burst.shape[0] and not (lo[k] - tol[q] <= e[q] <= hi[k] + tol[q]):
             k += 1
         if k == burst.shape[0]:
-            return -1
+            return OUT_OF_ORDER
         if mine[q] == row:
             given = int(pts.event[burst[k]])
         k += 1
