@@ -100,8 +100,10 @@ def _recording(tried: dict[str, str]) -> Any:
     report (observation id) whether the count took it."""
     inner = sequence.leftovers
 
-    def wrapped(cand_li: Any, cand_pj: Any, rows: Any, pts: Any, obs: Any, *a: Any) -> Any:
-        out = inner(cand_li, cand_pj, rows, pts, obs, *a)
+    def wrapped(
+        cand_li: Any, cand_pj: Any, rows: Any, pts: Any, obs: Any, *a: Any, **kw: Any
+    ) -> Any:
+        out = inner(cand_li, cand_pj, rows, pts, obs, *a, **kw)
         src, cfg, gate, scale, s_seen, s_heard, c = a
         t_mid = 0.5 * (pts.t_lo + pts.t_hi)
         has_b = np.isfinite(obs.bearing_deg)
@@ -141,9 +143,7 @@ def _subset(pts: Any, keep: Any) -> Any:
     )  # fmt: skip
 
 
-def located_premise(
-    events: list[Event], obs: Any, cfg: Any, c: float
-) -> dict[str, str]:
+def located_premise(events: list[Event], obs: Any, cfg: Any, c: float) -> dict[str, str]:
     """Per paired event id, the count's answer for its launch side (truth-free):
     the spot is the launch point of another paired event emitted within
     ``burst_s`` of its own launch and nearest it (within 10 km); each of its
@@ -271,9 +271,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     n0 = collections.Counter(st0.values())
     n1 = collections.Counter(st1.values())
     lone_doubles = sum(
-        1
-        for dc in scoring.double_counts(sc.truth, sys0)
-        if dc.kind == scoring.DOUBLE_KINDS[0]
+        1 for dc in scoring.double_counts(sc.truth, sys0) if dc.kind == scoring.DOUBLE_KINDS[0]
     )
     return {
         "draw": k,

@@ -319,12 +319,12 @@ def _explain_rows(
     refused = li[~free], pj[~free]
     li, pj, chi2 = li[free], pj[free], chi2[free]
     if li.shape[0] == 0:
-        return _burst_leftovers(best, refused, lone_row, pts, obs, src, cfg, c)
+        return _burst_leftovers(best, refused, lone_row, pts, located, obs, ids, src, cfg, c)
     o = np.lexsort((pj, chi2, li))
     li, pj = li[o], pj[o]
     first = np.r_[True, li[1:] != li[:-1]]
     best[li[first]] = pts.event[pj[first]]
-    return _burst_leftovers(best, refused, lone_row, pts, obs, src, cfg, c)
+    return _burst_leftovers(best, refused, lone_row, pts, located, obs, ids, src, cfg, c)
 
 
 def _burst_leftovers(
@@ -332,7 +332,9 @@ def _burst_leftovers(
     refused: tuple[IP, IP],
     lone_row: IP,
     pts: _Points,
+    located: Sequence[Event],
     obs: ObservationArrays,
+    ids: RowIds,
     src: I8,
     cfg: ExplainConfig,
     c: float,
@@ -353,9 +355,11 @@ def _burst_leftovers(
         o = np.lexsort((chi2, r_li))
         li, pj = open_rows[r_li[o]], pj[o]
     open_ = best[li] < 0
+    ev, at = ids.members(located) if cfg.sequence.witness else (None, None)
     by = leftovers(
         li[open_], pj[open_], lone_row, pts, obs, src, cfg.sequence, cfg.gate_chi2,
         cfg.sigma_scale, cfg.slack_seen_s, cfg.slack_heard_s, c,
+        holders=None if ev is None or at is None else (ev, src[at]),
     )  # fmt: skip
     return np.where(best >= 0, best, by)
 

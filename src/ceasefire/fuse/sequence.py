@@ -71,15 +71,27 @@ class SequenceConfig:
     reach: Literal["slot", "ray"] = "slot"
     #: at most this many points are tried per lone bearing (least cost first)
     tries: int = 4
+    #: the burst's count must be witnessed: some other observer holds a report in
+    #: every one of its (two or more) events, so it heard the whole burst
+    witness: bool = False
 
 
 class _PointsLike(Protocol):
-    event: IP
-    lat: F8
-    lon: F8
-    t_lo: F8
-    t_hi: F8
-    cov: F8
+    """Explanation's candidate points (:class:`.explain._Points`): event index,
+    lat/lon, emission window (s), cov (E, N m²)."""
+
+    @property
+    def event(self) -> IP: ...
+    @property
+    def lat(self) -> F8: ...
+    @property
+    def lon(self) -> F8: ...
+    @property
+    def t_lo(self) -> F8: ...
+    @property
+    def t_hi(self) -> F8: ...
+    @property
+    def cov(self) -> F8: ...
 
 
 def leftovers(
@@ -95,12 +107,15 @@ def leftovers(
     slack_seen_s: float,
     slack_heard_s: float,
     c: float,
+    holders: tuple[IP, I8] | None = None,
 ) -> IP:
     """For each lone report ``rows[i]``, the event index (``pts.event``'s) that
     takes it as a burst's leftover (module docstring), or -1. ``cand_li``,
-    ``cand_pj``: the (index into ``rows``, point) pairs to try (:class:`SequenceConfig`'s
-    ``reach``), each row's in the order tried; ``src``: each observation's observer code; the gate, σ
-    scale and clock slacks are explanation's (:class:`.explain.ExplainConfig`)."""
+    ``cand_pj``: the (index into ``rows``, point) pairs to try (``reach``), each
+    row's in the order tried; ``src``: each observation's observer code; the
+    gate, σ scale and clock slacks are explanation's
+    (:class:`.explain.ExplainConfig`); ``holders``: (event index, observer code) of
+    the events' members, for ``witness``."""
     out = np.full(rows.shape[0], -1, np.intp)
     if not cfg.enabled or cand_li.shape[0] == 0:
         return out
@@ -115,7 +130,7 @@ def leftovers(
             int(rows[i]), j, pts, t_mid, obs, src, has_b, cfg, gate_chi2, sigma_scale,
             slack_seen_s, slack_heard_s, c,
         )  # fmt: skip
-        if by >= 0:
+        if by >= 0 and (not cfg.witness or _witnessed(by, j, pts, t_mid, cfg, holders)):
             out[i] = by
     return out
 
@@ -197,3 +212,36 @@ def _burst_slot(
         k += 1
     return given
 
+
+def _witnessed(
+    by: int,
+    j: int,
+    pts: _PointsLike,
+    t_mid: F8,
+    cfg: SequenceConfig,
+    holders: tuple[IP, I8] | None,
+) -> bool:
+    """Whether some observer holds a report in every event of the burst at ``j``
+    (two or more events; ``by`` among them)."""
+    if holders is None:
+        return False
+    events = _burst_events(j, pts, t_mid, cfg)
+    if events.shape[0] < 2:
+        return False
+    ev, who = holders
+    inside = np.isin(ev, events)
+    pairs = np.unique(ev[inside].astype(np.int64) * (int(who.max()) + 1) + who[inside])
+    _, n = np.unique(pairs % (int(who.max()) + 1), return_counts=True)
+    return bool(n.max(initial=0) >= events.shape[0])
+
+
+def _burst_events(j: int, pts: _PointsLike, t_mid: F8, cfg: SequenceConfig) -> IP:
+    """The events with a point within ``burst_m`` and ``burst_s`` of point ``j``."""
+    near_t = np.flatnonzero(np.abs(t_mid - t_mid[j]) <= cfg.burst_s)
+    _, d = inverse(
+        np.full(near_t.shape[0], pts.lat[j]),
+        np.full(near_t.shape[0], pts.lon[j]),
+        pts.lat[near_t],
+        pts.lon[near_t],
+    )
+    return np.unique(pts.event[near_t[d <= cfg.burst_m]])
