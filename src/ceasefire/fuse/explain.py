@@ -51,7 +51,6 @@ import numpy.typing as npt
 from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.obsindex import RowIds, source_codes
-from ceasefire.fuse.sequence import SequenceConfig, leftovers
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
 from ceasefire.model.arrays import ObservationArrays
@@ -105,10 +104,6 @@ class ExplainConfig:
     #: the gate on each report of a piece (bearing and time residuals, 2 dof;
     #: 9 and 16 alike on the tuning draws, 16 took 6 true rounds more)
     piece_gate_chi2: float = 9.0
-    #: a lone bearing the slot rule refused is explained when its observer heard
-    #: no more of the burst than the burst's located events count
-    #: (fuse/sequence.py)
-    sequence: SequenceConfig = field(default_factory=SequenceConfig)
 
 
 @dataclass(frozen=True)
@@ -316,52 +311,14 @@ def _explain_rows(
     li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c)
     # the slot rule, on the pairs within the gate only
     free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
-    refused = li[~free], pj[~free]
     li, pj, chi2 = li[free], pj[free], chi2[free]
     if li.shape[0] == 0:
-        return _burst_leftovers(best, refused, lone_row, pts, located, obs, ids, src, cfg, c)
+        return best
     o = np.lexsort((pj, chi2, li))
     li, pj = li[o], pj[o]
     first = np.r_[True, li[1:] != li[:-1]]
     best[li[first]] = pts.event[pj[first]]
-    return _burst_leftovers(best, refused, lone_row, pts, located, obs, ids, src, cfg, c)
-
-
-def _burst_leftovers(
-    best: IP,
-    refused: tuple[IP, IP],
-    lone_row: IP,
-    pts: _Points,
-    located: Sequence[Event],
-    obs: ObservationArrays,
-    ids: RowIds,
-    src: I8,
-    cfg: ExplainConfig,
-    c: float,
-) -> IP:
-    """``best`` with the lone reports no point explained, but that a refused
-    pair's burst takes as a leftover (:func:`.sequence.leftovers`), given to
-    that burst's event."""
-    if not cfg.sequence.enabled:
-        return best
-    li, pj = refused
-    if cfg.sequence.reach == "ray":
-        # every point the ray passes, emitted within the burst's span of the report
-        wide = dataclasses.replace(
-            cfg, slack_seen_s=cfg.sequence.burst_s, slack_heard_s=cfg.sequence.burst_s
-        )
-        open_rows = np.flatnonzero(best < 0)
-        r_li, pj, chi2 = _residuals(lone_row[open_rows], pts, obs, wide, cfg.gate_chi2, c)
-        o = np.lexsort((chi2, r_li))
-        li, pj = open_rows[r_li[o]], pj[o]
-    open_ = best[li] < 0
-    ev, at = ids.members(located) if cfg.sequence.witness else (None, None)
-    by = leftovers(
-        li[open_], pj[open_], lone_row, pts, obs, src, cfg.sequence, cfg.gate_chi2,
-        cfg.sigma_scale, cfg.slack_seen_s, cfg.slack_heard_s, c,
-        holders=None if ev is None or at is None else (ev, src[at]),
-    )  # fmt: skip
-    return np.where(best >= 0, best, by)
+    return best
 
 
 def _explain_pieces(
