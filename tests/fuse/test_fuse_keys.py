@@ -151,3 +151,23 @@ def test_membership_among_unsorted_keys_by_table_or_sort(size: int) -> None:
     assert np.array_equal(got, np.isin(a, keys))
     assert got[4_000:4_500].all()  # the keys themselves are in
     assert not isin_keys(a, keys[:0], size).any()
+
+
+@pytest.mark.parametrize(
+    "lo, hi",
+    [(-50, 50), (0, 2**11), (-(2**40), 2**40), (0, 2**61), (-(2**62), 2**62)],
+)
+def test_unique_of_many_64_bit_keys_is_numpys_whatever_their_span(lo: int, hi: int) -> None:
+    # at least 4,096 keys of int64 take the compiled radix sort when their span
+    # fits 62 bits (one digit, several, the widest), numpy's sort past that
+    rng = np.random.default_rng(hi % 1_000)
+    a = rng.integers(lo, hi, 20_000, dtype=np.int64)
+    a[::7] = a[3]  # many repeats, spread over the array
+    a[5], a[9] = lo, hi - 1
+    got = unique(a)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, np.unique(a))
+    # other integer types keep numpy's path and their type
+    small = a.astype(np.int32) if hi <= 2**31 else (a >> 33).astype(np.int32)
+    assert unique(small).dtype == np.int32
+    assert np.array_equal(unique(small), np.unique(small))

@@ -68,6 +68,36 @@ def test_the_compiled_loop_gives_the_numpy_candidates_and_costs(
         assert kept[early].any()  # some early impacts pass within 3 sigma
 
 
+@pytest.mark.parametrize("early_sd", [3.0, np.inf])
+def test_later_impacts_skip_no_early_test_the_numpy_code_fails(early_sd: float) -> None:
+    # the loop passes an impact after its launch without the early bound's hypot;
+    # a NaN sd (its bound NaN) or an infinite early_sd with a zero sd (inf x 0)
+    # fail the numpy test even then, and must fail the loop's
+    kernel = launch_cost_kernel()
+    if kernel is None:
+        pytest.skip("numba (the fast extra) is not installed")
+    rng = np.random.default_rng(29)
+    cfg = LaunchPairConfig(early_sd=early_sd)
+    lx, ly, lT, sl, lc, lw = _events(rng, 120, 200.0)
+    ix, iy, iT, si, ic, iw = _events(rng, 130, 260.0)
+    sl[::4], si[1::5] = np.nan, np.nan
+    sl[2::6], si[3::7] = 0.0, 0.0
+    a, b = (g.ravel().astype(np.intp) for g in np.meshgrid(
+        np.arange(120), np.arange(130), indexing="ij"))  # fmt: skip
+    args = (lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg)
+    with np.errstate(invalid="ignore"):
+        na, nb, want = _launch_cost_numpy(a, b, *args)
+    got = _launch_cost_compiled(kernel, a, b, *args)
+    kept = np.isfinite(got)
+    later = iT[b] > lT[a]
+    nan_sd = np.isnan(sl[a]) | np.isnan(si[b])
+    assert not kept[nan_sd].any()
+    assert kept[later & ~nan_sd].any()  # later impacts with sds do pass
+    np.testing.assert_array_equal(a[kept], na[np.isfinite(want)])
+    np.testing.assert_array_equal(b[kept], nb[np.isfinite(want)])
+    assert got[kept].tobytes() == want[np.isfinite(want)].tobytes()
+
+
 def test_pair_launches_is_the_same_with_and_without_the_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

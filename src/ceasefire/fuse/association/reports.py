@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.keys import row_ranks
+from ceasefire.fuse.keys import row_ranks, stable_argsort
 from ceasefire.fuse.solve import Rows
 
 F8 = npt.NDArray[np.float64]
@@ -99,8 +99,14 @@ class Reports:
     @cached_property
     def run_order(self) -> IP:
         """Every row in observer-position order, then time order, ties by row
-        (:func:`observer_runs` of all rows); sorted once per :class:`Reports`."""
-        return np.asarray(np.lexsort((self.rows.t, self.position_id)), dtype=np.intp)
+        (:func:`observer_runs` of all rows); sorted once per :class:`Reports`.
+        Rows already in time order (fusion's are) need only a stable sort by
+        position (each position's rows then by row: by time, ties by row), a radix
+        sort of the position ranks (~10 x quicker than the two-key lexsort)."""
+        t, pid = self.rows.t, self.position_id
+        if t.shape[0] > 1 and bool((t[1:] >= t[:-1]).all()):  # (NaN: not in order)
+            return stable_argsort(pid)
+        return np.asarray(np.lexsort((t, pid)), dtype=np.intp)
 
     @cached_property
     def window_memo(self) -> WindowMemo:

@@ -329,9 +329,10 @@ def _windows_loop(
     index order, get the exact distance and window, cut by the gate when
     ``gate_q`` > 0 (:class:`TimeGate`'s ``cov9``, ``f_hi``, ``sd_hi``, ``q``; else
     empty arrays and 0). The windows kept as they are found (arrays doubled when full), then
-    expanded: in the order found (by position), or with ``by_event`` each event's
-    together, in event order (a counting sort of the windows: each event's still by
-    position, then time: the order of a stable sort of the pairs by event)."""
+    expanded: in the order found (by position, each position's events in index
+    order), or with ``by_event`` each event's together, in event order (a counting
+    sort of the windows: each event's still by position, then time: the order of a
+    stable sort of the pairs by event; a position's events then need no order)."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     cap = 1024
@@ -383,7 +384,7 @@ def _windows_loop(
                     empty = (hi < t_first) | (lo > t_last) | (in_slices == 0)
                     keep_e[n_keep] = e
                     n_keep += (da <= wide) & ~(sure & empty)
-        if n_keep > 1:
+        if n_keep > 1 and not by_event:
             keep_e[:n_keep].sort()
         for i in range(n_keep):
             e = keep_e[i]
