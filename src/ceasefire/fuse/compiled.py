@@ -43,13 +43,15 @@ def compiled_calling(
     under its name in ``fn``'s module (a compiled loop calls compiled functions
     only, and finds them among its globals when it is compiled); those named in
     ``inlined`` written into ``fn`` (``jit(inline=True)``: for a helper called in
-    a hot inner loop, whose call numba's compiler does not inline itself). None
-    without numba."""
+    a hot inner loop, whose call numba's compiler does not inline itself). A
+    helper that is compiled already (a loop another getter made, its own helpers
+    bound) is bound as it is. None without numba."""
     j, written = jit(), jit(inline=True)
     if j is None or written is None:
         return None
     for name, helper in helpers.items():
-        fn.__globals__[name] = (written if name in inlined else j)(helper)
+        done = hasattr(helper, "py_func")  # a numba dispatcher
+        fn.__globals__[name] = helper if done else (written if name in inlined else j)(helper)
     return j(fn)
 
 
