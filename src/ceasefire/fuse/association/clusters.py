@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
+from ceasefire.fuse.association.refit_loops import refit_kernels
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.solve import Fit, fit
@@ -89,6 +90,17 @@ class Memo:
     def take(self, keep: IP) -> Memo:
         return Memo(self.labels, self.chi2[keep], self.dof[keep], self.ok[keep],
                     self.settled[keep], self.stamp[keep])  # fmt: skip
+
+
+#: an empty memo and fit: the compiled refit's arguments when there is none
+_NO_MEMO = Memo(
+    np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool),
+    np.zeros(0, bool), np.zeros(0, np.int64),
+)  # fmt: skip
+_NO_FIT = Fit(
+    np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3, 3)), np.zeros(0),
+    np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, bool),
+)  # fmt: skip
 
 
 @dataclass
@@ -187,6 +199,9 @@ class Clusters:
         their converged fit. Returns the fit of every event. (A full refit would
         move each converged fix by a Gauss-Newton step of under 0.5 m, mostly
         millimetres: each event's fit depends on its own rows only.)"""
+        kernels = refit_kernels()
+        if kernels is not None:
+            return self._refit_compiled(rep, *kernels)
         n, memo = self.n, self.memo
         if memo is None or memo.ok.shape[0] != n:
             dirty = np.ones(n, bool)
@@ -217,6 +232,30 @@ class Clusters:
             chi2[d], dof[d], ok[d], settled[d] = f.chi2, f.dof, f.ok, f.converged
         self.refits += 1
         stamp[d] = self.refits
+        self.x, self.y, self.T, self.cov = x, y, T, cov
+        self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
+        return Fit(x, y, T, cov, chi2, dof, ok, settled)
+
+    def _refit_compiled(
+        self, rep: Reports, plan: Callable[..., Any], apply: Callable[..., Any]
+    ) -> Fit:
+        """:meth:`refit` with its bookkeeping by the compiled loops of
+        :mod:`.refit_loops` (the same arrays)."""
+        n, memo = self.n, self.memo
+        fresh = memo is None or memo.ok.shape[0] != n
+        m = _NO_MEMO if memo is None else memo
+        d, idx, gl, x0, y0, T0 = plan(
+            self.labels, m.labels, memo is not None, fresh, m.settled, m.ok, self.x, self.y,
+            self.T,
+        )  # fmt: skip
+        f = _NO_FIT
+        if d.shape[0]:  # (nothing dirty: no fit, whose fixed cost is ~30 µs)
+            f = fit(rep.rows, gl, d.shape[0], x0, y0, T0, rep.c, sel=idx)
+        self.refits += 1
+        x, y, T, cov, chi2, dof, ok, settled, stamp = apply(
+            fresh, m.chi2, m.dof, m.ok, m.settled, m.stamp, self.x, self.y, self.T, self.cov, d,
+            f.x, f.y, f.T, f.cov, f.chi2, f.dof, f.ok, f.converged, self.refits,
+        )  # fmt: skip
         self.x, self.y, self.T, self.cov = x, y, T, cov
         self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
         return Fit(x, y, T, cov, chi2, dof, ok, settled)

@@ -1,0 +1,72 @@
+"""A refit's bookkeeping by compiled loops (``association.refit_loops``, numba,
+the ``fast`` extra): over a run of refits (fresh, after moves, after an estimate
+set from elsewhere, with nothing to do, after events were added) the numpy
+code's estimates, fits and memo, array for array."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.association import clusters as clusters_mod
+from ceasefire.fuse.solve import Rows
+
+DATA = Path(__file__).with_name("data") / "association_days.npz"
+FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
+
+
+def _day() -> tuple[Reports, Clusters]:
+    with np.load(DATA) as d:
+        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith("heavy2015/")}
+    cfg = FuseConfig()
+    rep = Reports(
+        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
+        cfg.max_range_m, cfg.min_tdoa_sensors,
+    )  # fmt: skip
+    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
+    return rep, cl
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+
+
+def test_the_compiled_refits_keep_the_numpy_codes_estimates_fits_and_memo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    rep, fast = _day()
+    slow = fast.snapshot()
+    refitted = []
+    for step in range(6):
+        f = fast.refit(rep)
+        with monkeypatch.context() as m:
+            m.setattr(clusters_mod, "refit_kernels", lambda: None)
+            g = slow.refit(rep)
+        for name in ("x", "y", "T", "cov", "chi2", "dof", "ok", "converged"):
+            assert _same(getattr(f, name), getattr(g, name)), name
+        assert fast.memo is not None and slow.memo is not None
+        for name in ("labels", "chi2", "dof", "ok", "settled", "stamp"):
+            assert _same(getattr(fast.memo, name), getattr(slow.memo, name)), name
+        assert fast.refits == slow.refits
+        refitted.append(int((fast.memo.stamp == fast.refits).sum()) - fast.n * (step == 0))
+        # the next refit's work: bearings moved or freed, an estimate set from
+        # elsewhere, nothing (step 3), new events
+        for cl in (fast, slow):
+            r = np.random.default_rng(step)
+            if step in (0, 1):
+                b = np.flatnonzero(rep.is_bearing & (r.random(rep.n) < 0.02))
+                cl.labels[b] = r.integers(-1, cl.n, b.shape[0])
+            elif step == 2:
+                cl.restore(cl.copy(), r.integers(0, cl.n, 5))
+            elif step == 4:
+                free = np.flatnonzero(cl.labels < 0)[:6]
+                cl.add(np.array([0, 0, 0, 1, 1, 1]), free, cl.x[:2], cl.y[:2], cl.T[:2])
+    # the premise: every event fitted first, then some each time (those not settled
+    # and those changed: the new events add to them)
+    assert refitted[0] == 0
+    assert min(refitted[1:]) > 0 and refitted[5] > refitted[4]
