@@ -3,6 +3,7 @@ each event's estimate; and its upkeep, written once (:meth:`Clusters.settle`).""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
-from ceasefire.fuse.association.refit_loops import refit_kernels
+from ceasefire.fuse.association.upkeep_loops import prune_kernels, refit_kernels
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.solve import Fit, fit
@@ -90,6 +91,12 @@ class Memo:
     def take(self, keep: IP) -> Memo:
         return Memo(self.labels, self.chi2[keep], self.dof[keep], self.ok[keep],
                     self.settled[keep], self.stamp[keep])  # fmt: skip
+
+
+@functools.cache
+def _gate_table(p: float) -> F8:
+    """The chi-square ``p`` quantile for 1..64 dof (:func:`~.gates.quantile`'s)."""
+    return quantile(p, np.arange(1, 65))
 
 
 #: an empty memo and fit: the compiled refit's arguments when there is none
@@ -240,7 +247,7 @@ class Clusters:
         self, rep: Reports, plan: Callable[..., Any], apply: Callable[..., Any]
     ) -> Fit:
         """:meth:`refit` with its bookkeeping by the compiled loops of
-        :mod:`.refit_loops` (the same arrays)."""
+        :mod:`.upkeep_loops` (the same arrays)."""
         n, memo = self.n, self.memo
         fresh = memo is None or memo.ok.shape[0] != n
         m = _NO_MEMO if memo is None else memo
@@ -315,7 +322,15 @@ class Clusters:
         estimate."""
         rows = rep.rows
         last, self.pruned = self.pruned, (self.refits, gates.member_p, id(rep))
-        if last is not None and last[1:] == self.pruned[1:]:
+        incremental = last is not None and last[1:] == self.pruned[1:]
+        kernels = prune_kernels()
+        if kernels is not None:
+            idx, worst = self._prune_compiled(rep, gates, last[0] if last else 0, incremental,
+                                              *kernels)  # fmt: skip
+            if worst is not None:
+                self.labels[worst] = -1
+                return int(worst.shape[0])
+        elif last is not None and incremental:
             # the rows of the events refitted since, or whose members moved since
             # the last refit
             old = None if self.memo is None else self.memo.labels
@@ -341,6 +356,29 @@ class Clusters:
         worst = ib[order[first]]
         self.labels[worst] = -1
         return int(worst.shape[0])
+
+    def _prune_compiled(
+        self, rep: Reports, gates: GateConfig, since: int, incremental: bool,
+        rows_loop: Callable[..., Any], worst_loop: Callable[..., Any],
+    ) -> tuple[IP, IP | None]:  # fmt: skip
+        """:meth:`prune`'s rows to test and each event's worst failing member by the
+        compiled loops of :mod:`.upkeep_loops` (the numpy code's): returns the
+        rows and the members to free (None when an azimuth residual lies beyond
+        the loops' wrap: the caller then judges the rows in numpy)."""
+        rows, memo = rep.rows, self.memo
+        m = _NO_MEMO if memo is None else memo
+        idx, g, dx, dy = rows_loop(
+            self.labels, m.labels, memo is not None, incremental, m.stamp, m.settled, since,
+            self.x, self.y, rows.ox, rows.oy,
+        )  # fmt: skip
+        if idx.shape[0] == 0:
+            return idx, np.zeros(0, np.intp)
+        worst, wrapped = worst_loop(
+            idx, g, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,
+            rows.speed_factor, rows.rng, rows.sigma_rng, self.T, self.cov.reshape(-1, 9),
+            rep.c, rep.reach_m, _gate_table(gates.member_p),
+        )  # fmt: skip
+        return idx, (worst if wrapped else None)
 
     def settle(self, rep: Reports, gates: GateConfig | None = None) -> Fit:
         """The upkeep after any change of membership: refit; with ``gates``, prune

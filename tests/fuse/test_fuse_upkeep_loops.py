@@ -1,7 +1,8 @@
-"""A refit's bookkeeping by compiled loops (``association.refit_loops``, numba,
+"""The settle's upkeep by compiled loops (``association.upkeep_loops``, numba,
 the ``fast`` extra): over a run of refits (fresh, after moves, after an estimate
 set from elsewhere, with nothing to do, after events were added) the numpy
-code's estimates, fits and memo, array for array."""
+code's estimates, fits and memo, array for array; over a run of prunes (every
+member, then incremental, then under a new gate) the members it frees."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.association import Clusters, GateConfig, Reports
 from ceasefire.fuse.association import clusters as clusters_mod
 from ceasefire.fuse.solve import Rows
 
@@ -70,3 +71,32 @@ def test_the_compiled_refits_keep_the_numpy_codes_estimates_fits_and_memo(
     # and those changed: the new events add to them)
     assert refitted[0] == 0
     assert min(refitted[1:]) > 0 and refitted[5] > refitted[4]
+
+
+def test_the_compiled_prunes_free_the_members_the_numpy_code_frees(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    gates = GateConfig()
+    rep, fast = _day()
+    # a twentieth of the bearings put in a random event (many fail the member gate)
+    r = np.random.default_rng(9)
+    b = np.flatnonzero(rep.is_bearing & (r.random(rep.n) < 0.05))
+    fast.labels[b] = r.integers(0, fast.n, b.shape[0])
+    slow = fast.snapshot()
+    freed = []
+    for step in range(4):
+        for cl in (fast, slow):
+            cl.refit(rep)
+        got = fast.prune(rep, gates)
+        with monkeypatch.context() as m:
+            m.setattr(clusters_mod, "prune_kernels", lambda: None)
+            want = slow.prune(rep, gates)
+        assert got == want
+        assert np.array_equal(fast.labels, slow.labels)
+        assert fast.pruned == slow.pruned
+        freed.append(got)
+        if step == 1:  # a new gate: every member tested again
+            gates = GateConfig(member_p=0.99)
+    # the premise: members freed on every full test, fewer once incremental
+    assert freed[0] > 50 and freed[2] > 0 and freed[1] < freed[0]
