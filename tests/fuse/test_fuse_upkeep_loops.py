@@ -2,7 +2,8 @@
 the ``fast`` extra): over a run of refits (fresh, after moves, after an estimate
 set from elsewhere, with nothing to do, after events were added) the numpy
 code's estimates, fits and memo, array for array; over a run of prunes (every
-member, then incremental, then under a new gate) the members it frees."""
+member, then incremental, then under a new gate) the members it frees; over a
+run of compacts (events dropped, the rest renumbered) the same events and memo."""
 
 from __future__ import annotations
 
@@ -100,3 +101,33 @@ def test_the_compiled_prunes_free_the_members_the_numpy_code_frees(
             gates = GateConfig(member_p=0.99)
     # the premise: members freed on every full test, fewer once incremental
     assert freed[0] > 50 and freed[2] > 0 and freed[1] < freed[0]
+
+
+def test_the_compiled_compacts_keep_the_numpy_codes_events_and_memo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    rep, fast = _day()
+    fast.refit(rep)
+    slow = fast.snapshot()
+    dropped = []
+    for step in range(3):
+        # events made to fall: unfitted, or their rows mostly freed
+        for cl in (fast, slow):
+            q = np.random.default_rng(step)
+            cl.cov[q.integers(0, cl.n, 3)] = np.nan
+            lone = q.integers(0, cl.n, 3)
+            cl.labels[np.isin(cl.labels, lone) & (q.random(rep.n) < 0.9)] = -1
+        n0 = fast.n
+        fast.compact(rep)
+        with monkeypatch.context() as m:
+            m.setattr(clusters_mod, "compact_kernel", lambda: None)
+            slow.compact(rep)
+        for name in ("labels", "x", "y", "T", "cov"):
+            assert _same(getattr(fast, name), getattr(slow, name)), name
+        assert fast.memo is not None and slow.memo is not None
+        for name in ("labels", "chi2", "dof", "ok", "settled", "stamp"):
+            assert _same(getattr(fast.memo, name), getattr(slow.memo, name)), name
+        dropped.append(n0 - fast.n)
+    # the premise: events dropped (and the rest renumbered) on every step
+    assert min(dropped) > 0

@@ -12,7 +12,12 @@ refits and ~1,300 prunes, most of a few events):
   (:func:`_worst_loop`, calling the loops :func:`~.gates.row_chi2` calls; numpy's
   ``arctan2`` between): the numpy code's rows.
 
-Without numba :func:`refit_kernels` and :func:`prune_kernels` give None."""
+- :meth:`~.clusters.Clusters.compact`: which events stand, the rows of the others
+  freed, the rest renumbered, the estimates and the memo's arrays taken
+  (:func:`_compact_loop`): the numpy code's arrays.
+
+Without numba :func:`refit_kernels`, :func:`prune_kernels` and
+:func:`compact_kernel` give None."""
 
 from __future__ import annotations
 
@@ -248,3 +253,86 @@ def prune_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     if worst_loop is None:
         return None
     return rows_loop, worst_loop
+
+
+def _compact_loop(
+    labels: Any, az: Any, x: Any, y: Any, T: Any, cov: Any, min_tdoa: int, has_memo: bool,
+    m_labels: Any, chi2: Any, dof: Any, ok: Any, settled: Any, stamp: Any,
+) -> tuple[Any, ...]:  # fmt: skip
+    """:meth:`~.clusters.Clusters.compact` without the reach test: the events that
+    stand (fitted: every covariance entry finite; two bearings, or one and two
+    arrivals, or ``min_tdoa`` arrivals), the rows of the others freed and the rest
+    renumbered in ``labels`` (in place), their x, y, T and cov taken; with the
+    memo (``has_memo``, its arrays the events'), its labels renumbered (copied)
+    and its per-event arrays taken. First, whether every x and y is finite (if
+    not, nothing is done: the caller runs the numpy code)."""
+    n = x.shape[0]
+    for e in range(n):
+        if not (x[e] - x[e] == 0.0 and y[e] - y[e] == 0.0):
+            z = np.empty(0)
+            zi = np.empty(0, np.int64)
+            zb = np.empty(0, np.bool_)
+            zl = np.empty(0, np.intp)
+            return False, z, z, z, np.empty((0, 3, 3)), zl, z, zi, zb, zb, zi
+    nb = np.zeros(n, np.intp)
+    na = np.zeros(n, np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        if e >= 0:
+            if az[r] - az[r] == 0.0:
+                nb[e] += 1
+            else:
+                na[e] += 1
+    remap = np.empty(n + 1, np.intp)
+    k = 0
+    for e in range(n):
+        fine = True
+        for u in range(3):
+            for w in range(3):
+                v = cov[e, u, w]
+                if v - v != 0.0:
+                    fine = False
+        enough = nb[e] >= 2 or (nb[e] >= 1 and na[e] >= 2) or na[e] >= min_tdoa
+        if fine and enough:
+            remap[e] = k
+            k += 1
+        else:
+            remap[e] = -1
+    remap[n] = -1
+    if k < n:
+        for r in range(labels.shape[0]):
+            labels[r] = remap[labels[r]]
+    x1, y1, T1, cov1 = np.empty(k), np.empty(k), np.empty(k), np.empty((k, 3, 3))
+    if has_memo:
+        ml = np.empty(m_labels.shape[0], np.intp)
+        for r in range(m_labels.shape[0]):
+            ml[r] = remap[m_labels[r]] if k < n else m_labels[r]
+        c1, d1 = np.empty(k), np.empty(k, np.int64)
+        o1, s1, t1 = np.empty(k, np.bool_), np.empty(k, np.bool_), np.empty(k, np.int64)
+    else:
+        ml = np.empty(0, np.intp)
+        c1, d1 = np.empty(0), np.empty(0, np.int64)
+        o1, s1, t1 = np.empty(0, np.bool_), np.empty(0, np.bool_), np.empty(0, np.int64)
+    for e in range(n):
+        j = remap[e]
+        if j < 0:
+            continue
+        x1[j] = x[e]
+        y1[j] = y[e]
+        T1[j] = T[e]
+        for u in range(3):
+            for w in range(3):
+                cov1[j, u, w] = cov[e, u, w]
+        if has_memo:
+            c1[j] = chi2[e]
+            d1[j] = dof[e]
+            o1[j] = ok[e]
+            s1[j] = settled[e]
+            t1[j] = stamp[e]
+    return True, x1, y1, T1, cov1, ml, c1, d1, o1, s1, t1
+
+
+@getter
+def compact_kernel() -> Callable[..., tuple[Any, ...]] | None:
+    """:func:`_compact_loop` compiled (on first use), or None without numba."""
+    return compiled(_compact_loop)
