@@ -41,6 +41,7 @@ def test_the_compiled_searches_keep_the_numpy_codes_pairs_and_memo(
     slow = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
     rng = np.random.default_rng(8)
     rebuilt = False
+    last_pool = 0
     for step in range(10):
         fast = KeptPairs.search(rep, cl)
         with monkeypatch.context() as m:

@@ -12,8 +12,14 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.association import Clusters, GateConfig, ReassignConfig, Reports
-from ceasefire.fuse.association import reassign_loops, reassignment
+from ceasefire.fuse.association import (
+    Clusters,
+    GateConfig,
+    ReassignConfig,
+    Reports,
+    reassign_loops,
+    reassignment,
+)
 from ceasefire.fuse.association.gates import KeptPairs, bearing_candidates_gated, quantile
 from ceasefire.fuse.solve import Rows
 
@@ -39,7 +45,9 @@ def _day(seed: int) -> tuple[Reports, Clusters]:
     cl.labels[k[pick]] = g[pick]
     cl.labels[rep.is_bearing & (rng.random(rep.n) < 0.05)] = -1
     # a fresh Reports: the candidate memo starts empty
-    return Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors), cl
+    return Reports(
+        rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors
+    ), cl
 
 
 def _focus(rep: Reports, cl: Clusters, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +68,7 @@ def test_the_compiled_problem_is_the_numpy_codes_to_the_bit(seed: int) -> None:
         )
         slow = reassignment._problem(rep, cl, gates, cfg, kept, focus)
         assert fast is not None
-        g, k, cost, ri, ci, ur, n_cols, free = fast
+        g, k, _, ri, ci, ur, n_cols, free = fast
         # the premise: a real problem, members and newcomers, kept and dropped edges
         assert g.shape[0] > 1_000
         member = cl.labels[k] == g

@@ -19,7 +19,8 @@ def _problem(rng: np.random.Generator, n: int, m: int, whole: bool) -> tuple[np.
     infinite."""
     pairs = np.unique(rng.integers(0, n, size=(m, 2)), axis=0)
     rows, cols = pairs[:, 0], pairs[:, 1]
-    cost = rng.integers(-2, 12, rows.shape[0]) * 1.0 if whole else rng.uniform(-1, 12, rows.shape[0])
+    m_ = rows.shape[0]
+    cost = rng.integers(-2, 12, m_) * 1.0 if whole else rng.uniform(-1, 12, m_)
     cost[rng.random(rows.shape[0]) < 0.02] = np.inf
     return rows, cols, cost
 

@@ -21,8 +21,8 @@ from ceasefire.model.unique_matching import UNIQUE, unique_matching_kernel
 
 #: the loops :func:`_setup_loop` calls, rebound to their compiled dispatchers
 #: by :func:`setup_kernel` (a compiled loop calls compiled functions only)
-_small = None
-_unique = None
+_small: Any = None
+_unique: Any = None
 
 #: :func:`_setup_loop`'s outcomes: every row settled; a part left to the solver
 SETTLED, LEFT = 0, 1
@@ -186,4 +186,3 @@ def setup_kernel() -> Callable[..., tuple[int, float]] | None:
 
 
 __all__ = ["LEFT", "SETTLED", "setup_kernel"]
-

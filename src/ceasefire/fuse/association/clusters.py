@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
-from ceasefire.fuse.association.upkeep_loops import compact_kernel, prune_kernels, refit_kernels
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.association.upkeep_loops import compact_kernel, prune_kernels, refit_kernels
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.solve import Fit, fit
 
@@ -283,18 +283,18 @@ class Clusters:
             return
         kernel = compact_kernel()
         if kernel is not None and not check_reach and rep.finite_positions:
-            m = self.memo
-            if m is not None and m.ok.shape[0] != self.n:
-                self.memo = m = None
-            mm = _NO_MEMO if m is None else m
+            memo = self.memo
+            if memo is not None and memo.ok.shape[0] != self.n:
+                self.memo = memo = None
+            mm = _NO_MEMO if memo is None else memo
             done, x, y, T, cov, ml, chi2, dof, ok, settled, stamp = kernel(
                 self.labels, rep.rows.az, self.x, self.y, self.T, self.cov,
-                rep.min_tdoa_sensors, m is not None, mm.labels, mm.chi2, mm.dof, mm.ok,
+                rep.min_tdoa_sensors, memo is not None, mm.labels, mm.chi2, mm.dof, mm.ok,
                 mm.settled, mm.stamp,
             )  # fmt: skip
             if done:
                 self.x, self.y, self.T, self.cov = x, y, T, cov
-                if m is not None:
+                if memo is not None:
                     self.memo = Memo(ml, chi2, dof, ok, settled, stamp)
                 return
         rows = rep.rows

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.association.kept_loops import kept_kernels
 from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
+from ceasefire.fuse.association.kept_loops import kept_kernels
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,

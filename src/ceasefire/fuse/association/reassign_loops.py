@@ -125,13 +125,7 @@ def _costs_loop(
         rho = math.hypot(dx[i], dy[i])
         dt = det[i]
         # log det finite (det > 0 and finite: NaN fails both tests)
-        if (
-            (x2 <= gate or member[i])
-            and rho <= reach
-            and dof[i] > 0
-            and dt > 0.0
-            and dt < math.inf
-        ):
+        if (x2 <= gate or member[i]) and rho <= reach and dof[i] > 0 and dt > 0.0 and dt < math.inf:
             at[m] = i
             # np.minimum: a NaN kept
             capped[m] = x2 if (x2 <= gate or x2 != x2) else gate
@@ -221,13 +215,14 @@ def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
     (on first use), each calling the compiled loops of the modules it repeats; or
     None without numba."""
     slot = gates._slot_kernels()
-    loops = (
-        edges.moving_kept_kernel(), byrow.by_row_kernel(), gates._fitted_kernel(),
-        edges.open_kernel(), jacobian.normalized_kernel(), jacobian.quad_kernel(),
-    )  # fmt: skip
-    if slot is None or any(loop is None for loop in loops):
+    moving, by_row = edges.moving_kept_kernel(), byrow.by_row_kernel()
+    fitted, open_ = gates._fitted_kernel(), edges.open_kernel()
+    normalized, quad = jacobian.normalized_kernel(), jacobian.quad_kernel()
+    if (
+        slot is None or moving is None or by_row is None or fitted is None or open_ is None
+        or normalized is None or quad is None
+    ):  # fmt: skip
         return None
-    moving, by_row, fitted, open_, normalized, quad = loops
     edges_loop = compiled_calling(
         _edges_loop, _moving_kept=moving, _by_row=by_row, _direction=slot[1], _fitted=fitted,
         _open=open_,
@@ -259,8 +254,9 @@ def compiled_problem(
     the edges of :func:`~.edges.moving_kept` with ``focus``, those
     :func:`~.edges.open_edges` lets through, scored and gated as
     :func:`~.reassignment.reassign` does (``reach`` m, ``support`` per other
-    bearing; ``gate_table`` the attach gate for 1, 2, ... dof). None without numba or when an azimuth residual is beyond the
-    loops' wrap (the caller then runs the numpy code)."""
+    bearing; ``gate_table`` the attach gate for 1, 2, ... dof). None without
+    numba or when an azimuth residual is beyond the loops' wrap (the caller then
+    runs the numpy code)."""
     kernels = pass_kernels()
     if kernels is None:
         return None

@@ -70,7 +70,7 @@ def reassign(
     )  # fmt: skip
     if problem is None:
         problem = _problem(rep, cl, gates, cfg, kept, focus)
-    g, k, cost, ri, ci, ur, n_cols, free_cost = problem
+    g, _, cost, ri, ci, ur, n_cols, free_cost = problem
     if g.shape[0] == 0:
         return 0
     edge = min_cost_matching(ri, ci, cost, ur.shape[0], n_cols, free_cost)
