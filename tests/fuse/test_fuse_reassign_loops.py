@@ -95,3 +95,21 @@ def test_a_pass_by_the_compiled_loops_moves_the_bearings_the_numpy_code_moves(
     assert reassignment.reassign(slow_rep, slow_cl, GateConfig(), ReassignConfig()) == moved
     assert moved > 100  # the premise: many of the moved bearings go back
     assert np.array_equal(cl.labels, slow_cl.labels)
+
+
+def test_the_compiled_partition_is_the_numpy_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(6)
+    for labels in (rng.integers(-1, 40, 500), np.full(7, -1), np.zeros(0, np.intp)):
+        labels = labels.astype(np.intp)
+        fast = reassignment.partition(labels)
+        with monkeypatch.context() as m:
+            m.setattr(reassignment, "partition_kernel", lambda: None)
+            slow = reassignment.partition(labels)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow)
+    # the same grouping under another numbering reads alike
+    a = np.array([2, 2, -1, 0, 0, 1])
+    assert np.array_equal(
+        reassignment.partition(a), reassignment.partition(np.array([5, 5, -1, 3, 3, 4]))
+    )
+    assert reassignment.partition(a).tolist() == [0, 0, -1, 3, 3, 5]

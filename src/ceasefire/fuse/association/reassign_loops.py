@@ -22,7 +22,7 @@ import numpy as np
 
 from ceasefire.fuse.association import byrow, edges, gates, jacobian
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, B, Reports
-from ceasefire.fuse.compiled import compiled_calling, getter
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 #: the loops these call, rebound to their compiled dispatchers by
 #: :func:`pass_kernels` (a compiled loop calls compiled functions only)
@@ -36,7 +36,7 @@ _quad = jacobian._quad_loop
 
 
 def _edges_loop(
-    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, is_bearing: Any,
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, az: Any,
     focus_ev: Any, freed: Any, focused: bool, src: Any, direction: Any, cov9: Any, ex: Any,
     ey: Any, ox: Any, oy: Any, undet: int,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:  # fmt: skip
@@ -44,8 +44,12 @@ def _edges_loop(
     :func:`~.edges.moving_kept`, :func:`~.byrow.by_row` and
     :func:`~.edges.open_edges` give them; per edge whether the bearing is a member
     of the event, the event less the observer ``dx``, ``dy`` (m); and per event
-    its bearing members (before the pass)."""
+    its bearing members (before the pass). Bearings: the rows whose azimuth ``az``
+    is finite."""
     n, n_ev = labels.shape[0], cov9.shape[0]
+    is_bearing = np.empty(n, np.bool_)
+    for r in range(n):
+        is_bearing[r] = az[r] - az[r] == 0.0
     n_mem = 0
     for r in range(n):
         if is_bearing[r] and labels[r] >= 0:
@@ -161,16 +165,26 @@ def _counting_order(key: Any, order: Any, n_keys: int) -> Any:
 
 
 def _problem_loop(
-    g: Any, k: Any, src: Any, n_src: int, n_ev: int, capped: Any, logdet: Any, term: Any
-) -> tuple[Any, Any, Any, Any, int, float]:
-    """The matching's problem from the passing edges (``g``, ``k`` by row, then
-    event): each edge's cost (chi-square capped, plus the log-determinant, less the
-    support), its row number among the distinct bearings ``k`` (``ur``) and its
-    column number among the distinct ``(event, observer)`` slots in key order
-    (``g * n_src + src``; a counting sort by event, then an insertion sort of each
-    event's few observers); the number of columns and the cost of leaving one
-    alone (the largest magnitude + 1; NaN if a cost is NaN, as numpy's ``max``)."""
-    n = g.shape[0]
+    g_all: Any, k_all: Any, at: Any, src: Any, n_ev: int, capped: Any, logdet: Any, term: Any
+) -> tuple[Any, Any, Any, Any, Any, Any, int, float]:
+    """The matching's problem from the passing edges (``g_all[at]``, ``k_all[at]``
+    by row, then event, returned as ``g``, ``k``): each edge's cost (chi-square
+    capped, plus the log-determinant, less the support), its row number among the
+    distinct bearings ``k`` (``ur``) and its column number among the distinct
+    ``(event, observer)`` slots in key order (``g * n_src + src``: a counting sort
+    by observer, then a stable one by event); the number of columns and the cost
+    of leaving one alone (the largest magnitude + 1; NaN if a cost is NaN, as
+    numpy's ``max``)."""
+    n = at.shape[0]
+    g = np.empty(n, np.intp)
+    k = np.empty(n, np.intp)
+    for i in range(n):
+        g[i] = g_all[at[i]]
+        k[i] = k_all[at[i]]
+    # observer codes run below this (``Reports.n_src``)
+    n_src = 0
+    for r in range(src.shape[0]):
+        n_src = max(n_src, src[r] + 1)
     cost = np.empty(n)
     top = 0.0
     nan = False
@@ -206,7 +220,7 @@ def _problem_loop(
             n_cols += 1
         ci[i] = n_cols - 1
     free = math.nan if nan else top + 1.0
-    return cost, ri, ur, ci, n_cols, free
+    return g, k, cost, ri, ur, ci, n_cols, free
 
 
 @getter
@@ -266,7 +280,7 @@ def compiled_problem(
     none = np.zeros(0, bool)
     focus_ev, freed = focus if focus is not None else (none, none)
     g, k, member, dx, dy, nb = edges_loop(
-        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rep.is_bearing,
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rows.az,
         focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x, ev.y,
         rows.ox, rows.oy, DIR_UNDET,
     )  # fmt: skip
@@ -277,8 +291,33 @@ def compiled_problem(
     )  # fmt: skip
     if not wrapped:
         return None
-    g, k = g[at], k[at]
-    cost, ri, ur, ci, n_cols, free = problem_loop(
-        g, k, rep.src, rep.n_src, ev.x.shape[0], capped, sign * np.log(det), term
+    g, k, cost, ri, ur, ci, n_cols, free = problem_loop(
+        g, k, at, rep.src, ev.x.shape[0], capped, sign * np.log(det), term
     )
     return g, k, cost, ri, ci, ur, int(n_cols), float(free)
+
+
+def _partition_loop(labels: Any) -> Any:
+    """:func:`~.reassignment.partition` as one pass: per row the lowest row of its
+    event (-1 free)."""
+    n = labels.shape[0]
+    top = -1
+    for r in range(n):
+        top = max(top, labels[r])
+    low = np.full(top + 1, -1, np.intp)
+    out = np.empty(n, np.intp)
+    for r in range(n):
+        e = labels[r]
+        if e < 0:
+            out[r] = -1
+        else:
+            if low[e] < 0:
+                low[e] = r
+            out[r] = low[e]
+    return out
+
+
+@getter
+def partition_kernel() -> Callable[..., Any] | None:
+    """:func:`_partition_loop` compiled (on first use), or None without numba."""
+    return compiled(_partition_loop)

@@ -4,6 +4,7 @@ rounds' reports swapped, a report in a ghost of several rounds)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,8 +13,8 @@ from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.edges import moving_kept, open_edges
 from ceasefire.fuse.association.gates import GateConfig, KeptPairs, quantile, row_nll
-from ceasefire.fuse.association.reassign_loops import Problem, compiled_problem
-from ceasefire.fuse.association.reports import IP, B, Reports
+from ceasefire.fuse.association.reassign_loops import Problem, compiled_problem, partition_kernel
+from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
@@ -66,7 +67,7 @@ def reassign(
     kept = KeptPairs.search(rep, cl)
     problem = compiled_problem(
         rep, cl.labels, cl, kept, focus, rep.reach_m, cfg.support_cost,
-        quantile(gates.attach_p, _DOFS),
+        _gate_table(gates.attach_p),
     )  # fmt: skip
     if problem is None:
         problem = _problem(rep, cl, gates, cfg, kept, focus)
@@ -80,8 +81,11 @@ def reassign(
     return moved
 
 
-#: the dof the gates' quantile table covers (:func:`compiled_problem` reads it)
-_DOFS = np.arange(1, 65)
+@functools.cache
+def _gate_table(p: float) -> F8:
+    """The chi-square ``p`` quantile for 1..64 dof (:func:`~.gates.quantile`'s;
+    :func:`compiled_problem` reads it by dof)."""
+    return quantile(p, np.arange(1, 65))
 
 
 def _problem(
@@ -136,6 +140,9 @@ def _problem(
 def partition(labels: IP) -> IP:
     """Per row, the lowest row of its event (-1 free): labels that name the same
     grouping alike whatever the events' numbering."""
+    kernel = partition_kernel()
+    if kernel is not None:
+        return np.asarray(kernel(labels), np.intp)
     m = (labels >= 0).nonzero()[0]
     # np.empty and fill, not np.full (its Python wrapper: ~2 us a call)
     out = np.empty(labels.shape[0], np.intp)
