@@ -426,16 +426,12 @@ def _kept_compiled(
         pool_rows, pool_pass = memo.rows, memo.passes
     else:
         pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
-    if miss.shape[0]:
-        # each searched event's rows together, in the order found (position, then time)
-        gg, at = windows(
-            px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
-            memo.tables, by_event=True,
-        )  # fmt: skip
-        miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
-    else:  # every estimate as before (what the search and the gate give for none)
-        gg = at = np.zeros(0, np.intp)
-        miss_pass = np.zeros(0, bool)
+    # each searched event's rows together, in the order found (position, then time)
+    gg, at = windows(
+        px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
+        memo.tables, by_event=True,
+    )  # fmt: skip
+    miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
     events, start, count, rows, passes, memo.keys, memo.lookup, memo.hashes = pool_loop(
         ok, bits, hsh, hits, miss, hit_start, hit_count, pool_rows, pool_pass, gg,
         fs[at], miss_pass, _POOL_SLACK,
