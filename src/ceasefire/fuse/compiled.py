@@ -71,15 +71,17 @@ def load_cached() -> int:
     would pay ~0.3-0.7 CPU-s to load its own). Returns how many were loaded: 0
     without numba, or where numba's cache is not laid out as 0.68's (its index
     is not public API; the workers then load theirs)."""
+    from ceasefire.model.matching_setup import setup_kernel
     from ceasefire.model.small_matching import small_component_kernel
     from ceasefire.model.unique_matching import unique_matching_kernel
 
     loaded = 0
-    # the model's two matching loops fusion calls (the model cannot list them)
+    # the model's matching loops fusion calls (the model cannot list them)
     getters: list[Callable[[], object]] = [
         *_GETTERS,
         small_component_kernel,
         unique_matching_kernel,
+        setup_kernel,
     ]
     for get in getters:
         made = get()
