@@ -43,13 +43,15 @@ def compiled_calling(
     under its name in ``fn``'s module (a compiled loop calls compiled functions
     only, and finds them among its globals when it is compiled); those named in
     ``inlined`` written into ``fn`` (``jit(inline=True)``: for a helper called in
-    a hot inner loop, whose call numba's compiler does not inline itself). None
-    without numba."""
+    a hot inner loop, whose call numba's compiler does not inline itself). A
+    helper that is compiled already (a loop another getter made, its own helpers
+    bound) is bound as it is. None without numba."""
     j, written = jit(), jit(inline=True)
     if j is None or written is None:
         return None
     for name, helper in helpers.items():
-        fn.__globals__[name] = (written if name in inlined else j)(helper)
+        done = hasattr(helper, "py_func")  # a numba dispatcher
+        fn.__globals__[name] = helper if done else (written if name in inlined else j)(helper)
     return j(fn)
 
 
@@ -69,15 +71,17 @@ def load_cached() -> int:
     would pay ~0.3-0.7 CPU-s to load its own). Returns how many were loaded: 0
     without numba, or where numba's cache is not laid out as 0.68's (its index
     is not public API; the workers then load theirs)."""
+    from ceasefire.model.matching_setup import setup_kernel
     from ceasefire.model.small_matching import small_component_kernel
     from ceasefire.model.unique_matching import unique_matching_kernel
 
     loaded = 0
-    # the model's two matching loops fusion calls (the model cannot list them)
+    # the model's matching loops fusion calls (the model cannot list them)
     getters: list[Callable[[], object]] = [
         *_GETTERS,
         small_component_kernel,
         unique_matching_kernel,
+        setup_kernel,
     ]
     for get in getters:
         made = get()

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
+from ceasefire.model.matching_setup import SETTLED, setup_kernel
 from ceasefire.model.small_matching import small_component_kernel
 from ceasefire.model.unique_matching import UNIQUE, unique_matching_kernel
 
@@ -52,6 +53,19 @@ def min_cost_matching(
     alone takes its own stand-in, a column its own, and stand-ins pair freely (at
     no cost) along the edges. Edges must be distinct pairs."""
     w0 = np.asarray(cost, dtype=np.float64)
+    kernel = setup_kernel()
+    if kernel is not None:
+        # up to the solver in one compiled loop; the numpy code below when a part
+        # is left to the solver (rare: a tie, or a search that gives up)
+        out = np.empty(n_rows, np.intp)
+        status, scale = kernel(
+            np.asarray(rows, np.int64), np.asarray(cols, np.int64), w0, n_rows, n_cols,
+            float(unmatched_cost), _SCALE, _INT_BUDGET, _SEARCH_BUDGET, out,
+        )  # fmt: skip
+        if status == SETTLED:
+            if scale < 1.0:
+                _coarse_warning(scale, w0, unmatched_cost, n_rows + n_cols + 1)
+            return out
     edge = np.isfinite(w0).nonzero()[0]  # the edges offered, as indices into the input
     r = np.asarray(rows, dtype=np.int64)[edge]
     c = np.asarray(cols, dtype=np.int64)[edge]
@@ -89,15 +103,21 @@ def min_cost_matching(
             used = _solve_rest(out, edge[rest], r[rest], c[rest], w0[rest], unmatched_cost, scale)
         scale = used
     if scale < 1.0:
-        # costs below a unit round to the same integer: the matching is then largest
-        # but its ties are arbitrary (a caller's huge outlier cost does this)
-        warnings.warn(
-            f"assignment costs resolved to {1.0 / scale:.3g} units (largest cost {top:.3g} "
-            f"over {n_nodes} nodes): smaller differences are not seen; bound the costs",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        _coarse_warning(scale, w0, unmatched_cost, n_nodes)
     return out
+
+
+def _coarse_warning(scale: float, w0: npt.NDArray[np.float64], unmatched: float, n: int) -> None:
+    """Warn that costs below a unit round to the same integer: the matching is then
+    largest but its ties are arbitrary (a caller's huge outlier cost does this)."""
+    finite = w0[np.isfinite(w0)]
+    top = float(max(np.abs(finite).max(initial=0.0), abs(unmatched)))
+    warnings.warn(
+        f"assignment costs resolved to {1.0 / scale:.3g} units (largest cost {top:.3g} "
+        f"over {n} nodes): smaller differences are not seen; bound the costs",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _small_components(

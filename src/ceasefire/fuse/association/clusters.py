@@ -3,6 +3,7 @@ each event's estimate; and its upkeep, written once (:meth:`Clusters.settle`).""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.association.upkeep_loops import compact_kernel, prune_kernels, refit_kernels
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.solve import Fit, fit
 
@@ -89,6 +91,23 @@ class Memo:
     def take(self, keep: IP) -> Memo:
         return Memo(self.labels, self.chi2[keep], self.dof[keep], self.ok[keep],
                     self.settled[keep], self.stamp[keep])  # fmt: skip
+
+
+@functools.cache
+def _gate_table(p: float) -> F8:
+    """The chi-square ``p`` quantile for 1..64 dof (:func:`~.gates.quantile`'s)."""
+    return quantile(p, np.arange(1, 65))
+
+
+#: an empty memo and fit: the compiled refit's arguments when there is none
+_NO_MEMO = Memo(
+    np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool),
+    np.zeros(0, bool), np.zeros(0, np.int64),
+)  # fmt: skip
+_NO_FIT = Fit(
+    np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3, 3)), np.zeros(0),
+    np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, bool),
+)  # fmt: skip
 
 
 @dataclass
@@ -187,6 +206,9 @@ class Clusters:
         their converged fit. Returns the fit of every event. (A full refit would
         move each converged fix by a Gauss-Newton step of under 0.5 m, mostly
         millimetres: each event's fit depends on its own rows only.)"""
+        kernels = refit_kernels()
+        if kernels is not None:
+            return self._refit_compiled(rep, *kernels)
         n, memo = self.n, self.memo
         if memo is None or memo.ok.shape[0] != n:
             dirty = np.ones(n, bool)
@@ -221,6 +243,30 @@ class Clusters:
         self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
         return Fit(x, y, T, cov, chi2, dof, ok, settled)
 
+    def _refit_compiled(
+        self, rep: Reports, plan: Callable[..., Any], apply: Callable[..., Any]
+    ) -> Fit:
+        """:meth:`refit` with its bookkeeping by the compiled loops of
+        :mod:`.upkeep_loops` (the same arrays)."""
+        n, memo = self.n, self.memo
+        fresh = memo is None or memo.ok.shape[0] != n
+        m = _NO_MEMO if memo is None else memo
+        d, idx, gl, x0, y0, T0 = plan(
+            self.labels, m.labels, memo is not None, fresh, m.settled, m.ok, self.x, self.y,
+            self.T,
+        )  # fmt: skip
+        f = _NO_FIT
+        if d.shape[0]:  # (nothing dirty: no fit, whose fixed cost is ~30 µs)
+            f = fit(rep.rows, gl, d.shape[0], x0, y0, T0, rep.c, sel=idx)
+        self.refits += 1
+        x, y, T, cov, chi2, dof, ok, settled, stamp = apply(
+            fresh, m.chi2, m.dof, m.ok, m.settled, m.stamp, self.x, self.y, self.T, self.cov, d,
+            f.x, f.y, f.T, f.cov, f.chi2, f.dof, f.ok, f.converged, self.refits,
+        )  # fmt: skip
+        self.x, self.y, self.T, self.cov = x, y, T, cov
+        self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)
+        return Fit(x, y, T, cov, chi2, dof, ok, settled)
+
     def refitted_since(self, refits: int) -> B:
         """Per event: refitted (or added) after refit number ``refits``."""
         if self.memo is None or self.memo.stamp.shape[0] != self.n:
@@ -235,6 +281,22 @@ class Clusters:
         if self.n == 0:
             self.labels[:] = -1
             return
+        kernel = compact_kernel()
+        if kernel is not None and not check_reach and rep.finite_positions:
+            memo = self.memo
+            if memo is not None and memo.ok.shape[0] != self.n:
+                self.memo = memo = None
+            mm = _NO_MEMO if memo is None else memo
+            done, x, y, T, cov, ml, chi2, dof, ok, settled, stamp = kernel(
+                self.labels, rep.rows.az, self.x, self.y, self.T, self.cov,
+                rep.min_tdoa_sensors, memo is not None, mm.labels, mm.chi2, mm.dof, mm.ok,
+                mm.settled, mm.stamp,
+            )  # fmt: skip
+            if done:
+                self.x, self.y, self.T, self.cov = x, y, T, cov
+                if memo is not None:
+                    self.memo = Memo(ml, chi2, dof, ok, settled, stamp)
+                return
         rows = rep.rows
         nb, na = member_counts(self.labels, rows.az, self.n)
         finite = rep.finite_positions and bool(
@@ -276,7 +338,15 @@ class Clusters:
         estimate."""
         rows = rep.rows
         last, self.pruned = self.pruned, (self.refits, gates.member_p, id(rep))
-        if last is not None and last[1:] == self.pruned[1:]:
+        incremental = last is not None and last[1:] == self.pruned[1:]
+        kernels = prune_kernels()
+        if kernels is not None:
+            idx, worst = self._prune_compiled(rep, gates, last[0] if last else 0, incremental,
+                                              *kernels)  # fmt: skip
+            if worst is not None:
+                self.labels[worst] = -1
+                return int(worst.shape[0])
+        elif last is not None and incremental:
             # the rows of the events refitted since, or whose members moved since
             # the last refit
             old = None if self.memo is None else self.memo.labels
@@ -302,6 +372,29 @@ class Clusters:
         worst = ib[order[first]]
         self.labels[worst] = -1
         return int(worst.shape[0])
+
+    def _prune_compiled(
+        self, rep: Reports, gates: GateConfig, since: int, incremental: bool,
+        rows_loop: Callable[..., Any], worst_loop: Callable[..., Any],
+    ) -> tuple[IP, IP | None]:  # fmt: skip
+        """:meth:`prune`'s rows to test and each event's worst failing member by the
+        compiled loops of :mod:`.upkeep_loops` (the numpy code's): returns the
+        rows and the members to free (None when an azimuth residual lies beyond
+        the loops' wrap: the caller then judges the rows in numpy)."""
+        rows, memo = rep.rows, self.memo
+        m = _NO_MEMO if memo is None else memo
+        idx, g, dx, dy = rows_loop(
+            self.labels, m.labels, memo is not None, incremental, m.stamp, m.settled, since,
+            self.x, self.y, rows.ox, rows.oy,
+        )  # fmt: skip
+        if idx.shape[0] == 0:
+            return idx, np.zeros(0, np.intp)
+        worst, wrapped = worst_loop(
+            idx, g, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,
+            rows.speed_factor, rows.rng, rows.sigma_rng, self.T, self.cov.reshape(-1, 9),
+            rep.c, rep.reach_m, _gate_table(gates.member_p),
+        )  # fmt: skip
+        return idx, (worst if wrapped else None)
 
     def settle(self, rep: Reports, gates: GateConfig | None = None) -> Fit:
         """The upkeep after any change of membership: refit; with ``gates``, prune

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
+from ceasefire.fuse.association.kept_loops import kept_kernels
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -336,6 +337,9 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         # the runs stay the same on every call: their time slices made once
         memo.tables = slice_tables(memo.runs[5], starts, ends)
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
+    kernels = kept_kernels()
+    if kernels is not None:
+        return _kept_compiled(rep, memo, ev, kernels)
     ok = fitted(ev).nonzero()[0]
     if ok.shape[0] == 0 or fs.shape[0] == 0:
         none = np.zeros(0, np.intp)
@@ -393,6 +397,47 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
     memo.lookup = hashes[events].argsort()
     memo.hashes = hashes[events][memo.lookup]
     return KeptPairs(ok[events], start, count, rows, passes)
+
+
+def _kept_compiled(
+    rep: Reports, memo: WindowMemo, ev: Fixes, kernels: tuple[Callable[..., Any], ...]
+) -> KeptPairs:
+    """:func:`_kept_search` with the memo's look-up and the pool's upkeep by the
+    compiled loops of :mod:`.kept_loops` (the same pairs; the windows and gates
+    of the events searched as the numpy code makes them)."""
+    assert memo.runs is not None and memo.by_run is not None
+    fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
+    lookup_loop, pool_loop = kernels
+    cov9 = ev.cov.reshape(-1, 9)
+    if memo.keys is not None and memo.keys.shape[0]:
+        keys, hashes, lookup = memo.keys, memo.hashes, memo.lookup
+        m_start, m_count = memo.start, memo.count
+    else:
+        keys, hashes = np.zeros((0, 12), np.uint64), np.zeros(0, np.uint64)
+        lookup = m_start = m_count = np.zeros(0, np.intp)
+    ok, bits, hsh, hits, miss, hit_start, hit_count, ex, ey, eT, sd_ev = lookup_loop(
+        ev.x, ev.y, ev.T, cov9, rep.c, keys, hashes, lookup, m_start, m_count
+    )
+    if ok.shape[0] == 0 or fs.shape[0] == 0:
+        none = np.zeros(0, np.intp)
+        return KeptPairs(none, none, none, none, np.zeros(0, bool))
+    if hits.shape[0]:
+        assert memo.rows is not None and memo.passes is not None
+        pool_rows, pool_pass = memo.rows, memo.passes
+    else:
+        pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
+    # each searched event's rows together, in the order found (position, then time)
+    gg, at = windows(
+        px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
+        memo.tables, by_event=True,
+    )  # fmt: skip
+    miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
+    events, start, count, rows, passes, memo.keys, memo.lookup, memo.hashes = pool_loop(
+        ok, bits, hsh, hits, miss, hit_start, hit_count, pool_rows, pool_pass, gg,
+        fs[at], miss_pass, _POOL_SLACK,
+    )  # fmt: skip
+    memo.start, memo.count, memo.rows, memo.passes = start, count, rows, passes
+    return KeptPairs(events, start, count, rows, passes)
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:

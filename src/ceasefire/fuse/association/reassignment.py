@@ -4,6 +4,7 @@ rounds' reports swapped, a report in a ghost of several rounds)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +13,8 @@ from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.edges import moving_kept, open_edges
 from ceasefire.fuse.association.gates import GateConfig, KeptPairs, quantile, row_nll
-from ceasefire.fuse.association.reports import IP, B, Reports
+from ceasefire.fuse.association.reassign_loops import Problem, compiled_problem, partition_kernel
+from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
@@ -60,15 +62,51 @@ def reassign(
     Returns how many bearings changed event."""
     if cl.n == 0:
         return 0
+    # every bearing's candidates (only the events whose estimate changed are
+    # searched again) with their marginal pre-gate
+    kept = KeptPairs.search(rep, cl)
+    problem = compiled_problem(
+        rep, cl.labels, cl, kept, focus, rep.reach_m, cfg.support_cost,
+        _gate_table(gates.attach_p),
+    )  # fmt: skip
+    if problem is None:
+        problem = _problem(rep, cl, gates, cfg, kept, focus)
+    g, _, cost, ri, ci, ur, n_cols, free_cost = problem
+    if g.shape[0] == 0:
+        return 0
+    edge = min_cost_matching(ri, ci, cost, ur.shape[0], n_cols, free_cost)
+    new = np.where(edge >= 0, g[np.maximum(edge, 0)], -1)
+    moved = int((new != cl.labels[ur]).sum())
+    cl.labels[ur] = new
+    return moved
+
+
+@functools.cache
+def _gate_table(p: float) -> F8:
+    """The chi-square ``p`` quantile for 1..64 dof (:func:`~.gates.quantile`'s;
+    :func:`compiled_problem` reads it by dof)."""
+    return quantile(p, np.arange(1, 65))
+
+
+def _problem(
+    rep: Reports,
+    cl: Clusters,
+    gates: GateConfig,
+    cfg: ReassignConfig,
+    kept: KeptPairs,
+    focus: tuple[B, B] | None,
+) -> Problem:
+    """:func:`reassign`'s matching problem in numpy (what
+    :func:`~.reassign_loops.compiled_problem` gives by its compiled loops): the
+    edges (event, bearing) by bearing, then event, their costs, each edge's row
+    and column, the rows' bearings, the number of columns and the cost of leaving
+    a row or column alone."""
     rows, src, c = rep.rows, rep.src, rep.c
     b = rep.is_bearing.nonzero()[0]
     mem = b[cl.labels[b] >= 0]
-    # every bearing's candidates (only the events whose estimate changed are
-    # searched again) with their marginal pre-gate; their order does not matter:
-    # by_row sorts them
-    kept = KeptPairs.search(rep, cl)
     # with focus: the bearings with a candidate event among the changed (their own
-    # event included), and those freed since; then only their candidates
+    # event included), and those freed since; then only their candidates (their
+    # order does not matter: by_row sorts them)
     g, k, moving = moving_kept(rep, cl, kept, focus)
     g, k = by_row(g, k, rep.n, cl.n)
     member = cl.labels[k] == g
@@ -76,8 +114,9 @@ def reassign(
     # where they are) hold their observer's slot
     keep = open_edges(rep, cl, g, k, moving)
     g, k, member = g[keep], k[keep], member[keep]
+    none = np.zeros(0, np.intp)
     if g.shape[0] == 0:
-        return 0
+        return none, none, np.zeros(0), none, none, none, 0, 1.0
     chi2, dof, logdet = row_nll(rows, g, cl, c, member, sel=k)
     rho = np.hypot(cl.x[g] - rows.ox[k], cl.y[g] - rows.oy[k])
     gate = quantile(gates.attach_p, dof)
@@ -91,20 +130,19 @@ def reassign(
     cost = np.minimum(chi2, gate) + logdet - cfg.support_cost * (nb[g] - member)
     g, k, cost = g[keep], k[keep], cost[keep]
     if g.shape[0] == 0:
-        return 0
+        return none, none, np.zeros(0), none, none, none, 0, 1.0
     ur, ri = unique_inverse_sorted(k)  # k is sorted (by_row)
     _, ci = unique_inverse(g.astype(np.int64) * rep.n_src + src[k])
     free_cost = float(np.abs(cost).max()) + 1.0
-    edge = min_cost_matching(ri, ci, cost, ur.shape[0], int(ci.max()) + 1, free_cost)
-    new = np.where(edge >= 0, g[np.maximum(edge, 0)], -1)
-    moved = int((new != cl.labels[ur]).sum())
-    cl.labels[ur] = new
-    return moved
+    return g, k, cost, ri, ci, ur, int(ci.max()) + 1, free_cost
 
 
 def partition(labels: IP) -> IP:
     """Per row, the lowest row of its event (-1 free): labels that name the same
     grouping alike whatever the events' numbering."""
+    kernel = partition_kernel()
+    if kernel is not None:
+        return np.asarray(kernel(labels), np.intp)
     m = (labels >= 0).nonzero()[0]
     # np.empty and fill, not np.full (its Python wrapper: ~2 us a call)
     out = np.empty(labels.shape[0], np.intp)

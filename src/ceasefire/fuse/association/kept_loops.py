@@ -1,0 +1,185 @@
+"""The bearings' kept candidate pairs (:class:`~.gates.KeptPairs`): the memo's
+look-up of each event's estimate and the pool's upkeep after a search, as two
+compiled loops (numba, the ``fast`` extra) instead of ~35 numpy calls a search
+(~840 searches a fuse of the bearing row, one per reassignment pass). The numpy
+code in :func:`~.gates._kept_search` runs without numba.
+
+The loops give the numpy code's arrays, with one exception that changes no
+pair: the slots are ordered by hash with a stable sort (numpy's default sort
+is not stable), so when two slots have the same hash, a look-up may find the
+other one and search that event again: its rows and gates are the same (they
+depend on the estimate only, which the key holds), only where they lie in the
+pool differs, and every reader takes the pairs in no pool order."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ceasefire.fuse.compiled import compiled, getter
+
+
+def _lookup_loop(
+    x: Any, y: Any, T: Any, cov9: Any, c: float, keys: Any, hashes: Any, lookup: Any,
+    m_start: Any, m_count: Any,
+) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any, Any, Any, Any]:  # fmt: skip
+    """The fitted events ``ok`` (every covariance entry finite) with their key
+    (the bits of x, y, T and the covariance, ``(n, 12)``) and hash (x's bits xor
+    T's); each looked up among the memo's slots (``keys``, ``hashes`` sorted,
+    ``lookup`` their slots; none when empty): the events found (``hits``, into
+    ``ok``) with their segment's start and count, the others (``miss``) with
+    their x, y, T and predicted time sd (T's and position's / ``c``, s)."""
+    n = x.shape[0]
+    ok = np.empty(n, np.intp)
+    m = 0
+    for e in range(n):
+        fine = True
+        for u in range(9):
+            v = cov9[e, u]
+            if v - v != 0.0:
+                fine = False
+                break
+        if fine:
+            ok[m] = e
+            m += 1
+    ok = ok[:m]
+    vals = np.empty((m, 12))
+    for i in range(m):
+        e = ok[i]
+        vals[i, 0] = x[e]
+        vals[i, 1] = y[e]
+        vals[i, 2] = T[e]
+        for u in range(9):
+            vals[i, 3 + u] = cov9[e, u]
+    bits = vals.view(np.uint64)
+    hsh = np.empty(m, np.uint64)
+    for i in range(m):
+        hsh[i] = bits[i, 0] ^ bits[i, 2]
+    n_slots = hashes.shape[0]
+    hit = np.zeros(m, np.bool_)
+    slot = np.zeros(m, np.intp)
+    n_hit = 0
+    if n_slots:
+        for i in range(m):
+            h = hsh[i]
+            lo, hi = 0, n_slots  # searchsorted, side left
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if hashes[mid] < h:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            at = min(lo, n_slots - 1)
+            s = lookup[at]
+            slot[i] = s
+            same = hashes[at] == h
+            if same:
+                for u in range(12):
+                    if keys[s, u] != bits[i, u]:
+                        same = False
+                        break
+            hit[i] = same
+            n_hit += same
+    hits = np.empty(n_hit, np.intp)
+    miss = np.empty(m - n_hit, np.intp)
+    hit_start = np.empty(n_hit, np.intp)
+    hit_count = np.empty(n_hit, np.intp)
+    a = b = 0
+    for i in range(m):
+        if hit[i]:
+            hits[a] = i
+            hit_start[a] = m_start[slot[i]]
+            hit_count[a] = m_count[slot[i]]
+            a += 1
+        else:
+            miss[b] = i
+            b += 1
+    nm = miss.shape[0]
+    ex, ey, eT, sd_ev = np.empty(nm), np.empty(nm), np.empty(nm), np.empty(nm)
+    for j in range(nm):
+        e = ok[miss[j]]
+        ex[j] = x[e]
+        ey[j] = y[e]
+        eT[j] = T[e]
+        sd_ev[j] = math.sqrt(cov9[e, 8]) + math.sqrt(cov9[e, 0] + cov9[e, 4]) / c
+    return ok, bits, hsh, hits, miss, hit_start, hit_count, ex, ey, eT, sd_ev
+
+
+def _pool_loop(
+    ok: Any, bits: Any, hsh: Any, hits: Any, miss: Any, hit_start: Any, hit_count: Any,
+    pool_rows: Any, pool_pass: Any, gg: Any, miss_rows: Any, miss_pass: Any, slack: int,
+) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any]:  # fmt: skip
+    """The pool after a search: the hits' segments (copied out into a new pool
+    when the pool holds more than ``slack`` times the live pairs), then the
+    searched events' rows ``miss_rows`` (event ``gg`` of ``miss``, together, in
+    the order found) with their gates; per slot (hits, then misses) its event,
+    start, count and key; the slots by hash (a stable sort) and their hashes.
+    Returns (events, start, count, rows, passes, keys, lookup, sorted hashes)."""
+    nh, nm = hits.shape[0], miss.shape[0]
+    n_miss = np.zeros(nm, np.intp)
+    for i in range(gg.shape[0]):
+        n_miss[gg[i]] += 1
+    live = 0
+    for i in range(nh):
+        live += hit_count[i]
+    n_new = miss_rows.shape[0]
+    start = np.empty(nh + nm, np.intp)
+    if pool_rows.shape[0] > slack * (live + n_new):
+        # mostly dead segments: the live ones copied out
+        rows = np.empty(live + n_new, np.intp)
+        passes = np.empty(live + n_new, np.bool_)
+        p = 0
+        for i in range(nh):
+            start[i] = p
+            for q in range(hit_start[i], hit_start[i] + hit_count[i]):
+                rows[p] = pool_rows[q]
+                passes[p] = pool_pass[q]
+                p += 1
+    else:
+        base = pool_rows.shape[0]
+        rows = np.empty(base + n_new, np.intp)
+        passes = np.empty(base + n_new, np.bool_)
+        rows[:base] = pool_rows
+        passes[:base] = pool_pass
+        for i in range(nh):
+            start[i] = hit_start[i]
+        p = base
+    for j in range(n_new):
+        rows[p + j] = miss_rows[j]
+        passes[p + j] = miss_pass[j]
+    count = np.empty(nh + nm, np.intp)
+    events = np.empty(nh + nm, np.intp)
+    n_slots = nh + nm
+    keys = np.empty((n_slots, 12), np.uint64)
+    h = np.empty(n_slots, np.uint64)
+    for i in range(nh):
+        count[i] = hit_count[i]
+        events[i] = hits[i]
+    for j in range(nm):
+        start[nh + j] = p
+        count[nh + j] = n_miss[j]
+        events[nh + j] = miss[j]
+        p += n_miss[j]
+    for s in range(n_slots):
+        for u in range(12):
+            keys[s, u] = bits[events[s], u]
+        h[s] = hsh[events[s]]
+    lookup = np.argsort(h, kind="mergesort")
+    sorted_h = h[lookup]
+    out_events = np.empty(n_slots, np.intp)
+    for s in range(n_slots):
+        out_events[s] = ok[events[s]]
+    return out_events, start, count, rows, passes, keys, lookup, sorted_h
+
+
+@getter
+def kept_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """:func:`_lookup_loop` and :func:`_pool_loop` compiled (on first use), or
+    None without numba."""
+    lookup, pool = compiled(_lookup_loop), compiled(_pool_loop)
+    if lookup is None or pool is None:
+        return None
+    return lookup, pool

@@ -1,0 +1,323 @@
+"""A reassignment pass's edges and costs as three compiled loops (numba, the
+``fast`` extra) instead of ~40 numpy calls and seven compiled calls a pass
+(:func:`~ceasefire.fuse.association.reassignment.reassign` runs ~840 times a
+fuse of the bearing row): :func:`_edges_loop` (which bearings move, their
+candidates by row, those an event can take), :func:`_costs_loop` (each edge's
+leave-one-out -2 ln density, the gates, the support), :func:`_problem_loop`
+(the costs and the matching's row and column numbers). Between them numpy's
+``arctan2`` and ``log`` (its SIMD code need not round like libm's, which
+numba's would call). Each loop calls the very loops the numpy-side code calls
+(:mod:`.edges`, :mod:`.byrow`, :mod:`.gates`, :mod:`.jacobian`), and the
+arithmetic between them is the numpy code's, element by element in its order:
+the same edges and costs to the bit. Without numba :func:`pass_kernels` gives
+None and :mod:`.reassignment` runs the numpy code."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ceasefire.fuse.association import byrow, edges, gates, jacobian
+from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, B, Reports
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
+
+#: the loops these call, rebound to their compiled dispatchers by
+#: :func:`pass_kernels` (a compiled loop calls compiled functions only)
+_moving_kept = edges._moving_kept_loop
+_by_row = byrow._by_row_loop
+_direction = gates._direction_loop
+_fitted = gates._fitted_loop
+_open = edges._open_loop
+_normalized = jacobian._normalized_loop
+_quad = jacobian._quad_loop
+
+
+def _edges_loop(
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, az: Any,
+    focus_ev: Any, freed: Any, focused: bool, src: Any, direction: Any, cov9: Any, ex: Any,
+    ey: Any, ox: Any, oy: Any, undet: int,
+) -> tuple[Any, Any, Any, Any, Any, Any]:  # fmt: skip
+    """The pass's open edges ``(g, k)`` by row, then event, as
+    :func:`~.edges.moving_kept`, :func:`~.byrow.by_row` and
+    :func:`~.edges.open_edges` give them; per edge whether the bearing is a member
+    of the event, the event less the observer ``dx``, ``dy`` (m); and per event
+    its bearing members (before the pass). Bearings: the rows whose azimuth ``az``
+    is finite."""
+    n, n_ev = labels.shape[0], cov9.shape[0]
+    is_bearing = np.empty(n, np.bool_)
+    for r in range(n):
+        is_bearing[r] = az[r] - az[r] == 0.0
+    n_mem = 0
+    for r in range(n):
+        if is_bearing[r] and labels[r] >= 0:
+            n_mem += 1
+    mem = np.empty(n_mem, np.intp)
+    nb = np.zeros(n_ev, np.intp)
+    j = 0
+    for r in range(n):
+        if is_bearing[r] and labels[r] >= 0:
+            mem[j] = r
+            nb[labels[r]] += 1
+            j += 1
+    g0, k0, moving = _moving_kept(
+        events, start, count, rows, passes, labels, is_bearing, mem, focus_ev, freed, focused
+    )
+    g1, k1 = _by_row(g0, k0, n)
+    edir = _direction(direction, labels, n_ev, undet)
+    keep = _open(g1, k1, labels, src, moving, edir, direction, _fitted(cov9), undet)
+    m = 0
+    for i in range(keep.shape[0]):
+        m += keep[i]
+    g = np.empty(m, np.intp)
+    k = np.empty(m, np.intp)
+    member = np.empty(m, np.bool_)
+    dx = np.empty(m)
+    dy = np.empty(m)
+    j = 0
+    for i in range(keep.shape[0]):
+        if keep[i]:
+            e = g1[i]
+            r = k1[i]
+            g[j] = e
+            k[j] = r
+            member[j] = labels[r] == e
+            dx[j] = ex[e] - ox[r]
+            dy[j] = ey[e] - oy[r]
+            j += 1
+    return g, k, member, dx, dy, nb
+
+
+def _costs_loop(
+    g: Any, k: Any, member: Any, dx: Any, dy: Any, ang: Any, az: Any, sigma_az: Any, t: Any,
+    sigma_t: Any, speed: Any, rng: Any, sigma_rng: Any, eT: Any, cov9: Any, c: float,
+    nb: Any, gate_table: Any, reach: float, support: float,
+) -> tuple[Any, Any, Any, Any, Any, bool]:  # fmt: skip
+    """The edges (``_edges_loop``'s, ``ang`` = arctan2(dx, dy) by numpy) that pass:
+    their positions ``at``, chi-square capped at the gate, det S, the sign of the
+    log-determinant (-1 for a member's deleted residual) and the support term;
+    as :func:`~.gates.row_nll` and the gating of
+    :func:`~.reassignment.reassign` (the log is numpy's, taken by the caller:
+    an edge passes only where it is finite, 0 < det < inf). Last, whether every
+    azimuth residual was in the range the loop wraps (otherwise the caller runs
+    the numpy code)."""
+    n = g.shape[0]
+    rn, M, dof, wrapped = _normalized(
+        az, sigma_az, t, sigma_t, speed, rng, sigma_rng, g, eT, cov9, dx, dy, ang, c, k
+    )
+    sign = np.empty(n)
+    floor = np.empty(n)
+    for i in range(n):
+        sign[i] = -1.0 if member[i] else 1.0
+        floor[i] = 0.02 if member[i] else 0.0
+    chi2, det = _quad(M, rn, sign, floor, True)
+    top = gate_table.shape[0] - 1
+    at = np.empty(n, np.intp)
+    capped = np.empty(n)
+    dets = np.empty(n)
+    signs = np.empty(n)
+    term = np.empty(n)
+    m = 0
+    for i in range(n):
+        # the gate's quantile: the table's entry for dof (as int64) - 1, clipped
+        # (dof is at most 3)
+        d = int(dof[i]) - 1
+        gate = gate_table[min(max(d, 0), top)]
+        x2 = chi2[i]
+        rho = math.hypot(dx[i], dy[i])
+        dt = det[i]
+        # log det finite (det > 0 and finite: NaN fails both tests)
+        if (x2 <= gate or member[i]) and rho <= reach and dof[i] > 0 and dt > 0.0 and dt < math.inf:
+            at[m] = i
+            # np.minimum: a NaN kept
+            capped[m] = x2 if (x2 <= gate or x2 != x2) else gate
+            dets[m] = dt
+            signs[m] = sign[i]
+            term[m] = support * (nb[g[i]] - (1 if member[i] else 0))
+            m += 1
+    return at[:m], capped[:m], dets[:m], signs[:m], term[:m], wrapped
+
+
+def _src_of(k: Any, src: Any) -> Any:
+    """Each row's observer code, ``src[k]``, for a compiled loop."""
+    out = np.empty(k.shape[0], np.intp)
+    for i in range(k.shape[0]):
+        out[i] = src[k[i]]
+    return out
+
+
+def _counting_order(key: Any, order: Any, n_keys: int) -> Any:
+    """The positions ``order`` stably sorted by ``key[order]`` (keys in
+    ``0..n_keys-1``): a counting sort."""
+    at = np.zeros(n_keys + 1, np.intp)
+    for p in range(order.shape[0]):
+        at[key[order[p]] + 1] += 1
+    for v in range(n_keys):
+        at[v + 1] += at[v]
+    out = np.empty(order.shape[0], np.intp)
+    for p in range(order.shape[0]):
+        v = key[order[p]]
+        out[at[v]] = order[p]
+        at[v] += 1
+    return out
+
+
+def _problem_loop(
+    g_all: Any, k_all: Any, at: Any, src: Any, n_ev: int, capped: Any, logdet: Any, term: Any
+) -> tuple[Any, Any, Any, Any, Any, Any, int, float]:
+    """The matching's problem from the passing edges (``g_all[at]``, ``k_all[at]``
+    by row, then event, returned as ``g``, ``k``): each edge's cost (chi-square
+    capped, plus the log-determinant, less the support), its row number among the
+    distinct bearings ``k`` (``ur``) and its column number among the distinct
+    ``(event, observer)`` slots in key order (``g * n_src + src``: a counting sort
+    by observer, then a stable one by event); the number of columns and the cost
+    of leaving one alone (the largest magnitude + 1; NaN if a cost is NaN, as
+    numpy's ``max``)."""
+    n = at.shape[0]
+    g = np.empty(n, np.intp)
+    k = np.empty(n, np.intp)
+    for i in range(n):
+        g[i] = g_all[at[i]]
+        k[i] = k_all[at[i]]
+    # observer codes run below this (``Reports.n_src``)
+    n_src = 0
+    for r in range(src.shape[0]):
+        n_src = max(n_src, src[r] + 1)
+    cost = np.empty(n)
+    top = 0.0
+    nan = False
+    for i in range(n):
+        v = (capped[i] + logdet[i]) - term[i]
+        cost[i] = v
+        a = abs(v)
+        if a != a:
+            nan = True
+        elif a > top:
+            top = a
+    # rows: k is sorted
+    ri = np.empty(n, np.intp)
+    n_rows = 0
+    for i in range(n):
+        if i > 0 and k[i] != k[i - 1]:
+            n_rows += 1
+        ri[i] = n_rows
+    if n > 0:
+        n_rows += 1
+    ur = np.empty(n_rows, np.intp)
+    for i in range(n):
+        ur[ri[i]] = k[i]
+    # columns: the distinct slots in (event, observer) order, by a counting sort
+    # by observer, then a stable one by event
+    by_src = _counting_order(_src_of(k, src), np.arange(n), n_src)
+    order = _counting_order(g, by_src, n_ev)
+    ci = np.empty(n, np.intp)
+    n_cols = 0
+    for p in range(n):
+        i = order[p]
+        if p == 0 or g[i] != g[order[p - 1]] or src[k[i]] != src[k[order[p - 1]]]:
+            n_cols += 1
+        ci[i] = n_cols - 1
+    free = math.nan if nan else top + 1.0
+    return g, k, cost, ri, ur, ci, n_cols, free
+
+
+@getter
+def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
+    """:func:`_edges_loop`, :func:`_costs_loop` and :func:`_problem_loop` compiled
+    (on first use), each calling the compiled loops of the modules it repeats; or
+    None without numba."""
+    slot = gates._slot_kernels()
+    moving, by_row = edges.moving_kept_kernel(), byrow.by_row_kernel()
+    fitted, open_ = gates._fitted_kernel(), edges.open_kernel()
+    normalized, quad = jacobian.normalized_kernel(), jacobian.quad_kernel()
+    if (
+        slot is None or moving is None or by_row is None or fitted is None or open_ is None
+        or normalized is None or quad is None
+    ):  # fmt: skip
+        return None
+    edges_loop = compiled_calling(
+        _edges_loop, _moving_kept=moving, _by_row=by_row, _direction=slot[1], _fitted=fitted,
+        _open=open_,
+    )  # fmt: skip
+    costs_loop = compiled_calling(_costs_loop, _normalized=normalized, _quad=quad)
+    problem_loop = compiled_calling(_problem_loop, _src_of=_src_of, _counting_order=_counting_order)
+    if edges_loop is None or costs_loop is None or problem_loop is None:
+        return None
+    return edges_loop, costs_loop, problem_loop
+
+
+#: a pass's matching problem: the edges (event, bearing) by bearing, then event,
+#: their costs, per edge its row and column, the rows' bearings, the number of
+#: columns and the cost of leaving a row or column alone
+Problem = tuple[IP, IP, F8, IP, IP, IP, int, float]
+
+
+def compiled_problem(
+    rep: Reports,
+    labels: IP,
+    ev: Any,
+    kept: gates.KeptPairs,
+    focus: tuple[B, B] | None,
+    reach: float,
+    support: float,
+    gate_table: F8,
+) -> Problem | None:
+    """The pass's matching problem by the compiled loops (:func:`pass_kernels`):
+    the edges of :func:`~.edges.moving_kept` with ``focus``, those
+    :func:`~.edges.open_edges` lets through, scored and gated as
+    :func:`~.reassignment.reassign` does (``reach`` m, ``support`` per other
+    bearing; ``gate_table`` the attach gate for 1, 2, ... dof). None without
+    numba or when an azimuth residual is beyond the loops' wrap (the caller then
+    runs the numpy code)."""
+    kernels = pass_kernels()
+    if kernels is None:
+        return None
+    edges_loop, costs_loop, problem_loop = kernels
+    rows = rep.rows
+    cov9 = ev.cov.reshape(-1, 9)
+    none = np.zeros(0, bool)
+    focus_ev, freed = focus if focus is not None else (none, none)
+    g, k, member, dx, dy, nb = edges_loop(
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rows.az,
+        focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x, ev.y,
+        rows.ox, rows.oy, DIR_UNDET,
+    )  # fmt: skip
+    at, capped, det, sign, term, wrapped = costs_loop(
+        g, k, member, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,
+        rows.speed_factor, rows.rng, rows.sigma_rng, ev.T, cov9, rep.c, nb, gate_table, reach,
+        support,
+    )  # fmt: skip
+    if not wrapped:
+        return None
+    g, k, cost, ri, ur, ci, n_cols, free = problem_loop(
+        g, k, at, rep.src, ev.x.shape[0], capped, sign * np.log(det), term
+    )
+    return g, k, cost, ri, ci, ur, int(n_cols), float(free)
+
+
+def _partition_loop(labels: Any) -> Any:
+    """:func:`~.reassignment.partition` as one pass: per row the lowest row of its
+    event (-1 free)."""
+    n = labels.shape[0]
+    top = -1
+    for r in range(n):
+        top = max(top, labels[r])
+    low = np.full(top + 1, -1, np.intp)
+    out = np.empty(n, np.intp)
+    for r in range(n):
+        e = labels[r]
+        if e < 0:
+            out[r] = -1
+        else:
+            if low[e] < 0:
+                low[e] = r
+            out[r] = low[e]
+    return out
+
+
+@getter
+def partition_kernel() -> Callable[..., Any] | None:
+    """:func:`_partition_loop` compiled (on first use), or None without numba."""
+    return compiled(_partition_loop)

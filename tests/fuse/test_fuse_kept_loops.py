@@ -1,0 +1,67 @@
+"""The kept candidate pairs' memo look-up and pool upkeep by compiled loops
+(``association.kept_loops``, numba, the ``fast`` extra): over a run of searches
+with events moving, going unfitted and renumbered, the numpy code's pairs and
+memo, array for array (the pool rebuilt on the way)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.association import gates as gates_mod
+from ceasefire.fuse.association.gates import KeptPairs
+from ceasefire.fuse.solve import Rows
+
+DATA = Path(__file__).with_name("data") / "association_days.npz"
+FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
+MEMO = ("keys", "hashes", "lookup", "start", "count", "rows", "passes")
+
+
+def _day() -> tuple[Reports, Clusters]:
+    with np.load(DATA) as d:
+        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith("heavy2015/")}
+    cfg = FuseConfig()
+    rep = Reports(
+        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
+        cfg.max_range_m, cfg.min_tdoa_sensors,
+    )  # fmt: skip
+    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
+    return rep, cl
+
+
+def test_the_compiled_searches_keep_the_numpy_codes_pairs_and_memo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    rep, cl = _day()
+    slow = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
+    rng = np.random.default_rng(8)
+    rebuilt = False
+    last_pool = 0
+    for step in range(10):
+        fast = KeptPairs.search(rep, cl)
+        with monkeypatch.context() as m:
+            m.setattr(gates_mod, "kept_kernels", lambda: None)
+            want = KeptPairs.search(slow, cl)
+        for f in ("events", "start", "count", "rows", "passes"):
+            a, b = getattr(fast, f), getattr(want, f)
+            assert a.dtype == b.dtype and np.array_equal(a, b), f
+        for f in MEMO:
+            a, b = getattr(rep.window_memo, f), getattr(slow.window_memo, f)
+            assert a.dtype == b.dtype and np.array_equal(a, b), f
+        assert fast.events.shape[0] > 100  # the premise: many events, many pairs
+        rows = rep.window_memo.rows
+        assert rows is not None
+        rebuilt |= step > 0 and rows.shape[0] < last_pool
+        last_pool = rows.shape[0]
+        # most events move, one goes unfitted, all renumbered
+        moved = rng.random(cl.n) < 0.7
+        cl.x[moved] += rng.uniform(-500.0, 500.0, int(moved.sum()))
+        cl.cov[int(rng.integers(cl.n))] = np.nan
+        perm = rng.permutation(cl.n)
+        cl = Clusters(cl.labels, cl.x[perm], cl.y[perm], cl.T[perm], cl.cov[perm])
+    assert rebuilt  # the premise: the pool was rebuilt from its live segments

@@ -1,0 +1,115 @@
+"""A reassignment pass's matching problem by its compiled loops
+(``association.reassign_loops``, numba, the ``fast`` extra): the numpy code's
+edges, costs, rows and columns to the bit, on the fixed heavy day of the
+identity test with members scrambled, with and without a focus; and a pass by
+either gives the same labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire.fuse import FuseConfig
+from ceasefire.fuse.association import (
+    Clusters,
+    GateConfig,
+    ReassignConfig,
+    Reports,
+    reassign_loops,
+    reassignment,
+)
+from ceasefire.fuse.association.gates import KeptPairs, bearing_candidates_gated, quantile
+from ceasefire.fuse.solve import Rows
+
+DATA = Path(__file__).with_name("data") / "association_days.npz"
+FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
+
+
+def _day(seed: int) -> tuple[Reports, Clusters]:
+    """The pinned heavy day with ~300 bearings moved to another event among their
+    pre-gated candidates and a twentieth freed (the pass has work)."""
+    with np.load(DATA) as d:
+        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith("heavy2015/")}
+    cfg = FuseConfig()
+    rep = Reports(
+        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
+        cfg.max_range_m, cfg.min_tdoa_sensors,
+    )  # fmt: skip
+    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
+    rng = np.random.default_rng(seed)
+    g, k, passes = bearing_candidates_gated(rep, cl)
+    other = np.flatnonzero(passes & (cl.labels[k] != g))
+    pick = rng.choice(other, 300, replace=False)
+    cl.labels[k[pick]] = g[pick]
+    cl.labels[rep.is_bearing & (rng.random(rep.n) < 0.05)] = -1
+    # a fresh Reports: the candidate memo starts empty
+    return Reports(
+        rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors
+    ), cl
+
+
+def _focus(rep: Reports, cl: Clusters, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.random(cl.n) < 0.3, rng.random(rep.n) < 0.05
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_compiled_problem_is_the_numpy_codes_to_the_bit(seed: int) -> None:
+    pytest.importorskip("numba")
+    rep, cl = _day(seed)
+    gates, cfg = GateConfig(), ReassignConfig()
+    kept = KeptPairs.search(rep, cl)
+    table = quantile(gates.attach_p, np.arange(1, 65))
+    for focus in (None, _focus(rep, cl, seed)):
+        fast = reassign_loops.compiled_problem(
+            rep, cl.labels, cl, kept, focus, rep.reach_m, cfg.support_cost, table
+        )
+        slow = reassignment._problem(rep, cl, gates, cfg, kept, focus)
+        assert fast is not None
+        g, k, _, ri, ci, ur, n_cols, free = fast
+        # the premise: a real problem, members and newcomers, kept and dropped edges
+        assert g.shape[0] > 1_000
+        member = cl.labels[k] == g
+        assert 0 < int(member.sum()) < g.shape[0]
+        for a, b in zip(fast[:6], slow[:6], strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+        assert (n_cols, free) == slow[6:]
+        # rows by bearing, then event; columns one per (event, observer)
+        assert np.array_equal(ur[ri], k) and bool(np.all(np.diff(ri) >= 0))
+        slot = g * rep.n_src + rep.src[k]
+        assert np.unique(slot).shape[0] == n_cols
+        assert np.array_equal(np.unique(slot, return_inverse=True)[1].ravel(), ci)
+
+
+def test_a_pass_by_the_compiled_loops_moves_the_bearings_the_numpy_code_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    rep, cl = _day(3)
+    slow_cl = Clusters(cl.labels.copy(), cl.x, cl.y, cl.T, cl.cov)
+    moved = reassignment.reassign(rep, cl, GateConfig(), ReassignConfig())
+    monkeypatch.setattr(reassignment, "compiled_problem", lambda *a: None)
+    slow_rep = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
+    assert reassignment.reassign(slow_rep, slow_cl, GateConfig(), ReassignConfig()) == moved
+    assert moved > 100  # the premise: many of the moved bearings go back
+    assert np.array_equal(cl.labels, slow_cl.labels)
+
+
+def test_the_compiled_partition_is_the_numpy_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(6)
+    for labels in (rng.integers(-1, 40, 500), np.full(7, -1), np.zeros(0, np.intp)):
+        labels = labels.astype(np.intp)
+        fast = reassignment.partition(labels)
+        with monkeypatch.context() as m:
+            m.setattr(reassignment, "partition_kernel", lambda: None)
+            slow = reassignment.partition(labels)
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow)
+    # the same grouping under another numbering reads alike
+    a = np.array([2, 2, -1, 0, 0, 1])
+    assert np.array_equal(
+        reassignment.partition(a), reassignment.partition(np.array([5, 5, -1, 3, 3, 4]))
+    )
+    assert reassignment.partition(a).tolist() == [0, 0, -1, 3, 3, 5]
