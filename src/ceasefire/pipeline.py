@@ -21,6 +21,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -1871,6 +1872,38 @@ class MapsAhead:
         return {"map": self.out_dir / "map.png", "internal_map": self.out_dir / "map-internal.png"}
 
 
+class ReportReads:
+    """The report's reads of a day that are SQLite's work (its observers and
+    observation count, its events' counts: :func:`report_day`'s), made by a
+    thread while this process finishes the day: SQLite runs without the
+    interpreter's lock. Start it once the day's observations and events are
+    stored (they are not written again before the report)."""
+
+    def __init__(self, store: Store, start_s: float, end_s: float) -> None:
+        self.period = (start_s, end_s)
+        self._got: list[Any] = []
+        self._thread = threading.Thread(
+            target=self._read, args=(store,), name="report-reads", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, store: Store) -> None:
+        try:
+            self._got = [store.observers(*self.period), store.event_counts(*self.period)]
+        except BaseException as exc:  # raised where the report takes them
+            self._got = [exc]
+
+    def result(
+        self,
+    ) -> tuple[tuple[list[tuple[str, float, float]], int], dict[str, int]]:
+        """``(Store.observers, Store.event_counts)`` of the period (its error raised)."""
+        self._thread.join()
+        if len(self._got) == 1:
+            raise self._got[0]
+        observers, counts = self._got
+        return observers, counts
+
+
 def report_day(
     store: Store,
     mandate: Mandate,
@@ -1882,11 +1915,13 @@ def report_day(
     patrol: dict[str, Any] | None = None,
     maps: MapsAhead | None = None,
     held: Mapping[date, list[Violation]] | None = None,
+    reads: ReportReads | None = None,
 ) -> dict[str, Path]:
     """Render the day's report from the store into ``out_dir`` (``patrol``: the
     day's patrol coverage figures, for their section; ``maps``: its maps being
     drawn ahead; ``held``: violations by day the caller holds, each day's the
-    same as the store's of its period in the store's order, not read again).
+    same as the store's of its period in the store's order, not read again;
+    ``reads``: the day's reads made ahead, :class:`ReportReads`).
     With ``maps``, the events' counts are the store's (SQL) and the events are
     read only if the maps failed (to draw them here)."""
     start, end = day_bounds(mandate, day)
@@ -1898,7 +1933,11 @@ def report_day(
     prev_day = day - timedelta(days=1)
     prev_start, _ = day_bounds(mandate, prev_day)
     monitored = set(stored_days(store, mandate))
-    observers, n_obs = store.observers(start, end)
+    ahead_counts: dict[str, int] | None = None
+    if reads is not None and reads.period == (start, end):
+        (observers, n_obs), ahead_counts = reads.result()
+    else:
+        observers, n_obs = store.observers(start, end)
     held = held or {}
     previous: list[Violation] | None = None
     # a day before the store's first is unknown, not a day without violations
@@ -1911,7 +1950,9 @@ def report_day(
         violations = store.violations(start, end)
     escalations = store.escalations(start, end)
     # counted by the store where the events need not be read (maps drawn ahead)
-    counts = store.event_counts(start, end) if maps is not None else None
+    counts = None
+    if maps is not None:
+        counts = ahead_counts if ahead_counts is not None else store.event_counts(start, end)
     ctx = ReportContext(
         mandate=mandate,
         day=day,
@@ -2089,6 +2130,7 @@ def run(
 
             # the last day's maps, drawn ahead from its parts' layers
             maps: _DayMaps | None = None
+            reads: ReportReads | None = None
 
             def done_all(day: date, rest: Sequence[JudgedPart]) -> None:
                 # the pool is done: its last parts are stored on one core, the
@@ -2127,6 +2169,9 @@ def run(
                     # now, unless the pool's end started them
                     ahead = maps.start()
                     maps = None
+                    # the day is stored: the report's reads go on beside the
+                    # day's end (escalations, notices, signing)
+                    reads = ReportReads(store, start, end)
                 tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
                 escalations = escalations_of(store, mandate, day, violations, sightings)
                 store.replace_escalations(start, end, escalations, day=day.isoformat())
@@ -2159,6 +2204,7 @@ def run(
                 pdf=pdf and last,
                 maps=ahead if last else None,
                 held=held,
+                reads=reads if last else None,
             )
             if last:
                 for kind, name in (
