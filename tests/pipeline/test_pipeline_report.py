@@ -210,3 +210,44 @@ def test_violations_outside_their_day_are_not_held(run_summary: pipeline.RunSumm
     late = replace(d.violations[0], id="late", time_s=end + 1.0)
     days = [replace(x, violations=[*x.violations, late]) if x is d else x for x in run_summary.days]
     assert pipeline.held_violations(m, days) == {}
+
+
+def test_the_reads_made_ahead_make_the_same_report(
+    ran: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ReportReads``: the day's observers and event counts read by a thread,
+    then taken by ``report_day`` (the store's own reads made to fail after the
+    thread's): the report made with them is the report made without; a period
+    other than the report's is not taken; the thread's error is raised where
+    they are taken."""
+    here = _report(ran, tmp_path / "here", maps=True)
+    st = Store.open(ran / "store.db")
+    try:
+        m = pipeline.mandate_of(st)
+        day, head = _last_day(ran)
+        start, end = day_bounds(m, day)
+        reads = pipeline.ReportReads(st, start, end)
+        reads.result()
+
+        def fail(*_: object) -> None:
+            raise AssertionError("read again")
+
+        with monkeypatch.context() as mp:
+            mp.setattr(Store, "observers", fail)
+            mp.setattr(Store, "event_counts", fail)
+            ahead = pipeline.MapsAhead(str(ran / "store.db"), m, day, tmp_path / "ahead")
+            got = pipeline.report_day(
+                st, m, day, tmp_path / "ahead", head=head, pdf=False, maps=ahead, reads=reads
+            )
+            other = pipeline.ReportReads(st, start - 86400.0, start)
+            with pytest.raises(AssertionError, match="read again"):
+                other.result()
+            with pytest.raises(AssertionError, match="read again"):
+                pipeline.report_day(
+                    st, m, day, tmp_path / "other", head=head, pdf=False, reads=other
+                )
+    finally:
+        st.close()
+    assert got.keys() == here.keys()
+    for f in FILES:
+        assert (tmp_path / "here" / f).read_bytes() == (tmp_path / "ahead" / f).read_bytes(), f
