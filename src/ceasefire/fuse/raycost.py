@@ -34,9 +34,10 @@ _may_pass = raybounds.may_pass
 _with_priors = raybounds.with_priors
 _BLOCK = raybounds.BLOCK
 #: blocks per super-block along a ray: two rays' 6 x 6 block pairs (24 samples
-#: each) are first bounded as 3 x 3 pairs of super-blocks, and only the blocks of
-#: the super-block pairs whose floor can lower a least cost are bounded
-_SUPER = 2
+#: each) are first bounded as 2 x 2 pairs of super-blocks, and only the blocks of
+#: the super-block pairs whose floor can lower a least cost are bounded (of 2,
+#: 3 and 6, and blocks of 2-8 samples, the dense row's ray pairs ran fastest so)
+_SUPER = 3
 
 
 def _cannot_lower(
@@ -97,34 +98,28 @@ def _sample_pairs(
         for j in range(j0, j1):
             key = i * k2 + j
             ss = same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0
-            # a floor of the pair's cost: each weapon's chi-square is at least 0
-            # (the loop's sums of it, each rounding monotonically); a NaN prior
-            # makes a weapon's cost NaN, which never lowers a least cost
-            lowest = np.inf
-            for w in range(wmay.shape[0]):
-                if not wmay[w]:
+            if not sides:
+                # a floor of the pair's cost: each weapon's chi-square is at least
+                # 0 (the loop's sums of it, each rounding monotonically); a NaN
+                # prior makes a weapon's cost NaN, which never lowers a least
+                # cost. (With the sides, which it seldom skips, it cost more
+                # than it saved)
+                lowest = np.inf
+                for w in range(wmay.shape[0]):
+                    if not wmay[w]:
+                        continue
+                    if wl == w or wi == w:
+                        c0 = 0.0
+                    elif wl < 0 and wi < 0:
+                        c0 = unknown_cost
+                    else:
+                        c0 = other_cost
+                    if use_prior:
+                        c0 = c0 + (lprior[p, i, w] + iprior[q, j, w])
+                    if c0 < lowest:
+                        lowest = c0
+                if not lowest + ss < m:
                     continue
-                if wl == w or wi == w:
-                    c0 = 0.0
-                elif wl < 0 and wi < 0:
-                    c0 = unknown_cost
-                else:
-                    c0 = other_cost
-                if use_prior:
-                    c0 = c0 + (lprior[p, i, w] + iprior[q, j, w])
-                if c0 < lowest:
-                    lowest = c0
-            low = lowest + ss
-            if sides:
-                s = lside[p, i]
-                if (
-                    not (low < m or (low == m and m < np.inf and key < at_key))
-                    and (s <= 0 or lowest >= m_left)
-                    and (s >= 0 or lowest >= m_right)
-                ):
-                    continue
-            elif not low < m:
-                continue
             dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
             if not (dist >= d_lo and dist <= d_hi):
                 continue
