@@ -120,9 +120,7 @@ def _sample_pairs(
                         lowest = c0
                 if not lowest + ss < m:
                     continue
-            dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
-            if not (dist >= d_lo and dist <= d_hi):
-                continue
+            # the time test before the distance's (either skips the pair)
             dt = iT[q, j] - lT[p, i]
             dt_hi = dt
             if early_sd > 0:
@@ -130,6 +128,9 @@ def _sample_pairs(
                 if not dt > -early_sd * sd_T:
                     continue
                 dt_hi = dt + 2.0 * sd_T
+            dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
+            if not (dist >= d_lo and dist <= d_hi):
+                continue
             var_T = lvt[p, i] + ivt[q, j]
             var_d = (lvp[p, i] + ivp[q, j]) + 2e4
             best = np.inf
