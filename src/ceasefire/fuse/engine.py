@@ -306,14 +306,14 @@ def _fuse_acoustic(
     T = np.concatenate(Ts)
     cov = np.concatenate(covs)
     sd_t_s = np.concatenate(sds)
-    members, first = _split(labels, G)
+    members, first_row = _split(labels, G)
     kind = consensus(obs.event, labels, G, len(EVENT_KINDS), UND_EVENT)
     direction = consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR)
     weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
     n_obs = np.bincount(labels[labels >= 0], minlength=G)
     del n
     return _Acoustic(
-        x, y, T, cov, sd_t_s, members, first, kind, direction, weapon, n_obs, flag_groups, rows
+        x, y, T, cov, sd_t_s, members, first_row, kind, direction, weapon, n_obs, flag_groups, rows
     )
 
 
