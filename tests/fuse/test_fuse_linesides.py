@@ -4,6 +4,7 @@ agree with a side test of every sample point."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
@@ -76,3 +77,26 @@ def test_sides_of_repeated_points_are_each_points_own() -> None:
         assert got.dtype == np.intp
         assert np.array_equal(got, want)
     assert set(sides.points(posts_x, posts_y).tolist()) == {-1, 1}  # both sides occur
+
+
+def test_the_compiled_crossings_are_the_numpy_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rays from around the line in every direction, many crossing it (some twice
+    # at its bends): the compiled loop counts the crossings the numpy code counts
+    pytest.importorskip("numba")
+    from ceasefire.fuse import linesides
+
+    grid = Grid.about(np.array(LINE.lats), np.array(LINE.lons))
+    sides = LineSides.of(LINE, grid)
+    rng = np.random.default_rng(8)
+    n = 500
+    ox, oy = rng.normal(0.0, 30_000.0, n), rng.normal(0.0, 30_000.0, n)
+    az = rng.uniform(-np.pi, np.pi, n)
+    dist = np.geomspace(150.0, 60_000.0, 24)
+    assert linesides.flips_kernel() is not None
+    got = sides.rays(ox, oy, az, dist)
+    monkeypatch.setattr(linesides, "flips_kernel", lambda: None)
+    want = sides.rays(ox, oy, az, dist)
+    assert np.array_equal(got, want)
+    # the premise: rays whose side turns along them, once and more than once
+    turns = (np.diff(want, axis=1) != 0).sum(axis=1)
+    assert (turns == 1).sum() > 50 and (turns >= 2).any()

@@ -81,6 +81,9 @@ def test_the_compiled_loop_gives_the_numpy_costs(range_prior: bool, early_sd: fl
         # the least flight cost on each side of the line and the side of the best sample
         assert got_side.shape == ref_side.shape == (a.shape[0], 3)
         assert np.array_equal(got_side, ref_side)
+        # the least costs alone (no sides asked: fewer sample pairs visited) are the same
+        alone, untouched = _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches, sides=False)
+        assert np.array_equal(alone, ref) and not untouched.any()
         finite += int(np.isfinite(ref).sum())
         # the premise: both sides and the side of the best sample are exercised
         assert np.isfinite(ref_side[:, 0]).any() and np.isfinite(ref_side[:, 1]).any()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from pyproj import Transformer
 
-from ceasefire.geo.frame import LocalFrame
+from ceasefire.geo.frame import LocalFrame, frames_shared
 
 
 def _each(frame: LocalFrame, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,3 +100,22 @@ def test_points_said_distinct_project_as_the_search_for_repeats_does() -> None:
     x, y = frame.to_xy(lat_rep[:600], lon_rep[:600], repeats=False)
     np.testing.assert_array_equal(x, ex)
     np.testing.assert_array_equal(y, ey)
+
+
+def test_frames_about_one_origin_are_one_frame_while_shared() -> None:
+    # within frames_shared, a frame about the same origin is the one made before
+    # (its projections built once); another origin's is its own; outside, each
+    # call makes its own frame, which projects alike
+    lat = np.array([48.0, 48.4, 47.9])
+    lon = np.array([37.5, 38.1, 37.7])
+    with frames_shared():
+        a = LocalFrame.about(lat, lon)
+        b = LocalFrame.about(lat[::-1].copy(), lon[::-1].copy())  # the same box
+        c = LocalFrame.about(lat + 0.1, lon)
+        x, y = a.to_xy(lat, lon)
+    assert b is a and c is not a and c != a
+    d = LocalFrame.about(lat, lon)
+    assert d is not a and d == a
+    assert LocalFrame.about(lat, lon) is not d
+    xd, yd = d.to_xy(lat, lon)
+    assert np.array_equal(x, xd) and np.array_equal(y, yd)

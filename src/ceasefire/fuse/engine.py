@@ -86,6 +86,7 @@ class _Acoustic:
     cov: F8  # (G, 2, 2) grid axes, NaN when no position
     sd_t_s: F8  # (G,) sd of the emission time, s (NaN when unknown)
     members: list[IP]  # row indices into the acoustic subset
+    first: IP  # (G,) each group's first member (row), -1 when it has none
     kind: IP
     direction: IP
     weapon: IP
@@ -305,23 +306,29 @@ def _fuse_acoustic(
     T = np.concatenate(Ts)
     cov = np.concatenate(covs)
     sd_t_s = np.concatenate(sds)
-    members = _split(labels, G)
+    members, first_row = _split(labels, G)
     kind = consensus(obs.event, labels, G, len(EVENT_KINDS), UND_EVENT)
     direction = consensus(obs.direction, labels, G, len(DIRECTIONS), UND_DIR)
     weapon = consensus(obs.weapon, labels, G, len(WEAPONS), UND_WEAPON)
     n_obs = np.bincount(labels[labels >= 0], minlength=G)
     del n
     return _Acoustic(
-        x, y, T, cov, sd_t_s, members, kind, direction, weapon, n_obs, flag_groups, rows
+        x, y, T, cov, sd_t_s, members, first_row, kind, direction, weapon, n_obs, flag_groups, rows
     )
 
 
-def _split(labels: IP, G: int) -> list[IP]:
-    """Row indices of each group, in row order."""
+def _split(labels: IP, G: int) -> tuple[list[IP], IP]:
+    """Row indices of each group, in row order, and each group's first row (-1
+    when it has none)."""
     m = np.flatnonzero(labels >= 0)
     order = m[np.argsort(labels[m], kind="stable")]
     bounds = np.searchsorted(labels[order], np.arange(G + 1))
-    return [order[bounds[k] : bounds[k + 1]] for k in range(G)]
+    first = np.full(G, -1, np.intp)
+    some = bounds[:-1] < bounds[1:]
+    first[some] = order[bounds[:-1][some]]
+    # sliced by Python ints (numpy integers cost more per slice)
+    b = bounds.tolist()
+    return [order[b[k] : b[k + 1]] for k in range(G)], first
 
 
 @functools.lru_cache(maxsize=4)
@@ -385,7 +392,7 @@ def _ray_pairs(
     ``weapon``: per event, its weapon code (-1 unknown); ``side``: per located event,
     its side of the contact line when known (``LineSides.points`` of its position)."""
     G = ac.x.shape[0]
-    first = np.array([int(m[0]) if m.shape[0] else -1 for m in ac.members], np.intp)
+    first = ac.first
     lone = ~has_pos & (ac.n_obs == 1) & (first >= 0)
     lone[lone] &= np.isfinite(rows.az[first[lone]])
     is_l, is_i = _roles(ac)
@@ -661,7 +668,7 @@ def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> lis
     sources = obs.source.astype(str)
     keys = np.char.add(np.char.add(sources, "/"), ids)
     out: list[Event] = []
-    for g, mem in enumerate(_split(labels, G)):
+    for g, mem in enumerate(_split(labels, G)[0]):
         var = float(1.0 / sw[g])
         parties = [str(p) for p in obs.party[mem].tolist() if p is not None]
         party = None

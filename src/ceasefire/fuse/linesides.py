@@ -2,17 +2,23 @@
 along rays at once (the side at the ray's origin, flipped at each crossing of
 the line: one geodesic side test per ray instead of one per sample). Past an end
 of the line a ray keeps its side until it crosses, where the nearest-point test
-would turn it round the end."""
+would turn it round the end. The crossings are found by one compiled loop over
+(ray, piece of the line) (numba, the ``fast`` extra: the numpy code's crossings,
+~4x faster), else by the numpy code."""
 
 from __future__ import annotations
 
 import functools
 import itertools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.frame import Grid
 from ceasefire.geo import GeoLine
 from ceasefire.geo.frame import per_distinct_point
@@ -83,7 +89,11 @@ class LineSides:
         if side0 is None:
             side0 = self.points(ox, oy)
         flips = np.zeros((n, k + 1), np.intp)
-        if n and k:
+        kernel = flips_kernel()
+        if n and k and kernel is not None:
+            ex, ey = np.diff(self.px), np.diff(self.py)
+            kernel(ox, oy, np.sin(az), np.cos(az), self.px[:-1], self.py[:-1], ex, ey, dist, flips)
+        elif n and k:
             ux, uy = np.sin(az), np.cos(az)
             ex, ey = np.diff(self.px), np.diff(self.py)
             m = ex.shape[0]
@@ -101,3 +111,37 @@ class LineSides:
                 np.add.at(flips, (ri + a, np.searchsorted(dist, t[ri, pj])), 1)
         odd = np.cumsum(flips[:, :k], axis=1) % 2
         return np.asarray(side0[:, None] * np.where(odd == 1, -1, 1), dtype=np.intp)
+
+
+def _flips_loop(
+    ox: Any, oy: Any, ux: Any, uy: Any, x0: Any, y0: Any, ex: Any, ey: Any, dist: Any, flips: Any
+) -> None:
+    """:meth:`LineSides.rays`' crossings as one loop over (ray, piece of the line):
+    ``flips[r, h]`` counts ray ``r``'s crossings between ``dist[h - 1]`` and
+    ``dist[h]`` (rays from ``(ox, oy)`` along ``(ux, uy)``, pieces from ``(x0, y0)``
+    along ``(ex, ey)``, m). The numpy code's arithmetic in its order (products,
+    differences and quotients round alike in both: the same crossings), without
+    its ``(n, m)`` temporaries."""
+    n = ox.shape[0]
+    m = ex.shape[0]
+    k = dist.shape[0]
+    reach = dist[k - 1]
+    for r in range(n):
+        for j in range(m):
+            qx = x0[j] - ox[r]
+            qy = y0[j] - oy[r]
+            den = ux[r] * ey[j] - uy[r] * ex[j]
+            t = (qx * ey[j] - qy * ex[j]) / den
+            s = (qx * uy[r] - qy * ux[r]) / den
+            if s >= 0 and s < 1 and t > 0 and t <= reach and math.isfinite(t):
+                h = 0  # numpy's searchsorted (left): the first distance >= t
+                while h < k and dist[h] < t:
+                    h += 1
+                flips[r, h] += 1
+
+
+@getter
+def flips_kernel() -> Callable[..., None] | None:
+    """:func:`_flips_loop` compiled, or None without the ``fast`` extra (the
+    numpy code runs)."""
+    return compiled(_flips_loop)

@@ -7,10 +7,13 @@ which round alike in both). The numpy code gathers every candidate's samples
 (``k x k`` per pair of rays, times each weapon) into temporary arrays; the loop
 reads them in place, and skips the blocks of samples (and, within the rest,
 the weapons) that :mod:`.raybounds` proves cost inf (the same costs: an inf
-changes no least cost); between two rays it visits the blocks least floor first
-and skips those whose floor cannot lower a least cost found (nor tie one
-before its sample pair: the same sides). Without numba, :func:`ray_cost_kernel`
-is None and the numpy code runs."""
+changes no least cost). Between two rays it visits pairs of super-blocks (a
+few blocks each), then their blocks, least floor first, and skips those whose
+floor cannot lower a least cost found (nor tie one before its sample pair: the
+same sides); within a block pair, a sample pair whose weapons' terms and
+priors alone (a chi-square is never below 0) cannot lower one is skipped
+before its distance. Without numba, :func:`ray_cost_kernel` is None and the
+numpy code runs."""
 
 from __future__ import annotations
 
@@ -30,6 +33,129 @@ _row_blocks = raybounds.row_blocks
 _may_pass = raybounds.may_pass
 _with_priors = raybounds.with_priors
 _BLOCK = raybounds.BLOCK
+#: blocks per super-block along a ray: two rays' 6 x 6 block pairs (24 samples
+#: each) are first bounded as 2 x 2 pairs of super-blocks, and only the blocks of
+#: the super-block pairs whose floor can lower a least cost are bounded (of 2,
+#: 3 and 6, and blocks of 2-8 samples, the dense row's ray pairs ran fastest so)
+_SUPER = 3
+
+
+def _cannot_lower(
+    f: float, key0: int, left: float, right: float, m: float, m_left: float, m_right: float,
+    at_key: int, side_min: float, sides: bool,
+) -> bool:  # fmt: skip
+    """Whether a (super-)block pair of floor ``f`` (without the same-side cost,
+    whose least is ``side_min``), whose first sample pair in (i, j) order is
+    ``key0`` and whose launch samples lie left (``left`` 1.0) or right (``right``
+    1.0) of the line, can change none of the least costs found (``m``, of equal
+    ones the first in (i, j) order, at ``at_key``; with ``sides`` also the
+    least flight costs left and right, ``m_left``, ``m_right``)."""
+    fm = f + side_min
+    if not sides:
+        return fm >= m
+    return (
+        (fm > m or (fm == m and key0 > at_key))
+        and (left == 0.0 or f >= m_left)
+        and (right == 0.0 or f >= m_right)
+    )
+
+
+def _insert(of: Any, ou: Any, ov: Any, nk: int, f: float, u: int, v: int) -> None:
+    """Insert ``(f, u, v)`` among the first ``nk`` entries of the lists ``of``, ``ou``,
+    ``ov``, kept in ascending ``f`` (after its equals: stable)."""
+    h = nk
+    while h > 0 and of[h - 1] > f:
+        of[h] = of[h - 1]
+        ou[h] = ou[h - 1]
+        ov[h] = ov[h - 1]
+        h -= 1
+    of[h] = f
+    ou[h] = u
+    ov[h] = v
+
+
+def _sample_pairs(
+    L: Any, Im: Any, p: int, q: int, i0: int, i1: int, j0: int, j1: int, k2: int, wmay: Any,
+    wl: int, wi: int, W: Any, d_lo: float, d_hi: float, C: Any, use_prior: bool,
+    early_sd: float, sides: bool, found: tuple[float, float, float, float, int],
+) -> tuple[float, float, float, float, int]:  # fmt: skip
+    """The least costs ``found`` (``m``, ``m_left``, ``m_right``, ``at``,
+    ``at_key``: :func:`_ray_cost_loop`'s) lowered by the sample pairs ``i`` in
+    ``[i0, i1)`` of launch ``p`` and ``j`` in ``[j0, j1)`` of impact ``q``, for
+    the weapons ``wmay``; of equal least costs the first in (i, j) order
+    (``i * k2 + j``). ``L``, ``Im``: the launches' and impacts' samples (x, y,
+    T, var_t, var_obs, var_pos, side, prior); ``W``: per weapon (speeds, lo_m,
+    hi_m); ``C``: (spread, fast_f, gate, unknown_cost, other_cost,
+    same_side_cost). (Tuples: numba cannot write a call of more than 30
+    arguments into its caller.)"""
+    lx, ly, lT, lvt, lvo, lvp, lside, lprior = L
+    ix, iy, iT, ivt, ivo, ivp, iside, iprior = Im
+    speeds, lo_m, hi_m = W
+    spread, fast_f, gate, unknown_cost, other_cost, same_side_cost = C
+    m, m_left, m_right, at, at_key = found
+    nw = speeds.shape[0]
+    for i in range(i0, i1):
+        for j in range(j0, j1):
+            key = i * k2 + j
+            ss = same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0
+            if not sides:
+                # a floor of the pair's cost: each weapon's chi-square is at least
+                # 0 (the loop's sums of it, each rounding monotonically); a NaN
+                # prior makes a weapon's cost NaN, which never lowers a least
+                # cost. (With the sides, which it seldom skips, it cost more
+                # than it saved)
+                lowest = np.inf
+                for w in range(wmay.shape[0]):
+                    if not wmay[w]:
+                        continue
+                    if wl == w or wi == w:
+                        c0 = 0.0
+                    elif wl < 0 and wi < 0:
+                        c0 = unknown_cost
+                    else:
+                        c0 = other_cost
+                    if use_prior:
+                        c0 = c0 + (lprior[p, i, w] + iprior[q, j, w])
+                    if c0 < lowest:
+                        lowest = c0
+                if not lowest + ss < m:
+                    continue
+            # the time test before the distance's (either skips the pair)
+            dt = iT[q, j] - lT[p, i]
+            dt_hi = dt
+            if early_sd > 0:
+                sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
+                if not dt > -early_sd * sd_T:
+                    continue
+                dt_hi = dt + 2.0 * sd_T
+            dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
+            if not (dist >= d_lo and dist <= d_hi):
+                continue
+            var_T = lvt[p, i] + ivt[q, j]
+            var_d = (lvp[p, i] + ivp[q, j]) + 2e4
+            best = np.inf
+            for w in range(nw):
+                if not wmay[w]:  # untried, or inf for the whole block pair
+                    continue
+                cost = _weapon_cost(
+                    dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
+                    spread, fast_f, gate, unknown_cost, other_cost,
+                )  # fmt: skip
+                if use_prior:
+                    cost = cost + (lprior[p, i, w] + iprior[q, j, w])
+                if cost < best:
+                    best = cost
+            if sides:
+                if lside[p, i] > 0 and best < m_left:
+                    m_left = best
+                if lside[p, i] < 0 and best < m_right:
+                    m_right = best
+            best = best + ss
+            if best < m or (best == m and best < np.inf and key < at_key):
+                m = best
+                at = float(lside[p, i])
+                at_key = key
+    return m, m_left, m_right, at, at_key
 
 
 def _ray_cost_loop(
@@ -65,6 +191,7 @@ def _ray_cost_loop(
     same_side_cost: float,
     use_prior: bool,
     early_sd: float,
+    sides: bool,
     by_side: Any,
 ) -> Any:
     """Least cost per candidate ``(a[r], b[r])`` over the launch samples ``(nl, K1)``
@@ -77,9 +204,11 @@ def _ray_cost_loop(
     ``early_sd`` > 0: a sample pair whose impact is dated early by less than this
     many σ of the report times is tried, the speed bound allowing 2 of them (else
     none dated early passes the speed bound).
-    ``by_side`` ``(n, 3)`` is filled in place: the least cost without the
-    same-side cost over the launch samples left (side > 0) and right (< 0) of the
-    line, and the launch side of the least-cost sample (0 when none passes)."""
+    ``by_side`` ``(n, 3)`` is filled in place when ``sides``: the least cost
+    without the same-side cost over the launch samples left (side > 0) and right
+    (< 0) of the line, and the launch side of the least-cost sample (0 when none
+    passes; the first in (i, j) order on a tie); without ``sides`` it is left as
+    it is and only the least costs are found, which visits fewer sample pairs."""
     n = a.shape[0]
     k1 = lx.shape[1]
     k2 = ix.shape[1]
@@ -93,30 +222,42 @@ def _ray_cost_loop(
             d_lo = min(d_lo, lo_m[w])
             d_hi = max(d_hi, hi_m[w])
     # blocks of samples whose every pair costs inf are skipped (:mod:`.raybounds`:
-    # exact), and between rays those whose floor cannot lower the least costs
-    # found; of equal least costs the first sample pair in (i, j) order gives the side
+    # exact), and between rays those whose floor cannot lower the least costs found
     lb = _row_blocks(lx, ly, lT, lvt, lvo, lvp, _BLOCK)
     ib = _row_blocks(ix, iy, iT, ivt, ivo, ivp, _BLOCK)
     nb1 = lb.shape[1]
     nb2 = ib.shape[1]
-    # ray x ray: 36 block pairs, visited least floor first; once the least costs
-    # are found, most of the rest cannot lower them (two thirds of the kept ones
-    # on the stress day's ray pairs). A ray x point's 6 are visited in (i, j) order
+    # ray x ray: the super-block pairs, then the blocks of those kept, visited
+    # least floor first; once the least costs are found, most of the rest cannot
+    # lower them. A ray x point's few block pairs are visited in (i, j) order
     ordered = nb1 > 1 and nb2 > 1
+    sb = _SUPER * _BLOCK
     if ordered:
         # the blocks' least priors per weapon and which sides of the line they hold
         lb = _with_priors(lb, lprior, lside, _BLOCK)
         ib = _with_priors(ib, iprior, iside, _BLOCK)
+        ls = _with_priors(_row_blocks(lx, ly, lT, lvt, lvo, lvp, sb), lprior, lside, sb)
+        is_ = _with_priors(_row_blocks(ix, iy, iT, ivt, ivo, ivp, sb), iprior, iside, sb)
+    else:
+        ls = lb
+        is_ = ib
+    ns1 = ls.shape[1]
+    ns2 = is_.shape[1]
     lcol = 10 + nw  # the launch blocks' sides: which ones hold a sample left, right
     may = np.empty((nb1, nb2, nw), np.bool_)  # the weapons a block pair may pass
-    may_any = np.empty((nb1, nb2), np.bool_)
-    # a floor of the block pair's costs without the same-side cost, and with it
-    # at its least (a negative same-side cost lowers it)
-    floor = np.empty((nb1, nb2))
+    smay = np.empty((ns1, ns2, nw), np.bool_)
+    # a floor's least same-side cost (a negative one lowers it)
     side_min = min(same_side_cost, 0.0)
-    order_f = np.empty(nb1 * nb2)
-    order_u = np.empty(nb1 * nb2, np.intp)
-    order_v = np.empty(nb1 * nb2, np.intp)
+    sorder_f = np.empty(ns1 * ns2)
+    sorder_u = np.empty(ns1 * ns2, np.intp)
+    sorder_v = np.empty(ns1 * ns2, np.intp)
+    order_f = np.empty(_SUPER * _SUPER)
+    order_u = np.empty(_SUPER * _SUPER, np.intp)
+    order_v = np.empty(_SUPER * _SUPER, np.intp)
+    L = (lx, ly, lT, lvt, lvo, lvp, lside, lprior)
+    Im = (ix, iy, iT, ivt, ivo, ivp, iside, iprior)
+    W = (speeds, lo_m, hi_m)
+    C = (spread, fast_f, gate, unknown_cost, other_cost, same_side_cost)
     out = np.empty(n)
     for r in range(n):
         p = a[r]
@@ -127,146 +268,76 @@ def _ray_cost_loop(
         m_left = np.inf
         m_right = np.inf
         at = 0.0
-        some = False
-        for u in range(nb1):
-            for v in range(nb2):
-                f = _may_pass(
-                    lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, fast_f, gate,
-                    early_sd, may[u, v], wl, wi, unknown_cost, other_cost, use_prior, ordered,
-                )  # fmt: skip
-                ok = f < np.inf
-                floor[u, v] = f
-                may_any[u, v] = ok
-                some = some or ok
-        if not some:
-            out[r] = m
-            by_side[r, 0] = m_left
-            by_side[r, 1] = m_right
-            by_side[r, 2] = at
-            continue
-        # the sample pair's body is written out in both loops below: as one compiled
-        # function called per sample pair it ran 3.2x slower (numba did not inline it)
-        if not ordered:
-            # (i, j) order, as the block pairs are few
-            for i in range(k1):
-                u = i // _BLOCK
-                for v in range(nb2):
-                    if not may_any[u, v]:
-                        continue
-                    wmay = may[u, v]
-                    for j in range(v * _BLOCK, min(k2, (v + 1) * _BLOCK)):
-                        dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
-                        if not (dist >= d_lo and dist <= d_hi):
-                            continue
-                        dt = iT[q, j] - lT[p, i]
-                        dt_hi = dt
-                        if early_sd > 0:
-                            sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
-                            if not dt > -early_sd * sd_T:
-                                continue
-                            dt_hi = dt + 2.0 * sd_T
-                        var_T = lvt[p, i] + ivt[q, j]
-                        var_d = (lvp[p, i] + ivp[q, j]) + 2e4
-                        best = np.inf
-                        for w in range(nw):
-                            if not wmay[w]:  # untried, or inf for the whole block pair
-                                continue
-                            cost = _weapon_cost(
-                                dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w],
-                                wl, wi, spread, fast_f, gate, unknown_cost, other_cost,
-                            )  # fmt: skip
-                            if use_prior:
-                                cost = cost + (lprior[p, i, w] + iprior[q, j, w])
-                            if cost < best:
-                                best = cost
-                        if lside[p, i] > 0 and best < m_left:
-                            m_left = best
-                        if lside[p, i] < 0 and best < m_right:
-                            m_right = best
-                        best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
-                        if best < m:
-                            m = best
-                            at = float(lside[p, i])
-            out[r] = m
-            by_side[r, 0] = m_left
-            by_side[r, 1] = m_right
-            by_side[r, 2] = at
-            continue
-        # the kept block pairs, least floor first (stable: ties in (u, v) order):
-        # the least costs are found early, and block pairs whose floor cannot
-        # lower them are then skipped
-        nk = 0
-        for u in range(nb1):
-            for v in range(nb2):
-                if may_any[u, v]:
-                    f = floor[u, v]
-                    h = nk
-                    while h > 0 and order_f[h - 1] > f:
-                        order_f[h] = order_f[h - 1]
-                        order_u[h] = order_u[h - 1]
-                        order_v[h] = order_v[h - 1]
-                        h -= 1
-                    order_f[h] = f
-                    order_u[h] = u
-                    order_v[h] = v
-                    nk += 1
         at_key = k1 * k2  # the (i, j) order of the least cost's sample pair
-        for h in range(nk):
-            u = order_u[h]
-            v = order_v[h]
-            f = order_f[h]
-            # no sample pair of the block pair can lower a least cost found so
-            # far, nor tie the overall one before its sample pair in (i, j)
-            # order (the (i, j) loop keeps the first of equal costs): skipped
-            fm = f + side_min
-            if (
-                (fm > m or (fm == m and (u * _BLOCK) * k2 + v * _BLOCK > at_key))
-                and (lb[p, u, lcol] == 0.0 or f >= m_left)
-                and (lb[p, u, lcol + 1] == 0.0 or f >= m_right)
-            ):
-                continue
-            wmay = may[u, v]
-            for i in range(u * _BLOCK, min(k1, (u + 1) * _BLOCK)):
-                for j in range(v * _BLOCK, min(k2, (v + 1) * _BLOCK)):
-                    dist = math.hypot(ix[q, j] - lx[p, i], iy[q, j] - ly[p, i])
-                    if not (dist >= d_lo and dist <= d_hi):
+        if not ordered:
+            for u in range(nb1):
+                for v in range(nb2):
+                    f = _may_pass(
+                        lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, fast_f, gate,
+                        early_sd, may[u, v], wl, wi, unknown_cost, other_cost, use_prior, False,
+                    )  # fmt: skip
+                    if not f < np.inf:
                         continue
-                    dt = iT[q, j] - lT[p, i]
-                    dt_hi = dt
-                    if early_sd > 0:
-                        sd_T = math.sqrt(lvo[p, i] + ivo[q, j])
-                        if not dt > -early_sd * sd_T:
-                            continue
-                        dt_hi = dt + 2.0 * sd_T
-                    var_T = lvt[p, i] + ivt[q, j]
-                    var_d = (lvp[p, i] + ivp[q, j]) + 2e4
-                    best = np.inf
-                    for w in range(nw):
-                        if not wmay[w]:  # untried, or inf for the whole block pair
-                            continue
-                        cost = _weapon_cost(
-                            dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
-                            spread, fast_f, gate, unknown_cost, other_cost,
+                    m, m_left, m_right, at, at_key = _sample_pairs(
+                        L, Im, p, q, u * _BLOCK, min(k1, (u + 1) * _BLOCK), v * _BLOCK,
+                        min(k2, (v + 1) * _BLOCK), k2, may[u, v], wl, wi, W, d_lo, d_hi, C,
+                        use_prior, early_sd, sides, (m, m_left, m_right, at, at_key),
+                    )  # fmt: skip
+        else:
+            # the super-block pairs some weapon may pass, least floor first
+            nsk = 0
+            for su in range(ns1):
+                for sv in range(ns2):
+                    f = _may_pass(
+                        ls[p, su], is_[q, sv], speeds, lo_m, hi_m, tried, spread, fast_f,
+                        gate, early_sd, smay[su, sv], wl, wi, unknown_cost, other_cost,
+                        use_prior, True,
+                    )  # fmt: skip
+                    if f < np.inf:
+                        _insert(sorder_f, sorder_u, sorder_v, nsk, f, su, sv)
+                        nsk += 1
+            for hs in range(nsk):
+                su = sorder_u[hs]
+                sv = sorder_v[hs]
+                if _cannot_lower(
+                    sorder_f[hs], (su * sb) * k2 + sv * sb, ls[p, su, lcol], ls[p, su, lcol + 1],
+                    m, m_left, m_right, at_key, side_min, sides,
+                ):  # fmt: skip
+                    if sides:
+                        continue
+                    break  # nor can any after it (the least costs alone)
+                # its block pairs some weapon may pass, least floor first
+                nk = 0
+                for u in range(su * _SUPER, min(nb1, (su + 1) * _SUPER)):
+                    for v in range(sv * _SUPER, min(nb2, (sv + 1) * _SUPER)):
+                        f = _may_pass(
+                            lb[p, u], ib[q, v], speeds, lo_m, hi_m, tried, spread, fast_f,
+                            gate, early_sd, may[u, v], wl, wi, unknown_cost, other_cost,
+                            use_prior, True,
                         )  # fmt: skip
-                        if use_prior:
-                            cost = cost + (lprior[p, i, w] + iprior[q, j, w])
-                        if cost < best:
-                            best = cost
-                    if lside[p, i] > 0 and best < m_left:
-                        m_left = best
-                    if lside[p, i] < 0 and best < m_right:
-                        m_right = best
-                    best = best + (same_side_cost if lside[p, i] * iside[q, j] > 0 else 0.0)
-                    # the least cost, of equal ones the first in (i, j) order
-                    key = i * k2 + j
-                    if best < m or (best == m and best < np.inf and key < at_key):
-                        m = best
-                        at = float(lside[p, i])
-                        at_key = key
+                        if f < np.inf:
+                            _insert(order_f, order_u, order_v, nk, f, u, v)
+                            nk += 1
+                for h in range(nk):
+                    u = order_u[h]
+                    v = order_v[h]
+                    if _cannot_lower(
+                        order_f[h], (u * _BLOCK) * k2 + v * _BLOCK, lb[p, u, lcol],
+                        lb[p, u, lcol + 1], m, m_left, m_right, at_key, side_min, sides,
+                    ):  # fmt: skip
+                        if sides:
+                            continue
+                        break
+                    m, m_left, m_right, at, at_key = _sample_pairs(
+                        L, Im, p, q, u * _BLOCK, min(k1, (u + 1) * _BLOCK), v * _BLOCK,
+                        min(k2, (v + 1) * _BLOCK), k2, may[u, v], wl, wi, W, d_lo, d_hi, C,
+                        use_prior, early_sd, sides, (m, m_left, m_right, at, at_key),
+                    )  # fmt: skip
         out[r] = m
-        by_side[r, 0] = m_left
-        by_side[r, 1] = m_right
-        by_side[r, 2] = at
+        if sides:
+            by_side[r, 0] = m_left
+            by_side[r, 1] = m_right
+            by_side[r, 2] = at
     return out
 
 
@@ -274,13 +345,17 @@ def _ray_cost_loop(
 def ray_cost_kernel() -> Callable[..., Any] | None:
     """:func:`_ray_cost_loop` compiled (on first use: numba is imported only when
     rays are paired), or None without the ``fast`` extra."""
-    # may_pass is called for each of a candidate's 36 block pairs: written into
-    # the loop, the dense row's ray pairs cost ~12 % less (the same costs)
+    # the bound and the sample pairs' visits are called in the loop's inner
+    # loops: written into it (numba's IR), as numba's compiler does not inline
+    # them itself (a call per sample pair ran 3.2x slower)
     return compiled_calling(
         _ray_cost_loop,
-        inlined=("_may_pass",),
+        inlined=("_may_pass", "_sample_pairs", "_cannot_lower", "_insert"),
         _weapon_cost=flightcost.weapon_cost,
         _row_blocks=raybounds.row_blocks,
         _may_pass=raybounds.may_pass,
         _with_priors=raybounds.with_priors,
+        _sample_pairs=_sample_pairs,
+        _cannot_lower=_cannot_lower,
+        _insert=_insert,
     )

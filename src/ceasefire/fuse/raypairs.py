@@ -17,9 +17,11 @@ A pair of a ray and a point is then joined by other observers' lone bearings of
 its ray's phase that fit its ray and point together (:func:`_more_rays`): a round
 heard by two observers that association did not fix leaves two such bearings,
 and the assignment takes one.
-Each pair also gets a side doubt from its impact's rival launches across the line
-(:func:`_rival_doubt`), with the launches located pairing gave to other impacts
-among the rivals.
+Each pair with a located impact also gets a side doubt from that impact's rival
+launches across the line (:func:`_rival_doubt`), with the launches located
+pairing gave to other impacts among the rivals (a pair with an impact ray gets
+none: fusion flags no doubt of it, so its candidates' costs are found without
+their sides).
 
 Two rays are offered as a pair when one observer made both reports, or when two
 observers within ``RayPairConfig.two_m`` (40 km) of each other did: one heard the firing,
@@ -350,10 +352,13 @@ def _best_cost_compiled(
     iw: IP,
     cfg: RayPairConfig,
     launches: LaunchPairConfig,
+    sides: bool = True,
 ) -> tuple[F8, F8]:
     """:func:`_best_cost` of the candidates ``(a, b)`` (rows of ``lo`` and ``im``;
     ``lw``/``iw``: weapon codes per row of each) by the compiled loop
-    (:mod:`ceasefire.fuse.raycost`), the same costs to the bit."""
+    (:mod:`ceasefire.fuse.raycost`), the same costs to the bit; without
+    ``sides`` the least costs only (the ``(n, 3)`` sides left 0: fewer sample
+    pairs visited)."""
     kernel = ray_cost_kernel()
     assert kernel is not None
     speeds = per_code(launches.weapons, "speed_m_s")
@@ -370,7 +375,7 @@ def _best_cost_compiled(
         1.2 * per_code(launches.weapons, "range_max_m"),
         tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
         pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
-        cfg.range_prior, cfg.early_sd, by_side,
+        cfg.range_prior, cfg.early_sd, sides, by_side,
     )  # fmt: skip
     return np.asarray(out, dtype=np.float64), by_side
 
@@ -418,7 +423,8 @@ def pair_rays(
 ) -> tuple[IP, IP, F8]:
     """Pairs ``(launch, impact)`` among lone launch rays, lone impact rays and
     unpaired located launches and impacts, and each pair's side doubt
-    (:func:`_rival_doubt`; 0 without ``sides``). Launch indices run over
+    (:func:`_rival_doubt`; 0 without ``sides``, and for a pair whose impact is a
+    ray). Launch indices run over
     ``[l_rays, l_pts]`` (a point ``j`` is ``len(l_rays) + j``), impact indices over
     ``[i_rays, i_pts]``. Point-point pairs are not offered (located pairing
     decided them). ``launches``: the weapons' flight; ``c``: speed of sound (m/s);
@@ -446,10 +452,11 @@ def pair_rays(
     wide = max_range_m + launches.max_flight_range_m
 
     def add(
-        lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int
+        lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int, sides: bool
     ) -> tuple[F8, F8]:
+        # ``sides``: the side doubt reads them (candidates of a located impact)
         if ray_cost_kernel() is not None:
-            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches)
+            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches, sides)
 
         def one(s: slice) -> tuple[F8, F8]:
             return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg, launches)
@@ -461,13 +468,13 @@ def pair_rays(
         a, b = _candidates(lr.ox, lr.oy, lr.t, i_pts.x, i_pts.y, i_pts.T, wide, -sound, flight)
         rows.append(a)
         cols.append(b + nir)
-        costs.append(add(ls, ip, a, b, l_rays.weapon, i_pts.weapon, k))
+        costs.append(add(ls, ip, a, b, l_rays.weapon, i_pts.weapon, k, True))
     # located launch x impact ray
     if nlp and nir and "point_ray" in cfg.kinds:
         a, b = _candidates(l_pts.x, l_pts.y, l_pts.T, ir.ox, ir.oy, ir.t, wide, 0.0, flight + sound)
         rows.append(a + nlr)
         cols.append(b)
-        costs.append(add(lp, is_, a, b, l_pts.weapon, i_rays.weapon, k))
+        costs.append(add(lp, is_, a, b, l_pts.weapon, i_rays.weapon, k, False))
     # lone launch ray x lone impact ray: one observer's ("ray_ray"), two observers'
     # within ``two_m`` of each other ("ray_ray_two")
     one, two = "ray_ray" in cfg.kinds, "ray_ray_two" in cfg.kinds
@@ -481,7 +488,7 @@ def pair_rays(
         a, b = a[keep], b[keep]
         rows.append(a)
         cols.append(b)
-        costs.append(add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k))
+        costs.append(add(ls, is_, a, b, l_rays.weapon, i_rays.weapon, k * k, False))
     if not rows:
         return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
     r = np.concatenate(rows)
@@ -512,12 +519,20 @@ def pair_rays(
             -sound, flight,
         )  # fmt: skip
         b = pts[b]
-        cost, side_of = add(rp, ip, a, b, rivals.weapon, i_pts.weapon, 1)
+        cost, side_of = add(rp, ip, a, b, rivals.weapon, i_pts.weapon, 1, True)
         fin = np.isfinite(cost)
         co = np.concatenate([co, b[fin] + nir])
         by_side = np.concatenate([by_side, side_of[fin]])
-    doubt = _rival_doubt(co, by_side, edge[la])
-    return la.astype(np.intp), co[edge[la]].astype(np.intp), doubt
+    # the doubt of the pairs with a located impact, from that impact's candidates
+    # (a pair with an impact ray has none: fusion flags no doubt of it)
+    at_pt = np.flatnonzero(co >= nir)
+    pos = np.full(co.shape[0], -1, np.intp)
+    pos[at_pt] = np.arange(at_pt.shape[0])
+    doubt = np.zeros(la.shape[0])
+    mine = got >= nir
+    if mine.any():
+        doubt[mine] = _rival_doubt(co[at_pt], by_side[at_pt], pos[edge[la][mine]])
+    return la.astype(np.intp), got.astype(np.intp), doubt
 
 
 def _two_rays_fit(

@@ -57,6 +57,7 @@ from ceasefire.fuse.association import (
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.corroborate import corroborate
 from ceasefire.geo import GeoLine
+from ceasefire.geo.frame import frames_shared
 from ceasefire.model.arrays import ObservationArrays, canonical
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import KINDS
@@ -429,7 +430,9 @@ def fuse_tiles(
     total = len(jobs) * (2 if pool else 1)
     done = 0
     kept: Mapping[Tile, Association] = firsts if over_run and firsts is not None else {}
-    with _mapper(workers, len(jobs)) as run:
+    # a tile's passes (here, when fused in this process) and its neighbours' share
+    # the frames about one origin
+    with frames_shared(), _mapper(workers, len(jobs)) as run:
         reg = registration if over_run else None
         if pool:
             parts: list[Part] = []

@@ -4,8 +4,10 @@ the scale error is about (d/R)²/6 (0.01 % at 150 km)."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -114,4 +116,32 @@ class LocalFrame:
             lat0, lon0 = (la.min() + la.max()) / 2, (lo.min() + lo.max()) / 2
         else:
             lat0, lon0 = (np.nanmin(la) + np.nanmax(la)) / 2, (np.nanmin(lo) + np.nanmax(lo)) / 2
-        return LocalFrame(float(lat0), float(lon0))
+        key = (float(lat0), float(lon0))
+        shared = _SHARED.get()
+        if shared is None:
+            return LocalFrame(*key)
+        frame = shared.get(key)
+        if frame is None:
+            frame = shared[key] = LocalFrame(*key)
+        return frame
+
+
+#: the frames :meth:`LocalFrame.about` made in :func:`frames_shared`'s scope, by
+#: origin (None outside one; per thread: a context variable)
+_SHARED: contextvars.ContextVar[dict[tuple[float, float], LocalFrame] | None] = (
+    contextvars.ContextVar("ceasefire_shared_frames", default=None)
+)
+
+
+@contextlib.contextmanager
+def frames_shared() -> Iterator[None]:
+    """Within it, :meth:`LocalFrame.about` hands back the frame it made before
+    about the same origin (frames are immutable: the same projections), whose
+    pipelines are then built once: ~0.2 ms a frame, and a fusion of many tiles
+    makes two or more about each origin (its passes, its windows' grids). The
+    frames are kept until it ends."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
