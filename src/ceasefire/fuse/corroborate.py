@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse.corroborate_near import near_sorted_kernel
 from ceasefire.fuse.explain import ExplainConfig, explain
 from ceasefire.fuse.keys import row_ranks
 from ceasefire.fuse.obsindex import RowIds, source_codes
@@ -140,11 +141,18 @@ def _near(
     qx: F8, qy: F8, qt: F8, px: F8, py: F8, pt: F8, r_m: float, w_s: float, min_m: float
 ) -> npt.NDArray[np.bool_]:
     """For each query point, whether a point lies within ``r_m`` (and beyond
-    ``min_m``) in the plane and within ``w_s`` in time."""
+    ``min_m``) in the plane and within ``w_s`` in time (compiled in
+    :mod:`.corroborate_near` when numba is there: the same points found)."""
     found = np.zeros(qx.shape[0], bool)
     if px.shape[0] == 0 or qx.shape[0] == 0:
         return found
     s = r_m / w_s  # time in metres: a box |Δx|, |Δy| <= r and |Δt| <= w, then the disc
+    kernel = near_sorted_kernel()
+    if kernel is not None:
+        ps = pt * s
+        order = ps.argsort(kind="stable")
+        out: npt.NDArray[np.bool_] = kernel(qx, qy, qt * s, px, py, ps[order], order, r_m, min_m)
+        return out
     q = cKDTree(np.column_stack([qx, qy, qt * s]))
     p = cKDTree(np.column_stack([px, py, pt * s]))
     # the pairs as arrays (a sparse matrix object costs more than the search here)
@@ -204,7 +212,11 @@ def _same_direction(
     c_k = np.repeat(q_k, cnt)
     c_j = np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))
     n_rows = rows.shape[0]
-    mine = np.isin(c_ev * n_rows + c_j, ev * n_rows + rk)
+    # the event's own reports: a sorted search (np.isin's set-up costs more here)
+    own = ev * n_rows + rk
+    own.sort()
+    cand = c_ev * n_rows + c_j
+    mine = own[np.minimum(own.searchsorted(cand), own.shape[0] - 1)] == cand
     d = (obs.bearing_deg[rows[c_j]] - obs.bearing_deg[rows[c_k]] + 180.0) % 360.0 - 180.0
     ok = ~mine & (np.abs(d) <= cfg.self_deg)
     found[c_ev[ok]] = True
