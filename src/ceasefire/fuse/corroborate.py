@@ -106,12 +106,17 @@ def corroborate(
     where = lone_at + located_at
     lat = np.array([a[0] for a in where], float)
     lon = np.array([a[1] for a in where], float)
-    x, y = LocalFrame.about(lat, lon).to_xy(lat, lon)
+    frame = LocalFrame.about(lat, lon)
+    n = len(lone)
+    # lone reports repeat their observers' positions, located events hardly ever:
+    # each part projected on its own (pointwise: the same numbers), so the lone
+    # part's repeats are found however many located events there are
+    xl, yl = frame.to_xy(lat[:n], lon[:n])
+    xe, ye = frame.to_xy(lat[n:], lon[n:], repeats=False)
     t = np.array([out[k].time_s for k in lone + located], float)
     t = t - t.min()
-    n = len(lone)
-    xl, yl, tl = x[:n], y[:n], t[:n]
-    found = _near(xl, yl, tl, x[n:], y[n:], t[n:], cfg.located_m, cfg.located_s, 0.0)
+    tl = t[:n]
+    found = _near(xl, yl, tl, xe, ye, t[n:], cfg.located_m, cfg.located_s, 0.0)
     # another observer's lone report (not the same observer: more than 1 m apart)
     found |= _near(xl, yl, tl, xl, yl, tl, cfg.lone_m, cfg.lone_s, 1.0)
     unheard = np.zeros(n, bool)
