@@ -264,3 +264,15 @@ def test_nan_as_is_nan_to_num() -> None:
     got = _nan_as(x, 1.0)
     np.testing.assert_array_equal(got, np.nan_to_num(x, nan=1.0))
     assert got is not x and np.isnan(x[1])  # the input is left as it was
+
+
+def test_among_is_isin() -> None:
+    from ceasefire.fuse.explain import _among
+
+    rng = np.random.default_rng(2)
+    for n_b in (0, 1, 7, 60):
+        b = np.sort(rng.integers(-5, 40, n_b))
+        a = rng.integers(-10, 50, 200)
+        got = _among(a, b)
+        assert got.dtype == np.bool_
+        np.testing.assert_array_equal(got, np.isin(a, b))

@@ -606,14 +606,14 @@ def _held(
     ev, at = ids.members([located[int(q)] for q in want_ev])
     ev = want_ev[ev]
     # only the members of the observers asked about, in the events asked about
-    asked = np.unique(pts.event[pj].astype(np.int64) * n_src + who)
-    mine = np.isin(ev.astype(np.int64) * n_src + src[at], asked)
+    asked = np.sort(pts.event[pj].astype(np.int64) * n_src + who)
+    mine = _among(ev.astype(np.int64) * n_src + src[at], asked)
     ev, at = ev[mine], at[mine]
     if ev.shape[0] == 0:
         return out
     if cfg.slot == "event":
-        held = np.unique(ev.astype(np.int64) * n_src + src[at])
-        return np.isin(pts.event[pj].astype(np.int64) * n_src + who, held)
+        held = np.sort(ev.astype(np.int64) * n_src + src[at])
+        return _among(pts.event[pj].astype(np.int64) * n_src + who, held)
     # each member against each point of its event
     of_ev = np.argsort(pts.event, kind="stable")
     starts = np.searchsorted(pts.event[of_ev], ev, "left")
@@ -632,5 +632,14 @@ def _held(
     o = np.lexsort((pm, cost, mi))
     first = np.r_[True, mi[o][1:] != mi[o][:-1]]
     best = o[first]
-    held = np.unique(pm[best].astype(np.int64) * n_src + src[rows[best]])
-    return np.isin(pj.astype(np.int64) * n_src + who, held)
+    held = np.sort(pm[best].astype(np.int64) * n_src + src[rows[best]])
+    return _among(pj.astype(np.int64) * n_src + who, held)
+
+
+def _among(a: I8, b_sorted: I8) -> npt.NDArray[np.bool_]:
+    """``np.isin(a, b)`` for ``b`` sorted ascending, by one search (np.isin's
+    Python-level set-up costs more than the search on a tile's keys)."""
+    if b_sorted.shape[0] == 0:
+        return np.zeros(a.shape[0], bool)
+    at = np.minimum(b_sorted.searchsorted(a), b_sorted.shape[0] - 1)
+    return np.asarray(b_sorted[at] == a)
