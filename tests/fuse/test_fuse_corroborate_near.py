@@ -10,9 +10,7 @@ import pytest
 from ceasefire.fuse import corroborate as co
 
 
-def _both(
-    monkeypatch: pytest.MonkeyPatch, *args: object
-) -> tuple[np.ndarray, np.ndarray]:
+def _both(monkeypatch: pytest.MonkeyPatch, *args: object) -> tuple[np.ndarray, np.ndarray]:
     compiled = co._near(*args)  # type: ignore[arg-type]
     with monkeypatch.context() as m:
         m.setattr(co, "near_sorted_kernel", lambda: None)

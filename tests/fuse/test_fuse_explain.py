@@ -276,3 +276,13 @@ def test_among_is_isin() -> None:
         got = _among(a, b)
         assert got.dtype == np.bool_
         np.testing.assert_array_equal(got, np.isin(a, b))
+
+
+def test_run_starts() -> None:
+    from ceasefire.fuse.explain import run_starts
+
+    key = np.array([0, 0, 1, 1, 1, 4, 4])
+    also = np.array([2, 2, 2, 3, 3, 3, 3])
+    assert run_starts(key).tolist() == [True, False, True, False, False, True, False]
+    assert run_starts(key, also).tolist() == [True, False, True, True, False, True, False]
+    assert run_starts(np.zeros(0)).shape == (0,)

@@ -30,7 +30,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.corroborate_near import near_sorted_kernel
-from ceasefire.fuse.explain import ExplainConfig, explain
+from ceasefire.fuse.explain import ExplainConfig, explain, run_starts
 from ceasefire.fuse.keys import row_ranks
 from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.geo import LocalFrame
@@ -208,14 +208,14 @@ def _same_direction(
     if not hit.any():
         return found
     ev, rk = owner[hit], pos[at[hit]]
-    first = np.r_[True, ev[1:] != ev[:-1]]
+    first = run_starts(ev)
     q_ev, q_k = ev[first], rk[first]  # each event's first report
     lo = np.searchsorted(key, key[q_k] - cfg.self_s, side="left")
     hi = np.searchsorted(key, key[q_k] + cfg.self_s, side="right")
     cnt = hi - lo
     c_ev = np.repeat(q_ev, cnt)
     c_k = np.repeat(q_k, cnt)
-    c_j = np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))
+    c_j = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
     n_rows = rows.shape[0]
     # the event's own reports: a sorted search (np.isin's set-up costs more here)
     own = ev * n_rows + rk
@@ -246,7 +246,7 @@ def _unheard(
     if arr.shape[0] == 0 or not lone:
         return out
     owner, at = reports
-    first = np.r_[True, owner[1:] != owner[:-1]]
+    first = run_starts(owner)
     have, rows = owner[first], at[first]  # each event's first report
     frame = LocalFrame.about(obs.lat, obs.lon)
     # each arrival sensor where it first reported (microphones stay put)

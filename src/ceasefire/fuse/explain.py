@@ -175,6 +175,21 @@ def _nan_as(x: F8, nan: float) -> F8:
     return out
 
 
+def run_starts(
+    key: npt.NDArray[np.generic], also: npt.NDArray[np.generic] | None = None
+) -> npt.NDArray[np.bool_]:
+    """Whether each element of ``key`` (``(n,)``, sorted into runs) starts a run:
+    the first, and each that differs from the one before (in ``key``, or in
+    ``also``). ``np.r_[True, key[1:] != key[:-1]]`` without np.r_'s Python-level
+    parsing (empty for an empty ``key``)."""
+    out = np.empty(key.shape[0], bool)
+    out[:1] = True
+    np.not_equal(key[1:], key[:-1], out=out[1:])
+    if also is not None:
+        out[1:] |= also[1:] != also[:-1]
+    return out
+
+
 def _flagged(e: Event, by: str) -> Event:
     return dataclasses.replace(e, flags=tuple(sorted({*e.flags, EXPLAINED, EXPLAINED_BY + by})))
 
@@ -204,7 +219,7 @@ def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) 
     owner, at = ids.members([events[int(k)] for k in ks])
     bearing = np.isfinite(obs.bearing_deg[at])
     owner, at = owner[bearing], at[bearing]
-    first = np.r_[True, owner[1:] != owner[:-1]] if owner.shape[0] else np.zeros(0, bool)
+    first = run_starts(owner)
     return ks[owner[first]], at[first]
 
 
@@ -330,7 +345,7 @@ def _explain_rows(
         return best
     o = np.lexsort((pj, chi2, li))
     li, pj = li[o], pj[o]
-    first = np.r_[True, li[1:] != li[:-1]]
+    first = run_starts(li)
     best[li[first]] = pts.event[pj[first]]
     return best
 
@@ -387,7 +402,7 @@ def _explain_pieces(
     key = own.astype(np.int64) * pts.event.shape[0] + pj
     o = np.lexsort((li, key))
     key, li, chi2, own, pj = key[o], li[o], chi2[o], own[o], pj[o]
-    first = np.r_[True, (key[1:] != key[:-1]) | (li[1:] != li[:-1])]
+    first = run_starts(key, li)
     key, chi2, own, pj = key[first], chi2[first], own[first], pj[first]
     _, start, cnt = np.unique(key, return_index=True, return_counts=True)
     tot = np.add.reduceat(chi2, start) if start.shape[0] else np.zeros(0)
@@ -397,7 +412,7 @@ def _explain_pieces(
         return []
     o = np.lexsort((u_pt, u_tot, u_own))
     u_own, u_pt = u_own[o], u_pt[o]
-    first = np.r_[True, u_own[1:] != u_own[:-1]]
+    first = run_starts(u_own)
     pairs = zip(u_own[first].tolist(), u_pt[first].tolist(), strict=True)
     picks = [(cand[a], int(loc[pts.event[b]])) for a, b in pairs]
     explained = {k for k, _ in picks}
@@ -426,7 +441,7 @@ def _piece_residuals(
     piece's first member: a point explains a piece only if it explains every
     member, so no other pair can count (the same pairs and chi-squares, found
     from one member's search instead of every member's)."""
-    start = np.r_[0, np.cumsum(n_mem)[:-1]].astype(np.intp)[n_mem > 0]
+    start = (np.cumsum(n_mem) - n_mem).astype(np.intp)[n_mem > 0]
     gate = cfg.piece_gate_chi2
     f_li, f_pj, _ = _residuals(rows[start], pts, obs, cfg, gate, c, travel_sd=True)
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
@@ -620,7 +635,7 @@ def _held(
     ends = np.searchsorted(pts.event[of_ev], ev, "right")
     cnt = ends - starts
     mi = np.repeat(np.arange(ev.shape[0]), cnt)
-    pm = of_ev[np.repeat(starts - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    pm = of_ev[np.repeat(starts - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))]
     rows = at[mi]
     e, az, _ = _emission(obs, rows, pts.lat[pm], pts.lon[pm], c)
     db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
@@ -630,7 +645,7 @@ def _held(
     cost = np.where(np.isfinite(db), (db / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
     # each member at its least-cost point (the fix first on a tie)
     o = np.lexsort((pm, cost, mi))
-    first = np.r_[True, mi[o][1:] != mi[o][:-1]]
+    first = run_starts(mi[o])
     best = o[first]
     held = np.sort(pm[best].astype(np.int64) * n_src + src[rows[best]])
     return _among(pj.astype(np.int64) * n_src + who, held)
