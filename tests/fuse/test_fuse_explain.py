@@ -286,3 +286,15 @@ def test_run_starts() -> None:
     assert run_starts(key).tolist() == [True, False, True, False, False, True, False]
     assert run_starts(key, also).tolist() == [True, False, True, True, False, True, False]
     assert run_starts(np.zeros(0)).shape == (0,)
+
+
+def test_runs_are_unique_of_a_sorted_key() -> None:
+    from ceasefire.fuse.explain import _runs
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 50):
+        key = np.sort(rng.integers(0, 9, n))
+        start, count = _runs(key)
+        _, want_start, want_count = np.unique(key, return_index=True, return_counts=True)
+        np.testing.assert_array_equal(start, want_start)
+        np.testing.assert_array_equal(count, want_count)

@@ -190,6 +190,17 @@ def run_starts(
     return out
 
 
+def _runs(key: npt.NDArray[np.generic]) -> tuple[IP, IP]:
+    """The start and the length of each run of equal values of a sorted ``key``
+    (``np.unique(key, return_index=True, return_counts=True)``'s index and counts
+    without its Python-level set-up and sort)."""
+    start = run_starts(key).nonzero()[0]
+    count = np.empty(start.shape[0], np.intp)
+    count[:-1] = start[1:] - start[:-1]
+    count[-1:] = key.shape[0] - start[-1:]
+    return start, count
+
+
 def _flagged(e: Event, by: str) -> Event:
     return dataclasses.replace(e, flags=tuple(sorted({*e.flags, EXPLAINED, EXPLAINED_BY + by})))
 
@@ -273,7 +284,8 @@ def _points(
         e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
         order = np.lexsort((e_lau, ev))
         ev, e_lau = ev[order], e_lau[order]
-        have, first, count = np.unique(ev, return_index=True, return_counts=True)
+        first, count = _runs(ev)
+        have = ev[first]
         mid = 0.5 * (e_lau[first + (count - 1) // 2] + e_lau[first + count // 2])
         lo[have] = mid
         hi[have] = mid
@@ -404,7 +416,7 @@ def _explain_pieces(
     key, li, chi2, own, pj = key[o], li[o], chi2[o], own[o], pj[o]
     first = run_starts(key, li)
     key, chi2, own, pj = key[first], chi2[first], own[first], pj[first]
-    _, start, cnt = np.unique(key, return_index=True, return_counts=True)
+    start, cnt = _runs(key)
     tot = np.add.reduceat(chi2, start) if start.shape[0] else np.zeros(0)
     whole = cnt == n_mem[own[start]]
     u_own, u_pt, u_tot = own[start][whole], pj[start][whole], tot[whole]
@@ -617,7 +629,8 @@ def _held(
     if pj.shape[0] == 0:
         return out
     n_src = np.int64(src.max() + 1) if src.shape[0] else np.int64(1)
-    want_ev = np.unique(pts.event[pj])
+    want_ev = np.sort(pts.event[pj])
+    want_ev = want_ev[run_starts(want_ev)]
     ev, at = ids.members([located[int(q)] for q in want_ev])
     ev = want_ev[ev]
     # only the members of the observers asked about, in the events asked about
