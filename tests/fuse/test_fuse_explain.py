@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from fuse_scenes import T0, Scene, latlon
 
@@ -254,3 +255,46 @@ def test_of_two_unpaired_fixes_the_weaker_is_explained_never_both() -> None:
     big = _piece(("lc", "ld", "le"), LAUNCH, T_LAUNCH)
     paired = _located(("a", "b", "la", "lb"), paired=True)
     assert _pieces(sc2, [paired, big]) == {"located-1": None, "piece-1": "located-1"}
+
+
+def test_nan_as_is_nan_to_num() -> None:
+    from ceasefire.fuse.explain import _nan_as
+
+    x = np.array([1.5, np.nan, np.inf, -np.inf, -2.0, 0.0])
+    got = _nan_as(x, 1.0)
+    np.testing.assert_array_equal(got, np.nan_to_num(x, nan=1.0))
+    assert got is not x and np.isnan(x[1])  # the input is left as it was
+
+
+def test_among_is_isin() -> None:
+    from ceasefire.fuse.explain import _among
+
+    rng = np.random.default_rng(2)
+    for n_b in (0, 1, 7, 60):
+        b = np.sort(rng.integers(-5, 40, n_b))
+        a = rng.integers(-10, 50, 200)
+        got = _among(a, b)
+        assert got.dtype == np.bool_
+        np.testing.assert_array_equal(got, np.isin(a, b))
+
+
+def test_run_starts() -> None:
+    from ceasefire.fuse.explain import run_starts
+
+    key = np.array([0, 0, 1, 1, 1, 4, 4])
+    also = np.array([2, 2, 2, 3, 3, 3, 3])
+    assert run_starts(key).tolist() == [True, False, True, False, False, True, False]
+    assert run_starts(key, also).tolist() == [True, False, True, True, False, True, False]
+    assert run_starts(np.zeros(0)).shape == (0,)
+
+
+def test_runs_are_unique_of_a_sorted_key() -> None:
+    from ceasefire.fuse.explain import _runs
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 50):
+        key = np.sort(rng.integers(0, 9, n))
+        start, count = _runs(key)
+        _, want_start, want_count = np.unique(key, return_index=True, return_counts=True)
+        np.testing.assert_array_equal(start, want_start)
+        np.testing.assert_array_equal(count, want_count)

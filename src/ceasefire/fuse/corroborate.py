@@ -29,7 +29,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from ceasefire.fuse.explain import ExplainConfig, explain
+from ceasefire.fuse.corroborate_near import near_sorted_kernel
+from ceasefire.fuse.explain import ExplainConfig, explain, run_starts
 from ceasefire.fuse.keys import row_ranks
 from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.geo import LocalFrame
@@ -105,12 +106,17 @@ def corroborate(
     where = lone_at + located_at
     lat = np.array([a[0] for a in where], float)
     lon = np.array([a[1] for a in where], float)
-    x, y = LocalFrame.about(lat, lon).to_xy(lat, lon)
+    frame = LocalFrame.about(lat, lon)
+    n = len(lone)
+    # lone reports repeat their observers' positions, located events hardly ever:
+    # each part projected on its own (pointwise: the same numbers), so the lone
+    # part's repeats are found however many located events there are
+    xl, yl = frame.to_xy(lat[:n], lon[:n])
+    xe, ye = frame.to_xy(lat[n:], lon[n:], repeats=False)
     t = np.array([out[k].time_s for k in lone + located], float)
     t = t - t.min()
-    n = len(lone)
-    xl, yl, tl = x[:n], y[:n], t[:n]
-    found = _near(xl, yl, tl, x[n:], y[n:], t[n:], cfg.located_m, cfg.located_s, 0.0)
+    tl = t[:n]
+    found = _near(xl, yl, tl, xe, ye, t[n:], cfg.located_m, cfg.located_s, 0.0)
     # another observer's lone report (not the same observer: more than 1 m apart)
     found |= _near(xl, yl, tl, xl, yl, tl, cfg.lone_m, cfg.lone_s, 1.0)
     unheard = np.zeros(n, bool)
@@ -140,11 +146,18 @@ def _near(
     qx: F8, qy: F8, qt: F8, px: F8, py: F8, pt: F8, r_m: float, w_s: float, min_m: float
 ) -> npt.NDArray[np.bool_]:
     """For each query point, whether a point lies within ``r_m`` (and beyond
-    ``min_m``) in the plane and within ``w_s`` in time."""
+    ``min_m``) in the plane and within ``w_s`` in time (compiled in
+    :mod:`.corroborate_near` when numba is there: the same points found)."""
     found = np.zeros(qx.shape[0], bool)
     if px.shape[0] == 0 or qx.shape[0] == 0:
         return found
     s = r_m / w_s  # time in metres: a box |Δx|, |Δy| <= r and |Δt| <= w, then the disc
+    kernel = near_sorted_kernel()
+    if kernel is not None:
+        ps = pt * s
+        order = ps.argsort(kind="stable")
+        out: npt.NDArray[np.bool_] = kernel(qx, qy, qt * s, px, py, ps[order], order, r_m, min_m)
+        return out
     q = cKDTree(np.column_stack([qx, qy, qt * s]))
     p = cKDTree(np.column_stack([px, py, pt * s]))
     # the pairs as arrays (a sparse matrix object costs more than the search here)
@@ -195,16 +208,20 @@ def _same_direction(
     if not hit.any():
         return found
     ev, rk = owner[hit], pos[at[hit]]
-    first = np.r_[True, ev[1:] != ev[:-1]]
+    first = run_starts(ev)
     q_ev, q_k = ev[first], rk[first]  # each event's first report
     lo = np.searchsorted(key, key[q_k] - cfg.self_s, side="left")
     hi = np.searchsorted(key, key[q_k] + cfg.self_s, side="right")
     cnt = hi - lo
     c_ev = np.repeat(q_ev, cnt)
     c_k = np.repeat(q_k, cnt)
-    c_j = np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))
+    c_j = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
     n_rows = rows.shape[0]
-    mine = np.isin(c_ev * n_rows + c_j, ev * n_rows + rk)
+    # the event's own reports: a sorted search (np.isin's set-up costs more here)
+    own = ev * n_rows + rk
+    own.sort()
+    cand = c_ev * n_rows + c_j
+    mine = own[np.minimum(own.searchsorted(cand), own.shape[0] - 1)] == cand
     d = (obs.bearing_deg[rows[c_j]] - obs.bearing_deg[rows[c_k]] + 180.0) % 360.0 - 180.0
     ok = ~mine & (np.abs(d) <= cfg.self_deg)
     found[c_ev[ok]] = True
@@ -229,7 +246,7 @@ def _unheard(
     if arr.shape[0] == 0 or not lone:
         return out
     owner, at = reports
-    first = np.r_[True, owner[1:] != owner[:-1]]
+    first = run_starts(owner)
     have, rows = owner[first], at[first]  # each event's first report
     frame = LocalFrame.about(obs.lat, obs.lon)
     # each arrival sensor where it first reported (microphones stay put)

@@ -353,7 +353,8 @@ def _on_line(lat: F8, lon: F8, cfg: FuseConfig) -> tuple[IP, F8 | None] | None:
         return side, None
     dist = np.full(lat.shape[0], np.nan)
     if pos.shape[0]:
-        near = line.nearest(lat[pos], lon[pos])
+        # fused positions hardly ever repeat: no search for repeats
+        near = line.nearest(lat[pos], lon[pos], repeats=False)
         side[pos], dist[pos] = near.side, near.distance_m
     return side, dist
 

@@ -161,6 +161,46 @@ def explain(
     return out
 
 
+#: np.nan_to_num's stand-in for an infinity
+_FMAX = float(np.finfo(np.float64).max)
+
+
+def _nan_as(x: F8, nan: float) -> F8:
+    """``np.nan_to_num(x, nan=nan)`` of a float64 array (NaN -> ``nan``, ±inf -> ±the
+    largest float) by three ufuncs: its Python-level checks cost more than the
+    arithmetic on a tile's pairs. A new array."""
+    out = np.where(np.isnan(x), nan, x)
+    np.maximum(out, -_FMAX, out=out)
+    np.minimum(out, _FMAX, out=out)
+    return out
+
+
+def run_starts(
+    key: npt.NDArray[np.generic], also: npt.NDArray[np.generic] | None = None
+) -> npt.NDArray[np.bool_]:
+    """Whether each element of ``key`` (``(n,)``, sorted into runs) starts a run:
+    the first, and each that differs from the one before (in ``key``, or in
+    ``also``). ``np.r_[True, key[1:] != key[:-1]]`` without np.r_'s Python-level
+    parsing (empty for an empty ``key``)."""
+    out = np.empty(key.shape[0], bool)
+    out[:1] = True
+    np.not_equal(key[1:], key[:-1], out=out[1:])
+    if also is not None:
+        out[1:] |= also[1:] != also[:-1]
+    return out
+
+
+def _runs(key: npt.NDArray[np.generic]) -> tuple[IP, IP]:
+    """The start and the length of each run of equal values of a sorted ``key``
+    (``np.unique(key, return_index=True, return_counts=True)``'s index and counts
+    without its Python-level set-up and sort)."""
+    start = run_starts(key).nonzero()[0]
+    count = np.empty(start.shape[0], np.intp)
+    count[:-1] = start[1:] - start[:-1]
+    count[-1:] = key.shape[0] - start[-1:]
+    return start, count
+
+
 def _flagged(e: Event, by: str) -> Event:
     return dataclasses.replace(e, flags=tuple(sorted({*e.flags, EXPLAINED, EXPLAINED_BY + by})))
 
@@ -190,7 +230,7 @@ def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) 
     owner, at = ids.members([events[int(k)] for k in ks])
     bearing = np.isfinite(obs.bearing_deg[at])
     owner, at = owner[bearing], at[bearing]
-    first = np.r_[True, owner[1:] != owner[:-1]] if owner.shape[0] else np.zeros(0, bool)
+    first = run_starts(owner)
     return ks[owner[first]], at[first]
 
 
@@ -244,7 +284,8 @@ def _points(
         e_lau, _, _ = _emission(obs, at, llat[ev], llon[ev], c)
         order = np.lexsort((e_lau, ev))
         ev, e_lau = ev[order], e_lau[order]
-        have, first, count = np.unique(ev, return_index=True, return_counts=True)
+        first, count = _runs(ev)
+        have = ev[first]
         mid = 0.5 * (e_lau[first + (count - 1) // 2] + e_lau[first + count // 2])
         lo[have] = mid
         hi[have] = mid
@@ -272,7 +313,7 @@ def _unexplained(
     100 km is decided by the sphere's distance where the geodesic's bounds (2 % +
     100 m either side: within 100 km the sphere is within 0.6 % of the spheroid)
     leave no doubt, the rest by the geodesic (pyproj's inverse costs ~1 µs a pair)."""
-    sd = np.nan_to_num(obs.time_sigma_s[rows], nan=1.0)
+    sd = _nan_as(obs.time_sigma_s[rows], 1.0)
     lim = 3.0 * sd + 1.0
     time = obs.time_s[rows]
     # the emission time of a seen report is its own (``_emission``'s travel 0.0)
@@ -316,7 +357,7 @@ def _explain_rows(
         return best
     o = np.lexsort((pj, chi2, li))
     li, pj = li[o], pj[o]
-    first = np.r_[True, li[1:] != li[:-1]]
+    first = run_starts(li)
     best[li[first]] = pts.event[pj[first]]
     return best
 
@@ -373,9 +414,9 @@ def _explain_pieces(
     key = own.astype(np.int64) * pts.event.shape[0] + pj
     o = np.lexsort((li, key))
     key, li, chi2, own, pj = key[o], li[o], chi2[o], own[o], pj[o]
-    first = np.r_[True, (key[1:] != key[:-1]) | (li[1:] != li[:-1])]
+    first = run_starts(key, li)
     key, chi2, own, pj = key[first], chi2[first], own[first], pj[first]
-    _, start, cnt = np.unique(key, return_index=True, return_counts=True)
+    start, cnt = _runs(key)
     tot = np.add.reduceat(chi2, start) if start.shape[0] else np.zeros(0)
     whole = cnt == n_mem[own[start]]
     u_own, u_pt, u_tot = own[start][whole], pj[start][whole], tot[whole]
@@ -383,7 +424,7 @@ def _explain_pieces(
         return []
     o = np.lexsort((u_pt, u_tot, u_own))
     u_own, u_pt = u_own[o], u_pt[o]
-    first = np.r_[True, u_own[1:] != u_own[:-1]]
+    first = run_starts(u_own)
     pairs = zip(u_own[first].tolist(), u_pt[first].tolist(), strict=True)
     picks = [(cand[a], int(loc[pts.event[b]])) for a, b in pairs]
     explained = {k for k, _ in picks}
@@ -412,7 +453,7 @@ def _piece_residuals(
     piece's first member: a point explains a piece only if it explains every
     member, so no other pair can count (the same pairs and chi-squares, found
     from one member's search instead of every member's)."""
-    start = np.r_[0, np.cumsum(n_mem)[:-1]].astype(np.intp)[n_mem > 0]
+    start = (np.cumsum(n_mem) - n_mem).astype(np.intp)[n_mem > 0]
     gate = cfg.piece_gate_chi2
     f_li, f_pj, _ = _residuals(rows[start], pts, obs, cfg, gate, c, travel_sd=True)
     none = np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
@@ -513,7 +554,7 @@ def _pair_residuals(
     v_perp = np.maximum(cv[:, 0] * ce**2 + cv[:, 1] * sn**2 - 2.0 * cv[:, 2] * ce * sn, 0.0)
     sd_pos = np.degrees(np.sqrt(v_perp) / np.maximum(dist, 1.0))
     sd_b = np.hypot(cfg.sigma_scale * obs.bearing_sigma_deg[r], sd_pos)
-    b_term = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0)
+    b_term = np.where(np.isfinite(db), (db / sd_b) ** 2, 0.0)
     # time residual: outside the emission window, less the clock slack
     seen = obs.sense[r] == SEEN
     t = t_rep[li]
@@ -521,7 +562,7 @@ def _pair_residuals(
     arrive_hi = pts.t_hi[pj] + (t - e_lo)
     off = np.maximum(np.maximum(arrive_lo - t, t - arrive_hi), 0.0)
     off = np.maximum(off - np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s), 0.0)
-    sd_t = cfg.sigma_scale * np.nan_to_num(obs.time_sigma_s[r], nan=1.0)
+    sd_t = cfg.sigma_scale * _nan_as(obs.time_sigma_s[r], 1.0)
     sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
     if travel_sd:
         sd_t = np.hypot(sd_t, np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / c)
@@ -588,35 +629,45 @@ def _held(
     if pj.shape[0] == 0:
         return out
     n_src = np.int64(src.max() + 1) if src.shape[0] else np.int64(1)
-    want_ev = np.unique(pts.event[pj])
+    want_ev = np.sort(pts.event[pj])
+    want_ev = want_ev[run_starts(want_ev)]
     ev, at = ids.members([located[int(q)] for q in want_ev])
     ev = want_ev[ev]
     # only the members of the observers asked about, in the events asked about
-    asked = np.unique(pts.event[pj].astype(np.int64) * n_src + who)
-    mine = np.isin(ev.astype(np.int64) * n_src + src[at], asked)
+    asked = np.sort(pts.event[pj].astype(np.int64) * n_src + who)
+    mine = _among(ev.astype(np.int64) * n_src + src[at], asked)
     ev, at = ev[mine], at[mine]
     if ev.shape[0] == 0:
         return out
     if cfg.slot == "event":
-        held = np.unique(ev.astype(np.int64) * n_src + src[at])
-        return np.isin(pts.event[pj].astype(np.int64) * n_src + who, held)
+        held = np.sort(ev.astype(np.int64) * n_src + src[at])
+        return _among(pts.event[pj].astype(np.int64) * n_src + who, held)
     # each member against each point of its event
     of_ev = np.argsort(pts.event, kind="stable")
     starts = np.searchsorted(pts.event[of_ev], ev, "left")
     ends = np.searchsorted(pts.event[of_ev], ev, "right")
     cnt = ends - starts
     mi = np.repeat(np.arange(ev.shape[0]), cnt)
-    pm = of_ev[np.repeat(starts - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(int(cnt.sum()))]
+    pm = of_ev[np.repeat(starts - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))]
     rows = at[mi]
     e, az, _ = _emission(obs, rows, pts.lat[pm], pts.lon[pm], c)
     db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
-    sd_t = np.maximum(np.nan_to_num(obs.time_sigma_s[rows], nan=1.0), 0.01)
+    sd_t = np.maximum(_nan_as(obs.time_sigma_s[rows], 1.0), 0.01)
     off = np.maximum(np.maximum(pts.t_lo[pm] - e, e - pts.t_hi[pm]), 0.0)
-    sd_b = np.maximum(np.nan_to_num(obs.bearing_sigma_deg[rows], nan=1.0), 0.01)
-    cost = np.where(np.isfinite(db), (np.nan_to_num(db) / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
+    sd_b = np.maximum(_nan_as(obs.bearing_sigma_deg[rows], 1.0), 0.01)
+    cost = np.where(np.isfinite(db), (db / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
     # each member at its least-cost point (the fix first on a tie)
     o = np.lexsort((pm, cost, mi))
-    first = np.r_[True, mi[o][1:] != mi[o][:-1]]
+    first = run_starts(mi[o])
     best = o[first]
-    held = np.unique(pm[best].astype(np.int64) * n_src + src[rows[best]])
-    return np.isin(pj.astype(np.int64) * n_src + who, held)
+    held = np.sort(pm[best].astype(np.int64) * n_src + src[rows[best]])
+    return _among(pj.astype(np.int64) * n_src + who, held)
+
+
+def _among(a: I8, b_sorted: I8) -> npt.NDArray[np.bool_]:
+    """``np.isin(a, b)`` for ``b`` sorted ascending, by one search (np.isin's
+    Python-level set-up costs more than the search on a tile's keys)."""
+    if b_sorted.shape[0] == 0:
+        return np.zeros(a.shape[0], bool)
+    at = np.minimum(b_sorted.searchsorted(a), b_sorted.shape[0] - 1)
+    return np.asarray(b_sorted[at] == a)

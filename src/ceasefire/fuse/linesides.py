@@ -65,7 +65,8 @@ class LineSides:
     @staticmethod
     def of(line: GeoLine, grid: Grid) -> LineSides:
         la, lo = _densified(line)
-        px, py = grid.to_xy(la, lo)
+        # the line's points are distinct: no search for repeats
+        px, py = grid.frame.to_xy(la, lo, repeats=False)
         return LineSides(line, grid, px, py)
 
     def points(self, x: F8, y: F8) -> IP:
