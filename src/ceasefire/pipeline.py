@@ -22,7 +22,6 @@ import pickle
 import shutil
 import tempfile
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -1155,20 +1154,6 @@ def _fuse_in_pool(
             )
         )
         done = object()
-        queue: deque[Future[list[Event] | JudgedPart | _Handed]] = deque()
-
-        def wait(fut: Future[Any], more: Callable[[], None] | None = None) -> Any:
-            """``fut``'s result; meanwhile steps of ``aside``, then (``more``:
-            told whenever a part of ``queue`` finishes) sleeps."""
-            while not fut.done():
-                if next(aside, done) is done:
-                    watched = [f for f in queue if not f.done()] if more else []
-                    futures_wait([fut, *watched], return_when=FIRST_COMPLETED)
-                if more is not None:
-                    more()
-            if more is not None:
-                more()
-            return fut.result()
 
         reg = None
         firsts: list[tiles.Firsts | _Handed | None] = [None] * len(parts)
@@ -1190,39 +1175,50 @@ def _fuse_in_pool(
             tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
         tell("second pass, part", 0, len(parts))
-        todo = iter(range(len(parts)))
         # parts differ in weight and come back in order: a heavy part at the
         # head must not hold the other worker's next submissions, so parts are
         # submitted as any finishes (``running`` at most), while at most
-        # ``held`` results wait for the head
+        # ``held`` results wait for the head. Of the parts within ``held`` of
+        # the head, the heaviest goes first (with ``weights``): the day's last
+        # task then is a light one, not a heavy part run alone on one core
         running, held = 2 * workers + 2, 4 * workers + 2
-        submitted: list[int] = []
+        futs: dict[int, Future[list[Event] | JudgedPart | _Handed]] = {}
+        unsent = list(range(len(parts)))
+        head = 0
 
         def submit() -> None:
-            while len(queue) < held and sum(not f.done() for f in queue) < running:
-                k = next(todo, None)
-                if k is None:
+            while unsent and sum(not f.done() for f in futs.values()) < running:
+                near = [k for k in unsent if k < head + held]
+                if not near:
                     return
+                k = near[0] if weights is None else max(near, key=lambda j: (weights[j], -j))
+                unsent.remove(k)
                 # a part's first associations leave this process with it
                 kept, firsts[k] = firsts[k], None
-                queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
-                submitted.append(k)
+                futs[k] = pool.submit(_part_worker_fuse, *parts[k], reg, kept)
 
-        submit()
-        rest: list[list[Event] | JudgedPart] = []
-        while queue:
-            result = wait(queue[0], submit)
-            queue.popleft()
+        def wait_head() -> Any:
+            """The head part's result; meanwhile steps of ``aside``, then sleeps
+            until any part ends, submitting as parts end."""
             submit()
-            if (
-                done_all is not None
-                and len(submitted) == len(parts)
-                and all(f.done() for f in queue)
-            ):
+            while head not in futs or not futs[head].done():
+                if next(aside, done) is done:
+                    futures_wait(
+                        [f for f in futs.values() if not f.done()], return_when=FIRST_COMPLETED
+                    )
+                submit()
+            return futs.pop(head).result()
+
+        rest: list[list[Event] | JudgedPart] = []
+        while head < len(parts):
+            result = wait_head()
+            head += 1
+            submit()
+            if done_all is not None and not unsent and all(f.done() for f in futs.values()):
                 # every part is fused: the rest are taken now and the pool ends
                 # (its workers' memory freed) before ``done_all`` is told
-                rest = [_taken(result), *(_taken(f.result()) for f in queue)]
-                queue.clear()
+                rest = [_taken(result), *(_taken(futs[k].result()) for k in sorted(futs))]
+                futs.clear()
                 break
             yield _taken(result)
     if rest:
