@@ -101,6 +101,9 @@ INGEST_CHUNK = 10_000
 #: part re-reads its tiles' margins (~50 min before, 11 min after, :mod:`fuse.tiles`),
 #: so a shorter part reads more rows twice.
 PART_S = 7200.0
+#: The pool's second passes: with the parts' weights, each send takes the heaviest
+#: of this many parts from the first not sent yet on (1: the day's order).
+SECOND_LOOKAHEAD = 2
 
 
 def _noop(*_: object) -> None:
@@ -1178,9 +1181,9 @@ def _fuse_in_pool(
         # parts differ in weight and come back in order: a heavy part at the
         # head must not hold the other worker's next submissions, so parts are
         # submitted as any finishes (``running`` at most), while at most
-        # ``held`` results wait for the head. Of the parts within ``held`` of
-        # the head, the heaviest goes first (with ``weights``): the day's last
-        # task then is a light one, not a heavy part run alone on one core
+        # ``held`` results wait for the head. With ``weights``, of the first
+        # parts not sent yet the heaviest goes first: the day's heavy parts
+        # (its last hours) then do not end the pool alone on one core
         running, held = 2 * workers + 2, 4 * workers + 2
         futs: dict[int, Future[list[Event] | JudgedPart | _Handed]] = {}
         unsent = list(range(len(parts)))
@@ -1188,7 +1191,9 @@ def _fuse_in_pool(
 
         def submit() -> None:
             while unsent and sum(not f.done() for f in futs.values()) < running:
-                near = [k for k in unsent if k < head + held]
+                # the first part not yet sent waits at most ``SECOND_LOOKAHEAD - 1``
+                # sends (``benchmarks/pool_schedule.py``'s ``second_pass_order``)
+                near = [k for k in unsent if k < min(head + held, unsent[0] + SECOND_LOOKAHEAD)]
                 if not near:
                     return
                 k = near[0] if weights is None else max(near, key=lambda j: (weights[j], -j))
