@@ -22,6 +22,7 @@ import pickle
 import shutil
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -101,9 +102,6 @@ INGEST_CHUNK = 10_000
 #: part re-reads its tiles' margins (~50 min before, 11 min after, :mod:`fuse.tiles`),
 #: so a shorter part reads more rows twice.
 PART_S = 7200.0
-#: The pool's second passes: with the parts' weights, each send takes the heaviest
-#: of this many parts from the first not sent yet on (1: the day's order).
-SECOND_LOOKAHEAD = 2
 
 
 def _noop(*_: object) -> None:
@@ -1157,6 +1155,20 @@ def _fuse_in_pool(
             )
         )
         done = object()
+        queue: deque[Future[list[Event] | JudgedPart | _Handed]] = deque()
+
+        def wait(fut: Future[Any], more: Callable[[], None] | None = None) -> Any:
+            """``fut``'s result; meanwhile steps of ``aside``, then (``more``:
+            told whenever a part of ``queue`` finishes) sleeps."""
+            while not fut.done():
+                if next(aside, done) is done:
+                    watched = [f for f in queue if not f.done()] if more else []
+                    futures_wait([fut, *watched], return_when=FIRST_COMPLETED)
+                if more is not None:
+                    more()
+            if more is not None:
+                more()
+            return fut.result()
 
         reg = None
         firsts: list[tiles.Firsts | _Handed | None] = [None] * len(parts)
@@ -1178,52 +1190,39 @@ def _fuse_in_pool(
             tell("registration pooled", None, None)
             reg = tiles.pooled(shares, reader.cfg.association.registration)
         tell("second pass, part", 0, len(parts))
+        todo = iter(range(len(parts)))
         # parts differ in weight and come back in order: a heavy part at the
         # head must not hold the other worker's next submissions, so parts are
         # submitted as any finishes (``running`` at most), while at most
-        # ``held`` results wait for the head. With ``weights``, of the first
-        # parts not sent yet the heaviest goes first: the day's heavy parts
-        # (its last hours) then do not end the pool alone on one core
+        # ``held`` results wait for the head
         running, held = 2 * workers + 2, 4 * workers + 2
-        futs: dict[int, Future[list[Event] | JudgedPart | _Handed]] = {}
-        unsent = list(range(len(parts)))
-        head = 0
+        submitted: list[int] = []
 
         def submit() -> None:
-            while unsent and sum(not f.done() for f in futs.values()) < running:
-                # the first part not yet sent waits at most ``SECOND_LOOKAHEAD - 1``
-                # sends (``benchmarks/pool_schedule.py``'s ``second_pass_order``)
-                near = [k for k in unsent if k < min(head + held, unsent[0] + SECOND_LOOKAHEAD)]
-                if not near:
+            while len(queue) < held and sum(not f.done() for f in queue) < running:
+                k = next(todo, None)
+                if k is None:
                     return
-                k = near[0] if weights is None else max(near, key=lambda j: (weights[j], -j))
-                unsent.remove(k)
                 # a part's first associations leave this process with it
                 kept, firsts[k] = firsts[k], None
-                futs[k] = pool.submit(_part_worker_fuse, *parts[k], reg, kept)
+                queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
+                submitted.append(k)
 
-        def wait_head() -> Any:
-            """The head part's result; meanwhile steps of ``aside``, then sleeps
-            until any part ends, submitting as parts end."""
-            submit()
-            while head not in futs or not futs[head].done():
-                if next(aside, done) is done:
-                    futures_wait(
-                        [f for f in futs.values() if not f.done()], return_when=FIRST_COMPLETED
-                    )
-                submit()
-            return futs.pop(head).result()
-
+        submit()
         rest: list[list[Event] | JudgedPart] = []
-        while head < len(parts):
-            result = wait_head()
-            head += 1
+        while queue:
+            result = wait(queue[0], submit)
+            queue.popleft()
             submit()
-            if done_all is not None and not unsent and all(f.done() for f in futs.values()):
+            if (
+                done_all is not None
+                and len(submitted) == len(parts)
+                and all(f.done() for f in queue)
+            ):
                 # every part is fused: the rest are taken now and the pool ends
                 # (its workers' memory freed) before ``done_all`` is told
-                rest = [_taken(result), *(_taken(futs[k].result()) for k in sorted(futs))]
-                futs.clear()
+                rest = [_taken(result), *(_taken(f.result()) for f in queue)]
+                queue.clear()
                 break
             yield _taken(result)
     if rest:
