@@ -144,3 +144,60 @@ def test_events_and_violations_pickle_as_their_fields() -> None:
         assert copy.copy(x) == x and copy.deepcopy(x) == x
         reduced = x.__reduce__()
         assert reduced[0] is type(x) and reduced[0](*reduced[1]) == x
+
+
+def test_events_and_violations_construct_as_plain_frozen_dataclasses() -> None:
+    """Their constructors (set by slots) take the arguments and defaults a
+    plain frozen dataclass of the same fields would, and stay frozen."""
+    import dataclasses
+    import inspect
+
+    from ceasefire.model import Violation
+
+    for cls in (Event, Violation):
+        fs = dataclasses.fields(cls)
+        plain = dataclasses.make_dataclass(
+            "Plain", [(f.name, f.type, f) for f in fs], frozen=True, slots=True
+        )
+        assert inspect.signature(cls) == inspect.signature(plain)
+        required = [f.name for f in fs if f.default is dataclasses.MISSING]
+        with pytest.raises(TypeError):
+            cls(*range(len(required) - 1))
+        with pytest.raises(TypeError):
+            cls(*range(len(required)), no_such_field=1)
+    e = Event("e1", "impact", 1.0, None, None, None, ("o1",), 1, flags=("x",))
+    assert (e.direction, e.weapon, e.count, e.flags, e.bearing_deg) == (
+        "undetermined",
+        "undetermined",
+        0,
+        ("x",),
+        None,
+    )
+    assert e == Event(
+        id="e1",
+        kind="impact",
+        time_s=1.0,
+        lat=None,
+        lon=None,
+        cov_m2=None,
+        observation_ids=("o1",),
+        n_observers=1,
+        flags=("x",),
+    )
+    assert e != dataclasses.replace(e, count=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.lat = 2.0  # type: ignore[misc]
+
+
+def test_setting_by_slots_refuses_default_factories() -> None:
+    import dataclasses
+
+    from ceasefire.model.results import _set_by_slots
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class WithFactory:
+        a: int
+        b: list[int] = dataclasses.field(default_factory=list)
+
+    with pytest.raises(TypeError):
+        _set_by_slots(WithFactory)
