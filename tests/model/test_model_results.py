@@ -189,7 +189,7 @@ def test_events_and_violations_construct_as_plain_frozen_dataclasses() -> None:
         e.lat = 2.0  # type: ignore[misc]
 
 
-def test_setting_by_slots_refuses_default_factories() -> None:
+def test_setting_by_slots_refuses_what_it_cannot_copy() -> None:
     import dataclasses
 
     from ceasefire.model.results import _set_by_slots
@@ -199,5 +199,17 @@ def test_setting_by_slots_refuses_default_factories() -> None:
         a: int
         b: list[int] = dataclasses.field(default_factory=list)
 
-    with pytest.raises(TypeError):
-        _set_by_slots(WithFactory)
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class WithPostInit:
+        a: int
+
+        def __post_init__(self) -> None:  # would be skipped by a slot-set __init__
+            raise AssertionError
+
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class KeywordsOnly:
+        a: int
+
+    for cls in (WithFactory, WithPostInit, KeywordsOnly):
+        with pytest.raises(TypeError):
+            _set_by_slots(cls)

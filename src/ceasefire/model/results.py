@@ -88,7 +88,9 @@ def _set_by_slots(cls: type[_T]) -> type[_T]:
     slot's descriptor: the dataclass's own calls ``object.__setattr__`` by name
     per field (~2x the CPU; fusion makes every event, the pool unpickles them)."""
     fs = fields(cls)  # type: ignore[arg-type]
-    if any(f.default_factory is not MISSING or not f.init for f in fs):
+    # what the dataclass's own __init__ would do beyond setting the fields
+    extra = hasattr(cls, "__post_init__") or any(f.kw_only is True for f in fs)
+    if extra or any(f.default_factory is not MISSING or not f.init for f in fs):
         raise TypeError(f"{cls.__name__}: only plain fields are set by slots")
     params = ", ".join(f.name if f.default is MISSING else f"{f.name}=_d_{f.name}" for f in fs)
     body = "".join(f"    _s_{f.name}(self, {f.name})\n" for f in fs)
