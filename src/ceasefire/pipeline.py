@@ -571,26 +571,14 @@ def judged_parts(
     aside: Iterator[object] | None = None,
     n_obs: int | None = None,
     layers: bool = True,
-    done_all: Callable[[Sequence[JudgedPart]], None] | None = None,
 ) -> Iterator[JudgedPart]:
     """:func:`fuse_parts`, each part's events judged (:func:`judge_part`) where
     they were fused (in the pool's workers when there is a pool): the events
     are stored from the rows the part carries; the violations are not stored.
     ``n_obs``: :func:`day_observation_count` of the day, if the caller has it;
-    ``layers``: the parts carry their map layers (:func:`part_layers`);
-    ``done_all``: with a pool, told once it has fused every part the parts not
-    yielded yet (before they are; their events not stored yet), not at all
-    without one."""
+    ``layers``: the parts carry their map layers (:func:`part_layers`)."""
     parts = _finished_parts(
-        store,
-        mandate,
-        day,
-        progress,
-        aside,
-        judge=True,
-        n_obs=n_obs,
-        layers=layers,
-        done_all=cast(Callable[[Sequence[Any]], None] | None, done_all),
+        store, mandate, day, progress, aside, judge=True, n_obs=n_obs, layers=layers
     )
     for part in parts:
         assert isinstance(part, JudgedPart)
@@ -772,10 +760,9 @@ def _finished_parts(
     judge: bool,
     n_obs: int | None = None,
     layers: bool = True,
-    done_all: Callable[[Sequence[list[Event] | JudgedPart]], None] | None = None,
 ) -> Iterator[list[Event] | JudgedPart]:
     """:func:`fuse_parts` (``judge``: :func:`judged_parts`; ``n_obs``: the day's
-    :func:`day_observation_count` if known; ``done_all``: as ``judged_parts``')."""
+    :func:`day_observation_count` if known)."""
     start, end = day_bounds(mandate, day)
     cfg = fuse_config(mandate)
     tell = _counted(progress)
@@ -828,16 +815,7 @@ def _finished_parts(
         # what each part reads: its first pass is submitted heaviest first
         weights = [reader.weight(store, a, b) for a, b in parts] if register else None
         fused = _fuse_in_pool(
-            url,
-            reader,
-            finish,
-            parts,
-            workers,
-            register,
-            day_tell,
-            aside or iter(()),
-            weights,
-            done_all,
+            url, reader, finish, parts, workers, register, day_tell, aside or iter(()), weights
         )
     else:
         reg = None
@@ -1125,17 +1103,13 @@ def _fuse_in_pool(
     tell: Callable[[str, int | None, int | None], None] = _noop,
     aside: Iterator[object] = iter(()),
     weights: Sequence[int] | None = None,
-    done_all: Callable[[Sequence[list[Event] | JudgedPart]], None] | None = None,
 ) -> Iterator[list[Event] | JudgedPart]:
     """Each part's events from a pool of ``workers`` processes, in order, made
     by ``finish`` in the worker; with ``register``, the parts' shares of the
     day's observer registration first, and their tiles' first associations,
     held here until the part is fused. While a result is not there yet, this
     process takes a step of ``aside``. ``weights``: the parts' sizes (any
-    unit), for the order their first passes are submitted in (heaviest first).
-    ``done_all``: told, once the pool has fused every part, the parts not
-    yielded yet (in order, before they are yielded; the pool already ended):
-    the day's last parts are stored on one core, which a caller may fill."""
+    unit), for the order their first passes are submitted in (heaviest first)."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
     from concurrent.futures import wait as futures_wait
 
@@ -1196,7 +1170,6 @@ def _fuse_in_pool(
         # submitted as any finishes (``running`` at most), while at most
         # ``held`` results wait for the head
         running, held = 2 * workers + 2, 4 * workers + 2
-        submitted: list[int] = []
 
         def submit() -> None:
             while len(queue) < held and sum(not f.done() for f in queue) < running:
@@ -1206,29 +1179,13 @@ def _fuse_in_pool(
                 # a part's first associations leave this process with it
                 kept, firsts[k] = firsts[k], None
                 queue.append(pool.submit(_part_worker_fuse, *parts[k], reg, kept))
-                submitted.append(k)
 
         submit()
-        rest: list[list[Event] | JudgedPart] = []
         while queue:
             result = wait(queue[0], submit)
             queue.popleft()
             submit()
-            if (
-                done_all is not None
-                and len(submitted) == len(parts)
-                and all(f.done() for f in queue)
-            ):
-                # every part is fused: the rest are taken now and the pool ends
-                # (its workers' memory freed) before ``done_all`` is told
-                rest = [_taken(result), *(_taken(f.result()) for f in queue)]
-                queue.clear()
-                break
             yield _taken(result)
-    if rest:
-        assert done_all is not None
-        done_all(rest)
-        yield from rest
 
 
 #: Fuses ``days`` of a store in order: ``(store, mandate, days, progress)`` →
@@ -1251,14 +1208,12 @@ def _parts_of_days(
     progress: Progress,
     fuse_days: DayFuser | None,
     day_log: Callable[[date], DayLog],
-    done_all: Callable[[date, Sequence[JudgedPart]], None] | None = None,
 ) -> Iterator[tuple[date, int, Iterable[JudgedPart], DayLog]]:
     """Each day, its observation count, its events in parts, judged (the events
     stored as they come) and ``day_log(day)``, whose work ahead fusion's pool
     waits do (:func:`fuse_parts`' ``aside``): :func:`judged_parts` here, or the
     whole day as one part from ``fuse_days``, judged here. A day's log is made
-    when the day before it is done with (its records come after that day's).
-    ``done_all(day, rest)``: :func:`judged_parts`' ``done_all`` of each day."""
+    when the day before it is done with (its records come after that day's)."""
     if fuse_days is None:
         for day in days:
             log = day_log(day)
@@ -1272,7 +1227,6 @@ def _parts_of_days(
                 aside=log.ahead,
                 n_obs=n_obs,
                 layers=day == days[-1],
-                done_all=None if done_all is None else functools.partial(done_all, day),
             )
             yield day, n_obs, parts, log
         return
@@ -1775,50 +1729,6 @@ def store_layers(store: Store, mandate: Mandate, day: date) -> MapLayers:
     return MapLayers.concat(parts)
 
 
-@dataclass
-class _DayMaps:
-    """A day's parts' map layers gathered in order (:meth:`add`) and its maps'
-    process (:class:`MapsAhead`), started once (:meth:`start`)."""
-
-    store: Store
-    mandate: Mandate
-    day: date
-    out_dir: Path
-    layers: list[tuple[MapLayers, MapLayers] | None] = field(default_factory=list)
-    found: list[list[Violation]] = field(default_factory=list)
-    #: the parts' events and violations
-    items: int = 0
-    started: bool = False
-    ahead: MapsAhead | None = None
-
-    def add(self, part: JudgedPart) -> None:
-        self.layers.append(part.layers)
-        self.found.append(part.violations)
-        self.items += part.n_events + len(part.violations)
-
-    def start(self, rest: Sequence[JudgedPart] = ()) -> MapsAhead | None:
-        """Start drawing the day's maps (once), from the parts added and ``rest``
-        (the day's parts not added yet, in order), and return their process.
-        With ``rest`` the store does not hold the day yet: nothing starts unless
-        the parts' layers make the day's (:func:`day_layers`)."""
-        if self.started:
-            return self.ahead
-        layers = day_layers(
-            self.mandate,
-            self.day,
-            self.layers + [p.layers for p in rest],
-            self.found + [p.violations for p in rest],
-        )
-        if rest and layers is None:
-            return None
-        self.started = True
-        items = self.items + sum(p.n_events + len(p.violations) for p in rest)
-        self.ahead = MapsAhead.start(
-            self.store, self.mandate, self.day, self.out_dir, items, layers
-        )
-        return self.ahead
-
-
 class MapsAhead:
     """A day's report maps drawn by a forked process from the store (the day's
     events and violations read a time slice at a time, as arrays; the same
@@ -2128,32 +2038,22 @@ def run(
                 hi = end + LATE_MARGIN_S
                 return DayLog(ledger, store, day, start, hi, (hashed, end))
 
-            # the last day's maps, drawn ahead from its parts' layers
-            maps: _DayMaps | None = None
             reads: ReportReads | None = None
-
-            def done_all(day: date, rest: Sequence[JudgedPart]) -> None:
-                # the pool is done: its last parts are stored on one core, the
-                # other can draw the maps meanwhile
-                if maps is not None and maps.day == day:
-                    maps.start(rest)
-
             for k, (day, n_obs, parts, log) in enumerate(
-                _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log, done_all)
+                _parts_of_days(store, mandate, all_days, tell, fuse_days, day_log)
             ):
                 start, end = day_bounds(mandate, day)
                 store.replace_violations(start, end, [], day=day.isoformat())
                 violations: list[Violation] = []
                 sightings: list[Event] = []
                 n_events = 0
-                maps = None
-                if k == len(all_days) - 1:
-                    # the report follows the last day: its maps are drawn ahead
-                    maps = _DayMaps(store, mandate, day, out_dir / "reports" / day.isoformat())
+                # the parts' map layers, for the last day's maps drawn ahead
+                layers: list[tuple[MapLayers, MapLayers] | None] = []
+                found_by_part: list[list[Violation]] = []
                 for part in parts:
                     found = part.violations
-                    if maps is not None:
-                        maps.add(part)
+                    layers.append(part.layers)
+                    found_by_part.append(found)
                     store.add_violation_rows(part.violation_rows)
                     events_out.write_texts(part.event_features)
                     violations_out.write_texts(part.violation_features)
@@ -2165,13 +2065,20 @@ def run(
                     n_events += part.n_events
                     del part
                     keep()
-                if maps is not None:
-                    # now, unless the pool's end started them
-                    ahead = maps.start()
-                    maps = None
+                if k == len(all_days) - 1:
+                    # the report follows the last day: its maps can be drawn now
+                    ahead = MapsAhead.start(
+                        store,
+                        mandate,
+                        day,
+                        out_dir / "reports" / day.isoformat(),
+                        n_events + len(violations),
+                        day_layers(mandate, day, layers, found_by_part),
+                    )
                     # the day is stored: the report's reads go on beside the
                     # day's end (escalations, notices, signing)
                     reads = ReportReads(store, start, end)
+                del layers, found_by_part
                 tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
                 escalations = escalations_of(store, mandate, day, violations, sightings)
                 store.replace_escalations(start, end, escalations, day=day.isoformat())

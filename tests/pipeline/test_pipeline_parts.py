@@ -7,7 +7,6 @@ import dataclasses
 import itertools
 import json
 import shutil
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -329,53 +328,3 @@ def test_the_parts_map_layers_are_the_stores(
     swapped[i], swapped[j] = found[j], found[i]
     assert pipeline.day_layers(m, DAY, layers, swapped) is None
     assert pipeline.day_layers(m, DAY, [*layers[:-1], None], found) is None
-
-
-def test_the_pools_end_tells_the_parts_left(
-    stored: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """When the pool has fused every part, ``done_all`` is told once the parts not
-    yielded yet: the day's last ones, in order, the very parts then yielded, with
-    the pool's workers gone and those parts' events not stored yet; the parts are
-    those of a day fused without it."""
-    import multiprocessing
-    import time
-
-    shutil.copy(stored, tmp_path / "store.db")
-    fused_in_parts(monkeypatch, 1200.0)
-    store = Store.open(tmp_path / "store.db")
-    told: list[tuple[list[pipeline.JudgedPart], int, int, int]] = []
-
-    def done_all(rest: Sequence[pipeline.JudgedPart]) -> None:
-        start, end = day_bounds(m, DAY)
-        told.append(
-            (
-                list(rest),
-                len(yielded),
-                len(multiprocessing.active_children()),
-                len(store.events(start, end)),
-            )
-        )
-
-    try:
-        m = pipeline.mandate_of(store)
-        want = [
-            [r["id"] for r in part.violation_rows] for part in pipeline.judged_parts(store, m, DAY)
-        ]
-        yielded: list[pipeline.JudgedPart] = []
-        for part in pipeline.judged_parts(store, m, DAY, done_all=done_all):
-            yielded.append(part)
-            time.sleep(0.2)  # slower than the pool: its last parts wait here
-        start, end = day_bounds(m, DAY)
-        stored_events = len(store.events(start, end))
-    finally:
-        store.close()
-    assert [[r["id"] for r in p.violation_rows] for p in yielded] == want
-    assert len(told) == 1
-    rest, before, children, events_then = told[0]
-    assert len(rest) >= 2 and before + len(rest) == len(yielded) == len(want)
-    assert all(a is b for a, b in zip(rest, yielded[before:], strict=True))
-    assert children == 0
-    # when told, the store held the events of the parts yielded before, only
-    assert events_then == sum(p.n_events for p in yielded[:before])
-    assert stored_events == sum(p.n_events for p in yielded) > 0
