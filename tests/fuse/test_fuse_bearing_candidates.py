@@ -7,12 +7,10 @@ the identity test (its reports and pinned events)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from pinned_days import pinned_day
 
-from ceasefire.fuse import FuseConfig
 from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.association import gates as gates_mod
 from ceasefire.fuse.association.gates import (
@@ -21,23 +19,6 @@ from ceasefire.fuse.association.gates import (
     marginal_gate,
     time_candidates,
 )
-from ceasefire.fuse.solve import Rows
-
-DATA = Path(__file__).with_name("data") / "association_days.npz"
-FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
-
-
-def _day() -> tuple[Reports, Clusters]:
-    key = "heavy2015"
-    with np.load(DATA) as d:
-        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith(key + "/")}
-    cfg = FuseConfig()
-    rep = Reports(
-        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
-        cfg.max_range_m, cfg.min_tdoa_sensors,
-    )  # fmt: skip
-    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
-    return rep, cl
 
 
 def _pairs(g: np.ndarray, k: np.ndarray) -> set[tuple[int, int]]:
@@ -51,7 +32,7 @@ def _direct(rep: Reports, cl: Clusters) -> set[tuple[int, int]]:
 def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_losses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rep, cl = _day()
+    rep, cl = pinned_day()
     searched: list[int] = []
     real = gates_mod.windows
 
@@ -90,7 +71,7 @@ def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_los
 
 
 def test_two_events_with_one_estimate_share_their_windows() -> None:
-    rep, cl = _day()
+    rep, cl = pinned_day()
     twin = Clusters(
         cl.labels, np.r_[cl.x, cl.x[:3]], np.r_[cl.y, cl.y[:3]], np.r_[cl.T, cl.T[:3]],
         np.concatenate([cl.cov, cl.cov[:3]]),
@@ -100,7 +81,7 @@ def test_two_events_with_one_estimate_share_their_windows() -> None:
 
 
 def test_the_kept_gates_are_the_marginal_gates_of_the_pairs_after_a_covariance_change() -> None:
-    rep, cl = _day()
+    rep, cl = pinned_day()
     g, k, passes = bearing_candidates_gated(rep, cl)
     assert 0 < int(passes.sum()) < passes.shape[0]  # the gate decides some pairs
     assert np.array_equal(passes, marginal_gate(rep.rows, g, k, cl, rep.c))
@@ -119,7 +100,7 @@ def test_the_kept_gates_are_the_marginal_gates_of_the_pairs_after_a_covariance_c
 def test_the_kept_pairs_stay_the_direct_searchs_while_the_pool_is_rebuilt() -> None:
     # a third of the events move before every search: the pool gains their new
     # segments each time and is rebuilt from the live ones when mostly dead
-    rep, cl = _day()
+    rep, cl = pinned_day()
     rng = np.random.default_rng(5)
     sizes = []
     for _ in range(8):

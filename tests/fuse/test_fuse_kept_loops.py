@@ -5,39 +5,22 @@ memo, array for array (the pool rebuilt on the way)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from pinned_days import pinned_day
 
-from ceasefire.fuse import FuseConfig
 from ceasefire.fuse.association import Clusters, Reports
 from ceasefire.fuse.association import gates as gates_mod
 from ceasefire.fuse.association.gates import KeptPairs
-from ceasefire.fuse.solve import Rows
 
-DATA = Path(__file__).with_name("data") / "association_days.npz"
-FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
 MEMO = ("keys", "hashes", "lookup", "start", "count", "rows", "passes")
-
-
-def _day() -> tuple[Reports, Clusters]:
-    with np.load(DATA) as d:
-        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith("heavy2015/")}
-    cfg = FuseConfig()
-    rep = Reports(
-        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
-        cfg.max_range_m, cfg.min_tdoa_sensors,
-    )  # fmt: skip
-    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
-    return rep, cl
 
 
 def test_the_compiled_searches_keep_the_numpy_codes_pairs_and_memo(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("numba")
-    rep, cl = _day()
+    rep, cl = pinned_day()
     slow = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
     rng = np.random.default_rng(8)
     rebuilt = False

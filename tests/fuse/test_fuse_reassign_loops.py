@@ -6,12 +6,10 @@ either gives the same labels."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from pinned_days import pinned_day
 
-from ceasefire.fuse import FuseConfig
 from ceasefire.fuse.association import (
     Clusters,
     GateConfig,
@@ -21,23 +19,12 @@ from ceasefire.fuse.association import (
     reassignment,
 )
 from ceasefire.fuse.association.gates import KeptPairs, bearing_candidates_gated, quantile
-from ceasefire.fuse.solve import Rows
-
-DATA = Path(__file__).with_name("data") / "association_days.npz"
-FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
 
 
 def _day(seed: int) -> tuple[Reports, Clusters]:
     """The pinned heavy day with ~300 bearings moved to another event among their
     pre-gated candidates and a twentieth freed (the pass has work)."""
-    with np.load(DATA) as d:
-        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith("heavy2015/")}
-    cfg = FuseConfig()
-    rep = Reports(
-        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
-        cfg.max_range_m, cfg.min_tdoa_sensors,
-    )  # fmt: skip
-    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
+    rep, cl = pinned_day()
     rng = np.random.default_rng(seed)
     g, k, passes = bearing_candidates_gated(rep, cl)
     other = np.flatnonzero(passes & (cl.labels[k] != g))

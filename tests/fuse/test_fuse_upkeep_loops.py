@@ -7,30 +7,12 @@ run of compacts (events dropped, the rest renumbered) the same events and memo."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from pinned_days import pinned_day
 
-from ceasefire.fuse import FuseConfig
-from ceasefire.fuse.association import Clusters, GateConfig, Reports
+from ceasefire.fuse.association import GateConfig
 from ceasefire.fuse.association import clusters as clusters_mod
-from ceasefire.fuse.solve import Rows
-
-DATA = Path(__file__).with_name("data") / "association_days.npz"
-FIELDS = ("ox", "oy", "az", "sigma_az", "t", "sigma_t", "speed_factor", "rng", "sigma_rng")
-
-
-def _day() -> tuple[Reports, Clusters]:
-    with np.load(DATA) as d:
-        a = {k.split("/", 1)[1]: d[k] for k in d.files if k.startswith("heavy2015/")}
-    cfg = FuseConfig()
-    rep = Reports(
-        Rows(*(a[f"rows/{f}"] for f in FIELDS)), a["src"], a["phase"], cfg.speed_of_sound_m_s,
-        cfg.max_range_m, cfg.min_tdoa_sensors,
-    )  # fmt: skip
-    cl = Clusters(a["labels"].copy(), a["x"].copy(), a["y"].copy(), a["T"].copy(), a["cov"].copy())
-    return rep, cl
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -41,7 +23,7 @@ def test_the_compiled_refits_keep_the_numpy_codes_estimates_fits_and_memo(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("numba")
-    rep, fast = _day()
+    rep, fast = pinned_day()
     slow = fast.snapshot()
     refitted = []
     for step in range(6):
@@ -79,7 +61,7 @@ def test_the_compiled_prunes_free_the_members_the_numpy_code_frees(
 ) -> None:
     pytest.importorskip("numba")
     gates = GateConfig()
-    rep, fast = _day()
+    rep, fast = pinned_day()
     # a twentieth of the bearings put in a random event (many fail the member gate)
     r = np.random.default_rng(9)
     b = np.flatnonzero(rep.is_bearing & (r.random(rep.n) < 0.05))
@@ -107,7 +89,7 @@ def test_the_compiled_compacts_keep_the_numpy_codes_events_and_memo(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("numba")
-    rep, fast = _day()
+    rep, fast = pinned_day()
     fast.refit(rep)
     slow = fast.snapshot()
     dropped = []
