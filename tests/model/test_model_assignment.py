@@ -126,3 +126,19 @@ def test_a_small_component_with_two_best_matchings_is_left_to_the_solver() -> No
     kernel(r, c, gain, 4, 5, chosen, left)
     assert left.tolist() == [True, True, False, False, False, False]
     assert chosen.tolist() == [False, False, False, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "cost", "what"),
+    [
+        ([0, 2], [0, 0], [1.0, 1.0], "rows must lie in 0..1"),
+        ([0, 1], [0, -1], [1.0, 1.0], "cols in 0..1"),
+        ([0, 1], [0, 1], [1.0], "one length"),
+    ],
+)
+def test_edges_outside_the_problem_are_refused_before_any_loop(
+    rows: list[int], cols: list[int], cost: list[float], what: str
+) -> None:
+    # the compiled loops index by the edges unchecked: a bad edge must not reach them
+    with pytest.raises(ValueError, match=what):
+        min_cost_matching(rows, cols, cost, 2, 2, 1.0)

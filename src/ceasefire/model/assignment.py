@@ -53,13 +53,15 @@ def min_cost_matching(
     alone takes its own stand-in, a column its own, and stand-ins pair freely (at
     no cost) along the edges. Edges must be distinct pairs."""
     w0 = np.asarray(cost, dtype=np.float64)
+    r64, c64 = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+    _check_edges(r64, c64, w0, n_rows, n_cols)
     kernel = setup_kernel()
     if kernel is not None:
         # up to the solver in one compiled loop; the numpy code below when a part
         # is left to the solver (rare: a tie, or a search that gives up)
         out = np.empty(n_rows, np.intp)
         status, scale = kernel(
-            np.asarray(rows, np.int64), np.asarray(cols, np.int64), w0, n_rows, n_cols,
+            r64, c64, w0, n_rows, n_cols,
             float(unmatched_cost), _SCALE, _INT_BUDGET, _SEARCH_BUDGET, out,
         )  # fmt: skip
         if status == SETTLED:
@@ -105,6 +107,25 @@ def min_cost_matching(
     if scale < 1.0:
         _coarse_warning(scale, w0, unmatched_cost, n_nodes)
     return out
+
+
+def _check_edges(
+    r: npt.NDArray[np.int64], c: npt.NDArray[np.int64], w: npt.NDArray[np.float64],
+    n_rows: int, n_cols: int,
+) -> None:  # fmt: skip
+    """Raise ValueError unless the edges are three 1-D arrays of one length with
+    rows in ``0..n_rows-1`` and columns in ``0..n_cols-1`` (the compiled loops
+    index by them unchecked)."""
+    if not (r.ndim == c.ndim == w.ndim == 1 and r.shape == c.shape == w.shape):
+        raise ValueError(
+            f"matching edges: rows, cols and costs must be 1-D of one length, got shapes "
+            f"{r.shape}, {c.shape}, {w.shape}"
+        )
+    if r.shape[0] and (r.min() < 0 or r.max() >= n_rows or c.min() < 0 or c.max() >= n_cols):
+        raise ValueError(
+            f"matching edges: rows must lie in 0..{n_rows - 1} and cols in 0..{n_cols - 1}, "
+            f"got rows {r.min()}..{r.max()}, cols {c.min()}..{c.max()}"
+        )
 
 
 def _coarse_warning(scale: float, w0: npt.NDArray[np.float64], unmatched: float, n: int) -> None:
