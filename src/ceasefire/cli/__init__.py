@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 
@@ -59,6 +60,13 @@ tak_cli.register(app)
 
 def main() -> None:
     """Console entry point: run the app, turning our errors into one clear line."""
+    # as the process ends, the interpreter's last collections would walk every
+    # object left (~0.7 CPU-s for the modules alone after a `run`, on its serial
+    # tail): the heap is frozen first. What was open is closed by its owner (the
+    # store, the ledger's fsynced files, the outputs' ``with`` blocks), not by the
+    # collector. At exit, not here: a caller in a long process keeps its collector.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         app()
     except CeasefireError as exc:
@@ -70,9 +78,3 @@ def main() -> None:
             raise
         err_console.print(f"[bold red]error:[/] {escape(str(clear))}", highlight=False)
         sys.exit(2)
-    finally:
-        # the process ends here: the interpreter's last collections would walk
-        # every object left (~0.7 CPU-s for the modules alone after a `run`, on
-        # its serial tail); what was open is closed by its owner (the store, the
-        # ledger's fsynced files, the outputs' ``with`` blocks), not by the collector
-        gc.freeze()
