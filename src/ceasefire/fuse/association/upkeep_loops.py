@@ -36,6 +36,23 @@ _normalized = jacobian._normalized_loop
 _quad = jacobian._quad_loop
 
 
+def mark_moved(labels: Any, old: Any, flags: Any) -> None:
+    """Set ``flags[e]`` for each event ``e`` (of ``flags``' length) a row joined or
+    left between the labels ``old`` and ``labels`` (of one length)."""
+    n = flags.shape[0]
+    for r in range(labels.shape[0]):
+        a, b = labels[r], old[r]
+        if a != b:
+            if 0 <= a < n:
+                flags[a] = True
+            if 0 <= b < n:
+                flags[b] = True
+
+
+#: :func:`mark_moved`, rebound to its compiled self when a loop calling it is compiled
+_mark_moved = mark_moved
+
+
 def _plan_loop(
     labels: Any, old: Any, has_old: bool, fresh: bool, settled: Any, ok: Any, x: Any, y: Any,
     T: Any,
@@ -62,13 +79,7 @@ def _plan_loop(
             return none, none, none, np.empty(0), np.empty(0), np.empty(0)
     if has_old and old.shape[0] == labels.shape[0]:
         # the events a row joined or left are dirty too
-        for r in range(labels.shape[0]):
-            a, b = labels[r], old[r]
-            if a != b:
-                if 0 <= a < n:
-                    dirty[a] = True
-                if 0 <= b < n:
-                    dirty[b] = True
+        _mark_moved(labels, old, dirty)
     pos = np.empty(n, np.intp)
     m = 0
     for e in range(n):
@@ -144,7 +155,8 @@ def _apply_loop(
 def refit_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_plan_loop` and :func:`_apply_loop` compiled (on first use), or None
     without numba."""
-    plan, apply = compiled(_plan_loop), compiled(_apply_loop)
+    plan = compiled_calling(_plan_loop, _mark_moved=mark_moved)
+    apply = compiled(_apply_loop)
     if plan is None or apply is None:
         return None
     return plan, apply
@@ -165,13 +177,7 @@ def _prune_rows_loop(
         for e in range(n_ev):
             test[e] = stamp[e] > since or not settled[e]
     if incremental and has_old and old.shape[0] == labels.shape[0]:
-        for r in range(labels.shape[0]):
-            a, b = labels[r], old[r]
-            if a != b:
-                if 0 <= a < n_ev:
-                    test[a] = True
-                if 0 <= b < n_ev:
-                    test[b] = True
+        _mark_moved(labels, old, test)
     m = 0
     for r in range(labels.shape[0]):
         e = labels[r]
@@ -246,7 +252,7 @@ def prune_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_prune_rows_loop` and :func:`_worst_loop` compiled (on first use),
     the latter calling :mod:`.jacobian`'s compiled loops; or None without numba."""
     normalized, quad = jacobian.normalized_kernel(), jacobian.quad_kernel()
-    rows_loop = compiled(_prune_rows_loop)
+    rows_loop = compiled_calling(_prune_rows_loop, _mark_moved=mark_moved)
     if normalized is None or quad is None or rows_loop is None:
         return None
     worst_loop = compiled_calling(_worst_loop, _normalized=normalized, _quad=quad)
