@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ceasefire.fuse.association.attach_loops import GRID_CELL, attach_kernels, gate_quantiles
 from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
@@ -25,11 +26,14 @@ from ceasefire.fuse.association.gates import (
     slot_free,
     time_candidates,
 )
-from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, B, Reports
 from ceasefire.fuse.events import semi_major_95_m
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Fit
 from ceasefire.fuse.stats import Q999
+
+#: the marginal gate's chi-square (3 dof, 99.9 %)
+_Q3 = float(Q999[2])
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,50 @@ def attach(
     same_phase_only: bool = True,
 ) -> int:
     """Free rows join their best compatible event; returns how many joined.
-    ``same_phase_only``: only events of the phase the row names (or undetermined)."""
+    ``same_phase_only``: only events of the phase the row names (or undetermined).
+    By three compiled loops when numba is installed (:mod:`.attach_loops`: the
+    same labels), else by :func:`attach_numpy`."""
+    kernels = attach_kernels()
+    if kernels is None:
+        return attach_numpy(rep, cl, gates, unique_arrivals, same_phase_only)
+    if cl.n == 0:
+        return 0
+    front, middle, back = kernels
+    rows = rep.rows
+    cov9 = cl.cov.reshape(-1, 9)
+    g, k, passed, at, dx, dy = front(
+        cl.labels, rep.run_order, rep.position_id, rows.ox, rows.oy, rows.t,
+        rows.speed_factor, rows.sigma_t, rows.az, rep.src, rep.direction, cl.x, cl.y, cl.T,
+        cov9, rep.reach_m, rep.c, _Q3, same_phase_only, DIR_UNDET, GRID_CELL,
+    )  # fmt: skip
+    if g.shape[0] == 0:
+        return 0
+    wrapped, g, k, dx, dy = middle(
+        passed, at, cov9, g, k, rows.az, rows.sigma_az, dx, dy, np.arctan2(dx, dy), _Q3,
+        cl.x, cl.y, rows.ox, rows.oy,
+    )  # fmt: skip
+    if wrapped and g.shape[0] == 0:
+        return 0
+    joined = -1
+    if wrapped:
+        joined = back(
+            g, k, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,
+            rows.speed_factor, rows.rng, rows.sigma_rng, cl.T, cov9, rep.c, rep.reach_m,
+            gate_quantiles(gates.attach_p), rep.src, unique_arrivals, cl.labels,
+        )  # fmt: skip
+    if joined < 0:  # an azimuth the loops do not wrap (never for fusion's rows)
+        return attach_numpy(rep, cl, gates, unique_arrivals, same_phase_only)
+    return int(joined)
+
+
+def attach_numpy(
+    rep: Reports,
+    cl: Clusters,
+    gates: GateConfig,
+    unique_arrivals: bool = True,
+    same_phase_only: bool = True,
+) -> int:
+    """:func:`attach` in numpy (each step its own call)."""
     rows, src = rep.rows, rep.src
     free = (cl.labels < 0).nonzero()[0]
     if free.shape[0] == 0 or cl.n == 0:
