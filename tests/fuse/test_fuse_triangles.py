@@ -5,7 +5,9 @@ definitions computed directly on small random graphs."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from ceasefire.fuse.association import pairs
 from ceasefire.fuse.association.pairs import Pairs, mutual_best, triangles
 
 
@@ -44,3 +46,23 @@ def test_mutual_best_pairs_are_each_ends_first_choice() -> None:
     want = np.array([best[int(i[p])] == p and best[int(j[p])] == p for p in range(i.shape[0])])
     assert np.array_equal(got, want)
     assert 0 < int(want.sum()) < i.shape[0]
+
+
+def test_the_compiled_support_is_the_sparse_products(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the adjacency by a compiled counting sort against scipy's A @ A, a pair listed
+    # twice (either way round) counting once, as the sparse pattern holds it
+    pytest.importorskip("numba")
+    n = 200
+    i, j = _graph(4, n, 2_000)
+    i = np.concatenate([i, j[:50], i[60:70]])
+    j = np.concatenate([j, i[:50], j[60:70]])
+    z = np.zeros(i.shape[0])
+    fast = triangles(Pairs(i, j, z, z, z, z), n)
+    monkeypatch.setattr(pairs, "triangles_kernel", lambda: None)
+    slow = triangles(Pairs(i, j, z, z, z, z), n)
+    assert fast.dtype == slow.dtype == np.float64
+    assert np.array_equal(fast, slow)
+    assert slow.max() >= 3
+    # a row with no pair and a graph of one pair
+    one = Pairs(np.array([3]), np.array([7]), *(np.zeros(1),) * 4)
+    assert np.array_equal(triangles(one, 10), np.zeros(1))

@@ -18,7 +18,7 @@ from scipy import sparse
 from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
-from ceasefire.fuse.compiled import compiled, getter
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.triangulate import intersect_rays
@@ -357,6 +357,48 @@ def _common_loop(indptr: Any, indices: Any, pi: Any, pj: Any) -> Any:
     return out
 
 
+def _adjacency_loop(pi: Any, pj: Any, n: int) -> tuple[Any, Any]:
+    """The pairs' symmetric adjacency over rows ``0..n-1`` as CSR ``(indptr,
+    indices)``, each row's neighbours sorted and listed once (what
+    ``coo_matrix(...).tocsr()`` and ``sort_indices`` give its pattern): a counting
+    sort by row, each row's run sorted, repeats dropped."""
+    m = pi.shape[0]
+    start = np.zeros(n + 1, np.intp)
+    for p in range(m):
+        start[pi[p] + 1] += 1
+        start[pj[p] + 1] += 1
+    for r in range(n):
+        start[r + 1] += start[r]
+    fill = start[:n].copy()
+    nb = np.empty(2 * m, np.intp)
+    for p in range(m):
+        nb[fill[pi[p]]] = pj[p]
+        fill[pi[p]] += 1
+        nb[fill[pj[p]]] = pi[p]
+        fill[pj[p]] += 1
+    indptr = np.zeros(n + 1, np.intp)
+    indices = np.empty(2 * m, np.intp)
+    k = 0
+    for r in range(n):
+        run = np.sort(nb[start[r] : start[r + 1]])
+        for u in range(run.shape[0]):
+            if u == 0 or run[u] != run[u - 1]:
+                indices[k] = run[u]
+                k += 1
+        indptr[r + 1] = k
+    return indptr, indices[:k]
+
+
+def _triangles_loop(pi: Any, pj: Any, n: int) -> Any:
+    """:func:`_adjacency_loop`, then :func:`_common_loop` over the pairs."""
+    indptr, indices = _adjacency(pi, pj, n)
+    return _common(indptr, indices, pi, pj)
+
+
+#: the loops :func:`_triangles_loop` calls (bound compiled by ``compiled_calling``)
+_adjacency, _common = _adjacency_loop, _common_loop
+
+
 @getter
 def common_kernel() -> Callable[..., Any] | None:
     """:func:`_common_loop` compiled (on first use), or None without the ``fast``
@@ -364,24 +406,32 @@ def common_kernel() -> Callable[..., Any] | None:
     return compiled(_common_loop)
 
 
+@getter
+def triangles_kernel() -> Callable[..., Any] | None:
+    """:func:`_triangles_loop` compiled (on first use), or None without the
+    ``fast`` extra."""
+    common = common_kernel()
+    if common is None:
+        return None
+    return compiled_calling(_triangles_loop, _adjacency=_adjacency_loop, _common=common)
+
+
 def triangles(pairs: Pairs, n: int) -> F8:
     """Per pair, how many third rows pair with both of its rows (the pair's entry of
-    A², A the pairs' adjacency: by the common neighbours of its two rows when numba
-    is installed, the same counts)."""
+    A², A the pairs' adjacency: by the common neighbours of its two rows, the
+    adjacency made by a compiled loop, when numba is installed; the same counts)."""
     m = pairs.i.shape[0]
     if m == 0:
         return np.zeros(0)
+    kernel = triangles_kernel()
+    if kernel is not None:
+        return np.asarray(
+            kernel(np.asarray(pairs.i, np.intp), np.asarray(pairs.j, np.intp), n), np.float64
+        )
     A = sparse.coo_matrix(
         (np.ones(2 * m), (np.concatenate([pairs.i, pairs.j]), np.concatenate([pairs.j, pairs.i]))),
         shape=(n, n),
     ).tocsr()
-    kernel = common_kernel()
-    if kernel is not None:
-        A.sort_indices()
-        return np.asarray(
-            kernel(A.indptr.astype(np.intp), A.indices.astype(np.intp), pairs.i, pairs.j),
-            np.float64,
-        )
     A.data[:] = 1.0
     A2 = A @ A
     return np.asarray(A2[pairs.i, pairs.j]).ravel()
