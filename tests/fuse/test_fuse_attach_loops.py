@@ -148,3 +148,27 @@ def test_the_gate_table_is_the_quantile_of_each_dof() -> None:
         for d in range(4):
             assert q[d] == quantile(p, np.array([float(d)]))[0]
         assert q[0] == q[1] < q[2] < q[3]
+
+
+def test_the_compiled_pull_test_is_the_numpy_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the guarded attach's test after its refit, on the pinned day's events grown by
+    # an attach, with a former estimate unfitted (NaN), one singular and one
+    # infinite among them
+    pytest.importorskip("numba")
+    rep, cl = _freed("heavy2015", 7)
+    old = cl.copy()
+    attachment.attach(rep, cl, GateConfig())
+    old.cov[0] = np.nan
+    old.cov[1] = 0.0
+    old.cov[2, 0, 0] = np.inf
+    old.x[3] = np.nan
+    g = np.arange(cl.n)
+    fast = attachment.pulled_away(rep, cl.copy(), old, g)
+    monkeypatch.setattr(attachment, "pulled_kernel", lambda: None)
+    with np.errstate(all="ignore"):  # numpy's products of the infinite estimate
+        slow = attachment.pulled_away(rep, cl.copy(), old, g)
+    assert fast.dtype == slow.dtype == np.bool_
+    assert np.array_equal(fast, slow)
+    # the premise: both answers occur, and the odd former estimates are pulled
+    assert fast.any() and not fast.all()
+    assert fast[:2].all()

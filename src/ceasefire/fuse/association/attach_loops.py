@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse import cofactor, normal
 from ceasefire.fuse.association import byrow, gates, jacobian, windows
 from ceasefire.fuse.association.reports import F8
 from ceasefire.fuse.compiled import compiled_calling, getter
@@ -41,6 +42,9 @@ _bearing = jacobian._marginal_bearing_loop
 _normalized = jacobian._normalized_loop
 _quad = jacobian._quad_loop
 _best = byrow._best_loop
+_upper3 = cofactor.upper3
+_quadratic3 = cofactor.quadratic3
+_nan_to_num = normal.nan_to_num
 
 #: the windows' grid cells, as a multiple of the reach (:mod:`.windows`)
 GRID_CELL = windows._CELL
@@ -361,6 +365,42 @@ def _choose_loop(
     return joined
 
 
+def _pulled_loop(
+    ok: Any, x: Any, y: Any, T: Any, old_x: Any, old_y: Any, old_T: Any, old_cov9: Any,
+    g: Any, q: float,
+) -> Any:  # fmt: skip
+    """Per event ``g[i]``: its refit failed (``ok`` false) or its estimate moved
+    out of the former one's region, ``dᵀ P⁻¹ d > q`` with d the move in (x, y, T)
+    and P the former covariance (both NaN as 0, infinities as the largest
+    floats: ``nan_to_num``; by :mod:`~ceasefire.fuse.cofactor`'s cofactors, inf
+    where det P <= 0), as ``attachment.pulled_away`` computes it in numpy."""
+    n = g.shape[0]
+    out = np.empty(n, np.bool_)
+    for i in range(n):
+        e = g[i]
+        d0 = _nan_to_num(x[e] - old_x[e])
+        d1 = _nan_to_num(y[e] - old_y[e])
+        d2 = _nan_to_num(T[e] - old_T[e])
+        cof = _upper3(
+            _nan_to_num(old_cov9[e, 0]), _nan_to_num(old_cov9[e, 1]),
+            _nan_to_num(old_cov9[e, 2]), _nan_to_num(old_cov9[e, 4]),
+            _nan_to_num(old_cov9[e, 5]), _nan_to_num(old_cov9[e, 8]),
+        )  # fmt: skip
+        det = cof[6]
+        m2 = _quadratic3(cof, d0, d1, d2) / det if det > 0 else np.inf
+        out[i] = not ok[e] or not m2 <= q
+    return out
+
+
+@getter
+def pulled_kernel() -> Callable[..., Any] | None:
+    """:func:`_pulled_loop` compiled (on first use), or None without numba."""
+    return compiled_calling(
+        _pulled_loop, _upper3=cofactor.upper3, _quadratic3=cofactor.quadratic3,
+        _nan_to_num=normal.nan_to_num,
+    )  # fmt: skip
+
+
 @functools.lru_cache(maxsize=8)
 def gate_quantiles(p: float) -> F8:
     """The attach gate's chi-square quantile at ``p`` for dof 0..3 (a row's
@@ -396,4 +436,4 @@ def attach_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[.
     return front, middle, back
 
 
-__all__ = ["GRID_CELL", "attach_kernels", "gate_quantiles"]
+__all__ = ["GRID_CELL", "attach_kernels", "gate_quantiles", "pulled_kernel"]

@@ -13,7 +13,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ceasefire.fuse.association.attach_loops import GRID_CELL, attach_kernels, gate_quantiles
+from ceasefire.fuse.association.attach_loops import (
+    GRID_CELL,
+    attach_kernels,
+    gate_quantiles,
+    pulled_kernel,
+)
 from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import (
@@ -207,9 +212,15 @@ def pulled_away(rep: Reports, cl: Clusters, old: Clusters, g: IP) -> B:
     """Refit all events; for events ``g``: whether the fit failed or left the former
     estimate's 3-dof 99.9 % region (``old``: the estimates before)."""
     f = cl.refit(rep)
+    kernel = pulled_kernel()
+    if kernel is not None:
+        return np.asarray(
+            kernel(f.ok, cl.x, cl.y, cl.T, old.x, old.y, old.T, old.cov.reshape(-1, 9), g, _Q3),
+            dtype=bool,
+        )
     d = np.column_stack([cl.x[g] - old.x[g], cl.y[g] - old.y[g], cl.T[g] - old.T[g]])
     m2 = quad_inv3(_finite(old.cov[g]), _finite(d))
-    return np.asarray(~f.ok[g] | ~(m2 <= float(Q999[2])), dtype=bool)
+    return np.asarray(~f.ok[g] | ~(m2 <= _Q3), dtype=bool)
 
 
 def _finite(a: F8) -> F8:
