@@ -222,7 +222,7 @@ def _candidates_loop(
         for i in range(m):
             dk = direction[k[i]]
             de = edir[g[i]]
-            keep[i] = keep[i] and (dk == undet or de == undet or de == dk)
+            keep[i] = keep[i] and ((de == dk) | (dk == undet) | (de == undet))
     n_keep = 0
     for i in range(m):
         n_keep += keep[i]
@@ -325,7 +325,7 @@ def _choose_loop(
         j = 0
         for u in range(sel.shape[0]):
             r = kk[sel[u]]
-            if not (n_cand[r] > 1 and not (az[r] - az[r] == 0.0)):
+            if not (n_cand[r] > 1 and az[r] - az[r] != 0.0):
                 sel[j] = sel[u]
                 j += 1
         sel = sel[:j]
@@ -417,7 +417,11 @@ def attach_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[.
     repeats; or None without numba or its fused multiply-add."""
     fitted, slot = gates._fitted_kernel(), gates._slot_kernels()
     win, marginal = windows._kernels(), jacobian.marginal_kernels()
-    normalized, quad, best = jacobian.normalized_kernel(), jacobian.quad_kernel(), byrow.best_kernel()
+    normalized, quad, best = (
+        jacobian.normalized_kernel(),
+        jacobian.quad_kernel(),
+        byrow.best_kernel(),
+    )
     if (
         fitted is None or slot is None or win is None or marginal is None or normalized is None
         or quad is None or best is None
