@@ -1,14 +1,16 @@
 """Pair support (:func:`~ceasefire.fuse.association.pairs.triangles`) and mutual-best
 pairs (:func:`~ceasefire.fuse.association.pairs.mutual_best`) against their
-definitions computed directly on small random graphs."""
+definitions computed directly on small random graphs; their compiled loops
+(the adjacency, the seeds' choice) against the numpy code."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from pinned_days import pinned_day
 
-from ceasefire.fuse.association import pairs
-from ceasefire.fuse.association.pairs import Pairs, mutual_best, triangles
+from ceasefire.fuse.association import PairConfig, pairs
+from ceasefire.fuse.association.pairs import Pairs, bearing_pairs, mutual_best, triangles
 
 
 def _graph(seed: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,3 +68,26 @@ def test_the_compiled_support_is_the_sparse_products(monkeypatch: pytest.MonkeyP
     # a row with no pair and a graph of one pair
     one = Pairs(np.array([3]), np.array([7]), *(np.zeros(1),) * 4)
     assert np.array_equal(triangles(one, 10), np.zeros(1))
+
+
+def test_the_compiled_seed_choice_is_the_numpy_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pinned day's bearing pairs with a share of rows taken, and with scores tied
+    pytest.importorskip("numba")
+    rep, cl = pinned_day()
+    prs = bearing_pairs(rep, PairConfig())
+    tri = triangles(prs, rep.n)
+    rng = np.random.default_rng(5)
+    tied = Pairs(prs.i, prs.j, np.round(prs.chi2), prs.x, prs.y, prs.T)
+    cases = [(np.full(rep.n, -1, np.intp), prs), (cl.labels, prs), (cl.labels, tied)]
+    cases.append((np.where(rng.random(rep.n) < 0.5, 0, -1).astype(np.intp), tied))
+    fast = [pairs.seed_choice(lab, p, tri) for lab, p in cases]
+    monkeypatch.setattr(pairs, "seed_kernel", lambda: None)
+    slow = [pairs.seed_choice(lab, p, tri) for lab, p in cases]
+    for (mb, rows, n), (mb_s, rows_s, n_s) in zip(fast, slow, strict=True):
+        assert n == n_s and mb.dtype == mb_s.dtype == rows.dtype == rows_s.dtype
+        assert np.array_equal(mb, mb_s) and np.array_equal(rows, rows_s)
+    # the premise: many seeds with all rows free, fewer (not none) with some taken
+    assert fast[0][0].shape[0] > 100 and 0 < fast[3][0].shape[0] < fast[0][0].shape[0]
+    # every row taken: no free pair
+    mb, rows, n = pairs.seed_choice(np.zeros(rep.n, np.intp), prs, tri)
+    assert n == 0 and mb.shape[0] == rows.shape[0] == 0

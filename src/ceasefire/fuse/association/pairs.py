@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ceasefire.fuse.association import byrow
 from ceasefire.fuse.association.byrow import best_of_rows
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, Reports
@@ -453,3 +454,80 @@ def mutual_best(pi: IP, pj: IP, score: F8) -> npt.NDArray[np.bool_]:
     best[obs[first]] = pid[first]
     k = np.arange(m)
     return (best[pi] == k) & (best[pj] == k)
+
+
+def _seed_loop(labels: Any, pi: Any, pj: Any, chi2: Any, tri: Any) -> tuple[Any, Any, int]:
+    """:func:`seed_choice` as one loop: the pairs of two free rows, their score
+    ``chi2 - 1000 tri``, each row's best by :func:`~.byrow.best_of_rows`' loop on
+    the rows of both ends (``mutual_best``'s arrays), the pairs both ends chose;
+    returns them, for :meth:`~.clusters.Clusters.add` their rows (the first
+    ends, then the second), and how many pairs had two free rows."""
+    m = 0
+    for p in range(pi.shape[0]):
+        m += (labels[pi[p]] < 0) & (labels[pj[p]] < 0)
+    fp = np.empty(m, np.intp)
+    j = 0
+    for p in range(pi.shape[0]):
+        if labels[pi[p]] < 0 and labels[pj[p]] < 0:
+            fp[j] = p
+            j += 1
+    obs = np.empty(2 * m, np.intp)
+    pid = np.empty(2 * m, np.intp)
+    sc = np.empty(2 * m)
+    n_obs = 0
+    for u in range(m):
+        p = fp[u]
+        score = chi2[p] - 1000.0 * tri[p]
+        obs[u] = pi[p]
+        obs[m + u] = pj[p]
+        pid[u] = pid[m + u] = u
+        sc[u] = sc[m + u] = score
+        n_obs = max(n_obs, pi[p] + 1, pj[p] + 1)
+    first = _best(obs, sc, pid, n_obs)
+    best = np.full(n_obs, -1, np.intp)
+    for f in first:
+        best[obs[f]] = pid[f]
+    n_mb = 0
+    for u in range(m):
+        n_mb += (best[pi[fp[u]]] == u) & (best[pj[fp[u]]] == u)
+    mb = np.empty(n_mb, np.intp)
+    rows = np.empty(2 * n_mb, np.intp)
+    j = 0
+    for u in range(m):
+        p = fp[u]
+        if best[pi[p]] == u and best[pj[p]] == u:
+            mb[j] = p
+            rows[j] = pi[p]
+            rows[n_mb + j] = pj[p]
+            j += 1
+    return mb, rows, m
+
+
+#: the loop :func:`_seed_loop` calls (bound compiled by ``compiled_calling``)
+_best = byrow._best_loop
+
+
+@getter
+def seed_kernel() -> Callable[..., tuple[Any, Any, int]] | None:
+    """:func:`_seed_loop` compiled (on first use), or None without the ``fast``
+    extra."""
+    best = byrow.best_kernel()
+    return None if best is None else compiled_calling(_seed_loop, _best=best)
+
+
+def seed_choice(labels: IP, pairs: Pairs, tri: F8) -> tuple[IP, IP, int]:
+    """The pairs of two free rows (``labels`` < 0) that are mutual best
+    (:func:`mutual_best` of the score ``chi2 - 1000 tri``: more triangles first,
+    then lower chi-square), as indices into ``pairs``; their rows (every first
+    end, then every second); and how many pairs had two free rows. One compiled
+    loop when numba is installed (the same pairs)."""
+    kernel = seed_kernel()
+    if kernel is not None:
+        mb, rows, n_free = kernel(labels, pairs.i, pairs.j, pairs.chi2, tri)
+        return np.asarray(mb, np.intp), np.asarray(rows, np.intp), int(n_free)
+    fp = ((labels[pairs.i] < 0) & (labels[pairs.j] < 0)).nonzero()[0]
+    if fp.shape[0] == 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp), 0
+    score = pairs.chi2[fp] - 1000.0 * tri[fp]
+    mb = fp[mutual_best(pairs.i[fp], pairs.j[fp], score)]
+    return mb, np.concatenate([pairs.i[mb], pairs.j[mb]]), int(fp.shape[0])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.pairs import Pairs, mutual_best
+from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.solve import fit, stands
 
@@ -30,14 +30,11 @@ class SeedConfig:
 def seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
     """New events from the mutual-best pairs of two free bearings (more triangles
     first, then lower chi-square), unfitted; returns how many."""
-    fp = ((cl.labels[pairs.i] < 0) & (cl.labels[pairs.j] < 0)).nonzero()[0]
-    if fp.shape[0] == 0:
+    mb, rows, n_free = seed_choice(cl.labels, pairs, tri)
+    if n_free == 0:
         return 0
-    score = pairs.chi2[fp] - 1000.0 * tri[fp]
-    mb = fp[mutual_best(pairs.i[fp], pairs.j[fp], score)]
     new = np.arange(mb.shape[0])
-    cl.add(np.concatenate([new, new]), np.concatenate([pairs.i[mb], pairs.j[mb]]),
-           pairs.x[mb], pairs.y[mb], pairs.T[mb])  # fmt: skip
+    cl.add(np.concatenate([new, new]), rows, pairs.x[mb], pairs.y[mb], pairs.T[mb])
     return int(mb.shape[0])
 
 
