@@ -282,3 +282,58 @@ def test_windows_cut_by_the_gate_are_the_same_in_numpy_and_compiled() -> None:
 
     assert of_run3(g_all, k_all).shape[0] > 0
     assert np.array_equal(of_run3(g1, k1), of_run3(g_all, k_all))
+
+
+def test_flagged_windows_are_the_whole_ones_with_the_cut_ones_flagged() -> None:
+    # the kept search's windows: every pair of the uncut windows, in their order,
+    # and the flagged ones exactly the cut windows' pairs in theirs; numpy and the
+    # compiled loop alike, by position and by event; a NaN covariance, a
+    # covariance not positive and a run without a time sd keep their windows whole
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.windows import (
+        TimeGate,
+        _numpy_flagged,
+        flagged_windows,
+        windows,
+    )
+
+    rng = np.random.default_rng(34)
+    n_pos, n_ev = 30, 1_500
+    sizes = rng.integers(0, 90, n_pos)
+    ends = np.cumsum(sizes)
+    day = 1.7e9
+    tk = np.concatenate([np.sort(day + rng.uniform(0, 1_800, s)) for s in sizes])
+    f_lo = rng.choice([0.0, 1.0], n_pos)
+    f_hi = np.where(rng.random(n_pos) < 0.3, 1.0, f_lo)
+    sig = rng.uniform(0.005, 1.0, n_pos)
+    L = rng.normal(0.0, 1.0, (n_ev, 3, 3)) * np.array([300.0, 300.0, 0.3])[:, None]
+    cov = L @ L.transpose(0, 2, 1)
+    cov[:10, 0, 0] = -cov[:10, 0, 0]
+    cov[10:15] = np.nan
+    args = (
+        rng.uniform(-30e3, 30e3, n_pos), rng.uniform(-5e3, 5e3, n_pos), ends - sizes, ends, tk,
+        f_lo, sig, rng.uniform(-40e3, 40e3, n_ev), rng.uniform(-8e3, 8e3, n_ev),
+        day + rng.uniform(-100, 1_800, n_ev), rng.uniform(0.0, 3.0, n_ev), 36_000.0, C,
+    )  # fmt: skip
+    sd_hi = sig.copy()
+    sd_hi[4] = np.nan
+    gate = TimeGate(cov.reshape(-1, 9), f_hi, sd_hi, 16.27)
+    for by_event in (False, True):
+        g_all, k_all = windows(*args, by_event=by_event)
+        g_cut, k_cut = windows(*args, gate=gate, by_event=by_event)
+        g, k, f = flagged_windows(*args, gate, by_event=by_event)
+        assert f.dtype == np.bool_ and f.shape == g.shape
+        assert np.array_equal(g, g_all) and np.array_equal(k, k_all)
+        assert np.array_equal(g[f], g_cut) and np.array_equal(k[f], k_cut)
+        # the premise: the cut flags some pairs and leaves out many
+        assert 0 < int(f.sum()) < 0.7 * f.shape[0]
+        with np.errstate(invalid="ignore"):
+            g0, k0, f0 = _numpy_flagged(*args, gate, True)
+        if by_event:
+            order = np.argsort(g0, kind="stable")
+            g0, k0, f0 = g0[order], k0[order], f0[order]
+        assert np.array_equal(g0, g) and np.array_equal(k0, k) and np.array_equal(f0, f)
+    # no cut where no bound is concluded: every pair of those events and that run
+    assert f[np.isin(g, np.arange(10, 15))].all()
+    on_run4 = (k >= ends[4] - sizes[4]) & (k < ends[4])
+    assert on_run4.any() and f[on_run4].all()
