@@ -315,13 +315,6 @@ def _tables_loop(tk: Any, starts: Any, ends: Any) -> tuple[Any, Any, Any, Any]:
     return tab, offs, t0s, inv_ws
 
 
-def _flags_of(out: Any, n: int, a: int, b: int, ga: int, gb: int) -> None:
-    """The flags of a window's pairs (rows ``a..b-1``, written from ``out[n]``): a
-    row is flagged when it lies in the window's cut, rows ``ga..gb-1``."""
-    for k in range(a, b):
-        out[n + k - a] = (k >= ga) & (k < gb)
-
-
 def _windows_loop(
     px: Any,
     py: Any,
@@ -507,18 +500,18 @@ def _windows_loop(
             for k in range(w_a[i], w_b[i]):
                 out_g[n] = w_e[i]
                 out_k[n] = k
+                if flag:
+                    out_f[n] = (k >= w_ga[i]) & (k < w_gb[i])
                 n += 1
-            if flag:
-                _flags_of(out_f, at[w_e[i]], w_a[i], w_b[i], w_ga[i], w_gb[i])
             at[w_e[i]] = n
         return out_g, out_k, out_f
     n = 0
     for i in range(m):
-        if flag:
-            _flags_of(out_f, n, w_a[i], w_b[i], w_ga[i], w_gb[i])
         for k in range(w_a[i], w_b[i]):
             out_g[n] = w_e[i]
             out_k[n] = k
+            if flag:
+                out_f[n] = (k >= w_ga[i]) & (k < w_gb[i])
             n += 1
     return out_g, out_k, out_f
 
@@ -532,7 +525,7 @@ def _kernels() -> (
     ``fast`` extra."""
     win = compiled_calling(
         _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
-        _find=_find, _gate_half=_gate_half, _gate_bounds=_gate_bounds, _flags_of=_flags_of,
+        _find=_find, _gate_half=_gate_half, _gate_bounds=_gate_bounds,
     )  # fmt: skip
     tables = compiled(_tables_loop)  # its helpers are bound above
     grid = compiled(_grid_loop)
