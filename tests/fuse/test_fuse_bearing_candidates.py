@@ -34,14 +34,13 @@ def test_the_kept_windows_are_the_direct_searchs_after_moves_renumbering_and_los
 ) -> None:
     rep, cl = pinned_day()
     searched: list[int] = []
-    real = gates_mod.flagged_windows
+    real = gates_mod.windows
 
-    def counting(*args: object, **kw: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def counting(*args: object, **kw: object) -> tuple[np.ndarray, np.ndarray]:
         searched.append(int(np.asarray(args[7]).shape[0]))  # events searched
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    # the kept search's windows (the direct search's are `windows`')
-    monkeypatch.setattr(gates_mod, "flagged_windows", counting)
+    monkeypatch.setattr(gates_mod, "windows", counting)
     first = bearing_candidates(rep, cl)
     assert len(first[0]) > 3_000  # the premise: a busy day
     assert _pairs(*first) == _direct(rep, cl)
