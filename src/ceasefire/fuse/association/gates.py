@@ -25,12 +25,7 @@ from ceasefire.fuse.association.reports import (
     WindowMemo,
     observer_run_bounds,
 )
-from ceasefire.fuse.association.windows import (
-    TimeGate,
-    flagged_windows,
-    slice_tables,
-    windows,
-)
+from ceasefire.fuse.association.windows import TimeGate, slice_tables, windows
 from ceasefire.fuse.cofactor import quadratic3
 from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import isin_keys, ranges
@@ -341,11 +336,6 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         memo.by_run = r.take(fs)
         # the runs stay the same on every call: their time slices made once
         memo.tables = slice_tables(memo.runs[5], starts, ends)
-        # and the time gate's terms of each run (:class:`TimeGate`)
-        memo.gate_runs = (
-            np.maximum.reduceat(r.speed_factor[fs], starts),
-            np.maximum.reduceat(np.abs(r.sigma_t[fs]), starts),
-        )
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
     kernels = kept_kernels()
     if kernels is not None:
@@ -377,8 +367,13 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
         hit_start = hit_count = np.zeros(0, np.intp)
         pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
     # each searched event's rows together, in the order found (position, then time)
-    gg, at, miss_pass = _searched_pairs(rep, memo, ev, ok[miss], ex[miss], ey[miss], eT[miss], sd_ev[miss])
+    gg, at = windows(
+        px, py, starts, ends, tk, f_lo, sig_max, ex[miss], ey[miss], eT[miss], sd_ev[miss],
+        rep.reach_m, rep.c, memo.tables, by_event=True,
+    )  # fmt: skip
     miss_rows = fs[at]
+    assert memo.by_run is not None
+    miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
     n_miss = np.bincount(gg, minlength=miss.shape[0]).astype(np.intp)
     live = int(hit_count.sum())
     if pool_rows.shape[0] > _POOL_SLACK * (live + miss_rows.shape[0]):
@@ -432,35 +427,17 @@ def _kept_compiled(
     else:
         pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
     # each searched event's rows together, in the order found (position, then time)
-    gg, at, miss_pass = _searched_pairs(rep, memo, ev, ok[miss], ex, ey, eT, sd_ev)
+    gg, at = windows(
+        px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
+        memo.tables, by_event=True,
+    )  # fmt: skip
+    miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
     events, start, count, rows, passes, memo.keys, memo.lookup, memo.hashes = pool_loop(
         ok, bits, hsh, hits, miss, hit_start, hit_count, pool_rows, pool_pass, gg,
         fs[at], miss_pass, _POOL_SLACK,
     )  # fmt: skip
     memo.start, memo.count, memo.rows, memo.passes = start, count, rows, passes
     return KeptPairs(events, start, count, rows, passes)
-
-
-def _searched_pairs(
-    rep: Reports, memo: WindowMemo, ev: Fixes, events: IP, ex: F8, ey: F8, eT: F8, sd_ev: F8
-) -> tuple[IP, IP, B]:
-    """The searched ``events`` (at ``ex``, ``ey``, ``eT``, time sd ``sd_ev``) against
-    the memo's runs: their pairs ``(i, p)`` (``events[i]``, the run-ordered row
-    ``p``), each event's together in the order found (position, then time), and
-    each pair's :func:`marginal_gate`. Only the pairs within the gate's time cut
-    of their window (:func:`~.windows.flagged_windows`) are gated: the others
-    fail its time half (most of the windows' pairs)."""
-    assert memo.runs is not None and memo.by_run is not None and memo.gate_runs is not None
-    _, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
-    gate = TimeGate(ev.cov.reshape(-1, 9)[events], *memo.gate_runs, float(Q999[2]))
-    gg, at, may = flagged_windows(
-        px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
-        gate, memo.tables, by_event=True,
-    )  # fmt: skip
-    sel = may.nonzero()[0]
-    passes = np.zeros(gg.shape[0], bool)
-    passes[sel] = marginal_gate(memo.by_run, events[gg[sel]], at[sel], ev, rep.c)
-    return gg, at, passes
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:

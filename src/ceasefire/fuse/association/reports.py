@@ -37,9 +37,7 @@ class WindowMemo:
     window and a gate depend on nothing else, so an event whose estimate did not
     change keeps its rows whatever its index. ``by_run``: the rows in the runs'
     order (the marginal gate reads a searched event's rows in that order: in
-    place, they lie scattered over the row arrays). ``gate_runs``: each run's
-    largest speed factor and largest ``|time sd|`` (s), the terms of the
-    marginal gate's time cut (:class:`~ceasefire.fuse.association.windows.TimeGate`)."""
+    place, they lie scattered over the row arrays)."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
     by_run: Rows | None = None
@@ -51,7 +49,6 @@ class WindowMemo:
     count: IP | None = None
     rows: IP | None = None
     passes: B | None = None
-    gate_runs: tuple[F8, F8] | None = None
 
 
 @dataclass(frozen=True)

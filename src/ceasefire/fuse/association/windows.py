@@ -19,7 +19,6 @@ from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
-B = npt.NDArray[np.bool_]
 
 
 class TimeGate(NamedTuple):
@@ -111,22 +110,8 @@ def windows_numpy(
     (sig_max + sd_ev). With ``gate``, each window is cut to the rows that may
     pass it (:func:`_gate_half`, :func:`_gate_bounds`). Returns event indices and
     report indices (into ``tk``), ordered by position, then event, then time."""
-    g, k, _ = _numpy_flagged(
-        px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c, gate, False
-    )
-    return g, k
-
-
-def _numpy_flagged(
-    px: F8, py: F8, starts: IP, ends: IP, tk: F8, f_lo: F8, sig_max: F8, ex: F8, ey: F8,
-    eT: F8, sd_ev: F8, reach_m: float, c: float, gate: TimeGate | None, flag: bool,
-) -> tuple[IP, IP, B]:  # fmt: skip
-    """:func:`windows_numpy`; with ``flag`` (and ``gate``) the windows are not cut:
-    each pair is flagged instead when it lies in its window's cut (the third
-    array; empty without ``flag``)."""
     out_g: list[IP] = []
     out_k: list[IP] = []
-    out_f: list[B] = []
     for r in range(starts.shape[0]):
         a0, b0 = int(starts[r]), int(ends[r])
         d = np.hypot(ex - px[r], ey - py[r])
@@ -137,14 +122,11 @@ def _numpy_flagged(
         slack = 4.0 * (sig_max[r] + sd_ev[near])
         lo = eT[near] + f_lo[r] * d[near] / c - slack
         hi = eT[near] + d[near] / c + slack
-        lo_c, hi_c = lo, hi
         if gate is not None:
-            lo_c, hi_c = _gate_cut_numpy(
+            lo, hi = _gate_cut_numpy(
                 gate, r, ex[near] - px[r], ey[near] - py[r], d[near], eT[near], near,
                 float(f_lo[r]), c, lo, hi,
             )  # fmt: skip
-            if not flag:
-                lo, hi = lo_c, hi_c
         ia = np.searchsorted(t, lo)
         ib = np.searchsorted(t, hi, side="right")
         cnt = ib - ia
@@ -152,21 +134,11 @@ def _numpy_flagged(
         if tot == 0:
             continue
         start = np.repeat(np.cumsum(cnt) - cnt, cnt)
-        at = np.repeat(ia, cnt) + (np.arange(tot) - start)
         out_g.append(np.repeat(near, cnt))
-        out_k.append(a0 + at)
-        if flag:
-            ja = np.searchsorted(t, lo_c)
-            jb = np.searchsorted(t, hi_c, side="right")
-            out_f.append((at >= np.repeat(ja, cnt)) & (at < np.repeat(jb, cnt)))
+        out_k.append(a0 + np.repeat(ia, cnt) + (np.arange(tot) - start))
     if not out_g:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
-    f = np.concatenate(out_f) if flag else np.zeros(0, bool)
-    return (
-        np.concatenate(out_g).astype(np.intp),
-        np.concatenate(out_k).astype(np.intp),
-        np.asarray(f, bool),
-    )
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    return np.concatenate(out_g).astype(np.intp), np.concatenate(out_k).astype(np.intp)
 
 
 def _gate_cut_numpy(
@@ -344,8 +316,7 @@ def _windows_loop(
     sd_hi: Any,
     gate_q: float,
     by_event: bool,
-    flag: bool,
-) -> tuple[Any, Any, Any]:
+) -> tuple[Any, Any]:
     """:func:`windows_numpy` as one loop (compiled by numba): the same windows, by
     the same arithmetic. Only the events of the 3 x 3 grid cells about a position
     (``pcx``, ``pcy``; cells wider than the reach: ``by_cell`` holds each cell's
@@ -361,19 +332,13 @@ def _windows_loop(
     expanded: in the order found (by position, each position's events in index
     order), or with ``by_event`` each event's together, in event order (a counting
     sort of the windows: each event's still by position, then time: the order of a
-    stable sort of the pairs by event; a position's events then need no order).
-    With ``flag`` the windows are not cut by the gate: each pair is flagged
-    instead when it lies in its window's cut (the third array; empty without
-    ``flag``), so the flagged pairs are those the cut windows hold."""
+    stable sort of the pairs by event; a position's events then need no order)."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     cap = 1024
     w_e = np.empty(cap, np.intp)
     w_a = np.empty(cap, np.intp)
     w_b = np.empty(cap, np.intp)
-    # with ``flag``: each window's cut, [w_ga, w_gb)
-    w_ga = np.empty(cap if flag else 0, np.intp)
-    w_gb = np.empty(cap if flag else 0, np.intp)
     m = 0
     total = 0
     inv_c = 1.0 / c
@@ -437,8 +402,6 @@ def _windows_loop(
             ia = _find(tk, a0, b0, table, t0, inv_w, lo, False)
             if ia >= b0 or tk[ia] > hi:
                 continue
-            ja = ia
-            hi_c = hi
             if gate_q > 0.0:
                 # a window that holds rows: those that may pass the gate
                 h = _gate_half(
@@ -447,12 +410,9 @@ def _windows_loop(
                 )  # fmt: skip
                 lo_g, hi_g = _gate_bounds(eT[e], d, c, f_lo[r], f_hi[r], h)
                 # NaN (no bound) compares false: the window stays
-                hi_c = hi_g if hi_g < hi else hi
-                while ja < b0 and tk[ja] < lo_g:
-                    ja += 1
-                if not flag:
-                    ia = ja
-                    hi = hi_c
+                hi = hi_g if hi_g < hi else hi
+                while ia < b0 and tk[ia] < lo_g:
+                    ia += 1
             # the window's end, walked from its start (windows hold few rows)
             if hi != hi:
                 ib = b0
@@ -467,19 +427,6 @@ def _windows_loop(
                 w_e = np.concatenate((w_e, np.empty(cap - m, np.intp)))
                 w_a = np.concatenate((w_a, np.empty(cap - m, np.intp)))
                 w_b = np.concatenate((w_b, np.empty(cap - m, np.intp)))
-                if flag:
-                    w_ga = np.concatenate((w_ga, np.empty(cap - m, np.intp)))
-                    w_gb = np.concatenate((w_gb, np.empty(cap - m, np.intp)))
-            if flag:
-                # the cut's end as the cut window's (from its start, by hi_c)
-                if hi_c != hi_c:
-                    jb = b0
-                else:
-                    jb = ja
-                    while jb < b0 and tk[jb] <= hi_c:
-                        jb += 1
-                w_ga[m] = ja
-                w_gb[m] = jb
             w_e[m] = e
             w_a[m] = ia
             w_b[m] = ib
@@ -487,7 +434,6 @@ def _windows_loop(
             total += ib - ia
     out_g = np.empty(total, np.intp)
     out_k = np.empty(total, np.intp)
-    out_f = np.empty(total if flag else 0, np.bool_)
     if by_event:
         # each event's first pair's place: its windows' sizes summed by event
         at = np.zeros(ex.shape[0] + 1, np.intp)
@@ -500,25 +446,21 @@ def _windows_loop(
             for k in range(w_a[i], w_b[i]):
                 out_g[n] = w_e[i]
                 out_k[n] = k
-                if flag:
-                    out_f[n] = (k >= w_ga[i]) & (k < w_gb[i])
                 n += 1
             at[w_e[i]] = n
-        return out_g, out_k, out_f
+        return out_g, out_k
     n = 0
     for i in range(m):
         for k in range(w_a[i], w_b[i]):
             out_g[n] = w_e[i]
             out_k[n] = k
-            if flag:
-                out_f[n] = (k >= w_ga[i]) & (k < w_gb[i])
             n += 1
-    return out_g, out_k, out_f
+    return out_g, out_k
 
 
 @getter
 def _kernels() -> (
-    tuple[Callable[..., tuple[Any, Any, Any]], Callable[..., Any], Callable[..., Any]] | None
+    tuple[Callable[..., tuple[Any, Any]], Callable[..., Any], Callable[..., Any]] | None
 ):
     """:func:`_windows_loop`, :func:`_tables_loop` and :func:`_grid_loop` compiled (on
     first use: numba is imported only when association runs), or None without the
@@ -620,58 +562,17 @@ def windows(
     (each event's by position, then time), as ``stable_argsort`` of the events
     would put them."""
     args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
-    g, k, _ = _windows(args, tables, gate, by_event, False)
-    return g, k
-
-
-def flagged_windows(
-    px: F8,
-    py: F8,
-    starts: IP,
-    ends: IP,
-    tk: F8,
-    f_lo: F8,
-    sig_max: F8,
-    ex: F8,
-    ey: F8,
-    eT: F8,
-    sd_ev: F8,
-    reach_m: float,
-    c: float,
-    gate: TimeGate,
-    tables: Tables | None = None,
-    by_event: bool = False,
-) -> tuple[IP, IP, B]:
-    """:func:`windows`' pairs without ``gate``'s cut, each flagged when the cut
-    windows hold it: ``(events, reports, flags)``; the flagged pairs are
-    :func:`windows`' with ``gate``, in the same order, so a caller that reads
-    only the pairs passing the marginal gate need test only the flagged ones
-    (the others fail its time half)."""
-    args = (px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c)
-    return _windows(args, tables, gate, by_event, True)
-
-
-def _windows(
-    args: tuple[F8, F8, IP, IP, F8, F8, F8, F8, F8, F8, F8, float, float],
-    tables: Tables | None,
-    gate: TimeGate | None,
-    by_event: bool,
-    flag: bool,
-) -> tuple[IP, IP, B]:
-    """:func:`windows` and :func:`flagged_windows` (``flag``: with flags, which
-    needs ``gate``; else the flags are empty)."""
-    px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c = args
     kernels = _kernels()
     if kernels is None:
-        g, k, f = _numpy_flagged(*args, gate, flag)
+        g, k = windows_numpy(*args, gate)
         if by_event:
             order = np.argsort(g, kind="stable")
-            return g[order], k[order], f[order] if flag else f
-        return g, k, f
+            return g[order], k[order]
+        return g, k
     kernel, _, grid = kernels
     ok = (np.isfinite(ex) & np.isfinite(ey)).nonzero()[0]  # others never pass
     if ok.shape[0] == 0 or starts.shape[0] == 0:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, bool)
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
     w = _CELL * reach_m + 1.0
     x0, y0 = float(ex[ok].min()), float(ey[ok].min())
     nx = int((float(ex[ok].max()) - x0) // w) + 1 if math.isfinite(w) else 1
@@ -687,7 +588,5 @@ def _windows(
     assert tables is not None  # the kernel compiled: so is the tables' loop
     if gate is None:
         gate = TimeGate(np.zeros((0, 9)), np.zeros(0), np.zeros(0), 0.0)
-    g, k, f = kernel(
-        *args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate, by_event, flag
-    )
-    return np.asarray(g, np.intp), np.asarray(k, np.intp), np.asarray(f, bool)
+    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate, by_event)
+    return np.asarray(g, np.intp), np.asarray(k, np.intp)
