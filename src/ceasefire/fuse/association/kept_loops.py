@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled, getter
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 
 def _lookup_loop(
@@ -108,6 +108,12 @@ def _lookup_loop(
     return ok, bits, hsh, hits, miss, hit_start, hit_count, ex, ey, eT, sd_ev
 
 
+def _grown(n: int) -> int:
+    """A pool buffer's size for ``n`` entries: half as large again (room for a few
+    searches' new segments at ~1.5x the memory)."""
+    return n + n // 2 + 1
+
+
 def _pool_loop(
     ok: Any, bits: Any, hsh: Any, hits: Any, miss: Any, hit_start: Any, hit_count: Any,
     buf_rows: Any, buf_pass: Any, used: int, gg: Any, miss_rows: Any, miss_pass: Any,
@@ -119,12 +125,12 @@ def _pool_loop(
     the order found) with their gates; per slot (hits, then misses) its event,
     start, count and key; the slots by hash (a stable sort) and their hashes.
     The pool is ``buf_rows[:used]``, ``buf_pass[:used]``: the new rows are
-    appended in place while the buffers have room (a pool holds ~10 searches'
-    rows: copying it whole on every search cost more than the search's
-    windows), else into buffers of twice the size; the rows before ``used``
-    are never written, so the segments an earlier search returned stay as they
-    were. Returns (events, start, count, rows buffer, passes buffer, rows used,
-    keys, lookup, sorted hashes)."""
+    appended in place while the buffers have room (a pool holds several
+    searches' rows: copying it whole on every search was a fifth of the
+    search's CPU on the stress row), else into buffers half as large again as
+    needed; the rows before ``used`` are never written, so the segments an
+    earlier search returned stay as they were. Returns (events, start, count,
+    rows buffer, passes buffer, rows used, keys, lookup, sorted hashes)."""
     nh, nm = hits.shape[0], miss.shape[0]
     n_miss = np.zeros(nm, np.intp)
     for i in range(gg.shape[0]):
@@ -137,8 +143,9 @@ def _pool_loop(
     if used > slack * (live + n_new):
         # mostly dead segments: the live ones copied out (into new buffers: the
         # old ones hold the segments an earlier search returned)
-        rows = np.empty(2 * (live + n_new), np.intp)
-        passes = np.empty(2 * (live + n_new), np.bool_)
+        size = _grown(live + n_new)
+        rows = np.empty(size, np.intp)
+        passes = np.empty(size, np.bool_)
         p = 0
         for i in range(nh):
             start[i] = p
@@ -150,8 +157,9 @@ def _pool_loop(
         if used + n_new <= buf_rows.shape[0]:
             rows, passes = buf_rows, buf_pass
         else:
-            rows = np.empty(2 * (used + n_new), np.intp)
-            passes = np.empty(2 * (used + n_new), np.bool_)
+            size = _grown(used + n_new)
+            rows = np.empty(size, np.intp)
+            passes = np.empty(size, np.bool_)
             rows[:used] = buf_rows[:used]
             passes[:used] = buf_pass[:used]
         for i in range(nh):
@@ -190,7 +198,7 @@ def _pool_loop(
 def kept_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_lookup_loop` and :func:`_pool_loop` compiled (on first use), or
     None without numba."""
-    lookup, pool = compiled(_lookup_loop), compiled(_pool_loop)
+    lookup, pool = compiled(_lookup_loop), compiled_calling(_pool_loop, _grown=_grown)
     if lookup is None or pool is None:
         return None
     return lookup, pool
