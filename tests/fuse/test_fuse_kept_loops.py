@@ -48,3 +48,39 @@ def test_the_compiled_searches_keep_the_numpy_codes_pairs_and_memo(
         perm = rng.permutation(cl.n)
         cl = Clusters(cl.labels, cl.x[perm], cl.y[perm], cl.T[perm], cl.cov[perm])
     assert rebuilt  # the premise: the pool was rebuilt from its live segments
+
+
+def test_the_pool_grows_in_place_and_keeps_the_segments_earlier_searches_returned() -> None:
+    # each search appends its new segments to the pool's buffers while they have
+    # room (no copy of the pool); a segment once returned keeps its rows and gates
+    # whatever later searches append, rebuild, or (none hit) start anew
+    pytest.importorskip("numba")
+    rep, cl = pinned_day()
+    rng = np.random.default_rng(13)
+    returned: list[tuple[KeptPairs, list[tuple[np.ndarray, np.ndarray]]]] = []
+    in_place = 0
+    last: np.ndarray | None = None
+    for step in range(12):
+        kp = KeptPairs.search(rep, cl)
+        segs = [
+            (kp.rows[s : s + n].copy(), kp.passes[s : s + n].copy())
+            for s, n in zip(kp.start.tolist(), kp.count.tolist(), strict=True)
+        ]
+        returned.append((kp, segs))
+        memo = rep.window_memo
+        assert memo.buffers is not None and memo.rows is not None
+        assert np.shares_memory(memo.rows, memo.buffers[0])
+        if last is not None and np.shares_memory(memo.rows, last):
+            in_place += 1
+        last = memo.buffers[0]
+        if step == 7:
+            cl.x += 250.0  # every estimate changed: no hit
+        else:
+            moved = rng.random(cl.n) < 0.15
+            cl.x[moved] += rng.uniform(-500.0, 500.0, int(moved.sum()))
+    assert in_place >= 5  # the premise: most searches appended in place
+    for kp, segs in returned:
+        for (s, n), (r, p) in zip(
+            zip(kp.start.tolist(), kp.count.tolist(), strict=True), segs, strict=True
+        ):
+            assert np.array_equal(kp.rows[s : s + n], r) and np.array_equal(kp.passes[s : s + n], p)

@@ -421,21 +421,26 @@ def _kept_compiled(
     if ok.shape[0] == 0 or fs.shape[0] == 0:
         none = np.zeros(0, np.intp)
         return KeptPairs(none, none, none, none, np.zeros(0, bool))
-    if hits.shape[0]:
-        assert memo.rows is not None and memo.passes is not None
-        pool_rows, pool_pass = memo.rows, memo.passes
+    # the pool is the buffers' first rows; none is read without hits (then new
+    # buffers: the old ones hold the segments earlier searches returned)
+    if hits.shape[0] and memo.rows is not None and memo.buffers is not None:
+        used, buffers = memo.rows.shape[0], memo.buffers
     else:
-        pool_rows, pool_pass = np.zeros(0, np.intp), np.zeros(0, bool)
+        used, buffers = 0, (np.zeros(0, np.intp), np.zeros(0, bool))
     # each searched event's rows together, in the order found (position, then time)
     gg, at = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
         memo.tables, by_event=True,
     )  # fmt: skip
     miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
-    events, start, count, rows, passes, memo.keys, memo.lookup, memo.hashes = pool_loop(
-        ok, bits, hsh, hits, miss, hit_start, hit_count, pool_rows, pool_pass, gg,
-        fs[at], miss_pass, _POOL_SLACK,
+    events, start, count, buf_rows, buf_pass, used, memo.keys, memo.lookup, memo.hashes = (
+        pool_loop(
+            ok, bits, hsh, hits, miss, hit_start, hit_count, *buffers, used, gg, fs[at],
+            miss_pass, _POOL_SLACK,
+        )
     )  # fmt: skip
+    memo.buffers = (buf_rows, buf_pass)
+    rows, passes = buf_rows[:used], buf_pass[:used]
     memo.start, memo.count, memo.rows, memo.passes = start, count, rows, passes
     return KeptPairs(events, start, count, rows, passes)
 

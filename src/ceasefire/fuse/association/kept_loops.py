@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse.compiled import compiled, getter
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 
 def _lookup_loop(
@@ -108,16 +108,29 @@ def _lookup_loop(
     return ok, bits, hsh, hits, miss, hit_start, hit_count, ex, ey, eT, sd_ev
 
 
+def _grown(n: int) -> int:
+    """A pool buffer's size for ``n`` entries: half as large again (room for a few
+    searches' new segments at ~1.5x the memory)."""
+    return n + n // 2 + 1
+
+
 def _pool_loop(
     ok: Any, bits: Any, hsh: Any, hits: Any, miss: Any, hit_start: Any, hit_count: Any,
-    pool_rows: Any, pool_pass: Any, gg: Any, miss_rows: Any, miss_pass: Any, slack: int,
-) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any]:  # fmt: skip
+    buf_rows: Any, buf_pass: Any, used: int, gg: Any, miss_rows: Any, miss_pass: Any,
+    slack: int,
+) -> tuple[Any, Any, Any, Any, Any, int, Any, Any, Any]:  # fmt: skip
     """The pool after a search: the hits' segments (copied out into a new pool
     when the pool holds more than ``slack`` times the live pairs), then the
     searched events' rows ``miss_rows`` (event ``gg`` of ``miss``, together, in
     the order found) with their gates; per slot (hits, then misses) its event,
     start, count and key; the slots by hash (a stable sort) and their hashes.
-    Returns (events, start, count, rows, passes, keys, lookup, sorted hashes)."""
+    The pool is ``buf_rows[:used]``, ``buf_pass[:used]``: the new rows are
+    appended in place while the buffers have room (a pool holds several
+    searches' rows: copying it whole on every search was a fifth of the
+    search's CPU on the stress row), else into buffers half as large again as
+    needed; the rows before ``used`` are never written, so the segments an
+    earlier search returned stay as they were. Returns (events, start, count,
+    rows buffer, passes buffer, rows used, keys, lookup, sorted hashes)."""
     nh, nm = hits.shape[0], miss.shape[0]
     n_miss = np.zeros(nm, np.intp)
     for i in range(gg.shape[0]):
@@ -127,29 +140,35 @@ def _pool_loop(
         live += hit_count[i]
     n_new = miss_rows.shape[0]
     start = np.empty(nh + nm, np.intp)
-    if pool_rows.shape[0] > slack * (live + n_new):
-        # mostly dead segments: the live ones copied out
-        rows = np.empty(live + n_new, np.intp)
-        passes = np.empty(live + n_new, np.bool_)
+    if used > slack * (live + n_new):
+        # mostly dead segments: the live ones copied out (into new buffers: the
+        # old ones hold the segments an earlier search returned)
+        size = _grown(live + n_new)
+        rows = np.empty(size, np.intp)
+        passes = np.empty(size, np.bool_)
         p = 0
         for i in range(nh):
             start[i] = p
             for q in range(hit_start[i], hit_start[i] + hit_count[i]):
-                rows[p] = pool_rows[q]
-                passes[p] = pool_pass[q]
+                rows[p] = buf_rows[q]
+                passes[p] = buf_pass[q]
                 p += 1
     else:
-        base = pool_rows.shape[0]
-        rows = np.empty(base + n_new, np.intp)
-        passes = np.empty(base + n_new, np.bool_)
-        rows[:base] = pool_rows
-        passes[:base] = pool_pass
+        if used + n_new <= buf_rows.shape[0]:
+            rows, passes = buf_rows, buf_pass
+        else:
+            size = _grown(used + n_new)
+            rows = np.empty(size, np.intp)
+            passes = np.empty(size, np.bool_)
+            rows[:used] = buf_rows[:used]
+            passes[:used] = buf_pass[:used]
         for i in range(nh):
             start[i] = hit_start[i]
-        p = base
+        p = used
     for j in range(n_new):
         rows[p + j] = miss_rows[j]
         passes[p + j] = miss_pass[j]
+    n_used = p + n_new
     count = np.empty(nh + nm, np.intp)
     events = np.empty(nh + nm, np.intp)
     n_slots = nh + nm
@@ -172,14 +191,14 @@ def _pool_loop(
     out_events = np.empty(n_slots, np.intp)
     for s in range(n_slots):
         out_events[s] = ok[events[s]]
-    return out_events, start, count, rows, passes, keys, lookup, sorted_h
+    return out_events, start, count, rows, passes, n_used, keys, lookup, sorted_h
 
 
 @getter
 def kept_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_lookup_loop` and :func:`_pool_loop` compiled (on first use), or
     None without numba."""
-    lookup, pool = compiled(_lookup_loop), compiled(_pool_loop)
+    lookup, pool = compiled(_lookup_loop), compiled_calling(_pool_loop, _grown=_grown)
     if lookup is None or pool is None:
         return None
     return lookup, pool

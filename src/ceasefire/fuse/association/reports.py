@@ -37,7 +37,9 @@ class WindowMemo:
     window and a gate depend on nothing else, so an event whose estimate did not
     change keeps its rows whatever its index. ``by_run``: the rows in the runs'
     order (the marginal gate reads a searched event's rows in that order: in
-    place, they lie scattered over the row arrays)."""
+    place, they lie scattered over the row arrays). ``buffers``: the arrays
+    ``rows`` and ``passes`` are the first entries of (the compiled search
+    appends to them in place, :func:`~.kept_loops._pool_loop`)."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
     by_run: Rows | None = None
@@ -49,6 +51,7 @@ class WindowMemo:
     count: IP | None = None
     rows: IP | None = None
     passes: B | None = None
+    buffers: tuple[IP, B] | None = None
 
 
 @dataclass(frozen=True)
