@@ -36,7 +36,7 @@ _nan_to_num = normal.nan_to_num
 _iterate: Any = None
 _normal: Any = None
 _inv3: Any = None
-_atan2: Any = arctan2.atan2
+_atan2_into: Any = arctan2.atan2_into
 
 
 def _iteration_loop(
@@ -241,8 +241,7 @@ def _fit_loop(
             if act.shape[0] == 0:
                 break
             ang = np.empty(dx.shape[0])
-            for p in range(dx.shape[0]):
-                ang[p] = _atan2(dx[p], dy[p], svml)
+            _atan2_into(dx, dy, ang, svml)
             act, dx, dy, wrapped = _iterate(
                 ox, oy, az, sigma_az, t, sigma_t, speed, rng, sigma_rng, src, bounds, act,
                 x, y, T, ang, c, max_step_m, tol_m, active,
@@ -250,13 +249,27 @@ def _fit_loop(
             if not wrapped:
                 return e0, e0, e0, c0, e0, i0, b0, b0, False
     # the last normal equations: the angle only where a row has an azimuth
-    ang = np.empty(n)
+    m = 0
+    for q in range(n):
+        if az[src[q]] == az[src[q]]:
+            m += 1
+    dx = np.empty(m)
+    dy = np.empty(m)
+    m = 0
     for q in range(n):
         j = src[q]
         if az[j] == az[j]:
-            ang[q] = _atan2(x[gs[q]] - ox[j], y[gs[q]] - oy[j], svml)
-        else:
-            ang[q] = np.nan
+            dx[m] = x[gs[q]] - ox[j]
+            dy[m] = y[gs[q]] - oy[j]
+            m += 1
+    got = np.empty(m)
+    _atan2_into(dx, dy, got, svml)
+    ang = np.full(n, np.nan)
+    m = 0
+    for q in range(n):
+        if az[src[q]] == az[src[q]]:
+            ang[q] = got[m]
+            m += 1
     H, _b, chi2, wrapped = _normal(
         ox, oy, az, sigma_az, t, sigma_t, speed, rng, sigma_rng, gs, n_groups, x, y, T, ang,
         c, src,
@@ -290,11 +303,11 @@ def fit_kernel() -> tuple[Callable[..., tuple[Any, ...]], bool] | None:
     when no compiled ``atan2`` gives numpy's (:func:`.arctan2.numpy_svml`)."""
     svml = arctan2.numpy_svml()
     iterate, normal_loop, inv3 = iteration_kernel(), normal.normal_kernel(), inverse.inv3_kernel()
-    atan2 = arctan2.atan2_kernel()
-    if svml is None or iterate is None or normal_loop is None or inv3 is None or atan2 is None:
+    into = arctan2.atan2_into_kernel()
+    if svml is None or iterate is None or normal_loop is None or inv3 is None or into is None:
         return None
     loop = compiled_calling(
-        _fit_loop, _iterate=iterate, _normal=normal_loop, _inv3=inv3, _atan2=atan2
+        _fit_loop, _iterate=iterate, _normal=normal_loop, _inv3=inv3, _atan2_into=into
     )
     return None if loop is None else (loop, svml)
 
