@@ -165,7 +165,7 @@ def test_the_compiled_fit_of_no_events_and_of_events_without_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("numba")
-    rows, g, x0, y0, T0 = _scene(30, 11)
+    rows, _g, x0, y0, T0 = _scene(30, 11)
     none = np.zeros(0, np.intp)
     empty = fit(rows, none, 0, x0[:0], y0[:0], T0[:0], C)
     assert empty.x.shape == (0,) and empty.cov.shape == (0, 3, 3)

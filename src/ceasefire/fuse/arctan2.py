@@ -7,20 +7,22 @@ compiled loop may compute an angle only as numpy does. numpy's float64
 CPU with AVX-512: there numpy calls the vector routine ``__svml_atan28_ha``
 (Intel's SVML, linked into numpy and exported by its ``_multiarray_umath``),
 which differs from libm by one ulp on ~2 % of random inputs and ~6.5 % of
-fusion's. :func:`atan2_kernel` gives the compiled loops a scalar ``atan2(y, x,
-svml)`` that calls that very routine (one lane of eight: ~27 ns) when ``svml``
-is true, libm's otherwise, and ``atan2_into(y, x, out, svml)`` for arrays
-(eight lanes a call, as numpy does: ~4 ns a value); :func:`numpy_svml` says
-which of the two numpy's
-``arctan2`` is in this process (``NPY_DISABLE_CPU_FEATURES`` or another CPU
-switch it to libm's), by comparing them on probe inputs. When neither matches
-numpy, or without numba, the callers keep numpy's ``arctan2``.
+fusion's. The loops here call that very routine when ``svml`` is true, libm's
+``atan2`` otherwise: ``atan2(y, x, svml)`` (one lane of eight, ~27 ns) and
+``atan2_into(y, x, out, svml)`` over arrays (eight lanes a call as numpy does,
+~2.6 ns a value). :func:`numpy_svml` says which of the two numpy's ``arctan2``
+is in this process (``NPY_DISABLE_CPU_FEATURES`` or another CPU switch it to
+libm's), comparing them on probe inputs; when neither matches, or without
+numba, the callers keep numpy's ``arctan2``. (numba's disk cache keys a loop by
+its code and the CPU, not by numpy's build: a numpy without the symbol, on the
+same CPU and code, would need that cache cleared.)
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import importlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -44,12 +46,11 @@ _one: Any = None
 def svml_address() -> int | None:
     """The address of :data:`SVML_ATAN2` in numpy's extension module, or None
     where numpy does not export it (other CPUs' builds)."""
-    from numpy._core import _multiarray_umath
-
     try:
-        lib = ctypes.CDLL(_multiarray_umath.__file__)
+        umath = importlib.import_module("numpy._core._multiarray_umath")
+        lib = ctypes.CDLL(umath.__file__)
         fn = getattr(lib, SVML_ATAN2)
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError, TypeError):
         return None
     addr = ctypes.cast(fn, ctypes.c_void_p).value
     return None if addr is None else int(addr)
@@ -118,7 +119,7 @@ def _svml_intrinsics(addr: int) -> tuple[Any, Any]:
         )
         return builder.call(fn, [vy, vx])
 
-    @intrinsic  # type: ignore[misc]
+    @intrinsic
     def svml_lane(typingctx: Any, y: Any, x: Any) -> Any:
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             zero = ir.Constant(vec, [0.0] * 8)
@@ -130,7 +131,7 @@ def _svml_intrinsics(addr: int) -> tuple[Any, Any]:
 
     eight = types.UniTuple(types.float64, 8)
 
-    @intrinsic  # type: ignore[misc]
+    @intrinsic
     def svml_lanes(typingctx: Any, y: Any, x: Any) -> Any:
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             vy = vx = ir.Constant(vec, ir.Undefined)
