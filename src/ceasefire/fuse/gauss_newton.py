@@ -1,15 +1,19 @@
-"""The iterations of the batched fit (:func:`ceasefire.fuse.solve.fit`) as one
-compiled loop per Gauss-Newton iteration (numba, the ``fast`` extra): normal
+"""The batched fit (:func:`ceasefire.fuse.solve.fit`) compiled (numba, the
+``fast`` extra): :func:`_iteration_loop`, one Gauss-Newton iteration (normal
 equations, 3×3 inverse and step of every moving event, the steps taken and the
-converged events stopped, the next iteration's rows gathered. The same
-arithmetic in the same order as :mod:`.normal`'s loop, :mod:`.inverse`'s loop
-and :func:`~ceasefire.fuse.solve.gn_step`, so the same numbers to the bit; the
-azimuth to each row stays numpy's ``arctan2`` (its SIMD code need not round like
-libm's), computed between the calls, and only for the rows with an azimuth (a
-row without one has no bearing term whatever the angle: arrival groups are
-arrivals only). A fit of a few events made ~30 numpy calls per iteration, and
-association makes ~15 k such fits on the bearing benchmark.
-Without numba, :func:`iteration_kernel` is None and the numpy code runs."""
+converged events stopped, the next iteration's rows gathered), and
+:func:`_fit_loop`, the whole fit in one call (the grouping, the iterations, the
+last normal equations and inverses). The same arithmetic in the same order as
+:mod:`.normal`'s loop, :mod:`.inverse`'s loop and
+:func:`~ceasefire.fuse.solve.gn_step`, so the same numbers to the bit; the
+azimuth to each row is numpy's ``arctan2``: between the iteration calls, or in
+the whole fit by numpy's own routine (:mod:`.arctan2`: its SIMD code need not
+round like libm's), and only for the rows with an azimuth (a row without one has
+no bearing term whatever the angle: arrival groups are arrivals only). A fit of
+a few events made ~30 numpy calls per iteration, and association makes ~2,000
+fits (~12,600 iterations) on the bearing benchmark.
+Without numba, :func:`iteration_kernel` and :func:`fit_kernel` are None and the
+numpy code runs."""
 
 from __future__ import annotations
 

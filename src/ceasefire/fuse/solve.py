@@ -35,6 +35,7 @@ IP = npt.NDArray[np.intp]
 
 _MIN_RHO_M = 1.0
 
+#: the compiled fit's ``sel`` argument when :func:`fit` has none (its rows are all)
 _NO_SEL = np.zeros(0, np.intp)
 
 #: :func:`fit` gathers its rows first from row arrays longer than this (their
