@@ -1,15 +1,19 @@
-"""The iterations of the batched fit (:func:`ceasefire.fuse.solve.fit`) as one
-compiled loop per Gauss-Newton iteration (numba, the ``fast`` extra): normal
+"""The batched fit (:func:`ceasefire.fuse.solve.fit`) compiled (numba, the
+``fast`` extra): :func:`_iteration_loop`, one Gauss-Newton iteration (normal
 equations, 3×3 inverse and step of every moving event, the steps taken and the
-converged events stopped, the next iteration's rows gathered. The same
-arithmetic in the same order as :mod:`.normal`'s loop, :mod:`.inverse`'s loop
-and :func:`~ceasefire.fuse.solve.gn_step`, so the same numbers to the bit; the
-azimuth to each row stays numpy's ``arctan2`` (its SIMD code need not round like
-libm's), computed between the calls, and only for the rows with an azimuth (a
-row without one has no bearing term whatever the angle: arrival groups are
-arrivals only). A fit of a few events made ~30 numpy calls per iteration, and
-association makes ~15 k such fits on the bearing benchmark.
-Without numba, :func:`iteration_kernel` is None and the numpy code runs."""
+converged events stopped, the next iteration's rows gathered), and
+:func:`_fit_loop`, the whole fit in one call (the grouping, the iterations, the
+last normal equations and inverses). The same arithmetic in the same order as
+:mod:`.normal`'s loop, :mod:`.inverse`'s loop and
+:func:`~ceasefire.fuse.solve.gn_step`, so the same numbers to the bit; the
+azimuth to each row is numpy's ``arctan2``: between the iteration calls, or in
+the whole fit by numpy's own routine (:mod:`.arctan2`: its SIMD code need not
+round like libm's), and only for the rows with an azimuth (a row without one has
+no bearing term whatever the angle: arrival groups are arrivals only). A fit of
+a few events made ~30 numpy calls per iteration, and association makes ~2,000
+fits (~12,600 iterations) on the bearing benchmark.
+Without numba, :func:`iteration_kernel` and :func:`fit_kernel` are None and the
+numpy code runs."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire.fuse import cofactor, normal
+from ceasefire.fuse import arctan2, cofactor, inverse, normal
 from ceasefire.fuse.compiled import compiled_calling, getter
 
 _PI = math.pi
@@ -31,6 +35,12 @@ _upper3 = cofactor.upper3
 _regular3 = cofactor.regular3
 _row_terms = normal.row_terms
 _nan_to_num = normal.nan_to_num
+#: :func:`_fit_loop`'s helpers: one iteration, the normal equations, the 3×3
+#: inverses and numpy's arctan2 (:mod:`.arctan2`), bound to the compiled loops
+_iterate: Any = None
+_normal: Any = None
+_inv3: Any = None
+_atan2_into: Any = arctan2.atan2_into
 
 
 def _iteration_loop(
@@ -168,6 +178,144 @@ def _iteration_loop(
     return nxt, ndx, ndy, True
 
 
+def _fit_loop(
+    ox: Any, oy: Any, az: Any, sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any,
+    sigma_rng: Any, g: Any, n_groups: int, sel: Any, has_sel: bool, x0: Any, y0: Any, T0: Any,
+    c: float, iterations: int, max_step_m: float, tol_m: float, gather_min: int,
+    gather_rows: int, svml: bool,
+) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any, bool]:  # fmt: skip
+    """:func:`ceasefire.fuse.solve.fit` in one call: the rows (``sel[i]`` of the
+    row arrays when ``has_sel``, else ``i``) grouped by their label ``g`` in a
+    stable order (a counting sort: ``g`` in ``0..n_groups-1``), gathered when
+    ``fit`` would gather them, the iterations (:func:`_iteration_loop`, the
+    azimuths by :mod:`.arctan2`'s numpy ``arctan2``: ``svml`` says which), the
+    last normal equations (:func:`.normal._normal_loop`), the inverses
+    (:func:`.inverse._inv3_loop`) and the measurements per event. Returns ``x``,
+    ``y`` (m), ``T`` (s), ``cov`` ``(G, 3, 3)``, ``chi2``, ``dof``, ``ok``,
+    ``converged`` as ``fit``'s numpy code, and False (the rest unset) when a
+    label is out of range or an azimuth residual beyond the wrapped range: the
+    caller then fits by that code."""
+    n = g.shape[0]
+    e0 = np.zeros(0)
+    i0 = np.zeros(0, np.int64)
+    b0 = np.zeros(0, np.bool_)
+    c0 = np.zeros((0, 3, 3))
+    bounds = np.zeros(n_groups + 1, np.intp)
+    for i in range(n):
+        e = g[i]
+        if e < 0 or e >= n_groups:
+            return e0, e0, e0, c0, e0, i0, b0, b0, False
+        bounds[e + 1] += 1
+    for e in range(n_groups):
+        bounds[e + 1] += bounds[e]
+    at = bounds[:-1].copy()
+    src = np.empty(n, np.intp)
+    gs = np.empty(n, np.intp)
+    for i in range(n):
+        e = g[i]
+        src[at[e]] = sel[i] if has_sel else i
+        gs[at[e]] = e
+        at[e] += 1
+    if n >= gather_min and ox.shape[0] > gather_rows:
+        # a layout change only (solve.fit's reason): each event's rows in order
+        ox, oy, az, sigma_az = ox[src], oy[src], az[src], sigma_az[src]
+        t, sigma_t, speed = t[src], sigma_t[src], speed[src]
+        rng, sigma_rng = rng[src], sigma_rng[src]
+        src = np.arange(n)
+    x = x0.copy()
+    y = y0.copy()
+    T = T0.copy()
+    active = np.ones(n_groups, np.bool_)
+    if n_groups > 0:
+        act = np.arange(n_groups)
+        m = 0
+        for q in range(n):
+            if az[src[q]] == az[src[q]]:
+                m += 1
+        dx = np.empty(m)
+        dy = np.empty(m)
+        m = 0
+        for q in range(n):
+            j = src[q]
+            if az[j] == az[j]:
+                dx[m] = x[gs[q]] - ox[j]
+                dy[m] = y[gs[q]] - oy[j]
+                m += 1
+        for _ in range(iterations):
+            if act.shape[0] == 0:
+                break
+            ang = np.empty(dx.shape[0])
+            _atan2_into(dx, dy, ang, svml)
+            act, dx, dy, wrapped = _iterate(
+                ox, oy, az, sigma_az, t, sigma_t, speed, rng, sigma_rng, src, bounds, act,
+                x, y, T, ang, c, max_step_m, tol_m, active,
+            )  # fmt: skip
+            if not wrapped:
+                return e0, e0, e0, c0, e0, i0, b0, b0, False
+    # the last normal equations: the angle only where a row has an azimuth
+    m = 0
+    for q in range(n):
+        if az[src[q]] == az[src[q]]:
+            m += 1
+    dx = np.empty(m)
+    dy = np.empty(m)
+    m = 0
+    for q in range(n):
+        j = src[q]
+        if az[j] == az[j]:
+            dx[m] = x[gs[q]] - ox[j]
+            dy[m] = y[gs[q]] - oy[j]
+            m += 1
+    got = np.empty(m)
+    _atan2_into(dx, dy, got, svml)
+    ang = np.full(n, np.nan)
+    m = 0
+    for q in range(n):
+        if az[src[q]] == az[src[q]]:
+            ang[q] = got[m]
+            m += 1
+    H, _b, chi2, wrapped = _normal(
+        ox, oy, az, sigma_az, t, sigma_t, speed, rng, sigma_rng, gs, n_groups, x, y, T, ang,
+        c, src,
+    )  # fmt: skip
+    if not wrapped:
+        return e0, e0, e0, c0, e0, i0, b0, b0, False
+    cov, ok = _inv3(H)
+    converged = np.empty(n_groups, np.bool_)
+    for e in range(n_groups):
+        ok[e] = ok[e] and math.isfinite(x[e]) and math.isfinite(y[e])
+        if not ok[e]:
+            cov[e, :, :] = np.nan
+        converged[e] = not active[e]
+    # the measurements per event (0-3 a row: whole numbers, exact in any order)
+    nmeas = np.zeros(n_groups, np.int64)
+    for q in range(n):
+        j = src[q]
+        nmeas[gs[q]] += (
+            (1 if math.isfinite(az[j]) else 0)
+            + (1 if math.isfinite(t[j]) else 0)
+            + (1 if math.isfinite(rng[j]) else 0)
+        )
+    dof = nmeas - 3
+    return x, y, T, cov, chi2, dof, ok, converged, True
+
+
+@getter
+def fit_kernel() -> tuple[Callable[..., tuple[Any, ...]], bool] | None:
+    """:func:`_fit_loop` compiled (on first use) and whether numpy's ``arctan2``
+    is SVML's here (its ``svml`` argument), or None without the ``fast`` extra or
+    when no compiled ``atan2`` gives numpy's (:func:`.arctan2.numpy_svml`)."""
+    svml = arctan2.numpy_svml()
+    iterate, normal_loop, inv3 = iteration_kernel(), normal.normal_kernel(), inverse.inv3_kernel()
+    into = arctan2.atan2_into_kernel()
+    if svml is None or iterate is None or normal_loop is None or inv3 is None or into is None:
+        return None
+    loop = compiled_calling(
+        _fit_loop, _iterate=iterate, _normal=normal_loop, _inv3=inv3, _atan2_into=into
+    )
+    return None if loop is None else (loop, svml)
+
+
 @getter
 def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     """:func:`_iteration_loop` compiled (on first use), or None without the
@@ -181,4 +329,4 @@ def iteration_kernel() -> Callable[..., tuple[Any, Any, Any, bool]] | None:
     )  # fmt: skip
 
 
-__all__ = ["iteration_kernel"]
+__all__ = ["fit_kernel", "iteration_kernel"]

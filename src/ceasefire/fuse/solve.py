@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.cofactor import regular3, upper3
-from ceasefire.fuse.gauss_newton import iteration_kernel
+from ceasefire.fuse.gauss_newton import fit_kernel, iteration_kernel
 from ceasefire.fuse.inverse import inv3_kernel
 from ceasefire.fuse.keys import stable_argsort
 from ceasefire.fuse.normal import normal_kernel
@@ -34,6 +34,9 @@ F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
 
 _MIN_RHO_M = 1.0
+
+#: the compiled fit's ``sel`` argument when :func:`fit` has none (its rows are all)
+_NO_SEL = np.zeros(0, np.intp)
 
 #: :func:`fit` gathers its rows first from row arrays longer than this (their
 #: nine arrays then outgrow a core's L2 cache: ~300 kB), when it fits at least
@@ -260,7 +263,30 @@ def fit(
     """Gauss-Newton ML fit of ``n_groups`` events whose rows are labelled ``g``
     (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``; with ``sel``, the
     rows are ``rows[sel]``. An event stops after a step shorter than ``tol_m`` (m)
-    or ``iterations`` steps."""
+    or ``iterations`` steps. With numba, one compiled call
+    (:func:`~ceasefire.fuse.gauss_newton.fit_kernel`: this code's numbers, the
+    azimuths by numpy's own arctan2 routine); the code below otherwise."""
+    made = fit_kernel()
+    if made is not None:
+        loop, svml = made
+        got = loop(
+            rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
+            rows.rng, rows.sigma_rng, g, n_groups, _NO_SEL if sel is None else sel,
+            sel is not None, np.asarray(x0, np.float64), np.asarray(y0, np.float64),
+            np.asarray(T0, np.float64), c, iterations, max_step_m, tol_m, _GATHER_MIN,
+            _GATHER_ROWS, svml,
+        )  # fmt: skip
+        if got[8]:
+            return Fit(*got[:8])
+    return _fit_numpy(rows, g, n_groups, x0, y0, T0, c, iterations, max_step_m, sel, tol_m)
+
+
+def _fit_numpy(
+    rows: Rows, g: IP, n_groups: int, x0: F8, y0: F8, T0: F8, c: float, iterations: int,
+    max_step_m: float, sel: IP | None, tol_m: float,
+) -> Fit:  # fmt: skip
+    """:func:`fit` by numpy calls (each iteration compiled with numba, numpy's
+    ``arctan2`` between)."""
     x, y, T = np.array(x0, float), np.array(y0, float), np.array(T0, float)
     # each event stops on its own (its result does not depend on the batch); an
     # iteration works on the rows of the events still moving only (``src``: grouped
