@@ -382,12 +382,15 @@ class Found:
 
     outcome: dict[str, str] = field(default_factory=dict)
     step: dict[str, str] = field(default_factory=dict)
+    burst: dict[str, bool] = field(default_factory=dict)
+    detail: dict[str, str] = field(default_factory=dict)
     counts: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
 def read_windows(
     windows: Sequence[Window], phase_of: dict[str, int], likely_of: dict[str, int],
     phase_t: dict[int, float], in_burst: set[int], gate_p: float, window_m: float,
+    bearing: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Found:  # fmt: skip
     """Every kept window's reports of phases emitted in its core, classified and
     their decisions traced (module docstring)."""
@@ -398,8 +401,29 @@ def read_windows(
         final = w.trace.labels[-1]
         cls, primary = classify(final, tp, lp)
         maj = majority(final, tp, int(final.max(initial=-1)) + 1)
+        right = (tp >= 0) & (lp == tp)
+        is_b = np.array([i in bearing for i in w.ids], bool)
+        # per phase not located: could its reports (where the oracle is right) fix
+        # it alone (two bearings; a bearing and two arrivals), and how many of them
+        # went to another phase's event
+        nb = collections.Counter(tp[right & is_b].tolist())
+        na = collections.Counter(tp[right & ~is_b].tolist())
+        nj = collections.Counter(tp[right & (final >= 0)].tolist())
         core = np.array([p >= 0 and w.lo <= phase_t[p] < w.hi for p in tp.tolist()])
         seen_split: set[int] = set()
+        for p in sorted(set(tp[right].tolist())):
+            rr = np.flatnonzero(right & (tp == p))
+            if not (w.lo <= phase_t[p] < w.hi) or primary[rr[0]] >= 0:
+                continue
+            if nb[p] >= 2 or (nb[p] >= 1 and na[p] >= 2):
+                burst = "burst" if p // 2 in in_burst else "alone"
+                ever = np.zeros(rr.shape[0], bool)
+                for lab in w.trace.labels:
+                    ever |= lab[rr] >= 0
+                out.counts[
+                    f"{burst}: phases not located, fixable: {min(nb[p], 3)} bearings, "
+                    f"{min(na[p], 3)} arrivals{', some ever joined' if ever.any() else ''}"
+                ] += 1
         for r in np.flatnonzero(core).tolist():
             c = cls[r]
             burst = "burst" if int(tp[r]) // 2 in in_burst else "alone"
@@ -410,11 +434,20 @@ def read_windows(
             step = decided_by(w.trace, r, c, tp, primary)
             out.outcome[w.ids[r]] = c
             out.step[w.ids[r]] = step
+            out.burst[w.ids[r]] = burst == "burst"
             role = ROLE.get(step.split(": ")[-1], step)
             late = "late pairs" if step.startswith("late pairs") else ""
             out.counts[f"{burst}: {c}: {late or role}"] += 1
             out.counts[f"{burst}: {c}: step {step}"] += 1
             out.counts[f"{burst}: {c}: in the {w.which} association"] += 1
+            if c == "left alone":
+                p = int(tp[r])
+                fixes = nb[p] >= 2 or (nb[p] >= 1 and na[p] >= 2)
+                where = ("its phase located" if primary[r] >= 0 else
+                         f"its phase not located, {'fixable' if fixes else 'not fixable'}"
+                         f"{', some in other events' if nj[p] else ''}")  # fmt: skip
+                out.detail[w.ids[r]] = where
+                out.counts[f"{burst}: left alone: {where}: {late or role}"] += 1
             if c == "joined":
                 e = int(final[r])
                 m = maj[e]
@@ -422,12 +455,18 @@ def read_windows(
                 what = ("clutter" if m < 0 else "its round's other phase" if m // 2 == tp[r] // 2
                         else "a sibling of its burst" if sib else "another round")  # fmt: skip
                 out.counts[f"{burst}: joined: to {what}"] += 1
+                out.detail[w.ids[r]] = what
             if c == "split half" and int(final[r]) not in seen_split:
                 seen_split.add(int(final[r]))
                 out.counts[f"{burst}: split events"] += 1
                 out.counts[f"{burst}: split events: origin {late or role}"] += 1
                 blk = merge_block(w.trace, int(primary[r]), int(final[r]), gate_p, window_m)
                 out.counts[f"{burst}: split events: {blk}"] += 1
+                out.counts[f"{burst}: split events: origin {late or role}: {blk}"] += 1
+            if c == "split half":
+                out.detail[w.ids[r]] = merge_block(
+                    w.trace, int(primary[r]), int(final[r]), gate_p, window_m
+                )
     return out
 
 
@@ -444,27 +483,56 @@ def _fused(sc: Any, m: Any, t0: float, t1: float, sets: Sets) -> tuple[list[Any]
 
 
 def reading(ids: Sequence[str], found: Found, phase_of: dict[str, int]) -> list[list[Any]]:
-    """Each of ``ids``'s reports: its outcome, deciding step and true phase."""
+    """Each of ``ids``'s reports: its outcome, deciding step, true phase, whether its
+    round is in a burst, and the detail (what it joined, whether its phase was
+    located, why a split half did not merge)."""
     return [[found.outcome.get(i, "outside the kept cores"), found.step.get(i, ""),
-             phase_of.get(i, -1)] for i in ids]  # fmt: skip
+             phase_of.get(i, -1), found.burst.get(i, False), found.detail.get(i, "")]
+            for i in ids]  # fmt: skip
+
+
+def _role(step: str) -> str:
+    """A recorded step's role (the late pairs as one)."""
+    return "late pairs" if step.startswith("late: late pairs") else ROLE.get(step.split(": ")[-1], step)
+
+
+def _top(reports: Sequence[Sequence[Any]], outcome: str) -> str:
+    """``outcome`` with the burst, role and detail most of its reports share."""
+    got = collections.Counter(
+        f"{outcome}: {'burst' if r[3] else 'alone'}: {_role(str(r[1]))} ({r[4]})"
+        for r in reports if r[0] == outcome
+    )  # fmt: skip
+    return max(got, key=lambda k: (got[k], k))
 
 
 def blame(reports: Sequence[Sequence[Any]]) -> str:
-    """What a violation's reports (:func:`reading`) say made it: a split half, a
-    report left alone, or reports joined to another phase's event, by the role that
-    decided most of them (in that order: the first outcome any real report has),
-    else ``own in association`` (every report in its phase's largest event: the
-    cause is downstream) or what else they are."""
-    for outcome in ("split half", "left alone", "joined"):
-        steps = [str(s) for o, s, _ in reports if o == outcome]
-        if steps:
-            roles = collections.Counter(
-                "late pairs" if st.startswith("late: late pairs") else
-                ROLE.get(st.split(": ")[-1], st) for st in steps
-            )  # fmt: skip
-            return f"{outcome}: {max(roles, key=lambda k: (roles[k], k))}"
-    got = collections.Counter(str(o) for o, _, _ in reports)
+    """What made a double count's extra violation, from its reports (:func:`reading`):
+    ``left alone`` when every real report of it is (a lone report), else a split
+    half when it holds one, else reports ``joined`` to another phase's event when
+    it holds one, each with the role that decided most of them; else what its
+    reports are (``own``: each in its phase's largest event, so the cause is
+    downstream of association)."""
+    real = [r for r in reports if r[0] not in ("clutter", "oracle wrong")]
+    if real and all(r[0] == "left alone" for r in real):
+        return _top(real, "left alone")
+    for outcome in ("split half", "joined"):
+        if any(r[0] == outcome for r in real):
+            return _top(real, outcome)
+    got = collections.Counter(str(r[0]) for r in reports)
     return max(got, key=lambda k: (got[k], k)) if got else "no reports"
+
+
+def miss_blame(reports: Sequence[Sequence[Any]]) -> str:
+    """Why a round the oracle matched is missed, from its reports: ``own`` when some
+    report is in its phase's largest event (the round was located: the miss is
+    downstream), else the outcome most of its real reports have, with its role."""
+    real = [r for r in reports if r[0] not in ("clutter", "oracle wrong")]
+    if any(r[0] == "own" for r in real):
+        return "own"
+    got = collections.Counter(str(r[0]) for r in real if r[0] in OUTCOMES)
+    if not got:
+        return "no report the oracle places right"
+    return _top(real, max(got, key=lambda k: (got[k], k)))
 
 
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
@@ -477,7 +545,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     rec = Recorder()
     undo = rec.install()
     try:
-        events, system = _fused(sc, m, t0, t1, sets)
+        _, system = _fused(sc, m, t0, t1, sets)
     finally:
         undo()
     oracle = Oracle(sc.truth)
@@ -499,8 +567,9 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     index = {r["id"]: i for i, r in enumerate(truth_rounds)}
     in_burst = {index[r["id"]] for b in bursts_of(truth_rounds) if len(b) >= 2 for r in b}
     mcfg = overridden(fuse_config(m), sets).association.merge
+    bearing = {str(x) for x in obs.id[np.isfinite(obs.bearing_deg)]}
     found = read_windows(rec.windows, phase_of, likely_of, phase_t, in_burst, mcfg.gate_p,
-                         mcfg.window_m)  # fmt: skip
+                         mcfg.window_m, bearing)  # fmt: skip
     counts = found.counts
     doubles: list[dict[str, Any]] = []
     for dc in scoring.double_counts(sc.truth, system):
@@ -518,7 +587,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
         r = truth_rounds[index[v["round"]]] if v.get("round") in index else None
         ids = [] if r is None else r["launch_observations"] + r["impact_observations"]
         misses.append(reading(ids, found, phase_of))
-        counts[f"misses: {blame(misses[-1])}"] += 1
+        counts[f"misses: {miss_blame(misses[-1])}"] += 1
         counts["misses"] += 1
     counts["matched"] = len(matched)
     counts["oracle matched"] = len(o_matched)
@@ -534,7 +603,9 @@ def report(rows: Sequence[dict[str, Any]]) -> None:
     """The pooled counts, grouped by their first words."""
     total: collections.Counter[str] = collections.Counter()
     for r in rows:
-        total.update(r["counts"])
+        total.update({k: v for k, v in r["counts"].items() if not k.startswith(("doubles:", "misses:"))})
+        total.update(f"doubles: {blame(d['extra'])}" for d in r["doubles"])
+        total.update(f"misses: {miss_blame(m)}" for m in r["misses"])
     for key in sorted(total):
         print(f"{total[key]:7d}  {key}")
 
