@@ -39,6 +39,8 @@ class BurstConfig:
     min_delta_sd: float = 3.0
     #: the members moved must lower the time residuals' squared sum by this much
     gain: float = 6.0
+    #: also after each of the rounds' reassignments (not only before the late pairs)
+    early: bool = False
 
 
 def _stands(bearings: int, arrivals: int) -> bool:
@@ -46,10 +48,34 @@ def _stands(bearings: int, arrivals: int) -> bool:
     return bearings >= 2 or (bearings >= 1 and arrivals >= 2)
 
 
+def two_times(
+    rep: Reports, own: IP, pinned: B, x: float, y: float, T: float, delta: float
+) -> tuple[float, float, B, float]:
+    """The event's members ``own`` (at ``(x, y)``, emission ``T`` s) as two rounds
+    ``delta`` s apart from the same spot: the first emission ``T1`` (the second
+    ``T2 = T1 + delta``) and the split of the members (``move``: of the second;
+    ``pinned`` members stay with the first) that least sum their squared time
+    residuals in sd, searched every 0.02 s within ``|delta| + 2`` s of ``T``; and by
+    how much that sum falls from one round's (at its weighted mean time)."""
+    rows, c = rep.rows, rep.c
+    dist = np.hypot(x - rows.ox[own], y - rows.oy[own])
+    r = rows.t[own] - rows.speed_factor[own] * dist / c
+    w = 1.0 / rows.sigma_t[own] ** 2
+    one = float(np.sum(w * (r - np.sum(w * r) / np.sum(w)) ** 2))
+    span = abs(delta) + 2.0
+    grid = T + np.arange(-span, span + 1e-9, 0.02)
+    a = (r[None, :] - grid[:, None]) ** 2 * w[None, :]
+    b = (r[None, :] - grid[:, None] - delta) ** 2 * w[None, :]
+    second = (b < a) & ~pinned[None, :]
+    ssr = np.where(second, b, a).sum(axis=1)
+    k = int(np.argmin(ssr))
+    return float(grid[k]), float(grid[k]) + delta, second[k], one - float(ssr[k])
+
+
 def second_rounds(rep: Reports, cl: Clusters, cfg: BurstConfig) -> int:
     """New events split off located events by their observers' slot-blocked free
-    bearings (module docstring); unfitted, the first event keeps its estimate.
-    Returns how many."""
+    bearings (module docstring); unfitted, the first event takes the first of the
+    two emission times (:func:`two_times`). Returns how many."""
     rows, src, c = rep.rows, rep.src, rep.c
     labels = cl.labels
     if cl.n == 0:
@@ -103,17 +129,9 @@ def second_rounds(rep: Reports, cl: Clusters, cfg: BurstConfig) -> int:
             continue
         delta = float(np.mean(d))
         own = ev_rows[e]
-        blocked = np.isin(src[own], src[fr])
-        others = own[~blocked]
-        T1, T2 = float(cl.T[e]), float(cl.T[e]) + delta
-        dist = np.hypot(cl.x[e] - rows.ox[others], cl.y[e] - rows.oy[others])
-        travel = rows.speed_factor[others] * dist / c
-        st = rows.sigma_t[others]
-        z1 = (rows.t[others] - T1 - travel) / st
-        z2 = (rows.t[others] - T2 - travel) / st
-        move = z2 * z2 < z1 * z1
-        gain = float(np.sum(z1[move] ** 2 - z2[move] ** 2))
-        moved = others[move]
+        T1, T2, move, gain = two_times(rep, own, np.isin(src[own], src[fr]), cl.x[e], cl.y[e],
+                                       float(cl.T[e]), delta)  # fmt: skip
+        moved = own[move]
         stay = own[~np.isin(own, moved)]
         nb_new = int(fr.shape[0] + is_b[moved].sum())
         na_new = int((~is_b[moved]).sum())
@@ -124,6 +142,7 @@ def second_rounds(rep: Reports, cl: Clusters, cfg: BurstConfig) -> int:
         taken[new] = True
         seeds.append(new)
         Ts.append(T2)
+        cl.T[e] = T1
         es.append(e)
     if not seeds:
         return 0

@@ -90,6 +90,10 @@ def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
                 last = cl.refit(rep)
         last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.round_passes) or last
         last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
+        if cfg.bursts.enabled and cfg.bursts.early and second_rounds(rep, cl, cfg.bursts):
+            cl.settle(rep)
+            last = attach_rounds(rep, cl, gates, cfg.attach, 1)
+            last = reassign_passes(rep, cl, gates, cfg.reassign, 2) or last
     # bearings no pair explains, with the arrivals they explain
     if add_ray_seeds(rep, cl, cfg.seeds):
         # settle without the refit between prune and compact (each refit moves a
