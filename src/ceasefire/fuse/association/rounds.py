@@ -17,7 +17,6 @@ from ceasefire.fuse.association.attachment import (
     attach_rounds,
     release_shared_arrivals,
 )
-from ceasefire.fuse.association.bursts import BurstConfig, second_rounds
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
@@ -40,7 +39,6 @@ class AssociationConfig:
     merge: MergeConfig = field(default_factory=MergeConfig)
     reassign: ReassignConfig = field(default_factory=ReassignConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
-    bursts: BurstConfig = field(default_factory=BurstConfig)
     #: rounds of seed, attach, settle, merge, reassign
     rounds: int = 3
     #: after the last reassignment, free bearings are paired again, up to this many
@@ -90,10 +88,6 @@ def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
                 last = cl.refit(rep)
         last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.round_passes) or last
         last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
-        if cfg.bursts.enabled and cfg.bursts.early and second_rounds(rep, cl, cfg.bursts):
-            cl.settle(rep)
-            last = attach_rounds(rep, cl, gates, cfg.attach, 1)
-            last = reassign_passes(rep, cl, gates, cfg.reassign, 2) or last
     # bearings no pair explains, with the arrivals they explain
     if add_ray_seeds(rep, cl, cfg.seeds):
         # settle without the refit between prune and compact (each refit moves a
@@ -114,10 +108,6 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
     cl, last, pairs, tri, gates = r.clusters, r.last, r.pairs, r.tri, cfg.gates
     last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.passes) or last
     last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
-    if cfg.bursts.enabled and second_rounds(rep, cl, cfg.bursts):
-        cl.settle(rep)
-        last = attach_rounds(rep, cl, gates, cfg.attach, 1)
-        last = reassign_passes(rep, cl, gates, cfg.reassign, 2) or last
     for _ in range(cfg.final_pairs):
         got = final_pairs(rep, cl, pairs, tri, cfg)
         if got is None:

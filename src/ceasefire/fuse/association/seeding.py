@@ -25,10 +25,6 @@ class SeedConfig:
     #: arrival sensors within this distance of the bearing's observer are tried
     #: (an acoustic array's microphones), m
     sensor_m: float = 8_000.0
-    #: sensors out to this distance are tried too, but a seed that reaches beyond
-    #: ``sensor_m`` needs this many arrivals (and no triple seed reaches there)
-    far_m: float = 8_000.0
-    far_arrivals: int = 3
 
 
 def seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
@@ -70,7 +66,7 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
     then flattened ``member_rows`` with the seed index in the first array."""
     rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
-    near_m = max(cfg.sensor_m, cfg.far_m)
+    near_m = cfg.sensor_m
     fb = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
     fa = np.flatnonzero((labels < 0) & np.isnan(rows.az))
     empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0), np.zeros(0))
@@ -80,7 +76,6 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     fa_s, runs = observer_runs(rep, fa)
     gb: list[IP] = []
     ga: list[IP] = []
-    gd: list[F8] = []
     for a0, a1 in runs:
         ra = fa_s[a0:a1]
         sx, sy = rows.ox[ra[0]], rows.oy[ra[0]]
@@ -101,14 +96,12 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
         st = np.repeat(np.cumsum(cnt) - cnt, cnt)
         gb.append(fb[np.repeat(near, cnt)])
         ga.append(ra[np.repeat(ia, cnt) + (np.arange(tot) - st)])
-        gd.append(np.repeat(d[near], cnt))
     if not gb:
         return empty
     b = np.concatenate(gb)
     a = np.concatenate(ga)
-    far = np.concatenate(gd) > cfg.sensor_m
     keep = src[a] != src[b]
-    b, a, far = b[keep], a[keep], far[keep]
+    b, a = b[keep], a[keep]
     ux, uy = np.sin(rows.az[b]), np.cos(rows.az[b])
     wx, wy = rows.ox[b] - rows.ox[a], rows.oy[b] - rows.oy[a]
     cd = c * (rows.t[a] - rows.t[b])
@@ -122,12 +115,12 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     sd_cd = c * np.hypot(rows.sigma_t[a], rows.sigma_t[b])
     sd_r = np.hypot(dr_daz * rows.sigma_az[b], dr_dcd * sd_cd)
     ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0) & np.isfinite(sd_r)
-    b, a, r, sd_r, far = b[ok], a[ok], r[ok], sd_r[ok], far[ok]
+    b, a, r, sd_r = b[ok], a[ok], r[ok], sd_r[ok]
     if b.shape[0] < 2:
         return empty
     # per bearing, the densest window of r: [r_k, r_k + tol_k]
     o = np.lexsort((a, r, b))
-    b, a, r, sd_r, far = b[o], a[o], r[o], sd_r[o], far[o]
+    b, a, r, sd_r = b[o], a[o], r[o], sd_r[o]
     # the r of two sensors differ by up to 3 sd of their difference: at most 3 √2
     # times the bearing's largest sd (the later fit checks the seed properly)
     first_b = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
@@ -141,10 +134,7 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     first = np.ones(o2.shape[0], bool)
     first[1:] = b[o2][1:] != b[o2][:-1]
     best = o2[first]
-    # a window reaching a far sensor needs more arrivals
-    n_far = np.cumsum(far)
-    reach = n_far[hi_idx - 1] - np.r_[0, n_far][np.arange(b.shape[0])] > 0
-    best = best[count[best] >= np.where(reach[best], cfg.far_arrivals, 2)]
+    best = best[count[best] >= 2]
     # an arrival may be claimed by several bearings: take windows by size first
     best = best[np.lexsort((r[best], -count[best]))]
     used = np.zeros(rows.ox.shape[0], bool)
@@ -176,7 +166,7 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
         Ts.append(float(rows.t[bk] - rows.speed_factor[bk] * rk / c))
     # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
     # (x, y, T from the bearing and three times: one degree of freedom to check)
-    for bk, rows_a, x, y, T in triple_seeds(rep, b[~far], a[~far], r[~far], sd_r[~far], used):
+    for bk, rows_a, x, y, T in triple_seeds(rep, b, a, r, sd_r, used):
         used[rows_a] = True
         used[bk] = True
         s = len(seed_b)
