@@ -42,7 +42,7 @@ import argparse
 import collections
 import json
 import multiprocessing as mp
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -279,7 +279,6 @@ def classify(labels: IP, truth: IP, likely: IP) -> tuple[list[str], IP]:
     (-1: none)."""
     G = int(labels.max(initial=-1)) + 1
     maj = majority(labels, truth, G)
-    size = np.bincount(labels[labels >= 0], minlength=G)
     # per phase, its largest event (the most rows of the phase; ties: the lowest)
     own_n: dict[int, tuple[int, int]] = {}
     for e in range(G):
@@ -304,7 +303,6 @@ def classify(labels: IP, truth: IP, likely: IP) -> tuple[list[str], IP]:
             out.append("split half")
         else:
             out.append("own")
-    del size
     return out, primary
 
 
@@ -390,7 +388,7 @@ class Found:
 def read_windows(
     windows: Sequence[Window], phase_of: dict[str, int], likely_of: dict[str, int],
     phase_t: dict[int, float], in_burst: set[int], gate_p: float, window_m: float,
-    bearing: set[str] = frozenset(),  # type: ignore[assignment]
+    bearing: Collection[str] = frozenset(),
 ) -> Found:  # fmt: skip
     """Every kept window's reports of phases emitted in its core, classified and
     their decisions traced (module docstring)."""
@@ -493,7 +491,9 @@ def reading(ids: Sequence[str], found: Found, phase_of: dict[str, int]) -> list[
 
 def _role(step: str) -> str:
     """A recorded step's role (the late pairs as one)."""
-    return "late pairs" if step.startswith("late: late pairs") else ROLE.get(step.split(": ")[-1], step)
+    if step.startswith("late: late pairs"):
+        return "late pairs"
+    return ROLE.get(step.split(": ")[-1], step)
 
 
 def _top(reports: Sequence[Sequence[Any]], outcome: str) -> str:
@@ -603,7 +603,8 @@ def report(rows: Sequence[dict[str, Any]]) -> None:
     """The pooled counts, grouped by their first words."""
     total: collections.Counter[str] = collections.Counter()
     for r in rows:
-        total.update({k: v for k, v in r["counts"].items() if not k.startswith(("doubles:", "misses:"))})
+        kept = {k: v for k, v in r["counts"].items() if not k.startswith(("doubles:", "misses:"))}
+        total.update(kept)
         total.update(f"doubles: {blame(d['extra'])}" for d in r["doubles"])
         total.update(f"misses: {miss_blame(m)}" for m in r["misses"])
     for key in sorted(total):
