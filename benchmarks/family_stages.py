@@ -29,9 +29,14 @@ event: ``never joined``); for a split half, the step that first put two of its
 phase's rows together in that event apart from the largest (its origin), with
 whether the two events could merge at the end of association (:func:`merge_block`).
 
+A report left alone is also read by its phase: located (an event holds most of
+it), or not, and then whether its oracle-right reports could fix it (two bearings,
+or one and two arrivals) and whether any of them sits in another event.
+
 The scorer's double counts (the unmatched violation) and the misses the oracle of
-``oracle.py`` matched are then traced to their reports' outcomes, so each class's
-share of the double counts and of the F1/oracle gap is read off. Rounds are in a
+``oracle.py`` matched are then traced to their reports' outcomes (:func:`blame`,
+:func:`miss_blame`), so each class's share of the double counts and of the F1/oracle
+gap is read off (``--report`` reads them again from ``--json``). Rounds are in a
 burst by ``family_burst_rounds.bursts_of`` (two or more rounds from one spot
 seconds apart).
 """
@@ -105,6 +110,8 @@ class Trace:
     src: IP | None = None
     n_src: int = 0
     clusters: Clusters | None = None
+    #: the speed of sound, m/s
+    c: float = 343.0
 
 
 @dataclass
@@ -202,7 +209,7 @@ class Recorder:
 
     def _associate(self, f: Callable[..., Any]) -> Callable[..., Any]:
         def run(rep: Any, cfg: Any) -> Any:
-            t = Trace(["start"], [np.full(rep.n, -1, np.intp)], rep.src, rep.n_src)
+            t = Trace(["start"], [np.full(rep.n, -1, np.intp)], rep.src, rep.n_src, c=rep.c)
             old, self.trace = self.trace, t
             try:
                 got = f(rep, cfg)
@@ -235,7 +242,7 @@ class Recorder:
                      else "first" if made else "first, reused")  # fmt: skip
             t = self.traces.get(id(used)) if used is not None else None
             if t is not None:
-                t = Trace(list(t.steps), list(t.labels), t.src, t.n_src, t.clusters)
+                t = Trace(list(t.steps), list(t.labels), t.src, t.n_src, t.clusters, t.c)
                 if self.late is not None:
                     t.steps.append("late offer")
                     n = t.labels[-1].shape[0]
@@ -363,8 +370,7 @@ def merge_block(trace: Trace, a: int, b: int, gate_p: float, window_m: float) ->
     if shares_observer(cl.labels, trace.src, trace.n_src, np.array([a]), np.array([b]))[0]:
         return "shares an observer"
     d = pa - pb
-    c = 343.0
-    if max(abs(d[0]), abs(d[1]), abs(d[2]) * c) > window_m:
+    if max(abs(d[0]), abs(d[1]), abs(d[2]) * trace.c) > window_m:
         return "outside the box"
     try:
         m2 = float(d @ np.linalg.solve(S, d))

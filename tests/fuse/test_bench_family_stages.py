@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from family_stages import Trace, blame, classify, decided_by, majority, miss_blame
+from family_stages import Trace, blame, classify, decided_by, majority, merge_block, miss_blame
+
+from ceasefire.fuse.association.clusters import Clusters
 
 A = np.array
 
@@ -83,3 +85,19 @@ def test_blame_lone_then_split_halves_then_joined() -> None:
     # a missed round with a report in its phase's largest event was located
     assert miss_blame([*lone, ["own", "", 3, False, ""]]) == "own"
     assert miss_blame(lone) == "left alone: alone: never joined (its phase located)"
+
+
+def test_merge_block_names_what_keeps_two_events_apart() -> None:
+    cov = np.broadcast_to(np.diag([100.0**2, 100.0**2, 0.5**2]), (3, 3, 3)).copy()
+    # events 0 and 1 at one spot and time, event 2 5 km away; observer 0 in 0 and 2
+    labels = A([0, 0, 1, 1, 2, 2])
+    src = A([0, 1, 2, 3, 0, 4])
+    cl = Clusters(labels, A([0.0, 50.0, 5_000.0]), A([0.0, 0.0, 0.0]),
+                  A([10.0, 10.2, 10.0]), cov)  # fmt: skip
+    t = Trace(["start"], [labels], src, 5, cl)
+    assert merge_block(t, 0, 1, 0.999, 2_000.0) == "would merge"
+    assert merge_block(t, 0, 2, 0.999, 2_000.0) == "shares an observer"
+    assert merge_block(t, 1, 2, 0.999, 2_000.0) == "outside the box"
+    assert merge_block(t, 1, 2, 0.999, 10_000.0) == "over the gate"
+    cl.cov[1] = np.nan
+    assert merge_block(t, 0, 1, 0.999, 2_000.0) == "not fitted"
