@@ -43,6 +43,7 @@ from scipy.spatial import cKDTree
 
 from ceasefire.fuse import pairing
 from ceasefire.fuse.linesides import LineSides
+from ceasefire.fuse.morerays import fit_system_kernel, more_costs_kernel
 from ceasefire.fuse.pairing import LaunchPairConfig, flight_cost
 from ceasefire.fuse.raycost import ray_cost_kernel
 from ceasefire.fuse.solve import Rows
@@ -307,11 +308,6 @@ def _more_rays(
     if cand.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     p, q = pair_pt[cand], pair_ray[cand]
-    if launch_ray:
-        per, _, _ = _sample_costs(r1.take(q, 1), pt.take(p, 2), w1[q], pw[p], cfg, launches)
-    else:
-        per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
-    per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
     j = cand_ray
     # a ray of the pair ray's observer never joins, nor through a sample of the
     # pair's ray whose cost alone rises above the bound (a fit only adds to it, up
@@ -319,8 +315,22 @@ def _more_rays(
     # sample) pairs only, which give the same least rise to every candidate that
     # can join
     other = src2[j] != src1[q]
-    near = ~(per - pair_cost[cand][:, None] > cfg.more_rays_chi2 + _FIT_SLACK)
-    ce, ci = np.nonzero(other[:, None] & near)
+    bound = cfg.more_rays_chi2 + _FIT_SLACK
+    kernel = more_costs_kernel()
+    if kernel is not None:
+        lo, im, a, b, lw, iw = (r1, pt, q, p, w1, pw) if launch_ray else (pt, r1, p, q, pw, w1)
+        per, ce, ci = kernel(
+            _fields(lo), _fields(im), a, b, lw, iw, _weapon_terms(cfg, launches),
+            _cost_terms(launches), cfg.range_prior, cfg.early_sd, pair_cost[cand], other, bound,
+        )  # fmt: skip
+    else:
+        if launch_ray:
+            per, _, _ = _sample_costs(r1.take(q, 1), pt.take(p, 2), w1[q], pw[p], cfg, launches)
+        else:
+            per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
+        per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
+        near = ~(per - pair_cost[cand][:, None] > bound)
+        ce, ci = np.nonzero(other[:, None] & near)
     low = np.full(cand.shape[0], np.inf)
     step = max(1, _CHUNK // (9 * per.shape[1]))
     for s0 in range(0, ce.shape[0], step):
@@ -547,6 +557,15 @@ def _two_rays_fit(
     report time's variance."""
     d, step = _distances(cfg.min_m, R, cfg.samples)
     along = step**2 / 12.0
+    kernel = fit_system_kernel()
+    if kernel is not None:
+        # numpy's sines and cosines, the rest of the systems in the loop
+        t1 = _ray_terms(rows1)
+        t2 = t1 if rows2 is rows1 else _ray_terms(rows2)
+        C, D = kernel(
+            (r1.x, r1.y, r1.T), (r2.x, r2.y, r2.T), t1, t2, d, along, q, i, j, -1.0 / c
+        )
+        return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
 
     def cov(rows: Rows, r: IP, s: IP | None) -> F8:
         """``(n, K, 3, 3)`` of rays ``r``'s samples, or ``(n, 1, 3, 3)`` of their
@@ -567,6 +586,43 @@ def _two_rays_fit(
          r1.T[q, i][:, None] - r2.T[j]], -1,
     )  # fmt: skip
     return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
+
+
+def _ray_terms(rows: Rows) -> tuple[F8, F8, F8, F8]:
+    """Per ray: sin and cos of its grid azimuth (numpy's), its σ_az (rad) and σ_t (s)."""
+    return np.sin(rows.az), np.cos(rows.az), rows.sigma_az, rows.sigma_t
+
+
+def _fields(s: _Samples) -> tuple[F8, F8, F8, F8, F8, F8, IP, F8]:
+    """``s``'s arrays in the compiled loops' order (x, y, T, var_t, var_obs,
+    var_pos, side, prior)."""
+    return s.x, s.y, s.T, s.var_t, s.var_obs, s.var_pos, s.side, s.prior
+
+
+def _weapon_terms(
+    cfg: RayPairConfig, launches: LaunchPairConfig
+) -> tuple[F8, F8, F8, npt.NDArray[np.bool_], F8, F8]:
+    """Per weapon code, as :func:`~ceasefire.fuse.pairing.flight_cost` prices it:
+    speed (m/s), the range bounds (m), whether it is tried (flies, and its impact
+    makes a sound), its speed spread and the speed bound's factor."""
+    speeds = per_code(launches.weapons, "speed_m_s")
+    spread = pairing.spread_per_code(launches)
+    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
+    tried = np.array([v > 0 and w not in silent for w, v in enumerate(speeds.tolist())])
+    return (
+        speeds,
+        pairing._RANGE_SHORT * per_code(launches.weapons, "range_min_m"),
+        pairing._RANGE_LONG * per_code(launches.weapons, "range_max_m"),
+        tried,
+        spread,
+        1.0 + 3.0 * spread,
+    )
+
+
+def _cost_terms(launches: LaunchPairConfig) -> tuple[float, float, float, float]:
+    """The gate, the weapons' costs (neither named, another named) and the
+    same-side cost, as :mod:`.morerays` takes them."""
+    return pairing._GATE, pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost
 
 
 def _offer_more(
