@@ -64,9 +64,7 @@ def _numpy(mp: pytest.MonkeyPatch) -> None:
 def _per_numpy(a: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The numpy code's pair costs per sample and rows worth a fit of a
     ``_more_rays`` call's arguments."""
-    pt, r1, _, pw, w1, launch_ray, pair_pt, pair_ray, pair_cost, cand, cand_ray, src1, src2 = a[
-        :13
-    ]
+    pt, r1, _, pw, w1, launch_ray, pair_pt, pair_ray, pair_cost, cand, cand_ray, src1, src2 = a[:13]
     cfg, launches = a[15], a[16]
     p, q = pair_pt[cand], pair_ray[cand]
     if launch_ray:
@@ -81,9 +79,7 @@ def _per_numpy(a: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _per_compiled(a: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pt, r1, _, pw, w1, launch_ray, pair_pt, pair_ray, pair_cost, cand, cand_ray, src1, src2 = a[
-        :13
-    ]
+    pt, r1, _, pw, w1, launch_ray, pair_pt, pair_ray, pair_cost, cand, cand_ray, src1, src2 = a[:13]
     cfg, launches = a[15], a[16]
     p, q = pair_pt[cand], pair_ray[cand]
     lo, im, x, y, lw, iw = (r1, pt, q, p, w1, pw) if launch_ray else (pt, r1, p, q, pw, w1)

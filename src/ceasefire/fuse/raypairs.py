@@ -562,9 +562,7 @@ def _two_rays_fit(
         # numpy's sines and cosines, the rest of the systems in the loop
         t1 = _ray_terms(rows1)
         t2 = t1 if rows2 is rows1 else _ray_terms(rows2)
-        C, D = kernel(
-            (r1.x, r1.y, r1.T), (r2.x, r2.y, r2.T), t1, t2, d, along, q, i, j, -1.0 / c
-        )
+        C, D = kernel((r1.x, r1.y, r1.T), (r2.x, r2.y, r2.T), t1, t2, d, along, q, i, j, -1.0 / c)
         return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
 
     def cov(rows: Rows, r: IP, s: IP | None) -> F8:
