@@ -9,8 +9,9 @@ its order, so the same numbers to the bit:
   not above the bound;
 - :func:`fit_system_kernel`: those rows' 3 x 3 systems of two rays' samples
   being one source (``raypairs._two_rays_fit``'s covariances and differences),
-  which numpy's ``linalg.solve`` then solves (LAPACK: a compiled solve need not
-  round as it does).
+  but for those whose chi-square's lower bound proves they cannot bring their
+  candidate within the bound to join; numpy's ``linalg.solve`` solves the rest
+  (LAPACK: a compiled solve need not round as it does).
 
 The numpy code gathers every candidate's samples into temporary arrays, ~60
 numpy calls a pair ray's phase; the loops read them in place. Sines and cosines
@@ -117,23 +118,29 @@ def _more_costs_loop(
 
 def _fit_system_loop(
     S1: Any, S2: Any, R1: Any, R2: Any, d: Any, along: Any, q: Any, i: Any, j: Any,
-    neg_inv_c: float,
-) -> tuple[Any, Any]:  # fmt: skip
-    """``(m, K, 3, 3)`` covariances and ``(m, K, 3)`` differences of row ``h``'s
-    sample ``i[h]`` of ray ``q[h]`` (of ``S1``) against every sample of ray
-    ``j[h]`` (of ``S2``) in (x, y, T): each sample's along-ray extent ``along``
-    (m²) on (sin, cos, -1/c) and its cross-range spread ``(d σ_az)²`` on (-cos,
-    sin, 0), the report time's variance on T. ``S1``, ``S2``: the samples' (x, y,
-    T) ``(n, K)``; ``R1``, ``R2``: per ray (sin az, cos az, σ_az, σ_t); ``d``: the
-    sample distances (m); ``neg_inv_c``: -1/c (s/m)."""
+    neg_inv_c: float, cap: Any,
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    """The 3 x 3 systems of row ``h``'s sample ``i[h]`` of ray ``q[h]`` (of ``S1``)
+    against each sample ``s`` of ray ``j[h]`` (of ``S2``) in (x, y, T): the
+    covariance (each sample's along-ray extent ``along`` (m²) on (sin, cos,
+    -1/c) and its cross-range spread ``(d σ_az)²`` on (-cos, sin, 0), the report
+    time's variance on T) and the difference, ``(m, 3, 3)`` and ``(m, 3)``, of
+    the pairs ``(h, s)`` kept (``at``: ``h * K + s``, ascending): those whose
+    chi-square's lower bound (Cauchy-Schwarz: ``D_k² / C_kk`` for each axis
+    ``k``, below ``Dᵀ C⁻¹ D`` for a positive definite ``C``) is not above
+    ``cap[h]``. ``S1``, ``S2``: the samples' (x, y, T) ``(n, K)``; ``R1``,
+    ``R2``: per ray (sin az, cos az, σ_az, σ_t); ``d``: the sample distances
+    (m); ``neg_inv_c``: -1/c (s/m)."""
     x1, y1, T1 = S1
     x2, y2, T2 = S2
     ux1, uy1, saz1, st1 = R1
     ux2, uy2, saz2, st2 = R2
     m = q.shape[0]
     K = x2.shape[1]
-    Cm = np.empty((m, K, 3, 3))
-    Dm = np.empty((m, K, 3))
+    Cm = np.empty((m * K, 3, 3))
+    Dm = np.empty((m * K, 3))
+    at = np.empty(m * K, np.intp)
+    n_at = 0
     w1 = np.empty(3)
     m1 = np.empty(3)
     w2 = np.empty(3)
@@ -170,11 +177,19 @@ def _fit_system_loop(
                     if u == 2 and v == 2:
                         a1 = a1 + v1
                         a2 = a2 + v2
-                    Cm[h, s, u, v] = a1 + a2
-            Dm[h, s, 0] = x1[r, k] - x2[o, s]
-            Dm[h, s, 1] = y1[r, k] - y2[o, s]
-            Dm[h, s, 2] = T1[r, k] - T2[o, s]
-    return Cm, Dm
+                    Cm[n_at, u, v] = a1 + a2
+            Dm[n_at, 0] = x1[r, k] - x2[o, s]
+            Dm[n_at, 1] = y1[r, k] - y2[o, s]
+            Dm[n_at, 2] = T1[r, k] - T2[o, s]
+            low = 0.0
+            for u in range(3):
+                b = Dm[n_at, u] * Dm[n_at, u] / Cm[n_at, u, u]
+                if b > low:
+                    low = b
+            if not low > cap[h]:  # kept (a NaN too: never left out)
+                at[n_at] = h * K + s
+                n_at += 1
+    return Cm[:n_at], Dm[:n_at], at[:n_at]
 
 
 @getter

@@ -335,7 +335,13 @@ def _more_rays(
     step = max(1, _CHUNK // (9 * per.shape[1]))
     for s0 in range(0, ce.shape[0], step):
         ek, ik = ce[s0 : s0 + step], ci[s0 : s0 + step]
-        fit = _two_rays_fit(r1, r2, q[ek], ik, j[ek], rows1, rows2, cfg, c, R)
+        # the largest fit by which a row's sample may still join (a fit above it
+        # is left inf where a bound proves it so: the least rises of candidates
+        # that can join stay the same); an inf bound less an inf cost is NaN,
+        # which leaves every fit in
+        with np.errstate(invalid="ignore"):
+            cap = bound - (per[ek, ik] - pair_cost[cand][ek])
+        fit = _two_rays_fit(r1, r2, q[ek], ik, j[ek], rows1, rows2, cfg, c, R, cap)
         np.minimum.at(low, ek, (per[ek, ik, None] + fit).min(axis=1))
     rise = low - pair_cost[cand]
     ok = (rise <= cfg.more_rays_chi2) & other
@@ -547,14 +553,15 @@ def pair_rays(
 
 def _two_rays_fit(
     r1: _Samples, r2: _Samples, q: IP, i: IP, j: IP, rows1: Rows, rows2: Rows,
-    cfg: RayPairConfig, c: float, R: float,
+    cfg: RayPairConfig, c: float, R: float, cap: F8 | None = None,
 ) -> F8:  # fmt: skip
     """``(n, K)``: the chi-square (3 dof) of sample ``i`` of rays ``q`` (rows of
     ``r1``) against samples j of rays ``j`` (of ``r2``) being one source: their
     difference in position and emission time over each sample's covariance in
     (x, y, T): across the ray the bearing's spread, along it the sample's extent,
     which moves the emission time with the position (T = t - d / c), and the
-    report time's variance."""
+    report time's variance. ``cap`` ``(n,)``: by the compiled loop, inf where a
+    lower bound of the chi-square is above the row's cap (not solved)."""
     d, step = _distances(cfg.min_m, R, cfg.samples)
     along = step**2 / 12.0
     kernel = fit_system_kernel()
@@ -562,8 +569,12 @@ def _two_rays_fit(
         # numpy's sines and cosines, the rest of the systems in the loop
         t1 = _ray_terms(rows1)
         t2 = t1 if rows2 is rows1 else _ray_terms(rows2)
-        C, D = kernel((r1.x, r1.y, r1.T), (r2.x, r2.y, r2.T), t1, t2, d, along, q, i, j, -1.0 / c)
-        return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
+        lim = np.full(q.shape[0], np.inf) if cap is None else cap
+        S1, S2 = (r1.x, r1.y, r1.T), (r2.x, r2.y, r2.T)
+        C, D, at = kernel(S1, S2, t1, t2, d, along, q, i, j, -1.0 / c, lim)
+        fit = np.full(q.shape[0] * r2.x.shape[1], np.inf)
+        fit[at] = (D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1)
+        return fit.reshape(q.shape[0], r2.x.shape[1])
 
     def cov(rows: Rows, r: IP, s: IP | None) -> F8:
         """``(n, K, 3, 3)`` of rays ``r``'s samples, or ``(n, 1, 3, 3)`` of their
