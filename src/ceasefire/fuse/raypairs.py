@@ -369,27 +369,24 @@ def _best_cost_compiled(
     cfg: RayPairConfig,
     launches: LaunchPairConfig,
     sides: bool = True,
+    terms: tuple[F8, F8, F8, npt.NDArray[np.bool_], F8, F8] | None = None,
 ) -> tuple[F8, F8]:
     """:func:`_best_cost` of the candidates ``(a, b)`` (rows of ``lo`` and ``im``;
     ``lw``/``iw``: weapon codes per row of each) by the compiled loop
     (:mod:`ceasefire.fuse.raycost`), the same costs to the bit; without
     ``sides`` the least costs only (the ``(n, 3)`` sides left 0: fewer sample
-    pairs visited)."""
+    pairs visited). ``terms``: :func:`_weapon_terms` of ``cfg`` and
+    ``launches`` when the caller made them already."""
     kernel = ray_cost_kernel()
     assert kernel is not None
-    speeds = per_code(launches.weapons, "speed_m_s")
-    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
-    tried = np.array([v > 0 and w not in silent for w, v in enumerate(speeds.tolist())])
     by_side = np.zeros((a.shape[0], 3))
     if a.shape[0] == 0:
         return np.zeros(0), by_side
+    speeds, lo_m, hi_m, tried, _, _ = _weapon_terms(cfg, launches) if terms is None else terms
     out = kernel(
         lo.x, lo.y, lo.T, lo.var_t, lo.var_obs, lo.var_pos, lo.side, lo.prior,
         im.x, im.y, im.T, im.var_t, im.var_obs, im.var_pos, im.side, im.prior,
-        a, b, lw, iw, speeds,
-        0.8 * per_code(launches.weapons, "range_min_m"),
-        1.2 * per_code(launches.weapons, "range_max_m"),
-        tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
+        a, b, lw, iw, speeds, lo_m, hi_m, tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
         pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
         cfg.range_prior, cfg.early_sd, sides, by_side,
     )  # fmt: skip
@@ -466,13 +463,15 @@ def pair_rays(
     costs: list[tuple[F8, F8]] = []
     k = cfg.samples
     wide = max_range_m + launches.max_flight_range_m
+    # the weapons' terms of the compiled loops, made once
+    terms = _weapon_terms(cfg, launches)
 
     def add(
         lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int, sides: bool
     ) -> tuple[F8, F8]:
         # ``sides``: the side doubt reads them (candidates of a located impact)
         if ray_cost_kernel() is not None:
-            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches, sides)
+            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches, sides, terms)
 
         def one(s: slice) -> tuple[F8, F8]:
             return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg, launches)
@@ -649,11 +648,14 @@ def _offer_more(
     col_free[got] = False
     out: list[tuple[int, int]] = []
     # launch ray + located impact: more launch rays offered to the impact
+    # each chosen pair's place by its impact column, by its launch row (the
+    # matching's rows and columns are distinct): -1 for the others
     k1 = np.flatnonzero((la < nlr) & (got >= nir))
-    by_col = {int(got[k]): int(k) for k in k1}
-    c = np.flatnonzero((r < nlr) & row_free[r] & np.isin(co, got[k1]))
+    by_col = np.full(col_free.shape[0], -1, np.intp)
+    by_col[got[k1]] = k1
+    c = np.flatnonzero((r < nlr) & row_free[r] & (by_col[co] >= 0))
     if c.shape[0]:
-        kk = np.array([by_col[int(x)] for x in co[c]], np.intp)
+        kk = by_col[co[c]]
         pk, ray = _more_rays(
             ip, ls, ls, i_pts.weapon, l_rays.weapon, True, got - nir, la, w[edge[la]],
             kk, r[c], l_rays.src, l_rays.src, l_rays.rows, l_rays.rows, cfg, launches, c_m_s, R,
@@ -661,10 +663,11 @@ def _offer_more(
         out += list(zip(pk.tolist(), ray.tolist(), strict=True))
     # located launch + impact ray: more impact rays offered to the launch
     k2 = np.flatnonzero((la >= nlr) & (got < nir))
-    by_row = {int(la[k]): int(k) for k in k2}
-    c = np.flatnonzero((co < nir) & col_free[co] & np.isin(r, la[k2]))
+    by_row = np.full(edge.shape[0], -1, np.intp)
+    by_row[la[k2]] = k2
+    c = np.flatnonzero((co < nir) & col_free[co] & (by_row[r] >= 0))
     if c.shape[0]:
-        kk = np.array([by_row[int(x)] for x in r[c]], np.intp)
+        kk = by_row[r[c]]
         pk, ray = _more_rays(
             lp, is_, is_, l_pts.weapon, i_rays.weapon, False, la - nlr, got, w[edge[la]],
             kk, co[c], i_rays.src, i_rays.src, i_rays.rows, i_rays.rows, cfg, launches, c_m_s, R,
