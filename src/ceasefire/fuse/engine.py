@@ -6,7 +6,6 @@ processes for scale."""
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import operator
 import os
@@ -563,14 +562,9 @@ def _acoustic_events(
     olon_l: list[float] = obs.lon.tolist()
     obear_l: list[float] = obs.bearing_deg.tolist()
     otime_l: list[float] = obs.time_s.tolist()
-    # the groups' members as slices of one list (a list slice per group, not an
-    # array's tolist), and each report's id key made in one pass
-    flat: list[int] = np.concatenate(ac.members).tolist()
-    start: list[int] = [0, *itertools.accumulate(map(len, ac.members))]
-    key_l = [f"{s}/{i}" for s, i in zip(src_l, ids_l, strict=True)]
     out: list[Event] = []
     for g in np.flatnonzero(~absorbed).tolist():
-        mem: list[int] = flat[start[g] : start[g + 1]]
+        mem: list[int] = ac.members[g].tolist()
         flags = list(ac.flags[g])
         kind_c, dir_c, weap_c = kind_l[g], dir_l[g], weap_l[g]
         launch_lat = launch_lon = None
@@ -578,7 +572,7 @@ def _acoustic_events(
         ray_k = mem[0] if not has_l[g] else ray_l[g]
         p = partner_l[g]
         if p >= 0:
-            mem += flat[start[p] : start[p + 1]]
+            mem += ac.members[p].tolist()
             flags.append("paired")
             if close_l[g]:
                 flags.append("pair_close_call")
@@ -592,7 +586,7 @@ def _acoustic_events(
             launch_cov = (lc[0], lc[1], lc[2])
         if g in extra:
             for o in extra[g]:
-                mem += flat[start[o] : start[o + 1]]
+                mem += ac.members[o].tolist()
             flags.append("paired")
             if ray_l[g] >= 0:
                 flags.append("launch_ray")
@@ -613,7 +607,7 @@ def _acoustic_events(
         if has_l[g] and semi_l[g] > cfg.wide_fix_m:
             flags.append("wide_fix")
         obs_ids = tuple(sorted([ids_l[i] for i in mem]))
-        eid = event_id([key_l[i] for i in mem])
+        eid = event_id([f"{src_l[i]}/{ids_l[i]}" for i in mem])
         if has_l[g]:
             ce = cov_l[g]
             out.append(
