@@ -386,8 +386,9 @@ def _best_cost_compiled(
     out = kernel(
         lo.x, lo.y, lo.T, lo.var_t, lo.var_obs, lo.var_pos, lo.side, lo.prior,
         im.x, im.y, im.T, im.var_t, im.var_obs, im.var_pos, im.side, im.prior,
-        a, b, lw, iw, speeds, lo_m, hi_m, tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
-        pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
+        a, b, lw, iw, speeds, lo_m, hi_m, tried, launches.speed_spread,
+        1.0 + 3.0 * launches.speed_spread, pairing._GATE, pairing._UNKNOWN_WEAPON,
+        pairing._OTHER_WEAPON, launches.same_side_cost,
         cfg.range_prior, cfg.early_sd, sides, by_side,
     )  # fmt: skip
     return np.asarray(out, dtype=np.float64), by_side
