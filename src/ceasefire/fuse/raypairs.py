@@ -43,6 +43,7 @@ from scipy.spatial import cKDTree
 
 from ceasefire.fuse import pairing
 from ceasefire.fuse.linesides import LineSides
+from ceasefire.fuse.morerays import fit_system_kernel, more_costs_kernel
 from ceasefire.fuse.pairing import LaunchPairConfig, flight_cost
 from ceasefire.fuse.raycost import ray_cost_kernel
 from ceasefire.fuse.solve import Rows
@@ -307,11 +308,6 @@ def _more_rays(
     if cand.shape[0] == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
     p, q = pair_pt[cand], pair_ray[cand]
-    if launch_ray:
-        per, _, _ = _sample_costs(r1.take(q, 1), pt.take(p, 2), w1[q], pw[p], cfg, launches)
-    else:
-        per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
-    per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
     j = cand_ray
     # a ray of the pair ray's observer never joins, nor through a sample of the
     # pair's ray whose cost alone rises above the bound (a fit only adds to it, up
@@ -319,13 +315,33 @@ def _more_rays(
     # sample) pairs only, which give the same least rise to every candidate that
     # can join
     other = src2[j] != src1[q]
-    near = ~(per - pair_cost[cand][:, None] > cfg.more_rays_chi2 + _FIT_SLACK)
-    ce, ci = np.nonzero(other[:, None] & near)
+    bound = cfg.more_rays_chi2 + _FIT_SLACK
+    kernel = more_costs_kernel()
+    if kernel is not None:
+        lo, im, a, b, lw, iw = (r1, pt, q, p, w1, pw) if launch_ray else (pt, r1, p, q, pw, w1)
+        per, ce, ci = kernel(
+            _fields(lo), _fields(im), a, b, lw, iw, _weapon_terms(cfg, launches),
+            _cost_terms(launches), cfg.range_prior, cfg.early_sd, pair_cost[cand], other, bound,
+        )  # fmt: skip
+    else:
+        if launch_ray:
+            per, _, _ = _sample_costs(r1.take(q, 1), pt.take(p, 2), w1[q], pw[p], cfg, launches)
+        else:
+            per, _, _ = _sample_costs(pt.take(p, 1), r1.take(q, 2), pw[p], w1[q], cfg, launches)
+        per = per.reshape(cand.shape[0], -1)  # (n, K): the pair's cost at each of its ray's samples
+        near = ~(per - pair_cost[cand][:, None] > bound)
+        ce, ci = np.nonzero(other[:, None] & near)
     low = np.full(cand.shape[0], np.inf)
     step = max(1, _CHUNK // (9 * per.shape[1]))
     for s0 in range(0, ce.shape[0], step):
         ek, ik = ce[s0 : s0 + step], ci[s0 : s0 + step]
-        fit = _two_rays_fit(r1, r2, q[ek], ik, j[ek], rows1, rows2, cfg, c, R)
+        # the largest fit by which a row's sample may still join (a fit above it
+        # is left inf where a bound proves it so: the least rises of candidates
+        # that can join stay the same); an inf bound less an inf cost is NaN,
+        # which leaves every fit in
+        with np.errstate(invalid="ignore"):
+            cap = bound - (per[ek, ik] - pair_cost[cand][ek])
+        fit = _two_rays_fit(r1, r2, q[ek], ik, j[ek], rows1, rows2, cfg, c, R, cap)
         np.minimum.at(low, ek, (per[ek, ik, None] + fit).min(axis=1))
     rise = low - pair_cost[cand]
     ok = (rise <= cfg.more_rays_chi2) & other
@@ -353,28 +369,26 @@ def _best_cost_compiled(
     cfg: RayPairConfig,
     launches: LaunchPairConfig,
     sides: bool = True,
+    terms: tuple[F8, F8, F8, npt.NDArray[np.bool_], F8, F8] | None = None,
 ) -> tuple[F8, F8]:
     """:func:`_best_cost` of the candidates ``(a, b)`` (rows of ``lo`` and ``im``;
     ``lw``/``iw``: weapon codes per row of each) by the compiled loop
     (:mod:`ceasefire.fuse.raycost`), the same costs to the bit; without
     ``sides`` the least costs only (the ``(n, 3)`` sides left 0: fewer sample
-    pairs visited)."""
+    pairs visited). ``terms``: :func:`_weapon_terms` of ``cfg`` and
+    ``launches`` when the caller made them already."""
     kernel = ray_cost_kernel()
     assert kernel is not None
-    speeds = per_code(launches.weapons, "speed_m_s")
-    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
-    tried = np.array([v > 0 and w not in silent for w, v in enumerate(speeds.tolist())])
     by_side = np.zeros((a.shape[0], 3))
     if a.shape[0] == 0:
         return np.zeros(0), by_side
+    speeds, lo_m, hi_m, tried, _, _ = _weapon_terms(cfg, launches) if terms is None else terms
     out = kernel(
         lo.x, lo.y, lo.T, lo.var_t, lo.var_obs, lo.var_pos, lo.side, lo.prior,
         im.x, im.y, im.T, im.var_t, im.var_obs, im.var_pos, im.side, im.prior,
-        a, b, lw, iw, speeds,
-        0.8 * per_code(launches.weapons, "range_min_m"),
-        1.2 * per_code(launches.weapons, "range_max_m"),
-        tried, launches.speed_spread, 1.0 + 3.0 * launches.speed_spread, pairing._GATE,
-        pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost,
+        a, b, lw, iw, speeds, lo_m, hi_m, tried, launches.speed_spread,
+        1.0 + 3.0 * launches.speed_spread, pairing._GATE, pairing._UNKNOWN_WEAPON,
+        pairing._OTHER_WEAPON, launches.same_side_cost,
         cfg.range_prior, cfg.early_sd, sides, by_side,
     )  # fmt: skip
     return np.asarray(out, dtype=np.float64), by_side
@@ -450,13 +464,15 @@ def pair_rays(
     costs: list[tuple[F8, F8]] = []
     k = cfg.samples
     wide = max_range_m + launches.max_flight_range_m
+    # the weapons' terms of the compiled loops, made once
+    terms = _weapon_terms(cfg, launches)
 
     def add(
         lo: _Samples, im: _Samples, a: IP, b: IP, lw: IP, iw: IP, per_row: int, sides: bool
     ) -> tuple[F8, F8]:
         # ``sides``: the side doubt reads them (candidates of a located impact)
         if ray_cost_kernel() is not None:
-            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches, sides)
+            return _best_cost_compiled(lo, im, a, b, lw, iw, cfg, launches, sides, terms)
 
         def one(s: slice) -> tuple[F8, F8]:
             return _best_cost(lo.take(a[s], 1), im.take(b[s], 2), lw[a[s]], iw[b[s]], cfg, launches)
@@ -537,16 +553,28 @@ def pair_rays(
 
 def _two_rays_fit(
     r1: _Samples, r2: _Samples, q: IP, i: IP, j: IP, rows1: Rows, rows2: Rows,
-    cfg: RayPairConfig, c: float, R: float,
+    cfg: RayPairConfig, c: float, R: float, cap: F8 | None = None,
 ) -> F8:  # fmt: skip
     """``(n, K)``: the chi-square (3 dof) of sample ``i`` of rays ``q`` (rows of
     ``r1``) against samples j of rays ``j`` (of ``r2``) being one source: their
     difference in position and emission time over each sample's covariance in
     (x, y, T): across the ray the bearing's spread, along it the sample's extent,
     which moves the emission time with the position (T = t - d / c), and the
-    report time's variance."""
+    report time's variance. ``cap`` ``(n,)``: by the compiled loop, inf where a
+    lower bound of the chi-square is above the row's cap (not solved)."""
     d, step = _distances(cfg.min_m, R, cfg.samples)
     along = step**2 / 12.0
+    kernel = fit_system_kernel()
+    if kernel is not None:
+        # numpy's sines and cosines, the rest of the systems in the loop
+        t1 = _ray_terms(rows1)
+        t2 = t1 if rows2 is rows1 else _ray_terms(rows2)
+        lim = np.full(q.shape[0], np.inf) if cap is None else cap
+        S1, S2 = (r1.x, r1.y, r1.T), (r2.x, r2.y, r2.T)
+        C, D, at = kernel(S1, S2, t1, t2, d, along, q, i, j, -1.0 / c, lim)
+        fit = np.full(q.shape[0] * r2.x.shape[1], np.inf)
+        fit[at] = (D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1)
+        return fit.reshape(q.shape[0], r2.x.shape[1])
 
     def cov(rows: Rows, r: IP, s: IP | None) -> F8:
         """``(n, K, 3, 3)`` of rays ``r``'s samples, or ``(n, 1, 3, 3)`` of their
@@ -569,6 +597,43 @@ def _two_rays_fit(
     return np.asarray((D * np.linalg.solve(C, D[..., None])[..., 0]).sum(-1), dtype=np.float64)
 
 
+def _ray_terms(rows: Rows) -> tuple[F8, F8, F8, F8]:
+    """Per ray: sin and cos of its grid azimuth (numpy's), its σ_az (rad) and σ_t (s)."""
+    return np.sin(rows.az), np.cos(rows.az), rows.sigma_az, rows.sigma_t
+
+
+def _fields(s: _Samples) -> tuple[F8, F8, F8, F8, F8, F8, IP, F8]:
+    """``s``'s arrays in the compiled loops' order (x, y, T, var_t, var_obs,
+    var_pos, side, prior)."""
+    return s.x, s.y, s.T, s.var_t, s.var_obs, s.var_pos, s.side, s.prior
+
+
+def _weapon_terms(
+    cfg: RayPairConfig, launches: LaunchPairConfig
+) -> tuple[F8, F8, F8, npt.NDArray[np.bool_], F8, F8]:
+    """Per weapon code, as :func:`~ceasefire.fuse.pairing.flight_cost` prices it:
+    speed (m/s), the range bounds (m), whether it is tried (flies, and its impact
+    makes a sound), its speed spread and the speed bound's factor."""
+    speeds = per_code(launches.weapons, "speed_m_s")
+    spread = pairing.spread_per_code(launches)
+    silent = frozenset(WEAPONS.index(n) for n in cfg.silent_impact_weapons if n in WEAPONS)
+    tried = np.array([v > 0 and w not in silent for w, v in enumerate(speeds.tolist())])
+    return (
+        speeds,
+        pairing._RANGE_SHORT * per_code(launches.weapons, "range_min_m"),
+        pairing._RANGE_LONG * per_code(launches.weapons, "range_max_m"),
+        tried,
+        spread,
+        1.0 + 3.0 * spread,
+    )
+
+
+def _cost_terms(launches: LaunchPairConfig) -> tuple[float, float, float, float]:
+    """The gate, the weapons' costs (neither named, another named) and the
+    same-side cost, as :mod:`.morerays` takes them."""
+    return pairing._GATE, pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON, launches.same_side_cost
+
+
 def _offer_more(
     r: IP, co: IP, w: F8, edge: IP, la: IP, nlr: int, nir: int, ls: _Samples,
     is_: _Samples, lp: _Samples, ip: _Samples, l_rays: Rays, i_rays: Rays,
@@ -584,11 +649,14 @@ def _offer_more(
     col_free[got] = False
     out: list[tuple[int, int]] = []
     # launch ray + located impact: more launch rays offered to the impact
+    # each chosen pair's place by its impact column, by its launch row (the
+    # matching's rows and columns are distinct): -1 for the others
     k1 = np.flatnonzero((la < nlr) & (got >= nir))
-    by_col = {int(got[k]): int(k) for k in k1}
-    c = np.flatnonzero((r < nlr) & row_free[r] & np.isin(co, got[k1]))
+    by_col = np.full(col_free.shape[0], -1, np.intp)
+    by_col[got[k1]] = k1
+    c = np.flatnonzero((r < nlr) & row_free[r] & (by_col[co] >= 0))
     if c.shape[0]:
-        kk = np.array([by_col[int(x)] for x in co[c]], np.intp)
+        kk = by_col[co[c]]
         pk, ray = _more_rays(
             ip, ls, ls, i_pts.weapon, l_rays.weapon, True, got - nir, la, w[edge[la]],
             kk, r[c], l_rays.src, l_rays.src, l_rays.rows, l_rays.rows, cfg, launches, c_m_s, R,
@@ -596,10 +664,11 @@ def _offer_more(
         out += list(zip(pk.tolist(), ray.tolist(), strict=True))
     # located launch + impact ray: more impact rays offered to the launch
     k2 = np.flatnonzero((la >= nlr) & (got < nir))
-    by_row = {int(la[k]): int(k) for k in k2}
-    c = np.flatnonzero((co < nir) & col_free[co] & np.isin(r, la[k2]))
+    by_row = np.full(edge.shape[0], -1, np.intp)
+    by_row[la[k2]] = k2
+    c = np.flatnonzero((co < nir) & col_free[co] & (by_row[r] >= 0))
     if c.shape[0]:
-        kk = np.array([by_row[int(x)] for x in r[c]], np.intp)
+        kk = by_row[r[c]]
         pk, ray = _more_rays(
             lp, is_, is_, l_pts.weapon, i_rays.weapon, False, la - nlr, got, w[edge[la]],
             kk, co[c], i_rays.src, i_rays.src, i_rays.rows, i_rays.rows, cfg, launches, c_m_s, R,
