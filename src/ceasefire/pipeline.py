@@ -19,7 +19,10 @@ import math
 import multiprocessing
 import os
 import pickle
+import queue
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -1730,23 +1733,74 @@ def store_layers(store: Store, mandate: Mandate, day: date) -> MapLayers:
 
 
 class MapsAhead:
-    """A day's report maps drawn by a forked process from the store (the day's
-    events and violations read a time slice at a time, as arrays; the same
-    files as :func:`report_day` draws), started once they are stored, while
-    this process finishes the day (escalations, signing) and reads the
-    report's numbers. :meth:`result` gives them to :func:`report_day`."""
+    """A day's report maps drawn by another process (the same files as
+    :func:`report_day` draws), started once the day is stored, while this
+    process finishes the day (escalations, signing) and reads the report's
+    numbers. :meth:`result` gives them to :func:`report_day`.
+
+    Given the day's ``layers`` (the parts', :func:`day_layers`), a fresh
+    interpreter draws them (``ceasefire.report.maps_process``), fed its input
+    by a thread of this one: a process forked from this one would count this
+    process's whole heap (~1 GB on a stress day) in its resident set again.
+    It draws the published map at once and the internal one once
+    :meth:`observers` gives the day's observers. Without ``layers``, a forked
+    process reads the day's events, violations and observers from the store
+    a time slice at a time, as arrays."""
 
     def __init__(
         self, url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
     ) -> None:
         self.out_dir = out_dir
-        ctx = multiprocessing.get_context("fork")
-        # a daemon: stopped with this process if the run fails before the report
-        self._proc = ctx.Process(
-            target=_draw_maps, args=(url, mandate, day, out_dir, layers), daemon=True
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        self._fed: subprocess.Popen[bytes] | None = None
+        if layers is None:
+            ctx = multiprocessing.get_context("fork")
+            # a daemon: stopped with this process if the run fails before the report
+            self._proc = ctx.Process(
+                target=_draw_maps, args=(url, mandate, day, out_dir, layers), daemon=True
+            )
+            with frozen_heap():
+                self._proc.start()
+            return
+        env = dict(os.environ)
+        # the same package as this process's, whichever tree or install it is
+        here = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (here, env.get("PYTHONPATH")) if x)
+        self._fed = subprocess.Popen(
+            [sys.executable, "-P", "-m", "ceasefire.report.maps_process"],
+            stdin=subprocess.PIPE,
+            env=env,
         )
-        with frozen_heap():
-            self._proc.start()
+        self._observers: queue.SimpleQueue[list[tuple[str, float, float]] | None]
+        self._observers = queue.SimpleQueue()
+        # the pipe takes 64 KB before its reader, still importing, reads: the
+        # writes wait in a thread, not in this one
+        self._writer = threading.Thread(
+            target=self._feed, args=((mandate, layers, out_dir),), name="maps-feed", daemon=True
+        )
+        self._writer.start()
+
+    def _feed(self, first: tuple[Mandate, MapLayers, Path]) -> None:
+        assert self._fed is not None and self._fed.stdin is not None
+        pipe = self._fed.stdin
+        try:
+            pickle.dump(first, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            del first
+            pipe.flush()
+            observers = self._observers.get()
+            if observers is not None:
+                pickle.dump(observers, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:  # the process ended early: its exit code tells :meth:`result`
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+    def observers(self, observers: Sequence[tuple[str, float, float]]) -> None:
+        """The day's observers (:meth:`Store.observers`) for the internal map, to
+        the process drawing from layers (a forked one reads its own)."""
+        if self._fed is not None:
+            self._observers.put(list(observers))
 
     @classmethod
     def start(
@@ -1775,9 +1829,17 @@ class MapsAhead:
 
     def result(self) -> dict[str, Path] | None:
         """The maps by kind (``map``, ``internal_map``) once drawn; None if the
-        process failed (the report then draws them, and meets the error itself)."""
-        self._proc.join()
-        if self._proc.exitcode != 0:
+        process failed, or was never given the observers it draws from layers
+        (the report then draws them, and meets any error itself)."""
+        if self._fed is not None:
+            self._observers.put(None)  # ends its input if :meth:`observers` never came
+            self._writer.join()
+            code = self._fed.wait()
+        else:
+            assert self._proc is not None
+            self._proc.join()
+            code = self._proc.exitcode
+        if code != 0:
             return None
         return {"map": self.out_dir / "map.png", "internal_map": self.out_dir / "map-internal.png"}
 
@@ -1789,17 +1851,23 @@ class ReportReads:
     interpreter's lock. Start it once the day's observations and events are
     stored (they are not written again before the report)."""
 
-    def __init__(self, store: Store, start_s: float, end_s: float) -> None:
+    def __init__(
+        self, store: Store, start_s: float, end_s: float, maps: MapsAhead | None = None
+    ) -> None:
+        """``maps``: the day's maps drawn ahead, given the observers read here."""
         self.period = (start_s, end_s)
         self._got: list[Any] = []
         self._thread = threading.Thread(
-            target=self._read, args=(store,), name="report-reads", daemon=True
+            target=self._read, args=(store, maps), name="report-reads", daemon=True
         )
         self._thread.start()
 
-    def _read(self, store: Store) -> None:
+    def _read(self, store: Store, maps: MapsAhead | None) -> None:
         try:
-            self._got = [store.observers(*self.period), store.event_counts(*self.period)]
+            observers = store.observers(*self.period)
+            if maps is not None:
+                maps.observers(observers[0])
+            self._got = [observers, store.event_counts(*self.period)]
         except BaseException as exc:  # raised where the report takes them
             self._got = [exc]
 
@@ -2077,7 +2145,7 @@ def run(
                     )
                     # the day is stored: the report's reads go on beside the
                     # day's end (escalations, notices, signing)
-                    reads = ReportReads(store, start, end)
+                    reads = ReportReads(store, start, end, maps=ahead)
                 del layers, found_by_part
                 tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
                 escalations = escalations_of(store, mandate, day, violations, sightings)
