@@ -58,6 +58,7 @@ from ceasefire.ingest_pool import (
 )
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.ledger.canonical import canonical_json, check_record
+from ceasefire.ledger.digest_index import DigestIndex
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -1409,25 +1410,12 @@ def _observation_records(
         }
 
 
-def _digests_by_id(digests: Digests) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
-    """``source/id`` -> SHA-256 (hex) as :class:`DayLog` holds them: observation id
-    -> its one observation's digest (bytes), and, for the ids sources share, id ->
-    every digest of that id (in ``digests``' order)."""
+def _digests_by_id(digests: Digests) -> DigestIndex:
+    """``source/id`` -> SHA-256 (hex) as :class:`DayLog` holds them: by observation
+    id (the source dropped), each id's digests in ``digests``' order."""
     keys, hexes = (digests, digests.values()) if isinstance(digests, dict) else digests
     oids = [key.partition("/")[2] for key in keys]
-    one = dict(zip(oids, map(bytes.fromhex, hexes), strict=True))
-    more: dict[str, list[bytes]] = {}
-    if len(one) == len(oids):
-        return one, more
-    # sources share an id (rare): the first digest in ``one``, all of them in ``more``
-    one = {}
-    for oid, text in zip(oids, hexes, strict=True):
-        digest = bytes.fromhex(text)
-        if oid in one:
-            more.setdefault(oid, [one[oid]]).append(digest)
-        else:
-            one[oid] = digest
-    return one, more
+    return DigestIndex(oids, bytes.fromhex("".join(hexes)))
 
 
 #: Reads the day's observation digests are split in when logged ahead (steps).
@@ -1462,11 +1450,9 @@ class DayLog:
         time (s) before which the next day needs none of them."""
         self.ledger = ledger
         self._batches = _LedgerBatches(ledger)
-        # observation id -> the digest (32 bytes: held while the pool runs, a
-        # third of the hex text's memory) of its one observation (``_more``: of
-        # each, when sources share an id)
-        self._one: dict[str, bytes] = {}
-        self._more: dict[str, list[bytes]] = {}
+        # observation id -> the digests (32 bytes) of its observations: held
+        # from the pool's first pass to the day's signing, in a few arrays
+        self._index = DigestIndex([], b"")
         self.ahead: Iterator[None] = self._ahead(store, day, lo, hi, held)
 
     def _ahead(
@@ -1495,16 +1481,9 @@ class DayLog:
                 digests.update(store.observation_digests(a, b))
                 yield None
         yield from self._batches.feed(_observation_records(day, digests))
-        self._one, self._more = _digests_by_id(digests)
+        self._index = _digests_by_id(digests)
         del digests
         yield None
-
-    def _digests_of(self, oid: str) -> list[bytes]:
-        more = self._more.get(oid)
-        if more is not None:
-            return more
-        one = self._one.get(oid)
-        return [] if one is None else [one]
 
     def violations(
         self, found: Sequence[Violation], records: Sequence[ViolationRecord] | None = None
@@ -1517,23 +1496,18 @@ class DayLog:
 
     def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
         for v in violations:
-            yield _violation_record(
-                v, {d.hex() for oid in v.observation_ids for d in self._digests_of(oid)}
-            )
+            found = self._index.digests_of(v.observation_ids)
+            yield _violation_record(v, {d.hex() for got in found for d in got})
 
     def _encoded(self, records: Sequence[ViolationRecord]) -> Iterator[_Encoded]:
-        # ~90 k records of ~10 ids a stress day: the look-ups in C, no call per id
-        # (while no sources share an id, each id has its one digest or none)
-        one = self._one.get
+        # ~90 k records of ~10 ids a stress day: a part's ids looked up at once
+        found = self._index.digests_of([oid for r in records for oid in r.observation_ids])
+        at = 0
         for r in records:
-            digests: set[bytes | None]
-            if self._more:
-                digests = {d for oid in r.observation_ids for d in self._digests_of(oid)}
-            else:
-                digests = set(map(one, r.observation_ids))
-                digests.discard(None)
-            found = cast("set[bytes]", digests)
-            yield _Encoded(r.id, r.payload(found), 1 + len(found))
+            n = len(r.observation_ids)
+            digests = {d for got in found[at : at + n] for d in got}
+            at += n
+            yield _Encoded(r.id, r.payload(digests), 1 + len(digests))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""
@@ -1541,7 +1515,7 @@ class DayLog:
         for _ in itertools.chain(self.ahead, self._batches.feed(records)):
             pass
         self._batches.flush()
-        self._one, self._more = {}, {}
+        self._index = DigestIndex([], b"")
         return self.ledger.sign_head(end_s).to_dict()
 
 
