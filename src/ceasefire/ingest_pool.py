@@ -494,14 +494,20 @@ class StoredDigests:
         ``[lo, hi)`` (s), in the order stored: what ``Store.observation_digests(lo,
         hi)`` gives of this batch's records; those perceived before ``keep_from``
         (s) are forgotten."""
+        keys, raw = self.take_raw(lo, hi, keep_from)
+        text = raw.hex()
+        step = 2 * DIGEST_BYTES
+        return keys, [text[i : i + step] for i in range(0, len(text), step)]
+
+    def take_raw(self, lo: float, hi: float, keep_from: float) -> tuple[list[str], bytes]:
+        """:meth:`take`, the digests as bytes (``DIGEST_BYTES`` each, joined):
+        a million hex texts take ~110 MB, their bytes 32."""
         t = np.frombuffer(self.times, dtype=np.float64)
         inside = (t >= lo) & (t < hi)
         keep = t >= keep_from
         keys = self.keys()
         every = bool(inside.all())
-        text = self.digests.hex() if every else _picked(self.digests, inside).hex()
-        step = 2 * DIGEST_BYTES
-        hexes = [text[i : i + step] for i in range(0, len(text), step)]
+        raw = bytes(self.digests) if every else _picked(self.digests, inside)
         got = keys if every else list(itertools.compress(keys, inside.tolist()))
         if not keep.all():
             left = StoredDigests()
@@ -513,7 +519,7 @@ class StoredDigests:
                     None,
                 )
             self.texts, self.times, self.digests = left.texts, left.times, left.digests
-        return got, hexes
+        return got, raw
 
 
 def _picked(digests: bytes | bytearray, mask: npt.NDArray[np.bool_]) -> bytes:

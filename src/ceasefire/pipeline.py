@@ -58,7 +58,7 @@ from ceasefire.ingest_pool import (
 )
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.ledger.canonical import canonical_json, check_record
-from ceasefire.ledger.digest_index import DigestIndex
+from ceasefire.ledger.digest_index import DIGEST_BYTES, DigestIndex
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -1375,26 +1375,46 @@ def ledger_day(
 
 
 #: A day's observation digests: ``source/id`` -> SHA-256 (hex), or the keys and
-#: the digests as two lists, in any order (``ingest_pool.StoredDigests.take``).
-Digests = dict[str, str] | tuple[list[str], list[str]]
+#: A day's observation digests, ``source/id`` -> SHA-256: read from the store
+#: (hex texts by key), or as an ingest gave them (``StoredDigests.take_raw``: the
+#: keys and their digests' bytes joined, ``DIGEST_BYTES`` each, in any order).
+Digests = dict[str, str] | tuple[list[str], bytes]
 
 
 def _observation_records(
     day: date, digests: Digests, chunk: int = OBSERVATION_RECORD_CHUNK
 ) -> Iterator[dict[str, Any]]:
     """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
+    hexes: Callable[[int, int], list[str]]
     if isinstance(digests, dict):
         keys = sorted(digests)
         # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
         values = list(map(digests.__getitem__, keys))
+        day_digest = hashlib.sha256("".join(values).encode()).hexdigest()
+
+        def hexes(a: int, b: int) -> list[str]:
+            return values[a:b]
+
     else:
-        # sorted by their places: no dict of a day's million keys made for it
-        given, hexes = digests
+        # sorted by their places: no dict of a day's million keys made for it;
+        # the digests stay bytes, written as hex a record's at a time
+        given, raw = digests
         order = sorted(range(len(given)), key=given.__getitem__)
         keys = list(map(given.__getitem__, order))
-        values = list(map(hexes.__getitem__, order))
-        del order
-    day_digest = hashlib.sha256("".join(values).encode()).hexdigest()
+        rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, DIGEST_BYTES)
+        rows = rows[np.fromiter(order, dtype=np.intp, count=len(order))]
+        del order, raw, digests
+        # the hash of the hex texts joined, fed a slice of them at a time
+        whole = hashlib.sha256()
+        for a in range(0, len(rows), chunk):
+            whole.update(rows[a : a + chunk].tobytes().hex().encode())
+        day_digest = whole.hexdigest()
+
+        def hexes(a: int, b: int) -> list[str]:
+            text = rows[a:b].tobytes().hex()
+            step = 2 * DIGEST_BYTES
+            return [text[i : i + step] for i in range(0, len(text), step)]
+
     parts = max(1, -(-len(keys) // chunk))
     for k in range(parts):
         a, b = k * chunk, (k + 1) * chunk
@@ -1406,16 +1426,18 @@ def _observation_records(
             "day_digest": day_digest,
             "part": k + 1,
             "parts": parts,
-            "digests": dict(zip(keys[a:b], values[a:b], strict=True)),
+            "digests": dict(zip(keys[a:b], hexes(a, b), strict=True)),
         }
 
 
 def _digests_by_id(digests: Digests) -> DigestIndex:
-    """``source/id`` -> SHA-256 (hex) as :class:`DayLog` holds them: by observation
-    id (the source dropped), each id's digests in ``digests``' order."""
-    keys, hexes = (digests, digests.values()) if isinstance(digests, dict) else digests
-    oids = [key.partition("/")[2] for key in keys]
-    return DigestIndex(oids, bytes.fromhex("".join(hexes)))
+    """``source/id`` -> SHA-256 as :class:`DayLog` holds them: by observation id
+    (the source dropped), each id's digests in ``digests``' order."""
+    if isinstance(digests, dict):
+        keys, raw = list(digests), bytes.fromhex("".join(digests.values()))
+    else:
+        keys, raw = digests
+    return DigestIndex([key.partition("/")[2] for key in keys], raw)
 
 
 #: Reads the day's observation digests are split in when logged ahead (steps).
@@ -1466,7 +1488,7 @@ class DayLog:
         # taken here, in fusion's pool waits (not before the pool forks: its
         # workers would share the dict's pages); the ingest's digests are the
         # stored ones when the store holds no other record of the span: as many
-        taken = held[0].take(lo, hi, held[1]) if held is not None else None
+        taken = held[0].take_raw(lo, hi, held[1]) if held is not None else None
         del held
         digests: Digests
         if taken is not None and len(taken[0]) == store.count_observations(lo, hi):
