@@ -2065,6 +2065,8 @@ def run(
     )
     for load in loading:  # before anything forks or fuses here
         load.join()
+    # out of memory until the day's log takes them, in fusion's pool waits
+    hashed.spill()
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_escalations: list[Escalation] = []
