@@ -478,7 +478,7 @@ class StoredDigests:
         counts again, for its whole life."""
         if self._spilled is not None or not self.times:
             return
-        spilled = tempfile.TemporaryFile()
+        spilled = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until read back)
         pickle.dump((self.texts, self.times, self.digests), spilled, pickle.HIGHEST_PROTOCOL)
         self.texts, self.times, self.digests = [], array("d"), bytearray()
         self._spilled = spilled

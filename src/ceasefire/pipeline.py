@@ -31,7 +31,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -1827,6 +1827,7 @@ class MapsAhead:
         """The maps by kind (``map``, ``internal_map``) once drawn; None if the
         process failed, or was never given the observers it draws from layers
         (the report then draws them, and meets any error itself)."""
+        code: int | None
         if self._fed is not None:
             self._observers.put(None)  # ends its input if :meth:`observers` never came
             self._writer.join()

@@ -30,10 +30,8 @@ def test_each_id_gives_its_digest_and_an_unknown_id_none() -> None:
     random.Random(5).shuffle(oids)
     index = DigestIndex(oids, b"".join(_digest(o) for o in oids))
     assert len(index) == len(oids)
-    asked = oids[::7] + ["nope", "", "o0000000x", oids[0] + "a"] + oids[:3]
-    assert index.digests_of(asked) == [
-        [_digest(o)] if o in set(oids) else [] for o in asked
-    ]
+    asked = [*oids[::7], "nope", "", "o0000000x", oids[0] + "a", *oids[:3]]
+    assert index.digests_of(asked) == [[_digest(o)] if o in set(oids) else [] for o in asked]
 
 
 def test_a_shared_id_gives_each_digest_in_the_order_given() -> None:

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from ceasefire.report.render import map_file
 from ceasefire.report.mapplot import render_map
+from ceasefire.report.render import map_file
 
 
 def draw_fed(stream: BinaryIO) -> dict[str, Path]:
@@ -30,9 +30,7 @@ def draw_fed(stream: BinaryIO) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     drawn = {"map": render_map(mandate, layers, [], map_file(out_dir, internal=False))}
     observers = pickle.load(stream)
-    drawn["internal_map"] = render_map(
-        mandate, layers, observers, map_file(out_dir, internal=True)
-    )
+    drawn["internal_map"] = render_map(mandate, layers, observers, map_file(out_dir, internal=True))
     return drawn
 
 
