@@ -65,6 +65,7 @@ from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
 from ceasefire.model.collector import collector_paused, frozen_as_kept, survivors_frozen
 from ceasefire.model.errors import LedgerError, PipelineError
+from ceasefire.model.heap import trimmed
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import (
@@ -1026,6 +1027,9 @@ def _part_worker_fuse(
         # inside the pause: re-enabled first, the collector would walk the
         # task's objects once more in a young collection
         survivors_frozen()
+    # the task's freed C heap given back: else each worker keeps its largest
+    # tasks' high-water mark resident for the pool's life
+    trimmed()
     return handed
 
 
@@ -1039,6 +1043,7 @@ def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firs
         handed = _hand_over((shares, kept), f"{a!r}-{b!r}.first.pkl")
         del shares, firsts, kept
         survivors_frozen()
+    trimmed()
     return handed
 
 
@@ -1124,6 +1129,9 @@ def _fuse_in_pool(
             # the first pass's reads of each part, for its second pass
             spool = stack.enter_context(_part_spool())
             reader = dataclasses.replace(reader, spool=spool)
+        # this process's freed C heap (the ingest's, the sightings') given
+        # back: the workers forked with it would count its pages too
+        trimmed()
         pool = stack.enter_context(
             ProcessPoolExecutor(
                 max_workers=min(workers, len(parts)),
