@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,11 @@ def test_freed_heap_memory_leaves_the_resident_set() -> None:
 
 def test_no_trim_where_the_library_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
     heap._malloc_trim.cache_clear()
-    monkeypatch.setattr(ctypes.util, "find_library", lambda _name: "libno-such-c.so")
+    class NoTrim:
+        def __init__(self, _name: object) -> None:
+            pass
+
+    monkeypatch.setattr(ctypes, "CDLL", NoTrim)
     try:
         assert heap._malloc_trim() is None and heap.trimmed() is False
     finally:
