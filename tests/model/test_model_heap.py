@@ -34,6 +34,7 @@ def test_freed_heap_memory_leaves_the_resident_set() -> None:
 
 def test_no_trim_where_the_library_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
     heap._malloc_trim.cache_clear()
+
     class NoTrim:
         def __init__(self, _name: object) -> None:
             pass

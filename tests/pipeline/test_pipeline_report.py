@@ -5,9 +5,7 @@ report made from the events and violations read back."""
 
 from __future__ import annotations
 
-import io
 import json
-import pickle
 import sqlite3
 import sys
 from dataclasses import replace
@@ -23,7 +21,6 @@ from scene import build_scene
 
 from ceasefire import pipeline
 from ceasefire.mandate import day_bounds, load_mandate
-from ceasefire.report.maps_process import draw_fed
 from ceasefire.report.render import render_maps
 from ceasefire.store import Store
 
@@ -152,22 +149,6 @@ def test_a_fed_process_never_given_observers_leaves_the_maps_to_the_report(
     # the published map needs no observers: it was drawn; the internal one was not
     assert (tmp_path / "ahead" / "map.png").exists()
     assert not (tmp_path / "ahead" / "map-internal.png").exists()
-
-
-def test_draw_fed_draws_the_published_map_before_the_observers_come(
-    ran: Path, tmp_path: Path
-) -> None:
-    m, _day, layers, observers = _day_layers(ran)
-    first = pickle.dumps((m, layers, tmp_path / "fed"))
-    with pytest.raises(EOFError):
-        draw_fed(io.BytesIO(first))
-    assert (tmp_path / "fed" / "map.png").exists()
-    assert not (tmp_path / "fed" / "map-internal.png").exists()
-    got = draw_fed(io.BytesIO(first + pickle.dumps(observers)))
-    here = render_maps(m, layers, observers, tmp_path / "here")
-    assert {k: p.read_bytes() for k, p in got.items()} == {
-        k: p.read_bytes() for k, p in here.items()
-    }
 
 
 def _copy_store(out: Path, dest: Path) -> Path:
