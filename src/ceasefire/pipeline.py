@@ -1382,7 +1382,6 @@ def ledger_day(
     return head.to_dict()
 
 
-#: A day's observation digests: ``source/id`` -> SHA-256 (hex), or the keys and
 #: A day's observation digests, ``source/id`` -> SHA-256: read from the store
 #: (hex texts by key), or as an ingest gave them (``StoredDigests.take_raw``: the
 #: keys and their digests' bytes joined, ``DIGEST_BYTES`` each, in any order).
@@ -1800,11 +1799,12 @@ class MapsAhead:
             with contextlib.suppress(OSError):
                 pipe.close()
 
-    def observers(self, observers: Sequence[tuple[str, float, float]]) -> None:
+    def observers(self, observers: Sequence[tuple[str, float, float]] | None) -> None:
         """The day's observers (:meth:`Store.observers`) for the internal map, to
-        the process drawing from layers (a forked one reads its own)."""
+        the process drawing from layers (a forked one reads its own); None when
+        they could not be read: the process then stops (the report draws them)."""
         if self._fed is not None:
-            self._observers.put(list(observers))
+            self._observers.put(None if observers is None else list(observers))
 
     @classmethod
     def start(
@@ -1875,6 +1875,8 @@ class ReportReads:
             self._got = [observers, store.event_counts(*self.period)]
         except BaseException as exc:  # raised where the report takes them
             self._got = [exc]
+            if maps is not None:  # its process waits for them no longer
+                maps.observers(None)
 
     def result(
         self,

@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -292,3 +292,21 @@ def test_the_reads_made_ahead_make_the_same_report(
     assert got.keys() == here.keys()
     for f in FILES:
         assert (tmp_path / "here" / f).read_bytes() == (tmp_path / "ahead" / f).read_bytes(), f
+
+
+def test_report_reads_that_fail_stop_the_fed_map_process(ran: Path, tmp_path: Path) -> None:
+    """The observers could not be read: the maps' process is told so (it would
+    wait for them otherwise), and the error is raised where the report takes them."""
+    m, day, layers, _ = _day_layers(ran)
+
+    class Failing:
+        def observers(self, *_: float) -> None:
+            raise OSError("the store is gone")
+
+    ahead = pipeline.MapsAhead("unused://", m, day, tmp_path / "ahead", layers)
+    reads = pipeline.ReportReads(cast(Store, Failing()), *day_bounds(m, day), maps=ahead)
+    with pytest.raises(OSError, match="the store is gone"):
+        reads.result()
+    assert ahead._fed is not None and ahead._fed.wait(timeout=300) == 1
+    assert ahead.result() is None
+    assert not (tmp_path / "ahead" / "map-internal.png").exists()
