@@ -401,6 +401,38 @@ def test_digests_taken_by_time_keep_those_the_next_day_needs() -> None:
     assert len(hashed) == 0 and hashed.keys() == []
 
 
+def test_spilled_digests_are_let_go_and_come_back_as_they_were() -> None:
+    """``spill`` empties the buffers (a fork then holds none of them); the next
+    use reads them back: the same keys, times and digests, taken by time as
+    ``take`` (hex) and ``take_raw`` (bytes) give them, and more added after."""
+
+    def filled() -> ingest_pool.StoredDigests:
+        d = ingest_pool.StoredDigests()
+        keys = [f"src-{i % 3}/o{i:05d}" for i in range(300)] + ["s/a\nb"]
+        times = array("d", [float((i * 37) % 301) for i in range(301)])
+        d.add(keys, times, b"".join(hashlib.sha256(k.encode()).digest() for k in keys), None)
+        return d
+
+    kept, spilled = filled(), filled()
+    spilled.spill()
+    assert spilled.texts == [] and len(spilled.times) == 0 and len(spilled.digests) == 0
+    assert len(spilled) == 301 and spilled == kept  # read back by ``len``
+    spilled.spill()
+    raw = spilled.take_raw(50.0, 200.0, 100.0)
+    keys, hexes = kept.take(50.0, 200.0, 100.0)
+    assert raw[0] == keys and raw[1] == bytes.fromhex("".join(hexes)) and len(keys) == 150
+    spilled.spill()
+    more = (["z/1"], array("d", [500.0]), hashlib.sha256(b"z").digest(), None)
+    spilled.add(*more)
+    kept.add(*more)
+    assert spilled == kept and spilled.keys()[-1] == "z/1"
+    spilled.spill()
+    assert spilled.take(0.0, 1e9, 1e9) == kept.take(0.0, 1e9, 1e9)
+    assert len(spilled) == 0
+    spilled.spill()  # nothing to spill: nothing written
+    assert spilled._spilled is None
+
+
 def test_a_worker_hashes_only_when_the_digests_are_gathered(tmp_path: Path) -> None:
     """A range's keys and digests are made only for a batch that gathers them
     (``run``'s); each digest is the SHA-256 of its row's body, the stored text."""

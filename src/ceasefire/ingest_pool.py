@@ -26,13 +26,15 @@ import hashlib
 import itertools
 import multiprocessing
 import operator
+import pickle
+import tempfile
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -462,15 +464,40 @@ class StoredDigests:
     texts: list[str | list[str]] = field(default_factory=list)
     times: array[float] = field(default_factory=lambda: array("d"))
     digests: bytearray = field(default_factory=bytearray)
+    #: the buffers while :meth:`spill` holds them out of memory
+    _spilled: IO[bytes] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
+        self._back()
         return len(self.times)
+
+    def spill(self) -> None:
+        """Write the buffers to an unnamed temporary file and let them go until
+        they are used again: a process forked meanwhile (fusion's pool, ~60 MB
+        of them a stress day) would hold their pages, which its resident set
+        counts again, for its whole life."""
+        if self._spilled is not None or not self.times:
+            return
+        spilled = tempfile.TemporaryFile()  # noqa: SIM115 (kept open until read back)
+        pickle.dump((self.texts, self.times, self.digests), spilled, pickle.HIGHEST_PROTOCOL)
+        self.texts, self.times, self.digests = [], array("d"), bytearray()
+        self._spilled = spilled
+
+    def _back(self) -> None:
+        """The buffers :meth:`spill` wrote read back."""
+        if self._spilled is None:
+            return
+        spilled, self._spilled = self._spilled, None
+        with spilled:
+            spilled.seek(0)
+            self.texts, self.times, self.digests = pickle.load(spilled)
 
     def add(
         self, keys: list[str], times: array[float], digests: bytes, stored: list[int] | None
     ) -> None:
         """Take a chunk's rows (``keys``, ``times``, ``digests`` of each, in
         order) of which those at ``stored`` (ascending) were stored (None: all)."""
+        self._back()
         if stored is not None:
             keys = [keys[i] for i in stored]
             times = array("d", [times[i] for i in stored])
@@ -484,6 +511,7 @@ class StoredDigests:
 
     def keys(self) -> list[str]:
         """Each record's ``source/id``, in order."""
+        self._back()
         out: list[str] = []
         for text in self.texts:
             out += text.split("\n") if isinstance(text, str) else text
@@ -494,14 +522,21 @@ class StoredDigests:
         ``[lo, hi)`` (s), in the order stored: what ``Store.observation_digests(lo,
         hi)`` gives of this batch's records; those perceived before ``keep_from``
         (s) are forgotten."""
+        keys, raw = self.take_raw(lo, hi, keep_from)
+        text = raw.hex()
+        step = 2 * DIGEST_BYTES
+        return keys, [text[i : i + step] for i in range(0, len(text), step)]
+
+    def take_raw(self, lo: float, hi: float, keep_from: float) -> tuple[list[str], bytes]:
+        """:meth:`take`, the digests as bytes (``DIGEST_BYTES`` each, joined):
+        a million hex texts take ~110 MB, their bytes 32."""
+        self._back()
         t = np.frombuffer(self.times, dtype=np.float64)
         inside = (t >= lo) & (t < hi)
         keep = t >= keep_from
         keys = self.keys()
         every = bool(inside.all())
-        text = self.digests.hex() if every else _picked(self.digests, inside).hex()
-        step = 2 * DIGEST_BYTES
-        hexes = [text[i : i + step] for i in range(0, len(text), step)]
+        raw = bytes(self.digests) if every else _picked(self.digests, inside)
         got = keys if every else list(itertools.compress(keys, inside.tolist()))
         if not keep.all():
             left = StoredDigests()
@@ -513,7 +548,7 @@ class StoredDigests:
                     None,
                 )
             self.texts, self.times, self.digests = left.texts, left.times, left.digests
-        return got, hexes
+        return got, raw
 
 
 def _picked(digests: bytes | bytearray, mask: npt.NDArray[np.bool_]) -> bytes:

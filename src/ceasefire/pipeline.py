@@ -19,7 +19,10 @@ import math
 import multiprocessing
 import os
 import pickle
+import queue
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -28,7 +31,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -55,12 +58,14 @@ from ceasefire.ingest_pool import (
 )
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.ledger.canonical import canonical_json, check_record
+from ceasefire.ledger.digest_index import DIGEST_BYTES, DigestIndex
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
 from ceasefire.model.codec import to_dict
 from ceasefire.model.collector import collector_paused, frozen_as_kept, survivors_frozen
 from ceasefire.model.errors import LedgerError, PipelineError
+from ceasefire.model.heap import trimmed
 from ceasefire.model.observation import IntakePolicy
 from ceasefire.report import ReportContext, render_report
 from ceasefire.report.geojson import (
@@ -1022,6 +1027,9 @@ def _part_worker_fuse(
         # inside the pause: re-enabled first, the collector would walk the
         # task's objects once more in a young collection
         survivors_frozen()
+    # the task's freed C heap given back: else each worker keeps its largest
+    # tasks' high-water mark resident for the pool's life
+    trimmed()
     return handed
 
 
@@ -1035,6 +1043,7 @@ def _part_worker_first(a: float, b: float) -> tuple[list[tiles.Part], tiles.Firs
         handed = _hand_over((shares, kept), f"{a!r}-{b!r}.first.pkl")
         del shares, firsts, kept
         survivors_frozen()
+    trimmed()
     return handed
 
 
@@ -1120,6 +1129,9 @@ def _fuse_in_pool(
             # the first pass's reads of each part, for its second pass
             spool = stack.enter_context(_part_spool())
             reader = dataclasses.replace(reader, spool=spool)
+        # this process's freed C heap (the ingest's, the sightings') given
+        # back: the workers forked with it would count its pages too
+        trimmed()
         pool = stack.enter_context(
             ProcessPoolExecutor(
                 max_workers=min(workers, len(parts)),
@@ -1370,27 +1382,46 @@ def ledger_day(
     return head.to_dict()
 
 
-#: A day's observation digests: ``source/id`` -> SHA-256 (hex), or the keys and
-#: the digests as two lists, in any order (``ingest_pool.StoredDigests.take``).
-Digests = dict[str, str] | tuple[list[str], list[str]]
+#: A day's observation digests, ``source/id`` -> SHA-256: read from the store
+#: (hex texts by key), or as an ingest gave them (``StoredDigests.take_raw``: the
+#: keys and their digests' bytes joined, ``DIGEST_BYTES`` each, in any order).
+Digests = dict[str, str] | tuple[list[str], bytes]
 
 
 def _observation_records(
     day: date, digests: Digests, chunk: int = OBSERVATION_RECORD_CHUNK
 ) -> Iterator[dict[str, Any]]:
     """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
+    hexes: Callable[[int, int], list[str]]
     if isinstance(digests, dict):
         keys = sorted(digests)
         # looked up once, in C (a day's million keys: a comprehension's frames cost ~2x)
         values = list(map(digests.__getitem__, keys))
+        day_digest = hashlib.sha256("".join(values).encode()).hexdigest()
+
+        def hexes(a: int, b: int) -> list[str]:
+            return values[a:b]
+
     else:
-        # sorted by their places: no dict of a day's million keys made for it
-        given, hexes = digests
+        # sorted by their places: no dict of a day's million keys made for it;
+        # the digests stay bytes, written as hex a record's at a time
+        given, raw = digests
         order = sorted(range(len(given)), key=given.__getitem__)
         keys = list(map(given.__getitem__, order))
-        values = list(map(hexes.__getitem__, order))
-        del order
-    day_digest = hashlib.sha256("".join(values).encode()).hexdigest()
+        rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, DIGEST_BYTES)
+        rows = rows[np.fromiter(order, dtype=np.intp, count=len(order))]
+        del order, raw, digests
+        # the hash of the hex texts joined, fed a slice of them at a time
+        whole = hashlib.sha256()
+        for a in range(0, len(rows), chunk):
+            whole.update(rows[a : a + chunk].tobytes().hex().encode())
+        day_digest = whole.hexdigest()
+
+        def hexes(a: int, b: int) -> list[str]:
+            text = rows[a:b].tobytes().hex()
+            step = 2 * DIGEST_BYTES
+            return [text[i : i + step] for i in range(0, len(text), step)]
+
     parts = max(1, -(-len(keys) // chunk))
     for k in range(parts):
         a, b = k * chunk, (k + 1) * chunk
@@ -1402,29 +1433,18 @@ def _observation_records(
             "day_digest": day_digest,
             "part": k + 1,
             "parts": parts,
-            "digests": dict(zip(keys[a:b], values[a:b], strict=True)),
+            "digests": dict(zip(keys[a:b], hexes(a, b), strict=True)),
         }
 
 
-def _digests_by_id(digests: Digests) -> tuple[dict[str, bytes], dict[str, list[bytes]]]:
-    """``source/id`` -> SHA-256 (hex) as :class:`DayLog` holds them: observation id
-    -> its one observation's digest (bytes), and, for the ids sources share, id ->
-    every digest of that id (in ``digests``' order)."""
-    keys, hexes = (digests, digests.values()) if isinstance(digests, dict) else digests
-    oids = [key.partition("/")[2] for key in keys]
-    one = dict(zip(oids, map(bytes.fromhex, hexes), strict=True))
-    more: dict[str, list[bytes]] = {}
-    if len(one) == len(oids):
-        return one, more
-    # sources share an id (rare): the first digest in ``one``, all of them in ``more``
-    one = {}
-    for oid, text in zip(oids, hexes, strict=True):
-        digest = bytes.fromhex(text)
-        if oid in one:
-            more.setdefault(oid, [one[oid]]).append(digest)
-        else:
-            one[oid] = digest
-    return one, more
+def _digests_by_id(digests: Digests) -> DigestIndex:
+    """``source/id`` -> SHA-256 as :class:`DayLog` holds them: by observation id
+    (the source dropped), each id's digests in ``digests``' order."""
+    if isinstance(digests, dict):
+        keys, raw = list(digests), bytes.fromhex("".join(digests.values()))
+    else:
+        keys, raw = digests
+    return DigestIndex([key.partition("/")[2] for key in keys], raw)
 
 
 #: Reads the day's observation digests are split in when logged ahead (steps).
@@ -1459,11 +1479,9 @@ class DayLog:
         time (s) before which the next day needs none of them."""
         self.ledger = ledger
         self._batches = _LedgerBatches(ledger)
-        # observation id -> the digest (32 bytes: held while the pool runs, a
-        # third of the hex text's memory) of its one observation (``_more``: of
-        # each, when sources share an id)
-        self._one: dict[str, bytes] = {}
-        self._more: dict[str, list[bytes]] = {}
+        # observation id -> the digests (32 bytes) of its observations: held
+        # from the pool's first pass to the day's signing, in a few arrays
+        self._index = DigestIndex([], b"")
         self.ahead: Iterator[None] = self._ahead(store, day, lo, hi, held)
 
     def _ahead(
@@ -1477,7 +1495,7 @@ class DayLog:
         # taken here, in fusion's pool waits (not before the pool forks: its
         # workers would share the dict's pages); the ingest's digests are the
         # stored ones when the store holds no other record of the span: as many
-        taken = held[0].take(lo, hi, held[1]) if held is not None else None
+        taken = held[0].take_raw(lo, hi, held[1]) if held is not None else None
         del held
         digests: Digests
         if taken is not None and len(taken[0]) == store.count_observations(lo, hi):
@@ -1492,16 +1510,9 @@ class DayLog:
                 digests.update(store.observation_digests(a, b))
                 yield None
         yield from self._batches.feed(_observation_records(day, digests))
-        self._one, self._more = _digests_by_id(digests)
+        self._index = _digests_by_id(digests)
         del digests
         yield None
-
-    def _digests_of(self, oid: str) -> list[bytes]:
-        more = self._more.get(oid)
-        if more is not None:
-            return more
-        one = self._one.get(oid)
-        return [] if one is None else [one]
 
     def violations(
         self, found: Sequence[Violation], records: Sequence[ViolationRecord] | None = None
@@ -1514,23 +1525,18 @@ class DayLog:
 
     def _violation_records(self, violations: Sequence[Violation]) -> Iterator[dict[str, Any]]:
         for v in violations:
-            yield _violation_record(
-                v, {d.hex() for oid in v.observation_ids for d in self._digests_of(oid)}
-            )
+            found = self._index.digests_of(v.observation_ids)
+            yield _violation_record(v, {d.hex() for got in found for d in got})
 
     def _encoded(self, records: Sequence[ViolationRecord]) -> Iterator[_Encoded]:
-        # ~90 k records of ~10 ids a stress day: the look-ups in C, no call per id
-        # (while no sources share an id, each id has its one digest or none)
-        one = self._one.get
+        # ~90 k records of ~10 ids a stress day: a part's ids looked up at once
+        found = self._index.digests_of([oid for r in records for oid in r.observation_ids])
+        at = 0
         for r in records:
-            digests: set[bytes | None]
-            if self._more:
-                digests = {d for oid in r.observation_ids for d in self._digests_of(oid)}
-            else:
-                digests = set(map(one, r.observation_ids))
-                digests.discard(None)
-            found = cast("set[bytes]", digests)
-            yield _Encoded(r.id, r.payload(found), 1 + len(found))
+            n = len(r.observation_ids)
+            digests = {d for got in found[at : at + n] for d in got}
+            at += n
+            yield _Encoded(r.id, r.payload(digests), 1 + len(digests))
 
     def close(self, escalations: Sequence[Escalation], end_s: float) -> dict[str, Any]:
         """Log the escalations and what is left, sign a head at ``end_s``."""
@@ -1538,7 +1544,7 @@ class DayLog:
         for _ in itertools.chain(self.ahead, self._batches.feed(records)):
             pass
         self._batches.flush()
-        self._one, self._more = {}, {}
+        self._index = DigestIndex([], b"")
         return self.ledger.sign_head(end_s).to_dict()
 
 
@@ -1730,23 +1736,75 @@ def store_layers(store: Store, mandate: Mandate, day: date) -> MapLayers:
 
 
 class MapsAhead:
-    """A day's report maps drawn by a forked process from the store (the day's
-    events and violations read a time slice at a time, as arrays; the same
-    files as :func:`report_day` draws), started once they are stored, while
-    this process finishes the day (escalations, signing) and reads the
-    report's numbers. :meth:`result` gives them to :func:`report_day`."""
+    """A day's report maps drawn by another process (the same files as
+    :func:`report_day` draws), started once the day is stored, while this
+    process finishes the day (escalations, signing) and reads the report's
+    numbers. :meth:`result` gives them to :func:`report_day`.
+
+    Given the day's ``layers`` (the parts', :func:`day_layers`), a fresh
+    interpreter draws them (``ceasefire.report.maps_process``), fed its input
+    by a thread of this one: a process forked from this one would count this
+    process's whole heap (~1 GB on a stress day) in its resident set again.
+    It draws the published map at once and the internal one once
+    :meth:`observers` gives the day's observers. Without ``layers``, a forked
+    process reads the day's events, violations and observers from the store
+    a time slice at a time, as arrays."""
 
     def __init__(
         self, url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
     ) -> None:
         self.out_dir = out_dir
-        ctx = multiprocessing.get_context("fork")
-        # a daemon: stopped with this process if the run fails before the report
-        self._proc = ctx.Process(
-            target=_draw_maps, args=(url, mandate, day, out_dir, layers), daemon=True
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        self._fed: subprocess.Popen[bytes] | None = None
+        if layers is None:
+            ctx = multiprocessing.get_context("fork")
+            # a daemon: stopped with this process if the run fails before the report
+            self._proc = ctx.Process(
+                target=_draw_maps, args=(url, mandate, day, out_dir, layers), daemon=True
+            )
+            with frozen_heap():
+                self._proc.start()
+            return
+        env = dict(os.environ)
+        # the same package as this process's, whichever tree or install it is
+        here = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (here, env.get("PYTHONPATH")) if x)
+        self._fed = subprocess.Popen(
+            [sys.executable, "-P", "-m", "ceasefire.report.maps_process"],
+            stdin=subprocess.PIPE,
+            env=env,
         )
-        with frozen_heap():
-            self._proc.start()
+        self._observers: queue.SimpleQueue[list[tuple[str, float, float]] | None]
+        self._observers = queue.SimpleQueue()
+        # the pipe takes 64 KB before its reader, still importing, reads: the
+        # writes wait in a thread, not in this one
+        self._writer = threading.Thread(
+            target=self._feed, args=((mandate, layers, out_dir),), name="maps-feed", daemon=True
+        )
+        self._writer.start()
+
+    def _feed(self, first: tuple[Mandate, MapLayers, Path]) -> None:
+        assert self._fed is not None and self._fed.stdin is not None
+        pipe = self._fed.stdin
+        try:
+            pickle.dump(first, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            del first
+            pipe.flush()
+            observers = self._observers.get()
+            if observers is not None:
+                pickle.dump(observers, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:  # the process ended early: its exit code tells :meth:`result`
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+    def observers(self, observers: Sequence[tuple[str, float, float]] | None) -> None:
+        """The day's observers (:meth:`Store.observers`) for the internal map, to
+        the process drawing from layers (a forked one reads its own); None when
+        they could not be read: the process then stops (the report draws them)."""
+        if self._fed is not None:
+            self._observers.put(None if observers is None else list(observers))
 
     @classmethod
     def start(
@@ -1775,9 +1833,18 @@ class MapsAhead:
 
     def result(self) -> dict[str, Path] | None:
         """The maps by kind (``map``, ``internal_map``) once drawn; None if the
-        process failed (the report then draws them, and meets the error itself)."""
-        self._proc.join()
-        if self._proc.exitcode != 0:
+        process failed, or was never given the observers it draws from layers
+        (the report then draws them, and meets any error itself)."""
+        code: int | None
+        if self._fed is not None:
+            self._observers.put(None)  # ends its input if :meth:`observers` never came
+            self._writer.join()
+            code = self._fed.wait()
+        else:
+            assert self._proc is not None
+            self._proc.join()
+            code = self._proc.exitcode
+        if code != 0:
             return None
         return {"map": self.out_dir / "map.png", "internal_map": self.out_dir / "map-internal.png"}
 
@@ -1789,19 +1856,27 @@ class ReportReads:
     interpreter's lock. Start it once the day's observations and events are
     stored (they are not written again before the report)."""
 
-    def __init__(self, store: Store, start_s: float, end_s: float) -> None:
+    def __init__(
+        self, store: Store, start_s: float, end_s: float, maps: MapsAhead | None = None
+    ) -> None:
+        """``maps``: the day's maps drawn ahead, given the observers read here."""
         self.period = (start_s, end_s)
         self._got: list[Any] = []
         self._thread = threading.Thread(
-            target=self._read, args=(store,), name="report-reads", daemon=True
+            target=self._read, args=(store, maps), name="report-reads", daemon=True
         )
         self._thread.start()
 
-    def _read(self, store: Store) -> None:
+    def _read(self, store: Store, maps: MapsAhead | None) -> None:
         try:
-            self._got = [store.observers(*self.period), store.event_counts(*self.period)]
+            observers = store.observers(*self.period)
+            if maps is not None:
+                maps.observers(observers[0])
+            self._got = [observers, store.event_counts(*self.period)]
         except BaseException as exc:  # raised where the report takes them
             self._got = [exc]
+            if maps is not None:  # its process waits for them no longer
+                maps.observers(None)
 
     def result(
         self,
@@ -2001,6 +2076,8 @@ def run(
     )
     for load in loading:  # before anything forks or fuses here
         load.join()
+    # out of memory until the day's log takes them, in fusion's pool waits
+    hashed.spill()
     ledger = Ledger.open(out_dir / "ledger")
     days: list[DayResult] = []
     all_escalations: list[Escalation] = []
@@ -2077,7 +2154,7 @@ def run(
                     )
                     # the day is stored: the report's reads go on beside the
                     # day's end (escalations, notices, signing)
-                    reads = ReportReads(store, start, end)
+                    reads = ReportReads(store, start, end, maps=ahead)
                 del layers, found_by_part
                 tell(f"{day}: assessing {n_events:,} events (day)", k, len(all_days))
                 escalations = escalations_of(store, mandate, day, violations, sightings)

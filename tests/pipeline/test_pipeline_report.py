@@ -1,4 +1,4 @@
-"""The day's report maps drawn ahead by a forked process (``MapsAhead``): the
+"""The day's report maps drawn ahead by another process (``MapsAhead``): the
 report made with them is the report made without. The report's event counts
 from SQL and the violations ``run`` holds: the report made from them is the
 report made from the events and violations read back."""
@@ -6,13 +6,12 @@ report made from the events and violations read back."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -22,6 +21,7 @@ from scene import build_scene
 
 from ceasefire import pipeline
 from ceasefire.mandate import day_bounds, load_mandate
+from ceasefire.report.render import render_maps
 from ceasefire.store import Store
 
 FILES = ("map.png", "map-internal.png", "report.html", "report-internal.html")
@@ -91,23 +91,64 @@ def test_run_draws_a_large_days_maps_ahead(
     ran: Path, tmp_path: Path, donbas_mandate_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the threshold at 0 the scene's day counts as large: its maps are
-    drawn by another process, and are the maps of the run that drew them itself."""
-    draw = pipeline._draw_maps
+    drawn from the parts' layers by a fresh process (this one neither draws
+    them nor forks a process that reads the store), and are the maps of the
+    run that drew them itself."""
 
-    def spied(*args: Any) -> None:
-        draw(*args)
-        (tmp_path / "drawn-by").write_text(str(os.getpid()))
+    def not_here(*_: Any, **__: Any) -> None:
+        raise AssertionError("drawn by the run's own process")
 
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 0)
-    monkeypatch.setattr(pipeline, "_draw_maps", spied)
+    monkeypatch.setattr(pipeline, "render_maps", not_here)
+    monkeypatch.setattr(pipeline, "_draw_maps", not_here)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     obs = ran.parent / "obs.ndjson"
     pipeline.run(donbas_mandate_path, [obs], tmp_path / "out", pdf=False)
-    assert int((tmp_path / "drawn-by").read_text()) != os.getpid()
     day, _ = _last_day(ran)
+    # (the pages differ by the ledger's key, made per run)
     for f in ("map.png", "map-internal.png"):
         got = tmp_path / "out" / "reports" / day.isoformat() / f
         assert got.read_bytes() == (ran / "reports" / day.isoformat() / f).read_bytes(), f
+
+
+def _day_layers(out: Path) -> tuple[Any, date, Any, list[tuple[str, float, float]]]:
+    """The mandate, last day, its map layers and observers of ``run``'s store."""
+    st = Store.open(out / "store.db")
+    try:
+        m = pipeline.mandate_of(st)
+        day, _ = _last_day(out)
+        observers, _n = st.observers(*day_bounds(m, day))
+        return m, day, pipeline.store_layers(st, m, day), observers
+    finally:
+        st.close()
+
+
+def test_maps_fed_to_a_fresh_process_are_the_maps_drawn_here(ran: Path, tmp_path: Path) -> None:
+    m, day, layers, observers = _day_layers(ran)
+    assert observers, "the scene's day has observers: the two maps differ by them"
+    here = render_maps(m, layers, observers, tmp_path / "here")
+    ahead = pipeline.MapsAhead("unused://", m, day, tmp_path / "ahead", layers)
+    ahead.observers(observers)
+    got = ahead.result()
+    assert got == {
+        "map": tmp_path / "ahead" / "map.png",
+        "internal_map": tmp_path / "ahead" / "map-internal.png",
+    }
+    assert got.keys() == here.keys()
+    for kind in here:
+        assert got[kind].read_bytes() == here[kind].read_bytes(), kind
+    assert got["map"].read_bytes() != got["internal_map"].read_bytes()
+
+
+def test_a_fed_process_never_given_observers_leaves_the_maps_to_the_report(
+    ran: Path, tmp_path: Path
+) -> None:
+    m, day, layers, _ = _day_layers(ran)
+    ahead = pipeline.MapsAhead("unused://", m, day, tmp_path / "ahead", layers)
+    assert ahead.result() is None
+    # the published map needs no observers: it was drawn; the internal one was not
+    assert (tmp_path / "ahead" / "map.png").exists()
+    assert not (tmp_path / "ahead" / "map-internal.png").exists()
 
 
 def _copy_store(out: Path, dest: Path) -> Path:
@@ -251,3 +292,21 @@ def test_the_reads_made_ahead_make_the_same_report(
     assert got.keys() == here.keys()
     for f in FILES:
         assert (tmp_path / "here" / f).read_bytes() == (tmp_path / "ahead" / f).read_bytes(), f
+
+
+def test_report_reads_that_fail_stop_the_fed_map_process(ran: Path, tmp_path: Path) -> None:
+    """The observers could not be read: the maps' process is told so (it would
+    wait for them otherwise), and the error is raised where the report takes them."""
+    m, day, layers, _ = _day_layers(ran)
+
+    class Failing:
+        def observers(self, *_: float) -> None:
+            raise OSError("the store is gone")
+
+    ahead = pipeline.MapsAhead("unused://", m, day, tmp_path / "ahead", layers)
+    reads = pipeline.ReportReads(cast(Store, Failing()), *day_bounds(m, day), maps=ahead)
+    with pytest.raises(OSError, match="the store is gone"):
+        reads.result()
+    assert ahead._fed is not None and ahead._fed.wait(timeout=300) == 1
+    assert ahead.result() is None
+    assert not (tmp_path / "ahead" / "map-internal.png").exists()

@@ -102,9 +102,14 @@ def _map_jobs(
     internal: bool,
 ) -> list[MapJob]:
     return [
-        (mandate, layers, seen, out_dir / f"map{'-internal' if prefix else ''}.png")
+        (mandate, layers, seen, map_file(out_dir, internal=bool(prefix)))
         for prefix, seen in _variants(observers, internal)
     ]
+
+
+def map_file(out_dir: Path, *, internal: bool) -> Path:
+    """The file of the day's published map (``map.png``) or its internal one."""
+    return out_dir / f"map{'-internal' if internal else ''}.png"
 
 
 def render_maps(
