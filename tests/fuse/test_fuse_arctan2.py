@@ -149,4 +149,3 @@ def test_code_cached_by_one_numpy_routine_is_right_under_the_other(tmp_path: Pat
     libm = _child(tmp_path, libm=True, nosym=False)
     assert libm["at"] == 0 and libm["same"]
     assert libm["hits"] > 0 and libm["misses"] == 0
-
