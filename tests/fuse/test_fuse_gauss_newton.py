@@ -5,6 +5,11 @@ beyond the wrapped range sends the fit to numpy."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from pinned_days import pinned_day
@@ -217,3 +222,39 @@ def test_the_compiled_fit_of_a_pinned_days_events_equals_numpys_to_the_bit(
     _numpy_only(monkeypatch)
     _same(got, fit(rep.rows, g, n, x0, y0, cl.T, rep.c, sel=sel))
     assert got.ok.mean() > 0.9 and np.isfinite(rep.rows.az[sel]).any()
+
+
+#: run in a child with an empty numba cache (numba shows no IR of code it
+#: loads): the compiled fit of one event from three bearings, its IR
+_FIT_IR = """
+import numpy as np
+from ceasefire.fuse.gauss_newton import fit_kernel
+loop, at = fit_kernel()
+ox, oy = np.array([0.0, 9e3, -7e3]), np.array([-8e3, 1e3, 6e3])
+az = np.arctan2(500.0 - ox, 700.0 - oy)
+t = 60.0 + np.hypot(500.0 - ox, 700.0 - oy) / 343.0
+nan, one, small = np.full(3, np.nan), np.ones(3), np.full(3, 0.01)
+got = loop(
+    ox, oy, az, small, t, small, one, nan, nan, np.zeros(3, np.int64), 1,
+    np.zeros(0, np.intp), False, np.zeros(1), np.zeros(1), np.zeros(1), 343.0, 8, 5e3, 0.5,
+    256, 4096, at,
+)
+irs = list(loop.inspect_llvm().values())
+print(got[8], abs(got[0][0] - 500.0) < 1.0, abs(got[1][0] - 700.0) < 1.0, len(irs),
+      any("__svml" in ir for ir in irs), all("inttoptr" in ir for ir in irs))
+"""
+
+
+def test_the_compiled_fit_names_no_svml_routine(tmp_path: Path) -> None:
+    # numba's disk cache keys the fit by its code and the CPU, not by numpy's
+    # build: the code must call numpy's arctan2 routine through the address it
+    # is given, with no symbol a later process's numpy may lack
+    pytest.importorskip("numba")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", _FIT_IR], env=env, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    fitted, near_x, near_y, n, names, via = out.stdout.split()[-6:]
+    assert (fitted, near_x, near_y) == ("True", "True", "True")
+    assert int(n) == 1 and names == "False" and via == "True"

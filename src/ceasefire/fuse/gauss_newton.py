@@ -182,13 +182,14 @@ def _fit_loop(
     ox: Any, oy: Any, az: Any, sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any,
     sigma_rng: Any, g: Any, n_groups: int, sel: Any, has_sel: bool, x0: Any, y0: Any, T0: Any,
     c: float, iterations: int, max_step_m: float, tol_m: float, gather_min: int,
-    gather_rows: int, svml: bool,
+    gather_rows: int, atan2_at: int,
 ) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any, bool]:  # fmt: skip
     """:func:`ceasefire.fuse.solve.fit` in one call: the rows (``sel[i]`` of the
     row arrays when ``has_sel``, else ``i``) grouped by their label ``g`` in a
     stable order (a counting sort: ``g`` in ``0..n_groups-1``), gathered when
     ``fit`` would gather them, the iterations (:func:`_iteration_loop`, the
-    azimuths by :mod:`.arctan2`'s numpy ``arctan2``: ``svml`` says which), the
+    azimuths by :mod:`.arctan2`'s numpy ``arctan2``: ``atan2_at`` the routine's
+    address, 0 for libm's: :func:`.arctan2.numpy_svml`), the
     last normal equations (:func:`.normal._normal_loop`), the inverses
     (:func:`.inverse._inv3_loop`) and the measurements per event. Returns ``x``,
     ``y`` (m), ``T`` (s), ``cov`` ``(G, 3, 3)``, ``chi2``, ``dof``, ``ok``,
@@ -245,7 +246,7 @@ def _fit_loop(
             if act.shape[0] == 0:
                 break
             ang = np.empty(dx.shape[0])
-            _atan2_into(dx, dy, ang, svml)
+            _atan2_into(dx, dy, ang, atan2_at)
             act, dx, dy, wrapped = _iterate(
                 ox, oy, az, sigma_az, t, sigma_t, speed, rng, sigma_rng, src, bounds, act,
                 x, y, T, ang, c, max_step_m, tol_m, active,
@@ -267,7 +268,7 @@ def _fit_loop(
             dy[m] = y[gs[q]] - oy[j]
             m += 1
     got = np.empty(m)
-    _atan2_into(dx, dy, got, svml)
+    _atan2_into(dx, dy, got, atan2_at)
     ang = np.full(n, np.nan)
     m = 0
     for q in range(n):
@@ -301,19 +302,20 @@ def _fit_loop(
 
 
 @getter
-def fit_kernel() -> tuple[Callable[..., tuple[Any, ...]], bool] | None:
-    """:func:`_fit_loop` compiled (on first use) and whether numpy's ``arctan2``
-    is SVML's here (its ``svml`` argument), or None without the ``fast`` extra or
-    when no compiled ``atan2`` gives numpy's (:func:`.arctan2.numpy_svml`)."""
-    svml = arctan2.numpy_svml()
+def fit_kernel() -> tuple[Callable[..., tuple[Any, ...]], int] | None:
+    """:func:`_fit_loop` compiled (on first use) and the address of numpy's
+    ``arctan2`` routine here (its ``atan2_at`` argument, 0 for libm's), or None
+    without the ``fast`` extra or when no compiled ``atan2`` gives numpy's
+    (:func:`.arctan2.numpy_svml`)."""
+    atan2_at = arctan2.numpy_svml()
     iterate, normal_loop, inv3 = iteration_kernel(), normal.normal_kernel(), inverse.inv3_kernel()
     into = arctan2.atan2_into_kernel()
-    if svml is None or iterate is None or normal_loop is None or inv3 is None or into is None:
+    if atan2_at is None or iterate is None or normal_loop is None or inv3 is None or into is None:
         return None
     loop = compiled_calling(
         _fit_loop, _iterate=iterate, _normal=normal_loop, _inv3=inv3, _atan2_into=into
     )
-    return None if loop is None else (loop, svml)
+    return None if loop is None else (loop, atan2_at)
 
 
 @getter

@@ -268,13 +268,13 @@ def fit(
     azimuths by numpy's own arctan2 routine); the code below otherwise."""
     made = fit_kernel()
     if made is not None:
-        loop, svml = made
+        loop, atan2_at = made
         got = loop(
             rows.ox, rows.oy, rows.az, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
             rows.rng, rows.sigma_rng, g, n_groups, _NO_SEL if sel is None else sel,
             sel is not None, np.asarray(x0, np.float64), np.asarray(y0, np.float64),
             np.asarray(T0, np.float64), c, iterations, max_step_m, tol_m, _GATHER_MIN,
-            _GATHER_ROWS, svml,
+            _GATHER_ROWS, atan2_at,
         )  # fmt: skip
         if got[8]:
             return Fit(*got[:8])
