@@ -56,3 +56,19 @@ def test_the_process_exits_1_when_its_input_ends_early(tmp_path: Path, donbas: M
     assert done.returncode == 1, done.stderr
     assert (tmp_path / "early" / "map.png").exists()
     assert not (tmp_path / "early" / "map-internal.png").exists()
+
+
+def test_a_map_that_cannot_be_drawn_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    # the parent redraws the maps and reports the error; the process must not
+    # print its own traceback beside the run's messages
+    src = str(Path(ceasefire.__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "ceasefire.report.maps_process"],
+        input=pickle.dumps(("not a mandate", None, tmp_path / "bad")),
+        env={**os.environ, "PYTHONPATH": src},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr
+    assert not (tmp_path / "bad" / "map.png").exists()

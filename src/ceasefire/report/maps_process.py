@@ -7,7 +7,9 @@ its imports, the day's layers and the drawing only. It reads two pickles from
 standard input: ``(mandate, layers, out_dir)`` first, whereupon it draws the
 published map (no observers), then the observers ``(source, lat, lon)`` for
 the internal map, which it draws next. It exits with 0 once both files are
-written, 1 when its input ends before them (the parent then draws them itself).
+written, 1 when its input ends before them or a map cannot be drawn: the
+parent then draws them itself and meets the error there, where it is reported
+(here it would only print a traceback beside the run's own messages).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ def draw_fed(stream: BinaryIO) -> dict[str, Path]:
 
 
 def main() -> int:
-    """The process's entry: 0 with both maps drawn, 1 if its parent stopped feeding it."""
+    """The process's entry: 0 with both maps drawn; 1 if its parent stopped
+    feeding it or drawing failed (the parent draws them and reports why)."""
     try:
         draw_fed(sys.stdin.buffer)
-    except EOFError:
+    except Exception:  # the parent meets the error and reports it
         return 1
     return 0
 
