@@ -178,6 +178,27 @@ def _iteration_loop(
     return nxt, ndx, ndy, True
 
 
+def _offsets(ox: Any, oy: Any, az: Any, src: Any, gs: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    """The event less the observer (m), ``(dx, dy)``, of each row ``q`` with an
+    azimuth (row ``src[q]`` of event ``gs[q]``), in the rows' order: what the
+    azimuths are computed from (a row without one has no bearing term)."""
+    n = src.shape[0]
+    m = 0
+    for q in range(n):
+        if az[src[q]] == az[src[q]]:
+            m += 1
+    dx = np.empty(m)
+    dy = np.empty(m)
+    m = 0
+    for q in range(n):
+        j = src[q]
+        if az[j] == az[j]:
+            dx[m] = x[gs[q]] - ox[j]
+            dy[m] = y[gs[q]] - oy[j]
+            m += 1
+    return dx, dy
+
+
 def _fit_loop(
     ox: Any, oy: Any, az: Any, sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any,
     sigma_rng: Any, g: Any, n_groups: int, sel: Any, has_sel: bool, x0: Any, y0: Any, T0: Any,
@@ -229,19 +250,7 @@ def _fit_loop(
     active = np.ones(n_groups, np.bool_)
     if n_groups > 0:
         act = np.arange(n_groups)
-        m = 0
-        for q in range(n):
-            if az[src[q]] == az[src[q]]:
-                m += 1
-        dx = np.empty(m)
-        dy = np.empty(m)
-        m = 0
-        for q in range(n):
-            j = src[q]
-            if az[j] == az[j]:
-                dx[m] = x[gs[q]] - ox[j]
-                dy[m] = y[gs[q]] - oy[j]
-                m += 1
+        dx, dy = _offsets(ox, oy, az, src, gs, x, y)
         for _ in range(iterations):
             if act.shape[0] == 0:
                 break
@@ -254,20 +263,8 @@ def _fit_loop(
             if not wrapped:
                 return e0, e0, e0, c0, e0, i0, b0, b0, False
     # the last normal equations: the angle only where a row has an azimuth
-    m = 0
-    for q in range(n):
-        if az[src[q]] == az[src[q]]:
-            m += 1
-    dx = np.empty(m)
-    dy = np.empty(m)
-    m = 0
-    for q in range(n):
-        j = src[q]
-        if az[j] == az[j]:
-            dx[m] = x[gs[q]] - ox[j]
-            dy[m] = y[gs[q]] - oy[j]
-            m += 1
-    got = np.empty(m)
+    dx, dy = _offsets(ox, oy, az, src, gs, x, y)
+    got = np.empty(dx.shape[0])
     _atan2_into(dx, dy, got, atan2_at)
     ang = np.full(n, np.nan)
     m = 0
@@ -313,8 +310,9 @@ def fit_kernel() -> tuple[Callable[..., tuple[Any, ...]], int] | None:
     if atan2_at is None or iterate is None or normal_loop is None or inv3 is None or into is None:
         return None
     loop = compiled_calling(
-        _fit_loop, _iterate=iterate, _normal=normal_loop, _inv3=inv3, _atan2_into=into
-    )
+        _fit_loop, _iterate=iterate, _normal=normal_loop, _inv3=inv3, _atan2_into=into,
+        _offsets=_offsets,
+    )  # fmt: skip
     return None if loop is None else (loop, atan2_at)
 
 

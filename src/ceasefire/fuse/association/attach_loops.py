@@ -42,6 +42,7 @@ _bearing = jacobian._marginal_bearing_loop
 _normalized = jacobian._normalized_loop
 _quad = jacobian._quad_loop
 _best = byrow._best_loop
+_first = byrow.first
 _upper3 = cofactor.upper3
 _quadratic3 = cofactor.quadratic3
 _nan_to_num = normal.nan_to_num
@@ -347,17 +348,7 @@ def _choose_loop(
         best = sel[order[a]]
         for v in range(a + 1, b):
             i = sel[order[v]]
-            si = score[i]
-            sb = score[best]
-            if si == sb or (si != si and sb != sb):
-                better = kk[i] < kk[best]
-            elif si != si:
-                better = False
-            elif sb != sb:
-                better = True
-            else:
-                better = si < sb
-            if better:
+            if _first(score[i], score[best], kk[i], kk[best]):
                 best = i
         labels[kk[best]] = gk[best]
         joined += 1
@@ -434,7 +425,9 @@ def attach_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[.
         _min_nan=_min_nan, _max_nan=_max_nan,
     )  # fmt: skip
     middle = compiled_calling(_bearing_gate_loop, _bearing=marginal[1])
-    back = compiled_calling(_choose_loop, _normalized=normalized, _quad=quad, _best=best)
+    back = compiled_calling(
+        _choose_loop, _normalized=normalized, _quad=quad, _best=best, _first=byrow.first
+    )
     if front is None or middle is None or back is None:
         return None
     return front, middle, back

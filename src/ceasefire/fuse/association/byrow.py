@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.compiled import compiled, getter
+from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import unique
 
 IP = npt.NDArray[np.intp]
@@ -72,6 +72,23 @@ def by_row(g: IP, k: IP, n_rows: int, n_events: int) -> tuple[IP, IP]:
     return np.asarray(og, np.intp), np.asarray(ok, np.intp)
 
 
+def first(si: float, sb: float, ki: int, kb: int) -> bool:
+    """Whether score ``si`` with tie key ``ki`` comes before ``sb`` with ``kb``:
+    the lower score first, NaN scores last, equal (or both NaN) by the lower key
+    (``np.lexsort``'s order of (key, score))."""
+    if si == sb or (si != si and sb != sb):
+        return ki < kb
+    if si != si:
+        return False
+    if sb != sb:
+        return True
+    return si < sb
+
+
+#: :func:`first`, rebound to its compiled version in :func:`best_kernel`'s loop
+_first = first
+
+
 def _best_loop(k: Any, score: Any, g: Any, n_rows: int) -> Any:
     """Per row of ``k`` (rows in ``0..n_rows-1``) the index of its pair that comes
     first by (score, event ``g``, index), NaN scores last (``np.lexsort``'s order),
@@ -83,17 +100,7 @@ def _best_loop(k: Any, score: Any, g: Any, n_rows: int) -> Any:
         if b < 0:
             best[r] = i
             continue
-        si = score[i]
-        sb = score[b]
-        if si == sb or (si != si and sb != sb):
-            better = g[i] < g[b]
-        elif si != si:
-            better = False
-        elif sb != sb:
-            better = True
-        else:
-            better = si < sb
-        if better:
+        if _first(score[i], score[b], g[i], g[b]):
             best[r] = i
     m = 0
     for r in range(n_rows):
@@ -112,7 +119,7 @@ def _best_loop(k: Any, score: Any, g: Any, n_rows: int) -> Any:
 def best_kernel() -> Callable[..., Any] | None:
     """:func:`_best_loop` compiled (on first use), or None without the ``fast``
     extra."""
-    return compiled(_best_loop)
+    return compiled_calling(_best_loop, _first=first)
 
 
 def best_of_rows(k: IP, score: npt.NDArray[np.float64], g: IP, n_rows: int) -> IP:
