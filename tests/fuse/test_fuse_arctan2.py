@@ -75,6 +75,19 @@ def test_the_compiled_atan2_is_numpys_to_the_bit(seed: int) -> None:
         assert ulps.max() == 1
 
 
+def test_no_svml_address_where_the_cpu_lacks_avx512(monkeypatch: pytest.MonkeyPatch) -> None:
+    # numpy's x86-64 builds export the routine on every CPU; called without
+    # AVX-512 it would stop the process on an illegal instruction
+    from numpy._core import _multiarray_umath as umath
+
+    features = dict(getattr(umath, "__cpu_features__", {}))
+    for name in arctan2.SVML_NEEDS:
+        monkeypatch.setattr(umath, "__cpu_features__", {**features, name: False})
+        assert arctan2.svml_address() is None, name
+    monkeypatch.setattr(umath, "__cpu_features__", {})
+    assert arctan2.svml_address() is None
+
+
 def test_numpys_libm_routine_is_recognized_when_its_avx512_code_is_off() -> None:
     # numpy's own switch (its dispatch read at import): arctan2 then is libm's
     pytest.importorskip("numba")

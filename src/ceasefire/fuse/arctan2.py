@@ -48,11 +48,22 @@ _lanes_at: Any = None
 _one: Any = None
 
 
+#: the instruction sets ``__svml_atan28_ha`` is built for (AVX-512 as Skylake-X
+#: has it), by the names of numpy's ``__cpu_features__`` (what the CPU and the
+#: system support, whatever ``NPY_DISABLE_CPU_FEATURES`` turns off for numpy)
+SVML_NEEDS = ("AVX512F", "AVX512CD", "AVX512BW", "AVX512DQ", "AVX512VL")
+
+
 def svml_address() -> int | None:
     """The address of :data:`SVML_ATAN2` in numpy's extension module, or None
-    where numpy does not export it (other CPUs' builds)."""
+    where numpy does not export it (other CPUs' builds) or this CPU cannot run
+    it (no AVX-512: numpy's x86-64 builds export it all the same, and a call
+    would stop the process on an illegal instruction)."""
     try:
         umath = importlib.import_module("numpy._core._multiarray_umath")
+        features = getattr(umath, "__cpu_features__", {})
+        if not all(features.get(name) for name in SVML_NEEDS):
+            return None
         lib = ctypes.CDLL(umath.__file__)
         fn = getattr(lib, SVML_ATAN2)
     except (ImportError, OSError, AttributeError, TypeError):
@@ -219,6 +230,6 @@ def numpy_svml() -> int | None:
 
 
 __all__ = [
-    "SVML_ATAN2", "atan2", "atan2_into", "atan2_into_kernel", "atan2_kernel", "numpy_svml",
-    "svml_address",
+    "SVML_ATAN2", "SVML_NEEDS", "atan2", "atan2_into", "atan2_into_kernel", "atan2_kernel",
+    "numpy_svml", "svml_address",
 ]  # fmt: skip
