@@ -134,6 +134,27 @@ def trace(path: Path, out: Path, where: Path, part_s: float | None = None) -> No
         self.ahead = steps()
 
     pl.DayLog.__init__ = day_log  # type: ignore[method-assign]
+    maps_init, maps_result = pl.MapsAhead.__init__, pl.MapsAhead.result
+
+    def maps_started(self: Any, *args: Any, **kw: Any) -> None:
+        self.traced_t = time.time()
+        maps_init(self, *args, **kw)
+
+    def maps_done(self: Any) -> Any:
+        # a fresh interpreter draws a large day's maps (not the wrapped
+        # ``_draw_maps``): its CPU is what this process's children gain while
+        # ``result`` reaps it (the pool's workers were reaped before)
+        before, s0 = resource.getrusage(resource.RUSAGE_CHILDREN), _sched()
+        got = maps_result(self)
+        if self._fed is not None:
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            log({"kind": "maps", "t0": self.traced_t - t0, "t1": time.time() - t0,
+                 "cpu": cpu, "s0": s0, "s1": _sched()})  # fmt: skip
+        return got
+
+    pl.MapsAhead.__init__ = maps_started  # type: ignore[method-assign]
+    pl.MapsAhead.result = maps_done  # type: ignore[method-assign]
 
     def progress(text: str, done: int | None = None, total: int | None = None) -> None:
         stage = text.split(": ", 1)[-1]
