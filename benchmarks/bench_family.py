@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from family_cli import TEST_DRAWS, TUNING_DRAWS, fuse_set
 from oracle import SHIPPED, Oracle, overridden, patched, scored
 from oracle_likely import (
     MARGINS,
@@ -84,8 +85,6 @@ from ceasefire.simulate.scoring import MISS_CLASSES as MISS
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-TEST_DRAWS = tuple(range(0, 40))
-TUNING_DRAWS = tuple(range(1000, 1040))
 #: issue 21's targets on the test draws
 TARGETS = {
     "ratio_median": 0.97,
@@ -528,17 +527,6 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _fuse_set(text: str) -> tuple[str, Any]:
-    """``FIELD=JSON`` of ``--fuse-set`` as ``(field path, value)``."""
-    path, eq, value = text.partition("=")
-    if not eq or not path:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected FIELD=JSON")
-    try:
-        return path.strip(), json.loads(value)
-    except json.JSONDecodeError as e:
-        raise argparse.ArgumentTypeError(f"{text!r}: the value is not JSON ({e})") from e
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", default="varied")
@@ -560,7 +548,7 @@ def main() -> int:
         "--fuse-set",
         action="append",
         default=[],
-        type=_fuse_set,
+        type=fuse_set,
         metavar="FIELD=JSON",
         help="change a fusion config field for both runs, by its dotted path and a JSON "
         "value, e.g. association.registration.mixture=true (repeatable)",

@@ -34,16 +34,15 @@ Tune on the tuning draws (1000-1039) only.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import multiprocessing as mp
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from family_cli import Sets, map_draws, parser
 from oracle import overridden
 
 from ceasefire.fuse import engine
@@ -217,9 +216,7 @@ def crossings(
     return out
 
 
-def run_draw(
-    k: int, phase: str = "launch", sets: tuple[tuple[str, Any], ...] = ()
-) -> dict[str, Any]:
+def run_draw(k: int, phase: str = "launch", sets: Sets = ()) -> dict[str, Any]:
     """Draw ``k``'s counts (fused in this process, ``sets`` applied)."""
     m = load_mandate(MANDATE)
     d = get_family("varied").draw(m, k)
@@ -257,31 +254,16 @@ def run_draw(
             "crossings": dict(cross)}  # fmt: skip
 
 
-def _fuse_set(text: str) -> tuple[str, Any]:
-    path, eq, value = text.partition("=")
-    if not eq or not path:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected FIELD=JSON")
-    return path.strip(), json.loads(value)
-
-
-def _run(args: tuple[int, str, tuple[tuple[str, Any], ...]]) -> dict[str, Any]:
-    return run_draw(*args)
+def _run(job: tuple[int, str, Sets]) -> dict[str, Any]:
+    return run_draw(*job)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--draws", type=int, nargs="+", required=True)
+    ap = parser(__doc__, draws=None, procs=1, report=False)
     ap.add_argument("--phase", choices=("launch", "impact"), default="launch")
-    ap.add_argument("--procs", type=int, choices=(1, 2), default=1)
-    ap.add_argument("--fuse-set", type=_fuse_set, action="append", default=[])
-    ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     jobs = [(k, a.phase, tuple(a.fuse_set)) for k in a.draws]
-    if a.procs > 1:
-        with mp.get_context("spawn").Pool(a.procs) as pool:
-            got = pool.map(_run, jobs)
-    else:
-        got = [_run(j) for j in jobs]
+    got = map_draws(_run, jobs, a.procs, start="spawn")
     total: Counter[str] = Counter()
     for g in got:
         print(g["draw"], json.dumps({**g["bursts"], **g["crossings"]}), json.dumps(g["placement"]))

@@ -25,16 +25,14 @@ Usage: ``PYTHONPATH=src:benchmarks python benchmarks/family_bursts.py --draws 10
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import multiprocessing as mp
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from family_cli import Sets, draws_main
 from oracle import overridden
 
 from ceasefire.fuse import engine
@@ -202,8 +200,9 @@ def slot_blocked(events: Sequence[Event], rep: dict[str, Report]) -> Counter[str
     return out
 
 
-def run_draw(k: int, sets: tuple[tuple[str, Any], ...] = ()) -> dict[str, Any]:
-    """Draw ``k``'s counts (fused in this process, ``sets`` applied)."""
+def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
+    """Draw ``k``'s counts (fused in this process, ``sets`` applied), ``job = (k, sets)``."""
+    k, sets = job
     m = load_mandate(MANDATE)
     d = get_family("varied").draw(m, k)
     sc = simulate_draw(m, d)
@@ -219,30 +218,8 @@ def run_draw(k: int, sets: tuple[tuple[str, Any], ...] = ()) -> dict[str, Any]:
     }
 
 
-def _fuse_set(text: str) -> tuple[str, Any]:
-    path, eq, value = text.partition("=")
-    if not eq or not path:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected FIELD=JSON")
-    return path.strip(), json.loads(value)
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--draws", type=int, nargs="+", required=True)
-    ap.add_argument("--procs", type=int, default=2, choices=(1, 2))
-    ap.add_argument("--fuse-set", action="append", default=[], type=_fuse_set)
-    ap.add_argument("--json", type=Path, help="write every draw's counts here")
-    a = ap.parse_args()
-    sets = tuple(a.fuse_set)
-    args = [(k, sets) for k in a.draws]
-    if a.procs == 1:
-        out = [run_draw(*x) for x in args]
-    else:
-        with mp.get_context("fork").Pool(a.procs) as pool:
-            out = pool.starmap(run_draw, args)
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=1))
-    print(f"draws {' '.join(map(str, a.draws))}; fusion config changed: {list(sets) or 'no'}")
+def report(out: list[dict[str, Any]]) -> None:
+    """Each part's counts pooled over the draws."""
     for part in ("observer pairs", "merged siblings", "slot-blocked lone bearings"):
         total: Counter[str] = Counter()
         for o in out:
@@ -250,7 +227,10 @@ def main() -> int:
         print(part)
         for key in sorted(total):
             print(f"  {key}: {total[key]}")
-    return 0
+
+
+def main() -> int:
+    return draws_main(__doc__, run_draw, report, draws=None)
 
 
 if __name__ == "__main__":

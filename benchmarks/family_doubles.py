@@ -46,16 +46,13 @@ helper, as ``score`` counts them).
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
-import multiprocessing as mp
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_family import _fuse_set
+from family_cli import Sets, draws_main
 from oracle import Oracle, overridden, patched
 
 from ceasefire.assess import assess
@@ -72,7 +69,6 @@ from ceasefire.simulate.family import get_family, simulate_draw
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-TUNING_DRAWS = tuple(range(1000, 1040))
 CLUTTER = ("clutter", "-")
 #: where a missed round's reports went, the first that holds one of them
 WHERE = (
@@ -83,8 +79,6 @@ WHERE = (
     "explained by a located event",
     "in no event, or in one not counted (mostly arrivals at < 4 microphones)",
 )
-
-Sets = tuple[tuple[str, Any], ...]
 
 
 def _fused(sc: Any, m: Any, t0: float, t1: float, sets: Sets) -> tuple[list[Event], list[Any]]:
@@ -399,24 +393,7 @@ def report(rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--draws", type=int, nargs="*", default=list(TUNING_DRAWS))
-    ap.add_argument("--procs", type=int, default=2, help="draws in parallel (at most 2)")
-    ap.add_argument("--fuse-set", action="append", default=[], type=_fuse_set, metavar="FIELD=JSON")
-    ap.add_argument("--json", type=Path, help="also write the per-draw rows here")
-    ap.add_argument("--report", type=Path, help="print the tables of a --json file again")
-    a = ap.parse_args()
-    if a.report:
-        report(json.loads(a.report.read_text()))
-        return 0
-    sets: Sets = tuple(a.fuse_set)
-    jobs = [(k, sets) for k in a.draws]
-    with mp.get_context("fork").Pool(max(1, min(a.procs, 2))) as pool:
-        rows = pool.map(run_draw, jobs, chunksize=1)
-    if a.json:
-        a.json.write_text(json.dumps(rows, indent=1))
-    report(rows)
-    return 0
+    return draws_main(__doc__, run_draw, report)
 
 
 if __name__ == "__main__":

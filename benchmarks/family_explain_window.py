@@ -40,10 +40,7 @@ scorer's count of double counts (``bench_family.py`` is that).
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
-import multiprocessing as mp
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_family import _fuse_set
+from family_cli import Sets, draws_main
 from oracle import overridden
 
 from ceasefire.assess import assess
@@ -71,7 +68,6 @@ from ceasefire.simulate.family import get_family, simulate_draw
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-TUNING_DRAWS = tuple(range(1000, 1040))
 #: (name, ExplainConfig fields replaced, k: the measured window's sd multiple, 0
 #: no windowed launch point at all, None the prior's window); the first is the
 #: shipped window
@@ -91,8 +87,6 @@ VARIANTS: tuple[tuple[str, dict[str, Any], float | None], ...] = (
 #: least 4 clear pairs, spread floor 0.03), capped by explain's 0.3
 MEASURE = replace(LaunchPairConfig(), speed_spread=0.3)
 CLASSES = ("double", "true", "false")
-
-Sets = tuple[tuple[str, Any], ...]
 
 
 def _lone(e: Event) -> bool:
@@ -345,26 +339,7 @@ def report(rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--draws", type=int, nargs="*", default=list(TUNING_DRAWS))
-    ap.add_argument("--procs", type=int, default=2, help="draws in parallel (at most 2)")
-    ap.add_argument("--fuse-set", action="append", default=[], type=_fuse_set, metavar="FIELD=JSON")
-    ap.add_argument("--json", type=Path, help="also write the per-draw rows here")
-    ap.add_argument("--report", type=Path, help="print the tables of a --json file again")
-    a = ap.parse_args()
-    if a.report:
-        report(json.loads(a.report.read_text()))
-        return 0
-    jobs = [(k, tuple(a.fuse_set)) for k in a.draws]
-    if a.procs > 1:
-        with mp.get_context("fork").Pool(min(a.procs, 2)) as pool:
-            rows = pool.map(run_draw, jobs, chunksize=1)
-    else:
-        rows = [run_draw(j) for j in jobs]
-    if a.json:
-        a.json.write_text(json.dumps(rows, indent=1))
-    report(rows)
-    return 0
+    return draws_main(__doc__, run_draw, report)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,14 @@ assignment did instead. Also printed: the true pair's costs where it was a candi
 
 from __future__ import annotations
 
-import argparse
 import collections
-import multiprocessing as mp
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from family_doubles import CLUTTER, MANDATE, TUNING_DRAWS, _fused
+from family_cli import Sets, draws_main
+from family_doubles import CLUTTER, MANDATE, _fused
 
 from ceasefire.fuse import engine, raypairs
 from ceasefire.mandate import load_mandate
@@ -159,8 +158,9 @@ def _recording() -> tuple[Any, Any, Any]:
     return orig
 
 
-def run_draw(k: int) -> dict[str, Any]:
-    """The fates of draw ``k``'s lone double counts of their own round."""
+def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
+    """The fates of draw ``k``'s lone double counts of their own round, ``job = (k, sets)``."""
+    k, sets = job
     _REC.clear()
     m = load_mandate(MANDATE)
     d = get_family("varied").draw(m, k)
@@ -168,7 +168,7 @@ def run_draw(k: int) -> dict[str, Any]:
     t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
     orig = _recording()
     try:
-        _, system = _fused(sc, m, t0, t1, ())
+        _, system = _fused(sc, m, t0, t1, sets)
     finally:
         engine._acoustic_events, engine._ray_pairs, raypairs.min_cost_matching = orig
     of: dict[str, tuple[str, str]] = {}
@@ -204,13 +204,8 @@ def run_draw(k: int) -> dict[str, Any]:
     return {"draw": k, "fates": dict(fates), "costs": costs}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--draws", type=int, nargs="*", default=list(TUNING_DRAWS))
-    ap.add_argument("--procs", type=int, default=2, help="draws in parallel (at most 2)")
-    a = ap.parse_args()
-    with mp.get_context("fork").Pool(max(1, min(a.procs, 2))) as pool:
-        rows = pool.map(run_draw, a.draws, chunksize=1)
+def report(rows: list[dict[str, Any]]) -> None:
+    """The fates pooled over the draws, and the true pairs' least costs."""
     tot: collections.Counter[str] = collections.Counter()
     for r in rows:
         tot.update(r["fates"])
@@ -224,7 +219,10 @@ def main() -> int:
             f"\nthe true pair's least cost where a candidate: {c.shape[0]} pairs, median "
             f"{np.median(c):.1f}, {int((c < 2 * UNPAIRED).sum())} below {2 * UNPAIRED:g}"
         )
-    return 0
+
+
+def main() -> int:
+    return draws_main(__doc__, run_draw, report)
 
 
 if __name__ == "__main__":

@@ -39,17 +39,14 @@ reverted (docs/family.md, "Session 26, sequence").
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
-import multiprocessing as mp
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from bench_family import _fuse_set
+from family_cli import Sets, draws_main
 from oracle import overridden
 
 from ceasefire.assess import assess
@@ -66,7 +63,6 @@ from ceasefire.simulate.family import get_family, simulate_draw
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-TUNING_DRAWS = tuple(range(1000, 1040))
 #: a burst's points lie within this distance of the spot, m (fixed launch points
 #: of one battery scatter by their σ, hundreds of metres)
 BURST_M = 1_500.0
@@ -81,7 +77,6 @@ SPOT_M = 10_000.0
 #: :func:`burst_answer`'s answers other than an event
 NOT_PASSING, MORE_REPORTS, OUT_OF_ORDER = -2, -3, -4
 
-Sets = tuple[tuple[str, Any], ...]
 F8 = npt.NDArray[np.float64]
 
 
@@ -299,23 +294,7 @@ def report(rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--draws", type=int, nargs="*", default=list(TUNING_DRAWS))
-    ap.add_argument("--procs", type=int, default=2, help="draws in parallel (at most 2)")
-    ap.add_argument("--fuse-set", action="append", default=[], type=_fuse_set, metavar="FIELD=JSON")
-    ap.add_argument("--json", type=Path, help="also write the per-draw rows here")
-    ap.add_argument("--report", type=Path, help="print the tables of a --json file again")
-    a = ap.parse_args()
-    if a.report:
-        report(json.loads(a.report.read_text()))
-        return 0
-    jobs = [(k, tuple(a.fuse_set)) for k in a.draws]
-    with mp.get_context("fork").Pool(max(1, min(a.procs, 2))) as pool:
-        rows = pool.map(run_draw, jobs, chunksize=1)
-    if a.json:
-        a.json.write_text(json.dumps(rows, indent=1))
-    report(rows)
-    return 0
+    return draws_main(__doc__, run_draw, report)
 
 
 if __name__ == "__main__":

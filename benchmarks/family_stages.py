@@ -43,10 +43,7 @@ seconds apart).
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
-import multiprocessing as mp
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,8 +51,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from bench_family import _fuse_set
 from family_burst_rounds import bursts_of
+from family_cli import Sets, draws_main
 from oracle import Oracle, overridden, patched
 from oracle_likely import World, assign
 
@@ -74,8 +71,6 @@ from ceasefire.simulate.family import get_family, simulate_draw
 IP = npt.NDArray[np.intp]
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-TUNING_DRAWS = tuple(range(1000, 1040))
-Sets = tuple[tuple[str, Any], ...]
 #: the steps of ``rounds.py`` recorded (module names patched there)
 STEPS = (
     "seed_pairs", "attach_rounds", "merge", "reassign_passes", "release_shared_arrivals",
@@ -601,10 +596,6 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     return {"draw": k, "counts": dict(counts), "doubles": doubles, "misses": misses}
 
 
-def _run(job: tuple[int, Sets]) -> dict[str, Any]:
-    return run_draw(job)
-
-
 def report(rows: Sequence[dict[str, Any]]) -> None:
     """The pooled counts, grouped by their first words."""
     total: collections.Counter[str] = collections.Counter()
@@ -618,28 +609,7 @@ def report(rows: Sequence[dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--draws", type=int, nargs="+", default=list(TUNING_DRAWS))
-    ap.add_argument("--procs", type=int, choices=(1, 2), default=1)
-    ap.add_argument("--fuse-set", type=_fuse_set, action="append", default=[])
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--report", type=Path, help="print the tables of a --json file")
-    a = ap.parse_args()
-    if a.report:
-        report(json.loads(a.report.read_text()))
-        return 0
-    if any(0 <= k < 1000 for k in a.draws):
-        ap.error("tuning draws only (K >= 1000): the test draws are for measuring")
-    jobs = [(k, tuple(a.fuse_set)) for k in a.draws]
-    if a.procs > 1:
-        with mp.get_context("spawn").Pool(a.procs) as pool:
-            got = pool.map(_run, jobs)
-    else:
-        got = [_run(j) for j in jobs]
-    if a.json:
-        a.json.write_text(json.dumps(got, indent=1))
-    report(got)
-    return 0
+    return draws_main(__doc__, run_draw, report, procs=1, start="spawn", tuning_only=True)
 
 
 if __name__ == "__main__":

@@ -19,17 +19,14 @@ diagnosis only.
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
-import multiprocessing as mp
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_family import _fuse_set
+from family_cli import Sets, draws_main
 from oracle import overridden
 
 from ceasefire.fuse import engine
@@ -40,10 +37,8 @@ from ceasefire.simulate.family import get_family, simulate_draw
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-TUNING_DRAWS = tuple(range(1000, 1040))
 #: true points of several rounds farther apart than this make a false crossing, m
 APART_M = 3_000.0
-Sets = tuple[tuple[str, Any], ...]
 
 
 def _truth(truth: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], dict[Any, Any]]:
@@ -144,24 +139,12 @@ def report(rows: list[dict[str, Any]]) -> None:
         line(f"chi-square > {q:g}", lambda r, q=q: r["chi2"] > q)
 
 
+def _flat(got: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [r for rs in got for r in rs]
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--draws", type=int, nargs="+", default=list(TUNING_DRAWS))
-    ap.add_argument("--procs", type=int, default=2, choices=(1, 2))
-    ap.add_argument("--fuse-set", action="append", default=[], type=_fuse_set)
-    ap.add_argument("--json", type=Path)
-    ap.add_argument("--report", type=Path, help="print the tables of a --json file")
-    a = ap.parse_args()
-    if a.report:
-        report(json.loads(a.report.read_text()))
-        return 0
-    jobs = [(k, tuple(a.fuse_set)) for k in a.draws]
-    with mp.Pool(a.procs) as pool:
-        rows = [r for rs in pool.map(run_draw, jobs) for r in rs]
-    if a.json:
-        a.json.write_text(json.dumps(rows))
-    report(rows)
-    return 0
+    return draws_main(__doc__, run_draw, report, collect=_flat)
 
 
 if __name__ == "__main__":
