@@ -34,7 +34,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from machine import scratch_postgres
 
 from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import assess_day, fuse_day, ingest_into, init_store, stored_days
@@ -44,7 +44,6 @@ from ceasefire.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_OBS_S = 2000.0
 TARGET_P99_MS = 200.0
 
@@ -54,16 +53,8 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield str(tmp / f"bench-{uuid.uuid4().hex[:6]}.db")
         return
-    name = "cf_bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
+    with scratch_postgres() as url:
+        yield url
 
 
 def _cpu_s(pid: int) -> float:

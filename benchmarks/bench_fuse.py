@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -45,16 +46,6 @@ from ceasefire.fuse.engine import _rows
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.solve import fit
 from ceasefire.mandate import load_mandate
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def score_groups(
@@ -174,7 +165,7 @@ def main() -> None:
         obs, truth = generate(args.profile, hours=hours, seed=args.seed)
     print(f"data ({args.data}) generated in {time.perf_counter() - t_gen:.1f} s")
     n = len(obs)
-    print(f"machine: {os.cpu_count()} cores, {_cpu()}; python {platform.python_version()}")
+    print(f"machine: {os.cpu_count()} cores, {cpu_model()}; python {platform.python_version()}")
     print(
         f"profile {args.profile}, {hours:g} h: {n} observations, "
         f"{int(truth.launch_t.shape[0])} rounds, {int((truth.round_of_obs < 0).sum())} clutter"

@@ -47,9 +47,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from baseline_fuse import baseline_fuse  # noqa: E402
-from bench_fuse import _cpu, score_groups  # noqa: E402
+from bench_fuse import score_groups  # noqa: E402
 from fuse_scenario import Truth  # noqa: E402
 from fuse_sim import MANDATE  # noqa: E402
+from machine import cpu_model  # noqa: E402
 from tree_side import child_answer, run_child  # noqa: E402
 
 #: row name -> (profile, hours, seed, rounds multiplier, bearing reports only)
@@ -308,7 +309,7 @@ def main() -> None:
         print(child_answer(measure_fusion(obs, truth, args.repeat)))
         return
     print(f"{datetime.now().isoformat(timespec='seconds')}; machine: {os.cpu_count()} cores, "
-          f"{_cpu()}; load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+          f"{cpu_model()}; load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     res = fusion_rows(args.rows.split(","), args.repeat, args.before, not args.no_anchor)
     Path("/tmp/bench_fuse_speed_last.json").write_text(json.dumps(res, indent=2))
 

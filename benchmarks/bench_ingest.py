@@ -37,10 +37,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from machine import scratch_postgres
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MANDATE = ROOT / "examples" / "frontline-2025" / "mandate.yaml"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def stress_day(seed: int = 11, cache: Path | None = None) -> Path:
@@ -101,22 +102,6 @@ def _rows(path: Path, mandate: Any) -> list[tuple[Any, ...]]:
 
 
 @contextmanager
-def _pg_database() -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    name = "cf_bench_" + uuid.uuid4().hex[:12]
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-@contextmanager
 def _fresh_store(backend: str, tmp: Path) -> Iterator[str]:
     """A fresh, initialised store (the mandate kept): its URL or path."""
     from ceasefire.pipeline import init_store
@@ -130,7 +115,7 @@ def _fresh_store(backend: str, tmp: Path) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm"):
                 Path(target + suffix).unlink(missing_ok=True)
         return
-    with _pg_database() as url:
+    with scratch_postgres() as url:
         init_store(url, MANDATE).close()
         yield url
 

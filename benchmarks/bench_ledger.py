@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from machine import cpu_model
+
 from ceasefire.ledger import Ledger, verify_bundle
 from ceasefire.ledger.canonical import canonical_json, id_digest
 from ceasefire.ledger.merkle import levels_of, verify_inclusion
@@ -108,16 +110,6 @@ def verify_vs_anchors(path: Path, repeats: int = 3) -> dict[str, float]:
         "sha_cpu": n / med(sha, 0),
         "root_cpu": n / med(root, 0),
     }
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def bench_append(root: Path, n: int, batch: int) -> tuple[float, float, Path]:
@@ -214,7 +206,7 @@ def main() -> int:
     n_append = 50_000 if args.quick else 200_000
     n_big = 1_000_000 if args.quick else 10_000_000
     root = Path(tempfile.mkdtemp(prefix="bench-ledger-", dir=args.dir))
-    print(f"machine: {_cpu()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"work dir: {root}")
     try:
         rate, sha, path = bench_append(root, n_append, batch=5_000)

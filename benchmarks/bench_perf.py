@@ -62,6 +62,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from machine import cpu_model
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -80,16 +82,6 @@ def _optional(name: str) -> Any | None:
         if exc.name != name:
             raise
         return None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _cpu_s() -> float:
@@ -680,7 +672,7 @@ def main() -> int:
         else ((1 / 64,) if args.quick else (1 / 8, 1 / 4, 1 / 2, 1.0))
     )
     print(
-        f"machine: {_cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"load {os.getloadavg()[0]:.1f}; median of {repeat}",
         flush=True,
     )
