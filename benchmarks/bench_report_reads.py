@@ -15,9 +15,9 @@ violations with the ones read back).
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -43,7 +43,9 @@ def cpu(f: Callable[[], T], repeat: int = 3) -> tuple[float, T]:
 
 
 def main() -> int:
-    store_path = Path(sys.argv[1])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("store", type=Path, help="OUT/store.db of a finished run")
+    store_path = ap.parse_args().store
     summary: dict[str, Any] = json.loads((store_path.parent / "summary.json").read_text())
     st = Store.open(store_path)
     m = mandate_of(st)

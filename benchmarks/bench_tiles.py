@@ -15,8 +15,8 @@ fusion's process time (``workers=1``).
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -47,7 +47,14 @@ def variant(base: FuseConfig, v: str) -> FuseConfig:
 
 
 def main() -> None:
-    which, variants = sys.argv[1], sys.argv[2].split(",")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )  # fmt: skip
+    ap.add_argument("which", help="heavy (the demo day) or a varied-family draw number")
+    ap.add_argument("variants", help="comma-separated: whole, S, Sns, run")
+    a = ap.parse_args()
+    which, variants = a.which, a.variants.split(",")
     m = load_mandate(MANDATE)
     if which == "heavy":
         t0 = datetime(2025, 6, 1, tzinfo=m.tz).timestamp()
