@@ -123,12 +123,17 @@ def worst_draws(rows: list[Row], f: Callable[[Row, str], float | None], larger: 
 
 
 def correlations(
-    rows: list[Row], f: Callable[[Row, str], float | None], who: str = "system"
+    rows: list[Row],
+    f: Callable[[Row, str], float | None],
+    who: str = "system",
+    minus: str | None = None,
 ) -> list[tuple[str, float, float]]:
-    """Spearman's rank correlation of ``f`` (for ``who``) with each drawn value of
-    :data:`DRAWN` (and the draw's true violations, ``size``): (name, rho, p), the
-    strongest first."""
+    """Spearman's rank correlation of ``f`` (for ``who``; less the ceiling ``minus``'s,
+    when given: the shortfall from it) with each drawn value of :data:`DRAWN` and the
+    draw's true violations: (name, rho, p), the strongest first."""
     v = _values(rows, f, who)
+    if minus is not None:
+        v = v - _values(rows, f, minus)
     ok = np.isfinite(v)
     out = []
     cols = {**{k: [r["params"].get(k, np.nan) for r in rows] for k in DRAWN}}
@@ -183,6 +188,10 @@ def report(rows: list[Row], top: int) -> None:
             print(f"  {r['draw']} | " + " | ".join(vals) + f" | {r['system']['truth']} true; {drawn}")
         print(f"\nrank correlation with the system's {title} (rho, p), the {top} strongest:")
         print("  " + "; ".join(f"{n} {rho:+.2f} ({p:.2f})" for n, rho, p in correlations(rows, f)[:top]))
+        for c in (c for c in ("registered", "perfect") if c in who):
+            print(f"... of the system's shortfall from {names[c]}:")
+            got = correlations(rows, f, minus=c)[:top]
+            print("  " + "; ".join(f"{n} {rho:+.2f} ({p:.2f})" for n, rho, p in got))
         print("\n| class | draws | " + " | ".join(names[w] for w in who) + " |")
         print("|---|---|" + "---|" * len(who))
         for name, n, fig in by_class(rows, f, larger, who):

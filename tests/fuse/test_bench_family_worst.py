@@ -73,3 +73,17 @@ def test_runs_of_one_set_merge_their_ceilings_and_refuse_another_tree() -> None:
     c["system"]["matched"] = 11
     with pytest.raises(ValueError, match="draw 3"):
         merged([{"draws": [a]}, {"draws": [c]}])
+
+
+def test_a_shortfall_from_a_ceiling_correlates_apart_from_the_measure() -> None:
+    # the system's doubles rise with the clutter, but so do the ceiling's, by as
+    # much: the shortfall is the bursts'
+    rows = []
+    for k in range(10):
+        r = _row(k, 0.95, 1.0, 0.01 * k + 0.002 * ((7 * k) % 10), 0.2, 0.2,
+                 clutter_mult=0.5 + 0.2 * k, burst_mean=1.0 + 0.5 * ((7 * k) % 10))  # fmt: skip
+        r["registered"] = {"double_rate": 0.01 * k}
+        rows.append(r)
+    assert correlations(rows, doubles)[0][0] == "clutter x"
+    got = correlations(rows, doubles, minus="registered")
+    assert got[0][0] == "burst rounds" and got[0][1] == pytest.approx(1.0)
