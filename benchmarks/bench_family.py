@@ -221,9 +221,7 @@ def run_draw(job: Job) -> dict[str, Any]:
                 orc = Oracle(told.truth) if w == "oracle_perfect" else None
                 undo = patched(orc) if orc is not None else (lambda: None)
                 try:
-                    s_t, took_t = scored(
-                        told, m, t0, t1, told_path["observations"], tile_s, sets
-                    )
+                    s_t, took_t = scored(told, m, t0, t1, told_path["observations"], tile_s, sets)
                 finally:
                     undo()
                 if orc is not None and orc.calls == 0:

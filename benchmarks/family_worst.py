@@ -12,7 +12,8 @@ rate, the undetermined share minus the oracle's):
   worst decile interpolates between the last two), with their drawn values and the
   measure under every ceiling the runs hold;
 - the rank correlation (Spearman) of the measure with each drawn value
-  (:data:`DRAWN`) over the draws, the strongest first;
+  (:data:`DRAWN`; and the draw's size and fire density, :data:`DERIVED`) over
+  the draws, the strongest first;
 - per draw class (``bench_family.CLASSES``) the median and worst decile of the
   system and of each ceiling, so that a class's shortfall splits into what the
   reports allow (the likelihood oracle: the true rounds, the true noise), what the
@@ -55,7 +56,8 @@ def undetermined_gap(r: Row, who: str) -> float | None:
 
 #: name, the per-draw measure, whether larger is worse, the issue's targets
 #: (median, worst decile), and its format
-MEASURES: tuple[tuple[str, Callable[[Row, str], float | None], bool, tuple[float, float], str], ...] = (
+Measure = Callable[[Row, str], float | None]
+MEASURES: tuple[tuple[str, Measure, bool, tuple[float, float], str], ...] = (
     ("F1 / oracle F1", ratio, False, (0.97, 0.93), ".3f"),
     ("double counts %", doubles, True, (1.0, 3.0), ".1f"),
     ("undetermined - oracle's, points", undetermined_gap, True, (3.0, 3.0), "+.1f"),
@@ -85,6 +87,10 @@ DRAWN = {
     "short_share": "short rounds",
     "speed_spread": "speed spread",
 }
+
+
+#: values derived per draw, read beside :data:`DRAWN`
+DERIVED = {"size": "true violations", "density": "rounds/h per 100 km"}
 
 
 def merged(docs: list[dict[str, Any]]) -> list[Row]:
@@ -129,8 +135,8 @@ def correlations(
     minus: str | None = None,
 ) -> list[tuple[str, float, float]]:
     """Spearman's rank correlation of ``f`` (for ``who``; less the ceiling ``minus``'s,
-    when given: the shortfall from it) with each drawn value of :data:`DRAWN` and the
-    draw's true violations: (name, rho, p), the strongest first."""
+    when given: the shortfall from it) with each drawn value of :data:`DRAWN` and
+    :data:`DERIVED`: (name, rho, p), the strongest first."""
     v = _values(rows, f, who)
     if minus is not None:
         v = v - _values(rows, f, minus)
@@ -138,13 +144,19 @@ def correlations(
     out = []
     cols = {**{k: [r["params"].get(k, np.nan) for r in rows] for k in DRAWN}}
     cols["size"] = [r["system"]["truth"] for r in rows]
+    cols["density"] = [
+        100.0 * r["params"]["rounds_per_hour"] / r["params"]["span_km"]
+        if "rounds_per_hour" in r["params"] and r["params"].get("span_km")
+        else np.nan
+        for r in rows
+    ]
     for k, x in cols.items():
         xa = np.array(x, dtype=float)
         m = ok & np.isfinite(xa)
         if m.sum() < 4 or np.ptp(xa[m]) == 0:
             continue
         rho, p = spearmanr(xa[m], v[m])
-        out.append((DRAWN.get(k, "true violations"), float(rho), float(p)))
+        out.append((DRAWN.get(k, DERIVED.get(k, k)), float(rho), float(p)))
     return sorted(out, key=lambda t: -abs(t[1]))
 
 
@@ -185,9 +197,11 @@ def report(rows: list[Row], top: int) -> None:
                 vals.append("-" if v is None else f"{v:{fmt}}")
             p = r["params"]
             drawn = ", ".join(f"{DRAWN[k]} {p[k]:.3g}" for k in list(DRAWN)[:12] if k in p)
-            print(f"  {r['draw']} | " + " | ".join(vals) + f" | {r['system']['truth']} true; {drawn}")
+            size = r["system"]["truth"]
+            print(f"  {r['draw']} | " + " | ".join(vals) + f" | {size} true; {drawn}")
         print(f"\nrank correlation with the system's {title} (rho, p), the {top} strongest:")
-        print("  " + "; ".join(f"{n} {rho:+.2f} ({p:.2f})" for n, rho, p in correlations(rows, f)[:top]))
+        got = correlations(rows, f)[:top]
+        print("  " + "; ".join(f"{n} {rho:+.2f} ({p:.2f})" for n, rho, p in got))
         for c in (c for c in ("registered", "perfect") if c in who):
             print(f"... of the system's shortfall from {names[c]}:")
             got = correlations(rows, f, minus=c)[:top]

@@ -10,13 +10,25 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from family_worst import by_class, correlations, doubles, merged, ratio, undetermined_gap, worst_draws
+from family_worst import (
+    by_class,
+    correlations,
+    doubles,
+    merged,
+    ratio,
+    undetermined_gap,
+    worst_draws,
+)
 
 
-def _row(k: int, f1: float, o_f1: float, dbl: float, und: float, o_und: float, **p: float) -> dict[str, Any]:
-    params = {"rounds_per_hour": 50.0, "burst_mean": 2.0, "clutter_mult": 1.0,
-              "sigma_true_mult": 1.0, "clock_offset_s": 0.5, "misreport_mult": 1.0,
-              "cameras_per_100km": 2.0, "dropout_share": 0.1, "clutter_burst_mean": 1.0} | p  # fmt: skip
+def _row(
+    k: int, f1: float, o_f1: float, dbl: float, und: float, o_und: float, **p: float
+) -> dict[str, Any]:
+    params = {
+        "rounds_per_hour": 50.0, "burst_mean": 2.0, "clutter_mult": 1.0, "sigma_true_mult": 1.0,
+        "clock_offset_s": 0.5, "misreport_mult": 1.0, "cameras_per_100km": 2.0,
+        "dropout_share": 0.1, "clutter_burst_mean": 1.0, "span_km": 100.0,
+    } | p  # fmt: skip
     s = {"f1": f1, "double_rate": dbl, "undetermined": und, "matched": 10, "truth": 20}
     o = {"f1": o_f1, "double_rate": 0.0, "undetermined": o_und, "matched": 12, "truth": 20}
     return {"draw": k, "params": params, "system": s, "oracle": o}
@@ -55,7 +67,10 @@ def test_a_drawn_value_that_drives_the_measure_ranks_first() -> None:
 
 
 def test_by_class_median_and_worst_decile() -> None:
-    rows = [_row(k, 0.9 + 0.01 * k, 1.0, 0.0, 0.2, 0.2, burst_mean=5.0 if k < 5 else 1.0) for k in range(10)]
+    rows = [
+        _row(k, 0.9 + 0.01 * k, 1.0, 0.0, 0.2, 0.2, burst_mean=5.0 if k < 5 else 1.0)
+        for k in range(10)
+    ]
     got = {name: (n, fig) for name, n, fig in by_class(rows, ratio, False, ["system"])}
     n, fig = got["batteries in bursts (mean >= 4 rounds)"]
     assert n == 5
