@@ -182,6 +182,38 @@ def by_class(
     return out
 
 
+def doubles_noise(
+    rows: list[Row], rate: float | None = None, who: str = "system", samples: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float, float]:  # fmt: skip
+    """The double counts' worst decile (90th percentile of the per-draw rates, %) that
+    sampling alone gives: each draw's count redrawn as Binomial(its violations,
+    ``rate``; default ``who``'s pooled rate). Returns (the rate, %, the mean and sd of
+    the worst decile over ``samples``). Double counts come in bunches (a burst's), so
+    this is the least the draws' noise adds."""
+    n = np.array([r[who]["system"] for r in rows], dtype=np.int64)
+    if rate is None:
+        rate = sum(r[who]["double_counts"] for r in rows) / max(int(n.sum()), 1)
+    rng = np.random.default_rng(seed)
+    ok = n > 0
+    got = [float(np.percentile(rng.binomial(n[ok], rate) / n[ok], 90)) for _ in range(samples)]
+    return 100.0 * rate, 100.0 * float(np.mean(got)), 100.0 * float(np.std(got))
+
+
+def rate_for_worst_decile(rows: list[Row], target: float = 3.0) -> float:
+    """The pooled double-count rate, %, whose sampling noise alone
+    (:func:`doubles_noise`) puts the worst decile at ``target`` % over these draws'
+    sizes (bisection)."""
+    lo, hi = 0.0, target / 100.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if doubles_noise(rows, mid, samples=300)[1] > target:
+            hi = mid
+        else:
+            lo = mid
+    return 100.0 * lo
+
+
 def report(rows: list[Row], top: int) -> None:
     """Print, per measure, the worst draws, the correlations and the per-class table."""
     names = {"system": "system", **LIKELY_NAMES, **TOLD_NAMES, "oracle": "oracle"}
@@ -206,6 +238,17 @@ def report(rows: list[Row], top: int) -> None:
             print(f"... of the system's shortfall from {names[c]}:")
             got = correlations(rows, f, minus=c)[:top]
             print("  " + "; ".join(f"{n} {rho:+.2f} ({p:.2f})" for n, rho, p in got))
+        if f is doubles:
+            for w in (w for w in ("system", "registered", "oracle") if w in who):
+                pooled, mean, sd = doubles_noise(rows, who=w)
+                print(
+                    f"{names[w]}: pooled {pooled:.2f} %; the worst decile sampling alone gives "
+                    f"at that rate {mean:.1f} % (sd {sd:.1f})"
+                )
+            print(
+                f"the pooled rate whose sampling alone gives a {t_worst:.0f} % worst decile: "
+                f"{rate_for_worst_decile(rows, t_worst):.2f} %"
+            )
         print("\n| class | draws | " + " | ".join(names[w] for w in who) + " |")
         print("|---|---|" + "---|" * len(who))
         for name, n, fig in by_class(rows, f, larger, who):

@@ -14,7 +14,9 @@ from family_worst import (
     by_class,
     correlations,
     doubles,
+    doubles_noise,
     merged,
+    rate_for_worst_decile,
     ratio,
     undetermined_gap,
     worst_draws,
@@ -102,3 +104,20 @@ def test_a_shortfall_from_a_ceiling_correlates_apart_from_the_measure() -> None:
     assert correlations(rows, doubles)[0][0] == "clutter x"
     got = correlations(rows, doubles, minus="registered")
     assert got[0][0] == "burst rounds" and got[0][1] == pytest.approx(1.0)
+
+
+def test_doubles_sampling_noise_by_the_binomial() -> None:
+    # 40 draws of 400 violations at a pooled 2 %: the worst decile lies near
+    # 2 % + 1.28 sd of a draw's rate (sqrt(0.02 * 0.98 / 400) = 0.7 %), i.e. ~2.9 %
+    rows = [_row(k, 0.95, 1.0, 0.02, 0.2, 0.2) for k in range(40)]
+    for r in rows:
+        r["system"]["system"], r["system"]["double_counts"] = 400, 8
+    pooled, mean, sd = doubles_noise(rows, samples=400)
+    assert pooled == pytest.approx(2.0)
+    assert 2.6 < mean < 3.2 and 0.0 < sd < 0.4
+    # smaller draws are noisier: the same rate gives a worse decile
+    for r in rows:
+        r["system"]["system"], r["system"]["double_counts"] = 50, 1
+    assert doubles_noise(rows, samples=400)[1] > mean + 1.0
+    # and the rate whose noise alone reaches 3 % lies below the 400-violation case's
+    assert 0.5 < rate_for_worst_decile(rows, 3.0) < 2.0
