@@ -214,6 +214,53 @@ def rate_for_worst_decile(rows: list[Row], target: float = 3.0) -> float:
     return 100.0 * lo
 
 
+#: the ladder of ceilings a limit is read from, the most knowing last: the reports as
+#: made with the noise known perfectly, the true rounds with the noise as the system
+#: registered it, the true rounds and the true noise
+LADDER = ("perfect", "registered", "likely")
+
+
+def limit(value: float, target: float, larger: bool, ceil: dict[str, float]) -> str:
+    """Which limit holds a figure ``value`` against ``target`` (``larger``: larger is
+    worse), given the same figure under the ceilings ``ceil`` (:data:`LADDER`'s):
+    ``met``; ``information`` (the likelihood oracle misses it: the true rounds and
+    noise do not allow it); ``noise`` (the system fed the true noise, ``perfect``,
+    meets it: registration loses it); ``association`` (the true rounds with the
+    noise as registered reach it and the system, even with the true noise, does not:
+    finding the rounds loses it); ``association and noise`` (the true rounds reach it
+    only with the true noise, and the system with the true noise does not)."""
+
+    def bad(x: float) -> bool:
+        return x > target if larger else x < target
+
+    if not bad(value):
+        return "met"
+    if "likely" in ceil and bad(ceil["likely"]):
+        return "information"
+    if "perfect" in ceil and not bad(ceil["perfect"]):
+        return "noise"
+    if "registered" in ceil and bad(ceil["registered"]):
+        return "association and noise"
+    return "association"
+
+
+def limits(rows: list[Row]) -> list[dict[str, Any]]:
+    """Per draw class and target (median, worst decile): the system's figure, each
+    ceiling's of :data:`LADDER`, and :func:`limit`'s verdict."""
+    who = ["system", *(w for w in LADDER if rows and all(w in r for r in rows))]
+    out = []
+    for title, f, larger, targets, fmt in MEASURES:
+        for name, n, fig in by_class(rows, f, larger, who):
+            for i, which in enumerate(("median", "worst decile")):
+                ceil = {w: fig[w][i] for w in who[1:]}
+                out.append({
+                    "measure": title, "class": name, "draws": n, "which": which,
+                    "format": fmt, "system": fig["system"][i], **ceil,
+                    "limit": limit(fig["system"][i], targets[i], larger, ceil),
+                })  # fmt: skip
+    return out
+
+
 def report(rows: list[Row], top: int) -> None:
     """Print, per measure, the worst draws, the correlations and the per-class table."""
     names = {"system": "system", **LIKELY_NAMES, **TOLD_NAMES, "oracle": "oracle"}
@@ -254,6 +301,29 @@ def report(rows: list[Row], top: int) -> None:
         for name, n, fig in by_class(rows, f, larger, who):
             cells = [f"{fig[w][0]:{fmt}} / {fig[w][1]:{fmt}}" for w in who]
             print(f"| {name} | {n} | " + " | ".join(cells) + " |")
+    got = limits(rows)
+    ladder = [w for w in LADDER if got and w in got[0]]
+    print(
+        "\n## the limit of each class's figures (system / " + " / ".join(names[w] for w in ladder)
+    )
+    print(
+        "\n| class | draws | "
+        + " | ".join(f"{t} {w}" for t, *_ in MEASURES for w in ("median", "worst decile"))
+        + " |"
+    )
+    print("|---|---|" + "---|" * 2 * len(MEASURES))
+    for name, _ in CLASSES:
+        cells = [x for x in got if x["class"] == name]
+        if not cells:
+            continue
+        print(
+            f"| {name} | {cells[0]['draws']} | "
+            + " | ".join(
+                " / ".join(f"{x[w]:{x['format']}}" for w in ("system", *ladder)) + f": {x['limit']}"
+                for x in cells
+            )
+            + " |"
+        )
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from family_worst import (
     correlations,
     doubles,
     doubles_noise,
+    limit,
     merged,
     rate_for_worst_decile,
     ratio,
@@ -121,3 +122,20 @@ def test_doubles_sampling_noise_by_the_binomial() -> None:
     assert doubles_noise(rows, samples=400)[1] > mean + 1.0
     # and the rate whose noise alone reaches 3 % lies below the 400-violation case's
     assert 0.5 < rate_for_worst_decile(rows, 3.0) < 2.0
+
+
+def test_the_limit_read_from_the_ladder_of_ceilings() -> None:
+    # the F1 ratio (larger is better), target 0.97
+    assert limit(0.98, 0.97, False, {}) == "met"
+    assert limit(0.95, 0.97, False, {"likely": 0.96, "registered": 0.99}) == "information"
+    assert limit(0.95, 0.97, False, {"perfect": 0.975, "registered": 0.99, "likely": 1.0}) == (
+        "noise"
+    )
+    ceil = {"perfect": 0.95, "registered": 0.99, "likely": 1.0}
+    assert limit(0.95, 0.97, False, ceil) == "association"
+    ceil["registered"] = 0.96
+    assert limit(0.95, 0.97, False, ceil) == "association and noise"
+    # double counts (larger is worse), target 3 %
+    assert limit(5.0, 3.0, True, {"perfect": 5.1, "registered": 2.9, "likely": 1.4}) == (
+        "association"
+    )
