@@ -223,8 +223,10 @@ LADDER = ("perfect", "registered", "likely")
 def limit(value: float, target: float, larger: bool, ceil: dict[str, float]) -> str:
     """Which limit holds a figure ``value`` against ``target`` (``larger``: larger is
     worse), given the same figure under the ceilings ``ceil`` (:data:`LADDER`'s):
-    ``met``; ``information`` (the likelihood oracle misses it: the true rounds and
-    noise do not allow it); ``noise`` (the system fed the true noise, ``perfect``,
+    ``met``; ``downstream`` (the oracle, association told the truth, misses it:
+    given only for the double counts, of which the oracle is a ceiling);
+    ``information`` (the likelihood oracle misses it: the true rounds and noise do
+    not allow it); ``noise`` (the system fed the true noise, ``perfect``,
     meets it: registration loses it); ``association`` (the true rounds with the
     noise as registered reach it and the system, even with the true noise, does not:
     finding the rounds loses it); ``association and noise`` (the true rounds reach it
@@ -235,6 +237,8 @@ def limit(value: float, target: float, larger: bool, ceil: dict[str, float]) -> 
 
     if not bad(value):
         return "met"
+    if "oracle" in ceil and bad(ceil["oracle"]):
+        return "downstream"
     if "likely" in ceil and bad(ceil["likely"]):
         return "information"
     if "perfect" in ceil and not bad(ceil["perfect"]):
@@ -247,9 +251,10 @@ def limit(value: float, target: float, larger: bool, ceil: dict[str, float]) -> 
 def limits(rows: list[Row]) -> list[dict[str, Any]]:
     """Per draw class and target (median, worst decile): the system's figure, each
     ceiling's of :data:`LADDER`, and :func:`limit`'s verdict."""
-    who = ["system", *(w for w in LADDER if rows and all(w in r for r in rows))]
+    ladder = ["system", *(w for w in LADDER if rows and all(w in r for r in rows))]
     out = []
     for title, f, larger, targets, fmt in MEASURES:
+        who = ladder + (["oracle"] if f is doubles else [])
         for name, n, fig in by_class(rows, f, larger, who):
             for i, which in enumerate(("median", "worst decile")):
                 ceil = {w: fig[w][i] for w in who[1:]}
@@ -304,7 +309,9 @@ def report(rows: list[Row], top: int) -> None:
     got = limits(rows)
     ladder = [w for w in LADDER if got and w in got[0]]
     print(
-        "\n## the limit of each class's figures (system / " + " / ".join(names[w] for w in ladder)
+        "\n## the limit of each class's figures (system / "
+        + " / ".join(names[w] for w in ladder)
+        + "; of the double counts also / oracle)"
     )
     print(
         "\n| class | draws | "
@@ -319,7 +326,8 @@ def report(rows: list[Row], top: int) -> None:
         print(
             f"| {name} | {cells[0]['draws']} | "
             + " | ".join(
-                " / ".join(f"{x[w]:{x['format']}}" for w in ("system", *ladder)) + f": {x['limit']}"
+                " / ".join(f"{x[w]:{x['format']}}" for w in ("system", *ladder, "oracle") if w in x)
+                + f": {x['limit']}"
                 for x in cells
             )
             + " |"

@@ -139,3 +139,6 @@ def test_the_limit_read_from_the_ladder_of_ceilings() -> None:
     assert limit(5.0, 3.0, True, {"perfect": 5.1, "registered": 2.9, "likely": 1.4}) == (
         "association"
     )
+    # the oracle (association told the truth) misses it too: downstream of association
+    ceil = {"perfect": 5.1, "registered": 3.2, "likely": 3.3, "oracle": 3.1}
+    assert limit(5.0, 3.0, True, ceil) == "downstream"
