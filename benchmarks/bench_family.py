@@ -46,8 +46,12 @@ no range, event, direction or weapon read), ``estimated`` (the noise as register
 and the system's own located events of the draw in place of the true rounds:
 what the system knows after one fusion; shipped tiles only; each report to an
 event's phase or clutter), ``estimated_others`` (the same, and a report may also be
-of a round fusion did not locate, uniform in bearing). The default output is
-unchanged.
+of a round fusion did not locate, uniform in bearing). ``perfect`` and
+``oracle_perfect`` fuse the draw's reports as observers who knew their own noise
+would make them (``oracle_likely.noise_told``: clock errors taken out, the true σ
+stated), by the system as shipped and under the oracle: what registration's
+estimate of the noise costs association, and what the noise costs everything
+after it. The default output is unchanged.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ from oracle_likely import (
     agreement,
     kept_events,
     kept_registration,
+    noise_told,
     relabelled,
 )
 
@@ -123,8 +128,14 @@ Job = tuple[str, int, float | str | None, tuple[tuple[str, Any], ...], tuple[str
 #: draw's true noise model, ``stated`` the σ as the observers state them and no clock error
 CEILINGS = (
     "oracle", "likely", "stated", "clocks", "sigmas", "registered", "geometry", "estimated",
-    "estimated_others",
+    "estimated_others", "perfect", "oracle_perfect",
 )  # fmt: skip
+#: the ceilings that fuse the reports as observers who knew their own noise would make
+#: them (``oracle_likely.noise_told``): by the system as shipped, or under the oracle
+TOLD_NAMES = {
+    "perfect": "system, noise told",
+    "oracle_perfect": "oracle, noise told",
+}
 #: each likelihood oracle: its name in the tables, and the noise it knows (``World.noise``)
 LIKELY_NAMES = {
     "likely": "likelihood oracle",
@@ -200,6 +211,22 @@ def run_draw(job: Job) -> dict[str, Any]:
             if w.startswith("estimated"):
                 chose = relabelled(sc.truth, sc.observations, chose)
             more[f"{w}_agreement"] = agreement(sc.truth, sc.observations, chose)
+        if set(TOLD_NAMES) & set(ceilings):
+            told = noise_told(sc)
+            told_path = write_scenario(Path(tmp) / "told", told.observations, told.truth)
+            for w in TOLD_NAMES:
+                if w not in ceilings:
+                    continue
+                orc = Oracle(told.truth) if w == "oracle_perfect" else None
+                undo = patched(orc) if orc is not None else (lambda: None)
+                try:
+                    s_t, took_t = scored(told, m, t0, t1, told_path["observations"], tile_s, sets)
+                finally:
+                    undo()
+                if orc is not None and orc.calls == 0:
+                    raise RuntimeError("the oracle was never called on the told reports")
+                more[w] = _summary(s_t)
+                more[f"{w}_fusion_s"] = took_t
     if oracle.calls == 0:
         raise RuntimeError("the oracle was never called: fusion no longer goes through associate")
     p = d.params
@@ -434,16 +461,17 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     association (the likelihood oracle reaches it, the system does not)."""
     t = TARGETS
     out = []
-    who = [w for w in LIKELY_NAMES if rows and w in rows[0]]
+    names = {**LIKELY_NAMES, **TOLD_NAMES}
+    who = [w for w in names if rows and w in rows[0]]
     print(
         "\n| class | draws | F1 / oracle: system, median / worst decile | "
-        + " | ".join(f"{LIKELY_NAMES[w]}" for w in who)
+        + " | ".join(f"{names[w]}" for w in who)
         + " | doubles %, median / worst decile: system | "
-        + " | ".join(f"{LIKELY_NAMES[w]}" for w in who)
+        + " | ".join(f"{names[w]}" for w in who)
         + " | oracle | undetermined - oracle's, points, median: system / "
-        + " / ".join(LIKELY_NAMES[w] for w in who)
+        + " / ".join(names[w] for w in who)
         + " | double counts pooled: system / "
-        + " / ".join(LIKELY_NAMES[w] for w in who)
+        + " / ".join(names[w] for w in who)
         + " / oracle | limit |"
     )
     print("|---" * (7 + 2 * len(who)) + "|")
@@ -492,7 +520,7 @@ def ceilings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             + " / ".join(str(row[w]["double_counts"]) for w in ("system", *who, "oracle"))
             + f" | {row['limit']} |"
         )
-    for w in who:
+    for w in (w for w in who if w in LIKELY_NAMES):
         agree = {k: sum(r[f"{w}_agreement"][k] for r in rows) for k in rows[0][f"{w}_agreement"]}
         given = sum(r[w]["given_party"] for r in rows)
         right = sum(
@@ -572,7 +600,7 @@ def main() -> int:
         doc = json.loads(a.report.read_text())
         report(doc["draws"], f"family {a.family}, from {a.report}")
         classes(doc["draws"])
-        if any(w in r for r in doc["draws"] for w in LIKELY_NAMES):
+        if any(w in r for r in doc["draws"] for w in (*LIKELY_NAMES, *TOLD_NAMES)):
             ceilings(doc["draws"])
         return 0
     draws = list(a.draws or (TEST_DRAWS if a.set == "test" else TUNING_DRAWS))

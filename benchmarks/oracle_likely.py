@@ -518,6 +518,29 @@ def kept_events() -> tuple[list[list[Event]], Any]:
     return got, undo
 
 
+def noise_told(sc: Scenario) -> Scenario:
+    """``sc`` as observers who knew their own noise would report it: each acoustic
+    report's time less its observer's true clock error (offset and drift, read at
+    the reported time: off by drift x error, < 1 ms), and its stated bearing and
+    time σ the true ones (stated x ``faults.sigma_mult``). Sightings, ranges and
+    the truth are unchanged; without drawn faults, ``sc`` itself. Fused as shipped
+    (or under the oracle) it measures what perfect knowledge of the noise gives."""
+    f = sc.faults
+    if f is None:
+        return sc
+    obs = sc.observations
+    ac = np.flatnonzero(obs.kind != KINDS.index("sighting"))
+    row, _, _ = _stations(obs.take(ac), sc.observers)
+    t = obs.time_s.copy()
+    t[ac] = t[ac] - f.clock_error_s(row, t[ac])
+    t_sig = obs.time_sigma_s.copy()
+    t_sig[ac] = t_sig[ac] * f.sigma_mult[row]
+    b_sig = obs.bearing_sigma_deg.copy()
+    b_sig[ac] = b_sig[ac] * f.sigma_mult[row]  # NaN (microphones) stays NaN
+    told = replace(obs, time_s=t, time_sigma_s=t_sig, bearing_sigma_deg=b_sig)
+    return replace(sc, observations=told.take(np.lexsort((told.id, told.time_s))))
+
+
 class LikelyOracle(Oracle):
     """An :class:`Oracle` whose groups are :func:`assign`'s phases: every phase of
     every round is a point (``2 r + p``), and a report joins the phase it chose."""
