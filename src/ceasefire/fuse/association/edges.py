@@ -31,24 +31,48 @@ from ceasefire.fuse.keys import isin_keys
 _held_observers, _holds = held_observers, holds
 
 
+#: the open-slot test's table of (event, observer) flags is made when it holds at
+#: most this many entries (bytes); beyond, each event's held observers are listed
+#: and scanned (:func:`~.gates.held_observers`)
+TABLE_MAX = 1 << 24
+
+
 def _open_loop(
     g: Any, k: Any, labels: Any, src: Any, moving: Any, edir: Any, direction: Any,
-    fit_ok: Any, undet: int,
+    fit_ok: Any, undet: int, table_max: int,
 ) -> Any:  # fmt: skip
-    """:func:`open_edges` as one loop: each event's held observers listed once
-    (:func:`~.gates.held_observers` of the rows not ``moving``), then each pair
-    checked (:func:`~.gates.holds`: the slot test :func:`~.gates.slot_free`'s loop
-    makes too)."""
-    start, held = _held_observers(labels, src, moving, fit_ok.shape[0])
+    """:func:`open_edges` as one loop: a flag per (event, observer) slot held by a
+    row not ``moving`` (arrivals, bearings not redistributed), then each pair
+    checked by one look-up (on the stress row an event holds ~20 observers, which
+    the list's scan read for each of ~1.5 M pairs a fuse); when the table would
+    hold more than ``table_max`` flags, each event's held observers listed
+    (:func:`~.gates.held_observers`) and scanned (:func:`~.gates.holds`)."""
+    n_ev = fit_ok.shape[0]
+    n_src = 0
+    for r in range(labels.shape[0]):
+        n_src = max(n_src, src[r] + 1)
     keep = np.empty(g.shape[0], np.bool_)
+    if n_ev * n_src <= table_max:
+        held = np.zeros(n_ev * n_src, np.bool_)
+        for r in range(labels.shape[0]):
+            if labels[r] >= 0 and not moving[r]:
+                held[labels[r] * n_src + src[r]] = True
+        for i in range(g.shape[0]):
+            e = g[i]
+            r = k[i]
+            dk = direction[r]
+            de = edir[e]
+            ok = fit_ok[e] and (de == dk or dk == undet or de == undet)
+            keep[i] = ok and not held[e * n_src + src[r]]
+        return keep
+    start, lst = _held_observers(labels, src, moving, n_ev)
     for i in range(g.shape[0]):
         e = g[i]
         r = k[i]
         dk = direction[r]
         de = edir[e]
-        agree = de == dk
-        ok = fit_ok[e] and (agree or dk == undet or de == undet)
-        keep[i] = ok and not _holds(start, held, e, src[r])
+        ok = fit_ok[e] and (de == dk or dk == undet or de == undet)
+        keep[i] = ok and not _holds(start, lst, e, src[r])
     return keep
 
 
@@ -58,7 +82,8 @@ def _moving_kept_loop(
 ) -> tuple[Any, Any, Any]:  # fmt: skip
     """:func:`moving_pairs` as one loop on the pairs of :class:`~.gates.KeptPairs`
     read in place (event ``events[s]`` with the rows of its segment ``s``): the
-    moving rows, then the pairs written; the same pairs, in segment order."""
+    moving rows, then the pairs written; the same pairs, in segment order, each
+    once (a member's own pair is not written again after its segment's)."""
     n = labels.shape[0]
     moving = np.zeros(n, np.bool_)
     if focused:
@@ -81,6 +106,9 @@ def _moving_kept_loop(
     # written in one pass into arrays of the largest size, then cut
     out_g = np.empty(total, np.intp)
     out_k = np.empty(total, np.intp)
+    # the members whose own pair was written (most pass their event's pre-gate):
+    # not written again (a third of the pairs on the stress row were these repeats)
+    own = np.zeros(n, np.bool_)
     m = 0
     for s in range(events.shape[0]):
         e = events[s]
@@ -90,12 +118,16 @@ def _moving_kept_loop(
                 r = rows[p]
                 out_g[m] = e
                 out_k[m] = r
-                m += moving[r]
+                on = moving[r]
+                m += on
+                # without a branch: own[r] or (on and labels[r] == e)
+                own[r] |= on & (labels[r] == e)
     for j in range(mem.shape[0]):
         r = mem[j]
-        out_g[m] = labels[r]
-        out_k[m] = r
-        m += moving[r]
+        if moving[r] and not own[r]:
+            out_g[m] = labels[r]
+            out_k[m] = r
+            m += 1
     return out_g[:m], out_k[:m], moving
 
 
@@ -171,7 +203,9 @@ def open_edges(rep: Reports, cl: Clusters, g: IP, k: IP, moving: B) -> B:
     kernel = open_kernel()
     if kernel is not None:
         edir = event_direction(rep.direction, labels, cl.n)
-        keep = kernel(g, k, labels, rep.src, moving, edir, rep.direction, fitted(cl), DIR_UNDET)
+        keep = kernel(
+            g, k, labels, rep.src, moving, edir, rep.direction, fitted(cl), DIR_UNDET, TABLE_MAX
+        )
         return np.asarray(keep, bool)
     nsrc = rep.n_src
     held = np.flatnonzero((labels >= 0) & ~moving)

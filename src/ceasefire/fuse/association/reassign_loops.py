@@ -38,7 +38,7 @@ _quad = jacobian._quad_loop
 def _edges_loop(
     events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, az: Any,
     focus_ev: Any, freed: Any, focused: bool, src: Any, direction: Any, cov9: Any, ex: Any,
-    ey: Any, ox: Any, oy: Any, undet: int,
+    ey: Any, ox: Any, oy: Any, undet: int, table_max: int,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:  # fmt: skip
     """The pass's open edges ``(g, k)`` by row, then event, as
     :func:`~.edges.moving_kept`, :func:`~.byrow.by_row` and
@@ -67,7 +67,7 @@ def _edges_loop(
     )
     g1, k1 = _by_row(g0, k0, n)
     edir = _direction(direction, labels, n_ev, undet)
-    keep = _open(g1, k1, labels, src, moving, edir, direction, _fitted(cov9), undet)
+    keep = _open(g1, k1, labels, src, moving, edir, direction, _fitted(cov9), undet, table_max)
     m = 0
     for i in range(keep.shape[0]):
         m += keep[i]
@@ -282,7 +282,7 @@ def compiled_problem(
     g, k, member, dx, dy, nb = edges_loop(
         kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rows.az,
         focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x, ev.y,
-        rows.ox, rows.oy, DIR_UNDET,
+        rows.ox, rows.oy, DIR_UNDET, edges.TABLE_MAX,
     )  # fmt: skip
     at, capped, det, sign, term, wrapped = costs_loop(
         g, k, member, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,
