@@ -77,13 +77,17 @@ def _open_loop(
 
 
 def _moving_kept_loop(
-    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, is_bearing: Any,
-    mem: Any, focus_ev: Any, freed: Any, focused: bool,
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, pstart: Any, pcount: Any,
+    prows: Any, by_pass: bool, labels: Any, is_bearing: Any, mem: Any, focus_ev: Any,
+    freed: Any, focused: bool,
 ) -> tuple[Any, Any, Any]:  # fmt: skip
     """:func:`moving_pairs` as one loop on the pairs of :class:`~.gates.KeptPairs`
     read in place (event ``events[s]`` with the rows of its segment ``s``): the
     moving rows, then the pairs written; the same pairs, in segment order, each
-    once (a member's own pair is not written again after its segment's)."""
+    once (a member's own pair is not written again after its segment's). With
+    ``by_pass``, the passing pairs are read from each segment's passing rows
+    (``prows[pstart[s]:pstart[s] + pcount[s]]``), not picked out of its rows
+    by ``passes``: on the stress row an eighth of them."""
     n = labels.shape[0]
     moving = np.zeros(n, np.bool_)
     if focused:
@@ -102,7 +106,7 @@ def _moving_kept_loop(
             moving[r] = is_bearing[r]
     total = mem.shape[0]
     for s in range(events.shape[0]):
-        total += count[s]
+        total += pcount[s] if by_pass else count[s]
     # written in one pass into arrays of the largest size, then cut
     out_g = np.empty(total, np.intp)
     out_k = np.empty(total, np.intp)
@@ -112,6 +116,16 @@ def _moving_kept_loop(
     m = 0
     for s in range(events.shape[0]):
         e = events[s]
+        if by_pass:
+            for q in range(pstart[s], pstart[s] + pcount[s]):
+                r = prows[q]
+                out_g[m] = e
+                out_k[m] = r
+                on = moving[r]
+                m += on
+                # without a branch: own[r] or (on and labels[r] == e)
+                own[r] |= on & (labels[r] == e)
+            continue
         for p in range(start[s], start[s] + count[s]):
             # most pairs fail the pre-gate: their row is not read
             if passes[p]:
@@ -120,7 +134,6 @@ def _moving_kept_loop(
                 out_k[m] = r
                 on = moving[r]
                 m += on
-                # without a branch: own[r] or (on and labels[r] == e)
                 own[r] |= on & (labels[r] == e)
     for j in range(mem.shape[0]):
         r = mem[j]
@@ -129,6 +142,16 @@ def _moving_kept_loop(
             out_k[m] = r
             m += 1
     return out_g[:m], out_k[:m], moving
+
+
+def pass_pool(kept: KeptPairs) -> tuple[IP, IP, IP, bool]:
+    """The passing rows of ``kept``'s segments for :func:`_moving_kept_loop`:
+    ``(pass_start, pass_count, pass_rows, True)`` from the compiled search,
+    else empty arrays and False (the loop then picks them by ``passes``)."""
+    if kept.pass_start is None or kept.pass_count is None or kept.pass_rows is None:
+        none = np.zeros(0, np.intp)
+        return none, none, none, False
+    return kept.pass_start, kept.pass_count, kept.pass_rows, True
 
 
 @getter
@@ -188,8 +211,8 @@ def moving_kept(
     none = np.zeros(0, bool)
     focus_ev, freed = focus if focus is not None else (none, none)
     og, ok, moving = kernel(
-        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rep.is_bearing,
-        mem, focus_ev, freed, focus is not None,
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, *pass_pool(kept), labels,
+        rep.is_bearing, mem, focus_ev, freed, focus is not None,
     )  # fmt: skip
     return np.asarray(og, np.intp), np.asarray(ok, np.intp), np.asarray(moving, bool)
 
