@@ -199,13 +199,13 @@ def _pool_loop(
             pstart[i] = hit_pstart[i]
         p = used
         q = p_used
-    for j in range(n_new):
-        rows[p + j] = miss_rows[j]
-        passes[p + j] = miss_pass[j]
     q0 = q
     for j in range(n_new):
+        r = miss_rows[j]
+        rows[p + j] = r
+        passes[p + j] = miss_pass[j]
         if miss_pass[j]:
-            prows[q] = miss_rows[j]
+            prows[q] = r
             q += 1
     q = q0
     n_used = p + n_new
