@@ -62,7 +62,8 @@ def _open_loop(
             r = k[i]
             dk = direction[r]
             de = edir[e]
-            ok = fit_ok[e] and (de == dk or dk == undet or de == undet)
+            agree = de == dk
+            ok = fit_ok[e] and (agree or dk == undet or de == undet)
             keep[i] = ok and not held[e * n_src + src[r]]
         return keep
     start, lst = _held_observers(labels, src, moving, n_ev)
@@ -71,7 +72,8 @@ def _open_loop(
         r = k[i]
         dk = direction[r]
         de = edir[e]
-        ok = fit_ok[e] and (de == dk or dk == undet or de == undet)
+        agree = de == dk
+        ok = fit_ok[e] and (agree or dk == undet or de == undet)
         keep[i] = ok and not _holds(start, lst, e, src[r])
     return keep
 

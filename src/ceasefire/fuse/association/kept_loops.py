@@ -126,7 +126,7 @@ def _pool_loop(
     ok: Any, bits: Any, hsh: Any, hits: Any, miss: Any, hit_start: Any, hit_count: Any,
     hit_pstart: Any, hit_pcount: Any, buf_rows: Any, buf_pass: Any, used: int,
     buf_prows: Any, p_used: int, gg: Any, miss_rows: Any, miss_pass: Any, slack: int,
-) -> tuple[Any, Any, Any, Any, Any, int, Any, Any, Any, Any, int, Any, Any, Any]:  # fmt: skip
+) -> tuple[Any, Any, Any, Any, Any, int, Any, Any, Any, int, Any, Any, Any]:  # fmt: skip
     """The pool after a search: the hits' segments (copied out into a new pool
     when the pool holds more than ``slack`` times the live pairs), then the
     searched events' rows ``miss_rows`` (event ``gg`` of ``miss``, together, in
