@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse.association import Clusters, Reports, edges
-from ceasefire.fuse.association.gates import KeptPairs
+from ceasefire.fuse.association.gates import KeptPairs, event_direction, fitted
+from ceasefire.fuse.association.reports import DIR_UNDET
 from ceasefire.fuse.solve import Rows
 
 
@@ -57,10 +58,18 @@ def test_the_compiled_passes_give_the_numpy_codes_arrays(seed: int) -> None:
         fast = edges.open_edges(rep, cl, fg, fk, fm)
         with _numpy_only():
             slow = edges.open_edges(rep, cl, fg, fk, fm)
+        # the compiled loop with no room for its table of held slots: their lists
+        kernel = edges.open_kernel()
+        assert kernel is not None
+        edir = event_direction(rep.direction, cl.labels, cl.n)
+        listed = kernel(
+            fg, fk, cl.labels, rep.src, fm, edir, rep.direction, fitted(cl), DIR_UNDET, 0
+        )
         # the premise: many pairs kept, many dropped, at both steps
         assert 1_000 < fg.shape[0] < m + b.shape[0]
         assert 0 < int(fast.sum()) < fg.shape[0]
         assert np.array_equal(fast, slow)
+        assert np.array_equal(listed, slow)
 
 
 def test_a_held_slot_turns_a_pair_away() -> None:
@@ -83,7 +92,8 @@ def test_a_held_slot_turns_a_pair_away() -> None:
 @pytest.mark.parametrize("seed", [3, 4])
 def test_the_moving_pairs_read_from_kept_segments_are_the_expanded_pairs(seed: int) -> None:
     # segments scattered in a pool with dead stretches between them, in no event
-    # order: the same pairs (as a set; repeats as many) as from the expanded arrays
+    # order: the same pairs (as a set: repeats are allowed, reassignment's by_row
+    # drops them) as from the expanded arrays
     rep, cl = _scene(seed)
     rng = np.random.default_rng(seed + 20)
     b = np.flatnonzero(rep.is_bearing)
@@ -97,9 +107,41 @@ def test_the_moving_pairs_read_from_kept_segments_are_the_expanded_pairs(seed: i
         fg, fk, fm = edges.moving_kept(rep, cl, kept, focus)
         sg, sk, sm = edges.moving_pairs(rep, cl, *kept.expand(), focus)
         assert 1_000 < fg.shape[0] < int(count.sum()) + b.shape[0]  # some kept, some not
-        pairs = sorted(zip(fg.tolist(), fk.tolist(), strict=True))
-        assert pairs == sorted(zip(sg.tolist(), sk.tolist(), strict=True))
+        pairs = set(zip(fg.tolist(), fk.tolist(), strict=True))
+        assert pairs == set(zip(sg.tolist(), sk.tolist(), strict=True))
         assert np.array_equal(fm, sm)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_a_members_own_pair_is_written_once(seed: int) -> None:
+    """Segments of distinct rows (as a search makes them) holding most members'
+    own pairs, passing: the compiled pairs hold no repeat, where the numpy code
+    writes a member's own pair once from its segment and once as a member."""
+    pytest.importorskip("numba")
+    rep, cl = _scene(seed)
+    rng = np.random.default_rng(seed + 40)
+    b = np.flatnonzero(rep.is_bearing)
+    events = rng.permutation(cl.n).astype(np.intp)
+    segs = [rng.choice(b, int(rng.integers(0, 60)), replace=False) for _ in range(cl.n)]
+    # most members' rows in their own event's segment
+    for r in b[cl.labels[b] >= 0]:
+        e = int(cl.labels[r])
+        if rng.random() < 0.8 and r not in segs[e]:
+            segs[e] = np.append(segs[e], r)
+    parts = [segs[e] for e in events.tolist()]
+    count = np.array([p.shape[0] for p in parts], np.intp)
+    start = (np.cumsum(count) - count).astype(np.intp)
+    pool = np.concatenate(parts).astype(np.intp)
+    passes = (rng.random(pool.shape[0]) < 0.5) | (cl.labels[pool] == np.repeat(events, count))
+    kept = KeptPairs(events, start, count, pool, passes)
+    for focus in (None, (rng.random(cl.n) < 0.3, rng.random(rep.n) < 0.05)):
+        fg, fk, _ = edges.moving_kept(rep, cl, kept, focus)
+        sg, sk, _ = edges.moving_pairs(rep, cl, *kept.expand(), focus)
+        fast = list(zip(fg.tolist(), fk.tolist(), strict=True))
+        slow = list(zip(sg.tolist(), sk.tolist(), strict=True))
+        assert len(set(slow)) < len(slow) - 100  # the premise: the numpy code repeats
+        assert len(set(fast)) == len(fast)
+        assert set(fast) == set(slow)
 
 
 @pytest.mark.parametrize("seed", [5, 6])

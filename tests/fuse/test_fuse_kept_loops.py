@@ -5,6 +5,8 @@ memo, array for array (the pool rebuilt on the way)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from pinned_days import pinned_day
@@ -84,3 +86,73 @@ def test_the_pool_grows_in_place_and_keeps_the_segments_earlier_searches_returne
             zip(kp.start.tolist(), kp.count.tolist(), strict=True), segs, strict=True
         ):
             assert np.array_equal(kp.rows[s : s + n], r) and np.array_equal(kp.passes[s : s + n], p)
+
+
+def test_each_segments_passing_rows_are_its_rows_that_pass_and_stay_so() -> None:
+    # the compiled search's pool of passing rows, through appends in place, growth,
+    # rebuilds and a search with no hit: each segment's passing rows are its rows
+    # whose gate passed, in order, on return and after every later search
+    pytest.importorskip("numba")
+    rep, cl = pinned_day()
+    rng = np.random.default_rng(21)
+    returned: list[tuple[KeptPairs, list[np.ndarray]]] = []
+    sizes: list[int] = []
+    for step in range(12):
+        kp = KeptPairs.search(rep, cl)
+        sizes.append(kp.rows.shape[0])
+        assert kp.pass_start is not None and kp.pass_count is not None
+        assert kp.pass_rows is not None
+        want = [
+            kp.rows[s : s + n][kp.passes[s : s + n]]
+            for s, n in zip(kp.start.tolist(), kp.count.tolist(), strict=True)
+        ]
+        got = [
+            kp.pass_rows[s : s + n].copy()
+            for s, n in zip(kp.pass_start.tolist(), kp.pass_count.tolist(), strict=True)
+        ]
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+        # the premise: some pairs pass, most do not
+        assert 0 < sum(a.shape[0] for a in got) < int(kp.count.sum()) // 2
+        returned.append((kp, got))
+        if step == 7:
+            cl.x += 250.0  # every estimate changed: no hit
+        else:
+            moved = rng.random(cl.n) < (0.7 if step % 3 == 2 else 0.15)
+            cl.x[moved] += rng.uniform(-500.0, 500.0, int(moved.sum()))
+    # the premise: the pool grew, and was rebuilt (or started anew) on the way
+    assert any(b > a for a, b in itertools.pairwise(sizes))
+    assert any(b < a for a, b in itertools.pairwise(sizes))
+    for kp, got in returned:
+        assert kp.pass_start is not None and kp.pass_count is not None
+        assert kp.pass_rows is not None
+        for (s, n), a in zip(
+            zip(kp.pass_start.tolist(), kp.pass_count.tolist(), strict=True), got, strict=True
+        ):
+            assert np.array_equal(kp.pass_rows[s : s + n], a)
+
+
+def test_the_numpy_search_leaves_no_pool_of_passing_rows() -> None:
+    # a numpy search after a compiled one on the same memo: its slots are not
+    # those the compiled pool of passing rows was kept for, which is dropped
+    pytest.importorskip("numba")
+    rep, cl = pinned_day()
+    KeptPairs.search(rep, cl)
+    assert rep.window_memo.pass_rows is not None
+    saved = gates_mod.kept_kernels
+    gates_mod.kept_kernels = lambda: None  # type: ignore[assignment]
+    try:
+        kp = KeptPairs.search(rep, cl)
+    finally:
+        gates_mod.kept_kernels = saved
+    assert kp.pass_rows is None and rep.window_memo.pass_rows is None
+    # the compiled search after it: every pass pool entry matches again
+    kp = KeptPairs.search(rep, cl)
+    assert kp.pass_rows is not None and kp.pass_start is not None and kp.pass_count is not None
+    for s, n, ps, pn in zip(
+        kp.start.tolist(),
+        kp.count.tolist(),
+        kp.pass_start.tolist(),
+        kp.pass_count.tolist(),
+        strict=True,
+    ):
+        assert np.array_equal(kp.pass_rows[ps : ps + pn], kp.rows[s : s + n][kp.passes[s : s + n]])

@@ -31,16 +31,42 @@ from ceasefire.fuse.keys import isin_keys
 _held_observers, _holds = held_observers, holds
 
 
+#: the open-slot test's table of (event, observer) flags is made when it holds at
+#: most this many entries (bytes); beyond, each event's held observers are listed
+#: and scanned (:func:`~.gates.held_observers`)
+TABLE_MAX = 1 << 24
+
+
 def _open_loop(
     g: Any, k: Any, labels: Any, src: Any, moving: Any, edir: Any, direction: Any,
-    fit_ok: Any, undet: int,
+    fit_ok: Any, undet: int, table_max: int,
 ) -> Any:  # fmt: skip
-    """:func:`open_edges` as one loop: each event's held observers listed once
-    (:func:`~.gates.held_observers` of the rows not ``moving``), then each pair
-    checked (:func:`~.gates.holds`: the slot test :func:`~.gates.slot_free`'s loop
-    makes too)."""
-    start, held = _held_observers(labels, src, moving, fit_ok.shape[0])
+    """:func:`open_edges` as one loop: a flag per (event, observer) slot held by a
+    row not ``moving`` (arrivals, bearings not redistributed), then each pair
+    checked by one look-up (on the stress row an event holds ~20 observers, which
+    the list's scan read for each of ~1.5 M pairs a fuse); when the table would
+    hold more than ``table_max`` flags, each event's held observers listed
+    (:func:`~.gates.held_observers`) and scanned (:func:`~.gates.holds`)."""
+    n_ev = fit_ok.shape[0]
+    n_src = 0
+    for r in range(labels.shape[0]):
+        n_src = max(n_src, src[r] + 1)
     keep = np.empty(g.shape[0], np.bool_)
+    if n_ev * n_src <= table_max:
+        held = np.zeros(n_ev * n_src, np.bool_)
+        for r in range(labels.shape[0]):
+            if labels[r] >= 0 and not moving[r]:
+                held[labels[r] * n_src + src[r]] = True
+        for i in range(g.shape[0]):
+            e = g[i]
+            r = k[i]
+            dk = direction[r]
+            de = edir[e]
+            agree = de == dk
+            ok = fit_ok[e] and (agree or dk == undet or de == undet)
+            keep[i] = ok and not held[e * n_src + src[r]]
+        return keep
+    start, lst = _held_observers(labels, src, moving, n_ev)
     for i in range(g.shape[0]):
         e = g[i]
         r = k[i]
@@ -48,17 +74,22 @@ def _open_loop(
         de = edir[e]
         agree = de == dk
         ok = fit_ok[e] and (agree or dk == undet or de == undet)
-        keep[i] = ok and not _holds(start, held, e, src[r])
+        keep[i] = ok and not _holds(start, lst, e, src[r])
     return keep
 
 
 def _moving_kept_loop(
-    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, is_bearing: Any,
-    mem: Any, focus_ev: Any, freed: Any, focused: bool,
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, pstart: Any, pcount: Any,
+    prows: Any, by_pass: bool, labels: Any, is_bearing: Any, mem: Any, focus_ev: Any,
+    freed: Any, focused: bool,
 ) -> tuple[Any, Any, Any]:  # fmt: skip
     """:func:`moving_pairs` as one loop on the pairs of :class:`~.gates.KeptPairs`
     read in place (event ``events[s]`` with the rows of its segment ``s``): the
-    moving rows, then the pairs written; the same pairs, in segment order."""
+    moving rows, then the pairs written; the same pairs, in segment order, each
+    once (a member's own pair is not written again after its segment's). With
+    ``by_pass``, the passing pairs are read from each segment's passing rows
+    (``prows[pstart[s]:pstart[s] + pcount[s]]``), not picked out of its rows
+    by ``passes``: on the stress row an eighth of them."""
     n = labels.shape[0]
     moving = np.zeros(n, np.bool_)
     if focused:
@@ -77,26 +108,52 @@ def _moving_kept_loop(
             moving[r] = is_bearing[r]
     total = mem.shape[0]
     for s in range(events.shape[0]):
-        total += count[s]
+        total += pcount[s] if by_pass else count[s]
     # written in one pass into arrays of the largest size, then cut
     out_g = np.empty(total, np.intp)
     out_k = np.empty(total, np.intp)
+    # the members whose own pair was written (most pass their event's pre-gate):
+    # not written again (a third of the pairs on the stress row were these repeats)
+    own = np.zeros(n, np.bool_)
     m = 0
     for s in range(events.shape[0]):
         e = events[s]
+        if by_pass:
+            for q in range(pstart[s], pstart[s] + pcount[s]):
+                r = prows[q]
+                out_g[m] = e
+                out_k[m] = r
+                on = moving[r]
+                m += on
+                # without a branch: own[r] or (on and labels[r] == e)
+                own[r] |= on & (labels[r] == e)
+            continue
         for p in range(start[s], start[s] + count[s]):
             # most pairs fail the pre-gate: their row is not read
             if passes[p]:
                 r = rows[p]
                 out_g[m] = e
                 out_k[m] = r
-                m += moving[r]
+                on = moving[r]
+                m += on
+                own[r] |= on & (labels[r] == e)
     for j in range(mem.shape[0]):
         r = mem[j]
-        out_g[m] = labels[r]
-        out_k[m] = r
-        m += moving[r]
+        if moving[r] and not own[r]:
+            out_g[m] = labels[r]
+            out_k[m] = r
+            m += 1
     return out_g[:m], out_k[:m], moving
+
+
+def pass_pool(kept: KeptPairs) -> tuple[IP, IP, IP, bool]:
+    """The passing rows of ``kept``'s segments for :func:`_moving_kept_loop`:
+    ``(pass_start, pass_count, pass_rows, True)`` from the compiled search,
+    else empty arrays and False (the loop then picks them by ``passes``)."""
+    if kept.pass_start is None or kept.pass_count is None or kept.pass_rows is None:
+        none = np.zeros(0, np.intp)
+        return none, none, none, False
+    return kept.pass_start, kept.pass_count, kept.pass_rows, True
 
 
 @getter
@@ -156,8 +213,8 @@ def moving_kept(
     none = np.zeros(0, bool)
     focus_ev, freed = focus if focus is not None else (none, none)
     og, ok, moving = kernel(
-        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rep.is_bearing,
-        mem, focus_ev, freed, focus is not None,
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, *pass_pool(kept), labels,
+        rep.is_bearing, mem, focus_ev, freed, focus is not None,
     )  # fmt: skip
     return np.asarray(og, np.intp), np.asarray(ok, np.intp), np.asarray(moving, bool)
 
@@ -171,7 +228,9 @@ def open_edges(rep: Reports, cl: Clusters, g: IP, k: IP, moving: B) -> B:
     kernel = open_kernel()
     if kernel is not None:
         edir = event_direction(rep.direction, labels, cl.n)
-        keep = kernel(g, k, labels, rep.src, moving, edir, rep.direction, fitted(cl), DIR_UNDET)
+        keep = kernel(
+            g, k, labels, rep.src, moving, edir, rep.direction, fitted(cl), DIR_UNDET, TABLE_MAX
+        )
         return np.asarray(keep, bool)
     nsrc = rep.n_src
     held = np.flatnonzero((labels >= 0) & ~moving)

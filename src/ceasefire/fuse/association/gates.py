@@ -292,13 +292,19 @@ class KeptPairs:
     event ``events[i]`` (an index of the events searched) has the bearing rows
     ``rows[start[i]:start[i] + count[i]]`` (by position, then time), each pair's
     marginal gate in ``passes``; segments in no particular event order, the pool
-    holding segments of earlier searches too (not read)."""
+    holding segments of earlier searches too (not read). From the compiled
+    search, also each segment's passing rows alone, in order:
+    ``pass_rows[pass_start[i]:pass_start[i] + pass_count[i]]`` (None from the
+    numpy code)."""
 
     events: IP
     start: IP
     count: IP
     rows: IP
     passes: B
+    pass_start: IP | None = None
+    pass_count: IP | None = None
+    pass_rows: IP | None = None
 
     @classmethod
     def search(cls, rep: Reports, ev: Fixes) -> KeptPairs:
@@ -396,6 +402,8 @@ def _kept_search(rep: Reports, memo: WindowMemo, sel: B, ev: Fixes) -> KeptPairs
     )
     memo.lookup = hashes[events].argsort()
     memo.hashes = hashes[events][memo.lookup]
+    # the compiled search's pool of passing rows does not hold these slots
+    memo.pass_start = memo.pass_count = memo.pass_rows = None
     return KeptPairs(ok[events], start, count, rows, passes)
 
 
@@ -409,40 +417,49 @@ def _kept_compiled(
     fs, starts, ends, px, py, tk, f_lo, sig_max = memo.runs
     lookup_loop, pool_loop = kernels
     cov9 = ev.cov.reshape(-1, 9)
-    if memo.keys is not None and memo.keys.shape[0]:
+    if memo.keys is not None and memo.keys.shape[0] and memo.pass_start is not None:
         keys, hashes, lookup = memo.keys, memo.hashes, memo.lookup
         m_start, m_count = memo.start, memo.count
+        m_pstart, m_pcount = memo.pass_start, memo.pass_count
     else:
         keys, hashes = np.zeros((0, 12), np.uint64), np.zeros(0, np.uint64)
-        lookup = m_start = m_count = np.zeros(0, np.intp)
-    ok, bits, hsh, hits, miss, hit_start, hit_count, ex, ey, eT, sd_ev = lookup_loop(
-        ev.x, ev.y, ev.T, cov9, rep.c, keys, hashes, lookup, m_start, m_count
-    )
+        lookup = m_start = m_count = m_pstart = m_pcount = np.zeros(0, np.intp)
+    ok, bits, hsh, hits, miss, hit_start, hit_count, hit_pstart, hit_pcount, ex, ey, eT, sd_ev = (
+        lookup_loop(
+            ev.x, ev.y, ev.T, cov9, rep.c, keys, hashes, lookup, m_start, m_count, m_pstart,
+            m_pcount,
+        )
+    )  # fmt: skip
     if ok.shape[0] == 0 or fs.shape[0] == 0:
         none = np.zeros(0, np.intp)
         return KeptPairs(none, none, none, none, np.zeros(0, bool))
     # the pool is the buffers' first rows; none is read without hits (then new
     # buffers: the old ones hold the segments earlier searches returned)
     if hits.shape[0] and memo.rows is not None and memo.buffers is not None:
+        assert memo.pass_rows is not None
         used, buffers = memo.rows.shape[0], memo.buffers
+        p_used = memo.pass_rows.shape[0]
     else:
-        used, buffers = 0, (np.zeros(0, np.intp), np.zeros(0, bool))
+        used, buffers = 0, (np.zeros(0, np.intp), np.zeros(0, bool), np.zeros(0, np.intp))
+        p_used = 0
     # each searched event's rows together, in the order found (position, then time)
     gg, at = windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, rep.reach_m, rep.c,
         memo.tables, by_event=True,
     )  # fmt: skip
     miss_pass = marginal_gate(memo.by_run, ok[miss[gg]], at, ev, rep.c)
-    events, start, count, buf_rows, buf_pass, used, memo.keys, memo.lookup, memo.hashes = (
-        pool_loop(
-            ok, bits, hsh, hits, miss, hit_start, hit_count, *buffers, used, gg, fs[at],
-            miss_pass, _POOL_SLACK,
-        )
+    (
+        events, start, count, buf_rows, buf_pass, used, pstart, pcount, buf_prows, p_used,
+        memo.keys, memo.lookup, memo.hashes,
+    ) = pool_loop(
+        ok, bits, hsh, hits, miss, hit_start, hit_count, hit_pstart, hit_pcount, buffers[0],
+        buffers[1], used, buffers[2], p_used, gg, fs[at], miss_pass, _POOL_SLACK,
     )  # fmt: skip
-    memo.buffers = (buf_rows, buf_pass)
-    rows, passes = buf_rows[:used], buf_pass[:used]
+    memo.buffers = (buf_rows, buf_pass, buf_prows)
+    rows, passes, prows = buf_rows[:used], buf_pass[:used], buf_prows[:p_used]
     memo.start, memo.count, memo.rows, memo.passes = start, count, rows, passes
-    return KeptPairs(events, start, count, rows, passes)
+    memo.pass_start, memo.pass_count, memo.pass_rows = pstart, pcount, prows
+    return KeptPairs(events, start, count, rows, passes, pstart, pcount, prows)
 
 
 def marginal_gate(rows: Rows, g: IP, k: IP, ev: Fixes, c: float) -> B:

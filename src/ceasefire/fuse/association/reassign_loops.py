@@ -36,9 +36,10 @@ _quad = jacobian._quad_loop
 
 
 def _edges_loop(
-    events: Any, start: Any, count: Any, rows: Any, passes: Any, labels: Any, az: Any,
-    focus_ev: Any, freed: Any, focused: bool, src: Any, direction: Any, cov9: Any, ex: Any,
-    ey: Any, ox: Any, oy: Any, undet: int,
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, pstart: Any, pcount: Any,
+    prows: Any, by_pass: bool, labels: Any, az: Any, focus_ev: Any, freed: Any, focused: bool,
+    src: Any, direction: Any, cov9: Any, ex: Any, ey: Any, ox: Any, oy: Any, undet: int,
+    table_max: int,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:  # fmt: skip
     """The pass's open edges ``(g, k)`` by row, then event, as
     :func:`~.edges.moving_kept`, :func:`~.byrow.by_row` and
@@ -63,11 +64,12 @@ def _edges_loop(
             nb[labels[r]] += 1
             j += 1
     g0, k0, moving = _moving_kept(
-        events, start, count, rows, passes, labels, is_bearing, mem, focus_ev, freed, focused
-    )
+        events, start, count, rows, passes, pstart, pcount, prows, by_pass, labels, is_bearing,
+        mem, focus_ev, freed, focused,
+    )  # fmt: skip
     g1, k1 = _by_row(g0, k0, n)
     edir = _direction(direction, labels, n_ev, undet)
-    keep = _open(g1, k1, labels, src, moving, edir, direction, _fitted(cov9), undet)
+    keep = _open(g1, k1, labels, src, moving, edir, direction, _fitted(cov9), undet, table_max)
     m = 0
     for i in range(keep.shape[0]):
         m += keep[i]
@@ -280,9 +282,9 @@ def compiled_problem(
     none = np.zeros(0, bool)
     focus_ev, freed = focus if focus is not None else (none, none)
     g, k, member, dx, dy, nb = edges_loop(
-        kept.events, kept.start, kept.count, kept.rows, kept.passes, labels, rows.az,
-        focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x, ev.y,
-        rows.ox, rows.oy, DIR_UNDET,
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, *edges.pass_pool(kept),
+        labels, rows.az, focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x,
+        ev.y, rows.ox, rows.oy, DIR_UNDET, edges.TABLE_MAX,
     )  # fmt: skip
     at, capped, det, sign, term, wrapped = costs_loop(
         g, k, member, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,

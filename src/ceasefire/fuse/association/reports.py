@@ -38,8 +38,11 @@ class WindowMemo:
     change keeps its rows whatever its index. ``by_run``: the rows in the runs'
     order (the marginal gate reads a searched event's rows in that order: in
     place, they lie scattered over the row arrays). ``buffers``: the arrays
-    ``rows`` and ``passes`` are the first entries of (the compiled search
-    appends to them in place, :func:`~.kept_loops._pool_loop`)."""
+    ``rows``, ``passes`` and ``pass_rows`` are the first entries of (the
+    compiled search appends to them in place, :func:`~.kept_loops._pool_loop`).
+    From the compiled search only (None from the numpy code): each slot's
+    passing rows alone, ``pass_rows[pass_start[i]:pass_start[i] +
+    pass_count[i]]``."""
 
     runs: tuple[IP, IP, IP, F8, F8, F8, F8, F8] | None = None
     by_run: Rows | None = None
@@ -51,7 +54,10 @@ class WindowMemo:
     count: IP | None = None
     rows: IP | None = None
     passes: B | None = None
-    buffers: tuple[IP, B] | None = None
+    buffers: tuple[IP, B, IP] | None = None
+    pass_start: IP | None = None
+    pass_count: IP | None = None
+    pass_rows: IP | None = None
 
 
 @dataclass(frozen=True)
