@@ -13,7 +13,13 @@ import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
-from ceasefire.fuse.association.settle_loops import REFIT, SETTLE, SETTLE_PRUNE, upkeep_kernel
+from ceasefire.fuse.association.settle_loops import (
+    REFIT,
+    REFIT_PRUNE,
+    SETTLE,
+    SETTLE_PRUNE,
+    upkeep_kernel,
+)
 from ceasefire.fuse.association.upkeep_loops import compact_kernel, prune_kernels, refit_kernels
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.solve import FIT_DEFAULTS, Fit, fit
@@ -211,7 +217,7 @@ class Clusters:
         millimetres: each event's fit depends on its own rows only.)"""
         done = self._upkeep_compiled(rep, None, REFIT)
         if done is not None:
-            return done
+            return done[0]
         kernels = refit_kernels()
         if kernels is not None:
             return self._refit_compiled(rep, *kernels)
@@ -408,20 +414,37 @@ class Clusters:
         last fit."""
         done = self._upkeep_compiled(rep, gates, SETTLE if gates is None else SETTLE_PRUNE)
         if done is not None:
-            return done
+            return done[0]
         self.refit(rep)
         if gates is not None and self.prune(rep, gates):
             self.refit(rep)
         self.compact(rep)
         return self.refit(rep)
 
-    def _upkeep_compiled(self, rep: Reports, gates: GateConfig | None, mode: int) -> Fit | None:
-        """:meth:`refit` (``mode`` :data:`~.settle_loops.REFIT`) or :meth:`settle`
-        (with ``gates``: :data:`~.settle_loops.SETTLE_PRUNE`) as one compiled call
-        (:mod:`.settle_loops`: the same loops the methods call, in their order).
-        Returns the last fit, or None when it was not done (without numba, an
-        observer position not finite, or a step that hands over to the numpy
-        code): then nothing was changed."""
+    def refit_prune(self, rep: Reports, gates: GateConfig) -> tuple[Fit, int]:
+        """:meth:`refit`, :meth:`prune`, and when it freed a member :meth:`compact`
+        and :meth:`refit` (an attach pass's upkeep). Returns the last fit and how
+        many members the prune freed."""
+        done = self._upkeep_compiled(rep, gates, REFIT_PRUNE)
+        if done is not None:
+            return done
+        last = self.refit(rep)
+        pruned = self.prune(rep, gates)
+        if pruned:
+            self.compact(rep)
+            last = self.refit(rep)
+        return last, pruned
+
+    def _upkeep_compiled(
+        self, rep: Reports, gates: GateConfig | None, mode: int
+    ) -> tuple[Fit, int] | None:
+        """:meth:`refit` (``mode`` :data:`~.settle_loops.REFIT`), :meth:`settle`
+        (with ``gates``: :data:`~.settle_loops.SETTLE_PRUNE`) or
+        :meth:`refit_prune` as one compiled call (:mod:`.settle_loops`: the same
+        loops the methods call, in their order). Returns the last fit and how
+        many members a prune freed, or None when it was not done (without
+        numba, an observer position not finite, or a step that hands over to
+        the numpy code): then nothing was changed."""
         made = upkeep_kernel()
         if made is None or not rep.finite_positions:
             return None
@@ -446,9 +469,9 @@ class Clusters:
         )  # fmt: skip
         if not got[0]:
             return None
-        _, x, y, T, cov, ml, chi2, dof, ok, settled, stamp, self.refits = got
+        _, x, y, T, cov, ml, chi2, dof, ok, settled, stamp, self.refits, n_pruned = got
         self.x, self.y, self.T, self.cov = x, y, T, cov
         self.memo = Memo(ml, chi2, dof, ok, settled, stamp)
         if pruned is not None:
             self.pruned = pruned
-        return Fit(x, y, T, cov, chi2, dof, ok, settled)
+        return Fit(x, y, T, cov, chi2, dof, ok, settled), int(n_pruned)

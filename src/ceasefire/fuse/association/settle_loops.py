@@ -34,8 +34,9 @@ _fit: Any = gauss_newton._fit_loop
 _atan2_into: Any = arctan2.atan2_into
 _refit_step: Any = None
 
-#: :func:`_upkeep_loop`'s ``mode``: a refit; a settle without, with the prune
-REFIT, SETTLE, SETTLE_PRUNE = 0, 1, 2
+#: :func:`_upkeep_loop`'s ``mode``: a refit; a settle without, with the prune;
+#: a refit and a prune, then (when it freed a row) a compact and a refit
+REFIT, SETTLE, SETTLE_PRUNE, REFIT_PRUNE = 0, 1, 2, 3
 
 
 def _refit_loop(
@@ -82,15 +83,16 @@ def _upkeep_loop(
     gather_rows: int, atan2_at: int, incremental: bool, since: int, reach: float,
     gate_table: Any, min_tdoa: int,
 ) -> tuple[Any, ...]:  # fmt: skip
-    """A :meth:`~.clusters.Clusters.refit` (``mode`` :data:`REFIT`) or a
+    """A :meth:`~.clusters.Clusters.refit` (``mode`` :data:`REFIT`), a
     :meth:`~.clusters.Clusters.settle` (:data:`SETTLE`; :data:`SETTLE_PRUNE`
     with the prune: ``incremental`` since refit number ``since``, the member
-    gate ``gate_table`` for 1, 2, ... dof, the ``reach`` in m) by the compiled
-    loops their methods call, in their order. The compact is the one without
-    the reach test (every observer position finite: the caller's to know).
-    Returns whether it was done (False: nothing written, the rest unset), the
-    estimates, the memo (labels and per-event arrays), the refit count, and
-    ``labels`` written in place."""
+    gate ``gate_table`` for 1, 2, ... dof, the ``reach`` in m) or
+    :meth:`~.clusters.Clusters.refit_prune` (:data:`REFIT_PRUNE`) by the
+    compiled loops their methods call, in their order. The compact is the one
+    without the reach test (every observer position finite: the caller's to
+    know). Returns whether it was done (False: nothing written, the rest
+    unset), the estimates, the memo (labels and per-event arrays), the refit
+    count and the rows the prune freed; ``labels`` written in place."""
     lab = labels.copy()
     good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
         lab, has_memo, ml, mchi2, mdof, mok, mset, mstamp, x, y, T, cov, refits + 1, ox, oy,
@@ -98,11 +100,12 @@ def _upkeep_loop(
         gather_min, gather_rows, atan2_at,
     )  # fmt: skip
     if not good:
-        return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
+        return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
     refits += 1
     if mode == REFIT:
-        return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
-    if mode == SETTLE_PRUNE:
+        return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
+    n_pruned = 0
+    if mode == SETTLE_PRUNE or mode == REFIT_PRUNE:
         idx, g, dx, dy = _prune_rows(lab, ml1, True, incremental, t1, s1, since, x1, y1, ox, oy)
         if idx.shape[0]:
             ang = np.empty(dx.shape[0])
@@ -112,18 +115,21 @@ def _upkeep_loop(
                 cov1.reshape((cov1.shape[0], 9)), c, reach, gate_table,
             )  # fmt: skip
             if not wrapped:
-                return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
-            if worst.shape[0]:
-                for i in range(worst.shape[0]):
-                    lab[worst[i]] = -1
+                return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
+            n_pruned = worst.shape[0]
+            for i in range(n_pruned):
+                lab[worst[i]] = -1
+            if n_pruned and mode == SETTLE_PRUNE:
                 good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
                     lab, True, ml1, c1, d1, o1, s1, t1, x1, y1, T1, cov1, refits + 1, ox, oy,
                     az, sigma_az, t, sigma_t, speed, rng, sigma_rng, c, iterations,
                     max_step_m, tol_m, gather_min, gather_rows, atan2_at,
                 )  # fmt: skip
                 if not good:
-                    return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
+                    return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
                 refits += 1
+    if mode == REFIT_PRUNE and n_pruned == 0:
+        return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
     has = True
     if x1.shape[0] == 0:
         lab[:] = -1
@@ -132,7 +138,7 @@ def _upkeep_loop(
             lab, az, x1, y1, T1, cov1, min_tdoa, has, ml1, c1, d1, o1, s1, t1
         )
         if not done:
-            return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
+            return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
         x1, y1, T1, cov1 = x2, y2, T2, cov2
         ml1, c1, d1, o1, s1, t1 = ml2, c2, d2, o2, s2, t2
     good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
@@ -141,10 +147,10 @@ def _upkeep_loop(
         gather_rows, atan2_at,
     )  # fmt: skip
     if not good:
-        return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
+        return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
     refits += 1
     labels[:] = lab
-    return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits)
+    return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, n_pruned)
 
 
 @getter
@@ -169,4 +175,4 @@ def upkeep_kernel() -> tuple[Callable[..., tuple[Any, ...]], int] | None:
     return None if loop is None else (loop, fit[1])
 
 
-__all__ = ["REFIT", "SETTLE", "SETTLE_PRUNE", "upkeep_kernel"]
+__all__ = ["REFIT", "REFIT_PRUNE", "SETTLE", "SETTLE_PRUNE", "upkeep_kernel"]
