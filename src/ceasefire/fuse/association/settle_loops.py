@@ -105,7 +105,7 @@ def _upkeep_loop(
     if mode == REFIT:
         return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
     n_pruned = 0
-    if mode == SETTLE_PRUNE or mode == REFIT_PRUNE:
+    if mode >= SETTLE_PRUNE:  # SETTLE_PRUNE or REFIT_PRUNE: with the prune
         idx, g, dx, dy = _prune_rows(lab, ml1, True, incremental, t1, s1, since, x1, y1, ox, oy)
         if idx.shape[0]:
             ang = np.empty(dx.shape[0])
