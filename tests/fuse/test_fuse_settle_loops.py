@@ -152,3 +152,24 @@ def test_a_call_that_hands_over_to_the_numpy_code_changes_nothing(
     _same_state(cl, before)
     # (the event with no finite estimate dropped, by the numpy compact)
     assert np.isfinite(cl.x).all() and np.isfinite(f.x).all()
+
+
+def test_covariances_not_in_c_order_settle_as_the_methods_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    rep, fast = pinned_day()
+    _unsettle(rep, fast, 1)
+    # the same numbers, every other double of a wider buffer
+    wide = np.zeros((*fast.cov.shape, 2))
+    wide[..., 0] = fast.cov
+    fast.cov = wide[..., 0]
+    assert not fast.cov.flags.c_contiguous
+    slow = fast.snapshot()
+    assert fast._upkeep_compiled(rep, GateConfig(), clusters_mod.SETTLE_PRUNE) is None
+    f = fast.settle(rep, GateConfig())
+    with monkeypatch.context() as m:
+        m.setattr(clusters_mod, "upkeep_kernel", lambda: None)
+        g = slow.settle(rep, GateConfig())
+    _same_fit(f, g)
+    _same_state(fast, slow)

@@ -443,10 +443,11 @@ class Clusters:
         :meth:`refit_prune` as one compiled call (:mod:`.settle_loops`: the same
         loops the methods call, in their order). Returns the last fit and how
         many members a prune freed, or None when it was not done (without
-        numba, an observer position not finite, or a step that hands over to
-        the numpy code): then nothing was changed."""
+        numba, an observer position not finite, covariances not C-ordered, or a
+        step that hands over to the numpy code): then nothing was changed."""
         made = upkeep_kernel()
-        if made is None or not rep.finite_positions:
+        # (the prune reads each covariance as 9 numbers: a view of a C-ordered cov)
+        if made is None or not rep.finite_positions or not self.cov.flags.c_contiguous:
             return None
         loop, atan2_at = made
         memo, rows = self.memo, rep.rows
