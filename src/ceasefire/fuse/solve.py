@@ -43,6 +43,12 @@ _NO_SEL = np.zeros(0, np.intp)
 #: ``_GATHER_MIN`` rows (fewer are few misses, and nine gathers cost ~10 µs)
 _GATHER_ROWS = 4096
 _GATHER_MIN = 256
+#: :func:`fit`'s default iterations, largest step (m) and the step under which an
+#: event stops (m)
+_ITERATIONS, _MAX_STEP_M, _TOL_M = 8, 5_000.0, 0.5
+#: those and the gather's thresholds: how :func:`fit` calls its compiled loop, for
+#: the compiled loops that fit as it does (:mod:`.association.settle_loops`)
+FIT_DEFAULTS = (_ITERATIONS, _MAX_STEP_M, _TOL_M, _GATHER_MIN, _GATHER_ROWS)
 
 
 @dataclass(frozen=True)
@@ -255,10 +261,10 @@ def fit(
     T0: F8,
     c: float,
     *,
-    iterations: int = 8,
-    max_step_m: float = 5_000.0,
+    iterations: int = _ITERATIONS,
+    max_step_m: float = _MAX_STEP_M,
     sel: IP | None = None,
-    tol_m: float = 0.5,
+    tol_m: float = _TOL_M,
 ) -> Fit:
     """Gauss-Newton ML fit of ``n_groups`` events whose rows are labelled ``g``
     (values in ``0..n_groups-1``), started at ``(x0, y0, T0)``; with ``sel``, the

@@ -242,11 +242,7 @@ def attach_rounds(
             joined = guarded_attach(rep, cl, gates, cfg)
         else:
             joined = attach(rep, cl, gates, cfg.unique_arrivals)
-        last = cl.refit(rep)
-        pruned = cl.prune(rep, gates)
-        if pruned:
-            cl.compact(rep)
-            last = cl.refit(rep)
+        last, pruned = cl.refit_prune(rep, gates)
         if not joined and not pruned:
             break
     return last

@@ -13,9 +13,16 @@ import numpy.typing as npt
 
 from ceasefire.fuse.association.gates import GateConfig, fitted, quantile, row_chi2
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
+from ceasefire.fuse.association.settle_loops import (
+    REFIT,
+    REFIT_PRUNE,
+    SETTLE,
+    SETTLE_PRUNE,
+    upkeep_kernel,
+)
 from ceasefire.fuse.association.upkeep_loops import compact_kernel, prune_kernels, refit_kernels
 from ceasefire.fuse.compiled import compiled, getter
-from ceasefire.fuse.solve import Fit, fit
+from ceasefire.fuse.solve import FIT_DEFAULTS, Fit, fit
 
 
 def _members_loop(labels: Any, az: Any, n: int) -> tuple[Any, Any]:
@@ -104,6 +111,8 @@ _NO_MEMO = Memo(
     np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool),
     np.zeros(0, bool), np.zeros(0, np.int64),
 )  # fmt: skip
+#: the member gate's table when a settle does not prune
+_NO_GATE = np.zeros(1)
 _NO_FIT = Fit(
     np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3, 3)), np.zeros(0),
     np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, bool),
@@ -206,6 +215,9 @@ class Clusters:
         their converged fit. Returns the fit of every event. (A full refit would
         move each converged fix by a Gauss-Newton step of under 0.5 m, mostly
         millimetres: each event's fit depends on its own rows only.)"""
+        done = self._upkeep_compiled(rep, None, REFIT)
+        if done is not None:
+            return done[0]
         kernels = refit_kernels()
         if kernels is not None:
             return self._refit_compiled(rep, *kernels)
@@ -400,8 +412,67 @@ class Clusters:
         """The upkeep after any change of membership: refit; with ``gates``, prune
         (and refit when a member went); drop what cannot stand; refit. Returns the
         last fit."""
+        done = self._upkeep_compiled(rep, gates, SETTLE if gates is None else SETTLE_PRUNE)
+        if done is not None:
+            return done[0]
         self.refit(rep)
         if gates is not None and self.prune(rep, gates):
             self.refit(rep)
         self.compact(rep)
         return self.refit(rep)
+
+    def refit_prune(self, rep: Reports, gates: GateConfig) -> tuple[Fit, int]:
+        """:meth:`refit`, :meth:`prune`, and when it freed a member :meth:`compact`
+        and :meth:`refit` (an attach pass's upkeep). Returns the last fit and how
+        many members the prune freed."""
+        done = self._upkeep_compiled(rep, gates, REFIT_PRUNE)
+        if done is not None:
+            return done
+        last = self.refit(rep)
+        pruned = self.prune(rep, gates)
+        if pruned:
+            self.compact(rep)
+            last = self.refit(rep)
+        return last, pruned
+
+    def _upkeep_compiled(
+        self, rep: Reports, gates: GateConfig | None, mode: int
+    ) -> tuple[Fit, int] | None:
+        """:meth:`refit` (``mode`` :data:`~.settle_loops.REFIT`), :meth:`settle`
+        (with ``gates``: :data:`~.settle_loops.SETTLE_PRUNE`) or
+        :meth:`refit_prune` as one compiled call (:mod:`.settle_loops`: the same
+        loops the methods call, in their order). Returns the last fit and how
+        many members a prune freed, or None when it was not done (without
+        numba, an observer position not finite, covariances not C-ordered, or a
+        step that hands over to the numpy code): then nothing was changed."""
+        made = upkeep_kernel()
+        # (the prune reads each covariance as 9 numbers: a view of a C-ordered cov)
+        if made is None or not rep.finite_positions or not self.cov.flags.c_contiguous:
+            return None
+        loop, atan2_at = made
+        memo, rows = self.memo, rep.rows
+        m = _NO_MEMO if memo is None else memo
+        since, incremental, gate_table = 0, False, _NO_GATE
+        pruned = None
+        if gates is not None:
+            last = self.pruned
+            pruned = (self.refits + 1, gates.member_p, id(rep))
+            incremental = last is not None and last[1:] == pruned[1:]
+            since = last[0] if last is not None else 0
+            gate_table = _gate_table(gates.member_p)
+        iterations, max_step_m, tol_m, gather_min, gather_rows = FIT_DEFAULTS
+        got = loop(
+            mode, self.labels, memo is not None, m.labels, m.chi2, m.dof, m.ok, m.settled,
+            m.stamp, self.x, self.y, self.T, self.cov, self.refits, rows.ox, rows.oy, rows.az,
+            rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng, rows.sigma_rng,
+            rep.c, iterations, max_step_m, tol_m, gather_min, gather_rows, atan2_at,
+            incremental, since, rep.reach_m, gate_table, rep.min_tdoa_sensors,
+        )  # fmt: skip
+        if not got[0]:
+            return None
+        _, x, y, T, cov, ml, chi2, dof, ok, settled, stamp, self.refits, n_pruned = got
+        self.x, self.y, self.T, self.cov = x, y, T, cov
+        self.memo = Memo(ml, chi2, dof, ok, settled, stamp)
+        if pruned is not None:
+            self.pruned = pruned
+        return Fit(x, y, T, cov, chi2, dof, ok, settled), int(n_pruned)

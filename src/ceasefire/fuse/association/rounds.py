@@ -82,10 +82,7 @@ def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
             # settle from the merged labels with the estimates of before (no first
             # refit: see the ray seeds below)
             cl.compact(rep)
-            last = cl.refit(rep)
-            if cl.prune(rep, gates):
-                cl.compact(rep)
-                last = cl.refit(rep)
+            last, _ = cl.refit_prune(rep, gates)
         last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.round_passes) or last
         last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
     # bearings no pair explains, with the arrivals they explain
