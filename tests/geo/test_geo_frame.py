@@ -148,3 +148,18 @@ def test_frames_about_one_origin_are_one_frame_while_shared() -> None:
     assert LocalFrame.about(lat, lon) is not d
     xd, yd = d.to_xy(lat, lon)
     assert np.array_equal(x, xd) and np.array_equal(y, yd)
+
+
+def test_the_frames_memo_lives_with_the_shared_frames() -> None:
+    from ceasefire.geo.frame import frames_memo
+
+    assert frames_memo() is None
+    with frames_shared():
+        memo = frames_memo()
+        assert memo == {}
+        assert memo is not None
+        memo["k"] = 1
+        with frames_shared():  # a scope of its own inside
+            assert frames_memo() == {}
+        assert frames_memo() is memo
+    assert frames_memo() is None
