@@ -102,43 +102,19 @@ def test_the_compiled_crossings_are_the_numpy_codes(monkeypatch: pytest.MonkeyPa
     assert (turns == 1).sum() > 50 and (turns >= 2).any()
 
 
-def test_sides_of_points_are_found_once_per_grid_origin_while_frames_are_shared(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # two tiles' grids about one origin share the line's vertices and the sides
-    # found (by the points' bits); the sides are those found without sharing, the
-    # repeated points' sides taken from before, not found again
+def test_the_lines_vertices_are_made_once_per_grid_origin_while_frames_are_shared() -> None:
+    # two tiles' grids about one origin share the line's vertices (the numbers made
+    # without sharing); another origin's are its own; the shared ones are read only
     from ceasefire.geo.frame import frames_shared
 
-    rng = np.random.default_rng(9)
-    posts = rng.normal(0.0, 25_000.0, (2, 30))
-    pick = rng.integers(0, 30, 300)
-    x, y = posts[0, pick].copy(), posts[1, pick].copy()
-    x[::37] = np.nan
     la, lo = np.array(LINE.lats), np.array(LINE.lons)
     alone = LineSides.of(LINE, Grid.about(la, lo))
-    assert alone.known is None
-    want = alone.points(x, y)
-    assert set(np.unique(want).tolist()) == {-1, 1}
-    calls: list[int] = []
-    each = LineSides._each
-
-    def counted(self: LineSides, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray]:
-        calls.append(px.shape[0])
-        return each(self, px, py)
-
-    monkeypatch.setattr(LineSides, "_each", counted)
+    assert LineSides.of(LINE, Grid.about(la, lo)).px is not alone.px  # not shared
     with frames_shared():
         a = LineSides.of(LINE, Grid.about(la, lo))
         b = LineSides.of(LINE, Grid.about(la[::-1].copy(), lo[::-1].copy()))  # the same box
-        assert b.px is a.px and b.known is a.known and a.known is not None
-        assert np.array_equal(a.px, alone.px) and np.array_equal(a.py, alone.py)
-        assert np.array_equal(a.points(x[:150], y[:150]), want[:150])
-        first = sum(calls)
-        assert np.array_equal(b.points(x, y), want)
-        # only the points (by their bits) the first tile had not seen were found again
-        bits = list(zip(x.view(np.int64).tolist(), y.view(np.int64).tolist(), strict=True))
-        new = set(bits) - set(bits[:150])
-        assert 0 < len(new) < len(set(bits)) and sum(calls) - first == len(new)
         other = LineSides.of(LINE, Grid.about(la + 0.05, lo))
-        assert other.known is not a.known
+    assert b.px is a.px and b.py is a.py and other.px is not a.px
+    assert a.px.tobytes() == alone.px.tobytes() and a.py.tobytes() == alone.py.tobytes()
+    assert not a.px.flags.writeable
+    assert not np.array_equal(other.px, a.px)

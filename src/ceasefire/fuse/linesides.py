@@ -12,7 +12,7 @@ import functools
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ import numpy.typing as npt
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.frame import Grid
 from ceasefire.geo import GeoLine
-from ceasefire.geo.frame import distinct_points, frames_memo, per_distinct_point
+from ceasefire.geo.frame import frames_memo, per_distinct_point
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -61,55 +61,34 @@ class LineSides:
     grid: Grid
     px: F8  # (m + 1,) grid vertices of the densified line
     py: F8
-    #: the sides :meth:`points` found, by the points' bits (x, y as int64), shared
-    #: by the line's sides in grids about one origin while frames are shared
-    known: dict[tuple[int, int], int] | None = field(default=None, compare=False, repr=False)
 
     @staticmethod
     def of(line: GeoLine, grid: Grid) -> LineSides:
-        """The line's vertices in ``grid``, and the sides of points found in it:
-        made once per grid origin within :func:`~ceasefire.geo.frame.frames_shared`
-        (a fuse's tiles repeat their grids' origins, the bearing row's 74 tiles
-        have 38, and their lone bearings' origins their observers' positions),
-        else each time."""
+        """The line's vertices in ``grid``: made once per grid origin within
+        :func:`~ceasefire.geo.frame.frames_shared` (a fuse's tiles repeat their
+        grids' origins: the bearing row's 74 tiles have 38), else each time."""
         memo = frames_memo()
         key = ("line_sides", line, grid.frame.lat0, grid.frame.lon0)
         if memo is not None:
             got = memo.get(key)
             if got is not None:
-                return LineSides(line, grid, got[0], got[1], got[2])
+                return LineSides(line, grid, got[0], got[1])
         la, lo = _densified(line)
         # the line's points are distinct: no search for repeats
         px, py = grid.frame.to_xy(la, lo, repeats=False)
-        if memo is None:
-            return LineSides(line, grid, px, py)
-        px.flags.writeable = False
-        py.flags.writeable = False
-        known: dict[tuple[int, int], int] = {}
-        memo[key] = (px, py, known)
-        return LineSides(line, grid, px, py, known)
+        if memo is not None:
+            px.flags.writeable = False
+            py.flags.writeable = False
+            memo[key] = (px, py)
+        return LineSides(line, grid, px, py)
 
     def points(self, x: F8, y: F8) -> IP:
         """Side (+1 left, -1 right) of grid points ``(n,)``."""
         if x.shape[0] == 0:
             return np.zeros(0, np.intp)
-        if self.known is None:
-            # lone bearings' origins repeat their observers' positions: each
-            # distinct one once (the round trip and the side are pointwise: the
-            # same sides)
-            return per_distinct_point(self._each, x, y)[0]
-        # each distinct point once, and only those no grid about this origin
-        # found before (by their bits: pointwise, the same sides)
-        first, back = distinct_points(x, y)
-        fx, fy = x[first], y[first]
-        keys = list(zip(fx.view(np.int64).tolist(), fy.view(np.int64).tolist(), strict=True))
-        known = self.known
-        miss = [i for i, k in enumerate(keys) if k not in known]
-        if miss:
-            m = np.asarray(miss, np.intp)
-            for i, s in zip(miss, self._each(fx[m], fy[m])[0].tolist(), strict=True):
-                known[keys[i]] = s
-        return np.asarray([known[k] for k in keys], np.intp)[back]
+        # lone bearings' origins repeat their observers' positions: each distinct
+        # one once (the round trip and the side are pointwise: the same sides)
+        return per_distinct_point(self._each, x, y)[0]
 
     def _each(self, x: F8, y: F8) -> tuple[IP]:
         """:meth:`points` of every point (back on the globe, then the line's side)."""
