@@ -257,15 +257,6 @@ def test_of_two_unpaired_fixes_the_weaker_is_explained_never_both() -> None:
     assert _pieces(sc2, [paired, big]) == {"located-1": None, "piece-1": "located-1"}
 
 
-def test_nan_as_is_nan_to_num() -> None:
-    from ceasefire.fuse.explain import _nan_as
-
-    x = np.array([1.5, np.nan, np.inf, -np.inf, -2.0, 0.0])
-    got = _nan_as(x, 1.0)
-    np.testing.assert_array_equal(got, np.nan_to_num(x, nan=1.0))
-    assert got is not x and np.isnan(x[1])  # the input is left as it was
-
-
 def test_among_is_isin() -> None:
     from ceasefire.fuse.explain import _among
 

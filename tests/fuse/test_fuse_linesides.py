@@ -100,3 +100,21 @@ def test_the_compiled_crossings_are_the_numpy_codes(monkeypatch: pytest.MonkeyPa
     # the premise: rays whose side turns along them, once and more than once
     turns = (np.diff(want, axis=1) != 0).sum(axis=1)
     assert (turns == 1).sum() > 50 and (turns >= 2).any()
+
+
+def test_the_lines_vertices_are_made_once_per_grid_origin_while_frames_are_shared() -> None:
+    # two tiles' grids about one origin share the line's vertices (the numbers made
+    # without sharing); another origin's are its own; the shared ones are read only
+    from ceasefire.geo.frame import frames_shared
+
+    la, lo = np.array(LINE.lats), np.array(LINE.lons)
+    alone = LineSides.of(LINE, Grid.about(la, lo))
+    assert LineSides.of(LINE, Grid.about(la, lo)).px is not alone.px  # not shared
+    with frames_shared():
+        a = LineSides.of(LINE, Grid.about(la, lo))
+        b = LineSides.of(LINE, Grid.about(la[::-1].copy(), lo[::-1].copy()))  # the same box
+        other = LineSides.of(LINE, Grid.about(la + 0.05, lo))
+    assert b.px is a.px and b.py is a.py and other.px is not a.px
+    assert a.px.tobytes() == alone.px.tobytes() and a.py.tobytes() == alone.py.tobytes()
+    assert not a.px.flags.writeable
+    assert not np.array_equal(other.px, a.px)

@@ -60,15 +60,44 @@ def test_short_inputs_of_repeated_positions_project_as_each_point_alone() -> Non
         np.testing.assert_array_equal(y, ey)
 
 
-def test_the_inverse_is_made_on_first_use_and_undoes_the_projection() -> None:
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64).view(np.int64)
+
+
+def test_the_frame_projects_as_the_pipelines_with_unit_steps_to_the_bit() -> None:
+    # the frame's one aeqd object, degrees turned by pyproj, gives the numbers of
+    # PROJ's pipelines with unit conversion steps (what frames used before) in both
+    # directions, far points, antimeridian wraps and non-finite ones included
+    rng = np.random.default_rng(3)
+    for lat0, lon0 in ((48.255442402914774, 38.360831220753965), (-33.9, 151.2), (0.0, 179.9)):
+        aeqd = f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +ellps=WGS84"
+        fwd = Transformer.from_pipeline(
+            f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {aeqd}"
+        )
+        inv = Transformer.from_pipeline(
+            f"+proj=pipeline +step +inv {aeqd} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+        )
+        frame = LocalFrame(lat0, lon0)
+        near = rng.normal(0.0, 0.5, (2, 20_000))
+        lat = np.concatenate([lat0 + near[0], rng.uniform(-89.9, 89.9, 5_000), [np.nan, 91.0]])
+        lon = np.concatenate([lon0 + near[1], rng.uniform(-400, 400, 5_000), [lon0, np.inf]])
+        x, y = frame.to_xy(lat, lon, repeats=False)
+        rx, ry = fwd.transform(lon, lat)
+        assert np.array_equal(_bits(x), _bits(rx)) and np.array_equal(_bits(y), _bits(ry))
+        near_m = rng.normal(0.0, 50_000.0, (2, 20_000))
+        mx = np.concatenate([near_m, rng.uniform(-2e7, 2e7, (2, 5_000))], 1)
+        la, lo = frame.to_latlon(mx[0], mx[1])
+        rlo, rla = inv.transform(mx[0], mx[1])
+        assert np.array_equal(_bits(la), _bits(rla)) and np.array_equal(_bits(lo), _bits(rlo))
+
+
+def test_the_inverse_undoes_the_projection() -> None:
     frame = LocalFrame(48.0, 38.0)
-    assert "_inv" not in vars(frame)  # a frame that only projects forward never makes it
     lat = np.array([48.3, 47.6, 48.0])
     lon = np.array([38.4, 37.5, 38.0])
     back_lat, back_lon = frame.to_latlon(*frame.to_xy(lat, lon))
     np.testing.assert_allclose(back_lat, lat, atol=1e-9)
     np.testing.assert_allclose(back_lon, lon, atol=1e-9)
-    assert vars(frame)["_inv"] is frame._inv  # made once
     # pyproj's own inverse of the CRS gives the same positions
     crs = "+proj=aeqd +lat_0=48.0 +lon_0=38.0 +x_0=0 +y_0=0 +ellps=WGS84"
     ref = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -119,3 +148,18 @@ def test_frames_about_one_origin_are_one_frame_while_shared() -> None:
     assert LocalFrame.about(lat, lon) is not d
     xd, yd = d.to_xy(lat, lon)
     assert np.array_equal(x, xd) and np.array_equal(y, yd)
+
+
+def test_the_frames_memo_lives_with_the_shared_frames() -> None:
+    from ceasefire.geo.frame import frames_memo
+
+    assert frames_memo() is None
+    with frames_shared():
+        memo = frames_memo()
+        assert memo == {}
+        assert memo is not None
+        memo["k"] = 1
+        with frames_shared():  # a scope of its own inside
+            assert frames_memo() == {}
+        assert frames_memo() is memo
+    assert frames_memo() is None

@@ -97,6 +97,26 @@ def test_sides_alone_are_nearests_sides(vertices: int) -> None:
     assert (side == LEFT).sum() > 500 and (side == RIGHT).sum() > 500
 
 
+@pytest.mark.parametrize("vertices", [3, 200])
+def test_sides_and_distances_are_nearests_where_wanted(vertices: int) -> None:
+    # every point's side, and the distance of the wanted ones (NaN for the others):
+    # nearest's numbers to the bit, whichever points are wanted
+    rng = np.random.default_rng(vertices + 1)
+    lat = np.linspace(47.0, 49.0, vertices)
+    lon = 38.0 + 0.05 * np.where(np.arange(vertices) % 2 == 0, 1.0, -1.0)
+    line = GeoLine(tuple(lat.tolist()), tuple(lon.tolist()))
+    qlat = np.concatenate([rng.uniform(46.8, 49.2, 1_500), lat])
+    qlon = np.concatenate([rng.uniform(37.7, 38.3, 1_500), lon])
+    near = line.nearest(qlat, qlon, repeats=False)
+    for wanted in (rng.random(qlat.shape[0]) < 0.4, np.ones(qlat.shape[0], bool)):
+        side, dist = line.sides_and_distances(qlat, qlon, wanted, repeats=False)
+        assert side.dtype == np.int8 and np.array_equal(side, near.side)
+        assert np.array_equal(dist[wanted], near.distance_m[wanted])
+        assert np.isnan(dist[~wanted]).all()
+    side, dist = line.sides_and_distances(qlat, qlon, np.zeros(qlat.shape[0], bool))
+    assert np.array_equal(side, near.side) and np.isnan(dist).all()
+
+
 def _locate_by_segment(line: GeoLine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
     """The nearest point on the line one segment at a time, the first strictly
     nearer segment kept: the search ``_locate`` does over all segments at once."""

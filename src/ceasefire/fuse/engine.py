@@ -42,6 +42,7 @@ from ceasefire.fuse.events import (
     kind_name,
     semi_major_95_m,
 )
+from ceasefire.fuse.finite import nan_as
 from ceasefire.fuse.frame import Grid
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.obsindex import observer_codes
@@ -336,26 +337,36 @@ def _line(coords: tuple[tuple[float, float], ...]) -> GeoLine:
     return GeoLine.from_lonlat(list(coords))
 
 
-def _on_line(lat: F8, lon: F8, cfg: FuseConfig) -> tuple[IP, F8 | None] | None:
+def _on_line(
+    lat: F8, lon: F8, cfg: FuseConfig, wanted: IP | None = None
+) -> tuple[IP, F8 | None] | None:
     """Each event's side of the contact line (+1 left, -1 right, 0 where its
     position is unknown) and, when pairing prices a pair on one side by its
     impact's distance from the line (``short_band_m``), that distance (m, NaN where
-    unknown); None without a line. Launch pairing and ray pairing read both from
-    this one projection on the line."""
+    unknown, and where not ``wanted``: the events whose distance is read, all when
+    None); None without a line. Launch pairing and ray pairing read both from this
+    one projection on the line."""
     if cfg.contact_line_lonlat is None:
         return None
     line = _line(cfg.contact_line_lonlat)
     side = np.zeros(lat.shape[0], np.intp)
-    pos = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pos = np.flatnonzero(ok)
     if cfg.launches.short_band_m <= 0.0:
         if pos.shape[0]:
             side[pos] = line.sides(lat[pos], lon[pos])
         return side, None
     dist = np.full(lat.shape[0], np.nan)
     if pos.shape[0]:
-        # fused positions hardly ever repeat: no search for repeats
-        near = line.nearest(lat[pos], lon[pos], repeats=False)
-        side[pos], dist[pos] = near.side, near.distance_m
+        if wanted is None:
+            want = ok[pos]
+        else:
+            mask = np.zeros(lat.shape[0], bool)
+            mask[wanted] = True
+            want = mask[pos]
+        # fused positions hardly ever repeat: no search for repeats; the nearest
+        # point back on the globe and its geodesic only for the distances read
+        side[pos], dist[pos] = line.sides_and_distances(lat[pos], lon[pos], want, repeats=False)
     return side, dist
 
 
@@ -462,8 +473,9 @@ def _acoustic_events(
     if has_pos.any():
         la, lo = grid.to_latlon(ac.x[has_pos], ac.y[has_pos])
         lat[has_pos], lon[has_pos] = la, lo
-        cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo)
-    semi = np.where(has_pos, semi_major_95_m(np.nan_to_num(cov_en)), np.inf)
+        # fused positions hardly ever repeat: no search for repeats
+        cov_en[has_pos] = grid.cov_to_en(ac.cov[has_pos], la, lo, repeats=False)
+    semi = np.where(has_pos, semi_major_95_m(nan_as(cov_en, 0.0)), np.inf)
     # launch/impact pairing among positioned events; the role comes from the event
     # kind (a firing is a launch, an explosion an impact: named right in ~98 % of
     # reports), from the direction class (~86 %) only when no kind is named; bursts
@@ -475,7 +487,8 @@ def _acoustic_events(
     launch = np.flatnonzero(has_pos & can_launch)
     impact = np.flatnonzero(has_pos & can_impact)
     weapon = np.where(ac.weapon == UND_WEAPON, -1, ac.weapon).astype(np.intp)  # -1 unknown
-    line = _on_line(lat, lon, cfg)
+    # only the impacts' distances are read (launch pairing's ``line_m``)
+    line = _on_line(lat, lon, cfg, impact)
     sides: tuple[IP | None, IP | None] = (
         (None, None) if line is None else (line[0][launch], line[0][impact])
     )

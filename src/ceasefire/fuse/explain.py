@@ -49,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
+from ceasefire.fuse.finite import nan_as
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
@@ -158,20 +159,6 @@ def explain(
     for i in np.flatnonzero(by >= 0):
         k = int(lone_k[i])
         out[k] = _flagged(out[k], out[located[int(by[i])]].id)
-    return out
-
-
-#: np.nan_to_num's stand-in for an infinity
-_FMAX = float(np.finfo(np.float64).max)
-
-
-def _nan_as(x: F8, nan: float) -> F8:
-    """``np.nan_to_num(x, nan=nan)`` of a float64 array (NaN -> ``nan``, ±inf -> ±the
-    largest float) by three ufuncs: its Python-level checks cost more than the
-    arithmetic on a tile's pairs. A new array."""
-    out = np.where(np.isnan(x), nan, x)
-    np.maximum(out, -_FMAX, out=out)
-    np.minimum(out, _FMAX, out=out)
     return out
 
 
@@ -313,7 +300,7 @@ def _unexplained(
     100 km is decided by the sphere's distance where the geodesic's bounds (2 % +
     100 m either side: within 100 km the sphere is within 0.6 % of the spheroid)
     leave no doubt, the rest by the geodesic (pyproj's inverse costs ~1 µs a pair)."""
-    sd = _nan_as(obs.time_sigma_s[rows], 1.0)
+    sd = nan_as(obs.time_sigma_s[rows], 1.0)
     lim = 3.0 * sd + 1.0
     time = obs.time_s[rows]
     # the emission time of a seen report is its own (``_emission``'s travel 0.0)
@@ -562,7 +549,7 @@ def _pair_residuals(
     arrive_hi = pts.t_hi[pj] + (t - e_lo)
     off = np.maximum(np.maximum(arrive_lo - t, t - arrive_hi), 0.0)
     off = np.maximum(off - np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s), 0.0)
-    sd_t = cfg.sigma_scale * _nan_as(obs.time_sigma_s[r], 1.0)
+    sd_t = cfg.sigma_scale * nan_as(obs.time_sigma_s[r], 1.0)
     sd_t = np.where(seen, np.maximum(sd_t, cfg.seen_floor_s), sd_t)
     if travel_sd:
         sd_t = np.hypot(sd_t, np.sqrt(np.maximum(cv[:, 0] + cv[:, 1], 0.0)) / c)
@@ -652,9 +639,9 @@ def _held(
     rows = at[mi]
     e, az, _ = _emission(obs, rows, pts.lat[pm], pts.lon[pm], c)
     db = (obs.bearing_deg[rows] - az + 180.0) % 360.0 - 180.0
-    sd_t = np.maximum(_nan_as(obs.time_sigma_s[rows], 1.0), 0.01)
+    sd_t = np.maximum(nan_as(obs.time_sigma_s[rows], 1.0), 0.01)
     off = np.maximum(np.maximum(pts.t_lo[pm] - e, e - pts.t_hi[pm]), 0.0)
-    sd_b = np.maximum(_nan_as(obs.bearing_sigma_deg[rows], 1.0), 0.01)
+    sd_b = np.maximum(nan_as(obs.bearing_sigma_deg[rows], 1.0), 0.01)
     cost = np.where(np.isfinite(db), (db / sd_b) ** 2, 0.0) + (off / sd_t) ** 2
     # each member at its least-cost point (the fix first on a tie)
     o = np.lexsort((pm, cost, mi))

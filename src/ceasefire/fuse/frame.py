@@ -62,9 +62,17 @@ class Grid:
         back, the same numbers by one sort of the points instead of three."""
         return per_distinct_point(self._xy_conv, np.asarray(lat, float), np.asarray(lon, float))
 
-    def cov_to_en(self, cov_xy: F8, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F8:
-        """Covariances ``(n, 2, 2)`` in grid axes → true east/north axes at each point."""
-        g = self.convergence_rad(lat, lon)
+    def cov_to_en(
+        self, cov_xy: F8, lat: npt.ArrayLike, lon: npt.ArrayLike, *, repeats: bool = True
+    ) -> F8:
+        """Covariances ``(n, 2, 2)`` in grid axes → true east/north axes at each point.
+        ``repeats`` False: the caller knows the points are (nearly all) distinct
+        (fused positions), so the convergence is made at every one without the
+        search for repeats (the same numbers: it is pointwise)."""
+        if repeats:
+            g = self.convergence_rad(lat, lon)
+        else:
+            g = self._xy_conv(np.asarray(lat, float), np.asarray(lon, float))[2]
         c, s = np.cos(g), np.sin(g)
         rot = np.empty((g.shape[0], 2, 2))
         rot[:, 0, 0] = c

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from ceasefire.fuse.compiled import compiled, getter
 from ceasefire.fuse.frame import Grid
 from ceasefire.geo import GeoLine
-from ceasefire.geo.frame import per_distinct_point
+from ceasefire.geo.frame import frames_memo, per_distinct_point
 
 F8 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
@@ -64,9 +64,22 @@ class LineSides:
 
     @staticmethod
     def of(line: GeoLine, grid: Grid) -> LineSides:
+        """The line's vertices in ``grid``: made once per grid origin within
+        :func:`~ceasefire.geo.frame.frames_shared` (a fuse's tiles repeat their
+        grids' origins: the bearing row's 74 tiles have 38), else each time."""
+        memo = frames_memo()
+        key = ("line_sides", line, grid.frame.lat0, grid.frame.lon0)
+        if memo is not None:
+            got = memo.get(key)
+            if got is not None:
+                return LineSides(line, grid, got[0], got[1])
         la, lo = _densified(line)
         # the line's points are distinct: no search for repeats
         px, py = grid.frame.to_xy(la, lo, repeats=False)
+        if memo is not None:
+            px.flags.writeable = False
+            py.flags.writeable = False
+            memo[key] = (px, py)
         return LineSides(line, grid, px, py)
 
     def points(self, x: F8, y: F8) -> IP:

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.compiled import compiled, getter
+from ceasefire.fuse.finite import finite_or_nan_as
 from ceasefire.fuse.launchcost import launch_cost_kernel
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight, check_names, per_code
 from ceasefire.model.assignment import min_cost_matching
@@ -234,10 +235,11 @@ def pair_launches(
     a, b = launch_candidates(lx, ly, lT, ix, iy, iT, cfg) if near is None else near
     if a.shape[0] == 0:
         return none
-    sl = np.ones(nl) if l_sd_t_s is None else np.nan_to_num(l_sd_t_s, nan=30.0)
-    si = np.ones(ni) if i_sd_t_s is None else np.nan_to_num(i_sd_t_s, nan=30.0)
-    lc = np.full((nl, 2, 2), 0.0) if l_cov is None else np.nan_to_num(l_cov, nan=1e8)
-    ic = np.full((ni, 2, 2), 0.0) if i_cov is None else np.nan_to_num(i_cov, nan=1e8)
+    # (read only below: ``np.nan_to_num``'s numbers, the input itself when finite)
+    sl = np.ones(nl) if l_sd_t_s is None else finite_or_nan_as(l_sd_t_s, 30.0)
+    si = np.ones(ni) if i_sd_t_s is None else finite_or_nan_as(i_sd_t_s, 30.0)
+    lc = np.full((nl, 2, 2), 0.0) if l_cov is None else finite_or_nan_as(l_cov, 1e8)
+    ic = np.full((ni, 2, 2), 0.0) if i_cov is None else finite_or_nan_as(i_cov, 1e8)
     lw = np.full(nl, -1) if l_weapon is None else np.asarray(l_weapon)
     iw = np.full(ni, -1) if i_weapon is None else np.asarray(i_weapon)
     a, b, best = _launch_cost(a, b, lx, ly, lT, ix, iy, iT, sl, si, lc, ic, lw, iw, cfg)

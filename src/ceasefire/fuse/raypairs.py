@@ -42,6 +42,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse import pairing
+from ceasefire.fuse.finite import finite_or_nan_as
 from ceasefire.fuse.linesides import LineSides
 from ceasefire.fuse.morerays import fit_system_kernel, more_costs_kernel
 from ceasefire.fuse.pairing import LaunchPairConfig, flight_cost
@@ -204,8 +205,8 @@ def _sample(
 
 def _points(p: Points, sides: LineSides | None, n_weapons: int) -> _Samples:
     """Located events as one sample each (absent uncertainties: 30 s, 10 km)."""
-    sd = np.nan_to_num(p.sd_t, nan=30.0)
-    cov = np.nan_to_num(p.cov, nan=1e8)
+    sd = finite_or_nan_as(p.sd_t, 30.0)
+    cov = finite_or_nan_as(p.cov, 1e8)
     if sides is None:
         side = np.zeros(len(p), np.intp)
     else:

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 from pyproj import Transformer
+from pyproj.enums import TransformDirection
 
 F8 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.intp]
 #: what a pointwise function of points returns: arrays shaped as the points
 T = TypeVar("T", bound=tuple[npt.NDArray[Any], ...])
+
+#: the frame's projection taken backwards (m -> degrees)
+_INV = TransformDirection.INVERSE
 
 #: inputs at least this long are projected once per distinct position (the sort
 #: costs about what projecting ~16 points does: 512 made a fusion tile of a few
@@ -60,27 +63,21 @@ class LocalFrame:
 
     lat0: float
     lon0: float
-    _fwd: Transformer = field(init=False, repr=False, compare=False)
+    _proj: Transformer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # the pipelines pyproj builds for EPSG:4326 <-> this aeqd CRS, written out:
-        # the same numbers bit for bit, without a CRS database look-up (~140 ms a
-        # frame; live windows build one every few seconds)
-        fwd = f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {self._aeqd}"
-        object.__setattr__(self, "_fwd", Transformer.from_pipeline(fwd))
+        # the aeqd projection alone, used both ways: pyproj turns degrees into
+        # radians and back itself around a projection, which gives the numbers of
+        # the pipelines with PROJ's unit conversion steps (the former forward and
+        # inverse pipelines) bit for bit (tests/geo/test_geo_frame.py); one PROJ
+        # object a frame, without a CRS database look-up (~140 ms a frame) and
+        # ~0.03 ms to make where the two pipelines took ~0.16 ms (live windows
+        # build a frame every few seconds, a fusion tile two or three)
+        object.__setattr__(self, "_proj", Transformer.from_pipeline(self._aeqd))
 
     @property
     def _aeqd(self) -> str:
         return f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +x_0=0 +y_0=0 +ellps=WGS84"
-
-    @functools.cached_property
-    def _inv(self) -> Transformer:
-        # made on first use (~0.1 ms a pipeline): most frames (a fusion tile's first
-        # pass, corroboration's) only project forward
-        aeqd = self._aeqd
-        return Transformer.from_pipeline(
-            f"+proj=pipeline +step +inv {aeqd} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
-        )
 
     def to_xy(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, repeats: bool = True
@@ -98,12 +95,12 @@ class LocalFrame:
 
     def _each_xy(self, la: F8, lo: F8) -> tuple[F8, F8]:
         """:meth:`to_xy` of every point."""
-        x, y = self._fwd.transform(lo, la)
+        x, y = self._proj.transform(lo, la)
         return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
     def to_latlon(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[F8, F8]:
         """WGS84 (lat, lon) in degrees of frame coordinates in m."""
-        lon, lat = self._inv.transform(np.asarray(x, float), np.asarray(y, float))
+        lon, lat = self._proj.transform(np.asarray(x, float), np.asarray(y, float), direction=_INV)
         return np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
 
     @staticmethod
@@ -133,6 +130,20 @@ _SHARED: contextvars.ContextVar[dict[tuple[float, float], LocalFrame] | None] = 
 )
 
 
+#: values made of frames in :func:`frames_shared`'s scope, by their makers' keys
+#: (None outside one)
+_MEMO: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.ContextVar(
+    "ceasefire_frames_memo", default=None
+)
+
+
+def frames_memo() -> dict[Hashable, Any] | None:
+    """In :func:`frames_shared`'s scope, a dict kept as long as its frames, for what
+    callers make of a frame and want once per frame (a key naming the frame by
+    its origin: equal frames project alike); None outside one."""
+    return _MEMO.get()
+
+
 @contextlib.contextmanager
 def frames_shared() -> Iterator[None]:
     """Within it, :meth:`LocalFrame.about` hands back the frame it made before
@@ -141,7 +152,9 @@ def frames_shared() -> Iterator[None]:
     makes two or more about each origin (its passes, its windows' grids). The
     frames are kept until it ends."""
     token = _SHARED.set({})
+    memo = _MEMO.set({})
     try:
         yield
     finally:
+        _MEMO.reset(memo)
         _SHARED.reset(token)

@@ -152,6 +152,24 @@ class GeoLine:
         dist = distance_m(lat_a, lon_a, qlat, qlon)
         return Nearest(dist, side, s, -ty, tx, qlat, qlon)
 
+    def sides_and_distances(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike, wanted: npt.NDArray[np.bool_],
+        *, repeats: bool = True,
+    ) -> tuple[npt.NDArray[np.int8], F8]:  # fmt: skip
+        """:meth:`nearest`'s side (+1 left, -1 right) of every (lat, lon) and its
+        distance (m) where ``wanted`` (NaN elsewhere): the nearest point is taken
+        back to the globe and measured for those only (both pointwise: the same
+        numbers). ``repeats``: as :meth:`nearest` takes it."""
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        side, _, qx, qy, _, _ = self._project(lat_a, lon_a, repeats)
+        dist = np.full(lat_a.shape[0], np.nan)
+        w = np.flatnonzero(wanted)
+        if w.shape[0]:
+            qlat, qlon = self.frame.to_latlon(qx[w], qy[w])
+            dist[w] = distance_m(lat_a[w], lon_a[w], qlat, qlon)
+        return side, dist
+
     def sides(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> npt.NDArray[np.int8]:
         """:meth:`nearest`'s side alone (+1 left, -1 right) for each (lat, lon),
         without the nearest point's position and geodesic distance."""
