@@ -140,9 +140,13 @@ def quoted_sets(owner: IP, digests: npt.NDArray[np.uint8], n: int) -> tuple[list
     if len(owner) == 0:
         return [b""] * n, np.zeros(n, np.intp)
     rows = np.ascontiguousarray(digests, dtype=np.uint8)
-    # big-endian words sort as the bytes do
+    # big-endian words sort as the bytes do; by the first word alone unless
+    # two of an owner's share it (the same digest twice, mostly)
     words = rows.view(">u8")
-    order = np.lexsort((*(words[:, c] for c in range(words.shape[1] - 1, -1, -1)), owner))
+    order = np.lexsort((words[:, 0], owner))
+    first, by = words[order, 0], owner[order]
+    if ((by[1:] == by[:-1]) & (first[1:] == first[:-1])).any():
+        order = np.lexsort((*(words[:, c] for c in range(words.shape[1] - 1, -1, -1)), owner))
     owner, rows = owner[order], rows[order]
     repeated = (owner[1:] == owner[:-1]) & (rows[1:] == rows[:-1]).all(axis=1)
     fresh = np.concatenate([[True], ~repeated])
