@@ -9,9 +9,11 @@ Steps: ``take`` (the day's keys and digests taken from ``StoredDigests``, as
 ``take_raw`` gives them), ``records`` (the day's ``observations`` records made and
 appended: the ahead's rest less ``index``), ``index`` (the digests by id,
 ``DigestIndex``, for the violations' records: made again alone and timed);
-medians over ``--repeat`` rounds. The digests are the store's
-(``Store.observation_digests``: what the ingest's workers hashed), added to a
-``StoredDigests`` in chunks of ``pipeline.INGEST_CHUNK`` rows in stored order.
+medians over ``--repeat`` rounds. ``--lookup`` instead times the index's look-up
+alone on synthetic ids (900 k of 11 characters asked of 1 M held; min of 3).
+The digests are the store's (``Store.observation_digests``: what the ingest's
+workers hashed), added to a ``StoredDigests`` in chunks of ``pipeline.INGEST_CHUNK``
+rows in stored order.
 """
 
 from __future__ import annotations
@@ -85,11 +87,44 @@ def one_round(store_db: Path) -> tuple[dict[str, float], str]:
     return t, h.hexdigest()[:16]
 
 
+def lookup() -> str:
+    """``digests_of`` (and ``rows_of`` where the tree has it) of 900 k ids asked of
+    1 M held, CPU-s, min of 3."""
+    import os
+    import random
+
+    from ceasefire.ledger.digest_index import DigestIndex
+
+    rng = random.Random(1)
+    oids = [f"o{rng.getrandbits(40):010x}" for _ in range(1_000_000)]
+    index = DigestIndex(oids, os.urandom(32 * len(oids)))
+    asked = oids[:]
+    rng.shuffle(asked)
+    asked = asked[:900_000]
+    out = []
+    for name in ("digests_of", "rows_of"):
+        if not hasattr(index, name):
+            continue
+        best = float("inf")
+        for _ in range(3):
+            c = time.process_time()
+            getattr(index, name)(asked)
+            best = min(best, time.process_time() - c)
+        out.append(f"{name} {best:.3f}")
+    return ", ".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("store_db", type=Path)
+    ap.add_argument("store_db", type=Path, nargs="?")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--lookup", action="store_true", help="time the index's look-up alone")
     args = ap.parse_args()
+    if args.lookup:
+        print(f"CPU-s: {lookup()}")
+        return 0
+    if args.store_db is None:
+        ap.error("a store (OUT/store.db) is needed without --lookup")
     rounds = [one_round(args.store_db) for _ in range(args.repeat)]
     med = {k: statistics.median(t[k] for t, _ in rounds) for k in STEPS}
     print(
