@@ -16,7 +16,9 @@ from ceasefire.model import Violation
 from ceasefire.model.errors import LedgerError
 
 
-def _violation(vid: str, notes: tuple[str, ...] = ()) -> Violation:
+def _violation(
+    vid: str, notes: tuple[str, ...] = (), oids: tuple[str, ...] = ("obs-2", "obs-1")
+) -> Violation:
     return Violation(
         id=vid,
         rule="no-artillery",
@@ -30,7 +32,7 @@ def _violation(vid: str, notes: tuple[str, ...] = ()) -> Violation:
         party_probability=0.8125,
         probabilities={"east": 0.8125, "west": 0.1875},
         event_ids=("ev-1",),
-        observation_ids=("obs-2", "obs-1"),
+        observation_ids=oids,
         distance_to_line_km=3.5,
         side="west",
         response="notify",
@@ -77,3 +79,38 @@ def test_append_encoded_gives_appends_leaves(tmp_path: Path) -> None:
     assert encoded.append_encoded([("r-1", canonical_json(records[0]))]) == [0]
     with pytest.raises(LedgerError, match="repeats record 0"):
         encoded.append_encoded([("r-9", b"{}"), ("r-9", b"{}")])
+
+
+def test_a_day_logs_encoded_records_are_its_records_with_their_digests(tmp_path: Path) -> None:
+    """A part's records, their digests looked up and written at once, are the
+    records :func:`pipeline._violation_record` makes with each violation's digests
+    from a plain dict: ids held twice (two sources), an id given twice, an id not
+    held, a violation with no id held."""
+    held = ["a", "b", "c", "b", "d"]  # "b" of two sources
+    digests = [hashlib.sha256(f"{o}{k}".encode()).digest() for k, o in enumerate(held)]
+    found = [
+        _violation("vio-1", oids=("c", "a")),
+        _violation("vio-2", oids=("b", "x", "b")),
+        _violation("vio-3", oids=("zz",)),
+        _violation("vio-4", oids=("d", "c", "a", "b")),
+    ]
+    by_id: dict[str, set[str]] = {}
+    for o, d in zip(held, digests, strict=True):
+        by_id.setdefault(o, set()).add(d.hex())
+    want = [
+        canonical_json(
+            pipeline._violation_record(v, {d for o in v.observation_ids for d in by_id.get(o, ())})
+        )
+        for v in found
+    ]
+    log = pipeline.DayLog.__new__(pipeline.DayLog)
+    log.ledger = Ledger.open(tmp_path / "ledger")
+    log._batches = pipeline._LedgerBatches(log.ledger)
+    log._index = pipeline.DigestIndex(held, b"".join(digests))
+    log.ahead = iter(())
+    records = [pipeline.ViolationRecord.of(v) for v in found]
+    encoded = list(log._encoded(records))
+    assert [e.payload for e in encoded] == want
+    assert [e.id for e in encoded] == ["vio-1", "vio-2", "vio-3", "vio-4"]
+    # a record weighs its distinct digests, and one
+    assert [e.weight for e in encoded] == [3, 3, 1, 6]
