@@ -1,17 +1,19 @@
-"""The detection law of arrival sensors (microphones), read against a proposed
-source: would the microphones that stayed silent have heard a round that the
-ones in the proposal heard?
+"""The detection law of the observers, read against a proposed source: would the
+observers that stayed silent have heard a round that the ones in the proposal
+heard?
 
-Every microphone hears by one law, p(d) = p0 / (1 + (d / L)⁴) at distance d (m),
-nothing beyond ``cutoff`` x L, with one loudness L per round (its weapon, phase,
-day or night: unknown here, so profiled over a grid). A microphone is *silent*
-for a source at (x, y, T) when it was listening (it reported something within
-``alive_s`` before and after its arrival time T + d / c) and reported nothing
-near that time. The proposal's loss (nats) is how much less likely its hits and
-silences are, at the best L, than its hits alone at the best L:
-``n log p0 - max_L [sum_hits log p(D_i) + sum_silent log (1 - p(d_j))]``. A
-silent microphone much nearer than the farthest hit costs about log 1 / (1 - p0)
-= 3 nats; one as far or farther costs little.
+Every observer hears by one law, p(d) = p0 / (1 + (d / (s L))⁴) at distance d
+(m), nothing beyond ``cutoff`` x s L, with one loudness L per round (its weapon,
+phase, day or night: unknown here, so profiled over a grid) and a scale s per
+kind of observer: 1 for arrival sensors (microphones), ``bearing_scale`` for
+bearing observers (0: they are not read). An observer is *silent* for a source
+at (x, y, T) when it was listening (it reported something within ``alive_s``
+before and after its perceived time, T + d / c for sound, T for light) and
+reported nothing near that time. The proposal's loss (nats) is how much less
+likely its hits and silences are, at the best L, than its hits alone at the best
+L: ``max_L sum_hits log p(D_i) - max_L [sum_hits log p(D_i) + sum_silent log (1 -
+p(d_j))]``. A silent microphone much nearer than the farthest hit costs about
+log 1 / (1 - p0) = 3 nats; one as far or farther costs little.
 """
 
 from __future__ import annotations
@@ -25,55 +27,67 @@ from ceasefire.fuse.association.reports import F8, IP, Reports, observer_run_bou
 
 @dataclass(frozen=True)
 class HearingConfig:
-    """The microphones' detection law and what counts as silence."""
+    """The observers' detection law and what counts as silence."""
 
-    #: detection probability at zero distance
+    #: detection probability at zero distance: arrival sensors, bearing observers
     p0: float = 0.95
+    bearing_p0: float = 0.85
+    #: a bearing observer's 50 % distance over a microphone's (0: not read)
+    bearing_scale: float = 0.0
     #: nothing is heard beyond this many 50 % distances
     cutoff: float = 2.5
-    #: the 50 % distances profiled over, m (log-spaced)
+    #: the microphones' 50 % distances profiled over, m (log-spaced)
     l50_min_m: float = 500.0
     l50_max_m: float = 80_000.0
     l50_steps: int = 48
-    #: a report within this of the expected arrival (plus the source's own
-    #: uncertainty over c and 3 time sd) means the microphone heard something, s
+    #: a report within this of the expected time (plus the source's own
+    #: uncertainty over c and 3 time sd) means the observer heard something, s
     quiet_s: float = 2.0
-    #: a microphone listens when it reported within this before and after, s
+    #: an observer listens when it reported within this before and after, s
     alive_s: float = 600.0
 
 
 @dataclass(frozen=True)
-class Microphones:
-    """The arrival sensors of a set of reports: per sensor its position (m), its
-    position rank (:attr:`Reports.position_id`) and largest time sd (s); and its
-    reports' times (any label) as one sorted key, sensor index x ``span`` + (time
-    - ``t0``)."""
+class Listeners:
+    """The observers of a set of reports (microphones; with ``bearing_scale``, the
+    bearing observers too): per observer its position (m), position rank
+    (:attr:`Reports.position_id`), largest time sd (s), speed factor (1 sound, 0
+    light), scale and p0 of its law; and its reports' times (any label) as one
+    sorted key, observer index x ``span`` + (time - ``t0``)."""
 
     x: F8
     y: F8
     position_id: IP
     sigma_t: F8
+    speed: F8
+    scale: F8
+    p0: F8
     key: F8
     t0: float
     span: float
 
     @staticmethod
-    def of(rep: Reports, alive_s: float) -> Microphones:
-        arr = np.flatnonzero(np.isnan(rep.rows.az))
-        if arr.shape[0] == 0:
+    def of(rep: Reports, cfg: HearingConfig) -> Listeners:
+        rows = rep.rows
+        arrival = np.isnan(rows.az)
+        idx = np.flatnonzero(arrival | (cfg.bearing_scale > 0))
+        if idx.shape[0] == 0:
             z = np.zeros(0)
-            return Microphones(z, z, np.zeros(0, np.intp), z, z, 0.0, 1.0)
-        out, starts, ends = observer_run_bounds(rep, arr)
+            return Listeners(z, z, np.zeros(0, np.intp), z, z, z, z, z, 0.0, 1.0)
+        out, starts, ends = observer_run_bounds(rep, idx)
         first = out[starts]
-        t = rep.rows.t[out]
+        t = rows.t[out]
         t0 = float(t.min())
         # the stride covers every time and any window about them
-        span = float(t.max()) - t0 + 4.0 * alive_s + 1.0
+        span = float(t.max()) - t0 + 4.0 * cfg.alive_s + 1.0
         sensor = np.repeat(np.arange(starts.shape[0]), ends - starts)
-        sig = np.maximum.reduceat(rep.rows.sigma_t[out], starts)
-        # runs are in position-rank order: ranks increase with the sensor index
-        return Microphones(
-            rep.rows.ox[first], rep.rows.oy[first], rep.position_id[first], sig,
+        sig = np.maximum.reduceat(rows.sigma_t[out], starts)
+        speed = np.maximum.reduceat(rows.speed_factor[out], starts)
+        mic = arrival[first]
+        # runs are in position-rank order: ranks increase with the observer index
+        return Listeners(
+            rows.ox[first], rows.oy[first], rep.position_id[first], sig, speed,
+            np.where(mic, 1.0, cfg.bearing_scale), np.where(mic, cfg.p0, cfg.bearing_p0),
             sensor * span + (t - t0), t0, span,
         )  # fmt: skip
 
@@ -81,28 +95,32 @@ class Microphones:
     def n(self) -> int:
         return int(self.x.shape[0])
 
-    def sensor_of(self, rep: Reports, rows: IP) -> IP:
-        """The sensor index of each arrival row ``rows`` of ``rep``."""
-        return np.searchsorted(self.position_id, rep.position_id[rows])
+    def of_rows(self, rep: Reports, rows: IP) -> IP:
+        """The observer index of each row ``rows`` of ``rep`` (-1: not read)."""
+        if self.n == 0:
+            return np.full(rows.shape[0], -1, np.intp)
+        pid = rep.position_id[rows]
+        k = np.minimum(np.searchsorted(self.position_id, pid), self.n - 1)
+        return np.where(self.position_id[k] == pid, k, -1)
 
 
 def silent(
-    mics: Microphones, c: float, x: float, y: float, T: float, heard: IP, slack_s: float,
+    ls: Listeners, c: float, x: float, y: float, T: float, heard: IP, slack_s: float,
     cfg: HearingConfig,
-) -> tuple[F8, F8]:  # fmt: skip
-    """Distances (m) to a source at (``x``, ``y``) emitting at ``T`` (s) of the
-    microphones in ``heard`` (sensor indices) and of the silent ones (listening,
-    nothing reported within ``quiet_s`` + ``slack_s`` + 3 time sd of their arrival
-    time)."""
-    d = np.hypot(mics.x - x, mics.y - y)
-    others = np.ones(mics.n, bool)
-    others[heard] = False
+) -> tuple[IP, F8]:  # fmt: skip
+    """The observers silent for a source at (``x``, ``y``) emitting at ``T`` (s):
+    listening, not in ``heard``, and nothing reported within ``quiet_s`` +
+    ``slack_s`` + 3 time sd of their perceived time; and every observer's
+    distance (m)."""
+    d = np.hypot(ls.x - x, ls.y - y)
+    others = np.ones(ls.n, bool)
+    others[heard[heard >= 0]] = False
     k = np.flatnonzero(others)
     if k.shape[0] == 0:
-        return d[heard], np.zeros(0)
-    at = k * mics.span + (T + d[k] / c - mics.t0)
-    w = cfg.quiet_s + slack_s + 3.0 * mics.sigma_t[k]
-    key = mics.key
+        return k, d
+    at = k * ls.span + (T + ls.speed[k] * d[k] / c - ls.t0)
+    w = cfg.quiet_s + slack_s + 3.0 * ls.sigma_t[k]
+    key = ls.key
     before = np.searchsorted(key, at - w, side="left")
     after = np.searchsorted(key, at + w, side="right")
     near = after > before
@@ -110,23 +128,26 @@ def silent(
     a_lo = np.searchsorted(key, at - cfg.alive_s, side="left")
     a_hi = np.searchsorted(key, at + cfg.alive_s, side="right")
     alive = (before > a_lo) & (a_hi > after)
-    return d[heard], d[k[alive & ~near]]
+    return k[alive & ~near], d
 
 
-def loss_nats(hits_m: F8, silent_m: F8, cfg: HearingConfig) -> float:
-    """How much less likely (nats) the hits at ``hits_m`` and the silences at
-    ``silent_m`` are than the hits alone, each at its best loudness (module
-    docstring); 0 with no silence."""
-    if silent_m.shape[0] == 0 or hits_m.shape[0] == 0:
+def loss_nats(ls: Listeners, d: F8, hits: IP, quiet: IP, cfg: HearingConfig) -> float:
+    """How much less likely (nats) the hits (observer indices ``hits``) and the
+    silences (``quiet``) are than the hits alone, each at its best loudness
+    (module docstring); ``d`` every observer's distance (m). 0 with no silence."""
+    hits = hits[hits >= 0]
+    if quiet.shape[0] == 0 or hits.shape[0] == 0:
         return 0.0
     L = np.geomspace(cfg.l50_min_m, cfg.l50_max_m, cfg.l50_steps)[:, None]
+
+    def p(k: IP) -> F8:
+        reach = ls.scale[k][None, :] * L
+        out = ls.p0[k][None, :] / (1.0 + (d[k][None, :] / reach) ** 4)
+        return np.where(d[k][None, :] <= cfg.cutoff * reach, out, 0.0)
+
     with np.errstate(divide="ignore"):
-        ph = cfg.p0 / (1.0 + (hits_m[None, :] / L) ** 4)
-        ph = np.where(hits_m[None, :] <= cfg.cutoff * L, ph, 0.0)
-        ps = cfg.p0 / (1.0 + (silent_m[None, :] / L) ** 4)
-        ps = np.where(silent_m[None, :] <= cfg.cutoff * L, ps, 0.0)
-        ll_hits = np.log(ph).sum(axis=1)
-        ll = ll_hits + np.log1p(-ps).sum(axis=1)
+        ll_hits = np.log(p(hits)).sum(axis=1)
+        ll = ll_hits + np.log1p(-p(quiet)).sum(axis=1)
     best = float(ll.max())
     if not np.isfinite(best):
         return np.inf

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.hearing import HearingConfig, Microphones, loss_nats, silent
+from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_nats, silent
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.solve import fit, stands
@@ -35,6 +35,8 @@ class SeedConfig:
     far_loss_nats: float = 4.0
     #: a far seed stands only when its reports' fit does (its point then the fit's)
     far_fit: bool = True
+    #: a far seed holds at least this many arrivals
+    far_arrivals: int = 2
     hearing: HearingConfig = field(default_factory=HearingConfig)
 
 
@@ -87,15 +89,16 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
 
 def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
     """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
-    observer; with ``cfg.far_fit``, its reports' fit stands (0.999 gate, emitted
-    first); and the microphones silent at its point (the fit's, when fitted) cost
-    at most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
-    mics = Microphones.of(rep, cfg.hearing.alive_s)
+    observer and it holds ``cfg.far_arrivals``; with ``cfg.far_fit``, its reports'
+    fit stands (0.999 gate, emitted first); and the observers silent at its point
+    (the fit's, when fitted) cost at most ``cfg.far_loss_nats`` against the ones it
+    holds (:mod:`~.hearing`)."""
+    ls = Listeners.of(rep, cfg.hearing)
     rows, c = rep.rows, rep.c
 
     def accept(b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
         d = np.hypot(rows.ox[a] - rows.ox[b], rows.oy[a] - rows.oy[b])
-        if not (d > cfg.sensor_m).any():
+        if not (d > cfg.sensor_m).any() or a.shape[0] < cfg.far_arrivals:
             return False
         if cfg.far_fit:
             sub = rows.take(np.r_[b, a])
@@ -107,9 +110,9 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
             sd_m = 3.0 * float(np.sqrt(max(f.cov[0, 0, 0] + f.cov[0, 1, 1], 0.0)))
         if not np.isfinite(cfg.far_loss_nats):
             return True
-        heard = mics.sensor_of(rep, a)
-        hits, quiet = silent(mics, c, x, y, T, heard, sd_m / c, cfg.hearing)
-        return loss_nats(hits, quiet, cfg.hearing) <= cfg.far_loss_nats
+        heard = ls.of_rows(rep, np.r_[b, a])
+        quiet, dist = silent(ls, c, x, y, T, heard, sd_m / c, cfg.hearing)
+        return loss_nats(ls, dist, heard, quiet, cfg.hearing) <= cfg.far_loss_nats
 
     return accept
 
