@@ -152,3 +152,15 @@ def loss_nats(ls: Listeners, d: F8, hits: IP, quiet: IP, cfg: HearingConfig) -> 
     if not np.isfinite(best):
         return np.inf
     return float(ll_hits.max()) - best
+
+
+def rivals(ls: Listeners, rep: Reports, rows: IP, w_s: F8) -> IP:
+    """Per row of ``rows`` (arrivals of a proposal), how many other reports its
+    observer made within ``w_s`` (s) of it, any label: reports that could stand in
+    its place, so that the proposal could as well be another source's (none: the
+    proposal's reports are the only ones that fit there)."""
+    k = ls.of_rows(rep, rows)
+    at = k * ls.span + (rep.rows.t[rows] - ls.t0)
+    lo = np.searchsorted(ls.key, at - w_s, side="left")
+    hi = np.searchsorted(ls.key, at + w_s, side="right")
+    return np.asarray(np.maximum(hi - lo - 1, 0), dtype=np.intp)

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_nats, silent
+from ceasefire.fuse.association.hearing import (
+    HearingConfig,
+    Listeners,
+    loss_nats,
+    rivals,
+    silent,
+)
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.solve import fit, stands
@@ -37,6 +43,10 @@ class SeedConfig:
     far_fit: bool = True
     #: a far seed holds at least this many arrivals
     far_arrivals: int = 2
+    #: a far seed stands only when no arrival of it has a rival: another report of
+    #: its sensor within 3 sd of the check's time (the bearing's, the arrival's,
+    #: the point's over c)
+    far_unrivalled: bool = False
     hearing: HearingConfig = field(default_factory=HearingConfig)
 
 
@@ -90,9 +100,10 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
 def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
     """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
     observer and it holds ``cfg.far_arrivals``; with ``cfg.far_fit``, its reports'
-    fit stands (0.999 gate, emitted first); and the observers silent at its point
-    (the fit's, when fitted) cost at most ``cfg.far_loss_nats`` against the ones it
-    holds (:mod:`~.hearing`)."""
+    fit stands (0.999 gate, emitted first); with ``cfg.far_unrivalled``, no other
+    report of its sensors could stand in for its arrivals (:func:`~.hearing.rivals`);
+    and the observers silent at its point (the fit's, when fitted) cost at most
+    ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
     ls = Listeners.of(rep, cfg.hearing)
     rows, c = rep.rows, rep.c
 
@@ -108,6 +119,10 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
                 return False
             x, y, T = float(f.x[0]), float(f.y[0]), float(f.T[0])
             sd_m = 3.0 * float(np.sqrt(max(f.cov[0, 0, 0] + f.cov[0, 1, 1], 0.0)))
+        if cfg.far_unrivalled:
+            sd_s = np.sqrt(rows.sigma_t[b] ** 2 + rows.sigma_t[a] ** 2 + (sd_m / 3.0 / c) ** 2)
+            if (rivals(ls, rep, a, 3.0 * sd_s) > 0).any():
+                return False
         if not np.isfinite(cfg.far_loss_nats):
             return True
         heard = ls.of_rows(rep, np.r_[b, a])
