@@ -78,8 +78,8 @@ def test_silent_means_listening_and_nothing_near_the_arrival() -> None:
 
 def _far_scene(near_silent: bool) -> Scene:
     """A post's bearing of a source 6 km north; three microphones of an array 20 km
-    east of the source heard it. With ``near_silent``, two microphones 2-3 km from
-    the source were listening (reports 300 s before and after) and did not."""
+    east of the source heard it. With ``near_silent``, three microphones 2-3 km
+    from the source were listening (reports 300 s before and after) and did not."""
     sc = Scene()
     src = (0.0, 6_000.0)
     sc.bearing("B", "post-1", (0.0, 0.0), src, T0, sigma_deg=2.0, time_sigma_s=1.0)
@@ -87,24 +87,27 @@ def _far_scene(near_silent: bool) -> Scene:
         m = (20_000.0 + 2_000.0 * math.sin(a), 6_000.0 + 2_000.0 * math.cos(a))
         sc.arrival(f"F{k}", f"mic-9{'abc'[k]}", m, src, T0)
     if near_silent:
-        for k, m in enumerate(((2_000.0, 7_000.0), (-1_500.0, 8_500.0))):
-            sc.arrival(f"Q{k}a", f"mic-5{'ab'[k]}", m, src, T0 - 300.0)
-            sc.arrival(f"Q{k}b", f"mic-5{'ab'[k]}", m, src, T0 + 300.0)
+        for k, m in enumerate(((2_000.0, 7_000.0), (-1_500.0, 8_500.0), (-2_000.0, 5_000.0))):
+            sc.arrival(f"Q{k}a", f"mic-5{'abc'[k]}", m, src, T0 - 300.0)
+            sc.arrival(f"Q{k}b", f"mic-5{'abc'[k]}", m, src, T0 + 300.0)
     return sc
 
 
 def test_a_far_seed_stands_unless_near_microphones_stayed_silent() -> None:
-    far = SeedConfig(far_m=30_000.0)
+    # three silent microphones 2-3 km from the point cost ~9 nats (> 6); none, 0
     for near_silent in (False, True):
         rows, src, direction = _rows_of(_far_scene(near_silent))
         rep = _reports(rows, src, direction)
         free = np.full(rep.n, -1, np.intp)
         # the array's microphones are 20 km from the post: no seed within 8 km
-        assert ray_seeds(rep, free, SeedConfig())[2].shape[0] == 0
-        got = ray_seeds(rep, free, far)
-        # with the check off, the far seed stands either way
-        loose = ray_seeds(rep, free, SeedConfig(far_m=30_000.0, far_loss_nats=math.inf))
+        assert ray_seeds(rep, free, SeedConfig(far_m=8_000.0))[2].shape[0] == 0
+        got = ray_seeds(rep, free, SeedConfig())
+        # with the check off, the far seed stands either way; asking four arrivals
+        # of it (it has three), it is not made
+        loose = ray_seeds(rep, free, SeedConfig(far_loss_nats=math.inf))
         assert loose[2].shape[0] == 1
+        four = SeedConfig(far_loss_nats=math.inf, far_arrivals=4)
+        assert ray_seeds(rep, free, four)[2].shape[0] == 0
         if near_silent:
             assert got[2].shape[0] == 0
         else:

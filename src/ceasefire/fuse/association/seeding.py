@@ -35,14 +35,19 @@ class SeedConfig:
     sensor_m: float = 8_000.0
     #: then the bearings still free try sensors out to this distance (far seeds,
     #: each with an arrival beyond ``sensor_m``), m; at most ``sensor_m``: none
-    far_m: float = 8_000.0
-    #: a far seed stands when the microphones silent at its point cost at most
+    far_m: float = 30_000.0
+    #: a far seed stands when the observers silent at its point cost at most
     #: this against its hits (:func:`~.hearing.loss_nats`), nats; inf: no check
-    far_loss_nats: float = 4.0
-    #: a far seed stands only when its reports' fit does (its point then the fit's)
-    far_fit: bool = True
-    #: a far seed holds at least this many arrivals
-    far_arrivals: int = 2
+    #: (two near microphones silent where far ones heard: ~6)
+    far_loss_nats: float = 6.0
+    #: a far seed stands only when its reports' fit does (its point then the fit's;
+    #: the settle after seeding fits every seed anyway, and this gate kept worse
+    #: seeds on the family's tuning draws)
+    far_fit: bool = False
+    #: a far seed holds at least this many arrivals: with two (one degree of
+    #: freedom over a long baseline) it takes another round's arrivals too often
+    #: for the names attribution gives (docs/family.md, session 28)
+    far_arrivals: int = 3
     #: a far seed stands only when no arrival of it has a rival: another report of
     #: its sensor within 3 sd of the check's time (the bearing's, the arrival's,
     #: the point's over c)
