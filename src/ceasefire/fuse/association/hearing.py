@@ -1,15 +1,13 @@
-"""The detection law of the observers, read against a proposed source: would the
-observers that stayed silent have heard a round that the ones in the proposal
+"""The detection law of the microphones, read against a proposed source: would the
+microphones that stayed silent have heard a round that the ones in the proposal
 heard?
 
-Every observer hears by one law, p(d) = p0 / (1 + (d / (s L))⁴) at distance d
-(m), nothing beyond ``cutoff`` x s L, with one loudness L per round (its weapon,
-phase, day or night: unknown here, so profiled over a grid) and a scale s per
-kind of observer: 1 for arrival sensors (microphones), ``bearing_scale`` for
-bearing observers (0: they are not read). An observer is *silent* for a source
-at (x, y, T) when it was listening (it reported something within ``alive_s``
-before and after its perceived time, T + d / c for sound, T for light) and
-reported nothing near that time. The proposal's loss (nats) is how much less
+Every microphone (arrival sensor) hears by one law, p(d) = p0 / (1 + (d / L)⁴)
+at distance d (m), nothing beyond ``cutoff`` x L, with one loudness L per round
+(its weapon, phase, day or night: unknown here, so profiled over a grid). A
+microphone is *silent* for a source at (x, y, T) when it was listening (it
+reported something within ``alive_s`` before and after its arrival time T + d /
+c) and reported nothing near that time. The proposal's loss (nats) is how much less
 likely its hits and silences are, at the best L, than its hits alone at the best
 L: ``max_L sum_hits log p(D_i) - max_L [sum_hits log p(D_i) + sum_silent log (1 -
 p(d_j))]``. A silent microphone much nearer than the farthest hit costs about
@@ -27,13 +25,10 @@ from ceasefire.fuse.association.reports import F8, IP, Reports, observer_run_bou
 
 @dataclass(frozen=True)
 class HearingConfig:
-    """The observers' detection law and what counts as silence."""
+    """The microphones' detection law and what counts as silence."""
 
-    #: detection probability at zero distance: arrival sensors, bearing observers
+    #: detection probability at zero distance
     p0: float = 0.95
-    bearing_p0: float = 0.85
-    #: a bearing observer's 50 % distance over a microphone's (0: not read)
-    bearing_scale: float = 0.0
     #: nothing is heard beyond this many 50 % distances
     cutoff: float = 2.5
     #: the microphones' 50 % distances profiled over, m (log-spaced)
@@ -41,27 +36,24 @@ class HearingConfig:
     l50_max_m: float = 80_000.0
     l50_steps: int = 48
     #: a report within this of the expected time (plus the source's own
-    #: uncertainty over c and 3 time sd) means the observer heard something, s
+    #: uncertainty over c and 3 time sd) means the microphone heard something, s
     quiet_s: float = 2.0
-    #: an observer listens when it reported within this before and after, s
+    #: a microphone listens when it reported within this before and after, s
     alive_s: float = 600.0
 
 
 @dataclass(frozen=True)
 class Listeners:
-    """The observers of a set of reports (microphones; with ``bearing_scale``, the
-    bearing observers too): per observer its position (m), position rank
-    (:attr:`Reports.position_id`), largest time sd (s), speed factor (1 sound, 0
-    light), scale and p0 of its law; and its reports' times (any label) as one
-    sorted key, observer index x ``span`` + (time - ``t0``)."""
+    """The microphones of a set of reports: per microphone its position (m),
+    position rank (:attr:`Reports.position_id`), largest time sd (s) and speed
+    factor (1: sound); and its reports' times (any label) as one sorted key,
+    microphone index x ``span`` + (time - ``t0``)."""
 
     x: F8
     y: F8
     position_id: IP
     sigma_t: F8
     speed: F8
-    scale: F8
-    p0: F8
     key: F8
     t0: float
     span: float
@@ -69,11 +61,10 @@ class Listeners:
     @staticmethod
     def of(rep: Reports, cfg: HearingConfig) -> Listeners:
         rows = rep.rows
-        arrival = np.isnan(rows.az)
-        idx = np.flatnonzero(arrival | (cfg.bearing_scale > 0))
+        idx = np.flatnonzero(np.isnan(rows.az))
         if idx.shape[0] == 0:
             z = np.zeros(0)
-            return Listeners(z, z, np.zeros(0, np.intp), z, z, z, z, z, 0.0, 1.0)
+            return Listeners(z, z, np.zeros(0, np.intp), z, z, z, 0.0, 1.0)
         out, starts, ends = observer_run_bounds(rep, idx)
         first = out[starts]
         t = rows.t[out]
@@ -83,11 +74,9 @@ class Listeners:
         sensor = np.repeat(np.arange(starts.shape[0]), ends - starts)
         sig = np.maximum.reduceat(rows.sigma_t[out], starts)
         speed = np.maximum.reduceat(rows.speed_factor[out], starts)
-        mic = arrival[first]
-        # runs are in position-rank order: ranks increase with the observer index
+        # runs are in position-rank order: ranks increase with the microphone index
         return Listeners(
             rows.ox[first], rows.oy[first], rep.position_id[first], sig, speed,
-            np.where(mic, 1.0, cfg.bearing_scale), np.where(mic, cfg.p0, cfg.bearing_p0),
             sensor * span + (t - t0), t0, span,
         )  # fmt: skip
 
@@ -96,7 +85,7 @@ class Listeners:
         return int(self.x.shape[0])
 
     def of_rows(self, rep: Reports, rows: IP) -> IP:
-        """The observer index of each row ``rows`` of ``rep`` (-1: not read)."""
+        """The microphone index of each row ``rows`` of ``rep`` (-1: a bearing)."""
         if self.n == 0:
             return np.full(rows.shape[0], -1, np.intp)
         pid = rep.position_id[rows]
@@ -108,9 +97,9 @@ def silent(
     ls: Listeners, c: float, x: float, y: float, T: float, heard: IP, slack_s: float,
     cfg: HearingConfig,
 ) -> tuple[IP, F8]:  # fmt: skip
-    """The observers silent for a source at (``x``, ``y``) emitting at ``T`` (s):
+    """The microphones silent for a source at (``x``, ``y``) emitting at ``T`` (s):
     listening, not in ``heard``, and nothing reported within ``quiet_s`` +
-    ``slack_s`` + 3 time sd of their perceived time; and every observer's
+    ``slack_s`` + 3 time sd of their arrival time; and every microphone's
     distance (m)."""
     d = np.hypot(ls.x - x, ls.y - y)
     others = np.ones(ls.n, bool)
@@ -132,18 +121,17 @@ def silent(
 
 
 def loss_nats(ls: Listeners, d: F8, hits: IP, quiet: IP, cfg: HearingConfig) -> float:
-    """How much less likely (nats) the hits (observer indices ``hits``) and the
+    """How much less likely (nats) the hits (microphone indices ``hits``) and the
     silences (``quiet``) are than the hits alone, each at its best loudness
-    (module docstring); ``d`` every observer's distance (m). 0 with no silence."""
+    (module docstring); ``d`` every microphone's distance (m). 0 with no silence."""
     hits = hits[hits >= 0]
     if quiet.shape[0] == 0 or hits.shape[0] == 0:
         return 0.0
     L = np.geomspace(cfg.l50_min_m, cfg.l50_max_m, cfg.l50_steps)[:, None]
 
     def p(k: IP) -> F8:
-        reach = ls.scale[k][None, :] * L
-        out = ls.p0[k][None, :] / (1.0 + (d[k][None, :] / reach) ** 4)
-        return np.where(d[k][None, :] <= cfg.cutoff * reach, out, 0.0)
+        out = cfg.p0 / (1.0 + (d[k][None, :] / L) ** 4)
+        return np.where(d[k][None, :] <= cfg.cutoff * L, out, 0.0)
 
     with np.errstate(divide="ignore"):
         ll_hits = np.log(p(hits)).sum(axis=1)
@@ -152,15 +140,3 @@ def loss_nats(ls: Listeners, d: F8, hits: IP, quiet: IP, cfg: HearingConfig) -> 
     if not np.isfinite(best):
         return np.inf
     return float(ll_hits.max()) - best
-
-
-def rivals(ls: Listeners, rep: Reports, rows: IP, w_s: F8) -> IP:
-    """Per row of ``rows`` (arrivals of a proposal), how many other reports its
-    observer made within ``w_s`` (s) of it, any label: reports that could stand in
-    its place, so that the proposal could as well be another source's (none: the
-    proposal's reports are the only ones that fit there)."""
-    k = ls.of_rows(rep, rows)
-    at = k * ls.span + (rep.rows.t[rows] - ls.t0)
-    lo = np.searchsorted(ls.key, at - w_s, side="left")
-    hi = np.searchsorted(ls.key, at + w_s, side="right")
-    return np.asarray(np.maximum(hi - lo - 1, 0), dtype=np.intp)

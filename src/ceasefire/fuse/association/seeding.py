@@ -11,13 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.hearing import (
-    HearingConfig,
-    Listeners,
-    loss_nats,
-    rivals,
-    silent,
-)
+from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_nats, silent
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.solve import fit, stands
@@ -36,22 +30,14 @@ class SeedConfig:
     #: then the bearings still free try sensors out to this distance (far seeds,
     #: each with an arrival beyond ``sensor_m``), m; at most ``sensor_m``: none
     far_m: float = 30_000.0
-    #: a far seed stands when the observers silent at its point cost at most
+    #: a far seed stands when the microphones silent at its point cost at most
     #: this against its hits (:func:`~.hearing.loss_nats`), nats; inf: no check
     #: (two near microphones silent where far ones heard: ~6)
     far_loss_nats: float = 6.0
-    #: a far seed stands only when its reports' fit does (its point then the fit's;
-    #: the settle after seeding fits every seed anyway, and this gate kept worse
-    #: seeds on the family's tuning draws)
-    far_fit: bool = False
     #: a far seed holds at least this many arrivals: with two (one degree of
     #: freedom over a long baseline) it takes another round's arrivals too often
     #: for the names attribution gives (docs/family.md, session 28)
     far_arrivals: int = 3
-    #: a far seed stands only when no arrival of it has a rival: another report of
-    #: its sensor within 3 sd of the check's time (the bearing's, the arrival's,
-    #: the point's over c)
-    far_unrivalled: bool = False
     hearing: HearingConfig = field(default_factory=HearingConfig)
 
 
@@ -104,11 +90,8 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
 
 def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
     """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
-    observer and it holds ``cfg.far_arrivals``; with ``cfg.far_fit``, its reports'
-    fit stands (0.999 gate, emitted first); with ``cfg.far_unrivalled``, no other
-    report of its sensors could stand in for its arrivals (:func:`~.hearing.rivals`);
-    and the observers silent at its point (the fit's, when fitted) cost at most
-    ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
+    observer, it holds ``cfg.far_arrivals``, and the microphones silent at its point
+    cost at most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
     ls = Listeners.of(rep, cfg.hearing)
     rows, c = rep.rows, rep.c
 
@@ -116,18 +99,6 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
         d = np.hypot(rows.ox[a] - rows.ox[b], rows.oy[a] - rows.oy[b])
         if not (d > cfg.sensor_m).any() or a.shape[0] < cfg.far_arrivals:
             return False
-        if cfg.far_fit:
-            sub = rows.take(np.r_[b, a])
-            g = np.zeros(a.shape[0] + 1, np.intp)
-            f = fit(sub, g, 1, np.array([x]), np.array([y]), np.array([T]), c)
-            if not stands(sub, g, f, rep.max_range_m)[0]:
-                return False
-            x, y, T = float(f.x[0]), float(f.y[0]), float(f.T[0])
-            sd_m = 3.0 * float(np.sqrt(max(f.cov[0, 0, 0] + f.cov[0, 1, 1], 0.0)))
-        if cfg.far_unrivalled:
-            sd_s = np.sqrt(rows.sigma_t[b] ** 2 + rows.sigma_t[a] ** 2 + (sd_m / 3.0 / c) ** 2)
-            if (rivals(ls, rep, a, 3.0 * sd_s) > 0).any():
-                return False
         if not np.isfinite(cfg.far_loss_nats):
             return True
         heard = ls.of_rows(rep, np.r_[b, a])
