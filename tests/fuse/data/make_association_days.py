@@ -28,6 +28,8 @@ one event of heavy2015 (624 -> 623 events); the inputs are those of 1a2c4a0.
 Session 19 did it again: the fit's 3×3 inverse tells singular from regular by the
 determinant's rounding error (``cofactor.regular3``), not a floor of 1e-10, so fits the
 floor dropped stand (heavy2015: 623 -> 622 events; quiet2: two events take a row each).
+Session 28 again: far ray seeds (``SeedConfig.far_m`` 30 km, three arrivals, the
+detection law's check; heavy2015: 622 -> 629 events, quiet2: 80 -> 81).
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ around it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
+from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_nats, silent
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.solve import fit, stands
@@ -25,6 +27,23 @@ class SeedConfig:
     #: arrival sensors within this distance of the bearing's observer are tried
     #: (an acoustic array's microphones), m
     sensor_m: float = 8_000.0
+    #: then the bearings still free try sensors out to this distance (far seeds,
+    #: each with an arrival beyond ``sensor_m``), m; at most ``sensor_m``: none
+    far_m: float = 30_000.0
+    #: a far seed stands when the microphones silent at its point cost at most
+    #: this against its hits (:func:`~.hearing.loss_nats`), nats; inf: no check
+    #: (two near microphones silent where far ones heard: ~6)
+    far_loss_nats: float = 6.0
+    #: a far seed holds at least this many arrivals: with two (one degree of
+    #: freedom over a long baseline) it takes another round's arrivals too often
+    #: for the names attribution gives (docs/family.md, session 28)
+    far_arrivals: int = 3
+    hearing: HearingConfig = field(default_factory=HearingConfig)
+
+
+#: a seed's check: bearing row, arrival rows, x, y (m), T (s), how far off its
+#: point may be (m) -> whether it stands
+Accept = Callable[[int, IP, float, float, float, float], bool]
 
 
 def seed_pairs(cl: Clusters, pairs: Pairs, tri: F8) -> int:
@@ -48,6 +67,50 @@ def add_ray_seeds(rep: Reports, cl: Clusters, cfg: SeedConfig) -> int:
 
 
 def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8, F8]:
+    """Seeds from one bearing and the arrivals it explains within ``cfg.sensor_m``
+    of its observer (:func:`reach_seeds`); then, when ``cfg.far_m`` reaches
+    farther, the bearings and arrivals still free seed far ones, each with an
+    arrival beyond ``sensor_m`` and standing only when the microphones silent at
+    its point do not contradict it (:func:`far_check`). Returns as
+    :func:`reach_seeds`."""
+    near = reach_seeds(rep, labels, cfg.sensor_m)
+    if cfg.far_m <= cfg.sensor_m:
+        return near
+    ms, mr, x, y, T = near
+    lab = labels.copy()
+    lab[mr] = 0
+    fms, fmr, fx, fy, fT = reach_seeds(rep, lab, cfg.far_m, far_check(rep, cfg))
+    if fx.shape[0] == 0:
+        return near
+    return (
+        np.concatenate([ms, fms + x.shape[0]]), np.concatenate([mr, fmr]),
+        np.concatenate([x, fx]), np.concatenate([y, fy]), np.concatenate([T, fT]),
+    )  # fmt: skip
+
+
+def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
+    """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
+    observer, it holds ``cfg.far_arrivals``, and the microphones silent at its point
+    cost at most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
+    ls = Listeners.of(rep, cfg.hearing)
+    rows, c = rep.rows, rep.c
+
+    def accept(b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
+        d = np.hypot(rows.ox[a] - rows.ox[b], rows.oy[a] - rows.oy[b])
+        if not (d > cfg.sensor_m).any() or a.shape[0] < cfg.far_arrivals:
+            return False
+        if not np.isfinite(cfg.far_loss_nats):
+            return True
+        heard = ls.of_rows(rep, np.r_[b, a])
+        quiet, dist = silent(ls, c, x, y, T, heard, sd_m / c, cfg.hearing)
+        return loss_nats(ls, dist, heard, quiet, cfg.hearing) <= cfg.far_loss_nats
+
+    return accept
+
+
+def reach_seeds(
+    rep: Reports, labels: IP, reach_m: float, accept: Accept | None = None
+) -> tuple[IP, IP, F8, F8, F8]:
     """Seeds from one bearing and the arrivals it explains (an acoustic array and
     the microphones around it, or any bearing with precise time and nearby
     microphones), for bearings no pair explains.
@@ -59,11 +122,13 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     of one event give nearly the same r; the largest set of sensors agreeing
     within ``tol`` = max(300 m, 5 % r, 3 √2 x the bearing's largest sd of r from
     the bearing and time noise, at most r / 2) seeds an event (b + at least two
-    arrivals); the fit that follows checks it.
+    arrivals); the fit that follows checks it. Arrival sensors within ``reach_m``
+    of the bearing's observer are tried; a seed stands when ``accept`` (if given)
+    says so (its arrivals stay free otherwise).
     Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
     then flattened ``member_rows`` with the seed index in the first array."""
     rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
-    near_m = cfg.sensor_m
+    near_m = reach_m
     fb = np.flatnonzero((labels < 0) & np.isfinite(rows.az))
     fa = np.flatnonzero((labels < 0) & np.isnan(rows.az))
     empty = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0), np.zeros(0))
@@ -151,19 +216,24 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
         bk = int(b[k])
         if rows_a.shape[0] < 2 or used[bk]:
             continue
+        rk = float(np.median(r[win]))
+        x = float(rows.ox[bk] + rk * np.sin(rows.az[bk]))
+        y = float(rows.oy[bk] + rk * np.cos(rows.az[bk]))
+        T = float(rows.t[bk] - rows.speed_factor[bk] * rk / c)
+        if accept is not None and not accept(bk, rows_a, x, y, T, float(tol[k])):
+            continue
         used[rows_a] = True
         used[bk] = True
-        rk = float(np.median(r[win]))
         s = len(seed_b)
         seed_b.append(bk)
         mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
         mem_row.append(rows_a)
-        xs.append(float(rows.ox[bk] + rk * np.sin(rows.az[bk])))
-        ys.append(float(rows.oy[bk] + rk * np.cos(rows.az[bk])))
-        Ts.append(float(rows.t[bk] - rows.speed_factor[bk] * rk / c))
+        xs.append(x)
+        ys.append(y)
+        Ts.append(T)
     # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
     # (x, y, T from the bearing and three times: one degree of freedom to check)
-    for bk, rows_a, x, y, T in triple_seeds(rep, b, a, r, sd_r, used):
+    for bk, rows_a, x, y, T in triple_seeds(rep, b, a, r, sd_r, used, accept):
         used[rows_a] = True
         used[bk] = True
         s = len(seed_b)
@@ -182,7 +252,7 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
 
 
 def triple_seeds(
-    rep: Reports, b: IP, a: IP, r: F8, sd_r: F8, used: B
+    rep: Reports, b: IP, a: IP, r: F8, sd_r: F8, used: B, accept: Accept | None = None
 ) -> list[tuple[int, IP, float, float, float]]:
     """Seeds of one bearing and two arrivals, for bearings whose arrivals' ranges
     along the ray disagree too much for a window (a bearing ~2 sigma off with
@@ -190,7 +260,8 @@ def triple_seeds(
     arrivals (distinct sensors, at most ``TRIPLE_ARRIVALS`` nearest in r per
     bearing) is fitted jointly from the inverse-variance mean of their r; a triple
     stands when its fit passes the 1-dof gate with the emission before every
-    arrival; each bearing takes its best, arrivals go to the best first."""
+    arrival; each bearing takes its best, arrivals go to the best first (of those
+    ``accept`` takes, when given)."""
     rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
     free = ~used[b] & ~used[a]
     b, a, r, sd_r = b[free], a[free], r[free], sd_r[free]
@@ -238,6 +309,10 @@ def triple_seeds(
         mem = np.array([aa1[k], aa2[k]], np.intp)
         if taken[bb[k]] or taken[mem].any():
             continue
+        if accept is not None:
+            sd_m = 3.0 * float(np.sqrt(max(f.cov[k, 0, 0] + f.cov[k, 1, 1], 0.0)))
+            if not accept(int(bb[k]), mem, float(f.x[k]), float(f.y[k]), float(f.T[k]), sd_m):
+                continue
         taken[bb[k]] = True
         taken[mem] = True
         out.append((int(bb[k]), mem, float(f.x[k]), float(f.y[k]), float(f.T[k])))
