@@ -13,7 +13,7 @@ from fuse_scenes import FRAME, T0, Scene, latlon
 from ceasefire.fuse import FuseConfig, fuse
 from ceasefire.fuse.association import PairConfig, Reports, SeedConfig
 from ceasefire.fuse.association.pairs import bearing_pairs
-from ceasefire.fuse.association.seeding import ray_seeds
+from ceasefire.fuse.association.seeding import ray_seeds, reach_seeds
 from ceasefire.fuse.pairing import LaunchPairConfig, pair_launches
 from ceasefire.fuse.solve import Rows
 from ceasefire.fuse.tdoa_groups import group_arrivals
@@ -271,6 +271,18 @@ def test_a_bearing_whose_microphones_disagree_along_it_is_fitted_with_them() -> 
     assert len(events) == 1 and "single_observer" not in events[0].flags
     x, y = _xy(events[0])
     assert math.hypot(x - src[0], y - src[1]) < 500.0
+
+
+def test_seeds_asked_for_three_arrivals_skip_a_bearing_with_two() -> None:
+    # The same bearing and its two microphones: a seed of two arrivals (the joint
+    # fit's), which a call asking three of each seed (the far seeds') does not make.
+    sc, _ = _array_off_by(1.5)
+    rows, src_codes, direction = _rows_of(sc)
+    rep = _reports(rows, src_codes, direction)
+    free = np.full(3, -1, np.intp)
+    two = reach_seeds(rep, free, 8_000.0)
+    assert two[2].shape[0] == 1 and two[1].shape[0] == 3  # the bearing and 2 arrivals
+    assert reach_seeds(rep, free, 8_000.0, min_arrivals=3)[2].shape[0] == 0
 
 
 def test_a_mirrored_solution_makes_arrivals_ambiguous() -> None:

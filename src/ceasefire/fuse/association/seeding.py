@@ -79,7 +79,9 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     ms, mr, x, y, T = near
     lab = labels.copy()
     lab[mr] = 0
-    fms, fmr, fx, fy, fT = reach_seeds(rep, lab, cfg.far_m, far_check(rep, cfg))
+    fms, fmr, fx, fy, fT = reach_seeds(
+        rep, lab, cfg.far_m, far_check(rep, cfg), min_arrivals=cfg.far_arrivals
+    )
     if fx.shape[0] == 0:
         return near
     return (
@@ -92,8 +94,9 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
     """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
     observer, it holds ``cfg.far_arrivals``, and the microphones silent at its point
     cost at most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
-    ls = Listeners.of(rep, cfg.hearing)
     rows, c = rep.rows, rep.c
+    # the listeners are gathered on the first seed that needs them: most calls have none
+    memo: list[Listeners] = []
 
     def accept(b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
         d = np.hypot(rows.ox[a] - rows.ox[b], rows.oy[a] - rows.oy[b])
@@ -101,6 +104,9 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
             return False
         if not np.isfinite(cfg.far_loss_nats):
             return True
+        if not memo:
+            memo.append(Listeners.of(rep, cfg.hearing))
+        ls = memo[0]
         heard = ls.of_rows(rep, np.r_[b, a])
         quiet, dist = silent(ls, c, x, y, T, heard, sd_m / c, cfg.hearing)
         return loss_nats(ls, dist, heard, quiet, cfg.hearing) <= cfg.far_loss_nats
@@ -109,7 +115,11 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
 
 
 def reach_seeds(
-    rep: Reports, labels: IP, reach_m: float, accept: Accept | None = None
+    rep: Reports,
+    labels: IP,
+    reach_m: float,
+    accept: Accept | None = None,
+    min_arrivals: int = 2,
 ) -> tuple[IP, IP, F8, F8, F8]:
     """Seeds from one bearing and the arrivals it explains (an acoustic array and
     the microphones around it, or any bearing with precise time and nearby
@@ -123,8 +133,9 @@ def reach_seeds(
     within ``tol`` = max(300 m, 5 % r, 3 √2 x the bearing's largest sd of r from
     the bearing and time noise, at most r / 2) seeds an event (b + at least two
     arrivals); the fit that follows checks it. Arrival sensors within ``reach_m``
-    of the bearing's observer are tried; a seed stands when ``accept`` (if given)
-    says so (its arrivals stay free otherwise).
+    of the bearing's observer are tried; a seed stands when it holds at least
+    ``min_arrivals`` arrivals and ``accept`` (if given) says so (its arrivals stay
+    free otherwise); with more than two, no triple seeds are tried.
     Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
     then flattened ``member_rows`` with the seed index in the first array."""
     rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
@@ -196,7 +207,8 @@ def reach_seeds(
     first = np.ones(o2.shape[0], bool)
     first[1:] = b[o2][1:] != b[o2][:-1]
     best = o2[first]
-    best = best[count[best] >= 2]
+    need = max(2, min_arrivals)
+    best = best[count[best] >= need]
     # an arrival may be claimed by several bearings: take windows by size first
     best = best[np.lexsort((r[best], -count[best]))]
     used = np.zeros(rows.ox.shape[0], bool)
@@ -214,7 +226,7 @@ def reach_seeds(
         rows_a = rows_a[np.sort(firsts)]
         rows_a = rows_a[~used[rows_a]]
         bk = int(b[k])
-        if rows_a.shape[0] < 2 or used[bk]:
+        if rows_a.shape[0] < need or used[bk]:
             continue
         rk = float(np.median(r[win]))
         x = float(rows.ox[bk] + rk * np.sin(rows.az[bk]))
@@ -233,7 +245,8 @@ def reach_seeds(
         Ts.append(T)
     # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
     # (x, y, T from the bearing and three times: one degree of freedom to check)
-    for bk, rows_a, x, y, T in triple_seeds(rep, b, a, r, sd_r, used, accept):
+    triples = triple_seeds(rep, b, a, r, sd_r, used, accept) if need <= 2 else []
+    for bk, rows_a, x, y, T in triples:
         used[rows_a] = True
         used[bk] = True
         s = len(seed_b)
