@@ -27,8 +27,17 @@ from ceasefire.fuse.association.reports import DIR_UNDET, IP, B, Reports
 from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 from ceasefire.fuse.keys import isin_keys
 
+
+def _may_join_phase(fit_ok: Any, edir: Any, direction: Any, undet: int, e: int, r: int) -> bool:
+    """Event ``e`` is fitted and its phase agrees with row ``r``'s (or either is
+    undetermined): the open-slot test's part that does not read the slots."""
+    dk, de = direction[r], edir[e]
+    agree = de == dk
+    return bool(fit_ok[e]) and (agree or dk == undet or de == undet)
+
+
 #: the names :func:`_open_loop` calls (bound compiled by ``compiled_calling``)
-_held_observers, _holds = held_observers, holds
+_held_observers, _holds, _may_join = held_observers, holds, _may_join_phase
 
 
 #: the open-slot test's table of (event, observer) flags is made when it holds at
@@ -58,23 +67,17 @@ def _open_loop(
             if labels[r] >= 0 and not moving[r]:
                 held[labels[r] * n_src + src[r]] = True
         for i in range(g.shape[0]):
-            e = g[i]
-            r = k[i]
-            dk = direction[r]
-            de = edir[e]
-            agree = de == dk
-            ok = fit_ok[e] and (agree or dk == undet or de == undet)
-            keep[i] = ok and not held[e * n_src + src[r]]
+            e, r = g[i], k[i]
+            keep[i] = (
+                _may_join(fit_ok, edir, direction, undet, e, r) and not held[e * n_src + src[r]]
+            )
         return keep
     start, lst = _held_observers(labels, src, moving, n_ev)
     for i in range(g.shape[0]):
-        e = g[i]
-        r = k[i]
-        dk = direction[r]
-        de = edir[e]
-        agree = de == dk
-        ok = fit_ok[e] and (agree or dk == undet or de == undet)
-        keep[i] = ok and not _holds(start, lst, e, src[r])
+        e, r = g[i], k[i]
+        keep[i] = _may_join(fit_ok, edir, direction, undet, e, r) and not _holds(
+            start, lst, e, src[r]
+        )
     return keep
 
 
@@ -165,7 +168,10 @@ def moving_kept_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
 @getter
 def open_kernel() -> Callable[..., Any] | None:
     """:func:`_open_loop` compiled (on first use), or None without numba."""
-    return compiled_calling(_open_loop, _held_observers=held_observers, _holds=holds)
+    return compiled_calling(
+        _open_loop, ("_may_join",), _held_observers=held_observers, _holds=holds,
+        _may_join=_may_join_phase,
+    )  # fmt: skip
 
 
 def moving_pairs(
