@@ -68,7 +68,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from family_cli import TEST_DRAWS, TUNING_DRAWS, fuse_set
+from family_cli import MANDATE, TEST_DRAWS, TUNING_DRAWS, fuse_set
 from oracle import SHIPPED, Oracle, overridden, patched, scored
 from oracle_likely import (
     MARGINS,
@@ -88,8 +88,6 @@ from ceasefire.simulate.files import write_scenario
 from ceasefire.simulate.scoring import DOUBLE_KINDS
 from ceasefire.simulate.scoring import MISS_CLASSES as MISS
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: issue 21's targets on the test draws
 TARGETS = {
     "ratio_median": 0.97,

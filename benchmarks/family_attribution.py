@@ -58,23 +58,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from family_cli import drawn
 from oracle import Oracle, patched
 
 from ceasefire.assess import assess
 from ceasefire.assess.table import build_table
 from ceasefire.fuse import engine
-from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
 from ceasefire.model.reliability import reliability_bins
 from ceasefire.model.results import side_doubt
 from ceasefire.model.vocab import LAUNCH_EVENT_KINDS
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
-from ceasefire.simulate.family import get_family, simulate_draw
 from ceasefire.simulate.scoring import matched_truth, system_from_features
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 SETS = {"test": tuple(range(0, 40)), "tuning": tuple(range(1000, 1040))}
 THRESHOLDS = (0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98)
 TARGET_ACCURACY = 0.97
@@ -223,10 +220,7 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
 
 def run_draw(k: int) -> dict[str, Any]:
     """Draw ``k`` of the ``varied`` family: its matched violations, system and oracle."""
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, _, sc, t0, t1 = drawn(k)
     system = _rows(sc, m, t0, t1)
     oracle = Oracle(sc.truth)
     undo = patched(oracle)

@@ -39,20 +39,15 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from family_cli import Sets, map_draws, parser
+from family_cli import Sets, drawn, map_draws, parser
 from oracle import overridden
 
 from ceasefire.fuse import engine
-from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
 from ceasefire.pipeline import fuse_config
-from ceasefire.simulate.family import get_family, simulate_draw
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: two rounds of one burst are launched at most this far apart (the family's bursts
 #: share their first round's spot within a few metres), m
 NEAR_M = 60.0
@@ -218,9 +213,7 @@ def crossings(
 
 def run_draw(k: int, phase: str = "launch", sets: Sets = ()) -> dict[str, Any]:
     """Draw ``k``'s counts (fused in this process, ``sets`` applied)."""
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
+    m, _, sc, _, _ = drawn(k)
     cfg = overridden(replace(fuse_config(m), workers=1), sets)
     events = engine.fuse(sc.observations, cfg)
     key = f"{phase}_observations"

@@ -29,20 +29,15 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-from family_cli import Sets, draws_main
+from family_cli import Sets, drawn, draws_main
 from oracle import overridden
 
 from ceasefire.fuse import engine
-from ceasefire.mandate import load_mandate
 from ceasefire.model import Event
 from ceasefire.pipeline import fuse_config
-from ceasefire.simulate.family import get_family, simulate_draw
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: two reports of one observer this close in time are "seconds apart", s
 NEAR_S = 60.0
 #: a lone bearing points at an event when within this many of its sd
@@ -203,10 +198,7 @@ def slot_blocked(events: Sequence[Event], rep: dict[str, Report]) -> Counter[str
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Draw ``k``'s counts (fused in this process, ``sets`` applied), ``job = (k, sets)``."""
     k, sets = job
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, _, sc, t0, t1 = drawn(k)
     cfg = overridden(replace(fuse_config(m), workers=1), sets)
     events = [e for e in engine.fuse(sc.observations, cfg) if t0 <= e.time_s < t1]
     rep = reports_of(sc)

@@ -15,15 +15,51 @@ import json
 import multiprocessing as mp
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-__all__ = ["TEST_DRAWS", "TUNING_DRAWS", "Sets", "draws_main", "fuse_set", "map_draws", "parser"]
+__all__ = [
+    "MANDATE",
+    "TEST_DRAWS",
+    "TUNING_DRAWS",
+    "Drawn",
+    "Sets",
+    "drawn",
+    "draws_main",
+    "fuse_set",
+    "map_draws",
+    "parser",
+]  # fmt: skip
+
+#: the mandate the family is drawn on
+MANDATE = Path(__file__).resolve().parents[1] / "examples" / "donbas-2015" / "mandate.yaml"
 
 TEST_DRAWS = tuple(range(0, 40))
 TUNING_DRAWS = tuple(range(1000, 1040))
 
 Sets = tuple[tuple[str, Any], ...]
 """Fusion config fields a run changes: ``((dotted path, value), ...)``."""
+
+
+class Drawn(NamedTuple):
+    """A family draw simulated: its mandate, the draw, the scenario (observations and
+    truth) and the draw's own hours ``[t0, t1)`` (s)."""
+
+    mandate: Any
+    draw: Any
+    scenario: Any
+    t0: float
+    t1: float
+
+
+def drawn(k: int, family: str = "varied") -> Drawn:
+    """Draw ``k`` of ``family`` on :data:`MANDATE`, simulated (the same for a given ``k``)."""
+    from ceasefire.mandate import load_mandate
+    from ceasefire.simulate.family import get_family, simulate_draw
+
+    m = load_mandate(MANDATE)
+    d = get_family(family).draw(m, k)
+    return Drawn(m, d, simulate_draw(m, d), d.start_s, d.start_s + d.hours * 3600.0)
+
 
 J = TypeVar("J")
 R = TypeVar("R")

@@ -48,11 +48,10 @@ from __future__ import annotations
 
 import collections
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from family_cli import Sets, draws_main
+from family_cli import Sets, drawn, draws_main
 from oracle import Oracle, overridden, patched
 
 from ceasefire.assess import assess
@@ -60,15 +59,11 @@ from ceasefire.fuse import engine
 from ceasefire.fuse import explain as ex_mod
 from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.geo import inverse
-from ceasefire.mandate import load_mandate
 from ceasefire.model.results import Event
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate import scoring
-from ceasefire.simulate.family import get_family, simulate_draw
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 CLUTTER = ("clutter", "-")
 #: where a missed round's reports went, the first that holds one of them
 WHERE = (
@@ -260,10 +255,7 @@ def _cause(
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Double counts and extra misses of draw ``k`` (module docstring)."""
     k, sets = job
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, d, sc, t0, t1 = drawn(k)
     events, system = _fused(sc, m, t0, t1, sets)
     oracle = Oracle(sc.truth)
     undo = patched(oracle)

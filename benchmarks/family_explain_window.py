@@ -44,11 +44,10 @@ import collections
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from family_cli import Sets, draws_main
+from family_cli import Sets, drawn, draws_main
 from oracle import overridden
 
 from ceasefire.assess import assess
@@ -58,16 +57,12 @@ from ceasefire.fuse import explain as ex_mod
 from ceasefire.fuse.pairing import LaunchPairConfig
 from ceasefire.fuse.speedcal import measured
 from ceasefire.geo import inverse
-from ceasefire.mandate import load_mandate
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import WEAPONS
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate import scoring
-from ceasefire.simulate.family import get_family, simulate_draw
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: (name, ExplainConfig fields replaced, k: the measured window's sd multiple, 0
 #: no windowed launch point at all, None the prior's window); the first is the
 #: shipped window
@@ -225,10 +220,7 @@ def _windows(
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Lone bearings explained under each variant, by the truth (module docstring)."""
     k, sets = job
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, _, sc, t0, t1 = drawn(k)
     cfg = replace(overridden(fuse_config(m), sets), workers=1)
     events, calls = _recorded(sc.observations, cfg)
     # the scorer's reading of the system with no lone bearing explained: which

@@ -24,13 +24,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from family_cli import Sets, draws_main
-from family_doubles import CLUTTER, MANDATE, _fused
+from family_cli import Sets, drawn, draws_main
+from family_doubles import CLUTTER, _fused
 
 from ceasefire.fuse import engine, raypairs
-from ceasefire.mandate import load_mandate
 from ceasefire.simulate import scoring
-from ceasefire.simulate.family import get_family, simulate_draw
 
 IP = npt.NDArray[np.intp]
 B = npt.NDArray[np.bool_]
@@ -162,10 +160,7 @@ def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """The fates of draw ``k``'s lone double counts of their own round, ``job = (k, sets)``."""
     k, sets = job
     _REC.clear()
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, _, sc, t0, t1 = drawn(k)
     orig = _recording()
     try:
         _, system = _fused(sc, m, t0, t1, sets)

@@ -41,12 +41,11 @@ from __future__ import annotations
 
 import collections
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from family_cli import Sets, draws_main
+from family_cli import Sets, drawn, draws_main
 from oracle import overridden
 
 from ceasefire.assess import assess
@@ -54,15 +53,11 @@ from ceasefire.fuse import engine
 from ceasefire.fuse import explain as ex_mod
 from ceasefire.fuse.obsindex import RowIds, source_codes
 from ceasefire.geo import inverse
-from ceasefire.mandate import load_mandate
 from ceasefire.model.results import Event
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate import scoring
-from ceasefire.simulate.family import get_family, simulate_draw
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: a burst's points lie within this distance of the spot, m (fixed launch points
 #: of one battery scatter by their σ, hundreds of metres)
 BURST_M = 1_500.0
@@ -255,10 +250,7 @@ def status(truth: dict[str, Any], system: list[Any]) -> dict[int, str]:
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Draw ``k``'s violations by status and the count's answer."""
     k, sets = job
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, _, sc, t0, t1 = drawn(k)
     fcfg = replace(overridden(fuse_config(m), sets), workers=1)
     events = [e for e in engine.fuse(sc.observations, fcfg) if t0 <= e.time_s < t1]
     system = scoring.system_from_features([violation_feature(v) for v in assess(events, m)])

@@ -46,13 +46,12 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from family_burst_rounds import bursts_of
-from family_cli import Sets, draws_main
+from family_cli import Sets, drawn, draws_main
 from oracle import Oracle, overridden, patched
 from oracle_likely import World, assign
 
@@ -62,15 +61,11 @@ from ceasefire.fuse.association import rounds
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import quantile
 from ceasefire.fuse.association.merging import shares_observer
-from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
 from ceasefire.report.geojson import violation_feature
 from ceasefire.simulate import scoring
-from ceasefire.simulate.family import get_family, simulate_draw
 
 IP = npt.NDArray[np.intp]
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: the steps of ``rounds.py`` recorded (module names patched there)
 STEPS = (
     "seed_pairs", "attach_rounds", "merge", "reassign_passes", "release_shared_arrivals",
@@ -539,10 +534,7 @@ def miss_blame(reports: Sequence[Sequence[Any]]) -> str:
 def run_draw(job: tuple[int, Sets]) -> dict[str, Any]:
     """Draw ``k``'s decisions, and its double counts and extra misses by them."""
     k, sets = job
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
-    t0, t1 = d.start_s, d.start_s + d.hours * 3600.0
+    m, d, sc, t0, t1 = drawn(k)
     rec = Recorder()
     undo = rec.install()
     try:

@@ -22,21 +22,16 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from family_cli import Sets, draws_main
+from family_cli import Sets, drawn, draws_main
 from oracle import overridden
 
 from ceasefire.fuse import engine
 from ceasefire.fuse.events import semi_major_95_m
-from ceasefire.mandate import load_mandate
 from ceasefire.pipeline import fuse_config
-from ceasefire.simulate.family import get_family, simulate_draw
 
-ROOT = Path(__file__).resolve().parents[1]
-MANDATE = ROOT / "examples" / "donbas-2015" / "mandate.yaml"
 #: true points of several rounds farther apart than this make a false crossing, m
 APART_M = 3_000.0
 
@@ -65,9 +60,7 @@ def _sep_m(points: list[Any]) -> float:
 def run_draw(job: tuple[int, Sets]) -> list[dict[str, Any]]:
     """The bearing-only events of every association call of draw ``k``."""
     k, sets = job
-    m = load_mandate(MANDATE)
-    d = get_family("varied").draw(m, k)
-    sc = simulate_draw(m, d)
+    m, _, sc, _, _ = drawn(k)
     of, pt = _truth(sc.truth)
     seen: dict[str, Any] = {}
     out: list[dict[str, Any]] = []
