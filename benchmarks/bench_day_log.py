@@ -21,11 +21,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
-import statistics
 import tempfile
 import time
 from array import array
 from pathlib import Path
+
+from bench_main_parts import medians
 
 STEPS = ("take", "records", "index")
 
@@ -126,13 +127,7 @@ def main() -> int:
     if args.store_db is None:
         ap.error("a store (OUT/store.db) is needed without --lookup")
     rounds = [one_round(args.store_db) for _ in range(args.repeat)]
-    med = {k: statistics.median(t[k] for t, _ in rounds) for k in STEPS}
-    print(
-        "CPU-s medians of "
-        f"{args.repeat}: "
-        + " ".join(f"{k} {v:.3f}" for k, v in med.items())
-        + f" total {sum(med.values()):.3f}; outputs {' '.join(sorted({h for _, h in rounds}))}"
-    )
+    print(medians(rounds, STEPS))
     return 0
 
 

@@ -26,6 +26,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,15 +127,19 @@ def main() -> int:
         for p in sorted((args.folder / "parts").glob("*.fused.pkl"))
     ]
     rounds = [replay_once(blobs, args.folder / "out" / "store.db") for _ in range(args.repeat)]
-    digests = {h for _, h in rounds}
-    med = {k: statistics.median(t[k] for t, _ in rounds) for k in PIECES}
-    print(
-        f"{len(blobs)} parts, {sum(map(len, blobs)) / 1e6:.1f} MB; CPU-s medians of "
-        f"{args.repeat}: "
-        + " ".join(f"{k} {v:.3f}" for k, v in med.items())
-        + f" total {sum(med.values()):.3f}; outputs {' '.join(sorted(digests))}"
-    )
+    print(f"{len(blobs)} parts, {sum(map(len, blobs)) / 1e6:.1f} MB; " + medians(rounds, PIECES))
     return 0
+
+
+def medians(rounds: list[tuple[dict[str, float], str]], keys: Sequence[str]) -> str:
+    """Rounds of ``(CPU-s by piece, outputs' digest)`` as one line: each piece's
+    median, their total, and the distinct digests (one when every round agreed)."""
+    med = {k: statistics.median(t[k] for t, _ in rounds) for k in keys}
+    return (
+        f"CPU-s medians of {len(rounds)}: "
+        + " ".join(f"{k} {v:.3f}" for k, v in med.items())
+        + f" total {sum(med.values()):.3f}; outputs {' '.join(sorted({h for _, h in rounds}))}"
+    )
 
 
 if __name__ == "__main__":
