@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ceasefire.fuse.association.clusters import Clusters
-from ceasefire.fuse.association.direction import DirectionConfig, tdoa_agrees
 from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_nats, silent
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
@@ -40,8 +39,6 @@ class SeedConfig:
     #: for the names attribution gives (docs/family.md, session 28)
     far_arrivals: int = 3
     hearing: HearingConfig = field(default_factory=HearingConfig)
-    #: a far seed's microphone pairs must agree with its point (:mod:`~.direction`)
-    direction: DirectionConfig = field(default_factory=DirectionConfig)
 
 
 #: a seed's check: bearing row, arrival rows, x, y (m), T (s), how far off its
@@ -95,8 +92,7 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
 
 def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
     """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
-    observer, it holds ``cfg.far_arrivals``, its microphone pairs' time differences
-    agree with its point (:mod:`~.direction`), and the microphones silent at its point
+    observer, it holds ``cfg.far_arrivals``, and the microphones silent at its point
     cost at most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
     rows, c = rep.rows, rep.c
     # the listeners are gathered on the first seed that needs them: most calls have none
@@ -105,8 +101,6 @@ def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
     def accept(b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
         d = np.hypot(rows.ox[a] - rows.ox[b], rows.oy[a] - rows.oy[b])
         if not (d > cfg.sensor_m).any() or a.shape[0] < cfg.far_arrivals:
-            return False
-        if not tdoa_agrees(rep, b, a, x, y, sd_m, cfg.direction):
             return False
         if not np.isfinite(cfg.far_loss_nats):
             return True
