@@ -252,9 +252,10 @@ def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
     moving, by_row = edges.moving_kept_kernel(), byrow.by_row_kernel()
     fitted, open_ = gates._fitted_kernel(), edges.open_kernel()
     normalized, quad = jacobian.normalized_kernel(), jacobian.quad_kernel()
+    problem_of = problem_of_kernel()
     if (
         slot is None or moving is None or by_row is None or fitted is None or open_ is None
-        or normalized is None or quad is None
+        or normalized is None or quad is None or problem_of is None
     ):  # fmt: skip
         return None
     edges_loop = compiled_calling(
@@ -262,7 +263,7 @@ def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
         _open=open_,
     )  # fmt: skip
     costs_loop = compiled_calling(_costs_loop, _normalized=normalized, _quad=quad)
-    problem_loop = compiled_calling(_problem_loop, _problem_of=problem_of_kernel())
+    problem_loop = compiled_calling(_problem_loop, _problem_of=problem_of)
     if edges_loop is None or costs_loop is None or problem_loop is None:
         return None
     return edges_loop, costs_loop, problem_loop
