@@ -438,7 +438,10 @@ def _kept_compiled(
         # the search as one compiled call (the same loops on the same arrays)
         search_loop, atan2_at = one
         by, tables = memo.by_run, memo.tables
-        have_pool = memo.rows is not None and memo.buffers is not None
+        # (the pool is read only with hits: a memo of the numpy code's has none)
+        have_pool = (
+            memo.rows is not None and memo.buffers is not None and memo.pass_rows is not None
+        )
         if have_pool:
             assert memo.rows is not None and memo.pass_rows is not None
             assert memo.buffers is not None
