@@ -6,12 +6,13 @@ memo, array for array (the pool rebuilt on the way)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from pinned_days import pinned_day
 
-from ceasefire.fuse.association import Clusters, Reports
+from ceasefire.fuse.association import Clusters, Reports, kept_loops
 from ceasefire.fuse.association import gates as gates_mod
 from ceasefire.fuse.association.gates import KeptPairs
 
@@ -156,3 +157,90 @@ def test_the_numpy_search_leaves_no_pool_of_passing_rows() -> None:
         strict=True,
     ):
         assert np.array_equal(kp.pass_rows[ps : ps + pn], kp.rows[s : s + n][kp.passes[s : s + n]])
+
+
+PASS_MEMO = ("pass_start", "pass_count", "pass_rows")
+
+
+def _same_search(a: KeptPairs, b: KeptPairs, ma: object, mb: object) -> None:
+    """Two searches' pairs and memos, array for array (the passing rows too, and
+    the pool buffers up to the rows used)."""
+    for f in ("events", "start", "count", "rows", "passes", *PASS_MEMO):
+        x, y = getattr(a, f), getattr(b, f)
+        assert x.dtype == y.dtype and np.array_equal(x, y), f
+    for f in (*MEMO, *PASS_MEMO):
+        x, y = getattr(ma, f), getattr(mb, f)
+        assert x.dtype == y.dtype and np.array_equal(x, y), f
+
+
+def test_the_search_in_one_call_is_the_calls_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the look-up, windows, marginal gate and pool upkeep as one compiled call
+    # against the same loops called one by one, over a run of searches with
+    # events moving, going unfitted and renumbered (hits, misses, the pool rebuilt)
+    pytest.importorskip("numba")
+    rep, cl = pinned_day()
+    slow = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
+    rng = np.random.default_rng(9)
+    outcomes: list[int] = []
+    made = gates_mod.search_kernel()
+    assert made is not None
+    loop, at = made
+
+    def counted(*a: object) -> tuple[object, ...]:
+        got = loop(*a)
+        outcomes.append(int(got[0]))
+        return tuple(got)
+
+    hits = 0
+    for _ in range(8):
+        with monkeypatch.context() as m:
+            m.setattr(gates_mod, "search_kernel", lambda: (counted, at))
+            fast = KeptPairs.search(rep, cl)
+        with monkeypatch.context() as m:
+            m.setattr(gates_mod, "search_kernel", lambda: None)
+            want = KeptPairs.search(slow, cl)
+        _same_search(fast, want, rep.window_memo, slow.window_memo)
+        assert fast.events.shape[0] > 100  # the premise: many events, many pairs
+        moved = rng.random(cl.n) < 0.5
+        hits += int((~moved).sum())
+        cl.x[moved] += rng.uniform(-500.0, 500.0, int(moved.sum()))
+        cl.cov[int(rng.integers(cl.n))] = np.nan
+        perm = rng.permutation(cl.n)
+        cl = Clusters(cl.labels, cl.x[perm], cl.y[perm], cl.T[perm], cl.cov[perm])
+    assert outcomes == [kept_loops.DONE] * 8 and hits > 100
+
+
+def test_a_search_the_one_call_cannot_gate_is_made_call_by_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # azimuths beyond the marginal gate's wrap: the one call gives up, leaves the
+    # memo as it was, and the calls one by one (the gate in numpy) give the numpy
+    # code's pairs
+    pytest.importorskip("numba")
+    rep, cl = pinned_day()
+    far = replace(rep.rows, az=rep.rows.az + 20.0)
+    fast = Reports(far, rep.src, rep.direction, rep.c, rep.max_range_m)
+    slow = Reports(far, rep.src, rep.direction, rep.c, rep.max_range_m)
+    made = gates_mod.search_kernel()
+    assert made is not None
+    loop, at = made
+    outcomes: list[int] = []
+    memo_keys: list[object] = []
+
+    def counted(*a: object) -> tuple[object, ...]:
+        memo_keys.append(fast.window_memo.keys)
+        got = loop(*a)
+        outcomes.append(int(got[0]))
+        return tuple(got)
+
+    with monkeypatch.context() as m:
+        m.setattr(gates_mod, "search_kernel", lambda: (counted, at))
+        got = KeptPairs.search(fast, cl)
+    with monkeypatch.context() as m:
+        m.setattr(gates_mod, "kept_kernels", lambda: None)
+        want = KeptPairs.search(slow, cl)
+    assert outcomes == [kept_loops.GAVE_UP] and memo_keys == [None]
+    for f in ("events", "start", "count", "rows", "passes"):
+        x, y = getattr(got, f), getattr(want, f)
+        assert x.dtype == y.dtype and np.array_equal(x, y), f
+    assert got.passes.any() and not got.passes.all()  # the premise: the gate decides

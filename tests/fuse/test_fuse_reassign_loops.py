@@ -70,18 +70,67 @@ def test_the_compiled_problem_is_the_numpy_codes_to_the_bit(seed: int) -> None:
         assert np.array_equal(np.unique(slot, return_inverse=True)[1].ravel(), ci)
 
 
+@pytest.mark.parametrize("focused", [False, True])
 def test_a_pass_by_the_compiled_loops_moves_the_bearings_the_numpy_code_moves(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, focused: bool
 ) -> None:
     pytest.importorskip("numba")
     rep, cl = _day(3)
-    slow_cl = Clusters(cl.labels.copy(), cl.x, cl.y, cl.T, cl.cov)
-    moved = reassignment.reassign(rep, cl, GateConfig(), ReassignConfig())
-    monkeypatch.setattr(reassignment, "compiled_problem", lambda *a: None)
-    slow_rep = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
-    assert reassignment.reassign(slow_rep, slow_cl, GateConfig(), ReassignConfig()) == moved
-    assert moved > 100  # the premise: many of the moved bearings go back
-    assert np.array_equal(cl.labels, slow_cl.labels)
+    focus = _focus(rep, cl, 3) if focused else None
+    before = cl.labels.copy()
+    # three ways: the pass in two compiled calls; the problem's three loops and the
+    # matching; the numpy code (each on a fresh Reports: its candidate memo empty)
+    moved, labels = [], []
+    for off in ((), ("compiled_pass",), ("compiled_pass", "compiled_problem")):
+        with monkeypatch.context() as m:
+            for name in off:
+                m.setattr(reassignment, name, lambda *a: None)
+            c = Clusters(before.copy(), cl.x, cl.y, cl.T, cl.cov)
+            r = Reports(rep.rows, rep.src, rep.direction, rep.c, rep.max_range_m)
+            moved.append(reassignment.reassign(r, c, GateConfig(), ReassignConfig(), focus))
+            labels.append(c.labels)
+    assert moved[0] == moved[1] == moved[2]
+    assert moved[0] > (30 if focused else 100)  # the premise: many bearings go back
+    assert np.array_equal(labels[0], labels[1]) and np.array_equal(labels[0], labels[2])
+    assert int((labels[0] != before).sum()) == moved[0]
+
+
+def test_the_two_call_pass_gives_back_what_it_cannot_match_untouched() -> None:
+    pytest.importorskip("numba")
+    rep, cl = _day(4)
+    kept = KeptPairs.search(rep, cl)
+    kernels = reassign_loops.solve_kernels()
+    assert kernels is not None
+    scored, solve, atan2_at = kernels
+    cov9, rows = cl.cov.reshape(-1, 9), rep.rows
+    none = np.zeros(0, bool)
+    gk, vals, wrapped = scored(
+        kept.events, kept.start, kept.count, kept.rows, kept.passes,
+        *reassign_loops.edges.pass_pool(kept), cl.labels, rows.az, none, none, False, rep.src,
+        rep.direction, cov9, cl.x, cl.y, rows.ox, rows.oy, reassign_loops.DIR_UNDET,
+        reassign_loops.edges.TABLE_MAX, rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor,
+        rows.rng, rows.sigma_rng, cl.T, rep.c, quantile(GateConfig().attach_p, np.arange(1, 65)),
+        rep.reach_m, ReassignConfig().support_cost, atan2_at,
+    )  # fmt: skip
+    assert wrapped and gk.shape[1] > 1_000
+    logdet = vals[2] * np.log(vals[1])
+    limits = reassign_loops.SETUP_LIMITS
+    settled, left = reassign_loops.matching_setup.SETTLED, reassign_loops.matching_setup.LEFT
+    # a NaN cost (numpy's max of the costs is NaN: the free cost too), and costs so
+    # large that the integer costs would be coarser than a unit: both left to the
+    # numpy-side calls, the labels as they were
+    nan = logdet.copy()
+    nan[7] = np.nan
+    huge = vals.copy()
+    huge[0, 3] = 1e12
+    for v, ld in ((vals, nan), (huge, logdet)):
+        labels = cl.labels.copy()
+        assert tuple(solve(gk, v, ld, rep.src, cl.n, labels, *limits)) == (left, 0)
+        assert np.array_equal(labels, cl.labels)
+    # and as given, settled: the moved count is the labels changed
+    labels = cl.labels.copy()
+    status, moved = solve(gk, vals, logdet, rep.src, cl.n, labels, *limits)
+    assert status == settled and moved == int((labels != cl.labels).sum()) > 100
 
 
 def test_the_compiled_partition_is_the_numpy_codes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,6 +31,10 @@ _INT_BUDGET = 2.0**40
 _SCALE = 1e6
 #: heap pushes the exact search may spend per edge before the solver takes over
 _SEARCH_BUDGET = 64
+#: :func:`~.matching_setup._setup_loop`'s limits as :func:`min_cost_matching`
+#: passes them (the top scale, the integer budget, the search budget): for a
+#: compiled caller that runs the setup loop itself
+SETUP_LIMITS = (_SCALE, _INT_BUDGET, _SEARCH_BUDGET)
 
 
 def min_cost_matching(

@@ -14,7 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.fuse.association.jacobian import marginal_kernels, normalized_kernel, quad_kernel
-from ceasefire.fuse.association.kept_loops import kept_kernels
+from ceasefire.fuse.association.kept_loops import (
+    CELL,
+    DONE,
+    NO_PAIRS,
+    kept_kernels,
+    search_kernel,
+)
 from ceasefire.fuse.association.reports import (
     DIR_UNDET,
     F8,
@@ -324,6 +330,9 @@ class KeptPairs:
         )
 
 
+#: empty arrays, read only
+_NO_INT, _NO_BOOL = np.zeros(0, np.intp), np.zeros(0, bool)
+
 #: the memo's pool is rebuilt from the live segments when it holds more than
 #: this many times their pairs (else a search appends the new segments only)
 _POOL_SLACK = 3
@@ -424,6 +433,40 @@ def _kept_compiled(
     else:
         keys, hashes = np.zeros((0, 12), np.uint64), np.zeros(0, np.uint64)
         lookup = m_start = m_count = m_pstart = m_pcount = np.zeros(0, np.intp)
+    one = search_kernel()
+    if one is not None and memo.tables is not None:
+        # the search as one compiled call (the same loops on the same arrays)
+        search_loop, atan2_at = one
+        by, tables = memo.by_run, memo.tables
+        # (the pool is read only with hits: a memo of the numpy code's has none)
+        have_pool = (
+            memo.rows is not None and memo.buffers is not None and memo.pass_rows is not None
+        )
+        if have_pool:
+            assert memo.rows is not None and memo.pass_rows is not None
+            assert memo.buffers is not None
+            buffers, used, p_used = memo.buffers, memo.rows.shape[0], memo.pass_rows.shape[0]
+        else:
+            buffers, used, p_used = (_NO_INT, _NO_BOOL, _NO_INT), 0, 0
+        got = search_loop(
+            ev.x, ev.y, ev.T, cov9, rep.c, keys, hashes, lookup, m_start, m_count, m_pstart,
+            m_pcount, fs, starts, ends, px, py, tk, f_lo, sig_max, *tables, rep.reach_m, CELL,
+            by.ox, by.oy, by.t, by.az, by.speed_factor, by.sigma_t, by.sigma_az, float(Q999[2]),
+            atan2_at, have_pool, *buffers, used, p_used, _POOL_SLACK,
+        )  # fmt: skip
+        outcome, slots, new_keys, new_lookup, new_hashes, buf_rows, buf_pass, buf_prows = got[:8]
+        used, p_used = got[8:]
+        if outcome == NO_PAIRS:
+            none = np.zeros(0, np.intp)
+            return KeptPairs(none, none, none, none, np.zeros(0, bool))
+        if outcome == DONE:
+            memo.keys, memo.lookup, memo.hashes = new_keys, new_lookup, new_hashes
+            memo.buffers = (buf_rows, buf_pass, buf_prows)
+            rows, passes, prows = buf_rows[:used], buf_pass[:used], buf_prows[:p_used]
+            events, start, count, pstart, pcount = slots
+            memo.start, memo.count, memo.rows, memo.passes = start, count, rows, passes
+            memo.pass_start, memo.pass_count, memo.pass_rows = pstart, pcount, prows
+            return KeptPairs(events, start, count, rows, passes, pstart, pcount, prows)
     ok, bits, hsh, hits, miss, hit_start, hit_count, hit_pstart, hit_pcount, ex, ey, eT, sd_ev = (
         lookup_loop(
             ev.x, ev.y, ev.T, cov9, rep.c, keys, hashes, lookup, m_start, m_count, m_pstart,

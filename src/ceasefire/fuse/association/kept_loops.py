@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse import arctan2, gauss_newton
+from ceasefire.fuse.association import jacobian, windows
 from ceasefire.fuse.compiled import compiled, compiled_calling, getter
 
 
@@ -250,3 +252,145 @@ def kept_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     if lookup is None or pool is None:
         return None
     return lookup, pool
+
+
+#: the loops :func:`_search_loop` calls, rebound to their compiled dispatchers by
+#: :func:`search_kernel`
+_lookup: Any = _lookup_loop
+_pool: Any = _pool_loop
+_grid: Any = windows._grid_loop
+_windows: Any = windows._windows_loop
+_time: Any = jacobian._marginal_time_loop
+_bearing: Any = jacobian._marginal_bearing_loop
+_atan2_into: Any = arctan2.atan2_into
+
+#: the windows' grid cell per reach (:func:`~.windows.windows`')
+CELL = windows._CELL
+
+#: :func:`_search_loop`'s outcomes: the search done; no pair (no fitted event or
+#: no row: the memo as it was); given up (an azimuth residual the marginal
+#: gate's loop does not wrap: the caller runs the search call by call)
+DONE, NO_PAIRS, GAVE_UP = 0, 1, 2
+
+
+def _search_loop(
+    x: Any, y: Any, T: Any, cov9: Any, c: float, keys: Any, hashes: Any, lookup: Any,
+    m_start: Any, m_count: Any, m_pstart: Any, m_pcount: Any, fs: Any, starts: Any, ends: Any,
+    px: Any, py: Any, tk: Any, f_lo: Any, sig_max: Any, tab: Any, offs: Any, t0s: Any,
+    inv_ws: Any, reach: float, cell: float, ox: Any, oy: Any, t: Any, az: Any, speed: Any,
+    sigma_t: Any, sigma_az: Any, q: float, atan2_at: int, have_pool: bool, buf_rows: Any,
+    buf_pass: Any, buf_prows: Any, used: int, p_used: int, slack: int,
+) -> tuple[int, Any, Any, Any, Any, Any, Any, Any, int, int]:  # fmt: skip
+    """:func:`~.gates._kept_compiled` as one call: the memo's look-up
+    (:func:`_lookup_loop`), the windows of the events missed
+    (:func:`~.windows.windows` by event: its grid, then its loop), their marginal
+    gate (:func:`~.gates.marginal_gate`: the time loop, numpy's ``arctan2`` by
+    its routine at ``atan2_at``, the bearing loop) and the pool's upkeep
+    (:func:`_pool_loop`), each the very loop the calls one by one make, on the
+    same arrays. The rows ``ox`` .. ``sigma_az`` are the memo's ``by_run``;
+    ``cell`` the windows' grid cell per reach. Returns the outcome (:data:`DONE`,
+    :data:`NO_PAIRS`, :data:`GAVE_UP`), each slot's event, start, count, passing
+    start and count as one ``(5, S)`` array, the keys, the lookup, the sorted
+    hashes, the three pool buffers and the rows and passing rows used in them."""
+    ok, bits, hsh, hits, miss, hit_start, hit_count, hit_pstart, hit_pcount, ex, ey, eT, sd_ev = (
+        _lookup(x, y, T, cov9, c, keys, hashes, lookup, m_start, m_count, m_pstart, m_pcount)
+    )  # fmt: skip
+    none = np.zeros(0, np.intp)
+    if ok.shape[0] == 0 or fs.shape[0] == 0:
+        return (
+            NO_PAIRS, np.zeros((5, 0), np.intp), keys, none, hashes, none, np.zeros(0, np.bool_),
+            none, 0, 0,
+        )  # fmt: skip
+    # windows(): the events with a finite position on a grid of cells
+    n_m = ex.shape[0]
+    on = np.empty(n_m, np.intp)
+    n_on = 0
+    for i in range(n_m):
+        if ex[i] - ex[i] == 0.0 and ey[i] - ey[i] == 0.0:
+            on[n_on] = i
+            n_on += 1
+    on = on[:n_on]
+    if n_on == 0:
+        gg, at = none, none
+    else:
+        w = cell * reach + 1.0
+        x0, y0, x1, y1 = ex[on[0]], ey[on[0]], ex[on[0]], ey[on[0]]
+        for j in range(1, n_on):
+            i = on[j]
+            x0, x1 = min(x0, ex[i]), max(x1, ex[i])
+            y0, y1 = min(y0, ey[i]), max(y1, ey[i])
+        nx = ny = 1
+        many = w - w != 0.0
+        if not many:
+            # the cells' counts as floats (exact below 2^53): an integer count
+            # past int64 is never made
+            fx, fy = (x1 - x0) // w + 1.0, (y1 - y0) // w + 1.0
+            top = 4.0 * n_m + 1024.0
+            many = fx > top or fy > top or fx * fy > top
+            if not many:
+                nx, ny = int(fx), int(fy)
+        if many:
+            # no grid (an unbounded reach, events scattered far): one cell of all
+            on, w, nx, ny = np.arange(n_m), math.inf, 1, 1
+            x0 = y0 = 0.0
+        lim = float(max(nx, ny) + 2)
+        by_cell, cell_start, pcx, pcy = _grid(ex, ey, on, x0, y0, w, nx, ny, px, py, lim)
+        gg, at = _windows(
+            px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach, c, by_cell,
+            cell_start, nx, ny, pcx, pcy, tab, offs, t0s, inv_ws, np.zeros((0, 9)),
+            np.zeros(0), np.zeros(0), 0.0, True,
+        )  # fmt: skip
+    # marginal_gate() of the pairs found, on the rows in the runs' order
+    g_ev = np.empty(gg.shape[0], np.intp)
+    for i in range(gg.shape[0]):
+        g_ev[i] = ok[miss[gg[i]]]
+    passes, at_b, dx, dy = _time(x, y, T, cov9, g_ev, at, ox, oy, t, az, speed, sigma_t, c, q)
+    ang = np.empty(dx.shape[0])
+    _atan2_into(dx, dy, ang, atan2_at)
+    if not _bearing(passes, at_b, cov9, g_ev, at, az, sigma_az, dx, dy, ang, q):
+        return (
+            GAVE_UP, np.zeros((5, 0), np.intp), keys, none, hashes, none, np.zeros(0, np.bool_),
+            none, 0, 0,
+        )  # fmt: skip
+    miss_rows = np.empty(at.shape[0], np.intp)
+    for i in range(at.shape[0]):
+        miss_rows[i] = fs[at[i]]
+    # the pool is the buffers' first rows; none is read without hits (then new
+    # buffers: the old ones hold the segments earlier searches returned)
+    fresh = hits.shape[0] == 0 or not have_pool
+    pool_rows = none if fresh else buf_rows
+    pool_pass = np.zeros(0, np.bool_) if fresh else buf_pass
+    pool_prows = none if fresh else buf_prows
+    n_in = 0 if fresh else used
+    p_in = 0 if fresh else p_used
+    (
+        events, start, count, rows, flags, n_used, pstart, pcount, prows, q_used, new_keys,
+        new_lookup, sorted_h,
+    ) = _pool(
+        ok, bits, hsh, hits, miss, hit_start, hit_count, hit_pstart, hit_pcount, pool_rows,
+        pool_pass, n_in, pool_prows, p_in, gg, miss_rows, passes, slack,
+    )  # fmt: skip
+    slots = np.empty((5, events.shape[0]), np.intp)
+    for s in range(events.shape[0]):
+        slots[0, s] = events[s]
+        slots[1, s] = start[s]
+        slots[2, s] = count[s]
+        slots[3, s] = pstart[s]
+        slots[4, s] = pcount[s]
+    return DONE, slots, new_keys, new_lookup, sorted_h, rows, flags, prows, n_used, q_used
+
+
+@getter
+def search_kernel() -> tuple[Callable[..., Any], int] | None:
+    """:func:`_search_loop` compiled (on first use) and the address of numpy's
+    ``arctan2`` routine (its ``atan2_at``), or None without numba or where no
+    compiled ``arctan2`` gives numpy's."""
+    kept, wins, marg = kept_kernels(), windows._kernels(), jacobian.marginal_kernels()
+    fit, into = gauss_newton.fit_kernel(), arctan2.atan2_into_kernel()
+    if kept is None or wins is None or marg is None or fit is None or into is None:
+        return None
+    loop = compiled_calling(
+        _search_loop, _lookup=kept[0], _pool=kept[1], _grid=wins[2], _windows=wins[0],
+        _time=marg[0], _bearing=marg[1], _atan2_into=into,
+    )  # fmt: skip
+    return None if loop is None else (loop, fit[1])

@@ -20,9 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.fuse import arctan2, gauss_newton
 from ceasefire.fuse.association import byrow, edges, gates, jacobian
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, B, Reports
 from ceasefire.fuse.compiled import compiled, compiled_calling, getter
+from ceasefire.model import matching_setup
+from ceasefire.model.assignment import SETUP_LIMITS
 
 #: the loops these call, rebound to their compiled dispatchers by
 #: :func:`pass_kernels` (a compiled loop calls compiled functions only)
@@ -170,19 +173,28 @@ def _problem_loop(
     g_all: Any, k_all: Any, at: Any, src: Any, n_ev: int, capped: Any, logdet: Any, term: Any
 ) -> tuple[Any, Any, Any, Any, Any, Any, int, float]:
     """The matching's problem from the passing edges (``g_all[at]``, ``k_all[at]``
-    by row, then event, returned as ``g``, ``k``): each edge's cost (chi-square
-    capped, plus the log-determinant, less the support), its row number among the
-    distinct bearings ``k`` (``ur``) and its column number among the distinct
-    ``(event, observer)`` slots in key order (``g * n_src + src``: a counting sort
-    by observer, then a stable one by event); the number of columns and the cost
-    of leaving one alone (the largest magnitude + 1; NaN if a cost is NaN, as
-    numpy's ``max``)."""
+    by row, then event, returned as ``g``, ``k``): :func:`_problem_of`."""
     n = at.shape[0]
     g = np.empty(n, np.intp)
     k = np.empty(n, np.intp)
     for i in range(n):
         g[i] = g_all[at[i]]
         k[i] = k_all[at[i]]
+    return _problem_of(g, k, src, n_ev, capped, logdet, term)
+
+
+def _problem_of(
+    g: Any, k: Any, src: Any, n_ev: int, capped: Any, logdet: Any, term: Any
+) -> tuple[Any, Any, Any, Any, Any, Any, int, float]:
+    """The matching's problem from the passing edges ``(g, k)`` (by row, then
+    event): each edge's cost (chi-square capped, plus the log-determinant, less
+    the support), its row number among the distinct bearings ``k`` (``ur``) and
+    its column number among the distinct ``(event, observer)`` slots in key order
+    (``g * n_src + src``: a counting sort by observer, then a stable one by
+    event); the number of columns and the cost of leaving one alone (the largest
+    magnitude + 1; NaN if a cost is NaN, as numpy's ``max``). Returns ``(g, k,
+    cost, ri, ur, ci, n_cols, free)``."""
+    n = g.shape[0]
     # observer codes run below this (``Reports.n_src``)
     n_src = 0
     for r in range(src.shape[0]):
@@ -226,6 +238,12 @@ def _problem_loop(
 
 
 @getter
+def problem_of_kernel() -> Callable[..., Any] | None:
+    """:func:`_problem_of` compiled (on first use), or None without numba."""
+    return compiled_calling(_problem_of, _src_of=_src_of, _counting_order=_counting_order)
+
+
+@getter
 def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_edges_loop`, :func:`_costs_loop` and :func:`_problem_loop` compiled
     (on first use), each calling the compiled loops of the modules it repeats; or
@@ -234,9 +252,10 @@ def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
     moving, by_row = edges.moving_kept_kernel(), byrow.by_row_kernel()
     fitted, open_ = gates._fitted_kernel(), edges.open_kernel()
     normalized, quad = jacobian.normalized_kernel(), jacobian.quad_kernel()
+    problem_of = problem_of_kernel()
     if (
         slot is None or moving is None or by_row is None or fitted is None or open_ is None
-        or normalized is None or quad is None
+        or normalized is None or quad is None or problem_of is None
     ):  # fmt: skip
         return None
     edges_loop = compiled_calling(
@@ -244,7 +263,7 @@ def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
         _open=open_,
     )  # fmt: skip
     costs_loop = compiled_calling(_costs_loop, _normalized=normalized, _quad=quad)
-    problem_loop = compiled_calling(_problem_loop, _src_of=_src_of, _counting_order=_counting_order)
+    problem_loop = compiled_calling(_problem_loop, _problem_of=problem_of)
     if edges_loop is None or costs_loop is None or problem_loop is None:
         return None
     return edges_loop, costs_loop, problem_loop
@@ -297,6 +316,151 @@ def compiled_problem(
         g, k, at, rep.src, ev.x.shape[0], capped, sign * np.log(det), term
     )
     return g, k, cost, ri, ci, ur, int(n_cols), float(free)
+
+
+#: the loops :func:`_scored_loop` and :func:`_solve_loop` call, rebound to their
+#: compiled dispatchers by :func:`solve_kernels`
+_edges: Any = _edges_loop
+_costs: Any = _costs_loop
+_atan2_into: Any = arctan2.atan2_into
+_problem: Any = _problem_of
+_setup: Any = matching_setup._setup_loop
+
+
+def _scored_loop(
+    events: Any, start: Any, count: Any, rows: Any, passes: Any, pstart: Any, pcount: Any,
+    prows: Any, by_pass: bool, labels: Any, az: Any, focus_ev: Any, freed: Any, focused: bool,
+    src: Any, direction: Any, cov9: Any, ex: Any, ey: Any, ox: Any, oy: Any, undet: int,
+    table_max: int, sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any, sigma_rng: Any,
+    eT: Any, c: float, gate_table: Any, reach: float, support: float, atan2_at: int,
+) -> tuple[Any, Any, bool]:  # fmt: skip
+    """:func:`_edges_loop` and :func:`_costs_loop` as one call, the angles
+    between them by numpy's ``arctan2`` routine at ``atan2_at``
+    (:func:`~ceasefire.fuse.arctan2.atan2_into`, as the fit computes its own):
+    the passing edges ``(g, k)`` as one ``(2, m)`` array and their chi-square
+    capped, det S, the log-determinant's sign and the support term as one
+    ``(4, m)`` array (two arrays boxed, not eleven), and whether every azimuth
+    residual was in the wrapped range."""
+    g, k, member, dx, dy, nb = _edges(
+        events, start, count, rows, passes, pstart, pcount, prows, by_pass, labels, az,
+        focus_ev, freed, focused, src, direction, cov9, ex, ey, ox, oy, undet, table_max,
+    )  # fmt: skip
+    ang = np.empty(dx.shape[0])
+    _atan2_into(dx, dy, ang, atan2_at)
+    at, capped, det, sign, term, wrapped = _costs(
+        g, k, member, dx, dy, ang, az, sigma_az, t, sigma_t, speed, rng, sigma_rng, eT, cov9,
+        c, nb, gate_table, reach, support,
+    )  # fmt: skip
+    m = at.shape[0]
+    gk = np.empty((2, m), np.intp)
+    vals = np.empty((4, m))
+    for i in range(m):
+        gk[0, i] = g[at[i]]
+        gk[1, i] = k[at[i]]
+        vals[0, i] = capped[i]
+        vals[1, i] = det[i]
+        vals[2, i] = sign[i]
+        vals[3, i] = term[i]
+    return gk, vals, wrapped
+
+
+def _solve_loop(
+    gk: Any, vals: Any, logdet: Any, src: Any, n_ev: int, labels: Any, top_scale: float,
+    int_budget: float, search_budget: int,
+) -> tuple[int, int]:  # fmt: skip
+    """The rest of a pass after :func:`_scored_loop` and numpy's ``log``
+    (``logdet``, the signed log-determinant of each passing edge): the problem
+    (:func:`_problem_of`), the matching up to the solver
+    (:func:`~ceasefire.model.matching_setup._setup_loop` with
+    :func:`~ceasefire.model.assignment.min_cost_matching`'s limits) and each
+    redistributed bearing's new event written into ``labels``. Returns
+    (:data:`~ceasefire.model.matching_setup.SETTLED`, bearings moved); or
+    (``LEFT``, 0) with ``labels`` untouched when the matching is not settled
+    here (a part for the solver, costs coarsened below a unit, or a NaN cost):
+    the caller then runs the pass by the numpy-side calls."""
+    m = gk.shape[1]
+    if m == 0:
+        return matching_setup.SETTLED, 0
+    g, _, cost, ri, ur, ci, n_cols, free = _problem(
+        gk[0], gk[1], src, n_ev, vals[0], logdet, vals[3]
+    )
+    if free != free:
+        return matching_setup.LEFT, 0
+    n_rows = ur.shape[0]
+    edge = np.empty(n_rows, np.intp)
+    status, scale = _setup(
+        ri, ci, cost, n_rows, n_cols, free, top_scale, int_budget, search_budget, edge
+    )
+    if status != matching_setup.SETTLED or scale < 1.0:
+        return matching_setup.LEFT, 0
+    moved = 0
+    for i in range(n_rows):
+        e = edge[i]
+        new = g[e] if e >= 0 else -1
+        r = ur[i]
+        if new != labels[r]:
+            moved += 1
+        labels[r] = new
+    return matching_setup.SETTLED, moved
+
+
+@getter
+def solve_kernels() -> tuple[Callable[..., Any], Callable[..., Any], int] | None:
+    """:func:`_scored_loop` and :func:`_solve_loop` compiled (on first use) and
+    the address of numpy's ``arctan2`` routine (their ``atan2_at``); None
+    without numba, or where no compiled ``arctan2`` gives numpy's."""
+    passes = pass_kernels()
+    fit = gauss_newton.fit_kernel()
+    into, problem = arctan2.atan2_into_kernel(), problem_of_kernel()
+    setup = matching_setup.setup_kernel()
+    if passes is None or fit is None or into is None or problem is None or setup is None:
+        return None
+    scored = compiled_calling(_scored_loop, _edges=passes[0], _costs=passes[1], _atan2_into=into)
+    solve = compiled_calling(_solve_loop, _problem=problem, _setup=setup)
+    if scored is None or solve is None:
+        return None
+    return scored, solve, fit[1]
+
+
+def compiled_pass(
+    rep: Reports,
+    labels: IP,
+    ev: Any,
+    kept: gates.KeptPairs,
+    focus: tuple[B, B] | None,
+    reach: float,
+    support: float,
+    gate_table: F8,
+) -> int | None:
+    """A whole reassignment pass after the kept search by two compiled calls and
+    numpy's ``log`` between them (:func:`solve_kernels`): the problem of
+    :func:`compiled_problem`, matched as
+    :func:`~ceasefire.model.assignment.min_cost_matching` matches it, the new
+    events written into ``labels``. Returns how many bearings changed event;
+    None, with ``labels`` untouched, when it was not done (without numba, an
+    azimuth residual beyond the wrap, or a matching left to the solver): the
+    caller then runs the pass by :func:`compiled_problem` and the matching."""
+    kernels = solve_kernels()
+    if kernels is None:
+        return None
+    scored, solve, atan2_at = kernels
+    rows = rep.rows
+    cov9 = ev.cov.reshape(-1, 9)
+    none = np.zeros(0, bool)
+    focus_ev, freed = focus if focus is not None else (none, none)
+    gk, vals, wrapped = scored(
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, *edges.pass_pool(kept),
+        labels, rows.az, focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x,
+        ev.y, rows.ox, rows.oy, DIR_UNDET, edges.TABLE_MAX, rows.sigma_az, rows.t,
+        rows.sigma_t, rows.speed_factor, rows.rng, rows.sigma_rng, ev.T, rep.c, gate_table,
+        reach, support, atan2_at,
+    )  # fmt: skip
+    if not wrapped:
+        return None
+    status, moved = solve(
+        gk, vals, vals[2] * np.log(vals[1]), rep.src, ev.x.shape[0], labels, *SETUP_LIMITS
+    )
+    return int(moved) if status == matching_setup.SETTLED else None
 
 
 def _partition_loop(labels: Any) -> Any:

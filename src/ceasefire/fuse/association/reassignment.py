@@ -13,7 +13,12 @@ from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.edges import moving_kept, open_edges
 from ceasefire.fuse.association.gates import GateConfig, KeptPairs, quantile, row_nll
-from ceasefire.fuse.association.reassign_loops import Problem, compiled_problem, partition_kernel
+from ceasefire.fuse.association.reassign_loops import (
+    Problem,
+    compiled_pass,
+    compiled_problem,
+    partition_kernel,
+)
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
@@ -65,10 +70,14 @@ def reassign(
     # every bearing's candidates (only the events whose estimate changed are
     # searched again) with their marginal pre-gate
     kept = KeptPairs.search(rep, cl)
+    table = _gate_table(gates.attach_p)
+    # the pass in two compiled calls when it can; else the problem, then the matching
+    moved = compiled_pass(rep, cl.labels, cl, kept, focus, rep.reach_m, cfg.support_cost, table)
+    if moved is not None:
+        return moved
     problem = compiled_problem(
-        rep, cl.labels, cl, kept, focus, rep.reach_m, cfg.support_cost,
-        _gate_table(gates.attach_p),
-    )  # fmt: skip
+        rep, cl.labels, cl, kept, focus, rep.reach_m, cfg.support_cost, table
+    )
     if problem is None:
         problem = _problem(rep, cl, gates, cfg, kept, focus)
     g, _, cost, ri, ci, ur, n_cols, free_cost = problem
