@@ -10,10 +10,7 @@ the fit's inverse stopped flagging as singular matrices regular in float64
 (heavy2015: 623 -> 622 events; family double counts fewer on tuning and test draws);
 session 28 (issue 21), when bearings the near ray seeds left free began to seed with
 three or more arrivals of sensors up to 30 km away (heavy2015: 622 -> 629 events,
-quiet2: 80 -> 81; family double counts fewer, named share higher on both sets);
-session 29 (issue 21), when near ray seeds of three or more arrivals run once more
-after the late pairs (heavy2015: 3 free rows joined, 629 events still; tuning draws'
-double counts 193 -> 191)."""
+quiet2: 80 -> 81; family double counts fewer, named share higher on both sets)."""
 
 from __future__ import annotations
 

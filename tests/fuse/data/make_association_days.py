@@ -30,9 +30,6 @@ determinant's rounding error (``cofactor.regular3``), not a floor of 1e-10, so f
 floor dropped stand (heavy2015: 623 -> 622 events; quiet2: two events take a row each).
 Session 28 again: far ray seeds (``SeedConfig.far_m`` 30 km, three arrivals, the
 detection law's check; heavy2015: 622 -> 629 events, quiet2: 80 -> 81).
-Session 29 again: near ray seeds of three or more arrivals once more after the late
-pairs (``AssociationConfig.late_ray_seeds``; heavy2015: 3 free rows joined, 629 events
-still; quiet2 the same).
 """
 
 from __future__ import annotations
