@@ -13,7 +13,8 @@ __all__ = ["digest_object", "plain_keys"]
 
 #: a pair but its key's bytes: ``"`` key ``":"`` 64 hex digits ``",``
 _PAIR_BYTES = 2 * DIGEST_BYTES + 6
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: each byte's two lowercase hex digits, as two bytes in memory
+_HEX_PAIRS = np.frombuffer("".join(f"{b:02x}" for b in range(256)).encode("ascii"), dtype=np.uint16)
 
 
 def plain_keys(text: npt.NDArray[np.uint8]) -> bool:
@@ -40,8 +41,7 @@ def digest_object(
     table = np.empty((n, width), np.uint8)
     table[:, width - tail : width - tail + 3] = np.frombuffer(b'":"', np.uint8)
     hex_from = width - tail + 3
-    table[:, hex_from : hex_from + 2 * DIGEST_BYTES : 2] = _HEX[rows >> 4]
-    table[:, hex_from + 1 : hex_from + 2 * DIGEST_BYTES : 2] = _HEX[rows & 15]
+    table[:, hex_from : hex_from + 2 * DIGEST_BYTES] = _HEX_PAIRS[rows].view(np.uint8)
     table[:, -2] = ord('"')
     table[:, -1] = ord(",")
     first = width - tail - 1 - sizes  # each pair's opening quote's column
