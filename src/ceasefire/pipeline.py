@@ -59,6 +59,7 @@ from ceasefire.ingest_pool import (
 from ceasefire.ledger import Ledger, SignedTreeHead
 from ceasefire.ledger.canonical import canonical_json, check_record
 from ceasefire.ledger.digest_index import DIGEST_BYTES, DigestIndex, quoted_sets
+from ceasefire.ledger.digest_objects import digest_object, plain_keys
 from ceasefire.mandate import Mandate, day_bounds, day_of, parse_mandate
 from ceasefire.model import Escalation, Event, Violation
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -1390,8 +1391,14 @@ Digests = dict[str, str] | tuple[list[str], bytes]
 
 def _observation_records(
     day: date, digests: Digests, chunk: int = OBSERVATION_RECORD_CHUNK
-) -> Iterator[dict[str, Any]]:
-    """The day's ``observations`` records (:func:`ledger_day`), one at a time."""
+) -> Iterator[dict[str, Any] | _Encoded]:
+    """The day's ``observations`` records (:func:`ledger_day`), one at a time
+    (encoded already where the keys allow: :func:`_encoded_observation_records`)."""
+    if not isinstance(digests, dict):
+        encoded = _encoded_observation_records(day, digests, chunk)
+        if encoded is not None:
+            yield from encoded
+            return
     hexes: Callable[[int, int], list[str]]
     if isinstance(digests, dict):
         keys = sorted(digests)
@@ -1425,16 +1432,80 @@ def _observation_records(
     parts = max(1, -(-len(keys) // chunk))
     for k in range(parts):
         a, b = k * chunk, (k + 1) * chunk
-        yield {
-            "type": "observations",
-            "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{k + 1}of{parts}",
-            "day": day.isoformat(),
-            "count": len(keys),
-            "day_digest": day_digest,
-            "part": k + 1,
-            "parts": parts,
-            "digests": dict(zip(keys[a:b], hexes(a, b), strict=True)),
-        }
+        digested = dict(zip(keys[a:b], hexes(a, b), strict=True))
+        yield _observations_record(day, day_digest, len(keys), k + 1, parts, digested)
+
+
+def _observations_record(
+    day: date, day_digest: str, count: int, part: int, parts: int, digests: Any
+) -> dict[str, Any]:
+    """A day's ``observations`` record ``part`` of ``parts`` (:func:`ledger_day`)."""
+    return {
+        "type": "observations",
+        "id": f"obs-{day.isoformat()}-{day_digest[:16]}-{part}of{parts}",
+        "day": day.isoformat(),
+        "count": count,
+        "day_digest": day_digest,
+        "part": part,
+        "parts": parts,
+        "digests": digests,
+    }
+
+
+#: where the digests' object goes in an ``observations`` record's canonical JSON
+_DIGESTS_AT = b'"digests":{}'
+
+
+def _encoded_observation_records(
+    day: date, digests: tuple[list[str], bytes], chunk: int = OBSERVATION_RECORD_CHUNK
+) -> Iterator[_Encoded] | None:
+    """:func:`_observation_records` of an ingest's ``(keys, digests)`` with each
+    record's digests written as JSON by arrays (:func:`digest_object`) into the
+    canonical JSON of the record without them: the same bytes, without a day's
+    million key and hex strings in dicts. None unless every key is plain
+    (:func:`plain_keys`) and holds one ``/``: an ingest's keys are distinct
+    ``(source, id)`` pairs, so then the keys are distinct, as a dict's are."""
+    given, raw = digests
+    n = len(given)
+    joined = "".join(given)
+    if not joined.isascii():
+        return None
+    text = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    if int(np.count_nonzero(text == ord("/"))) != n or not plain_keys(text):
+        return None
+    # sorted by their places: no list of a day's million keys in sorted order
+    order = np.fromiter(sorted(range(n), key=given.__getitem__), dtype=np.intp, count=n)
+    sizes = np.fromiter(map(len, given), dtype=np.intp, count=n)
+    starts = np.cumsum(sizes) - sizes
+    sizes, starts = sizes[order], starts[order]
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, DIGEST_BYTES)[order]
+    del order
+    whole = hashlib.sha256()
+    for a in range(0, n, chunk):
+        whole.update(rows[a : a + chunk].tobytes().hex().encode())
+    day_digest = whole.hexdigest()
+    return _encoded_records(day, day_digest, text, starts, sizes, rows, chunk)
+
+
+def _encoded_records(
+    day: date,
+    day_digest: str,
+    text: Any,
+    starts: Any,
+    sizes: Any,
+    rows: Any,
+    chunk: int,
+) -> Iterator[_Encoded]:
+    """The records of :func:`_encoded_observation_records`, one at a time."""
+    n = len(rows)
+    parts = max(1, -(-n // chunk))
+    for k in range(parts):
+        a, b = k * chunk, min(n, (k + 1) * chunk)
+        record = _observations_record(day, day_digest, n, k + 1, parts, {})
+        head, found, tail = canonical_json(record).partition(_DIGESTS_AT)
+        assert found, "an observations record's digests are where they are expected"
+        body = digest_object(text, starts[a:b], sizes[a:b], rows[a:b])
+        yield _Encoded(record["id"], head + b'"digests":' + body + tail, 1 + b - a)
 
 
 def _digests_by_id(digests: Digests) -> DigestIndex:
@@ -1635,7 +1706,7 @@ def _feed_group(
     return group
 
 
-def _append_new(ledger: Ledger, records: Iterable[dict[str, Any]]) -> None:
+def _append_new(ledger: Ledger, records: Iterable[dict[str, Any] | _Encoded]) -> None:
     """Append the ``records`` not in the log yet (:class:`_LedgerBatches`)."""
     batches = _LedgerBatches(ledger)
     for _ in batches.feed(records):

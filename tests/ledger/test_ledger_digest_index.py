@@ -117,3 +117,24 @@ def test_quoted_sets_are_each_owners_distinct_digests_sorted() -> None:
         assert texts[k] == _quoted(mine)
         assert counts[k] == len(mine)
     assert quoted_sets(np.zeros(0, np.intp), rows[:0], 3)[0] == [b"", b"", b""]
+
+
+def test_the_ids_bytes_moved_in_chunks_are_the_index_made_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ids of one and several bytes a character, some held twice, given unsorted
+    oids = _ids(600, seed=4)
+    given = oids[:50] + oids + oids[20:30]
+    random.Random(6).shuffle(given)
+    digests = [_digest(f"{o}{k}") for k, o in enumerate(given)]
+    whole = DigestIndex(given, b"".join(digests))
+    monkeypatch.setattr(digest_index, "REORDER_CHUNK", 7)
+    chunked = DigestIndex(given, b"".join(digests))
+    assert whole._text.tobytes() == chunked._text.tobytes()
+    assert whole._ends.tolist() == chunked._ends.tolist()
+    # each id's text in the index is the id the hash order put there
+    order = sorted(range(len(given)), key=lambda k: hash(given[k]))
+    held = [given[k] for k in order]
+    assert chunked._text.tobytes() == "".join(held).encode("utf-8", "surrogatepass")
+    asked = [*oids[::5], "none", *oids[20:30]]
+    assert chunked.digests_of(asked) == _by_dict(given, digests, asked)

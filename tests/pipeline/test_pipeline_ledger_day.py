@@ -17,6 +17,7 @@ from ceasefire import ingest_pool, pipeline
 from ceasefire.ingest import ingest_files
 from ceasefire.ingest_pool import StoredDigests
 from ceasefire.ledger import Ledger
+from ceasefire.ledger.canonical import canonical_json
 from ceasefire.mandate import Mandate, day_bounds, load_mandate
 from ceasefire.pipeline import LATE_MARGIN_S, DayLog, ledger_day
 from ceasefire.store import Store
@@ -121,3 +122,36 @@ def test_a_day_log_reads_the_store_when_it_holds_more_of_the_day(
     assert taken == read
     digests = json.loads(read[0][0])["digests"]
     assert len(digests) == 13 and f"{earlier['source']}/{earlier['id']}" in digests
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [None, 'cam-"q"/o1', "mic/a/b", "mic-é/o2", "cam\\x/o3"],
+    ids=["plain", "quote", "two-slashes", "non-ascii", "backslash"],
+)
+def test_an_ingests_digests_give_the_records_of_the_dict(odd: str | None) -> None:
+    """From an ingest's (keys, digest bytes), unsorted, the records are the bytes
+    of those made from the dict of the same digests, whether they are written
+    by arrays (plain keys) or not (a key that JSON escapes, or not one ``/``)."""
+    keys = [f"mic-{k % 7:03d}{'ab'[k % 2]}/o{(k * 7919) % 1000:07d}" for k in range(1000)]
+    keys = list(dict.fromkeys(keys))
+    if odd is not None:
+        keys.insert(17, odd)
+    raw = b"".join(hashlib.sha256(k.encode()).digest() for k in keys)
+    as_dict = {k: hashlib.sha256(k.encode()).hexdigest() for k in keys}
+    day = date(2025, 6, 1)
+    got = list(pipeline._observation_records(day, (keys, raw), chunk=64))
+    want = list(pipeline._observation_records(day, as_dict, chunk=64))
+    assert len(got) == len(want) == -(-len(keys) // 64)
+    for g, w in zip(got, want, strict=True):
+        assert isinstance(w, dict)
+        if isinstance(g, pipeline._Encoded):
+            assert odd is None  # only plain keys are written by arrays
+            assert (g.id, g.payload, g.weight) == (
+                w["id"],
+                canonical_json(w),
+                1 + len(w["digests"]),
+            )
+        else:
+            assert odd is not None
+            assert canonical_json(g) == canonical_json(w)

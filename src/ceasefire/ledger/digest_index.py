@@ -42,6 +42,28 @@ def _ragged(starts: IP, counts: IP) -> IP:
     return np.repeat(starts - firsts, counts) + np.arange(total, dtype=np.intp)
 
 
+#: ids whose bytes :func:`_reordered` moves at once (its index arrays stay ~10 MB)
+REORDER_CHUNK = 1 << 17
+
+
+def _reordered(
+    text: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64], order: IP
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """The texts of ``text`` (each ending at ``ends``) in ``order``: their bytes
+    joined, and each one's end."""
+    sizes = np.diff(ends, prepend=0)
+    new_sizes = sizes[order]
+    new_ends = np.cumsum(new_sizes)
+    out = np.empty(len(text), np.uint8)
+    starts = ends - sizes
+    for a in range(0, len(order), REORDER_CHUNK):
+        k = order[a : a + REORDER_CHUNK]
+        size = new_sizes[a : a + REORDER_CHUNK]
+        at = _ragged(new_ends[a : a + REORDER_CHUNK] - size, size)
+        out[at] = text[_ragged(starts[k], size)]
+    return out, new_ends
+
+
 class DigestIndex:
     """The digests (``DIGEST_BYTES`` each) of observations by their id (without
     the source), ~56 B an id of 8 characters where a dict of ``str`` -> ``bytes``
@@ -63,7 +85,10 @@ class DigestIndex:
         del hashes
         rows = np.frombuffer(digests, dtype=np.uint8).reshape(n, DIGEST_BYTES)
         self._digests: npt.NDArray[np.uint8] = rows[order]
-        self._text, self._ends = _utf8(list(map(oids.__getitem__, order.tolist())))
+        # the texts joined in the order given, then their bytes put in hash order:
+        # a million ids taken in hash order are as many cache misses (~1 CPU-s)
+        text, ends = _utf8(oids)
+        self._text, self._ends = _reordered(text, ends, order)
 
     def __len__(self) -> int:
         return len(self._hash)
