@@ -85,15 +85,29 @@ def _sample_pairs(
     the weapons ``wmay``; of equal least costs the first in (i, j) order
     (``i * k2 + j``). ``L``, ``Im``: the launches' and impacts' samples (x, y,
     T, var_t, var_obs, var_pos, side, prior); ``W``: per weapon (speeds, lo_m,
-    hi_m); ``C``: (spread, fast_f, gate, unknown_cost, other_cost,
-    same_side_cost). (Tuples: numba cannot write a call of more than 30
-    arguments into its caller.)"""
+    hi_m, and scratch ``(W,)`` arrays of ints and floats); ``C``: (spread,
+    fast_f, gate, unknown_cost, other_cost, same_side_cost). (Tuples: numba
+    cannot write a call of more than 30 arguments into its caller.)"""
     lx, ly, lT, lvt, lvo, lvp, lside, lprior = L
     ix, iy, iT, ivt, ivo, ivp, iside, iprior = Im
-    speeds, lo_m, hi_m = W
+    speeds, lo_m, hi_m, scratch = W
     spread, fast_f, gate, unknown_cost, other_cost, same_side_cost = C
     m, m_left, m_right, at, at_key = found
-    nw = speeds.shape[0]
+    # the weapons ``wmay`` lets pass and each one's term, listed once for the
+    # block pair: the sample pairs' loops then skip no weapon and test no code
+    # (the same terms, added in the same order: the same costs)
+    ws, wcs = scratch
+    nmay = 0
+    for w in range(wmay.shape[0]):
+        if wmay[w]:
+            ws[nmay] = w
+            if wl == w or wi == w:
+                wcs[nmay] = 0.0
+            elif wl < 0 and wi < 0:
+                wcs[nmay] = unknown_cost
+            else:
+                wcs[nmay] = other_cost
+            nmay += 1
     for i in range(i0, i1):
         for j in range(j0, j1):
             key = i * k2 + j
@@ -105,15 +119,9 @@ def _sample_pairs(
                 # cost. (With the sides, which it seldom skips, it cost more
                 # than it saved)
                 lowest = np.inf
-                for w in range(wmay.shape[0]):
-                    if not wmay[w]:
-                        continue
-                    if wl == w or wi == w:
-                        c0 = 0.0
-                    elif wl < 0 and wi < 0:
-                        c0 = unknown_cost
-                    else:
-                        c0 = other_cost
+                for h in range(nmay):
+                    w = ws[h]
+                    c0 = wcs[h]
                     if use_prior:
                         c0 = c0 + (lprior[p, i, w] + iprior[q, j, w])
                     if c0 < lowest:
@@ -134,9 +142,8 @@ def _sample_pairs(
             var_T = lvt[p, i] + ivt[q, j]
             var_d = (lvp[p, i] + ivp[q, j]) + 2e4
             best = np.inf
-            for w in range(nw):
-                if not wmay[w]:  # untried, or inf for the whole block pair
-                    continue
+            for h in range(nmay):  # not the untried, nor those inf for the block pair
+                w = ws[h]
                 cost = _weapon_cost(
                     dist, dt, dt_hi, var_T, var_d, w, speeds[w], lo_m[w], hi_m[w], wl, wi,
                     spread, fast_f, gate, unknown_cost, other_cost,
@@ -256,7 +263,7 @@ def _ray_cost_loop(
     order_v = np.empty(_SUPER * _SUPER, np.intp)
     L = (lx, ly, lT, lvt, lvo, lvp, lside, lprior)
     Im = (ix, iy, iT, ivt, ivo, ivp, iside, iprior)
-    W = (speeds, lo_m, hi_m)
+    W = (speeds, lo_m, hi_m, (np.empty(nw, np.intp), np.empty(nw)))
     C = (spread, fast_f, gate, unknown_cost, other_cost, same_side_cost)
     out = np.empty(n)
     for r in range(n):
