@@ -28,6 +28,7 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -204,16 +205,38 @@ def measure_anchor(obs: Any, truth: Truth, repeat: int = 3) -> dict[str, Any]:
     }
 
 
-def _before_src(rev: str, into: Path) -> Path:
-    """``src/`` of git revision ``rev`` extracted under ``into``."""
-    got = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True)
+def _before_src(rev: str, cache: Path | None = None) -> Path:
+    """``src/`` of git revision ``rev``, extracted once under ``cache`` (default:
+    ``$CEASEFIRE_BENCH_CACHE`` or the temporary directory, ``ceasefire-before/<sha>``)
+    and reused: numba caches its compiled loops beside the sources, by their path and
+    modification time, so a fresh extraction recompiles every loop of the before tree
+    (minutes idle, twenty under load), while a reused one loads them."""
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not sha:
+        raise SystemExit(f"--before {rev}: not a git revision of {ROOT}")
+    base = cache or Path(os.environ.get("CEASEFIRE_BENCH_CACHE") or tempfile.gettempdir())
+    tree = base / "ceasefire-before" / sha
+    if (tree / "src").is_dir():
+        return tree / "src"
+    got = subprocess.run(["git", "-C", str(ROOT), "archive", sha, "src"], capture_output=True)
     if got.returncode != 0:
         said = got.stderr.decode(errors="replace").strip()
-        raise SystemExit(f"--before {rev}: not a git revision of {ROOT} ({said})")
-    data = got.stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(into, filter="data")
-    return into / "src"
+        raise SystemExit(f"--before {rev}: git archive failed ({said})")
+    tree.parent.mkdir(parents=True, exist_ok=True)
+    # extracted beside, then renamed: a run stopped half-way leaves no partial tree
+    # that a later run would take for whole
+    part = Path(tempfile.mkdtemp(prefix=f"{sha}.", dir=tree.parent))
+    with tarfile.open(fileobj=BytesIO(got.stdout)) as tar:
+        tar.extractall(part, filter="data")
+    try:
+        part.rename(tree)
+    except OSError:  # another run extracted it first
+        shutil.rmtree(part)
+    return tree / "src"
 
 
 def _measure_before(src: Path, inputs: Path, repeat: int) -> dict[str, Any]:
@@ -231,7 +254,7 @@ def fusion_rows(
     bearing reports) and, with ``before``, git revision ``before``'s code."""
     res: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="fusespeed-") as tmp:
-        src = _before_src(before, Path(tmp)) if before else None
+        src = _before_src(before) if before else None
         for row in rows or list(ROWS):
             obs, truth = scene(row)
             r: dict[str, Any] = {"target_obs_per_cpu_s": TARGETS[row]}
