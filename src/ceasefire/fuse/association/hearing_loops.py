@@ -1,7 +1,8 @@
 """The detection law's check of one proposed source (:func:`~.hearing.silent`
 then :func:`~.hearing.loss_nats`) as one compiled loop (numba, the ``fast``
 extra), for the far seeds' windows loop (:mod:`.seeding_loops`): in numpy the
-two make ~40 calls a seed (~90 us; ~2,200 far seeds a fuse of the stress row).
+two make ~40 calls a seed (~0.3 CPU-ms; ~2,200 far seeds a fuse of the stress
+row).
 
 The arithmetic is the numpy code's, element by element in its order, each sum
 in numpy's pairwise order (:func:`_pairwise_sum`), with libm's ``hypot``,
