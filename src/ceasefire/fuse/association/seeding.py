@@ -14,6 +14,7 @@ from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_nats, silent
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
+from ceasefire.fuse.association.seeding_loops import windows_kernel
 from ceasefire.fuse.solve import fit, stands
 
 #: candidate arrivals of one bearing tried in pairs by :func:`triple_seeds`
@@ -90,28 +91,57 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     )  # fmt: skip
 
 
-def far_check(rep: Reports, cfg: SeedConfig) -> Accept:
-    """A far seed's check: some arrival is beyond ``cfg.sensor_m`` of the bearing's
-    observer, it holds ``cfg.far_arrivals``, and the microphones silent at its point
-    cost at most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`)."""
-    rows, c = rep.rows, rep.c
-    # the listeners are gathered on the first seed that needs them: most calls have none
-    memo: list[Listeners] = []
+def far_check(rep: Reports, cfg: SeedConfig) -> FarCheck:
+    """A far seed's check (:class:`FarCheck`)."""
+    return FarCheck(rep, cfg)
 
-    def accept(b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
+
+class FarCheck:
+    """A far seed's check (an :data:`Accept`), its tests in order, the cheap ones
+    first: some arrival is beyond ``cfg.sensor_m`` of the bearing's observer, it
+    holds ``cfg.far_arrivals``, and the microphones silent at its point cost at
+    most ``cfg.far_loss_nats`` against the ones it holds (:mod:`~.hearing`).
+
+    :func:`reach_seeds` runs its compiled twin when it can,
+    :func:`~.seeding_loops._far_ok`: a test added here is added there too, in
+    the same place (``tests/fuse/test_fuse_hearing_loops.py`` holds them alike)."""
+
+    def __init__(self, rep: Reports, cfg: SeedConfig) -> None:
+        self.rep, self.cfg = rep, cfg
+        # gathered on the first seed that needs them: most calls have none
+        self._listeners: Listeners | None = None
+
+    @property
+    def listeners(self) -> Listeners:
+        """The microphones of the reports (:class:`~.hearing.Listeners`)."""
+        if self._listeners is None:
+            self._listeners = Listeners.of(self.rep, self.cfg.hearing)
+        return self._listeners
+
+    def reaches_far(self, b: int, a: IP) -> bool:
+        """Some arrival row of ``a`` is beyond ``sensor_m`` of bearing row ``b``'s
+        observer."""
+        rows = self.rep.rows
         d = np.hypot(rows.ox[a] - rows.ox[b], rows.oy[a] - rows.oy[b])
-        if not (d > cfg.sensor_m).any() or a.shape[0] < cfg.far_arrivals:
-            return False
+        return bool((d > self.cfg.sensor_m).any())
+
+    def heard_alike(self, b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
+        """The microphones silent at (``x``, ``y``, ``T``) (slack ``sd_m`` / c)
+        cost at most ``far_loss_nats`` against those of rows ``b`` and ``a``."""
+        cfg, c = self.cfg, self.rep.c
         if not np.isfinite(cfg.far_loss_nats):
             return True
-        if not memo:
-            memo.append(Listeners.of(rep, cfg.hearing))
-        ls = memo[0]
-        heard = ls.of_rows(rep, np.r_[b, a])
+        ls = self.listeners
+        heard = ls.of_rows(self.rep, np.r_[b, a])
         quiet, dist = silent(ls, c, x, y, T, heard, sd_m / c, cfg.hearing)
         return loss_nats(ls, dist, heard, quiet, cfg.hearing) <= cfg.far_loss_nats
 
-    return accept
+    def __call__(self, b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
+        return (
+            self.reaches_far(b, a)
+            and a.shape[0] >= self.cfg.far_arrivals
+            and self.heard_alike(b, a, x, y, T, sd_m)
+        )
 
 
 def reach_seeds(
@@ -212,9 +242,52 @@ def reach_seeds(
     # an arrival may be claimed by several bearings: take windows by size first
     best = best[np.lexsort((r[best], -count[best]))]
     used = np.zeros(rows.ox.shape[0], bool)
+    sb, n_mem, xs, ys, Ts, mem = _windows(rep, b, a, r, tol, best, hi_idx, need, used, accept)
+    # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
+    # (x, y, T from the bearing and three times: one degree of freedom to check)
+    triples = triple_seeds(rep, b, a, r, sd_r, used, accept) if need <= 2 else []
+    if triples:
+        for bk, rows_a, _, _, _ in triples:
+            used[rows_a] = True
+            used[bk] = True
+        sb = np.concatenate([sb, np.array([tr[0] for tr in triples], np.intp)])
+        n_mem = np.concatenate([n_mem, np.array([tr[1].shape[0] for tr in triples], np.intp)])
+        mem = np.concatenate([mem, *(tr[1] for tr in triples)])
+        xs = np.concatenate([xs, np.array([tr[2] for tr in triples])])
+        ys = np.concatenate([ys, np.array([tr[3] for tr in triples])])
+        Ts = np.concatenate([Ts, np.array([tr[4] for tr in triples])])
+    if sb.shape[0] == 0:
+        return empty
+    ms = np.concatenate([np.arange(sb.shape[0]), np.repeat(np.arange(sb.shape[0]), n_mem)])
+    mr = np.concatenate([sb, mem])
+    return ms, mr, xs, ys, Ts
+
+
+def _windows(
+    rep: Reports, b: IP, a: IP, r: F8, tol: F8, best: IP, hi_idx: IP, need: int, used: B,
+    accept: Accept | None,
+) -> tuple[IP, IP, F8, F8, F8, IP]:  # fmt: skip
+    """:func:`reach_seeds`' windows, taken in the order of ``best``: each window
+    (candidates ``best[i]`` up to ``hi_idx[best[i]]``, ranges ``r`` sorted) seeds
+    when it holds ``need`` free arrivals of distinct sensors (a sensor's first in
+    the window), its bearing is free and ``accept`` (if given) says so; its rows
+    are marked in ``used`` (in place). One compiled call
+    (:mod:`.seeding_loops`) when ``accept`` is none or a :class:`FarCheck`.
+    Returns per seed its bearing row, member count, x, y, T (m, m, s), and the
+    member rows, seed after seed."""
+    rows, c = rep.rows, rep.c
+    kernel = windows_kernel() if accept is None or type(accept) is FarCheck else None
+    if kernel is not None:
+        az = rows.az[b[best]]
+        check = _far_args(accept) if isinstance(accept, FarCheck) else _NO_CHECK
+        out: tuple[IP, IP, F8, F8, F8, IP] = kernel(
+            best, hi_idx, b, a, r, tol, np.sin(az), np.cos(az), rep.src, used, need, rows.ox,
+            rows.oy, rows.t, rows.speed_factor, c, *check,
+        )  # fmt: skip
+        return out
     seed_b: list[int] = []
-    mem_seed: list[IP] = []
-    mem_row: list[IP] = []
+    n_mem: list[int] = []
+    mem: list[IP] = []
     xs: list[float] = []
     ys: list[float] = []
     Ts: list[float] = []
@@ -222,7 +295,7 @@ def reach_seeds(
         win = np.arange(k, int(hi_idx[k]))
         rows_a = a[win]
         # one arrival per sensor
-        _, firsts = np.unique(src[rows_a], return_index=True)
+        _, firsts = np.unique(rep.src[rows_a], return_index=True)
         rows_a = rows_a[np.sort(firsts)]
         rows_a = rows_a[~used[rows_a]]
         bk = int(b[k])
@@ -236,32 +309,40 @@ def reach_seeds(
             continue
         used[rows_a] = True
         used[bk] = True
-        s = len(seed_b)
         seed_b.append(bk)
-        mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
-        mem_row.append(rows_a)
+        n_mem.append(rows_a.shape[0])
+        mem.append(rows_a)
         xs.append(x)
         ys.append(y)
         Ts.append(T)
-    # bearings no window seeded: each pair of its candidate arrivals, fitted jointly
-    # (x, y, T from the bearing and three times: one degree of freedom to check)
-    triples = triple_seeds(rep, b, a, r, sd_r, used, accept) if need <= 2 else []
-    for bk, rows_a, x, y, T in triples:
-        used[rows_a] = True
-        used[bk] = True
-        s = len(seed_b)
-        seed_b.append(bk)
-        mem_seed.append(np.full(rows_a.shape[0], s, np.intp))
-        mem_row.append(rows_a)
-        xs.append(x)
-        ys.append(y)
-        Ts.append(T)
-    if not seed_b:
-        return empty
-    sb = np.asarray(seed_b, np.intp)
-    ms = np.concatenate([np.arange(sb.shape[0]), *mem_seed])
-    mr = np.concatenate([sb, *mem_row])
-    return ms, mr, np.asarray(xs), np.asarray(ys), np.asarray(Ts)
+    return (
+        np.array(seed_b, np.intp), np.array(n_mem, np.intp), np.array(xs), np.array(ys),
+        np.array(Ts), np.concatenate([np.zeros(0, np.intp), *mem]),
+    )  # fmt: skip
+
+
+#: :func:`~.seeding_loops._windows_loop`'s check arguments for no check
+_NO_CHECK = (
+    False, 0.0, 0, np.inf, np.zeros(0, np.intp), np.zeros(0), np.zeros(0), np.zeros(0),
+    np.zeros(0), np.zeros(0), 0.0, 1.0, 0.0, 0.0, np.zeros(0), 0.0, 0.0,
+)  # fmt: skip
+
+
+def _far_args(check: FarCheck) -> tuple[object, ...]:
+    """:func:`~.seeding_loops._windows_loop`'s arguments for ``check``: its
+    numbers, each row's microphone, the listeners' arrays and the law's."""
+    cfg, h, rep = check.cfg, check.cfg.hearing, check.rep
+    lim = float(cfg.far_loss_nats)
+    if not np.isfinite(lim):
+        return (True, cfg.sensor_m, cfg.far_arrivals, *_NO_CHECK[3:])
+    ls = check.listeners
+    L = np.geomspace(h.l50_min_m, h.l50_max_m, h.l50_steps)
+    mic = ls.of_rows(rep, np.arange(rep.n))
+    return (
+        True, float(cfg.sensor_m), int(cfg.far_arrivals), lim, mic, ls.x, ls.y, ls.sigma_t,
+        ls.speed, ls.key, ls.t0, ls.span, float(h.quiet_s), float(h.alive_s), L, float(h.p0),
+        float(h.cutoff),
+    )  # fmt: skip
 
 
 def triple_seeds(
