@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ceasefire import pipeline_steps
 from ceasefire.assess import assess, escalate, notices
@@ -1490,10 +1491,10 @@ def _encoded_observation_records(
 def _encoded_records(
     day: date,
     day_digest: str,
-    text: Any,
-    starts: Any,
-    sizes: Any,
-    rows: Any,
+    text: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.intp],
+    sizes: npt.NDArray[np.intp],
+    rows: npt.NDArray[np.uint8],
     chunk: int,
 ) -> Iterator[_Encoded]:
     """The records of :func:`_encoded_observation_records`, one at a time."""
@@ -1503,7 +1504,8 @@ def _encoded_records(
         a, b = k * chunk, min(n, (k + 1) * chunk)
         record = _observations_record(day, day_digest, n, k + 1, parts, {})
         head, found, tail = canonical_json(record).partition(_DIGESTS_AT)
-        assert found, "an observations record's digests are where they are expected"
+        if not found:  # a change of the record's fields would land here
+            raise RuntimeError("an observations record's canonical JSON has no empty digests")
         body = digest_object(text, starts[a:b], sizes[a:b], rows[a:b])
         yield _Encoded(record["id"], head + b'"digests":' + body + tail, 1 + b - a)
 
