@@ -1472,20 +1472,23 @@ def _encoded_observation_records(
     if not joined.isascii():
         return None
     text = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    del joined
     if int(np.count_nonzero(text == ord("/"))) != n or not plain_keys(text):
         return None
-    # sorted by their places: no list of a day's million keys in sorted order
-    order = np.fromiter(sorted(range(n), key=given.__getitem__), dtype=np.intp, count=n)
+    # their places in sorted order, by the strings' own comparison (as ``sorted``):
+    # an array of a million references, where a list of places sorted by a key
+    # held three times as much at once (~55 MB of a day of stress)
+    order = np.argsort(np.array(given, dtype=object), kind="stable")
     sizes = np.fromiter(map(len, given), dtype=np.intp, count=n)
     starts = np.cumsum(sizes) - sizes
-    sizes, starts = sizes[order], starts[order]
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, DIGEST_BYTES)[order]
-    del order
+    # the digests stay where the ingest wrote them; each chunk is gathered in key
+    # order when it is written (no second copy of a day's digests)
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, DIGEST_BYTES)
     whole = hashlib.sha256()
     for a in range(0, n, chunk):
-        whole.update(rows[a : a + chunk].tobytes().hex().encode())
+        whole.update(rows[order[a : a + chunk]].tobytes().hex().encode())
     day_digest = whole.hexdigest()
-    return _encoded_records(day, day_digest, text, starts, sizes, rows, chunk)
+    return _encoded_records(day, day_digest, text, starts, sizes, rows, order, chunk)
 
 
 def _encoded_records(
@@ -1495,10 +1498,13 @@ def _encoded_records(
     starts: npt.NDArray[np.intp],
     sizes: npt.NDArray[np.intp],
     rows: npt.NDArray[np.uint8],
+    order: npt.NDArray[np.intp],
     chunk: int,
 ) -> Iterator[_Encoded]:
-    """The records of :func:`_encoded_observation_records`, one at a time."""
-    n = len(rows)
+    """The records of :func:`_encoded_observation_records`, one at a time: key
+    ``order[i]`` (``text[starts[k] : starts[k] + sizes[k]]``, digest ``rows[k]``)
+    is the i-th of the day's keys in sorted order."""
+    n = len(order)
     parts = max(1, -(-n // chunk))
     for k in range(parts):
         a, b = k * chunk, min(n, (k + 1) * chunk)
@@ -1506,7 +1512,8 @@ def _encoded_records(
         head, found, tail = canonical_json(record).partition(_DIGESTS_AT)
         if not found:  # a change of the record's fields would land here
             raise RuntimeError("an observations record's canonical JSON has no empty digests")
-        body = digest_object(text, starts[a:b], sizes[a:b], rows[a:b])
+        at = order[a:b]
+        body = digest_object(text, starts[at], sizes[at], rows[at])
         yield _Encoded(record["id"], head + b'"digests":' + body + tail, 1 + b - a)
 
 
