@@ -57,7 +57,22 @@ def test_the_compiled_sum_adds_as_numpy_sums_a_row() -> None:
             assert any(sum(row.tolist()) != w for row, w in zip(rows, want, strict=True))
 
 
+def _numpy_rounds_as_libm() -> bool:
+    """Whether numpy's float64 ``log``, ``log1p`` and ``power`` give libm's bits
+    here (Python's ``math`` calls libm for these three, not for ``hypot``): on
+    AVX2 they do; on AVX-512 numpy has loops of its own, which may differ in the
+    last bit (the compiled law calls libm's)."""
+    x = np.random.default_rng(3).uniform(1e-6, 1e6, 20_000)
+    return (
+        np.array_equal(np.log(x), [math.log(v) for v in x])
+        and np.array_equal(np.log1p(x), [math.log1p(v) for v in x])
+        and np.array_equal(np.power(x, 4.0), [math.pow(v, 4.0) for v in x])
+    )
+
+
 def test_the_compiled_law_gives_the_numpy_loss_to_the_bit() -> None:
+    """Bit for bit where numpy rounds as libm; else within a few units in the last
+    place (a seed's decision could differ only for a loss that close to its limit)."""
     pytest.importorskip("numba")
     from ceasefire.fuse.association.hearing_loops import law_loss_kernel
 
@@ -66,6 +81,7 @@ def test_the_compiled_law_gives_the_numpy_loss_to_the_bit() -> None:
     cfg = HearingConfig()
     L = np.geomspace(cfg.l50_min_m, cfg.l50_max_m, cfg.l50_steps)
     rng = np.random.default_rng(21)
+    exact = _numpy_rounds_as_libm()
     losses: list[float] = []
     quiet_counts: list[int] = []
     for trial in range(300):
@@ -86,7 +102,10 @@ def test_the_compiled_law_gives_the_numpy_loss_to_the_bit() -> None:
             ls.x, ls.y, ls.sigma_t, ls.speed, ls.key, ls.t0, ls.span, C, x, y, T, heard, slack,
             cfg.quiet_s, cfg.alive_s, L, cfg.p0, cfg.cutoff, mark,
         )  # fmt: skip
-        assert got == want, trial
+        if exact:
+            assert got == want, trial
+        else:
+            assert got == want or math.isclose(got, want, rel_tol=1e-12), trial
         assert not mark.any()  # the scratch is left clean
         losses.append(want)
         quiet_counts.append(int(quiet.shape[0]))
