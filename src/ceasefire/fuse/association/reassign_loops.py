@@ -275,6 +275,22 @@ def pass_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[...
 Problem = tuple[IP, IP, F8, IP, IP, IP, int, float]
 
 
+def _edges_args(
+    rep: Reports, labels: IP, ev: Any, kept: gates.KeptPairs, focus: tuple[B, B] | None,
+    cov9: F8,
+) -> tuple[Any, ...]:  # fmt: skip
+    """:func:`_edges_loop`'s arguments (also the first of :func:`_scored_loop`'s):
+    the kept pairs and their pool, the labels, ``focus`` and the events' fit."""
+    rows = rep.rows
+    none = np.zeros(0, bool)
+    focus_ev, freed = focus if focus is not None else (none, none)
+    return (
+        kept.events, kept.start, kept.count, kept.rows, kept.passes, *edges.pass_pool(kept),
+        labels, rows.az, focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x,
+        ev.y, rows.ox, rows.oy, DIR_UNDET, edges.TABLE_MAX,
+    )  # fmt: skip
+
+
 def compiled_problem(
     rep: Reports,
     labels: IP,
@@ -298,13 +314,7 @@ def compiled_problem(
     edges_loop, costs_loop, problem_loop = kernels
     rows = rep.rows
     cov9 = ev.cov.reshape(-1, 9)
-    none = np.zeros(0, bool)
-    focus_ev, freed = focus if focus is not None else (none, none)
-    g, k, member, dx, dy, nb = edges_loop(
-        kept.events, kept.start, kept.count, kept.rows, kept.passes, *edges.pass_pool(kept),
-        labels, rows.az, focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x,
-        ev.y, rows.ox, rows.oy, DIR_UNDET, edges.TABLE_MAX,
-    )  # fmt: skip
+    g, k, member, dx, dy, nb = edges_loop(*_edges_args(rep, labels, ev, kept, focus, cov9))
     at, capped, det, sign, term, wrapped = costs_loop(
         g, k, member, dx, dy, np.arctan2(dx, dy), rows.az, rows.sigma_az, rows.t, rows.sigma_t,
         rows.speed_factor, rows.rng, rows.sigma_rng, ev.T, cov9, rep.c, nb, gate_table, reach,
@@ -446,14 +456,10 @@ def compiled_pass(
     scored, solve, atan2_at = kernels
     rows = rep.rows
     cov9 = ev.cov.reshape(-1, 9)
-    none = np.zeros(0, bool)
-    focus_ev, freed = focus if focus is not None else (none, none)
     gk, vals, wrapped = scored(
-        kept.events, kept.start, kept.count, kept.rows, kept.passes, *edges.pass_pool(kept),
-        labels, rows.az, focus_ev, freed, focus is not None, rep.src, rep.direction, cov9, ev.x,
-        ev.y, rows.ox, rows.oy, DIR_UNDET, edges.TABLE_MAX, rows.sigma_az, rows.t,
-        rows.sigma_t, rows.speed_factor, rows.rng, rows.sigma_rng, ev.T, rep.c, gate_table,
-        reach, support, atan2_at,
+        *_edges_args(rep, labels, ev, kept, focus, cov9), rows.sigma_az, rows.t, rows.sigma_t,
+        rows.speed_factor, rows.rng, rows.sigma_rng, ev.T, rep.c, gate_table, reach, support,
+        atan2_at,
     )  # fmt: skip
     if not wrapped:
         return None
