@@ -194,6 +194,24 @@ def round_elsewhere(e: Event | None, own: list[Event]) -> str:
     return best
 
 
+def elsewhere_matched(
+    e: Event | None, own: list[Event], matched: dict[str, str], round_id: str
+) -> str:
+    """What the scorer matched a located event of ``e``'s round other than ``e`` to
+    (``own`` as in :func:`round_elsewhere`; ``matched``: each matched violation's event
+    id to its true violation's round id): "another violation of this round" (the
+    round has a violation of another rule), "another round's violation" (the event is
+    this round's by its reports, placed where another round is), "nothing" (the
+    scorer's double count), or "no other located event"."""
+    others = [o for o in own if o.lat is not None and (e is None or o.id != e.id)]
+    if not others:
+        return "no other located event"
+    rounds = [matched[o.id] for o in others if o.id in matched]
+    if round_id in rounds:
+        return "another violation of this round"
+    return "another round's violation" if rounds else "nothing"
+
+
 def _geometry(events: list[Event], m: Any) -> dict[str, dict[str, Any]]:
     """Per event id: its signed distance from the line and spread across it (m, > 0
     left; None without a position), the same for its launch point, its direction
@@ -264,7 +282,9 @@ def _rows(sc: Any, m: Any, t0: float, t1: float, key: str) -> list[dict[str, Any
     vs = assess(events, m, replace(AttributionConfig.for_mandate(m), **ASSESS_SET))
     system = system_from_features([violation_feature(v) for v in vs])
     out = []
-    for i, tv in matched_truth(sc.truth, system):
+    pairs = matched_truth(sc.truth, system)
+    matched = {e_id: str(tv.get("round", "")) for i, tv in pairs for e_id in vs[i].event_ids}
+    for i, tv in pairs:
         v = vs[i]
         named = v.party != "undetermined"
         likeliest = v.party if named else max(v.probabilities, key=v.probabilities.__getitem__)
@@ -276,6 +296,9 @@ def _rows(sc: Any, m: Any, t0: float, t1: float, key: str) -> list[dict[str, Any
                 "truth": tv["id"],
                 "launch_held": _launch_held(event, rnd, held),
                 "round_elsewhere": round_elsewhere(event, own.get(tv.get("round", ""), [])),
+                "elsewhere_matched": elsewhere_matched(
+                    event, own.get(tv.get("round", ""), []), matched, tv.get("round", "")
+                ),
                 "p": v.party_probability,
                 "named": named,
                 "right": likeliest == tv["party"],
@@ -482,7 +505,9 @@ def undetermined_reading(r: dict[str, Any]) -> str:
 def undetermined_cause(r: dict[str, Any]) -> str:
     """Why the system leaves a violation undetermined (``r``: its system row), by
     issue 21's causes: a double count (its event locates no launch, and another
-    event of the same round is located: :func:`round_elsewhere`); no launch located,
+    event of the same round is located: :func:`round_elsewhere`; unless the scorer
+    matched that event to another round's violation, :func:`elsewhere_matched`: then
+    the round's located event stands for a sibling); no launch located,
     by where the round's launch reports are (:func:`_launch_held`); a located launch
     whose ellipse straddles the line (within :data:`WIDE_Z` σ); or a located launch
     clear of the line named below the threshold, by what blurred it
@@ -490,6 +515,10 @@ def undetermined_cause(r: dict[str, Any]) -> str:
     b = r["basis"]
     located = b in LOCATED_LAUNCH
     if not located and r.get("round_elsewhere", "none") != "none":
+        if r.get("elsewhere_matched") == "another round's violation":
+            # the scorer gave the round's located event to a sibling's true violation:
+            # one event located for two rounds, the other left with a lone report
+            return "beside " + r["round_elsewhere"] + ", matched to another round"
         return "double count: beside " + r["round_elsewhere"]
     if not located:
         held = r.get("launch_held", "")

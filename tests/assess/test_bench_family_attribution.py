@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import family_attribution
 from family_attribution import (
     cause_table,
+    elsewhere_matched,
     gap_sources,
     named_class,
     round_elsewhere,
@@ -150,6 +151,14 @@ def test_a_round_owns_the_events_most_of_whose_reports_are_its() -> None:
     assert round_elsewhere(launch, own["r1"]) == "none"  # the lone one locates nothing
     impact = _event("impact", ("i1",), lat=48.0, lon=38.0)
     assert round_elsewhere(lone, [lone, impact]) == "the round's located event"
+    # the located one unmatched by the scorer: a double count; matched, it is not
+    assert elsewhere_matched(lone, own["r1"], {"lone": "r1"}, "r1") == "nothing"
+    got = elsewhere_matched(lone, own["r1"], {"lone": "r1", "launch": "r1"}, "r1")
+    assert got == "another violation of this round"
+    got = elsewhere_matched(lone, own["r1"], {"lone": "r1", "launch": "r2"}, "r1")
+    assert got == "another round's violation"
+    # the lone one has no position: beside it, the located one has no other located event
+    assert elsewhere_matched(launch, own["r1"], {"lone": "r1"}, "r1") == "no other located event"
 
 
 def test_why_the_system_leaves_undetermined_what_the_oracle_names() -> None:
@@ -157,6 +166,10 @@ def test_why_the_system_leaves_undetermined_what_the_oracle_names() -> None:
     assert undetermined_cause(ray) == "no launch located: its launch reports in no event"
     twice = ray | {"round_elsewhere": "the round's event locating its launch"}
     assert undetermined_cause(twice) == "double count: beside the round's event locating its launch"
+    sibling = twice | {"elsewhere_matched": "another round's violation"}
+    assert undetermined_cause(sibling) == (
+        "beside the round's event locating its launch, matched to another round"
+    )
     lp = _row(basis="launch point", named=False, launch_signed_m=-4_000.0, signed_m=2_000.0)
     # a located launch is not a double count, whatever else holds the round
     beside = {"round_elsewhere": twice["round_elsewhere"], "launch_sigma_n_m": 2_000.0}
