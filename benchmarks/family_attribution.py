@@ -1,7 +1,7 @@
 """Attribution on a scenario family: where named accuracy and calibration are lost.
 
-    .venv/bin/python benchmarks/family_attribution.py [--draws K ...] [--procs 2]
-        [--json out.json] [--report out.json]
+    .venv/bin/python benchmarks/family_attribution.py [--sets tuning] [--procs 2]
+        [--json out.json] [--report out.json] [--events DIR] [--assess-set FIELD=JSON]
 
 Issue 21 asks for >= 97 % of named attributions right with the undetermined share
 within 3 points of the oracle's, and a reliability of ``party_probability`` within
@@ -43,7 +43,18 @@ pooled over the draws of each set (TEST 0-39, TUNING 1000-1039, the same split a
   reports), where attribution rather than association decides
   (:func:`same_event_flips`). Each row also keeps the event's signed distance from the
   line and spread across it (m, > 0 left), its launch point's, and the true launch's
-  and impact's.
+  and impact's;
+- why the system leaves undetermined the violations the oracle names
+  (:func:`undetermined_cause`, :func:`cause_table`; on the worst decile's draws and on
+  all): a double count (another event of the round is located:
+  :func:`round_elsewhere`), no launch located (by where the round's launch reports
+  are), a launch ellipse straddling the line, or a located launch named below the
+  threshold.
+
+``--events DIR`` keeps each draw's fused events (system and oracle) in DIR and reads
+them back on the next run, so that ``--assess-set FIELD=JSON`` (an
+``AttributionConfig`` field, for system and oracle alike) measures an attribution
+change in minutes without fusing again.
 """
 
 from __future__ import annotations
@@ -53,6 +64,7 @@ import hashlib
 import json
 import math
 import multiprocessing as mp
+import pickle
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +74,7 @@ from family_cli import drawn
 from oracle import Oracle, patched
 
 from ceasefire.assess import assess
+from ceasefire.assess.sides import AttributionConfig
 from ceasefire.assess.table import build_table
 from ceasefire.fuse import engine
 from ceasefire.model import Event
@@ -143,6 +156,62 @@ def _launch_held(e: Event | None, rnd: dict[str, Any] | None, held: dict[str, Ev
     return "in a lone report"
 
 
+def rounds_own_events(
+    events: list[Event], rounds: dict[str, dict[str, Any]]
+) -> dict[str, list[Event]]:
+    """Per true round id: the events more than half of whose reports are of that
+    round's launch or impact."""
+    of_round = {
+        o: rid
+        for rid, r in rounds.items()
+        for o in (*r["launch_observations"], *r["impact_observations"])
+    }
+    out: dict[str, list[Event]] = {}
+    for e in events:
+        count: dict[str, int] = {}
+        for o in e.observation_ids:
+            if (rid := of_round.get(o)) is not None:
+                count[rid] = count.get(rid, 0) + 1
+        for rid, c in count.items():
+            if 2 * c > len(e.observation_ids):
+                out.setdefault(rid, []).append(e)
+    return out
+
+
+def round_elsewhere(e: Event | None, own: list[Event]) -> str:
+    """Whether another event than ``e`` is its true round's own (``own``: the events
+    more than half of whose reports are that round's, :func:`rounds_own_events`): one
+    that locates a launch, another located one, or none. Beside a located event of
+    the round, ``e`` counts the round twice (a double count, not attribution's loss)."""
+    best = "none"
+    for o in own:
+        if e is not None and o.id == e.id:
+            continue
+        if o.launch_lat is not None or (o.lat is not None and o.kind in LAUNCH_EVENT_KINDS):
+            return "the round's event locating its launch"
+        if o.lat is not None:
+            best = "the round's located event"
+    return best
+
+
+def elsewhere_matched(
+    e: Event | None, own: list[Event], matched: dict[str, str], round_id: str
+) -> str:
+    """What the scorer matched a located event of ``e``'s round other than ``e`` to
+    (``own`` as in :func:`round_elsewhere`; ``matched``: each matched violation's event
+    id to its true violation's round id): "another violation of this round" (the
+    round has a violation of another rule), "another round's violation" (the event is
+    this round's by its reports, placed where another round is), "nothing" (the
+    scorer's double count), or "no other located event"."""
+    others = [o for o in own if o.lat is not None and (e is None or o.id != e.id)]
+    if not others:
+        return "no other located event"
+    rounds = [matched[o.id] for o in others if o.id in matched]
+    if round_id in rounds:
+        return "another violation of this round"
+    return "another round's violation" if rounds else "nothing"
+
+
 def _geometry(events: list[Event], m: Any) -> dict[str, dict[str, Any]]:
     """Per event id: its signed distance from the line and spread across it (m, > 0
     left; None without a position), the same for its launch point, its direction
@@ -180,20 +249,42 @@ def _true_sides(rounds: list[dict[str, Any]], m: Any) -> dict[str, dict[str, flo
     return out
 
 
-def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
-    """Per matched violation: stated probability, named, right, basis, its parts,
-    the true violation's id and where its round's launch reports are held."""
+#: where fused events are kept between runs (``--events``; None: fuse every time)
+EVENTS_DIR: Path | None = None
+#: attribution allowances changed from the mandate's (``--assess-set``)
+ASSESS_SET: dict[str, Any] = {}
+
+
+def _fused(sc: Any, m: Any, t0: float, t1: float, key: str) -> list[Event]:
+    """The draw's fused events within ``[t0, t1)``, read from :data:`EVENTS_DIR` under
+    ``key`` when kept there (fused and kept otherwise)."""
+    path = EVENTS_DIR / f"{key}.pickle" if EVENTS_DIR is not None else None
+    if path is not None and path.exists():
+        kept: list[Event] = pickle.loads(path.read_bytes())
+        return kept
     cfg = replace(fuse_config(m), workers=1)  # in this process: the oracle is patched here
     events = [e for e in engine.fuse(sc.observations, cfg) if t0 <= e.time_s < t1]
+    if path is not None:
+        path.write_bytes(pickle.dumps(events))
+    return events
+
+
+def _rows(sc: Any, m: Any, t0: float, t1: float, key: str) -> list[dict[str, Any]]:
+    """Per matched violation: stated probability, named, right, basis, its parts,
+    the true violation's id and where its round's launch reports are held."""
+    events = _fused(sc, m, t0, t1, key)
     by_id = {e.id: e for e in events}
     held = {o: e for e in events for o in e.observation_ids}
     rounds = {r["id"]: r for r in sc.truth.get("rounds", [])}
     geo = _geometry(events, m)
+    own = rounds_own_events(events, rounds)
     true_side = _true_sides(list(rounds.values()), m)
-    vs = assess(events, m)
+    vs = assess(events, m, replace(AttributionConfig.for_mandate(m), **ASSESS_SET))
     system = system_from_features([violation_feature(v) for v in vs])
     out = []
-    for i, tv in matched_truth(sc.truth, system):
+    pairs = matched_truth(sc.truth, system)
+    matched = {e_id: str(tv.get("round", "")) for i, tv in pairs for e_id in vs[i].event_ids}
+    for i, tv in pairs:
         v = vs[i]
         named = v.party != "undetermined"
         likeliest = v.party if named else max(v.probabilities, key=v.probabilities.__getitem__)
@@ -204,6 +295,10 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
             {
                 "truth": tv["id"],
                 "launch_held": _launch_held(event, rnd, held),
+                "round_elsewhere": round_elsewhere(event, own.get(tv.get("round", ""), [])),
+                "elsewhere_matched": elsewhere_matched(
+                    event, own.get(tv.get("round", ""), []), matched, tv.get("round", "")
+                ),
                 "p": v.party_probability,
                 "named": named,
                 "right": likeliest == tv["party"],
@@ -221,14 +316,14 @@ def _rows(sc: Any, m: Any, t0: float, t1: float) -> list[dict[str, Any]]:
 def run_draw(k: int) -> dict[str, Any]:
     """Draw ``k`` of the ``varied`` family: its matched violations, system and oracle."""
     m, _, sc, t0, t1 = drawn(k)
-    system = _rows(sc, m, t0, t1)
+    system = _rows(sc, m, t0, t1, f"{k}-system")
     oracle = Oracle(sc.truth)
     undo = patched(oracle)
     try:
-        orc = _rows(sc, m, t0, t1)
+        orc = _rows(sc, m, t0, t1, f"{k}-oracle")
     finally:
         undo()
-    if oracle.calls == 0:
+    if oracle.calls == 0 and EVENTS_DIR is None:
         raise RuntimeError("the oracle was never called: fusion no longer goes through associate")
     return {"draw": k, "system": system, "oracle": orc}
 
@@ -407,6 +502,64 @@ def undetermined_reading(r: dict[str, Any]) -> str:
     return b
 
 
+def undetermined_cause(r: dict[str, Any]) -> str:
+    """Why the system leaves a violation undetermined (``r``: its system row), by
+    issue 21's causes: a double count (its event locates no launch, and another
+    event of the same round is located: :func:`round_elsewhere`; unless the scorer
+    matched that event to another round's violation, :func:`elsewhere_matched`: then
+    the round's located event stands for a sibling); no launch located,
+    by where the round's launch reports are (:func:`_launch_held`); a located launch
+    whose ellipse straddles the line (within :data:`WIDE_Z` σ); or a located launch
+    clear of the line named below the threshold, by what blurred it
+    (:func:`undetermined_reading`)."""
+    b = r["basis"]
+    located = b in LOCATED_LAUNCH
+    if not located and r.get("round_elsewhere", "none") != "none":
+        if r.get("elsewhere_matched") == "another round's violation":
+            # the scorer gave the round's located event to a sibling's true violation:
+            # one event located for two rounds, the other left with a lone report
+            return "beside " + r["round_elsewhere"] + ", matched to another round"
+        return "double count: beside " + r["round_elsewhere"]
+    if not located:
+        held = r.get("launch_held", "")
+        where = {
+            "in this event": "its launch reports in this event, unlocated",
+            "in another event that locates a launch": "its launch reports in another round's "
+            "located launch",
+            "in another located event": "its launch reports in another located event",
+            "in a lone report": "its launch reports lone",
+            "in no event": "its launch reports in no event",
+        }.get(held, "no launch reports")
+        return f"no launch located: {where}"
+    if b == "launch point":
+        ls, sd = r.get("launch_signed_m"), r.get("launch_sigma_n_m")
+    else:
+        ls, sd = r.get("signed_m"), r.get("sigma_n_m")
+    if ls is not None and sd and abs(ls) < WIDE_Z * sd:
+        return "launch ellipse straddles the line"
+    if b == "firing position":
+        return "below threshold: a firing position"
+    return "below threshold: " + undetermined_reading(r)
+
+
+def cause_table(draws: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Over the true violations the oracle names and the system leaves undetermined:
+    per :func:`undetermined_cause`, how many, and how many of them the system's
+    likeliest party gets right (``right``) and the oracle's name gets right."""
+    out: dict[str, dict[str, int]] = {}
+    for d in draws:
+        orc_by = {r["truth"]: r for r in d["oracle"]}
+        for s in d["system"]:
+            o = orc_by.get(s["truth"])
+            if o is None or s["named"] or not o["named"]:
+                continue
+            c = out.setdefault(undetermined_cause(s), {"n": 0, "right": 0, "oracle_right": 0})
+            c["n"] += 1
+            c["right"] += bool(s["right"])
+            c["oracle_right"] += bool(o["right"])
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["n"]))
+
+
 def gap_sources(draws: list[dict[str, Any]]) -> dict[str, Any]:
     """The draws' mean undetermined gap split into points by :func:`_gap_group` over
     the true violations both match and one of them names (each flip weighs 100 /
@@ -500,6 +653,8 @@ def undetermined_figures(draws: list[dict[str, Any]]) -> dict[str, Any]:
             d["draw"]: float(g) for d, g in zip(draws, gaps, strict=True) if g >= worst_decile
         },
         "sources_worst": gap_sources(worst),
+        "causes_worst": cause_table(worst),
+        "causes_all": cause_table(draws),
         "sources_all": gap_sources(draws),
     }
 
@@ -692,6 +847,14 @@ def _report_gap(u: dict[str, Any]) -> None:
         print(f"    the round's launch reports where only the oracle locates the launch: {held}")
         read = ", ".join(f"{n} {k}" for k, n in src.get("system_read", {}).items())
         print(f"    what the system read where the oracle names and it does not: {read}")
+        causes = u.get(key.replace("sources", "causes"), {})
+        if causes:
+            print(f"    why the system leaves undetermined what the oracle names, {name}:")
+            for k, c in causes.items():
+                print(
+                    f"      {c['n']:>5}  {k} (likeliest right {c['right']}, "
+                    f"oracle's name right {c['oracle_right']})"
+                )
 
 
 def main() -> int:
@@ -700,7 +863,22 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=2, help="draws in parallel (at most 2)")
     ap.add_argument("--json", type=Path, help="also write every figure and row here")
     ap.add_argument("--report", type=Path, help="print the tables of a --json file again")
+    ap.add_argument("--events", type=Path, help="keep the fused events here, and reuse them")
+    ap.add_argument(
+        "--assess-set",
+        action="append",
+        default=[],
+        metavar="FIELD=JSON",
+        help="an attribution allowance (AttributionConfig field) changed, system and oracle",
+    )
     args = ap.parse_args()
+    global EVENTS_DIR
+    EVENTS_DIR = args.events
+    if EVENTS_DIR is not None:
+        EVENTS_DIR.mkdir(parents=True, exist_ok=True)
+    for kv in args.assess_set:
+        field, _, value = kv.partition("=")
+        ASSESS_SET[field] = json.loads(value)
     if args.report:
         report(json.loads(args.report.read_text()))
         return 0
