@@ -39,11 +39,11 @@ class PairConfig:
     #: smallest crossing angle of two rays kept as a pair, degrees
     min_crossing_deg: float = 1.0
     #: two heard bearings whose rays are within this many sd (of their two
-    #: azimuths together) of parallel or opposite but do not cross in front of
-    #: both (or cross at under ``min_crossing_deg``) are a pair when a fit of
-    #: both bearings and both times stands (:func:`parallel_pairs`): their
-    #: crossing is the noise's, their times' difference places the source; 0: off
-    parallel_sd: float = 0.0
+    #: azimuths together) of opposite but do not cross in front of both (or
+    #: cross at under ``min_crossing_deg``), one of them in no crossing pair,
+    #: are a pair when a fit of both bearings and both times stands
+    #: (:func:`opposite_pairs`); 0: none
+    opposite_sd: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -293,17 +293,25 @@ def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs
             & (r1 <= rmax)
             & (r2 <= rmax)
         )
-    if cfg.parallel_sd > 0:
-        near = ~keep & (np.abs(sn) <= np.sin(np.minimum(
-            cfg.parallel_sd * np.hypot(rows.sigma_az[i], rows.sigma_az[j]), 0.5 * np.pi)))
-        par = parallel_pairs(rep, i[near], j[near], cfg.gate_p)
+    # the rays within opposite_sd of opposite that the crossing refuses
+    opp = ~keep & (np.cos(rows.az[i] - rows.az[j]) < 0.0)
+    opp &= np.abs(sn) <= np.sin(np.minimum(
+        cfg.opposite_sd * np.hypot(rows.sigma_az[i], rows.sigma_az[j]), 0.5 * np.pi))  # fmt: skip
+    oi, oj = i[opp], j[opp]
     i, j, x, y = i[keep], j[keep], x[keep], y[keep]
     chi2, T, dof = pair_chi2(rows, i, j, x, y, c)
     keep = chi2 <= quantile(cfg.gate_p, dof)
     out = Pairs(i[keep], j[keep], chi2[keep], x[keep], y[keep], T[keep])
-    if cfg.parallel_sd > 0 and par.i.shape[0]:
-        out = _sorted_union(out, par)
-    return out
+    if cfg.opposite_sd <= 0 or oi.shape[0] == 0:
+        return out
+    # only where a crossing pair does not already offer both ends a seed: each
+    # crossing pair more is a rival in the mutual-best choice inside a burst
+    paired = np.zeros(rep.n, bool)
+    paired[out.i] = True
+    paired[out.j] = True
+    lone = ~(paired[oi] & paired[oj])
+    got = opposite_pairs(rep, oi[lone], oj[lone], cfg.gate_p)
+    return _sorted_union(out, got) if got.i.shape[0] else out
 
 
 def _sorted_union(a: Pairs, b: Pairs) -> Pairs:
@@ -317,9 +325,10 @@ def _sorted_union(a: Pairs, b: Pairs) -> Pairs:
     )  # fmt: skip
 
 
-def parallel_pairs(rep: Reports, i: IP, j: IP, gate_p: float) -> Pairs:
+def opposite_pairs(rep: Reports, i: IP, j: IP, gate_p: float) -> Pairs:
     """Pairs of bearing rows ``i``, ``j`` whose rays do not cross where a source
-    could be (near parallel or opposite), located by their times: along each ray,
+    could be (nearly opposite: the source near the line between the observers,
+    where their times' difference places it), located by their times: along each ray,
     the distance r at which the other report's time agrees (the other observer
     as a microphone: r = ((cΔ)² - |w|²) / (2 (w·u - cΔ)), w from the other
     observer to this one, Δ the other's time less this one's, m) starts a fit of
