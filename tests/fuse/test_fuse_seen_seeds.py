@@ -42,7 +42,7 @@ def _reports(seen: bool = True, late_s: float = 0.0) -> Reports:
 
 def test_a_seen_bearing_and_three_arrivals_seed_at_the_source() -> None:
     rep = _reports()
-    ms, mr, x, y, T = ray_seeds(rep, np.full(4, -1), replace(NEAR, seen_ranges=True))
+    _, mr, x, y, T = ray_seeds(rep, np.full(4, -1), replace(NEAR, seen_ranges=True))
     assert x.shape[0] == 1
     assert sorted(mr.tolist()) == [0, 1, 2, 3]
     assert np.hypot(x[0] - SOURCE[0], y[0] - SOURCE[1]) < 100.0
@@ -52,7 +52,7 @@ def test_a_seen_bearing_and_three_arrivals_seed_at_the_source() -> None:
 
 def test_solved_as_heard_the_seen_bearing_seeds_two_arrivals_far_off() -> None:
     # the ranges of a heard bearing: two arrivals agree on a point ~4 km short
-    ms, mr, x, y, T = ray_seeds(_reports(), np.full(4, -1), NEAR)
+    _, mr, x, y, _ = ray_seeds(_reports(), np.full(4, -1), NEAR)
     assert x.shape[0] == 1 and mr.shape[0] == 3
     assert np.hypot(x[0] - SOURCE[0], y[0] - SOURCE[1]) > 3_000.0
 
@@ -75,6 +75,7 @@ def test_both_roots_are_candidates_and_the_arrivals_agree_on_one() -> None:
     # each arrival's circle meets the ray at the source, and once more elsewhere
     near = np.abs(r - true_r) < 1.0
     assert near.sum() == 3
+
     # the sd, first order: against the ranges of a bearing moved by 1e-6 rad and
     # a time moved by 1e-6 s
     def moved(d_az: float, d_t: float) -> np.ndarray:
@@ -94,6 +95,6 @@ def test_both_roots_are_candidates_and_the_arrivals_agree_on_one() -> None:
 def test_an_arrival_an_other_rounds_is_left_out() -> None:
     # the first microphone 15 s late (5 km): its range disagrees, the others seed
     rep = _reports(late_s=15.0)
-    ms, mr, x, y, T = ray_seeds(rep, np.full(4, -1), replace(NEAR, seen_ranges=True))
+    _, mr, x, _, _ = ray_seeds(rep, np.full(4, -1), replace(NEAR, seen_ranges=True))
     assert x.shape[0] == 1
     assert sorted(mr.tolist()) == [0, 2, 3]

@@ -87,7 +87,11 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     lab = labels.copy()
     lab[mr] = 0
     fms, fmr, fx, fy, fT = reach_seeds(
-        rep, lab, cfg.far_m, far_check(rep, cfg), min_arrivals=cfg.far_arrivals,
+        rep,
+        lab,
+        cfg.far_m,
+        far_check(rep, cfg),
+        min_arrivals=cfg.far_arrivals,
         seen=cfg.seen_ranges,
     )
     if fx.shape[0] == 0:
