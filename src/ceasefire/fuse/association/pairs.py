@@ -296,16 +296,12 @@ def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs
             & (r1 <= rmax)
             & (r2 <= rmax)
         )
-    # the rays within opposite_sd of opposite that the crossing refuses
-    opp = ~keep & (np.cos(rows.az[i] - rows.az[j]) < 0.0)
-    opp &= np.abs(sn) <= np.sin(np.minimum(
-        cfg.opposite_sd * np.hypot(rows.sigma_az[i], rows.sigma_az[j]), 0.5 * np.pi))  # fmt: skip
-    oi, oj = i[opp], j[opp]
+    oi, oj = (i[:0], j[:0]) if cfg.opposite_sd <= 0 else _opposite(rows, i, j, sn, keep, cfg)
     i, j, x, y = i[keep], j[keep], x[keep], y[keep]
     chi2, T, dof = pair_chi2(rows, i, j, x, y, c)
     keep = chi2 <= quantile(cfg.gate_p, dof)
     out = Pairs(i[keep], j[keep], chi2[keep], x[keep], y[keep], T[keep])
-    if cfg.opposite_sd <= 0 or oi.shape[0] == 0:
+    if oi.shape[0] == 0:
         return out
     # only where a crossing pair does not already offer both ends a seed: each
     # crossing pair more is a rival in the mutual-best choice inside a burst
@@ -315,6 +311,20 @@ def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs
     lone = ~(paired[oi] & paired[oj])
     got = opposite_pairs(rep, oi[lone], oj[lone], cfg.gate_p)
     return _sorted_union(out, got) if got.i.shape[0] else out
+
+
+def _opposite(
+    rows: Rows, i: IP, j: IP, sn: F8, crossing: npt.NDArray[np.bool_], cfg: PairConfig
+) -> tuple[IP, IP]:
+    """The pairs ``i``, ``j`` (rows; ``sn`` the sine of their rays' angle) that
+    the ``crossing`` gates refuse, their rays within ``cfg.opposite_sd`` x
+    their azimuths' combined sd of opposite."""
+    with np.errstate(invalid="ignore"):
+        near = np.abs(sn) <= np.sin(
+            np.minimum(cfg.opposite_sd * np.hypot(rows.sigma_az[i], rows.sigma_az[j]), 0.5 * np.pi)
+        )
+    opp = ~crossing & (np.cos(rows.az[i] - rows.az[j]) < 0.0) & near
+    return i[opp], j[opp]
 
 
 def _sorted_union(a: Pairs, b: Pairs) -> Pairs:
