@@ -40,6 +40,12 @@ class SeedConfig:
     #: for the names attribution gives (docs/family.md, session 28)
     far_arrivals: int = 3
     hearing: HearingConfig = field(default_factory=HearingConfig)
+    #: a bearing perceived by light (speed factor 0: its time is the emission's)
+    #: places the source along its ray by an arrival's time with no delay of its
+    #: own (:func:`seen_ranges`); off, every bearing's range is solved as if it
+    #: were heard, and a camera's bearing with the microphones that heard the
+    #: round is seldom a seed (docs/family.md, session 30, seedgate)
+    seen_ranges: bool = False
 
 
 #: a seed's check: bearing row, arrival rows, x, y (m), T (s), how far off its
@@ -74,14 +80,19 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     arrival beyond ``sensor_m`` and standing only when the microphones silent at
     its point do not contradict it (:func:`far_check`). Returns as
     :func:`reach_seeds`."""
-    near = reach_seeds(rep, labels, cfg.sensor_m)
+    near = reach_seeds(rep, labels, cfg.sensor_m, seen=cfg.seen_ranges)
     if cfg.far_m <= cfg.sensor_m:
         return near
     ms, mr, x, y, T = near
     lab = labels.copy()
     lab[mr] = 0
     fms, fmr, fx, fy, fT = reach_seeds(
-        rep, lab, cfg.far_m, far_check(rep, cfg), min_arrivals=cfg.far_arrivals
+        rep,
+        lab,
+        cfg.far_m,
+        far_check(rep, cfg),
+        min_arrivals=cfg.far_arrivals,
+        seen=cfg.seen_ranges,
     )
     if fx.shape[0] == 0:
         return near
@@ -150,6 +161,7 @@ def reach_seeds(
     reach_m: float,
     accept: Accept | None = None,
     min_arrivals: int = 2,
+    seen: bool = False,
 ) -> tuple[IP, IP, F8, F8, F8]:
     """Seeds from one bearing and the arrivals it explains (an acoustic array and
     the microphones around it, or any bearing with precise time and nearby
@@ -165,7 +177,8 @@ def reach_seeds(
     arrivals); the fit that follows checks it. Arrival sensors within ``reach_m``
     of the bearing's observer are tried; a seed stands when it holds at least
     ``min_arrivals`` arrivals and ``accept`` (if given) says so (its arrivals stay
-    free otherwise); with more than two, no triple seeds are tried.
+    free otherwise); with more than two, no triple seeds are tried. With
+    ``seen``, bearings perceived by light are solved by :func:`seen_ranges`.
     Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
     then flattened ``member_rows`` with the seed index in the first array."""
     rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
@@ -189,6 +202,8 @@ def reach_seeds(
         slack = 4.0 * (rows.sigma_t[fb[near]] + float(rows.sigma_t[ra].max()))
         lo = rows.t[fb[near]] - d[near] / c - slack
         hi = rows.t[fb[near]] + d[near] / c + slack
+        if seen:
+            lo, hi = seen_windows(rows.speed_factor[fb[near]], d[near], lo, hi, c, R)
         ta = rows.t[ra]
         ia = np.searchsorted(ta, lo)
         ib = np.searchsorted(ta, hi, side="right")
@@ -217,6 +232,8 @@ def reach_seeds(
     dr_dcd = 2.0 * (cd + r) / den
     sd_cd = c * np.hypot(rows.sigma_t[a], rows.sigma_t[b])
     sd_r = np.hypot(dr_daz * rows.sigma_az[b], dr_dcd * sd_cd)
+    if seen:
+        b, a, r, sd_r, cd = seen_ranges(rep, b, a, r, sd_r)
     ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0) & np.isfinite(sd_r)
     b, a, r, sd_r = b[ok], a[ok], r[ok], sd_r[ok]
     if b.shape[0] < 2:
@@ -261,6 +278,53 @@ def reach_seeds(
     ms = np.concatenate([np.arange(sb.shape[0]), np.repeat(np.arange(sb.shape[0]), n_mem)])
     mr = np.concatenate([sb, mem])
     return ms, mr, xs, ys, Ts
+
+
+def seen_windows(f: F8, d: F8, lo: F8, hi: F8, c: float, R: float) -> tuple[F8, F8]:
+    """:func:`reach_seeds`' time windows ``lo``, ``hi`` (s) of arrivals at a
+    sensor ``d`` (m) from each bearing's observer, those of bearings perceived
+    by light (speed factor ``f`` 0) moved: the arrival follows the emission,
+    the bearing's time, by the source's distance from the sensor / c, up to
+    (1.2 ``R`` + d) / c (``R`` the detection range, m)."""
+    sn = f == 0.0
+    return np.where(sn, lo + d / c, lo), np.where(sn, hi + 1.2 * R / c, hi)
+
+
+def seen_ranges(rep: Reports, b: IP, a: IP, r: F8, sd_r: F8) -> tuple[IP, IP, F8, F8, F8]:
+    """:func:`reach_seeds`' candidates (bearing rows ``b``, arrival rows ``a``,
+    range ``r`` along the ray and its sd, m) with those of bearings perceived by
+    light solved anew: such a bearing's time is the emission's, so the
+    arrival's distance from the source is cΔ (Δ its time less the bearing's)
+    and |w + r u|² = (cΔ)² (w from the sensor to the observer, u the ray):
+    r = -w·u ± √((w·u)² - |w|² + (cΔ)²), both roots kept as candidates (the
+    window's agreement chooses); the sd of r from the bearing's and both
+    times' noise (first order). Returns ``b, a, r, sd_r`` and per candidate
+    what ``r + cd >= 0`` checks (the arrival's distance from the source less
+    r: cΔ - r here; cΔ, as given, for a heard bearing)."""
+    rows, c = rep.rows, rep.c
+    cd = c * (rows.t[a] - rows.t[b])
+    sn = rows.speed_factor[b] == 0.0
+    if not sn.any():
+        return b, a, r, sd_r, cd
+    bs, as_, cds = b[sn], a[sn], cd[sn]
+    ux, uy = np.sin(rows.az[bs]), np.cos(rows.az[bs])
+    wx, wy = rows.ox[bs] - rows.ox[as_], rows.oy[bs] - rows.oy[as_]
+    wu = wx * ux + wy * uy
+    dwu = wx * uy - wy * ux  # d(w·u) / d az
+    sd_cd = c * np.hypot(rows.sigma_t[as_], rows.sigma_t[bs])
+    out_r, out_sd = [], []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root = np.sqrt(wu * wu - wx * wx - wy * wy + cds * cds)
+        for sign in (1.0, -1.0):
+            out_r.append(np.where(cds >= 0, -wu + sign * root, np.nan))
+            dr_daz = dwu * (sign * wu / root - 1.0)
+            out_sd.append(np.hypot(dr_daz * rows.sigma_az[bs], sign * cds / root * sd_cd))
+    hb = ~sn
+    return (
+        np.concatenate([b[hb], bs, bs]), np.concatenate([a[hb], as_, as_]),
+        np.concatenate([r[hb], *out_r]), np.concatenate([sd_r[hb], *out_sd]),
+        np.concatenate([cd[hb], cds - out_r[0], cds - out_r[1]]),
+    )  # fmt: skip
 
 
 def _windows(
