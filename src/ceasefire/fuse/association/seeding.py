@@ -15,6 +15,7 @@ from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_na
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.association.seeding_loops import windows_kernel
+from ceasefire.fuse.keys import first_max_of_runs, lexsort_int_float_int
 from ceasefire.fuse.solve import fit, stands
 
 #: candidate arrivals of one bearing tried in pairs by :func:`triple_seeds`
@@ -222,7 +223,7 @@ def reach_seeds(
     if b.shape[0] < 2:
         return empty
     # per bearing, the densest window of r: [r_k, r_k + tol_k]
-    o = np.lexsort((a, r, b))
+    o = lexsort_int_float_int(b, r, a)
     b, a, r, sd_r = b[o], a[o], r[o], sd_r[o]
     # the r of two sensors differ by up to 3 sd of their difference: at most 3 √2
     # times the bearing's largest sd (the later fit checks the seed properly)
@@ -232,11 +233,9 @@ def reach_seeds(
     key = b.astype(np.float64) * 1e7 + r
     hi_idx = np.searchsorted(key, key + tol, side="right")
     count = hi_idx - np.arange(b.shape[0])
-    # best window per bearing: most arrivals, then the nearest r
-    o2 = np.lexsort((r, -count, b))
-    first = np.ones(o2.shape[0], bool)
-    first[1:] = b[o2][1:] != b[o2][:-1]
-    best = o2[first]
+    # best window per bearing: most arrivals, then the nearest r (the rows are in r
+    # order within a bearing's: the first of its most)
+    best = first_max_of_runs(b, count)
     need = max(2, min_arrivals)
     best = best[count[best] >= need]
     # an arrival may be claimed by several bearings: take windows by size first
