@@ -180,16 +180,19 @@ def reach_seeds(
     fa_s, runs = observer_runs(rep, fa)
     gb: list[IP] = []
     ga: list[IP] = []
+    # the free bearings' columns gathered once for every sensor's run
+    bx, by, bt, bst = rows.ox[fb], rows.oy[fb], rows.t[fb], rows.sigma_t[fb]
     for a0, a1 in runs:
         ra = fa_s[a0:a1]
         sx, sy = rows.ox[ra[0]], rows.oy[ra[0]]
-        d = np.hypot(rows.ox[fb] - sx, rows.oy[fb] - sy)
+        d = np.hypot(bx - sx, by - sy)
         near = np.flatnonzero(d <= near_m)
         if near.shape[0] == 0:
             continue
-        slack = 4.0 * (rows.sigma_t[fb[near]] + float(rows.sigma_t[ra].max()))
-        lo = rows.t[fb[near]] - d[near] / c - slack
-        hi = rows.t[fb[near]] + d[near] / c + slack
+        slack = 4.0 * (bst[near] + float(rows.sigma_t[ra].max()))
+        travel = d[near] / c
+        lo = bt[near] - travel - slack
+        hi = bt[near] + travel + slack
         ta = rows.t[ra]
         ia = np.searchsorted(ta, lo)
         ib = np.searchsorted(ta, hi, side="right")
