@@ -39,7 +39,9 @@ AnyObservation = BearingObservation | ArrivalObservation | SightingObservation
 def _run_of(index: npt.NDArray[np.intp] | npt.NDArray[np.bool_], n: int) -> tuple[int, int] | None:
     """``(a, b)`` when the integer ``index`` is ``a, a + 1, ..., b - 1`` with
     ``0 <= a`` and ``b <= n`` (at least two positions), else None."""
-    if index.ndim != 1 or index.shape[0] < 2 or index.dtype.kind not in "iu":
+    if not isinstance(index, np.ndarray) or index.ndim != 1 or index.dtype.kind not in "iu":
+        return None
+    if index.shape[0] < 2:
         return None
     a, last = int(index[0]), int(index[-1])
     if (
