@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 from grid_rows import random_bearing_rows
 
+from ceasefire.fuse import pairing
+from ceasefire.fuse.flightcost import weapon_cost
 from ceasefire.fuse.pairing import LaunchPairConfig
+from ceasefire.fuse.raycost import _room
 from ceasefire.fuse.raypairs import (
     Points,
     RayPairConfig,
@@ -168,3 +171,41 @@ def test_equal_least_costs_keep_the_first_sample_pairs_side() -> None:
     at_min = (best == ref[:, None]) & np.isfinite(ref)[:, None]
     both = (at_min & (side > 0)).any(1) & (at_min & (side < 0)).any(1)
     assert both.sum() > 5
+
+
+def test_a_weapon_tried_within_its_room_lowers_the_least_cost_as_with_the_gate() -> None:
+    # without the sides the loop tries a weapon within the chi-square left below
+    # the least cost found (_room): a weapon it so rejects (or skips) costs, with
+    # the whole gate, at least that least cost, and one it keeps costs the same.
+    # Least costs drawn at the weapon's cost and a few ulps either side of it
+    rng = np.random.default_rng(21)
+    launches = LaunchPairConfig()
+    speeds = per_code(launches.weapons, "speed_m_s")
+    gate = pairing._GATE
+    rejected = kept = 0
+    for _ in range(4_000):
+        w = int(rng.integers(0, 4))
+        v = float(speeds[w])
+        d = float(rng.uniform(500.0, 9_000.0))
+        dt = d / v + float(rng.normal(0.0, 4.0))
+        var_T, var_d = float(rng.uniform(0.05, 30.0)), float(rng.uniform(2e4, 2e6))
+        wl, wi = int(rng.integers(-1, 4)), int(rng.integers(-1, 4))
+        wc = 0.0 if w in (wl, wi) else (2.0 if wl < 0 and wi < 0 else 4.0)
+        args = (d, dt, dt + 2.0, var_T, var_d, w, v, 0.0, 1e9, wl, wi, 0.15, 1.45)
+        full = weapon_cost(*args, gate, 2.0, 4.0)
+        if full == np.inf:
+            continue
+        P = float(rng.uniform(0.0, 8.0)) + float(rng.uniform(0.0, 8.0))
+        ss = float(rng.choice([0.0, launches.same_side_cost]))
+        at = (full + P) + ss
+        for m in (at, np.nextafter(at, np.inf), np.nextafter(at, -np.inf),
+                  at + 1e-12, at - 1e-12, at + float(rng.uniform(-3.0, 3.0))):  # fmt: skip
+            g = _room(m, ss, wc + P, gate)
+            got = weapon_cost(*args, g, 2.0, 4.0) if g >= 0.0 else np.inf
+            if got == np.inf:
+                assert not (full + P) + ss < m
+                rejected += 1
+            else:
+                assert got == full
+                kept += 1
+    assert rejected > 1_000 and kept > 1_000  # the premise: both, at the edge

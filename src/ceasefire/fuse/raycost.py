@@ -93,6 +93,22 @@ def _cannot_lower(
     )
 
 
+def _room(m: float, ss: float, c0: float, gate: float) -> float:
+    """The chi-square gate a weapon is tried within, at a sample pair whose cost
+    without the chi-square is ``c0`` (the weapon's term plus the priors) and
+    same-side cost ``ss``, when only a cost below the least cost ``m`` matters:
+    -1.0 when none can be (a chi-square is at least 0, and the loop's sums
+    round monotonically: its cost plus ``ss`` is at least ``c0 + ss``), else
+    ``gate`` or less. A weapon beyond ``m - ss - c0`` by more than its rounding
+    (the margin, 1e-9 of the terms' sizes, is far beyond the few ulps of the
+    loop's four sums) costs at least ``m`` with ``ss``: it lowers nothing, and
+    :func:`~.flightcost.weapon_cost` within the gate returned gives it inf."""
+    if not c0 + ss < m:
+        return -1.0
+    room = (m - ss - c0) + 1e-9 * (1.0 + abs(m) + abs(ss) + abs(c0))
+    return room if room < gate else gate
+
+
 def _sample_pairs(
     Lt: Any, It: Any, wt: Any, may: Any, u: int, v: int, p: int, q: int, k1: int, k2: int,
     wl: int, wi: int, d_lo: float, d_hi: float, C: tuple[float, float, float, float, float, float],
@@ -158,9 +174,19 @@ def _sample_pairs(
             best = np.inf
             for h in range(nmay):  # not the untried, nor those inf for the block pair
                 w = int(wt[_WS, h])
+                g = gate
+                if not sides:
+                    # only a cost that lowers the least cost matters: the weapon
+                    # is tried within the chi-square left to it (_room)
+                    c0 = wt[_WCS, h]
+                    if use_prior:
+                        c0 = c0 + (Lt[p, i, _PRIOR + w] + It[q, j, _PRIOR + w])
+                    g = _room(m, ss, c0, gate)
+                    if not g >= 0.0:
+                        continue
                 cost = _weapon_cost(
                     dist, dt, dt_hi, var_T, var_d, w, wt[_SPEED, w], wt[_LO, w], wt[_HI, w],
-                    wl, wi, spread, fast_f, gate, unknown_cost, other_cost,
+                    wl, wi, spread, fast_f, g, unknown_cost, other_cost,
                 )  # fmt: skip
                 if use_prior:
                     cost = cost + (Lt[p, i, _PRIOR + w] + It[q, j, _PRIOR + w])
@@ -355,7 +381,7 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
     # IR), each array they are passed is a counted reference per call
     return compiled_calling(
         _ray_cost_loop,
-        inlined=("_cannot_lower",),
+        inlined=("_cannot_lower", "_room"),
         _weapon_cost=flightcost.weapon_cost,
         _row_blocks=raybounds.row_blocks,
         _block_floors=raybounds.block_floors,
@@ -363,4 +389,5 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
         _sample_table=_sample_table,
         _sample_pairs=_sample_pairs,
         _cannot_lower=_cannot_lower,
+        _room=_room,
     )
