@@ -15,7 +15,7 @@ order, bounds the loop's to the bit; only the boxes' distances get a relative
 margin of 1e-12: the loop's ``hypot`` is within an ulp of the true distance,
 and the square root of the squares' sum the bound takes in its place (cheaper
 than ``hypot``) within two (an overflow to inf only where every range bound is
-far below; the upper bound gets 1e-150 m more for an underflow). The same
+far below; each bound gets 1e-150 m more for a square's underflow). The same
 monotone rounding gives a floor of the loop's cost over a block pair (the least
 chi-square the boxes allow, plus the weapon's term and the blocks' least
 priors), which lets the loop skip block pairs that cannot lower the least costs
@@ -168,7 +168,7 @@ def block_floors(
                 late = dt_hi + 2.0 * sd_hi if early_sd > 0 else dt_hi
                 gx = max(0.0, max(Ib[q, v, _XLO] - Lb[p, u, _XHI], Lb[p, u, _XLO] - Ib[q, v, _XHI]))
                 gy = max(0.0, max(Ib[q, v, _YLO] - Lb[p, u, _YHI], Lb[p, u, _YLO] - Ib[q, v, _YHI]))
-                d_lo = math.sqrt(gx * gx + gy * gy) * (1.0 - 1e-12)
+                d_lo = math.sqrt(gx * gx + gy * gy) * (1.0 - 1e-12) - 1e-150
                 fx = max(Ib[q, v, _XHI] - Lb[p, u, _XLO], Lb[p, u, _XHI] - Ib[q, v, _XLO])
                 fy = max(Ib[q, v, _YHI] - Lb[p, u, _YLO], Lb[p, u, _YHI] - Ib[q, v, _YLO])
                 d_hi = math.sqrt(fx * fx + fy * fy) * (1.0 + 1e-12) + 1e-150

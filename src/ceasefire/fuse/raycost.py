@@ -109,6 +109,30 @@ def _room(m: float, ss: float, c0: float, gate: float) -> float:
     return room if room < gate else gate
 
 
+def _surely_inf(
+    d_lo: float, d_hi: float, dt: float, dt_hi: float, var_T: float, var_d: float, v: float,
+    lo_m: float, hi_m: float, spread: float, fast_f: float, gate: float,
+) -> bool:  # fmt: skip
+    """Whether :func:`~.flightcost.weapon_cost` (speed ``v``, range bounds
+    ``lo_m``/``hi_m``, within ``gate``) is inf at every distance in ``[d_lo,
+    d_hi]`` (m) for the flight time ``dt`` (s; ``dt_hi``, the variances: its
+    arguments). Its own steps on the interval's ends: each rounds monotonically,
+    so its prediction ``d / v`` lies between theirs, the residual is at least
+    the one taken, the variance at most, the chi-square at least (and the speed
+    bound's distance at least): beyond the gate (or the bound) for every
+    distance between, it is so for the loop's."""
+    if d_hi < lo_m or d_lo > hi_m:
+        return True
+    p_lo = d_lo / v
+    p_hi = d_hi / v
+    e = max(0.0, max(dt - p_hi, p_lo - dt))
+    sp = spread * p_hi
+    var = (var_T + var_d / (v * v)) + sp * sp
+    if (e * e) / var > gate:
+        return True
+    return d_lo - 2.0 * math.sqrt(var_d) > dt_hi * v * fast_f
+
+
 def _sample_pairs(
     Lt: Any, It: Any, wt: Any, may: Any, u: int, v: int, p: int, q: int, k1: int, k2: int,
     wl: int, wi: int, d_lo: float, d_hi: float, C: tuple[float, float, float, float, float, float],
@@ -166,11 +190,43 @@ def _sample_pairs(
                 if not dt > -early_sd * sd_T:
                     continue
                 dt_hi = dt + 2.0 * sd_T
-            dist = math.hypot(It[q, j, _X] - Lt[p, i, _X], It[q, j, _Y] - Lt[p, i, _Y])
-            if not (dist >= d_lo and dist <= d_hi):
-                continue
+            dx = It[q, j, _X] - Lt[p, i, _X]
+            dy = It[q, j, _Y] - Lt[p, i, _Y]
             var_T = Lt[p, i, _VT] + It[q, j, _VT]
             var_d = (Lt[p, i, _VP] + It[q, j, _VP]) + 2e4
+            # most sample pairs cost inf (or not below the least cost) for every
+            # weapon: told so from the distance within its rounding (_surely_inf),
+            # before the distance itself (hypot, costlier than a square root). The
+            # root of the squares' sum is within 2 ulps of hypot's, 1e-150 m for
+            # a square's underflow
+            near = math.sqrt(dx * dx + dy * dy)
+            if near < np.inf:
+                near_lo = near * (1.0 - 1e-12) - 1e-150
+                near_hi = near * (1.0 + 1e-12) + 1e-150
+                if near_hi < d_lo or near_lo > d_hi:
+                    continue
+                hope = False
+                for h in range(nmay):
+                    w = int(wt[_WS, h])
+                    g = gate
+                    if not sides:
+                        c0 = wt[_WCS, h]
+                        if use_prior:
+                            c0 = c0 + (Lt[p, i, _PRIOR + w] + It[q, j, _PRIOR + w])
+                        g = _room(m, ss, c0, gate)
+                        if not g >= 0.0:
+                            continue
+                    if not _surely_inf(
+                        near_lo, near_hi, dt, dt_hi, var_T, var_d, wt[_SPEED, w], wt[_LO, w],
+                        wt[_HI, w], spread, fast_f, g,
+                    ):  # fmt: skip
+                        hope = True
+                        break
+                if not hope:
+                    continue
+            dist = math.hypot(dx, dy)
+            if not (dist >= d_lo and dist <= d_hi):
+                continue
             best = np.inf
             for h in range(nmay):  # not the untried, nor those inf for the block pair
                 w = int(wt[_WS, h])
@@ -381,7 +437,7 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
     # IR), each array they are passed is a counted reference per call
     return compiled_calling(
         _ray_cost_loop,
-        inlined=("_cannot_lower", "_room"),
+        inlined=("_cannot_lower", "_room", "_surely_inf"),
         _weapon_cost=flightcost.weapon_cost,
         _row_blocks=raybounds.row_blocks,
         _block_floors=raybounds.block_floors,
@@ -390,4 +446,5 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
         _sample_pairs=_sample_pairs,
         _cannot_lower=_cannot_lower,
         _room=_room,
+        _surely_inf=_surely_inf,
     )
