@@ -12,8 +12,11 @@ few blocks each), then their blocks, least floor first, and skips those whose
 floor cannot lower a least cost found (nor tie one before its sample pair: the
 same sides); within a block pair, a sample pair whose weapons' terms and
 priors alone (a chi-square is never below 0) cannot lower one is skipped
-before its distance. Without numba, :func:`ray_cost_kernel` is None and the
-numpy code runs."""
+before its distance, and one whose every weapon is inf (or, without the sides,
+beyond the chi-square left below the least cost: :func:`_room`) at every
+distance within the rounding of its squares' root (:func:`_surely_inf`) before
+``hypot``. Without numba, :func:`ray_cost_kernel` is None and the numpy code
+runs."""
 
 from __future__ import annotations
 
