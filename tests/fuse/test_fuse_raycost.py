@@ -14,7 +14,7 @@ from grid_rows import random_bearing_rows
 from ceasefire.fuse import pairing
 from ceasefire.fuse.flightcost import weapon_cost
 from ceasefire.fuse.pairing import LaunchPairConfig
-from ceasefire.fuse.raycost import _room, _surely_inf
+from ceasefire.fuse.raycost import room_gate, surely_inf
 from ceasefire.fuse.raypairs import (
     Points,
     RayPairConfig,
@@ -175,7 +175,7 @@ def test_equal_least_costs_keep_the_first_sample_pairs_side() -> None:
 
 def test_a_weapon_tried_within_its_room_lowers_the_least_cost_as_with_the_gate() -> None:
     # without the sides the loop tries a weapon within the chi-square left below
-    # the least cost found (_room): a weapon it so rejects (or skips) costs, with
+    # the least cost found (room_gate): a weapon it so rejects (or skips) costs, with
     # the whole gate, at least that least cost, and one it keeps costs the same.
     # Least costs drawn at the weapon's cost and a few ulps either side of it
     rng = np.random.default_rng(21)
@@ -200,7 +200,7 @@ def test_a_weapon_tried_within_its_room_lowers_the_least_cost_as_with_the_gate()
         at = (full + P) + ss
         for m in (at, np.nextafter(at, np.inf), np.nextafter(at, -np.inf),
                   at + 1e-12, at - 1e-12, at + float(rng.uniform(-3.0, 3.0))):  # fmt: skip
-            g = _room(m, ss, wc + P, gate)
+            g = room_gate(m, ss, wc + P, gate)
             got = weapon_cost(*args, g, 2.0, 4.0) if g >= 0.0 else np.inf
             if got == np.inf:
                 assert not (full + P) + ss < m
@@ -232,7 +232,7 @@ def test_a_flight_surely_inf_on_a_distance_interval_is_inf_at_each_distance_in_i
         var_T, var_d = float(rng.uniform(0.05, 30.0)), float(rng.uniform(2e4, 2e6))
         gate = float(rng.choice([pairing._GATE, rng.uniform(0.0, pairing._GATE)]))
         terms = (v, float(lo_m[w]), float(hi_m[w]), 0.15, 1.45, gate)
-        if not _surely_inf(d_lo, d_hi, dt, dt_hi, var_T, var_d, *terms):
+        if not surely_inf(d_lo, d_hi, dt, dt_hi, var_T, var_d, *terms):
             hoped += 1
             continue
         told += 1

@@ -13,8 +13,8 @@ floor cannot lower a least cost found (nor tie one before its sample pair: the
 same sides); within a block pair, a sample pair whose weapons' terms and
 priors alone (a chi-square is never below 0) cannot lower one is skipped
 before its distance, and one whose every weapon is inf (or, without the sides,
-beyond the chi-square left below the least cost: :func:`_room`) at every
-distance within the rounding of its squares' root (:func:`_surely_inf`) before
+beyond the chi-square left below the least cost: :func:`room_gate`) at every
+distance within the rounding of its squares' root (:func:`surely_inf`) before
 ``hypot``. Without numba, :func:`ray_cost_kernel` is None and the numpy code
 runs."""
 
@@ -96,7 +96,7 @@ def _cannot_lower(
     )
 
 
-def _room(m: float, ss: float, c0: float, gate: float) -> float:
+def room_gate(m: float, ss: float, c0: float, gate: float) -> float:
     """The chi-square gate a weapon is tried within, at a sample pair whose cost
     without the chi-square is ``c0`` (the weapon's term plus the priors) and
     same-side cost ``ss``, when only a cost below the least cost ``m`` matters:
@@ -112,7 +112,7 @@ def _room(m: float, ss: float, c0: float, gate: float) -> float:
     return room if room < gate else gate
 
 
-def _surely_inf(
+def surely_inf(
     d_lo: float, d_hi: float, dt: float, dt_hi: float, var_T: float, var_d: float, v: float,
     lo_m: float, hi_m: float, spread: float, fast_f: float, gate: float,
 ) -> bool:  # fmt: skip
@@ -134,6 +134,11 @@ def _surely_inf(
     if (e * e) / var > gate:
         return True
     return d_lo - 2.0 * math.sqrt(var_d) > dt_hi * v * fast_f
+
+
+#: the two, rebound to numba's compiled helpers when the loop is compiled
+_room_gate = room_gate
+_surely_inf = surely_inf
 
 
 def _sample_pairs(
@@ -198,7 +203,7 @@ def _sample_pairs(
             var_T = Lt[p, i, _VT] + It[q, j, _VT]
             var_d = (Lt[p, i, _VP] + It[q, j, _VP]) + 2e4
             # most sample pairs cost inf (or not below the least cost) for every
-            # weapon: told so from the distance within its rounding (_surely_inf),
+            # weapon: told so from the distance within its rounding (surely_inf),
             # before the distance itself (hypot, costlier than a square root). The
             # root of the squares' sum is within 2 ulps of hypot's, 1e-150 m for
             # a square's underflow
@@ -216,7 +221,7 @@ def _sample_pairs(
                         c0 = wt[_WCS, h]
                         if use_prior:
                             c0 = c0 + (Lt[p, i, _PRIOR + w] + It[q, j, _PRIOR + w])
-                        g = _room(m, ss, c0, gate)
+                        g = _room_gate(m, ss, c0, gate)
                         if not g >= 0.0:
                             continue
                     if not _surely_inf(
@@ -236,11 +241,11 @@ def _sample_pairs(
                 g = gate
                 if not sides:
                     # only a cost that lowers the least cost matters: the weapon
-                    # is tried within the chi-square left to it (_room)
+                    # is tried within the chi-square left to it (room_gate)
                     c0 = wt[_WCS, h]
                     if use_prior:
                         c0 = c0 + (Lt[p, i, _PRIOR + w] + It[q, j, _PRIOR + w])
-                    g = _room(m, ss, c0, gate)
+                    g = _room_gate(m, ss, c0, gate)
                     if not g >= 0.0:
                         continue
                 cost = _weapon_cost(
@@ -440,7 +445,7 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
     # IR), each array they are passed is a counted reference per call
     return compiled_calling(
         _ray_cost_loop,
-        inlined=("_cannot_lower", "_room", "_surely_inf"),
+        inlined=("_cannot_lower", "_room_gate", "_surely_inf"),
         _weapon_cost=flightcost.weapon_cost,
         _row_blocks=raybounds.row_blocks,
         _block_floors=raybounds.block_floors,
@@ -448,6 +453,9 @@ def ray_cost_kernel() -> Callable[..., Any] | None:
         _sample_table=_sample_table,
         _sample_pairs=_sample_pairs,
         _cannot_lower=_cannot_lower,
-        _room=_room,
-        _surely_inf=_surely_inf,
+        _room_gate=room_gate,
+        _surely_inf=surely_inf,
     )
+
+
+__all__ = ["ray_cost_kernel", "room_gate", "surely_inf"]
