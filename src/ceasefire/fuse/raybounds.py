@@ -84,7 +84,7 @@ def with_priors(table: Any, prior: Any, side: Any, block: int = BLOCK) -> Any:
     ``prior`` ``(n, K, W)`` (-2 ln of the source density, per weapon) the least
     prior of each weapon over the block's samples (-inf when one is NaN: no
     floor), then 1.0 when a sample of the block has ``side`` > 0 (else 0.0), and
-    1.0 when one has ``side`` < 0 (:func:`may_pass`' floors, the loop's sides)."""
+    1.0 when one has ``side`` < 0 (:func:`block_floors`' floors, the loop's sides)."""
     n, k, nw = prior.shape
     nb = table.shape[1]
     c = table.shape[2]
