@@ -14,7 +14,7 @@ from grid_rows import random_bearing_rows
 from ceasefire.fuse import pairing
 from ceasefire.fuse.flightcost import weapon_cost
 from ceasefire.fuse.pairing import LaunchPairConfig
-from ceasefire.fuse.raybounds import BLOCK, may_pass, row_blocks, with_priors
+from ceasefire.fuse.raybounds import BLOCK, block_floors, row_blocks, with_priors
 from ceasefire.fuse.raypairs import RayPairConfig, Rays, _sample, _sample_costs, _Samples
 from ceasefire.fuse.weapons import per_code
 from ceasefire.model.vocab import WEAPONS
@@ -30,6 +30,8 @@ TRIED = np.array([v > 0 and w not in SILENT for w, v in enumerate(SPEEDS.tolist(
 SPREAD = LAUNCHES.speed_spread
 FAST = 1.0 + 3.0 * SPREAD
 EARLY_SD = 3.0
+#: the loop's weapon table: speed, range bounds, tried (1.0)
+WT = np.array([SPEEDS, LO, HI, TRIED.astype(float)])
 
 
 def _rays(rng: np.random.Generator, n: int) -> _Samples:
@@ -65,15 +67,38 @@ def _blocks(s: _Samples) -> np.ndarray:
     return np.asarray(row_blocks(s.x, s.y, s.T, s.var_t, s.var_obs, s.var_pos))
 
 
+def _floors(
+    lb: np.ndarray,
+    p: int,
+    us: range,
+    ib: np.ndarray,
+    q: int,
+    vs: range,
+    wl: int = -1,
+    wi: int = -1,
+    costs: tuple[float, float] = (0.0, 0.0),
+    use_prior: bool = False,
+    floors: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`block_floors` of launch blocks ``us`` of row ``p`` and impact blocks
+    ``vs`` of row ``q``: the weapons left per block pair ``(nb1, nb2, W)`` and
+    the (floor, u, v) list of those some weapon may pass."""
+    may = np.ones((lb.shape[1], ib.shape[1], len(WEAPONS)), bool)
+    order = np.full((3, len(us) * len(vs)), np.nan)
+    n = block_floors(
+        lb, p, us.start, us.stop, ib, q, vs.start, vs.stop, WT, SPREAD, FAST, pairing._GATE,
+        EARLY_SD, wl, wi, costs[0], costs[1], use_prior, floors, may, order,
+    )  # fmt: skip
+    return may, order[:, :n]
+
+
 def _may(lb: np.ndarray, ib: np.ndarray, p: int, u: int, q: int, v: int) -> set[int]:
     """The weapons the bound leaves to block ``u`` of launch row ``p`` and block
     ``v`` of impact row ``q`` (checked against its answer)."""
-    out = np.ones(len(WEAPONS), bool)
-    floor = may_pass(
-        lb[p, u], ib[q, v], SPEEDS, LO, HI, TRIED, SPREAD, FAST, pairing._GATE, EARLY_SD, out,
-        -1, -1, 0.0, 0.0, False, False,
-    )  # fmt: skip
-    assert (floor < math.inf) == bool(out.any()) and not (out & ~TRIED).any()
+    may, order = _floors(lb, p, range(u, u + 1), ib, q, range(v, v + 1))
+    out = may[u, v]
+    assert (order.shape[1] == 1) == bool(out.any()) and not (out & ~TRIED).any()
+    assert order.shape[1] == 0 or order[0, 0] == -math.inf  # no floors asked
     return set(np.flatnonzero(out).tolist())
 
 
@@ -151,14 +176,55 @@ def test_a_block_pairs_floor_is_at_most_each_of_its_sample_pairs_costs() -> None
             rows = slice(u * BLOCK, (u + 1) * BLOCK)
             for v in range(ib.shape[1]):
                 cols = slice(v * BLOCK, (v + 1) * BLOCK)
-                out = np.ones(len(WEAPONS), bool)
-                floor = may_pass(
-                    lb[p, u], ib[p, v], SPEEDS, LO, HI, TRIED, SPREAD, FAST, pairing._GATE,
-                    EARLY_SD, out, int(lw[p]), int(iw[p]), pairing._UNKNOWN_WEAPON,
-                    pairing._OTHER_WEAPON, True, True,
+                _, order = _floors(
+                    lb, p, range(u, u + 1), ib, p, range(v, v + 1), int(lw[p]), int(iw[p]),
+                    (pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON), True, True,
                 )  # fmt: skip
+                floor = order[0, 0] if order.shape[1] else math.inf
                 least = float(flight[p, rows, cols].min())
                 assert floor <= least, (p, u, v)
                 tight += math.isfinite(least) and least - floor < 5.0
     assert tight > 20  # the premise: floors near the costs, for many block pairs
     assert k == 24 and lb.shape[2] == 10 + len(WEAPONS) + 2
+
+
+def test_a_range_of_block_pairs_is_listed_least_floor_first_as_each_alone() -> None:
+    # the loop bounds a super-block pair's blocks in one call and visits them in
+    # its list's order: the same weapons and floors as one block pair a call, the
+    # least floor first, of equal floors the first in (u, v) order
+    rng = np.random.default_rng(3)
+    lo, im = _rays(rng, 6), _rays(rng, 6)
+    lb = with_priors(_blocks(lo), lo.prior, lo.side)
+    ib = with_priors(_blocks(im), im.prior, im.side)
+    nb = lb.shape[1]
+    costs = (pairing._UNKNOWN_WEAPON, pairing._OTHER_WEAPON)
+    listed = 0
+    for p in range(6):
+        for q in range(6):
+            may, order = _floors(lb, p, range(1, nb), ib, q, range(0, nb - 1), -1, 2, costs,
+                                 True, True)  # fmt: skip
+            alone = []
+            for u in range(1, nb):
+                for v in range(0, nb - 1):
+                    one, o = _floors(lb, p, range(u, u + 1), ib, q, range(v, v + 1), -1, 2,
+                                     costs, True, True)  # fmt: skip
+                    assert np.array_equal(one[u, v], may[u, v])
+                    if o.shape[1]:
+                        alone.append((o[0, 0], u, v))
+            alone.sort(key=lambda t: t[0])  # stable: (u, v) order among equals
+            assert [tuple(c) for c in order.T.tolist()] == [
+                (f, float(u), float(v)) for f, u, v in alone
+            ]
+            listed += len(alone)
+    assert listed > 100  # the premise: many block pairs kept
+
+
+def test_a_flight_at_a_range_bound_is_kept() -> None:
+    # the distances' bounds (square roots with a margin, not hypot) keep a pair
+    # at the very range bound the loop keeps (tank's 0.8 x 500 m = 400 m)
+    tank = WEAPONS.index("tank")
+    d = LO[tank]
+    launch = _point(0.0, 100.0)
+    impact = _point(d * math.cos(0.3), 100.0 + d / SPEEDS[tank])
+    impact[0, 0, 2] = impact[0, 0, 3] = d * math.sin(0.3)
+    assert tank in _may(launch, impact, 0, 0, 0, 0)

@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 from grid_rows import random_bearing_rows
 
+from ceasefire.fuse import pairing
+from ceasefire.fuse.flightcost import weapon_cost
 from ceasefire.fuse.pairing import LaunchPairConfig
+from ceasefire.fuse.raycost import room_gate, surely_inf
 from ceasefire.fuse.raypairs import (
     Points,
     RayPairConfig,
@@ -168,3 +171,87 @@ def test_equal_least_costs_keep_the_first_sample_pairs_side() -> None:
     at_min = (best == ref[:, None]) & np.isfinite(ref)[:, None]
     both = (at_min & (side > 0)).any(1) & (at_min & (side < 0)).any(1)
     assert both.sum() > 5
+
+
+def test_a_weapon_tried_within_its_room_lowers_the_least_cost_as_with_the_gate() -> None:
+    # without the sides the loop tries a weapon within the chi-square left below
+    # the least cost found (room_gate): a weapon it so rejects (or skips) costs, with
+    # the whole gate, at least that least cost, and one it keeps costs the same.
+    # Least costs drawn at the weapon's cost and a few ulps either side of it
+    rng = np.random.default_rng(21)
+    launches = LaunchPairConfig()
+    speeds = per_code(launches.weapons, "speed_m_s")
+    gate = pairing._GATE
+    rejected = kept = 0
+    for _ in range(4_000):
+        w = int(rng.integers(0, 4))
+        v = float(speeds[w])
+        d = float(rng.uniform(500.0, 9_000.0))
+        dt = d / v + float(rng.normal(0.0, 4.0))
+        var_T, var_d = float(rng.uniform(0.05, 30.0)), float(rng.uniform(2e4, 2e6))
+        wl, wi = int(rng.integers(-1, 4)), int(rng.integers(-1, 4))
+        wc = 0.0 if w in (wl, wi) else (2.0 if wl < 0 and wi < 0 else 4.0)
+        args = (d, dt, dt + 2.0, var_T, var_d, w, v, 0.0, 1e9, wl, wi, 0.15, 1.45)
+        full = weapon_cost(*args, gate, 2.0, 4.0)
+        if full == np.inf:
+            continue
+        P = float(rng.uniform(0.0, 8.0)) + float(rng.uniform(0.0, 8.0))
+        ss = float(rng.choice([0.0, launches.same_side_cost]))
+        at = (full + P) + ss
+        for m in (at, np.nextafter(at, np.inf), np.nextafter(at, -np.inf),
+                  at + 1e-12, at - 1e-12, at + float(rng.uniform(-3.0, 3.0))):  # fmt: skip
+            g = room_gate(m, ss, wc + P, gate)
+            got = weapon_cost(*args, g, 2.0, 4.0) if g >= 0.0 else np.inf
+            if got == np.inf:
+                assert not (full + P) + ss < m
+                rejected += 1
+            else:
+                assert got == full
+                kept += 1
+    assert rejected > 1_000 and kept > 1_000  # the premise: both, at the edge
+
+
+def test_a_flight_surely_inf_on_a_distance_interval_is_inf_at_each_distance_in_it() -> None:
+    # the loop tells most sample pairs inf from a square root of the distance,
+    # within its rounding, before hypot: every distance of an interval so told
+    # (its ends, and the loop's own hypot within 1e-12 of the root) costs inf
+    rng = np.random.default_rng(31)
+    launches = LaunchPairConfig()
+    speeds = per_code(launches.weapons, "speed_m_s")
+    lo_m = 0.8 * per_code(launches.weapons, "range_min_m")
+    hi_m = 1.2 * per_code(launches.weapons, "range_max_m")
+    told = hoped = 0
+    for _ in range(4_000):
+        w = int(rng.integers(0, 4))
+        v = float(speeds[w])
+        near = float(rng.uniform(0.0, 1.3)) * float(hi_m[w])
+        width = float(rng.choice([1e-12, 1e-6, 1e-3, 1.0, 300.0]))
+        d_lo, d_hi = near * (1.0 - width), near * (1.0 + width) + 1e-150
+        dt = near / v + float(rng.normal(0.0, 5.0))
+        dt_hi = dt + float(rng.choice([0.0, 2.0]))
+        var_T, var_d = float(rng.uniform(0.05, 30.0)), float(rng.uniform(2e4, 2e6))
+        gate = float(rng.choice([pairing._GATE, rng.uniform(0.0, pairing._GATE)]))
+        terms = (v, float(lo_m[w]), float(hi_m[w]), 0.15, 1.45, gate)
+        if not surely_inf(d_lo, d_hi, dt, dt_hi, var_T, var_d, *terms):
+            hoped += 1
+            continue
+        told += 1
+        for d in (d_lo, d_hi, *rng.uniform(d_lo, d_hi, 3).tolist()):
+            cost = weapon_cost(d, dt, dt_hi, var_T, var_d, w, v, float(lo_m[w]),
+                               float(hi_m[w]), -1, -1, 0.15, 1.45, gate, 2.0, 4.0)  # fmt: skip
+            assert cost == np.inf, (d, d_lo, d_hi, dt, gate)
+    assert told > 500 and hoped > 500  # the premise: both answers, near the edges
+
+
+def test_the_distance_interval_holds_hypot() -> None:
+    # the loop's interval around the root of the squares' sum holds numpy's
+    # hypot (the distance the loop and the numpy code take), down to underflow
+    rng = np.random.default_rng(32)
+    dx = rng.normal(0.0, 1.0, 20_000) * 10.0 ** rng.uniform(-170, 150, 20_000)
+    dy = rng.normal(0.0, 1.0, 20_000) * 10.0 ** rng.uniform(-170, 150, 20_000)
+    near = np.sqrt(dx * dx + dy * dy)
+    exact = np.hypot(dx, dy)
+    ok = np.isfinite(near)
+    assert np.all(near[ok] * (1.0 - 1e-12) - 1e-150 <= exact[ok])
+    assert np.all(exact[ok] <= near[ok] * (1.0 + 1e-12) + 1e-150)
+    assert ok.sum() > 15_000 and (near[ok] == 0.0).sum() > 10  # underflows among them

@@ -11,12 +11,16 @@ Why it is exact in floating point: every quantity the loop compares is made of
 sums, differences, products, quotients and square roots of the samples'
 numbers, each of which rounds monotonically (round-to-nearest never reverses an
 order), so the same expression of the block's extreme numbers, in the same
-order, bounds the loop's to the bit; only ``hypot`` (within an ulp) gets a
-relative margin of 1e-12. The same monotone rounding gives a floor of the
-loop's cost over a block pair (the least chi-square the boxes allow, plus the
-weapon's term and the blocks' least priors), which lets the loop skip block
-pairs that cannot lower the least costs it has found. Compiled into the loop
-by numba (the ``fast`` extra); plain Python otherwise (tests call it so)."""
+order, bounds the loop's to the bit; only the boxes' distances get a relative
+margin of 1e-12: the loop's ``hypot`` is within an ulp of the true distance,
+and the square root of the squares' sum the bound takes in its place (cheaper
+than ``hypot``) within two (an overflow to inf only where every range bound is
+far below; each bound gets 1e-150 m more for a square's underflow). The same
+monotone rounding gives a floor of the loop's cost over a block pair (the least
+chi-square the boxes allow, plus the weapon's term and the blocks' least
+priors), which lets the loop skip block pairs that cannot lower the least costs
+it has found. Compiled by numba as the loop's helpers (the ``fast`` extra);
+plain Python otherwise (tests call them so)."""
 
 from __future__ import annotations
 
@@ -80,7 +84,7 @@ def with_priors(table: Any, prior: Any, side: Any, block: int = BLOCK) -> Any:
     ``prior`` ``(n, K, W)`` (-2 ln of the source density, per weapon) the least
     prior of each weapon over the block's samples (-inf when one is NaN: no
     floor), then 1.0 when a sample of the block has ``side`` > 0 (else 0.0), and
-    1.0 when one has ``side`` < 0 (:func:`may_pass`' floors, the loop's sides)."""
+    1.0 when one has ``side`` < 0 (:func:`block_floors`' floors, the loop's sides)."""
     n, k, nw = prior.shape
     nb = table.shape[1]
     c = table.shape[2]
@@ -114,89 +118,116 @@ def with_priors(table: Any, prior: Any, side: Any, block: int = BLOCK) -> Any:
     return out
 
 
-def may_pass(
-    L: Any, Im: Any, speeds: Any, lo_m: Any, hi_m: Any, tried: Any, spread: float,
-    fast_f: float, gate: float, early_sd: float, out: Any, wl: int,
-    wi: int, unknown_cost: float, other_cost: float, use_prior: bool, floors: bool,
-) -> float:  # fmt: skip
-    """Fill ``out[w]`` (one per weapon code) with False where every pair of a
-    launch sample of block ``L`` and an impact sample of block ``Im`` (rows of
-    :func:`row_blocks`) costs inf in the ray cost loop for weapon ``w`` (mean speed
-    ``speeds[w]`` m/s, range bounds ``lo_m[w]``/``hi_m[w]`` m): not ``tried``,
-    dated too early by ``early_sd`` σ of the report times (when > 0), outside the
-    range bounds, beyond the chi-square ``gate`` with the relative speed
-    ``spread``, or flying faster than ``fast_f`` x the speed (with the loop's
-    allowances); True where some pair might not. Returns a floor of the loop's
-    cost (without the same-side cost) of every sample pair of the blocks: inf
-    when every weapon is False, -inf when a block holds a NaN or an infinity.
-    With ``use_prior`` the blocks' least priors are read from the columns
-    :func:`with_priors` adds to ``L`` and ``Im``. ``wl``/``wi``: the launch's and
-    impact's weapon codes (-1 unknown), with ``unknown_cost`` and ``other_cost``
-    as the loop's; without ``floors`` the floor is -inf when some weapon may pass."""
-    nw = speeds.shape[0]
-    if L[_OK] == 0.0 or Im[_OK] == 0.0:
-        for w in range(nw):
-            out[w] = tried[w]
-        return -np.inf
-    for w in range(nw):
-        out[w] = False
-    dt_lo = Im[_TLO] - L[_THI]
-    dt_hi = Im[_THI] - L[_TLO]
-    # the loop skips a pair with dt <= -early_sd sd_T; sd_T is at most sd_hi
-    sd_hi = math.sqrt(L[_VO] + Im[_VO])
-    if early_sd > 0 and not dt_hi > -early_sd * sd_hi:
-        return np.inf
-    # the speed bound's time: dt with the early allowance, at most this
-    late = dt_hi + 2.0 * sd_hi if early_sd > 0 else dt_hi
-    gx = max(0.0, max(Im[_XLO] - L[_XHI], L[_XLO] - Im[_XHI]))
-    gy = max(0.0, max(Im[_YLO] - L[_YHI], L[_YLO] - Im[_YHI]))
-    d_lo = math.hypot(gx, gy) * (1.0 - 1e-12)
-    fx = max(Im[_XHI] - L[_XLO], L[_XHI] - Im[_XLO])
-    fy = max(Im[_YHI] - L[_YLO], L[_YHI] - Im[_YLO])
-    d_hi = math.hypot(fx, fy) * (1.0 + 1e-12)
-    var_T = L[_VT] + Im[_VT]
-    var_d = (L[_VP] + Im[_VP]) + 2e4
-    sd_d2 = 2.0 * math.sqrt(var_d)
-    floor = np.inf
-    for w in range(nw):
-        if not tried[w]:
-            continue
-        lo = max(d_lo, lo_m[w])
-        hi = min(d_hi, hi_m[w])
-        if not lo <= hi:
-            continue  # no distance within the weapon's range bounds
-        v = speeds[w]
-        p_lo = lo / v
-        p_hi = hi / v
-        # |dt - d / v| is at least this; the variance at most var
-        e = max(0.0, max(dt_lo - p_hi, p_lo - dt_hi))
-        sp = spread * p_hi
-        var = (var_T + var_d / (v * v)) + sp * sp
-        chi2 = (e * e) / var
-        if chi2 > gate:
-            continue
-        if lo - sd_d2 > late * v * fast_f:
-            continue  # every pair would fly too fast
-        out[w] = True
-        if not floors:
-            floor = -np.inf
-            continue
-        # the loop's cost of the weapon, each step rounding monotonically: at
-        # least its chi-square's floor plus the weapon's term plus the priors'
-        if wl == w or wi == w:
-            wc = 0.0
-        elif wl < 0 and wi < 0:
-            wc = unknown_cost
-        else:
-            wc = other_cost
-        cost = chi2 + wc
-        if use_prior:
-            cost = cost + (L[_NCOL + w] + Im[_NCOL + w])
-        if cost < floor:
-            floor = cost
-        elif cost != cost:  # NaN: no floor
-            floor = -np.inf
-    return floor
+def block_floors(
+    Lb: Any, p: int, u0: int, u1: int, Ib: Any, q: int, v0: int, v1: int, wt: Any,
+    spread: float, fast_f: float, gate: float, early_sd: float, wl: int, wi: int,
+    unknown_cost: float, other_cost: float, use_prior: bool, floors: bool, may: Any,
+    order: Any,
+) -> int:  # fmt: skip
+    """Bound every pair of a launch block ``u`` in ``[u0, u1)`` of row ``p`` of
+    ``Lb`` and an impact block ``v`` in ``[v0, v1)`` of row ``q`` of ``Ib``
+    (:func:`row_blocks` tables): fill ``may[u, v, w]`` (one per weapon code) with
+    False where every pair of a launch sample of block ``u`` and an impact sample
+    of block ``v`` costs inf in the ray cost loop for weapon ``w`` (mean speed
+    ``wt[0, w]`` m/s, range bounds ``wt[1, w]``/``wt[2, w]`` m, tried when
+    ``wt[3, w]`` is 1.0): not tried, dated too early by ``early_sd`` σ of the report
+    times (when > 0), outside the range bounds, beyond the chi-square ``gate``
+    with the relative speed ``spread``, or flying faster than ``fast_f`` x the
+    speed (with the loop's allowances); True where some pair might not. Each
+    block pair's floor is a floor of the loop's cost (without the same-side cost)
+    of every sample pair of the blocks: inf when every weapon is False, -inf when
+    a block holds a NaN or an infinity. The block pairs whose floor is below inf
+    are listed in ``order`` ``(3, n)`` (floor, u, v), in ascending floor (of equal
+    ones, in (u, v) order); returns how many. With ``use_prior`` the blocks' least
+    priors are read from the columns :func:`with_priors` adds. ``wl``/``wi``: the
+    launch's and impact's weapon codes (-1 unknown), with ``unknown_cost`` and
+    ``other_cost`` as the loop's; without ``floors`` every floor below inf is
+    -inf (the list in (u, v) order).
+
+    One call bounds a range of block pairs: the loop passes its arrays once per
+    range, not once per block pair (numba counts a reference to each array it
+    passes, an atomic operation, which cost more than the bound's arithmetic)."""
+    nw = wt.shape[1]
+    n = 0
+    for u in range(u0, u1):
+        for v in range(v0, v1):
+            floor = np.inf
+            if Lb[p, u, _OK] == 0.0 or Ib[q, v, _OK] == 0.0:
+                for w in range(nw):
+                    may[u, v, w] = wt[3, w] == 1.0
+                floor = -np.inf
+            else:
+                for w in range(nw):
+                    may[u, v, w] = False
+                dt_lo = Ib[q, v, _TLO] - Lb[p, u, _THI]
+                dt_hi = Ib[q, v, _THI] - Lb[p, u, _TLO]
+                # the loop skips a pair with dt <= -early_sd sd_T; sd_T is at most sd_hi
+                sd_hi = math.sqrt(Lb[p, u, _VO] + Ib[q, v, _VO])
+                early = early_sd > 0 and not dt_hi > -early_sd * sd_hi
+                # the speed bound's time: dt with the early allowance, at most this
+                late = dt_hi + 2.0 * sd_hi if early_sd > 0 else dt_hi
+                gx = max(0.0, max(Ib[q, v, _XLO] - Lb[p, u, _XHI], Lb[p, u, _XLO] - Ib[q, v, _XHI]))
+                gy = max(0.0, max(Ib[q, v, _YLO] - Lb[p, u, _YHI], Lb[p, u, _YLO] - Ib[q, v, _YHI]))
+                d_lo = math.sqrt(gx * gx + gy * gy) * (1.0 - 1e-12) - 1e-150
+                fx = max(Ib[q, v, _XHI] - Lb[p, u, _XLO], Lb[p, u, _XHI] - Ib[q, v, _XLO])
+                fy = max(Ib[q, v, _YHI] - Lb[p, u, _YLO], Lb[p, u, _YHI] - Ib[q, v, _YLO])
+                d_hi = math.sqrt(fx * fx + fy * fy) * (1.0 + 1e-12) + 1e-150
+                var_T = Lb[p, u, _VT] + Ib[q, v, _VT]
+                var_d = (Lb[p, u, _VP] + Ib[q, v, _VP]) + 2e4
+                sd_d2 = 2.0 * math.sqrt(var_d)
+                for w in range(nw):
+                    if early or wt[3, w] != 1.0:
+                        continue
+                    lo = max(d_lo, wt[1, w])
+                    hi = min(d_hi, wt[2, w])
+                    if not lo <= hi:
+                        continue  # no distance within the weapon's range bounds
+                    sw = wt[0, w]
+                    p_lo = lo / sw
+                    p_hi = hi / sw
+                    # |dt - d / v| is at least this; the variance at most var
+                    e = max(0.0, max(dt_lo - p_hi, p_lo - dt_hi))
+                    sp = spread * p_hi
+                    var = (var_T + var_d / (sw * sw)) + sp * sp
+                    chi2 = (e * e) / var
+                    if chi2 > gate:
+                        continue
+                    if lo - sd_d2 > late * sw * fast_f:
+                        continue  # every pair would fly too fast
+                    may[u, v, w] = True
+                    if not floors:
+                        floor = -np.inf
+                        continue
+                    # the loop's cost of the weapon, each step rounding monotonically:
+                    # at least its chi-square's floor plus the weapon's term plus the
+                    # priors'
+                    if wl == w or wi == w:
+                        wc = 0.0
+                    elif wl < 0 and wi < 0:
+                        wc = unknown_cost
+                    else:
+                        wc = other_cost
+                    cost = chi2 + wc
+                    if use_prior:
+                        cost = cost + (Lb[p, u, _NCOL + w] + Ib[q, v, _NCOL + w])
+                    if cost < floor:
+                        floor = cost
+                    elif cost != cost:  # NaN: no floor
+                        floor = -np.inf
+            if not floor < np.inf:
+                continue
+            # listed after its equals (stable): of equal floors, in (u, v) order
+            h = n
+            while h > 0 and order[0, h - 1] > floor:
+                order[0, h] = order[0, h - 1]
+                order[1, h] = order[1, h - 1]
+                order[2, h] = order[2, h - 1]
+                h -= 1
+            order[0, h] = floor
+            order[1, h] = u
+            order[2, h] = v
+            n += 1
+    return n
 
 
-__all__ = ["BLOCK", "may_pass", "row_blocks", "with_priors"]
+__all__ = ["BLOCK", "block_floors", "row_blocks", "with_priors"]
