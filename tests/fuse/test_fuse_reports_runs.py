@@ -1,13 +1,12 @@
 """``observer_runs`` of increasing rows (read off the all-rows order sorted once)
 equals the sort of those rows themselves: ties in time, NaN times, one position;
 the all-rows order of rows in time order (sorted by position alone) is the
-two-key sort's; the rows' columns stacked once, in field order."""
+two-key sort's."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from pinned_days import FIELDS, pinned_day
 
 from ceasefire.fuse.association import Reports
 from ceasefire.fuse.association.reports import observer_run_bounds, observer_runs
@@ -75,12 +74,3 @@ def test_the_run_order_of_rows_in_time_order_is_the_two_key_sort(n: int) -> None
         want = np.lexsort((times, rep.position_id))
         assert rep.run_order.dtype == np.intp
         assert np.array_equal(rep.run_order, want)
-
-
-def test_the_row_stack_is_the_rows_columns_in_field_order() -> None:
-    rep, _ = pinned_day()
-    s = rep.row_stack
-    assert s.shape == (9, rep.n) and s.dtype == np.float64 and s.flags.c_contiguous
-    for i, f in enumerate(FIELDS):
-        assert np.array_equal(s[i], getattr(rep.rows, f), equal_nan=True), f
-    assert rep.row_stack is s  # made once

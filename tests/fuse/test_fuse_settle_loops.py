@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pinned_days import FIELDS, pinned_day
+from pinned_days import pinned_day
 
 from ceasefire.fuse.association import GateConfig
 from ceasefire.fuse.association import clusters as clusters_mod
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.reports import Reports
-from ceasefire.fuse.solve import Fit, Rows
+from ceasefire.fuse.solve import Fit
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -171,26 +171,5 @@ def test_covariances_not_in_c_order_settle_as_the_methods_do(
     with monkeypatch.context() as m:
         m.setattr(clusters_mod, "upkeep_kernel", lambda: None)
         g = slow.settle(rep, GateConfig())
-    _same_fit(f, g)
-    _same_state(fast, slow)
-
-
-def test_the_per_reports_arguments_follow_the_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the arguments made for one reports are not used with another: settling
-    # with reports whose observers moved fits to the new positions
-    pytest.importorskip("numba")
-    rep, fast = pinned_day()
-    fast.settle(rep)
-    assert fast.upkeep_args is not None and fast.upkeep_args[0] is rep
-    moved = Reports(
-        Rows(*(getattr(rep.rows, f) + (25.0 if f == "ox" else 0.0) for f in FIELDS)),
-        rep.src, rep.direction, rep.c, rep.max_range_m, rep.min_tdoa_sensors,
-    )  # fmt: skip
-    slow = fast.snapshot()
-    f = fast.settle(moved)
-    assert fast.upkeep_args is not None and fast.upkeep_args[0] is moved
-    with monkeypatch.context() as m:
-        m.setattr(clusters_mod, "upkeep_kernel", lambda: None)
-        g = slow.settle(moved)
     _same_fit(f, g)
     _same_state(fast, slow)

@@ -136,11 +136,6 @@ class Clusters:
     refits: int = 0
     #: the last prune: (refits then, its member gate, id of its reports)
     pruned: tuple[int, float, int] | None = field(default=None, repr=False)
-    #: the compiled upkeep's arguments that stay the same for one reports (those
-    #: reports, the arguments): made on a settle with other reports than the last
-    upkeep_args: tuple[Reports, tuple[Any, ...]] | None = field(
-        default=None, repr=False, compare=False
-    )
 
     @classmethod
     def empty(cls, n_rows: int) -> Clusters:
@@ -455,11 +450,7 @@ class Clusters:
         if made is None or not rep.finite_positions or not self.cov.flags.c_contiguous:
             return None
         loop, atan2_at = made
-        held = self.upkeep_args
-        if held is None or held[0] is not rep:
-            held = self.upkeep_args = (rep, (rep.row_stack, rep.c, *FIT_DEFAULTS, atan2_at,
-                                             rep.reach_m, rep.min_tdoa_sensors))  # fmt: skip
-        memo = self.memo
+        memo, rows = self.memo, rep.rows
         m = _NO_MEMO if memo is None else memo
         since, incremental, gate_table = 0, False, _NO_GATE
         pruned = None
@@ -469,10 +460,13 @@ class Clusters:
             incremental = last is not None and last[1:] == pruned[1:]
             since = last[0] if last is not None else 0
             gate_table = _gate_table(gates.member_p)
+        iterations, max_step_m, tol_m, gather_min, gather_rows = FIT_DEFAULTS
         got = loop(
             mode, self.labels, memo is not None, m.labels, m.chi2, m.dof, m.ok, m.settled,
-            m.stamp, self.x, self.y, self.T, self.cov, self.refits, incremental, since,
-            gate_table, *held[1],
+            m.stamp, self.x, self.y, self.T, self.cov, self.refits, rows.ox, rows.oy, rows.az,
+            rows.sigma_az, rows.t, rows.sigma_t, rows.speed_factor, rows.rng, rows.sigma_rng,
+            rep.c, iterations, max_step_m, tol_m, gather_min, gather_rows, atan2_at,
+            incremental, since, rep.reach_m, gate_table, rep.min_tdoa_sensors,
         )  # fmt: skip
         if not got[0]:
             return None

@@ -437,13 +437,7 @@ def _kept_compiled(
     if one is not None and memo.tables is not None:
         # the search as one compiled call (the same loops on the same arrays)
         search_loop, atan2_at = one
-        if memo.search_args is None:
-            by = memo.by_run
-            memo.search_args = (
-                fs, starts, ends, px, py, tk, f_lo, sig_max, *memo.tables, rep.reach_m, CELL,
-                by.ox, by.oy, by.t, by.az, by.speed_factor, by.sigma_t, by.sigma_az,
-                float(Q999[2]), atan2_at,
-            )  # fmt: skip
+        by, tables = memo.by_run, memo.tables
         # (the pool is read only with hits: a memo of the numpy code's has none)
         have_pool = (
             memo.rows is not None and memo.buffers is not None and memo.pass_rows is not None
@@ -456,7 +450,9 @@ def _kept_compiled(
             buffers, used, p_used = (_NO_INT, _NO_BOOL, _NO_INT), 0, 0
         got = search_loop(
             ev.x, ev.y, ev.T, cov9, rep.c, keys, hashes, lookup, m_start, m_count, m_pstart,
-            m_pcount, *memo.search_args, have_pool, *buffers, used, p_used, _POOL_SLACK,
+            m_pcount, fs, starts, ends, px, py, tk, f_lo, sig_max, *tables, rep.reach_m, CELL,
+            by.ox, by.oy, by.t, by.az, by.speed_factor, by.sigma_t, by.sigma_az, float(Q999[2]),
+            atan2_at, have_pool, *buffers, used, p_used, _POOL_SLACK,
         )  # fmt: skip
         outcome, slots, new_keys, new_lookup, new_hashes, buf_rows, buf_pass, buf_prows = got[:8]
         used, p_used = got[8:]

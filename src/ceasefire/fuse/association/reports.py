@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,10 +58,6 @@ class WindowMemo:
     pass_start: IP | None = None
     pass_count: IP | None = None
     pass_rows: IP | None = None
-    #: the compiled search's arguments that stay the same on every call (the
-    #: runs, their tables, the rows in the runs' order, the gates' constants;
-    #: :func:`~.gates._kept_compiled`), gathered on its first call
-    search_args: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,19 +97,6 @@ class Reports:
     def finite_positions(self) -> bool:
         """Every row's observer position is finite."""
         return bool(np.isfinite(self.rows.ox).all() and np.isfinite(self.rows.oy).all())
-
-    @cached_property
-    def row_stack(self) -> F8:
-        """The rows' nine columns as one C-ordered ``(9, n)`` array, in
-        :class:`~ceasefire.fuse.solve.Rows`' field order (``ox``, ``oy``, ``az``,
-        ``sigma_az``, ``t``, ``sigma_t``, ``speed_factor``, ``rng``,
-        ``sigma_rng``): made once, so that a compiled loop called many times
-        takes them as one argument (numba unboxes each array argument on every
-        call)."""
-        r = self.rows
-        return np.stack(
-            (r.ox, r.oy, r.az, r.sigma_az, r.t, r.sigma_t, r.speed_factor, r.rng, r.sigma_rng)
-        ).astype(np.float64, copy=False)
 
     @cached_property
     def position_id(self) -> IP:

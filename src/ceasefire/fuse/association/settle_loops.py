@@ -77,27 +77,22 @@ def _refit_loop(
 
 def _upkeep_loop(
     mode: int, labels: Any, has_memo: bool, ml: Any, mchi2: Any, mdof: Any, mok: Any,
-    mset: Any, mstamp: Any, x: Any, y: Any, T: Any, cov: Any, refits: int, incremental: bool,
-    since: int, gate_table: Any, rows: Any, c: float, iterations: int, max_step_m: float,
-    tol_m: float, gather_min: int, gather_rows: int, atan2_at: int, reach: float,
-    min_tdoa: int,
+    mset: Any, mstamp: Any, x: Any, y: Any, T: Any, cov: Any, refits: int, ox: Any, oy: Any,
+    az: Any, sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any, sigma_rng: Any,
+    c: float, iterations: int, max_step_m: float, tol_m: float, gather_min: int,
+    gather_rows: int, atan2_at: int, incremental: bool, since: int, reach: float,
+    gate_table: Any, min_tdoa: int,
 ) -> tuple[Any, ...]:  # fmt: skip
     """A :meth:`~.clusters.Clusters.refit` (``mode`` :data:`REFIT`), a
     :meth:`~.clusters.Clusters.settle` (:data:`SETTLE`; :data:`SETTLE_PRUNE`
     with the prune: ``incremental`` since refit number ``since``, the member
     gate ``gate_table`` for 1, 2, ... dof, the ``reach`` in m) or
     :meth:`~.clusters.Clusters.refit_prune` (:data:`REFIT_PRUNE`) by the
-    compiled loops their methods call, in their order. ``rows``: the report
-    rows' nine columns as one ``(9, n)`` array
-    (:attr:`~.reports.Reports.row_stack`); it and the arguments after it are
-    the same on every call for one :class:`~.reports.Reports`
-    (:func:`upkeep_args`). The compact is the one without the reach test
-    (every observer position finite: the caller's to know). Returns whether it
-    was done (False: nothing written, the rest unset), the estimates, the memo
-    (labels and per-event arrays), the refit count and the rows the prune
-    freed; ``labels`` written in place."""
-    ox, oy, az, sigma_az, t = rows[0], rows[1], rows[2], rows[3], rows[4]
-    sigma_t, speed, rng, sigma_rng = rows[5], rows[6], rows[7], rows[8]
+    compiled loops their methods call, in their order. The compact is the one
+    without the reach test (every observer position finite: the caller's to
+    know). Returns whether it was done (False: nothing written, the rest
+    unset), the estimates, the memo (labels and per-event arrays), the refit
+    count and the rows the prune freed; ``labels`` written in place."""
     lab = labels.copy()
     good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
         lab, has_memo, ml, mchi2, mdof, mok, mset, mstamp, x, y, T, cov, refits + 1, ox, oy,
