@@ -37,13 +37,15 @@ def test_no_pairs_and_no_rows() -> None:
     assert got.tolist() == [False]
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(9))
 def test_box_pairs_are_the_trees_pairs(seed: int) -> None:
-    # random points, and on even seeds coordinates on a grid of the window's
-    # quarter: many pairs exactly the window apart, ties in x
+    # random points spread most along x, y or the third coordinate (the sweep's
+    # axis), and on even seeds on a grid of the window's quarter: many pairs
+    # exactly the window apart, ties along the sweep
     pytest.importorskip("numba")
     rng = np.random.default_rng(seed)
     p = rng.normal(0.0, 3_000.0, (int(rng.integers(2, 120)), 3))
+    p[:, seed % 3] *= 4.0
     if seed % 2 == 0:
         p = np.round(p / 500.0) * 500.0
     want = cKDTree(p).query_pairs(2_000.0, p=np.inf, output_type="ndarray")

@@ -52,19 +52,31 @@ def shares_observer(labels: IP, src: IP, n_src: int, a: IP, b: IP) -> B:
 
 
 def _box_pairs_loop(p: Any, r: float) -> Any:
-    """:func:`box_pairs` by a sweep along x (compiled by numba): the points in
-    increasing x (a stable sort), each paired with those after it until their
-    x lies beyond ``r``."""
+    """:func:`box_pairs` by a sweep (compiled by numba) along the coordinate of
+    the widest spread (on a day's tile the third, ``c`` T: a merge's window is
+    ~6 s of it): the points in increasing order of it (a stable sort), each
+    paired with those after it until theirs lies beyond ``r``."""
     n = p.shape[0]
-    order = np.argsort(p[:, 0], kind="mergesort")
+    ax = 0
+    if n:
+        top = -1.0
+        for u in range(3):
+            lo = hi = p[0, u]
+            for i in range(1, n):
+                lo = min(lo, p[i, u])
+                hi = max(hi, p[i, u])
+            if hi - lo > top:
+                ax, top = u, hi - lo
+    v, w = (ax + 1) % 3, (ax + 2) % 3
+    order = np.argsort(p[:, ax], kind="mergesort")
     m = 0
     for a in range(n):
         i = order[a]
         for b in range(a + 1, n):
             j = order[b]
-            if p[j, 0] - p[i, 0] > r:
+            if p[j, ax] - p[i, ax] > r:
                 break
-            if abs(p[j, 1] - p[i, 1]) <= r and abs(p[j, 2] - p[i, 2]) <= r:
+            if abs(p[j, v] - p[i, v]) <= r and abs(p[j, w] - p[i, w]) <= r:
                 m += 1
     out = np.empty((m, 2), np.intp)
     m = 0
@@ -72,9 +84,9 @@ def _box_pairs_loop(p: Any, r: float) -> Any:
         i = order[a]
         for b in range(a + 1, n):
             j = order[b]
-            if p[j, 0] - p[i, 0] > r:
+            if p[j, ax] - p[i, ax] > r:
                 break
-            if abs(p[j, 1] - p[i, 1]) <= r and abs(p[j, 2] - p[i, 2]) <= r:
+            if abs(p[j, v] - p[i, v]) <= r and abs(p[j, w] - p[i, w]) <= r:
                 out[m, 0] = min(i, j)
                 out[m, 1] = max(i, j)
                 m += 1
