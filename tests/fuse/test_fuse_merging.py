@@ -77,7 +77,7 @@ def test_compiled_merge_is_the_numpy_merge(monkeypatch: pytest.MonkeyPatch, seed
     slow = fast.copy()
     n = merge(rep, fast, MergeConfig())
     with monkeypatch.context() as m:
-        m.setattr(merging, "_merge_kernels", lambda: None)
+        m.setattr(merging, "merge_kernels", lambda: None)
         k = merge(rep, slow, MergeConfig())
     assert n == k and n > 0
     assert np.array_equal(fast.labels, slow.labels)
@@ -93,10 +93,10 @@ def test_candidates_without_a_finite_earliest_time(
     pytest.importorskip("numba")
     rep, cl = _scattered(0)
     cl.T[7] = t_fill
-    got = merging._candidates(cl, rep.c, 2_000.0)
+    got = merging.merge_candidates(cl, rep.c, 2_000.0)
     with monkeypatch.context() as m:
-        m.setattr(merging, "_merge_kernels", lambda: None)
-        want = merging._candidates(cl, rep.c, 2_000.0)
+        m.setattr(merging, "merge_kernels", lambda: None)
+        want = merging.merge_candidates(cl, rep.c, 2_000.0)
     order_g, order_w = np.lexsort(got[:2][::-1]), np.lexsort(want[:2][::-1])
     for a, b in zip(got, want, strict=True):
         assert np.array_equal(a[order_g], b[order_w], equal_nan=True)

@@ -35,7 +35,7 @@ def shares_observer(labels: IP, src: IP, n_src: int, a: IP, b: IP) -> B:
     Each of ``a``'s distinct observers looked up among ``b``'s by one sorted table
     of (event, observer) keys (a sparse product costs ~0.2 ms a call: merge runs
     ~3 times a tile); by one compiled loop with numba."""
-    kernels = _merge_kernels()
+    kernels = merge_kernels()
     if kernels is not None:
         n_ev = max(int(labels.max(initial=-1)), int(a.max(initial=-1)), int(b.max(initial=-1)))
         return np.asarray(kernels[1](labels, src, n_src, n_ev + 1, a, b), bool)
@@ -170,7 +170,7 @@ def _shares_loop(labels: Any, src: Any, n_src: int, n_ev: int, a: Any, b: Any) -
 
 
 @getter
-def _merge_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+def merge_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_candidates_loop` and :func:`_shares_loop` compiled (on first
     use), or None without numba."""
     cand = compiled_calling(_candidates_loop, _box_pairs=_box_pairs_loop)
@@ -185,7 +185,7 @@ def box_pairs(p: F8, r: float) -> IP:
     farther than ``r`` apart in any coordinate (the Chebyshev distance at most
     ``r``), as an ``(m, 2)`` array in no particular order: the pairs of
     ``cKDTree.query_pairs(r, p=inf)`` (by its compiled sweep with numba)."""
-    kernels = _merge_kernels()
+    kernels = merge_kernels()
     if kernels is None:
         return np.asarray(
             cKDTree(p).query_pairs(r, p=np.inf, output_type="ndarray"), np.intp
@@ -193,11 +193,11 @@ def box_pairs(p: F8, r: float) -> IP:
     return np.asarray(_box_pairs(np.ascontiguousarray(p, np.float64), float(r)), np.intp)
 
 
-def _candidates(cl: Clusters, c: float, r: float) -> tuple[IP, IP, F8, F8]:
+def merge_candidates(cl: Clusters, c: float, r: float) -> tuple[IP, IP, F8, F8]:
     """:func:`merge`'s candidate pairs of events ``(a, b)``, ``a < b``, within
     ``r`` (m) of each other in x, y and ``c`` T, with the difference of their
     estimates ``(m, 3)`` and the sum of their covariances ``(m, 3, 3)``."""
-    kernels = _merge_kernels()
+    kernels = merge_kernels()
     if kernels is not None:
         a, b, d, S = kernels[0](cl.x, cl.y, cl.T, cl.cov.reshape(-1, 9), c, r)
         return a, b, d, S
@@ -219,7 +219,7 @@ def merge(rep: Reports, cl: Clusters, cfg: MergeConfig) -> int:
     the estimates are those of before (settle after). Returns how many merged."""
     if cl.n < 2:
         return 0
-    a, b, d, S = _candidates(cl, rep.c, cfg.window_m)
+    a, b, d, S = merge_candidates(cl, rep.c, cfg.window_m)
     if a.shape[0] == 0:
         return 0
     try:
