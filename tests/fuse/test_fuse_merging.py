@@ -15,7 +15,12 @@ from ceasefire.fuse.association.merging import MergeConfig, box_pairs, merge, sh
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_shared_observers_are_the_sets_intersection(seed: int) -> None:
+@pytest.mark.parametrize("table_max", [merging.TABLE_MAX, 0])
+def test_shared_observers_are_the_sets_intersection(
+    monkeypatch: pytest.MonkeyPatch, seed: int, table_max: int
+) -> None:
+    # (a table too large for the compiled loop: the sorted keys)
+    monkeypatch.setattr(merging, "TABLE_MAX", table_max)
     rng = np.random.default_rng(seed)
     n_ev, n_src, n = 40, 12, 300
     labels = rng.integers(-1, n_ev - 5, n).astype(np.intp)  # the last 5 events: no rows

@@ -29,16 +29,22 @@ class MergeConfig:
     window_m: float = 2_000.0
 
 
+#: the compiled shared-observer test's table of (event, observer) flags is made
+#: when it holds at most this many (bytes; a tile's merge: ~2,500 events)
+TABLE_MAX = 1 << 24
+
+
 def shares_observer(labels: IP, src: IP, n_src: int, a: IP, b: IP) -> B:
     """Per pair ``(a[i], b[i])`` of events: whether an observer (``src`` of the rows,
     codes below ``n_src``) has a row in both (``labels``: event per row, -1 free).
     Each of ``a``'s distinct observers looked up among ``b``'s by one sorted table
     of (event, observer) keys (a sparse product costs ~0.2 ms a call: merge runs
-    ~3 times a tile); by one compiled loop with numba."""
+    ~3 times a tile); with numba, by one compiled loop over a table of (event,
+    observer) flags when it holds at most :data:`TABLE_MAX` of them."""
     kernels = merge_kernels()
-    if kernels is not None:
-        n_ev = max(int(labels.max(initial=-1)), int(a.max(initial=-1)), int(b.max(initial=-1)))
-        return np.asarray(kernels[1](labels, src, n_src, n_ev + 1, a, b), bool)
+    n_ev = max(int(labels.max(initial=-1)), int(a.max(initial=-1)), int(b.max(initial=-1))) + 1
+    if kernels is not None and n_ev * n_src <= TABLE_MAX:
+        return np.asarray(kernels[1](labels, src, n_src, n_ev, a, b), bool)
     m = labels >= 0
     keys = unique(labels[m].astype(np.int64) * n_src + src[m])
     ev = keys // n_src
