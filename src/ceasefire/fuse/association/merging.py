@@ -1,5 +1,8 @@
 """Merging: two events that are the same explosion (estimates within their joint
-uncertainty, no observer in both) become one."""
+uncertainty, no observer in both) become one. The candidate pairs and the
+shared-observer test are compiled loops with the ``fast`` extra (numba): a merge
+(~3 a tile) cost ~160 us in numpy and a k-d tree on a bearing tile's ~50 events;
+numpy's ``solve`` between them, so the same distances to the bit."""
 
 from __future__ import annotations
 
