@@ -165,3 +165,17 @@ def test_a_root_choice_keeps_only_the_roots_it_names(choice: str) -> None:
         assert behind.any() and not behind.all()
         np.testing.assert_array_equal(got[:3][behind], hi[behind])
         assert np.isnan(got[:3][~behind]).all()
+
+
+def test_the_fit_refuses_a_seen_seed_of_arrivals_seconds_from_its_time() -> None:
+    # the camera dated 5 s before the emission the arrivals give (another
+    # round's): the ranges still agree along the ray, but no one source fits
+    rep = _reports()
+    rep.rows.t[0] -= 5.0
+    free = np.full(4, -1)
+    assert ray_seeds(rep, free, SEEN)[2].shape[0] == 1
+    assert ray_seeds(rep, free, replace(SEEN, seen_fit=True))[2].shape[0] == 0
+    # dated at the emission, the seed fits and stands
+    _, mr, x, y, _ = ray_seeds(_reports(), free, replace(SEEN, seen_fit=True))
+    assert sorted(mr.tolist()) == [0, 1, 2, 3]
+    assert np.hypot(x[0] - SOURCE[0], y[0] - SOURCE[1]) < 100.0

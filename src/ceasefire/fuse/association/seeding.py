@@ -59,6 +59,11 @@ class SeedConfig:
     #: candidates: "both"; "far", the larger only; "sure", only an arrival with
     #: one root in front of the observer (:func:`seen_ranges`)
     seen_root: str = "both"
+    #: with ``seen_ranges``, a seen bearing's seed stands only when its own
+    #: reports fit one source (x, y, T; the 0.999 gate, :func:`~.solve.stands`):
+    #: the bearing's time is the emission's, and another round's arrivals that
+    #: agree along the ray put the emission seconds from it
+    seen_fit: bool = False
 
 
 #: a seed's check: bearing row, arrival rows, x, y (m), T (s), how far off its
@@ -124,16 +129,18 @@ def far_check(rep: Reports, cfg: SeedConfig) -> FarCheck:
 def seen_check(rep: Reports, cfg: SeedConfig, inner: Accept | None) -> Accept | None:
     """``inner`` (a seed's check, or none), with :class:`SeenCheck` before it
     when ``cfg.seen_ranges`` is on and one of its seen tests is set."""
-    if not cfg.seen_ranges or (cfg.seen_arrivals <= 2 and not np.isfinite(cfg.seen_loss_nats)):
+    tests = cfg.seen_arrivals > 2 or np.isfinite(cfg.seen_loss_nats) or cfg.seen_fit
+    if not cfg.seen_ranges or not tests:
         return inner
     return SeenCheck(rep, cfg, inner)
 
 
 class SeenCheck:
     """A seed's check (an :data:`Accept`) for seeds of a bearing perceived by
-    light (speed factor 0): at least ``cfg.seen_arrivals`` arrivals, and the
+    light (speed factor 0): at least ``cfg.seen_arrivals`` arrivals, the
     microphones silent at its point cost at most ``cfg.seen_loss_nats`` against
-    its hits (:meth:`FarCheck.heard_alike`); then, for every seed, ``inner``."""
+    its hits (:meth:`FarCheck.heard_alike`) and, with ``cfg.seen_fit``, its
+    rows' joint fit stands (:func:`fits_one`); then, for every seed, ``inner``."""
 
     def __init__(self, rep: Reports, cfg: SeedConfig, inner: Accept | None) -> None:
         self.rep, self.cfg, self.inner = rep, cfg, inner
@@ -141,10 +148,23 @@ class SeenCheck:
 
     def __call__(self, b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
         if self.rep.rows.speed_factor[b] == 0.0 and not (
-            a.shape[0] >= self.cfg.seen_arrivals and self.law.heard_alike(b, a, x, y, T, sd_m)
+            a.shape[0] >= self.cfg.seen_arrivals
+            and self.law.heard_alike(b, a, x, y, T, sd_m)
+            and (not self.cfg.seen_fit or fits_one(self.rep, b, a, x, y, T))
         ):
             return False
         return self.inner is None or self.inner(b, a, x, y, T, sd_m)
+
+
+def fits_one(rep: Reports, b: int, a: IP, x: float, y: float, T: float) -> bool:
+    """Bearing row ``b`` and arrival rows ``a`` fit one source (x, y, T), started
+    at (``x``, ``y`` m, ``T`` s), with at least one degree of freedom, and the fit
+    stands (:func:`~.solve.stands`: the 0.999 gate, range, emission first)."""
+    idx = np.r_[b, a].astype(np.intp)
+    g = np.zeros(idx.shape[0], np.intp)
+    sub = rep.rows.take(idx)
+    f = fit(sub, g, 1, np.array([x]), np.array([y]), np.array([T]), rep.c)
+    return bool(f.dof[0] >= 1 and stands(sub, g, f, rep.max_range_m)[0])
 
 
 class FarCheck:
