@@ -6,7 +6,7 @@ around it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,6 +47,23 @@ class SeedConfig:
     #: were heard, and a camera's bearing with the microphones that heard the
     #: round is seldom a seed (docs/family.md, session 30, seedgate)
     seen_ranges: bool = False
+    #: with ``seen_ranges``, a seen bearing's seed holds at least this many
+    #: arrivals (two roots per arrival over a window up to (1.2 R + d) / c
+    #: wide: two arrivals agree by chance more often than for a heard bearing)
+    seen_arrivals: int = 2
+    #: with ``seen_ranges``, a seen bearing's seed stands when the microphones
+    #: silent at its point cost at most this against its hits, nats (as
+    #: ``far_loss_nats``); inf: no check
+    seen_loss_nats: float = float("inf")
+    #: with ``seen_ranges``, which of a seen bearing's two ranges per arrival are
+    #: candidates: "both"; "far", the larger only; "sure", only an arrival with
+    #: one root in front of the observer (:func:`seen_ranges`)
+    seen_root: str = "both"
+    #: with ``seen_ranges``, a seen bearing's seed stands only when its own
+    #: reports fit one source (x, y, T; the 0.999 gate, :func:`~.solve.stands`):
+    #: the bearing's time is the emission's, and another round's arrivals that
+    #: agree along the ray put the emission seconds from it
+    seen_fit: bool = False
 
 
 #: a seed's check: bearing row, arrival rows, x, y (m), T (s), how far off its
@@ -81,7 +98,8 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
     arrival beyond ``sensor_m`` and standing only when the microphones silent at
     its point do not contradict it (:func:`far_check`). Returns as
     :func:`reach_seeds`."""
-    near = reach_seeds(rep, labels, cfg.sensor_m, seen=cfg.seen_ranges)
+    seen_root = cfg.seen_root if cfg.seen_ranges else None
+    near = reach_seeds(rep, labels, cfg.sensor_m, seen_check(rep, cfg, None), seen=seen_root)
     if cfg.far_m <= cfg.sensor_m:
         return near
     ms, mr, x, y, T = near
@@ -91,9 +109,9 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
         rep,
         lab,
         cfg.far_m,
-        far_check(rep, cfg),
+        seen_check(rep, cfg, far_check(rep, cfg)),
         min_arrivals=cfg.far_arrivals,
-        seen=cfg.seen_ranges,
+        seen=seen_root,
     )
     if fx.shape[0] == 0:
         return near
@@ -106,6 +124,47 @@ def ray_seeds(rep: Reports, labels: IP, cfg: SeedConfig) -> tuple[IP, IP, F8, F8
 def far_check(rep: Reports, cfg: SeedConfig) -> FarCheck:
     """A far seed's check (:class:`FarCheck`)."""
     return FarCheck(rep, cfg)
+
+
+def seen_check(rep: Reports, cfg: SeedConfig, inner: Accept | None) -> Accept | None:
+    """``inner`` (a seed's check, or none), with :class:`SeenCheck` before it
+    when ``cfg.seen_ranges`` is on and one of its seen tests is set."""
+    tests = cfg.seen_arrivals > 2 or np.isfinite(cfg.seen_loss_nats) or cfg.seen_fit
+    if not cfg.seen_ranges or not tests:
+        return inner
+    return SeenCheck(rep, cfg, inner)
+
+
+class SeenCheck:
+    """A seed's check (an :data:`Accept`) for seeds of a bearing perceived by
+    light (speed factor 0): at least ``cfg.seen_arrivals`` arrivals, the
+    microphones silent at its point cost at most ``cfg.seen_loss_nats`` against
+    its hits (:meth:`FarCheck.heard_alike`) and, with ``cfg.seen_fit``, its
+    rows' joint fit stands (:func:`fits_one`); then, for every seed, ``inner``."""
+
+    def __init__(self, rep: Reports, cfg: SeedConfig, inner: Accept | None) -> None:
+        self.rep, self.cfg, self.inner = rep, cfg, inner
+        self.law = FarCheck(rep, replace(cfg, far_loss_nats=cfg.seen_loss_nats))
+
+    def __call__(self, b: int, a: IP, x: float, y: float, T: float, sd_m: float) -> bool:
+        if self.rep.rows.speed_factor[b] == 0.0 and not (
+            a.shape[0] >= self.cfg.seen_arrivals
+            and self.law.heard_alike(b, a, x, y, T, sd_m)
+            and (not self.cfg.seen_fit or fits_one(self.rep, b, a, x, y, T))
+        ):
+            return False
+        return self.inner is None or self.inner(b, a, x, y, T, sd_m)
+
+
+def fits_one(rep: Reports, b: int, a: IP, x: float, y: float, T: float) -> bool:
+    """Bearing row ``b`` and arrival rows ``a`` fit one source (x, y, T), started
+    at (``x``, ``y`` m, ``T`` s), with at least one degree of freedom, and the fit
+    stands (:func:`~.solve.stands`: the 0.999 gate, range, emission first)."""
+    idx = np.r_[b, a].astype(np.intp)
+    g = np.zeros(idx.shape[0], np.intp)
+    sub = rep.rows.take(idx)
+    f = fit(sub, g, 1, np.array([x]), np.array([y]), np.array([T]), rep.c)
+    return bool(f.dof[0] >= 1 and stands(sub, g, f, rep.max_range_m)[0])
 
 
 class FarCheck:
@@ -162,7 +221,7 @@ def reach_seeds(
     reach_m: float,
     accept: Accept | None = None,
     min_arrivals: int = 2,
-    seen: bool = False,
+    seen: str | None = None,
 ) -> tuple[IP, IP, F8, F8, F8]:
     """Seeds from one bearing and the arrivals it explains (an acoustic array and
     the microphones around it, or any bearing with precise time and nearby
@@ -179,7 +238,8 @@ def reach_seeds(
     of the bearing's observer are tried; a seed stands when it holds at least
     ``min_arrivals`` arrivals and ``accept`` (if given) says so (its arrivals stay
     free otherwise); with more than two, no triple seeds are tried. With
-    ``seen``, bearings perceived by light are solved by :func:`seen_ranges`.
+    ``seen`` (a root choice, :attr:`SeedConfig.seen_root`), bearings perceived
+    by light are solved by :func:`seen_ranges`.
     Returns ``(seed_of_row_b, member_rows, x, y, T)``: per seed its bearing row,
     then flattened ``member_rows`` with the seed index in the first array."""
     rows, src, c, R = rep.rows, rep.src, rep.c, rep.max_range_m
@@ -206,7 +266,7 @@ def reach_seeds(
         travel = d[near] / c
         lo = bt[near] - travel - slack
         hi = bt[near] + travel + slack
-        if seen:
+        if seen is not None:
             lo, hi = seen_windows(rows.speed_factor[fb[near]], d[near], lo, hi, c, R)
         ta = rows.t[ra]
         ia = np.searchsorted(ta, lo)
@@ -236,8 +296,8 @@ def reach_seeds(
     dr_dcd = 2.0 * (cd + r) / den
     sd_cd = c * np.hypot(rows.sigma_t[a], rows.sigma_t[b])
     sd_r = np.hypot(dr_daz * rows.sigma_az[b], dr_dcd * sd_cd)
-    if seen:
-        b, a, r, sd_r, cd = seen_ranges(rep, b, a, r, sd_r)
+    if seen is not None:
+        b, a, r, sd_r, cd = seen_ranges(rep, b, a, r, sd_r, seen)
     ok = np.isfinite(r) & (r > 50.0) & (r <= 1.2 * R) & (r + cd >= 0) & np.isfinite(sd_r)
     b, a, r, sd_r = b[ok], a[ok], r[ok], sd_r[ok]
     if b.shape[0] < 2:
@@ -292,7 +352,9 @@ def seen_windows(f: F8, d: F8, lo: F8, hi: F8, c: float, R: float) -> tuple[F8, 
     return np.where(sn, lo + d / c, lo), np.where(sn, hi + 1.2 * R / c, hi)
 
 
-def seen_ranges(rep: Reports, b: IP, a: IP, r: F8, sd_r: F8) -> tuple[IP, IP, F8, F8, F8]:
+def seen_ranges(
+    rep: Reports, b: IP, a: IP, r: F8, sd_r: F8, choice: str = "both"
+) -> tuple[IP, IP, F8, F8, F8]:
     """:func:`reach_seeds`' candidates (bearing rows ``b``, arrival rows ``a``,
     range ``r`` along the ray and its sd, m) with those of bearings perceived by
     light solved anew: such a bearing's time is the emission's, so the
@@ -300,7 +362,10 @@ def seen_ranges(rep: Reports, b: IP, a: IP, r: F8, sd_r: F8) -> tuple[IP, IP, F8
     and |w + r u|² = (cΔ)² (w from the sensor to the observer, u the ray):
     r = -w·u ± √((w·u)² - |w|² + (cΔ)²), both roots kept as candidates (the
     window's agreement chooses); the sd of r from the bearing's and both
-    times' noise (first order). Returns ``b, a, r, sd_r`` and per candidate
+    times' noise (first order). ``choice`` "far" keeps the larger root only,
+    "sure" only an arrival whose smaller root is behind the observer (r ≤ 50 m,
+    as :func:`reach_seeds` refuses): the sensor's circle meets the ray once in
+    front of it. Returns ``b, a, r, sd_r`` and per candidate
     what ``r + cd >= 0`` checks (the arrival's distance from the source less
     r: cΔ - r here; cΔ, as given, for a heard bearing)."""
     rows, c = rep.rows, rep.c
@@ -321,6 +386,11 @@ def seen_ranges(rep: Reports, b: IP, a: IP, r: F8, sd_r: F8) -> tuple[IP, IP, F8
             out_r.append(np.where(cds >= 0, -wu + sign * root, np.nan))
             dr_daz = dwu * (sign * wu / root - 1.0)
             out_sd.append(np.hypot(dr_daz * rows.sigma_az[bs], sign * cds / root * sd_cd))
+    if choice != "both":
+        # the smaller root dropped ("far"), or both when it too is in front ("sure")
+        out_r[1] = np.full_like(out_r[1], np.nan)
+        if choice == "sure":
+            out_r[0] = np.where(-wu - root <= 50.0, out_r[0], np.nan)
     hb = ~sn
     return (
         np.concatenate([b[hb], bs, bs]), np.concatenate([a[hb], as_, as_]),
