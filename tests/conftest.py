@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import numba_share
+import xdist_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def pytest_configure(config: pytest.Config) -> None:
     # every process of the run, and those it forks, compiles a loop once
     numba_share.install()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # after xdist's own hook, which names the groups where pytest still reads it
+    xdist_groups.group_node_ids(config, items)
 
 
 _cold: list[bool] = []
