@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the bundled examples."""
+"""Shared fixtures: paths to the bundled examples; numba's compiles shared by
+the run's processes (``numba_share``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,58 @@ import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import numba_share
+import xdist_groups
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # every process of the run, and those it forks, compiles a loop once
+    numba_share.install()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # after xdist's own hook, which names the groups where pytest still reads it
+    xdist_groups.group_node_ids(config, items)
+
+
+_cold: list[bool] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Each xdist worker told, as it starts, whether numba's cache was cold
+    when the run began (asked once, here, before any worker compiles)."""
+    if not _cold:
+        _cold.append(numba_share.cache_is_cold())
+    node.workerinput["numba_cold"] = _cold[0]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On a fresh clone run by several xdist workers: numba's cache warmed by
+    every worker at once before the first test (each worker begins with a
+    workload of its own, and the loops one compiles the other loads), so that
+    no test, CLI child or pool worker compiles the same loops again."""
+    worker = getattr(session.config, "workerinput", None)
+    if worker is None or int(worker["workercount"]) < 2 or not worker.get("numba_cold"):
+        return
+    d = Path(tempfile.mkdtemp(prefix="cf-warm-"))
+    try:
+        numba_share.warm(d, int(worker["workerid"].removeprefix("gw")))
+    except Exception as e:  # the tests of the same code will fail by name
+        warnings.warn(f"numba warm-up failed: {e!r}", stacklevel=1)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

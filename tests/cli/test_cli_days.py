@@ -24,6 +24,10 @@ from ceasefire.simulate.world import simulate
 
 pytest.importorskip("distributed")
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("cli-days")
+
 DAYS = ("2025-06-01", "2025-06-02", "2025-06-03")
 
 

@@ -13,6 +13,10 @@ from ceasefire.design.check import CheckReport, check_design
 from ceasefire.design.designfile import load_design, parse_design
 from ceasefire.model.errors import DesignError
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("design-example")
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "design-2025.yaml"
 VOTES = ROOT / "src" / "ceasefire" / "design" / "data" / "unsc_votes.csv"

@@ -26,6 +26,10 @@ from ceasefire.model.vocab import WEAPONS
 from ceasefire.pipeline import fuse_config
 from ceasefire.simulate import get_profile, simulate
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("fuse-morerays")
+
 rp = importlib.import_module("ceasefire.fuse.raypairs")
 ROOT = Path(__file__).resolve().parents[2]
 

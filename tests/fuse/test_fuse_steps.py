@@ -16,6 +16,10 @@ from ceasefire.model.arrays import ObservationArrays
 from ceasefire.pipeline import fuse_config
 from ceasefire.simulate import get_profile, simulate
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("fuse-steps")
+
 #: a heavy simulated slice, h (seed 2015, from midnight)
 HOURS = 2.0
 

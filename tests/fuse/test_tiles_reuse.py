@@ -22,6 +22,10 @@ from ceasefire.model.results import Event
 from ceasefire.pipeline import fuse_config
 from ceasefire.simulate import get_profile, simulate
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("fuse-tiles-reuse")
+
 ROOT = Path(__file__).resolve().parents[2]
 POSTS = [(-6_000.0, -500.0), (500.0, -6_000.0), (6_000.0, 300.0), (0.0, 6_500.0)]
 

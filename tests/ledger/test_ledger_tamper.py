@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 from ceasefire.ledger import Ledger
 from ceasefire.model.errors import VerificationError
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("ledger-tamper")
+
 N_RECORDS = 3000
 FILES = [
     "records.log",

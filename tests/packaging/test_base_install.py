@@ -23,6 +23,10 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("base-install")
+
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("scipy", "pyproj", "shapely", "sqlalchemy", "matplotlib", "weasyprint", "ortools")
 

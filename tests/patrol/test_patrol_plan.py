@@ -19,6 +19,10 @@ from ceasefire.patrol.baseline import plan_baseline
 from ceasefire.patrol.coverage import coverage
 from ceasefire.patrol.files import read_plan, write_plan
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("patrol-plan")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -44,6 +44,10 @@ from ceasefire.pipeline import (
 )
 from ceasefire.store import Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-kill")
+
 RUNS = 50
 _DEVNULL = os.open(os.devnull, os.O_WRONLY)  # where a re-run's acknowledgements go
 N_OBS = 200

@@ -24,6 +24,10 @@ from ceasefire.report.geojson import event_feature, write_geojson
 from ceasefire.report.layers import MapLayers
 from ceasefire.store import Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-parts")
+
 DAY = date(2025, 6, 1)
 
 

@@ -24,6 +24,10 @@ from ceasefire.mandate import day_bounds, load_mandate
 from ceasefire.report.render import render_maps
 from ceasefire.store import Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-report")
+
 FILES = ("map.png", "map-internal.png", "report.html", "report-internal.html")
 
 

@@ -22,6 +22,10 @@ from ceasefire.mandate import load_mandate
 from ceasefire.model.errors import PipelineError
 from ceasefire.store import Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-run")
+
 
 @pytest.fixture(scope="module")
 def ran(

@@ -17,6 +17,10 @@ from scene import fused_in_parts, heavy_store
 from ceasefire import pipeline
 from ceasefire.store import Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-spool")
+
 DAY = date(2025, 6, 1)
 
 

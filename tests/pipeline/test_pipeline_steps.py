@@ -17,6 +17,10 @@ from ceasefire.mandate import day_bounds, load_mandate, parse_mandate
 from ceasefire.simulate import get_profile, simulate, write_scenario
 from ceasefire.store import Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-steps")
+
 
 @pytest.fixture(scope="module")
 def midnight(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:

@@ -18,6 +18,10 @@ from ceasefire import pipeline
 from ceasefire.cli import app
 from ceasefire.mandate import load_mandate
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("pipeline-whatif")
+
 EXE = shutil.which("ceasefire", path=str(Path(sys.executable).parent))
 
 

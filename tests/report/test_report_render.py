@@ -19,6 +19,10 @@ from ceasefire.report.layers import map_layers
 from ceasefire.report.mapplot import render_map
 from conftest import TOTAL, UNDETERMINED, build_day_ctx
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("report-render")
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -22,6 +22,10 @@ from ceasefire.patrol.baseline import plan_baseline
 from ceasefire.patrol.files import write_plan
 from ceasefire.service.maplayers import sector_lines
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("service-dashboard")
+
 CHROMIUM = "/usr/bin/chromium"
 #: As the machine notes say: without the background-networking flags Chromium
 #: tries Google's hosts at every start.

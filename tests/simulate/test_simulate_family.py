@@ -26,6 +26,10 @@ from ceasefire.simulate.family import VARIED, get_family, simulate_draw
 from ceasefire.simulate.observers import SENSOR_INDEX, SENSORS
 from ceasefire.simulate.weapons import SPEC_BY_CODE, WEAPON_SPECS
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("simulate-family")
+
 #: units in the last place two libm builds may differ by after a few operations
 ULPS = 4
 

@@ -15,6 +15,10 @@ from ceasefire.simulate import simulate
 from ceasefire.simulate.ladder_score import CROSSING_ALLOWANCE_H, score_ladder
 from ceasefire.simulate.offensive import Offensive, expected_engagements, offensive_profile
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("simulate-offensive")
+
 DOC = textwrap.dedent(
     """\
     mission: {name: t, authority: {body: UNSC, resolution: x}}

@@ -19,6 +19,10 @@ from ceasefire.model.vocab import KINDS, SENSES, SPEED_OF_SOUND_M_S
 from ceasefire.simulate import get_profile, simulate, write_scenario
 from ceasefire.simulate.observers import SENSORS
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("simulate-physics")
+
 
 @pytest.fixture(scope="module")
 def heavy(donbas_mandate_path: Path):  # type: ignore[no-untyped-def]

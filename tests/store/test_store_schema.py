@@ -19,6 +19,10 @@ from ceasefire.pipeline import ingest_into, init_store
 from ceasefire.simulate import get_profile, simulate, write_scenario
 from ceasefire.store import Selection, Store
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("store-schema")
+
 
 @pytest.fixture(scope="module")
 def quiet_file(tmp_path_factory: pytest.TempPathFactory, donbas_mandate_path: Path) -> Path:

@@ -22,6 +22,10 @@ from ceasefire.stream.compare import compare_violations, why_differs
 from ceasefire.stream.sectors import SectorMap
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, Step, WindowConfig
 
+# with the other users of the heavy slice and the reference live run (session
+# fixtures, tests/stream/conftest.py) on one worker: they are made once, not twice
+pytestmark = pytest.mark.xdist_group("live-heavy")
+
 EVENT = WindowConfig(finality="event", step_s=60.0)
 
 

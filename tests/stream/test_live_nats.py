@@ -30,6 +30,10 @@ from ceasefire.stream.natsbus import NatsBus, StreamLimits
 from ceasefire.stream.replay import publish_observations
 from ceasefire.stream.worker import SETTLED_KEY
 
+# with the other users of the heavy slice and the reference live run (session
+# fixtures, tests/stream/conftest.py) on one worker: they are made once, not twice
+pytestmark = pytest.mark.xdist_group("live-heavy")
+
 NATS = os.environ.get("CEASEFIRE_TEST_NATS", "nats://127.0.0.1:4222")
 CLI = str(Path(sys.executable).parent / "ceasefire")
 #: a worker exits this long after its last message (the stream is published by then), s

@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ceasefire import pipeline
 from ceasefire.mandate import load_mandate
 from ceasefire.model.arrays import AnyObservation
 from ceasefire.stream.sectors import SectorMap
+
+# with the other users of the heavy slice and the reference live run (session
+# fixtures, tests/stream/conftest.py) on one worker: they are made once, not twice
+pytestmark = pytest.mark.xdist_group("live-heavy")
 
 
 def test_positions_beyond_the_line_ends_go_to_the_nearest_sector(donbas_mandate_path: Path) -> None:

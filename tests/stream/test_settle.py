@@ -25,6 +25,10 @@ from ceasefire.stream.replay import publish_observations
 from ceasefire.stream.window import WindowConfig
 from ceasefire.stream.worker import SETTLED_KEY, Worker, _Notices
 
+# with the other users of the heavy slice and the reference live run (session
+# fixtures, tests/stream/conftest.py) on one worker: they are made once, not twice
+pytestmark = pytest.mark.xdist_group("live-heavy")
+
 
 def _announced(bus: MemoryBus) -> tuple[list[str], list[str]]:
     """Ids issued and ids withdrawn on the escalations subject, in order."""

@@ -22,6 +22,10 @@ from ceasefire.stream.replay import publish_observations
 from ceasefire.stream.window import Shard, WindowConfig
 from ceasefire.stream.worker import SETTLED_KEY, Worker
 
+# with the other users of the heavy slice and the reference live run (session
+# fixtures, tests/stream/conftest.py) on one worker: they are made once, not twice
+pytestmark = pytest.mark.xdist_group("live-heavy")
+
 
 def _two_shards(tmp: Path, mandate_path: Path, models: list[AnyObservation]) -> tuple:
     async def go() -> tuple[Store, MemoryBus, Ledger, list[Worker]]:

@@ -32,6 +32,10 @@ from ceasefire.stream.tak import (
     wait_connected,
 )
 
+# every test of the module on one worker: its module fixtures are made once, not
+# once a worker
+pytestmark = pytest.mark.xdist_group("tak")
+
 ROOT = Path(__file__).resolve().parents[2]
 FTS_PY = ROOT / ".tak-venv" / "bin" / "python"
 

@@ -7,6 +7,8 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from ceasefire.fuse import fuse
 from ceasefire.mandate import day_bounds, day_of, load_mandate
 from ceasefire.model.arrays import AnyObservation, ObservationArrays
@@ -14,6 +16,10 @@ from ceasefire.model.errors import PipelineError
 from ceasefire.pipeline import fuse_config
 from ceasefire.stream.sectors import SectorMap
 from ceasefire.stream.window import LiveState, LiveWindow, Shard, WindowConfig
+
+# with the other users of the heavy slice and the reference live run (session
+# fixtures, tests/stream/conftest.py) on one worker: they are made once, not twice
+pytestmark = pytest.mark.xdist_group("live-heavy")
 
 CFG = WindowConfig()  # the batch's tiles
 
