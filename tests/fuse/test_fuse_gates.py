@@ -67,13 +67,8 @@ def test_the_slot_table_lists_each_events_observers_but_the_skipped_rows() -> No
     start, held = gates.held_observers(labels, src, skip, 4)
     assert start.tolist() == [0, 1, 2, 3, 3]
     assert held.tolist() == [4, 5, 6]
-    assert [gates.holds(start, held, e, s) for e, s in [(0, 4), (0, 5), (1, 5), (1, 7)]] == [
-        True,
-        False,
-        True,
-        False,
-    ]
-    assert not gates.holds(start, held, 3, 4)
+    # each event's observers, as the compiled slot tests scan them
+    assert [held[start[e] : start[e + 1]].tolist() for e in range(4)] == [[4], [5], [6], []]
 
 
 class _Fixes:

@@ -48,17 +48,29 @@ def _conflict(
     ox: Any, oy: Any, t: Any, sigma_t: Any, i: int, j: int, bound: float, far: float, c: float
 ) -> bool:
     """Whether rows ``i`` and ``j`` cannot both be members of a passing group:
-    farther apart than ``far`` (m), or their times further apart than the sound's
-    travel between them by more than ``bound`` (the gate's square root) times
-    their combined sigma, less the margins."""
-    dx = ox[i] - ox[j]
-    dy = oy[i] - oy[j]
+    :func:`_pair_conflict` of their positions (m), times and time sigmas (s)."""
+    return _pair_conflict(
+        ox[i], oy[i], t[i], sigma_t[i], ox[j], oy[j], t[j], sigma_t[j], bound, far, c
+    )
+
+
+def _pair_conflict(
+    xi: float, yi: float, ti: float, si: float, xj: float, yj: float, tj: float, sj: float,
+    bound: float, far: float, c: float,
+) -> bool:  # fmt: skip
+    """Whether two rows (positions m, times and sigmas s) cannot both be members
+    of a passing group: farther apart than ``far`` (m), or their times further
+    apart than the sound's travel between them by more than ``bound`` (the gate's
+    square root) times their combined sigma, less the margins. Scalars only: a
+    compiled call passed arrays costs numba atomic reference counts per call."""
+    dx = xi - xj
+    dy = yi - yj
     # sqrt of the sum, within a few units in the last place of hypot (the margins
     # are far wider)
     d = math.sqrt(dx * dx + dy * dy)
-    gap = abs(t[i] - t[j]) - d / c
-    slack = bound * math.sqrt(sigma_t[i] ** 2 + sigma_t[j] ** 2)
-    slack += _ABS_S + _T_REL * max(abs(t[i]), abs(t[j]))
+    gap = abs(ti - tj) - d / c
+    slack = bound * math.sqrt(si**2 + sj**2)
+    slack += _ABS_S + _T_REL * max(abs(ti), abs(tj))
     return d > far or gap > slack
 
 
@@ -166,7 +178,11 @@ def _viable_loop(
         forced = 0
         ra = r[b0 + a]
         for i in range(m):
-            if i != a and _conflict(ox, oy, t, sigma_t, ra, r[b0 + i], bound, far, c):
+            ri = r[b0 + i]
+            if i != a and _pair_conflict(
+                ox[ra], oy[ra], t[ra], sigma_t[ra], ox[ri], oy[ri], t[ri], sigma_t[ri], bound,
+                far, c,
+            ):  # fmt: skip
                 out[i] = True
                 forced += 1
         if forced > budget:
@@ -177,11 +193,16 @@ def _viable_loop(
             if out[i] or i == a:
                 continue
             for j in range(i + 1, m):
+                ri = r[b0 + i]
+                rj = r[b0 + j]
                 if (
                     j != a
                     and not out[j]
-                    and _conflict(ox, oy, t, sigma_t, r[b0 + i], r[b0 + j], bound, far, c)
-                ):
+                    and _pair_conflict(
+                        ox[ri], oy[ri], t[ri], sigma_t[ri], ox[rj], oy[rj], t[rj], sigma_t[rj],
+                        bound, far, c,
+                    )
+                ):  # fmt: skip
                     conf[i, j] = True
                     conf[j, i] = True
         keep[k] = _coverable(conf, m, out, budget - forced)
@@ -191,7 +212,9 @@ def _viable_loop(
 @getter
 def viable_kernel() -> Callable[..., Any] | None:
     """:func:`_viable_loop` compiled (on first use), or None without numba."""
-    return compiled_calling(_viable_loop, _conflict=_conflict, _edge=_edge, _coverable=_coverable)
+    return compiled_calling(
+        _viable_loop, _pair_conflict=_pair_conflict, _edge=_edge, _coverable=_coverable
+    )
 
 
 def viable(rows: Rows, starts: IP, r: IP, anchors: IP, min_sensors: int, c: float, R: float) -> Any:

@@ -20,7 +20,6 @@ from ceasefire.fuse.association.gates import (
     event_direction,
     fitted,
     held_observers,
-    holds,
     same_phase,
 )
 from ceasefire.fuse.association.reports import DIR_UNDET, IP, B, Reports
@@ -37,7 +36,7 @@ def _may_join_phase(fit_ok: Any, edir: Any, direction: Any, undet: int, e: int, 
 
 
 #: the names :func:`_open_loop` calls (bound compiled by ``compiled_calling``)
-_held_observers, _holds, _may_join = held_observers, holds, _may_join_phase
+_held_observers, _may_join = held_observers, _may_join_phase
 
 
 #: the open-slot test's table of (event, observer) flags is made when it holds at
@@ -55,7 +54,7 @@ def _open_loop(
     checked by one look-up (on the stress row an event holds ~20 observers, which
     the list's scan read for each of ~1.5 M pairs a fuse); when the table would
     hold more than ``table_max`` flags, each event's held observers listed
-    (:func:`~.gates.held_observers`) and scanned (:func:`~.gates.holds`)."""
+    (:func:`~.gates.held_observers`) and scanned in the loop."""
     n_ev = fit_ok.shape[0]
     n_src = 0
     for r in range(labels.shape[0]):
@@ -75,9 +74,14 @@ def _open_loop(
     start, lst = _held_observers(labels, src, moving, n_ev)
     for i in range(g.shape[0]):
         e, r = g[i], k[i]
-        keep[i] = _may_join(fit_ok, edir, direction, undet, e, r) and not _holds(
-            start, lst, e, src[r]
-        )
+        # the slot scanned here: a call passed the list's arrays would cost
+        # numba atomic reference counts per edge
+        free = True
+        for p in range(start[e], start[e + 1]):
+            if lst[p] == src[r]:
+                free = False
+                break
+        keep[i] = _may_join(fit_ok, edir, direction, undet, e, r) and free
     return keep
 
 
@@ -169,8 +173,7 @@ def moving_kept_kernel() -> Callable[..., tuple[Any, Any, Any]] | None:
 def open_kernel() -> Callable[..., Any] | None:
     """:func:`_open_loop` compiled (on first use), or None without numba."""
     return compiled_calling(
-        _open_loop, ("_may_join",), _held_observers=held_observers, _holds=holds,
-        _may_join=_may_join_phase,
+        _open_loop, ("_may_join",), _held_observers=held_observers, _may_join=_may_join_phase,
     )  # fmt: skip
 
 

@@ -593,29 +593,26 @@ def held_observers(labels: Any, src: Any, skip: Any, n_ev: int) -> tuple[Any, An
     return start, held
 
 
-def holds(start: Any, held: Any, e: int, s: int) -> bool:
-    """The slot test, for compiled loops: event ``e`` holds a report of observer
-    ``s`` (in the table of :func:`held_observers`)."""
-    found = False
-    for p in range(start[e], start[e + 1]):
-        if held[p] == s:
-            found = True
-            break
-    return found
-
-
-#: the names the compiled loops call (bound compiled by ``compiled_calling``)
-_held_observers, _holds = held_observers, holds
+#: the name the compiled loops call (bound compiled by ``compiled_calling``)
+_held_observers = held_observers
 
 
 def _slot_free_loop(g: Any, k: Any, labels: Any, src: Any, n_ev: int) -> Any:
     """:func:`slot_free` as one loop (compiled by numba): each event's members'
     observers listed once (:func:`held_observers`), then each pair's event
-    searched for its row's observer (:func:`holds`)."""
+    searched for its row's observer (in this loop: a call passed the table's
+    arrays would cost numba atomic reference counts per pair)."""
     start, held = _held_observers(labels, src, np.zeros(labels.shape[0], np.bool_), n_ev)
     out = np.empty(g.shape[0], np.bool_)
     for i in range(g.shape[0]):
-        out[i] = not _holds(start, held, g[i], src[k[i]])
+        e = g[i]
+        s = src[k[i]]
+        free = True
+        for p in range(start[e], start[e + 1]):
+            if held[p] == s:
+                free = False
+                break
+        out[i] = free
     return out
 
 
@@ -644,7 +641,7 @@ def _direction_loop(direction: Any, labels: Any, n_events: int, undet: int) -> A
 def _slot_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_slot_free_loop` and :func:`_direction_loop` compiled (on first use),
     or None without numba."""
-    slot_loop = compiled_calling(_slot_free_loop, _held_observers=held_observers, _holds=holds)
+    slot_loop = compiled_calling(_slot_free_loop, _held_observers=held_observers)
     direction_loop = compiled(_direction_loop)
     if slot_loop is None or direction_loop is None:
         return None

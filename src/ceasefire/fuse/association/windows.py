@@ -350,7 +350,9 @@ def _windows_loop(
             continue
         # the position's slices (:func:`_tables_loop`)
         nb = _PER_ROW * (b0 - a0)
-        table = tab[offs[r] : offs[r + 1]]
+        # the run's table is tab[o : o + nb + 1], read in place: a view (or a
+        # call passed arrays) costs numba two atomic reference counts
+        o = offs[r]
         t0 = t0s[r]
         inv_w = inv_ws[r]
         t_first = tk[a0]
@@ -379,7 +381,7 @@ def _windows_loop(
                     # NaN or huge bounds: no conclusion, the exact test decides
                     sure = (lo == lo) & (hi == hi) & (pad < 1e300)
                     in_slices = (
-                        table[_slice(hi, t0, inv_w, nb) + 1] - table[_slice(lo, t0, inv_w, nb)]
+                        tab[o + _slice(hi, t0, inv_w, nb) + 1] - tab[o + _slice(lo, t0, inv_w, nb)]
                     )
                     empty = (hi < t_first) | (lo > t_last) | (in_slices == 0)
                     keep_e[n_keep] = e
@@ -399,7 +401,27 @@ def _windows_loop(
             slack = 4.0 * (sig_max[r] + sd_ev[e])
             lo = eT[e] + f_lo[r] * d / c - slack
             hi = eT[e] + d / c + slack
-            ia = _find(tk, a0, b0, table, t0, inv_w, lo, False)
+            # _find(tk, a0, b0, table, t0, inv_w, lo, False) written out (scalar
+            # code: no arrays passed to a call)
+            if lo != lo or lo > t_last:
+                ia = b0
+            elif lo < t0:
+                ia = a0
+            else:
+                sb = _slice(lo, t0, inv_w, nb)
+                s_lo = tab[o + sb]
+                s_hi = tab[o + sb + 1]
+                while s_lo < s_hi:
+                    mid = (s_lo + s_hi) >> 1
+                    if tk[mid] < lo:
+                        s_lo = mid + 1
+                    else:
+                        s_hi = mid
+                ia = s_lo
+                while ia > a0 and tk[ia - 1] >= lo:
+                    ia -= 1
+                while ia < b0 and tk[ia] < lo:
+                    ia += 1
             if ia >= b0 or tk[ia] > hi:
                 continue
             if gate_q > 0.0:
@@ -466,8 +488,8 @@ def _kernels() -> (
     first use: numba is imported only when association runs), or None without the
     ``fast`` extra."""
     win = compiled_calling(
-        _windows_loop, _search=_search, _walk=_walk, _slice=_slice, _fill_slices=_fill_slices,
-        _find=_find, _gate_half=_gate_half, _gate_bounds=_gate_bounds,
+        _windows_loop, _slice=_slice, _fill_slices=_fill_slices, _gate_half=_gate_half,
+        _gate_bounds=_gate_bounds,
     )  # fmt: skip
     tables = compiled(_tables_loop)  # its helpers are bound above
     grid = compiled(_grid_loop)
