@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ceasefire.model.numba_cache import stamp_caches
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
@@ -24,6 +26,7 @@ def jit(inline: bool = False) -> Callable[[F], F] | None:
         import numba
     except ImportError:  # pragma: no cover - depends on the install
         return None
+    stamp_caches()
     compile_: Any = numba.njit(
         cache=True, nogil=True, error_model="numpy", inline="always" if inline else "never"
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.model.numba_cache import stamp_caches
 from ceasefire.model.small_matching import small_component_kernel
 from ceasefire.model.unique_matching import UNIQUE, unique_matching_kernel
 
@@ -178,6 +179,7 @@ def setup_kernel() -> Callable[..., tuple[int, float]] | None:
     small, unique = small_component_kernel(), unique_matching_kernel()
     if small is None or unique is None:  # pragma: no cover - numba is installed
         return None
+    stamp_caches()
     jit: Any = numba.njit(cache=True, nogil=True)
     g = _setup_loop.__globals__
     g["_small"], g["_unique"], g["_renumber"] = small, unique, jit(_renumber)

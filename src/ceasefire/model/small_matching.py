@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.model.numba_cache import stamp_caches
+
 #: components of at most this many edges are enumerated (a few thousand choices at most)
 MAX_EDGES = 12
 
@@ -150,6 +152,7 @@ def small_component_kernel() -> Callable[..., None] | None:
         import numba
     except ImportError:  # pragma: no cover - depends on the install
         return None
+    stamp_caches()
     jit: Any = numba.njit(cache=True, nogil=True)
     _small_matchings.__globals__["_find"] = jit(_find)
     kernel: Callable[..., None] = jit(_small_matchings)

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.model.numba_cache import stamp_caches
+
 #: the kernel's answers: the matching is the one optimum; another optimum exists;
 #: the search gave up (its work budget spent) or its certificate did not hold
 UNIQUE, NOT_UNIQUE, GAVE_UP = 0, 1, 2
@@ -325,6 +327,7 @@ def unique_matching_kernel() -> Callable[..., int] | None:
         import numba
     except ImportError:  # pragma: no cover - depends on the install
         return None
+    stamp_caches()
     jit: Any = numba.njit(cache=True, nogil=True)
     g = _unique_matching.__globals__
     for name in ("_heap_push", "_heap_pop", "_solve", "_check_unique"):
