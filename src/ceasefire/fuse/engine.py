@@ -603,7 +603,7 @@ def _event_objects(
     """The Event of each group not absorbed by another: a group's partner (the
     launch paired with its impact) and ``extra`` groups (lone bearings of its
     round) join its reports. Per-group values are arrays, read as Python lists
-    once; the loop only gathers members, flags and ids."""  # fmt: skip
+    once; the loop only gathers members, flags and ids."""
     # values a pairing settles, per group: a paired impact is an explosion, and
     # takes its launch's weapon when it names none (``extra`` ones: in the loop)
     paired = partner >= 0
