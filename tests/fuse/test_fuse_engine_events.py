@@ -11,10 +11,12 @@ import numpy as np
 from ceasefire.fuse.config import FuseConfig
 from ceasefire.fuse.engine import _EVENT_FIELDS, _Acoustic, _event_objects
 from ceasefire.fuse.events import (
+    EXPLOSION,
     FIRING,
     INCOMING,
     KIND_BY_DIRECTION,
     OUTGOING,
+    UND_DIR,
     UND_EVENT,
     UND_WEAPON,
     event_id,
@@ -108,3 +110,42 @@ def test_a_paired_impact_and_an_unlocated_bearing() -> None:
 
 def test_events_are_built_in_their_fields_order() -> None:
     assert tuple(f.name for f in fields(Event)) == _EVENT_FIELDS
+
+
+def test_a_located_event_joined_by_a_lone_bearing_carries_its_ray() -> None:
+    # group 0 located (rows 0, 1); group 1 a lone bearing (row 2, a mortar's launch
+    # ray) that ray pairing joined to it; group 2 another lone bearing (row 3), alone
+    nan = math.nan
+    mortar = WEAPONS.index("mortar")
+    ac = _Acoustic(
+        x=np.array([0.0, nan, nan]), y=np.array([0.0, nan, nan]), T=np.array([12.0, nan, 49.0]),
+        cov=np.full((3, 2, 2), nan), sd_t_s=np.full(3, nan),
+        members=np.array([0, 1, 2, 3], np.intp), bounds=np.array([0, 2, 3, 4], np.intp),
+        first=np.array([0, 2, 3], np.intp),
+        kind=np.array([EXPLOSION, FIRING, UND_EVENT], np.intp),
+        direction=np.array([INCOMING, OUTGOING, UND_DIR], np.intp),
+        weapon=np.array([UND_WEAPON, mortar, UND_WEAPON], np.intp),
+        n_obs=np.array([2, 1, 1], np.intp),
+        flags=[(), ("single_observer", "no_position"), ("single_observer", "no_position")],
+        rows=Rows(*(np.zeros(4) for _ in range(9))),
+    )  # fmt: skip
+    cov_en = np.full((3, 2, 2), nan)
+    cov_en[0] = [[4.0, 1.0], [1.0, 9.0]]
+    obs = _obs()
+    obs.bearing_deg[3] = nan
+    events = _event_objects(
+        obs, ac, np.array([48.5, nan, nan]), np.array([37.5, nan, nan]), cov_en,
+        np.array([10.0, np.inf, np.inf]), np.array([True, False, False]),
+        np.full(3, -1, np.intp), np.zeros(3, bool), np.zeros(3),
+        np.array([False, True, False]), {0: [1]}, np.array([2, -1, -1], np.intp),
+        np.array([0.25, 0.0, 0.0]), FuseConfig(),
+    )  # fmt: skip
+    joined, alone = events
+    assert joined.observation_ids == ("a1", "a2", "b1")
+    assert joined.weapon == "mortar"  # the joined bearing's: the event named none
+    assert (joined.observer_lat, joined.observer_lon, joined.bearing_deg) == (48.2, 37.2, 270.0)
+    assert joined.flags == ("launch_ray", "pair_side_doubt:0.25", "paired")
+    assert joined.launch_lat is None and joined.kind == "explosion"
+    assert alone.time_s == 49.0  # the group's own time, not its report's
+    assert alone.bearing_deg is None  # a non-finite bearing is none
+    assert alone.kind == "undetermined" and alone.flags == ("no_position", "single_observer")
