@@ -653,6 +653,9 @@ def _event_objects(
     obear_l: list[float] = obs.bearing_deg[ray_k].tolist()
     flags_g = ac.flags
     side_min, ray_side_min = cfg.launches.side_doubt_min, cfg.rays.side_doubt_min
+    # an event's flags as a sorted set, by its list's tuple: a window's events have
+    # a few hundred distinct lists
+    flag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[Event] = []
     for g in np.flatnonzero(~absorbed).tolist():
         mem = mem_l[bnd_l[g] : bnd_l[g + 1]]
@@ -702,7 +705,7 @@ def _event_objects(
                     dir_l[g], WEAPONS[weap_c], None, 0, None, None, None, launch_lat,
                     launch_lon, launch_cov, olat_l[g] if on else None,
                     olon_l[g] if on else None, obear_l[g] if on else None,
-                    tuple(sorted(set(flags))),
+                    _sorted_flags(flags, flag_sets),
                 )
             )  # fmt: skip
         else:
@@ -713,10 +716,21 @@ def _event_objects(
                 Event(
                     eid, kind_l[g], time_l[g], None, None, None, obs_ids, n_src, dir_l[g],
                     WEAPONS[weap_c], None, 0, None, None, None, None, None, None, olat_l[g],
-                    olon_l[g], b if math.isfinite(b) else None, tuple(sorted(set(flags))),
+                    olon_l[g], b if math.isfinite(b) else None, _sorted_flags(flags, flag_sets),
                 )
             )  # fmt: skip
     return out
+
+
+def _sorted_flags(
+    flags: list[str], known: dict[tuple[str, ...], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """``tuple(sorted(set(flags)))``, remembered in ``known``."""
+    key = tuple(flags)
+    got = known.get(key)
+    if got is None:
+        got = known[key] = tuple(sorted(set(key)))
+    return got
 
 
 def _sighting_events(obs: ObservationArrays, grid: Grid, cfg: FuseConfig) -> list[Event]:
