@@ -9,7 +9,7 @@ from dataclasses import fields
 import numpy as np
 
 from ceasefire.fuse.config import FuseConfig
-from ceasefire.fuse.engine import _EVENT_FIELDS, _Acoustic, _event_objects
+from ceasefire.fuse.engine import _EVENT_FIELDS, _Acoustic, _event_objects, _sorted_flags
 from ceasefire.fuse.events import (
     EXPLOSION,
     FIRING,
@@ -149,3 +149,12 @@ def test_a_located_event_joined_by_a_lone_bearing_carries_its_ray() -> None:
     assert alone.time_s == 49.0  # the group's own time, not its report's
     assert alone.bearing_deg is None  # a non-finite bearing is none
     assert alone.kind == "undetermined" and alone.flags == ("no_position", "single_observer")
+
+
+def test_sorted_flags_are_the_sorted_set_remembered() -> None:
+    known: dict[tuple[str, ...], tuple[str, ...]] = {}
+    got = _sorted_flags(["wide_fix", "paired", "wide_fix"], known)
+    assert got == ("paired", "wide_fix")
+    assert _sorted_flags(["wide_fix", "paired", "wide_fix"], known) is got
+    assert _sorted_flags(["paired", "wide_fix"], known) == got
+    assert _sorted_flags([], known) == ()
