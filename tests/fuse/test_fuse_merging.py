@@ -11,7 +11,7 @@ from pinned_days import pinned_day
 from scipy.spatial import cKDTree
 
 from ceasefire.fuse.association import Clusters, Reports, merging
-from ceasefire.fuse.association.merging import MergeConfig, box_pairs, merge, shares_observer
+from ceasefire.fuse.association.merging import MergeConfig, chebyshev_pairs, merge, shares_observer
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -43,7 +43,7 @@ def test_no_pairs_and_no_rows() -> None:
 
 
 @pytest.mark.parametrize("seed", range(9))
-def test_box_pairs_are_the_trees_pairs(seed: int) -> None:
+def test_chebyshev_pairs_are_the_trees_pairs(seed: int) -> None:
     # random points spread most along x, y or the third coordinate (the sweep's
     # axis), and on even seeds on a grid of the window's quarter: many pairs
     # exactly the window apart, ties along the sweep
@@ -54,7 +54,7 @@ def test_box_pairs_are_the_trees_pairs(seed: int) -> None:
     if seed % 2 == 0:
         p = np.round(p / 500.0) * 500.0
     want = cKDTree(p).query_pairs(2_000.0, p=np.inf, output_type="ndarray")
-    got = box_pairs(p, 2_000.0)
+    got = chebyshev_pairs(p, 2_000.0)
     assert got.dtype == np.intp and got.shape == want.shape
     assert sorted(map(tuple, got.tolist())) == sorted(map(tuple, want.tolist()))
     assert (got[:, 0] < got[:, 1]).all() and want.shape[0] > 0

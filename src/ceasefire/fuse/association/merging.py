@@ -60,8 +60,8 @@ def shares_observer(labels: IP, src: IP, n_src: int, a: IP, b: IP) -> B:
     return np.bincount(pair[found], minlength=a.shape[0]) > 0
 
 
-def _box_pairs_loop(p: Any, r: float) -> Any:
-    """:func:`box_pairs` by a sweep (compiled by numba) along the coordinate of
+def _chebyshev_pairs_loop(p: Any, r: float) -> Any:
+    """:func:`chebyshev_pairs` by a sweep (compiled by numba) along the coordinate of
     the widest spread (on a day's tile the third, ``c`` T: a merge's window is
     ~6 s of it): the points in increasing order of it (a stable sort), each
     paired with those after it until theirs lies beyond ``r``."""
@@ -102,15 +102,15 @@ def _box_pairs_loop(p: Any, r: float) -> Any:
     return out
 
 
-#: :func:`_box_pairs_loop`, rebound to its compiled self in :func:`_candidates_loop`
-_box_pairs = _box_pairs_loop
+#: :func:`_chebyshev_pairs_loop`, rebound to its compiled self in :func:`_candidates_loop`
+_chebyshev_pairs = _chebyshev_pairs_loop
 
 
 def _candidates_loop(x: Any, y: Any, T: Any, cov9: Any, c: float, r: float) -> tuple[Any, ...]:
     """:func:`merge`'s candidates before their test (compiled by numba): the
     fitted events (every covariance entry finite) whose point (x, y and
     ``c`` times T since the earliest T) is finite, their pairs within ``r`` in
-    every coordinate (:func:`_box_pairs_loop`) as events ``a < b``, and per
+    every coordinate (:func:`_chebyshev_pairs_loop`) as events ``a < b``, and per
     pair the difference of the estimates ``(m, 3)`` and the sum of the
     covariances ``(m, 3, 3)``: the numpy code's arithmetic, element by element."""
     n = x.shape[0]
@@ -142,7 +142,7 @@ def _candidates_loop(x: Any, y: Any, T: Any, cov9: Any, c: float, r: float) -> t
         pts[i, 0] = x[e]
         pts[i, 1] = y[e]
         pts[i, 2] = (T[e] - t0) * c
-    pr = _box_pairs(pts, r) if k >= 2 else np.empty((0, 2), np.intp)
+    pr = _chebyshev_pairs(pts, r) if k >= 2 else np.empty((0, 2), np.intp)
     m = pr.shape[0]
     a = np.empty(m, np.intp)
     b = np.empty(m, np.intp)
@@ -182,14 +182,14 @@ def _shares_loop(labels: Any, src: Any, n_src: int, n_ev: int, a: Any, b: Any) -
 def merge_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_candidates_loop` and :func:`_shares_loop` compiled (on first
     use), or None without numba."""
-    cand = compiled_calling(_candidates_loop, _box_pairs=_box_pairs_loop)
+    cand = compiled_calling(_candidates_loop, _chebyshev_pairs=_chebyshev_pairs_loop)
     shares = compiled(_shares_loop)
     if cand is None or shares is None:
         return None
     return cand, shares
 
 
-def box_pairs(p: F8, r: float) -> IP:
+def chebyshev_pairs(p: F8, r: float) -> IP:
     """The pairs ``(i, j)``, ``i < j``, of the finite points ``p`` ``(n, 3)`` no
     farther than ``r`` apart in any coordinate (the Chebyshev distance at most
     ``r``), as an ``(m, 2)`` array in no particular order: the pairs of
@@ -199,7 +199,7 @@ def box_pairs(p: F8, r: float) -> IP:
         return np.asarray(
             cKDTree(p).query_pairs(r, p=np.inf, output_type="ndarray"), np.intp
         ).reshape(-1, 2)
-    return np.asarray(_box_pairs(np.ascontiguousarray(p, np.float64), float(r)), np.intp)
+    return np.asarray(_chebyshev_pairs(np.ascontiguousarray(p, np.float64), float(r)), np.intp)
 
 
 def merge_candidates(cl: Clusters, c: float, r: float) -> tuple[IP, IP, F8, F8]:
@@ -216,7 +216,7 @@ def merge_candidates(cl: Clusters, c: float, r: float) -> tuple[IP, IP, F8, F8]:
     ev = (ok & np.all(np.isfinite(pts), axis=1)).nonzero()[0]
     if ev.shape[0] < 2:
         return none, none, np.zeros((0, 3)), np.zeros((0, 3, 3))
-    pr = box_pairs(pts[ev], r)
+    pr = chebyshev_pairs(pts[ev], r)
     a, b = ev[pr[:, 0]], ev[pr[:, 1]]
     d = np.column_stack([cl.x[a] - cl.x[b], cl.y[a] - cl.y[b], cl.T[a] - cl.T[b]])
     return a, b, d, cl.cov[a] + cl.cov[b]
