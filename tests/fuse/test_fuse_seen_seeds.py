@@ -167,6 +167,13 @@ def test_a_root_choice_keeps_only_the_roots_it_names(choice: str) -> None:
         assert np.isnan(got[:3][~behind]).all()
 
 
+def test_a_root_choice_misspelt_is_refused_by_name() -> None:
+    rep = _reports()
+    b, a, nan = np.zeros(3, np.intp), np.arange(1, 4), np.full(3, np.nan)
+    with pytest.raises(ValueError, match="seen_root: 'nearest', expected one of both, far"):
+        seen_ranges(rep, b, a, nan, nan, "nearest")
+
+
 def test_the_fit_refuses_a_seen_seed_of_arrivals_seconds_from_its_time() -> None:
     # the camera dated 5 s before the emission the arrivals give (another
     # round's): the ranges still agree along the ray, but no one source fits

@@ -352,6 +352,10 @@ def seen_windows(f: F8, d: F8, lo: F8, hi: F8, c: float, R: float) -> tuple[F8, 
     return np.where(sn, lo + d / c, lo), np.where(sn, hi + 1.2 * R / c, hi)
 
 
+#: :attr:`SeedConfig.seen_root`'s choices (:func:`seen_ranges`)
+SEEN_ROOTS = ("both", "far", "sure")
+
+
 def seen_ranges(
     rep: Reports, b: IP, a: IP, r: F8, sd_r: F8, choice: str = "both"
 ) -> tuple[IP, IP, F8, F8, F8]:
@@ -368,6 +372,8 @@ def seen_ranges(
     front of it. Returns ``b, a, r, sd_r`` and per candidate
     what ``r + cd >= 0`` checks (the arrival's distance from the source less
     r: cΔ - r here; cΔ, as given, for a heard bearing)."""
+    if choice not in SEEN_ROOTS:
+        raise ValueError(f"seen_root: {choice!r}, expected one of {', '.join(SEEN_ROOTS)}")
     rows, c = rep.rows, rep.c
     cd = c * (rows.t[a] - rows.t[b])
     sn = rows.speed_factor[b] == 0.0
