@@ -41,6 +41,19 @@ def random_bearing_rows(rng: np.random.Generator, n: int, half_m: float, span_s:
     )  # fmt: skip
 
 
+def seeded_rays(n: int, seed: int) -> Rows:
+    """``n`` bearings drawn from ``seed``: observers in 60 x 20 km around the origin,
+    any azimuth (sigma 0.02 rad), sorted times in [0, 600] s (sigma 0.1 s), one in
+    five seen (speed factor 0), no range: the pair offers' tests' rays."""
+    rng = np.random.default_rng(seed)
+    nan = np.full(n, np.nan)
+    return Rows(
+        rng.uniform(-30e3, 30e3, n), rng.uniform(-10e3, 10e3, n), rng.uniform(-np.pi, np.pi, n),
+        np.full(n, 0.02), np.sort(rng.uniform(0, 600, n)), np.full(n, 0.1),
+        rng.choice([0.0, 1.0], n, p=[0.2, 0.8]), nan, nan,
+    )  # fmt: skip
+
+
 def arrival_rows(mics: list[Point], times: list[float]) -> Rows:
     """Microphone arrivals (3 ms) at ``times`` (s)."""
     n = len(mics)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from grid_rows import seeded_rays
 
 from ceasefire.fuse.association import pairs
 from ceasefire.fuse.association.pairs import candidate_pairs
@@ -15,16 +16,6 @@ from ceasefire.fuse.solve import Rows
 
 C = 343.0
 CELL_M, CELL_S, RANGE_M = 3_000.0, 8.0, 20_000.0
-
-
-def _rays(n: int, seed: int) -> Rows:
-    rng = np.random.default_rng(seed)
-    nan = np.full(n, np.nan)
-    return Rows(
-        rng.uniform(-30e3, 30e3, n), rng.uniform(-10e3, 10e3, n), rng.uniform(-np.pi, np.pi, n),
-        np.full(n, 0.02), np.sort(rng.uniform(0, 600, n)), np.full(n, 0.1),
-        rng.choice([0.0, 1.0], n, p=[0.2, 0.8]), nan, nan,
-    )  # fmt: skip
 
 
 def _by_definition(rows: Rows, idx: np.ndarray) -> set[tuple[int, int]]:
@@ -51,7 +42,7 @@ def _by_definition(rows: Rows, idx: np.ndarray) -> set[tuple[int, int]]:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_candidates_are_the_rays_that_share_a_voxel(seed: int) -> None:
-    rows = _rays(400, seed)
+    rows = seeded_rays(400, seed)
     idx = np.arange(5, 400, 2)  # a subset: indices into idx come back
     a, b = candidate_pairs(rows, idx, CELL_M, CELL_S, RANGE_M, C)
     want = _by_definition(rows, idx)
@@ -63,7 +54,7 @@ def test_candidates_are_the_rays_that_share_a_voxel(seed: int) -> None:
 def test_the_compiled_candidates_are_numpys(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("numba")
     assert pairs.voxel_kernels() is not None
-    rows = _rays(3_000, seed)
+    rows = seeded_rays(3_000, seed)
     idx = np.arange(3_000)
     got = candidate_pairs(rows, idx, CELL_M, CELL_S, RANGE_M, C)
     monkeypatch.setattr(pairs, "voxel_kernels", lambda: None)
@@ -84,7 +75,7 @@ def test_pairs_of_one_observer_or_two_phases_are_left_out(
         pytest.importorskip("numba")
     else:
         monkeypatch.setattr(pairs, "voxel_kernels", lambda: None)
-    rows = _rays(1_500, 5)
+    rows = seeded_rays(1_500, 5)
     idx = np.arange(1, 1_500, 2)
     rng = np.random.default_rng(6)
     obs = rng.integers(0, 8, idx.shape[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from grid_rows import seeded_rays
 
 from ceasefire.fuse.association import pairs
 from ceasefire.fuse.association.pairs import (
@@ -27,16 +28,6 @@ from ceasefire.fuse.triangulate import intersect_rays
 
 C = 343.0
 CELL_M, OFFER_S, RANGE_M = 3_000.0, 8.0, 20_000.0
-
-
-def _rays(n: int, seed: int) -> Rows:
-    rng = np.random.default_rng(seed)
-    nan = np.full(n, np.nan)
-    return Rows(
-        rng.uniform(-30e3, 30e3, n), rng.uniform(-10e3, 10e3, n), rng.uniform(-np.pi, np.pi, n),
-        np.full(n, 0.02), np.sort(rng.uniform(0, 600, n)), np.full(n, 0.1),
-        rng.choice([0.0, 1.0], n, p=[0.2, 0.8]), nan, nan,
-    )  # fmt: skip
 
 
 def _crossing_by_definition(rows: Rows, idx: np.ndarray) -> set[tuple[int, int]]:
@@ -57,7 +48,7 @@ def _crossing_by_definition(rows: Rows, idx: np.ndarray) -> set[tuple[int, int]]
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_crossing_pairs_are_every_pair_that_agrees(seed: int) -> None:
-    rows = _rays(500, seed)
+    rows = seeded_rays(500, seed)
     idx = np.arange(3, 500, 2)  # a subset: indices into idx come back
     a, b = near_pairs(rows, idx, CELL_M, OFFER_S, RANGE_M, C)
     got = list(zip(a.tolist(), b.tolist(), strict=True))
@@ -129,7 +120,7 @@ def test_pairs_apart_in_time_or_beyond_the_range_are_not_offered() -> None:
 
 
 def test_one_observer_or_two_phases_are_left_out() -> None:
-    rows = _rays(600, 7)
+    rows = seeded_rays(600, 7)
     idx = np.arange(600)
     rng = np.random.default_rng(8)
     obs = rng.integers(0, 8, 600)
@@ -145,7 +136,7 @@ def test_one_observer_or_two_phases_are_left_out() -> None:
 def test_the_compiled_loop_is_the_python_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("numba")
     assert pairs.near_kernel() is not None
-    rows = _rays(150, 9)
+    rows = seeded_rays(150, 9)
     idx = np.arange(150)
     got = near_pairs(rows, idx, CELL_M, OFFER_S, RANGE_M, C)
     monkeypatch.setattr(pairs, "near_kernel", lambda: None)
@@ -175,7 +166,7 @@ def _box_by_definition(rows: Rows, idx: np.ndarray, box_s: float) -> set[tuple[i
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_box_pairs_are_the_rays_with_samples_in_a_box(seed: int) -> None:
-    rows = _rays(400, seed)
+    rows = seeded_rays(400, seed)
     idx = np.arange(1, 400, 2)
     a, b = box_pairs(rows, idx, CELL_M, OFFER_S, RANGE_M, C)
     got = list(zip(a.tolist(), b.tolist(), strict=True))
@@ -209,7 +200,7 @@ def test_box_pairs_leave_far_pairs_out() -> None:
 
 
 def test_box_pairs_leave_one_observer_or_two_phases_out() -> None:
-    rows = _rays(600, 7)
+    rows = seeded_rays(600, 7)
     idx = np.arange(600)
     rng = np.random.default_rng(8)
     obs = rng.integers(0, 8, 600)
@@ -225,7 +216,7 @@ def test_box_pairs_leave_one_observer_or_two_phases_out() -> None:
 def test_the_compiled_box_loop_is_the_python_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("numba")
     assert pairs.box_kernel() is not None
-    rows = _rays(120, 9)
+    rows = seeded_rays(120, 9)
     idx = np.arange(120)
     got = box_pairs(rows, idx, CELL_M, OFFER_S, RANGE_M, C)
     monkeypatch.setattr(pairs, "box_kernel", lambda: None)

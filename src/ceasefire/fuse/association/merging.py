@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ceasefire.fuse.association import gates
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import fitted, quantile
 from ceasefire.fuse.association.reports import F8, IP, B, Reports
@@ -78,32 +79,30 @@ def _chebyshev_pairs_loop(p: Any, r: float) -> Any:
                 ax, top = u, hi - lo
     v, w = (ax + 1) % 3, (ax + 2) % 3
     order = np.argsort(p[:, ax], kind="mergesort")
-    m = 0
-    for a in range(n):
-        i = order[a]
-        for b in range(a + 1, n):
-            j = order[b]
-            if p[j, ax] - p[i, ax] > r:
-                break
-            if abs(p[j, v] - p[i, v]) <= r and abs(p[j, w] - p[i, w]) <= r:
-                m += 1
-    out = np.empty((m, 2), np.intp)
-    m = 0
-    for a in range(n):
-        i = order[a]
-        for b in range(a + 1, n):
-            j = order[b]
-            if p[j, ax] - p[i, ax] > r:
-                break
-            if abs(p[j, v] - p[i, v]) <= r and abs(p[j, w] - p[i, w]) <= r:
-                out[m, 0] = min(i, j)
-                out[m, 1] = max(i, j)
-                m += 1
+    # two passes: count, then fill
+    out = np.empty((0, 2), np.intp)
+    for fill in range(2):
+        m = 0
+        for a in range(n):
+            i = order[a]
+            for b in range(a + 1, n):
+                j = order[b]
+                if p[j, ax] - p[i, ax] > r:
+                    break
+                if abs(p[j, v] - p[i, v]) <= r and abs(p[j, w] - p[i, w]) <= r:
+                    if fill == 1:
+                        out[m, 0] = min(i, j)
+                        out[m, 1] = max(i, j)
+                    m += 1
+        if fill == 0:
+            out = np.empty((m, 2), np.intp)
     return out
 
 
-#: :func:`_chebyshev_pairs_loop`, rebound to its compiled self in :func:`_candidates_loop`
+#: :func:`_chebyshev_pairs_loop` and :func:`~.gates.fitted`'s loop, rebound to their
+#: compiled selves in :func:`_candidates_loop`
 _chebyshev_pairs = _chebyshev_pairs_loop
+_fitted = gates._fitted_loop
 
 
 def _candidates_loop(x: Any, y: Any, T: Any, cov9: Any, c: float, r: float) -> tuple[Any, ...]:
@@ -123,17 +122,12 @@ def _candidates_loop(x: Any, y: Any, T: Any, cov9: Any, c: float, r: float) -> t
         for e in range(n):
             if T[e] == math.inf:
                 t0 = math.inf
+    fine = _fitted(cov9)
     ev = np.empty(n, np.intp)
     k = 0
     for e in range(n):
-        fine = True
-        for u in range(9):
-            v = cov9[e, u]
-            if v - v != 0.0:
-                fine = False
-                break
         z = (T[e] - t0) * c
-        if fine and x[e] - x[e] == 0.0 and y[e] - y[e] == 0.0 and z - z == 0.0:
+        if fine[e] and x[e] - x[e] == 0.0 and y[e] - y[e] == 0.0 and z - z == 0.0:
             ev[k] = e
             k += 1
     pts = np.empty((k, 3))
@@ -182,7 +176,12 @@ def _shares_loop(labels: Any, src: Any, n_src: int, n_ev: int, a: Any, b: Any) -
 def merge_kernels() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     """:func:`_candidates_loop` and :func:`_shares_loop` compiled (on first
     use), or None without numba."""
-    cand = compiled_calling(_candidates_loop, _chebyshev_pairs=_chebyshev_pairs_loop)
+    fitted = gates._fitted_kernel()
+    if fitted is None:
+        return None
+    cand = compiled_calling(
+        _candidates_loop, _chebyshev_pairs=_chebyshev_pairs_loop, _fitted=fitted
+    )
     shares = compiled(_shares_loop)
     if cand is None or shares is None:
         return None

@@ -333,6 +333,33 @@ def near_pairs(
     return a[keep], b[keep]
 
 
+def _neighbour_offsets(nx: int, ny: int) -> Any:
+    """The code offsets ``(14,)`` of a cell itself and the 13 of its 26
+    neighbours after it, in a grid whose cell code is ``(t * ny + y) * nx + x``
+    (a free index at both ends of x and y): each neighbouring pair of cells is
+    visited once, from the lower code (for the loops of :func:`near_pairs` and
+    :func:`box_pairs`)."""
+    offs = np.empty(14, np.int64)
+    k = 0
+    for dt in range(2):
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                if dt == 1 or dy == 1 or (dy == 0 and dx >= 0):
+                    offs[k] = (dt * ny + dy) * nx + dx
+                    k += 1
+    return offs
+
+
+def _run_of(cells: Any, value: int) -> tuple[Any, Any]:
+    """The positions ``[lo, hi)`` of ``value`` in the sorted ``cells`` (empty
+    where it is not)."""
+    lo = np.searchsorted(cells, value)
+    hi = lo
+    while hi < cells.shape[0] and cells[hi] == value:
+        hi += 1
+    return lo, hi
+
+
 def _near_candidates_loop(
     ox: Any, oy: Any, t: Any, f: Any, sa: Any, ca: Any, steps: Any, c: float,
     cell_xy: float, cell_t: float, bits: int, obs: Any, ph: Any, undet: int,
@@ -365,14 +392,7 @@ def _near_candidates_loop(
     code = np.unique(code)
     cells = code >> bits
     mask = (np.int64(1) << bits) - 1
-    offs = np.empty(14, np.int64)
-    k = 0
-    for dt in range(2):
-        for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                if dt == 1 or dy == 1 or (dy == 0 and dx >= 0):
-                    offs[k] = (dt * ny + dy) * nx + dx
-                    k += 1
+    offs = _neighbour_offsets(nx, ny)
     # two passes: count, then fill
     out = np.empty(0, np.int64)
     for fill in range(2):
@@ -383,13 +403,7 @@ def _near_candidates_loop(
             while b < cells.shape[0] and cells[b] == cells[a]:
                 b += 1
             for o in range(14):
-                if offs[o] == 0:
-                    lo, hi = a, b
-                else:
-                    lo = np.searchsorted(cells, cells[a] + offs[o])
-                    hi = lo
-                    while hi < cells.shape[0] and cells[hi] == cells[a] + offs[o]:
-                        hi += 1
+                lo, hi = (a, b) if offs[o] == 0 else _run_of(cells, cells[a] + offs[o])
                 for u in range(a, b):
                     i = code[u] & mask
                     for v in range(u + 1 if offs[o] == 0 else lo, hi):
@@ -411,7 +425,9 @@ def _near_candidates_loop(
 def near_kernel() -> Callable[..., Any] | None:
     """:func:`_near_candidates_loop` compiled (on first use), or None without the
     ``fast`` extra."""
-    return compiled(_near_candidates_loop)
+    return compiled_calling(
+        _near_candidates_loop, _neighbour_offsets=_neighbour_offsets, _run_of=_run_of
+    )
 
 
 def box_pairs(
@@ -482,14 +498,7 @@ def _box_pairs_loop(
         cell[u] = ((kt[u] - t0) * ny + (ky[u] - y0 + 1)) * nx + (kx[u] - x0 + 1)
     order = np.argsort(cell, kind="mergesort")
     cells = cell[order]
-    offs = np.empty(14, np.int64)
-    k = 0
-    for dt in range(2):
-        for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                if dt == 1 or dy == 1 or (dy == 0 and dx >= 0):
-                    offs[k] = (dt * ny + dy) * nx + dx
-                    k += 1
+    offs = _neighbour_offsets(nx, ny)
     out = np.empty(0, np.int64)
     for fill in range(2):
         k = 0
@@ -499,13 +508,7 @@ def _box_pairs_loop(
             while b < N and cells[b] == cells[a]:
                 b += 1
             for o in range(14):
-                if offs[o] == 0:
-                    lo, hi = a, b
-                else:
-                    lo = np.searchsorted(cells, cells[a] + offs[o])
-                    hi = lo
-                    while hi < N and cells[hi] == cells[a] + offs[o]:
-                        hi += 1
+                lo, hi = (a, b) if offs[o] == 0 else _run_of(cells, cells[a] + offs[o])
                 for p in range(a, b):
                     u = order[p]
                     i = row[u]
@@ -533,7 +536,7 @@ def _box_pairs_loop(
 def box_kernel() -> Callable[..., Any] | None:
     """:func:`_box_pairs_loop` compiled (on first use), or None without the
     ``fast`` extra."""
-    return compiled(_box_pairs_loop)
+    return compiled_calling(_box_pairs_loop, _neighbour_offsets=_neighbour_offsets, _run_of=_run_of)
 
 
 def bearing_pairs(rep: Reports, cfg: PairConfig, idx: IP | None = None) -> Pairs:
