@@ -4,10 +4,9 @@ one least-total-cost assignment undoes a swap that greedy attachment made."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from grid_rows import bearing_rows, fitted, reports
 
-from ceasefire.fuse.association import GateConfig, ReassignConfig, reassignment
+from ceasefire.fuse.association import GateConfig, ReassignConfig
 from ceasefire.fuse.association.reassignment import reassign
 
 T0 = 1_000.0
@@ -61,61 +60,3 @@ def test_a_focused_pass_offers_the_bearings_freed_since() -> None:
     freed = np.array([False, False, True])
     assert reassign(rep, cl, GateConfig(), ReassignConfig(), (none, freed)) == 1
     assert cl.labels.tolist() == [0, 0, 0]
-
-
-def _counting_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Each solved pass's bearings moved, in order (the pass solved, not recalled)."""
-    solved: list[int] = []
-    solve = reassignment._pass
-
-    def counted(*args: object) -> int:
-        moved = solve(*args)  # type: ignore[arg-type]
-        solved.append(moved)
-        return moved
-
-    monkeypatch.setattr(reassignment, "_pass", counted)
-    return solved
-
-
-def test_a_pass_given_what_a_recent_one_was_given_leaves_what_it_left(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    solved = _counting_solves(monkeypatch)
-    pairs = [(p, s) for p in POSTS for s in (A, B)]
-    rep = reports(bearing_rows(pairs), np.repeat(np.arange(3), 2))
-    cl = fitted([A, B], [0, 1, 0, 1, 1, 0])
-    swapped = cl.labels.copy()
-    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 2
-    # the swap back (as a settle could leave it), estimates untouched: recalled
-    cl.labels[:] = swapped
-    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 2
-    assert cl.labels.tolist() == [0, 1, 0, 1, 0, 1]
-    # the fixed point: solved once (nothing moved), then recalled
-    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 0
-    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 0
-    assert solved == [2, 0]
-
-
-def test_a_pass_is_solved_again_when_anything_it_reads_differs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    solved = _counting_solves(monkeypatch)
-    pairs = [(p, s) for p in POSTS for s in (A, B)]
-    rep = reports(bearing_rows(pairs), np.repeat(np.arange(3), 2))
-    cl = fitted([A, B], [0, 1, 0, 1, 0, 1])
-    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 0
-    # an estimate one ulp off, a focus, another price, recall off: each solved
-    cl.x[0] = np.nextafter(cl.x[0], 1.0)
-    assert reassign(rep, cl, GateConfig(), ReassignConfig()) == 0
-    focus = (np.array([True, False]), np.zeros(6, bool))
-    assert reassign(rep, cl, GateConfig(), ReassignConfig(), focus) == 0
-    assert reassign(rep, cl, GateConfig(), ReassignConfig(support_cost=1.0)) == 0
-    assert reassign(rep, cl, GateConfig(), ReassignConfig(recall=False)) == 0
-    assert len(solved) == 5
-    # the same focus and prices again: recalled
-    assert reassign(rep, cl, GateConfig(), ReassignConfig(), focus) == 0
-    assert len(solved) == 5
-    # a label changed: solved (the bearing goes back)
-    cl.labels[4] = -1
-    assert reassign(rep, cl, GateConfig(), ReassignConfig(), focus) == 1
-    assert len(solved) == 6 and cl.labels.tolist() == [0, 1, 0, 1, 0, 1]

@@ -8,7 +8,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from ceasefire.fuse.association.byrow import by_row
 from ceasefire.fuse.association.clusters import Clusters
@@ -20,7 +19,7 @@ from ceasefire.fuse.association.reassign_loops import (
     compiled_problem,
     partition_kernel,
 )
-from ceasefire.fuse.association.reports import F8, IP, B, PassMemo, PassRecord, Reports
+from ceasefire.fuse.association.reports import F8, IP, B, Reports
 from ceasefire.fuse.keys import unique_inverse, unique_inverse_sorted
 from ceasefire.fuse.solve import Fit
 from ceasefire.model.assignment import min_cost_matching
@@ -46,12 +45,6 @@ class ReassignConfig:
     #: the passes stop when the grouping differs from that of two passes before in
     #: at most ``min_share`` of the rows (:func:`reassign_passes`)
     stop_cycles: bool = True
-    #: a pass given the very labels, estimates and focus one of the last
-    #: :data:`RECALLED` passes over the same reports was given leaves what that one
-    #: left, unsolved (the same assignments; on the bearing row ~7 % of the passes
-    #: repeat one: a pass that moved nothing met again at the next call's first
-    #: pass, two passes that undo each other on every call)
-    recall: bool = True
 
 
 def reassign(
@@ -71,78 +64,9 @@ def reassign(
     goes where changes. With ``focus`` ``(events, rows)`` (per event, per row
     masks), only the bearings with a candidate event in ``events`` or a row in
     ``rows`` are redistributed; the other members hold their slots as they are.
-    Returns how many bearings changed event. With ``cfg.recall``, a pass given
-    what one of the last passes over ``rep`` was given (:class:`PassMemo`) takes
-    the labels that one left without solving again."""
+    Returns how many bearings changed event."""
     if cl.n == 0:
         return 0
-    if not cfg.recall:
-        return _pass(rep, cl, gates, cfg, focus)
-    params = (gates.attach_p, cfg.support_cost)
-    memo = rep.pass_memo
-    known = _recalled(memo, cl, focus, params)
-    if known is not None:
-        if known.out is not None:
-            cl.labels[:] = known.out
-        return known.moved
-    before = cl.labels.copy()
-    moved = _pass(rep, cl, gates, cfg, focus)
-    kept = None if focus is None else (focus[0].copy(), focus[1].copy())
-    out = cl.labels.copy() if moved else None
-    memo.passes = [
-        *memo.passes[1 - RECALLED :],
-        PassRecord(params, before, _bits(cl), kept, out, moved),
-    ]
-    return moved
-
-
-#: how many of the last passes over one :class:`Reports` a pass is looked up among
-RECALLED = 2
-
-
-def _bits(cl: Clusters) -> npt.NDArray[np.uint64]:
-    """The events' x, y, T and covariance as their bits, ``(G * 12,)``."""
-    return np.concatenate((cl.x, cl.y, cl.T, cl.cov.reshape(-1))).view(np.uint64)
-
-
-def _recalled(
-    memo: PassMemo, cl: Clusters, focus: tuple[B, B] | None, params: tuple[float, float]
-) -> PassRecord | None:
-    """The last pass of ``memo`` given the same prices ``params``, focus, labels
-    and estimates (to the bit) as ``cl`` has now, or None."""
-    bits = None
-    for rec in reversed(memo.passes):
-        if rec.params != params or (rec.focus is None) != (focus is None):
-            continue
-        if (
-            rec.focus is not None
-            and focus is not None
-            and not (_same(rec.focus[0], focus[0]) and _same(rec.focus[1], focus[1]))
-        ):
-            continue
-        if not _same(rec.labels, cl.labels):
-            continue
-        bits = _bits(cl) if bits is None else bits
-        if _same(rec.estimates, bits):
-            return rec
-    return None
-
-
-def _same(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> bool:
-    """The same shape and elements (the callers' arrays hold no NaN: labels,
-    flags, bits)."""
-    return a.shape == b.shape and bool(np.array_equal(a, b))
-
-
-def _pass(
-    rep: Reports,
-    cl: Clusters,
-    gates: GateConfig,
-    cfg: ReassignConfig,
-    focus: tuple[B, B] | None,
-) -> int:
-    """One :func:`reassign` pass, solved: the kept pairs, the matching, the labels
-    written; returns how many bearings changed event."""
     # every bearing's candidates (only the events whose estimate changed are
     # searched again) with their marginal pre-gate
     kept = KeptPairs.search(rep, cl)

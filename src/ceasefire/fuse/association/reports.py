@@ -3,7 +3,7 @@ names, and the physical frame (speed of sound, detection range)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -58,31 +58,6 @@ class WindowMemo:
     pass_start: IP | None = None
     pass_count: IP | None = None
     pass_rows: IP | None = None
-
-
-@dataclass(frozen=True)
-class PassRecord:
-    """One reassignment pass over a :class:`Reports`
-    (:func:`~.reassignment.reassign`): what it was given (its gate's ``p`` and
-    support cost, the labels, the bits of the events' x, y, T and covariance
-    ``(G * 12,)`` uint64, the focus) and what it left (the labels after; None:
-    as before) with how many bearings changed event."""
-
-    params: tuple[float, float]
-    labels: IP
-    estimates: npt.NDArray[np.uint64]
-    focus: tuple[B, B] | None
-    out: IP | None
-    moved: int
-
-
-@dataclass
-class PassMemo:
-    """The last few reassignment passes over one :class:`Reports`, oldest first:
-    a pass given the same labels, estimates, focus and prices as one of them
-    leaves the labels it left (the pass reads nothing else)."""
-
-    passes: list[PassRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -146,12 +121,6 @@ class Reports:
     def window_memo(self) -> WindowMemo:
         """The bearings' windows found so far (filled by the candidate search)."""
         return WindowMemo()
-
-    @cached_property
-    def pass_memo(self) -> PassMemo:
-        """The last reassignment passes (filled by
-        :func:`~.reassignment.reassign`)."""
-        return PassMemo()
 
     def take(self, index: IP) -> Reports:
         """The reports ``index`` (same frame)."""
