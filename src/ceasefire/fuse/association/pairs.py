@@ -67,7 +67,9 @@ class PairConfig:
     #: of its rows (a count that moves with which pairs are offered); "point",
     #: its chi-square per degree of freedom less 1000 x the bearings of other
     #: observers that pass its crossing point and time (:func:`point_support`:
-    #: the same whatever pairs are offered)
+    #: the same whatever pairs are offered). Off: "point" on the tuning draws
+    #: 193 -> 230 double counts, named right 98.30 -> 97.76 % (docs/family.md,
+    #: session 31, combo)
     seed_rank: str = "triangles"
 
 
