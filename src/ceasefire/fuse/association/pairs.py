@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,15 @@ class PairConfig:
     #: (named right 98.30 %, F1 / oracle 0.9699 -> 0.9730), but the test draws
     #: 295 -> 290 with named right 97.33 -> 97.29 % (docs/family.md, session 30, grid)
     box_s: float = 0.0
+    #: what the mutual-best choice of a seed ranks a pair by (:func:`seed_ranks`):
+    #: "triangles", its chi-square less 1000 x the third rows that pair with both
+    #: of its rows (a count that moves with which pairs are offered); "point",
+    #: its chi-square per degree of freedom less 1000 x the bearings of other
+    #: observers that pass its crossing point and time (:func:`point_support`:
+    #: the same whatever pairs are offered). Off: "point" on the tuning draws
+    #: 193 -> 230 double counts, named right 98.30 -> 97.76 % (docs/family.md,
+    #: session 31, combo)
+    seed_rank: str = "triangles"
 
 
 @dataclass(frozen=True)
@@ -701,6 +710,87 @@ def pair_chi2(rows: Rows, i: IP, j: IP, x: F8, y: F8, c: float) -> tuple[F8, F8,
         dof = dof + has
     chi2 = np.where(np.isfinite(chi2), chi2, np.inf)
     return chi2, T, dof
+
+
+def point_support(rep: Reports, pairs: Pairs, gate_p: float) -> F8:
+    """Per pair, how many bearing rows of other observers pass its crossing
+    point and emission time (x, y, T): a row's azimuth to the point and its
+    emission time there (t - f r / c) within the ``gate_p`` chi-square gate of two
+    dof, each residual's variance its own plus the point's (from the pair's two
+    bearings' Fisher information, as :func:`pair_chi2`; T's as their times'
+    weighted mean), its phase code one the pair's rows may share, and the point
+    within the reach (1.2 x the range). Depends on the pair's own point only:
+    the same whichever other pairs were offered."""
+    rows, c = rep.rows, rep.c
+    m = pairs.i.shape[0]
+    out = np.zeros(m)
+    b = np.flatnonzero(rep.is_bearing)
+    if m == 0 or b.shape[0] < 3:
+        return out
+    b = b[np.argsort(rows.t[b], kind="stable")]
+    tb = rows.t[b]
+    i, j, x, y, T = pairs.i, pairs.j, pairs.x, pairs.y, pairs.T
+    # the point's covariance from the two bearings (as pair_chi2's p11, p22, p12)
+    h11 = np.zeros(m)
+    h22 = np.zeros(m)
+    h12 = np.zeros(m)
+    for k in (i, j):
+        dx, dy = x - rows.ox[k], y - rows.oy[k]
+        r2 = np.maximum(dx * dx + dy * dy, 1.0)
+        w = 1.0 / (rows.sigma_az[k] ** 2 * r2 * r2)
+        h11 += w * dy * dy
+        h22 += w * dx * dx
+        h12 -= w * dx * dy
+    det = h11 * h22 - h12 * h12
+    ok = det > 0
+    det = np.where(ok, det, 1.0)
+    p11, p22, p12 = h22 / det, h11 / det, -h12 / det
+    vT = 1.0 / (1.0 / rows.sigma_t[i] ** 2 + 1.0 / rows.sigma_t[j] ** 2)
+    reach = rep.reach_m
+    lo = np.searchsorted(tb, T - 60.0, "left")
+    hi = np.searchsorted(tb, T + reach / c + 60.0, "right")
+    gate = float(quantile(gate_p, 2))
+    dirs = rep.direction
+    chunk = 1 << 14
+    for s in range(0, m, chunk):
+        p = np.arange(s, min(s + chunk, m))
+        n_c = hi[p] - lo[p]
+        pp = np.repeat(p, n_c)
+        k = b[np.repeat(lo[p] - np.cumsum(n_c) + n_c, n_c) + np.arange(pp.shape[0])]
+        own = (rep.src[k] == rep.src[i[pp]]) | (rep.src[k] == rep.src[j[pp]])
+        d_k, d_i, d_j = dirs[k], dirs[i[pp]], dirs[j[pp]]
+        phase = ((d_k == DIR_UNDET) | (d_i == DIR_UNDET) | (d_k == d_i)) & (
+            (d_k == DIR_UNDET) | (d_j == DIR_UNDET) | (d_k == d_j)
+        )
+        keep = ~own & phase & ok[pp]
+        pp, k = pp[keep], k[keep]
+        dx, dy = x[pp] - rows.ox[k], y[pp] - rows.oy[k]
+        r = np.maximum(np.hypot(dx, dy), 1.0)
+        ea = np.angle(np.exp(1j * (np.arctan2(dx, dy) - rows.az[k])))
+        gx, gy = dy / (r * r), -dx / (r * r)
+        va = rows.sigma_az[k] ** 2 + gx * gx * p11[pp] + gy * gy * p22[pp] + 2 * gx * gy * p12[pp]
+        f = rows.speed_factor[k]
+        et = rows.t[k] - f * r / c - T[pp]
+        ux, uy = f * dx / (r * c), f * dy / (r * c)
+        vt = rows.sigma_t[k] ** 2 + vT[pp] + ux * ux * p11[pp] + uy * uy * p22[pp]
+        vt = vt + 2 * ux * uy * p12[pp]
+        hit = (r <= reach) & (ea * ea / va + et * et / vt <= gate)
+        out += np.bincount(pp[hit], minlength=m)
+    return out
+
+
+def seed_ranks(rep: Reports, pairs: Pairs, tri: F8, cfg: PairConfig) -> tuple[Pairs, F8]:
+    """The pairs and support :func:`seed_choice` ranks by (``chi2 - 1000 x
+    support``), as ``cfg.seed_rank`` names them: "triangles", the pairs' chi-square
+    and ``tri`` as given; "point", each pair's chi-square per degree of freedom
+    (1 from timing, + 1 per stated range) and :func:`point_support`."""
+    if cfg.seed_rank == "triangles":
+        return pairs, tri
+    if cfg.seed_rank != "point":
+        raise ValueError(f"seed_rank {cfg.seed_rank!r}: expected 'triangles' or 'point'")
+    rng = rep.rows.rng
+    dof = 1.0 + np.isfinite(rng[pairs.i]) + np.isfinite(rng[pairs.j])
+    return replace(pairs, chi2=pairs.chi2 / dof), point_support(rep, pairs, cfg.gate_p)
 
 
 def _common_loop(indptr: Any, indices: Any, pi: Any, pj: Any) -> Any:

@@ -20,7 +20,13 @@ from ceasefire.fuse.association.attachment import (
 from ceasefire.fuse.association.clusters import Clusters
 from ceasefire.fuse.association.gates import GateConfig
 from ceasefire.fuse.association.merging import MergeConfig, merge
-from ceasefire.fuse.association.pairs import PairConfig, Pairs, bearing_pairs, triangles
+from ceasefire.fuse.association.pairs import (
+    PairConfig,
+    Pairs,
+    bearing_pairs,
+    seed_ranks,
+    triangles,
+)
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
@@ -72,8 +78,9 @@ def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | Non
 @dataclass
 class Rounds:
     """Association after its rounds and ray seeds (:func:`early_rounds`): the
-    clusters, the last fit, and the bearing pairs with their support, which the
-    late steps (:func:`late_steps`) pair again."""
+    clusters, the last fit, and the bearing pairs with their support as the seed
+    choice ranks them (:func:`~.pairs.seed_ranks`), which the late steps
+    (:func:`late_steps`) pair again."""
 
     clusters: Clusters
     last: Fit | None
@@ -86,7 +93,7 @@ def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
     :func:`associate` before its last reassignment."""
     cl = Clusters.empty(rep.n)
     pairs = bearing_pairs(rep, cfg.pairs)
-    tri = triangles(pairs, rep.n)
+    pairs, tri = seed_ranks(rep, pairs, triangles(pairs, rep.n), cfg.pairs)
     gates = cfg.gates
     last: Fit | None = None
     for _ in range(max(cfg.rounds, 1)):
