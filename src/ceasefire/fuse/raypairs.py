@@ -103,6 +103,11 @@ class RayPairConfig:
     #: (``pair_side_doubt:<p>``, :func:`_rival_doubt`) at or above this probability,
     #: for attribution to weigh; above 1: never
     side_doubt_min: float = 0.005
+    #: a seen ray (light: no sound delay) sampled as what it is: every sample's
+    #: emission time is the report's own time, whatever its distance (off: ``t - d /
+    #: c``, as a heard ray's, which dates a camera's launch bearing a distance's
+    #: sound travel early and so pairs it with the impacts of other rounds)
+    seen_rays: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,9 +195,11 @@ def _sample(
     ux, uy = np.sin(o.az)[:, None], np.cos(o.az)[:, None]
     x = o.ox[:, None] + d[None, :] * ux
     y = o.oy[:, None] + d[None, :] * uy
-    T = o.t[:, None] - d[None, :] / c
+    # a seen ray's samples all carry its own time (no sound delay) with ``seen_rays``
+    f = o.speed_factor[:, None] if cfg.seen_rays else 1.0
+    T = o.t[:, None] - f * d[None, :] / c
     along = (step * step / 12.0)[None, :]
-    var_t = o.sigma_t[:, None] ** 2 + along / (c * c)
+    var_t = o.sigma_t[:, None] ** 2 + f * along / (c * c)
     var_pos = (d[None, :] * o.sigma_az[:, None]) ** 2 + along
     if sides is None or len(r) == 0:
         side = np.zeros(x.shape, np.intp)

@@ -32,6 +32,7 @@ from ceasefire.fuse.association.gates import (
     time_candidates,
 )
 from ceasefire.fuse.association.reports import DIR_UNDET, F8, IP, B, Reports
+from ceasefire.fuse.association.seentime import seen_late_misfits
 from ceasefire.fuse.events import semi_major_95_m
 from ceasefire.fuse.keys import unique
 from ceasefire.fuse.solve import Fit
@@ -313,6 +314,12 @@ def late_attach(
     if cfg.late_seen_slack_s > 0:
         n += slack_offer(far, cl, replace(gates, attach_p=cfg.late_gate_p), cfg)
     got = (cl.labels >= 0) & (labels[k] < 0)
+    if gates.seen_time_sd > 0:
+        # a seen bearing joins only within the seen-time gate (by its own time sd)
+        j = np.flatnonzero(got)
+        out = j[seen_late_misfits(far, j, cl.labels[j], T, sd_t, gates.seen_time_sd)]
+        got[out] = False
+        n -= int(out.shape[0])
     labels[k[got]] = cl.labels[got]
     return n
 

@@ -47,6 +47,11 @@ class GateConfig:
     attach_p: float = 0.999
     #: a member kept in a refitted event (its deleted residual)
     member_p: float = 0.999
+    #: a seen member (light: no sound delay, dated at the emission) whose time's
+    #: deleted residual against its event's emission time exceeds this many sd is
+    #: freed after each step of association, and a seen bearing the late offer
+    #: joins beyond it is let go (:mod:`.seentime`; 0: off)
+    seen_time_sd: float = 0.0
 
 
 class Fixes(Protocol):

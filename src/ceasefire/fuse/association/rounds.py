@@ -36,6 +36,7 @@ from ceasefire.fuse.association.seeding import (
     reach_seeds,
     seed_pairs,
 )
+from ceasefire.fuse.association.seentime import release_seen
 from ceasefire.fuse.solve import Fit, ambiguous
 
 
@@ -108,6 +109,7 @@ def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
             last, _ = cl.refit_prune(rep, gates)
         last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.round_passes) or last
         last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
+        last = release_seen(rep, cl, gates) or last
     # bearings no pair explains, with the arrivals they explain
     if add_ray_seeds(rep, cl, cfg.seeds):
         # settle without the refit between prune and compact (each refit moves a
@@ -118,6 +120,7 @@ def early_rounds(rep: Reports, cfg: AssociationConfig) -> Rounds:
         cl.compact(rep)
         last = cl.refit(rep)
         last = attach_rounds(rep, cl, gates, cfg.attach, 2)
+        last = release_seen(rep, cl, gates) or last
     return Rounds(cl, last, pairs, tri)
 
 
@@ -128,6 +131,7 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
     cl, last, pairs, tri, gates = r.clusters, r.last, r.pairs, r.tri, cfg.gates
     last = reassign_passes(rep, cl, gates, cfg.reassign, cfg.reassign.passes) or last
     last = release_shared_arrivals(rep, cl, gates, cfg.attach) or last
+    last = release_seen(rep, cl, gates) or last
     for _ in range(cfg.final_pairs):
         got = final_pairs(rep, cl, pairs, tri, cfg)
         if got is None:
@@ -135,6 +139,7 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         last = got
     if cfg.late_ray_seeds:
         last = late_ray_seeds(rep, cl, cfg) or last
+        last = release_seen(rep, cl, gates) or last
     if cl.n:
         last = cl.polish(rep)
         drop_ambiguous(rep, cl, last)
@@ -157,7 +162,8 @@ def final_pairs(
         return None
     cl.settle(rep)
     last = attach_rounds(rep, cl, cfg.gates, cfg.attach, 1)
-    return reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
+    last = reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
+    return release_seen(rep, cl, cfg.gates) or last
 
 
 def late_ray_seeds(rep: Reports, cl: Clusters, cfg: AssociationConfig) -> Fit | None:
