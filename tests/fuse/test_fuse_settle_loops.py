@@ -83,6 +83,28 @@ def test_a_settle_in_one_call_is_the_methods_one_by_one(
     assert max(dropped) > 0 and min(freed[1:]) > 0
 
 
+def test_a_settle_writes_in_place_only_into_arrays_it_made() -> None:
+    """The later steps of a compiled settle (the refits after the prune and the
+    compact) write into the arrays its first step copied: the estimates, fit and
+    memo a caller holds from before the call stay as they were."""
+    pytest.importorskip("numba")
+    gates = GateConfig()
+    rep, cl = pinned_day()
+    f = cl.settle(rep, gates)
+    for step in range(3):
+        _unsettle(rep, cl, 2 * step + 1)
+        assert cl.memo is not None
+        held = [f.x, f.y, f.T, f.cov, f.chi2, f.dof, f.ok, f.converged, cl.memo.stamp]
+        before = [a.copy() for a in held]
+        n0, members0 = cl.n, int((cl.labels >= 0).sum())
+        f = cl.settle(rep, gates)
+        for a, b in zip(held, before, strict=True):
+            assert _same(a, b)
+        # the premise: rows freed and events dropped, so every step refitted
+        assert int((cl.labels >= 0).sum()) < members0 and cl.n < n0
+        assert not any(np.shares_memory(f.x, a) for a in held)
+
+
 def test_an_attach_passs_refit_and_prune_in_one_call_are_the_methods_one_by_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -71,20 +71,9 @@ def _iteration_loop(
     ``x``, ``y`` (m), ``T`` (s) in place and clears ``active`` of the events
     whose step was under ``tol_m``. Returns the events still moving, the dx and
     dy (m, for the next ``ang``) of their rows with an azimuth, and whether every
-    azimuth residual was in the range wrapped here (if not, nothing was changed
-    and the caller computes in numpy)."""
-    empty = np.zeros(0)
-    p = 0
-    for a in range(act.shape[0]):
-        e = act[a]
-        for q in range(bounds[e], bounds[e + 1]):
-            azq = az[src[q]]
-            if azq != azq:
-                continue
-            v = (azq - ang[p]) + _PI
-            if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
-                return np.zeros(0, np.intp), empty, empty, False
-            p += 1
+    azimuth residual was in the range wrapped here (if not, the steps taken are
+    not the numpy code's: the caller starts again from its own start in numpy)."""
+    wrapped = True
     acc = np.zeros((1, 3, 10))
     H = np.empty((3, 3))
     s = np.empty(3)
@@ -94,8 +83,12 @@ def _iteration_loop(
     bv = np.empty(3)
     step = np.empty(3)
     up = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+    # at most every event and every angle's row goes on: written in one pass, cut
     n_next = 0
     n_rows = 0
+    nxt = np.empty(act.shape[0], np.intp)
+    ndx = np.empty(ang.shape[0])
+    ndy = np.empty(ang.shape[0])
     p = 0
     for a in range(act.shape[0]):
         e = act[a]
@@ -112,6 +105,8 @@ def _iteration_loop(
             if v == v:
                 v = (v - ang[p]) + _PI
                 p += 1
+                if v <= -_TWO_PI or v >= 2.0 * _TWO_PI:
+                    wrapped = False
             _row_terms(
                 acc, 0, dx, dy, rho, v, t[j], T[e], rng[j], speed[j],
                 sigma_az[j], sigma_t[j], sigma_rng[j], c,
@@ -154,28 +149,16 @@ def _iteration_loop(
         if norm < tol_m:
             active[e] = False
         else:
+            # the event's next rows written now (it stays where it stepped)
+            nxt[n_next] = e
             n_next += 1
             for q in range(bounds[e], bounds[e + 1]):
-                if az[src[q]] == az[src[q]]:
+                j = src[q]
+                if az[j] == az[j]:
+                    ndx[n_rows] = x[e] - ox[j]
+                    ndy[n_rows] = y[e] - oy[j]
                     n_rows += 1
-    nxt = np.empty(n_next, np.intp)
-    ndx = np.empty(n_rows)
-    ndy = np.empty(n_rows)
-    n_next = 0
-    p = 0
-    for a in range(act.shape[0]):
-        e = act[a]
-        if not active[e]:
-            continue
-        nxt[n_next] = e
-        n_next += 1
-        for q in range(bounds[e], bounds[e + 1]):
-            j = src[q]
-            if az[j] == az[j]:
-                ndx[p] = x[e] - ox[j]
-                ndy[p] = y[e] - oy[j]
-                p += 1
-    return nxt, ndx, ndy, True
+    return nxt[:n_next], ndx[:n_rows], ndy[:n_rows], wrapped
 
 
 def _offsets(ox: Any, oy: Any, az: Any, src: Any, gs: Any, x: Any, y: Any) -> tuple[Any, Any]:

@@ -273,7 +273,7 @@ class Clusters:
         self.refits += 1
         x, y, T, cov, chi2, dof, ok, settled, stamp = apply(
             fresh, m.chi2, m.dof, m.ok, m.settled, m.stamp, self.x, self.y, self.T, self.cov, d,
-            f.x, f.y, f.T, f.cov, f.chi2, f.dof, f.ok, f.converged, self.refits,
+            f.x, f.y, f.T, f.cov, f.chi2, f.dof, f.ok, f.converged, self.refits, False,
         )  # fmt: skip
         self.x, self.y, self.T, self.cov = x, y, T, cov
         self.memo = Memo(self.labels.copy(), chi2, dof, ok, settled, stamp)

@@ -44,15 +44,17 @@ def _refit_loop(
     mstamp: Any, x: Any, y: Any, T: Any, cov: Any, refits: int, ox: Any, oy: Any, az: Any,
     sigma_az: Any, t: Any, sigma_t: Any, speed: Any, rng: Any, sigma_rng: Any, c: float,
     iterations: int, max_step_m: float, tol_m: float, gather_min: int, gather_rows: int,
-    atan2_at: int,
+    atan2_at: int, own: bool,
 ) -> tuple[Any, ...]:  # fmt: skip
     """:meth:`~.clusters.Clusters.refit` (its compiled path): the dirty events
     (:func:`~.upkeep_loops._plan_loop`) fitted from their estimates
     (:func:`~ceasefire.fuse.gauss_newton._fit_loop`, ``solve.fit``'s defaults
     passed in), written in (:func:`~.upkeep_loops._apply_loop`) with stamp
-    ``refits``. Returns whether the fit was done here (False: the numpy fit
-    would run; the rest then unset), the estimates, and the memo: the labels
-    copied and the per-event arrays."""
+    ``refits``; with ``own`` (the estimates and memo arrays made by an earlier
+    step of the same upkeep: no one else holds them) written in place. Returns
+    whether the fit was done here (False: the numpy fit would run; the rest
+    then unset), the estimates, and the memo: the labels copied and the
+    per-event arrays."""
     n = x.shape[0]
     fresh = not has_memo or mok.shape[0] != n
     d, idx, gl, x0, y0, T0 = _plan(labels, ml, has_memo, fresh, mset, mok, x, y, T)
@@ -70,7 +72,7 @@ def _refit_loop(
         fok, fconv = np.empty(0, np.bool_), np.empty(0, np.bool_)
     x1, y1, T1, cov1, chi1, dof1, ok1, set1, st1 = _apply(
         fresh, mchi2, mdof, mok, mset, mstamp, x, y, T, cov, d, fx, fy, fT, fcov, fchi2, fdof,
-        fok, fconv, refits,
+        fok, fconv, refits, own,
     )  # fmt: skip
     return (True, x1, y1, T1, cov1, labels.copy(), chi1, dof1, ok1, set1, st1)
 
@@ -93,11 +95,14 @@ def _upkeep_loop(
     know). Returns whether it was done (False: nothing written, the rest
     unset), the estimates, the memo (labels and per-event arrays), the refit
     count and the rows the prune freed; ``labels`` written in place."""
-    lab = labels.copy()
+    # a refit alone writes no label: it reads the caller's
+    lab = labels if mode == REFIT else labels.copy()
+    # the caller's estimates and memo copied by the first step; the later steps
+    # write into those copies (or the compact's arrays)
     good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
         lab, has_memo, ml, mchi2, mdof, mok, mset, mstamp, x, y, T, cov, refits + 1, ox, oy,
         az, sigma_az, t, sigma_t, speed, rng, sigma_rng, c, iterations, max_step_m, tol_m,
-        gather_min, gather_rows, atan2_at,
+        gather_min, gather_rows, atan2_at, False,
     )  # fmt: skip
     if not good:
         return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
@@ -106,7 +111,8 @@ def _upkeep_loop(
         return (True, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
     n_pruned = 0
     if mode >= SETTLE_PRUNE:  # SETTLE_PRUNE or REFIT_PRUNE: with the prune
-        idx, g, dx, dy = _prune_rows(lab, ml1, True, incremental, t1, s1, since, x1, y1, ox, oy)
+        # (the memo's labels are a copy of ``lab`` here: no row moved since)
+        idx, g, dx, dy = _prune_rows(lab, ml1, False, incremental, t1, s1, since, x1, y1, ox, oy)
         if idx.shape[0]:
             ang = np.empty(dx.shape[0])
             _atan2_into(dx, dy, ang, atan2_at)
@@ -123,7 +129,7 @@ def _upkeep_loop(
                 good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
                     lab, True, ml1, c1, d1, o1, s1, t1, x1, y1, T1, cov1, refits + 1, ox, oy,
                     az, sigma_az, t, sigma_t, speed, rng, sigma_rng, c, iterations,
-                    max_step_m, tol_m, gather_min, gather_rows, atan2_at,
+                    max_step_m, tol_m, gather_min, gather_rows, atan2_at, True,
                 )  # fmt: skip
                 if not good:
                     return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)
@@ -144,7 +150,7 @@ def _upkeep_loop(
     good, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1 = _refit_step(
         lab, has, ml1, c1, d1, o1, s1, t1, x1, y1, T1, cov1, refits + 1, ox, oy, az, sigma_az,
         t, sigma_t, speed, rng, sigma_rng, c, iterations, max_step_m, tol_m, gather_min,
-        gather_rows, atan2_at,
+        gather_rows, atan2_at, True,
     )  # fmt: skip
     if not good:
         return (False, x1, y1, T1, cov1, ml1, c1, d1, o1, s1, t1, refits, 0)

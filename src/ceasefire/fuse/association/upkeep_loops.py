@@ -97,13 +97,10 @@ def _plan_loop(
             x0[j] = x[e]
             y0[j] = y[e]
             T0[j] = T[e]
-    k = 0
-    for r in range(labels.shape[0]):
-        e = labels[r]
-        if e >= 0 and dirty[e]:
-            k += 1
-    idx = np.empty(k, np.intp)
-    gl = np.empty(k, np.intp)
+    # the rows in one pass over the labels (a tile's labels outgrow the L2 cache:
+    # a pass to count them first cost as much as this one), the arrays cut to them
+    idx = np.empty(labels.shape[0], np.intp)
+    gl = np.empty(labels.shape[0], np.intp)
     k = 0
     for r in range(labels.shape[0]):
         e = labels[r]
@@ -111,20 +108,24 @@ def _plan_loop(
             idx[k] = r
             gl[k] = pos[e]
             k += 1
-    return d, idx, gl, x0, y0, T0
+    return d, idx[:k], gl[:k], x0, y0, T0
 
 
 def _apply_loop(
     fresh: bool, chi2: Any, dof: Any, ok: Any, settled: Any, stamp: Any, x: Any, y: Any,
     T: Any, cov: Any, d: Any, fx: Any, fy: Any, fT: Any, fcov: Any, fchi2: Any, fdof: Any,
-    fok: Any, fconv: Any, refits: int,
+    fok: Any, fconv: Any, refits: int, own: bool,
 ) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any, Any]:  # fmt: skip
     """The estimates (copies of ``x``, ``y``, ``T``, ``cov``) and the per-event
     chi2, dof, ok, settled and stamp (copies of the memo's; when ``fresh``: NaN,
     0, False, False, 0) with the fit of events ``d`` written in, their stamp
-    ``refits``."""
+    ``refits``. With ``own`` (arrays no one else holds: a compiled upkeep's
+    own, made by its earlier step) the fit is written into them, not copies."""
     n = x.shape[0]
-    x1, y1, T1, cov1 = x.copy(), y.copy(), T.copy(), cov.copy()
+    if own:
+        x1, y1, T1, cov1 = x, y, T, cov
+    else:
+        x1, y1, T1, cov1 = x.copy(), y.copy(), T.copy(), cov.copy()
     if fresh:
         chi1 = np.empty(n)
         chi1.fill(np.nan)
@@ -132,6 +133,8 @@ def _apply_loop(
         ok1 = np.zeros(n, np.bool_)
         set1 = np.zeros(n, np.bool_)
         st1 = np.zeros(n, np.int64)
+    elif own:
+        chi1, dof1, ok1, set1, st1 = chi2, dof, ok, settled, stamp
     else:
         chi1, dof1, ok1 = chi2.copy(), dof.copy(), ok.copy()
         set1, st1 = settled.copy(), stamp.copy()
