@@ -282,3 +282,51 @@ def test_windows_cut_by_the_gate_are_the_same_in_numpy_and_compiled() -> None:
 
     assert of_run3(g_all, k_all).shape[0] > 0
     assert np.array_equal(of_run3(g1, k1), of_run3(g_all, k_all))
+
+
+def test_windows_the_gate_empties_are_told_so_and_the_others_kept_whole() -> None:
+    # sharp events (x, y sd 5 m, T sd 2 ms) heard by runs of reports every 0.25 s,
+    # each event's report within 1 ms of its arrival or 0.1 s off it: the whole
+    # window (4 x (sd + sd_ev) ~ 0.1 s a side) holds rows, the gate's cut (~12 ms a
+    # side) holds only the near report, or none when it is off; the compiled loop
+    # tells those empty by their slices and must keep every pair numpy keeps, in
+    # numpy's order, events spread over a 3 x 3 grid of cells about each run
+    pytest.importorskip("numba")
+    from ceasefire.fuse.association.windows import TimeGate, windows
+
+    rng = np.random.default_rng(33)
+    n_pos, n_ev, reach = 12, 600, 20_000.0
+    day = 1.7e9
+    px, py = rng.uniform(-30e3, 30e3, (2, n_pos))
+    ex, ey = rng.uniform(-40e3, 40e3, (2, n_ev))
+    eT = day + rng.uniform(0, 600, n_ev)
+    cov = np.zeros((n_ev, 3, 3))
+    cov[:, 0, 0] = cov[:, 1, 1] = 25.0
+    cov[:, 2, 2] = 4e-6
+    sd_ev = np.sqrt(cov[:, 2, 2]) + np.sqrt(cov[:, 0, 0] + cov[:, 1, 1]) / C
+    tks, sizes = [], []
+    for r in range(n_pos):
+        d = np.hypot(ex - px[r], ey - py[r])
+        heard = eT + d / C
+        near = heard[(d <= reach) & (rng.random(n_ev) < 0.8)]
+        side = rng.choice([-1.0, 1.0], near.shape[0])
+        off = np.where(rng.random(near.shape[0]) < 0.5, 1e-3, 0.1) * side
+        t = np.sort(np.r_[near + off, day + np.arange(0, 700, 0.25)])
+        tks.append(t)
+        sizes.append(t.shape[0])
+    tk = np.concatenate(tks)
+    ends = np.cumsum(sizes)
+    sig = np.full(n_pos, 0.005)
+    args = (
+        px, py, ends - np.array(sizes), ends, tk, np.ones(n_pos), sig, ex, ey, eT, sd_ev,
+        reach, C,
+    )  # fmt: skip
+    gate = TimeGate(cov.reshape(-1, 9), np.ones(n_pos), sig.copy(), 16.27)
+    g_all, _ = windows(*args)
+    with np.errstate(invalid="ignore"):
+        g0, k0 = windows_numpy(*args, gate)
+    g1, k1 = windows(*args, gate=gate)
+    # the premises: events whose whole windows hold rows and whose cut ones do not,
+    # and cut windows that hold rows
+    assert np.setdiff1d(g_all, g0).shape[0] > 10 and g0.shape[0] > 100
+    assert np.array_equal(g0, g1) and np.array_equal(k0, k1)

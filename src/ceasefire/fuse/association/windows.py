@@ -328,13 +328,17 @@ def _windows_loop(
     :func:`_tables_loop`'s ``tab``, ``offs``, ``t0s``, ``inv_ws``). The others, in
     index order, get the exact distance and window, cut by the gate when
     ``gate_q`` > 0 (:class:`TimeGate`'s ``cov9``, ``f_hi``, ``sd_hi``, ``q``; else
-    empty arrays and 0). The windows kept as they are found (arrays doubled when full), then
+    empty arrays and 0), the cut window told empty by its slices before any
+    search where it can be. The windows kept as they are found (arrays doubled when full), then
     expanded: in the order found (by position, each position's events in index
     order), or with ``by_event`` each event's together, in event order (a counting
     sort of the windows: each event's still by position, then time: the order of a
     stable sort of the pairs by event; a position's events then need no order)."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
+    # the merge's other buffer, and where each cell's kept events start (9 cells)
+    spare = np.empty(ex.shape[0] + 1, np.intp)
+    cuts = np.empty(10, np.intp)
     cap = 1024
     w_e = np.empty(cap, np.intp)
     w_a = np.empty(cap, np.intp)
@@ -360,11 +364,14 @@ def _windows_loop(
         f_r = f_lo[r]
         s_r = sig_max[r]
         n_keep = 0
+        n_cuts = 0
         for cy in range(pcy[r] - 1, pcy[r] + 2):
             for cx in range(pcx[r] - 1, pcx[r] + 2):
                 if cy < 0 or cy >= ny or cx < 0 or cx >= nx:
                     continue
                 cell = cy * nx + cx
+                cuts[n_cuts] = n_keep
+                n_cuts += 1
                 for p in range(cell_start[cell], cell_start[cell + 1]):
                     e = by_cell[p]
                     ddx = ex[e] - px[r]
@@ -386,8 +393,36 @@ def _windows_loop(
                     empty = (hi < t_first) | (lo > t_last) | (in_slices == 0)
                     keep_e[n_keep] = e
                     n_keep += (da <= wide) & ~(sure & empty)
-        if n_keep > 1 and not by_event:
-            keep_e[:n_keep].sort()
+        if n_keep > 1 and n_cuts > 1 and not by_event:
+            # each cell's kept events are in index order (by_cell's): merged pairwise
+            # in place of a sort (~5 % of the loop on the stress row)
+            cuts[n_cuts] = n_keep
+            src_e = keep_e
+            dst_e = spare
+            flips = 0
+            while n_cuts > 1:
+                j = 0
+                for u in range(0, n_cuts, 2):
+                    a = cuts[u]
+                    mid = cuts[u + 1]
+                    b = cuts[u + 2] if u + 1 < n_cuts else mid
+                    i1 = a
+                    i2 = mid
+                    for p in range(a, b):
+                        if i2 >= b or (i1 < mid and src_e[i1] < src_e[i2]):
+                            dst_e[p] = src_e[i1]
+                            i1 += 1
+                        else:
+                            dst_e[p] = src_e[i2]
+                            i2 += 1
+                    cuts[j] = a
+                    j += 1
+                cuts[j] = n_keep
+                n_cuts = j
+                src_e, dst_e = dst_e, src_e
+                flips += 1
+            if flips % 2 == 1:
+                keep_e[:n_keep] = spare[:n_keep]
         for i in range(n_keep):
             e = keep_e[i]
             ddx = ex[e] - px[r]
@@ -401,6 +436,28 @@ def _windows_loop(
             slack = 4.0 * (sig_max[r] + sd_ev[e])
             lo = eT[e] + f_lo[r] * d / c - slack
             hi = eT[e] + d / c + slack
+            lo_g = hi_g = math.nan
+            if gate_q > 0.0:
+                # the gate's cut first: about half the windows that hold rows hold
+                # none the gate may pass, which the slices tell without a search
+                h = _gate_half(
+                    ddx, ddy, d, c, f_lo[r], f_hi[r], sd_hi[r], cov9[e, 0], cov9[e, 1],
+                    cov9[e, 2], cov9[e, 4], cov9[e, 5], cov9[e, 8], gate_q,
+                )  # fmt: skip
+                lo_g, hi_g = _gate_bounds(eT[e], d, c, f_lo[r], f_hi[r], h)
+                lo_c = lo_g if lo_g > lo else lo
+                hi_c = hi_g if hi_g < hi else hi
+                # the rows in [lo_c, hi_c] lie in the slices between theirs; NaN
+                # bounds: no conclusion, the search decides
+                if lo_c == lo_c and hi_c == hi_c:
+                    if hi_c < t_first or lo_c > t_last or lo_c > hi_c:
+                        continue
+                    n_in = (
+                        tab[o + _slice(hi_c, t0, inv_w, nb) + 1]
+                        - tab[o + _slice(lo_c, t0, inv_w, nb)]
+                    )
+                    if n_in == 0:
+                        continue
             # _find(tk, a0, b0, table, t0, inv_w, lo, False) written out (scalar
             # code: no arrays passed to a call)
             if lo != lo or lo > t_last:
@@ -425,13 +482,8 @@ def _windows_loop(
             if ia >= b0 or tk[ia] > hi:
                 continue
             if gate_q > 0.0:
-                # a window that holds rows: those that may pass the gate
-                h = _gate_half(
-                    ddx, ddy, d, c, f_lo[r], f_hi[r], sd_hi[r], cov9[e, 0], cov9[e, 1],
-                    cov9[e, 2], cov9[e, 4], cov9[e, 5], cov9[e, 8], gate_q,
-                )  # fmt: skip
-                lo_g, hi_g = _gate_bounds(eT[e], d, c, f_lo[r], f_hi[r], h)
-                # NaN (no bound) compares false: the window stays
+                # a window that holds rows: those that may pass the gate (NaN, no
+                # bound, compares false: the window stays)
                 hi = hi_g if hi_g < hi else hi
                 while ia < b0 and tk[ia] < lo_g:
                     ia += 1
