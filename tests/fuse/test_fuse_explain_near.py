@@ -10,6 +10,7 @@ import pytest
 
 from ceasefire.fuse import explain as ex
 from ceasefire.fuse.explain import ExplainConfig, _Points
+from ceasefire.fuse.explain_near import time_passes
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.vocab import SENSES
 
@@ -60,6 +61,15 @@ def _pts(rng: np.random.Generator, n: int) -> _Points:
     )
 
 
+def _wide(pts: _Points) -> _Points:
+    """``pts`` with every other point's emission window an hour wide (its pairs
+    pass the time bound: the range and bearing bounds decide them)."""
+    lo, hi = pts.t_lo.copy(), pts.t_hi.copy()
+    lo[::2] -= 1_800.0
+    hi[::2] += 1_800.0
+    return _Points(pts.event, pts.lat, pts.lon, lo, hi, pts.cov)
+
+
 def _numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ex, "near_kernel", lambda: None)
     monkeypatch.setattr(ex, "window_near_kernel", lambda: None)
@@ -68,14 +78,16 @@ def _numpy(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_compiled_pre_gate_keeps_the_numpy_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("numba")
     rng = np.random.default_rng(5)
-    obs, pts = _obs(rng, 300), _pts(rng, 400)
+    obs, pts = _obs(rng, 300), _wide(_pts(rng, 400))
     r = rng.integers(0, 300, 60_000).astype(np.intp)
     pj = rng.integers(0, 400, 60_000).astype(np.intp)
-    got = ex._near(r, pj, pts, obs, CFG, 9.0)
-    _numpy(monkeypatch)
-    ref = ex._near(r, pj, pts, obs, CFG, 9.0)
-    assert got.dtype == np.bool_ and np.array_equal(got, ref)
-    assert 1_000 < int(ref.sum()) < 59_000  # the premise: both kinds of pairs, many
+    for travel_sd in (False, True):
+        got = ex._near(r, pj, pts, obs, CFG, 9.0, 343.0, travel_sd)
+        with monkeypatch.context() as m:
+            _numpy(m)
+            ref = ex._near(r, pj, pts, obs, CFG, 9.0, 343.0, travel_sd)
+        assert got.dtype == np.bool_ and np.array_equal(got, ref)
+        assert 1_000 < int(ref.sum()) < 59_000  # the premise: both kinds of pairs, many
 
 
 def test_the_window_is_made_gated_in_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,3 +165,28 @@ def test_a_paired_rounds_members_are_told_apart_as_by_the_geodesic(
     # bound and many points are beyond 100 km), the geodesic the rest
     heard = int((obs.sense[rows] != ex.SEEN).sum())
     assert 0 < sum(exact) < 0.8 * heard
+
+
+def test_the_time_bound_drops_a_report_arriving_far_off_its_points_time() -> None:
+    # a report heard at t = 100 s (σ 1 s, clock slack 2 s, gate 3 σ) from a point
+    # ~10 km off: the sound travels 28.9-30.1 s by the sphere's bounds (98 % - 100 m
+    # to 102 % + 100 m of 10 km at 343 m/s)
+    def heard(emitted: float, d_s: float = 10_000.0) -> bool:
+        return time_passes(
+            100.0, 1.0, 2.0, True, emitted, emitted, d_s, 48.0, 48.09, 343.0, 0.0, 3.0
+        )
+
+    assert heard(70.8)  # on time
+    assert heard(68.0)  # 1.97 s late at the longest travel: within the slack
+    assert not heard(60.0)  # ~8 s late beyond the slack at the longest travel
+    assert not heard(200.0)  # emitted after the report
+    assert heard(60.0, d_s=150_000.0)  # beyond the sphere's bounds: the geodesic decides
+    # a point's σ in time widens the bound: 8 s over hypot(1, 10) s passes
+    assert time_passes(100.0, 1.0, 2.0, True, 60.0, 60.0, 10_000.0, 48.0, 48.09, 343.0, 10.0, 3.0)
+    # a seen report travels nothing: 5 s of slack, then 3 σ
+    assert time_passes(100.0, 1.0, 5.0, False, 93.0, 93.0, 10_000.0, 48.0, 48.09, 343.0, 0.0, 3.0)
+    assert not time_passes(
+        100.0, 1.0, 5.0, False, 91.0, 91.0, 10_000.0, 48.0, 48.09, 343.0, 0.0, 3.0
+    )
+    # an emission window: late only past its end
+    assert time_passes(100.0, 1.0, 2.0, True, 40.0, 70.0, 10_000.0, 48.0, 48.09, 343.0, 0.0, 3.0)

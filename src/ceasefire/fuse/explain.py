@@ -48,7 +48,14 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.fuse.explain_near import EARTH_R_M, near_kernel, window_near_kernel
+from ceasefire.fuse.explain_near import (
+    EARTH_R_M,
+    SPHERE_LAT,
+    SPHERE_M,
+    TIME_SLACK_S,
+    near_kernel,
+    window_near_kernel,
+)
 from ceasefire.fuse.finite import nan_as
 from ceasefire.fuse.keys import ranges
 from ceasefire.fuse.obsindex import RowIds, source_codes
@@ -288,7 +295,7 @@ def _points(
 
 #: the sphere's distance decides a report's timing alone within this distance (m)
 #: and latitude (deg); beyond them the geodesic does
-_SPHERE_M, _SPHERE_LAT = 100_000.0, 80.0
+_SPHERE_M, _SPHERE_LAT = SPHERE_M, SPHERE_LAT
 
 
 def _unexplained(
@@ -461,12 +468,19 @@ def _piece_residuals(
 
 
 def _window_pairs(
-    rows: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig, gate: float
+    rows: IP,
+    pts: _Points,
+    obs: ObservationArrays,
+    cfg: ExplainConfig,
+    gate: float,
+    c: float = SPEED_OF_SOUND_M_S,
+    travel_sd: bool = False,
 ) -> tuple[IP, IP, bool]:
     """(index into ``rows``, point) of every pair whose point was emitted within
     ``window_s`` before the report (up to the clock slack and a minute after),
     and whether they are already through :func:`_near`'s pre-gate (by the
-    compiled loop, which makes only those: most pairs in the window fail it)."""
+    compiled loop, which makes only those: most pairs in the window fail it;
+    ``c``, ``travel_sd``: as :func:`_residuals` takes them)."""
     order = np.argsort(pts.t_lo, kind="stable")
     t_sorted = pts.t_lo[order]
     t_rep = obs.time_s[rows]
@@ -478,6 +492,7 @@ def _window_pairs(
         li, pj = kernel(
             obs.lat, obs.lon, obs.bearing_deg, obs.bearing_sigma_deg, rows, lo, hi, order,
             pts.lat, pts.lon, pts.cov, cfg.max_range_m, cfg.sigma_scale, gate,
+            _times(obs, pts, cfg), c, travel_sd,
         )  # fmt: skip
         return li, pj, True
     cnt = hi - lo
@@ -502,7 +517,7 @@ def _residuals(
     position σ over ``c`` (a fix's emission time and position move together;
     a microphone's millisecond clock says nothing finer about a point known to
     100 m)."""
-    li, pj, gated = _window_pairs(rows, pts, obs, cfg, gate)
+    li, pj, gated = _window_pairs(rows, pts, obs, cfg, gate, c, travel_sd)
     return _pair_residuals(rows, li, pj, pts, obs, cfg, gate, c, travel_sd, gated)
 
 
@@ -528,7 +543,7 @@ def _pair_residuals(
     # spherical distance (within 1 % of the geodesic's at these ranges) drops
     # them before the geodesic, and only pairs the range gate refuses anyway
     if not gated:
-        near = _near(rows[li], pj, pts, obs, cfg, gate)
+        near = _near(rows[li], pj, pts, obs, cfg, gate, c, travel_sd)
         li, pj = li[near], pj[near]
     r = rows[li]
     e_lo, az, dist = _emission(obs, r, pts.lat[pj], pts.lon[pj], c)
@@ -558,20 +573,45 @@ def _pair_residuals(
     return li[keep], pj[keep], chi2[keep]
 
 
+def _times(
+    obs: ObservationArrays, pts: _Points, cfg: ExplainConfig
+) -> tuple[F8, F8, F8, npt.NDArray[np.bool_], F8, F8]:
+    """What the pre-gate's time bound reads (:func:`.explain_near.time_passes`),
+    per report ``(n,)``: its time (s), its time σ as :func:`_pair_residuals` has
+    it before the point's (s), its clock slack (s) and whether it was heard; per
+    point: its emission window's ends (s)."""
+    seen = obs.sense == SEEN
+    sd = cfg.sigma_scale * nan_as(obs.time_sigma_s, 1.0)
+    sd = np.where(seen, np.maximum(sd, cfg.seen_floor_s), sd)
+    slack = np.where(seen, cfg.slack_seen_s, cfg.slack_heard_s)
+    return obs.time_s, sd, slack, ~seen, pts.t_lo, pts.t_hi
+
+
 def _near(
-    r: IP, pj: IP, pts: _Points, obs: ObservationArrays, cfg: ExplainConfig, gate: float
+    r: IP,
+    pj: IP,
+    pts: _Points,
+    obs: ObservationArrays,
+    cfg: ExplainConfig,
+    gate: float,
+    c: float = SPEED_OF_SOUND_M_S,
+    travel_sd: bool = False,
 ) -> npt.NDArray[np.bool_]:
     """Whether each pair (report row ``r``, point ``pj``) passes the pre-gate of
-    :func:`_pair_residuals` (compiled in :mod:`.explain_near` when numba is there)."""
+    :func:`_pair_residuals` (compiled in :mod:`.explain_near` when numba is there):
+    the range, the time (``c``, ``travel_sd``: as :func:`_residuals` takes them)
+    and the bearing bounds."""
     kernel = near_kernel()
     if kernel is not None:
         out: npt.NDArray[np.bool_] = kernel(
             obs.lat, obs.lon, obs.bearing_deg, obs.bearing_sigma_deg, r, pts.lat, pts.lon,
-            pts.cov, pj, cfg.max_range_m, cfg.sigma_scale, gate,
+            pts.cov, pj, cfg.max_range_m, cfg.sigma_scale, gate, _times(obs, pts, cfg), c,
+            travel_sd,
         )  # fmt: skip
         return out
     d_s, az_s = _sphere(obs.lat[r], obs.lon[r], pts.lat[pj], pts.lon[pj])
     near = d_s <= 1.02 * cfg.max_range_m + 100.0
+    near &= _time_near(r, pj, pts, obs, cfg, gate, c, travel_sd, d_s)
     # and those whose ray misses by more than the gate allows: the bearing's σ
     # bounded above (the point's σ across the ray by its covariance's trace, the
     # distance by the sphere's less 2 %), a degree's slack for the sphere's azimuth
@@ -584,6 +624,36 @@ def _near(
     db = np.abs((obs.bearing_deg[r] - az_s + 180.0) % 360.0 - 180.0)
     near &= ~has_b | (db <= np.sqrt(gate) * sd_b + 1.0)
     return near
+
+
+def _time_near(
+    r: IP,
+    pj: IP,
+    pts: _Points,
+    obs: ObservationArrays,
+    cfg: ExplainConfig,
+    gate: float,
+    c: float,
+    travel_sd: bool,
+    d_s: F8,
+) -> npt.NDArray[np.bool_]:
+    """:func:`.explain_near.time_passes` of each pair (report row ``r``, point
+    ``pj``) at the spherical distance ``d_s`` (m), by arrays."""
+    t, sd, slack, heard, t_lo, t_hi = _times(obs, pts, cfg)
+    t, sd, slack, heard = t[r], sd[r], slack[r], heard[r]
+    t_lo, t_hi = t_lo[pj], t_hi[pj]
+    with np.errstate(invalid="ignore"):
+        sphere = (d_s <= SPHERE_M) & (np.abs(obs.lat[r]) <= SPHERE_LAT)
+        sphere &= np.abs(pts.lat[pj]) <= SPHERE_LAT
+        early = np.where(heard, t_lo + np.maximum(0.98 * d_s - 100.0, 0.0) / c - t, t_lo - t)
+        late = np.where(heard, t - t_hi - (1.02 * d_s + 100.0) / c, t - t_hi)
+        off = np.where(early > late, early, late) - slack - TIME_SLACK_S
+        cv = pts.cov[pj]
+        tr = cv[:, 0] + cv[:, 1]
+        tsd = np.sqrt(np.where(tr < 0.0, 0.0, tr)) / c if travel_sd else np.zeros(r.shape[0])
+        s = np.where(tsd > 0.0, np.hypot(sd, tsd), sd)
+        far = off > np.sqrt(gate) * np.where(s > 1e-6, s, 1e-6) * (1.0 + 1e-9)
+    return ~(far & (sphere | ~heard))
 
 
 def _sphere(lat1: F8, lon1: F8, lat2: F8, lon2: F8) -> tuple[F8, F8]:
