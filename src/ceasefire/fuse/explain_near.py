@@ -234,6 +234,7 @@ __all__ = [
     "EARTH_R_M",
     "SPHERE_LAT",
     "SPHERE_M",
+    "TIME_SLACK_S",
     "near_kernel",
     "passes",
     "time_passes",
