@@ -160,7 +160,7 @@ def test_a_paired_rounds_members_are_told_apart_as_by_the_geodesic(
     monkeypatch.setattr(ex, "_emission", counted)
     got = ex._unexplained(obs, rows, lat, lon, t, 343.0)
     assert got.tolist() == want.tolist()
-    assert want.any() and not want.all() and (d > ex._SPHERE_M).any()
+    assert want.any() and not want.all() and (d > ex.SPHERE_M).any()
     # the premise: the sphere decided many heard members (these times crowd the
     # bound and many points are beyond 100 km), the geodesic the rest
     heard = int((obs.sense[rows] != ex.SEEN).sum())

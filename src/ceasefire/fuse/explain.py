@@ -293,11 +293,6 @@ def _points(
     )
 
 
-#: the sphere's distance decides a report's timing alone within this distance (m)
-#: and latitude (deg); beyond them the geodesic does
-_SPHERE_M, _SPHERE_LAT = SPHERE_M, SPHERE_LAT
-
-
 def _unexplained(
     obs: ObservationArrays, rows: IP, lat: F8, lon: F8, t: F8, c: float
 ) -> npt.NDArray[np.bool_]:
@@ -315,7 +310,7 @@ def _unexplained(
     heard = obs.sense[rows] != SEEN
     la1, lo1 = obs.lat[rows], obs.lon[rows]
     d_s, _ = _sphere(la1, lo1, lat, lon)
-    near = (d_s <= _SPHERE_M) & (np.abs(la1) <= _SPHERE_LAT) & (np.abs(lat) <= _SPHERE_LAT)
+    near = (d_s <= SPHERE_M) & (np.abs(la1) <= SPHERE_LAT) & (np.abs(lat) <= SPHERE_LAT)
     u_lo = (time - (1.02 * d_s + 100.0) / c) - t
     u_hi = (time - (0.98 * d_s - 100.0) / c) - t
     off = near & ((u_lo > lim) | (u_hi < -lim))

@@ -22,7 +22,7 @@ from ceasefire.fuse.compiled import compiled_calling, getter
 #: the mean Earth radius, m (``explain._sphere``'s)
 EARTH_R_M = 6_371_008.8
 #: the sphere's distance bounds the geodesic's (98 % - 100 m to 102 % + 100 m)
-#: within this distance (m) and latitude (deg) (``explain._SPHERE_M``, ``_SPHERE_LAT``)
+#: within this distance (m) and latitude (deg) (``explain._unexplained``'s too)
 SPHERE_M, SPHERE_LAT = 100_000.0, 80.0
 #: seconds by which the time bound errs towards passing (the exact residual's
 #: rounding on times of ~10⁶ s is ~10⁻¹⁰ s)
