@@ -13,7 +13,14 @@ import numpy as np
 import pytest
 from pinned_days import pinned_day
 
-from ceasefire.fuse.association import AttachConfig, Clusters, GateConfig, Reports, attachment
+from ceasefire.fuse.association import (
+    AttachConfig,
+    Clusters,
+    GateConfig,
+    Reports,
+    attach_loops,
+    attachment,
+)
 from ceasefire.fuse.association.attach_loops import attach_kernels, gate_quantiles
 from ceasefire.fuse.association.gates import quantile
 
@@ -172,3 +179,44 @@ def test_the_compiled_pull_test_is_the_numpy_codes(monkeypatch: pytest.MonkeyPat
     # the premise: both answers occur, and the odd former estimates are pulled
     assert fast.any() and not fast.all()
     assert fast[:2].all()
+
+
+def test_the_slot_tables_list_each_runs_one_observer_and_each_observers_events() -> None:
+    # the plain function (its compiled twin runs in attach): rows 0..6, runs of
+    # rows [0, 1] (observer 2), [2, 3, 4] (observers 0 and 1), [5] (observer 1),
+    # [6] (a negative code); events 0..3, event 2 not searched (not in ok)
+    labels = np.array([0, -1, 1, 2, -1, 0, 7, -1, 3], np.intp)
+    src = np.array([2, 2, 0, 1, 0, 1, -1, 0, 0], np.intp)
+    fs = np.array([1, 0, 2, 4, 3, 5, 6], np.intp)
+    starts, ends = np.array([0, 2, 5, 6], np.intp), np.array([2, 5, 6, 7], np.intp)
+    ok = np.array([0, 1, 3], np.intp)
+    run_src, own_start, own_ev = attach_loops._owners(labels, src, fs, starts, ends, ok, 4)
+    assert run_src.tolist() == [2, -1, 1, -1]
+    # observer 0 holds events 1 (row 2) and 3 (row 8: its place in ok is 2); observer
+    # 1: event 0 (row 5), event 2 is not searched; observer 2: event 0 (row 0); the
+    # label 7 (no such event) and the negative observer are left out
+    own = [sorted(own_ev[own_start[s] : own_start[s + 1]].tolist()) for s in range(3)]
+    assert own_start.shape == (4,) and own == [[1, 2], [0], [0]]
+
+
+def test_a_second_observer_at_one_position_joins_the_events_the_first_holds() -> None:
+    # a copy of one observer's reports under a new observer code, at its very
+    # positions: each run there holds two observers, whose windows on the events
+    # the first holds must stay (the copy's rows join those events)
+    pytest.importorskip("numba")
+    rep, cl = _freed("heavy2015", 8)
+    a = int(np.bincount(rep.src[rep.is_bearing]).argmax())
+    mine = np.flatnonzero(rep.src == a)
+    idx = np.concatenate([np.arange(rep.n), mine])
+    new_src = np.concatenate([rep.src, np.full(mine.shape[0], rep.n_src, rep.src.dtype)])
+    two = Reports(
+        rep.rows.take(idx), new_src, rep.direction[idx], rep.c, rep.max_range_m,
+        rep.min_tdoa_sensors,
+    )  # fmt: skip
+    labels = np.concatenate([cl.labels, np.full(mine.shape[0], -1, cl.labels.dtype)])
+    both = Clusters(labels, cl.x, cl.y, cl.T, cl.cov)
+    held = np.unique(labels[mine][labels[mine] >= 0])
+    _, out = _both(two, both, GateConfig())
+    took = out.labels[rep.n :]
+    # the premise: copies joined events the first observer holds
+    assert np.isin(took[took >= 0], held).sum() > 10

@@ -69,6 +69,48 @@ def _max_nan(a: float, b: float) -> float:
     return a if a >= b else b
 
 
+def _owners(
+    labels: Any, src: Any, fs: Any, starts: Any, ends: Any, ok: Any, n_ev: int
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    """The slot rule's tables for :func:`~.windows._windows_loop`: per run
+    ``fs[starts[u]:ends[u]]`` (rows), its rows' one observer ``src`` (-1 when
+    several, or negative); per observer ``s``, the events that hold a row of it
+    (``labels``), as indices into ``ok`` (the events searched; others left out),
+    ``own_ev[own_start[s]:own_start[s + 1]]`` (a counting sort of the rows by
+    observer). As :func:`~.gates._slot_free_loop` reads ``labels`` and ``src``:
+    a window of the run on such an event holds only pairs it would drop."""
+    n_runs = starts.shape[0]
+    run_src = np.empty(n_runs, np.intp)
+    for u in range(n_runs):
+        s0 = src[fs[starts[u]]]
+        for i in range(starts[u] + 1, ends[u]):
+            if src[fs[i]] != s0:
+                s0 = -1
+                break
+        run_src[u] = s0 if s0 >= 0 else -1
+    sub = np.full(n_ev, -1, np.intp)
+    for i in range(ok.shape[0]):
+        sub[ok[i]] = i
+    n_src = 0
+    for r in range(labels.shape[0]):
+        n_src = max(n_src, src[r] + 1)
+    own_start = np.zeros(n_src + 1, np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        if e >= 0 and e < n_ev and sub[e] >= 0 and src[r] >= 0:
+            own_start[src[r] + 1] += 1
+    for s in range(n_src):
+        own_start[s + 1] += own_start[s]
+    fill = own_start[:n_src].copy()
+    own_ev = np.empty(own_start[n_src], np.intp)
+    for r in range(labels.shape[0]):
+        e = labels[r]
+        if e >= 0 and e < n_ev and sub[e] >= 0 and src[r] >= 0:
+            own_ev[fill[src[r]]] = sub[e]
+            fill[src[r]] += 1
+    return run_src, own_start, own_ev
+
+
 def _candidates_loop(
     labels: Any, run_order: Any, position_id: Any, ox: Any, oy: Any, t: Any, speed: Any,
     sigma_t: Any, az: Any, src: Any, direction: Any, ex_all: Any, ey_all: Any, eT_all: Any,
@@ -200,9 +242,11 @@ def _candidates_loop(
     lim = float(max(nx, ny) + 2)
     by_cell, cell_start, pcx, pcy = _grid(ex, ey, fin, x0, y0, w, nx, ny, px, py, lim)
     tab, offs, t0s, inv_ws = _tables(tk, starts, ends)
+    run_src, own_start, own_ev = _owners(labels, src, fs, starts, ends, ok, n_ev)
     gg, kk = _windows(
         px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach_m, c, by_cell,
         cell_start, nx, ny, pcx, pcy, tab, offs, t0s, inv_ws, cov9, f_hi, sd_hi, q, False,
+        run_src, own_start, own_ev,
     )  # fmt: skip
     m = gg.shape[0]
     g = np.empty(m, np.intp)
@@ -422,7 +466,7 @@ def attach_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[.
     front = compiled_calling(
         _candidates_loop, _fitted=fitted, _slot_free=slot[0], _direction=slot[1],
         _grid=grid_loop, _tables=tables_loop, _windows=window_loop, _time=marginal[0],
-        _min_nan=_min_nan, _max_nan=_max_nan,
+        _min_nan=_min_nan, _max_nan=_max_nan, _owners=_owners,
     )  # fmt: skip
     middle = compiled_calling(_bearing_gate_loop, _bearing=marginal[1])
     back = compiled_calling(

@@ -338,7 +338,7 @@ def _search_loop(
         gg, at = _windows(
             px, py, starts, ends, tk, f_lo, sig_max, ex, ey, eT, sd_ev, reach, c, by_cell,
             cell_start, nx, ny, pcx, pcy, tab, offs, t0s, inv_ws, np.zeros((0, 9)),
-            np.zeros(0), np.zeros(0), 0.0, True,
+            np.zeros(0), np.zeros(0), 0.0, True, none, none, none,
         )  # fmt: skip
     # marginal_gate() of the pairs found, on the rows in the runs' order
     g_ev = np.empty(gg.shape[0], np.intp)

@@ -316,6 +316,9 @@ def _windows_loop(
     sd_hi: Any,
     gate_q: float,
     by_event: bool,
+    run_src: Any,
+    own_start: Any,
+    own_ev: Any,
 ) -> tuple[Any, Any]:
     """:func:`windows_numpy` as one loop (compiled by numba): the same windows, by
     the same arithmetic. Only the events of the 3 x 3 grid cells about a position
@@ -333,7 +336,12 @@ def _windows_loop(
     expanded: in the order found (by position, each position's events in index
     order), or with ``by_event`` each event's together, in event order (a counting
     sort of the windows: each event's still by position, then time: the order of a
-    stable sort of the pairs by event; a position's events then need no order)."""
+    stable sort of the pairs by event; a position's events then need no order).
+    ``run_src`` (empty: no such test): per run, the one observer of all its rows
+    (-1 when they are of several); the events that already hold a report of
+    observer ``s`` are ``own_ev[own_start[s]:own_start[s + 1]]`` (duplicates
+    allowed): a run's windows on those are not made (the slot rule, one report
+    per observer per event, would drop each of their pairs)."""
     n_runs = starts.shape[0]
     keep_e = np.empty(ex.shape[0] + 1, np.intp)
     # the merge's other buffer, and where each cell's kept events start (9 cells)
@@ -347,11 +355,17 @@ def _windows_loop(
     total = 0
     inv_c = 1.0 / c
     wide = 1.000001 * reach_m
+    # the events whose slot of the run's observer is taken (False for all between runs)
+    held = np.zeros(ex.shape[0], np.bool_)
     for r in range(n_runs):
         a0 = starts[r]
         b0 = ends[r]
         if b0 <= a0:
             continue
+        s_own = run_src[r] if run_src.shape[0] > 0 else -1
+        if s_own >= 0:
+            for p in range(own_start[s_own], own_start[s_own + 1]):
+                held[own_ev[p]] = True
         # the position's slices (:func:`_tables_loop`)
         nb = _PER_ROW * (b0 - a0)
         # the run's table is tab[o : o + nb + 1], read in place: a view (or a
@@ -392,7 +406,10 @@ def _windows_loop(
                     )
                     empty = (hi < t_first) | (lo > t_last) | (in_slices == 0)
                     keep_e[n_keep] = e
-                    n_keep += (da <= wide) & ~(sure & empty)
+                    n_keep += (da <= wide) & ~(sure & empty) & ~held[e]
+        if s_own >= 0:
+            for p in range(own_start[s_own], own_start[s_own + 1]):
+                held[own_ev[p]] = False
         if n_keep > 1 and n_cuts > 1 and not by_event:
             # each cell's kept events are in index order (by_cell's): merged pairwise
             # in place of a sort (~5 % of the loop on the stress row)
@@ -565,6 +582,10 @@ def slice_tables(tk: F8, starts: IP, ends: IP) -> Tables | None:
     return None if k is None else k[1](tk, starts, ends)
 
 
+#: no slot test in :func:`_windows_loop` (its ``run_src``, ``own_start``, ``own_ev``)
+#: (writable, as the other callers' arrays: numba types a read-only array apart)
+_NO_RUNS = np.zeros(0, np.intp)
+
 #: grid cells about positions, as a multiple of the reach (plus 1 m): wider than
 #: the loop's square (1.000001 x the reach) whatever the rounding
 _CELL = 1.001
@@ -662,5 +683,8 @@ def windows(
     assert tables is not None  # the kernel compiled: so is the tables' loop
     if gate is None:
         gate = TimeGate(np.zeros((0, 9)), np.zeros(0), np.zeros(0), 0.0)
-    g, k = kernel(*args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate, by_event)
+    g, k = kernel(
+        *args, by_cell, cell_start, nx, ny, pcx, pcy, *tables, *gate, by_event, _NO_RUNS,
+        _NO_RUNS, _NO_RUNS,
+    )  # fmt: skip
     return np.asarray(g, np.intp), np.asarray(k, np.intp)
