@@ -13,6 +13,7 @@ from itertools import repeat
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.keys import ranges
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
 
@@ -43,6 +44,42 @@ class RowIds:
         at = self.rows([o for e in events for o in e.observation_ids])
         hit = at >= 0
         return owner[hit].astype(np.intp), at[hit]
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """The member rows of every event of a list, found once (:meth:`RowIds.members`
+    of the whole list), for the subsets corroboration and explanation ask about in
+    turn (lone events, located ones, pieces: each event's ids looked up once, not
+    once a question)."""
+
+    start: IP  # (E + 1,) event k's rows are ``at[start[k]:start[k + 1]]``
+    at: IP  # rows of the members found, in event order and member order
+
+    @staticmethod
+    def of(ids: RowIds, events: Sequence[Event]) -> EventRows:
+        owner, at = ids.members(events)
+        start = np.searchsorted(owner, np.arange(len(events) + 1)).astype(np.intp)
+        return EventRows(start, at)
+
+    def members(self, ks: npt.ArrayLike) -> tuple[IP, IP]:
+        """(position in ``ks``, row) of every member found of events ``ks`` (indices
+        into the list), in the order of ``ks`` and each event's member order:
+        ``RowIds.members([events[k] for k in ks])``."""
+        k = np.asarray(ks, np.intp).reshape(-1)
+        first = self.start[k]
+        count = self.start[k + 1] - first
+        owner = np.repeat(np.arange(k.shape[0], dtype=np.intp), count)
+        return owner, self.at[ranges(first, count)]
+
+    def take(self, ks: npt.ArrayLike) -> EventRows:
+        """The rows of events ``ks`` (indices into the list), as a list of them."""
+        k = np.asarray(ks, np.intp).reshape(-1)
+        first = self.start[k]
+        count = self.start[k + 1] - first
+        start = np.zeros(k.shape[0] + 1, np.intp)
+        np.cumsum(count, out=start[1:])
+        return EventRows(start, self.at[ranges(first, count)])
 
 
 def observer_codes(source: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.str_], IP]:
