@@ -57,7 +57,7 @@ from oracle import Oracle, overridden, patched
 from ceasefire.assess import assess
 from ceasefire.fuse import engine
 from ceasefire.fuse import explain as ex_mod
-from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.fuse.obsindex import EventRows, RowIds, source_codes
 from ceasefire.geo import inverse
 from ceasefire.model.results import Event
 from ceasefire.pipeline import fuse_config
@@ -161,7 +161,8 @@ def _why_lone(
             {},
         )
     home = located[int(np.argmax(mine))]
-    pts = ex_mod._points([home], obs, ids, cfg, c)
+    home_rows = EventRows.of(ids, [home])
+    pts = ex_mod._points([home], obs, home_rows, cfg, c)
     p = rnd["launch" if phase == "L" else "impact"]
     _, d_pt = inverse(
         pts.lat, pts.lon, np.full(pts.lat.shape, p["lat"]), np.full(pts.lat.shape, p["lon"])
@@ -184,7 +185,7 @@ def _why_lone(
     }
     if ex_mod.EXPLAINED in home.flags:
         return "home itself explained (a piece)", info
-    held = ex_mod._held(pts, [home], obs, ids, src, np.array([j]), np.array([src[row]]), cfg, c)
+    held = ex_mod._held(pts, obs, home_rows, src, np.array([j]), np.array([src[row]]), cfg, c)
     if held[0]:
         who = src[row]
         kinds = set()

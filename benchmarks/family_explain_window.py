@@ -54,6 +54,7 @@ from ceasefire.assess import assess
 from ceasefire.fuse import corroborate as co_mod
 from ceasefire.fuse import engine, tiles
 from ceasefire.fuse import explain as ex_mod
+from ceasefire.fuse.obsindex import EventRows
 from ceasefire.fuse.pairing import LaunchPairConfig
 from ceasefire.fuse.speedcal import measured
 from ceasefire.geo import inverse
@@ -103,11 +104,17 @@ def _recorded(obs: Any, cfg: Any) -> tuple[list[Event], list[dict[str, Any]]]:
     real_explain, real_owned = co_mod.explain, tiles._owned
 
     def rec_explain(
-        events: Any, ecfg: Any, o: Any, c: float, ids: Any = None, src: Any = None
+        events: Any,
+        ecfg: Any,
+        o: Any,
+        c: float,
+        ids: Any = None,
+        src: Any = None,
+        rows: Any = None,
     ) -> Any:
         calls.append({"events": list(events), "obs": o, "c": c, "ids": ids, "src": src})
         pending[:] = [len(calls) - 1]
-        return real_explain(events, ecfg, o, c, ids, src)
+        return real_explain(events, ecfg, o, c, ids, src, rows)
 
     def rec_owned(events: Any, *a: Any) -> Any:
         out = real_owned(events, *a)
@@ -131,8 +138,8 @@ def _measured_points(k: float) -> Callable[..., Any]:
     prior's window; ``k`` 0: no windowed launch point at all."""
     real = ex_mod._points
 
-    def points(located: Any, obs: Any, ids: Any, cfg: Any, c: float) -> Any:
-        p = real(located, obs, ids, cfg, c)
+    def points(located: Any, obs: Any, rows: Any, cfg: Any, c: float) -> Any:
+        p = real(located, obs, rows, cfg, c)
         n = len(located)
         if p.event.shape[0] == n:
             return p
@@ -201,8 +208,9 @@ def _windows(
         and e.kind != "sighting"
         and "single_observer" not in e.flags
     ]
-    pts = ex_mod._points(located, obs, call["ids"], ecfg, call["c"])
-    meas = _measured_points(3.0)(located, obs, call["ids"], ecfg, call["c"])
+    rows = EventRows.of(call["ids"], located)
+    pts = ex_mod._points(located, obs, rows, ecfg, call["c"])
+    meas = _measured_points(3.0)(located, obs, rows, ecfg, call["c"])
     n = len(located)
     for j in range(n, pts.event.shape[0]):
         e = located[int(pts.event[j])]

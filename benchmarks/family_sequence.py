@@ -51,7 +51,7 @@ from oracle import overridden
 from ceasefire.assess import assess
 from ceasefire.fuse import engine
 from ceasefire.fuse import explain as ex_mod
-from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.fuse.obsindex import EventRows, RowIds, source_codes
 from ceasefire.geo import inverse
 from ceasefire.model.results import Event
 from ceasefire.pipeline import fuse_config
@@ -168,13 +168,13 @@ def lone_answers(events: list[Event], obs: Any, cfg: Any, c: float) -> dict[str,
         if e.lat is not None and e.kind != "sighting" and "single_observer" not in e.flags
     ]
     ids = RowIds.of(obs)
-    lone_k, lone_row = ex_mod._lone_reports(events, obs, ids)
+    lone_k, lone_row = ex_mod._lone_reports(events, obs, EventRows.of(ids, events))
     open_ = np.array([ex_mod.EXPLAINED not in events[int(k)].flags for k in lone_k], bool)
     lone_k, lone_row = lone_k[open_], lone_row[open_]
     if not located or lone_k.shape[0] == 0:
         return {}
     src = source_codes(obs)
-    pts = ex_mod._points(located, obs, ids, cfg, c)
+    pts = ex_mod._points(located, obs, EventRows.of(ids, located), cfg, c)
     wide = replace(cfg, slack_seen_s=BURST_S, slack_heard_s=BURST_S)
     li, pj, chi2 = ex_mod._residuals(lone_row, pts, obs, wide, cfg.gate_chi2, c)
     o = np.lexsort((chi2, li))
@@ -209,7 +209,7 @@ def paired_answers(events: list[Event], obs: Any, cfg: Any, c: float) -> dict[st
         return {}
     ids = RowIds.of(obs)
     src = source_codes(obs)
-    pts = ex_mod._points(located, obs, ids, cfg, c)
+    pts = ex_mod._points(located, obs, EventRows.of(ids, located), cfg, c)
     t_mid = 0.5 * (pts.t_lo + pts.t_hi)
     lau = np.arange(len(located), pts.event.shape[0])
     out: dict[str, str] = {}

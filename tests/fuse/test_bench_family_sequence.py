@@ -12,7 +12,7 @@ import pytest
 from fuse_scenes import T0, Scene, latlon
 
 from ceasefire.fuse import explain as ex_mod
-from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.fuse.obsindex import EventRows, RowIds, source_codes
 from ceasefire.model.results import Event
 from ceasefire.model.vocab import SPEED_OF_SOUND_M_S
 
@@ -60,7 +60,7 @@ def _answer(post_heard_round_2: bool) -> int:
     located = [_located("round-1", T0, ("a1", "b1", "c1")), _located("round-2", t2, second)]
     obs = sc.arrays()
     ids = RowIds.of(obs)
-    pts = ex_mod._points(located, obs, ids, CFG, SPEED_OF_SOUND_M_S)
+    pts = ex_mod._points(located, obs, EventRows.of(ids, located), CFG, SPEED_OF_SOUND_M_S)
     row = int(ids.rows(["c2"])[0])
     return fs.burst_answer(row, 0, pts, obs, source_codes(obs), CFG, SPEED_OF_SOUND_M_S)
 

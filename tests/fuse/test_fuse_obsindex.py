@@ -6,8 +6,10 @@ are found by id, the first row of a repeated id, missing ids left out."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.fuse import obsindex
+from ceasefire.fuse.obsindex import EventRows, RowIds, source_codes
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
 
@@ -51,3 +53,38 @@ def test_members_are_found_by_id_first_row_of_a_repeat_missing_left_out() -> Non
     assert ids.rows(["d", "x"]).tolist() == [4, -1]
     empty = RowIds.of(_obs([], []))
     assert empty.rows(["a"]).tolist() == [-1] and empty.members([])[0].shape == (0,)
+
+
+@pytest.mark.parametrize("many", [0, 10**9])
+def test_event_rows_answer_each_subset_as_members_of_that_subset(
+    many: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # looked up at once (a long list of events) or per question (a short one)
+    monkeypatch.setattr(obsindex, "_MANY_IDS", many)
+    obs = _obs(["a", "b", "c", "b", "d", "e"], ["s"] * 6)
+    ids = RowIds.of(obs)
+    events = [
+        _event(("c", "a")),
+        _event(("zz",)),
+        _event(("b", "d", "nope")),
+        _event(()),
+        _event(("e", "a")),
+    ]
+    rows = EventRows.of(ids, events)
+    assert (rows.start is None) == (many > 0)
+    # any subset, in any order, repeats included: the rows RowIds finds for the
+    # subset's events themselves, owners numbered by place in the subset
+    for ks in ([0, 1, 2, 3, 4], [4, 2], [2, 2, 0], [1, 3], []):
+        got = rows.members(ks)
+        want = ids.members([events[k] for k in ks])
+        assert [a.tolist() for a in got] == [a.tolist() for a in want], ks
+        assert got[0].dtype == got[1].dtype == np.intp
+    assert rows.members(np.array([4, 0]))[1].tolist() == [5, 0, 2, 0]
+    # a subset taken as a list of its own: its members as that list's
+    sub = rows.take([4, 1, 2])
+    for ks in ([0, 1, 2], [2, 0], []):
+        got = sub.members(ks)
+        want = ids.members([events[[4, 1, 2][k]] for k in ks])
+        assert [a.tolist() for a in got] == [a.tolist() for a in want], ks
+    none = EventRows.of(ids, [])
+    assert none.members([])[0].shape == (0,) and none.take([]).members([])[1].shape == (0,)

@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 from ceasefire.fuse.corroborate_near import near_sorted_kernel
 from ceasefire.fuse.explain import ExplainConfig, explain, run_starts
 from ceasefire.fuse.keys import row_ranks
-from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.fuse.obsindex import EventRows, RowIds, source_codes
 from ceasefire.geo import LocalFrame
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
@@ -122,11 +122,14 @@ def corroborate(
     unheard = np.zeros(n, bool)
     ids: RowIds | None = None
     src: npt.NDArray[np.int64] | None = None
+    ev_rows: EventRows | None = None
     if obs is not None and len(obs):
-        # found once for both tests and explanation
+        # found once for both tests and explanation: every event's members' rows
+        # once (explanation asks of lone, located and paired ones in turn)
         ids, src = RowIds.of(obs), source_codes(obs)
+        ev_rows = EventRows.of(ids, out)
         lone_ev = [out[k] for k in lone]
-        reports = ids.members(lone_ev)
+        reports = ev_rows.members(lone)
         found |= _same_direction(lone_ev, obs, cfg, reports, src)
         if cfg.unheard:
             unheard = _unheard(lone_ev, obs, cfg, c, reports, src)
@@ -139,7 +142,7 @@ def corroborate(
         if add:
             e = out[k]
             out[k] = dataclasses.replace(e, flags=tuple(sorted({*e.flags, *add})))
-    return explain(out, cfg.explain, obs, c, ids, src)
+    return explain(out, cfg.explain, obs, c, ids, src, ev_rows)
 
 
 def _near(

@@ -425,17 +425,19 @@ def _ray_pairs(
     ip = np.flatnonzero(has_pos & ~taken & is_i)
     if (lr.shape[0] == 0 and ir.shape[0] == 0) or G == 0:
         return []
-    # one observer = one position (a patrol's stops are apart: their rays share no origin)
-    src = np.unique(rows.ox + 1j * rows.oy, return_inverse=True)[1].astype(np.intp)
+    # the lone bearings' rows, launches then impacts
+    o = first[np.concatenate([lr, ir])]
+    # one observer = one position (a patrol's stops are apart: their rays share no
+    # origin): codes equal where the origins are, of the lone bearings' rows only
+    # (pairing compares them, nothing else; a stress tile has ~60 k rows)
+    src = np.unique(rows.ox[o] + 1j * rows.oy[o], return_inverse=True)[1].astype(np.intp)
     sides = _line_sides(grid, cfg)
     # every lone bearing's observer side in one projection on the line
-    side0 = None
-    if sides is not None:
-        o = first[np.concatenate([lr, ir])]
-        side0 = sides.points(rows.ox[o], rows.oy[o])
+    side0 = None if sides is None else sides.points(rows.ox[o], rows.oy[o])
+    nlr, nir = lr.shape[0], ir.shape[0]
 
-    def rays(g: IP, s0: IP | None) -> Rays:
-        return Rays(rows.take(first[g]), weapon[g], src[first[g]], s0)
+    def rays(g: IP, s: slice) -> Rays:
+        return Rays(rows.take(first[g]), weapon[g], src[s], None if side0 is None else side0[s])
 
     def points(g: IP) -> Points:
         return Points(
@@ -443,11 +445,9 @@ def _ray_pairs(
             None if side is None else side[g],
         )  # fmt: skip
 
-    nlr, nir = lr.shape[0], ir.shape[0]
     more: list[tuple[int, int]] = []
     a, b, doubt = pair_rays(
-        rays(lr, None if side0 is None else side0[:nlr]),
-        rays(ir, None if side0 is None else side0[nlr:]), points(lp), points(ip), cfg.rays,
+        rays(lr, slice(0, nlr)), rays(ir, slice(nlr, nlr + nir)), points(lp), points(ip), cfg.rays,
         cfg.launches, cfg.speed_of_sound_m_s, cfg.max_range_m, sides,
         points(np.flatnonzero(has_pos & taken & is_l)), more,
     )  # fmt: skip

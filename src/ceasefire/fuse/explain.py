@@ -58,7 +58,7 @@ from ceasefire.fuse.explain_near import (
 )
 from ceasefire.fuse.finite import nan_as
 from ceasefire.fuse.keys import ranges
-from ceasefire.fuse.obsindex import RowIds, source_codes
+from ceasefire.fuse.obsindex import EventRows, RowIds, source_codes
 from ceasefire.fuse.weapons import WEAPON_FLIGHTS, WeaponFlight
 from ceasefire.geo import inverse
 from ceasefire.model.arrays import ObservationArrays
@@ -134,17 +134,20 @@ def explain(
     c: float = SPEED_OF_SOUND_M_S,
     ids: RowIds | None = None,
     src: I8 | None = None,
+    rows: EventRows | None = None,
 ) -> list[Event]:
     """``events`` with lone bearings a located event explains flagged
     ``explained`` and ``explained_by:<its id>`` (same order). ``obs``: the
     observations fused (the lone reports' and the events' members); ``c``: the
     speed of sound, m/s; ``ids``, ``src``: ``obs``'s :class:`RowIds` and
-    :func:`source_codes` when the caller has them."""
+    :func:`source_codes` when the caller has them; ``rows``: ``events``' members'
+    rows (:meth:`EventRows.of` by ``ids``) when the caller has them."""
     out = list(events)
     if not cfg.enabled or obs is None or len(obs) == 0:
         return out
     ids = RowIds.of(obs) if ids is None else ids
-    lone_k, lone_row = _lone_reports(out, obs, ids)
+    rows = EventRows.of(ids, out) if rows is None else rows
+    lone_k, lone_row = _lone_reports(out, obs, rows)
     located = [
         k
         for k, e in enumerate(out)
@@ -155,14 +158,16 @@ def explain(
     ]
     if not located or (lone_k.shape[0] == 0 and not cfg.pieces):
         return out
-    pts = _points([out[k] for k in located], obs, ids, cfg, c)
+    # the located events' members' rows, as a list of them
+    loc_rows = rows.take(located)
+    pts = _points([out[k] for k in located], obs, loc_rows, cfg, c)
     src = source_codes(obs) if src is None else src
     if cfg.pieces:
-        for k, by_k in _explain_pieces(out, located, pts, obs, ids, src, cfg, c):
+        for k, by_k in _explain_pieces(out, located, pts, obs, rows, loc_rows, src, cfg, c):
             out[k] = _flagged(out[k], out[by_k].id)
     if lone_k.shape[0] == 0:
         return out
-    by = _explain_rows(lone_row, pts, [out[k] for k in located], obs, ids, src, cfg, c)
+    by = _explain_rows(lone_row, pts, obs, loc_rows, src, cfg, c)
     for i in np.flatnonzero(by >= 0):
         k = int(lone_k[i])
         out[k] = _flagged(out[k], out[located[int(by[i])]].id)
@@ -207,10 +212,13 @@ def explained_by(e: Event) -> str | None:
     return None
 
 
-def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) -> tuple[IP, IP]:
+def _lone_reports(
+    events: Sequence[Event], obs: ObservationArrays, rows: EventRows
+) -> tuple[IP, IP]:
     """The lone bearings among ``events`` (no position, a bearing; one observer, or a
     pairing of two observers' bearings, counted as one violation without position):
-    their indices and the row in ``obs`` of each one's first bearing report."""
+    their indices and the row in ``obs`` of each one's first bearing report
+    (``rows``: ``events``' members' rows)."""
     ks = np.array(
         [
             k
@@ -221,7 +229,7 @@ def _lone_reports(events: Sequence[Event], obs: ObservationArrays, ids: RowIds) 
         ],
         np.intp,
     )
-    owner, at = ids.members([events[int(k)] for k in ks])
+    owner, at = rows.members(ks)
     bearing = np.isfinite(obs.bearing_deg[at])
     owner, at = owner[bearing], at[bearing]
     first = run_starts(owner)
@@ -239,12 +247,13 @@ def _emission(obs: ObservationArrays, rows: IP, lat: F8, lon: F8, c: float) -> t
 def _points(
     located: Sequence[Event],
     obs: ObservationArrays,
-    ids: RowIds,
+    rows: EventRows,
     cfg: ExplainConfig,
     c: float,
 ) -> _Points:
     """Each located event's fix, and a paired round's launch point with its
-    launch time (from its launch members, else from the weapon's flight)."""
+    launch time (from its launch members, else from the weapon's flight).
+    ``rows``: ``located``'s members' rows."""
     n = len(located)
     lat = np.array([e.lat for e in located], np.float64)
     lon = np.array([e.lon for e in located], np.float64)
@@ -270,7 +279,7 @@ def _points(
     lo = t[paired] - flight_m / v_lo
     hi = t[paired] - flight_m / v_hi
     # the launch time from members the impact time does not explain
-    ev, at = ids.members(pe)
+    ev, at = rows.members(paired)
     if ev.shape[0]:
         is_launch = _unexplained(obs, at, lat[paired][ev], lon[paired][ev], t[paired][ev], c)
         # the geodesic to the launch point of those members only (pointwise)
@@ -326,21 +335,21 @@ def _unexplained(
 def _explain_rows(
     lone_row: IP,
     pts: _Points,
-    located: Sequence[Event],
     obs: ObservationArrays,
-    ids: RowIds,
+    loc_rows: EventRows,
     src: I8,
     cfg: ExplainConfig,
     c: float,
 ) -> IP:
-    """For each lone report row, the index (in ``located``) of the event that
-    explains it best (least chi-square within the gate), or -1. ``src``: each
-    observation's observer code (:func:`source_codes`)."""
+    """For each lone report row, the index (among the located events ``pts`` holds)
+    of the event that explains it best (least chi-square within the gate), or -1.
+    ``loc_rows``: the located events' members' rows; ``src``: each observation's
+    observer code (:func:`source_codes`)."""
     n = lone_row.shape[0]
     best = np.full(n, -1, np.intp)
     li, pj, chi2 = _residuals(lone_row, pts, obs, cfg, cfg.gate_chi2, c)
     # the slot rule, on the pairs within the gate only
-    free = ~_held(pts, located, obs, ids, src, pj, src[lone_row[li]], cfg, c)
+    free = ~_held(pts, obs, loc_rows, src, pj, src[lone_row[li]], cfg, c)
     li, pj, chi2 = li[free], pj[free], chi2[free]
     if li.shape[0] == 0:
         return best
@@ -356,7 +365,8 @@ def _explain_pieces(
     located: Sequence[int],
     pts: _Points,
     obs: ObservationArrays,
-    ids: RowIds,
+    rows_of: EventRows,
+    loc_rows: EventRows,
     src: I8,
     cfg: ExplainConfig,
     c: float,
@@ -366,7 +376,8 @@ def _explain_pieces(
     explains (:func:`_residuals` within ``piece_gate_chi2``; the report's observer
     does not hold that point, :func:`_held`), at least cost. Stronger: paired, then
     more observers, then a smaller position variance (a strict order, so two
-    pieces never explain each other); an explainer is never itself explained."""
+    pieces never explain each other); an explainer is never itself explained.
+    ``rows_of``: ``events``' members' rows; ``loc_rows``: ``located``'s."""
     loc = np.asarray(located, np.intp)
     strength = [_strength(events[int(k)]) for k in loc]
     rank = np.empty(loc.shape[0], np.intp)
@@ -386,7 +397,7 @@ def _explain_pieces(
     pos_in_loc = {int(k): q for q, k in enumerate(loc)}
     # a single observer's located report is weaker than any located event
     c_rank = np.array([rank[pos_in_loc[k]] if k in pos_in_loc else -1 for k in cand], np.intp)
-    owner, rows = ids.members([events[k] for k in cand])
+    owner, rows = rows_of.members(cand)
     if owner.shape[0] == 0:
         return []
     n_mem = np.bincount(owner, minlength=len(cand))
@@ -395,7 +406,7 @@ def _explain_pieces(
     # the point's event is stronger than the piece (so not the piece itself)
     ok = rank[pts.event[pj]] > c_rank[own]
     li, pj, chi2, own = li[ok], pj[ok], chi2[ok], own[ok]
-    free = ~_held(pts, [events[int(k)] for k in loc], obs, ids, src, pj, src[rows[li]], cfg, c)
+    free = ~_held(pts, obs, loc_rows, src, pj, src[rows[li]], cfg, c)
     li, pj, chi2, own = li[free], pj[free], chi2[free], own[free]
     if li.shape[0] == 0:
         return []
@@ -663,9 +674,8 @@ def _sphere(lat1: F8, lon1: F8, lat2: F8, lon2: F8) -> tuple[F8, F8]:
 
 def _held(
     pts: _Points,
-    located: Sequence[Event],
     obs: ObservationArrays,
-    ids: RowIds,
+    loc_rows: EventRows,
     src: I8,
     pj: IP,
     who: I8,
@@ -675,15 +685,16 @@ def _held(
     """For each (point ``pj``, observer code ``who``) pair, whether the observer
     already holds that point: with ``slot`` = ``"event"`` it has any report in the
     point's event, else a report of the event fits that point best of the event's
-    points (a report without a bearing: by its time alone). ``src``: each
-    observation's observer code."""
+    points (a report without a bearing: by its time alone). ``loc_rows``: the
+    located events' (``pts.event``'s) members' rows; ``src``: each observation's
+    observer code."""
     out = np.zeros(pj.shape[0], bool)
     if pj.shape[0] == 0:
         return out
     n_src = np.int64(src.max() + 1) if src.shape[0] else np.int64(1)
     want_ev = np.sort(pts.event[pj])
     want_ev = want_ev[run_starts(want_ev)]
-    ev, at = ids.members([located[int(q)] for q in want_ev])
+    ev, at = loc_rows.members(want_ev)
     ev = want_ev[ev]
     # only the members of the observers asked about, in the events asked about
     asked = np.sort(pts.event[pj].astype(np.int64) * n_src + who)

@@ -13,6 +13,7 @@ from itertools import repeat
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.fuse.keys import ranges
 from ceasefire.model.arrays import ObservationArrays
 from ceasefire.model.results import Event
 
@@ -43,6 +44,57 @@ class RowIds:
         at = self.rows([o for e in events for o in e.observation_ids])
         hit = at >= 0
         return owner[hit].astype(np.intp), at[hit]
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """The member rows of the events of a list, for the subsets corroboration and
+    explanation ask about in turn (lone events, located ones, pieces). A long list
+    (a tile of heavy fire: ~10⁴ events, ~10⁵ ids) has every event's ids looked up
+    once, up front, and its subsets sliced by numpy; a short one (a bearing
+    tile's ~100 events) is looked up per question, as numpy's calls would cost
+    more than the look-ups they save."""
+
+    ids: RowIds
+    events: Sequence[Event]
+    #: with the rows found up front: ``(E + 1,)`` offsets, event k's rows being
+    #: ``rows[start[k]:start[k + 1]]``, and those rows (in event and member order)
+    start: IP | None = None
+    rows: IP | None = None
+
+    @staticmethod
+    def of(ids: RowIds, events: Sequence[Event]) -> EventRows:
+        if sum(len(e.observation_ids) for e in events) < _MANY_IDS:
+            return EventRows(ids, events)
+        owner, at = ids.members(events)
+        start = np.searchsorted(owner, np.arange(len(events) + 1)).astype(np.intp)
+        return EventRows(ids, events, start, at)
+
+    def members(self, ks: npt.ArrayLike) -> tuple[IP, IP]:
+        """(position in ``ks``, row) of every member found of events ``ks`` (indices
+        into the list), in the order of ``ks`` and each event's member order:
+        ``RowIds.members([events[k] for k in ks])``."""
+        k = np.asarray(ks, np.intp).reshape(-1)
+        if self.start is None or self.rows is None:
+            return self.ids.members([self.events[e] for e in k.tolist()])
+        first = self.start[k]
+        count = self.start[k + 1] - first
+        owner = np.repeat(np.arange(k.shape[0], dtype=np.intp), count)
+        return owner, self.rows[ranges(first, count)]
+
+    def take(self, ks: npt.ArrayLike) -> EventRows:
+        """The rows of events ``ks`` (indices into the list), as a list of them."""
+        k = np.asarray(ks, np.intp).reshape(-1)
+        events = [self.events[e] for e in k.tolist()]
+        if self.start is None or self.rows is None:
+            return EventRows(self.ids, events)
+        owner, at = self.members(k)
+        start = np.searchsorted(owner, np.arange(k.shape[0] + 1)).astype(np.intp)
+        return EventRows(self.ids, events, start, at)
+
+
+#: events' ids at least this many: :meth:`EventRows.of` looks them all up at once
+_MANY_IDS = 2_000
 
 
 def observer_codes(source: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.str_], IP]:
