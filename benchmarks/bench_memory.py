@@ -97,7 +97,16 @@ def _child(path: Path, out: Path) -> None:
             }
         )
 
-    summary = run(MANDATE, [path], out, pdf=False, progress=progress)
+    try:  # the maps' interpreter started ahead, as the CLI's `run` starts it
+        from ceasefire.maps_child import spawn_for
+    except ImportError:  # a tree from before it
+        early = None
+    else:
+        early = spawn_for([path])
+    if early is None:
+        summary = run(MANDATE, [path], out, pdf=False, progress=progress)
+    else:
+        summary = run(MANDATE, [path], out, pdf=False, progress=progress, maps_early=early)
     stages.append(
         {
             "stage": "end",

@@ -22,7 +22,6 @@ import pickle
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from collections import deque
@@ -36,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire import pipeline_steps
+from ceasefire import maps_child, pipeline_steps
 from ceasefire.assess import assess, escalate, notices
 from ceasefire.assess.intervene import OUTCOME, REQUEST, intervention_requests
 from ceasefire.assess.intervene import status as intervention_status
@@ -1831,12 +1830,21 @@ class MapsAhead:
     a time slice at a time, as arrays."""
 
     def __init__(
-        self, url: str, mandate: Mandate, day: date, out_dir: Path, layers: MapLayers | None = None
+        self,
+        url: str,
+        mandate: Mandate,
+        day: date,
+        out_dir: Path,
+        layers: MapLayers | None = None,
+        child: subprocess.Popen[bytes] | None = None,
     ) -> None:
+        """``child``: a fresh maps interpreter started ahead (:func:`maps_child.spawn`),
+        fed here when ``layers`` are given, else ended."""
         self.out_dir = out_dir
         self._proc: multiprocessing.process.BaseProcess | None = None
         self._fed: subprocess.Popen[bytes] | None = None
         if layers is None:
+            maps_child.dismiss(child)
             ctx = multiprocessing.get_context("fork")
             # a daemon: stopped with this process if the run fails before the report
             self._proc = ctx.Process(
@@ -1845,15 +1853,7 @@ class MapsAhead:
             with frozen_heap():
                 self._proc.start()
             return
-        env = dict(os.environ)
-        # the same package as this process's, whichever tree or install it is
-        here = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(x for x in (here, env.get("PYTHONPATH")) if x)
-        self._fed = subprocess.Popen(
-            [sys.executable, "-P", "-m", "ceasefire.report.maps_process"],
-            stdin=subprocess.PIPE,
-            env=env,
-        )
+        self._fed = child if child is not None else maps_child.spawn()
         self._observers: queue.SimpleQueue[list[tuple[str, float, float]] | None]
         self._observers = queue.SimpleQueue()
         # the pipe takes 64 KB before its reader, still importing, reads: the
@@ -1895,12 +1895,14 @@ class MapsAhead:
         out_dir: Path,
         items: int,
         layers: MapLayers | None = None,
+        child: subprocess.Popen[bytes] | None = None,
     ) -> MapsAhead | None:
         """Start drawing the maps of ``day`` (``items``: its events and
         violations; ``layers``: the day's map layers made as its parts were
         judged, else read from the store), or None where the report draws them
         itself as fast: a small day, one core, no fork, or a store a process
-        cannot reopen."""
+        cannot reopen. ``child``: a maps interpreter started ahead, to draw
+        them from ``layers``; ended when it does not."""
         url = _reopen_url(store)
         if (
             items < PARALLEL_MIN_ITEMS
@@ -1908,8 +1910,9 @@ class MapsAhead:
             or "fork" not in multiprocessing.get_all_start_methods()
             or url is None
         ):
+            maps_child.dismiss(child)
             return None
-        return cls(url, mandate, day, out_dir, layers)
+        return cls(url, mandate, day, out_dir, layers, child)
 
     def result(self) -> dict[str, Path] | None:
         """The maps by kind (``map``, ``internal_map``) once drawn; None if the
@@ -2116,6 +2119,7 @@ def run(
     progress: Progress = _noop,
     only_days: Sequence[date] | None = None,
     fuse_days: DayFuser | None = None,
+    maps_early: subprocess.Popen[bytes] | None = None,
 ) -> RunSummary:
     """The one-shot pipeline into ``out_dir``: ``store.db`` (unless ``store_url``),
     ``quarantine.ndjson``, ``events.geojson``, ``violations.geojson``,
@@ -2124,7 +2128,40 @@ def run(
 
     ``only_days``: only the stored days among these. ``fuse_days`` fuses the days
     (default :func:`serial_fuse_days`; ``days.dask_fuse_days`` spreads them
-    over a Dask cluster); everything after fusion runs here, in day order."""
+    over a Dask cluster); everything after fusion runs here, in day order.
+    ``maps_early``: a maps interpreter started ahead (:func:`maps_child.spawn_for`),
+    which draws the last day's maps where they are drawn aside; ended otherwise."""
+    early = [maps_early]
+    try:
+        return _run(
+            mandate_path,
+            files,
+            out_dir,
+            store_url=store_url,
+            pdf=pdf,
+            progress=progress,
+            only_days=only_days,
+            fuse_days=fuse_days,
+            early=early,
+        )
+    finally:
+        maps_child.dismiss(early[0])
+
+
+def _run(
+    mandate_path: str | Path,
+    files: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    store_url: str | None,
+    pdf: bool,
+    progress: Progress,
+    only_days: Sequence[date] | None,
+    fuse_days: DayFuser | None,
+    early: list[subprocess.Popen[bytes] | None],
+) -> RunSummary:
+    """:func:`run`'s work; ``early[0]``, the maps interpreter started ahead, is
+    set to None once :class:`MapsAhead` has taken it."""
     mandate_path, out_dir = Path(mandate_path), Path(out_dir)
     paths = [Path(f) for f in files]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -2231,7 +2268,10 @@ def run(
                         out_dir / "reports" / day.isoformat(),
                         n_events + len(violations),
                         day_layers(mandate, day, layers, found_by_part),
+                        child=early[0],
                     )
+                    # fed, or ended, by :class:`MapsAhead` from now on
+                    early[0] = None
                     # the day is stored: the report's reads go on beside the
                     # day's end (escalations, notices, signing)
                     reads = ReportReads(store, start, end, maps=ahead)

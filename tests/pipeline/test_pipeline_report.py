@@ -19,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scene import build_scene
 
-from ceasefire import pipeline
+from ceasefire import maps_child, pipeline
 from ceasefire.mandate import day_bounds, load_mandate
+from ceasefire.model.errors import PipelineError
 from ceasefire.report.render import render_maps
 from ceasefire.store import Store
 
@@ -314,3 +315,61 @@ def test_report_reads_that_fail_stop_the_fed_map_process(ran: Path, tmp_path: Pa
     assert ahead._fed is not None and ahead._fed.wait(timeout=300) == 1
     assert ahead.result() is None
     assert not (tmp_path / "ahead" / "map-internal.png").exists()
+
+
+def test_a_maps_interpreter_started_ahead_draws_the_maps_drawn_here(
+    ran: Path, tmp_path: Path
+) -> None:
+    """The interpreter ``run`` is handed (started before the pipeline was
+    imported) draws what one started by ``MapsAhead`` draws: the maps drawn here."""
+    m, day, layers, observers = _day_layers(ran)
+    here = render_maps(m, layers, observers, tmp_path / "here")
+    child = maps_child.spawn()
+    ahead = pipeline.MapsAhead("unused://", m, day, tmp_path / "ahead", layers, child)
+    assert ahead._fed is child
+    ahead.observers(observers)
+    got = ahead.result()
+    assert got is not None and got.keys() == here.keys()
+    for kind in here:
+        assert got[kind].read_bytes() == here[kind].read_bytes(), kind
+    assert child.returncode == 0
+
+
+def test_a_day_too_small_to_draw_aside_ends_the_interpreter_started_ahead(
+    ran: Path, tmp_path: Path
+) -> None:
+    m, day, layers, _ = _day_layers(ran)
+    st = Store.open(ran / "store.db")
+    try:
+        child = maps_child.spawn()
+        items = pipeline.PARALLEL_MIN_ITEMS - 1
+        assert pipeline.MapsAhead.start(st, m, day, tmp_path, items, layers, child) is None
+    finally:
+        st.close()
+    assert child.returncode is not None and child.returncode != 0
+
+
+def test_run_ends_an_interpreter_it_did_not_use(
+    ran: Path, tmp_path: Path, donbas_mandate_path: Path
+) -> None:
+    """The scene's day is small: the run draws its maps itself, the same as
+    a run without the interpreter, and ends it rather than leave it waiting."""
+    child = maps_child.spawn()
+    obs = ran.parent / "obs.ndjson"
+    pipeline.run(donbas_mandate_path, [obs], tmp_path / "out", pdf=False, maps_early=child)
+    assert child.returncode is not None and child.returncode != 0
+    day, _ = _last_day(ran)
+    for f in ("map.png", "map-internal.png"):
+        got = tmp_path / "out" / "reports" / day.isoformat() / f
+        assert got.read_bytes() == (ran / "reports" / day.isoformat() / f).read_bytes(), f
+
+
+def test_a_run_that_fails_ends_the_interpreter_started_ahead(
+    tmp_path: Path, donbas_mandate_path: Path
+) -> None:
+    child = maps_child.spawn()
+    with pytest.raises(PipelineError):
+        pipeline.run(
+            donbas_mandate_path, [tmp_path / "missing.ndjson"], tmp_path / "out", maps_early=child
+        )
+    assert child.returncode is not None and child.returncode != 0

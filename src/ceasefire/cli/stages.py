@@ -107,32 +107,42 @@ def register(app: typer.Typer) -> None:
 
         With --days FROM..TO, those days are fused on a Dask cluster (a local one
         unless --scheduler); storing, judging and signing stay here, in day order."""
-        pipeline = _pipeline()
-        wanted = fuser = None
-        if days is not None or scheduler is not None or workers is not None:
-            from ceasefire import days as days_mod
+        from ceasefire import maps_child
 
-            wanted = days_mod.parse_day_range(days) if days is not None else None
-            # a local cluster's workers read the observations from the store themselves
-            reach = None
-            if scheduler is None:
-                target = store or str(out / "store.db")
-                reach = target if "://" in target else str(Path(target).resolve())
-            # the cluster starts when the first day is fused (after ingest)
-            fuser = days_mod.dask_fuse_days(
-                scheduler=scheduler, workers=workers, worker_store=reach
-            )
-        with StageProgress("run") as progress:
-            summary = pipeline.run(
-                mandate,
-                observations,
-                out,
-                store_url=store,
-                pdf=pdf,
-                progress=progress,
-                only_days=wanted,
-                fuse_days=fuser,
-            )
+        # the last day's maps' interpreter imports while this one does
+        early = maps_child.spawn_for(observations)
+        try:
+            pipeline = _pipeline()
+            wanted = fuser = None
+            if days is not None or scheduler is not None or workers is not None:
+                from ceasefire import days as days_mod
+
+                wanted = days_mod.parse_day_range(days) if days is not None else None
+                # a local cluster's workers read the observations from the store themselves
+                reach = None
+                if scheduler is None:
+                    target = store or str(out / "store.db")
+                    reach = target if "://" in target else str(Path(target).resolve())
+                # the cluster starts when the first day is fused (after ingest)
+                fuser = days_mod.dask_fuse_days(
+                    scheduler=scheduler, workers=workers, worker_store=reach
+                )
+            with StageProgress("run") as progress:
+                summary = pipeline.run(
+                    mandate,
+                    observations,
+                    out,
+                    store_url=store,
+                    pdf=pdf,
+                    progress=progress,
+                    only_days=wanted,
+                    fuse_days=fuser,
+                    maps_early=early,
+                )
+        except BaseException:
+            # ``run`` ends it itself once called
+            maps_child.dismiss(early)
+            raise
         console.print(counts_table(summary.counts))
         console.print(days_table(summary))
         for k, p in sorted(summary.outputs.items()):
