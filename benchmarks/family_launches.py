@@ -29,7 +29,8 @@ front (behind, under the crossing angle, beyond the range), the chi-square over 
 gate (by how much), or the pair passing every gate.
 
 ``--events DIR``: the fused events ``family_attribution.py --events DIR`` keeps (system
-and oracle) are read from there (fused and kept when missing).
+and oracle) are read from there (fused and kept when missing; with ``--fuse-set``, give
+another DIR: the kept events are read whatever the config).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import family_attribution as fa
 import numpy as np
 from family_burst_rounds import bursts_of
 from family_cli import drawn, map_draws, parser
-from oracle import Oracle, patched
+from oracle import Oracle, overridden, patched
 
 from ceasefire.assess import assess
 from ceasefire.assess.sides import AttributionConfig
@@ -399,8 +400,18 @@ def report(rows: Sequence[dict[str, Any]]) -> None:
             print(f"| {w} | {t} | {len(bys)} | {np.median(bys):.3g} |")
 
 
+def _with_sets(sets: Sequence[tuple[str, Any]]) -> None:
+    """Fuse (system and oracle) with ``sets`` changed (``--fuse-set``)."""
+    shipped = fa.fuse_config
+
+    def changed(m: Any) -> Any:
+        return overridden(shipped(m), sets)
+
+    fa.fuse_config = changed
+
+
 def main() -> int:
-    ap = parser(__doc__, fuse=False)
+    ap = parser(__doc__)
     ap.add_argument("--events", type=Path, help="the fused events kept here (and reused)")
     a = ap.parse_args()
     if a.report:
@@ -410,6 +421,8 @@ def main() -> int:
         return 0
     if any(0 <= k < 1000 for k in a.draws):
         ap.error("tuning draws only (K >= 1000): the test draws are for measuring")
+    if a.fuse_set:
+        _with_sets(a.fuse_set)
     if a.events is not None:
         a.events.mkdir(parents=True, exist_ok=True)
         fa.EVENTS_DIR = a.events
