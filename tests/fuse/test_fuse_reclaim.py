@@ -40,6 +40,11 @@ def test_the_best_pair_of_a_free_bearing_into_an_event_that_keeps_two() -> None:
     # when an event of two may give one: rows 0 and 6 both take 5, (0, 5) at 0.05
     # and (5, 6) at 0.01: the better one only, and row 0 is offered nothing else
     assert reclaim_seeds(labels, bearing, pairs, keep_bearings=1).tolist() == [4]
+    # a chi-square cap: (0, 2) at 0.2 under it stays; under 0.2 nothing is left
+    assert reclaim_seeds(labels, bearing, pairs, max_chi2=0.25).tolist() == [1]
+    assert reclaim_seeds(labels, bearing, pairs, max_chi2=0.1).tolist() == []
+    # ... and where an event of two may give one, (5, 6) at 0.01 stands under 0.02
+    assert reclaim_seeds(labels, bearing, pairs, 1, 0.02).tolist() == [4]
     # arrivals are no bearings: an event of four rows, two of them arrivals, keeps two
     bearing[[3, 4]] = False
     assert reclaim_seeds(labels, bearing, pairs).tolist() == []

@@ -26,11 +26,13 @@ def _first_of(key: IP, order: IP) -> IP:
     return order[np.sort(first)]
 
 
-def reclaim_seeds(labels: IP, is_bearing: B, pairs: Pairs, keep_bearings: int = 2) -> IP:
+def reclaim_seeds(
+    labels: IP, is_bearing: B, pairs: Pairs, keep_bearings: int = 2, max_chi2: float = np.inf
+) -> IP:
     """The pairs (indices into ``pairs``) to seed anew: one end free (``labels`` <
-    0), the other in an event holding more than ``keep_bearings`` bearings; the best
-    (lowest chi-square) per free row, then per taken row, then per event (one
-    bearing taken from an event at a time)."""
+    0), the other in an event holding more than ``keep_bearings`` bearings, the
+    chi-square at most ``max_chi2``; the best (lowest chi-square) per free row, then
+    per taken row, then per event (one bearing taken from an event at a time)."""
     li, lj = labels[pairs.i], labels[pairs.j]
     n = int(labels.max(initial=-1)) + 1
     if n == 0:
@@ -40,7 +42,7 @@ def reclaim_seeds(labels: IP, is_bearing: B, pairs: Pairs, keep_bearings: int = 
     free_i = (li < 0) & (lj >= 0)
     free_j = (lj < 0) & (li >= 0)
     taken = np.where(free_i, lj, np.where(free_j, li, -1))
-    ok = (taken >= 0) & (nb[np.maximum(taken, 0)] > keep_bearings)
+    ok = (taken >= 0) & (nb[np.maximum(taken, 0)] > keep_bearings) & (pairs.chi2 <= max_chi2)
     k = np.flatnonzero(ok)
     if k.shape[0] == 0:
         return np.zeros(0, np.intp)

@@ -75,6 +75,13 @@ class AssociationConfig:
     #: a round's launch bearing left alone while its partner sits in a neighbouring
     #: round's launch event (docs/family.md, session 32, launches). Off: see there
     reclaim_pairs: bool = False
+    #: ... taking a bearing only from an event that keeps more than this many
+    #: bearings without it
+    reclaim_keep: int = 2
+    #: ... and only a pair whose chi-square is at most this (the 0.999 gate of one
+    #: degree of freedom is 10.8; the rounds' own bearings taken by a neighbour pair
+    #: with theirs at a median 0.03 of it: docs/family.md, session 32, launches)
+    reclaim_chi2: float = float("inf")
 
 
 def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
@@ -180,7 +187,7 @@ def reclaim(rep: Reports, cl: Clusters, pairs: Pairs, cfg: AssociationConfig) ->
     (:func:`~.reclaim.reclaim_seeds`), settled, attached once (guarded) and
     reassigned twice, as :func:`final_pairs` does. Returns the last fit (None when
     no seed was made)."""
-    mb = reclaim_seeds(cl.labels, rep.is_bearing, pairs)
+    mb = reclaim_seeds(cl.labels, rep.is_bearing, pairs, cfg.reclaim_keep, cfg.reclaim_chi2)
     if mb.shape[0] == 0:
         return None
     rows = seed_rows(pairs, mb, cl.labels)
