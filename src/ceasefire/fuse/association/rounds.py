@@ -28,6 +28,7 @@ from ceasefire.fuse.association.pairs import (
     triangles,
 )
 from ceasefire.fuse.association.reassignment import ReassignConfig, reassign_passes
+from ceasefire.fuse.association.reclaim import reclaim_seeds, seed_rows
 from ceasefire.fuse.association.registration import RegistrationConfig
 from ceasefire.fuse.association.reports import F8, Reports
 from ceasefire.fuse.association.seeding import (
@@ -68,6 +69,19 @@ class AssociationConfig:
     #: ... each holding at least this many arrivals (with two: 187 double counts but
     #: 98.30 -> 98.20 % named right; with the far seeds too: 199)
     late_seed_arrivals: int = 3
+    #: after the late pairs, each bearing still free seeds an event with its best
+    #: gated partner taken by an event that keeps more than two bearings without it,
+    #: then a guarded attach and two reassignment passes decide (:mod:`.reclaim`):
+    #: a round's launch bearing left alone while its partner sits in a neighbouring
+    #: round's launch event (docs/family.md, session 32, launches). Off: see there
+    reclaim_pairs: bool = False
+    #: ... taking a bearing only from an event that keeps more than this many
+    #: bearings without it
+    reclaim_keep: int = 2
+    #: ... and only a pair whose chi-square is at most this (the 0.999 gate of one
+    #: degree of freedom is 10.8; the rounds' own bearings taken by a neighbour pair
+    #: with theirs at a median 0.03 of it: docs/family.md, session 32, launches)
+    reclaim_chi2: float = float("inf")
 
 
 def associate(rep: Reports, cfg: AssociationConfig) -> tuple[Clusters, Fit | None]:
@@ -137,6 +151,8 @@ def late_steps(rep: Reports, cfg: AssociationConfig, r: Rounds) -> tuple[Cluster
         if got is None:
             break
         last = got
+    if cfg.reclaim_pairs:
+        last = reclaim(rep, cl, pairs, cfg) or last
     if cfg.late_ray_seeds:
         last = late_ray_seeds(rep, cl, cfg) or last
         last = release_seen(rep, cl, gates) or last
@@ -160,6 +176,23 @@ def final_pairs(
     reassignment passes. Returns the last fit (None when no pair was left)."""
     if not seed_pairs(cl, pairs, tri):
         return None
+    cl.settle(rep)
+    last = attach_rounds(rep, cl, cfg.gates, cfg.attach, 1)
+    last = reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
+    return release_seen(rep, cl, cfg.gates) or last
+
+
+def reclaim(rep: Reports, cl: Clusters, pairs: Pairs, cfg: AssociationConfig) -> Fit | None:
+    """Free bearings seeded with their best partner another event took
+    (:func:`~.reclaim.reclaim_seeds`), settled, attached once (guarded) and
+    reassigned twice, as :func:`final_pairs` does. Returns the last fit (None when
+    no seed was made)."""
+    mb = reclaim_seeds(cl.labels, rep.is_bearing, pairs, cfg.reclaim_keep, cfg.reclaim_chi2)
+    if mb.shape[0] == 0:
+        return None
+    rows = seed_rows(pairs, mb, cl.labels)
+    new = np.arange(mb.shape[0])
+    cl.add(np.concatenate([new, new]), rows, pairs.x[mb], pairs.y[mb], pairs.T[mb])
     cl.settle(rep)
     last = attach_rounds(rep, cl, cfg.gates, cfg.attach, 1)
     last = reassign_passes(rep, cl, cfg.gates, cfg.reassign, 2) or last
