@@ -33,6 +33,7 @@ from ceasefire.fuse.compiled import compiled_calling, getter
 #: :func:`attach_kernels` (a compiled loop calls compiled functions only)
 _fitted = gates._fitted_loop
 _slot_free = gates._slot_free_loop
+_held_observers = gates.held_observers
 _direction = gates._direction_loop
 _grid = windows._grid_loop
 _tables = windows._tables_loop
@@ -91,23 +92,16 @@ def _owners(
     sub = np.full(n_ev, -1, np.intp)
     for i in range(ok.shape[0]):
         sub[ok[i]] = i
+    # each row's searched event (-1: none), then the slot table turned about: the
+    # rows sorted by observer, each giving its event
     n_src = 0
+    row_ev = np.full(labels.shape[0], -1, np.intp)
     for r in range(labels.shape[0]):
         n_src = max(n_src, src[r] + 1)
-    own_start = np.zeros(n_src + 1, np.intp)
-    for r in range(labels.shape[0]):
         e = labels[r]
-        if e >= 0 and e < n_ev and sub[e] >= 0 and src[r] >= 0:
-            own_start[src[r] + 1] += 1
-    for s in range(n_src):
-        own_start[s + 1] += own_start[s]
-    fill = own_start[:n_src].copy()
-    own_ev = np.empty(own_start[n_src], np.intp)
-    for r in range(labels.shape[0]):
-        e = labels[r]
-        if e >= 0 and e < n_ev and sub[e] >= 0 and src[r] >= 0:
-            own_ev[fill[src[r]]] = sub[e]
-            fill[src[r]] += 1
+        if e >= 0 and e < n_ev:
+            row_ev[r] = sub[e]
+    own_start, own_ev = _held_observers(src, row_ev, row_ev < 0, n_src)
     return run_src, own_start, own_ev
 
 
@@ -467,6 +461,7 @@ def attach_kernels() -> tuple[Callable[..., Any], Callable[..., Any], Callable[.
         _candidates_loop, _fitted=fitted, _slot_free=slot[0], _direction=slot[1],
         _grid=grid_loop, _tables=tables_loop, _windows=window_loop, _time=marginal[0],
         _min_nan=_min_nan, _max_nan=_max_nan, _owners=_owners,
+        _held_observers=gates.held_observers,
     )  # fmt: skip
     middle = compiled_calling(_bearing_gate_loop, _bearing=marginal[1])
     back = compiled_calling(
